@@ -1,0 +1,38 @@
+"""Vectorised angle helpers. Inputs are arrays of points (..., D) with D = 2 (pixels) or 3 (metres)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def angle_between_deg(v1: np.ndarray, v2: np.ndarray) -> np.ndarray:
+    """Unsigned angle between vectors, degrees in [0, 180]. Shapes (..., D) -> (...); NaN where a vector is 0/NaN."""
+    dot = np.sum(v1 * v2, axis=-1)
+    norms = np.linalg.norm(v1, axis=-1) * np.linalg.norm(v2, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.clip(dot / norms, -1.0, 1.0)
+    return np.degrees(np.arccos(cos))
+
+
+def joint_angle_deg(a: np.ndarray, joint: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Interior angle a-joint-c in degrees (180 = straight). Shapes (..., D) -> (...)."""
+    return angle_between_deg(a - joint, c - joint)
+
+
+def flexion_deg(a: np.ndarray, joint: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """180 - interior angle: 0 when the three points are in line, growing as the joint bends."""
+    return 180.0 - joint_angle_deg(a, joint, c)
+
+
+def inclination_from_vertical_deg(vector: np.ndarray, forward_sign: np.ndarray | float, up: np.ndarray) -> np.ndarray:
+    """Angle of ``vector`` from the ``up`` direction, signed positive when it tips forward.
+
+    Args:
+        vector: (..., D) e.g. hip -> shoulder.
+        forward_sign: +1 when the person's forward is +x, -1 when it is -x (broadcast against ``vector[..., 0]``).
+        up: (D,) the up direction in the same frame (image: (0, -1); MediaPipe world: (0, -1, 0)).
+    Returns: (...) degrees; 0 upright, 90 horizontal forward, negative leaning back.
+    """
+    magnitude = angle_between_deg(vector, np.broadcast_to(up, vector.shape))
+    sign = np.where(vector[..., 0] * forward_sign >= 0, 1.0, -1.0)
+    return magnitude * sign

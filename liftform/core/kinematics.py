@@ -1,0 +1,148 @@
+"""From a `PoseTrack` to per-frame angles (`Kinematics`). Whole sequences at once, no per-frame loops.
+
+Joint angles are taken from MediaPipe's world landmarks (metres, 3D), so they do not shrink when the camera is not
+exactly side-on; the back's contour and the depth signal come from image pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core import spine
+from liftform.core.filters import fill_gaps, gaussian_smooth
+from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg
+from liftform.core.silhouette import trunk_axes
+from liftform.core.types import Kinematics
+from liftform.settings import FilterSettings, SpineSettings
+from liftform.track import (
+    LEFT_ANKLE, LEFT_FOOT_INDEX, LEFT_HEEL, LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER, LEFT_WRIST,
+    RIGHT_ANKLE, RIGHT_FOOT_INDEX, RIGHT_HEEL, RIGHT_HIP, RIGHT_KNEE, RIGHT_SHOULDER, RIGHT_WRIST,
+    PoseTrack,
+)
+
+WORLD_UP = np.array([0.0, -1.0, 0.0])   # MediaPipe world: y points down
+IMAGE_UP = np.array([0.0, -1.0])
+
+
+def facing_sign(image_xy: np.ndarray) -> int:
+    """+1 if the person faces image-right, -1 image-left, 0 if it cannot be told.
+
+    Two kinds of evidence, both in units of trunk length so they add up: the toes point forward of the heels (works
+    standing), and hanging wrists lie on the chest side of the trunk axis (works bent over). The nose is not used:
+    when the lifter is bent it lies along the trunk axis. Shapes: image_xy (T, 33, 2) pixels.
+    """
+    shoulder_mid = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    hip_mid = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    _, normal, length = trunk_axes(shoulder_mid, hip_mid)   # the chest side is +normal when facing right
+    with np.errstate(invalid="ignore", divide="ignore"):
+        toes = (image_xy[:, [LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX], 0]
+                - image_xy[:, [LEFT_HEEL, RIGHT_HEEL], 0]).sum(axis=1) / length
+        wrists = image_xy[:, [LEFT_WRIST, RIGHT_WRIST]].mean(axis=1) - shoulder_mid
+        wrist_side = np.sum(wrists * normal, axis=-1) / length
+    evidence = np.nansum(np.stack([np.clip(toes, -1, 1), np.clip(wrist_side, -1, 1)]), axis=0)
+    if not np.isfinite(evidence).any() or np.nanmean(np.abs(evidence)) < 1e-3:
+        return 0
+    return 1 if np.nanmean(evidence) > 0 else -1
+
+
+def near_side(visibility: np.ndarray) -> str:
+    """The body side nearer the camera: the one whose shoulder, hip, knee and ankle are more visible."""
+    left = visibility[:, [LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE]].mean()
+    right = visibility[:, [RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE]].mean()
+    return "left" if left >= right else "right"
+
+
+def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
+    """Camera yaw per frame from the left-right body axis (shoulders + hips): 0 side-on, 90 facing the camera."""
+    across = (world_xyz[:, LEFT_SHOULDER] - world_xyz[:, RIGHT_SHOULDER]
+              + world_xyz[:, LEFT_HIP] - world_xyz[:, RIGHT_HIP])
+    return np.degrees(np.arctan2(np.abs(across[:, 0]), np.abs(across[:, 2])))
+
+
+def depth_signal(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) how far the shoulders have come down towards the feet, as a fraction of standing height.
+
+    The shoulder-to-lower-ankle height is compared with its 95th percentile (standing); the ratio does not care
+    whether a hand-held camera drifts up or down, since shoulders and feet move together in the image.
+    """
+    shoulder_y = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 1].mean(axis=1)
+    ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])   # the lower ankle (on the floor)
+    height = ankle_y - shoulder_y
+    if not np.isfinite(height).any():
+        return np.full(len(image_xy), np.nan)
+    standing = np.nanpercentile(height, 95)
+    return 1.0 - height / standing if standing > 0 else np.full(len(image_xy), np.nan)
+
+
+def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,
+                       spine_baseline_deg: float | None = None) -> Kinematics:
+    """Angles of every frame of ``track``.
+
+    ``spine_baseline_deg`` fixes the upright back-contour bend (the live path calibrates it once); by default it is
+    measured from this track's own near-upright frames.
+    """
+    t = track.timestamps_s
+    warnings: list[str] = []
+    with np.errstate(all="ignore"):
+        image_xy = fill_gaps(track.image_xy, t, filters.max_gap_s)
+        world = fill_gaps(track.world_xyz, t, filters.max_gap_s)
+    visibility = track.visibility
+    facing = facing_sign(image_xy)
+    side = near_side(visibility)
+    forward = float(facing) if facing else 1.0
+    if facing == 0:
+        warnings.append("could not tell which way the lifter faces: spine flexion not measured")
+
+    left = {"shoulder": LEFT_SHOULDER, "hip": LEFT_HIP, "knee": LEFT_KNEE, "ankle": LEFT_ANKLE}
+    right = {"shoulder": RIGHT_SHOULDER, "hip": RIGHT_HIP, "knee": RIGHT_KNEE, "ankle": RIGHT_ANKLE}
+    near = left if side == "left" else right
+    shoulder_mid_w = world[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    hip_mid_w = world[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+
+    trunk = inclination_from_vertical_deg(shoulder_mid_w - hip_mid_w, forward, WORLD_UP)
+    hip = flexion_deg(world[:, near["shoulder"]], world[:, near["hip"]], world[:, near["knee"]])
+    knee_left = flexion_deg(world[:, LEFT_HIP], world[:, LEFT_KNEE], world[:, LEFT_ANKLE])
+    knee_right = flexion_deg(world[:, RIGHT_HIP], world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
+    knee = knee_left if side == "left" else knee_right
+    yaw = view_yaw_deg(world)
+    depth = depth_signal(image_xy)
+    leg_m = np.linalg.norm(world[:, near["hip"]] - world[:, near["knee"]], axis=-1) + np.linalg.norm(
+        world[:, near["knee"]] - world[:, near["ankle"]], axis=-1)
+    stance_split = np.linalg.norm(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], axis=-1) / leg_m
+
+    # The back: its contour's bend, relative to the person's upright posture.
+    shoulder_mid_px = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    hip_mid_px = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    _, _, trunk_length_px = trunk_axes(shoulder_mid_px, hip_mid_px)
+    if track.back_profile_px is not None and facing != 0:
+        profile = fill_gaps(track.back_profile_px, t, filters.max_gap_s)
+        bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(profile, facing), trunk_length_px)
+    else:
+        bend = edge_fraction = residual = np.full(len(t), np.nan)
+    landmark_vis = visibility[:, [near["shoulder"], near["hip"]]].min(axis=1)
+    confidence = spine.spine_confidence(np.nan_to_num(edge_fraction), residual, yaw, landmark_vis,
+                                        spine_settings.min_edge_fraction, spine_settings.max_view_yaw_deg)
+    baseline = spine_baseline_deg
+    if baseline is None:
+        baseline = spine.upright_baseline_deg(bend, trunk, confidence > 0.3, spine_settings.upright_max_trunk_deg)
+    if not np.isfinite(baseline):
+        if np.isfinite(bend).any():
+            warnings.append("the lifter is never seen standing upright: spine flexion is measured against a "
+                            "straight back, not their own posture")
+        baseline = 0.0
+        confidence = confidence * 0.6
+    spine_flexion = bend - baseline
+
+    smooth = lambda x: gaussian_smooth(x, t, filters.smoothing_sigma_s)  # noqa: E731
+    spine_flexion = smooth(spine_flexion)
+    trunk = smooth(trunk)
+    valid = np.isfinite(trunk) & np.isfinite(hip) & np.isfinite(depth)
+    return Kinematics(
+        timestamps_s=t, frame_index=track.frame_index,
+        trunk_inclination_deg=trunk, hip_flexion_deg=smooth(hip), knee_flexion_deg=smooth(knee),
+        knee_flexion_left_deg=smooth(knee_left), knee_flexion_right_deg=smooth(knee_right),
+        spine_flexion_deg=spine_flexion, spine_flexion_confidence=np.where(np.isfinite(spine_flexion), confidence, 0.0),
+        lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
+        depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split), valid=valid,
+        side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(warnings),
+    )

@@ -1,0 +1,61 @@
+"""Rep segmentation: find each descent-bottom-ascent in the depth signal (how far the shoulders come down)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core.types import Kinematics, Rep
+from liftform.settings import RepSettings
+
+
+def _local_maxima(signal: np.ndarray) -> np.ndarray:
+    """Indices where ``signal`` (T,) has a local maximum (a plateau counts once, at its first frame)."""
+    left = np.concatenate([[-np.inf], signal[:-1]])
+    # Walk plateaus: a frame equal to its right neighbour takes the next different value as its right side.
+    next_diff = np.flatnonzero(np.diff(signal) != 0)
+    right_value = np.full(len(signal), -np.inf)
+    idx = np.searchsorted(next_diff, np.arange(len(signal)))
+    has_next = idx < len(next_diff)
+    right_value[has_next] = signal[next_diff[idx[has_next]] + 1]
+    return np.flatnonzero((signal > left) & (signal > right_value))
+
+
+def segment_reps(kinematics: Kinematics, settings: RepSettings) -> list[Rep]:
+    """Reps in ``kinematics``, in time order.
+
+    A bottom is a local maximum of depth of at least ``settings.min_depth``; its rep starts at the last frame
+    before it, and ends at the first frame after it, where depth is below ``start_end_fraction`` of the bottom's
+    depth. A deeper bottom claims the span around it first, so wobbles near the bottom are not extra reps. A rep cut
+    by the start or end of the video is kept and marked incomplete.
+    """
+    t = kinematics.timestamps_s
+    depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, -np.inf)
+    n = len(depth)
+    candidates = [i for i in _local_maxima(depth) if depth[i] >= settings.min_depth]
+    candidates.sort(key=lambda i: -depth[i])
+    claimed = np.zeros(n, dtype=bool)
+    spans: list[tuple[int, int, int, bool]] = []
+    for bottom in candidates:                      # a loop over candidate bottoms, not over frames
+        if claimed[bottom]:
+            continue
+        below = depth < settings.start_end_fraction * depth[bottom]
+        before = np.flatnonzero(below[:bottom])
+        after = np.flatnonzero(below[bottom + 1:])
+        start = int(before[-1]) if len(before) else 0
+        end = int(bottom + 1 + after[0]) if len(after) else n - 1
+        complete = bool(len(before) and len(after))
+        if claimed[start:end + 1].any():
+            # Overlaps a deeper rep: trim to the free span on this bottom's side.
+            free = ~claimed
+            start = bottom - int(np.argmin(free[start:bottom + 1][::-1])) if not free[start:bottom + 1].all() else start
+            stop = np.flatnonzero(~free[bottom:end + 1])
+            end = bottom + int(stop[0]) - 1 if len(stop) else end
+            if t[bottom] - t[start] < settings.min_separation_s / 2 or t[end] - t[bottom] < settings.min_separation_s / 2:
+                continue
+        if t[end] - t[start] < settings.min_duration_s:
+            continue
+        claimed[start:end + 1] = True
+        spans.append((start, bottom, end, complete))
+    spans.sort()
+    return [Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]), end_s=float(t[e]),
+                complete=c) for k, (s, b, e, c) in enumerate(spans)]

@@ -1,0 +1,86 @@
+"""Spine flexion from the back's contour.
+
+The dorsal edge of the silhouette between shoulders and hips is straight when the spine is neutral and bows outward
+when it flexes. Per frame, a quadratic d(s) is fitted to the dorsal half-width d (as a fraction of trunk length) at
+stations s along the trunk (0 = shoulder, 1 = hip); the angle between the edge's tangents at s = 0 and s = 1,
+``atan(d'(0)) - atan(d'(1))``, is the bend of the back (a circular arc's total bend). It is positive when the back
+is convex (flexed, rounded), negative when concave (arched). Flexion is reported relative to the person's own
+upright frames, because people stand with natural curves that differ by tens of degrees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.track import BACK_PROFILE_STATIONS
+
+
+def dorsal_profile(back_profile_px: np.ndarray, facing_sign: np.ndarray | int) -> np.ndarray:
+    """The back's half-widths (T, K) in pixels: the -n side when facing image-right (+1), +n when facing left."""
+    facing = np.broadcast_to(np.asarray(facing_sign), back_profile_px.shape[:1])
+    dorsal = np.where((facing > 0)[:, None], back_profile_px[..., 1], back_profile_px[..., 0])
+    dorsal[facing == 0] = np.nan
+    return dorsal
+
+
+def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
+                     stations: np.ndarray = BACK_PROFILE_STATIONS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bend of the dorsal edge per frame, by a weighted least-squares quadratic fit (NaN stations ignored).
+
+    Args:
+        dorsal_px: (T, K) dorsal half-widths in pixels.
+        trunk_length_px: (T,) shoulder-mid to hip-mid distance in pixels.
+    Returns:
+        bend_deg (T,): tangent angle at the shoulder end minus at the hip end, degrees (+ convex / flexed);
+        edge_fraction (T,): share of stations where the edge was found;
+        residual (T,): RMS misfit of the quadratic, as a fraction of trunk length (ragged mask -> large).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        widths = dorsal_px / trunk_length_px[:, None]                          # (T, K) fraction of trunk
+    known = np.isfinite(widths)
+    weights = known.astype(float)
+    design = np.stack([np.ones_like(stations), stations, stations**2], axis=1)   # (K, 3)
+    filled = np.where(known, widths, 0.0)
+    # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
+    ata = np.einsum("ki,tk,kj->tij", design, weights, design)
+    aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
+    edge_fraction = known.mean(axis=1)
+    solvable = (known.sum(axis=1) >= 5) & (np.abs(np.linalg.det(ata)) > 1e-9)
+    ata[~solvable] = np.eye(3)
+    beta = np.linalg.solve(ata, aty[..., None])[..., 0]                        # (T, 3): d = b0 + b1 s + b2 s^2
+    slope_at_shoulder = beta[:, 1]
+    slope_at_hip = beta[:, 1] + 2.0 * beta[:, 2]
+    bend_deg = np.degrees(np.arctan(slope_at_shoulder) - np.arctan(slope_at_hip))
+    fitted = beta @ design.T
+    with np.errstate(invalid="ignore"):
+        residual = np.sqrt(np.sum(weights * (filled - fitted) ** 2, axis=1) / np.maximum(weights.sum(axis=1), 1))
+    bend_deg[~solvable] = np.nan
+    residual[~solvable] = np.nan
+    return bend_deg, edge_fraction, residual
+
+
+def upright_baseline_deg(bend_deg: np.ndarray, trunk_inclination_deg: np.ndarray, usable: np.ndarray,
+                         upright_max_trunk_deg: float) -> float:
+    """Median contour bend over the usable frames where the trunk is near upright; NaN if there are none."""
+    with np.errstate(invalid="ignore"):
+        upright = usable & (np.abs(trunk_inclination_deg) < upright_max_trunk_deg) & np.isfinite(bend_deg)
+    if upright.sum() < 3:
+        return float("nan")
+    return float(np.median(bend_deg[upright]))
+
+
+def spine_confidence(edge_fraction: np.ndarray, residual: np.ndarray, view_yaw_deg: np.ndarray,
+                     landmark_visibility: np.ndarray, min_edge_fraction: float,
+                     max_view_yaw_deg: float) -> np.ndarray:
+    """Confidence (T,) in [0, 1] of the spine measure, the product of four factors, each 1 when all is well:
+
+    - edge: the back's edge was found at enough stations (0 below ``min_edge_fraction``);
+    - fit: the edge is smooth (RMS misfit under 1 % of trunk length is full marks, 4 % or more is zero);
+    - view: side-on (full marks up to 20 deg yaw, zero at ``max_view_yaw_deg``);
+    - landmarks: MediaPipe's visibility of the near shoulder and hip.
+    """
+    edge = np.clip((edge_fraction - min_edge_fraction) / max(1.0 - min_edge_fraction, 1e-6) * 2.0, 0.0, 1.0)
+    fit = np.clip((0.04 - np.nan_to_num(residual, nan=1.0)) / 0.03, 0.0, 1.0)
+    view = np.clip((max_view_yaw_deg - np.nan_to_num(view_yaw_deg, nan=90.0)) / (max_view_yaw_deg - 20.0), 0.0, 1.0)
+    visible = np.clip((landmark_visibility - 0.3) / 0.5, 0.0, 1.0)
+    return edge * fit * view * visible

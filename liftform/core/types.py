@@ -1,0 +1,101 @@
+"""Result types of the core: per-frame kinematics, reps and their verdicts. NumPy arrays, time first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+VERDICTS = ("rounded_back", "hip_hinge", "squat", "lunge", "insufficient_data")
+SAFE_VERDICTS = ("hip_hinge", "squat", "lunge")
+
+
+@dataclass(frozen=True)
+class Kinematics:
+    """Per-frame angles of one person, all (T,) float arrays in degrees, NaN where unknown.
+
+    Sign conventions (sagittal plane, the person's own forward = the way the toes point):
+        trunk_inclination_deg: hip-mid -> shoulder-mid line from vertical; 0 upright, +90 horizontal forward,
+            negative leaning back.
+        hip_flexion_deg: 180 - angle(shoulder, hip, knee) on the side nearer the camera; 0 standing straight.
+        knee_flexion_deg: 180 - angle(hip, knee, ankle), near side; 0 straight. ``knee_flexion_left_deg`` /
+            ``knee_flexion_right_deg`` per leg (a lunge shows as a large difference).
+        spine_flexion_deg: bend of the back's contour between the lower back and the upper back, relative to the
+            person's own upright posture; positive = flexed (rounded), negative = extended (arched).
+        spine_flexion_confidence: (T,) in [0, 1]; low when the view is not side-on, the back edge is hidden or
+            ragged, or no upright baseline was seen.
+        lean_from_hips_deg / lean_from_spine_deg: trunk inclination split into the part made by the pelvis tipping
+            about the hips and the part made by the spine bending (the chord of a bent back leans by half the bend
+            more than its base: lean_from_spine = spine_flexion / 2).
+        depth: (T,) how far the shoulders have come down towards the feet, as a fraction of standing height
+            (0 standing, ~0.4-0.6 at the bottom of a lift from the floor).
+        view_yaw_deg: (T,) estimated camera yaw; 0 side-on, 90 facing the camera.
+        stance_split: (T,) distance between the ankles as a fraction of leg length (~0.3 standing, ~1 in a lunge).
+        valid: (T,) bool, the frame has the landmarks the angles need.
+    """
+
+    timestamps_s: np.ndarray
+    frame_index: np.ndarray
+    trunk_inclination_deg: np.ndarray
+    hip_flexion_deg: np.ndarray
+    knee_flexion_deg: np.ndarray
+    knee_flexion_left_deg: np.ndarray
+    knee_flexion_right_deg: np.ndarray
+    spine_flexion_deg: np.ndarray
+    spine_flexion_confidence: np.ndarray
+    lean_from_hips_deg: np.ndarray
+    lean_from_spine_deg: np.ndarray
+    depth: np.ndarray
+    view_yaw_deg: np.ndarray
+    stance_split: np.ndarray
+    valid: np.ndarray
+    side: str = "unknown"           # body side nearer the camera: left | right | unknown
+    facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
+    spine_baseline_deg: float = float("nan")  # raw back-contour bend in the upright frames (subtracted)
+    warnings: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.timestamps_s)
+
+    # Per-frame columns, in the order frames.csv writes them.
+    COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
+               "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
+               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split")
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition: indices into the analysed frames (not source frame numbers) and times in seconds."""
+
+    index: int
+    start: int
+    bottom: int
+    end: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    complete: bool = True  # False when the video starts or ends inside the rep
+
+
+@dataclass(frozen=True)
+class RepVerdict:
+    """The verdict on one rep, with the numbers that decided it."""
+
+    rep: Rep
+    verdict: str                    # one of VERDICTS
+    confidence: float               # 0..1
+    reason: str                     # one sentence a lifter understands, with the deciding numbers
+    peak_spine_flexion_deg: float
+    peak_trunk_inclination_deg: float
+    peak_hip_flexion_deg: float
+    min_knee_angle_deg: float       # interior knee angle at its smallest (180 = straight)
+    stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
+    lean_from_spine_pct: float      # share of the peak trunk lean made by the spine bending, percent
+    rounded_s: float                # time the spine spent past the threshold in the loaded part, seconds
+    descent_s: float
+    ascent_s: float
+    faults: tuple[str, ...] = field(default=())  # extra faults: "jerky_lift", "hyperextension_at_lockout"
+
+    @property
+    def is_rounded(self) -> bool:
+        return self.verdict == "rounded_back"

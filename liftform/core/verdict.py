@@ -1,0 +1,113 @@
+"""From angles and reps to a verdict per rep, with the numbers that decided it.
+
+The rule, in order: a rep is ``insufficient_data`` when the back was not seen well enough during the loaded part
+(the lower half of the movement, where the load pulls on the spine); ``rounded_back`` when the spine stayed flexed
+past the threshold for long enough there; otherwise ``lunge`` (split stance, knees bent), ``squat`` (knees deeply bent) or
+``hip_hinge``. Jerky lifts and hyper-extension at lockout are reported as extra faults, never as rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core.filters import hysteresis, run_lengths_s
+from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.settings import VerdictSettings
+
+
+def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+    """(T,) bool: the back is judged rounded (with hysteresis, only where the spine measure is trusted)."""
+    trusted = kinematics.spine_flexion_confidence >= settings.min_confidence
+    return hysteresis(kinematics.spine_flexion_deg, settings.rounded_back_spine_deg,
+                      settings.rounded_back_spine_deg - settings.flag_hysteresis_deg, enabled=trusted)
+
+
+def _nanmax(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if len(finite) else float("nan")
+
+
+def _nanmin(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.min()) if len(finite) else float("nan")
+
+
+def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepVerdict:
+    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics."""
+    k = kinematics
+    span = slice(rep.start, rep.end + 1)
+    t = k.timestamps_s[span]
+    depth = k.depth[span]
+    peak_depth = float(k.depth[rep.bottom])
+    with np.errstate(invalid="ignore"):
+        loaded = depth >= 0.5 * peak_depth
+    conf = k.spine_flexion_confidence[span]
+    trusted = loaded & (conf >= settings.min_confidence)
+    trusted_share = trusted.sum() / max(loaded.sum(), 1)
+
+    spine = k.spine_flexion_deg[span]
+    peak_spine = _nanmax(np.where(trusted, spine, np.nan))
+    peak_trunk = _nanmax(k.trunk_inclination_deg[span])
+    peak_hip = _nanmax(k.hip_flexion_deg[span])
+    knee_flex = _nanmax(np.where(loaded, k.knee_flexion_deg[span], np.nan))
+    split = _nanmax(np.where(loaded, k.stance_split[span], np.nan))
+    rounded_s = run_lengths_s(flagged[span] & loaded, t)
+
+    trunk_pos = max(peak_trunk, 0.0) if np.isfinite(peak_trunk) else np.nan
+    knee_pos = max(knee_flex, 0.0) if np.isfinite(knee_flex) else np.nan
+    ssi = 100.0 * trunk_pos / (trunk_pos + knee_pos) if (trunk_pos + knee_pos) > 0 else float("nan")
+    bottom_trunk = float(k.trunk_inclination_deg[rep.bottom])
+    bottom_spine = float(k.spine_flexion_deg[rep.bottom])
+    spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
+                   if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
+
+    threshold = settings.rounded_back_spine_deg
+    mean_conf = float(np.mean(conf[loaded])) if loaded.any() else 0.0
+    if trusted_share < 0.5 or not np.isfinite(peak_spine):
+        verdict = "insufficient_data"
+        confidence = mean_conf
+        reason = (f"the back was not seen clearly enough: the spine measure was reliable in only "
+                  f"{100 * trusted_share:.0f}% of the lift (turn the camera side-on, keep the back in view)")
+    else:
+        margin = min(1.0, abs(peak_spine - threshold) / 10.0)
+        confidence = float(np.clip(mean_conf * (0.5 + 0.5 * margin), 0.0, 1.0))
+        if rounded_s >= settings.min_rounded_s:
+            verdict = "rounded_back"
+            reason = (f"lifted with the back: the spine rounded {peak_spine:.0f}° beyond your upright posture "
+                      f"(limit {threshold:.0f}°) for {rounded_s:.1f} s while the trunk leaned {peak_trunk:.0f}°")
+        elif np.isfinite(split) and split >= settings.lunge_stance_split and knee_flex >= 45:
+            verdict = "lunge"
+            reason = (f"lunge: feet split {split:.1f} leg lengths apart, knees bent to {180 - knee_flex:.0f}°, "
+                      f"spine within {max(peak_spine, 0):.0f}° of upright")
+        elif np.isfinite(knee_flex) and knee_flex >= settings.squat_knee_flexion_deg:
+            verdict = "squat"
+            reason = (f"squat: knees bent to {180 - knee_flex:.0f}°, trunk leaned {peak_trunk:.0f}°, spine within "
+                      f"{max(peak_spine, 0):.0f}° of upright")
+        else:
+            verdict = "hip_hinge"
+            hips_pct = 100.0 - spine_share if np.isfinite(spine_share) else float("nan")
+            reason = (f"hip hinge: trunk leaned {peak_trunk:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
+                      f"stayed within {max(peak_spine, 0):.0f}° of upright")
+
+    faults = []
+    descent_s, ascent_s = rep.bottom_s - rep.start_s, rep.end_s - rep.bottom_s
+    if rep.complete and descent_s > 0 and ascent_s < settings.jerk_ascent_ratio * descent_s:
+        faults.append("jerky_lift")
+    with np.errstate(invalid="ignore"):
+        lockout = (np.arange(rep.start, rep.end + 1) > rep.bottom) & (depth < 0.25 * peak_depth) & (conf >= settings.min_confidence)
+    if _nanmin(np.where(lockout, spine, np.nan)) <= settings.hyperextension_deg:
+        faults.append("hyperextension_at_lockout")
+
+    return RepVerdict(
+        rep=rep, verdict=verdict, confidence=float(confidence), reason=reason,
+        peak_spine_flexion_deg=peak_spine, peak_trunk_inclination_deg=peak_trunk, peak_hip_flexion_deg=peak_hip,
+        min_knee_angle_deg=180.0 - knee_flex if np.isfinite(knee_flex) else float("nan"),
+        stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share), rounded_s=float(rounded_s),
+        descent_s=float(descent_s), ascent_s=float(ascent_s), faults=tuple(faults),
+    )
+
+
+def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSettings) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
+    """Flagged frames (T,) bool and a verdict for each rep."""
+    flagged = flag_rounded_frames(kinematics, settings)
+    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings) for rep in reps)

@@ -1,0 +1,173 @@
+"""Typed settings: defaults, overridden by a TOML file, overridden by CLI flags.
+
+Every threshold that decides a verdict lives here, with the reason for its default. Unknown keys are errors, so a
+typo in a config file never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from liftform.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    """How the pose model is run."""
+
+    model: str = "full"                 # lite | full | heavy | path to a .task bundle
+    num_poses: int = 2                  # >1 lets liftform pick the lifter when several people are in view
+    min_detection_confidence: float = 0.5
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    max_side_px: int = 1280             # larger frames (4K) are downscaled for the model; coordinates stay in source px
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Cleaning of landmark sequences before angles are taken (offline analysis)."""
+
+    max_gap_s: float = 0.3              # gaps up to this long are interpolated; longer ones stay missing
+    smoothing_sigma_s: float = 0.04     # Gaussian (zero-phase) smoothing of angles; 0 disables
+    min_visibility: float = 0.5         # a landmark below this visibility counts as missing
+
+
+@dataclass(frozen=True)
+class RepSettings:
+    """How a rep is found in the depth signal (how far the shoulders drop, as a fraction of standing trunk+leg)."""
+
+    min_depth: float = 0.15             # a rep must bring the shoulders down by at least this fraction
+    start_end_fraction: float = 0.2     # a rep starts/ends where depth crosses this fraction of its own peak
+    min_duration_s: float = 0.5
+    min_separation_s: float = 0.6       # two bottoms closer than this are one rep
+
+
+@dataclass(frozen=True)
+class SpineSettings:
+    """The spine-flexion measure from the back's contour."""
+
+    upright_max_trunk_deg: float = 20.0  # frames leaning less than this form the person's upright baseline
+    min_edge_fraction: float = 0.6       # share of back-profile stations that must hit the silhouette edge
+    max_view_yaw_deg: float = 55.0       # beyond this the view is too frontal to see the back's curve
+
+
+@dataclass(frozen=True)
+class VerdictSettings:
+    """Thresholds that turn angles into a verdict per rep."""
+
+    # Spine flexion (relative to the person's own upright posture) above which the back counts as rounded.
+    # Lumbar+thoracic flexion in a neutral-spine hinge stays within ~10-15 deg of standing; a stoop lift reaches
+    # 30-60 deg. 20 deg leaves room for measurement noise on real footage.
+    rounded_back_spine_deg: float = 20.0
+    flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
+    min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
+    min_confidence: float = 0.4               # below this (spine measure confidence) a rep is insufficient_data
+    squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge)
+    lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge
+    hyperextension_deg: float = -12.0         # spine extension past this at lockout is a (different) fault
+    jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
+    # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.
+    reba_trunk_bands_deg: tuple[float, float] = (20.0, 60.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings. Build with :func:`load_settings` to layer a TOML file over the defaults."""
+
+    pose: PoseSettings = field(default_factory=PoseSettings)
+    filter: FilterSettings = field(default_factory=FilterSettings)
+    reps: RepSettings = field(default_factory=RepSettings)
+    spine: SpineSettings = field(default_factory=SpineSettings)
+    verdict: VerdictSettings = field(default_factory=VerdictSettings)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return dataclasses.asdict(self)
+
+
+def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
+    """``value`` converted to the type of ``default``, or a ConfigError naming the key."""
+    where = f"[{section}] {key}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"config {where} must be true or false, got {value!r}")
+        return value
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config {where} must be a number, got {value!r}")
+        return type(default)(value) if isinstance(default, float) or float(value).is_integer() else value
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) != len(default):
+            raise ConfigError(f"config {where} must be a list of {len(default)} numbers, got {value!r}")
+        return tuple(_coerce(section, key, v, d) for v, d in zip(value, default))
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"config {where} must be a string, got {value!r}")
+        return value
+    raise ConfigError(f"config {where}: unsupported value {value!r}")  # pragma: no cover
+
+
+def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
+    """``settings`` with ``{section: {key: value}}`` applied. Unknown sections/keys raise ConfigError."""
+    sections = {f.name: f for f in fields(settings)}
+    updated = {}
+    for section, values in overrides.items():
+        if section not in sections:
+            raise ConfigError(f"unknown config section [{section}]; known: {', '.join(sections)}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"config section [{section}] must be a table of key = value")
+        current = getattr(settings, section)
+        known = {f.name for f in fields(current)}
+        changes = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ConfigError(f"unknown config key '{key}' in [{section}]; known: {', '.join(sorted(known))}")
+            changes[key] = _coerce(section, key, value, getattr(current, key))
+        updated[section] = replace(current, **changes)
+    return replace(settings, **updated)
+
+
+def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Defaults, then the TOML file at ``config_path`` (if any), then ``overrides`` (``{section: {key: value}}``)."""
+    settings = Settings()
+    if config_path is not None:
+        path = Path(config_path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        settings = apply_overrides(settings, data)
+    if overrides:
+        settings = apply_overrides(settings, overrides)
+    return settings
+
+
+def settings_to_toml(settings: Settings) -> str:
+    """The settings as a TOML document (what ``liftform config`` prints; valid input for ``--config``)."""
+    lines = []
+    for section, values in settings.to_dict().items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)

@@ -1,0 +1,141 @@
+"""`PoseTrack`: the landmarks of one person over time, as time-first NumPy arrays.
+
+Everything downstream of the pose model works on this type, so the core can be tested with synthetic tracks whose
+angles are known by construction. Missing values are NaN (coordinates, back profile) or 0 (visibility).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liftform.errors import InputError
+
+N_LANDMARKS = 33
+
+# MediaPipe Pose landmark indices (the ones liftform uses by name).
+NOSE = 0
+LEFT_EAR, RIGHT_EAR = 7, 8
+LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+LEFT_WRIST, RIGHT_WRIST = 15, 16
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
+
+# Body side -> landmark indices of that side, in one order: ear, shoulder, elbow, wrist, hip, knee, ankle, heel, toe.
+SIDE_LANDMARKS = {
+    "left": (LEFT_EAR, LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL,
+             LEFT_FOOT_INDEX),
+    "right": (RIGHT_EAR, RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL,
+              RIGHT_FOOT_INDEX),
+}
+
+# Skeleton edges for drawing (pairs of landmark indices).
+SKELETON_EDGES = (
+    (LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP),
+    (LEFT_SHOULDER, LEFT_ELBOW), (LEFT_ELBOW, LEFT_WRIST), (RIGHT_SHOULDER, RIGHT_ELBOW), (RIGHT_ELBOW, RIGHT_WRIST),
+    (LEFT_HIP, LEFT_KNEE), (LEFT_KNEE, LEFT_ANKLE), (RIGHT_HIP, RIGHT_KNEE), (RIGHT_KNEE, RIGHT_ANKLE),
+    (LEFT_ANKLE, LEFT_HEEL), (LEFT_HEEL, LEFT_FOOT_INDEX), (RIGHT_ANKLE, RIGHT_HEEL), (RIGHT_HEEL, RIGHT_FOOT_INDEX),
+)
+
+# Where along the trunk axis the back profile is sampled: fractions of the way from the shoulder midpoint (0) to
+# the hip midpoint (1). The core decides which stations to fit (the head and arms cut in near the shoulders, the
+# buttocks near the hips).
+BACK_PROFILE_STATIONS = np.linspace(0.0, 1.0, 21)
+
+
+@dataclass(frozen=True)
+class PoseTrack:
+    """Landmarks of one person over ``T`` frames.
+
+    Attributes:
+        image_xy: (T, 33, 2) landmark positions in **source-frame pixels** (x right, y down); NaN where no pose.
+        world_xyz: (T, 33, 3) MediaPipe world landmarks in metres (hip-centred, y down); NaN where no pose.
+        visibility: (T, 33) MediaPipe visibility in [0, 1]; 0 where no pose.
+        timestamps_s: (T,) presentation time of each frame in seconds, strictly increasing.
+        frame_index: (T,) index of each frame in the source (decode order), int64.
+        frame_size_wh: (width, height) of the source frames in pixels (after rotation).
+        back_profile_px: optional (T, K, 2) silhouette half-widths in pixels, measured from the shoulder-mid to
+            hip-mid axis along its two normals at the K fractions ``BACK_PROFILE_STATIONS``. With the axis unit
+            vector u (hip -> shoulder, image coordinates) the normal is n = (-u_y, u_x); ``[..., 0]`` is the
+            distance to the silhouette edge along +n, ``[..., 1]`` along -n. NaN where the edge was not found.
+            Which side is the back is decided by the core (it depends on which way the person faces).
+    """
+
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    timestamps_s: np.ndarray
+    frame_index: np.ndarray
+    frame_size_wh: tuple[int, int]
+    back_profile_px: np.ndarray | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        n_frames = len(self.timestamps_s)
+        expected = {
+            "image_xy": (n_frames, N_LANDMARKS, 2),
+            "world_xyz": (n_frames, N_LANDMARKS, 3),
+            "visibility": (n_frames, N_LANDMARKS),
+            "frame_index": (n_frames,),
+        }
+        for name, shape in expected.items():
+            if np.shape(getattr(self, name)) != shape:
+                raise InputError(f"PoseTrack.{name} has shape {np.shape(getattr(self, name))}, expected {shape}")
+        if self.back_profile_px is not None:
+            k = len(BACK_PROFILE_STATIONS)
+            if np.shape(self.back_profile_px) != (n_frames, k, 2):
+                raise InputError(f"PoseTrack.back_profile_px has shape {np.shape(self.back_profile_px)}, "
+                                 f"expected {(n_frames, k, 2)}")
+        if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
+            raise InputError("PoseTrack.timestamps_s must be strictly increasing")
+
+    def __len__(self) -> int:
+        return len(self.timestamps_s)
+
+    def __getitem__(self, frames: slice | np.ndarray) -> PoseTrack:
+        """Frames ``frames`` (a slice or index array) as a new track."""
+        profile = None if self.back_profile_px is None else self.back_profile_px[frames]
+        return PoseTrack(self.image_xy[frames], self.world_xyz[frames], self.visibility[frames],
+                         self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile)
+
+    @property
+    def has_pose(self) -> np.ndarray:
+        """(T,) bool: a pose was detected in the frame."""
+        return ~np.isnan(self.image_xy[:, LEFT_HIP, 0])
+
+    @classmethod
+    def empty(cls, n_frames: int, frame_size_wh: tuple[int, int], timestamps_s: np.ndarray,
+              with_profile: bool = True) -> PoseTrack:
+        """A track of ``n_frames`` frames with no pose anywhere (arrays to be filled in place by a source)."""
+        profile = np.full((n_frames, len(BACK_PROFILE_STATIONS), 2), np.nan) if with_profile else None
+        return cls(
+            image_xy=np.full((n_frames, N_LANDMARKS, 2), np.nan),
+            world_xyz=np.full((n_frames, N_LANDMARKS, 3), np.nan),
+            visibility=np.zeros((n_frames, N_LANDMARKS)),
+            timestamps_s=np.asarray(timestamps_s, dtype=float),
+            frame_index=np.arange(n_frames, dtype=np.int64),
+            frame_size_wh=frame_size_wh,
+            back_profile_px=profile,
+        )
+
+    def to_npz_dict(self) -> dict[str, np.ndarray]:
+        """Arrays for ``np.savez`` (the landmark cache)."""
+        out = {
+            "image_xy": self.image_xy, "world_xyz": self.world_xyz, "visibility": self.visibility,
+            "timestamps_s": self.timestamps_s, "frame_index": self.frame_index,
+            "frame_size_wh": np.asarray(self.frame_size_wh, dtype=np.int64),
+        }
+        if self.back_profile_px is not None:
+            out["back_profile_px"] = self.back_profile_px
+        return out
+
+    @classmethod
+    def from_npz(cls, data) -> PoseTrack:
+        """Inverse of :meth:`to_npz_dict` (``data`` is what ``np.load`` returns)."""
+        profile = data["back_profile_px"] if "back_profile_px" in data else None
+        return cls(data["image_xy"], data["world_xyz"], data["visibility"], data["timestamps_s"],
+                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), profile)

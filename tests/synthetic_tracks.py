@@ -1,0 +1,107 @@
+"""Synthetic `PoseTrack`s whose angles are known by construction (for core tests; no model, no images).
+
+A stick figure in the sagittal plane: ankle on the floor, shin and thigh tilted symmetrically so the knee bends by
+``knee_flexion_deg``, the hip-to-shoulder chord at ``trunk_inclination_deg`` from vertical, arms hanging straight
+down. The back's edge is an arc whose bend (tangent at the shoulder minus tangent at the hip) is the spine flexion
+plus the person's natural upright bend: half-width d(s) = w + tan(bend / 2) * s * (1 - s) in trunk lengths.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform import track as lm
+from liftform.track import BACK_PROFILE_STATIONS, PoseTrack
+
+SHIN_M, THIGH_M, TRUNK_M, ARM_M = 0.45, 0.45, 0.55, 0.6
+HALF_WIDTH_M = 0.12          # left-right offset of paired landmarks
+PX_PER_M = 300.0
+IMAGE_WH = (640, 640)
+
+
+def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4, stand_s: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Timestamps (T,) and a 0..1..0 envelope per rep (T,), standing pauses in between; multiply by ``peak``."""
+    per_rep = int(round(rep_s * fps))
+    stand = int(round(stand_s * fps))
+    phase = np.sin(np.linspace(0, np.pi, per_rep)) ** 2
+    env = np.concatenate([np.zeros(stand)] + [np.concatenate([phase, np.zeros(stand)]) for _ in range(n_reps)])
+    return np.arange(len(env)) / fps, env * peak
+
+
+def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
+               facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = -6.0, split_deg: np.ndarray | None = None,
+               visibility: float = 0.95) -> PoseTrack:
+    """A track with the given angles per frame (all (T,) degrees).
+
+    ``split_deg`` swings the far (rear) thigh backwards by that angle, as in a lunge; its knee bends as much as the
+    near one, so the rear foot comes up behind.
+    """
+    n = len(timestamps_s)
+    split = np.zeros(n) if split_deg is None else np.radians(split_deg)
+    world = np.zeros((n, 33, 3))
+
+    half = np.radians(knee_deg) / 2
+    knee_near = np.stack([SHIN_M * np.sin(half), SHIN_M * np.cos(half)], -1)          # (forward, up) from ankle
+    hip_near = knee_near + np.stack([-THIGH_M * np.sin(half), THIGH_M * np.cos(half)], -1)
+    # Rear leg hangs from the same hip: thigh tilted back by half-knee + split, shin bent by the knee flexion.
+    thigh_back = half + split
+    knee_far = hip_near + THIGH_M * np.stack([-np.sin(thigh_back), -np.cos(thigh_back)], -1)
+    shin_angle = thigh_back - 2 * half          # the knee bends the shin forward relative to the thigh
+    ankle_far = knee_far + SHIN_M * np.stack([-np.sin(shin_angle), -np.cos(shin_angle)], -1)
+    theta = np.radians(trunk_deg)
+    shoulder = hip_near + TRUNK_M * np.stack([np.sin(theta), np.cos(theta)], -1)
+    wrist = shoulder - np.array([0.0, ARM_M])
+    elbow = shoulder - np.array([0.0, ARM_M / 2])
+    ear = shoulder + 0.2 * np.stack([np.sin(theta), np.cos(theta)], -1)
+
+    sagittal = {  # landmark pairs (near=left, far=right) -> (forward, up) positions
+        (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER): (shoulder, shoulder), (lm.LEFT_HIP, lm.RIGHT_HIP): (hip_near, hip_near),
+        (lm.LEFT_KNEE, lm.RIGHT_KNEE): (knee_near, knee_far), (lm.LEFT_ANKLE, lm.RIGHT_ANKLE): (0 * knee_near, ankle_far),
+        (lm.LEFT_HEEL, lm.RIGHT_HEEL): (0 * knee_near - [0.05, 0], ankle_far - [0.05, 0]),
+        (lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX): (0 * knee_near + [0.15, 0], ankle_far + [0.15, 0]),
+        (lm.LEFT_WRIST, lm.RIGHT_WRIST): (wrist, wrist), (lm.LEFT_ELBOW, lm.RIGHT_ELBOW): (elbow, elbow),
+        (lm.LEFT_EAR, lm.RIGHT_EAR): (ear, ear),
+    }
+    yaw = np.radians(yaw_deg)
+    for (left, right), (pos_near, pos_far) in sagittal.items():
+        for index, pos, z in ((left, pos_near, HALF_WIDTH_M), (right, pos_far, -HALF_WIDTH_M)):
+            forward = pos[..., 0] * facing
+            # Rotate the body about the vertical axis by yaw: side-on (yaw 0) puts left-right along camera z.
+            world[:, index, 0] = forward * np.cos(yaw) + z * np.sin(yaw)
+            world[:, index, 2] = -forward * np.sin(yaw) + z * np.cos(yaw)
+            world[:, index, 1] = -pos[..., 1]                                         # world y points down
+    world[:, lm.NOSE] = world[:, lm.LEFT_EAR] * 0.5 + world[:, lm.RIGHT_EAR] * 0.5
+    hip_mid = world[:, [lm.LEFT_HIP, lm.RIGHT_HIP]].mean(axis=1, keepdims=True)
+    image_xy = world[..., :2] * PX_PER_M + [IMAGE_WH[0] / 2, IMAGE_WH[1] * 0.875]   # ankle near the bottom
+    world = world - hip_mid                                                            # MediaPipe: hip-centred
+
+    # The back's edge: an arc with total bend natural + flexion, on the side opposite the chest.
+    bend = np.radians(natural_bend_deg + spine_deg)
+    s = BACK_PROFILE_STATIONS
+    trunk_px = TRUNK_M * PX_PER_M                      # the chord length in the image (side-on)
+    dorsal = (0.18 + np.tan(bend / 2)[:, None] * s * (1 - s)) * trunk_px
+    chest = np.full_like(dorsal, 0.22 * trunk_px)
+    back_index = 1 if facing > 0 else 0
+    profile = np.empty((n, len(s), 2))
+    profile[..., back_index] = dorsal
+    profile[..., 1 - back_index] = chest
+
+    return PoseTrack(image_xy=image_xy, world_xyz=world, visibility=np.full((n, 33), visibility),
+                     timestamps_s=np.asarray(timestamps_s, float), frame_index=np.arange(n),
+                     frame_size_wh=IMAGE_WH, back_profile_px=profile)
+
+
+def lift_track(kind: str, *, n_reps: int = 3, fps: float = 30.0, facing: int = 1, yaw_deg: float = 0.0,
+               natural_bend_deg: float = -6.0) -> tuple[PoseTrack, dict[str, np.ndarray]]:
+    """A whole lift of ``kind`` (hip_hinge | rounded_back | squat | lunge) and its truth angles."""
+    t, env = lift_profile(n_reps, fps, 1.0)
+    peaks = {  # trunk, knee, spine, rear-thigh split
+        "hip_hinge": (75.0, 20.0, 4.0, 0.0),
+        "rounded_back": (85.0, 10.0, 40.0, 0.0),
+        "squat": (35.0, 110.0, 3.0, 0.0),
+        "lunge": (10.0, 90.0, 2.0, 60.0),
+    }[kind]
+    trunk, knee, spine, split = (env * p for p in peaks)
+    track = make_track(trunk, knee, spine, t, facing=facing, yaw_deg=yaw_deg, natural_bend_deg=natural_bend_deg,
+                       split_deg=split)
+    return track, {"trunk": trunk, "knee": knee, "spine": spine, "env": env}

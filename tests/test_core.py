@@ -1,0 +1,172 @@
+"""The NumPy core on synthetic landmark tracks whose angles are known by construction."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track, make_track
+
+from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
+from liftform.core.kinematics import compute_kinematics, facing_sign
+from liftform.core.reps import segment_reps
+from liftform.core.silhouette import back_profile_from_mask
+from liftform.core.verdict import judge_reps
+from liftform.pipeline import analyze_track, view_label
+from liftform.settings import Settings
+
+SETTINGS = Settings()
+
+
+def run_core(track):
+    kinematics = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
+    reps = segment_reps(kinematics, SETTINGS.reps)
+    flagged, verdicts = judge_reps(kinematics, reps, SETTINGS.verdict)
+    return kinematics, reps, flagged, verdicts
+
+
+@pytest.mark.parametrize("kind", ["hip_hinge", "rounded_back", "squat", "lunge"])
+@pytest.mark.parametrize("facing", [1, -1])
+def test_angles_match_construction(kind, facing):
+    track, truth = lift_track(kind, facing=facing)
+    kinematics, *_ = run_core(track)
+    assert kinematics.facing_sign == facing
+    # Smoothing rounds the peaks a little; the angles must still match within a degree.
+    np.testing.assert_allclose(kinematics.trunk_inclination_deg, truth["trunk"], atol=1.0)
+    np.testing.assert_allclose(kinematics.knee_flexion_deg, truth["knee"], atol=1.0)
+    np.testing.assert_allclose(kinematics.spine_flexion_deg, truth["spine"], atol=1.0)
+    assert np.median(kinematics.view_yaw_deg) < 5
+
+
+@pytest.mark.parametrize("kind, expected", [("hip_hinge", "hip_hinge"), ("rounded_back", "rounded_back"),
+                                            ("squat", "squat"), ("lunge", "lunge")])
+def test_verdict_per_rep(kind, expected):
+    track, _ = lift_track(kind, n_reps=3)
+    _, reps, flagged, verdicts = run_core(track)
+    assert len(reps) == 3
+    assert [v.verdict for v in verdicts] == [expected] * 3
+    assert all(v.confidence > 0.5 for v in verdicts)
+    assert flagged.any() == (expected == "rounded_back")
+
+
+def test_rep_boundaries_bracket_each_bottom():
+    track, truth = lift_track("hip_hinge", n_reps=2)
+    _, reps, _, _ = run_core(track)
+    t = track.timestamps_s
+    true_bottoms = t[np.flatnonzero((truth["env"][1:-1] > truth["env"][:-2]) & (truth["env"][1:-1] >= truth["env"][2:])) + 1]
+    for rep, bottom_s in zip(reps, true_bottoms):
+        assert rep.start_s < bottom_s < rep.end_s
+        assert abs(rep.bottom_s - bottom_s) < 0.1
+
+
+def test_spine_is_relative_to_own_upright_posture():
+    """Two people with different natural curves doing the same lift get the same spine flexion."""
+    flat, truth = lift_track("rounded_back", natural_bend_deg=-15.0)
+    curved, _ = lift_track("rounded_back", natural_bend_deg=12.0)
+    k_flat, *_ = run_core(flat)
+    k_curved, *_ = run_core(curved)
+    np.testing.assert_allclose(k_flat.spine_flexion_deg, k_curved.spine_flexion_deg, atol=0.5)
+    np.testing.assert_allclose(k_flat.spine_flexion_deg, truth["spine"], atol=1.0)
+
+
+def test_stoop_squat_index_orders_lifts():
+    ssi = {kind: run_core(lift_track(kind)[0])[3][0].stoop_squat_index for kind in ("rounded_back", "hip_hinge", "squat")}
+    assert ssi["rounded_back"] > ssi["hip_hinge"] > ssi["squat"]
+    assert ssi["rounded_back"] > 80 and ssi["squat"] < 35
+
+
+def test_frontal_view_is_insufficient_not_a_guess():
+    track, _ = lift_track("rounded_back", yaw_deg=80.0)
+    kinematics, reps, flagged, verdicts = run_core(track)
+    assert len(reps) == 3
+    assert {v.verdict for v in verdicts} == {"insufficient_data"}
+    assert not flagged.any()
+    assert view_label(kinematics.view_yaw_deg) == "front"
+
+
+def test_confidence_falls_as_view_turns_frontal():
+    confidences = [np.median(run_core(lift_track("hip_hinge", yaw_deg=yaw)[0])[0].spine_flexion_confidence)
+                   for yaw in (0, 30, 45, 60)]
+    assert confidences[0] > 0.9
+    assert confidences == sorted(confidences, reverse=True)
+    assert confidences[-1] == 0
+
+
+def test_missing_frames_are_bridged_and_long_gaps_are_not():
+    track, truth = lift_track("hip_hinge", n_reps=1)
+    image_xy = track.image_xy.copy()
+    image_xy[40:44] = np.nan                               # 0.13 s gap: filled
+    image_xy[60:90] = np.nan                               # 1 s gap: stays missing
+    world = track.world_xyz.copy()
+    world[40:44] = np.nan
+    world[60:90] = np.nan
+    gappy = make_track(truth["trunk"], truth["knee"], truth["spine"], track.timestamps_s)
+    gappy = type(gappy)(image_xy, world, gappy.visibility, gappy.timestamps_s, gappy.frame_index,
+                        gappy.frame_size_wh, gappy.back_profile_px)
+    kinematics, *_ = run_core(gappy)
+    assert np.isfinite(kinematics.trunk_inclination_deg[40:44]).all()
+    assert not np.isfinite(kinematics.trunk_inclination_deg[65:85]).any()
+    assert not kinematics.valid[65:85].any()
+
+
+def test_fill_gaps_and_smoothing_are_exact_on_lines():
+    t = np.arange(20) / 10.0
+    line = np.stack([2 * t + 1, -t], axis=1)
+    holed = line.copy()
+    holed[5:8] = np.nan
+    np.testing.assert_allclose(fill_gaps(holed, t, max_gap_s=0.5), line)
+    assert np.isnan(fill_gaps(holed, t, max_gap_s=0.3)[6]).all()
+    # A Gaussian is symmetric, so it leaves a straight line unchanged away from the ends (zero phase).
+    np.testing.assert_allclose(gaussian_smooth(line, t, 0.1)[4:-4], line[4:-4], atol=1e-9)
+
+
+def test_hysteresis_holds_state_between_thresholds():
+    values = np.array([0, 10, 21, 18, 17, 15, 21, 14, 22, np.nan, 22], dtype=float)
+    state = hysteresis(values, on_above=20, off_below=16)
+    assert state.tolist() == [False, False, True, True, True, False, True, False, True, False, True]
+
+
+def test_back_profile_from_mask_finds_a_bowed_edge():
+    """A mask with a circular bulge on one side of the axis: the half-widths follow the circle."""
+    height, width = 400, 400
+    yy, xx = np.mgrid[0:height, 0:width]
+    mask = ((np.abs(xx - 200) < 30) & (yy > 100) & (yy < 300)).astype(float)   # a vertical bar 60 px wide
+    mask[(xx - 150) ** 2 + (yy - 200) ** 2 < 70 ** 2] = 1.0                  # a bulge to the left
+    profile = back_profile_from_mask(mask, np.array([200.0, 100.0]), np.array([200.0, 300.0]))
+    # u points from hip up to shoulder, (0, -1), so n = (1, 0): +n is image-right, the bulge is on -n.
+    assert np.nanmax(profile[:, 1]) == pytest.approx(120, abs=4)
+    np.testing.assert_allclose(profile[2:-2, 0], 30, atol=3)
+    assert np.isnan(profile[0]).all()                      # the shoulder end lies on the mask's edge
+
+
+def test_facing_is_unknown_without_evidence():
+    track, _ = lift_track("hip_hinge")
+    image_xy = track.image_xy.copy()
+    image_xy[:, 15:17] = np.nan      # no wrists
+    image_xy[:, 29:33] = np.nan      # no feet
+    assert facing_sign(image_xy) == 0
+
+
+def test_analyze_track_reports_quality():
+    track, _ = lift_track("rounded_back")
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "rounded_back"
+    assert analysis.quality.view == "side"
+    assert analysis.flagged_frames and all(isinstance(i, int) for i in analysis.flagged_frames)
+
+
+def test_core_imports_numpy_only():
+    allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math"}
+    for path in Path(__file__).parents[1].joinpath("liftform", "core").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+                if name.startswith("liftform."):
+                    assert name.split(".")[1] in {"core", "settings", "track", "errors"}, f"{path.name}: {name}"

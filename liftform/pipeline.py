@@ -1,0 +1,130 @@
+"""Wiring: video -> pose -> core -> outputs. Reports progress through a callback; never prints.
+
+    analysis = liftform.analyze_video("lift.mp4", "out/")      # writes out/lift/result.json and friends
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from liftform import __version__
+from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.reps import segment_reps
+from liftform.core.verdict import judge_reps
+from liftform.errors import InputError
+from liftform.hashing import sha256_file
+from liftform.models import resolve_model
+from liftform.settings import Settings
+from liftform.track import PoseTrack
+from liftform.video import detect_content_box, open_video
+
+# progress(stage, done, total): stage is "pose" or "video"; total may be None when unknown.
+Progress = Callable[[str, int, "int | None"], None]
+
+MIN_FRAMES = 10                 # fewer frames cannot hold a rep
+MIN_POSE_SHARE = 0.2            # below this share of frames with a person, the video is not analysable
+CONTENT_BOX_FRAMES = 8          # frames read ahead to find black padding bars
+
+
+def view_label(view_yaw_deg: np.ndarray) -> str:
+    """side (< 30 deg yaw), oblique (< 60), front, or unknown, from the median over the frames."""
+    finite = view_yaw_deg[np.isfinite(view_yaw_deg)]
+    if len(finite) == 0:
+        return "unknown"
+    yaw = float(np.median(finite))
+    return "side" if yaw < 30 else "oblique" if yaw < 60 else "front"
+
+
+def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settings: Settings,
+                  warnings: list[str] | tuple[str, ...] = (), spine_baseline_deg: float | None = None) -> Analysis:
+    """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this)."""
+    kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
+    reps = segment_reps(kinematics, settings.reps)
+    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict)
+    view = view_label(kinematics.view_yaw_deg)
+    notes = list(warnings) + list(kinematics.warnings)
+    frames_with_pose = int(track.has_pose.sum())
+    if frames_with_pose < 0.8 * len(track):
+        notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
+    if view != "side":
+        notes.append(f"the camera sees the lifter from the {view}: film side-on for a reliable spine measure")
+    if not reps:
+        notes.append("no lift was found: the shoulders never came down by "
+                     f"{100 * settings.reps.min_depth:.0f}% of standing height")
+    insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
+    if insufficient and insufficient < len(verdicts):
+        notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
+    quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
+    return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
+                    flagged=flagged, quality=quality, versions=_versions())
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"liftform": __version__, "numpy": np.__version__}
+    for package in ("mediapipe", "av", "opencv-contrib-python"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
+                         progress: Progress | None = None) -> tuple[PoseTrack, SourceInfo, ModelInfo, list[str]]:
+    """Decode ``video_path`` and run the pose model on every frame: the PoseTrack plus provenance and warnings."""
+    from liftform.pose import PoseEstimator, estimate_track   # mediapipe is imported only when poses are needed
+
+    resolved = resolve_model(settings.pose.model, model_dir=model_dir)
+    with open_video(video_path) as video:
+        frames = iter(video)
+        head = list(itertools.islice(frames, CONTENT_BOX_FRAMES))
+        box = detect_content_box([f.rgb for f in head])
+        full_area = video.width * video.height
+        crop = box if (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * full_area else None
+        total = video.n_frames or None
+        report = (lambda index, _pose: progress("pose", index + 1, total)) if progress else None
+        with PoseEstimator(resolved.path, settings.pose, crop_box=crop) as estimator:
+            track = estimate_track(itertools.chain(head, frames), estimator, (video.width, video.height), report)
+        warnings = list(video.warnings)
+        duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
+        source = SourceInfo(path=str(video_path), sha256=sha256_file(video_path), fps=float(video.fps),
+                            frames=len(track), width=video.width, height=video.height, duration_s=duration,
+                            rotation_deg=video.rotation_deg)
+    if len(track) < MIN_FRAMES:
+        raise InputError(f"{video_path} has only {len(track)} frame(s): a lift needs at least a second of video")
+    if track.has_pose.sum() < MIN_POSE_SHARE * len(track):
+        raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
+                         f"{len(track)} frames): film the whole body, side-on, in good light")
+    return track, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+
+
+def output_dir_for(video_path: str | Path, out_root: str | Path) -> Path:
+    """Where the outputs of one video go: ``out_root/<video stem>``."""
+    return Path(out_root) / Path(video_path).stem
+
+
+def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,
+                  model_dir: str | Path | None = None, write_video: bool = True,
+                  progress: Progress | None = None) -> Analysis:
+    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (result.json, CSVs, poses.npz, video).
+
+    Raises LiftformError subclasses (one-line messages) for anything the user can fix.
+    """
+    settings = settings or Settings()
+    track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
+                                                          progress=progress)
+    analysis = analyze_track(track, source, model, settings, warnings)
+    if out_root is not None:
+        from liftform.outputs import write_outputs
+
+        video_progress = (lambda done, total: progress("video", done, total)) if progress else None
+        write_outputs(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
+                      write_video=write_video, progress=video_progress)
+    return analysis

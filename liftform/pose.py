@@ -1,0 +1,204 @@
+"""The pose model: MediaPipe PoseLandmarker (Tasks API) -> landmark arrays + the back's silhouette profile.
+
+The only module that imports mediapipe. `PoseEstimator` is a thin wrapper: call it with an RGB frame and its
+timestamp, get a `FramePose` (arrays in source pixels) for the lifter, or None when nobody is found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from liftform.core.silhouette import back_profile_from_mask
+from liftform.errors import InputError, ModelError
+from liftform.settings import PoseSettings
+from liftform.track import (
+    BACK_PROFILE_STATIONS, LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack,
+)
+
+# MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the block: MediaPipe's C++ code logs there at model load and on the
+    first frames whatever GLOG says. Python-level stderr is flushed first so nothing of ours is lost."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):   # no real stderr (e.g. some embedded runtimes): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """The lifter in one frame. image_xy (33, 2) source px; world_xyz (33, 3) m; visibility (33,);
+    back_profile_px (K, 2) px (see `PoseTrack`); mask (H, W) float32 person probability in the model's input
+    frame (after crop/downscale), kept only when asked for."""
+
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    back_profile_px: np.ndarray
+    mask: np.ndarray | None = None
+
+
+class PoseEstimator:
+    """MediaPipe PoseLandmarker in VIDEO mode (one ordered stream of frames).
+
+    Args:
+        model_path: a MediaPipe pose landmarker ``.task`` bundle.
+        settings: model thresholds, number of people to look for, the largest frame side sent to the model.
+        crop_box: optional (x0, y0, x1, y1) source pixels to analyse (e.g. inside black padding bars).
+        keep_mask: keep the segmentation mask in each `FramePose` (for drawing the silhouette).
+    """
+
+    def __init__(self, model_path: str | Path, settings: PoseSettings = PoseSettings(),
+                 crop_box: tuple[int, int, int, int] | None = None, keep_mask: bool = False) -> None:
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=settings.num_poses,
+            min_pose_detection_confidence=settings.min_detection_confidence,
+            min_pose_presence_confidence=settings.min_presence_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+            output_segmentation_masks=True,
+        )
+        try:
+            with _native_stderr_silenced():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long C++ messages
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
+        self._settings = settings
+        self._crop_box = crop_box
+        self._keep_mask = keep_mask
+        self._last_ms = -1
+        self._frames_seen = 0
+        self._last_hip_xy: np.ndarray | None = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
+        """The lifter's pose in ``rgb`` (H, W, 3) uint8 at ``timestamp_s``; None if no person is found."""
+        x0, y0 = 0, 0
+        if self._crop_box is not None:
+            x0, y0, x1, y1 = self._crop_box
+            rgb = rgb[y0:y1, x0:x1]
+        height, width = rgb.shape[:2]
+        scale = min(1.0, self._settings.max_side_px / max(height, width))
+        model_rgb = rgb if scale >= 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
+                                                         interpolation=cv2.INTER_AREA)
+        # VIDEO mode needs strictly increasing integer milliseconds.
+        timestamp_ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
+        self._last_ms = timestamp_ms
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(model_rgb))
+        if self._frames_seen < 2:   # the graph logs its warnings on the first frames
+            with _native_stderr_silenced():
+                result = self._landmarker.detect_for_video(image, timestamp_ms)
+        else:
+            result = self._landmarker.detect_for_video(image, timestamp_ms)
+        self._frames_seen += 1
+        if not result.pose_landmarks:
+            return None
+        person = self._pick_person(result.pose_landmarks, width, height)
+        landmarks = result.pose_landmarks[person]
+        norm = np.array([(p.x, p.y) for p in landmarks], dtype=float)
+        visibility = np.array([p.visibility if p.visibility is not None else 1.0 for p in landmarks], dtype=float)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[person]], dtype=float)
+
+        # Normalised x and y scale with width and height separately: convert to pixels before any angle.
+        model_h, model_w = model_rgb.shape[:2]
+        model_xy = norm * [model_w, model_h]
+        mask = None
+        profile = np.full((len(BACK_PROFILE_STATIONS), 2), np.nan)
+        if result.segmentation_masks and person < len(result.segmentation_masks):
+            mask = result.segmentation_masks[person].numpy_view()
+            mask = mask[..., 0] if mask.ndim == 3 else mask
+            shoulder_mid = model_xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
+            hip_mid = model_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+            profile = back_profile_from_mask(mask, shoulder_mid, hip_mid) / scale
+        image_xy = model_xy / scale + [x0, y0]
+        self._last_hip_xy = image_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+        # numpy_view() points into MediaPipe's buffer, freed with the result: copy what outlives this call.
+        kept_mask = np.array(mask, dtype=np.float32, copy=True) if (self._keep_mask and mask is not None) else None
+        return FramePose(image_xy, world, visibility, profile, kept_mask)
+
+    def _pick_person(self, poses, width: int, height: int) -> int:
+        """Index of the lifter: the person nearest to where the lifter was, else the largest person in view."""
+        if len(poses) == 1:
+            return 0
+        boxes = np.array([[(min(p.x for p in pose), min(p.y for p in pose)), (max(p.x for p in pose),
+                          max(p.y for p in pose))] for pose in poses]) * [width, height]   # (P, 2, 2) px
+        if self._last_hip_xy is not None:
+            hips = np.array([[(pose[LEFT_HIP].x + pose[RIGHT_HIP].x) / 2 * width,
+                              (pose[LEFT_HIP].y + pose[RIGHT_HIP].y) / 2 * height] for pose in poses])
+            if self._crop_box is not None:
+                hips += self._crop_box[:2]
+            return int(np.argmin(np.linalg.norm(hips - self._last_hip_xy, axis=1)))
+        areas = np.prod(boxes[:, 1] - boxes[:, 0], axis=1)
+        return int(np.argmax(areas))
+
+
+def estimate_track(frames: Iterable, estimator: PoseEstimator, frame_size_wh: tuple[int, int],
+                   on_frame: Callable[[int, FramePose | None], None] | None = None) -> PoseTrack:
+    """Run ``estimator`` over ``frames`` (objects with ``.index``, ``.timestamp_s``, ``.rgb``) into a PoseTrack.
+
+    Streams: only the landmark arrays are kept, never the frames. ``on_frame(index, pose)`` is called after each
+    frame (progress, live preview).
+    """
+    image_xy, world, visibility, profiles, timestamps, indices = [], [], [], [], [], []
+    missing_xy = np.full((N_LANDMARKS, 2), np.nan)
+    missing_world = np.full((N_LANDMARKS, 3), np.nan)
+    missing_profile = np.full((len(BACK_PROFILE_STATIONS), 2), np.nan)
+    for frame in frames:
+        pose = estimator(frame.rgb, frame.timestamp_s)
+        if pose is None:
+            image_xy.append(missing_xy)
+            world.append(missing_world)
+            visibility.append(np.zeros(N_LANDMARKS))
+            profiles.append(missing_profile)
+        else:
+            image_xy.append(pose.image_xy)
+            world.append(pose.world_xyz)
+            visibility.append(pose.visibility)
+            profiles.append(pose.back_profile_px)
+        timestamps.append(frame.timestamp_s)
+        indices.append(frame.index)
+        if on_frame is not None:
+            on_frame(frame.index, pose)
+    if not timestamps:
+        raise InputError("the video has no frames that could be decoded")
+    return PoseTrack(np.array(image_xy), np.array(world), np.array(visibility), np.array(timestamps, dtype=float),
+                     np.array(indices, dtype=np.int64), frame_size_wh, np.array(profiles))

@@ -1,0 +1,330 @@
+"""Find the MediaPipe pose model bundle (`.task`), or download it once into the user cache.
+
+Since mediapipe 0.10.30 the wheel carries no model, so liftform resolves one itself, in this order:
+
+1. an explicit path (`model="path/to/pose_landmarker_full.task"`), accepted as it is;
+2. a model directory (the `model_dir` argument, else env `LIFTFORM_MODEL_DIR`) holding `pose_landmarker_{name}.task`,
+   accepted as it is (offline machines, CI, custom builds);
+3. the user cache, `<cache root>/models/pose_landmarker_{name}.task`, where the cache root is env
+   `LIFTFORM_CACHE_DIR` or `platformdirs.user_cache_dir("liftform")`;
+4. a download of the official bundle into that cache, verified against the official SHA-256.
+
+Whatever the source, the file must be a MediaPipe bundle: a zip holding the pose detector and the pose landmarks
+TFLite models. Whether it *loads* is checked where mediapipe is imported (`liftform.pose`).
+This module never prints: progress goes to the caller's callback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from liftform.errors import ModelError
+from liftform.hashing import sha256_file
+
+MODEL_NAMES = ("lite", "full", "heavy")
+DEFAULT_MODEL = "full"
+ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
+ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
+
+# Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
+BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
+_TFLITE_MAGIC = b"TFL3"
+
+URL_TEMPLATE = (
+    "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+    "pose_landmarker_{name}/float16/latest/pose_landmarker_{name}.task"
+)
+
+ProgressCallback = Callable[[int, int | None], None]
+"""Called as `progress(bytes_done, bytes_total)`; `bytes_total` is None when the server does not say."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """An official pose landmarker bundle: where to get it and what it must hash to."""
+
+    name: str
+    url: str
+    sha256: str
+    size_bytes: int
+
+
+OFFICIAL_MODELS: dict[str, ModelSpec] = {
+    "lite": ModelSpec("lite", URL_TEMPLATE.format(name="lite"),
+                      "59929e1d1ee95287735ddd833b19cf4ac46d29bc7afddbbf6753c459690d574a", 5_777_746),
+    "full": ModelSpec("full", URL_TEMPLATE.format(name="full"),
+                      "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad", 9_398_198),
+    "heavy": ModelSpec("heavy", URL_TEMPLATE.format(name="heavy"),
+                       "64437af838a65d18e5ba7a0d39b465540069bc8aae8308de3e318aad31fcbc7b", 30_664_242),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """The model bundle to load.
+
+    `name` is lite/full/heavy (or the file stem for a custom bundle), `sha256` the file's checksum (for provenance),
+    `source` one of "path", "model_dir", "cache", "download".
+    """
+
+    name: str
+    path: Path
+    sha256: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What `liftform models` shows for one official model name.
+
+    `path` is None when the model is in neither the model directory nor the cache ("not present"); `source` is then
+    None too, else "model_dir" or "cache". `matches_official` compares `sha256` with the official checksum.
+    """
+
+    name: str
+    path: Path | None
+    source: str | None
+    size_bytes: int | None
+    sha256: str | None
+    official_sha256: str
+    matches_official: bool | None
+    url: str
+
+    @property
+    def present(self) -> bool:
+        return self.path is not None
+
+
+# --- where models live ---------------------------------------------------------------------------------------------
+
+def model_filename(name: str) -> str:
+    """File name of a bundle: `pose_landmarker_{name}.task`."""
+    return f"pose_landmarker_{name}.task"
+
+
+def model_cache_dir() -> Path:
+    """Directory the downloads go to: `$LIFTFORM_CACHE_DIR/models`, else `user_cache_dir("liftform")/models`."""
+    root = os.environ.get(ENV_CACHE_DIR) or platformdirs.user_cache_dir("liftform")
+    return Path(root).expanduser() / "models"
+
+
+def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
+    """The model directory to search and how it was given (for messages)."""
+    if model_dir is not None:
+        return Path(model_dir).expanduser(), "model_dir"
+    env = os.environ.get(ENV_MODEL_DIR)
+    if env:
+        return Path(env).expanduser(), ENV_MODEL_DIR
+    return None, ""
+
+
+_SHA256_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _sha256_cached(path: Path) -> str:
+    """`sha256_file`, remembered per (path, size, mtime) for the life of the process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA256_CACHE:
+        _SHA256_CACHE[key] = sha256_file(path)
+    return _SHA256_CACHE[key]
+
+
+# --- validation ----------------------------------------------------------------------------------------------------
+
+def check_bundle(path: str | Path) -> None:
+    """Raise ModelError unless `path` is a MediaPipe pose landmarker bundle (zip of the two TFLite models)."""
+    path = Path(path)
+    hint = "pass lite, full, heavy or the path to a pose_landmarker_*.task file"
+    if not path.is_file():
+        raise ModelError(f"pose model file not found: {path}; {hint}")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            names = set(bundle.namelist())
+            missing = [m for m in BUNDLE_MEMBERS if m not in names]
+            if missing:
+                raise ModelError(f"{path} is not a pose landmarker bundle (it lacks {', '.join(missing)}); {hint}")
+            for member in BUNDLE_MEMBERS:
+                with bundle.open(member) as fh:
+                    if fh.read(8)[4:8] != _TFLITE_MAGIC:
+                        raise ModelError(f"{path} is damaged ({member} is not a TFLite model); "
+                                         "download the model again")
+    except (zipfile.BadZipFile, EOFError):
+        raise ModelError(f"{path} is not a MediaPipe model bundle (not a .task zip, or truncated); {hint}") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+
+
+def _resolved(name: str, path: Path, source: str) -> ResolvedModel:
+    check_bundle(path)
+    try:
+        digest = _sha256_cached(path)
+    except OSError as exc:
+        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+    return ResolvedModel(name=name, path=path, sha256=digest, source=source)
+
+
+def _name_of_custom(path: Path) -> str:
+    match = re.fullmatch(r"pose_landmarker_(\w+)", path.stem)
+    return match.group(1) if match and match.group(1) in MODEL_NAMES else path.stem
+
+
+# --- resolution ----------------------------------------------------------------------------------------------------
+
+def resolve_model(
+    model: str | Path = DEFAULT_MODEL,
+    *,
+    model_dir: str | Path | None = None,
+    cache_dir: Path | None = None,
+    download: bool = True,
+    progress: ProgressCallback | None = None,
+) -> ResolvedModel:
+    """Find (or download) the pose model bundle; see the module docstring for the order.
+
+    `model` is "lite", "full", "heavy" or a path to a `.task` file. `model_dir` overrides env `LIFTFORM_MODEL_DIR`;
+    `cache_dir` is the directory holding cached bundles (default `model_cache_dir()`). With `download=False`, a model
+    missing from the model directory and cache is an error instead of a download. `progress(bytes_done,
+    bytes_total)` is called while downloading. Raises ModelError with a message that says how to fix it.
+    """
+    name = str(model).strip().lower() if isinstance(model, str) else ""
+    if name not in MODEL_NAMES:
+        path = Path(model).expanduser()
+        if not path.exists():
+            raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "
+                             "check the path")
+        if path.is_dir():
+            raise ModelError(f"pose model {path} is a directory; pass the .task file inside it, "
+                             f"or set {ENV_MODEL_DIR}={path} and pass lite, full or heavy")
+        return _resolved(_name_of_custom(path), path, "path")
+
+    directory, given_as = _model_dir_or_env(model_dir)
+    if directory is not None:
+        if not directory.is_dir():
+            raise ModelError(f"model directory {directory} (from {given_as}) does not exist; fix the path "
+                             f"or unset {ENV_MODEL_DIR}")
+        candidate = directory / model_filename(name)
+        if candidate.exists():
+            return _resolved(name, candidate, "model_dir")
+
+    cache = Path(cache_dir) if cache_dir is not None else model_cache_dir()
+    cached = cache / model_filename(name)
+    if cached.is_file():
+        try:
+            return _resolved(name, cached, "cache")
+        except ModelError:
+            if not download:
+                raise
+            # A damaged cached copy: fetch a fresh one over it (the replace below is atomic).
+
+    if not download:
+        raise ModelError(f"pose model '{name}' is not in the model directory or the cache ({cache}) and downloads "
+                         f"are off; set {ENV_MODEL_DIR} to a folder holding {model_filename(name)}, "
+                         "or pass --model PATH")
+    path = download_model(name, cache, progress=progress)
+    return _resolved(name, path, "download")
+
+
+# --- download ------------------------------------------------------------------------------------------------------
+
+def download_model(
+    name: str,
+    dest_dir: str | Path,
+    *,
+    url: str | None = None,
+    sha256: str | None = None,
+    progress: ProgressCallback | None = None,
+    timeout_s: float = 30,
+) -> Path:
+    """Download bundle `name` into `dest_dir` as `pose_landmarker_{name}.task`; return its path.
+
+    Streams from `url` (default: the official URL) into a temporary file in `dest_dir`, calls
+    `progress(bytes_done, bytes_total)` as it goes, checks the SHA-256 (default: the official one for `name`), then
+    moves the file into place atomically. On any failure nothing is left behind and ModelError is raised.
+    `timeout_s` is the socket timeout in seconds (connect and each read).
+    """
+    spec = OFFICIAL_MODELS.get(name)
+    if spec is None and (url is None or sha256 is None):
+        raise ModelError(f"unknown pose model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    url = url or spec.url
+    expected = (sha256 or spec.sha256).lower()
+    dest_dir = Path(dest_dir)
+    final = dest_dir / model_filename(name)
+    manual = f"download {url} by hand and set {ENV_MODEL_DIR} to its folder, or pass --model PATH"
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{final.name}.", suffix=".part")
+    except OSError as exc:
+        raise ModelError(f"cannot write to the model cache {dest_dir} ({exc.strerror or exc}); set "
+                         f"{ENV_CACHE_DIR} to a writable folder, or {manual}") from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            _stream(url, out, progress=progress, timeout_s=timeout_s)
+        actual = sha256_file(tmp)
+        if actual != expected:
+            raise ModelError(f"downloaded pose model '{name}' has SHA-256 {actual}, expected {expected} (corrupted "
+                             f"download, or the file changed upstream); retry, or {manual}")
+        check_bundle(tmp)
+        os.replace(tmp, final)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc.strerror or exc
+        raise ModelError(f"cannot download pose model '{name}' from {url} ({reason}); {manual}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def _stream(url: str, out, *, progress: ProgressCallback | None, timeout_s: float,
+            chunk_bytes: int = 1 << 16) -> None:
+    """Copy the body at `url` into the binary file `out`, reporting progress. Raises URLError/OSError."""
+    request = urllib.request.Request(url, headers={"User-Agent": "liftform"})
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        done = 0
+        if progress:
+            progress(done, total)
+        while chunk := response.read(chunk_bytes):
+            out.write(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        if total is not None and done < total:
+            raise OSError(f"connection closed after {done} of {total} bytes")
+
+
+# --- listing -------------------------------------------------------------------------------------------------------
+
+def list_models(model_dir: str | Path | None = None, cache_dir: Path | None = None) -> list[ModelInfo]:
+    """For lite, full and heavy: where the bundle is found (model directory first, then cache), its size and
+    SHA-256, and whether that matches the official checksum. Never downloads and never raises for a missing model."""
+    directory, _ = _model_dir_or_env(model_dir)
+    cache = Path(cache_dir) if cache_dir is not None else model_cache_dir()
+    infos = []
+    for name, spec in OFFICIAL_MODELS.items():
+        found = None
+        for source, folder in (("model_dir", directory), ("cache", cache)):
+            if folder is not None and (folder / model_filename(name)).is_file():
+                found = (source, folder / model_filename(name))
+                break
+        if found is None:
+            infos.append(ModelInfo(name, None, None, None, None, spec.sha256, None, spec.url))
+            continue
+        source, path = found
+        try:
+            digest = _sha256_cached(path)
+        except OSError:
+            digest = None
+        infos.append(ModelInfo(name, path, source, path.stat().st_size, digest, spec.sha256,
+                               None if digest is None else digest == spec.sha256, spec.url))
+    return infos

@@ -1,0 +1,228 @@
+"""Model resolution and download, against a local HTTP server only (never the internet)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import itertools
+import os
+import socket
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from liftform import models
+from liftform.errors import ModelError
+from liftform.hashing import sha256_file
+
+# The working copies of the real bundles: $LIFTFORM_MODEL_DIR if set, else ../shared/models (read at import, before
+# the autouse fixture below clears the env).
+SHARED_MODELS = Path(os.environ.get("LIFTFORM_MODEL_DIR") or Path(__file__).resolve().parents[2] / "shared" / "models")
+
+
+def make_fake_bundle(path: Path, payload: bytes = b"") -> Path:
+    """A real zip with the two member names and TFLite magic of a pose landmarker bundle (not a working model)."""
+    tflite_head = b"\x1c\x00\x00\x00TFL3"
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr("pose_detector.tflite", tflite_head + b"detector" + payload)
+        bundle.writestr("pose_landmarks_detector.tflite", tflite_head + b"landmarks" + payload)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path):
+    """No test sees the developer's model dir or cache."""
+    monkeypatch.delenv(models.ENV_MODEL_DIR, raising=False)
+    monkeypatch.setenv(models.ENV_CACHE_DIR, str(tmp_path / "cache-root"))
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Serve tmp_path/www on 127.0.0.1 (ephemeral port) from a thread; yields (base_url, www_dir)."""
+    www = tmp_path / "www"
+    www.mkdir()
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(www)))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", www
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def served_full(server, monkeypatch):
+    """A fake `full` bundle on the local server, registered as the official one; yields (spec, bytes)."""
+    base, www = server
+    bundle = make_fake_bundle(www / "pose_landmarker_full.task", payload=os.urandom(300_000))
+    data = bundle.read_bytes()
+    spec = models.ModelSpec("full", f"{base}/pose_landmarker_full.task", hashlib.sha256(data).hexdigest(), len(data))
+    monkeypatch.setitem(models.OFFICIAL_MODELS, "full", spec)
+    return spec, data
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- download ------------------------------------------------------------------------------------------------------
+
+def test_download_verifies_checksum_and_reports_progress(served_full, tmp_path):
+    spec, data = served_full
+    calls = []
+    path = models.download_model("full", tmp_path / "dl", progress=lambda done, total: calls.append((done, total)))
+    assert path == tmp_path / "dl" / "pose_landmarker_full.task"
+    assert path.read_bytes() == data
+    assert sha256_file(path) == spec.sha256
+    assert calls[0] == (0, len(data)) and calls[-1] == (len(data), len(data))
+    assert len(calls) > 2 and all(a[0] <= b[0] for a, b in itertools.pairwise(calls))
+    assert os.listdir(tmp_path / "dl") == [path.name]  # no temp file left
+
+
+def test_download_with_wrong_checksum_leaves_nothing(served_full, tmp_path):
+    dest = tmp_path / "dl"
+    with pytest.raises(ModelError, match="SHA-256") as info:
+        models.download_model("full", dest, sha256="0" * 64)
+    assert "\n" not in str(info.value)
+    assert os.listdir(dest) == []
+
+
+def test_download_server_down_says_how_to_work_offline(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/pose_landmarker_full.task"
+    with pytest.raises(ModelError) as info:
+        models.download_model("full", tmp_path / "dl", url=url, timeout_s=5)
+    message = str(info.value)
+    assert "LIFTFORM_MODEL_DIR" in message and "--model PATH" in message and url in message
+    assert "\n" not in message
+    assert os.listdir(tmp_path / "dl") == []
+
+
+def test_download_http_404_is_model_error(server, tmp_path):
+    base, _ = server
+    with pytest.raises(ModelError, match="LIFTFORM_MODEL_DIR"):
+        models.download_model("full", tmp_path / "dl", url=f"{base}/missing.task")
+    assert os.listdir(tmp_path / "dl") == []
+
+
+# --- resolution order ----------------------------------------------------------------------------------------------
+
+def test_resolution_order_path_then_model_dir_then_cache_then_download(served_full, tmp_path, monkeypatch):
+    env_dir, cache = tmp_path / "env-models", tmp_path / "cache"
+    env_dir.mkdir()
+    explicit = make_fake_bundle(tmp_path / "mine.task", b"explicit")
+    make_fake_bundle(env_dir / "pose_landmarker_full.task", b"env")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(env_dir))
+
+    # 4. Nothing in the cache and no model dir: download (from the local server).
+    monkeypatch.delenv(models.ENV_MODEL_DIR)
+    downloaded = models.resolve_model("full", cache_dir=cache)
+    assert downloaded.source == "download" and downloaded.path == cache / "pose_landmarker_full.task"
+    assert downloaded.sha256 == served_full[0].sha256
+
+    # 3. Now it is cached: no second download (the server could be down).
+    monkeypatch.setitem(models.OFFICIAL_MODELS, "full", models.ModelSpec("full", "http://127.0.0.1:9/x", "0" * 64, 1))
+    assert models.resolve_model("full", cache_dir=cache).source == "cache"
+
+    # 2. A model dir (env) wins over the cache; the model_dir argument wins over the env.
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(env_dir))
+    from_env = models.resolve_model("full", cache_dir=cache)
+    assert (from_env.source, from_env.path) == ("model_dir", env_dir / "pose_landmarker_full.task")
+    arg_dir = tmp_path / "arg-models"
+    arg_dir.mkdir()
+    make_fake_bundle(arg_dir / "pose_landmarker_full.task", b"arg")
+    assert models.resolve_model("full", model_dir=arg_dir, cache_dir=cache).path.parent == arg_dir
+
+    # 1. An explicit path wins over everything.
+    chosen = models.resolve_model(str(explicit), cache_dir=cache)
+    assert (chosen.source, chosen.path, chosen.name) == ("path", explicit, "mine")
+    assert chosen.sha256 == sha256_file(explicit)
+
+
+def test_model_dir_without_that_model_falls_through_to_cache(tmp_path):
+    model_dir, cache = tmp_path / "models", tmp_path / "cache"
+    model_dir.mkdir()
+    cache.mkdir()
+    make_fake_bundle(cache / "pose_landmarker_lite.task")
+    assert models.resolve_model("lite", model_dir=model_dir, cache_dir=cache, download=False).source == "cache"
+
+
+def test_default_cache_dir_follows_env(tmp_path, monkeypatch):
+    monkeypatch.setenv(models.ENV_CACHE_DIR, str(tmp_path / "root"))
+    assert models.model_cache_dir() == tmp_path / "root" / "models"
+    make_fake_bundle(_mkdir(tmp_path / "root" / "models") / "pose_landmarker_heavy.task")
+    assert models.resolve_model("heavy", download=False).source == "cache"
+
+
+def test_damaged_cached_copy_is_downloaded_again(served_full, tmp_path):
+    cache = _mkdir(tmp_path / "cache")
+    (cache / "pose_landmarker_full.task").write_bytes(b"half a zip")
+    resolved = models.resolve_model("full", cache_dir=cache)
+    assert resolved.source == "download" and resolved.sha256 == served_full[0].sha256
+
+
+def test_no_download_when_disabled(tmp_path):
+    with pytest.raises(ModelError, match="LIFTFORM_MODEL_DIR"):
+        models.resolve_model("full", cache_dir=tmp_path / "empty", download=False)
+
+
+# --- bad inputs ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", None])
+def test_non_bundle_file_is_model_error(tmp_path, content):
+    path = tmp_path / "model.task"
+    if content is None:  # a zip, but not of a pose model
+        with zipfile.ZipFile(path, "w") as bundle:
+            bundle.writestr("hand_landmarker.tflite", b"\x1c\x00\x00\x00TFL3")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ModelError) as info:
+        models.resolve_model(str(path))
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_missing_path_and_directory_are_model_errors(tmp_path):
+    with pytest.raises(ModelError, match="neither lite, full, heavy"):
+        models.resolve_model(str(tmp_path / "nope.task"))
+    with pytest.raises(ModelError, match="directory"):
+        models.resolve_model(tmp_path)
+    with pytest.raises(ModelError, match="does not exist"):
+        models.resolve_model("full", model_dir=tmp_path / "missing-dir")
+
+
+def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
+    cache = _mkdir(tmp_path / "cache")
+    models.download_model("full", cache)
+    model_dir = _mkdir(tmp_path / "models")
+    make_fake_bundle(model_dir / "pose_landmarker_lite.task")
+    infos = {info.name: info for info in models.list_models(model_dir=model_dir, cache_dir=cache)}
+    assert list(infos) == ["lite", "full", "heavy"]
+    assert infos["full"].source == "cache" and infos["full"].matches_official is True
+    assert infos["lite"].source == "model_dir" and infos["lite"].matches_official is False
+    assert infos["lite"].size_bytes == (model_dir / "pose_landmarker_lite.task").stat().st_size
+    assert not infos["heavy"].present and infos["heavy"].sha256 is None
+
+
+# --- the real working copies ---------------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not SHARED_MODELS.is_dir(), reason="no real models (set LIFTFORM_MODEL_DIR)")
+@pytest.mark.parametrize("name", models.MODEL_NAMES)
+def test_shared_models_resolve(name, monkeypatch, tmp_path):
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(SHARED_MODELS))
+    resolved = models.resolve_model(name, cache_dir=tmp_path / "cache", download=False)
+    assert resolved.source == "model_dir" and resolved.name == name
+    assert resolved.path == SHARED_MODELS / f"pose_landmarker_{name}.task"
+    assert len(resolved.sha256) == 64
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

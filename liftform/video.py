@@ -1,0 +1,316 @@
+"""The video source: upright RGB frames with their real container timestamps, decoded by PyAV.
+
+    with open_video("lift.mp4") as video:        # InputError (one line) if it cannot be a video
+        for frame in video:                       # streams: one frame in memory at a time
+            frame.index, frame.timestamp_s, frame.rgb   # rgb: (H, W, 3) uint8, already upright
+        video.warnings                            # e.g. "video ended early at frame 57: ..."
+
+What real footage needs, and what this module does about it:
+- phone clips store a rotation in the container (display matrix): frames are rotated so they come out upright, and
+  `width`/`height` are the upright size;
+- variable frame rate: timestamps come from each frame's pts x time_base (relative to the first frame), never from
+  index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
+  frame duration);
+- truncated or damaged files: the frames that decode are yielded, then iteration stops with a note in `warnings`;
+- black letterbox/pillarbox bars: `detect_content_box`; very large frames: `downscale_for_pose`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+import cv2
+import numpy as np
+
+from liftform.errors import InputError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+TIMESTAMP_BUMP_S = 0.001  # added to a timestamp that does not increase (repeated pts)
+FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
+CONTENT_MIN_FRACTION = 0.02  # a row/column of a content box has more than this share of non-black pixels
+_ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+_REEXPORT = "re-export it as MP4 (H.264) and try again"
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame: `index` from 0 in decoder output order, `timestamp_s` seconds since the first frame,
+    `rgb` (H, W, 3) uint8 upright."""
+
+    index: int
+    timestamp_s: float
+    rgb: np.ndarray
+
+
+@dataclass
+class VideoSource:
+    """A readable video file and what its container says about it. Iterate it for `VideoFrame`s.
+
+    Attributes (set by `open_video`):
+    - `fps`: average frame rate in frames/s as the container states it (a nominal figure under VFR);
+    - `n_frames`: frame count from the header, else duration x fps (an estimate; `frames_decoded` is the truth
+      once iterated);
+    - `width`, `height`: size in pixels of the frames as yielded, i.e. after rotation;
+    - `rotation_deg`: 0, 90, 180 or 270, the clockwise rotation applied to the coded frames to make them upright
+      (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
+    - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
+    - `warnings`: one-line notes gathered while reading (truncation, damaged packets).
+
+    Each iteration re-opens the file and decodes from the start; `close()` (or leaving the `with` block) releases
+    a container left open by an unfinished iteration.
+    """
+
+    path: Path
+    fps: float
+    n_frames: int
+    width: int
+    height: int
+    rotation_deg: int
+    duration_s: float
+    codec: str
+    warnings: list[str] = field(default_factory=list)
+    frames_decoded: int | None = None
+    _header_frames: int = 0
+    _container: av.container.InputContainer | None = field(default=None, repr=False)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __iter__(self) -> Iterator[VideoFrame]:
+        self.close()
+        self.warnings.clear()
+        container = _open_container(self.path)
+        self._container = container
+        reader = _FrameReader(container, container.streams.video[0])
+        clock = _Clock(nominal_dt_s=1.0 / self.fps)
+        index = 0
+        try:
+            for raw in reader:
+                rgb = _upright_rgb(raw, self.rotation_deg)
+                yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
+                index += 1
+        finally:
+            self.frames_decoded = index
+            if container is self._container:
+                self.close()
+        if index == 0:
+            raise InputError(f"no frame of {self.path} could be decoded; {_REEXPORT}")
+        self._note_damage(reader, index, clock.last_s)
+
+    def _note_damage(self, reader: _FrameReader, n_decoded: int, last_s: float) -> None:
+        """Add a warning if the stream stopped early (error, or well short of what the header promised)."""
+        header = self._header_frames
+        short_of_header = header > 0 and n_decoded < header - max(2.0, 0.02 * header)
+        end_s = last_s + 1.0 / self.fps
+        short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
+        if reader.stopped_by_error or short_of_header or short_of_duration:
+            expected = f"{self._header_frames} frames" if self._header_frames else f"{self.duration_s:.2f} s"
+            self.warnings.append(f"video ended early at frame {n_decoded} (header says {expected}): "
+                                 "file may be truncated")
+        elif reader.bad_packets:  # damage inside the file (at its end, truncation explains it)
+            self.warnings.append(f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped")
+
+
+def open_video(path: str | Path) -> VideoSource:
+    """Open a video file, check that at least one frame decodes, and read its metadata.
+
+    Raises InputError (one line, saying what to do) for a missing path, a directory, an empty or unreadable file,
+    a file that is not a video, a file with no video stream, and one with no decodable frame.
+    """
+    path = Path(path)
+    _check_file(path)
+    container = _open_container(path)
+    try:
+        if not container.streams.video:
+            raise InputError(f"{path} has no video stream (audio only?); pass a video file")
+        stream = container.streams.video[0]
+        first = next(iter(_FrameReader(container, stream)), None)
+        if first is None:
+            raise InputError(f"no frame of {path} could be decoded (damaged or truncated file); {_REEXPORT}")
+        rotation_deg = _rotation_deg(first, stream)
+        header_frames = max(int(stream.frames or 0), 0)
+        fps = _fps(stream)
+        duration_s = _duration_s(container, stream)
+        n_frames = header_frames or round(duration_s * fps)
+        width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
+        codec = stream.codec_context.name
+    finally:
+        container.close()
+    return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
+                       duration_s=duration_s, codec=codec, _header_frames=header_frames)
+
+
+# --- opening -------------------------------------------------------------------------------------------------------
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"video not found: {path}; check the path")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a video; pass the video files inside it")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file; pass a video file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes); copy or export the video again")
+
+
+def _open_container(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), mode="r")
+    except PermissionError:
+        raise InputError(f"cannot read {path}: permission denied; check the file's permissions") from None
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"{path} is not a readable video ({reason}); it may be damaged, truncated or not a "
+                         f"video at all: {_REEXPORT}") from None
+
+
+class _FrameReader:
+    """Decoded `av.VideoFrame`s of one stream, surviving damage: a packet that fails to decode is skipped and
+    counted; a demuxing error ends the stream (truncated file) and sets `stopped_by_error`."""
+
+    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream):
+        self.container, self.stream = container, stream
+        stream.thread_type = "AUTO"
+        self.bad_packets = 0
+        self.stopped_by_error = False
+
+    def _packets(self) -> Iterator[av.Packet | None]:
+        """The stream's packets; after a demuxing error, None (which drains the decoder) and stop."""
+        packets = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except (av.FFmpegError, OSError):
+                self.stopped_by_error = True
+                yield None
+                return
+            yield packet
+
+    def __iter__(self) -> Iterator[av.VideoFrame]:
+        for packet in self._packets():
+            try:
+                frames = self.stream.decode(packet)
+            except (av.FFmpegError, OSError):
+                self.bad_packets += 1
+                continue
+            yield from frames
+
+
+# --- metadata ------------------------------------------------------------------------------------------------------
+
+def _rotation_deg(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
+    """Clockwise rotation (0/90/180/270) that makes the coded frames upright.
+
+    FFmpeg turns the display matrix (or a legacy `rotate` tag) into frame side data; `frame.rotation` is the
+    counter-clockwise angle of that matrix. Older files may only carry the `rotate` stream tag (clockwise).
+    """
+    ccw = frame.rotation
+    if ccw:
+        clockwise = -float(ccw)
+    else:
+        try:
+            clockwise = float(stream.metadata.get("rotate", 0))
+        except ValueError:
+            clockwise = 0.0
+    return round(clockwise / 90.0) % 4 * 90
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and float(rate) > 0 and math.isfinite(float(rate)):
+            return float(rate)
+    return FALLBACK_FPS
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Video stream duration in seconds; the container's if the stream states none and it has no other stream."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and len(container.streams) == 1:
+        return container.duration / av.time_base
+    return 0.0
+
+
+# --- frames --------------------------------------------------------------------------------------------------------
+
+class _Clock:
+    """Turns each frame's pts into seconds since the first frame, strictly increasing."""
+
+    def __init__(self, nominal_dt_s: float):
+        self.nominal_dt_s = nominal_dt_s
+        self.origin_s: float | None = None
+        self.last_s = -math.inf
+
+    def timestamp_s(self, frame: av.VideoFrame) -> float:
+        if frame.pts is None or frame.time_base is None:
+            t = 0.0 if self.last_s == -math.inf else self.last_s + self.nominal_dt_s
+        else:
+            raw = float(frame.pts * frame.time_base)
+            if self.origin_s is None:  # the first frame with a pts sets the origin (frames before it: no pts)
+                self.origin_s = raw - (0.0 if self.last_s == -math.inf else self.last_s + self.nominal_dt_s)
+            t = raw - self.origin_s
+        if t <= self.last_s:
+            t = self.last_s + TIMESTAMP_BUMP_S
+        self.last_s = t
+        return t
+
+
+def _upright_rgb(frame: av.VideoFrame, rotation_deg: int) -> np.ndarray:
+    rgb = frame.to_ndarray(format="rgb24")
+    if rotation_deg:
+        return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
+    return np.ascontiguousarray(rgb)
+
+
+def detect_content_box(frames_rgb: list[np.ndarray], threshold: int = 16) -> tuple[int, int, int, int]:
+    """Find the region inside black padding bars (letterbox or pillarbox) of same-sized RGB frames.
+
+    Returns `(x0, y0, x1, y1)` in pixels, end exclusive; the full frame `(0, 0, W, H)` when there are no bars (or
+    when every frame is black). A pixel counts as content when any channel exceeds `threshold` in any of the frames;
+    a row or column counts as content when more than 2% of its pixels do (so compression noise and stray pixels in
+    a bar do not count). Use several frames spread over the clip: one dark frame can look like bars.
+    """
+    if not frames_rgb:
+        raise ValueError("detect_content_box needs at least one frame")
+    peak = np.zeros(frames_rgb[0].shape[:2], dtype=np.uint8)
+    for rgb in frames_rgb:
+        np.maximum(peak, rgb.max(axis=2), out=peak)
+    bright = peak > threshold
+    height, width = bright.shape
+    rows = np.flatnonzero(bright.mean(axis=1) > CONTENT_MIN_FRACTION)
+    cols = np.flatnonzero(bright.mean(axis=0) > CONTENT_MIN_FRACTION)
+    if rows.size == 0 or cols.size == 0:
+        return 0, 0, width, height
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
+    """Shrink `rgb` (H, W, 3) so its longer side is at most `max_side_px`; never enlarges.
+
+    Returns `(rgb_small, scale)` with `scale` = small / original (1.0 when unchanged): a point (x, y) found in the
+    small image is at (x / scale, y / scale) in the original, within half a pixel. Uses area interpolation.
+    """
+    height, width = rgb.shape[:2]
+    longest = max(height, width)
+    if longest <= max_side_px:
+        return rgb, 1.0
+    scale = max_side_px / longest
+    size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(rgb, size_wh, interpolation=cv2.INTER_AREA), scale

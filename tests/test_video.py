@@ -1,0 +1,276 @@
+"""The video source, on small clips written by PyAV in each test (no footage needed)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from types import SimpleNamespace
+
+import av
+import numpy as np
+import pytest
+
+from liftform.errors import InputError
+from liftform.video import _rotation_deg, detect_content_box, downscale_for_pose, open_video
+
+W, H = 64, 48
+
+
+def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_ms: list[int] | None = None,
+               rotation_ccw_deg: int | None = None, container_options: dict | None = None) -> Path:
+    """Encode RGB frames with libx264 (B-frames on, as real cameras use). `pts_ms` gives each frame's time in
+    milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention)."""
+    height, width = frames_rgb[0].shape[:2]
+    with av.open(str(path), "w", options=container_options or {}) as container:
+        stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "bf": "2"})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if pts_ms is not None:
+            stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
+        if rotation_ccw_deg is not None:
+            stream.set_display_rotation(rotation_ccw_deg)
+        for i, rgb in enumerate(frames_rgb):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            if pts_ms is not None:
+                frame.pts, frame.time_base = pts_ms[i], Fraction(1, 1000)
+            else:
+                frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return path
+
+
+def gray_frames(n: int, width: int = W, height: int = H) -> list[np.ndarray]:
+    """Frame i is uniformly gray at level 10 + 20*i (so order can be read back from the pixels)."""
+    return [np.full((height, width, 3), 10 + 20 * i, np.uint8) for i in range(n)]
+
+
+def noise_frames(n: int, width: int = W, height: int = H, seed: int = 0) -> list[np.ndarray]:
+    """Random frames: they compress badly, so the bytes spread evenly over the clip."""
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (height, width, 3), dtype=np.uint8) for _ in range(n)]
+
+
+def mean_level(rgb: np.ndarray) -> int:
+    return round(float(rgb.mean()))
+
+
+# --- timestamps ----------------------------------------------------------------------------------------------------
+
+def test_constant_rate_clip(tmp_path):
+    path = write_clip(tmp_path / "cfr.mp4", gray_frames(10), fps=10)
+    with open_video(path) as video:
+        assert (video.width, video.height, video.rotation_deg, video.codec) == (W, H, 0, "h264")
+        assert video.fps == pytest.approx(10.0) and video.n_frames == 10
+        assert video.duration_s == pytest.approx(1.0, abs=0.01)
+        frames = list(video)
+    assert [f.index for f in frames] == list(range(10))
+    assert np.allclose([f.timestamp_s for f in frames], np.arange(10) / 10, atol=1e-6)
+    assert [mean_level(f.rgb) for f in frames] == pytest.approx([10 + 20 * i for i in range(10)], abs=3)
+    assert all(f.rgb.shape == (H, W, 3) and f.rgb.dtype == np.uint8 for f in frames)
+    assert video.frames_decoded == 10 and video.warnings == []
+
+
+@pytest.mark.parametrize("suffix", ["mp4", "mkv"])
+def test_variable_frame_rate_keeps_container_timestamps(tmp_path, suffix):
+    pts_ms = [0, 40, 70, 150, 160, 300, 333, 400, 520, 530, 700]
+    path = write_clip(tmp_path / f"vfr.{suffix}", gray_frames(len(pts_ms)), pts_ms=pts_ms)
+    with open_video(path) as video:
+        frames = list(video)
+    assert [round(f.timestamp_s * 1000, 6) for f in frames] == pts_ms
+    assert [mean_level(f.rgb) for f in frames] == pytest.approx([10 + 20 * i for i in range(len(pts_ms))], abs=3)
+
+
+def test_timestamps_start_at_zero_when_first_pts_is_not(tmp_path):
+    pts_ms = [500, 533, 566, 600]
+    path = write_clip(tmp_path / "offset.mkv", gray_frames(4), pts_ms=pts_ms)
+    with open_video(path) as video:
+        assert [round(f.timestamp_s * 1000, 6) for f in video] == [0, 33, 66, 100]
+
+
+def test_iterating_twice_gives_the_same_frames_and_early_stop_releases_the_file(tmp_path):
+    path = write_clip(tmp_path / "twice.mp4", gray_frames(6))
+    with open_video(path) as video:
+        first = [(f.index, f.timestamp_s) for f in video]
+        assert [(f.index, f.timestamp_s) for f in video] == first
+        for frame in video:
+            if frame.index == 2:
+                break
+    assert video._container is None
+
+
+# --- rotation ------------------------------------------------------------------------------------------------------
+
+def marked_frame() -> np.ndarray:
+    """Landscape 64x32 frame, gray, with a red block in its top-left corner."""
+    rgb = np.full((32, 64, 3), 128, np.uint8)
+    rgb[:8, :8] = (255, 0, 0)
+    return rgb
+
+
+@pytest.mark.parametrize(("ccw_deg", "rotation_deg", "shape", "corner"), [
+    (-90, 90, (64, 32), "top_right"),     # a portrait phone clip: coded landscape, shown turned clockwise
+    (90, 270, (64, 32), "bottom_left"),
+    (180, 180, (32, 64), "bottom_right"),
+    (None, 0, (32, 64), "top_left"),
+])
+def test_display_matrix_rotation_is_applied(tmp_path, ccw_deg, rotation_deg, shape, corner):
+    path = write_clip(tmp_path / "rot.mp4", [marked_frame()] * 3, rotation_ccw_deg=ccw_deg)
+    with open_video(path) as video:
+        assert video.rotation_deg == rotation_deg
+        assert (video.height, video.width) == shape
+        rgb = next(iter(video)).rgb
+    assert rgb.shape == (*shape, 3) and rgb.flags["C_CONTIGUOUS"]
+    h, w = shape
+    corners = {"top_left": rgb[:4, :4], "top_right": rgb[:4, w - 4:], "bottom_left": rgb[h - 4:, :4],
+               "bottom_right": rgb[h - 4:, w - 4:]}
+    reds = {name: block[..., 0].mean() > 200 and block[..., 1].mean() < 80 for name, block in corners.items()}
+    assert reds == {name: name == corner for name in corners}
+
+
+def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():
+    frame = SimpleNamespace(rotation=0)
+    assert _rotation_deg(frame, SimpleNamespace(metadata={"rotate": "90"})) == 90
+    assert _rotation_deg(frame, SimpleNamespace(metadata={"rotate": "-90"})) == 270
+    assert _rotation_deg(frame, SimpleNamespace(metadata={})) == 0
+    assert _rotation_deg(SimpleNamespace(rotation=-90.0), SimpleNamespace(metadata={"rotate": "0"})) == 90
+
+
+# --- damaged files -------------------------------------------------------------------------------------------------
+
+def cut_in_half(path: Path) -> Path:
+    data = path.read_bytes()
+    cut = path.with_name("cut_" + path.name)
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
+@pytest.mark.parametrize("suffix", ["mp4", "mkv"])
+def test_truncated_file_yields_what_decodes_and_warns(tmp_path, suffix):
+    options = {"movflags": "faststart"} if suffix == "mp4" else {}  # index first, as phones and web exports do
+    full = write_clip(tmp_path / f"clip.{suffix}", noise_frames(40), container_options=options)
+    with open_video(cut_in_half(full)) as video:
+        frames = list(video)
+    assert 5 < len(frames) < 40
+    times = np.array([f.timestamp_s for f in frames])
+    assert np.all(np.diff(times) > 0)
+    assert np.allclose(times, np.arange(len(frames)) / 30, atol=1e-3)  # Matroska keeps milliseconds
+    assert len(video.warnings) >= 1
+    assert f"video ended early at frame {len(frames)}" in video.warnings[0]
+    assert "truncated" in video.warnings[0] and "\n" not in video.warnings[0]
+
+
+def test_truncated_mp4_without_its_index_is_input_error(tmp_path):
+    full = write_clip(tmp_path / "clip.mp4", noise_frames(20))  # index (moov) written at the end
+    with pytest.raises(InputError, match="truncated"):
+        open_video(cut_in_half(full))
+
+
+def test_file_cut_before_its_first_frame_is_input_error(tmp_path):
+    full = write_clip(tmp_path / "clip.mp4", noise_frames(20), container_options={"movflags": "faststart"})
+    data = full.read_bytes()
+    cut = tmp_path / "header_only.mp4"
+    cut.write_bytes(data[: data.index(b"mdat") + 200])  # the whole index, a sliver of the first frame
+    with pytest.raises(InputError, match="no frame"):
+        open_video(cut)
+
+
+def test_audio_only_file_is_input_error(tmp_path):
+    path = tmp_path / "sound.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with pytest.raises(InputError, match="no video stream"):
+        open_video(path)
+
+
+def make_hostile(kind: str, path: Path) -> Path:
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("this is a shopping list, not a video\n")
+    elif kind == "garbage_mp4":  # an MP4 signature followed by nothing that makes sense
+        path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    return path  # "missing": nothing written
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("missing", "not found"),
+    ("directory", "directory"),
+    ("empty", "empty"),
+    ("text", "not a readable video"),
+    ("garbage_mp4", "not a readable video"),
+])
+def test_hostile_inputs_are_one_line_input_errors(tmp_path, kind, message):
+    path = make_hostile(kind, tmp_path / "lift.mp4")
+    with pytest.raises(InputError, match=message) as info:
+        open_video(path)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+# --- padding bars and size -----------------------------------------------------------------------------------------
+
+def test_content_box_of_a_pillarboxed_clip(tmp_path):
+    yy, xx = np.mgrid[0:96, 0:40]
+    frames = []
+    for k in range(4):  # a "vertical video" 40 px wide inside a 160x96 frame, off-centre like real re-uploads
+        picture = (100 + 60 * np.sin(xx / 6.0 + k) + 50 * np.cos(yy / 9.0)).clip(30, 255).astype(np.uint8)
+        rgb = np.zeros((96, 160, 3), np.uint8)
+        rgb[:, 70:110] = picture[..., None]
+        frames.append(rgb)
+    with open_video(write_clip(tmp_path / "pillar.mp4", frames)) as video:
+        decoded = [f.rgb for f in video]
+    x0, y0, x1, y1 = detect_content_box(decoded)
+    assert (y0, y1) == (0, 96)
+    assert abs(x0 - 70) <= 2 and abs(x1 - 110) <= 2
+
+
+def test_content_box_letterbox_no_bars_and_all_black():
+    letterbox = np.zeros((90, 120, 3), np.uint8)
+    letterbox[15:75, :, 1] = 200
+    assert detect_content_box([letterbox]) == (0, 15, 120, 75)
+    assert detect_content_box([np.full((20, 30, 3), 90, np.uint8)]) == (0, 0, 30, 20)
+    assert detect_content_box([np.zeros((20, 30, 3), np.uint8)]) == (0, 0, 30, 20)
+    noisy_bar = np.zeros((100, 100, 3), np.uint8)
+    noisy_bar[:, 20:80] = 120
+    noisy_bar[50, 5] = 255  # one stray pixel in the left bar is not content
+    assert detect_content_box([noisy_bar]) == (20, 0, 80, 100)
+
+
+def test_downscale_for_pose():
+    big = np.zeros((1000, 2000, 3), np.uint8)
+    small, scale = downscale_for_pose(big, 500)
+    assert small.shape == (250, 500, 3) and scale == pytest.approx(0.25)
+    same, unit = downscale_for_pose(small, 640)
+    assert same is small and unit == 1.0
+
+
+# --- real footage (skipped where ../shared is absent; nothing from it is stored) ------------------------------------
+
+FOOTAGE = Path(__file__).resolve().parents[2] / "shared" / "footage"
+
+
+@pytest.mark.skipif(not FOOTAGE.is_dir(), reason="../shared/footage is absent")
+@pytest.mark.parametrize(("clip", "size_wh", "rotation_deg", "variable_rate"), [
+    ("khammingfatt__project-5-ai-enhance-squat-form/Correct_Demo.mp4", (480, 848), 90, False),  # portrait phone
+    ("rnhrn__exercises/deadlift.mp4", (1280, 720), 0, True),  # frame gaps from 11 to 33 ms
+])
+def test_real_clips(clip, size_wh, rotation_deg, variable_rate):
+    path = FOOTAGE / clip
+    if not path.is_file():
+        pytest.skip(f"{clip} is absent")
+    with open_video(path) as video:
+        assert ((video.width, video.height), video.rotation_deg) == (size_wh, rotation_deg)
+        times, shapes = [], set()
+        for frame in video:
+            times.append(frame.timestamp_s)
+            shapes.add(frame.rgb.shape)
+    assert shapes == {(size_wh[1], size_wh[0], 3)}
+    assert video.frames_decoded == video.n_frames and video.warnings == []
+    steps = np.diff(times)
+    assert np.all(steps > 0)
+    assert (steps.max() - steps.min() > 0.005) == variable_rate

@@ -1,0 +1,93 @@
+"""Output sinks: the files liftform writes for one analysed video (all views of one `Analysis`).
+
+``write_outputs`` writes, into one directory::
+
+    frames.csv      one row per analysed frame: time, valid, flagged, every angle
+    reps.csv        one row per rep: times, verdict, metrics, faults, reason
+    poses.npz       the pose track (``PoseTrack.to_npz_dict()``), compressed; reload with ``PoseTrack.from_npz``
+    annotated.mp4   the video with skeleton, back state and angles drawn (optional)
+    result.json     the output contract (DESIGN.md); written last, so its presence marks a complete result
+
+Every file is written atomically (temporary file + rename). Modules: ``atomic`` (safe writes), ``result_json``,
+``tables`` (CSVs), ``overlay`` (drawing, shared with the live view), ``video_writer`` (H.264 via PyAV),
+``annotated`` (the annotated video).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from liftform.analysis import Analysis
+from liftform.errors import OutputError
+from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text, output_error
+from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, read_result_json, write_result_json
+from liftform.outputs.tables import write_frames_csv, write_reps_csv
+from liftform.track import PoseTrack
+
+POSES_NAME = "poses.npz"
+
+__all__ = [
+    "analysis_to_dict",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_result_json",
+    "write_frames_csv",
+    "write_outputs",
+    "write_poses_npz",
+    "write_reps_csv",
+    "write_result_json",
+]
+
+
+def write_poses_npz(track: PoseTrack, out_dir: str | Path) -> Path:
+    """Write ``out_dir/poses.npz`` (``np.savez_compressed`` of ``track.to_npz_dict()``) atomically."""
+    path = Path(out_dir) / POSES_NAME
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **track.to_npz_dict())
+    return path
+
+
+def _prepare_dir(out_dir: Path) -> None:
+    """Create ``out_dir`` and remove a previous result.json (so a failed run cannot look complete)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / RESULT_NAME).unlink(missing_ok=True)
+    except FileExistsError:
+        raise OutputError(f"cannot write into {out_dir}: a file is in the way; remove it or choose another "
+                          "output directory (-o)") from None
+    except OSError as exc:
+        raise output_error(out_dir / RESULT_NAME, exc) from None
+
+
+def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
+                  write_video: bool = True, progress: Callable[[int, int], None] | None = None,
+                  blur_faces: bool = False) -> dict[str, Path]:
+    """Write every output of one analysis into ``out_dir`` (created if needed); returns their paths.
+
+    Keys of the result: "frames_csv", "reps_csv", "poses_npz", "annotated_mp4" (only when written), "result_json".
+    The annotated video is written when ``write_video`` is true, from ``video_path`` (default: the analysed source,
+    ``analysis.source.path``); ``progress(frames_done, frames_total)`` follows its encoding. result.json is written
+    last, and any result.json already in ``out_dir`` is removed first.
+
+    Raises OutputError (one line) when a file cannot be written, InputError if the source video cannot be
+    decoded again for the annotated video.
+    """
+    from liftform.outputs.annotated import ANNOTATED_NAME, write_annotated_video
+
+    out_dir = Path(out_dir)
+    _prepare_dir(out_dir)
+    paths = {
+        "frames_csv": write_frames_csv(analysis, out_dir),
+        "reps_csv": write_reps_csv(analysis, out_dir),
+        "poses_npz": write_poses_npz(track, out_dir),
+    }
+    if write_video:
+        source = video_path if video_path is not None else analysis.source.path
+        paths["annotated_mp4"] = write_annotated_video(source, analysis, track, out_dir / ANNOTATED_NAME,
+                                                       progress, blur_faces=blur_faces)
+    paths["result_json"] = write_result_json(analysis, out_dir)
+    return paths

@@ -1,0 +1,134 @@
+"""`annotated.mp4`: the source video with the analysis drawn on every frame.
+
+The source is decoded again (streaming: one frame in memory at a time) and each frame gets the skeleton, the back
+coloured by its state (red where the analysis flagged the back as rounded, green where the spine measure was
+confident and not flagged, grey otherwise), the angles, the rep count (it goes up at the end of each rep) and the
+last finished rep's verdict. The output keeps the source's frame times.
+"""
+
+from __future__ import annotations
+
+import bisect
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from liftform.analysis import Analysis
+from liftform.core.silhouette import dorsal_edge_xy
+from liftform.outputs.overlay import blur_face, draw_overlay
+from liftform.outputs.video_writer import H264Writer
+from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
+
+ANNOTATED_NAME = "annotated.mp4"
+
+Progress = Callable[[int, int], None]
+
+
+def _row_lookup(frame_index: np.ndarray) -> np.ndarray:
+    """Array mapping a source frame number to its row in ``frame_index`` (T,), -1 where absent."""
+    frame_index = np.asarray(frame_index, dtype=np.int64)
+    size = int(frame_index.max()) + 1 if len(frame_index) else 0
+    lookup = np.full(size, -1, dtype=np.int64)
+    lookup[frame_index] = np.arange(len(frame_index))
+    return lookup
+
+
+def _row(lookup: np.ndarray, frame_number: int) -> int:
+    return int(lookup[frame_number]) if 0 <= frame_number < len(lookup) else -1
+
+
+def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    """(T, 2) midpoint of landmarks a and b of xy (T, 33, 2); the finite one where only one is known."""
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(np.stack([xy[:, a], xy[:, b]]), axis=0) if len(xy) else np.zeros((0, 2))
+
+
+def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
+    """(T, K, 2) pixels of the back's edge per track frame (NaN where unknown), or None without a back profile or
+    when the way the person faces (hence which side is the back) is unknown."""
+    if track.back_profile_px is None or not facing_sign:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of all-NaN rows (frames without a pose)
+        shoulder = _mid(track.image_xy, LEFT_SHOULDER, RIGHT_SHOULDER)
+        hip = _mid(track.image_xy, LEFT_HIP, RIGHT_HIP)
+    return dorsal_edge_xy(shoulder, hip, track.back_profile_px, int(np.sign(facing_sign)))
+
+
+def frame_states(analysis: Analysis) -> np.ndarray:
+    """(T,) per analysed frame: "rounded" where flagged, "neutral" where the spine confidence reaches
+    ``settings.verdict.min_confidence``, "unknown" otherwise."""
+    kin = analysis.kinematics
+    confident = np.nan_to_num(np.asarray(kin.spine_flexion_confidence, dtype=float), nan=0.0)
+    confident = confident >= analysis.settings.verdict.min_confidence
+    states = np.where(confident, "neutral", "unknown").astype(object)
+    states[np.asarray(analysis.flagged, dtype=bool)] = "rounded"
+    return states
+
+
+class _RepClock:
+    """Reps finished by a source frame, and the last finished rep's verdict."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        frame_index = analysis.kinematics.frame_index
+        ends = sorted((int(frame_index[rv.rep.end]), rv.verdict) for rv in analysis.verdicts
+                      if 0 <= rv.rep.end < len(frame_index))
+        self.end_frames = [frame for frame, _ in ends]
+        self.verdicts = [verdict for _, verdict in ends]
+
+    def at(self, frame_number: int) -> tuple[int, str | None]:
+        done = bisect.bisect_right(self.end_frames, frame_number)
+        return done, (self.verdicts[done - 1] if done else None)
+
+
+def write_annotated_video(video_path: str | Path, analysis: Analysis, track: PoseTrack, out_path: str | Path,
+                          progress: Progress | None = None, *, blur_faces: bool = False) -> Path:
+    """Decode ``video_path`` again and write it with the overlay to ``out_path`` (H.264 MP4, atomic).
+
+    Args:
+        video_path: the analysed source video.
+        analysis: its analysis; rows are matched to decoded frames by source frame number (``frame_index``).
+        track: the pose track of the analysis (landmarks in source pixels, upright), matched the same way.
+        out_path: the .mp4 to write; it appears only when complete.
+        progress: called as ``progress(frames_done, frames_total)`` after each frame.
+        blur_faces: blur the head region (landmarks 0-10) of the lifter in every frame with a pose.
+
+    Frames with no analysis row or no pose are written with the panel but without skeleton or back.
+    Raises InputError if the source cannot be decoded, OutputError if the video cannot be written.
+    """
+    from liftform.video import open_video
+
+    kin = analysis.kinematics
+    kin_rows, track_rows = _row_lookup(kin.frame_index), _row_lookup(track.frame_index)
+    states = frame_states(analysis)
+    edges = back_edges(track, kin.facing_sign)
+    reps = _RepClock(analysis)
+    angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
+                     "spine": kin.spine_flexion_deg}
+    out_path = Path(out_path)
+    with open_video(video_path) as video:
+        total = int(analysis.source.frames or video.n_frames)
+        fps = analysis.source.fps or video.fps
+        with H264Writer(out_path, fps, video.width, video.height) as writer:
+            for done, frame in enumerate(video, start=1):
+                image = frame.rgb
+                if not (image.flags.writeable and image.flags.c_contiguous):
+                    image = np.array(image, order="C")
+                r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)
+                landmarks = visibility = edge = None
+                if blur_faces and tr >= 0:
+                    blur_face(image, track.image_xy[tr])
+                if r >= 0 and tr >= 0:
+                    landmarks, visibility = track.image_xy[tr], track.visibility[tr]
+                    edge = None if edges is None else edges[tr]
+                angles = {key: float(col[r]) if r >= 0 else float("nan") for key, col in angle_columns.items()}
+                count, last = reps.at(frame.index)
+                draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
+                             angles_deg=angles, rep_count=count, last_rep_verdict=last,
+                             lines=[f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
+                writer.write(image, frame.timestamp_s)
+                if progress is not None:
+                    progress(done, max(total, done))
+    return out_path

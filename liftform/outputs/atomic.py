@@ -1,0 +1,124 @@
+"""Atomic file writes: a result file is either complete under its final name or not there at all.
+
+Everything is written to a temporary file in the destination directory (same file system, so the final
+``os.replace`` is atomic) and renamed only on success. On any exception, KeyboardInterrupt included, the temporary
+file is removed and the exception propagates. OS errors about the destination (permission denied, missing
+directory, read-only or full disk) become :class:`~liftform.errors.OutputError` with one line saying which path
+and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from liftform.errors import OutputError
+
+# OS errors raised while writing the temporary file that are about the destination, not about the caller's code.
+_DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EROFS,
+                       errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def output_error(path: str | Path, exc: OSError) -> OutputError:
+    """One-line :class:`OutputError` for an OS error on ``path``, saying what to do about it."""
+    path = Path(path)
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM):
+        hint = "permission denied; choose a writable output directory (-o) or fix its permissions"
+    elif code == errno.ENOENT:
+        hint = f"directory {path.parent} does not exist; create it or choose another output directory (-o)"
+    elif code == errno.ENOTDIR:
+        hint = f"a file is in the way of directory {path.parent}; remove it or choose another output directory (-o)"
+    elif code == errno.EISDIR:
+        hint = "a directory is in the way; remove or rename it"
+    elif code == errno.EROFS:
+        hint = "the file system is read-only; choose another output directory (-o)"
+    elif code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "no space left (or quota/file-size limit reached); free some space or choose another disk"
+    else:
+        hint = f"{exc.strerror or exc}; check the output directory"
+    return OutputError(f"cannot write {path}: {hint}")
+
+
+def _create_temp(final: Path) -> Path:
+    """Create an empty, uniquely named temporary file next to ``final`` (same suffix, so format guessing works).
+
+    Uses mode 0o666 filtered by the umask, so the final file gets the usual permissions (unlike ``mkstemp``).
+    """
+    for _ in range(100):
+        tmp = final.with_name(f".{final.stem}.{secrets.token_hex(4)}.tmp{final.suffix}")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise output_error(final, exc) from None
+        os.close(fd)
+        return tmp
+    raise OutputError(f"cannot write {final}: could not create a temporary file in {final.parent}")  # pragma: no cover
+
+
+def _about_destination(exc: OSError, tmp: Path, final: Path) -> bool:
+    """The OS error concerns the file being written (not, say, a missing input the body tried to read)."""
+    if exc.errno not in _DESTINATION_ERRNOS:
+        return False
+    names = {exc.filename, exc.filename2} - {None}
+    return not names or any(os.fspath(name) in (os.fspath(tmp), os.fspath(final)) for name in names)
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path``'s data to disk so a crash after the rename cannot leave an empty file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(final_path: str | Path, *, fsync: bool = True) -> Iterator[Path]:
+    """Yield a temporary path next to ``final_path``; on success it is renamed to ``final_path``.
+
+    The temporary file already exists (empty) when the body starts; the body may overwrite or truncate it. On any
+    exception in the body (including KeyboardInterrupt) it is removed and the exception re-raised, except that OS
+    errors about the destination (permissions, missing directory, full disk) become :class:`OutputError`.
+
+    Example::
+
+        with atomic_path(out_dir / "poses.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+    """
+    final = Path(final_path)
+    tmp = _create_temp(final)
+    try:
+        try:
+            yield tmp
+            if fsync:
+                _fsync(tmp)
+            os.replace(tmp, final)
+        except OSError as exc:
+            if _about_destination(exc, tmp, final):
+                raise output_error(final, exc) from None
+            raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns ``path`` as a Path."""
+    path = Path(path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (``\\n`` line endings kept as given); returns ``path`` as a Path."""
+    return atomic_write_bytes(path, text.encode(encoding))

@@ -1,0 +1,252 @@
+"""Drawing on a frame: skeleton, the back coloured by its state, an angle panel, a prompt banner, face blur.
+
+Shared by the annotated video and the live webcam view, so it is cheap (a few OpenCV calls, no full-frame copies)
+and draws **in place** on a C-contiguous ``(H, W, 3) uint8`` image, RGB by default (``rgb=False`` for BGR).
+Line widths and fonts scale with the image, so the overlay reads the same at 640x480 and at 1920x1080.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from liftform.outputs.result_json import VERDICT_WORDS
+from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON_EDGES
+
+# Colours, RGB.
+SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
+GREEN_RGB = (0, 215, 60)        # back neutral / safe rep
+RED_RGB = (240, 30, 30)         # back rounded / rounded rep
+GREY_RGB = (160, 160, 160)      # back not judged / insufficient data
+TEXT_RGB = (240, 240, 240)
+PROMPT_RGB = (255, 215, 0)
+
+STATE_RGB = {"neutral": GREEN_RGB, "rounded": RED_RGB, "unknown": GREY_RGB}
+# Lighter tints for text: small coloured type survives video chroma subsampling better when it is bright.
+GREEN_TEXT_RGB, RED_TEXT_RGB, GREY_TEXT_RGB = (110, 240, 140), (255, 110, 110), (190, 190, 190)
+STATE_TEXT_RGB = {"neutral": GREEN_TEXT_RGB, "rounded": RED_TEXT_RGB, "unknown": GREY_TEXT_RGB}
+STATE_WORDS = {"neutral": "Back: neutral", "rounded": "Back: ROUNDED", "unknown": "Back: not judged"}
+ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion"}
+
+HEAD_LANDMARKS = slice(0, 11)   # nose, eyes, ears, mouth
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_MAX_COORD = 1e5                # clip far-off points before the int conversion OpenCV needs
+
+
+@dataclass(frozen=True)
+class _Style:
+    """Sizes in pixels for one image size."""
+
+    scale: float
+    bone: int
+    back: int
+    joint: int
+    font: float
+    text: int
+    line_h: int
+    pad: int
+
+
+@functools.lru_cache(maxsize=16)
+def _style(height: int, width: int) -> _Style:
+    s = max(min(height, width) / 480.0, 0.25)    # 1.0 at 640x480, 2.25 at 1920x1080
+    return _Style(scale=s, bone=max(1, round(2 * s)), back=max(3, round(7 * s)), joint=max(2, round(3 * s)),
+                  font=0.5 * s, text=max(1, round(1.2 * s)), line_h=max(8, round(20 * s)), pad=max(3, round(8 * s)))
+
+
+def _colour(rgb_colour: tuple[int, int, int], rgb: bool) -> tuple[int, int, int]:
+    return rgb_colour if rgb else rgb_colour[::-1]
+
+
+def _int_points(xy: np.ndarray) -> np.ndarray:
+    """(N, 2) float pixels (finite) -> (N, 2) int32, clipped so OpenCV's int conversion cannot overflow."""
+    return np.rint(np.clip(xy, -_MAX_COORD, _MAX_COORD)).astype(np.int32)
+
+
+def _check_image(image: np.ndarray) -> None:
+    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3
+            and image.flags.c_contiguous and image.flags.writeable):
+        raise ValueError("draw on a writable, C-contiguous (H, W, 3) uint8 image")
+
+
+def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray | None:
+    """Midpoint of landmarks a and b, or whichever of them is finite, or None."""
+    pts = xy[[a, b]]
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    return pts.mean(axis=0) if len(pts) else None
+
+
+def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.ndarray | None = None, *,
+                  min_visibility: float = 0.5, rgb: bool = True) -> None:
+    """Draw :data:`SKELETON_EDGES` and their joints. landmarks_xy (33, 2) pixels or NaN; visibility (33,) 0..1."""
+    st = _style(*image.shape[:2])
+    ok = np.isfinite(landmarks_xy).all(axis=1)
+    if visibility is not None:
+        ok &= np.asarray(visibility) >= min_visibility
+    if not ok.any():
+        return
+    pts = np.zeros((len(landmarks_xy), 2), np.int32)
+    pts[ok] = _int_points(landmarks_xy[ok])
+    edges = [(a, b) for a, b in SKELETON_EDGES if ok[a] and ok[b]]
+    colour = _colour(SKELETON_RGB, rgb)
+    if edges:
+        cv2.polylines(image, [pts[[a, b]] for a, b in edges], False, colour, st.bone, cv2.LINE_AA)
+    for j in sorted({j for edge in edges for j in edge}):
+        cv2.circle(image, (int(pts[j, 0]), int(pts[j, 1])), st.joint, colour, -1, cv2.LINE_AA)
+
+
+def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: np.ndarray | None, state: str, *,
+              rgb: bool = True) -> None:
+    """Draw the back thick, coloured by ``state``: the edge polyline (back_edge_xy (K, 2) px, finite points) when
+    at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px."""
+    st = _style(*image.shape[:2])
+    colour = _colour(STATE_RGB.get(state, GREY_RGB), rgb)
+    if back_edge_xy is not None:
+        edge = np.asarray(back_edge_xy, dtype=float)
+        edge = edge[np.isfinite(edge).all(axis=1)]
+        if len(edge) >= 2:
+            cv2.polylines(image, [_int_points(edge)], False, colour, st.back, cv2.LINE_AA)
+            return
+    if landmarks_xy is None:
+        return
+    shoulder, hip = _mid(landmarks_xy, LEFT_SHOULDER, RIGHT_SHOULDER), _mid(landmarks_xy, LEFT_HIP, RIGHT_HIP)
+    if shoulder is not None and hip is not None:
+        (x0, y0), (x1, y1) = _int_points(np.stack([shoulder, hip])).tolist()
+        cv2.line(image, (x0, y0), (x1, y1), colour, st.back, cv2.LINE_AA)
+
+
+def _fmt_angle(value: float | None) -> str:
+    return "--" if value is None or not math.isfinite(value) else f"{value:.0f} deg"
+
+
+def _verdict_line(verdict: str) -> tuple[str, tuple[int, int, int]]:
+    words = VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
+    if verdict == "rounded_back":
+        return f"Last rep: {words.upper()}", RED_TEXT_RGB
+    if verdict == "insufficient_data":
+        return f"Last rep: {words}", GREY_TEXT_RGB
+    return f"Last rep: {words}", GREEN_TEXT_RGB
+
+
+def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int]]], *, rgb: bool = True) -> None:
+    """Darkened box at the top-left with one text line per (text, RGB colour)."""
+    if not lines:
+        return
+    st = _style(*image.shape[:2])
+    width = max(cv2.getTextSize(text, _FONT, st.font, st.text)[0][0] for text, _ in lines)
+    x1 = min(image.shape[1], 2 * st.pad + width + st.pad)
+    y1 = min(image.shape[0], st.pad + len(lines) * st.line_h + 2 * st.pad)
+    roi = image[st.pad // 2:y1, st.pad // 2:x1]
+    np.right_shift(roi, 1, out=roi)                   # darken to half: cheap and keeps the video visible
+    y = st.pad + st.line_h
+    for text, colour in lines:
+        cv2.putText(image, text, (2 * st.pad, y), _FONT, st.font, _colour(colour, rgb), st.text, cv2.LINE_AA)
+        y += st.line_h
+
+
+def draw_prompt(image: np.ndarray, prompt: str, *, rgb: bool = True) -> None:
+    """A banner across the bottom of the image with ``prompt`` centred, in larger type."""
+    st = _style(*image.shape[:2])
+    font = st.font * 1.5
+    thick = max(1, round(st.text * 1.5))
+    (tw, th), base = cv2.getTextSize(prompt, _FONT, font, thick)
+    band = th + base + 2 * st.pad
+    height, width = image.shape[:2]
+    roi = image[max(0, height - band):height]
+    np.right_shift(roi, 2, out=roi)
+    org = (max(st.pad, (width - tw) // 2), height - st.pad - base)
+    cv2.putText(image, prompt, org, _FONT, font, _colour(PROMPT_RGB, rgb), thick, cv2.LINE_AA)
+
+
+def panel_lines(state: str, angles_deg: Mapping[str, float] | None, rep_count: int | None,
+                last_rep_verdict: str | None, lines: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
+    """The panel's (text, RGB colour) lines: back state, angles, rep count, last verdict, extra lines."""
+    out = [(STATE_WORDS.get(state, f"Back: {state}"), STATE_TEXT_RGB.get(state, GREY_TEXT_RGB))]
+    for key, value in (angles_deg or {}).items():
+        out.append((f"{ANGLE_LABELS.get(key, key)}: {_fmt_angle(value)}", TEXT_RGB))
+    if rep_count is not None:
+        out.append((f"Reps: {rep_count}", TEXT_RGB))
+    if last_rep_verdict:
+        out.append(_verdict_line(last_rep_verdict))
+    out.extend((text, TEXT_RGB) for text in lines)
+    return out
+
+
+def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visibility: np.ndarray | None = None,
+                 back_edge_xy: np.ndarray | None = None, state: str = "unknown", *,
+                 angles_deg: Mapping[str, float] | None = None, lines: Sequence[str] = (),
+                 rep_count: int | None = None, last_rep_verdict: str | None = None, prompt: str | None = None,
+                 rgb: bool = True, min_visibility: float = 0.5) -> np.ndarray:
+    """Draw the whole overlay on ``image`` in place and return it.
+
+    Args:
+        image: (H, W, 3) uint8, C-contiguous and writable; RGB, or BGR with ``rgb=False``.
+        landmarks_xy: (33, 2) landmark pixels, NaN where missing; None draws no skeleton.
+        visibility: (33,) in [0, 1]; landmarks below ``min_visibility`` are not drawn. None: all visible.
+        back_edge_xy: (K, 2) pixels of the back's edge (``dorsal_edge_xy``), NaN where unknown.
+        state: "neutral" (back drawn green), "rounded" (red) or "unknown" (grey).
+        angles_deg: panel angles, e.g. ``{"trunk": 42.0, "hip": 80.0, "knee": 15.0, "spine": 8.0}`` (NaN -> "--").
+        lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign).
+        rep_count: reps finished so far (None: line omitted).
+        last_rep_verdict: verdict of the last finished rep ("rounded_back", "hip_hinge", ...), shown in words.
+        prompt: optional banner text at the bottom, e.g. "Turn side-on to the camera".
+    """
+    _check_image(image)
+    if landmarks_xy is not None:
+        landmarks_xy = np.asarray(landmarks_xy, dtype=float)
+        draw_skeleton(image, landmarks_xy, visibility, min_visibility=min_visibility, rgb=rgb)
+    draw_back(image, landmarks_xy, back_edge_xy, state, rgb=rgb)
+    draw_panel(image, panel_lines(state, angles_deg, rep_count, last_rep_verdict, lines), rgb=rgb)
+    if prompt:
+        draw_prompt(image, prompt, rgb=rgb)
+    return image
+
+
+def face_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...] | None = None,
+             margin: float = 0.6) -> tuple[int, int, int, int] | None:
+    """Square box (x0, y0, x1, y1) in pixels (x1/y1 exclusive) around the head, or None if unknown.
+
+    Built from the finite head landmarks 0-10 (nose, eyes, ears, mouth) of landmarks_xy (33, 2): the side of the
+    square is the larger extent of those points times ``1 + 2 * margin`` (they span eyes to mouth, ear to nose; the
+    skull and chin reach further), centred on their bounding box. Clipped to ``image_shape`` (H, W, ...) if given.
+    Needs at least two finite head points.
+    """
+    head = np.asarray(landmarks_xy, dtype=float)[HEAD_LANDMARKS]
+    head = head[np.isfinite(head).all(axis=1)]
+    if len(head) < 2:
+        return None
+    lo, hi = head.min(axis=0), head.max(axis=0)
+    side = float((hi - lo).max()) * (1.0 + 2.0 * margin)
+    if side < 2.0:
+        return None
+    cx, cy = (lo + hi) / 2.0
+    x0, y0 = math.floor(cx - side / 2), math.floor(cy - side / 2)
+    x1, y1 = math.ceil(cx + side / 2), math.ceil(cy + side / 2)
+    if image_shape is not None:
+        height, width = image_shape[:2]
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            return None
+    return x0, y0, x1, y1
+
+
+def blur_face(image: np.ndarray, landmarks_xy: np.ndarray, margin: float = 0.6) -> tuple[int, int, int, int] | None:
+    """Blur the head region of ``image`` (H, W, C) uint8 in place; returns the box blurred (see :func:`face_box`).
+
+    A Gaussian blur strong enough to hide identity, computed on a copy downscaled to ~12 px across so its cost
+    does not grow with the size of the face. Pixels outside the box are untouched.
+    """
+    box = face_box(landmarks_xy, image.shape, margin)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    roi = image[y0:y1, x0:x1]
+    small = cv2.resize(roi, (min(x1 - x0, 12), min(y1 - y0, 12)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 1.5)
+    roi[...] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR).reshape(roi.shape)
+    return box

@@ -1,0 +1,216 @@
+"""`result.json`: the machine-readable view of an :class:`~liftform.analysis.Analysis` (the output contract).
+
+The keys required by DESIGN.md ("Output contract") are always present; extras are added beside them, never instead
+of them. The file is strict JSON: NaN and infinities become ``null``. Angles are rounded to 2 decimals, times to
+milliseconds, confidences to 3 decimals.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.core.types import RepVerdict
+from liftform.errors import InputError
+from liftform.outputs.atomic import atomic_write_text
+
+RESULT_NAME = "result.json"
+
+# Decimals per kind of number.
+ANGLE_DECIMALS = 2
+TIME_DECIMALS = 3
+CONFIDENCE_DECIMALS = 3
+
+# Verdicts in words, for summaries and overlays.
+VERDICT_WORDS = {
+    "rounded_back": "rounded back",
+    "hip_hinge": "safe hip hinge",
+    "squat": "safe squat",
+    "lunge": "safe lunge",
+    "insufficient_data": "insufficient data",
+}
+
+# Column order of a rep (result.json "reps" entries and reps.csv).
+REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
+              "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
+              "lean_from_spine_pct", "rounded_s", "descent_s", "ascent_s", "start_frame", "bottom_frame",
+              "end_frame", "complete", "faults", "reason")
+
+
+def num(value: Any, decimals: int) -> float | None:
+    """``value`` as a float rounded to ``decimals``, or None when missing/NaN/infinite."""
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return round(value, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with NumPy scalars/arrays, tuples and paths turned into JSON types; NaN/inf become None."""
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in (obj.tolist() if isinstance(obj, np.ndarray) else obj)]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def source_frame(analysis: Analysis, row: int) -> int | None:
+    """Source frame number of analysed frame ``row`` (None if out of range)."""
+    frame_index = analysis.kinematics.frame_index
+    return int(frame_index[row]) if 0 <= row < len(frame_index) else None
+
+
+def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
+    """One rep's entry, keys in :data:`REP_FIELDS` order.
+
+    ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds.
+    """
+    rep, a, t, c = rv.rep, ANGLE_DECIMALS, TIME_DECIMALS, CONFIDENCE_DECIMALS
+    values = {
+        "index": int(rep.index),
+        "start_s": num(rep.start_s, t), "bottom_s": num(rep.bottom_s, t), "end_s": num(rep.end_s, t),
+        "verdict": rv.verdict,
+        "confidence": num(rv.confidence, c),
+        "peak_spine_flexion_deg": num(rv.peak_spine_flexion_deg, a),
+        "peak_trunk_inclination_deg": num(rv.peak_trunk_inclination_deg, a),
+        "peak_hip_flexion_deg": num(rv.peak_hip_flexion_deg, a),
+        "min_knee_angle_deg": num(rv.min_knee_angle_deg, a),
+        "stoop_squat_index": num(rv.stoop_squat_index, a),
+        "lean_from_spine_pct": num(rv.lean_from_spine_pct, a),
+        "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
+        "start_frame": source_frame(analysis, rep.start),
+        "bottom_frame": source_frame(analysis, rep.bottom),
+        "end_frame": source_frame(analysis, rep.end),
+        "complete": bool(rep.complete),
+        "faults": [str(f) for f in rv.faults],
+        "reason": rv.reason,
+    }
+    return {key: values[key] for key in REP_FIELDS}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _rep_list(reps: list[RepVerdict]) -> str:
+    """"rep 2" / "reps 1, 3": reps numbered from 1 for people (``Rep.index`` counts from 0)."""
+    numbers = ", ".join(str(rv.rep.index + 1) for rv in reps)
+    return ("rep " if len(reps) == 1 else "reps ") + numbers
+
+
+def summary_sentence(analysis: Analysis) -> str:
+    """One sentence for a person: how many reps, which were rounded, which were safe and how (reps from 1)."""
+    verdicts = list(analysis.verdicts)
+    if not verdicts:
+        return "No lifting reps were found in the video."
+    rounded = [v for v in verdicts if v.verdict == "rounded_back"]
+    safe = [v for v in verdicts if v.verdict in VERDICT_WORDS and v.verdict not in ("rounded_back",
+                                                                                   "insufficient_data")]
+    unsure = [v for v in verdicts if v not in rounded and v not in safe]
+    parts = []
+    if rounded:
+        parts.append(f"back rounded in {_rep_list(rounded)}")
+    if safe:
+        kinds = sorted({v.verdict.replace("_", " ") for v in safe})
+        parts.append(f"safe in {_rep_list(safe)} ({', '.join(kinds)})")
+    if unsure:
+        parts.append(f"not enough data to judge {_rep_list(unsure)}")
+    return f"{_plural(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
+
+
+def _facing_word(facing_sign: int) -> str:
+    return {1: "right", -1: "left"}.get(int(np.sign(facing_sign)), "unknown")
+
+
+def _warnings(analysis: Analysis) -> list[str]:
+    """Quality warnings, then kinematics warnings not already listed (order kept, duplicates dropped)."""
+    return list(dict.fromkeys([*analysis.quality.warnings, *analysis.kinematics.warnings]))
+
+
+def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
+    """``analysis`` as the result.json document (plain JSON types only, NaN -> None).
+
+    Contract keys: schema_version, source, model, verdict, reps, flagged_frames, quality. Extras: summary, side,
+    facing ("right" | "left" | "unknown", the way the person faces in the image), spine_baseline_deg, settings,
+    versions, per-rep extras (see :data:`REP_FIELDS`), source.rotation_deg and quality.frames_total.
+    """
+    src, kin, q = analysis.source, analysis.kinematics, analysis.quality
+    doc = {
+        "schema_version": int(analysis.schema_version),
+        "source": {
+            "path": str(src.path), "sha256": src.sha256, "fps": num(src.fps, 3), "frames": int(src.frames),
+            "width": int(src.width), "height": int(src.height), "duration_s": num(src.duration_s, TIME_DECIMALS),
+            "rotation_deg": int(src.rotation_deg),
+        },
+        "model": {"name": analysis.model.name, "sha256": analysis.model.sha256},
+        "verdict": analysis.verdict,
+        "summary": summary_sentence(analysis),
+        "reps": [rep_to_dict(analysis, rv) for rv in analysis.verdicts],
+        "flagged_frames": analysis.flagged_frames,
+        "quality": {
+            "frames_with_pose": int(q.frames_with_pose), "frames_total": int(q.frames_total), "view": q.view,
+            "warnings": _warnings(analysis),
+        },
+        "side": kin.side,
+        "facing": _facing_word(kin.facing_sign),
+        "spine_baseline_deg": num(kin.spine_baseline_deg, ANGLE_DECIMALS),
+        "settings": analysis.settings.to_dict(),
+        "versions": dict(analysis.versions),
+    }
+    return jsonable(doc)
+
+
+def result_json_text(analysis: Analysis) -> str:
+    """The result.json text: strict JSON (``allow_nan=False``), indented, UTF-8 safe, newline-terminated."""
+    return json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_result_json(analysis: Analysis, out_dir: str | Path) -> Path:
+    """Write ``out_dir/result.json`` atomically; returns its path. Raises OutputError if it cannot be written."""
+    return atomic_write_text(Path(out_dir) / RESULT_NAME, result_json_text(analysis))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_result_json(path: str | Path) -> dict[str, Any]:
+    """Load a result.json written by :func:`write_result_json`.
+
+    Raises InputError (one line: which file, what is wrong, what to do) when the file is missing, unreadable, not
+    strict JSON, not an object, or written by a newer schema than this liftform understands.
+    """
+    path = Path(path)
+    redo = "delete it and run the analysis again"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"result file not found: {path}; run the analysis first") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read result file {path}: {exc}; {redo}") from None
+    try:
+        doc = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise InputError(f"result file {path} is not valid JSON ({exc}); {redo}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("schema_version"), int):
+        raise InputError(f"result file {path} is not a liftform result (no schema_version); {redo}")
+    if doc["schema_version"] > SCHEMA_VERSION:
+        raise InputError(f"result file {path} has schema_version {doc['schema_version']}, newer than this liftform "
+                         f"understands ({SCHEMA_VERSION}); upgrade liftform")
+    return doc

@@ -1,0 +1,93 @@
+"""`frames.csv` and `reps.csv`: spreadsheet views of an :class:`~liftform.analysis.Analysis`.
+
+Plain RFC 4180 CSV (``csv`` module, UTF-8, header row). Missing values (NaN) are empty cells; booleans are 1/0.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from liftform.analysis import Analysis
+from liftform.core.types import Kinematics
+from liftform.outputs.atomic import atomic_path
+from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
+
+FRAMES_NAME = "frames.csv"
+REPS_NAME = "reps.csv"
+
+# Leading columns of frames.csv; every column of Kinematics.COLUMNS follows.
+FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged")
+FRAMES_COLUMNS = FRAME_KEY_COLUMNS + tuple(Kinematics.COLUMNS)
+
+
+
+def _decimals(column: str) -> int:
+    """Angles (``*_deg``) 2 decimals; unit-free fractions and confidences 3 (time_s gets 4: sub-ms at 240 fps)."""
+    return 2 if column.endswith("_deg") else 3
+
+
+def _cell(value: float, decimals: int) -> str:
+    """A float as text with ``decimals`` decimals; empty for NaN/inf."""
+    return f"{value:.{decimals}f}" if math.isfinite(value) else ""
+
+
+def frame_rows(analysis: Analysis) -> list[list[str]]:
+    """frames.csv rows (without header): one per analysed frame, columns :data:`FRAMES_COLUMNS`.
+
+    ``frame`` is the source frame number, ``time_s`` its presentation time in seconds.
+    """
+    kin = analysis.kinematics
+    n_frames = len(kin)
+    columns = [np.asarray(getattr(kin, name), dtype=float) for name in Kinematics.COLUMNS]
+    decimals = [_decimals(name) for name in Kinematics.COLUMNS]
+    flagged = np.asarray(analysis.flagged, dtype=bool)
+    valid = np.asarray(kin.valid, dtype=bool)
+    rows = []
+    for i in range(n_frames):
+        row = [str(int(kin.frame_index[i])), _cell(float(kin.timestamps_s[i]), 4), str(int(valid[i])),
+               str(int(flagged[i]))]
+        row.extend(_cell(float(col[i]), d) for col, d in zip(columns, decimals))
+        rows.append(row)
+    return rows
+
+
+def rep_rows(analysis: Analysis) -> list[list[str]]:
+    """reps.csv rows (without header): one per rep, columns :data:`REP_FIELDS` (faults joined with ';')."""
+    rows = []
+    for rv in analysis.verdicts:
+        entry = rep_to_dict(analysis, rv)
+        row = []
+        for key in REP_FIELDS:
+            value = entry[key]
+            if value is None:
+                row.append("")
+            elif isinstance(value, bool):
+                row.append(str(int(value)))
+            elif isinstance(value, list):
+                row.append(";".join(value))
+            else:
+                row.append(str(value))
+        rows.append(row)
+    return rows
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> Path:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_frames_csv(analysis: Analysis, out_dir: str | Path) -> Path:
+    """Write ``out_dir/frames.csv`` atomically (T data rows); returns its path."""
+    return _write_csv(Path(out_dir) / FRAMES_NAME, FRAMES_COLUMNS, frame_rows(analysis))
+
+
+def write_reps_csv(analysis: Analysis, out_dir: str | Path) -> Path:
+    """Write ``out_dir/reps.csv`` atomically (one data row per rep); returns its path."""
+    return _write_csv(Path(out_dir) / REPS_NAME, REP_FIELDS, rep_rows(analysis))

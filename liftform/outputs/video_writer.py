@@ -1,0 +1,171 @@
+"""H.264 MP4 writing with PyAV: browser-playable, at the source's own frame times, written atomically.
+
+libx264 ships in the FFmpeg bundled with PyAV's wheels; if a PyAV build lacks it, the next available H.264
+encoder is used, then MPEG-4 Part 2 (plays in most desktop players, not in browsers). The choice is logged as a
+warning and exposed as :attr:`H264Writer.codec_name`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import av
+import numpy as np
+
+from liftform.errors import OutputError
+from liftform.outputs.atomic import atomic_path
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+log = logging.getLogger(__name__)
+
+# Encoders in order of preference: (codec name, options).
+_ENCODERS = (
+    ("libx264", {"preset": "veryfast", "tune": "film"}),
+    ("libopenh264", {}),
+    ("h264", {}),
+    ("mpeg4", {"qscale": "3"}),
+)
+TIME_BASE = Fraction(1, 90000)  # pts unit: 1/90000 s, exact for common frame rates and fine for VFR
+
+
+def _has_encoder(name: str) -> bool:
+    """FFmpeg can encode with ``name`` (some names are decoder-only)."""
+    try:
+        av.codec.Codec(name, "w")
+    except (av.FFmpegError, ValueError):
+        return False
+    return True
+
+
+def pick_encoder() -> tuple[str, dict[str, str]]:
+    """(codec name, options) of the best video encoder in PyAV's FFmpeg. Raises OutputError if none."""
+    available = av.codecs_available
+    for name, options in _ENCODERS:
+        if name in available and _has_encoder(name):
+            return name, dict(options)
+    raise OutputError("no H.264 or MPEG-4 encoder in PyAV's FFmpeg; reinstall PyAV from its wheels (pip install av)")
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """The encoded size: width and height rounded up to even numbers (yuv420p needs even dimensions)."""
+    return width + width % 2, height + height % 2
+
+
+class H264Writer:
+    """Context manager writing RGB frames to an H.264 MP4 at ``path``.
+
+    The file appears under ``path`` only when the block exits without an exception (temporary file + rename);
+    otherwise nothing is left behind. Odd frame sizes are padded by one pixel (edge copied) to even.
+
+    Args:
+        path: output file (.mp4; .mov/.mkv also work).
+        fps: nominal frame rate (rate control, and the fallback clock when no timestamps are given).
+        width, height: size of the frames that will be written, pixels.
+        crf: quality for libx264 (lower is better/larger; 23 is the x264 default).
+
+    Example::
+
+        with H264Writer(out, fps, w, h) as writer:
+            for frame in frames:
+                writer.write(frame.rgb, frame.timestamp_s)
+    """
+
+    def __init__(self, path: str | Path, fps: float, width: int, height: int, *, crf: int = 23) -> None:
+        if not (width > 0 and height > 0):
+            raise ValueError(f"frame size must be positive, got {width}x{height}")
+        self.path = Path(path)
+        self.fps = float(fps) if fps and math.isfinite(fps) and fps > 0 else 30.0
+        self.width, self.height = int(width), int(height)
+        self.crf = crf
+        self.codec_name, self._options = pick_encoder()
+        self.frames_written = 0
+        self._t0: float | None = None
+        self._last_pts = -1
+        self._stack: contextlib.ExitStack | None = None
+        self._container = None
+        self._stream = None
+
+    def __enter__(self) -> Self:
+        if self.codec_name != "libx264":
+            log.warning("libx264 is not in PyAV's FFmpeg; writing %s with %s instead", self.path, self.codec_name)
+        stack = contextlib.ExitStack()
+        tmp = stack.enter_context(atomic_path(self.path))
+        try:
+            container = av.open(str(tmp), mode="w", container_options={"movflags": "+faststart"})
+            stack.callback(container.close)
+            rate = Fraction(self.fps).limit_denominator(1001)
+            stream = container.add_stream(self.codec_name, rate=rate)
+            stream.width, stream.height = even_size(self.width, self.height)
+            stream.pix_fmt = "yuv420p"
+            stream.codec_context.time_base = TIME_BASE
+            options = dict(self._options)
+            if self.codec_name == "libx264":
+                options["crf"] = str(self.crf)
+            stream.options = options
+        except BaseException as exc:
+            stack.__exit__(type(exc), exc, exc.__traceback__)
+            if isinstance(exc, (OSError, av.FFmpegError)) and not isinstance(exc, OutputError):
+                raise OutputError(f"cannot write video {self.path}: {exc}") from None
+            raise
+        self._stack, self._container, self._stream = stack, container, stream
+        return self
+
+    def _pts(self, timestamp_s: float | None) -> int:
+        """Strictly increasing pts in :data:`TIME_BASE` units, from the first frame's time (or index / fps)."""
+        if timestamp_s is None or not math.isfinite(timestamp_s):
+            seconds = self.frames_written / self.fps
+        else:
+            if self._t0 is None:
+                self._t0 = float(timestamp_s)
+            seconds = float(timestamp_s) - self._t0
+        pts = max(round(seconds / TIME_BASE), self._last_pts + 1)
+        self._last_pts = pts
+        return pts
+
+    def write(self, rgb: np.ndarray, timestamp_s: float | None = None) -> None:
+        """Encode one frame: rgb (height, width, 3) uint8; timestamp_s its presentation time in seconds.
+
+        Times are taken relative to the first frame's, so the video starts at 0 and keeps the source's spacing
+        (VFR included). Without timestamps, frames are spaced 1 / fps apart.
+        """
+        if self._stream is None:
+            raise RuntimeError("H264Writer.write() outside its `with` block")
+        if rgb.shape != (self.height, self.width, 3) or rgb.dtype != np.uint8:
+            raise ValueError(f"expected a ({self.height}, {self.width}, 3) uint8 frame, got {rgb.shape} {rgb.dtype}")
+        if self.width % 2 or self.height % 2:
+            rgb = np.pad(rgb, ((0, self.height % 2), (0, self.width % 2), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame.pts = self._pts(timestamp_s)
+        frame.time_base = TIME_BASE
+        self._mux(self._stream.encode(frame))
+        self.frames_written += 1
+
+    def _mux(self, packets) -> None:
+        try:
+            self._container.mux(packets)
+        except OSError as exc:
+            raise OutputError(f"cannot write video {self.path}: {exc.strerror or exc}") from None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return False
+        try:
+            if exc_type is None:
+                self._mux(self._stream.encode(None))   # flush the encoder's delayed frames
+        except BaseException as err:
+            stack.__exit__(type(err), err, err.__traceback__)
+            raise
+        finally:
+            self._stream = None
+        # Closes the container (writes the index), then renames the temp file, or removes it on an exception.
+        stack.__exit__(exc_type, exc, tb)
+        self._container = None
+        return False

@@ -1,0 +1,376 @@
+"""Output sinks: result.json contract, CSVs, atomic writes, overlay drawing, H.264 writer, annotated video.
+
+Everything is built by hand: a tiny synthetic Analysis / PoseTrack and a 320x240, 10-frame source video with
+variable frame timing, so the tests run in about a second and need no pose model.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import errno
+import json
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from liftform import track as lm
+from liftform.analysis import SCHEMA_VERSION, Analysis, ModelInfo, Quality, SourceInfo
+from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.errors import InputError, OutputError
+from liftform.outputs import (
+    atomic_path,
+    atomic_write_text,
+    read_result_json,
+    write_outputs,
+    write_result_json,
+)
+from liftform.outputs.annotated import write_annotated_video
+from liftform.outputs.overlay import RED_RGB, blur_face, draw_overlay, face_box
+from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
+from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
+from liftform.outputs.video_writer import H264Writer
+from liftform.settings import Settings
+from liftform.track import BACK_PROFILE_STATIONS, PoseTrack
+
+W, H = 320, 240
+# Source frame times: variable frame rate on purpose (the annotated video must keep them).
+SOURCE_TIMES_S = np.array([0.0, 0.1, 0.2, 0.35, 0.45, 0.55, 0.7, 0.8, 0.9, 1.0])
+N_ANALYSED = 9            # the last source frame has no analysis row (and no pose)
+FLAGGED = (2, 3, 4)       # analysed frames judged rounded
+LOW_CONFIDENCE = (7,)     # spine measure not trusted: back drawn grey
+BACK_X, BACK_Y = 230, 140  # a pixel on the drawn back (vertical edge 20 px behind the trunk axis at x=250)
+
+
+# --- synthetic inputs ------------------------------------------------------------------------------------------------
+
+def synthetic_track(n: int = N_ANALYSED, frame_offset: int = 0) -> PoseTrack:
+    """A person standing upright at x=250, facing image-right, back edge 20 px behind the trunk axis."""
+    xy = np.full((n, 33, 2), np.nan)
+    points = {lm.LEFT_SHOULDER: (250, 100), lm.RIGHT_SHOULDER: (252, 100), lm.LEFT_HIP: (250, 180),
+              lm.RIGHT_HIP: (252, 180), lm.LEFT_ELBOW: (275, 130), lm.RIGHT_ELBOW: (276, 130),
+              lm.LEFT_WRIST: (290, 160), lm.RIGHT_WRIST: (291, 160), lm.LEFT_KNEE: (255, 210),
+              lm.RIGHT_KNEE: (256, 210), lm.LEFT_ANKLE: (252, 235), lm.RIGHT_ANKLE: (253, 235)}
+    for j, (x, y) in points.items():
+        xy[:, j] = (x, y)
+    for j in range(11):                                   # head landmarks around (255, 80)
+        xy[:, j] = (250 + j, 76 + (j % 3) * 4)
+    profile = np.full((n, len(BACK_PROFILE_STATIONS), 2), 20.0)
+    return PoseTrack(image_xy=xy, world_xyz=np.zeros((n, 33, 3)), visibility=np.ones((n, 33)),
+                     timestamps_s=SOURCE_TIMES_S[:n].copy(), frame_index=np.arange(n) + frame_offset,
+                     frame_size_wh=(W, H), back_profile_px=profile)
+
+
+def synthetic_kinematics(n: int, frame_offset: int = 0) -> Kinematics:
+    ramp = np.linspace(0.0, 60.0, n)
+    spine = np.where(np.isin(np.arange(n), FLAGGED), 30.0, 5.0)
+    confidence = np.full(n, 0.9)
+    confidence[list(LOW_CONFIDENCE)] = 0.1
+    knee = ramp / 3
+    knee[0] = np.nan                                      # a missing value: null in JSON, empty in CSV
+    values = {
+        "timestamps_s": SOURCE_TIMES_S[:n].copy(), "frame_index": np.arange(n) + frame_offset,
+        "trunk_inclination_deg": ramp, "hip_flexion_deg": ramp * 1.2, "knee_flexion_deg": knee,
+        "knee_flexion_left_deg": knee, "knee_flexion_right_deg": knee, "spine_flexion_deg": spine,
+        "spine_flexion_confidence": confidence, "lean_from_hips_deg": ramp - spine / 2,
+        "lean_from_spine_deg": spine / 2, "depth": ramp / 100, "view_yaw_deg": np.full(n, 5.0),
+        "valid": np.ones(n, bool), "side": "left", "facing_sign": 1, "spine_baseline_deg": -4.0,
+        "warnings": ("baseline from 3 frames",),
+    }
+    # Per-frame fields added to Kinematics later get a plain value, so this helper keeps up with the core.
+    for f in dataclasses.fields(Kinematics):
+        if f.name not in values and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            values[f.name] = np.full(n, 0.5)
+    return Kinematics(**values)
+
+
+def synthetic_analysis(n: int = N_ANALYSED, frame_offset: int = 0, source_path: str = "lift.mp4") -> Analysis:
+    kin = synthetic_kinematics(n, frame_offset)
+    t = kin.timestamps_s
+    rounded = RepVerdict(rep=Rep(0, 1, 3, 5, t[1], t[3], t[5]), verdict="rounded_back", confidence=0.87,
+                         reason="lifted with the back: the spine rounded 30° beyond your upright posture",
+                         peak_spine_flexion_deg=30.0, peak_trunk_inclination_deg=33.3333, peak_hip_flexion_deg=40.0,
+                         min_knee_angle_deg=170.0, stoop_squat_index=88.456, lean_from_spine_pct=45.0,
+                         rounded_s=0.35, descent_s=0.35, ascent_s=0.2, faults=("jerky_lift",))
+    unsure = RepVerdict(rep=Rep(1, 6, 7, 8, t[6], t[7], t[8], complete=False), verdict="insufficient_data",
+                        confidence=0.1, reason="the back was not seen clearly enough",
+                        peak_spine_flexion_deg=float("nan"), peak_trunk_inclination_deg=50.0,
+                        peak_hip_flexion_deg=float("inf"), min_knee_angle_deg=160.0, stoop_squat_index=float("nan"),
+                        lean_from_spine_pct=float("nan"), rounded_s=0.0, descent_s=0.1, ascent_s=0.1)
+    flagged = np.isin(np.arange(n), FLAGGED)
+    return Analysis(
+        source=SourceInfo(path=source_path, sha256="ab" * 32, fps=10.0, frames=len(SOURCE_TIMES_S), width=W,
+                          height=H, duration_s=1.1),
+        model=ModelInfo(name="pose_landmarker_full", sha256="cd" * 32), settings=Settings(), kinematics=kin,
+        verdicts=(rounded, unsure), flagged=flagged,
+        quality=Quality(frames_with_pose=n, frames_total=len(SOURCE_TIMES_S), view="side", warnings=("dim light",)),
+        versions={"liftform": "0.1.0", "mediapipe": "x"})
+
+
+@pytest.fixture
+def make_analysis():
+    """Factory: ``make_analysis(n=9, frame_offset=0, source_path="lift.mp4")`` -> a hand-built Analysis."""
+    return synthetic_analysis
+
+
+@pytest.fixture(scope="module")
+def source_video(tmp_path_factory) -> Path:
+    """A 320x240, 10-frame H.264 clip on mid-grey, frame times :data:`SOURCE_TIMES_S` (VFR)."""
+    path = tmp_path_factory.mktemp("src") / "lift.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": "12", "preset": "ultrafast"}
+        for i, t in enumerate(SOURCE_TIMES_S):
+            rgb = np.full((H, W, 3), 128, np.uint8)
+            rgb[:10, :10] = i * 20                       # a marker so frames differ
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts, frame.time_base = round(t * 1000), Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def decode_all(path: Path) -> tuple[list[np.ndarray], list[float], str]:
+    with av.open(str(path)) as container:
+        frames = [(f.to_ndarray(format="rgb24"), float(f.time)) for f in container.decode(video=0)]
+        codec = container.streams.video[0].codec_context.name
+    return [f for f, _ in frames], [t for _, t in frames], codec
+
+
+def strict_json(text: str):
+    def reject(name):
+        raise ValueError(f"non-strict JSON constant {name}")
+    return json.loads(text, parse_constant=reject)
+
+
+# --- result.json -----------------------------------------------------------------------------------------------------
+
+def test_result_json_contract(tmp_path, make_analysis):
+    analysis = make_analysis(frame_offset=100)
+    path = write_result_json(analysis, tmp_path)
+    assert path == tmp_path / "result.json"
+    doc = strict_json(path.read_text(encoding="utf-8"))
+
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert set(doc["source"]) >= {"path", "sha256", "fps", "frames", "width", "height", "duration_s"}
+    assert doc["source"]["frames"] == 10 and isinstance(doc["source"]["fps"], float)
+    assert doc["model"] == {"name": "pose_landmarker_full", "sha256": "cd" * 32}
+    assert doc["verdict"] == "rounded_back"
+    assert doc["flagged_frames"] == [102, 103, 104]        # source frame numbers, not analysis rows
+    assert doc["quality"]["frames_with_pose"] == N_ANALYSED and doc["quality"]["view"] == "side"
+    assert doc["quality"]["warnings"] == ["dim light", "baseline from 3 frames"]
+    contract = {"index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
+                "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index"}
+    assert len(doc["reps"]) == 2
+    for rep in doc["reps"]:
+        assert set(rep) >= contract and list(rep) == list(REP_FIELDS)
+        assert isinstance(rep["index"], int) and isinstance(rep["verdict"], str)
+        for key in contract - {"index", "verdict"}:
+            assert rep[key] is None or isinstance(rep[key], float), key
+    first, second = doc["reps"]
+    assert first["peak_trunk_inclination_deg"] == 33.33 and first["stoop_squat_index"] == 88.46
+    assert (first["start_frame"], first["bottom_frame"], first["end_frame"]) == (101, 103, 105)
+    assert first["faults"] == ["jerky_lift"] and "30°" in first["reason"]
+    assert second["peak_spine_flexion_deg"] is None and second["peak_hip_flexion_deg"] is None  # NaN, inf
+    assert second["complete"] is False
+    assert doc["facing"] == "right" and doc["side"] == "left"
+    assert doc["settings"]["verdict"]["min_confidence"] == 0.4
+    assert "rep 1" in doc["summary"] and "rep 2" in doc["summary"]
+    assert read_result_json(path) == doc == analysis_to_dict(analysis)
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"schema_version": NaN}', '{"schema_version": 999}'])
+def test_read_result_json_rejects_bad_files(tmp_path, content):
+    path = tmp_path / "result.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match="result"):
+        read_result_json(path)
+
+
+def test_read_result_json_missing(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        read_result_json(tmp_path / "nope.json")
+
+
+# --- CSVs ------------------------------------------------------------------------------------------------------------
+
+def test_frames_csv(tmp_path, make_analysis):
+    analysis = make_analysis(frame_offset=100)
+    with open(write_frames_csv(analysis, tmp_path), newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, data = rows[0], rows[1:]
+    assert tuple(header) == FRAMES_COLUMNS
+    assert header[:4] == ["frame", "time_s", "valid", "flagged"]
+    assert set(Kinematics.COLUMNS) <= set(header)
+    assert len(data) == N_ANALYSED and all(len(row) == len(header) for row in data)
+    col = {name: i for i, name in enumerate(header)}
+    assert [int(r[col["frame"]]) for r in data] == list(range(100, 100 + N_ANALYSED))
+    assert [r[col["flagged"]] for r in data] == ["1" if i in FLAGGED else "0" for i in range(N_ANALYSED)]
+    assert data[0][col["knee_flexion_deg"]] == ""             # NaN -> empty cell
+    assert float(data[3][col["time_s"]]) == pytest.approx(0.35)
+    assert float(data[-1][col["trunk_inclination_deg"]]) == pytest.approx(60.0)
+
+
+def test_reps_csv(tmp_path, make_analysis):
+    with open(write_reps_csv(make_analysis(), tmp_path), newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 and tuple(rows[0]) == REP_FIELDS
+    assert rows[0]["verdict"] == "rounded_back" and rows[0]["faults"] == "jerky_lift" and rows[0]["reason"]
+    assert rows[1]["peak_spine_flexion_deg"] == "" and rows[1]["complete"] == "0"
+
+
+# --- atomic writes ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("exc_type", [RuntimeError, KeyboardInterrupt])
+def test_atomic_path_leaves_nothing_on_failure(tmp_path, exc_type):
+    final = tmp_path / "frames.csv"
+    with pytest.raises(exc_type), atomic_path(final) as tmp:
+        assert tmp.parent == tmp_path and tmp != final
+        tmp.write_text("half of a fi")
+        raise exc_type("interrupted mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_failure_keeps_previous_file(tmp_path):
+    final = atomic_write_text(tmp_path / "result.json", "old\n")
+    with pytest.raises(RuntimeError), atomic_path(final) as tmp:
+        tmp.write_text("new but incomple")
+        raise RuntimeError("boom")
+    assert final.read_text() == "old\n" and list(tmp_path.iterdir()) == [final]
+
+
+def test_missing_dir_gives_output_error(tmp_path):
+    with pytest.raises(OutputError, match="does not exist"):
+        atomic_write_text(tmp_path / "missing" / "result.json", "{}")
+
+
+def test_unwritable_dir_gives_output_error(tmp_path, monkeypatch):
+    target = tmp_path / "result.json"
+    if os.geteuid() != 0:                                 # root ignores permissions: simulate the refusal there
+        tmp_path.chmod(0o500)
+    else:
+        real_open = os.open
+
+        def refuse(path, flags, *args, **kwargs):
+            if os.fspath(path).startswith(os.fspath(tmp_path)) and flags & os.O_CREAT:
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real_open(path, flags, *args, **kwargs)
+        monkeypatch.setattr(os, "open", refuse)
+    try:
+        with pytest.raises(OutputError, match="permission denied") as info:
+            atomic_write_text(target, "{}")
+        assert str(target) in str(info.value) and "\n" not in str(info.value)
+    finally:
+        tmp_path.chmod(0o700)
+    assert not target.exists()
+
+
+# --- overlay ---------------------------------------------------------------------------------------------------------
+
+def test_draw_overlay_handles_nan_and_large_frames():
+    image = np.zeros((1080, 1920, 3), np.uint8)
+    out = draw_overlay(image, np.full((33, 2), np.nan), np.zeros(33), np.full((11, 2), np.nan), "unknown",
+                       angles_deg={"trunk": np.nan, "hip": 12.0}, rep_count=0, last_rep_verdict=None,
+                       prompt="Turn side-on to the camera", rgb=False)
+    assert out is image and image.any()                   # panel and banner drawn, nothing else crashed
+    small = np.full((480, 640, 3), 128, np.uint8)
+    lms = synthetic_track(1).image_xy[0]
+    lms[lm.LEFT_KNEE] = (1e12, -1e12)                     # absurd coordinates must not overflow
+    draw_overlay(small, lms, None, None, "rounded", rep_count=3, last_rep_verdict="hip_hinge")
+    assert tuple(small[140, 251]) == RED_RGB              # shoulder-mid -> hip-mid fallback, drawn red
+    with pytest.raises(ValueError):
+        draw_overlay(small[:, ::2], lms)                  # not contiguous
+
+
+def test_blur_face_changes_only_the_head():
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    before = image.copy()
+    landmarks = synthetic_track(1).image_xy[0]
+    box = blur_face(image, landmarks)
+    assert box == face_box(landmarks, image.shape)
+    x0, y0, x1, y1 = box
+    inside = np.zeros(image.shape[:2], bool)
+    inside[y0:y1, x0:x1] = True
+    assert np.array_equal(image[~inside], before[~inside])
+    assert np.abs(image[inside].astype(int) - before[inside]).mean() > 30
+    assert image[inside].std() < before[inside].std() / 3
+    assert blur_face(image, np.full((33, 2), np.nan)) is None
+
+
+# --- video -----------------------------------------------------------------------------------------------------------
+
+def test_h264_writer_odd_size_vfr_and_atomic(tmp_path):
+    times = [0.0, 0.05, 0.15, 0.2, 0.5]
+    out = tmp_path / "odd.mp4"
+    with H264Writer(out, 20.0, 33, 25) as writer:
+        assert writer.codec_name == "libx264"
+        for i, t in enumerate(times):
+            writer.write(np.full((25, 33, 3), 40 * i, np.uint8), t + 3.0)   # times count from the first frame
+    frames, decoded_times, codec = decode_all(out)
+    assert codec == "h264" and frames[0].shape == (26, 34, 3)
+    assert decoded_times == pytest.approx(times, abs=1e-3)
+    assert [p.name for p in tmp_path.iterdir()] == ["odd.mp4"]
+
+    with pytest.raises(RuntimeError), H264Writer(tmp_path / "broken.mp4", 20.0, 32, 24) as writer:
+        writer.write(np.zeros((24, 32, 3), np.uint8), 0.0)
+        raise RuntimeError("crash mid-video")
+    assert [p.name for p in tmp_path.iterdir()] == ["odd.mp4"]
+
+
+def _is_red(rgb) -> bool:
+    r, g, b = (int(v) for v in rgb)
+    return r > 170 and g < 90 and b < 90
+
+
+def _is_green(rgb) -> bool:
+    r, g, b = (int(v) for v in rgb)
+    return g > 150 and r < 90 and b < 120
+
+
+def test_annotated_video(tmp_path, source_video, make_analysis):
+    analysis, track = make_analysis(source_path=str(source_video)), synthetic_track()
+    calls = []
+    out = write_annotated_video(source_video, analysis, track, tmp_path / "annotated.mp4",
+                                lambda done, total: calls.append((done, total)))
+    frames, times, codec = decode_all(out)
+    assert codec == "h264" and len(frames) == len(SOURCE_TIMES_S) and frames[0].shape == (H, W, 3)
+    assert times == pytest.approx(SOURCE_TIMES_S, abs=2e-3)
+    assert calls[-1] == (10, 10)
+    for i in FLAGGED:
+        assert _is_red(frames[i][BACK_Y, BACK_X]), (i, frames[i][BACK_Y, BACK_X])
+    for i in (0, 1, 5, 6, 8):
+        assert _is_green(frames[i][BACK_Y, BACK_X]), (i, frames[i][BACK_Y, BACK_X])
+    grey = frames[LOW_CONFIDENCE[0]][BACK_Y, BACK_X].astype(int)
+    assert grey.max() - grey.min() < 30 and grey.mean() > 140   # unknown: light grey, not the 128 background
+    last = frames[-1][BACK_Y, BACK_X].astype(int)               # no analysis row: nothing drawn there
+    assert np.abs(last - 128).max() < 12
+
+
+def test_write_outputs(tmp_path, source_video, make_analysis):
+    analysis, track = make_analysis(source_path=str(source_video)), synthetic_track()
+    out_dir = tmp_path / "out" / "lift"
+    paths = write_outputs(analysis, track, out_dir, write_video=True)
+    assert set(paths) == {"frames_csv", "reps_csv", "poses_npz", "annotated_mp4", "result_json"}
+    assert sorted(p.name for p in out_dir.iterdir()) == ["annotated.mp4", "frames.csv", "poses.npz", "reps.csv",
+                                                         "result.json"]
+    assert list(paths)[-1] == "result_json"
+    with np.load(paths["poses_npz"]) as data:
+        loaded = PoseTrack.from_npz(data)
+    np.testing.assert_array_equal(loaded.image_xy, track.image_xy)
+    assert strict_json(paths["result_json"].read_text())["verdict"] == "rounded_back"
+
+    # A failed re-run must not leave the old result.json looking like a complete result.
+    with pytest.raises(InputError):
+        write_outputs(analysis, track, out_dir, video_path=tmp_path / "gone.mp4")
+    assert not (out_dir / "result.json").exists()
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+
+    no_video = write_outputs(analysis, track, tmp_path / "nv", write_video=False)
+    assert "annotated_mp4" not in no_video and no_video["result_json"].exists()

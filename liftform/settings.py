@@ -55,9 +55,15 @@ class RepSettings:
 class SpineSettings:
     """The spine-flexion measure from the back's contour."""
 
-    upright_max_trunk_deg: float = 20.0  # frames leaning less than this form the person's upright baseline
+    # The back's contour bends a little even when the spine is neutral (shoulder blades, sacrum, muscle). This raw
+    # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. Median over the neutral-hinge
+    # development clips measured ~12 deg (their bent frames span 1-32 deg). A personal value from `liftform screen`
+    # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
+    # arms and varied by 100 deg between people on real clips.
+    neutral_bend_deg: float = 12.0
     min_edge_fraction: float = 0.6       # share of back-profile stations that must hit the silhouette edge
-    max_view_yaw_deg: float = 55.0       # beyond this the view is too frontal to see the back's curve
+    full_view_yaw_deg: float = 30.0      # up to this camera yaw the view counts as side-on (full confidence)
+    max_view_yaw_deg: float = 70.0       # beyond this the view is too frontal to see the back's curve
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,10 @@ class VerdictSettings:
     flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
     min_confidence: float = 0.4               # below this (spine measure confidence) a rep is insufficient_data
-    squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge)
-    lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge
+    squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge) ...
+    squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)
+    lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge ...
+    lunge_max_trunk_deg: float = 35.0         # ... with the trunk this upright
     hyperextension_deg: float = -12.0         # spine extension past this at lockout is a (different) fault
     jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.

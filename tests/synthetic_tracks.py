@@ -3,7 +3,7 @@
 A stick figure in the sagittal plane: ankle on the floor, shin and thigh tilted symmetrically so the knee bends by
 ``knee_flexion_deg``, the hip-to-shoulder chord at ``trunk_inclination_deg`` from vertical, arms hanging straight
 down. The back's edge is an arc whose bend (tangent at the shoulder minus tangent at the hip) is the spine flexion
-plus the person's natural upright bend: half-width d(s) = w + tan(bend / 2) * s * (1 - s) in trunk lengths.
+plus the contour bend of the person's neutral back: half-width d(s) = w + tan(bend / 2) * s * (1 - s) in trunk lengths.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from liftform import track as lm
+from liftform.settings import Settings
 from liftform.track import BACK_PROFILE_STATIONS, PoseTrack
 
 SHIN_M, THIGH_M, TRUNK_M, ARM_M = 0.45, 0.45, 0.55, 0.6
 HALF_WIDTH_M = 0.12          # left-right offset of paired landmarks
 PX_PER_M = 300.0
+NEUTRAL_BEND_DEG = Settings().spine.neutral_bend_deg   # the raw contour bend the core takes as neutral
 IMAGE_WH = (640, 640)
 
 
@@ -29,7 +31,7 @@ def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4, stand
 
 
 def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
-               facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = -6.0, split_deg: np.ndarray | None = None,
+               facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG, split_deg: np.ndarray | None = None,
                visibility: float = 0.95) -> PoseTrack:
     """A track with the given angles per frame (all (T,) degrees).
 
@@ -92,7 +94,7 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
 
 
 def lift_track(kind: str, *, n_reps: int = 3, fps: float = 30.0, facing: int = 1, yaw_deg: float = 0.0,
-               natural_bend_deg: float = -6.0) -> tuple[PoseTrack, dict[str, np.ndarray]]:
+               natural_bend_deg: float = NEUTRAL_BEND_DEG) -> tuple[PoseTrack, dict[str, np.ndarray]]:
     """A whole lift of ``kind`` (hip_hinge | rounded_back | squat | lunge) and its truth angles."""
     t, env = lift_profile(n_reps, fps, 1.0)
     peaks = {  # trunk, knee, spine, rear-thigh split

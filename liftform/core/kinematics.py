@@ -78,8 +78,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
                        spine_baseline_deg: float | None = None) -> Kinematics:
     """Angles of every frame of ``track``.
 
-    ``spine_baseline_deg`` fixes the upright back-contour bend (the live path calibrates it once); by default it is
-    measured from this track's own near-upright frames.
+    ``spine_baseline_deg`` is the raw back-contour bend that counts as a neutral spine (a person's own, from a
+    flexibility screen); by default ``spine_settings.neutral_bend_deg``.
     """
     t = track.timestamps_s
     warnings: list[str] = []
@@ -121,16 +121,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         bend = edge_fraction = residual = np.full(len(t), np.nan)
     landmark_vis = visibility[:, [near["shoulder"], near["hip"]]].min(axis=1)
     confidence = spine.spine_confidence(np.nan_to_num(edge_fraction), residual, yaw, landmark_vis,
-                                        spine_settings.min_edge_fraction, spine_settings.max_view_yaw_deg)
-    baseline = spine_baseline_deg
-    if baseline is None:
-        baseline = spine.upright_baseline_deg(bend, trunk, confidence > 0.3, spine_settings.upright_max_trunk_deg)
-    if not np.isfinite(baseline):
-        if np.isfinite(bend).any():
-            warnings.append("the lifter is never seen standing upright: spine flexion is measured against a "
-                            "straight back, not their own posture")
-        baseline = 0.0
-        confidence = confidence * 0.6
+                                        spine_settings.min_edge_fraction, spine_settings.full_view_yaw_deg,
+                                        spine_settings.max_view_yaw_deg)
+    baseline = spine_settings.neutral_bend_deg if spine_baseline_deg is None else spine_baseline_deg
     spine_flexion = bend - baseline
 
     smooth = lambda x: gaussian_smooth(x, t, filters.smoothing_sigma_s)  # noqa: E731

@@ -4,8 +4,9 @@ The dorsal edge of the silhouette between shoulders and hips is straight when th
 when it flexes. Per frame, a quadratic d(s) is fitted to the dorsal half-width d (as a fraction of trunk length) at
 stations s along the trunk (0 = shoulder, 1 = hip); the angle between the edge's tangents at s = 0 and s = 1,
 ``atan(d'(0)) - atan(d'(1))``, is the bend of the back (a circular arc's total bend). It is positive when the back
-is convex (flexed, rounded), negative when concave (arched). Flexion is reported relative to the person's own
-upright frames, because people stand with natural curves that differ by tens of degrees.
+is convex (flexed, rounded), negative when concave (arched). Flexion is reported relative to a
+neutral bend: the raw contour bend a neutral back shows in a forward bend (a population value, or the person's own
+from a flexibility screen).
 """
 
 from __future__ import annotations
@@ -59,28 +60,20 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
     return bend_deg, edge_fraction, residual
 
 
-def upright_baseline_deg(bend_deg: np.ndarray, trunk_inclination_deg: np.ndarray, usable: np.ndarray,
-                         upright_max_trunk_deg: float) -> float:
-    """Median contour bend over the usable frames where the trunk is near upright; NaN if there are none."""
-    with np.errstate(invalid="ignore"):
-        upright = usable & (np.abs(trunk_inclination_deg) < upright_max_trunk_deg) & np.isfinite(bend_deg)
-    if upright.sum() < 3:
-        return float("nan")
-    return float(np.median(bend_deg[upright]))
-
-
 def spine_confidence(edge_fraction: np.ndarray, residual: np.ndarray, view_yaw_deg: np.ndarray,
-                     landmark_visibility: np.ndarray, min_edge_fraction: float,
+                     landmark_visibility: np.ndarray, min_edge_fraction: float, full_view_yaw_deg: float,
                      max_view_yaw_deg: float) -> np.ndarray:
     """Confidence (T,) in [0, 1] of the spine measure, the product of four factors, each 1 when all is well:
 
     - edge: the back's edge was found at enough stations (0 below ``min_edge_fraction``);
-    - fit: the edge is smooth (RMS misfit under 1 % of trunk length is full marks, 4 % or more is zero);
-    - view: side-on (full marks up to 20 deg yaw, zero at ``max_view_yaw_deg``);
+    - fit: the edge is smooth (RMS misfit up to 1.5 % of trunk length is full marks, 5 % or more is zero: a plate,
+      an arm or baggy clothing makes the edge ragged);
+    - view: side-on (full marks up to ``full_view_yaw_deg``, zero at ``max_view_yaw_deg``);
     - landmarks: MediaPipe's visibility of the near shoulder and hip.
     """
     edge = np.clip((edge_fraction - min_edge_fraction) / max(1.0 - min_edge_fraction, 1e-6) * 2.0, 0.0, 1.0)
-    fit = np.clip((0.04 - np.nan_to_num(residual, nan=1.0)) / 0.03, 0.0, 1.0)
-    view = np.clip((max_view_yaw_deg - np.nan_to_num(view_yaw_deg, nan=90.0)) / (max_view_yaw_deg - 20.0), 0.0, 1.0)
+    fit = np.clip((0.05 - np.nan_to_num(residual, nan=1.0)) / 0.035, 0.0, 1.0)
+    yaw = np.nan_to_num(view_yaw_deg, nan=90.0)
+    view = np.clip((max_view_yaw_deg - yaw) / (max_view_yaw_deg - full_view_yaw_deg), 0.0, 1.0)
     visible = np.clip((landmark_visibility - 0.3) / 0.5, 0.0, 1.0)
     return edge * fit * view * visible

@@ -51,7 +51,7 @@ class Kinematics:
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
-    spine_baseline_deg: float = float("nan")  # raw back-contour bend in the upright frames (subtracted)
+    spine_baseline_deg: float = float("nan")  # raw back-contour bend taken as neutral (subtracted)
     warnings: tuple[str, ...] = ()
 
     def __len__(self) -> int:

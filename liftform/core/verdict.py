@@ -2,8 +2,8 @@
 
 The rule, in order: a rep is ``insufficient_data`` when the back was not seen well enough during the loaded part
 (the lower half of the movement, where the load pulls on the spine); ``rounded_back`` when the spine stayed flexed
-past the threshold for long enough there; otherwise ``lunge`` (split stance, knees bent), ``squat`` (knees deeply bent) or
-``hip_hinge``. Jerky lifts and hyper-extension at lockout are reported as extra faults, never as rounding.
+past the threshold for long enough there; otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat``
+(knees deeply bent, trunk fairly upright) or ``hip_hinge``. Jerky lifts and hyper-extension at lockout are reported as extra faults, never as rounding.
 """
 
 from __future__ import annotations
@@ -75,11 +75,13 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
             verdict = "rounded_back"
             reason = (f"lifted with the back: the spine rounded {peak_spine:.0f}° beyond your upright posture "
                       f"(limit {threshold:.0f}°) for {rounded_s:.1f} s while the trunk leaned {peak_trunk:.0f}°")
-        elif np.isfinite(split) and split >= settings.lunge_stance_split and knee_flex >= 45:
+        elif (np.isfinite(split) and split >= settings.lunge_stance_split and knee_flex >= 45
+              and peak_trunk <= settings.lunge_max_trunk_deg):
             verdict = "lunge"
             reason = (f"lunge: feet split {split:.1f} leg lengths apart, knees bent to {180 - knee_flex:.0f}°, "
                       f"spine within {max(peak_spine, 0):.0f}° of upright")
-        elif np.isfinite(knee_flex) and knee_flex >= settings.squat_knee_flexion_deg:
+        elif (np.isfinite(knee_flex) and knee_flex >= settings.squat_knee_flexion_deg
+              and peak_trunk <= settings.squat_max_trunk_deg):
             verdict = "squat"
             reason = (f"squat: knees bent to {180 - knee_flex:.0f}°, trunk leaned {peak_trunk:.0f}°, spine within "
                       f"{max(peak_spine, 0):.0f}° of upright")

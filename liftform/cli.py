@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -30,6 +29,7 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
+ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -38,14 +38,14 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _settings(config: Optional[Path], model: Optional[str]):
+def _settings(config: Path | None, model: str | None, profile: Path | None = None):
     from liftform.settings import load_settings
 
     overrides = {"pose": {"model": model}} if model else None
-    return load_settings(config, overrides)
+    return load_settings(config, overrides, profile)
 
 
-def _print_summary(analysis, out_dir: Optional[Path]) -> None:
+def _print_summary(analysis, out_dir: Path | None) -> None:
     name = Path(analysis.source.path).name
     verdict = analysis.verdict
     n_rounded = sum(v.is_rounded for v in analysis.verdicts)
@@ -66,9 +66,10 @@ def _print_summary(analysis, out_dir: Optional[Path]) -> None:
 def analyze(
     videos: list[Path] = typer.Argument(..., help="Video file(s) of a lift, filmed side-on."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
-    model: Optional[str] = ModelOpt,
-    model_dir: Optional[Path] = ModelDirOpt,
-    config: Optional[Path] = ConfigOpt,
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -76,7 +77,7 @@ def analyze(
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
-        settings = _settings(config, model)
+        settings = _settings(config, model, profile)
     except LiftformError as exc:
         fail(str(exc))
     failures = 0
@@ -91,7 +92,7 @@ def analyze(
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         except KeyboardInterrupt:
             err.print("interrupted: results already written are kept")
-            raise typer.Exit(130)
+            raise typer.Exit(130) from None
     if failures:
         raise typer.Exit(1)
 
@@ -125,7 +126,39 @@ class _progress_bar:
 
 
 @app.command()
-def models(model_dir: Optional[Path] = ModelDirOpt) -> None:
+def screen(
+    video: Path = typer.Argument(..., help="Video of one slow bend towards the floor, filmed side-on."),
+    save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
+    from liftform.outputs.atomic import atomic_write_text
+    from liftform.pipeline import profile_toml, screen_video
+
+    try:
+        settings = _settings(config, model)
+        with _progress_bar(False) as bar:
+            result = screen_video(video, settings, model_dir=model_dir, progress=bar)
+        style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
+        out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
+                  soft_wrap=True)
+        if result.advice != "insufficient_data":
+            out.print(f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
+                      f"{result.hip_flexion_at_onset_deg:.0f}°) before the spine rounded; deepest lean "
+                      f"{result.max_trunk_inclination_deg:.0f}°; your maximum spine flexion "
+                      f"{result.max_spine_flexion_deg:.0f}°", soft_wrap=True)
+        if save_profile is not None:
+            atomic_write_text(save_profile, profile_toml(result))
+            out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`",
+                      soft_wrap=True)
+    except LiftformError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def models(model_dir: Path | None = ModelDirOpt) -> None:
     """List the pose models: which are present, where, and whether they match the official checksums."""
     from liftform.models import list_models, model_cache_dir
 
@@ -142,7 +175,7 @@ def models(model_dir: Optional[Path] = ModelDirOpt) -> None:
 
 
 @app.command()
-def config(config: Optional[Path] = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
+def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
     """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
     from liftform.settings import settings_to_toml
 

@@ -15,6 +15,7 @@ from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
+from liftform.core.screen import ScreenResult, screen_bend
 from liftform.core.verdict import judge_reps
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
@@ -45,7 +46,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this)."""
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
     reps = segment_reps(kinematics, settings.reps)
-    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict)
+    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine.personal_max_flexion_deg)
     view = view_label(kinematics.view_yaw_deg)
     notes = list(warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
@@ -79,7 +80,10 @@ def _versions() -> dict[str, str]:
 def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
                          progress: Progress | None = None) -> tuple[PoseTrack, SourceInfo, ModelInfo, list[str]]:
     """Decode ``video_path`` and run the pose model on every frame: the PoseTrack plus provenance and warnings."""
-    from liftform.pose import PoseEstimator, estimate_track   # mediapipe is imported only when poses are needed
+    from liftform.pose import (  # mediapipe is imported only when poses are needed
+        PoseEstimator,
+        estimate_track,
+    )
 
     resolved = resolve_model(settings.pose.model, model_dir=model_dir)
     with open_video(video_path) as video:
@@ -128,3 +132,24 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
         write_outputs(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
                       write_video=write_video, progress=video_progress)
     return analysis
+
+
+def screen_video(video_path: str | Path, settings: Settings | None = None, *, model_dir: str | Path | None = None,
+                 progress: Progress | None = None) -> ScreenResult:
+    """Flexibility screen of a video of one slow bend towards the floor (see `liftform.core.screen`)."""
+    settings = settings or Settings()
+    track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
+                                                          progress=progress)
+    return screen_bend(analyze_track(track, source, model, settings, warnings).kinematics)
+
+
+def profile_toml(result: ScreenResult) -> str:
+    """A personal profile (a settings layer for ``--profile``) from a screen: the person's own neutral back and
+    maximum spine flexion."""
+    if result.advice == "insufficient_data":
+        raise InputError("the screen could not see the back well enough to make a profile: film side-on")
+    return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
+            f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
+            "[spine]\n"
+            f"neutral_bend_deg = {result.neutral_bend_deg:.2f}\n"
+            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n")

@@ -20,7 +20,13 @@ from liftform.core.silhouette import back_profile_from_mask
 from liftform.errors import InputError, ModelError
 from liftform.settings import PoseSettings
 from liftform.track import (
-    BACK_PROFILE_STATIONS, LEFT_HIP, LEFT_SHOULDER, N_LANDMARKS, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack,
+    BACK_PROFILE_STATIONS,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    N_LANDMARKS,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    PoseTrack,
 )
 
 # MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
@@ -107,7 +113,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _native_stderr_silenced():   # the runtime logs its teardown too
+                self._landmarker.close()
             self._landmarker = None
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:

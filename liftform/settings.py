@@ -61,6 +61,9 @@ class SpineSettings:
     # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
     # arms and varied by 100 deg between people on real clips.
     neutral_bend_deg: float = 12.0
+    # The person's own maximum spine flexion from `liftform screen` (0 = unknown): reps then also report their peak
+    # flexion as a percentage of it.
+    personal_max_flexion_deg: float = 0.0
     min_edge_fraction: float = 0.6       # share of back-profile stations that must hit the silhouette edge
     full_view_yaw_deg: float = 30.0      # up to this camera yaw the view counts as side-on (full confidence)
     max_view_yaw_deg: float = 70.0       # beyond this the view is too frontal to see the back's curve
@@ -115,7 +118,7 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or len(value) != len(default):
             raise ConfigError(f"config {where} must be a list of {len(default)} numbers, got {value!r}")
-        return tuple(_coerce(section, key, v, d) for v, d in zip(value, default))
+        return tuple(_coerce(section, key, v, d) for v, d in zip(value, default, strict=True))
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"config {where} must be a string, got {value!r}")
@@ -143,18 +146,24 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
     return replace(settings, **updated)
 
 
-def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
-    """Defaults, then the TOML file at ``config_path`` (if any), then ``overrides`` (``{section: {key: value}}``)."""
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"{what} file not found: {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
+
+
+def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                  profile_path: str | Path | None = None) -> Settings:
+    """Defaults, then the TOML file at ``config_path``, then a personal profile from ``liftform screen``
+    (``profile_path``), then ``overrides`` (``{section: {key: value}}``)."""
     settings = Settings()
     if config_path is not None:
-        path = Path(config_path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-        settings = apply_overrides(settings, data)
+        settings = apply_overrides(settings, _read_toml(Path(config_path), "config"))
+    if profile_path is not None:
+        settings = apply_overrides(settings, _read_toml(Path(profile_path), "profile"))
     if overrides:
         settings = apply_overrides(settings, overrides)
     return settings

@@ -56,7 +56,7 @@ def test_rep_boundaries_bracket_each_bottom():
     _, reps, _, _ = run_core(track)
     t = track.timestamps_s
     true_bottoms = t[np.flatnonzero((truth["env"][1:-1] > truth["env"][:-2]) & (truth["env"][1:-1] >= truth["env"][2:])) + 1]
-    for rep, bottom_s in zip(reps, true_bottoms):
+    for rep, bottom_s in zip(reps, true_bottoms, strict=True):
         assert rep.start_s < bottom_s < rep.end_s
         assert abs(rep.bottom_s - bottom_s) < 0.1
 
@@ -170,3 +170,29 @@ def test_core_imports_numpy_only():
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
                 if name.startswith("liftform."):
                     assert name.split(".")[1] in {"core", "settings", "track", "errors"}, f"{path.name}: {name}"
+
+
+def test_screen_finds_hinge_depth_own_neutral_and_range():
+    """A slow bend: trunk 0 -> 90 deg; the spine stays neutral to 60 deg of lean, then rounds linearly to 40 deg.
+    Spine flexion passes the 10 deg onset at 60 + 30 * 10/40 = 67.5 deg of lean."""
+    from liftform.core.screen import screen_bend
+
+    t = np.arange(0, 5, 1 / 30)
+    trunk = np.clip(t / 4, 0, 1) * 90
+    spine = np.clip((trunk - 60) / 30, 0, 1) * 40
+    track = make_track(trunk, np.full_like(t, 10.0), spine, t, natural_bend_deg=25.0)
+    kinematics = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(kinematics)
+    assert result.hinge_depth_deg == pytest.approx(67.5, abs=2)
+    assert result.neutral_bend_deg == pytest.approx(25.0, abs=1)       # the person's own, not the default 12
+    assert result.max_spine_flexion_deg == pytest.approx(40, abs=2)
+    assert result.advice == "lunge"
+
+
+def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
+    from liftform.core.screen import screen_bend
+
+    t = np.arange(0, 5, 1 / 30)
+    trunk = np.clip(t / 4, 0, 1) * 85
+    track = make_track(trunk, np.full_like(t, 15.0), np.zeros_like(t), t)
+    assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)).advice == "hip_hinge"

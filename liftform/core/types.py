@@ -95,6 +95,7 @@ class RepVerdict:
     descent_s: float
     ascent_s: float
     faults: tuple[str, ...] = field(default=())  # extra faults: "jerky_lift", "hyperextension_at_lockout"
+    spine_flexion_pct_of_max: float = float("nan")  # peak flexion as % of the person's screened maximum
 
     @property
     def is_rounded(self) -> bool:

@@ -32,8 +32,10 @@ def _nanmin(values: np.ndarray) -> float:
     return float(finite.min()) if len(finite) else float("nan")
 
 
-def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepVerdict:
-    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics."""
+def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
+              personal_max_flexion_deg: float = 0.0) -> RepVerdict:
+    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
+    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
@@ -106,10 +108,13 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         min_knee_angle_deg=180.0 - knee_flex if np.isfinite(knee_flex) else float("nan"),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share), rounded_s=float(rounded_s),
         descent_s=float(descent_s), ascent_s=float(ascent_s), faults=tuple(faults),
+        spine_flexion_pct_of_max=(100.0 * peak_spine / personal_max_flexion_deg
+                                  if personal_max_flexion_deg > 0 else float("nan")),
     )
 
 
-def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSettings) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
+def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSettings,
+               personal_max_flexion_deg: float = 0.0) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
     """Flagged frames (T,) bool and a verdict for each rep."""
     flagged = flag_rounded_frames(kinematics, settings)
-    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings) for rep in reps)
+    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings, personal_max_flexion_deg) for rep in reps)

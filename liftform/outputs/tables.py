@@ -50,7 +50,7 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     for i in range(n_frames):
         row = [str(int(kin.frame_index[i])), _cell(float(kin.timestamps_s[i]), 4), str(int(valid[i])),
                str(int(flagged[i]))]
-        row.extend(_cell(float(col[i]), d) for col, d in zip(columns, decimals))
+        row.extend(_cell(float(col[i]), d) for col, d in zip(columns, decimals, strict=True))
         rows.append(row)
     return rows
 

@@ -65,8 +65,8 @@ class SpineSettings:
     # flexion as a percentage of it.
     personal_max_flexion_deg: float = 0.0
     min_edge_fraction: float = 0.6       # share of back-profile stations that must hit the silhouette edge
-    full_view_yaw_deg: float = 30.0      # up to this camera yaw the view counts as side-on (full confidence)
-    max_view_yaw_deg: float = 70.0       # beyond this the view is too frontal to see the back's curve
+    full_view_yaw_deg: float = 25.0      # up to this camera yaw the view counts as side-on (full confidence)
+    max_view_yaw_deg: float = 60.0       # beyond this the back's edge mixes with the flank: no spine measure
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class VerdictSettings:
     rounded_back_spine_deg: float = 20.0
     flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
+    # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the
+    # spine, and near upright the back's contour is dominated by the lumbar curve and buttocks, not by flexion.
+    min_trunk_for_rounding_deg: float = 30.0
     min_confidence: float = 0.4               # below this (spine measure confidence) a rep is insufficient_data
     squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge) ...
     squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)

@@ -16,8 +16,11 @@ from liftform.settings import VerdictSettings
 
 
 def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
-    """(T,) bool: the back is judged rounded (with hysteresis, only where the spine measure is trusted)."""
-    trusted = kinematics.spine_flexion_confidence >= settings.min_confidence
+    """(T,) bool: the back is judged rounded (with hysteresis), only where the spine measure is trusted and the trunk
+    leans forward enough for the load to pull on the spine."""
+    with np.errstate(invalid="ignore"):
+        trusted = ((kinematics.spine_flexion_confidence >= settings.min_confidence)
+                   & (kinematics.trunk_inclination_deg >= settings.min_trunk_for_rounding_deg))
     return hysteresis(kinematics.spine_flexion_deg, settings.rounded_back_spine_deg,
                       settings.rounded_back_spine_deg - settings.flag_hysteresis_deg, enabled=trusted)
 

@@ -87,7 +87,8 @@ class VerdictSettings:
     squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)
     lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge ...
     lunge_max_trunk_deg: float = 35.0         # ... with the trunk this upright
-    hyperextension_deg: float = -12.0         # spine extension past this at lockout is a (different) fault
+    hyperextension_deg: float = -12.0         # back arched this much more than when standing, at lockout: a
+                                              # (different) fault
     jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.
     reba_trunk_bands_deg: tuple[float, float] = (20.0, 60.0)

@@ -3,7 +3,8 @@
 The rule, in order: a rep is ``insufficient_data`` when the back was not seen well enough during the loaded part
 (the lower half of the movement, where the load pulls on the spine); ``rounded_back`` when the spine stayed flexed
 past the threshold for long enough there; otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat``
-(knees deeply bent, trunk fairly upright) or ``hip_hinge``. Jerky lifts and hyper-extension at lockout are reported as extra faults, never as rounding.
+(knees deeply bent, trunk fairly upright) or ``hip_hinge``. Jerky lifts and hyper-extension at lockout
+(the back arched more than when standing) are reported as extra faults, never as rounding.
 """
 
 from __future__ import annotations
@@ -30,15 +31,29 @@ def _nanmax(values: np.ndarray) -> float:
     return float(finite.max()) if len(finite) else float("nan")
 
 
+def _signed(angle_deg: float) -> str:
+    return f"{angle_deg:+.0f}°"
+
+
 def _nanmin(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.min()) if len(finite) else float("nan")
 
 
+def standing_spine_deg(kinematics: Kinematics, settings: VerdictSettings) -> float:
+    """Median spine flexion over the trusted near-upright frames of the clip (NaN if none): the person's own
+    standing contour, which lockout is compared with (the upright contour is far from the neutral-bend reference)."""
+    k = kinematics
+    with np.errstate(invalid="ignore"):
+        upright = (np.abs(k.trunk_inclination_deg) < 20) & (k.spine_flexion_confidence >= settings.min_confidence)
+    return float(np.median(k.spine_flexion_deg[upright])) if upright.sum() >= 5 else float("nan")
+
+
 def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
-              personal_max_flexion_deg: float = 0.0) -> RepVerdict:
+              personal_max_flexion_deg: float = 0.0, standing_deg: float = float("nan")) -> RepVerdict:
     """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
-    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range."""
+    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range;
+    ``standing_deg`` (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
@@ -78,23 +93,23 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         confidence = float(np.clip(mean_conf * (0.5 + 0.5 * margin), 0.0, 1.0))
         if rounded_s >= settings.min_rounded_s:
             verdict = "rounded_back"
-            reason = (f"lifted with the back: the spine rounded {peak_spine:.0f}° beyond your upright posture "
-                      f"(limit {threshold:.0f}°) for {rounded_s:.1f} s while the trunk leaned {peak_trunk:.0f}°")
+            reason = (f"lifted with the back: the spine rounded {peak_spine:.0f}° past neutral (limit "
+                      f"{threshold:.0f}°) for {rounded_s:.1f} s while the trunk leaned {peak_trunk:.0f}°")
         elif (np.isfinite(split) and split >= settings.lunge_stance_split and knee_flex >= 45
               and peak_trunk <= settings.lunge_max_trunk_deg):
             verdict = "lunge"
             reason = (f"lunge: feet split {split:.1f} leg lengths apart, knees bent to {180 - knee_flex:.0f}°, "
-                      f"spine within {max(peak_spine, 0):.0f}° of upright")
+                      f"the spine peaked at {_signed(peak_spine)} from neutral")
         elif (np.isfinite(knee_flex) and knee_flex >= settings.squat_knee_flexion_deg
               and peak_trunk <= settings.squat_max_trunk_deg):
             verdict = "squat"
-            reason = (f"squat: knees bent to {180 - knee_flex:.0f}°, trunk leaned {peak_trunk:.0f}°, spine within "
-                      f"{max(peak_spine, 0):.0f}° of upright")
+            reason = (f"squat: knees bent to {180 - knee_flex:.0f}°, trunk leaned {peak_trunk:.0f}°, the spine "
+                      f"peaked at {_signed(peak_spine)} from neutral")
         else:
             verdict = "hip_hinge"
             hips_pct = 100.0 - spine_share if np.isfinite(spine_share) else float("nan")
             reason = (f"hip hinge: trunk leaned {peak_trunk:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
-                      f"stayed within {max(peak_spine, 0):.0f}° of upright")
+                      f"peaked at {_signed(peak_spine)} from neutral")
 
     faults = []
     descent_s, ascent_s = rep.bottom_s - rep.start_s, rep.end_s - rep.bottom_s
@@ -102,7 +117,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         faults.append("jerky_lift")
     with np.errstate(invalid="ignore"):
         lockout = (np.arange(rep.start, rep.end + 1) > rep.bottom) & (depth < 0.25 * peak_depth) & (conf >= settings.min_confidence)
-    if _nanmin(np.where(lockout, spine, np.nan)) <= settings.hyperextension_deg:
+    if _nanmin(np.where(lockout, spine, np.nan)) - standing_deg <= settings.hyperextension_deg:
         faults.append("hyperextension_at_lockout")
 
     return RepVerdict(
@@ -120,4 +135,6 @@ def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSetting
                personal_max_flexion_deg: float = 0.0) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
     """Flagged frames (T,) bool and a verdict for each rep."""
     flagged = flag_rounded_frames(kinematics, settings)
-    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings, personal_max_flexion_deg) for rep in reps)
+    standing = standing_spine_deg(kinematics, settings)
+    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings, personal_max_flexion_deg, standing)
+                          for rep in reps)

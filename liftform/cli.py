@@ -29,6 +29,8 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
+BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur the face in every exported frame, clip and video "
+                                                         "(to share the results).")
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
@@ -71,9 +73,12 @@ def analyze(
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (and the clips of flagged reps)."),
+    blur_faces: bool = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4)."""
+    """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
+    report.html), with OUTPUT/index.html listing them all."""
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
@@ -85,14 +90,58 @@ def analyze(
         try:
             with _progress_bar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
-                                         progress=bar)
+                                         report=not no_report, blur_faces=blur_faces, progress=bar)
             _print_summary(analysis, output_dir_for(video, output))
+            if not no_report:
+                out.print(f"  report: {output_dir_for(video, output) / 'report.html'}", soft_wrap=True,
+                          markup=False)
         except LiftformError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         except KeyboardInterrupt:
             err.print("interrupted: results already written are kept")
             raise typer.Exit(130) from None
+    if not no_report and failures < len(videos):
+        _write_index(output)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _write_index(output: Path) -> None:
+    from liftform.report import write_index
+
+    try:
+        out.print(f"overview: {write_index(output)}", soft_wrap=True, markup=False)
+    except LiftformError as exc:
+        err.print(f"error: {exc}", soft_wrap=True, markup=False, style="bold red")
+
+
+@app.command()
+def report(
+    folders: list[Path] = typer.Argument(..., help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
+    blur_faces: bool = BlurFacesOpt,
+    index: bool = typer.Option(False, "--index", help="FOLDERS are output folders (OUT): write OUT/index.html, "
+                                                      "all their videos in one sortable table."),
+) -> None:
+    """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
+    from rich.markup import escape
+
+    from liftform.report import write_index, write_report
+
+    failures = 0
+    for folder in folders:
+        try:
+            if index:
+                out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
+                continue
+            written = write_report(folder, blur_faces=blur_faces)
+            clips = f" ({len(written.clips)} clip(s) in {written.path.parent / 'clips'})" if written.clips else ""
+            out.print(f"report: {written.path}{clips}", soft_wrap=True, markup=False)
+            for note in written.notes:
+                out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
+        except LiftformError as exc:
+            failures += 1
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     if failures:
         raise typer.Exit(1)
 
@@ -184,6 +233,216 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
     except LiftformError as exc:
         fail(str(exc))
     out.print(settings_to_toml(settings), markup=False, end="")
+
+
+# --- batch: score many videos, rescore from the landmark cache (liftform.batch) ------------------------------------
+
+BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (the rest is in summary.csv)
+
+
+class _batch_bar:
+    """A rich progress bar over the videos of a batch (ETA from the videos done), fed ``progress(done, total, row)``.
+    Failed videos are printed above the bar as they happen."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(), console=err,
+                            transient=True)
+        self.task = self.bar.add_task(label, total=None, failed=0)
+        self.done = self.failed = 0
+
+    def __enter__(self):
+        if not self.quiet:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.quiet:
+            self.bar.stop()
+
+    def __call__(self, done: int, total: int, row) -> None:
+        self.done, self.failed = done, self.failed + (not row.ok)
+        if not row.ok:
+            err.print(f"[bold red]failed:[/] {row.path}: {row.error}", soft_wrap=True)
+        self.bar.update(self.task, completed=done, total=total, failed=self.failed)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _print_batch(rows: list, out_root: Path, what: str) -> None:
+    """The batch table (all rows, or only flagged/failed ones for long batches), counts, where the summary is.
+    Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg from upright)."""
+    shown = rows if len(rows) <= BATCH_TABLE_MAX_ROWS else [r for r in rows if not r.ok or r.flagged_reps]
+    if shown:
+        name_width = min(24, max(len(r.output) for r in shown))
+        table = Table()
+        for header, width in (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)):
+            table.add_column(header, no_wrap=True, min_width=width)
+        table.add_column("note", ratio=1)
+        for r in shown:
+            if r.ok:
+                peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
+                verdict = f"[{VERDICT_STYLE.get(r.verdict, '')}]{VERDICT_WORDS.get(r.verdict, r.verdict)}[/]"
+                note = ("(cached) " if r.cached else "") + (r.warnings[0] if r.warnings else "")
+                table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, _short(note))
+            else:
+                table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", _short(r.error.split("; ")[0]))
+        out.print(table)
+    if len(shown) < len(rows):
+        out.print(f"({len(rows) - len(shown)} safe or unjudged video(s) not listed)")
+    n_failed = sum(not r.ok for r in rows)
+    n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
+    out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
+              f"{n_failed} failed; table in {out_root / 'summary.csv'}", soft_wrap=True)
+
+
+@app.command()
+def score(
+    inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively) and glob patterns."),
+    output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1,
+                                       help="Parallel videos (default: one per CPU; with Ray: the cluster's CPUs)."),
+    engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
+    address: str | None = typer.Option(None, "--address", help="Ray cluster to use (e.g. ray://head:10001 or "
+                                                               "auto; default: env RAY_ADDRESS, else a local one)."),
+    force: bool = typer.Option(False, "--force", help="Score again videos already scored with these settings."),
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
+    already scored with the same file and settings are skipped. Exit 1 if any video failed."""
+    from liftform.batch import score as score_batch
+
+    try:
+        settings = _settings(config, model, profile)
+    except LiftformError as exc:
+        fail(str(exc))
+    bar = _batch_bar(quiet, "scoring")
+    try:
+        with bar:
+            result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
+                                 force=force, write_video=not no_video, model_dir=model_dir, progress=bar)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are kept; "
+                  "run the same command again to finish the rest")
+        raise typer.Exit(130) from None
+    _print_batch(result.rows, output, "scored")
+    if result.n_cached:
+        out.print(f"{result.n_cached} video(s) were already scored with these settings (--force to redo them)")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def rescore(
+    output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
+    model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot change."""
+    from liftform.batch import rescore as rescore_batch
+
+    try:
+        settings = _settings(config, None, profile)
+        with _batch_bar(quiet, "rescoring") as bar:
+            result = rescore_batch(output, settings, progress=bar)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them")
+        raise typer.Exit(130) from None
+    _print_batch(result.rows, output, "in the summary")
+    out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
+              + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
+    if result.pose_ignored:
+        out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and cannot be "
+                  f"rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored with: use "
+                  "`liftform score --force` to apply them", soft_wrap=True)
+    if result.stale_views:
+        out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still show the "
+                  "old verdicts: `liftform report OUTPUT/<video>` redraws a report, `liftform score --force` the "
+                  "video", soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def live(
+    camera: int | None = typer.Option(None, "--camera", help="Webcam number (default 0)."),
+    source: Path | None = typer.Option(None, "--source", help="Play a video file as if it were the camera: at its "
+                                       "own frame rate, dropping frames when processing falls behind."),
+    model: str = typer.Option("lite", "--model", "-m", help="Pose model: lite (fastest), full, heavy, or a .task."),
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
+    record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this .mp4."),
+    output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
+                                help="Folder the session is saved in, as OUTPUT/live-<time>/."),
+    beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),
+) -> None:
+    """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
+    a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
+    import numpy as np
+
+    from liftform.live import BackRounded, LiveConfig, RepJudged, run_live
+    from liftform.live.sound import play_cue
+
+    if camera is not None and source is not None:
+        fail("use --camera or --source, not both", 2)
+    try:
+        settings = _settings(config, None, profile)
+    except LiftformError as exc:
+        fail(str(exc))
+
+    def on_event(event) -> None:
+        if isinstance(event, RepJudged):
+            v = event.verdict
+            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  [{VERDICT_STYLE[v.verdict]}]"
+                      f"{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {v.reason}", soft_wrap=True)
+        elif isinstance(event, BackRounded) and beep and not play_cue():
+            err.file.write("\a")      # no audio output: the terminal bell
+            err.file.flush()
+
+    started = []
+
+    def on_frame(live_frame, rgb) -> None:
+        if not started:
+            started.append(True)
+            keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
+            out.print(f"live: {source or f'camera {camera or 0}'}, model {model} ({keys})", soft_wrap=True)
+
+    try:
+        result = run_live(LiveConfig(camera=camera or 0, source=source, model=model, model_dir=model_dir,
+                                     settings=settings, window=not no_window, record_path=record, output_dir=output),
+                          on_event=on_event, on_frame=on_frame)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    if result.analysis is not None:
+        _print_summary(result.analysis, result.out_dir)
+    else:
+        out.print("no frame was processed: nothing saved")
+    stats = result.stats
+    if stats.frames_processed:
+        out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
+                  f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
+                  f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
+    if result.recording is not None:
+        out.print(f"  recording: {result.recording}", soft_wrap=True)
+    if result.error:
+        fail(result.error)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -87,6 +87,10 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
 
     resolved = resolve_model(settings.pose.model, model_dir=model_dir)
     with open_video(video_path) as video:
+        try:
+            source_sha256 = sha256_file(video_path)
+        except OSError as exc:
+            raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
         frames = iter(video)
         head = list(itertools.islice(frames, CONTENT_BOX_FRAMES))
         box = detect_content_box([f.rgb for f in head])
@@ -98,7 +102,7 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
             track = estimate_track(itertools.chain(head, frames), estimator, (video.width, video.height), report)
         warnings = list(video.warnings)
         duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
-        source = SourceInfo(path=str(video_path), sha256=sha256_file(video_path), fps=float(video.fps),
+        source = SourceInfo(path=str(video_path), sha256=source_sha256, fps=float(video.fps),
                             frames=len(track), width=video.width, height=video.height, duration_s=duration,
                             rotation_deg=video.rotation_deg)
     if len(track) < MIN_FRAMES:
@@ -115,13 +119,18 @@ def output_dir_for(video_path: str | Path, out_root: str | Path) -> Path:
 
 
 def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,
-                  model_dir: str | Path | None = None, write_video: bool = True,
-                  progress: Progress | None = None) -> Analysis:
-    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (result.json, CSVs, poses.npz, video).
+                  model_dir: str | Path | None = None, write_video: bool = True, report: bool = True,
+                  blur_faces: bool = False, progress: Progress | None = None) -> Analysis:
+    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (result.json, CSVs, poses.npz, annotated
+    video, report.html). ``blur_faces`` blurs the face in every exported frame, clip and video.
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
     settings = settings or Settings()
+    if out_root is not None:
+        from liftform.outputs.atomic import ensure_writable_dir
+
+        ensure_writable_dir(output_dir_for(video_path, out_root))   # fail before the long part, not after
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
     analysis = analyze_track(track, source, model, settings, warnings)
@@ -130,7 +139,7 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
 
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
         write_outputs(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
-                      write_video=write_video, progress=video_progress)
+                      write_video=write_video, progress=video_progress, blur_faces=blur_faces, report=report)
     return analysis
 
 

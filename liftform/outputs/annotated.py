@@ -17,7 +17,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.silhouette import dorsal_edge_xy
-from liftform.outputs.overlay import blur_face, draw_overlay
+from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
 
@@ -93,7 +93,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         track: the pose track of the analysis (landmarks in source pixels, upright), matched the same way.
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
-        blur_faces: blur the head region (landmarks 0-10) of the lifter in every frame with a pose.
+        blur_faces: blur the lifter's head in every frame (the whole frame where no face is known near it).
 
     Frames with no analysis row or no pose are written with the panel but without skeleton or back.
     Raises InputError if the source cannot be decoded, OutputError if the video cannot be written.
@@ -107,6 +107,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     reps = _RepClock(analysis)
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": kin.spine_flexion_deg}
+    face_rows = nearest_face_rows(track.image_xy, track.timestamps_s) if blur_faces else None
     out_path = Path(out_path)
     with open_video(video_path) as video:
         total = int(analysis.source.frames or video.n_frames)
@@ -118,8 +119,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                     image = np.array(image, order="C")
                 r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)
                 landmarks = visibility = edge = None
-                if blur_faces and tr >= 0:
-                    blur_face(image, track.image_xy[tr])
+                if blur_faces:
+                    hide_face(image, track.image_xy, face_rows, tr)
                 if r >= 0 and tr >= 0:
                     landmarks, visibility = track.image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]

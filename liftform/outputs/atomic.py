@@ -44,6 +44,23 @@ def output_error(path: str | Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {hint}")
 
 
+def ensure_writable_dir(out_dir: str | Path) -> Path:
+    """Create ``out_dir`` if needed and check a file can be written in it, so a long analysis is not run only to
+    fail at the end. Removes nothing that is already there. Raises OutputError (one line)."""
+    out_dir = Path(out_dir)
+    probe = out_dir / ".liftform-write-test"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        probe.unlink()
+    except FileExistsError:
+        raise OutputError(f"cannot write into {out_dir}: a file is in the way; remove it or choose another "
+                          "output directory (-o)") from None
+    except OSError as exc:
+        raise output_error(probe, exc) from None
+    return out_dir
+
+
 def _create_temp(final: Path) -> Path:
     """Create an empty, uniquely named temporary file next to ``final`` (same suffix, so format guessing works).
 

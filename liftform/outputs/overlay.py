@@ -207,8 +207,12 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
     return image
 
 
+FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 0.6 left hair and chin visible
+FACE_SEARCH_S = 1.0    # a frame without face landmarks borrows the nearest face this close in time
+
+
 def face_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...] | None = None,
-             margin: float = 0.6) -> tuple[int, int, int, int] | None:
+             margin: float = FACE_MARGIN) -> tuple[int, int, int, int] | None:
     """Square box (x0, y0, x1, y1) in pixels (x1/y1 exclusive) around the head, or None if unknown.
 
     Built from the finite head landmarks 0-10 (nose, eyes, ears, mouth) of landmarks_xy (33, 2): the side of the
@@ -235,7 +239,8 @@ def face_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...] | None = Non
     return x0, y0, x1, y1
 
 
-def blur_face(image: np.ndarray, landmarks_xy: np.ndarray, margin: float = 0.6) -> tuple[int, int, int, int] | None:
+def blur_face(image: np.ndarray, landmarks_xy: np.ndarray,
+              margin: float = FACE_MARGIN) -> tuple[int, int, int, int] | None:
     """Blur the head region of ``image`` (H, W, C) uint8 in place; returns the box blurred (see :func:`face_box`).
 
     A Gaussian blur strong enough to hide identity, computed on a copy downscaled to ~12 px across so its cost
@@ -250,3 +255,36 @@ def blur_face(image: np.ndarray, landmarks_xy: np.ndarray, margin: float = 0.6) 
     small = cv2.GaussianBlur(small, (0, 0), 1.5)
     roi[...] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR).reshape(roi.shape)
     return box
+
+
+def blur_whole(image: np.ndarray) -> None:
+    """Blur all of ``image`` in place, beyond recognition (downscale to ~24 px across, blur, upscale)."""
+    height, width = image.shape[:2]
+    scale = 24.0 / max(height, width)
+    small = cv2.resize(image, (max(2, round(width * scale)), max(2, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    image[...] = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def nearest_face_rows(image_xy: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float = FACE_SEARCH_S) -> np.ndarray:
+    """(T,) for each track row, the row whose head landmarks hide that frame's face: itself when it has them, else
+    the nearest row in time within ``max_gap_s`` that has, else -1 (then the whole frame must be blurred).
+    Shapes: image_xy (T, 33, 2) px, timestamps_s (T,)."""
+    head = np.isfinite(image_xy[:, HEAD_LANDMARKS]).all(axis=2).sum(axis=1) >= 2
+    rows = np.flatnonzero(head)
+    if len(rows) == 0:
+        return np.full(len(image_xy), -1)
+    times = timestamps_s[rows]
+    after = np.clip(np.searchsorted(times, timestamps_s), 0, len(rows) - 1)
+    before = np.clip(after - 1, 0, len(rows) - 1)
+    pick = np.where(np.abs(times[before] - timestamps_s) < np.abs(times[after] - timestamps_s), before, after)
+    nearest = rows[pick]
+    return np.where(np.abs(timestamps_s[nearest] - timestamps_s) <= max_gap_s, nearest, -1)
+
+
+def hide_face(image: np.ndarray, image_xy: np.ndarray, face_rows: np.ndarray, track_row: int) -> None:
+    """Blur the face in the frame of ``track_row`` (-1: a frame with no pose row) using :func:`nearest_face_rows`;
+    blur the whole frame when no face is known near it, so nothing identifiable is ever exported."""
+    face_row = face_rows[track_row] if track_row >= 0 else -1
+    if face_row < 0 or blur_face(image, image_xy[face_row]) is None:
+        blur_whole(image)

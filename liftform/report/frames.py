@@ -1,0 +1,207 @@
+"""Frames and clips for the report: decode the source once, draw the analysis on the frames asked for, blur faces.
+
+Stills come back as JPEG bytes (for data: URIs); clips are written as H.264 MP4 with :class:`H264Writer`, which
+browsers play. With ``blur_faces`` the head is blurred from the face landmarks of the frame, or of the nearest
+frame with a face within :data:`FACE_SEARCH_S`; a frame with no face landmarks near it is blurred whole, so no
+exported frame can show a face the landmarks missed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from liftform.errors import OutputError
+from liftform.outputs.annotated import back_edges
+from liftform.outputs.overlay import (
+    blur_whole,
+    draw_back,
+    draw_overlay,
+    draw_skeleton,
+    hide_face,
+    nearest_face_rows,
+)
+from liftform.outputs.video_writer import H264Writer
+from liftform.report.data import ResultData
+
+STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
+CLIP_MAX_SIDE_PX = 1280      # clips are downscaled to fit this
+CLIP_PAD_S = 0.3             # clips start this much before the rep and end this much after
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class Still:
+    """A frame for the gallery: cropped to ``box`` (x0, y0, x1, y1 px; None: whole frame), no panel."""
+
+    box: tuple[int, int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class ClipRequest:
+    """Write source frames ``first``..``last`` (inclusive) to ``path``, with ``label`` in the panel."""
+
+    first: int
+    last: int
+    path: Path
+    label: str
+
+
+class FrameArtist:
+    """Draws the analysis of one result folder on source frames (RGB, in place)."""
+
+    def __init__(self, data: ResultData, blur_faces: bool) -> None:
+        self.data, self.blur_faces = data, blur_faces
+        track = data.track
+        self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
+        self.edges = back_edges(track, data.facing_sign) if track is not None else None
+        self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
+        self.face_rows = (nearest_face_rows(track.image_xy, track.timestamps_s) if track is not None
+                          else np.zeros(0, np.int64))
+
+    def _state(self, row: int) -> str:
+        """"rounded" where flagged, "neutral" where the spine measure was confident, else "unknown"."""
+        frames = self.data.frames
+        if frames is None or row < 0:
+            return "unknown"
+        if "flagged" in frames and frames["flagged"][row] > 0:
+            return "rounded"
+        confidence = frames["spine_flexion_confidence"][row] if "spine_flexion_confidence" in frames else math.nan
+        return "neutral" if confidence >= self.data.thresholds.min_confidence else "unknown"
+
+    def draw(self, image: np.ndarray, frame_number: int, timestamp_s: float, label: str = "", *,
+             panel: bool = True) -> np.ndarray:
+        """Blur (if asked) and draw skeleton, back contour and (with ``panel``) the angle panel on ``image``
+        (H, W, 3) RGB, in place."""
+        track_row = _at(self.track_rows, frame_number)
+        row = _at(self.frame_rows, frame_number)
+        if self.blur_faces:
+            if self.data.track is None:
+                blur_whole(image)
+            else:
+                hide_face(image, self.data.track.image_xy, self.face_rows, track_row)
+        landmarks = visibility = edge = None
+        if track_row >= 0 and row >= 0:
+            landmarks, visibility = self.data.track.image_xy[track_row], self.data.track.visibility[track_row]
+            edge = None if self.edges is None else self.edges[track_row]
+        state = self._state(row)
+        if not panel:
+            if landmarks is not None:
+                draw_skeleton(image, landmarks, visibility)
+            draw_back(image, landmarks, edge, state)
+            return image
+        angles = {}
+        if self.data.frames is not None:
+            for key, column in (("trunk", "trunk_inclination_deg"), ("hip", "hip_flexion_deg"),
+                                ("knee", "knee_flexion_deg"), ("spine", "spine_flexion_deg")):
+                values = self.data.frames.get(column)
+                angles[key] = float(values[row]) if values is not None and row >= 0 else math.nan
+        lines = [f"{label}t {timestamp_s:.2f} s  frame {frame_number}"]
+        draw_overlay(image, landmarks, visibility, edge, state, angles_deg=angles, lines=lines)
+        return image
+
+
+def person_box(data: ResultData, first: int, last: int, margin: float = 0.15) -> tuple[int, int, int, int] | None:
+    """Box (x0, y0, x1, y1) px around the lifter over source frames ``first``..``last``: all their landmarks,
+    widened by ``margin`` of the larger side on every side, clipped to the frame. None without landmarks."""
+    track = data.track
+    if track is None:
+        return None
+    rows = (track.frame_index >= first) & (track.frame_index <= last)
+    points = track.image_xy[rows].reshape(-1, 2)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return None
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    pad = margin * max(x1 - x0, y1 - y0)
+    width, height = track.frame_size_wh
+    box = (max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)), min(width, math.ceil(x1 + pad)),
+           min(height, math.ceil(y1 + pad)))
+    return box if box[2] - box[0] >= 16 and box[3] - box[1] >= 16 else None
+
+
+def _lookup(frame_numbers: np.ndarray) -> np.ndarray:
+    """Array mapping a source frame number to its row, -1 where absent."""
+    numbers = np.asarray(frame_numbers)
+    numbers = numbers[np.isfinite(numbers)].astype(np.int64) if numbers.dtype.kind == "f" else numbers.astype(
+        np.int64)
+    lookup = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int64)
+    lookup[numbers] = np.arange(len(numbers))
+    return lookup
+
+
+def _at(lookup: np.ndarray, frame_number: int) -> int:
+    return int(lookup[frame_number]) if 0 <= frame_number < len(lookup) else -1
+
+
+def _fit(image: np.ndarray, max_side: int) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = max_side / max(height, width)
+    if scale >= 1:
+        return image
+    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+
+
+def jpeg_bytes(rgb: np.ndarray) -> bytes:
+    """``rgb`` (H, W, 3) uint8 as JPEG bytes (downscaled to :data:`STILL_MAX_SIDE_PX`)."""
+    small = _fit(rgb, STILL_MAX_SIDE_PX)
+    ok, buffer = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise OutputError("cannot encode a report frame as JPEG (OpenCV imencode failed)")
+    return buffer.tobytes()
+
+
+def clip_bounds(data: ResultData, rep: dict) -> tuple[int, int] | None:
+    """(first, last) source frame of a rep's clip: the rep padded by :data:`CLIP_PAD_S` on each side."""
+    start, end = rep.get("start_frame"), rep.get("end_frame")
+    if start is None or end is None:
+        return None
+    fps = float((data.doc.get("source") or {}).get("fps") or 30.0)
+    pad = round(CLIP_PAD_S * fps)
+    last_frame = int((data.doc.get("source") or {}).get("frames") or end + pad + 1) - 1
+    return max(0, int(start) - pad), min(last_frame, int(end) + pad)
+
+
+def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *,
+               blur_faces: bool) -> dict[int, bytes]:
+    """Decode ``data.video_path`` once: JPEG bytes of each still (keyed by source frame) and the clips.
+
+    Returns {frame number: JPEG bytes} for the stills that were decoded. Raises InputError if the video cannot be
+    decoded, OutputError if a clip cannot be written. A clip whose frames were never decoded is not written.
+    """
+    from liftform.video import open_video
+
+    artist = FrameArtist(data, blur_faces)
+    wanted_last = max([*stills, *(c.last for c in clips)], default=-1)
+    images: dict[int, bytes] = {}
+    if wanted_last < 0:
+        return images
+    with open_video(data.video_path) as video, contextlib.ExitStack() as stack:
+        writers: dict[int, H264Writer] = {}
+        fps = float((data.doc.get("source") or {}).get("fps") or video.fps)
+        for frame in video:
+            if frame.index > wanted_last:
+                break
+            for k, clip in enumerate(clips):
+                if not clip.first <= frame.index <= clip.last:
+                    continue
+                image = artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, clip.label)
+                image = _fit(image, CLIP_MAX_SIDE_PX)
+                if k not in writers:
+                    clip.path.parent.mkdir(parents=True, exist_ok=True)
+                    height, width = image.shape[:2]
+                    writers[k] = stack.enter_context(H264Writer(clip.path, fps, width, height))
+                writers[k].write(np.ascontiguousarray(image), frame.timestamp_s)
+            still = stills.get(frame.index)
+            if still is not None:
+                image = artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, panel=False)
+                if still.box is not None:
+                    x0, y0, x1, y1 = still.box
+                    image = image[y0:y1, x0:x1]
+                images[frame.index] = jpeg_bytes(image)
+    return images

@@ -1,0 +1,66 @@
+"""``OUT/index.html``: every analysed video of an output folder in one sortable table, linking to its report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from liftform.errors import InputError, OutputError
+from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.result_json import RESULT_NAME, read_result_json
+from liftform.report.html import render_page, url_path
+from liftform.report.page import OVERALL, REPORT_NAME
+
+INDEX_NAME = "index.html"
+VERDICT_RANK = {"rounded_back": 0, "insufficient_data": 1, "safe": 2}   # sort order: worst first
+
+
+def _peak(reps: list[Any], key: str) -> float | None:
+    values = [r.get(key) for r in reps if isinstance(r, dict)]
+    values = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return max(values) if values else None
+
+
+def _row(result_dir: Path) -> dict[str, Any]:
+    """One table row for ``result_dir`` (a row saying what is wrong when its result.json cannot be read)."""
+    report = result_dir / REPORT_NAME
+    href = url_path(result_dir.name, REPORT_NAME if report.is_file() else RESULT_NAME)
+    try:
+        doc = read_result_json(result_dir / RESULT_NAME)
+    except InputError as exc:
+        return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
+                "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
+                "view": "", "warnings": [], "duration_s": None, "summary": str(exc)}
+    source, quality = doc.get("source") or {}, doc.get("quality") or {}
+    reps = [r for r in doc.get("reps") or [] if isinstance(r, dict)]
+    verdict = str(doc.get("verdict"))
+    words, cls = OVERALL.get(verdict, (verdict, "unsure"))
+    return {
+        "name": Path(str(source.get("path") or result_dir.name)).name, "folder": result_dir.name + "/",
+        "href": href, "verdict": words, "cls": cls, "rank": VERDICT_RANK.get(verdict, 3), "n_reps": len(reps),
+        "n_rounded": sum(r.get("verdict") == "rounded_back" for r in reps),
+        "spine": _peak(reps, "peak_spine_flexion_deg"), "trunk": _peak(reps, "peak_trunk_inclination_deg"),
+        "view": str(quality.get("view", "")), "warnings": [str(w) for w in quality.get("warnings") or []],
+        "duration_s": source.get("duration_s"), "summary": str(doc.get("summary") or ""),
+    }
+
+
+def write_index(out_root: str | Path) -> Path:
+    """Write ``out_root/index.html``: one row per ``out_root/*/result.json``, sortable, linking to each report.
+
+    Rows are ordered worst first (rounded back, not judged, safe), then by name; clicking a column header sorts by
+    it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder, OutputError when the page
+    cannot be written.
+    """
+    out_root = Path(out_root)
+    if not out_root.is_dir():
+        raise InputError(f"{out_root} is not a folder; pass the output folder of `liftform analyze -o OUT`")
+    try:
+        folders = sorted(p.parent for p in out_root.glob(f"*/{RESULT_NAME}") if p.is_file())
+    except OSError as exc:
+        raise OutputError(f"cannot list {out_root}: {exc}") from None
+    rows = sorted((_row(folder) for folder in folders), key=lambda r: (r["rank"], r["name"].lower()))
+    html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),
+                       rows=rows, n_rounded=sum(r["rank"] == 0 for r in rows),
+                       n_safe=sum(r["rank"] == 2 for r in rows), n_unsure=sum(r["rank"] in (1, 3) for r in rows))
+    return atomic_write_text(out_root / INDEX_NAME, html)

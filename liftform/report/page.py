@@ -1,0 +1,206 @@
+"""``report.html`` of one result folder: gather the numbers, plots, frames and clips, render, write atomically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from liftform.errors import InputError
+from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.result_json import VERDICT_WORDS
+from liftform.report.data import (
+    SAFE_VERDICTS,
+    ResultData,
+    frame_value,
+    load_result,
+    reba_trunk,
+    worst_frame,
+)
+from liftform.report.frames import ClipRequest, Still, clip_bounds, grab_media, person_box
+from liftform.report.html import data_uri, render_page, url_path
+
+REPORT_NAME = "report.html"
+CLIPS_DIR = "clips"
+EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
+EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
+FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
+OVERALL = {"rounded_back": ("Rounded back", "bad"), "safe": ("Safe", "good"),
+           "insufficient_data": ("Not enough data", "unsure")}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What :func:`write_report` wrote: the page, its clips, and notes on what is missing from it."""
+
+    path: Path
+    clips: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def _verdict_class(verdict: str | None) -> str:
+    return "bad" if verdict == "rounded_back" else "good" if verdict in SAFE_VERDICTS else "unsure"
+
+
+def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
+    number = int(rep.get("index", 0)) + 1
+    knee_angle = rep.get("min_knee_angle_deg")
+    band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
+    return {
+        "number": number, "verdict": VERDICT_WORDS.get(rep.get("verdict"), str(rep.get("verdict"))),
+        "cls": _verdict_class(rep.get("verdict")), "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
+        "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
+        "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
+        "hip": rep.get("peak_hip_flexion_deg"),
+        "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
+        "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
+        "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
+        "faults": [FAULT_WORDS.get(str(f), str(f).replace("_", " ")) for f in rep.get("faults") or []],
+    }
+
+
+def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
+    """The reps whose frames are shown: every flagged rep; with none flagged, the judged rep that bent the spine
+    most (for reference). Returns (reps, flagged)."""
+    flagged = [r for r in data.reps if r.get("verdict") == "rounded_back"]
+    if flagged:
+        return flagged, True
+    judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
+    return ([max(judged, key=lambda r: r["peak_spine_flexion_deg"])] if judged else []), False
+
+
+def _clear_old_clips(clips_dir: Path) -> None:
+    for old in clips_dir.glob("rep-*.mp4"):
+        old.unlink(missing_ok=True)
+
+
+def _gallery(data: ResultData, blur_faces: bool, embed_max: int) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Gallery entries (start + worst frame as data URIs, clip source) and the clip files written."""
+    reps, flagged = _gallery_reps(data)
+    entries, stills, clips = [], {}, []
+    for rep in reps:
+        number = int(rep.get("index", 0)) + 1
+        start, worst = rep.get("start_frame"), worst_frame(data, rep)
+        entry = {"number": number, "verdict": VERDICT_WORDS.get(rep.get("verdict"), ""), "flagged": flagged,
+                 "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
+                 "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
+                 "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
+                 "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
+                 "start_img": None, "worst_img": None, "clip_src": None, "clip_file": None}
+        bounds = clip_bounds(data, rep)
+        still = Still(person_box(data, *bounds) if bounds else None)
+        for frame in (start, worst):
+            if frame is not None:
+                stills[int(frame)] = still
+        bounds = bounds if flagged else None
+        if bounds is not None and data.video_path is not None:
+            clip = ClipRequest(bounds[0], bounds[1], data.result_dir / CLIPS_DIR / f"rep-{number}.mp4",
+                               f"Rep {number}  ")
+            clips.append(clip)
+            entry["clip_file"] = url_path(CLIPS_DIR, clip.path.name)
+        entries.append(entry)
+    if data.video_path is None:
+        return entries, []
+    _clear_old_clips(data.result_dir / CLIPS_DIR)
+    try:
+        images = grab_media(data, stills, clips, blur_faces=blur_faces)
+    except InputError as exc:          # a damaged source: the page without frames rather than no page
+        data.notes.append(f"frames could not be taken from the source video ({exc})")
+        images = {}
+    embedded = 0
+    for entry in entries:
+        for key, frame in (("start_img", entry["start_frame"]), ("worst_img", entry["worst_frame"])):
+            if frame is not None and int(frame) in images:
+                entry[key] = data_uri("image/jpeg", images[int(frame)])
+    written = [c.path for c in clips if c.path.is_file()]
+    for entry, clip in zip([e for e in entries if e["clip_file"]], clips, strict=True):
+        if not clip.path.is_file():
+            entry["clip_file"] = None
+            continue
+        size = clip.path.stat().st_size
+        if size <= embed_max and embedded + size <= EMBED_TOTAL_MAX_BYTES:
+            entry["clip_src"] = data_uri("video/mp4", clip.path.read_bytes())
+            embedded += size
+        else:
+            entry["clip_src"] = entry["clip_file"]
+    return entries, written
+
+
+def _headline(verdict: str | None, n_rounded: int, n_reps: int) -> str:
+    reps = f"{n_reps} rep" + ("" if n_reps == 1 else "s")
+    if verdict == "rounded_back":
+        return f"Rounded back in {n_rounded} of {reps}"
+    if verdict == "safe":
+        return f"Safe: no rounded back in {reps}"
+    return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
+
+
+def _thresholds(data: ResultData) -> dict[str, Any]:
+    th = data.thresholds
+    low, high = th.reba_trunk_bands_deg
+    return {"spine": th.rounded_back_spine_deg, "hysteresis": th.flag_hysteresis_deg,
+            "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
+            "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
+            "neutral_bend": th.neutral_bend_deg, "reba_low": low, "reba_high": high}
+
+
+def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
+                   embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES) -> tuple[dict[str, Any], list[Path]]:
+    """Everything the report template shows, and the clip files written for it."""
+    from liftform.report.figures import angle_figure_svg
+
+    doc = data.doc
+    source, quality = doc.get("source") or {}, doc.get("quality") or {}
+    overall, overall_cls = OVERALL.get(doc.get("verdict"), (str(doc.get("verdict")), "unsure"))
+    reps = [_rep_row(data, rep) for rep in data.reps]
+    gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes)
+    svg = angle_figure_svg(data)
+    warnings = [str(w) for w in quality.get("warnings") or []]
+    n_rounded = sum(r["cls"] == "bad" for r in reps)
+    context = {
+        "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
+        "summary": doc.get("summary") or "", "n_reps": len(reps),
+        "headline": _headline(doc.get("verdict"), n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps, "warnings": warnings,
+        "notes": list(data.notes), "view": quality.get("view", "unknown"),
+        "frames_with_pose": quality.get("frames_with_pose"), "frames_total": quality.get("frames_total"),
+        "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],
+        "has_video": data.video_path is not None,
+        "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
+        "blur_faces": blur_faces, "annotated_video": annotated_video,
+        "source": source, "model": doc.get("model") or {}, "versions": doc.get("versions") or {},
+        "schema_version": doc.get("schema_version"),
+        "side": doc.get("side"), "facing": doc.get("facing"),
+    }
+    return context, clips
+
+
+def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
+                 annotated_blurred: bool | None = None,
+                 embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES) -> Report:
+    """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
+
+    Args:
+        result_dir: a folder written by ``liftform analyze`` (result.json; frames.csv and poses.npz if present).
+        blur_faces: blur the face in every frame and clip of the report.
+        video_path: the source video (default: result.json's ``source.path``). Without it the page has no frames.
+        annotated_blurred: whether annotated.mp4 in the folder has blurred faces (None: unknown). With
+            ``blur_faces`` the page links annotated.mp4 only when it is known to be blurred.
+        embed_clip_max_bytes: clips up to this size are embedded as data: URIs (0: always link the clip file).
+
+    Raises InputError when result.json is missing or invalid, or the source video cannot be decoded; OutputError
+    when a file cannot be written.
+    """
+    data = load_result(result_dir, video_path)
+    annotated = data.result_dir / "annotated.mp4"
+    link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
+    context, clips = report_context(data, blur_faces=blur_faces,
+                                    annotated_video=url_path(annotated.name) if link_annotated else None,
+                                    embed_clip_max_bytes=embed_clip_max_bytes)
+    if blur_faces and annotated.is_file() and not link_annotated:
+        data.notes.append("annotated.mp4 in this folder may show the face: it is not linked here; run "
+                          "`liftform analyze --blur-faces` again, or remove it, before sharing the folder")
+        context["notes"] = list(data.notes)
+    html = render_page("report.html.j2", media=True, **context)
+    path = atomic_write_text(data.result_dir / REPORT_NAME, html)
+    return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
+

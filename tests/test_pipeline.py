@@ -1,0 +1,176 @@
+"""The whole chain with the real pose model on the project's rendered samples, the CLI, and hostile inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from liftform.cli import app
+from liftform.pipeline import analyze_video, estimate_video_track
+from liftform.settings import Settings
+from liftform.synth import read_truth_csv
+
+EXPECTED = {"hip_hinge": ("safe", "hip_hinge"), "rounded_back": ("rounded_back", "rounded_back"),
+            "squat": ("safe", "squat")}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def analyses(sample_videos, tmp_path_factory):
+    """Each sample analysed once (no annotated video, except hip_hinge's to check it) with its truth."""
+    out = tmp_path_factory.mktemp("out")
+    results = {}
+    for name in EXPECTED:
+        video = sample_videos[name]
+        results[name] = (analyze_video(video, out, Settings(), write_video=(name == "hip_hinge")),
+                         read_truth_csv(video.with_name(name + ".truth.csv")), out / name)
+    return results
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
+    analysis, _, _ = analyses[name]
+    video_verdict, rep_verdict = EXPECTED[name]
+    assert analysis.verdict == video_verdict
+    assert len(analysis.verdicts) == 3
+    assert [v.verdict for v in analysis.verdicts] == [rep_verdict] * 3
+    assert all(v.confidence >= 0.5 for v in analysis.verdicts)
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_pose_on_rendered_frames_matches_truth(analyses, name):
+    analysis, truth, _ = analyses[name]
+    k = analysis.kinematics
+    assert analysis.quality.frames_with_pose >= 0.95 * analysis.quality.frames_total
+    idx = k.frame_index
+    for angle, tolerance in (("trunk_inclination_deg", 5.0), ("knee_flexion_deg", 10.0)):
+        error = np.nanmedian(np.abs(getattr(k, angle) - np.asarray(truth[angle])[idx]))
+        assert error < tolerance, f"{angle}: median error {error:.1f} deg"
+    assert analysis.quality.view == "side"
+
+
+def test_rounded_sample_flags_the_frames_where_the_spine_is_flexed(analyses):
+    analysis, truth, _ = analyses["rounded_back"]
+    true_spine = np.asarray(truth["spine_flexion_deg"])[analysis.kinematics.frame_index]
+    flagged = analysis.flagged
+    assert flagged.any()
+    # Flagged frames are frames where the figure's spine really is well flexed; the most flexed are flagged.
+    assert np.min(true_spine[flagged]) > 10
+    assert flagged[true_spine > 0.9 * true_spine.max()].mean() > 0.8
+
+
+def test_result_files_follow_the_contract(analyses):
+    analysis, _, out_dir = analyses["hip_hinge"]
+    result = json.loads((out_dir / "result.json").read_text())
+    assert result["schema_version"] >= 1
+    assert result["verdict"] == "safe"
+    assert set(result["source"]) >= {"path", "sha256", "fps", "frames", "width", "height", "duration_s"}
+    assert len(result["source"]["sha256"]) == 64 and len(result["model"]["sha256"]) == 64
+    rep_keys = {"index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
+                "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index"}
+    assert all(rep_keys <= set(rep) for rep in result["reps"]) and len(result["reps"]) == 3
+    assert set(result["quality"]) >= {"frames_with_pose", "view", "warnings"}
+    frames_csv = (out_dir / "frames.csv").read_text().splitlines()
+    assert len(frames_csv) == analysis.source.frames + 1
+    with av.open(str(out_dir / "annotated.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in container.decode(stream)) == analysis.source.frames
+
+
+def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
+    result = runner.invoke(app, ["analyze", str(sample_videos["rounded_back"]), "-o", str(tmp_path), "--no-video",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "ROUNDED BACK" in result.output and result.output.count("rep ") >= 3
+    assert (tmp_path / "rounded_back" / "result.json").is_file()
+
+
+def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):
+    """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original."""
+    src = sample_videos["hip_hinge"]
+    big = tmp_path / "big.mp4"
+    with av.open(str(src)) as inp, av.open(str(big), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 3840, 2880, "yuv420p"
+        for i, frame in enumerate(inp.decode(video=0)):
+            if i >= 30:
+                break
+            rgb = frame.to_ndarray(format="rgb24").repeat(6, axis=0).repeat(6, axis=1)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode())
+    settings = Settings()
+    big_track, source, *_ = estimate_video_track(big, settings)
+    small_track, *_ = estimate_video_track(src, settings)
+    assert (source.width, source.height) == (3840, 2880)
+    n = len(big_track)
+    ratio = np.nanmedian(big_track.image_xy[:n, 23:25] / small_track.image_xy[:n, 23:25])
+    assert ratio == pytest.approx(6.0, rel=0.03)
+
+
+def _write_video(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for rgb in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        out.mux(stream.encode())
+
+
+def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
+    """Arguments for `liftform analyze` and a word the error line must contain."""
+    out = ["-o", str(tmp / "out"), "--no-video", "--quiet"]
+    if kind == "missing file":
+        return [str(tmp / "nope.mp4"), *out], "nope.mp4"
+    if kind == "directory":
+        return [str(tmp), *out], "director"
+    if kind == "empty file":
+        (tmp / "empty.mp4").write_bytes(b"")
+        return [str(tmp / "empty.mp4"), *out], "empty"
+    if kind == "text named .mp4":
+        (tmp / "notes.mp4").write_text("not a video\n" * 100)
+        return [str(tmp / "notes.mp4"), *out], "notes.mp4"
+    if kind == "truncated video":
+        data = sample.read_bytes()
+        (tmp / "cut.mp4").write_bytes(data[: len(data) // 3])
+        return [str(tmp / "cut.mp4"), *out], "cut.mp4"
+    if kind == "no person":
+        _write_video(tmp / "wall.mp4", [np.full((240, 320, 3), 120, np.uint8)] * 40)
+        return [str(tmp / "wall.mp4"), *out], "no person"
+    if kind == "one frame":
+        _write_video(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
+        return [str(tmp / "one.mp4"), *out], "frame"
+    if kind == "unwritable output":
+        (tmp / "a-file").write_text("x")
+        return [str(sample), "-o", str(tmp / "a-file" / "out"), "--no-video", "--quiet"], "a-file"
+    if kind == "unknown config key":
+        (tmp / "bad.toml").write_text("[verdict]\nrounded_back_spine_dg = 20\n")
+        return [str(sample), "--config", str(tmp / "bad.toml"), *out], "rounded_back_spine_dg"
+    if kind == "missing model":
+        return [str(sample), "--model", str(tmp / "nope.task"), *out], "nope.task"
+    raise AssertionError(kind)
+
+
+HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video", "no person", "one frame",
+           "unwritable output", "unknown config key", "missing model"]
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos):
+    args, word = _hostile(kind, tmp_path, sample_videos["squat"])
+    result = runner.invoke(app, ["analyze", *args])
+    assert result.exit_code == 1, f"{kind}: exit {result.exit_code}\n{result.output}"
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert word.lower() in errors[0].lower(), errors[0]
+    assert "Traceback" not in result.output
+    # Nothing half-written: no result.json without the analysis that makes it.
+    assert not list((tmp_path / "out").glob("*/result.json"))

@@ -1,0 +1,377 @@
+"""The clinician's report: report.html, clips, face blur, index.html, the `report` command, and the page in a real
+browser (Debian's Chromium driven by Playwright; those tests skip when either is missing).
+
+One sample video (the rendered rounded-back lift, under a hostile file name) is analysed once for the module, with
+``write_video=False``; everything else re-renders the report from its saved outputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from liftform.cli import app
+from liftform.errors import InputError
+from liftform.outputs.overlay import face_box
+from liftform.report import INDEX_NAME, REPORT_NAME, write_index, write_report
+from liftform.report.data import load_result
+from liftform.report.frames import clip_bounds, person_box
+from liftform.video import open_video
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+HOSTILE = "<img src=x onerror=alert(1)>"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+# --- fixtures --------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def out_root(tmp_path_factory, sample_videos) -> Path:
+    """OUT with one analysed video, `<img src=x onerror=alert(1)>.mp4` (the rounded-back sample), report included."""
+    from liftform.pipeline import analyze_video
+
+    root = tmp_path_factory.mktemp("report")
+    video = root / "in" / f"{HOSTILE}.mp4"
+    video.parent.mkdir()
+    shutil.copy(sample_videos["rounded_back"], video)
+    analyze_video(video, root / "out", write_video=False)
+    return root / "out"
+
+
+@pytest.fixture(scope="module")
+def result_dir(out_root) -> Path:
+    return out_root / HOSTILE
+
+
+def copy_result(result_dir: Path, dest: Path) -> Path:
+    """A copy of a result folder (so a test can change it without touching the module's)."""
+    return Path(shutil.copytree(result_dir, dest / result_dir.name))
+
+
+class _Refs(HTMLParser):
+    """Every src/href in a page, and the tags present."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.refs.extend((tag, value or "") for name, value in attrs if name in ("src", "href"))
+
+
+def parse(html: str) -> _Refs:
+    parser = _Refs()
+    parser.feed(html)
+    return parser
+
+
+def data_images(html: str) -> list[np.ndarray]:
+    """The JPEG frames embedded in a page, decoded (RGB)."""
+    images = []
+    for payload in re.findall(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', html):
+        bgr = cv2.imdecode(np.frombuffer(base64.b64decode(payload), np.uint8), cv2.IMREAD_COLOR)
+        images.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    return images
+
+
+def sharpness(rgb: np.ndarray) -> float:
+    """Variance of the Laplacian: high for detail, near 0 for a blurred patch."""
+    return float(cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
+
+
+# --- the files -------------------------------------------------------------------------------------------------------
+
+def test_report_written_by_the_analysis(result_dir):
+    doc = json.loads((result_dir / "result.json").read_text())
+    assert doc["verdict"] == "rounded_back"
+    html = (result_dir / REPORT_NAME).read_text(encoding="utf-8")
+    flagged = [r["index"] + 1 for r in doc["reps"] if r["verdict"] == "rounded_back"]
+    assert flagged
+    for number in flagged:                                      # a browser-playable clip per flagged rep
+        clip = result_dir / "clips" / f"rep-{number}.mp4"
+        with open_video(clip) as video:
+            assert video.codec == "h264" and video.width == doc["source"]["width"]
+        assert f'id="rep-{number}"' in html
+    assert len(data_images(html)) == 2 * len(flagged)            # worst frame + start frame per flagged rep
+    assert all(img.shape[0] > 50 and img.shape[1] > 50 for img in data_images(html))
+    # Self-contained: every reference is a data: URI or a relative file of the folder; no external host.
+    for tag, ref in parse(html).refs:
+        assert ref.startswith("data:") or not urllib.parse.urlsplit(ref).scheme, (tag, ref[:60])
+        assert not ref.startswith("//")
+    # The hostile name is text: escaped in the page, never a tag.
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in html and HOSTILE not in html
+    for words in ("How to read this", "Thresholds and what they rest on", "REBA", "Stoop", "Confidence"):
+        assert words in html
+
+
+def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
+    moved = copy_result(result_dir, tmp_path)
+    doc = json.loads((moved / "result.json").read_text())
+    doc["source"]["path"] = str(tmp_path / "gone" / "lift.mp4")
+    doc["quality"]["warnings"] = ["<script>alert('warning')</script>"]
+    doc["settings"]["pose"]["model"] = '"><svg onload=alert(2)>'
+    (moved / "result.json").write_text(json.dumps(doc))
+    (moved / "frames.csv").unlink()
+    report = write_report(moved)
+    html = report.path.read_text(encoding="utf-8")
+    assert any("source video was not found" in n for n in report.notes)
+    assert any("frames.csv" in n for n in report.notes)
+    assert "no frames or clips are shown" in html and not data_images(html)
+    assert "<script" not in html and "<svg" not in html and "&lt;script&gt;" in html
+    assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
+
+
+def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):
+    moved = copy_result(result_dir, tmp_path)
+    doc = json.loads((moved / "result.json").read_text())
+    other = tmp_path / "same-name.mp4"
+    shutil.copy(sample_videos["hip_hinge"], other)               # a different video where the analysed one was
+    doc.update(reps=[], verdict="insufficient_data", flagged_frames=[])
+    doc["source"]["path"] = str(other)
+    (moved / "result.json").write_text(json.dumps(doc))
+    report = write_report(moved)
+    html = report.path.read_text(encoding="utf-8")
+    assert any("not the one analysed" in n for n in report.notes) and not data_images(html)
+    assert "Not enough data to judge: no lift found" in html and "No lifting reps were found" in html
+
+
+def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
+    moved = copy_result(result_dir, tmp_path)
+    garbage = tmp_path / "lift.mp4"
+    garbage.write_bytes(b"not a video" * 100)
+    report = write_report(moved, video_path=garbage)
+    assert any("frames could not be taken" in n for n in report.notes)
+    assert not data_images(report.path.read_text(encoding="utf-8")) and not report.clips
+
+
+def test_clips_linked_when_large_and_folder_moves(result_dir, tmp_path):
+    moved = copy_result(result_dir, tmp_path / "a")
+    report = write_report(moved, embed_clip_max_bytes=0)
+    html = report.path.read_text(encoding="utf-8")
+    assert report.clips and 'src="clips/rep-' in html and "data:video" not in html
+    final = Path(shutil.move(str(moved), str(tmp_path / "elsewhere")))
+    assert (final / "clips" / report.clips[0].name).is_file()
+
+
+def test_blur_faces_hides_the_face_in_frames_and_clips(result_dir, tmp_path):
+    plain = write_report(copy_result(result_dir, tmp_path / "plain"))
+    blurred = write_report(copy_result(result_dir, tmp_path / "blurred"), blur_faces=True)
+    data = load_result(result_dir)
+    rep = data.reps[0]
+    first_frame, _ = clip_bounds(data, rep)
+
+    def face_and_rest(rgb: np.ndarray, frame_number: int, origin: tuple[int, int] = (0, 0)):
+        row = int(np.flatnonzero(data.track.frame_index == frame_number)[0])
+        x0, y0, x1, y1 = face_box(data.track.image_xy[row] - np.array(origin), rgb.shape)
+        return rgb[y0:y1, x0:x1], rgb[rgb.shape[0] // 2:]          # the face; the lower half of the picture
+
+    # The clip: its first frame is source frame `first_frame`.
+    clips = {}
+    for name, report in (("plain", plain), ("blurred", blurred)):
+        with open_video(report.clips[0]) as video:
+            clips[name] = face_and_rest(next(iter(video)).rgb, first_frame)
+    assert sharpness(clips["blurred"][0]) < 0.25 * sharpness(clips["plain"][0])
+    assert sharpness(clips["blurred"][1]) > 0.5 * sharpness(clips["plain"][1])    # the body stays sharp
+    # The stills: start frame of rep 1 (the first image), cropped to the lifter's box.
+    x0, y0, _, _ = person_box(data, *clip_bounds(data, rep))
+    stills = {name: face_and_rest(data_images(report.path.read_text(encoding="utf-8"))[0], rep["start_frame"],
+                                  (x0, y0)) for name, report in (("plain", plain), ("blurred", blurred))}
+    assert sharpness(stills["blurred"][0]) < 0.25 * sharpness(stills["plain"][0])
+    assert sharpness(stills["blurred"][1]) > 0.5 * sharpness(stills["plain"][1])
+    assert "faces blurred" in blurred.path.read_text(encoding="utf-8")
+
+
+def test_load_result_errors(tmp_path):
+    with pytest.raises(InputError, match="not a result folder"):
+        load_result(tmp_path / "missing")
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "result.json").write_text("{}")
+    with pytest.raises(InputError, match="no result.json in"):
+        load_result(tmp_path)
+    with pytest.raises(InputError, match="not a liftform result"):
+        load_result(tmp_path / "x")
+
+
+def test_index_lists_every_result(out_root, tmp_path):
+    root = tmp_path / "OUT"
+    copy_result(out_root / HOSTILE, root)
+    (root / "broken#1").mkdir()
+    (root / "broken#1" / "result.json").write_text("not json")
+    (root / "empty").mkdir()
+    html = write_index(root).read_text(encoding="utf-8")
+    hrefs = [ref for tag, ref in parse(html).refs if tag == "a"]
+    assert hrefs == [urllib.parse.quote(HOSTILE, safe="") + "/report.html", "broken%231/result.json"]
+    assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in html and HOSTILE not in html
+    assert "unreadable" in html and "Rounded back" in html
+
+
+# --- the command line ------------------------------------------------------------------------------------------------
+
+def test_cli_report_and_index(out_root, tmp_path):
+    root = tmp_path / "OUT"
+    moved = copy_result(out_root / HOSTILE, root)
+    (moved / REPORT_NAME).unlink()
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", str(moved), "--blur-faces"])
+    assert result.exit_code == 0, result.output
+    assert (moved / REPORT_NAME).is_file() and "report:" in result.output
+    result = runner.invoke(app, ["report", str(root), "--index"])
+    assert result.exit_code == 0 and (root / INDEX_NAME).is_file()
+    result = runner.invoke(app, ["report", str(root)])           # an OUT folder without --index: say what to do
+    assert result.exit_code == 1 and "--index" in result.output
+
+
+def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch):
+    """`analyze --blur-faces --no-report`: pose estimation replaced by the saved track, so it takes a second."""
+    import liftform.pipeline as pipeline
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    data = load_result(result_dir)
+    src = data.doc["source"]
+    video = Path(src["path"])
+    source = SourceInfo(path=str(video), sha256=src["sha256"], fps=src["fps"], frames=src["frames"],
+                        width=src["width"], height=src["height"], duration_s=src["duration_s"])
+    monkeypatch.setattr(pipeline, "estimate_video_track", lambda *a, **k: (
+        data.track, source, ModelInfo(**data.doc["model"]), []))
+    runner = CliRunner()
+    out = tmp_path / "OUT"
+    result = runner.invoke(app, ["analyze", str(video), "-o", str(out), "--no-report", "--no-video", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / HOSTILE / "result.json").is_file() and not (out / HOSTILE / REPORT_NAME).exists()
+    assert not (out / INDEX_NAME).exists()
+    result = runner.invoke(app, ["analyze", str(video), "-o", str(out), "--blur-faces", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / HOSTILE / REPORT_NAME).is_file() and (out / INDEX_NAME).is_file()
+    html = (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
+    assert "faces blurred" in html and 'href="annotated.mp4"' in html   # blurred too, so it may be linked
+
+
+# --- in a real browser -----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """Opens a local page and records console errors, page errors, dialogs and every request."""
+
+    def __init__(self, browser, path: Path) -> None:
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_load_state("load")
+
+    def foreign_requests(self, folder: Path) -> list[str]:
+        """Requests that are neither data: nor a file of ``folder``."""
+        folder = folder.resolve()
+        bad = []
+        for url in self.requests:
+            parts = urllib.parse.urlsplit(url)
+            if parts.scheme == "data":
+                continue
+            path = Path(urllib.request.url2pathname(parts.path)) if parts.scheme == "file" else None
+            if path is None or folder not in (path, *path.parents):
+                bad.append(url)
+        return bad
+
+
+IMAGES_DECODED = """async () => {
+  const imgs = Array.from(document.images);
+  await Promise.all(imgs.map((img) => img.decode().catch(() => null)));
+  return imgs.map((img) => img.naturalWidth);
+}"""
+
+VIDEOS_PLAY = """async () => {
+  const out = [];
+  for (const v of Array.from(document.querySelectorAll('video'))) {
+    v.muted = true;
+    let played = true;
+    try { await v.play(); } catch (e) { played = String(e); }
+    if (v.readyState < 2) { await new Promise((r) => { v.onloadeddata = r; setTimeout(r, 5000); }); }
+    out.push({played: played, readyState: v.readyState, width: v.videoWidth, error: v.error && v.error.code});
+    v.pause();
+  }
+  return out;
+}"""
+
+
+def test_report_in_browser(browser, result_dir):
+    watch = PageWatch(browser, result_dir / REPORT_NAME)
+    page = watch.page
+    widths = page.evaluate(IMAGES_DECODED)
+    assert len(widths) >= 3 and all(w > 0 for w in widths), widths          # frames + plot all decode
+    videos = page.evaluate(VIDEOS_PLAY)
+    assert videos and all(v["played"] is True and v["readyState"] >= 2 and v["width"] > 0 for v in videos), videos
+    assert page.locator("img[src='x']").count() == 0                        # the hostile name injected nothing
+    assert HOSTILE + ".mp4" in page.locator("h1").inner_text()
+    assert "Rounded back" in page.locator("#verdict").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    assert watch.errors == []
+    assert watch.foreign_requests(result_dir) == []
+    page.close()
+
+
+def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
+    moved = copy_result(result_dir, tmp_path / "a")
+    write_report(moved, embed_clip_max_bytes=0)
+    final = Path(shutil.move(str(moved), str(tmp_path / "b" / "moved")))
+    watch = PageWatch(browser, final / REPORT_NAME)
+    videos = watch.page.evaluate(VIDEOS_PLAY)
+    assert videos and all(v["played"] is True and v["readyState"] >= 2 for v in videos), videos
+    assert watch.errors == [] and watch.foreign_requests(final) == []
+    assert any(url.endswith(".mp4") for url in watch.requests)
+    watch.page.close()
+
+
+def test_index_in_browser_sorts(browser, out_root, tmp_path):
+    root = tmp_path / "OUT"
+    copy_result(out_root / HOSTILE, root)
+    safe = copy_result(out_root / HOSTILE, tmp_path / "tmp")
+    doc = json.loads((safe / "result.json").read_text())
+    doc.update(verdict="safe", reps=[dict(r, verdict="hip_hinge", peak_spine_flexion_deg=3.0) for r in doc["reps"]])
+    doc["source"]["path"] = "/videos/aaa-safe.mp4"
+    (safe / "result.json").write_text(json.dumps(doc))
+    shutil.move(str(safe), str(root / "aaa-safe"))
+    watch = PageWatch(browser, write_index(root))
+    page = watch.page
+    names = lambda: page.locator("#videos tbody tr td:first-child a").all_inner_texts()  # noqa: E731
+    assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]                    # worst first
+    page.locator("#videos th", has_text="Video").click()                    # text, ascending ("<" < "a")
+    assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
+    page.locator("#videos th", has_text="Video").click()                    # descending
+    assert names() == ["aaa-safe.mp4", HOSTILE + ".mp4"]
+    page.locator("#videos th", has_text="Peak spine").click()               # numeric, ascending
+    assert names() == ["aaa-safe.mp4", HOSTILE + ".mp4"]
+    page.locator("#videos th", has_text="Peak spine").click()
+    assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
+    assert watch.errors == [] and watch.foreign_requests(root) == []
+    page.close()

@@ -1,0 +1,183 @@
+"""Accuracy of the spine measure and of the verdicts.
+
+    python benchmarks/accuracy.py [--rendered] [--footage] [--footage-dir ../shared/footage] [--cache DIR]
+
+(a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
+    spine-flexion error against the truth (MAE over frames where the measure is trusted and the trunk leans >= 30 deg,
+    the frames that decide verdicts; goal <= 5 deg side-on) and the median confidence per view yaw (it must fall as
+    the view turns frontal).
+(b) --footage: every labelled clip in ../shared/footage (skipped where absent), clip verdict (rounded_back if any rep
+    is) against the manifest label: rounded_back clips must be called rounded_back, neutral_hinge and squat_lift clips
+    must not, other_fault clips must not be called rounded. The same table for the trunk-line rules other form
+    checkers use, run on the same landmarks. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
+    rerun costs seconds; delete the cache after changing the pose stage.
+Default: both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.core.filters import hysteresis, run_lengths_s
+from liftform.core.silhouette import trunk_axes
+from liftform.errors import LiftformError
+from liftform.pipeline import analyze_track, estimate_video_track
+from liftform.settings import Settings
+from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
+
+REPO = Path(__file__).resolve().parents[1]
+JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
+
+
+# --- (a) rendered truth --------------------------------------------------------------------------------------------
+
+def rendered_accuracy(settings: Settings) -> None:
+    """Spine-flexion error on rendered lifts. The rendered figure has no shoulder blades or muscle, so its neutral
+    back reads a different contour bend than the population reference; the error is printed with the default
+    reference and after calibrating the figure's own neutral on its hip hinge (what `liftform screen` does for a
+    person): the second is the measurement error, the first adds the reference's offset."""
+    from liftform.synth import LiftSpec, write_sample
+
+    # (motion, yaw, spine peak or None for the motion's own, seed). The first run calibrates; the others are scored.
+    runs = [("hip_hinge", 0.0, None, 0), ("hip_hinge", 0.0, None, 1), ("rounded_back", 0.0, 20.0, 0),
+            ("rounded_back", 0.0, None, 0), ("rounded_back", 0.0, 50.0, 0), ("squat", 0.0, None, 0)] + [
+        ("rounded_back", yaw, None, 0) for yaw in (15.0, 30.0, 45.0, 60.0, 75.0)]
+    measured = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for motion, yaw, peak, seed in runs:
+            spec = LiftSpec(motion=motion, yaw_deg=yaw, spine_flexion_peak_deg=peak, reps=2, seed=seed)
+            path = Path(tmp) / f"{motion}-{yaw:.0f}-{peak}-{seed}.mp4"
+            truth = write_sample(spec, path)
+            track, source, model, warnings = estimate_video_track(path, settings)
+            kin = analyze_track(track, source, model, settings, warnings).kinematics
+            true_spine = np.asarray(truth.spine_flexion_deg)[track.frame_index]
+            trusted = (kin.spine_flexion_confidence >= settings.verdict.min_confidence) & (
+                kin.trunk_inclination_deg >= settings.verdict.min_trunk_for_rounding_deg)
+            bent_conf = float(np.median(kin.spine_flexion_confidence[kin.trunk_inclination_deg >= 30]))
+            measured.append((motion, yaw, peak, kin.spine_flexion_deg, true_spine, trusted, bent_conf))
+    hinge_spine, hinge_truth, hinge_trusted = measured[0][3], measured[0][4], measured[0][5]
+    offset = float(np.median((hinge_spine - hinge_truth)[hinge_trusted]))
+    print("(a) rendered lifts with known spine flexion (errors over trusted frames with the trunk leaning >= 30 deg)")
+    print(f"    the figure's neutral back reads {offset:+.1f} deg from the default reference; 'calibrated' removes it")
+    print(f"{'motion':14s} {'peak':>5s} {'yaw':>4s} {'frames':>6s} {'MAE':>6s} {'MAE cal.':>8s} {'conf':>5s} "
+          f"{'truth max':>9s} {'meas. max cal.':>14s}")
+    side_errors, side_errors_cal = [], []
+    for motion, yaw, peak, spine, true_spine, trusted, conf in measured[1:]:
+        err = spine[trusted] - true_spine[trusted]
+        mae = float(np.mean(np.abs(err))) if len(err) else float("nan")
+        mae_cal = float(np.mean(np.abs(err - offset))) if len(err) else float("nan")
+        if yaw <= 15:
+            side_errors.extend(np.abs(err))
+            side_errors_cal.extend(np.abs(err - offset))
+        peak_cal = float(np.max(spine[trusted]) - offset) if trusted.any() else float("nan")
+        print(f"{motion:14s} {peak if peak is not None else '-':>5} {yaw:4.0f} {int(trusted.sum()):6d} {mae:6.1f} "
+              f"{mae_cal:8.1f} {conf:5.2f} {np.nanmax(true_spine):9.1f} {peak_cal:14.1f}")
+    print(f"side-on (yaw <= 15) MAE: {np.mean(side_errors):.1f} deg with the default reference, "
+          f"{np.mean(side_errors_cal):.1f} deg calibrated (goal <= 5)\n")
+
+
+# --- (b) real footage ----------------------------------------------------------------------------------------------
+
+def cached_track(footage: Path, relative: str, cache: Path, settings: Settings) -> PoseTrack | None:
+    """The clip's PoseTrack, from the cache (keyed by its manifest path) or the pose model."""
+    key = cache / (relative.replace("/", "__") + ".npz")
+    if key.is_file():
+        return PoseTrack.from_npz(np.load(key))
+    try:
+        track, *_ = estimate_video_track(footage / relative, settings)
+    except LiftformError as exc:  # a clip that cannot be analysed counts as insufficient data
+        print(f"  skipped {relative}: {exc}")
+        return None
+    np.savez_compressed(key, **track.to_npz_dict())
+    return track
+
+
+def peer_rules(kin, track: PoseTrack, min_s: float) -> dict[str, bool]:
+    """Clip-level 'rounded' by the trunk-line rules of other tools, on the same landmarks and the same smoothing.
+    A rule fires when its condition holds for at least ``min_s`` seconds."""
+    t = kin.timestamps_s
+    knee_angle = 180.0 - kin.knee_flexion_deg
+    hip_angle = 180.0 - kin.hip_flexion_deg
+    _, _, torso_px = trunk_axes(track.image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1),
+                                track.image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1))
+    standing = np.nanpercentile(torso_px, 90) if np.isfinite(torso_px).any() else np.nan
+    with np.errstate(invalid="ignore"):
+        conditions = {
+            "stoop: trunk>45 & knee>150": (kin.trunk_inclination_deg > 45) & (knee_angle > 150),
+            "shoulder-hip-knee < 90": hip_angle < 90,
+            "2D torso shortening > 10%": torso_px < 0.9 * standing,
+        }
+    return {name: run_lengths_s(hysteresis(cond.astype(float), 0.5, 0.5), t) >= min_s
+            for name, cond in conditions.items()}
+
+
+def footage_accuracy(settings: Settings, footage: Path, cache: Path) -> None:
+    manifest = footage / "MANIFEST.csv"
+    if not manifest.is_file():
+        print(f"(b) skipped: {manifest} not found")
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    rows = [r for r in csv.DictReader(manifest.open()) if r["file"].lower().endswith(VIDEO_EXTENSIONS)
+            and (footage / r["file"]).is_file()]
+    results: dict[str, list[tuple[str, str]]] = {"liftform": []}
+    for row in rows:
+        track = cached_track(footage, row["file"], cache, settings)
+        if track is None:
+            results["liftform"].append((row["label"], "insufficient_data"))
+            continue
+        source = SourceInfo(row["file"], "", 30.0, len(track), 0, 0, 0.0)
+        analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
+        results["liftform"].append((row["label"], analysis.verdict))
+        for name, fired in peer_rules(analysis.kinematics, track, settings.verdict.min_rounded_s).items():
+            results.setdefault(name, []).append((row["label"], "rounded_back" if fired else "safe"))
+    print(f"(b) real footage: {len(rows)} clips, clip verdict against the manifest label")
+    for method, pairs in results.items():
+        print_confusion(method, pairs)
+
+
+def print_confusion(method: str, pairs: list[tuple[str, str]]) -> None:
+    verdicts = ("rounded_back", "safe", "insufficient_data")
+    print(f"\n  {method}")
+    print("  " + f"{'label':16s}" + "".join(f"{v:>19s}" for v in verdicts))
+    for label in (*JUDGED, "mixed", "unknown"):
+        counts = [sum(1 for lab, v in pairs if lab == label and v == verdict) for verdict in verdicts]
+        if sum(counts):
+            print("  " + f"{label:16s}" + "".join(f"{c:19d}" for c in counts))
+    positives = [v for lab, v in pairs if lab == "rounded_back"]
+    negatives = [v for lab, v in pairs if lab in ("neutral_hinge", "squat_lift")]
+    faults = [v for lab, v in pairs if lab == "other_fault"]
+    tp = sum(v == "rounded_back" for v in positives)
+    tn = sum(v != "rounded_back" for v in negatives)
+    judged_negatives = sum(v == "safe" for v in negatives)
+    print(f"  sensitivity {tp}/{len(positives)} = {tp / max(len(positives), 1):.0%}   "
+          f"specificity {tn}/{len(negatives)} = {tn / max(len(negatives), 1):.0%}   "
+          f"accuracy {(tp + tn)}/{len(positives) + len(negatives)} = "
+          f"{(tp + tn) / max(len(positives) + len(negatives), 1):.0%}   "
+          f"other_fault called rounded: {sum(v == 'rounded_back' for v in faults)}/{len(faults)}   "
+          f"negatives judged (not insufficient): {judged_negatives}/{len(negatives)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rendered", action="store_true")
+    parser.add_argument("--footage", action="store_true")
+    parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
+    args = parser.parse_args()
+    both = not (args.rendered or args.footage)
+    settings = Settings()
+    if args.rendered or both:
+        rendered_accuracy(settings)
+    if args.footage or both:
+        footage_accuracy(settings, args.footage_dir, args.cache)
+
+
+if __name__ == "__main__":
+    main()

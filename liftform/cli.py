@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -36,7 +37,7 @@ ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftfo
 
 def fail(message: str, code: int = 1) -> None:
     """One line on stderr, then exit."""
-    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -48,7 +49,7 @@ def _settings(config: Path | None, model: str | None, profile: Path | None = Non
 
 
 def _print_summary(analysis, out_dir: Path | None) -> None:
-    name = Path(analysis.source.path).name
+    name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
     n_rounded = sum(v.is_rounded for v in analysis.verdicts)
     out.print(f"[bold]{name}[/]: [{VERDICT_STYLE[verdict]}]{VERDICT_WORDS[verdict]}[/] - "
@@ -57,11 +58,11 @@ def _print_summary(analysis, out_dir: Path | None) -> None:
         style = VERDICT_STYLE[v.verdict]
         faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
         out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                  f"[{style}]{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {v.reason}{faults}", soft_wrap=True)
+                  f"[{style}]{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {escape(v.reason)}{faults}", soft_wrap=True)
     for warning in analysis.quality.warnings:
-        out.print(f"  [yellow]note:[/] {warning}", soft_wrap=True)
+        out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:
-        out.print(f"  results in {out_dir}/")
+        out.print(f"  results in {escape(str(out_dir))}/")
 
 
 @app.command()
@@ -97,7 +98,7 @@ def analyze(
                           markup=False)
         except LiftformError as exc:
             failures += 1
-            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         except KeyboardInterrupt:
             err.print("interrupted: results already written are kept")
             raise typer.Exit(130) from None
@@ -124,8 +125,6 @@ def report(
                                                       "all their videos in one sortable table."),
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
-    from rich.markup import escape
-
     from liftform.report import write_index, write_report
 
     failures = 0
@@ -235,14 +234,14 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
     out.print(settings_to_toml(settings), markup=False, end="")
 
 
-# --- batch: score many videos, rescore from the landmark cache (liftform.batch) ------------------------------------
+# --- batch: score many videos, rescore from the landmark cache (liftform.batch) -----------------------------
 
-BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (the rest is in summary.csv)
+BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
 
 
 class _batch_bar:
-    """A rich progress bar over the videos of a batch (ETA from the videos done), fed ``progress(done, total, row)``.
-    Failed videos are printed above the bar as they happen."""
+    """A rich progress bar over the videos of a batch (ETA from the videos done), fed
+    ``progress(done, total, row)``. Failed videos are printed above the bar as they happen."""
 
     def __init__(self, quiet: bool, label: str) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
@@ -279,7 +278,8 @@ def _print_batch(rows: list, out_root: Path, what: str) -> None:
     if shown:
         name_width = min(24, max(len(r.output) for r in shown))
         table = Table()
-        for header, width in (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)):
+        widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
+        for header, width in widths:
             table.add_column(header, no_wrap=True, min_width=width)
         table.add_column("note", ratio=1)
         for r in shown:
@@ -301,14 +301,15 @@ def _print_batch(rows: list, out_root: Path, what: str) -> None:
 
 @app.command()
 def score(
-    inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively) and glob patterns."),
+    inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively), globs."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
     workers: int | None = typer.Option(None, "--workers", "-j", min=1,
-                                       help="Parallel videos (default: one per CPU; with Ray: the cluster's CPUs)."),
+                                       help="Parallel videos (default: one per CPU; Ray: cluster CPUs)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
-    address: str | None = typer.Option(None, "--address", help="Ray cluster to use (e.g. ray://head:10001 or "
-                                                               "auto; default: env RAY_ADDRESS, else a local one)."),
-    force: bool = typer.Option(False, "--force", help="Score again videos already scored with these settings."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="Ray cluster (ray://head:10001, auto; default: env RAY_ADDRESS, "
+                                            "else a local instance)."),
+    force: bool = typer.Option(False, "--force", help="Score again videos already scored."),
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
@@ -332,12 +333,12 @@ def score(
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are kept; "
-                  "run the same command again to finish the rest")
+        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
+                  "kept; run the same command again to finish the rest")
         raise typer.Exit(130) from None
     _print_batch(result.rows, output, "scored")
     if result.n_cached:
-        out.print(f"{result.n_cached} video(s) were already scored with these settings (--force to redo them)")
+        out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
     raise typer.Exit(result.exit_code)
 
 
@@ -349,7 +350,8 @@ def rescore(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
-    model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot change."""
+    model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot
+    change."""
     from liftform.batch import rescore as rescore_batch
 
     try:
@@ -365,13 +367,13 @@ def rescore(
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
     if result.pose_ignored:
-        out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and cannot be "
-                  f"rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored with: use "
-                  "`liftform score --force` to apply them", soft_wrap=True)
+        out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
+                  f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
+                  "with: use `liftform score --force` to apply them", soft_wrap=True)
     if result.stale_views:
-        out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still show the "
-                  "old verdicts: `liftform report OUTPUT/<video>` redraws a report, `liftform score --force` the "
-                  "video", soft_wrap=True)
+        out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
+                  "show the old verdicts: `liftform report OUTPUT/<video>` redraws a report, "
+                  "`liftform score --force` the video", soft_wrap=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -16,7 +16,10 @@ from liftform.settings import Settings
 from liftform.synth import read_truth_csv
 
 EXPECTED = {"hip_hinge": ("safe", "hip_hinge"), "rounded_back": ("rounded_back", "rounded_back"),
-            "squat": ("safe", "squat")}
+            "squat": ("safe", "squat"), "lunge": ("safe", "lunge"),
+            # a baggy shirt, facing image-left; a stoop filmed 30 deg off side-on
+            "hip_hinge_loose_left": ("safe", "hip_hinge"), "rounded_back_yaw30": ("rounded_back", "rounded_back")}
+SIDE_ON = ["hip_hinge", "rounded_back", "squat", "hip_hinge_loose_left"]
 runner = CliRunner()
 
 
@@ -27,7 +30,7 @@ def analyses(sample_videos, tmp_path_factory):
     results = {}
     for name in EXPECTED:
         video = sample_videos[name]
-        results[name] = (analyze_video(video, out, Settings(), write_video=(name == "hip_hinge")),
+        results[name] = (analyze_video(video, out, Settings(), write_video=(name == "hip_hinge"), report=False),
                          read_truth_csv(video.with_name(name + ".truth.csv")), out / name)
     return results
 
@@ -42,7 +45,7 @@ def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
     assert all(v.confidence >= 0.5 for v in analysis.verdicts)
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", SIDE_ON)
 def test_pose_on_rendered_frames_matches_truth(analyses, name):
     analysis, truth, _ = analyses[name]
     k = analysis.kinematics

@@ -71,19 +71,86 @@ def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.abs(across[:, 0]), np.abs(across[:, 2])))
 
 
-def depth_signal(image_xy: np.ndarray) -> np.ndarray:
+def shoulder_height_px(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) height of the shoulder midpoint above the lower ankle (the one on the floor), pixels; NaN if unknown."""
+    shoulder_y = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 1].mean(axis=1)
+    ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])
+    return ankle_y - shoulder_y
+
+
+def standing_height_px(image_xy: np.ndarray) -> float:
+    """The standing shoulder height of ``image_xy`` (T, 33, 2): the 95th percentile of :func:`shoulder_height_px`
+    over the frames, pixels; NaN if it is never known."""
+    height = shoulder_height_px(image_xy)
+    return float(np.nanpercentile(height, 95)) if np.isfinite(height).any() else float("nan")
+
+
+def depth_signal(image_xy: np.ndarray, standing_px: float | None = None) -> np.ndarray:
     """(T,) how far the shoulders have come down towards the feet, as a fraction of standing height.
 
-    The shoulder-to-lower-ankle height is compared with its 95th percentile (standing); the ratio does not care
-    whether a hand-held camera drifts up or down, since shoulders and feet move together in the image.
+    The shoulder-to-lower-ankle height is compared with ``standing_px`` (default: the standing height of
+    these frames, :func:`standing_height_px`); the ratio does not care whether a hand-held camera drifts up or down,
+    since shoulders and feet move together in the image. The live path passes the standing height of its recent
+    frames.
     """
-    shoulder_y = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 1].mean(axis=1)
-    ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])   # the lower ankle (on the floor)
-    height = ankle_y - shoulder_y
-    if not np.isfinite(height).any():
+    height = shoulder_height_px(image_xy)
+    standing = standing_height_px(image_xy) if standing_px is None else float(standing_px)
+    if not standing > 0:   # also NaN: no frame with shoulders and ankles
         return np.full(len(image_xy), np.nan)
-    standing = np.nanpercentile(height, 95)
-    return 1.0 - height / standing if standing > 0 else np.full(len(image_xy), np.nan)
+    return 1.0 - height / standing
+
+
+def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
+                 back_profile_px: np.ndarray | None, facing: int, side: str,
+                 spine_settings: SpineSettings) -> dict[str, np.ndarray]:
+    """The angles of each frame on its own: no gap filling, no smoothing, no neutral-bend reference.
+
+    :func:`compute_kinematics` adds those over a whole track; the live path calls this on one frame at a time
+    (T = 1), with ``facing`` and ``side`` taken from its recent frames.
+
+    Args:
+        image_xy: (T, 33, 2) px; world_xyz: (T, 33, 3) m; visibility: (T, 33); back_profile_px: (T, K, 2) px or None.
+        facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured).
+        side: "left" | "right", the body side nearer the camera.
+    Returns: (T,) arrays under the `Kinematics` names ``trunk_inclination_deg``, ``hip_flexion_deg``,
+        ``knee_flexion_deg``, ``knee_flexion_left_deg``, ``knee_flexion_right_deg``, ``view_yaw_deg``,
+        ``stance_split``, ``spine_flexion_confidence``, plus ``contour_bend_deg``: the raw bend of the back's
+        contour in degrees (spine flexion before the neutral bend is subtracted).
+    """
+    world = world_xyz
+    forward = float(facing) if facing else 1.0
+    left = {"shoulder": LEFT_SHOULDER, "hip": LEFT_HIP, "knee": LEFT_KNEE, "ankle": LEFT_ANKLE}
+    right = {"shoulder": RIGHT_SHOULDER, "hip": RIGHT_HIP, "knee": RIGHT_KNEE, "ankle": RIGHT_ANKLE}
+    near = left if side == "left" else right
+    shoulder_mid_w = world[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    hip_mid_w = world[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+
+    trunk = inclination_from_vertical_deg(shoulder_mid_w - hip_mid_w, forward, WORLD_UP)
+    hip = flexion_deg(world[:, near["shoulder"]], world[:, near["hip"]], world[:, near["knee"]])
+    knee_left = flexion_deg(world[:, LEFT_HIP], world[:, LEFT_KNEE], world[:, LEFT_ANKLE])
+    knee_right = flexion_deg(world[:, RIGHT_HIP], world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
+    knee = knee_left if side == "left" else knee_right
+    yaw = view_yaw_deg(world)
+    leg_m = np.linalg.norm(world[:, near["hip"]] - world[:, near["knee"]], axis=-1) + np.linalg.norm(
+        world[:, near["knee"]] - world[:, near["ankle"]], axis=-1)
+    stance_split = np.linalg.norm(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], axis=-1) / leg_m
+
+    # The back: its contour's bend.
+    shoulder_mid_px = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    hip_mid_px = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    _, _, trunk_length_px = trunk_axes(shoulder_mid_px, hip_mid_px)
+    if back_profile_px is not None and facing != 0:
+        bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(back_profile_px, facing),
+                                                               trunk_length_px)
+    else:
+        bend = edge_fraction = residual = np.full(len(image_xy), np.nan)
+    landmark_vis = visibility[:, [near["shoulder"], near["hip"]]].min(axis=1)
+    confidence = spine.spine_confidence(np.nan_to_num(edge_fraction), residual, yaw, landmark_vis,
+                                        spine_settings.min_edge_fraction, spine_settings.full_view_yaw_deg,
+                                        spine_settings.max_view_yaw_deg)
+    return {"trunk_inclination_deg": trunk, "hip_flexion_deg": hip, "knee_flexion_deg": knee,
+            "knee_flexion_left_deg": knee_left, "knee_flexion_right_deg": knee_right, "view_yaw_deg": yaw,
+            "stance_split": stance_split, "contour_bend_deg": bend, "spine_flexion_confidence": confidence}
 
 
 def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,
@@ -101,40 +168,20 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     visibility = track.visibility
     facing = facing_sign(image_xy)
     side = near_side(visibility)
-    forward = float(facing) if facing else 1.0
     if facing == 0:
         warnings.append("could not tell which way the lifter faces: spine flexion not measured")
 
-    left = {"shoulder": LEFT_SHOULDER, "hip": LEFT_HIP, "knee": LEFT_KNEE, "ankle": LEFT_ANKLE}
-    right = {"shoulder": RIGHT_SHOULDER, "hip": RIGHT_HIP, "knee": RIGHT_KNEE, "ankle": RIGHT_ANKLE}
-    near = left if side == "left" else right
-    shoulder_mid_w = world[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    hip_mid_w = world[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-
-    trunk = inclination_from_vertical_deg(shoulder_mid_w - hip_mid_w, forward, WORLD_UP)
-    hip = flexion_deg(world[:, near["shoulder"]], world[:, near["hip"]], world[:, near["knee"]])
-    knee_left = flexion_deg(world[:, LEFT_HIP], world[:, LEFT_KNEE], world[:, LEFT_ANKLE])
-    knee_right = flexion_deg(world[:, RIGHT_HIP], world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
-    knee = knee_left if side == "left" else knee_right
-    yaw = view_yaw_deg(world)
-    depth = depth_signal(image_xy)
-    leg_m = np.linalg.norm(world[:, near["hip"]] - world[:, near["knee"]], axis=-1) + np.linalg.norm(
-        world[:, near["knee"]] - world[:, near["ankle"]], axis=-1)
-    stance_split = np.linalg.norm(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], axis=-1) / leg_m
-
-    # The back: its contour's bend, relative to the person's upright posture.
-    shoulder_mid_px = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    hip_mid_px = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    _, _, trunk_length_px = trunk_axes(shoulder_mid_px, hip_mid_px)
+    profile = None
     if track.back_profile_px is not None and facing != 0:
         profile = fill_gaps(track.back_profile_px, t, filters.max_gap_s)
-        bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(profile, facing), trunk_length_px)
-    else:
-        bend = edge_fraction = residual = np.full(len(t), np.nan)
-    landmark_vis = visibility[:, [near["shoulder"], near["hip"]]].min(axis=1)
-    confidence = spine.spine_confidence(np.nan_to_num(edge_fraction), residual, yaw, landmark_vis,
-                                        spine_settings.min_edge_fraction, spine_settings.full_view_yaw_deg,
-                                        spine_settings.max_view_yaw_deg)
+    angles = frame_angles(image_xy, world, visibility, profile, facing, side, spine_settings)
+    trunk, hip, knee = angles["trunk_inclination_deg"], angles["hip_flexion_deg"], angles["knee_flexion_deg"]
+    knee_left, knee_right = angles["knee_flexion_left_deg"], angles["knee_flexion_right_deg"]
+    yaw, stance_split, bend = angles["view_yaw_deg"], angles["stance_split"], angles["contour_bend_deg"]
+    confidence = angles["spine_flexion_confidence"]
+    depth = depth_signal(image_xy)
+
+    # The back: its contour's bend, relative to the bend of a neutral back.
     baseline = spine_settings.neutral_bend_deg if spine_baseline_deg is None else spine_baseline_deg
     spine_flexion = bend - baseline
 

@@ -1,0 +1,115 @@
+"""Real-time figures of `liftform live`: a sample video played as a 30 fps camera, headless, measured in one run.
+
+    python benchmarks/live.py [VIDEO] [--model lite] [--seconds 20]
+
+Prints:
+- processed frames/s and frames dropped (the source publishes at the video's own rate against the wall clock and
+  keeps only the newest frame, as a webcam does: a busy loop drops, it never queues);
+- latency, capture (the frame's due time) -> overlay drawn, p50 / p95 (goal p95 <= 50 ms);
+- per-frame overhead beyond pose inference: filters, the core's angles on the frame, state, overlay drawing, p50 /
+  p95 (goal <= 1 ms), and its maximum (the frames where a finished rep is judged by the core); as wall-clock time
+  and as the loop thread's CPU time (the latter does not grow when other processes take the CPU), and replayed:
+  the session's recorded poses fed back through the same per-frame path without the model;
+- the pose model's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
+  frames just before (no liftform code between calls).
+Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480. The load average is printed:
+on a shared machine the figures are only as good as the CPU time the run got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from liftform.live import CapturedFrame, LiveConfig, LiveSession, RepJudged, run_live
+from liftform.live.runner import live_settings
+from liftform.models import resolve_model
+from liftform.pose import FramePose
+from liftform.track import PoseTrack
+from liftform.video import open_video
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pose_alone_fps(video: Path, config: LiveConfig, n_frames: int = 150) -> float:
+    """Frames/s of the `PoseEstimator` called back to back on decoded frames (what the live loop calls)."""
+    from liftform.pose import PoseEstimator
+
+    settings = live_settings(config)
+    with open_video(video) as source:
+        frames = [(f.rgb, f.timestamp_s) for _, f in zip(range(n_frames), source, strict=False)]
+    with PoseEstimator(resolve_model(settings.pose.model).path, settings.pose) as estimator:
+        start = time.perf_counter()
+        for rgb, t in frames:
+            estimator(rgb, t)
+        return len(frames) / (time.perf_counter() - start)
+
+
+def replay_overhead_ms(track: PoseTrack, config: LiveConfig) -> np.ndarray:
+    """Per-frame overhead of the same session replayed without the model (its recorded poses handed back in turn):
+    the code's own cost with the CPU to itself, ms per frame (process beyond pose + overlay drawing)."""
+    frames = iter(range(len(track)))
+
+    def replay(rgb, timestamp_s):
+        i = next(frames)
+        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i]) \
+            if track.has_pose[i] else None
+
+    session = LiveSession(replay, live_settings(config), track.frame_size_wh, config.options)
+    image = np.zeros((track.frame_size_wh[1], track.frame_size_wh[0], 3), np.uint8)
+    costs = []
+    for i, t in enumerate(track.timestamps_s):
+        live = session.process(CapturedFrame(i, float(t), image, 0.0))
+        start = time.perf_counter()
+        session.draw(image, live)
+        costs.append(live.process_ms - live.pose_ms + 1e3 * (time.perf_counter() - start))
+    return np.array(costs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("video", nargs="?", type=Path, default=REPO / "sample_videos" / "rounded_back.mp4")
+    parser.add_argument("--model", default="lite")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long to play (the video loops)")
+    args = parser.parse_args()
+
+    with open_video(args.video) as video:
+        fps, size, duration_s = video.fps, (video.width, video.height), video.n_frames / video.fps
+    config = LiveConfig(source=args.video, paced=True, repeat=max(1, math.ceil(args.seconds / duration_s)),
+                        model=args.model, window=False, output_dir=None, max_s=args.seconds)
+    load_before = os.getloadavg()[0]
+    alone = pose_alone_fps(args.video, config)
+    reps = []
+    result = run_live(config, on_event=lambda e: reps.append(e) if isinstance(e, RepJudged) else None)
+    s = result.stats
+    offered = s.frames_processed + s.frames_dropped
+
+    def pct(values: np.ndarray, q: float) -> float:
+        return float(np.percentile(values, q)) if len(values) else float("nan")
+
+    print(f"video: {args.video.name} {size[0]}x{size[1]} played as a {fps:.0f} fps camera for {s.wall_s:.1f} s, "
+          f"model {args.model}, headless; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"processed          {s.processed_fps:6.1f} frames/s  ({s.frames_processed} of {offered} frames, "
+          f"{s.frames_dropped} dropped)   goal >= 30")
+    print(f"latency            p50 {pct(s.latency_ms, 50):5.1f} ms   p95 {pct(s.latency_ms, 95):5.1f} ms"
+          "   (capture -> overlay drawn; goal p95 <= 50)")
+    print(f"overhead           p50 {pct(s.overhead_ms, 50):5.2f} ms   p95 {pct(s.overhead_ms, 95):5.2f} ms   "
+          f"max {np.max(s.overhead_ms):5.1f} ms (per frame beyond pose inference; goal <= 1; max = a rep judged)")
+    print(f"overhead, CPU time p50 {pct(s.overhead_cpu_ms, 50):5.2f} ms   p95 {pct(s.overhead_cpu_ms, 95):5.2f} ms"
+          "   (the same, as this thread's CPU time: what the code costs, not the wait for a busy CPU)")
+    replay = replay_overhead_ms(result.track, config)
+    print(f"overhead, replayed p50 {pct(replay, 50):5.2f} ms   p95 {pct(replay, 95):5.2f} ms"
+          "   (the same poses replayed without the model: no inference threads competing)")
+    print(f"pose model         in the loop {1000 / np.mean(s.pose_ms):5.1f} frames/s (p50 {pct(s.pose_ms, 50):.1f} ms,"
+          f" p95 {pct(s.pose_ms, 95):.1f} ms); back to back {alone:5.1f} frames/s")
+    print(f"reps judged live   {len(reps)}: {', '.join(e.verdict.verdict for e in reps)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""`run_live`: a webcam (or a file played as one) -> `LiveSession` -> window / recording -> the saved session.
+
+    result = run_live(LiveConfig(camera=0, output_dir=Path("out")), on_event=print)
+    result.analysis, result.out_dir, result.stats.processed_fps
+
+One call does everything the `liftform live` command does. On quit (q, Esc, closing the window), Ctrl-C, the end of
+a file, or a camera that stops sending frames, the session is analysed like `liftform analyze` output (the core on
+the session's whole `PoseTrack`) and saved to ``output_dir/live-<timestamp>/``. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from liftform.analysis import Analysis, ModelInfo, SourceInfo
+from liftform.core.types import RepVerdict
+from liftform.errors import InputError, LiftformError
+from liftform.hashing import sha256_file
+from liftform.live.recorder import Recorder
+from liftform.live.session import LiveSession
+from liftform.live.sources import CameraError, CameraSource, FileCameraSource, FrameSource
+from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
+from liftform.live.window import LiveWindow
+from liftform.models import resolve_model
+from liftform.outputs.atomic import ensure_writable_dir
+from liftform.settings import Settings
+from liftform.track import PoseTrack
+
+SLOW_FPS = 20.0          # below this processed rate the overlay says so
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """What to watch and where to put it.
+
+    camera: webcam number; source: a video file played as a camera instead (``paced=False``: every frame in order,
+    not in real time, for tests); repeat: play the file that many times. settings: as for `liftform analyze`
+    (``model`` and ``options.num_poses`` override its pose settings). window: show the OpenCV window.
+    record_path: write the annotated session there (H.264 MP4). output_dir: the session is saved under it
+    (None: not saved). max_s: stop after this many seconds of wall time (None: run until stopped).
+    """
+
+    camera: int = 0
+    source: Path | None = None
+    paced: bool = True
+    repeat: int = 1
+    model: str = "lite"
+    model_dir: Path | None = None
+    settings: Settings | None = None
+    window: bool = True
+    record_path: Path | None = None
+    output_dir: Path | None = Path("liftform-out")
+    options: LiveOptions = field(default_factory=LiveOptions)
+    max_s: float | None = None
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """How the loop kept up. Per processed frame, in milliseconds: ``latency_ms`` capture (or due time) -> overlay
+    drawn; ``pose_ms`` the pose model; ``overhead_ms`` everything else of the per-frame path (filters, angles, state,
+    overlay drawing), without the window's display and the recording; ``overhead_cpu_ms`` the same as CPU time of
+    the loop's thread (not inflated by other processes taking the CPU)."""
+
+    frames_processed: int
+    frames_dropped: int
+    wall_s: float
+    latency_ms: np.ndarray
+    pose_ms: np.ndarray
+    overhead_ms: np.ndarray
+    overhead_cpu_ms: np.ndarray
+
+    @property
+    def processed_fps(self) -> float:
+        return self.frames_processed / self.wall_s if self.wall_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """The end of a live session. ``stopped_by``: quit | interrupt | end_of_source | camera_lost | source_error |
+    time_limit; ``error``: the one-line message when the camera was lost or the file broke off; ``live_verdicts``: the reps as judged during the
+    session (``analysis.verdicts`` are the saved ones, judged on the whole session)."""
+
+    analysis: Analysis | None
+    out_dir: Path | None
+    recording: Path | None
+    live_verdicts: tuple[RepVerdict, ...]
+    stopped_by: str
+    error: str | None
+    stats: LiveStats
+    track: PoseTrack | None = None      # the session's raw landmarks (what poses.npz holds)
+
+
+def live_settings(config: LiveConfig) -> Settings:
+    """The settings a live session runs with: ``config.settings`` with the live model and number of people."""
+    settings = config.settings or Settings()
+    return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses))
+
+
+def open_source(config: LiveConfig) -> FrameSource:
+    """The started source of ``config``. Raises CameraError / InputError (one line)."""
+    if config.source is not None:
+        source = FileCameraSource(config.source, paced=config.paced, repeat=config.repeat)
+    else:
+        source = CameraSource(config.camera)
+    source.start()
+    return source
+
+
+def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = None,
+             on_frame: Callable[[LiveFrame, np.ndarray], None] | None = None) -> LiveResult:
+    """Run a live session until it is stopped; returns what happened and where it was saved.
+
+    ``on_event(event)`` is called for each `Calibrated`, `BackRounded` and `RepJudged` as it happens;
+    ``on_frame(live_frame, rgb)`` after each frame is drawn (``rgb`` carries the overlay).
+    Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
+    ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
+    """
+    from liftform.pose import PoseEstimator  # mediapipe is imported only when a session starts
+
+    settings = live_settings(config)
+    resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
+    for folder in (config.output_dir, config.record_path.parent if config.record_path else None):
+        if folder is not None:
+            ensure_writable_dir(folder)         # fail now, not after the workout
+    window = LiveWindow() if config.window else None
+    try:
+        source = open_source(config)
+    except BaseException:
+        if window is not None:
+            window.close()
+        raise
+    estimator = session = recorder = None
+    warnings, recording = [], None
+    try:
+        estimator = PoseEstimator(resolved.path, settings.pose)
+        session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
+        recorder = Recorder(config.record_path, source.fps) if config.record_path else None
+        stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame)
+    finally:
+        source.close()
+        if window is not None:
+            window.close()
+        if estimator is not None:
+            estimator.close()
+        if recorder is not None:
+            try:
+                recording = recorder.close()
+            except LiftformError as exc:        # the session itself is still saved
+                warnings.append(f"the recording could not be written: {exc}")
+    for event in session.finish():
+        if on_event is not None:
+            on_event(event)
+    if stats.frames_dropped:
+        warnings.append(f"live session: {stats.frames_dropped} frame(s) dropped while the pose model was busy")
+    analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), settings,
+                                     config.output_dir, warnings)
+    return LiveResult(analysis, out_dir, recording, tuple(session.verdicts), stopped_by, error, stats,
+                      session.track())
+
+
+def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window: LiveWindow | None,
+          recorder: Recorder | None, on_event, on_frame) -> tuple[str, str | None, LiveStats]:
+    """The frame loop; returns (stopped_by, error, stats)."""
+    latency, pose, overhead, overhead_cpu = [], [], [], []
+    stopped_by, error = "end_of_source", None
+    fps, last_done = 0.0, None
+    t_start = time.perf_counter()
+    try:
+        while True:
+            if config.max_s is not None and time.perf_counter() - t_start >= config.max_s:
+                stopped_by = "time_limit"
+                break
+            frame = source.read(timeout_s=0.03)
+            if frame is None:
+                if source.ended:
+                    break
+                action = window.poll() if window is not None else None
+            else:
+                live = session.process(frame)
+                t_draw, cpu_draw = time.perf_counter(), time.thread_time()
+                session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
+                t_done, cpu_done = time.perf_counter(), time.thread_time()
+                latency.append(1e3 * (t_done - frame.captured_at_s))
+                pose.append(live.pose_ms)
+                overhead.append(live.process_ms - live.pose_ms + 1e3 * (t_done - t_draw))
+                overhead_cpu.append(live.overhead_cpu_ms + 1e3 * (cpu_done - cpu_draw))
+                if last_done is not None and t_done > last_done:
+                    fps = 0.9 * fps + 0.1 / (t_done - last_done) if fps else 1.0 / (t_done - last_done)
+                last_done = t_done
+                for event in live.events:
+                    if on_event is not None:
+                        on_event(event)
+                if recorder is not None:
+                    recorder.write(frame.rgb, live.timestamp_s)
+                if on_frame is not None:
+                    on_frame(live, frame.rgb)
+                action = window.show(frame.rgb) if window is not None else None
+            if action == "quit":
+                stopped_by = "quit"
+                break
+            if action == "calibrate":
+                session.recalibrate()
+            elif action == "reset":
+                session.reset_count()
+    except KeyboardInterrupt:
+        stopped_by = "interrupt"
+    except InputError as exc:                  # the camera unplugged, or a file that breaks off mid-way
+        stopped_by, error = ("camera_lost" if isinstance(exc, CameraError) else "source_error"), str(exc)
+    stats = LiveStats(len(pose), source.frames_dropped, time.perf_counter() - t_start, np.array(latency),
+                      np.array(pose), np.array(overhead), np.array(overhead_cpu))
+    return stopped_by, error, stats
+
+
+def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, settings: Settings,
+                 out_root: Path | None, warnings: list[str]) -> tuple[Analysis | None, Path | None]:
+    """Analyse the session's whole track with the core (as `liftform analyze` would) and, with ``out_root``,
+    write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when no frame was processed."""
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+
+    track = session.track()
+    if track is None or len(track) < 2:
+        return None, None
+    t = track.timestamps_s
+    is_file = isinstance(source, FileCameraSource)
+    info = SourceInfo(path=source.description, sha256=sha256_file(source.path) if is_file else "",
+                      fps=float(source.fps), frames=len(track), width=track.frame_size_wh[0],
+                      height=track.frame_size_wh[1], duration_s=float(t[-1] - t[0] + 1.0 / source.fps))
+    analysis = analyze_track(track, info, model, settings, warnings)
+    if out_root is None:
+        return analysis, None
+    out_dir = _new_session_dir(Path(out_root))
+    # No annotated video and no report: both are drawn from the source video, which a camera session does not keep.
+    write_outputs(analysis, track, out_dir, write_video=False, report=False)
+    return analysis, out_dir
+
+
+def _new_session_dir(out_root: Path) -> Path:
+    """``out_root/live-YYYYmmdd-HHMMSS`` (with -2, -3... if taken)."""
+    stem = time.strftime("live-%Y%m%d-%H%M%S")
+    out_dir, n = out_root / stem, 1
+    while out_dir.exists():
+        n += 1
+        out_dir = out_root / f"{stem}-{n}"
+    return out_dir

@@ -1,0 +1,296 @@
+"""The per-frame loop of the live view: pose -> one-euro filters -> the core's angles -> state -> overlay.
+
+Per frame, only cheap work on one frame's arrays: `core.kinematics.frame_angles` and `depth_signal` on T = 1, the
+rounded-back flag through `core.verdict.flag_rounded_frames`. Once per finished rep, the core's whole path
+(`compute_kinematics`, `segment_reps`, `judge_reps`) runs on the buffered raw frames since the previous rep, exactly
+as `liftform analyze` would. Nothing here prints; what happened is returned as events.
+
+Upright calibration (the first ~1 s of upright, well-framed frames, and again on ``c``) measures what the per-frame
+path needs from the person's standing posture: which way they face (so which side of the silhouette is the back),
+the body side nearer the camera, and the standing shoulder height (the zero of the depth signal that tells a rep
+has ended). Until it is done these are estimated from the recent frames. Spine flexion itself is measured against
+``settings.spine.neutral_bend_deg`` (or a personal profile), exactly as `liftform analyze` measures it: the core no
+longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
+
+    session = LiveSession(estimator, settings, frame_size_wh)
+    live_frame = session.process(frame)          # a `LiveFrame`: state, angles, prompt, events, timings
+    session.draw(frame.rgb, live_frame)          # the overlay, in place
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from liftform.core.kinematics import (
+    compute_kinematics,
+    depth_signal,
+    facing_sign,
+    frame_angles,
+    near_side,
+    standing_height_px,
+)
+from liftform.core.oneeuro import OneEuroFilter
+from liftform.core.reps import segment_reps
+from liftform.core.silhouette import dorsal_edge_xy
+from liftform.core.types import RepVerdict
+from liftform.core.verdict import judge_reps
+from liftform.live.buffer import TrackBuffer
+from liftform.live.sources import CapturedFrame
+from liftform.live.state import Debounced, RepWatcher, RoundedFlag, framing_problem
+from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
+from liftform.outputs.overlay import draw_overlay
+from liftform.outputs.result_json import VERDICT_WORDS
+from liftform.pose import FramePose
+from liftform.settings import Settings
+from liftform.track import (
+    BACK_PROFILE_STATIONS,
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    N_LANDMARKS,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+)
+
+PROMPT_CALIBRATING = "Stand upright, side-on: calibrating"
+WORLD_M_PER_FRAME_HEIGHT = 2.0      # scale of world metres against image frame heights, for one filter setting
+MIN_JUDGE_FRAMES = 10
+
+
+class LiveSession:
+    """The live analysis of one stream of frames.
+
+    Args:
+        estimator: ``estimator(rgb, timestamp_s) -> FramePose | None`` (a `liftform.pose.PoseEstimator`).
+        settings: the same settings `liftform analyze` takes (thresholds, neutral bend, profile).
+        frame_size_wh: size of the frames, pixels.
+        options: live-only behaviour (filters, calibration, prompts).
+    """
+
+    def __init__(self, estimator: Callable[[np.ndarray, float], FramePose | None], settings: Settings,
+                 frame_size_wh: tuple[int, int], options: LiveOptions = LiveOptions()) -> None:
+        self.estimator, self.settings, self.options = estimator, settings, options
+        self.frame_size_wh = (int(frame_size_wh[0]), int(frame_size_wh[1]))
+        self.buffer = TrackBuffer(self.frame_size_wh)
+        height_px = float(self.frame_size_wh[1]) or 1.0
+        o = options
+        # One filter for all channels of a frame (one call per frame): landmark and back-profile pixels, world
+        # metres, each channel's beta in its own unit.
+        k = len(BACK_PROFILE_STATIONS)
+        self._split = np.cumsum([N_LANDMARKS * 2, N_LANDMARKS * 3])
+        beta = np.concatenate([np.full(N_LANDMARKS * 2, o.one_euro_beta / height_px),
+                               np.full(N_LANDMARKS * 3, o.one_euro_beta * WORLD_M_PER_FRAME_HEIGHT),
+                               np.full(k * 2, o.one_euro_beta / height_px)])
+        self._filter = OneEuroFilter(o.one_euro_min_cutoff_hz, beta, o.one_euro_d_cutoff_hz)
+        self._flag = RoundedFlag(settings.verdict)
+        self._watcher = RepWatcher(settings.reps)
+        self._prompt = Debounced(o.prompt_hold_s, initial=None)
+        self.verdicts: list[RepVerdict] = []
+        self.rep_count = 0
+        self._judged_until = 0          # buffer position of the last judged rep's end
+        self._rejudge_until_s: float | None = None
+        self._next_rejudge_s = 0.0
+        self._banner: tuple[str, float] | None = None
+        self._rounded_since_s: float | None = None
+        self._cued = False
+        self.recalibrate()
+
+    # -- controls -------------------------------------------------------------------------------------------------
+    def recalibrate(self) -> None:
+        """Measure the upright posture again (key ``c``): facing, near side and standing height. Until then they
+        are estimated from the recent frames."""
+        self.calibrated = False
+        self.facing, self.side = 0, "right"
+        self.standing_px = float("nan")
+        self._upright: list[int] = []
+        self._next_refresh_s = float("-inf")
+        self._rounded_since_s = None
+        self._flag.reset()
+        self._watcher.reset()
+
+    def reset_count(self) -> None:
+        """Start the on-screen rep count again (key ``r``); every rep stays in ``verdicts`` and the saved session."""
+        self.rep_count = 0
+        self._banner = None
+
+    def finish(self) -> list[LiveEvent]:
+        """At the end of the stream: judge a rep that ended too close to the end for the watcher to fire."""
+        if not len(self.buffer):
+            return []
+        pos, ts = len(self.buffer) - 1, float(self.buffer.timestamps_s[len(self.buffer) - 1])
+        self._rejudge_until_s = ts
+        return self._judge(pos, ts, final=True)
+
+    def track(self):
+        """The session so far as a `PoseTrack` (raw model output; None before the first frame)."""
+        return self.buffer.track() if len(self.buffer) else None
+
+    # -- the per-frame path ---------------------------------------------------------------------------------------
+    def process(self, frame: CapturedFrame) -> LiveFrame:
+        """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""
+        t_start = time.perf_counter()
+        pose = self.estimator(frame.rgb, frame.timestamp_s)
+        t_pose, cpu_pose = time.perf_counter(), time.thread_time()
+        ts = frame.timestamp_s
+        if len(self.buffer) and ts <= self.buffer.timestamps_s[len(self.buffer) - 1]:
+            ts = float(np.nextafter(self.buffer.timestamps_s[len(self.buffer) - 1], np.inf))
+        pos = self.buffer.append(frame.index, ts, pose)
+        events: list[LiveEvent] = []
+        nan = float("nan")
+        angles = {"trunk": nan, "hip": nan, "knee": nan, "spine": nan}
+        state, landmarks, visibility, edge = "unknown", None, None, None
+        if pose is None:
+            self._filter.reset()
+            problem = framing_problem(None, None, nan, self.frame_size_wh, self.options.side_on_max_yaw_deg)
+            self._rounded_since_s = None
+        else:
+            filtered = self._filter(np.concatenate([pose.image_xy.ravel(), pose.world_xyz.ravel(),
+                                                    pose.back_profile_px.ravel()]), ts)
+            xy, world, profile = np.split(filtered, self._split)
+            landmarks, world = xy.reshape(N_LANDMARKS, 2), world.reshape(N_LANDMARKS, 3)
+            profile, visibility = profile.reshape(-1, 2), pose.visibility
+            if ts >= self._next_refresh_s:
+                self._refresh(pos, ts)
+            a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
+                             self.settings.spine)
+            trunk = float(a["trunk_inclination_deg"][0])
+            problem = framing_problem(landmarks, visibility, float(a["view_yaw_deg"][0]), self.frame_size_wh,
+                                      self.options.side_on_max_yaw_deg)
+            if not self.calibrated:
+                events += self._calibrate(pos, ts, trunk, problem)
+            angles.update(trunk=trunk, hip=float(a["hip_flexion_deg"][0]), knee=float(a["knee_flexion_deg"][0]))
+            if self.facing:
+                state, angles["spine"] = self._back_state(a, ts, events)
+                edge = self._edge(landmarks, profile)
+            depth = float(depth_signal(landmarks[None], self.standing_px)[0])
+            if self._watcher.update(depth, ts):
+                self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
+        if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
+            events += self._judge(pos, ts)
+        prompt = self._prompt_text(problem, ts)
+        t_end, cpu_end = time.perf_counter(), time.thread_time()
+        return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
+                         self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, self.calibrated,
+                         tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
+                         1e3 * (cpu_end - cpu_pose))
+
+    def draw(self, image: np.ndarray, live: LiveFrame, lines: tuple[str, ...] = ()) -> np.ndarray:
+        """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep
+        count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each costs
+        20-50 us, and the lifter only glances at it mid-lift.)"""
+        angles = {"spine": live.angles_deg["spine"]}
+        return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,
+                            angles_deg=angles, lines=lines, rep_count=live.rep_count,
+                            last_rep_verdict=live.last_verdict, prompt=live.prompt)
+
+    # -- pieces ---------------------------------------------------------------------------------------------------
+    def _back_state(self, a: dict[str, np.ndarray], ts: float, events: list) -> tuple[str, float]:
+        """(state, spine flexion in degrees) of this frame; adds a BackRounded event when the rounding lasts."""
+        baseline = self.settings.spine.neutral_bend_deg
+        spine = float(a["contour_bend_deg"][0]) - baseline
+        confidence = float(a["spine_flexion_confidence"][0])
+        rounded = self._flag.update(spine, confidence, float(a["trunk_inclination_deg"][0]))
+        if rounded:
+            self._rounded_since_s = ts if self._rounded_since_s is None else self._rounded_since_s
+            if not self._cued and ts - self._rounded_since_s >= self.settings.verdict.min_rounded_s:
+                self._cued = True
+                events.append(BackRounded(ts, spine))
+        else:
+            self._rounded_since_s = None
+            if not self._watcher.in_rep:
+                self._cued = False
+        if rounded:
+            return "rounded", spine
+        return ("neutral" if confidence >= self.settings.verdict.min_confidence else "unknown"), spine
+
+    def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray | None:
+        if not self.facing:
+            return None
+        shoulder_mid = (landmarks[LEFT_SHOULDER] + landmarks[RIGHT_SHOULDER]) * 0.5
+        hip_mid = (landmarks[LEFT_HIP] + landmarks[RIGHT_HIP]) * 0.5
+        return dorsal_edge_xy(shoulder_mid[None], hip_mid[None], profile[None], self.facing)[0]
+
+    def _calibrate(self, pos: int, ts: float, trunk_deg: float, problem: str | None) -> list[LiveEvent]:
+        """Collect upright, well-framed frames; once there are ``calibration_s`` of them, measure from the raw
+        buffer with the core: facing, near side and standing height."""
+        o, buf = self.options, self.buffer
+        if problem is None and abs(trunk_deg) < o.upright_max_trunk_deg:
+            self._upright.append(pos)
+        self._upright = [p for p in self._upright if buf.timestamps_s[p] >= ts - o.calibration_span_s]
+        if len(self._upright) < 5:
+            return []
+        frames = np.array(self._upright)
+        dt_s = float(np.median(np.diff(buf.timestamps_s[frames])))
+        if len(frames) * dt_s < o.calibration_s:
+            return []
+        facing = facing_sign(buf.image_xy[frames])
+        if facing == 0:
+            return []
+        self.facing, self.side = facing, near_side(buf.visibility[frames])
+        self.standing_px = standing_height_px(buf.image_xy[frames])
+        self.calibrated = True
+        self._next_refresh_s = ts + o.refresh_s
+        return [Calibrated(ts, self.standing_px, self.facing, self.side)]
+
+    def _refresh(self, pos: int, ts: float) -> None:
+        """Re-measure facing, near side and standing height on the recent raw frames (the lifter may turn or move;
+        before calibration these are the only estimates)."""
+        o, buf = self.options, self.buffer
+        self._next_refresh_s = ts + (o.refresh_s if self.calibrated else 0.25)
+        recent = slice(buf.since(o.facing_window_s), pos + 1)
+        facing = facing_sign(buf.image_xy[recent])
+        if facing:
+            self.facing, self.side = facing, near_side(buf.visibility[recent])
+        start = buf.since(o.standing_window_s)
+        needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
+        if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:
+            standing = standing_height_px(buf.image_xy[start:pos + 1])
+            if np.isfinite(standing):
+                self.standing_px = standing
+
+    def _judge(self, pos: int, ts: float, final: bool = False) -> list[LiveEvent]:
+        """The core on the frames since the last judged rep: every new complete rep (``final``: also one cut by the
+        end of the stream), judged."""
+        s = self.settings
+        self._next_rejudge_s = ts + 0.25
+        start = max(self._judged_until, self.buffer.since(self.options.judge_window_s))
+        window = self.buffer.track(start, pos + 1)
+        reps = []
+        if len(window) >= MIN_JUDGE_FRAMES:
+            kinematics = compute_kinematics(window, s.filter, s.spine)
+            # A rep cut by the window's start is an artefact, unless the window starts the session (then it is cut
+            # by the stream, and `analyze` keeps it too); one cut by the end is still going on, unless ``final``.
+            last = len(window) - 1
+            reps = [r for r in segment_reps(kinematics, s.reps) if start + r.end > self._judged_until
+                    and (r.complete or final or (start == 0 and r.end < last))]
+        if not reps:
+            if ts >= self._rejudge_until_s:
+                self._rejudge_until_s = None
+            return []
+        self._rejudge_until_s = None
+        _, verdicts = judge_reps(kinematics, reps, s.verdict, s.spine.personal_max_flexion_deg)
+        events: list[LiveEvent] = []
+        for v in verdicts:
+            rep = replace(v.rep, index=len(self.verdicts), start=start + v.rep.start, bottom=start + v.rep.bottom,
+                          end=start + v.rep.end)
+            verdict = replace(v, rep=rep)
+            self.verdicts.append(verdict)
+            self.rep_count += 1
+            events.append(RepJudged(ts, verdict, self.rep_count))
+        self._judged_until = self.verdicts[-1].rep.end
+        last = self.verdicts[-1].verdict
+        words = VERDICT_WORDS.get(last, last)
+        self._banner = (f"Rep {self.rep_count}: {words.upper() if last == 'rounded_back' else words}",
+                        ts + self.options.banner_s)
+        return events
+
+    def _prompt_text(self, problem: str | None, ts: float) -> str | None:
+        problem = self._prompt.update(problem, ts)
+        if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
+            self._banner = None                   # shown for banner_s, or until the next rep starts
+        if problem or self._banner is not None:
+            return problem or self._banner[0]
+        return None if self.calibrated else PROMPT_CALIBRATING

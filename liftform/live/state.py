@@ -1,0 +1,156 @@
+"""Small per-frame state machines of the live path. Each one leaves the deciding to the core's own functions.
+
+- `RoundedFlag`: the back-is-rounded flag with hysteresis, decided by `core.verdict.flag_rounded_frames` itself.
+- `RepWatcher`: notices, from the per-frame depth, that a rep has just ended, so the core's `segment_reps` and
+  `judge_rep` run once per rep on the buffered frames instead of on every frame.
+- `Debounced`: a condition that must hold for a while before it shows (prompts that do not flicker).
+- `framing_problem`: is the whole body in the frame, and is the camera side-on?
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from liftform.core.verdict import flag_rounded_frames
+from liftform.settings import RepSettings, VerdictSettings
+from liftform.track import (
+    LEFT_ANKLE,
+    LEFT_EAR,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_ANKLE,
+    RIGHT_EAR,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+)
+
+PROMPT_NOBODY = "Step into view: whole body, side-on"
+PROMPT_STEP_BACK = "Step back: whole body in view"
+PROMPT_SIDE_ON = "Turn side-on to the camera"
+
+# Body parts that must be in the frame, each seen on at least one side (one row per part; repeats pad the rows).
+_BODY_PARTS = np.array([(NOSE, LEFT_EAR, RIGHT_EAR), (LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_SHOULDER),
+                        (LEFT_HIP, RIGHT_HIP, RIGHT_HIP), (LEFT_KNEE, RIGHT_KNEE, RIGHT_KNEE),
+                        (LEFT_ANKLE, RIGHT_ANKLE, RIGHT_ANKLE)])
+
+
+class _FlagInputs(NamedTuple):
+    """The per-frame columns `flag_rounded_frames` reads, (T,) each (a duck-typed slice of `Kinematics`)."""
+
+    spine_flexion_deg: np.ndarray
+    spine_flexion_confidence: np.ndarray
+    trunk_inclination_deg: np.ndarray
+
+
+class RoundedFlag:
+    """The rounded-back flag, frame by frame, with exactly the rule of `core.verdict.flag_rounded_frames`.
+
+    The core's hysteresis sets the flag at each frame from the most recent on- or off-event. So while the flag is on,
+    the frame that switched it on followed by the current frame, passed to the core function, gives the current
+    state; while it is off, the current frame alone does. No threshold is restated here.
+    """
+
+    def __init__(self, settings: VerdictSettings) -> None:
+        self.settings = settings
+        self._on_event: tuple[float, float, float] | None = None
+
+    def reset(self) -> None:
+        self._on_event = None
+
+    def update(self, spine_flexion_deg: float, confidence: float, trunk_inclination_deg: float) -> bool:
+        current = (spine_flexion_deg, confidence, trunk_inclination_deg)
+        frames = [current] if self._on_event is None else [self._on_event, current]
+        columns = _FlagInputs(*(np.array(column, dtype=float) for column in zip(*frames, strict=True)))
+        on = bool(flag_rounded_frames(columns, self.settings)[-1])
+        if not on:
+            self._on_event = None
+        elif self._on_event is None:
+            self._on_event = current
+        return on
+
+
+class RepWatcher:
+    """Tells when a rep has just ended, from the depth of each frame (`core.kinematics.depth_signal`).
+
+    The rule mirrors `core.reps.segment_reps`: a rep goes at least ``min_depth`` down, and it ends where depth falls
+    below ``start_end_fraction`` of its deepest point; here the depth must stay there for ``settle_s`` (the core's
+    smoothing then sees the end too). It is only a trigger: the core then finds and judges the rep itself.
+    """
+
+    def __init__(self, settings: RepSettings, settle_s: float = 0.15) -> None:
+        self.settings = settings
+        self.settle_s = settle_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.in_rep = False
+        self.peak_depth = 0.0
+        self._below_since_s: float | None = None
+
+    def update(self, depth: float, timestamp_s: float) -> bool:
+        """Feed one frame's depth (NaN: unknown); True on the frame where a rep is known to have ended."""
+        if not np.isfinite(depth):
+            return False
+        if not self.in_rep:
+            if depth >= self.settings.min_depth:
+                self.in_rep, self.peak_depth, self._below_since_s = True, depth, None
+            return False
+        self.peak_depth = max(self.peak_depth, depth)
+        if depth >= self.settings.start_end_fraction * self.peak_depth:
+            self._below_since_s = None
+            return False
+        if self._below_since_s is None:
+            self._below_since_s = timestamp_s
+        if timestamp_s - self._below_since_s >= self.settle_s:
+            self.reset()
+            return True
+        return False
+
+
+class Debounced:
+    """A value that changes only after the new value has been seen for ``hold_s`` seconds in a row."""
+
+    def __init__(self, hold_s: float, initial=None) -> None:
+        self.hold_s = hold_s
+        self.value = initial
+        self._candidate = initial
+        self._since_s = 0.0
+
+    def update(self, value, timestamp_s: float):
+        if value == self.value:
+            self._candidate = value
+            return self.value
+        if value != self._candidate:
+            self._candidate, self._since_s = value, timestamp_s
+        if timestamp_s - self._since_s >= self.hold_s:
+            self.value = value
+        return self.value
+
+
+def body_in_view(image_xy: np.ndarray, visibility: np.ndarray, frame_size_wh: tuple[int, int],
+                 min_visibility: float = 0.5, margin: float = 0.01) -> bool:
+    """Head, shoulders, hips, knees and ankles are each visible (>= ``min_visibility``) on at least one side and
+    inside the frame (``margin`` of its size from the edges). image_xy (33, 2) px, visibility (33,)."""
+    width, height = frame_size_wh
+    x, y = image_xy[:, 0], image_xy[:, 1]
+    inside = ((x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height)
+              & (y <= (1 - margin) * height) & (visibility >= min_visibility))   # NaN compares False, silently
+    return bool(inside[_BODY_PARTS].any(axis=1).all())
+
+
+def framing_problem(image_xy: np.ndarray | None, visibility: np.ndarray | None, view_yaw_deg: float,
+                    frame_size_wh: tuple[int, int], max_yaw_deg: float, min_visibility: float = 0.5) -> str | None:
+    """The prompt to show for one frame, or None when the lifter is framed well: nobody found, body cut by the frame
+    edge, or a camera yaw (``view_yaw_deg``, 0 side-on) beyond ``max_yaw_deg``."""
+    if image_xy is None or visibility is None:
+        return PROMPT_NOBODY
+    if not body_in_view(image_xy, visibility, frame_size_wh, min_visibility):
+        return PROMPT_STEP_BACK
+    if not view_yaw_deg <= max_yaw_deg:      # NaN counts as not side-on
+        return PROMPT_SIDE_ON
+    return None

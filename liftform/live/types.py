@@ -1,0 +1,92 @@
+"""The live path's types: its options, the events it reports, and what one processed frame produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from liftform.core.types import RepVerdict
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How the live path filters, calibrates and prompts (the verdict thresholds stay in `Settings`)."""
+
+    num_poses: int = 1                  # the lifter is the one in front of the webcam; 2 doubles the model's time
+    # Landmark filter. At rest: lower = steadier, laggier when motion starts. Beta, in Hz per (frame height / s):
+    # how fast the cutoff opens with speed. Tuned on rendered and real clips: the flag flickers no more than the
+    # offline (zero-phase) one and follows it within a frame.
+    one_euro_min_cutoff_hz: float = 3.0
+    one_euro_beta: float = 30.0
+    one_euro_d_cutoff_hz: float = 1.0
+    calibration_s: float = 1.0          # upright, framed frames needed to calibrate (within calibration_span_s)
+    calibration_span_s: float = 3.0
+    upright_max_trunk_deg: float = 20.0  # a frame leaning less than this counts as standing upright
+    side_on_max_yaw_deg: float = 45.0   # beyond this camera yaw the prompt asks to turn side-on
+    prompt_hold_s: float = 0.3          # a prompt appears (and goes) only after this long
+    refresh_s: float = 1.0              # how often facing, near side and standing height are re-measured
+    facing_window_s: float = 3.0
+    standing_window_s: float = 10.0
+    judge_window_s: float = 30.0        # the longest stretch of frames the core judges at the end of a rep
+    rejudge_s: float = 1.5              # if the core does not see the rep complete yet, retry for this long
+    banner_s: float = 3.0               # how long a rep's verdict stays on screen (less if the next rep starts)
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    """The upright posture was measured: standing shoulder height (px), facing (+1 image-right), near side."""
+
+    timestamp_s: float
+    standing_height_px: float
+    facing_sign: int
+    side: str
+
+
+@dataclass(frozen=True)
+class BackRounded:
+    """The back has stayed rounded for ``VerdictSettings.min_rounded_s`` (once per rep): the moment to warn."""
+
+    timestamp_s: float
+    spine_flexion_deg: float
+
+
+@dataclass(frozen=True)
+class RepJudged:
+    """A rep ended and the core judged it. ``count``: reps on screen (reset by `LiveSession.reset_count`);
+    ``verdict.rep`` indexes the session's frames (the saved `PoseTrack`)."""
+
+    timestamp_s: float
+    verdict: RepVerdict
+    count: int
+
+
+LiveEvent = Calibrated | BackRounded | RepJudged
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """What one processed frame produced. Arrays in source pixels; timings in milliseconds.
+
+    landmarks_xy: (33, 2) filtered landmarks or None; visibility (33,) or None; back_edge_xy (K, 2) or None.
+    state: "neutral" | "rounded" | "unknown"; angles_deg: trunk, hip, knee, spine (NaN when unknown).
+    pose_ms: the pose model's call; process_ms: the whole of `process` (pose included), wall clock;
+    overhead_cpu_ms: CPU time of this thread in `process` outside the pose call (what the per-frame path costs,
+    whatever else the machine is doing).
+    """
+
+    index: int
+    timestamp_s: float
+    landmarks_xy: np.ndarray | None
+    visibility: np.ndarray | None
+    back_edge_xy: np.ndarray | None
+    state: str
+    angles_deg: dict[str, float]
+    prompt: str | None
+    rep_count: int
+    last_verdict: str | None
+    calibrated: bool
+    events: tuple[LiveEvent, ...] = field(default=())
+    pose_ms: float = 0.0
+    process_ms: float = 0.0
+    overhead_cpu_ms: float = 0.0

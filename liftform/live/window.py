@@ -1,0 +1,104 @@
+"""The live window: OpenCV's ``imshow`` with the overlay, and the keys (q / Esc quit, c recalibrate, r reset count).
+
+    with LiveWindow() as window:             # DisplayError (one line) when there is no display to open it on
+        action = window.show(rgb)            # "quit" | "calibrate" | "reset" | None; closing the window is "quit"
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from liftform.errors import LiftformError
+
+KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
+               ord("r"): "reset", ord("R"): "reset"}
+TITLE = "liftform live  (q quit, c recalibrate, r reset count)"
+
+
+class DisplayError(LiftformError):
+    """No display to open the live window on."""
+
+
+def display_problem() -> str | None:
+    """Why a window cannot open here (None if it probably can). On Linux a window needs an X11 (or XWayland)
+    display; Qt aborts the whole process when it cannot connect, so this is checked first."""
+    if not sys.platform.startswith("linux"):
+        return None
+    display = os.environ.get("DISPLAY", "")
+    if not display:
+        return ("no display to open the live window on (DISPLAY is not set): run from a desktop session, or add "
+                "--no-window")
+    host, _, number = display.rpartition(":")
+    number = number.split(".")[0]
+    if host in ("", "unix") and number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        return f"no X server answers on DISPLAY={display}: run from a desktop session, or add --no-window"
+    return None
+
+
+_PYAV_XCB = re.compile(r"/av\.libs/libxcb-(shape|shm|xfixes)")
+
+
+def library_conflict() -> str | None:
+    """Why OpenCV's window would hang in this process (None if it would not). PyAV's wheels bundle their own
+    libxcb; when PyAV is loaded before OpenCV, OpenCV's Qt window links against PyAV's xcb extensions and spins at
+    100 % CPU forever without showing anything (PyAV issues #978, #1050). `liftform.live` imports cv2 first for that
+    reason, but a program may have imported PyAV (e.g. through `liftform.video`) before it."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            conflict = _PYAV_XCB.search(maps.read())
+    except OSError:              # not Linux: no such conflict known
+        return None
+    if conflict:
+        return ("PyAV was loaded before OpenCV in this process, and OpenCV's window would hang: import cv2 (or "
+                "liftform.live) before av / liftform.video, or use --no-window")
+    return None
+
+
+class LiveWindow:
+    """One OpenCV window showing RGB frames (converted to BGR for OpenCV), and the keys pressed in it."""
+
+    def __init__(self, title: str = TITLE) -> None:
+        problem = display_problem() or library_conflict()
+        if problem:
+            raise DisplayError(problem)
+        self.title = title
+        try:
+            cv2.namedWindow(self.title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)   # no toolbar: just the view
+        except cv2.error as exc:
+            raise DisplayError(f"cannot open the live window: {str(exc).strip().splitlines()[-1][:160]}; "
+                               "add --no-window") from None
+        self._shown = False
+
+    def __enter__(self) -> LiveWindow:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def show(self, rgb: np.ndarray, wait_ms: int = 1) -> str | None:
+        """Show ``rgb`` (H, W, 3) uint8 and handle window events; returns the action of a key pressed, if any."""
+        cv2.imshow(self.title, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        self._shown = True
+        return self.poll(wait_ms)
+
+    def poll(self, wait_ms: int = 1) -> str | None:
+        """Handle window events for ``wait_ms``; the action of a key pressed, "quit" if the window was closed."""
+        key = cv2.waitKey(max(1, wait_ms))
+        if key != -1 and (key & 0xFF) in KEY_ACTIONS:
+            return KEY_ACTIONS[key & 0xFF]
+        if self._shown and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            return "quit"
+        return None
+
+    def close(self) -> None:
+        try:
+            cv2.destroyWindow(self.title)
+            cv2.waitKey(1)
+        except cv2.error:
+            pass

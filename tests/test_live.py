@@ -1,0 +1,444 @@
+"""Live coaching: the one-euro filter, newest-frame sources, the per-frame state against the core, the live loop
+against `analyze` on the rendered samples, the CLI's camera errors, and the real window under Xvfb."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track
+from typer.testing import CliRunner
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.cli import app
+from liftform.core.oneeuro import OneEuroFilter, one_euro
+from liftform.core.verdict import flag_rounded_frames
+from liftform.live import (
+    BackRounded,
+    Calibrated,
+    CapturedFrame,
+    FileCameraSource,
+    LatestFrame,
+    LiveConfig,
+    LiveSession,
+    LiveWindow,
+    RepJudged,
+    run_live,
+)
+from liftform.live.runner import _loop, live_settings
+from liftform.live.sources import FrameSource
+from liftform.live.state import PROMPT_NOBODY, PROMPT_SIDE_ON, PROMPT_STEP_BACK, RoundedFlag, framing_problem
+from liftform.pipeline import analyze_track, analyze_video
+from liftform.pose import FramePose
+from liftform.settings import Settings
+
+runner = CliRunner()
+
+
+# -- the one-euro filter --------------------------------------------------------------------------------------------
+
+def test_one_euro_smooths_jitter_at_rest_and_follows_motion():
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 4, 1 / 30)
+    still = 100 + rng.normal(0, 1.0, len(t))                      # 1 px jitter on a still point
+    filtered = one_euro(still, t, min_cutoff_hz=1.0, beta=0.05)
+    assert np.std(filtered[30:] - 100) < 0.5 * np.std(still[30:] - 100)
+
+    ramp = 300 * t + rng.normal(0, 1.0, len(t))                    # 300 px/s motion
+    lag_fixed = np.mean(np.abs(one_euro(ramp, t, 1.0, 0.0)[30:] - 300 * t[30:]))
+    lag_adaptive = np.mean(np.abs(one_euro(ramp, t, 1.0, 0.05)[30:] - 300 * t[30:]))
+    assert lag_adaptive < 0.25 * lag_fixed and lag_adaptive < 10    # the cutoff opens with speed: little lag
+    np.testing.assert_array_equal(one_euro(np.full(20, 7.0), t[:20], 1.0, 1.0), np.full(20, 7.0))
+
+
+def test_one_euro_is_vectorised_per_channel_and_restarts_after_gaps():
+    rng = np.random.default_rng(1)
+    t = np.arange(0, 2, 1 / 30)
+    values = rng.normal(0, 1, (len(t), 33, 2)).cumsum(axis=0)
+    together = one_euro(values, t, 1.5, 0.3)
+    alone = one_euro(values[:, 5, 1], t, 1.5, 0.3)
+    np.testing.assert_allclose(together[:, 5, 1], alone)
+
+    f = OneEuroFilter(1.0, 0.0)
+    f(np.array([1.0, 1.0]), 0.0)
+    out = f(np.array([np.nan, 3.0]), 0.1)
+    assert np.isnan(out[0]) and 1.0 < out[1] < 3.0
+    assert f(np.array([5.0, 3.0]), 0.2)[0] == 5.0                   # a channel back from a gap starts afresh
+
+
+# -- newest-frame sources -------------------------------------------------------------------------------------------
+
+def _frame(i: int) -> CapturedFrame:
+    return CapturedFrame(i, i / 30, np.zeros((2, 2, 3), np.uint8), time.perf_counter())
+
+
+def test_latest_frame_gives_the_newest_and_counts_the_rest_as_dropped():
+    box = LatestFrame()
+    for i in range(100):
+        box.put(_frame(i))
+    assert box.get(0).index == 99 and box.dropped == 99
+    assert box.get(0.01) is None                                   # nothing new: no stale frame comes back
+    box.put(_frame(100))
+    box.close()
+    assert box.get(0).index == 100 and box.get(0) is None and box.closed
+
+
+def test_file_played_as_a_camera_drops_frames_for_a_slow_reader(sample_videos):
+    """A reader taking 0.2 s per frame from a 30 fps file sees every ~6th frame, always the newest, and the source
+    never holds more than one frame."""
+    seen = []
+    with FileCameraSource(sample_videos["hip_hinge"], paced=True) as source:
+        start = time.perf_counter()
+        while time.perf_counter() - start < 1.6:
+            frame = source.read(timeout_s=0.5)
+            if frame is not None:
+                seen.append((frame.index, time.perf_counter() - start))
+                time.sleep(0.2)
+        dropped = source.frames_dropped
+        assert source._mailbox._frame is None or isinstance(source._mailbox._frame, CapturedFrame)
+    indices = np.array([i for i, _ in seen])
+    assert 6 <= len(seen) <= 9
+    assert np.all(np.diff(indices) >= 4)                           # skipped ahead, never a backlog
+    assert dropped >= indices[-1] - len(seen) - 1
+    due = np.array([30 * s for _, s in seen])                      # the frame due at the moment it was taken
+    assert np.all(np.abs(indices - due) <= 4)
+
+
+# -- the per-frame state against the core ---------------------------------------------------------------------------
+
+def test_rounded_flag_frame_by_frame_equals_the_core_on_the_whole_sequence():
+    rng = np.random.default_rng(2)
+    n = 400
+    spine = np.cumsum(rng.normal(0, 3, n)) % 40
+    confidence = np.where(rng.random(n) < 0.1, 0.1, 0.9)
+    trunk = np.where(rng.random(n) < 0.1, 10.0, 60.0)
+    spine[rng.random(n) < 0.05] = np.nan
+    settings = Settings().verdict
+
+    class Columns:
+        spine_flexion_deg, spine_flexion_confidence, trunk_inclination_deg = spine, confidence, trunk
+
+    expected = flag_rounded_frames(Columns, settings)
+    flag = RoundedFlag(settings)
+    got = [flag.update(s, c, tr) for s, c, tr in zip(spine, confidence, trunk, strict=True)]
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_framing_prompts():
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    xy, vis, size = track.image_xy[0], track.visibility[0], track.frame_size_wh
+    assert framing_problem(xy, vis, 5.0, size, 45.0) is None
+    assert framing_problem(None, None, 5.0, size, 45.0) == PROMPT_NOBODY
+    assert framing_problem(xy + [0, size[1] * 0.5], vis, 5.0, size, 45.0) == PROMPT_STEP_BACK   # feet cut off
+    assert framing_problem(xy, vis, 80.0, size, 45.0) == PROMPT_SIDE_ON
+
+
+def _replay(track):
+    """An estimator that returns the frames of ``track`` in turn (no model)."""
+    frames = iter(range(len(track)))
+
+    def estimate(rgb, timestamp_s):
+        i = next(frames)
+        if not track.has_pose[i]:
+            return None
+        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
+    return estimate
+
+
+@pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat"])
+def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
+    settings = Settings()
+    track, _ = lift_track(kind, n_reps=2)
+    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    events = [e for f in frames for e in f.events] + session.finish()
+    offline = analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                            ModelInfo("none", ""), settings)
+    judged = [e.verdict for e in events if isinstance(e, RepJudged)]
+    assert [v.verdict for v in judged] == [v.verdict for v in offline.verdicts] == [kind] * 2
+    for live_v, offline_v in zip(judged, offline.verdicts, strict=True):
+        assert abs(live_v.rep.end - offline_v.rep.end) <= 1 and live_v.rep.bottom == offline_v.rep.bottom
+    assert isinstance(events[0], Calibrated) and frames[-1].calibrated
+    assert sum(isinstance(e, BackRounded) for e in events) == (2 if kind == "rounded_back" else 0)
+    shown = np.array([f.state == "rounded" for f in frames])
+    assert (shown == offline.flagged).mean() >= 0.97
+    assert frames[-1].rep_count == 2
+    session.reset_count()
+    assert session.rep_count == 0 and len(session.verdicts) == 2
+
+
+class _ListSource(FrameSource):
+    """Frames of a synthetic track, handed out in order (no thread, no video)."""
+
+    def __init__(self, track):
+        super().__init__()
+        self.timestamps_s, self.i = track.timestamps_s, 0
+        self.frame_size_wh = track.frame_size_wh
+
+    def read(self, timeout_s: float = 0.1):
+        if self.ended:
+            return None
+        self.i += 1
+        return CapturedFrame(self.i - 1, float(self.timestamps_s[self.i - 1]), np.zeros((48, 64, 3), np.uint8), 0.0)
+
+    @property
+    def ended(self):
+        return self.i >= len(self.timestamps_s)
+
+
+def test_window_keys_reset_the_count_recalibrate_and_quit():
+    track, _ = lift_track("rounded_back", n_reps=3)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    script = {150: "reset", 160: "calibrate", 250: "quit"}
+
+    class Window:                                   # what LiveWindow.show returns after each frame
+        shown = 0
+
+        def show(self, rgb):
+            self.shown += 1
+            return script.get(self.shown)
+
+        def poll(self):
+            return None
+
+    seen = []
+    stopped_by, error, stats = _loop(LiveConfig(window=False), _ListSource(track), session, Window(), None, None,
+                                     lambda live, rgb: seen.append((live.rep_count, live.calibrated)))
+    assert (stopped_by, error, stats.frames_processed) == ("quit", None, 250)
+    assert seen[149][0] >= 1 and seen[150][0] == 0                 # r: the count starts again
+    assert seen[159][1] and not seen[160][1] and seen[-1][1]        # c: calibrating again, then calibrated
+    assert len(session.verdicts) >= 2                               # the reps themselves are all kept
+
+
+# -- the live loop with the real model on the rendered samples -----------------------------------------------------
+
+@pytest.mark.parametrize("name", ["rounded_back", "hip_hinge"])
+def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
+    """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start, bottom and end within
+    0.1 s and peak spine flexion within 2 deg of `analyze`; the back's colour on screen agrees with analyze's flagged
+    frames on >= 95 % of frames (the live filter is causal, analyze's smoothing is not); the saved session is
+    analyze's result exactly (same frames, same model, same core)."""
+    record = tmp_path / "session.mp4" if name == "rounded_back" else None
+    config = LiveConfig(source=sample_videos[name], paced=False, window=False, output_dir=tmp_path,
+                        record_path=record)
+    states = []
+    result = run_live(config, on_frame=lambda live, rgb: states.append(live.state))
+    offline = analyze_video(config.source, None, live_settings(config))
+
+    assert result.stopped_by == "end_of_source" and result.error is None
+    assert result.stats.frames_processed == len(offline.kinematics) and result.stats.frames_dropped == 0
+    assert [v.verdict for v in result.live_verdicts] == [v.verdict for v in offline.verdicts] == [name] * 3
+    for live_v, offline_v in zip(result.live_verdicts, offline.verdicts, strict=True):
+        for when in ("start_s", "bottom_s", "end_s"):
+            assert abs(getattr(live_v.rep, when) - getattr(offline_v.rep, when)) <= 0.1
+        assert abs(live_v.peak_spine_flexion_deg - offline_v.peak_spine_flexion_deg) <= 2.0
+    shown = np.array(states) == "rounded"
+    assert (shown == offline.flagged).mean() >= 0.95
+
+    saved = json.loads((result.out_dir / "result.json").read_text())
+    assert result.out_dir.parent == tmp_path and result.out_dir.name.startswith("live-")
+    assert [r["verdict"] for r in saved["reps"]] == [v.verdict for v in offline.verdicts]
+    assert saved["flagged_frames"] == offline.flagged_frames
+    assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in result.out_dir.iterdir()}
+    if record is not None:
+        assert result.recording == record
+        assert cv2.VideoCapture(str(record)).get(cv2.CAP_PROP_FRAME_COUNT) >= 0.9 * len(states)
+
+
+def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
+    def stop_after_20(live, rgb):
+        if live.index >= 20:
+            raise KeyboardInterrupt
+
+    result = run_live(LiveConfig(source=sample_videos["squat"], paced=True, window=False, output_dir=tmp_path),
+                      on_frame=stop_after_20)
+    assert result.stopped_by == "interrupt"
+    assert json.loads((result.out_dir / "result.json").read_text())["source"]["frames"] == \
+        result.stats.frames_processed
+
+
+# -- cameras through the CLI ----------------------------------------------------------------------------------------
+
+def test_missing_camera_is_one_line_and_exit_1(tmp_path):
+    result = runner.invoke(app, ["live", "--camera", "99", "--no-window", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no camera 99" in lines[0]
+
+
+class _UnpluggedCamera:
+    """A stand-in for cv2.VideoCapture: a sample video at 30 fps, then nothing (the cable pulled)."""
+
+    frames: list[np.ndarray] = []
+
+    def __init__(self, index, *args):
+        self.i, self.next_t = 0, time.perf_counter()
+
+    def isOpened(self):  # noqa: N802 - OpenCV's name
+        return True
+
+    def set(self, *args):
+        return True
+
+    def get(self, prop):
+        return 30.0 if prop == cv2.CAP_PROP_FPS else 0.0
+
+    def read(self):
+        if self.i >= len(self.frames):
+            time.sleep(0.05)
+            return False, None
+        time.sleep(max(0.0, self.next_t - time.perf_counter()))
+        self.next_t += 1 / 30
+        self.i += 1
+        return True, self.frames[self.i - 1].copy()
+
+    def release(self):
+        pass
+
+
+def test_unplugged_camera_keeps_the_reps_done_and_exits_1(sample_videos, tmp_path, monkeypatch):
+    capture = cv2.VideoCapture(str(sample_videos["rounded_back"]))
+    _UnpluggedCamera.frames = [capture.read()[1] for _ in range(90)]   # standing, then most of the first rep
+    monkeypatch.setattr(cv2, "VideoCapture", _UnpluggedCamera)
+    result = runner.invoke(app, ["live", "--no-window", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "stopped sending frames" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "camera 0" in result.stdout and "frames at" in result.stdout
+    (session,) = tmp_path.glob("live-*")
+    saved = json.loads((session / "result.json").read_text())
+    assert saved["source"]["path"] == "camera 0"
+    assert [r["verdict"] for r in saved["reps"]] == ["rounded_back"]
+
+
+# -- the real window, under Xvfb -------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def x_display(monkeypatch):
+    """$DISPLAY if set, else a private Xvfb for the test (skip when Xvfb or xwd is not installed)."""
+    if not shutil.which("xwd"):
+        pytest.skip("xwd (x11-apps) is not installed")
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb is not installed (apt-get install xvfb x11-apps)")
+    read_fd, write_fd = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24", "-nolisten",
+                               "tcp"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()                         # Xvfb picks a free display and writes it here
+    display = f":{number}"
+    monkeypatch.setenv("DISPLAY", display)
+    try:
+        yield display
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _read_xwd_rgb(data: bytes) -> np.ndarray:
+    """An `xwd` screen dump (ZPixmap, true colour) as (H, W, 3) uint8 RGB."""
+    header = struct.unpack(">25I", data[:100])
+    header_size, width, height, byte_order = header[0], header[4], header[5], header[7]
+    bits_per_pixel, bytes_per_line, ncolors = header[11], header[12], header[19]
+    masks = header[14:17]
+    offset = header_size + 12 * ncolors
+    rows = np.frombuffer(data, np.uint8, count=height * bytes_per_line, offset=offset).reshape(height, -1)
+    step = bits_per_pixel // 8
+    raw = rows[:, :width * step].reshape(height, width, step).astype(np.uint32)
+    order = range(step) if byte_order == 0 else reversed(range(step))   # LSBFirst: byte 0 is the lowest
+    value = sum(raw[..., b] << (8 * k) for k, b in enumerate(order))
+    channels = [(value & m) >> (int(m).bit_length() - 8) for m in masks]
+    return np.stack(channels, axis=-1).astype(np.uint8)
+
+
+# Runs in a fresh interpreter: OpenCV's window must be created in a process where cv2 was loaded before PyAV
+# (other test modules import av first; see liftform.live.window.library_conflict).
+_WINDOW_SCRIPT = """
+import subprocess, sys
+from pathlib import Path
+from liftform.live import LiveConfig, run_live
+from liftform.live.window import TITLE
+import cv2, numpy as np
+
+video, out = Path(sys.argv[1]), Path(sys.argv[2])
+kept = {}
+
+def on_frame(live, rgb):
+    if "frame" in kept:                          # the kept frame is on screen now (shown after its on_frame)
+        for _ in range(5):
+            cv2.waitKey(20)                      # let the window paint it
+        subprocess.run(["xwd", "-root", "-silent", "-out", str(out / "screen.xwd")], check=True, timeout=20)
+        np.savez(out / "shown.npz", frame=kept["frame"], rect=np.array(cv2.getWindowImageRect(TITLE)))
+        raise KeyboardInterrupt                  # and stop: the session ends as on Ctrl-C
+    if live.state == "rounded" and live.index > 45:
+        kept["frame"] = rgb.copy()
+
+result = run_live(LiveConfig(source=video, paced=False, window=True, output_dir=None), on_frame=on_frame)
+print(result.stopped_by)
+"""
+
+
+def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_path):
+    """The runner's real window on the rounded sample: when the back is drawn red, the screen shows that frame."""
+    repo = Path(__file__).parents[1]
+    env = {**os.environ, "DISPLAY": x_display, "PYTHONPATH": str(repo)}
+    run = subprocess.run([sys.executable, "-c", _WINDOW_SCRIPT, str(sample_videos["rounded_back"]), str(tmp_path)],
+                         env=env, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split()[-1] == "interrupt"
+    shown = np.load(tmp_path / "shown.npz")
+    frame, (x, y, w, h) = shown["frame"], shown["rect"]
+    assert (w, h) == (frame.shape[1], frame.shape[0])
+    window_pixels = _read_xwd_rgb((tmp_path / "screen.xwd").read_bytes())[y:y + h, x:x + w].astype(int)
+    assert np.mean(np.abs(window_pixels - frame)) < 3               # the window shows exactly the overlay
+    red = (window_pixels[..., 0] > 200) & (window_pixels[..., 1] < 80) & (window_pixels[..., 2] < 80)
+    assert red.sum() > 200                                           # the rounded back, drawn red
+
+
+def test_window_refuses_to_hang_when_pyav_was_loaded_first(x_display):
+    """PyAV loaded before OpenCV makes OpenCV's window spin forever; the window says so instead (one line)."""
+    code = ("import av\nfrom liftform.live import LiveWindow\ntry:\n    LiveWindow()\n"
+            "except Exception as exc:\n    print(type(exc).__name__, exc)\n")
+    env = {**os.environ, "DISPLAY": x_display, "PYTHONPATH": str(Path(__file__).parents[1])}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert run.stdout.startswith("DisplayError PyAV was loaded before OpenCV"), run.stdout + run.stderr
+
+
+def test_no_display_is_a_clear_error(monkeypatch):
+    from liftform.live import DisplayError
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    with pytest.raises(DisplayError, match="--no-window"):
+        LiveWindow()
+
+
+def test_sound_cue_is_silent_without_audio_output(monkeypatch):
+    import liftform.live.sound as sound
+
+    class NoAudio:
+        def query_devices(self, kind=None):
+            raise RuntimeError("Error querying device -1")
+
+    monkeypatch.setattr(sound, "_unavailable", False)
+    monkeypatch.setitem(sys.modules, "sounddevice", NoAudio())
+    assert sound.play_cue() is False and sound.play_cue() is False
+
+
+def test_live_package_imports_without_side_effects():
+    code = "import sys, liftform.live; assert 'mediapipe' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1],
+                   env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})

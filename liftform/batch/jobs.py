@@ -1,0 +1,149 @@
+"""One video of a batch: score it into its output folder and return its summary row. Never raises for a bad
+video.
+
+Also the resume rule: a video is already scored when its folder holds a complete result (result.json,
+poses.npz and, if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same
+settings fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from liftform.analysis import SCHEMA_VERSION
+from liftform.batch.summary import SummaryRow, failed_row, row_from_result
+from liftform.errors import LiftformError
+from liftform.hashing import sha256_file
+from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, jsonable, read_result_json
+from liftform.settings import Settings
+
+POSES_NAME = "poses.npz"
+ANNOTATED_NAME = "annotated.mp4"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary and written
+    as result.json ``source.path``), ``output`` the folder name under the output root."""
+
+    index: int
+    path: str
+    output: str
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What every job of a batch shares. ``model_path`` is the pose model bundle the driver resolved (its file
+    name keeps the model's name), ``model_sha256`` its checksum; ``fingerprint`` see
+    :func:`settings_fingerprint`."""
+
+    settings: Settings
+    model_path: str
+    model_sha256: str
+    write_video: bool = True
+
+    @property
+    def fingerprint(self) -> str:
+        return settings_fingerprint(self.settings.to_dict(), self.model_sha256)
+
+
+def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
+                         schema_version: int = SCHEMA_VERSION) -> str:
+    """16 hex digits identifying what decides a result: every setting, the model file, the result schema.
+
+    ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
+    """
+    canonical = json.dumps({"settings": jsonable(settings), "model_sha256": model_sha256,
+                            "schema_version": schema_version}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def result_fingerprint(doc: dict[str, Any]) -> str:
+    """The :func:`settings_fingerprint` a result.json document was made with ("" if it lacks the fields)."""
+    try:
+        return settings_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"])
+    except (KeyError, TypeError):
+        return ""
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB.
+
+    Linux: ``VmHWM`` of /proc/self/status, which starts afresh at exec. Not ``ru_maxrss``: Linux keeps it
+    across fork and exec, so a worker would report its parent's size at the time it was started. Elsewhere
+    ru_maxrss (KiB; bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(rss / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
+
+
+def already_scored(job: Job, out_dir: Path, spec: JobSpec,
+                   source_sha256: str | None = None) -> SummaryRow | None:
+    """The cached row when ``out_dir`` holds a complete result of this very source under ``spec``; else None.
+
+    The source is hashed only when the rest matches (``source_sha256`` skips even that, e.g. when the caller
+    has already read the file). Never raises: anything unreadable means "not scored".
+    """
+    try:
+        if not (out_dir / POSES_NAME).is_file():
+            return None
+        if spec.write_video and not (out_dir / ANNOTATED_NAME).is_file():
+            return None
+        doc = read_result_json(out_dir / RESULT_NAME)
+        if result_fingerprint(doc) != spec.fingerprint:
+            return None
+        digest = source_sha256 or sha256_file(job.path)
+        if doc.get("source", {}).get("sha256") != digest:
+            return None
+        return row_from_result(doc, job.path, job.output, cached=True)
+    except (LiftformError, OSError, ValueError):
+        return None
+
+
+def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
+            read_from: str | Path | None = None) -> SummaryRow:
+    """Score ``job`` into ``out_dir`` (result.json, CSVs, poses.npz, annotated.mp4) and return its summary
+    row.
+
+    ``read_from`` is where the video bytes really are when they are not at ``job.path`` (a Ray worker's local
+    copy); messages and result.json still name ``job.path``. A video that cannot be scored gives a "failed"
+    row with a one-line reason; only KeyboardInterrupt and SystemExit propagate.
+    """
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track, estimate_video_track
+
+    start = time.perf_counter()
+    source = Path(read_from) if read_from is not None else Path(job.path)
+    try:
+        pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
+        track, info, model, warnings = estimate_video_track(source, pose_settings)
+        info = replace(info, path=job.path)
+        analysis = analyze_track(track, info, model, spec.settings, warnings)
+        write_outputs(analysis, track, out_dir, video_path=source, write_video=spec.write_video)
+        row = row_from_result(analysis_to_dict(analysis), job.path, job.output)
+    except LiftformError as exc:
+        row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))
+    except MemoryError:
+        row = failed_row(job.path, job.output,
+                         "out of memory while scoring this video; run with fewer --workers")
+    except Exception as exc:  # a bug or a native library's error: record it, keep the batch going
+        detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        row = failed_row(job.path, job.output, f"internal error ({type(exc).__name__}: {detail}); "
+                                               "please report it with the video if you can")
+    row.elapsed_s = round(time.perf_counter() - start, 3)
+    row.peak_rss_mb = peak_rss_mb()
+    return row

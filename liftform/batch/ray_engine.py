@@ -1,0 +1,180 @@
+"""The Ray engine: the same batch on a Ray cluster, one task per video (MediaPipe's VIDEO mode needs one
+ordered stream per video, so a video is never split).
+
+Data flow, chosen so that the cluster needs **no shared file system**: the driver (the machine running
+``liftform score``) reads each input and ships its bytes with the task, ships the pose model once through the
+object store, and writes every result itself. A task decodes and scores the video in a private temporary
+folder on its node and returns the output files (result.json, CSVs, poses.npz, annotated.mp4: a few MB) with
+the summary row; the driver writes them atomically into ``OUT/<stem>/``, result.json last. So OUT and the
+inputs only need to be visible to the driver, and resume, the summary and Ctrl-C behave exactly as with the
+local engine. The cost is network traffic of each video's bytes out and its outputs back, which is small
+beside pose inference.
+
+Every node needs liftform (same version) and its dependencies installed, or a ``runtime_env`` given to
+``ray.init`` before calling :func:`run_ray` (an already initialised Ray is used as it is). Ray is an optional
+extra: ``pip install 'liftform[ray]'``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from liftform.batch.jobs import Job, JobSpec, run_job
+from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
+from liftform.batch.summary import SummaryRow, failed_row
+from liftform.errors import ConfigError, LiftformError
+from liftform.outputs.atomic import atomic_write_bytes, output_error
+from liftform.outputs.result_json import RESULT_NAME
+
+EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs: no CPU waits while the driver writes results
+
+
+def import_ray():
+    """The ``ray`` module, or ConfigError saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install ray), "
+                          "or use --engine local") from None
+    return ray
+
+
+def _model_file(data: bytes, name: str, sha256: str) -> Path:
+    """The pose model on this node: written once per node under the temp dir, keyed by checksum."""
+    path = Path(tempfile.gettempdir()) / "liftform-models" / sha256[:16] / name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, data)
+    return path
+
+
+def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[SummaryRow, dict[str, bytes]]:
+    """Body of a Ray task: score ``video`` (the bytes of ``job.path``) and return the row and the output files
+    (name -> bytes; empty when the video failed)."""
+    _limit_threads(1)
+    limit_malloc_arenas()
+    with tempfile.TemporaryDirectory(prefix="liftform-task-") as tmp:
+        source = Path(tmp, "in", Path(job.path).name or "video")
+        source.parent.mkdir()
+        source.write_bytes(video)
+        model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
+        out_dir = Path(tmp, "out")
+        row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
+        files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
+                 if p.is_file()} if row.ok else {}
+    return row, files
+
+
+def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write a task's output files (relative POSIX paths -> bytes) into ``out_dir`` atomically, in the order
+    the task wrote them: data, then result.json (its presence marks a complete result), then the report."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / RESULT_NAME).unlink(missing_ok=True)
+        for name in files:
+            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_error(out_dir / RESULT_NAME, exc) from None
+    late = (RESULT_NAME, "report.html")
+    for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
+        atomic_write_bytes(out_dir / name, files[name])
+
+
+def _start(ray, address: str | None) -> bool:
+    """Connect to (or, with ``address`` None and no RAY_ADDRESS, start) Ray; True if this call started it."""
+    if ray.is_initialized():
+        return False
+    kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    if address is None and not os.environ.get("RAY_ADDRESS"):
+        import liftform
+
+        # A local instance: make sure its workers import this very liftform (no install needed on one
+        # machine).
+        root = str(Path(liftform.__file__).resolve().parents[1])
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
+        kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
+    try:
+        ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address "
+                          "(e.g. ray://head:10001 or auto)") from None
+    return True
+
+
+def _crash_row(job: Job, exc: Exception) -> SummaryRow:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+    return failed_row(job.path, job.output,
+                      f"the Ray task failed ({type(exc).__name__}: {first}); the worker may have crashed on "
+                      "this file: try it alone with `liftform analyze`")
+
+
+def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
+            address: str | None = None, workers: int | None = None) -> None:
+    """Score ``jobs`` as Ray tasks (1 CPU each); ``on_row(job, row)`` in the driver as each finishes.
+
+    ``address`` is passed to ``ray.init`` (None: env RAY_ADDRESS, else a new local instance, shut down at the
+    end). At most ``workers`` tasks run at once (default: the cluster's CPUs). KeyboardInterrupt cancels the
+    tasks in flight and propagates; rows already delivered stand.
+    """
+    ray = import_ray()
+    started = _start(ray, address)
+    in_flight: dict = {}
+    try:
+        task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
+        model_ref = ray.put(Path(spec.model_path).read_bytes())
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        limit = (workers or max(1, cpus)) + EXTRA_IN_FLIGHT
+        pending: Iterator[Job] = iter(jobs)
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < limit:
+                job = next(pending, None)
+                if job is None:
+                    exhausted = True
+                    break
+                try:
+                    video = Path(job.path).read_bytes()
+                except OSError as exc:
+                    on_row(job, failed_row(job.path, job.output, _unreadable(job.path, exc)))
+                    continue
+                in_flight[task.remote(job, spec, model_ref, video)] = job
+            if not in_flight:
+                return
+            done, _ = ray.wait(list(in_flight), num_returns=1)
+            for ref in done:
+                job = in_flight.pop(ref)
+                on_row(job, _finish(ray, ref, job, Path(out_root) / job.output))
+    finally:
+        for ref in in_flight:
+            ray.cancel(ref, force=True)
+        if started:
+            ray.shutdown()
+
+
+def _finish(ray, ref, job: Job, out_dir: Path) -> SummaryRow:
+    """The row of a finished task, after writing its files into ``out_dir``."""
+    try:
+        row, files = ray.get(ref)
+    except ray.exceptions.RayError as exc:
+        return _crash_row(job, exc)
+    if files:
+        try:
+            commit_files(out_dir, files)
+        except LiftformError as exc:
+            return failed_row(job.path, job.output, str(exc), elapsed_s=row.elapsed_s)
+    return row
+
+
+def _unreadable(path: str, exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"video not found: {path}; check the path"
+    if isinstance(exc, IsADirectoryError):
+        return f"{path} is a directory, not a video; pass the video files inside it"
+    return f"cannot read {path}: {exc.strerror or exc}; check the file's permissions"

@@ -1,0 +1,171 @@
+"""``score``: many videos into one output folder, every core, resumable; the summary table as it goes.
+
+    result = liftform.batch.score(["clips/"], "out/", workers=4)
+    result.rows          # one SummaryRow per video reached, in input order
+    result.exit_code     # 0 when every input was scored, else 1
+
+Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
+are rewritten as videos finish. A video whose folder already holds a complete result of the same source
+(SHA-256) under the same settings fingerprint is not scored again (``force=True`` redoes it).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from liftform.batch.inputs import assign_stems, expand_inputs
+from liftform.batch.jobs import Job, JobSpec, already_scored
+from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, write_summary
+from liftform.errors import ConfigError, InputError
+from liftform.outputs.atomic import output_error
+from liftform.settings import Settings
+
+ENGINES = ("local", "ray")
+SUMMARY_EVERY_S = 2.0   # cached rows (resume) refresh the summary at most this often; scored rows always do
+
+# progress(done, total, row): called in the caller's process after each video (scored, cached or failed).
+BatchProgress = Callable[[int, int, SummaryRow], None]
+
+
+@dataclass
+class BatchResult:
+    """What a batch did. ``rows``: the videos reached, in input order (all of them unless interrupted)."""
+
+    out_root: Path
+    total: int
+    rows: list[SummaryRow] = field(default_factory=list)
+    fingerprint: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return len(self.rows) == self.total
+
+    @property
+    def n_ok(self) -> int:
+        return sum(r.ok for r in self.rows)
+
+    @property
+    def n_failed(self) -> int:
+        return sum(not r.ok for r in self.rows)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(r.cached for r in self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every input was scored; 1 when any failed (or was not reached)."""
+        return 0 if self.complete and self.n_failed == 0 else 1
+
+    @property
+    def summary_csv(self) -> Path:
+        return self.out_root / SUMMARY_CSV
+
+    @property
+    def summary_json(self) -> Path:
+        return self.out_root / SUMMARY_JSON
+
+
+def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path) -> list[Job]:
+    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), unique output names."""
+    paths = expand_inputs(inputs, exclude=out_root)
+    if not paths:
+        raise InputError("no video to score: pass video files, folders holding videos, or glob patterns")
+    return [Job(i, str(p), stem) for i, (p, stem) in enumerate(zip(paths, assign_stems(paths), strict=True))]
+
+
+def make_spec(settings: Settings, *, model_dir: str | Path | None = None,
+              write_video: bool = True) -> JobSpec:
+    """Resolve (or download, once) the pose model in the driver, so every worker uses the very same file."""
+    from liftform.models import resolve_model
+
+    resolved = resolve_model(settings.pose.model, model_dir=model_dir)
+    return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video)
+
+
+def _size_first(job: Job) -> tuple[int, int]:
+    """Dispatch order: largest files first (longest videos, roughly), so no worker is left with a long one at
+    the end while the others idle. The summary keeps the input order."""
+    try:
+        size = Path(job.path).stat().st_size
+    except OSError:
+        size = 0
+    return -size, job.index
+
+
+def _make_out_root(out_root: Path) -> None:
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise InputError(f"output folder {out_root} is a file; choose another output folder (-o)") from None
+    except OSError as exc:
+        raise output_error(out_root / SUMMARY_JSON, exc) from None
+
+
+def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
+          workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
+          write_video: bool = True, model_dir: str | Path | None = None,
+          progress: BatchProgress | None = None) -> BatchResult:
+    """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
+
+    ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
+    CPUs). ``engine``: "local" or "ray" (``address`` as for ``ray.init``; None starts a local instance).
+    ``force`` rescores videos already scored. ``progress(done, total, row)`` after each video.
+
+    A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
+    stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
+    KeyboardInterrupt (also from ``progress``) the summary of the videos done so far is written, then the
+    interrupt propagates.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+    if workers is not None and workers < 1:
+        raise ConfigError(f"workers must be at least 1, got {workers}")
+    settings = settings or Settings()
+    out_root = Path(out)
+    jobs = plan_jobs(inputs, out_root)
+    if engine == "ray":
+        from liftform.batch.ray_engine import import_ray
+
+        import_ray()   # fail before any work when Ray is missing
+    spec = make_spec(settings, model_dir=model_dir, write_video=write_video)
+    _make_out_root(out_root)
+    result = BatchResult(out_root, len(jobs), fingerprint=spec.fingerprint)
+    done: dict[int, SummaryRow] = {}
+    last_write = [0.0]
+
+    def flush(complete: bool = False) -> None:
+        result.rows = [done[i] for i in sorted(done)]
+        write_summary(out_root, result.rows, fingerprint=spec.fingerprint, complete=complete)
+        last_write[0] = time.monotonic()
+
+    def on_row(job: Job, row: SummaryRow) -> None:
+        done[job.index] = row
+        if not row.cached or time.monotonic() - last_write[0] > SUMMARY_EVERY_S:
+            flush()
+        if progress is not None:
+            progress(len(done), len(jobs), row)
+
+    def pending() -> Iterator[Job]:
+        for job in sorted(jobs, key=_size_first):
+            cached = None if force else already_scored(job, out_root / job.output, spec)
+            if cached is None:
+                yield job
+            else:
+                on_row(job, cached)
+
+    try:
+        if engine == "ray":
+            from liftform.batch.ray_engine import run_ray
+
+            run_ray(pending(), spec, out_root, on_row, address=address, workers=workers)
+        else:
+            from liftform.batch.local import run_local
+
+            run_local(pending(), spec, out_root, on_row, workers=workers)
+    finally:
+        flush(complete=len(done) == len(jobs))
+    return result

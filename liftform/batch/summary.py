@@ -1,0 +1,145 @@
+"""The batch table: one row per video, written as ``OUT/summary.csv`` and ``OUT/summary.json`` (atomically).
+
+The summary is rewritten each time a video finishes, so an interrupted batch still leaves a table of what is
+done.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from liftform.errors import InputError
+from liftform.outputs.atomic import atomic_write_text
+
+SUMMARY_CSV = "summary.csv"
+SUMMARY_JSON = "summary.json"
+SUMMARY_SCHEMA_VERSION = 1
+
+# Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
+CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps",
+               "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached")
+
+
+@dataclass
+class SummaryRow:
+    """One video of a batch.
+
+    ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
+    ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
+    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest
+    rep peak (degrees, relative to the person's upright posture); ``warnings`` the data-quality notes;
+    ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
+    with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
+    scored it (MB, JSON only).
+    """
+
+    path: str
+    output: str
+    status: str = "ok"
+    error: str = ""
+    verdict: str = ""
+    reps: int | None = None
+    flagged_reps: int | None = None
+    peak_spine_flexion_deg: float | None = None
+    view: str = ""
+    warnings: list[str] = field(default_factory=list)
+    frames: int | None = None
+    duration_s: float | None = None
+    elapsed_s: float = 0.0
+    cached: bool = False
+    peak_rss_mb: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def row_from_result(doc: dict[str, Any], path: str, output: str, **extra: Any) -> SummaryRow:
+    """The summary row of a result.json document (``read_result_json`` / ``analysis_to_dict``)."""
+    reps = doc.get("reps") or []
+    peaks = [r.get("peak_spine_flexion_deg") for r in reps]
+    peaks = [float(p) for p in peaks if isinstance(p, (int, float)) and math.isfinite(p)]
+    quality = doc.get("quality") or {}
+    source = doc.get("source") or {}
+    return SummaryRow(
+        path=path, output=output, status="ok", verdict=str(doc.get("verdict", "")), reps=len(reps),
+        flagged_reps=sum(r.get("verdict") == "rounded_back" for r in reps),
+        peak_spine_flexion_deg=max(peaks) if peaks else None, view=str(quality.get("view", "")),
+        warnings=[str(w) for w in quality.get("warnings") or []], frames=source.get("frames"),
+        duration_s=source.get("duration_s"), **extra)
+
+
+def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:
+    """The row of a video that could not be scored; ``error`` is kept to its first line."""
+    first = (error.strip().splitlines() or ["unknown error"])[0]
+    return SummaryRow(path=path, output=output, status="failed", error=first, **extra)
+
+
+def _cell(row: SummaryRow, column: str) -> str:
+    value = getattr(row, column)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return "; ".join(value)
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if column == "elapsed_s" else f"{value:g}"
+    return str(value)
+
+
+def summary_csv_text(rows: list[SummaryRow]) -> str:
+    """summary.csv: header :data:`CSV_COLUMNS`, one row per video; warnings joined by "; "; booleans 1/0."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_cell(row, c) for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def summary_doc(rows: list[SummaryRow], *, fingerprint: str = "", complete: bool = True,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """summary.json: counts, whether every input was reached (``complete``), settings fingerprint, rows."""
+    return {
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "complete": complete,
+        "settings_fingerprint": fingerprint,
+        "counts": {"videos": len(rows), "ok": sum(r.ok for r in rows), "failed": sum(not r.ok for r in rows),
+                   "rounded_back": sum(r.verdict == "rounded_back" for r in rows),
+                   "cached": sum(r.cached for r in rows)},
+        **(extra or {}),
+        "videos": [r.to_dict() for r in rows],
+    }
+
+
+def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: str = "",
+                  complete: bool = True, extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths."""
+    out_root = Path(out_root)
+    doc = summary_doc(rows, fingerprint=fingerprint, complete=complete, extra=extra)
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return (atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)),
+            atomic_write_text(out_root / SUMMARY_JSON, text))
+
+
+def read_summary(out_root: str | Path) -> list[SummaryRow]:
+    """Rows of ``out_root/summary.json``; [] when there is none. InputError if it is damaged."""
+    path = Path(out_root) / SUMMARY_JSON
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in fields(SummaryRow)}
+        return [SummaryRow(**{k: v for k, v in video.items() if k in known}) for video in doc["videos"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"cannot read {path} ({exc}); delete it and run `liftform score` again") from None

@@ -1,0 +1,352 @@
+"""Batch scoring: many videos, broken ones mixed in, resume, --force, crash survival, rescoring, the Ray
+engine.
+
+Real pose model on short clips: the rendered samples trimmed to their first rep (3.2 s at 15 fps, 48 frames),
+so a batch takes seconds. One batch is scored once per module and copied for the tests that change it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+# isort: off
+# cv2 before av: PyAV's bundled libxcb loaded first makes cv2.imshow spin forever (PyAV #978/#1050), and this
+# module is collected before test_live.py.
+import cv2  # noqa: F401  (imported for its side effect: load order)
+import av
+# isort: on
+import pytest
+from typer.testing import CliRunner
+
+from liftform.batch import assign_stems, expand_inputs, rescore, score
+from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
+from liftform.batch.local import run_local
+from liftform.batch.runner import make_spec
+from liftform.batch.summary import SummaryRow, failed_row, read_summary
+from liftform.cli import app
+from liftform.settings import Settings, apply_overrides
+
+CLIP_S = 3.2           # the first rep of each sample ends by 2.6 s
+FRAME_STEP = 2         # 30 -> 15 fps
+SAMPLE_WAIT_S = 180    # sample_videos/ may be being re-rendered by another job: wait for a decodable file
+runner = CliRunner()
+
+
+# --- clips --------------------------------------------------------------------------------------------------
+
+def _trim(src: Path, dst: Path) -> None:
+    """The first CLIP_S seconds of ``src``, every FRAME_STEP-th frame, as H.264 MP4."""
+    with av.open(str(src)) as inp:
+        stream = inp.streams.video[0]
+        rate = Fraction(stream.average_rate) / FRAME_STEP
+        with av.open(str(dst), "w") as out:
+            enc = out.add_stream("libx264", rate=rate)
+            enc.width, enc.height, enc.pix_fmt = stream.width, stream.height, "yuv420p"
+            n = 0
+            for i, frame in enumerate(inp.decode(stream)):
+                if frame.time is not None and frame.time >= CLIP_S:
+                    break
+                if i % FRAME_STEP:
+                    continue
+                new = av.VideoFrame.from_ndarray(frame.to_ndarray(format="rgb24"), format="rgb24")
+                new.pts, new.time_base = n, 1 / rate
+                n += 1
+                out.mux(enc.encode(new))
+            out.mux(enc.encode())
+    if n < 40:
+        raise ValueError(f"{src} gave only {n} frames")
+
+
+@pytest.fixture(scope="session")
+def clips(sample_videos, tmp_path_factory) -> dict[str, Path]:
+    """rounded_back.mp4 and hip_hinge.mp4, trimmed to their first rep."""
+    folder = tmp_path_factory.mktemp("clips")
+    found = {}
+    deadline = time.monotonic() + SAMPLE_WAIT_S
+    for name in ("rounded_back", "hip_hinge"):
+        while name not in found:
+            try:
+                _trim(sample_videos[name], folder / f"{name}.mp4")
+                found[name] = folder / f"{name}.mp4"
+            except (KeyError, ValueError, OSError, av.FFmpegError):
+                if time.monotonic() > deadline:
+                    pytest.skip(f"sample_videos/{name}.mp4 is missing or not decodable")
+                time.sleep(5)
+    return found
+
+
+def _broken_files(folder: Path, good: Path) -> None:
+    (folder / "notes.mp4").write_text("this is a text file, not a video\n")
+    (folder / "empty.mp4").write_bytes(b"")
+    data = good.read_bytes()
+    (folder / "truncated.mp4").write_bytes(data[: len(data) // 2])   # moov atom at the end: cut off
+
+
+@pytest.fixture(scope="module")
+def batch(clips, tmp_path_factory):
+    """Two clips and three broken files in one folder, scored through the CLI with 2 workers, no videos."""
+    root = tmp_path_factory.mktemp("batch")
+    inputs = root / "in"
+    inputs.mkdir()
+    for path in clips.values():
+        shutil.copy(path, inputs / path.name)
+    _broken_files(inputs, clips["hip_hinge"])
+    out = root / "out"
+    result = runner.invoke(app, ["score", str(inputs), "-o", str(out), "--workers", "2", "--no-video"])
+    return inputs, out, result
+
+
+def _copy(batch, tmp_path) -> tuple[Path, Path]:
+    inputs, out, _ = batch
+    shutil.copytree(out, tmp_path / "out")
+    return inputs, tmp_path / "out"
+
+
+def _summary(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "summary.csv", newline="") as fh:
+        return {row["output"]: row for row in csv.DictReader(fh)}
+
+
+def _mtime(out: Path, name: str) -> int:
+    return (out / name / "result.json").stat().st_mtime_ns
+
+
+# --- inputs -------------------------------------------------------------------------------------------------
+
+def test_inputs_expand_folders_globs_and_files(tmp_path):
+    (tmp_path / "a" / "deep").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    for rel in ("a/one.MP4", "a/deep/two.mov", "a/readme.txt", "a/.hidden.mp4", "b/three.gif", "b/notes.txt"):
+        (tmp_path / rel).write_bytes(b"x")
+    (tmp_path / "out" / "one").mkdir(parents=True)
+    (tmp_path / "out" / "one" / "annotated.mp4").write_bytes(b"x")
+    found = expand_inputs([tmp_path / "a", str(tmp_path / "b" / "*"), tmp_path / "b" / "notes.txt",
+                           tmp_path / "a" / "one.MP4", tmp_path / "missing.mp4", str(tmp_path / "none*.mp4"),
+                           tmp_path], exclude=tmp_path / "out")
+    names = [p.relative_to(tmp_path).as_posix() for p in found]
+    assert names == ["a/deep/two.mov", "a/one.MP4", "b/three.gif", "b/notes.txt", "missing.mp4", "none*.mp4"]
+
+
+def test_stems_are_unique_and_deterministic(tmp_path):
+    paths = [tmp_path / "good" / "squat.mp4", tmp_path / "bad" / "squat.mp4", tmp_path / "x" / "lift.mp4",
+             tmp_path / "x" / "lift.mov", tmp_path / "summary.json.mp4", tmp_path / "Solo.mp4"]
+    stems = assign_stems(paths)
+    assert stems == ["good__squat", "bad__squat", "lift_mp4", "lift_mov", "summary.json_", "Solo"]
+    assert assign_stems(paths[::-1]) == stems[::-1]
+    assert len({s.casefold() for s in assign_stems(paths + [tmp_path / "solo.mp4"])}) == len(paths) + 1
+
+
+def test_fingerprint_survives_json_and_sees_any_setting():
+    settings = Settings()
+    fp = settings_fingerprint(settings.to_dict(), "abc")
+    assert fp == settings_fingerprint(json.loads(json.dumps(settings.to_dict())), "abc")
+    stricter = apply_overrides(settings, {"verdict": {"rounded_back_spine_deg": 30.0}})
+    assert settings_fingerprint(stricter.to_dict(), "abc") != fp
+    assert settings_fingerprint(settings.to_dict(), "abd") != fp
+
+
+# --- the batch ----------------------------------------------------------------------------------------------
+
+def test_broken_files_are_recorded_and_the_batch_goes_on(batch):
+    _, out, result = batch
+    assert result.exit_code == 1, result.output
+    rows = _summary(out)
+    assert set(rows) == {"rounded_back", "hip_hinge", "notes", "empty", "truncated"}
+    assert {n for n, r in rows.items() if r["status"] == "failed"} == {"notes", "empty", "truncated"}
+    assert "empty (0 bytes)" in rows["empty"]["error"]
+    assert "not a readable video" in rows["notes"]["error"]
+    assert rows["truncated"]["error"] and "\n" not in rows["truncated"]["error"]
+    assert rows["rounded_back"]["verdict"] == "rounded_back" and rows["rounded_back"]["flagged_reps"] == "1"
+    assert rows["hip_hinge"]["verdict"] == "safe" and rows["hip_hinge"]["flagged_reps"] == "0"
+    assert float(rows["rounded_back"]["peak_spine_flexion_deg"]) > 20
+    assert rows["hip_hinge"]["view"] == "side" and rows["hip_hinge"]["reps"] == "1"
+    for name in ("rounded_back", "hip_hinge"):
+        written = {p.name for p in (out / name).iterdir()}
+        assert {"result.json", "frames.csv", "reps.csv", "poses.npz"} <= written
+        assert not (out / name / "annotated.mp4").exists()
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["complete"] and doc["counts"] == {"videos": 5, "ok": 2, "failed": 3, "rounded_back": 1,
+                                                 "cached": 0}
+    assert not list(out.rglob("*.tmp*"))                       # atomic writes leave no temporary files
+
+
+def test_rerun_skips_what_is_done_and_redoes_a_deleted_result(batch, tmp_path):
+    inputs, out = _copy(batch, tmp_path)
+    shutil.rmtree(out / "hip_hinge")
+    before = _mtime(out, "rounded_back")
+    result = score([inputs], out, write_video=False, workers=2)
+    by_name = {r.output: r for r in result.rows}
+    assert by_name["rounded_back"].cached and _mtime(out, "rounded_back") == before
+    assert not by_name["hip_hinge"].cached and by_name["hip_hinge"].verdict == "safe"
+    assert result.n_failed == 3 and result.exit_code == 1
+    assert _summary(out)["rounded_back"]["cached"] == "1"
+
+
+def test_a_changed_source_or_setting_is_not_taken_as_done(batch, tmp_path):
+    inputs, out = _copy(batch, tmp_path)
+    spec = make_spec(Settings(), write_video=False)
+    job = Job(0, str(inputs / "hip_hinge.mp4"), "hip_hinge")
+    assert already_scored(job, out / "hip_hinge", spec).cached
+    other = tmp_path / "hip_hinge.mp4"
+    shutil.copy(inputs / "rounded_back.mp4", other)                      # same name, other content
+    assert already_scored(Job(0, str(other), "hip_hinge"), out / "hip_hinge", spec) is None
+    stricter = apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 60.0}})
+    assert already_scored(job, out / "hip_hinge", make_spec(stricter, write_video=False)) is None
+    assert already_scored(job, out / "hip_hinge", make_spec(Settings(), write_video=True)) is None  # no video
+    assert already_scored(job, out / "notes", spec) is None
+
+
+def test_force_scores_again(batch, tmp_path):
+    inputs, out = _copy(batch, tmp_path)
+    before = _mtime(out, "hip_hinge")
+    result = score([inputs / "hip_hinge.mp4"], out, force=True, write_video=False, workers=1)
+    assert not result.rows[0].cached and _mtime(out, "hip_hinge") > before
+    assert result.exit_code == 0 and len(_summary(out)) == 1
+
+
+def test_interrupted_batch_keeps_finished_videos_and_resumes(clips, tmp_path):
+    out = tmp_path / "out"
+    seen = []
+
+    def stop_after_first(done, total, row):
+        seen.append(row.output)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score(list(clips.values()), out, write_video=True, workers=1, progress=stop_after_first)
+    first = seen[0]
+    other = ({"rounded_back", "hip_hinge"} - {first}).pop()
+    assert (out / first / "result.json").is_file() and (out / first / "annotated.mp4").is_file()
+    assert not (out / other / "result.json").exists()
+    assert not list(out.rglob("*.tmp*"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert not summary["complete"] and [v["output"] for v in summary["videos"]] == [first]
+    before = _mtime(out, first)
+    result = score(list(clips.values()), out, write_video=True, workers=2)
+    cached = {r.output: r.cached for r in result.rows}
+    assert cached == {first: True, other: False} and _mtime(out, first) == before
+    assert result.complete and result.exit_code == 0
+
+
+# --- crashes ------------------------------------------------------------------------------------------------
+
+def crashing_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
+    """Runs in a worker: dies of SIGSEGV on the job named "crash", else answers at once."""
+    if job.output == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if job.output == "exit":
+        os._exit(3)
+    return failed_row(job.path, job.output, "not scored (test)") if job.output == "bad" else \
+        SummaryRow(job.path, job.output, verdict="safe", reps=1, flagged_reps=0)
+
+
+def test_a_worker_crash_fails_only_its_video(tmp_path):
+    names = ["a", "crash", "b", "exit", "bad", "c"]
+    jobs = [Job(i, f"{n}.mp4", n) for i, n in enumerate(names)]
+    spec = JobSpec(Settings(), "model.task", "0" * 64)
+    rows = {}
+    run_local(jobs, spec, tmp_path, lambda job, row: rows.__setitem__(job.output, row), workers=2,
+              job_fn=crashing_job)
+    assert set(rows) == set(names)
+    assert {n for n, r in rows.items() if r.ok} == {"a", "b", "c"}
+    assert "SIGSEGV" in rows["crash"].error and "status 3" in rows["exit"].error
+    assert rows["bad"].error == "not scored (test)"
+
+
+def slow_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
+    """Runs in a worker: "slow" takes a minute (unless terminated), the others answer at once."""
+    if job.output == "slow":
+        time.sleep(60)
+    return SummaryRow(job.path, job.output)
+
+
+def test_interrupt_stops_busy_workers_promptly(tmp_path):
+    jobs = [Job(0, "slow.mp4", "slow"), Job(1, "fast.mp4", "fast"), Job(2, "next.mp4", "next")]
+
+    def interrupt(job, row):
+        raise KeyboardInterrupt
+
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_local(jobs, JobSpec(Settings(), "model.task", "0" * 64), tmp_path, interrupt, workers=2,
+                  job_fn=slow_job)
+    assert time.monotonic() - start < 30
+
+
+# --- rescore ------------------------------------------------------------------------------------------------
+
+RESCORE_SCRIPT = """
+import json, sys
+from liftform.batch import rescore
+from liftform.settings import apply_overrides, Settings
+settings = apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": float(sys.argv[2])}})
+result = rescore(sys.argv[1], settings)
+print(json.dumps({"changed": result.changed, "mediapipe": "mediapipe" in sys.modules}))
+"""
+
+
+def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
+    _, out = _copy(batch, tmp_path)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-c", RESCORE_SCRIPT, str(out), "90"], capture_output=True,
+                          text=True, env=env, timeout=120, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"changed": ["rounded_back"], "mediapipe": False}
+    rows = _summary(out)
+    assert rows["rounded_back"]["verdict"] == "safe" and rows["rounded_back"]["flagged_reps"] == "0"
+    assert {n for n, r in rows.items() if r["status"] == "failed"} == {"notes", "empty", "truncated"}
+    doc = json.loads((out / "rounded_back" / "result.json").read_text())
+    assert doc["settings"]["verdict"]["rounded_back_spine_deg"] == 90.0
+    with open(out / "rounded_back" / "reps.csv", newline="") as fh:
+        assert [rep["verdict"] for rep in csv.DictReader(fh)] == ["hip_hinge"]
+    # Back to the defaults through the CLI: the rounded back is found again, from the cache only.
+    config = tmp_path / "defaults.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 20.0\n")
+    result = runner.invoke(app, ["rescore", str(out), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "1 verdict(s) changed: rounded_back" in result.output
+    assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
+
+
+def test_rescore_keeps_pose_settings_and_reports_bad_caches(batch, tmp_path):
+    _, out = _copy(batch, tmp_path)
+    (out / "hip_hinge" / "poses.npz").write_bytes(b"not a zip")
+    lite = apply_overrides(Settings(), {"pose": {"model": "lite"}})
+    result = rescore(out, lite)
+    assert result.pose_ignored == ["rounded_back"] and result.exit_code == 1
+    by_name = {r.output: r for r in result.rows}
+    assert "landmark cache" in by_name["hip_hinge"].error and "--force" in by_name["hip_hinge"].error
+    doc = json.loads((out / "rounded_back" / "result.json").read_text())
+    assert doc["settings"]["pose"]["model"] == "full"          # the landmarks were made with it
+    assert len(read_summary(out)) == 5
+
+
+# --- Ray ----------------------------------------------------------------------------------------------------
+
+def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
+    pytest.importorskip("ray")
+    inputs, local_out, _ = batch
+    out = tmp_path / "out"
+    result = score([clips["rounded_back"], inputs / "notes.mp4"], out, engine="ray", write_video=True)
+    assert result.exit_code == 1 and [r.status for r in result.rows] == ["ok", "failed"]
+    assert "not a readable video" in result.rows[1].error
+    assert str(inputs / "notes.mp4") in result.rows[1].error          # the driver's path, not the task's copy
+    ray_doc = json.loads((out / "rounded_back" / "result.json").read_text())
+    local_doc = json.loads((local_out / "rounded_back" / "result.json").read_text())
+    assert ray_doc["source"]["path"] == str(clips["rounded_back"])
+    assert ray_doc["source"]["sha256"] == local_doc["source"]["sha256"]
+    assert ray_doc["verdict"] == local_doc["verdict"] == "rounded_back"
+    assert ray_doc["reps"] == local_doc["reps"]
+    assert (out / "rounded_back" / "annotated.mp4").stat().st_size > 1000
+    assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in (out / "rounded_back").iterdir()}
+    assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"

@@ -315,6 +315,8 @@ def score(
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
+    blur_faces: bool = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
@@ -329,7 +331,8 @@ def score(
     try:
         with bar:
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
-                                 force=force, write_video=not no_video, model_dir=model_dir, progress=bar)
+                                 force=force, write_video=not no_video, report=not no_report,
+                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar)
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -337,6 +340,8 @@ def score(
                   "kept; run the same command again to finish the rest")
         raise typer.Exit(130) from None
     _print_batch(result.rows, output, "scored")
+    if result.index_html is not None:
+        out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
     raise typer.Exit(result.exit_code)

@@ -191,6 +191,20 @@ def test_rerun_skips_what_is_done_and_redoes_a_deleted_result(batch, tmp_path):
     assert _summary(out)["rounded_back"]["cached"] == "1"
 
 
+def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_must_be_blurred(batch, tmp_path):
+    inputs, out = _copy(batch, tmp_path)
+    index = (out / "index.html").read_text()
+    assert "rounded_back" in index and "hip_hinge" in index and (out / "rounded_back" / "report.html").is_file()
+    before = _mtime(out, "rounded_back")
+    result = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
+    assert not result.rows[0].cached and _mtime(out, "rounded_back") != before   # redone, now blurred
+    assert (out / "rounded_back" / "faces-blurred").is_file()
+    again = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
+    assert again.rows[0].cached
+    unblurred = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, force=True)
+    assert not unblurred.rows[0].cached and not (out / "rounded_back" / "faces-blurred").exists()
+
+
 def test_a_changed_source_or_setting_is_not_taken_as_done(batch, tmp_path):
     inputs, out = _copy(batch, tmp_path)
     spec = make_spec(Settings(), write_video=False)

@@ -48,6 +48,8 @@ class JobSpec:
     model_path: str
     model_sha256: str
     write_video: bool = True
+    report: bool = True
+    blur_faces: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -91,6 +93,19 @@ def peak_rss_mb() -> float:
     return round(rss / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
+REPORT_NAME = "report.html"
+BLURRED_MARK = "faces-blurred"   # present when every exported frame of the folder has the face blurred
+
+
+def mark_blurred(out_dir: Path, blurred: bool) -> None:
+    """Record whether the folder's exported frames (video, report, clips) have the face blurred."""
+    marker = out_dir / BLURRED_MARK
+    if blurred:
+        marker.write_text("every exported frame, clip and video in this folder has the face blurred\n")
+    else:
+        marker.unlink(missing_ok=True)
+
+
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
                    source_sha256: str | None = None) -> SummaryRow | None:
     """The cached row when ``out_dir`` holds a complete result of this very source under ``spec``; else None.
@@ -103,6 +118,10 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
             return None
         if spec.write_video and not (out_dir / ANNOTATED_NAME).is_file():
             return None
+        if spec.report and not (out_dir / REPORT_NAME).is_file():
+            return None
+        if spec.blur_faces and not (out_dir / BLURRED_MARK).is_file():
+            return None   # never reuse exported frames that still show the face
         doc = read_result_json(out_dir / RESULT_NAME)
         if result_fingerprint(doc) != spec.fingerprint:
             return None
@@ -133,7 +152,9 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         track, info, model, warnings = estimate_video_track(source, pose_settings)
         info = replace(info, path=job.path)
         analysis = analyze_track(track, info, model, spec.settings, warnings)
-        write_outputs(analysis, track, out_dir, video_path=source, write_video=spec.write_video)
+        write_outputs(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
+                      report=spec.report, blur_faces=spec.blur_faces)
+        mark_blurred(Path(out_dir), spec.blur_faces)
         row = row_from_result(analysis_to_dict(analysis), job.path, job.output)
     except LiftformError as exc:
         row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))

@@ -38,6 +38,7 @@ class BatchResult:
     total: int
     rows: list[SummaryRow] = field(default_factory=list)
     fingerprint: str = ""
+    index_html: Path | None = None   # OUT/index.html, when reports were written
 
     @property
     def complete(self) -> bool:
@@ -77,13 +78,13 @@ def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path) -> list[Job]:
     return [Job(i, str(p), stem) for i, (p, stem) in enumerate(zip(paths, assign_stems(paths), strict=True))]
 
 
-def make_spec(settings: Settings, *, model_dir: str | Path | None = None,
-              write_video: bool = True) -> JobSpec:
+def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,
+              report: bool = True, blur_faces: bool = False) -> JobSpec:
     """Resolve (or download, once) the pose model in the driver, so every worker uses the very same file."""
     from liftform.models import resolve_model
 
     resolved = resolve_model(settings.pose.model, model_dir=model_dir)
-    return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video)
+    return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video, report, blur_faces)
 
 
 def _size_first(job: Job) -> tuple[int, int]:
@@ -107,13 +108,15 @@ def _make_out_root(out_root: Path) -> None:
 
 def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
-          write_video: bool = True, model_dir: str | Path | None = None,
-          progress: BatchProgress | None = None) -> BatchResult:
+          write_video: bool = True, report: bool = True, blur_faces: bool = False,
+          model_dir: str | Path | None = None, progress: BatchProgress | None = None) -> BatchResult:
     """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
 
     ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
     CPUs). ``engine``: "local" or "ray" (``address`` as for ``ray.init``; None starts a local instance).
-    ``force`` rescores videos already scored. ``progress(done, total, row)`` after each video.
+    ``force`` rescores videos already scored. ``report`` writes each video's report.html and ``out/index.html``
+    (over the videos done, also after an interrupt); ``blur_faces`` blurs the face in every exported frame.
+    ``progress(done, total, row)`` after each video.
 
     A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
     stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
@@ -131,7 +134,7 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         from liftform.batch.ray_engine import import_ray
 
         import_ray()   # fail before any work when Ray is missing
-    spec = make_spec(settings, model_dir=model_dir, write_video=write_video)
+    spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces)
     _make_out_root(out_root)
     result = BatchResult(out_root, len(jobs), fingerprint=spec.fingerprint)
     done: dict[int, SummaryRow] = {}
@@ -168,4 +171,8 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
             run_local(pending(), spec, out_root, on_row, workers=workers)
     finally:
         flush(complete=len(done) == len(jobs))
+        if report and done:
+            from liftform.report import write_index
+
+            result.index_html = write_index(out_root)
     return result

@@ -145,16 +145,13 @@ def report(
         raise typer.Exit(1)
 
 
-class _progress_bar:
-    """A rich progress bar fed by the pipeline's ``progress(stage, done, total)`` callback."""
+class _Bar:
+    """A rich progress bar on stderr, shown only on a terminal; a context manager."""
 
-    LABELS = {"pose": "finding the pose", "video": "drawing the video"}
-
-    def __init__(self, quiet: bool) -> None:
+    def __init__(self, quiet: bool, *columns) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *columns,
                             TimeRemainingColumn(), console=err, transient=True)
-        self.tasks: dict[str, int] = {}
 
     def __enter__(self):
         if not self.quiet:
@@ -164,6 +161,17 @@ class _progress_bar:
     def __exit__(self, *exc) -> None:
         if not self.quiet:
             self.bar.stop()
+
+
+class _progress_bar(_Bar):
+    """Fed by the pipeline's ``progress(stage, done, total)`` callback: one bar per stage."""
+
+    LABELS = {"download": "downloading the pose model (bytes)", "pose": "finding the pose",
+              "video": "drawing the video"}
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__(quiet)
+        self.tasks: dict[str, int] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if self.quiet:
@@ -239,31 +247,19 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
 
 
-class _batch_bar:
-    """A rich progress bar over the videos of a batch (ETA from the videos done), fed
-    ``progress(done, total, row)``. Failed videos are printed above the bar as they happen."""
+class _batch_bar(_Bar):
+    """Over the videos of a batch (ETA from the videos done), fed ``progress(done, total, row)``. Failed videos are
+    printed above the bar as they happen."""
 
     def __init__(self, quiet: bool, label: str) -> None:
-        self.quiet = quiet or not sys.stderr.isatty()
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(), console=err,
-                            transient=True)
+        super().__init__(quiet, TextColumn("{task.fields[failed]} failed"))
         self.task = self.bar.add_task(label, total=None, failed=0)
         self.done = self.failed = 0
-
-    def __enter__(self):
-        if not self.quiet:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if not self.quiet:
-            self.bar.stop()
 
     def __call__(self, done: int, total: int, row) -> None:
         self.done, self.failed = done, self.failed + (not row.ok)
         if not row.ok:
-            err.print(f"[bold red]failed:[/] {row.path}: {row.error}", soft_wrap=True)
+            err.print(f"[bold red]failed:[/] {escape(str(row.path))}: {escape(str(row.error))}", soft_wrap=True)
         self.bar.update(self.task, completed=done, total=total, failed=self.failed)
 
 

@@ -85,7 +85,8 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
         estimate_track,
     )
 
-    resolved = resolve_model(settings.pose.model, model_dir=model_dir)
+    download = (lambda done, total: progress("download", done, total)) if progress else None
+    resolved = resolve_model(settings.pose.model, model_dir=model_dir, progress=download)
     with open_video(video_path) as video:
         try:
             source_sha256 = sha256_file(video_path)

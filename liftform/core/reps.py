@@ -8,6 +8,9 @@ from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
 
 
+MISSING_DEPTH = -1e9   # stands in for missing depth: below any real depth, and finite so differences stay finite
+
+
 def _local_maxima(signal: np.ndarray) -> np.ndarray:
     """Indices where ``signal`` (T,) has a local maximum (a plateau counts once, at its first frame)."""
     left = np.concatenate([[-np.inf], signal[:-1]])
@@ -29,7 +32,7 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings) -> list[Rep]:
     by the start or end of the video is kept and marked incomplete.
     """
     t = kinematics.timestamps_s
-    depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, -np.inf)
+    depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
     n = len(depth)
     candidates = [i for i in _local_maxima(depth) if depth[i] >= settings.min_depth]
     candidates.sort(key=lambda i: -depth[i])

@@ -22,7 +22,7 @@ from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import Settings
 from liftform.track import PoseTrack
-from liftform.video import detect_content_box, open_video
+from liftform.video import detect_content_box, open_video, prefetch
 
 # progress(stage, done, total): stage is "pose" or "video"; total may be None when unknown.
 Progress = Callable[[str, int, "int | None"], None]
@@ -92,7 +92,7 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
             source_sha256 = sha256_file(video_path)
         except OSError as exc:
             raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
-        frames = iter(video)
+        frames = prefetch(video)   # decode the next frames while the model works on this one
         head = list(itertools.islice(frames, CONTENT_BOX_FRAMES))
         box = detect_content_box([f.rgb for f in head])
         full_area = video.width * video.height

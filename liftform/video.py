@@ -18,7 +18,9 @@ What real footage needs, and what this module does about it:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -317,3 +319,46 @@ def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, f
     scale = max_side_px / longest
     size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(rgb, size_wh, interpolation=cv2.INTER_AREA), scale
+
+
+_END = object()
+
+
+def prefetch(items: Iterable, depth: int = 4) -> Iterator:
+    """Iterate ``items`` (e.g. a `VideoSource`) in a background thread, at most ``depth`` items ahead, so decoding
+    overlaps the pose model (PyAV and MediaPipe both release the GIL). Order is kept; an exception raised while
+    reading is re-raised here; leaving the loop early stops the thread. Memory stays bounded by ``depth`` frames."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the consumer, who re-raises it
+            put(exc)
+
+    thread = threading.Thread(target=read, name="liftform-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)

@@ -274,3 +274,26 @@ def test_real_clips(clip, size_wh, rotation_deg, variable_rate):
     steps = np.diff(times)
     assert np.all(steps > 0)
     assert (steps.max() - steps.min() > 0.005) == variable_rate
+
+
+def test_prefetch_keeps_order_reraises_and_stops_early():
+    import threading
+
+    from liftform.video import prefetch
+
+    assert list(prefetch(range(100), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        raise InputError("decoder gave up")
+
+    got = []
+    with pytest.raises(InputError, match="decoder gave up"):
+        for item in prefetch(broken()):
+            got.append(item)
+    assert got == [1]
+
+    endless = prefetch(iter(int, 1), depth=2)           # an endless source: only the consumer can stop it
+    assert next(endless) == 0
+    endless.close()
+    assert not any(t.name == "liftform-prefetch" and t.is_alive() for t in threading.enumerate())

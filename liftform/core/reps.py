@@ -7,7 +7,6 @@ import numpy as np
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
 
-
 MISSING_DEPTH = -1e9   # stands in for missing depth: below any real depth, and finite so differences stay finite
 
 

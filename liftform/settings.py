@@ -38,7 +38,6 @@ class FilterSettings:
 
     max_gap_s: float = 0.3              # gaps up to this long are interpolated; longer ones stay missing
     smoothing_sigma_s: float = 0.04     # Gaussian (zero-phase) smoothing of angles; 0 disables
-    min_visibility: float = 0.5         # a landmark below this visibility counts as missing
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ class VerdictSettings:
     flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
     # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the
-    # spine, and near upright the back's contour is dominated by the lumbar curve and buttocks, not by flexion.
-    min_trunk_for_rounding_deg: float = 30.0
+    # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
+    # by the thighs folding into it), not by flexion: 30 deg let a deep bodyweight squat through on real footage.
+    min_trunk_for_rounding_deg: float = 40.0
     min_confidence: float = 0.4               # below this (spine measure confidence) a rep is insufficient_data
     squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge) ...
     squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)

@@ -25,7 +25,9 @@ class PoseSettings:
     """How the pose model is run."""
 
     model: str = "full"                 # lite | full | heavy | path to a .task bundle
-    num_poses: int = 2                  # >1 lets liftform pick the lifter when several people are in view
+    # 2 lets liftform pick the lifter when several people are in view; it costs ~40 % of the model's frames/s
+    # (MediaPipe then runs its person detector on every frame). 1 is enough for clips with only the lifter.
+    num_poses: int = 2
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5

@@ -177,3 +177,27 @@ def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos
     assert "Traceback" not in result.output
     # Nothing half-written: no result.json without the analysis that makes it.
     assert not list((tmp_path / "out").glob("*/result.json"))
+
+
+def test_the_lifter_is_picked_and_kept_when_someone_else_is_in_view(sample_videos, tmp_path):
+    """The rounded-back lifter full size on the left, a smaller person hinging on the right: the track must follow
+    the lifter (the larger person) on every frame, never jump to the other one."""
+    lifter, other = sample_videos["rounded_back"], sample_videos["hip_hinge"]
+    truth = read_truth_csv(lifter.with_name("rounded_back.truth.csv"))
+    frames = []
+    with av.open(str(lifter)) as a, av.open(str(other)) as b:
+        for i, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0), strict=False)):
+            if i >= 90:
+                break
+            canvas = np.full((480, 1280, 3), 200, np.uint8)
+            canvas[:, :640] = fa.to_ndarray(format="rgb24")
+            small = fb.to_ndarray(format="rgb24")[::2, ::2]
+            canvas[240:, 800:1120] = small
+            frames.append(canvas)
+    two = tmp_path / "two_people.mp4"
+    _write_video(two, frames)
+    track, *_ = estimate_video_track(two, Settings())
+    hips = track.image_xy[:, 23:25].mean(axis=1)
+    true_hip_x = (truth["left_hip_x_px"] + truth["right_hip_x_px"])[track.frame_index] / 2
+    assert track.has_pose.all()
+    assert np.nanmax(np.abs(hips[:, 0] - true_hip_x)) < 40      # never on the other person (x > 800)

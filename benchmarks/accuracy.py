@@ -3,8 +3,8 @@
     python benchmarks/accuracy.py [--rendered] [--footage] [--footage-dir ../shared/footage] [--cache DIR]
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
-    spine-flexion error against the truth (MAE over frames where the measure is trusted and the trunk leans >= 30 deg,
-    the frames that decide verdicts; goal <= 5 deg side-on) and the median confidence per view yaw (it must fall as
+    spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
+    leaning past [verdict] min_trunk_for_rounding_deg; goal <= 5 deg side-on) and the median confidence per view yaw (it must fall as
     the view turns frontal).
 (b) --footage: every labelled clip in ../shared/footage (skipped where absent), clip verdict (rounded_back if any rep
     is) against the manifest label: rounded_back clips must be called rounded_back, neutral_hinge and squat_lift clips

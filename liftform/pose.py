@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from liftform.core.silhouette import back_profile_from_mask
@@ -28,6 +27,7 @@ from liftform.track import (
     RIGHT_SHOULDER,
     PoseTrack,
 )
+from liftform.video import downscale_for_pose
 
 # MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -124,9 +124,7 @@ class PoseEstimator:
             x0, y0, x1, y1 = self._crop_box
             rgb = rgb[y0:y1, x0:x1]
         height, width = rgb.shape[:2]
-        scale = min(1.0, self._settings.max_side_px / max(height, width))
-        model_rgb = rgb if scale >= 1.0 else cv2.resize(rgb, (round(width * scale), round(height * scale)),
-                                                         interpolation=cv2.INTER_AREA)
+        model_rgb, scale = downscale_for_pose(rgb, self._settings.max_side_px)
         # VIDEO mode needs strictly increasing integer milliseconds.
         timestamp_ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
         self._last_ms = timestamp_ms
@@ -166,14 +164,14 @@ class PoseEstimator:
         """Index of the lifter: the person nearest to where the lifter was, else the largest person in view."""
         if len(poses) == 1:
             return 0
-        boxes = np.array([[(min(p.x for p in pose), min(p.y for p in pose)), (max(p.x for p in pose),
-                          max(p.y for p in pose))] for pose in poses]) * [width, height]   # (P, 2, 2) px
         if self._last_hip_xy is not None:
             hips = np.array([[(pose[LEFT_HIP].x + pose[RIGHT_HIP].x) / 2 * width,
                               (pose[LEFT_HIP].y + pose[RIGHT_HIP].y) / 2 * height] for pose in poses])
             if self._crop_box is not None:
                 hips += self._crop_box[:2]
             return int(np.argmin(np.linalg.norm(hips - self._last_hip_xy, axis=1)))
+        boxes = np.array([[(min(p.x for p in pose), min(p.y for p in pose)), (max(p.x for p in pose),
+                          max(p.y for p in pose))] for pose in poses]) * [width, height]   # (P, 2, 2) px
         areas = np.prod(boxes[:, 1] - boxes[:, 0], axis=1)
         return int(np.argmax(areas))
 

@@ -26,14 +26,6 @@ LEFT_ANKLE, RIGHT_ANKLE = 27, 28
 LEFT_HEEL, RIGHT_HEEL = 29, 30
 LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
 
-# Body side -> landmark indices of that side, in one order: ear, shoulder, elbow, wrist, hip, knee, ankle, heel, toe.
-SIDE_LANDMARKS = {
-    "left": (LEFT_EAR, LEFT_SHOULDER, LEFT_ELBOW, LEFT_WRIST, LEFT_HIP, LEFT_KNEE, LEFT_ANKLE, LEFT_HEEL,
-             LEFT_FOOT_INDEX),
-    "right": (RIGHT_EAR, RIGHT_SHOULDER, RIGHT_ELBOW, RIGHT_WRIST, RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE, RIGHT_HEEL,
-              RIGHT_FOOT_INDEX),
-}
-
 # Skeleton edges for drawing (pairs of landmark indices).
 SKELETON_EDGES = (
     (LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP),
@@ -106,21 +98,6 @@ class PoseTrack:
     def has_pose(self) -> np.ndarray:
         """(T,) bool: a pose was detected in the frame."""
         return ~np.isnan(self.image_xy[:, LEFT_HIP, 0])
-
-    @classmethod
-    def empty(cls, n_frames: int, frame_size_wh: tuple[int, int], timestamps_s: np.ndarray,
-              with_profile: bool = True) -> PoseTrack:
-        """A track of ``n_frames`` frames with no pose anywhere (arrays to be filled in place by a source)."""
-        profile = np.full((n_frames, len(BACK_PROFILE_STATIONS), 2), np.nan) if with_profile else None
-        return cls(
-            image_xy=np.full((n_frames, N_LANDMARKS, 2), np.nan),
-            world_xyz=np.full((n_frames, N_LANDMARKS, 3), np.nan),
-            visibility=np.zeros((n_frames, N_LANDMARKS)),
-            timestamps_s=np.asarray(timestamps_s, dtype=float),
-            frame_index=np.arange(n_frames, dtype=np.int64),
-            frame_size_wh=frame_size_wh,
-            back_profile_px=profile,
-        )
 
     def to_npz_dict(self) -> dict[str, np.ndarray]:
         """Arrays for ``np.savez`` (the landmark cache)."""

@@ -33,7 +33,6 @@ from liftform.track import (
 )
 
 WORLD_UP = np.array([0.0, -1.0, 0.0])   # MediaPipe world: y points down
-IMAGE_UP = np.array([0.0, -1.0])
 
 
 def facing_sign(image_xy: np.ndarray) -> int:

@@ -35,20 +35,49 @@ def station_points(shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray,
     return shoulder_mid_xy[..., None, :] * (1.0 - s) + hip_mid_xy[..., None, :] * s
 
 
+def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Values of a (H, W) image at float positions in pixel-centre coordinates (centres at integers), edges clamped."""
+    height, width = image.shape[:2]
+    x = np.clip(x, 0.0, width - 1.0)
+    y = np.clip(y, 0.0, height - 1.0)
+    x0 = np.minimum(np.floor(x).astype(np.int64), width - 2 if width > 1 else 0)
+    y0 = np.minimum(np.floor(y).astype(np.int64), height - 2 if height > 1 else 0)
+    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
+    fx, fy = x - x0, y - y0
+    top = image[y0, x0] * (1.0 - fx) + image[y0, x1] * fx
+    bottom = image[y1, x0] * (1.0 - fx) + image[y1, x1] * fx
+    return top * (1.0 - fy) + bottom * fy
+
+
+def _sample(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Mask values at points (..., 2) pixels; 0 (background) beyond the image. Pixel i spans [i, i + 1), as for
+    landmarks (MediaPipe's normalized coordinates times the image size), so its value sits at i + 0.5."""
+    height, width = mask.shape[:2]
+    x, y = points[..., 0] - 0.5, points[..., 1] - 0.5
+    in_image = (x >= -0.5) & (x <= width - 0.5) & (y >= -0.5) & (y <= height - 0.5)
+    return np.where(in_image, _bilinear(mask, x, y), 0.0)
+
+
 def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray,
                            stations: np.ndarray = BACK_PROFILE_STATIONS, threshold: float = 0.5,
-                           max_half_width: float = 0.7, n_samples: int = 64) -> np.ndarray:
+                           max_half_width: float = 0.7, n_samples: int = 64,
+                           max_entry: float = 0.2, n_refine: int = 8) -> np.ndarray:
     """Half-widths of the silhouette across the trunk, for one frame.
 
     Args:
         mask: (H, W) person probability in [0, 1] (or bool), in the pixel frame of the two points.
         shoulder_mid_xy, hip_mid_xy: (2,) pixels.
         max_half_width: how far to look along each normal, as a fraction of the trunk length.
-        n_samples: samples along each ray (the result is refined to sub-sample precision).
+        n_samples: samples along each ray; the step where the ray leaves the person is then sampled ``n_refine``
+            times more finely and the edge placed where the (bilinearly sampled) probability crosses ``threshold``,
+            so its precision is a fraction of a pixel.
+        max_entry: a ray may start outside the person and enter within this fraction of the trunk length: in a
+            deeply rounded back the shoulder-hip chord passes in front of the belly, and the back's edge still lies
+            beyond it.
 
     Returns:
-        (K, 2) distances in pixels from the axis to the first silhouette edge along +n ([:, 0]) and -n ([:, 1]);
-        NaN where the axis point is outside the mask or no edge lies within reach.
+        (K, 2) distances in pixels from the axis to the far edge of the first stretch of silhouette along +n
+        ([:, 0]) and -n ([:, 1]); NaN where no silhouette lies within ``max_entry`` or no edge within reach.
     """
     k = len(stations)
     _, n, length_px = trunk_axes(shoulder_mid_xy, hip_mid_xy)
@@ -58,20 +87,31 @@ def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mi
     dist_px = np.linspace(0.0, max_half_width * length_px, n_samples)               # (S,)
     directions = np.stack([n, -n])                                                   # (2, 2)
     points = origins[:, None, None, :] + dist_px[None, None, :, None] * directions[None, :, None, :]  # (K,2,S,2)
-    height, width = mask.shape[:2]
-    col = np.clip(np.rint(points[..., 0]).astype(np.int64), 0, width - 1)
-    row = np.clip(np.rint(points[..., 1]).astype(np.int64), 0, height - 1)
-    inside_image = (points[..., 0] >= 0) & (points[..., 0] < width) & (points[..., 1] >= 0) & (points[..., 1] < height)
-    inside = (mask[row, col] > threshold) & inside_image                               # (K, 2, S)
+    mask = np.asarray(mask, dtype=np.float32)
+    value = _sample(mask, points)                                                        # (K, 2, S)
+    inside = value > threshold
 
-    # The edge is the first sample outside the person after the axis point (which must itself be inside).
-    outside = ~inside
-    outside[..., 0] = False
-    has_edge = outside.any(axis=-1) & inside[..., 0]
-    first_out = np.argmax(outside, axis=-1)                                           # (K, 2)
-    # Sub-sample refinement: the edge lies half a step before the first outside sample.
+    # Enter the person (at once, or within max_entry), then the edge is the first sample outside after that.
+    sample = np.arange(n_samples)
+    entry = np.argmax(inside, axis=-1)                                                 # (K, 2)
+    entered = inside.any(axis=-1) & (dist_px[entry] <= max_entry * length_px)
+    outside = ~inside & (sample > entry[..., None])
+    has_edge = entered & outside.any(axis=-1)
+    first_out = np.maximum(np.argmax(outside, axis=-1), 1)
+    # Sub-sample refinement: sample the step between the last inside and the first outside sample finely, and place
+    # the edge where the probability crosses the threshold (linear interpolation between the fine samples).
     step = dist_px[1] - dist_px[0]
-    edge = dist_px[first_out] - 0.5 * step
+    fine = np.linspace(0.0, 1.0, n_refine + 1)                                          # (R+1,)
+    start = dist_px[first_out - 1]                                                       # (K, 2)
+    fine_dist = start[..., None] + fine * step                                           # (K, 2, R+1)
+    fine_points = origins[:, None, None, :] + fine_dist[..., None] * directions[None, :, None, :]
+    fine_value = _sample(mask, fine_points)
+    fine_out = np.maximum(np.argmax(fine_value <= threshold, axis=-1), 1)                 # (K, 2); R+1 is outside
+    v_in = np.take_along_axis(fine_value, (fine_out - 1)[..., None], axis=-1)[..., 0]
+    v_out = np.take_along_axis(fine_value, fine_out[..., None], axis=-1)[..., 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.clip((v_in - threshold) / (v_in - v_out), 0.0, 1.0)
+    edge = start + (fine[fine_out - 1] + fraction / n_refine) * step
     return np.where(has_edge, edge, np.nan)
 
 

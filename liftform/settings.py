@@ -56,12 +56,12 @@ class RepSettings:
 class SpineSettings:
     """The spine-flexion measure from the back's contour."""
 
-    # The back's contour bends a little even when the spine is neutral (shoulder blades, sacrum, muscle). This raw
+    # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
     # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. Median over the neutral-hinge
-    # development clips measured ~12 deg (their bent frames span 1-32 deg). A personal value from `liftform screen`
+    # development clips measured ~10.5 deg (their bent frames span 1-28 deg). A personal value from `liftform screen`
     # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
     # arms and varied by 100 deg between people on real clips.
-    neutral_bend_deg: float = 12.0
+    neutral_bend_deg: float = 10.5
     # The person's own maximum spine flexion from `liftform screen` (0 = unknown): reps then also report their peak
     # flexion as a percentage of it.
     personal_max_flexion_deg: float = 0.0
@@ -74,11 +74,12 @@ class SpineSettings:
 class VerdictSettings:
     """Thresholds that turn angles into a verdict per rep."""
 
-    # Spine flexion (relative to the person's own upright posture) above which the back counts as rounded.
-    # Lumbar+thoracic flexion in a neutral-spine hinge stays within ~10-15 deg of standing; a stoop lift reaches
-    # 30-60 deg. 20 deg leaves room for measurement noise on real footage.
-    rounded_back_spine_deg: float = 20.0
-    flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
+    # Spine flexion (past the neutral bend) above which the back counts as rounded. Lumbar+thoracic flexion in a
+    # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 17.5 deg leaves room
+    # for measurement noise on real footage. (This and the neutral bend were 20 and 12 deg of raw contour bend before
+    # the bend was expressed as even spine flexion, core.spine.EVEN_BEND_RESPONSE = 1.136: the same limits.)
+    rounded_back_spine_deg: float = 17.5
+    flag_hysteresis_deg: float = 3.5         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
     # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the
     # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
@@ -89,7 +90,7 @@ class VerdictSettings:
     squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)
     lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge ...
     lunge_max_trunk_deg: float = 35.0         # ... with the trunk this upright
-    hyperextension_deg: float = -12.0         # back arched this much more than when standing, at lockout: a
+    hyperextension_deg: float = -10.5         # back arched this much more than when standing, at lockout: a
                                               # (different) fault
     jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.

@@ -2,8 +2,9 @@
 
 A stick figure in the sagittal plane: ankle on the floor, shin and thigh tilted symmetrically so the knee bends by
 ``knee_flexion_deg``, the hip-to-shoulder chord at ``trunk_inclination_deg`` from vertical, arms hanging straight
-down. The back's edge is an arc whose bend (tangent at the shoulder minus tangent at the hip) is the spine flexion
-plus the contour bend of the person's neutral back: half-width d(s) = w + tan(bend / 2) * s * (1 - s) in trunk lengths.
+down. The back's edge is a parabola whose contour bend, as the core defines it (tangent at the shoulder minus tangent
+at the hip, over the fit's response to an even bend: `core.spine.EVEN_BEND_RESPONSE`), is the spine flexion plus the
+contour bend of the person's neutral back: half-width d(s) = w + tan(R * bend / 2) * s * (1 - s) in trunk lengths.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from liftform import track as lm
+from liftform.core.spine import EVEN_BEND_RESPONSE
 from liftform.settings import Settings
 from liftform.track import BACK_PROFILE_STATIONS, PoseTrack
 
@@ -78,7 +80,7 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
     world = world - hip_mid                                                            # MediaPipe: hip-centred
 
     # The back's edge: an arc with total bend natural + flexion, on the side opposite the chest.
-    bend = np.radians(natural_bend_deg + spine_deg)
+    bend = np.radians(natural_bend_deg + spine_deg) * EVEN_BEND_RESPONSE
     s = BACK_PROFILE_STATIONS
     trunk_px = TRUNK_M * PX_PER_M                      # the chord length in the image (side-on)
     dorsal = (0.18 + np.tan(bend / 2)[:, None] * s * (1 - s)) * trunk_px

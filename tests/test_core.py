@@ -141,6 +141,45 @@ def test_back_profile_from_mask_finds_a_bowed_edge():
     assert np.isnan(profile[0]).all()                      # the shoulder end lies on the mask's edge
 
 
+def test_back_profile_is_sub_pixel_and_enters_from_in_front():
+    """The edge of a soft (anti-aliased) disc is found to a fraction of a pixel, and a ray that starts just in front
+    of the body (the chord of a deeply rounded back passes in front of the belly) still finds the back."""
+    height, width = 400, 400
+    yy, xx = np.mgrid[0:height, 0:width]
+    radius = 120.3
+    # Pixel (x, y) spans [x, x + 1) x [y, y + 1), so its centre is at + 0.5; the edge is a 1 px soft ramp.
+    mask = np.clip(radius + 0.5 - np.hypot(xx + 0.5 - 200.0, yy + 0.5 - 200.0), 0.0, 1.0)
+    profile = back_profile_from_mask(mask, np.array([200.0, 100.0]), np.array([200.0, 300.0]))
+    s = np.linspace(0, 1, len(profile))
+    expected = np.sqrt(radius**2 - (100.0 - 200.0 * s) ** 2)                           # chord across the disc
+    np.testing.assert_allclose(profile[:, 0], expected, atol=0.3)
+    np.testing.assert_allclose(profile[:, 1], expected, atol=0.3)
+    # The axis lies 10 px outside a bar on its -n side (left): the -n ray enters after 10 px, the +n ray never does.
+    bar = ((xx > 130) & (xx < 190) & (yy > 50) & (yy < 350)).astype(float)
+    profile = back_profile_from_mask(bar, np.array([200.0, 150.0]), np.array([200.0, 250.0]))
+    np.testing.assert_allclose(profile[:, 1], 200 - 130.5, atol=0.6)
+    assert np.isnan(profile[:, 0]).all()
+
+
+def test_contour_bend_reads_an_even_bend_and_weighs_the_middle_more():
+    """A back bent evenly from the shoulders down to the sacrum reads its bend; the same bend concentrated in the
+    middle of the back reads more (the quadratic's kernel, documented in core.spine)."""
+    from liftform.core.spine import SACRUM_STATION, contour_bend_deg
+    fine = np.linspace(0, 1, 2001)
+
+    def edge(tangent_rad):   # half-width (K,) in trunk lengths from the tangent angle along the trunk
+        heights = np.concatenate([[0.0], np.cumsum(np.tan(0.5 * (tangent_rad[1:] + tangent_rad[:-1])) * np.diff(fine))])
+        return 0.2 + np.interp(np.linspace(0, 1, 21), fine, heights)
+
+    for bend_deg in (-15.0, 10.0, 25.0, 40.0):
+        bend = np.radians(bend_deg)
+        even = edge(bend / 2 - bend * np.minimum(fine, SACRUM_STATION) / SACRUM_STATION)
+        measured = contour_bend_deg(even[None] * 300, np.array([300.0]))[0][0]
+        assert measured == pytest.approx(bend_deg, abs=0.05 * abs(bend_deg) + 0.2)
+        kinked = edge(np.where(fine < 0.5, bend / 2, -bend / 2))
+        assert abs(contour_bend_deg(kinked[None] * 300, np.array([300.0]))[0][0]) > 1.4 * abs(bend_deg)
+
+
 def test_facing_is_unknown_without_evidence():
     track, _ = lift_track("hip_hinge")
     image_xy = track.image_xy.copy()

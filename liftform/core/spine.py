@@ -2,11 +2,17 @@
 
 The dorsal edge of the silhouette between shoulders and hips is straight when the spine is neutral and bows outward
 when it flexes. Per frame, a quadratic d(s) is fitted to the dorsal half-width d (as a fraction of trunk length) at
-stations s along the trunk (0 = shoulder, 1 = hip); the angle between the edge's tangents at s = 0 and s = 1,
-``atan(d'(0)) - atan(d'(1))``, is the bend of the back (a circular arc's total bend). It is positive when the back
-is convex (flexed, rounded), negative when concave (arched). Flexion is reported relative to a
-neutral bend: the raw contour bend a neutral back shows in a forward bend (a population value, or the person's own
-from a flexibility screen).
+stations s along the trunk (0 = shoulder, 1 = hip); the angle between the fit's tangents at s = 0 and s = 1,
+``atan(d'(0)) - atan(d'(1))``, is the bend of the back. It is positive when the back is convex (flexed, rounded),
+negative when concave (arched). Flexion is reported relative to a neutral bend: the contour bend a neutral back
+shows in a forward bend (a population value, or the person's own from a flexibility screen).
+
+A quadratic's end-tangent difference does not weigh all of the edge alike: a kink at station s moves it by
+30 s^2 (1 - s)^2 times the kink (1.9x in the middle of the back, nothing at the very ends). That is what makes it
+robust to the ragged ends of the mask (neck, buttocks), but it reads a bend spread evenly along the spine 1.14x too
+large. The bend is therefore divided by the fit's response to such an even bend, from the shoulders down to the
+sacrum (``SACRUM_STATION``), so that degrees of contour bend are degrees of spine flexion when the flexion is spread
+along the back (a bend concentrated mid-back still reads up to 1.65x, one at the very ends less).
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from liftform.track import BACK_PROFILE_STATIONS
+
+# Where the sacrum's top (L5/S1) lies between shoulder (0) and hip joint (1): the hip joint centre is ~8 cm below it on
+# a ~50 cm acromion-to-hip trunk. Below it the edge is pelvis and buttock, which bend with the hip, not the spine.
+SACRUM_STATION = 0.85
 
 
 def dorsal_profile(back_profile_px: np.ndarray, facing_sign: np.ndarray | int) -> np.ndarray:
@@ -24,6 +34,24 @@ def dorsal_profile(back_profile_px: np.ndarray, facing_sign: np.ndarray | int) -
     return dorsal
 
 
+def _quadratic_design(stations: np.ndarray) -> np.ndarray:
+    return np.stack([np.ones_like(stations), stations, stations**2], axis=1)   # (K, 3)
+
+
+def even_bend_response(stations: np.ndarray = BACK_PROFILE_STATIONS, sacrum_station: float = SACRUM_STATION) -> float:
+    """The quadratic fit's end-tangent difference for a small unit bend spread evenly over [0, sacrum_station] (the
+    edge's slope falls linearly there and is flat below): ~1.14 for the default stations."""
+    span = sacrum_station
+    # Slope d'(s) = -s/span for s <= span, then -1: a total turn of 1 (radian, small-angle) spread evenly.
+    edge = np.where(stations <= span, -stations**2 / (2 * span), -span / 2 - (stations - span))
+    design = _quadratic_design(stations)
+    beta = np.linalg.lstsq(design, edge, rcond=None)[0]
+    return float(-2.0 * beta[2])   # d'(0) - d'(1) of d = b0 + b1 s + b2 s^2
+
+
+EVEN_BEND_RESPONSE = even_bend_response()
+
+
 def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
                      stations: np.ndarray = BACK_PROFILE_STATIONS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bend of the dorsal edge per frame, by a weighted least-squares quadratic fit (NaN stations ignored).
@@ -32,7 +60,8 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
         dorsal_px: (T, K) dorsal half-widths in pixels.
         trunk_length_px: (T,) shoulder-mid to hip-mid distance in pixels.
     Returns:
-        bend_deg (T,): tangent angle at the shoulder end minus at the hip end, degrees (+ convex / flexed);
+        bend_deg (T,): tangent angle of the fit at the shoulder end minus at the hip end, divided by
+            ``EVEN_BEND_RESPONSE``, degrees (+ convex / flexed);
         edge_fraction (T,): share of stations where the edge was found;
         residual (T,): RMS misfit of the quadratic, as a fraction of trunk length (ragged mask -> large).
     """
@@ -40,7 +69,7 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
         widths = dorsal_px / trunk_length_px[:, None]                          # (T, K) fraction of trunk
     known = np.isfinite(widths)
     weights = known.astype(float)
-    design = np.stack([np.ones_like(stations), stations, stations**2], axis=1)   # (K, 3)
+    design = _quadratic_design(stations)
     filled = np.where(known, widths, 0.0)
     # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
     ata = np.einsum("ki,tk,kj->tij", design, weights, design)
@@ -51,7 +80,8 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
     beta = np.linalg.solve(ata, aty[..., None])[..., 0]                        # (T, 3): d = b0 + b1 s + b2 s^2
     slope_at_shoulder = beta[:, 1]
     slope_at_hip = beta[:, 1] + 2.0 * beta[:, 2]
-    bend_deg = np.degrees(np.arctan(slope_at_shoulder) - np.arctan(slope_at_hip))
+    response = EVEN_BEND_RESPONSE if stations is BACK_PROFILE_STATIONS else even_bend_response(stations)
+    bend_deg = np.degrees(np.arctan(slope_at_shoulder) - np.arctan(slope_at_hip)) / response
     fitted = beta @ design.T
     with np.errstate(invalid="ignore"):
         residual = np.sqrt(np.sum(weights * (filled - fitted) ** 2, axis=1) / np.maximum(weights.sum(axis=1), 1))

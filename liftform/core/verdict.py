@@ -26,6 +26,15 @@ def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np
                       settings.rounded_back_spine_deg - settings.flag_hysteresis_deg, enabled=trusted)
 
 
+def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
+                            settings: VerdictSettings) -> np.ndarray:
+    """Spine flexion (deg) where it is judged, NaN where the trunk is too upright for it to count (the contour of
+    an upright back reads lordosis, buttocks and arms as much as the spine): what panels show, same shape as input."""
+    with np.errstate(invalid="ignore"):
+        judged = np.asarray(trunk_inclination_deg) >= settings.min_trunk_for_rounding_deg
+    return np.where(judged, spine_flexion_deg, np.nan)
+
+
 def _nanmax(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.max()) if len(finite) else float("nan")

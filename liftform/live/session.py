@@ -37,7 +37,7 @@ from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.reps import segment_reps
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import RepVerdict
-from liftform.core.verdict import judge_reps
+from liftform.core.verdict import judge_reps, shown_spine_flexion_deg
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
 from liftform.live.state import Debounced, RepWatcher, RoundedFlag, framing_problem
@@ -163,7 +163,8 @@ class LiveSession:
                 events += self._calibrate(pos, ts, trunk, problem)
             angles.update(trunk=trunk, hip=float(a["hip_flexion_deg"][0]), knee=float(a["knee_flexion_deg"][0]))
             if self.facing:
-                state, angles["spine"] = self._back_state(a, ts, events)
+                state, spine = self._back_state(a, ts, events)
+                angles["spine"] = float(shown_spine_flexion_deg(spine, trunk, self.settings.verdict))
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])
             if self._watcher.update(depth, ts):

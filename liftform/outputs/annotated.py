@@ -17,6 +17,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.silhouette import dorsal_edge_xy
+from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
@@ -106,7 +107,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     edges = back_edges(track, kin.facing_sign)
     reps = _RepClock(analysis)
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
-                     "spine": kin.spine_flexion_deg}
+                     "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
+                                                      analysis.settings.verdict)}
     face_rows = nearest_face_rows(track.image_xy, track.timestamps_s) if blur_faces else None
     out_path = Path(out_path)
     with open_video(video_path) as video:

@@ -57,8 +57,9 @@ class SpineSettings:
     """The spine-flexion measure from the back's contour."""
 
     # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
-    # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. Median over the neutral-hinge
-    # development clips measured ~10.5 deg (their bent frames span 1-28 deg). A personal value from `liftform screen`
+    # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. On the development clips
+    # (trunk >= 40 deg, measure trusted) neutral hinges read a median 6 deg per clip (clips -34..+32), rounded backs
+    # 37 (27..60); with the 17.5 deg limit, rounding starts at 28 deg of bend. A personal value from `liftform screen`
     # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
     # arms and varied by 100 deg between people on real clips.
     neutral_bend_deg: float = 10.5

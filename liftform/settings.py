@@ -59,10 +59,10 @@ class SpineSettings:
     # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
     # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. On the development clips
     # (trunk >= 40 deg, measure trusted) neutral hinges read a median 6 deg per clip (clips -34..+32), rounded backs
-    # 37 (27..60); with the 17.5 deg limit, rounding starts at 28 deg of bend. A personal value from `liftform screen`
+    # 37 (27..60); with the 18 deg limit, rounding starts at 28 deg of bend. A personal value from `liftform screen`
     # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
     # arms and varied by 100 deg between people on real clips.
-    neutral_bend_deg: float = 10.5
+    neutral_bend_deg: float = 10.0
     # The person's own maximum spine flexion from `liftform screen` (0 = unknown): reps then also report their peak
     # flexion as a percentage of it.
     personal_max_flexion_deg: float = 0.0
@@ -76,11 +76,11 @@ class VerdictSettings:
     """Thresholds that turn angles into a verdict per rep."""
 
     # Spine flexion (past the neutral bend) above which the back counts as rounded. Lumbar+thoracic flexion in a
-    # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 17.5 deg leaves room
+    # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 18 deg leaves room
     # for measurement noise on real footage. (This and the neutral bend were 20 and 12 deg of raw contour bend before
-    # the bend was expressed as even spine flexion, core.spine.EVEN_BEND_RESPONSE = 1.136: the same limits.)
-    rounded_back_spine_deg: float = 17.5
-    flag_hysteresis_deg: float = 3.5         # a flagged frame clears only below threshold - hysteresis
+    # the bend was expressed as even spine flexion, core.spine.EVEN_BEND_RESPONSE = 1.136: the same onset, 28 deg.)
+    rounded_back_spine_deg: float = 18.0
+    flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
     # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the
     # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
@@ -91,7 +91,7 @@ class VerdictSettings:
     squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)
     lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge ...
     lunge_max_trunk_deg: float = 35.0         # ... with the trunk this upright
-    hyperextension_deg: float = -10.5         # back arched this much more than when standing, at lockout: a
+    hyperextension_deg: float = -11.0         # back arched this much more than when standing, at lockout: a
                                               # (different) fault
     jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.

@@ -50,15 +50,20 @@ def rendered_accuracy(settings: Settings) -> None:
     The last two are the measurement error proper."""
     from liftform.synth import LiftSpec, write_sample
 
-    # (motion, yaw, spine peak or None for the motion's own, seed). The first run calibrates; the others are scored.
-    runs = [("hip_hinge", 0.0, None, 0), ("hip_hinge", 0.0, None, 1), ("rounded_back", 0.0, 20.0, 0),
-            ("rounded_back", 0.0, None, 0), ("rounded_back", 0.0, 50.0, 0), ("squat", 0.0, None, 0)] + [
-        ("rounded_back", yaw, None, 0) for yaw in (15.0, 30.0, 45.0, 60.0, 75.0)]
+    # (motion, yaw, spine peak or None for the motion's own, seed, loose shirt). The first run calibrates; the others
+    # are scored. The loose shirt is scored on its own row, outside the side-on figure: fabric bridging the lower
+    # back's hollow is a bias the measure cannot see (its confidence does not drop for it).
+    runs = [("hip_hinge", 0.0, None, 0, False), ("hip_hinge", 0.0, None, 1, False),
+            ("rounded_back", 0.0, 20.0, 0, False), ("rounded_back", 0.0, None, 0, False),
+            ("rounded_back", 0.0, 50.0, 0, False), ("squat", 0.0, None, 0, False)] + [
+        ("rounded_back", yaw, None, 0, False) for yaw in (15.0, 30.0, 45.0, 60.0, 75.0)] + [
+        ("hip_hinge", 0.0, None, 0, True)]
     measured = []
     with tempfile.TemporaryDirectory() as tmp:
-        for motion, yaw, peak, seed in runs:
-            spec = LiftSpec(motion=motion, yaw_deg=yaw, spine_flexion_peak_deg=peak, reps=2, seed=seed)
-            path = Path(tmp) / f"{motion}-{yaw:.0f}-{peak}-{seed}.mp4"
+        for motion, yaw, peak, seed, loose in runs:
+            spec = LiftSpec(motion=motion, yaw_deg=yaw, spine_flexion_peak_deg=peak, reps=2, seed=seed,
+                            loose_shirt=loose)
+            path = Path(tmp) / f"{spec.name}-{peak}-{seed}.mp4"
             truth = write_sample(spec, path)
             track, source, model, warnings = estimate_video_track(path, settings)
             kin = analyze_track(track, source, model, settings, warnings).kinematics
@@ -68,7 +73,8 @@ def rendered_accuracy(settings: Settings) -> None:
             upright = confident & (kin.trunk_inclination_deg < 10)
             own_upright = float(np.median((kin.spine_flexion_deg - true_spine)[upright])) if upright.any() else np.nan
             bent_conf = float(np.median(kin.spine_flexion_confidence[kin.trunk_inclination_deg >= 30]))
-            measured.append((motion, yaw, peak, kin.spine_flexion_deg, true_spine, trusted, bent_conf, own_upright))
+            measured.append((motion + (" loose" if loose else ""), yaw, peak, kin.spine_flexion_deg, true_spine,
+                             trusted, bent_conf, own_upright))
     hinge_spine, hinge_truth, hinge_trusted = measured[0][3], measured[0][4], measured[0][5]
     offset = float(np.median((hinge_spine - hinge_truth)[hinge_trusted]))
     print("(a) rendered lifts with known spine flexion (errors over trusted frames with the trunk leaning >= "
@@ -81,7 +87,7 @@ def rendered_accuracy(settings: Settings) -> None:
         err = spine[trusted] - true_spine[trusted]
         errors = {"default": np.abs(err), "own upright": np.abs(err - own_upright), "calibrated": np.abs(err - offset)}
         mae = {k: float(np.mean(v)) if len(v) else float("nan") for k, v in errors.items()}
-        if yaw <= 15:
+        if yaw <= 15 and "loose" not in motion:
             for key, values in errors.items():
                 side[key].extend(values)
         peak_cal = float(np.max(spine[trusted]) - offset) if trusted.any() else float("nan")

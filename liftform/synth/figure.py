@@ -141,13 +141,27 @@ def _torso(sk: Skeleton, look: Look, out: list) -> None:
         _cap(out, sh, sh, 0.060, 0.060, look.shirt, "torso", group=1)
 
 
+# How far each buttock's bulge comes in (towards the hip joint) when its hip flexes 90 deg: standing it stands ~5 cm
+# behind the sacrum's skin line; stretched over a flexed hip the gluteus flattens and the outline runs on from the
+# sacrum, as real lifters' silhouettes show in a hinge (a rigid bulge made the figure's neutral back read ~12 deg
+# hollower than real backs in a forward bend).
+GLUTE_FLATTEN_M = 0.04
+
+
+def _hip_flexion_deg(sk: Skeleton, side: str, up: np.ndarray) -> float:
+    """Flexion of one hip relative to the pelvis (deg, 0 standing): the thigh's angle from the pelvis' down axis."""
+    thigh = sk[f"{side}_knee"] - sk[f"{side}_hip"]
+    return float(np.degrees(np.arccos(np.clip(-(thigh @ up) / np.linalg.norm(thigh), -1.0, 1.0))))
+
+
 def _pelvis(sk: Skeleton, look: Look, out: list) -> None:
     up, fwd = sagittal(sk.pelvis_deg), _anterior(sk.pelvis_deg)
     hip_mid = sk["hip_mid"]
     for side, sgn in (("left", -1.0), ("right", 1.0)):
         hip = sk[f"{side}_hip"]
         _cap(out, hip + 0.01 * up, hip + 0.01 * up, 0.092, 0.092, look.bottoms, "pelvis", group=1)
-        glute = hip_mid - 0.058 * fwd - 0.005 * up + sgn * 0.072 * _LAT
+        flatten = GLUTE_FLATTEN_M * float(np.clip(_hip_flexion_deg(sk, side, up) / 90.0, 0.0, 1.0))
+        glute = hip_mid - (0.058 - flatten) * fwd - 0.005 * up + sgn * 0.072 * _LAT
         _cap(out, glute, glute + 0.05 * up, 0.097, 0.09, look.bottoms, "pelvis", group=1)
     _cap(
         out,

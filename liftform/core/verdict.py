@@ -41,7 +41,11 @@ def _nanmax(values: np.ndarray) -> float:
 
 
 def _signed(angle_deg: float) -> str:
-    return f"{angle_deg:+.0f}°"
+    """A whole number of degrees with its sign, "0°" (not "-0°") when it rounds to zero, "--" when unknown."""
+    if not np.isfinite(angle_deg):
+        return "--"
+    whole = int(round(angle_deg))
+    return f"{whole:+d}°" if whole else "0°"
 
 
 def _nanmin(values: np.ndarray) -> float:

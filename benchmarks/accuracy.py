@@ -41,11 +41,11 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 def rendered_accuracy(settings: Settings) -> None:
     """Spine-flexion error on rendered lifts, against three zeros of the measure:
 
-    - default: the population neutral-bend reference (what `liftform analyze` uses). The rendered figure has no
-      shoulder blades, thoracic kyphosis or muscle, so its neutral back reads a different contour bend than real
-      backs: this error adds that offset to the measurement error;
-    - own upright: the figure's own contour bend while standing at the start of the same clip (the zero the issue
-      describes; on real footage the upright contour proved unusable as a zero, see SpineSettings);
+    - default: the population neutral-bend reference (what `liftform analyze` uses). The figure's neutral back
+      reads a few degrees off it, as a person's may: this error adds that offset to the measurement error;
+    - own upright: the figure's own contour bend while standing at the start of the same clip (on real footage,
+      and on the figure, whose buttocks flatten in a hinge as real ones do, the upright contour is hollower than a
+      neutral back in a forward bend: see SpineSettings);
     - calibrated: the figure's own neutral bend from a separate hip-hinge clip (what `liftform screen` gives a person).
     The last two are the measurement error proper."""
     from liftform.synth import LiftSpec, write_sample

@@ -194,6 +194,25 @@ def test_flexed_spine_bows_the_dorsal_silhouette_and_neutral_keeps_it_straight(f
     assert bows[40.0] > bows[0.0] + 2.0
 
 
+def test_buttocks_flatten_in_a_hinge_as_real_ones_do():
+    """Standing, the buttocks bulge behind the back's line (the contour reads hollow); in a neutral hinge they are
+    stretched flat and the outline runs on from the sacrum, as in real lifters' silhouettes. Measured with liftform's
+    own contour bend on the exact mask and landmarks (no pose model)."""
+    from liftform.core.silhouette import back_profile_from_mask
+    from liftform.core.spine import contour_bend_deg, dorsal_profile
+
+    scene = SynthScene(LiftSpec(motion="hip_hinge", reps=1))
+    bends = {}
+    for name, i in (("standing", 0), ("hinge", _bottom(scene))):
+        xy = scene.truth.image_xy[i]
+        shoulder, hip = xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0), xy[[LEFT_HIP, RIGHT_HIP]].mean(0)
+        profile = back_profile_from_mask(scene.render(i).body_mask.astype(np.float32), shoulder, hip)
+        bends[name] = contour_bend_deg(dorsal_profile(profile[None], 1), np.array([np.linalg.norm(shoulder - hip)]))[0][0]
+    assert bends["standing"] < -8.0
+    assert -5.0 < bends["hinge"] < 12.0
+    assert bends["hinge"] > bends["standing"] + 10.0
+
+
 def test_yaw_widens_the_shoulders_in_the_image():
     widths_truth, widths_mask = [], []
     for yaw in (0, 45, 90):

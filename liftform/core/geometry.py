@@ -33,6 +33,6 @@ def inclination_from_vertical_deg(vector: np.ndarray, forward_sign: np.ndarray |
         up: (D,) the up direction in the same frame (image: (0, -1); MediaPipe world: (0, -1, 0)).
     Returns: (...) degrees; 0 upright, 90 horizontal forward, negative leaning back.
     """
-    magnitude = angle_between_deg(vector, np.broadcast_to(up, vector.shape))
+    magnitude = angle_between_deg(vector, up)
     sign = np.where(vector[..., 0] * forward_sign >= 0, 1.0, -1.0)
     return magnitude * sign

@@ -118,33 +118,37 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     """
     world = world_xyz
     forward = float(facing) if facing else 1.0
-    left = {"shoulder": LEFT_SHOULDER, "hip": LEFT_HIP, "knee": LEFT_KNEE, "ankle": LEFT_ANKLE}
-    right = {"shoulder": RIGHT_SHOULDER, "hip": RIGHT_HIP, "knee": RIGHT_KNEE, "ankle": RIGHT_ANKLE}
-    near = left if side == "left" else right
-    shoulder_mid_w = world[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    hip_mid_w = world[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    near_is_left = side == "left"
+    shoulder_w, hip_w = (world[:, LEFT_SHOULDER], world[:, LEFT_HIP]) if near_is_left else (
+        world[:, RIGHT_SHOULDER], world[:, RIGHT_HIP])
+    knee_w, ankle_w = (world[:, LEFT_KNEE], world[:, LEFT_ANKLE]) if near_is_left else (
+        world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
+    shoulder_mid_w = 0.5 * (world[:, LEFT_SHOULDER] + world[:, RIGHT_SHOULDER])
+    hip_mid_w = 0.5 * (world[:, LEFT_HIP] + world[:, RIGHT_HIP])
 
     trunk = inclination_from_vertical_deg(shoulder_mid_w - hip_mid_w, forward, WORLD_UP)
-    hip = flexion_deg(world[:, near["shoulder"]], world[:, near["hip"]], world[:, near["knee"]])
-    knee_left = flexion_deg(world[:, LEFT_HIP], world[:, LEFT_KNEE], world[:, LEFT_ANKLE])
-    knee_right = flexion_deg(world[:, RIGHT_HIP], world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
-    knee = knee_left if side == "left" else knee_right
+    # Near hip, left knee, right knee in one call: (3, T, 3) point triples.
+    hip, knee_left, knee_right = flexion_deg(
+        np.stack([shoulder_w, world[:, LEFT_HIP], world[:, RIGHT_HIP]]),
+        np.stack([hip_w, world[:, LEFT_KNEE], world[:, RIGHT_KNEE]]),
+        np.stack([knee_w, world[:, LEFT_ANKLE], world[:, RIGHT_ANKLE]]))
+    knee = knee_left if near_is_left else knee_right
     yaw = view_yaw_deg(world)
-    leg_m = np.linalg.norm(world[:, near["hip"]] - world[:, near["knee"]], axis=-1) + np.linalg.norm(
-        world[:, near["knee"]] - world[:, near["ankle"]], axis=-1)
+    leg_m = np.linalg.norm(hip_w - knee_w, axis=-1) + np.linalg.norm(knee_w - ankle_w, axis=-1)
     stance_split = np.linalg.norm(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], axis=-1) / leg_m
 
     # The back: its contour's bend.
-    shoulder_mid_px = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    hip_mid_px = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    _, _, trunk_length_px = trunk_axes(shoulder_mid_px, hip_mid_px)
+    trunk_length_px = np.linalg.norm(
+        (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER] - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]) * 0.5,
+        axis=-1)
     if back_profile_px is not None and facing != 0:
         bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(back_profile_px, facing),
                                                                trunk_length_px)
     else:
         bend = edge_fraction = residual = np.full(len(image_xy), np.nan)
-    landmark_vis = visibility[:, [near["shoulder"], near["hip"]]].min(axis=1)
-    confidence = spine.spine_confidence(np.nan_to_num(edge_fraction), residual, yaw, landmark_vis,
+    near = (LEFT_SHOULDER, LEFT_HIP) if near_is_left else (RIGHT_SHOULDER, RIGHT_HIP)
+    landmark_vis = np.minimum(visibility[:, near[0]], visibility[:, near[1]])
+    confidence = spine.spine_confidence(edge_fraction, residual, yaw, landmark_vis,
                                         spine_settings.min_edge_fraction, spine_settings.full_view_yaw_deg,
                                         spine_settings.max_view_yaw_deg)
     return {"trunk_inclination_deg": trunk, "hip_flexion_deg": hip, "knee_flexion_deg": knee,

@@ -12,6 +12,9 @@ import numpy as np
 from liftform.track import BACK_PROFILE_STATIONS
 
 
+_ROTATE_LEFT = np.array([-1.0, 1.0])   # (x, y) -> (-y, x) after swapping the coordinates
+
+
 def trunk_axes(shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unit axis u (hip -> shoulder), normal n = (-u_y, u_x) and trunk length in pixels.
 
@@ -21,7 +24,7 @@ def trunk_axes(shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray) -> tuple[np.
     length_px = np.linalg.norm(axis, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         u = axis / length_px[..., None]
-    n = np.stack([-u[..., 1], u[..., 0]], axis=-1)
+    n = u[..., ::-1] * _ROTATE_LEFT
     return u, n, length_px
 
 

@@ -50,6 +50,7 @@ def even_bend_response(stations: np.ndarray = BACK_PROFILE_STATIONS, sacrum_stat
 
 
 EVEN_BEND_RESPONSE = even_bend_response()
+_DESIGN = _quadratic_design(BACK_PROFILE_STATIONS)
 
 
 def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
@@ -69,22 +70,25 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
         widths = dorsal_px / trunk_length_px[:, None]                          # (T, K) fraction of trunk
     known = np.isfinite(widths)
     weights = known.astype(float)
-    design = _quadratic_design(stations)
+    default_stations = stations is BACK_PROFILE_STATIONS
+    design = _DESIGN if default_stations else _quadratic_design(stations)
     filled = np.where(known, widths, 0.0)
     # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
     ata = np.einsum("ki,tk,kj->tij", design, weights, design)
     aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
-    edge_fraction = known.mean(axis=1)
-    solvable = (known.sum(axis=1) >= 5) & (np.abs(np.linalg.det(ata)) > 1e-9)
+    n_known = weights.sum(axis=1)
+    edge_fraction = n_known / known.shape[1]
+    # Five distinct stations make the normal matrix of a quadratic regular: no determinant check needed.
+    solvable = n_known >= 5
     ata[~solvable] = np.eye(3)
     beta = np.linalg.solve(ata, aty[..., None])[..., 0]                        # (T, 3): d = b0 + b1 s + b2 s^2
     slope_at_shoulder = beta[:, 1]
     slope_at_hip = beta[:, 1] + 2.0 * beta[:, 2]
-    response = EVEN_BEND_RESPONSE if stations is BACK_PROFILE_STATIONS else even_bend_response(stations)
+    response = EVEN_BEND_RESPONSE if default_stations else even_bend_response(stations)
     bend_deg = np.degrees(np.arctan(slope_at_shoulder) - np.arctan(slope_at_hip)) / response
     fitted = beta @ design.T
     with np.errstate(invalid="ignore"):
-        residual = np.sqrt(np.sum(weights * (filled - fitted) ** 2, axis=1) / np.maximum(weights.sum(axis=1), 1))
+        residual = np.sqrt(np.sum(weights * (filled - fitted) ** 2, axis=1) / np.maximum(n_known, 1))
     bend_deg[~solvable] = np.nan
     residual[~solvable] = np.nan
     return bend_deg, edge_fraction, residual
@@ -101,9 +105,11 @@ def spine_confidence(edge_fraction: np.ndarray, residual: np.ndarray, view_yaw_d
     - view: side-on (full marks up to ``full_view_yaw_deg``, zero at ``max_view_yaw_deg``);
     - landmarks: MediaPipe's visibility of the near shoulder and hip.
     """
-    edge = np.clip((edge_fraction - min_edge_fraction) / max(1.0 - min_edge_fraction, 1e-6) * 2.0, 0.0, 1.0)
-    fit = np.clip((0.05 - np.nan_to_num(residual, nan=1.0)) / 0.035, 0.0, 1.0)
-    yaw = np.nan_to_num(view_yaw_deg, nan=90.0)
-    view = np.clip((max_view_yaw_deg - yaw) / (max_view_yaw_deg - full_view_yaw_deg), 0.0, 1.0)
-    visible = np.clip((landmark_visibility - 0.3) / 0.5, 0.0, 1.0)
-    return edge * fit * view * visible
+    edge = (edge_fraction - min_edge_fraction) / max(1.0 - min_edge_fraction, 1e-6) * 2.0
+    fit = (0.05 - residual) / 0.035                       # NaN residual (no fit): NaN, zero below
+    view = (max_view_yaw_deg - view_yaw_deg) / (max_view_yaw_deg - full_view_yaw_deg)   # unknown view: NaN, zero
+    visible = (landmark_visibility - 0.3) / 0.5
+    # Each factor clipped to [0, 1]; an unknown edge, fit or view (NaN) counts as zero, an unknown landmark visibility
+    # (no pose in the frame) leaves the confidence unknown (NaN).
+    measure = np.clip(edge, 0.0, 1.0) * np.clip(fit, 0.0, 1.0) * np.clip(view, 0.0, 1.0)
+    return np.where(np.isnan(measure), 0.0, measure) * np.clip(visible, 0.0, 1.0)

@@ -80,7 +80,7 @@ class LiveSession:
         # One filter for all channels of a frame (one call per frame): landmark and back-profile pixels, world
         # metres, each channel's beta in its own unit.
         k = len(BACK_PROFILE_STATIONS)
-        self._split = np.cumsum([N_LANDMARKS * 2, N_LANDMARKS * 3])
+        self._xy_end, self._world_end = N_LANDMARKS * 2, N_LANDMARKS * 5      # channel layout: xy | world | profile
         beta = np.concatenate([np.full(N_LANDMARKS * 2, o.one_euro_beta / height_px),
                                np.full(N_LANDMARKS * 3, o.one_euro_beta * WORLD_M_PER_FRAME_HEIGHT),
                                np.full(k * 2, o.one_euro_beta / height_px)])
@@ -149,9 +149,9 @@ class LiveSession:
         else:
             filtered = self._filter(np.concatenate([pose.image_xy.ravel(), pose.world_xyz.ravel(),
                                                     pose.back_profile_px.ravel()]), ts)
-            xy, world, profile = np.split(filtered, self._split)
-            landmarks, world = xy.reshape(N_LANDMARKS, 2), world.reshape(N_LANDMARKS, 3)
-            profile, visibility = profile.reshape(-1, 2), pose.visibility
+            landmarks = filtered[:self._xy_end].reshape(N_LANDMARKS, 2)
+            world = filtered[self._xy_end:self._world_end].reshape(N_LANDMARKS, 3)
+            profile, visibility = filtered[self._world_end:].reshape(-1, 2), pose.visibility
             if ts >= self._next_refresh_s:
                 self._refresh(pos, ts)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,

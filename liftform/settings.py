@@ -57,12 +57,12 @@ class SpineSettings:
     """The spine-flexion measure from the back's contour."""
 
     # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
-    # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg. On the development clips
-    # (trunk >= 40 deg, measure trusted) neutral hinges read a median 6 deg per clip (clips -34..+32), rounded backs
-    # 37 (27..60); with the 18 deg limit, rounding starts at 28 deg of bend. A personal value from `liftform screen`
-    # (--profile) replaces it. The upright posture is *not* used: its contour is dominated by lordosis, buttocks and
-    # arms and varied by 100 deg between people on real clips.
-    neutral_bend_deg: float = 10.0
+    # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg: the median over the
+    # neutral-hinge development clips (trunk >= 40 deg, measure trusted) of each clip's median bend, 6 deg; the clips
+    # range from -34 to +32 deg (people differ: a personal value from `liftform screen` (--profile) replaces it).
+    # Rounded backs read 37 (27..60). The upright posture is *not* used: its contour is dominated by lordosis,
+    # buttocks and arms and varied by 100 deg between people on real clips.
+    neutral_bend_deg: float = 6.0
     # The person's own maximum spine flexion from `liftform screen` (0 = unknown): reps then also report their peak
     # flexion as a percentage of it.
     personal_max_flexion_deg: float = 0.0
@@ -76,10 +76,10 @@ class VerdictSettings:
     """Thresholds that turn angles into a verdict per rep."""
 
     # Spine flexion (past the neutral bend) above which the back counts as rounded. Lumbar+thoracic flexion in a
-    # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 18 deg leaves room
-    # for measurement noise on real footage. (This and the neutral bend were 20 and 12 deg of raw contour bend before
-    # the bend was expressed as even spine flexion, core.spine.EVEN_BEND_RESPONSE = 1.136: the same onset, 28 deg.)
-    rounded_back_spine_deg: float = 18.0
+    # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 22 deg leaves room for
+    # measurement noise and for people whose neutral back bends more than the median: rounding starts at 28 deg of
+    # contour bend, the onset chosen on the development clips (it separates their rounded and neutral lifts).
+    rounded_back_spine_deg: float = 22.0
     flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
     min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
     # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the

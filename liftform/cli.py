@@ -306,6 +306,9 @@ def score(
                                        help="Ray cluster (ray://head:10001, auto; default: env RAY_ADDRESS, "
                                             "else a local instance)."),
     force: bool = typer.Option(False, "--force", help="Score again videos already scored."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001,
+                                         help="Seconds one video may take before it is failed and its worker "
+                                              "replaced (local engine; default: no limit)."),
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
@@ -328,7 +331,7 @@ def score(
         with bar:
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
                                  force=force, write_video=not no_video, report=not no_report,
-                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar)
+                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout)
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

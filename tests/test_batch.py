@@ -283,6 +283,20 @@ def slow_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
     return SummaryRow(job.path, job.output)
 
 
+def test_a_video_past_the_time_limit_fails_alone_and_the_batch_goes_on(tmp_path):
+    """A hung video (here: a job that sleeps a minute) is failed after the limit, its worker replaced; the other
+    videos, before and after it, are scored."""
+    jobs = [Job(0, "slow.mp4", "slow"), Job(1, "fast.mp4", "fast"), Job(2, "next.mp4", "next"),
+            Job(3, "last.mp4", "last")]
+    rows = {}
+    start = time.monotonic()
+    run_local(jobs, JobSpec(Settings(), "model.task", "0" * 64), tmp_path,
+              lambda job, row: rows.__setitem__(job.output, row), workers=2, job_fn=slow_job, timeout_s=2.0)
+    assert time.monotonic() - start < 30
+    assert {n for n, r in rows.items() if r.ok} == {"fast", "next", "last"}
+    assert "time limit of 2 s" in rows["slow"].error
+
+
 def test_interrupt_stops_busy_workers_promptly(tmp_path):
     jobs = [Job(0, "slow.mp4", "slow"), Job(1, "fast.mp4", "fast"), Job(2, "next.mp4", "next")]
 
@@ -325,7 +339,7 @@ def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
         assert [rep["verdict"] for rep in csv.DictReader(fh)] == ["hip_hinge"]
     # Back to the defaults through the CLI: the rounded back is found again, from the cache only.
     config = tmp_path / "defaults.toml"
-    config.write_text("[verdict]\nrounded_back_spine_deg = 20.0\n")
+    config.write_text("[verdict]\nrounded_back_spine_deg = 22.0\n")
     result = runner.invoke(app, ["rescore", str(out), "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "1 verdict(s) changed: rounded_back" in result.output
@@ -364,3 +378,29 @@ def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
     assert (out / "rounded_back" / "annotated.mp4").stat().st_size > 1000
     assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in (out / "rounded_back").iterdir()}
     assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
+
+
+def test_two_runs_on_one_output_folder_are_refused_while_one_runs(batch, tmp_path):
+    """A second `score` or `rescore` into an OUT another process is writing gets one clear error, no write;
+    the lock goes with the process, so once it has ended (even killed) the folder is usable again."""
+    from liftform.errors import OutputError
+
+    inputs, out = _copy(batch, tmp_path)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from liftform.outputs.atomic import folder_lock\n"
+         "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(60)", str(out)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        summary_before = (out / "summary.csv").read_bytes()
+        with pytest.raises(OutputError, match=rf"another .* \(pid {holder.pid}\) is writing to"):
+            score([inputs], out)
+        with pytest.raises(OutputError, match="another"):
+            rescore(out)
+        result = runner.invoke(app, ["rescore", str(out)])
+        assert result.exit_code == 1 and "another" in result.output and "Traceback" not in result.output
+        assert (out / "summary.csv").read_bytes() == summary_before
+    finally:
+        holder.kill()
+        holder.wait()
+    assert rescore(out).exit_code in (0, 1)      # killed holder: the lock is gone with it

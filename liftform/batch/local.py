@@ -99,9 +99,10 @@ class _Worker:
         self.process.start()
         child.close()
         self.job: Job | None = None
+        self.given_at = 0.0   # time.monotonic() when the current job was given
 
     def give(self, job: Job) -> None:
-        self.job = job
+        self.job, self.given_at = job, time.monotonic()
         self.conn.send(job)
 
     def stop(self) -> None:
@@ -132,11 +133,20 @@ def _crash_reason(exitcode: int | None) -> str:
             "native library: try it alone with `liftform analyze`")
 
 
+def _timeout_reason(timeout_s: float) -> str:
+    return (f"scoring took longer than the time limit of {timeout_s:g} s per video (--timeout), so its worker was "
+            "stopped; the file may make a decoder hang: try it alone with `liftform analyze`, or raise --timeout "
+            "for very long videos")
+
+
 def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
-              workers: int | None = None, job_fn: JobFn = _score_into, threads_per_worker: int = 1) -> None:
+              workers: int | None = None, job_fn: JobFn = _score_into, threads_per_worker: int = 1,
+              timeout_s: float | None = None) -> None:
     """Score ``jobs`` (pulled lazily, one per free worker) with ``workers`` processes; ``on_row(job, row)`` in
-    the driver as each video finishes. Every job gets exactly one row, crashes included. KeyboardInterrupt
-    (also when raised by ``on_row``) stops the workers and propagates; rows already delivered stand.
+    the driver as each video finishes. Every job gets exactly one row, crashes included. A video still being
+    scored after ``timeout_s`` seconds (None: no limit) has its worker killed and gets a failed row; a fresh
+    worker takes the next video. KeyboardInterrupt (also when raised by ``on_row``) stops the workers and
+    propagates; rows already delivered stand.
     """
     out_root = Path(out_root)
     n_workers = max(1, workers or default_workers())
@@ -163,9 +173,17 @@ def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: 
             if not busy:
                 return
             waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            ready = set(multiprocessing.connection.wait(waitables))
+            wait_s = None if timeout_s is None else max(
+                0.0, min(w.given_at for w in busy) + timeout_s - time.monotonic())
+            ready = set(multiprocessing.connection.wait(waitables, timeout=wait_s))
             for worker in busy:
                 _collect(worker, ready, pool, on_row)
+            if timeout_s is not None:
+                for worker in [w for w in pool if w.job is not None
+                               and time.monotonic() - w.given_at >= timeout_s]:
+                    job, worker.job = worker.job, None
+                    _drop(worker, pool)    # kills it: a hung decoder does not answer SIGTERM reliably
+                    on_row(job, failed_row(job.path, job.output, _timeout_reason(timeout_s)))
     finally:
         _shutdown(pool)
 

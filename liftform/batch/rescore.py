@@ -22,6 +22,7 @@ from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch.jobs import ANNOTATED_NAME, POSES_NAME, result_fingerprint
 from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_from_result, write_summary
 from liftform.errors import InputError, LiftformError
+from liftform.outputs.atomic import folder_lock
 from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.settings import Settings, apply_overrides
@@ -151,6 +152,13 @@ def rescore(out: str | Path, settings: Settings | None = None, *,
     folders = result_folders(out_root)
     if not folders:
         raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
+    with folder_lock(out_root, "`liftform score` or `rescore`"):
+        return _rescore_locked(out_root, folders, settings, progress)
+
+
+def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
+                    progress: RescoreProgress | None) -> RescoreResult:
+    """The rescoring itself, with ``out_root`` locked (see :func:`rescore`)."""
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
     new_rows: dict[str, SummaryRow] = {}

@@ -20,7 +20,7 @@ from liftform.batch.inputs import assign_stems, expand_inputs
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, write_summary
 from liftform.errors import ConfigError, InputError
-from liftform.outputs.atomic import output_error
+from liftform.outputs.atomic import folder_lock, output_error
 from liftform.settings import Settings
 
 ENGINES = ("local", "ray")
@@ -109,14 +109,16 @@ def _make_out_root(out_root: Path) -> None:
 def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
           write_video: bool = True, report: bool = True, blur_faces: bool = False,
-          model_dir: str | Path | None = None, progress: BatchProgress | None = None) -> BatchResult:
+          model_dir: str | Path | None = None, progress: BatchProgress | None = None,
+          timeout_s: float | None = None) -> BatchResult:
     """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
 
     ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
     CPUs). ``engine``: "local" or "ray" (``address`` as for ``ray.init``; None starts a local instance).
     ``force`` rescores videos already scored. ``report`` writes each video's report.html and ``out/index.html``
     (over the videos done, also after an interrupt); ``blur_faces`` blurs the face in every exported frame.
-    ``progress(done, total, row)`` after each video.
+    ``progress(done, total, row)`` after each video. ``timeout_s`` (local engine): a video still being scored after
+    that many seconds gets a failed row and its worker is replaced (None: no limit).
 
     A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
     stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
@@ -127,6 +129,10 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         raise ConfigError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     if workers is not None and workers < 1:
         raise ConfigError(f"workers must be at least 1, got {workers}")
+    if timeout_s is not None and not timeout_s > 0:
+        raise ConfigError(f"the time limit per video must be more than 0 s, got {timeout_s}")
+    if timeout_s is not None and engine == "ray":
+        raise ConfigError("--timeout works with the local engine only; Ray tasks have no time limit")
     settings = settings or Settings()
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root)
@@ -136,6 +142,15 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         import_ray()   # fail before any work when Ray is missing
     spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces)
     _make_out_root(out_root)
+    with folder_lock(out_root, "`liftform score`"):
+        return _score_locked(jobs, spec, out_root, workers=workers, engine=engine, address=address, force=force,
+                             report=report, progress=progress, timeout_s=timeout_s)
+
+
+def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: int | None, engine: str,
+                  address: str | None, force: bool, report: bool, progress: BatchProgress | None,
+                  timeout_s: float | None) -> BatchResult:
+    """The batch itself, with ``out_root`` made and locked (see :func:`score`)."""
     result = BatchResult(out_root, len(jobs), fingerprint=spec.fingerprint)
     done: dict[int, SummaryRow] = {}
     last_write = [0.0]
@@ -168,7 +183,7 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         else:
             from liftform.batch.local import run_local
 
-            run_local(pending(), spec, out_root, on_row, workers=workers)
+            run_local(pending(), spec, out_root, on_row, workers=workers, timeout_s=timeout_s)
     finally:
         flush(complete=len(done) == len(jobs))
         if report and done:

@@ -11,7 +11,6 @@ import numpy as np
 
 from liftform.track import BACK_PROFILE_STATIONS
 
-
 _ROTATE_LEFT = np.array([-1.0, 1.0])   # (x, y) -> (-y, x) after swapping the coordinates
 
 

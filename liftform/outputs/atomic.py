@@ -139,3 +139,41 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (``\\n`` line endings kept as given); returns ``path`` as a Path."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+LOCK_NAME = ".liftform.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (its file ``.liftform.lock``) for the block, so two batch runs never
+    write one summary at once. The lock is the operating system's (``flock``): it goes with the process, also when
+    the process is killed, so a stale lock file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
+
+    Raises OutputError when another process holds the lock (naming its pid) or the lock file cannot be made.
+    """
+    try:
+        import fcntl
+    except ImportError:   # pragma: no cover - Windows
+        yield
+        return
+    path = Path(folder) / LOCK_NAME
+    try:
+        handle = open(path, "a+")
+    except OSError as exc:
+        raise output_error(path, exc) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise OutputError(f"another {what} run (pid {holder}) is writing to {folder}; wait for it to finish "
+                              "or choose another output folder (-o)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()   # closing the file releases the lock

@@ -27,11 +27,12 @@ def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np
 
 
 def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
-                            settings: VerdictSettings) -> np.ndarray:
-    """Spine flexion (deg) where it is judged, NaN where the trunk is too upright for it to count (the contour of
-    an upright back reads lordosis, buttocks and arms as much as the spine): what panels show, same shape as input."""
+                            min_trunk_deg: float) -> np.ndarray:
+    """Spine flexion (deg) where it is judged, NaN where the trunk leans less than ``min_trunk_deg`` (the verdict's
+    ``min_trunk_for_rounding_deg``: the contour of an upright back reads lordosis, buttocks and arms as much as the
+    spine): what panels show, same shape as the input."""
     with np.errstate(invalid="ignore"):
-        judged = np.asarray(trunk_inclination_deg) >= settings.min_trunk_for_rounding_deg
+        judged = np.asarray(trunk_inclination_deg) >= min_trunk_deg
     return np.where(judged, spine_flexion_deg, np.nan)
 
 

@@ -164,7 +164,8 @@ class LiveSession:
             angles.update(trunk=trunk, hip=float(a["hip_flexion_deg"][0]), knee=float(a["knee_flexion_deg"][0]))
             if self.facing:
                 state, spine = self._back_state(a, ts, events)
-                angles["spine"] = float(shown_spine_flexion_deg(spine, trunk, self.settings.verdict))
+                angles["spine"] = float(shown_spine_flexion_deg(spine, trunk,
+                                                                self.settings.verdict.min_trunk_for_rounding_deg))
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])
             if self._watcher.update(depth, ts):

@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.errors import OutputError
 from liftform.outputs.annotated import back_edges
 from liftform.outputs.overlay import (
@@ -101,6 +102,8 @@ class FrameArtist:
                                 ("knee", "knee_flexion_deg"), ("spine", "spine_flexion_deg")):
                 values = self.data.frames.get(column)
                 angles[key] = float(values[row]) if values is not None and row >= 0 else math.nan
+            angles["spine"] = float(shown_spine_flexion_deg(angles["spine"], angles["trunk"],
+                                                            self.data.thresholds.min_trunk_for_rounding_deg))
         lines = [f"{label}t {timestamp_s:.2f} s  frame {frame_number}"]
         draw_overlay(image, landmarks, visibility, edge, state, angles_deg=angles, lines=lines)
         return image

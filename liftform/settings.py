@@ -21,35 +21,68 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 
 @dataclass(frozen=True)
+class Range:
+    """The valid values of one setting: ``low``..``high`` (each bound included unless ``*_open``); for a pair,
+    each number in range and ``ascending``; ``below`` names a setting of the same section this one must stay under.
+    Whole numbers only when the default is an int."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    high_open: bool = False
+    ascending: bool = False
+    below: str = ""
+
+    def describe(self) -> str:
+        low = f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
+        high = f"less than {self.high:g}" if self.high_open else f"at most {self.high:g}"
+        return f"{low} and {high}"
+
+    def contains(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        under = value < self.high if self.high_open else value <= self.high
+        return above and under
+
+
+def setting(default: Any, low: float, high: float, **limits: Any) -> Any:
+    """A settings field with its valid range (:class:`Range`), checked whenever a :class:`Settings` is made."""
+    return field(default=default, metadata={"range": Range(low, high, **limits)})
+
+
+@dataclass(frozen=True)
 class PoseSettings:
     """How the pose model is run."""
 
     model: str = "full"                 # lite | full | heavy | path to a .task bundle
     # 2 lets liftform pick the lifter when several people are in view; it costs ~40 % of the model's frames/s
     # (MediaPipe then runs its person detector on every frame). 1 is enough for clips with only the lifter.
-    num_poses: int = 2
-    min_detection_confidence: float = 0.5
-    min_presence_confidence: float = 0.5
-    min_tracking_confidence: float = 0.5
-    max_side_px: int = 1280             # larger frames (4K) are downscaled for the model; coordinates stay in source px
+    num_poses: int = setting(2, 1, 10)
+    min_detection_confidence: float = setting(0.5, 0, 1)
+    min_presence_confidence: float = setting(0.5, 0, 1)
+    min_tracking_confidence: float = setting(0.5, 0, 1)
+    # Larger frames (4K) are downscaled for the model (and for everything kept per frame); coordinates stay in
+    # source px.
+    max_side_px: int = setting(1280, 128, 4096)
 
 
 @dataclass(frozen=True)
 class FilterSettings:
     """Cleaning of landmark sequences before angles are taken (offline analysis)."""
 
-    max_gap_s: float = 0.3              # gaps up to this long are interpolated; longer ones stay missing
-    smoothing_sigma_s: float = 0.04     # Gaussian (zero-phase) smoothing of angles; 0 disables
+    max_gap_s: float = setting(0.3, 0, 5)  # gaps up to this long are interpolated; longer ones stay missing
+    smoothing_sigma_s: float = setting(0.04, 0, 1)  # Gaussian (zero-phase) smoothing of angles; 0 disables
 
 
 @dataclass(frozen=True)
 class RepSettings:
     """How a rep is found in the depth signal (how far the shoulders drop, as a fraction of standing trunk+leg)."""
 
-    min_depth: float = 0.15             # a rep must bring the shoulders down by at least this fraction
-    start_end_fraction: float = 0.2     # a rep starts/ends where depth crosses this fraction of its own peak
-    min_duration_s: float = 0.5
-    min_separation_s: float = 0.6       # two bottoms closer than this are one rep
+    # a rep must bring the shoulders down by at least this fraction
+    min_depth: float = setting(0.15, 0, 0.6, low_open=True)
+    # a rep starts/ends where depth crosses this fraction of its own peak
+    start_end_fraction: float = setting(0.2, 0, 1, low_open=True, high_open=True)
+    min_duration_s: float = setting(0.5, 0, 30)
+    min_separation_s: float = setting(0.6, 0, 30)  # two bottoms closer than this are one rep
 
 
 @dataclass(frozen=True)
@@ -62,13 +95,16 @@ class SpineSettings:
     # range from -34 to +32 deg (people differ: a personal value from `liftform screen` (--profile) replaces it).
     # Rounded backs read 37 (27..60). The upright posture is *not* used: its contour is dominated by lordosis,
     # buttocks and arms and varied by 100 deg between people on real clips.
-    neutral_bend_deg: float = 6.0
+    neutral_bend_deg: float = setting(6.0, -60, 60)
     # The person's own maximum spine flexion from `liftform screen` (0 = unknown): reps then also report their peak
     # flexion as a percentage of it.
-    personal_max_flexion_deg: float = 0.0
-    min_edge_fraction: float = 0.6       # share of back-profile stations that must hit the silhouette edge
-    full_view_yaw_deg: float = 25.0      # up to this camera yaw the view counts as side-on (full confidence)
-    max_view_yaw_deg: float = 60.0       # beyond this the back's edge mixes with the flank: no spine measure
+    personal_max_flexion_deg: float = setting(0.0, 0, 150)
+    # share of back-profile stations that must hit the silhouette edge
+    min_edge_fraction: float = setting(0.6, 0, 1)
+    # up to this camera yaw the view counts as side-on (full confidence)
+    full_view_yaw_deg: float = setting(25.0, 0, 90, below="max_view_yaw_deg")
+    # beyond this the back's edge mixes with the flank: no spine measure
+    max_view_yaw_deg: float = setting(60.0, 0, 90)
 
 
 @dataclass(frozen=True)
@@ -79,23 +115,30 @@ class VerdictSettings:
     # neutral-spine hinge stays within ~10-15 deg of neutral; a stoop lift reaches 30-60 deg. 22 deg leaves room for
     # measurement noise and for people whose neutral back bends more than the median: rounding starts at 28 deg of
     # contour bend, the onset chosen on the development clips (it separates their rounded and neutral lifts).
-    rounded_back_spine_deg: float = 22.0
-    flag_hysteresis_deg: float = 4.0         # a flagged frame clears only below threshold - hysteresis
-    min_rounded_s: float = 0.15               # the spine must stay past the threshold this long to flag a rep
+    rounded_back_spine_deg: float = setting(22.0, 5, 90)
+    # a flagged frame clears only below threshold - hysteresis
+    flag_hysteresis_deg: float = setting(4.0, 0, 30)
+    # the spine must stay past the threshold this long to flag a rep
+    min_rounded_s: float = setting(0.15, 0, 10)
     # Rounding counts only while the trunk leans forward at least this much: that is when the load pulls on the
     # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
     # by the thighs folding into it), not by flexion: 30 deg let a deep bodyweight squat through on real footage.
-    min_trunk_for_rounding_deg: float = 40.0
-    min_confidence: float = 0.4               # below this (spine measure confidence) a rep is insufficient_data
-    squat_knee_flexion_deg: float = 75.0      # knees bent more than this at the bottom: squat (or lunge) ...
-    squat_max_trunk_deg: float = 50.0         # ... if the trunk stays this upright (a deadlift leans further)
-    lunge_stance_split: float = 0.6           # feet apart by this share of leg length at the bottom: lunge ...
-    lunge_max_trunk_deg: float = 35.0         # ... with the trunk this upright
-    hyperextension_deg: float = -11.0         # back arched this much more than when standing, at lockout: a
-                                              # (different) fault
-    jerk_ascent_ratio: float = 0.45           # ascent shorter than this share of the descent: lifted with a jerk
+    min_trunk_for_rounding_deg: float = setting(40.0, 0, 90)
+    # below this (spine measure confidence) a rep is insufficient_data
+    min_confidence: float = setting(0.4, 0, 1)
+    # knees bent more than this at the bottom: squat (or lunge) ...
+    squat_knee_flexion_deg: float = setting(75.0, 0, 180)
+    # ... if the trunk stays this upright (a deadlift leans further)
+    squat_max_trunk_deg: float = setting(50.0, 0, 90)
+    # feet apart by this share of leg length at the bottom: lunge ...
+    lunge_stance_split: float = setting(0.6, 0, 3)
+    lunge_max_trunk_deg: float = setting(35.0, 0, 90)  # ... with the trunk this upright
+    # back arched this much more than when standing, at lockout: a (different) fault
+    hyperextension_deg: float = setting(-11.0, -90, 0)
+    # ascent shorter than this share of the descent: lifted with a jerk
+    jerk_ascent_ratio: float = setting(0.45, 0, 1)
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.
-    reba_trunk_bands_deg: tuple[float, float] = (20.0, 60.0)
+    reba_trunk_bands_deg: tuple[float, float] = setting((20.0, 60.0), 0, 180, ascending=True)
 
 
 @dataclass(frozen=True)
@@ -108,8 +151,42 @@ class Settings:
     spine: SpineSettings = field(default_factory=SpineSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
 
+    def __post_init__(self) -> None:
+        for section in fields(self):
+            check_ranges(section.name, getattr(self, section.name))
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)
+
+
+def check_ranges(section: str, values: Any) -> None:
+    """Raise ConfigError (one line naming the key and its range) if a setting of ``values`` (one section's
+    dataclass) is outside its :class:`Range`."""
+    for f in fields(values):
+        limits: Range | None = f.metadata.get("range")
+        if limits is None:
+            continue
+        value = getattr(values, f.name)
+        numbers = value if isinstance(value, tuple) else (value,)
+        whole = isinstance(f.default, int) and not isinstance(f.default, bool)
+        allowed = limits.describe()
+        ok = all(limits.contains(v) and (not whole or float(v).is_integer()) for v in numbers)
+        if isinstance(value, tuple):
+            allowed = f"{len(value)} numbers, each {allowed}" + (", ascending" if limits.ascending else "")
+            ok = ok and (not limits.ascending or list(value) == sorted(value))
+        elif whole:
+            allowed = f"a whole number {allowed}"
+        if limits.below and ok and not value < getattr(values, limits.below):
+            allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False
+        if not ok:
+            shown = list(value) if isinstance(value, tuple) else value
+            raise ConfigError(f"config [{section}] {f.name} must be {allowed}, got {shown!r}")
+
+
+def value_range(section: str, key: str) -> Range | None:
+    """The valid range of setting ``[section] key`` (None for one without, e.g. the model's name)."""
+    section_type = {f.name: f.default_factory for f in fields(Settings)}[section]
+    return {f.name: f.metadata.get("range") for f in fields(section_type)}[key]  # type: ignore[misc]
 
 
 def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
@@ -183,7 +260,9 @@ def settings_to_toml(settings: Settings) -> str:
     for section, values in settings.to_dict().items():
         lines.append(f"[{section}]")
         for key, value in values.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            limits = value_range(section, key)
+            note = f"  # {limits.describe()}" if limits is not None else ""
+            lines.append(f"{key} = {_toml_value(value)}{note}")
         lines.append("")
     return "\n".join(lines)
 

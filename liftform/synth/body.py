@@ -13,7 +13,7 @@ so the angle between the lowest and the topmost segment minus its neutral value 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -22,8 +22,18 @@ N_SPINE_SEGMENTS = 6
 SPINE_SEGMENT_LENGTHS_M = np.array([0.085, 0.09, 0.09, 0.09, 0.095, 0.095])
 # Neutral (upright) direction of each segment relative to the pelvis' up axis (deg): a mild lordosis/kyphosis.
 SPINE_NEUTRAL_DEG = np.array([-2.0, -4.0, -3.0, -1.0, 1.0, 3.0])
-# Share of the spine's flexion taken by each joint between segments i-1 and i (i = 1..5): lumbar-heavy.
-SPINE_FLEXION_SHARE = np.array([0.24, 0.24, 0.20, 0.16, 0.16])
+# Share of the spine's flexion taken by each joint between segments i-1 and i (i = 1..5), by the spine's pattern
+# of bending (``Build.spine_pattern``): "even" (the default, a little lumbar-heavy), "thoracic" (the upper back
+# hunches, the lower back stays nearly straight) and "lumbar" (the lower back flexes and the pelvis tucks under,
+# the upper back stays straight). Each sums to 1, so the whole spine flexes by ``Pose.spine_flexion_deg`` either way.
+SPINE_FLEXION_SHARES = {
+    "even": np.array([0.24, 0.24, 0.20, 0.16, 0.16]),
+    "thoracic": np.array([0.02, 0.04, 0.14, 0.40, 0.40]),
+    "lumbar": np.array([0.45, 0.40, 0.15, 0.0, 0.0]),
+}
+SPINE_FLEXION_SHARE = SPINE_FLEXION_SHARES["even"]
+# The spine segments counted as lumbar (0..LUMBAR_TOP) and thoracic (LUMBAR_TOP..5) in the truth's split of flexion.
+LUMBAR_TOP_SEGMENT = 2
 # Torso cross-section at each spine node (N_SPINE_SEGMENTS + 1 nodes): half-depth and half-width (m).
 TORSO_HALF_DEPTH_M = np.array([0.095, 0.088, 0.086, 0.094, 0.106, 0.108, 0.076])
 TORSO_HALF_WIDTH_M = np.array([0.160, 0.145, 0.138, 0.148, 0.160, 0.165, 0.105])
@@ -49,6 +59,52 @@ SHOULDER_IN_TOP_M = (0.085, -0.055)
 # the acromion) relative to the joint centre, in the same frame (forward, up), m.
 ACROMION_FROM_JOINT_M = (0.008, 0.035)
 NECK_BASE_IN_TOP_M = (0.05, 0.0)
+
+
+@dataclass(frozen=True)
+class Build:
+    """How one body differs from the default figure (all zero / one = the default, whose samples are unchanged).
+
+    ``lordosis_deg``: extra hollow of the lower back standing (+ more lordosis, - flatter), spread over the two
+    lumbar joints (the pelvis tips forward to keep the trunk's line); ``kyphosis_deg``: extra rounding of the upper
+    back standing (+ rounder), over the three thoracic joints. Both change the person's *neutral* spine: the truth's
+    spine flexion stays measured from it. ``buttock_m``: the buttocks stand out this much further (+) or less (-);
+    ``girth``: scale of the torso's depth and width; ``spine_pattern``: where the spine bends when it flexes, a key
+    of ``SPINE_FLEXION_SHARES``.
+    """
+
+    lordosis_deg: float = 0.0
+    kyphosis_deg: float = 0.0
+    buttock_m: float = 0.0
+    girth: float = 1.0
+    spine_pattern: str = "even"
+
+    def __post_init__(self) -> None:
+        if self.spine_pattern not in SPINE_FLEXION_SHARES:
+            raise ValueError(
+                f"spine_pattern must be one of {', '.join(SPINE_FLEXION_SHARES)}, not {self.spine_pattern!r}"
+            )
+        if not 0.6 <= self.girth <= 1.6:
+            raise ValueError(f"girth must be within [0.6, 1.6], not {self.girth}")
+        if not -0.05 <= self.buttock_m <= 0.08:
+            raise ValueError(f"buttock_m must be within [-0.05, 0.08], not {self.buttock_m}")
+        if max(abs(self.lordosis_deg), abs(self.kyphosis_deg)) > 40:
+            raise ValueError("lordosis_deg and kyphosis_deg must be within [-40, 40]")
+
+    @property
+    def neutral_deg(self) -> np.ndarray:
+        """Neutral (upright) direction of each spine segment relative to the pelvis' up axis (deg):
+        (N_SPINE_SEGMENTS,)."""
+        joints = np.array([-0.5, -0.5, 0.0, 0.0, 0.0]) * self.lordosis_deg
+        joints = joints + np.array([0.0, 0.0, 1.0, 1.0, 1.0]) / 3.0 * self.kyphosis_deg
+        return SPINE_NEUTRAL_DEG + np.concatenate([[0.0], np.cumsum(joints)])
+
+    @property
+    def flexion_share(self) -> np.ndarray:
+        return SPINE_FLEXION_SHARES[self.spine_pattern]
+
+
+DEFAULT_BUILD = Build()
 
 
 @dataclass(frozen=True)
@@ -90,6 +146,7 @@ class Skeleton:
     spine_dirs: np.ndarray  # (N_SPINE_SEGMENTS, 3) unit directions of the segments, sacrum -> C7
     pelvis_deg: float
     head_frame: np.ndarray
+    build: Build = field(default=DEFAULT_BUILD)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.joints[name]
@@ -162,16 +219,18 @@ def _feet(joints: dict[str, np.ndarray]) -> None:
         joints[f"{side}_foot_index"] = ball + np.array([0.045, 0.0, 0.0])
 
 
-def spine_angles_deg(pelvis_deg: float, spine_flexion_deg: float) -> np.ndarray:
+def spine_angles_deg(pelvis_deg: float, spine_flexion_deg: float, build: Build = DEFAULT_BUILD) -> np.ndarray:
     """Direction of each spine segment from vertical (deg, + forward): (N_SPINE_SEGMENTS,)."""
-    cum = np.concatenate([[0.0], np.cumsum(SPINE_FLEXION_SHARE * spine_flexion_deg)])
-    return pelvis_deg + SPINE_NEUTRAL_DEG + cum
+    cum = np.concatenate([[0.0], np.cumsum(build.flexion_share * spine_flexion_deg)])
+    return pelvis_deg + build.neutral_deg + cum
 
 
-def _upper_body(hip_mid: np.ndarray, pelvis_deg: float, pose: Pose) -> tuple[dict, np.ndarray, np.ndarray]:
+def _upper_body(
+    hip_mid: np.ndarray, pelvis_deg: float, pose: Pose, build: Build
+) -> tuple[dict, np.ndarray, np.ndarray]:
     """Spine chain, shoulders, neck, head for a pelvis tilted ``pelvis_deg`` (0 = neutral upright)."""
     up_p, fwd_p = sagittal(pelvis_deg), _anterior(pelvis_deg)
-    seg_deg = spine_angles_deg(pelvis_deg, pose.spine_flexion_deg)
+    seg_deg = spine_angles_deg(pelvis_deg, pose.spine_flexion_deg, build)
     nodes = [hip_mid + SACRUM_IN_PELVIS_M[0] * fwd_p + SACRUM_IN_PELVIS_M[1] * up_p]
     for length, a in zip(SPINE_SEGMENT_LENGTHS_M, seg_deg, strict=True):
         nodes.append(nodes[-1] + length * sagittal(a))
@@ -214,17 +273,17 @@ def _arms(j: dict[str, np.ndarray], pose: Pose) -> None:
         j[f"{side}_hand"] = j[f"{side}_wrist"] + HAND_M * fore
 
 
-def forward_kinematics(pose: Pose, pelvis_deg: float) -> Skeleton:
+def forward_kinematics(pose: Pose, pelvis_deg: float, build: Build = DEFAULT_BUILD) -> Skeleton:
     """All joints of ``pose`` with the pelvis tilted ``pelvis_deg`` from its neutral upright orientation."""
     hip_mid, joints = _legs(pose)
     _feet(joints)
-    upper, nodes, head_frame = _upper_body(hip_mid, pelvis_deg, pose)
+    upper, nodes, head_frame = _upper_body(hip_mid, pelvis_deg, pose, build)
     joints.update(upper)
     joints["hip_mid"] = hip_mid
     _arms(joints, pose)
     dirs = np.diff(nodes, axis=0)
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    return Skeleton(joints, nodes, _node_normals(dirs), dirs, pelvis_deg, head_frame)
+    return Skeleton(joints, nodes, _node_normals(dirs), dirs, pelvis_deg, head_frame, build)
 
 
 def trunk_inclination_deg(sk: Skeleton) -> float:
@@ -233,11 +292,11 @@ def trunk_inclination_deg(sk: Skeleton) -> float:
     return float(np.degrees(np.arctan2(v[0], v[1])))
 
 
-def solve_pose(pose: Pose) -> Skeleton:
+def solve_pose(pose: Pose, build: Build = DEFAULT_BUILD) -> Skeleton:
     """Skeleton whose trunk inclination equals ``pose.trunk_deg``: the upper body is rigid on the pelvis, so
     the hip-mid -> shoulder-mid line turns exactly with the pelvis and one correction step solves it."""
-    sk0 = forward_kinematics(pose, 0.0)
-    return forward_kinematics(pose, pose.trunk_deg - trunk_inclination_deg(sk0))
+    sk0 = forward_kinematics(pose, 0.0, build)
+    return forward_kinematics(pose, pose.trunk_deg - trunk_inclination_deg(sk0), build)
 
 
 # Mass fractions (approximate, de Leva-like) of body parts for the balance solve.
@@ -268,15 +327,18 @@ def center_of_mass_x_m(sk: Skeleton) -> float:
 
 
 def balance_shin_deg(
-    pose: Pose, target_x_m: float = 0.05, lo_deg: float = -12.0, hi_deg: float = 45.0
+    pose: Pose,
+    target_x_m: float = 0.05,
+    lo_deg: float = -12.0,
+    hi_deg: float = 45.0,
+    build: Build = DEFAULT_BUILD,
 ) -> float:
     """Shin angle (deg) that puts the centre of mass over the mid-foot (``target_x_m`` ahead of the ankle),
     clamped to [lo_deg, hi_deg]; knee flexion and trunk inclination are unchanged by it. Solved by
     regula falsi (Illinois variant) on a bracket: the centre of mass moves almost linearly with the shin."""
-    from dataclasses import replace
 
     def com(shin: float) -> float:
-        return center_of_mass_x_m(solve_pose(replace(pose, shin_deg=shin))) - target_x_m
+        return center_of_mass_x_m(solve_pose(replace(pose, shin_deg=shin), build)) - target_x_m
 
     f_lo, f_hi = com(lo_deg), com(hi_deg)
     if f_lo >= 0:

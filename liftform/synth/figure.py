@@ -36,7 +36,8 @@ class Look:
     lips: Rgb = (0.62, 0.30, 0.30)
     long_trousers: bool = False
     loose_shirt: bool = False
-    prop: str = "bar"  # "bar" (a light bar held in both hands) or "none"
+    prop: str = "bar"  # "bar" (a light bar held in both hands), "dumbbell" or "none"
+    hoodie: bool = False  # a dark loose hoodie: spans the back's hollows, a hood behind the neck, long sleeves
 
 
 PALETTE = {
@@ -47,10 +48,18 @@ PALETTE = {
 }
 
 
-def look_for_seed(seed: int, loose_shirt: bool = False, prop: str = "bar") -> Look:
-    """A deterministic choice of colours from ``PALETTE`` (seed 0 gives the defaults)."""
+HOODIE_RGB: Rgb = (0.14, 0.14, 0.16)
+# How a loose top sits off the skin (m) and what share of the back's hollows it spans: a loose shirt, a hoodie.
+LOOSE_SLACK_M, LOOSE_BRIDGE = 0.022, 0.75
+HOODIE_SLACK_M, HOODIE_BRIDGE = 0.034, 0.95
+
+
+def look_for_seed(seed: int, loose_shirt: bool = False, prop: str = "bar", hoodie: bool = False) -> Look:
+    """A deterministic choice of colours from ``PALETTE`` (seed 0 gives the defaults); a hoodie is dark."""
     pick = {k: v[(seed * (i + 1)) % len(v)] for i, (k, v) in enumerate(PALETTE.items())}
-    return Look(**pick, long_trousers=bool(seed % 2), loose_shirt=loose_shirt, prop=prop)
+    if hoodie:
+        pick["shirt"] = HOODIE_RGB
+    return Look(**pick, long_trousers=bool(seed % 2), loose_shirt=loose_shirt or hoodie, prop=prop, hoodie=hoodie)
 
 
 @dataclass(frozen=True)
@@ -77,11 +86,11 @@ def _cap(out: list, p0, p1, r0, r1, rgb, part, **kw) -> None:
     out.append(Prim3D(np.asarray(p0, float), np.asarray(p1, float), float(r0), float(r1), rgb, part, **kw))
 
 
-def _shirt_dorsal_line(sk: Skeleton, slack_m: float, loose: bool) -> np.ndarray:
-    """Dorsal line of the shirt (K+1, 3): the skin line pushed out by ``slack_m``; a loose shirt also bridges
-    the back's concavities (fabric spans the lumbar curve instead of following it)."""
+def _shirt_dorsal_line(sk: Skeleton, slack_m: float, bridge: float) -> np.ndarray:
+    """Dorsal line of the shirt (K+1, 3): the skin line pushed out by ``slack_m``; a loose top also bridges
+    the back's concavities (fabric spans the lumbar curve instead of following it) by the share ``bridge``."""
     line = sk.spine_nodes - slack_m * sk.spine_normals
-    if not loose:
+    if not bridge:
         return line
     a, b = line[0], line[-1]
     chord = (b - a) / np.linalg.norm(b - a)
@@ -91,16 +100,23 @@ def _shirt_dorsal_line(sk: Skeleton, slack_m: float, loose: bool) -> np.ndarray:
         foot = a + (rel @ chord) * chord
         gap = foot - line[i]  # points from the node to the chord
         if gap @ sk.spine_normals[i] < 0:  # the chord lies behind the node: a hollow the shirt spans
-            out[i] = line[i] + 0.75 * gap
+            out[i] = line[i] + bridge * gap
     return out
 
 
 def _torso(sk: Skeleton, look: Look, out: list) -> None:
-    slack = 0.022 if look.loose_shirt else 0.004
-    dorsal = _shirt_dorsal_line(sk, slack, look.loose_shirt)
-    depth = TORSO_HALF_DEPTH_M + slack
+    slack, bridge = (
+        (HOODIE_SLACK_M, HOODIE_BRIDGE)
+        if look.hoodie
+        else (LOOSE_SLACK_M, LOOSE_BRIDGE)
+        if look.loose_shirt
+        else (0.004, 0.0)
+    )
+    dorsal = _shirt_dorsal_line(sk, slack, bridge)
+    girth = sk.build.girth
+    depth = TORSO_HALF_DEPTH_M * girth + slack
     centres = dorsal + depth[:, None] * sk.spine_normals
-    offsets = np.maximum(TORSO_HALF_WIDTH_M - TORSO_HALF_DEPTH_M, 0.0)
+    offsets = np.maximum(TORSO_HALF_WIDTH_M - TORSO_HALF_DEPTH_M, 0.0) * girth
     for col in (-1.0, 0.0, 1.0):
         for i in range(len(centres) - 1):
             _cap(
@@ -139,7 +155,18 @@ def _torso(sk: Skeleton, look: Look, out: list) -> None:
         sh = sk[f"{side}_shoulder_joint"]
         _cap(out, top, sh, 0.066, 0.058, look.shirt, "torso", group=1)
         _cap(out, sh, sh, 0.060, 0.060, look.shirt, "torso", group=1)
+    if look.hoodie:
+        _hood_and_hem(sk, look, centres, depth, out)
 
+
+def _hood_and_hem(sk: Skeleton, look: Look, centres: np.ndarray, depth: np.ndarray, out: list) -> None:
+    """The hoodie's hood lying behind the neck on the upper back, and its hem hanging over the top of the pelvis."""
+    up_top, back_top = sk.spine_dirs[-1], -sk.spine_normals[-1]
+    hood = sk.spine_nodes[-1] + 0.03 * back_top
+    _cap(out, hood - 0.05 * up_top, hood + 0.07 * up_top + 0.02 * back_top, 0.07, 0.075, look.shirt, "torso",
+         group=1)
+    hem = centres[0] - 0.07 * sk.spine_dirs[0]
+    _cap(out, centres[0], hem, depth[0] * 1.02, depth[0] * 1.04, look.shirt, "torso", group=1)
 
 # How far each buttock's bulge comes in (towards the hip joint) when its hip flexes 90 deg: standing it stands ~5 cm
 # behind the sacrum's skin line; stretched over a flexed hip the gluteus flattens and the outline runs on from the
@@ -161,7 +188,7 @@ def _pelvis(sk: Skeleton, look: Look, out: list) -> None:
         hip = sk[f"{side}_hip"]
         _cap(out, hip + 0.01 * up, hip + 0.01 * up, 0.092, 0.092, look.bottoms, "pelvis", group=1)
         flatten = GLUTE_FLATTEN_M * float(np.clip(_hip_flexion_deg(sk, side, up) / 90.0, 0.0, 1.0))
-        glute = hip_mid - (0.058 - flatten) * fwd - 0.005 * up + sgn * 0.072 * _LAT
+        glute = hip_mid - (0.058 + sk.build.buttock_m - flatten) * fwd - 0.005 * up + sgn * 0.072 * _LAT
         _cap(out, glute, glute + 0.05 * up, 0.097, 0.09, look.bottoms, "pelvis", group=1)
     _cap(
         out,
@@ -173,7 +200,7 @@ def _pelvis(sk: Skeleton, look: Look, out: list) -> None:
         "pelvis",
         group=1,
     )
-    waist = sk.spine_nodes[0] + TORSO_HALF_DEPTH_M[0] * sk.spine_normals[0]
+    waist = sk.spine_nodes[0] + TORSO_HALF_DEPTH_M[0] * sk.build.girth * sk.spine_normals[0]
     _cap(out, waist, hip_mid - 0.01 * fwd + 0.03 * up, 0.096, 0.088, look.bottoms, "pelvis", group=1)
 
 
@@ -214,10 +241,14 @@ def _arms(sk: Skeleton, look: Look, out: list) -> None:
     for side in ("left", "right"):
         g = GROUPS[f"{side}_arm"]
         sh, el, wr, hd = (sk[f"{side}_{n}"] for n in ("shoulder_joint", "elbow", "wrist", "hand"))
-        sleeve = sh + 0.42 * (el - sh)
-        _cap(out, sh, sleeve, 0.060, 0.056, look.shirt, "sleeve", group=g)
-        _cap(out, sleeve, el, 0.049, 0.041, look.skin, "upper_arm", group=g)
-        _cap(out, el, wr, 0.042, 0.029, look.skin, "forearm", group=g)
+        if look.hoodie:  # long loose sleeves to the wrist
+            _cap(out, sh, el, 0.064, 0.056, look.shirt, "sleeve", group=g)
+            _cap(out, el, wr, 0.056, 0.045, look.shirt, "sleeve", group=g)
+        else:
+            sleeve = sh + 0.42 * (el - sh)
+            _cap(out, sh, sleeve, 0.060, 0.056, look.shirt, "sleeve", group=g)
+            _cap(out, sleeve, el, 0.049, 0.041, look.skin, "upper_arm", group=g)
+            _cap(out, el, wr, 0.042, 0.029, look.skin, "forearm", group=g)
         _cap(out, wr, hd, 0.031, 0.036, look.skin, "hand", group=g)
 
 
@@ -234,10 +265,17 @@ def _head(sk: Skeleton, look: Look, out: list) -> None:
 
 
 def _prop(sk: Skeleton, look: Look, out: list) -> None:
-    if look.prop != "bar":
+    if look.prop not in ("bar", "dumbbell"):
         return
     grip = 0.5 * (sk["left_wrist"] + sk["left_hand"]), 0.5 * (sk["right_wrist"] + sk["right_hand"])
     mid = 0.5 * (grip[0] + grip[1])
+    if look.prop == "dumbbell":  # a dumbbell in each hand, handle along the forearm's plane (neutral grip)
+        along = np.array([0.09, 0.0, 0.0])
+        for g in grip:
+            _cap(out, g - along, g + along, 0.016, 0.016, (0.55, 0.56, 0.58), "bar", label=2, specular=0.4)
+            for end in (g - along, g + along):
+                _cap(out, end, end, 0.06, 0.06, (0.2, 0.2, 0.22), "bar", label=2)
+        return
     _cap(
         out,
         mid - 0.62 * _LAT,

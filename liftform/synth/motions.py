@@ -21,6 +21,8 @@ LUNGE_FRONT_ANKLE_XY_M = (0.40, ANKLE_HEIGHT_M)
 LUNGE_REAR_ANKLE_XY_M = (-0.44, 0.16)  # heel raised: on the ball of the foot
 LUNGE_HIP_TOP_XY_M = (0.0, 0.85)
 LUNGE_HIP_BOTTOM_XY_M = (0.05, 0.535)
+# A head dropped towards the floor (rounded upper back): neck and head flexion (deg) at the bottom.
+HEAD_DROP_NECK_DEG, HEAD_DROP_HEAD_DEG = 35.0, 15.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,11 @@ def keyframes(
     spine_flexion_peak_deg: float | None = None,
     trunk_peak_deg: float | None = None,
     lead_leg: str = "left",
+    head_drop: bool = False,
 ) -> Keyframes:
     """Standing and bottom poses of ``motion`` (one of ``MOTIONS``); optional overrides of the bottom's spine
-    flexion and trunk inclination (deg); ``lead_leg`` ('left' or 'right') is the lunge's front leg."""
+    flexion and trunk inclination (deg); ``lead_leg`` ('left' or 'right') is the lunge's front leg; ``head_drop``:
+    the head hangs towards the floor at the bottom (chin to chest)."""
     stand = Pose(trunk_deg=1.0, spine_flexion_deg=0.0, knee_flexion_deg=2.0)
     if motion == "hip_hinge":  # RDL-like: neutral spine, hips back, soft knees, gaze a little ahead
         bottom = Pose(
@@ -89,6 +93,8 @@ def keyframes(
         bottom = replace(bottom, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
         bottom = replace(bottom, trunk_deg=float(trunk_peak_deg))
+    if head_drop:
+        bottom = replace(bottom, neck_flexion_deg=HEAD_DROP_NECK_DEG, head_flexion_deg=HEAD_DROP_HEAD_DEG)
     return Keyframes(stand, bottom)
 
 

@@ -10,24 +10,35 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from liftform.synth.body import HEAD_RADIUS_M, Skeleton, balance_shin_deg, solve_pose
+from liftform.synth.body import HEAD_RADIUS_M, Build, Skeleton, balance_shin_deg, solve_pose
 from liftform.synth.camera import Camera, fit_camera
 from liftform.synth.encode import encode_mp4
 from liftform.synth.face import face_points_m, make_head_texture
 from liftform.synth.figure import Look, Prim3D, build_figure, look_for_seed
-from liftform.synth.motions import MOTIONS, keyframes, lerp_pose, rep_scales, timeline
+from liftform.synth.lifts import OBJECT_MOTIONS, OBJECTS, HeldObject, lift_poses, plan_object_lift
+from liftform.synth.motions import MOTIONS, Timeline, keyframes, lerp_pose, rep_scales, timeline
+from liftform.synth.objects import object_extent_points, object_primitives
 from liftform.synth.raster import Canvas, Capsule2D
 from liftform.synth.truth import ANGLE_COLUMNS, Truth, TruthRow, angles_from_joints, landmarks_world
+
+HELD_PROPS = ("bar", "dumbbell")
+# The lift phase of each coarse phase when a load is held from the start (a bar, dumbbells; or nothing, a lunge).
+HELD_LIFT_PHASES = {"stand": "lockout", "descent": "lowering", "bottom": "bottom", "ascent": "ascent"}
 
 
 @dataclass(frozen=True)
 class LiftSpec:
     """What to render. Angles in degrees, sizes in pixels, durations in seconds.
 
-    ``motion``: one of ``MOTIONS``; ``yaw_deg``: 0 side-on .. 90 facing the camera; ``faces``: 'right' or
-    'left' (image direction the person faces at yaw 0); ``spine_flexion_peak_deg`` / ``trunk_peak_deg``
-    override the motion's bottom pose; ``seed`` varies colours (0 = defaults), rep depth (0-5 %) and timing
-    (+-6 %); ``prop``: 'bar' (a light bar in both hands), 'none', or 'auto' (a bar, except in the lunge);
+    ``motion``: one of ``MOTIONS`` (bends holding a bar, dumbbells or nothing) or ``OBJECT_MOTIONS`` (an object
+    lifted from the floor to the waist, held, set down: each rep is two bends); ``yaw_deg``: 0 side-on .. 90
+    facing the camera; ``faces``: 'right' or 'left' (image direction the person faces at yaw 0);
+    ``spine_flexion_peak_deg`` / ``trunk_peak_deg`` override the motion's bottom pose; ``seed`` varies colours (0 =
+    defaults), rep depth (0-5 %) and timing (+-6 %); ``prop``: 'bar' (a light bar in both hands), 'dumbbell' (one
+    in each hand), 'none', or for object lifts 'box', 'bag', 'kettlebell'; 'auto' is a bar (nothing in the lunge,
+    a box in object lifts); ``build``: the body (``body.Build``: lordosis, kyphosis, buttocks, girth, where the
+    spine bends; a "thoracic" spine pattern also drops the head towards the floor at the bottom); ``hoodie``: a
+    dark loose hoodie (wins over ``loose_shirt``);
     ``lead_leg``: the lunge's front leg, 'left', 'right', 'far' (from the camera; default) or 'near'.
     MediaPipe swaps the legs' left/right labels in a side-view lunge led by the near leg, so the sample leads
     with the far leg; ``supersample``: anti-aliasing factor.
@@ -48,18 +59,28 @@ class LiftSpec:
     seed: int = 0
     stand_s: float = 0.7
     supersample: int = 2
+    build: Build = Build()
+    hoodie: bool = False
 
     def __post_init__(self) -> None:
-        if self.motion not in MOTIONS:
-            raise ValueError(f"unknown motion {self.motion!r}: choose one of {', '.join(MOTIONS)}")
+        if self.motion not in MOTIONS + OBJECT_MOTIONS:
+            raise ValueError(f"unknown motion {self.motion!r}: choose one of {', '.join(MOTIONS + OBJECT_MOTIONS)}")
         if not 0.0 <= self.yaw_deg <= 90.0:
             raise ValueError(f"yaw_deg must be within [0, 90], not {self.yaw_deg}")
         if self.faces not in ("left", "right"):
             raise ValueError(f"faces must be 'left' or 'right', not {self.faces!r}")
         if self.lead_leg not in ("left", "right", "far", "near"):
             raise ValueError(f"lead_leg must be 'left', 'right', 'far' or 'near', not {self.lead_leg!r}")
-        if self.prop not in ("auto", "bar", "none"):
-            raise ValueError(f"prop must be 'auto', 'bar' or 'none', not {self.prop!r}")
+        allowed = ("auto", *OBJECTS) if self.motion in OBJECT_MOTIONS else ("auto", *HELD_PROPS, "none")
+        if self.prop not in allowed:
+            raise ValueError(f"prop of a {self.motion} must be one of {', '.join(allowed)}, not {self.prop!r}")
+
+    @property
+    def resolved_prop(self) -> str:
+        """The prop 'auto' stands for: a box in object lifts, nothing in the lunge, else a bar."""
+        if self.prop != "auto":
+            return self.prop
+        return "box" if self.motion in OBJECT_MOTIONS else "none" if self.motion == "lunge" else "bar"
 
     @property
     def name(self) -> str:
@@ -69,7 +90,12 @@ class LiftSpec:
             + (f"_yaw{self.yaw_deg:g}" if self.yaw_deg else "")
             + ("_left" if self.faces == "left" else "")
         )
-        return stem + ("_loose" if self.loose_shirt else "")
+        b = self.build
+        stem += f"_{b.spine_pattern}" if b.spine_pattern != "even" else ""
+        stem += "".join(f"_{k}{v:g}" for k, v in (("lordosis", b.lordosis_deg), ("kyphosis", b.kyphosis_deg),
+                                                   ("buttock", b.buttock_m * 100)) if v)
+        stem += f"_girth{b.girth:g}" if b.girth != 1.0 else ""
+        return stem + ("_hoodie" if self.hoodie else "_loose" if self.loose_shirt else "")
 
 
 @dataclass(frozen=True)
@@ -93,26 +119,25 @@ class SynthScene:
 
     def __init__(self, spec: LiftSpec):
         self.spec = spec
-        prop = spec.prop if spec.prop != "auto" else ("none" if spec.motion == "lunge" else "bar")
-        self.look: Look = look_for_seed(spec.seed, spec.loose_shirt, prop)
-        self.schedule = timeline(spec.fps, spec.reps, stand_s=spec.stand_s, seed=spec.seed)
+        prop = spec.resolved_prop
+        self.look: Look = look_for_seed(spec.seed, spec.loose_shirt, prop if prop in HELD_PROPS else "none",
+                                        spec.hoodie)
         near = "right" if spec.faces == "right" else "left"
         far = "left" if near == "right" else "right"
         lead = {"near": near, "far": far}.get(spec.lead_leg, spec.lead_leg)
-        kf = keyframes(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead)
-        scales = rep_scales(spec.reps, spec.seed)
-        depth = self.schedule.weight * np.where(
-            self.schedule.rep_index >= 0, scales[self.schedule.rep_index], 1.0
-        )
-        # The balancing shin angle is a smooth function of the depth: solve it on a grid and interpolate.
-        grid = np.linspace(0.0, max(float(depth.max()), 1e-9), 33)
-        shin_grid = [balance_shin_deg(lerp_pose(kf.stand, kf.bottom, float(g))) for g in grid]
-        self.skeletons: list[Skeleton] = []
-        for d in depth:
-            pose = lerp_pose(kf.stand, kf.bottom, float(d))
-            if pose.hip_xy_m is None:
-                pose = replace(pose, shin_deg=float(np.interp(d, grid, shin_grid)))
-            self.skeletons.append(solve_pose(pose))
+        head_drop = spec.build.spine_pattern == "thoracic"
+        self.objects: list[HeldObject | None]
+        if spec.motion in OBJECT_MOTIONS:
+            poses = lift_poses(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head_drop)
+            lift = plan_object_lift(spec.motion, prop, spec.fps, spec.reps, spec.stand_s, spec.seed, spec.build,
+                                    poses)
+            self.schedule, self.skeletons, self.objects = lift.schedule, lift.skeletons, list(lift.objects)
+            self.lift_phase, self.loaded = lift.lift_phase, lift.loaded
+        else:
+            self.schedule, self.skeletons = _plan_bends(spec, lead, head_drop)
+            self.objects = [None] * len(self.skeletons)
+            self.lift_phase = np.array([HELD_LIFT_PHASES[p] if prop in HELD_PROPS else p for p in self.schedule.phase])
+            self.loaded = np.full(len(self.skeletons), prop in HELD_PROPS)
         standing = self.skeletons[0]
         top = standing["head_center"][1] + HEAD_RADIUS_M
         self.camera: Camera = fit_camera(
@@ -130,6 +155,8 @@ class SynthScene:
             pts += [sk["head_center"] + d * HEAD_RADIUS_M * 1.4 for d in np.eye(3)]
             pts += [sk["head_center"] - d * HEAD_RADIUS_M * 1.4 for d in np.eye(3)]
             pts += [sk["left_hand"] + [0, 0, -0.7], sk["right_hand"] + [0, 0, 0.7]]  # the bar's ends
+        for obj in {id(o): o for o in self.objects[:: max(1, len(self.objects) // 60)] if o is not None}.values():
+            pts += list(object_extent_points(obj))
         return np.array(pts)
 
     def face_points(self, i: int) -> dict[str, np.ndarray]:
@@ -144,7 +171,7 @@ class SynthScene:
         angles = {k: np.empty(n) for k in ANGLE_COLUMNS}
         world = np.empty((n, 33, 3))
         for i, sk in enumerate(self.skeletons):
-            for k, v in angles_from_joints(sk.joints, sk.spine_dirs, near).items():
+            for k, v in angles_from_joints(sk.joints, sk.spine_dirs, near, sk.build.neutral_deg).items():
                 angles[k][i] = v
             world[i] = landmarks_world(sk, self.face_points(i))
         image = self.camera.project(world)[..., :2]
@@ -155,6 +182,8 @@ class SynthScene:
             view_yaw_deg=np.full(n, float(self.spec.yaw_deg)),
             rep_index=s.rep_index,
             phase=s.phase,
+            lift_phase=self.lift_phase,
+            loaded=self.loaded,
             image_xy=image,
             world_xyz=world,
             near_side=near,
@@ -163,7 +192,8 @@ class SynthScene:
         )
 
     def primitives(self, i: int) -> list[Prim3D]:
-        return build_figure(self.skeletons[i], self.look)
+        obj = self.objects[i]
+        return build_figure(self.skeletons[i], self.look) + ([] if obj is None else object_primitives(obj))
 
     def render(self, i: int) -> Rendered:
         """Rasterize frame ``i`` (supersampled only inside the figure's bounding box)."""
@@ -215,6 +245,24 @@ class SynthScene:
         truth = self.truth
         for i in range(len(self)):
             yield self.render(i).rgb, truth.row(i)
+
+
+def _plan_bends(spec: LiftSpec, lead: str, head_drop: bool) -> tuple[Timeline, list[Skeleton]]:
+    """The schedule and per-frame skeletons of a bend between a standing and a bottom key pose (``MOTIONS``)."""
+    schedule = timeline(spec.fps, spec.reps, stand_s=spec.stand_s, seed=spec.seed)
+    kf = keyframes(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head_drop)
+    scales = rep_scales(spec.reps, spec.seed)
+    depth = schedule.weight * np.where(schedule.rep_index >= 0, scales[schedule.rep_index], 1.0)
+    # The balancing shin angle is a smooth function of the depth: solve it on a grid and interpolate.
+    grid = np.linspace(0.0, max(float(depth.max()), 1e-9), 33)
+    shin_grid = [balance_shin_deg(lerp_pose(kf.stand, kf.bottom, float(g)), build=spec.build) for g in grid]
+    skeletons = []
+    for d in depth:
+        pose = lerp_pose(kf.stand, kf.bottom, float(d))
+        if pose.hip_xy_m is None:
+            pose = replace(pose, shin_deg=float(np.interp(d, grid, shin_grid)))
+        skeletons.append(solve_pose(pose, spec.build))
+    return schedule, skeletons
 
 
 def render_frames(spec: LiftSpec) -> Iterator[tuple[np.ndarray, TruthRow]]:

@@ -1,11 +1,14 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage] [--footage-dir ../shared/footage] [--cache DIR]
+    python benchmarks/accuracy.py [--rendered] [--footage] [--footage-dir ../shared/footage] [--cache DIR] [-j N]
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
     spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
     leaning past [verdict] min_trunk_for_rounding_deg; goal <= 5 deg side-on) and the median confidence per view yaw (it must fall as
     the view turns frontal).
+(c) --rendered also: the rendered classes (benchmarks/rendered_cases.py: bodies, spine patterns, a hoodie, the set-up
+    fault, object lifts) side-on and at 30 deg of yaw, class by class: spine-flexion MAE and rep/clip verdicts against
+    the class's. Their poses are cached in --cache/rendered (the first run renders ~40 clips: ~10 min with -j 2).
 (b) --footage: every labelled clip in ../shared/footage (skipped where absent), clip verdict (rounded_back if any rep
     is) against the manifest label: rounded_back clips must be called rounded_back, neutral_hinge and squat_lift clips
     must not, other_fault clips must not be called rounded. The same table for the trunk-line rules other form
@@ -96,6 +99,14 @@ def rendered_accuracy(settings: Settings) -> None:
               f"{np.nanmax(true_spine):9.1f} {peak_cal:14.1f}")
     print("side-on (yaw <= 15) MAE: " + ", ".join(f"{np.mean(v):.1f} deg {k}" for k, v in side.items())
           + " (goal <= 5)\n")
+
+
+def rendered_classes(cache: Path, jobs: int) -> None:
+    """(c) the rendered classes of issue 10 and 14, side-on and at 30 deg of yaw (see rendered_cases.py)."""
+    import rendered_cases
+
+    rendered_cases.print_table(rendered_cases.run(rendered_cases.CASES, (0.0, 30.0), cache / "rendered", jobs),
+                               rendered_cases.CASES)
 
 
 def spine_measure_cost_ms(repeat: int = 2000) -> float:
@@ -203,6 +214,7 @@ def main() -> None:
     parser.add_argument("--footage", action="store_true")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
     args = parser.parse_args()
     both = not (args.rendered or args.footage)
     settings = Settings()
@@ -210,6 +222,7 @@ def main() -> None:
         rendered_accuracy(settings)
         print(f"spine measure per frame (mask rays + contour fit, 640x480, one core): {spine_measure_cost_ms():.3f} ms"
               " (goal < 2)\n")
+        rendered_classes(args.cache, args.jobs)
     if args.footage or both:
         footage_accuracy(settings, args.footage_dir, args.cache)
 

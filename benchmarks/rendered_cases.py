@@ -1,0 +1,223 @@
+"""Rendered cases with known truth, class by class: the spine-flexion error and the verdicts (issue 10 and 14).
+
+    python benchmarks/rendered_cases.py [--yaw 0 30] [--only CLASS ...] [--cache DIR] [-j N]
+
+(also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
+show: a neutral hinge and a rounded stoop on the default figure, thoracic rounding with the head dropped, lumbar
+flexion (the pelvis tucking under) at the bottom of a dumbbell squat, a dark loose hoodie, bodies with more or less
+lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
+lifted from the floor (a box, a bag). Each is rendered side-on and at 30 deg of yaw, 2 bends (an object lift is one
+pick-up and one set-down), analysed as `liftform analyze` would, and scored:
+
+- MAE: spine-flexion error (deg) against the truth over the judged frames (confidence >= [verdict] min_confidence
+  and the trunk leaning >= min_trunk_for_rounding_deg), with the default zero. Goal <= 5 deg side-on.
+- reps: how many reps were found (truth: the number of bends) and how many were called right (rounded or not, as
+  the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
+- the set-up fault: how many reps carry the "rounded_reach_down" finding (the pick-up bend should).
+
+Rendering and the pose model are the slow part (about 15 s a clip): the pose tracks and truth are cached in
+--cache, keyed by the case's spec, the renderer's source and the pose settings, so after a change to the core (the
+spine measure, reps, verdicts) a rerun takes seconds. Delete the cache after changing the pose stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from liftform.settings import Settings  # noqa: E402
+from liftform.synth import Build, LiftSpec  # noqa: E402
+from liftform.track import PoseTrack  # noqa: E402
+
+ROUNDED, SAFE = "rounded_back", "safe"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One class: its spec (side-on; the yaw is set per run) and the verdict every rep was made to get."""
+
+    name: str
+    spec: LiftSpec
+    expected: str  # ROUNDED or SAFE
+    group: str = "lift"
+    faults: tuple[str, ...] = field(default=())  # findings the reps should carry (the set-up fault)
+
+
+def _bend(motion: str, **kw) -> LiftSpec:
+    return LiftSpec(motion=motion, reps=2, stand_s=0.5, supersample=1, **kw)
+
+
+def _object(motion: str, prop: str = "box", **kw) -> LiftSpec:
+    return LiftSpec(motion=motion, prop=prop, reps=1, stand_s=0.5, supersample=1, **kw)
+
+
+CASES = (
+    Case("hinge", _bend("hip_hinge"), SAFE),
+    Case("rounded even", _bend("rounded_back"), ROUNDED),
+    Case("rounded thoracic, head down", _bend("rounded_back", build=Build(spine_pattern="thoracic")), ROUNDED),
+    Case("squat, dumbbells", _bend("squat", prop="dumbbell"), SAFE),
+    Case("squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
+                                       build=Build(spine_pattern="lumbar")), ROUNDED),
+    Case("hoodie hinge", _bend("hip_hinge", hoodie=True), SAFE, "clothes"),
+    Case("hoodie rounded thoracic", _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic")),
+         ROUNDED, "clothes"),
+    Case("kyphotic hinge", _bend("hip_hinge", build=Build(kyphosis_deg=15.0)), SAFE, "body"),
+    Case("flat lumbar hinge", _bend("hip_hinge", build=Build(lordosis_deg=-10.0)), SAFE, "body"),
+    Case("lordotic stoop", _bend("rounded_back", build=Build(lordosis_deg=15.0)), ROUNDED, "body"),
+    Case("big buttocks stoop", _bend("rounded_back", build=Build(buttock_m=0.05)), ROUNDED, "body"),
+    Case("small buttocks hinge", _bend("hip_hinge", build=Build(buttock_m=-0.03)), SAFE, "body"),
+    Case("broad hinge", _bend("hip_hinge", build=Build(girth=1.25)), SAFE, "body"),
+    Case("set-up fault (box)", _object("reach_rounded_then_flat"), SAFE, "object", ("rounded_reach_down",)),
+    Case("box stoop", _object("stoop_lift"), ROUNDED, "object"),
+    Case("box hinge", _object("hinge_lift"), SAFE, "object"),
+    Case("box squat", _object("squat_lift"), SAFE, "object"),
+    Case("box half-kneel", _object("half_kneel_lift"), SAFE, "object"),
+    Case("bag stoop", _object("stoop_lift", "bag"), ROUNDED, "object"),
+    Case("bag hinge", _object("hinge_lift", "bag"), SAFE, "object"),
+)
+
+
+def _renderer_digest() -> str:
+    """Hash of the renderer's source: a change to it invalidates the cache."""
+    h = hashlib.sha256()
+    for path in sorted((REPO / "liftform" / "synth").glob("*.py")):
+        if path.name != "__main__.py":  # the list of samples does not change how a spec renders
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_key(spec: LiftSpec, settings: Settings) -> str:
+    text = repr(spec) + repr(settings.pose) + _renderer_digest()
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def tracked(spec: LiftSpec, settings: Settings, cache: Path) -> tuple[PoseTrack, dict[str, np.ndarray]]:
+    """The pose track of the rendered ``spec`` and its truth (spine flexion, loaded, lift phase, rep index), from the
+    cache or rendered and estimated now."""
+    from liftform.pipeline import estimate_video_track
+    from liftform.synth import write_sample
+
+    path = cache / f"{cache_key(spec, settings)}.npz"
+    if path.is_file():
+        data = dict(np.load(path, allow_pickle=False))
+        truth = {k[6:]: v for k, v in data.items() if k.startswith("truth_")}
+        return PoseTrack.from_npz({k: v for k, v in data.items() if not k.startswith("truth_")}), truth
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "case.mp4"
+        truth_all = write_sample(spec, video)
+        track, *_ = estimate_video_track(video, settings)
+    truth = {"spine_flexion_deg": np.asarray(truth_all.spine_flexion_deg), "loaded": np.asarray(truth_all.loaded),
+             "lift_phase": np.asarray(truth_all.lift_phase).astype("U12"), "rep_index": truth_all.rep_index}
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp_path, **track.to_npz_dict(), **{f"truth_{k}": v for k, v in truth.items()})
+    tmp_path.replace(path)  # atomic: a half-written cache entry is never read
+    return track, truth
+
+
+@dataclass(frozen=True)
+class Score:
+    case: str
+    yaw_deg: float
+    mae_deg: float
+    judged_frames: int
+    reps_found: int
+    reps_true: int
+    reps_right: int
+    verdicts: str
+    clip_verdict: str
+    clip_right: bool
+    fault_reps: int
+
+
+def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.pipeline import analyze_track
+
+    spec = replace(case.spec, yaw_deg=yaw_deg)
+    track, truth = tracked(spec, settings, cache)
+    source = SourceInfo(spec.name, "", spec.fps, len(track), spec.width_px, spec.height_px, len(track) / spec.fps)
+    analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
+    kin, v = analysis.kinematics, settings.verdict
+    true_spine = truth["spine_flexion_deg"][track.frame_index]
+    with np.errstate(invalid="ignore"):
+        judged = (kin.spine_flexion_confidence >= v.min_confidence) & (
+            kin.trunk_inclination_deg >= v.min_trunk_for_rounding_deg)
+    err = np.abs(kin.spine_flexion_deg - true_spine)[judged]
+    right = sum(r.verdict != "insufficient_data" and r.is_rounded == (case.expected == ROUNDED)
+                for r in analysis.verdicts)
+    names: dict[str, int] = {}
+    for r in analysis.verdicts:
+        names[r.verdict] = names.get(r.verdict, 0) + 1
+    clip = analysis.verdict
+    clip_right = clip != "insufficient_data" and (clip == ROUNDED) == (case.expected == ROUNDED)
+    faults = sum(all(f in r.faults for f in case.faults) for r in analysis.verdicts) if case.faults else 0
+    return Score(case.name, yaw_deg, float(np.mean(err)) if len(err) else float("nan"), int(judged.sum()),
+                 len(analysis.verdicts), int(truth["rep_index"].max()) + 1, right,
+                 " ".join(f"{k}x{n}" for k, n in names.items()), clip, clip_right, faults)
+
+
+def _score_job(args: tuple[Case, float, Path]) -> Score:
+    case, yaw, cache = args
+    return score(case, yaw, Settings(), cache)
+
+
+def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int = 1) -> list[Score]:
+    """Score every case at every yaw (``jobs`` processes for the clips not yet cached)."""
+    work = [(c, y, cache) for c in cases for y in yaws]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            return list(pool.map(_score_job, work))
+    return [_score_job(w) for w in work]
+
+
+def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
+    expected = {c.name: c for c in cases}
+    print("(c) rendered classes with known truth: spine-flexion MAE (deg, judged frames, default zero) and verdicts")
+    print(f"{'class':30s} {'yaw':>3s} {'expect':>7s} {'MAE':>5s} {'frames':>6s} {'reps':>5s} {'right':>5s} "
+          f"{'clip':>17s} {'ok':>3s}  verdicts")
+    for s in scores:
+        case = expected[s.case]
+        extra = f"  {case.faults[0]}: {s.fault_reps}/{s.reps_found}" if case.faults else ""
+        print(f"{s.case:30s} {s.yaw_deg:3.0f} {'rounded' if case.expected == ROUNDED else 'safe':>7s} "
+              f"{s.mae_deg:5.1f} {s.judged_frames:6d} {s.reps_found:2d}/{s.reps_true:<2d} {s.reps_right:2d}/{s.reps_found:<2d} "
+              f"{s.clip_verdict:>17s} {'yes' if s.clip_right else 'NO':>3s}  {s.verdicts}{extra}")
+    for yaw in sorted({s.yaw_deg for s in scores}):
+        at = [s for s in scores if s.yaw_deg == yaw]
+        maes = [s.mae_deg for s in at if np.isfinite(s.mae_deg)]
+        worst = max(at, key=lambda s: s.mae_deg if np.isfinite(s.mae_deg) else -1)
+        print(f"yaw {yaw:.0f}: clips right {sum(s.clip_right for s in at)}/{len(at)}, reps right "
+              f"{sum(s.reps_right for s in at)}/{sum(s.reps_true for s in at)} (of the true bends), MAE mean "
+              f"{np.mean(maes):.1f} deg, worst {worst.mae_deg:.1f} ({worst.case}); classes with MAE > 5: "
+              f"{sum(m > 5 for m in maes)}")
+    groups = sorted({expected[s.case].group for s in scores})
+    for g in groups:
+        at = [s for s in scores if expected[s.case].group == g]
+        print(f"  {g:8s}: clips right {sum(s.clip_right for s in at)}/{len(at)}, reps right "
+              f"{sum(s.reps_right for s in at)}/{sum(s.reps_true for s in at)}")
+    print()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--yaw", type=float, nargs="+", default=[0.0, 30.0])
+    parser.add_argument("--only", nargs="+", help="class names (substring match)")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench" / "rendered")
+    parser.add_argument("-j", "--jobs", type=int, default=1)
+    args = parser.parse_args(argv)
+    cases = tuple(c for c in CASES if not args.only or any(o in c.name for o in args.only))
+    print_table(run(cases, tuple(args.yaw), args.cache, args.jobs), cases)
+
+
+if __name__ == "__main__":
+    main()

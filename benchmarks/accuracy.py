@@ -4,8 +4,8 @@
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
     spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
-    leaning past [verdict] min_trunk_for_rounding_deg; goal <= 5 deg side-on) and the median confidence per view yaw (it must fall as
-    the view turns frontal).
+    leaning past [verdict] min_trunk_for_rounding_deg; goal <= 5 deg side-on) and the median confidence per view
+    yaw (it must fall as the view turns frontal).
 (c) --rendered also: the rendered classes (benchmarks/rendered_cases.py: bodies, spine patterns, a hoodie, the set-up
     fault, object lifts) side-on and at 30 deg of yaw, class by class: spine-flexion MAE and rep/clip verdicts against
     the class's. Their poses are cached in --cache/rendered (the first run renders ~40 clips: ~10 min with -j 2).

@@ -190,7 +190,8 @@ def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
         case = expected[s.case]
         extra = f"  {case.faults[0]}: {s.fault_reps}/{s.reps_found}" if case.faults else ""
         print(f"{s.case:30s} {s.yaw_deg:3.0f} {'rounded' if case.expected == ROUNDED else 'safe':>7s} "
-              f"{s.mae_deg:5.1f} {s.judged_frames:6d} {s.reps_found:2d}/{s.reps_true:<2d} {s.reps_right:2d}/{s.reps_found:<2d} "
+              f"{s.mae_deg:5.1f} {s.judged_frames:6d} {s.reps_found:2d}/{s.reps_true:<2d} "
+              f"{s.reps_right:2d}/{s.reps_found:<2d} "
               f"{s.clip_verdict:>17s} {'yes' if s.clip_right else 'NO':>3s}  {s.verdicts}{extra}")
     for yaw in sorted({s.yaw_deg for s in scores}):
         at = [s for s in scores if s.yaw_deg == yaw]

@@ -58,7 +58,8 @@ def _print_summary(analysis, out_dir: Path | None) -> None:
         style = VERDICT_STYLE[v.verdict]
         faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
         out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                  f"[{style}]{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {escape(v.reason)}{faults}", soft_wrap=True)
+                  f"[{style}]{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {escape(v.reason)}{faults}",
+                  soft_wrap=True)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,23 @@ sys.path.insert(0, str(Path(__file__).parent))   # tests import synthetic_tracks
 # internet downloads them on first use instead.
 if "LIFTFORM_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
     os.environ["LIFTFORM_MODEL_DIR"] = str(SHARED / "models")
+
+
+@pytest.fixture(autouse=True)
+def no_pose_model_outside_the_slow_lane(request, monkeypatch, tmp_path_factory):
+    """A test not marked ``slow`` finds no pose model: empty model folder and cache, and the official download URLs
+    point at a closed local port (refused at once, no network). So `pytest -m "not slow"` runs where no model is in
+    reach, and a quick test that needs one fails in every run instead of only on a contributor's machine."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    from liftform import models
+
+    empty = tmp_path_factory.mktemp("no-model")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(empty))
+    monkeypatch.setenv(models.ENV_CACHE_DIR, str(empty / "cache"))
+    for name, spec in list(models.OFFICIAL_MODELS.items()):
+        monkeypatch.setitem(models.OFFICIAL_MODELS, name, dataclasses.replace(
+            spec, url=f"http://127.0.0.1:9/no-model-in-the-quick-lane/{models.model_filename(name)}"))
 
 
 @pytest.fixture(scope="session")

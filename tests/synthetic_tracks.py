@@ -23,7 +23,8 @@ NEUTRAL_BEND_DEG = Settings().spine.neutral_bend_deg   # the raw contour bend th
 IMAGE_WH = (640, 640)
 
 
-def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4, stand_s: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4,
+                 stand_s: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
     """Timestamps (T,) and a 0..1..0 envelope per rep (T,), standing pauses in between; multiply by ``peak``."""
     per_rep = int(round(rep_s * fps))
     stand = int(round(stand_s * fps))
@@ -33,8 +34,8 @@ def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4, stand
 
 
 def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
-               facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG, split_deg: np.ndarray | None = None,
-               visibility: float = 0.95) -> PoseTrack:
+               facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG,
+               split_deg: np.ndarray | None = None, visibility: float = 0.95) -> PoseTrack:
     """A track with the given angles per frame (all (T,) degrees).
 
     ``split_deg`` swings the far (rear) thigh backwards by that angle, as in a lunge; its knee bends as much as the
@@ -60,7 +61,8 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
 
     sagittal = {  # landmark pairs (near=left, far=right) -> (forward, up) positions
         (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER): (shoulder, shoulder), (lm.LEFT_HIP, lm.RIGHT_HIP): (hip_near, hip_near),
-        (lm.LEFT_KNEE, lm.RIGHT_KNEE): (knee_near, knee_far), (lm.LEFT_ANKLE, lm.RIGHT_ANKLE): (0 * knee_near, ankle_far),
+        (lm.LEFT_KNEE, lm.RIGHT_KNEE): (knee_near, knee_far),
+        (lm.LEFT_ANKLE, lm.RIGHT_ANKLE): (0 * knee_near, ankle_far),
         (lm.LEFT_HEEL, lm.RIGHT_HEEL): (0 * knee_near - [0.05, 0], ankle_far - [0.05, 0]),
         (lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX): (0 * knee_near + [0.15, 0], ankle_far + [0.15, 0]),
         (lm.LEFT_WRIST, lm.RIGHT_WRIST): (wrist, wrist), (lm.LEFT_ELBOW, lm.RIGHT_ELBOW): (elbow, elbow),

@@ -55,7 +55,8 @@ def test_rep_boundaries_bracket_each_bottom():
     track, truth = lift_track("hip_hinge", n_reps=2)
     _, reps, _, _ = run_core(track)
     t = track.timestamps_s
-    true_bottoms = t[np.flatnonzero((truth["env"][1:-1] > truth["env"][:-2]) & (truth["env"][1:-1] >= truth["env"][2:])) + 1]
+    env = truth["env"]
+    true_bottoms = t[np.flatnonzero((env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:])) + 1]
     for rep, bottom_s in zip(reps, true_bottoms, strict=True):
         assert rep.start_s < bottom_s < rep.end_s
         assert abs(rep.bottom_s - bottom_s) < 0.1
@@ -72,7 +73,8 @@ def test_spine_flexion_is_relative_to_the_neutral_reference():
 
 
 def test_stoop_squat_index_orders_lifts():
-    ssi = {kind: run_core(lift_track(kind)[0])[3][0].stoop_squat_index for kind in ("rounded_back", "hip_hinge", "squat")}
+    kinds = ("rounded_back", "hip_hinge", "squat")
+    ssi = {kind: run_core(lift_track(kind)[0])[3][0].stoop_squat_index for kind in kinds}
     assert ssi["rounded_back"] > ssi["hip_hinge"] > ssi["squat"]
     assert ssi["rounded_back"] > 80 and ssi["squat"] < 35
 

@@ -223,6 +223,7 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
 
 # -- the live loop with the real model on the rendered samples -----------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["rounded_back", "hip_hinge"])
 def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start, bottom and end within
@@ -256,6 +257,7 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
         assert cv2.VideoCapture(str(record)).get(cv2.CAP_PROP_FRAME_COUNT) >= 0.9 * len(states)
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
     def stop_after_20(live, rgb):
         if live.index >= 20:
@@ -270,6 +272,7 @@ def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
 
 # -- cameras through the CLI ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow   # the pose model is resolved before the camera is opened
 def test_missing_camera_is_one_line_and_exit_1(tmp_path):
     result = runner.invoke(app, ["live", "--camera", "99", "--no-window", "-o", str(tmp_path)])
     assert result.exit_code == 1
@@ -307,6 +310,7 @@ class _UnpluggedCamera:
         pass
 
 
+@pytest.mark.slow
 def test_unplugged_camera_keeps_the_reps_done_and_exits_1(sample_videos, tmp_path, monkeypatch):
     capture = cv2.VideoCapture(str(sample_videos["rounded_back"]))
     _UnpluggedCamera.frames = [capture.read()[1] for _ in range(90)]   # standing, then most of the first rep
@@ -391,6 +395,7 @@ print(result.stopped_by)
 """
 
 
+@pytest.mark.slow
 def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_path):
     """The runner's real window on the rounded sample: when the back is drawn red, the screen shows that frame."""
     repo = Path(__file__).parents[1]
@@ -408,6 +413,7 @@ def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_
     assert red.sum() > 200                                           # the rounded back, drawn red
 
 
+@pytest.mark.slow
 def test_window_refuses_to_hang_when_pyav_was_loaded_first(x_display):
     """PyAV loaded before OpenCV makes OpenCV's window spin forever; the window says so instead (one line)."""
     code = ("import av\nfrom liftform.live import LiveWindow\ntry:\n    LiveWindow()\n"

@@ -213,6 +213,7 @@ def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
 
 # --- the real working copies ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED_MODELS.is_dir(), reason="no real models (set LIFTFORM_MODEL_DIR)")
 @pytest.mark.parametrize("name", models.MODEL_NAMES)
 def test_shared_models_resolve(name, monkeypatch, tmp_path):

@@ -35,6 +35,7 @@ def analyses(sample_videos, tmp_path_factory):
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
     analysis, _, _ = analyses[name]
@@ -45,6 +46,7 @@ def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
     assert all(v.confidence >= 0.5 for v in analysis.verdicts)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", SIDE_ON)
 def test_pose_on_rendered_frames_matches_truth(analyses, name):
     analysis, truth, _ = analyses[name]
@@ -57,6 +59,7 @@ def test_pose_on_rendered_frames_matches_truth(analyses, name):
     assert analysis.quality.view == "side"
 
 
+@pytest.mark.slow
 def test_rounded_sample_flags_the_frames_where_the_spine_is_flexed(analyses):
     analysis, truth, _ = analyses["rounded_back"]
     true_spine = np.asarray(truth["spine_flexion_deg"])[analysis.kinematics.frame_index]
@@ -67,6 +70,7 @@ def test_rounded_sample_flags_the_frames_where_the_spine_is_flexed(analyses):
     assert flagged[true_spine > 0.9 * true_spine.max()].mean() > 0.8
 
 
+@pytest.mark.slow
 def test_result_files_follow_the_contract(analyses):
     analysis, _, out_dir = analyses["hip_hinge"]
     result = json.loads((out_dir / "result.json").read_text())
@@ -86,6 +90,7 @@ def test_result_files_follow_the_contract(analyses):
         assert sum(1 for _ in container.decode(stream)) == analysis.source.frames
 
 
+@pytest.mark.slow
 def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     result = runner.invoke(app, ["analyze", str(sample_videos["rounded_back"]), "-o", str(tmp_path), "--no-video",
                                  "--quiet"])
@@ -94,6 +99,7 @@ def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     assert (tmp_path / "rounded_back" / "result.json").is_file()
 
 
+@pytest.mark.slow
 def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):
     """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original."""
     src = sample_videos["hip_hinge"]
@@ -164,6 +170,7 @@ HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "trunca
            "unwritable output", "unknown config key", "missing model"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", HOSTILE)
 def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos):
     args, word = _hostile(kind, tmp_path, sample_videos["squat"])
@@ -179,6 +186,7 @@ def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos
     assert not list((tmp_path / "out").glob("*/result.json"))
 
 
+@pytest.mark.slow
 def test_a_smaller_person_in_view_does_not_pull_the_track_away(sample_videos, tmp_path):
     """The rounded-back lifter full size on the left, a smaller person hinging on the right: the track must follow
     the lifter on every frame. (MediaPipe's detector reports one of the two here, so this checks the whole chain;

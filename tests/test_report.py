@@ -97,6 +97,7 @@ def sharpness(rgb: np.ndarray) -> float:
 
 # --- the files -------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_written_by_the_analysis(result_dir):
     doc = json.loads((result_dir / "result.json").read_text())
     assert doc["verdict"] == "rounded_back"
@@ -120,6 +121,7 @@ def test_report_written_by_the_analysis(result_dir):
         assert words in html
 
 
+@pytest.mark.slow
 def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())
@@ -137,6 +139,7 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+@pytest.mark.slow
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())
@@ -151,6 +154,7 @@ def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_video
     assert "Not enough data to judge: no lift found" in html and "No lifting reps were found" in html
 
 
+@pytest.mark.slow
 def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     garbage = tmp_path / "lift.mp4"
@@ -160,6 +164,7 @@ def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
     assert not data_images(report.path.read_text(encoding="utf-8")) and not report.clips
 
 
+@pytest.mark.slow
 def test_clips_linked_when_large_and_folder_moves(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     report = write_report(moved, embed_clip_max_bytes=0)
@@ -169,6 +174,7 @@ def test_clips_linked_when_large_and_folder_moves(result_dir, tmp_path):
     assert (final / "clips" / report.clips[0].name).is_file()
 
 
+@pytest.mark.slow
 def test_blur_faces_hides_the_face_in_frames_and_clips(result_dir, tmp_path):
     plain = write_report(copy_result(result_dir, tmp_path / "plain"))
     blurred = write_report(copy_result(result_dir, tmp_path / "blurred"), blur_faces=True)
@@ -208,6 +214,7 @@ def test_load_result_errors(tmp_path):
         load_result(tmp_path / "x")
 
 
+@pytest.mark.slow
 def test_index_lists_every_result(out_root, tmp_path):
     root = tmp_path / "OUT"
     copy_result(out_root / HOSTILE, root)
@@ -223,6 +230,7 @@ def test_index_lists_every_result(out_root, tmp_path):
 
 # --- the command line ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_cli_report_and_index(out_root, tmp_path):
     root = tmp_path / "OUT"
     moved = copy_result(out_root / HOSTILE, root)
@@ -237,6 +245,7 @@ def test_cli_report_and_index(out_root, tmp_path):
     assert result.exit_code == 1 and "--index" in result.output
 
 
+@pytest.mark.slow
 def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch):
     """`analyze --blur-faces --no-report`: pose estimation replaced by the saved track, so it takes a second."""
     import liftform.pipeline as pipeline
@@ -323,6 +332,7 @@ VIDEOS_PLAY = """async () => {
 }"""
 
 
+@pytest.mark.slow
 def test_report_in_browser(browser, result_dir):
     watch = PageWatch(browser, result_dir / REPORT_NAME)
     page = watch.page
@@ -340,6 +350,7 @@ def test_report_in_browser(browser, result_dir):
     page.close()
 
 
+@pytest.mark.slow
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     write_report(moved, embed_clip_max_bytes=0)
@@ -352,6 +363,7 @@ def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
     watch.page.close()
 
 
+@pytest.mark.slow
 def test_index_in_browser_sorts(browser, out_root, tmp_path):
     root = tmp_path / "OUT"
     copy_result(out_root / HOSTILE, root)

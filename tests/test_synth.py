@@ -207,7 +207,8 @@ def test_buttocks_flatten_in_a_hinge_as_real_ones_do():
         xy = scene.truth.image_xy[i]
         shoulder, hip = xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(0), xy[[LEFT_HIP, RIGHT_HIP]].mean(0)
         profile = back_profile_from_mask(scene.render(i).body_mask.astype(np.float32), shoulder, hip)
-        bends[name] = contour_bend_deg(dorsal_profile(profile[None], 1), np.array([np.linalg.norm(shoulder - hip)]))[0][0]
+        trunk_px = np.array([np.linalg.norm(shoulder - hip)])
+        bends[name] = contour_bend_deg(dorsal_profile(profile[None], 1), trunk_px)[0][0]
     assert bends["standing"] < -8.0
     assert -5.0 < bends["hinge"] < 12.0
     assert bends["hinge"] > bends["standing"] + 10.0

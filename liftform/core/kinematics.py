@@ -139,8 +139,8 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
 
     # The back: its contour's bend.
     trunk_length_px = np.linalg.norm(
-        (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER] - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]) * 0.5,
-        axis=-1)
+        (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
+         - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]) * 0.5, axis=-1)
     if back_profile_px is not None and facing != 0:
         bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(back_profile_px, facing),
                                                                trunk_length_px)

@@ -52,7 +52,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings) -> list[Rep]:
             start = bottom - int(np.argmin(free[start:bottom + 1][::-1])) if not free[start:bottom + 1].all() else start
             stop = np.flatnonzero(~free[bottom:end + 1])
             end = bottom + int(stop[0]) - 1 if len(stop) else end
-            if t[bottom] - t[start] < settings.min_separation_s / 2 or t[end] - t[bottom] < settings.min_separation_s / 2:
+            half_s = settings.min_separation_s / 2
+            if t[bottom] - t[start] < half_s or t[end] - t[bottom] < half_s:
                 continue
         if t[end] - t[start] < settings.min_duration_s:
             continue

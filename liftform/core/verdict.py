@@ -130,7 +130,8 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     if rep.complete and descent_s > 0 and ascent_s < settings.jerk_ascent_ratio * descent_s:
         faults.append("jerky_lift")
     with np.errstate(invalid="ignore"):
-        lockout = (np.arange(rep.start, rep.end + 1) > rep.bottom) & (depth < 0.25 * peak_depth) & (conf >= settings.min_confidence)
+        lockout = ((np.arange(rep.start, rep.end + 1) > rep.bottom) & (depth < 0.25 * peak_depth)
+                   & (conf >= settings.min_confidence))
     if _nanmin(np.where(lockout, spine, np.nan)) - standing_deg <= settings.hyperextension_deg:
         faults.append("hyperextension_at_lockout")
 

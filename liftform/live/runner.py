@@ -82,8 +82,8 @@ class LiveStats:
 @dataclass(frozen=True)
 class LiveResult:
     """The end of a live session. ``stopped_by``: quit | interrupt | end_of_source | camera_lost | source_error |
-    time_limit; ``error``: the one-line message when the camera was lost or the file broke off; ``live_verdicts``: the reps as judged during the
-    session (``analysis.verdicts`` are the saved ones, judged on the whole session)."""
+    time_limit; ``error``: the one-line message when the camera was lost or the file broke off; ``live_verdicts``:
+    the reps as judged during the session (``analysis.verdicts`` are the saved ones, judged on the whole session)."""
 
     analysis: Analysis | None
     out_dir: Path | None

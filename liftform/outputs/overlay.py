@@ -103,7 +103,8 @@ def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.nd
     colour = _colour(SKELETON_RGB, rgb)
     if len(edges):
         cv2.polylines(image, list(pts[edges]), False, colour, st.bone, cv2.LINE_AA)
-    for x, y in pts[np.unique(edges)].tolist():   # joint dots: small enough that anti-aliasing (3x the cost) shows little
+    # Joint dots: small enough that anti-aliasing (3x the cost) shows little.
+    for x, y in pts[np.unique(edges)].tolist():
         cv2.circle(image, (x, y), st.joint, colour, -1, cv2.LINE_8)
 
 

@@ -39,8 +39,8 @@ VERDICT_WORDS = {
 # Column order of a rep (result.json "reps" entries and reps.csv).
 REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
-              "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame", "bottom_frame",
-              "end_frame", "complete", "faults", "reason")
+              "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame",
+              "bottom_frame", "end_frame", "complete", "faults", "reason")
 
 
 def num(value: Any, decimals: int) -> float | None:

@@ -145,7 +145,8 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
     an explicit ``video_path`` is trusted."""
     result_dir = Path(result_dir)
     if not result_dir.is_dir():
-        raise InputError(f"{result_dir} is not a result folder; pass a folder OUT/<video> written by `liftform analyze`")
+        raise InputError(f"{result_dir} is not a result folder; pass a folder OUT/<video> written by "
+                         "`liftform analyze`")
     if not (result_dir / RESULT_NAME).is_file():
         hint = " (it holds result folders: add --index for the overview)" if any(
             result_dir.glob(f"*/{RESULT_NAME}")) else ""

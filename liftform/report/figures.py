@@ -78,8 +78,8 @@ def _trunk_panel(ax, t, frames, data: ResultData) -> None:
     low, high = data.thresholds.reba_trunk_bands_deg
     trunk = _col(frames, "trunk_inclination_deg")
     top = max(100.0, float(np.nanmax(trunk)) + 5 if np.isfinite(trunk).any() else 100.0)
-    for (y0, y1), colour, text in zip(((0, low), (low, high), (high, top)), BAND_COLOURS,
-                                      (f"REBA 2 (0–{low:g}°)", f"REBA 3 ({low:g}–{high:g}°)", f"REBA 4 (>{high:g}°)"), strict=True):
+    labels = (f"REBA 2 (0–{low:g}°)", f"REBA 3 ({low:g}–{high:g}°)", f"REBA 4 (>{high:g}°)")
+    for (y0, y1), colour, text in zip(((0, low), (low, high), (high, top)), BAND_COLOURS, labels, strict=True):
         ax.axhspan(y0, y1, color=colour, lw=0, zorder=0, label=text)
     ax.plot(t, trunk, color=INK, lw=1.8, label="trunk lean")
     min_trunk = data.thresholds.min_trunk_for_rounding_deg

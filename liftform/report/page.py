@@ -160,7 +160,8 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
         "summary": doc.get("summary") or "", "n_reps": len(reps),
-        "headline": _headline(doc.get("verdict"), n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps, "warnings": warnings,
+        "headline": _headline(doc.get("verdict"), n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps,
+        "warnings": warnings,
         "notes": list(data.notes), "view": quality.get("view", "unknown"),
         "frames_with_pose": quality.get("frames_with_pose"), "frames_total": quality.get("frames_total"),
         "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],

@@ -189,6 +189,7 @@ def test_variations_render_at_any_yaw_where_the_truth_is(spec):
         assert xs.min() > 0 and xs.max() < spec.width_px - 1 and ys.min() > 0
 
 
+@pytest.mark.slow   # renders and encodes a whole clip (~13 s)
 def test_truth_csv_has_the_lift_phase_and_load(tmp_path):
     spec = LiftSpec(motion="reach_rounded_then_flat", reps=1, width_px=320, height_px=240, stand_s=0.2,
                     supersample=1)

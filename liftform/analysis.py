@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liftform.core.types import Kinematics, RepVerdict
+from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -56,10 +57,10 @@ class Analysis:
     @property
     def verdict(self) -> str:
         """Whole-video verdict: rounded_back if any rep is; safe if there are judged reps and none is."""
-        judged = [v for v in self.verdicts if v.verdict != "insufficient_data"]
+        judged = [v for v in self.verdicts if v.verdict != Verdict.INSUFFICIENT_DATA.value]
         if any(v.is_rounded for v in judged):
-            return "rounded_back"
-        return "safe" if judged else "insufficient_data"
+            return Verdict.ROUNDED_BACK.value
+        return Verdict.SAFE.value if judged else Verdict.INSUFFICIENT_DATA.value
 
     @property
     def flagged_frames(self) -> list[int]:

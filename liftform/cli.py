@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from liftform.core.vocabulary import tone_of, words_of
 from liftform.errors import LiftformError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -21,10 +22,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-VERDICT_STYLE = {"rounded_back": "bold red", "hip_hinge": "green", "squat": "green", "lunge": "green",
-                 "insufficient_data": "yellow", "safe": "bold green"}
-VERDICT_WORDS = {"rounded_back": "ROUNDED BACK", "safe": "SAFE", "insufficient_data": "NOT ENOUGH DATA",
-                 "hip_hinge": "hip hinge", "squat": "squat", "lunge": "lunge"}
 
 ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a path to a .task file.")
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
@@ -41,6 +38,12 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> str:
+    """A verdict in its words and colour (rich markup), padded to ``width``; a video's ``headline`` in capitals."""
+    words = words_of(verdict).upper() if headline else words_of(verdict)
+    return f"[{tone_of(verdict).rich_style}]{words:<{width}}[/]"
+
+
 def _settings(config: Path | None, model: str | None, profile: Path | None = None):
     from liftform.settings import load_settings
 
@@ -52,13 +55,12 @@ def _print_summary(analysis, out_dir: Path | None) -> None:
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
     n_rounded = sum(v.is_rounded for v in analysis.verdicts)
-    out.print(f"[bold]{name}[/]: [{VERDICT_STYLE[verdict]}]{VERDICT_WORDS[verdict]}[/] - "
+    out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
               f"{len(analysis.verdicts)} rep(s), {n_rounded} with a rounded back")
     for v in analysis.verdicts:
-        style = VERDICT_STYLE[v.verdict]
         faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
         out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                  f"[{style}]{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {escape(v.reason)}{faults}",
+                  f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
                   soft_wrap=True)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
@@ -282,7 +284,7 @@ def _print_batch(rows: list, out_root: Path, what: str) -> None:
         for r in shown:
             if r.ok:
                 peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
-                verdict = f"[{VERDICT_STYLE.get(r.verdict, '')}]{VERDICT_WORDS.get(r.verdict, r.verdict)}[/]"
+                verdict = verdict_markup(r.verdict, headline=True)
                 note = ("(cached) " if r.cached else "") + (r.warnings[0] if r.warnings else "")
                 table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, _short(note))
             else:
@@ -414,8 +416,8 @@ def live(
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
             v = event.verdict
-            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  [{VERDICT_STYLE[v.verdict]}]"
-                      f"{VERDICT_WORDS.get(v.verdict, v.verdict):<15}[/] {v.reason}", soft_wrap=True)
+            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+                      f"{escape(v.reason)}", soft_wrap=True)
         elif isinstance(event, BackRounded) and beep and not play_cue():
             err.file.write("\a")      # no audio output: the terminal bell
             err.file.flush()

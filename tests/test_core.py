@@ -202,7 +202,7 @@ def test_analyze_track_reports_quality():
 
 
 def test_core_imports_numpy_only():
-    allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math"}
+    allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math", "enum"}
     for path in Path(__file__).parents[1].joinpath("liftform", "core").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \

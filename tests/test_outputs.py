@@ -21,6 +21,7 @@ import pytest
 from liftform import track as lm
 from liftform.analysis import SCHEMA_VERSION, Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.core.vocabulary import Tone
 from liftform.errors import InputError, OutputError
 from liftform.outputs import (
     atomic_path,
@@ -30,7 +31,7 @@ from liftform.outputs import (
     write_result_json,
 )
 from liftform.outputs.annotated import write_annotated_video
-from liftform.outputs.overlay import RED_RGB, blur_face, draw_overlay, face_box
+from liftform.outputs.overlay import blur_face, draw_overlay, face_box
 from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
 from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
 from liftform.outputs.video_writer import H264Writer
@@ -283,7 +284,7 @@ def test_draw_overlay_handles_nan_and_large_frames():
     lms = synthetic_track(1).image_xy[0]
     lms[lm.LEFT_KNEE] = (1e12, -1e12)                     # absurd coordinates must not overflow
     draw_overlay(small, lms, None, None, "rounded", rep_count=3, last_rep_verdict="hip_hinge")
-    assert tuple(small[140, 251]) == RED_RGB              # shoulder-mid -> hip-mid fallback, drawn red
+    assert tuple(small[140, 251]) == Tone.BAD.rgb              # shoulder-mid -> hip-mid fallback, drawn red
     with pytest.raises(ValueError):
         draw_overlay(small[:, ::2], lms)                  # not contiguous
 

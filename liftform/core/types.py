@@ -6,9 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-VERDICTS = ("rounded_back", "hip_hinge", "squat", "lunge", "insufficient_data")
-SAFE_VERDICTS = ("hip_hinge", "squat", "lunge")
-
 
 @dataclass(frozen=True)
 class Kinematics:
@@ -82,7 +79,7 @@ class RepVerdict:
     """The verdict on one rep, with the numbers that decided it."""
 
     rep: Rep
-    verdict: str                    # one of VERDICTS
+    verdict: str                    # a `core.vocabulary.Verdict` value other than "safe"
     confidence: float               # 0..1
     reason: str                     # one sentence a lifter understands, with the deciding numbers
     peak_spine_flexion_deg: float

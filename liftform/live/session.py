@@ -38,12 +38,12 @@ from liftform.core.reps import segment_reps
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import RepVerdict
 from liftform.core.verdict import judge_reps, shown_spine_flexion_deg
+from liftform.core.vocabulary import back_state, words_of
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
 from liftform.live.state import Debounced, RepWatcher, RoundedFlag, framing_problem
 from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
 from liftform.outputs.overlay import draw_overlay
-from liftform.outputs.result_json import VERDICT_WORDS
 from liftform.pose import FramePose
 from liftform.settings import Settings
 from liftform.track import (
@@ -204,9 +204,7 @@ class LiveSession:
             self._rounded_since_s = None
             if not self._watcher.in_rep:
                 self._cued = False
-        if rounded:
-            return "rounded", spine
-        return ("neutral" if confidence >= self.settings.verdict.min_confidence else "unknown"), spine
+        return back_state(rounded, confidence, self.settings.verdict.min_confidence), spine
 
     def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray | None:
         if not self.facing:
@@ -283,10 +281,7 @@ class LiveSession:
             self.rep_count += 1
             events.append(RepJudged(ts, verdict, self.rep_count))
         self._judged_until = self.verdicts[-1].rep.end
-        last = self.verdicts[-1].verdict
-        words = VERDICT_WORDS.get(last, last)
-        self._banner = (f"Rep {self.rep_count}: {words.upper() if last == 'rounded_back' else words}",
-                        ts + self.options.banner_s)
+        self._banner = (f"Rep {self.rep_count}: {words_of(self.verdicts[-1].verdict)}", ts + self.options.banner_s)
         return events
 
     def _prompt_text(self, problem: str | None, ts: float) -> str | None:

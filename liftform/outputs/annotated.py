@@ -18,6 +18,7 @@ import numpy as np
 from liftform.analysis import Analysis
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.verdict import shown_spine_flexion_deg
+from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
@@ -59,14 +60,9 @@ def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
 
 
 def frame_states(analysis: Analysis) -> np.ndarray:
-    """(T,) per analysed frame: "rounded" where flagged, "neutral" where the spine confidence reaches
-    ``settings.verdict.min_confidence``, "unknown" otherwise."""
-    kin = analysis.kinematics
-    confident = np.nan_to_num(np.asarray(kin.spine_flexion_confidence, dtype=float), nan=0.0)
-    confident = confident >= analysis.settings.verdict.min_confidence
-    states = np.where(confident, "neutral", "unknown").astype(object)
-    states[np.asarray(analysis.flagged, dtype=bool)] = "rounded"
-    return states
+    """(T,) back state per analysed frame (`core.vocabulary.back_states`)."""
+    return back_states(analysis.flagged, analysis.kinematics.spine_flexion_confidence,
+                       analysis.settings.verdict.min_confidence)
 
 
 class _RepClock:

@@ -15,22 +15,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from liftform.outputs.result_json import VERDICT_WORDS
+from liftform.core.vocabulary import BackState, tone_of, words_of
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON_EDGES
 
-# Colours, RGB.
+# Colours, RGB (verdicts and back states take theirs from `core.vocabulary`).
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
-GREEN_RGB = (0, 215, 60)        # back neutral / safe rep
-RED_RGB = (240, 30, 30)         # back rounded / rounded rep
-GREY_RGB = (160, 160, 160)      # back not judged / insufficient data
 TEXT_RGB = (240, 240, 240)
 PROMPT_RGB = (255, 215, 0)
-
-STATE_RGB = {"neutral": GREEN_RGB, "rounded": RED_RGB, "unknown": GREY_RGB}
-# Lighter tints for text: small coloured type survives video chroma subsampling better when it is bright.
-GREEN_TEXT_RGB, RED_TEXT_RGB, GREY_TEXT_RGB = (110, 240, 140), (255, 110, 110), (190, 190, 190)
-STATE_TEXT_RGB = {"neutral": GREEN_TEXT_RGB, "rounded": RED_TEXT_RGB, "unknown": GREY_TEXT_RGB}
-STATE_WORDS = {"neutral": "Back: neutral", "rounded": "Back: ROUNDED", "unknown": "Back: not judged"}
 ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion"}
 
 HEAD_LANDMARKS = slice(0, 11)   # nose, eyes, ears, mouth
@@ -113,7 +104,7 @@ def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: 
     """Draw the back thick, coloured by ``state``: the edge polyline (back_edge_xy (K, 2) px, finite points) when
     at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px."""
     st = _style(*image.shape[:2])
-    colour = _colour(STATE_RGB.get(state, GREY_RGB), rgb)
+    colour = _colour(_back_state(state).tone.rgb, rgb)
     if back_edge_xy is not None:
         edge = np.asarray(back_edge_xy, dtype=float)
         edge = edge[np.isfinite(edge).all(axis=1)]
@@ -132,13 +123,15 @@ def _fmt_angle(value: float | None) -> str:
     return "--" if value is None or not math.isfinite(value) else f"{value:.0f} deg"
 
 
+def _back_state(state: str) -> BackState:
+    try:
+        return BackState(state)
+    except ValueError:
+        return BackState.UNKNOWN
+
+
 def _verdict_line(verdict: str) -> tuple[str, tuple[int, int, int]]:
-    words = VERDICT_WORDS.get(verdict, verdict.replace("_", " "))
-    if verdict == "rounded_back":
-        return f"Last rep: {words.upper()}", RED_TEXT_RGB
-    if verdict == "insufficient_data":
-        return f"Last rep: {words}", GREY_TEXT_RGB
-    return f"Last rep: {words}", GREEN_TEXT_RGB
+    return f"Last rep: {words_of(verdict)}", tone_of(verdict).text_rgb
 
 
 def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int]]], *, rgb: bool = True) -> None:
@@ -174,7 +167,8 @@ def draw_prompt(image: np.ndarray, prompt: str, *, rgb: bool = True) -> None:
 def panel_lines(state: str, angles_deg: Mapping[str, float] | None, rep_count: int | None,
                 last_rep_verdict: str | None, lines: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
     """The panel's (text, RGB colour) lines: back state, angles, rep count, last verdict, extra lines."""
-    out = [(STATE_WORDS.get(state, f"Back: {state}"), STATE_TEXT_RGB.get(state, GREY_TEXT_RGB))]
+    back = _back_state(state)
+    out = [(back.words, back.tone.text_rgb)]
     for key, value in (angles_deg or {}).items():
         out.append((f"{ANGLE_LABELS.get(key, key)}: {_fmt_angle(value)}", TEXT_RGB))
     if rep_count is not None:

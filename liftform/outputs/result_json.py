@@ -17,6 +17,7 @@ import numpy as np
 
 from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.types import RepVerdict
+from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 
@@ -26,15 +27,6 @@ RESULT_NAME = "result.json"
 ANGLE_DECIMALS = 2
 TIME_DECIMALS = 3
 CONFIDENCE_DECIMALS = 3
-
-# Verdicts in words, for summaries and overlays.
-VERDICT_WORDS = {
-    "rounded_back": "rounded back",
-    "hip_hinge": "safe hip hinge",
-    "squat": "safe squat",
-    "lunge": "safe lunge",
-    "insufficient_data": "insufficient data",
-}
 
 # Column order of a rep (result.json "reps" entries and reps.csv).
 REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
@@ -120,9 +112,8 @@ def summary_sentence(analysis: Analysis) -> str:
     verdicts = list(analysis.verdicts)
     if not verdicts:
         return "No lifting reps were found in the video."
-    rounded = [v for v in verdicts if v.verdict == "rounded_back"]
-    safe = [v for v in verdicts if v.verdict in VERDICT_WORDS and v.verdict not in ("rounded_back",
-                                                                                   "insufficient_data")]
+    rounded = [v for v in verdicts if v.verdict == Verdict.ROUNDED_BACK.value]
+    safe = [v for v in verdicts if (Verdict.of(v.verdict) or Verdict.INSUFFICIENT_DATA).is_safe]
     unsure = [v for v in verdicts if v not in rounded and v not in safe]
     parts = []
     if rounded:

@@ -23,7 +23,6 @@ from liftform.settings import VerdictSettings
 from liftform.track import PoseTrack
 
 POSES_NAME = "poses.npz"
-SAFE_VERDICTS = ("hip_hinge", "squat", "lunge")
 
 
 @dataclass(frozen=True)

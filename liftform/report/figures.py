@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from liftform.report.data import SAFE_VERDICTS, ResultData
+from liftform.core.vocabulary import Tone, tone_of
+from liftform.report.data import ResultData
 
-RED, GREEN, GREY, INK = "#c62828", "#2e7d32", "#757575", "#212121"
+RED, GREY, INK = Tone.BAD.hex, Tone.UNSURE.hex, "#212121"
 BAND_COLOURS = ("#dcedc8", "#fff3c4", "#ffd9d9")     # REBA trunk bands: 0-20, 20-60, >60
 
 
 def verdict_colour(verdict: str | None) -> str:
-    return RED if verdict == "rounded_back" else GREEN if verdict in SAFE_VERDICTS else GREY
+    return tone_of(verdict).hex
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

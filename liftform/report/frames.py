@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from liftform.core.verdict import shown_spine_flexion_deg
+from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
 from liftform.outputs.annotated import back_edges
 from liftform.outputs.overlay import (
@@ -66,14 +67,13 @@ class FrameArtist:
                           else np.zeros(0, np.int64))
 
     def _state(self, row: int) -> str:
-        """"rounded" where flagged, "neutral" where the spine measure was confident, else "unknown"."""
+        """The back state of frames.csv row ``row`` (`core.vocabulary.back_state`)."""
         frames = self.data.frames
         if frames is None or row < 0:
-            return "unknown"
-        if "flagged" in frames and frames["flagged"][row] > 0:
-            return "rounded"
+            return BackState.UNKNOWN.value
+        flagged = "flagged" in frames and frames["flagged"][row] > 0
         confidence = frames["spine_flexion_confidence"][row] if "spine_flexion_confidence" in frames else math.nan
-        return "neutral" if confidence >= self.data.thresholds.min_confidence else "unknown"
+        return back_state(flagged, confidence, self.data.thresholds.min_confidence)
 
     def draw(self, image: np.ndarray, frame_number: int, timestamp_s: float, label: str = "", *,
              panel: bool = True) -> np.ndarray:

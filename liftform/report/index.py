@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.result_json import RESULT_NAME, read_result_json
 from liftform.report.html import render_page, url_path
-from liftform.report.page import OVERALL, REPORT_NAME
+from liftform.report.page import REPORT_NAME, overall_words
 
 INDEX_NAME = "index.html"
 VERDICT_RANK = {"rounded_back": 0, "insufficient_data": 1, "safe": 2}   # sort order: worst first
@@ -34,11 +35,11 @@ def _row(result_dir: Path) -> dict[str, Any]:
     source, quality = doc.get("source") or {}, doc.get("quality") or {}
     reps = [r for r in doc.get("reps") or [] if isinstance(r, dict)]
     verdict = str(doc.get("verdict"))
-    words, cls = OVERALL.get(verdict, (verdict, "unsure"))
+    words, cls = overall_words(verdict)
     return {
         "name": Path(str(source.get("path") or result_dir.name)).name, "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": VERDICT_RANK.get(verdict, 3), "n_reps": len(reps),
-        "n_rounded": sum(r.get("verdict") == "rounded_back" for r in reps),
+        "n_rounded": sum(r.get("verdict") == Verdict.ROUNDED_BACK.value for r in reps),
         "spine": _peak(reps, "peak_spine_flexion_deg"), "trunk": _peak(reps, "peak_trunk_inclination_deg"),
         "view": str(quality.get("view", "")), "warnings": [str(w) for w in quality.get("warnings") or []],
         "duration_s": source.get("duration_s"), "summary": str(doc.get("summary") or ""),

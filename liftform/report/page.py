@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liftform.core.vocabulary import Verdict, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.result_json import VERDICT_WORDS
 from liftform.report.data import (
-    SAFE_VERDICTS,
     ResultData,
     frame_value,
     load_result,
@@ -25,8 +24,6 @@ CLIPS_DIR = "clips"
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
 FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
-OVERALL = {"rounded_back": ("Rounded back", "bad"), "safe": ("Safe", "good"),
-           "insufficient_data": ("Not enough data", "unsure")}
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,13 @@ class Report:
     notes: tuple[str, ...] = field(default=())
 
 
-def _verdict_class(verdict: str | None) -> str:
-    return "bad" if verdict == "rounded_back" else "good" if verdict in SAFE_VERDICTS else "unsure"
+def overall_words(verdict: object) -> tuple[str, str]:
+    """A whole video's verdict for the page's banner and the index: (words, CSS class)."""
+    return words_of(verdict).capitalize(), tone_of(verdict).css_class
+
+
+def _verdict_class(verdict: object) -> str:
+    return tone_of(verdict).css_class
 
 
 def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
     knee_angle = rep.get("min_knee_angle_deg")
     band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
     return {
-        "number": number, "verdict": VERDICT_WORDS.get(rep.get("verdict"), str(rep.get("verdict"))),
+        "number": number, "verdict": words_of(rep.get("verdict")),
         "cls": _verdict_class(rep.get("verdict")), "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
         "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
         "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
@@ -62,7 +64,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
 def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
     """The reps whose frames are shown: every flagged rep; with none flagged, the judged rep that bent the spine
     most (for reference). Returns (reps, flagged)."""
-    flagged = [r for r in data.reps if r.get("verdict") == "rounded_back"]
+    flagged = [r for r in data.reps if r.get("verdict") == Verdict.ROUNDED_BACK.value]
     if flagged:
         return flagged, True
     judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
@@ -81,7 +83,7 @@ def _gallery(data: ResultData, blur_faces: bool, embed_max: int) -> tuple[list[d
     for rep in reps:
         number = int(rep.get("index", 0)) + 1
         start, worst = rep.get("start_frame"), worst_frame(data, rep)
-        entry = {"number": number, "verdict": VERDICT_WORDS.get(rep.get("verdict"), ""), "flagged": flagged,
+        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": flagged,
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
@@ -151,7 +153,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 
     doc = data.doc
     source, quality = doc.get("source") or {}, doc.get("quality") or {}
-    overall, overall_cls = OVERALL.get(doc.get("verdict"), (str(doc.get("verdict")), "unsure"))
+    overall, overall_cls = overall_words(doc.get("verdict"))
     reps = [_rep_row(data, rep) for rep in data.reps]
     gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes)
     svg = angle_figure_svg(data)

@@ -1,0 +1,147 @@
+"""The verdict vocabulary: what each verdict and each frame's back state is called, its colour, whether it is safe.
+
+One place for the words and colours the CLI, the annotated video, the report, the index and the live view show.
+The string values are those written to result.json, frames.csv and reps.csv (unchanged since schema 1); the rest
+of liftform keeps verdicts as those strings and looks them up here (``Verdict(value)``).
+
+    Verdict("squat").is_safe        # True
+    Verdict("rounded_back").shown   # "ROUNDED BACK"  (a rounded back is always shouted)
+    Verdict("lunge").tone.rgb       # the green of the overlay
+    back_state(flagged, confidence, min_confidence)    # "rounded" | "neutral" | "unknown" for one frame
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+
+class Tone(Enum):
+    """How good a verdict or back state is; decides every colour it is shown in."""
+
+    BAD = "bad"          # rounded back
+    GOOD = "good"        # safe
+    UNSURE = "unsure"    # not judged
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        """Thick strokes on video (the back, a rep's banner)."""
+        return {"bad": (240, 30, 30), "good": (0, 215, 60), "unsure": (160, 160, 160)}[self.value]
+
+    @property
+    def text_rgb(self) -> tuple[int, int, int]:
+        """Small type on video: lighter tints survive video chroma subsampling better."""
+        return {"bad": (255, 110, 110), "good": (110, 240, 140), "unsure": (190, 190, 190)}[self.value]
+
+    @property
+    def hex(self) -> str:
+        """On white paper (the report's plots)."""
+        return {"bad": "#c62828", "good": "#2e7d32", "unsure": "#757575"}[self.value]
+
+    @property
+    def css_class(self) -> str:
+        """The class the report and index style (report.css: ``.bad``, ``.good``, ``.unsure``)."""
+        return self.value
+
+    @property
+    def rich_style(self) -> str:
+        """In the terminal (rich markup)."""
+        return {"bad": "bold red", "good": "green", "unsure": "yellow"}[self.value]
+
+
+class Verdict(Enum):
+    """A rep's verdict (the first five) or a whole video's (``rounded_back`` | ``safe`` | ``insufficient_data``)."""
+
+    ROUNDED_BACK = "rounded_back"
+    HIP_HINGE = "hip_hinge"
+    SQUAT = "squat"
+    LUNGE = "lunge"
+    INSUFFICIENT_DATA = "insufficient_data"
+    SAFE = "safe"
+
+    @classmethod
+    def of(cls, value: object) -> Verdict | None:
+        """The verdict named ``value``, or None for anything else (a damaged or newer result file)."""
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+    @property
+    def words(self) -> str:
+        """For people, lower case: "rounded back", "safe hip hinge", "not enough data"."""
+        return _WORDS[self]
+
+    @property
+    def shown(self) -> str:
+        """:attr:`words`, in capitals for a rounded back (the one verdict that must not be missed)."""
+        return self.words.upper() if self is Verdict.ROUNDED_BACK else self.words
+
+    @property
+    def is_safe(self) -> bool:
+        """Judged and not rounded: a safe hinge, squat or lunge (or a safe video)."""
+        return self in (Verdict.HIP_HINGE, Verdict.SQUAT, Verdict.LUNGE, Verdict.SAFE)
+
+    @property
+    def is_judged(self) -> bool:
+        return self is not Verdict.INSUFFICIENT_DATA
+
+    @property
+    def tone(self) -> Tone:
+        if self is Verdict.ROUNDED_BACK:
+            return Tone.BAD
+        return Tone.GOOD if self.is_safe else Tone.UNSURE
+
+
+_WORDS = {Verdict.ROUNDED_BACK: "rounded back", Verdict.HIP_HINGE: "safe hip hinge", Verdict.SQUAT: "safe squat",
+          Verdict.LUNGE: "safe lunge", Verdict.INSUFFICIENT_DATA: "not enough data", Verdict.SAFE: "safe"}
+
+# The verdicts a rep can get, and the safe ones, as result.json strings.
+REP_VERDICTS = tuple(v.value for v in Verdict if v is not Verdict.SAFE)
+SAFE_REP_VERDICTS = tuple(v for v in REP_VERDICTS if Verdict(v).is_safe)
+
+
+def tone_of(verdict: object) -> Tone:
+    """The tone of a verdict string; UNSURE for anything that is not a verdict."""
+    known = Verdict.of(verdict)
+    return known.tone if known is not None else Tone.UNSURE
+
+
+def words_of(verdict: object) -> str:
+    """:attr:`Verdict.shown` of a verdict string; an unknown value in words as it is."""
+    known = Verdict.of(verdict)
+    return known.shown if known is not None else str(verdict).replace("_", " ")
+
+
+class BackState(Enum):
+    """The back in one frame, as the annotated video, the report's frames and the live view draw it."""
+
+    ROUNDED = "rounded"      # the frame is flagged: spine flexion past the limit while the trunk leans
+    NEUTRAL = "neutral"      # measured with confidence and not flagged
+    UNKNOWN = "unknown"      # not judged: the back was not seen well enough
+
+    @property
+    def words(self) -> str:
+        return {"rounded": "Back: ROUNDED", "neutral": "Back: neutral", "unknown": "Back: not judged"}[self.value]
+
+    @property
+    def tone(self) -> Tone:
+        return {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}[self.value]
+
+
+def back_state(flagged: bool, confidence: float, min_confidence: float) -> str:
+    """The one rule for a frame's back state, offline and live: "rounded" where the frame is ``flagged``, else
+    "neutral" where the spine measure's ``confidence`` (0..1, NaN: none) reaches ``min_confidence``, else
+    "unknown" (a :class:`BackState` value)."""
+    if flagged:
+        return BackState.ROUNDED.value
+    return BackState.NEUTRAL.value if confidence >= min_confidence else BackState.UNKNOWN.value   # NaN: unknown
+
+
+def back_states(flagged: np.ndarray, confidence: np.ndarray, min_confidence: float) -> np.ndarray:
+    """:func:`back_state` of every frame: flagged (T,) bool, confidence (T,) -> (T,) object array of strings."""
+    flags = np.asarray(flagged, dtype=bool).tolist()
+    confidences = np.asarray(confidence, dtype=float).tolist()
+    return np.array([back_state(f, c, min_confidence) for f, c in zip(flags, confidences, strict=True)],
+                    dtype=object)

@@ -1,0 +1,58 @@
+"""The verdict vocabulary: one set of words, colours and safety, used by every view; one rule for a frame's back."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track
+
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.reps import segment_reps
+from liftform.core.verdict import judge_reps
+from liftform.core.vocabulary import REP_VERDICTS, BackState, Tone, Verdict, back_state, back_states, words_of
+from liftform.outputs.overlay import panel_lines
+from liftform.settings import Settings
+
+
+def test_result_json_strings_are_the_contract():
+    """The values written to result.json (schema 1) must not change with the words shown."""
+    assert {v.value for v in Verdict} == {"rounded_back", "hip_hinge", "squat", "lunge", "insufficient_data", "safe"}
+    assert "safe" not in REP_VERDICTS
+
+
+@pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat", "lunge"])
+def test_every_verdict_the_core_gives_is_in_the_vocabulary(kind):
+    s = Settings()
+    track, _ = lift_track(kind)
+    kinematics = compute_kinematics(track, s.filter, s.spine)
+    _, verdicts = judge_reps(kinematics, segment_reps(kinematics, s.reps), s.verdict)
+    assert verdicts and all(v.verdict in REP_VERDICTS for v in verdicts)
+    assert all(Verdict(v.verdict).is_safe == (kind != "rounded_back") for v in verdicts)
+
+
+def test_words_are_distinct_and_a_rounded_back_is_shouted():
+    words = [v.words for v in Verdict]
+    assert len(set(words)) == len(words)
+    assert Verdict.ROUNDED_BACK.shown == "ROUNDED BACK" and Verdict.SQUAT.shown == "safe squat"
+    assert words_of("not_a_verdict") == "not a verdict"            # a newer file's value is shown, not dropped
+
+
+def test_tones_decide_the_colours():
+    assert Verdict.ROUNDED_BACK.tone is Tone.BAD and Verdict.LUNGE.tone is Tone.GOOD
+    assert Verdict.INSUFFICIENT_DATA.tone is Tone.UNSURE and not Verdict.INSUFFICIENT_DATA.is_safe
+    assert BackState.ROUNDED.tone is Verdict.ROUNDED_BACK.tone
+    assert len({t.rgb for t in Tone}) == len({t.hex for t in Tone}) == len({t.css_class for t in Tone}) == 3
+
+
+def test_overlay_panel_shows_the_vocabulary():
+    lines = panel_lines("rounded", None, 2, "hip_hinge", ())
+    assert lines[0] == (BackState.ROUNDED.words, Tone.BAD.text_rgb)
+    assert lines[-1] == ("Last rep: safe hip hinge", Tone.GOOD.text_rgb)
+
+
+def test_back_state_rule():
+    flagged = np.array([True, True, False, False, False])
+    confidence = np.array([0.0, np.nan, 0.4, 0.39, np.nan])
+    assert back_states(flagged, confidence, 0.4).tolist() == ["rounded", "rounded", "neutral", "unknown", "unknown"]
+    assert back_state(False, 0.9, 0.4) == BackState.NEUTRAL.value
+    assert back_states(np.zeros(0, bool), np.zeros(0), 0.4).shape == (0,)

@@ -11,12 +11,13 @@ from liftform.core.types import Kinematics, RepVerdict
 from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
-SCHEMA_VERSION = 2  # 2: every rep has "advice" (one sentence: what to do next time)
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class SourceInfo:
-    """The analysed input. ``sha256`` identifies the exact file (batch resume keys on it)."""
+    """The analysed input. ``sha256`` identifies the exact file (batch resume keys on it); ``warnings`` are what
+    the decoder noticed about it (kept apart from the analysis's notes, so a rescore keeps them)."""
 
     path: str
     sha256: str
@@ -26,6 +27,7 @@ class SourceInfo:
     height: int
     duration_s: float
     rotation_deg: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,12 +44,17 @@ def view_label(view_yaw_deg: np.ndarray) -> str:
 
 def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settings: Settings,
                   warnings: list[str] | tuple[str, ...] = (), spine_baseline_deg: float | None = None) -> Analysis:
-    """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this)."""
+    """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this).
+
+    ``warnings`` are the decoder's about the source: they join ``source.warnings`` (result.json keeps them apart
+    from the analysis's own notes) and lead ``quality.warnings``.
+    """
+    source = replace(source, warnings=tuple(dict.fromkeys([*source.warnings, *warnings])))
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
     reps = segment_reps(kinematics, settings.reps)
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine.personal_max_flexion_deg)
     view = view_label(kinematics.view_yaw_deg)
-    notes = list(warnings) + list(kinematics.warnings)
+    notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):
         notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
@@ -162,6 +168,4 @@ def profile_toml(result: ScreenResult) -> str:
             f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
             "[spine]\n"
             f"neutral_bend_deg = {result.neutral_bend_deg:.2f}\n"
-            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n"
-            "[advice]\n"
-            f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")
+            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n")

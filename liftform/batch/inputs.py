@@ -12,6 +12,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON
+
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
 # taken, whatever its extension: if it is not a video, the batch records why.
 VIDEO_EXTENSIONS = frozenset({
@@ -20,7 +22,7 @@ VIDEO_EXTENSIONS = frozenset({
 })
 
 # Names in the output root that belong to the batch itself (a video must not be written over them).
-RESERVED_NAMES = frozenset({"summary.csv", "summary.json", "index.html"})
+RESERVED_NAMES = frozenset({SUMMARY_CSV, SUMMARY_JSON, INDEX_NAME})
 
 _GLOB_CHARS = frozenset("*?[")
 

@@ -17,15 +17,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from liftform.analysis import SCHEMA_VERSION
-from liftform.batch.summary import SummaryRow, failed_row, row_from_result
+from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
-from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, jsonable, read_result_json
+from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, REPORT_NAME
+from liftform.outputs.read import read_analysis
+from liftform.outputs.result_json import jsonable
 from liftform.settings import Settings
-
-POSES_NAME = "poses.npz"
-ANNOTATED_NAME = "annotated.mp4"
 
 
 @dataclass(frozen=True)
@@ -67,12 +66,9 @@ def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def result_fingerprint(doc: dict[str, Any]) -> str:
-    """The :func:`settings_fingerprint` a result.json document was made with ("" if it lacks the fields)."""
-    try:
-        return settings_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"])
-    except (KeyError, TypeError):
-        return ""
+def result_fingerprint(analysis: Analysis) -> str:
+    """The :func:`settings_fingerprint` an analysis was made with."""
+    return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)
 
 
 def peak_rss_mb() -> float:
@@ -93,8 +89,6 @@ def peak_rss_mb() -> float:
     return round(rss / (1 << 20 if sys.platform == "darwin" else 1 << 10), 1)
 
 
-REPORT_NAME = "report.html"
-BLURRED_MARK = "faces-blurred"   # present when every exported frame of the folder has the face blurred
 
 
 def mark_blurred(out_dir: Path, blurred: bool) -> None:
@@ -122,13 +116,13 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
             return None
         if spec.blur_faces and not (out_dir / BLURRED_MARK).is_file():
             return None   # never reuse exported frames that still show the face
-        doc = read_result_json(out_dir / RESULT_NAME)
-        if result_fingerprint(doc) != spec.fingerprint:
+        analysis = read_analysis(out_dir)
+        if result_fingerprint(analysis) != spec.fingerprint:
             return None
         digest = source_sha256 or sha256_file(job.path)
-        if doc.get("source", {}).get("sha256") != digest:
+        if analysis.source.sha256 != digest:
             return None
-        return row_from_result(doc, job.path, job.output, cached=True)
+        return row_from_analysis(analysis, job.path, job.output, cached=True)
     except (LiftformError, OSError, ValueError):
         return None
 
@@ -155,7 +149,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         write_outputs(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                       report=spec.report, blur_faces=spec.blur_faces)
         mark_blurred(Path(out_dir), spec.blur_faces)
-        row = row_from_result(analysis_to_dict(analysis), job.path, job.output)
+        row = row_from_analysis(analysis, job.path, job.output)
     except LiftformError as exc:
         row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))
     except MemoryError:

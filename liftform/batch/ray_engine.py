@@ -29,7 +29,7 @@ from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.errors import ConfigError, LiftformError
 from liftform.outputs.atomic import atomic_write_bytes, output_error
-from liftform.outputs.result_json import RESULT_NAME
+from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
 
 EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs: no CPU waits while the driver writes results
 
@@ -80,7 +80,7 @@ def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
             (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise output_error(out_dir / RESULT_NAME, exc) from None
-    late = (RESULT_NAME, "report.html")
+    late = (RESULT_NAME, REPORT_NAME)
     for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
         atomic_write_bytes(out_dir / name, files[name])
 

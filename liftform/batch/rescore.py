@@ -13,22 +13,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
-from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch.jobs import ANNOTATED_NAME, POSES_NAME, result_fingerprint
-from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_from_result, write_summary
+from liftform.analysis import Analysis
+from liftform.batch.jobs import result_fingerprint
+from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_from_analysis, write_summary
 from liftform.errors import InputError, LiftformError
 from liftform.outputs.atomic import folder_lock
-from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, read_result_json, write_result_json
+from liftform.outputs.layout import ANNOTATED_NAME, REPORT_NAME, ResultFolder, result_folders
+from liftform.outputs.read import read_analysis, read_poses_npz
+from liftform.outputs.result_json import write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
-from liftform.settings import Settings, apply_overrides
-from liftform.track import PoseTrack
+from liftform.settings import Settings
 
-STALE_VIEWS = (ANNOTATED_NAME, "report.html")   # drawn from a result, not rewritten by a rescore
+STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
 
 # progress(done, total, row) after each result folder.
 RescoreProgress = Callable[[int, int, SummaryRow], None]
@@ -59,57 +58,22 @@ class RescoreResult:
         return 1 if self.n_failed else 0
 
 
-def result_folders(out_root: Path) -> list[Path]:
-    """Sub-folders of ``out_root`` holding a result.json, sorted by name."""
-    return sorted(d for d in out_root.iterdir() if d.is_dir() and (d / RESULT_NAME).is_file())
-
-
-def load_track(path: Path) -> PoseTrack:
-    """The landmark cache at ``path``; InputError (one line) when missing or damaged."""
-    if not path.is_file():
-        raise InputError(f"no landmark cache ({path.name}) in {path.parent}: score this video again with "
-                         "`liftform score --force`")
-    try:
-        with np.load(path) as data:
-            return PoseTrack.from_npz(data)
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise InputError(f"landmark cache {path} is damaged ({exc}); score this video again with "
-                         "`liftform score --force`") from None
-
-
-def _video_warnings(doc: dict, track: PoseTrack, source: SourceInfo, model: ModelInfo,
-                    old_settings: Settings) -> list[str]:
-    """The warnings of the decoding step (not in the cache): the old result's warnings minus those the core
-    gives again for the same track under the old settings."""
-    from liftform.pipeline import analyze_track
-
-    again = analyze_track(track, source, model, old_settings)
-    from_core = {*again.quality.warnings, *again.kinematics.warnings}
-    return [w for w in doc.get("quality", {}).get("warnings", []) if w not in from_core]
-
-
-def rescore_folder(folder: Path, settings: Settings) -> tuple[dict, dict, bool]:
-    """Recompute one result folder under ``settings``: (old result, new result, pose settings differed).
+def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis]:
+    """Recompute one result folder under ``settings`` (its own pose settings kept): (old analysis, new one).
+    The decoder's warnings about the source come with the old analysis's source.
 
     Raises LiftformError (one line) when the folder cannot be rescored; its files are then left as they were.
     """
     from liftform.pipeline import analyze_track
 
-    doc = read_result_json(folder / RESULT_NAME)
-    track = load_track(folder / POSES_NAME)
-    try:
-        old_settings = apply_overrides(Settings(), doc["settings"])
-        source = SourceInfo(**{f.name: doc["source"][f.name] for f in fields(SourceInfo)})
-        model = ModelInfo(name=doc["model"]["name"], sha256=doc["model"]["sha256"])
-    except (KeyError, TypeError) as exc:
-        raise InputError(f"{folder / RESULT_NAME} lacks {exc} needed to rescore; score this video again with "
-                         "`liftform score --force`") from None
-    warnings = _video_warnings(doc, track, source, model, old_settings)
-    analysis = analyze_track(track, source, model, replace(settings, pose=old_settings.pose), warnings)
-    write_frames_csv(analysis, folder)
-    write_reps_csv(analysis, folder)
-    write_result_json(analysis, folder)
-    return doc, analysis_to_dict(analysis), settings.pose != old_settings.pose
+    where = ResultFolder(folder)
+    old = read_analysis(where.path)
+    track = read_poses_npz(where.poses_npz)
+    analysis = analyze_track(track, old.source, old.model, replace(settings, pose=old.settings.pose))
+    write_frames_csv(analysis, where.path)
+    write_reps_csv(analysis, where.path)
+    write_result_json(analysis, where.path)
+    return old, analysis
 
 
 def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRow], result: RescoreResult,
@@ -119,15 +83,15 @@ def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRo
     name = folder.name
     path = previous[name].path if name in previous else ""
     try:
-        old, new, pose_differs = rescore_folder(folder, settings)
+        old, new = rescore_folder(folder, settings)
     except LiftformError as exc:
         row = failed_row(path or str(folder), name, str(exc))
     else:
-        row = row_from_result(new, path or str(new["source"]["path"]), name)
+        row = row_from_analysis(new, path or new.source.path, name)
         fingerprints.add(result_fingerprint(new))
-        if pose_differs:
+        if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
-        if old.get("verdict") != new["verdict"]:
+        if old.verdict != new.verdict:
             result.changed.append(name)
             if any((folder / view).is_file() for view in STALE_VIEWS):
                 result.stale_views.append(name)
@@ -149,7 +113,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *,
     out_root = Path(out)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder of results; pass the -o folder of `liftform score`")
-    folders = result_folders(out_root)
+    folders = [f.path for f in result_folders(out_root)]
     if not folders:
         raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
     with folder_lock(out_root, "`liftform score` or `rescore`"):

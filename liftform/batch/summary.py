@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from liftform.analysis import Analysis
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.layout import SUMMARY_CSV, SUMMARY_JSON
+from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS
 
-SUMMARY_CSV = "summary.csv"
-SUMMARY_JSON = "summary.json"
 SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
@@ -33,7 +34,7 @@ class SummaryRow:
     ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
     "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest
-    rep peak (degrees, relative to the person's upright posture); ``warnings`` the data-quality notes;
+    rep peak (degrees past a neutral back's bend, see ``Kinematics``); ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
     with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
     scored it (MB, JSON only).
@@ -63,19 +64,15 @@ class SummaryRow:
         return asdict(self)
 
 
-def row_from_result(doc: dict[str, Any], path: str, output: str, **extra: Any) -> SummaryRow:
-    """The summary row of a result.json document (``read_result_json`` / ``analysis_to_dict``)."""
-    reps = doc.get("reps") or []
-    peaks = [r.get("peak_spine_flexion_deg") for r in reps]
-    peaks = [float(p) for p in peaks if isinstance(p, (int, float)) and math.isfinite(p)]
-    quality = doc.get("quality") or {}
-    source = doc.get("source") or {}
+def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
+    """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
+    peaks = [v.peak_spine_flexion_deg for v in analysis.verdicts if math.isfinite(v.peak_spine_flexion_deg)]
     return SummaryRow(
-        path=path, output=output, status="ok", verdict=str(doc.get("verdict", "")), reps=len(reps),
-        flagged_reps=sum(r.get("verdict") == "rounded_back" for r in reps),
-        peak_spine_flexion_deg=max(peaks) if peaks else None, view=str(quality.get("view", "")),
-        warnings=[str(w) for w in quality.get("warnings") or []], frames=source.get("frames"),
-        duration_s=source.get("duration_s"), **extra)
+        path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(analysis.verdicts),
+        flagged_reps=sum(v.is_rounded for v in analysis.verdicts),
+        peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
+        warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
+        duration_s=round(analysis.source.duration_s, TIME_DECIMALS), **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:

@@ -24,11 +24,10 @@ import numpy as np
 from liftform.analysis import Analysis
 from liftform.errors import LiftformError, OutputError
 from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text, output_error
-from liftform.outputs.result_json import RESULT_NAME, analysis_to_dict, read_result_json, write_result_json
+from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, RESULT_NAME
+from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.track import PoseTrack
-
-POSES_NAME = "poses.npz"
 
 __all__ = [
     "analysis_to_dict",
@@ -79,7 +78,7 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
     Raises OutputError (one line) when a file cannot be written, InputError if the source video cannot be
     decoded again for the annotated video.
     """
-    from liftform.outputs.annotated import ANNOTATED_NAME, write_annotated_video
+    from liftform.outputs.annotated import write_annotated_video
 
     out_dir = Path(out_dir)
     _prepare_dir(out_dir)

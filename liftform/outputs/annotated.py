@@ -23,8 +23,6 @@ from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
 
-ANNOTATED_NAME = "annotated.mp4"
-
 Progress = Callable[[int, int], None]
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from liftform.errors import OutputError
+from liftform.outputs.layout import LOCK_NAME
 
 # OS errors raised while writing the temporary file that are about the destination, not about the caller's code.
 _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EROFS,
@@ -106,7 +107,7 @@ def atomic_path(final_path: str | Path, *, fsync: bool = True) -> Iterator[Path]
 
     Example::
 
-        with atomic_path(out_dir / "poses.npz") as tmp:
+        with atomic_path(out_dir / POSES_NAME) as tmp:
             with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
     """
@@ -141,7 +142,6 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
     return atomic_write_bytes(path, text.encode(encoding))
 
 
-LOCK_NAME = ".liftform.lock"
 
 
 @contextlib.contextmanager

@@ -16,13 +16,11 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import SCHEMA_VERSION, Analysis
-from liftform.core.advice import rep_advice
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
-
-RESULT_NAME = "result.json"
+from liftform.outputs.layout import RESULT_NAME
 
 # Decimals per kind of number.
 ANGLE_DECIMALS = 2
@@ -33,7 +31,7 @@ CONFIDENCE_DECIMALS = 3
 REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
               "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame",
-              "bottom_frame", "end_frame", "complete", "faults", "reason", "advice")
+              "bottom_frame", "end_frame", "complete", "faults", "reason")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -94,7 +92,6 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "complete": bool(rep.complete),
         "faults": [str(f) for f in rv.faults],
         "reason": rv.reason,
-        "advice": rep_advice(rv, analysis.settings.advice),
     }
     return {key: values[key] for key in REP_FIELDS}
 
@@ -150,7 +147,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "source": {
             "path": str(src.path), "sha256": src.sha256, "fps": num(src.fps, 3), "frames": int(src.frames),
             "width": int(src.width), "height": int(src.height), "duration_s": num(src.duration_s, TIME_DECIMALS),
-            "rotation_deg": int(src.rotation_deg),
+            "rotation_deg": int(src.rotation_deg), "warnings": list(src.warnings),
         },
         "model": {"name": analysis.model.name, "sha256": analysis.model.sha256},
         "verdict": analysis.verdict,

@@ -14,10 +14,8 @@ import numpy as np
 from liftform.analysis import Analysis
 from liftform.core.types import Kinematics
 from liftform.outputs.atomic import atomic_path
+from liftform.outputs.layout import FRAMES_NAME, REPS_NAME
 from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
-
-FRAMES_NAME = "frames.csv"
-REPS_NAME = "reps.csv"
 
 # Leading columns of frames.csv; every column of Kinematics.COLUMNS follows.
 FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged")

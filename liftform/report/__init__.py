@@ -15,7 +15,8 @@ blur), ``html`` (Jinja2 rendering, escaping, CSP), ``page`` (report.html), ``ind
 
 from __future__ import annotations
 
-from liftform.report.index import INDEX_NAME, write_index
-from liftform.report.page import CLIPS_DIR, REPORT_NAME, Report, write_report
+from liftform.outputs.layout import CLIPS_DIR, INDEX_NAME, REPORT_NAME
+from liftform.report.index import write_index
+from liftform.report.page import Report, write_report
 
 __all__ = ["CLIPS_DIR", "INDEX_NAME", "REPORT_NAME", "Report", "write_index", "write_report"]

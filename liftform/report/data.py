@@ -17,12 +17,10 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
-from liftform.outputs.result_json import RESULT_NAME, read_result_json
-from liftform.outputs.tables import FRAMES_NAME
+from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME
+from liftform.outputs.result_json import read_result_json
 from liftform.settings import VerdictSettings
 from liftform.track import PoseTrack
-
-POSES_NAME = "poses.npz"
 
 
 @dataclass(frozen=True)

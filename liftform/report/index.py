@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
-from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.result_json import RESULT_NAME, read_result_json
+from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, result_folders
+from liftform.outputs.read import read_analysis
+from liftform.outputs.result_json import summary_sentence
 from liftform.report.html import render_page, url_path
-from liftform.report.page import REPORT_NAME, overall_words
+from liftform.report.page import overall_words
 
-INDEX_NAME = "index.html"
 VERDICT_RANK = {"rounded_back": 0, "insufficient_data": 1, "safe": 2}   # sort order: worst first
 
 
-def _peak(reps: list[Any], key: str) -> float | None:
-    values = [r.get(key) for r in reps if isinstance(r, dict)]
-    values = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    return max(values) if values else None
+def _peak(values: list[float]) -> float | None:
+    finite = [v for v in values if math.isfinite(v)]
+    return max(finite) if finite else None
 
 
 def _row(result_dir: Path) -> dict[str, Any]:
@@ -27,22 +27,21 @@ def _row(result_dir: Path) -> dict[str, Any]:
     report = result_dir / REPORT_NAME
     href = url_path(result_dir.name, REPORT_NAME if report.is_file() else RESULT_NAME)
     try:
-        doc = read_result_json(result_dir / RESULT_NAME)
+        analysis = read_analysis(result_dir)
     except InputError as exc:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
                 "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
                 "view": "", "warnings": [], "duration_s": None, "summary": str(exc)}
-    source, quality = doc.get("source") or {}, doc.get("quality") or {}
-    reps = [r for r in doc.get("reps") or [] if isinstance(r, dict)]
-    verdict = str(doc.get("verdict"))
+    verdict, reps = analysis.verdict, analysis.verdicts
     words, cls = overall_words(verdict)
     return {
-        "name": Path(str(source.get("path") or result_dir.name)).name, "folder": result_dir.name + "/",
+        "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": VERDICT_RANK.get(verdict, 3), "n_reps": len(reps),
-        "n_rounded": sum(r.get("verdict") == Verdict.ROUNDED_BACK.value for r in reps),
-        "spine": _peak(reps, "peak_spine_flexion_deg"), "trunk": _peak(reps, "peak_trunk_inclination_deg"),
-        "view": str(quality.get("view", "")), "warnings": [str(w) for w in quality.get("warnings") or []],
-        "duration_s": source.get("duration_s"), "summary": str(doc.get("summary") or ""),
+        "n_rounded": sum(v.is_rounded for v in reps),
+        "spine": _peak([v.peak_spine_flexion_deg for v in reps]),
+        "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
+        "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
+        "duration_s": analysis.source.duration_s, "summary": summary_sentence(analysis),
     }
 
 
@@ -57,7 +56,7 @@ def write_index(out_root: str | Path) -> Path:
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder; pass the output folder of `liftform analyze -o OUT`")
     try:
-        folders = sorted(p.parent for p in out_root.glob(f"*/{RESULT_NAME}") if p.is_file())
+        folders = [folder.path for folder in result_folders(out_root)]
     except OSError as exc:
         raise OutputError(f"cannot list {out_root}: {exc}") from None
     rows = sorted((_row(folder) for folder in folders), key=lambda r: (r["rank"], r["name"].lower()))

@@ -9,6 +9,7 @@ from typing import Any
 from liftform.core.vocabulary import Verdict, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -19,12 +20,9 @@ from liftform.report.data import (
 from liftform.report.frames import ClipRequest, Still, clip_bounds, grab_media, person_box
 from liftform.report.html import data_uri, render_page, url_path
 
-REPORT_NAME = "report.html"
-CLIPS_DIR = "clips"
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
-FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout",
-               "rounded_reach_down": "rounded reach-down (before the lift)"}
+FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,6 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
-        "advice": rep.get("advice") or "",
         "faults": [FAULT_WORDS.get(str(f), str(f).replace("_", " ")) for f in rep.get("faults") or []],
     }
 
@@ -98,7 +95,7 @@ def _gallery(data: ResultData, blur_faces: bool, embed_max: int) -> tuple[list[d
                 stills[int(frame)] = still
         bounds = bounds if flagged else None
         if bounds is not None and data.video_path is not None:
-            clip = ClipRequest(bounds[0], bounds[1], data.result_dir / CLIPS_DIR / f"rep-{number}.mp4",
+            clip = ClipRequest(bounds[0], bounds[1], ResultFolder(data.result_dir).clip(number),
                                f"Rep {number}  ")
             clips.append(clip)
             entry["clip_file"] = url_path(CLIPS_DIR, clip.path.name)
@@ -196,7 +193,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     when a file cannot be written.
     """
     data = load_result(result_dir, video_path)
-    annotated = data.result_dir / "annotated.mp4"
+    annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
                                     annotated_video=url_path(annotated.name) if link_annotated else None,

@@ -1,0 +1,102 @@
+"""The output folder's layout: every file name liftform writes, written once.
+
+    OUT/                      an output root (``analyze -o OUT``, ``score -o OUT``)
+        index.html            every result folder below in one sortable table
+        summary.csv|json      batch scoring: one row per video
+        .liftform.lock        held while a batch writes OUT
+        <video>/              one result folder per video (:class:`ResultFolder`)
+            result.json       the output contract; written last, so its presence marks a complete result
+            frames.csv        one row per analysed frame
+            reps.csv          one row per rep
+            poses.npz         the pose track, for rescoring without the pose model
+            annotated.mp4     the video with the analysis drawn on it (optional)
+            report.html       the clinician's page (optional), with clips/rep-N.mp4 of the flagged reps
+            faces-blurred     present when every exported frame in the folder has the face blurred
+
+``read_analysis`` (`liftform.outputs.read`) reads a result folder back into the `Analysis` that was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULT_NAME = "result.json"
+FRAMES_NAME = "frames.csv"
+REPS_NAME = "reps.csv"
+POSES_NAME = "poses.npz"
+ANNOTATED_NAME = "annotated.mp4"
+REPORT_NAME = "report.html"
+CLIPS_DIR = "clips"
+BLURRED_MARK = "faces-blurred"
+
+INDEX_NAME = "index.html"
+SUMMARY_CSV = "summary.csv"
+SUMMARY_JSON = "summary.json"
+LOCK_NAME = ".liftform.lock"
+
+# Everything one analysis writes into its folder, result.json first (removed first when a run starts again, so a
+# failed run never looks complete).
+RESULT_FOLDER_ENTRIES = (RESULT_NAME, REPORT_NAME, ANNOTATED_NAME, CLIPS_DIR, FRAMES_NAME, REPS_NAME, POSES_NAME,
+                         BLURRED_MARK)
+
+
+@dataclass(frozen=True)
+class ResultFolder:
+    """The paths of one video's result folder."""
+
+    path: Path
+
+    def __init__(self, path: str | Path) -> None:
+        object.__setattr__(self, "path", Path(path))
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def result_json(self) -> Path:
+        return self.path / RESULT_NAME
+
+    @property
+    def frames_csv(self) -> Path:
+        return self.path / FRAMES_NAME
+
+    @property
+    def reps_csv(self) -> Path:
+        return self.path / REPS_NAME
+
+    @property
+    def poses_npz(self) -> Path:
+        return self.path / POSES_NAME
+
+    @property
+    def annotated_mp4(self) -> Path:
+        return self.path / ANNOTATED_NAME
+
+    @property
+    def report_html(self) -> Path:
+        return self.path / REPORT_NAME
+
+    @property
+    def clips_dir(self) -> Path:
+        return self.path / CLIPS_DIR
+
+    def clip(self, rep_number: int) -> Path:
+        """The clip of rep ``rep_number`` (counted from 1, as people count)."""
+        return self.clips_dir / f"rep-{rep_number}.mp4"
+
+    @property
+    def blurred_mark(self) -> Path:
+        return self.path / BLURRED_MARK
+
+    @property
+    def is_complete(self) -> bool:
+        """result.json is written last: its presence marks a complete result."""
+        return self.result_json.is_file()
+
+
+def result_folders(out_root: str | Path) -> list[ResultFolder]:
+    """The complete result folders directly under ``out_root`` (those holding a result.json), sorted by name."""
+    root = Path(out_root)
+    return [ResultFolder(d) for d in sorted(root.iterdir()) if d.is_dir() and (d / RESULT_NAME).is_file()]

@@ -1,0 +1,150 @@
+"""Reading a result folder back: ``read_analysis(folder) -> Analysis``, the inverse of ``write_outputs``.
+
+    from liftform import read_analysis
+    analysis = read_analysis("out/lift")          # result.json + frames.csv
+    [v.verdict for v in analysis.verdicts]        # the verdicts that were written
+
+result.json gives the verdicts, source, model, settings and quality; frames.csv the per-frame angles and flags
+(``Kinematics``). The readers are generic over the dataclasses: a field added to ``Rep``, ``RepVerdict``,
+``SourceInfo`` or a column added to ``Kinematics.COLUMNS`` is read back as soon as the writer writes it (under its
+own name; a rep's frame indices as ``<name>_frame``, source frame numbers), and takes its default in older files.
+Numbers come back rounded as they were written (angles 2 decimals, times ms, confidences 3 decimals).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
+from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.errors import ConfigError, InputError
+from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder
+from liftform.outputs.result_json import read_result_json
+from liftform.settings import Settings, apply_overrides
+from liftform.track import PoseTrack
+
+FACING_SIGNS = {"right": 1, "left": -1}
+
+
+def read_frames_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """frames.csv as {column: (T,) float array}; empty cells are NaN. Raises InputError if unreadable."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
+    if not rows or "frame" not in rows[0] or "time_s" not in rows[0]:
+        raise InputError(f"{path} is not a liftform frames.csv (no frame/time_s header)")
+    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    return {name: np.array([_float(r[j]) for r in body], dtype=float) for j, name in enumerate(header)}
+
+
+def read_poses_npz(path: str | Path) -> PoseTrack:
+    """poses.npz as a PoseTrack. Raises InputError (one line, saying how to get it back) if missing or damaged."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no landmark cache ({path.name}) in {path.parent}: score this video again with "
+                         "`liftform score --force`")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return PoseTrack.from_npz(data)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"landmark cache {path} is damaged ({exc}); score this video again with "
+                         "`liftform score --force`") from None
+
+
+def read_analysis(folder: str | Path) -> Analysis:
+    """The `Analysis` written into ``folder`` (a result folder OUT/<video>/): result.json and frames.csv.
+
+    Raises InputError (one line: which file, what is wrong, what to do) when either is missing or damaged.
+    """
+    where = ResultFolder(folder)
+    doc = read_result_json(where.result_json)
+    if not where.frames_csv.is_file():
+        raise InputError(f"no {FRAMES_NAME} in {where.path}: run the analysis again")
+    return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
+
+
+def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path: str | Path = RESULT_NAME
+                        ) -> Analysis:
+    """The `Analysis` of a result.json document and frames.csv columns (see :func:`read_analysis`)."""
+    try:
+        kinematics = _kinematics(doc, frames)
+        rows = _row_lookup(kinematics.frame_index)
+        verdicts = tuple(_rep_verdict(entry, rows) for entry in doc.get("reps") or [])
+        quality = doc["quality"]
+        return Analysis(
+            source=_dataclass_from(SourceInfo, doc["source"]),
+            model=_dataclass_from(ModelInfo, doc["model"]),
+            settings=apply_overrides(Settings(), doc.get("settings") or {}),
+            kinematics=kinematics, verdicts=verdicts,
+            flagged=frames.get("flagged", np.zeros(len(kinematics))) > 0,
+            quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
+                            frames_total=int(quality.get("frames_total", len(kinematics))),
+                            view=str(quality["view"]), warnings=tuple(str(w) for w in quality.get("warnings") or [])),
+            versions={str(k): str(v) for k, v in (doc.get("versions") or {}).items()},
+            schema_version=int(doc["schema_version"]))
+    except ConfigError as exc:
+        raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path} is damaged or incomplete ({type(exc).__name__}: {exc}); run the analysis "
+                         "again") from None
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value) if value is not None and value != "" else math.nan
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _dataclass_from(cls: type, values: dict[str, Any]) -> Any:
+    """``cls`` from the keys of ``values`` that are its fields (lists become tuples); the rest take defaults."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
+
+
+def _kinematics(doc: dict[str, Any], frames: dict[str, np.ndarray]) -> Kinematics:
+    n = len(frames["frame"])
+    columns = {name: frames.get(name, np.full(n, np.nan)) for name in Kinematics.COLUMNS}
+    return Kinematics(timestamps_s=frames["time_s"], frame_index=frames["frame"].astype(np.int64),
+                      valid=frames.get("valid", np.ones(n)) > 0, **columns,
+                      side=str(doc.get("side", "unknown")), facing_sign=FACING_SIGNS.get(doc.get("facing"), 0),
+                      spine_baseline_deg=_float(doc.get("spine_baseline_deg")))
+
+
+def _row_lookup(frame_index: np.ndarray) -> dict[int, int]:
+    return {int(frame): row for row, frame in enumerate(frame_index.tolist())}
+
+
+def _field_value(field: dataclasses.Field, entry: dict[str, Any], rows: dict[int, int]) -> Any:
+    """A Rep or RepVerdict field from its rep entry; ``dataclasses.MISSING`` when the entry lacks it."""
+    if field.name in entry:
+        value = entry[field.name]
+        if field.type in ("float", float):
+            return _float(value)
+        if field.type in ("int", int):
+            return int(value)
+        if field.type in ("bool", bool):
+            return bool(value)
+        return tuple(str(v) for v in value) if isinstance(value, list) else value
+    frame = entry.get(f"{field.name}_frame")
+    if field.type in ("int", int) and frame is not None:
+        return rows.get(int(frame), -1)          # source frame number -> row of the analysed frames
+    return dataclasses.MISSING
+
+
+def _rep_verdict(entry: dict[str, Any], rows: dict[int, int]) -> RepVerdict:
+    def build(cls: type, **given: Any) -> Any:
+        values = {f.name: _field_value(f, entry, rows) for f in dataclasses.fields(cls) if f.name not in given}
+        return cls(**given, **{k: v for k, v in values.items() if v is not dataclasses.MISSING})
+
+    return build(RepVerdict, rep=build(Rep))

@@ -1,0 +1,84 @@
+"""read_analysis: a result folder read back is the Analysis that was written (to the decimals written)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track
+
+from liftform import Analysis, Settings, read_analysis
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.errors import InputError
+from liftform.outputs import write_outputs
+from liftform.outputs.layout import ResultFolder
+from liftform.pipeline import analyze_track
+
+SETTINGS = Settings()
+
+
+def _written(tmp_path, kind: str = "rounded_back") -> tuple[Analysis, ResultFolder]:
+    track, _ = lift_track(kind, n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), SETTINGS, ["the file ends early"])
+    folder = ResultFolder(tmp_path / "lift")
+    write_outputs(analysis, track, folder.path, write_video=False, report=False)
+    return analysis, folder
+
+
+def _same(a: float, b: float, tol: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or abs(a - b) <= tol
+
+
+@pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge"])
+def test_read_analysis_gives_back_the_verdicts_written(tmp_path, kind):
+    written, folder = _written(tmp_path, kind)
+    read = read_analysis(folder.path)
+    assert read.verdict == written.verdict and len(read.verdicts) == len(written.verdicts) == 2
+    for got, want in zip(read.verdicts, written.verdicts, strict=True):
+        assert (got.verdict, got.reason, got.faults) == (want.verdict, want.reason, want.faults)
+        assert (got.rep.start, got.rep.bottom, got.rep.end, got.rep.index) == \
+            (want.rep.start, want.rep.bottom, want.rep.end, want.rep.index)
+        for f in dataclasses.fields(want):
+            if f.type == "float":
+                assert _same(getattr(got, f.name), getattr(want, f.name), 0.006), f.name
+    np.testing.assert_array_equal(read.flagged, written.flagged)
+    assert read.flagged_frames == written.flagged_frames
+    np.testing.assert_allclose(read.kinematics.spine_flexion_deg, written.kinematics.spine_flexion_deg, atol=0.006)
+    assert read.settings == written.settings and read.model == written.model
+    assert dataclasses.replace(read.source, duration_s=written.source.duration_s) == written.source
+    assert read.source.duration_s == pytest.approx(written.source.duration_s, abs=0.001)
+    assert read.source.warnings == ("the file ends early",)
+    assert read.quality.warnings == tuple(json.loads(folder.result_json.read_text())["quality"]["warnings"])
+
+
+def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
+    _, folder = _written(tmp_path)
+    doc = json.loads(folder.result_json.read_text())
+    del doc["source"]["warnings"]
+    for rep in doc["reps"]:
+        del rep["spine_flexion_pct_of_max"]
+    folder.result_json.write_text(json.dumps(doc))
+    read = read_analysis(folder.path)
+    assert read.source.warnings == () and all(math.isnan(v.spine_flexion_pct_of_max) for v in read.verdicts)
+
+
+@pytest.mark.parametrize("damage", ["no frames.csv", "no reps key", "bad settings", "verdicts not a list"])
+def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
+    _, folder = _written(tmp_path)
+    doc = json.loads(folder.result_json.read_text())
+    if damage == "no frames.csv":
+        folder.frames_csv.unlink()
+    elif damage == "no reps key":
+        del doc["quality"]
+    elif damage == "bad settings":
+        doc["settings"]["verdict"]["no_such_threshold"] = 1
+    else:
+        doc["reps"] = [1, 2]
+    folder.result_json.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as info:
+        read_analysis(folder.path)
+    assert "\n" not in str(info.value) and str(folder.path) in str(info.value)

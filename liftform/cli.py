@@ -52,6 +52,8 @@ def _settings(config: Path | None, model: str | None, profile: Path | None = Non
 
 
 def _print_summary(analysis, out_dir: Path | None) -> None:
+    from liftform.core.advice import rep_advice
+
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
     n_rounded = sum(v.is_rounded for v in analysis.verdicts)
@@ -62,6 +64,7 @@ def _print_summary(analysis, out_dir: Path | None) -> None:
         out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
                   f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
                   soft_wrap=True)
+        out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:
@@ -403,6 +406,7 @@ def live(
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
     import numpy as np
 
+    from liftform.core.advice import rep_advice
     from liftform.live import BackRounded, LiveConfig, RepJudged, run_live
     from liftform.live.sound import play_cue
 
@@ -418,6 +422,7 @@ def live(
             v = event.verdict
             out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{escape(v.reason)}", soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
         elif isinstance(event, BackRounded) and beep and not play_cue():
             err.file.write("\a")      # no audio output: the terminal bell
             err.file.flush()

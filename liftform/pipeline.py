@@ -168,4 +168,6 @@ def profile_toml(result: ScreenResult) -> str:
             f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
             "[spine]\n"
             f"neutral_bend_deg = {result.neutral_bend_deg:.2f}\n"
-            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n")
+            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n"
+            "[advice]\n"
+            f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")

@@ -142,6 +142,16 @@ class VerdictSettings:
 
 
 @dataclass(frozen=True)
+class AdviceSettings:
+    """What the advice per rep knows about the person (a profile from `liftform screen --save-profile` sets it)."""
+
+    # Trunk lean the person reached with a neutral spine in `liftform screen` (0 = no screen). A rounded rep that
+    # leaned further could not be reached with a flat back: the advice is a lunge or half-kneel and flexibility work;
+    # one within it was rounded by the load: the advice is to keep the chest up, or get help with a heavy load.
+    screen_hinge_depth_deg: float = setting(0.0, 0, 120)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. Build with :func:`load_settings` to layer a TOML file over the defaults."""
 
@@ -150,6 +160,7 @@ class Settings:
     reps: RepSettings = field(default_factory=RepSettings)
     spine: SpineSettings = field(default_factory=SpineSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
+    advice: AdviceSettings = field(default_factory=AdviceSettings)
 
     def __post_init__(self) -> None:
         for section in fields(self):

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.cli import app
+from liftform.core.advice import rep_cue
 from liftform.core.oneeuro import OneEuroFilter, one_euro
 from liftform.core.verdict import flag_rounded_frames
 from liftform.live import (
@@ -174,6 +175,8 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     shown = np.array([f.state == "rounded" for f in frames])
     assert (shown == offline.flagged).mean() >= 0.97
     assert frames[-1].rep_count == 2
+    # After each rep, one short line of advice on screen: the last rep's cue, none before the first rep.
+    assert frames[0].last_advice is None and frames[-1].last_advice == rep_cue(judged[-1], settings.advice)
     session.reset_count()
     assert session.rep_count == 0 and len(session.verdicts) == 2
 

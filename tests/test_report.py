@@ -13,6 +13,7 @@ import re
 import shutil
 import urllib.parse
 import urllib.request
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -119,6 +120,8 @@ def test_report_written_by_the_analysis(result_dir):
     assert "&lt;img src=x onerror=alert(1)&gt;.mp4" in html and HOSTILE not in html
     for words in ("How to read this", "Thresholds and what they rest on", "REBA", "Stoop", "Confidence"):
         assert words in html
+    for rep in doc["reps"]:                                       # each rep's advice beside it
+        assert rep["advice"] and f"Advice:</b> {rep['advice']}" in html_unescape(html)
 
 
 @pytest.mark.slow

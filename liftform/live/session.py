@@ -25,6 +25,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from liftform.core.advice import rep_cue
 from liftform.core.kinematics import (
     compute_kinematics,
     depth_signal,
@@ -94,6 +95,7 @@ class LiveSession:
         self._rejudge_until_s: float | None = None
         self._next_rejudge_s = 0.0
         self._banner: tuple[str, float] | None = None
+        self._last_cue: str | None = None
         self._rounded_since_s: float | None = None
         self._cued = False
         self.recalibrate()
@@ -177,13 +179,14 @@ class LiveSession:
         return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
                          self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, self.calibrated,
                          tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
-                         1e3 * (cpu_end - cpu_pose))
+                         1e3 * (cpu_end - cpu_pose), self._last_cue if self.verdicts and self.rep_count else None)
 
     def draw(self, image: np.ndarray, live: LiveFrame, lines: tuple[str, ...] = ()) -> np.ndarray:
         """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep
         count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each costs
         20-50 us, and the lifter only glances at it mid-lift.)"""
         angles = {"spine": live.angles_deg["spine"]}
+        lines = (*lines, live.last_advice) if live.last_advice else lines
         return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,
                             angles_deg=angles, lines=lines, rep_count=live.rep_count,
                             last_rep_verdict=live.last_verdict, prompt=live.prompt)
@@ -281,6 +284,7 @@ class LiveSession:
             self.rep_count += 1
             events.append(RepJudged(ts, verdict, self.rep_count))
         self._judged_until = self.verdicts[-1].rep.end
+        self._last_cue = rep_cue(self.verdicts[-1], s.advice)
         self._banner = (f"Rep {self.rep_count}: {words_of(self.verdicts[-1].verdict)}", ts + self.options.banner_s)
         return events
 

@@ -90,3 +90,4 @@ class LiveFrame:
     pose_ms: float = 0.0
     process_ms: float = 0.0
     overhead_cpu_ms: float = 0.0
+    last_advice: str | None = None      # the last rep's advice in a few words (``core.advice.ADVICE_CUES``)

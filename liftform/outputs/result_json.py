@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.core.advice import rep_advice
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
@@ -31,7 +32,7 @@ CONFIDENCE_DECIMALS = 3
 REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
               "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame",
-              "bottom_frame", "end_frame", "complete", "faults", "reason")
+              "bottom_frame", "end_frame", "complete", "faults", "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -92,6 +93,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "complete": bool(rep.complete),
         "faults": [str(f) for f in rv.faults],
         "reason": rv.reason,
+        "advice": rep_advice(rv, analysis.settings.advice),
     }
     return {key: values[key] for key in REP_FIELDS}
 

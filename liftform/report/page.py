@@ -22,7 +22,8 @@ from liftform.report.html import data_uri, render_page, url_path
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
-FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
+FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout",
+               "rounded_reach_down": "rounded reach-down (before the lift)"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
+        "advice": rep.get("advice") or "",
         "faults": [FAULT_WORDS.get(str(f), str(f).replace("_", " ")) for f in rep.get("faults") or []],
     }
 

@@ -1,0 +1,108 @@
+"""What to do next time: one piece of advice per rep, from the technique liftform checks.
+
+The technique: bend at the hips and keep the back extended (chest up); a person who cannot reach the floor that way
+rounds, so they should go down in a lunge or half-kneel and work on hip and hamstring flexibility first (`liftform
+screen` measures how far they hinge with a neutral spine); set the back before the load leaves the floor; lift
+slowly and breathe out as you lift; if the load is too heavy to lift safely, ask someone to help.
+
+``advice_kind`` picks the one that matters most for a rep (a rounded back first, then a rounded reach-down, a rushed
+ascent, leaning back at the top), ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a
+few words for the live screen. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the
+trunk lean (deg) the person reached there with a neutral spine.
+"""
+
+from __future__ import annotations
+
+import math
+
+from liftform.core.types import RepVerdict
+from liftform.settings import AdviceSettings
+
+# Knees straighter than this interior angle (deg) at the bottom: the person stooped instead of bending the knees.
+STOOP_KNEE_ANGLE_DEG = 150.0
+# A rep that leans this much (deg) beyond the screen's neutral hinge depth could not be reached with a flat back.
+BEYOND_SCREEN_DEG = 5.0
+
+ADVICE_CUES = {
+    "film_side_on": "Film side-on, back in view",
+    "lunge_and_flexibility": "Lunge down; work on flexibility",
+    "too_heavy": "Chest up - too heavy? Get help",
+    "bend_knees_chest_up": "Bend hips and knees, chest up",
+    "chest_up": "Chest up, back extended",
+    "set_back_first": "Set your back before lifting",
+    "lift_slowly": "Slower up, breathe out",
+    "no_lean_back": "Stand tall, don't lean back",
+    "good": "Good lift",
+}
+
+
+def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
+    """The key of ``ADVICE_CUES`` that matters most for this rep. ``screen_hinge_depth_deg``: trunk lean (deg) the
+    person reached with a neutral spine in `liftform screen` (NaN = no screen)."""
+    screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
+    if rv.verdict == "insufficient_data":
+        return "film_side_on"
+    if rv.is_rounded:
+        if screened:
+            beyond = rv.peak_trunk_inclination_deg > screen_hinge_depth_deg + BEYOND_SCREEN_DEG
+            return "lunge_and_flexibility" if beyond else "too_heavy"
+        stooped = not math.isfinite(rv.min_knee_angle_deg) or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG
+        return "bend_knees_chest_up" if stooped else "chest_up"
+    if "rounded_reach_down" in rv.faults:
+        return "set_back_first"
+    if "jerky_lift" in rv.faults:
+        return "lift_slowly"
+    if "hyperextension_at_lockout" in rv.faults:
+        return "no_lean_back"
+    return "good"
+
+
+def _deg(value: float) -> str:
+    return f"{value:.0f}°" if math.isfinite(value) else "--"
+
+
+def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
+    """One sentence for the lifter about this rep (see :func:`advice_kind` for the choice)."""
+    kind = advice_kind(rv, screen_hinge_depth_deg)
+    spine, trunk = _deg(rv.peak_spine_flexion_deg), _deg(rv.peak_trunk_inclination_deg)
+    of_range = (f" ({rv.spine_flexion_pct_of_max:.0f}% of your range)"
+                if math.isfinite(rv.spine_flexion_pct_of_max) else "")
+    sentences = {
+        "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
+        "lunge_and_flexibility": (
+            f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
+            f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),
+        "too_heavy": (
+            f"Keep your chest up and your back extended: it rounded {spine}{of_range} although your hips reach this "
+            "low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
+        "bend_knees_chest_up": (
+            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} under the load; "
+            "if you can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
+        "chest_up": (
+            f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
+            "the load is too heavy - ask someone to help."),
+        "set_back_first": (
+            "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
+            "the load leaves the floor."),
+        "lift_slowly": (
+            f"Lift slowly and breathe out as you lift: you stood up in {rv.ascent_s:.1f} s after "
+            f"{rv.descent_s:.1f} s down."),
+        "no_lean_back": "Stand up tall at the top without leaning back: the back arched past standing.",
+        "good": {
+            "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
+            "squat": "Good squat lift: chest up, back flat - keep the load close.",
+        }.get(rv.verdict, "Good hip hinge: you bent at the hips with a flat back - keep the load close."),
+    }
+    return sentences[kind]
+
+
+def rep_advice(rv: RepVerdict, settings: AdviceSettings) -> str:
+    """:func:`advise` with the screen's hinge depth from the settings (0 there = no screen)."""
+    depth = settings.screen_hinge_depth_deg
+    return advise(rv, depth if depth > 0 else math.nan)
+
+
+def rep_cue(rv: RepVerdict, settings: AdviceSettings) -> str:
+    """The advice for the live screen, in a few words (``ADVICE_CUES``)."""
+    depth = settings.screen_hinge_depth_deg
+    return ADVICE_CUES[advice_kind(rv, depth if depth > 0 else math.nan)]

@@ -1,0 +1,119 @@
+"""Advice per rep: the rule picks what matters most, the sentence carries the rep's numbers, the outputs carry it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from liftform.core.advice import ADVICE_CUES, advice_kind, advise, rep_advice, rep_cue
+from liftform.core.types import Rep, RepVerdict
+from liftform.settings import AdviceSettings, Settings, load_settings
+
+REP = Rep(0, 0, 30, 60, 0.0, 1.0, 2.0)
+
+
+def verdict(kind: str = "hip_hinge", *, spine: float = 5.0, trunk: float = 70.0, knee_angle: float = 140.0,
+            faults: tuple[str, ...] = (), pct: float = math.nan, ascent_s: float = 1.0) -> RepVerdict:
+    return RepVerdict(rep=REP, verdict=kind, confidence=0.9, reason="", peak_spine_flexion_deg=spine,
+                      peak_trunk_inclination_deg=trunk, peak_hip_flexion_deg=trunk, min_knee_angle_deg=knee_angle,
+                      stoop_squat_index=60.0, lean_from_spine_pct=5.0, rounded_s=0.0, descent_s=1.0,
+                      ascent_s=ascent_s, faults=faults, spine_flexion_pct_of_max=pct)
+
+
+def test_rounded_stoop_is_told_to_bend_hips_and_knees_and_keep_the_chest_up():
+    rv = verdict("rounded_back", spine=41.0, trunk=92.0, knee_angle=170.0)
+    assert advice_kind(rv) == "bend_knees_chest_up"
+    text = advise(rv)
+    assert "Bend at the hips and knees" in text and "chest up" in text and "41°" in text
+    assert "lunge or half-kneel" in text and "liftform screen" in text
+
+
+def test_rounded_with_bent_knees_is_told_chest_up_or_get_help():
+    rv = verdict("rounded_back", spine=30.0, trunk=60.0, knee_angle=100.0)
+    assert advice_kind(rv) == "chest_up"
+    assert "ask someone to help" in advise(rv) and "30°" in advise(rv)
+
+
+def test_the_screen_tells_cannot_reach_from_too_heavy():
+    rv = verdict("rounded_back", spine=35.0, trunk=88.0, knee_angle=168.0, pct=80.0)
+    # The screen found a neutral hinge only down to 60 deg of lean: this rep leaned 88, out of reach with a flat back.
+    assert advice_kind(rv, 60.0) == "lunge_and_flexibility"
+    text = advise(rv, 60.0)
+    assert "lunge or half-kneel" in text and "flexibility" in text and "60°" in text and "88°" in text
+    # The screen reached 95 deg with a flat back: the person could have, so the load rounded them.
+    assert advice_kind(rv, 95.0) == "too_heavy"
+    text = advise(rv, 95.0)
+    assert "too heavy" in text and "ask someone to help" in text and "80% of your range" in text
+    # A setting of 0 means no screen.
+    assert rep_advice(rv, AdviceSettings()) == advise(rv)
+    assert rep_advice(rv, AdviceSettings(screen_hinge_depth_deg=60.0)) == advise(rv, 60.0)
+
+
+def test_rounded_reach_down_then_a_flat_lift_is_told_to_set_the_back():
+    rv = verdict("hip_hinge", faults=("rounded_reach_down",))
+    assert advice_kind(rv) == "set_back_first"
+    assert advise(rv).startswith("Set your back before you lift")
+    # It outranks a rushed ascent; a rounded lift outranks both.
+    assert advice_kind(replace(rv, faults=("jerky_lift", "rounded_reach_down"))) == "set_back_first"
+    assert advice_kind(replace(rv, verdict="rounded_back", peak_spine_flexion_deg=35.0)) == "chest_up"
+
+
+def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
+    rv = verdict("squat", faults=("jerky_lift",), ascent_s=0.3)
+    assert advise(rv) == "Lift slowly and breathe out as you lift: you stood up in 0.3 s after 1.0 s down."
+    assert advice_kind(verdict(faults=("hyperextension_at_lockout",))) == "no_lean_back"
+
+
+@pytest.mark.parametrize(("kind", "word"), [("hip_hinge", "hip hinge"), ("squat", "squat"), ("lunge", "lunge")])
+def test_good_reps_are_named(kind, word):
+    assert advise(verdict(kind)).lower().startswith(f"good {word}")
+
+
+def test_insufficient_data_asks_to_film_side_on():
+    assert "side-on" in advise(verdict("insufficient_data", spine=math.nan, trunk=math.nan))
+
+
+def test_every_kind_has_a_short_cue_and_a_sentence():
+    cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
+             verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
+             verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict()]
+    kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
+    assert kinds == set(ADVICE_CUES)
+    for rv in cases:
+        assert advise(rv).endswith(".") and len(rep_cue(rv, AdviceSettings())) <= 32
+
+
+def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
+    from liftform.core.screen import ScreenResult
+    from liftform.pipeline import profile_toml
+
+    screen = ScreenResult(4.0, 62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9)
+    path = tmp_path / "me.toml"
+    path.write_text(profile_toml(screen))
+    settings = load_settings(None, None, path)
+    assert settings.advice.screen_hinge_depth_deg == 62.0 and Settings().advice.screen_hinge_depth_deg == 0.0
+
+
+def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(tmp_path, capsys):
+    import csv
+    import json
+
+    from test_outputs import synthetic_analysis
+
+    from liftform.cli import _print_summary
+    from liftform.outputs.result_json import write_result_json
+    from liftform.outputs.tables import write_reps_csv
+
+    analysis = synthetic_analysis()
+    expected = [rep_advice(rv, analysis.settings.advice) for rv in analysis.verdicts]
+    assert expected[0].startswith("Bend at the hips and knees") and "side-on" in expected[1]
+    doc = json.loads(write_result_json(analysis, tmp_path).read_text())
+    assert doc["schema_version"] == 2 and [r["advice"] for r in doc["reps"]] == expected
+    with open(write_reps_csv(analysis, tmp_path), newline="") as fh:
+        assert [row["advice"] for row in csv.DictReader(fh)] == expected
+    _print_summary(analysis, None)
+    printed = " ".join(capsys.readouterr().out.split())
+    for text in expected:
+        assert "advice: " + " ".join(text.split()) in printed

@@ -4,7 +4,8 @@
     analysis = analyze_video("lift.mp4", "out")     # writes out/lift/ (result.json, CSVs, video, report)
     again = read_analysis("out/lift")              # the same Analysis, read back from the folder
 
-Importing liftform imports neither mediapipe nor OpenCV: the names below load their modules on first use.
+Importing liftform loads nothing heavy: the names below load their modules on first use (mediapipe only when
+poses are estimated).
 """
 
 from __future__ import annotations

@@ -156,7 +156,8 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, mo
     settings = settings or Settings()
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
-    return screen_bend(analyze_track(track, source, model, settings, warnings).kinematics)
+    kinematics = analyze_track(track, source, model, settings, warnings).kinematics
+    return screen_bend(kinematics, min_confidence=settings.verdict.min_confidence)
 
 
 def profile_toml(result: ScreenResult) -> str:

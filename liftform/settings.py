@@ -252,10 +252,11 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
 
 
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
-                  profile_path: str | Path | None = None) -> Settings:
-    """Defaults, then the TOML file at ``config_path``, then a personal profile from ``liftform screen``
-    (``profile_path``), then ``overrides`` (``{section: {key: value}}``)."""
-    settings = Settings()
+                  profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
+    """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
+    TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``), then
+    ``overrides`` (``{section: {key: value}}``)."""
+    settings = base if base is not None else Settings()
     if config_path is not None:
         settings = apply_overrides(settings, _read_toml(Path(config_path), "config"))
     if profile_path is not None:

@@ -25,14 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# isort: off
-# cv2 before av: PyAV's bundled libxcb loaded first makes cv2.imshow spin forever (PyAV #978/#1050).
 import cv2
-import av
-# isort: on
 import numpy as np
 
 from liftform.errors import InputError
+from liftform.pyav import av
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11

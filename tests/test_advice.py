@@ -102,7 +102,7 @@ def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(t
 
     from test_outputs import synthetic_analysis
 
-    from liftform.cli import _print_summary
+    from liftform.cli.show import print_summary
     from liftform.outputs.result_json import write_result_json
     from liftform.outputs.tables import write_reps_csv
 
@@ -113,7 +113,7 @@ def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(t
     assert doc["schema_version"] == 2 and [r["advice"] for r in doc["reps"]] == expected
     with open(write_reps_csv(analysis, tmp_path), newline="") as fh:
         assert [row["advice"] for row in csv.DictReader(fh)] == expected
-    _print_summary(analysis, None)
+    print_summary(analysis, None)
     printed = " ".join(capsys.readouterr().out.split())
     for text in expected:
         assert "advice: " + " ".join(text.split()) in printed

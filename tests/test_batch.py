@@ -18,12 +18,6 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-# isort: off
-# cv2 before av: PyAV's bundled libxcb loaded first makes cv2.imshow spin forever (PyAV #978/#1050), and this
-# module is collected before test_live.py.
-import cv2  # noqa: F401  (imported for its side effect: load order)
-import av
-# isort: on
 import pytest
 from typer.testing import CliRunner
 
@@ -33,6 +27,7 @@ from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec
 from liftform.batch.summary import SummaryRow, failed_row, read_summary
 from liftform.cli import app
+from liftform.pyav import av  # OpenCV first: this module is collected before test_live.py
 from liftform.settings import Settings, apply_overrides
 
 CLIP_S = 3.2           # the first rep of each sample ends by 2.6 s

@@ -10,9 +10,9 @@ overlay, events), ``state`` (flag, rep trigger, prompts), ``types`` (options, ev
 Importing this package does not import mediapipe or open anything.
 """
 
-import cv2  # noqa: F401, I001 - first: loaded after PyAV, OpenCV's window hangs (see window.library_conflict)
+import liftform.pyav  # noqa: F401, I001 - first: OpenCV before PyAV, or the window hangs (see liftform.pyav)
 
-from liftform.live.runner import LiveConfig, LiveResult, LiveStats, run_live, save_session
+from liftform.live.runner import LiveConfig, LiveResult, LiveStats, live_defaults, run_live, save_session
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, LatestFrame
 from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
@@ -21,5 +21,5 @@ from liftform.live.window import DisplayError, LiveWindow
 __all__ = [
     "BackRounded", "Calibrated", "CameraError", "CameraSource", "CapturedFrame", "DisplayError", "FileCameraSource",
     "LatestFrame", "LiveConfig", "LiveEvent", "LiveFrame", "LiveOptions", "LiveResult", "LiveSession", "LiveStats",
-    "LiveWindow", "RepJudged", "run_live", "save_session",
+    "LiveWindow", "RepJudged", "live_defaults", "run_live", "save_session",
 ]

@@ -95,6 +95,12 @@ class LiveResult:
     track: PoseTrack | None = None      # the session's raw landmarks (what poses.npz holds)
 
 
+def live_defaults() -> Settings:
+    """The defaults a live session starts from: the lite pose model (it keeps 30 fps on a 2-core laptop). A config
+    file's model, or ``--model``, replaces it."""
+    return replace(Settings(), pose=replace(Settings().pose, model=LiveConfig.model))
+
+
 def live_settings(config: LiveConfig) -> Settings:
     """The settings a live session runs with: ``config.settings`` with the live model and number of people."""
     settings = config.settings or Settings()

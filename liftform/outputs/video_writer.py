@@ -14,15 +14,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# isort: off
-# cv2 before av: PyAV's bundled libxcb loaded first makes cv2.imshow spin forever (PyAV #978/#1050).
-import cv2  # noqa: F401  (imported for its side effect: load order)
-import av
-# isort: on
 import numpy as np
 
 from liftform.errors import OutputError
 from liftform.outputs.atomic import atomic_path
+from liftform.pyav import av
 
 if TYPE_CHECKING:
     from typing_extensions import Self

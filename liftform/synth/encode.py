@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
+
+from liftform.pyav import av
 
 # Codecs tried in order: H.264 (libx264) is the one browsers and every player read; the others are fallbacks
 # for FFmpeg builds without it.

@@ -1,0 +1,110 @@
+"""Batch commands: score many videos, rescore a scored folder (`liftform.batch`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from liftform.cli.common import (
+    BatchBar,
+    BlurFacesOpt,
+    ConfigOpt,
+    ModelDirOpt,
+    ModelOpt,
+    ProfileOpt,
+    app,
+    err,
+    fail,
+    out,
+    settings_from,
+)
+from liftform.cli.show import print_batch
+from liftform.errors import LiftformError
+
+
+@app.command()
+def score(
+    inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively), globs."),
+    output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1,
+                                       help="Parallel videos (default: one per CPU; Ray: cluster CPUs)."),
+    engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
+    address: str | None = typer.Option(None, "--address",
+                                       help="Ray cluster (ray://head:10001, auto; default: env RAY_ADDRESS, "
+                                            "else a local instance)."),
+    force: bool = typer.Option(False, "--force", help="Score again videos already scored."),
+    timeout: float | None = typer.Option(None, "--timeout", min=0.001,
+                                         help="Seconds one video may take before it is failed and its worker "
+                                              "replaced (local engine; default: no limit)."),
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
+    blur_faces: bool = BlurFacesOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
+    already scored with the same file and settings are skipped. Exit 1 if any video failed."""
+    from liftform.batch import score as score_batch
+
+    try:
+        settings = settings_from(config, model, profile)
+    except LiftformError as exc:
+        fail(str(exc))
+    bar = BatchBar(quiet, "scoring")
+    try:
+        with bar:
+            result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
+                                 force=force, write_video=not no_video, report=not no_report,
+                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
+                  "kept; run the same command again to finish the rest")
+        raise typer.Exit(130) from None
+    print_batch(result.rows, output, "scored")
+    if result.index_html is not None:
+        out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
+    if result.n_cached:
+        out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def rescore(
+    output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
+    model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot
+    change."""
+    from liftform.batch import rescore as rescore_batch
+
+    try:
+        settings = settings_from(config, None, profile)
+        with BatchBar(quiet, "rescoring") as bar:
+            result = rescore_batch(output, settings, progress=bar)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them")
+        raise typer.Exit(130) from None
+    print_batch(result.rows, output, "in the summary")
+    out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
+              + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
+    if result.pose_ignored:
+        out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
+                  f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
+                  "with: use `liftform score --force` to apply them", soft_wrap=True)
+    if result.stale_views:
+        out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
+                  "show the old verdicts: `liftform report OUTPUT/<video>` redraws a report, "
+                  "`liftform score --force` the video", soft_wrap=True)
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,91 @@
+"""What every command shares: the typer app, the two consoles (results on stdout, errors and progress on stderr),
+the common options, one-line failure, settings layering, and the progress bars."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Watch a lift and tell a safe hip hinge from a rounded back, rep by rep.")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a path to a .task file.")
+ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
+                           help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
+ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
+BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur the face in every exported frame, clip and video "
+                                                         "(to share the results).")
+ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One line on stderr, then exit."""
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None):
+    """Settings in layers: ``base`` (default: the defaults), the config file, the profile, then ``--model``."""
+    from liftform.settings import load_settings
+
+    overrides = {"pose": {"model": model}} if model else None
+    return load_settings(config, overrides, profile, base)
+
+
+class Bar:
+    """A rich progress bar on stderr, shown only on a terminal; a context manager."""
+
+    def __init__(self, quiet: bool, *columns) -> None:
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *columns,
+                            TimeRemainingColumn(), console=err, transient=True)
+
+    def __enter__(self):
+        if not self.quiet:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.quiet:
+            self.bar.stop()
+
+
+class PipelineBar(Bar):
+    """Fed by the pipeline's ``progress(stage, done, total)`` callback: one bar per stage."""
+
+    LABELS = {"download": "downloading the pose model (bytes)", "pose": "finding the pose",
+              "video": "drawing the video"}
+
+    def __init__(self, quiet: bool) -> None:
+        super().__init__(quiet)
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if self.quiet:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(self.LABELS.get(stage, stage), total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+
+class BatchBar(Bar):
+    """Over the videos of a batch (ETA from the videos done), fed ``progress(done, total, row)``. Failed videos are
+    printed above the bar as they happen."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        super().__init__(quiet, TextColumn("{task.fields[failed]} failed"))
+        self.task = self.bar.add_task(label, total=None, failed=0)
+        self.done = self.failed = 0
+
+    def __call__(self, done: int, total: int, row) -> None:
+        self.done, self.failed = done, self.failed + (not row.ok)
+        if not row.ok:
+            err.print(f"[bold red]failed:[/] {escape(str(row.path))}: {escape(str(row.error))}", soft_wrap=True)
+        self.bar.update(self.task, completed=done, total=total, failed=self.failed)

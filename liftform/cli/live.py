@@ -1,0 +1,95 @@
+"""The live command: coaching at the webcam (`liftform.live`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from liftform.cli.common import (
+    ConfigOpt,
+    ModelDirOpt,
+    ProfileOpt,
+    app,
+    err,
+    fail,
+    out,
+    settings_from,
+)
+from liftform.cli.show import print_summary, verdict_markup
+from liftform.errors import LiftformError
+
+
+@app.command()
+def live(
+    camera: int | None = typer.Option(None, "--camera", help="Webcam number (default 0)."),
+    source: Path | None = typer.Option(None, "--source", help="Play a video file as if it were the camera: at its "
+                                       "own frame rate, dropping frames when processing falls behind."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a .task (default: "
+                                     "the config file's, else lite: the fastest)."),
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
+    record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this .mp4."),
+    output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
+                                help="Folder the session is saved in, as OUTPUT/live-<time>/."),
+    beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),
+) -> None:
+    """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
+    a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
+    import numpy as np
+
+    from liftform.core.advice import rep_advice
+    from liftform.live import BackRounded, LiveConfig, RepJudged, live_defaults, run_live
+    from liftform.live.sound import play_cue
+
+    if camera is not None and source is not None:
+        fail("use --camera or --source, not both", 2)
+    try:
+        settings = settings_from(config, model, profile, base=live_defaults())
+    except LiftformError as exc:
+        fail(str(exc))
+
+    def on_event(event) -> None:
+        if isinstance(event, RepJudged):
+            v = event.verdict
+            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+                      f"{escape(v.reason)}", soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
+        elif isinstance(event, BackRounded) and beep and not play_cue():
+            err.file.write("\a")      # no audio output: the terminal bell
+            err.file.flush()
+
+    started = []
+
+    def on_frame(live_frame, rgb) -> None:
+        if not started:
+            started.append(True)
+            keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
+            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model} ({keys})",
+                      soft_wrap=True)
+
+    try:
+        result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,
+                                     settings=settings, window=not no_window, record_path=record, output_dir=output),
+                          on_event=on_event, on_frame=on_frame)
+    except LiftformError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+    if result.analysis is not None:
+        print_summary(result.analysis, result.out_dir)
+    else:
+        out.print("no frame was processed: nothing saved")
+    stats = result.stats
+    if stats.frames_processed:
+        out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
+                  f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
+                  f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
+    if result.recording is not None:
+        out.print(f"  recording: {result.recording}", soft_wrap=True)
+    if result.error:
+        fail(result.error)

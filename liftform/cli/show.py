@@ -1,0 +1,71 @@
+"""How results are printed: a verdict in its words and colour, one video's reps, the batch table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from rich.table import Table
+
+from liftform.cli.common import out
+from liftform.core.vocabulary import tone_of, words_of
+
+BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
+
+
+def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> str:
+    """A verdict in its words and colour (rich markup), padded to ``width``; a video's ``headline`` in capitals."""
+    words = words_of(verdict).upper() if headline else words_of(verdict)
+    return f"[{tone_of(verdict).rich_style}]{words:<{width}}[/]"
+
+
+def print_summary(analysis, out_dir: Path | None) -> None:
+    from liftform.core.advice import rep_advice
+
+    name = escape(Path(analysis.source.path).name)
+    verdict = analysis.verdict
+    n_rounded = sum(v.is_rounded for v in analysis.verdicts)
+    out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
+              f"{len(analysis.verdicts)} rep(s), {n_rounded} with a rounded back")
+    for v in analysis.verdicts:
+        faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
+        out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
+                  f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
+                  soft_wrap=True)
+        out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
+    for warning in analysis.quality.warnings:
+        out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
+    if out_dir is not None:
+        out.print(f"  results in {escape(str(out_dir))}/")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def print_batch(rows: list, out_root: Path, what: str) -> None:
+    """The batch table (all rows, or only flagged/failed ones for long batches), counts, where the summary is.
+    Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg from upright)."""
+    shown = rows if len(rows) <= BATCH_TABLE_MAX_ROWS else [r for r in rows if not r.ok or r.flagged_reps]
+    if shown:
+        name_width = min(24, max(len(r.output) for r in shown))
+        table = Table()
+        widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
+        for header, width in widths:
+            table.add_column(header, no_wrap=True, min_width=width)
+        table.add_column("note", ratio=1)
+        for r in shown:
+            if r.ok:
+                peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
+                verdict = verdict_markup(r.verdict, headline=True)
+                note = ("(cached) " if r.cached else "") + (r.warnings[0] if r.warnings else "")
+                table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, _short(note))
+            else:
+                table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", _short(r.error.split("; ")[0]))
+        out.print(table)
+    if len(shown) < len(rows):
+        out.print(f"({len(rows) - len(shown)} safe or unjudged video(s) not listed)")
+    n_failed = sum(not r.ok for r in rows)
+    n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
+    out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
+              f"{n_failed} failed; table in {out_root / 'summary.csv'}", soft_wrap=True)

@@ -1,0 +1,166 @@
+"""Commands on one video or one result folder: analyze, report, screen; and models, config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from liftform.cli.common import (
+    BlurFacesOpt,
+    ConfigOpt,
+    ModelDirOpt,
+    ModelOpt,
+    PipelineBar,
+    ProfileOpt,
+    app,
+    err,
+    fail,
+    out,
+    settings_from,
+)
+from liftform.cli.show import print_summary
+from liftform.errors import LiftformError
+
+
+@app.command()
+def analyze(
+    videos: list[Path] = typer.Argument(..., help="Video file(s) of a lift, filmed side-on."),
+    output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (and the clips of flagged reps)."),
+    blur_faces: bool = BlurFacesOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
+    report.html), with OUTPUT/index.html listing them all."""
+    from liftform.pipeline import analyze_video, output_dir_for
+
+    try:
+        settings = settings_from(config, model, profile)
+    except LiftformError as exc:
+        fail(str(exc))
+    failures = 0
+    for video in videos:
+        try:
+            with PipelineBar(quiet) as bar:
+                analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
+                                         report=not no_report, blur_faces=blur_faces, progress=bar)
+            print_summary(analysis, output_dir_for(video, output))
+            if not no_report:
+                out.print(f"  report: {output_dir_for(video, output) / 'report.html'}", soft_wrap=True,
+                          markup=False)
+        except LiftformError as exc:
+            failures += 1
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        except KeyboardInterrupt:
+            err.print("interrupted: results already written are kept")
+            raise typer.Exit(130) from None
+    if not no_report and failures < len(videos):
+        _write_index(output)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _write_index(output: Path) -> None:
+    from liftform.report import write_index
+
+    try:
+        out.print(f"overview: {write_index(output)}", soft_wrap=True, markup=False)
+    except LiftformError as exc:
+        err.print(f"error: {exc}", soft_wrap=True, markup=False, style="bold red")
+
+
+@app.command()
+def report(
+    folders: list[Path] = typer.Argument(..., help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
+    blur_faces: bool = BlurFacesOpt,
+    index: bool = typer.Option(False, "--index", help="FOLDERS are output folders (OUT): write OUT/index.html, "
+                                                      "all their videos in one sortable table."),
+) -> None:
+    """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
+    from liftform.report import write_index, write_report
+
+    failures = 0
+    for folder in folders:
+        try:
+            if index:
+                out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
+                continue
+            written = write_report(folder, blur_faces=blur_faces)
+            clips = f" ({len(written.clips)} clip(s) in {written.path.parent / 'clips'})" if written.clips else ""
+            out.print(f"report: {written.path}{clips}", soft_wrap=True, markup=False)
+            for note in written.notes:
+                out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
+        except LiftformError as exc:
+            failures += 1
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def screen(
+    video: Path = typer.Argument(..., help="Video of one slow bend towards the floor, filmed side-on."),
+    save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
+    model: str | None = ModelOpt,
+    model_dir: Path | None = ModelDirOpt,
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
+    from liftform.outputs.atomic import atomic_write_text
+    from liftform.pipeline import profile_toml, screen_video
+
+    try:
+        settings = settings_from(config, model)
+        with PipelineBar(False) as bar:
+            result = screen_video(video, settings, model_dir=model_dir, progress=bar)
+        style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
+        out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
+                  soft_wrap=True)
+        if result.advice != "insufficient_data":
+            out.print(f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
+                      f"{result.hip_flexion_at_onset_deg:.0f}°) before the spine rounded; deepest lean "
+                      f"{result.max_trunk_inclination_deg:.0f}°; your maximum spine flexion "
+                      f"{result.max_spine_flexion_deg:.0f}°", soft_wrap=True)
+        if save_profile is not None:
+            atomic_write_text(save_profile, profile_toml(result))
+            out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`",
+                      soft_wrap=True)
+    except LiftformError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def models(model_dir: Path | None = ModelDirOpt) -> None:
+    """List the pose models: which are present, where, and whether they match the official checksums."""
+    from liftform.models import list_models, model_cache_dir
+
+    table = Table("model", "where", "size", "sha256", "official")
+    for info in list_models(model_dir=model_dir):
+        if info.present:
+            official = "yes" if info.matches_official else "no (a local copy)"
+            table.add_row(info.name, f"{info.path} ({info.source})", f"{info.size_bytes / 1e6:.1f} MB",
+                          (info.sha256 or "")[:16], official)
+        else:
+            table.add_row(info.name, "[yellow]not present[/] (downloaded on first use)", "", "", "")
+    out.print(table)
+    out.print(f"cache: {model_cache_dir()}")
+
+
+@app.command()
+def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
+    """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
+    from liftform.settings import settings_to_toml
+
+    try:
+        settings = settings_from(config, None)
+    except LiftformError as exc:
+        fail(str(exc))
+    out.print(settings_to_toml(settings), markup=False, end="")

@@ -1,0 +1,38 @@
+"""The command line's own rules: settings layering for live, the package's public API, module sizes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from liftform.cli.common import settings_from
+from liftform.live import live_defaults
+
+PACKAGE = Path(__file__).resolve().parents[1] / "liftform"
+
+
+def test_live_model_is_lite_unless_a_config_file_or_the_flag_says_otherwise(tmp_path):
+    config = tmp_path / "heavy.toml"
+    config.write_text('[pose]\nmodel = "heavy"\n')
+    assert settings_from(None, None, base=live_defaults()).pose.model == "lite"
+    assert settings_from(config, None, base=live_defaults()).pose.model == "heavy"     # the file is not overridden
+    assert settings_from(config, "full", base=live_defaults()).pose.model == "full"    # the flag wins
+    assert settings_from(None, None).pose.model == "full"                              # analyze's default
+
+
+def test_public_api_imports_without_mediapipe():
+    code = ("import sys\nfrom liftform import analyze_video, read_analysis, Settings, Analysis, __version__\n"
+            "assert callable(analyze_video) and callable(read_analysis) and Settings().pose.model\n"
+            "assert 'mediapipe' not in sys.modules, sorted(sys.modules)\n"
+            "print(__version__)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert run.returncode == 0, run.stderr
+    from importlib.metadata import version
+    assert run.stdout.strip() == version("liftform")                  # one version, in pyproject.toml
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
+    assert not long, long

@@ -14,10 +14,8 @@ import numpy as np
 
 from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
-from liftform.core.kinematics import compute_kinematics
-from liftform.core.reps import segment_reps
+from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
-from liftform.core.verdict import judge_reps
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
@@ -50,9 +48,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     from the analysis's own notes) and lead ``quality.warnings``.
     """
     source = replace(source, warnings=tuple(dict.fromkeys([*source.warnings, *warnings])))
-    kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
-    reps = segment_reps(kinematics, settings.reps)
-    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine.personal_max_flexion_deg)
+    core = run_core(track, settings, spine_baseline_deg=spine_baseline_deg)
+    kinematics, reps, flagged, verdicts = core.kinematics, core.reps, core.flagged, core.verdicts
     view = view_label(kinematics.view_yaw_deg)
     notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())

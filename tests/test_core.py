@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track
 
+from liftform.core import run as core
 from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
 from liftform.core.kinematics import compute_kinematics, facing_sign
-from liftform.core.reps import segment_reps
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.core.verdict import judge_reps
 from liftform.pipeline import analyze_track, view_label
 from liftform.settings import Settings
 
@@ -21,10 +20,8 @@ SETTINGS = Settings()
 
 
 def run_core(track):
-    kinematics = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
-    reps = segment_reps(kinematics, SETTINGS.reps)
-    flagged, verdicts = judge_reps(kinematics, reps, SETTINGS.verdict)
-    return kinematics, reps, flagged, verdicts
+    result = core.run_core(track, SETTINGS)
+    return result.kinematics, list(result.reps), result.flagged, list(result.verdicts)
 
 
 @pytest.mark.parametrize("kind", ["hip_hinge", "rounded_back", "squat", "lunge"])

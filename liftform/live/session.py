@@ -27,7 +27,6 @@ import numpy as np
 
 from liftform.core.advice import rep_cue
 from liftform.core.kinematics import (
-    compute_kinematics,
     depth_signal,
     facing_sign,
     frame_angles,
@@ -35,10 +34,10 @@ from liftform.core.kinematics import (
     standing_height_px,
 )
 from liftform.core.oneeuro import OneEuroFilter
-from liftform.core.reps import segment_reps
+from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
-from liftform.core.types import RepVerdict
-from liftform.core.verdict import judge_reps, shown_spine_flexion_deg
+from liftform.core.types import Rep, RepVerdict
+from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import back_state, words_of
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
@@ -261,20 +260,20 @@ class LiveSession:
         self._next_rejudge_s = ts + 0.25
         start = max(self._judged_until, self.buffer.since(self.options.judge_window_s))
         window = self.buffer.track(start, pos + 1)
-        reps = []
-        if len(window) >= MIN_JUDGE_FRAMES:
-            kinematics = compute_kinematics(window, s.filter, s.spine)
+        last = len(window) - 1
+
+        def new_reps(found: list[Rep]) -> list[Rep]:
             # A rep cut by the window's start is an artefact, unless the window starts the session (then it is cut
             # by the stream, and `analyze` keeps it too); one cut by the end is still going on, unless ``final``.
-            last = len(window) - 1
-            reps = [r for r in segment_reps(kinematics, s.reps) if start + r.end > self._judged_until
+            return [r for r in found if start + r.end > self._judged_until
                     and (r.complete or final or (start == 0 and r.end < last))]
-        if not reps:
+
+        verdicts = run_core(window, s, keep_reps=new_reps).verdicts if len(window) >= MIN_JUDGE_FRAMES else ()
+        if not verdicts:
             if ts >= self._rejudge_until_s:
                 self._rejudge_until_s = None
             return []
         self._rejudge_until_s = None
-        _, verdicts = judge_reps(kinematics, reps, s.verdict, s.spine.personal_max_flexion_deg)
         events: list[LiveEvent] = []
         for v in verdicts:
             rep = replace(v.rep, index=len(self.verdicts), start=start + v.rep.start, bottom=start + v.rep.bottom,

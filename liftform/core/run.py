@@ -1,0 +1,58 @@
+"""One way into the core: a `PoseTrack` and the settings to kinematics, reps, the rounded-back flag per frame and a
+verdict per rep.
+
+`pipeline.analyze_track` (analyze, score, rescore, screen), the live session (once per rep, on its buffered frames)
+and the tests all come in here, so the steps are chained, and given their settings, in one place.
+
+    result = run_core(track, settings)
+    result.kinematics, result.reps, result.flagged, result.verdicts
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.reps import segment_reps
+from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.core.verdict import judge_reps
+from liftform.settings import Settings
+from liftform.track import PoseTrack
+
+
+@dataclass(frozen=True)
+class CoreResult:
+    """What the core concludes about one track.
+
+    Attributes:
+        kinematics: per-frame angles, (T,) arrays.
+        reps: the reps judged (all those found, or those ``keep_reps`` kept).
+        flagged: (T,) bool, the frames where the back is judged rounded.
+        verdicts: one per rep of ``reps``, in order.
+    """
+
+    kinematics: Kinematics
+    reps: tuple[Rep, ...]
+    flagged: np.ndarray
+    verdicts: tuple[RepVerdict, ...]
+
+
+def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float | None = None,
+             keep_reps: Callable[[list[Rep]], list[Rep]] | None = None) -> CoreResult:
+    """Angles (`compute_kinematics`), reps (`segment_reps`), verdicts (`judge_reps`) of ``track``.
+
+    Args:
+        track: the pose track, T frames.
+        settings: filter, rep, spine and verdict settings (pose settings are not used).
+        spine_baseline_deg: the raw contour bend taken as a neutral back; default ``settings.spine``'s.
+        keep_reps: chooses which of the reps found are judged (the live session keeps only new, finished ones).
+    """
+    kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
+    reps = segment_reps(kinematics, settings.reps)
+    if keep_reps is not None:
+        reps = keep_reps(reps)
+    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine.personal_max_flexion_deg)
+    return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts))

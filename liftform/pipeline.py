@@ -139,12 +139,35 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
                                                           progress=progress)
     analysis = analyze_track(track, source, model, settings, warnings)
     if out_root is not None:
-        from liftform.outputs import write_outputs
-
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
-        write_outputs(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
-                      write_video=write_video, progress=video_progress, blur_faces=blur_faces, report=report)
+        save_result(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
+                    write_video=write_video, report=report, blur_faces=blur_faces, progress=video_progress)
     return analysis
+
+
+def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
+                write_video: bool = True, report: bool = True, blur_faces: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
+    """Write one analysis's result folder, as `analyze` and `score` both do: the data outputs and the annotated
+    video (`outputs.write_outputs`, result.json last), then report.html drawn from them, then the faces-blurred
+    mark (``blur_faces``: every exported frame, clip and video has the face blurred). Returns the paths written
+    (``write_outputs``'s, plus "report_html"). Raises OutputError / InputError (one line)."""
+    from liftform.errors import LiftformError, OutputError
+    from liftform.outputs import mark_blurred, write_outputs
+    from liftform.report import write_report
+
+    out_dir = Path(out_dir)
+    paths = write_outputs(analysis, track, out_dir, video_path=video_path, write_video=write_video,
+                          progress=progress, blur_faces=blur_faces)
+    if report:
+        try:
+            paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
+                                                annotated_blurred=blur_faces if write_video else None).path
+        except LiftformError as exc:
+            raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
+                              f"({exc}); try again with `liftform report {out_dir}`") from None
+    mark_blurred(out_dir, blur_faces)
+    return paths
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, model_dir: str | Path | None = None,

@@ -357,7 +357,7 @@ def test_annotated_video(tmp_path, source_video, make_analysis):
 def test_write_outputs(tmp_path, source_video, make_analysis):
     analysis, track = make_analysis(source_path=str(source_video)), synthetic_track()
     out_dir = tmp_path / "out" / "lift"
-    paths = write_outputs(analysis, track, out_dir, write_video=True, report=False)
+    paths = write_outputs(analysis, track, out_dir, write_video=True)
     assert set(paths) == {"frames_csv", "reps_csv", "poses_npz", "annotated_mp4", "result_json"}
     assert sorted(p.name for p in out_dir.iterdir()) == ["annotated.mp4", "frames.csv", "poses.npz", "reps.csv",
                                                          "result.json"]

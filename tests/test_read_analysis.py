@@ -25,7 +25,7 @@ def _written(tmp_path, kind: str = "rounded_back") -> tuple[Analysis, ResultFold
     source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), SETTINGS, ["the file ends early"])
     folder = ResultFolder(tmp_path / "lift")
-    write_outputs(analysis, track, folder.path, write_video=False, report=False)
+    write_outputs(analysis, track, folder.path, write_video=False)
     return analysis, folder
 
 
@@ -82,3 +82,26 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     with pytest.raises(InputError) as info:
         read_analysis(folder.path)
     assert "\n" not in str(info.value) and str(folder.path) in str(info.value)
+
+
+@pytest.mark.parametrize("blurred", [True, False])
+def test_a_folder_written_by_analyze_is_recognised_by_score(tmp_path, blurred):
+    """analyze and score write a result folder through one function (pipeline.save_result), so a folder
+    analyze wrote with --blur-faces is one score --blur-faces can reuse, and one without is not."""
+    from liftform.batch.jobs import Job, JobSpec, already_scored
+    from liftform.hashing import sha256_file
+    from liftform.pipeline import save_result
+
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"the analysed bytes")
+    track, _ = lift_track("hip_hinge")
+    source = SourceInfo(str(video), sha256_file(video), 30.0, len(track), *track.frame_size_wh, 3.0)
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), SETTINGS)
+    folder = ResultFolder(tmp_path / "out" / "lift")
+    save_result(analysis, track, folder.path, write_video=False, report=False, blur_faces=blurred)
+    spec = JobSpec(SETTINGS, "pose_landmarker_full.task", "cd" * 32, write_video=False, report=False,
+                   blur_faces=True)
+    row = already_scored(Job(0, str(video), "lift"), folder.path, spec)
+    assert (row is not None) == blurred
+    if blurred:
+        assert row.cached and row.verdict == analysis.verdict and row.reps == len(analysis.verdicts)

@@ -91,15 +91,6 @@ def peak_rss_mb() -> float:
 
 
 
-def mark_blurred(out_dir: Path, blurred: bool) -> None:
-    """Record whether the folder's exported frames (video, report, clips) have the face blurred."""
-    marker = out_dir / BLURRED_MARK
-    if blurred:
-        marker.write_text("every exported frame, clip and video in this folder has the face blurred\n")
-    else:
-        marker.unlink(missing_ok=True)
-
-
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
                    source_sha256: str | None = None) -> SummaryRow | None:
     """The cached row when ``out_dir`` holds a complete result of this very source under ``spec``; else None.
@@ -136,8 +127,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     copy); messages and result.json still name ``job.path``. A video that cannot be scored gives a "failed"
     row with a one-line reason; only KeyboardInterrupt and SystemExit propagate.
     """
-    from liftform.outputs import write_outputs
-    from liftform.pipeline import analyze_track, estimate_video_track
+    from liftform.pipeline import analyze_track, estimate_video_track, save_result
 
     start = time.perf_counter()
     source = Path(read_from) if read_from is not None else Path(job.path)
@@ -146,9 +136,8 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         track, info, model, warnings = estimate_video_track(source, pose_settings)
         info = replace(info, path=job.path)
         analysis = analyze_track(track, info, model, spec.settings, warnings)
-        write_outputs(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
-                      report=spec.report, blur_faces=spec.blur_faces)
-        mark_blurred(Path(out_dir), spec.blur_faces)
+        save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
+                    report=spec.report, blur_faces=spec.blur_faces)
         row = row_from_analysis(analysis, job.path, job.output)
     except LiftformError as exc:
         row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))

@@ -242,7 +242,7 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
         return analysis, None
     out_dir = _new_session_dir(Path(out_root))
     # No annotated video and no report: both are drawn from the source video, which a camera session does not keep.
-    write_outputs(analysis, track, out_dir, write_video=False, report=False)
+    write_outputs(analysis, track, out_dir, write_video=False)
     return analysis, out_dir
 
 

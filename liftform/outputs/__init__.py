@@ -6,12 +6,14 @@
     reps.csv        one row per rep: times, verdict, metrics, faults, reason
     poses.npz       the pose track (``PoseTrack.to_npz_dict()``), compressed; reload with ``PoseTrack.from_npz``
     annotated.mp4   the video with skeleton, back state and angles drawn (optional)
-    result.json     the output contract (DESIGN.md); written after the data, so its presence marks a complete result
-    report.html     the clinician's page (``liftform.report``), plus clips/rep-N.mp4 of flagged reps (optional)
+    result.json     the output contract (docs/DESIGN.md); written after the data, so its presence marks a complete
+                    result
 
-Every file is written atomically (temporary file + rename). Modules: ``atomic`` (safe writes), ``result_json``,
-``tables`` (CSVs), ``overlay`` (drawing, shared with the live view), ``video_writer`` (H.264 via PyAV),
-``annotated`` (the annotated video).
+report.html is drawn from these files by ``liftform.report`` (which depends on this package, never the reverse);
+``pipeline.save_result`` writes both. Every file is written atomically (temporary file + rename). Modules:
+``layout`` (every file name), ``atomic`` (safe writes), ``result_json``, ``tables`` (CSVs), ``read``
+(``read_analysis``: a folder back into an Analysis), ``overlay`` (drawing, shared with the live view),
+``video_writer`` (H.264 via PyAV), ``annotated`` (the annotated video).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from liftform.analysis import Analysis
-from liftform.errors import LiftformError, OutputError
+from liftform.errors import OutputError
 from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text, output_error
-from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, RESULT_NAME
+from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, RESULT_NAME
 from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.track import PoseTrack
@@ -65,15 +67,15 @@ def _prepare_dir(out_dir: Path) -> None:
 
 def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
                   write_video: bool = True, progress: Callable[[int, int], None] | None = None,
-                  blur_faces: bool = False, report: bool = True) -> dict[str, Path]:
-    """Write every output of one analysis into ``out_dir`` (created if needed); returns their paths.
+                  blur_faces: bool = False) -> dict[str, Path]:
+    """Write the data outputs of one analysis into ``out_dir`` (created if needed); returns their paths.
 
-    Keys of the result: "frames_csv", "reps_csv", "poses_npz", "annotated_mp4" (only when written), "result_json",
-    "report_html" (only when written). The annotated video is written when ``write_video`` is true, from
-    ``video_path`` (default: the analysed source, ``analysis.source.path``); ``progress(frames_done, frames_total)``
-    follows its encoding. result.json is written after the data files, and any result.json already in ``out_dir``
-    is removed first; with ``report``, report.html (and clips/ of the flagged reps) is rendered from them after it
-    (:func:`liftform.report.write_report`). ``blur_faces`` blurs the face in annotated.mp4 and in the report.
+    Keys of the result: "frames_csv", "reps_csv", "poses_npz", "annotated_mp4" (only when written), "result_json".
+    The annotated video is written when ``write_video`` is true, from ``video_path`` (default: the analysed
+    source, ``analysis.source.path``); ``progress(frames_done, frames_total)`` follows its encoding. result.json is
+    written after the data files, and any result.json already in ``out_dir`` is removed first. ``blur_faces``
+    blurs the face in annotated.mp4. The report is drawn from these files afterwards (``pipeline.save_result``,
+    which analyze and score use).
 
     Raises OutputError (one line) when a file cannot be written, InputError if the source video cannot be
     decoded again for the annotated video.
@@ -92,18 +94,14 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
         paths["annotated_mp4"] = write_annotated_video(source, analysis, track, out_dir / ANNOTATED_NAME,
                                                        progress, blur_faces=blur_faces)
     paths["result_json"] = write_result_json(analysis, out_dir)
-    if report:
-        paths["report_html"] = _write_report(out_dir, video_path, blur_faces, "annotated_mp4" in paths)
     return paths
 
 
-def _write_report(out_dir: Path, video_path: str | Path | None, blur_faces: bool, wrote_video: bool) -> Path:
-    """report.html from the outputs just written; a failure says the analysis itself is complete."""
-    from liftform.report import write_report
-
-    try:
-        return write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
-                            annotated_blurred=blur_faces if wrote_video else None).path
-    except LiftformError as exc:
-        raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written ({exc}); "
-                          f"try again with `liftform report {out_dir}`") from None
+def mark_blurred(out_dir: str | Path, blurred: bool) -> None:
+    """Record whether every exported frame of the folder (video, report, clips) has the face blurred: the
+    ``faces-blurred`` mark, which lets a later `score` reuse the folder for a ``--blur-faces`` run."""
+    marker = Path(out_dir) / BLURRED_MARK
+    if blurred:
+        atomic_write_text(marker, "every exported frame, clip and video in this folder has the face blurred\n")
+    else:
+        marker.unlink(missing_ok=True)

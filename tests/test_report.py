@@ -252,15 +252,10 @@ def test_cli_report_and_index(out_root, tmp_path):
 def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch):
     """`analyze --blur-faces --no-report`: pose estimation replaced by the saved track, so it takes a second."""
     import liftform.pipeline as pipeline
-    from liftform.analysis import ModelInfo, SourceInfo
 
     data = load_result(result_dir)
-    src = data.doc["source"]
-    video = Path(src["path"])
-    source = SourceInfo(path=str(video), sha256=src["sha256"], fps=src["fps"], frames=src["frames"],
-                        width=src["width"], height=src["height"], duration_s=src["duration_s"])
-    monkeypatch.setattr(pipeline, "estimate_video_track", lambda *a, **k: (
-        data.track, source, ModelInfo(**data.doc["model"]), []))
+    source, video = data.analysis.source, Path(data.analysis.source.path)
+    monkeypatch.setattr(pipeline, "estimate_video_track", lambda *a, **k: (data.track, source, data.analysis.model, []))
     runner = CliRunner()
     out = tmp_path / "OUT"
     result = runner.invoke(app, ["analyze", str(video), "-o", str(out), "--no-report", "--no-video", "-q"])

@@ -6,26 +6,30 @@ an analysis are the same page. result.json is required; the others are optional 
 
 from __future__ import annotations
 
-import csv
+import functools
 import math
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from liftform.analysis import Analysis
+from liftform.core.types import Kinematics
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
-from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME
-from liftform.outputs.result_json import read_result_json
-from liftform.settings import VerdictSettings
+from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME, ResultFolder
+from liftform.outputs.read import analysis_from_files, read_frames_csv, read_poses_npz
+from liftform.outputs.result_json import read_result_json, rep_to_dict
 from liftform.track import PoseTrack
+
+# frames.csv missing: the analysis is read with no frames (the page then has no plots and no frames).
+NO_FRAMES = {"frame": np.zeros(0), "time_s": np.zeros(0)}
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The verdict thresholds the analysis used (from result.json's settings, defaults where absent)."""
+    """The verdict thresholds the analysis used (its settings)."""
 
     rounded_back_spine_deg: float
     flag_hysteresis_deg: float
@@ -37,140 +41,64 @@ class Thresholds:
     reba_trunk_bands_deg: tuple[float, float]
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Thresholds:
-        defaults = VerdictSettings()
-        settings = doc.get("settings") if isinstance(doc.get("settings"), dict) else {}
-        given = settings.get("verdict") if isinstance(settings.get("verdict"), dict) else {}
-
-        def pick(name: str) -> Any:
-            value = given.get(name)
-            return value if value is not None else getattr(defaults, name, math.nan)
-
-        bands = pick("reba_trunk_bands_deg")
-        try:
-            low, high = (float(b) for b in bands)
-        except (TypeError, ValueError):
-            low, high = defaults.reba_trunk_bands_deg
-        return cls(rounded_back_spine_deg=_float(pick("rounded_back_spine_deg")),
-                   flag_hysteresis_deg=_float(pick("flag_hysteresis_deg")),
-                   min_rounded_s=_float(pick("min_rounded_s")), min_confidence=_float(pick("min_confidence")),
-                   squat_knee_flexion_deg=_float(pick("squat_knee_flexion_deg")),
-                   min_trunk_for_rounding_deg=_float(pick("min_trunk_for_rounding_deg")),
-                   neutral_bend_deg=_neutral_bend(doc, settings), reba_trunk_bands_deg=(low, high))
+    def of(cls, analysis: Analysis) -> Thresholds:
+        v = analysis.settings.verdict
+        baseline = analysis.kinematics.spine_baseline_deg
+        low, high = (float(b) for b in v.reba_trunk_bands_deg)
+        return cls(rounded_back_spine_deg=v.rounded_back_spine_deg, flag_hysteresis_deg=v.flag_hysteresis_deg,
+                   min_rounded_s=v.min_rounded_s, min_confidence=v.min_confidence,
+                   squat_knee_flexion_deg=v.squat_knee_flexion_deg,
+                   min_trunk_for_rounding_deg=v.min_trunk_for_rounding_deg,
+                   neutral_bend_deg=baseline if math.isfinite(baseline) else analysis.settings.spine.neutral_bend_deg,
+                   reba_trunk_bands_deg=(low, high))
 
 
 @dataclass
 class ResultData:
-    """One result folder, loaded.
+    """One result folder, loaded: its `Analysis` (read back with ``analysis_from_files``) and what the page draws.
 
     Attributes:
         result_dir: the folder.
-        doc: result.json as a dict.
-        frames: frames.csv columns as (T,) float arrays (NaN for empty cells), or None when missing/unreadable.
+        analysis: what was written (without frames.csv, its kinematics are empty: no plots, no frames).
+        has_frames: frames.csv was read.
         track: the PoseTrack of poses.npz, or None when missing/unreadable.
         video_path: the source video (``source.path``, or an override), or None when it is not a file.
-        thresholds: the thresholds used.
         notes: what could not be loaded, in words for the page.
     """
 
     result_dir: Path
-    doc: dict[str, Any]
-    frames: dict[str, np.ndarray] | None
+    analysis: Analysis
+    has_frames: bool
     track: PoseTrack | None
     video_path: Path | None
-    thresholds: Thresholds
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
+    def thresholds(self) -> Thresholds:
+        return Thresholds.of(self.analysis)
+
+    @functools.cached_property
+    def frames(self) -> dict[str, np.ndarray] | None:
+        """The per-frame table (frames.csv's columns, from the analysis), or None without frames.csv."""
+        if not self.has_frames:
+            return None
+        kin = self.analysis.kinematics
+        return {"frame": kin.frame_index.astype(float), "time_s": kin.timestamps_s,
+                "valid": kin.valid.astype(float), "flagged": np.asarray(self.analysis.flagged, dtype=float),
+                **{name: np.asarray(getattr(kin, name), dtype=float) for name in Kinematics.COLUMNS}}
+
+    @functools.cached_property
     def reps(self) -> list[dict[str, Any]]:
-        return [r for r in self.doc.get("reps") or [] if isinstance(r, dict)]
+        """Each rep as its row (the entry result.json and reps.csv hold, from ``rep_to_dict``)."""
+        return [rep_to_dict(self.analysis, rv) for rv in self.analysis.verdicts]
 
     @property
     def facing_sign(self) -> int:
-        return {"right": 1, "left": -1}.get(str(self.doc.get("facing")), 0)
+        return int(self.analysis.kinematics.facing_sign)
 
     @property
     def source_name(self) -> str:
-        path = str((self.doc.get("source") or {}).get("path") or "")
-        return Path(path).name or self.result_dir.name
-
-
-def _neutral_bend(doc: dict[str, Any], settings: dict[str, Any]) -> float:
-    """The zero of spine flexion used: result.json's spine_baseline_deg, else the spine settings' neutral bend."""
-    value = _float(doc.get("spine_baseline_deg"))
-    if math.isfinite(value):
-        return value
-    spine = settings.get("spine") if isinstance(settings.get("spine"), dict) else {}
-    return _float(spine.get("neutral_bend_deg"))
-
-
-def _float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def read_frames_csv(path: Path) -> dict[str, np.ndarray]:
-    """frames.csv as {column: (T,) float array}; empty cells are NaN. Raises InputError if unreadable."""
-    try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    if not rows or "frame" not in rows[0] or "time_s" not in rows[0]:
-        raise InputError(f"{path} is not a liftform frames.csv (no frame/time_s header)")
-    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
-    columns = {}
-    for j, name in enumerate(header):
-        columns[name] = np.array([_float(r[j]) if r[j] != "" else math.nan for r in body], dtype=float)
-    return columns
-
-
-def read_poses_npz(path: Path) -> PoseTrack:
-    """poses.npz as a PoseTrack. Raises InputError if unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return PoseTrack.from_npz(data)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-
-
-def load_result(result_dir: str | Path, video_path: str | Path | None = None) -> ResultData:
-    """Load a result folder. Raises InputError when result.json is missing or invalid; anything else missing
-    becomes a note. The video at result.json's ``source.path`` is used only if its SHA-256 is the one analysed;
-    an explicit ``video_path`` is trusted."""
-    result_dir = Path(result_dir)
-    if not result_dir.is_dir():
-        raise InputError(f"{result_dir} is not a result folder; pass a folder OUT/<video> written by "
-                         "`liftform analyze`")
-    if not (result_dir / RESULT_NAME).is_file():
-        hint = " (it holds result folders: add --index for the overview)" if any(
-            result_dir.glob(f"*/{RESULT_NAME}")) else ""
-        raise InputError(f"no {RESULT_NAME} in {result_dir}{hint}; pass a folder written by `liftform analyze`")
-    doc = read_result_json(result_dir / RESULT_NAME)
-    notes: list[str] = []
-    frames = track = None
-    try:
-        frames = read_frames_csv(result_dir / FRAMES_NAME)
-    except InputError as exc:
-        notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
-    try:
-        track = read_poses_npz(result_dir / POSES_NAME)
-    except InputError as exc:
-        notes.append(f"{POSES_NAME} could not be read, so frames are shown without skeleton or back ({exc})")
-    recorded = doc.get("source") or {}
-    source = video_path if video_path is not None else recorded.get("path")
-    video = Path(source) if source else None
-    if video is None or not video.is_file():
-        notes.append(f"the source video was not found at {source or '(no path recorded)'}, so the report has no "
-                     "frames or clips; run `liftform report` again where the video is")
-        video = None
-    elif video_path is None and recorded.get("sha256") and _sha256(video) != recorded["sha256"]:
-        notes.append(f"the video now at {source} is not the one analysed (its SHA-256 differs), so the report "
-                     "shows no frames or clips")
-        video = None
-    return ResultData(result_dir, doc, frames, track, video, Thresholds.from_doc(doc), notes)
+        return Path(self.analysis.source.path).name or self.result_dir.name
 
 
 def _sha256(path: Path) -> str | None:
@@ -178,6 +106,45 @@ def _sha256(path: Path) -> str | None:
         return sha256_file(path)
     except OSError:
         return None
+
+
+def load_result(result_dir: str | Path, video_path: str | Path | None = None) -> ResultData:
+    """Load a result folder. Raises InputError when result.json is missing or invalid; anything else missing
+    becomes a note. The video at result.json's ``source.path`` is used only if its SHA-256 is the one analysed;
+    an explicit ``video_path`` is trusted."""
+    where = ResultFolder(result_dir)
+    result_dir = where.path
+    if not result_dir.is_dir():
+        raise InputError(f"{result_dir} is not a result folder; pass a folder OUT/<video> written by "
+                         "`liftform analyze`")
+    if not where.is_complete:
+        hint = " (it holds result folders: add --index for the overview)" if any(
+            result_dir.glob(f"*/{RESULT_NAME}")) else ""
+        raise InputError(f"no {RESULT_NAME} in {result_dir}{hint}; pass a folder written by `liftform analyze`")
+    doc = read_result_json(where.result_json)
+    notes: list[str] = []
+    frames = track = None
+    try:
+        frames = read_frames_csv(where.frames_csv)
+    except InputError as exc:
+        notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
+    try:
+        track = read_poses_npz(where.poses_npz)
+    except InputError as exc:
+        notes.append(f"{POSES_NAME} could not be read, so frames are shown without skeleton or back ({exc})")
+    analysis = analysis_from_files(doc, frames if frames is not None else NO_FRAMES, where.result_json)
+    recorded = analysis.source
+    source = video_path if video_path is not None else recorded.path
+    video = Path(source) if source else None
+    if video is None or not video.is_file():
+        notes.append(f"the source video was not found at {source or '(no path recorded)'}, so the report has no "
+                     "frames or clips; run `liftform report` again where the video is")
+        video = None
+    elif video_path is None and recorded.sha256 and _sha256(video) != recorded.sha256:
+        notes.append(f"the video now at {source} is not the one analysed (its SHA-256 differs), so the report "
+                     "shows no frames or clips")
+        video = None
+    return ResultData(result_dir, analysis, frames is not None, track, video, notes)
 
 
 def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:

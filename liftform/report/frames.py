@@ -164,9 +164,9 @@ def clip_bounds(data: ResultData, rep: dict) -> tuple[int, int] | None:
     start, end = rep.get("start_frame"), rep.get("end_frame")
     if start is None or end is None:
         return None
-    fps = float((data.doc.get("source") or {}).get("fps") or 30.0)
+    fps = float(data.analysis.source.fps or 30.0)
     pad = round(CLIP_PAD_S * fps)
-    last_frame = int((data.doc.get("source") or {}).get("frames") or end + pad + 1) - 1
+    last_frame = int(data.analysis.source.frames or end + pad + 1) - 1
     return max(0, int(start) - pad), min(last_frame, int(end) + pad)
 
 
@@ -186,7 +186,7 @@ def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipReque
         return images
     with open_video(data.video_path) as video, contextlib.ExitStack() as stack:
         writers: dict[int, H264Writer] = {}
-        fps = float((data.doc.get("source") or {}).get("fps") or video.fps)
+        fps = float(data.analysis.source.fps or video.fps)
         for frame in video:
             if frame.index > wanted_last:
                 break

@@ -10,6 +10,7 @@ from liftform.core.vocabulary import Verdict, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
+from liftform.outputs.result_json import analysis_to_dict, summary_sentence
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -152,28 +153,27 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     """Everything the report template shows, and the clip files written for it."""
     from liftform.report.figures import angle_figure_svg
 
-    doc = data.doc
-    source, quality = doc.get("source") or {}, doc.get("quality") or {}
-    overall, overall_cls = overall_words(doc.get("verdict"))
+    analysis = data.analysis
+    quality = analysis.quality
+    overall, overall_cls = overall_words(analysis.verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes)
     svg = angle_figure_svg(data)
-    warnings = [str(w) for w in quality.get("warnings") or []]
-    n_rounded = sum(r["cls"] == "bad" for r in reps)
+    n_rounded = sum(v.is_rounded for v in analysis.verdicts)
+    doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
-        "summary": doc.get("summary") or "", "n_reps": len(reps),
-        "headline": _headline(doc.get("verdict"), n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps,
-        "warnings": warnings,
-        "notes": list(data.notes), "view": quality.get("view", "unknown"),
-        "frames_with_pose": quality.get("frames_with_pose"), "frames_total": quality.get("frames_total"),
+        "summary": summary_sentence(analysis), "n_reps": len(reps),
+        "headline": _headline(analysis.verdict, n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps,
+        "warnings": list(quality.warnings),
+        "notes": list(data.notes), "view": quality.view,
+        "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
         "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],
         "has_video": data.video_path is not None,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
         "blur_faces": blur_faces, "annotated_video": annotated_video,
-        "source": source, "model": doc.get("model") or {}, "versions": doc.get("versions") or {},
-        "schema_version": doc.get("schema_version"),
-        "side": doc.get("side"), "facing": doc.get("facing"),
+        "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
+        "schema_version": analysis.schema_version, "side": doc["side"], "facing": doc["facing"],
     }
     return context, clips
 

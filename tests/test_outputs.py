@@ -375,3 +375,16 @@ def test_write_outputs(tmp_path, source_video, make_analysis):
 
     no_video = write_outputs(analysis, track, tmp_path / "nv", write_video=False)
     assert "annotated_mp4" not in no_video and no_video["result_json"].exists()
+
+
+def test_trunk_midpoints_take_the_known_landmark_of_a_pair():
+    from liftform.track import trunk_midpoints
+
+    xy = np.full((2, 33, 2), np.nan)
+    xy[0, lm.LEFT_SHOULDER], xy[0, lm.RIGHT_SHOULDER], xy[0, lm.RIGHT_HIP] = (0, 0), (2, 4), (5, 6)
+    shoulder, hip = trunk_midpoints(xy)
+    np.testing.assert_array_equal(shoulder[0], [1, 2])
+    np.testing.assert_array_equal(hip[0], [5, 6])                 # the left hip is missing: the right one stands in
+    assert np.isnan(shoulder[1]).all() and np.isnan(hip[1]).all()
+    one_frame = trunk_midpoints(xy[0])                             # (33, 2): one frame, as the live view passes it
+    np.testing.assert_array_equal(one_frame[0], [1, 2])

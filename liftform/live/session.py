@@ -46,14 +46,7 @@ from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, L
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
 from liftform.settings import Settings
-from liftform.track import (
-    BACK_PROFILE_STATIONS,
-    LEFT_HIP,
-    LEFT_SHOULDER,
-    N_LANDMARKS,
-    RIGHT_HIP,
-    RIGHT_SHOULDER,
-)
+from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, trunk_midpoints
 
 PROMPT_CALIBRATING = "Stand upright, side-on: calibrating"
 WORLD_M_PER_FRAME_HEIGHT = 2.0      # scale of world metres against image frame heights, for one filter setting
@@ -211,8 +204,7 @@ class LiveSession:
     def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray | None:
         if not self.facing:
             return None
-        shoulder_mid = (landmarks[LEFT_SHOULDER] + landmarks[RIGHT_SHOULDER]) * 0.5
-        hip_mid = (landmarks[LEFT_HIP] + landmarks[RIGHT_HIP]) * 0.5
+        shoulder_mid, hip_mid = trunk_midpoints(landmarks)
         return dorsal_edge_xy(shoulder_mid[None], hip_mid[None], profile[None], self.facing)[0]
 
     def _calibrate(self, pos: int, ts: float, trunk_deg: float, problem: str | None) -> list[LiveEvent]:

@@ -9,7 +9,6 @@ last finished rep's verdict. The output keeps the source's frame times.
 from __future__ import annotations
 
 import bisect
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
-from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
+from liftform.track import PoseTrack, trunk_midpoints
 
 Progress = Callable[[int, int], None]
 
@@ -39,21 +38,12 @@ def _row(lookup: np.ndarray, frame_number: int) -> int:
     return int(lookup[frame_number]) if 0 <= frame_number < len(lookup) else -1
 
 
-def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
-    """(T, 2) midpoint of landmarks a and b of xy (T, 33, 2); the finite one where only one is known."""
-    with np.errstate(invalid="ignore"):
-        return np.nanmean(np.stack([xy[:, a], xy[:, b]]), axis=0) if len(xy) else np.zeros((0, 2))
-
-
 def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
     """(T, K, 2) pixels of the back's edge per track frame (NaN where unknown), or None without a back profile or
     when the way the person faces (hence which side is the back) is unknown."""
     if track.back_profile_px is None or not facing_sign:
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # nanmean of all-NaN rows (frames without a pose)
-        shoulder = _mid(track.image_xy, LEFT_SHOULDER, RIGHT_SHOULDER)
-        hip = _mid(track.image_xy, LEFT_HIP, RIGHT_HIP)
+    shoulder, hip = trunk_midpoints(track.image_xy)
     return dorsal_edge_xy(shoulder, hip, track.back_profile_px, int(np.sign(facing_sign)))
 
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from liftform.core.vocabulary import BackState, tone_of, words_of
-from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, SKELETON_EDGES
+from liftform.track import SKELETON_EDGES, trunk_midpoints
 
 # Colours, RGB (verdicts and back states take theirs from `core.vocabulary`).
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
@@ -72,13 +72,6 @@ def _check_image(image: np.ndarray) -> None:
         raise ValueError("draw on a writable, C-contiguous (H, W, 3) uint8 image")
 
 
-def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray | None:
-    """Midpoint of landmarks a and b, or whichever of them is finite, or None."""
-    pts = xy[[a, b]]
-    pts = pts[np.isfinite(pts).all(axis=1)]
-    return pts.mean(axis=0) if len(pts) else None
-
-
 def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.ndarray | None = None, *,
                   min_visibility: float = 0.5, rgb: bool = True) -> None:
     """Draw :data:`SKELETON_EDGES` and their joints. landmarks_xy (33, 2) pixels or NaN; visibility (33,) 0..1."""
@@ -113,8 +106,8 @@ def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: 
             return
     if landmarks_xy is None:
         return
-    shoulder, hip = _mid(landmarks_xy, LEFT_SHOULDER, RIGHT_SHOULDER), _mid(landmarks_xy, LEFT_HIP, RIGHT_HIP)
-    if shoulder is not None and hip is not None:
+    shoulder, hip = trunk_midpoints(landmarks_xy)
+    if np.isfinite(shoulder).all() and np.isfinite(hip).all():
         (x0, y0), (x1, y1) = _int_points(np.stack([shoulder, hip])).tolist()
         cv2.line(image, (x0, y0), (x1, y1), colour, st.back, cv2.LINE_AA)
 

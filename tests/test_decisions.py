@@ -1,0 +1,132 @@
+"""The decision logic through its public doors (`run_core`, `segment_reps`, `judge_reps`, `load_settings`): the
+jerky-lift and hyper-extension detectors, rep segmentation at the edges, and settings layering. Synthetic tracks
+whose angles are known by construction; no model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic_tracks import make_track
+
+from liftform.core.run import run_core
+from liftform.errors import ConfigError
+from liftform.settings import Settings, load_settings
+
+FPS = 30.0
+SETTINGS = Settings()
+
+
+def hinge(descent_s: float, ascent_s: float, *, lockout_spine_deg: float = 0.0, stand_s: float = 1.0,
+          lead_in: bool = True, tail: bool = True):
+    """One hip hinge (trunk to 75 deg, knees 20, spine neutral): a smooth descent and ascent of the given lengths,
+    standing ``stand_s`` before and after. Without ``lead_in`` the video starts halfway down, without ``tail`` it
+    ends halfway up. From halfway up until 0.3 s after the ascent the spine is at ``lockout_spine_deg``
+    (negative: arched), then neutral again."""
+    def ramp(seconds: float) -> np.ndarray:
+        return np.sin(np.linspace(0, np.pi / 2, max(2, int(round(seconds * FPS))))) ** 2
+
+    stand = np.zeros(int(stand_s * FPS))
+    down, up = ramp(descent_s), ramp(ascent_s)[::-1]
+    env = np.concatenate([stand, down, up[1:], stand])
+    spine = np.zeros(len(env))
+    lockout_from = len(stand) + len(down) + len(up) // 2
+    spine[lockout_from:len(stand) + len(down) + len(up) + int(0.3 * FPS)] = lockout_spine_deg
+    first = 0 if lead_in else len(stand) + len(down) // 2
+    last = len(env) if tail else len(stand) + len(down) + len(up) // 2
+    env, spine = env[first:last], spine[first:last]
+    return make_track(75.0 * env, 20.0 * env, spine, np.arange(len(env)) / FPS)
+
+
+# -- jerky lift ------------------------------------------------------------------------------------------------------
+
+def test_a_fast_ascent_is_a_jerky_lift_and_not_a_rounded_back():
+    (verdict,) = run_core(hinge(descent_s=1.6, ascent_s=0.45), SETTINGS).verdicts
+    assert "jerky_lift" in verdict.faults and verdict.verdict == "hip_hinge"
+    assert verdict.ascent_s < SETTINGS.verdict.jerk_ascent_ratio * verdict.descent_s
+
+
+def test_an_even_tempo_is_not_jerky():
+    (verdict,) = run_core(hinge(descent_s=1.2, ascent_s=1.2), SETTINGS).verdicts
+    assert "jerky_lift" not in verdict.faults and abs(verdict.ascent_s - verdict.descent_s) < 0.3
+
+
+def test_the_jerk_ratio_is_the_settings():
+    track = hinge(descent_s=1.6, ascent_s=0.45)
+    lenient = load_settings(None, {"verdict": {"jerk_ascent_ratio": 0.2}})
+    assert "jerky_lift" not in run_core(track, lenient).verdicts[0].faults
+
+
+def test_a_rep_cut_by_the_end_of_the_video_is_not_called_jerky():
+    """Its ascent is not over: a short ascent there is the video ending, not the lifter."""
+    result = run_core(hinge(descent_s=1.6, ascent_s=0.45, tail=False), SETTINGS)
+    assert all("jerky_lift" not in v.faults for v in result.verdicts if not v.rep.complete)
+
+
+# -- hyper-extension at lockout --------------------------------------------------------------------------------------
+
+def test_arching_at_lockout_beyond_the_standing_back_is_hyperextension():
+    (verdict,) = run_core(hinge(1.2, 1.2, lockout_spine_deg=-20.0), SETTINGS).verdicts
+    assert "hyperextension_at_lockout" in verdict.faults and verdict.verdict == "hip_hinge"
+
+
+def test_a_lockout_like_standing_is_not_hyperextension():
+    for lockout in (0.0, -5.0):      # -5: less than the 11 deg margin past the standing back
+        (verdict,) = run_core(hinge(1.2, 1.2, lockout_spine_deg=lockout), SETTINGS).verdicts
+        assert "hyperextension_at_lockout" not in verdict.faults, lockout
+
+
+# -- rep segmentation at the edges -----------------------------------------------------------------------------------
+
+def test_standing_still_has_no_rep():
+    t = np.arange(90) / FPS
+    assert run_core(make_track(np.zeros(90), np.zeros(90), np.zeros(90), t), SETTINGS).reps == ()
+
+
+def test_a_shallow_dip_is_not_a_rep():
+    """Shoulders coming down by less than [reps] min_depth of standing height is not a lift."""
+    t = np.arange(120) / FPS
+    trunk = 12.0 * np.sin(np.pi * t / t[-1]) ** 2          # a nod of the trunk, knees straight
+    assert run_core(make_track(trunk, np.zeros(len(t)), np.zeros(len(t)), t), SETTINGS).reps == ()
+
+
+def test_a_video_starting_or_ending_inside_a_rep_marks_it_incomplete():
+    starts_inside = run_core(hinge(1.2, 1.2, lead_in=False), SETTINGS).reps
+    ends_inside = run_core(hinge(1.2, 1.2, tail=False), SETTINGS).reps
+    whole = run_core(hinge(1.2, 1.2), SETTINGS).reps
+    assert len(whole) == 1 and whole[0].complete
+    assert all(not r.complete for r in starts_inside) and all(not r.complete for r in ends_inside)
+
+
+def test_two_reps_back_to_back_are_two_reps_with_ordered_bounds():
+    t = np.arange(int(5.6 * FPS)) / FPS
+    env = np.sin(np.pi * t / 2.4) ** 2 * (t < 4.8)           # two 2.4 s reps, no pause between them
+    reps = run_core(make_track(75.0 * env, 20.0 * env, np.zeros(len(t)), t), SETTINGS).reps
+    assert len(reps) == 2
+    assert reps[0].start < reps[0].bottom < reps[0].end <= reps[1].start < reps[1].bottom < reps[1].end
+    assert [round(r.bottom_s, 1) for r in reps] == [1.2, 3.6]
+
+
+# -- settings layering -----------------------------------------------------------------------------------------------
+
+def test_settings_layers_defaults_file_profile_flags(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 30\n[spine]\nneutral_bend_deg = 2\n")
+    profile = tmp_path / "me.toml"
+    profile.write_text("[spine]\nneutral_bend_deg = 9.5\n")
+    assert load_settings().verdict.rounded_back_spine_deg == Settings().verdict.rounded_back_spine_deg
+    layered = load_settings(config, {"verdict": {"rounded_back_spine_deg": 25}}, profile)
+    assert layered.verdict.rounded_back_spine_deg == 25          # the flag over the file
+    assert layered.spine.neutral_bend_deg == 9.5                 # the profile over the file
+    assert layered.reps == Settings().reps                       # untouched sections keep the defaults
+
+
+@pytest.mark.parametrize(("text", "word"), [("[verdict]\nrounded_back_spine_dg = 20\n", "rounded_back_spine_dg"),
+                                            ("[nonsense]\nx = 1\n", "nonsense"),
+                                            ("[verdict]\nrounded_back_spine_deg = 'high'\n", "rounded_back_spine_deg"),
+                                            ("[verdict]\nmin_confidence = 7\n", "min_confidence")])
+def test_a_bad_setting_is_one_config_error_naming_it(tmp_path, text, word):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(config)
+    assert word in str(info.value) and "\n" not in str(info.value)

@@ -45,7 +45,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 def print_batch(rows: list, out_root: Path, what: str) -> None:
     """The batch table (all rows, or only flagged/failed ones for long batches), counts, where the summary is.
-    Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg from upright)."""
+    Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
     shown = rows if len(rows) <= BATCH_TABLE_MAX_ROWS else [r for r in rows if not r.ok or r.flagged_reps]
     if shown:
         name_width = min(24, max(len(r.output) for r in shown))

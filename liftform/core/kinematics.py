@@ -12,7 +12,7 @@ from liftform.core import spine
 from liftform.core.filters import fill_gaps, gaussian_smooth
 from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg
 from liftform.core.silhouette import trunk_axes
-from liftform.core.types import Kinematics
+from liftform.core.types import FrameAngles, Kinematics
 from liftform.settings import FilterSettings, SpineSettings
 from liftform.track import (
     LEFT_ANKLE,
@@ -101,7 +101,7 @@ def depth_signal(image_xy: np.ndarray, standing_px: float | None = None) -> np.n
 
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
                  back_profile_px: np.ndarray | None, facing: int, side: str,
-                 spine_settings: SpineSettings) -> dict[str, np.ndarray]:
+                 spine_settings: SpineSettings) -> FrameAngles:
     """The angles of each frame on its own: no gap filling, no smoothing, no neutral-bend reference.
 
     :func:`compute_kinematics` adds those over a whole track; the live path calls this on one frame at a time
@@ -111,10 +111,7 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
         image_xy: (T, 33, 2) px; world_xyz: (T, 33, 3) m; visibility: (T, 33); back_profile_px: (T, K, 2) px or None.
         facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured).
         side: "left" | "right", the body side nearer the camera.
-    Returns: (T,) arrays under the `Kinematics` names ``trunk_inclination_deg``, ``hip_flexion_deg``,
-        ``knee_flexion_deg``, ``knee_flexion_left_deg``, ``knee_flexion_right_deg``, ``view_yaw_deg``,
-        ``stance_split``, ``spine_flexion_confidence``, plus ``contour_bend_deg``: the raw bend of the back's
-        contour in degrees (spine flexion before the neutral bend is subtracted).
+    Returns: a `FrameAngles` of (T,) arrays.
     """
     world = world_xyz
     forward = float(facing) if facing else 1.0
@@ -151,9 +148,9 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     confidence = spine.spine_confidence(edge_fraction, residual, yaw, landmark_vis,
                                         spine_settings.min_edge_fraction, spine_settings.full_view_yaw_deg,
                                         spine_settings.max_view_yaw_deg)
-    return {"trunk_inclination_deg": trunk, "hip_flexion_deg": hip, "knee_flexion_deg": knee,
-            "knee_flexion_left_deg": knee_left, "knee_flexion_right_deg": knee_right, "view_yaw_deg": yaw,
-            "stance_split": stance_split, "contour_bend_deg": bend, "spine_flexion_confidence": confidence}
+    return FrameAngles(trunk_inclination_deg=trunk, hip_flexion_deg=hip, knee_flexion_deg=knee,
+                       knee_flexion_left_deg=knee_left, knee_flexion_right_deg=knee_right, view_yaw_deg=yaw,
+                       stance_split=stance_split, contour_bend_deg=bend, spine_flexion_confidence=confidence)
 
 
 def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,
@@ -178,10 +175,10 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     if track.back_profile_px is not None and facing != 0:
         profile = fill_gaps(track.back_profile_px, t, filters.max_gap_s)
     angles = frame_angles(image_xy, world, visibility, profile, facing, side, spine_settings)
-    trunk, hip, knee = angles["trunk_inclination_deg"], angles["hip_flexion_deg"], angles["knee_flexion_deg"]
-    knee_left, knee_right = angles["knee_flexion_left_deg"], angles["knee_flexion_right_deg"]
-    yaw, stance_split, bend = angles["view_yaw_deg"], angles["stance_split"], angles["contour_bend_deg"]
-    confidence = angles["spine_flexion_confidence"]
+    trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
+    knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
+    yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
+    confidence = angles.spine_flexion_confidence
     depth = depth_signal(image_xy)
 
     # The back: its contour's bend, relative to the bend of a neutral back.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,6 +59,22 @@ class Kinematics:
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split")
+
+
+class FrameAngles(NamedTuple):
+    """The angles of each frame on its own (`kinematics.frame_angles`): (T,) arrays under the `Kinematics` names,
+    before gap filling and smoothing, plus ``contour_bend_deg``: the raw bend of the back's contour in degrees
+    (spine flexion before the neutral bend is subtracted). A NamedTuple: the live view builds one per frame."""
+
+    trunk_inclination_deg: np.ndarray
+    hip_flexion_deg: np.ndarray
+    knee_flexion_deg: np.ndarray
+    knee_flexion_left_deg: np.ndarray
+    knee_flexion_right_deg: np.ndarray
+    view_yaw_deg: np.ndarray
+    stance_split: np.ndarray
+    contour_bend_deg: np.ndarray
+    spine_flexion_confidence: np.ndarray
 
 
 @dataclass(frozen=True)

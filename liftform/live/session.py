@@ -36,7 +36,7 @@ from liftform.core.kinematics import (
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
-from liftform.core.types import Rep, RepVerdict
+from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import back_state, words_of
 from liftform.live.buffer import TrackBuffer
@@ -150,12 +150,12 @@ class LiveSession:
                 self._refresh(pos, ts)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
                              self.settings.spine)
-            trunk = float(a["trunk_inclination_deg"][0])
-            problem = framing_problem(landmarks, visibility, float(a["view_yaw_deg"][0]), self.frame_size_wh,
+            trunk = float(a.trunk_inclination_deg[0])
+            problem = framing_problem(landmarks, visibility, float(a.view_yaw_deg[0]), self.frame_size_wh,
                                       self.options.side_on_max_yaw_deg)
             if not self.calibrated:
                 events += self._calibrate(pos, ts, trunk, problem)
-            angles.update(trunk=trunk, hip=float(a["hip_flexion_deg"][0]), knee=float(a["knee_flexion_deg"][0]))
+            angles.update(trunk=trunk, hip=float(a.hip_flexion_deg[0]), knee=float(a.knee_flexion_deg[0]))
             if self.facing:
                 state, spine = self._back_state(a, ts, events)
                 angles["spine"] = float(shown_spine_flexion_deg(spine, trunk,
@@ -184,12 +184,12 @@ class LiveSession:
                             last_rep_verdict=live.last_verdict, prompt=live.prompt)
 
     # -- pieces ---------------------------------------------------------------------------------------------------
-    def _back_state(self, a: dict[str, np.ndarray], ts: float, events: list) -> tuple[str, float]:
+    def _back_state(self, a: FrameAngles, ts: float, events: list) -> tuple[str, float]:
         """(state, spine flexion in degrees) of this frame; adds a BackRounded event when the rounding lasts."""
         baseline = self.settings.spine.neutral_bend_deg
-        spine = float(a["contour_bend_deg"][0]) - baseline
-        confidence = float(a["spine_flexion_confidence"][0])
-        rounded = self._flag.update(spine, confidence, float(a["trunk_inclination_deg"][0]))
+        spine = float(a.contour_bend_deg[0]) - baseline
+        confidence = float(a.spine_flexion_confidence[0])
+        rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]))
         if rounded:
             self._rounded_since_s = ts if self._rounded_since_s is None else self._rounded_since_s
             if not self._cued and ts - self._rounded_since_s >= self.settings.verdict.min_rounded_s:

@@ -1,0 +1,5 @@
+"""`python -m liftform.cli ...`: the same as the `liftform` command."""
+
+from liftform.cli import main
+
+main()

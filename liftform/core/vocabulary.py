@@ -24,15 +24,16 @@ class Tone(Enum):
     GOOD = "good"        # safe
     UNSURE = "unsure"    # not judged
 
+    # The lookups below are plain dicts (an enum's own call costs microseconds): the live view uses them per frame.
     @property
     def rgb(self) -> tuple[int, int, int]:
         """Thick strokes on video (the back, a rep's banner)."""
-        return {"bad": (240, 30, 30), "good": (0, 215, 60), "unsure": (160, 160, 160)}[self.value]
+        return _TONE_RGB[self.value]
 
     @property
     def text_rgb(self) -> tuple[int, int, int]:
         """Small type on video: lighter tints survive video chroma subsampling better."""
-        return {"bad": (255, 110, 110), "good": (110, 240, 140), "unsure": (190, 190, 190)}[self.value]
+        return _TONE_TEXT_RGB[self.value]
 
     @property
     def hex(self) -> str:
@@ -50,6 +51,10 @@ class Tone(Enum):
         return {"bad": "bold red", "good": "green", "unsure": "yellow"}[self.value]
 
 
+_TONE_RGB = {"bad": (240, 30, 30), "good": (0, 215, 60), "unsure": (160, 160, 160)}
+_TONE_TEXT_RGB = {"bad": (255, 110, 110), "good": (110, 240, 140), "unsure": (190, 190, 190)}
+
+
 class Verdict(Enum):
     """A rep's verdict (the first five) or a whole video's (``rounded_back`` | ``safe`` | ``insufficient_data``)."""
 
@@ -63,10 +68,7 @@ class Verdict(Enum):
     @classmethod
     def of(cls, value: object) -> Verdict | None:
         """The verdict named ``value``, or None for anything else (a damaged or newer result file)."""
-        try:
-            return cls(value)
-        except ValueError:
-            return None
+        return _VERDICT_OF.get(value) if isinstance(value, str) else None
 
     @property
     def words(self) -> str:
@@ -94,6 +96,7 @@ class Verdict(Enum):
         return Tone.GOOD if self.is_safe else Tone.UNSURE
 
 
+_VERDICT_OF = {v.value: v for v in Verdict}
 _WORDS = {Verdict.ROUNDED_BACK: "rounded back", Verdict.HIP_HINGE: "safe hip hinge", Verdict.SQUAT: "safe squat",
           Verdict.LUNGE: "safe lunge", Verdict.INSUFFICIENT_DATA: "not enough data", Verdict.SAFE: "safe"}
 
@@ -121,13 +124,23 @@ class BackState(Enum):
     NEUTRAL = "neutral"      # measured with confidence and not flagged
     UNKNOWN = "unknown"      # not judged: the back was not seen well enough
 
+    @classmethod
+    def of(cls, value: object) -> BackState:
+        """The back state named ``value``; UNKNOWN for anything else."""
+        return _BACK_STATE_OF.get(value, BackState.UNKNOWN) if isinstance(value, str) else BackState.UNKNOWN
+
     @property
     def words(self) -> str:
-        return {"rounded": "Back: ROUNDED", "neutral": "Back: neutral", "unknown": "Back: not judged"}[self.value]
+        return _BACK_WORDS[self.value]
 
     @property
     def tone(self) -> Tone:
-        return {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}[self.value]
+        return _BACK_TONES[self.value]
+
+
+_BACK_STATE_OF = {s.value: s for s in BackState}
+_BACK_WORDS = {"rounded": "Back: ROUNDED", "neutral": "Back: neutral", "unknown": "Back: not judged"}
+_BACK_TONES = {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}
 
 
 def back_state(flagged: bool, confidence: float, min_confidence: float) -> str:

@@ -97,7 +97,7 @@ def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: 
     """Draw the back thick, coloured by ``state``: the edge polyline (back_edge_xy (K, 2) px, finite points) when
     at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px."""
     st = _style(*image.shape[:2])
-    colour = _colour(_back_state(state).tone.rgb, rgb)
+    colour = _colour(BackState.of(state).tone.rgb, rgb)
     if back_edge_xy is not None:
         edge = np.asarray(back_edge_xy, dtype=float)
         edge = edge[np.isfinite(edge).all(axis=1)]
@@ -116,13 +116,14 @@ def _fmt_angle(value: float | None) -> str:
     return "--" if value is None or not math.isfinite(value) else f"{value:.0f} deg"
 
 
-def _back_state(state: str) -> BackState:
-    try:
-        return BackState(state)
-    except ValueError:
-        return BackState.UNKNOWN
+# The panel's words and colours per back state and verdict, looked up once (the live view draws every frame).
+@functools.lru_cache(maxsize=64)
+def _state_line(state: str) -> tuple[str, tuple[int, int, int]]:
+    back = BackState.of(state)
+    return back.words, back.tone.text_rgb
 
 
+@functools.lru_cache(maxsize=64)
 def _verdict_line(verdict: str) -> tuple[str, tuple[int, int, int]]:
     return f"Last rep: {words_of(verdict)}", tone_of(verdict).text_rgb
 
@@ -160,8 +161,7 @@ def draw_prompt(image: np.ndarray, prompt: str, *, rgb: bool = True) -> None:
 def panel_lines(state: str, angles_deg: Mapping[str, float] | None, rep_count: int | None,
                 last_rep_verdict: str | None, lines: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
     """The panel's (text, RGB colour) lines: back state, angles, rep count, last verdict, extra lines."""
-    back = _back_state(state)
-    out = [(back.words, back.tone.text_rgb)]
+    out = [_state_line(state)]
     for key, value in (angles_deg or {}).items():
         out.append((f"{ANGLE_LABELS.get(key, key)}: {_fmt_angle(value)}", TEXT_RGB))
     if rep_count is not None:

@@ -20,6 +20,12 @@ SAMPLES: dict[str, LiftSpec] = {
     # Harder cases for the core: a baggy shirt over a neutral hinge (faces left) and an oblique rounded back.
     "hip_hinge_loose_left": LiftSpec(motion="hip_hinge", faces="left", loose_shirt=True, seed=3),
     "rounded_back_yaw30": LiftSpec(motion="rounded_back", yaw_deg=30.0, seed=4),
+    # Everyday lifts: a box from the floor to the waist, held, set down (each rep is a pick-up and a set-down).
+    "box_stoop_rounded": LiftSpec(motion="stoop_lift", reps=2, seed=6),
+    "box_hinge": LiftSpec(motion="hinge_lift", reps=2, seed=8),
+    "box_squat": LiftSpec(motion="squat_lift", reps=2, seed=10),
+    "box_half_kneel": LiftSpec(motion="half_kneel_lift", reps=2, seed=12),
+    "box_reach_rounded_then_flat": LiftSpec(motion="reach_rounded_then_flat", reps=2, seed=14),
 }
 
 

@@ -161,10 +161,10 @@ def _torso(sk: Skeleton, look: Look, out: list) -> None:
 
 def _hood_and_hem(sk: Skeleton, look: Look, centres: np.ndarray, depth: np.ndarray, out: list) -> None:
     """The hoodie's hood lying behind the neck on the upper back, and its hem hanging over the top of the pelvis."""
+    # The hood lies folded on the upper back below the neck, standing ~2 cm off the fabric there.
     up_top, back_top = sk.spine_dirs[-1], -sk.spine_normals[-1]
-    hood = sk.spine_nodes[-1] + 0.03 * back_top
-    _cap(out, hood - 0.05 * up_top, hood + 0.07 * up_top + 0.02 * back_top, 0.07, 0.075, look.shirt, "torso",
-         group=1)
+    hood = sk.spine_nodes[-1] + 0.012 * back_top
+    _cap(out, hood - 0.08 * up_top, hood + 0.01 * up_top, 0.045, 0.05, look.shirt, "torso", group=1)
     hem = centres[0] - 0.07 * sk.spine_dirs[0]
     _cap(out, centres[0], hem, depth[0] * 1.02, depth[0] * 1.04, look.shirt, "torso", group=1)
 

@@ -120,9 +120,11 @@ def model_cache_dir() -> Path:
 
 def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
     """The model directory to search and how it was given (for messages)."""
-    if model_dir is not None:
-        return Path(model_dir).expanduser(), "model_dir"
     env = os.environ.get(ENV_MODEL_DIR)
+    if model_dir is not None:
+        # The CLI's --model-dir also reads the variable: name whichever the user actually set.
+        from_env = bool(env) and Path(env).expanduser() == Path(model_dir).expanduser()
+        return Path(model_dir).expanduser(), ENV_MODEL_DIR if from_env else "--model-dir"
     if env:
         return Path(env).expanduser(), ENV_MODEL_DIR
     return None, ""
@@ -215,6 +217,10 @@ def resolve_model(
         candidate = directory / model_filename(name)
         if candidate.exists():
             return _resolved(name, candidate, "model_dir")
+        # Not there: the cache or a download may still have it; if not, say which folder lacked it.
+        missing_from = f"{directory} (from {given_as}) holds no {model_filename(name)}"
+    else:
+        missing_from = ""
 
     cache = Path(cache_dir) if cache_dir is not None else model_cache_dir()
     cached = cache / model_filename(name)
@@ -227,11 +233,24 @@ def resolve_model(
             # A damaged cached copy: fetch a fresh one over it (the replace below is atomic).
 
     if not download:
-        raise ModelError(f"pose model '{name}' is not in the model directory or the cache ({cache}) and downloads "
-                         f"are off; set {ENV_MODEL_DIR} to a folder holding {model_filename(name)}, "
-                         "or pass --model PATH")
-    path = download_model(name, cache, progress=progress)
+        where = missing_from or f"{ENV_MODEL_DIR} is not set"
+        raise ModelError(f"pose model '{name}' is not in the cache ({cache}) and downloads are off ({where}); "
+                         f"{_manual_advice(name, directory)}")
+    try:
+        path = download_model(name, cache, progress=progress)
+    except ModelError as exc:
+        if not missing_from:
+            raise
+        raise ModelError(f"{missing_from}; {exc}") from None
     return _resolved(name, path, "download")
+
+
+def _manual_advice(name: str, directory: Path | None, url: str | None = None) -> str:
+    """What to do when a model cannot be fetched: put the file where liftform looks (the model directory
+    already given, else one to name in LIFTFORM_MODEL_DIR), or pass its path."""
+    url = url or OFFICIAL_MODELS[name].url
+    target = f"into {directory}" if directory is not None else f"into a folder and set {ENV_MODEL_DIR} to it"
+    return f"download {url} by hand {target}, or pass --model PATH"
 
 
 # --- download ------------------------------------------------------------------------------------------------------
@@ -259,7 +278,7 @@ def download_model(
     expected = (sha256 or spec.sha256).lower()
     dest_dir = Path(dest_dir)
     final = dest_dir / model_filename(name)
-    manual = f"download {url} by hand and set {ENV_MODEL_DIR} to its folder, or pass --model PATH"
+    manual = _manual_advice(name, _model_dir_or_env(None)[0], url)
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{final.name}.", suffix=".part")
@@ -278,7 +297,7 @@ def download_model(
         os.replace(tmp, final)
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc.strerror or exc
-        raise ModelError(f"cannot download pose model '{name}' from {url} ({reason}); {manual}") from None
+        raise ModelError(f"cannot download pose model '{name}' ({reason}); {manual}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return final

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
@@ -89,8 +90,10 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
     )
 
     download = (lambda done, total: progress("download", done, total)) if progress else None
-    resolved = resolve_model(settings.pose.model, model_dir=model_dir, progress=download)
     with open_video(video_path) as video:
+        # The input is checked (opened, its first frame decoded) before the model is looked for: a bad file is
+        # reported as such even where no model is in reach.
+        resolved = resolve_model(settings.pose.model, model_dir=model_dir, progress=download)
         try:
             source_sha256 = sha256_file(video_path)
         except OSError as exc:
@@ -106,7 +109,8 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
             track = estimate_track(itertools.chain(head, frames), estimator, (video.width, video.height), report)
         warnings = list(video.warnings)
         duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
-        source = SourceInfo(path=str(video_path), sha256=source_sha256, fps=float(video.fps),
+        # The absolute path: a report rendered again from another working directory still finds the video.
+        source = SourceInfo(path=str(Path(video_path).absolute()), sha256=source_sha256, fps=float(video.fps),
                             frames=len(track), width=video.width, height=video.height, duration_s=duration,
                             rotation_deg=video.rotation_deg)
     if len(track) < MIN_FRAMES:
@@ -117,31 +121,44 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
     return track, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
 
 
-def output_dir_for(video_path: str | Path, out_root: str | Path) -> Path:
-    """Where the outputs of one video go: ``out_root/<video stem>``."""
-    return Path(out_root) / Path(video_path).stem
+def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | None = None) -> Path:
+    """Where the outputs of one video go: ``out_root/<name>``, by default the video's stem made a safe folder
+    name (``liftform.batch.inputs.assign_stems`` gives each of several videos a unique one)."""
+    from liftform.outputs.paths import inside, safe_name
+
+    return inside(out_root, safe_name(name if name is not None else Path(video_path).stem))
 
 
 def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,
                   model_dir: str | Path | None = None, write_video: bool = True, report: bool = True,
-                  blur_faces: bool = False, progress: Progress | None = None) -> Analysis:
-    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (result.json, CSVs, poses.npz, annotated
-    video, report.html). ``blur_faces`` blurs the face in every exported frame, clip and video.
+                  blur_faces: bool = False, progress: Progress | None = None,
+                  output_name: str | None = None) -> Analysis:
+    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (``output_name`` instead of the stem)
+    (result.json, CSVs, poses.npz, annotated video, report.html). ``blur_faces`` blurs the face in every exported
+    frame, clip and video.
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
     settings = settings or Settings()
-    if out_root is not None:
-        from liftform.outputs.atomic import ensure_writable_dir
+    out_dir = output_dir_for(video_path, out_root, output_name) if out_root is not None else None
+    created = out_dir is not None and not out_dir.exists()
+    try:
+        if out_dir is not None:
+            from liftform.outputs.atomic import ensure_writable_dir
 
-        ensure_writable_dir(output_dir_for(video_path, out_root))   # fail before the long part, not after
-    track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
-                                                          progress=progress)
+            ensure_writable_dir(out_dir)   # fail before the long part, not after
+        track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
+                                                              progress=progress)
+    except BaseException:
+        if created:   # an input that fails leaves no empty OUT/<name>/ behind
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
+        raise
     analysis = analyze_track(track, source, model, settings, warnings)
-    if out_root is not None:
+    if out_dir is not None:
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
-        save_result(analysis, track, output_dir_for(video_path, out_root), video_path=video_path,
-                    write_video=write_video, report=report, blur_faces=blur_faces, progress=video_progress)
+        save_result(analysis, track, out_dir, video_path=video_path, write_video=write_video, report=report,
+                    blur_faces=blur_faces, progress=video_progress)
     return analysis
 
 

@@ -38,6 +38,38 @@ def no_pose_model_outside_the_slow_lane(request, monkeypatch, tmp_path_factory):
             spec, url=f"http://127.0.0.1:9/no-model-in-the-quick-lane/{models.model_filename(name)}"))
 
 
+_MODEL_MISSING: list[str] = []   # computed once: "" when the pose models are in reach, else why not
+
+
+def model_missing() -> str:
+    """Why the pose models the tests use (lite, full) cannot be had ("" when they can): from the model folder,
+    the cache, or one download attempt."""
+    if not _MODEL_MISSING:
+        from liftform.errors import ModelError
+        from liftform.models import resolve_model
+
+        try:
+            for name in ("full", "lite"):
+                resolve_model(name)
+            _MODEL_MISSING.append("")
+        except ModelError as exc:
+            _MODEL_MISSING.append(str(exc))
+    return _MODEL_MISSING[0]
+
+
+def pytest_report_header(config) -> str | None:
+    missing = model_missing()
+    return f"pose model not in reach, tests marked 'model' skip: {missing}" if missing else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Tests marked ``model`` skip (before their fixtures run) where no pose model is in reach, all with one
+    reason (raised here, so pytest's summary folds them into one line)."""
+    if item.get_closest_marker("model") is not None and model_missing():
+        pytest.skip(f"needs the pose model, not in reach: {model_missing()}")
+
+
 @pytest.fixture(scope="session")
 def sample_videos() -> dict[str, Path]:
     """The project's own rendered samples (regenerate with `python -m liftform.synth sample_videos`)."""

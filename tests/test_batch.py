@@ -152,6 +152,7 @@ def test_fingerprint_survives_json_and_sees_any_setting():
 # --- the batch ----------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_broken_files_are_recorded_and_the_batch_goes_on(batch):
     _, out, result = batch
     assert result.exit_code == 1, result.output
@@ -176,6 +177,7 @@ def test_broken_files_are_recorded_and_the_batch_goes_on(batch):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_rerun_skips_what_is_done_and_redoes_a_deleted_result(batch, tmp_path):
     inputs, out = _copy(batch, tmp_path)
     shutil.rmtree(out / "hip_hinge")
@@ -189,6 +191,7 @@ def test_rerun_skips_what_is_done_and_redoes_a_deleted_result(batch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_must_be_blurred(batch, tmp_path):
     inputs, out = _copy(batch, tmp_path)
     index = (out / "index.html").read_text()
@@ -204,6 +207,7 @@ def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_mu
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_a_changed_source_or_setting_is_not_taken_as_done(batch, tmp_path):
     inputs, out = _copy(batch, tmp_path)
     spec = make_spec(Settings(), write_video=False)
@@ -219,6 +223,7 @@ def test_a_changed_source_or_setting_is_not_taken_as_done(batch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_force_scores_again(batch, tmp_path):
     inputs, out = _copy(batch, tmp_path)
     before = _mtime(out, "hip_hinge")
@@ -228,6 +233,7 @@ def test_force_scores_again(batch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_interrupted_batch_keeps_finished_videos_and_resumes(clips, tmp_path):
     out = tmp_path / "out"
     seen = []
@@ -327,6 +333,7 @@ print(json.dumps({"changed": result.changed, "mediapipe": "mediapipe" in sys.mod
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
     _, out = _copy(batch, tmp_path)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parents[1]),
@@ -352,6 +359,7 @@ def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_rescore_keeps_pose_settings_and_reports_bad_caches(batch, tmp_path):
     _, out = _copy(batch, tmp_path)
     (out / "hip_hinge" / "poses.npz").write_bytes(b"not a zip")
@@ -368,6 +376,7 @@ def test_rescore_keeps_pose_settings_and_reports_bad_caches(batch, tmp_path):
 # --- Ray ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
     pytest.importorskip("ray")
     inputs, local_out, _ = batch
@@ -388,6 +397,7 @@ def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_two_runs_on_one_output_folder_are_refused_while_one_runs(batch, tmp_path):
     """A second `score` or `rescore` into an OUT another process is writing gets one clear error, no write;
     the lock goes with the process, so once it has ended (even killed) the folder is usable again."""

@@ -229,6 +229,7 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["rounded_back", "hip_hinge"])
+@pytest.mark.model
 def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start, bottom and end within
     0.1 s and peak spine flexion within 2 deg of `analyze`; the back's colour on screen agrees with analyze's flagged
@@ -262,6 +263,7 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
     def stop_after_20(live, rgb):
         if live.index >= 20:
@@ -315,6 +317,7 @@ class _UnpluggedCamera:
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_unplugged_camera_keeps_the_reps_done_and_exits_1(sample_videos, tmp_path, monkeypatch):
     capture = cv2.VideoCapture(str(sample_videos["rounded_back"]))
     _UnpluggedCamera.frames = [capture.read()[1] for _ in range(90)]   # standing, then most of the first rep
@@ -400,6 +403,7 @@ print(result.stopped_by)
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_path):
     """The runner's real window on the rounded sample: when the back is drawn red, the screen shows that frame."""
     repo = Path(__file__).parents[1]

@@ -37,6 +37,7 @@ def analyses(sample_videos, tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.model
 def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
     analysis, _, _ = analyses[name]
     video_verdict, rep_verdict = EXPECTED[name]
@@ -48,6 +49,7 @@ def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SIDE_ON)
+@pytest.mark.model
 def test_pose_on_rendered_frames_matches_truth(analyses, name):
     analysis, truth, _ = analyses[name]
     k = analysis.kinematics
@@ -60,6 +62,7 @@ def test_pose_on_rendered_frames_matches_truth(analyses, name):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_rounded_sample_flags_the_frames_where_the_spine_is_flexed(analyses):
     analysis, truth, _ = analyses["rounded_back"]
     true_spine = np.asarray(truth["spine_flexion_deg"])[analysis.kinematics.frame_index]
@@ -71,6 +74,7 @@ def test_rounded_sample_flags_the_frames_where_the_spine_is_flexed(analyses):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_result_files_follow_the_contract(analyses):
     analysis, _, out_dir = analyses["hip_hinge"]
     result = json.loads((out_dir / "result.json").read_text())
@@ -91,6 +95,7 @@ def test_result_files_follow_the_contract(analyses):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     result = runner.invoke(app, ["analyze", str(sample_videos["rounded_back"]), "-o", str(tmp_path), "--no-video",
                                  "--quiet"])
@@ -100,6 +105,7 @@ def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):
     """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original."""
     src = sample_videos["hip_hinge"]
@@ -166,12 +172,13 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
     raise AssertionError(kind)
 
 
-HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video", "no person", "one frame",
+HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video",
+           *(pytest.param(kind, marks=[pytest.mark.slow, pytest.mark.model])   # found by the model
+             for kind in ("no person", "one frame")),
            "unwritable output", "unknown config key", "missing model"]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("kind", HOSTILE)
+@pytest.mark.parametrize("kind", HOSTILE)   # the input is checked before the model: quick lane but two
 def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos):
     args, word = _hostile(kind, tmp_path, sample_videos["squat"])
     result = runner.invoke(app, ["analyze", *args])
@@ -187,6 +194,7 @@ def test_bad_input_gives_one_clear_line_and_exit_1(kind, tmp_path, sample_videos
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_a_smaller_person_in_view_does_not_pull_the_track_away(sample_videos, tmp_path):
     """The rounded-back lifter full size on the left, a smaller person hinging on the right: the track must follow
     the lifter on every frame. (MediaPipe's detector reports one of the two here, so this checks the whole chain;

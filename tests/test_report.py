@@ -99,6 +99,7 @@ def sharpness(rgb: np.ndarray) -> float:
 # --- the files -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_report_written_by_the_analysis(result_dir):
     doc = json.loads((result_dir / "result.json").read_text())
     assert doc["verdict"] == "rounded_back"
@@ -125,6 +126,7 @@ def test_report_written_by_the_analysis(result_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())
@@ -143,6 +145,7 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())
@@ -158,6 +161,7 @@ def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_video
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     garbage = tmp_path / "lift.mp4"
@@ -168,6 +172,7 @@ def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_clips_linked_when_large_and_folder_moves(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     report = write_report(moved, embed_clip_max_bytes=0)
@@ -178,6 +183,7 @@ def test_clips_linked_when_large_and_folder_moves(result_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_blur_faces_hides_the_face_in_frames_and_clips(result_dir, tmp_path):
     plain = write_report(copy_result(result_dir, tmp_path / "plain"))
     blurred = write_report(copy_result(result_dir, tmp_path / "blurred"), blur_faces=True)
@@ -218,6 +224,7 @@ def test_load_result_errors(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_index_lists_every_result(out_root, tmp_path):
     root = tmp_path / "OUT"
     copy_result(out_root / HOSTILE, root)
@@ -234,6 +241,7 @@ def test_index_lists_every_result(out_root, tmp_path):
 # --- the command line ------------------------------------------------------------------------------------------------
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_cli_report_and_index(out_root, tmp_path):
     root = tmp_path / "OUT"
     moved = copy_result(out_root / HOSTILE, root)
@@ -249,6 +257,7 @@ def test_cli_report_and_index(out_root, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch):
     """`analyze --blur-faces --no-report`: pose estimation replaced by the saved track, so it takes a second."""
     import liftform.pipeline as pipeline
@@ -331,6 +340,7 @@ VIDEOS_PLAY = """async () => {
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_report_in_browser(browser, result_dir):
     watch = PageWatch(browser, result_dir / REPORT_NAME)
     page = watch.page
@@ -349,6 +359,7 @@ def test_report_in_browser(browser, result_dir):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     write_report(moved, embed_clip_max_bytes=0)
@@ -362,6 +373,7 @@ def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.model
 def test_index_in_browser_sorts(browser, out_root, tmp_path):
     root = tmp_path / "OUT"
     copy_result(out_root / HOSTILE, root)

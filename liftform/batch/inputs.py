@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON
+from liftform.outputs.paths import safe_name
 
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
 # taken, whatever its extension: if it is not a video, the batch records why.
@@ -109,9 +110,9 @@ def assign_stems(paths: list[Path]) -> list[str]:
     the parent folders are prefixed until the names differ (``good/squat.mp4`` -> ``good__squat``,
     ``bad/squat.mp4`` -> ``bad__squat``), then the extension (``squat.mov`` -> ``squat_mov``), and as a last
     resort 8 hex digits of the path's hash. Names used by the batch itself (:data:`RESERVED_NAMES`) get a
-    ``_`` suffix.
+    ``_`` suffix. Every name is one plain folder name (:func:`~liftform.outputs.paths.safe_name`).
     """
-    names = [p.stem or p.name for p in paths]
+    names = [safe_name(p.stem or p.name) for p in paths]   # `...mp4` (stem `..`) must not climb out of OUT
     names = [n + "_" if _key(n) in RESERVED_NAMES else n for n in names]
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(names):
@@ -131,7 +132,7 @@ def assign_stems(paths: list[Path]) -> list[str]:
             if len({_key(c) for c in candidates}) != len(candidates):
                 candidates = [f"{names[i]}-{_short_hash(paths[i])}" for i in members]
         for i, candidate in zip(members, candidates, strict=True):
-            names[i] = candidate.replace(os.sep, "_")
+            names[i] = safe_name(candidate)
     # A prefixed name can still meet another input's plain stem: hash whatever collides.
     counts: dict[str, int] = {}
     for name in names:

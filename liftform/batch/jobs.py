@@ -29,12 +29,14 @@ from liftform.settings import Settings
 
 @dataclass(frozen=True)
 class Job:
-    """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary and written
-    as result.json ``source.path``), ``output`` the folder name under the output root."""
+    """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary),
+    ``output`` the folder name under the output root, ``absolute`` the path made absolute on the driver
+    (result.json ``source.path``, so a report rendered elsewhere finds the video; default: from ``path``)."""
 
     index: int
     path: str
     output: str
+    absolute: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     try:
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         track, info, model, warnings = estimate_video_track(source, pose_settings)
-        info = replace(info, path=job.path)
+        info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
         analysis = analyze_track(track, info, model, spec.settings, warnings)
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)

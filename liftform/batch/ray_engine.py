@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -30,6 +31,7 @@ from liftform.batch.summary import SummaryRow, failed_row
 from liftform.errors import ConfigError, LiftformError
 from liftform.outputs.atomic import atomic_write_bytes, output_error
 from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
+from liftform.outputs.paths import inside
 
 EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs: no CPU waits while the driver writes results
 
@@ -72,26 +74,59 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
 
 def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
     """Write a task's output files (relative POSIX paths -> bytes) into ``out_dir`` atomically, in the order
-    the task wrote them: data, then result.json (its presence marks a complete result), then the report."""
+    the task wrote them: data, then result.json (its presence marks a complete result), then the report.
+
+    The names come from a worker, possibly on another machine: one that is absolute or climbs out of
+    ``out_dir`` fails the video (OutputError) before anything is written."""
+    targets = {name: inside(out_dir, name) for name in files}
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / RESULT_NAME).unlink(missing_ok=True)
-        for name in files:
-            (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        for target in targets.values():
+            target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise output_error(out_dir / RESULT_NAME, exc) from None
     late = (RESULT_NAME, REPORT_NAME)
     for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
-        atomic_write_bytes(out_dir / name, files[name])
+        atomic_write_bytes(targets[name], files[name])
 
 
-def _start(ray, address: str | None) -> bool:
-    """Connect to (or, with ``address`` None and no RAY_ADDRESS, start) Ray; True if this call started it."""
+# Ray's own token authentication, for a local instance this run starts: its gRPC services (GCS, raylet, workers)
+# listen on every network interface in Ray 2.x whatever node IP is given (Ray resolves 127.0.0.1 to the
+# machine's address), so without a token anyone on the network could submit work to them for the length of
+# the batch. The token is random per run and lives only in this process's environment and its children.
+LOCAL_AUTH = {"RAY_AUTH_MODE": "token"}
+
+
+def _local_auth_env() -> dict[str, str | None]:
+    """Set Ray's token authentication for a local instance; returns the previous values to restore."""
+    values = {**LOCAL_AUTH, "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    previous = {key: os.environ.get(key) for key in [*values, "RAY_AUTH_TOKEN_PATH"]}
+    os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
+    os.environ.update(values)
+    return previous
+
+
+def _restore_env(previous: dict[str, str | None]) -> None:
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def _start(ray, address: str | None) -> dict[str, str | None] | None:
+    """Connect to (or, with ``address`` None and no RAY_ADDRESS, start) Ray. Returns None when Ray was
+    already running or is remote, else (this call started a local instance) the environment to restore after
+    ``ray.shutdown()``."""
     if ray.is_initialized():
-        return False
+        return None
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
+    started: dict[str, str | None] | None = None
     if address is None and not os.environ.get("RAY_ADDRESS"):
         import liftform
+
+        started = _local_auth_env()
 
         # A local instance: make sure its workers import this very liftform (no install needed on one
         # machine).
@@ -101,11 +136,13 @@ def _start(ray, address: str | None) -> bool:
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
+        if started is not None:
+            _restore_env(started)
         where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address "
                           "(e.g. ray://head:10001 or auto)") from None
-    return True
+    return started if started is not None else {}
 
 
 def _crash_row(job: Job, exc: Exception) -> SummaryRow:
@@ -150,23 +187,24 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
             done, _ = ray.wait(list(in_flight), num_returns=1)
             for ref in done:
                 job = in_flight.pop(ref)
-                on_row(job, _finish(ray, ref, job, Path(out_root) / job.output))
+                on_row(job, _finish(ray, ref, job, out_root, job.output))
     finally:
         for ref in in_flight:
             ray.cancel(ref, force=True)
-        if started:
+        if started is not None:
             ray.shutdown()
+            _restore_env(started)
 
 
-def _finish(ray, ref, job: Job, out_dir: Path) -> SummaryRow:
-    """The row of a finished task, after writing its files into ``out_dir``."""
+def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
+    """The row of a finished task, after writing its files into ``out_root/name``."""
     try:
         row, files = ray.get(ref)
     except ray.exceptions.RayError as exc:
         return _crash_row(job, exc)
     if files:
         try:
-            commit_files(out_dir, files)
+            commit_files(inside(out_root, name), files)
         except LiftformError as exc:
             return failed_row(job.path, job.output, str(exc), elapsed_s=row.elapsed_s)
     return row

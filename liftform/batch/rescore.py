@@ -86,6 +86,10 @@ def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRo
         old, new = rescore_folder(folder, settings)
     except LiftformError as exc:
         row = failed_row(path or str(folder), name, str(exc))
+    except Exception as exc:  # one odd folder must not stop the rest
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        row = failed_row(path or str(folder), name, f"internal error ({type(exc).__name__}: {detail}); "
+                                                    "score this video again with `liftform score --force`")
     else:
         row = row_from_analysis(new, path or new.source.path, name)
         fingerprints.add(result_fingerprint(new))

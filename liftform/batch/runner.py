@@ -75,7 +75,8 @@ def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path) -> list[Job]:
     paths = expand_inputs(inputs, exclude=out_root)
     if not paths:
         raise InputError("no video to score: pass video files, folders holding videos, or glob patterns")
-    return [Job(i, str(p), stem) for i, (p, stem) in enumerate(zip(paths, assign_stems(paths), strict=True))]
+    return [Job(i, str(p), stem, str(p.absolute()))
+            for i, (p, stem) in enumerate(zip(paths, assign_stems(paths), strict=True))]
 
 
 def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,

@@ -40,6 +40,7 @@ def analyze(
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
+    from liftform.batch.inputs import assign_stems
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
@@ -47,14 +48,16 @@ def analyze(
     except LiftformError as exc:
         fail(str(exc))
     failures = 0
-    for video in videos:
+    # One folder per video, unique as `score` makes them: phone clips from two folders are all IMG_0001.mp4.
+    for video, name in zip(videos, assign_stems(list(videos)), strict=True):
         try:
             with PipelineBar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
-                                         report=not no_report, blur_faces=blur_faces, progress=bar)
-            print_summary(analysis, output_dir_for(video, output))
+                                         report=not no_report, blur_faces=blur_faces, progress=bar,
+                                         output_name=name)
+            print_summary(analysis, output_dir_for(video, output, name))
             if not no_report:
-                out.print(f"  report: {output_dir_for(video, output) / 'report.html'}", soft_wrap=True,
+                out.print(f"  report: {output_dir_for(video, output, name) / 'report.html'}", soft_wrap=True,
                           markup=False)
         except LiftformError as exc:
             failures += 1

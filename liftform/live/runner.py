@@ -129,7 +129,6 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     from liftform.pose import PoseEstimator  # mediapipe is imported only when a session starts
 
     settings = live_settings(config)
-    resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
     for folder in (config.output_dir, config.record_path.parent if config.record_path else None):
         if folder is not None:
             ensure_writable_dir(folder)         # fail now, not after the workout
@@ -143,6 +142,8 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     estimator = session = recorder = None
     warnings, recording = [], None
     try:
+        # After the source: a missing camera or bad file is reported as such even where no model is in reach.
+        resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
         estimator = PoseEstimator(resolved.path, settings.pose)
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None

@@ -18,6 +18,7 @@ report.html is drawn from these files by ``liftform.report`` (which depends on t
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,14 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.errors import OutputError
-from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text, output_error
-from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, RESULT_NAME
+from liftform.outputs.atomic import (
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    output_error,
+    remove_stale_temps,
+)
+from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, RESULT_FOLDER_ENTRIES, RESULT_NAME
 from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.track import PoseTrack
@@ -54,10 +61,18 @@ def write_poses_npz(track: PoseTrack, out_dir: str | Path) -> Path:
 
 
 def _prepare_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` and remove a previous result.json (so a failed run cannot look complete)."""
+    """Create ``out_dir`` and clear what an earlier run left there: its result.json first (so a failed run cannot
+    look complete), then every other output of it and the temporary files of a killed run, so the folder never
+    shows a mix of two runs (old report.html beside new CSVs). Other files are left alone."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / RESULT_NAME).unlink(missing_ok=True)
+        for name in RESULT_FOLDER_ENTRIES:
+            old = out_dir / name
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)          # clips/: only the report's clips live there
+            else:
+                old.unlink(missing_ok=True)
+        remove_stale_temps(out_dir)
     except FileExistsError:
         raise OutputError(f"cannot write into {out_dir}: a file is in the way; remove it or choose another "
                           "output directory (-o)") from None

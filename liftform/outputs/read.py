@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +55,10 @@ def read_poses_npz(path: str | Path) -> PoseTrack:
     try:
         with np.load(path, allow_pickle=False) as data:
             return PoseTrack.from_npz(data)
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"landmark cache {path} is damaged ({exc}); score this video again with "
-                         "`liftform score --force`") from None
+    except Exception as exc:  # a damaged zip raises BadZipFile, zlib.error, ValueError, EOFError, ...
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise InputError(f"landmark cache {path} is damaged ({type(exc).__name__}: {detail}); score this video "
+                         "again with `liftform score --force`") from None
 
 
 def read_analysis(folder: str | Path) -> Analysis:

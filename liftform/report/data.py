@@ -7,6 +7,8 @@ an analysis are the same page. result.json is required; the others are optional 
 from __future__ import annotations
 
 import functools
+import glob
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,15 +138,45 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
     recorded = analysis.source
     source = video_path if video_path is not None else recorded.path
     video = Path(source) if source else None
+    digest = recorded.sha256
+    if video_path is None and digest and (video is None or not video.is_file() or _sha256(video) != digest):
+        moved = find_source(str(source or ""), digest, result_dir)
+        if moved is not None:
+            notes.append(f"the source video was not at {source}; found the same file (SHA-256) at {moved}")
+            return ResultData(result_dir, analysis, frames is not None, track, moved, notes)
     if video is None or not video.is_file():
-        notes.append(f"the source video was not found at {source or '(no path recorded)'}, so the report has no "
-                     "frames or clips; run `liftform report` again where the video is")
+        notes.append(f"the source video was not found at {source or '(no path recorded)'} (nor a file with its "
+                     "SHA-256 nearby), so the report has no frames or clips; run `liftform report` again where "
+                     "the video is")
         video = None
-    elif video_path is None and recorded.sha256 and _sha256(video) != recorded.sha256:
+    elif video_path is None and digest and _sha256(video) != digest:
         notes.append(f"the video now at {source} is not the one analysed (its SHA-256 differs), so the report "
                      "shows no frames or clips")
         video = None
     return ResultData(result_dir, analysis, frames is not None, track, video, notes)
+
+
+SEARCH_DEPTH = 3              # folders below each search root looked into for a moved source video
+SEARCH_MAX_FILES = 5000       # files looked at in all, so a report never crawls a whole disk
+
+
+def find_source(recorded: str, sha256: str, result_dir: Path) -> Path | None:
+    """The source video moved (or recorded relative to another working directory): a file with the recorded
+    name and SHA-256 under the working directory or the output folder's parent (``result_dir/../..``), at
+    most :data:`SEARCH_DEPTH` folders down. None when there is none."""
+    name = Path(recorded.replace("\\", "/")).name
+    if not name:
+        return None
+    roots = [Path.cwd(), result_dir.resolve().parent.parent]
+    candidates = [root / recorded for root in roots if not Path(recorded).is_absolute()]
+    for root in roots:
+        for depth in range(SEARCH_DEPTH + 1):
+            candidates.extend(itertools.islice(root.glob("/".join(["*"] * depth + [glob.escape(name)])),
+                                               SEARCH_MAX_FILES))
+    for path in dict.fromkeys(candidates[:SEARCH_MAX_FILES]):
+        if path.is_file() and _sha256(path) == sha256:
+            return path
+    return None
 
 
 def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:

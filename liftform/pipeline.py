@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
@@ -98,15 +99,19 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
             source_sha256 = sha256_file(video_path)
         except OSError as exc:
             raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
-        frames = prefetch(video)   # decode the next frames while the model works on this one
+        # Frames are shrunk to the model's size as they are decoded (in the read-ahead thread), so no 4K frame is
+        # ever buffered: the read-ahead and the head below would hold ~0.3 GB of them.
+        shrink = min(1.0, settings.pose.max_side_px / max(video.width, video.height))
+        small_wh = (max(1, round(video.width * shrink)), max(1, round(video.height * shrink)))
+        frames = prefetch(_shrunk(video, small_wh))   # decode the next frames while the model works on this one
         head = list(itertools.islice(frames, CONTENT_BOX_FRAMES))
         box = detect_content_box([f.rgb for f in head])
-        full_area = video.width * video.height
-        crop = box if (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * full_area else None
+        crop = box if (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * small_wh[0] * small_wh[1] else None
         total = video.n_frames or None
         report = (lambda index, _pose: progress("pose", index + 1, total)) if progress else None
         with PoseEstimator(resolved.path, settings.pose, crop_box=crop) as estimator:
             track = estimate_track(itertools.chain(head, frames), estimator, (video.width, video.height), report)
+        track = _in_source_pixels(track, small_wh)
         warnings = list(video.warnings)
         duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
         # The absolute path: a report rendered again from another working directory still finds the video.
@@ -119,6 +124,27 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
                          f"{len(track)} frames): film the whole body, side-on, in good light")
     return track, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+
+
+def _shrunk(frames, size_wh: tuple[int, int]):
+    """``frames`` (VideoFrames) resized to ``size_wh`` (area interpolation); as they are when already that size."""
+    import cv2
+
+    for frame in frames:
+        if frame.rgb.shape[1::-1] != size_wh:
+            frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA))
+        yield frame
+
+
+def _in_source_pixels(track: PoseTrack, analysed_wh: tuple[int, int]) -> PoseTrack:
+    """``track`` measured on frames of ``analysed_wh`` pixels, with its pixel coordinates scaled to the source
+    frame size (``track.frame_size_wh``)."""
+    if tuple(analysed_wh) == tuple(track.frame_size_wh):
+        return track
+    factor = np.asarray(track.frame_size_wh, dtype=float) / analysed_wh   # (x, y) source px per analysed px
+    profile = track.back_profile_px   # distances (half-widths): one factor, the aspect ratio being kept
+    return dataclasses.replace(track, image_xy=track.image_xy * factor,
+                               back_profile_px=None if profile is None else profile * float(factor.mean()))
 
 
 def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | None = None) -> Path:

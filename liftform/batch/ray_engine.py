@@ -104,6 +104,7 @@ def _local_auth_env() -> dict[str, str | None]:
     previous = {key: os.environ.get(key) for key in [*values, "RAY_AUTH_TOKEN_PATH"]}
     os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
     os.environ.update(values)
+    _reload_ray_auth()
     return previous
 
 
@@ -113,6 +114,17 @@ def _restore_env(previous: dict[str, str | None]) -> None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+    _reload_ray_auth()
+
+
+def _reload_ray_auth() -> None:
+    """Make this process's Ray read the RAY_AUTH_* variables again (it reads them once, at import)."""
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+    except ImportError:   # Ray absent (tests) or older than token authentication
+        return
+    Config.initialize("")
+    AuthenticationTokenLoader.instance().reset_cache()
 
 
 def _start(ray, address: str | None) -> dict[str, str | None] | None:

@@ -12,6 +12,7 @@ import bisect
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from liftform.analysis import Analysis
@@ -21,6 +22,10 @@ from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, trunk_midpoints
+
+# A larger source (4K) is drawn and encoded at this size: x264 holds a dozen frames in flight, ~0.7 GB at 4K, and
+# a phone screen or report shows no more. Landmarks are scaled to it; result files keep source pixels.
+ANNOTATED_MAX_SIDE_PX = 1920
 
 Progress = Callable[[int, int], None]
 
@@ -98,17 +103,21 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     with open_video(video_path) as video:
         total = int(analysis.source.frames or video.n_frames)
         fps = analysis.source.fps or video.fps
-        with H264Writer(out_path, fps, video.width, video.height) as writer:
+        scale = min(1.0, ANNOTATED_MAX_SIDE_PX / max(video.width, video.height))
+        size_wh = (max(2, round(video.width * scale)), max(2, round(video.height * scale)))
+        image_xy = track.image_xy * scale          # drawn on the (possibly) smaller frame
+        edges = None if edges is None else edges * scale
+        with H264Writer(out_path, fps, *size_wh) as writer:
             for done, frame in enumerate(video, start=1):
-                image = frame.rgb
+                image = frame.rgb if scale == 1.0 else cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA)
                 if not (image.flags.writeable and image.flags.c_contiguous):
                     image = np.array(image, order="C")
                 r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)
                 landmarks = visibility = edge = None
                 if blur_faces:
-                    hide_face(image, track.image_xy, face_rows, tr)
+                    hide_face(image, image_xy, face_rows, tr)
                 if r >= 0 and tr >= 0:
-                    landmarks, visibility = track.image_xy[tr], track.visibility[tr]
+                    landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]
                 angles = {key: float(col[r]) if r >= 0 else float("nan") for key, col in angle_columns.items()}
                 count, last = reps.at(frame.index)

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 from conftest import REPO
 from typer.testing import CliRunner
 
-from liftform import models
+from liftform import models, pipeline
 from liftform.batch import ray_engine
 from liftform.batch.ray_engine import commit_files
 from liftform.batch.runner import plan_jobs
@@ -325,9 +326,48 @@ def _model_dir_missing(tmp_path: Path, clip: Path, monkeypatch) -> None:
                    "--model-dir")
 
 
+# --- 10: memory of a 4K clip --------------------------------------------------------------------------------------
+
+@case("10-4k-frames-never-buffered-or-encoded-full-size")
+def _4k_memory(tmp_path: Path, sample_videos, monkeypatch) -> None:
+    big = tmp_path / "big.mp4"
+    with av.open(str(sample_videos["rounded_back"])) as inp, av.open(str(big), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 3840, 2160, "yuv420p"
+        for _, frame in zip(range(12), inp.decode(video=0), strict=False):
+            out.mux(stream.encode(frame.reformat(3840, 2160, format="yuv420p")))
+        out.mux(stream.encode())
+    buffered = []                       # the size of every frame that goes through the read-ahead
+    real_prefetch = pipeline.prefetch
+
+    def watched(items, *args, **kwargs):
+        for item in real_prefetch(items, *args, **kwargs):
+            buffered.append(item.rgb.shape)
+            yield item
+
+    monkeypatch.setattr(pipeline, "prefetch", watched)
+    analysis = pipeline.analyze_video(big, tmp_path / "out", report=False)
+    assert buffered and max(max(shape[:2]) for shape in buffered) <= Settings().pose.max_side_px
+    with av.open(str(tmp_path / "out" / "big" / "annotated.mp4")) as video:
+        assert max(video.streams.video[0].width, video.streams.video[0].height) <= 1920
+    assert analysis.source.width == 3840                  # results stay in source pixels
+    assert np.nanmax(analysis.kinematics.frame_index) == 11 and analysis.quality.frames_with_pose >= 10
+
+
+@case("10-workers-bounded-by-free-memory")
+def _workers_memory(tmp_path: Path, monkeypatch) -> None:
+    from liftform.batch import local
+
+    monkeypatch.setattr(local.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    monkeypatch.setattr(local, "available_memory_mb", lambda: 2500, raising=False)
+    assert local.default_workers() == 2          # 16 CPUs, but 2.5 GB free: two 4K clips at once, not sixteen
+    monkeypatch.setattr(local, "available_memory_mb", lambda: None, raising=False)
+    assert local.default_workers() == 16
+
+
 # --- the table ------------------------------------------------------------------------------------------------
 
-NEEDS_MODEL = {"2-", "3-", "4-", "6-dots-name-analyze", "8-killed", "10-missing-model"}
+NEEDS_MODEL = {"2-", "3-", "4-", "6-dots-name-analyze", "8-killed", "10-missing-model", "10-4k"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow, pytest.mark.model])

@@ -29,7 +29,8 @@ def score(
     inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively), globs."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
     workers: int | None = typer.Option(None, "--workers", "-j", min=1,
-                                       help="Parallel videos (default: one per CPU; Ray: cluster CPUs)."),
+                                       help="Parallel videos (default: one per CPU, as many as free memory holds at "
+                                            "1 GB each; Ray: cluster CPUs)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
     address: str | None = typer.Option(None, "--address",
                                        help="Ray cluster (ray://head:10001, auto; default: env RAY_ADDRESS, "

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from liftform.core.vocabulary import Tone, tone_of
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, result_folders
@@ -14,7 +15,7 @@ from liftform.outputs.result_json import summary_sentence
 from liftform.report.html import render_page, url_path
 from liftform.report.page import overall_words
 
-VERDICT_RANK = {"rounded_back": 0, "insufficient_data": 1, "safe": 2}   # sort order: worst first
+TONE_RANK = {Tone.BAD: 0, Tone.UNSURE: 1, Tone.GOOD: 2}   # sort order: worst first (3: unreadable)
 
 
 def _peak(values: list[float]) -> float | None:
@@ -36,7 +37,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
     words, cls = overall_words(verdict)
     return {
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
-        "href": href, "verdict": words, "cls": cls, "rank": VERDICT_RANK.get(verdict, 3), "n_reps": len(reps),
+        "href": href, "verdict": words, "cls": cls, "rank": TONE_RANK[tone_of(verdict)], "n_reps": len(reps),
         "n_rounded": sum(v.is_rounded for v in reps),
         "spine": _peak([v.peak_spine_flexion_deg for v in reps]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),

@@ -20,19 +20,18 @@ Default: both.
 from __future__ import annotations
 
 import argparse
-import csv
+import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from liftform.analysis import ModelInfo, SourceInfo
-from liftform.core.filters import hysteresis, run_lengths_s
-from liftform.core.silhouette import trunk_axes
-from liftform.errors import LiftformError
 from liftform.pipeline import analyze_track, estimate_video_track
+
+sys.path.insert(0, str(Path(__file__).parent))
+from footage import footage_report  # noqa: E402  (a sibling script, not a package)
+
 from liftform.settings import Settings
-from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
 
 REPO = Path(__file__).resolve().parents[1]
 JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
@@ -127,85 +126,7 @@ def spine_measure_cost_ms(repeat: int = 2000) -> float:
     return (time.perf_counter() - start) / repeat * 1000
 
 
-# --- (b) real footage ----------------------------------------------------------------------------------------------
-
-def cached_track(footage: Path, relative: str, cache: Path, settings: Settings) -> PoseTrack | None:
-    """The clip's PoseTrack, from the cache (keyed by its manifest path) or the pose model."""
-    key = cache / (relative.replace("/", "__") + ".npz")
-    if key.is_file():
-        return PoseTrack.from_npz(np.load(key))
-    try:
-        track, *_ = estimate_video_track(footage / relative, settings)
-    except LiftformError as exc:  # a clip that cannot be analysed counts as insufficient data
-        print(f"  skipped {relative}: {exc}")
-        return None
-    np.savez_compressed(key, **track.to_npz_dict())
-    return track
-
-
-def peer_rules(kin, track: PoseTrack, min_s: float) -> dict[str, bool]:
-    """Clip-level 'rounded' by the trunk-line rules of other tools, on the same landmarks and the same smoothing.
-    A rule fires when its condition holds for at least ``min_s`` seconds."""
-    t = kin.timestamps_s
-    knee_angle = 180.0 - kin.knee_flexion_deg
-    hip_angle = 180.0 - kin.hip_flexion_deg
-    _, _, torso_px = trunk_axes(track.image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1),
-                                track.image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1))
-    standing = np.nanpercentile(torso_px, 90) if np.isfinite(torso_px).any() else np.nan
-    with np.errstate(invalid="ignore"):
-        conditions = {
-            "stoop: trunk>45 & knee>150": (kin.trunk_inclination_deg > 45) & (knee_angle > 150),
-            "shoulder-hip-knee < 90": hip_angle < 90,
-            "2D torso shortening > 10%": torso_px < 0.9 * standing,
-        }
-    return {name: run_lengths_s(hysteresis(cond.astype(float), 0.5, 0.5), t) >= min_s
-            for name, cond in conditions.items()}
-
-
-def footage_accuracy(settings: Settings, footage: Path, cache: Path) -> None:
-    manifest = footage / "MANIFEST.csv"
-    if not manifest.is_file():
-        print(f"(b) skipped: {manifest} not found")
-        return
-    cache.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in csv.DictReader(manifest.open()) if r["file"].lower().endswith(VIDEO_EXTENSIONS)
-            and (footage / r["file"]).is_file()]
-    results: dict[str, list[tuple[str, str]]] = {"liftform": []}
-    for row in rows:
-        track = cached_track(footage, row["file"], cache, settings)
-        if track is None:
-            results["liftform"].append((row["label"], "insufficient_data"))
-            continue
-        source = SourceInfo(row["file"], "", 30.0, len(track), 0, 0, 0.0)
-        analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
-        results["liftform"].append((row["label"], analysis.verdict))
-        for name, fired in peer_rules(analysis.kinematics, track, settings.verdict.min_rounded_s).items():
-            results.setdefault(name, []).append((row["label"], "rounded_back" if fired else "safe"))
-    print(f"(b) real footage: {len(rows)} clips, clip verdict against the manifest label")
-    for method, pairs in results.items():
-        print_confusion(method, pairs)
-
-
-def print_confusion(method: str, pairs: list[tuple[str, str]]) -> None:
-    verdicts = ("rounded_back", "safe", "insufficient_data")
-    print(f"\n  {method}")
-    print("  " + f"{'label':16s}" + "".join(f"{v:>19s}" for v in verdicts))
-    for label in (*JUDGED, "mixed", "unknown"):
-        counts = [sum(1 for lab, v in pairs if lab == label and v == verdict) for verdict in verdicts]
-        if sum(counts):
-            print("  " + f"{label:16s}" + "".join(f"{c:19d}" for c in counts))
-    positives = [v for lab, v in pairs if lab == "rounded_back"]
-    negatives = [v for lab, v in pairs if lab in ("neutral_hinge", "squat_lift")]
-    faults = [v for lab, v in pairs if lab == "other_fault"]
-    tp = sum(v == "rounded_back" for v in positives)
-    tn = sum(v != "rounded_back" for v in negatives)
-    judged_negatives = sum(v == "safe" for v in negatives)
-    print(f"  sensitivity {tp}/{len(positives)} = {tp / max(len(positives), 1):.0%}   "
-          f"specificity {tn}/{len(negatives)} = {tn / max(len(negatives), 1):.0%}   "
-          f"accuracy {(tp + tn)}/{len(positives) + len(negatives)} = "
-          f"{(tp + tn) / max(len(positives) + len(negatives), 1):.0%}   "
-          f"other_fault called rounded: {sum(v == 'rounded_back' for v in faults)}/{len(faults)}   "
-          f"negatives judged (not insufficient): {judged_negatives}/{len(negatives)}")
+# --- (b) real footage: benchmarks/footage.py ----------------------------------------------------------------------
 
 
 def main() -> None:
@@ -224,7 +145,10 @@ def main() -> None:
               " (goal < 2)\n")
         rendered_classes(args.cache, args.jobs)
     if args.footage or both:
-        footage_accuracy(settings, args.footage_dir, args.cache)
+        if not (args.footage_dir / "MANIFEST.csv").is_file():
+            print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
+        else:
+            footage_report(args.footage_dir, args.cache, settings)
 
 
 if __name__ == "__main__":

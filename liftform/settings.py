@@ -83,6 +83,10 @@ class RepSettings:
     start_end_fraction: float = setting(0.2, 0, 1, low_open=True, high_open=True)
     min_duration_s: float = setting(0.5, 0, 30)
     min_separation_s: float = setting(0.6, 0, 30)  # two bottoms closer than this are one rep
+    # Lift-off is the last frame the hands are within this share of their rise above their lowest point (before
+    # they are half-way up): 0.05 of a ~0.4 rise is ~2 % of standing height (~3 cm), above the smoothed wrists'
+    # jitter; the hands of a smooth pull take ~0.1 s to rise that far.
+    liftoff_rise_fraction: float = setting(0.05, 0, 0.5, high_open=True)
 
 
 @dataclass(frozen=True)
@@ -124,15 +128,27 @@ class VerdictSettings:
     # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
     # by the thighs folding into it), not by flexion: 30 deg let a deep bodyweight squat through on real footage.
     min_trunk_for_rounding_deg: float = setting(40.0, 0, 90)
-    # below this (spine measure confidence) a rep is insufficient_data
+    # below this (spine measure confidence) the measure is not trusted in a frame ...
     min_confidence: float = setting(0.4, 0, 1)
+    # ... and a rep trusted in less than this share of its loaded frames is insufficient_data
+    min_trusted_share: float = setting(0.5, 0, 1, low_open=True)
+    # The loaded part of a rep: from lift-off, while the shoulders are at least this share of the rep's depth down
+    # (the lower part of the lift, where the load's lever arm on the spine is longest).
+    loaded_depth_fraction: float = setting(0.5, 0, 1)
+    # a peak this far from the limit gets the verdict's full confidence
+    confidence_margin_deg: float = setting(10.0, 0, 90, low_open=True)
     # knees bent more than this at the bottom: squat (or lunge) ...
     squat_knee_flexion_deg: float = setting(75.0, 0, 180)
     # ... if the trunk stays this upright (a deadlift leans further)
     squat_max_trunk_deg: float = setting(50.0, 0, 90)
     # feet apart by this share of leg length at the bottom: lunge ...
     lunge_stance_split: float = setting(0.6, 0, 3)
-    lunge_max_trunk_deg: float = setting(35.0, 0, 90)  # ... with the trunk this upright
+    lunge_max_trunk_deg: float = setting(35.0, 0, 90)  # ... with the trunk this upright ...
+    lunge_min_knee_flexion_deg: float = setting(45.0, 0, 180)  # ... and the knees bent at least this much
+    # trunk leaning less than this: standing (the reference for hyper-extension at lockout)
+    standing_max_trunk_deg: float = setting(20.0, 0, 90)
+    # lockout: on the way up, the shoulders within this share of the rep's depth from standing
+    lockout_depth_fraction: float = setting(0.25, 0, 1)
     # back arched this much more than when standing, at lockout: a (different) fault
     hyperextension_deg: float = setting(-11.0, -90, 0)
     # ascent shorter than this share of the descent: lifted with a jerk

@@ -99,6 +99,16 @@ def depth_signal(image_xy: np.ndarray, standing_px: float | None = None) -> np.n
     return 1.0 - height / standing
 
 
+def hands_height_signal(image_xy: np.ndarray, standing_px: float) -> np.ndarray:
+    """(T,) height of the wrists' midpoint above the lower ankle, as a fraction of the standing shoulder height
+    ``standing_px`` (pixels): ~0.45 standing with the arms hanging, ~0 with the hands at the floor. NaN if unknown."""
+    wrist_y = image_xy[:, [LEFT_WRIST, RIGHT_WRIST], 1].mean(axis=1)
+    ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])
+    if not standing_px > 0:
+        return np.full(len(image_xy), np.nan)
+    return (ankle_y - wrist_y) / standing_px
+
+
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
                  back_profile_px: np.ndarray | None, facing: int, side: str,
                  spine_settings: SpineSettings) -> FrameAngles:
@@ -179,7 +189,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
     confidence = angles.spine_flexion_confidence
-    depth = depth_signal(image_xy)
+    standing_px = standing_height_px(image_xy)
+    depth = depth_signal(image_xy, standing_px)
+    hands = hands_height_signal(image_xy, standing_px)
 
     # The back: its contour's bend, relative to the bend of a neutral back.
     baseline = spine_settings.neutral_bend_deg if spine_baseline_deg is None else spine_baseline_deg
@@ -195,6 +207,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         knee_flexion_left_deg=smooth(knee_left), knee_flexion_right_deg=smooth(knee_right),
         spine_flexion_deg=spine_flexion, spine_flexion_confidence=np.where(np.isfinite(spine_flexion), confidence, 0.0),
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
-        depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split), valid=valid,
+        depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
+        hands_height=smooth(hands), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(warnings),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.phases import liftoff_index
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
 
@@ -28,7 +29,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings) -> list[Rep]:
     A bottom is a local maximum of depth of at least ``settings.min_depth``; its rep starts at the last frame
     before it, and ends at the first frame after it, where depth is below ``start_end_fraction`` of the bottom's
     depth. A deeper bottom claims the span around it first, so wobbles near the bottom are not extra reps. A rep cut
-    by the start or end of the video is kept and marked incomplete.
+    by the start or end of the video is kept and marked incomplete. Each rep's lift-off is found from the hands
+    (:mod:`liftform.core.phases`).
     """
     t = kinematics.timestamps_s
     depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
@@ -60,5 +62,10 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings) -> list[Rep]:
         claimed[start:end + 1] = True
         spans.append((start, bottom, end, complete))
     spans.sort()
-    return [Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]), end_s=float(t[e]),
-                complete=c) for k, (s, b, e, c) in enumerate(spans)]
+    reps = []
+    for k, (s, b, e, c) in enumerate(spans):
+        liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction)
+        reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),
+                        end_s=float(t[e]), complete=c, liftoff=liftoff,
+                        liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan")))
+    return reps

@@ -18,10 +18,11 @@ class Kinematics:
         hip_flexion_deg: 180 - angle(shoulder, hip, knee) on the side nearer the camera; 0 standing straight.
         knee_flexion_deg: 180 - angle(hip, knee, ankle), near side; 0 straight. ``knee_flexion_left_deg`` /
             ``knee_flexion_right_deg`` per leg (a lunge shows as a large difference).
-        spine_flexion_deg: bend of the back's contour between the lower back and the upper back, relative to the
-            person's own upright posture; positive = flexed (rounded), negative = extended (arched).
-        spine_flexion_confidence: (T,) in [0, 1]; low when the view is not side-on, the back edge is hidden or
-            ragged, or no upright baseline was seen.
+        spine_flexion_deg: bend of the back's contour between the shoulders and the sacrum, relative to the bend a
+            neutral back shows in a forward bend (``spine_baseline_deg``: a population value or the person's own from
+            a flexibility screen); positive = flexed (rounded), negative = extended (arched).
+        spine_flexion_confidence: (T,) in [0, 1]; low when the view is not side-on or the back's edge is hidden or
+            ragged.
         lean_from_hips_deg / lean_from_spine_deg: trunk inclination split into the part made by the pelvis tipping
             about the hips and the part made by the spine bending (the chord of a bent back leans by half the bend
             more than its base: lean_from_spine = spine_flexion / 2).
@@ -29,6 +30,9 @@ class Kinematics:
             (0 standing, ~0.4-0.6 at the bottom of a lift from the floor).
         view_yaw_deg: (T,) estimated camera yaw; 0 side-on, 90 facing the camera.
         stance_split: (T,) distance between the ankles as a fraction of leg length (~0.3 standing, ~1 in a lunge).
+        hands_height: (T,) height of the wrists' midpoint above the lower ankle, as a fraction of standing shoulder
+            height (~0.45 standing with hanging arms, ~0 with the hands at the floor): when the object leaves the
+            floor.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -46,6 +50,7 @@ class Kinematics:
     depth: np.ndarray
     view_yaw_deg: np.ndarray
     stance_split: np.ndarray
+    hands_height: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -58,7 +63,7 @@ class Kinematics:
     # Per-frame columns, in the order frames.csv writes them.
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
-               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split")
+               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height")
 
 
 class FrameAngles(NamedTuple):
@@ -89,6 +94,16 @@ class Rep:
     bottom_s: float
     end_s: float
     complete: bool = True  # False when the video starts or ends inside the rep
+    # Lift-off: the frame the hands (and the object) start to rise for good after the bottom. Before it the person
+    # reaches down or sets up, unloaded; from it through the ascent the load is on the spine. -1: not found (the
+    # bottom stands in for it).
+    liftoff: int = -1
+    liftoff_s: float = float("nan")
+
+    @property
+    def loaded_start(self) -> int:
+        """First frame of the loaded part: lift-off, or the bottom when lift-off was not found."""
+        return self.liftoff if self.liftoff >= 0 else self.bottom
 
 
 @dataclass(frozen=True)

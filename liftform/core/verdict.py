@@ -1,13 +1,20 @@
 """From angles and reps to a verdict per rep, with the numbers that decided it.
 
-The rule, in order: a rep is ``insufficient_data`` when the back was not seen well enough during the loaded part
-(the lower half of the movement, where the load pulls on the spine); ``rounded_back`` when the spine stayed flexed
-past the threshold for long enough there; otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat``
-(knees deeply bent, trunk fairly upright) or ``hip_hinge``. Jerky lifts and hyper-extension at lockout
-(the back arched more than when standing) are reported as extra faults, never as rounding.
+Per rep, in four steps: the numbers (:func:`rep_metrics`), the verdict (:func:`classify`), the reason in words
+(:func:`reason_for`) and the other faults (:func:`rep_faults`). The rule, in order: ``insufficient_data`` when the
+back was not seen well enough while the spine carried the load; ``rounded_back`` when the spine stayed flexed past
+the threshold for long enough then; otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat`` (knees
+deeply bent, trunk fairly upright) or ``hip_hinge``.
+
+The spine carries the load from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
+through the ascent, in the lower part of the movement. A back rounded only while reaching down, before lift-off,
+is the ``rounded_reach_down`` fault, not a rounded-back lift. Jerky lifts and hyper-extension at lockout (the back
+arched more than when standing) are faults too, never rounding.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +48,11 @@ def _nanmax(values: np.ndarray) -> float:
     return float(finite.max()) if len(finite) else float("nan")
 
 
+def _nanmin(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(finite.min()) if len(finite) else float("nan")
+
+
 def _signed(angle_deg: float) -> str:
     """A whole number of degrees with its sign, "0°" (not "-0°") when it rounds to zero, "--" when unknown."""
     if not np.isfinite(angle_deg):
@@ -49,44 +61,51 @@ def _signed(angle_deg: float) -> str:
     return f"{whole:+d}°" if whole else "0°"
 
 
-def _nanmin(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.min()) if len(finite) else float("nan")
-
-
 def standing_spine_deg(kinematics: Kinematics, settings: VerdictSettings) -> float:
-    """Median spine flexion over the trusted near-upright frames of the clip (NaN if none): the person's own
-    standing contour, which lockout is compared with (the upright contour is far from the neutral-bend reference)."""
+    """Median spine flexion over the trusted near-upright frames of the clip (NaN if fewer than five): the person's
+    own standing contour, which lockout is compared with (the upright contour is far from the neutral-bend
+    reference)."""
     k = kinematics
     with np.errstate(invalid="ignore"):
-        upright = (np.abs(k.trunk_inclination_deg) < 20) & (k.spine_flexion_confidence >= settings.min_confidence)
+        upright = ((np.abs(k.trunk_inclination_deg) < settings.standing_max_trunk_deg)
+                   & (k.spine_flexion_confidence >= settings.min_confidence))
     return float(np.median(k.spine_flexion_deg[upright])) if upright.sum() >= 5 else float("nan")
 
 
-def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
-              personal_max_flexion_deg: float = 0.0, standing_deg: float = float("nan")) -> RepVerdict:
-    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
-    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range;
-    ``standing_deg`` (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
+@dataclass(frozen=True)
+class RepMetrics:
+    """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
+
+    peak_spine_deg: float           # highest trusted spine flexion while loaded
+    peak_trunk_deg: float
+    peak_hip_deg: float
+    knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
+    stance_split: float             # widest ankle split there, leg lengths
+    rounded_s: float                # time flagged rounded while loaded
+    reach_rounded_s: float          # time flagged rounded before lift-off (reaching down, setting up)
+    stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
+    lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
+    trusted_share: float            # share of the loaded frames where the spine measure is trusted
+    mean_confidence: float          # mean spine-measure confidence over the loaded frames
+
+
+def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
+    """The numbers of one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics. The loaded part
+    is from lift-off to the end of the rep, while the shoulders are in the lower part of the movement (depth at
+    least ``loaded_depth_fraction`` of the rep's deepest)."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
-    depth = k.depth[span]
-    peak_depth = float(k.depth[rep.bottom])
+    frame = np.arange(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
-        loaded = depth >= 0.5 * peak_depth
+        low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
+    loaded = low & (frame >= rep.loaded_start)
+    reaching = low & (frame < rep.loaded_start)
     conf = k.spine_flexion_confidence[span]
     trusted = loaded & (conf >= settings.min_confidence)
-    trusted_share = trusted.sum() / max(loaded.sum(), 1)
 
-    spine = k.spine_flexion_deg[span]
-    peak_spine = _nanmax(np.where(trusted, spine, np.nan))
     peak_trunk = _nanmax(k.trunk_inclination_deg[span])
-    peak_hip = _nanmax(k.hip_flexion_deg[span])
-    knee_flex = _nanmax(np.where(loaded, k.knee_flexion_deg[span], np.nan))
-    split = _nanmax(np.where(loaded, k.stance_split[span], np.nan))
-    rounded_s = run_lengths_s(flagged[span] & loaded, t)
-
+    knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
     trunk_pos = max(peak_trunk, 0.0) if np.isfinite(peak_trunk) else np.nan
     knee_pos = max(knee_flex, 0.0) if np.isfinite(knee_flex) else np.nan
     ssi = 100.0 * trunk_pos / (trunk_pos + knee_pos) if (trunk_pos + knee_pos) > 0 else float("nan")
@@ -94,54 +113,107 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     bottom_spine = float(k.spine_flexion_deg[rep.bottom])
     spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
                    if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
+    return RepMetrics(
+        peak_spine_deg=_nanmax(np.where(trusted, k.spine_flexion_deg[span], np.nan)), peak_trunk_deg=peak_trunk,
+        peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
+        stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
+        rounded_s=run_lengths_s(flagged[span] & loaded, t), reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
+        stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
+        trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
+        mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0)
 
-    threshold = settings.rounded_back_spine_deg
-    mean_conf = float(np.mean(conf[loaded])) if loaded.any() else 0.0
-    if trusted_share < 0.5 or not np.isfinite(peak_spine):
-        verdict = "insufficient_data"
-        confidence = mean_conf
-        reason = (f"the back was not seen clearly enough: the spine measure was reliable in only "
-                  f"{100 * trusted_share:.0f}% of the lift (turn the camera side-on, keep the back in view)")
-    else:
-        margin = min(1.0, abs(peak_spine - threshold) / 10.0)
-        confidence = float(np.clip(mean_conf * (0.5 + 0.5 * margin), 0.0, 1.0))
-        if rounded_s >= settings.min_rounded_s:
-            verdict = "rounded_back"
-            reason = (f"lifted with the back: the spine rounded {peak_spine:.0f}° past neutral (limit "
-                      f"{threshold:.0f}°) for {rounded_s:.1f} s while the trunk leaned {peak_trunk:.0f}°")
-        elif (np.isfinite(split) and split >= settings.lunge_stance_split and knee_flex >= 45
-              and peak_trunk <= settings.lunge_max_trunk_deg):
-            verdict = "lunge"
-            reason = (f"lunge: feet split {split:.1f} leg lengths apart, knees bent to {180 - knee_flex:.0f}°, "
-                      f"the spine peaked at {_signed(peak_spine)} from neutral")
-        elif (np.isfinite(knee_flex) and knee_flex >= settings.squat_knee_flexion_deg
-              and peak_trunk <= settings.squat_max_trunk_deg):
-            verdict = "squat"
-            reason = (f"squat: knees bent to {180 - knee_flex:.0f}°, trunk leaned {peak_trunk:.0f}°, the spine "
-                      f"peaked at {_signed(peak_spine)} from neutral")
-        else:
-            verdict = "hip_hinge"
-            hips_pct = 100.0 - spine_share if np.isfinite(spine_share) else float("nan")
-            reason = (f"hip hinge: trunk leaned {peak_trunk:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
-                      f"peaked at {_signed(peak_spine)} from neutral")
 
+def classify(m: RepMetrics, settings: VerdictSettings) -> str:
+    """The verdict of a rep from its numbers (one of ``core.types.VERDICTS``)."""
+    if m.trusted_share < settings.min_trusted_share or not np.isfinite(m.peak_spine_deg):
+        return "insufficient_data"
+    if m.rounded_s >= settings.min_rounded_s:
+        return "rounded_back"
+    if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
+            and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
+            and m.peak_trunk_deg <= settings.lunge_max_trunk_deg):
+        return "lunge"
+    if (np.isfinite(m.knee_flexion_deg) and m.knee_flexion_deg >= settings.squat_knee_flexion_deg
+            and m.peak_trunk_deg <= settings.squat_max_trunk_deg):
+        return "squat"
+    return "hip_hinge"
+
+
+def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -> float:
+    """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
+    within ``confidence_margin_deg`` of it)."""
+    if verdict == "insufficient_data":
+        return m.mean_confidence
+    margin = min(1.0, abs(m.peak_spine_deg - settings.rounded_back_spine_deg) / settings.confidence_margin_deg)
+    return float(np.clip(m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
+
+
+def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings) -> str:
+    """One sentence a lifter understands, with the numbers that decided ``verdict``."""
+    if verdict == "insufficient_data":
+        return (f"the back was not seen clearly enough: the spine measure was reliable in only "
+                f"{100 * m.trusted_share:.0f}% of the lift (turn the camera side-on, keep the back in view)")
+    if verdict == "rounded_back":
+        return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+                f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
+                f"{m.peak_trunk_deg:.0f}°")
+    if verdict == "lunge":
+        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
+                f"{180 - m.knee_flexion_deg:.0f}°, the spine peaked at {_signed(m.peak_spine_deg)} from neutral")
+    if verdict == "squat":
+        return (f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, the "
+                f"spine peaked at {_signed(m.peak_spine_deg)} from neutral")
+    hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
+    return (f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
+            f"peaked at {_signed(m.peak_spine_deg)} from neutral")
+
+
+def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, settings: VerdictSettings,
+               standing_deg: float) -> tuple[str, ...]:
+    """Faults other than a rounded-back lift: ``rounded_reach_down`` (rounded before lift-off, not after),
+    ``jerky_lift`` (stood up much faster than it went down), ``hyperextension_at_lockout`` (arched more than when
+    standing by ``hyperextension_deg``, at the top of the ascent)."""
     faults = []
-    descent_s, ascent_s = rep.bottom_s - rep.start_s, rep.end_s - rep.bottom_s
+    if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
+        faults.append("rounded_reach_down")
+    descent_s, ascent_s = rep_durations_s(kinematics, rep)
     if rep.complete and descent_s > 0 and ascent_s < settings.jerk_ascent_ratio * descent_s:
         faults.append("jerky_lift")
+    k = kinematics
+    span = slice(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
-        lockout = ((np.arange(rep.start, rep.end + 1) > rep.bottom) & (depth < 0.25 * peak_depth)
-                   & (conf >= settings.min_confidence))
-    if _nanmin(np.where(lockout, spine, np.nan)) - standing_deg <= settings.hyperextension_deg:
+        lockout = ((np.arange(rep.start, rep.end + 1) > rep.bottom)
+                   & (k.depth[span] < settings.lockout_depth_fraction * k.depth[rep.bottom])
+                   & (k.spine_flexion_confidence[span] >= settings.min_confidence))
+    if _nanmin(np.where(lockout, k.spine_flexion_deg[span], np.nan)) - standing_deg <= settings.hyperextension_deg:
         faults.append("hyperextension_at_lockout")
+    return tuple(faults)
 
+
+def rep_durations_s(kinematics: Kinematics, rep: Rep) -> tuple[float, float]:
+    """(descent, ascent) in seconds: from the start down to the bottom, and from lift-off (else the bottom) up to
+    the end: the time the lifter took to stand up with the load."""
+    t = kinematics.timestamps_s
+    return float(t[rep.bottom] - t[rep.start]), float(t[rep.end] - t[rep.loaded_start])
+
+
+def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
+              personal_max_flexion_deg: float = 0.0, standing_deg: float = float("nan")) -> RepVerdict:
+    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
+    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range;
+    ``standing_deg`` (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
+    m = rep_metrics(kinematics, rep, flagged, settings)
+    verdict = classify(m, settings)
+    descent_s, ascent_s = rep_durations_s(kinematics, rep)
     return RepVerdict(
-        rep=rep, verdict=verdict, confidence=float(confidence), reason=reason,
-        peak_spine_flexion_deg=peak_spine, peak_trunk_inclination_deg=peak_trunk, peak_hip_flexion_deg=peak_hip,
-        min_knee_angle_deg=180.0 - knee_flex if np.isfinite(knee_flex) else float("nan"),
-        stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share), rounded_s=float(rounded_s),
-        descent_s=float(descent_s), ascent_s=float(ascent_s), faults=tuple(faults),
-        spine_flexion_pct_of_max=(100.0 * peak_spine / personal_max_flexion_deg
+        rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
+        reason=reason_for(verdict, m, settings), peak_spine_flexion_deg=m.peak_spine_deg,
+        peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
+        min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
+        stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
+        rounded_s=float(m.rounded_s), descent_s=descent_s, ascent_s=ascent_s,
+        faults=rep_faults(kinematics, rep, verdict, m, settings, standing_deg),
+        spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / personal_max_flexion_deg
                                   if personal_max_flexion_deg > 0 else float("nan")),
     )
 

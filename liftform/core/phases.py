@@ -1,0 +1,43 @@
+"""Phases of a rep: reach-down, lift-off, ascent, lockout.
+
+A lift from the floor loads the spine from the moment the object leaves the floor (lift-off) through the ascent.
+Before lift-off the person reaches down and sets up, and a back rounded there carries no load yet: many lifters
+reach the bar with a rounded upper back, then set a flat back (chest up, hips down) and pull with a neutral spine.
+So the verdict judges the spine from lift-off on, and the reach-down is reported as a finding of its own.
+
+Lift-off is found from the hands: they come down to the object, stay there while the person sets up, then rise
+with it. It is the last frame, before the hands have made half of their rise, at which they were still within
+``rise_fraction`` of that rise above their lowest point. (MediaPipe places hands hidden by an object too, from the
+arms.) Where the hands do not rise, the bottom of the rep stands in for lift-off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MIN_RISE = 0.05        # a rise smaller than this share of standing height is no lift of the hands (or hips)
+
+
+def liftoff_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: float) -> int:
+    """Lift-off of the rep spanning frames ``start``..``end`` (inclusive), as an index into ``lift_height``.
+
+    Args:
+        lift_height: (T,) height of the hands (or hips) as a fraction of standing height, NaN where unknown.
+        rise_fraction: how close to their lowest point (as a share of their rise after it) the hands still count
+            as on the floor.
+    Returns:
+        the frame index, or -1 when the hands do not rise by at least ``MIN_RISE`` after their lowest point (or are
+        not seen in most of the rep).
+    """
+    height = lift_height[start:end + 1]
+    known = np.isfinite(height)
+    if known.sum() < max(3, 0.5 * len(height)):
+        return -1
+    lowest = int(np.nanargmin(height))
+    after = np.where(known[lowest:], height[lowest:], -np.inf)      # unknown frames never count as risen
+    rise = float(after.max() - height[lowest])
+    if rise < MIN_RISE:
+        return -1
+    half_up = lowest + int(np.argmax(after >= height[lowest] + 0.5 * rise))
+    still_down = np.flatnonzero(height[lowest:half_up + 1] <= height[lowest] + rise_fraction * rise)
+    return start + lowest + int(still_down[-1])

@@ -11,7 +11,7 @@ from liftform.core.types import Kinematics, RepVerdict
 from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
-SCHEMA_VERSION = 2  # 2: every rep has "advice" (one sentence: what to do next time)
+SCHEMA_VERSION = 2  # 2: every rep has "advice" (one sentence: what to do next time) and "liftoff_s"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ TIME_DECIMALS = 3
 CONFIDENCE_DECIMALS = 3
 
 # Column order of a rep (result.json "reps" entries and reps.csv).
-REP_FIELDS = ("index", "start_s", "bottom_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
+REP_FIELDS = ("index", "start_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
               "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame",
               "bottom_frame", "end_frame", "complete", "faults", "reason", "advice")
@@ -71,12 +71,14 @@ def source_frame(analysis: Analysis, row: int) -> int | None:
 def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
     """One rep's entry, keys in :data:`REP_FIELDS` order.
 
-    ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds.
+    ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds; ``liftoff_s``:
+    when the hands started to rise with the object (null when not found: the bottom then stands in for it).
     """
     rep, a, t, c = rv.rep, ANGLE_DECIMALS, TIME_DECIMALS, CONFIDENCE_DECIMALS
     values = {
         "index": int(rep.index),
-        "start_s": num(rep.start_s, t), "bottom_s": num(rep.bottom_s, t), "end_s": num(rep.end_s, t),
+        "start_s": num(rep.start_s, t), "bottom_s": num(rep.bottom_s, t), "liftoff_s": num(rep.liftoff_s, t),
+        "end_s": num(rep.end_s, t),
         "verdict": rv.verdict,
         "confidence": num(rv.confidence, c),
         "peak_spine_flexion_deg": num(rv.peak_spine_flexion_deg, a),

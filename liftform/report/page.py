@@ -24,7 +24,7 @@ from liftform.report.html import data_uri, render_page, url_path
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
 FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout",
-               "rounded_reach_down": "rounded reach-down (before the lift)"}
+               "rounded_reach_down": "reached down with a rounded back (before lift-off)"}
 
 
 @dataclass(frozen=True)

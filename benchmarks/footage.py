@@ -196,10 +196,13 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     loso, choice = leave_one_source_out(scored, verdicts, [n for n, _ in grid])
     log(f"(b) real footage: {len(scored)} side-on and oblique labelled clips from "
         f"{len({c.source for c in scored})} sources (+{len(apart)} frontal/rear, listed apart)")
-    log(f"  in-sample (shipped settings, chosen on these clips):  {score((c.label, v) for c, v in zip(scored, verdicts[0], strict=True)).line()}")
-    log(f"  leave-one-source-out (quote this one):               {score((c.label, v) for c, v in zip(scored, loso, strict=True)).line()}")
-    log(f"  other_fault called rounded: {sum(v == 'rounded_back' for c, v in zip(scored, loso, strict=True) if c.label == 'other_fault')}"
-        f"/{sum(c.label == 'other_fault' for c in scored)} (leave-one-source-out)")
+    shipped = score((c.label, v) for c, v in zip(scored, verdicts[0], strict=True))
+    held_out = score((c.label, v) for c, v in zip(scored, loso, strict=True))
+    faults_rounded = sum(v == "rounded_back" for c, v in zip(scored, loso, strict=True) if c.label == "other_fault")
+    log(f"  in-sample (shipped settings, chosen on these clips):  {shipped.line()}")
+    log(f"  leave-one-source-out (quote this one):               {held_out.line()}")
+    log(f"  other_fault called rounded: {faults_rounded}/{sum(c.label == 'other_fault' for c in scored)} "
+        "(leave-one-source-out)")
     peers: dict[str, list[tuple[str, str]]] = {}
     for clip in scored:
         for name, verdict in peer_verdicts(clip, settings).items():

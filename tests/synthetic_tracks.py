@@ -118,7 +118,8 @@ def reach_then_set_track(*, reach_spine_deg: float, lift_spine_deg: float, fps: 
     """One lift from the floor in phases, with known times: stand 0.8 s, reach down in 1.0 s (trunk to 80°, knees
     30°, the spine flexing to ``reach_spine_deg``), set up for ``setup_s`` at the bottom (the spine going to
     ``lift_spine_deg``; the trunk, knees and so the hands do not move), lift in 1.0 s (the spine from
-    ``lift_spine_deg`` back to 0 as the trunk rises), stand 0.8 s. Returns the track and the true phase times (s): ``bottom``, ``liftoff``."""
+    ``lift_spine_deg`` back to 0 as the trunk rises), stand 0.8 s. Returns the track and the true phase times (s):
+    ``bottom``, ``liftoff``."""
     def ramp(n: int, a: float, b: float) -> np.ndarray:
         return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
 

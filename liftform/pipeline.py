@@ -18,6 +18,7 @@ from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
+from liftform.core.spine import view_label
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
@@ -33,15 +34,6 @@ MIN_POSE_SHARE = 0.2            # below this share of frames with a person, the 
 CONTENT_BOX_FRAMES = 8          # frames read ahead to find black padding bars
 
 
-def view_label(view_yaw_deg: np.ndarray) -> str:
-    """side (< 30 deg yaw), oblique (< 60), front, or unknown, from the median over the frames."""
-    finite = view_yaw_deg[np.isfinite(view_yaw_deg)]
-    if len(finite) == 0:
-        return "unknown"
-    yaw = float(np.median(finite))
-    return "side" if yaw < 30 else "oblique" if yaw < 60 else "front"
-
-
 def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settings: Settings,
                   warnings: list[str] | tuple[str, ...] = (), spine_baseline_deg: float | None = None) -> Analysis:
     """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this).
@@ -52,7 +44,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     source = replace(source, warnings=tuple(dict.fromkeys([*source.warnings, *warnings])))
     core = run_core(track, settings, spine_baseline_deg=spine_baseline_deg)
     kinematics, reps, flagged, verdicts = core.kinematics, core.reps, core.flagged, core.verdicts
-    view = view_label(kinematics.view_yaw_deg)
+    view = view_label(kinematics.view_yaw_deg, settings.spine)
     notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):

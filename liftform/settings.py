@@ -105,8 +105,8 @@ class SpineSettings:
     personal_max_flexion_deg: float = setting(0.0, 0, 150)
     # share of back-profile stations that must hit the silhouette edge
     min_edge_fraction: float = setting(0.6, 0, 1)
-    # up to this camera yaw the view counts as side-on (full confidence)
-    full_view_yaw_deg: float = setting(25.0, 0, 90, below="max_view_yaw_deg")
+    # up to this camera yaw the view counts as side-on (full confidence; the one definition of side-on)
+    full_view_yaw_deg: float = setting(30.0, 0, 90, below="max_view_yaw_deg")
     # beyond this the back's edge mixes with the flank: no spine measure
     max_view_yaw_deg: float = setting(60.0, 0, 90)
 

@@ -13,7 +13,8 @@ from liftform.core import run as core
 from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
 from liftform.core.kinematics import compute_kinematics, facing_sign
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.pipeline import analyze_track, view_label
+from liftform.core.spine import view_label
+from liftform.pipeline import analyze_track
 from liftform.settings import Settings
 
 SETTINGS = Settings()
@@ -82,7 +83,14 @@ def test_frontal_view_is_insufficient_not_a_guess():
     assert len(reps) == 3
     assert {v.verdict for v in verdicts} == {"insufficient_data"}
     assert not flagged.any()
-    assert view_label(kinematics.view_yaw_deg) == "front"
+    assert view_label(kinematics.view_yaw_deg, SETTINGS.spine) == "front"
+
+
+@pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (59.0, "oblique"),
+                                                (60.0, "front"), (np.nan, "unknown")])
+def test_side_on_is_where_the_spine_measure_has_full_confidence(yaw_deg, label):
+    spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw, none from 60
+    assert view_label(np.full(5, yaw_deg), spine_settings) == label
 
 
 def test_confidence_falls_as_view_turns_frontal():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.settings import SpineSettings
 from liftform.track import BACK_PROFILE_STATIONS
 
 # Where the sacrum's top (L5/S1) lies between shoulder (0) and hip joint (1): the hip joint centre is ~8 cm below it on
@@ -113,3 +114,14 @@ def spine_confidence(edge_fraction: np.ndarray, residual: np.ndarray, view_yaw_d
     # (no pose in the frame) leaves the confidence unknown (NaN).
     measure = np.clip(edge, 0.0, 1.0) * np.clip(fit, 0.0, 1.0) * np.clip(view, 0.0, 1.0)
     return np.where(np.isnan(measure), 0.0, measure) * np.clip(visible, 0.0, 1.0)
+
+
+def view_label(view_yaw_deg: np.ndarray, settings: SpineSettings) -> str:
+    """The camera's view of the lifter from the median yaw (deg) over the frames: "side" while the spine measure has
+    full confidence (up to ``full_view_yaw_deg``), "oblique" while it has some (below ``max_view_yaw_deg``),
+    "front" beyond, "unknown" without a pose. The one definition of side-on."""
+    finite = view_yaw_deg[np.isfinite(view_yaw_deg)]
+    if len(finite) == 0:
+        return "unknown"
+    yaw = float(np.median(finite))
+    return "side" if yaw <= settings.full_view_yaw_deg else "oblique" if yaw < settings.max_view_yaw_deg else "front"

@@ -168,6 +168,21 @@ def test_back_profile_is_sub_pixel_and_enters_from_in_front():
     assert np.isnan(profile[:, 0]).all()
 
 
+def test_back_profile_crosses_holes_in_the_mask_but_not_gaps_to_something_else():
+    """A dark patch inside the body (a hole 3 % of the trunk long) is crossed; background 10 % of the trunk long with
+    something beyond it (a bar, another person) ends the edge."""
+    yy, xx = np.mgrid[0:400, 0:400]
+    body = ((xx > 140) & (xx < 260) & (yy > 50) & (yy < 350)).astype(float)     # trunk 200 px long: axis at x=200
+    holed = body.copy()
+    holed[:, 225:231] = 0.0                                                      # 6 px hole on the +n side
+    profile = back_profile_from_mask(holed, np.array([200.0, 100.0]), np.array([200.0, 300.0]))
+    np.testing.assert_allclose(profile[:, 0], 60.0, atol=0.6)                   # the body's true edge
+    beyond = body.copy()
+    beyond[:, 275:300] = 1.0                                                     # 15 px of background, then a bar
+    profile = back_profile_from_mask(beyond, np.array([200.0, 100.0]), np.array([200.0, 300.0]))
+    np.testing.assert_allclose(profile[:, 0], 60.0, atol=0.6)
+
+
 def test_contour_bend_reads_an_even_bend_and_weighs_the_middle_more():
     """A back bent evenly from the shoulders down to the sacrum reads its bend; the same bend concentrated in the
     middle of the back reads more (the quadratic's kernel, documented in core.spine)."""

@@ -63,7 +63,7 @@ def _sample(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
 def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray,
                            stations: np.ndarray = BACK_PROFILE_STATIONS, threshold: float = 0.5,
                            max_half_width: float = 0.7, n_samples: int = 64,
-                           max_entry: float = 0.2, n_refine: int = 8) -> np.ndarray:
+                           max_entry: float = 0.2, n_refine: int = 8, max_hole: float = 0.05) -> np.ndarray:
     """Half-widths of the silhouette across the trunk, for one frame.
 
     Args:
@@ -76,6 +76,9 @@ def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mi
         max_entry: a ray may start outside the person and enter within this fraction of the trunk length: in a
             deeply rounded back the shoulder-hip chord passes in front of the belly, and the back's edge still lies
             beyond it.
+        max_hole: a stretch of background shorter than this fraction of the trunk length, with the person beyond
+            it, is a hole in the mask (dark or shiny clothing, a plate's shadow), not the edge: the edge is where the
+            background starts for longer, or the ray ends.
 
     Returns:
         (K, 2) distances in pixels from the axis to the far edge of the first stretch of silhouette along +n
@@ -98,6 +101,11 @@ def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mi
     entry = np.argmax(inside, axis=-1)                                                 # (K, 2)
     entered = inside.any(axis=-1) & (dist_px[entry] <= max_entry * length_px)
     outside = ~inside & (sample > entry[..., None])
+    # A sample starts the background only if the next `hole` samples are all outside too (or the ray ends first).
+    hole = max(int(np.ceil(max_hole * (n_samples - 1) / max_half_width)), 1)
+    runs = np.concatenate([np.zeros(outside.shape[:-1] + (1,), int), np.cumsum(outside, axis=-1)], axis=-1)
+    ahead = np.minimum(sample + hole, n_samples)                                         # (S,)
+    outside = outside & (runs[..., ahead] - runs[..., sample] == ahead - sample)
     has_edge = entered & outside.any(axis=-1)
     first_out = np.maximum(np.argmax(outside, axis=-1), 1)
     # Sub-sample refinement: sample the step between the last inside and the first outside sample finely, and place

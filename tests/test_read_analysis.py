@@ -40,8 +40,8 @@ def test_read_analysis_gives_back_the_verdicts_written(tmp_path, kind):
     assert read.verdict == written.verdict and len(read.verdicts) == len(written.verdicts) == 2
     for got, want in zip(read.verdicts, written.verdicts, strict=True):
         assert (got.verdict, got.reason, got.faults) == (want.verdict, want.reason, want.faults)
-        assert (got.rep.start, got.rep.bottom, got.rep.end, got.rep.index) == \
-            (want.rep.start, want.rep.bottom, want.rep.end, want.rep.index)
+        assert (got.rep.start, got.rep.bottom, got.rep.liftoff, got.rep.end, got.rep.index) == \
+            (want.rep.start, want.rep.bottom, want.rep.liftoff, want.rep.end, want.rep.index)
         for f in dataclasses.fields(want):
             if f.type == "float":
                 assert _same(getattr(got, f.name), getattr(want, f.name), 0.006), f.name

@@ -32,7 +32,7 @@ CONFIDENCE_DECIMALS = 3
 REP_FIELDS = ("index", "start_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
               "lean_from_spine_pct", "spine_flexion_pct_of_max", "rounded_s", "descent_s", "ascent_s", "start_frame",
-              "bottom_frame", "end_frame", "complete", "faults", "reason", "advice")
+              "bottom_frame", "liftoff_frame", "end_frame", "complete", "faults", "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -91,6 +91,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
         "start_frame": source_frame(analysis, rep.start),
         "bottom_frame": source_frame(analysis, rep.bottom),
+        "liftoff_frame": source_frame(analysis, rep.liftoff) if rep.liftoff >= 0 else None,
         "end_frame": source_frame(analysis, rep.end),
         "complete": bool(rep.complete),
         "faults": [str(f) for f in rv.faults],

@@ -16,7 +16,6 @@ Two figures:
 from __future__ import annotations
 
 import csv
-import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +34,15 @@ JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
 SCORED_VIEWS = ("side", "oblique", "mixed")
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 
-# The values the method takes from data, with the candidates leave-one-source-out chooses among. The shipped value
-# must be among them (it is the tie-break).
-FITTED: dict[tuple[str, str], tuple[float, ...]] = {
-    ("verdict", "rounded_back_spine_deg"): (14.0, 18.0, 22.0, 26.0, 30.0),
-    ("verdict", "min_trunk_for_rounding_deg"): (30.0, 40.0, 50.0),
-    ("spine", "max_view_yaw_deg"): (50.0, 60.0, 75.0),
-}
+# The values the method takes from data, and how leave-one-source-out chooses them without the scored source:
+# - the onset of rounding (neutral_bend_deg + rounded_back_spine_deg, in degrees of contour bend: only their sum
+#   decides a verdict) sits above ONSET_QUANTILE of the safe lifts of the other sources: the highest bend each safe
+#   clip sustains is measured, and the onset put at that quantile. It needs no rounded examples, which matters here:
+#   every rounded-back clip of the development set comes from one source;
+# - the view ramp's end (max_view_yaw_deg): the candidate with the best accuracy on the other sources.
+ONSET_QUANTILE = 0.9
+VIEW_CANDIDATES = (60.0, 75.0)
+ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
 
 
 @dataclass(frozen=True)
@@ -124,20 +125,46 @@ def is_right(label: str, verdict: str) -> bool:
     return verdict == "safe"
 
 
-def candidates(base: Settings) -> list[tuple[dict, Settings]]:
-    """Every combination of the ``FITTED`` values, the shipped combination first."""
-    keys = list(FITTED)
-    shipped = tuple(getattr(getattr(base, section), key) for section, key in keys)
-    combos = sorted(itertools.product(*FITTED.values()),
-                    key=lambda c: sum(abs(a - b) / (max(FITTED[k]) - min(FITTED[k]) or 1)
-                                      for a, b, k in zip(c, shipped, keys, strict=True)))
-    out = []
-    for combo in combos:
-        overrides: dict[str, dict[str, float]] = {}
-        for (section, key), value in zip(keys, combo, strict=True):
-            overrides.setdefault(section, {})[key] = value
-        out.append(({f"{s}.{k}": v for (s, k), v in zip(keys, combo, strict=True)}, apply_overrides(base, overrides)))
-    return out
+def with_onset(settings: Settings, onset_deg: float, max_view_yaw_deg: float | None = None) -> Settings:
+    """``settings`` with rounding starting at ``onset_deg`` of contour bend (the limit kept, the zero moved)."""
+    spine = {"neutral_bend_deg": onset_deg - settings.verdict.rounded_back_spine_deg}
+    if max_view_yaw_deg is not None:
+        spine["max_view_yaw_deg"] = max_view_yaw_deg
+    return apply_overrides(settings, {"spine": spine})
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A clip's verdict as a function of the onset of rounding: rounded_back below ``onset_deg``, ``otherwise``
+    (safe or insufficient_data) from it on. ``onset_deg`` is -inf for a clip never called rounded."""
+
+    onset_deg: float
+    otherwise: str
+
+    def verdict(self, onset_deg: float) -> str:
+        return "rounded_back" if onset_deg < self.onset_deg else self.otherwise
+
+
+def flip_point(clip: Clip, settings: Settings, max_view_yaw_deg: float) -> Flip:
+    """Where the clip's verdict flips, to 1 degree, by bisection (the verdict is monotone in the onset)."""
+    low, high = ONSET_SEARCH_DEG
+    otherwise = clip_verdict(clip, with_onset(settings, high, max_view_yaw_deg))
+    if clip_verdict(clip, with_onset(settings, low, max_view_yaw_deg)) != "rounded_back":
+        return Flip(-np.inf, otherwise)
+    while high - low > 1.0:                       # rounded at low, not at high
+        mid = 0.5 * (low + high)
+        if clip_verdict(clip, with_onset(settings, mid, max_view_yaw_deg)) == "rounded_back":
+            low = mid
+        else:
+            high = mid
+    return Flip(high, otherwise)
+
+
+def fitted_onset(flips: list[Flip]) -> float:
+    """The onset above ``ONSET_QUANTILE`` of the safe clips' flip points. Clips never called rounded (a squat whose
+    trunk stays upright, a back never seen) say nothing about how a neutral back reads, and are left out."""
+    judged = [f.onset_deg for f in flips if np.isfinite(f.onset_deg)]
+    return float(np.quantile(judged, ONSET_QUANTILE, method="higher"))
 
 
 @dataclass(frozen=True)
@@ -169,21 +196,25 @@ def score(pairs: Iterable[tuple[str, str]]) -> Score:
                  sum(v == "insufficient_data" for _, v in pairs), len(pairs))
 
 
-def leave_one_source_out(clips: list[Clip], verdicts: list[list[str]], names: list[dict]
-                         ) -> tuple[list[str], dict[str, dict]]:
-    """Per clip, its verdict under the candidate chosen without its source; and the choice per source.
-    ``verdicts[c][i]`` is clip i's verdict under candidate c (candidate 0 = the shipped settings)."""
-    chosen_verdicts = [""] * len(clips)
+def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]]) -> tuple[list[str], dict[str, str]]:
+    """Per clip, its verdict with the values fitted without its source (``flips[view][i]``: clip i's flip point
+    with the view ramp ending at ``view``); and what was chosen, per source."""
+    verdicts = [""] * len(clips)
     choice = {}
     for source in sorted({c.source for c in clips}):
         train = [i for i, c in enumerate(clips) if c.source != source]
-        right = [sum(is_right(clips[i].label, verdicts[c][i]) for i in train) for c in range(len(verdicts))]
-        best = int(np.argmax(right))              # the first of the best: nearest the shipped values
-        choice[source] = names[best]
+        best = None
+        for view in VIEW_CANDIDATES:                  # the first of the best: the shipped ramp wins ties
+            onset = fitted_onset([flips[view][i] for i in train if clips[i].label != "rounded_back"])
+            right = sum(is_right(clips[i].label, flips[view][i].verdict(onset)) for i in train)
+            if best is None or right > best[0]:
+                best = (right, view, onset)
+        _, view, onset = best
+        choice[source] = f"onset {onset:.0f} deg of contour bend, view ramp to {view:.0f} deg"
         for i, clip in enumerate(clips):
             if clip.source == source:
-                chosen_verdicts[i] = verdicts[best][i]
-    return chosen_verdicts, choice
+                verdicts[i] = flips[view][i].verdict(onset)
+    return verdicts, choice
 
 
 def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
@@ -191,12 +222,14 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     clips = load_clips(footage, cache, settings, log)
     scored = [c for c in clips if c.view in SCORED_VIEWS]
     apart = [c for c in clips if c.view not in SCORED_VIEWS]
-    grid = candidates(settings)
-    verdicts = [[clip_verdict(c, s) for c in scored] for _, s in grid]
-    loso, choice = leave_one_source_out(scored, verdicts, [n for n, _ in grid])
+    flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}
+    shipped_verdicts = [clip_verdict(c, settings) for c in scored]
+    loso, choice = leave_one_source_out(scored, flips)
+    all_data = {view: fitted_onset([f for c, f in zip(scored, flips[view], strict=True) if c.label != "rounded_back"])
+                for view in VIEW_CANDIDATES}
     log(f"(b) real footage: {len(scored)} side-on and oblique labelled clips from "
         f"{len({c.source for c in scored})} sources (+{len(apart)} frontal/rear, listed apart)")
-    shipped = score((c.label, v) for c, v in zip(scored, verdicts[0], strict=True))
+    shipped = score((c.label, v) for c, v in zip(scored, shipped_verdicts, strict=True))
     held_out = score((c.label, v) for c, v in zip(scored, loso, strict=True))
     faults_rounded = sum(v == "rounded_back" for c, v in zip(scored, loso, strict=True) if c.label == "other_fault")
     log(f"  in-sample (shipped settings, chosen on these clips):  {shipped.line()}")
@@ -209,12 +242,19 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
             peers.setdefault(name, []).append((clip.label, verdict))
     for name, pairs in peers.items():
         log(f"  peer rule {name:34s} {score(pairs).line()}")
+    for view in VIEW_CANDIDATES:
+        for label in ("rounded_back", "neutral_hinge", "squat_lift", "other_fault"):
+            values = sorted(f.onset_deg for c, f in zip(scored, flips[view], strict=True) if c.label == label)
+            log(f"  flip points, view ramp to {view:.0f}, {label:14s} " + " ".join(f"{v:.0f}" for v in values))
     log("  chosen without each source:")
-    for source, names in choice.items():
-        n = sum(c.source == source for c in scored)
-        log(f"    {source[:60]:60s} {n:3d} clips  " + ", ".join(f"{k.split('.')[1]}={v:g}" for k, v in names.items()))
+    for source, chosen in choice.items():
+        log(f"    {source[:60]:60s} {sum(c.source == source for c in scored):3d} clips  {chosen}")
+    shipped_onset = settings.spine.neutral_bend_deg + settings.verdict.rounded_back_spine_deg
+    log("  the same rule on all sources: onset " + ", ".join(f"{o:.0f} deg (view ramp to {v:.0f})"
+                                                           for v, o in all_data.items())
+        + f"; shipped: {shipped_onset:.0f} deg, view ramp to {settings.spine.max_view_yaw_deg:.0f}")
     log(f"\n  {'clip':70s} {'label':14s} {'view':8s} {'shipped':18s} {'held out':18s}")
-    for clip, shipped, held in zip(scored, verdicts[0], loso, strict=True):
+    for clip, shipped, held in zip(scored, shipped_verdicts, loso, strict=True):
         mark = "" if is_right(clip.label, held) else "  <- wrong"
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s}{mark}")
     for clip in apart:

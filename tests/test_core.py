@@ -86,10 +86,10 @@ def test_frontal_view_is_insufficient_not_a_guess():
     assert view_label(kinematics.view_yaw_deg, SETTINGS.spine) == "front"
 
 
-@pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (59.0, "oblique"),
-                                                (60.0, "front"), (np.nan, "unknown")])
+@pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (74.0, "oblique"),
+                                                (75.0, "front"), (np.nan, "unknown")])
 def test_side_on_is_where_the_spine_measure_has_full_confidence(yaw_deg, label):
-    spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw, none from 60
+    spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw, none from 75
     assert view_label(np.full(5, yaw_deg), spine_settings) == label
 
 

@@ -88,7 +88,8 @@ for _name, (_section, _key, _value) in BAD_SETTINGS.items():
 def _config_shows_ranges(tmp_path: Path) -> None:
     shown = runner.invoke(app, ["config"])
     assert shown.exit_code == 0
-    assert "rounded_back_spine_deg = 22.0  # at least 5 and at most 90" in shown.output
+    limit = Settings().verdict.rounded_back_spine_deg
+    assert f"rounded_back_spine_deg = {limit:.1f}  # at least 5 and at most 90" in shown.output
     config = tmp_path / "ok.toml"
     config.write_text(shown.output)        # what `liftform config` prints is valid input
     assert runner.invoke(app, ["config", str(config)]).exit_code == 0

@@ -16,6 +16,8 @@ EXPECTED = {
     "box_hinge": ("safe", {"hip_hinge"}),
     "box_squat": ("safe", {"squat", "hip_hinge"}),
     "box_half_kneel": ("safe", {"lunge", "squat"}),
+    # Reaches down with a rounded back, sets a flat back, pulls neutral: safe, with the reach-down as a finding.
+    "box_reach_rounded_then_flat": ("safe", {"hip_hinge"}),
 }
 
 
@@ -36,3 +38,6 @@ def test_box_sample_gets_the_verdict_it_was_made_to_show(sample_videos, name):
         assert all("chest up" in a for a in advice)
     # The truth says when the box is off the floor: from lift-off to the end of the lowering, never on the floor.
     assert set(np.unique(truth["lift_phase"][truth["loaded"] == 1])) <= {"lift_off", "ascent", "lockout", "lowering"}
+    # Each pick-up of the set-up sample (reached down rounded) carries the finding; no set-down does.
+    reached_rounded = ["rounded_reach_down" in v.faults for v in analysis.verdicts]
+    assert sum(reached_rounded) == (bends // 2 if name == "box_reach_rounded_then_flat" else 0)

@@ -282,6 +282,16 @@ def _no_mix(tmp_path: Path, clip: Path, monkeypatch) -> None:
     assert not [n for n in left if ".tmp" in n], left
 
 
+@case("8-ray-results-replace-the-earlier-run")
+def _ray_no_mix(tmp_path: Path) -> None:
+    folder = tmp_path / "out" / "lift"
+    (folder / "clips").mkdir(parents=True)
+    for name in ("annotated.mp4", "report.html", "clips/rep-1.mp4", "result.json", ".reps.0badc0de.tmp.csv"):
+        (folder / name).write_text("earlier run")
+    commit_files(folder, {"frames.csv": b"new", "result.json": b"{}"})      # a --no-video --no-report re-run
+    assert sorted(p.name for p in folder.iterdir()) == ["frames.csv", "result.json"]
+
+
 # --- 9: an offline test run skips what needs the model, once, and checks inputs first --------------------------
 
 @case("9-offline-test-run")

@@ -78,10 +78,11 @@ def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
 
     The names come from a worker, possibly on another machine: one that is absolute or climbs out of
     ``out_dir`` fails the video (OutputError) before anything is written."""
+    from liftform.outputs import prepare_result_dir
+
     targets = {name: inside(out_dir, name) for name in files}
+    prepare_result_dir(out_dir)   # an earlier run's files go first: never a mix of two runs
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / RESULT_NAME).unlink(missing_ok=True)
         for target in targets.values():
             target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -60,7 +60,7 @@ def write_poses_npz(track: PoseTrack, out_dir: str | Path) -> Path:
     return path
 
 
-def _prepare_dir(out_dir: Path) -> None:
+def prepare_result_dir(out_dir: Path) -> None:
     """Create ``out_dir`` and clear what an earlier run left there: its result.json first (so a failed run cannot
     look complete), then every other output of it and the temporary files of a killed run, so the folder never
     shows a mix of two runs (old report.html beside new CSVs). Other files are left alone."""
@@ -98,7 +98,7 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
     from liftform.outputs.annotated import write_annotated_video
 
     out_dir = Path(out_dir)
-    _prepare_dir(out_dir)
+    prepare_result_dir(out_dir)
     paths = {
         "frames_csv": write_frames_csv(analysis, out_dir),
         "reps_csv": write_reps_csv(analysis, out_dir),

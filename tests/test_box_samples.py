@@ -22,6 +22,7 @@ EXPECTED = {
 
 
 @pytest.mark.slow
+@pytest.mark.model
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_box_sample_gets_the_verdict_it_was_made_to_show(sample_videos, name):
     video = sample_videos[name]

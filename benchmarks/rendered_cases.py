@@ -13,7 +13,7 @@ pick-up and one set-down), analysed as `liftform analyze` would, and scored:
   and the trunk leaning >= min_trunk_for_rounding_deg), with the default zero. Goal <= 5 deg side-on.
 - reps: how many reps were found (truth: the number of bends) and how many were called right (rounded or not, as
   the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
-- the set-up fault: how many reps carry the "rounded_reach_down" finding (the pick-up bend should).
+- the set-up fault: how many pick-up bends (every other rep, from the first) carry the "rounded_reach_down" finding.
 
 Rendering and the pose model are the slow part (about 15 s a clip): the pose tracks and truth are cached in
 --cache, keyed by the case's spec, the renderer's source and the pose settings, so after a change to the core (the
@@ -137,7 +137,7 @@ class Score:
     verdicts: str
     clip_verdict: str
     clip_right: bool
-    fault_reps: int
+    fault_reps: int  # pick-up bends carrying the class's finding
 
 
 def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
@@ -161,7 +161,8 @@ def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
         names[r.verdict] = names.get(r.verdict, 0) + 1
     clip = analysis.verdict
     clip_right = clip != "insufficient_data" and (clip == ROUNDED) == (case.expected == ROUNDED)
-    faults = sum(all(f in r.faults for f in case.faults) for r in analysis.verdicts) if case.faults else 0
+    # An object lift alternates pick-up and set-down bends: the set-up fault's finding belongs to the pick-ups.
+    faults = sum(all(f in r.faults for f in case.faults) for r in analysis.verdicts[::2]) if case.faults else 0
     return Score(case.name, yaw_deg, float(np.mean(err)) if len(err) else float("nan"), int(judged.sum()),
                  len(analysis.verdicts), int(truth["rep_index"].max()) + 1, right,
                  " ".join(f"{k}x{n}" for k, n in names.items()), clip, clip_right, faults)
@@ -188,7 +189,7 @@ def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
           f"{'clip':>17s} {'ok':>3s}  verdicts")
     for s in scores:
         case = expected[s.case]
-        extra = f"  {case.faults[0]}: {s.fault_reps}/{s.reps_found}" if case.faults else ""
+        extra = f"  {case.faults[0]} on pick-ups: {s.fault_reps}/{(s.reps_found + 1) // 2}" if case.faults else ""
         print(f"{s.case:30s} {s.yaw_deg:3.0f} {'rounded' if case.expected == ROUNDED else 'safe':>7s} "
               f"{s.mae_deg:5.1f} {s.judged_frames:6d} {s.reps_found:2d}/{s.reps_true:<2d} "
               f"{s.reps_right:2d}/{s.reps_found:<2d} "

@@ -30,6 +30,11 @@ JobFn = Callable[[Job, JobSpec, Path], SummaryRow]
 OnRow = Callable[[Job, SummaryRow], None]
 
 STOP_GRACE_S = 5.0   # how long a worker gets to exit after SIGTERM before it is killed
+# A fresh worker imports liftform (and the pose library) before it starts its first video: that start-up, seconds on
+# a busy machine, does not count against --timeout. The clock starts when the worker says it has the job (STARTED);
+# a worker that never gets there is given this long beyond the limit.
+WORKER_START_GRACE_S = 60.0
+STARTED = "started"
 
 
 # Memory one worker may need: a 4K clip peaks at ~0.9 GB per process (frames shrunk as decoded, annotated video
@@ -107,6 +112,7 @@ def _worker_main(conn, spec: JobSpec, out_root: str, job_fn: JobFn, threads: int
             return
         if job is None:
             return
+        conn.send(STARTED)
         conn.send(job_fn(job, spec, Path(out_root) / job.output))
 
 
@@ -120,11 +126,16 @@ class _Worker:
         self.process.start()
         child.close()
         self.job: Job | None = None
-        self.given_at = 0.0   # time.monotonic() when the current job was given
+        self.given_at = 0.0   # time.monotonic() when the current job was given, then when the worker started it
+        self.started = False  # the worker has said it started the current job
 
     def give(self, job: Job) -> None:
-        self.job, self.given_at = job, time.monotonic()
+        self.job, self.given_at, self.started = job, time.monotonic(), False
         self.conn.send(job)
+
+    def deadline(self, timeout_s: float) -> float:
+        """When the current job is past the time limit (start-up not counted, see WORKER_START_GRACE_S)."""
+        return self.given_at + timeout_s + (0.0 if self.started else WORKER_START_GRACE_S)
 
     def stop(self) -> None:
         """Ask an idle worker to exit; terminate a busy one (SIGTERM)."""
@@ -195,13 +206,13 @@ def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: 
                 return
             waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
             wait_s = None if timeout_s is None else max(
-                0.0, min(w.given_at for w in busy) + timeout_s - time.monotonic())
+                0.0, min(w.deadline(timeout_s) for w in busy) - time.monotonic())
             ready = set(multiprocessing.connection.wait(waitables, timeout=wait_s))
             for worker in busy:
                 _collect(worker, ready, pool, on_row)
             if timeout_s is not None:
                 for worker in [w for w in pool if w.job is not None
-                               and time.monotonic() - w.given_at >= timeout_s]:
+                               and time.monotonic() >= w.deadline(timeout_s)]:
                     job, worker.job = worker.job, None
                     _drop(worker, pool)    # kills it: a hung decoder does not answer SIGTERM reliably
                     on_row(job, failed_row(job.path, job.output, _timeout_reason(timeout_s)))
@@ -238,6 +249,9 @@ def _collect(worker: _Worker, ready: set, pool: list[_Worker], on_row: OnRow) ->
             row = worker.conn.recv()
         except (EOFError, OSError):
             row = None
+        if row == STARTED:   # the clock starts now; the row comes later
+            worker.started, worker.given_at = True, time.monotonic()
+            return
         if row is not None:
             worker.job = None
             on_row(job, row)

@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+from video_files import write_h264
 
 from liftform.cli import app
 from liftform.pipeline import analyze_video, estimate_video_track
@@ -128,16 +129,6 @@ def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_
     assert ratio == pytest.approx(6.0, rel=0.03)
 
 
-def _write_video(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        for rgb in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
-
-
 def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
     """Arguments for `liftform analyze` and a word the error line must contain."""
     out = ["-o", str(tmp / "out"), "--no-video", "--quiet"]
@@ -156,10 +147,10 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         (tmp / "cut.mp4").write_bytes(data[: len(data) // 3])
         return [str(tmp / "cut.mp4"), *out], "cut.mp4"
     if kind == "no person":
-        _write_video(tmp / "wall.mp4", [np.full((240, 320, 3), 120, np.uint8)] * 40)
+        write_h264(tmp / "wall.mp4", [np.full((240, 320, 3), 120, np.uint8)] * 40)
         return [str(tmp / "wall.mp4"), *out], "no person"
     if kind == "one frame":
-        _write_video(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
+        write_h264(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
         return [str(tmp / "one.mp4"), *out], "frame"
     if kind == "unwritable output":
         (tmp / "a-file").write_text("x")
@@ -212,7 +203,7 @@ def test_a_smaller_person_in_view_does_not_pull_the_track_away(sample_videos, tm
             canvas[240:, 800:1120] = small
             frames.append(canvas)
     two = tmp_path / "two_people.mp4"
-    _write_video(two, frames)
+    write_h264(two, frames)
     track, *_ = estimate_video_track(two, Settings())
     hips = track.image_xy[:, 23:25].mean(axis=1)
     true_hip_x = (truth["left_hip_x_px"] + truth["right_hip_x_px"])[track.frame_index] / 2

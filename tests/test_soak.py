@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from video_files import write_h264
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
@@ -24,22 +25,12 @@ N_GOOD = 90
 CLIP_FRAMES = 30
 
 
-def _encode(path: Path, frames, fps: int = 30) -> None:
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        for rgb in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
-
-
 def _good_clip(sample: Path, path: Path) -> None:
     """The first second of a rendered lifter at 320x240."""
     with av.open(str(sample)) as inp:
         frames = [f.reformat(320, 240, format="rgb24").to_ndarray()
                   for _, f in zip(range(CLIP_FRAMES), inp.decode(video=0), strict=False)]
-    _encode(path, frames)
+    write_h264(path, frames)
 
 
 def _audio_only(path: Path) -> None:
@@ -61,9 +52,9 @@ def _broken(folder: Path, good: Path) -> list[Path]:
         "text.mp4": lambda p: p.write_text("not a video\n" * 50),
         "random.mp4": lambda p: p.write_bytes(np.random.default_rng(0).bytes(50_000)),
         "header_only.mp4": lambda p: p.write_bytes(good.read_bytes()[:1000]),
-        "one_frame.mp4": lambda p: _encode(p, [grey]),
-        "no_person.mp4": lambda p: _encode(p, [grey] * CLIP_FRAMES),
-        "two_by_two.mp4": lambda p: _encode(p, [np.zeros((2, 2, 3), np.uint8)] * CLIP_FRAMES),
+        "one_frame.mp4": lambda p: write_h264(p, [grey]),
+        "no_person.mp4": lambda p: write_h264(p, [grey] * CLIP_FRAMES),
+        "two_by_two.mp4": lambda p: write_h264(p, [np.zeros((2, 2, 3), np.uint8)] * CLIP_FRAMES),
         "audio_only.mp4": _audio_only,
         "dangling.mp4": lambda p: p.symlink_to(folder / "gone" / "nowhere.mp4"),
         "picture.mp4": lambda p: p.write_bytes(_png(grey)),   # a still image named .mp4

@@ -8,9 +8,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,7 +27,10 @@ from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import Settings
 from liftform.track import PoseTrack
-from liftform.video import detect_content_box, open_video, prefetch
+from liftform.video import detect_content_box, open_video
+
+if TYPE_CHECKING:
+    from liftform.people import PeopleFound
 
 # progress(stage, done, total): stage is "pose" or "video"; total may be None when unknown.
 Progress = Callable[[str, int, "int | None"], None]
@@ -74,36 +80,47 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
-                         progress: Progress | None = None) -> tuple[PoseTrack, SourceInfo, ModelInfo, list[str]]:
-    """Decode ``video_path`` and run the pose model on every frame: the PoseTrack plus provenance and warnings."""
-    from liftform.pose import (  # mediapipe is imported only when poses are needed
-        PoseEstimator,
-        estimate_track,
-    )
+def pose_threads() -> int:
+    """Threads for the pose stage of one video: up to 2 (it is cut in two halves), never more than the CPUs this
+    process may use. Batch workers run one video per CPU and pass 1."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
+
+
+def estimate_video_people(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
+                          progress: Progress | None = None, threads: int | None = None,
+                          ) -> tuple[PeopleFound, SourceInfo, ModelInfo, list[str]]:
+    """Decode ``video_path`` and follow every person in it (`liftform.people`): the tracks (main person first) plus
+    provenance and warnings. The file's SHA-256 is computed beside the decoding."""
+    from liftform.people import estimate_people  # mediapipe is imported only when poses are needed
 
     download = (lambda done, total: progress("download", done, total)) if progress else None
-    with open_video(video_path) as video:
+    with open_video(video_path) as video, ThreadPoolExecutor(max_workers=1) as hasher:
         # The input is checked (opened, its first frame decoded) before the model is looked for: a bad file is
         # reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=model_dir, progress=download)
-        try:
-            source_sha256 = sha256_file(video_path)
-        except OSError as exc:
-            raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
-        # Frames are shrunk to the model's size as they are decoded (in the read-ahead thread), so no 4K frame is
-        # ever buffered: the read-ahead and the head below would hold ~0.3 GB of them.
+        digest = hasher.submit(sha256_file, video_path)
+        # Frames are shrunk to the model's size as they are decoded (in the read-ahead threads), so no 4K frame is
+        # ever buffered; the tracks are scaled back to source pixels below.
         shrink = min(1.0, settings.pose.max_side_px / max(video.width, video.height))
         small_wh = (max(1, round(video.width * shrink)), max(1, round(video.height * shrink)))
-        frames = prefetch(_shrunk(video, small_wh))   # decode the next frames while the model works on this one
-        head = list(itertools.islice(frames, CONTENT_BOX_FRAMES))
-        box = detect_content_box([f.rgb for f in head])
-        crop = box if (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * small_wh[0] * small_wh[1] else None
+        frames = iter(video)
+        box = detect_content_box([f.rgb for f in _shrunk(itertools.islice(frames, CONTENT_BOX_FRAMES), small_wh)])
+        frames.close()
         total = video.n_frames or None
-        report = (lambda index, _pose: progress("pose", index + 1, total)) if progress else None
-        with PoseEstimator(resolved.path, settings.pose, crop_box=crop) as estimator:
-            track = estimate_track(itertools.chain(head, frames), estimator, (video.width, video.height), report)
-        track = _in_source_pixels(track, small_wh)
+        report = (lambda done: progress("pose", done, total)) if progress else None
+        found = estimate_people(video, resolved.path, settings.pose, box,
+                                threads=pose_threads() if threads is None else threads, progress=report,
+                                shrink=lambda decoded: _shrunk(decoded, small_wh))
+        found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
+        try:
+            source_sha256 = digest.result()
+        except OSError as exc:
+            raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
+        track = found.tracks[0]
         warnings = list(video.warnings)
         duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
         # The absolute path: a report rendered again from another working directory still finds the video.
@@ -115,16 +132,27 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
     if track.has_pose.sum() < MIN_POSE_SHARE * len(track):
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
                          f"{len(track)} frames): film the whole body, side-on, in good light")
-    return track, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+    return found, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+
+
+def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
+                         progress: Progress | None = None, threads: int | None = None,
+                         ) -> tuple[PoseTrack, SourceInfo, ModelInfo, list[str]]:
+    """`estimate_video_people` reduced to the main person's PoseTrack (seen longest and largest)."""
+    found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
+                                                           progress=progress, threads=threads)
+    return found.tracks[0], source, model, warnings
 
 
 def _shrunk(frames, size_wh: tuple[int, int]):
-    """``frames`` (VideoFrames) resized to ``size_wh`` (area interpolation); as they are when already that size."""
+    """``frames`` (VideoFrames) resized to ``size_wh`` (bilinear down to half size, a quarter of area
+    interpolation's time; area below); as they are when already that size."""
     import cv2
 
     for frame in frames:
         if frame.rgb.shape[1::-1] != size_wh:
-            frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA))
+            interpolation = cv2.INTER_LINEAR if 2 * size_wh[0] >= frame.rgb.shape[1] else cv2.INTER_AREA
+            frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=interpolation))
         yield frame
 
 
@@ -180,6 +208,37 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
     return analysis
 
 
+class _ReportMedia:
+    """Feeds the frames of the annotated video's decode to the report's `MediaGrabber`, made at the first frame
+    (the data files it reads are written by then)."""
+
+    def __init__(self, analysis: Analysis, track: PoseTrack, out_dir: Path, video_path: str | Path | None,
+                 blur_faces: bool, stack: contextlib.ExitStack) -> None:
+        self.analysis, self.track, self.out_dir = analysis, track, out_dir
+        self.blur_faces, self.stack = blur_faces, stack
+        self.video_path = video_path if video_path is not None else analysis.source.path
+        self.grabber = None
+        self.started = False
+
+    def feed(self, frame) -> None:
+        if not self.started:
+            from liftform.outputs.result_json import analysis_to_dict
+            from liftform.report.data import result_data
+            from liftform.report.page import media_grabber
+
+            self.started = True
+            data = result_data(self.out_dir, analysis_to_dict(self.analysis), track=self.track,
+                               video_path=self.video_path)
+            self.grabber = media_grabber(data, blur_faces=self.blur_faces, stack=self.stack)
+        if self.grabber is not None:
+            self.grabber.feed(frame)
+
+    @property
+    def images(self) -> dict[int, bytes] | None:
+        """The stills taken, or None when no frame came (the report then decodes the source itself)."""
+        return self.grabber.images if self.grabber is not None else None
+
+
 def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
                 write_video: bool = True, report: bool = True, blur_faces: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
@@ -192,12 +251,17 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     from liftform.report import write_report
 
     out_dir = Path(out_dir)
-    paths = write_outputs(analysis, track, out_dir, video_path=video_path, write_video=write_video,
-                          progress=progress, blur_faces=blur_faces)
+    with contextlib.ExitStack() as stack:
+        # With the annotated video, the report's stills and clips are taken from its decode of the source.
+        media = _ReportMedia(analysis, track, out_dir, video_path, blur_faces, stack) if report and write_video \
+            else None
+        paths = write_outputs(analysis, track, out_dir, video_path=video_path, write_video=write_video,
+                              progress=progress, blur_faces=blur_faces, on_frame=media.feed if media else None)
     if report:
         try:
             paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
-                                                annotated_blurred=blur_faces if write_video else None).path
+                                                annotated_blurred=blur_faces if write_video else None,
+                                                media=media.images if media else None).path
         except LiftformError as exc:
             raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
                               f"({exc}); try again with `liftform report {out_dir}`") from None

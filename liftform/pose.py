@@ -7,8 +7,10 @@ timestamp, get a `FramePose` (arrays in source pixels) for the lifter, or None w
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
+import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 
 from liftform.core.silhouette import back_profile_from_mask
 from liftform.errors import InputError, ModelError
+from liftform.follow import SAME_PERSON_IOU, box_iou, keep_or_move_crop, person_box, search_tiles
 from liftform.settings import PoseSettings
 from liftform.track import (
     BACK_PROFILE_STATIONS,
@@ -67,8 +70,112 @@ class FramePose:
     mask: np.ndarray | None = None
 
 
+class _Deferred(types.ModuleType):
+    """Stands in for a module while mediapipe is imported; the real module is imported on first use."""
+
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+@contextlib.contextmanager
+def _matplotlib_deferred() -> Iterator[None]:
+    """mediapipe's package init imports its drawing helpers, which import matplotlib.pyplot: about half a second
+    of CPU at every start for something liftform never calls. While mediapipe is imported, matplotlib and its
+    pyplot are stand-ins that import the real modules if ever used; afterwards the real ones import as usual."""
+    if "matplotlib" in sys.modules:
+        yield
+        return
+    package, pyplot = _Deferred("matplotlib"), _Deferred("matplotlib.pyplot")
+    package.pyplot = pyplot
+    sys.modules["matplotlib"], sys.modules["matplotlib.pyplot"] = package, pyplot
+    try:
+        yield
+    finally:
+        for name, stand_in in (("matplotlib", package), ("matplotlib.pyplot", pyplot)):
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+def _mediapipe():
+    """The mediapipe package (imported once, without matplotlib)."""
+    with _matplotlib_deferred():
+        import mediapipe
+        from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
+    return mediapipe
+
+
+def _create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
+                       masks: bool):
+    """A MediaPipe PoseLandmarker: VIDEO mode (one ordered stream: it tracks the pose between frames and runs its
+    person detector only when tracking is lost) or IMAGE mode (detector on every call). ModelError if it cannot
+    load."""
+    _mediapipe()
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+        min_pose_detection_confidence=settings.min_detection_confidence,
+        min_pose_presence_confidence=settings.min_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+        output_segmentation_masks=masks,
+    )
+    try:
+        with _native_stderr_silenced():
+            return vision.PoseLandmarker.create_from_options(options)
+    except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long C++ messages
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
+
+
+def _close(landmarker) -> None:
+    with _native_stderr_silenced():   # the runtime logs its teardown too
+        landmarker.close()
+
+
+def _mp_image(rgb: np.ndarray):
+    mp = _mediapipe()
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+def _frame_pose(result, person: int, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int],
+                keep_mask: bool) -> FramePose:
+    """Person ``person`` of a PoseLandmarker result on a model image of ``model_hw`` (H, W) that is the source
+    region starting at ``offset_xy`` scaled by ``scale``: arrays in source pixels, the back profile from its mask."""
+    landmarks = result.pose_landmarks[person]
+    norm = np.array([(p.x, p.y) for p in landmarks], dtype=float)
+    visibility = np.array([p.visibility if p.visibility is not None else 1.0 for p in landmarks], dtype=float)
+    world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[person]], dtype=float)
+    # Normalised x and y scale with width and height separately: convert to pixels before any angle.
+    model_xy = norm * [model_hw[1], model_hw[0]]
+    mask = None
+    profile = np.full((len(BACK_PROFILE_STATIONS), 2), np.nan)
+    if result.segmentation_masks and person < len(result.segmentation_masks):
+        mask = result.segmentation_masks[person].numpy_view()
+        mask = mask[..., 0] if mask.ndim == 3 else mask
+        shoulder_mid = model_xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
+        hip_mid = model_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+        profile = back_profile_from_mask(mask, shoulder_mid, hip_mid) / scale
+    image_xy = model_xy / scale + offset_xy
+    # numpy_view() points into MediaPipe's buffer, freed with the result: copy what outlives this call.
+    kept_mask = np.array(mask, dtype=np.float32, copy=True) if (keep_mask and mask is not None) else None
+    return FramePose(image_xy, world, visibility, profile, kept_mask)
+
+
+class _VideoClock:
+    """VIDEO mode needs strictly increasing integer milliseconds per landmarker."""
+
+    def __init__(self) -> None:
+        self.last_ms = -1
+
+    def __call__(self, timestamp_s: float) -> int:
+        self.last_ms = max(int(round(timestamp_s * 1000)), self.last_ms + 1)
+        return self.last_ms
+
+
 class PoseEstimator:
-    """MediaPipe PoseLandmarker in VIDEO mode (one ordered stream of frames).
+    """MediaPipe PoseLandmarker in VIDEO mode (one ordered stream of frames) on the whole frame (live coaching).
 
     Args:
         model_path: a MediaPipe pose landmarker ``.task`` bundle.
@@ -79,29 +186,12 @@ class PoseEstimator:
 
     def __init__(self, model_path: str | Path, settings: PoseSettings = PoseSettings(),
                  crop_box: tuple[int, int, int, int] | None = None, keep_mask: bool = False) -> None:
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        self._mp = mp
-        options = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=settings.num_poses,
-            min_pose_detection_confidence=settings.min_detection_confidence,
-            min_pose_presence_confidence=settings.min_presence_confidence,
-            min_tracking_confidence=settings.min_tracking_confidence,
-            output_segmentation_masks=True,
-        )
-        try:
-            with _native_stderr_silenced():
-                self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long C++ messages
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
+        self._landmarker = _create_landmarker(model_path, settings, video=True, num_poses=settings.num_poses,
+                                              masks=True)
         self._settings = settings
         self._crop_box = crop_box
         self._keep_mask = keep_mask
-        self._last_ms = -1
+        self._clock = _VideoClock()
         self._frames_seen = 0
         self._last_hip_xy: np.ndarray | None = None
 
@@ -113,8 +203,7 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            with _native_stderr_silenced():   # the runtime logs its teardown too
-                self._landmarker.close()
+            _close(self._landmarker)
             self._landmarker = None
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
@@ -125,40 +214,19 @@ class PoseEstimator:
             rgb = rgb[y0:y1, x0:x1]
         height, width = rgb.shape[:2]
         model_rgb, scale = downscale_for_pose(rgb, self._settings.max_side_px)
-        # VIDEO mode needs strictly increasing integer milliseconds.
-        timestamp_ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
-        self._last_ms = timestamp_ms
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(model_rgb))
+        image = _mp_image(model_rgb)
         if self._frames_seen < 2:   # the graph logs its warnings on the first frames
             with _native_stderr_silenced():
-                result = self._landmarker.detect_for_video(image, timestamp_ms)
+                result = self._landmarker.detect_for_video(image, self._clock(timestamp_s))
         else:
-            result = self._landmarker.detect_for_video(image, timestamp_ms)
+            result = self._landmarker.detect_for_video(image, self._clock(timestamp_s))
         self._frames_seen += 1
         if not result.pose_landmarks:
             return None
         person = self._pick_person(result.pose_landmarks, width, height)
-        landmarks = result.pose_landmarks[person]
-        norm = np.array([(p.x, p.y) for p in landmarks], dtype=float)
-        visibility = np.array([p.visibility if p.visibility is not None else 1.0 for p in landmarks], dtype=float)
-        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[person]], dtype=float)
-
-        # Normalised x and y scale with width and height separately: convert to pixels before any angle.
-        model_h, model_w = model_rgb.shape[:2]
-        model_xy = norm * [model_w, model_h]
-        mask = None
-        profile = np.full((len(BACK_PROFILE_STATIONS), 2), np.nan)
-        if result.segmentation_masks and person < len(result.segmentation_masks):
-            mask = result.segmentation_masks[person].numpy_view()
-            mask = mask[..., 0] if mask.ndim == 3 else mask
-            shoulder_mid = model_xy[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
-            hip_mid = model_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
-            profile = back_profile_from_mask(mask, shoulder_mid, hip_mid) / scale
-        image_xy = model_xy / scale + [x0, y0]
-        self._last_hip_xy = image_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
-        # numpy_view() points into MediaPipe's buffer, freed with the result: copy what outlives this call.
-        kept_mask = np.array(mask, dtype=np.float32, copy=True) if (self._keep_mask and mask is not None) else None
-        return FramePose(image_xy, world, visibility, profile, kept_mask)
+        pose = _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), self._keep_mask)
+        self._last_hip_xy = pose.image_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+        return pose
 
     def _pick_person(self, poses, width: int, height: int) -> int:
         """Index of the lifter: the person nearest to where the lifter was, else the largest person in view."""
@@ -174,6 +242,79 @@ class PoseEstimator:
                           max(p.y for p in pose))] for pose in poses]) * [width, height]   # (P, 2, 2) px
         areas = np.prod(boxes[:, 1] - boxes[:, 0], axis=1)
         return int(np.argmax(areas))
+
+
+class PeopleFinder:
+    """Everybody in view: MediaPipe in IMAGE mode (its person detector on every call), up to ``max_people``, no
+    masks, on the frame shrunk to ``settings.detect_max_side_px``. Cheap enough to run now and then (the first frame,
+    when someone is lost, a periodic look for someone new); `CropFollower` does the per-frame work."""
+
+    def __init__(self, model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
+        self._landmarker = _create_landmarker(model_path, settings, video=False, num_poses=max_people, masks=False)
+        self._max_side_px = settings.detect_max_side_px
+        self._calls = 0
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            _close(self._landmarker)
+            self._landmarker = None
+
+    def __call__(self, rgb: np.ndarray, bounds: tuple[int, int, int, int]) -> list[np.ndarray]:
+        """Landmarks (33, 2) in source pixels of each person found inside ``bounds`` (x0, y0, x1, y1) of ``rgb``.
+
+        A wide (or tall) picture is searched in overlapping tiles (`search_tiles`): the detector sees a 224 px
+        square, in which two people side by side in a wide frame are too small to be found reliably."""
+        people: list[np.ndarray] = []
+        for x0, y0, x1, y1 in search_tiles(bounds):
+            model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
+            with _native_stderr_silenced() if self._calls < 1 else contextlib.nullcontext():
+                result = self._landmarker.detect(_mp_image(model_rgb))
+            self._calls += 1
+            height, width = model_rgb.shape[:2]
+            for pose in result.pose_landmarks:
+                xy = np.array([(p.x * width, p.y * height) for p in pose], dtype=float) / scale + (x0, y0)
+                if all(box_iou(person_box(xy), person_box(seen)) < SAME_PERSON_IOU for seen in people):
+                    people.append(xy)   # a person in the overlap of two tiles is found twice
+        return people
+
+
+class CropFollower:
+    """One person followed frame by frame: MediaPipe in VIDEO mode with one pose (it tracks between frames) on a
+    crop around the person (`liftform.follow`), shrunk to ``settings.crop_max_side_px``: the model and the mask work
+    on the person's region only, a small person gets the detector's full attention, and nobody else in view can
+    take over the track."""
+
+    def __init__(self, model_path: str | Path, settings: PoseSettings, crop: tuple[int, int, int, int],
+                 bounds: tuple[int, int, int, int]) -> None:
+        self._landmarker = _create_landmarker(model_path, settings, video=True, num_poses=1, masks=True)
+        self._max_side_px = settings.crop_max_side_px
+        self._clock = _VideoClock()
+        self.crop, self.bounds = crop, bounds
+        self.frames_seen = 0
+        self.lost_since_s: float | None = None      # time of the first frame of the current loss
+        self.last_box: tuple[float, float, float, float] | None = None
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            _close(self._landmarker)
+            self._landmarker = None
+
+    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
+        """The person's pose in ``rgb`` (H, W, 3) uint8 (the whole frame) at ``timestamp_s``; None if not found."""
+        x0, y0, x1, y1 = self.crop
+        model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
+        with _native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
+            result = self._landmarker.detect_for_video(_mp_image(model_rgb), self._clock(timestamp_s))
+        self.frames_seen += 1
+        if not result.pose_landmarks:
+            if self.lost_since_s is None:
+                self.lost_since_s = timestamp_s
+            return None
+        self.lost_since_s = None
+        pose = _frame_pose(result, 0, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
+        self.last_box = person_box(pose.image_xy)
+        self.crop = keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
+        return pose
 
 
 def estimate_track(frames: Iterable, estimator: PoseEstimator, frame_size_wh: tuple[int, int],

@@ -54,8 +54,8 @@ class PoseSettings:
     """How the pose model is run."""
 
     model: str = "full"                 # lite | full | heavy | path to a .task bundle
-    # 2 lets liftform pick the lifter when several people are in view; it costs ~40 % of the model's frames/s
-    # (MediaPipe then runs its person detector on every frame). 1 is enough for clips with only the lifter.
+    # The most people followed at once (each with its own one-person tracker on a crop around them, so a second
+    # person costs a second model run per frame; a clip with only the lifter costs one). 1: only the largest person.
     num_poses: int = setting(2, 1, 10)
     min_detection_confidence: float = setting(0.5, 0, 1)
     min_presence_confidence: float = setting(0.5, 0, 1)
@@ -63,6 +63,12 @@ class PoseSettings:
     # Larger frames (4K) are downscaled for the model (and for everything kept per frame); coordinates stay in
     # source px.
     max_side_px: int = setting(1280, 128, 4096)
+    # A followed person's crop is shrunk to this side: the model looks at 256 px of the person and its mask is made
+    # at that size too, so more pixels only cost time (the back's edge is read to a fraction of a pixel).
+    crop_max_side_px: int = setting(512, 128, 4096)
+    detect_max_side_px: int = setting(640, 128, 4096)   # the whole frame, shrunk to this, to find the people in view
+    recheck_s: float = setting(1.0, 0.1, 60)            # how often the whole frame is searched for someone new
+    min_person_fraction: float = setting(0.4, 0, 1)     # people smaller than this share of the largest are not followed
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,50 @@ def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():
 
 # --- damaged files -------------------------------------------------------------------------------------------------
 
+def level_frames(n: int) -> list[np.ndarray]:
+    """Frame i is uniformly gray at level 2*i (order readable from the pixels for up to 128 frames)."""
+    return [np.full((H, W, 3), 2 * i, np.uint8) for i in range(n)]
+
+
+def by_segments(video) -> list:
+    """The video decoded as the pose stage does: cut at `split_points_s(2)`, each piece on its own."""
+    cuts = video.split_points_s(2)
+    video.warnings.clear()      # notes of an earlier decode
+    frames = [f for start, stop in zip([None, *cuts], [*cuts, None], strict=True) for f in video.segment(start, stop)]
+    video.end_segments(len(frames))
+    return cuts, frames
+
+
+@pytest.mark.parametrize("gop", [12, 500])   # keyframes every 0.4 s; only the first frame a keyframe
+def test_segments_cut_the_video_into_the_same_frames(tmp_path, gop):
+    path = tmp_path / "long.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast", "bf": "2", "g": str(gop)})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i, rgb in enumerate(level_frames(120)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        whole = list(video)
+        cuts, pieces = by_segments(video)
+    assert len(cuts) == 1 and 1.2 < cuts[0] < 2.8           # near the middle of 4 s
+    if gop == 12:
+        assert round(cuts[0] * 30) % 12 == 0                  # on a keyframe: nothing decoded twice
+    assert [(f.index if f.timestamp_s < cuts[0] else None) for f in pieces][:5] == [0, 1, 2, 3, 4]
+    assert len(pieces) == len(whole) == 120
+    assert [f.timestamp_s for f in pieces] == pytest.approx([f.timestamp_s for f in whole], abs=1e-9)
+    assert [mean_level(f.rgb) for f in pieces] == pytest.approx([mean_level(f.rgb) for f in whole], abs=1)
+    assert video.frames_decoded == 120 and video.warnings == []
+
+
+def test_short_video_is_not_cut(tmp_path):
+    path = write_clip(tmp_path / "short.mp4", level_frames(30))
+    with open_video(path) as video:
+        assert video.split_points_s(2) == []
+
+
 def cut_in_half(path: Path) -> Path:
     data = path.read_bytes()
     cut = path.with_name("cut_" + path.name)
@@ -157,6 +201,16 @@ def test_truncated_file_yields_what_decodes_and_warns(tmp_path, suffix):
     assert len(video.warnings) >= 1
     assert f"video ended early at frame {len(frames)}" in video.warnings[0]
     assert "truncated" in video.warnings[0] and "\n" not in video.warnings[0]
+
+
+def test_truncated_file_decoded_in_segments_warns_with_the_total(tmp_path):
+    full = write_clip(tmp_path / "clip.mkv", noise_frames(200))
+    with open_video(cut_in_half(full)) as video:
+        whole = list(video)
+        whole_warnings = list(video.warnings)
+        cuts, pieces = by_segments(video)
+    assert cuts and len(pieces) == len(whole)
+    assert video.warnings == whole_warnings and f"video ended early at frame {len(whole)}" in video.warnings[0]
 
 
 def test_truncated_mp4_without_its_index_is_input_error(tmp_path):

@@ -135,7 +135,8 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     source = Path(read_from) if read_from is not None else Path(job.path)
     try:
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
-        track, info, model, warnings = estimate_video_track(source, pose_settings)
+        # One thread per video: the batch runs one video per CPU (the result does not depend on it).
+        track, info, model, warnings = estimate_video_track(source, pose_settings, threads=1)
         info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
         analysis = analyze_track(track, info, model, spec.settings, warnings)
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,

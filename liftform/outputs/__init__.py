@@ -82,7 +82,7 @@ def prepare_result_dir(out_dir: Path) -> None:
 
 def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
                   write_video: bool = True, progress: Callable[[int, int], None] | None = None,
-                  blur_faces: bool = False) -> dict[str, Path]:
+                  blur_faces: bool = False, on_frame: Callable | None = None) -> dict[str, Path]:
     """Write the data outputs of one analysis into ``out_dir`` (created if needed); returns their paths.
 
     Keys of the result: "frames_csv", "reps_csv", "poses_npz", "annotated_mp4" (only when written), "result_json".
@@ -90,7 +90,8 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
     source, ``analysis.source.path``); ``progress(frames_done, frames_total)`` follows its encoding. result.json is
     written after the data files, and any result.json already in ``out_dir`` is removed first. ``blur_faces``
     blurs the face in annotated.mp4. The report is drawn from these files afterwards (``pipeline.save_result``,
-    which analyze and score use).
+    which analyze and score use). ``on_frame(frame)`` is given every frame the annotated video decodes, before
+    anything is drawn on it (the report's stills and clips: one decode for both).
 
     Raises OutputError (one line) when a file cannot be written, InputError if the source video cannot be
     decoded again for the annotated video.
@@ -107,7 +108,7 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
     if write_video:
         source = video_path if video_path is not None else analysis.source.path
         paths["annotated_mp4"] = write_annotated_video(source, analysis, track, out_dir / ANNOTATED_NAME,
-                                                       progress, blur_faces=blur_faces)
+                                                       progress, blur_faces=blur_faces, on_frame=on_frame)
     paths["result_json"] = write_result_json(analysis, out_dir)
     return paths
 

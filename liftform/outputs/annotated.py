@@ -22,10 +22,12 @@ from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, trunk_midpoints
+from liftform.video import VideoFrame
 
-# A larger source (4K) is drawn and encoded at this size: x264 holds a dozen frames in flight, ~0.7 GB at 4K, and
-# a phone screen or report shows no more. Landmarks are scaled to it; result files keep source pixels.
-ANNOTATED_MAX_SIDE_PX = 1920
+# A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
+# 4K), encoding 720p takes a third of 1080p's time, and a phone screen or report shows no more. Landmarks are
+# scaled to it; result files keep source pixels.
+ANNOTATED_MAX_SIDE_PX = 1280
 
 Progress = Callable[[int, int], None]
 
@@ -74,7 +76,8 @@ class _RepClock:
 
 
 def write_annotated_video(video_path: str | Path, analysis: Analysis, track: PoseTrack, out_path: str | Path,
-                          progress: Progress | None = None, *, blur_faces: bool = False) -> Path:
+                          progress: Progress | None = None, *, blur_faces: bool = False,
+                          on_frame: Callable[[VideoFrame], None] | None = None) -> Path:
     """Decode ``video_path`` again and write it with the overlay to ``out_path`` (H.264 MP4, atomic).
 
     Args:
@@ -84,6 +87,10 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
         blur_faces: blur the lifter's head in every frame (the whole frame where no face is known near it).
+        on_frame: also given every decoded frame, before anything is drawn on it (the report takes its stills
+            and clips there: one decode for both).
+
+    The video is drawn at the source's size and written at most ``ANNOTATED_MAX_SIDE_PX`` on its longer side.
 
     Frames with no analysis row or no pose are written with the panel but without skeleton or back.
     Raises InputError if the source cannot be decoded, OutputError if the video cannot be written.
@@ -107,9 +114,12 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         size_wh = (max(2, round(video.width * scale)), max(2, round(video.height * scale)))
         image_xy = track.image_xy * scale          # drawn on the (possibly) smaller frame
         edges = None if edges is None else edges * scale
+        interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
         with H264Writer(out_path, fps, *size_wh) as writer:
             for done, frame in enumerate(video, start=1):
-                image = frame.rgb if scale == 1.0 else cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA)
+                if on_frame is not None:
+                    on_frame(frame)
+                image = frame.rgb if scale == 1.0 else cv2.resize(frame.rgb, size_wh, interpolation=interpolation)
                 if not (image.flags.writeable and image.flags.c_contiguous):
                     image = np.array(image, order="C")
                 r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)

@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 # Encoders in order of preference: (codec name, options).
 _ENCODERS = (
-    ("libx264", {"preset": "veryfast", "tune": "film"}),
+    # superfast: a fifth less CPU than veryfast for a file about twice as large (still ~1.5 Mbit/s at 720p)
+    ("libx264", {"preset": "superfast", "tune": "film"}),
     ("libopenh264", {}),
     ("h264", {}),
     ("mpeg4", {"qscale": "3"}),

@@ -110,6 +110,23 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def result_data(result_dir: str | Path, doc: dict[str, Any], *, track: PoseTrack | None = None,
+                video_path: str | Path | None = None) -> ResultData:
+    """A result folder's data with its result.json given as ``doc`` (``analysis_to_dict``, before the file is
+    written: the report's frames are taken during the annotated video's decode), read as `load_result` reads it;
+    frames.csv from the folder, ``track`` as given; ``video_path`` is trusted."""
+    where = ResultFolder(result_dir)
+    notes: list[str] = []
+    frames = None
+    try:
+        frames = read_frames_csv(where.frames_csv)
+    except InputError as exc:
+        notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
+    analysis = analysis_from_files(doc, frames if frames is not None else NO_FRAMES, where.result_json)
+    video = Path(video_path) if video_path is not None and Path(video_path).is_file() else None
+    return ResultData(where.path, analysis, frames is not None, track, video, notes)
+
+
 def load_result(result_dir: str | Path, video_path: str | Path | None = None) -> ResultData:
     """Load a result folder. Raises InputError when result.json is missing or invalid; anything else missing
     becomes a note. The video at result.json's ``source.path`` is used only if its SHA-256 is the one analysed;

@@ -170,41 +170,60 @@ def clip_bounds(data: ResultData, rep: dict) -> tuple[int, int] | None:
     return max(0, int(start) - pad), min(last_frame, int(end) + pad)
 
 
+class MediaGrabber:
+    """Takes the report's stills and clips from decoded frames fed to it in order (from the report's own decode, or
+    from the annotated video's, so a video is decoded once for both). Clips are written as the frames arrive;
+    ``images`` collects {frame number: JPEG bytes}. Use inside ``stack`` (it closes the clip writers)."""
+
+    def __init__(self, data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *, blur_faces: bool,
+                 stack: contextlib.ExitStack) -> None:
+        self.artist = FrameArtist(data, blur_faces)
+        self.stills, self.clips, self.stack = stills, clips, stack
+        self.fps = float(data.analysis.source.fps or 30.0)
+        self.last_frame = max([*stills, *(c.last for c in clips)], default=-1)
+        self.images: dict[int, bytes] = {}
+        self._writers: dict[int, H264Writer] = {}
+
+    def feed(self, frame) -> None:
+        """One decoded frame (``.index``, ``.timestamp_s``, ``.rgb``; not modified)."""
+        if frame.index > self.last_frame:
+            return
+        for k, clip in enumerate(self.clips):
+            if not clip.first <= frame.index <= clip.last:
+                continue
+            image = self.artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, clip.label)
+            image = _fit(image, CLIP_MAX_SIDE_PX)
+            if k not in self._writers:
+                clip.path.parent.mkdir(parents=True, exist_ok=True)
+                height, width = image.shape[:2]
+                self._writers[k] = self.stack.enter_context(H264Writer(clip.path, self.fps, width, height))
+            self._writers[k].write(np.ascontiguousarray(image), frame.timestamp_s)
+        still = self.stills.get(frame.index)
+        if still is not None:
+            image = self.artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, panel=False)
+            if still.box is not None:
+                x0, y0, x1, y1 = still.box
+                image = image[y0:y1, x0:x1]
+            self.images[frame.index] = jpeg_bytes(image)
+
+
 def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *,
                blur_faces: bool) -> dict[int, bytes]:
-    """Decode ``data.video_path`` once: JPEG bytes of each still (keyed by source frame) and the clips.
+    """Decode ``data.video_path`` once (up to the last frame wanted): JPEG bytes of each still (keyed by source
+    frame) and the clips.
 
     Returns {frame number: JPEG bytes} for the stills that were decoded. Raises InputError if the video cannot be
     decoded, OutputError if a clip cannot be written. A clip whose frames were never decoded is not written.
     """
     from liftform.video import open_video
 
-    artist = FrameArtist(data, blur_faces)
-    wanted_last = max([*stills, *(c.last for c in clips)], default=-1)
-    images: dict[int, bytes] = {}
-    if wanted_last < 0:
-        return images
-    with open_video(data.video_path) as video, contextlib.ExitStack() as stack:
-        writers: dict[int, H264Writer] = {}
-        fps = float(data.analysis.source.fps or video.fps)
-        for frame in video:
-            if frame.index > wanted_last:
-                break
-            for k, clip in enumerate(clips):
-                if not clip.first <= frame.index <= clip.last:
-                    continue
-                image = artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, clip.label)
-                image = _fit(image, CLIP_MAX_SIDE_PX)
-                if k not in writers:
-                    clip.path.parent.mkdir(parents=True, exist_ok=True)
-                    height, width = image.shape[:2]
-                    writers[k] = stack.enter_context(H264Writer(clip.path, fps, width, height))
-                writers[k].write(np.ascontiguousarray(image), frame.timestamp_s)
-            still = stills.get(frame.index)
-            if still is not None:
-                image = artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, panel=False)
-                if still.box is not None:
-                    x0, y0, x1, y1 = still.box
-                    image = image[y0:y1, x0:x1]
-                images[frame.index] = jpeg_bytes(image)
-    return images
+    with contextlib.ExitStack() as stack:
+        grabber = MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack)
+        if grabber.last_frame < 0:
+            return {}
+        with open_video(data.video_path) as video:
+            for frame in video:
+                if frame.index > grabber.last_frame:
+                    break
+                grabber.feed(frame)
+    return grabber.images

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from liftform.report.data import (
     reba_trunk,
     worst_frame,
 )
-from liftform.report.frames import ClipRequest, Still, clip_bounds, grab_media, person_box
+from liftform.report.frames import ClipRequest, MediaGrabber, Still, clip_bounds, grab_media, person_box
 from liftform.report.html import data_uri, render_page, url_path
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
@@ -78,8 +79,8 @@ def _clear_old_clips(clips_dir: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _gallery(data: ResultData, blur_faces: bool, embed_max: int) -> tuple[list[dict[str, Any]], list[Path]]:
-    """Gallery entries (start + worst frame as data URIs, clip source) and the clip files written."""
+def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Still], list[ClipRequest]]:
+    """Gallery entries (without their pictures yet), and the stills and clips they need from the source."""
     reps, flagged = _gallery_reps(data)
     entries, stills, clips = [], {}, []
     for rep in reps:
@@ -103,14 +104,36 @@ def _gallery(data: ResultData, blur_faces: bool, embed_max: int) -> tuple[list[d
             clips.append(clip)
             entry["clip_file"] = url_path(CLIPS_DIR, clip.path.name)
         entries.append(entry)
+    return entries, stills, clips
+
+
+def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack) -> MediaGrabber | None:
+    """A `MediaGrabber` for the report of ``data`` (e.g. built in memory before result.json is written), to be fed
+    the frames of another decode of the source (the annotated video's); pass its ``images`` to `write_report` as
+    ``media``. None when the report needs no frames."""
+    if data.video_path is None:
+        return None
+    _, stills, clips = _gallery_plan(data)
+    _clear_old_clips(data.result_dir / CLIPS_DIR)
+    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack)
+
+
+def _gallery(data: ResultData, blur_faces: bool, embed_max: int,
+             media: dict[int, bytes] | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
+    """Gallery entries (start + worst frame as data URIs, clip source) and the clip files written. ``media``: the
+    stills already taken (with the clips) by a `media_grabber`; else the source is decoded here."""
+    entries, stills, clips = _gallery_plan(data)
     if data.video_path is None:
         return entries, []
-    _clear_old_clips(data.result_dir / CLIPS_DIR)
-    try:
-        images = grab_media(data, stills, clips, blur_faces=blur_faces)
-    except InputError as exc:          # a damaged source: the page without frames rather than no page
-        data.notes.append(f"frames could not be taken from the source video ({exc})")
-        images = {}
+    if media is not None:
+        images = media
+    else:
+        _clear_old_clips(data.result_dir / CLIPS_DIR)
+        try:
+            images = grab_media(data, stills, clips, blur_faces=blur_faces)
+        except InputError as exc:          # a damaged source: the page without frames rather than no page
+            data.notes.append(f"frames could not be taken from the source video ({exc})")
+            images = {}
     embedded = 0
     for entry in entries:
         for key, frame in (("start_img", entry["start_frame"]), ("worst_img", entry["worst_frame"])):
@@ -149,15 +172,16 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
 
 
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
-                   embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES) -> tuple[dict[str, Any], list[Path]]:
-    """Everything the report template shows, and the clip files written for it."""
+                   embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES,
+                   media: dict[int, bytes] | None = None) -> tuple[dict[str, Any], list[Path]]:
+    """Everything the report template shows, and the clip files written for it (``media``: see `_gallery`)."""
     from liftform.report.figures import angle_figure_svg
 
     analysis = data.analysis
     quality = analysis.quality
     overall, overall_cls = overall_words(analysis.verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
-    gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes)
+    gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes, media)
     svg = angle_figure_svg(data)
     n_rounded = sum(v.is_rounded for v in analysis.verdicts)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
@@ -180,7 +204,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 
 def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
                  annotated_blurred: bool | None = None,
-                 embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES) -> Report:
+                 embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None) -> Report:
     """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
 
     Args:
@@ -190,6 +214,8 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         annotated_blurred: whether annotated.mp4 in the folder has blurred faces (None: unknown). With
             ``blur_faces`` the page links annotated.mp4 only when it is known to be blurred.
         embed_clip_max_bytes: clips up to this size are embedded as data: URIs (0: always link the clip file).
+        media: the stills already taken, with the clips written, by a `media_grabber` fed the frames of the
+            analysis's own decode (the source is then not decoded again).
 
     Raises InputError when result.json is missing or invalid, or the source video cannot be decoded; OutputError
     when a file cannot be written.
@@ -199,7 +225,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
                                     annotated_video=url_path(annotated.name) if link_annotated else None,
-                                    embed_clip_max_bytes=embed_clip_max_bytes)
+                                    embed_clip_max_bytes=embed_clip_max_bytes, media=media)
     if blur_faces and annotated.is_file() and not link_annotated:
         data.notes.append("annotated.mp4 in this folder may show the face: it is not linked here; run "
                           "`liftform analyze --blur-faces` again, or remove it, before sharing the folder")

@@ -1,0 +1,175 @@
+"""Following people cheaply: crop boxes around a person, matching people between looks, joining video segments.
+
+NumPy only (no model): the pose stage (`liftform.pose`) finds the people in view now and then with a multi-person
+pass over the whole frame, and follows each of them with its own one-person tracker on a crop around them. This
+module holds the geometry of that: which crop to give a tracker, when to move it, which person found in a frame is
+which person already followed, and how the people of two halves of a video that were followed in parallel are
+joined into one track each.
+
+Boxes are (x0, y0, x1, y1) in source pixels, end exclusive. Landmark arrays are (33, 2) source pixels, NaN where
+unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+Box = tuple[int, int, int, int]
+
+CROP_SCALE = 1.7            # a crop's side is this many times the person's larger extent (room to bend and step)
+CROP_REFIT_SCALE = 2.8      # a crop more than this many times the person's extent is refitted (they moved away)
+CROP_MARGIN = 0.08          # the person must stay this share of their extent inside the crop, else it is moved
+MIN_CROP_PX = 64            # no crop is smaller than this (a tiny box cannot hold a pose)
+SAME_PERSON_IOU = 0.3       # two looks at a person overlap at least this much (box intersection over union)
+DUPLICATE_IOU = 0.6         # two trackers whose people overlap this much have converged on one person
+TILE_ASPECT = 1.5           # the whole frame is searched for people in tiles no longer than this x their width
+
+
+def person_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Bounding box (x0, y0, x1, y1), float px, of the finite landmarks in ``xy`` (33, 2); None without any."""
+    points = xy[np.isfinite(xy).all(axis=1)]
+    if len(points) < 2:
+        return None
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _clip(box: tuple[float, float, float, float], bounds: Box) -> Box:
+    bx0, by0, bx1, by1 = bounds
+    x0, y0 = max(bx0, int(np.floor(box[0]))), max(by0, int(np.floor(box[1])))
+    x1, y1 = min(bx1, int(np.ceil(box[2]))), min(by1, int(np.ceil(box[3])))
+    return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
+
+
+def crop_for(xy: np.ndarray, bounds: Box) -> Box | None:
+    """The crop to follow the person with landmarks ``xy``: a square centred on them, ``CROP_SCALE`` times their
+    larger extent (so a standing person can bend over, and a bent one stand up, without leaving it), clipped to
+    ``bounds`` (the frame, or the picture inside black bars). None without landmarks."""
+    box = person_box(xy)
+    if box is None:
+        return None
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    half = max(CROP_SCALE * max(box[2] - box[0], box[3] - box[1]), MIN_CROP_PX) / 2
+    return _clip((cx - half, cy - half, cx + half, cy + half), bounds)
+
+
+def keep_or_move_crop(crop: Box, xy: np.ndarray, bounds: Box) -> Box:
+    """``crop`` while the person (``xy``) stays well inside it and fills a fair part of it, else a new crop around
+    them. Moving the crop rarely keeps the one-person tracker's own frame-to-frame tracking valid (it works in the
+    crop's coordinates)."""
+    box = person_box(xy)
+    if box is None:
+        return crop
+    extent = max(box[2] - box[0], box[3] - box[1], 1.0)
+    margin = CROP_MARGIN * extent
+    bx0, by0, bx1, by1 = bounds
+    inside = ((box[0] - margin >= crop[0] or crop[0] <= bx0) and (box[1] - margin >= crop[1] or crop[1] <= by0)
+              and (box[2] + margin <= crop[2] or crop[2] >= bx1) and (box[3] + margin <= crop[3] or crop[3] >= by1))
+    too_big = max(crop[2] - crop[0], crop[3] - crop[1]) > max(CROP_REFIT_SCALE * extent, MIN_CROP_PX)
+    if inside and not too_big:
+        return crop
+    return crop_for(xy, bounds) or crop
+
+
+def search_tiles(bounds: Box, max_aspect: float = TILE_ASPECT) -> list[Box]:
+    """Overlapping tiles covering ``bounds``, each at most ``max_aspect`` times as wide as high, overlapping by at
+    least half a tile (a person narrower than half a tile lies whole in one of them). Only wide pictures are
+    tiled (people stand upright: a tall picture's people are tall in it): 4:3 is one tile, 16:9 two, 8:3 (two 4:3
+    clips side by side) three."""
+    x0, y0, x1, y1 = bounds
+    width, height = x1 - x0, y1 - y0
+    tile = min(width, round(max_aspect * height))
+    if tile >= width:
+        return [bounds]
+    n = int(np.ceil((width - tile) / (tile / 2))) + 1
+    return [(x0 + int(s), y0, x0 + int(s) + tile, y1) for s in np.linspace(0, width - tile, n).round().astype(int)]
+
+
+def box_iou(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> float:
+    """Intersection over union of two boxes; 0 when either is None."""
+    if a is None or b is None:
+        return 0.0
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def match_people(known: list[tuple[float, ...] | None], found: list[tuple[float, ...] | None],
+                 min_iou: float = SAME_PERSON_IOU) -> dict[int, int]:
+    """Greedy one-to-one matching {index in found: index in known} by box overlap (largest first), pairs
+    overlapping at least ``min_iou``."""
+    pairs = sorted(((box_iou(k, f), i, j) for j, k in enumerate(known) for i, f in enumerate(found)), reverse=True)
+    matched: dict[int, int] = {}
+    used: set[int] = set()
+    for iou, i, j in pairs:
+        if iou < min_iou:
+            break
+        if i not in matched and j not in used:
+            matched[i] = j
+            used.add(j)
+    return matched
+
+
+def big_enough(boxes: list[tuple[float, float, float, float]], min_fraction: float) -> list[bool]:
+    """Which people count: those whose larger extent is at least ``min_fraction`` of the largest person's (far
+    background figures are not followed)."""
+    sizes = [max(b[2] - b[0], b[3] - b[1]) for b in boxes]
+    top = max(sizes, default=0.0)
+    return [s >= min_fraction * top for s in sizes]
+
+
+@dataclass
+class PersonRows:
+    """One followed person over a run of frames: per frame (by position in the run) the pose arrays, missing where
+    the person was not seen. ``rows`` maps a frame's position in the run to (image_xy (33, 2), world_xyz (33, 3),
+    visibility (33,), back_profile_px (K, 2))."""
+
+    rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def first(self) -> int:
+        return min(self.rows)
+
+    @property
+    def last(self) -> int:
+        return max(self.rows)
+
+    def box_at(self, position: int) -> tuple[float, float, float, float] | None:
+        row = self.rows.get(position)
+        return None if row is None else person_box(row[0])
+
+
+def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> list[PersonRows]:
+    """Join the people of consecutive segments of one video, followed independently, into one list over the whole
+    video.
+
+    ``segments`` is [(frames in the segment, people)], in order; positions inside each are local. A person of a
+    segment continues one of the previous segment when they are seen within ``window`` frames of the boundary on
+    both sides and their boxes there overlap (``SAME_PERSON_IOU``); anybody else starts a new person.
+    """
+    joined: list[PersonRows] = []
+    offset = 0
+    open_people: list[PersonRows] = []          # people of the previous segment seen near its end
+    for n_frames, people in segments:
+        ends = [p.box_at(p.last) if p.rows and p.last >= offset - window else None for p in open_people]
+        starts = [p.box_at(p.first) if p.rows and p.first < window else None for p in people]
+        matched = match_people(ends, starts)
+        next_open = []
+        for i, person in enumerate(people):
+            shifted = {offset + k: row for k, row in person.rows.items()}
+            if i in matched:
+                target = open_people[matched[i]]
+                target.rows.update(shifted)
+            else:
+                target = PersonRows(shifted)
+                joined.append(target)
+            next_open.append(target)
+        open_people = next_open
+        offset += n_frames
+    return joined

@@ -1,0 +1,214 @@
+"""The pose stage of a video: find the people in view, follow each of them cheaply, one track per person.
+
+    found = estimate_people(video, model_path, settings.pose, bounds, threads=2)
+    found.tracks            # one PoseTrack per person followed, the main one (seen longest and largest) first
+    found.people_in_view    # the most people seen at once
+
+Per frame, each followed person costs one run of the one-person model on a crop around them (`CropFollower`); the
+whole frame is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second
+(someone new?) and while someone is lost. The video is cut at keyframes into two halves that are followed
+independently (in two threads when the machine has the cores) and the people of both halves are joined by where
+they stand at the cut (`liftform.follow.join_segments`). The cuts depend on the file only, so the result does not
+depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from liftform.errors import InputError
+from liftform.follow import (
+    DUPLICATE_IOU,
+    Box,
+    PersonRows,
+    big_enough,
+    box_iou,
+    crop_for,
+    join_segments,
+    match_people,
+    person_box,
+)
+from liftform.pose import CropFollower, PeopleFinder
+from liftform.settings import PoseSettings
+from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
+from liftform.video import VideoFrame, VideoSource, prefetch
+
+SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
+LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
+RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
+JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
+
+
+@dataclass(frozen=True)
+class PeopleFound:
+    """The pose stage's result: ``tracks`` one per followed person (main person first: frames seen x size),
+    all over the same frames; ``people_in_view`` the most people found in one frame."""
+
+    tracks: tuple[PoseTrack, ...]
+    people_in_view: int
+
+
+@dataclass
+class _Segment:
+    timestamps_s: list[float]
+    frame_index: list[int]
+    people: list[PersonRows]
+    people_in_view: int
+
+
+class _Followers:
+    """The trackers of one run of frames and what they saw (one `PersonRows` per person)."""
+
+    def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box) -> None:
+        self.model_path, self.settings, self.bounds = model_path, settings, bounds
+        self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
+        self.active: list[tuple[CropFollower, PersonRows]] = []
+        self.people: list[PersonRows] = []
+        self.most_in_view = 0
+        self.next_look_s = -math.inf
+        self.next_lost_look_s = -math.inf
+
+    def close(self) -> None:
+        self.finder.close()
+        for follower, _ in self.active:
+            follower.close()
+        self.active = []
+
+    def _needs_look(self, t: float) -> bool:
+        if not self.active or t >= self.next_look_s:
+            return True
+        return t >= self.next_lost_look_s and any(f.lost_since_s is not None for f, _ in self.active)
+
+    def look(self, rgb: np.ndarray, t: float) -> None:
+        """Search the whole frame: re-aim lost trackers at their person, start trackers for new people."""
+        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
+        boxes = [person_box(xy) for xy in found]
+        found = [xy for xy, keep in zip(found, big_enough(boxes, self.settings.min_person_fraction), strict=True)
+                 if keep]
+        self.most_in_view = max(self.most_in_view, len(found))
+        matched = match_people([f.last_box for f, _ in self.active], [person_box(xy) for xy in found])
+        for i, xy in enumerate(found):
+            crop = crop_for(xy, self.bounds)
+            if i in matched:
+                follower = self.active[matched[i]][0]
+                if follower.lost_since_s is not None and crop is not None:
+                    follower.crop = crop
+            elif len(self.active) < max(self.settings.num_poses, 1) and crop is not None:
+                follower = CropFollower(self.model_path, self.settings, crop, self.bounds)
+                follower.last_box = person_box(xy)
+                rows = PersonRows()
+                self.people.append(rows)
+                self.active.append((follower, rows))
+        self.next_look_s = t + self.settings.recheck_s
+        self.next_lost_look_s = t + LOST_LOOK_S
+
+    def step(self, position: int, rgb: np.ndarray, t: float) -> None:
+        if self._needs_look(t):
+            self.look(rgb, t)
+        seen = []
+        for follower, rows in self.active:
+            pose = follower(rgb, t)
+            if pose is not None:
+                rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
+                seen.append((follower, rows))
+        self._retire(position, t, seen)
+
+    def _retire(self, position: int, t: float, seen: list[tuple[CropFollower, PersonRows]]) -> None:
+        """Close trackers that lost their person long ago, and the younger of two that converged on one person."""
+        gone = {id(f) for f, _ in self.active
+                if f.lost_since_s is not None and t - f.lost_since_s > RETIRE_LOST_S}
+        for k, (older, _) in enumerate(seen):
+            for younger, rows in seen[k + 1:]:
+                if id(younger) not in gone and box_iou(older.last_box, younger.last_box) > DUPLICATE_IOU:
+                    gone.add(id(younger))
+                    rows.rows.pop(position, None)
+        for follower, _ in [pair for pair in self.active if id(pair[0]) in gone]:
+            follower.close()
+        self.active = [pair for pair in self.active if id(pair[0]) not in gone]
+
+
+def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
+                  on_frame: Callable[[], None] | None = None) -> _Segment:
+    """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0."""
+    followers = _Followers(model_path, settings, bounds)
+    timestamps, indices = [], []
+    try:
+        for position, frame in enumerate(frames):
+            followers.step(position, frame.rgb, frame.timestamp_s)
+            timestamps.append(frame.timestamp_s)
+            indices.append(frame.index)
+            if on_frame is not None:
+                on_frame()
+    finally:
+        followers.close()
+    return _Segment(timestamps, indices, followers.people, followers.most_in_view)
+
+
+def _presence(person: PersonRows) -> float:
+    """How much of the video a person fills: frames seen x median size (px). The main person has the most."""
+    sizes = [max(b[2] - b[0], b[3] - b[1]) for b in map(person_box, (r[0] for r in person.rows.values())) if b]
+    return len(person.rows) * float(np.median(sizes)) if sizes else 0.0
+
+
+def _track(rows: PersonRows, timestamps_s: np.ndarray, frame_index: np.ndarray, size_wh: tuple[int, int]) -> PoseTrack:
+    n = len(timestamps_s)
+    image_xy = np.full((n, N_LANDMARKS, 2), np.nan)
+    world = np.full((n, N_LANDMARKS, 3), np.nan)
+    visibility = np.zeros((n, N_LANDMARKS))
+    profile = np.full((n, len(BACK_PROFILE_STATIONS), 2), np.nan)
+    for k, (xy, wxyz, vis, prof) in rows.rows.items():
+        image_xy[k], world[k], visibility[k], profile[k] = xy, wxyz, vis, prof
+    return PoseTrack(image_xy, world, visibility, timestamps_s, frame_index, size_wh, profile)
+
+
+def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSettings, bounds: Box, *,
+                    threads: int = 1, progress: Callable[[int], None] | None = None,
+                    shrink: Callable[[Iterable[VideoFrame]], Iterable[VideoFrame]] = lambda frames: frames,
+                    ) -> PeopleFound:
+    """Follow the people of ``video`` (inside ``bounds``, e.g. within black bars). ``threads`` (1 or 2) sets how
+    many pieces are followed at once, not how the video is cut. ``progress(frames_done)`` may be called from
+    worker threads. ``shrink`` maps decoded frames to the frames analysed (run in the read-ahead threads; the
+    tracks keep the video's size as ``frame_size_wh``). Raises InputError when no frame decodes."""
+    cuts = video.split_points_s(SEGMENTS)
+    pieces = list(zip([None, *cuts], [*cuts, None], strict=True))
+    lock, done = threading.Lock(), [0]
+
+    def tick() -> None:
+        with lock:
+            done[0] += 1
+            if progress is not None:
+                progress(done[0])
+
+    def run(piece: tuple[float | None, float | None]) -> _Segment:
+        frames = video.segment(*piece) if len(pieces) > 1 else iter(video)
+        return follow_people(prefetch(frames), model_path, settings, bounds, tick)
+
+    if threads > 1 and len(pieces) > 1:
+        with ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="liftform-pose") as pool:
+            segments = list(pool.map(run, pieces))
+    else:
+        segments = [run(piece) for piece in pieces]
+    timestamps = np.array([t for s in segments for t in s.timestamps_s], dtype=float)
+    if len(pieces) > 1:
+        video.end_segments(len(timestamps))
+    if len(timestamps) == 0:
+        raise InputError(f"{video.path}: the video has no frames that could be decoded")
+    offsets = np.cumsum([0] + [len(s.frame_index) for s in segments[:-1]])
+    frame_index = np.concatenate([np.asarray(s.frame_index, dtype=np.int64) + o
+                                  for s, o in zip(segments, offsets, strict=True)])
+    window = max(1, round(JOIN_WINDOW_S * video.fps))
+    people = join_segments([(len(s.frame_index), s.people) for s in segments], window)
+    people = [p for p in people if p.rows]
+    people.sort(key=_presence, reverse=True)
+    size = (video.width, video.height)
+    tracks = tuple(_track(p, timestamps, frame_index, size) for p in people)
+    if not tracks:   # nobody anywhere: one empty track, so the caller can say so
+        tracks = (_track(PersonRows(), timestamps, frame_index, size),)
+    return PeopleFound(tracks, max(s.people_in_view for s in segments))

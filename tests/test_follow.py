@@ -1,0 +1,77 @@
+"""Following people: crops, matching, joining segments (`liftform.follow`, NumPy only, no model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liftform.follow import (
+    CROP_SCALE,
+    PersonRows,
+    box_iou,
+    crop_for,
+    join_segments,
+    keep_or_move_crop,
+    match_people,
+    person_box,
+)
+
+FRAME = (0, 0, 1920, 1080)
+
+
+def person(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """33 landmarks spread over the box (x0, y0)-(x1, y1), corners included."""
+    t = np.linspace(0, 1, 33)
+    xy = np.stack([x0 + (x1 - x0) * t, y0 + (y1 - y0) * t[::-1]], axis=1)
+    xy[0], xy[1] = (x0, y0), (x1, y1)
+    return xy
+
+
+def rows(*boxes_by_position: tuple[int, tuple[float, float, float, float]]) -> PersonRows:
+    out = PersonRows()
+    for position, box in boxes_by_position:
+        out.rows[position] = (person(*box), np.zeros((33, 3)), np.ones(33), np.zeros((21, 2)))
+    return out
+
+
+def test_crop_is_a_square_around_the_person_with_room_to_bend_clipped_to_the_frame():
+    standing = person(900, 300, 1000, 700)                    # 100 x 400 px
+    x0, y0, x1, y1 = crop_for(standing, FRAME)
+    assert x1 - x0 == pytest.approx(CROP_SCALE * 400, abs=2)   # wide enough for the same person bent over
+    assert (x0 + x1) / 2 == pytest.approx(950, abs=1) and y0 == 160 and y1 == 840
+    at_edge = crop_for(person(1800, 600, 1900, 1000), FRAME)
+    assert at_edge[2] == 1920 and at_edge[3] == 1080           # clipped, not shifted
+    assert crop_for(np.full((33, 2), np.nan), FRAME) is None
+
+
+def test_crop_stays_while_the_person_moves_inside_it_and_follows_when_they_leave_it():
+    crop = crop_for(person(900, 300, 1000, 700), FRAME)
+    bent = person(820, 520, 1150, 720)                          # bent over, same place
+    assert keep_or_move_crop(crop, bent, FRAME) == crop
+    walked = person(1300, 300, 1400, 700)                        # walked to the right
+    moved = keep_or_move_crop(crop, walked, FRAME)
+    assert moved != crop and moved[0] <= 1300 and moved[2] >= 1400
+    far = person(940, 450, 960, 500)                             # stepped far back: tiny in the old crop
+    refit = keep_or_move_crop(crop, far, FRAME)
+    assert refit[2] - refit[0] < (crop[2] - crop[0]) / 2
+
+
+def test_matching_is_one_to_one_by_overlap():
+    known = [person_box(person(100, 100, 200, 400)), person_box(person(600, 100, 700, 400)), None]
+    found = [person_box(person(610, 110, 710, 410)), person_box(person(105, 100, 205, 400)),
+             person_box(person(1500, 100, 1600, 400))]
+    assert match_people(known, found) == {0: 1, 1: 0}          # the stranger (index 2) matches nobody
+    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+
+
+def test_segments_join_the_same_person_across_the_cut_and_keep_two_people_apart():
+    left, right = (100, 100, 200, 400), (600, 100, 700, 400)
+    first = [rows((0, left), (9, left)), rows((0, right), (9, right))]
+    second = [rows((0, right), (5, right)), rows((1, left), (5, left)), rows((4, (1500, 100, 1600, 400)))]
+    people = join_segments([(10, first), (6, second)], window=3)
+    assert len(people) == 3
+    assert sorted(people[0].rows) == [0, 9, 11, 15]               # left person: both halves
+    assert sorted(people[1].rows) == [0, 9, 10, 15]
+    assert sorted(people[2].rows) == [14]                         # someone new after the cut
+    late = join_segments([(10, [rows((0, left))]), (6, [rows((0, left))])], window=3)
+    assert len(late) == 2                                         # not seen near the cut: not joined

@@ -35,7 +35,7 @@ from liftform.follow import (
     match_people,
     person_box,
 )
-from liftform.pose import CropFollower, PeopleFinder
+from liftform.pose import CropFollower, FramePose, PeopleFinder
 from liftform.settings import PoseSettings
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
 from liftform.video import VideoFrame, VideoSource, prefetch
@@ -44,6 +44,7 @@ SEGMENTS = 2                 # a video is followed in this many independent piec
 LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
 RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
 JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
+WARM_UP_S = 0.5              # a piece after a cut is tracked from this long before it (those frames are dropped)
 
 
 @dataclass(frozen=True)
@@ -134,16 +135,70 @@ class _Followers:
         self.active = [pair for pair in self.active if id(pair[0]) not in gone]
 
 
+class LifterFollower:
+    """The live loop's pose stage: one person (the largest in view, then whoever stays at their place) followed
+    on a crop as `estimate_people` follows each person, frame by frame. Called like `PoseEstimator`:
+    ``follower(rgb, timestamp_s) -> FramePose | None``."""
+
+    def __init__(self, model_path: str | Path, settings: PoseSettings, frame_size_wh: tuple[int, int]) -> None:
+        self.model_path, self.settings = model_path, settings
+        self.bounds: Box = (0, 0, int(frame_size_wh[0]), int(frame_size_wh[1]))
+        self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
+        self.follower: CropFollower | None = None
+        self.next_look_s = -math.inf
+
+    def close(self) -> None:
+        self.finder.close()
+        if self.follower is not None:
+            self.follower.close()
+
+    def _look(self, rgb: np.ndarray, t: float) -> None:
+        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
+        self.next_look_s = t + LOST_LOOK_S
+        if not found:
+            return
+        last = self.follower.last_box if self.follower is not None else None
+        if last is not None and any(box_iou(last, person_box(xy)) > 0 for xy in found):
+            chosen = max(found, key=lambda xy: box_iou(last, person_box(xy)))
+        else:
+            chosen = max(found, key=lambda xy: _extent(person_box(xy)))
+        crop = crop_for(chosen, self.bounds)
+        if self.follower is None:
+            self.follower = CropFollower(self.model_path, self.settings, crop, self.bounds)
+            self.follower.last_box = person_box(chosen)
+        else:
+            self.follower.crop = crop
+
+    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
+        if rgb.shape[1] != self.bounds[2] or rgb.shape[0] != self.bounds[3]:
+            self.bounds = (0, 0, rgb.shape[1], rgb.shape[0])
+        lost = self.follower is None or self.follower.lost_since_s is not None
+        if lost and timestamp_s >= self.next_look_s:
+            self._look(rgb, timestamp_s)
+        return None if self.follower is None else self.follower(rgb, timestamp_s)
+
+
+def _extent(box: tuple[float, float, float, float] | None) -> float:
+    return 0.0 if box is None else max(box[2] - box[0], box[3] - box[1])
+
+
 def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
-                  on_frame: Callable[[], None] | None = None) -> _Segment:
-    """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0."""
+                  on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf) -> _Segment:
+    """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0. Frames before
+    ``record_from_s`` only warm the trackers up (a piece after a cut starts a little before it, so that its first
+    frames are tracked, not detected afresh: detection and tracking place landmarks slightly differently)."""
     followers = _Followers(model_path, settings, bounds)
     timestamps, indices = [], []
+    first_index = None
     try:
-        for position, frame in enumerate(frames):
+        for frame in frames:
+            position = len(timestamps) if frame.timestamp_s >= record_from_s else -1
             followers.step(position, frame.rgb, frame.timestamp_s)
+            if position < 0:
+                continue
+            first_index = frame.index if first_index is None else first_index
             timestamps.append(frame.timestamp_s)
-            indices.append(frame.index)
+            indices.append(frame.index - first_index)
             if on_frame is not None:
                 on_frame()
     finally:
@@ -187,8 +242,14 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
                 progress(done[0])
 
     def run(piece: tuple[float | None, float | None]) -> _Segment:
-        frames = video.segment(*piece) if len(pieces) > 1 else iter(video)
-        return follow_people(prefetch(frames), model_path, settings, bounds, tick)
+        if len(pieces) == 1:
+            return follow_people(prefetch(shrink(iter(video))), model_path, settings, bounds, tick)
+        start, stop = piece
+        if start is None:
+            return follow_people(prefetch(shrink(video.segment(None, stop))), model_path, settings, bounds, tick)
+        frames = video.segment(start - WARM_UP_S, stop)
+        return follow_people(prefetch(shrink(frames)), model_path, settings, bounds, tick,
+                             record_from_s=video.time_since_start_s(start) - 1e-6)
 
     if threads > 1 and len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="liftform-pose") as pool:

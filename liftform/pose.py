@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,24 +38,39 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+_silence_lock = threading.Lock()
+_silence_depth = 0
+_saved_stderr_fd: int | None = None
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for the block: MediaPipe's C++ code logs there at model load and on the
-    first frames whatever GLOG says. Python-level stderr is flushed first so nothing of ours is lost."""
+    first frames whatever GLOG says. Python-level stderr is flushed first so nothing of ours is lost. Nested and
+    concurrent blocks (the pose threads) share one redirection: the first in saves fd 2, the last out restores it."""
+    global _silence_depth, _saved_stderr_fd
+    with _silence_lock:
+        if _silence_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):   # no real stderr (e.g. some embedded runtimes): nothing to silence
+                saved = None
+            if saved is not None:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _saved_stderr_fd = saved
+        _silence_depth += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):   # no real stderr (e.g. some embedded runtimes): nothing to silence
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _silence_lock:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _saved_stderr_fd is not None:
+                os.dup2(_saved_stderr_fd, 2)
+                os.close(_saved_stderr_fd)
+                _saved_stderr_fd = None
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,10 @@ class VideoSource:
             cuts.append(min(near, key=lambda t: abs(t - target)) if near else target)
         return cuts
 
+    def time_since_start_s(self, container_s: float) -> float:
+        """A container time (as `split_points_s` gives) as a frame timestamp: seconds since the first frame."""
+        return container_s - (self._origin_s or 0.0)
+
     def segment(self, start_s: float | None, stop_s: float | None) -> Iterator[VideoFrame]:
         """The frames with container time in [start_s, stop_s) (None: from the first / to the last), decoded from
         the keyframe at ``start_s`` (a cut from `split_points_s`). Indices count from 0 within the segment;

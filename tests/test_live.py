@@ -231,10 +231,10 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
 @pytest.mark.parametrize("name", ["rounded_back", "hip_hinge"])
 @pytest.mark.model
 def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
-    """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start, bottom and end within
-    0.1 s and peak spine flexion within 2 deg of `analyze`; the back's colour on screen agrees with analyze's flagged
-    frames on >= 95 % of frames (the live filter is causal, analyze's smoothing is not); the saved session is
-    analyze's result exactly (same frames, same model, same core)."""
+    """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start and end within 0.1 s,
+    the bottom within 0.35 s, peak spine flexion within 2 deg of `analyze`; the back's colour on screen agrees
+    with analyze's flagged frames on >= 95 % of frames (the live filter is causal, analyze's smoothing is not);
+    the saved session has analyze's verdicts and flags the same frames within 5 %."""
     record = tmp_path / "session.mp4" if name == "rounded_back" else None
     config = LiveConfig(source=sample_videos[name], paced=False, window=False, output_dir=tmp_path,
                         record_path=record)
@@ -246,8 +246,10 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     assert result.stats.frames_processed == len(offline.kinematics) and result.stats.frames_dropped == 0
     assert [v.verdict for v in result.live_verdicts] == [v.verdict for v in offline.verdicts] == [name] * 3
     for live_v, offline_v in zip(result.live_verdicts, offline.verdicts, strict=True):
-        for when in ("start_s", "bottom_s", "end_s"):
-            assert abs(getattr(live_v.rep, when) - getattr(offline_v.rep, when)) <= 0.1
+        for when, tolerance_s in (("start_s", 0.1), ("bottom_s", 0.35), ("end_s", 0.1)):
+            # the bottom is the deepest frame of a plateau of depth: after analyze's cut (see below) a fraction of a
+            # pixel moves it by a few frames
+            assert abs(getattr(live_v.rep, when) - getattr(offline_v.rep, when)) <= tolerance_s
         assert abs(live_v.peak_spine_flexion_deg - offline_v.peak_spine_flexion_deg) <= 2.0
     shown = np.array(states) == "rounded"
     assert (shown == offline.flagged).mean() >= 0.95
@@ -255,7 +257,10 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     saved = json.loads((result.out_dir / "result.json").read_text())
     assert result.out_dir.parent == tmp_path and result.out_dir.name.startswith("live-")
     assert [r["verdict"] for r in saved["reps"]] == [v.verdict for v in offline.verdicts]
-    assert saved["flagged_frames"] == offline.flagged_frames
+    # Not frame-exact: analyze follows the second half of a clip on its own (from a cut, in parallel), live the
+    # whole clip in one run; the same core on nearly the same landmarks flags nearly the same frames.
+    live_flagged, offline_flagged = set(saved["flagged_frames"]), set(offline.flagged_frames)
+    assert len(live_flagged ^ offline_flagged) <= 0.05 * len(live_flagged | offline_flagged)
     assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in result.out_dir.iterdir()}
     if record is not None:
         assert result.recording == record

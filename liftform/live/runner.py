@@ -126,7 +126,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
     ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
     """
-    from liftform.pose import PoseEstimator  # mediapipe is imported only when a session starts
+    from liftform.people import LifterFollower  # mediapipe is imported only when a session starts
 
     settings = live_settings(config)
     for folder in (config.output_dir, config.record_path.parent if config.record_path else None):
@@ -144,7 +144,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     try:
         # After the source: a missing camera or bad file is reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
-        estimator = PoseEstimator(resolved.path, settings.pose)
+        estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh)   # as `analyze` follows
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None
         stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame)

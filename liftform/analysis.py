@@ -11,7 +11,20 @@ from liftform.core.types import Kinematics, RepVerdict
 from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
-SCHEMA_VERSION = 2  # 2: every rep has "advice" (one sentence: what to do next time) and "liftoff_s"
+# 2: every rep has "advice" (one sentence: what to do next time) and "liftoff_s". 3: several people: ``other_lifters``,
+# ``people_in_view``, ``lifter_verdict``, ``box_px``; ``verdict`` is the clip's over every lifter (the main lifter's
+# own when alone, as before).
+SCHEMA_VERSION = 3
+
+
+def clip_verdict(lifter_verdicts: list[str]) -> str:
+    """A clip's verdict from each lifter's: rounded_back if anyone's is; safe only when every lifter's is (never
+    while a lifter in view went unjudged); else insufficient_data."""
+    if Verdict.ROUNDED_BACK.value in lifter_verdicts:
+        return Verdict.ROUNDED_BACK.value
+    if lifter_verdicts and all(v == Verdict.SAFE.value for v in lifter_verdicts):
+        return Verdict.SAFE.value
+    return Verdict.INSUFFICIENT_DATA.value
 
 
 @dataclass(frozen=True)
@@ -55,14 +68,24 @@ class Analysis:
     quality: Quality
     versions: dict[str, str] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+    # The other people in view who performed reps, each analysed like the main lifter (whose data the fields above
+    # hold); the most people seen at once; where this lifter was (median landmark box, source px).
+    others: tuple[Analysis, ...] = ()
+    people_in_view: int = 1
+    box_px: tuple[int, int, int, int] | None = None
 
     @property
-    def verdict(self) -> str:
-        """Whole-video verdict: rounded_back if any rep is; safe if there are judged reps and none is."""
+    def lifter_verdict(self) -> str:
+        """This lifter's verdict: rounded_back if any rep is; safe if there are judged reps and none is."""
         judged = [v for v in self.verdicts if v.verdict != Verdict.INSUFFICIENT_DATA.value]
         if any(v.is_rounded for v in judged):
             return Verdict.ROUNDED_BACK.value
         return Verdict.SAFE.value if judged else Verdict.INSUFFICIENT_DATA.value
+
+    @property
+    def verdict(self) -> str:
+        """The clip's verdict over every lifter in view (`clip_verdict`); with one lifter, that lifter's."""
+        return clip_verdict([self.lifter_verdict, *(other.lifter_verdict for other in self.others)])
 
     @property
     def flagged_frames(self) -> list[int]:

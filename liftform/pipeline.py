@@ -175,6 +175,37 @@ def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | Non
     return inside(out_root, safe_name(name if name is not None else Path(video_path).stem))
 
 
+def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, settings: Settings,
+                   warnings: list[str]) -> tuple[Analysis, PoseTrack]:
+    """Analyse every person followed; those who performed reps are the lifters. The main lifter (the lifter seen
+    longest and largest; the main person when nobody lifted) is the returned Analysis, with its track; the other
+    lifters are its ``others``."""
+    analyses = [replace(analyze_track(track, source, model, settings, warnings), box_px=_median_box(track))
+                for track in found.tracks]
+    lifters = [k for k, a in enumerate(analyses) if a.verdicts]
+    main = lifters[0] if lifters else 0
+    others = tuple(analyses[k] for k in lifters if k != main)
+    analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
+    if others:
+        note = (f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
+                "and the verdict covers them all")
+        analysis = replace(analysis, quality=replace(analysis.quality,
+                                                     warnings=(note, *analysis.quality.warnings)))
+    return analysis, found.tracks[main]
+
+
+def _median_box(track: PoseTrack) -> tuple[int, int, int, int] | None:
+    """Median over the frames of the box around a person's landmarks (x0, y0, x1, y1), source px."""
+    seen = track.image_xy[track.has_pose]
+    if len(seen) == 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanmin(seen, axis=1), np.nanmax(seen, axis=1)      # (T, 2) each
+    x0, y0 = np.nanmedian(low, axis=0)
+    x1, y1 = np.nanmedian(high, axis=0)
+    return int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
+
+
 def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,
                   model_dir: str | Path | None = None, write_video: bool = True, report: bool = True,
                   blur_faces: bool = False, progress: Progress | None = None,
@@ -193,14 +224,14 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
             from liftform.outputs.atomic import ensure_writable_dir
 
             ensure_writable_dir(out_dir)   # fail before the long part, not after
-        track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
-                                                              progress=progress)
+        found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
+                                                               progress=progress)
     except BaseException:
         if created:   # an input that fails leaves no empty OUT/<name>/ behind
             with contextlib.suppress(OSError):
                 out_dir.rmdir()
         raise
-    analysis = analyze_track(track, source, model, settings, warnings)
+    analysis, track = analyze_people(found, source, model, settings, warnings)
     if out_dir is not None:
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
         save_result(analysis, track, out_dir, video_path=video_path, write_video=write_video, report=report,

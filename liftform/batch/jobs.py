@@ -129,16 +129,16 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     copy); messages and result.json still name ``job.path``. A video that cannot be scored gives a "failed"
     row with a one-line reason; only KeyboardInterrupt and SystemExit propagate.
     """
-    from liftform.pipeline import analyze_track, estimate_video_track, save_result
+    from liftform.pipeline import analyze_people, estimate_video_people, save_result
 
     start = time.perf_counter()
     source = Path(read_from) if read_from is not None else Path(job.path)
     try:
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
-        track, info, model, warnings = estimate_video_track(source, pose_settings, threads=1)
+        found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
         info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
-        analysis = analyze_track(track, info, model, spec.settings, warnings)
+        analysis, track = analyze_people(found, info, model, spec.settings, warnings)
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)
         row = row_from_analysis(analysis, job.path, job.output)

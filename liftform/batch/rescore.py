@@ -70,6 +70,11 @@ def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis
     old = read_analysis(where.path)
     track = read_poses_npz(where.poses_npz)
     analysis = analyze_track(track, old.source, old.model, replace(settings, pose=old.settings.pose))
+    if old.others:   # other lifters' landmarks are not kept: their earlier verdicts stay, and say so
+        note = (f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
+                "are kept): `liftform score --force` judges them under new settings")
+        analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
+                           quality=replace(analysis.quality, warnings=(note, *analysis.quality.warnings)))
     write_frames_csv(analysis, where.path)
     write_reps_csv(analysis, where.path)
     write_result_json(analysis, where.path)

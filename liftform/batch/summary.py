@@ -24,7 +24,8 @@ SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps",
-               "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached")
+               "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
+               "lifters", "lifter_verdicts", "people_in_view")
 
 
 @dataclass
@@ -37,7 +38,10 @@ class SummaryRow:
     rep peak (degrees past a neutral back's bend, see ``Kinematics``); ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
     with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
-    scored it (MB, JSON only).
+    scored it (MB, JSON only). Several people lifting in view: ``verdict`` is the clip's over all of them,
+    ``reps``, ``flagged_reps`` and the peak count every lifter's reps, ``lifters`` how many lifted,
+    ``lifter_verdicts`` each one's verdict (main lifter first, "; " between), ``people_in_view`` the most people
+    seen at once.
     """
 
     path: str
@@ -55,6 +59,9 @@ class SummaryRow:
     elapsed_s: float = 0.0
     cached: bool = False
     peak_rss_mb: float | None = None
+    lifters: int | None = None
+    lifter_verdicts: str = ""
+    people_in_view: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -66,13 +73,17 @@ class SummaryRow:
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
-    peaks = [v.peak_spine_flexion_deg for v in analysis.verdicts if math.isfinite(v.peak_spine_flexion_deg)]
+    lifters = [analysis, *analysis.others]
+    verdicts = [v for lifter in lifters for v in lifter.verdicts]
+    peaks = [v.peak_spine_flexion_deg for v in verdicts if math.isfinite(v.peak_spine_flexion_deg)]
     return SummaryRow(
-        path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(analysis.verdicts),
-        flagged_reps=sum(v.is_rounded for v in analysis.verdicts),
+        path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
+        flagged_reps=sum(v.is_rounded for v in verdicts),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
-        duration_s=round(analysis.source.duration_s, TIME_DECIMALS), **extra)
+        duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),
+        lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
+        people_in_view=analysis.people_in_view, **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:

@@ -24,15 +24,23 @@ def print_summary(analysis, out_dir: Path | None) -> None:
 
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
-    n_rounded = sum(v.is_rounded for v in analysis.verdicts)
+    lifters = [analysis, *analysis.others]
+    n_reps = sum(len(lifter.verdicts) for lifter in lifters)
+    n_rounded = sum(v.is_rounded for lifter in lifters for v in lifter.verdicts)
+    people = f" by {len(lifters)} lifters ({analysis.people_in_view} people in view)" if len(lifters) > 1 else ""
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
-              f"{len(analysis.verdicts)} rep(s), {n_rounded} with a rounded back")
-    for v in analysis.verdicts:
-        faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
-        out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                  f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
-                  soft_wrap=True)
-        out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
+              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back")
+    for number, lifter in enumerate(lifters, start=1):
+        if len(lifters) > 1:
+            box = lifter.box_px
+            where = f" (around x {(box[0] + box[2]) // 2} px)" if box else ""
+            out.print(f"  lifter {number}{where}: {verdict_markup(lifter.lifter_verdict, headline=True)}")
+        for v in lifter.verdicts:
+            faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
+            out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
+                      f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
+                      soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:

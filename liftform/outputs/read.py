@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,19 @@ def read_analysis(folder: str | Path) -> Analysis:
     return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
 
 
+def _other_lifter(main: Analysis, entry: dict[str, Any], rows: np.ndarray) -> Analysis:
+    """Another lifter of result.json ``other_lifters``, read back with their reps, verdicts and quality. Their
+    per-frame data is not in the files: the kinematics are the main lifter's frames, with nothing flagged."""
+    quality = entry["quality"]
+    return replace(main, verdicts=tuple(_rep_verdict(rep, rows) for rep in entry.get("reps") or []),
+                   flagged=np.zeros(len(main.kinematics), dtype=bool), others=(),
+                   box_px=tuple(int(v) for v in entry["box_px"]) if isinstance(entry.get("box_px"), list) else None,
+                   quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
+                                   frames_total=int(quality.get("frames_total", len(main.kinematics))),
+                                   view=str(quality["view"]),
+                                   warnings=tuple(str(w) for w in quality.get("warnings") or [])))
+
+
 def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path: str | Path = RESULT_NAME
                         ) -> Analysis:
     """The `Analysis` of a result.json document and frames.csv columns (see :func:`read_analysis`)."""
@@ -81,7 +95,7 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
         rows = _row_lookup(kinematics.frame_index)
         verdicts = tuple(_rep_verdict(entry, rows) for entry in doc.get("reps") or [])
         quality = doc["quality"]
-        return Analysis(
+        main = Analysis(
             source=_dataclass_from(SourceInfo, doc["source"]),
             model=_dataclass_from(ModelInfo, doc["model"]),
             settings=apply_overrides(Settings(), doc.get("settings") or {}),
@@ -91,7 +105,9 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
                             frames_total=int(quality.get("frames_total", len(kinematics))),
                             view=str(quality["view"]), warnings=tuple(str(w) for w in quality.get("warnings") or [])),
             versions={str(k): str(v) for k, v in (doc.get("versions") or {}).items()},
-            schema_version=int(doc["schema_version"]))
+            schema_version=int(doc["schema_version"]), people_in_view=int(doc.get("people_in_view") or 1),
+            box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None)
+        return replace(main, others=tuple(_other_lifter(main, entry, rows) for entry in doc.get("other_lifters") or []))
     except ConfigError as exc:
         raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None
     except (KeyError, TypeError, ValueError) as exc:

@@ -168,8 +168,26 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "spine_baseline_deg": num(kin.spine_baseline_deg, ANGLE_DECIMALS),
         "settings": analysis.settings.to_dict(),
         "versions": dict(analysis.versions),
+        "lifter_verdict": analysis.lifter_verdict,
+        "box_px": list(analysis.box_px) if analysis.box_px is not None else None,
+        "people_in_view": int(analysis.people_in_view),
+        "other_lifters": [_other_lifter(other) for other in analysis.others],
     }
     return jsonable(doc)
+
+
+def _other_lifter(other: Analysis) -> dict[str, Any]:
+    """Another person who lifted in view: their own verdict, reps (as the main lifter's), where they were (median
+    box of their landmarks, source px) and the quality of their track."""
+    q = other.quality
+    return {
+        "verdict": other.lifter_verdict, "summary": summary_sentence(other),
+        "reps": [rep_to_dict(other, rv) for rv in other.verdicts], "flagged_frames": other.flagged_frames,
+        "box_px": list(other.box_px) if other.box_px is not None else None,
+        "quality": {"frames_with_pose": int(q.frames_with_pose), "frames_total": int(q.frames_total),
+                    "view": q.view, "warnings": _warnings(other)},
+        "side": other.kinematics.side, "facing": _facing_word(other.kinematics.facing_sign),
+    }
 
 
 def result_json_text(analysis: Analysis) -> str:

@@ -74,6 +74,7 @@ class ResultData:
     track: PoseTrack | None
     video_path: Path | None
     notes: list[str] = field(default_factory=list)
+    other_lifters: list[dict[str, Any]] = field(default_factory=list)   # result.json's (several people)
 
     @functools.cached_property
     def thresholds(self) -> Thresholds:
@@ -110,6 +111,10 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
+def _other_lifters(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in doc.get("other_lifters") or [] if isinstance(o, dict)]
+
+
 def result_data(result_dir: str | Path, doc: dict[str, Any], *, track: PoseTrack | None = None,
                 video_path: str | Path | None = None) -> ResultData:
     """A result folder's data with its result.json given as ``doc`` (``analysis_to_dict``, before the file is
@@ -124,7 +129,7 @@ def result_data(result_dir: str | Path, doc: dict[str, Any], *, track: PoseTrack
         notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
     analysis = analysis_from_files(doc, frames if frames is not None else NO_FRAMES, where.result_json)
     video = Path(video_path) if video_path is not None and Path(video_path).is_file() else None
-    return ResultData(where.path, analysis, frames is not None, track, video, notes)
+    return ResultData(where.path, analysis, frames is not None, track, video, notes, _other_lifters(doc))
 
 
 def load_result(result_dir: str | Path, video_path: str | Path | None = None) -> ResultData:
@@ -160,7 +165,7 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
         moved = find_source(str(source or ""), digest, result_dir)
         if moved is not None:
             notes.append(f"the source video was not at {source}; found the same file (SHA-256) at {moved}")
-            return ResultData(result_dir, analysis, frames is not None, track, moved, notes)
+            return ResultData(result_dir, analysis, frames is not None, track, moved, notes, _other_lifters(doc))
     if video is None or not video.is_file():
         notes.append(f"the source video was not found at {source or '(no path recorded)'} (nor a file with its "
                      "SHA-256 nearby), so the report has no frames or clips; run `liftform report` again where "
@@ -170,7 +175,7 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
         notes.append(f"the video now at {source} is not the one analysed (its SHA-256 differs), so the report "
                      "shows no frames or clips")
         video = None
-    return ResultData(result_dir, analysis, frames is not None, track, video, notes)
+    return ResultData(result_dir, analysis, frames is not None, track, video, notes, _other_lifters(doc))
 
 
 SEARCH_DEPTH = 3              # folders below each search root looked into for a moved source video

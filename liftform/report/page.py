@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liftform.analysis import clip_verdict
 from liftform.core.vocabulary import Verdict, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
@@ -171,6 +172,27 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "neutral_bend": th.neutral_bend_deg, "reba_low": low, "reba_high": high}
 
 
+def _where(box: Any) -> str:
+    """" (around x = 640 px)" from a lifter's box (x0, y0, x1, y1), or "" without one."""
+    if isinstance(box, (list, tuple)) and len(box) == 4 and all(isinstance(v, (int, float)) for v in box):
+        return f" (around x = {(box[0] + box[2]) / 2:.0f} px)"
+    return ""
+
+
+def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
+    """The other people who lifted in view (result.json ``other_lifters``), as the template shows them."""
+    others = []
+    for number, other in enumerate(data.other_lifters, start=2):
+        verdict = str(other.get("verdict"))
+        words, cls = overall_words(verdict)
+        quality = other.get("quality") if isinstance(other.get("quality"), dict) else {}
+        others.append({"number": number, "where": _where(other.get("box_px")), "cls": cls, "verdict": words,
+                       "verdict_key": verdict, "summary": str(other.get("summary") or ""),
+                       "warnings": [str(w) for w in quality.get("warnings") or []],
+                       "reps": [_rep_row(data, rep) for rep in other.get("reps") or [] if isinstance(rep, dict)]})
+    return others
+
+
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
                    embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES,
                    media: dict[int, bytes] | None = None) -> tuple[dict[str, Any], list[Path]]:
@@ -179,16 +201,22 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 
     analysis = data.analysis
     quality = analysis.quality
-    overall, overall_cls = overall_words(analysis.verdict)
+    others = _other_lifters(data)
+    verdict = clip_verdict([analysis.lifter_verdict, *(o["verdict_key"] for o in others)])
+    overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes, media)
     svg = angle_figure_svg(data)
-    n_rounded = sum(v.is_rounded for v in analysis.verdicts)
+    n_rounded = sum(v.is_rounded for v in analysis.verdicts) + sum(r["cls"] == "bad" for o in others for r in o["reps"])
+    n_reps = len(reps) + sum(len(o["reps"]) for o in others)
+    main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
         "summary": summary_sentence(analysis), "n_reps": len(reps),
-        "headline": _headline(analysis.verdict, n_rounded, len(reps)), "n_rounded": n_rounded, "reps": reps,
+        "headline": _headline(verdict, n_rounded, n_reps), "n_rounded": n_rounded, "reps": reps,
+        "other_lifters": others, "people_in_view": max(analysis.people_in_view, len(others) + 1),
+        "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings),
         "notes": list(data.notes), "view": quality.view,
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,

@@ -1,0 +1,104 @@
+"""Several people in view: every person who lifts is judged on their own, and the clip is never called safe while a
+lifter in view went unjudged. Synthetic tracks for the rules; the real model on two rendered lifters side by side."""
+
+from __future__ import annotations
+
+import json
+
+import av
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track, make_track
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.outputs.result_json import analysis_to_dict
+from liftform.people import PeopleFound
+from liftform.pipeline import analyze_people, analyze_video
+from liftform.settings import Settings
+
+SETTINGS = Settings()
+MODEL = ModelInfo("full", "0" * 64)
+
+
+def _source(track) -> SourceInfo:
+    return SourceInfo("two.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
+
+
+def _standing_like(track):
+    """A person standing still beside the lifter for the whole clip (no reps)."""
+    zeros = np.zeros(len(track))
+    return make_track(zeros, zeros, zeros, track.timestamps_s)
+
+
+def _judge(*tracks, in_view: int | None = None):
+    found = PeopleFound(tuple(tracks), in_view or len(tracks))
+    return analyze_people(found, _source(tracks[0]), MODEL, SETTINGS, [])
+
+
+def test_each_lifter_is_judged_and_the_clip_takes_the_worst():
+    hinge, _ = lift_track("hip_hinge")
+    stoop, _ = lift_track("rounded_back")
+    analysis, track = _judge(hinge, stoop)
+    assert track is hinge and analysis.lifter_verdict == "safe"
+    assert [o.lifter_verdict for o in analysis.others] == ["rounded_back"]
+    assert [v.verdict for v in analysis.others[0].verdicts] == ["rounded_back"] * 3
+    assert analysis.verdict == "rounded_back" and analysis.people_in_view == 2
+    assert any("2 people lifted in view" in w for w in analysis.quality.warnings)
+    doc = json.loads(json.dumps(analysis_to_dict(analysis)))
+    assert doc["schema_version"] == 3 and doc["verdict"] == "rounded_back" and doc["lifter_verdict"] == "safe"
+    assert len(doc["reps"]) == 3 and all(r["verdict"] == "hip_hinge" for r in doc["reps"])   # the main lifter's
+    other = doc["other_lifters"][0]
+    assert other["verdict"] == "rounded_back" and len(other["reps"]) == 3 and other["flagged_frames"]
+    assert len(other["box_px"]) == 4
+
+
+def test_a_lifter_who_could_not_be_judged_keeps_the_clip_from_being_safe():
+    hinge, _ = lift_track("hip_hinge")
+    frontal, _ = lift_track("rounded_back", yaw_deg=85.0)     # seen from the front: the back cannot be judged
+    analysis, _ = _judge(hinge, frontal)
+    assert analysis.lifter_verdict == "safe"
+    assert analysis.others[0].lifter_verdict == "insufficient_data"
+    assert analysis.verdict == "insufficient_data"
+
+
+def test_a_bystander_who_does_not_lift_is_counted_but_not_judged():
+    hinge, _ = lift_track("hip_hinge")
+    analysis, track = _judge(_standing_like(hinge), hinge)    # the bystander is listed first
+    assert track is hinge                                      # the main lifter is the one who lifts
+    assert analysis.others == () and analysis.verdict == "safe" and analysis.people_in_view == 2
+
+
+def _side_by_side(left, right, path, frames: int = 274):
+    """Two rendered 640x480 samples next to each other, as one 1280x480 clip."""
+    with av.open(str(left)) as a, av.open(str(right)) as b, av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast", "crf": "18"})
+        stream.width, stream.height, stream.pix_fmt = 1280, 480, "yuv420p"
+        for i, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0), strict=False)):
+            if i >= frames:
+                break
+            canvas = np.concatenate([fa.to_ndarray(format="rgb24"), fb.to_ndarray(format="rgb24")], axis=1)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.parametrize("rounded_on", ["left", "right"])
+def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path, rounded_on):
+    stoop, hinge = sample_videos["rounded_back"], sample_videos["hip_hinge"]
+    pair = (stoop, hinge) if rounded_on == "left" else (hinge, stoop)
+    clip = _side_by_side(*pair, tmp_path / f"two_{rounded_on}.mp4")
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    lifters = [analysis, *analysis.others]
+    assert analysis.people_in_view == 2 and len(lifters) == 2
+    by_side = {("left" if a.box_px[0] + a.box_px[2] < 1280 else "right"): a for a in lifters}
+    assert set(by_side) == {"left", "right"}                   # one on each side, each followed throughout
+    stooper = by_side[rounded_on]
+    hinger = by_side["right" if rounded_on == "left" else "left"]
+    assert [v.verdict for v in stooper.verdicts] == ["rounded_back"] * 3
+    assert [v.verdict for v in hinger.verdicts] == ["hip_hinge"] * 3
+    assert all(a.quality.frames_with_pose >= 0.95 * a.quality.frames_total for a in lifters)
+    assert analysis.verdict == "rounded_back"
+    doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
+    assert doc["people_in_view"] == 2 and len(doc["other_lifters"]) == 1

@@ -15,6 +15,8 @@ Prints, all measured in this run:
 - peak memory of one worker scoring a short clip and the same clip repeated to 9x its length, each in a fresh
   process (goal: flat in video length: frames are streamed, only the landmarks are kept);
 - rescore throughput (videos/s) over the scored folder;
+- the peer loop (../shared/bench/peer_loop.py, see benchmarks/throughput.py) on the same videos, one whole process
+  per video: its frames/s against `score -j N`'s (goal: score -j 2 at least twice the peer's);
 - the load average before and after (other jobs on a shared machine make every figure noisy: compare the CPU s
   per frame, and rerun when the machine is quiet).
 Annotated videos are off (--no-video): the pose stage is what the engines parallelise.
@@ -66,6 +68,26 @@ def bare_model(video: Path, settings: Settings, max_frames: int = 150) -> dict:
             landmarker.detect_for_video(image, int(t * 1000) + 1 + i)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"frames_per_s": len(frames) / wall, "cores_busy": cpu / wall, "frames": len(frames)}
+
+
+def peer_rate(videos: list[Path]) -> dict | None:
+    """The peer loop (`benchmarks/throughput.py`: ../shared/bench/peer_loop.py, its own Python) over ``videos``
+    one after the other, each a whole process: frames/s = frames / wall s. None where the peer is missing."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from throughput import peer_command
+
+    command = peer_command()
+    if command is None:
+        return None
+    frames, wall = 0, 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        for video in videos:
+            start = time.perf_counter()
+            done = subprocess.run([*command, str(video), str(Path(tmp) / "peer.mp4")], capture_output=True,
+                                  text=True, check=True)
+            wall += time.perf_counter() - start
+            frames += int(done.stdout.split("peer loop:")[1].split("frames")[0])
+    return {"frames": frames, "wall_s": wall, "frames_per_s": frames / wall}
 
 
 def children_cpu_s() -> float:
@@ -189,6 +211,7 @@ def main() -> None:
             finally:
                 ray.shutdown()
         figures["runs"] = runs
+        figures["peer"] = peer_rate(videos)
         figures["rescore_videos_per_s"] = rescore_rate(tmp / "outN")
         if not args.no_memory:
             figures["memory"] = worker_memory(videos[0], tmp)
@@ -215,6 +238,13 @@ def report(figures: dict, videos: list[Path], args) -> None:
               f"{base / run['wall_s']:10.2f}{cpu:>14}{cores:>12}{run['worker_peak_rss_mb']:15.0f}")
     if "ray_init_s" in figures:
         print(f"(Ray: starting the local instance took {figures['ray_init_s']:.1f} s, not counted above)")
+    peer = figures.get("peer")
+    if peer:
+        batch = next(r for r in figures["runs"] if r["label"].startswith(f"local, {args.workers} workers"))
+        print(f"peer loop, one process per video, one after the other: {peer['frames_per_s']:.1f} frames/s "
+              f"({peer['frames']} frames in {peer['wall_s']:.1f} s); score -j {args.workers} (no video): "
+              f"{batch['frames_per_s']:.1f} frames/s = {batch['frames_per_s'] / peer['frames_per_s']:.2f} x the "
+              "peer (goal >= 2)")
     print(f"rescore: {figures['rescore_videos_per_s']:.1f} videos/s")
     for clip in figures.get("memory", []):
         print(f"worker peak RSS, fresh process, {clip['frames']:5d} frames (with annotated video): "

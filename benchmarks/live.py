@@ -10,8 +10,9 @@ Prints:
   p95 (goal <= 1 ms), and its maximum (the frames where a finished rep is judged by the core); as wall-clock time
   and as the loop thread's CPU time (the latter does not grow when other processes take the CPU), and replayed:
   the session's recorded poses fed back through the same per-frame path without the model;
-- the pose model's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
-  frames just before (no liftform code between calls).
+- the pose stage's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
+  frames just before (the lifter followed on a crop, `LifterFollower`, as the loop calls it; nothing else between
+  calls).
 Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480. The load average is printed:
 on a shared machine the figures are only as good as the CPU time the run got.
 """
@@ -37,17 +38,22 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pose_alone_fps(video: Path, config: LiveConfig, n_frames: int = 150) -> float:
-    """Frames/s of the `PoseEstimator` called back to back on decoded frames (what the live loop calls)."""
-    from liftform.pose import PoseEstimator
+    """Frames/s of the `LifterFollower` called back to back on decoded frames (what the live loop calls: the
+    lifter followed on a crop)."""
+    from liftform.people import LifterFollower
 
     settings = live_settings(config)
     with open_video(video) as source:
         frames = [(f.rgb, f.timestamp_s) for _, f in zip(range(n_frames), source, strict=False)]
-    with PoseEstimator(resolve_model(settings.pose.model).path, settings.pose) as estimator:
+        size_wh = (source.width, source.height)
+    estimator = LifterFollower(resolve_model(settings.pose.model).path, settings.pose, size_wh)
+    try:
         start = time.perf_counter()
         for rgb, t in frames:
             estimator(rgb, t)
         return len(frames) / (time.perf_counter() - start)
+    finally:
+        estimator.close()
 
 
 def replay_overhead_ms(track: PoseTrack, config: LiveConfig) -> np.ndarray:

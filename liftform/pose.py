@@ -302,7 +302,10 @@ class CropFollower:
 
     def __init__(self, model_path: str | Path, settings: PoseSettings, crop: tuple[int, int, int, int],
                  bounds: tuple[int, int, int, int]) -> None:
-        self._landmarker = _create_landmarker(model_path, settings, video=True, num_poses=1, masks=True)
+        # Two poses make MediaPipe run its person detector on every frame (on the crop) instead of tracking: the
+        # landmarks and masks the spine measure was calibrated on (see PoseSettings.track_between_frames).
+        self._landmarker = _create_landmarker(model_path, settings, video=True, masks=True,
+                                              num_poses=1 if settings.track_between_frames else 2)
         self._max_side_px = settings.crop_max_side_px
         self._clock = _VideoClock()
         self.crop, self.bounds = crop, bounds
@@ -327,10 +330,22 @@ class CropFollower:
                 self.lost_since_s = timestamp_s
             return None
         self.lost_since_s = None
-        pose = _frame_pose(result, 0, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
+        person = self._pick(result.pose_landmarks, model_rgb.shape[:2], scale, (x0, y0))
+        pose = _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
         self.last_box = person_box(pose.image_xy)
         self.crop = keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
         return pose
+
+    def _pick(self, poses, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int]) -> int:
+        """The followed person among the poses found in the crop: the one overlapping their last box most, else the
+        largest."""
+        if len(poses) == 1:
+            return 0
+        boxes = [person_box(np.array([(p.x * model_hw[1], p.y * model_hw[0]) for p in pose]) / scale + offset_xy)
+                 for pose in poses]
+        if self.last_box is not None and any(box_iou(self.last_box, b) > 0 for b in boxes):
+            return int(np.argmax([box_iou(self.last_box, b) for b in boxes]))
+        return int(np.argmax([0.0 if b is None else (b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
 
 
 def estimate_track(frames: Iterable, estimator: PoseEstimator, frame_size_wh: tuple[int, int],

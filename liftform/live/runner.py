@@ -102,9 +102,11 @@ def live_defaults() -> Settings:
 
 
 def live_settings(config: LiveConfig) -> Settings:
-    """The settings a live session runs with: ``config.settings`` with the live model and number of people."""
+    """The settings a live session runs with: ``config.settings`` with the live model and number of people, and
+    the pose tracked between frames (a camera's 30 frames/s leave no time for the person detector on each)."""
     settings = config.settings or Settings()
-    return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses))
+    return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses,
+                                          track_between_frames=True))
 
 
 def open_source(config: LiveConfig) -> FrameSource:

@@ -32,7 +32,7 @@ from liftform.outputs.video_writer import H264Writer
 from liftform.report.data import ResultData
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
-CLIP_MAX_SIDE_PX = 1280      # clips are downscaled to fit this
+CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
 CLIP_PAD_S = 0.3             # clips start this much before the rep and end this much after
 JPEG_QUALITY = 85
 
@@ -147,7 +147,8 @@ def _fit(image: np.ndarray, max_side: int) -> np.ndarray:
     scale = max_side / max(height, width)
     if scale >= 1:
         return image
-    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA   # area: 7 ms a 1080p frame, linear 1
+    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=interpolation)
 
 
 def jpeg_bytes(rgb: np.ndarray) -> bytes:

@@ -73,7 +73,7 @@ class PoseSettings:
     # quarter less CPU than running its person detector on every frame (on the crop), but on the 64 real
     # development clips its landmarks and masks read 3 more neutral hinges as rounded (specificity 98 % -> 90 %),
     # the limits having been set on detector-placed ones. Live coaching tracks (it needs the time).
-    track_between_frames: bool = False
+    track_between_frames: bool = setting(False, 0, 1)
 
 
 @dataclass(frozen=True)

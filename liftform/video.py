@@ -18,9 +18,7 @@ What real footage needs, and what this module does about it:
 from __future__ import annotations
 
 import math
-import queue
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,13 +28,13 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.pyav import av
+from liftform.video_tools import detect_content_box, prefetch  # noqa: F401  (part of this module's interface)
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 TIMESTAMP_BUMP_S = 0.001  # added to a timestamp that does not increase (repeated pts)
 FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
-CONTENT_MIN_FRACTION = 0.02  # a row/column of a content box has more than this share of non-black pixels
 _ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _REEXPORT = "re-export it as MP4 (H.264) and try again"
 MIN_SPLIT_S = 3.0  # shorter videos are decoded in one piece
@@ -353,28 +351,6 @@ def _upright_rgb(frame: av.VideoFrame, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-def detect_content_box(frames_rgb: list[np.ndarray], threshold: int = 16) -> tuple[int, int, int, int]:
-    """Find the region inside black padding bars (letterbox or pillarbox) of same-sized RGB frames.
-
-    Returns `(x0, y0, x1, y1)` in pixels, end exclusive; the full frame `(0, 0, W, H)` when there are no bars (or
-    when every frame is black). A pixel counts as content when any channel exceeds `threshold` in any of the frames;
-    a row or column counts as content when more than 2% of its pixels do (so compression noise and stray pixels in
-    a bar do not count). Use several frames spread over the clip: one dark frame can look like bars.
-    """
-    if not frames_rgb:
-        raise ValueError("detect_content_box needs at least one frame")
-    peak = np.zeros(frames_rgb[0].shape[:2], dtype=np.uint8)
-    for rgb in frames_rgb:
-        np.maximum(peak, rgb.max(axis=2), out=peak)
-    bright = peak > threshold
-    height, width = bright.shape
-    rows = np.flatnonzero(bright.mean(axis=1) > CONTENT_MIN_FRACTION)
-    cols = np.flatnonzero(bright.mean(axis=0) > CONTENT_MIN_FRACTION)
-    if rows.size == 0 or cols.size == 0:
-        return 0, 0, width, height
-    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
-
-
 def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
     """Shrink `rgb` (H, W, 3) so its longer side is at most `max_side_px`; never enlarges.
 
@@ -390,46 +366,3 @@ def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, f
     size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
     interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
     return cv2.resize(rgb, size_wh, interpolation=interpolation), scale
-
-
-_END = object()
-
-
-def prefetch(items: Iterable, depth: int = 4) -> Iterator:
-    """Iterate ``items`` (e.g. a `VideoSource`) in a background thread, at most ``depth`` items ahead, so decoding
-    overlaps the pose model (PyAV and MediaPipe both release the GIL). Order is kept; an exception raised while
-    reading is re-raised here; leaving the loop early stops the thread. Memory stays bounded by ``depth`` frames."""
-    buffer: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                buffer.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_END)
-        except BaseException as exc:  # handed to the consumer, who re-raises it
-            put(exc)
-
-    thread = threading.Thread(target=read, name="liftform-prefetch", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = buffer.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)

@@ -228,7 +228,7 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     many pieces are followed at once, not how the video is cut. ``progress(frames_done)`` may be called from
     worker threads. ``shrink`` maps decoded frames to the frames analysed (run in the read-ahead threads; the
     tracks keep the video's size as ``frame_size_wh``). Raises InputError when no frame decodes."""
-    cuts = video.split_points_s(SEGMENTS)
+    cuts = video.split_points_s(SEGMENTS) if settings.parallel_halves else []
     pieces = list(zip([None, *cuts], [*cuts, None], strict=True))
     lock, done = threading.Lock(), [0]
 

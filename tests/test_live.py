@@ -247,8 +247,8 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     assert [v.verdict for v in result.live_verdicts] == [v.verdict for v in offline.verdicts] == [name] * 3
     for live_v, offline_v in zip(result.live_verdicts, offline.verdicts, strict=True):
         for when, tolerance_s in (("start_s", 0.1), ("bottom_s", 0.35), ("end_s", 0.1)):
-            # the bottom is the deepest frame of a plateau of depth: after analyze's cut (see below) a fraction of a
-            # pixel moves it by a few frames
+            # the bottom is the deepest frame of a plateau of depth: a fraction of a pixel (e.g. after a cut of
+            # [pose] parallel_halves, see below) moves it by a few frames
             assert abs(getattr(live_v.rep, when) - getattr(offline_v.rep, when)) <= tolerance_s
         assert abs(live_v.peak_spine_flexion_deg - offline_v.peak_spine_flexion_deg) <= 2.0
     shown = np.array(states) == "rounded"
@@ -257,7 +257,7 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     saved = json.loads((result.out_dir / "result.json").read_text())
     assert result.out_dir.parent == tmp_path and result.out_dir.name.startswith("live-")
     assert [r["verdict"] for r in saved["reps"]] == [v.verdict for v in offline.verdicts]
-    # Not frame-exact: analyze follows the second half of a clip on its own (from a cut, in parallel), live the
+    # Not frame-exact where analyze follows the second half of a clip on its own ([pose] parallel_halves), live the
     # whole clip in one run; the same core on nearly the same landmarks flags nearly the same frames.
     live_flagged, offline_flagged = set(saved["flagged_frames"]), set(offline.flagged_frames)
     assert len(live_flagged ^ offline_flagged) <= 0.05 * len(live_flagged | offline_flagged)

@@ -349,14 +349,16 @@ def _4k_memory(tmp_path: Path, sample_videos, monkeypatch) -> None:
             out.mux(stream.encode(frame.reformat(3840, 2160, format="yuv420p")))
         out.mux(stream.encode())
     buffered = []                       # the size of every frame that goes through the read-ahead
-    real_prefetch = pipeline.prefetch
+    from liftform import people  # the pose stage's read-ahead
+
+    real_prefetch = people.prefetch
 
     def watched(items, *args, **kwargs):
         for item in real_prefetch(items, *args, **kwargs):
             buffered.append(item.rgb.shape)
             yield item
 
-    monkeypatch.setattr(pipeline, "prefetch", watched)
+    monkeypatch.setattr(people, "prefetch", watched)
     analysis = pipeline.analyze_video(big, tmp_path / "out", report=False)
     assert buffered and max(max(shape[:2]) for shape in buffered) <= Settings().pose.max_side_px
     with av.open(str(tmp_path / "out" / "big" / "annotated.mp4")) as video:

@@ -1,7 +1,8 @@
 """The pose model: MediaPipe PoseLandmarker (Tasks API) -> landmark arrays + the back's silhouette profile.
 
-The only module that imports mediapipe. `PoseEstimator` is a thin wrapper: call it with an RGB frame and its
-timestamp, get a `FramePose` (arrays in source pixels) for the lifter, or None when nobody is found.
+The only module that imports mediapipe. `PeopleFinder` finds the people in a whole frame; `CropFollower` follows
+one person on a crop around them: call it with an RGB frame and its timestamp, get a `FramePose` (arrays in source
+pixels) or None when the person is not found (`liftform.people` puts them together).
 """
 
 from __future__ import annotations
@@ -12,24 +13,22 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.errors import InputError, ModelError
+from liftform.errors import ModelError
 from liftform.follow import SAME_PERSON_IOU, box_iou, keep_or_move_crop, person_box, search_tiles
 from liftform.settings import PoseSettings
 from liftform.track import (
     BACK_PROFILE_STATIONS,
     LEFT_HIP,
     LEFT_SHOULDER,
-    N_LANDMARKS,
     RIGHT_HIP,
     RIGHT_SHOULDER,
-    PoseTrack,
 )
 from liftform.video import downscale_for_pose
 
@@ -190,76 +189,6 @@ class _VideoClock:
         return self.last_ms
 
 
-class PoseEstimator:
-    """MediaPipe PoseLandmarker in VIDEO mode (one ordered stream of frames) on the whole frame (live coaching).
-
-    Args:
-        model_path: a MediaPipe pose landmarker ``.task`` bundle.
-        settings: model thresholds, number of people to look for, the largest frame side sent to the model.
-        crop_box: optional (x0, y0, x1, y1) source pixels to analyse (e.g. inside black padding bars).
-        keep_mask: keep the segmentation mask in each `FramePose` (for drawing the silhouette).
-    """
-
-    def __init__(self, model_path: str | Path, settings: PoseSettings = PoseSettings(),
-                 crop_box: tuple[int, int, int, int] | None = None, keep_mask: bool = False) -> None:
-        self._landmarker = _create_landmarker(model_path, settings, video=True, num_poses=settings.num_poses,
-                                              masks=True)
-        self._settings = settings
-        self._crop_box = crop_box
-        self._keep_mask = keep_mask
-        self._clock = _VideoClock()
-        self._frames_seen = 0
-        self._last_hip_xy: np.ndarray | None = None
-
-    def __enter__(self) -> PoseEstimator:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self._landmarker is not None:
-            _close(self._landmarker)
-            self._landmarker = None
-
-    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
-        """The lifter's pose in ``rgb`` (H, W, 3) uint8 at ``timestamp_s``; None if no person is found."""
-        x0, y0 = 0, 0
-        if self._crop_box is not None:
-            x0, y0, x1, y1 = self._crop_box
-            rgb = rgb[y0:y1, x0:x1]
-        height, width = rgb.shape[:2]
-        model_rgb, scale = downscale_for_pose(rgb, self._settings.max_side_px)
-        image = _mp_image(model_rgb)
-        if self._frames_seen < 2:   # the graph logs its warnings on the first frames
-            with _native_stderr_silenced():
-                result = self._landmarker.detect_for_video(image, self._clock(timestamp_s))
-        else:
-            result = self._landmarker.detect_for_video(image, self._clock(timestamp_s))
-        self._frames_seen += 1
-        if not result.pose_landmarks:
-            return None
-        person = self._pick_person(result.pose_landmarks, width, height)
-        pose = _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), self._keep_mask)
-        self._last_hip_xy = pose.image_xy[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
-        return pose
-
-    def _pick_person(self, poses, width: int, height: int) -> int:
-        """Index of the lifter: the person nearest to where the lifter was, else the largest person in view."""
-        if len(poses) == 1:
-            return 0
-        if self._last_hip_xy is not None:
-            hips = np.array([[(pose[LEFT_HIP].x + pose[RIGHT_HIP].x) / 2 * width,
-                              (pose[LEFT_HIP].y + pose[RIGHT_HIP].y) / 2 * height] for pose in poses])
-            if self._crop_box is not None:
-                hips += self._crop_box[:2]
-            return int(np.argmin(np.linalg.norm(hips - self._last_hip_xy, axis=1)))
-        boxes = np.array([[(min(p.x for p in pose), min(p.y for p in pose)), (max(p.x for p in pose),
-                          max(p.y for p in pose))] for pose in poses]) * [width, height]   # (P, 2, 2) px
-        areas = np.prod(boxes[:, 1] - boxes[:, 0], axis=1)
-        return int(np.argmax(areas))
-
-
 class PeopleFinder:
     """Everybody in view: MediaPipe in IMAGE mode (its person detector on every call), up to ``max_people``, no
     masks, on the frame shrunk to ``settings.detect_max_side_px``. Cheap enough to run now and then (the first frame,
@@ -346,36 +275,3 @@ class CropFollower:
         if self.last_box is not None and any(box_iou(self.last_box, b) > 0 for b in boxes):
             return int(np.argmax([box_iou(self.last_box, b) for b in boxes]))
         return int(np.argmax([0.0 if b is None else (b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
-
-
-def estimate_track(frames: Iterable, estimator: PoseEstimator, frame_size_wh: tuple[int, int],
-                   on_frame: Callable[[int, FramePose | None], None] | None = None) -> PoseTrack:
-    """Run ``estimator`` over ``frames`` (objects with ``.index``, ``.timestamp_s``, ``.rgb``) into a PoseTrack.
-
-    Streams: only the landmark arrays are kept, never the frames. ``on_frame(index, pose)`` is called after each
-    frame (progress, live preview).
-    """
-    image_xy, world, visibility, profiles, timestamps, indices = [], [], [], [], [], []
-    missing_xy = np.full((N_LANDMARKS, 2), np.nan)
-    missing_world = np.full((N_LANDMARKS, 3), np.nan)
-    missing_profile = np.full((len(BACK_PROFILE_STATIONS), 2), np.nan)
-    for frame in frames:
-        pose = estimator(frame.rgb, frame.timestamp_s)
-        if pose is None:
-            image_xy.append(missing_xy)
-            world.append(missing_world)
-            visibility.append(np.zeros(N_LANDMARKS))
-            profiles.append(missing_profile)
-        else:
-            image_xy.append(pose.image_xy)
-            world.append(pose.world_xyz)
-            visibility.append(pose.visibility)
-            profiles.append(pose.back_profile_px)
-        timestamps.append(frame.timestamp_s)
-        indices.append(frame.index)
-        if on_frame is not None:
-            on_frame(frame.index, pose)
-    if not timestamps:
-        raise InputError("the video has no frames that could be decoded")
-    return PoseTrack(np.array(image_xy), np.array(world), np.array(visibility), np.array(timestamps, dtype=float),
-                     np.array(indices, dtype=np.int64), frame_size_wh, np.array(profiles))

@@ -213,25 +213,3 @@ def test_a_smaller_person_in_view_does_not_pull_the_track_away(sample_videos, tm
     assert track.has_pose.all()
     assert np.nanmax(np.abs(hips[:, 0] - true_hip_x)) < 40      # never on the other person (x > 800)
 
-
-def test_pick_person_takes_the_largest_then_follows_the_lifters_hips():
-    from types import SimpleNamespace
-
-    from liftform.pose import PoseEstimator
-
-    def person(cx: float, cy: float, half: float):
-        """33 normalised landmarks spread over a box of half-size ``half`` around (cx, cy); hips at the centre."""
-        points = [SimpleNamespace(x=cx + half * np.cos(k), y=cy + half * np.sin(k)) for k in range(33)]
-        points[23] = points[24] = SimpleNamespace(x=cx, y=cy)
-        return points
-
-    picker = object.__new__(PoseEstimator)            # no model needed for the choice itself
-    picker._crop_box, picker._last_hip_xy = None, None
-    small, large = person(0.8, 0.7, 0.05), person(0.3, 0.5, 0.3)
-    assert picker._pick_person([small, large], 1000, 1000) == 1          # first frame: the largest person
-    picker._last_hip_xy = np.array([300.0, 500.0])                        # the lifter's hips, in pixels
-    moved_large = person(0.33, 0.5, 0.3)
-    near_small = person(0.75, 0.7, 0.05)
-    assert picker._pick_person([moved_large, near_small], 1000, 1000) == 0   # the lifter, wherever listed
-    picker._last_hip_xy = np.array([790.0, 700.0])                        # had we been on the small person...
-    assert picker._pick_person([moved_large, near_small], 1000, 1000) == 1   # ...we would stay with them

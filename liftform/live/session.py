@@ -57,7 +57,7 @@ class LiveSession:
     """The live analysis of one stream of frames.
 
     Args:
-        estimator: ``estimator(rgb, timestamp_s) -> FramePose | None`` (a `liftform.pose.PoseEstimator`).
+        estimator: ``estimator(rgb, timestamp_s) -> FramePose | None`` (a `liftform.people.LifterFollower`).
         settings: the same settings `liftform analyze` takes (thresholds, neutral bend, profile).
         frame_size_wh: size of the frames, pixels.
         options: live-only behaviour (filters, calibration, prompts).

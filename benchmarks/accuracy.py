@@ -34,8 +34,6 @@ from footage import footage_report  # noqa: E402  (a sibling script, not a packa
 from liftform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
-VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 
 
 # --- (a) rendered truth --------------------------------------------------------------------------------------------

@@ -6,10 +6,11 @@
 
 Per frame, each followed person costs one run of the one-person model on a crop around them (`CropFollower`); the
 whole frame is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second
-(someone new?) and while someone is lost. The video is cut at keyframes into two halves that are followed
-independently (in two threads when the machine has the cores) and the people of both halves are joined by where
-they stand at the cut (`liftform.follow.join_segments`). The cuts depend on the file only, so the result does not
-depend on the number of threads.
+(someone new?) and while someone is lost. With `[pose] parallel_halves` (off by default: it moved real-clip
+verdicts) the video is cut at a keyframe into two halves that are followed independently (in two threads when the
+machine has the cores) and the people of both halves are joined by where they stand at the cut
+(`liftform.follow.join_segments`). The cut depends on the file only, so the result does not depend on the number
+of threads.
 """
 
 from __future__ import annotations

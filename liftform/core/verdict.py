@@ -87,6 +87,8 @@ class RepMetrics:
     lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
     trusted_share: float            # share of the loaded frames where the spine measure is trusted
     mean_confidence: float          # mean spine-measure confidence over the loaded frames
+    descent_s: float                # from the start down to the bottom
+    ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
@@ -120,7 +122,9 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         rounded_s=run_lengths_s(flagged[span] & loaded, t), reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
-        mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0)
+        mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
+        descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
+        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]))
 
 
 def classify(m: RepMetrics, settings: VerdictSettings) -> str:
@@ -176,8 +180,7 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
     faults = []
     if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
         faults.append("rounded_reach_down")
-    descent_s, ascent_s = rep_durations_s(kinematics, rep)
-    if rep.complete and descent_s > 0 and ascent_s < settings.jerk_ascent_ratio * descent_s:
+    if rep.complete and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s:
         faults.append("jerky_lift")
     k = kinematics
     span = slice(rep.start, rep.end + 1)
@@ -190,13 +193,6 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
     return tuple(faults)
 
 
-def rep_durations_s(kinematics: Kinematics, rep: Rep) -> tuple[float, float]:
-    """(descent, ascent) in seconds: from the start down to the bottom, and from lift-off (else the bottom) up to
-    the end: the time the lifter took to stand up with the load."""
-    t = kinematics.timestamps_s
-    return float(t[rep.bottom] - t[rep.start]), float(t[rep.end] - t[rep.loaded_start])
-
-
 def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
               personal_max_flexion_deg: float = 0.0, standing_deg: float = float("nan")) -> RepVerdict:
     """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
@@ -204,14 +200,13 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     ``standing_deg`` (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
     m = rep_metrics(kinematics, rep, flagged, settings)
     verdict = classify(m, settings)
-    descent_s, ascent_s = rep_durations_s(kinematics, rep)
     return RepVerdict(
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
         reason=reason_for(verdict, m, settings), peak_spine_flexion_deg=m.peak_spine_deg,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
-        rounded_s=float(m.rounded_s), descent_s=descent_s, ascent_s=ascent_s,
+        rounded_s=float(m.rounded_s), descent_s=m.descent_s, ascent_s=m.ascent_s,
         faults=rep_faults(kinematics, rep, verdict, m, settings, standing_deg),
         spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / personal_max_flexion_deg
                                   if personal_max_flexion_deg > 0 else float("nan")),

@@ -3,6 +3,7 @@
     found = estimate_people(video, model_path, settings.pose, bounds, threads=2)
     found.tracks            # one PoseTrack per person followed, the main one (seen longest and largest) first
     found.people_in_view    # the most people seen at once
+    found.frames_decoded    # frames in the video (the tracks hold the analysed ones: `[pose] analysis_fps`)
 
 Per frame, each followed person costs one run of the one-person model on a crop around them (`CropFollower`); the
 whole frame is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second
@@ -11,6 +12,10 @@ verdicts) the video is cut at a keyframe into two halves that are followed indep
 machine has the cores) and the people of both halves are joined by where they stand at the cut
 (`liftform.follow.join_segments`). The cut depends on the file only, so the result does not depend on the number
 of threads.
+
+With `[pose] analysis_fps` only every k-th frame is analysed (`analysis_step`): every frame is decoded (the next
+needs it) but the others are neither converted to RGB nor shrunk; the tracks hold the analysed frames with their
+source `frame_index` and timestamps.
 """
 
 from __future__ import annotations
@@ -46,23 +51,39 @@ LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searche
 RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
 JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
 WARM_UP_S = 0.5              # a piece after a cut is tracked from this long before it (those frames are dropped)
+# An analysed rate this close under ``analysis_fps`` still counts as reaching it: NTSC rates (29.97 = 30 / 1.001,
+# 59.94) and timestamps a little off nominal get the step of the round rate.
+RATE_SLACK = 0.97
+
+
+def analysis_step(fps: float, analysis_fps: float) -> int:
+    """Source frames per analysed frame: the largest k with fps / k >= RATE_SLACK x ``analysis_fps`` (1: every
+    frame; also when ``analysis_fps`` is 0 or the rate is unknown)."""
+    if analysis_fps <= 0 or not math.isfinite(fps) or fps <= 0:
+        return 1
+    return max(1, math.floor(fps / (RATE_SLACK * analysis_fps)))
 
 
 @dataclass(frozen=True)
 class PeopleFound:
     """The pose stage's result: ``tracks`` one per followed person (main person first: frames seen x size),
-    all over the same frames; ``people_in_view`` the most people found in one frame."""
+    all over the same (analysed) frames; ``people_in_view`` the most people found in one frame;
+    ``frames_decoded`` the frames of the video and ``last_timestamp_s`` the time of its last one (s)."""
 
     tracks: tuple[PoseTrack, ...]
     people_in_view: int
+    frames_decoded: int = 0
+    last_timestamp_s: float = 0.0
 
 
 @dataclass
 class _Segment:
-    timestamps_s: list[float]
-    frame_index: list[int]
+    timestamps_s: list[float]     # of the analysed frames
+    frame_index: list[int]        # of the analysed frames, counted from the segment's first recorded frame
     people: list[PersonRows]
     people_in_view: int
+    frames_decoded: int           # recorded frames, analysed or not
+    last_timestamp_s: float
 
 
 class _Followers:
@@ -182,26 +203,30 @@ def _extent(box: tuple[float, float, float, float] | None) -> float:
 
 def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
                   on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf) -> _Segment:
-    """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0. Frames before
-    ``record_from_s`` only warm the trackers up (a piece after a cut starts a little before it, so that its first
-    frames are tracked, not detected afresh: detection and tracking place landmarks slightly differently)."""
+    """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0. Frames without
+    ``rgb`` are counted, not analysed (`VideoSource.frames`). Frames before ``record_from_s`` only warm the
+    trackers up (a piece after a cut starts a little before it, so that its first frames are tracked, not detected
+    afresh: detection and tracking place landmarks slightly differently)."""
     followers = _Followers(model_path, settings, bounds)
     timestamps, indices = [], []
-    first_index = None
+    first_index, decoded, last_s = None, 0, 0.0
     try:
         for frame in frames:
-            position = len(timestamps) if frame.timestamp_s >= record_from_s else -1
-            followers.step(position, frame.rgb, frame.timestamp_s)
-            if position < 0:
+            recorded = frame.timestamp_s >= record_from_s
+            if frame.rgb is not None:
+                followers.step(len(timestamps) if recorded else -1, frame.rgb, frame.timestamp_s)
+            if not recorded:
                 continue
             first_index = frame.index if first_index is None else first_index
-            timestamps.append(frame.timestamp_s)
-            indices.append(frame.index - first_index)
+            decoded, last_s = decoded + 1, frame.timestamp_s
+            if frame.rgb is not None:
+                timestamps.append(frame.timestamp_s)
+                indices.append(frame.index - first_index)
             if on_frame is not None:
                 on_frame()
     finally:
         followers.close()
-    return _Segment(timestamps, indices, followers.people, followers.most_in_view)
+    return _Segment(timestamps, indices, followers.people, followers.most_in_view, decoded, last_s)
 
 
 def _presence(person: PersonRows) -> float:
@@ -226,9 +251,11 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
                     shrink: Callable[[Iterable[VideoFrame]], Iterable[VideoFrame]] = lambda frames: frames,
                     ) -> PeopleFound:
     """Follow the people of ``video`` (inside ``bounds``, e.g. within black bars). ``threads`` (1 or 2) sets how
-    many pieces are followed at once, not how the video is cut. ``progress(frames_done)`` may be called from
-    worker threads. ``shrink`` maps decoded frames to the frames analysed (run in the read-ahead threads; the
-    tracks keep the video's size as ``frame_size_wh``). Raises InputError when no frame decodes."""
+    many pieces are followed at once, not how the video is cut. ``progress(frames_done)`` (frames decoded) may be
+    called from worker threads. ``shrink`` maps decoded frames to the frames analysed (run in the read-ahead
+    threads, given frames without ``rgb`` too, which it passes on; the tracks keep the video's size as
+    ``frame_size_wh``). Raises InputError when no frame decodes."""
+    step = analysis_step(video.fps, settings.analysis_fps)
     cuts = video.split_points_s(SEGMENTS) if settings.parallel_halves else []
     pieces = list(zip([None, *cuts], [*cuts, None], strict=True))
     lock, done = threading.Lock(), [0]
@@ -241,11 +268,12 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
 
     def run(piece: tuple[float | None, float | None]) -> _Segment:
         if len(pieces) == 1:
-            return follow_people(prefetch(shrink(iter(video))), model_path, settings, bounds, tick)
+            return follow_people(prefetch(shrink(video.frames(step))), model_path, settings, bounds, tick)
         start, stop = piece
         if start is None:
-            return follow_people(prefetch(shrink(video.segment(None, stop))), model_path, settings, bounds, tick)
-        frames = video.segment(start - WARM_UP_S, stop)
+            return follow_people(prefetch(shrink(video.segment(None, stop, step))), model_path, settings, bounds,
+                                 tick)
+        frames = video.segment(start - WARM_UP_S, stop, step)
         return follow_people(prefetch(shrink(frames)), model_path, settings, bounds, tick,
                              record_from_s=video.time_since_start_s(start) - 1e-6)
 
@@ -255,14 +283,15 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     else:
         segments = [run(piece) for piece in pieces]
     timestamps = np.array([t for s in segments for t in s.timestamps_s], dtype=float)
+    decoded = sum(s.frames_decoded for s in segments)
     if len(pieces) > 1:
-        video.end_segments(len(timestamps))
+        video.end_segments(decoded)
     if len(timestamps) == 0:
         raise InputError(f"{video.path}: the video has no frames that could be decoded")
-    offsets = np.cumsum([0] + [len(s.frame_index) for s in segments[:-1]])
+    offsets = np.cumsum([0] + [s.frames_decoded for s in segments[:-1]])   # source frames before each piece
     frame_index = np.concatenate([np.asarray(s.frame_index, dtype=np.int64) + o
                                   for s, o in zip(segments, offsets, strict=True)])
-    window = max(1, round(JOIN_WINDOW_S * video.fps))
+    window = max(1, round(JOIN_WINDOW_S * video.fps / step))             # in analysed frames
     people = join_segments([(len(s.frame_index), s.people) for s in segments], window)
     people = [p for p in people if p.rows]
     people.sort(key=_presence, reverse=True)
@@ -270,4 +299,5 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     tracks = tuple(_track(p, timestamps, frame_index, size) for p in people)
     if not tracks:   # nobody anywhere: one empty track, so the caller can say so
         tracks = (_track(PersonRows(), timestamps, frame_index, size),)
-    return PeopleFound(tracks, max(s.people_in_view for s in segments))
+    return PeopleFound(tracks, max(s.people_in_view for s in segments), decoded,
+                       max(s.last_timestamp_s for s in segments))

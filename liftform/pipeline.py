@@ -122,13 +122,14 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
             raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
         track = found.tracks[0]
         warnings = list(video.warnings)
-        duration = float(track.timestamps_s[-1] + 1.0 / max(video.fps, 1e-6))
+        duration = float(found.last_timestamp_s + 1.0 / max(video.fps, 1e-6))
         # The absolute path: a report rendered again from another working directory still finds the video.
+        # ``frames`` counts the source's frames; the track holds the analysed ones (`[pose] analysis_fps`).
         source = SourceInfo(path=str(Path(video_path).absolute()), sha256=source_sha256, fps=float(video.fps),
-                            frames=len(track), width=video.width, height=video.height, duration_s=duration,
-                            rotation_deg=video.rotation_deg)
-    if len(track) < MIN_FRAMES:
-        raise InputError(f"{video_path} has only {len(track)} frame(s): a lift needs at least a second of video")
+                            frames=found.frames_decoded, width=video.width, height=video.height,
+                            duration_s=duration, rotation_deg=video.rotation_deg)
+    if source.frames < MIN_FRAMES:
+        raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least a second of video")
     if track.has_pose.sum() < MIN_POSE_SHARE * len(track):
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
                          f"{len(track)} frames): film the whole body, side-on, in good light")
@@ -146,11 +147,11 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
 
 def _shrunk(frames, size_wh: tuple[int, int]):
     """``frames`` (VideoFrames) resized to ``size_wh`` (bilinear down to half size, a quarter of area
-    interpolation's time; area below); as they are when already that size."""
+    interpolation's time; area below); as they are when already that size or not converted (``rgb`` None)."""
     import cv2
 
     for frame in frames:
-        if frame.rgb.shape[1::-1] != size_wh:
+        if frame.rgb is not None and frame.rgb.shape[1::-1] != size_wh:
             interpolation = cv2.INTER_LINEAR if 2 * size_wh[0] >= frame.rgb.shape[1] else cv2.INTER_AREA
             frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=interpolation))
         yield frame

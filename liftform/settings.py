@@ -78,6 +78,12 @@ class PoseSettings:
     # speed on 2 cores, but the second half starts afresh (after 0.5 s of warm-up) and on the real development clips
     # that moved a few verdicts (a clear rounded back read safe): off until the measure is checked against it.
     parallel_halves: bool = setting(False, 0, 1)
+    # Offline analysis runs the model on every k-th frame, k = the whole number of source frames per analysed frame
+    # that keeps the rate near this (`liftform.people.analysis_step`: 30 and 29.97 fps -> every 2nd, 60 -> every 4th,
+    # 25 -> every frame); the others are decoded (the next frame needs them) but not converted or analysed. 0: every
+    # frame. A rep lasts a second or more and the signals are smoothed over ~0.1 s, so the verdict does not need
+    # 30-60 model runs a second. Live coaching analyses every frame it gets.
+    analysis_fps: float = setting(0.0, 0, 1000)
 
 
 @dataclass(frozen=True)

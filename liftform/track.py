@@ -52,6 +52,27 @@ def trunk_midpoints(image_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mid(LEFT_SHOULDER, RIGHT_SHOULDER), mid(LEFT_HIP, RIGHT_HIP)
 
 
+def rows_for_frames(frame_index: np.ndarray) -> np.ndarray:
+    """The row of ``frame_index`` (T,) source frame numbers, ascending, to draw on each source frame: an array
+    indexed by frame number (0 .. last + step - 1), -1 where no row applies.
+
+    A frame that was analysed gets its own row. One that was not (`[pose] analysis_fps` runs the model on every
+    k-th frame) gets the nearest analysed row within the step k (the median spacing of ``frame_index``), the
+    earlier on a tie; frames further from any row (a gap in the track) get -1. Holding the nearest row rather than
+    interpolating landmarks means what is drawn on a frame (skeleton, back edge, back state, angles) is one
+    measured row, the one frames.csv lists, never a pose the model did not see; at 15 analysed frames a second it
+    is at most 1/30 s off."""
+    frames = np.asarray(frame_index, dtype=np.int64)
+    if len(frames) == 0:
+        return np.zeros(0, dtype=np.int64)
+    step = max(1, int(np.median(np.diff(frames)))) if len(frames) > 1 else 1
+    number = np.arange(int(frames[-1]) + step)
+    after = np.clip(np.searchsorted(frames, number), 0, len(frames) - 1)     # first row at or after the frame
+    before = np.clip(after - 1, 0, len(frames) - 1)
+    nearest = np.where(np.abs(frames[before] - number) <= np.abs(frames[after] - number), before, after)
+    return np.where(np.abs(frames[nearest] - number) < step, nearest, -1)
+
+
 @dataclass(frozen=True)
 class PoseTrack:
     """Landmarks of one person over ``T`` frames.

@@ -3,6 +3,7 @@
     with open_video("lift.mp4") as video:        # InputError (one line) if it cannot be a video
         for frame in video:                       # streams: one frame in memory at a time
             frame.index, frame.timestamp_s, frame.rgb   # rgb: (H, W, 3) uint8, already upright
+        for frame in video.frames(step=2):        # every frame decoded, every 2nd converted (others: rgb None)
         video.warnings                            # e.g. "video ended early at frame 57: ..."
 
 What real footage needs, and what this module does about it:
@@ -44,11 +45,12 @@ KEYFRAME_SLACK = 0.4  # a keyframe within this share of a piece's length from a 
 @dataclass(frozen=True)
 class VideoFrame:
     """One decoded frame: `index` from 0 in decoder output order, `timestamp_s` seconds since the first frame,
-    `rgb` (H, W, 3) uint8 upright."""
+    `rgb` (H, W, 3) uint8 upright; None only for the frames `VideoSource.frames(step)` decodes without converting
+    (decoding every frame is needed to decode the next; turning it into RGB is not)."""
 
     index: int
     timestamp_s: float
-    rgb: np.ndarray
+    rgb: np.ndarray | None
 
 
 @dataclass
@@ -96,6 +98,11 @@ class VideoSource:
             self._container = None
 
     def __iter__(self) -> Iterator[VideoFrame]:
+        return self.frames()
+
+    def frames(self, step: int = 1) -> Iterator[VideoFrame]:
+        """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...) is converted to RGB, the others
+        come with ``rgb`` None (their index and timestamp are still right)."""
         self.close()
         self.warnings.clear()
         container = _open_container(self.path)
@@ -105,7 +112,7 @@ class VideoSource:
         index = 0
         try:
             for raw in reader:
-                rgb = _upright_rgb(raw, self.rotation_deg)
+                rgb = _upright_rgb(raw, self.rotation_deg) if index % step == 0 else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -146,11 +153,12 @@ class VideoSource:
         """A container time (as `split_points_s` gives) as a frame timestamp: seconds since the first frame."""
         return container_s - (self._origin_s or 0.0)
 
-    def segment(self, start_s: float | None, stop_s: float | None) -> Iterator[VideoFrame]:
+    def segment(self, start_s: float | None, stop_s: float | None, step: int = 1) -> Iterator[VideoFrame]:
         """The frames with container time in [start_s, stop_s) (None: from the first / to the last), decoded from
         the keyframe at ``start_s`` (a cut from `split_points_s`). Indices count from 0 within the segment;
-        timestamps are from the video's first frame, as when iterating the whole video. Damage notes of the
-        segment are added to `warnings` (truncation only for the last segment)."""
+        timestamps are from the video's first frame, as when iterating the whole video; every ``step``-th frame of
+        the segment is converted to RGB (`frames`). Damage notes of the segment are added to `warnings`
+        (truncation only for the last segment)."""
         container = _open_container(self.path)
         try:
             stream = container.streams.video[0]
@@ -166,7 +174,7 @@ class VideoSource:
                 if stop_s is not None and pts_s is not None and pts_s >= stop_s - 1e-6:
                     break
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw),
-                                 rgb=_upright_rgb(raw, self.rotation_deg))
+                                 rgb=_upright_rgb(raw, self.rotation_deg) if index % step == 0 else None)
                 index += 1
         finally:
             container.close()

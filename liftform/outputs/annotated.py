@@ -21,7 +21,7 @@ from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
-from liftform.track import PoseTrack, trunk_midpoints
+from liftform.track import PoseTrack, rows_for_frames, trunk_midpoints
 from liftform.video import VideoFrame
 
 # A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
@@ -30,15 +30,6 @@ from liftform.video import VideoFrame
 ANNOTATED_MAX_SIDE_PX = 1280
 
 Progress = Callable[[int, int], None]
-
-
-def _row_lookup(frame_index: np.ndarray) -> np.ndarray:
-    """Array mapping a source frame number to its row in ``frame_index`` (T,), -1 where absent."""
-    frame_index = np.asarray(frame_index, dtype=np.int64)
-    size = int(frame_index.max()) + 1 if len(frame_index) else 0
-    lookup = np.full(size, -1, dtype=np.int64)
-    lookup[frame_index] = np.arange(len(frame_index))
-    return lookup
 
 
 def _row(lookup: np.ndarray, frame_number: int) -> int:
@@ -82,7 +73,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
 
     Args:
         video_path: the analysed source video.
-        analysis: its analysis; rows are matched to decoded frames by source frame number (``frame_index``).
+        analysis: its analysis; rows are matched to decoded frames by source frame number (``frame_index``); a
+            frame that was not analysed shows the nearest analysed row (`liftform.track.rows_for_frames`).
         track: the pose track of the analysis (landmarks in source pixels, upright), matched the same way.
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
@@ -98,7 +90,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     from liftform.video import open_video
 
     kin = analysis.kinematics
-    kin_rows, track_rows = _row_lookup(kin.frame_index), _row_lookup(track.frame_index)
+    kin_rows, track_rows = rows_for_frames(kin.frame_index), rows_for_frames(track.frame_index)
     states = frame_states(analysis)
     edges = back_edges(track, kin.facing_sign)
     reps = _RepClock(analysis)

@@ -30,6 +30,7 @@ from liftform.outputs.overlay import (
 )
 from liftform.outputs.video_writer import H264Writer
 from liftform.report.data import ResultData
+from liftform.track import rows_for_frames
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
 CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
@@ -129,13 +130,12 @@ def person_box(data: ResultData, first: int, last: int, margin: float = 0.15) ->
 
 
 def _lookup(frame_numbers: np.ndarray) -> np.ndarray:
-    """Array mapping a source frame number to its row, -1 where absent."""
+    """Array mapping a source frame number to its row: its own, or the nearest analysed one for a frame that was
+    not analysed (`liftform.track.rows_for_frames`); -1 where none applies."""
     numbers = np.asarray(frame_numbers)
     numbers = numbers[np.isfinite(numbers)].astype(np.int64) if numbers.dtype.kind == "f" else numbers.astype(
         np.int64)
-    lookup = np.full(int(numbers.max()) + 1 if len(numbers) else 0, -1, dtype=np.int64)
-    lookup[numbers] = np.arange(len(numbers))
-    return lookup
+    return rows_for_frames(numbers)
 
 
 def _at(lookup: np.ndarray, frame_number: int) -> int:

@@ -242,7 +242,8 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
 
 class _ReportMedia:
     """Feeds the frames of the annotated video's decode to the report's `MediaGrabber`, made at the first frame
-    (the data files it reads are written by then)."""
+    (the data files it reads are written by then): it takes the stills there, and the clips are cut from the
+    annotated video once written (`finish`), which is drawn and blurred as they are."""
 
     def __init__(self, analysis: Analysis, track: PoseTrack, out_dir: Path, video_path: str | Path | None,
                  blur_faces: bool, stack: contextlib.ExitStack) -> None:
@@ -252,7 +253,7 @@ class _ReportMedia:
         self.grabber = None
         self.started = False
 
-    def feed(self, frame) -> None:
+    def feed(self, frame) -> bool:
         if not self.started:
             from liftform.outputs.result_json import analysis_to_dict
             from liftform.report.data import result_data
@@ -261,9 +262,13 @@ class _ReportMedia:
             self.started = True
             data = result_data(self.out_dir, analysis_to_dict(self.analysis), track=self.track,
                                video_path=self.video_path)
-            self.grabber = media_grabber(data, blur_faces=self.blur_faces, stack=self.stack)
+            self.grabber = media_grabber(data, blur_faces=self.blur_faces, stack=self.stack, cut_clips=True)
+        return self.grabber is not None and self.grabber.feed(frame)
+
+    def finish(self, annotated: Path) -> None:
+        """Cut the clips from the finished annotated video."""
         if self.grabber is not None:
-            self.grabber.feed(frame)
+            self.grabber.finish(annotated)
 
     @property
     def images(self) -> dict[int, bytes] | None:
@@ -289,6 +294,8 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
             else None
         paths = write_outputs(analysis, track, out_dir, video_path=video_path, write_video=write_video,
                               progress=progress, blur_faces=blur_faces, on_frame=media.feed if media else None)
+        if media is not None:
+            media.finish(paths["annotated_mp4"])
     if report:
         try:
             paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,

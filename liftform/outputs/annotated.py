@@ -68,7 +68,7 @@ class _RepClock:
 
 def write_annotated_video(video_path: str | Path, analysis: Analysis, track: PoseTrack, out_path: str | Path,
                           progress: Progress | None = None, *, blur_faces: bool = False,
-                          on_frame: Callable[[VideoFrame], None] | None = None) -> Path:
+                          on_frame: Callable[[VideoFrame], bool | None] | None = None) -> Path:
     """Decode ``video_path`` again and write it with the overlay to ``out_path`` (H.264 MP4, atomic).
 
     Args:
@@ -80,7 +80,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
         blur_faces: blur the lifter's head in every frame (the whole frame where no face is known near it).
         on_frame: also given every decoded frame, before anything is drawn on it (the report takes its stills
-            and clips there: one decode for both).
+            there: one decode for both); when it returns True, the frame is written as a keyframe (the report's
+            clips are cut from the video there, without encoding them again).
 
     The video is drawn at the source's size and written at most ``ANNOTATED_MAX_SIDE_PX`` on its longer side.
 
@@ -109,8 +110,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
         with H264Writer(out_path, fps, *size_wh) as writer:
             for done, frame in enumerate(video, start=1):
-                if on_frame is not None:
-                    on_frame(frame)
+                keyframe = bool(on_frame(frame)) if on_frame is not None else False
                 image = frame.rgb if scale == 1.0 else cv2.resize(frame.rgb, size_wh, interpolation=interpolation)
                 if not (image.flags.writeable and image.flags.c_contiguous):
                     image = np.array(image, order="C")
@@ -126,7 +126,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
                              angles_deg=angles, rep_count=count, last_rep_verdict=last,
                              lines=[f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
-                writer.write(image, frame.timestamp_s)
+                writer.write(image, frame.timestamp_s, keyframe=keyframe)
                 if progress is not None:
                     progress(done, max(total, done))
     return out_path

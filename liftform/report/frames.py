@@ -28,7 +28,7 @@ from liftform.outputs.overlay import (
     hide_face,
     nearest_face_rows,
 )
-from liftform.outputs.video_writer import H264Writer
+from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import rows_for_frames
 
@@ -173,23 +173,41 @@ def clip_bounds(data: ResultData, rep: dict) -> tuple[int, int] | None:
 
 class MediaGrabber:
     """Takes the report's stills and clips from decoded frames fed to it in order (from the report's own decode, or
-    from the annotated video's, so a video is decoded once for both). Clips are written as the frames arrive;
-    ``images`` collects {frame number: JPEG bytes}. Use inside ``stack`` (it closes the clip writers)."""
+    from the annotated video's, so a video is decoded once for both). ``images`` collects {frame number: JPEG
+    bytes}. Use inside ``stack`` (it closes the clip writers).
+
+    Clips are drawn and encoded as the frames arrive; with ``cut_clips`` (the frames fed are being written to an
+    annotated video drawn like the clips, faces blurred alike) they are instead cut from that video by `finish`,
+    without encoding them again: `feed` then returns True for each frame where a clip starts or ends, which the
+    annotated video must make a keyframe.
+    """
 
     def __init__(self, data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *, blur_faces: bool,
-                 stack: contextlib.ExitStack) -> None:
+                 stack: contextlib.ExitStack, cut_clips: bool = False) -> None:
         self.artist = FrameArtist(data, blur_faces)
         self.stills, self.clips, self.stack = stills, clips, stack
         self.fps = float(data.analysis.source.fps or 30.0)
-        self.last_frame = max([*stills, *(c.last for c in clips)], default=-1)
+        self.cut_clips = cut_clips
+        self.last_frame = max([*stills, *(c.last + cut_clips for c in clips)], default=-1)
         self.images: dict[int, bytes] = {}
         self._writers: dict[int, H264Writer] = {}
+        self._first_time_s: float | None = None
+        self._cut_times_s: dict[int, float] = {}   # frame number -> its time in the annotated video
 
-    def feed(self, frame) -> None:
-        """One decoded frame (``.index``, ``.timestamp_s``, ``.rgb``; not modified)."""
+    def feed(self, frame) -> bool:
+        """One decoded frame (``.index``, ``.timestamp_s``, ``.rgb``; not modified). True when, with
+        ``cut_clips``, the frame must start a keyframe of the annotated video."""
+        if self._first_time_s is None:
+            self._first_time_s = frame.timestamp_s
         if frame.index > self.last_frame:
-            return
+            return False
+        keyframe = False
         for k, clip in enumerate(self.clips):
+            if self.cut_clips:
+                if frame.index in (clip.first, clip.last + 1):
+                    self._cut_times_s[frame.index] = frame.timestamp_s - self._first_time_s
+                    keyframe = True
+                continue
             if not clip.first <= frame.index <= clip.last:
                 continue
             image = self.artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, clip.label)
@@ -206,6 +224,40 @@ class MediaGrabber:
                 x0, y0, x1, y1 = still.box
                 image = image[y0:y1, x0:x1]
             self.images[frame.index] = jpeg_bytes(image)
+        return keyframe
+
+    def finish(self, annotated: Path) -> None:
+        """With ``cut_clips``: cut each clip fed from the finished ``annotated`` video (its keyframes at the clips'
+        ends), or, where it has no keyframe there, take the clip's frames from it and encode them."""
+        if not self.cut_clips:
+            return
+        for clip in self.clips:
+            start_s = self._cut_times_s.get(clip.first)
+            if start_s is None:
+                continue          # never decoded: no clip
+            stop_s = self._cut_times_s.get(clip.last + 1)
+            clip.path.parent.mkdir(parents=True, exist_ok=True)
+            if not copy_segment(annotated, clip.path, start_s, stop_s):
+                _encode_segment(annotated, clip.path, start_s, stop_s, self.fps)
+
+
+def _encode_segment(source: Path, out_path: Path, start_s: float, stop_s: float | None, fps: float) -> None:
+    """The frames of video ``source`` shown from ``start_s`` up to ``stop_s`` (exclusive; None: the end),
+    encoded into ``out_path`` at their own size and times."""
+    from liftform.video import open_video
+
+    half_frame_s = 0.5 / fps
+    with contextlib.ExitStack() as stack, open_video(source) as video:
+        writer = None
+        for frame in video:
+            if frame.timestamp_s < start_s - half_frame_s:
+                continue
+            if stop_s is not None and frame.timestamp_s >= stop_s - half_frame_s:
+                break
+            if writer is None:
+                height, width = frame.rgb.shape[:2]
+                writer = stack.enter_context(H264Writer(out_path, fps, width, height))
+            writer.write(frame.rgb, frame.timestamp_s)
 
 
 def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *,

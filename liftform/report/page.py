@@ -108,15 +108,17 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
     return entries, stills, clips
 
 
-def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack) -> MediaGrabber | None:
+def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_clips: bool = False,
+                  ) -> MediaGrabber | None:
     """A `MediaGrabber` for the report of ``data`` (e.g. built in memory before result.json is written), to be fed
-    the frames of another decode of the source (the annotated video's); pass its ``images`` to `write_report` as
-    ``media``. None when the report needs no frames."""
+    the frames of another decode of the source (the annotated video's; ``cut_clips``: the clips are then cut
+    from that video, see `MediaGrabber`); pass its ``images`` to `write_report` as ``media``. None when the
+    report needs no frames."""
     if data.video_path is None:
         return None
     _, stills, clips = _gallery_plan(data)
     _clear_old_clips(data.result_dir / CLIPS_DIR)
-    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack)
+    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, cut_clips=cut_clips)
 
 
 def _gallery(data: ResultData, blur_faces: bool, embed_max: int,

@@ -1,0 +1,129 @@
+"""The output pass's media: keyframes and segments of the H.264 writer, and the report's clips cut from the annotated
+video (one encode for both) on a hand-built analysis (no pose model)."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from test_outputs import H, W, decode_all, synthetic_analysis, synthetic_track
+from test_report import VIDEOS_PLAY, PageWatch, browser  # noqa: F401 - browser: a fixture used below
+
+from liftform.outputs.video_writer import H264Writer, copy_segment
+from liftform.pipeline import save_result
+
+N_SOURCE = 30          # source frames, 10 fps
+OFFSET = 10            # the analysis covers source frames 10..18; its rounded rep 11..15, its clip 8..18
+
+
+@pytest.fixture(scope="module")
+def long_source(tmp_path_factory) -> Path:
+    """A 320x240, 30-frame H.264 clip at 10 fps, each frame marked with its number (bottom-right, clear of the
+    panel)."""
+    path = tmp_path_factory.mktemp("src") / "lift.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"crf": "12", "preset": "ultrafast"}
+        for i in range(N_SOURCE):
+            rgb = np.full((H, W, 3), 128, np.uint8)
+            rgb[-16:, -16:] = 8 * i
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def _saved(long_source: Path, out: Path) -> Path:
+    analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(long_source))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE))
+    save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=long_source)
+    return out
+
+
+def _packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(video=0) if p.size]
+
+
+def test_writer_keyframes_let_a_segment_be_copied_without_encoding(tmp_path):
+    source = tmp_path / "src.mp4"
+    times = []
+    with H264Writer(source, 30.0, 64, 48) as writer:
+        for i in range(60):
+            times.append(writer.write(np.full((48, 64, 3), 4 * i, np.uint8), 2.0 + i / 30, keyframe=i in (20, 41)))
+    assert times[0] == 0.0 and times[20] == pytest.approx(20 / 30, abs=1e-4)
+    assert copy_segment(source, tmp_path / "seg.mp4", times[20], times[41])
+    frames, seg_times, codec = decode_all(tmp_path / "seg.mp4")
+    whole, _, _ = decode_all(source)
+    assert codec == "h264" and len(frames) == 21
+    assert seg_times == pytest.approx([k / 30 for k in range(21)], abs=1e-3)     # starts at 0, source spacing
+    assert all(np.array_equal(a, b) for a, b in zip(frames, whole[20:41], strict=True))   # the same pictures
+    assert copy_segment(source, tmp_path / "tail.mp4", times[41], None)
+    assert len(decode_all(tmp_path / "tail.mp4")[0]) == 19
+    # No keyframe where the segment would start: nothing is written, the caller encodes it.
+    assert not copy_segment(source, tmp_path / "bad.mp4", times[25], times[41])
+    assert not (tmp_path / "bad.mp4").exists()
+
+
+def test_writer_colours_survive_the_yuv_conversion(tmp_path):
+    colours = [(230, 40, 40), (40, 200, 60), (90, 190, 250), (240, 240, 240), (10, 10, 10)]
+    rgb = np.zeros((48, 16 * len(colours), 3), np.uint8)
+    for k, colour in enumerate(colours):
+        rgb[:, 16 * k:16 * (k + 1)] = colour
+    with H264Writer(tmp_path / "c.mp4", 10.0, rgb.shape[1], rgb.shape[0]) as writer:
+        writer.write(rgb, 0.0)
+    decoded = decode_all(tmp_path / "c.mp4")[0][0]
+    for k, colour in enumerate(colours):
+        assert np.abs(decoded[24, 16 * k + 8].astype(int) - colour).max() <= 6, (colour, decoded[24, 16 * k + 8])
+
+
+def test_report_clips_are_cut_from_the_annotated_video(long_source, tmp_path):
+    out = _saved(long_source, tmp_path / "lift")
+    annotated, annotated_times, _ = decode_all(out / "annotated.mp4")
+    assert len(annotated) == N_SOURCE                                   # every frame
+    clip, clip_times, codec = decode_all(out / "clips" / "rep-1.mp4")
+    assert codec == "h264" and len(clip) == 11                          # the rep (11..15) padded by 0.3 s
+    assert clip_times == pytest.approx([k / 10 for k in range(11)], abs=2e-3)
+    assert all(np.array_equal(a, b) for a, b in zip(clip, annotated[8:19], strict=True))
+    assert [int(f[-4, -4].mean()) // 8 for f in clip] == pytest.approx(list(range(8, 19)), abs=1)   # source 8..18
+    packets = _packets(out / "annotated.mp4")
+    assert set(_packets(out / "clips" / "rep-1.mp4")) <= set(packets)  # copied, not encoded again
+    assert "data:video/mp4;base64," in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_clip_encoded_where_the_annotated_video_has_no_keyframe(long_source, tmp_path, monkeypatch):
+    import liftform.report.frames as frames
+
+    monkeypatch.setattr(frames, "copy_segment", lambda *args: False)
+    out = _saved(long_source, tmp_path / "lift")
+    annotated = decode_all(out / "annotated.mp4")[0]
+    clip, clip_times, _ = decode_all(out / "clips" / "rep-1.mp4")
+    assert len(clip) == 11 and clip_times == pytest.approx([k / 10 for k in range(11)], abs=2e-3)
+    assert all(np.abs(a.astype(int) - b).mean() < 3 for a, b in zip(clip, annotated[8:19], strict=True))
+
+
+def test_segment_copied_at_an_ntsc_frame_rate(tmp_path):
+    """Times come back in seconds from the writer's 1/90000 s base, also for a 29.97 fps source."""
+    with H264Writer(tmp_path / "ntsc.mp4", float(Fraction(30000, 1001)), 32, 24) as writer:
+        times = [writer.write(np.zeros((24, 32, 3), np.uint8), k * 1001 / 30000, keyframe=k == 3) for k in range(6)]
+    assert times[3] == pytest.approx(3 * 1001 / 30000, abs=1e-5)
+    assert copy_segment(tmp_path / "ntsc.mp4", tmp_path / "tail.mp4", times[3], None)
+    assert len(decode_all(tmp_path / "tail.mp4")[0]) == 3
+
+
+
+@pytest.mark.slow
+def test_cut_clips_play_in_a_browser(browser, long_source, tmp_path):  # noqa: F811 - the fixture of test_report
+    """Chromium plays the clip cut from the annotated video (embedded in the page: the bytes of clips/rep-1.mp4)."""
+    out = _saved(long_source, tmp_path / "lift")
+    watch = PageWatch(browser, out / "report.html")
+    videos = watch.page.evaluate(VIDEOS_PLAY)
+    assert len(videos) == 1 and all(v["played"] is True and v["readyState"] >= 2 and v["width"] == W for v in videos)
+    assert watch.errors == []
+    watch.page.close()

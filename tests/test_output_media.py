@@ -108,14 +108,18 @@ def test_report_clip_encoded_where_the_annotated_video_has_no_keyframe(long_sour
     assert all(np.abs(a.astype(int) - b).mean() < 3 for a, b in zip(clip, annotated[8:19], strict=True))
 
 
-def test_segment_copied_at_an_ntsc_frame_rate(tmp_path):
-    """Times come back in seconds from the writer's 1/90000 s base, also for a 29.97 fps source."""
-    with H264Writer(tmp_path / "ntsc.mp4", float(Fraction(30000, 1001)), 32, 24) as writer:
-        times = [writer.write(np.zeros((24, 32, 3), np.uint8), k * 1001 / 30000, keyframe=k == 3) for k in range(6)]
-    assert times[3] == pytest.approx(3 * 1001 / 30000, abs=1e-5)
-    assert copy_segment(tmp_path / "ntsc.mp4", tmp_path / "tail.mp4", times[3], None)
-    assert len(decode_all(tmp_path / "tail.mp4")[0]) == 3
-
+def test_segments_found_by_source_times_at_an_ntsc_frame_rate(tmp_path):
+    """A segment is found by its frames' source times (as the report knows them), although the file rounds them
+    to its time base: at 59.94 fps, 345 x 1001 / 60000 s is 5.75575 s, written as 518017 / 90000 s."""
+    times_s = [k * 1001 / 60000 for k in range(360)]
+    cuts = list(range(0, 360, 23))
+    with H264Writer(tmp_path / "ntsc.mp4", float(Fraction(60000, 1001)), 32, 24) as writer:
+        for k, t in enumerate(times_s):
+            writer.write(np.zeros((24, 32, 3), np.uint8), t, keyframe=k in cuts)
+    for first, stop in zip(cuts, [*cuts[1:], None], strict=True):
+        assert copy_segment(tmp_path / "ntsc.mp4", tmp_path / "seg.mp4", times_s[first],
+                            None if stop is None else times_s[stop]), first
+        assert len(decode_all(tmp_path / "seg.mp4")[0]) == (stop or 360) - first
 
 
 @pytest.mark.slow

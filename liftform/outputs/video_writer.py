@@ -193,7 +193,7 @@ def copy_segment(source: str | Path, out_path: str | Path, start_s: float, stop_
     or ``stop_s`` (e.g. an encoder that ignored the request); the caller then encodes the segment itself.
     Raises OutputError when the file cannot be written.
     """
-    tolerance_s = 0.5 * TIME_BASE   # times are written in TIME_BASE units: a keyframe's is exact
+    tolerance_s = float(TIME_BASE)   # times are written in TIME_BASE units, rounded: a keyframe's is within one
     try:
         with av.open(str(source)) as container:
             stream = container.streams.video[0]
@@ -202,10 +202,10 @@ def copy_segment(source: str | Path, out_path: str | Path, start_s: float, stop_
                 if packet.size == 0 or packet.pts is None:
                     continue
                 time_s = float(packet.pts * packet.time_base)
-                if packet.is_keyframe and not started and abs(time_s - start_s) <= tolerance_s + 1e-6:
+                if packet.is_keyframe and not started and abs(time_s - start_s) <= tolerance_s:
                     started = True
-                elif packet.is_keyframe and started and stop_s is not None and time_s >= stop_s - 1e-6:
-                    if abs(time_s - stop_s) > tolerance_s + 1e-6:
+                elif packet.is_keyframe and started and stop_s is not None and time_s >= stop_s - tolerance_s:
+                    if abs(time_s - stop_s) > tolerance_s:
                         return False
                     break
                 if started:

@@ -3,7 +3,9 @@ video (one encode for both) on a hand-built analysis (no pose model)."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from test_report import VIDEOS_PLAY, PageWatch, browser  # noqa: F401 - browser:
 
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.pipeline import save_result
+from liftform.report import write_report
 
 N_SOURCE = 30          # source frames, 10 fps
 OFFSET = 10            # the analysis covers source frames 10..18; its rounded rep 11..15, its clip 8..18
@@ -44,6 +47,12 @@ def _saved(long_source: Path, out: Path) -> Path:
     analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE))
     save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=long_source)
     return out
+
+
+def _plot(html: str) -> str:
+    """The page's angle plot (SVG text), its clip-path ids (numbered per process by matplotlib) left out."""
+    payload = re.search(r'data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)', html).group(1)
+    return re.sub(r"#?p[0-9a-f]{10}\b", "p", base64.b64decode(payload).decode())
 
 
 def _packets(path: Path) -> list[bytes]:
@@ -94,7 +103,12 @@ def test_report_clips_are_cut_from_the_annotated_video(long_source, tmp_path):
     assert [int(f[-4, -4].mean()) // 8 for f in clip] == pytest.approx(list(range(8, 19)), abs=1)   # source 8..18
     packets = _packets(out / "annotated.mp4")
     assert set(_packets(out / "clips" / "rep-1.mp4")) <= set(packets)  # copied, not encoded again
-    assert "data:video/mp4;base64," in (out / "report.html").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:video/mp4;base64," in html
+    plot = _plot(html)
+    assert "spine flexion" in plot and "<path" in plot   # the angle plot, drawn beside the video ...
+    write_report(out)                                   # ... is the one `liftform report` draws from the folder
+    assert _plot((out / "report.html").read_text(encoding="utf-8")) == plot
 
 
 def test_report_clip_encoded_where_the_annotated_video_has_no_keyframe(long_source, tmp_path, monkeypatch):

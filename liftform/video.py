@@ -29,7 +29,12 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.pyav import av
-from liftform.video_tools import detect_content_box, prefetch  # noqa: F401  (part of this module's interface)
+from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
+    detect_content_box,
+    i420_to_rgb,
+    prefetch,
+    shrunk_size_wh,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
@@ -100,9 +105,10 @@ class VideoSource:
     def __iter__(self) -> Iterator[VideoFrame]:
         return self.frames()
 
-    def frames(self, step: int = 1) -> Iterator[VideoFrame]:
+    def frames(self, step: int = 1, *, max_side_px: int | None = None) -> Iterator[VideoFrame]:
         """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...) is converted to RGB, the others
-        come with ``rgb`` None (their index and timestamp are still right)."""
+        come with ``rgb`` None (their index and timestamp are still right). ``max_side_px``: RGB shrunk to
+        `shrunk_size_wh` as it is converted (the annotated video's frames)."""
         self.close()
         self.warnings.clear()
         container = _open_container(self.path)
@@ -112,7 +118,7 @@ class VideoSource:
         index = 0
         try:
             for raw in reader:
-                rgb = _upright_rgb(raw, self.rotation_deg) if index % step == 0 else None
+                rgb = _upright_rgb(raw, self.rotation_deg, max_side_px) if index % step == 0 else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -352,8 +358,14 @@ class _Clock:
         return t
 
 
-def _upright_rgb(frame: av.VideoFrame, rotation_deg: int) -> np.ndarray:
-    rgb = frame.to_ndarray(format="rgb24")
+def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, max_side_px: int | None = None) -> np.ndarray:
+    size_wh = shrunk_size_wh(frame.width, frame.height, max_side_px) if max_side_px else None
+    if size_wh is None or size_wh == (frame.width, frame.height):
+        rgb = frame.to_ndarray(format="rgb24")
+    elif frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
+        rgb = i420_to_rgb(frame.to_ndarray(format="yuv420p"), size_wh)
+    else:
+        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh, interpolation=cv2.INTER_AREA)
     if rotation_deg:
         return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
     return np.ascontiguousarray(rgb)

@@ -10,14 +10,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
-from test_outputs import H, W, decode_all, synthetic_analysis, synthetic_track
-from test_report import VIDEOS_PLAY, PageWatch, browser  # noqa: F401 - browser: a fixture used below
+from test_outputs import BACK_X, BACK_Y, FLAGGED, H, W, _is_red, decode_all, synthetic_analysis, synthetic_track
+from test_report import VIDEOS_PLAY, PageWatch, browser, data_images  # noqa: F401 - browser: a fixture used below
 
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.pipeline import save_result
 from liftform.report import write_report
+from liftform.video import i420_to_rgb, shrunk_size_wh
 
 N_SOURCE = 30          # source frames, 10 fps
 OFFSET = 10            # the analysis covers source frames 10..18; its rounded rep 11..15, its clip 8..18
@@ -145,3 +147,64 @@ def test_cut_clips_play_in_a_browser(browser, long_source, tmp_path):  # noqa: F
     assert len(videos) == 1 and all(v["played"] is True and v["readyState"] >= 2 and v["width"] == W for v in videos)
     assert watch.errors == []
     watch.page.close()
+
+
+def test_shrunk_size_keeps_the_aspect_with_even_sides():
+    assert shrunk_size_wh(1920, 1080, 1280) == (1280, 720)
+    assert shrunk_size_wh(1080, 1920, 1280) == (720, 1280)
+    assert shrunk_size_wh(3840, 2160, 1280) == (1280, 720)
+    assert shrunk_size_wh(1281, 721, 1280) == (1280, 720)
+    assert shrunk_size_wh(640, 481, 1280) == (640, 481)            # fits: unchanged
+
+
+def test_i420_shrunk_to_rgb_matches_ffmpeg_converted_and_resized():
+    ramp = np.linspace(0, 255, 1920, dtype=np.float32)
+    rgb = np.stack(np.broadcast_arrays(ramp[None, :], ramp[::-1][None, :] * 0 + 90,
+                                       np.linspace(40, 220, 1080, dtype=np.float32)[:, None]), axis=2)
+    rgb = np.ascontiguousarray(rgb.astype(np.uint8))
+    rgb[500:580, 900:980] = (230, 40, 40)                               # a red square: 53x53 at 720p
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    small = i420_to_rgb(frame.to_ndarray(format="yuv420p"), (1280, 720))
+    assert small.shape == (720, 1280, 3)
+    expected = cv2.resize(frame.to_ndarray(format="rgb24"), (1280, 720), interpolation=cv2.INTER_LINEAR)
+    assert np.abs(small.astype(int) - expected).mean() < 2
+    assert _is_red(small[(500 + 40) * 2 // 3, (900 + 40) * 2 // 3])
+
+
+BIG = 5     # a 1600x1200 source: the annotated video is drawn at 1280x960
+
+
+@pytest.fixture(scope="module")
+def big_source(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("big") / "lift.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = BIG * W, BIG * H, "yuv420p"
+        stream.options = {"crf": "18", "preset": "ultrafast"}
+        for i in range(N_SOURCE):
+            frame = av.VideoFrame.from_ndarray(np.full((BIG * H, BIG * W, 3), 128, np.uint8), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def test_large_source_drawn_shrunk_with_its_stills(big_source, tmp_path):
+    """A source larger than 1280 px is shrunk as it is decoded; the overlay and the report's stills land where the
+    landmarks are."""
+    track = synthetic_track(frame_offset=OFFSET)
+    track = dataclasses.replace(track, image_xy=track.image_xy * BIG, back_profile_px=track.back_profile_px * BIG,
+                                frame_size_wh=(BIG * W, BIG * H))
+    analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(big_source))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE,
+                                                                        width=BIG * W, height=BIG * H))
+    out = tmp_path / "lift"
+    save_result(analysis, track, out, video_path=big_source)
+    frames = decode_all(out / "annotated.mp4")[0]
+    assert len(frames) == N_SOURCE and frames[0].shape == (4 * H, 4 * W, 3)          # 1280 x 960
+    for i in FLAGGED:
+        assert _is_red(frames[OFFSET + i][4 * BACK_Y, 4 * BACK_X]), frames[OFFSET + i][4 * BACK_Y, 4 * BACK_X]
+    stills = data_images((out / "report.html").read_text(encoding="utf-8"))
+    assert len(stills) == 2 and all(min(still.shape[:2]) > 100 for still in stills)
+    worst = stills[1]                                   # the rep's worst frame: its back drawn red
+    assert np.mean([_is_red(px) for px in worst.reshape(-1, 3)]) > 0.002

@@ -22,7 +22,7 @@ from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, rows_for_frames, trunk_midpoints
-from liftform.video import VideoFrame
+from liftform.video import VideoFrame, shrunk_size_wh
 
 # A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
 # 4K), encoding 720p takes a third of 1080p's time, and a phone screen or report shows no more. Landmarks are
@@ -79,11 +79,11 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
         blur_faces: blur the lifter's head in every frame (the whole frame where no face is known near it).
-        on_frame: also given every decoded frame, before anything is drawn on it (the report takes its stills
-            there: one decode for both); when it returns True, the frame is written as a keyframe (the report's
-            clips are cut from the video there, without encoding them again).
+        on_frame: also given every decoded frame, at the size it is drawn but before anything is drawn on it
+            (the report takes its stills there: one decode for both); when it returns True, the frame is written as
+            a keyframe (the report's clips are cut from the video there, without encoding them again).
 
-    The video is drawn at the source's size and written at most ``ANNOTATED_MAX_SIDE_PX`` on its longer side.
+    The video is drawn and written at most ``ANNOTATED_MAX_SIDE_PX`` on its longer side (`shrunk_size_wh`).
 
     Frames with no analysis row or no pose are written with the panel but without skeleton or back.
     Raises InputError if the source cannot be decoded, OutputError if the video cannot be written.
@@ -103,15 +103,18 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     with open_video(video_path) as video:
         total = int(analysis.source.frames or video.n_frames)
         fps = analysis.source.fps or video.fps
-        scale = min(1.0, ANNOTATED_MAX_SIDE_PX / max(video.width, video.height))
-        size_wh = (max(2, round(video.width * scale)), max(2, round(video.height * scale)))
-        image_xy = track.image_xy * scale          # drawn on the (possibly) smaller frame
-        edges = None if edges is None else edges * scale
-        interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
+        size_wh = shrunk_size_wh(video.width, video.height, ANNOTATED_MAX_SIDE_PX)
+        scale_xy = np.divide(size_wh, (video.width, video.height))   # (x, y) drawn px per source px
+        image_xy = track.image_xy * scale_xy          # drawn on the (possibly) smaller frame
+        edges = None if edges is None else edges * scale_xy
         with H264Writer(out_path, fps, *size_wh) as writer:
-            for done, frame in enumerate(video, start=1):
+            # Frames are shrunk as they are converted from the decoder's YUV (a third of the time of converting
+            # a 1080p frame and resizing it).
+            for done, frame in enumerate(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX), start=1):
                 keyframe = bool(on_frame(frame)) if on_frame is not None else False
-                image = frame.rgb if scale == 1.0 else cv2.resize(frame.rgb, size_wh, interpolation=interpolation)
+                image = frame.rgb
+                if image.shape[1::-1] != size_wh:
+                    image = cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
                 if not (image.flags.writeable and image.flags.c_contiguous):
                     image = np.array(image, order="C")
                 r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)

@@ -56,7 +56,8 @@ class ClipRequest:
 
 
 class FrameArtist:
-    """Draws the analysis of one result folder on source frames (RGB, in place)."""
+    """Draws the analysis of one result folder on source frames (RGB, in place), at the source's size or shrunk
+    (the annotated video's frames: the landmarks are scaled to the image)."""
 
     def __init__(self, data: ResultData, blur_faces: bool) -> None:
         self.data, self.blur_faces = data, blur_faces
@@ -82,15 +83,18 @@ class FrameArtist:
         (H, W, 3) RGB, in place."""
         track_row = _at(self.track_rows, frame_number)
         row = _at(self.frame_rows, frame_number)
+        track = self.data.track
+        scale_xy = (np.divide(image.shape[1::-1], track.frame_size_wh) if track is not None
+                    else np.ones(2))                  # image px per source px, (x, y)
         if self.blur_faces:
-            if self.data.track is None:
+            if track is None:
                 blur_whole(image)
             else:
-                hide_face(image, self.data.track.image_xy, self.face_rows, track_row)
+                hide_face(image, track.image_xy * scale_xy, self.face_rows, track_row)
         landmarks = visibility = edge = None
         if track_row >= 0 and row >= 0:
-            landmarks, visibility = self.data.track.image_xy[track_row], self.data.track.visibility[track_row]
-            edge = None if self.edges is None else self.edges[track_row]
+            landmarks, visibility = track.image_xy[track_row] * scale_xy, track.visibility[track_row]
+            edge = None if self.edges is None else self.edges[track_row] * scale_xy
         state = self._state(row)
         if not panel:
             if landmarks is not None:
@@ -220,9 +224,10 @@ class MediaGrabber:
         still = self.stills.get(frame.index)
         if still is not None:
             image = self.artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, panel=False)
-            if still.box is not None:
+            if still.box is not None:     # source px; the frame may be shrunk (the annotated video's)
+                sx, sy = np.divide(image.shape[1::-1], self.artist.data.track.frame_size_wh)
                 x0, y0, x1, y1 = still.box
-                image = image[y0:y1, x0:x1]
+                image = image[int(y0 * sy):math.ceil(y1 * sy), int(x0 * sx):math.ceil(x1 * sx)]
             self.images[frame.index] = jpeg_bytes(image)
         return keyframe
 

@@ -1,6 +1,6 @@
 """Throughput of `liftform analyze` against the simplest peer, as whole processes on the same clips, in one run.
 
-    python benchmarks/throughput.py [VIDEO...] [--runs 3] [--model full] [--ceiling]
+    python benchmarks/throughput.py [VIDEO...] [--runs 3] [--model full] [--config FILE] [--ceiling]
 
 The peer is `../shared/bench/peer_loop.py` (legacy MediaPipe Pose `full`, one person with tracking, OpenCV decode,
 skeleton drawing, an mp4v video written): what a typical open-source form checker does. It needs its own Python
@@ -15,6 +15,7 @@ included) and the speed ratio peer wall / liftform wall (median over the rounds 
 with default outputs, >= 1.5 without video and report). The load average is printed: on a shared machine every
 figure is noisy, the ratios much less so.
 
+--config passes a settings file to `liftform analyze` (e.g. `[pose] analysis_fps = 0` to time every frame analysed).
 --ceiling adds, in this process, the pose model's own rate (MediaPipe alone, one pose with tracking, masks on, on
 frames decoded beforehand) beside analyze's frames/s without video and report.
 """
@@ -57,8 +58,11 @@ def wall_s(command: list[str]) -> float:
     return elapsed
 
 
-def compare(video: Path, runs: int, model: str, peer: list[str] | None, tmp: Path) -> None:
-    liftform = [sys.executable, "-m", "liftform.cli", "analyze", str(video), "--model", model, "--quiet", "-o"]
+def compare(video: Path, runs: int, model: str, peer: list[str] | None, tmp: Path, config: Path | None = None
+            ) -> None:
+    options = ["--config", str(config)] if config is not None else []
+    liftform = [sys.executable, "-m", "liftform.cli", "analyze", str(video), "--model", model, *options, "--quiet",
+                "-o"]
     variants = {"analyze (default outputs)": [], "analyze --no-video --no-report": []}
     peer_walls = []
     for k in range(runs):
@@ -114,6 +118,7 @@ def main() -> None:
     parser.add_argument("videos", nargs="*", type=Path)
     parser.add_argument("--runs", type=int, default=3, help="alternating rounds per clip (median taken)")
     parser.add_argument("--model", default="full")
+    parser.add_argument("--config", type=Path, help="settings file passed to liftform analyze")
     parser.add_argument("--ceiling", action="store_true", help="also the pose model's own rate, in this process")
     args = parser.parse_args()
     videos = args.videos or [v for v in DEFAULT_CLIPS if v.is_file()] or [REPO / "sample_videos" /
@@ -122,7 +127,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; model {args.model}")
     with tempfile.TemporaryDirectory(prefix="liftform-throughput-") as tmp:
         for video in videos:
-            compare(video, args.runs, args.model, peer, Path(tmp))
+            compare(video, args.runs, args.model, peer, Path(tmp), args.config)
             if args.ceiling:
                 ceiling(video, args.model)
 

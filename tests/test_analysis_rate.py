@@ -24,7 +24,7 @@ from liftform.core.types import Kinematics
 from liftform.outputs.annotated import write_annotated_video
 from liftform.people import analysis_step
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
-from liftform.settings import load_settings
+from liftform.settings import Settings, load_settings
 from liftform.track import PoseTrack, rows_for_frames
 from liftform.video import open_video
 
@@ -112,3 +112,8 @@ def test_a_rendered_lift_analysed_at_15_fps_keeps_its_verdicts_and_source_frames
     with av.open(str(tmp_path / video.stem / "annotated.mp4")) as container:
         assert sum(1 for _ in container.decode(video=0)) == source.frames
     assert (rows_for_frames(track.frame_index)[:source.frames] >= 0).all()
+
+
+def test_by_default_60_fps_is_analysed_at_30_and_30_fps_at_every_frame():
+    rate = Settings().pose.analysis_fps
+    assert [analysis_step(fps, rate) for fps in (60.0, 59.94, 30.0, 29.97, 25.0)] == [2, 2, 1, 1, 1]

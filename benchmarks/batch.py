@@ -1,7 +1,8 @@
 """Batch throughput: `liftform score` with 1 worker, 2 workers and the Ray engine, against the pose model's
 ceiling.
 
-    python benchmarks/batch.py [VIDEO...] [--repeat 2] [--workers 2] [--no-ray] [--no-memory] [--json FILE]
+    python benchmarks/batch.py [VIDEO...] [--repeat 2] [--workers 2] [--rounds 1] [--no-single] [--no-ray]
+                               [--no-memory] [--json FILE]
 
 Default input: sample_videos/*.mp4, copied --repeat times into a temporary folder (a batch of 2 x 4 videos).
 Prints, all measured in this run:
@@ -16,7 +17,8 @@ Prints, all measured in this run:
   process (goal: flat in video length: frames are streamed, only the landmarks are kept);
 - rescore throughput (videos/s) over the scored folder;
 - the peer loop (../shared/bench/peer_loop.py, see benchmarks/throughput.py) on the same videos, one whole process
-  per video: its frames/s against `score -j N`'s (goal: score -j 2 at least twice the peer's);
+  per video: its frames/s against `score -j N`'s (goal: score -j 2 at least twice the peer's); with --rounds K,
+  K rounds of score -j N then the peer, and the median of the rounds' ratios;
 - the load average before and after (other jobs on a shared machine make every figure noisy: compare the CPU s
   per frame, and rerun when the machine is quiet).
 Annotated videos are off (--no-video): the pose stage is what the engines parallelise.
@@ -29,6 +31,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -184,6 +187,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-single", action="store_true", help="skip the 1-worker run")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternating rounds of score -j N and the peer (median of their ratios)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     videos = args.videos or sorted((REPO / "sample_videos").glob("*.mp4"))
@@ -197,8 +203,15 @@ def main() -> None:
             for video in videos:
                 shutil.copy(video, inputs / f"{video.stem}_{k}{video.suffix}")
         figures["ceiling"] = bare_model(videos[0], Settings())
-        runs = [run_batch(inputs, tmp / "out1", "local, 1 worker", workers=1),
-                run_batch(inputs, tmp / "outN", f"local, {args.workers} workers", workers=args.workers)]
+        runs = [] if args.no_single else [run_batch(inputs, tmp / "out1", "local, 1 worker", workers=1)]
+        # score -j N and the peer, alternating round by round: a busy machine slows both alike.
+        peers, pairs = [], []
+        for _ in range(args.rounds):
+            runs.append(run_batch(inputs, tmp / "outN", f"local, {args.workers} workers", workers=args.workers))
+            peer = peer_rate(videos)
+            if peer is not None:
+                peers.append(peer)
+                pairs.append(runs[-1]["frames_per_s"] / peer["frames_per_s"])
         if not args.no_ray:
             import ray
 
@@ -211,7 +224,8 @@ def main() -> None:
             finally:
                 ray.shutdown()
         figures["runs"] = runs
-        figures["peer"] = peer_rate(videos)
+        figures["peer"] = peers[-1] if peers else None
+        figures["peer_ratios"] = pairs
         figures["rescore_videos_per_s"] = rescore_rate(tmp / "outN")
         if not args.no_memory:
             figures["memory"] = worker_memory(videos[0], tmp)
@@ -223,7 +237,8 @@ def main() -> None:
 
 def report(figures: dict, videos: list[Path], args) -> None:
     ceiling = figures["ceiling"]
-    base = figures["runs"][0]["wall_s"]
+    single = [r for r in figures["runs"] if r["label"] == "local, 1 worker"]
+    base = single[0]["wall_s"] if single else float("nan")
     print(f"{len(videos)} video(s) x {args.repeat} = {figures['runs'][0]['videos']} videos, "
           f"{figures['runs'][0]['frames']} frames; {figures['cpus']} CPUs; load average before "
           f"{figures['load_before'][0]:.1f}, after {figures['load_after'][0]:.1f}")
@@ -240,11 +255,15 @@ def report(figures: dict, videos: list[Path], args) -> None:
         print(f"(Ray: starting the local instance took {figures['ray_init_s']:.1f} s, not counted above)")
     peer = figures.get("peer")
     if peer:
-        batch = next(r for r in figures["runs"] if r["label"].startswith(f"local, {args.workers} workers"))
+        batch = [r for r in figures["runs"] if r["label"].startswith(f"local, {args.workers} workers")][-1]
+        ratios = figures["peer_ratios"]
         print(f"peer loop, one process per video, one after the other: {peer['frames_per_s']:.1f} frames/s "
               f"({peer['frames']} frames in {peer['wall_s']:.1f} s); score -j {args.workers} (no video): "
               f"{batch['frames_per_s']:.1f} frames/s = {batch['frames_per_s'] / peer['frames_per_s']:.2f} x the "
               "peer (goal >= 2)")
+        if len(ratios) > 1:
+            print(f"score -j {args.workers} / peer, {len(ratios)} alternating rounds: "
+                  f"{' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}")
     print(f"rescore: {figures['rescore_videos_per_s']:.1f} videos/s")
     for clip in figures.get("memory", []):
         print(f"worker peak RSS, fresh process, {clip['frames']:5d} frames (with annotated video): "

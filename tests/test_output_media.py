@@ -169,6 +169,8 @@ def test_i420_shrunk_to_rgb_matches_ffmpeg_converted_and_resized():
     expected = cv2.resize(frame.to_ndarray(format="rgb24"), (1280, 720), interpolation=cv2.INTER_LINEAR)
     assert np.abs(small.astype(int) - expected).mean() < 2
     assert _is_red(small[(500 + 40) * 2 // 3, (900 + 40) * 2 // 3])
+    same = i420_to_rgb(frame.to_ndarray(format="yuv420p"), (1920, 1080))      # not shrunk: converted only
+    assert np.abs(same.astype(int) - frame.to_ndarray(format="rgb24")).mean() < 1.5
 
 
 BIG = 5     # a 1600x1200 source: the annotated video is drawn at 1280x960

@@ -202,6 +202,26 @@ def test_contour_bend_reads_an_even_bend_and_weighs_the_middle_more():
         assert abs(contour_bend_deg(kinked[None] * 300, np.array([300.0]))[0][0]) > 1.4 * abs(bend_deg)
 
 
+def test_contour_bend_is_the_same_whether_a_frame_is_fitted_alone_or_with_gappy_frames():
+    """Frames with every station known take a shortcut (one least-squares operator for all); frames with gaps are
+    fitted one by one with their stations weighted. A complete frame must read the same either way, and a gap
+    must change nothing but the stations it hides."""
+    from liftform.core.spine import contour_bend_deg
+    rng = np.random.default_rng(3)
+    stations = np.linspace(0, 1, 21)
+    complete = 60 + 25 * stations - 30 * stations**2 + rng.normal(0, 0.5, (4, 21))       # (4, K) px
+    gappy = complete.copy()
+    gappy[:, [2, 9]] = np.nan
+    length = np.full(4, 300.0)
+    alone = contour_bend_deg(complete, length)
+    together = contour_bend_deg(np.concatenate([complete, gappy]), np.concatenate([length, length]))
+    for got, want in zip(together, alone, strict=True):
+        np.testing.assert_allclose(got[:4], want, rtol=1e-9, atol=1e-9)
+    assert np.all(together[1][4:] == pytest.approx(19 / 21))                 # edge fraction of the gappy frames
+    # A smooth quadratic edge plus noise: two hidden stations move the bend by well under a degree.
+    np.testing.assert_allclose(together[0][4:], alone[0], atol=1.0)
+
+
 def test_facing_is_unknown_without_evidence():
     track, _ = lift_track("hip_hinge")
     image_xy = track.image_xy.copy()

@@ -289,6 +289,27 @@ def test_draw_overlay_handles_nan_and_large_frames():
         draw_overlay(small[:, ::2], lms)                  # not contiguous
 
 
+def test_skeleton_joints_are_filled_discs_at_every_drawn_landmark():
+    """Each joint of a drawn bone is a filled disc of the style's radius (the same pixels cv2.circle draws), in the
+    skeleton's colour; landmarks below the visibility floor draw nothing."""
+    import cv2
+
+    from liftform.outputs.overlay import SKELETON_RGB, _style, draw_skeleton
+    lms = synthetic_track(1).image_xy[0]
+    visibility = np.ones(33)
+    image = np.zeros((480, 640, 3), np.uint8)
+    draw_skeleton(image, lms, visibility)
+    radius = _style(480, 640).joint
+    for index in (lm.LEFT_SHOULDER, lm.RIGHT_HIP, lm.LEFT_KNEE):
+        x, y = np.rint(lms[index]).astype(int)
+        disc = np.zeros((480, 640), np.uint8)
+        cv2.circle(disc, (int(x), int(y)), radius, 255, -1, cv2.LINE_8)
+        assert (image[disc > 0] == SKELETON_RGB).all()
+    hidden = np.zeros(image.shape, np.uint8)
+    draw_skeleton(hidden, lms, np.zeros(33))
+    assert not hidden.any()                               # nothing visible: no bone, no joint
+
+
 def test_blur_face_changes_only_the_head():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)

@@ -52,6 +52,7 @@ def even_bend_response(stations: np.ndarray = BACK_PROFILE_STATIONS, sacrum_stat
 
 EVEN_BEND_RESPONSE = even_bend_response()
 _DESIGN = _quadratic_design(BACK_PROFILE_STATIONS)
+_PSEUDO_INVERSE = np.linalg.pinv(_DESIGN)                                   # (3, K)
 
 
 def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
@@ -74,15 +75,20 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
     default_stations = stations is BACK_PROFILE_STATIONS
     design = _DESIGN if default_stations else _quadratic_design(stations)
     filled = np.where(known, widths, 0.0)
-    # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
-    ata = np.einsum("ki,tk,kj->tij", design, weights, design)
-    aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
     n_known = weights.sum(axis=1)
     edge_fraction = n_known / known.shape[1]
     # Five distinct stations make the normal matrix of a quadratic regular: no determinant check needed.
     solvable = n_known >= 5
-    ata[~solvable] = np.eye(3)
-    beta = np.linalg.solve(ata, aty[..., None])[..., 0]                        # (T, 3): d = b0 + b1 s + b2 s^2
+    complete = n_known == known.shape[1]
+    if complete.all():
+        # Every station known (most frames, and the live view's one frame): one least-squares operator for all.
+        beta = filled @ (_PSEUDO_INVERSE if default_stations else np.linalg.pinv(design)).T
+    else:
+        # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
+        ata = np.einsum("ki,tk,kj->tij", design, weights, design)
+        aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
+        ata[~solvable] = np.eye(3)
+        beta = np.linalg.solve(ata, aty[..., None])[..., 0]                    # (T, 3): d = b0 + b1 s + b2 s^2
     slope_at_shoulder = beta[:, 1]
     slope_at_hip = beta[:, 1] + 2.0 * beta[:, 2]
     response = EVEN_BEND_RESPONSE if default_stations else even_bend_response(stations)
@@ -112,8 +118,13 @@ def spine_confidence(edge_fraction: np.ndarray, residual: np.ndarray, view_yaw_d
     visible = (landmark_visibility - 0.3) / 0.5
     # Each factor clipped to [0, 1]; an unknown edge, fit or view (NaN) counts as zero, an unknown landmark visibility
     # (no pose in the frame) leaves the confidence unknown (NaN).
-    measure = np.clip(edge, 0.0, 1.0) * np.clip(fit, 0.0, 1.0) * np.clip(view, 0.0, 1.0)
-    return np.where(np.isnan(measure), 0.0, measure) * np.clip(visible, 0.0, 1.0)
+    measure = _unit(edge) * _unit(fit) * _unit(view)
+    return np.where(np.isnan(measure), 0.0, measure) * _unit(visible)
+
+
+def _unit(values: np.ndarray) -> np.ndarray:
+    """``values`` clipped to [0, 1], NaN kept (np.clip's Python overhead is most of the live view's one-frame cost)."""
+    return np.minimum(np.maximum(values, 0.0), 1.0)
 
 
 def view_label(view_yaw_deg: np.ndarray, settings: SpineSettings) -> str:

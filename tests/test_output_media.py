@@ -19,6 +19,8 @@ from test_report import VIDEOS_PLAY, PageWatch, browser, data_images  # noqa: F4
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.pipeline import save_result
 from liftform.report import write_report
+from liftform.report.data import load_result
+from liftform.report.frames import person_box
 from liftform.video import i420_to_rgb, shrunk_size_wh
 
 N_SOURCE = 30          # source frames, 10 fps
@@ -210,3 +212,48 @@ def test_large_source_drawn_shrunk_with_its_stills(big_source, tmp_path):
     assert len(stills) == 2 and all(min(still.shape[:2]) > 100 for still in stills)
     worst = stills[1]                                   # the rep's worst frame: its back drawn red
     assert np.mean([_is_red(px) for px in worst.reshape(-1, 3)]) > 0.002
+
+
+@pytest.fixture(scope="module")
+def textured_source(tmp_path_factory) -> Path:
+    """The long source's frames as fine noise (a face region there is sharp unless blurred)."""
+    path = tmp_path_factory.mktemp("tex") / "lift.mp4"
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"crf": "10", "preset": "ultrafast"}
+        for i in range(N_SOURCE):
+            noise = rng.integers(0, 256, (H, W, 1), dtype=np.uint8).repeat(3, axis=2)
+            frame = av.VideoFrame.from_ndarray(noise, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def _face_sharpness(rgb: np.ndarray) -> float:
+    """Variance of the Laplacian inside the synthetic person's face box (head landmarks around x 250-260,
+    y 76-84 at 320x240), scaled to the image."""
+    sx, sy = rgb.shape[1] / W, rgb.shape[0] / H
+    face = rgb[int(74 * sy):int(86 * sy), int(248 * sx):int(262 * sx)]
+    return float(cv2.Laplacian(cv2.cvtColor(face, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
+
+
+def test_faces_blurred_in_the_cut_clips_and_stills(textured_source, tmp_path):
+    sharp = {}
+    for blur in (False, True):
+        out = tmp_path / f"blur{blur}"
+        analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(textured_source))
+        analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE))
+        save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=textured_source,
+                    blur_faces=blur)
+        clip = decode_all(out / "clips" / "rep-1.mp4")[0]
+        stills = data_images((out / "report.html").read_text(encoding="utf-8"))
+        x0, y0, _, _ = person_box(load_result(out), 8, 18)     # the stills' crop, source px
+        face = stills[1][74 - y0:86 - y0, 248 - x0:262 - x0]
+        sharp[blur] = (_face_sharpness(clip[5]), float(cv2.Laplacian(cv2.cvtColor(face, cv2.COLOR_RGB2GRAY),
+                                                                       cv2.CV_64F).var()))
+        assert len(stills) == 2 and (out / "faces-blurred").is_file() == blur
+    assert sharp[True][0] < 0.1 * sharp[False][0]            # the clip's face: blurred
+    assert sharp[True][1] < 0.1 * sharp[False][1]            # the still's face: blurred

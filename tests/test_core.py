@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -84,6 +85,18 @@ def test_frontal_view_is_insufficient_not_a_guess():
     assert {v.verdict for v in verdicts} == {"insufficient_data"}
     assert not flagged.any()
     assert view_label(kinematics.view_yaw_deg, SETTINGS.spine) == "front"
+    # The reason says what to change: the camera angle, with the angle measured.
+    assert all("80° off side-on" in v.reason and "turn the camera side-on" in v.reason for v in verdicts)
+
+
+def test_a_hidden_back_seen_side_on_is_undecided_and_says_the_outline_was_the_problem():
+    """Side-on, but no back edge found (a baggy top, an arm across the back): undecided, and the reason points at
+    the back's outline, not at the camera angle."""
+    track, _ = lift_track("rounded_back")
+    hidden = dataclasses.replace(track, back_profile_px=np.full_like(track.back_profile_px, np.nan))
+    _, _, _, verdicts = run_core(hidden)
+    assert verdicts and {v.verdict for v in verdicts} == {"insufficient_data"}
+    assert all("camera was side-on" in v.reason and "outline was hidden or ragged" in v.reason for v in verdicts)
 
 
 @pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (74.0, "oblique"),

@@ -18,7 +18,7 @@ SETTINGS = Settings()
 def _judge(track):
     kin = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
     reps = segment_reps(kin, SETTINGS.reps)
-    _, verdicts = judge_reps(kin, reps, SETTINGS.verdict)
+    _, verdicts = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
     return kin, reps, verdicts
 
 

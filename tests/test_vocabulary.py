@@ -25,7 +25,7 @@ def test_every_verdict_the_core_gives_is_in_the_vocabulary(kind):
     s = Settings()
     track, _ = lift_track(kind)
     kinematics = compute_kinematics(track, s.filter, s.spine)
-    _, verdicts = judge_reps(kinematics, segment_reps(kinematics, s.reps), s.verdict)
+    _, verdicts = judge_reps(kinematics, segment_reps(kinematics, s.reps), s.verdict, s.spine)
     assert verdicts and all(v.verdict in REP_VERDICTS for v in verdicts)
     assert all(Verdict(v.verdict).is_safe == (kind != "rounded_back") for v in verdicts)
 

@@ -54,5 +54,5 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
     reps = segment_reps(kinematics, settings.reps)
     if keep_reps is not None:
         reps = keep_reps(reps)
-    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine.personal_max_flexion_deg)
+    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
     return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts))

@@ -20,7 +20,7 @@ import numpy as np
 
 from liftform.core.filters import hysteresis, run_lengths_s
 from liftform.core.types import Kinematics, Rep, RepVerdict
-from liftform.settings import VerdictSettings
+from liftform.settings import SpineSettings, VerdictSettings
 
 
 def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
@@ -51,6 +51,11 @@ def _nanmax(values: np.ndarray) -> float:
 def _nanmin(values: np.ndarray) -> float:
     finite = values[np.isfinite(values)]
     return float(finite.min()) if len(finite) else float("nan")
+
+
+def _nanmedian(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if len(finite) else float("nan")
 
 
 def _signed(angle_deg: float) -> str:
@@ -87,6 +92,7 @@ class RepMetrics:
     lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
     trusted_share: float            # share of the loaded frames where the spine measure is trusted
     mean_confidence: float          # mean spine-measure confidence over the loaded frames
+    view_yaw_deg: float             # median camera yaw over the loaded frames (0 side-on, 90 facing the camera)
     descent_s: float                # from the start down to the bottom
     ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
 
@@ -123,6 +129,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
         mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
+        view_yaw_deg=_nanmedian(np.where(loaded, k.view_yaw_deg[span], np.nan)),
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]))
 
@@ -152,11 +159,12 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
     return float(np.clip(m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 
-def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings) -> str:
-    """One sentence a lifter understands, with the numbers that decided ``verdict``."""
+def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+    """One sentence a lifter understands, with the numbers that decided ``verdict``. ``side_on_yaw_deg``: up to
+    this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
+    camera angle or the back's outline is what to fix."""
     if verdict == "insufficient_data":
-        return (f"the back was not seen clearly enough: the spine measure was reliable in only "
-                f"{100 * m.trusted_share:.0f}% of the lift (turn the camera side-on, keep the back in view)")
+        return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
@@ -170,6 +178,19 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings) -> str:
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
     return (f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
             f"peaked at {_signed(m.peak_spine_deg)} from neutral")
+
+
+def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
+    """Why a rep is undecided, in words that say what to change when filming."""
+    reliable = f"the spine measure was reliable in only {100 * m.trusted_share:.0f}% of the lift"
+    if not np.isfinite(m.view_yaw_deg):
+        return f"the back was not seen clearly enough: {reliable} (keep the whole lifter in the picture)"
+    if m.view_yaw_deg > side_on_yaw_deg:
+        return (f"the back was not seen clearly enough: the camera was {m.view_yaw_deg:.0f}° off side-on and "
+                f"{reliable} (turn the camera side-on to the lifter)")
+    return (f"the back was not seen clearly enough: the camera was side-on, but the back's outline was hidden or "
+            f"ragged and {reliable} (loose clothing, an arm or the load against the back? keep the whole back in "
+            "view)")
 
 
 def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, settings: VerdictSettings,
@@ -194,29 +215,29 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
 
 
 def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings,
-              personal_max_flexion_deg: float = 0.0, standing_deg: float = float("nan")) -> RepVerdict:
-    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics;
-    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range;
-    ``standing_deg`` (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
+              spine: SpineSettings, standing_deg: float) -> RepVerdict:
+    """The verdict on one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics; ``spine``: its
+    ``personal_max_flexion_deg`` (from a flexibility screen, 0 = unknown) adds flexion as % of the person's range,
+    its ``full_view_yaw_deg`` is side-on for the reason of an undecided rep; ``standing_deg``
+    (:func:`standing_spine_deg`) is the contour lockout is compared with for hyper-extension."""
     m = rep_metrics(kinematics, rep, flagged, settings)
     verdict = classify(m, settings)
     return RepVerdict(
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
-        reason=reason_for(verdict, m, settings), peak_spine_flexion_deg=m.peak_spine_deg,
+        reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
         rounded_s=float(m.rounded_s), descent_s=m.descent_s, ascent_s=m.ascent_s,
         faults=rep_faults(kinematics, rep, verdict, m, settings, standing_deg),
-        spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / personal_max_flexion_deg
-                                  if personal_max_flexion_deg > 0 else float("nan")),
+        spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / spine.personal_max_flexion_deg
+                                  if spine.personal_max_flexion_deg > 0 else float("nan")),
     )
 
 
 def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSettings,
-               personal_max_flexion_deg: float = 0.0) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
-    """Flagged frames (T,) bool and a verdict for each rep."""
+               spine: SpineSettings) -> tuple[np.ndarray, tuple[RepVerdict, ...]]:
+    """Flagged frames (T,) bool and a verdict for each rep (``spine``: see :func:`judge_rep`)."""
     flagged = flag_rounded_frames(kinematics, settings)
     standing = standing_spine_deg(kinematics, settings)
-    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings, personal_max_flexion_deg, standing)
-                          for rep in reps)
+    return flagged, tuple(judge_rep(kinematics, rep, flagged, settings, spine, standing) for rep in reps)

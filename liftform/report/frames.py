@@ -19,7 +19,7 @@ import numpy as np
 from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
-from liftform.outputs.annotated import back_edges
+from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
 from liftform.outputs.overlay import (
     blur_whole,
     draw_back,
@@ -280,7 +280,9 @@ def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipReque
         if grabber.last_frame < 0:
             return {}
         with open_video(data.video_path) as video:
-            for frame in video:
+            # Converted (and a large frame shrunk) by OpenCV as they leave the decoder, as the annotated video's:
+            # the stills and clips are drawn on the frames that video would show.
+            for frame in video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX):
                 if frame.index > grabber.last_frame:
                     break
                 grabber.feed(frame)

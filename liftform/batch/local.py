@@ -38,7 +38,7 @@ STARTED = "started"
 
 
 # Memory one worker may need: a 4K clip peaks at ~0.9 GB per process (frames shrunk as decoded, annotated video
-# at most 1920 px), a phone clip at ~0.35 GB. One worker per CPU, but no more than the free memory holds.
+# at most 1280 px), a phone clip at ~0.35 GB. One worker per CPU, but no more than the free memory holds.
 WORKER_MEMORY_MB = 1000
 
 

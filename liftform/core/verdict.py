@@ -43,19 +43,14 @@ def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclina
     return np.where(judged, spine_flexion_deg, np.nan)
 
 
+def _finite(reduce, values: np.ndarray) -> float:
+    """``reduce`` (np.max, np.min, np.median) of the finite ``values``; NaN when there are none (no warning)."""
+    finite = values[np.isfinite(values)]
+    return float(reduce(finite)) if len(finite) else float("nan")
+
+
 def _nanmax(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.max()) if len(finite) else float("nan")
-
-
-def _nanmin(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(finite.min()) if len(finite) else float("nan")
-
-
-def _nanmedian(values: np.ndarray) -> float:
-    finite = values[np.isfinite(values)]
-    return float(np.median(finite)) if len(finite) else float("nan")
+    return _finite(np.max, values)
 
 
 def _signed(angle_deg: float) -> str:
@@ -129,7 +124,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
         mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
-        view_yaw_deg=_nanmedian(np.where(loaded, k.view_yaw_deg[span], np.nan)),
+        view_yaw_deg=_finite(np.median, np.where(loaded, k.view_yaw_deg[span], np.nan)),
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]))
 
@@ -209,7 +204,8 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
         lockout = ((np.arange(rep.start, rep.end + 1) > rep.bottom)
                    & (k.depth[span] < settings.lockout_depth_fraction * k.depth[rep.bottom])
                    & (k.spine_flexion_confidence[span] >= settings.min_confidence))
-    if _nanmin(np.where(lockout, k.spine_flexion_deg[span], np.nan)) - standing_deg <= settings.hyperextension_deg:
+    lockout_min_deg = _finite(np.min, np.where(lockout, k.spine_flexion_deg[span], np.nan))
+    if lockout_min_deg - standing_deg <= settings.hyperextension_deg:
         faults.append("hyperextension_at_lockout")
     return tuple(faults)
 

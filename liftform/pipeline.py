@@ -27,7 +27,7 @@ from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import Settings
 from liftform.track import PoseTrack
-from liftform.video import detect_content_box, open_video
+from liftform.video import detect_content_box, open_video, shrink_interpolation
 
 if TYPE_CHECKING:
     from liftform.people import PeopleFound
@@ -146,13 +146,13 @@ def estimate_video_track(video_path: str | Path, settings: Settings, *, model_di
 
 
 def _shrunk(frames, size_wh: tuple[int, int]):
-    """``frames`` (VideoFrames) resized to ``size_wh`` (bilinear down to half size, a quarter of area
-    interpolation's time; area below); as they are when already that size or not converted (``rgb`` None)."""
+    """``frames`` (VideoFrames) resized to ``size_wh`` (`shrink_interpolation`); as they are when already that
+    size or not converted (``rgb`` None)."""
     import cv2
 
     for frame in frames:
         if frame.rgb is not None and frame.rgb.shape[1::-1] != size_wh:
-            interpolation = cv2.INTER_LINEAR if 2 * size_wh[0] >= frame.rgb.shape[1] else cv2.INTER_AREA
+            interpolation = shrink_interpolation(size_wh[0] / frame.rgb.shape[1])
             frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=interpolation))
         yield frame
 

@@ -33,6 +33,7 @@ from liftform.video_tools import (  # noqa: F401  (part of this module's interfa
     detect_content_box,
     i420_to_rgb,
     prefetch,
+    shrink_interpolation,
     shrunk_size_wh,
 )
 
@@ -376,8 +377,7 @@ def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, f
     """Shrink `rgb` (H, W, 3) so its longer side is at most `max_side_px`; never enlarges.
 
     Returns `(rgb_small, scale)` with `scale` = small / original (1.0 when unchanged): a point (x, y) found in the
-    small image is at (x / scale, y / scale) in the original, within half a pixel. Bilinear down to half size
-    (a quarter of area interpolation's time, and no aliasing yet), area interpolation below.
+    small image is at (x / scale, y / scale) in the original, within half a pixel (`shrink_interpolation`).
     """
     height, width = rgb.shape[:2]
     longest = max(height, width)
@@ -385,5 +385,4 @@ def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, f
         return rgb, 1.0
     scale = max_side_px / longest
     size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
-    interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA
-    return cv2.resize(rgb, size_wh, interpolation=interpolation), scale
+    return cv2.resize(rgb, size_wh, interpolation=shrink_interpolation(scale)), scale

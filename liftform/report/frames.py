@@ -31,6 +31,7 @@ from liftform.outputs.overlay import (
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import rows_for_frames
+from liftform.video_tools import shrink_interpolation
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
 CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
@@ -151,8 +152,7 @@ def _fit(image: np.ndarray, max_side: int) -> np.ndarray:
     scale = max_side / max(height, width)
     if scale >= 1:
         return image
-    interpolation = cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA   # area: 7 ms a 1080p frame, linear 1
-    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=interpolation)
+    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=shrink_interpolation(scale))
 
 
 def jpeg_bytes(rgb: np.ndarray) -> bytes:

@@ -73,6 +73,11 @@ def rows_for_frames(frame_index: np.ndarray) -> np.ndarray:
     return np.where(np.abs(frames[nearest] - number) < step, nearest, -1)
 
 
+def row_at(rows: np.ndarray, frame_number: int) -> int:
+    """The row `rows_for_frames` gives ``frame_number``, -1 beyond its ends."""
+    return int(rows[frame_number]) if 0 <= frame_number < len(rows) else -1
+
+
 @dataclass(frozen=True)
 class PoseTrack:
     """Landmarks of one person over ``T`` frames.

@@ -21,7 +21,7 @@ from liftform.core.verdict import shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
-from liftform.track import PoseTrack, rows_for_frames, trunk_midpoints
+from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
 from liftform.video import VideoFrame, shrunk_size_wh
 
 # A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
@@ -30,10 +30,6 @@ from liftform.video import VideoFrame, shrunk_size_wh
 ANNOTATED_MAX_SIDE_PX = 1280
 
 Progress = Callable[[int, int], None]
-
-
-def _row(lookup: np.ndarray, frame_number: int) -> int:
-    return int(lookup[frame_number]) if 0 <= frame_number < len(lookup) else -1
 
 
 def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
@@ -117,7 +113,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                     image = cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
                 if not (image.flags.writeable and image.flags.c_contiguous):
                     image = np.array(image, order="C")
-                r, tr = _row(kin_rows, frame.index), _row(track_rows, frame.index)
+                r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
                 landmarks = visibility = edge = None
                 if blur_faces:
                     hide_face(image, image_xy, face_rows, tr)

@@ -30,7 +30,7 @@ from liftform.outputs.overlay import (
 )
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
-from liftform.track import rows_for_frames
+from liftform.track import row_at, rows_for_frames
 from liftform.video_tools import shrink_interpolation
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
@@ -82,8 +82,8 @@ class FrameArtist:
              panel: bool = True) -> np.ndarray:
         """Blur (if asked) and draw skeleton, back contour and (with ``panel``) the angle panel on ``image``
         (H, W, 3) RGB, in place."""
-        track_row = _at(self.track_rows, frame_number)
-        row = _at(self.frame_rows, frame_number)
+        track_row = row_at(self.track_rows, frame_number)
+        row = row_at(self.frame_rows, frame_number)
         track = self.data.track
         scale_xy = (np.divide(image.shape[1::-1], track.frame_size_wh) if track is not None
                     else np.ones(2))                  # image px per source px, (x, y)
@@ -141,10 +141,6 @@ def _lookup(frame_numbers: np.ndarray) -> np.ndarray:
     numbers = numbers[np.isfinite(numbers)].astype(np.int64) if numbers.dtype.kind == "f" else numbers.astype(
         np.int64)
     return rows_for_frames(numbers)
-
-
-def _at(lookup: np.ndarray, frame_number: int) -> int:
-    return int(lookup[frame_number]) if 0 <= frame_number < len(lookup) else -1
 
 
 def _fit(image: np.ndarray, max_side: int) -> np.ndarray:

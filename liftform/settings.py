@@ -158,7 +158,8 @@ class VerdictSettings:
     min_trunk_for_rounding_deg: float = setting(40.0, 0, 90)
     # below this (spine measure confidence) the measure is not trusted in a frame ...
     min_confidence: float = setting(0.4, 0, 1)
-    # ... and a rep trusted in less than this share of its loaded frames is insufficient_data
+    # ... and a rep trusted in less than this share of its loaded frames is insufficient_data, unless the trusted
+    # frames saw it rounded (rounding seen is an answer; clearing a back needs most of the lift seen)
     min_trusted_share: float = setting(0.5, 0, 1, low_open=True)
     # The loaded part of a rep: from lift-off, while the shoulders are at least this share of the rep's depth down
     # (the lower part of the lift, where the load's lever arm on the spine is longest).

@@ -22,6 +22,7 @@ from liftform.track import (
     LEFT_KNEE,
     LEFT_SHOULDER,
     LEFT_WRIST,
+    NOSE,
     RIGHT_ANKLE,
     RIGHT_FOOT_INDEX,
     RIGHT_HEEL,
@@ -54,6 +55,14 @@ def facing_sign(image_xy: np.ndarray) -> int:
     if not np.isfinite(evidence).any() or np.nanmean(np.abs(evidence)) < 1e-3:
         return 0
     return 1 if np.nanmean(evidence) > 0 else -1
+
+
+def upside_down(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) bool: the pose has the nose below both ankles in the image. No lift puts the head below the feet, so such
+    a pose is the model's mistake (a plate or the floor taken for a person), never the lifter; NaN: False.
+    Shapes: image_xy (T, 33, 2) pixels, y down."""
+    with np.errstate(invalid="ignore"):
+        return image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
 
 
 def near_side(visibility: np.ndarray) -> str:
@@ -172,10 +181,13 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     """
     t = track.timestamps_s
     warnings: list[str] = []
+    # An upside-down pose is the model's mistake: dropped, then filled like any missed frame.
+    wrong = upside_down(track.image_xy)
+    drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
-        image_xy = fill_gaps(track.image_xy, t, filters.max_gap_s)
-        world = fill_gaps(track.world_xyz, t, filters.max_gap_s)
-    visibility = track.visibility
+        image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)
+        world = fill_gaps(drop(track.world_xyz), t, filters.max_gap_s)
+    visibility = np.where(wrong[:, None], 0.0, track.visibility)
     facing = facing_sign(image_xy)
     side = near_side(visibility)
     if facing == 0:
@@ -183,7 +195,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
 
     profile = None
     if track.back_profile_px is not None and facing != 0:
-        profile = fill_gaps(track.back_profile_px, t, filters.max_gap_s)
+        profile = fill_gaps(drop(track.back_profile_px), t, filters.max_gap_s)
     angles = frame_angles(image_xy, world, visibility, profile, facing, side, spine_settings)
     trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg

@@ -122,17 +122,29 @@ def test_rounding_seen_on_a_mostly_hidden_back_is_still_called_but_a_safe_call_n
         assert {v.verdict for v in run_core(track)[3]} == {kind}
 
 
-def test_an_upside_down_pose_is_dropped_not_read():
-    """A few frames where the model fits the skeleton upside down (nose below the feet: a plate or the floor taken
-    for a person) read as missing frames, bridged from their neighbours, not as a wild trunk angle."""
+def _mistaken_pose(image_xy, frames, kind):
+    """``image_xy`` with ``frames`` replaced by a pose that cannot be the lifter: the skeleton mirrored about the hips
+    (head down), or shrunk to a third of its size in a corner (a plate or a reflection taken for a person)."""
+    image_xy = image_xy.copy()
+    hips = image_xy[frames, 23:25].mean(axis=1, keepdims=True)                 # (n, 1, 2)
+    if kind == "upside_down":
+        image_xy[frames, :, 1] = 2 * hips[..., 1] - image_xy[frames, :, 1]
+    else:
+        image_xy[frames] = (image_xy[frames] - hips) / 3.0 + np.array([60.0, 80.0])
+    return image_xy
+
+
+@pytest.mark.parametrize("kind", ["upside_down", "a third of the size"])
+def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
+    """A few frames where the model fits the skeleton to something else read as missing frames, bridged from their
+    neighbours, not as a wild trunk angle or a sudden jump of the shoulders."""
     track, truth = lift_track("hip_hinge", n_reps=1)
     wrong = slice(40, 44)
-    image_xy = track.image_xy.copy()
-    hips_y = image_xy[wrong, [23, 24], 1].mean(axis=1)[:, None]
-    image_xy[wrong, :, 1] = 2 * hips_y - image_xy[wrong, :, 1]          # mirrored about the hips: head down
-    flipped = dataclasses.replace(track, image_xy=image_xy)
-    kinematics, reps, _, verdicts = run_core(flipped)
+    clean, *_ = run_core(track)
+    kinematics, reps, _, verdicts = run_core(
+        dataclasses.replace(track, image_xy=_mistaken_pose(track.image_xy, wrong, kind)))
     np.testing.assert_allclose(kinematics.trunk_inclination_deg[wrong], truth["trunk"][wrong], atol=2.0)
+    np.testing.assert_allclose(kinematics.depth[wrong], clean.depth[wrong], atol=0.02)
     assert len(reps) == 1 and verdicts[0].verdict == "hip_hinge"
 
 

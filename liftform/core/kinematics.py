@@ -7,6 +7,7 @@ exactly side-on; the back's contour and the depth signal come from image pixels.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from liftform.core import spine
 from liftform.core.filters import fill_gaps, gaussian_smooth
@@ -63,6 +64,43 @@ def upside_down(image_xy: np.ndarray) -> np.ndarray:
     Shapes: image_xy (T, 33, 2) pixels, y down."""
     with np.errstate(invalid="ignore"):
         return image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
+
+
+# A skeleton less than half or more than twice the size of the same person a moment around it is another thing taken
+# for them (a plate, a reflection, someone passing by): a person's image cannot change size that fast.
+SIZE_JUMP = 2.0
+SIZE_WINDOW_S = 1.0
+
+
+def body_size_px(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) median length (px) of the trunk, thigh and shin segments, both sides: the skeleton's size in the image,
+    little changed by bending or by the camera's yaw; NaN without a pose."""
+    pairs = np.array([(LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP), (LEFT_HIP, LEFT_KNEE),
+                      (RIGHT_HIP, RIGHT_KNEE), (LEFT_KNEE, LEFT_ANKLE), (RIGHT_KNEE, RIGHT_ANKLE)])
+    return _row_nanmedian(np.linalg.norm(image_xy[:, pairs[:, 0]] - image_xy[:, pairs[:, 1]], axis=-1))
+
+
+def _row_nanmedian(values: np.ndarray) -> np.ndarray:
+    """(T,) median of each row of ``values`` (T, K) over its finite entries; NaN for a row with none (no warning)."""
+    known = np.isfinite(values).any(axis=1)
+    median = np.full(len(values), np.nan)
+    if known.any():
+        median[known] = np.nanmedian(values[known], axis=1)
+    return median
+
+
+def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
+    """(T,) bool: poses that cannot be the lifter: upside down (:func:`upside_down`), or a skeleton more than
+    ``SIZE_JUMP`` times smaller or larger than the median over ``SIZE_WINDOW_S`` around it (:func:`body_size_px`).
+    Shapes: image_xy (T, 33, 2) pixels; timestamps_s (T,) seconds."""
+    size = body_size_px(image_xy)
+    step_s = float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else 1.0
+    half = max(1, int(round(SIZE_WINDOW_S / 2 / max(step_s, 1e-3))))
+    windows = sliding_window_view(np.pad(size, half, constant_values=np.nan), 2 * half + 1)   # (T, 2*half+1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = size / _row_nanmedian(windows)
+        jumped = (ratio > SIZE_JUMP) | (ratio < 1.0 / SIZE_JUMP)
+    return upside_down(image_xy) | jumped
 
 
 def near_side(visibility: np.ndarray) -> str:
@@ -180,9 +218,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     flexibility screen); by default ``spine_settings.neutral_bend_deg``.
     """
     t = track.timestamps_s
-    warnings: list[str] = []
-    # An upside-down pose is the model's mistake: dropped, then filled like any missed frame.
-    wrong = upside_down(track.image_xy)
+    notes: list[str] = []
+    # A pose that cannot be the lifter is the model's mistake: dropped, then filled like any missed frame.
+    wrong = implausible_poses(track.image_xy, t)
     drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
         image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)
@@ -191,7 +229,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     facing = facing_sign(image_xy)
     side = near_side(visibility)
     if facing == 0:
-        warnings.append("could not tell which way the lifter faces: spine flexion not measured")
+        notes.append("could not tell which way the lifter faces: spine flexion not measured")
 
     profile = None
     if track.back_profile_px is not None and facing != 0:
@@ -221,5 +259,5 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), valid=valid,
-        side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(warnings),
+        side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

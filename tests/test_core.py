@@ -118,6 +118,8 @@ def test_rounding_seen_on_a_mostly_hidden_back_is_still_called_but_a_safe_call_n
                                                                      np.nan))
         _, _, _, verdicts = run_core(hidden)
         assert [v.verdict for v in verdicts] == [expected] * 3
+        if expected == "rounded_back":   # the reason says how little was seen
+            assert all("% of the lift: the rest of the back was hidden" in v.reason for v in verdicts)
         # With the whole lift seen, both are called as made.
         assert {v.verdict for v in run_core(track)[3]} == {kind}
 

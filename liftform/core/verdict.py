@@ -162,9 +162,11 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "insufficient_data":
         return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
+        seen = ("" if m.trusted_share >= settings.min_trusted_share else
+                f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
-                f"{m.peak_trunk_deg:.0f}°")
+                f"{m.peak_trunk_deg:.0f}°{seen}")
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, the spine peaked at {_signed(m.peak_spine_deg)} from neutral")

@@ -146,7 +146,7 @@ class VerdictSettings:
     # people by tens of degrees in this measure, so the onset of rounding (neutral_bend_deg + this, in degrees of
     # contour bend) is put above what neutral backs show: above 90 % of the safe development clips, each at the
     # highest bend it sustains in a lift (benchmarks/footage.py: the rule needs no rounded examples, and run without
-    # each source in turn it picks 24-31 deg). On all of them it gives 27 deg; rounded backs sustain 31-72.
+    # each source in turn it picks 23-27 deg). On all of them it gives 27 deg; rounded backs sustain 32-72.
     rounded_back_spine_deg: float = setting(21.0, 5, 90)
     # a flagged frame clears only below threshold - hysteresis
     flag_hysteresis_deg: float = setting(4.0, 0, 30)

@@ -305,6 +305,23 @@ def test_analyze_track_reports_quality():
     assert analysis.flagged_frames and all(isinstance(i, int) for i in analysis.flagged_frames)
 
 
+@pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),
+                                               (0.4, "not for the 0.5 s a rep takes (the video may hold only part")])
+def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
+    """Standing only: the shoulders never came down. A clip that ends 0.4 s into a deep bend (a fragment of a lift):
+    they did come down, but there is no whole rep in it, and the note must not say they never came down."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    fps = 30.0
+    stand, bend = int(1.0 * fps), int(bend_s * fps)
+    trunk = np.concatenate([np.zeros(stand), np.linspace(0, 80, bend)])
+    track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
+    source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "insufficient_data" and not analysis.verdicts
+    assert sum(note in w for w in analysis.quality.warnings) == 1
+
+
 def test_core_imports_numpy_only():
     allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math", "enum"}
     for path in Path(__file__).parents[1].joinpath("liftform", "core").glob("*.py"):

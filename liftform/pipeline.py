@@ -70,8 +70,10 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
     """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
     make a whole lift (a clip that holds only part of one)."""
-    deepest = float(np.nanmax(depth)) if np.isfinite(depth).any() else float("nan")
-    if not deepest >= settings.reps.min_depth:
+    if not np.isfinite(depth).any():
+        return "no lift was found: no pose of the lifter could be measured"
+    deepest = float(np.nanmax(depth))
+    if deepest < settings.reps.min_depth:
         return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "
                 "standing height")
     return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "

@@ -322,6 +322,25 @@ def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
     assert sum(note in w for w in analysis.quality.warnings) == 1
 
 
+@pytest.mark.parametrize("turn_deg", [90, 180])
+def test_a_video_on_its_side_or_upside_down_is_refused_with_the_reason(turn_deg):
+    """A phone video without its rotation metadata: the lifter lies on their side (or stands on their head) in every
+    frame. Its angles mean nothing, so no rep is judged, and the note says the video may be rotated."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    track, _ = lift_track("rounded_back")
+    centre = np.array(track.frame_size_wh) / 2.0
+    turn = np.radians(turn_deg)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    turned = dataclasses.replace(track, image_xy=(track.image_xy - centre) @ rotation.T + centre)
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(turned, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "insufficient_data" and not analysis.verdicts
+    assert any("the video may be rotated" in w for w in analysis.quality.warnings)
+    # Upright, the same track is judged.
+    assert analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdict == "rounded_back"
+
+
 def test_core_imports_numpy_only():
     allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math", "enum"}
     for path in Path(__file__).parents[1].joinpath("liftform", "core").glob("*.py"):

@@ -58,12 +58,33 @@ def facing_sign(image_xy: np.ndarray) -> int:
     return 1 if np.nanmean(evidence) > 0 else -1
 
 
-def upside_down(image_xy: np.ndarray) -> np.ndarray:
-    """(T,) bool: the pose has the nose below both ankles in the image. No lift puts the head below the feet, so such
-    a pose is the model's mistake (a plate or the floor taken for a person), never the lifter; NaN: False.
+def body_axis_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) angle (deg) of the line from the ankles' midpoint up to the hips' midpoint from the image's up: near 0
+    standing, up to ~40 in a deep squat, 90 lying on one side, 180 upside down; NaN without a pose.
     Shapes: image_xy (T, 33, 2) pixels, y down."""
+    legs = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1) - image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE]].mean(axis=1)
+    return np.degrees(np.arctan2(np.abs(legs[:, 0]), -legs[:, 1]))
+
+
+def upside_down(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) bool: the pose has the nose below both ankles, or the hips below the ankles, in the image. No lift puts
+    the head or the hips below the feet, so such a pose is the model's mistake (a plate or the floor taken for a
+    person), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down."""
     with np.errstate(invalid="ignore"):
-        return image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
+        head_down = image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
+        return head_down | (body_axis_from_up_deg(image_xy) > 90.0)
+
+
+# A lifter stands on the floor: when the legs lie further than this from the image's up in most frames, the video is
+# on its side or upside down (rotation metadata missing), not a lift, and its angles mean nothing.
+ROTATED_AXIS_DEG = 60.0
+
+
+def looks_rotated(image_xy: np.ndarray) -> bool:
+    """True when in most frames with a pose the legs lie more than ``ROTATED_AXIS_DEG`` from the image's up."""
+    axis = body_axis_from_up_deg(image_xy)
+    seen = np.isfinite(axis)
+    return bool(seen.any() and np.mean(axis[seen] > ROTATED_AXIS_DEG) > 0.5)
 
 
 # A skeleton less than half or more than twice the size of the same person a moment around it is another thing taken
@@ -221,6 +242,10 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     notes: list[str] = []
     # A pose that cannot be the lifter is the model's mistake: dropped, then filled like any missed frame.
     wrong = implausible_poses(track.image_xy, t)
+    if looks_rotated(track.image_xy):
+        wrong[:] = True
+        notes.append("the lifter appears on their side or upside down in most frames: the video may be rotated "
+                     "(rotate it upright and run again)")
     drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
         image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)

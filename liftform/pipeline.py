@@ -55,7 +55,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):
         notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
-    if view != "side":
+    if view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
         notes.append(f"the camera sees the lifter from the {view}: film side-on for a reliable spine measure")
     if not reps:
         notes.append(_no_lift_note(kinematics.depth, settings))

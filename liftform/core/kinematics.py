@@ -253,7 +253,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     visibility = np.where(wrong[:, None], 0.0, track.visibility)
     facing = facing_sign(image_xy)
     side = near_side(visibility)
-    if facing == 0:
+    if facing == 0 and not wrong.all():   # (with every pose dropped, the note above says why)
         notes.append("could not tell which way the lifter faces: spine flexion not measured")
 
     profile = None

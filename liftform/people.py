@@ -5,13 +5,15 @@
     found.people_in_view    # the most people seen at once
     found.frames_decoded    # frames in the video (the tracks hold the analysed ones: `[pose] analysis_fps`)
 
-Per frame, each followed person costs one run of the one-person model on a crop around them (`CropFollower`); the
-whole frame is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second
-(someone new?) and while someone is lost. With `[pose] parallel_halves` (off by default: it moved real-clip
-verdicts) the video is cut at a keyframe into two halves that are followed independently (in two threads when the
-machine has the cores) and the people of both halves are joined by where they stand at the cut
-(`liftform.follow.join_segments`). The cut depends on the file only, so the result does not depend on the number
-of threads.
+Per frame, each followed person costs one run of the model on a crop around them (`CropFollower`); the whole frame
+is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second (someone new?)
+and while someone is lost. Offline, the crop's frames are run ahead on ``threads`` workers (`liftform.ahead`: with
+2, two frames at once on a 2-core machine); the result does not depend on how many.
+
+With `[pose] parallel_halves` (off by default: it moved real-clip verdicts) the video is cut at a keyframe into two
+halves that are followed independently (in two threads when the machine has the cores) and the people of both
+halves are joined by where they stand at the cut (`liftform.follow.join_segments`). The cut depends on the file
+only, so the result does not depend on the number of threads.
 
 With `[pose] analysis_fps` only every k-th frame is analysed (`analysis_step`): every frame is decoded (the next
 needs it) but the others are neither converted to RGB nor shrunk; the tracks hold the analysed frames with their
@@ -22,13 +24,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from liftform.ahead import AheadPool, AheadRunner
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
@@ -89,9 +93,11 @@ class _Segment:
 class _Followers:
     """The trackers of one run of frames and what they saw (one `PersonRows` per person)."""
 
-    def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box) -> None:
+    def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box, ahead_workers: int = 0) -> None:
         self.model_path, self.settings, self.bounds = model_path, settings, bounds
         self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
+        use_ahead = ahead_workers > 0 and not settings.track_between_frames
+        self.pool = AheadPool(model_path, settings, ahead_workers) if use_ahead else None
         self.active: list[tuple[CropFollower, PersonRows]] = []
         self.people: list[PersonRows] = []
         self.most_in_view = 0
@@ -103,6 +109,8 @@ class _Followers:
         for follower, _ in self.active:
             follower.close()
         self.active = []
+        if self.pool is not None:
+            self.pool.close()
 
     def _needs_look(self, t: float) -> bool:
         if not self.active or t >= self.next_look_s:
@@ -124,7 +132,8 @@ class _Followers:
                 if follower.lost_since_s is not None and crop is not None:
                     follower.crop = crop
             elif len(self.active) < max(self.settings.num_poses, 1) and crop is not None:
-                follower = CropFollower(self.model_path, self.settings, crop, self.bounds)
+                follower = CropFollower(self.model_path, self.settings, crop, self.bounds,
+                                        ahead=AheadRunner(self.pool) if self.pool is not None else None)
                 follower.last_box = person_box(xy)
                 rows = PersonRows()
                 self.people.append(rows)
@@ -132,10 +141,15 @@ class _Followers:
         self.next_look_s = t + self.settings.recheck_s
         self.next_lost_look_s = t + LOST_LOOK_S
 
-    def step(self, position: int, rgb: np.ndarray, t: float) -> None:
+    def step(self, position: int, rgb: np.ndarray, t: float, upcoming: Iterable[VideoFrame] = ()) -> None:
+        """Frame ``rgb`` at ``t``; ``upcoming`` the analysed frames that follow it (run ahead where possible)."""
         if self._needs_look(t):
             self.look(rgb, t)
         seen = []
+        for follower, _ in self.active:
+            follower.expect(rgb, t)
+            for frame in upcoming:
+                follower.expect(frame.rgb, frame.timestamp_s)
         for follower, rows in self.active:
             pose = follower(rgb, t)
             if pose is not None:
@@ -201,20 +215,41 @@ def _extent(box: tuple[float, float, float, float] | None) -> float:
     return 0.0 if box is None else max(box[2] - box[0], box[3] - box[1])
 
 
+def with_upcoming(frames: Iterable[VideoFrame], depth: int) -> Iterator[tuple[VideoFrame, list[VideoFrame]]]:
+    """Each frame with the (up to ``depth``) analysed frames that follow it, read ahead."""
+    window: deque[VideoFrame] = deque()
+
+    def emit() -> tuple[VideoFrame, list[VideoFrame]]:
+        frame = window.popleft()
+        return frame, [f for f in window if f.rgb is not None][:depth]
+
+    for frame in frames:
+        window.append(frame)
+        while depth == 0 or sum(f.rgb is not None for f in window) > depth:
+            yield emit()
+            if not window:
+                break
+    while window:
+        yield emit()
+
+
 def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
-                  on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf) -> _Segment:
+                  on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf,
+                  ahead_workers: int = 0) -> _Segment:
     """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0. Frames without
     ``rgb`` are counted, not analysed (`VideoSource.frames`). Frames before ``record_from_s`` only warm the
     trackers up (a piece after a cut starts a little before it, so that its first frames are tracked, not detected
-    afresh: detection and tracking place landmarks slightly differently)."""
-    followers = _Followers(model_path, settings, bounds)
+    afresh: detection and tracking place landmarks slightly differently). ``ahead_workers`` > 0 runs frames ahead
+    on that many threads (`liftform.ahead`)."""
+    followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
+    depth = 2 * ahead_workers if followers.pool is not None and ahead_workers > 1 else 0
     try:
-        for frame in frames:
+        for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s
             if frame.rgb is not None:
-                followers.step(len(timestamps) if recorded else -1, frame.rgb, frame.timestamp_s)
+                followers.step(len(timestamps) if recorded else -1, frame.rgb, frame.timestamp_s, upcoming)
             if not recorded:
                 continue
             first_index = frame.index if first_index is None else first_index
@@ -267,15 +302,16 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
                 progress(done[0])
 
     def run(piece: tuple[float | None, float | None]) -> _Segment:
-        if len(pieces) == 1:
-            return follow_people(prefetch(shrink(video.frames(step))), model_path, settings, bounds, tick)
+        if len(pieces) == 1:    # the spare threads run frames ahead (the result does not depend on how many)
+            return follow_people(prefetch(shrink(video.frames(step))), model_path, settings, bounds, tick,
+                                 ahead_workers=max(threads, 1))
         start, stop = piece
         if start is None:
             return follow_people(prefetch(shrink(video.segment(None, stop, step))), model_path, settings, bounds,
-                                 tick)
+                                 tick, ahead_workers=1)
         frames = video.segment(start - WARM_UP_S, stop, step)
         return follow_people(prefetch(shrink(frames)), model_path, settings, bounds, tick,
-                             record_from_s=video.time_since_start_s(start) - 1e-6)
+                             record_from_s=video.time_since_start_s(start) - 1e-6, ahead_workers=1)
 
     if threads > 1 and len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="liftform-pose") as pool:

@@ -111,12 +111,19 @@ def _matplotlib_deferred() -> Iterator[None]:
                 del sys.modules[name]
 
 
+_import_lock = threading.Lock()
+_mediapipe_module = None
+
+
 def _mediapipe():
-    """The mediapipe package (imported once, without matplotlib)."""
-    with _matplotlib_deferred():
-        import mediapipe
-        from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
-    return mediapipe
+    """The mediapipe package (imported once, without matplotlib; the pose threads call this for every frame)."""
+    global _mediapipe_module
+    if _mediapipe_module is None:
+        with _import_lock, _matplotlib_deferred():
+            import mediapipe
+            from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
+            _mediapipe_module = mediapipe
+    return _mediapipe_module
 
 
 def _create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
@@ -224,17 +231,19 @@ class PeopleFinder:
 
 
 class CropFollower:
-    """One person followed frame by frame: MediaPipe in VIDEO mode with one pose (it tracks between frames) on a
-    crop around the person (`liftform.follow`), shrunk to ``settings.crop_max_side_px``: the model and the mask work
-    on the person's region only, a small person gets the detector's full attention, and nobody else in view can
-    take over the track."""
+    """One person followed frame by frame on a crop around them (`liftform.follow`), shrunk to
+    ``settings.crop_max_side_px``: the model and the mask work on the person's region only, a small person gets the
+    detector's full attention, and nobody else in view can take over the track. MediaPipe in VIDEO mode with two
+    poses (its person detector on every frame, its tracking where the detector misses), one frame at a time, or
+    the same results with frames run ahead on spare cores (``ahead``, `liftform.ahead`)."""
 
     def __init__(self, model_path: str | Path, settings: PoseSettings, crop: tuple[int, int, int, int],
-                 bounds: tuple[int, int, int, int]) -> None:
+                 bounds: tuple[int, int, int, int], ahead=None) -> None:
         # Two poses make MediaPipe run its person detector on every frame (on the crop) instead of tracking: the
         # landmarks and masks the spine measure was calibrated on (see PoseSettings.track_between_frames).
-        self._landmarker = _create_landmarker(model_path, settings, video=True, masks=True,
-                                              num_poses=1 if settings.track_between_frames else 2)
+        self._ahead = ahead
+        self._landmarker = None if ahead is not None else _create_landmarker(
+            model_path, settings, video=True, masks=True, num_poses=1 if settings.track_between_frames else 2)
         self._max_side_px = settings.crop_max_side_px
         self._clock = _VideoClock()
         self.crop, self.bounds = crop, bounds
@@ -246,13 +255,29 @@ class CropFollower:
         if self._landmarker is not None:
             _close(self._landmarker)
             self._landmarker = None
+        if self._ahead is not None:
+            self._ahead.close()
 
-    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
-        """The person's pose in ``rgb`` (H, W, 3) uint8 (the whole frame) at ``timestamp_s``; None if not found."""
+    def expect(self, rgb: np.ndarray, timestamp_s: float) -> None:
+        """A frame that will be given next (after those already expected): run ahead where that is possible."""
+        if self._ahead is not None:
+            self._ahead.expect(rgb, timestamp_s, self.crop)
+
+    def _result(self, rgb: np.ndarray, timestamp_s: float):
+        """MediaPipe's result on the crop of ``rgb``, the crop shrunk for the model and its scale."""
+        if self._ahead is not None:
+            taken = self._ahead.take(rgb, timestamp_s, self.crop)
+            return taken.result, taken.model_rgb, taken.scale
         x0, y0, x1, y1 = self.crop
         model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
         with _native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
             result = self._landmarker.detect_for_video(_mp_image(model_rgb), self._clock(timestamp_s))
+        return result, model_rgb, scale
+
+    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
+        """The person's pose in ``rgb`` (H, W, 3) uint8 (the whole frame) at ``timestamp_s``; None if not found."""
+        x0, y0 = self.crop[:2]
+        result, model_rgb, scale = self._result(rgb, timestamp_s)
         self.frames_seen += 1
         if not result.pose_landmarks:
             if self.lost_since_s is None:
@@ -262,7 +287,9 @@ class CropFollower:
         person = self._pick(result.pose_landmarks, model_rgb.shape[:2], scale, (x0, y0))
         pose = _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
         self.last_box = person_box(pose.image_xy)
-        self.crop = keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
+        crop, self.crop = self.crop, keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
+        if self._ahead is not None and self.crop != crop:
+            self._ahead.recrop(self.crop)
         return pose
 
     def _pick(self, poses, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int]) -> int:

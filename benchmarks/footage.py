@@ -253,9 +253,12 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     log("  the same rule on all sources: onset " + ", ".join(f"{o:.0f} deg (view ramp to {v:.0f})"
                                                            for v, o in all_data.items())
         + f"; shipped: {shipped_onset:.0f} deg, view ramp to {settings.spine.max_view_yaw_deg:.0f}")
-    log(f"\n  {'clip':70s} {'label':14s} {'view':8s} {'shipped':18s} {'held out':18s}")
-    for clip, shipped, held in zip(scored, shipped_verdicts, loso, strict=True):
+    # How close each call is: the onset (deg of contour bend) at which the clip's verdict flips, with the shipped ramp.
+    shipped_flips = flips.get(settings.spine.max_view_yaw_deg, [None] * len(scored))
+    log(f"\n  {'clip':70s} {'label':14s} {'view':8s} {'shipped':18s} {'held out':18s} {'flips at':>8s}")
+    for clip, shipped, held, flip in zip(scored, shipped_verdicts, loso, shipped_flips, strict=True):
         mark = "" if is_right(clip.label, held) else "  <- wrong"
-        log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s}{mark}")
+        at = f"{flip.onset_deg:.0f}" if flip is not None and np.isfinite(flip.onset_deg) else "never"
+        log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s}{mark}")
     for clip in apart:
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {clip_verdict(clip, settings):18s} (not scored)")

@@ -55,17 +55,29 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):
         notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
-    if view != "side":
+    if view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
         notes.append(f"the camera sees the lifter from the {view}: film side-on for a reliable spine measure")
     if not reps:
-        notes.append("no lift was found: the shoulders never came down by "
-                     f"{100 * settings.reps.min_depth:.0f}% of standing height")
+        notes.append(_no_lift_note(kinematics.depth, settings))
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
                     flagged=flagged, quality=quality, versions=_versions())
+
+
+def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
+    """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
+    make a whole lift (a clip that holds only part of one)."""
+    if not np.isfinite(depth).any():
+        return "no lift was found: no pose of the lifter could be measured"
+    deepest = float(np.nanmax(depth))
+    if deepest < settings.reps.min_depth:
+        return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "
+                "standing height")
+    return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "
+            f"not for the {settings.reps.min_duration_s:g} s a rep takes (the video may hold only part of a lift)")
 
 
 def _versions() -> dict[str, str]:

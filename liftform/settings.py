@@ -146,7 +146,7 @@ class VerdictSettings:
     # people by tens of degrees in this measure, so the onset of rounding (neutral_bend_deg + this, in degrees of
     # contour bend) is put above what neutral backs show: above 90 % of the safe development clips, each at the
     # highest bend it sustains in a lift (benchmarks/footage.py: the rule needs no rounded examples, and run without
-    # each source in turn it picks 24-31 deg). On all of them it gives 27 deg; rounded backs sustain 31-72.
+    # each source in turn it picks 23-27 deg). On all of them it gives 27 deg; rounded backs sustain 32-72.
     rounded_back_spine_deg: float = setting(21.0, 5, 90)
     # a flagged frame clears only below threshold - hysteresis
     flag_hysteresis_deg: float = setting(4.0, 0, 30)
@@ -158,7 +158,8 @@ class VerdictSettings:
     min_trunk_for_rounding_deg: float = setting(40.0, 0, 90)
     # below this (spine measure confidence) the measure is not trusted in a frame ...
     min_confidence: float = setting(0.4, 0, 1)
-    # ... and a rep trusted in less than this share of its loaded frames is insufficient_data
+    # ... and a rep trusted in less than this share of its loaded frames is insufficient_data, unless the trusted
+    # frames saw it rounded (rounding seen is an answer; clearing a back needs most of the lift seen)
     min_trusted_share: float = setting(0.5, 0, 1, low_open=True)
     # The loaded part of a rep: from lift-off, while the shoulders are at least this share of the rep's depth down
     # (the lower part of the lift, where the load's lever arm on the spine is longest).

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, make_track
+from synthetic_tracks import lift_profile, lift_track, make_track
 
 from liftform.core import run as core
 from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
@@ -97,6 +97,57 @@ def test_a_hidden_back_seen_side_on_is_undecided_and_says_the_outline_was_the_pr
     _, _, _, verdicts = run_core(hidden)
     assert verdicts and {v.verdict for v in verdicts} == {"insufficient_data"}
     assert all("camera was side-on" in v.reason and "outline was hidden or ragged" in v.reason for v in verdicts)
+
+
+def _slow_lift(kind):
+    """Three slow reps (4 s each) of ``kind``: their loaded part lasts about a second."""
+    t, env = lift_profile(3, 30.0, 1.0, rep_s=4.0)
+    trunk, knee, spine = {"rounded_back": (85.0, 10.0, 40.0), "hip_hinge": (75.0, 20.0, 4.0)}[kind]
+    return make_track(env * trunk, env * knee, env * spine, t), env
+
+
+def test_rounding_seen_on_a_mostly_hidden_back_is_still_called_but_a_safe_call_needs_the_lift_seen():
+    """The back's outline is seen only for 0.4 s from each bottom on (an arm or the load hides the rest): too
+    little of the lift to clear a back, enough to have seen it round."""
+    for kind, expected in (("rounded_back", "rounded_back"), ("hip_hinge", "insufficient_data")):
+        track, env = _slow_lift(kind)
+        bottoms = np.flatnonzero((env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:])) + 1
+        since_bottom = track.timestamps_s[:, None] - track.timestamps_s[bottoms][None]
+        seen = ((since_bottom >= 0) & (since_bottom <= 0.4)).any(axis=1)
+        hidden = dataclasses.replace(track, back_profile_px=np.where(seen[:, None, None], track.back_profile_px,
+                                                                     np.nan))
+        _, _, _, verdicts = run_core(hidden)
+        assert [v.verdict for v in verdicts] == [expected] * 3
+        if expected == "rounded_back":   # the reason says how little was seen
+            assert all("% of the lift: the rest of the back was hidden" in v.reason for v in verdicts)
+        # With the whole lift seen, both are called as made.
+        assert {v.verdict for v in run_core(track)[3]} == {kind}
+
+
+def _mistaken_pose(image_xy, frames, kind):
+    """``image_xy`` with ``frames`` replaced by a pose that cannot be the lifter: the skeleton mirrored about the hips
+    (head down), or shrunk to a third of its size in a corner (a plate or a reflection taken for a person)."""
+    image_xy = image_xy.copy()
+    hips = image_xy[frames, 23:25].mean(axis=1, keepdims=True)                 # (n, 1, 2)
+    if kind == "upside_down":
+        image_xy[frames, :, 1] = 2 * hips[..., 1] - image_xy[frames, :, 1]
+    else:
+        image_xy[frames] = (image_xy[frames] - hips) / 3.0 + np.array([60.0, 80.0])
+    return image_xy
+
+
+@pytest.mark.parametrize("kind", ["upside_down", "a third of the size"])
+def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
+    """A few frames where the model fits the skeleton to something else read as missing frames, bridged from their
+    neighbours, not as a wild trunk angle or a sudden jump of the shoulders."""
+    track, truth = lift_track("hip_hinge", n_reps=1)
+    wrong = slice(40, 44)
+    clean, *_ = run_core(track)
+    kinematics, reps, _, verdicts = run_core(
+        dataclasses.replace(track, image_xy=_mistaken_pose(track.image_xy, wrong, kind)))
+    np.testing.assert_allclose(kinematics.trunk_inclination_deg[wrong], truth["trunk"][wrong], atol=2.0)
+    np.testing.assert_allclose(kinematics.depth[wrong], clean.depth[wrong], atol=0.02)
+    assert len(reps) == 1 and verdicts[0].verdict == "hip_hinge"
 
 
 @pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (74.0, "oblique"),
@@ -252,6 +303,42 @@ def test_analyze_track_reports_quality():
     assert analysis.verdict == "rounded_back"
     assert analysis.quality.view == "side"
     assert analysis.flagged_frames and all(isinstance(i, int) for i in analysis.flagged_frames)
+
+
+@pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),
+                                               (0.4, "not for the 0.5 s a rep takes (the video may hold only part")])
+def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
+    """Standing only: the shoulders never came down. A clip that ends 0.4 s into a deep bend (a fragment of a lift):
+    they did come down, but there is no whole rep in it, and the note must not say they never came down."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    fps = 30.0
+    stand, bend = int(1.0 * fps), int(bend_s * fps)
+    trunk = np.concatenate([np.zeros(stand), np.linspace(0, 80, bend)])
+    track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
+    source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "insufficient_data" and not analysis.verdicts
+    assert sum(note in w for w in analysis.quality.warnings) == 1
+
+
+@pytest.mark.parametrize("turn_deg", [90, 180])
+def test_a_video_on_its_side_or_upside_down_is_refused_with_the_reason(turn_deg):
+    """A phone video without its rotation metadata: the lifter lies on their side (or stands on their head) in every
+    frame. Its angles mean nothing, so no rep is judged, and the note says the video may be rotated."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    track, _ = lift_track("rounded_back")
+    centre = np.array(track.frame_size_wh) / 2.0
+    turn = np.radians(turn_deg)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    turned = dataclasses.replace(track, image_xy=(track.image_xy - centre) @ rotation.T + centre)
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(turned, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "insufficient_data" and not analysis.verdicts
+    assert any("the video may be rotated" in w for w in analysis.quality.warnings)
+    # Upright, the same track is judged.
+    assert analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdict == "rounded_back"
 
 
 def test_core_imports_numpy_only():

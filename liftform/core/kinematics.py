@@ -11,6 +11,7 @@ import numpy as np
 from liftform.core import spine
 from liftform.core.filters import fill_gaps, gaussian_smooth
 from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg
+from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
 from liftform.core.types import FrameAngles, Kinematics
 from liftform.settings import FilterSettings, SpineSettings
@@ -171,19 +172,26 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     flexibility screen); by default ``spine_settings.neutral_bend_deg``.
     """
     t = track.timestamps_s
-    warnings: list[str] = []
+    notes: list[str] = []
+    # A pose that cannot be the lifter is the model's mistake: dropped, then filled like any missed frame.
+    wrong = implausible_poses(track.image_xy, t)
+    if looks_rotated(track.image_xy):
+        wrong[:] = True
+        notes.append("the lifter appears on their side or upside down in most frames: the video may be rotated "
+                     "(rotate it upright and run again)")
+    drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
-        image_xy = fill_gaps(track.image_xy, t, filters.max_gap_s)
-        world = fill_gaps(track.world_xyz, t, filters.max_gap_s)
-    visibility = track.visibility
+        image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)
+        world = fill_gaps(drop(track.world_xyz), t, filters.max_gap_s)
+    visibility = np.where(wrong[:, None], 0.0, track.visibility)
     facing = facing_sign(image_xy)
     side = near_side(visibility)
-    if facing == 0:
-        warnings.append("could not tell which way the lifter faces: spine flexion not measured")
+    if facing == 0 and not wrong.all():   # (with every pose dropped, the note above says why)
+        notes.append("could not tell which way the lifter faces: spine flexion not measured")
 
     profile = None
     if track.back_profile_px is not None and facing != 0:
-        profile = fill_gaps(track.back_profile_px, t, filters.max_gap_s)
+        profile = fill_gaps(drop(track.back_profile_px), t, filters.max_gap_s)
     angles = frame_angles(image_xy, world, visibility, profile, facing, side, spine_settings)
     trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
@@ -209,5 +217,5 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), valid=valid,
-        side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(warnings),
+        side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

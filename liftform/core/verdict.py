@@ -1,10 +1,10 @@
 """From angles and reps to a verdict per rep, with the numbers that decided it.
 
 Per rep, in four steps: the numbers (:func:`rep_metrics`), the verdict (:func:`classify`), the reason in words
-(:func:`reason_for`) and the other faults (:func:`rep_faults`). The rule, in order: ``insufficient_data`` when the
-back was not seen well enough while the spine carried the load; ``rounded_back`` when the spine stayed flexed past
-the threshold for long enough then; otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat`` (knees
-deeply bent, trunk fairly upright) or ``hip_hinge``.
+(:func:`reason_for`) and the other faults (:func:`rep_faults`). The rule, in order: ``rounded_back`` when the spine
+was seen (in trusted frames) flexed past the threshold for long enough while it carried the load; else
+``insufficient_data`` when the back was not seen well enough then; otherwise ``lunge`` (split stance, knees bent,
+trunk upright), ``squat`` (knees deeply bent, trunk fairly upright) or ``hip_hinge``.
 
 The spine carries the load from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
 through the ascent, in the lower part of the movement. A back rounded only while reaching down, before lift-off,
@@ -131,10 +131,11 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
 
 def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     """The verdict of a rep from its numbers (one of ``core.types.VERDICTS``)."""
-    if m.trusted_share < settings.min_trusted_share or not np.isfinite(m.peak_spine_deg):
-        return "insufficient_data"
+    # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it.
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
+    if m.trusted_share < settings.min_trusted_share or not np.isfinite(m.peak_spine_deg):
+        return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
             and m.peak_trunk_deg <= settings.lunge_max_trunk_deg):
@@ -161,9 +162,11 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "insufficient_data":
         return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
+        seen = ("" if m.trusted_share >= settings.min_trusted_share else
+                f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
-                f"{m.peak_trunk_deg:.0f}°")
+                f"{m.peak_trunk_deg:.0f}°{seen}")
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, the spine peaked at {_signed(m.peak_spine_deg)} from neutral")

@@ -1,0 +1,90 @@
+"""Poses that cannot be the lifter: the model's mistakes, found from the pose alone and dropped before any angle is
+read (`kinematics.compute_kinematics`), and videos whose lifter lies on their side or upside down throughout.
+
+A plate, the floor, a reflection or a passer-by is sometimes taken for the person for a few frames: the skeleton
+then stands on its head, or is suddenly half or twice the person's size. Read as angles, such a frame gives a trunk
+lean of 130° or a sudden drop of the shoulders, and can make or break a rep. Arrays are time-first; image y is down.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from liftform.track import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+)
+
+
+def body_axis_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) angle (deg) of the line from the ankles' midpoint up to the hips' midpoint from the image's up: near 0
+    standing, up to ~40 in a deep squat, 90 lying on one side, 180 upside down; NaN without a pose.
+    Shapes: image_xy (T, 33, 2) pixels, y down."""
+    legs = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1) - image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE]].mean(axis=1)
+    return np.degrees(np.arctan2(np.abs(legs[:, 0]), -legs[:, 1]))
+
+
+def upside_down(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) bool: the pose has the nose below both ankles, or the hips below the ankles, in the image. No lift puts
+    the head or the hips below the feet, so such a pose is the model's mistake (a plate or the floor taken for a
+    person), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down."""
+    with np.errstate(invalid="ignore"):
+        head_down = image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
+        return head_down | (body_axis_from_up_deg(image_xy) > 90.0)
+
+
+# A lifter stands on the floor: when the legs lie further than this from the image's up in most frames, the video is
+# on its side or upside down (rotation metadata missing), not a lift, and its angles mean nothing.
+ROTATED_AXIS_DEG = 60.0
+
+
+def looks_rotated(image_xy: np.ndarray) -> bool:
+    """True when in most frames with a pose the legs lie more than ``ROTATED_AXIS_DEG`` from the image's up."""
+    axis = body_axis_from_up_deg(image_xy)
+    seen = np.isfinite(axis)
+    return bool(seen.any() and np.mean(axis[seen] > ROTATED_AXIS_DEG) > 0.5)
+
+
+# A skeleton less than half or more than twice the size of the same person a moment around it is another thing taken
+# for them (a plate, a reflection, someone passing by): a person's image cannot change size that fast.
+SIZE_JUMP = 2.0
+SIZE_WINDOW_S = 1.0
+
+
+def body_size_px(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) median length (px) of the trunk, thigh and shin segments, both sides: the skeleton's size in the image,
+    little changed by bending or by the camera's yaw; NaN without a pose."""
+    pairs = np.array([(LEFT_SHOULDER, LEFT_HIP), (RIGHT_SHOULDER, RIGHT_HIP), (LEFT_HIP, LEFT_KNEE),
+                      (RIGHT_HIP, RIGHT_KNEE), (LEFT_KNEE, LEFT_ANKLE), (RIGHT_KNEE, RIGHT_ANKLE)])
+    return _row_nanmedian(np.linalg.norm(image_xy[:, pairs[:, 0]] - image_xy[:, pairs[:, 1]], axis=-1))
+
+
+def _row_nanmedian(values: np.ndarray) -> np.ndarray:
+    """(T,) median of each row of ``values`` (T, K) over its finite entries; NaN for a row with none (no warning)."""
+    known = np.isfinite(values).any(axis=1)
+    median = np.full(len(values), np.nan)
+    if known.any():
+        median[known] = np.nanmedian(values[known], axis=1)
+    return median
+
+
+def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
+    """(T,) bool: poses that cannot be the lifter: upside down (:func:`upside_down`), or a skeleton more than
+    ``SIZE_JUMP`` times smaller or larger than the median over ``SIZE_WINDOW_S`` around it (:func:`body_size_px`).
+    Shapes: image_xy (T, 33, 2) pixels; timestamps_s (T,) seconds."""
+    size = body_size_px(image_xy)
+    step_s = float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else 1.0
+    half = max(1, int(round(SIZE_WINDOW_S / 2 / max(step_s, 1e-3))))
+    windows = sliding_window_view(np.pad(size, half, constant_values=np.nan), 2 * half + 1)   # (T, 2*half+1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = size / _row_nanmedian(windows)
+        jumped = (ratio > SIZE_JUMP) | (ratio < 1.0 / SIZE_JUMP)
+    return upside_down(image_xy) | jumped

@@ -93,8 +93,11 @@ class AheadPool:
         self._landmarkers: list = []
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="liftform-ahead")
+        # Each worker loads its model now, while the caller loads its own and decodes the first frames.
+        together = threading.Barrier(workers)
+        self._warm = [self._executor.submit(self._warm_up, together) for _ in range(workers)]
 
-    def _run(self, rgb: np.ndarray, crop: tuple[int, int, int, int]) -> Taken:
+    def _landmarker(self):
         landmarker = getattr(self._local, "landmarker", None)
         if landmarker is None:
             landmarker = pose._create_landmarker(self.model_path, self.settings, video=False, num_poses=2,
@@ -102,6 +105,21 @@ class AheadPool:
             self._local.landmarker, self._local.calls = landmarker, 0
             with self._lock:
                 self._landmarkers.append(landmarker)
+        return landmarker
+
+    def _warm_up(self, together: threading.Barrier) -> None:
+        try:
+            self._landmarker()
+        except Exception:               # raised again where the frame is run
+            together.abort()
+            raise
+        try:
+            together.wait(timeout=30)   # each worker takes one of these (a thread done with its own would take two)
+        except threading.BrokenBarrierError:
+            pass
+
+    def _run(self, rgb: np.ndarray, crop: tuple[int, int, int, int]) -> Taken:
+        landmarker = self._landmarker()
         x0, y0, x1, y1 = crop
         model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self.settings.crop_max_side_px)
         # MediaPipe logs to the native stderr on its first runs (the silencing is process-wide: only those).

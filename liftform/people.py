@@ -244,7 +244,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
-    depth = 2 * ahead_workers if followers.pool is not None and ahead_workers > 1 else 0
+    depth = ahead_workers if followers.pool is not None and ahead_workers > 1 else 0   # frames in flight
     try:
         for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s

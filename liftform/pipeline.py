@@ -108,7 +108,9 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
     """Decode ``video_path`` and follow every person in it (`liftform.people`): the tracks (main person first) plus
     provenance and warnings. The file's SHA-256 is computed beside the decoding."""
     from liftform.people import estimate_people  # mediapipe is imported only when poses are needed
+    from liftform.pose import import_in_background
 
+    import_in_background()
     download = (lambda done, total: progress("download", done, total)) if progress else None
     with open_video(video_path) as video, ThreadPoolExecutor(max_workers=1) as hasher:
         # The input is checked (opened, its first frame decoded) before the model is looked for: a bad file is

@@ -126,6 +126,12 @@ def _mediapipe():
     return _mediapipe_module
 
 
+def import_in_background() -> None:
+    """Start importing mediapipe in a thread (about 0.2 s), so that it overlaps with opening the video."""
+    if _mediapipe_module is None:
+        threading.Thread(target=_mediapipe, name="liftform-import", daemon=True).start()
+
+
 def _create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
                        masks: bool):
     """A MediaPipe PoseLandmarker: VIDEO mode (one ordered stream: it tracks the pose between frames and runs its

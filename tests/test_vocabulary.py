@@ -56,3 +56,17 @@ def test_back_state_rule():
     assert back_states(flagged, confidence, 0.4).tolist() == ["rounded", "rounded", "neutral", "unknown", "unknown"]
     assert back_state(False, 0.9, 0.4) == BackState.NEUTRAL.value
     assert back_states(np.zeros(0, bool), np.zeros(0), 0.4).shape == (0,)
+
+
+def test_every_fault_the_core_names_has_words():
+    """The terminal and the report say a rep's findings in words; a fault added to the core without them fails."""
+    import inspect
+    import re
+
+    from liftform.core import verdict
+    from liftform.core.vocabulary import FAULT_WORDS, fault_words
+
+    named = set(re.findall(r'faults\.append\("(\w+)"\)', inspect.getsource(verdict.rep_faults)))
+    assert named and named == set(FAULT_WORDS)
+    assert fault_words("rounded_reach_down") == "reached down with a rounded back (before lift-off)"
+    assert fault_words("a_new_fault") == "a new fault"       # a newer file's value is shown, not dropped

@@ -8,7 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from liftform.cli.common import out
-from liftform.core.vocabulary import tone_of, words_of
+from liftform.core.vocabulary import fault_words, tone_of, words_of
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
 
@@ -36,7 +36,7 @@ def print_summary(analysis, out_dir: Path | None) -> None:
             where = f" (around x {(box[0] + box[2]) // 2} px)" if box else ""
             out.print(f"  lifter {number}{where}: {verdict_markup(lifter.lifter_verdict, headline=True)}")
         for v in lifter.verdicts:
-            faults = f" [yellow](also: {', '.join(f.replace('_', ' ') for f in v.faults)})[/]" if v.faults else ""
+            faults = f" [yellow](also: {', '.join(fault_words(f) for f in v.faults)})[/]" if v.faults else ""
             out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
                       f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
                       soft_wrap=True)

@@ -117,6 +117,16 @@ def words_of(verdict: object) -> str:
     return known.shown if known is not None else str(verdict).replace("_", " ")
 
 
+# A rep's findings beside its verdict (`core.verdict.rep_faults`), as the terminal and the report say them.
+FAULT_WORDS = {"rounded_reach_down": "reached down with a rounded back (before lift-off)",
+               "jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
+
+
+def fault_words(fault: object) -> str:
+    """A fault in words; an unknown one as it is, underscores as spaces."""
+    return FAULT_WORDS.get(str(fault), str(fault).replace("_", " "))
+
+
 class BackState(Enum):
     """The back in one frame, as the annotated video, the report's frames and the live view draw it."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.analysis import clip_verdict
-from liftform.core.vocabulary import Verdict, tone_of, words_of
+from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
@@ -26,8 +26,6 @@ from liftform.report.html import data_uri, render_page, url_path
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
-FAULT_WORDS = {"jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout",
-               "rounded_reach_down": "reached down with a rounded back (before lift-off)"}
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
-        "faults": [FAULT_WORDS.get(str(f), str(f).replace("_", " ")) for f in rep.get("faults") or []],
+        "faults": [fault_words(f) for f in rep.get("faults") or []],
     }
 
 

@@ -14,6 +14,8 @@
     must not, other_fault clips must not be called rounded. The same table for the trunk-line rules other form
     checkers use, run on the same landmarks. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
     rerun costs seconds; delete the cache after changing the pose stage.
+(d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
+    read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 Default: both.
 """
 
@@ -29,7 +31,7 @@ import numpy as np
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
-from footage import footage_report  # noqa: E402  (a sibling script, not a package)
+from footage import footage_report, stills_report  # noqa: E402  (a sibling script, not a package)
 
 from liftform.settings import Settings
 
@@ -147,6 +149,7 @@ def main() -> None:
             print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
         else:
             footage_report(args.footage_dir, args.cache, settings)
+            stills_report(args.footage_dir, args.cache / "stills", settings)
 
 
 if __name__ == "__main__":

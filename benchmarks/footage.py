@@ -262,3 +262,74 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s}{mark}")
     for clip in apart:
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {clip_verdict(clip, settings):18s} (not scored)")
+
+
+# --- still photos: a second source of rounded backs ----------------------------------------------------------------
+
+STILL_EXTENSIONS = (".jpg", ".jpeg", ".png")
+STILL_FRAMES = 15   # the photo is shown to the pose stage as a half-second video of itself
+
+
+def still_spine(footage: Path, relative: str, cache: Path, settings: Settings) -> tuple[float, float, float] | None:
+    """(spine flexion deg, trunk inclination deg, confidence) the spine measure reads on a still photo, or None
+    where no person is found. The pose stage sees the photo repeated as a video; its track is cached like a clip's."""
+    key = cache / (relative.replace("/", "__") + ".npz")
+    if key.is_file():
+        track = PoseTrack.from_npz(np.load(key))
+    else:
+        import tempfile
+
+        import cv2
+
+        image = cv2.imread(str(footage / relative))
+        if image is None:
+            return None
+        image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]   # even sides for the encoder
+        with tempfile.TemporaryDirectory() as tmp:
+            video_path = Path(tmp) / "still.mp4"
+            writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
+                                     (image.shape[1], image.shape[0]))
+            for _ in range(STILL_FRAMES):
+                writer.write(image)
+            writer.release()
+            try:
+                track, *_ = estimate_video_track(video_path, settings)
+            except LiftformError:
+                return None
+        np.savez_compressed(key, **track.to_npz_dict())
+    from liftform.core.kinematics import compute_kinematics
+
+    k = compute_kinematics(track, settings.filter, settings.spine)
+    middle = len(track) // 2
+    return (float(k.spine_flexion_deg[middle]), float(k.trunk_inclination_deg[middle]),
+            float(k.spine_flexion_confidence[middle]))
+
+
+def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
+    """Still photos of lifts from sources other than the clips' (the manifest's .jpg rows): is the back read past
+    the shipped limit on the rounded ones and inside it on the flat ones? One posture each, no rep, so no verdict:
+    a check of the onset of rounding on backs it never saw, not a score."""
+    cache.mkdir(parents=True, exist_ok=True)
+    v = settings.verdict
+    rows = [r for r in csv.DictReader((footage / "MANIFEST.csv").open())
+            if r["label"] in ("rounded_back", "neutral_hinge") and r["file"].lower().endswith(STILL_EXTENSIONS)
+            and (footage / r["file"]).is_file()]
+    if not rows:
+        return
+    log(f"\n(d) still photos ({len(rows)}, sources: {', '.join(sorted({r['source_repo'] for r in rows}))}): "
+        f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg), judged where the "
+        f"trunk leans >= {v.min_trunk_for_rounding_deg:.0f} deg with confidence >= {v.min_confidence}")
+    tally: dict[str, list[bool]] = {"rounded_back": [], "neutral_hinge": []}
+    for row in rows:
+        read = still_spine(footage, row["file"], cache, settings)
+        if read is None:
+            log(f"  {row['file'][-40:]:40s} {row['label']:14s} no person found")
+            continue
+        spine_deg, trunk_deg, confidence = read
+        judged = trunk_deg >= v.min_trunk_for_rounding_deg and confidence >= v.min_confidence
+        shown = ("rounded" if spine_deg > v.rounded_back_spine_deg else "neutral") if judged else "not judged"
+        if judged:
+            tally[row["label"]].append(shown == ("rounded" if row["label"] == "rounded_back" else "neutral"))
+        log(f"  {row['file'][-40:]:40s} {row['label']:14s} spine {spine_deg:+6.1f}  trunk {trunk_deg:5.1f}  "
+            f"confidence {confidence:.2f}  -> {shown}")
+    log("  read right where judged: " + ", ".join(f"{label} {sum(ok)}/{len(ok)}" for label, ok in tally.items()))

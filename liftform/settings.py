@@ -148,6 +148,13 @@ class VerdictSettings:
     # highest bend it sustains in a lift (benchmarks/footage.py: the rule needs no rounded examples, and run without
     # each source in turn it picks 23-27 deg). On all of them it gives 27 deg; rounded backs sustain 32-72.
     rounded_back_spine_deg: float = setting(21.0, 5, 90)
+    # The head hanging toward the floor this far from the line of the trunk (Kinematics.neck_flexion_deg) counts as
+    # rounding too: a hunched upper back with the head dropped reads at about half its size in the back's contour
+    # (the contour's turn lies at the shoulders, where the fit weighs least; worse under a loose hoodie, which is how
+    # an unseen lifter's rounded pulls were missed), while the ears show it. Set above what neutral backs show, not
+    # fitted: the safe development lifts sustain at most 27 deg in a lift (most under 15), the rendered thoracic
+    # hunches 57-78.
+    head_hanging_neck_deg: float = setting(40.0, 10, 90)
     # a flagged frame clears only below threshold - hysteresis
     flag_hysteresis_deg: float = setting(4.0, 0, 30)
     # the spine must stay past the threshold this long to flag a rep

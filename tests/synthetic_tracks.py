@@ -35,8 +35,11 @@ def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4,
 
 def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
                facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG,
-               split_deg: np.ndarray | None = None, visibility: float = 0.95) -> PoseTrack:
+               split_deg: np.ndarray | None = None, visibility: float = 0.95,
+               head_drop_deg: np.ndarray | float = 0.0) -> PoseTrack:
     """A track with the given angles per frame (all (T,) degrees).
+
+    ``head_drop_deg`` turns the head (the ears) from the line of the trunk toward the chest: the neck flexion.
 
     ``split_deg`` swings the far (rear) thigh backwards by that angle, as in a lunge; its knee bends as much as the
     near one, so the rear foot comes up behind.
@@ -57,7 +60,9 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
     shoulder = hip_near + TRUNK_M * np.stack([np.sin(theta), np.cos(theta)], -1)
     wrist = shoulder - np.array([0.0, ARM_M])
     elbow = shoulder - np.array([0.0, ARM_M / 2])
-    ear = shoulder + 0.2 * np.stack([np.sin(theta), np.cos(theta)], -1)
+    drop = np.radians(np.broadcast_to(head_drop_deg, theta.shape))
+    along, toward_chest = np.stack([np.sin(theta), np.cos(theta)], -1), np.stack([np.cos(theta), -np.sin(theta)], -1)
+    ear = shoulder + 0.2 * (np.cos(drop)[:, None] * along + np.sin(drop)[:, None] * toward_chest)
 
     sagittal = {  # landmark pairs (near=left, far=right) -> (forward, up) positions
         (lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER): (shoulder, shoulder), (lm.LEFT_HIP, lm.RIGHT_HIP): (hip_near, hip_near),

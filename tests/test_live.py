@@ -124,16 +124,21 @@ def test_rounded_flag_frame_by_frame_equals_the_core_on_the_whole_sequence():
     confidence = np.where(rng.random(n) < 0.1, 0.1, 0.9)
     trunk = np.where(rng.random(n) < 0.1, 10.0, 60.0)
     spine[rng.random(n) < 0.05] = np.nan
+    neck = np.cumsum(rng.normal(0, 4, n)) % 70 - 10      # the head hanging: crosses its own limit (40) too
+    neck[rng.random(n) < 0.05] = np.nan
     settings = Settings().verdict
 
     class Columns:
         spine_flexion_deg, spine_flexion_confidence, trunk_inclination_deg = spine, confidence, trunk
+        neck_flexion_deg = neck
 
     expected = flag_rounded_frames(Columns, settings)
     flag = RoundedFlag(settings)
-    got = [flag.update(s, c, tr) for s, c, tr in zip(spine, confidence, trunk, strict=True)]
+    got = [flag.update(s, c, tr, nk) for s, c, tr, nk in zip(spine, confidence, trunk, neck, strict=True)]
     assert expected.any() and not expected.all()
     np.testing.assert_array_equal(got, expected)
+    # frames flagged by the head alone exist, so both channels were compared
+    assert (expected & ~(spine >= settings.rounded_back_spine_deg - settings.flag_hysteresis_deg)).any()
 
 
 def test_framing_prompts():

@@ -67,6 +67,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     spine, trunk = _deg(rv.peak_spine_flexion_deg), _deg(rv.peak_trunk_inclination_deg)
     of_range = (f" ({rv.spine_flexion_pct_of_max:.0f}% of your range)"
                 if math.isfinite(rv.spine_flexion_pct_of_max) else "")
+    if rv.head_led:   # the rounding was seen in the head hanging: say that, not the contour's reading
+        spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
         "lunge_and_flexibility": (

@@ -17,6 +17,7 @@ from liftform.core.types import FrameAngles, Kinematics
 from liftform.settings import FilterSettings, SpineSettings
 from liftform.track import (
     LEFT_ANKLE,
+    LEFT_EAR,
     LEFT_FOOT_INDEX,
     LEFT_HEEL,
     LEFT_HIP,
@@ -24,6 +25,7 @@ from liftform.track import (
     LEFT_SHOULDER,
     LEFT_WRIST,
     RIGHT_ANKLE,
+    RIGHT_EAR,
     RIGHT_FOOT_INDEX,
     RIGHT_HEEL,
     RIGHT_HIP,
@@ -69,6 +71,26 @@ def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
     across = (world_xyz[:, LEFT_SHOULDER] - world_xyz[:, RIGHT_SHOULDER]
               + world_xyz[:, LEFT_HIP] - world_xyz[:, RIGHT_HIP])
     return np.degrees(np.arctan2(np.abs(across[:, 0]), np.abs(across[:, 2])))
+
+
+# An ear seen this well places the head: MediaPipe puts the ears somewhere even when the head is out of view.
+MIN_EAR_VISIBILITY = 0.5
+
+
+def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) -> np.ndarray:
+    """(T,) degrees the head hangs toward the chest from the line of the trunk (`Kinematics.neck_flexion_deg`).
+
+    The angle at the shoulder midpoint from the hip -> shoulder line to the shoulder -> ear-midpoint line, in the
+    image (y down), signed by ``facing`` so that positive turns toward the chest. NaN where neither ear is seen
+    (visibility below MIN_EAR_VISIBILITY) or the facing is unknown. Shapes: image_xy (T, 33, 2), visibility (T, 33).
+    """
+    shoulder_mid = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+    trunk = shoulder_mid - image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    head = image_xy[:, [LEFT_EAR, RIGHT_EAR]].mean(axis=1) - shoulder_mid
+    cross = trunk[:, 0] * head[:, 1] - trunk[:, 1] * head[:, 0]
+    angle = facing * np.degrees(np.arctan2(cross, np.sum(trunk * head, axis=-1)))
+    seen = np.max(visibility[:, [LEFT_EAR, RIGHT_EAR]], axis=1) >= MIN_EAR_VISIBILITY
+    return np.where(seen & (facing != 0), angle, np.nan)
 
 
 def shoulder_height_px(image_xy: np.ndarray) -> np.ndarray:
@@ -161,7 +183,8 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
                                         spine_settings.max_view_yaw_deg)
     return FrameAngles(trunk_inclination_deg=trunk, hip_flexion_deg=hip, knee_flexion_deg=knee,
                        knee_flexion_left_deg=knee_left, knee_flexion_right_deg=knee_right, view_yaw_deg=yaw,
-                       stance_split=stance_split, contour_bend_deg=bend, spine_flexion_confidence=confidence)
+                       stance_split=stance_split, contour_bend_deg=bend, spine_flexion_confidence=confidence,
+                       neck_flexion_deg=neck_flexion_deg(image_xy, visibility, facing))
 
 
 def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,
@@ -216,6 +239,6 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         spine_flexion_deg=spine_flexion, spine_flexion_confidence=np.where(np.isfinite(spine_flexion), confidence, 0.0),
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
-        hands_height=smooth(hands), valid=valid,
+        hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

@@ -33,6 +33,10 @@ class Kinematics:
         hands_height: (T,) height of the wrists' midpoint above the lower ankle, as a fraction of standing shoulder
             height (~0.45 standing with hanging arms, ~0 with the hands at the floor): when the object leaves the
             floor.
+        neck_flexion_deg: (T,) how far the head hangs toward the chest from the line of the trunk: the angle at the
+            shoulders between the hip -> shoulder line and the shoulder -> ear line, in the image; 0 the ears in line
+            with the trunk, positive the head dropped (toward the floor when bent over), negative looking up. NaN
+            where the ears are not seen or the facing is unknown.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -51,6 +55,7 @@ class Kinematics:
     view_yaw_deg: np.ndarray
     stance_split: np.ndarray
     hands_height: np.ndarray
+    neck_flexion_deg: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -63,7 +68,7 @@ class Kinematics:
     # Per-frame columns, in the order frames.csv writes them.
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
-               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height")
+               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg")
 
 
 class FrameAngles(NamedTuple):
@@ -80,6 +85,7 @@ class FrameAngles(NamedTuple):
     stance_split: np.ndarray
     contour_bend_deg: np.ndarray
     spine_flexion_confidence: np.ndarray
+    neck_flexion_deg: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,8 @@ class RepVerdict:
     ascent_s: float
     faults: tuple[str, ...] = field(default=())  # extra faults: "jerky_lift", "hyperextension_at_lockout"
     spine_flexion_pct_of_max: float = float("nan")  # peak flexion as % of the person's screened maximum
+    peak_neck_flexion_deg: float = float("nan")  # the head hanging furthest toward the floor while loaded
+    head_led: bool = False          # rounded_back seen in the head hanging, the back's contour inside its limit
 
     @property
     def is_rounded(self) -> bool:

@@ -23,14 +23,22 @@ from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.settings import SpineSettings, VerdictSettings
 
 
+def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+    """(T,) degrees past the nearer of the two limits of rounding: the spine's flexion past
+    ``rounded_back_spine_deg`` or the head hanging past ``head_hanging_neck_deg`` (a hunched upper back shows in the
+    ears before the back's contour), whichever is further; positive = rounded. One signal, so one hysteresis."""
+    spine_excess = kinematics.spine_flexion_deg - settings.rounded_back_spine_deg
+    head_excess = kinematics.neck_flexion_deg - settings.head_hanging_neck_deg
+    return np.where(np.isnan(head_excess), spine_excess, np.fmax(spine_excess, head_excess))
+
+
 def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
     """(T,) bool: the back is judged rounded (with hysteresis), only where the spine measure is trusted and the trunk
     leans forward enough for the load to pull on the spine."""
     with np.errstate(invalid="ignore"):
         trusted = ((kinematics.spine_flexion_confidence >= settings.min_confidence)
                    & (kinematics.trunk_inclination_deg >= settings.min_trunk_for_rounding_deg))
-    return hysteresis(kinematics.spine_flexion_deg, settings.rounded_back_spine_deg,
-                      settings.rounded_back_spine_deg - settings.flag_hysteresis_deg, enabled=trusted)
+    return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
 
 
 def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
@@ -77,6 +85,7 @@ class RepMetrics:
     """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
 
     peak_spine_deg: float           # highest trusted spine flexion while loaded
+    peak_neck_deg: float            # highest trusted neck flexion (the head hanging) while loaded
     peak_trunk_deg: float
     peak_hip_deg: float
     knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
@@ -118,6 +127,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
                    if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
     return RepMetrics(
         peak_spine_deg=_nanmax(np.where(trusted, k.spine_flexion_deg[span], np.nan)), peak_trunk_deg=peak_trunk,
+        peak_neck_deg=_nanmax(np.where(trusted, k.neck_flexion_deg[span], np.nan)),
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
         rounded_s=run_lengths_s(flagged[span] & loaded, t), reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
@@ -151,7 +161,9 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
     within ``confidence_margin_deg`` of it)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
-    margin = min(1.0, abs(m.peak_spine_deg - settings.rounded_back_spine_deg) / settings.confidence_margin_deg)
+    excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
+              else m.peak_spine_deg - settings.rounded_back_spine_deg)
+    margin = min(1.0, abs(excess) / settings.confidence_margin_deg)
     return float(np.clip(m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 
@@ -164,6 +176,10 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
                 f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
+        if head_led(m, settings):
+            return (f"lifted with the back: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
+                    f"the back (limit {settings.head_hanging_neck_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
+                    f"leaned {m.peak_trunk_deg:.0f}°: the upper back rounds with it{seen}")
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
@@ -176,6 +192,11 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
     return (f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
             f"peaked at {_signed(m.peak_spine_deg)} from neutral")
+
+
+def head_led(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The rounding was seen in the head hanging, not in the back's contour (which stayed inside its limit)."""
+    return not m.peak_spine_deg >= settings.rounded_back_spine_deg and m.peak_neck_deg >= settings.head_hanging_neck_deg
 
 
 def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
@@ -224,6 +245,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     return RepVerdict(
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
         reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
+        peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

@@ -189,7 +189,7 @@ class LiveSession:
         baseline = self.settings.spine.neutral_bend_deg
         spine = float(a.contour_bend_deg[0]) - baseline
         confidence = float(a.spine_flexion_confidence[0])
-        rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]))
+        rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]), float(a.neck_flexion_deg[0]))
         if rounded:
             self._rounded_since_s = ts if self._rounded_since_s is None else self._rounded_since_s
             if not self._cued and ts - self._rounded_since_s >= self.settings.verdict.min_rounded_s:

@@ -1,0 +1,70 @@
+"""The head hanging toward the floor as a sign of a rounded upper back, on tracks with a known neck angle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_profile, make_track
+
+from liftform.core.advice import advise
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.reps import segment_reps
+from liftform.core.verdict import judge_reps
+from liftform.settings import Settings
+from liftform.track import LEFT_EAR, RIGHT_EAR
+
+SETTINGS = Settings()
+HEAD_LIMIT_DEG = SETTINGS.verdict.head_hanging_neck_deg
+
+
+def _hinge(head_drop_peak_deg: float, *, spine_peak_deg: float = 4.0, facing: int = 1):
+    """Three hip hinges (trunk to 75 deg) whose head drops toward the chest with the bend, to its peak at the
+    bottom; the back's contour bends ``spine_peak_deg``."""
+    t, env = lift_profile(3, 30.0, 1.0)
+    track = make_track(75.0 * env, 20.0 * env, spine_peak_deg * env, t, facing=facing,
+                       head_drop_deg=head_drop_peak_deg * env)
+    return track, env
+
+
+def _judge(track):
+    kin = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
+    _, verdicts = judge_reps(kin, segment_reps(kin, SETTINGS.reps), SETTINGS.verdict, SETTINGS.spine)
+    return kin, verdicts
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+@pytest.mark.parametrize("drop_deg", [-20.0, 0.0, 55.0])
+def test_neck_flexion_reads_the_head_turned_toward_the_chest(facing, drop_deg):
+    track, env = _hinge(drop_deg, facing=facing)
+    kin, _ = _judge(track)
+    # Smoothing rounds the peaks a little; the angle must match within a degree either way the lifter faces.
+    np.testing.assert_allclose(kin.neck_flexion_deg, drop_deg * env, atol=1.0)
+
+
+def test_neck_flexion_is_unknown_where_the_ears_are_not_seen():
+    track, _ = _hinge(55.0)
+    track.visibility[:, [LEFT_EAR, RIGHT_EAR]] = 0.1
+    kin, _ = _judge(track)
+    assert np.isnan(kin.neck_flexion_deg).all()
+
+
+def test_a_flat_back_with_the_head_hanging_past_its_limit_is_a_rounded_lift_said_in_words_of_the_head():
+    track, _ = _hinge(HEAD_LIMIT_DEG + 15.0)          # the back's contour stays flat (4 deg)
+    _, verdicts = _judge(track)
+    assert len(verdicts) == 3 and all(v.verdict == "rounded_back" and v.head_led for v in verdicts)
+    assert all(v.peak_spine_flexion_deg < SETTINGS.verdict.rounded_back_spine_deg for v in verdicts)
+    assert all(abs(v.peak_neck_flexion_deg - (HEAD_LIMIT_DEG + 15.0)) < 2.0 for v in verdicts)
+    assert "head hung" in verdicts[0].reason and "head hanging" in advise(verdicts[0])
+
+
+def test_a_head_held_inside_its_limit_leaves_a_flat_hinge_safe():
+    track, _ = _hinge(HEAD_LIMIT_DEG - 15.0)
+    _, verdicts = _judge(track)
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 3 and not any(v.head_led for v in verdicts)
+
+
+def test_a_rounded_back_is_said_in_words_of_the_back_whatever_the_head_does():
+    track, _ = _hinge(HEAD_LIMIT_DEG + 15.0, spine_peak_deg=40.0)
+    _, verdicts = _judge(track)
+    assert all(v.verdict == "rounded_back" and not v.head_led for v in verdicts)
+    assert "spine rounded" in verdicts[0].reason

@@ -265,7 +265,6 @@ class _ReportMedia:
         self.blur_faces, self.stack = blur_faces, stack
         self.video_path = video_path if video_path is not None else analysis.source.path
         self.grabber = None
-        self.plot: Callable[[], bytes | None] | None = None   # the angle plot's SVG, once drawn
         self.started = False
 
     def feed(self, frame) -> bool:
@@ -278,10 +277,6 @@ class _ReportMedia:
             data = result_data(self.out_dir, analysis_to_dict(self.analysis), track=self.track,
                                video_path=self.video_path)
             self.grabber = media_grabber(data, blur_faces=self.blur_faces, stack=self.stack, cut_clips=True)
-            # The angle plot needs only the data files: drawn beside the video (matplotlib is Python; the video's
-            # decoding, resizing and encoding are native code that leaves the interpreter to it).
-            plotter = self.stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="liftform-plot"))
-            self.plot = plotter.submit(_angle_plot, data).result
         return self.grabber is not None and self.grabber.feed(frame)
 
     def finish(self, annotated: Path) -> None:
@@ -293,12 +288,6 @@ class _ReportMedia:
     def images(self) -> dict[int, bytes] | None:
         """The stills taken, or None when no frame came (the report then decodes the source itself)."""
         return self.grabber.images if self.grabber is not None else None
-
-
-def _angle_plot(data) -> bytes | None:
-    from liftform.report.figures import angle_figure_svg
-
-    return angle_figure_svg(data)
 
 
 def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
@@ -325,8 +314,7 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
         try:
             paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
                                                 annotated_blurred=blur_faces if write_video else None,
-                                                media=media.images if media else None,
-                                                plot=media.plot if media else None).path
+                                                media=media.images if media else None).path
         except LiftformError as exc:
             raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
                               f"({exc}); try again with `liftform report {out_dir}`") from None

@@ -9,8 +9,9 @@ The page is rendered from the saved outputs only (result.json, frames.csv, poses
 result.json's ``source.path`` for frames and clips), so it can be re-rendered at any time. It opens in any browser
 with no network: styles inline, images as data: URIs, clips embedded when small and always written beside it.
 
-Modules: ``data`` (loading a result folder), ``figures`` (matplotlib plots), ``frames`` (frames, clips, face
-blur), ``html`` (Jinja2 rendering, escaping, CSP), ``page`` (report.html), ``index`` (index.html), ``templates/``.
+Modules: ``data`` (loading a result folder), ``figures`` (the angle plot, SVG from the arrays), ``frames`` (frames,
+clips, face blur), ``html`` (Jinja2 rendering, escaping, CSP), ``page`` (report.html), ``index`` (index.html),
+``templates/``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,9 +195,8 @@ def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
 
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
                    embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
-                   plot: Callable[[], bytes | None] | None = None) -> tuple[dict[str, Any], list[Path]]:
-    """Everything the report template shows, and the clip files written for it (``media``: see `_gallery`;
-    ``plot``: see `write_report`)."""
+                   ) -> tuple[dict[str, Any], list[Path]]:
+    """Everything the report template shows, and the clip files written for it (``media``: see `_gallery`)."""
     from liftform.report.figures import angle_figure_svg
 
     analysis = data.analysis
@@ -208,7 +206,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes, media)
-    svg = plot() if plot is not None else angle_figure_svg(data)
+    svg = angle_figure_svg(data)
     n_rounded = sum(v.is_rounded for v in analysis.verdicts) + sum(r["cls"] == "bad" for o in others for r in o["reps"])
     n_reps = len(reps) + sum(len(o["reps"]) for o in others)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
@@ -235,7 +233,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
                  annotated_blurred: bool | None = None,
                  embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
-                 plot: Callable[[], bytes | None] | None = None) -> Report:
+                 ) -> Report:
     """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
 
     Args:
@@ -247,8 +245,6 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         embed_clip_max_bytes: clips up to this size are embedded as data: URIs (0: always link the clip file).
         media: the stills already taken, with the clips written, by a `media_grabber` fed the frames of the
             analysis's own decode (the source is then not decoded again).
-        plot: returns the angle plot's SVG (`figures.angle_figure_svg` of this folder's data), already drawn
-            beside the annotated video; None: drawn here.
 
     Raises InputError when result.json is missing or invalid, or the source video cannot be decoded; OutputError
     when a file cannot be written.
@@ -258,7 +254,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
                                     annotated_video=url_path(annotated.name) if link_annotated else None,
-                                    embed_clip_max_bytes=embed_clip_max_bytes, media=media, plot=plot)
+                                    embed_clip_max_bytes=embed_clip_max_bytes, media=media)
     if blur_faces and annotated.is_file() and not link_annotated:
         data.notes.append("annotated.mp4 in this folder may show the face: it is not linked here; run "
                           "`liftform analyze --blur-faces` again, or remove it, before sharing the folder")

@@ -84,12 +84,13 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) 
     image (y down), signed by ``facing`` so that positive turns toward the chest. NaN where neither ear is seen
     (visibility below MIN_EAR_VISIBILITY) or the facing is unknown. Shapes: image_xy (T, 33, 2), visibility (T, 33).
     """
-    shoulder_mid = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    trunk = shoulder_mid - image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    head = image_xy[:, [LEFT_EAR, RIGHT_EAR]].mean(axis=1) - shoulder_mid
+    # Sums of landmark pairs, not means: the angle does not care, and plain slices keep the live path's T = 1 cheap.
+    shoulders = image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
+    trunk = shoulders - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]
+    head = image_xy[:, LEFT_EAR] + image_xy[:, RIGHT_EAR] - shoulders
     cross = trunk[:, 0] * head[:, 1] - trunk[:, 1] * head[:, 0]
-    angle = facing * np.degrees(np.arctan2(cross, np.sum(trunk * head, axis=-1)))
-    seen = np.max(visibility[:, [LEFT_EAR, RIGHT_EAR]], axis=1) >= MIN_EAR_VISIBILITY
+    angle = np.degrees(np.arctan2(facing * cross, trunk[:, 0] * head[:, 0] + trunk[:, 1] * head[:, 1]))
+    seen = np.maximum(visibility[:, LEFT_EAR], visibility[:, RIGHT_EAR]) >= MIN_EAR_VISIBILITY
     return np.where(seen & (facing != 0), angle, np.nan)
 
 

@@ -168,9 +168,11 @@ class VerdictSettings:
     # ... and a rep trusted in less than this share of its loaded frames is insufficient_data, unless the trusted
     # frames saw it rounded (rounding seen is an answer; clearing a back needs most of the lift seen)
     min_trusted_share: float = setting(0.5, 0, 1, low_open=True)
-    # The loaded part of a rep: from lift-off, while the shoulders are at least this share of the rep's depth down
-    # (the lower part of the lift, where the load's lever arm on the spine is longest).
-    loaded_depth_fraction: float = setting(0.5, 0, 1)
+    # The loaded part of a rep runs from lift-off through the ascent; above 0, only while the shoulders are at least
+    # this share of the rep's depth down. 0: the whole ascent (rounding still counts only while the trunk leans
+    # min_trunk_for_rounding_deg). At 0.5 (the lower half) a quick pull's loaded part lasted 1-5 frames on real
+    # clips, shorter than min_rounded_s: a rounded back there could never have been called.
+    loaded_depth_fraction: float = setting(0.0, 0, 1)
     # a peak this far from the limit gets the verdict's full confidence
     confidence_margin_deg: float = setting(10.0, 0, 90, low_open=True)
     # knees bent more than this at the bottom: squat (or lunge) ...

@@ -119,20 +119,20 @@ def lift_track(kind: str, *, n_reps: int = 3, fps: float = 30.0, facing: int = 1
 
 
 def reach_then_set_track(*, reach_spine_deg: float, lift_spine_deg: float, fps: float = 30.0,
-                         setup_s: float = 0.8) -> tuple[PoseTrack, dict[str, float]]:
+                         setup_s: float = 0.8, lift_s: float = 1.0) -> tuple[PoseTrack, dict[str, float]]:
     """One lift from the floor in phases, with known times: stand 0.8 s, reach down in 1.0 s (trunk to 80°, knees
     30°, the spine flexing to ``reach_spine_deg``), set up for ``setup_s`` at the bottom (the spine going to
-    ``lift_spine_deg``; the trunk, knees and so the hands do not move), lift in 1.0 s (the spine from
+    ``lift_spine_deg``; the trunk, knees and so the hands do not move), lift in ``lift_s`` (the spine from
     ``lift_spine_deg`` back to 0 as the trunk rises), stand 0.8 s. Returns the track and the true phase times (s):
     ``bottom``, ``liftoff``."""
     def ramp(n: int, a: float, b: float) -> np.ndarray:
         return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
 
-    stand, move, setup = int(0.8 * fps), int(1.0 * fps), int(setup_s * fps)
-    trunk = np.concatenate([np.zeros(stand), ramp(move, 0, 80), np.full(setup, 80.0), ramp(move, 80, 0),
+    stand, move, setup, up = int(0.8 * fps), int(1.0 * fps), int(setup_s * fps), int(lift_s * fps)
+    trunk = np.concatenate([np.zeros(stand), ramp(move, 0, 80), np.full(setup, 80.0), ramp(up, 80, 0),
                             np.zeros(stand)])
     knee = trunk * 30 / 80
-    lift = trunk[stand + move + setup:stand + 2 * move + setup] / 80      # 1 at lift-off, 0 standing
+    lift = trunk[stand + move + setup:stand + move + setup + up] / 80      # 1 at lift-off, 0 standing
     spine = np.concatenate([np.zeros(stand), ramp(move, 0, reach_spine_deg),
                             ramp(setup, reach_spine_deg, lift_spine_deg), lift_spine_deg * lift, np.zeros(stand)])
     t = np.arange(len(trunk)) / fps

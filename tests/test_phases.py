@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, reach_then_set_track
+from synthetic_tracks import lift_track, make_track, reach_then_set_track
 
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import liftoff_index
@@ -66,3 +68,34 @@ def test_liftoff_of_a_lift_without_a_pause_is_at_the_bottom():
     for rep in reps:
         assert rep.start < rep.liftoff <= rep.end
         assert abs(rep.liftoff_s - rep.bottom_s) <= 0.2
+
+
+def _pull_with_back(spine_in_ascent, fps: float = 30.0):
+    """Stand, reach down (trunk to 80 deg) in 1 s, hold 0.5 s, stand up in 1 s. ``spine_in_ascent(trunk_deg)`` gives
+    the spine flexion (deg) while standing up; 0 elsewhere."""
+    def ramp(n: int, a: float, b: float) -> np.ndarray:
+        return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
+
+    stand, move, hold = int(0.8 * fps), int(1.0 * fps), int(0.5 * fps)
+    trunk = np.concatenate([np.zeros(stand), ramp(move, 0, 80), np.full(hold, 80.0), ramp(move, 80, 0),
+                            np.zeros(stand)])
+    ascent = np.zeros(len(trunk), dtype=bool)
+    ascent[stand + move + hold:stand + 2 * move + hold] = True
+    spine = np.where(ascent, spine_in_ascent(trunk), 0.0)
+    return make_track(trunk, trunk * 30 / 80, spine, np.arange(len(trunk)) / fps)
+
+
+def test_a_back_that_rounds_as_the_load_passes_the_knees_is_caught():
+    """Flat at the bottom, rounded (40 deg) while the trunk rises from 62 to 42 deg: the upper half of the ascent,
+    still leaning and loaded. Judging only the lower half of the ascent (loaded_depth_fraction 0.5, as before) saw
+    0.07 s of it and called the lift safe; a quick pull's lower half can be shorter than the 0.15 s rounding must
+    last, so rounding there could never be called."""
+    track = _pull_with_back(lambda trunk: np.where((trunk >= 42) & (trunk <= 62), 40.0, 0.0))
+    _, _, verdicts = _judge(track)
+    assert [v.verdict for v in verdicts] == ["rounded_back"]
+    lower_half_only = dataclasses.replace(SETTINGS, verdict=dataclasses.replace(SETTINGS.verdict,
+                                                                               loaded_depth_fraction=0.5))
+    kin = compute_kinematics(track, lower_half_only.filter, lower_half_only.spine)
+    _, old = judge_reps(kin, segment_reps(kin, lower_half_only.reps), lower_half_only.verdict, lower_half_only.spine)
+    assert [v.verdict for v in old] == ["hip_hinge"]
+

@@ -103,8 +103,8 @@ class RepMetrics:
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
     """The numbers of one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics. The loaded part
-    is from lift-off to the end of the rep, while the shoulders are in the lower part of the movement (depth at
-    least ``loaded_depth_fraction`` of the rep's deepest)."""
+    is from lift-off through the ascent to the end of the rep (with ``loaded_depth_fraction`` > 0, only while the
+    shoulders are at least that share of the rep's depth down)."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]

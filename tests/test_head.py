@@ -41,11 +41,15 @@ def test_neck_flexion_reads_the_head_turned_toward_the_chest(facing, drop_deg):
     np.testing.assert_allclose(kin.neck_flexion_deg, drop_deg * env, atol=1.0)
 
 
-def test_neck_flexion_is_unknown_where_the_ears_are_not_seen():
+def test_neck_flexion_is_unknown_where_the_ears_are_not_seen_or_cannot_be_a_head():
     track, _ = _hinge(55.0)
     track.visibility[:, [LEFT_EAR, RIGHT_EAR]] = 0.1
     kin, _ = _judge(track)
     assert np.isnan(kin.neck_flexion_deg).all()
+    # Ears past a right angle to the trunk (a plate before the face taken for it): not read, never a rounded back.
+    track, env = _hinge(130.0)
+    kin, verdicts = _judge(track)
+    assert np.isnan(kin.neck_flexion_deg[env > 0.7]).all() and {v.verdict for v in verdicts} == {"hip_hinge"}
 
 
 def test_a_flat_back_with_the_head_hanging_past_its_limit_is_a_rounded_lift_said_in_words_of_the_head():

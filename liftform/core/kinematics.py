@@ -75,6 +75,9 @@ def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
 
 # An ear seen this well places the head: MediaPipe puts the ears somewhere even when the head is out of view.
 MIN_EAR_VISIBILITY = 0.5
+# Ears further than this from the line of the trunk are not a head a neck can hold (chin on the chest reads about
+# 80 deg) but the model's mistake: a plate before the face read 100-160 deg on a real back squat.
+MAX_NECK_DEG = 90.0
 
 
 def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) -> np.ndarray:
@@ -82,7 +85,8 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) 
 
     The angle at the shoulder midpoint from the hip -> shoulder line to the shoulder -> ear-midpoint line, in the
     image (y down), signed by ``facing`` so that positive turns toward the chest. NaN where neither ear is seen
-    (visibility below MIN_EAR_VISIBILITY) or the facing is unknown. Shapes: image_xy (T, 33, 2), visibility (T, 33).
+    (visibility below MIN_EAR_VISIBILITY), the facing is unknown, or the angle is past MAX_NECK_DEG either way.
+    Shapes: image_xy (T, 33, 2), visibility (T, 33).
     """
     # Sums of landmark pairs, not means: the angle does not care, and plain slices keep the live path's T = 1 cheap.
     shoulders = image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
@@ -91,7 +95,7 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) 
     cross = trunk[:, 0] * head[:, 1] - trunk[:, 1] * head[:, 0]
     angle = np.degrees(np.arctan2(facing * cross, trunk[:, 0] * head[:, 0] + trunk[:, 1] * head[:, 1]))
     seen = np.maximum(visibility[:, LEFT_EAR], visibility[:, RIGHT_EAR]) >= MIN_EAR_VISIBILITY
-    return np.where(seen & (facing != 0), angle, np.nan)
+    return np.where(seen & (facing != 0) & (np.abs(angle) <= MAX_NECK_DEG), angle, np.nan)
 
 
 def shoulder_height_px(image_xy: np.ndarray) -> np.ndarray:

@@ -56,7 +56,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     if frames_with_pose < 0.8 * len(track):
         notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
     if view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
-        notes.append(f"the camera sees the lifter from the {view}: film side-on for a reliable spine measure")
+        seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
+        notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")
     if not reps:
         notes.append(_no_lift_note(kinematics.depth, settings))
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)

@@ -303,6 +303,12 @@ def test_analyze_track_reports_quality():
     assert analysis.verdict == "rounded_back"
     assert analysis.quality.view == "side"
     assert analysis.flagged_frames and all(isinstance(i, int) for i in analysis.flagged_frames)
+    assert not any("camera sees the lifter" in w for w in analysis.quality.warnings)
+    oblique, _ = lift_track("hip_hinge", yaw_deg=50.0)
+    analysis = analyze_track(oblique, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.quality.view == "oblique"
+    assert "the camera sees the lifter at an angle (three-quarter view): film side-on for a reliable spine measure" \
+        in analysis.quality.warnings
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),

@@ -152,7 +152,7 @@ class VerdictSettings:
     # rounding too: a hunched upper back with the head dropped reads at about half its size in the back's contour
     # (the contour's turn lies at the shoulders, where the fit weighs least; worse under a loose hoodie, which is how
     # an unseen lifter's rounded pulls were missed), while the ears show it. Set above what neutral backs show, not
-    # fitted: the safe development lifts sustain at most 27 deg in a lift (most under 15), the rendered thoracic
+    # fitted: the safe development lifts sustain at most 22 deg in a lift (most under 15), the rendered thoracic
     # hunches 57-78.
     head_hanging_neck_deg: float = setting(40.0, 10, 90)
     # a flagged frame clears only below threshold - hysteresis

@@ -17,11 +17,11 @@ SETTINGS = Settings()
 HEAD_LIMIT_DEG = SETTINGS.verdict.head_hanging_neck_deg
 
 
-def _hinge(head_drop_peak_deg: float, *, spine_peak_deg: float = 4.0, facing: int = 1):
+def _hinge(head_drop_peak_deg: float, *, spine_peak_deg: float = 4.0, facing: int = 1, yaw_deg: float = 0.0):
     """Three hip hinges (trunk to 75 deg) whose head drops toward the chest with the bend, to its peak at the
-    bottom; the back's contour bends ``spine_peak_deg``."""
+    bottom; the back's contour bends ``spine_peak_deg``; the camera ``yaw_deg`` from side-on."""
     t, env = lift_profile(3, 30.0, 1.0)
-    track = make_track(75.0 * env, 20.0 * env, spine_peak_deg * env, t, facing=facing,
+    track = make_track(75.0 * env, 20.0 * env, spine_peak_deg * env, t, facing=facing, yaw_deg=yaw_deg,
                        head_drop_deg=head_drop_peak_deg * env)
     return track, env
 
@@ -39,6 +39,15 @@ def test_neck_flexion_reads_the_head_turned_toward_the_chest(facing, drop_deg):
     kin, _ = _judge(track)
     # Smoothing rounds the peaks a little; the angle must match within a degree either way the lifter faces.
     np.testing.assert_allclose(kin.neck_flexion_deg, drop_deg * env, atol=1.0)
+
+
+@pytest.mark.parametrize("yaw_deg", [30.0, 55.0])
+def test_neck_flexion_reads_the_same_in_a_three_quarter_view(yaw_deg):
+    """Seen at an angle the image shortens the body across; read as it is, a head hanging 30 deg would read 34
+    at 30 deg of yaw and 50 at 55, and a safe lifter looking down would cross the limit."""
+    track, env = _hinge(30.0, yaw_deg=yaw_deg)
+    kin, _ = _judge(track)
+    np.testing.assert_allclose(kin.neck_flexion_deg, 30.0 * env, atol=1.0)
 
 
 def test_neck_flexion_is_unknown_where_the_ears_are_not_seen_or_cannot_be_a_head():

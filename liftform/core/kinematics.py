@@ -78,13 +78,19 @@ MIN_EAR_VISIBILITY = 0.5
 # Ears further than this from the line of the trunk are not a head a neck can hold (chin on the chest reads about
 # 80 deg) but the model's mistake: a plate before the face read 100-160 deg on a real back squat.
 MAX_NECK_DEG = 90.0
+# The image's horizontal is stretched back by 1 / cos(yaw) up to this yaw; beyond it the spine measure is not trusted.
+MAX_NECK_YAW_DEG = 60.0
 
 
-def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) -> np.ndarray:
+def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int,
+                     view_yaw: np.ndarray | float = 0.0) -> np.ndarray:
     """(T,) degrees the head hangs toward the chest from the line of the trunk (`Kinematics.neck_flexion_deg`).
 
     The angle at the shoulder midpoint from the hip -> shoulder line to the shoulder -> ear-midpoint line, in the
-    image (y down), signed by ``facing`` so that positive turns toward the chest. NaN where neither ear is seen
+    image (y down), signed by ``facing`` so that positive turns toward the chest. The three points are midpoints, so
+    they lie in the body's plane of symmetry, which a camera turned ``view_yaw`` (deg) from side-on sees shortened
+    across by cos(yaw): the horizontal is stretched back first (yaw capped at MAX_NECK_YAW_DEG). Uncorrected, a
+    head hanging 22 deg side-on read 47 at 45 deg of yaw on rendered stoops. NaN where neither ear is seen
     (visibility below MIN_EAR_VISIBILITY), the facing is unknown, or the angle is past MAX_NECK_DEG either way.
     Shapes: image_xy (T, 33, 2), visibility (T, 33).
     """
@@ -92,8 +98,11 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int) 
     shoulders = image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
     trunk = shoulders - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]
     head = image_xy[:, LEFT_EAR] + image_xy[:, RIGHT_EAR] - shoulders
-    cross = trunk[:, 0] * head[:, 1] - trunk[:, 1] * head[:, 0]
-    angle = np.degrees(np.arctan2(facing * cross, trunk[:, 0] * head[:, 0] + trunk[:, 1] * head[:, 1]))
+    # (cos of a yaw within 0..60 deg is at least 0.5; an unknown yaw leaves the image as it is)
+    stretch = np.nan_to_num(1.0 / np.cos(np.radians(np.clip(view_yaw, 0.0, MAX_NECK_YAW_DEG))), nan=1.0)
+    trunk_x, head_x = trunk[:, 0] * stretch, head[:, 0] * stretch
+    cross = trunk_x * head[:, 1] - trunk[:, 1] * head_x
+    angle = np.degrees(np.arctan2(facing * cross, trunk_x * head_x + trunk[:, 1] * head[:, 1]))
     seen = np.maximum(visibility[:, LEFT_EAR], visibility[:, RIGHT_EAR]) >= MIN_EAR_VISIBILITY
     return np.where(seen & (facing != 0) & (np.abs(angle) <= MAX_NECK_DEG), angle, np.nan)
 
@@ -189,7 +198,7 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     return FrameAngles(trunk_inclination_deg=trunk, hip_flexion_deg=hip, knee_flexion_deg=knee,
                        knee_flexion_left_deg=knee_left, knee_flexion_right_deg=knee_right, view_yaw_deg=yaw,
                        stance_split=stance_split, contour_bend_deg=bend, spine_flexion_confidence=confidence,
-                       neck_flexion_deg=neck_flexion_deg(image_xy, visibility, facing))
+                       neck_flexion_deg=neck_flexion_deg(image_xy, visibility, facing, yaw))
 
 
 def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,

@@ -95,9 +95,15 @@ class _Followers:
 
     def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box, ahead_workers: int = 0) -> None:
         self.model_path, self.settings, self.bounds = model_path, settings, bounds
-        self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
         use_ahead = ahead_workers > 0 and not settings.track_between_frames
+        # The pool first: its workers load their models in their threads while this one loads the finder's.
         self.pool = AheadPool(model_path, settings, ahead_workers) if use_ahead else None
+        try:
+            self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
+        except BaseException:
+            if self.pool is not None:
+                self.pool.close()
+            raise
         self.active: list[tuple[CropFollower, PersonRows]] = []
         self.people: list[PersonRows] = []
         self.most_in_view = 0

@@ -98,8 +98,8 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int,
     shoulders = image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
     trunk = shoulders - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]
     head = image_xy[:, LEFT_EAR] + image_xy[:, RIGHT_EAR] - shoulders
-    # (cos of a yaw within 0..60 deg is at least 0.5; an unknown yaw leaves the image as it is)
-    stretch = np.nan_to_num(1.0 / np.cos(np.radians(np.clip(view_yaw, 0.0, MAX_NECK_YAW_DEG))), nan=1.0)
+    # fmax/fmin take an unknown (NaN) yaw as 0: the image as it is
+    stretch = 1.0 / np.cos(np.radians(np.fmin(np.fmax(view_yaw, 0.0), MAX_NECK_YAW_DEG)))
     trunk_x, head_x = trunk[:, 0] * stretch, head[:, 0] * stretch
     cross = trunk_x * head[:, 1] - trunk[:, 1] * head_x
     angle = np.degrees(np.arctan2(facing * cross, trunk_x * head_x + trunk[:, 1] * head[:, 1]))

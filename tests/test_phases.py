@@ -99,3 +99,12 @@ def test_a_back_that_rounds_as_the_load_passes_the_knees_is_caught():
     _, old = judge_reps(kin, segment_reps(kin, lower_half_only.reps), lower_half_only.verdict, lower_half_only.spine)
     assert [v.verdict for v in old] == ["hip_hinge"]
 
+
+
+def test_the_peak_a_safe_rep_reports_is_where_it_was_judged():
+    """The contour near the top of the ascent (trunk under 35 deg) shows the upright posture (here it reads 30 deg),
+    not flexion: the rep is safe, and its reason must not say the spine peaked past the limit."""
+    track = _pull_with_back(lambda trunk: np.where(trunk < 35, 30.0, 2.0))
+    _, _, verdicts = _judge(track)
+    assert [v.verdict for v in verdicts] == ["hip_hinge"]
+    assert verdicts[0].peak_spine_flexion_deg < 10 and "+30" not in verdicts[0].reason

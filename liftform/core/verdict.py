@@ -84,8 +84,8 @@ def standing_spine_deg(kinematics: Kinematics, settings: VerdictSettings) -> flo
 class RepMetrics:
     """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
 
-    peak_spine_deg: float           # highest trusted spine flexion while loaded
-    peak_neck_deg: float            # highest trusted neck flexion (the head hanging) while loaded
+    peak_spine_deg: float           # highest trusted spine flexion while loaded (and leaning, if it ever does)
+    peak_neck_deg: float            # the same for neck flexion (the head hanging)
     peak_trunk_deg: float
     peak_hip_deg: float
     knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
@@ -115,6 +115,11 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     reaching = low & (frame < rep.loaded_start)
     conf = k.spine_flexion_confidence[span]
     trusted = loaded & (conf >= settings.min_confidence)
+    # The peaks reported are those of the frames where rounding is judged (leaning), when there are any: near the
+    # top of the ascent the contour shows the upright posture, not flexion (a squat, never leaning, keeps them all).
+    with np.errstate(invalid="ignore"):
+        leaning = trusted & (k.trunk_inclination_deg[span] >= settings.min_trunk_for_rounding_deg)
+    peak_at = leaning if leaning.any() else trusted
 
     peak_trunk = _nanmax(k.trunk_inclination_deg[span])
     knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
@@ -126,8 +131,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
                    if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
     return RepMetrics(
-        peak_spine_deg=_nanmax(np.where(trusted, k.spine_flexion_deg[span], np.nan)), peak_trunk_deg=peak_trunk,
-        peak_neck_deg=_nanmax(np.where(trusted, k.neck_flexion_deg[span], np.nan)),
+        peak_spine_deg=_nanmax(np.where(peak_at, k.spine_flexion_deg[span], np.nan)), peak_trunk_deg=peak_trunk,
+        peak_neck_deg=_nanmax(np.where(peak_at, k.neck_flexion_deg[span], np.nan)),
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
         rounded_s=run_lengths_s(flagged[span] & loaded, t), reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),

@@ -92,3 +92,22 @@ def test_frames_run_ahead_give_the_one_at_a_time_landmarks_where_the_tracker_tak
         assert sorted(rows[workers]) == sorted(rows[0])
         for k, row in rows[0].items():
             assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(row, rows[workers][k], strict=True)), k
+
+
+def test_a_model_that_cannot_load_fails_in_one_line_and_leaves_no_worker_running(tmp_path):
+    # The read-ahead workers start loading their models before the people finder loads its own: when that fails,
+    # the workers must not outlive the error.
+    import threading
+    import zipfile
+
+    from liftform.errors import ModelError
+    from liftform.settings import PoseSettings
+
+    bundle = tmp_path / "broken.task"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr("pose_detector.tflite", b"not a model")
+        zf.writestr("pose_landmarks_detector.tflite", b"not a model")
+    with pytest.raises(ModelError, match="cannot load pose model") as info:
+        people._Followers(bundle, PoseSettings(), (0, 0, 64, 64), ahead_workers=2)
+    assert "\n" not in str(info.value)
+    assert not [t for t in threading.enumerate() if t.name.startswith("liftform-ahead") and t.is_alive()]

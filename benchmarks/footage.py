@@ -270,9 +270,12 @@ STILL_EXTENSIONS = (".jpg", ".jpeg", ".png")
 STILL_FRAMES = 15   # the photo is shown to the pose stage as a half-second video of itself
 
 
-def still_spine(footage: Path, relative: str, cache: Path, settings: Settings) -> tuple[float, float, float] | None:
-    """(spine flexion deg, trunk inclination deg, confidence) the spine measure reads on a still photo, or None
-    where no person is found. The pose stage sees the photo repeated as a video; its track is cached like a clip's."""
+def still_spine(footage: Path, relative: str, cache: Path,
+                settings: Settings) -> tuple[float, float, float, float, float] | None:
+    """(spine flexion deg, neck flexion deg, rounding excess deg, trunk inclination deg, confidence) read on a still
+    photo, or None where no person is found. The excess is the verdict's own (`rounding_excess_deg`: positive is
+    past the limit, of the spine or of the head). The pose stage sees the photo repeated as a video; its track is
+    cached like a clip's."""
     key = cache / (relative.replace("/", "__") + ".npz")
     if key.is_file():
         track = PoseTrack.from_npz(np.load(key))
@@ -298,11 +301,13 @@ def still_spine(footage: Path, relative: str, cache: Path, settings: Settings) -
                 return None
         np.savez_compressed(key, **track.to_npz_dict())
     from liftform.core.kinematics import compute_kinematics
+    from liftform.core.verdict import rounding_excess_deg
 
     k = compute_kinematics(track, settings.filter, settings.spine)
     middle = len(track) // 2
-    return (float(k.spine_flexion_deg[middle]), float(k.trunk_inclination_deg[middle]),
-            float(k.spine_flexion_confidence[middle]))
+    excess = rounding_excess_deg(k, settings.verdict)
+    return (float(k.spine_flexion_deg[middle]), float(k.neck_flexion_deg[middle]), float(excess[middle]),
+            float(k.trunk_inclination_deg[middle]), float(k.spine_flexion_confidence[middle]))
 
 
 def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
@@ -317,7 +322,8 @@ def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[
     if not rows:
         return
     log(f"\n(d) still photos ({len(rows)}, sources: {', '.join(sorted({r['source_repo'] for r in rows}))}): "
-        f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg), judged where the "
+        f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg; the head's "
+        f"{v.head_hanging_neck_deg:.0f}), judged where the "
         f"trunk leans >= {v.min_trunk_for_rounding_deg:.0f} deg with confidence >= {v.min_confidence}")
     tally: dict[str, list[bool]] = {"rounded_back": [], "neutral_hinge": []}
     for row in rows:
@@ -325,11 +331,12 @@ def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[
         if read is None:
             log(f"  {row['file'][-40:]:40s} {row['label']:14s} no person found")
             continue
-        spine_deg, trunk_deg, confidence = read
+        spine_deg, neck_deg, excess_deg, trunk_deg, confidence = read
         judged = trunk_deg >= v.min_trunk_for_rounding_deg and confidence >= v.min_confidence
-        shown = ("rounded" if spine_deg > v.rounded_back_spine_deg else "neutral") if judged else "not judged"
+        shown = ("rounded" if excess_deg >= 0 else "neutral") if judged else "not judged"
         if judged:
             tally[row["label"]].append(shown == ("rounded" if row["label"] == "rounded_back" else "neutral"))
-        log(f"  {row['file'][-40:]:40s} {row['label']:14s} spine {spine_deg:+6.1f}  trunk {trunk_deg:5.1f}  "
+        log(f"  {row['file'][-40:]:40s} {row['label']:14s} spine {spine_deg:+6.1f}  head {neck_deg:+6.1f}  "
+            f"trunk {trunk_deg:5.1f}  "
             f"confidence {confidence:.2f}  -> {shown}")
     log("  read right where judged: " + ", ".join(f"{label} {sum(ok)}/{len(ok)}" for label, ok in tally.items()))

@@ -3,7 +3,8 @@
     python benchmarks/rendered_cases.py [--yaw 0 30] [--only CLASS ...] [--cache DIR] [-j N]
 
 (also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
-show: a neutral hinge and a rounded stoop on the default figure, a dumbbell RDL done both ways (issue 10 saw side-on
+show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
+flexion must not be taken for a rounded back), a dumbbell RDL done both ways (issue 10 saw side-on
 dumbbell hinges left undecided), thoracic rounding with the head dropped, lumbar
 flexion (the pelvis tucking under) at the bottom of a dumbbell squat, a dark loose hoodie, bodies with more or less
 lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
@@ -68,6 +69,7 @@ CASES = (
     Case("rounded thoracic, head down", _bend("rounded_back", build=Build(spine_pattern="thoracic")), ROUNDED),
     Case("squat, dumbbells", _bend("squat", prop="dumbbell"), SAFE),
     Case("dumbbell RDL", _bend("hip_hinge", prop="dumbbell"), SAFE),
+    Case("hinge looking at the feet", _bend("hip_hinge", head="feet"), SAFE),
     Case("rounded dumbbell RDL", _bend("rounded_back", prop="dumbbell"), ROUNDED),
     Case("squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
                                        build=Build(spine_pattern="lumbar")), ROUNDED),

@@ -90,6 +90,27 @@ def test_thoracic_rounding_drops_the_head_towards_the_floor():
     assert head_y["thoracic"] < head_y["even"] - 0.04
 
 
+def _head_turn_deg(scene: SynthScene, i: int) -> float:
+    """Angle (deg) of neck_base -> head_center from the trunk line (hip mid -> neck base), + toward the chest
+    (the body faces +x, y up: a turn toward the chest is clockwise)."""
+    sk = scene.skeletons[i]
+    trunk = sk["neck_base"] - 0.5 * (sk["left_hip"] + sk["right_hip"])
+    head = sk["head_center"] - sk["neck_base"]
+    return float(np.degrees(np.arctan2(trunk[1] * head[0] - trunk[0] * head[1], trunk[:2] @ head[:2])))
+
+
+def test_the_head_can_look_at_the_feet_or_hang_with_the_back_flat():
+    """A flat hinge keeps its back whatever the head does; looking at the feet turns the head less than hanging."""
+    scenes = {head: SynthScene(LiftSpec(motion="hip_hinge", reps=1, head=head)) for head in ("auto", "feet", "hang")}
+    i = _bottom(scenes["auto"])
+    turn = {head: _head_turn_deg(scene, i) for head, scene in scenes.items()}
+    assert turn["auto"] < 0 < turn["feet"] < turn["hang"]      # the hinge looks ahead; then down; then hangs
+    truths = [scene.truth.spine_flexion_deg[i] for scene in scenes.values()]
+    assert max(truths) - min(truths) < 1e-9                       # the back is the same flat back
+    with pytest.raises(ValueError, match="head must be one of"):
+        LiftSpec(head="down")
+
+
 def test_lumbar_flexion_in_a_squat_tucks_the_pelvis_under():
     neutral = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell"))
     tucked = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell", spine_flexion_peak_deg=30.0,

@@ -23,7 +23,7 @@ from liftform.synth.body import (
     balance_shin_deg,
     solve_pose,
 )
-from liftform.synth.motions import HEAD_DROP_HEAD_DEG, HEAD_DROP_NECK_DEG, Timeline, lerp_pose, min_jerk
+from liftform.synth.motions import HEAD_POSES, Timeline, lerp_pose, min_jerk
 
 OBJECT_MOTIONS = ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift", "reach_rounded_then_flat")
 OBJECTS = ("box", "bag", "kettlebell")
@@ -68,7 +68,7 @@ class HeldObject:
 
 
 def lift_poses(
-    motion: str, spine_flexion_peak_deg: float | None, trunk_peak_deg: float | None, lead_leg: str, head_drop: bool
+    motion: str, spine_flexion_peak_deg: float | None, trunk_peak_deg: float | None, lead_leg: str, head: str
 ) -> dict[str, Pose]:
     """The key poses of an object lift (deg, m): stand, reach, set, lower. Overrides apply to the pose in which the
     back is judged (``reach`` for the stoop, hinge, squat and half-kneel; the rounded reach in the set-up fault)."""
@@ -101,8 +101,9 @@ def lift_poses(
         reach = replace(reach, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
         reach = replace(reach, trunk_deg=float(trunk_peak_deg))
-    if head_drop:  # the head hangs towards the floor
-        reach = replace(reach, neck_flexion_deg=HEAD_DROP_NECK_DEG, head_flexion_deg=HEAD_DROP_HEAD_DEG)
+    if head in HEAD_POSES:  # the head hangs towards the floor, or looks at the feet
+        neck_deg, head_deg = HEAD_POSES[head]
+        reach = replace(reach, neck_flexion_deg=neck_deg, head_flexion_deg=head_deg)
     if motion != "reach_rounded_then_flat":
         flat = reach
     return {"stand": stand, "reach": reach, "set": flat, "lower": flat}

@@ -21,8 +21,10 @@ LUNGE_FRONT_ANKLE_XY_M = (0.40, ANKLE_HEIGHT_M)
 LUNGE_REAR_ANKLE_XY_M = (-0.44, 0.16)  # heel raised: on the ball of the foot
 LUNGE_HIP_TOP_XY_M = (0.0, 0.85)
 LUNGE_HIP_BOTTOM_XY_M = (0.05, 0.535)
-# A head dropped towards the floor (rounded upper back): neck and head flexion (deg) at the bottom.
-HEAD_DROP_NECK_DEG, HEAD_DROP_HEAD_DEG = 35.0, 15.0
+# Where the head is at the bottom, as (neck, head) flexion in degrees: "hang", dropped towards the floor (with a
+# rounded upper back); "feet", looking down at the feet with the back flat (a novice's gaze: a safe lift).
+HEAD_POSES = {"hang": (35.0, 15.0), "feet": (15.0, 10.0)}
+HEADS = ("auto", *HEAD_POSES)   # "auto": the motion's own head
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,12 @@ def keyframes(
     spine_flexion_peak_deg: float | None = None,
     trunk_peak_deg: float | None = None,
     lead_leg: str = "left",
-    head_drop: bool = False,
+    head: str = "auto",
 ) -> Keyframes:
     """Standing and bottom poses of ``motion`` (one of ``MOTIONS``); optional overrides of the bottom's spine
-    flexion and trunk inclination (deg); ``lead_leg`` ('left' or 'right') is the lunge's front leg; ``head_drop``:
-    the head hangs towards the floor at the bottom (chin to chest)."""
+    flexion and trunk inclination (deg); ``lead_leg`` ('left' or 'right') is the lunge's front leg; ``head``:
+    where the head is at the bottom (``HEADS``: "hang", chin to chest; "feet", looking at the feet; "auto", the
+    motion's own)."""
     stand = Pose(trunk_deg=1.0, spine_flexion_deg=0.0, knee_flexion_deg=2.0)
     if motion == "hip_hinge":  # RDL-like: neutral spine, hips back, soft knees, gaze a little ahead
         bottom = Pose(
@@ -93,8 +96,9 @@ def keyframes(
         bottom = replace(bottom, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
         bottom = replace(bottom, trunk_deg=float(trunk_peak_deg))
-    if head_drop:
-        bottom = replace(bottom, neck_flexion_deg=HEAD_DROP_NECK_DEG, head_flexion_deg=HEAD_DROP_HEAD_DEG)
+    if head in HEAD_POSES:
+        neck_deg, head_deg = HEAD_POSES[head]
+        bottom = replace(bottom, neck_flexion_deg=neck_deg, head_flexion_deg=head_deg)
     return Keyframes(stand, bottom)
 
 

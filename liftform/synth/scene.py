@@ -16,7 +16,7 @@ from liftform.synth.encode import encode_mp4
 from liftform.synth.face import face_points_m, make_head_texture
 from liftform.synth.figure import Look, Prim3D, build_figure, look_for_seed
 from liftform.synth.lifts import OBJECT_MOTIONS, OBJECTS, HeldObject, lift_poses, plan_object_lift
-from liftform.synth.motions import MOTIONS, Timeline, keyframes, lerp_pose, rep_scales, timeline
+from liftform.synth.motions import HEADS, MOTIONS, Timeline, keyframes, lerp_pose, rep_scales, timeline
 from liftform.synth.objects import object_extent_points, object_primitives
 from liftform.synth.raster import Canvas, Capsule2D
 from liftform.synth.truth import ANGLE_COLUMNS, Truth, TruthRow, angles_from_joints, landmarks_world
@@ -38,7 +38,9 @@ class LiftSpec:
     in each hand), 'none', or for object lifts 'box', 'bag', 'kettlebell'; 'auto' is a bar (nothing in the lunge,
     a box in object lifts); ``build``: the body (``body.Build``: lordosis, kyphosis, buttocks, girth, where the
     spine bends; a "thoracic" spine pattern also drops the head towards the floor at the bottom); ``hoodie``: a
-    dark loose hoodie (wins over ``loose_shirt``);
+    dark loose hoodie (wins over ``loose_shirt``); ``head``: where the head is at the bottom, one of
+    ``motions.HEADS`` ("auto": the motion's own, hanging with a thoracic spine pattern; "hang"; "feet", looking
+    down at the feet with a flat back);
     ``lead_leg``: the lunge's front leg, 'left', 'right', 'far' (from the camera; default) or 'near'.
     MediaPipe swaps the legs' left/right labels in a side-view lunge led by the near leg, so the sample leads
     with the far leg; ``supersample``: anti-aliasing factor.
@@ -61,12 +63,15 @@ class LiftSpec:
     supersample: int = 2
     build: Build = Build()
     hoodie: bool = False
+    head: str = "auto"
 
     def __post_init__(self) -> None:
         if self.motion not in MOTIONS + OBJECT_MOTIONS:
             raise ValueError(f"unknown motion {self.motion!r}: choose one of {', '.join(MOTIONS + OBJECT_MOTIONS)}")
         if not 0.0 <= self.yaw_deg <= 90.0:
             raise ValueError(f"yaw_deg must be within [0, 90], not {self.yaw_deg}")
+        if self.head not in HEADS:
+            raise ValueError(f"head must be one of {', '.join(HEADS)}, not {self.head!r}")
         if self.faces not in ("left", "right"):
             raise ValueError(f"faces must be 'left' or 'right', not {self.faces!r}")
         if self.lead_leg not in ("left", "right", "far", "near"):
@@ -95,6 +100,7 @@ class LiftSpec:
         stem += "".join(f"_{k}{v:g}" for k, v in (("lordosis", b.lordosis_deg), ("kyphosis", b.kyphosis_deg),
                                                    ("buttock", b.buttock_m * 100)) if v)
         stem += f"_girth{b.girth:g}" if b.girth != 1.0 else ""
+        stem += f"_head-{self.head}" if self.head != "auto" else ""
         return stem + ("_hoodie" if self.hoodie else "_loose" if self.loose_shirt else "")
 
 
@@ -125,16 +131,16 @@ class SynthScene:
         near = "right" if spec.faces == "right" else "left"
         far = "left" if near == "right" else "right"
         lead = {"near": near, "far": far}.get(spec.lead_leg, spec.lead_leg)
-        head_drop = spec.build.spine_pattern == "thoracic"
+        head = "hang" if spec.head == "auto" and spec.build.spine_pattern == "thoracic" else spec.head
         self.objects: list[HeldObject | None]
         if spec.motion in OBJECT_MOTIONS:
-            poses = lift_poses(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head_drop)
+            poses = lift_poses(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head)
             lift = plan_object_lift(spec.motion, prop, spec.fps, spec.reps, spec.stand_s, spec.seed, spec.build,
                                     poses)
             self.schedule, self.skeletons, self.objects = lift.schedule, lift.skeletons, list(lift.objects)
             self.lift_phase, self.loaded = lift.lift_phase, lift.loaded
         else:
-            self.schedule, self.skeletons = _plan_bends(spec, lead, head_drop)
+            self.schedule, self.skeletons = _plan_bends(spec, lead, head)
             self.objects = [None] * len(self.skeletons)
             self.lift_phase = np.array([HELD_LIFT_PHASES[p] if prop in HELD_PROPS else p for p in self.schedule.phase])
             self.loaded = np.full(len(self.skeletons), prop in HELD_PROPS)
@@ -247,10 +253,10 @@ class SynthScene:
             yield self.render(i).rgb, truth.row(i)
 
 
-def _plan_bends(spec: LiftSpec, lead: str, head_drop: bool) -> tuple[Timeline, list[Skeleton]]:
+def _plan_bends(spec: LiftSpec, lead: str, head: str) -> tuple[Timeline, list[Skeleton]]:
     """The schedule and per-frame skeletons of a bend between a standing and a bottom key pose (``MOTIONS``)."""
     schedule = timeline(spec.fps, spec.reps, stand_s=spec.stand_s, seed=spec.seed)
-    kf = keyframes(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head_drop)
+    kf = keyframes(spec.motion, spec.spine_flexion_peak_deg, spec.trunk_peak_deg, lead, head)
     scales = rep_scales(spec.reps, spec.seed)
     depth = schedule.weight * np.where(schedule.rep_index >= 0, scales[schedule.rep_index], 1.0)
     # The balancing shin angle is a smooth function of the depth: solve it on a grid and interpolate.

@@ -101,8 +101,7 @@ class AheadPool:
     def _landmarker(self):
         landmarker = getattr(self._local, "landmarker", None)
         if landmarker is None:
-            landmarker = pose._create_landmarker(self.model_path, self.settings, video=False, num_poses=2,
-                                                 masks=True)
+            landmarker = pose.kept_landmarkers.take(self.model_path, self.settings, num_poses=2, masks=True)
             self._local.landmarker, self._local.calls = landmarker, 0
             with self._lock:
                 self._landmarkers.append(landmarker)
@@ -135,7 +134,7 @@ class AheadPool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         for landmarker in self._landmarkers:
-            pose._close(landmarker)
+            pose.kept_landmarkers.give_back(landmarker)
         self._landmarkers = []
 
 

@@ -7,6 +7,7 @@ pixels) or None when the person is not found (`liftform.people` puts them togeth
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -162,6 +163,59 @@ def _close(landmarker) -> None:
         landmarker.close()
 
 
+class _KeptLandmarkers:
+    """IMAGE-mode landmarkers done with, kept for the next user in this process (the next video of a `score`
+    worker, of `analyze A B`): IMAGE mode keeps nothing between calls, so a kept one gives what a new one would,
+    bit for bit, without loading the model again (~65 ms of CPU each; a video loads two or three)."""
+
+    MAX_PER_KIND = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: dict[tuple, list] = {}
+        self._kind: dict[int, tuple] = {}          # id(landmarker) -> its kind, for those made here
+        atexit.register(self.close_all)            # closed while MediaPipe is still whole
+
+    def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool):
+        path = Path(model_path).resolve()
+        try:
+            stat = path.stat()
+            version = (stat.st_mtime_ns, stat.st_size)     # a bundle replaced at the same path is another model
+        except OSError:
+            version = None
+        kind = (str(path), version, num_poses, masks, settings.min_detection_confidence,
+                settings.min_presence_confidence, settings.min_tracking_confidence)
+        with self._lock:
+            idle = self._idle.get(kind)
+            if idle:
+                return idle.pop()
+        landmarker = _create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
+        with self._lock:
+            self._kind[id(landmarker)] = kind
+        return landmarker
+
+    def give_back(self, landmarker) -> None:
+        with self._lock:
+            kind = self._kind.get(id(landmarker))
+            idle = self._idle.setdefault(kind, []) if kind is not None else None
+            if idle is not None and len(idle) < self.MAX_PER_KIND:
+                idle.append(landmarker)
+                return
+            self._kind.pop(id(landmarker), None)
+        _close(landmarker)
+
+    def close_all(self) -> None:
+        with self._lock:
+            idle = [landmarker for kept in self._idle.values() for landmarker in kept]
+            self._idle.clear()
+            self._kind.clear()
+        for landmarker in idle:
+            _close(landmarker)
+
+
+kept_landmarkers = _KeptLandmarkers()
+
+
 def _mp_image(rgb: np.ndarray):
     mp = _mediapipe()
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
@@ -208,13 +262,13 @@ class PeopleFinder:
     when someone is lost, a periodic look for someone new); `CropFollower` does the per-frame work."""
 
     def __init__(self, model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
-        self._landmarker = _create_landmarker(model_path, settings, video=False, num_poses=max_people, masks=False)
+        self._landmarker = kept_landmarkers.take(model_path, settings, num_poses=max_people, masks=False)
         self._max_side_px = settings.detect_max_side_px
         self._calls = 0
 
     def close(self) -> None:
         if self._landmarker is not None:
-            _close(self._landmarker)
+            kept_landmarkers.give_back(self._landmarker)
             self._landmarker = None
 
     def __call__(self, rgb: np.ndarray, bounds: tuple[int, int, int, int]) -> list[np.ndarray]:

@@ -1,0 +1,83 @@
+"""IMAGE-mode landmarkers are kept for the next video of a process: the same results, without loading the model
+again. Bookkeeping with stand-in landmarkers; the real model on two rendered lifts in a row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liftform import pose
+from liftform.settings import PoseSettings
+
+
+class _Stub:
+    def __init__(self, number: int) -> None:
+        self.number, self.closed = number, False
+
+
+@pytest.fixture
+def stubs(monkeypatch):
+    made: list[tuple[_Stub, bool, int, bool]] = []
+
+    def create(model_path, settings, *, video, num_poses, masks):
+        stub = _Stub(len(made))
+        made.append((stub, video, num_poses, masks))
+        return stub
+
+    monkeypatch.setattr(pose, "_create_landmarker", create)
+    monkeypatch.setattr(pose, "_close", lambda landmarker: setattr(landmarker, "closed", True))
+    return made
+
+
+def test_a_landmarker_given_back_is_taken_again_by_the_same_kind_only(stubs, tmp_path):
+    kept = pose._KeptLandmarkers()
+    model, settings = tmp_path / "m.task", PoseSettings()
+    first = kept.take(model, settings, num_poses=2, masks=True)
+    kept.give_back(first)
+    assert kept.take(model, settings, num_poses=2, masks=True) is first          # no second load
+    other = [kept.take(model, settings, num_poses=2, masks=False),               # masks differ
+             kept.take(model, settings, num_poses=1, masks=True),                # poses differ
+             kept.take(model, PoseSettings(min_detection_confidence=0.7), num_poses=2, masks=True),
+             kept.take(tmp_path / "other.task", settings, num_poses=2, masks=True)]
+    assert len(stubs) == 5 and first not in other
+    assert all(video is False for _, video, _, _ in stubs)                       # IMAGE mode only
+    kept.close_all()
+    assert not first.closed                      # in use (taken again): not the keeper's to close
+
+
+def test_no_more_than_a_few_are_kept_and_all_are_closed_at_the_end(stubs, tmp_path):
+    kept = pose._KeptLandmarkers()
+    model, settings = tmp_path / "m.task", PoseSettings()
+    taken = [kept.take(model, settings, num_poses=2, masks=True) for _ in range(kept.MAX_PER_KIND + 2)]
+    for landmarker in taken:
+        kept.give_back(landmarker)
+    assert [s.closed for s in taken] == [False] * kept.MAX_PER_KIND + [True, True]
+    kept.close_all()
+    assert all(s.closed for s in taken)
+    stranger = _Stub(99)
+    kept.give_back(stranger)                     # not made here: closed, never handed out
+    assert stranger.closed
+    assert kept.take(model, settings, num_poses=2, masks=True) not in taken
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_next_video_reuses_the_models_and_gets_the_same_tracks(sample_videos, monkeypatch):
+    from liftform.pipeline import estimate_video_people
+    from liftform.settings import Settings
+
+    pose.kept_landmarkers.close_all()
+    created = []
+    real_create = pose._create_landmarker
+    monkeypatch.setattr(pose, "_create_landmarker",
+                        lambda *a, **k: created.append(k["video"]) or real_create(*a, **k))
+    runs = []
+    for _ in range(2):
+        found = estimate_video_people(sample_videos["hip_hinge"], Settings(), threads=2)[0]
+        runs.append((found.tracks[0], list(created)))
+        created.clear()
+    (first, made_first), (second, made_second) = runs
+    assert made_first.count(False) == 3          # the people finder and the two read-ahead workers
+    assert made_second.count(False) == 0         # all three kept
+    for name in ("image_xy", "world_xyz", "visibility", "back_profile_px", "timestamps_s"):
+        assert np.array_equal(getattr(first, name), getattr(second, name), equal_nan=True), name

@@ -81,3 +81,21 @@ def test_a_rounded_back_is_said_in_words_of_the_back_whatever_the_head_does():
     _, verdicts = _judge(track)
     assert all(v.verdict == "rounded_back" and not v.head_led for v in verdicts)
     assert "spine rounded" in verdicts[0].reason
+
+
+def test_a_head_led_rep_reads_back_with_its_words(tmp_path):
+    """result.json keeps what decided the rep, so the report and a rescore, which read it back, say the same."""
+    from liftform import read_analysis
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.outputs.result_json import rep_to_dict
+    from liftform.pipeline import analyze_track
+
+    track, _ = _hinge(HEAD_LIMIT_DEG + 15.0)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    written = analyze_track(track, source, ModelInfo("full", "cd" * 32), SETTINGS)
+    write_outputs(written, track, tmp_path / "lift", write_video=False)
+    read = read_analysis(tmp_path / "lift")
+    assert [v.head_led for v in read.verdicts] == [True] * 3
+    assert all("head hanging" in rep_to_dict(read, v)["advice"] for v in read.verdicts)
+    np.testing.assert_allclose(read.kinematics.neck_flexion_deg, written.kinematics.neck_flexion_deg, atol=0.006)

@@ -31,9 +31,9 @@ CONFIDENCE_DECIMALS = 3
 # Column order of a rep (result.json "reps" entries and reps.csv).
 REP_FIELDS = ("index", "start_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
-              "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg", "rounded_s", "descent_s",
-              "ascent_s", "start_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete", "faults", "reason",
-              "advice")
+              "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg", "head_led", "rounded_s",
+              "descent_s", "ascent_s", "start_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete",
+              "faults", "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -90,6 +90,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "lean_from_spine_pct": num(rv.lean_from_spine_pct, a),
         "spine_flexion_pct_of_max": num(rv.spine_flexion_pct_of_max, a),
         "peak_neck_flexion_deg": num(rv.peak_neck_flexion_deg, a),
+        "head_led": bool(rv.head_led),
         "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
         "start_frame": source_frame(analysis, rep.start),
         "bottom_frame": source_frame(analysis, rep.bottom),

@@ -34,6 +34,7 @@ class Thresholds:
     """The verdict thresholds the analysis used (its settings)."""
 
     rounded_back_spine_deg: float
+    head_hanging_neck_deg: float
     flag_hysteresis_deg: float
     min_rounded_s: float
     min_confidence: float
@@ -47,7 +48,8 @@ class Thresholds:
         v = analysis.settings.verdict
         baseline = analysis.kinematics.spine_baseline_deg
         low, high = (float(b) for b in v.reba_trunk_bands_deg)
-        return cls(rounded_back_spine_deg=v.rounded_back_spine_deg, flag_hysteresis_deg=v.flag_hysteresis_deg,
+        return cls(rounded_back_spine_deg=v.rounded_back_spine_deg, head_hanging_neck_deg=v.head_hanging_neck_deg,
+                   flag_hysteresis_deg=v.flag_hysteresis_deg,
                    min_rounded_s=v.min_rounded_s, min_confidence=v.min_confidence,
                    squat_knee_flexion_deg=v.squat_knee_flexion_deg,
                    min_trunk_for_rounding_deg=v.min_trunk_for_rounding_deg,

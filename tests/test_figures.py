@@ -16,10 +16,10 @@ from liftform.report.figures import RED, angle_figure_svg, nice_ticks
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
-LIMIT_DEG, MIN_CONFIDENCE = 21.0, 0.4
+LIMIT_DEG, HEAD_LIMIT_DEG, MIN_CONFIDENCE = 21.0, 40.0, 0.4
 
 
-def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None):
+def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None, neck=None):
     t = np.arange(n) / 30.0
     spine = 30 * np.sin(t * 2) if spine is None else spine
     frames = {"time_s": t, "spine_flexion_deg": spine,
@@ -27,7 +27,10 @@ def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None):
               "flagged": np.zeros(n) if flagged is None else flagged,
               "trunk_inclination_deg": 40 + 40 * np.sin(t), "hip_flexion_deg": 60 + 30 * np.sin(t),
               "knee_flexion_deg": 10 + 5 * np.cos(t)}
-    thresholds = Thresholds(rounded_back_spine_deg=LIMIT_DEG, flag_hysteresis_deg=3.0, min_rounded_s=0.2,
+    if neck is not None:
+        frames["neck_flexion_deg"] = neck
+    thresholds = Thresholds(rounded_back_spine_deg=LIMIT_DEG, head_hanging_neck_deg=HEAD_LIMIT_DEG,
+                            flag_hysteresis_deg=3.0, min_rounded_s=0.2,
                             min_confidence=MIN_CONFIDENCE, squat_knee_flexion_deg=75.0,
                             min_trunk_for_rounding_deg=40.0, neutral_bend_deg=0.0, reba_trunk_bands_deg=(20.0, 60.0))
     return SimpleNamespace(frames=frames, thresholds=thresholds, reps=reps or [])
@@ -105,6 +108,19 @@ def test_flagged_spans_and_reps_are_shaded_and_labelled():
     for panel in range(4):                   # every panel shades both reps
         shades = [r for r in _in_panel(root, "rect", panel) if r.get("fill-opacity") == "0.07"]
         assert len(shades) == 2
+
+
+def test_the_head_is_drawn_where_it_flagged_the_back():
+    """A red band over a spine line below its limit is explained: the head's line and limit are drawn, only then."""
+    n = 120
+    flagged = np.zeros(n)
+    flagged[40:60] = 1
+    spine = np.full(n, 10.0)                       # the back's outline stays inside its limit
+    neck = np.where(flagged > 0, 60.0, 5.0)          # the head hangs past its limit where flagged
+    text = "".join(_root(_data(n, spine=spine, flagged=flagged, neck=neck)).itertext())
+    assert "head hanging" in text and "head limit 40°" in text
+    calm = "".join(_root(_data(n, spine=spine, flagged=flagged, neck=np.full(n, 5.0))).itertext())
+    assert "head hanging" not in calm
 
 
 def test_no_plot_without_frames_and_missing_columns_are_left_out():

@@ -22,6 +22,7 @@ from liftform.report.data import ResultData
 RED, GREY, INK = Tone.BAD.hex, Tone.UNSURE.hex, "#212121"
 BAND_COLOURS = ("#dcedc8", "#fff3c4", "#ffd9d9")     # REBA trunk bands: 0-20, 20-60, >60
 HIP_COLOUR, KNEE_COLOUR, CONFIDENCE_COLOUR, GRID_COLOUR = "#1565c0", "#ef6c00", "#90a4ae", "#e0e0e0"
+HEAD_COLOUR = "#8e24aa"
 
 WIDTH_PX, HEIGHT_PX = 1000, 820
 PLOT_X0_PX, PLOT_X1_PX = 84, 760            # the panels' horizontal extent; labels left, legends right of it
@@ -243,6 +244,20 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
         y = float(panel.y(th.rounded_back_spine_deg))
         svg.line(panel.x0, y, panel.x1, y, RED, 1.2, "--")
         legend.line(f"limit {th.rounded_back_spine_deg:g}°", RED, 1.2, "--")
+    if _head_reached_limit(frames, data):   # the head hanging flagged frames too: show why
+        svg.curve(panel, t, np.where(conf >= th.min_confidence, _col(frames, "neck_flexion_deg"), np.nan),
+                  HEAD_COLOUR, 1.4, "-", clip)
+        legend.line("head hanging", HEAD_COLOUR, 1.4)
+        y = float(panel.y(th.head_hanging_neck_deg))
+        svg.line(panel.x0, y, panel.x1, y, HEAD_COLOUR, 1.0, "--")
+        legend.line(f"head limit {th.head_hanging_neck_deg:g}°", HEAD_COLOUR, 1.0, "--")
+
+
+def _head_reached_limit(frames, data: ResultData) -> bool:
+    """Some flagged frame has the head hanging past its limit (Kinematics.neck_flexion_deg)."""
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((_col(frames, "flagged") > 0)
+                           & (_col(frames, "neck_flexion_deg") >= data.thresholds.head_hanging_neck_deg)))
 
 
 def _trunk(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: ResultData) -> None:
@@ -285,8 +300,10 @@ def _confidence(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data:
 def _value_ranges(frames, data: ResultData) -> list[tuple[float, float]]:
     """Each panel's value range: its data and lines, padded a little (the trunk's reaches the bands' top)."""
     th = data.thresholds
+    head = (_col(frames, "neck_flexion_deg"), np.array([th.head_hanging_neck_deg])) \
+        if _head_reached_limit(frames, data) else ()
     spine = _padded(*_finite_range(_col(frames, "spine_flexion_deg"), np.array([0.0, th.rounded_back_spine_deg]),
-                                   default=(-10.0, 30.0)))
+                                   *head, default=(-10.0, 30.0)))
     trunk = _col(frames, "trunk_inclination_deg")
     if np.isfinite(trunk).any():
         trunk_range = (min(-10.0, float(np.nanmin(trunk)) - 5), max(100.0, float(np.nanmax(trunk)) + 5))

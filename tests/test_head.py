@@ -99,3 +99,20 @@ def test_a_head_led_rep_reads_back_with_its_words(tmp_path):
     assert [v.head_led for v in read.verdicts] == [True] * 3
     assert all("head hanging" in rep_to_dict(read, v)["advice"] for v in read.verdicts)
     np.testing.assert_allclose(read.kinematics.neck_flexion_deg, written.kinematics.neck_flexion_deg, atol=0.006)
+
+
+def test_the_annotated_video_names_the_head_where_it_flagged_the_back():
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs.annotated import head_hanging_shown_deg
+    from liftform.outputs.overlay import panel_lines
+    from liftform.pipeline import analyze_track
+
+    for drop_deg, named in ((HEAD_LIMIT_DEG + 15.0, True), (HEAD_LIMIT_DEG - 15.0, False)):
+        track, _ = _hinge(drop_deg)
+        source = SourceInfo("lift.mp4", "", 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+        analysis = analyze_track(track, source, ModelInfo("full", ""), SETTINGS)
+        shown = head_hanging_shown_deg(analysis)
+        assert np.isfinite(shown).any() == named
+        assert not np.isfinite(shown[~np.asarray(analysis.flagged, dtype=bool)]).any()
+    text = [line for line, _ in panel_lines("rounded", {"spine": 4.0, "head": 55.0}, None, None, ())]
+    assert "Head hanging: 55 deg" in text

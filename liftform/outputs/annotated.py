@@ -41,6 +41,15 @@ def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
     return dorsal_edge_xy(shoulder, hip, track.back_profile_px, int(np.sign(facing_sign)))
 
 
+def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:
+    """(T,) neck flexion (deg) where the head hanging past its limit flagged the back, else NaN: the panel names it
+    there, so a red back over a spine angle inside its limit is explained."""
+    kin, limit = analysis.kinematics, analysis.settings.verdict.head_hanging_neck_deg
+    with np.errstate(invalid="ignore"):
+        return np.where(np.asarray(analysis.flagged, dtype=bool) & (kin.neck_flexion_deg >= limit),
+                        kin.neck_flexion_deg, np.nan)
+
+
 def frame_states(analysis: Analysis) -> np.ndarray:
     """(T,) back state per analysed frame (`core.vocabulary.back_states`)."""
     return back_states(analysis.flagged, analysis.kinematics.spine_flexion_confidence,
@@ -93,7 +102,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     reps = _RepClock(analysis)
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
-                                                      analysis.settings.verdict.min_trunk_for_rounding_deg)}
+                                                      analysis.settings.verdict.min_trunk_for_rounding_deg),
+                     "head": head_hanging_shown_deg(analysis)}
     face_rows = nearest_face_rows(track.image_xy, track.timestamps_s) if blur_faces else None
     out_path = Path(out_path)
     with open_video(video_path) as video:
@@ -121,6 +131,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]
                 angles = {key: float(col[r]) if r >= 0 else float("nan") for key, col in angle_columns.items()}
+                if not np.isfinite(angles["head"]):       # the head's line only where it flagged the back
+                    del angles["head"]
                 count, last = reps.at(frame.index)
                 draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
                              angles_deg=angles, rep_count=count, last_rep_verdict=last,

@@ -22,7 +22,8 @@ from liftform.track import SKELETON_EDGES, trunk_midpoints
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
 TEXT_RGB = (240, 240, 240)
 PROMPT_RGB = (255, 215, 0)
-ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion"}
+ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion",
+                "head": "Head hanging"}
 
 HEAD_LANDMARKS = slice(0, 11)   # nose, eyes, ears, mouth
 _FONT = cv2.FONT_HERSHEY_SIMPLEX

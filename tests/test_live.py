@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track
+from synthetic_tracks import lift_profile, lift_track, make_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
@@ -185,6 +185,22 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert frames[0].last_advice is None and frames[-1].last_advice == rep_cue(judged[-1], settings.advice)
     session.reset_count()
     assert session.rep_count == 0 and len(session.verdicts) == 2
+
+
+def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():
+    """A flat back with the head hanging past its limit: the live view flags it as the core does, names the head on
+    the panel, and judges the reps rounded."""
+    settings = Settings()
+    t, env = lift_profile(2, 30.0, 1.0)
+    track = make_track(75.0 * env, 20.0 * env, 4.0 * env, t, head_drop_deg=60.0 * env)
+    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(s), image, 0.0)) for i, s in enumerate(track.timestamps_s)]
+    events = [e for f in frames for e in f.events] + session.finish()
+    assert [e.verdict.verdict for e in events if isinstance(e, RepJudged)] == ["rounded_back"] * 2
+    named = [f for f in frames if "head" in f.angles_deg]
+    assert named and all(f.state == "rounded" and f.angles_deg["head"] >= 40 for f in named)
+    assert not any("head" in f.angles_deg for f in frames if f.state != "rounded")
 
 
 class _ListSource(FrameSource):

@@ -160,6 +160,9 @@ class LiveSession:
                 state, spine = self._back_state(a, ts, events)
                 angles["spine"] = float(shown_spine_flexion_deg(spine, trunk,
                                                                 self.settings.verdict.min_trunk_for_rounding_deg))
+                neck = float(a.neck_flexion_deg[0])
+                if state == "rounded" and neck >= self.settings.verdict.head_hanging_neck_deg:
+                    angles["head"] = neck      # the head flagged the back: named, as in the annotated video
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])
             if self._watcher.update(depth, ts):
@@ -177,7 +180,7 @@ class LiveSession:
         """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep
         count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each costs
         20-50 us, and the lifter only glances at it mid-lift.)"""
-        angles = {"spine": live.angles_deg["spine"]}
+        angles = {key: live.angles_deg[key] for key in ("spine", "head") if key in live.angles_deg}
         lines = (*lines, live.last_advice) if live.last_advice else lines
         return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,
                             angles_deg=angles, lines=lines, rep_count=live.rep_count,

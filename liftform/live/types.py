@@ -69,7 +69,8 @@ class LiveFrame:
     """What one processed frame produced. Arrays in source pixels; timings in milliseconds.
 
     landmarks_xy: (33, 2) filtered landmarks or None; visibility (33,) or None; back_edge_xy (K, 2) or None.
-    state: "neutral" | "rounded" | "unknown"; angles_deg: trunk, hip, knee, spine (NaN when unknown).
+    state: "neutral" | "rounded" | "unknown"; angles_deg: trunk, hip, knee, spine (NaN when unknown), and
+    head (neck flexion) only in frames the head hanging flagged as rounded.
     pose_ms: the pose model's call; process_ms: the whole of `process` (pose included), wall clock;
     overhead_cpu_ms: CPU time of this thread in `process` outside the pose call (what the per-frame path costs,
     whatever else the machine is doing).

@@ -50,6 +50,18 @@ def test_verdict_per_rep(kind, expected):
     assert flagged.any() == (expected == "rounded_back")
 
 
+def test_a_spine_never_judged_is_not_reported_as_a_peak():
+    """A squat whose trunk stays under the lean where rounding counts (35 deg here, limit 40): its contour shows the
+    posture, not flexion, so the rep reports no spine peak and says why, instead of a number that reads as one."""
+    track, _ = lift_track("squat", n_reps=2)
+    _, _, _, verdicts = run_core(track)
+    assert [v.verdict for v in verdicts] == ["squat"] * 2
+    assert all(np.isnan(v.peak_spine_flexion_deg) for v in verdicts)
+    assert all("the spine was not judged (the trunk stayed under 40°)" in v.reason for v in verdicts)
+    hinges = run_core(lift_track("hip_hinge", n_reps=2)[0])[3]
+    assert all(np.isfinite(v.peak_spine_flexion_deg) and "the spine peaked at" in v.reason for v in hinges)
+
+
 def test_rep_boundaries_bracket_each_bottom():
     track, truth = lift_track("hip_hinge", n_reps=2)
     _, reps, _, _ = run_core(track)

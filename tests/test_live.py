@@ -271,7 +271,8 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
             # the bottom is the deepest frame of a plateau of depth: a fraction of a pixel (e.g. after a cut of
             # [pose] parallel_halves, see below) moves it by a few frames
             assert abs(getattr(live_v.rep, when) - getattr(offline_v.rep, when)) <= tolerance_s
-        assert abs(live_v.peak_spine_flexion_deg - offline_v.peak_spine_flexion_deg) <= 2.0
+        live_peak, offline_peak = live_v.peak_spine_flexion_deg, offline_v.peak_spine_flexion_deg
+        assert abs(live_peak - offline_peak) <= 2.0 or (np.isnan(live_peak) and np.isnan(offline_peak))
     shown = np.array(states) == "rounded"
     assert (shown == offline.flagged).mean() >= 0.95
 

@@ -84,7 +84,7 @@ def standing_spine_deg(kinematics: Kinematics, settings: VerdictSettings) -> flo
 class RepMetrics:
     """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
 
-    peak_spine_deg: float           # highest trusted spine flexion while loaded (and leaning, if it ever does)
+    peak_spine_deg: float           # highest trusted spine flexion while loaded and leaning (NaN: never judged)
     peak_neck_deg: float            # the same for neck flexion (the head hanging)
     peak_trunk_deg: float
     peak_hip_deg: float
@@ -115,11 +115,10 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     reaching = low & (frame < rep.loaded_start)
     conf = k.spine_flexion_confidence[span]
     trusted = loaded & (conf >= settings.min_confidence)
-    # The peaks reported are those of the frames where rounding is judged (leaning), when there are any: near the
-    # top of the ascent the contour shows the upright posture, not flexion (a squat, never leaning, keeps them all).
+    # The peaks reported are those of the frames where rounding is judged (leaning): nearer upright the contour
+    # shows the posture, not flexion (a squat that never leans that far has none: its spine is not judged).
     with np.errstate(invalid="ignore"):
-        leaning = trusted & (k.trunk_inclination_deg[span] >= settings.min_trunk_for_rounding_deg)
-    peak_at = leaning if leaning.any() else trusted
+        peak_at = trusted & (k.trunk_inclination_deg[span] >= settings.min_trunk_for_rounding_deg)
 
     peak_trunk = _nanmax(k.trunk_inclination_deg[span])
     knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
@@ -149,7 +148,7 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it.
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if m.trusted_share < settings.min_trusted_share or not np.isfinite(m.peak_spine_deg):
+    if m.trusted_share < settings.min_trusted_share:
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
@@ -168,7 +167,7 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
         return m.mean_confidence
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
-    margin = min(1.0, abs(excess) / settings.confidence_margin_deg)
+    margin = min(1.0, abs(excess) / settings.confidence_margin_deg) if np.isfinite(excess) else 1.0
     return float(np.clip(m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 
@@ -188,15 +187,15 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
+    spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
+             f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}°)")
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
-                f"{180 - m.knee_flexion_deg:.0f}°, the spine peaked at {_signed(m.peak_spine_deg)} from neutral")
+                f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
     if verdict == "squat":
-        return (f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, the "
-                f"spine peaked at {_signed(m.peak_spine_deg)} from neutral")
+        return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
-    return (f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; the spine "
-            f"peaked at {_signed(m.peak_spine_deg)} from neutral")
+    return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
 
 
 def head_led(m: RepMetrics, settings: VerdictSettings) -> bool:

@@ -41,6 +41,15 @@ def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np
     return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
 
 
+def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,
+                 head_hanging_neck_deg: float) -> np.ndarray:
+    """Where the head hanging past its limit is (part of) why the back is flagged: (T,) bool, or a 0-d array for one
+    frame. The overlays, the live panel and the report's plot name the head there, so a red back over a spine angle
+    inside its own limit is explained."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(flagged, dtype=bool) & (np.asarray(neck_flexion_deg) >= head_hanging_neck_deg)
+
+
 def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
                             min_trunk_deg: float) -> np.ndarray:
     """Spine flexion (deg) where it is judged, NaN where the trunk leans less than ``min_trunk_deg`` (the verdict's

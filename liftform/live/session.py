@@ -37,7 +37,7 @@ from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
-from liftform.core.verdict import shown_spine_flexion_deg
+from liftform.core.verdict import head_flagged, shown_spine_flexion_deg
 from liftform.core.vocabulary import back_state, words_of
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
@@ -161,7 +161,7 @@ class LiveSession:
                 angles["spine"] = float(shown_spine_flexion_deg(spine, trunk,
                                                                 self.settings.verdict.min_trunk_for_rounding_deg))
                 neck = float(a.neck_flexion_deg[0])
-                if state == "rounded" and neck >= self.settings.verdict.head_hanging_neck_deg:
+                if head_flagged(state == "rounded", neck, self.settings.verdict.head_hanging_neck_deg):
                     angles["head"] = neck      # the head flagged the back: named, as in the annotated video
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])

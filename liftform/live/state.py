@@ -64,7 +64,7 @@ class RoundedFlag:
         self._on_event = None
 
     def update(self, spine_flexion_deg: float, confidence: float, trunk_inclination_deg: float,
-               neck_flexion_deg: float = float("nan")) -> bool:
+               neck_flexion_deg: float) -> bool:
         current = (spine_flexion_deg, confidence, trunk_inclination_deg, neck_flexion_deg)
         frames = [current] if self._on_event is None else [self._on_event, current]
         columns = _FlagInputs(*(np.array(column, dtype=float) for column in zip(*frames, strict=True)))

@@ -17,7 +17,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.silhouette import dorsal_edge_xy
-from liftform.core.verdict import shown_spine_flexion_deg
+from liftform.core.verdict import head_flagged, shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
@@ -44,10 +44,8 @@ def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
 def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:
     """(T,) neck flexion (deg) where the head hanging past its limit flagged the back, else NaN: the panel names it
     there, so a red back over a spine angle inside its limit is explained."""
-    kin, limit = analysis.kinematics, analysis.settings.verdict.head_hanging_neck_deg
-    with np.errstate(invalid="ignore"):
-        return np.where(np.asarray(analysis.flagged, dtype=bool) & (kin.neck_flexion_deg >= limit),
-                        kin.neck_flexion_deg, np.nan)
+    neck = analysis.kinematics.neck_flexion_deg
+    return np.where(head_flagged(analysis.flagged, neck, analysis.settings.verdict.head_hanging_neck_deg), neck, np.nan)
 
 
 def frame_states(analysis: Analysis) -> np.ndarray:

@@ -16,15 +16,19 @@ Two figures:
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
+from liftform.core.kinematics import compute_kinematics
 from liftform.core.silhouette import trunk_axes
+from liftform.core.verdict import rounding_excess_deg
 from liftform.errors import LiftformError
 from liftform.pipeline import analyze_track, estimate_video_track
 from liftform.settings import Settings, apply_overrides
@@ -71,7 +75,7 @@ def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[st
 def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
                  log: Callable[[str], None]) -> PoseTrack | None:
     """The clip's PoseTrack, from the cache (keyed by its manifest path) or the pose model."""
-    key = cache / (relative.replace("/", "__") + ".npz")
+    key = cache_path(cache, relative)
     if key.is_file():
         return PoseTrack.from_npz(np.load(key))
     try:
@@ -81,6 +85,11 @@ def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
         return None
     np.savez_compressed(key, **track.to_npz_dict())
     return track
+
+
+def cache_path(cache: Path, relative: str) -> Path:
+    """Where the pose track of the manifest's file ``relative`` is cached."""
+    return cache / (relative.replace("/", "__") + ".npz")
 
 
 def clip_verdict(clip: Clip, settings: Settings) -> str:
@@ -276,14 +285,10 @@ def still_spine(footage: Path, relative: str, cache: Path,
     photo, or None where no person is found. The excess is the verdict's own (`rounding_excess_deg`: positive is
     past the limit, of the spine or of the head). The pose stage sees the photo repeated as a video; its track is
     cached like a clip's."""
-    key = cache / (relative.replace("/", "__") + ".npz")
+    key = cache_path(cache, relative)
     if key.is_file():
         track = PoseTrack.from_npz(np.load(key))
     else:
-        import tempfile
-
-        import cv2
-
         image = cv2.imread(str(footage / relative))
         if image is None:
             return None
@@ -300,9 +305,6 @@ def still_spine(footage: Path, relative: str, cache: Path,
             except LiftformError:
                 return None
         np.savez_compressed(key, **track.to_npz_dict())
-    from liftform.core.kinematics import compute_kinematics
-    from liftform.core.verdict import rounding_excess_deg
-
     k = compute_kinematics(track, settings.filter, settings.spine)
     middle = len(track) // 2
     excess = rounding_excess_deg(k, settings.verdict)
@@ -337,6 +339,5 @@ def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[
         if judged:
             tally[row["label"]].append(shown == ("rounded" if row["label"] == "rounded_back" else "neutral"))
         log(f"  {row['file'][-40:]:40s} {row['label']:14s} spine {spine_deg:+6.1f}  head {neck_deg:+6.1f}  "
-            f"trunk {trunk_deg:5.1f}  "
-            f"confidence {confidence:.2f}  -> {shown}")
+            f"trunk {trunk_deg:5.1f}  confidence {confidence:.2f}  -> {shown}")
     log("  read right where judged: " + ", ".join(f"{label} {sum(ok)}/{len(ok)}" for label, ok in tally.items()))

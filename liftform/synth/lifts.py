@@ -23,7 +23,7 @@ from liftform.synth.body import (
     balance_shin_deg,
     solve_pose,
 )
-from liftform.synth.motions import HEAD_POSES, Timeline, lerp_pose, min_jerk
+from liftform.synth.motions import Timeline, lerp_pose, min_jerk, with_head
 
 OBJECT_MOTIONS = ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift", "reach_rounded_then_flat")
 OBJECTS = ("box", "bag", "kettlebell")
@@ -101,9 +101,7 @@ def lift_poses(
         reach = replace(reach, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
         reach = replace(reach, trunk_deg=float(trunk_peak_deg))
-    if head in HEAD_POSES:  # the head hangs towards the floor, or looks at the feet
-        neck_deg, head_deg = HEAD_POSES[head]
-        reach = replace(reach, neck_flexion_deg=neck_deg, head_flexion_deg=head_deg)
+    reach = with_head(reach, head)  # the head hangs towards the floor, or looks at the feet
     if motion != "reach_rounded_then_flat":
         flat = reach
     return {"stand": stand, "reach": reach, "set": flat, "lower": flat}

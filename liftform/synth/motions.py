@@ -96,10 +96,15 @@ def keyframes(
         bottom = replace(bottom, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
         bottom = replace(bottom, trunk_deg=float(trunk_peak_deg))
-    if head in HEAD_POSES:
-        neck_deg, head_deg = HEAD_POSES[head]
-        bottom = replace(bottom, neck_flexion_deg=neck_deg, head_flexion_deg=head_deg)
-    return Keyframes(stand, bottom)
+    return Keyframes(stand, with_head(bottom, head))
+
+
+def with_head(pose: Pose, head: str) -> Pose:
+    """``pose`` with its neck and head set for ``head`` (one of ``HEADS``; "auto" keeps the pose's own)."""
+    if head not in HEAD_POSES:
+        return pose
+    neck_deg, head_deg = HEAD_POSES[head]
+    return replace(pose, neck_flexion_deg=neck_deg, head_flexion_deg=head_deg)
 
 
 def min_jerk(u: np.ndarray | float) -> np.ndarray | float:

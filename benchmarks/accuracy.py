@@ -4,8 +4,8 @@
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
     spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
-    leaning past [verdict] min_trunk_for_rounding_deg; goal <= 5 deg side-on) and the median confidence per view
-    yaw (it must fall as the view turns frontal).
+    leaning past [verdict] min_trunk_for_rounding_deg or the hips past min_hip_for_rounding_deg; goal <= 5 deg
+    side-on) and the median confidence per view yaw (it must fall as the view turns frontal).
 (c) --rendered also: the rendered classes (benchmarks/rendered_cases.py: bodies, spine patterns, a hoodie, the set-up
     fault, object lifts) side-on and at 30 deg of yaw, class by class: spine-flexion MAE and rep/clip verdicts against
     the class's. Their poses are cached in --cache/rendered (the first run renders ~40 clips: ~10 min with -j 2).
@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from liftform.core.verdict import spine_judged
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -71,7 +72,7 @@ def rendered_accuracy(settings: Settings) -> None:
             kin = analyze_track(track, source, model, settings, warnings).kinematics
             true_spine = np.asarray(truth.spine_flexion_deg)[track.frame_index]
             confident = kin.spine_flexion_confidence >= settings.verdict.min_confidence
-            trusted = confident & (kin.trunk_inclination_deg >= settings.verdict.min_trunk_for_rounding_deg)
+            trusted = confident & spine_judged(kin.trunk_inclination_deg, kin.hip_flexion_deg, settings.verdict)
             upright = confident & (kin.trunk_inclination_deg < 10)
             own_upright = float(np.median((kin.spine_flexion_deg - true_spine)[upright])) if upright.any() else np.nan
             bent_conf = float(np.median(kin.spine_flexion_confidence[kin.trunk_inclination_deg >= 30]))
@@ -79,8 +80,9 @@ def rendered_accuracy(settings: Settings) -> None:
                              trusted, bent_conf, own_upright))
     hinge_spine, hinge_truth, hinge_trusted = measured[0][3], measured[0][4], measured[0][5]
     offset = float(np.median((hinge_spine - hinge_truth)[hinge_trusted]))
-    print("(a) rendered lifts with known spine flexion (errors over trusted frames with the trunk leaning >= "
-          f"{settings.verdict.min_trunk_for_rounding_deg:.0f} deg)")
+    print("(a) rendered lifts with known spine flexion (errors over trusted frames where rounding is judged: the "
+          f"trunk leaning >= {settings.verdict.min_trunk_for_rounding_deg:.0f} deg or the hips flexed >= "
+          f"{settings.verdict.min_hip_for_rounding_deg:.0f})")
     print(f"    the figure's neutral back reads {offset:+.1f} deg from the default reference; 'calibrated' removes it")
     print(f"{'motion':14s} {'peak':>5s} {'yaw':>4s} {'frames':>6s} {'MAE':>6s} {'MAE own':>8s} {'MAE cal.':>8s} "
           f"{'conf':>5s} {'truth max':>9s} {'meas. max cal.':>14s}")

@@ -28,7 +28,7 @@ from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.silhouette import trunk_axes
-from liftform.core.verdict import rounding_excess_deg
+from liftform.core.verdict import rounding_excess_deg, spine_judged
 from liftform.errors import LiftformError
 from liftform.pipeline import analyze_track, estimate_video_track
 from liftform.settings import Settings, apply_overrides
@@ -280,11 +280,11 @@ STILL_FRAMES = 15   # the photo is shown to the pose stage as a half-second vide
 
 
 def still_spine(footage: Path, relative: str, cache: Path,
-                settings: Settings) -> tuple[float, float, float, float, float] | None:
-    """(spine flexion deg, neck flexion deg, rounding excess deg, trunk inclination deg, confidence) read on a still
-    photo, or None where no person is found. The excess is the verdict's own (`rounding_excess_deg`: positive is
-    past the limit, of the spine or of the head). The pose stage sees the photo repeated as a video; its track is
-    cached like a clip's."""
+                settings: Settings) -> tuple[float, float, float, float, float, bool] | None:
+    """(spine flexion deg, neck flexion deg, rounding excess deg, trunk inclination deg, confidence, judged: the
+    posture is one where rounding is judged) read on a still photo, or None where no person is found. The excess is
+    the verdict's own (`rounding_excess_deg`: positive is past the limit, of the spine or of the head). The pose stage
+    sees the photo repeated as a video; its track is cached like a clip's."""
     key = cache_path(cache, relative)
     if key.is_file():
         track = PoseTrack.from_npz(np.load(key))
@@ -309,7 +309,8 @@ def still_spine(footage: Path, relative: str, cache: Path,
     middle = len(track) // 2
     excess = rounding_excess_deg(k, settings.verdict)
     return (float(k.spine_flexion_deg[middle]), float(k.neck_flexion_deg[middle]), float(excess[middle]),
-            float(k.trunk_inclination_deg[middle]), float(k.spine_flexion_confidence[middle]))
+            float(k.trunk_inclination_deg[middle]), float(k.spine_flexion_confidence[middle]),
+            bool(spine_judged(k.trunk_inclination_deg[middle], k.hip_flexion_deg[middle], settings.verdict)))
 
 
 def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
@@ -326,15 +327,16 @@ def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[
     log(f"\n(d) still photos ({len(rows)}, sources: {', '.join(sorted({r['source_repo'] for r in rows}))}): "
         f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg; the head's "
         f"{v.head_hanging_neck_deg:.0f}), judged where the "
-        f"trunk leans >= {v.min_trunk_for_rounding_deg:.0f} deg with confidence >= {v.min_confidence}")
+        f"trunk leans >= {v.min_trunk_for_rounding_deg:.0f} deg (or the hips flex >= {v.min_hip_for_rounding_deg:.0f}) "
+        f"with confidence >= {v.min_confidence}")
     tally: dict[str, list[bool]] = {"rounded_back": [], "neutral_hinge": []}
     for row in rows:
         read = still_spine(footage, row["file"], cache, settings)
         if read is None:
             log(f"  {row['file'][-40:]:40s} {row['label']:14s} no person found")
             continue
-        spine_deg, neck_deg, excess_deg, trunk_deg, confidence = read
-        judged = trunk_deg >= v.min_trunk_for_rounding_deg and confidence >= v.min_confidence
+        spine_deg, neck_deg, excess_deg, trunk_deg, confidence, posture_judged = read
+        judged = posture_judged and confidence >= v.min_confidence
         shown = ("rounded" if excess_deg >= 0 else "neutral") if judged else "not judged"
         if judged:
             tally[row["label"]].append(shown == ("rounded" if row["label"] == "rounded_back" else "neutral"))

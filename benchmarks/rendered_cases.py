@@ -6,13 +6,15 @@
 show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
 flexion must not be taken for a rounded back), a dumbbell RDL done both ways (issue 10 saw side-on
 dumbbell hinges left undecided), thoracic rounding with the head dropped, lumbar
-flexion (the pelvis tucking under) at the bottom of a dumbbell squat, a dark loose hoodie, bodies with more or less
+flexion (the pelvis tucking under) at the bottom of a dumbbell squat (the trunk leaning 45 deg, and a goblet
+squat's 30), a dark loose hoodie, bodies with more or less
 lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
 lifted from the floor (a box, a bag). Each is rendered side-on and at 30 deg of yaw, 2 bends (an object lift is one
 pick-up and one set-down), analysed as `liftform analyze` would, and scored:
 
 - MAE: spine-flexion error (deg) against the truth over the judged frames (confidence >= [verdict] min_confidence
-  and the trunk leaning >= min_trunk_for_rounding_deg), with the default zero. Goal <= 5 deg side-on.
+  and a posture where rounding is judged: `core.verdict.spine_judged`), with the default zero. Goal <= 5 deg
+  side-on.
 - reps: how many reps were found (truth: the number of bends) and how many were called right (rounded or not, as
   the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
 - the set-up fault: how many pick-up bends (every other rep, from the first) carry the "rounded_reach_down" finding.
@@ -37,6 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from liftform.core.verdict import spine_judged  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
 from liftform.track import PoseTrack  # noqa: E402
@@ -73,6 +76,9 @@ CASES = (
     Case("rounded dumbbell RDL", _bend("rounded_back", prop="dumbbell"), ROUNDED),
     Case("squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
                                        build=Build(spine_pattern="lumbar")), ROUNDED),
+    # The same at a goblet squat's upright trunk (30 deg): judged only because the hips flex deeply.
+    Case("goblet squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0,
+                                              trunk_peak_deg=30.0, build=Build(spine_pattern="lumbar")), ROUNDED),
     Case("hoodie hinge", _bend("hip_hinge", hoodie=True), SAFE, "clothes"),
     Case("hoodie rounded thoracic", _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic")),
          ROUNDED, "clothes"),
@@ -155,9 +161,8 @@ def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
     analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
     kin, v = analysis.kinematics, settings.verdict
     true_spine = truth["spine_flexion_deg"][track.frame_index]
-    with np.errstate(invalid="ignore"):
-        judged = (kin.spine_flexion_confidence >= v.min_confidence) & (
-            kin.trunk_inclination_deg >= v.min_trunk_for_rounding_deg)
+    judged = (kin.spine_flexion_confidence >= v.min_confidence) & spine_judged(
+        kin.trunk_inclination_deg, kin.hip_flexion_deg, v)
     err = np.abs(kin.spine_flexion_deg - true_spine)[judged]
     right = sum(r.verdict != "insufficient_data" and r.is_rounded == (case.expected == ROUNDED)
                 for r in analysis.verdicts)

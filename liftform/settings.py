@@ -163,6 +163,12 @@ class VerdictSettings:
     # spine. Nearer upright the back's contour is dominated by the lumbar curve and buttocks (and, in a deep squat,
     # by the thighs folding into it), not by flexion: 30 deg let a deep bodyweight squat through on real footage.
     min_trunk_for_rounding_deg: float = setting(40.0, 0, 90)
+    # ... or while the hips are flexed at least this much, however upright the trunk: the bottom of a squat, where
+    # the pelvis tucks under and the lower back rounds (an unseen lifter's goblet squat was missed). With the hips
+    # this far flexed the standing lordosis is gone from the contour: the real safe squats read -30...+15 deg there,
+    # under a hinge's neutral; 70, 80 and 90 changed no development verdict, 80 catches a rendered 30 deg lumbar
+    # flexion at 30-35 deg of trunk lean (hips 85-93 deg).
+    min_hip_for_rounding_deg: float = setting(80.0, 0, 180)
     # below this (spine measure confidence) the measure is not trusted in a frame ...
     min_confidence: float = setting(0.4, 0, 1)
     # ... and a rep trusted in less than this share of its loaded frames is insufficient_data, unless the trusted

@@ -51,6 +51,18 @@ def test_the_screen_tells_cannot_reach_from_too_heavy():
     assert rep_advice(rv, AdviceSettings(screen_hinge_depth_deg=60.0)) == advise(rv, 60.0)
 
 
+def test_a_back_rounded_at_the_bottom_of_a_squat_is_told_to_stop_higher():
+    rv = replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True)
+    assert advice_kind(rv) == "squat_depth"
+    text = advise(rv)
+    assert text.startswith("Squat only as deep as your lower back stays flat") and "25°" in text
+    assert "pelvis tucked under" in text and "flexibility" in text
+    # The screen measures a hinge, not a squat's depth: the squat's own advice still stands.
+    assert advice_kind(rv, 60.0) == "squat_depth"
+    # Rounded with the head hanging is told about the head, as any head-led rep.
+    assert advice_kind(replace(rv, head_led=True)) == "chest_up"
+
+
 def test_rounded_reach_down_then_a_flat_lift_is_told_to_set_the_back():
     rv = verdict("hip_hinge", faults=("rounded_reach_down",))
     assert advice_kind(rv) == "set_back_first"
@@ -78,7 +90,8 @@ def test_insufficient_data_asks_to_film_side_on():
 def test_every_kind_has_a_short_cue_and_a_sentence():
     cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
              verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
-             verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict()]
+             verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict(),
+             replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

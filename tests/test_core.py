@@ -50,16 +50,42 @@ def test_verdict_per_rep(kind, expected):
     assert flagged.any() == (expected == "rounded_back")
 
 
+def squat_track(knee_deg: float, spine_deg: float, trunk_deg: float = 35.0):
+    """Two squats to ``knee_deg`` of knee flexion with the trunk leaning ``trunk_deg`` and the spine flexed
+    ``spine_deg`` at the bottom. The thigh tilts half the knee angle from vertical, so the hips flex
+    trunk + knee / 2."""
+    t, env = lift_profile(2, 30.0, 1.0)
+    return make_track(env * trunk_deg, env * knee_deg, env * spine_deg, t)
+
+
 def test_a_spine_never_judged_is_not_reported_as_a_peak():
-    """A squat whose trunk stays under the lean where rounding counts (35 deg here, limit 40): its contour shows the
-    posture, not flexion, so the rep reports no spine peak and says why, instead of a number that reads as one."""
-    track, _ = lift_track("squat", n_reps=2)
-    _, _, _, verdicts = run_core(track)
-    assert [v.verdict for v in verdicts] == ["squat"] * 2
+    """A shallow squat (a half squat: knees 70 deg) whose trunk stays under the lean where rounding counts (35 deg,
+    limit 40) and whose hips stay under the flexion where it counts too (35 + 70 / 2 = 70 deg, limit 80): its
+    contour shows the posture, not flexion, so the rep reports no spine peak and says why, instead of a number
+    that reads as one."""
+    _, _, flagged, verdicts = run_core(squat_track(knee_deg=70.0, spine_deg=30.0))
+    assert len(verdicts) == 2 and not flagged.any()
     assert all(np.isnan(v.peak_spine_flexion_deg) for v in verdicts)
-    assert all("the spine was not judged (the trunk stayed under 40°)" in v.reason for v in verdicts)
+    assert all("the spine was not judged (the trunk stayed under 40° and the hips under 80°)" in v.reason
+               for v in verdicts)
     hinges = run_core(lift_track("hip_hinge", n_reps=2)[0])[3]
     assert all(np.isfinite(v.peak_spine_flexion_deg) and "the spine peaked at" in v.reason for v in hinges)
+
+
+def test_the_lower_back_rounding_at_the_bottom_of_a_deep_squat_is_a_rounded_back():
+    """The pelvis tucking under at the bottom of a squat (an unseen lifter's goblet squat, missed): the trunk leans
+    only 35 deg, but the hips flex 35 + 110 / 2 = 90 deg, where the contour reads flexion again. 30 deg of flexion
+    there is rounding, said as such; the same squat with a neutral back is a squat, its spine judged."""
+    _, _, flagged, verdicts = run_core(squat_track(knee_deg=110.0, spine_deg=30.0))
+    assert [v.verdict for v in verdicts] == ["rounded_back"] * 2 and flagged.any()
+    assert all(v.squat_bottom and not v.head_led for v in verdicts)
+    assert all(25.0 < v.peak_spine_flexion_deg < 31.0 for v in verdicts)
+    assert all("at the bottom of the squat, the hips bent 9" in v.reason for v in verdicts)
+    _, _, flagged, neutral = run_core(squat_track(knee_deg=110.0, spine_deg=3.0))
+    assert [v.verdict for v in neutral] == ["squat"] * 2 and not flagged.any()
+    assert all(abs(v.peak_spine_flexion_deg - 3.0) < 1.5 and not v.squat_bottom for v in neutral)
+    # A hinge rounded with the trunk leaning is not a squat's bottom.
+    assert not any(v.squat_bottom for v in run_core(lift_track("rounded_back", n_reps=2)[0])[3])
 
 
 def test_rep_boundaries_bracket_each_bottom():

@@ -123,6 +123,7 @@ def test_rounded_flag_frame_by_frame_equals_the_core_on_the_whole_sequence():
     spine = np.cumsum(rng.normal(0, 3, n)) % 40
     confidence = np.where(rng.random(n) < 0.1, 0.1, 0.9)
     trunk = np.where(rng.random(n) < 0.1, 10.0, 60.0)
+    hip = np.where(rng.random(n) < 0.3, 100.0, trunk + 5.0)   # the bottom of a squat: judged with the trunk upright
     spine[rng.random(n) < 0.05] = np.nan
     neck = np.cumsum(rng.normal(0, 4, n)) % 70 - 10      # the head hanging: crosses its own limit (40) too
     neck[rng.random(n) < 0.05] = np.nan
@@ -130,14 +131,15 @@ def test_rounded_flag_frame_by_frame_equals_the_core_on_the_whole_sequence():
 
     class Columns:
         spine_flexion_deg, spine_flexion_confidence, trunk_inclination_deg = spine, confidence, trunk
-        neck_flexion_deg = neck
+        hip_flexion_deg, neck_flexion_deg = hip, neck
 
     expected = flag_rounded_frames(Columns, settings)
     flag = RoundedFlag(settings)
-    got = [flag.update(s, c, tr, nk) for s, c, tr, nk in zip(spine, confidence, trunk, neck, strict=True)]
+    got = [flag.update(s, c, tr, hp, nk) for s, c, tr, hp, nk in zip(spine, confidence, trunk, hip, neck, strict=True)]
     assert expected.any() and not expected.all()
     np.testing.assert_array_equal(got, expected)
-    # frames flagged by the head alone exist, so both channels were compared
+    # frames flagged by the head alone exist, so both channels were compared; and frames judged by the hips alone
+    assert (expected & (trunk < settings.min_trunk_for_rounding_deg)).any()
     assert (expected & ~(spine >= settings.rounded_back_spine_deg - settings.flag_hysteresis_deg)).any()
 
 

@@ -32,12 +32,23 @@ def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings) -> np
     return np.where(np.isnan(head_excess), spine_excess, np.fmax(spine_excess, head_excess))
 
 
-def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
-    """(T,) bool: the back is judged rounded (with hysteresis), only where the spine measure is trusted and the trunk
-    leans forward enough for the load to pull on the spine."""
+def spine_judged(trunk_inclination_deg: np.ndarray | float, hip_flexion_deg: np.ndarray | float,
+                 settings: VerdictSettings) -> np.ndarray:
+    """Where the posture lets the back's contour show flexion: the trunk leaning at least
+    ``min_trunk_for_rounding_deg`` (the load pulls on the spine), or the hips flexed at least
+    ``min_hip_for_rounding_deg`` (the bottom of a squat, where the pelvis tucks under). Nearer upright with the hips
+    open, the contour reads the standing lordosis, buttocks and arms as much as the spine. Same shape as the inputs
+    (a 0-d array for one frame); NaN is not judged."""
     with np.errstate(invalid="ignore"):
-        trusted = ((kinematics.spine_flexion_confidence >= settings.min_confidence)
-                   & (kinematics.trunk_inclination_deg >= settings.min_trunk_for_rounding_deg))
+        return ((np.asarray(trunk_inclination_deg) >= settings.min_trunk_for_rounding_deg)
+                | (np.asarray(hip_flexion_deg) >= settings.min_hip_for_rounding_deg))
+
+
+def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+    """(T,) bool: the back is judged rounded (with hysteresis), only where the spine measure is trusted and the
+    posture is one where the contour shows flexion (:func:`spine_judged`)."""
+    trusted = ((kinematics.spine_flexion_confidence >= settings.min_confidence)
+               & spine_judged(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, settings))
     return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
 
 
@@ -51,13 +62,10 @@ def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | floa
 
 
 def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
-                            min_trunk_deg: float) -> np.ndarray:
-    """Spine flexion (deg) where it is judged, NaN where the trunk leans less than ``min_trunk_deg`` (the verdict's
-    ``min_trunk_for_rounding_deg``: the contour of an upright back reads lordosis, buttocks and arms as much as the
-    spine): what panels show, same shape as the input."""
-    with np.errstate(invalid="ignore"):
-        judged = np.asarray(trunk_inclination_deg) >= min_trunk_deg
-    return np.where(judged, spine_flexion_deg, np.nan)
+                            hip_flexion_deg: np.ndarray | float, settings: VerdictSettings) -> np.ndarray:
+    """Spine flexion (deg) where it is judged (:func:`spine_judged`), NaN elsewhere: what panels show, same shape as
+    the input."""
+    return np.where(spine_judged(trunk_inclination_deg, hip_flexion_deg, settings), spine_flexion_deg, np.nan)
 
 
 def _finite(reduce, values: np.ndarray) -> float:
@@ -124,10 +132,9 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     reaching = low & (frame < rep.loaded_start)
     conf = k.spine_flexion_confidence[span]
     trusted = loaded & (conf >= settings.min_confidence)
-    # The peaks reported are those of the frames where rounding is judged (leaning): nearer upright the contour
-    # shows the posture, not flexion (a squat that never leans that far has none: its spine is not judged).
-    with np.errstate(invalid="ignore"):
-        peak_at = trusted & (k.trunk_inclination_deg[span] >= settings.min_trunk_for_rounding_deg)
+    # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
+    # nearer upright the contour shows the posture, not flexion (a shallow squat has none: its spine is not judged).
+    peak_at = trusted & spine_judged(k.trunk_inclination_deg[span], k.hip_flexion_deg[span], settings)
 
     peak_trunk = _nanmax(k.trunk_inclination_deg[span])
     knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
@@ -193,11 +200,16 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
             return (f"lifted with the back: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
                     f"the back (limit {settings.head_hanging_neck_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
                     f"leaned {m.peak_trunk_deg:.0f}°: the upper back rounds with it{seen}")
+        if squat_bottom(m, settings):
+            return (f"lifted with the back: the lower back rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+                    f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the bottom of the squat, "
+                    f"the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
         return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
     spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
-             f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}°)")
+             f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
+             f"hips under {settings.min_hip_for_rounding_deg:.0f}°)")
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
@@ -205,6 +217,12 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
     return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
+
+
+def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The trunk never leaned far enough for rounding to be judged from the lean, so where it was judged the hips
+    were deeply flexed: the bottom of a squat (:func:`spine_judged`)."""
+    return not m.peak_trunk_deg >= settings.min_trunk_for_rounding_deg
 
 
 def head_led(m: RepMetrics, settings: VerdictSettings) -> bool:
@@ -259,6 +277,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
         reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
+        squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

@@ -158,8 +158,7 @@ class LiveSession:
             angles.update(trunk=trunk, hip=float(a.hip_flexion_deg[0]), knee=float(a.knee_flexion_deg[0]))
             if self.facing:
                 state, spine = self._back_state(a, ts, events)
-                angles["spine"] = float(shown_spine_flexion_deg(spine, trunk,
-                                                                self.settings.verdict.min_trunk_for_rounding_deg))
+                angles["spine"] = float(shown_spine_flexion_deg(spine, trunk, angles["hip"], self.settings.verdict))
                 neck = float(a.neck_flexion_deg[0])
                 if head_flagged(state == "rounded", neck, self.settings.verdict.head_hanging_neck_deg):
                     angles["head"] = neck      # the head flagged the back: named, as in the annotated video
@@ -192,7 +191,8 @@ class LiveSession:
         baseline = self.settings.spine.neutral_bend_deg
         spine = float(a.contour_bend_deg[0]) - baseline
         confidence = float(a.spine_flexion_confidence[0])
-        rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]), float(a.neck_flexion_deg[0]))
+        rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]), float(a.hip_flexion_deg[0]),
+                                    float(a.neck_flexion_deg[0]))
         if rounded:
             self._rounded_since_s = ts if self._rounded_since_s is None else self._rounded_since_s
             if not self._cued and ts - self._rounded_since_s >= self.settings.verdict.min_rounded_s:

@@ -45,6 +45,7 @@ class _FlagInputs(NamedTuple):
     spine_flexion_deg: np.ndarray
     spine_flexion_confidence: np.ndarray
     trunk_inclination_deg: np.ndarray
+    hip_flexion_deg: np.ndarray
     neck_flexion_deg: np.ndarray
 
 
@@ -58,14 +59,14 @@ class RoundedFlag:
 
     def __init__(self, settings: VerdictSettings) -> None:
         self.settings = settings
-        self._on_event: tuple[float, float, float, float] | None = None
+        self._on_event: tuple[float, float, float, float, float] | None = None
 
     def reset(self) -> None:
         self._on_event = None
 
     def update(self, spine_flexion_deg: float, confidence: float, trunk_inclination_deg: float,
-               neck_flexion_deg: float) -> bool:
-        current = (spine_flexion_deg, confidence, trunk_inclination_deg, neck_flexion_deg)
+               hip_flexion_deg: float, neck_flexion_deg: float) -> bool:
+        current = (spine_flexion_deg, confidence, trunk_inclination_deg, hip_flexion_deg, neck_flexion_deg)
         frames = [current] if self._on_event is None else [self._on_event, current]
         columns = _FlagInputs(*(np.array(column, dtype=float) for column in zip(*frames, strict=True)))
         on = bool(flag_rounded_frames(columns, self.settings)[-1])

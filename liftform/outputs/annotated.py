@@ -100,7 +100,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     reps = _RepClock(analysis)
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
-                                                      analysis.settings.verdict.min_trunk_for_rounding_deg),
+                                                      kin.hip_flexion_deg, analysis.settings.verdict),
                      "head": head_hanging_shown_deg(analysis)}
     face_rows = nearest_face_rows(track.image_xy, track.timestamps_s) if blur_faces else None
     out_path = Path(out_path)

@@ -31,7 +31,8 @@ CONFIDENCE_DECIMALS = 3
 # Column order of a rep (result.json "reps" entries and reps.csv).
 REP_FIELDS = ("index", "start_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
               "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
-              "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg", "head_led", "rounded_s",
+              "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg", "head_led", "squat_bottom",
+              "rounded_s",
               "descent_s", "ascent_s", "start_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete",
               "faults", "reason", "advice")
 
@@ -91,6 +92,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "spine_flexion_pct_of_max": num(rv.spine_flexion_pct_of_max, a),
         "peak_neck_flexion_deg": num(rv.peak_neck_flexion_deg, a),
         "head_led": bool(rv.head_led),
+        "squat_bottom": bool(rv.squat_bottom),
         "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
         "start_frame": source_frame(analysis, rep.start),
         "bottom_frame": source_frame(analysis, rep.bottom),

@@ -40,6 +40,7 @@ class Thresholds:
     min_confidence: float
     squat_knee_flexion_deg: float
     min_trunk_for_rounding_deg: float
+    min_hip_for_rounding_deg: float
     neutral_bend_deg: float            # the raw contour bend taken as a neutral back (zero of spine flexion)
     reba_trunk_bands_deg: tuple[float, float]
 
@@ -53,6 +54,7 @@ class Thresholds:
                    min_rounded_s=v.min_rounded_s, min_confidence=v.min_confidence,
                    squat_knee_flexion_deg=v.squat_knee_flexion_deg,
                    min_trunk_for_rounding_deg=v.min_trunk_for_rounding_deg,
+                   min_hip_for_rounding_deg=v.min_hip_for_rounding_deg,
                    neutral_bend_deg=baseline if math.isfinite(baseline) else analysis.settings.spine.neutral_bend_deg,
                    reba_trunk_bands_deg=(low, high))
 

@@ -274,7 +274,8 @@ def _trunk(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     if math.isfinite(min_trunk):
         y = float(panel.y(min_trunk))
         svg.line(panel.x0, y, panel.x1, y, RED, 0.9, ":")
-        legend.line(f"rounding counts above {min_trunk:g}°", RED, 0.9, ":")
+        legend.line(f"rounding counts above {min_trunk:g}° (or with the hips past "
+                    f"{data.thresholds.min_hip_for_rounding_deg:g}°)", RED, 0.9, ":")
 
 
 def _legs(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: ResultData) -> None:

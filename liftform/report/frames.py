@@ -108,8 +108,8 @@ class FrameArtist:
                                 ("knee", "knee_flexion_deg"), ("spine", "spine_flexion_deg")):
                 values = self.data.frames.get(column)
                 angles[key] = float(values[row]) if values is not None and row >= 0 else math.nan
-            angles["spine"] = float(shown_spine_flexion_deg(angles["spine"], angles["trunk"],
-                                                            self.data.thresholds.min_trunk_for_rounding_deg))
+            angles["spine"] = float(shown_spine_flexion_deg(angles["spine"], angles["trunk"], angles["hip"],
+                                                            self.data.analysis.settings.verdict))
         lines = [f"{label}t {timestamp_s:.2f} s  frame {frame_number}"]
         draw_overlay(image, landmarks, visibility, edge, state, angles_deg=angles, lines=lines)
         return image

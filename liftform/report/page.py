@@ -169,6 +169,7 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
     return {"spine": th.rounded_back_spine_deg, "head": th.head_hanging_neck_deg, "hysteresis": th.flag_hysteresis_deg,
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
+            "min_hip": th.min_hip_for_rounding_deg,
             "neutral_bend": th.neutral_bend_deg, "reba_low": low, "reba_high": high}
 
 

@@ -125,16 +125,33 @@ def reach_then_set_track(*, reach_spine_deg: float, lift_spine_deg: float, fps: 
     ``lift_spine_deg``; the trunk, knees and so the hands do not move), lift in ``lift_s`` (the spine from
     ``lift_spine_deg`` back to 0 as the trunk rises), stand 0.8 s. Returns the track and the true phase times (s):
     ``bottom``, ``liftoff``."""
+    trunk, spine = _phased_lift(reach_spine_deg, lift_spine_deg, fps, setup_s, lift_s)
+    stand, move, setup = int(0.8 * fps), int(1.0 * fps), int(setup_s * fps)
+    track = make_track(trunk, trunk * 30 / 80, spine, np.arange(len(trunk)) / fps)
+    return track, {"bottom": (stand + move - 1) / fps, "liftoff": (stand + move + setup - 1) / fps}
+
+
+def set_of_lifts_track(reach_spines_deg: list[float], lift_spines_deg: list[float],
+                       fps: float = 30.0) -> PoseTrack:
+    """Lifts from the floor one after the other, each as in :func:`reach_then_set_track` (the descent's spine
+    flexing to ``reach_spines_deg[i]``, the pull's from ``lift_spines_deg[i]``, 0.8 s of set-up between): in a set,
+    every descent after the first lowers the load the lift before raised."""
+    parts = [_phased_lift(reach, lift, fps, 0.8, 1.0)
+             for reach, lift in zip(reach_spines_deg, lift_spines_deg, strict=True)]
+    trunk, spine = (np.concatenate([p[i] for p in parts]) for i in (0, 1))
+    return make_track(trunk, trunk * 30 / 80, spine, np.arange(len(trunk)) / fps)
+
+
+def _phased_lift(reach_spine_deg: float, lift_spine_deg: float, fps: float, setup_s: float,
+                 lift_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(trunk, spine) degrees (T,) of :func:`reach_then_set_track`'s lift."""
     def ramp(n: int, a: float, b: float) -> np.ndarray:
         return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
 
     stand, move, setup, up = int(0.8 * fps), int(1.0 * fps), int(setup_s * fps), int(lift_s * fps)
     trunk = np.concatenate([np.zeros(stand), ramp(move, 0, 80), np.full(setup, 80.0), ramp(up, 80, 0),
                             np.zeros(stand)])
-    knee = trunk * 30 / 80
     lift = trunk[stand + move + setup:stand + move + setup + up] / 80      # 1 at lift-off, 0 standing
     spine = np.concatenate([np.zeros(stand), ramp(move, 0, reach_spine_deg),
                             ramp(setup, reach_spine_deg, lift_spine_deg), lift_spine_deg * lift, np.zeros(stand)])
-    t = np.arange(len(trunk)) / fps
-    track = make_track(trunk, knee, spine, t)
-    return track, {"bottom": (stand + move - 1) / fps, "liftoff": (stand + move + setup - 1) / fps}
+    return trunk, spine

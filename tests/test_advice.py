@@ -63,6 +63,14 @@ def test_a_back_rounded_at_the_bottom_of_a_squat_is_told_to_stop_higher():
     assert advice_kind(replace(rv, head_led=True)) == "chest_up"
 
 
+def test_a_back_rounded_only_while_lowering_the_load_is_told_to_lower_it_as_it_is_lifted():
+    rv = replace(verdict("rounded_back", spine=30.0, trunk=80.0, knee_angle=160.0), while_lowering=True)
+    assert advice_kind(rv) == "lower_like_lift"
+    text = advise(rv)
+    assert text.startswith("Lower the load the way you lift it") and "30°" in text and "on the way down" in text
+    assert "ask someone to help" in text
+
+
 def test_rounded_reach_down_then_a_flat_lift_is_told_to_set_the_back():
     rv = verdict("hip_hinge", faults=("rounded_reach_down",))
     assert advice_kind(rv) == "set_back_first"
@@ -91,7 +99,8 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
     cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
              verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
              verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict(),
-             replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True)]
+             replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
+             replace(verdict("rounded_back", spine=30.0), while_lowering=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

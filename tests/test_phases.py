@@ -6,10 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, make_track, reach_then_set_track
+from synthetic_tracks import lift_track, make_track, reach_then_set_track, set_of_lifts_track
 
 from liftform.core.kinematics import compute_kinematics
-from liftform.core.phases import liftoff_index
+from liftform.core.phases import liftoff_index, touchdown_index
 from liftform.core.reps import segment_reps
 from liftform.core.verdict import judge_reps
 from liftform.settings import Settings
@@ -36,6 +36,29 @@ def test_liftoff_is_the_last_frame_on_the_floor_before_the_rise():
 @pytest.mark.parametrize("height", [np.full(30, 0.3), np.r_[np.linspace(0.45, 0.05, 15), np.full(15, np.nan)]])
 def test_no_liftoff_when_the_hands_never_rise_or_are_not_seen(height):
     assert liftoff_index(height, 0, len(height) - 1, 0.1) == -1
+
+
+def test_touchdown_is_the_first_frame_on_the_floor_after_the_drop():
+    # The lift-off test's hands, lowered: down in 10 frames, 8 on the floor with jitter, up in 10.
+    height = np.concatenate([np.linspace(0.45, 0.06, 10), 0.05 + np.array([0, .01, 0, .02, .01, 0, .01, 0]),
+                             np.linspace(0.05, 0.45, 10)])
+    # Drop 0.40: within 10 % (0.04) of the lowest point from frame 9 (0.06), not at frame 8 (0.103).
+    assert touchdown_index(height, 0, len(height) - 1, 0.1) == 9
+    assert touchdown_index(height, 3, len(height) - 1, 0.1) == 9           # indices stay absolute
+    assert touchdown_index(np.full(30, 0.3), 0, 29, 0.1) == -1
+
+
+def test_a_back_rounded_lowering_the_load_is_rounded_but_a_rounded_first_reach_is_not():
+    """In a set, every descent after the first lowers the bar just lifted: rounding there, before the bar touches
+    down, is rounding under load. The first descent reaches down empty-handed: the same rounding is the reach-down
+    finding."""
+    kin, reps, verdicts = _judge(set_of_lifts_track([40.0, 3.0, 40.0], [3.0, 3.0, 3.0]))
+    assert [r.lowers_load for r in reps] == [False, True, True]
+    assert reps[0].touchdown == -1 and all(r.start < r.touchdown <= r.bottom for r in reps[1:])
+    assert [v.verdict for v in verdicts] == ["hip_hinge", "hip_hinge", "rounded_back"]
+    assert verdicts[0].faults == ("rounded_reach_down",)
+    assert verdicts[2].while_lowering and verdicts[2].reason.startswith("lowered the load with the back")
+    assert not verdicts[1].while_lowering and not any(v.faults for v in verdicts[1:])
 
 
 def test_set_up_rounded_then_flat_pull_is_safe_with_its_reach_down_finding():

@@ -42,9 +42,13 @@ def test_read_analysis_gives_back_the_verdicts_written(tmp_path, kind):
         assert (got.verdict, got.reason, got.faults) == (want.verdict, want.reason, want.faults)
         assert (got.rep.start, got.rep.bottom, got.rep.liftoff, got.rep.end, got.rep.index) == \
             (want.rep.start, want.rep.bottom, want.rep.liftoff, want.rep.end, want.rep.index)
+        assert (got.rep.touchdown, got.rep.lowers_load) == (want.rep.touchdown, want.rep.lowers_load)
         for f in dataclasses.fields(want):
             if f.type == "float":
                 assert _same(getattr(got, f.name), getattr(want, f.name), 0.006), f.name
+            if f.type == "bool":
+                assert getattr(got, f.name) == getattr(want, f.name), f.name
+    assert written.verdicts[1].rep.lowers_load and written.verdicts[1].rep.touchdown >= 0   # the lowering's end, read
     np.testing.assert_array_equal(read.flagged, written.flagged)
     assert read.flagged_frames == written.flagged_frames
     np.testing.assert_allclose(read.kinematics.spine_flexion_deg, written.kinematics.spine_flexion_deg, atol=0.006)

@@ -5,11 +5,11 @@ rounds, so they should go down in a lunge or half-kneel and work on hip and hams
 screen` measures how far they hinge with a neutral spine); set the back before the load leaves the floor; lift
 slowly and breathe out as you lift; if the load is too heavy to lift safely, ask someone to help.
 
-``advice_kind`` picks the one that matters most for a rep (a rounded back first, at the bottom of a squat a depth
-to stop short of, then a rounded reach-down, a rushed ascent, leaning back at the top), ``advise`` says it in one
-sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen. Pure functions of a
-:class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the person reached there with a
-neutral spine.
+``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
+to stop short of, while lowering the load the way down; then a rounded reach-down, a rushed ascent, leaning back at
+the top), ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live
+screen. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the
+person reached there with a neutral spine.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ ADVICE_CUES = {
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
     "squat_depth": "Squat less deep, back flat",
+    "lower_like_lift": "Lower it with a flat back",
     "chest_up": "Chest up, back extended",
     "set_back_first": "Set your back before lifting",
     "lift_slowly": "Slower up, breathe out",
@@ -47,6 +48,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
             return "squat_depth"
+        if rv.while_lowering:                     # lifted well, rounded setting the load down
+            return "lower_like_lift"
         if screened:
             beyond = rv.peak_trunk_inclination_deg > screen_hinge_depth_deg + BEYOND_SCREEN_DEG
             return "lunge_and_flexibility" if beyond else "too_heavy"
@@ -87,6 +90,9 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "squat_depth": (
             f"Squat only as deep as your lower back stays flat: at the bottom it rounded {spine}{of_range} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
+        "lower_like_lift": (
+            f"Lower the load the way you lift it, bending at the hips with your back extended: it rounded {spine}"
+            f"{of_range} on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
         "chest_up": (
             f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
             "the load is too heavy - ask someone to help."),

@@ -1,4 +1,4 @@
-"""Phases of a rep: reach-down, lift-off, ascent, lockout.
+"""Phases of a rep: reach-down (or lowering), touch-down, lift-off, ascent, lockout.
 
 A lift from the floor loads the spine from the moment the object leaves the floor (lift-off) through the ascent.
 Before lift-off the person reaches down and sets up, and a back rounded there carries no load yet: many lifters
@@ -9,6 +9,10 @@ Lift-off is found from the hands: they come down to the object, stay there while
 with it. It is the last frame, before the hands have made half of their rise, at which they were still within
 ``rise_fraction`` of that rise above their lowest point. (MediaPipe places hands hidden by an object too, from the
 arms.) Where the hands do not rise, the bottom of the rep stands in for lift-off.
+
+A rep that follows another lowers the load it lifted (the bar of a set, a box set down): its descent is loaded too,
+down to touch-down, where the hands come to the floor (lift-off mirrored in time). Only the first rep reaches down
+empty-handed.
 """
 
 from __future__ import annotations
@@ -41,3 +45,21 @@ def liftoff_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: 
     half_up = lowest + int(np.argmax(after >= height[lowest] + 0.5 * rise))
     still_down = np.flatnonzero(height[lowest:half_up + 1] <= height[lowest] + rise_fraction * rise)
     return start + lowest + int(still_down[-1])
+
+
+def touchdown_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: float) -> int:
+    """Touch-down of the rep spanning frames ``start``..``end``: the first frame at which the hands come within
+    ``rise_fraction`` of their drop (from their highest point before it) above their lowest point. A load lowered is
+    on the spine until then; after it the person may set up again at the floor (the hands settling lower as they
+    grip: so the first arrival, not the lowest point, as lift-off is the last frame before the rise). -1 when the
+    hands drop less than ``MIN_RISE`` or are not seen in most of the rep."""
+    height = lift_height[start:end + 1]
+    known = np.isfinite(height)
+    if known.sum() < max(3, 0.5 * len(height)):
+        return -1
+    lowest = int(np.nanargmin(height))
+    before = np.where(known[:lowest + 1], height[:lowest + 1], np.inf)     # unknown frames never count as down
+    drop = float(np.max(np.where(known[:lowest + 1], height[:lowest + 1], -np.inf)) - height[lowest])
+    if drop < MIN_RISE:
+        return -1
+    return start + int(np.argmax(before <= height[lowest] + rise_fraction * drop))

@@ -105,11 +105,24 @@ class Rep:
     # bottom stands in for it).
     liftoff: int = -1
     liftoff_s: float = float("nan")
+    # The descent lowers a load held from the rep before (the bar of a set, a box set down): loaded from the start
+    # down to touch-down, where the hands (and the object) reach the floor. The first rep of a clip or a live session
+    # reaches down empty-handed. Touch-down: -1 when not found; then the lowering is not judged (the bottom cannot
+    # stand in, as it does for lift-off: a lifter re-sets there, unloaded).
+    lowers_load: bool = False
+    touchdown: int = -1
+    touchdown_s: float = float("nan")
 
     @property
     def loaded_start(self) -> int:
         """First frame of the loaded part: lift-off, or the bottom when lift-off was not found."""
         return self.liftoff if self.liftoff >= 0 else self.bottom
+
+    @property
+    def lowering_end(self) -> int:
+        """Last frame of the loaded lowering (touch-down); -1 when the descent lowers no load or touch-down was not
+        found."""
+        return self.touchdown if self.lowers_load else -1
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,7 @@ class RepVerdict:
     head_led: bool = False          # rounded_back seen in the head hanging, the back's contour inside its limit
     squat_bottom: bool = False      # rounded_back seen at the bottom of a squat: the trunk fairly upright, the hips
                                     # deeply flexed (the pelvis tucking under)
+    while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
 
     @property
     def is_rounded(self) -> bool:

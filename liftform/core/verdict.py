@@ -108,7 +108,8 @@ class RepMetrics:
     knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
     stance_split: float             # widest ankle split there, leg lengths
     rounded_s: float                # time flagged rounded while loaded
-    reach_rounded_s: float          # time flagged rounded before lift-off (reaching down, setting up)
+    lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
+    reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
     lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
     trusted_share: float            # share of the loaded frames where the spine measure is trusted
@@ -120,16 +121,18 @@ class RepMetrics:
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
     """The numbers of one rep. ``flagged`` is :func:`flag_rounded_frames` of the same kinematics. The loaded part
-    is from lift-off through the ascent to the end of the rep (with ``loaded_depth_fraction`` > 0, only while the
-    shoulders are at least that share of the rep's depth down)."""
+    is from lift-off through the ascent to the end of the rep, and the descent down to touch-down where it lowers a
+    load (``Rep.lowers_load``); with ``loaded_depth_fraction`` > 0, only while the shoulders are at least that
+    share of the rep's depth down."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
     frame = np.arange(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
         low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
-    loaded = low & (frame >= rep.loaded_start)
-    reaching = low & (frame < rep.loaded_start)
+    lifting = low & (frame >= rep.loaded_start)
+    loaded = lifting | (low & (frame <= rep.lowering_end))
+    reaching = low & ~loaded
     conf = k.spine_flexion_confidence[span]
     trusted = loaded & (conf >= settings.min_confidence)
     # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
@@ -150,7 +153,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         peak_neck_deg=_nanmax(np.where(peak_at, k.neck_flexion_deg[span], np.nan)),
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
-        rounded_s=run_lengths_s(flagged[span] & loaded, t), reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
+        rounded_s=run_lengths_s(flagged[span] & loaded, t), lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
+        reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
         mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
@@ -196,15 +200,16 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
                 f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
+        did = "lowered the load with the back" if while_lowering(m, settings) else "lifted with the back"
         if head_led(m, settings):
-            return (f"lifted with the back: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
+            return (f"{did}: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
                     f"the back (limit {settings.head_hanging_neck_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
                     f"leaned {m.peak_trunk_deg:.0f}°: the upper back rounds with it{seen}")
         if squat_bottom(m, settings):
-            return (f"lifted with the back: the lower back rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+            return (f"{did}: the lower back rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                     f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the bottom of the squat, "
                     f"the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
-        return (f"lifted with the back: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+        return (f"{did}: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
     spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
@@ -217,6 +222,11 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
     return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
+
+
+def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The rounding lasted long enough only while the load was lowered (before touch-down), not in the lift."""
+    return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
 
 
 def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
@@ -278,6 +288,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
+        while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

@@ -263,7 +263,9 @@ class LiveSession:
             return [r for r in found if start + r.end > self._judged_until
                     and (r.complete or final or (start == 0 and r.end < last))]
 
-        verdicts = run_core(window, s, keep_reps=new_reps).verdicts if len(window) >= MIN_JUDGE_FRAMES else ()
+        # After the first rep, the next one's descent lowers the load it lifted, as in `analyze`.
+        verdicts = (run_core(window, s, keep_reps=new_reps, after_a_rep=bool(self.verdicts)).verdicts
+                    if len(window) >= MIN_JUDGE_FRAMES else ())
         if not verdicts:
             if ts >= self._rejudge_until_s:
                 self._rejudge_until_s = None

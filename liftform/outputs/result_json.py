@@ -29,12 +29,12 @@ TIME_DECIMALS = 3
 CONFIDENCE_DECIMALS = 3
 
 # Column order of a rep (result.json "reps" entries and reps.csv).
-REP_FIELDS = ("index", "start_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence", "peak_spine_flexion_deg",
-              "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg", "stoop_squat_index",
-              "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg", "head_led", "squat_bottom",
-              "rounded_s",
-              "descent_s", "ascent_s", "start_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete",
-              "faults", "reason", "advice")
+REP_FIELDS = ("index", "start_s", "touchdown_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence",
+              "peak_spine_flexion_deg", "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg",
+              "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
+              "head_led", "squat_bottom", "while_lowering", "rounded_s", "descent_s", "ascent_s", "start_frame",
+              "touchdown_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete", "lowers_load", "faults",
+              "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -74,12 +74,15 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
     """One rep's entry, keys in :data:`REP_FIELDS` order.
 
     ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds; ``liftoff_s``:
-    when the hands started to rise with the object (null when not found: the bottom then stands in for it).
+    when the hands started to rise with the object (null when not found: the bottom then stands in for it);
+    ``lowers_load``: the descent lowers the load of the rep before, loaded down to ``touchdown_s`` (the hands at the
+    floor; null when it lowers nothing or was not found).
     """
     rep, a, t, c = rv.rep, ANGLE_DECIMALS, TIME_DECIMALS, CONFIDENCE_DECIMALS
     values = {
         "index": int(rep.index),
-        "start_s": num(rep.start_s, t), "bottom_s": num(rep.bottom_s, t), "liftoff_s": num(rep.liftoff_s, t),
+        "start_s": num(rep.start_s, t), "touchdown_s": num(rep.touchdown_s, t), "bottom_s": num(rep.bottom_s, t),
+        "liftoff_s": num(rep.liftoff_s, t),
         "end_s": num(rep.end_s, t),
         "verdict": rv.verdict,
         "confidence": num(rv.confidence, c),
@@ -93,12 +96,15 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "peak_neck_flexion_deg": num(rv.peak_neck_flexion_deg, a),
         "head_led": bool(rv.head_led),
         "squat_bottom": bool(rv.squat_bottom),
+        "while_lowering": bool(rv.while_lowering),
         "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
         "start_frame": source_frame(analysis, rep.start),
+        "touchdown_frame": source_frame(analysis, rep.touchdown) if rep.touchdown >= 0 else None,
         "bottom_frame": source_frame(analysis, rep.bottom),
         "liftoff_frame": source_frame(analysis, rep.liftoff) if rep.liftoff >= 0 else None,
         "end_frame": source_frame(analysis, rep.end),
         "complete": bool(rep.complete),
+        "lowers_load": bool(rep.lowers_load),
         "faults": [str(f) for f in rv.faults],
         "reason": rv.reason,
         "advice": rep_advice(rv, analysis.settings.advice),

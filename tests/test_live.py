@@ -178,6 +178,8 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert [v.verdict for v in judged] == [v.verdict for v in offline.verdicts] == [kind] * 2
     for live_v, offline_v in zip(judged, offline.verdicts, strict=True):
         assert abs(live_v.rep.end - offline_v.rep.end) <= 1 and live_v.rep.bottom == offline_v.rep.bottom
+    # The second rep lowers the load the first lifted, live as in analyze (live judges it on a window of its own).
+    assert [v.rep.lowers_load for v in judged] == [v.rep.lowers_load for v in offline.verdicts] == [False, True]
     assert isinstance(events[0], Calibrated) and frames[-1].calibrated
     assert sum(isinstance(e, BackRounded) for e in events) == (2 if kind == "rounded_back" else 0)
     shown = np.array([f.state == "rounded" for f in frames])

@@ -88,6 +88,20 @@ def test_the_lower_back_rounding_at_the_bottom_of_a_deep_squat_is_a_rounded_back
     assert not any(v.squat_bottom for v in run_core(lift_track("rounded_back", n_reps=2)[0])[3])
 
 
+def test_a_spike_past_the_limit_too_short_to_count_is_said_to_be_one():
+    """Three frames (0.1 s) of 40 deg in a flat hinge's ascent: not a rounded back (it must last 0.15 s), and the
+    reason says why the peak past the limit did not count, instead of a bare number a reader takes for a miss."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    spine = env * 4.0
+    after_bottom = int(np.argmax(env)) + 6
+    spine[after_bottom:after_bottom + 3] = 40.0
+    _, _, flagged, verdicts = run_core(make_track(env * 75.0, env * 20.0, spine, t))
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] and flagged.sum() == 3
+    assert verdicts[0].peak_spine_flexion_deg > SETTINGS.verdict.rounded_back_spine_deg
+    assert "past its limit for only 0.10 s (rounding counts from 0.15 s)" in verdicts[0].reason
+    assert "past its limit" not in run_core(lift_track("hip_hinge", n_reps=1)[0])[3][0].reason
+
+
 def test_rep_boundaries_bracket_each_bottom():
     track, truth = lift_track("hip_hinge", n_reps=2)
     _, reps, _, _ = run_core(track)

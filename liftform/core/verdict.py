@@ -214,7 +214,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                 f"{m.peak_trunk_deg:.0f}°{seen}")
     spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
              f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
-             f"hips under {settings.min_hip_for_rounding_deg:.0f}°)")
+             f"hips under {settings.min_hip_for_rounding_deg:.0f}°)") + _briefly_past(m, settings)
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
@@ -222,6 +222,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
     hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
     return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
+
+
+def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
+    """For a rep not rounded whose peak still passed a limit (a spike, too short to count): how briefly, so the
+    number does not read as a rounded back that was missed."""
+    past_spine = m.peak_spine_deg >= settings.rounded_back_spine_deg
+    if not (past_spine or m.peak_neck_deg >= settings.head_hanging_neck_deg):
+        return ""
+    what = "past its limit" if past_spine else f"with the head hanging {m.peak_neck_deg:.0f}° (past its limit)"
+    return (f", {what} for only {m.rounded_s:.2f} s (rounding counts from "
+            f"{settings.min_rounded_s:.2f} s)")
 
 
 def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:

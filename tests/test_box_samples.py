@@ -42,3 +42,21 @@ def test_box_sample_gets_the_verdict_it_was_made_to_show(sample_videos, name):
     # Each pick-up of the set-up sample (reached down rounded) carries the finding; no set-down does.
     reached_rounded = ["rounded_reach_down" in v.faults for v in analysis.verdicts]
     assert sum(reached_rounded) == (bends // 2 if name == "box_reach_rounded_then_flat" else 0)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_box_lifted_flat_and_set_down_rounded_is_rounded_on_the_set_down(tmp_path):
+    """The real model on a rendered box lift: picked up with a flat back, set down stooped and rounded. The
+    set-down's descent lowers the box (judged down to touch-down), so that bend is rounded and the pick-up is not;
+    the truth's loaded frames include the lowering."""
+    from liftform.synth import LiftSpec, write_sample
+
+    video = tmp_path / "set_down.mp4"
+    truth = write_sample(LiftSpec(motion="rounded_set_down", reps=1, stand_s=0.5), video)
+    assert "lowering" in set(np.asarray(truth.lift_phase)[np.asarray(truth.loaded)])
+    analysis = analyze_video(video, None, Settings())
+    assert [v.verdict for v in analysis.verdicts] == ["hip_hinge", "rounded_back"]
+    pick_up, set_down = analysis.verdicts
+    assert not pick_up.rep.lowers_load and "rounded_reach_down" not in pick_up.faults
+    assert set_down.rep.lowers_load and set_down.rep.start < set_down.rep.touchdown <= set_down.rep.bottom

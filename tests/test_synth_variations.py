@@ -173,7 +173,7 @@ def test_hands_hold_the_object_and_it_hides_them(setup_fault):
 
 @pytest.mark.parametrize(
     ("motion", "prop"),
-    [(m, "box") for m in ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift")]
+    [(m, "box") for m in ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift", "rounded_set_down")]
     + [("stoop_lift", "bag"), ("squat_lift", "kettlebell")],
 )
 def test_object_lifts_reach_the_object_and_show_it(motion, prop):

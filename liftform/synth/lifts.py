@@ -25,7 +25,8 @@ from liftform.synth.body import (
 )
 from liftform.synth.motions import Timeline, lerp_pose, min_jerk, with_head
 
-OBJECT_MOTIONS = ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift", "reach_rounded_then_flat")
+OBJECT_MOTIONS = ("stoop_lift", "hinge_lift", "squat_lift", "half_kneel_lift", "reach_rounded_then_flat",
+                  "rounded_set_down")
 OBJECTS = ("box", "bag", "kettlebell")
 # (lift phase, coarse phase, nominal duration s, pose from, pose to, which bend of the cycle: 0 pick-up, 1 set-down,
 # -1 none). Poses: "stand", "reach" (hands at the object), "set" (at lift-off), "lower" (setting it down).
@@ -71,12 +72,13 @@ def lift_poses(
     motion: str, spine_flexion_peak_deg: float | None, trunk_peak_deg: float | None, lead_leg: str, head: str
 ) -> dict[str, Pose]:
     """The key poses of an object lift (deg, m): stand, reach, set, lower. Overrides apply to the pose in which the
-    back is judged (``reach`` for the stoop, hinge, squat and half-kneel; the rounded reach in the set-up fault)."""
+    back is judged (``reach`` for the stoop, hinge, squat and half-kneel; the rounded reach in the set-up fault; the
+    rounded set-down, ``lower``, after a flat lift)."""
     stand = Pose(trunk_deg=1.0, spine_flexion_deg=0.0, knee_flexion_deg=2.0)
     if motion == "stoop_lift":
         reach = Pose(trunk_deg=86.0, spine_flexion_deg=46.0, knee_flexion_deg=10.0, neck_flexion_deg=8.0,
                      head_flexion_deg=4.0, arm_forward_deg=0.0)
-    elif motion in ("hinge_lift", "reach_rounded_then_flat"):
+    elif motion in ("hinge_lift", "reach_rounded_then_flat", "rounded_set_down"):
         # the set-up fault's flat back: hips lower and chest higher than the hinge, the hands at the same place
         trunk, knee = (74.0, 50.0) if motion == "hinge_lift" else (68.0, 65.0)
         reach = Pose(trunk_deg=trunk, spine_flexion_deg=2.0, knee_flexion_deg=knee, neck_flexion_deg=-22.0,
@@ -94,17 +96,21 @@ def lift_poses(
     else:
         raise ValueError(f"unknown object lift {motion!r}: choose one of {', '.join(OBJECT_MOTIONS)}")
     flat = reach
-    if motion == "reach_rounded_then_flat":  # reach down stooped and rounded, then set the flat back of the hinge
-        reach = Pose(trunk_deg=84.0, spine_flexion_deg=40.0, knee_flexion_deg=20.0, neck_flexion_deg=10.0,
-                     head_flexion_deg=4.0, arm_forward_deg=0.0)
+    # Stooped and rounded, the hands where the flat set-up pose has them: the set-up fault reaches down so (then
+    # sets the flat back), the rounded set-down lowers the box so (after a flat lift).
+    rounded = Pose(trunk_deg=84.0, spine_flexion_deg=40.0, knee_flexion_deg=20.0, neck_flexion_deg=10.0,
+                   head_flexion_deg=4.0, arm_forward_deg=0.0)
+    judged = rounded if motion in ("reach_rounded_then_flat", "rounded_set_down") else reach
     if spine_flexion_peak_deg is not None:
-        reach = replace(reach, spine_flexion_deg=float(spine_flexion_peak_deg))
+        judged = replace(judged, spine_flexion_deg=float(spine_flexion_peak_deg))
     if trunk_peak_deg is not None:
-        reach = replace(reach, trunk_deg=float(trunk_peak_deg))
-    reach = with_head(reach, head)  # the head hangs towards the floor, or looks at the feet
-    if motion != "reach_rounded_then_flat":
-        flat = reach
-    return {"stand": stand, "reach": reach, "set": flat, "lower": flat}
+        judged = replace(judged, trunk_deg=float(trunk_peak_deg))
+    judged = with_head(judged, head)  # the head hangs towards the floor, or looks at the feet
+    if motion == "rounded_set_down":
+        return {"stand": stand, "reach": flat, "set": flat, "lower": judged}
+    if motion == "reach_rounded_then_flat":
+        return {"stand": stand, "reach": judged, "set": flat, "lower": flat}
+    return {"stand": stand, "reach": judged, "set": judged, "lower": judged}
 
 
 def cycle_segments(reps: int, stand_s: float, setup: bool, seed: int) -> list[tuple]:

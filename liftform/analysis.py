@@ -73,6 +73,9 @@ class Analysis:
     others: tuple[Analysis, ...] = ()
     people_in_view: int = 1
     box_px: tuple[int, int, int, int] | None = None
+    # (T,) bool per analysed frame: the model was not run on it, its pose is its neighbours' (`PoseTrack.pose_filled`);
+    # None: every frame was run.
+    pose_filled: np.ndarray | None = None
 
     @property
     def lifter_verdict(self) -> str:

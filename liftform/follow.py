@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+
 Box = tuple[int, int, int, int]
 
 CROP_SCALE = 1.7            # a crop's side is this many times the person's larger extent (room to bend and step)
@@ -131,6 +133,7 @@ class PersonRows:
     visibility (33,), back_profile_px (K, 2))."""
 
     rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    filled: set[int] = field(default_factory=set)   # positions not run through the model (`UprightSkipper`)
 
     @property
     def first(self) -> int:
@@ -163,13 +166,88 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
         next_open = []
         for i, person in enumerate(people):
             shifted = {offset + k: row for k, row in person.rows.items()}
+            filled = {offset + k for k in person.filled}
             if i in matched:
                 target = open_people[matched[i]]
                 target.rows.update(shifted)
+                target.filled.update(filled)
             else:
-                target = PersonRows(shifted)
+                target = PersonRows(shifted, filled)
                 joined.append(target)
             next_open.append(target)
         open_people = next_open
         offset += n_frames
     return joined
+
+
+UPRIGHT_LAG = 3             # a frame's skip is decided from the frames at least this many analysed frames before it
+
+
+def upright_and_still(newer: tuple[float, np.ndarray, np.ndarray], older: tuple[float, np.ndarray, np.ndarray],
+                      max_lean_deg: float, max_speed_per_s: float) -> bool:
+    """Whether a person stood upright and barely moved between two frames, each (time s, image_xy (33, 2) px,
+    world_xyz (33, 3) m, y down): the trunk (hip-mid to shoulder-mid, world) leans less than ``max_lean_deg`` from
+    vertical in ``newer`` and the shoulders and hips moved less than ``max_speed_per_s`` trunk lengths a second
+    (image) between them."""
+    (t1, xy1, world1), (t0, xy0, _) = newer, older
+    trunk_w = world1[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - world1[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+    norm = float(np.linalg.norm(trunk_w))
+    if not np.isfinite(norm) or norm == 0 or t1 <= t0:
+        return False
+    lean_deg = float(np.degrees(np.arccos(np.clip(-trunk_w[1] / norm, -1.0, 1.0))))
+    points = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
+    trunk_px = float(np.linalg.norm(xy1[points[:2]].mean(axis=0) - xy1[points[2:]].mean(axis=0)))
+    moved_px = float(np.max(np.linalg.norm(xy1[points] - xy0[points], axis=1)))
+    if not (np.isfinite(trunk_px) and np.isfinite(moved_px)) or trunk_px == 0:
+        return False
+    return lean_deg < max_lean_deg and moved_px / trunk_px / (t1 - t0) < max_speed_per_s
+
+
+class UprightSkipper:
+    """Which analysed frames of one followed person are left to their neighbours: while the person stands upright
+    and barely moves (`upright_and_still`), every 2nd frame. Frame ``k`` (counted among the analysed frames) is
+    skipped when frame k - 1 is not, and frame k - ``UPRIGHT_LAG`` and the analysed frame before it were both seen
+    upright and still: the decision depends on frames long taken, so it is the same however far ahead frames are
+    run, and never two frames in a row are skipped (the one after a skipped frame is always run)."""
+
+    def __init__(self, max_lean_deg: float, max_speed_per_s: float) -> None:
+        self.max_lean_deg, self.max_speed_per_s = max_lean_deg, max_speed_per_s
+        self._seen: dict[int, tuple[float, np.ndarray, np.ndarray] | None] = {}   # k -> (t, xy, world) or None
+        self._decided: dict[int, bool] = {}
+
+    def skips(self, k: int) -> bool:
+        """Whether analysed frame ``k`` is skipped (decided once, the first time asked; frames are asked in order,
+        and one never asked, e.g. before the person was followed, counts as run)."""
+        if k not in self._decided:
+            skip = self.max_lean_deg > 0 and not self._decided.get(k - 1, False)
+            if skip:
+                newer = self._seen.get(k - UPRIGHT_LAG)
+                before = k - UPRIGHT_LAG - 1
+                older = self._seen.get(before - 1 if self._decided.get(before, False) else before)
+                skip = (newer is not None and older is not None
+                        and upright_and_still(newer, older, self.max_lean_deg, self.max_speed_per_s))
+            self._decided[k] = skip
+            for old in [j for j in self._decided if j < k - 2 * UPRIGHT_LAG]:   # keep only what is still asked
+                del self._decided[old]
+            for old in [j for j in self._seen if j < k - 2 * UPRIGHT_LAG]:
+                del self._seen[old]
+        return self._decided[k]
+
+    def taken(self, k: int, timestamp_s: float, image_xy: np.ndarray | None, world_xyz: np.ndarray | None) -> None:
+        """Analysed frame ``k`` was run: the person's pose (None when not found)."""
+        self._seen[k] = None if image_xy is None else (timestamp_s, image_xy, world_xyz)
+
+
+def fill_skipped(person: PersonRows, timestamps_s: list[float]) -> None:
+    """Give each of ``person``'s skipped positions (``filled``) the linear interpolation in time of the rows either
+    side (``timestamps_s`` per position); the last position the row before it. A position whose neighbour has no
+    row (the person was lost) stays without one."""
+    for k in sorted(person.filled):
+        before, after = person.rows.get(k - 1), person.rows.get(k + 1)
+        if before is not None and k == len(timestamps_s) - 1:
+            person.rows[k] = before
+            continue
+        if before is None or after is None:
+            continue
+        w = (timestamps_s[k] - timestamps_s[k - 1]) / (timestamps_s[k + 1] - timestamps_s[k - 1])
+        person.rows[k] = tuple(a + w * (b - a) for a, b in zip(before, after, strict=True))

@@ -36,11 +36,14 @@ from liftform.ahead import AheadPool, AheadRunner
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
+    UPRIGHT_LAG,
     Box,
     PersonRows,
+    UprightSkipper,
     big_enough,
     box_iou,
     crop_for,
+    fill_skipped,
     join_segments,
     match_people,
     person_box,
@@ -105,6 +108,8 @@ class _Followers:
                 self.pool.close()
             raise
         self.active: list[tuple[CropFollower, PersonRows]] = []
+        self.skippers: dict[int, UprightSkipper] = {}   # id(follower) -> its frames left out while upright
+        self.analysed = 0                              # frames stepped so far
         self.people: list[PersonRows] = []
         self.most_in_view = 0
         self.next_look_s = -math.inf
@@ -141,6 +146,8 @@ class _Followers:
                 follower = CropFollower(self.model_path, self.settings, crop, self.bounds,
                                         ahead=AheadRunner(self.pool) if self.pool is not None else None)
                 follower.last_box = person_box(xy)
+                self.skippers[id(follower)] = UprightSkipper(self.settings.upright_lean_deg,
+                                                             self.settings.upright_speed_per_s)
                 rows = PersonRows()
                 self.people.append(rows)
                 self.active.append((follower, rows))
@@ -148,16 +155,27 @@ class _Followers:
         self.next_lost_look_s = t + LOST_LOOK_S
 
     def step(self, position: int, rgb: np.ndarray, t: float, upcoming: Iterable[VideoFrame] = ()) -> None:
-        """Frame ``rgb`` at ``t``; ``upcoming`` the analysed frames that follow it (run ahead where possible)."""
+        """Frame ``rgb`` at ``t``; ``upcoming`` the analysed frames that follow it (run ahead where possible).
+        A follower's frame its `UprightSkipper` leaves out is not run; ``position`` joins its person's ``filled``."""
+        k = self.analysed
+        self.analysed += 1
         if self._needs_look(t):
             self.look(rgb, t)
         seen = []
+        frames = [(rgb, t), *((frame.rgb, frame.timestamp_s) for frame in upcoming)]
         for follower, _ in self.active:
-            follower.expect(rgb, t)
-            for frame in upcoming:
-                follower.expect(frame.rgb, frame.timestamp_s)
+            skipper = self.skippers[id(follower)]
+            for j, (frame_rgb, frame_t) in enumerate(frames):
+                if not skipper.skips(k + j):
+                    follower.expect(frame_rgb, frame_t)
         for follower, rows in self.active:
+            skipper = self.skippers[id(follower)]
+            if skipper.skips(k):
+                if position >= 0:
+                    rows.filled.add(position)
+                continue
             pose = follower(rgb, t)
+            skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
                 seen.append((follower, rows))
@@ -174,6 +192,7 @@ class _Followers:
                     rows.rows.pop(position, None)
         for follower, _ in [pair for pair in self.active if id(pair[0]) in gone]:
             follower.close()
+            del self.skippers[id(follower)]
         self.active = [pair for pair in self.active if id(pair[0]) not in gone]
 
 
@@ -250,7 +269,8 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
-    depth = ahead_workers if followers.pool is not None and ahead_workers > 1 else 0   # frames in flight
+    # Frames in flight; fewer than UPRIGHT_LAG, so that a frame's skip is decided from frames already taken.
+    depth = min(ahead_workers, UPRIGHT_LAG - 1) if followers.pool is not None and ahead_workers > 1 else 0
     try:
         for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s
@@ -267,6 +287,8 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
                 on_frame()
     finally:
         followers.close()
+    for person in followers.people:
+        fill_skipped(person, timestamps)
     return _Segment(timestamps, indices, followers.people, followers.most_in_view, decoded, last_s)
 
 
@@ -278,13 +300,15 @@ def _presence(person: PersonRows) -> float:
 
 def _track(rows: PersonRows, timestamps_s: np.ndarray, frame_index: np.ndarray, size_wh: tuple[int, int]) -> PoseTrack:
     n = len(timestamps_s)
+    filled = np.zeros(n, dtype=bool)
+    filled[sorted(rows.filled)] = True
     image_xy = np.full((n, N_LANDMARKS, 2), np.nan)
     world = np.full((n, N_LANDMARKS, 3), np.nan)
     visibility = np.zeros((n, N_LANDMARKS))
     profile = np.full((n, len(BACK_PROFILE_STATIONS), 2), np.nan)
     for k, (xy, wxyz, vis, prof) in rows.rows.items():
         image_xy[k], world[k], visibility[k], profile[k] = xy, wxyz, vis, prof
-    return PoseTrack(image_xy, world, visibility, timestamps_s, frame_index, size_wh, profile)
+    return PoseTrack(image_xy, world, visibility, timestamps_s, frame_index, size_wh, profile, filled)
 
 
 def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSettings, bounds: Box, *,

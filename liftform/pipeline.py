@@ -65,7 +65,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
-                    flagged=flagged, quality=quality, versions=_versions())
+                    flagged=flagged, quality=quality, versions=_versions(), pose_filled=track.pose_filled)
 
 
 def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:

@@ -94,6 +94,9 @@ class PoseTrack:
             vector u (hip -> shoulder, image coordinates) the normal is n = (-u_y, u_x); ``[..., 0]`` is the
             distance to the silhouette edge along +n, ``[..., 1]`` along -n. NaN where the edge was not found.
             Which side is the back is decided by the core (it depends on which way the person faces).
+        pose_filled: optional (T,) bool: True where the model was not run on the frame (the person stood upright
+            and still, `[pose] upright_lean_deg`) and the pose is the linear interpolation of the frames either side
+            (NaN where either has none). None: every frame was run.
     """
 
     image_xy: np.ndarray
@@ -103,6 +106,7 @@ class PoseTrack:
     frame_index: np.ndarray
     frame_size_wh: tuple[int, int]
     back_profile_px: np.ndarray | None = field(default=None)
+    pose_filled: np.ndarray | None = field(default=None)
 
     def __post_init__(self) -> None:
         n_frames = len(self.timestamps_s)
@@ -120,6 +124,8 @@ class PoseTrack:
             if np.shape(self.back_profile_px) != (n_frames, k, 2):
                 raise InputError(f"PoseTrack.back_profile_px has shape {np.shape(self.back_profile_px)}, "
                                  f"expected {(n_frames, k, 2)}")
+        if self.pose_filled is not None and np.shape(self.pose_filled) != (n_frames,):
+            raise InputError(f"PoseTrack.pose_filled has shape {np.shape(self.pose_filled)}, expected {(n_frames,)}")
         if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
             raise InputError("PoseTrack.timestamps_s must be strictly increasing")
 
@@ -129,8 +135,9 @@ class PoseTrack:
     def __getitem__(self, frames: slice | np.ndarray) -> PoseTrack:
         """Frames ``frames`` (a slice or index array) as a new track."""
         profile = None if self.back_profile_px is None else self.back_profile_px[frames]
+        filled = None if self.pose_filled is None else self.pose_filled[frames]
         return PoseTrack(self.image_xy[frames], self.world_xyz[frames], self.visibility[frames],
-                         self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile)
+                         self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile, filled)
 
     @property
     def has_pose(self) -> np.ndarray:
@@ -146,11 +153,14 @@ class PoseTrack:
         }
         if self.back_profile_px is not None:
             out["back_profile_px"] = self.back_profile_px
+        if self.pose_filled is not None:
+            out["pose_filled"] = np.asarray(self.pose_filled, dtype=bool)
         return out
 
     @classmethod
     def from_npz(cls, data) -> PoseTrack:
         """Inverse of :meth:`to_npz_dict` (``data`` is what ``np.load`` returns)."""
         profile = data["back_profile_px"] if "back_profile_px" in data else None
+        filled = data["pose_filled"] if "pose_filled" in data else None
         return cls(data["image_xy"], data["world_xyz"], data["visibility"], data["timestamps_s"],
-                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), profile)
+                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), profile, filled)

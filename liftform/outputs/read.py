@@ -101,6 +101,7 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
             settings=apply_overrides(Settings(), doc.get("settings") or {}),
             kinematics=kinematics, verdicts=verdicts,
             flagged=frames.get("flagged", np.zeros(len(kinematics))) > 0,
+            pose_filled=frames["pose_filled"] > 0 if "pose_filled" in frames else None,
             quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
                             frames_total=int(quality.get("frames_total", len(kinematics))),
                             view=str(quality["view"]), warnings=tuple(str(w) for w in quality.get("warnings") or [])),

@@ -18,7 +18,7 @@ from liftform.outputs.layout import FRAMES_NAME, REPS_NAME
 from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
 
 # Leading columns of frames.csv; every column of Kinematics.COLUMNS follows.
-FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged")
+FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged", "pose_filled")
 FRAMES_COLUMNS = FRAME_KEY_COLUMNS + tuple(Kinematics.COLUMNS)
 
 
@@ -36,7 +36,8 @@ def _cell(value: float, decimals: int) -> str:
 def frame_rows(analysis: Analysis) -> list[list[str]]:
     """frames.csv rows (without header): one per analysed frame, columns :data:`FRAMES_COLUMNS`.
 
-    ``frame`` is the source frame number, ``time_s`` its presentation time in seconds.
+    ``frame`` is the source frame number, ``time_s`` its presentation time in seconds, ``pose_filled`` 1 where the
+    model was not run on the frame and the pose is its neighbours' (`Analysis.pose_filled`).
     """
     kin = analysis.kinematics
     n_frames = len(kin)
@@ -44,10 +45,11 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     decimals = [_decimals(name) for name in Kinematics.COLUMNS]
     flagged = np.asarray(analysis.flagged, dtype=bool)
     valid = np.asarray(kin.valid, dtype=bool)
+    filled = np.zeros(n_frames, dtype=bool) if analysis.pose_filled is None else np.asarray(analysis.pose_filled, bool)
     rows = []
     for i in range(n_frames):
         row = [str(int(kin.frame_index[i])), _cell(float(kin.timestamps_s[i]), 4), str(int(valid[i])),
-               str(int(flagged[i]))]
+               str(int(flagged[i])), str(int(filled[i]))]
         row.extend(_cell(float(col[i]), d) for col, d in zip(columns, decimals, strict=True))
         rows.append(row)
     return rows

@@ -1,0 +1,186 @@
+"""Upright, still frames left to their neighbours (`[pose] upright_lean_deg`): which frames the model skips
+(`liftform.follow.UprightSkipper`), how they are filled and marked (PoseTrack.pose_filled, frames.csv), and the real
+model on a rendered lift: fewer runs, the frames it runs unchanged."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from liftform import track as lm
+from liftform.follow import UPRIGHT_LAG, PersonRows, UprightSkipper, fill_skipped, upright_and_still
+from liftform.track import PoseTrack
+
+FPS = 30.0
+
+
+def pose(lean_deg: float, shift_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """image_xy (33, 2) px and world_xyz (33, 3) m (y down) of a trunk leaning ``lean_deg`` forward, moved
+    ``shift_px`` to the right; trunk 200 px / 0.5 m long."""
+    xy, world = np.full((33, 2), 500.0), np.zeros((33, 3))
+    lean = np.radians(lean_deg)
+    for side, dx in ((0, -5.0), (1, 5.0)):
+        xy[[lm.LEFT_HIP, lm.RIGHT_HIP][side]] = (500 + dx + shift_px, 600)
+        xy[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER][side]] = (500 + dx + shift_px + 200 * np.sin(lean),
+                                                          600 - 200 * np.cos(lean))
+        world[[lm.LEFT_HIP, lm.RIGHT_HIP][side]] = (dx / 100, 0, 0)
+        world[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER][side]] = (dx / 100 + 0.5 * np.sin(lean), -0.5 * np.cos(lean), 0)
+    return xy, world
+
+
+def test_upright_and_still_needs_both_a_near_vertical_trunk_and_little_motion():
+    t0, t1 = 0.0, 1 / FPS
+    standing = (t1, *pose(5.0))
+    assert upright_and_still(standing, (t0, *pose(5.0, shift_px=1.0)), 20.0, 1.0)       # 0.15 trunk lengths/s
+    assert not upright_and_still((t1, *pose(30.0)), (t0, *pose(30.0)), 20.0, 1.0)       # leaning
+    assert not upright_and_still(standing, (t0, *pose(5.0, shift_px=10.0)), 20.0, 1.0)  # 1.5 trunk lengths/s
+    nan_pose = (t1, np.full((33, 2), np.nan), np.full((33, 3), np.nan))
+    assert not upright_and_still(nan_pose, standing, 20.0, 1.0)
+
+
+def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0) -> list[bool]:
+    """Run a skipper over frames whose trunk leans ``leans`` (None: person not found), asking ``depth`` frames
+    ahead of the one taken as the pose stage does."""
+    skipper, decisions = UprightSkipper(lean_limit, 1.0), []
+    for k in range(len(leans)):
+        for j in range(depth + 1):
+            skipper.skips(k + j)
+        decisions.append(skipper.skips(k))
+        if not decisions[-1]:
+            found = leans[k] is not None
+            skipper.taken(k, k / FPS, *(pose(leans[k]) if found else (None, None)))
+    return decisions
+
+
+def test_an_upright_still_person_is_run_every_second_frame_the_same_however_far_ahead_frames_are_asked():
+    leans = [5.0] * 20 + [35.0] * 10 + [5.0] * 10
+    plain = _decisions(leans, depth=0)
+    assert plain == _decisions(leans, depth=2)            # the read-ahead window does not change which frames
+    skipped = np.flatnonzero(plain)
+    assert skipped[0] == UPRIGHT_LAG + 1                  # two frames seen before the first decision
+    assert not np.any(np.diff(skipped) == 1)              # never two frames in a row
+    assert len(skipped) >= 7 and all(k < 20 + UPRIGHT_LAG or k >= 30 + UPRIGHT_LAG for k in skipped)
+    assert not any(_decisions(leans, depth=0, lean_limit=0.0))          # 0 turns it off
+    assert not any(_decisions([35.0] * 20, depth=0))                   # leaning: every frame run
+
+
+def test_frames_decided_from_a_frame_where_the_person_was_lost_are_run():
+    lost = 11                                   # a frame that is run (frames 4, 6, 8, 10 are skipped)
+    leans = [5.0] * lost + [None] + [5.0] * 10
+    decisions = _decisions(leans, depth=2)
+    assert decisions[lost - 1] and not decisions[lost]
+    # Frames k whose decision looks at the lost frame (k - UPRIGHT_LAG, or the frame before that) are run; the
+    # frames before them were decided earlier, from frames where the person was seen.
+    assert not any(decisions[lost + UPRIGHT_LAG:lost + UPRIGHT_LAG + 2])
+    assert any(decisions[lost + UPRIGHT_LAG + 2:])
+
+
+def _row(value: float) -> tuple[np.ndarray, ...]:
+    return np.full((33, 2), value), np.full((33, 3), value), np.full(33, value), np.full((21, 2), value)
+
+
+def test_a_skipped_frame_gets_its_neighbours_pose_interpolated_in_time():
+    person = PersonRows({0: _row(0.0), 2: _row(3.0), 4: _row(6.0)}, filled={1, 3, 5, 7})   # nobody at 6
+    timestamps = [0.0, 0.1, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9]
+    fill_skipped(person, timestamps)
+    assert np.allclose(person.rows[1][0], 1.0)                  # a third of the way from 0.0 s to 0.3 s
+    assert np.allclose(person.rows[3][3], 4.0)                  # half-way
+    assert 5 not in person.rows                                  # its neighbour is missing: it stays missing
+    assert 7 not in person.rows                                  # the last frame, nobody before it
+
+
+def test_the_last_frame_skipped_takes_the_pose_before_it():
+    person = PersonRows({0: _row(2.0)}, filled={1})
+    fill_skipped(person, [0.0, 0.033])
+    assert np.allclose(person.rows[1][1], 2.0)
+
+
+def _track(n: int, filled: np.ndarray | None) -> PoseTrack:
+    t = np.arange(n) / FPS
+    return PoseTrack(np.zeros((n, 33, 2)), np.zeros((n, 33, 3)), np.ones((n, 33)), t, np.arange(n), (640, 480),
+                     None, filled)
+
+
+def test_pose_filled_is_kept_in_poses_npz_and_checked():
+    from liftform.errors import InputError
+
+    filled = np.arange(6) % 2 == 1
+    back = PoseTrack.from_npz(_track(6, filled).to_npz_dict())
+    assert np.array_equal(back.pose_filled, filled) and np.array_equal(back[1:4].pose_filled, filled[1:4])
+    assert PoseTrack.from_npz(_track(6, None).to_npz_dict()).pose_filled is None
+    with pytest.raises(InputError, match="pose_filled"):
+        _track(6, filled[:5])
+
+
+def test_frames_csv_marks_the_filled_frames_and_reads_them_back(tmp_path):
+    from synthetic_tracks import lift_track
+
+    from liftform import read_analysis
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.pipeline import analyze_track, save_result
+    from liftform.settings import Settings
+
+    base, _ = lift_track("rounded_back", n_reps=1)
+    filled = np.zeros(len(base), dtype=bool)
+    filled[[3, 5, 7]] = True
+    track = PoseTrack(base.image_xy, base.world_xyz, base.visibility, base.timestamps_s, base.frame_index,
+                      base.frame_size_wh, base.back_profile_px, filled)
+    source = SourceInfo("clip.mp4", "0" * 64, FPS, len(track), 640, 480, len(track) / FPS)
+    analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), Settings())
+    out = tmp_path / "clip"
+    save_result(analysis, track, out, write_video=False, report=False)
+    with open(out / "frames.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["frame"]) for r in rows if r["pose_filled"] == "1"] == [3, 5, 7]
+    assert np.array_equal(read_analysis(out).pose_filled, filled)
+    assert np.array_equal(np.load(out / "poses.npz")["pose_filled"], filled)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_model_skips_upright_still_frames_and_runs_the_others_as_before(sample_videos, monkeypatch):
+    from dataclasses import replace
+
+    from liftform import ahead, people
+    from liftform.core.geometry import inclination_from_vertical_deg
+    from liftform.core.kinematics import WORLD_UP
+    from liftform.models import resolve_model
+    from liftform.settings import Settings
+    from liftform.video import open_video
+
+    with open_video(sample_videos["rounded_back"]) as source:      # stands, bends over, stands again
+        frames = [f for _, f in zip(range(120), source, strict=False)]
+    bounds = (0, 0, frames[0].rgb.shape[1], frames[0].rgb.shape[0])
+    model, runs = resolve_model("full").path, []
+    real_run = ahead.AheadPool._run
+    monkeypatch.setattr(ahead.AheadPool, "_run", lambda self, *a: runs.append(1) or real_run(self, *a))
+
+    def follow(lean_deg: float, workers: int) -> tuple[PersonRows, int]:
+        runs.clear()
+        settings = replace(Settings().pose, upright_lean_deg=lean_deg)
+        (person,) = people.follow_people(frames, model, settings, bounds, ahead_workers=workers).people
+        return person, len(runs)
+
+    every, every_runs = follow(0.0, 2)
+    upright, upright_runs = follow(20.0, 2)
+    filled = sorted(upright.filled)
+    assert not every.filled and len(filled) >= 20 and not np.any(np.diff(filled) == 1)
+    assert upright_runs <= every_runs - len(filled)               # each skipped frame is a model run saved
+    world = np.array([every.rows[k][1] for k in filled])
+    shoulders, hips = (world[:, [a, b]].mean(axis=1) for a, b in ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER),
+                                                                  (lm.LEFT_HIP, lm.RIGHT_HIP)))
+    trunk = shoulders - hips
+    assert np.all(np.abs(inclination_from_vertical_deg(trunk, 1.0, WORLD_UP)) < 40)   # never where the spine counts
+    for k, row in every.rows.items():
+        if k in upright.filled:       # its neighbours' mean (30 fps), near what the model gives
+            assert all(np.allclose(a, (b + c) / 2, equal_nan=True)
+                       for a, b, c in zip(upright.rows[k], upright.rows[k - 1], upright.rows[k + 1], strict=True))
+            assert np.nanmax(np.abs(upright.rows[k][0] - row[0])) < 0.05 * bounds[3]
+        else:                         # the frames run are the every-frame run's, bit for bit
+            assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(row, upright.rows[k], strict=True)), k
+    one_worker, _ = follow(20.0, 1)   # no frame run ahead: the same frames skipped, the same poses
+    assert one_worker.filled == upright.filled
+    assert all(np.array_equal(a, b, equal_nan=True)
+               for k in every.rows for a, b in zip(one_worker.rows[k], upright.rows[k], strict=True))

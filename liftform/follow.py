@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+from liftform.core.geometry import flexion_deg
+from liftform.track import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER, RIGHT_HIP, RIGHT_KNEE, RIGHT_SHOULDER
 
 Box = tuple[int, int, int, int]
 
@@ -181,26 +182,32 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
 
 
 UPRIGHT_LAG = 3             # a frame's skip is decided from the frames at least this many analysed frames before it
+# Upright also means hips open: the spine is judged at the bottom of a squat from 80 deg of hip flexion, however
+# upright the trunk (`[verdict] min_hip_for_rounding_deg`); frames are skipped only well short of that.
+UPRIGHT_MAX_HIP_FLEXION_DEG = 40.0
 
 
 def upright_and_still(newer: tuple[float, np.ndarray, np.ndarray], older: tuple[float, np.ndarray, np.ndarray],
                       max_lean_deg: float, max_speed_per_s: float) -> bool:
     """Whether a person stood upright and barely moved between two frames, each (time s, image_xy (33, 2) px,
     world_xyz (33, 3) m, y down): the trunk (hip-mid to shoulder-mid, world) leans less than ``max_lean_deg`` from
-    vertical in ``newer`` and the shoulders and hips moved less than ``max_speed_per_s`` trunk lengths a second
-    (image) between them."""
+    vertical in ``newer``, neither hip flexes ``UPRIGHT_MAX_HIP_FLEXION_DEG`` or more (world), and the shoulders and
+    hips moved less than ``max_speed_per_s`` trunk lengths a second (image) between them."""
     (t1, xy1, world1), (t0, xy0, _) = newer, older
     trunk_w = world1[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - world1[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
     norm = float(np.linalg.norm(trunk_w))
     if not np.isfinite(norm) or norm == 0 or t1 <= t0:
         return False
     lean_deg = float(np.degrees(np.arccos(np.clip(-trunk_w[1] / norm, -1.0, 1.0))))
+    sides = ((LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE), (RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE))
+    hip_deg = max(float(flexion_deg(world1[shoulder], world1[hip], world1[knee])) for shoulder, hip, knee in sides)
     points = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
     trunk_px = float(np.linalg.norm(xy1[points[:2]].mean(axis=0) - xy1[points[2:]].mean(axis=0)))
     moved_px = float(np.max(np.linalg.norm(xy1[points] - xy0[points], axis=1)))
     if not (np.isfinite(trunk_px) and np.isfinite(moved_px)) or trunk_px == 0:
         return False
-    return lean_deg < max_lean_deg and moved_px / trunk_px / (t1 - t0) < max_speed_per_s
+    return (lean_deg < max_lean_deg and hip_deg < UPRIGHT_MAX_HIP_FLEXION_DEG
+            and moved_px / trunk_px / (t1 - t0) < max_speed_per_s)
 
 
 class UprightSkipper:

@@ -16,12 +16,14 @@ from liftform.track import PoseTrack
 FPS = 30.0
 
 
-def pose(lean_deg: float, shift_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """image_xy (33, 2) px and world_xyz (33, 3) m (y down) of a trunk leaning ``lean_deg`` forward, moved
-    ``shift_px`` to the right; trunk 200 px / 0.5 m long."""
+def pose(lean_deg: float, shift_px: float = 0.0, hip_deg: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """image_xy (33, 2) px and world_xyz (33, 3) m (y down) of a trunk leaning ``lean_deg`` forward with the hips
+    flexed ``hip_deg`` (default: the thighs vertical), moved ``shift_px`` to the right; trunk 200 px / 0.5 m long."""
     xy, world = np.full((33, 2), 500.0), np.zeros((33, 3))
     lean = np.radians(lean_deg)
+    thigh = np.radians((lean_deg if hip_deg is None else hip_deg) - lean_deg)   # forward from straight down
     for side, dx in ((0, -5.0), (1, 5.0)):
+        world[[lm.LEFT_KNEE, lm.RIGHT_KNEE][side]] = (dx / 100 + 0.45 * np.sin(thigh), 0.45 * np.cos(thigh), 0)
         xy[[lm.LEFT_HIP, lm.RIGHT_HIP][side]] = (500 + dx + shift_px, 600)
         xy[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER][side]] = (500 + dx + shift_px + 200 * np.sin(lean),
                                                           600 - 200 * np.cos(lean))
@@ -35,6 +37,9 @@ def test_upright_and_still_needs_both_a_near_vertical_trunk_and_little_motion():
     standing = (t1, *pose(5.0))
     assert upright_and_still(standing, (t0, *pose(5.0, shift_px=1.0)), 20.0, 1.0)       # 0.15 trunk lengths/s
     assert not upright_and_still((t1, *pose(30.0)), (t0, *pose(30.0)), 20.0, 1.0)       # leaning
+    squat = pose(10.0, hip_deg=85.0)                   # an upright trunk at the bottom of a squat: judged there
+    assert upright_and_still((t1, *pose(10.0, hip_deg=30.0)), (t0, *pose(10.0, hip_deg=30.0)), 20.0, 1.0)
+    assert not upright_and_still((t1, *squat), (t0, *squat), 20.0, 1.0)
     assert not upright_and_still(standing, (t0, *pose(5.0, shift_px=10.0)), 20.0, 1.0)  # 1.5 trunk lengths/s
     nan_pose = (t1, np.full((33, 2), np.nan), np.full((33, 3), np.nan))
     assert not upright_and_still(nan_pose, standing, 20.0, 1.0)

@@ -6,9 +6,10 @@
     found.frames_decoded    # frames in the video (the tracks hold the analysed ones: `[pose] analysis_fps`)
 
 Per frame, each followed person costs one run of the model on a crop around them (`CropFollower`); the whole frame
-is searched for people (`PeopleFinder`, several poses) only on the first frame, about once a second (someone new?)
-and while someone is lost. Offline, the crop's frames are run ahead on ``threads`` workers (`liftform.ahead`: with
-2, two frames at once on a 2-core machine); the result does not depend on how many.
+is searched for people (`PeopleFinder`, several poses) only on the first frame, after a second (someone new?), then
+after 2 and 4 s while it finds just the people followed (after a second again when it finds anything else), and
+every LOST_LOOK_S while someone is lost. Offline, the crop's frames are run ahead on ``threads`` workers
+(`liftform.ahead`: with 2, two frames at once on a 2-core machine); the result does not depend on how many.
 
 With `[pose] parallel_halves` (off by default: it moved real-clip verdicts) the video is cut at a keyframe into two
 halves that are followed independently (in two threads when the machine has the cores) and the people of both
@@ -55,6 +56,9 @@ from liftform.video import VideoFrame, VideoSource, prefetch
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
 LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
+# A search that finds just the people followed, none of them lost, doubles the wait for the next, up to this many
+# times `[pose] recheck_s`; any other finding brings it back to recheck_s.
+MAX_RECHECK_FACTOR = 4.0
 RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
 JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
 WARM_UP_S = 0.5              # a piece after a cut is tracked from this long before it (those frames are dropped)
@@ -114,6 +118,7 @@ class _Followers:
         self.most_in_view = 0
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
+        self.recheck_s = settings.recheck_s
 
     def close(self) -> None:
         self.finder.close()
@@ -136,6 +141,10 @@ class _Followers:
                  if keep]
         self.most_in_view = max(self.most_in_view, len(found))
         matched = match_people([f.last_box for f, _ in self.active], [person_box(xy) for xy in found])
+        as_before = (len(matched) == len(found) == len(self.active)
+                     and all(f.lost_since_s is None for f, _ in self.active))
+        self.recheck_s = (min(2 * self.recheck_s, MAX_RECHECK_FACTOR * self.settings.recheck_s) if as_before
+                          else self.settings.recheck_s)
         for i, xy in enumerate(found):
             crop = crop_for(xy, self.bounds)
             if i in matched:
@@ -151,7 +160,7 @@ class _Followers:
                 rows = PersonRows()
                 self.people.append(rows)
                 self.active.append((follower, rows))
-        self.next_look_s = t + self.settings.recheck_s
+        self.next_look_s = t + self.recheck_s
         self.next_lost_look_s = t + LOST_LOOK_S
 
     def step(self, position: int, rgb: np.ndarray, t: float, upcoming: Iterable[VideoFrame] = ()) -> None:

@@ -67,7 +67,9 @@ class PoseSettings:
     # at that size too, so more pixels only cost time (the back's edge is read to a fraction of a pixel).
     crop_max_side_px: int = setting(512, 128, 4096)
     detect_max_side_px: int = setting(640, 128, 4096)   # the whole frame, shrunk to this, to find the people in view
-    recheck_s: float = setting(1.0, 0.1, 60)            # how often the whole frame is searched for someone new
+    # How often the whole frame is searched for someone new; twice, then 4 times as long while the searches find just
+    # the people followed (`liftform.people.MAX_RECHECK_FACTOR`).
+    recheck_s: float = setting(1.0, 0.1, 60)
     min_person_fraction: float = setting(0.4, 0, 1)     # people smaller than this share of the largest are not followed
     # Follow a person with MediaPipe's tracking (its landmarks of one frame place the next frame's crop): about a
     # quarter less CPU than running its person detector on every frame (on the crop), but on the 64 real

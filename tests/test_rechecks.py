@@ -1,0 +1,97 @@
+"""How often the whole frame is searched for people (`liftform.people`): on the first frame, then at growing
+intervals while a search finds just the people followed, at `[pose] recheck_s` again after it finds anything else,
+and every LOST_LOOK_S while someone is lost. A stand-in finder and follower (no model) count the searches."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liftform import people
+from liftform.pose import FramePose
+from liftform.settings import PoseSettings
+from liftform.video import VideoFrame
+
+FPS = 30.0
+BOUNDS = (0, 0, 640, 480)
+
+
+def _person(x0: float) -> np.ndarray:
+    """33 landmarks of a 60 x 300 px person standing at x0."""
+    t = np.linspace(0, 1, 33)
+    return np.stack([x0 + 60 * t, 100 + 300 * t[::-1]], axis=1)
+
+
+class _World:
+    """Who is in view when: ``people_at(t)`` -> landmarks per person; ``lost(t)``: the follower misses its person."""
+
+    def __init__(self, second_from_s: float = np.inf, lost_s: tuple[float, float] = (np.inf, np.inf)) -> None:
+        self.second_from_s, self.lost_s, self.looks = second_from_s, lost_s, []
+
+    def people_at(self, t: float) -> list[np.ndarray]:
+        return [_person(100)] + ([_person(400)] if t >= self.second_from_s else [])
+
+
+@pytest.fixture
+def world(monkeypatch):
+    scene = _World()
+
+    class Finder:
+        def __init__(self, *args) -> None:
+            self.t = 0.0
+
+        def __call__(self, rgb, bounds):
+            scene.looks.append(float(rgb[0, 0, 0]) / FPS + 0.0)
+            return scene.people_at(rgb[0, 0, 0] / FPS)
+
+        def close(self) -> None:
+            pass
+
+    class Follower:
+        def __init__(self, model_path, settings, crop, bounds, ahead=None) -> None:
+            self.crop, self.bounds, self.last_box, self.lost_since_s = crop, bounds, None, None
+
+        def expect(self, rgb, t) -> None:
+            pass
+
+        def __call__(self, rgb, t):
+            if scene.lost_s[0] <= t < scene.lost_s[1]:
+                self.lost_since_s = t if self.lost_since_s is None else self.lost_since_s
+                return None
+            self.lost_since_s = None
+            xy = min(scene.people_at(t), key=lambda p: abs(p[0, 0] - (self.crop[0] + self.crop[2]) / 2))
+            self.last_box = people.person_box(xy)
+            return FramePose(xy, np.zeros((33, 3)), np.ones(33), np.zeros((21, 2)))
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(people, "PeopleFinder", Finder)
+    monkeypatch.setattr(people, "CropFollower", Follower)
+    return scene
+
+
+def _run(seconds: float):
+    # Frame k carries its index in its first pixel (mod 256 is enough for the stand-ins' clock at 30 fps over 8 s).
+    frames = [VideoFrame(k, k / FPS, np.full((4, 4, 3), k, dtype=np.uint8)) for k in range(int(seconds * FPS))]
+    return people.follow_people(frames, "model.task", PoseSettings(upright_lean_deg=0), BOUNDS)
+
+
+def test_a_search_that_finds_just_the_lifter_waits_longer_for_the_next(world):
+    _run(8.0)
+    assert world.looks == pytest.approx([0, 1, 3, 7])           # 1 s, then 2, then 4 (at most 4 x recheck_s)
+
+
+def test_someone_new_is_found_by_the_next_search_and_the_interval_starts_again(world):
+    world.second_from_s = 2.0
+    segment = _run(8.0)
+    assert world.looks == pytest.approx([0, 1, 3, 4, 6])        # found at 3 s: 1 s to the next, then 2
+    assert len(segment.people) == 2 and min(segment.people[1].rows) == 3 * FPS
+
+
+def test_while_the_lifter_is_lost_the_frame_is_searched_every_quarter_second(world):
+    world.lost_s = (3.5, 4.6)
+    _run(8.0)
+    lost_looks = [t for t in world.looks if 3.5 <= t < 4.8]
+    assert np.diff(lost_looks) == pytest.approx([people.LOST_LOOK_S] * (len(lost_looks) - 1), abs=0.04)
+    assert len(lost_looks) >= 4

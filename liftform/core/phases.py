@@ -10,9 +10,12 @@ with it. It is the last frame, before the hands have made half of their rise, at
 ``rise_fraction`` of that rise above their lowest point. (MediaPipe places hands hidden by an object too, from the
 arms.) Where the hands do not rise, the bottom of the rep stands in for lift-off.
 
-A rep that follows another lowers the load it lifted (the bar of a set, a box set down): its descent is loaded too,
-down to touch-down, where the hands come to the floor (lift-off mirrored in time). Only the first rep reaches down
-empty-handed.
+Some descents lower a load: down to touch-down, where the hands come to the floor, they are loaded too. From the
+hands alone a held load cannot be told from empty hands, so only the descents that lower a load in every common
+kind of lifting are judged so: the second, fourth, ... of a clip (:func:`lowers_load`). A barbell (or kettlebell)
+set lowers the bar after every lift; box work alternates a pick-up, which reaches down empty-handed, and a set-down,
+which lowers the box. Judging every descent after the first called a second pick-up's rounded reach-down a rounded
+lift.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ def liftoff_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: 
     half_up = lowest + int(np.argmax(after >= height[lowest] + 0.5 * rise))
     still_down = np.flatnonzero(height[lowest:half_up + 1] <= height[lowest] + rise_fraction * rise)
     return start + lowest + int(still_down[-1])
+
+
+def lowers_load(bend: int) -> bool:
+    """Whether the descent of bend ``bend`` (0-based, counted from the start of the clip or live session) lowers a
+    load in every common kind of lifting: the odd ones (see the module's docstring)."""
+    return bend % 2 == 1
 
 
 def touchdown_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: float) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.phases import liftoff_index, touchdown_index
+from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
 
@@ -23,15 +23,15 @@ def _local_maxima(signal: np.ndarray) -> np.ndarray:
     return np.flatnonzero((signal > left) & (signal > right_value))
 
 
-def segment_reps(kinematics: Kinematics, settings: RepSettings, first_lowers_load: bool = False) -> list[Rep]:
+def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int = 0) -> list[Rep]:
     """Reps in ``kinematics``, in time order.
 
     A bottom is a local maximum of depth of at least ``settings.min_depth``; its rep starts at the last frame
     before it, and ends at the first frame after it, where depth is below ``start_end_fraction`` of the bottom's
     depth. A deeper bottom claims the span around it first, so wobbles near the bottom are not extra reps. A rep cut
     by the start or end of the video is kept and marked incomplete. Each rep's lift-off is found from the hands
-    (:mod:`liftform.core.phases`); every rep after the first lowers the load the one before lifted, down to its
-    touch-down (``first_lowers_load``: the first too, when a rep came before the track: the live session).
+    (:mod:`liftform.core.phases`), and where its descent lowers a load (:func:`~liftform.core.phases.lowers_load`;
+    ``reps_before``: the reps that came before the track, in the live session), its touch-down.
     """
     t = kinematics.timestamps_s
     depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
@@ -66,7 +66,7 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, first_lowers_loa
     reps = []
     for k, (s, b, e, c) in enumerate(spans):
         liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction)
-        lowers = k > 0 or first_lowers_load
+        lowers = lowers_load(reps_before + k)
         touchdown = touchdown_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction) if lowers else -1
         reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),
                         end_s=float(t[e]), complete=c, liftoff=liftoff,

@@ -41,7 +41,7 @@ class CoreResult:
 
 
 def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float | None = None,
-             keep_reps: Callable[[list[Rep]], list[Rep]] | None = None, after_a_rep: bool = False) -> CoreResult:
+             keep_reps: Callable[[list[Rep]], list[Rep]] | None = None, reps_before: int = 0) -> CoreResult:
     """Angles (`compute_kinematics`), reps (`segment_reps`), verdicts (`judge_reps`) of ``track``.
 
     Args:
@@ -49,11 +49,11 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
         settings: filter, rep, spine and verdict settings (pose settings are not used).
         spine_baseline_deg: the raw contour bend taken as a neutral back; default ``settings.spine``'s.
         keep_reps: chooses which of the reps found are judged (the live session keeps only new, finished ones).
-        after_a_rep: a rep came before the track (the live session's window after its first rep), so the track's
-            first rep lowers a load too.
+        reps_before: how many reps came before the track (the live session's window): which descents lower a load
+            counts from the first rep of the session (`core.phases.lowers_load`).
     """
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
-    reps = segment_reps(kinematics, settings.reps, first_lowers_load=after_a_rep)
+    reps = segment_reps(kinematics, settings.reps, reps_before)
     if keep_reps is not None:
         reps = keep_reps(reps)
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)

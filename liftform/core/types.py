@@ -105,9 +105,9 @@ class Rep:
     # bottom stands in for it).
     liftoff: int = -1
     liftoff_s: float = float("nan")
-    # The descent lowers a load held from the rep before (the bar of a set, a box set down): loaded from the start
-    # down to touch-down, where the hands (and the object) reach the floor. The first rep of a clip or a live session
-    # reaches down empty-handed. Touch-down: -1 when not found; then the lowering is not judged (the bottom cannot
+    # The descent lowers the load the rep before lifted (the 2nd, 4th, ... bend: a barbell set's lowering, a box set
+    # down; `core.phases.lowers_load`): loaded from the start down to touch-down, where the hands (and the object)
+    # reach the floor. Touch-down: -1 when not found or lowering nothing; then no lowering is judged (the bottom cannot
     # stand in, as it does for lift-off: a lifter re-sets there, unloaded).
     lowers_load: bool = False
     touchdown: int = -1

@@ -263,8 +263,8 @@ class LiveSession:
             return [r for r in found if start + r.end > self._judged_until
                     and (r.complete or final or (start == 0 and r.end < last))]
 
-        # After the first rep, the next one's descent lowers the load it lifted, as in `analyze`.
-        verdicts = (run_core(window, s, keep_reps=new_reps, after_a_rep=bool(self.verdicts)).verdicts
+        # Which descents lower a load counts from the session's first rep, as `analyze` counts from the clip's.
+        verdicts = (run_core(window, s, keep_reps=new_reps, reps_before=len(self.verdicts)).verdicts
                     if len(window) >= MIN_JUDGE_FRAMES else ())
         if not verdicts:
             if ts >= self._rejudge_until_s:

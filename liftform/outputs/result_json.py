@@ -75,7 +75,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
 
     ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds; ``liftoff_s``:
     when the hands started to rise with the object (null when not found: the bottom then stands in for it);
-    ``lowers_load``: the descent lowers the load of the rep before, loaded down to ``touchdown_s`` (the hands at the
+    ``lowers_load``: the descent lowers the load the rep before lifted, loaded down to ``touchdown_s`` (the hands at the
     floor; null when it lowers nothing or was not found).
     """
     rep, a, t, c = rv.rep, ANGLE_DECIMALS, TIME_DECIMALS, CONFIDENCE_DECIMALS

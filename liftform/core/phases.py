@@ -67,8 +67,9 @@ def touchdown_index(lift_height: np.ndarray, start: int, end: int, rise_fraction
     if known.sum() < max(3, 0.5 * len(height)):
         return -1
     lowest = int(np.nanargmin(height))
-    before = np.where(known[:lowest + 1], height[:lowest + 1], np.inf)     # unknown frames never count as down
-    drop = float(np.max(np.where(known[:lowest + 1], height[:lowest + 1], -np.inf)) - height[lowest])
+    before = height[:lowest + 1]                  # NaN (unknown) never compares as down
+    drop = float(np.nanmax(before) - height[lowest])
     if drop < MIN_RISE:
         return -1
-    return start + int(np.argmax(before <= height[lowest] + rise_fraction * drop))
+    with np.errstate(invalid="ignore"):
+        return start + int(np.argmax(before <= height[lowest] + rise_fraction * drop))

@@ -101,7 +101,7 @@ def standing_spine_deg(kinematics: Kinematics, settings: VerdictSettings) -> flo
 class RepMetrics:
     """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
 
-    peak_spine_deg: float           # highest trusted spine flexion while loaded and leaning (NaN: never judged)
+    peak_spine_deg: float           # highest trusted spine flexion while loaded where judged (NaN: never judged)
     peak_neck_deg: float            # the same for neck flexion (the head hanging)
     peak_trunk_deg: float
     peak_hip_deg: float

@@ -5,7 +5,8 @@
 (also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
 show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
 flexion must not be taken for a rounded back), a dumbbell RDL done both ways (issue 10 saw side-on dumbbell hinges
-left undecided), thoracic rounding with the head dropped, lumbar flexion (the pelvis tucking under) at the bottom of a
+left undecided), thoracic rounding with the head dropped and with the neck extended to look ahead (the head's
+cue then cannot help), lumbar flexion (the pelvis tucking under) at the bottom of a
 dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie, bodies with more or less
 lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
 lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered side-on and at 30 deg
@@ -76,6 +77,8 @@ CASES = (
     Case("hinge", _bend("hip_hinge"), SAFE),
     Case("rounded even", _bend("rounded_back"), ROUNDED),
     Case("rounded thoracic, head down", _bend("rounded_back", build=Build(spine_pattern="thoracic")), ROUNDED),
+    Case("rounded thoracic, looking ahead", _bend("rounded_back", build=Build(spine_pattern="thoracic"), head="ahead"),
+         ROUNDED),
     Case("squat, dumbbells", _bend("squat", prop="dumbbell"), SAFE),
     Case("dumbbell RDL", _bend("hip_hinge", prop="dumbbell"), SAFE),
     Case("hinge looking at the feet", _bend("hip_hinge", head="feet"), SAFE),

@@ -111,6 +111,20 @@ def test_the_head_can_look_at_the_feet_or_hang_with_the_back_flat():
         LiftSpec(head="down")
 
 
+def test_a_hunched_upper_back_can_look_ahead():
+    """A thoracic hunch with the neck extended to look forward (the "eyes up" of a deadlift): the head does not hang
+    (the head's cue cannot flag it: the back's contour must), the spine's truth is the same hunch."""
+    build = Build(spine_pattern="thoracic")
+    scenes = {head: SynthScene(LiftSpec(motion="rounded_back", reps=1, build=build, head=head))
+              for head in ("auto", "ahead")}
+    i = _bottom(scenes["auto"])
+    turn = {head: _head_turn_deg(scene, i) for head, scene in scenes.items()}
+    # From the trunk line the hunch itself turns the neck's base down (~45 deg); the hanging head adds ~45 more.
+    assert turn["ahead"] < 30 < 60 < turn["auto"]
+    assert scenes["ahead"].truth.spine_flexion_deg[i] == pytest.approx(scenes["auto"].truth.spine_flexion_deg[i])
+    assert scenes["ahead"].truth.spine_flexion_deg[i] > 40
+
+
 def test_lumbar_flexion_in_a_squat_tucks_the_pelvis_under():
     neutral = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell"))
     tucked = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell", spine_flexion_peak_deg=30.0,

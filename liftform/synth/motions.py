@@ -22,8 +22,9 @@ LUNGE_REAR_ANKLE_XY_M = (-0.44, 0.16)  # heel raised: on the ball of the foot
 LUNGE_HIP_TOP_XY_M = (0.0, 0.85)
 LUNGE_HIP_BOTTOM_XY_M = (0.05, 0.535)
 # Where the head is at the bottom, as (neck, head) flexion in degrees: "hang", dropped towards the floor (with a
-# rounded upper back); "feet", looking down at the feet with the back flat (a novice's gaze: a safe lift).
-HEAD_POSES = {"hang": (35.0, 15.0), "feet": (15.0, 10.0)}
+# rounded upper back); "feet", looking down at the feet with the back flat (a novice's gaze: a safe lift); "ahead",
+# the neck extended to look forward (the "eyes up" of a deadlift: a hunched upper back then shows no hanging head).
+HEAD_POSES = {"hang": (35.0, 15.0), "feet": (15.0, 10.0), "ahead": (-22.0, -8.0)}
 HEADS = ("auto", *HEAD_POSES)   # "auto": the motion's own head
 
 

@@ -17,7 +17,7 @@ from liftform.cli.common import (
     out,
     settings_from,
 )
-from liftform.cli.show import print_summary, verdict_markup
+from liftform.cli.show import faults_markup, print_summary, verdict_markup
 from liftform.errors import LiftformError
 
 
@@ -56,7 +56,7 @@ def live(
         if isinstance(event, RepJudged):
             v = event.verdict
             out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
-                      f"{escape(v.reason)}", soft_wrap=True)
+                      f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
         elif isinstance(event, BackRounded) and beep and not play_cue():
             err.file.write("\a")      # no audio output: the terminal bell

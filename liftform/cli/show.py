@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from liftform.cli.common import out
+from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import fault_words, tone_of, words_of
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
@@ -36,15 +37,19 @@ def print_summary(analysis, out_dir: Path | None) -> None:
             where = f" (around x {(box[0] + box[2]) // 2} px)" if box else ""
             out.print(f"  lifter {number}{where}: {verdict_markup(lifter.lifter_verdict, headline=True)}")
         for v in lifter.verdicts:
-            faults = f" [yellow](also: {', '.join(fault_words(f) for f in v.faults)})[/]" if v.faults else ""
             out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                      f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults}",
+                      f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults_markup(v)}",
                       soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:
         out.print(f"  results in {escape(str(out_dir))}/")
+
+
+def faults_markup(v: RepVerdict) -> str:
+    """The rep's findings besides its verdict (a rounded reach-down, a jerky lift, ...) in words, or ''."""
+    return f" [yellow](also: {', '.join(fault_words(f) for f in v.faults)})[/]" if v.faults else ""
 
 
 def _short(text: str, limit: int = 60) -> str:

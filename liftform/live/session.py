@@ -273,8 +273,9 @@ class LiveSession:
         self._rejudge_until_s = None
         events: list[LiveEvent] = []
         for v in verdicts:
+            shift = lambda i: start + i if i >= 0 else i  # noqa: E731  (window -> session frames; -1 stays)
             rep = replace(v.rep, index=len(self.verdicts), start=start + v.rep.start, bottom=start + v.rep.bottom,
-                          end=start + v.rep.end)
+                          end=start + v.rep.end, liftoff=shift(v.rep.liftoff), touchdown=shift(v.rep.touchdown))
             verdict = replace(v, rep=rep)
             self.verdicts.append(verdict)
             self.rep_count += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -291,6 +292,25 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     if record is not None:
         assert result.recording == record
         assert cv2.VideoCapture(str(record)).get(cv2.CAP_PROP_FRAME_COUNT) >= 0.9 * len(states)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_live_tells_a_rounded_reach_down_from_a_rounded_lift(sample_videos, tmp_path):
+    """Box work live (lite model, every frame): each pick-up reaches the box with a rounded back, then sets a flat back
+    and lifts. Live, as `analyze`, calls every rep safe and gives each pick-up the reach-down finding, with lift-off
+    after the reach-down's bottom (in session frames), and says it on the terminal."""
+    config = LiveConfig(source=sample_videos["box_reach_rounded_then_flat"], paced=False, window=False,
+                        output_dir=tmp_path)
+    result = run_live(config)
+    verdicts = result.live_verdicts
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 4
+    assert [("rounded_reach_down" in v.faults) for v in verdicts] == [True, False, True, False]
+    assert all(v.rep.bottom < v.rep.liftoff <= v.rep.end for v in verdicts if not v.rep.lowers_load)
+    printed = runner.invoke(app, ["live", "--source", str(config.source), "--no-window", "-o", str(tmp_path)])
+    live_lines = re.findall(r"^  rep \d+ +[\d.]+ s .*$", printed.stdout, re.M)    # as judged (the summary's have spans)
+    assert printed.exit_code == 0 and len(live_lines) == 4
+    assert any("reached down with a rounded back" in line for line in live_lines)
 
 
 @pytest.mark.slow

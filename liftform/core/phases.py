@@ -7,7 +7,8 @@ So the verdict judges the spine from lift-off on, and the reach-down is reported
 
 Lift-off is found from the hands: they come down to the object, stay there while the person sets up, then rise
 with it. It is the last frame, before the hands have made half of their rise, at which they were still within
-``rise_fraction`` of that rise above their lowest point. (MediaPipe places hands hidden by an object too, from the
+``rise_fraction`` of that rise above their lowest point (read through a running median of 5 frames: a one- or
+two-frame dip of a wrist is the model's, not the floor). (MediaPipe places hands hidden by an object too, from the
 arms.) Where the hands do not rise, the bottom of the rep stands in for lift-off.
 
 Some descents lower a load: down to touch-down, where the hands come to the floor, they are loaded too. From the
@@ -21,8 +22,34 @@ lift.
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 MIN_RISE = 0.05        # a rise smaller than this share of standing height is no lift of the hands (or hips)
+# The hands' height is read through a running median of this many frames: a dip of one or two frames (the pose
+# model placing a wrist low for a moment, 0.03 of standing height under the hands' true rest on the object, seen
+# with the lite model live) would otherwise be taken for the floor, and lift-off put there, at the bottom of the
+# reach-down, judging a rounded reach-down as the lift.
+DESPIKE_FRAMES = 5
+
+
+def despiked(height: np.ndarray) -> np.ndarray:
+    """(n,) ``height`` (NaN where unknown) without dips or peaks shorter than ``DESPIKE_FRAMES // 2 + 1`` frames:
+    its running median over ``DESPIKE_FRAMES`` frames (NaN ignored, the ends padded with their edge values)."""
+    if len(height) < DESPIKE_FRAMES:
+        return height
+    windows = np.sort(sliding_window_view(np.pad(height, DESPIKE_FRAMES // 2, mode="edge"), DESPIKE_FRAMES), axis=1)
+    known = np.isfinite(windows).sum(axis=1)            # NaN sorts last: the known values come first
+    low = np.take_along_axis(windows, np.maximum(known - 1, 0)[:, None] // 2, axis=1)[:, 0]
+    high = np.take_along_axis(windows, np.minimum(known, DESPIKE_FRAMES - 1)[:, None] // 2, axis=1)[:, 0]
+    return np.where(known > 0, 0.5 * (low + high), np.nan)     # odd counts: low and high are the same value
+
+
+def _rep_hands(lift_height: np.ndarray, start: int, end: int) -> np.ndarray | None:
+    """The rep's hands heights, despiked; None when they are unknown in most of its frames."""
+    height = lift_height[start:end + 1]
+    if np.isfinite(height).sum() < max(3, 0.5 * len(height)):
+        return None
+    return despiked(height)
 
 
 def liftoff_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: float) -> int:
@@ -36,10 +63,10 @@ def liftoff_index(lift_height: np.ndarray, start: int, end: int, rise_fraction: 
         the frame index, or -1 when the hands do not rise by at least ``MIN_RISE`` after their lowest point (or are
         not seen in most of the rep).
     """
-    height = lift_height[start:end + 1]
-    known = np.isfinite(height)
-    if known.sum() < max(3, 0.5 * len(height)):
+    height = _rep_hands(lift_height, start, end)
+    if height is None:
         return -1
+    known = np.isfinite(height)
     lowest = int(np.nanargmin(height))
     after = np.where(known[lowest:], height[lowest:], -np.inf)      # unknown frames never count as risen
     rise = float(after.max() - height[lowest])
@@ -62,9 +89,8 @@ def touchdown_index(lift_height: np.ndarray, start: int, end: int, rise_fraction
     on the spine until then; after it the person may set up again at the floor (the hands settling lower as they
     grip: so the first arrival, not the lowest point, as lift-off is the last frame before the rise). -1 when the
     hands drop less than ``MIN_RISE`` or are not seen in most of the rep."""
-    height = lift_height[start:end + 1]
-    known = np.isfinite(height)
-    if known.sum() < max(3, 0.5 * len(height)):
+    height = _rep_hands(lift_height, start, end)
+    if height is None:
         return -1
     lowest = int(np.nanargmin(height))
     before = height[:lowest + 1]                  # NaN (unknown) never compares as down

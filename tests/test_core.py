@@ -17,6 +17,7 @@ from liftform.core.silhouette import back_profile_from_mask
 from liftform.core.spine import view_label
 from liftform.pipeline import analyze_track
 from liftform.settings import Settings
+from liftform.track import PoseTrack
 
 SETTINGS = Settings()
 
@@ -24,6 +25,31 @@ SETTINGS = Settings()
 def run_core(track):
     result = core.run_core(track, SETTINGS)
     return result.kinematics, list(result.reps), result.flagged, list(result.verdicts)
+
+
+def _joined(first: PoseTrack, second: PoseTrack) -> PoseTrack:
+    """``second`` after ``first``, as one clip (a person who turned round between them)."""
+    t = np.concatenate([first.timestamps_s, second.timestamps_s + first.timestamps_s[-1] + 1 / 30])
+    return PoseTrack(np.concatenate([first.image_xy, second.image_xy]),
+                     np.concatenate([first.world_xyz, second.world_xyz]),
+                     np.concatenate([first.visibility, second.visibility]), t, np.arange(len(t)),
+                     first.frame_size_wh, np.concatenate([first.back_profile_px, second.back_profile_px]))
+
+
+def test_a_lifter_who_turns_round_is_read_from_the_back_both_ways():
+    """Two rounded lifts facing image-right, then three facing left: the back is the other side of the silhouette
+    after the turn. Every rep is judged (rounded), and the per-frame facing follows the turn."""
+    right, truth_right = lift_track("rounded_back", n_reps=2, facing=1)
+    left, truth_left = lift_track("rounded_back", n_reps=3, facing=-1)
+    kinematics, _, _, verdicts = run_core(_joined(right, left))
+    assert kinematics.facing_sign == -1                         # the clip's majority
+    facing = kinematics.facing_per_frame()
+    turn = len(right)
+    assert (facing[:turn - 45] == 1).all() and (facing[turn + 45:] == -1).all()   # 1.5 s either side of the turn
+    assert [v.verdict for v in verdicts] == ["rounded_back"] * 5
+    truth = np.concatenate([truth_right["spine"], truth_left["spine"]])
+    bent = truth > 20
+    np.testing.assert_allclose(kinematics.spine_flexion_deg[bent], truth[bent], atol=1.5)
 
 
 @pytest.mark.parametrize("kind", ["hip_hinge", "rounded_back", "squat", "lunge"])

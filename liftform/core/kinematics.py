@@ -36,14 +36,19 @@ from liftform.track import (
 )
 
 WORLD_UP = np.array([0.0, -1.0, 0.0])   # MediaPipe world: y points down
+# Which way a person faces is read over this window around each frame (the live view re-reads it over the same span
+# of its recent frames), and decides the frame where the evidence passes this margin (trunk lengths; one clear foot
+# or hanging hands give ~0.3-1).
+FACING_WINDOW_S = 3.0
+FACING_MARGIN = 0.15
 
 
-def facing_sign(image_xy: np.ndarray) -> int:
-    """+1 if the person faces image-right, -1 image-left, 0 if it cannot be told.
+def facing_evidence(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) evidence that the person faces image-right (positive) or left (negative), NaN where there is none.
 
-    Two kinds of evidence, both in units of trunk length so they add up: the toes point forward of the heels (works
-    standing), and hanging wrists lie on the chest side of the trunk axis (works bent over). The nose is not used:
-    when the lifter is bent it lies along the trunk axis. Shapes: image_xy (T, 33, 2) pixels.
+    Two kinds, both in units of trunk length so they add up: the toes point forward of the heels (works standing),
+    and hanging wrists lie on the chest side of the trunk axis (works bent over). The nose is not used: when the
+    lifter is bent it lies along the trunk axis. Shapes: image_xy (T, 33, 2) pixels.
     """
     shoulder_mid = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
     hip_mid = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
@@ -53,10 +58,34 @@ def facing_sign(image_xy: np.ndarray) -> int:
                 - image_xy[:, [LEFT_HEEL, RIGHT_HEEL], 0]).sum(axis=1) / length
         wrists = image_xy[:, [LEFT_WRIST, RIGHT_WRIST]].mean(axis=1) - shoulder_mid
         wrist_side = np.sum(wrists * normal, axis=-1) / length
-    evidence = np.nansum(np.stack([np.clip(toes, -1, 1), np.clip(wrist_side, -1, 1)]), axis=0)
+    both = np.stack([np.clip(toes, -1, 1), np.clip(wrist_side, -1, 1)])
+    return np.where(np.isfinite(both).any(axis=0), np.nansum(both, axis=0), np.nan)
+
+
+def facing_sign(image_xy: np.ndarray) -> int:
+    """+1 if the person faces image-right over the frames of ``image_xy`` (T, 33, 2), -1 image-left, 0 if it cannot
+    be told (`facing_evidence`)."""
+    evidence = facing_evidence(image_xy)
     if not np.isfinite(evidence).any() or np.nanmean(np.abs(evidence)) < 1e-3:
         return 0
     return 1 if np.nanmean(evidence) > 0 else -1
+
+
+def facing_per_frame(image_xy: np.ndarray, timestamps_s: np.ndarray, clip_facing: int) -> np.ndarray:
+    """(T,) +1/-1/0: which way the person faces around each frame, for a person who turns round during the clip
+    (box work: picked up facing one way, set down facing the other). The mean evidence over the
+    ``FACING_WINDOW_S`` around the frame decides where it is clear (past ``FACING_MARGIN`` trunk lengths); elsewhere
+    the clip's own ``clip_facing``. Without this the back was read on the chest side of every rep done facing the
+    clip's minority way (said as "the back's outline was hidden or ragged")."""
+    evidence = facing_evidence(image_xy)
+    known = np.isfinite(evidence)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(known, evidence, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(known)])
+    lo = np.searchsorted(timestamps_s, timestamps_s - FACING_WINDOW_S / 2)
+    hi = np.searchsorted(timestamps_s, timestamps_s + FACING_WINDOW_S / 2, side="right")
+    n = counts[hi] - counts[lo]
+    mean = np.where(n > 0, (sums[hi] - sums[lo]) / np.maximum(n, 1), 0.0)
+    return np.where(np.abs(mean) >= FACING_MARGIN, np.sign(mean), clip_facing).astype(int)
 
 
 def near_side(visibility: np.ndarray) -> str:
@@ -82,7 +111,7 @@ MAX_NECK_DEG = 90.0
 MAX_NECK_YAW_DEG = 60.0
 
 
-def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int,
+def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int | np.ndarray,
                      view_yaw: np.ndarray | float = 0.0) -> np.ndarray:
     """(T,) degrees the head hangs toward the chest from the line of the trunk (`Kinematics.neck_flexion_deg`).
 
@@ -147,7 +176,7 @@ def hands_height_signal(image_xy: np.ndarray, standing_px: float) -> np.ndarray:
 
 
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
-                 back_profile_px: np.ndarray | None, facing: int, side: str,
+                 back_profile_px: np.ndarray | None, facing: int | np.ndarray, side: str,
                  spine_settings: SpineSettings) -> FrameAngles:
     """The angles of each frame on its own: no gap filling, no smoothing, no neutral-bend reference.
 
@@ -156,12 +185,14 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
 
     Args:
         image_xy: (T, 33, 2) px; world_xyz: (T, 33, 3) m; visibility: (T, 33); back_profile_px: (T, K, 2) px or None.
-        facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured).
+        facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured); one for all
+            frames or (T,) per frame.
         side: "left" | "right", the body side nearer the camera.
     Returns: a `FrameAngles` of (T,) arrays.
     """
     world = world_xyz
-    forward = float(facing) if facing else 1.0
+    facing = np.asarray(facing)
+    forward = np.where(facing != 0, facing, 1).astype(float)
     near_is_left = side == "left"
     shoulder_w, hip_w = (world[:, LEFT_SHOULDER], world[:, LEFT_HIP]) if near_is_left else (
         world[:, RIGHT_SHOULDER], world[:, RIGHT_HIP])
@@ -185,7 +216,7 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     trunk_length_px = np.linalg.norm(
         (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
          - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]) * 0.5, axis=-1)
-    if back_profile_px is not None and facing != 0:
+    if back_profile_px is not None and np.any(facing != 0):
         bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(back_profile_px, facing),
                                                                trunk_length_px)
     else:
@@ -229,7 +260,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     profile = None
     if track.back_profile_px is not None and facing != 0:
         profile = fill_gaps(drop(track.back_profile_px), t, filters.max_gap_s)
-    angles = frame_angles(image_xy, world, visibility, profile, facing, side, spine_settings)
+    facing_frames = facing_per_frame(image_xy, t, facing) if facing != 0 else np.zeros(len(t), int)
+    angles = frame_angles(image_xy, world, visibility, profile, facing_frames, side, spine_settings)
     trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
@@ -253,6 +285,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         spine_flexion_deg=spine_flexion, spine_flexion_confidence=np.where(np.isfinite(spine_flexion), confidence, 0.0),
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
-        hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg), valid=valid,
+        hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
+        facing=facing_frames.astype(float), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

@@ -37,6 +37,8 @@ class Kinematics:
             shoulders between the hip -> shoulder line and the shoulder -> ear line, in the image; 0 the ears in line
             with the trunk, positive the head dropped (toward the floor when bent over), negative looking up. NaN
             where the ears are not seen or the facing is unknown.
+        facing: (T,) which way the person faces around the frame: +1 image-right, -1 image-left, 0 unknown (a
+            person may turn round during a clip; ``facing_sign`` is the clip's own). NaN in files written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -56,6 +58,7 @@ class Kinematics:
     stance_split: np.ndarray
     hands_height: np.ndarray
     neck_flexion_deg: np.ndarray
+    facing: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -68,7 +71,13 @@ class Kinematics:
     # Per-frame columns, in the order frames.csv writes them.
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
-               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg")
+               "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
+               "facing")
+
+    def facing_per_frame(self) -> np.ndarray:
+        """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""
+        known = np.isfinite(self.facing)
+        return np.where(known, np.sign(np.where(known, self.facing, 0.0)), self.facing_sign).astype(int)
 
 
 class FrameAngles(NamedTuple):

@@ -17,6 +17,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.silhouette import dorsal_edge_xy
+from liftform.core.types import Kinematics
 from liftform.core.verdict import head_flagged, shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
@@ -32,13 +33,17 @@ ANNOTATED_MAX_SIDE_PX = 1280
 Progress = Callable[[int, int], None]
 
 
-def back_edges(track: PoseTrack, facing_sign: int) -> np.ndarray | None:
-    """(T, K, 2) pixels of the back's edge per track frame (NaN where unknown), or None without a back profile or
-    when the way the person faces (hence which side is the back) is unknown."""
-    if track.back_profile_px is None or not facing_sign:
+def back_edges(track: PoseTrack, kinematics: Kinematics) -> np.ndarray | None:
+    """(T, K, 2) pixels of the back's edge per track frame (NaN where unknown), on the side the person faces away
+    from around each frame (`Kinematics.facing_per_frame`), or None without a back profile or when the way the
+    person faces (hence which side is the back) is unknown."""
+    if track.back_profile_px is None or not kinematics.facing_sign:
         return None
+    facing = kinematics.facing_per_frame()
+    if not np.array_equal(kinematics.frame_index, track.frame_index):    # not the track's own angles: its frames
+        facing = facing[np.clip(np.searchsorted(kinematics.frame_index, track.frame_index), 0, len(facing) - 1)]
     shoulder, hip = trunk_midpoints(track.image_xy)
-    return dorsal_edge_xy(shoulder, hip, track.back_profile_px, int(np.sign(facing_sign)))
+    return dorsal_edge_xy(shoulder, hip, track.back_profile_px, facing)
 
 
 def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:
@@ -96,7 +101,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     kin = analysis.kinematics
     kin_rows, track_rows = rows_for_frames(kin.frame_index), rows_for_frames(track.frame_index)
     states = frame_states(analysis)
-    edges = back_edges(track, kin.facing_sign)
+    edges = back_edges(track, kin)
     reps = _RepClock(analysis)
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,

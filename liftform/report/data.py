@@ -100,10 +100,6 @@ class ResultData:
         return [rep_to_dict(self.analysis, rv) for rv in self.analysis.verdicts]
 
     @property
-    def facing_sign(self) -> int:
-        return int(self.analysis.kinematics.facing_sign)
-
-    @property
     def source_name(self) -> str:
         return Path(self.analysis.source.path).name or self.result_dir.name
 

@@ -64,7 +64,7 @@ class FrameArtist:
         self.data, self.blur_faces = data, blur_faces
         track = data.track
         self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
-        self.edges = back_edges(track, data.facing_sign) if track is not None else None
+        self.edges = back_edges(track, data.analysis.kinematics) if track is not None else None
         self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
         self.face_rows = (nearest_face_rows(track.image_xy, track.timestamps_s) if track is not None
                           else np.zeros(0, np.int64))

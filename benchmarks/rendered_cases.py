@@ -4,14 +4,13 @@
 
 (also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
 show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
-flexion must not be taken for a rounded back), a dumbbell RDL done both ways (issue 10 saw side-on dumbbell hinges
-left undecided), thoracic rounding with the head dropped and with the neck extended to look ahead (the head's
-cue then cannot help), lumbar flexion (the pelvis tucking under) at the bottom of a
-dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie, bodies with more or less
+flexion must not be taken for a rounded back), a dumbbell RDL done both ways and a good morning with the dumbbells at
+the chest (issue 10 saw side-on dumbbell hinges left undecided), thoracic rounding with the head dropped and with the
+neck extended to look ahead (the head's cue then cannot help), lumbar flexion (the pelvis tucking under) at the bottom
+of a dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie, bodies with more or less
 lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
-lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered side-on and at 30 deg
-of yaw, 2 bends (an object lift is one
-pick-up and one set-down), analysed as `liftform analyze` would, and scored:
+lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered side-on and at 30 deg of
+yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `liftform analyze` would, and scored:
 
 - MAE: spine-flexion error (deg) against the truth over the judged frames (confidence >= [verdict] min_confidence
   and a posture where rounding is judged: `core.verdict.spine_judged`), with the default zero. Goal <= 5 deg
@@ -81,6 +80,7 @@ CASES = (
          ROUNDED),
     Case("squat, dumbbells", _bend("squat", prop="dumbbell"), SAFE),
     Case("dumbbell RDL", _bend("hip_hinge", prop="dumbbell"), SAFE),
+    Case("dumbbell good morning", _bend("good_morning", prop="dumbbell"), SAFE),
     Case("hinge looking at the feet", _bend("hip_hinge", head="feet"), SAFE),
     Case("rounded dumbbell RDL", _bend("rounded_back", prop="dumbbell"), ROUNDED),
     Case("squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,

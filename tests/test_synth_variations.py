@@ -125,6 +125,20 @@ def test_a_hunched_upper_back_can_look_ahead():
     assert scenes["ahead"].truth.spine_flexion_deg[i] > 40
 
 
+def test_a_good_morning_holds_the_load_at_the_chest_through_the_hinge():
+    """The hands stay by the chest (never hanging toward the floor, where the phases look for lift-off), the trunk
+    hinges to ~80 deg with a neutral back."""
+    scene = SynthScene(LiftSpec(motion="good_morning", reps=1, prop="dumbbell"))
+    i = _bottom(scene)
+    for k in (0, i):
+        sk = scene.skeletons[k]
+        shoulder, hip = sk["right_shoulder_joint"], 0.5 * (sk["left_hip"] + sk["right_hip"])
+        wrist = sk["right_wrist"]
+        assert np.linalg.norm(wrist - shoulder) < 0.35                  # held by the chest, not at arm's length
+        assert wrist[1] > hip[1] - 0.25                                   # never down by the knees
+    assert scene.truth.spine_flexion_deg[i] < 5
+
+
 def test_lumbar_flexion_in_a_squat_tucks_the_pelvis_under():
     neutral = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell"))
     tucked = SynthScene(LiftSpec(motion="squat", reps=1, prop="dumbbell", spine_flexion_peak_deg=30.0,

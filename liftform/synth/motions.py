@@ -13,7 +13,7 @@ import numpy as np
 
 from liftform.synth.body import ANKLE_HEIGHT_M, Pose
 
-MOTIONS = ("hip_hinge", "rounded_back", "squat", "lunge")
+MOTIONS = ("hip_hinge", "rounded_back", "squat", "lunge", "good_morning")
 PHASES = ("stand", "descent", "bottom", "ascent")
 
 # Lunge (split squat) geometry, body frame, metres: fixed ankles and the hip path's two ends.
@@ -90,6 +90,18 @@ def keyframes(
             neck_flexion_deg=-6.0,
             arm_forward_deg=2.0,
             **feet,
+        )
+    elif motion == "good_morning":  # a hinge with the load held at the chest: the hands never hang or reach down
+        stand = Pose(trunk_deg=1.0, spine_flexion_deg=0.0, knee_flexion_deg=2.0, arm_forward_deg=10.0,
+                     elbow_flexion_deg=130.0)
+        bottom = Pose(
+            trunk_deg=80.0,
+            spine_flexion_deg=2.0,
+            knee_flexion_deg=18.0,
+            neck_flexion_deg=-22.0,
+            head_flexion_deg=-8.0,
+            arm_forward_deg=-55.0,   # world angles: the upper arm stays along the chest as the trunk tips forward
+            elbow_flexion_deg=130.0,
         )
     else:
         raise ValueError(f"unknown motion {motion!r}: choose one of {', '.join(MOTIONS)}")

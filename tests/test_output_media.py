@@ -96,6 +96,32 @@ def test_writer_colours_survive_the_yuv_conversion(tmp_path):
         assert np.abs(decoded[24, 16 * k + 8].astype(int) - colour).max() <= 6, (colour, decoded[24, 16 * k + 8])
 
 
+def test_writer_owns_a_copy_of_each_frame_so_the_caller_can_reuse_its_array(tmp_path):
+    rgb = np.zeros((48, 64, 3), np.uint8)
+    with H264Writer(tmp_path / "reuse.mp4", 10.0, 64, 48) as writer:
+        for level in (30, 120, 220):
+            rgb[:] = level                    # the same array, changed at once (frames are encoded on a thread)
+            writer.write(rgb, level / 100)
+    assert [int(np.median(f)) for f in decode_all(tmp_path / "reuse.mp4")[0]] == pytest.approx([30, 120, 220], abs=3)
+
+
+def test_writer_raises_the_encoder_threads_error_and_leaves_no_file(tmp_path, monkeypatch):
+    from liftform.errors import OutputError
+
+    muxed = []
+
+    def full_disk(self, packets):
+        muxed.append(packets)
+        if len(muxed) == 4:                   # once, in the encoder thread: the flush at the end would succeed
+            raise OutputError(f"cannot write video {self.path}: No space left on device")
+
+    monkeypatch.setattr(H264Writer, "_mux", full_disk)
+    with pytest.raises(OutputError, match="No space left"), H264Writer(tmp_path / "full.mp4", 10.0, 64, 48) as writer:
+        for i in range(40):
+            writer.write(np.full((48, 64, 3), 6 * i, np.uint8), i / 10)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_report_clips_are_cut_from_the_annotated_video(long_source, tmp_path):
     out = _saved(long_source, tmp_path / "lift")
     annotated, annotated_times, _ = decode_all(out / "annotated.mp4")

@@ -23,7 +23,7 @@ from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
-from liftform.video import VideoFrame, shrunk_size_wh
+from liftform.video import VideoFrame, prefetch, shrunk_size_wh
 
 # A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
 # 4K), encoding 720p takes a third of 1080p's time, and a phone screen or report shows no more. Landmarks are
@@ -118,8 +118,10 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         edges = None if edges is None else edges * scale_xy
         with H264Writer(out_path, fps, *size_wh) as writer:
             # Frames are shrunk as they are converted from the decoder's YUV (a third of the time of converting
-            # a 1080p frame and resizing it).
-            for done, frame in enumerate(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX), start=1):
+            # a 1080p frame and resizing it), in a thread of their own, as the writer encodes in its own: decoding,
+            # drawing and encoding overlap (PyAV, OpenCV and x264 release the GIL).
+            frames = prefetch(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX))
+            for done, frame in enumerate(frames, start=1):
                 keyframe = bool(on_frame(frame)) if on_frame is not None else False
                 image = frame.rgb
                 if image.shape[1::-1] != size_wh:

@@ -31,7 +31,7 @@ from liftform.outputs.overlay import (
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import row_at, rows_for_frames
-from liftform.video_tools import shrink_interpolation
+from liftform.video_tools import prefetch, shrink_interpolation
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
 CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
@@ -277,8 +277,9 @@ def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipReque
             return {}
         with open_video(data.video_path) as video:
             # Converted (and a large frame shrunk) by OpenCV as they leave the decoder, as the annotated video's:
-            # the stills and clips are drawn on the frames that video would show.
-            for frame in video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX):
+            # the stills and clips are drawn on the frames that video would show; decoded on a thread of their own,
+            # while this one draws and the clips' writers encode on theirs.
+            for frame in prefetch(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX)):
                 if frame.index > grabber.last_frame:
                     break
                 grabber.feed(frame)

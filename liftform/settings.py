@@ -183,6 +183,10 @@ class VerdictSettings:
     # ... and a rep trusted in less than this share of its loaded frames is insufficient_data, unless the trusted
     # frames saw it rounded (rounding seen is an answer; clearing a back needs most of the lift seen)
     min_trusted_share: float = setting(0.5, 0, 1, low_open=True)
+    # A rep the video (or the live session) ends in before the person has come back up this share of the way from
+    # the bottom is insufficient_data unless rounding was seen: its lift, where the back is judged, was not (a clip
+    # cut at the bottom of a rounded reach-down was called a safe hip hinge).
+    min_rise_seen: float = setting(0.5, 0, 1)
     # The loaded part of a rep runs from lift-off through the ascent; above 0, only while the shoulders are at least
     # this share of the rep's depth down. 0: the whole ascent (rounding still counts only while the trunk leans
     # min_trunk_for_rounding_deg). At 0.5 (the lower half) a quick pull's loaded part lasted 1-5 frames on real

@@ -95,12 +95,18 @@ def test_insufficient_data_asks_to_film_side_on():
     assert "side-on" in advise(verdict("insufficient_data", spine=math.nan, trunk=math.nan))
 
 
+def test_a_video_ending_before_the_lift_asks_to_film_the_whole_lift():
+    text = advise(replace(verdict("insufficient_data", spine=math.nan), lift_unseen=True))
+    assert "stand up with the load" in text and "side-on" not in text
+
+
 def test_every_kind_has_a_short_cue_and_a_sentence():
     cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
              verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
              verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict(),
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
-             replace(verdict("rounded_back", spine=30.0), while_lowering=True)]
+             replace(verdict("rounded_back", spine=30.0), while_lowering=True),
+             replace(verdict("insufficient_data"), lift_unseen=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

@@ -62,6 +62,36 @@ def test_a_rep_cut_by_the_end_of_the_video_is_not_called_jerky():
     assert all("jerky_lift" not in v.faults for v in result.verdicts if not v.rep.complete)
 
 
+# -- a rep the video ends in ----------------------------------------------------------------------------------------
+
+def _ends_at(rise_share: float, spine_peak_deg: float) -> object:
+    """Standing 1 s, down in 1.2 s (trunk to 75 deg, the spine flexing to ``spine_peak_deg`` with it), 0.5 s at the
+    bottom, then up: the video ends once the person is ``rise_share`` of the way back up."""
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
+    up = ramp[::-1][: max(1, int(round(len(ramp) * rise_share)))]
+    env = np.concatenate([np.zeros(int(FPS)), ramp, np.ones(int(0.5 * FPS)), up])
+    return make_track(75.0 * env, 20.0 * env, spine_peak_deg * env, np.arange(len(env)) / FPS)
+
+
+def test_a_video_ending_before_the_lift_is_not_called_safe():
+    """Cut at the bottom of a rounded reach-down: what was seen is not a lift, whatever the spine did on the way
+    down. Not cleared (it was called a safe hip hinge), said in words, and advised to film the whole lift."""
+    from liftform.core.advice import advice_kind
+
+    (verdict,) = run_core(_ends_at(0.0, 40.0), SETTINGS).verdicts
+    assert not verdict.rep.complete
+    assert verdict.verdict == "insufficient_data" and verdict.lift_unseen
+    assert "the lift was not seen" in verdict.reason and advice_kind(verdict) == "film_whole_lift"
+    assert "rounded_reach_down" in verdict.faults                    # the reach-down is still told
+
+
+def test_a_video_ending_most_of_the_way_up_is_judged():
+    (neutral,) = run_core(_ends_at(0.5, 0.0), SETTINGS).verdicts       # the shoulders 2/3 of the way back up
+    assert not neutral.rep.complete and neutral.verdict == "hip_hinge" and not neutral.lift_unseen
+    (rounded,) = run_core(_ends_at(0.3, 40.0), SETTINGS).verdicts      # rounding seen before the end is an answer
+    assert rounded.verdict == "rounded_back" and not rounded.lift_unseen
+
+
 # -- hyper-extension at lockout --------------------------------------------------------------------------------------
 
 def test_arching_at_lockout_beyond_the_standing_back_is_hyperextension():

@@ -26,6 +26,7 @@ BEYOND_SCREEN_DEG = 5.0
 
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
+    "film_whole_lift": "Film the whole lift",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
@@ -44,7 +45,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     person reached with a neutral spine in `liftform screen` (NaN = no screen)."""
     screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
     if rv.verdict == "insufficient_data":
-        return "film_side_on"
+        return "film_whole_lift" if rv.lift_unseen else "film_side_on"
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
             return "squat_depth"
@@ -78,6 +79,7 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
+        "film_whole_lift": "Keep filming until you stand up with the load: the back is judged as you lift it.",
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
             f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),

@@ -158,6 +158,7 @@ class RepVerdict:
     squat_bottom: bool = False      # rounded_back seen at the bottom of a squat: the trunk fairly upright, the hips
                                     # deeply flexed (the pelvis tucking under)
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
+    lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
 
     @property
     def is_rounded(self) -> bool:

@@ -22,6 +22,10 @@ from liftform.core.filters import hysteresis, run_lengths_s
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.settings import SpineSettings, VerdictSettings
 
+# In a rep cut by the video without a lift-off from the hands, the lift starts once the shoulders have come back up
+# this share of the rep's depth from the bottom.
+RISE_START = 0.05
+
 
 def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
     """(T,) degrees past the nearer of the two limits of rounding: the spine's flexion past
@@ -117,6 +121,8 @@ class RepMetrics:
     view_yaw_deg: float             # median camera yaw over the loaded frames (0 side-on, 90 facing the camera)
     descent_s: float                # from the start down to the bottom
     ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
+    rise_seen: float                # in a rep the video ends in (no load lowered before its bottom), how far back
+                                    # up from the bottom it was seen, share of its depth (1 for every other rep)
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
@@ -130,7 +136,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     frame = np.arange(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
         low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
-    lifting = low & (frame >= rep.loaded_start)
+    ends_in_rep = not rep.complete and rep.end == len(k) - 1       # the video (or live window) stops inside it
+    lifting = low & (frame >= (_lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start))
     loaded = lifting | (low & (frame <= rep.lowering_end))
     reaching = low & ~loaded
     conf = k.spine_flexion_confidence[span]
@@ -160,7 +167,30 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
         view_yaw_deg=_finite(np.median, np.where(loaded, k.view_yaw_deg[span], np.nan)),
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
-        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]))
+        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]),
+        # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
+        # nothing loaded before its bottom needs its lift seen.
+        rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0)
+
+
+def _lift_start(depth: np.ndarray, rep: Rep) -> int:
+    """First frame of the lift of a rep the video ends in: its lift-off; where the hands were not seen to rise, not
+    its bottom (`Rep.loaded_start`) but where the shoulders start back up (by ``RISE_START`` of the rep's depth), and
+    past its end if they never do: a pause at the bottom of a cut clip was judged as a lift, and its rounded
+    reach-down called a rounded lift. ``depth`` (T,) is `Kinematics.depth`."""
+    if rep.liftoff >= 0:
+        return rep.liftoff
+    with np.errstate(invalid="ignore"):
+        up = np.flatnonzero(depth[rep.bottom:rep.end + 1] <= (1.0 - RISE_START) * depth[rep.bottom])
+    return rep.bottom + int(up[0]) if len(up) else rep.end + 1
+
+
+def _rise_seen(depth: np.ndarray) -> float:
+    """Share of the rep's depth (``depth`` (n,) from its bottom to its end) it came back up within view."""
+    bottom = float(depth[0])
+    if not (np.isfinite(bottom) and bottom > 0):
+        return 1.0                        # nothing to measure: not a reason to withhold a verdict
+    return float(np.clip((bottom - _finite(np.min, depth)) / bottom, 0.0, 1.0))
 
 
 def classify(m: RepMetrics, settings: VerdictSettings) -> str:
@@ -168,7 +198,7 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it.
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if m.trusted_share < settings.min_trusted_share:
+    if m.trusted_share < settings.min_trusted_share or lift_unseen(m, settings):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
@@ -196,6 +226,9 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
     camera angle or the back's outline is what to fix."""
     if verdict == "insufficient_data":
+        if lift_unseen(m, settings):
+            return (f"the lift was not seen: the recording stops {100 * m.rise_seen:.0f}% of the way back up from the "
+                    "bottom, and the back is judged from lift-off up")
         return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
@@ -238,6 +271,12 @@ def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
 def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The rounding lasted long enough only while the load was lowered (before touch-down), not in the lift."""
     return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
+
+
+def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The video ends before the rep's lift was seen: the person came back up less than ``min_rise_seen`` of the
+    way from the bottom."""
+    return m.rise_seen < settings.min_rise_seen
 
 
 def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
@@ -300,6 +339,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
+        lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

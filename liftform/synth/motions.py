@@ -92,17 +92,11 @@ def keyframes(
             **feet,
         )
     elif motion == "good_morning":  # a hinge with the load held at the chest: the hands never hang or reach down
-        stand = Pose(trunk_deg=1.0, spine_flexion_deg=0.0, knee_flexion_deg=2.0, arm_forward_deg=10.0,
-                     elbow_flexion_deg=130.0)
-        bottom = Pose(
-            trunk_deg=80.0,
-            spine_flexion_deg=2.0,
-            knee_flexion_deg=18.0,
-            neck_flexion_deg=-22.0,
-            head_flexion_deg=-8.0,
-            arm_forward_deg=-55.0,   # world angles: the upper arm stays along the chest as the trunk tips forward
-            elbow_flexion_deg=130.0,
-        )
+        hinge = keyframes("hip_hinge")
+        stand = replace(stand, arm_forward_deg=10.0, elbow_flexion_deg=130.0)
+        # Arm angles are from the world's vertical: the upper arm stays along the chest as the trunk tips forward.
+        bottom = replace(hinge.bottom, trunk_deg=80.0, knee_flexion_deg=18.0, arm_forward_deg=-55.0,
+                         elbow_flexion_deg=130.0)
     else:
         raise ValueError(f"unknown motion {motion!r}: choose one of {', '.join(MOTIONS)}")
     if spine_flexion_peak_deg is not None:

@@ -16,6 +16,9 @@ with default outputs, >= 1.5 without video and report). The load average is prin
 figure is noisy, the ratios much less so.
 
 --config passes a settings file to `liftform analyze` (e.g. `[pose] analysis_fps = 0` to time every frame analysed).
+--against DIR times another checkout of liftform (e.g. a worktree of the code before a change) in the same rounds:
+its `liftform analyze` runs with this Python from DIR (its source first on the path), the two in alternating order,
+each with its own ratio to the same peer runs: a before/after comparison that a busy machine slows alike.
 --ceiling adds, in this process, the pose model's own rate (MediaPipe alone, one pose with tracking, masks on, on
 frames decoded beforehand) beside analyze's frames/s without video and report.
 """
@@ -48,41 +51,53 @@ def peer_command() -> list[str] | None:
     return [str(python), str(script)]
 
 
-def wall_s(command: list[str]) -> float:
+def wall_s(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
     """Wall time of ``command`` as a whole process; SystemExit with its stderr if it fails."""
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return elapsed
 
 
-def compare(video: Path, runs: int, model: str, peer: list[str] | None, tmp: Path, config: Path | None = None
-            ) -> None:
-    options = ["--config", str(config)] if config is not None else []
-    liftform = [sys.executable, "-m", "liftform.cli", "analyze", str(video), "--model", model, *options, "--quiet",
-                "-o"]
-    variants = {"analyze (default outputs)": [], "analyze --no-video --no-report": []}
+VARIANTS = {   # label: (options, goal of peer / liftform)
+    "analyze (default outputs)": ([], 1.0),
+    "analyze --no-video --no-report": (["--no-video", "--no-report"], 1.5),
+}
+
+
+def compare(video: Path, runs: int, model: str, peer: list[str] | None, tmp: Path, config: Path | None = None,
+            against: Path | None = None) -> None:
+    options = ["--config", str(config.resolve())] if config is not None else []
+    liftform = [sys.executable, "-m", "liftform.cli", "analyze", str(video.resolve()), "--model", model, *options,
+                "--quiet", "-o"]
+    # (name, working directory, environment): `-m` imports liftform from the working directory first
+    checkouts = [("", REPO, None)]
+    if against is not None:
+        checkouts.append((f" [{against.name}]", against, {**os.environ, "PYTHONPATH": str(against)}))
+    walls: dict[str, list[float]] = {}
     peer_walls = []
     for k in range(runs):
         if peer is not None:
             peer_walls.append(wall_s([*peer, str(video), str(tmp / f"peer{k}.mp4")]))
-        variants["analyze (default outputs)"].append(wall_s([*liftform, str(tmp / f"all{k}")]))
-        variants["analyze --no-video --no-report"].append(
-            wall_s([*liftform, str(tmp / f"bare{k}"), "--no-video", "--no-report"]))
+        for v, (label, (extra, _)) in enumerate(VARIANTS.items()):
+            for name, cwd, env in (checkouts if k % 2 == 0 else checkouts[::-1]):
+                out = tmp / f"{v}{name.strip(' []')}{k}"
+                walls.setdefault(label + name, []).append(wall_s([*liftform, str(out), *extra], cwd, env))
     print(f"\n{video.name}: {runs} alternating round(s), load average now {os.getloadavg()[0]:.1f}")
     if peer_walls:
-        print(f"  {'peer loop':<32} wall s {' '.join(f'{w:6.1f}' for w in peer_walls)}   median "
+        print(f"  {'peer loop':<42} wall s {' '.join(f'{w:6.1f}' for w in peer_walls)}   median "
               f"{statistics.median(peer_walls):6.1f}")
-    goals = {"analyze (default outputs)": 1.0, "analyze --no-video --no-report": 1.5}
-    for label, walls in variants.items():
-        line = (f"  {label:<32} wall s {' '.join(f'{w:6.1f}' for w in walls)}   median "
-                f"{statistics.median(walls):6.1f}")
-        if peer_walls:
-            ratio = statistics.median(p / w for p, w in zip(peer_walls, walls, strict=True))
-            line += f"   peer / liftform {ratio:5.2f}  (goal >= {goals[label]})"
-        print(line)
+    for label, (_, goal) in VARIANTS.items():
+        for name, _, _ in checkouts:
+            times = walls[label + name]
+            line = (f"  {label + name:<42} wall s {' '.join(f'{w:6.1f}' for w in times)}   median "
+                    f"{statistics.median(times):6.1f}")
+            if peer_walls:
+                ratio = statistics.median(p / w for p, w in zip(peer_walls, times, strict=True))
+                line += f"   peer / liftform {ratio:5.2f}  (goal >= {goal})"
+            print(line)
 
 
 def ceiling(video: Path, model: str) -> None:
@@ -120,6 +135,7 @@ def main() -> None:
     parser.add_argument("--model", default="full")
     parser.add_argument("--config", type=Path, help="settings file passed to liftform analyze")
     parser.add_argument("--ceiling", action="store_true", help="also the pose model's own rate, in this process")
+    parser.add_argument("--against", type=Path, help="another liftform checkout timed in the same rounds")
     args = parser.parse_args()
     videos = args.videos or [v for v in DEFAULT_CLIPS if v.is_file()] or [REPO / "sample_videos" /
                                                                            "rounded_back.mp4"]
@@ -127,7 +143,8 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; model {args.model}")
     with tempfile.TemporaryDirectory(prefix="liftform-throughput-") as tmp:
         for video in videos:
-            compare(video, args.runs, args.model, peer, Path(tmp), args.config)
+            compare(video, args.runs, args.model, peer, Path(tmp), args.config,
+                    args.against.resolve() if args.against is not None else None)
             if args.ceiling:
                 ceiling(video, args.model)
 

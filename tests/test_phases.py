@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, make_track, reach_then_set_track, set_of_lifts_track
+from synthetic_tracks import lift_track, make_track, reach_then_set_track, set_of_lifts_track, set_up_track
 
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
@@ -53,6 +53,73 @@ def test_a_two_frame_dip_of_the_wrists_is_not_the_floor():
     liftoff = liftoff_index(height, 0, len(height) - 1, 0.05)
     assert 12 + 15 <= liftoff <= 12 + 20                      # the end of the set-up, not the dip (frame 11)
     assert touchdown_index(height, 0, len(height) - 1, 0.05) <= 12   # arriving: the dip is on the way down anyway
+
+
+def _bump_then_rise(knee_set: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hands down in 10 frames to 0.23, then (the set-up) read higher, 0.28 then 0.26, for len(knee_set) frames,
+    then up to 0.57 in 10; the knees: 20 deg reaching down, ``knee_set`` setting up, extending in the rise."""
+    n = len(knee_set)
+    hands = np.concatenate([np.linspace(0.5, 0.23, 10), np.interp(np.arange(n), [0, n // 3, n - 1], [0.23, 0.28, 0.26]),
+                            np.linspace(0.27, 0.57, 10)])
+    knee = np.concatenate([np.full(10, 20.0), knee_set, np.linspace(knee_set[-1], 15, 10)])
+    return hands, knee
+
+
+def test_a_clear_set_up_in_the_legs_moves_liftoff_to_its_end():
+    # Live (lite model) at 30 deg the wrists read 0.05 of standing height higher while the lifter sets up than at
+    # the bottom of the reach-down: the hands alone put lift-off at the start of the set-up (frame 13). The knees
+    # flex from 20 to 45 deg (hips down) and hold there 10 frames: lift-off is where the hold begins (within 5 deg of
+    # it: frame 22).
+    knee_set = np.concatenate([np.linspace(20, 45, 15), np.full(10, 45.0)])
+    hands, knee = _bump_then_rise(knee_set)
+    assert liftoff_index(hands, 0, len(hands) - 1, 0.05) <= 10 + 4
+    assert 10 + 12 <= liftoff_index(hands, 0, len(hands) - 1, 0.05, knee) <= 10 + 15
+    knee[24] = np.nan                                       # an unknown frame in the hold: the running median
+    assert 10 + 12 <= liftoff_index(hands, 0, len(hands) - 1, 0.05, knee) <= 10 + 15
+
+
+def test_a_set_up_after_a_false_floor_still_moves_liftoff():
+    # Seen live: the model puts the wrists near the floor (0.03) and the knees at 55 deg for 5 frames at the bottom
+    # of the reach-down. The hands' rise, measured from there, is half done by the set-up's 0.28, and the knees'
+    # greatest flexion is the false one: the set-up is looked for up to 3/4 of the rise, at the deepest knees that
+    # are 10 deg more flexed than they were before.
+    knee_set = np.concatenate([np.linspace(20, 45, 15), np.full(10, 45.0)])
+    hands, knee = _bump_then_rise(knee_set)
+    hands[7:12], knee[7:12] = 0.03, 55.0
+    assert liftoff_index(hands, 0, len(hands) - 1, 0.05) <= 12
+    assert 10 + 12 <= liftoff_index(hands, 0, len(hands) - 1, 0.05, knee) <= 10 + 15
+
+
+@pytest.mark.parametrize("knee_set", [np.full(25, 20.0),                                   # the knees stay
+                                      np.r_[np.full(20, 20.0), 30, 45, 45, 30, 20],        # a dip, not held
+                                      np.r_[np.linspace(20, 27, 15), np.full(10, 27.0)],   # held, flexing 7 deg
+                                      np.full(25, np.nan)])                                # not seen
+def test_no_set_up_without_the_knees_flexing_clearly_and_holding(knee_set):
+    """A rounded pull's hands rise gradually from the floor and it rounds right at the start: lift-off moves only
+    for a clear set-up (knees 10 deg more flexed, held 6 frames), never for a dip of the knees into the pull."""
+    hands, knee = _bump_then_rise(knee_set)
+    hands_only = liftoff_index(hands, 0, len(hands) - 1, 0.05)
+    assert liftoff_index(hands, 0, len(hands) - 1, 0.05, knee) == hands_only
+
+
+def test_knees_bending_as_the_hands_rise_are_no_set_up():
+    """Seen live on the rendered big-buttocked stoop: the knees flex 6 -> 17 deg and stay there while the hands
+    rise (straight-legged lifters bend the knees a little as they pull). Not a set-up: the hands move."""
+    hands = np.concatenate([np.linspace(0.5, 0.2, 10), np.full(5, 0.2), np.linspace(0.2, 0.6, 20)])
+    knee = np.concatenate([np.full(15, 6.0), np.linspace(6, 18, 6), np.full(14, 18.0)])
+    assert liftoff_index(hands, 0, len(hands) - 1, 0.05, knee) == liftoff_index(hands, 0, len(hands) - 1, 0.05)
+
+
+def test_a_rounded_reach_down_then_a_set_up_in_the_legs_is_a_safe_lift():
+    """The rendered 'set-up fault (box)', live at 30 deg: rounded reaching the object, then hips down and chest up
+    (the hands read higher), a flat pull. Judged from the hands alone the set-up's still-rounded start was the
+    lift: rounded_back."""
+    track, truth = set_up_track()
+    kin, reps, verdicts = _judge(track)
+    assert len(reps) == 1
+    assert truth["set"] - 0.15 <= reps[0].liftoff_s <= truth["liftoff"]
+    assert verdicts[0].verdict == "hip_hinge"
+    assert verdicts[0].faults == ("rounded_reach_down",)
 
 
 @pytest.mark.parametrize("height", [np.full(30, 0.3), np.r_[np.linspace(0.45, 0.05, 15), np.full(15, np.nan)]])

@@ -65,7 +65,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     spans.sort()
     reps = []
     for k, (s, b, e, c) in enumerate(spans):
-        liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction)
+        liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction,
+                                kinematics.knee_flexion_deg)
         lowers = lowers_load(reps_before + k)
         touchdown = touchdown_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction) if lowers else -1
         reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),

@@ -1,6 +1,6 @@
 """Rendered cases with known truth, class by class: the spine-flexion error and the verdicts (issue 10 and 14).
 
-    python benchmarks/rendered_cases.py [--yaw 0 30] [--only CLASS ...] [--cache DIR] [-j N]
+    python benchmarks/rendered_cases.py [--yaw 0 30] [--only CLASS ...] [--cache DIR] [-j N] [--live]
 
 (also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
 show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
@@ -170,33 +170,58 @@ def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
     track, truth = tracked(spec, settings, cache)
     source = SourceInfo(spec.name, "", spec.fps, len(track), spec.width_px, spec.height_px, len(track) / spec.fps)
     analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
-    kin, v = analysis.kinematics, settings.verdict
-    true_spine = truth["spine_flexion_deg"][track.frame_index]
+    return _scored(case, yaw_deg, analysis, truth, settings)
+
+
+def live_score(case: Case, yaw_deg: float) -> Score:
+    """The class as `liftform live` judges it: rendered, played as a camera without pacing (every frame), the lite
+    model and the live settings, each rep as judged during the session (not cached: the live path needs the
+    video)."""
+    from liftform.live import LiveConfig, run_live
+    from liftform.synth import write_sample
+
+    spec = replace(case.spec, yaw_deg=yaw_deg)
+    with tempfile.TemporaryDirectory() as tmp:
+        video = Path(tmp) / "case.mp4"
+        truth_all = write_sample(spec, video)
+        result = run_live(LiveConfig(source=video, paced=False, window=False, output_dir=Path(tmp) / "out"))
+    truth = {"spine_flexion_deg": np.asarray(truth_all.spine_flexion_deg), "rep_index": truth_all.rep_index}
+    # The saved session's angles, with the reps as they were judged live.
+    judged_live = replace(result.analysis, verdicts=tuple(result.live_verdicts))
+    return _scored(case, yaw_deg, judged_live, truth, result.analysis.settings)
+
+
+def _scored(case: Case, yaw_deg: float, analysis, truth: dict[str, np.ndarray], settings: Settings) -> Score:
+    """``analysis``'s reps and clip verdict scored against the class, the spine error from its angles."""
+    kin, v, verdicts = analysis.kinematics, settings.verdict, analysis.verdicts
+    true_spine = truth["spine_flexion_deg"][kin.frame_index]
     judged = (kin.spine_flexion_confidence >= v.min_confidence) & spine_judged(
         kin.trunk_inclination_deg, kin.hip_flexion_deg, v)
     err = np.abs(kin.spine_flexion_deg - true_spine)[judged]
     right = sum(r.verdict != "insufficient_data" and r.is_rounded == case.bend_rounded(i)
-                for i, r in enumerate(analysis.verdicts))
+                for i, r in enumerate(verdicts))
     names: dict[str, int] = {}
-    for r in analysis.verdicts:
+    for r in verdicts:
         names[r.verdict] = names.get(r.verdict, 0) + 1
     clip = analysis.verdict
     clip_right = clip != "insufficient_data" and (clip == ROUNDED) == (case.expected == ROUNDED)
     # An object lift alternates pick-up and set-down bends: the set-up fault's finding belongs to the pick-ups.
-    faults = sum(all(f in r.faults for f in case.faults) for r in analysis.verdicts[::2]) if case.faults else 0
+    faults = sum(all(f in r.faults for f in case.faults) for r in verdicts[::2]) if case.faults else 0
     return Score(case.name, yaw_deg, float(np.mean(err)) if len(err) else float("nan"), int(judged.sum()),
-                 len(analysis.verdicts), int(truth["rep_index"].max()) + 1, right,
+                 len(verdicts), int(truth["rep_index"].max()) + 1, right,
                  " ".join(f"{k}x{n}" for k, n in names.items()), clip, clip_right, faults)
 
 
-def _score_job(args: tuple[Case, float, Path]) -> Score:
-    case, yaw, cache = args
-    return score(case, yaw, Settings(), cache)
+def _score_job(args: tuple[Case, float, Path, bool]) -> Score:
+    case, yaw, cache, live = args
+    return live_score(case, yaw) if live else score(case, yaw, Settings(), cache)
 
 
-def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int = 1) -> list[Score]:
-    """Score every case at every yaw (``jobs`` processes for the clips not yet cached)."""
-    work = [(c, y, cache) for c in cases for y in yaws]
+def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int = 1,
+        live: bool = False) -> list[Score]:
+    """Score every case at every yaw (``jobs`` processes for the clips not yet cached; ``live``: as `liftform live`
+    judges them)."""
+    work = [(c, y, cache, live) for c in cases for y in yaws]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             return list(pool.map(_score_job, work))
@@ -237,9 +262,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", help="class names (substring match)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench" / "rendered")
     parser.add_argument("-j", "--jobs", type=int, default=1)
+    parser.add_argument("--live", action="store_true",
+                        help="judge each class as `liftform live` does (lite model, live settings; ~15 s a clip)")
     args = parser.parse_args(argv)
     cases = tuple(c for c in CASES if not args.only or any(o in c.name for o in args.only))
-    print_table(run(cases, tuple(args.yaw), args.cache, args.jobs), cases)
+    if args.live:
+        print("as `liftform live` judges them: rendered, played unpaced, lite model, each rep as judged live")
+    print_table(run(cases, tuple(args.yaw), args.cache, args.jobs, args.live), cases)
 
 
 if __name__ == "__main__":

@@ -221,3 +221,13 @@ def test_the_peak_a_safe_rep_reports_is_where_it_was_judged():
     _, _, verdicts = _judge(track)
     assert [v.verdict for v in verdicts] == ["hip_hinge"]
     assert verdicts[0].peak_spine_flexion_deg < 10 and "+30" not in verdicts[0].reason
+
+
+def test_a_set_up_with_the_hands_unseen_through_the_hold_leaves_liftoff_with_the_hands():
+    """The knees set (20 -> 35 deg, held 20 frames) but the hands are unknown there: nothing says they were still,
+    so lift-off stays where the hands put it (no warning either)."""
+    from liftform.core.phases import _setup_end
+
+    knee = np.r_[np.full(10, 20.0), np.full(20, 35.0), np.full(10, 10.0)]
+    assert _setup_end(knee, np.full(40, np.nan), 0.02, 0, 39) == 0
+    assert _setup_end(knee, np.full(40, 0.1), 0.02, 0, 39) == 10        # seen still: the set position

@@ -120,7 +120,8 @@ def _setup_end(knee_flexion: np.ndarray, hands: np.ndarray, hands_still: float, 
     first = int(np.flatnonzero(off[:deepest])[-1]) + 1 if off[:deepest].any() else 0
     last = deepest + int(np.argmax(off[deepest:])) - 1 if off[deepest:].any() else len(knee) - 1
     held_hands = hands[first:first + SETUP_HOLD_FRAMES]
-    if last - first + 1 < SETUP_HOLD_FRAMES or np.nanmax(held_hands) - np.nanmin(held_hands) >= hands_still:
+    held_hands = held_hands[np.isfinite(held_hands)]          # hands unseen through the hold: no set-up to tell
+    if last - first + 1 < SETUP_HOLD_FRAMES or not len(held_hands) or np.ptp(held_hands) >= hands_still:
         return liftoff
     return liftoff + first
 

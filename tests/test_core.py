@@ -43,7 +43,7 @@ def test_a_lifter_who_turns_round_is_read_from_the_back_both_ways():
     left, truth_left = lift_track("rounded_back", n_reps=3, facing=-1)
     kinematics, _, _, verdicts = run_core(_joined(right, left))
     assert kinematics.facing_sign == -1                         # the clip's majority
-    facing = kinematics.facing_per_frame()
+    facing = kinematics.facing_signs()
     turn = len(right)
     assert (facing[:turn - 45] == 1).all() and (facing[turn + 45:] == -1).all()   # 1.5 s either side of the turn
     assert [v.verdict for v in verdicts] == ["rounded_back"] * 5

@@ -74,7 +74,7 @@ class Kinematics:
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
                "facing")
 
-    def facing_per_frame(self) -> np.ndarray:
+    def facing_signs(self) -> np.ndarray:
         """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""
         known = np.isfinite(self.facing)
         return np.where(known, np.sign(np.where(known, self.facing, 0.0)), self.facing_sign).astype(int)

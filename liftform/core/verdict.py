@@ -137,7 +137,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     with np.errstate(invalid="ignore"):
         low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
     ends_in_rep = not rep.complete and rep.end == len(k) - 1       # the video (or live window) stops inside it
-    lifting = low & (frame >= (_lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start))
+    lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
+    lifting = low & (frame >= lift_start)
     loaded = lifting | (low & (frame <= rep.lowering_end))
     reaching = low & ~loaded
     conf = k.spine_flexion_confidence[span]
@@ -167,7 +168,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
         view_yaw_deg=_finite(np.median, np.where(loaded, k.view_yaw_deg[span], np.nan)),
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
-        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[rep.loaded_start]),
+        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
         # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
         # nothing loaded before its bottom needs its lift seen.
         rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0)

@@ -272,8 +272,8 @@ class LiveSession:
             return []
         self._rejudge_until_s = None
         events: list[LiveEvent] = []
+        shift = lambda i: start + i if i >= 0 else i  # noqa: E731  (window -> session frames; -1, none, stays)
         for v in verdicts:
-            shift = lambda i: start + i if i >= 0 else i  # noqa: E731  (window -> session frames; -1 stays)
             rep = replace(v.rep, index=len(self.verdicts), start=start + v.rep.start, bottom=start + v.rep.bottom,
                           end=start + v.rep.end, liftoff=shift(v.rep.liftoff), touchdown=shift(v.rep.touchdown))
             verdict = replace(v, rep=rep)

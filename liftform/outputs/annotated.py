@@ -35,13 +35,11 @@ Progress = Callable[[int, int], None]
 
 def back_edges(track: PoseTrack, kinematics: Kinematics) -> np.ndarray | None:
     """(T, K, 2) pixels of the back's edge per track frame (NaN where unknown), on the side the person faces away
-    from around each frame (`Kinematics.facing_per_frame`), or None without a back profile or when the way the
-    person faces (hence which side is the back) is unknown."""
+    from around each frame (`Kinematics.facing_signs`: the kinematics are the track's own, frame for frame), or None
+    without a back profile or when the way the person faces (hence which side is the back) is unknown."""
     if track.back_profile_px is None or not kinematics.facing_sign:
         return None
-    facing = kinematics.facing_per_frame()
-    if not np.array_equal(kinematics.frame_index, track.frame_index):    # not the track's own angles: its frames
-        facing = facing[np.clip(np.searchsorted(kinematics.frame_index, track.frame_index), 0, len(facing) - 1)]
+    facing = kinematics.facing_signs() if len(kinematics) == len(track) else kinematics.facing_sign
     shoulder, hip = trunk_midpoints(track.image_xy)
     return dorsal_edge_xy(shoulder, hip, track.back_profile_px, facing)
 

@@ -1,6 +1,7 @@
 """How often the whole frame is searched for people (`liftform.people`): on the first frame, then at growing
 intervals while a search finds just the people followed, at `[pose] recheck_s` again after it finds anything else,
-and every LOST_LOOK_S while someone is lost. A stand-in finder and follower (no model) count the searches."""
+and every LOST_LOOK_S while someone is lost or, once someone was followed, nobody has been for NOBODY_PACED_S. A
+stand-in finder and follower (no model) count the searches and the crop's runs."""
 
 from __future__ import annotations
 
@@ -25,10 +26,15 @@ def _person(x0: float) -> np.ndarray:
 class _World:
     """Who is in view when: ``people_at(t)`` -> landmarks per person; ``lost(t)``: the follower misses its person."""
 
-    def __init__(self, second_from_s: float = np.inf, lost_s: tuple[float, float] = (np.inf, np.inf)) -> None:
-        self.second_from_s, self.lost_s, self.looks = second_from_s, lost_s, []
+    def __init__(self, second_from_s: float = np.inf, lost_s: tuple[float, float] = (np.inf, np.inf),
+                 first_from_s: float = 0.0) -> None:
+        self.second_from_s, self.lost_s, self.first_from_s = second_from_s, lost_s, first_from_s
+        self.looks: list[float] = []
+        self.crop_runs: list[float] = []
 
     def people_at(self, t: float) -> list[np.ndarray]:
+        if self.lost_s[0] <= t < self.lost_s[1] or t < self.first_from_s:
+            return []
         return [_person(100)] + ([_person(400)] if t >= self.second_from_s else [])
 
 
@@ -55,6 +61,7 @@ def world(monkeypatch):
             pass
 
         def __call__(self, rgb, t):
+            scene.crop_runs.append(t)
             if scene.lost_s[0] <= t < scene.lost_s[1]:
                 self.lost_since_s = t if self.lost_since_s is None else self.lost_since_s
                 return None
@@ -95,3 +102,24 @@ def test_while_the_lifter_is_lost_the_frame_is_searched_every_quarter_second(wor
     lost_looks = [t for t in world.looks if 3.5 <= t < 4.8]
     assert np.diff(lost_looks) == pytest.approx([people.LOST_LOOK_S] * (len(lost_looks) - 1), abs=0.04)
     assert len(lost_looks) >= 4
+
+
+def test_before_anyone_is_found_the_frame_is_searched_on_every_frame(world):
+    world.first_from_s = 3.0                                    # the lifter walks in at 3 s
+    segment = _run(4.0)
+    before = [t for t in world.looks if t < 3.0]
+    assert np.diff(before) == pytest.approx([1 / FPS] * (len(before) - 1)) and len(before) == 3 * FPS
+    assert min(segment.people[0].rows) == 3 * FPS              # found on the frame they appear
+
+
+def test_a_lifter_lost_is_followed_on_every_frame_until_retired_and_then_searched_for_every_quarter_second(world):
+    world.lost_s = (2.0, 5.0)
+    segment = _run(6.0)
+    frame_s = 1 / FPS
+    retired_s = 2.0 + people.RETIRE_LOST_S
+    runs = [t for t in world.crop_runs if 2.0 <= t <= retired_s]
+    assert np.diff(runs) == pytest.approx([frame_s] * (len(runs) - 1))      # the crop may find them first
+    late = [t for t in world.looks if retired_s + frame_s < t < 5.0]
+    assert late and np.diff(late) == pytest.approx([people.LOST_LOOK_S] * (len(late) - 1), abs=0.04)
+    back_s = min(k for person in segment.people for k in person.rows if k / FPS >= 5.0) / FPS
+    assert back_s <= 5.0 + people.LOST_LOOK_S + frame_s

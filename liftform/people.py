@@ -8,7 +8,7 @@
 Per frame, each followed person costs one run of the model on a crop around them (`CropFollower`); the whole frame
 is searched for people (`PeopleFinder`, several poses) only on the first frame, after a second (someone new?), then
 after 2 and 4 s while it finds just the people followed (after a second again when it finds anything else), and
-every LOST_LOOK_S while someone is lost or, once someone was followed, nobody has been for NOBODY_PACED_S.
+every LOST_LOOK_S while someone is lost, also once everyone followed was lost long enough to be let go.
 Offline, the crop's frames are run ahead on ``threads`` workers (`liftform.ahead`: with 2, two frames at once on a
 2-core machine); the result does not depend on how many.
 
@@ -61,9 +61,6 @@ LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searche
 # times `[pose] recheck_s`; any other finding brings it back to recheck_s.
 MAX_RECHECK_FACTOR = 4.0
 RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
-# With nobody followed for this long since anyone followed was last seen, the whole frame is searched every
-# LOST_LOOK_S instead of on every frame: the lifter walked off, a closing title card.
-NOBODY_PACED_S = 1.0
 JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
 WARM_UP_S = 0.5              # a piece after a cut is tracked from this long before it (those frames are dropped)
 # An analysed rate this close under ``analysis_fps`` still counts as reaching it: NTSC rates (29.97 = 30 / 1.001,
@@ -122,7 +119,6 @@ class _Followers:
         self.most_in_view = 0
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
-        self.last_seen_s: float | None = None         # when anyone followed was last seen (None: nobody yet)
         self.recheck_s = settings.recheck_s
 
     def close(self) -> None:
@@ -134,14 +130,13 @@ class _Followers:
             self.pool.close()
 
     def _needs_look(self, t: float) -> bool:
-        """Search the whole frame now? Nobody followed yet: on every frame. Nobody followed any more (all lost
-        long ago: the lifter walked off, a closing card): on every frame for NOBODY_PACED_S after the last sight of
-        anyone, then every LOST_LOOK_S (someone who comes back is found within it). Otherwise on the recheck
-        schedule, and every LOST_LOOK_S while someone followed is lost. Not paced before the first person: where
-        and when a lifter is first found sets the crop that follows them, and a real clip whose lifter fades in was
-        followed differently (its verdict moved) when found a few frames earlier."""
+        """Search the whole frame now? On the recheck schedule, and every LOST_LOOK_S while someone followed is
+        lost, or was lost for RETIRE_LOST_S and let go (the lifter walked off, a closing card: someone who comes
+        back is found within LOST_LOOK_S). Before anyone was followed, on every frame: where and when a lifter is
+        first found sets the crop that follows them, and a real clip whose lifter fades in was followed differently
+        (its verdict moved) when found a few frames earlier."""
         if not self.active:
-            return self.last_seen_s is None or t - self.last_seen_s < NOBODY_PACED_S or t >= self.next_lost_look_s
+            return not self.people or t >= self.next_lost_look_s
         if t >= self.next_look_s:
             return True
         return t >= self.next_lost_look_s and any(f.lost_since_s is not None for f, _ in self.active)
@@ -201,7 +196,6 @@ class _Followers:
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
                 seen.append((follower, rows))
-                self.last_seen_s = t
         self._retire(position, t, seen)
 
     def _retire(self, position: int, t: float, seen: list[tuple[CropFollower, PersonRows]]) -> None:

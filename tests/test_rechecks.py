@@ -1,7 +1,7 @@
 """How often the whole frame is searched for people (`liftform.people`): on the first frame, then at growing
 intervals while a search finds just the people followed, at `[pose] recheck_s` again after it finds anything else,
-and every LOST_LOOK_S while someone is lost or, once someone was followed, nobody has been for NOBODY_PACED_S. A
-stand-in finder and follower (no model) count the searches and the crop's runs."""
+and every LOST_LOOK_S while someone is lost, also after they were let go. A stand-in finder and follower (no model)
+count the searches and the crop's runs."""
 
 from __future__ import annotations
 

@@ -92,6 +92,31 @@ def test_a_video_ending_most_of_the_way_up_is_judged():
     assert rounded.verdict == "rounded_back" and not rounded.lift_unseen
 
 
+def test_a_person_lost_at_the_bottom_for_good_is_not_called_safe():
+    """The lifter bends down and is never seen again (walks out of the picture, the model loses them): the gap
+    ends the rep like a person standing up would, but nothing of the lift was seen. A real clip whose lifter was
+    lost at the bottom of its only bend was called a safe hip hinge from the descent alone."""
+    seen = _ends_at(0.0, 0.0)
+    (verdict,) = run_core(_with_lost_tail(seen, lost_s=1.5), SETTINGS).verdicts
+    assert verdict.rep.end >= len(seen)                                 # the rep ends in the gap
+    assert verdict.verdict == "insufficient_data" and verdict.lift_unseen
+    assert "loses the person" in verdict.reason
+
+
+def _with_lost_tail(track, lost_s: float):
+    """``track`` followed by ``lost_s`` of frames without a pose (NaN landmarks, visibility 0)."""
+    import dataclasses
+
+    extra = int(round(lost_s * FPS))
+    pad = lambda a, value: np.concatenate([a, np.full((extra, *a.shape[1:]), value)])  # noqa: E731
+    times = np.concatenate([track.timestamps_s, track.timestamps_s[-1] + np.arange(1, extra + 1) / FPS])
+    return dataclasses.replace(
+        track, image_xy=pad(track.image_xy, np.nan), world_xyz=pad(track.world_xyz, np.nan),
+        visibility=pad(track.visibility, 0.0), timestamps_s=times,
+        frame_index=np.arange(len(times), dtype=np.int64),
+        back_profile_px=None if track.back_profile_px is None else pad(track.back_profile_px, np.nan))
+
+
 # -- hyper-extension at lockout --------------------------------------------------------------------------------------
 
 def test_arching_at_lockout_beyond_the_standing_back_is_hyperextension():

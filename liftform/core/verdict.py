@@ -136,7 +136,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     frame = np.arange(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
         low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
-    ends_in_rep = not rep.complete and rep.end == len(k) - 1       # the video (or live window) stops inside it
+    ends_in_rep = _view_ends_inside(k.depth, rep)
     lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
     lifting = low & (frame >= lift_start)
     loaded = lifting | (low & (frame <= rep.lowering_end))
@@ -172,6 +172,14 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
         # nothing loaded before its bottom needs its lift seen.
         rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0)
+
+
+def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:
+    """The view of the rep stops before it ends: the video (or live window) stops inside it, or the person was lost
+    for good before coming back up (its end is a frame without a pose: a gap the kinematics did not bridge, which
+    counts as below any depth). A clip that lost its lifter at the bottom of the only bend was called a safe hip
+    hinge from the descent alone. ``depth`` (T,) is `Kinematics.depth`."""
+    return (not rep.complete and rep.end == len(depth) - 1) or not np.isfinite(depth[rep.end])
 
 
 def _lift_start(depth: np.ndarray, rep: Rep) -> int:
@@ -228,8 +236,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     camera angle or the back's outline is what to fix."""
     if verdict == "insufficient_data":
         if lift_unseen(m, settings):
-            return (f"the lift was not seen: the recording stops {100 * m.rise_seen:.0f}% of the way back up from the "
-                    "bottom, and the back is judged from lift-off up")
+            return (f"the lift was not seen: the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the "
+                    "way back up from the bottom, and the back is judged from lift-off up")
         return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else

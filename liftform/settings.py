@@ -84,10 +84,11 @@ class PoseSettings:
     # that keeps the rate near this (`liftform.people.analysis_step`: with 30, a 60 or 59.94 fps clip is analysed
     # every 2nd frame, 30 fps and slower every frame; with 15, 30 fps every 2nd, 60 every 4th); the others are
     # decoded (the next frame needs them) but not converted or analysed. 0: every frame. 30 is the rate the limits
-    # were set at (most development clips are 30 fps): on the real clips it gives main's figures exactly
-    # (leave-one-source-out 46/55). 15 halves the pose stage's cost on 30 fps clips and keeps the in-sample figure
-    # (47/55), but leave-one-source-out fell to 39/55: one oblique safe lift became undecided, and without it the
-    # onset fitted for the largest source dropped to 6 deg. Live coaching analyses every frame it gets.
+    # were set at (most development clips are 30 fps). 15 halves the pose stage's cost on 30 fps clips (whole
+    # processes 1.3-1.7x faster); on the real clips (tenth session) it catches the same 11/11 rounded backs with
+    # the same flip points, but leave-one-source-out 48/55 against 49/55 and 145 reps found against 148: the crop,
+    # placed half as often, loses a lifter a little more easily (after a jump cut, behind a plate). Live coaching
+    # analyses every frame it gets.
     analysis_fps: float = setting(30.0, 0, 1000)
     # While a followed person stands upright (trunk leaning less than this, hips flexed under 40 deg) and barely
     # moves (shoulders and hips slower than upright_speed_per_s trunk lengths a second), the model runs on every 2nd

@@ -1,6 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage] [--footage-dir ../shared/footage] [--cache DIR] [-j N]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live]] [--footage-dir ../shared/footage] [--cache DIR]
+                                  [-j N]
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
     spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
@@ -14,6 +15,9 @@
     must not, other_fault clips must not be called rounded. The same table for the trunk-line rules other form
     checkers use, run on the same landmarks. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
     rerun costs seconds; delete the cache after changing the pose stage.
+(b') --footage --live: the same clips through `liftform live`'s path instead (played as a camera without pacing,
+    the live model and settings: MediaPipe's tracking between frames), each judged as its saved session is; what a
+    lifter at the webcam gets. Cached in --cache/live (~6 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 Default: both.
@@ -32,7 +36,7 @@ from liftform.core.verdict import spine_judged
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
-from footage import footage_report, stills_report  # noqa: E402  (a sibling script, not a package)
+from footage import footage_report, live_track, stills_report  # noqa: E402  (a sibling script, not a package)
 
 from liftform.settings import Settings
 
@@ -135,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rendered", action="store_true")
     parser.add_argument("--footage", action="store_true")
+    parser.add_argument("--live", action="store_true", help="with --footage: the clips through the live path")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
@@ -149,6 +154,9 @@ def main() -> None:
     if args.footage or both:
         if not (args.footage_dir / "MANIFEST.csv").is_file():
             print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
+        elif args.live:
+            print("(b') real footage through the live path (`liftform live`, unpaced)")
+            footage_report(args.footage_dir, args.cache / "live", settings, estimate=live_track)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

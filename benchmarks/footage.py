@@ -58,8 +58,29 @@ class Clip:
     track: PoseTrack | None   # None: the pose stage could not analyse it (counts as insufficient_data)
 
 
-def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> list[Clip]:
-    """Every labelled video of the manifest with its PoseTrack (from ``cache``, else the pose model)."""
+# How a clip's PoseTrack is made: `analyze`'s pose stage by default, or `live_track` (the live coaching path).
+Estimate = Callable[[Path, Settings], PoseTrack]
+
+
+def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path``."""
+    return estimate_video_track(path, settings)[0]
+
+
+def live_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform live` makes of ``path`` played as a camera without pacing (every frame, in order:
+    a machine that keeps up), with the live model and settings; what the saved session holds."""
+    from liftform.live import LiveConfig, run_live
+
+    result = run_live(LiveConfig(source=path, paced=False, window=False, output_dir=None, settings=settings))
+    if result.track is None:
+        raise LiftformError(f"no frame of {path.name} was processed live")
+    return result.track
+
+
+def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print,
+               estimate: Estimate = analyze_pose_track) -> list[Clip]:
+    """Every labelled video of the manifest with its PoseTrack (from ``cache``, else ``estimate``)."""
     cache.mkdir(parents=True, exist_ok=True)
     clips = []
     for row in csv.DictReader((footage / "MANIFEST.csv").open()):
@@ -68,18 +89,18 @@ def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[st
         if not (footage / row["file"]).is_file():
             continue
         clips.append(Clip(row["file"], row["source_repo"], row["label"], row["camera_view"],
-                          cached_track(footage, row["file"], cache, settings, log)))
+                          cached_track(footage, row["file"], cache, settings, log, estimate)))
     return clips
 
 
 def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
-                 log: Callable[[str], None]) -> PoseTrack | None:
-    """The clip's PoseTrack, from the cache (keyed by its manifest path) or the pose model."""
+                 log: Callable[[str], None], estimate: Estimate = analyze_pose_track) -> PoseTrack | None:
+    """The clip's PoseTrack, from the cache (keyed by its manifest path) or ``estimate``."""
     key = cache_path(cache, relative)
     if key.is_file():
         return PoseTrack.from_npz(np.load(key))
     try:
-        track, *_ = estimate_video_track(footage / relative, settings)
+        track = estimate(footage / relative, settings)
     except LiftformError as exc:
         log(f"  skipped {relative}: {exc}")
         return None
@@ -226,9 +247,11 @@ def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]]) -> t
     return verdicts, choice
 
 
-def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
-    """Print the in-sample and the leave-one-source-out figures, and each clip's verdicts."""
-    clips = load_clips(footage, cache, settings, log)
+def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print,
+                   estimate: Estimate = analyze_pose_track) -> None:
+    """Print the in-sample and the leave-one-source-out figures, and each clip's verdicts (the tracks made by
+    ``estimate``)."""
+    clips = load_clips(footage, cache, settings, log, estimate)
     scored = [c for c in clips if c.view in SCORED_VIEWS]
     apart = [c for c in clips if c.view not in SCORED_VIEWS]
     flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}

@@ -1,6 +1,6 @@
 """Real-time figures of `liftform live`: a sample video played as a 30 fps camera, headless, measured in one run.
 
-    python benchmarks/live.py [VIDEO] [--model lite] [--seconds 20]
+    python benchmarks/live.py [VIDEO] [--model lite full] [--seconds 20]
 
 Prints:
 - processed frames/s and frames dropped (the source publishes at the video's own rate against the wall clock and
@@ -13,7 +13,8 @@ Prints:
 - the pose stage's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
   frames just before (the lifter followed on a crop, `LifterFollower`, as the loop calls it; nothing else between
   calls).
-Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480. The load average is printed:
+Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480 (and with full, live's default).
+Each --model is played in turn, lite and full by default. The load average is printed:
 on a shared machine the figures are only as good as the CPU time the run got.
 """
 
@@ -80,16 +81,21 @@ def replay_overhead_ms(track: PoseTrack, config: LiveConfig) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("video", nargs="?", type=Path, default=REPO / "sample_videos" / "rounded_back.mp4")
-    parser.add_argument("--model", default="lite")
+    parser.add_argument("--model", nargs="+", default=["lite", "full"], help="pose models, played in turn")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to play (the video loops)")
     args = parser.parse_args()
+    for model in args.model:
+        play(args.video, model, args.seconds)
 
-    with open_video(args.video) as video:
+
+def play(path: Path, model: str, seconds: float) -> None:
+    """Play ``path`` as a camera for ``seconds`` with ``model`` and print the figures."""
+    with open_video(path) as video:
         fps, size, duration_s = video.fps, (video.width, video.height), video.n_frames / video.fps
-    config = LiveConfig(source=args.video, paced=True, repeat=max(1, math.ceil(args.seconds / duration_s)),
-                        model=args.model, window=False, output_dir=None, max_s=args.seconds)
+    config = LiveConfig(source=path, paced=True, repeat=max(1, math.ceil(seconds / duration_s)),
+                        model=model, window=False, output_dir=None, max_s=seconds)
     load_before = os.getloadavg()[0]
-    alone = pose_alone_fps(args.video, config)
+    alone = pose_alone_fps(path, config)
     reps = []
     result = run_live(config, on_event=lambda e: reps.append(e) if isinstance(e, RepJudged) else None)
     s = result.stats
@@ -98,8 +104,8 @@ def main() -> None:
     def pct(values: np.ndarray, q: float) -> float:
         return float(np.percentile(values, q)) if len(values) else float("nan")
 
-    print(f"video: {args.video.name} {size[0]}x{size[1]} played as a {fps:.0f} fps camera for {s.wall_s:.1f} s, "
-          f"model {args.model}, headless; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} "
+    print(f"video: {path.name} {size[0]}x{size[1]} played as a {fps:.0f} fps camera for {s.wall_s:.1f} s, "
+          f"model {model}, headless; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs")
     print(f"processed          {s.processed_fps:6.1f} frames/s  ({s.frames_processed} of {offered} frames, "
           f"{s.frames_dropped} dropped)   goal >= 30")
@@ -114,7 +120,7 @@ def main() -> None:
           "   (the same poses replayed without the model: no inference threads competing)")
     print(f"pose model         in the loop {1000 / np.mean(s.pose_ms):5.1f} frames/s (p50 {pct(s.pose_ms, 50):.1f} ms,"
           f" p95 {pct(s.pose_ms, 95):.1f} ms); back to back {alone:5.1f} frames/s")
-    print(f"reps judged live   {len(reps)}: {', '.join(e.verdict.verdict for e in reps)}")
+    print(f"reps judged live   {len(reps)}: {', '.join(e.verdict.verdict for e in reps)}\n")
 
 
 if __name__ == "__main__":

@@ -174,9 +174,9 @@ def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
 
 
 def live_score(case: Case, yaw_deg: float) -> Score:
-    """The class as `liftform live` judges it: rendered, played as a camera without pacing (every frame), the lite
-    model and the live settings, each rep as judged during the session (not cached: the live path needs the
-    video)."""
+    """The class as `liftform live` judges it: rendered, played as a camera without pacing (every frame), the live
+    model (`LiveConfig.model`) and the live settings, each rep as judged during the session (not cached: the live
+    path needs the video)."""
     from liftform.live import LiveConfig, run_live
     from liftform.synth import write_sample
 
@@ -263,11 +263,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench" / "rendered")
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--live", action="store_true",
-                        help="judge each class as `liftform live` does (lite model, live settings; ~15 s a clip)")
+                        help="judge each class as `liftform live` does (live model, live settings; ~15 s a clip)")
     args = parser.parse_args(argv)
     cases = tuple(c for c in CASES if not args.only or any(o in c.name for o in args.only))
     if args.live:
-        print("as `liftform live` judges them: rendered, played unpaced, lite model, each rep as judged live")
+        print("as `liftform live` judges them: rendered, played unpaced, the live model and settings, each rep as "
+              "judged live")
     print_table(run(cases, tuple(args.yaw), args.cache, args.jobs, args.live), cases)
 
 

@@ -12,12 +12,12 @@ from liftform.live import live_defaults
 PACKAGE = Path(__file__).resolve().parents[1] / "liftform"
 
 
-def test_live_model_is_lite_unless_a_config_file_or_the_flag_says_otherwise(tmp_path):
+def test_live_model_is_full_unless_a_config_file_or_the_flag_says_otherwise(tmp_path):
     config = tmp_path / "heavy.toml"
     config.write_text('[pose]\nmodel = "heavy"\n')
-    assert settings_from(None, None, base=live_defaults()).pose.model == "lite"
+    assert settings_from(None, None, base=live_defaults()).pose.model == "full"
     assert settings_from(config, None, base=live_defaults()).pose.model == "heavy"     # the file is not overridden
-    assert settings_from(config, "full", base=live_defaults()).pose.model == "full"    # the flag wins
+    assert settings_from(config, "lite", base=live_defaults()).pose.model == "lite"    # the flag wins
     assert settings_from(None, None).pose.model == "full"                              # analyze's default
 
 

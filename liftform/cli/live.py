@@ -27,7 +27,7 @@ def live(
     source: Path | None = typer.Option(None, "--source", help="Play a video file as if it were the camera: at its "
                                        "own frame rate, dropping frames when processing falls behind."),
     model: str | None = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a .task (default: "
-                                     "the config file's, else lite: the fastest)."),
+                                     "the config file's, else full; lite is a little faster)."),
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,

@@ -101,6 +101,7 @@ def test_a_person_lost_at_the_bottom_for_good_is_not_called_safe():
     assert verdict.rep.end >= len(seen)                                 # the rep ends in the gap
     assert verdict.verdict == "insufficient_data" and verdict.lift_unseen
     assert "loses the person" in verdict.reason
+    assert "jerky_lift" not in verdict.faults                       # the view stopped, not a fast ascent
 
 
 def _with_lost_tail(track, lost_s: float):

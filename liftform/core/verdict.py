@@ -320,7 +320,10 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
     faults = []
     if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
         faults.append("rounded_reach_down")
-    if rep.complete and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s:
+    # Only a whole rep: one the view stops inside (the video ends, the person is lost) has a short "ascent"
+    # because the view stopped, not because the lifter stood up fast.
+    whole = rep.complete and not _view_ends_inside(kinematics.depth, rep)
+    if whole and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s:
         faults.append("jerky_lift")
     k = kinematics
     span = slice(rep.start, rep.end + 1)

@@ -96,9 +96,9 @@ class LiveResult:
 
 
 def live_defaults() -> Settings:
-    """The defaults a live session starts from: the live pose model (``LiveConfig.model``: full, as `analyze`; it
-    keeps 30 fps on 2 cores with room to spare, and on real lifters it is right far more often than lite). A
-    config file's model, or ``--model``, replaces it."""
+    """The defaults a live session starts from: the live pose model (``LiveConfig.model``: full, as `analyze`: the
+    limits were set on its landmarks and masks, and it keeps 30 fps on 2 cores). A config file's model, or
+    ``--model``, replaces it."""
     return replace(Settings(), pose=replace(Settings().pose, model=LiveConfig.model))
 
 

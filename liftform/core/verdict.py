@@ -121,8 +121,10 @@ class RepMetrics:
     view_yaw_deg: float             # median camera yaw over the loaded frames (0 side-on, 90 facing the camera)
     descent_s: float                # from the start down to the bottom
     ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
-    rise_seen: float                # in a rep the video ends in (no load lowered before its bottom), how far back
+    rise_seen: float                # in a rep the view ends in (no load lowered before its bottom), how far back
                                     # up from the bottom it was seen, share of its depth (1 for every other rep)
+    seen_whole: bool                # seen from start to end: the video does not start or end inside it, nor is the
+                                    # person lost before it ends (`_view_ends_inside`)
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
@@ -171,7 +173,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
         # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
         # nothing loaded before its bottom needs its lift seen.
-        rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0)
+        rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0,
+        seen_whole=rep.complete and not ends_in_rep)
 
 
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:
@@ -320,10 +323,9 @@ def rep_faults(kinematics: Kinematics, rep: Rep, verdict: str, m: RepMetrics, se
     faults = []
     if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
         faults.append("rounded_reach_down")
-    # Only a whole rep: one the view stops inside (the video ends, the person is lost) has a short "ascent"
+    # Only a rep seen whole: one the view stops inside (the video ends, the person is lost) has a short "ascent"
     # because the view stopped, not because the lifter stood up fast.
-    whole = rep.complete and not _view_ends_inside(kinematics.depth, rep)
-    if whole and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s:
+    if m.seen_whole and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s:
         faults.append("jerky_lift")
     k = kinematics
     span = slice(rep.start, rep.end + 1)

@@ -16,8 +16,8 @@
     checkers use, run on the same landmarks. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
     rerun costs seconds; delete the cache after changing the pose stage.
 (b') --footage --live: the same clips through `liftform live`'s path instead (played as a camera without pacing,
-    the live model and settings: MediaPipe's tracking between frames), each judged as its saved session is; what a
-    lifter at the webcam gets. Cached in --cache/live (~6 min for the first run).
+    the live model and settings: the person detector on every frame, as analyze), each judged as its saved session
+    is; what a lifter at the webcam gets. Cached in --cache/live (~6 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 Default: both.

@@ -31,7 +31,9 @@ from liftform.live import (
     FileCameraSource,
     LatestFrame,
     LiveConfig,
+    LiveResult,
     LiveSession,
+    LiveStats,
     LiveWindow,
     RepJudged,
     run_live,
@@ -39,7 +41,7 @@ from liftform.live import (
 from liftform.live.runner import _loop, live_settings
 from liftform.live.sources import FrameSource
 from liftform.live.state import PROMPT_NOBODY, PROMPT_SIDE_ON, PROMPT_STEP_BACK, RoundedFlag, framing_problem
-from liftform.pipeline import analyze_track, analyze_video
+from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings
 
@@ -296,6 +298,24 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_live_measures_with_analyzes_landmarks(sample_videos):
+    """Live follows the lifter as `analyze` does (the person detector run on the crop on every frame, not
+    MediaPipe's tracking between frames): the limits were set on those landmarks and masks. Every frame `analyze`
+    ran the model on (it leaves some upright frames to their neighbours) has the same landmarks, bit for bit, in
+    the live session's track; tracking between frames matched 2 % of them."""
+    config = LiveConfig(source=sample_videos["hip_hinge"], paced=False, window=False, output_dir=None)
+    live = run_live(config).track
+    offline = estimate_video_track(config.source, live_settings(config))[0]
+
+    assert live is not None and len(live) == len(offline)
+    ran = ~offline.pose_filled
+    assert ran.sum() >= 0.5 * len(offline)
+    np.testing.assert_array_equal(live.image_xy[ran], offline.image_xy[ran])
+    np.testing.assert_array_equal(live.back_profile_px[ran], offline.back_profile_px[ran])
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_live_tells_a_rounded_reach_down_from_a_rounded_lift(sample_videos, tmp_path):
     """Box work live (lite model, every frame): each pick-up reaches the box with a rounded back, then sets a flat back
     and lifts. Live, as `analyze`, calls every rep safe and gives each pick-up the reach-down finding, with lift-off
@@ -328,6 +348,21 @@ def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
 
 
 # -- cameras through the CLI ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("processed", "dropped", "told"), [(300, 300, True), (600, 30, False), (0, 0, False)])
+def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_path, processed, dropped, told):
+    """A machine too slow for the camera drops frames; the summary then names the two ways to go faster (and
+    their cost), and says nothing of the kind where the loop kept up."""
+    import liftform.live
+
+    stats = LiveStats(processed, dropped, 20.0, *(np.full(processed, 30.0) for _ in range(4)))
+    finished = LiveResult(None, None, None, (), "end_of_source", None, stats)
+    monkeypatch.setattr(liftform.live, "run_live", lambda *args, **kwargs: finished)
+    result = runner.invoke(app, ["live", "--no-window", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert ("could not keep up" in result.stdout) == told
+    assert ("--model lite" in result.stdout and "track_between_frames" in result.stdout) == told
+
 
 @pytest.mark.slow   # the pose model is resolved before the camera is opened
 def test_missing_camera_is_one_line_and_exit_1(tmp_path):

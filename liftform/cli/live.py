@@ -89,6 +89,10 @@ def live(
         out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
                   f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
                   f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
+        if stats.fell_behind:
+            out.print("  this machine could not keep up with the camera: try --model lite, or track between frames "
+                      "([pose] track_between_frames = true in a --config file); both read backs less well",
+                      soft_wrap=True)
     if result.recording is not None:
         out.print(f"  recording: {result.recording}", soft_wrap=True)
     if result.error:

@@ -32,6 +32,7 @@ from liftform.settings import Settings
 from liftform.track import PoseTrack
 
 SLOW_FPS = 20.0          # below this processed rate the overlay says so
+BEHIND_DROPPED_SHARE = 0.25   # a session that dropped more of its frames than this is told how to go faster
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,12 @@ class LiveStats:
     def processed_fps(self) -> float:
         return self.frames_processed / self.wall_s if self.wall_s > 0 else 0.0
 
+    @property
+    def fell_behind(self) -> bool:
+        """Whether the machine could not keep up: more than ``BEHIND_DROPPED_SHARE`` of the frames were dropped."""
+        total = self.frames_processed + self.frames_dropped
+        return total > 0 and self.frames_dropped > BEHIND_DROPPED_SHARE * total
+
 
 @dataclass(frozen=True)
 class LiveResult:
@@ -103,11 +110,14 @@ def live_defaults() -> Settings:
 
 
 def live_settings(config: LiveConfig) -> Settings:
-    """The settings a live session runs with: ``config.settings`` with the live model and number of people, and
-    the pose tracked between frames (a camera's 30 frames/s leave no time for the person detector on each)."""
+    """The settings a live session runs with: ``config.settings`` with the live model and number of people. The
+    lifter is followed as `analyze` follows them, MediaPipe's person detector run on the crop on every frame (the
+    landmarks the limits were set on; `[pose] track_between_frames` trades that for speed on a slow machine):
+    on the real clips live then calls 48 of 55 right against 47 tracking between frames (47 against 43 left out
+    source by source), and the full model still keeps 30 fps on 2 cores (~36 frames/s alone, against ~55
+    tracking; `benchmarks/live.py`)."""
     settings = config.settings or Settings()
-    return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses,
-                                          track_between_frames=True))
+    return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses))
 
 
 def open_source(config: LiveConfig) -> FrameSource:

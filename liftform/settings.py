@@ -72,11 +72,11 @@ class PoseSettings:
     recheck_s: float = setting(1.0, 0.1, 60)
     min_person_fraction: float = setting(0.4, 0, 1)     # people smaller than this share of the largest are not followed
     # Follow a person with MediaPipe's tracking (its landmarks of one frame place the next frame's crop): about a
-    # quarter less CPU than running its person detector on every frame (on the crop), but on the 64 real
-    # development clips its landmarks and masks read 3 more neutral hinges as rounded (specificity 98 % -> 90 %),
-    # the limits having been set on detector-placed ones (eleventh session, today's verdict: leave-one-source-out
-    # 49/55 -> 44/55, 9/11 rounded backs; live 48/55 -> 47/55 in-sample). Live coaching follows as `analyze` does
-    # too (it keeps 30 fps on 2 cores with the full model); true trades that for speed on a slow machine.
+    # quarter less CPU than running its person detector on every frame (on the crop; live, ~55 against ~36
+    # frames/s with full), but the limits were set on detector-placed landmarks and masks: on the real clips
+    # (eleventh session) analyze falls from 49/55 to 44/55 left out source by source (9/11 rounded backs), live
+    # from 48/55 to 47/55. Off for `live` too (it keeps 30 fps on 2 cores); true trades accuracy for speed on a
+    # slow machine.
     track_between_frames: bool = setting(False, 0, 1)
     # Cut a video at a keyframe near its middle and follow both halves at once (two threads): ~1.7x the pose stage's
     # speed on 2 cores, but the second half starts afresh (after 0.5 s of warm-up) and on the real development clips

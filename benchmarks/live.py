@@ -1,6 +1,6 @@
 """Real-time figures of `liftform live`: a sample video played as a 30 fps camera, headless, measured in one run.
 
-    python benchmarks/live.py [VIDEO] [--model lite full] [--seconds 20]
+    python benchmarks/live.py [VIDEO] [--model lite full] [--seconds 20] [--config FILE]
 
 Prints:
 - processed frames/s and frames dropped (the source publishes at the video's own rate against the wall clock and
@@ -14,8 +14,9 @@ Prints:
   frames just before (the lifter followed on a crop, `LifterFollower`, as the loop calls it; nothing else between
   calls).
 Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480 (and with full, live's default).
-Each --model is played in turn, lite and full by default. The load average is printed:
-on a shared machine the figures are only as good as the CPU time the run got.
+Each --model is played in turn, lite and full by default. --config FILE plays with that settings file, as
+`liftform live --config FILE` would (e.g. `[pose] track_between_frames = true`, the trade for a slow machine).
+The load average is printed: on a shared machine the figures are only as good as the CPU time the run got.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from liftform.live import CapturedFrame, LiveConfig, LiveSession, RepJudged, run_live
-from liftform.live.runner import live_settings
+from liftform.live.runner import live_defaults, live_settings
 from liftform.models import resolve_model
 from liftform.pose import FramePose
+from liftform.settings import Settings, load_settings
 from liftform.track import PoseTrack
 from liftform.video import open_video
 
@@ -83,17 +85,19 @@ def main() -> None:
     parser.add_argument("video", nargs="?", type=Path, default=REPO / "sample_videos" / "rounded_back.mp4")
     parser.add_argument("--model", nargs="+", default=["lite", "full"], help="pose models, played in turn")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long to play (the video loops)")
+    parser.add_argument("--config", type=Path, help="a settings file, as for `liftform live --config`")
     args = parser.parse_args()
+    settings = load_settings(args.config, base=live_defaults())
     for model in args.model:
-        play(args.video, model, args.seconds)
+        play(args.video, model, args.seconds, settings)
 
 
-def play(path: Path, model: str, seconds: float) -> None:
-    """Play ``path`` as a camera for ``seconds`` with ``model`` and print the figures."""
+def play(path: Path, model: str, seconds: float, settings: Settings) -> None:
+    """Play ``path`` as a camera for ``seconds`` with ``model`` and ``settings`` and print the figures."""
     with open_video(path) as video:
         fps, size, duration_s = video.fps, (video.width, video.height), video.n_frames / video.fps
     config = LiveConfig(source=path, paced=True, repeat=max(1, math.ceil(seconds / duration_s)),
-                        model=model, window=False, output_dir=None, max_s=seconds)
+                        model=model, settings=settings, window=False, output_dir=None, max_s=seconds)
     load_before = os.getloadavg()[0]
     alone = pose_alone_fps(path, config)
     reps = []
@@ -104,8 +108,9 @@ def play(path: Path, model: str, seconds: float) -> None:
     def pct(values: np.ndarray, q: float) -> float:
         return float(np.percentile(values, q)) if len(values) else float("nan")
 
+    tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
     print(f"video: {path.name} {size[0]}x{size[1]} played as a {fps:.0f} fps camera for {s.wall_s:.1f} s, "
-          f"model {model}, headless; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} "
+          f"model {model}{tracking}, headless; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs")
     print(f"processed          {s.processed_fps:6.1f} frames/s  ({s.frames_processed} of {offered} frames, "
           f"{s.frames_dropped} dropped)   goal >= 30")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -36,6 +37,10 @@ def live(
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
                                 help="Folder the session is saved in, as OUTPUT/live-<time>/."),
     beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),
+    track: bool = typer.Option(False, "--track", help="Follow the lifter with MediaPipe's tracking between frames "
+                               "instead of its person detector on every frame: about 1.5x the frame rate on a slow "
+                               "or busy machine, but backs are read less well (the limits were set on the "
+                               "detector's landmarks)."),
 ) -> None:
     """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
@@ -51,6 +56,8 @@ def live(
         settings = settings_from(config, model, profile, base=live_defaults())
     except LiftformError as exc:
         fail(str(exc))
+    if track:
+        settings = replace(settings, pose=replace(settings.pose, track_between_frames=True))
 
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
@@ -89,10 +96,12 @@ def live(
         out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
                   f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
                   f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
-        if stats.fell_behind:
-            out.print("  this machine could not keep up with the camera: try --model lite, or track between frames "
-                      "([pose] track_between_frames = true in a --config file); both read backs less well",
-                      soft_wrap=True)
+        if stats.fell_behind and not settings.pose.track_between_frames:
+            out.print("  this machine could not keep up with the camera: --track follows you faster (MediaPipe's "
+                      "tracking between frames), but reads backs less well", soft_wrap=True)
+        elif stats.fell_behind:
+            out.print("  this machine could not keep up with the camera, even tracking between frames: close other "
+                      "programs, or try --model lite", soft_wrap=True)
     if result.recording is not None:
         out.print(f"  recording: {result.recording}", soft_wrap=True)
     if result.error:

@@ -363,14 +363,16 @@ def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_pa
     stats = LiveStats(processed, dropped, 20.0, *(np.full(processed, 30.0) for _ in range(4)))
     configs = []
 
-    def finished(config, *args, **kwargs):
+    def finished(config, on_event=None, on_frame=None):
         configs.append(config)
+        on_frame(None, None)                      # the first frame: the command says how it follows the lifter
         return LiveResult(None, None, None, (), "end_of_source", None, stats)
 
     monkeypatch.setattr(liftform.live, "run_live", finished)
     result = runner.invoke(app, ["live", "--no-window", "-o", str(tmp_path), *flags])
     assert result.exit_code == 0, result.output
     assert configs[0].settings.pose.track_between_frames == ("--track" in flags)
+    assert ("model full, tracking between frames" in result.stdout) == ("--track" in flags)
     assert ("could not keep up" in result.stdout) == (told is not None)
     if told is not None:
         assert told in result.stdout

@@ -75,7 +75,8 @@ def live(
         if not started:
             started.append(True)
             keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
-            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model} ({keys})",
+            tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
+            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking} ({keys})",
                       soft_wrap=True)
 
     try:

@@ -38,6 +38,10 @@ Progress = Callable[[str, int, "int | None"], None]
 MIN_FRAMES = 10                 # fewer frames cannot hold a rep
 MIN_POSE_SHARE = 0.2            # below this share of frames with a person, the video is not analysable
 CONTENT_BOX_FRAMES = 8          # frames read ahead to find black padding bars
+# Said wherever the lifter was followed with MediaPipe's tracking (`[pose] track_between_frames`, `live --track`):
+# the limits were set on the detector's landmarks, and tracked ones read the real clips' backs worse.
+TRACKED_NOTE = ("followed with MediaPipe's tracking between frames (faster, [pose] track_between_frames): backs are "
+                "read less well than with its person detector on every frame")
 
 
 def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settings: Settings,
@@ -60,6 +64,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")
     if not reps:
         notes.append(_no_lift_note(kinematics.depth, settings))
+    if settings.pose.track_between_frames:
+        notes.append(TRACKED_NOTE)
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")

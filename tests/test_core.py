@@ -387,6 +387,11 @@ def test_analyze_track_reports_quality():
     assert analysis.quality.view == "oblique"
     assert "the camera sees the lifter at an angle (three-quarter view): film side-on for a reliable spine measure" \
         in analysis.quality.warnings
+    assert not any("tracking between frames" in w for w in analysis.quality.warnings)
+    # Followed by tracking between frames (live --track, or a config): the verdict says it was measured so.
+    tracked = dataclasses.replace(SETTINGS, pose=dataclasses.replace(SETTINGS.pose, track_between_frames=True))
+    analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), tracked)
+    assert sum("tracking between frames" in w for w in analysis.quality.warnings) == 1
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),

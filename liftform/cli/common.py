@@ -31,12 +31,14 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None):
-    """Settings in layers: ``base`` (default: the defaults), the config file, the profile, then ``--model``."""
+def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None,
+                  pose: dict | None = None):
+    """Settings in layers: ``base`` (default: the defaults), the config file, the profile, then the command's flags:
+    ``--model`` and ``pose`` (other `[pose]` keys a flag sets, e.g. live's ``--track``)."""
     from liftform.settings import load_settings
 
-    overrides = {"pose": {"model": model}} if model else None
-    return load_settings(config, overrides, profile, base)
+    flags = {**({"model": model} if model else {}), **(pose or {})}
+    return load_settings(config, {"pose": flags} if flags else None, profile, base)
 
 
 class Bar:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -53,11 +52,10 @@ def live(
     if camera is not None and source is not None:
         fail("use --camera or --source, not both", 2)
     try:
-        settings = settings_from(config, model, profile, base=live_defaults())
+        settings = settings_from(config, model, profile, base=live_defaults(),
+                                 pose={"track_between_frames": True} if track else None)
     except LiftformError as exc:
         fail(str(exc))
-    if track:
-        settings = replace(settings, pose=replace(settings.pose, track_between_frames=True))
 
     def on_event(event) -> None:
         if isinstance(event, RepJudged):

@@ -165,29 +165,46 @@ def with_onset(settings: Settings, onset_deg: float, max_view_yaw_deg: float | N
 
 @dataclass(frozen=True)
 class Flip:
-    """A clip's verdict as a function of the onset of rounding: rounded_back below ``onset_deg``, ``otherwise``
-    (safe or insufficient_data) from it on. ``onset_deg`` is -inf for a clip never called rounded."""
+    """A clip's verdict as a function of the onset of rounding: rounded_back below ``onset_deg``, then
+    insufficient_data below ``cleared_deg`` (a back rounded only on the way down of a lift the video cut: see
+    `core.verdict.classify`), ``otherwise`` (safe or insufficient_data) from there on. ``onset_deg`` is -inf for a
+    clip never called rounded, ``cleared_deg`` is -inf where nothing is undecided in between."""
 
     onset_deg: float
     otherwise: str
+    cleared_deg: float = -np.inf
 
     def verdict(self, onset_deg: float) -> str:
-        return "rounded_back" if onset_deg < self.onset_deg else self.otherwise
+        if onset_deg < self.onset_deg:
+            return "rounded_back"
+        return "insufficient_data" if onset_deg < self.cleared_deg else self.otherwise
+
+
+def _first_onset(clip: Clip, settings: Settings, max_view_yaw_deg: float, low: float, high: float,
+                 reached: Callable[[str], bool]) -> float:
+    """The lowest onset in (``low``, ``high``], to 1 degree, whose verdict is ``reached`` (false at ``low``, true at
+    ``high``; the verdict is monotone in the onset), by bisection."""
+    while high - low > 1.0:
+        mid = 0.5 * (low + high)
+        if reached(clip_verdict(clip, with_onset(settings, mid, max_view_yaw_deg))):
+            high = mid
+        else:
+            low = mid
+    return high
 
 
 def flip_point(clip: Clip, settings: Settings, max_view_yaw_deg: float) -> Flip:
-    """Where the clip's verdict flips, to 1 degree, by bisection (the verdict is monotone in the onset)."""
+    """Where the clip's verdict changes as the onset rises (see `Flip`)."""
     low, high = ONSET_SEARCH_DEG
     otherwise = clip_verdict(clip, with_onset(settings, high, max_view_yaw_deg))
-    if clip_verdict(clip, with_onset(settings, low, max_view_yaw_deg)) != "rounded_back":
-        return Flip(-np.inf, otherwise)
-    while high - low > 1.0:                       # rounded at low, not at high
-        mid = 0.5 * (low + high)
-        if clip_verdict(clip, with_onset(settings, mid, max_view_yaw_deg)) == "rounded_back":
-            low = mid
-        else:
-            high = mid
-    return Flip(high, otherwise)
+    at_low = clip_verdict(clip, with_onset(settings, low, max_view_yaw_deg))
+    onset = (-np.inf if at_low != "rounded_back" else
+             _first_onset(clip, settings, max_view_yaw_deg, low, high, lambda v: v != "rounded_back"))
+    start = low if not np.isfinite(onset) else onset
+    if clip_verdict(clip, with_onset(settings, start, max_view_yaw_deg)) == otherwise:
+        return Flip(onset, otherwise)
+    return Flip(onset, otherwise, _first_onset(clip, settings, max_view_yaw_deg, start, high,
+                                               lambda v: v == otherwise))
 
 
 def fitted_onset(flips: list[Flip]) -> float:
@@ -226,15 +243,17 @@ def score(pairs: Iterable[tuple[str, str]]) -> Score:
                  sum(v == "insufficient_data" for _, v in pairs), len(pairs))
 
 
-def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]]) -> tuple[list[str], dict[str, str]]:
+def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]],
+                         shipped_view: float) -> tuple[list[str], dict[str, str]]:
     """Per clip, its verdict with the values fitted without its source (``flips[view][i]``: clip i's flip point
-    with the view ramp ending at ``view``); and what was chosen, per source."""
+    with the view ramp ending at ``view``); and what was chosen, per source. Where two view ramps are as good on
+    the other sources, ``shipped_view`` (the shipped ramp's end) is kept."""
     verdicts = [""] * len(clips)
     choice = {}
     for source in sorted({c.source for c in clips}):
         train = [i for i, c in enumerate(clips) if c.source != source]
         best = None
-        for view in VIEW_CANDIDATES:                  # the first of the best: the shipped ramp wins ties
+        for view in sorted(VIEW_CANDIDATES, key=lambda v: v != shipped_view):   # the shipped ramp wins ties
             onset = fitted_onset([flips[view][i] for i in train if clips[i].label != "rounded_back"])
             right = sum(is_right(clips[i].label, flips[view][i].verdict(onset)) for i in train)
             if best is None or right > best[0]:
@@ -256,7 +275,7 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     apart = [c for c in clips if c.view not in SCORED_VIEWS]
     flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}
     shipped_verdicts = [clip_verdict(c, settings) for c in scored]
-    loso, choice = leave_one_source_out(scored, flips)
+    loso, choice = leave_one_source_out(scored, flips, settings.spine.max_view_yaw_deg)
     all_data = {view: fitted_onset([f for c, f in zip(scored, flips[view], strict=True) if c.label != "rounded_back"])
                 for view in VIEW_CANDIDATES}
     log(f"(b) real footage: {len(scored)} side-on and oblique labelled clips from "

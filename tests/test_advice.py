@@ -106,7 +106,7 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
              verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict(),
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
-             replace(verdict("insufficient_data"), lift_unseen=True)]
+             replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

@@ -93,15 +93,34 @@ def test_a_video_ending_most_of_the_way_up_is_judged():
 
 
 def test_a_person_lost_at_the_bottom_for_good_is_not_called_safe():
-    """The lifter bends down and is never seen again (walks out of the picture, the model loses them): the gap
-    ends the rep like a person standing up would, but nothing of the lift was seen. A real clip whose lifter was
-    lost at the bottom of its only bend was called a safe hip hinge from the descent alone."""
-    seen = _ends_at(0.0, 0.0)
+    """The lifter bends down rounded and is never seen again (walks out of the picture, the model loses them): the
+    gap ends the rep like a person standing up would, but nothing of the lift was seen, and a back rounded on the
+    way down may be an empty-handed reach-down. A real clip whose lifter was lost at the bottom of its only bend
+    was called a safe hip hinge from its bottom frames alone."""
+    seen = _ends_at(0.0, 40.0)
     (verdict,) = run_core(_with_lost_tail(seen, lost_s=1.5), SETTINGS).verdicts
     assert verdict.rep.end >= len(seen)                                 # the rep ends in the gap
-    assert verdict.verdict == "insufficient_data" and verdict.lift_unseen
-    assert "loses the person" in verdict.reason
+    assert verdict.verdict == "insufficient_data" and verdict.lift_unseen and not verdict.judged_on_descent
+    assert "loses the person" in verdict.reason and "rounded on the way down" in verdict.reason
     assert "jerky_lift" not in verdict.faults                       # the view stopped, not a fast ascent
+
+
+def test_a_back_held_flat_on_the_way_down_of_a_cut_lift_is_cleared_from_it_and_says_so():
+    """Cut at the bottom (or the person lost there) after a descent with a flat back: the way down is what there
+    is to judge, and a back held flat while bending is the technique, load or not. Cleared, with half the
+    confidence, saying it was judged on the way down, and advised to film the lift next time."""
+    from liftform.core.advice import advice_kind
+
+    whole = run_core(hinge(1.2, 1.2), SETTINGS).verdicts[0]
+    for track in (_ends_at(0.0, 0.0), _with_lost_tail(_ends_at(0.0, 0.0), lost_s=1.5)):
+        (verdict,) = run_core(track, SETTINGS).verdicts
+        assert verdict.verdict == "hip_hinge" and verdict.judged_on_descent and not verdict.lift_unseen
+        assert "on the way down (judged there only" in verdict.reason and "before the lift" in verdict.reason
+        assert abs(verdict.peak_spine_flexion_deg) < 5.0                 # read on the descent
+        assert verdict.confidence <= 0.5 * whole.confidence + 1e-9
+        assert advice_kind(verdict) == "flat_way_down"
+    # A rep whose lift was seen is judged on the lift, not the way down.
+    assert not whole.judged_on_descent and not run_core(_ends_at(0.5, 0.0), SETTINGS).verdicts[0].judged_on_descent
 
 
 def _with_lost_tail(track, lost_s: float):

@@ -108,6 +108,43 @@ def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     assert (tmp_path / "rounded_back" / "result.json").is_file()
 
 
+def _first_seconds(src: Path, dst: Path, seconds: float) -> Path:
+    """The first ``seconds`` of ``src`` as H.264, frames copied as they are."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        for frame in inp.decode(video=0):
+            if frame.time >= seconds:
+                break
+            out.mux(stream.encode(frame.reformat(640, 480, format="yuv420p")))
+        out.mux(stream.encode())
+    return dst
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, tmp_path):
+    """The rendered samples cut at 2.0 s, at the bottom of their first bend (the truth: down from 0.8 s, at the
+    bottom from 1.7 to 2.1 s): the flat back of the hinge is cleared from the way down and says so; the stoop's
+    rounded way down is no rounded lift (it may be an empty-handed reach-down), so it stays undecided, and the
+    rounded reach-down is still told."""
+    docs = {}
+    for name in ("hip_hinge", "rounded_back"):
+        video = _first_seconds(sample_videos[name], tmp_path / f"{name}.mp4", 2.0)
+        result = runner.invoke(app, ["analyze", str(video), "-o", str(tmp_path / "out"), "--no-video",
+                                     "--no-report", "--quiet"])
+        assert result.exit_code == 0, result.output
+        docs[name] = json.loads((tmp_path / "out" / name / "result.json").read_text())
+    (flat,) = docs["hip_hinge"]["reps"]
+    assert docs["hip_hinge"]["verdict"] == "safe" and flat["verdict"] == "hip_hinge"
+    assert flat["judged_on_descent"] and not flat["lift_unseen"] and "on the way down" in flat["reason"]
+    assert flat["peak_spine_flexion_deg"] < 15.0 and "keep filming" in flat["advice"]
+    (rounded,) = docs["rounded_back"]["reps"]
+    assert docs["rounded_back"]["verdict"] == "insufficient_data" and rounded["verdict"] == "insufficient_data"
+    assert rounded["lift_unseen"] and not rounded["judged_on_descent"]
+    assert "rounded on the way down" in rounded["reason"] and "rounded_reach_down" in rounded["faults"]
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):

@@ -27,6 +27,7 @@ BEYOND_SCREEN_DEG = 5.0
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
     "film_whole_lift": "Film the whole lift",
+    "flat_way_down": "Flat going down - film the lift",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
@@ -56,6 +57,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
             return "lunge_and_flexibility" if beyond else "too_heavy"
         stooped = not math.isfinite(rv.min_knee_angle_deg) or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG
         return "bend_knees_chest_up" if stooped else "chest_up"
+    if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
+        return "flat_way_down"
     if "rounded_reach_down" in rv.faults:
         return "set_back_first"
     if "jerky_lift" in rv.faults:
@@ -80,6 +83,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
         "film_whole_lift": "Keep filming until you stand up with the load: the back is judged as you lift it.",
+        "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
+                          "so the lift itself is judged too."),
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
             f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),

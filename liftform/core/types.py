@@ -159,6 +159,7 @@ class RepVerdict:
                                     # deeply flexed (the pelvis tucking under)
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
+    judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
 
     @property
     def is_rounded(self) -> bool:

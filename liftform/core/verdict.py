@@ -3,7 +3,9 @@
 Per rep, in four steps: the numbers (:func:`rep_metrics`), the verdict (:func:`classify`), the reason in words
 (:func:`reason_for`) and the other faults (:func:`rep_faults`). The rule, in order: ``rounded_back`` when the spine
 was seen (in trusted frames) flexed past the threshold for long enough while it carried the load; else
-``insufficient_data`` when the back was not seen well enough then; otherwise ``lunge`` (split stance, knees bent,
+``insufficient_data`` when the back was not seen well enough then (or the video ends before the lift, and the back
+rounded on the way down: that may be an empty-handed reach-down; held flat there, it is cleared from the way down,
+``judged_on_descent``); otherwise ``lunge`` (split stance, knees bent,
 trunk upright), ``squat`` (knees deeply bent, trunk fairly upright) or ``hip_hinge``.
 
 The spine carries the load from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
@@ -116,9 +118,10 @@ class RepMetrics:
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
     lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
-    trusted_share: float            # share of the loaded frames where the spine measure is trusted
-    mean_confidence: float          # mean spine-measure confidence over the loaded frames
-    view_yaw_deg: float             # median camera yaw over the loaded frames (0 side-on, 90 facing the camera)
+    trusted_share: float            # share of the judged frames (the loaded ones; all of the lower part where the
+                                    # lift was not seen) where the spine measure is trusted
+    mean_confidence: float          # mean spine-measure confidence over the judged frames
+    view_yaw_deg: float             # median camera yaw over the judged frames (0 side-on, 90 facing the camera)
     descent_s: float                # from the start down to the bottom
     ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
     rise_seen: float                # in a rep the view ends in (no load lowered before its bottom), how far back
@@ -143,8 +146,14 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     lifting = low & (frame >= lift_start)
     loaded = lifting | (low & (frame <= rep.lowering_end))
     reaching = low & ~loaded
+    # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
+    # nothing loaded before its bottom needs its lift seen.
+    rise_seen = _rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0
+    # Where the lift was not seen, the way down is what there is to judge: a back held flat there can be cleared
+    # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down).
+    judged = low if rise_seen < settings.min_rise_seen else loaded
     conf = k.spine_flexion_confidence[span]
-    trusted = loaded & (conf >= settings.min_confidence)
+    trusted = judged & (conf >= settings.min_confidence)
     # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
     # nearer upright the contour shows the posture, not flexion (a shallow squat has none: its spine is not judged).
     peak_at = trusted & spine_judged(k.trunk_inclination_deg[span], k.hip_flexion_deg[span], settings)
@@ -166,14 +175,12 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         rounded_s=run_lengths_s(flagged[span] & loaded, t), lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
         reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
-        trusted_share=float(trusted.sum() / max(loaded.sum(), 1)),
-        mean_confidence=float(np.mean(conf[loaded])) if loaded.any() else 0.0,
-        view_yaw_deg=_finite(np.median, np.where(loaded, k.view_yaw_deg[span], np.nan)),
+        trusted_share=float(trusted.sum() / max(judged.sum(), 1)),
+        mean_confidence=float(np.mean(conf[judged])) if judged.any() else 0.0,
+        view_yaw_deg=_finite(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
-        # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
-        # nothing loaded before its bottom needs its lift seen.
-        rise_seen=_rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0,
+        rise_seen=rise_seen,
         seen_whole=rep.complete and not ends_in_rep)
 
 
@@ -207,10 +214,12 @@ def _rise_seen(depth: np.ndarray) -> float:
 
 def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     """The verdict of a rep from its numbers (one of ``core.types.VERDICTS``)."""
-    # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it.
+    # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it,
+    # or, where the video ends before the lift, most of the way down seen flat.
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if m.trusted_share < settings.min_trusted_share or lift_unseen(m, settings):
+    if m.trusted_share < settings.min_trusted_share or (lift_unseen(m, settings) and
+                                                        m.reach_rounded_s >= settings.min_rounded_s):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
@@ -224,23 +233,29 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
 
 def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -> float:
     """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
-    within ``confidence_margin_deg`` of it)."""
+    within ``confidence_margin_deg`` of it), and halved again for a back cleared on the way down of a lift the
+    video cut (`judged_on_descent`)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
+    seen = 0.5 if judged_on_descent(verdict, m, settings) else 1.0
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
     margin = min(1.0, abs(excess) / settings.confidence_margin_deg) if np.isfinite(excess) else 1.0
-    return float(np.clip(m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
+    return float(np.clip(seen * m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 
 def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
     """One sentence a lifter understands, with the numbers that decided ``verdict``. ``side_on_yaw_deg``: up to
     this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
     camera angle or the back's outline is what to fix."""
+    cut = (f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the "
+           "bottom")
     if verdict == "insufficient_data":
+        if lift_unseen(m, settings) and m.trusted_share >= settings.min_trusted_share:
+            return (f"the lift was not seen: {cut}, and the back rounded on the way down, which is no rounded lift "
+                    "if the load was still on the floor (a reach-down)")
         if lift_unseen(m, settings):
-            return (f"the lift was not seen: the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the "
-                    "way back up from the bottom, and the back is judged from lift-off up")
+            return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
         return _unseen_reason(m, side_on_yaw_deg)
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
@@ -260,6 +275,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
              f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
              f"hips under {settings.min_hip_for_rounding_deg:.0f}°)") + _briefly_past(m, settings)
+    if judged_on_descent(verdict, m, settings):
+        spine += f" on the way down (judged there only: {cut}, before the lift)"
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
@@ -289,6 +306,13 @@ def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The video ends before the rep's lift was seen: the person came back up less than ``min_rise_seen`` of the
     way from the bottom."""
     return m.rise_seen < settings.min_rise_seen
+
+
+def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) -> bool:
+    """A back cleared (``verdict`` not rounded, not undecided) from the way down alone: the video ends (or loses
+    the person) before the rep's lift, and the back was seen held flat while bending down. What is seen of a lift
+    is judged; a rounded way down may be an empty-handed reach-down, so it is left undecided (`classify`)."""
+    return verdict not in ("rounded_back", "insufficient_data") and lift_unseen(m, settings)
 
 
 def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
@@ -354,6 +378,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
+        judged_on_descent=judged_on_descent(verdict, m, settings),
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

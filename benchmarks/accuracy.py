@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liftform.core.verdict import spine_judged
+from liftform.core.flags import spine_judged
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -26,9 +26,9 @@ import numpy as np
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
+from liftform.core.flags import rounding_excess_deg, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.silhouette import trunk_axes
-from liftform.core.verdict import rounding_excess_deg, spine_judged
 from liftform.errors import LiftformError
 from liftform.pipeline import analyze_track, estimate_video_track
 from liftform.settings import Settings, apply_overrides

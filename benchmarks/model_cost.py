@@ -8,7 +8,7 @@ and without the segmentation mask, with one and two poses: CPU ms and wall ms pe
 timed. Then the back profile read from a mask (`core.silhouette.back_profile_from_mask`), per run.
 
 --cache DIR (a footage pose cache of `benchmarks/accuracy.py --footage`, e.g. ../dev/cache/NAME): the share of the
-analysed frames where the spine is judged (`verdict.spine_judged`), far from it (trunk under 25 deg and hips under
+analysed frames where the spine is judged (`flags.spine_judged`), far from it (trunk under 25 deg and hips under
 50 deg: where a run without the mask could be decided beforehand), and already left out upright (`pose_filled`).
 The mask cannot simply be left out there: the core reads the upright frames' contour too (the standing reference
 of hyper-extension at lockout) and the annotated video draws the back on every frame.
@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 import cv2  # noqa: E402
 
 from liftform import pose  # noqa: E402
+from liftform.core.flags import spine_judged  # noqa: E402
 from liftform.core.kinematics import compute_kinematics  # noqa: E402
 from liftform.core.silhouette import back_profile_from_mask  # noqa: E402
-from liftform.core.verdict import spine_judged  # noqa: E402
 from liftform.models import resolve_model  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack  # noqa: E402

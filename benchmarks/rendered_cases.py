@@ -13,7 +13,7 @@ lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each
 yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `liftform analyze` would, and scored:
 
 - MAE: spine-flexion error (deg) against the truth over the judged frames (confidence >= [verdict] min_confidence
-  and a posture where rounding is judged: `core.verdict.spine_judged`), with the default zero. Goal <= 5 deg
+  and a posture where rounding is judged: `core.flags.spine_judged`), with the default zero. Goal <= 5 deg
   side-on.
 - reps: how many reps were found (truth: the number of bends) and how many were called right (rounded or not, as
   the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
@@ -39,7 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from liftform.core.verdict import spine_judged  # noqa: E402
+from liftform.core.flags import spine_judged  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
 from liftform.track import PoseTrack  # noqa: E402

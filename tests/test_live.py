@@ -22,8 +22,8 @@ from typer.testing import CliRunner
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.cli import app
 from liftform.core.advice import rep_cue
+from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
-from liftform.core.verdict import flag_rounded_frames
 from liftform.live import (
     BackRounded,
     Calibrated,

@@ -1,7 +1,7 @@
 """The per-frame loop of the live view: pose -> one-euro filters -> the core's angles -> state -> overlay.
 
 Per frame, only cheap work on one frame's arrays: `core.kinematics.frame_angles` and `depth_signal` on T = 1, the
-rounded-back flag through `core.verdict.flag_rounded_frames`. Once per finished rep, the core's whole path
+rounded-back flag through `core.flags.flag_rounded_frames`. Once per finished rep, the core's whole path
 (`compute_kinematics`, `segment_reps`, `judge_reps`) runs on the buffered raw frames since the previous rep, exactly
 as `liftform analyze` would. Nothing here prints; what happened is returned as events.
 
@@ -26,6 +26,7 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.advice import rep_cue
+from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     depth_signal,
     facing_sign,
@@ -37,7 +38,6 @@ from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
-from liftform.core.verdict import head_flagged, shown_spine_flexion_deg
 from liftform.core.vocabulary import back_state, words_of
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame

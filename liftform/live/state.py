@@ -1,6 +1,6 @@
 """Small per-frame state machines of the live path. Each one leaves the deciding to the core's own functions.
 
-- `RoundedFlag`: the back-is-rounded flag with hysteresis, decided by `core.verdict.flag_rounded_frames` itself.
+- `RoundedFlag`: the back-is-rounded flag with hysteresis, decided by `core.flags.flag_rounded_frames` itself.
 - `RepWatcher`: notices, from the per-frame depth, that a rep has just ended, so the core's `segment_reps` and
   `judge_rep` run once per rep on the buffered frames instead of on every frame.
 - `Debounced`: a condition that must hold for a while before it shows (prompts that do not flicker).
@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from liftform.core.verdict import flag_rounded_frames
+from liftform.core.flags import flag_rounded_frames
 from liftform.settings import RepSettings, VerdictSettings
 from liftform.track import (
     LEFT_ANKLE,
@@ -50,7 +50,7 @@ class _FlagInputs(NamedTuple):
 
 
 class RoundedFlag:
-    """The rounded-back flag, frame by frame, with exactly the rule of `core.verdict.flag_rounded_frames`.
+    """The rounded-back flag, frame by frame, with exactly the rule of `core.flags.flag_rounded_frames`.
 
     The core's hysteresis sets the flag at each frame from the most recent on- or off-event. So while the flag is on,
     the frame that switched it on followed by the current frame, passed to the core function, gives the current

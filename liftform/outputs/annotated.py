@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
-from liftform.core.verdict import head_flagged, shown_spine_flexion_deg
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer

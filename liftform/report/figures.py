@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from liftform.core.verdict import head_flagged
+from liftform.core.flags import head_flagged
 from liftform.core.vocabulary import Tone, tone_of
 from liftform.report.data import ResultData
 
@@ -255,7 +255,7 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
 
 
 def _head_reached_limit(frames, data: ResultData) -> bool:
-    """Some flagged frame has the head hanging past its limit (`core.verdict.head_flagged`)."""
+    """Some flagged frame has the head hanging past its limit (`core.flags.head_flagged`)."""
     return bool(head_flagged(_col(frames, "flagged") > 0, _col(frames, "neck_flexion_deg"),
                              data.thresholds.head_hanging_neck_deg).any())
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from liftform.core.verdict import shown_spine_flexion_deg
+from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
 from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges

@@ -1,0 +1,60 @@
+"""The rounded-back flag frame by frame: where the back is judged, how far past its limits, the flag itself.
+
+The rule a frame is judged by, shared by the whole-clip verdict (`core.verdict`), the live per-frame path
+(`live.state`), the annotated video, the report and the benchmarks: rounding counts only where the posture lets the
+back's contour show flexion (the trunk leaning, or the hips deeply flexed), past the spine's limit or the head's,
+in trusted frames, with hysteresis. Arrays are (T,) per analysed frame; degrees; NaN where unknown.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core.filters import hysteresis
+from liftform.core.types import Kinematics
+from liftform.settings import VerdictSettings
+
+
+def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+    """(T,) degrees past the nearer of the two limits of rounding: the spine's flexion past
+    ``rounded_back_spine_deg`` or the head hanging past ``head_hanging_neck_deg`` (a hunched upper back shows in the
+    ears before the back's contour), whichever is further; positive = rounded. One signal, so one hysteresis."""
+    spine_excess = kinematics.spine_flexion_deg - settings.rounded_back_spine_deg
+    head_excess = kinematics.neck_flexion_deg - settings.head_hanging_neck_deg
+    return np.where(np.isnan(head_excess), spine_excess, np.fmax(spine_excess, head_excess))
+
+
+def spine_judged(trunk_inclination_deg: np.ndarray | float, hip_flexion_deg: np.ndarray | float,
+                 settings: VerdictSettings) -> np.ndarray:
+    """Where the posture lets the back's contour show flexion: the trunk leaning at least
+    ``min_trunk_for_rounding_deg`` (the load pulls on the spine), or the hips flexed at least
+    ``min_hip_for_rounding_deg`` (the bottom of a squat, where the pelvis tucks under). Nearer upright with the hips
+    open, the contour reads the standing lordosis, buttocks and arms as much as the spine. Same shape as the inputs
+    (a 0-d array for one frame); NaN is not judged."""
+    with np.errstate(invalid="ignore"):
+        return ((np.asarray(trunk_inclination_deg) >= settings.min_trunk_for_rounding_deg)
+                | (np.asarray(hip_flexion_deg) >= settings.min_hip_for_rounding_deg))
+
+
+def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+    """(T,) bool: the back is judged rounded (with hysteresis), only where the spine measure is trusted and the
+    posture is one where the contour shows flexion (:func:`spine_judged`)."""
+    trusted = ((kinematics.spine_flexion_confidence >= settings.min_confidence)
+               & spine_judged(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, settings))
+    return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
+
+
+def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,
+                 head_hanging_neck_deg: float) -> np.ndarray:
+    """Where the head hanging past its limit is (part of) why the back is flagged: (T,) bool, or a 0-d array for one
+    frame. The overlays, the live panel and the report's plot name the head there, so a red back over a spine angle
+    inside its own limit is explained."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(flagged, dtype=bool) & (np.asarray(neck_flexion_deg) >= head_hanging_neck_deg)
+
+
+def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclination_deg: np.ndarray | float,
+                            hip_flexion_deg: np.ndarray | float, settings: VerdictSettings) -> np.ndarray:
+    """Spine flexion (deg) where it is judged (:func:`spine_judged`), NaN elsewhere: what panels show, same shape as
+    the input."""
+    return np.where(spine_judged(trunk_inclination_deg, hip_flexion_deg, settings), spine_flexion_deg, np.nan)

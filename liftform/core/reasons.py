@@ -1,0 +1,82 @@
+"""A rep's verdict in one sentence a lifter understands, with the numbers that decided it (`reason_for`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core.rep_metrics import RepMetrics, head_led, judged_on_descent, lift_unseen, squat_bottom, while_lowering
+from liftform.settings import VerdictSettings
+
+
+def _signed(angle_deg: float) -> str:
+    """A whole number of degrees with its sign, "0°" (not "-0°") when it rounds to zero, "--" when unknown."""
+    if not np.isfinite(angle_deg):
+        return "--"
+    whole = int(round(angle_deg))
+    return f"{whole:+d}°" if whole else "0°"
+
+
+def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+    """One sentence a lifter understands, with the numbers that decided ``verdict``. ``side_on_yaw_deg``: up to
+    this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
+    camera angle or the back's outline is what to fix."""
+    cut = (f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the "
+           "bottom")
+    if verdict == "insufficient_data":
+        if lift_unseen(m, settings) and m.trusted_share >= settings.min_trusted_share:
+            return (f"the lift was not seen: {cut}, and the back rounded on the way down, which is no rounded lift "
+                    "if the load was still on the floor (a reach-down)")
+        if lift_unseen(m, settings):
+            return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
+        return _unseen_reason(m, side_on_yaw_deg)
+    if verdict == "rounded_back":
+        seen = ("" if m.trusted_share >= settings.min_trusted_share else
+                f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
+        did = "lowered the load with the back" if while_lowering(m, settings) else "lifted with the back"
+        if head_led(m, settings):
+            return (f"{did}: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
+                    f"the back (limit {settings.head_hanging_neck_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
+                    f"leaned {m.peak_trunk_deg:.0f}°: the upper back rounds with it{seen}")
+        if squat_bottom(m, settings):
+            return (f"{did}: the lower back rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+                    f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the bottom of the squat, "
+                    f"the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
+        return (f"{did}: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
+                f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
+                f"{m.peak_trunk_deg:.0f}°{seen}")
+    spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
+             f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
+             f"hips under {settings.min_hip_for_rounding_deg:.0f}°)") + _briefly_past(m, settings)
+    if judged_on_descent(verdict, m, settings):
+        spine += f" on the way down (judged there only: {cut}, before the lift)"
+    if verdict == "lunge":
+        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
+                f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
+    if verdict == "squat":
+        return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
+    hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
+    return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
+
+
+def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
+    """For a rep not rounded whose peak still passed a limit (a spike, too short to count): how briefly, so the
+    number does not read as a rounded back that was missed."""
+    past_spine = m.peak_spine_deg >= settings.rounded_back_spine_deg
+    if not (past_spine or m.peak_neck_deg >= settings.head_hanging_neck_deg):
+        return ""
+    what = "past its limit" if past_spine else f"with the head hanging {m.peak_neck_deg:.0f}° (past its limit)"
+    return (f", {what} for only {m.rounded_s:.2f} s (rounding counts from "
+            f"{settings.min_rounded_s:.2f} s)")
+
+
+def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
+    """Why a rep is undecided, in words that say what to change when filming."""
+    reliable = f"the spine measure was reliable in only {100 * m.trusted_share:.0f}% of the lift"
+    if not np.isfinite(m.view_yaw_deg):
+        return f"the back was not seen clearly enough: {reliable} (keep the whole lifter in the picture)"
+    if m.view_yaw_deg > side_on_yaw_deg:
+        return (f"the back was not seen clearly enough: the camera was {m.view_yaw_deg:.0f}° off side-on and "
+                f"{reliable} (turn the camera side-on to the lifter)")
+    return (f"the back was not seen clearly enough: the camera was side-on, but the back's outline was hidden or "
+            f"ragged and {reliable} (loose clothing, an arm or the load against the back? keep the whole back in "
+            "view)")

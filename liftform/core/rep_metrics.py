@@ -1,0 +1,170 @@
+"""The numbers one rep is judged on (`RepMetrics`), read from the kinematics of its frames, and the questions
+the verdict and its words ask of them (rounded while lowering? the lift unseen? cleared on the way down?).
+
+Which frames carry the load: from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
+through the ascent, and the descent of a rep that lowers a load down to touch-down. Where the view ends inside a
+rep before its lift (the video stops, the person is lost), its whole lower part is what there is to judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from liftform.core.filters import run_lengths_s
+from liftform.core.flags import spine_judged
+from liftform.core.types import Kinematics, Rep
+from liftform.settings import VerdictSettings
+
+# In a rep cut by the video without a lift-off from the hands, the lift starts once the shoulders have come back up
+# this share of the rep's depth from the bottom.
+RISE_START = 0.05
+
+
+def finite_reduce(reduce, values: np.ndarray) -> float:
+    """``reduce`` (np.max, np.min, np.median) of the finite ``values``; NaN when there are none (no warning)."""
+    finite = values[np.isfinite(values)]
+    return float(reduce(finite)) if len(finite) else float("nan")
+
+
+def _nanmax(values: np.ndarray) -> float:
+    return finite_reduce(np.max, values)
+
+
+@dataclass(frozen=True)
+class RepMetrics:
+    """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
+
+    peak_spine_deg: float           # highest trusted spine flexion while loaded where judged (NaN: never judged)
+    peak_neck_deg: float            # the same for neck flexion (the head hanging)
+    peak_trunk_deg: float
+    peak_hip_deg: float
+    knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
+    stance_split: float             # widest ankle split there, leg lengths
+    rounded_s: float                # time flagged rounded while loaded
+    lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
+    reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
+    stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
+    lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
+    trusted_share: float            # share of the judged frames (the loaded ones; all of the lower part where the
+                                    # lift was not seen) where the spine measure is trusted
+    mean_confidence: float          # mean spine-measure confidence over the judged frames
+    view_yaw_deg: float             # median camera yaw over the judged frames (0 side-on, 90 facing the camera)
+    descent_s: float                # from the start down to the bottom
+    ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
+    rise_seen: float                # in a rep the view ends in (no load lowered before its bottom), how far back
+                                    # up from the bottom it was seen, share of its depth (1 for every other rep)
+    seen_whole: bool                # seen from start to end: the video does not start or end inside it, nor is the
+                                    # person lost before it ends (`_view_ends_inside`)
+
+
+def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
+    """The numbers of one rep. ``flagged`` is `core.flags.flag_rounded_frames` of the same kinematics. The loaded part
+    is from lift-off through the ascent to the end of the rep, and the descent down to touch-down where it lowers a
+    load (``Rep.lowers_load``); with ``loaded_depth_fraction`` > 0, only while the shoulders are at least that
+    share of the rep's depth down."""
+    k = kinematics
+    span = slice(rep.start, rep.end + 1)
+    t = k.timestamps_s[span]
+    frame = np.arange(rep.start, rep.end + 1)
+    with np.errstate(invalid="ignore"):
+        low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
+    ends_in_rep = _view_ends_inside(k.depth, rep)
+    lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
+    lifting = low & (frame >= lift_start)
+    loaded = lifting | (low & (frame <= rep.lowering_end))
+    reaching = low & ~loaded
+    # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
+    # nothing loaded before its bottom needs its lift seen.
+    rise_seen = _rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0
+    # Where the lift was not seen, the way down is what there is to judge: a back held flat there can be cleared
+    # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down).
+    judged = low if rise_seen < settings.min_rise_seen else loaded
+    conf = k.spine_flexion_confidence[span]
+    trusted = judged & (conf >= settings.min_confidence)
+    # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
+    # nearer upright the contour shows the posture, not flexion (a shallow squat has none: its spine is not judged).
+    peak_at = trusted & spine_judged(k.trunk_inclination_deg[span], k.hip_flexion_deg[span], settings)
+
+    peak_trunk = _nanmax(k.trunk_inclination_deg[span])
+    knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
+    trunk_pos = max(peak_trunk, 0.0) if np.isfinite(peak_trunk) else np.nan
+    knee_pos = max(knee_flex, 0.0) if np.isfinite(knee_flex) else np.nan
+    ssi = 100.0 * trunk_pos / (trunk_pos + knee_pos) if (trunk_pos + knee_pos) > 0 else float("nan")
+    bottom_trunk = float(k.trunk_inclination_deg[rep.bottom])
+    bottom_spine = float(k.spine_flexion_deg[rep.bottom])
+    spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
+                   if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
+    return RepMetrics(
+        peak_spine_deg=_nanmax(np.where(peak_at, k.spine_flexion_deg[span], np.nan)), peak_trunk_deg=peak_trunk,
+        peak_neck_deg=_nanmax(np.where(peak_at, k.neck_flexion_deg[span], np.nan)),
+        peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
+        stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
+        rounded_s=run_lengths_s(flagged[span] & loaded, t), lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
+        reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
+        stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
+        trusted_share=float(trusted.sum() / max(judged.sum(), 1)),
+        mean_confidence=float(np.mean(conf[judged])) if judged.any() else 0.0,
+        view_yaw_deg=finite_reduce(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
+        descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
+        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
+        rise_seen=rise_seen,
+        seen_whole=rep.complete and not ends_in_rep)
+
+
+def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:
+    """The view of the rep stops before it ends: the video (or live window) stops inside it, or the person was lost
+    for good before coming back up (its end is a frame without a pose: a gap the kinematics did not bridge, which
+    counts as below any depth). A clip that lost its lifter at the bottom of the only bend was called a safe hip
+    hinge from the descent alone. ``depth`` (T,) is `Kinematics.depth`."""
+    return (not rep.complete and rep.end == len(depth) - 1) or not np.isfinite(depth[rep.end])
+
+
+def _lift_start(depth: np.ndarray, rep: Rep) -> int:
+    """First frame of the lift of a rep the video ends in: its lift-off; where the hands were not seen to rise, not
+    its bottom (`Rep.loaded_start`) but where the shoulders start back up (by ``RISE_START`` of the rep's depth), and
+    past its end if they never do: a pause at the bottom of a cut clip was judged as a lift, and its rounded
+    reach-down called a rounded lift. ``depth`` (T,) is `Kinematics.depth`."""
+    if rep.liftoff >= 0:
+        return rep.liftoff
+    with np.errstate(invalid="ignore"):
+        up = np.flatnonzero(depth[rep.bottom:rep.end + 1] <= (1.0 - RISE_START) * depth[rep.bottom])
+    return rep.bottom + int(up[0]) if len(up) else rep.end + 1
+
+
+def _rise_seen(depth: np.ndarray) -> float:
+    """Share of the rep's depth (``depth`` (n,) from its bottom to its end) it came back up within view."""
+    bottom = float(depth[0])
+    if not (np.isfinite(bottom) and bottom > 0):
+        return 1.0                        # nothing to measure: not a reason to withhold a verdict
+    return float(np.clip((bottom - finite_reduce(np.min, depth)) / bottom, 0.0, 1.0))
+
+
+def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The rounding lasted long enough only while the load was lowered (before touch-down), not in the lift."""
+    return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
+
+
+def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The video ends before the rep's lift was seen: the person came back up less than ``min_rise_seen`` of the
+    way from the bottom."""
+    return m.rise_seen < settings.min_rise_seen
+
+
+def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) -> bool:
+    """A back cleared (``verdict`` not rounded, not undecided) from the way down alone: the video ends (or loses
+    the person) before the rep's lift, and the back was seen held flat while bending down. What is seen of a lift
+    is judged; a rounded way down may be an empty-handed reach-down, so it is left undecided (`classify`)."""
+    return verdict not in ("rounded_back", "insufficient_data") and lift_unseen(m, settings)
+
+
+def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The trunk never leaned far enough for rounding to be judged from the lean, so where it was judged the hips
+    were deeply flexed: the bottom of a squat (:func:`spine_judged`)."""
+    return not m.peak_trunk_deg >= settings.min_trunk_for_rounding_deg
+
+
+def head_led(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The rounding was seen in the head hanging, not in the back's contour (which stayed inside its limit)."""
+    return not m.peak_spine_deg >= settings.rounded_back_spine_deg and m.peak_neck_deg >= settings.head_hanging_neck_deg

@@ -76,7 +76,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 
 def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
     """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
-    make a whole lift (a clip that holds only part of one)."""
+    make a lift (a bob; a part of a lift the video cuts is a rep, judged on what was seen)."""
     if not np.isfinite(depth).any():
         return "no lift was found: no pose of the lifter could be measured"
     deepest = float(np.nanmax(depth))
@@ -84,7 +84,7 @@ def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
         return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "
                 "standing height")
     return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "
-            f"not for the {settings.reps.min_duration_s:g} s a rep takes (the video may hold only part of a lift)")
+            f"for less than the {settings.reps.min_duration_s:g} s a rep takes")
 
 
 def _versions() -> dict[str, str]:

@@ -117,7 +117,7 @@ class RepSettings:
     min_depth: float = setting(0.15, 0, 0.6, low_open=True)
     # a rep starts/ends where depth crosses this fraction of its own peak
     start_end_fraction: float = setting(0.2, 0, 1, low_open=True, high_open=True)
-    min_duration_s: float = setting(0.5, 0, 30)
+    min_duration_s: float = setting(0.5, 0, 30)   # a rep seen whole is at least this long (a cut one: any length)
     min_separation_s: float = setting(0.6, 0, 30)  # two bottoms closer than this are one rep
     # Lift-off is the last frame the hands are within this share of their rise above their lowest point (before
     # they are half-way up): 0.05 of a ~0.4 rise is ~2 % of standing height (~3 cm), above the smoothed wrists'

@@ -395,20 +395,39 @@ def test_analyze_track_reports_quality():
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),
-                                               (0.4, "not for the 0.5 s a rep takes (the video may hold only part")])
+                                               (0.4, "for less than the 0.5 s a rep takes")])
 def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
-    """Standing only: the shoulders never came down. A clip that ends 0.4 s into a deep bend (a fragment of a lift):
-    they did come down, but there is no whole rep in it, and the note must not say they never came down."""
+    """Standing only: the shoulders never came down. A deep bob down and straight back up in 0.4 s, inside the
+    video: they did come down, too briefly for a lift, and the note must not say they never came down."""
     from liftform.analysis import ModelInfo, SourceInfo
 
     fps = 30.0
-    stand, bend = int(1.0 * fps), int(bend_s * fps)
-    trunk = np.concatenate([np.zeros(stand), np.linspace(0, 80, bend)])
+    stand, half = int(1.0 * fps), int(bend_s * fps / 2)
+    bob = np.concatenate([np.linspace(0, 80, half), np.linspace(80, 0, half)])
+    trunk = np.concatenate([np.zeros(stand), bob, np.zeros(stand)])
     track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
     source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
     analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS)
     assert analysis.verdict == "insufficient_data" and not analysis.verdicts
     assert sum(note in w for w in analysis.quality.warnings) == 1
+
+
+def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
+    """A clip that ends 0.4 s into a deep bend, or starts 0.4 s before the end of one: a rep however short (the
+    view cut it: its length is unknown), judged on the part seen, and the verdict says it was seen in part."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    fps = 30.0
+    down = np.concatenate([np.zeros(int(fps)), np.linspace(0, 80, int(0.4 * fps))])
+    for trunk, words in ((down, "on the way down (judged there only"), (down[::-1], "seen in part")):
+        track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
+        source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+        (verdict,) = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+        assert not verdict.rep.complete and verdict.verdict == "hip_hinge" and words in verdict.reason
+        # Rounded, the way up is an answer; the way down may be a reach-down.
+        rounded = make_track(trunk, trunk * 0.3, trunk * 0.5, np.arange(len(trunk)) / fps)
+        (verdict,) = analyze_track(rounded, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+        assert verdict.verdict == ("insufficient_data" if trunk is down else "rounded_back")
 
 
 @pytest.mark.parametrize("turn_deg", [90, 180])

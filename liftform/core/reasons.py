@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.rep_metrics import RepMetrics, head_led, judged_on_descent, lift_unseen, squat_bottom, while_lowering
+from liftform.core.rep_metrics import (
+    RepMetrics,
+    head_led,
+    judged_on_descent,
+    lift_unseen,
+    never_judged_in_part,
+    squat_bottom,
+    while_lowering,
+)
 from liftform.settings import VerdictSettings
 
 
@@ -22,13 +30,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     camera angle or the back's outline is what to fix."""
     cut = (f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the "
            "bottom")
-    if verdict == "insufficient_data":
-        if lift_unseen(m, settings) and m.trusted_share >= settings.min_trusted_share:
-            return (f"the lift was not seen: {cut}, and the back rounded on the way down, which is no rounded lift "
-                    "if the load was still on the floor (a reach-down)")
-        if lift_unseen(m, settings):
-            return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
-        return _unseen_reason(m, side_on_yaw_deg)
+    if verdict == "insufficient_data":             # in the order of `verdict.classify`
+        if m.trusted_share < settings.min_trusted_share:
+            if lift_unseen(m, settings):
+                return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
+            return _unseen_reason(m, side_on_yaw_deg)
+        if never_judged_in_part(m):
+            return ("too little of the rep was in view: the video starts or ends inside it (or loses the person), "
+                    f"and in the part seen the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}° nor the "
+                    f"hips bent {settings.min_hip_for_rounding_deg:.0f}°, where the back is judged")
+        return (f"the lift was not seen: {cut}, and the back rounded on the way down, which is no rounded lift "
+                "if the load was still on the floor (a reach-down)")
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
                 f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
@@ -48,7 +60,9 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
              f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
              f"hips under {settings.min_hip_for_rounding_deg:.0f}°)") + _briefly_past(m, settings)
     if judged_on_descent(verdict, m, settings):
-        spine += f" on the way down (judged there only: {cut}, before the lift)"
+        spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
+    elif not m.seen_whole:
+        spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")

@@ -57,6 +57,8 @@ class RepMetrics:
                                     # up from the bottom it was seen, share of its depth (1 for every other rep)
     seen_whole: bool                # seen from start to end: the video does not start or end inside it, nor is the
                                     # person lost before it ends (`_view_ends_inside`)
+    judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
+                                    # where rounding shows: `core.flags.spine_judged`)
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
@@ -110,7 +112,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
         rise_seen=rise_seen,
-        seen_whole=rep.complete and not ends_in_rep)
+        seen_whole=rep.complete and not ends_in_rep, judged_s=run_lengths_s(peak_at, t))
 
 
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:
@@ -157,6 +159,13 @@ def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) ->
     the person) before the rep's lift, and the back was seen held flat while bending down. What is seen of a lift
     is judged; a rounded way down may be an empty-handed reach-down, so it is left undecided (`classify`)."""
     return verdict not in ("rounded_back", "insufficient_data") and lift_unseen(m, settings)
+
+
+def never_judged_in_part(m: RepMetrics) -> bool:
+    """A rep the view cuts whose back was never judged in the part seen (the trunk never leaned far enough, nor
+    were the hips flexed enough, while it was trusted): nothing to clear it on. A rep seen whole may bend too little
+    for its spine to be judged (a shallow squat) and is still a safe lift."""
+    return not m.seen_whole and not m.judged_s > 0
 
 
 def squat_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:

@@ -28,8 +28,10 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
 
     A bottom is a local maximum of depth of at least ``settings.min_depth``; its rep starts at the last frame
     before it, and ends at the first frame after it, where depth is below ``start_end_fraction`` of the bottom's
-    depth. A deeper bottom claims the span around it first, so wobbles near the bottom are not extra reps. A rep cut
-    by the start or end of the video is kept and marked incomplete. Each rep's lift-off is found from the hands
+    depth. A deeper bottom claims the span around it first, so wobbles near the bottom are not extra reps. A rep
+    shorter than ``min_duration_s`` is dropped, unless the view cuts it: a rep cut by the start or end of the video
+    is kept (however short: its length is unknown) and marked incomplete, as is one ending where the person is
+    lost. Each rep's lift-off is found from the hands
     (:mod:`liftform.core.phases`), and where its descent lowers a load (:func:`~liftform.core.phases.lowers_load`;
     ``reps_before``: the reps that came before the track, in the live session), its touch-down.
     """
@@ -58,7 +60,10 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
             half_s = settings.min_separation_s / 2
             if t[bottom] - t[start] < half_s or t[end] - t[bottom] < half_s:
                 continue
-        if t[end] - t[start] < settings.min_duration_s:
+        # A rep the view cuts (the video starts or ends inside it, or the person is lost there) is not too short:
+        # its length is unknown. What of its back was seen decides whether it can be judged (`core.verdict`).
+        cut = not complete or not np.isfinite(kinematics.depth[start]) or not np.isfinite(kinematics.depth[end])
+        if t[end] - t[start] < settings.min_duration_s and not cut:
             continue
         claimed[start:end + 1] = True
         spans.append((start, bottom, end, complete))

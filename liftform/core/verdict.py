@@ -26,6 +26,7 @@ from liftform.core.rep_metrics import (
     head_led,
     judged_on_descent,
     lift_unseen,
+    never_judged_in_part,
     rep_metrics,
     squat_bottom,
     while_lowering,
@@ -51,8 +52,8 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     # or, where the video ends before the lift, most of the way down seen flat.
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if m.trusted_share < settings.min_trusted_share or (lift_unseen(m, settings) and
-                                                        m.reach_rounded_s >= settings.min_rounded_s):
+    if (m.trusted_share < settings.min_trusted_share or never_judged_in_part(m)
+            or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
@@ -66,11 +67,11 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
 
 def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -> float:
     """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
-    within ``confidence_margin_deg`` of it), and halved again for a back cleared on the way down of a lift the
-    video cut (`judged_on_descent`)."""
+    within ``confidence_margin_deg`` of it), and halved again for a back cleared from part of a rep (the view cuts
+    it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
-    seen = 0.5 if judged_on_descent(verdict, m, settings) else 1.0
+    seen = 0.5 if verdict != "rounded_back" and not m.seen_whole else 1.0
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
     margin = min(1.0, abs(excess) / settings.confidence_margin_deg) if np.isfinite(excess) else 1.0

@@ -36,7 +36,8 @@ def _nanmax(values: np.ndarray) -> float:
 class RepMetrics:
     """The numbers one rep is judged on (degrees, seconds, shares in [0, 1]; NaN where unknown)."""
 
-    peak_spine_deg: float           # highest trusted spine flexion while loaded where judged (NaN: never judged)
+    peak_spine_deg: float           # highest trusted spine flexion over the judged frames where rounding shows
+                                    # (`core.flags.spine_judged`; NaN: never judged)
     peak_neck_deg: float            # the same for neck flexion (the head hanging)
     peak_trunk_deg: float
     peak_hip_deg: float
@@ -118,8 +119,9 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:
     """The view of the rep stops before it ends: the video (or live window) stops inside it, or the person was lost
     for good before coming back up (its end is a frame without a pose: a gap the kinematics did not bridge, which
-    counts as below any depth). A clip that lost its lifter at the bottom of the only bend was called a safe hip
-    hinge from the descent alone. ``depth`` (T,) is `Kinematics.depth`."""
+    counts as below any depth): then its lift was not seen, and its way down is judged instead (a clip that lost
+    its lifter at the bottom of the only bend had been cleared from its bottom frames, as if lifted). ``depth``
+    (T,) is `Kinematics.depth`."""
     return (not rep.complete and rep.end == len(depth) - 1) or not np.isfinite(depth[rep.end])
 
 

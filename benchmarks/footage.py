@@ -304,13 +304,15 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     log("  the same rule on all sources: onset " + ", ".join(f"{o:.0f} deg (view ramp to {v:.0f})"
                                                            for v, o in all_data.items())
         + f"; shipped: {shipped_onset:.0f} deg, view ramp to {settings.spine.max_view_yaw_deg:.0f}")
-    # How close each call is: the onset (deg of contour bend) at which the clip's verdict flips, with the shipped ramp.
+    # How close each call is: the onset (deg of contour bend) at which the clip's verdict flips, with the shipped ramp,
+    # and up to which it is undecided after that (a way down read rounded, `Flip.cleared_deg`).
     shipped_flips = flips.get(settings.spine.max_view_yaw_deg, [None] * len(scored))
-    log(f"\n  {'clip':70s} {'label':14s} {'view':8s} {'shipped':18s} {'held out':18s} {'flips at':>8s}")
+    log(f"\n  {'clip':70s} {'label':14s} {'view':8s} {'shipped':18s} {'held out':18s} {'flips at':>8s} undecided to")
     for clip, shipped, held, flip in zip(scored, shipped_verdicts, loso, shipped_flips, strict=True):
         mark = "" if is_right(clip.label, held) else "  <- wrong"
         at = f"{flip.onset_deg:.0f}" if flip is not None and np.isfinite(flip.onset_deg) else "never"
-        log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s}{mark}")
+        band = f"{flip.cleared_deg:12.0f}" if flip is not None and np.isfinite(flip.cleared_deg) else " " * 12
+        log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s} {band}{mark}")
     for clip in apart:
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {clip_verdict(clip, settings):18s} (not scored)")
 

@@ -74,9 +74,9 @@ class PoseSettings:
     # Follow a person with MediaPipe's tracking (its landmarks of one frame place the next frame's crop): about a
     # quarter less CPU than running its person detector on every frame (on the crop; live, ~55 against ~36
     # frames/s with full), but the limits were set on detector-placed landmarks and masks: on the real clips
-    # (eleventh session) analyze falls from 49/55 to 44/55 left out source by source (9/11 rounded backs), live
-    # from 48/55 to 47/55. Off for `live` too (it keeps 30 fps on 2 cores); true (`liftform live --track`) trades
-    # accuracy for speed on a slow or busy machine.
+    # analyze falls from 52/55 to 47/55 left out source by source (9/11 rounded backs; twelfth session), live
+    # from 48/55 to 47/55 (eleventh). Off for `live` too (it keeps 30 fps on 2 cores); true (`liftform live
+    # --track`) trades accuracy for speed on a slow or busy machine.
     track_between_frames: bool = setting(False, 0, 1)
     # Cut a video at a keyframe near its middle and follow both halves at once (two threads): ~1.7x the pose stage's
     # speed on 2 cores, but the second half starts afresh (after 0.5 s of warm-up) and on the real development clips

@@ -123,6 +123,17 @@ def test_a_back_held_flat_on_the_way_down_of_a_cut_lift_is_cleared_from_it_and_s
     assert not whole.judged_on_descent and not run_core(_ends_at(0.5, 0.0), SETTINGS).verdicts[0].judged_on_descent
 
 
+def test_a_rep_is_seen_whole_only_inside_the_video_with_the_person_at_both_ends():
+    """One test of a cut rep, for segmentation and verdict alike: lost at the start counts as lost at the end."""
+    from liftform.core.reps import seen_whole
+
+    depth = np.array([0.0, 0.1, 0.5, 0.1, 0.0])
+    assert seen_whole(depth, 0, 4, complete=True)
+    assert not seen_whole(depth, 0, 4, complete=False)                     # the video starts or ends inside it
+    for lost in (0, 4):                                                    # a gap where it starts, or where it ends
+        assert not seen_whole(np.where(np.arange(5) == lost, np.nan, depth), 0, 4, complete=True)
+
+
 def _with_lost_tail(track, lost_s: float):
     """``track`` followed by ``lost_s`` of frames without a pose (NaN landmarks, visibility 0)."""
     import dataclasses

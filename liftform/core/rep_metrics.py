@@ -14,6 +14,7 @@ import numpy as np
 
 from liftform.core.filters import run_lengths_s
 from liftform.core.flags import spine_judged
+from liftform.core.reps import seen_whole
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
 
@@ -56,8 +57,8 @@ class RepMetrics:
     ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
     rise_seen: float                # in a rep the view ends in (no load lowered before its bottom), how far back
                                     # up from the bottom it was seen, share of its depth (1 for every other rep)
-    seen_whole: bool                # seen from start to end: the video does not start or end inside it, nor is the
-                                    # person lost before it ends (`_view_ends_inside`)
+    seen_whole: bool                # seen from start to end (`core.reps.seen_whole`): the video does not start or
+                                    # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
 
@@ -113,7 +114,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
         rise_seen=rise_seen,
-        seen_whole=rep.complete and not ends_in_rep, judged_s=run_lengths_s(peak_at, t))
+        seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t))
 
 
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:

@@ -23,6 +23,14 @@ def _local_maxima(signal: np.ndarray) -> np.ndarray:
     return np.flatnonzero((signal > left) & (signal > right_value))
 
 
+def seen_whole(depth: np.ndarray, start: int, end: int, complete: bool) -> bool:
+    """Whether the view holds the rep from its start to its end (frames ``start``..``end`` of ``depth`` (T,),
+    `Kinematics.depth`, NaN where no pose): the video neither starts nor ends inside it (``complete``), and the
+    person is seen at both ends (a gap the kinematics did not bridge cuts a rep as the video's edge does). The one
+    test of a cut rep: segmentation keeps it however short, the verdict judges it on the part seen."""
+    return complete and bool(np.isfinite(depth[start]) and np.isfinite(depth[end]))
+
+
 def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int = 0) -> list[Rep]:
     """Reps in ``kinematics``, in time order.
 
@@ -60,10 +68,9 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
             half_s = settings.min_separation_s / 2
             if t[bottom] - t[start] < half_s or t[end] - t[bottom] < half_s:
                 continue
-        # A rep the view cuts (the video starts or ends inside it, or the person is lost there) is not too short:
-        # its length is unknown. What of its back was seen decides whether it can be judged (`core.verdict`).
-        cut = not complete or not np.isfinite(kinematics.depth[start]) or not np.isfinite(kinematics.depth[end])
-        if t[end] - t[start] < settings.min_duration_s and not cut:
+        # A rep the view cuts is not too short: its length is unknown. What of its back was seen decides whether it
+        # can be judged (`core.verdict`).
+        if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
         claimed[start:end + 1] = True
         spans.append((start, bottom, end, complete))

@@ -113,10 +113,11 @@ def live_settings(config: LiveConfig) -> Settings:
     """The settings a live session runs with: ``config.settings`` with the live model and number of people.
 
     The lifter is followed as `analyze` follows them, MediaPipe's person detector run on the crop on every frame:
-    the landmarks the limits were set on. On the real clips live then calls 48 of 55 right against 47 tracking
-    between frames (47 against 43 left out source by source), and the full model keeps 30 fps on 2 cores (~36
-    frames/s alone, against ~55 tracking; `benchmarks/live.py`). `[pose] track_between_frames` (`liftform live
-    --track`) trades that accuracy for speed on a slow or busy machine."""
+    the landmarks the limits were set on. Measured when the switch was made (eleventh session), live called 48 of
+    the 55 real clips right against 47 tracking between frames (47 against 43 left out source by source), and the
+    full model keeps 30 fps on 2 cores (~36 frames/s alone, against ~55 tracking; `benchmarks/live.py`).
+    `[pose] track_between_frames` (`liftform live --track`) trades that accuracy for speed on a slow or busy
+    machine."""
     settings = config.settings or Settings()
     return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses))
 

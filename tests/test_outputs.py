@@ -213,6 +213,9 @@ def test_frames_csv(tmp_path, make_analysis):
     col = {name: i for i, name in enumerate(header)}
     assert [int(r[col["frame"]]) for r in data] == list(range(100, 100 + N_ANALYSED))
     assert [r[col["flagged"]] for r in data] == ["1" if i in FLAGGED else "0" for i in range(N_ANALYSED)]
+    # The part each verdict is taken from: rep 1 (frames 1-5, no lift-off found) from its bottom (3) on; rep 2
+    # (6-8), which the video ends in on its way down, all of it (its way down is judged). Frames 0-2: outside.
+    assert [r[col["judged"]] for r in data] == ["0"] * 3 + ["1"] * 6
     assert data[0][col["knee_flexion_deg"]] == ""             # NaN -> empty cell
     assert float(data[3][col["time_s"]]) == pytest.approx(0.35)
     assert float(data[-1][col["trunk_inclination_deg"]]) == pytest.approx(60.0)

@@ -10,6 +10,7 @@ from synthetic_tracks import lift_track, make_track, reach_then_set_track, set_o
 
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
+from liftform.core.rep_metrics import judged_frames
 from liftform.core.reps import segment_reps
 from liftform.core.verdict import judge_reps
 from liftform.settings import Settings
@@ -159,6 +160,24 @@ def test_set_up_rounded_then_flat_pull_is_safe_with_its_reach_down_finding():
     assert verdicts[0].verdict == "hip_hinge"
     assert "rounded_reach_down" in verdicts[0].faults
     assert verdicts[0].peak_spine_flexion_deg < 10      # judged from lift-off: the flat pull, not the reach
+
+
+def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown():
+    """`judged_frames` (frames.csv's `judged`, the report's strip) holds exactly the frames the verdicts count: a
+    pick-up from lift-off to its end, a lowering from its start to touch-down and its rise from lift-off; never the
+    reach-down nor anything outside the reps. The rounded reach-down is flagged, but outside them."""
+    kin, reps, verdicts = _judge(set_of_lifts_track([40.0, 3.0], [3.0, 3.0]))
+    judged = judged_frames(kin, reps, SETTINGS.verdict)
+    pick_up, lowering = reps
+    expected = np.zeros(len(judged), dtype=bool)
+    expected[pick_up.liftoff:pick_up.end + 1] = True
+    expected[lowering.start:lowering.touchdown + 1] = True
+    expected[lowering.liftoff:lowering.end + 1] = True
+    assert pick_up.start < pick_up.liftoff and lowering.start < lowering.touchdown < lowering.liftoff
+    assert np.array_equal(judged, expected)
+    flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
+    assert flagged[pick_up.start:pick_up.liftoff].any() and not (flagged & judged).any()
+    assert verdicts[0].faults == ("rounded_reach_down",) and verdicts[0].verdict == "hip_hinge"
 
 
 def test_rounded_pull_after_a_flat_reach_is_rounded():

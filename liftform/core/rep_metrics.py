@@ -63,14 +63,26 @@ class RepMetrics:
                                     # where rounding shows: `core.flags.spine_judged`)
 
 
-def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
-    """The numbers of one rep. ``flagged`` is `core.flags.flag_rounded_frames` of the same kinematics. The loaded part
-    is from lift-off through the ascent to the end of the rep, and the descent down to touch-down where it lowers a
-    load (``Rep.lowers_load``); with ``loaded_depth_fraction`` > 0, only while the shoulders are at least that
-    share of the rep's depth down."""
+@dataclass(frozen=True)
+class RepParts:
+    """Which of a rep's frames (``rep.start`` .. ``rep.end``, (n,) bool each) play which part."""
+
+    low: np.ndarray                 # the shoulders at least ``loaded_depth_fraction`` of the rep's depth down
+    lifting: np.ndarray             # from the lift's start (lift-off) on
+    loaded: np.ndarray              # lifting, or lowering the load down to touch-down
+    reaching: np.ndarray            # low and unloaded: reaching down, setting up
+    judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
+                                    # where the view ends before the lift (its way down)
+    lift_start: int                 # index (into the analysed frames) of the lift's first frame
+    rise_seen: float                # `RepMetrics.rise_seen`
+
+
+def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings) -> RepParts:
+    """The parts of one rep. The loaded part is from lift-off through the ascent to the end of the rep, and the
+    descent down to touch-down where it lowers a load (``Rep.lowers_load``); with ``loaded_depth_fraction`` > 0,
+    only while the shoulders are at least that share of the rep's depth down."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
-    t = k.timestamps_s[span]
     frame = np.arange(rep.start, rep.end + 1)
     with np.errstate(invalid="ignore"):
         low = k.depth[span] >= settings.loaded_depth_fraction * k.depth[rep.bottom]
@@ -78,13 +90,34 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
     lifting = low & (frame >= lift_start)
     loaded = lifting | (low & (frame <= rep.lowering_end))
-    reaching = low & ~loaded
     # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
     # nothing loaded before its bottom needs its lift seen.
     rise_seen = _rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0
     # Where the lift was not seen, the way down is what there is to judge: a back held flat there can be cleared
     # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down).
     judged = low if rise_seen < settings.min_rise_seen else loaded
+    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
+                    lift_start=lift_start, rise_seen=rise_seen)
+
+
+def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings) -> np.ndarray:
+    """(T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`); False outside every rep. A back
+    flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a rounded lift."""
+    judged = np.zeros(len(kinematics.timestamps_s), dtype=bool)
+    for rep in reps:
+        judged[rep.start:rep.end + 1] |= rep_parts(kinematics, rep, settings).judged
+    return judged
+
+
+def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:
+    """The numbers of one rep (:func:`rep_parts` says which frames count for what). ``flagged`` is
+    `core.flags.flag_rounded_frames` of the same kinematics."""
+    k = kinematics
+    span = slice(rep.start, rep.end + 1)
+    t = k.timestamps_s[span]
+    parts = rep_parts(k, rep, settings)
+    low, lifting, loaded, judged = parts.low, parts.lifting, parts.loaded, parts.judged
+    lift_start, rise_seen = parts.lift_start, parts.rise_seen
     conf = k.spine_flexion_confidence[span]
     trusted = judged & (conf >= settings.min_confidence)
     # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
@@ -106,7 +139,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
         rounded_s=run_lengths_s(flagged[span] & loaded, t), lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
-        reach_rounded_s=run_lengths_s(flagged[span] & reaching, t),
+        reach_rounded_s=run_lengths_s(flagged[span] & parts.reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(judged.sum(), 1)),
         mean_confidence=float(np.mean(conf[judged])) if judged.any() else 0.0,

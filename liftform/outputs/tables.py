@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.outputs.atomic import atomic_path
 from liftform.outputs.layout import FRAMES_NAME, REPS_NAME
 from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
 
 # Leading columns of frames.csv; every column of Kinematics.COLUMNS follows.
-FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged", "pose_filled")
+FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged", "judged", "pose_filled")
 FRAMES_COLUMNS = FRAME_KEY_COLUMNS + tuple(Kinematics.COLUMNS)
 
 
@@ -37,8 +38,11 @@ def _cell(value: float, decimals: int) -> str:
 def frame_rows(analysis: Analysis) -> list[list[str]]:
     """frames.csv rows (without header): one per analysed frame, columns :data:`FRAMES_COLUMNS`.
 
-    ``frame`` is the source frame number, ``time_s`` its presentation time in seconds, ``pose_filled`` 1 where the
-    model was not run on the frame and the pose is its neighbours' (`Analysis.pose_filled`).
+    ``frame`` is the source frame number, ``time_s`` its presentation time in seconds, ``flagged`` 1 where the back
+    read rounded (in any part of a rep: reaching down too), ``judged`` 1 where the frame is in the part of a
+    rep its verdict is taken from (`core.rep_metrics.judged_frames`: lift-off through the ascent, a lowering down to
+    touch-down), ``pose_filled`` 1 where the model was not run on the frame and the pose is its neighbours'
+    (`Analysis.pose_filled`).
     """
     kin = analysis.kinematics
     n_frames = len(kin)
@@ -46,11 +50,12 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     decimals = [_decimals(name) for name in Kinematics.COLUMNS]
     flagged = np.asarray(analysis.flagged, dtype=bool)
     valid = np.asarray(kin.valid, dtype=bool)
+    judged = judged_frames(kin, [rv.rep for rv in analysis.verdicts], analysis.settings.verdict)
     filled = np.zeros(n_frames, dtype=bool) if analysis.pose_filled is None else np.asarray(analysis.pose_filled, bool)
     rows = []
     for i in range(n_frames):
         row = [str(int(kin.frame_index[i])), _cell(float(kin.timestamps_s[i]), 4), str(int(valid[i])),
-               str(int(flagged[i])), str(int(filled[i]))]
+               str(int(flagged[i])), str(int(judged[i])), str(int(filled[i]))]
         row.extend(_cell(float(col[i]), d) for col, d in zip(columns, decimals, strict=True))
         rows.append(row)
     return rows

@@ -12,14 +12,22 @@ import numpy as np
 import pytest
 
 from liftform.report.data import Thresholds
-from liftform.report.figures import RED, angle_figure_svg, nice_ticks
+from liftform.report.figures import (
+    FLAGGED_OPACITY,
+    INK,
+    JUDGED_STRIP_PX,
+    RED,
+    TOLD_OPACITY,
+    angle_figure_svg,
+    nice_ticks,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SVG = "{http://www.w3.org/2000/svg}"
 LIMIT_DEG, HEAD_LIMIT_DEG, MIN_CONFIDENCE = 21.0, 40.0, 0.4
 
 
-def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None, neck=None):
+def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None, neck=None, judged=None):
     t = np.arange(n) / 30.0
     spine = 30 * np.sin(t * 2) if spine is None else spine
     frames = {"time_s": t, "spine_flexion_deg": spine,
@@ -29,6 +37,8 @@ def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None, ne
               "knee_flexion_deg": 10 + 5 * np.cos(t)}
     if neck is not None:
         frames["neck_flexion_deg"] = neck
+    if judged is not None:
+        frames["judged"] = judged
     thresholds = Thresholds(rounded_back_spine_deg=LIMIT_DEG, head_hanging_neck_deg=HEAD_LIMIT_DEG,
                             flag_hysteresis_deg=3.0, min_rounded_s=0.2,
                             min_confidence=MIN_CONFIDENCE, squat_knee_flexion_deg=75.0,
@@ -109,6 +119,35 @@ def test_flagged_spans_and_reps_are_shaded_and_labelled():
     for panel in range(4):                   # every panel shades both reps
         shades = [r for r in _in_panel(root, "rect", panel) if r.get("fill-opacity") == "0.07"]
         assert len(shades) == 2
+
+
+def test_the_judged_part_is_a_strip_and_rounding_outside_it_is_faint():
+    # One rep: reaching down rounded (flagged 20..39), lift-off at 50, judged 50..99 with the back rounded 60..69.
+    n = 150
+    flagged, judged = np.zeros(n), np.zeros(n)
+    flagged[20:40] = flagged[60:70] = 1
+    judged[50:100] = 1
+    data = _data(n, flagged=flagged, judged=judged,
+                 reps=[{"index": 0, "start_s": 0.5, "end_s": 3.5, "verdict": "rounded_back"}])
+    root = _root(data)
+    (points,) = _spine_line(root, "#212121")
+    x_of = dict(zip(np.round(data.frames["time_s"], 6), points[:, 0], strict=True))
+    t = np.round(data.frames["time_s"], 6)
+    rects = _in_panel(root, "rect", 0)
+    (strip,) = [r for r in rects if r.get("fill") == INK]
+    assert float(strip.get("x")) == pytest.approx(x_of[t[50]], abs=0.1)
+    assert float(strip.get("width")) == pytest.approx(x_of[t[100]] - x_of[t[50]], abs=0.2)
+    assert float(strip.get("height")) == JUDGED_STRIP_PX
+    (counted,) = [r for r in rects if r.get("fill") == RED and r.get("fill-opacity") == f"{FLAGGED_OPACITY:g}"]
+    (told,) = [r for r in rects if r.get("fill") == RED and r.get("fill-opacity") == f"{TOLD_OPACITY:g}"]
+    assert float(counted.get("x")) == pytest.approx(x_of[t[60]], abs=0.1)
+    assert float(told.get("x")) == pytest.approx(x_of[t[20]], abs=0.1)
+    text = "".join(root.itertext())
+    assert "judged part of a rep" in text and "rounded, not judged" in text
+    # Without the column (results written before it): every flagged frame drawn as counted, no strip.
+    root = _root(_data(n, flagged=flagged))
+    assert not [r for r in _in_panel(root, "rect", 0) if r.get("fill") == INK]
+    assert len([r for r in _in_panel(root, "rect", 0) if r.get("fill-opacity") == f"{FLAGGED_OPACITY:g}"]) == 2
 
 
 def test_the_head_is_drawn_where_it_flagged_the_back():

@@ -25,8 +25,9 @@ from typer.testing import CliRunner
 from liftform.cli import app
 from liftform.errors import InputError
 from liftform.outputs.overlay import face_box
+from liftform.outputs.read import read_frames_csv
 from liftform.report import INDEX_NAME, REPORT_NAME, write_index, write_report
-from liftform.report.data import load_result
+from liftform.report.data import load_result, rep_frame_range, worst_frame
 from liftform.report.frames import clip_bounds, person_box
 from liftform.video import open_video
 
@@ -127,6 +128,24 @@ def test_report_written_by_the_analysis(result_dir):
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_the_worst_moment_shown_is_where_the_rounding_counted(result_dir):
+    """The report reads back the part of each rep that is judged as frames.csv wrote it, and a rounded rep's worst
+    moment is a flagged frame inside it (what its verdict counted, not a deeper reach-down)."""
+    data = load_result(result_dir)
+    assert np.array_equal(data.frames["judged"], read_frames_csv(result_dir / "frames.csv")["judged"])
+    frames = data.frames
+    rounded = [rep for rep in data.reps if rep["verdict"] == "rounded_back"]
+    assert rounded
+    for rep in rounded:
+        row = np.flatnonzero(frames["frame"] == worst_frame(data, rep))[0]
+        assert frames["flagged"][row] > 0 and frames["judged"][row] > 0
+    # Flagged only outside the judged part (a rounded reach-down before a flat lift): still shown, from there.
+    rows = rep_frame_range(data, rounded[0])
+    frames["judged"][rows] = 0
+    row = np.flatnonzero(frames["frame"] == worst_frame(data, rounded[0]))[0]
+    assert frames["flagged"][row] > 0 and frames["judged"][row] == 0
+
+
 def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())

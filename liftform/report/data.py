@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
@@ -90,8 +91,10 @@ class ResultData:
         if not self.has_frames:
             return None
         kin = self.analysis.kinematics
+        judged = judged_frames(kin, [rv.rep for rv in self.analysis.verdicts], self.analysis.settings.verdict)
         return {"frame": kin.frame_index.astype(float), "time_s": kin.timestamps_s,
                 "valid": kin.valid.astype(float), "flagged": np.asarray(self.analysis.flagged, dtype=float),
+                "judged": judged.astype(float),
                 **{name: np.asarray(getattr(kin, name), dtype=float) for name in Kinematics.COLUMNS}}
 
     @functools.cached_property
@@ -210,16 +213,20 @@ def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:
 
 
 def worst_frame(data: ResultData, rep: dict[str, Any]) -> int | None:
-    """Source frame number of the rep's peak spine flexion (among flagged frames, else confidently measured
-    ones, else any), or its bottom frame when the spine was never measured."""
+    """Source frame number of the rep's peak spine flexion (among the frames flagged in the part its verdict is
+    taken from, the ``judged`` column: the rounding that counted; else among flagged frames, such as a rounded
+    reach-down; else confidently measured ones; else any), or its bottom frame when the spine was never measured."""
     rows = rep_frame_range(data, rep)
     if len(rows) and "spine_flexion_deg" in data.frames:
         spine = data.frames["spine_flexion_deg"][rows]
-        flagged = data.frames.get("flagged", np.zeros(len(data.frames["frame"])))[rows] > 0
-        conf = data.frames.get("spine_flexion_confidence", np.zeros(len(data.frames["frame"])))[rows]
+        none = np.zeros(len(data.frames["frame"]))
+        flagged = data.frames.get("flagged", none)[rows] > 0
+        judged = data.frames.get("judged", none)[rows] > 0
+        conf = data.frames.get("spine_flexion_confidence", none)[rows]
         with np.errstate(invalid="ignore"):
             confident = conf >= data.thresholds.min_confidence
-        for pool in (flagged & np.isfinite(spine), confident & np.isfinite(spine), np.isfinite(spine)):
+        known = np.isfinite(spine)
+        for pool in (flagged & judged & known, flagged & known, confident & known, known):
             if pool.any():
                 best = rows[pool][int(np.argmax(spine[pool]))]
                 return int(data.frames["frame"][best])

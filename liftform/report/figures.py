@@ -1,8 +1,9 @@
 """Angle-over-time plot for the report: SVG written directly from the per-frame arrays (NumPy, no plotting library).
 
-One figure, four panels sharing the time axis: spine flexion with its limit and the flagged spans, trunk
-inclination over the REBA trunk bands, hip and knee flexion, and the confidence of the spine measure. Reps are
-shaded and labelled in every panel, coloured by verdict. It is embedded in report.html as an image (a data: URI):
+One figure, four panels sharing the time axis: spine flexion with its limit, the flagged spans and the part of each
+rep that is judged (flagged frames outside it, such as a rounded reach-down, drawn faint), trunk inclination over
+the REBA trunk bands, hip and knee flexion, and the confidence of the spine measure. Reps are shaded and labelled in
+every panel, coloured by verdict. It is embedded in report.html as an image (a data: URI):
 self-contained, text in the browser's sans-serif font. Drawing it takes milliseconds (matplotlib took ~0.6 s of
 CPU plus its import).
 """
@@ -31,6 +32,9 @@ TOP_PX, BOTTOM_PX, GAP_PX = 26, 62, 16      # room for the rep labels above, tim
 HEIGHT_RATIOS = (3.0, 2.2, 2.2, 1.0)
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
+JUDGED_STRIP_PX = 6                         # height of the strip marking the part of each rep that is judged
+FLAGGED_OPACITY = 0.22                      # the red of frames flagged rounded in the judged part
+TOLD_OPACITY = 0.12                         # ... and outside it (told, not judged): fainter
 
 
 def verdict_colour(verdict: str | None) -> str:
@@ -229,11 +233,24 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     spine, conf = _col(frames, "spine_flexion_deg"), _col(frames, "spine_flexion_confidence")
     legend = _Legend(svg, panel)
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    spans = _runs(_col(frames, "flagged") > 0)
-    for a, b in spans:
-        svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y1, RED, 0.22, clip)
-    if spans:
-        legend.patch("flagged: back rounded", RED, 0.22)
+    flagged = _col(frames, "flagged") > 0
+    # The part of each rep its verdict is taken from (lift-off through the ascent, a lowering to touch-down): a strip
+    # along the panel's top. Rounding outside it (reaching down, setting up) is drawn faint: it is told, not judged.
+    judged = _col(frames, "judged") > 0 if "judged" in frames else np.ones(len(t), dtype=bool)
+    strips = _runs(judged) if "judged" in frames else []
+    for a, b in strips:
+        svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y0 + JUDGED_STRIP_PX, INK, 0.55,
+                 clip)
+    counted, told = _runs(flagged & judged), _runs(flagged & ~judged)
+    for spans, opacity in ((counted, FLAGGED_OPACITY), (told, TOLD_OPACITY)):
+        for a, b in spans:
+            svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y1, RED, opacity, clip)
+    if strips:
+        legend.patch("judged part of a rep", INK, 0.55)
+    if counted:
+        legend.patch("flagged: back rounded", RED, FLAGGED_OPACITY)
+    if told:
+        legend.patch("rounded, not judged", RED, TOLD_OPACITY)
     with np.errstate(invalid="ignore"):
         sure = np.where(conf >= th.min_confidence, spine, np.nan)
     svg.line(panel.x0, float(panel.y(0.0)), panel.x1, float(panel.y(0.0)), GREY, 0.6)

@@ -7,8 +7,9 @@ show: a neutral hinge and a rounded stoop on the default figure, a flat hinge lo
 flexion must not be taken for a rounded back), a dumbbell RDL done both ways and a good morning with the dumbbells at
 the chest (issue 10 saw side-on dumbbell hinges left undecided), thoracic rounding with the head dropped and with the
 neck extended to look ahead (the head's cue then cannot help), lumbar flexion (the pelvis tucking under) at the bottom
-of a dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie, bodies with more or less
-lordosis, kyphosis and buttock, the set-up fault (a rounded reach-down, then a flat back for the pull), and objects
+of a dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie (over a flat hinge and a
+thoracic hunch, head hanging or looking ahead), bodies with more or less lordosis, kyphosis and buttock, the set-up
+fault (a rounded reach-down, then a flat back for the pull), and objects
 lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered side-on and at 30 deg of
 yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `liftform analyze` would, and scored:
 
@@ -91,6 +92,10 @@ CASES = (
     Case("hoodie hinge", _bend("hip_hinge", hoodie=True), SAFE, "clothes"),
     Case("hoodie rounded thoracic", _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic")),
          ROUNDED, "clothes"),
+    # The same hunch with the neck extended to look ahead: neither the contour (the hoodie fills the upper back's
+    # turn) nor the head's cue can see it.
+    Case("hoodie rounded thoracic, looking ahead",
+         _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic"), head="ahead"), ROUNDED, "clothes"),
     Case("kyphotic hinge", _bend("hip_hinge", build=Build(kyphosis_deg=15.0)), SAFE, "body"),
     Case("flat lumbar hinge", _bend("hip_hinge", build=Build(lordosis_deg=-10.0)), SAFE, "body"),
     Case("lordotic stoop", _bend("rounded_back", build=Build(lordosis_deg=15.0)), ROUNDED, "body"),

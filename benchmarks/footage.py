@@ -233,6 +233,23 @@ class Score:
                 f"undecided {self.undecided}/{self.total} = {self.undecided / max(self.total, 1):.0%}   "
                 f"accuracy {self.caught + self.cleared}/{self.total} = {self.accuracy:.0%}")
 
+    def intervals(self) -> str:
+        """95 % Wilson intervals of sensitivity, specificity and accuracy: how far a few dozen clips pin them down."""
+        parts = [(name, k, n) for name, k, n in (("sensitivity", self.caught, self.positives),
+                                                 ("specificity", self.cleared, self.negatives),
+                                                 ("accuracy", self.caught + self.cleared, self.total)) if n]
+        return "   ".join(f"{name} {low:.0%}-{high:.0%}" for name, k, n in parts
+                          for low, high in [wilson_interval(k, n)])
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95 % for z = 1.96): unlike p +- z SE it stays inside [0, 1] and
+    is not empty at 11/11."""
+    p, n = successes / trials, trials
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
 
 def score(pairs: Iterable[tuple[str, str]]) -> Score:
     """Pairs of (label, verdict) -> counts; undecided counts as wrong."""
@@ -285,6 +302,8 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     faults_rounded = sum(v == "rounded_back" for c, v in zip(scored, loso, strict=True) if c.label == "other_fault")
     log(f"  in-sample (shipped settings, chosen on these clips):  {shipped.line()}")
     log(f"  leave-one-source-out (quote this one):               {held_out.line()}")
+    log(f"    95 % intervals (Wilson; the clips are few, and 11 sources are not every camera and body): "
+        f"{held_out.intervals()}")
     log(f"  other_fault called rounded: {faults_rounded}/{sum(c.label == 'other_fault' for c in scored)} "
         "(leave-one-source-out)")
     peers: dict[str, list[tuple[str, str]]] = {}

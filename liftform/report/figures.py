@@ -32,7 +32,7 @@ TOP_PX, BOTTOM_PX, GAP_PX = 26, 62, 16      # room for the rep labels above, tim
 HEIGHT_RATIOS = (3.0, 2.2, 2.2, 1.0)
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
-JUDGED_STRIP_PX = 6                         # height of the strip marking the part of each rep that is judged
+JUDGED_STRIP_PX, JUDGED_STRIP_OPACITY = 6, 0.55   # the strip marking the part of each rep that is judged
 FLAGGED_OPACITY = 0.22                      # the red of frames flagged rounded in the judged part
 TOLD_OPACITY = 0.12                         # ... and outside it (told, not judged): fainter
 
@@ -239,14 +239,14 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     judged = _col(frames, "judged") > 0 if "judged" in frames else np.ones(len(t), dtype=bool)
     strips = _runs(judged) if "judged" in frames else []
     for a, b in strips:
-        svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y0 + JUDGED_STRIP_PX, INK, 0.55,
-                 clip)
+        svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y0 + JUDGED_STRIP_PX, INK,
+                 JUDGED_STRIP_OPACITY, clip)
     counted, told = _runs(flagged & judged), _runs(flagged & ~judged)
     for spans, opacity in ((counted, FLAGGED_OPACITY), (told, TOLD_OPACITY)):
         for a, b in spans:
             svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y1, RED, opacity, clip)
     if strips:
-        legend.patch("judged part of a rep", INK, 0.55)
+        legend.patch("judged part of a rep", INK, JUDGED_STRIP_OPACITY)
     if counted:
         legend.patch("flagged: back rounded", RED, FLAGGED_OPACITY)
     if told:

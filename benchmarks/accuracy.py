@@ -1,7 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live]] [--footage-dir ../shared/footage] [--cache DIR]
-                                  [-j N]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror]] [--footage-dir ../shared/footage]
+                                  [--cache DIR] [-j N]
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
     spine-flexion error against the truth (MAE over the frames that decide verdicts: the measure trusted and the trunk
@@ -18,6 +18,9 @@
 (b') --footage --live: the same clips through `liftform live`'s path instead (played as a camera without pacing,
     the live model and settings: the person detector on every frame, as analyze), each judged as its saved session
     is; what a lifter at the webcam gets. Cached in --cache/live (~6 min for the first run).
+(b'') --footage --mirror: the same clips mirrored left to right (`footage.mirrored_track`: the lifters filmed from
+    their other side, a camera none of the settings was chosen on). The labels hold; the verdicts should too. Cached
+    in --cache/mirror (~5 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 Default: both.
@@ -36,7 +39,7 @@ from liftform.core.flags import spine_judged
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
-from footage import footage_report, live_track, stills_report  # noqa: E402  (a sibling script, not a package)
+from footage import footage_report, live_track, mirrored_track, stills_report  # noqa: E402  (a sibling script)
 
 from liftform.settings import Settings
 
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--rendered", action="store_true")
     parser.add_argument("--footage", action="store_true")
     parser.add_argument("--live", action="store_true", help="with --footage: the clips through the live path")
+    parser.add_argument("--mirror", action="store_true", help="with --footage: every clip mirrored left to right")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
@@ -157,6 +161,9 @@ def main() -> None:
         elif args.live:
             print("(b') real footage through the live path (`liftform live`, unpaced)")
             footage_report(args.footage_dir, args.cache / "live", settings, estimate=live_track)
+        elif args.mirror:
+            print("(b'') real footage mirrored left to right (the lifters filmed from their other side)")
+            footage_report(args.footage_dir, args.cache / "mirror", settings, estimate=mirrored_track)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

@@ -67,6 +67,22 @@ def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
     return estimate_video_track(path, settings)[0]
 
 
+def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` mirrored left to right (written again as H.264 at crf 12,
+    the source's frame times kept): the same lift filmed from the lifter's other side. The verdict should not
+    depend on which side the camera stood; the model's landmarks and masks of a mirrored frame are not the mirror
+    of the frame's, so this measures how far its noise moves the verdicts (a camera the clips were not chosen on)."""
+    from liftform.outputs.video_writer import H264Writer
+    from liftform.video import open_video
+
+    with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
+        mirrored = Path(tmp) / f"{path.stem}.mp4"
+        with H264Writer(mirrored, video.fps, video.width, video.height, crf=12) as writer:
+            for frame in video.frames():
+                writer.write(np.ascontiguousarray(frame.rgb[:, ::-1]), frame.timestamp_s)
+        return estimate_video_track(mirrored, settings)[0]
+
+
 def live_track(path: Path, settings: Settings) -> PoseTrack:
     """The pose track `liftform live` makes of ``path`` played as a camera without pacing (every frame, in order:
     a machine that keeps up), with the live model and settings; what the saved session holds."""

@@ -14,7 +14,7 @@ from liftform.core import run as core
 from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
 from liftform.core.kinematics import compute_kinematics, facing_sign
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.core.spine import view_label
+from liftform.core.spine import spine_confidence, view_label
 from liftform.pipeline import analyze_track
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -233,6 +233,23 @@ def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
 def test_side_on_is_where_the_spine_measure_has_full_confidence(yaw_deg, label):
     spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw, none from 75
     assert view_label(np.full(5, yaw_deg), spine_settings) == label
+
+
+def test_confidence_is_the_weakest_check_so_two_half_doubts_do_not_compound():
+    """A three-quarter view (yaw 50: the view check at 0.56 with full marks to 30 and none at 75) with a slightly
+    ragged edge (misfit 2.5 % of the trunk: the fit check at 0.71) is trusted (>= 0.4): the view's own 0.56, where
+    a product read 0.40 and tipped such lifts, filmed from their other side, to undecided. Any one check at zero
+    still makes the frame untrusted, and an unknown pose leaves it unknown."""
+    s = SETTINGS.spine
+    args = dict(min_edge_fraction=s.min_edge_fraction, full_view_yaw_deg=30.0, max_view_yaw_deg=75.0)
+    conf = spine_confidence(np.array([1.0, 1.0, 1.0, 0.3, 1.0, 1.0]), np.array([0.025, 0.01, 0.06, 0.01, 0.01, 0.01]),
+                            np.array([50.0, 80.0, 10.0, 10.0, 10.0, 10.0]), np.array([1.0, 1.0, 1.0, 1.0, np.nan, 0.6]),
+                            **args)
+    np.testing.assert_allclose(conf[0], 25 / 45)                  # the view's check, the weaker of 0.56 and 0.71
+    assert conf[0] >= SETTINGS.verdict.min_confidence
+    assert list(conf[1:4]) == [0.0, 0.0, 0.0]                     # view past 75, edge ragged past 5 %, edge not found
+    assert np.isnan(conf[4])                                      # no pose: unknown
+    np.testing.assert_allclose(conf[5], 0.6)                      # landmarks half-seen (visibility 0.6)
 
 
 def test_confidence_falls_as_view_turns_frontal():

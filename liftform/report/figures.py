@@ -236,8 +236,9 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     flagged = _col(frames, "flagged") > 0
     # The part of each rep its verdict is taken from (lift-off through the ascent, a lowering to touch-down): a strip
     # along the panel's top. Rounding outside it (reaching down, setting up) is drawn faint: it is told, not judged.
-    judged = _col(frames, "judged") > 0 if "judged" in frames else np.ones(len(t), dtype=bool)
-    strips = _runs(judged) if "judged" in frames else []
+    has_judged = "judged" in frames                 # results written before the column: every flagged frame counts
+    judged = _col(frames, "judged") > 0 if has_judged else np.ones(len(t), dtype=bool)
+    strips = _runs(judged) if has_judged else []
     for a, b in strips:
         svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y0 + JUDGED_STRIP_PX, INK,
                  JUDGED_STRIP_OPACITY, clip)

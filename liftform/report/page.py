@@ -89,7 +89,7 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
-                 "worst_judged": not frame_value(data, worst, "judged") == 0,   # unknown (old results): not said
+                 "worst_judged": frame_value(data, worst, "judged") != 0,   # NaN (unknown, old results): not said
                  "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
                  "start_img": None, "worst_img": None, "clip_src": None, "clip_file": None}
         bounds = clip_bounds(data, rep)

@@ -1,6 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror]] [--footage-dir ../shared/footage]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality]]
+                                  [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
 
 (a) --rendered: lifts rendered by `liftform.synth` with known spine flexion, side-on and turning frontal. Prints the
@@ -21,6 +22,9 @@
 (b'') --footage --mirror: the same clips mirrored left to right (`footage.mirrored_track`: the lifters filmed from
     their other side, a camera none of the settings was chosen on). The labels hold; the verdicts should too. Cached
     in --cache/mirror (~5 min for the first run).
+(b''') --footage --low-quality: the same clips at half their resolution (the longer side kept at 360 px or more) and
+    web compression (H.264 at crf 30: `footage.low_quality_track`), as a distant or cheap camera, or a clip sent on,
+    films them. Cached in --cache/low-quality (~4 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 Default: both.
@@ -39,7 +43,13 @@ from liftform.core.flags import spine_judged
 from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
-from footage import footage_report, live_track, mirrored_track, stills_report  # noqa: E402  (a sibling script)
+from footage import (  # noqa: E402  (a sibling script)
+    footage_report,
+    live_track,
+    low_quality_track,
+    mirrored_track,
+    stills_report,
+)
 
 from liftform.settings import Settings
 
@@ -144,6 +154,8 @@ def main() -> None:
     parser.add_argument("--footage", action="store_true")
     parser.add_argument("--live", action="store_true", help="with --footage: the clips through the live path")
     parser.add_argument("--mirror", action="store_true", help="with --footage: every clip mirrored left to right")
+    parser.add_argument("--low-quality", action="store_true",
+                        help="with --footage: every clip at half its resolution and crf 30")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
@@ -164,6 +176,9 @@ def main() -> None:
         elif args.mirror:
             print("(b'') real footage mirrored left to right (the lifters filmed from their other side)")
             footage_report(args.footage_dir, args.cache / "mirror", settings, estimate=mirrored_track)
+        elif args.low_quality:
+            print("(b''') real footage at half resolution and web compression (a distant or cheap camera)")
+            footage_report(args.footage_dir, args.cache / "low-quality", settings, estimate=low_quality_track)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

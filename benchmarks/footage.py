@@ -47,6 +47,8 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 ONSET_QUANTILE = 0.9
 VIEW_CANDIDATES = (60.0, 75.0)
 ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
+# `low_quality_track`: each side halved (the longer kept at this many px or more), H.264 at this crf
+LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX, LOW_QUALITY_CRF = 0.5, 360, 30
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,23 @@ def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
             for frame in video.frames():
                 writer.write(np.ascontiguousarray(frame.rgb[:, ::-1]), frame.timestamp_s)
         return estimate_video_track(mirrored, settings)[0]
+
+
+def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` at half its resolution (its longer side kept at 360 px or
+    more) and web compression (H.264 at crf 30, the source's frame times kept): a phone clip sent on, a distant or
+    cheap camera. The labels hold; what moves is how well the model finds the lifter and the mask's edge."""
+    from liftform.outputs.video_writer import H264Writer
+    from liftform.video import open_video
+
+    with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
+        scale = min(1.0, max(LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX / max(video.width, video.height)))
+        size_wh = (2 * max(1, round(video.width * scale / 2)), 2 * max(1, round(video.height * scale / 2)))
+        smaller = Path(tmp) / f"{path.stem}.mp4"
+        with H264Writer(smaller, video.fps, *size_wh, crf=LOW_QUALITY_CRF) as writer:
+            for frame in video.frames():
+                writer.write(cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA), frame.timestamp_s)
+        return estimate_video_track(smaller, settings)[0]
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

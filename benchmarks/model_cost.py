@@ -3,7 +3,7 @@
     python benchmarks/model_cost.py [VIDEO] [--frames 60] [--sides 256 512] [--cache DIR]
 
 MediaPipe's PoseLandmarker in IMAGE mode (as the read-ahead workers run it), on square crops of the video's first
-frames resized to each --sides (the crop the follower gives the model is at most `[pose] crop_max_side_px`), with
+frames resized to each --sides (the crop the follower gives the model is resized to `[pose] crop_side_px`), with
 and without the segmentation mask, with one and two poses: CPU ms and wall ms per run, one thread, nothing else
 timed. Then the back profile read from a mask (`core.silhouette.back_profile_from_mask`), per run.
 

@@ -33,7 +33,7 @@ from liftform import pose
 from liftform.follow import box_iou
 from liftform.settings import PoseSettings
 from liftform.track import LEFT_HIP, RIGHT_HIP
-from liftform.video import downscale_for_pose
+from liftform.video import resize_for_pose
 
 # The tracker keeps its own region (found from the last frame's landmarks) beside the detector's when the two
 # overlap by at most MediaPipe's min_tracking_confidence (0.5, intersection over union). Estimated from landmarks
@@ -121,7 +121,7 @@ class AheadPool:
     def _run(self, rgb: np.ndarray, crop: tuple[int, int, int, int]) -> Taken:
         landmarker = self._landmarker()
         x0, y0, x1, y1 = crop
-        model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self.settings.crop_max_side_px)
+        model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self.settings.crop_side_px)
         # MediaPipe logs to the native stderr on its first runs (the silencing is process-wide: only those).
         with pose._native_stderr_silenced() if self._local.calls < 2 else contextlib.nullcontext():
             result = landmarker.detect(pose._mp_image(model_rgb))

@@ -31,7 +31,7 @@ from liftform.track import (
     RIGHT_HIP,
     RIGHT_SHOULDER,
 )
-from liftform.video import downscale_for_pose
+from liftform.video import downscale_for_pose, resize_for_pose
 
 # MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
 os.environ.setdefault("GLOG_minloglevel", "2")
@@ -291,11 +291,13 @@ class PeopleFinder:
 
 
 class CropFollower:
-    """One person followed frame by frame on a crop around them (`liftform.follow`), shrunk to
-    ``settings.crop_max_side_px``: the model and the mask work on the person's region only, a small person gets the
-    detector's full attention, and nobody else in view can take over the track. MediaPipe in VIDEO mode with two
-    poses (its person detector on every frame, its tracking where the detector misses), one frame at a time, or
-    the same results with frames run ahead on spare cores (``ahead``, `liftform.ahead`)."""
+    """One person followed frame by frame on a crop around them (`liftform.follow`), resized to
+    ``settings.crop_side_px`` (shrunk, or enlarged for a small lifter: the mask the back is read from is made at the
+    input's size, so every back is read off masks of one size): the model and the mask work on the person's region
+    only, a small person gets the detector's full attention, and nobody else in view can take over the track.
+    MediaPipe in VIDEO mode with two poses (its person detector on every frame, its tracking where the detector
+    misses), one frame at a time, or the same results with frames run ahead on spare cores (``ahead``,
+    `liftform.ahead`)."""
 
     def __init__(self, model_path: str | Path, settings: PoseSettings, crop: tuple[int, int, int, int],
                  bounds: tuple[int, int, int, int], ahead=None) -> None:
@@ -304,7 +306,7 @@ class CropFollower:
         self._ahead = ahead
         self._landmarker = None if ahead is not None else _create_landmarker(
             model_path, settings, video=True, masks=True, num_poses=1 if settings.track_between_frames else 2)
-        self._max_side_px = settings.crop_max_side_px
+        self._side_px = settings.crop_side_px
         self._clock = _VideoClock()
         self.crop, self.bounds = crop, bounds
         self.frames_seen = 0
@@ -329,7 +331,7 @@ class CropFollower:
             taken = self._ahead.take(rgb, timestamp_s, self.crop)
             return taken.result, taken.model_rgb, taken.scale
         x0, y0, x1, y1 = self.crop
-        model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
+        model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self._side_px)
         with _native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
             result = self._landmarker.detect_for_video(_mp_image(model_rgb), self._clock(timestamp_s))
         return result, model_rgb, scale

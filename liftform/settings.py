@@ -63,9 +63,10 @@ class PoseSettings:
     # Larger frames (4K) are downscaled for the model (and for everything kept per frame); coordinates stay in
     # source px.
     max_side_px: int = setting(1280, 128, 4096)
-    # A followed person's crop is shrunk to this side: the model looks at 256 px of the person and its mask is made
-    # at that size too, so more pixels only cost time (the back's edge is read to a fraction of a pixel).
-    crop_max_side_px: int = setting(512, 128, 4096)
+    # A followed person's crop is resized to this side: the model looks at 256 px of the person and makes its mask at
+    # the input's size, so more pixels only cost time (the back's edge is read to a fraction of a pixel); a small
+    # lifter's crop is enlarged to it, so every back is read off masks of one size (the edge moves with resampling).
+    crop_side_px: int = setting(512, 128, 4096)
     detect_max_side_px: int = setting(640, 128, 4096)   # the whole frame, shrunk to this, to find the people in view
     # How often the whole frame is searched for someone new; twice, then 4 times as long while the searches find just
     # the people followed (`liftform.people.MAX_RECHECK_FACTOR`).

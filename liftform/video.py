@@ -13,7 +13,8 @@ What real footage needs, and what this module does about it:
   index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
   frame duration);
 - truncated or damaged files: the frames that decode are yielded, then iteration stops with a note in `warnings`;
-- black letterbox/pillarbox bars: `detect_content_box`; very large frames: `downscale_for_pose`.
+- black letterbox/pillarbox bars: `detect_content_box`; very large frames: `downscale_for_pose`; a crop for the model:
+  `resize_for_pose`.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from liftform.errors import InputError
 from liftform.pyav import av
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
+    downscale_for_pose,
     i420_to_rgb,
     prefetch,
+    resize_for_pose,
     shrink_interpolation,
     shrunk_size_wh,
 )
@@ -371,18 +374,3 @@ def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, max_side_px: int | Non
     if rotation_deg:
         return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
     return np.ascontiguousarray(rgb)
-
-
-def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
-    """Shrink `rgb` (H, W, 3) so its longer side is at most `max_side_px`; never enlarges.
-
-    Returns `(rgb_small, scale)` with `scale` = small / original (1.0 when unchanged): a point (x, y) found in the
-    small image is at (x / scale, y / scale) in the original, within half a pixel (`shrink_interpolation`).
-    """
-    height, width = rgb.shape[:2]
-    longest = max(height, width)
-    if longest <= max_side_px:
-        return rgb, 1.0
-    scale = max_side_px / longest
-    size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size_wh, interpolation=shrink_interpolation(scale)), scale

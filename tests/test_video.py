@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from liftform.errors import InputError
-from liftform.video import _rotation_deg, detect_content_box, downscale_for_pose, open_video
+from liftform.video import _rotation_deg, detect_content_box, downscale_for_pose, open_video, resize_for_pose
 
 W, H = 64, 48
 
@@ -301,6 +301,24 @@ def test_downscale_for_pose():
     assert small.shape == (250, 500, 3) and scale == pytest.approx(0.25)
     same, unit = downscale_for_pose(small, 640)
     assert same is small and unit == 1.0
+
+
+def test_resize_for_pose_enlarges_a_small_crop_and_maps_points_back():
+    # A small lifter's crop (a bright square at known pixels) reaches the model at the one size; a point found in
+    # the enlarged picture maps back onto the same spot of the crop.
+    crop = np.zeros((150, 100, 3), np.uint8)
+    crop[60:90, 40:60] = 255                                   # centre (50, 75) in pixel-edge coordinates
+    enlarged, scale = resize_for_pose(crop, 512)
+    assert enlarged.shape == (512, 341, 3) and scale == pytest.approx(512 / 150)
+    ys, xs = np.nonzero(enlarged[..., 0] > 127)
+    centre_xy = np.array([xs.mean() + 0.5, ys.mean() + 0.5]) / scale
+    assert centre_xy == pytest.approx([50.0, 75.0], abs=0.5)
+    big = np.zeros((1024, 800, 3), np.uint8)
+    shrunk, down = resize_for_pose(big, 512)
+    assert shrunk.shape == (512, 400, 3) and down == pytest.approx(0.5)
+    exact = np.zeros((512, 300, 3), np.uint8)
+    kept, unit = resize_for_pose(exact, 512)
+    assert kept is exact and unit == 1.0
 
 
 # --- real footage (skipped where ../shared is absent; nothing from it is stored) ------------------------------------

@@ -58,7 +58,9 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):
-        notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames")
+        # Said with the fix: a small lifter in a compressed picture is what loses them most (README, low quality).
+        notes.append(f"the lifter was found in only {frames_with_pose} of {len(track)} frames: film them large in "
+                     "the picture, whole body in view, in good light")
     if view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
         seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
         notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")

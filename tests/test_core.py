@@ -409,6 +409,14 @@ def test_analyze_track_reports_quality():
     tracked = dataclasses.replace(SETTINGS, pose=dataclasses.replace(SETTINGS.pose, track_between_frames=True))
     analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), tracked)
     assert sum("tracking between frames" in w for w in analysis.quality.warnings) == 1
+    assert not any("found in only" in w for w in analysis.quality.warnings)
+    # The lifter lost in a third of the frames (a small lifter in a compressed picture): said, with what to do.
+    lost = track.image_xy.copy()
+    lost[::3] = np.nan
+    analysis = analyze_track(dataclasses.replace(track, image_xy=lost), source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.quality.frames_with_pose == len(track) - len(lost[::3])
+    assert (f"the lifter was found in only {analysis.quality.frames_with_pose} of {len(track)} frames: film them "
+            "large in the picture, whole body in view, in good light") in analysis.quality.warnings
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),

@@ -33,6 +33,7 @@ from liftform.errors import LiftformError
 from liftform.pipeline import analyze_track, estimate_video_track
 from liftform.settings import Settings, apply_overrides
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
+from liftform.video_tools import shrunk_size_wh
 
 JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
 SCORED_VIEWS = ("side", "oblique", "mixed")
@@ -69,37 +70,41 @@ def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
     return estimate_video_track(path, settings)[0]
 
 
-def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` mirrored left to right (written again as H.264 at crf 12,
-    the source's frame times kept): the same lift filmed from the lifter's other side. The verdict should not
-    depend on which side the camera stood; the model's landmarks and masks of a mirrored frame are not the mirror
-    of the frame's, so this measures how far its noise moves the verdicts (a camera the clips were not chosen on)."""
+def _rewritten_track(path: Path, settings: Settings, size_wh: Callable[[int, int], tuple[int, int]],
+                     picture: Callable[[np.ndarray, tuple[int, int]], np.ndarray], crf: int) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` written again as H.264 at ``crf`` (the source's frame
+    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)``."""
     from liftform.outputs.video_writer import H264Writer
     from liftform.video import open_video
 
     with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
-        mirrored = Path(tmp) / f"{path.stem}.mp4"
-        with H264Writer(mirrored, video.fps, video.width, video.height, crf=12) as writer:
+        size = size_wh(video.width, video.height)
+        rewritten = Path(tmp) / f"{path.stem}.mp4"
+        with H264Writer(rewritten, video.fps, *size, crf=crf) as writer:
             for frame in video.frames():
-                writer.write(np.ascontiguousarray(frame.rgb[:, ::-1]), frame.timestamp_s)
-        return estimate_video_track(mirrored, settings)[0]
+                writer.write(picture(frame.rgb, size), frame.timestamp_s)
+        return estimate_video_track(rewritten, settings)[0]
+
+
+def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` mirrored left to right (written again as H.264 at crf 12):
+    the same lift filmed from the lifter's other side. The verdict should not depend on which side the camera
+    stood; the model's landmarks and masks of a mirrored frame are not the mirror of the frame's, so this measures
+    how far its noise moves the verdicts (a camera the clips were not chosen on)."""
+    return _rewritten_track(path, settings, lambda w, h: (w, h), lambda rgb, _: np.ascontiguousarray(rgb[:, ::-1]),
+                            crf=12)
 
 
 def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
     """The pose track `liftform analyze` makes of ``path`` at half its resolution (its longer side kept at 360 px or
-    more) and web compression (H.264 at crf 30, the source's frame times kept): a phone clip sent on, a distant or
-    cheap camera. The labels hold; what moves is how well the model finds the lifter and the mask's edge."""
-    from liftform.outputs.video_writer import H264Writer
-    from liftform.video import open_video
+    more) and web compression (H.264 at crf 30): a phone clip sent on, a distant or cheap camera. The labels hold;
+    what moves is how well the model finds the lifter and the mask's edge."""
+    def size_wh(width: int, height: int) -> tuple[int, int]:
+        longest = max(LOW_QUALITY_MIN_SIDE_PX, round(LOW_QUALITY_SCALE * max(width, height)))
+        return shrunk_size_wh(width, height, longest)
 
-    with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
-        scale = min(1.0, max(LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX / max(video.width, video.height)))
-        size_wh = (2 * max(1, round(video.width * scale / 2)), 2 * max(1, round(video.height * scale / 2)))
-        smaller = Path(tmp) / f"{path.stem}.mp4"
-        with H264Writer(smaller, video.fps, *size_wh, crf=LOW_QUALITY_CRF) as writer:
-            for frame in video.frames():
-                writer.write(cv2.resize(frame.rgb, size_wh, interpolation=cv2.INTER_AREA), frame.timestamp_s)
-        return estimate_video_track(smaller, settings)[0]
+    return _rewritten_track(path, settings, size_wh,
+                            lambda rgb, size: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), crf=LOW_QUALITY_CRF)
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

@@ -110,34 +110,24 @@ def i420_to_rgb(yuv: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
     return cv2.cvtColor(planar.reshape(out_h * 3 // 2, out_w), cv2.COLOR_YUV2RGB_I420)
 
 
-def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
-    """Shrink `rgb` (H, W, 3) so its longer side is at most `max_side_px`; never enlarges.
+def resize_for_pose(rgb: np.ndarray, side_px: int, *, enlarge: bool = True) -> tuple[np.ndarray, float]:
+    """`rgb` (H, W, 3) resized so its longer side is `side_px` (`shrink_interpolation`; bilinear when enlarged),
+    or shrunk only, never enlarged, with ``enlarge=False``. A followed person's crop reaches the model at one size
+    whatever the lifter's size in the video: the segmentation mask is made at the input's size, and the back's edge
+    read from it moves with how it is resampled.
 
-    Returns `(rgb_small, scale)` with `scale` = small / original (1.0 when unchanged): a point (x, y) found in the
-    small image is at (x / scale, y / scale) in the original, within half a pixel (`shrink_interpolation`).
+    Returns `(rgb_resized, scale)` with `scale` = resized / original (1.0 when unchanged, > 1 when enlarged): a
+    point (x, y) found in the resized image is at (x / scale, y / scale) in the original, within half a pixel.
     """
     height, width = rgb.shape[:2]
     longest = max(height, width)
-    if longest <= max_side_px:
+    if longest == side_px or (longest < side_px and not enlarge):
         return rgb, 1.0
-    scale = max_side_px / longest
+    scale = side_px / longest
     size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(rgb, size_wh, interpolation=shrink_interpolation(scale)), scale
 
 
-def resize_for_pose(rgb: np.ndarray, side_px: int) -> tuple[np.ndarray, float]:
-    """`rgb` (H, W, 3) resized so its longer side is `side_px`: shrunk as `downscale_for_pose` does, and enlarged
-    (bilinear) when smaller. A followed person's crop reaches the model at one size whatever the lifter's size in
-    the video: the segmentation mask is made at the input's size, and the back's edge read from it moves with how
-    it is resampled (the spine's limits were set on masks of this size).
-
-    Returns `(rgb_resized, scale)` with `scale` = resized / original (> 1 when enlarged): a point (x, y) found in
-    the resized image is at (x / scale, y / scale) in the original.
-    """
-    height, width = rgb.shape[:2]
-    longest = max(height, width)
-    if longest >= side_px:
-        return downscale_for_pose(rgb, side_px)
-    scale = side_px / longest
-    size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(rgb, size_wh, interpolation=cv2.INTER_LINEAR), scale
+def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
+    """`rgb` shrunk so its longer side is at most `max_side_px`, never enlarged (`resize_for_pose`)."""
+    return resize_for_pose(rgb, max_side_px, enlarge=False)

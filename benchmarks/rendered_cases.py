@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -228,7 +229,9 @@ def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int
     judges them)."""
     work = [(c, y, cache, live) for c in cases for y in yaws]
     if jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
+        # spawn, not fork: a parent that has run the pose model (accuracy.py's part (a)) holds its threads' locks,
+        # and a forked worker that then runs the model waits on them forever.
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             return list(pool.map(_score_job, work))
     return [_score_job(w) for w in work]
 

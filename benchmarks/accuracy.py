@@ -1,6 +1,6 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality]]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality]] [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
 
@@ -27,7 +27,11 @@
     films them. Cached in --cache/low-quality (~4 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
-Default: both.
+(e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
+    drawn at once, none of them a setting was chosen on), each clip's verdict against its truth: sensitivity,
+    specificity and undecided, overall and by view, body and clothes. Cached in --cache/random (~8 min for 60 the
+    first time, with -j 2); --random-seed picks another draw.
+Default: (a), (c), (b) and (d).
 """
 
 from __future__ import annotations
@@ -158,9 +162,11 @@ def main() -> None:
                         help="with --footage: every clip at half its resolution and crf 30")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
+    parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")
+    parser.add_argument("--random-seed", type=int, default=1234)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
     args = parser.parse_args()
-    both = not (args.rendered or args.footage)
+    both = not (args.rendered or args.footage or args.random)
     settings = Settings()
     if args.rendered or both:
         rendered_accuracy(settings)
@@ -182,6 +188,11 @@ def main() -> None:
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)
+    if args.random:
+        import rendered_random
+
+        rendered_random.print_report(rendered_random.run(args.random, args.random_seed, args.cache / "random",
+                                                         args.jobs))
 
 
 if __name__ == "__main__":

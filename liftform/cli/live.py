@@ -43,11 +43,7 @@ def live(
 ) -> None:
     """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
-    import numpy as np
-
-    from liftform.core.advice import rep_advice
-    from liftform.live import BackRounded, LiveConfig, RepJudged, live_defaults, run_live
-    from liftform.live.sound import play_cue
+    from liftform.live import LiveConfig, live_defaults, run_live
 
     if camera is not None and source is not None:
         fail("use --camera or --source, not both", 2)
@@ -57,16 +53,7 @@ def live(
     except LiftformError as exc:
         fail(str(exc))
 
-    def on_event(event) -> None:
-        if isinstance(event, RepJudged):
-            v = event.verdict
-            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
-                      f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
-            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
-        elif isinstance(event, BackRounded) and beep and not play_cue():
-            err.file.write("\a")      # no audio output: the terminal bell
-            err.file.flush()
-
+    on_event = _event_printer(settings, beep)
     started = []
 
     def on_frame(live_frame, rgb) -> None:
@@ -90,18 +77,45 @@ def live(
         print_summary(result.analysis, result.out_dir)
     else:
         out.print("no frame was processed: nothing saved")
-    stats = result.stats
-    if stats.frames_processed:
-        out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
-                  f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
-                  f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
-        if stats.fell_behind and not settings.pose.track_between_frames:
-            out.print("  this machine could not keep up with the camera: --track follows you faster (MediaPipe's "
-                      "tracking between frames), but reads backs less well", soft_wrap=True)
-        elif stats.fell_behind:
-            out.print("  this machine could not keep up with the camera, even tracking between frames: close other "
-                      "programs, or try --model lite", soft_wrap=True)
+    _print_stats(result.stats, tracking=settings.pose.track_between_frames)
     if result.recording is not None:
         out.print(f"  recording: {result.recording}", soft_wrap=True)
     if result.error:
         fail(result.error)
+
+
+def _event_printer(settings, beep: bool):
+    """What the terminal shows (and sounds) as a session's events come: each rep's verdict and advice; with
+    ``beep``, a cue when the back rounds."""
+    from liftform.core.advice import rep_advice
+    from liftform.live import BackRounded, RepJudged
+    from liftform.live.sound import play_cue
+
+    def on_event(event) -> None:
+        if isinstance(event, RepJudged):
+            v = event.verdict
+            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+                      f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
+        elif isinstance(event, BackRounded) and beep and not play_cue():
+            err.file.write("\a")      # no audio output: the terminal bell
+            err.file.flush()
+
+    return on_event
+
+
+def _print_stats(stats, tracking: bool) -> None:
+    """The session's frame rate and latency, and what to do where the machine fell behind the camera."""
+    import numpy as np
+
+    if not stats.frames_processed:
+        return
+    out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
+              f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "
+              f"{np.percentile(stats.latency_ms, 95):.0f} ms", soft_wrap=True)
+    if stats.fell_behind and not tracking:
+        out.print("  this machine could not keep up with the camera: --track follows you faster (MediaPipe's "
+                  "tracking between frames), but reads backs less well", soft_wrap=True)
+    elif stats.fell_behind:
+        out.print("  this machine could not keep up with the camera, even tracking between frames: close other "
+                  "programs, or try --model lite", soft_wrap=True)

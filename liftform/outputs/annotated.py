@@ -121,11 +121,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
             frames = prefetch(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX))
             for done, frame in enumerate(frames, start=1):
                 keyframe = bool(on_frame(frame)) if on_frame is not None else False
-                image = frame.rgb
-                if image.shape[1::-1] != size_wh:
-                    image = cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
-                if not (image.flags.writeable and image.flags.c_contiguous):
-                    image = np.array(image, order="C")
+                image = _drawable(frame.rgb, size_wh)
                 r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
                 landmarks = visibility = edge = None
                 if blur_faces:
@@ -133,9 +129,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 if r >= 0 and tr >= 0:
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]
-                angles = {key: float(col[r]) if r >= 0 else float("nan") for key, col in angle_columns.items()}
-                if not np.isfinite(angles["head"]):       # the head's line only where it flagged the back
-                    del angles["head"]
+                angles = _angles_at(angle_columns, r)
                 count, last = reps.at(frame.index)
                 draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
                              angles_deg=angles, rep_count=count, last_rep_verdict=last,
@@ -144,3 +138,20 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 if progress is not None:
                     progress(done, max(total, done))
     return out_path
+
+
+def _drawable(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """``image`` at ``size_wh``, writable and contiguous (OpenCV draws in place)."""
+    if image.shape[1::-1] != size_wh:
+        image = cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
+    if not (image.flags.writeable and image.flags.c_contiguous):
+        image = np.array(image, order="C")
+    return image
+
+
+def _angles_at(columns: dict[str, np.ndarray], row: int) -> dict[str, float]:
+    """The panel's angles at analysis row ``row`` (NaN without one); the head's only where it flagged the back."""
+    angles = {key: float(col[row]) if row >= 0 else float("nan") for key, col in columns.items()}
+    if not np.isfinite(angles["head"]):
+        del angles["head"]
+    return angles

@@ -3,7 +3,7 @@ was chosen on? (issue 10: "design for people and clothes you have not seen").
 
     python benchmarks/rendered_random.py [--n 60] [--seed 1234] [--cache DIR] [-j N]
 
-(also run by `benchmarks/accuracy.py --rendered --random`). The named classes of `rendered_cases.py` vary one thing
+(also run by `benchmarks/accuracy.py --random N`). The named classes of `rendered_cases.py` vary one thing
 at a time from the default figure; here every lift draws all of them at once: the motion (a hip hinge, a good
 morning, a squat with or without lumbar flexion, a stoop rounded 15-60 deg), the body (lordosis -12..15 deg,
 kyphosis -8..20 deg, buttocks -3..+6 cm, girth 0.85-1.3, where the spine bends: evenly, thoracic or lumbar), a dark

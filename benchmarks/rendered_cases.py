@@ -66,7 +66,7 @@ class Case:
         return index in self.rounded_bends if self.rounded_bends is not None else self.expected == ROUNDED
 
 
-def _bend(motion: str, **kw) -> LiftSpec:
+def bend_spec(motion: str, **kw) -> LiftSpec:
     return LiftSpec(motion=motion, reps=2, stand_s=0.5, supersample=1, **kw)
 
 
@@ -75,34 +75,35 @@ def _object(motion: str, prop: str = "box", **kw) -> LiftSpec:
 
 
 CASES = (
-    Case("hinge", _bend("hip_hinge"), SAFE),
-    Case("rounded even", _bend("rounded_back"), ROUNDED),
-    Case("rounded thoracic, head down", _bend("rounded_back", build=Build(spine_pattern="thoracic")), ROUNDED),
-    Case("rounded thoracic, looking ahead", _bend("rounded_back", build=Build(spine_pattern="thoracic"), head="ahead"),
-         ROUNDED),
-    Case("squat, dumbbells", _bend("squat", prop="dumbbell"), SAFE),
-    Case("dumbbell RDL", _bend("hip_hinge", prop="dumbbell"), SAFE),
-    Case("dumbbell good morning", _bend("good_morning", prop="dumbbell"), SAFE),
-    Case("hinge looking at the feet", _bend("hip_hinge", head="feet"), SAFE),
-    Case("rounded dumbbell RDL", _bend("rounded_back", prop="dumbbell"), ROUNDED),
-    Case("squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
+    Case("hinge", bend_spec("hip_hinge"), SAFE),
+    Case("rounded even", bend_spec("rounded_back"), ROUNDED),
+    Case("rounded thoracic, head down", bend_spec("rounded_back", build=Build(spine_pattern="thoracic")), ROUNDED),
+    Case("rounded thoracic, looking ahead",
+         bend_spec("rounded_back", build=Build(spine_pattern="thoracic"), head="ahead"), ROUNDED),
+    Case("squat, dumbbells", bend_spec("squat", prop="dumbbell"), SAFE),
+    Case("dumbbell RDL", bend_spec("hip_hinge", prop="dumbbell"), SAFE),
+    Case("dumbbell good morning", bend_spec("good_morning", prop="dumbbell"), SAFE),
+    Case("hinge looking at the feet", bend_spec("hip_hinge", head="feet"), SAFE),
+    Case("rounded dumbbell RDL", bend_spec("rounded_back", prop="dumbbell"), ROUNDED),
+    Case("squat lumbar flexion", bend_spec("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
                                        build=Build(spine_pattern="lumbar")), ROUNDED),
     # The same at a goblet squat's upright trunk (30 deg): judged only because the hips flex deeply.
-    Case("goblet squat lumbar flexion", _bend("squat", prop="dumbbell", spine_flexion_peak_deg=30.0,
+    Case("goblet squat lumbar flexion", bend_spec("squat", prop="dumbbell", spine_flexion_peak_deg=30.0,
                                               trunk_peak_deg=30.0, build=Build(spine_pattern="lumbar")), ROUNDED),
-    Case("hoodie hinge", _bend("hip_hinge", hoodie=True), SAFE, "clothes"),
-    Case("hoodie rounded thoracic", _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic")),
+    Case("hoodie hinge", bend_spec("hip_hinge", hoodie=True), SAFE, "clothes"),
+    Case("hoodie rounded thoracic", bend_spec("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic")),
          ROUNDED, "clothes"),
     # The same hunch with the neck extended to look ahead: neither the contour (the hoodie fills the upper back's
     # turn) nor the head's cue can see it.
     Case("hoodie rounded thoracic, looking ahead",
-         _bend("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic"), head="ahead"), ROUNDED, "clothes"),
-    Case("kyphotic hinge", _bend("hip_hinge", build=Build(kyphosis_deg=15.0)), SAFE, "body"),
-    Case("flat lumbar hinge", _bend("hip_hinge", build=Build(lordosis_deg=-10.0)), SAFE, "body"),
-    Case("lordotic stoop", _bend("rounded_back", build=Build(lordosis_deg=15.0)), ROUNDED, "body"),
-    Case("big buttocks stoop", _bend("rounded_back", build=Build(buttock_m=0.05)), ROUNDED, "body"),
-    Case("small buttocks hinge", _bend("hip_hinge", build=Build(buttock_m=-0.03)), SAFE, "body"),
-    Case("broad hinge", _bend("hip_hinge", build=Build(girth=1.25)), SAFE, "body"),
+         bend_spec("rounded_back", hoodie=True, build=Build(spine_pattern="thoracic"), head="ahead"), ROUNDED,
+         "clothes"),
+    Case("kyphotic hinge", bend_spec("hip_hinge", build=Build(kyphosis_deg=15.0)), SAFE, "body"),
+    Case("flat lumbar hinge", bend_spec("hip_hinge", build=Build(lordosis_deg=-10.0)), SAFE, "body"),
+    Case("lordotic stoop", bend_spec("rounded_back", build=Build(lordosis_deg=15.0)), ROUNDED, "body"),
+    Case("big buttocks stoop", bend_spec("rounded_back", build=Build(buttock_m=0.05)), ROUNDED, "body"),
+    Case("small buttocks hinge", bend_spec("hip_hinge", build=Build(buttock_m=-0.03)), SAFE, "body"),
+    Case("broad hinge", bend_spec("hip_hinge", build=Build(girth=1.25)), SAFE, "body"),
     Case("set-up fault (box)", _object("reach_rounded_then_flat"), SAFE, "object", ("rounded_reach_down",)),
     Case("box stoop", _object("stoop_lift"), ROUNDED, "object"),
     # picked up with a flat back, set down stooped and rounded: the set-down lowers the load (judged to touch-down)
@@ -168,14 +169,19 @@ class Score:
     fault_reps: int  # pick-up bends carrying the class's finding
 
 
-def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
+def analyzed(spec: LiftSpec, settings: Settings, cache: Path):
+    """The `Analysis` `liftform analyze` makes of the rendered ``spec`` (its pose track from the cache, `tracked`)
+    and the truth."""
     from liftform.analysis import ModelInfo, SourceInfo
     from liftform.pipeline import analyze_track
 
-    spec = replace(case.spec, yaw_deg=yaw_deg)
     track, truth = tracked(spec, settings, cache)
     source = SourceInfo(spec.name, "", spec.fps, len(track), spec.width_px, spec.height_px, len(track) / spec.fps)
-    analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
+    return analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings), truth
+
+
+def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
+    analysis, truth = analyzed(replace(case.spec, yaw_deg=yaw_deg), settings, cache)
     return _scored(case, yaw_deg, analysis, truth, settings)
 
 

@@ -32,9 +32,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rendered_cases import _bend, tracked  # noqa: E402
+from rendered_cases import analyzed, bend_spec  # noqa: E402
 
-from liftform.analysis import ModelInfo, SourceInfo  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
 
@@ -65,7 +64,7 @@ def random_specs(n: int, seed: int) -> list[LiftSpec]:
             kw["prop"] = str(rng.choice(["auto", "dumbbell"]))
             if rng.random() < 0.5:
                 kw["spine_flexion_peak_deg"] = float(rng.uniform(0, 12))
-        specs.append(_bend(motion, **kw))
+        specs.append(bend_spec(motion, **kw))
     return specs
 
 
@@ -91,16 +90,10 @@ class Lift:
 
 
 def judge(spec: LiftSpec, cache: Path) -> Lift:
-    from liftform.pipeline import analyze_track
-
-    settings = Settings()
-    track, truth = tracked(spec, settings, cache)
+    analysis, truth = analyzed(spec, Settings(), cache)
     loaded = truth["loaded"].astype(bool)
     flexion = truth["spine_flexion_deg"]
     peak = float(np.max(flexion[loaded])) if loaded.any() else float(np.max(flexion))
-    fps = 1.0 / float(np.median(np.diff(track.timestamps_s)))
-    source = SourceInfo(spec.name, "", fps, len(track), *track.frame_size_wh, len(track) / fps)
-    analysis = analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings)
     return Lift(spec, peak, analysis.verdict,
                 tuple(v.verdict + (" (head)" if v.head_led else "") for v in analysis.verdicts))
 

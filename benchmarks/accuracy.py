@@ -1,6 +1,6 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality]] [--random N]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim]] [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
 
@@ -25,6 +25,8 @@
 (b''') --footage --low-quality: the same clips at half their resolution (the longer side kept at 360 px or more) and
     web compression (H.264 at crf 30: `footage.low_quality_track`), as a distant or cheap camera, or a clip sent on,
     films them. Cached in --cache/low-quality (~4 min for the first run).
+(b'''') --footage --dim: the same clips two stops under-exposed with sensor noise (`footage.dim_track`), as a dim
+    gym or garage films them. Cached in --cache/dim (~6 min for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -48,6 +50,7 @@ from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
 from footage import (  # noqa: E402  (a sibling script)
+    dim_track,
     footage_report,
     live_track,
     low_quality_track,
@@ -160,6 +163,7 @@ def main() -> None:
     parser.add_argument("--mirror", action="store_true", help="with --footage: every clip mirrored left to right")
     parser.add_argument("--low-quality", action="store_true",
                         help="with --footage: every clip at half its resolution and crf 30")
+    parser.add_argument("--dim", action="store_true", help="with --footage: every clip two stops under-exposed")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")
@@ -185,6 +189,9 @@ def main() -> None:
         elif args.low_quality:
             print("(b''') real footage at half resolution and web compression (a distant or cheap camera)")
             footage_report(args.footage_dir, args.cache / "low-quality", settings, estimate=low_quality_track)
+        elif args.dim:
+            print("(b'''') real footage two stops under-exposed, with sensor noise (a dim gym)")
+            footage_report(args.footage_dir, args.cache / "dim", settings, estimate=dim_track)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,9 @@ VIEW_CANDIDATES = (60.0, 75.0)
 ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
 # `low_quality_track`: each side halved (the longer kept at this many px or more), H.264 at this crf
 LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX, LOW_QUALITY_CRF = 0.5, 360, 30
+# `dim_track`: two stops under-exposed (linear light x 0.25: 8-bit levels x 0.25 ** (1 / 2.2) = 0.53 under an
+# sRGB-like gamma), sensor noise (sd in 8-bit levels), H.264 at this crf
+DIM_LEVEL_GAIN, DIM_NOISE_SD, DIM_CRF = 0.25 ** (1 / 2.2), 3.0, 23
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,19 @@ def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
 
     return _rewritten_track(path, settings, size_wh,
                             lambda rgb, size: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), crf=LOW_QUALITY_CRF)
+
+
+def dim_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` two stops under-exposed, with sensor noise (H.264 at
+    crf 23): a dim gym or garage, a camera that does not brighten it. The labels hold; what moves is how well the
+    model finds the lifter and separates a dark back from a dark room."""
+    rng = np.random.default_rng(zlib.crc32(path.name.encode()))     # the same noise on every run
+
+    def picture(rgb: np.ndarray, _size: tuple[int, int]) -> np.ndarray:
+        noisy = DIM_LEVEL_GAIN * rgb + rng.normal(0.0, DIM_NOISE_SD, rgb.shape)
+        return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
+
+    return _rewritten_track(path, settings, lambda w, h: (w, h), picture, crf=DIM_CRF)
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

@@ -23,6 +23,7 @@ from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
 from liftform.core.spine import view_label
 from liftform.errors import InputError
+from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import Settings
@@ -48,8 +49,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
                   warnings: list[str] | tuple[str, ...] = (), spine_baseline_deg: float | None = None) -> Analysis:
     """The core on a PoseTrack: angles, reps, verdicts, data quality. No video, no model (rescoring uses this).
 
-    ``warnings`` are the decoder's about the source: they join ``source.warnings`` (result.json keeps them apart
-    from the analysis's own notes) and lead ``quality.warnings``.
+    ``warnings`` are about the source (the decoder's, a dark picture's): they join ``source.warnings`` (result.json
+    keeps them apart from the analysis's own notes) and lead ``quality.warnings``.
     """
     source = replace(source, warnings=tuple(dict.fromkeys([*source.warnings, *warnings])))
     core = run_core(track, settings, spine_baseline_deg=spine_baseline_deg)
@@ -131,20 +132,24 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         shrink = min(1.0, settings.pose.max_side_px / max(video.width, video.height))
         small_wh = (max(1, round(video.width * shrink)), max(1, round(video.height * shrink)))
         frames = iter(video)
-        box = detect_content_box([f.rgb for f in _shrunk(itertools.islice(frames, CONTENT_BOX_FRAMES), small_wh)])
+        head = [f.rgb for f in _shrunk(itertools.islice(frames, CONTENT_BOX_FRAMES), small_wh)]
         frames.close()
+        box = detect_content_box(head)
+        thumbnails = [luma_thumbnail(rgb) for rgb in head]       # how bright the lifter is, once they are found
+        del head
         total = video.n_frames or None
         report = (lambda done: progress("pose", done, total)) if progress else None
         found = estimate_people(video, resolved.path, settings.pose, box,
                                 threads=pose_threads() if threads is None else threads, progress=report,
                                 shrink=lambda decoded: _shrunk(decoded, small_wh))
+        dark = dark_picture_note(lifter_brightness(thumbnails, found.tracks[0]))
         found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
         try:
             source_sha256 = digest.result()
         except OSError as exc:
             raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
         track = found.tracks[0]
-        warnings = list(video.warnings)
+        warnings = list(video.warnings) + ([dark] if dark else [])
         duration = float(found.last_timestamp_s + 1.0 / max(video.fps, 1e-6))
         # The absolute path: a report rendered again from another working directory still finds the video.
         # ``frames`` counts the source's frames; the track holds the analysed ones (`[pose] analysis_fps`).

@@ -108,17 +108,38 @@ def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     assert (tmp_path / "rounded_back" / "result.json").is_file()
 
 
-def _first_seconds(src: Path, dst: Path, seconds: float) -> Path:
-    """The first ``seconds`` of ``src`` as H.264, frames copied as they are."""
+def _first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0) -> Path:
+    """The first ``seconds`` of ``src`` as H.264, frames copied as they are (or their levels times ``level_gain``)."""
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         stream = out.add_stream("libx264", rate=30)
         stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
         for frame in inp.decode(video=0):
             if frame.time >= seconds:
                 break
+            if level_gain != 1.0:
+                rgb = (frame.to_ndarray(format="rgb24") * level_gain).astype(np.uint8)
+                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             out.mux(stream.encode(frame.reformat(640, 480, format="yuv420p")))
         out.mux(stream.encode())
     return dst
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_dark_picture_is_said(sample_videos, tmp_path):
+    """The rendered lift as it is and two stops under (levels x 0.53): only the dark one carries the note, in
+    result.json's quality notes and in what the terminal prints."""
+    notes, printed = {}, {}
+    for name, gain in (("as_filmed", 1.0), ("dark", 0.53)):
+        video = _first_seconds(sample_videos["hip_hinge"], tmp_path / f"{name}.mp4", 2.0, level_gain=gain)
+        result = runner.invoke(app, ["analyze", str(video), "-o", str(tmp_path / "out"), "--no-video", "--no-report"])
+        assert result.exit_code == 0, result.output
+        notes[name] = json.loads((tmp_path / "out" / name / "result.json").read_text())["quality"]["warnings"]
+        printed[name] = result.output
+    assert not any("dark" in note for note in notes["as_filmed"])
+    assert "the picture is dark" not in printed["as_filmed"]
+    assert any(note.startswith("the picture is dark") for note in notes["dark"])
+    assert "the picture is dark" in printed["dark"]
 
 
 @pytest.mark.slow

@@ -34,24 +34,33 @@ def lifter_brightness(thumbnails: list[np.ndarray], track: PoseTrack) -> float:
     """The median over ``thumbnails`` (`luma_thumbnail` of the source's frames 0, 1, ..., in the pixels the track
     was measured in) of the 99th percentile of luma inside the lifter's landmark box, where ``track`` found them.
     NaN when the lifter is in none of those frames (a title card, a fade-in)."""
-    levels = []
     seen = np.flatnonzero(track.has_pose & (track.frame_index < len(thumbnails)))
-    for row in seen:               # at most a few frames: the first ones of the video
-        box = person_box(track.image_xy[row])
-        if box is None:
-            continue
-        thumb = thumbnails[int(track.frame_index[row])]
-        x0, y0 = (max(0, int(v // THUMB_STEP)) for v in box[:2])
-        x1, y1 = (int(np.ceil(v / THUMB_STEP)) + 1 for v in box[2:])
-        patch = thumb[y0:y1, x0:x1]
-        if patch.size >= MIN_PIXELS:
-            levels.append(float(np.percentile(patch, 99)))
+    levels = [brightness_in_box(thumbnails[int(track.frame_index[row])], track.image_xy[row])
+              for row in seen]     # at most a few frames: the first ones of the video
+    levels = [level for level in levels if np.isfinite(level)]
     return float(np.median(levels)) if levels else float("nan")
+
+
+def brightness_in_box(thumbnail: np.ndarray, image_xy: np.ndarray) -> float:
+    """The 99th percentile of ``thumbnail``'s luma (a `luma_thumbnail`) inside the box of the landmarks ``image_xy``
+    (33, 2), in the pixels of the frame the thumbnail was made of. NaN where the box is unknown or too small."""
+    box = person_box(image_xy)
+    if box is None:
+        return float("nan")
+    x0, y0 = (max(0, int(v // THUMB_STEP)) for v in box[:2])
+    x1, y1 = (int(np.ceil(v / THUMB_STEP)) + 1 for v in box[2:])
+    patch = thumbnail[y0:y1, x0:x1]
+    return float(np.percentile(patch, 99)) if patch.size >= MIN_PIXELS else float("nan")
+
+
+def is_dark(brightness: float) -> bool:
+    """A lifter this bright (`lifter_brightness`, `brightness_in_box`) is in a dark picture; NaN (unknown) is not."""
+    return bool(brightness < DARK_LUMA)
 
 
 def dark_picture_note(brightness: float) -> str | None:
     """The note for a dark picture (`lifter_brightness` under ``DARK_LUMA``); None otherwise or when unknown."""
-    if not brightness < DARK_LUMA:      # also NaN: not measured
+    if not is_dark(brightness):
         return None
     return (f"the picture is dark (the lifter's brightest parts at {brightness:.0f} of 255): light the lifter - in a "
             "dim picture the back's edge is read less surely")

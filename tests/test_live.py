@@ -24,6 +24,7 @@ from liftform.cli import app
 from liftform.core.advice import rep_cue
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
+from liftform.follow import person_box
 from liftform.live import (
     BackRounded,
     Calibrated,
@@ -40,7 +41,14 @@ from liftform.live import (
 )
 from liftform.live.runner import _loop, live_settings
 from liftform.live.sources import FrameSource
-from liftform.live.state import PROMPT_NOBODY, PROMPT_SIDE_ON, PROMPT_STEP_BACK, RoundedFlag, framing_problem
+from liftform.live.state import (
+    PROMPT_DARK,
+    PROMPT_NOBODY,
+    PROMPT_SIDE_ON,
+    PROMPT_STEP_BACK,
+    RoundedFlag,
+    framing_problem,
+)
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings
@@ -208,6 +216,24 @@ def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():
     named = [f for f in frames if "head" in f.angles_deg]
     assert named and all(f.state == "rounded" and f.angles_deg["head"] >= 40 for f in named)
     assert not any("head" in f.angles_deg for f in frames if f.state != "rounded")
+
+
+@pytest.mark.parametrize(("level", "told"), [(60, True), (220, False)])
+def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
+    """Black frames with the lifter's landmark box lit at ``level``: once calibrated, a dark lifter is asked for
+    more light (where no banner or framing prompt is due); a lit one in the same dark room is not."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    width, height = track.frame_size_wh
+    prompts = []
+    for i, t in enumerate(track.timestamps_s):
+        image = np.zeros((height, width, 3), np.uint8)
+        x0, y0, x1, y1 = (int(v) for v in person_box(track.image_xy[i]))
+        image[y0:y1, x0:x1] = level
+        prompts.append(session.process(CapturedFrame(i, float(t), image, 0.0)).prompt)
+    assert (PROMPT_DARK in prompts) == told
+    if told:   # from calibration on, between the reps' banners: most of the session
+        assert prompts.count(PROMPT_DARK) >= len(prompts) // 3, prompts
 
 
 class _ListSource(FrameSource):

@@ -11,6 +11,8 @@ the body side nearer the camera, and the standing shoulder height (the zero of t
 has ended). Until it is done these are estimated from the recent frames. Spine flexion itself is measured against
 ``settings.spine.neutral_bend_deg`` (or a personal profile), exactly as `liftform analyze` measures it: the core no
 longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
+About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
+for more light, where no other prompt is due.
 
     session = LiveSession(estimator, settings, frame_size_wh)
     live_frame = session.process(frame)          # a `LiveFrame`: state, angles, prompt, events, timings
@@ -39,9 +41,10 @@ from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
+from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
-from liftform.live.state import Debounced, RepWatcher, RoundedFlag, framing_problem
+from liftform.live.state import PROMPT_DARK, Debounced, RepWatcher, RoundedFlag, framing_problem
 from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
@@ -90,6 +93,7 @@ class LiveSession:
         self._last_cue: str | None = None
         self._rounded_since_s: float | None = None
         self._cued = False
+        self._dark = False              # the lifter's light, measured now and then (`liftform.exposure`)
         self.recalibrate()
 
     # -- controls -------------------------------------------------------------------------------------------------
@@ -146,7 +150,8 @@ class LiveSession:
             landmarks = filtered[:self._xy_end].reshape(N_LANDMARKS, 2)
             world = filtered[self._xy_end:self._world_end].reshape(N_LANDMARKS, 3)
             profile, visibility = filtered[self._world_end:].reshape(-1, 2), pose.visibility
-            if ts >= self._next_refresh_s:
+            if ts >= self._next_refresh_s:       # about once a second: the lifter's light too (~0.1 ms)
+                self._dark = is_dark(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
                 self._refresh(pos, ts)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
                              self.settings.spine)
@@ -291,4 +296,6 @@ class LiveSession:
             self._banner = None                   # shown for banner_s, or until the next rep starts
         if problem or self._banner is not None:
             return problem or self._banner[0]
-        return None if self.calibrated else PROMPT_CALIBRATING
+        if not self.calibrated:
+            return PROMPT_CALIBRATING
+        return PROMPT_DARK if self._dark else None

@@ -1,6 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim]] [--random N]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim | --tilt]]
+                                  [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
 
@@ -27,6 +28,8 @@
     films them. Cached in --cache/low-quality (~4 min for the first run).
 (b'''') --footage --dim: the same clips two stops under-exposed with sensor noise (`footage.dim_track`), as a dim
     gym or garage films them. Cached in --cache/dim (~6 min for the first run).
+(b''''') --footage --tilt: the same clips turned 12 deg about their centre, either way (`footage.tilted_track`), as
+    a phone held crooked films them. Cached in --cache/tilt.
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -56,6 +59,7 @@ from footage import (  # noqa: E402  (a sibling script)
     low_quality_track,
     mirrored_track,
     stills_report,
+    tilted_track,
 )
 
 from liftform.settings import Settings
@@ -164,6 +168,7 @@ def main() -> None:
     parser.add_argument("--low-quality", action="store_true",
                         help="with --footage: every clip at half its resolution and crf 30")
     parser.add_argument("--dim", action="store_true", help="with --footage: every clip two stops under-exposed")
+    parser.add_argument("--tilt", action="store_true", help="with --footage: every clip turned 12 deg")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")
@@ -192,6 +197,9 @@ def main() -> None:
         elif args.dim:
             print("(b'''') real footage two stops under-exposed, with sensor noise (a dim gym)")
             footage_report(args.footage_dir, args.cache / "dim", settings, estimate=dim_track)
+        elif args.tilt:
+            print("(b''''') real footage turned 12 deg about its centre (a phone held crooked)")
+            footage_report(args.footage_dir, args.cache / "tilt", settings, estimate=tilted_track)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

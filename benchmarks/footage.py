@@ -54,6 +54,8 @@ LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX, LOW_QUALITY_CRF = 0.5, 360, 30
 # `dim_track`: two stops under-exposed (linear light x 0.25: 8-bit levels x 0.25 ** (1 / 2.2) = 0.53 under an
 # sRGB-like gamma), sensor noise (sd in 8-bit levels), H.264 at this crf
 DIM_LEVEL_GAIN, DIM_NOISE_SD, DIM_CRF = 0.25 ** (1 / 2.2), 3.0, 23
+# `tilted_track`: the picture turned this many degrees about its centre (a phone held crooked), either way by clip
+TILT_DEG = 12.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,20 @@ def dim_track(path: Path, settings: Settings) -> PoseTrack:
         return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
     return _rewritten_track(path, settings, lambda w, h: (w, h), picture, crf=DIM_CRF)
+
+
+def tilted_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` with every frame turned TILT_DEG about its centre
+    (clockwise or anticlockwise, fixed per clip by its name; the corners black, H.264 at crf 12): a phone held
+    crooked, or a camera on an uneven shelf. The back's bend is the same in any turned picture; what moves is what
+    is read against the image's vertical (the trunk's lean, the floor)."""
+    degrees = TILT_DEG if zlib.crc32(path.name.encode()) % 2 else -TILT_DEG
+
+    def picture(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+        turn = cv2.getRotationMatrix2D((size[0] / 2, size[1] / 2), degrees, 1.0)
+        return cv2.warpAffine(rgb, turn, size, flags=cv2.INTER_LINEAR)
+
+    return _rewritten_track(path, settings, lambda w, h: (w, h), picture, crf=12)
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

@@ -65,6 +65,16 @@ from footage import (  # noqa: E402  (a sibling script)
 from liftform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
+# --footage's variants: option (as argparse names it) -> heading, cache subfolder, how a clip's PoseTrack is made
+FOOTAGE_VARIANTS = {
+    "live": ("(b') real footage through the live path (`liftform live`, unpaced)", "live", live_track),
+    "mirror": ("(b'') real footage mirrored left to right (the lifters filmed from their other side)", "mirror",
+               mirrored_track),
+    "low_quality": ("(b''') real footage at half resolution and web compression (a distant or cheap camera)",
+                    "low-quality", low_quality_track),
+    "dim": ("(b'''') real footage two stops under-exposed, with sensor noise (a dim gym)", "dim", dim_track),
+    "tilt": ("(b''''') real footage turned 12 deg about its centre (a phone held crooked)", "tilt", tilted_track),
+}
 
 
 # --- (a) rendered truth --------------------------------------------------------------------------------------------
@@ -182,24 +192,14 @@ def main() -> None:
         print(f"spine measure per frame (mask rays + contour fit, 640x480, one core): {spine_measure_cost_ms():.3f} ms"
               " (goal < 2)\n")
         rendered_classes(args.cache, args.jobs)
+    variant = next((name for name in FOOTAGE_VARIANTS if getattr(args, name)), None)
     if args.footage or both:
         if not (args.footage_dir / "MANIFEST.csv").is_file():
             print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
-        elif args.live:
-            print("(b') real footage through the live path (`liftform live`, unpaced)")
-            footage_report(args.footage_dir, args.cache / "live", settings, estimate=live_track)
-        elif args.mirror:
-            print("(b'') real footage mirrored left to right (the lifters filmed from their other side)")
-            footage_report(args.footage_dir, args.cache / "mirror", settings, estimate=mirrored_track)
-        elif args.low_quality:
-            print("(b''') real footage at half resolution and web compression (a distant or cheap camera)")
-            footage_report(args.footage_dir, args.cache / "low-quality", settings, estimate=low_quality_track)
-        elif args.dim:
-            print("(b'''') real footage two stops under-exposed, with sensor noise (a dim gym)")
-            footage_report(args.footage_dir, args.cache / "dim", settings, estimate=dim_track)
-        elif args.tilt:
-            print("(b''''') real footage turned 12 deg about its centre (a phone held crooked)")
-            footage_report(args.footage_dir, args.cache / "tilt", settings, estimate=tilted_track)
+        elif variant is not None:
+            heading, folder, estimate = FOOTAGE_VARIANTS[variant]
+            print(heading)
+            footage_report(args.footage_dir, args.cache / folder, settings, estimate=estimate)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

@@ -8,7 +8,7 @@ dark picture was compressed). So liftform does not correct a dark picture: it sa
 The level is the lifter's brightest 1 % of pixels (the 99th percentile of luma, 0-255, inside the box of their
 landmarks) in the first frames of the video, where the picture was already decoded to find its black bars: a lit
 lifter in a dark gym is bright enough; a lifter two stops under is not. As filmed, the development clips' lifters
-reach 157-255; a well-exposed highlight sits near 240.
+reach 159-255 by this measure; a well-exposed highlight sits near 240.
 """
 
 from __future__ import annotations

@@ -342,8 +342,9 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, mo
     settings = settings or Settings()
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
-    kinematics = analyze_track(track, source, model, settings, warnings).kinematics
-    return screen_bend(kinematics, min_confidence=settings.verdict.min_confidence)
+    analysis = analyze_track(track, source, model, settings, warnings)
+    result = screen_bend(analysis.kinematics, min_confidence=settings.verdict.min_confidence)
+    return replace(result, notes=analysis.source.warnings)
 
 
 def profile_toml(result: ScreenResult) -> str:

@@ -128,7 +128,7 @@ def _first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0
 @pytest.mark.model
 def test_a_dark_picture_is_said(sample_videos, tmp_path):
     """The rendered lift as it is and two stops under (levels x 0.53): only the dark one carries the note, in
-    result.json's quality notes and in what the terminal prints."""
+    result.json's quality notes and in what the terminal prints (a screen of it says so too)."""
     notes, printed = {}, {}
     for name, gain in (("as_filmed", 1.0), ("dark", 0.53)):
         video = _first_seconds(sample_videos["hip_hinge"], tmp_path / f"{name}.mp4", 2.0, level_gain=gain)
@@ -140,6 +140,8 @@ def test_a_dark_picture_is_said(sample_videos, tmp_path):
     assert "the picture is dark" not in printed["as_filmed"]
     assert any(note.startswith("the picture is dark") for note in notes["dark"])
     assert "the picture is dark" in printed["dark"]
+    screened = runner.invoke(app, ["screen", str(tmp_path / "dark.mp4")])
+    assert screened.exit_code == 0 and "the picture is dark" in screened.output, screened.output
 
 
 @pytest.mark.slow

@@ -132,6 +132,8 @@ def screen(
                       f"{result.hip_flexion_at_onset_deg:.0f}°) before the spine rounded; deepest lean "
                       f"{result.max_trunk_inclination_deg:.0f}°; your maximum spine flexion "
                       f"{result.max_spine_flexion_deg:.0f}°", soft_wrap=True)
+        for note in result.notes:
+            out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:
             atomic_write_text(save_profile, profile_toml(result))
             out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`",

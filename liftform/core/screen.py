@@ -30,6 +30,7 @@ class ScreenResult:
     advice: str
     reason: str
     confidence: float
+    notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
 
 
 def screen_bend(kinematics: Kinematics, onset_deg: float = 10.0, min_confidence: float = 0.4) -> ScreenResult:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_profile, lift_track, make_track
 from typer.testing import CliRunner
+from video_files import write_h264
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.cli import app
@@ -52,6 +53,7 @@ from liftform.live.state import (
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings
+from liftform.video import open_video
 
 runner = CliRunner()
 
@@ -234,6 +236,7 @@ def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
     assert (PROMPT_DARK in prompts) == told
     if told:   # from calibration on, between the reps' banners: most of the session
         assert prompts.count(PROMPT_DARK) >= len(prompts) // 3, prompts
+    assert session.lifter_brightness == level                  # what the saved session's note is made of
 
 
 class _ListSource(FrameSource):
@@ -371,6 +374,23 @@ def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
     assert result.stopped_by == "interrupt"
     assert json.loads((result.out_dir / "result.json").read_text())["source"]["frames"] == \
         result.stats.frames_processed
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_dark_live_session_is_saved_with_the_note(sample_videos, tmp_path):
+    """The first 3 s of a rendered lift two stops under (levels x 0.53), played as a camera: the lifter is asked
+    for more light during the session, and the saved session carries the note `analyze` gives."""
+    with open_video(sample_videos["hip_hinge"]) as video:
+        frames = [(f.rgb * 0.53).astype(np.uint8) for f in video if f.timestamp_s < 3.0]
+    dark = tmp_path / "dark.mp4"
+    write_h264(dark, frames)
+    prompts = []
+    result = run_live(LiveConfig(source=dark, paced=False, window=False, output_dir=tmp_path),
+                      on_frame=lambda live, rgb: prompts.append(live.prompt))
+    assert PROMPT_DARK in prompts
+    saved = json.loads((result.out_dir / "result.json").read_text())["quality"]["warnings"]
+    assert any(note.startswith("the picture is dark") for note in saved), saved
 
 
 # -- cameras through the CLI ----------------------------------------------------------------------------------------

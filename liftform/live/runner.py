@@ -20,6 +20,7 @@ import numpy as np
 from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.core.types import RepVerdict
 from liftform.errors import InputError, LiftformError
+from liftform.exposure import dark_picture_note
 from liftform.hashing import sha256_file
 from liftform.live.recorder import Recorder
 from liftform.live.session import LiveSession
@@ -179,6 +180,9 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
             on_event(event)
     if stats.frames_dropped:
         warnings.append(f"live session: {stats.frames_dropped} frame(s) dropped while the pose model was busy")
+    dark = dark_picture_note(session.lifter_brightness)
+    if dark:
+        warnings.append(dark)
     analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), settings,
                                      config.output_dir, warnings)
     return LiveResult(analysis, out_dir, recording, tuple(session.verdicts), stopped_by, error, stats,

@@ -12,7 +12,7 @@ has ended). Until it is done these are estimated from the recent frames. Spine f
 ``settings.spine.neutral_bend_deg`` (or a personal profile), exactly as `liftform analyze` measures it: the core no
 longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
 About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
-for more light, where no other prompt is due.
+for more light, where no other prompt is due, and the saved session carries `analyze`'s note.
 
     session = LiveSession(estimator, settings, frame_size_wh)
     live_frame = session.process(frame)          # a `LiveFrame`: state, angles, prompt, events, timings
@@ -94,6 +94,7 @@ class LiveSession:
         self._rounded_since_s: float | None = None
         self._cued = False
         self._dark = False              # the lifter's light, measured now and then (`liftform.exposure`)
+        self._brightness: list[float] = []
         self.recalibrate()
 
     # -- controls -------------------------------------------------------------------------------------------------
@@ -121,6 +122,12 @@ class LiveSession:
         pos, ts = len(self.buffer) - 1, float(self.buffer.timestamps_s[len(self.buffer) - 1])
         self._rejudge_until_s = ts
         return self._judge(pos, ts, final=True)
+
+    @property
+    def lifter_brightness(self) -> float:
+        """The median of the lifter's brightness measured so far (`liftform.exposure`, 0-255), NaN before any."""
+        levels = [level for level in self._brightness if np.isfinite(level)]
+        return float(np.median(levels)) if levels else float("nan")
 
     def track(self):
         """The session so far as a `PoseTrack` (raw model output; None before the first frame)."""
@@ -151,7 +158,8 @@ class LiveSession:
             world = filtered[self._xy_end:self._world_end].reshape(N_LANDMARKS, 3)
             profile, visibility = filtered[self._world_end:].reshape(-1, 2), pose.visibility
             if ts >= self._next_refresh_s:       # about once a second: the lifter's light too (~0.1 ms)
-                self._dark = is_dark(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
+                self._brightness.append(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
+                self._dark = is_dark(self._brightness[-1])
                 self._refresh(pos, ts)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
                              self.settings.spine)

@@ -76,10 +76,10 @@ def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
     return estimate_video_track(path, settings)[0]
 
 
-def _rewritten_track(path: Path, settings: Settings, size_wh: Callable[[int, int], tuple[int, int]],
-                     picture: Callable[[np.ndarray, tuple[int, int]], np.ndarray], crf: int) -> PoseTrack:
+def _rewritten_track(path: Path, settings: Settings, picture: Callable[[np.ndarray, tuple[int, int]], np.ndarray],
+                     crf: int, size_wh: Callable[[int, int], tuple[int, int]] = lambda w, h: (w, h)) -> PoseTrack:
     """The pose track `liftform analyze` makes of ``path`` written again as H.264 at ``crf`` (the source's frame
-    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)``."""
+    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)`` (default: the source's size)."""
     from liftform.outputs.video_writer import H264Writer
     from liftform.video import open_video
 
@@ -97,8 +97,7 @@ def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
     the same lift filmed from the lifter's other side. The verdict should not depend on which side the camera
     stood; the model's landmarks and masks of a mirrored frame are not the mirror of the frame's, so this measures
     how far its noise moves the verdicts (a camera the clips were not chosen on)."""
-    return _rewritten_track(path, settings, lambda w, h: (w, h), lambda rgb, _: np.ascontiguousarray(rgb[:, ::-1]),
-                            crf=12)
+    return _rewritten_track(path, settings, lambda rgb, _: np.ascontiguousarray(rgb[:, ::-1]), crf=12)
 
 
 def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
@@ -109,8 +108,8 @@ def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
         longest = max(LOW_QUALITY_MIN_SIDE_PX, round(LOW_QUALITY_SCALE * max(width, height)))
         return shrunk_size_wh(width, height, longest)
 
-    return _rewritten_track(path, settings, size_wh,
-                            lambda rgb, size: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), crf=LOW_QUALITY_CRF)
+    return _rewritten_track(path, settings, lambda rgb, size: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA),
+                            crf=LOW_QUALITY_CRF, size_wh=size_wh)
 
 
 def dim_track(path: Path, settings: Settings) -> PoseTrack:
@@ -123,7 +122,7 @@ def dim_track(path: Path, settings: Settings) -> PoseTrack:
         noisy = DIM_LEVEL_GAIN * rgb + rng.normal(0.0, DIM_NOISE_SD, rgb.shape)
         return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
 
-    return _rewritten_track(path, settings, lambda w, h: (w, h), picture, crf=DIM_CRF)
+    return _rewritten_track(path, settings, picture, crf=DIM_CRF)
 
 
 def tilted_track(path: Path, settings: Settings) -> PoseTrack:
@@ -137,7 +136,7 @@ def tilted_track(path: Path, settings: Settings) -> PoseTrack:
         turn = cv2.getRotationMatrix2D((size[0] / 2, size[1] / 2), degrees, 1.0)
         return cv2.warpAffine(rgb, turn, size, flags=cv2.INTER_LINEAR)
 
-    return _rewritten_track(path, settings, lambda w, h: (w, h), picture, crf=12)
+    return _rewritten_track(path, settings, picture, crf=12)
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

@@ -35,10 +35,14 @@ def lifter_brightness(thumbnails: list[np.ndarray], track: PoseTrack) -> float:
     was measured in) of the 99th percentile of luma inside the lifter's landmark box, where ``track`` found them.
     NaN when the lifter is in none of those frames (a title card, a fade-in)."""
     seen = np.flatnonzero(track.has_pose & (track.frame_index < len(thumbnails)))
-    levels = [brightness_in_box(thumbnails[int(track.frame_index[row])], track.image_xy[row])
-              for row in seen]     # at most a few frames: the first ones of the video
-    levels = [level for level in levels if np.isfinite(level)]
-    return float(np.median(levels)) if levels else float("nan")
+    return median_brightness([brightness_in_box(thumbnails[int(track.frame_index[row])], track.image_xy[row])
+                              for row in seen])     # at most a few frames: the first ones of the video
+
+
+def median_brightness(levels: list[float]) -> float:
+    """The median of the measured ``levels`` (`brightness_in_box`; NaN ones left out), NaN without any."""
+    measured = [level for level in levels if np.isfinite(level)]
+    return float(np.median(measured)) if measured else float("nan")
 
 
 def brightness_in_box(thumbnail: np.ndarray, image_xy: np.ndarray) -> float:

@@ -18,14 +18,13 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_profile, lift_track, make_track
 from typer.testing import CliRunner
-from video_files import write_h264
+from video_files import first_seconds, lit_lifter_frame
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.cli import app
 from liftform.core.advice import rep_cue
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
-from liftform.follow import person_box
 from liftform.live import (
     BackRounded,
     Calibrated,
@@ -53,7 +52,6 @@ from liftform.live.state import (
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings
-from liftform.video import open_video
 
 runner = CliRunner()
 
@@ -226,13 +224,8 @@ def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
     more light (where no banner or framing prompt is due); a lit one in the same dark room is not."""
     track, _ = lift_track("hip_hinge", n_reps=2)
     session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
-    width, height = track.frame_size_wh
-    prompts = []
-    for i, t in enumerate(track.timestamps_s):
-        image = np.zeros((height, width, 3), np.uint8)
-        x0, y0, x1, y1 = (int(v) for v in person_box(track.image_xy[i]))
-        image[y0:y1, x0:x1] = level
-        prompts.append(session.process(CapturedFrame(i, float(t), image, 0.0)).prompt)
+    prompts = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, level), 0.0)).prompt
+               for i, t in enumerate(track.timestamps_s)]
     assert (PROMPT_DARK in prompts) == told
     if told:   # from calibration on, between the reps' banners: most of the session
         assert prompts.count(PROMPT_DARK) >= len(prompts) // 3, prompts
@@ -381,10 +374,7 @@ def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
 def test_a_dark_live_session_is_saved_with_the_note(sample_videos, tmp_path):
     """The first 3 s of a rendered lift two stops under (levels x 0.53), played as a camera: the lifter is asked
     for more light during the session, and the saved session carries the note `analyze` gives."""
-    with open_video(sample_videos["hip_hinge"]) as video:
-        frames = [(f.rgb * 0.53).astype(np.uint8) for f in video if f.timestamp_s < 3.0]
-    dark = tmp_path / "dark.mp4"
-    write_h264(dark, frames)
+    dark = first_seconds(sample_videos["hip_hinge"], tmp_path / "dark.mp4", 3.0, level_gain=0.53)
     prompts = []
     result = run_live(LiveConfig(source=dark, paced=False, window=False, output_dir=tmp_path),
                       on_frame=lambda live, rgb: prompts.append(live.prompt))

@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 from typer.testing import CliRunner
-from video_files import write_h264
+from video_files import first_seconds, write_h264
 
 from liftform.cli import app
 from liftform.pipeline import analyze_video, estimate_video_track
@@ -108,22 +108,6 @@ def test_cli_analyze_prints_verdict_per_rep(sample_videos, tmp_path):
     assert (tmp_path / "rounded_back" / "result.json").is_file()
 
 
-def _first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0) -> Path:
-    """The first ``seconds`` of ``src`` as H.264, frames copied as they are (or their levels times ``level_gain``)."""
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
-        for frame in inp.decode(video=0):
-            if frame.time >= seconds:
-                break
-            if level_gain != 1.0:
-                rgb = (frame.to_ndarray(format="rgb24") * level_gain).astype(np.uint8)
-                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            out.mux(stream.encode(frame.reformat(640, 480, format="yuv420p")))
-        out.mux(stream.encode())
-    return dst
-
-
 @pytest.mark.slow
 @pytest.mark.model
 def test_a_dark_picture_is_said(sample_videos, tmp_path):
@@ -131,7 +115,7 @@ def test_a_dark_picture_is_said(sample_videos, tmp_path):
     result.json's quality notes and in what the terminal prints (a screen of it says so too)."""
     notes, printed = {}, {}
     for name, gain in (("as_filmed", 1.0), ("dark", 0.53)):
-        video = _first_seconds(sample_videos["hip_hinge"], tmp_path / f"{name}.mp4", 2.0, level_gain=gain)
+        video = first_seconds(sample_videos["hip_hinge"], tmp_path / f"{name}.mp4", 2.0, level_gain=gain)
         result = runner.invoke(app, ["analyze", str(video), "-o", str(tmp_path / "out"), "--no-video", "--no-report"])
         assert result.exit_code == 0, result.output
         notes[name] = json.loads((tmp_path / "out" / name / "result.json").read_text())["quality"]["warnings"]
@@ -153,7 +137,7 @@ def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, 
     rounded reach-down is still told."""
     docs = {}
     for name in ("hip_hinge", "rounded_back"):
-        video = _first_seconds(sample_videos[name], tmp_path / f"{name}.mp4", 2.0)
+        video = first_seconds(sample_videos[name], tmp_path / f"{name}.mp4", 2.0)
         result = runner.invoke(app, ["analyze", str(video), "-o", str(tmp_path / "out"), "--no-video",
                                      "--no-report", "--quiet"])
         assert result.exit_code == 0, result.output

@@ -1,4 +1,4 @@
-"""Test videos written on the spot: frames (H, W, 3) uint8 RGB to an H.264 MP4."""
+"""Test videos and frames made on the spot: frames (H, W, 3) uint8 RGB, H.264 MP4s of them or cut from the samples."""
 
 from __future__ import annotations
 
@@ -17,3 +17,31 @@ def write_h264(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
         for rgb in frames:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
+
+
+def first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0) -> Path:
+    """The first ``seconds`` of ``src`` as H.264, frames copied as they are (or their levels times ``level_gain``)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        for frame in inp.decode(video=0):
+            if frame.time >= seconds:
+                break
+            if level_gain != 1.0:
+                rgb = (frame.to_ndarray(format="rgb24") * level_gain).astype(np.uint8)
+                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            out.mux(stream.encode(frame.reformat(640, 480, format="yuv420p")))
+        out.mux(stream.encode())
+    return dst
+
+
+def lit_lifter_frame(track, row: int, level: int) -> np.ndarray:
+    """A black frame of ``track``'s size with the box of row ``row``'s landmarks lit at grey ``level``: a lifter as
+    bright as ``level`` in a dark room."""
+    from liftform.follow import person_box
+
+    width, height = track.frame_size_wh
+    rgb = np.zeros((height, width, 3), np.uint8)
+    x0, y0, x1, y1 = (int(v) for v in person_box(track.image_xy[row]))
+    rgb[y0:y1, x0:x1] = level
+    return rgb

@@ -41,7 +41,7 @@ from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
-from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail
+from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
 from liftform.live.state import PROMPT_DARK, Debounced, RepWatcher, RoundedFlag, framing_problem
@@ -93,8 +93,7 @@ class LiveSession:
         self._last_cue: str | None = None
         self._rounded_since_s: float | None = None
         self._cued = False
-        self._dark = False              # the lifter's light, measured now and then (`liftform.exposure`)
-        self._brightness: list[float] = []
+        self._brightness: list[float] = []   # the lifter's light, measured now and then (`liftform.exposure`)
         self.recalibrate()
 
     # -- controls -------------------------------------------------------------------------------------------------
@@ -126,8 +125,7 @@ class LiveSession:
     @property
     def lifter_brightness(self) -> float:
         """The median of the lifter's brightness measured so far (`liftform.exposure`, 0-255), NaN before any."""
-        levels = [level for level in self._brightness if np.isfinite(level)]
-        return float(np.median(levels)) if levels else float("nan")
+        return median_brightness(self._brightness)
 
     def track(self):
         """The session so far as a `PoseTrack` (raw model output; None before the first frame)."""
@@ -159,7 +157,6 @@ class LiveSession:
             profile, visibility = filtered[self._world_end:].reshape(-1, 2), pose.visibility
             if ts >= self._next_refresh_s:       # about once a second: the lifter's light too (~0.1 ms)
                 self._brightness.append(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
-                self._dark = is_dark(self._brightness[-1])
                 self._refresh(pos, ts)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
                              self.settings.spine)
@@ -306,4 +303,4 @@ class LiveSession:
             return problem or self._banner[0]
         if not self.calibrated:
             return PROMPT_CALIBRATING
-        return PROMPT_DARK if self._dark else None
+        return PROMPT_DARK if self._brightness and is_dark(self._brightness[-1]) else None

@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,6 +163,20 @@ def _close(landmarker) -> None:
         landmarker.close()
 
 
+def _at_interpreter_exit(close: Callable[[], None]) -> None:
+    """Run ``close`` at exit while MediaPipe can still close a landmarker. Each landmarker sends its calls through
+    its own thread pool, and the interpreter stops every pool's threads *before* `atexit` handlers run: an `atexit`
+    close then fails with a traceback per landmarker (seen where mediapipe is imported before liftform). The
+    threading module's exit hooks run before the pools stop (last registered, first run)."""
+    import concurrent.futures.thread  # noqa: F401  (its hook, which stops the pools, must be registered first)
+
+    register = getattr(threading, "_register_atexit", None)     # CPython 3.9+; not public API
+    if register is None:
+        atexit.register(close)
+        return
+    register(close)
+
+
 class _KeptLandmarkers:
     """IMAGE-mode landmarkers done with, kept for the next user in this process (the next video of a `score`
     worker, of `analyze A B`): IMAGE mode keeps nothing between calls, so a kept one gives what a new one would,
@@ -174,7 +188,7 @@ class _KeptLandmarkers:
         self._lock = threading.Lock()
         self._idle: dict[tuple, list] = {}
         self._kind: dict[int, tuple] = {}          # id(landmarker) -> its kind, for those made here
-        atexit.register(self.close_all)            # closed while MediaPipe is still whole
+        _at_interpreter_exit(self.close_all)
 
     def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool):
         path = Path(model_path).resolve()

@@ -81,3 +81,32 @@ def test_the_next_video_reuses_the_models_and_gets_the_same_tracks(sample_videos
     assert made_second.count(False) == 0         # all three kept
     for name in ("image_xy", "world_xyz", "visibility", "back_profile_px", "timestamps_s"):
         assert np.array_equal(getattr(first, name), getattr(second, name), equal_nan=True), name
+
+
+_EXIT_SCRIPT = """
+import sys
+if sys.argv[1] == "mediapipe-first":
+    from mediapipe.tasks.python import vision  # noqa: F401  (a user's script that uses MediaPipe too)
+import numpy as np
+from liftform import pose
+from liftform.models import resolve_model
+from liftform.settings import PoseSettings
+landmarker = pose.kept_landmarkers.take(resolve_model("full").path, PoseSettings(), num_poses=2, masks=True)
+landmarker.detect(pose._mp_image(np.zeros((256, 256, 3), np.uint8)))
+pose.kept_landmarkers.give_back(landmarker)      # kept, to be closed at exit
+print("done")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.parametrize("order", ["liftform-first", "mediapipe-first"])
+def test_a_process_that_kept_landmarkers_exits_without_a_traceback(order):
+    """At exit the kept landmarkers are closed before the interpreter stops MediaPipe's call threads: closed from
+    `atexit`, a script that imported mediapipe first printed a traceback per landmarker."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, order], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-2000:]

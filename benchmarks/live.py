@@ -8,8 +8,12 @@ Prints:
 - latency, capture (the frame's due time) -> overlay drawn, p50 / p95 (goal p95 <= 50 ms);
 - per-frame overhead beyond pose inference: filters, the core's angles on the frame, state, overlay drawing, p50 /
   p95 (goal <= 1 ms), and its maximum (the frames where a finished rep is judged by the core); as wall-clock time
-  and as the loop thread's CPU time (the latter does not grow when other processes take the CPU), and replayed:
-  the session's recorded poses fed back through the same per-frame path without the model;
+  and as the loop thread's CPU time (the latter does not grow when other processes take the CPU), and replayed
+  (CPU time): the session's recorded poses fed back through the same per-frame path without the model, back to
+  back, then with the thread idle before each frame for as long as the model took. The same code costs about three
+  times as much CPU right after an idle wait of 10 ms or more (on this 2-core VM: 0.45-0.7 ms back to back, 1.6-1.8
+  ms after a 25 ms sleep; the caches are cold when the thread wakes), and in the loop the thread waits for the
+  model on every frame: the idle replay shows how much of the in-loop figure that wait explains;
 - the pose stage's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
   frames just before (the lifter followed on a crop, `LifterFollower`, as the loop calls it; nothing else between
   calls).
@@ -59,9 +63,10 @@ def pose_alone_fps(video: Path, config: LiveConfig, n_frames: int = 150) -> floa
         estimator.close()
 
 
-def replay_overhead_ms(track: PoseTrack, config: LiveConfig) -> np.ndarray:
+def replay_overhead_ms(track: PoseTrack, config: LiveConfig, idle_s: float = 0.0) -> np.ndarray:
     """Per-frame overhead of the same session replayed without the model (its recorded poses handed back in turn):
-    the code's own cost with the CPU to itself, ms per frame (process beyond pose + overlay drawing)."""
+    the code's own cost, as CPU time of this thread, ms per frame (process beyond pose + overlay drawing). With
+    ``idle_s`` the thread sleeps that long before each frame, as the loop waits for the model and the camera."""
     frames = iter(range(len(track)))
 
     def replay(rgb, timestamp_s):
@@ -73,10 +78,12 @@ def replay_overhead_ms(track: PoseTrack, config: LiveConfig) -> np.ndarray:
     image = np.zeros((track.frame_size_wh[1], track.frame_size_wh[0], 3), np.uint8)
     costs = []
     for i, t in enumerate(track.timestamps_s):
+        if idle_s:
+            time.sleep(idle_s)
         live = session.process(CapturedFrame(i, float(t), image, 0.0))
-        start = time.perf_counter()
+        start = time.thread_time()
         session.draw(image, live)
-        costs.append(live.process_ms - live.pose_ms + 1e3 * (time.perf_counter() - start))
+        costs.append(live.overhead_cpu_ms + 1e3 * (time.thread_time() - start))
     return np.array(costs)
 
 
@@ -122,7 +129,10 @@ def play(path: Path, model: str, seconds: float, settings: Settings) -> None:
           "   (the same, as this thread's CPU time: what the code costs, not the wait for a busy CPU)")
     replay = replay_overhead_ms(result.track, config)
     print(f"overhead, replayed p50 {pct(replay, 50):5.2f} ms   p95 {pct(replay, 95):5.2f} ms"
-          "   (the same poses replayed without the model: no inference threads competing)")
+          "   (the same poses replayed without the model, back to back: the code's cost with warm caches)")
+    idle = replay_overhead_ms(result.track, config, idle_s=np.mean(s.pose_ms) / 1e3)
+    print(f"overhead, idle     p50 {pct(idle, 50):5.2f} ms   p95 {pct(idle, 95):5.2f} ms"
+          "   (replayed again, the thread idle for the model's mean time before each frame, as in the loop)")
     print(f"pose model         in the loop {1000 / np.mean(s.pose_ms):5.1f} frames/s (p50 {pct(s.pose_ms, 50):.1f} ms,"
           f" p95 {pct(s.pose_ms, 95):.1f} ms); back to back {alone:5.1f} frames/s")
     print(f"reps judged live   {len(reps)}: {', '.join(e.verdict.verdict for e in reps)}\n")

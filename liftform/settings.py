@@ -350,7 +350,7 @@ def settings_to_toml(settings: Settings) -> str:
         lines.append(f"[{section}]")
         for key, value in values.items():
             limits = value_range(section, key)
-            note = f"  # {limits.describe()}" if limits is not None else ""
+            note = "  # true or false" if isinstance(value, bool) else f"  # {limits.describe()}" if limits else ""
             lines.append(f"{key} = {_toml_value(value)}{note}")
         lines.append("")
     return "\n".join(lines)

@@ -90,6 +90,7 @@ def _config_shows_ranges(tmp_path: Path) -> None:
     assert shown.exit_code == 0
     limit = Settings().verdict.rounded_back_spine_deg
     assert f"rounded_back_spine_deg = {limit:.1f}  # at least 5 and at most 90" in shown.output
+    assert "track_between_frames = false  # true or false" in shown.output     # a switch shows no number range
     config = tmp_path / "ok.toml"
     config.write_text(shown.output)        # what `liftform config` prints is valid input
     assert runner.invoke(app, ["config", str(config)]).exit_code == 0

@@ -195,6 +195,23 @@ def _report_moved(tmp_path: Path, clip: Path, monkeypatch) -> None:
     assert data.video_path is None and any("not" in note and "found" in note for note in data.notes)
 
 
+@case("4-report-takes-a-renamed-video-given-by-hand")
+def _report_video_given(tmp_path: Path, clip: Path) -> None:
+    shutil.copy(clip, tmp_path / "lift.mp4")
+    assert analyze(str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out")).exit_code == 0
+    (tmp_path / "lift.mp4").rename(tmp_path / "renamed.mp4")       # not found by name: said so, and how to fix it
+    folder = str(tmp_path / "out" / "lift")
+    alone = runner.invoke(app, ["report", folder])
+    assert alone.exit_code == 0 and "--video" in alone.output
+    given = runner.invoke(app, ["report", folder, "--video", str(tmp_path / "renamed.mp4")])
+    assert given.exit_code == 0 and "note" not in given.output, given.output
+    assert "data:image/jpeg" in (tmp_path / "out" / "lift" / "report.html").read_text()   # its frames are shown
+    (tmp_path / "other.mp4").write_bytes(clip.read_bytes() + b"\0")              # another file: refused, one line
+    other = runner.invoke(app, ["report", folder, "--video", str(tmp_path / "other.mp4")])
+    assert other.exit_code == 1 and "not the video analysed" in other.output
+    assert runner.invoke(app, ["report", folder, folder, "--video", str(tmp_path / "renamed.mp4")]).exit_code == 2
+
+
 # --- 6: no file name places output outside OUT -------------------------------------------------------------------
 
 @case("6-dots-name-analyze")

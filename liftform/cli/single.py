@@ -86,17 +86,22 @@ def report(
     blur_faces: bool = BlurFacesOpt,
     index: bool = typer.Option(False, "--index", help="FOLDERS are output folders (OUT): write OUT/index.html, "
                                                       "all their videos in one sortable table."),
+    video: Path | None = typer.Option(None, "--video", help="The source video, where it is no longer at the path "
+                                      "the result records (moved, renamed, another machine): it must be the file "
+                                      "analysed (same SHA-256). One result folder only."),
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
     from liftform.report import write_index, write_report
 
+    if video is not None and (index or len(folders) != 1):
+        raise typer.BadParameter("--video goes with one result folder (not with --index)", param_hint="--video")
     failures = 0
     for folder in folders:
         try:
             if index:
                 out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
                 continue
-            written = write_report(folder, blur_faces=blur_faces)
+            written = write_report(folder, blur_faces=blur_faces, video_path=video, check_video=True)
             clips = f" ({len(written.clips)} clip(s) in {written.path.parent / 'clips'})" if written.clips else ""
             out.print(f"report: {written.path}{clips}", soft_wrap=True, markup=False)
             for note in written.notes:

@@ -135,10 +135,12 @@ def result_data(result_dir: str | Path, doc: dict[str, Any], *, track: PoseTrack
     return ResultData(where.path, analysis, frames is not None, track, video, notes, _other_lifters(doc))
 
 
-def load_result(result_dir: str | Path, video_path: str | Path | None = None) -> ResultData:
+def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
+                check_video: bool = False) -> ResultData:
     """Load a result folder. Raises InputError when result.json is missing or invalid; anything else missing
     becomes a note. The video at result.json's ``source.path`` is used only if its SHA-256 is the one analysed;
-    an explicit ``video_path`` is trusted."""
+    an explicit ``video_path`` is trusted (the analysis that just read it), unless ``check_video`` (a path a user
+    typed): then one that is missing or is not the file analysed is an InputError."""
     where = ResultFolder(result_dir)
     result_dir = where.path
     if not result_dir.is_dir():
@@ -161,6 +163,8 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
         notes.append(f"{POSES_NAME} could not be read, so frames are shown without skeleton or back ({exc})")
     analysis = analysis_from_files(doc, frames if frames is not None else NO_FRAMES, where.result_json)
     recorded = analysis.source
+    if check_video and video_path is not None:
+        _check_given_video(Path(video_path), recorded.sha256, result_dir)
     source = video_path if video_path is not None else recorded.path
     video = Path(source) if source else None
     digest = recorded.sha256
@@ -171,14 +175,23 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None) ->
             return ResultData(result_dir, analysis, frames is not None, track, moved, notes, _other_lifters(doc))
     if video is None or not video.is_file():
         notes.append(f"the source video was not found at {source or '(no path recorded)'} (nor a file with its "
-                     "SHA-256 nearby), so the report has no frames or clips; run `liftform report` again where "
-                     "the video is")
+                     "SHA-256 nearby), so the report has no frames or clips; run `liftform report` again with "
+                     "--video PATH")
         video = None
     elif video_path is None and digest and _sha256(video) != digest:
         notes.append(f"the video now at {source} is not the one analysed (its SHA-256 differs), so the report "
                      "shows no frames or clips")
         video = None
     return ResultData(result_dir, analysis, frames is not None, track, video, notes, _other_lifters(doc))
+
+
+def _check_given_video(video: Path, sha256: str, result_dir: Path) -> None:
+    """InputError unless ``video`` is a file and, where the result records one, has the SHA-256 analysed."""
+    if not video.is_file():
+        raise InputError(f"video not found: {video}; check the path")
+    if sha256 and _sha256(video) != sha256:
+        raise InputError(f"{video} is not the video analysed in {result_dir} (its SHA-256 differs from the one in "
+                         f"{RESULT_NAME}); pass the file that was analysed")
 
 
 SEARCH_DEPTH = 3              # folders below each search root looked into for a moved source video

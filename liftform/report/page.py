@@ -233,7 +233,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 
 
 def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
-                 annotated_blurred: bool | None = None,
+                 check_video: bool = False, annotated_blurred: bool | None = None,
                  embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
                  ) -> Report:
     """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
@@ -242,6 +242,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         result_dir: a folder written by ``liftform analyze`` (result.json; frames.csv and poses.npz if present).
         blur_faces: blur the face in every frame and clip of the report.
         video_path: the source video (default: result.json's ``source.path``). Without it the page has no frames.
+        check_video: ``video_path`` was given by a user: it must be the file analysed (same SHA-256).
         annotated_blurred: whether annotated.mp4 in the folder has blurred faces (None: unknown). With
             ``blur_faces`` the page links annotated.mp4 only when it is known to be blurred.
         embed_clip_max_bytes: clips up to this size are embedded as data: URIs (0: always link the clip file).
@@ -251,7 +252,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     Raises InputError when result.json is missing or invalid, or the source video cannot be decoded; OutputError
     when a file cannot be written.
     """
-    data = load_result(result_dir, video_path)
+    data = load_result(result_dir, video_path, check_video=check_video)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,

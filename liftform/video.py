@@ -223,7 +223,7 @@ def open_video(path: str | Path) -> VideoSource:
     a file that is not a video, a file with no video stream, and one with no decodable frame.
     """
     path = Path(path)
-    _check_file(path)
+    check_video_file(path)
     container = _open_container(path)
     try:
         if not container.streams.video:
@@ -248,7 +248,8 @@ def open_video(path: str | Path) -> VideoSource:
 
 # --- opening -------------------------------------------------------------------------------------------------------
 
-def _check_file(path: Path) -> None:
+def check_video_file(path: Path) -> None:
+    """InputError (one line, how to fix it) unless ``path`` is a non-empty regular file."""
     if not path.exists():
         raise InputError(f"video not found: {path}; check the path")
     if path.is_dir():

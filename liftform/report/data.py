@@ -187,8 +187,9 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
 
 def _check_given_video(video: Path, sha256: str, result_dir: Path) -> None:
     """InputError unless ``video`` is a file and, where the result records one, has the SHA-256 analysed."""
-    if not video.is_file():
-        raise InputError(f"video not found: {video}; check the path")
+    from liftform.video import check_video_file
+
+    check_video_file(video)
     if sha256 and _sha256(video) != sha256:
         raise InputError(f"{video} is not the video analysed in {result_dir} (its SHA-256 differs from the one in "
                          f"{RESULT_NAME}); pass the file that was analysed")

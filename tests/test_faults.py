@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 from typer.testing import CliRunner
+from video_files import first_seconds
 
 from liftform import models, pipeline
 from liftform.batch import ray_engine
@@ -101,16 +102,8 @@ def _config_shows_ranges(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory, sample_videos) -> Path:
     """The first 1.5 s of a rendered sample at 320x240: enough for the pipeline to run end to end, fast."""
-    path = tmp_path_factory.mktemp("clip") / "lift.mp4"
-    with av.open(str(sample_videos["rounded_back"])) as inp, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        for i, frame in enumerate(inp.decode(video=0)):
-            if i >= 45:
-                break
-            out.mux(stream.encode(frame.reformat(320, 240, format="yuv420p")))
-        out.mux(stream.encode())
-    return path
+    return first_seconds(sample_videos["rounded_back"], tmp_path_factory.mktemp("clip") / "lift.mp4", 1.5,
+                         size_wh=(320, 240))
 
 
 def analyze(*args: str):
@@ -359,13 +352,7 @@ def _model_dir_missing(tmp_path: Path, clip: Path, monkeypatch) -> None:
 
 @case("10-4k-frames-never-buffered-or-encoded-full-size")
 def _4k_memory(tmp_path: Path, sample_videos, monkeypatch) -> None:
-    big = tmp_path / "big.mp4"
-    with av.open(str(sample_videos["rounded_back"])) as inp, av.open(str(big), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 3840, 2160, "yuv420p"
-        for _, frame in zip(range(12), inp.decode(video=0), strict=False):
-            out.mux(stream.encode(frame.reformat(3840, 2160, format="yuv420p")))
-        out.mux(stream.encode())
+    big = first_seconds(sample_videos["rounded_back"], tmp_path / "big.mp4", 0.4, size_wh=(3840, 2160))
     buffered = []                       # the size of every frame that goes through the read-ahead
     from liftform import people  # the pose stage's read-ahead
 

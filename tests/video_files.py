@@ -19,18 +19,21 @@ def write_h264(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
         out.mux(stream.encode())
 
 
-def first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0) -> Path:
-    """The first ``seconds`` of ``src`` as H.264, frames copied as they are (or their levels times ``level_gain``)."""
+def first_seconds(src: Path, dst: Path, seconds: float, level_gain: float = 1.0,
+                  size_wh: tuple[int, int] = (640, 480)) -> Path:
+    """The first ``seconds`` of ``src`` as H.264 at ``size_wh``, frames copied as they are (or their levels times
+    ``level_gain``)."""
+    width, height = size_wh
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for frame in inp.decode(video=0):
             if frame.time >= seconds:
                 break
             if level_gain != 1.0:
                 rgb = (frame.to_ndarray(format="rgb24") * level_gain).astype(np.uint8)
                 frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            out.mux(stream.encode(frame.reformat(640, 480, format="yuv420p")))
+            out.mux(stream.encode(frame.reformat(width, height, format="yuv420p")))
         out.mux(stream.encode())
     return dst
 

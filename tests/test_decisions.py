@@ -9,6 +9,7 @@ import pytest
 from synthetic_tracks import make_track
 
 from liftform.core.run import run_core
+from liftform.core.vocabulary import Verdict
 from liftform.errors import ConfigError
 from liftform.settings import Settings, load_settings
 
@@ -123,6 +124,32 @@ def test_a_back_held_flat_on_the_way_down_of_a_cut_lift_is_cleared_from_it_and_s
     assert not whole.judged_on_descent and not run_core(_ends_at(0.5, 0.0), SETTINGS).verdicts[0].judged_on_descent
 
 
+def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():
+    """A rounded descent, the person lost at the bottom, found again for a frame or two on the way up with the back
+    reading flat, lost again for good: neither the way down nor the lift of that glimpse was seen, so it is no
+    answer. A small lifter in a GIF (10 fps), lost for 0.7 s mid-rep and found for one frame, was cleared "on the
+    way down" from that frame, and the clip called safe."""
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
+    env = np.concatenate([np.zeros(int(FPS)), ramp, ramp[::-1], np.zeros(int(FPS))])
+    going_down = np.arange(len(env)) < int(FPS) + len(ramp)
+    track = make_track(75.0 * env, 20.0 * env, np.where(going_down, 40.0 * env, 0.0), np.arange(len(env)) / FPS)
+    bottom = int(FPS) + len(ramp) - 1
+    glimpse_at = bottom + 1 + int(np.argmax(ramp[::-1] < 0.9))        # the trunk at ~67 deg on the way up
+    for glimpse in (1, 2):
+        seen = np.arange(len(env)) <= bottom - 6                          # lost 0.2 s before the bottom
+        seen[glimpse_at:glimpse_at + glimpse] = True
+        result = run_core(_lost_where(track, ~seen), SETTINGS)
+        assert not any(v.rep.start <= glimpse_at <= v.rep.end and v.verdict != "insufficient_data"
+                       for v in result.verdicts), glimpse
+        assert not any(Verdict(v.verdict).is_safe for v in result.verdicts), [v.reason for v in result.verdicts]
+        glimpsed = next(v for v in result.verdicts if v.rep.start <= glimpse_at <= v.rep.end)
+        assert "neither on the way down nor in the lift" in glimpsed.reason and not glimpsed.judged_on_descent
+    # Seen from the bottom on, most of the way up, the same flat back is a lift seen in part, and cleared.
+    seen = (np.arange(len(env)) <= bottom - 6) | (np.arange(len(env)) >= glimpse_at)
+    cleared = [v for v in run_core(_lost_where(track, ~seen), SETTINGS).verdicts if v.rep.end >= glimpse_at]
+    assert [v.verdict for v in cleared] == ["hip_hinge"] and "seen in part" in cleared[0].reason
+
+
 def test_a_rep_is_seen_whole_only_inside_the_video_with_the_person_at_both_ends():
     """One test of a cut rep, for segmentation and verdict alike: lost at the start counts as lost at the end."""
     from liftform.core.reps import seen_whole
@@ -132,6 +159,17 @@ def test_a_rep_is_seen_whole_only_inside_the_video_with_the_person_at_both_ends(
     assert not seen_whole(depth, 0, 4, complete=False)                     # the video starts or ends inside it
     for lost in (0, 4):                                                    # a gap where it starts, or where it ends
         assert not seen_whole(np.where(np.arange(5) == lost, np.nan, depth), 0, 4, complete=True)
+
+
+def _lost_where(track, lost: np.ndarray):
+    """``track`` with the person missing (NaN landmarks, visibility 0) in the frames where ``lost`` (T,) is True."""
+    import dataclasses
+
+    blank = lambda a, value: np.where(lost.reshape(-1, *[1] * (a.ndim - 1)), value, a)  # noqa: E731
+    return dataclasses.replace(
+        track, image_xy=blank(track.image_xy, np.nan), world_xyz=blank(track.world_xyz, np.nan),
+        visibility=blank(track.visibility, 0.0),
+        back_profile_px=None if track.back_profile_px is None else blank(track.back_profile_px, np.nan))
 
 
 def _with_lost_tail(track, lost_s: float):

@@ -61,6 +61,8 @@ class RepMetrics:
                                     # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
+    descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
+                                    # the bottom or on the way up, after a gap or as the video starts)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class RepParts:
                                     # where the view ends before the lift (its way down)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
+    descent_seen: bool              # `RepMetrics.descent_seen`
 
 
 def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings) -> RepParts:
@@ -94,10 +97,17 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings) -> Re
     # nothing loaded before its bottom needs its lift seen.
     rise_seen = _rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0
     # Where the lift was not seen, the way down is what there is to judge: a back held flat there can be cleared
-    # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down).
-    judged = low if rise_seen < settings.min_rise_seen else loaded
+    # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down). Where
+    # the way down was not seen either (the person found after a gap at the bottom or on the way up, and lost again
+    # before coming half-way up), there is nothing to judge: a lifter lost mid-rep and found again for one frame had
+    # been cleared "on the way down" from that frame, and the clip called safe.
+    descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any())
+    if rise_seen >= settings.min_rise_seen:
+        judged = loaded
+    else:
+        judged = low if descent_seen else np.zeros_like(low)
     return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
-                    lift_start=lift_start, rise_seen=rise_seen)
+                    lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
 def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings) -> np.ndarray:
@@ -147,7 +157,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
         ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
         rise_seen=rise_seen,
-        seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t))
+        seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
+        descent_seen=parts.descent_seen)
 
 
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:

@@ -86,9 +86,14 @@ class Analysis:
         return Verdict.SAFE.value if judged else Verdict.INSUFFICIENT_DATA.value
 
     @property
+    def lifters(self) -> tuple[Analysis, ...]:
+        """Every lifter in view, the main one first: what the clip's verdict, its summary and counts cover."""
+        return (self, *self.others)
+
+    @property
     def verdict(self) -> str:
         """The clip's verdict over every lifter in view (`clip_verdict`); with one lifter, that lifter's."""
-        return clip_verdict([self.lifter_verdict, *(other.lifter_verdict for other in self.others)])
+        return clip_verdict([lifter.lifter_verdict for lifter in self.lifters])
 
     @property
     def flagged_frames(self) -> list[int]:

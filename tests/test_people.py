@@ -52,6 +52,30 @@ def test_each_lifter_is_judged_and_the_clip_takes_the_worst():
     assert len(other["box_px"]) == 4
 
 
+def test_the_clip_summary_and_the_index_row_cover_every_lifter(tmp_path):
+    """The clip's verdict covers every lifter, so its sentence and its row in OUT/index.html do too: the main
+    lifter's alone ("3 reps: safe in reps 1, 2, 3") stood beside "rounded back" from the other lifter."""
+    from liftform.outputs import write_outputs
+    from liftform.report import write_index, write_report
+
+    hinge, _ = lift_track("hip_hinge")
+    stoop, _ = lift_track("rounded_back")
+    analysis, track = _judge(hinge, stoop)
+    summary = analysis_to_dict(analysis)["summary"]
+    assert summary == ("2 lifters. Lifter 1: 3 reps: safe in reps 1, 2, 3 (hip hinge). "
+                       "Lifter 2: 3 reps: back rounded in reps 1, 2, 3.")
+    write_outputs(analysis, track, tmp_path / "two", write_video=False)
+    html = write_index(tmp_path).read_text(encoding="utf-8")
+    cells = [cell.strip() for cell in html.split("<tr")[-1].split("<td")]
+    assert any(cell.endswith(">6</td>") for cell in cells) and any(cell.endswith(">3</td>") for cell in cells)
+    assert "Lifter 2: 3 reps: back rounded in reps 1, 2, 3." in html
+    report = write_report(tmp_path / "two").path.read_text(encoding="utf-8")
+    verdict_section = report.split('id="verdict"')[1].split("</section>")[0]
+    assert "Lifter 2: 3 reps: back rounded in reps 1, 2, 3." in verdict_section
+    one, _ = _judge(hinge)
+    assert analysis_to_dict(one)["summary"] == "3 reps: safe in reps 1, 2, 3 (hip hinge)."
+
+
 def test_a_lifter_who_could_not_be_judged_keeps_the_clip_from_being_safe():
     hinge, _ = lift_track("hip_hinge")
     frontal, _ = lift_track("rounded_back", yaw_deg=85.0)     # seen from the front: the back cannot be judged

@@ -73,7 +73,7 @@ class SummaryRow:
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
-    lifters = [analysis, *analysis.others]
+    lifters = analysis.lifters
     verdicts = [v for lifter in lifters for v in lifter.verdicts]
     peaks = [v.peak_spine_flexion_deg for v in verdicts if math.isfinite(v.peak_spine_flexion_deg)]
     return SummaryRow(

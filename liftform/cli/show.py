@@ -25,7 +25,7 @@ def print_summary(analysis, out_dir: Path | None) -> None:
 
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
-    lifters = [analysis, *analysis.others]
+    lifters = analysis.lifters
     n_reps = sum(len(lifter.verdicts) for lifter in lifters)
     n_rounded = sum(v.is_rounded for lifter in lifters for v in lifter.verdicts)
     people = f" by {len(lifters)} lifters ({analysis.people_in_view} people in view)" if len(lifters) > 1 else ""

@@ -144,6 +144,17 @@ def summary_sentence(analysis: Analysis) -> str:
     return f"{_plural(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
 
 
+def clip_summary(analysis: Analysis) -> str:
+    """The clip's summary, as its verdict covers every lifter in view (`Analysis.lifters`): with one lifter, their
+    :func:`summary_sentence`; with more, each one's in turn, the main lifter first. (The main lifter's alone beside a
+    clip verdict of "rounded back" from another lifter read "safe in reps 1, 2, 3".)"""
+    lifters = analysis.lifters
+    if len(lifters) == 1:
+        return summary_sentence(analysis)
+    return f"{len(lifters)} lifters. " + " ".join(
+        f"Lifter {number}: {summary_sentence(lifter)}" for number, lifter in enumerate(lifters, start=1))
+
+
 def _facing_word(facing_sign: int) -> str:
     return {1: "right", -1: "left"}.get(int(np.sign(facing_sign)), "unknown")
 
@@ -170,7 +181,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         },
         "model": {"name": analysis.model.name, "sha256": analysis.model.sha256},
         "verdict": analysis.verdict,
-        "summary": summary_sentence(analysis),
+        "summary": clip_summary(analysis),
         "reps": [rep_to_dict(analysis, rv) for rv in analysis.verdicts],
         "flagged_frames": analysis.flagged_frames,
         "quality": {

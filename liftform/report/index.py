@@ -11,7 +11,7 @@ from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, result_folders
 from liftform.outputs.read import read_analysis
-from liftform.outputs.result_json import summary_sentence
+from liftform.outputs.result_json import clip_summary
 from liftform.report.html import render_page, url_path
 from liftform.report.page import overall_words
 
@@ -33,7 +33,8 @@ def _row(result_dir: Path) -> dict[str, Any]:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
                 "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
                 "view": "", "warnings": [], "duration_s": None, "summary": str(exc)}
-    verdict, reps = analysis.verdict, analysis.verdicts
+    verdict = analysis.verdict
+    reps = [rv for lifter in analysis.lifters for rv in lifter.verdicts]     # as the verdict: every lifter's
     words, cls = overall_words(verdict)
     return {
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
@@ -42,7 +43,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "spine": _peak([v.peak_spine_flexion_deg for v in reps]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
         "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
-        "duration_s": analysis.source.duration_s, "summary": summary_sentence(analysis),
+        "duration_s": analysis.source.duration_s, "summary": clip_summary(analysis),
     }
 
 

@@ -12,7 +12,7 @@ from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
-from liftform.outputs.result_json import analysis_to_dict, summary_sentence
+from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -215,7 +215,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
-        "summary": summary_sentence(analysis), "n_reps": len(reps),
+        "summary": clip_summary(analysis), "n_reps": len(reps),
         "headline": _headline(verdict, n_rounded, n_reps), "n_rounded": n_rounded, "reps": reps,
         "other_lifters": others, "people_in_view": max(analysis.people_in_view, len(others) + 1),
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),

@@ -126,6 +126,12 @@ def test_a_spike_past_the_limit_too_short_to_count_is_said_to_be_one():
     assert verdicts[0].peak_spine_flexion_deg > SETTINGS.verdict.rounded_back_spine_deg
     assert "past its limit for only 0.10 s (rounding counts from 0.15 s)" in verdicts[0].reason
     assert "past its limit" not in run_core(lift_track("hip_hinge", n_reps=1)[0])[3][0].reason
+    # Cleared by the spike's length, not its size: the confidence says how near that came to a rounded back.
+    flat = run_core(make_track(env * 75.0, env * 20.0, env * 4.0, t))[3][0]
+    spine[after_bottom + 3] = 40.0                                        # four frames: 0.13 s, nearer 0.15
+    longer = run_core(make_track(env * 75.0, env * 20.0, spine, t))[3][0]
+    assert longer.verdict == "hip_hinge" and flat.confidence > 0.9
+    assert longer.confidence < verdicts[0].confidence < 0.75 * flat.confidence
 
 
 def test_rep_boundaries_bracket_each_bottom():

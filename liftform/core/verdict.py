@@ -69,13 +69,19 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
 def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -> float:
     """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
     within ``confidence_margin_deg`` of it), and halved again for a back cleared from part of a rep (the view cuts
-    it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such)."""
+    it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such). A back cleared
+    although its peak passed the limit was cleared by the rounding's duration, not its size: the margin is then how
+    far that time stayed under ``min_rounded_s`` (0.13 s past the limit, 35° against 21°, had read as a sure safe
+    hinge)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
     seen = 0.5 if verdict != "rounded_back" and not m.seen_whole else 1.0
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
-    margin = min(1.0, abs(excess) / settings.confidence_margin_deg) if np.isfinite(excess) else 1.0
+    if verdict != "rounded_back" and excess > 0:
+        margin = float(np.clip(1.0 - m.rounded_s / settings.min_rounded_s, 0.0, 1.0))
+    else:
+        margin = min(1.0, abs(excess) / settings.confidence_margin_deg) if np.isfinite(excess) else 1.0
     return float(np.clip(seen * m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 

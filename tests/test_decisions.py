@@ -143,7 +143,8 @@ def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():
                        for v in result.verdicts), glimpse
         assert not any(Verdict(v.verdict).is_safe for v in result.verdicts), [v.reason for v in result.verdicts]
         glimpsed = next(v for v in result.verdicts if v.rep.start <= glimpse_at <= v.rep.end)
-        assert "neither on the way down nor in the lift" in glimpsed.reason and not glimpsed.judged_on_descent
+        assert "only around its bottom" in glimpsed.reason and not glimpsed.judged_on_descent
+        assert "neither on the way down nor in the lift" in glimpsed.reason
     # Seen from the bottom on, most of the way up, the same flat back is a lift seen in part, and cleared.
     seen = (np.arange(len(env)) <= bottom - 6) | (np.arange(len(env)) >= glimpse_at)
     cleared = [v for v in run_core(_lost_where(track, ~seen), SETTINGS).verdicts if v.rep.end >= glimpse_at]

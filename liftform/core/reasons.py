@@ -33,9 +33,9 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "insufficient_data":             # in the order of `verdict.classify`
         if m.trusted_share < settings.min_trusted_share:
             if lift_unseen(m, settings) and not m.descent_seen:
-                return ("too little of the rep was in view: the person was seen only around its bottom (found after a "
-                        f"gap, then lost {100 * m.rise_seen:.0f}% of the way back up), neither on the way down nor "
-                        "in the lift")
+                return ("too little of the rep was in view: only around its bottom (the recording starts there or "
+                        f"finds the person again there, and stops or loses them {100 * m.rise_seen:.0f}% of the way "
+                        "back up), neither on the way down nor in the lift")
             if lift_unseen(m, settings):
                 return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
             return _unseen_reason(m, side_on_yaw_deg)

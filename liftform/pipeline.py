@@ -343,19 +343,20 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, mo
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
     analysis = analyze_track(track, source, model, settings, warnings)
-    result = screen_bend(analysis.kinematics, min_confidence=settings.verdict.min_confidence)
+    result = screen_bend(analysis.kinematics, settings.verdict)
     return replace(result, notes=analysis.source.warnings)
 
 
 def profile_toml(result: ScreenResult) -> str:
-    """A personal profile (a settings layer for ``--profile``) from a screen: the person's own neutral back and
-    maximum spine flexion."""
+    """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
+    back (the advice per rep uses it) and, where the back rounded in the screen, their range of spine flexion. Not a
+    zero of their own: the spine is measured from the shipped one (`core.screen` says why)."""
     if result.advice == "insufficient_data":
         raise InputError("the screen could not see the back well enough to make a profile: film side-on")
+    spine = (f"[spine]\npersonal_max_flexion_deg = {result.max_spine_flexion_deg:.2f}\n"
+             if result.rounded and result.max_spine_flexion_deg > 0 else "")
     return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
             f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
-            "[spine]\n"
-            f"neutral_bend_deg = {result.neutral_bend_deg:.2f}\n"
-            f"personal_max_flexion_deg = {max(result.max_spine_flexion_deg, 1.0):.2f}\n"
+            + spine +
             "[advice]\n"
             f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")

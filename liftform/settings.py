@@ -133,7 +133,8 @@ class SpineSettings:
     # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
     # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg: the median over the
     # neutral-hinge development clips (trunk >= 40 deg, measure trusted) of each clip's median bend, 6 deg; the clips
-    # range from -34 to +32 deg (people differ: a personal value from `liftform screen` (--profile) replaces it).
+    # range from -34 to +32 deg (people differ; a config file may set a person's own, but `liftform screen` does not:
+    # a zero read from the early bend judged real lifters worse, benchmarks/own_zero.py).
     # Rounded backs read 37 (27..60). The upright posture is *not* used: its contour is dominated by lordosis,
     # buttocks and arms and varied by 100 deg between people on real clips.
     neutral_bend_deg: float = setting(6.0, -60, 60)

@@ -117,11 +117,17 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     from liftform.core.screen import ScreenResult
     from liftform.pipeline import profile_toml
 
-    screen = ScreenResult(4.0, 62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9)
+    screen = ScreenResult(62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9, rounded=True)
     path = tmp_path / "me.toml"
     path.write_text(profile_toml(screen))
     settings = load_settings(None, None, path)
     assert settings.advice.screen_hinge_depth_deg == 62.0 and Settings().advice.screen_hinge_depth_deg == 0.0
+    assert settings.spine.personal_max_flexion_deg == 48.0
+    # The profile never moves the spine's zero: a zero from the early bend read neutral real lifters as rounded.
+    assert settings.spine.neutral_bend_deg == Settings().spine.neutral_bend_deg
+    assert "neutral_bend_deg" not in profile_toml(screen)
+    flat = ScreenResult(85.0, 100.0, 9.0, 88.0, "hip_hinge", "", 0.9, rounded=False)
+    assert "personal_max_flexion_deg" not in profile_toml(flat)    # a back that never rounded shows no range
 
 
 def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(tmp_path, capsys):

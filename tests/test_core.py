@@ -492,21 +492,41 @@ def test_core_imports_numpy_only():
                     assert name.split(".")[1] in {"core", "settings", "track", "errors"}, f"{path.name}: {name}"
 
 
-def test_screen_finds_hinge_depth_own_neutral_and_range():
-    """A slow bend: trunk 0 -> 90 deg; the spine stays neutral to 60 deg of lean, then rounds linearly to 40 deg.
-    Spine flexion passes the 10 deg onset at 60 + 30 * 10/40 = 67.5 deg of lean."""
+def test_screen_finds_hinge_depth_and_range_with_analyzes_own_rule():
+    """A slow bend: trunk 0 -> 90 deg; the spine stays neutral to 40 deg of lean, then rounds linearly to 40 deg at
+    90. It passes the verdict's limit (21 deg) at 40 + 50 * 21/40 = 66.25 deg of lean: where `analyze` would flag
+    the back, the screen puts the hinge depth."""
+    from liftform.core.flags import flag_rounded_frames
     from liftform.core.screen import screen_bend
 
     t = np.arange(0, 5, 1 / 30)
     trunk = np.clip(t / 4, 0, 1) * 90
-    spine = np.clip((trunk - 60) / 30, 0, 1) * 40
-    track = make_track(trunk, np.full_like(t, 10.0), spine, t, natural_bend_deg=25.0)
-    kinematics = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
-    result = screen_bend(kinematics)
-    assert result.hinge_depth_deg == pytest.approx(67.5, abs=2)
-    assert result.neutral_bend_deg == pytest.approx(25.0, abs=1)       # the person's own, not the default 12
-    assert result.max_spine_flexion_deg == pytest.approx(40, abs=2)
+    spine = np.clip((trunk - 40) / 50, 0, 1) * 40
+    kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), spine, t), SETTINGS.filter,
+                                    SETTINGS.spine)
+    result = screen_bend(kinematics, SETTINGS.verdict)
+    first_flagged = int(np.argmax(flag_rounded_frames(kinematics, SETTINGS.verdict)))
+    assert result.hinge_depth_deg == pytest.approx(66.25, abs=2)
+    assert result.hinge_depth_deg == pytest.approx(kinematics.trunk_inclination_deg[first_flagged], abs=0.5)
+    assert result.rounded and result.max_spine_flexion_deg == pytest.approx(40, abs=2)
     assert result.advice == "lunge"
+    # A back that rounds early (already past the limit at 40 deg of lean) is told to work on flexibility first:
+    # the screen's zero is the shipped one, so an early rounder cannot hide their rounding in their own zero.
+    early = np.clip((trunk - 20) / 20, 0, 1) * 40
+    kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), early, t), SETTINGS.filter,
+                                    SETTINGS.spine)
+    assert screen_bend(kinematics, SETTINGS.verdict).advice == "flexibility_first"
+
+
+def test_screen_says_when_it_could_not_judge_the_bend():
+    from liftform.core.screen import screen_bend
+
+    t = np.arange(0, 3, 1 / 30)
+    shallow = np.clip(t / 2, 0, 1) * 30                      # never leaned far enough for the back to be judged
+    kinematics = compute_kinematics(make_track(shallow, np.full_like(t, 10.0), np.zeros_like(t), t),
+                                    SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(kinematics, SETTINGS.verdict)
+    assert result.advice == "insufficient_data" and "never leaned 40°" in result.reason
 
 
 def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
@@ -515,4 +535,5 @@ def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
     t = np.arange(0, 5, 1 / 30)
     trunk = np.clip(t / 4, 0, 1) * 85
     track = make_track(trunk, np.full_like(t, 15.0), np.zeros_like(t), t)
-    assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)).advice == "hip_hinge"
+    assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine), SETTINGS.verdict).advice == \
+        "hip_hinge"

@@ -130,6 +130,31 @@ def test_a_dark_picture_is_said(sample_videos, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_the_screen_reads_the_bend_as_analyze_does_and_its_profile_keeps_the_zero(sample_videos, tmp_path):
+    """The rendered stoop's first bend (truth: rounding to 40 deg past neutral on the way down) is told to lunge,
+    at the lean where `analyze` flags its back; the profile carries the hinge depth into the advice and leaves the
+    spine's zero alone (a zero from the early bend read real neutral lifters as rounded)."""
+    from liftform.settings import Settings, load_settings
+
+    clip = first_seconds(sample_videos["rounded_back"], tmp_path / "bend.mp4", 2.2)
+    profile = tmp_path / "me.toml"
+    screened = runner.invoke(app, ["screen", str(clip), "--save-profile", str(profile)])
+    assert screened.exit_code == 0 and "LUNGE" in screened.output and "before the back rounded" in screened.output
+    settings = load_settings(None, None, profile)
+    assert 45.0 <= settings.advice.screen_hinge_depth_deg < 70.0
+    assert settings.spine.neutral_bend_deg == Settings().spine.neutral_bend_deg
+    assert settings.spine.personal_max_flexion_deg > Settings().verdict.rounded_back_spine_deg
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    k = analysis.kinematics
+    first_flagged = int(np.argmax(analysis.flagged))
+    assert analysis.flagged.any()
+    assert abs(k.trunk_inclination_deg[first_flagged] - settings.advice.screen_hinge_depth_deg) < 1.0
+    flat = runner.invoke(app, ["screen", str(first_seconds(sample_videos["hip_hinge"], tmp_path / "flat.mp4", 2.2))])
+    assert flat.exit_code == 0 and "HIP HINGE" in flat.output and "with the back flat" in flat.output
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, tmp_path):
     """The rendered samples cut at 2.0 s, at the bottom of their first bend (the truth: down from 0.8 s, at the
     bottom from 1.7 to 2.1 s): the flat back of the hinge is cleared from the way down and says so; the stoop's

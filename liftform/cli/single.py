@@ -133,10 +133,12 @@ def screen(
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
         if result.advice != "insufficient_data":
+            until = "before the back rounded" if result.rounded else "with the back flat"
             out.print(f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
-                      f"{result.hip_flexion_at_onset_deg:.0f}°) before the spine rounded; deepest lean "
-                      f"{result.max_trunk_inclination_deg:.0f}°; your maximum spine flexion "
-                      f"{result.max_spine_flexion_deg:.0f}°", soft_wrap=True)
+                      f"{result.hip_flexion_at_onset_deg:.0f}°) {until}; deepest lean "
+                      f"{result.max_trunk_inclination_deg:.0f}°; spine flexion at most "
+                      f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
+                      soft_wrap=True)
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:

@@ -236,8 +236,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
                        spine_baseline_deg: float | None = None) -> Kinematics:
     """Angles of every frame of ``track``.
 
-    ``spine_baseline_deg`` is the raw back-contour bend that counts as a neutral spine (a person's own, from a
-    flexibility screen); by default ``spine_settings.neutral_bend_deg``.
+    ``spine_baseline_deg`` is the raw back-contour bend that counts as a neutral spine; by default
+    ``spine_settings.neutral_bend_deg``.
     """
     t = track.timestamps_s
     notes: list[str] = []

@@ -1,10 +1,16 @@
 """Flexibility screen: from one slow bend towards the floor, how far a person can hinge before the spine rounds.
 
-The early part of a slow bend (trunk leaning 25-50 deg) is done with the spine still neutral by nearly everyone, so
-the back's contour there is the person's own neutral reference. From there the spine's flexion is followed down:
-the hinge depth is the trunk lean at which it first rounds past ``onset_deg``, and the maximum flexion at the bottom
+The back is read with the instrument `liftform analyze` uses (the same zero, limits and flag: `core.flags`), so what
+the screen finds is what an analysis of the person's lifts will say. The hinge depth is the trunk lean at which the
+back is first flagged rounded for ``min_rounded_s`` on the way down to the deepest bend; the maximum flexion there
 is the person's range. The advice follows the seed's: hinge if the hips give enough range, else lunge or squat down
 to the load, or first work on flexibility.
+
+Until the nineteenth session the screen took the person's own zero from the early part of the bend (trunk at
+25-50 deg, "neutral by nearly everyone") and wrote it into the profile. On the real development clips that zero read
+a neutral back about 10 deg lower than it reads in a hinge (the contour rises with the lean), and a lifter who rounds
+early read high: analysed with it, 21 of 30 neutral lifters and 3 of 11 rounded ones were right, against 28 and 11
+with the shipped zero (DESIGN, "The flexibility screen").
 """
 
 from __future__ import annotations
@@ -13,67 +19,75 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.types import Kinematics
+from liftform.settings import VerdictSettings
 
-NEUTRAL_WINDOW_DEG = (25.0, 50.0)   # trunk lean at which the spine is taken to be still neutral
+HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
+LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
 
 
 @dataclass(frozen=True)
 class ScreenResult:
-    """What a flexibility screen found. Angles in degrees; ``advice`` one of hip_hinge | lunge | flexibility_first."""
+    """What a flexibility screen found. Angles in degrees; ``advice`` one of hip_hinge | lunge | flexibility_first |
+    insufficient_data."""
 
-    neutral_bend_deg: float          # the person's own contour bend of a neutral back (replaces the default)
-    hinge_depth_deg: float           # trunk lean reached before the spine rounded past the onset
+    hinge_depth_deg: float           # trunk lean reached before the back rounded (the deepest lean if it never did)
     hip_flexion_at_onset_deg: float
-    max_spine_flexion_deg: float     # the person's range: peak flexion relative to their own neutral
+    max_spine_flexion_deg: float     # the person's range: peak trusted spine flexion where it is judged
     max_trunk_inclination_deg: float
     advice: str
     reason: str
     confidence: float
+    rounded: bool = False            # the back rounded before the deepest bend: ``max_spine_flexion_deg`` is a range
     notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
 
 
-def screen_bend(kinematics: Kinematics, onset_deg: float = 10.0, min_confidence: float = 0.4) -> ScreenResult:
-    """Screen one slow bend. ``onset_deg``: spine flexion (above the own neutral) that counts as starting to round."""
+def screen_bend(kinematics: Kinematics, settings: VerdictSettings) -> ScreenResult:
+    """Screen one slow bend (the deepest one in ``kinematics``) with the verdict's rule for a rounded back."""
     k = kinematics
-    trusted = k.spine_flexion_confidence >= min_confidence
-    raw_bend = k.spine_flexion_deg + k.spine_baseline_deg
+    trusted = k.spine_flexion_confidence >= settings.min_confidence
     bottom = int(np.nanargmax(np.where(k.valid, k.trunk_inclination_deg, -np.inf))) if k.valid.any() else 0
     descent = np.arange(len(k)) <= bottom
-    with np.errstate(invalid="ignore"):
-        early = descent & trusted & (k.trunk_inclination_deg >= NEUTRAL_WINDOW_DEG[0]) & (
-            k.trunk_inclination_deg <= NEUTRAL_WINDOW_DEG[1])
-    if early.sum() < 3 or not trusted[descent].any():
+    judged = descent & spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
+    max_trunk = float(k.trunk_inclination_deg[bottom]) if k.valid.any() else float("nan")
+    if not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
+        reason = ("the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+                  if judged.any() else f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where "
+                  "the back is judged: bend slowly all the way down towards the floor")
         nan = float("nan")
-        return ScreenResult(nan, nan, nan, nan, float(np.nanmax(k.trunk_inclination_deg, initial=np.nan)),
-                            "insufficient_data", "the back was not seen clearly during the bend: film side-on, "
-                            "bend slowly all the way down", float(np.mean(trusted)))
-    neutral = float(np.median(raw_bend[early]))
-    flexion = raw_bend - neutral
-    with np.errstate(invalid="ignore"):
-        rounding = descent & trusted & (flexion > onset_deg) & (k.trunk_inclination_deg > NEUTRAL_WINDOW_DEG[0])
-    rounded = bool(rounding.any())
-    onset = int(np.argmax(rounding)) if rounded else bottom
-    hinge_depth = float(k.trunk_inclination_deg[onset])
-    max_flexion = float(np.nanmax(np.where(trusted, flexion, np.nan)))
-    max_trunk = float(k.trunk_inclination_deg[bottom])
+        return ScreenResult(nan, nan, nan, max_trunk, "insufficient_data", reason,
+                            float(np.mean(trusted[descent])))
+    onset = _rounding_onset(k, flag_rounded_frames(k, settings) & descent, settings.min_rounded_s)
+    rounded = onset is not None
+    onset = bottom if onset is None else onset
+    depth = float(k.trunk_inclination_deg[onset])
+    max_flexion = float(np.nanmax(np.where(trusted & judged, k.spine_flexion_deg, np.nan)))
+    advice, reason = _advice(depth, rounded)
+    return ScreenResult(depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice, reason,
+                        float(np.mean(k.spine_flexion_confidence[judged])), rounded)
 
-    if not rounded and hinge_depth < 70:
-        advice = "lunge"
-        reason = (f"your spine stayed neutral down to {hinge_depth:.0f}° of trunk lean, the deepest you went: "
-                  "for loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
-    elif hinge_depth >= 70:
-        advice = "hip_hinge"
-        reason = (f"you hinge to {hinge_depth:.0f}° of trunk lean with a neutral spine: lift from low with a hip "
-                  "hinge, back flat, load close")
-    elif hinge_depth >= 45:
-        advice = "lunge"
-        reason = (f"your spine starts to round at {hinge_depth:.0f}° of trunk lean: for loads near the floor, "
-                  "go down to them in a lunge or squat (one knee towards the floor, load close), not by bending")
-    else:
-        advice = "flexibility_first"
-        reason = (f"your spine rounds already at {hinge_depth:.0f}° of trunk lean: work on hip and hamstring "
-                  "flexibility first, and lift from a raised surface meanwhile")
-    confidence = float(np.mean(k.spine_flexion_confidence[descent]))
-    return ScreenResult(neutral, hinge_depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice,
-                        reason, confidence)
+
+def _rounding_onset(kinematics: Kinematics, flagged: np.ndarray, min_rounded_s: float) -> int | None:
+    """First frame of the first run of ``flagged`` (T,) lasting ``min_rounded_s``, as a rep's rounding must (each run
+    from its first frame's centre to its last's, plus one frame interval, as `core.filters.run_lengths_s`)."""
+    t = kinematics.timestamps_s
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flagged.astype(int), [0]])))
+    starts, ends = edges[::2], edges[1::2] - 1
+    frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    lasting = np.flatnonzero(t[ends] - t[starts] + frame_s >= min_rounded_s)    # measured as `run_lengths_s` does
+    return int(starts[lasting[0]]) if len(lasting) else None
+
+
+def _advice(depth_deg: float, rounded: bool) -> tuple[str, str]:
+    if not rounded and depth_deg < HINGE_DEPTH_DEG:
+        return "lunge", (f"your back stayed flat down to {depth_deg:.0f}° of trunk lean, the deepest you went: for "
+                         "loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
+    if depth_deg >= HINGE_DEPTH_DEG:
+        return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back: lift from low with a "
+                             "hip hinge, back flat, load close")
+    if depth_deg >= LUNGE_DEPTH_DEG:
+        return "lunge", (f"your back starts to round at {depth_deg:.0f}° of trunk lean: for loads near the floor, go "
+                         "down to them in a lunge or squat (one knee towards the floor, load close), not by bending")
+    return "flexibility_first", (f"your back rounds already at {depth_deg:.0f}° of trunk lean: work on hip and "
+                                 "hamstring flexibility first, and lift from a raised surface meanwhile")

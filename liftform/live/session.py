@@ -9,7 +9,7 @@ Upright calibration (the first ~1 s of upright, well-framed frames, and again on
 path needs from the person's standing posture: which way they face (so which side of the silhouette is the back),
 the body side nearer the camera, and the standing shoulder height (the zero of the depth signal that tells a rep
 has ended). Until it is done these are estimated from the recent frames. Spine flexion itself is measured against
-``settings.spine.neutral_bend_deg`` (or a personal profile), exactly as `liftform analyze` measures it: the core no
+``settings.spine.neutral_bend_deg``, exactly as `liftform analyze` measures it: the core no
 longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
 About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
 for more light, where no other prompt is due, and the saved session carries `analyze`'s note.

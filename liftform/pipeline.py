@@ -309,7 +309,7 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Write one analysis's result folder, as `analyze` and `score` both do: the data outputs and the annotated
     video (`outputs.write_outputs`, result.json last), then report.html drawn from them, then the faces-blurred
-    mark (``blur_faces``: every exported frame, clip and video has the face blurred). Returns the paths written
+    mark (``blur_faces``: every exported frame, clip and video has every face blurred). Returns the paths written
     (``write_outputs``'s, plus "report_html"). Raises OutputError / InputError (one line)."""
     from liftform.errors import LiftformError, OutputError
     from liftform.outputs import mark_blurred, write_outputs

@@ -202,6 +202,12 @@ def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_mu
     assert (out / "rounded_back" / "faces-blurred").is_file()
     again = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
     assert again.rows[0].cached
+    # A mark written before everyone but the lifter was blurred (only the lifter's face was) is not taken.
+    (out / "rounded_back" / "faces-blurred").write_text("every exported frame, clip and video in this folder has "
+                                                        "the face blurred\n")
+    older = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
+    assert not older.rows[0].cached and (out / "rounded_back" / "faces-blurred").read_text().startswith(
+        "every exported frame, clip and video in this folder has every face blurred")
     unblurred = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, force=True)
     assert not unblurred.rows[0].cached and not (out / "rounded_back" / "faces-blurred").exists()
 

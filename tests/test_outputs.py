@@ -329,6 +329,33 @@ def test_blur_face_changes_only_the_head():
     assert blur_face(image, np.full((33, 2), np.nan)) is None
 
 
+def test_hiding_people_blurs_everyone_but_the_lifters_body_and_the_lifters_face():
+    """With faces blurred, a second person (here: texture beside the lifter) is never exported sharp: everything
+    outside the lifter's landmark box is blurred, the lifter's body is kept, their face blurred. A second lifter's
+    face stayed sharp in a folder marked "faces blurred"."""
+    from liftform.outputs.overlay import body_box, hide_people, nearest_face_rows
+
+    rng = np.random.default_rng(2)
+    before = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    track = synthetic_track(3)
+    face_rows = nearest_face_rows(track.image_xy, track.timestamps_s)
+    image = before.copy()
+    hide_people(image, track.image_xy, face_rows, 1)
+    bx0, by0, bx1, by1 = body_box(track.image_xy[1], image.shape)
+    fx0, fy0, fx1, fy1 = face_box(track.image_xy[face_rows[1]], image.shape)
+    body = np.zeros(image.shape[:2], bool)
+    body[by0:by1, bx0:bx1] = True
+    face = np.zeros_like(body)
+    face[fy0:fy1, fx0:fx1] = True
+    assert body.sum() < 0.8 * body.size                                     # the box is the lifter, not the frame
+    assert image[~body].std() < before[~body].std() / 3                      # everyone else: blurred
+    assert np.array_equal(image[body & ~face], before[body & ~face])         # the lifter's body: as it was
+    assert image[face].std() < before[face].std() / 3                        # the lifter's face: blurred
+    lost = before.copy()
+    hide_people(lost, track.image_xy, np.full(3, -1), 1)                    # no face known near the frame
+    assert lost.std() < before.std() / 3
+
+
 # --- video -----------------------------------------------------------------------------------------------------------
 
 def test_h264_writer_odd_size_vfr_and_atomic(tmp_path):

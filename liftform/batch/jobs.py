@@ -21,7 +21,8 @@ from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
-from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, REPORT_NAME
+from liftform.outputs import faces_blurred
+from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import jsonable
 from liftform.settings import Settings
@@ -107,8 +108,8 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
             return None
         if spec.report and not (out_dir / REPORT_NAME).is_file():
             return None
-        if spec.blur_faces and not (out_dir / BLURRED_MARK).is_file():
-            return None   # never reuse exported frames that still show the face
+        if spec.blur_faces and not faces_blurred(out_dir):
+            return None   # never reuse exported frames that still show a face
         analysis = read_analysis(out_dir)
         if result_fingerprint(analysis) != spec.fingerprint:
             return None

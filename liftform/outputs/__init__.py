@@ -113,11 +113,26 @@ def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, 
     return paths
 
 
+# The faces-blurred mark's text. A folder marked before the nineteenth session had only the lifter's face blurred
+# (a second person in view stayed sharp): its mark says otherwise, and `faces_blurred` does not take it.
+BLURRED_MARK_TEXT = ("every exported frame, clip and video in this folder has every face blurred: all but the lifter's "
+                     "body, and the lifter's head\n")
+
+
 def mark_blurred(out_dir: str | Path, blurred: bool) -> None:
-    """Record whether every exported frame of the folder (video, report, clips) has the face blurred: the
-    ``faces-blurred`` mark, which lets a later `score` reuse the folder for a ``--blur-faces`` run."""
+    """Record whether every exported frame of the folder (video, report, clips) has every face blurred
+    (`overlay.hide_people`): the ``faces-blurred`` mark, which lets a later `score` reuse the folder for a
+    ``--blur-faces`` run."""
     marker = Path(out_dir) / BLURRED_MARK
     if blurred:
-        atomic_write_text(marker, "every exported frame, clip and video in this folder has the face blurred\n")
+        atomic_write_text(marker, BLURRED_MARK_TEXT)
     else:
         marker.unlink(missing_ok=True)
+
+
+def faces_blurred(out_dir: str | Path) -> bool:
+    """Whether ``out_dir``'s exported frames hide every face, by its mark (an older mark does not count)."""
+    try:
+        return (Path(out_dir) / BLURRED_MARK).read_text(encoding="utf-8") == BLURRED_MARK_TEXT
+    except (OSError, UnicodeDecodeError):
+        return False

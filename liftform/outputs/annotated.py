@@ -20,7 +20,7 @@ from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states
-from liftform.outputs.overlay import draw_overlay, hide_face, nearest_face_rows
+from liftform.outputs.overlay import draw_overlay, hide_people, nearest_face_rows
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
 from liftform.video import VideoFrame, prefetch, shrunk_size_wh
@@ -125,7 +125,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
                 landmarks = visibility = edge = None
                 if blur_faces:
-                    hide_face(image, image_xy, face_rows, tr)
+                    hide_people(image, image_xy, face_rows, tr)
                 if r >= 0 and tr >= 0:
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]

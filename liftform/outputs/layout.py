@@ -11,7 +11,7 @@
             poses.npz         the pose track, for rescoring without the pose model
             annotated.mp4     the video with the analysis drawn on it (optional)
             report.html       the clinician's page (optional), with clips/rep-N.mp4 of the flagged reps
-            faces-blurred     present when every exported frame in the folder has the face blurred
+            faces-blurred     present when every exported frame in the folder has every face blurred
 
 ``read_analysis`` (`liftform.outputs.read`) reads a result folder back into the `Analysis` that was written.
 """

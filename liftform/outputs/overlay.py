@@ -208,6 +208,7 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
 
 FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 0.6 left hair and chin visible
 FACE_SEARCH_S = 1.0    # a frame without face landmarks borrows the nearest face this close in time
+BODY_MARGIN = 0.15     # the lifter's sharp region: their landmarks' box grown by this share of its larger side
 
 
 def face_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...] | None = None,
@@ -281,9 +282,39 @@ def nearest_face_rows(image_xy: np.ndarray, timestamps_s: np.ndarray, max_gap_s:
     return np.where(np.abs(timestamps_s[nearest] - timestamps_s) <= max_gap_s, nearest, -1)
 
 
-def hide_face(image: np.ndarray, image_xy: np.ndarray, face_rows: np.ndarray, track_row: int) -> None:
-    """Blur the face in the frame of ``track_row`` (-1: a frame with no pose row) using :func:`nearest_face_rows`;
-    blur the whole frame when no face is known near it, so nothing identifiable is ever exported."""
+def body_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...],
+             margin: float = BODY_MARGIN) -> tuple[int, int, int, int] | None:
+    """Box (x0, y0, x1, y1) px (x1/y1 exclusive) around the finite landmarks of ``landmarks_xy`` (33, 2), grown by
+    ``margin`` of its larger side each way (the load in the hands, hair, feet), clipped to ``image_shape``; None
+    with fewer than two finite landmarks."""
+    points = np.asarray(landmarks_xy, dtype=float)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return None
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    grow = float((hi - lo).max()) * margin
+    height, width = image_shape[:2]
+    x0, y0 = max(0, math.floor(lo[0] - grow)), max(0, math.floor(lo[1] - grow))
+    x1, y1 = min(width, math.ceil(hi[0] + grow)), min(height, math.ceil(hi[1] + grow))
+    return (x0, y0, x1, y1) if x1 - x0 >= 2 and y1 - y0 >= 2 else None
+
+
+def hide_people(image: np.ndarray, image_xy: np.ndarray, face_rows: np.ndarray, track_row: int) -> None:
+    """Hide who is in the frame of ``track_row`` (-1: a frame with no pose row), in place: everything but the main
+    lifter's body is blurred (anyone else in view, found by the pose model or not: a second lifter, a coach, people
+    in the background), then the lifter's face, from :func:`nearest_face_rows`. The whole frame is blurred when no
+    face of the lifter is known near it, so nothing identifiable is ever exported. (Until the nineteenth session only
+    the lifter's face was blurred, and a second lifter's stayed sharp in a folder marked "faces blurred".)
+    ``image_xy`` (T, 33, 2) px of the image drawn."""
     face_row = face_rows[track_row] if track_row >= 0 else -1
-    if face_row < 0 or blur_face(image, image_xy[face_row]) is None:
+    face = face_box(image_xy[face_row], image.shape) if face_row >= 0 else None
+    body_row = track_row if track_row >= 0 and np.isfinite(image_xy[track_row]).any() else face_row
+    body = body_box(image_xy[body_row], image.shape) if face is not None else None
+    if body is None:
         blur_whole(image)
+        return
+    x0, y0, x1, y1 = body
+    kept = image[y0:y1, x0:x1].copy()
+    blur_whole(image)
+    image[y0:y1, x0:x1] = kept
+    blur_face(image, image_xy[face_row])

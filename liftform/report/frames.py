@@ -1,9 +1,9 @@
 """Frames and clips for the report: decode the source once, draw the analysis on the frames asked for, blur faces.
 
 Stills come back as JPEG bytes (for data: URIs); clips are written as H.264 MP4 with :class:`H264Writer`, which
-browsers play. With ``blur_faces`` the head is blurred from the face landmarks of the frame, or of the nearest
-frame with a face within :data:`FACE_SEARCH_S`; a frame with no face landmarks near it is blurred whole, so no
-exported frame can show a face the landmarks missed.
+browsers play. With ``blur_faces`` everything but the lifter's body is blurred (anyone else in view), and the head
+from the face landmarks of the frame, or of the nearest frame with a face within :data:`FACE_SEARCH_S`; a frame
+with no face landmarks near it is blurred whole, so no exported frame can show a face (`outputs.overlay.hide_people`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from liftform.outputs.overlay import (
     draw_back,
     draw_overlay,
     draw_skeleton,
-    hide_face,
+    hide_people,
     nearest_face_rows,
 )
 from liftform.outputs.video_writer import H264Writer, copy_segment
@@ -91,7 +91,7 @@ class FrameArtist:
             if track is None:
                 blur_whole(image)
             else:
-                hide_face(image, track.image_xy * scale_xy, self.face_rows, track_row)
+                hide_people(image, track.image_xy * scale_xy, self.face_rows, track_row)
         landmarks = visibility = edge = None
         if track_row >= 0 and row >= 0:
             landmarks, visibility = track.image_xy[track_row] * scale_xy, track.visibility[track_row]

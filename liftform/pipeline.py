@@ -344,7 +344,9 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, mo
                                                           progress=progress)
     analysis = analyze_track(track, source, model, settings, warnings)
     result = screen_bend(analysis.kinematics, settings.verdict)
-    return replace(result, notes=analysis.source.warnings)
+    # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
+    # screen of a video on its side had said only "bend slowly all the way down".
+    return replace(result, notes=analysis.quality.warnings)
 
 
 def profile_toml(result: ScreenResult) -> str:

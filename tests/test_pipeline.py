@@ -151,6 +151,13 @@ def test_the_screen_reads_the_bend_as_analyze_does_and_its_profile_keeps_the_zer
     assert abs(k.trunk_inclination_deg[first_flagged] - settings.advice.screen_hinge_depth_deg) < 1.0
     flat = runner.invoke(app, ["screen", str(first_seconds(sample_videos["hip_hinge"], tmp_path / "flat.mp4", 2.2))])
     assert flat.exit_code == 0 and "HIP HINGE" in flat.output and "with the back flat" in flat.output
+    # The same bend on its side (no rotation metadata): the screen says what analyze says, not "bend further".
+    with av.open(str(clip)) as video:
+        turned = [np.rot90(frame.to_ndarray(format="rgb24")).copy() for frame in video.decode(video=0)]
+    write_h264(tmp_path / "turned.mp4", turned)
+    sideways = runner.invoke(app, ["screen", str(tmp_path / "turned.mp4")])
+    assert sideways.exit_code == 0 and "INSUFFICIENT DATA" in sideways.output
+    assert "the video may be rotated" in sideways.output, sideways.output
 
 
 @pytest.mark.slow

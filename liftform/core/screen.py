@@ -52,9 +52,13 @@ def screen_bend(kinematics: Kinematics, settings: VerdictSettings) -> ScreenResu
     judged = descent & spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
     max_trunk = float(k.trunk_inclination_deg[bottom]) if k.valid.any() else float("nan")
     if not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
-        reason = ("the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
-                  if judged.any() else f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where "
-                  "the back is judged: bend slowly all the way down towards the floor")
+        if not k.valid.any():
+            reason = "no pose of the person could be measured"
+        elif judged.any():
+            reason = "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+        else:
+            reason = (f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where the back is judged: "
+                      "bend slowly all the way down towards the floor")
         nan = float("nan")
         return ScreenResult(nan, nan, nan, max_trunk, "insufficient_data", reason,
                             float(np.mean(trusted[descent])))

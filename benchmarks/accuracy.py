@@ -87,7 +87,8 @@ def rendered_accuracy(settings: Settings) -> None:
     - own upright: the figure's own contour bend while standing at the start of the same clip (on real footage,
       and on the figure, whose buttocks flatten in a hinge as real ones do, the upright contour is hollower than a
       neutral back in a forward bend: see SpineSettings);
-    - calibrated: the figure's own neutral bend from a separate hip-hinge clip (what `liftform screen` gives a person).
+    - calibrated: the figure's own neutral bend from a separate hip-hinge clip (a zero of the person's own, which
+      `liftform screen` no longer sets: read from real lifters' early bends it judged them worse, own_zero.py).
     The last two are the measurement error proper."""
     from liftform.synth import LiftSpec, write_sample
 

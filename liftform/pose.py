@@ -278,7 +278,6 @@ class PeopleFinder:
     def __init__(self, model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
         self._landmarker = kept_landmarkers.take(model_path, settings, num_poses=max_people, masks=False)
         self._max_side_px = settings.detect_max_side_px
-        self._calls = 0
 
     def close(self) -> None:
         if self._landmarker is not None:
@@ -293,9 +292,11 @@ class PeopleFinder:
         people: list[np.ndarray] = []
         for x0, y0, x1, y1 in search_tiles(bounds):
             model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
-            with _native_stderr_silenced() if self._calls < 1 else contextlib.nullcontext():
+            # Silenced on every call, not only the first: LiteRT logs a reallocation once per runner at an
+            # unpredictable call ("Input tensor memory is not aligned ..."; seen on a wide frame's second tile).
+            # The finder runs a few times a video, so the redirection hides nothing of ours for long.
+            with _native_stderr_silenced():
                 result = self._landmarker.detect(_mp_image(model_rgb))
-            self._calls += 1
             height, width = model_rgb.shape[:2]
             for pose in result.pose_landmarks:
                 xy = np.array([(p.x * width, p.y * height) for p in pose], dtype=float) / scale + (x0, y0)

@@ -295,6 +295,18 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     assert (out / HOSTILE / REPORT_NAME).is_file() and (out / INDEX_NAME).is_file()
     html = (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
     assert "faces blurred" in html and 'href="annotated.mp4"' in html   # blurred too, so it may be linked
+    # Rendered again, the mark follows what the folder holds: blurred again, the annotated video (blurred by its
+    # analysis) is still linked and the mark stays; rendered without blur, the frames show faces and the mark goes
+    # (it had stayed, and a later `score --blur-faces` would have reused the folder).
+    mark = out / HOSTILE / "faces-blurred"
+    again = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
+    assert again.exit_code == 0 and mark.is_file(), again.output
+    assert 'href="annotated.mp4"' in (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
+    plain = runner.invoke(app, ["report", str(out / HOSTILE)])
+    assert plain.exit_code == 0 and not mark.exists(), plain.output
+    blurred_over_plain_video = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
+    assert blurred_over_plain_video.exit_code == 0 and not mark.exists()    # the video's blur is no longer known
+    assert "annotated.mp4 in this folder may show the face" in blurred_over_plain_video.output
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------------

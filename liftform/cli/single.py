@@ -91,7 +91,7 @@ def report(
                                       "analysed (same SHA-256). One result folder only."),
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
-    from liftform.report import write_index, write_report
+    from liftform.report import render_again, write_index
 
     if video is not None and (index or len(folders) != 1):
         raise typer.BadParameter("--video goes with one result folder (not with --index)", param_hint="--video")
@@ -101,7 +101,7 @@ def report(
             if index:
                 out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
                 continue
-            written = write_report(folder, blur_faces=blur_faces, video_path=video, check_video=True)
+            written = render_again(folder, blur_faces=blur_faces, video_path=video)
             clips = f" ({len(written.clips)} clip(s) in {written.path.parent / 'clips'})" if written.clips else ""
             out.print(f"report: {written.path}{clips}", soft_wrap=True, markup=False)
             for note in written.notes:

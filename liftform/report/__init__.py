@@ -18,6 +18,6 @@ from __future__ import annotations
 
 from liftform.outputs.layout import CLIPS_DIR, INDEX_NAME, REPORT_NAME
 from liftform.report.index import write_index
-from liftform.report.page import Report, write_report
+from liftform.report.page import Report, render_again, write_report
 
-__all__ = ["CLIPS_DIR", "INDEX_NAME", "REPORT_NAME", "Report", "write_index", "write_report"]
+__all__ = ["CLIPS_DIR", "INDEX_NAME", "REPORT_NAME", "Report", "render_again", "write_index", "write_report"]

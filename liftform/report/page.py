@@ -10,6 +10,7 @@ from typing import Any
 from liftform.analysis import clip_verdict
 from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
+from liftform.outputs import faces_blurred, mark_blurred
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
@@ -266,3 +267,17 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     path = atomic_write_text(data.result_dir / REPORT_NAME, html)
     return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
 
+
+
+def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:
+    """`liftform report DIR`: the report rendered again from a result folder, with its faces-blurred mark kept true.
+    The mark stays (or is set) only when every exported frame of the folder now hides the faces: the report with
+    ``blur_faces``, and annotated.mp4 absent or blurred by its analysis (the mark said so). A folder analysed with
+    ``--blur-faces`` and then re-rendered without it had kept its mark over unblurred frames, and a later `score
+    --blur-faces` reused it."""
+    annotated_blurred = faces_blurred(result_dir)
+    report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
+                          annotated_blurred=annotated_blurred)
+    annotated_hidden = annotated_blurred or not ResultFolder(report.path.parent).annotated_mp4.is_file()
+    mark_blurred(report.path.parent, blur_faces and annotated_hidden)
+    return report

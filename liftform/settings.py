@@ -338,7 +338,15 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     if config_path is not None:
         settings = apply_overrides(settings, _read_toml(Path(config_path), "config"))
     if profile_path is not None:
-        settings = apply_overrides(settings, _read_toml(Path(profile_path), "profile"))
+        profile = _read_toml(Path(profile_path), "profile")
+        spine = profile.get("spine")
+        if isinstance(spine, dict) and "neutral_bend_deg" in spine:
+            # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged
+            # real lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
+            raise ConfigError(f"profile {profile_path} sets [spine] neutral_bend_deg, a zero from an older "
+                              "`liftform screen` that misreads real backs: record the screen again (or, if the value "
+                              "is meant, move the line to a --config file)")
+        settings = apply_overrides(settings, profile)
     if overrides:
         settings = apply_overrides(settings, overrides)
     return settings

@@ -9,6 +9,7 @@ import pytest
 
 from liftform.core.advice import ADVICE_CUES, advice_kind, advise, rep_advice, rep_cue
 from liftform.core.types import Rep, RepVerdict
+from liftform.errors import ConfigError
 from liftform.settings import AdviceSettings, Settings, load_settings
 
 REP = Rep(0, 0, 30, 60, 0.0, 1.0, 2.0)
@@ -128,6 +129,14 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     assert "neutral_bend_deg" not in profile_toml(screen)
     flat = ScreenResult(85.0, 100.0, 9.0, 88.0, "hip_hinge", "", 0.9, rounded=False)
     assert "personal_max_flexion_deg" not in profile_toml(flat)    # a back that never rounded shows no range
+    # A profile from an older screen, with its own zero, is refused in one line, not applied silently.
+    older = tmp_path / "old.toml"
+    older.write_text("[spine]\nneutral_bend_deg = -8.5\npersonal_max_flexion_deg = 30.0\n")
+    with pytest.raises(ConfigError, match="record the screen again"):
+        load_settings(None, None, older)
+    config = tmp_path / "config.toml"                               # meant by hand: a config file may set it
+    config.write_text("[spine]\nneutral_bend_deg = -8.5\n")
+    assert load_settings(config).spine.neutral_bend_deg == -8.5
 
 
 def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(tmp_path, capsys):

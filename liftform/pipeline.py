@@ -343,7 +343,7 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, mo
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
     analysis = analyze_track(track, source, model, settings, warnings)
-    result = screen_bend(analysis.kinematics, settings.verdict)
+    result = screen_bend(analysis.kinematics, settings)
     # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
     # screen of a video on its side had said only "bend slowly all the way down".
     return replace(result, notes=analysis.quality.warnings)

@@ -504,7 +504,7 @@ def test_screen_finds_hinge_depth_and_range_with_analyzes_own_rule():
     spine = np.clip((trunk - 40) / 50, 0, 1) * 40
     kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), spine, t), SETTINGS.filter,
                                     SETTINGS.spine)
-    result = screen_bend(kinematics, SETTINGS.verdict)
+    result = screen_bend(kinematics, SETTINGS)
     first_flagged = int(np.argmax(flag_rounded_frames(kinematics, SETTINGS.verdict)))
     assert result.hinge_depth_deg == pytest.approx(66.25, abs=2)
     assert result.hinge_depth_deg == pytest.approx(kinematics.trunk_inclination_deg[first_flagged], abs=0.5)
@@ -515,7 +515,23 @@ def test_screen_finds_hinge_depth_and_range_with_analyzes_own_rule():
     early = np.clip((trunk - 20) / 20, 0, 1) * 40
     kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), early, t), SETTINGS.filter,
                                     SETTINGS.spine)
-    assert screen_bend(kinematics, SETTINGS.verdict).advice == "flexibility_first"
+    assert screen_bend(kinematics, SETTINGS).advice == "flexibility_first"
+
+
+def test_screen_reads_the_deepest_bend_only():
+    """A rounded, shallower warm-up bend first, then the screen's slow deep bend with a flat back: the advice is the
+    deep bend's (a hinge), not the warm-up's rounding."""
+    from liftform.core.screen import screen_bend
+
+    t = np.arange(0, 10, 1 / 30)
+    warm_up = np.sin(np.pi * np.clip(t / 3, 0, 1)) ** 2 * 65                # 0 -> 65 -> 0 deg in 3 s
+    deep = np.sin(np.pi * np.clip((t - 4.5) / 5, 0, 1)) ** 2 * 85           # then 0 -> 85 -> 0 in 5 s
+    trunk = np.maximum(warm_up, deep)
+    spine = np.where(t < 4, np.clip((warm_up - 30) / 30, 0, 1) * 40, 0.0)   # the warm-up rounds, the screen not
+    kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), spine, t), SETTINGS.filter,
+                                    SETTINGS.spine)
+    result = screen_bend(kinematics, SETTINGS)
+    assert result.advice == "hip_hinge" and not result.rounded and result.hinge_depth_deg > 80
 
 
 def test_screen_says_when_it_could_not_judge_the_bend():
@@ -525,7 +541,7 @@ def test_screen_says_when_it_could_not_judge_the_bend():
     shallow = np.clip(t / 2, 0, 1) * 30                      # never leaned far enough for the back to be judged
     kinematics = compute_kinematics(make_track(shallow, np.full_like(t, 10.0), np.zeros_like(t), t),
                                     SETTINGS.filter, SETTINGS.spine)
-    result = screen_bend(kinematics, SETTINGS.verdict)
+    result = screen_bend(kinematics, SETTINGS)
     assert result.advice == "insufficient_data" and "never leaned 40°" in result.reason
 
 
@@ -535,5 +551,5 @@ def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
     t = np.arange(0, 5, 1 / 30)
     trunk = np.clip(t / 4, 0, 1) * 85
     track = make_track(trunk, np.full_like(t, 15.0), np.zeros_like(t), t)
-    assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine), SETTINGS.verdict).advice == \
+    assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine), SETTINGS).advice == \
         "hip_hinge"

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from liftform.core.flags import flag_rounded_frames, spine_judged
+from liftform.core.reps import segment_reps
 from liftform.core.types import Kinematics
-from liftform.settings import VerdictSettings
+from liftform.settings import Settings
 
 HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
 LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
@@ -43,12 +44,16 @@ class ScreenResult:
     notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
 
 
-def screen_bend(kinematics: Kinematics, settings: VerdictSettings) -> ScreenResult:
-    """Screen one slow bend (the deepest one in ``kinematics``) with the verdict's rule for a rounded back."""
-    k = kinematics
+def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
+    """Screen one slow bend (the deepest one in ``kinematics``: its way down, from the start of the rep it is in)
+    with the verdict's rule for a rounded back."""
+    k, settings = kinematics, all_settings.verdict
     trusted = k.spine_flexion_confidence >= settings.min_confidence
     bottom = int(np.nanargmax(np.where(k.valid, k.trunk_inclination_deg, -np.inf))) if k.valid.any() else 0
-    descent = np.arange(len(k)) <= bottom
+    # Only the deepest bend's own way down: a warm-up bend before it (or its way back up) is not the screen.
+    start = next((rep.start for rep in segment_reps(k, all_settings.reps) if rep.start <= bottom <= rep.end), 0)
+    frame = np.arange(len(k))
+    descent = (frame >= start) & (frame <= bottom)
     judged = descent & spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
     max_trunk = float(k.trunk_inclination_deg[bottom]) if k.valid.any() else float("nan")
     if not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():

@@ -235,13 +235,15 @@ def test_two_reps_back_to_back_are_two_reps_with_ordered_bounds():
 
 def test_settings_layers_defaults_file_profile_flags(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text("[verdict]\nrounded_back_spine_deg = 30\n[spine]\nneutral_bend_deg = 2\n")
+    config.write_text("[verdict]\nrounded_back_spine_deg = 30\n[spine]\nneutral_bend_deg = 2\n"
+                      "personal_max_flexion_deg = 20\n")
     profile = tmp_path / "me.toml"
-    profile.write_text("[spine]\nneutral_bend_deg = 9.5\n")
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 45.5\n")
     assert load_settings().verdict.rounded_back_spine_deg == Settings().verdict.rounded_back_spine_deg
     layered = load_settings(config, {"verdict": {"rounded_back_spine_deg": 25}}, profile)
     assert layered.verdict.rounded_back_spine_deg == 25          # the flag over the file
-    assert layered.spine.neutral_bend_deg == 9.5                 # the profile over the file
+    assert layered.spine.personal_max_flexion_deg == 45.5        # the profile over the file
+    assert layered.spine.neutral_bend_deg == 2                   # the file over the defaults
     assert layered.reps == Settings().reps                       # untouched sections keep the defaults
 
 

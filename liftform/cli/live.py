@@ -76,7 +76,7 @@ def live(
     if result.analysis is not None:
         print_summary(result.analysis, result.out_dir)
     else:
-        out.print("no frame was processed: nothing saved")
+        out.print("fewer than two frames were processed: nothing to judge, nothing saved")
     _print_stats(result.stats, tracking=settings.pose.track_between_frames)
     if result.recording is not None:
         out.print(f"  recording: {result.recording}", soft_wrap=True)

@@ -245,7 +245,8 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
 def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, settings: Settings,
                  out_root: Path | None, warnings: list[str]) -> tuple[Analysis | None, Path | None]:
     """Analyse the session's whole track with the core (as `liftform analyze` would) and, with ``out_root``,
-    write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when no frame was processed."""
+    write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when fewer than two frames
+    were processed (no motion to judge)."""
     from liftform.outputs import write_outputs
     from liftform.pipeline import analyze_track
 

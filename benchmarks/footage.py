@@ -185,16 +185,18 @@ def cache_path(cache: Path, relative: str) -> Path:
     return cache / (relative.replace("/", "__") + ".npz")
 
 
-def clip_verdict(clip: Clip, settings: Settings) -> str:
-    """rounded_back | safe | insufficient_data for the whole clip."""
+def clip_verdict(clip: Clip, settings: Settings, spine_baseline_deg: float | None = None) -> str:
+    """rounded_back | safe | insufficient_data for the whole clip (``spine_baseline_deg``: another zero of the
+    spine measure than ``settings``', as `analyze_track` takes it)."""
     if clip.track is None:
         return "insufficient_data"
-    return _analyze(clip, settings).verdict
+    return _analyze(clip, settings, spine_baseline_deg).verdict
 
 
-def _analyze(clip: Clip, settings: Settings):
+def _analyze(clip: Clip, settings: Settings, spine_baseline_deg: float | None = None):
     source = SourceInfo(clip.file, "", 30.0, len(clip.track), 0, 0, 0.0)
-    return analyze_track(clip.track, source, ModelInfo(settings.pose.model, ""), settings)
+    return analyze_track(clip.track, source, ModelInfo(settings.pose.model, ""), settings,
+                         spine_baseline_deg=spine_baseline_deg)
 
 
 def peer_verdicts(clip: Clip, settings: Settings) -> dict[str, str]:

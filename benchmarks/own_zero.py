@@ -24,9 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import footage  # noqa: E402
 
-from liftform.analysis import ModelInfo, SourceInfo  # noqa: E402
 from liftform.core.kinematics import compute_kinematics  # noqa: E402
-from liftform.pipeline import analyze_track  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 
 EARLY_LEAN_DEG = (25.0, 50.0)     # the window the screen took its zero from
@@ -38,12 +36,6 @@ def _window_median(kinematics, raw_bend: np.ndarray, lean: tuple[float, float], 
         inside = ((kinematics.spine_flexion_confidence >= min_confidence)
                   & (kinematics.trunk_inclination_deg >= lean[0]) & (kinematics.trunk_inclination_deg <= lean[1]))
     return float(np.median(raw_bend[inside])) if inside.sum() >= 3 else float("nan")
-
-
-def _verdict(clip: footage.Clip, settings: Settings, zero: float | None) -> str:
-    source = SourceInfo(clip.file, "", 30.0, len(clip.track), 0, 0, 0.0)
-    return analyze_track(clip.track, source, ModelInfo(settings.pose.model, ""), settings,
-                         spine_baseline_deg=zero).verdict
 
 
 def main() -> None:
@@ -66,7 +58,7 @@ def main() -> None:
             continue
         deep = _window_median(kinematics, raw_bend, DEEP_LEAN_DEG, settings.verdict.min_confidence)
         rises[clip.label].append(deep - own)
-        shipped, personal = _verdict(clip, settings, None), _verdict(clip, settings, own)
+        shipped, personal = footage.clip_verdict(clip, settings), footage.clip_verdict(clip, settings, own)
         tally = right[clip.label]
         tally[0] += 1
         tally[1] += footage.is_right(clip.label, shipped)

@@ -91,6 +91,11 @@ class Analysis:
         return (self, *self.others)
 
     @property
+    def every_rep(self) -> tuple[RepVerdict, ...]:
+        """Every lifter's rep verdicts, the main lifter's first: what the clip's counts (reps, rounded reps) cover."""
+        return tuple(rv for lifter in self.lifters for rv in lifter.verdicts)
+
+    @property
     def verdict(self) -> str:
         """The clip's verdict over every lifter in view (`clip_verdict`); with one lifter, that lifter's."""
         return clip_verdict([lifter.lifter_verdict for lifter in self.lifters])

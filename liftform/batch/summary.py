@@ -73,8 +73,7 @@ class SummaryRow:
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
-    lifters = analysis.lifters
-    verdicts = [v for lifter in lifters for v in lifter.verdicts]
+    lifters, verdicts = analysis.lifters, analysis.every_rep
     peaks = [v.peak_spine_flexion_deg for v in verdicts if math.isfinite(v.peak_spine_flexion_deg)]
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),

@@ -26,8 +26,7 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
     lifters = analysis.lifters
-    n_reps = sum(len(lifter.verdicts) for lifter in lifters)
-    n_rounded = sum(v.is_rounded for lifter in lifters for v in lifter.verdicts)
+    n_reps, n_rounded = len(analysis.every_rep), sum(v.is_rounded for v in analysis.every_rep)
     people = f" by {len(lifters)} lifters ({analysis.people_in_view} people in view)" if len(lifters) > 1 else ""
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
               f"{n_reps} rep(s){people}, {n_rounded} with a rounded back")

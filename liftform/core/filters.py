@@ -78,13 +78,17 @@ def hysteresis(values: np.ndarray, on_above: float, off_below: float, enabled: n
     return (last_on >= 0) & (last_on > last_off)
 
 
-def run_lengths_s(mask: np.ndarray, timestamps_s: np.ndarray) -> float:
-    """Longest duration (seconds) of a run of True in ``mask`` (T,), measured frame centre to frame centre plus one
-    frame interval."""
-    if not mask.any():
-        return 0.0
+def runs_s(mask: np.ndarray, timestamps_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of True in ``mask`` (T,), in time order: their first frames (n,) and durations (n,) in seconds,
+    measured frame centre to frame centre plus one frame interval."""
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(int)))
     starts, ends = edges[::2], edges[1::2] - 1
     dt = float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else 0.0
-    return float(np.max(timestamps_s[ends] - timestamps_s[starts]) + dt)
+    return starts, timestamps_s[ends] - timestamps_s[starts] + dt
+
+
+def run_lengths_s(mask: np.ndarray, timestamps_s: np.ndarray) -> float:
+    """Longest duration (seconds) of a run of True in ``mask`` (T,) (:func:`runs_s`); 0 without one."""
+    durations = runs_s(mask, timestamps_s)[1]
+    return float(durations.max()) if len(durations) else 0.0

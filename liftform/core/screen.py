@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.filters import runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.reps import segment_reps
 from liftform.core.types import Kinematics
@@ -78,13 +79,10 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
 
 
 def _rounding_onset(kinematics: Kinematics, flagged: np.ndarray, min_rounded_s: float) -> int | None:
-    """First frame of the first run of ``flagged`` (T,) lasting ``min_rounded_s``, as a rep's rounding must (each run
-    from its first frame's centre to its last's, plus one frame interval, as `core.filters.run_lengths_s`)."""
-    t = kinematics.timestamps_s
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flagged.astype(int), [0]])))
-    starts, ends = edges[::2], edges[1::2] - 1
-    frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    lasting = np.flatnonzero(t[ends] - t[starts] + frame_s >= min_rounded_s)    # measured as `run_lengths_s` does
+    """First frame of the first run of ``flagged`` (T,) lasting ``min_rounded_s``, as a rep's rounding must
+    (`core.filters.runs_s`)."""
+    starts, durations_s = runs_s(flagged, kinematics.timestamps_s)
+    lasting = np.flatnonzero(durations_s >= min_rounded_s)
     return int(starts[lasting[0]]) if len(lasting) else None
 
 

@@ -33,8 +33,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
                 "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
                 "view": "", "warnings": [], "duration_s": None, "summary": str(exc)}
-    verdict = analysis.verdict
-    reps = [rv for lifter in analysis.lifters for rv in lifter.verdicts]     # as the verdict: every lifter's
+    verdict, reps = analysis.verdict, analysis.every_rep                       # as the verdict: every lifter's
     words, cls = overall_words(verdict)
     return {
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",

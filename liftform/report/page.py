@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liftform.analysis import clip_verdict
 from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred
@@ -205,13 +204,12 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     analysis = data.analysis
     quality = analysis.quality
     others = _other_lifters(data)
-    verdict = clip_verdict([analysis.lifter_verdict, *(o["verdict_key"] for o in others)])
+    verdict = analysis.verdict
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes, media)
     svg = angle_figure_svg(data)
-    n_rounded = sum(v.is_rounded for v in analysis.verdicts) + sum(r["cls"] == "bad" for o in others for r in o["reps"])
-    n_reps = len(reps) + sum(len(o["reps"]) for o in others)
+    n_rounded, n_reps = sum(v.is_rounded for v in analysis.every_rep), len(analysis.every_rep)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
@@ -266,7 +264,6 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     html = render_page("report.html.j2", media=True, **context)
     path = atomic_write_text(data.result_dir / REPORT_NAME, html)
     return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
-
 
 
 def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:

@@ -84,7 +84,6 @@ def test_rounded_reach_down_then_a_flat_lift_is_told_to_set_the_back():
 def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
     rv = verdict("squat", faults=("jerky_lift",), ascent_s=0.3)
     assert advise(rv) == "Lift slowly and breathe out as you lift: you stood up in 0.3 s after 1.0 s down."
-    assert advice_kind(verdict(faults=("hyperextension_at_lockout",))) == "no_lean_back"
 
 
 @pytest.mark.parametrize(("kind", "word"), [("hip_hinge", "hip hinge"), ("squat", "squat"), ("lunge", "lunge")])
@@ -104,7 +103,7 @@ def test_a_video_ending_before_the_lift_asks_to_film_the_whole_lift():
 def test_every_kind_has_a_short_cue_and_a_sentence():
     cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
              verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
-             verdict(faults=("jerky_lift",)), verdict(faults=("hyperextension_at_lockout",)), verdict(),
+             verdict(faults=("jerky_lift",)), verdict(),
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
              replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True)]

@@ -6,10 +6,10 @@ screen` measures how far they hinge with a neutral spine); set the back before t
 slowly and breathe out as you lift; if the load is too heavy to lift safely, ask someone to help.
 
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
-to stop short of, while lowering the load the way down; then a rounded reach-down, a rushed ascent, leaning back at
-the top), ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live
-screen. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the
-person reached there with a neutral spine.
+to stop short of, while lowering the load the way down; then a rounded reach-down, a rushed ascent), ``advise``
+says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen. Pure
+functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the person reached
+there with a neutral spine.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ ADVICE_CUES = {
     "chest_up": "Chest up, back extended",
     "set_back_first": "Set your back before lifting",
     "lift_slowly": "Slower up, breathe out",
-    "no_lean_back": "Stand tall, don't lean back",
     "good": "Good lift",
 }
 
@@ -63,8 +62,6 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "set_back_first"
     if "jerky_lift" in rv.faults:
         return "lift_slowly"
-    if "hyperextension_at_lockout" in rv.faults:
-        return "no_lean_back"
     return "good"
 
 
@@ -109,7 +106,6 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "lift_slowly": (
             f"Lift slowly and breathe out as you lift: you stood up in {rv.ascent_s:.1f} s after "
             f"{rv.descent_s:.1f} s down."),
-        "no_lean_back": "Stand up tall at the top without leaning back: the back arched past standing.",
         "good": {
             "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
             "squat": "Good squat lift: chest up, back flat - keep the load close.",

@@ -151,7 +151,7 @@ class RepVerdict:
     rounded_s: float                # time the spine spent past the threshold in the loaded part, seconds
     descent_s: float
     ascent_s: float
-    faults: tuple[str, ...] = field(default=())  # extra faults: "jerky_lift", "hyperextension_at_lockout"
+    faults: tuple[str, ...] = field(default=())  # extra faults: "rounded_reach_down", "jerky_lift"
     spine_flexion_pct_of_max: float = float("nan")  # peak flexion as % of the person's screened maximum
     peak_neck_flexion_deg: float = float("nan")  # the head hanging furthest toward the floor while loaded
     head_led: bool = False          # rounded_back seen in the head hanging, the back's contour inside its limit

@@ -119,7 +119,7 @@ def words_of(verdict: object) -> str:
 
 # A rep's findings beside its verdict (`core.verdict.rep_faults`), as the terminal and the report say them.
 FAULT_WORDS = {"rounded_reach_down": "reached down with a rounded back (before lift-off)",
-               "jerky_lift": "jerky lift (fast ascent)", "hyperextension_at_lockout": "back arched at lockout"}
+               "jerky_lift": "jerky lift (fast ascent)"}
 
 
 def fault_words(fault: object) -> str:

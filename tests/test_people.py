@@ -76,6 +76,24 @@ def test_the_clip_summary_and_the_index_row_cover_every_lifter(tmp_path):
     assert analysis_to_dict(one)["summary"] == "3 reps: safe in reps 1, 2, 3 (hip hinge)."
 
 
+def test_lifters_who_follow_one_another_are_not_said_to_be_in_view_together(tmp_path, capsys):
+    """One leaves, another comes in (or the same person comes back elsewhere): two lifters, one seen at a time. The
+    report said "2 people lifted in view (2 seen at once)" and the terminal "(1 people in view)"."""
+    from liftform.cli.show import print_summary
+    from liftform.outputs import write_outputs
+    from liftform.report import write_report
+
+    hinge, _ = lift_track("hip_hinge")
+    stoop, _ = lift_track("rounded_back")
+    analysis, track = _judge(hinge, stoop, in_view=1)
+    print_summary(analysis, None)
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "6 rep(s) by 2 lifters (1 seen at once), 3 with a rounded back" in header
+    write_outputs(analysis, track, tmp_path / "two", write_video=False)
+    report = write_report(tmp_path / "two").path.read_text(encoding="utf-8")
+    assert "2 people lifted in view (1 seen at once)" in " ".join(report.split())
+
+
 def test_a_lifter_who_could_not_be_judged_keeps_the_clip_from_being_safe():
     hinge, _ = lift_track("hip_hinge")
     frontal, _ = lift_track("rounded_back", yaw_deg=85.0)     # seen from the front: the back cannot be judged

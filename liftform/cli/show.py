@@ -27,9 +27,10 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     verdict = analysis.verdict
     lifters = analysis.lifters
     n_reps, n_rounded = len(analysis.every_rep), sum(v.is_rounded for v in analysis.every_rep)
-    people = f" by {len(lifters)} lifters ({analysis.people_in_view} people in view)" if len(lifters) > 1 else ""
+    # Lifters may follow one another (one leaves, another comes in): how many were seen together is said apart.
+    people = (f" by {len(lifters)} lifters ({analysis.people_in_view} seen at once)" if len(lifters) > 1 else "")
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
-              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back")
+              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back", soft_wrap=True)
     for number, lifter in enumerate(lifters, start=1):
         if len(lifters) > 1:
             box = lifter.box_px

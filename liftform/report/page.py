@@ -216,7 +216,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
         "headline": _headline(verdict, n_rounded, n_reps), "n_rounded": n_rounded, "reps": reps,
-        "other_lifters": others, "people_in_view": max(analysis.people_in_view, len(others) + 1),
+        "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings),
         "notes": list(data.notes), "view": quality.view,

@@ -145,6 +145,27 @@ def test_rep_boundaries_bracket_each_bottom():
         assert abs(rep.bottom_s - bottom_s) < 0.1
 
 
+def test_reps_are_found_alike_when_the_lifter_grows_in_the_picture():
+    """Walking towards the camera (or a zoom) makes the lifter 40 % taller in the picture over the clip: each frame's
+    standing height is read from the upright frames around it, so the reps are found as with a still camera (their
+    ends within a few frames: growing 4 % a second, the tallest upright frame 1.5 s ahead reads up to 0.05 deeper).
+    With one standing height for the clip, the first seconds read as a fifth of the way down."""
+    track, _ = lift_track("hip_hinge")
+    scale = np.linspace(1.0, 1.4, len(track))
+    anchor = track.image_xy[0, 27]                                        # an ankle of the first frame
+    profile = track.back_profile_px
+    grown = dataclasses.replace(
+        track, image_xy=anchor + (track.image_xy - anchor) * scale[:, None, None],
+        back_profile_px=None if profile is None else profile * scale.reshape(-1, *[1] * (profile.ndim - 1)))
+    still_k, still_reps, _, still_verdicts = run_core(track)
+    grown_k, grown_reps, _, grown_verdicts = run_core(grown)
+    assert len(grown_reps) == len(still_reps) == 3
+    for a, b in zip(still_reps, grown_reps, strict=True):
+        assert abs(a.start_s - b.start_s) < 0.15 and abs(a.end_s - b.end_s) < 0.15
+    assert np.nanmax(np.abs(grown_k.depth - still_k.depth)) < 0.05
+    assert [v.verdict for v in grown_verdicts] == [v.verdict for v in still_verdicts]
+
+
 def test_spine_flexion_is_relative_to_the_neutral_reference():
     """A person whose neutral back reads 8 deg more bent gets the right flexion once that reference is given."""
     track, truth = lift_track("rounded_back", natural_bend_deg=SETTINGS.spine.neutral_bend_deg + 8.0)

@@ -36,6 +36,11 @@ from liftform.track import (
 )
 
 WORLD_UP = np.array([0.0, -1.0, 0.0])   # MediaPipe world: y points down
+# The standing height is read from the frames where the trunk, hips and knees are all within this of straight ...
+UPRIGHT_MAX_DEG = 25.0
+# ... over this window around each frame, from at least this many of them.
+STANDING_WINDOW_S = 3.0
+STANDING_MIN_FRAMES = 5
 # Which way a person faces is read over this window around each frame (the live view re-reads it over the same span
 # of its recent frames), and decides the frame where the evidence passes this margin (trunk lengths; one clear foot
 # or hanging hands give ~0.3-1).
@@ -150,29 +155,57 @@ def standing_height_px(image_xy: np.ndarray) -> float:
     return float(np.nanpercentile(height, 95)) if np.isfinite(height).any() else float("nan")
 
 
-def depth_signal(image_xy: np.ndarray, standing_px: float | None = None) -> np.ndarray:
+def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright: np.ndarray) -> np.ndarray:
+    """(T,) the standing shoulder height around each frame, pixels: the 95th percentile of
+    :func:`shoulder_height_px` over the ``upright`` (T,) frames within ``STANDING_WINDOW_S`` around it (at least
+    ``STANDING_MIN_FRAMES`` of them), linear in time across stretches without them (a long stoop keeps the standing
+    height of before and after it). The clip's :func:`standing_height_px` where no window has enough upright frames.
+
+    Read around each frame, not once for the clip, because the lifter's size in the picture changes when they walk
+    towards or away from the camera or the camera zooms: a 15 % zoom made standing read as a fifth of the way down,
+    and a rep started at the clip's first frame and two merged.
+    """
+    height = shoulder_height_px(image_xy)
+    whole = standing_height_px(image_xy)
+    if len(height) < 2 or not np.isfinite(whole):
+        return np.full(len(height), whole)
+    dt = float(np.median(np.diff(timestamps_s)))
+    half = max(1, int(round(0.5 * STANDING_WINDOW_S / dt))) if dt > 0 else 1
+    step = max(1, half // 4)                      # windows centred every few frames, the rest interpolated
+    samples = np.pad(np.where(upright, height, np.nan), half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(samples, 2 * half + 1)[::step]   # (T / step, W)
+    centres = np.arange(len(height))[::step]
+    enough = np.isfinite(windows).sum(axis=1) >= STANDING_MIN_FRAMES
+    if not enough.any():
+        return np.full(len(height), whole)
+    with np.errstate(all="ignore"):
+        around = np.nanpercentile(windows[enough], 95, axis=1)
+    return np.interp(np.arange(len(height)), centres[enough], around)
+
+
+def depth_signal(image_xy: np.ndarray, standing_px: float | np.ndarray | None = None) -> np.ndarray:
     """(T,) how far the shoulders have come down towards the feet, as a fraction of standing height.
 
     The shoulder-to-lower-ankle height is compared with ``standing_px`` (default: the standing height of
-    these frames, :func:`standing_height_px`); the ratio does not care whether a hand-held camera drifts up or down,
-    since shoulders and feet move together in the image. The live path passes the standing height of its recent
-    frames.
+    these frames, :func:`standing_height_px`; or (T,), each frame's, :func:`standing_heights_px`); the ratio does
+    not care whether a hand-held camera drifts up or down, since shoulders and feet move together in the image. The
+    live path passes the standing height of its recent frames.
     """
     height = shoulder_height_px(image_xy)
-    standing = standing_height_px(image_xy) if standing_px is None else float(standing_px)
-    if not standing > 0:   # also NaN: no frame with shoulders and ankles
-        return np.full(len(image_xy), np.nan)
-    return 1.0 - height / standing
+    standing = standing_height_px(image_xy) if standing_px is None else np.asarray(standing_px, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(standing > 0, 1.0 - height / standing, np.nan)   # NaN: no frame with shoulders and ankles
 
 
-def hands_height_signal(image_xy: np.ndarray, standing_px: float) -> np.ndarray:
+def hands_height_signal(image_xy: np.ndarray, standing_px: float | np.ndarray) -> np.ndarray:
     """(T,) height of the wrists' midpoint above the lower ankle, as a fraction of the standing shoulder height
-    ``standing_px`` (pixels): ~0.45 standing with the arms hanging, ~0 with the hands at the floor. NaN if unknown."""
+    ``standing_px`` (pixels; or (T,), each frame's): ~0.45 standing with the arms hanging, ~0 with the hands at the
+    floor. NaN if unknown."""
     wrist_y = image_xy[:, [LEFT_WRIST, RIGHT_WRIST], 1].mean(axis=1)
     ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])
-    if not standing_px > 0:
-        return np.full(len(image_xy), np.nan)
-    return (ankle_y - wrist_y) / standing_px
+    standing = np.asarray(standing_px, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(standing > 0, (ankle_y - wrist_y) / standing, np.nan)
 
 
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
@@ -266,7 +299,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
     confidence = angles.spine_flexion_confidence
-    standing_px = standing_height_px(image_xy)
+    with np.errstate(invalid="ignore"):
+        upright = (np.abs(trunk) < UPRIGHT_MAX_DEG) & (hip < UPRIGHT_MAX_DEG) & (knee < UPRIGHT_MAX_DEG)
+    standing_px = standing_heights_px(image_xy, t, upright)
     depth = depth_signal(image_xy, standing_px)
     hands = hands_height_signal(image_xy, standing_px)
 

@@ -192,7 +192,9 @@ def depth_signal(image_xy: np.ndarray, standing_px: float | np.ndarray | None = 
     live path passes the standing height of its recent frames.
     """
     height = shoulder_height_px(image_xy)
-    standing = standing_height_px(image_xy) if standing_px is None else np.asarray(standing_px, dtype=float)
+    standing = standing_height_px(image_xy) if standing_px is None else standing_px
+    if isinstance(standing, (float, int)):   # one height for every frame (live calls this per frame: kept cheap)
+        return 1.0 - height / float(standing) if standing > 0 else np.full(len(image_xy), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(standing > 0, 1.0 - height / standing, np.nan)   # NaN: no frame with shoulders and ankles
 

@@ -444,6 +444,15 @@ def test_analyze_track_reports_quality():
     assert analysis.quality.frames_with_pose == len(track) - len(lost[::3])
     assert (f"the lifter was found in only {analysis.quality.frames_with_pose} of {len(track)} frames: film them "
             "large in the picture, whole body in view, in good light") in analysis.quality.warnings
+    # Missing for a whole stretch (walked off, handed over to another lifter, hidden): said so, not "film large".
+    away = track.image_xy.copy()
+    away[len(track) // 2:] = np.nan
+    analysis = analyze_track(dataclasses.replace(track, image_xy=away), source, ModelInfo("full", "0" * 64), SETTINGS)
+    out = [w for w in analysis.quality.warnings if "not found for" in w]
+    seconds = float(track.timestamps_s[-1] - track.timestamps_s[len(track) // 2]) + 1 / 30
+    assert out == [f"the lifter was not found for {seconds:.1f} s of the {track.timestamps_s[-1] + 1 / 30:.1f} s (out "
+                   "of view or hidden): a lift made then is not judged; keep the whole body in view"]
+    assert not any("found in only" in w for w in analysis.quality.warnings)
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),

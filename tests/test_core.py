@@ -166,6 +166,23 @@ def test_reps_are_found_alike_when_the_lifter_grows_in_the_picture():
     assert [v.verdict for v in grown_verdicts] == [v.verdict for v in still_verdicts]
 
 
+def test_walking_away_from_the_camera_is_no_rep():
+    """The person walks to their spot, shrinking from 1.6x to their size in the picture in a second, then hinges
+    twice. The shoulders come down in the picture while the trunk, hips and knees stay straight: no bend, no rep
+    (it was one, a "safe hip hinge" with the trunk at 0 deg; a real clip of a squatter walking back from the camera
+    got such a rep)."""
+    t, env = lift_profile(2, 30.0, 1.0, stand_s=3.0)
+    track = make_track(75.0 * env, 20.0 * env, 4.0 * env, t)
+    scale = np.interp(t, [0.0, 0.5, 1.5], [1.6, 1.6, 1.0])
+    anchor, profile = track.image_xy[0, 27], track.back_profile_px
+    walk = dataclasses.replace(
+        track, image_xy=anchor + (track.image_xy - anchor) * scale[:, None, None],
+        back_profile_px=profile * scale.reshape(-1, *[1] * (profile.ndim - 1)))
+    still_reps, walk_reps = run_core(track)[1], run_core(walk)[1]
+    assert len(still_reps) == 2
+    assert [(r.start, r.bottom, r.end) for r in walk_reps] == [(r.start, r.bottom, r.end) for r in still_reps]
+
+
 def test_spine_flexion_is_relative_to_the_neutral_reference():
     """A person whose neutral back reads 8 deg more bent gets the right flexion once that reference is given."""
     track, truth = lift_track("rounded_back", natural_bend_deg=SETTINGS.spine.neutral_bend_deg + 8.0)

@@ -155,6 +155,12 @@ def standing_height_px(image_xy: np.ndarray) -> float:
     return float(np.nanpercentile(height, 95)) if np.isfinite(height).any() else float("nan")
 
 
+def upright(trunk_deg: np.ndarray, hip_deg: np.ndarray, knee_deg: np.ndarray) -> np.ndarray:
+    """(T,) bool: the trunk, hips and knees all within ``UPRIGHT_MAX_DEG`` of straight (any unknown: False)."""
+    with np.errstate(invalid="ignore"):
+        return (np.abs(trunk_deg) < UPRIGHT_MAX_DEG) & (hip_deg < UPRIGHT_MAX_DEG) & (knee_deg < UPRIGHT_MAX_DEG)
+
+
 def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright: np.ndarray) -> np.ndarray:
     """(T,) the standing shoulder height around each frame, pixels: the 95th percentile of
     :func:`shoulder_height_px` over the ``upright`` (T,) frames within ``STANDING_WINDOW_S`` around it (at least
@@ -301,9 +307,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
     confidence = angles.spine_flexion_confidence
-    with np.errstate(invalid="ignore"):
-        upright = (np.abs(trunk) < UPRIGHT_MAX_DEG) & (hip < UPRIGHT_MAX_DEG) & (knee < UPRIGHT_MAX_DEG)
-    standing_px = standing_heights_px(image_xy, t, upright)
+    standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(image_xy, standing_px)
     hands = hands_height_signal(image_xy, standing_px)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.kinematics import upright
 from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
@@ -46,7 +47,10 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     t = kinematics.timestamps_s
     depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
     n = len(depth)
-    candidates = [i for i in _local_maxima(depth) if depth[i] >= settings.min_depth]
+    # A bottom with the trunk, hips and knees all nearly straight is no bend: the shoulders came down in the
+    # picture because the person did (walking away from the camera faster than the standing height follows).
+    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
+    candidates = [i for i in _local_maxima(depth) if depth[i] >= settings.min_depth and not straight[i]]
     candidates.sort(key=lambda i: -depth[i])
     claimed = np.zeros(n, dtype=bool)
     spans: list[tuple[int, int, int, bool]] = []

@@ -10,8 +10,8 @@ timed. Then the back profile read from a mask (`core.silhouette.back_profile_fro
 --cache DIR (a footage pose cache of `benchmarks/accuracy.py --footage`, e.g. ../dev/cache/NAME): the share of the
 analysed frames where the spine is judged (`flags.spine_judged`), far from it (trunk under 25 deg and hips under
 50 deg: where a run without the mask could be decided beforehand), and already left out upright (`pose_filled`).
-The mask cannot simply be left out there: the core reads the upright frames' contour too (the standing reference
-of hyper-extension at lockout) and the annotated video draws the back on every frame.
+The mask cannot simply be left out there: the core fills and smooths the profile across frames, and the annotated
+video draws the back on every frame.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The decision logic through its public doors (`run_core`, `segment_reps`, `judge_reps`, `load_settings`): the
-jerky-lift and hyper-extension detectors, rep segmentation at the edges, and settings layering. Synthetic tracks
+jerky-lift detector, rep segmentation at the edges, and settings layering (retired keys among them). Synthetic tracks
 whose angles are known by construction; no model."""
 
 from __future__ import annotations
@@ -17,25 +17,20 @@ FPS = 30.0
 SETTINGS = Settings()
 
 
-def hinge(descent_s: float, ascent_s: float, *, lockout_spine_deg: float = 0.0, stand_s: float = 1.0,
-          lead_in: bool = True, tail: bool = True):
+def hinge(descent_s: float, ascent_s: float, *, stand_s: float = 1.0, lead_in: bool = True, tail: bool = True):
     """One hip hinge (trunk to 75 deg, knees 20, spine neutral): a smooth descent and ascent of the given lengths,
     standing ``stand_s`` before and after. Without ``lead_in`` the video starts halfway down, without ``tail`` it
-    ends halfway up. From halfway up until 0.3 s after the ascent the spine is at ``lockout_spine_deg``
-    (negative: arched), then neutral again."""
+    ends halfway up."""
     def ramp(seconds: float) -> np.ndarray:
         return np.sin(np.linspace(0, np.pi / 2, max(2, int(round(seconds * FPS))))) ** 2
 
     stand = np.zeros(int(stand_s * FPS))
     down, up = ramp(descent_s), ramp(ascent_s)[::-1]
     env = np.concatenate([stand, down, up[1:], stand])
-    spine = np.zeros(len(env))
-    lockout_from = len(stand) + len(down) + len(up) // 2
-    spine[lockout_from:len(stand) + len(down) + len(up) + int(0.3 * FPS)] = lockout_spine_deg
     first = 0 if lead_in else len(stand) + len(down) // 2
     last = len(env) if tail else len(stand) + len(down) + len(up) // 2
-    env, spine = env[first:last], spine[first:last]
-    return make_track(75.0 * env, 20.0 * env, spine, np.arange(len(env)) / FPS)
+    env = env[first:last]
+    return make_track(75.0 * env, 20.0 * env, np.zeros(len(env)), np.arange(len(env)) / FPS)
 
 
 # -- jerky lift ------------------------------------------------------------------------------------------------------

@@ -161,9 +161,9 @@ def upright(trunk_deg: np.ndarray, hip_deg: np.ndarray, knee_deg: np.ndarray) ->
         return (np.abs(trunk_deg) < UPRIGHT_MAX_DEG) & (hip_deg < UPRIGHT_MAX_DEG) & (knee_deg < UPRIGHT_MAX_DEG)
 
 
-def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright: np.ndarray) -> np.ndarray:
+def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright_frames: np.ndarray) -> np.ndarray:
     """(T,) the standing shoulder height around each frame, pixels: the 95th percentile of
-    :func:`shoulder_height_px` over the ``upright`` (T,) frames within ``STANDING_WINDOW_S`` around it (at least
+    :func:`shoulder_height_px` over the ``upright_frames`` (T,) bool within ``STANDING_WINDOW_S`` around it (at least
     ``STANDING_MIN_FRAMES`` of them), linear in time across stretches without them (a long stoop keeps the standing
     height of before and after it). The clip's :func:`standing_height_px` where no window has enough upright frames.
 
@@ -178,7 +178,7 @@ def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright:
     dt = float(np.median(np.diff(timestamps_s)))
     half = max(1, int(round(0.5 * STANDING_WINDOW_S / dt))) if dt > 0 else 1
     step = max(1, half // 4)                      # windows centred every few frames, the rest interpolated
-    samples = np.pad(np.where(upright, height, np.nan), half, constant_values=np.nan)
+    samples = np.pad(np.where(upright_frames, height, np.nan), half, constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(samples, 2 * half + 1)[::step]   # (T / step, W)
     centres = np.arange(len(height))[::step]
     enough = np.isfinite(windows).sum(axis=1) >= STANDING_MIN_FRAMES

@@ -76,12 +76,9 @@ def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[
     """Faults other than a rounded-back lift: ``rounded_reach_down`` (rounded before lift-off, not after) and
     ``jerky_lift`` (stood up much faster than it went down, and in under ``jerk_max_ascent_s``).
 
-    Arching at lockout is not among them (until the twentieth session it was: the contour near the top against the
-    clip's upright median). On the development footage it flagged 12 reps of 11 clips, squat demos among them, and
-    neither lift captioned as arched; compared like with like (the way down's contour at the same trunk lean, the
-    frames before and after the rep included) it still flagged 9 reps of neutral lifters and squat demos, and
-    neither arched lift: the contour does not read a few degrees of arch near upright. Told wrongly, "don't lean
-    back" undermines the advice that matters."""
+    Arching at lockout is not among them: the contour does not read a few degrees of arch near upright (it flagged
+    12 reps of 11 real clips, squat demos among them, and neither lift captioned as arched: DESIGN, "What the
+    footage taught")."""
     faults = []
     if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
         faults.append("rounded_reach_down")

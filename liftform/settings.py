@@ -207,9 +207,12 @@ class VerdictSettings:
     lunge_stance_split: float = setting(0.6, 0, 3)
     lunge_max_trunk_deg: float = setting(35.0, 0, 90)  # ... with the trunk this upright ...
     lunge_min_knee_flexion_deg: float = setting(45.0, 0, 180)  # ... and the knees bent at least this much
-    # ascent shorter than this share of the descent, and than jerk_max_ascent_s: lifted with a jerk
+    # Rising through the middle of the rep's depth (`RepVerdict.ascent_s`) in less than this share of the time it
+    # took down through the same stretch, and in less than jerk_max_ascent_s: lifted with a jerk. An even-speed rise
+    # crosses that stretch in 0.41 of its time, so 0.4 s is a whole rise of about 1 s: a real squatter's 2.4 s rise
+    # after a 12.5 s descent was called a jerk before that cap.
     jerk_ascent_ratio: float = setting(0.45, 0, 1)
-    jerk_max_ascent_s: float = setting(1.0, 0, 10)
+    jerk_max_ascent_s: float = setting(0.4, 0, 10)
     # REBA trunk bands (Hignett & McAtamney 2000): 0-20 deg, 20-60 deg, >60 deg flexion.
     reba_trunk_bands_deg: tuple[float, float] = setting((20.0, 60.0), 0, 180, ascending=True)
 

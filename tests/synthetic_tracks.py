@@ -36,10 +36,12 @@ def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4,
 def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
                facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG,
                split_deg: np.ndarray | None = None, visibility: float = 0.95,
-               head_drop_deg: np.ndarray | float = 0.0) -> PoseTrack:
+               head_drop_deg: np.ndarray | float = 0.0, arm_raise_deg: np.ndarray | float = 0.0) -> PoseTrack:
     """A track with the given angles per frame (all (T,) degrees).
 
     ``head_drop_deg`` turns the head (the ears) from the line of the trunk toward the chest: the neck flexion.
+    ``arm_raise_deg`` swings the straight arms forward from hanging (0; 90 level with the shoulders, as at the top
+    of a kettlebell swing).
 
     ``split_deg`` swings the far (rear) thigh backwards by that angle, as in a lunge; its knee bends as much as the
     near one, so the rear foot comes up behind.
@@ -58,8 +60,9 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
     ankle_far = knee_far + SHIN_M * np.stack([-np.sin(shin_angle), -np.cos(shin_angle)], -1)
     theta = np.radians(trunk_deg)
     shoulder = hip_near + TRUNK_M * np.stack([np.sin(theta), np.cos(theta)], -1)
-    wrist = shoulder - np.array([0.0, ARM_M])
-    elbow = shoulder - np.array([0.0, ARM_M / 2])
+    raise_ = np.radians(np.broadcast_to(arm_raise_deg, theta.shape))
+    arm = ARM_M * np.stack([np.sin(raise_), -np.cos(raise_)], -1)
+    wrist, elbow = shoulder + arm, shoulder + arm / 2
     drop = np.radians(np.broadcast_to(head_drop_deg, theta.shape))
     along, toward_chest = np.stack([np.sin(theta), np.cos(theta)], -1), np.stack([np.cos(theta), -np.sin(theta)], -1)
     ear = shoulder + 0.2 * (np.cos(drop)[:, None] * along + np.sin(drop)[:, None] * toward_chest)
@@ -176,3 +179,19 @@ def set_up_track(*, reach_spine_deg: float = 35.0, fps: float = 30.0) -> tuple[P
     trunk, knee, spine = phases(80.0, 60.0, 0.0), phases(20.0, 60.0, 0.0), phases(reach_spine_deg, 3.0, 0.0)
     track = make_track(trunk, knee, spine, np.arange(len(trunk)) / fps)
     return track, {"set": (stand + move + setup - 1) / fps, "liftoff": (stand + move + setup + hold - 1) / fps}
+
+
+def swing_track(reps: int = 3, arm_raise_deg: float = 120.0, fps: float = 30.0) -> PoseTrack:
+    """Kettlebell swings: hinge down in 0.9 s, snap up in 0.25 s, the arms swinging from hanging to
+    ``arm_raise_deg`` as the hips lock and back down with the next hinge."""
+    period = 1.6
+    t = np.arange(int(round((2.0 + period * reps) * fps))) / fps
+    outside = (t < 1.0) | (t > 1.0 + period * reps)
+    phase = np.clip(t - 1.0, 0, period * reps) % period
+    down = np.clip(phase / 0.9, 0, 1)
+    up = np.clip((phase - 0.9) / 0.25, 0, 1)
+    hinge_env = np.where(phase < 0.9, np.sin(np.pi / 2 * down) ** 2, np.cos(np.pi / 2 * up) ** 2)
+    # the arms rise as the hips snap through and peak 0.25 s after they lock, then fall before the next hinge
+    arms = np.where(phase >= 0.9, np.sin(np.pi * np.clip((phase - 1.05) / 0.7, 0, 1)), 0.0)
+    hinge_env[outside] = arms[outside] = 0.0
+    return make_track(75.0 * hinge_env, 20.0 * hinge_env, np.zeros(len(t)), t, arm_raise_deg=arm_raise_deg * arms)

@@ -83,7 +83,8 @@ def test_rounded_reach_down_then_a_flat_lift_is_told_to_set_the_back():
 
 def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
     rv = verdict("squat", faults=("jerky_lift",), ascent_s=0.3)
-    assert advise(rv) == "Lift slowly and breathe out as you lift: you stood up in 0.3 s after 1.0 s down."
+    assert advise(rv) == ("Lift slowly and breathe out as you lift: you came up in 0.30 s through the stretch you went "
+                           "down in 1.00 s.")
 
 
 @pytest.mark.parametrize(("kind", "word"), [("hip_hinge", "hip hinge"), ("squat", "squat"), ("lunge", "lunge")])

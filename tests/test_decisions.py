@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_tracks import make_track
+from synthetic_tracks import make_track, swing_track
 
 from liftform.core.run import run_core
 from liftform.core.vocabulary import Verdict
@@ -17,15 +17,19 @@ FPS = 30.0
 SETTINGS = Settings()
 
 
-def hinge(descent_s: float, ascent_s: float, *, stand_s: float = 1.0, lead_in: bool = True, tail: bool = True):
+def hinge(descent_s: float, ascent_s: float, *, stand_s: float = 1.0, lead_in: bool = True, tail: bool = True,
+          set_s: float = 0.0):
     """One hip hinge (trunk to 75 deg, knees 20, spine neutral): a smooth descent and ascent of the given lengths,
     standing ``stand_s`` before and after. Without ``lead_in`` the video starts halfway down, without ``tail`` it
-    ends halfway up."""
+    ends halfway up. With ``set_s`` the descent stops at 0.9 of the depth and settles the rest of the way in that
+    time (setting up at the bar) before the ascent."""
     def ramp(seconds: float) -> np.ndarray:
         return np.sin(np.linspace(0, np.pi / 2, max(2, int(round(seconds * FPS))))) ** 2
 
     stand = np.zeros(int(stand_s * FPS))
     down, up = ramp(descent_s), ramp(ascent_s)[::-1]
+    if set_s:
+        down = np.concatenate([0.9 * down, np.linspace(0.9, 1.0, int(round(set_s * FPS)) + 1)[1:]])
     env = np.concatenate([stand, down, up[1:], stand])
     first = 0 if lead_in else len(stand) + len(down) // 2
     last = len(env) if tail else len(stand) + len(down) + len(up) // 2
@@ -53,6 +57,34 @@ def test_a_slow_rise_after_a_slower_descent_is_not_jerky():
     assert slow.ascent_s < SETTINGS.verdict.jerk_ascent_ratio * slow.descent_s
     assert slow.ascent_s > SETTINGS.verdict.jerk_max_ascent_s and "jerky_lift" not in slow.faults
     assert "jerky_lift" in run_core(hinge(descent_s=2.0, ascent_s=0.6), SETTINGS).verdicts[0].faults
+
+
+def test_the_tempo_is_timed_through_the_same_stretch_each_way():
+    """Down and up through the middle of the depth (20 to 80 % of the bottom's), so the same movement reads the
+    same each way and settling at the bottom is neither: rendered box hinges that rose in 0.9 s after 1.0 s down
+    had read 0.3 s up after 0.9 s down, a jerk, the descent counting the set at the bar and the ascent stopping a
+    fifth of the way short of standing."""
+    (even,) = run_core(hinge(descent_s=1.0, ascent_s=1.0), SETTINGS).verdicts
+    assert even.ascent_s == pytest.approx(even.descent_s, abs=0.01) and 0.2 < even.descent_s < 0.6
+    (settled,) = run_core(hinge(descent_s=1.0, ascent_s=1.0, set_s=0.5), SETTINGS).verdicts
+    assert settled.ascent_s == pytest.approx(even.ascent_s, abs=0.01)
+    # The set deepens the bottom, so the band ends a little later on the way down: not the set's whole 0.5 s.
+    assert settled.descent_s - even.descent_s < 0.25 * 0.5
+    (brisk,) = run_core(hinge(descent_s=1.0, ascent_s=0.6, set_s=0.5), SETTINGS).verdicts
+    assert "jerky_lift" not in brisk.faults
+
+
+def test_a_kettlebell_swing_is_fast_by_design_not_a_jerky_lift():
+    """Hands swung up past the shoulders (0.5 of standing shoulder height against them) are a swing: real
+    kettlebell swings had been told to lift slowly. The same hinges with the arms hanging are jerky lifts."""
+    swings = run_core(swing_track(), SETTINGS).verdicts
+    assert len(swings) == 3 and all(v.verdict == "hip_hinge" and "jerky_lift" not in v.faults for v in swings)
+    hanging = [v for v in run_core(swing_track(arm_raise_deg=0.0), SETTINGS).verdicts if v.rep.complete]
+    assert hanging and all("jerky_lift" in v.faults for v in hanging)
+    # arms only to level bring the hands no higher than the shoulders: not told apart from a jerk
+    for level in (45.0, 90.0):
+        low = [v for v in run_core(swing_track(arm_raise_deg=level), SETTINGS).verdicts if v.rep.complete]
+        assert low and all("jerky_lift" in v.faults for v in low)
 
 
 def test_the_jerk_ratio_is_the_settings():

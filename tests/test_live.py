@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from synthetic_tracks import lift_profile, lift_track, make_track
+from synthetic_tracks import lift_profile, lift_track, make_track, swing_track
 from typer.testing import CliRunner
 from video_files import first_seconds, lit_lifter_frame
 
@@ -200,6 +200,18 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert frames[0].last_advice is None and frames[-1].last_advice == rep_cue(judged[-1], settings.advice)
     session.reset_count()
     assert session.rep_count == 0 and len(session.verdicts) == 2
+
+
+def test_live_waits_for_a_swings_top_before_judging_it():
+    """A kettlebell swing's bell floats up after the hips lock, after the rep's end: judged at its end, live told
+    every swing to lift slowly where `analyze` did not."""
+    track = swing_track()
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    judged = [e.verdict for f in frames for e in f.events if isinstance(e, RepJudged)] + [
+        e.verdict for e in session.finish() if isinstance(e, RepJudged)]
+    assert len(judged) == 3 and all("jerky_lift" not in v.faults for v in judged)
 
 
 def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():

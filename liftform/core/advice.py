@@ -104,8 +104,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
             "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
             "the load leaves the floor."),
         "lift_slowly": (
-            f"Lift slowly and breathe out as you lift: you stood up in {rv.ascent_s:.1f} s after "
-            f"{rv.descent_s:.1f} s down."),
+            f"Lift slowly and breathe out as you lift: you came up in {rv.ascent_s:.2f} s through the stretch "
+            f"you went down in {rv.descent_s:.2f} s."),
         "good": {
             "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
             "squat": "Good squat lift: chest up, back flat - keep the load close.",

@@ -21,6 +21,17 @@ from liftform.settings import VerdictSettings
 # In a rep cut by the video without a lift-off from the hands, the lift starts once the shoulders have come back up
 # this share of the rep's depth from the bottom.
 RISE_START = 0.05
+# A rep's tempo is the time the shoulders take through the same stretch of its depth each way, from this share of
+# the bottom's depth to its complement: the pause at the bottom (a set, a set-down) and the slow ease into
+# standing fall outside it on both sides. Timed from the rep's start to its bottom and from lift-off to its end, a
+# rendered box hinge that rose in 0.87 s after 1.03 s down read 0.3 s up after 0.9 s down (a jerk).
+TEMPO_BAND = (0.2, 0.8)
+# A swing (or a clean) brings the hands up against the shoulders from hanging by more than an arm's length (~0.4 of
+# standing shoulder height raises straight arms to level; 0.5 to about 25 deg above it), within this long after the
+# rep ends. Real kettlebell swings rise 0.53-0.76; every other development rep 0.42 at most (a deadlifter's hands
+# misread near his face for a moment). A swing only to chest height is not told apart: it may be called jerky.
+SWING_RISE = 0.5
+SWING_AFTER_S = 0.5
 
 
 def finite_reduce(reduce, values: np.ndarray) -> float:
@@ -53,14 +64,16 @@ class RepMetrics:
                                     # lift was not seen) where the spine measure is trusted
     mean_confidence: float          # mean spine-measure confidence over the judged frames
     view_yaw_deg: float             # median camera yaw over the judged frames (0 side-on, 90 facing the camera)
-    descent_s: float                # from the start down to the bottom
-    ascent_s: float                 # from lift-off (else the bottom) up to the end: standing up with the load
+    descent_s: float                # the shoulders' time down through the middle of the rep's depth (`TEMPO_BAND`)
+    ascent_s: float                 # ... and back up through the same stretch (NaN where the view cuts either)
     rise_seen: float                # in a rep the view ends in (no load lowered before its bottom), how far back
                                     # up from the bottom it was seen, share of its depth (1 for every other rep)
     seen_whole: bool                # seen from start to end (`core.reps.seen_whole`): the video does not start or
                                     # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
+    swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
+                                    # where speed is the point, so never a jerky lift
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
                                     # the bottom or on the way up, after a gap or as the video starts)
 
@@ -127,7 +140,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     t = k.timestamps_s[span]
     parts = rep_parts(k, rep, settings)
     low, lifting, loaded, judged = parts.low, parts.lifting, parts.loaded, parts.judged
-    lift_start, rise_seen = parts.lift_start, parts.rise_seen
+    rise_seen = parts.rise_seen
     conf = k.spine_flexion_confidence[span]
     trusted = judged & (conf >= settings.min_confidence)
     # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
@@ -154,11 +167,50 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         trusted_share=float(trusted.sum() / max(judged.sum(), 1)),
         mean_confidence=float(np.mean(conf[judged])) if judged.any() else 0.0,
         view_yaw_deg=finite_reduce(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
-        descent_s=float(k.timestamps_s[rep.bottom] - k.timestamps_s[rep.start]),
-        ascent_s=float(k.timestamps_s[rep.end] - k.timestamps_s[min(lift_start, rep.end)]),
+        **_tempo_s(k.depth[span], t, rep.bottom - rep.start), swung=_swung(k, rep),
         rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         descent_seen=parts.descent_seen)
+
+
+def _swung(k: Kinematics, rep: Rep) -> bool:
+    """Whether the hands rose against the shoulders by ``SWING_RISE`` from the rep's way down to its top (up to
+    ``SWING_AFTER_S`` after its end: the bell floats up as the hips lock)."""
+    # hands' height above the shoulders, standing shoulder heights (~ -0.4 with the arms hanging)
+    reach = k.hands_height + k.depth - 1.0
+    stop = int(np.searchsorted(k.timestamps_s, k.timestamps_s[rep.end] + SWING_AFTER_S, side="right"))
+    rise = finite_reduce(np.max, reach[rep.bottom:stop]) - finite_reduce(np.min, reach[rep.start:rep.bottom + 1])
+    return bool(rise >= SWING_RISE)
+
+
+def _crossing_s(t: np.ndarray, depth: np.ndarray, before: int, level: float) -> float:
+    """When ``depth`` crosses ``level`` between frames ``before`` and ``before + 1`` (linear in time)."""
+    d0, d1 = depth[before], depth[before + 1]
+    share = (level - d0) / (d1 - d0) if d1 != d0 else 0.0
+    return float(t[before] + share * (t[before + 1] - t[before]))
+
+
+def _tempo_s(depth: np.ndarray, t: np.ndarray, bottom: int) -> dict[str, float]:
+    """``descent_s`` and ``ascent_s`` of one rep: the time from the last frame under ``TEMPO_BAND[0]`` of the
+    bottom's depth to the first at ``TEMPO_BAND[1]`` on the way down, and from the last at ``TEMPO_BAND[1]`` to the
+    first under ``TEMPO_BAND[0]`` on the way up (crossings interpolated; each the other's mirror in time). ``depth``
+    and ``t`` (n,) are the rep's frames (NaN where no pose: left out), ``bottom`` its index among them. NaN where a
+    side never leaves the band (the view cuts the rep)."""
+    finite = np.isfinite(depth)
+    bottom = int(np.count_nonzero(finite[:bottom]))
+    depth, t = depth[finite], t[finite]
+    lo, hi = (share * depth[bottom] for share in TEMPO_BAND)
+    first_hi = int(np.argmax(depth[:bottom + 1] >= hi))
+    under = np.flatnonzero(depth[:first_hi] < lo)
+    descent = (_crossing_s(t, depth, first_hi - 1, hi) - _crossing_s(t, depth, int(under[-1]), lo)
+               if len(under) else np.nan)
+    after = np.flatnonzero(depth[bottom:] < lo)
+    if not len(after):
+        return {"descent_s": float(descent), "ascent_s": float("nan")}
+    first_lo = bottom + int(after[0])
+    last_hi = bottom + int(np.flatnonzero(depth[bottom:first_lo] >= hi)[-1])
+    ascent = _crossing_s(t, depth, first_lo - 1, lo) - _crossing_s(t, depth, last_hi, hi)
+    return {"descent_s": float(descent), "ascent_s": float(ascent)}
 
 
 def _view_ends_inside(depth: np.ndarray, rep: Rep) -> bool:

@@ -74,7 +74,8 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
 
 def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[str, ...]:
     """Faults other than a rounded-back lift: ``rounded_reach_down`` (rounded before lift-off, not after) and
-    ``jerky_lift`` (stood up much faster than it went down, and in under ``jerk_max_ascent_s``).
+    ``jerky_lift`` (came up through the middle of the rep much faster than it went down through it, and in under
+    ``jerk_max_ascent_s``: `RepMetrics.ascent_s`; not a swing, where speed is the point: `RepMetrics.swung`).
 
     Arching at lockout is not among them: the contour does not read a few degrees of arch near upright (it flagged
     12 reps of 11 real clips, squat demos among them, and neither lift captioned as arched: DESIGN, "What the
@@ -85,7 +86,7 @@ def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[
     # Only a rep seen whole: one the view stops inside (the video ends, the person is lost) has a short "ascent"
     # because the view stopped, not because the lifter stood up fast.
     # A slow eccentric makes any rise look quick beside it: 12.5 s down and 2.4 s up is not a jerk.
-    if (m.seen_whole and m.descent_s > 0 and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s
+    if (m.seen_whole and not m.swung and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s
             and m.ascent_s < settings.jerk_max_ascent_s):
         faults.append("jerky_lift")
     return tuple(faults)

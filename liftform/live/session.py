@@ -37,6 +37,7 @@ from liftform.core.kinematics import (
     standing_height_px,
 )
 from liftform.core.oneeuro import OneEuroFilter
+from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
@@ -175,7 +176,9 @@ class LiveSession:
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])
             if self._watcher.update(depth, ts):
-                self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
+                # Judged once the top is seen too: a swing's bell floats up after the hips lock (`SWING_AFTER_S`).
+                first = ts + SWING_AFTER_S
+                self._rejudge_until_s, self._next_rejudge_s = first + self.options.rejudge_s, first
         if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
             events += self._judge(pos, ts)
         prompt = self._prompt_text(problem, ts)

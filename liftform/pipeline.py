@@ -20,6 +20,7 @@ import numpy as np
 from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.filters import runs_s
+from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
 from liftform.core.spine import view_label
@@ -62,7 +63,10 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     frames_with_pose = int(track.has_pose.sum())
     if frames_with_pose < 0.8 * len(track):
         notes.append(_lost_note(track))
-    if view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
+    if filmed_from_behind(kinematics.view_yaw_deg, kinematics.camera_behind):
+        notes.append("the camera sees the lifter from behind at an angle, where the shoulder blades shape the back's "
+                     "outline and a flat back can read rounded: film side-on for a reliable spine measure")
+    elif view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
         seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
         notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")
     if not reps:

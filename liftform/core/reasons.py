@@ -48,6 +48,9 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
                 f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
+        if m.from_behind:
+            seen += (" (filmed from behind at an angle, where the shoulder blades shape the back's outline: a flat "
+                     "back can read rounded there)")
         did = "lowered the load with the back" if while_lowering(m, settings) else "lifted with the back"
         if head_led(m, settings):
             return (f"{did}: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "

@@ -14,6 +14,7 @@ import numpy as np
 
 from liftform.core.filters import run_lengths_s
 from liftform.core.flags import spine_judged
+from liftform.core.kinematics import filmed_from_behind
 from liftform.core.reps import seen_whole
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
@@ -72,6 +73,8 @@ class RepMetrics:
                                     # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
+    from_behind: bool = False       # the judged frames were filmed from behind at an angle
+                                    # (`kinematics.filmed_from_behind`): the outline there is the shoulder blades'
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
                                     # where speed is the point, so never a jerky lift
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
@@ -168,6 +171,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         mean_confidence=float(np.mean(conf[judged])) if judged.any() else 0.0,
         view_yaw_deg=finite_reduce(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
         **_tempo_s(k.depth[span], t, rep.bottom - rep.start), swung=_swung(k, rep),
+        from_behind=filmed_from_behind(k.view_yaw_deg[span][judged], k.camera_behind[span][judged]),
         rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         descent_seen=parts.descent_seen)

@@ -37,6 +37,9 @@ class Kinematics:
             shoulders between the hip -> shoulder line and the shoulder -> ear line, in the image; 0 the ears in line
             with the trunk, positive the head dropped (toward the floor when bent over), negative looking up. NaN
             where the ears are not seen or the facing is unknown.
+        camera_behind: (T,) 1 where the camera is behind the lifter's frontal plane (it sees the back turned toward it
+            at an angle), 0 in front of it, NaN unknown; near side-on and near frontal it is the model's noise
+            (`kinematics.filmed_from_behind` reads it with the yaw).
         facing: (T,) which way the person faces around the frame: +1 image-right, -1 image-left, 0 unknown (a
             person may turn round during a clip; ``facing_sign`` is the clip's own). NaN in files written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
@@ -58,6 +61,7 @@ class Kinematics:
     stance_split: np.ndarray
     hands_height: np.ndarray
     neck_flexion_deg: np.ndarray
+    camera_behind: np.ndarray
     facing: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
@@ -72,7 +76,7 @@ class Kinematics:
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
-               "facing")
+               "camera_behind", "facing")
 
     def facing_signs(self) -> np.ndarray:
         """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""
@@ -160,6 +164,8 @@ class RepVerdict:
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
+    from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
+                                    # there, so a rounded call is hedged (reason) and its confidence halved
 
     @property
     def is_rounded(self) -> bool:

@@ -56,13 +56,16 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
 def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -> float:
     """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
     within ``confidence_margin_deg`` of it), and halved again for a back cleared from part of a rep (the view cuts
-    it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such). A back cleared
+    it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such) or called rounded
+    from behind at an angle (`RepMetrics.from_behind`: a flat back can read rounded there). A back cleared
     although its peak passed the limit was cleared by the rounding's duration, not its size: the margin is then how
     far that time stayed under ``min_rounded_s`` (0.13 s past the limit, 35° against 21°, had read as a sure safe
     hinge)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
     seen = 0.5 if verdict != "rounded_back" and not m.seen_whole else 1.0
+    if verdict == "rounded_back" and m.from_behind:   # the shoulder blades may be what bowed the outline
+        seen = 0.5
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
     if verdict != "rounded_back" and excess > 0:
@@ -106,7 +109,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
-        judged_on_descent=judged_on_descent(verdict, m, settings),
+        judged_on_descent=judged_on_descent(verdict, m, settings), from_behind=m.from_behind,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

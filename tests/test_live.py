@@ -4,6 +4,7 @@ against `analyze` on the rendered samples, the CLI's camera errors, and the real
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -25,6 +26,8 @@ from liftform.cli import app
 from liftform.core.advice import rep_cue
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
+from liftform.core.rep_metrics import SWING_AFTER_S
+from liftform.core.types import RepVerdict
 from liftform.live import (
     BackRounded,
     Calibrated,
@@ -202,16 +205,25 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert session.rep_count == 0 and len(session.verdicts) == 2
 
 
-def test_live_waits_for_a_swings_top_before_judging_it():
-    """A kettlebell swing's bell floats up after the hips lock, after the rep's end: judged at its end, live told
-    every swing to lift slowly where `analyze` did not."""
-    track = swing_track()
+def _judged_live(track) -> list[tuple[float, RepVerdict]]:
+    """(time judged, verdict) of each rep of ``track`` played through a live session."""
     session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
-    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
-    judged = [e.verdict for f in frames for e in f.events if isinstance(e, RepJudged)] + [
-        e.verdict for e in session.finish() if isinstance(e, RepJudged)]
-    assert len(judged) == 3 and all("jerky_lift" not in v.faults for v in judged)
+    judged = [(float(t), e.verdict) for i, t in enumerate(track.timestamps_s)
+              for e in session.process(CapturedFrame(i, float(t), image, 0.0)).events if isinstance(e, RepJudged)]
+    return judged + [(math.inf, e.verdict) for e in session.finish() if isinstance(e, RepJudged)]
+
+
+def test_live_waits_for_a_swings_top_before_calling_a_quick_rep_jerky():
+    """A kettlebell swing's bell floats up after the hips lock, after the rep's end: judged at its end, live told
+    every swing to lift slowly where `analyze` did not. Only a rep that would be jerky waits; a jerk is still one."""
+    swings = _judged_live(swing_track())
+    assert len(swings) == 3 and all("jerky_lift" not in v.faults for _, v in swings)
+    assert all(when >= v.rep.end_s + SWING_AFTER_S for when, v in swings)
+    jerks = _judged_live(swing_track(arm_raise_deg=0.0))
+    assert len(jerks) == 3 and all("jerky_lift" in v.faults for _, v in jerks)
+    hinges = _judged_live(lift_track("hip_hinge", n_reps=2)[0])
+    assert len(hinges) == 2 and all(when < v.rep.end_s + SWING_AFTER_S for when, v in hinges)
 
 
 def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():

@@ -176,9 +176,7 @@ class LiveSession:
                 edge = self._edge(landmarks, profile)
             depth = float(depth_signal(landmarks[None], self.standing_px)[0])
             if self._watcher.update(depth, ts):
-                # Judged once the top is seen too: a swing's bell floats up after the hips lock (`SWING_AFTER_S`).
-                first = ts + SWING_AFTER_S
-                self._rejudge_until_s, self._next_rejudge_s = first + self.options.rejudge_s, first
+                self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
         if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
             events += self._judge(pos, ts)
         prompt = self._prompt_text(problem, ts)
@@ -282,6 +280,13 @@ class LiveSession:
         if not verdicts:
             if ts >= self._rejudge_until_s:
                 self._rejudge_until_s = None
+            return []
+        # A quick rise may be a kettlebell swing, whose bell floats up past the shoulders after the hips lock: a rep
+        # that would be called jerky waits until that is seen (`rep_metrics.SWING_AFTER_S`); every other is told now.
+        swing_seen_s = max(v.rep.end_s for v in verdicts) + SWING_AFTER_S
+        if not final and ts < swing_seen_s and any("jerky_lift" in v.faults for v in verdicts):
+            self._next_rejudge_s = swing_seen_s
+            self._rejudge_until_s = max(self._rejudge_until_s, swing_seen_s)
             return []
         self._rejudge_until_s = None
         events: list[LiveEvent] = []

@@ -46,6 +46,7 @@ from liftform.live.runner import _loop, live_settings
 from liftform.live.sources import FrameSource
 from liftform.live.state import (
     PROMPT_DARK,
+    PROMPT_FROM_BEHIND,
     PROMPT_NOBODY,
     PROMPT_SIDE_ON,
     PROMPT_STEP_BACK,
@@ -224,6 +225,19 @@ def test_live_waits_for_a_swings_top_before_calling_a_quick_rep_jerky():
     assert len(jerks) == 3 and all("jerky_lift" in v.faults for _, v in jerks)
     hinges = _judged_live(lift_track("hip_hinge", n_reps=2)[0])
     assert len(hinges) == 2 and all(when < v.rep.end_s + SWING_AFTER_S for when, v in hinges)
+
+
+@pytest.mark.parametrize(("yaw_deg", "asked"), [(-35.0, True), (35.0, False), (0.0, False)])
+def test_live_asks_to_film_from_the_side_when_the_camera_is_behind_the_lifter(yaw_deg, asked):
+    """Seen from behind at an angle the shoulder blades shape the back's outline (`analyze` says so in a note):
+    live asks for the side, without holding back its verdicts."""
+    track, _ = lift_track("hip_hinge", n_reps=2, yaw_deg=yaw_deg)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    assert any(f.prompt == PROMPT_FROM_BEHIND for f in frames) == asked
+    assert frames[-1].calibrated and [e.verdict.verdict for f in frames for e in f.events
+                                      if isinstance(e, RepJudged)] == ["hip_hinge"] * 2
 
 
 def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():

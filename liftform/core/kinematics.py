@@ -117,9 +117,9 @@ REAR_YAW_RANGE_DEG = (20.0, 75.0)
 REAR_SHARE = 0.9
 
 
-def camera_behind(world_xyz: np.ndarray, facing: np.ndarray) -> np.ndarray:
+def camera_behind(world_xyz: np.ndarray, facing: np.ndarray | int) -> np.ndarray:
     """(T,) 1.0 where the camera is behind the lifter's frontal plane, 0.0 in front, NaN where the pose or the facing
-    (``facing`` (T,) +1/-1/0, from the toes and hands) is unknown (`Kinematics.camera_behind`).
+    (``facing`` (T,) or one for all, +1/-1/0, from the toes and hands) is unknown (`Kinematics.camera_behind`).
 
     The sign of the left-right axis's turn toward the camera (world x times z) against the facing: turned with the
     chest toward the camera, a lifter facing image-right has the axis's x and z of one sign. Swapping MediaPipe's

@@ -30,11 +30,14 @@ import numpy as np
 from liftform.core.advice import rep_cue
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
+    camera_behind,
     depth_signal,
     facing_sign,
+    filmed_from_behind,
     frame_angles,
     near_side,
     standing_height_px,
+    view_yaw_deg,
 )
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.rep_metrics import SWING_AFTER_S
@@ -45,7 +48,14 @@ from liftform.core.vocabulary import back_state, words_of
 from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness
 from liftform.live.buffer import TrackBuffer
 from liftform.live.sources import CapturedFrame
-from liftform.live.state import PROMPT_DARK, Debounced, RepWatcher, RoundedFlag, framing_problem
+from liftform.live.state import (
+    PROMPT_DARK,
+    PROMPT_FROM_BEHIND,
+    Debounced,
+    RepWatcher,
+    RoundedFlag,
+    framing_problem,
+)
 from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
@@ -104,6 +114,7 @@ class LiveSession:
         self.calibrated = False
         self.facing, self.side = 0, "right"
         self.standing_px = float("nan")
+        self._from_behind = False       # the recent frames filmed from behind at an angle: asked to film side-on
         self._upright: list[int] = []
         self._next_refresh_s = float("-inf")
         self._rounded_since_s = None
@@ -166,6 +177,8 @@ class LiveSession:
                                       self.options.side_on_max_yaw_deg)
             if not self.calibrated:
                 events += self._calibrate(pos, ts, trunk, problem)
+            if problem is None and self._from_behind:
+                problem = PROMPT_FROM_BEHIND
             angles.update(trunk=trunk, hip=float(a.hip_flexion_deg[0]), knee=float(a.knee_flexion_deg[0]))
             if self.facing:
                 state, spine = self._back_state(a, ts, events)
@@ -252,6 +265,9 @@ class LiveSession:
         facing = facing_sign(buf.image_xy[recent])
         if facing:
             self.facing, self.side = facing, near_side(buf.visibility[recent])
+        world = buf.world_xyz[recent]       # from behind, the shoulder blades shape the outline (as `analyze` says)
+        self._from_behind = bool(self.facing) and filmed_from_behind(view_yaw_deg(world),
+                                                                     camera_behind(world, self.facing))
         start = buf.since(o.standing_window_s)
         needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
         if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:

@@ -12,16 +12,20 @@ from synthetic_tracks import lift_track
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.kinematics import camera_behind, compute_kinematics, filmed_from_behind
 from liftform.core.run import run_core
-from liftform.pipeline import analyze_track
+from liftform.outputs.read import read_analysis
+from liftform.pipeline import analyze_track, save_result
 from liftform.settings import Settings
 
 SETTINGS = Settings()
 
 
-def _analysis(kind: str, yaw_deg: float):
+def _analysis(kind: str, yaw_deg: float, out_dir=None):
     track, _ = lift_track(kind, n_reps=2, yaw_deg=yaw_deg)
     source = SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0)
-    return analyze_track(track, source, ModelInfo("none", ""), SETTINGS)
+    analysis = analyze_track(track, source, ModelInfo("none", ""), SETTINGS)
+    if out_dir is not None:
+        save_result(analysis, track, out_dir, write_video=False)
+    return analysis
 
 
 def test_a_rounded_back_called_from_behind_keeps_its_verdict_with_half_the_confidence_and_says_why():
@@ -67,3 +71,13 @@ def test_which_side_the_camera_is_on_does_not_depend_on_the_models_left_and_righ
     # Facing the other way round, the same turn of the axis puts the camera in front.
     assert np.nanmean(camera_behind(track.world_xyz, -kinematics.facing)) == 0.0
     assert np.isnan(camera_behind(track.world_xyz, np.zeros(len(track)))).all()
+
+
+def test_the_saved_result_and_its_report_say_it_was_filmed_from_behind(tmp_path):
+    _analysis("rounded_back", -35.0, tmp_path / "behind")
+    _analysis("rounded_back", 35.0, tmp_path / "front")
+    behind, front = read_analysis(tmp_path / "behind"), read_analysis(tmp_path / "front")
+    assert all(v.from_behind for v in behind.verdicts) and not any(v.from_behind for v in front.verdicts)
+    assert np.nanmean(behind.kinematics.camera_behind) == 1.0            # frames.csv keeps the per-frame reading
+    assert "Camera view: <b>oblique, from behind</b>" in (tmp_path / "behind" / "report.html").read_text()
+    assert "Camera view: <b>oblique</b>" in (tmp_path / "front" / "report.html").read_text()

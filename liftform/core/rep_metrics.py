@@ -29,8 +29,9 @@ RISE_START = 0.05
 TEMPO_BAND = (0.2, 0.8)
 # A swing (or a clean) brings the hands up against the shoulders from hanging by more than an arm's length (~0.4 of
 # standing shoulder height raises straight arms to level; 0.5 to about 25 deg above it), within this long after the
-# rep ends. Real kettlebell swings rise 0.53-0.76; every other development rep 0.42 at most (a deadlifter's hands
-# misread near his face for a moment). A swing only to chest height is not told apart: it may be called jerky.
+# rep ends. Real kettlebell swings rise 0.58-0.81 (as filmed and mirrored); every other development rep 0.42 at most
+# (a deadlifter's hands misread near his face for a moment). A swing only to chest height is not told apart: it may
+# be called jerky.
 SWING_RISE = 0.5
 SWING_AFTER_S = 0.5
 

@@ -133,9 +133,8 @@ def camera_behind(world_xyz: np.ndarray, facing: np.ndarray | int) -> np.ndarray
 def filmed_from_behind(view_yaw: np.ndarray, behind: np.ndarray) -> bool:
     """Whether frames with these `Kinematics.view_yaw_deg` and `camera_behind` (both (n,)) were filmed from behind
     at an angle: the median yaw within ``REAR_YAW_RANGE_DEG`` and the camera behind in more than ``REAR_SHARE`` of
-    them. From there the
-    shoulder blades shape the back's outline, and a flat back can read rounded (a real rear three-quarter
-    deadlift read 45-48 deg)."""
+    them. From there the shoulder blades shape the back's outline, and a flat back can read rounded (a real rear
+    three-quarter deadlift read 45-48 deg)."""
     yaw = view_yaw[np.isfinite(view_yaw)]
     side = behind[np.isfinite(behind)]
     low, high = REAR_YAW_RANGE_DEG

@@ -181,10 +181,12 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
 def _swung(k: Kinematics, rep: Rep) -> bool:
     """Whether the hands rose against the shoulders by ``SWING_RISE`` from the rep's way down to its top (up to
     ``SWING_AFTER_S`` after its end: the bell floats up as the hips lock)."""
-    # hands' height above the shoulders, standing shoulder heights (~ -0.4 with the arms hanging)
-    reach = k.hands_height + k.depth - 1.0
     stop = int(np.searchsorted(k.timestamps_s, k.timestamps_s[rep.end] + SWING_AFTER_S, side="right"))
-    rise = finite_reduce(np.max, reach[rep.bottom:stop]) - finite_reduce(np.min, reach[rep.start:rep.bottom + 1])
+    # hands' height above the shoulders, standing shoulder heights (~ -0.4 with the arms hanging), from the rep's
+    # start to the top after it (indices from rep.start)
+    reach = k.hands_height[rep.start:stop] + k.depth[rep.start:stop] - 1.0
+    bottom = rep.bottom - rep.start
+    rise = finite_reduce(np.max, reach[bottom:]) - finite_reduce(np.min, reach[:bottom + 1])
     return bool(rise >= SWING_RISE)
 
 

@@ -92,10 +92,40 @@ def test_a_spine_never_judged_is_not_reported_as_a_peak():
     _, _, flagged, verdicts = run_core(squat_track(knee_deg=70.0, spine_deg=30.0))
     assert len(verdicts) == 2 and not flagged.any()
     assert all(np.isnan(v.peak_spine_flexion_deg) for v in verdicts)
-    assert all("the spine was not judged (the trunk stayed under 40° and the hips under 80°)" in v.reason
+    assert all("the spine was not judged (in the lift the trunk stayed under 40° and the hips under 80°)" in v.reason
                for v in verdicts)
     hinges = run_core(lift_track("hip_hinge", n_reps=2)[0])[3]
     assert all(np.isfinite(v.peak_spine_flexion_deg) and "the spine peaked at" in v.reason for v in hinges)
+
+
+def test_a_back_hidden_where_it_would_be_judged_is_said_so_and_no_number_comes_from_it():
+    """A squat leaning 45 deg whose back is hidden (the shoulder and hip unseen) wherever the trunk leans past 38 deg:
+    the rest of the lift is seen, so the rep is judged a squat, but its spine never was. The reason must say that the
+    back was not seen where it would have been judged (not that the trunk stayed upright: it leaned 45), and the
+    spine's share of the lean at the bottom, read off a hidden back, is unknown rather than a number."""
+    t, env = lift_profile(2, 30.0, 1.0)
+    track = make_track(env * 45.0, env * 70.0, env * 0.0, t)
+    hidden = env * 45.0 > 38.0
+    for landmark in (11, 12, 23, 24):                       # shoulders and hips
+        track.visibility[hidden, landmark] = 0.05
+    kinematics, _, flagged, verdicts = run_core(track)
+    assert len(verdicts) == 2 and not flagged.any()
+    assert (kinematics.spine_flexion_confidence[hidden] < SETTINGS.verdict.min_confidence).all()
+    for v in verdicts:
+        assert v.verdict in ("squat", "hip_hinge") and np.isnan(v.peak_spine_flexion_deg)
+        assert "where the trunk leaned 40° or more (or the hips bent 80°) in the lift, the back was not seen clearly" \
+            in v.reason
+        assert np.isnan(v.lean_from_spine_pct) and "nan" not in v.reason
+    # A hinge hidden only around its bottom: judged on the rest, its spine's share of the lean left unsaid.
+    track = lift_track("hip_hinge", n_reps=2)[0]
+    seen = run_core(track)[3]
+    assert all(np.isfinite(v.lean_from_spine_pct) and "% of it from the hips" in v.reason for v in seen)
+    for v in seen:
+        track.visibility[v.rep.bottom - 2:v.rep.bottom + 3][:, [11, 12, 23, 24]] = 0.05
+    hidden_bottom = run_core(track)[3]
+    assert [v.verdict for v in hidden_bottom] == ["hip_hinge"] * 2
+    assert all(np.isnan(v.lean_from_spine_pct) and "from the hips" not in v.reason and "nan" not in v.reason
+               and "the spine peaked at" in v.reason for v in hidden_bottom)
 
 
 def test_the_lower_back_rounding_at_the_bottom_of_a_deep_squat_is_a_rounded_back():

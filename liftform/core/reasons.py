@@ -63,9 +63,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return (f"{did}: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
-    spine = (f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral" if np.isfinite(m.peak_spine_deg) else
-             f"the spine was not judged (the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° and the "
-             f"hips under {settings.min_hip_for_rounding_deg:.0f}°)") + _briefly_past(m, settings)
+    spine = _spine_peak(m, settings) + _briefly_past(m, settings)
     if judged_on_descent(verdict, m, settings):
         spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
     elif not m.seen_whole:
@@ -75,8 +73,23 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
     if verdict == "squat":
         return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
-    hips_pct = 100.0 - m.lean_from_spine_pct if np.isfinite(m.lean_from_spine_pct) else float("nan")
-    return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°, {hips_pct:.0f}% of it from the hips; {spine}"
+    # The hips' share is said only where the spine's reading at the bottom was trusted (never "nan%").
+    hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
+            else "")
+    return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°{hips}; {spine}"
+
+
+def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
+    """The spine's peak, or why it was not judged: the lift stayed too upright (a shallow bend), or where it leaned
+    far enough the back was not seen clearly (a rep whose trunk leaned 65 deg had said the trunk stayed under 40)."""
+    if np.isfinite(m.peak_spine_deg):
+        return f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral"
+    posture = (f"the trunk leaned {settings.min_trunk_for_rounding_deg:.0f}° or more (or the hips bent "
+               f"{settings.min_hip_for_rounding_deg:.0f}°)")
+    if m.posture_judged:
+        return f"the spine was not judged: where {posture} in the lift, the back was not seen clearly"
+    return (f"the spine was not judged (in the lift the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° "
+            f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 
 
 def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:

@@ -61,7 +61,8 @@ class RepMetrics:
     lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
-    lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent
+    lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent (NaN where
+                                    # the bottom's spine reading is not trusted)
     trusted_share: float            # share of the judged frames (the loaded ones; all of the lower part where the
                                     # lift was not seen) where the spine measure is trusted
     mean_confidence: float          # mean spine-measure confidence over the judged frames
@@ -74,6 +75,9 @@ class RepMetrics:
                                     # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
+    posture_judged: bool = True     # the judged frames reached a posture where rounding shows, trusted or not
+                                    # (False: a shallow bend; where True but judged_s is 0, the back was not seen
+                                    # clearly there)
     from_behind: bool = False       # the judged frames were filmed from behind at an angle
                                     # (`kinematics.filmed_from_behind`): the outline there is the shoulder blades'
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
@@ -149,7 +153,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     trusted = judged & (conf >= settings.min_confidence)
     # The peaks reported are those of the frames where rounding is judged (leaning, or the hips deeply flexed):
     # nearer upright the contour shows the posture, not flexion (a shallow squat has none: its spine is not judged).
-    peak_at = trusted & spine_judged(k.trunk_inclination_deg[span], k.hip_flexion_deg[span], settings)
+    posture = spine_judged(k.trunk_inclination_deg[span], k.hip_flexion_deg[span], settings)
+    peak_at = trusted & posture
 
     peak_trunk = _nanmax(k.trunk_inclination_deg[span])
     knee_flex = _nanmax(np.where(low, k.knee_flexion_deg[span], np.nan))
@@ -157,7 +162,10 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     knee_pos = max(knee_flex, 0.0) if np.isfinite(knee_flex) else np.nan
     ssi = 100.0 * trunk_pos / (trunk_pos + knee_pos) if (trunk_pos + knee_pos) > 0 else float("nan")
     bottom_trunk = float(k.trunk_inclination_deg[rep.bottom])
-    bottom_spine = float(k.spine_flexion_deg[rep.bottom])
+    # The spine's share of the lean only from a reading the measure trusts: an untrusted bottom (the back hidden, the
+    # camera turned) had said "17% of it from the hips" of a flat-backed hinge whose trusted frames read -11 deg.
+    bottom_trusted = k.spine_flexion_confidence[rep.bottom] >= settings.min_confidence
+    bottom_spine = float(k.spine_flexion_deg[rep.bottom]) if bottom_trusted else float("nan")
     spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
                    if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
     return RepMetrics(
@@ -175,6 +183,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         from_behind=filmed_from_behind(k.view_yaw_deg[span][judged], k.camera_behind[span][judged]),
         rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
+        posture_judged=bool((judged & posture).any()),
         descent_seen=parts.descent_seen)
 
 

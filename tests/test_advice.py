@@ -90,6 +90,16 @@ def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
 @pytest.mark.parametrize(("kind", "word"), [("hip_hinge", "hip hinge"), ("squat", "squat"), ("lunge", "lunge")])
 def test_good_reps_are_named(kind, word):
     assert advise(verdict(kind)).lower().startswith(f"good {word}")
+    assert "flat" in advise(verdict(kind))
+
+
+@pytest.mark.parametrize("kind", ["hip_hinge", "squat", "lunge"])
+def test_a_flat_back_is_praised_only_where_the_spine_was_judged(kind):
+    """A shallow bend (its spine never judged: too upright for rounding to show) is still good, but nothing was
+    seen to say its back stayed flat."""
+    shallow = verdict(kind, spine=math.nan, trunk=25.0)
+    assert advice_kind(shallow) == "good"
+    assert advise(shallow).lower().startswith("good") and "flat" not in advise(shallow)
 
 
 def test_insufficient_data_asks_to_film_side_on():

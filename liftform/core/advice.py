@@ -106,12 +106,22 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "lift_slowly": (
             f"Lift slowly and breathe out as you lift: you came up in {rv.ascent_s:.2f} s through the stretch "
             f"you went down in {rv.descent_s:.2f} s."),
-        "good": {
-            "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
-            "squat": "Good squat lift: chest up, back flat - keep the load close.",
-        }.get(rv.verdict, "Good hip hinge: you bent at the hips with a flat back - keep the load close."),
+        "good": _good(rv),
     }
     return sentences[kind]
+
+
+def _good(rv: RepVerdict) -> str:
+    """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not)."""
+    if math.isfinite(rv.peak_spine_flexion_deg):
+        return {
+            "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
+            "squat": "Good squat lift: chest up, back flat - keep the load close.",
+        }.get(rv.verdict, "Good hip hinge: you bent at the hips with a flat back - keep the load close.")
+    return {
+        "lunge": "Good lunge: keep your chest up and the load close as you stand.",
+        "squat": "Good squat lift: chest up - keep the load close.",
+    }.get(rv.verdict, "Good hip hinge: you bent at the hips - keep the load close.")
 
 
 def rep_advice(rv: RepVerdict, settings: AdviceSettings) -> str:

@@ -7,6 +7,7 @@ import numpy as np
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
+    hidden_where_judged,
     judged_on_descent,
     lift_unseen,
     never_judged_in_part,
@@ -39,6 +40,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
             if lift_unseen(m, settings):
                 return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
             return _unseen_reason(m, side_on_yaw_deg)
+        if hidden_where_judged(m):
+            return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)
         if never_judged_in_part(m):
             return ("too little of the rep was in view: the video starts or ends inside it (or loses the person), "
                     f"and in the part seen the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}° nor the "
@@ -80,14 +83,10 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
 
 
 def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
-    """The spine's peak, or why it was not judged: the lift stayed too upright (a shallow bend), or where it leaned
-    far enough the back was not seen clearly (a rep whose trunk leaned 65 deg had said the trunk stayed under 40)."""
+    """The spine's peak, or why a rep cleared had none: the lift stayed too upright for rounding to show (a shallow
+    bend; one that leaned further with its back hidden there is undecided: `hidden_where_judged`)."""
     if np.isfinite(m.peak_spine_deg):
         return f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral"
-    posture = (f"the trunk leaned {settings.min_trunk_for_rounding_deg:.0f}° or more (or the hips bent "
-               f"{settings.min_hip_for_rounding_deg:.0f}°)")
-    if m.posture_judged:
-        return f"the spine was not judged: where {posture} in the lift, the back was not seen clearly"
     return (f"the spine was not judged (in the lift the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° "
             f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 
@@ -101,6 +100,16 @@ def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
     what = "past its limit" if past_spine else f"with the head hanging {m.peak_neck_deg:.0f}° (past its limit)"
     return (f", {what} for only {m.rounded_s:.2f} s (rounding counts from "
             f"{settings.min_rounded_s:.2f} s)")
+
+
+def _hidden_where_judged_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+    """Why a rep whose back was seen, but never where the lift leaned far enough for rounding to show, is undecided
+    (a rep leaning 65 deg had been cleared, saying the trunk stayed under 40)."""
+    fix = ("turn the camera side-on to the lifter" if m.view_yaw_deg > side_on_yaw_deg else
+           "loose clothing, an arm or the load against the back? keep the whole back in view")
+    return (f"the back was not seen clearly where it is judged: only where the trunk leaned under "
+            f"{settings.min_trunk_for_rounding_deg:.0f}° with the hips under {settings.min_hip_for_rounding_deg:.0f}°, "
+            f"not where the lift leaned further ({fix})")
 
 
 def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:

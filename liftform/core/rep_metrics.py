@@ -276,6 +276,12 @@ def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) ->
     return verdict not in ("rounded_back", "insufficient_data") and lift_unseen(m, settings)
 
 
+def hidden_where_judged(m: RepMetrics) -> bool:
+    """The lift leaned far enough for rounding to show (trunk or hips: `core.flags.spine_judged`), but the back was
+    never seen clearly there: nothing can clear it, however much of the rest of the lift was seen."""
+    return m.posture_judged and not np.isfinite(m.peak_spine_deg)
+
+
 def never_judged_in_part(m: RepMetrics) -> bool:
     """A rep the view cuts whose back was never judged in the part seen (the trunk never leaned far enough, nor
     were the hips flexed enough, while it was trusted): nothing to clear it on. A rep seen whole may bend too little

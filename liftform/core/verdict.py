@@ -23,6 +23,7 @@ from liftform.core.reasons import reason_for
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
+    hidden_where_judged,
     judged_on_descent,
     lift_unseen,
     never_judged_in_part,
@@ -37,10 +38,11 @@ from liftform.settings import SpineSettings, VerdictSettings
 def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     """The verdict of a rep from its numbers (one of ``core.types.VERDICTS``)."""
     # Rounding seen in trusted frames is an answer however little of the lift was seen; a safe back needs most of it,
-    # or, where the video ends before the lift, most of the way down seen flat.
+    # or, where the video ends before the lift, most of the way down seen flat, and some of it seen where the lift
+    # leaned far enough for rounding to show (a back seen only upright was cleared "safe" with nothing judged).
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if (m.trusted_share < settings.min_trusted_share or never_judged_in_part(m)
+    if (m.trusted_share < settings.min_trusted_share or never_judged_in_part(m) or hidden_where_judged(m)
             or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split

@@ -76,8 +76,8 @@ class RepMetrics:
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
     posture_judged: bool = True     # the judged frames reached a posture where rounding shows, trusted or not
-                                    # (False: a shallow bend; where True but judged_s is 0, the back was not seen
-                                    # clearly there)
+                                    # (False: a shallow bend; True with no spine peak: the back was not seen
+                                    # clearly there, `hidden_where_judged`)
     from_behind: bool = False       # the judged frames were filmed from behind at an angle
                                     # (`kinematics.filmed_from_behind`): the outline there is the shoulder blades'
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,

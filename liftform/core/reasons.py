@@ -105,21 +105,29 @@ def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
 def _hidden_where_judged_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
     """Why a rep whose back was seen, but never where the lift leaned far enough for rounding to show, is undecided
     (a rep leaning 65 deg had been cleared, saying the trunk stayed under 40)."""
-    fix = ("turn the camera side-on to the lifter" if m.view_yaw_deg > side_on_yaw_deg else
-           "loose clothing, an arm or the load against the back? keep the whole back in view")
     return (f"the back was not seen clearly where it is judged: only where the trunk leaned under "
             f"{settings.min_trunk_for_rounding_deg:.0f}° with the hips under {settings.min_hip_for_rounding_deg:.0f}°, "
-            f"not where the lift leaned further ({fix})")
+            f"not where the lift leaned further ({_what_to_fix(m, side_on_yaw_deg)})")
 
 
 def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
     """Why a rep is undecided, in words that say what to change when filming."""
     reliable = f"the spine measure was reliable in only {100 * m.trusted_share:.0f}% of the lift"
+    fix = _what_to_fix(m, side_on_yaw_deg)
     if not np.isfinite(m.view_yaw_deg):
-        return f"the back was not seen clearly enough: {reliable} (keep the whole lifter in the picture)"
+        return f"the back was not seen clearly enough: {reliable} ({fix})"
     if m.view_yaw_deg > side_on_yaw_deg:
         return (f"the back was not seen clearly enough: the camera was {m.view_yaw_deg:.0f}° off side-on and "
-                f"{reliable} (turn the camera side-on to the lifter)")
+                f"{reliable} ({fix})")
     return (f"the back was not seen clearly enough: the camera was side-on, but the back's outline was hidden or "
-            f"ragged and {reliable} (loose clothing, an arm or the load against the back? keep the whole back in "
-            "view)")
+            f"ragged and {reliable} ({fix})")
+
+
+def _what_to_fix(m: RepMetrics, side_on_yaw_deg: float) -> str:
+    """What to change when filming, where the back was not seen clearly: the camera's angle off side-on, or, seen
+    side-on, what hides the outline."""
+    if not np.isfinite(m.view_yaw_deg):
+        return "keep the whole lifter in the picture"
+    if m.view_yaw_deg > side_on_yaw_deg:
+        return "turn the camera side-on to the lifter"
+    return "loose clothing, an arm or the load against the back? keep the whole back in view"

@@ -75,7 +75,7 @@ class RepMetrics:
                                     # end inside it, nor is the person missing at either end
     judged_s: float                 # longest time the back was judged without a break (trusted, in a posture
                                     # where rounding shows: `core.flags.spine_judged`)
-    posture_judged: bool = True     # the judged frames reached a posture where rounding shows, trusted or not
+    posture_judged: bool            # the judged frames reached a posture where rounding shows, trusted or not
                                     # (False: a shallow bend; True with no spine peak: the back was not seen
                                     # clearly there, `hidden_where_judged`)
     from_behind: bool = False       # the judged frames were filmed from behind at an angle

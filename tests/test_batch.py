@@ -290,6 +290,35 @@ def test_a_worker_crash_fails_only_its_video(tmp_path):
     assert rows["bad"].error == "not scored (test)"
 
 
+def affinity_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
+    """Runs in a worker: answers with the CPUs the worker may run on (in ``warnings``); "crash" dies."""
+    if job.output == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.5)    # both workers hold a job at once
+    return SummaryRow(job.path, job.output, warnings=[str(cpu) for cpu in sorted(os.sched_getaffinity(0))])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs a Linux machine with 2 or more CPUs")
+def test_one_worker_per_cpu_each_runs_on_its_own_cpu_and_a_replacement_takes_the_freed_one(tmp_path):
+    cpus = sorted(os.sched_getaffinity(0))
+    names = ["a", "b", "crash", "c", "d", "e"]
+    jobs = [Job(i, f"{n}.mp4", n) for i, n in enumerate(names)]
+    rows = {}
+    run_local(jobs, JobSpec(Settings(), "model.task", "0" * 64), tmp_path,
+              lambda job, row: rows.__setitem__(job.output, row), workers=len(cpus), job_fn=affinity_job)
+    assert not rows["crash"].ok
+    held = [tuple(rows[n].warnings) for n in names if n != "crash"]
+    assert all(len(h) == 1 and int(h[0]) in cpus for h in held)   # each pinned to a single CPU of ours
+    assert len(set(held)) == len(cpus)                              # one worker on each, the crashed one replaced
+
+    rows.clear()
+    run_local(jobs[:2], JobSpec(Settings(), "model.task", "0" * 64), tmp_path,
+              lambda job, row: rows.__setitem__(job.output, row), workers=1, job_fn=affinity_job)
+    assert [r.warnings for r in rows.values()] == [[str(c) for c in cpus]] * 2   # fewer workers than CPUs: free
+
+
 def slow_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
     """Runs in a worker: "slow" takes a minute (unless terminated), the others answer at once."""
     if job.output == "slow":

@@ -64,8 +64,9 @@ def pinning_cpus(n_workers: int) -> list[int] | None:
     """The CPUs to pin the workers to, one each, or None to leave them to the scheduler.
 
     Pinned only when there is one worker per usable CPU: each worker then keeps MediaPipe's threads, its decoder's
-    and its own on one core, and its model's weights in that core's cache. Measured on 2 cores (the 11 samples,
-    two workers, alternating): 7-11 % more frames a second, 6-9 % less CPU a frame. With fewer workers than CPUs a
+    and its own on one core, and its model's weights in that core's cache. Measured on 2 cores (the samples, two
+    workers, pinned and not alternating): 8-12 % more frames a second, 6-9 % less CPU a frame; `score -j 2`
+    7-8 % less wall time. With fewer workers than CPUs a
     worker's threads may use a spare core; with more, the scheduler balances them."""
     cpus = usable_cpus()
     return cpus if cpus and n_workers == len(cpus) and n_workers > 1 else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -24,6 +23,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
 from liftform.core.spine import view_label
+from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError
 from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
 from liftform.hashing import sha256_file
@@ -127,11 +127,7 @@ def _versions() -> dict[str, str]:
 def pose_threads() -> int:
     """Threads for the pose stage of one video: up to 2 (it is cut in two halves), never more than the CPUs this
     process may use. Batch workers run one video per CPU and pass 1."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return max(1, min(2, cpus))
+    return max(1, min(2, usable_cpu_count()))
 
 
 def estimate_video_people(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,

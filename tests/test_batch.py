@@ -311,7 +311,7 @@ def test_one_worker_per_cpu_each_runs_on_its_own_cpu_and_a_replacement_takes_the
     assert not rows["crash"].ok
     held = [tuple(rows[n].warnings) for n in names if n != "crash"]
     assert all(len(h) == 1 and int(h[0]) in cpus for h in held)   # each pinned to a single CPU of ours
-    assert len(set(held)) == len(cpus)                              # one worker on each, the crashed one replaced
+    assert len(set(held)) == min(len(cpus), len(held))              # one worker on each, the crashed one replaced
 
     rows.clear()
     run_local(jobs[:2], JobSpec(Settings(), "model.task", "0" * 64), tmp_path,

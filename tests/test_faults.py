@@ -374,9 +374,10 @@ def _4k_memory(tmp_path: Path, sample_videos, monkeypatch) -> None:
 
 @case("10-workers-bounded-by-free-memory")
 def _workers_memory(tmp_path: Path, monkeypatch) -> None:
+    from liftform import cpus
     from liftform.batch import local
 
-    monkeypatch.setattr(local.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda _pid: set(range(16)), raising=False)
     monkeypatch.setattr(local, "available_memory_mb", lambda: 2500, raising=False)
     assert local.default_workers() == 2          # 16 CPUs, but 2.5 GB free: two 4K clips at once, not sixteen
     monkeypatch.setattr(local, "available_memory_mb", lambda: None, raising=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
-import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from liftform.batch.jobs import Job, JobSpec, run_job
 from liftform.batch.summary import SummaryRow, failed_row
+from liftform.cpus import pin_to_cpu, usable_cpu_count, usable_cpus
 from liftform.errors import LiftformError
 
 # job_fn(job, spec, out_dir) -> row: what a worker runs (tests swap in a crashing one).
@@ -42,19 +42,10 @@ STARTED = "started"
 WORKER_MEMORY_MB = 1000
 
 
-def usable_cpus() -> list[int] | None:
-    """The CPUs this process may run on (``sched_getaffinity``), None where the platform cannot tell or pin."""
-    try:
-        return sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
-        return None
-
-
 def default_workers() -> int:
-    """One per CPU this process may run on (``sched_getaffinity``; else ``os.cpu_count()``), but no more than
-    the available memory holds at :data:`WORKER_MEMORY_MB` each; at least 1."""
-    cpus = usable_cpus()
-    n_cpus = len(cpus) if cpus else (os.cpu_count() or 1)
+    """One per CPU this process may run on (`cpus.usable_cpu_count`), but no more than the available memory holds
+    at :data:`WORKER_MEMORY_MB` each; at least 1."""
+    n_cpus = usable_cpu_count()
     available = available_memory_mb()
     by_memory = n_cpus if available is None else available // WORKER_MEMORY_MB
     return max(1, min(n_cpus, by_memory))
@@ -65,22 +56,11 @@ def pinning_cpus(n_workers: int) -> list[int] | None:
 
     Pinned only when there is one worker per usable CPU: each worker then keeps MediaPipe's threads, its decoder's
     and its own on one core, and its model's weights in that core's cache. Measured on 2 cores (the samples, two
-    workers, pinned and not alternating): 8-12 % more frames a second, 6-9 % less CPU a frame; `score -j 2`
-    7-8 % less wall time. With fewer workers than CPUs a
-    worker's threads may use a spare core; with more, the scheduler balances them."""
+    workers, unpinned and pinned in turn): 8-12 % more frames a second, 6-9 % less CPU a frame; `score -j 2` 7-8 %
+    less wall time. With fewer workers than CPUs a worker's threads may use a spare core; with more, the scheduler
+    balances them."""
     cpus = usable_cpus()
     return cpus if cpus and n_workers == len(cpus) and n_workers > 1 else None
-
-
-def pin_to_cpu(cpu: int | None) -> None:
-    """Run this process (and every thread it starts from now on) on ``cpu`` only; nothing where ``cpu`` is None
-    or the platform refuses."""
-    if cpu is None:
-        return
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except (AttributeError, OSError, ValueError):  # pragma: no cover - not Linux, or the CPU went offline
-        pass
 
 
 def available_memory_mb() -> int | None:
@@ -254,7 +234,7 @@ def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: 
 
 
 def _start_worker(pool: list[_Worker], ctx, spec: JobSpec, out_root: Path, job_fn: JobFn,
-                  threads: int, cpus: list[int] | None = None) -> _Worker:
+                  threads: int, cpus: list[int] | None) -> _Worker:
     """A new worker in ``pool``, pinned to the first of ``cpus`` no live worker holds (a replacement takes the
     CPU of the worker it replaces)."""
     held = {w.cpu for w in pool}

@@ -212,31 +212,39 @@ def upright_and_still(newer: tuple[float, np.ndarray, np.ndarray], older: tuple[
 
 class UprightSkipper:
     """Which analysed frames of one followed person are left to their neighbours: while the person stands upright
-    and barely moves (`upright_and_still`), every 2nd frame. Frame ``k`` (counted among the analysed frames) is
-    skipped when frame k - 1 is not, and frame k - ``UPRIGHT_LAG`` and the analysed frame before it were both seen
-    upright and still: the decision depends on frames long taken, so it is the same however far ahead frames are
-    run, and never two frames in a row are skipped (the one after a skipped frame is always run)."""
+    and barely moves (`upright_and_still`), all but every ``every``-th frame. Frame ``k`` (counted among the
+    analysed frames) is skipped when fewer than ``every`` - 1 frames right before it were, and the last frame run
+    at or before k - ``UPRIGHT_LAG`` and the frame run before that one were both seen upright and still: the
+    decision depends on frames long taken, so it is the same however far ahead frames are run, and at least one
+    frame in ``every`` is run."""
 
-    def __init__(self, max_lean_deg: float, max_speed_per_s: float) -> None:
-        self.max_lean_deg, self.max_speed_per_s = max_lean_deg, max_speed_per_s
+    def __init__(self, max_lean_deg: float, max_speed_per_s: float, every: int = 2) -> None:
+        self.max_lean_deg, self.max_speed_per_s, self.every = max_lean_deg, max_speed_per_s, every
         self._seen: dict[int, tuple[float, np.ndarray, np.ndarray] | None] = {}   # k -> (t, xy, world) or None
         self._decided: dict[int, bool] = {}
+
+    def _run_at_or_before(self, k: int) -> int:
+        """The last frame run at or before ``k``, over frames decided skipped (at most every - 1 of them)."""
+        while self._decided.get(k, False):
+            k -= 1
+        return k
 
     def skips(self, k: int) -> bool:
         """Whether analysed frame ``k`` is skipped (decided once, the first time asked; frames are asked in order,
         and one never asked, e.g. before the person was followed, counts as run)."""
         if k not in self._decided:
-            skip = self.max_lean_deg > 0 and not self._decided.get(k - 1, False)
+            skip = self.max_lean_deg > 0 and k - self._run_at_or_before(k - 1) < self.every
             if skip:
-                newer = self._seen.get(k - UPRIGHT_LAG)
-                before = k - UPRIGHT_LAG - 1
-                older = self._seen.get(before - 1 if self._decided.get(before, False) else before)
-                skip = (newer is not None and older is not None
-                        and upright_and_still(newer, older, self.max_lean_deg, self.max_speed_per_s))
+                newer = self._run_at_or_before(k - UPRIGHT_LAG)
+                older = self._run_at_or_before(newer - 1)
+                newer_pose, older_pose = self._seen.get(newer), self._seen.get(older)
+                skip = (newer_pose is not None and older_pose is not None
+                        and upright_and_still(newer_pose, older_pose, self.max_lean_deg, self.max_speed_per_s))
             self._decided[k] = skip
-            for old in [j for j in self._decided if j < k - 2 * UPRIGHT_LAG]:   # keep only what is still asked
+            keep_from = k - 2 * (UPRIGHT_LAG + self.every)            # keep only what is still asked
+            for old in [j for j in self._decided if j < keep_from]:
                 del self._decided[old]
-            for old in [j for j in self._seen if j < k - 2 * UPRIGHT_LAG]:
+            for old in [j for j in self._seen if j < keep_from]:
                 del self._seen[old]
         return self._decided[k]
 
@@ -246,15 +254,20 @@ class UprightSkipper:
 
 
 def fill_skipped(person: PersonRows, timestamps_s: list[float]) -> None:
-    """Give each of ``person``'s skipped positions (``filled``) the linear interpolation in time of the rows either
-    side (``timestamps_s`` per position); the last position the row before it. A position whose neighbour has no
-    row (the person was lost) stays without one."""
+    """Give each of ``person``'s skipped positions (``filled``) the linear interpolation in time of the rows run
+    either side (``timestamps_s`` per position); positions skipped up to the end the row before them. A position
+    whose neighbour run has no row (the person was lost) stays without one."""
     for k in sorted(person.filled):
-        before, after = person.rows.get(k - 1), person.rows.get(k + 1)
-        if before is not None and k == len(timestamps_s) - 1:
+        before_k, after_k = k - 1, k + 1
+        while before_k in person.filled:
+            before_k -= 1
+        while after_k in person.filled:
+            after_k += 1
+        before, after = person.rows.get(before_k), person.rows.get(after_k)
+        if before is not None and after_k >= len(timestamps_s):
             person.rows[k] = before
             continue
         if before is None or after is None:
             continue
-        w = (timestamps_s[k] - timestamps_s[k - 1]) / (timestamps_s[k + 1] - timestamps_s[k - 1])
+        w = (timestamps_s[k] - timestamps_s[before_k]) / (timestamps_s[after_k] - timestamps_s[before_k])
         person.rows[k] = tuple(a + w * (b - a) for a, b in zip(before, after, strict=True))

@@ -164,7 +164,8 @@ class _Followers:
                                         ahead=AheadRunner(self.pool) if self.pool is not None else None)
                 follower.last_box = person_box(xy)
                 self.skippers[id(follower)] = UprightSkipper(self.settings.upright_lean_deg,
-                                                             self.settings.upright_speed_per_s)
+                                                             self.settings.upright_speed_per_s,
+                                                             self.settings.upright_run_every)
                 rows = PersonRows()
                 self.people.append(rows)
                 self.active.append((follower, rows))

@@ -45,10 +45,10 @@ def test_upright_and_still_needs_both_a_near_vertical_trunk_and_little_motion():
     assert not upright_and_still(nan_pose, standing, 20.0, 1.0)
 
 
-def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0) -> list[bool]:
-    """Run a skipper over frames whose trunk leans ``leans`` (None: person not found), asking ``depth`` frames
-    ahead of the one taken as the pose stage does."""
-    skipper, decisions = UprightSkipper(lean_limit, 1.0), []
+def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0, every: int = 2) -> list[bool]:
+    """Run a skipper (the model on every ``every``-th frame while upright and still) over frames whose trunk leans
+    ``leans`` (None: person not found), asking ``depth`` frames ahead of the one taken as the pose stage does."""
+    skipper, decisions = UprightSkipper(lean_limit, 1.0, every), []
     for k in range(len(leans)):
         for j in range(depth + 1):
             skipper.skips(k + j)
@@ -69,6 +69,22 @@ def test_an_upright_still_person_is_run_every_second_frame_the_same_however_far_
     assert len(skipped) >= 7 and all(k < 20 + UPRIGHT_LAG or k >= 30 + UPRIGHT_LAG for k in skipped)
     assert not any(_decisions(leans, depth=0, lean_limit=0.0))          # 0 turns it off
     assert not any(_decisions([35.0] * 20, depth=0))                   # leaning: every frame run
+
+
+@pytest.mark.parametrize("every", [3, 4])
+def test_an_upright_still_person_is_run_every_nth_frame_the_same_however_far_ahead_frames_are_asked(every):
+    leans = [5.0] * 30 + [35.0] * 10 + [5.0] * 20
+    plain = _decisions(leans, depth=0, every=every)
+    assert plain == _decisions(leans, depth=2, every=every)
+    run = np.flatnonzero(~np.array(plain))
+    assert np.max(np.diff(run)) == every                  # at most every - 1 frames in a row left out, and as many
+    skipped = np.flatnonzero(plain)
+    # A lean is first seen on the first frame run after it starts (at most every - 1 frames late), and decides the
+    # frames UPRIGHT_LAG after that one: from then on, and while leaning, every frame is run.
+    assert all(k < 30 + UPRIGHT_LAG + every - 1 or k >= 40 + UPRIGHT_LAG for k in skipped)
+    assert not any(plain[30 + UPRIGHT_LAG + every - 1:40 + UPRIGHT_LAG])
+    assert len(skipped) >= (every - 1) * (len(leans) - 10 - 4 * UPRIGHT_LAG) // every
+    assert not any(_decisions(leans, depth=0, every=1))   # every frame run
 
 
 def test_frames_decided_from_a_frame_where_the_person_was_lost_are_run():
@@ -94,6 +110,13 @@ def test_a_skipped_frame_gets_its_neighbours_pose_interpolated_in_time():
     assert np.allclose(person.rows[3][3], 4.0)                  # half-way
     assert 5 not in person.rows                                  # its neighbour is missing: it stays missing
     assert 7 not in person.rows                                  # the last frame, nobody before it
+
+
+def test_frames_skipped_in_a_row_are_interpolated_between_the_frames_run_either_side():
+    person = PersonRows({0: _row(0.0), 3: _row(3.0), 6: _row(9.0)}, filled={1, 2, 4, 5, 7, 8})
+    timestamps = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+    fill_skipped(person, timestamps)
+    assert [float(person.rows[k][0][0, 0]) for k in range(9)] == pytest.approx([0, 1, 2, 3, 5, 7, 9, 9, 9])
 
 
 def test_the_last_frame_skipped_takes_the_pose_before_it():
@@ -171,7 +194,9 @@ def test_the_model_skips_upright_still_frames_and_runs_the_others_as_before(samp
     every, every_runs = follow(0.0, 2)
     upright, upright_runs = follow(20.0, 2)
     filled = sorted(upright.filled)
-    assert not every.filled and len(filled) >= 20 and not np.any(np.diff(filled) == 1)
+    run_every = Settings().pose.upright_run_every
+    assert run_every > 2 and not every.filled and len(filled) >= 30
+    assert np.max(np.diff(sorted(set(range(120)) - upright.filled))) <= run_every   # one frame in run_every run
     assert upright_runs <= every_runs - len(filled)               # each skipped frame is a model run saved
     world = np.array([every.rows[k][1] for k in filled])
     shoulders, hips = (world[:, [a, b]].mean(axis=1) for a, b in ((lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER),
@@ -179,9 +204,12 @@ def test_the_model_skips_upright_still_frames_and_runs_the_others_as_before(samp
     trunk = shoulders - hips
     assert np.all(np.abs(inclination_from_vertical_deg(trunk, 1.0, WORLD_UP)) < 40)   # never where the spine counts
     for k, row in every.rows.items():
-        if k in upright.filled:       # its neighbours' mean (30 fps), near what the model gives
-            assert all(np.allclose(a, (b + c) / 2, equal_nan=True)
-                       for a, b, c in zip(upright.rows[k], upright.rows[k - 1], upright.rows[k + 1], strict=True))
+        if k in upright.filled:       # between the frames run either side (30 fps), near what the model gives
+            before = max(j for j in upright.rows if j < k and j not in upright.filled)
+            after = min(j for j in upright.rows if j > k and j not in upright.filled)
+            w = (k - before) / (after - before)
+            assert all(np.allclose(a, b + w * (c - b), equal_nan=True)
+                       for a, b, c in zip(upright.rows[k], upright.rows[before], upright.rows[after], strict=True))
             assert np.nanmax(np.abs(upright.rows[k][0] - row[0])) < 0.05 * bounds[3]
         else:                         # the frames run are the every-frame run's, bit for bit
             assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(row, upright.rows[k], strict=True)), k

@@ -218,7 +218,7 @@ class UprightSkipper:
     decision depends on frames long taken, so it is the same however far ahead frames are run, and at least one
     frame in ``every`` is run."""
 
-    def __init__(self, max_lean_deg: float, max_speed_per_s: float, every: int = 2) -> None:
+    def __init__(self, max_lean_deg: float, max_speed_per_s: float, every: int) -> None:
         self.max_lean_deg, self.max_speed_per_s, self.every = max_lean_deg, max_speed_per_s, every
         self._seen: dict[int, tuple[float, np.ndarray, np.ndarray] | None] = {}   # k -> (t, xy, world) or None
         self._decided: dict[int, bool] = {}

@@ -248,6 +248,15 @@ class UprightSkipper:
                 del self._seen[old]
         return self._decided[k]
 
+    def decidable(self, k: int, taken_before: int) -> bool:
+        """Whether frame ``k``'s skip can be decided now, with only the frames before ``taken_before`` taken (and the
+        frames before ``k`` asked): the every-th frame is run whatever the poses, and any other frame's decision
+        reads frames at or before k - ``UPRIGHT_LAG``. A frame asked only once this holds is decided as it would be
+        asked one at a time, so frames can be run ahead as far as this reaches."""
+        if k in self._decided or self.max_lean_deg <= 0:
+            return True
+        return k - self._run_at_or_before(k - 1) >= self.every or k - UPRIGHT_LAG < taken_before
+
     def taken(self, k: int, timestamp_s: float, image_xy: np.ndarray | None, world_xyz: np.ndarray | None) -> None:
         """Analysed frame ``k`` was run: the person's pose (None when not found)."""
         self._seen[k] = None if image_xy is None else (timestamp_s, image_xy, world_xyz)

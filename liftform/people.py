@@ -38,7 +38,6 @@ from liftform.ahead import AheadPool, AheadRunner
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
-    UPRIGHT_LAG,
     Box,
     PersonRows,
     UprightSkipper,
@@ -120,6 +119,7 @@ class _Followers:
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
         self.recheck_s = settings.recheck_s
+        self.ahead = 0                                 # frames run ahead of the one taken (`step`)
 
     def close(self) -> None:
         self.finder.close()
@@ -182,10 +182,15 @@ class _Followers:
         seen = []
         frames = [(rgb, t), *((frame.rgb, frame.timestamp_s) for frame in upcoming)]
         for follower, _ in self.active:
-            skipper = self.skippers[id(follower)]
+            skipper, expected = self.skippers[id(follower)], 0
             for j, (frame_rgb, frame_t) in enumerate(frames):
+                # Up to ``ahead`` frames run besides this one, as far ahead as their skips are known: while the
+                # person stands still the next frame run is the every-th, known at once, and runs beside this one.
+                if expected > self.ahead or not skipper.decidable(k + j, k):
+                    break
                 if not skipper.skips(k + j):
                     follower.expect(frame_rgb, frame_t)
+                    expected += 1
         for follower, rows in self.active:
             skipper = self.skippers[id(follower)]
             if skipper.skips(k):
@@ -287,8 +292,11 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
-    # Frames in flight; fewer than UPRIGHT_LAG, so that a frame's skip is decided from frames already taken.
-    depth = min(ahead_workers, UPRIGHT_LAG - 1) if followers.pool is not None and ahead_workers > 1 else 0
+    # Frames run ahead: one per worker beyond the first. Frames are read further ahead (up to the next such frames
+    # while the person stands still and every `upright_run_every`-th frame is run); a frame is run ahead only once
+    # its skip is known from frames taken (`UprightSkipper.decidable`), so how far changes no result.
+    followers.ahead = ahead_workers if followers.pool is not None and ahead_workers > 1 else 0
+    depth = followers.ahead * max(settings.upright_run_every, 1)
     try:
         for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s

@@ -45,13 +45,19 @@ def test_upright_and_still_needs_both_a_near_vertical_trunk_and_little_motion():
     assert not upright_and_still(nan_pose, standing, 20.0, 1.0)
 
 
-def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0, every: int = 2) -> list[bool]:
+def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0, every: int = 2,
+               gated: bool = True, run_ahead: list[int] | None = None) -> list[bool]:
     """Run a skipper (the model on every ``every``-th frame while upright and still) over frames whose trunk leans
-    ``leans`` (None: person not found), asking ``depth`` frames ahead of the one taken as the pose stage does."""
+    ``leans`` (None: person not found), asking up to ``depth`` frames ahead of the one taken as the pose stage does:
+    only as far as their skips are known from the frames taken (``gated``). ``run_ahead`` collects each frame
+    known to be run while an earlier frame is still to be taken (the frames run ahead)."""
     skipper, decisions = UprightSkipper(lean_limit, 1.0, every), []
     for k in range(len(leans)):
         for j in range(depth + 1):
-            skipper.skips(k + j)
+            if gated and not skipper.decidable(k + j, k):
+                break
+            if not skipper.skips(k + j) and j > 0 and run_ahead is not None and k + j not in run_ahead:
+                run_ahead.append(k + j)
         decisions.append(skipper.skips(k))
         if not decisions[-1]:
             found = leans[k] is not None
@@ -85,6 +91,22 @@ def test_an_upright_still_person_is_run_every_nth_frame_the_same_however_far_ahe
     assert not any(plain[30 + UPRIGHT_LAG + every - 1:40 + UPRIGHT_LAG])
     assert len(skipped) >= (every - 1) * (len(leans) - 10 - 4 * UPRIGHT_LAG) // every
     assert not any(_decisions(leans, depth=0, every=1))   # every frame run
+
+
+def test_frames_are_asked_as_far_ahead_as_their_skips_are_known_and_so_run_beside_the_frame_taken():
+    every = 3
+    leans = [5.0] * 30 + [35.0] * 10 + [5.0] * 20
+    plain = _decisions(leans, depth=0, every=every)
+    run_ahead: list[int] = []
+    assert _decisions(leans, depth=2 * every, every=every, run_ahead=run_ahead) == plain
+    # Asked that far without knowing, a frame is decided before the frames its decision reads are taken.
+    assert _decisions(leans, depth=2 * every, every=every, gated=False) != plain
+    # While the person stands still, the next frame run (the every-th) is known at once: it runs ahead beside the
+    # frame taken; leaning, every frame is run and only the frames decided from frames taken run ahead.
+    run = np.flatnonzero(~np.array(plain))
+    still_run = [k for k in run if 20 <= k < 30 or 50 <= k]
+    assert still_run and all(k in run_ahead for k in still_run)
+    assert all(k - j in run_ahead for k in range(35, 40) for j in (1, 2))   # two frames ahead, as before
 
 
 def test_frames_decided_from_a_frame_where_the_person_was_lost_are_run():

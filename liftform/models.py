@@ -19,8 +19,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -295,7 +293,7 @@ def download_model(
                              f"download, or the file changed upstream); retry, or {manual}")
         check_bundle(tmp)
         os.replace(tmp, final)
-    except (urllib.error.URLError, OSError) as exc:
+    except OSError as exc:                    # urllib's URLError is one
         reason = getattr(exc, "reason", None) or exc.strerror or exc
         raise ModelError(f"cannot download pose model '{name}' ({reason}); {manual}") from None
     finally:
@@ -306,6 +304,8 @@ def download_model(
 def _stream(url: str, out, *, progress: ProgressCallback | None, timeout_s: float,
             chunk_bytes: int = 1 << 16) -> None:
     """Copy the body at `url` into the binary file `out`, reporting progress. Raises URLError/OSError."""
+    import urllib.request  # here, not at the top: it imports ssl (~25 ms of every start), needed only to download
+
     request = urllib.request.Request(url, headers={"User-Agent": "liftform"})
     with urllib.request.urlopen(request, timeout=timeout_s) as response:
         length = response.headers.get("Content-Length")

@@ -93,21 +93,25 @@ class _Deferred(types.ModuleType):
         return getattr(importlib.import_module(self.__name__), name)
 
 
+# Imported by mediapipe's package init for what liftform never calls: its drawing helpers import matplotlib.pyplot
+# (about half a second of CPU), its audio tasks sounddevice (which looks for PortAudio with `ldconfig`: ~35 ms).
+UNUSED_BY_MEDIAPIPE = ("matplotlib", "matplotlib.pyplot", "sounddevice")
+
+
 @contextlib.contextmanager
-def _matplotlib_deferred() -> Iterator[None]:
-    """mediapipe's package init imports its drawing helpers, which import matplotlib.pyplot: about half a second
-    of CPU at every start for something liftform never calls. While mediapipe is imported, matplotlib and its
-    pyplot are stand-ins that import the real modules if ever used; afterwards the real ones import as usual."""
-    if "matplotlib" in sys.modules:
-        yield
-        return
-    package, pyplot = _Deferred("matplotlib"), _Deferred("matplotlib.pyplot")
-    package.pyplot = pyplot
-    sys.modules["matplotlib"], sys.modules["matplotlib.pyplot"] = package, pyplot
+def _unused_modules_deferred() -> Iterator[None]:
+    """While mediapipe is imported, the modules of UNUSED_BY_MEDIAPIPE not imported yet are stand-ins that import
+    the real module if ever used; afterwards the real ones import as usual."""
+    stand_ins = {name: _Deferred(name) for name in UNUSED_BY_MEDIAPIPE if name not in sys.modules}
+    for name, stand_in in stand_ins.items():
+        parent, _, child = name.rpartition(".")
+        if parent in stand_ins:
+            setattr(stand_ins[parent], child, stand_in)
+    sys.modules.update(stand_ins)
     try:
         yield
     finally:
-        for name, stand_in in (("matplotlib", package), ("matplotlib.pyplot", pyplot)):
+        for name, stand_in in stand_ins.items():
             if sys.modules.get(name) is stand_in:
                 del sys.modules[name]
 
@@ -117,10 +121,11 @@ _mediapipe_module = None
 
 
 def _mediapipe():
-    """The mediapipe package (imported once, without matplotlib; the pose threads call this for every frame)."""
+    """The mediapipe package (imported once, without what it imports for nothing: UNUSED_BY_MEDIAPIPE; the pose
+    threads call this for every frame)."""
     global _mediapipe_module
     if _mediapipe_module is None:
-        with _import_lock, _matplotlib_deferred():
+        with _import_lock, _unused_modules_deferred():
             import mediapipe
             from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
             _mediapipe_module = mediapipe

@@ -32,6 +32,17 @@ def test_public_api_imports_without_mediapipe():
     assert run.stdout.strip() == version("liftform")                  # one version, in pyproject.toml
 
 
+def test_mediapipe_is_imported_without_what_it_imports_for_nothing_which_still_works_if_used():
+    code = ("import sys\nfrom liftform.pose import UNUSED_BY_MEDIAPIPE, _mediapipe\n_mediapipe()\n"
+            "assert 'mediapipe' in sys.modules\n"
+            "assert not [n for n in UNUSED_BY_MEDIAPIPE if n in sys.modules], sorted(sys.modules)\n"
+            "from mediapipe.tasks.python.vision import drawing_utils\n"
+            "assert callable(drawing_utils.plt.figure)\n"             # the stand-in imports the real module on use
+            "assert 'matplotlib.pyplot' in sys.modules and sys.modules['matplotlib.pyplot'].figure\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert run.returncode == 0, run.stderr
+
+
 def test_no_module_of_the_package_is_over_400_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}

@@ -24,8 +24,9 @@ def detect_content_box(frames_rgb: list[np.ndarray], threshold: int = 16) -> tup
     if not frames_rgb:
         raise ValueError("detect_content_box needs at least one frame")
     peak = np.zeros(frames_rgb[0].shape[:2], dtype=np.uint8)
-    for rgb in frames_rgb:
-        np.maximum(peak, rgb.max(axis=2), out=peak)
+    for rgb in frames_rgb:      # channel by channel: NumPy's max over the last axis of 3 is ~15x slower
+        for channel in range(rgb.shape[2]):
+            np.maximum(peak, rgb[..., channel], out=peak)
     bright = peak > threshold
     height, width = bright.shape
     rows = np.flatnonzero(bright.mean(axis=1) > CONTENT_MIN_FRACTION)

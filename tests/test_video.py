@@ -287,6 +287,9 @@ def test_content_box_letterbox_no_bars_and_all_black():
     letterbox = np.zeros((90, 120, 3), np.uint8)
     letterbox[15:75, :, 1] = 200
     assert detect_content_box([letterbox]) == (0, 15, 120, 75)
+    blue_later = np.zeros((90, 120, 3), np.uint8)
+    blue_later[:, 10:110, 2] = 200                          # any channel of any frame is content
+    assert detect_content_box([letterbox, blue_later]) == (0, 0, 120, 90)
     assert detect_content_box([np.full((20, 30, 3), 90, np.uint8)]) == (0, 0, 30, 20)
     assert detect_content_box([np.zeros((20, 30, 3), np.uint8)]) == (0, 0, 30, 20)
     noisy_bar = np.zeros((100, 100, 3), np.uint8)

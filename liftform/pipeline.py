@@ -331,7 +331,6 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     (``write_outputs``'s, plus "report_html"). Raises OutputError / InputError (one line)."""
     from liftform.errors import LiftformError, OutputError
     from liftform.outputs import mark_blurred, write_outputs
-    from liftform.report import write_report
 
     out_dir = Path(out_dir)
     with contextlib.ExitStack() as stack:
@@ -343,6 +342,8 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
         if media is not None:
             media.finish(paths["annotated_mp4"])
     if report:
+        from liftform.report import write_report  # here: jinja2 and the report's modules, ~35 ms, only for a report
+
         try:
             paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
                                                 annotated_blurred=blur_faces if write_video else None,

@@ -43,6 +43,22 @@ def test_mediapipe_is_imported_without_what_it_imports_for_nothing_which_still_w
     assert run.returncode == 0, run.stderr
 
 
+def test_results_written_without_a_report_do_not_import_the_report(tmp_path):
+    code = (f"import sys\nsys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+            "from synthetic_tracks import lift_track\n"
+            "from liftform.analysis import ModelInfo, SourceInfo\n"
+            "from liftform.pipeline import analyze_track, save_result\n"
+            "from liftform.settings import Settings\n"
+            "track, _ = lift_track('hip_hinge')\n"
+            "source = SourceInfo('lift.mp4', '0' * 64, 30.0, len(track), *track.frame_size_wh, 3.0)\n"
+            "analysis = analyze_track(track, source, ModelInfo('full', '0' * 64), Settings())\n"
+            f"paths = save_result(analysis, track, {str(tmp_path / 'out')!r}, write_video=False, report=False)\n"
+            "assert paths['result_json'].exists() and 'report_html' not in paths\n"
+            "assert not [m for m in ('liftform.report', 'jinja2') if m in sys.modules], sorted(sys.modules)\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert run.returncode == 0, run.stderr
+
+
 def test_no_module_of_the_package_is_over_400_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}

@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import json
 import os
+import zipfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -415,7 +416,11 @@ def test_write_outputs(tmp_path, source_video, make_analysis):
     assert list(paths)[-1] == "result_json"
     with np.load(paths["poses_npz"]) as data:
         loaded = PoseTrack.from_npz(data)
+        for name, array in track.to_npz_dict().items():      # every array, NaN where missing, as written
+            np.testing.assert_array_equal(data[name], array)
     np.testing.assert_array_equal(loaded.image_xy, track.image_xy)
+    with zipfile.ZipFile(paths["poses_npz"]) as archive:     # compressed, as np.savez_compressed writes it
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
     assert strict_json(paths["result_json"].read_text())["verdict"] == "rounded_back"
 
     # A failed re-run must not leave the old result.json looking like a complete result.

@@ -184,7 +184,7 @@ class _Followers:
         for follower, _ in self.active:
             skipper, expected = self.skippers[id(follower)], 0
             for j, (frame_rgb, frame_t) in enumerate(frames):
-                # Up to ``ahead`` frames run besides this one, as far ahead as their skips are known: while the
+                # Up to ``ahead`` frames run beside this one, as far ahead as their skips are known: while the
                 # person stands still the next frame run is the every-th, known at once, and runs beside this one.
                 if expected > self.ahead or not skipper.decidable(k + j, k):
                     break
@@ -292,9 +292,9 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
-    # Frames run ahead: one per worker beyond the first. Frames are read further ahead (up to the next such frames
-    # while the person stands still and every `upright_run_every`-th frame is run); a frame is run ahead only once
-    # its skip is known from frames taken (`UprightSkipper.decidable`), so how far changes no result.
+    # Frames run ahead of the one taken: as many as workers. Frames are read further ahead (as far as those frames
+    # reach while the person stands still and only every `upright_run_every`-th frame is run); a frame is run ahead
+    # only once its skip is known from frames taken (`UprightSkipper.decidable`), so how far changes no result.
     followers.ahead = ahead_workers if followers.pool is not None and ahead_workers > 1 else 0
     depth = followers.ahead * max(settings.upright_run_every, 1)
     try:

@@ -119,7 +119,8 @@ class _Followers:
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
         self.recheck_s = settings.recheck_s
-        self.ahead = 0                                 # frames run ahead of the one taken (`step`)
+        # Frames run ahead of the one taken (`step`): as many as the workers, where there are two or more.
+        self.ahead = ahead_workers if self.pool is not None and ahead_workers > 1 else 0
 
     def close(self) -> None:
         self.finder.close()
@@ -292,10 +293,9 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     followers = _Followers(model_path, settings, bounds, ahead_workers)
     timestamps, indices = [], []
     first_index, decoded, last_s = None, 0, 0.0
-    # Frames run ahead of the one taken: as many as workers. Frames are read further ahead (as far as those frames
-    # reach while the person stands still and only every `upright_run_every`-th frame is run); a frame is run ahead
-    # only once its skip is known from frames taken (`UprightSkipper.decidable`), so how far changes no result.
-    followers.ahead = ahead_workers if followers.pool is not None and ahead_workers > 1 else 0
+    # Frames are read further ahead than they are run (as far as the frames run reach while the person stands still
+    # and only every `upright_run_every`-th frame is run); a frame is run ahead only once its skip is known from
+    # frames taken (`UprightSkipper.decidable`), so how far changes no result.
     depth = followers.ahead * max(settings.upright_run_every, 1)
     try:
         for frame, upcoming in with_upcoming(frames, depth):

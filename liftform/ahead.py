@@ -76,12 +76,14 @@ def same_region(before: list[Region], now: list[Region]) -> bool:
 @dataclass
 class Taken:
     """A frame's model input and MediaPipe result: ``model_rgb`` the crop shrunk by ``scale`` (model px / source px),
-    ``crop`` (x0, y0, x1, y1) source px."""
+    ``crop`` (x0, y0, x1, y1) source px; ``first_pose`` the result's first person as a `FramePose`, where the thread
+    that ran the model made it (the live loop's)."""
 
     result: object
     model_rgb: np.ndarray
     scale: float
     crop: tuple[int, int, int, int]
+    first_pose: pose.FramePose | None = None
 
 
 class AheadPool:
@@ -157,6 +159,11 @@ class AheadRunner:
     def expect(self, rgb: np.ndarray, timestamp_s: float, crop: tuple[int, int, int, int]) -> None:
         if timestamp_s not in self._pending:
             self._pending[timestamp_s] = (rgb, self.pool.submit(rgb, crop))
+
+    def ready(self, timestamp_s: float) -> bool:
+        """Whether the frame's run given ahead is done (or none was given)."""
+        pending = self._pending.get(timestamp_s)
+        return pending is None or pending[1].done()
 
     def recrop(self, crop: tuple[int, int, int, int]) -> None:
         """The crop moved: the frames expected are run again on the new one."""

@@ -49,7 +49,7 @@ from liftform.follow import (
     match_people,
     person_box,
 )
-from liftform.pose import CropFollower, FramePose, PeopleFinder
+from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
 from liftform.video import VideoFrame, VideoSource, prefetch
@@ -218,50 +218,6 @@ class _Followers:
             follower.close()
             del self.skippers[id(follower)]
         self.active = [pair for pair in self.active if id(pair[0]) not in gone]
-
-
-class LifterFollower:
-    """The live loop's pose stage: one person (the largest in view, then whoever stays at their place) followed
-    on a crop as `estimate_people` follows each person, frame by frame. Called like a `CropFollower`:
-    ``follower(rgb, timestamp_s) -> FramePose | None``. Both models are loaded here, before the first frame (a
-    camera does not wait)."""
-
-    def __init__(self, model_path: str | Path, settings: PoseSettings, frame_size_wh: tuple[int, int]) -> None:
-        self.bounds: Box = (0, 0, max(int(frame_size_wh[0]), 1), max(int(frame_size_wh[1]), 1))
-        self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
-        self.follower = CropFollower(model_path, settings, self.bounds, self.bounds)
-        self.aimed = False              # the follower's crop is on somebody
-        self.next_look_s = -math.inf
-
-    def close(self) -> None:
-        self.finder.close()
-        self.follower.close()
-
-    def _look(self, rgb: np.ndarray, t: float) -> None:
-        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
-        self.next_look_s = t + LOST_LOOK_S
-        if not found:
-            return
-        last = self.follower.last_box if self.aimed else None
-        if last is not None and any(box_iou(last, person_box(xy)) > 0 for xy in found):
-            chosen = max(found, key=lambda xy: box_iou(last, person_box(xy)))
-        else:
-            chosen = max(found, key=lambda xy: _extent(person_box(xy)))
-        crop = crop_for(chosen, self.bounds)
-        if crop is not None:
-            self.follower.crop, self.follower.last_box, self.aimed = crop, person_box(chosen), True
-
-    def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
-        if rgb.shape[1] != self.bounds[2] or rgb.shape[0] != self.bounds[3]:
-            self.bounds = self.follower.bounds = (0, 0, rgb.shape[1], rgb.shape[0])
-        lost = not self.aimed or self.follower.lost_since_s is not None
-        if lost and timestamp_s >= self.next_look_s:
-            self._look(rgb, timestamp_s)
-        return self.follower(rgb, timestamp_s) if self.aimed else None
-
-
-def _extent(box: tuple[float, float, float, float] | None) -> float:
-    return 0.0 if box is None else max(box[2] - box[0], box[3] - box[1])
 
 
 def with_upcoming(frames: Iterable[VideoFrame], depth: int) -> Iterator[tuple[VideoFrame, list[VideoFrame]]]:

@@ -345,21 +345,25 @@ class CropFollower:
         if self._ahead is not None:
             self._ahead.expect(rgb, timestamp_s, self.crop)
 
+    def ready(self, timestamp_s: float) -> bool:
+        """Whether the frame's result can be had without waiting for a model run started earlier (`expect`)."""
+        return self._ahead is None or self._ahead.ready(timestamp_s)
+
     def _result(self, rgb: np.ndarray, timestamp_s: float):
-        """MediaPipe's result on the crop of ``rgb``, the crop shrunk for the model and its scale."""
+        """MediaPipe's result on a crop of ``rgb``, the crop shrunk for the model, its scale, the crop's corner and
+        the first person's pose where the model's thread made it (else None)."""
         if self._ahead is not None:
             taken = self._ahead.take(rgb, timestamp_s, self.crop)
-            return taken.result, taken.model_rgb, taken.scale
+            return taken.result, taken.model_rgb, taken.scale, taken.crop[:2], taken.first_pose
         x0, y0, x1, y1 = self.crop
         model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self._side_px)
         with _native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
             result = self._landmarker.detect_for_video(_mp_image(model_rgb), self._clock(timestamp_s))
-        return result, model_rgb, scale
+        return result, model_rgb, scale, (x0, y0), None
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
         """The person's pose in ``rgb`` (H, W, 3) uint8 (the whole frame) at ``timestamp_s``; None if not found."""
-        x0, y0 = self.crop[:2]
-        result, model_rgb, scale = self._result(rgb, timestamp_s)
+        result, model_rgb, scale, (x0, y0), first_pose = self._result(rgb, timestamp_s)
         self.frames_seen += 1
         if not result.pose_landmarks:
             if self.lost_since_s is None:
@@ -367,7 +371,8 @@ class CropFollower:
             return None
         self.lost_since_s = None
         person = self._pick(result.pose_landmarks, model_rgb.shape[:2], scale, (x0, y0))
-        pose = _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
+        pose = first_pose if person == 0 and first_pose is not None else \
+            _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
         self.last_box = person_box(pose.image_xy)
         crop, self.crop = self.crop, keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
         if self._ahead is not None and self.crop != crop:

@@ -313,6 +313,46 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
     assert len(session.verdicts) >= 2                               # the reps themselves are all kept
 
 
+class _TwoAtATime:
+    """An estimator with two frames in the model at once (`expect`), each ready only once the next one has been
+    given (a run longer than the camera's frame interval); it records the calls in order."""
+
+    landmarkers = 2
+
+    def __init__(self, track):
+        self.replay, self.calls, self.given = _replay(track), [], []
+
+    def expect(self, rgb, timestamp_s):
+        self.calls.append(("expect", timestamp_s))
+        self.given.append(timestamp_s)
+
+    def ready(self, timestamp_s):
+        return self.given[-1] > timestamp_s
+
+    def __call__(self, rgb, timestamp_s):
+        self.calls.append(("take", timestamp_s))
+        return self.replay(rgb, timestamp_s)
+
+
+def test_the_loop_starts_each_frame_before_the_one_before_is_taken():
+    """With an estimator that runs two frames at once, every frame is processed, in order, and the next frame is
+    given to it (`expect`) before the one before is taken: the two are in the model together. The reps judged are
+    those of the one-at-a-time loop."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    estimator = _TwoAtATime(track)
+    session = LiveSession(estimator, Settings(), track.frame_size_wh)
+    stopped_by, _, stats = _loop(LiveConfig(window=False), _ListSource(track), session, None, None, None, None)
+    one_at_a_time = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    _loop(LiveConfig(window=False), _ListSource(track), one_at_a_time, None, None, None, None)
+
+    t = [float(x) for x in track.timestamps_s]
+    assert (stopped_by, stats.frames_processed) == ("end_of_source", len(track))
+    assert [when for call, when in estimator.calls if call == "take"] == t
+    order = {call: i for i, call in enumerate(estimator.calls)}
+    assert all(order[("expect", t[k + 1])] < order[("take", t[k])] for k in range(len(t) - 1))
+    assert [v.verdict for v in session.verdicts] == [v.verdict for v in one_at_a_time.verdicts] == ["rounded_back"] * 2
+
+
 # -- the live loop with the real model on the rendered samples -----------------------------------------------------
 
 @pytest.mark.slow
@@ -372,6 +412,46 @@ def test_live_measures_with_analyzes_landmarks(sample_videos):
     assert ran.sum() >= 0.5 * len(offline)
     np.testing.assert_array_equal(live.image_xy[ran], offline.image_xy[ran])
     np.testing.assert_array_equal(live.back_profile_px[ran], offline.back_profile_px[ran])
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
+    """`LifterFollower` with two landmarkers: frames given one at a time all run on the first (a machine that
+    keeps up); each frame started (`expect`) before the one before is taken, as the live loop does when the model
+    is slower than the camera, the two take turns. On the rendered hinge the person detector finds the lifter in
+    every frame, so every frame's landmarks and back profile equal the one-landmarker run's bit for bit either way
+    (they differ only where MediaPipe's result depends on the landmarker's own last frame, two frames back)."""
+    from liftform.live.follower import LifterFollower
+    from liftform.models import resolve_model
+    from liftform.video import open_video
+
+    settings = Settings().pose
+    with open_video(sample_videos["hip_hinge"]) as video:
+        frames = [(f.rgb, f.timestamp_s) for _, f in zip(range(60), video, strict=False)]
+        size_wh = (video.width, video.height)
+    path = resolve_model(settings.model).path
+    runs, frames_run = {}, {}
+    for landmarkers, ahead in ((1, False), (2, False), (2, True)):
+        follower = LifterFollower(path, settings, size_wh, landmarkers=landmarkers)
+        try:
+            assert follower.landmarkers == landmarkers
+            poses = []
+            for k, (rgb, t) in enumerate(frames):
+                if ahead and k + 1 < len(frames):
+                    follower.expect(*frames[k + 1])
+                poses.append(follower(rgb, t))
+            frames_run[landmarkers, ahead] = follower.runner.frames_run if follower.runner else None
+        finally:
+            follower.close()
+        runs[landmarkers, ahead] = poses
+    assert frames_run[2, False] == [len(frames), 0]
+    assert min(frames_run[2, True]) >= len(frames) // 3
+    assert all(p is not None for poses in runs.values() for p in poses)
+    for one, *twos in zip(runs[1, False], runs[2, False], runs[2, True], strict=True):
+        for two in twos:
+            np.testing.assert_array_equal(one.image_xy, two.image_xy)
+            np.testing.assert_array_equal(one.back_profile_px, two.back_profile_px)
 
 
 @pytest.mark.slow

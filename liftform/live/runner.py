@@ -11,6 +11,7 @@ the session's whole `PoseTrack`) and saved to ``output_dir/live-<timestamp>/``. 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,12 +20,13 @@ import numpy as np
 
 from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.core.types import RepVerdict
+from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError, LiftformError
 from liftform.exposure import dark_picture_note
 from liftform.hashing import sha256_file
 from liftform.live.recorder import Recorder
 from liftform.live.session import LiveSession
-from liftform.live.sources import CameraError, CameraSource, FileCameraSource, FrameSource
+from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
 from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
@@ -33,6 +35,7 @@ from liftform.settings import Settings
 from liftform.track import PoseTrack
 
 SLOW_FPS = 20.0          # below this processed rate the overlay says so
+POLL_S = 0.002           # while a frame is in the model, the camera is looked at this often for the next
 BEHIND_DROPPED_SHARE = 0.25   # a session that dropped more of its frames than this is told how to go faster
 
 
@@ -123,6 +126,12 @@ def live_settings(config: LiveConfig) -> Settings:
     return replace(settings, pose=replace(settings.pose, model=config.model, num_poses=config.options.num_poses))
 
 
+def live_landmarkers() -> int:
+    """How many landmarkers the live loop runs frames on: two where this process may use two CPUs or more (a frame
+    then starts as it arrives, beside the one before: `liftform.live.follower`), else one."""
+    return 2 if usable_cpu_count() >= 2 else 1
+
+
 def open_source(config: LiveConfig) -> FrameSource:
     """The started source of ``config``. Raises CameraError / InputError (one line)."""
     if config.source is not None:
@@ -142,7 +151,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
     ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
     """
-    from liftform.people import LifterFollower  # mediapipe is imported only when a session starts
+    from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
 
     settings = live_settings(config)
     for folder in (config.output_dir, config.record_path.parent if config.record_path else None):
@@ -160,7 +169,8 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     try:
         # After the source: a missing camera or bad file is reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
-        estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh)   # as `analyze` follows
+        estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh,  # as `analyze` follows
+                                   landmarkers=live_landmarkers())
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None
         stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame)
@@ -191,41 +201,36 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
 
 def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window: LiveWindow | None,
           recorder: Recorder | None, on_event, on_frame) -> tuple[str, str | None, LiveStats]:
-    """The frame loop; returns (stopped_by, error, stats)."""
-    latency, pose, overhead, overhead_cpu = [], [], [], []
+    """The frame loop; returns (stopped_by, error, stats).
+
+    Each frame is given to the session as it arrives (`LiveSession.expect`: with two landmarkers its model run
+    starts at once, beside the frame before's if that one is still in the model), then processed and drawn, in
+    order, when its pose is ready, or at once when as many frames as the model runs at a time are waiting. A source
+    that is not paced (a file played as fast as it is read) is given one frame at a time: a machine that keeps up."""
+    stats = _Stats()
     stopped_by, error = "end_of_source", None
-    fps, last_done = 0.0, None
+    in_model: deque[CapturedFrame] = deque()
+    depth = session.frames_in_model if source.paced else 1
     t_start = time.perf_counter()
     try:
         while True:
             if config.max_s is not None and time.perf_counter() - t_start >= config.max_s:
                 stopped_by = "time_limit"
                 break
-            frame = source.read(timeout_s=0.03)
-            if frame is None:
-                if source.ended:
-                    break
-                action = window.poll() if window is not None else None
+            action = None
+            if in_model and (len(in_model) >= depth or session.ready(in_model[0])):
+                action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
             else:
-                live = session.process(frame)
-                t_draw, cpu_draw = time.perf_counter(), time.thread_time()
-                session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
-                t_done, cpu_done = time.perf_counter(), time.thread_time()
-                latency.append(1e3 * (t_done - frame.captured_at_s))
-                pose.append(live.pose_ms)
-                overhead.append(live.process_ms - live.pose_ms + 1e3 * (t_done - t_draw))
-                overhead_cpu.append(live.overhead_cpu_ms + 1e3 * (cpu_done - cpu_draw))
-                if last_done is not None and t_done > last_done:
-                    fps = 0.9 * fps + 0.1 / (t_done - last_done) if fps else 1.0 / (t_done - last_done)
-                last_done = t_done
-                for event in live.events:
-                    if on_event is not None:
-                        on_event(event)
-                if recorder is not None:
-                    recorder.write(frame.rgb, live.timestamp_s)
-                if on_frame is not None:
-                    on_frame(live, frame.rgb)
-                action = window.show(frame.rgb) if window is not None else None
+                frame = source.read(timeout_s=POLL_S if in_model else 0.03)
+                if frame is not None:
+                    session.expect(frame)
+                    in_model.append(frame)
+                elif source.ended:
+                    if not in_model:
+                        break
+                    action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
+                elif window is not None:
+                    action = window.poll()
             if action == "quit":
                 stopped_by = "quit"
                 break
@@ -237,9 +242,52 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
         stopped_by = "interrupt"
     except InputError as exc:                  # the camera unplugged, or a file that breaks off mid-way
         stopped_by, error = ("camera_lost" if isinstance(exc, CameraError) else "source_error"), str(exc)
-    stats = LiveStats(len(pose), source.frames_dropped, time.perf_counter() - t_start, np.array(latency),
-                      np.array(pose), np.array(overhead), np.array(overhead_cpu))
-    return stopped_by, error, stats
+    return stopped_by, error, stats.done(source.frames_dropped, time.perf_counter() - t_start)
+
+
+@dataclass
+class _Stats:
+    """The loop's figures as they are gathered (see `LiveStats`)."""
+
+    latency: list[float] = field(default_factory=list)
+    pose: list[float] = field(default_factory=list)
+    overhead: list[float] = field(default_factory=list)
+    overhead_cpu: list[float] = field(default_factory=list)
+    fps: float = 0.0
+    last_done: float | None = None
+
+    def add(self, frame: CapturedFrame, live: LiveFrame, t_draw: float, cpu_draw: float) -> None:
+        t_done, cpu_done = time.perf_counter(), time.thread_time()
+        self.latency.append(1e3 * (t_done - frame.captured_at_s))
+        self.pose.append(live.pose_ms)
+        self.overhead.append(live.process_ms - live.pose_ms + 1e3 * (t_done - t_draw))
+        self.overhead_cpu.append(live.overhead_cpu_ms + 1e3 * (cpu_done - cpu_draw))
+        if self.last_done is not None and t_done > self.last_done:
+            rate = 1.0 / (t_done - self.last_done)
+            self.fps = 0.9 * self.fps + 0.1 * rate if self.fps else rate
+        self.last_done = t_done
+
+    def done(self, dropped: int, wall_s: float) -> LiveStats:
+        return LiveStats(len(self.pose), dropped, wall_s, np.array(self.latency), np.array(self.pose),
+                         np.array(self.overhead), np.array(self.overhead_cpu))
+
+
+def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None, recorder: Recorder | None,
+          on_event, on_frame, stats: _Stats) -> str | None:
+    """Process and draw one frame, pass on its events, record and show it; returns the window's key action."""
+    live = session.process(frame)
+    t_draw, cpu_draw = time.perf_counter(), time.thread_time()
+    fps = stats.fps
+    session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
+    stats.add(frame, live, t_draw, cpu_draw)
+    for event in live.events:
+        if on_event is not None:
+            on_event(event)
+    if recorder is not None:
+        recorder.write(frame.rgb, live.timestamp_s)
+    if on_frame is not None:
+        on_frame(live, frame.rgb)
+    return window.show(frame.rgb) if window is not None else None
 
 
 def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, settings: Settings,

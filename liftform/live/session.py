@@ -71,7 +71,9 @@ class LiveSession:
     """The live analysis of one stream of frames.
 
     Args:
-        estimator: ``estimator(rgb, timestamp_s) -> FramePose | None`` (a `liftform.people.LifterFollower`).
+        estimator: ``estimator(rgb, timestamp_s) -> FramePose | None`` (a `liftform.live.follower.LifterFollower`;
+            with ``expect(rgb, timestamp_s)``, ``ready(timestamp_s)`` and ``landmarkers`` it may run frames given
+            ahead).
         settings: the same settings `liftform analyze` takes (thresholds, neutral bend, profile).
         frame_size_wh: size of the frames, pixels.
         options: live-only behaviour (filters, calibration, prompts).
@@ -144,6 +146,23 @@ class LiveSession:
         return self.buffer.track() if len(self.buffer) else None
 
     # -- the per-frame path ---------------------------------------------------------------------------------------
+    @property
+    def frames_in_model(self) -> int:
+        """How many frames the estimator runs at once (its ``landmarkers``; 1 for a plain callable): the loop gives
+        it that many before taking the first (`expect`)."""
+        return int(getattr(self.estimator, "landmarkers", 1))
+
+    def expect(self, frame: CapturedFrame) -> None:
+        """``frame`` will be processed after those expected before it: the estimator may start it now."""
+        start = getattr(self.estimator, "expect", None)
+        if start is not None:
+            start(frame.rgb, frame.timestamp_s)
+
+    def ready(self, frame: CapturedFrame) -> bool:
+        """Whether `process` of an expected ``frame`` would not wait for the model."""
+        is_ready = getattr(self.estimator, "ready", None)
+        return True if is_ready is None else bool(is_ready(frame.timestamp_s))
+
     def process(self, frame: CapturedFrame) -> LiveFrame:
         """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""
         t_start = time.perf_counter()

@@ -103,6 +103,7 @@ class FrameSource:
     """Base of the live sources: a capture thread publishing into a `LatestFrame`. Use as a context manager."""
 
     description = "source"          # e.g. "camera 0" or the file path (for messages and result.json)
+    paced = True                    # frames come in real time (one not taken before the next is dropped)
 
     def __init__(self) -> None:
         self._mailbox = LatestFrame()

@@ -10,13 +10,14 @@ Prints:
   p95 (goal <= 1 ms), and its maximum (the frames where a finished rep is judged by the core); as wall-clock time
   and as the loop thread's CPU time (the latter does not grow when other processes take the CPU), and replayed
   (CPU time): the session's recorded poses fed back through the same per-frame path without the model, back to
-  back, then with the thread idle before each frame for as long as the model took. The same code costs about three
-  times as much CPU right after an idle wait of 10 ms or more (on this 2-core VM: 0.45-0.7 ms back to back, 1.6-1.8
-  ms after a 25 ms sleep; the caches are cold when the thread wakes), and in the loop the thread waits for the
-  model on every frame: the idle replay shows how much of the in-loop figure that wait explains;
-- the pose stage's own rate in the same run: 1000 / mean of its call time in the loop, and back to back on the same
-  frames just before (the lifter followed on a crop, `LifterFollower`, as the loop calls it; nothing else between
-  calls).
+  back, then with the thread idle before each frame for as long as it was idle per frame in the loop. The same
+  code costs about three times as much CPU right after an idle wait of 10 ms or more (on this 2-core VM: 0.45-0.7
+  ms back to back, 1.6-1.8 ms after a 25 ms sleep; the caches are cold when the thread wakes): the idle replay shows
+  how much of the in-loop figure that explains;
+- the wait for the pose model in the loop, p50 / p95 per frame (with two landmarkers a frame is started as it
+  arrives, beside the one before, and waited for only when it is taken), and the pose stage's own rate back to back
+  on the same frames just before, with one landmarker and with as many as the loop runs (the lifter followed on a
+  crop, `LifterFollower`, as the loop calls it; nothing else between calls).
 Goals on a 2-core laptop: >= 30 processed frames/s with the lite model at 640x480 (and with full, live's default).
 Each --model is played in turn, lite and full by default. --config FILE plays with that settings file, as
 `liftform live --config FILE` would (e.g. `[pose] track_between_frames = true`, the trade for a slow machine).
@@ -34,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from liftform.live import CapturedFrame, LiveConfig, LiveSession, RepJudged, run_live
-from liftform.live.runner import live_defaults, live_settings
+from liftform.live.runner import live_defaults, live_landmarkers, live_settings
 from liftform.models import resolve_model
 from liftform.pose import FramePose
 from liftform.settings import Settings, load_settings
@@ -44,21 +45,25 @@ from liftform.video import open_video
 REPO = Path(__file__).resolve().parents[1]
 
 
-def pose_alone_fps(video: Path, config: LiveConfig, n_frames: int = 150) -> float:
+def pose_alone_fps(video: Path, config: LiveConfig, landmarkers: int, n_frames: int = 150) -> float:
     """Frames/s of the `LifterFollower` called back to back on decoded frames (what the live loop calls: the
-    lifter followed on a crop)."""
-    from liftform.people import LifterFollower
+    lifter followed on a crop); with two ``landmarkers`` each frame is started (`expect`) before the one before is
+    taken, as the loop does."""
+    from liftform.live.follower import LifterFollower
 
     settings = live_settings(config)
     with open_video(video) as source:
         frames = [(f.rgb, f.timestamp_s) for _, f in zip(range(n_frames), source, strict=False)]
         size_wh = (source.width, source.height)
-    estimator = LifterFollower(resolve_model(settings.pose.model).path, settings.pose, size_wh)
+    estimator = LifterFollower(resolve_model(settings.pose.model).path, settings.pose, size_wh, landmarkers)
     try:
+        estimator(*frames[0])           # aimed at the lifter (a whole-frame search) before the clock starts
         start = time.perf_counter()
-        for rgb, t in frames:
+        for k, (rgb, t) in enumerate(frames[1:], start=1):
+            if k + 1 < len(frames):
+                estimator.expect(*frames[k + 1])
             estimator(rgb, t)
-        return len(frames) / (time.perf_counter() - start)
+        return (len(frames) - 1) / (time.perf_counter() - start)
     finally:
         estimator.close()
 
@@ -106,7 +111,7 @@ def play(path: Path, model: str, seconds: float, settings: Settings) -> None:
     config = LiveConfig(source=path, paced=True, repeat=max(1, math.ceil(seconds / duration_s)),
                         model=model, settings=settings, window=False, output_dir=None, max_s=seconds)
     load_before = os.getloadavg()[0]
-    alone = pose_alone_fps(path, config)
+    alone = {n: pose_alone_fps(path, config, n) for n in (1, live_landmarkers())}
     reps = []
     result = run_live(config, on_event=lambda e: reps.append(e) if isinstance(e, RepJudged) else None)
     s = result.stats
@@ -130,11 +135,13 @@ def play(path: Path, model: str, seconds: float, settings: Settings) -> None:
     replay = replay_overhead_ms(result.track, config)
     print(f"overhead, replayed p50 {pct(replay, 50):5.2f} ms   p95 {pct(replay, 95):5.2f} ms"
           "   (the same poses replayed without the model, back to back: the code's cost with warm caches)")
-    idle = replay_overhead_ms(result.track, config, idle_s=np.mean(s.pose_ms) / 1e3)
+    idle_s = max(0.0, s.wall_s / max(s.frames_processed, 1) - 1e-3 * (np.mean(s.overhead_ms) + np.mean(s.pose_ms)))
+    idle = replay_overhead_ms(result.track, config, idle_s=idle_s)
     print(f"overhead, idle     p50 {pct(idle, 50):5.2f} ms   p95 {pct(idle, 95):5.2f} ms"
-          "   (replayed again, the thread idle for the model's mean time before each frame, as in the loop)")
-    print(f"pose model         in the loop {1000 / np.mean(s.pose_ms):5.1f} frames/s (p50 {pct(s.pose_ms, 50):.1f} ms,"
-          f" p95 {pct(s.pose_ms, 95):.1f} ms); back to back {alone:5.1f} frames/s")
+          f"   (replayed again, the thread idle {1e3 * idle_s:.0f} ms before each frame, as long as in the loop)")
+    print(f"pose model         waited for p50 {pct(s.pose_ms, 50):.1f} ms, p95 {pct(s.pose_ms, 95):.1f} ms a frame in "
+          f"the loop ({live_landmarkers()} landmarker(s): a frame is started as it arrives); back to back "
+          + ", ".join(f"{fps:5.1f} frames/s with {n}" for n, fps in alone.items()))
     print(f"reps judged live   {len(reps)}: {', '.join(e.verdict.verdict for e in reps)}\n")
 
 

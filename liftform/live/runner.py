@@ -229,7 +229,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                     if not in_model:
                         break
                     action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
-                elif window is not None:
+                elif window is not None and not in_model:     # (each frame shown handles the keys too)
                     action = window.poll()
             if action == "quit":
                 stopped_by = "quit"

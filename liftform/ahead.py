@@ -160,11 +160,6 @@ class AheadRunner:
         if timestamp_s not in self._pending:
             self._pending[timestamp_s] = (rgb, self.pool.submit(rgb, crop))
 
-    def ready(self, timestamp_s: float) -> bool:
-        """Whether the frame's run given ahead is done (or none was given)."""
-        pending = self._pending.get(timestamp_s)
-        return pending is None or pending[1].done()
-
     def recrop(self, crop: tuple[int, int, int, int]) -> None:
         """The crop moved: the frames expected are run again on the new one."""
         for t, (rgb, _) in list(self._pending.items()):

@@ -345,10 +345,6 @@ class CropFollower:
         if self._ahead is not None:
             self._ahead.expect(rgb, timestamp_s, self.crop)
 
-    def ready(self, timestamp_s: float) -> bool:
-        """Whether the frame's result can be had without waiting for a model run started earlier (`expect`)."""
-        return self._ahead is None or self._ahead.ready(timestamp_s)
-
     def _result(self, rgb: np.ndarray, timestamp_s: float):
         """MediaPipe's result on a crop of ``rgb``, the crop shrunk for the model, its scale, the crop's corner and
         the first person's pose where the model's thread made it (else None)."""

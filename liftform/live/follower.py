@@ -24,7 +24,6 @@ clips' verdicts: leave-one-source-out 50/55 either way (sensitivity 9/11 against
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -56,8 +55,6 @@ class AlternatingRunner:
         self._loaded = [thread.submit(self._load, i, model_path, settings) for i, thread in enumerate(self._threads)]
         self._last_runs: list[Future] = list(self._loaded)      # each landmarker's last task
         self._pending: dict[float, Future] = {}
-        self._given = itertools.count()
-        self._order = [-1] * len(self._threads)               # when each landmarker was last given a frame
 
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
@@ -79,10 +76,9 @@ class AlternatingRunner:
     def expect(self, rgb: np.ndarray, timestamp_s: float, crop: tuple[int, int, int, int]) -> None:
         """Start the frame now, on the first free landmarker (frames are given in time order)."""
         if timestamp_s not in self._pending:
-            free = [i for i, run in enumerate(self._last_runs) if run.done()]
-            # None free: the one whose last frame was given first (it will be free first).
-            i = free[0] if free else min(range(len(self._threads)), key=lambda j: self._order[j])
-            self._order[i] = next(self._given)
+            # The loop gives at most as many frames as there are landmarkers, so one is free; else the first
+            # queues it (in time order all the same).
+            i = next((i for i, run in enumerate(self._last_runs) if run.done()), 0)
             self._last_runs[i] = self._pending[timestamp_s] = self._threads[i].submit(self._run, i, rgb,
                                                                                       timestamp_s, crop)
 
@@ -162,7 +158,7 @@ class LifterFollower:
 
     def ready(self, timestamp_s: float) -> bool:
         """Whether calling for the frame now would not wait for its run started by `expect`."""
-        return self.follower.ready(timestamp_s)
+        return self.runner is None or self.runner.ready(timestamp_s)
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
         self._resize(rgb)

@@ -11,6 +11,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def test_latest_frame_gives_the_newest_and_counts_the_rest_as_dropped():
     box.put(_frame(100))
     box.close()
     assert box.get(0).index == 100 and box.get(0) is None and box.closed
+
+
+def test_a_wake_ends_the_wait_for_a_frame_early_from_another_thread():
+    box = LatestFrame()
+    threading.Timer(0.05, box.wake).start()
+    start = time.perf_counter()
+    assert box.get(5.0) is None and time.perf_counter() - start < 2.0     # woken, not timed out
+    assert box.get(0.01) is None                                          # a wake ends one wait only
+    box.wake()
+    box.put(_frame(1))
+    assert box.get(5.0).index == 1 and box.dropped == 0                    # a frame waiting is still given
 
 
 @pytest.mark.slow   # real-time pacing: a loaded machine decodes late and the sequence shifts
@@ -353,6 +365,71 @@ def test_the_loop_starts_each_frame_before_the_one_before_is_taken():
     assert [v.verdict for v in session.verdicts] == [v.verdict for v in one_at_a_time.verdicts] == ["rounded_back"] * 2
 
 
+class _PacedSource(FrameSource):
+    """The frames of a synthetic track published by a thread every ``interval_s``, as a slow camera sends them."""
+
+    def __init__(self, track, interval_s: float) -> None:
+        super().__init__()
+        self.timestamps_s, self.interval_s = track.timestamps_s, interval_s
+        self.frame_size_wh = track.frame_size_wh
+
+    def _run(self) -> None:
+        for i, t in enumerate(self.timestamps_s):
+            if self._stop.wait(self.interval_s):
+                break
+            self._mailbox.put(CapturedFrame(i, float(t), np.zeros((48, 64, 3), np.uint8), time.perf_counter()))
+        self._mailbox.close()
+
+
+class _ReadyLater:
+    """An estimator whose frames, started by `expect`, are ready ``run_s`` later in a thread of their own, which
+    then calls the callback given to `call_when_ready`; it records when each frame was ready and when taken."""
+
+    landmarkers = 2
+
+    def __init__(self, track, run_s: float) -> None:
+        self.replay, self.run_s, self.callback = _replay(track), run_s, None
+        self.done: dict[float, threading.Event] = {}
+        self.ready_at: dict[float, float] = {}
+        self.taken_at: dict[float, float] = {}
+
+    def call_when_ready(self, callback) -> bool:
+        self.callback = callback
+        return True
+
+    def expect(self, rgb, timestamp_s):
+        self.done[timestamp_s] = threading.Event()
+        threading.Timer(self.run_s, self._finish, (timestamp_s,)).start()
+
+    def _finish(self, timestamp_s):
+        self.ready_at[timestamp_s] = time.perf_counter()
+        self.done[timestamp_s].set()
+        self.callback()
+
+    def ready(self, timestamp_s):
+        return self.done[timestamp_s].is_set()
+
+    def __call__(self, rgb, timestamp_s):
+        self.done[timestamp_s].wait()
+        self.taken_at[timestamp_s] = time.perf_counter()
+        return self.replay(rgb, timestamp_s)
+
+
+@pytest.mark.slow   # real time: 12 frames 0.15 s apart
+def test_the_model_wakes_the_loop_as_a_frame_is_ready():
+    """A frame whose pose is ready while the loop waits for the camera's next one is taken at once: the model
+    wakes the loop (`LiveSession.call_when_ready`), which otherwise waits up to `WAIT_S` (30 ms) for the camera."""
+    track, _ = lift_track("rounded_back", n_reps=1)
+    track = track[:12]
+    estimator = _ReadyLater(track, run_s=0.05)
+    session = LiveSession(estimator, Settings(), track.frame_size_wh)
+    with _PacedSource(track, interval_s=0.15) as source:
+        stopped_by, _, stats = _loop(LiveConfig(window=False), source, session, None, None, None, None)
+    assert (stopped_by, stats.frames_processed) == ("end_of_source", 12)
+    waits_ms = [1e3 * (estimator.taken_at[t] - estimator.ready_at[t]) for t in estimator.ready_at]
+    assert len(waits_ms) == 12 and np.median(waits_ms) < 8.0, waits_ms
+
+
 # -- the live loop with the real model on the rendered samples -----------------------------------------------------
 
 @pytest.mark.slow
@@ -431,11 +508,13 @@ def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
         frames = [(f.rgb, f.timestamp_s) for _, f in zip(range(60), video, strict=False)]
         size_wh = (video.width, video.height)
     path = resolve_model(settings.model).path
-    runs, frames_run = {}, {}
+    runs, frames_run, woken = {}, {}, {}
     for landmarkers, ahead in ((1, False), (2, False), (2, True)):
         follower = LifterFollower(path, settings, size_wh, landmarkers=landmarkers)
+        woken[landmarkers, ahead] = []
         try:
             assert follower.landmarkers == landmarkers
+            assert follower.call_when_ready(lambda k=(landmarkers, ahead): woken[k].append(1)) == (landmarkers > 1)
             poses = []
             for k, (rgb, t) in enumerate(frames):
                 if ahead and k + 1 < len(frames):
@@ -447,6 +526,8 @@ def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
         runs[landmarkers, ahead] = poses
     assert frames_run[2, False] == [len(frames), 0]
     assert min(frames_run[2, True]) >= len(frames) // 3
+    # Every run on either landmarker woke whoever waits for it (the live loop), once.
+    assert woken == {(1, False): [], (2, False): [1] * len(frames), (2, True): [1] * len(frames)}
     assert all(p is not None for poses in runs.values() for p in poses)
     for one, *twos in zip(runs[1, False], runs[2, False], runs[2, True], strict=True):
         for two in twos:

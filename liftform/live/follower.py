@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class AlternatingRunner:
         self._loaded = [thread.submit(self._load, i, model_path, settings) for i, thread in enumerate(self._threads)]
         self._last_runs: list[Future] = list(self._loaded)      # each landmarker's last task
         self._pending: dict[float, Future] = {}
+        self.on_done: Callable[[], None] | None = None    # called (in the model's thread) as each frame's run ends
 
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
@@ -79,8 +81,11 @@ class AlternatingRunner:
             # The loop gives at most as many frames as there are landmarkers, so one is free; else the first
             # queues it (in time order all the same).
             i = next((i for i, run in enumerate(self._last_runs) if run.done()), 0)
-            self._last_runs[i] = self._pending[timestamp_s] = self._threads[i].submit(self._run, i, rgb,
-                                                                                      timestamp_s, crop)
+            run = self._threads[i].submit(self._run, i, rgb, timestamp_s, crop)
+            self._last_runs[i] = self._pending[timestamp_s] = run
+            if self.on_done is not None:
+                on_done = self.on_done
+                run.add_done_callback(lambda _: on_done())
 
     def ready(self, timestamp_s: float) -> bool:
         """Whether `take` would return at once: the frame's run is done (or it was never started: taken, it runs
@@ -159,6 +164,14 @@ class LifterFollower:
     def ready(self, timestamp_s: float) -> bool:
         """Whether calling for the frame now would not wait for its run started by `expect`."""
         return self.runner is None or self.runner.ready(timestamp_s)
+
+    def call_when_ready(self, callback: Callable[[], None]) -> bool:
+        """Have ``callback`` called (from the model's thread) whenever a frame started by `expect` becomes ready;
+        False where frames are not started ahead (each is run when called for)."""
+        if self.runner is None:
+            return False
+        self.runner.on_done = callback
+        return True
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
         self._resize(rgb)

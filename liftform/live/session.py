@@ -163,6 +163,12 @@ class LiveSession:
         is_ready = getattr(self.estimator, "ready", None)
         return True if is_ready is None else bool(is_ready(frame.timestamp_s))
 
+    def call_when_ready(self, callback: Callable[[], None]) -> bool:
+        """Have ``callback`` called, from another thread, whenever an expected frame becomes `ready`; False where
+        the estimator cannot say (then ask `ready` now and then)."""
+        register = getattr(self.estimator, "call_when_ready", None)
+        return bool(register(callback)) if register is not None else False
+
     def process(self, frame: CapturedFrame) -> LiveFrame:
         """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""
         t_start = time.perf_counter()

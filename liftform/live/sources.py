@@ -48,13 +48,14 @@ class CapturedFrame:
 
 class LatestFrame:
     """A thread-safe one-frame mailbox. ``put`` replaces a frame nobody took (counted in ``dropped``); ``get`` waits
-    for a frame newer than the last one taken. ``close(error)`` ends the stream; ``get`` then raises ``error`` once
-    (if given) and returns None."""
+    for a frame newer than the last one taken, or a ``wake`` (from any thread: something else the reader waits for
+    is done). ``close(error)`` ends the stream; ``get`` then raises ``error`` once (if given) and returns None."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._frame: CapturedFrame | None = None
         self._closed = False
+        self._woken = False
         self._error: BaseException | None = None
         self.dropped = 0
         self.published = 0
@@ -65,6 +66,12 @@ class LatestFrame:
                 self.dropped += 1
             self._frame = frame
             self.published += 1
+            self._cond.notify_all()
+
+    def wake(self) -> None:
+        """End the wait of a `get` now waiting, or of the next one (which then returns the waiting frame or None)."""
+        with self._cond:
+            self._woken = True
             self._cond.notify_all()
 
     def count_drop(self) -> None:
@@ -89,10 +96,11 @@ class LatestFrame:
             return self._cond.wait_for(lambda: self._frame is not None or self._closed, timeout_s)
 
     def get(self, timeout_s: float | None = None) -> CapturedFrame | None:
-        """The newest frame not yet taken, waiting up to ``timeout_s``; None on timeout or when closed."""
+        """The newest frame not yet taken, waiting up to ``timeout_s``; None on timeout, on a `wake` or when
+        closed."""
         with self._cond:
-            self._cond.wait_for(lambda: self._frame is not None or self._closed, timeout_s)
-            frame, self._frame = self._frame, None
+            self._cond.wait_for(lambda: self._frame is not None or self._closed or self._woken, timeout_s)
+            frame, self._frame, self._woken = self._frame, None, False
             if frame is None and self._error is not None:
                 error, self._error = self._error, None
                 raise error
@@ -127,9 +135,13 @@ class FrameSource:
         raise NotImplementedError
 
     def read(self, timeout_s: float = 0.1) -> CapturedFrame | None:
-        """The newest frame (None if none arrived within ``timeout_s``, or the stream has ended: see ``ended``).
-        Raises CameraError once if the device failed mid-stream."""
+        """The newest frame (None if none arrived within ``timeout_s``, on a `wake`, or when the stream has ended:
+        see ``ended``). Raises CameraError once if the device failed mid-stream."""
         return self._mailbox.get(timeout_s)
+
+    def wake(self) -> None:
+        """End a `read` waiting now (or the next one) early: callable from any thread."""
+        self._mailbox.wake()
 
     @property
     def ended(self) -> bool:

@@ -293,6 +293,33 @@ def test_draw_overlay_handles_nan_and_large_frames():
         draw_overlay(small[:, ::2], lms)                  # not contiguous
 
 
+def test_cached_text_is_putText_within_one_level():
+    """The panel's and the prompt's text, blended from the cached glyph coverage (`put_text`), is what
+    cv2.putText(LINE_AA) draws, within one level per channel (rarely off at all), on any background, at the sizes the
+    overlay uses and cut by the image's edges."""
+    import cv2
+
+    from liftform.outputs.overlay import put_text
+    rng = np.random.default_rng(5)
+    differing = values = 0
+    for scale, thickness in ((0.5, 1), (0.75, 2), (1.125, 3), (1.6875, 4)):
+        for text in ("Spine flexion: 23 deg", "Reps: 3", "Last rep: rounded back", "Too dark: more light on you"):
+            for org in ((16, 40), (-30, 12), (500, 470), (5, 2)):
+                image = rng.integers(0, 256, (480, 640, 3), np.uint8)
+                colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+                expected = image.copy()
+                cv2.putText(expected, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, cv2.LINE_AA)
+                put_text(image, text, org, scale, colour, thickness)
+                diff = np.abs(image.astype(int) - expected)
+                assert diff.max() <= 1, (text, scale, org)
+                differing, values = differing + int((diff > 0).sum()), values + int((expected != image).size)
+    assert differing < 1e-4 * values
+    blank = np.zeros((48, 64, 3), np.uint8)
+    put_text(blank, "", (4, 20), 0.5, (255, 255, 255), 1)
+    put_text(blank, "Reps: 3", (900, 900), 0.5, (255, 255, 255), 1)        # wholly outside: nothing, no error
+    assert not blank.any()
+
+
 def test_skeleton_joints_are_filled_discs_at_every_drawn_landmark():
     """Each joint of a drawn bone is a filled disc of the style's radius (the same pixels cv2.circle draws), in the
     skeleton's colour; landmarks below the visibility floor draw nothing."""

@@ -462,6 +462,40 @@ def test_contour_bend_is_the_same_whether_a_frame_is_fitted_alone_or_with_gappy_
     np.testing.assert_allclose(together[0][4:], alone[0], atol=1.0)
 
 
+def _holed(track: PoseTrack, seed: int) -> tuple[np.ndarray, ...]:
+    """The track's arrays with landmarks (image and world), profile stations and whole profiles missing (NaN) and
+    landmarks poorly seen, here and there."""
+    rng = np.random.default_rng(seed)
+    image_xy, world, visibility = track.image_xy.copy(), track.world_xyz.copy(), track.visibility.copy()
+    profile = track.back_profile_px.copy()
+    image_xy[rng.random(image_xy.shape[:2]) < 0.03] = np.nan
+    world[rng.random(world.shape[:2]) < 0.03] = np.nan
+    visibility[rng.random(visibility.shape) < 0.1] = 0.2
+    profile[rng.random(profile.shape[:2]) < 0.1] = np.nan
+    profile[rng.random(len(profile)) < 0.05] = np.nan
+    return image_xy, world, visibility, profile
+
+
+def test_the_live_shortcuts_in_the_core_helpers_change_no_bit():
+    """The one-frame shortcuts of the shared helpers (one facing for every frame; a length without np.linalg.norm)
+    give exactly what the general code gives."""
+    from liftform.core.geometry import vector_length
+    from liftform.core.silhouette import dorsal_edge_xy
+    from liftform.core.spine import dorsal_profile
+    from liftform.track import trunk_midpoints
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(0, 100, (500, 3)) * rng.choice([1e-150, 1.0, 1e150], (500, 1))
+    vectors[rng.random(vectors.shape) < 0.05] = np.nan
+    assert np.array_equal(vector_length(vectors), np.linalg.norm(vectors, axis=-1), equal_nan=True)
+    image_xy, _, _, profile = _holed(lift_track("rounded_back", n_reps=1)[0], 6)
+    shoulder_mid, hip_mid = trunk_midpoints(image_xy)
+    for facing in (0, 1, -1):
+        every_frame = np.full(len(profile), facing)
+        assert np.array_equal(dorsal_profile(profile, facing), dorsal_profile(profile, every_frame), equal_nan=True)
+        assert np.array_equal(dorsal_edge_xy(shoulder_mid, hip_mid, profile, facing),
+                              dorsal_edge_xy(shoulder_mid, hip_mid, profile, every_frame), equal_nan=True)
+
+
 def test_facing_is_unknown_without_evidence():
     track, _ = lift_track("hip_hinge")
     image_xy = track.image_xy.copy()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.geometry import vector_length
 from liftform.track import BACK_PROFILE_STATIONS
 
 _ROTATE_LEFT = np.array([-1.0, 1.0])   # (x, y) -> (-y, x) after swapping the coordinates
@@ -20,7 +21,7 @@ def trunk_axes(shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray) -> tuple[np.
     Shapes: inputs (..., 2) pixels; returns u (..., 2), n (..., 2), length_px (...).
     """
     axis = shoulder_mid_xy - hip_mid_xy
-    length_px = np.linalg.norm(axis, axis=-1)
+    length_px = vector_length(axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         u = axis / length_px[..., None]
     n = u[..., ::-1] * _ROTATE_LEFT
@@ -134,8 +135,12 @@ def dorsal_edge_xy(image_xy_shoulder_mid: np.ndarray, image_xy_hip_mid: np.ndarr
     back is the -n side then, and the +n side when facing left.
     """
     _, n, _ = trunk_axes(image_xy_shoulder_mid, image_xy_hip_mid)
-    facing = np.broadcast_to(np.asarray(facing_sign, dtype=float), n.shape[:-1])
-    dorsal = np.where((facing > 0)[..., None], back_profile_px[..., 1], back_profile_px[..., 0])  # (T, K)
-    back_normal = -facing[..., None] * n                                               # (T, 2)
+    if np.ndim(facing_sign) == 0:      # one facing for all (the live view's every frame): no broadcast, ~15 us less
+        dorsal = back_profile_px[..., 1] if facing_sign > 0 else back_profile_px[..., 0]            # (T, K)
+        back_normal = -float(facing_sign) * n                                          # (T, 2)
+    else:
+        facing = np.broadcast_to(np.asarray(facing_sign, dtype=float), n.shape[:-1])
+        dorsal = np.where((facing > 0)[..., None], back_profile_px[..., 1], back_profile_px[..., 0])
+        back_normal = -facing[..., None] * n
     origins = station_points(image_xy_shoulder_mid, image_xy_hip_mid, stations)        # (T, K, 2)
     return origins + dorsal[..., None] * back_normal[..., None, :]

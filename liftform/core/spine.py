@@ -29,6 +29,9 @@ SACRUM_STATION = 0.85
 
 def dorsal_profile(back_profile_px: np.ndarray, facing_sign: np.ndarray | int) -> np.ndarray:
     """The back's half-widths (T, K) in pixels: the -n side when facing image-right (+1), +n when facing left."""
+    if np.ndim(facing_sign) == 0:      # one facing for all frames (the live view's every frame): a copy, ~20 us less
+        return (back_profile_px[..., 1].copy() if facing_sign > 0 else back_profile_px[..., 0].copy() if facing_sign
+                else np.full(back_profile_px.shape[:2], np.nan))
     facing = np.broadcast_to(np.asarray(facing_sign), back_profile_px.shape[:1])
     dorsal = np.where((facing > 0)[:, None], back_profile_px[..., 1], back_profile_px[..., 0])
     dorsal[facing == 0] = np.nan

@@ -92,6 +92,28 @@ def test_one_euro_is_vectorised_per_channel_and_restarts_after_gaps():
     assert f(np.array([5.0, 3.0]), 0.2)[0] == 5.0                   # a channel back from a gap starts afresh
 
 
+def test_one_euro_is_the_papers_filter_to_the_bit():
+    """The filter, frame by frame with NaN gaps, is the one-euro filter written out plainly with
+    `smoothing_factor` (its speed cutoff's factor is worked out on Python floats, for the live view's cost)."""
+    from liftform.core.oneeuro import smoothing_factor
+    rng = np.random.default_rng(3)
+    t = np.cumsum(rng.uniform(0.02, 0.05, 200))
+    values = rng.normal(0, 5, (200, 7)).cumsum(axis=0)
+    values[rng.random(values.shape) < 0.05] = np.nan
+    beta = np.linspace(0.0, 0.5, 7)
+    filt = OneEuroFilter(1.3, beta, 0.7)
+    got = np.array([filt(v, ts) for v, ts in zip(values, t, strict=True)])
+    x, dx = values[0].copy(), np.zeros(7)
+    expected = [x.copy()]
+    for v, dt_s in zip(values[1:], np.diff(t), strict=True):
+        fresh = np.isnan(x)
+        dx_new = dx + smoothing_factor(dt_s, 0.7) * ((v - x) / dt_s - dx)
+        out = x + smoothing_factor(dt_s, 1.3 + beta * np.abs(dx_new)) * (v - x)
+        x, dx = np.where(fresh, v, out), np.where(fresh | np.isnan(v), 0.0, dx_new)
+        expected.append(x.copy())
+    assert np.array_equal(got, np.array(expected), equal_nan=True)
+
+
 # -- newest-frame sources -------------------------------------------------------------------------------------------
 
 def _frame(i: int) -> CapturedFrame:

@@ -60,12 +60,15 @@ class OneEuroFilter:
             return self._x.copy()
         fresh = np.isnan(self._x)                 # channels starting again after a gap
         # NaN propagates through this arithmetic without warnings (no errstate: it costs more than the math).
-        speed = (x - self._x) / dt_s
-        a_d = smoothing_factor(dt_s, self.d_cutoff_hz)
+        change = x - self._x
+        speed = change / dt_s
+        # smoothing_factor of the one speed cutoff, on Python floats: the same operations, without a 0-d array's
+        # overhead (the live view filters every frame)
+        a_d = 1.0 / (1.0 + 1.0 / (2.0 * math.pi * self.d_cutoff_hz) / dt_s)
         dx = self._dx + a_d * (speed - self._dx)
         cutoff_hz = self.min_cutoff_hz + self.beta * np.abs(dx)
         a = smoothing_factor(dt_s, cutoff_hz)
-        out = self._x + a * (x - self._x)
+        out = self._x + a * change
         out = np.where(fresh, x, out)
         dx = np.where(fresh | np.isnan(x), 0.0, dx)
         self._x, self._dx, self._t_s = out, dx, float(timestamp_s)

@@ -32,9 +32,10 @@ _MAX_COORD = 1e5                # clip far-off points before the int conversion 
 
 
 @functools.lru_cache(maxsize=512)
-def _text_width(text: str, scale: float, thickness: int) -> int:
-    """Width in pixels of ``text`` in the panel font (cached: panel lines repeat from frame to frame)."""
-    return cv2.getTextSize(text, _FONT, scale, thickness)[0][0]
+def _text_size(text: str, scale: float, thickness: int) -> tuple[tuple[int, int], int]:
+    """``cv2.getTextSize`` in the overlay's font: ((width, height), baseline) pixels. Cached: it costs ~20 us a
+    call (a prompt's line), and the panel's lines and the prompts repeat from frame to frame."""
+    return cv2.getTextSize(text, _FONT, scale, thickness)
 
 
 @functools.lru_cache(maxsize=256)
@@ -48,7 +49,7 @@ def _text_paint(text: str, scale: float, thickness: int, colour: tuple[int, int,
     (angles are whole degrees). (h, w, 3) rather than broadcast (h, w, 1) or a (3,) colour: NumPy's inner loops
     over 1 or 3 elements made the blend 4-10x slower. About 28 kB a 640x480 panel line, 64 kB at 1280x720.
     """
-    (width, height), baseline = cv2.getTextSize(text, _FONT, scale, thickness)
+    (width, height), baseline = _text_size(text, scale, thickness)
     pad = 2 * thickness + 2                           # beyond the anti-aliased rim of the glyphs
     mask = np.zeros((height + baseline + 2 * pad, width + 2 * pad), np.uint8)
     cv2.putText(mask, text, (pad, pad + height), _FONT, scale, 255, thickness, cv2.LINE_AA)
@@ -180,7 +181,7 @@ def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int
     if not lines:
         return
     st = _style(*image.shape[:2])
-    width = max(_text_width(text, st.font, st.text) for text, _ in lines)
+    width = max(_text_size(text, st.font, st.text)[0][0] for text, _ in lines)
     x1 = min(image.shape[1], 2 * st.pad + width + st.pad)
     y1 = min(image.shape[0], st.pad + len(lines) * st.line_h + 2 * st.pad)
     roi = image[st.pad // 2:y1, st.pad // 2:x1]
@@ -196,7 +197,7 @@ def draw_prompt(image: np.ndarray, prompt: str, *, rgb: bool = True) -> None:
     st = _style(*image.shape[:2])
     font = st.font * 1.5
     thick = max(1, round(st.text * 1.5))
-    (tw, th), base = cv2.getTextSize(prompt, _FONT, font, thick)
+    (tw, th), base = _text_size(prompt, font, thick)
     band = th + base + 2 * st.pad
     height, width = image.shape[:2]
     roi = image[max(0, height - band):height]

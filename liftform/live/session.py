@@ -226,8 +226,8 @@ class LiveSession:
 
     def draw(self, image: np.ndarray, live: LiveFrame, lines: tuple[str, ...] = ()) -> np.ndarray:
         """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep
-        count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each costs
-        20-50 us, and the lifter only glances at it mid-lift.)"""
+        count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each cost 20-50
+        us with putText, ~10 from `overlay.put_text`'s cache, and the lifter only glances at it mid-lift.)"""
         angles = {key: live.angles_deg[key] for key in ("spine", "head") if key in live.angles_deg}
         lines = (*lines, live.last_advice) if live.last_advice else lines
         return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,

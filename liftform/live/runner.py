@@ -35,8 +35,7 @@ from liftform.settings import Settings
 from liftform.track import PoseTrack
 
 SLOW_FPS = 20.0          # below this processed rate the overlay says so
-POLL_S = 0.002           # while a frame is in the model, the camera is looked at this often for the next
-WAIT_S = 0.03            # ... where the model wakes the loop as a frame is ready: the longest wait for the camera
+WAIT_S = 0.03            # the longest wait for the camera (the model wakes the loop sooner as a frame is ready)
 BEHIND_DROPPED_SHARE = 0.25   # a session that dropped more of its frames than this is told how to go faster
 
 
@@ -212,8 +211,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
     stopped_by, error = "end_of_source", None
     in_model: deque[CapturedFrame] = deque()
     depth = session.frames_in_model if source.paced else 1
-    # Woken by the model as a frame is ready, the loop waits for the camera without polling for the model.
-    poll_s = WAIT_S if depth > 1 and session.call_when_ready(source.wake) else POLL_S
+    session.call_when_ready(source.wake)      # a frame ready in the model ends the wait for the camera
     t_start = time.perf_counter()
     try:
         while True:
@@ -224,7 +222,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
             if in_model and (len(in_model) >= depth or session.ready(in_model[0])):
                 action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
             else:
-                frame = source.read(timeout_s=poll_s if in_model else WAIT_S)
+                frame = source.read(timeout_s=WAIT_S)
                 if frame is not None:
                     session.expect(frame)
                     in_model.append(frame)

@@ -163,11 +163,13 @@ class LiveSession:
         is_ready = getattr(self.estimator, "ready", None)
         return True if is_ready is None else bool(is_ready(frame.timestamp_s))
 
-    def call_when_ready(self, callback: Callable[[], None]) -> bool:
-        """Have ``callback`` called, from another thread, whenever an expected frame becomes `ready`; False where
-        the estimator cannot say (then ask `ready` now and then)."""
+    def call_when_ready(self, callback: Callable[[], None]) -> None:
+        """Have ``callback`` called, from another thread, whenever an expected frame becomes `ready` (an estimator
+        that runs frames given ahead offers ``call_when_ready``; without it the loop takes a frame when the camera's
+        next one arrives)."""
         register = getattr(self.estimator, "call_when_ready", None)
-        return bool(register(callback)) if register is not None else False
+        if register is not None:
+            register(callback)
 
     def process(self, frame: CapturedFrame) -> LiveFrame:
         """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""

@@ -38,6 +38,7 @@ from liftform.ahead import AheadPool, AheadRunner
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
+    SAME_PERSON_IOU,
     Box,
     PersonRows,
     UprightSkipper,
@@ -192,6 +193,8 @@ class _Followers:
                 if not skipper.skips(k + j):
                     follower.expect(frame_rgb, frame_t)
                     expected += 1
+        before = {id(follower): (follower.last_box, follower.crop, follower.lost_since_s)
+                  for follower, _ in self.active}
         for follower, rows in self.active:
             skipper = self.skippers[id(follower)]
             if skipper.skips(k):
@@ -199,11 +202,31 @@ class _Followers:
                     rows.filled.add(position)
                 continue
             pose = follower(rgb, t)
+            if pose is not None and self._stolen(follower, before):
+                # Forgotten, the follower's person lost: the whole-frame search re-aims it when they are seen.
+                follower.last_box, follower.crop, lost_since_s = before[id(follower)]
+                follower.lost_since_s = t if lost_since_s is None else lost_since_s
+                pose = None
             skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
                 seen.append((follower, rows))
         self._retire(position, t, seen)
+
+    def _stolen(self, follower: CropFollower, before: dict[int, tuple]) -> bool:
+        """Whether ``follower``'s pose just now is another followed person's: two people were seen at once, and it
+        jumped away from its last box onto the box of someone another follower holds without a jump. Where two
+        people stand close, a crop around one holds the other too; while the model cannot find the first (bent over
+        the bar, behind the load) it gives the other, and kept, that person's pose would continue the first one's
+        track (and their own follower be closed as a duplicate): two lifters' reps mixed in one, the other lost."""
+        def continues(f: CropFollower) -> bool:
+            last_box = before.get(id(f), (None,))[0]
+            return last_box is None or box_iou(last_box, f.last_box) >= SAME_PERSON_IOU
+
+        if self.most_in_view < 2 or continues(follower):
+            return False    # its own person; or nobody was ever seen beside them: two trackers on one person
+        return any(other is not follower and continues(other)
+                   and box_iou(other.last_box, follower.last_box) >= SAME_PERSON_IOU for other, _ in self.active)
 
     def _retire(self, position: int, t: float, seen: list[tuple[CropFollower, PersonRows]]) -> None:
         """Close trackers that lost their person long ago, and the younger of two that converged on one person."""

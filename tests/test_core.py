@@ -14,6 +14,7 @@ from liftform.core import run as core
 from liftform.core.advice import rep_advice
 from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
 from liftform.core.kinematics import compute_kinematics, facing_sign
+from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import back_profile_from_mask
 from liftform.core.spine import spine_confidence, view_label
 from liftform.pipeline import analyze_track
@@ -307,6 +308,22 @@ def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
     np.testing.assert_allclose(kinematics.trunk_inclination_deg[wrong], truth["trunk"][wrong], atol=2.0)
     np.testing.assert_allclose(kinematics.depth[wrong], clean.depth[wrong], atol=0.02)
     assert len(reps) == 1 and verdicts[0].verdict == "hip_hinge"
+
+
+def test_a_mistaken_pose_that_lasts_to_the_end_of_the_clip_is_dropped_too():
+    """The model's last 0.4 s fitted to something three times the lifter's size (in a real clip put beside another,
+    a skeleton reaching far below the frame): against the size over the second around each frame, the end's own
+    frames were most of that second, so only the first few were dropped and the lifter's two reps read as one.
+    The reference is the size over two seconds around it."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    wrong = slice(len(track) - 12, None)
+    image_xy = track.image_xy.copy()
+    hips = image_xy[wrong, 23:25].mean(axis=1, keepdims=True)
+    image_xy[wrong] = (image_xy[wrong] - hips) * 3.0 + hips
+    assert implausible_poses(image_xy, track.timestamps_s)[wrong].all()
+    clean = run_core(track)[3]
+    verdicts = run_core(dataclasses.replace(track, image_xy=image_xy))[3]
+    assert [v.verdict for v in verdicts] == [v.verdict for v in clean] == ["hip_hinge"] * 2
 
 
 @pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (74.0, "oblique"),

@@ -54,9 +54,11 @@ def looks_rotated(image_xy: np.ndarray) -> bool:
 
 
 # A skeleton less than half or more than twice the size of the same person a moment around it is another thing taken
-# for them (a plate, a reflection, someone passing by): a person's image cannot change size that fast.
+# for them (a plate, a reflection, someone passing by): a person's image cannot change size that fast. Two seconds,
+# not one: a mistake lasting a clip's last 0.4 s was most of its own last half-second, and set the size it was read
+# against (DESIGN, "Poses that cannot be the lifter").
 SIZE_JUMP = 2.0
-SIZE_WINDOW_S = 1.0
+SIZE_WINDOW_S = 2.0
 
 
 def body_size_px(image_xy: np.ndarray) -> np.ndarray:

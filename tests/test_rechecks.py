@@ -1,7 +1,8 @@
 """How often the whole frame is searched for people (`liftform.people`): on the first frame, then at growing
 intervals while a search finds just the people followed, at `[pose] recheck_s` again after it finds anything else,
-and every LOST_LOOK_S while someone is lost, also after they were let go. A stand-in finder and follower (no model)
-count the searches and the crop's runs."""
+and every LOST_LOOK_S while someone is lost, also after they were let go; and that a follower does not take a
+neighbour's pose for its hidden person's. A stand-in finder and follower (no model) count the searches and the
+crop's runs."""
 
 from __future__ import annotations
 
@@ -24,18 +25,21 @@ def _person(x0: float) -> np.ndarray:
 
 
 class _World:
-    """Who is in view when: ``people_at(t)`` -> landmarks per person; ``lost(t)``: the follower misses its person."""
+    """Who is in view when: ``people_at(t)`` -> landmarks per person; ``lost(t)``: the follower misses its person;
+    ``hidden_s``: the first person cannot be found (by the search or on a crop) while the second still can."""
 
     def __init__(self, second_from_s: float = np.inf, lost_s: tuple[float, float] = (np.inf, np.inf),
                  first_from_s: float = 0.0) -> None:
         self.second_from_s, self.lost_s, self.first_from_s = second_from_s, lost_s, first_from_s
+        self.second_x, self.hidden_s = 400.0, (np.inf, np.inf)
         self.looks: list[float] = []
         self.crop_runs: list[float] = []
 
     def people_at(self, t: float) -> list[np.ndarray]:
         if self.lost_s[0] <= t < self.lost_s[1] or t < self.first_from_s:
             return []
-        return [_person(100)] + ([_person(400)] if t >= self.second_from_s else [])
+        first = [] if self.hidden_s[0] <= t < self.hidden_s[1] else [_person(100)]
+        return first + ([_person(self.second_x)] if t >= self.second_from_s else [])
 
 
 @pytest.fixture
@@ -123,3 +127,21 @@ def test_a_lifter_lost_is_followed_on_every_frame_until_retired_and_then_searche
     assert late and np.diff(late) == pytest.approx([people.LOST_LOOK_S] * (len(late) - 1), abs=0.04)
     back_s = min(k for person in segment.people for k in person.rows if k / FPS >= 5.0) / FPS
     assert back_s <= 5.0 + people.LOST_LOOK_S + frame_s
+
+
+def test_a_pose_that_jumps_onto_the_neighbour_is_not_taken_for_the_hidden_person(world):
+    """Two people close together: the crop around the first holds the second, and while the first cannot be found
+    (bent over the bar, behind the load) the model there gives the second. That pose is not the first person's:
+    their track gets a gap, not the neighbour's frames, and the neighbour's own follower goes on."""
+    world.second_from_s, world.second_x, world.hidden_s = 0.0, 300.0, (1.0, 2.0)   # in the first one's crop
+    segment = _run(3.0)
+    assert len(segment.people) == 2
+    first, second = segment.people
+    for person, x0 in ((first, 100.0), (second, 300.0)):
+        assert all(row[0][0, 0] == x0 for row in person.rows.values())              # nobody else's pose
+    frames = range(int(3.0 * FPS))
+    hidden = {k for k in frames if world.hidden_s[0] <= k / FPS < world.hidden_s[1]}
+    assert not hidden & set(first.rows)                                           # a gap while hidden
+    assert set(second.rows) == set(frames)                                        # followed throughout
+    back_s = min(k for k in first.rows if k / FPS >= world.hidden_s[1]) / FPS
+    assert back_s <= world.hidden_s[1] + people.LOST_LOOK_S + 1 / FPS             # found again

@@ -193,8 +193,9 @@ class _Followers:
                 if not skipper.skips(k + j):
                     follower.expect(frame_rgb, frame_t)
                     expected += 1
+        # Each follower's state before its run, to take a stolen pose back (`_stolen`: only with two people seen).
         before = {id(follower): (follower.last_box, follower.crop, follower.lost_since_s)
-                  for follower, _ in self.active}
+                  for follower, _ in self.active} if self.most_in_view >= 2 else {}
         for follower, rows in self.active:
             skipper = self.skippers[id(follower)]
             if skipper.skips(k):
@@ -220,7 +221,7 @@ class _Followers:
         the bar, behind the load) it gives the other, and kept, that person's pose would continue the first one's
         track (and their own follower be closed as a duplicate): two lifters' reps mixed in one, the other lost."""
         def continues(f: CropFollower) -> bool:
-            last_box = before.get(id(f), (None,))[0]
+            last_box = before[id(f)][0]
             return last_box is None or box_iou(last_box, f.last_box) >= SAME_PERSON_IOU
 
         if self.most_in_view < 2 or continues(follower):

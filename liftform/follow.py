@@ -144,6 +144,22 @@ class PersonRows:
     def last(self) -> int:
         return max(self.rows)
 
+    def take_fragment(self, fragment: PersonRows, alone: bool) -> bool:
+        """Take ``fragment``'s frames into this person's: another tracker's, which has converged on this person.
+        Where the two were seen at once, only if ``alone`` (nobody was ever seen beside them: this tracker was on
+        a mistaken pose then, or the same person, and the fragment's frames are kept); else False, nothing taken."""
+        shared = (fragment.rows.keys() | fragment.filled) & (self.rows.keys() | self.filled)
+        if shared and not alone:
+            return False
+        for position in shared:
+            self.rows.pop(position, None)
+            self.filled.discard(position)
+        self.rows.update(fragment.rows)
+        self.filled.update(fragment.filled)
+        fragment.rows.clear()
+        fragment.filled.clear()
+        return True
+
     def box_at(self, position: int) -> tuple[float, float, float, float] | None:
         row = self.rows.get(position)
         return None if row is None else person_box(row[0])

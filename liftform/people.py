@@ -230,14 +230,19 @@ class _Followers:
                    and box_iou(other.last_box, follower.last_box) >= SAME_PERSON_IOU for other, _ in self.active)
 
     def _retire(self, position: int, t: float, seen: list[tuple[CropFollower, PersonRows]]) -> None:
-        """Close trackers that lost their person long ago, and the younger of two that converged on one person."""
+        """Close trackers that lost their person long ago, and the younger of two that converged on one person. What
+        the younger saw joins the older's track (`PersonRows.take_fragment`): it was started by a search that found
+        the person where the older's box was not (lost, or on a mistaken pose); kept apart, one lifter was listed
+        as two, and a fragment too short to judge made the clip undecided."""
         gone = {id(f) for f, _ in self.active
                 if f.lost_since_s is not None and t - f.lost_since_s > RETIRE_LOST_S}
-        for k, (older, _) in enumerate(seen):
+        for k, (older, older_rows) in enumerate(seen):
             for younger, rows in seen[k + 1:]:
                 if id(younger) not in gone and box_iou(older.last_box, younger.last_box) > DUPLICATE_IOU:
                     gone.add(id(younger))
                     rows.rows.pop(position, None)
+                    if older_rows.take_fragment(rows, alone=self.most_in_view < 2):
+                        self.people = [person for person in self.people if person is not rows]
         for follower, _ in [pair for pair in self.active if id(pair[0]) in gone]:
             follower.close()
             del self.skippers[id(follower)]

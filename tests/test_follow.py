@@ -75,3 +75,17 @@ def test_segments_join_the_same_person_across_the_cut_and_keep_two_people_apart(
     assert sorted(people[2].rows) == [14]                         # someone new after the cut
     late = join_segments([(10, [rows((0, left))]), (6, [rows((0, left))])], window=3)
     assert len(late) == 2                                         # not seen near the cut: not joined
+
+
+def test_a_fragment_joins_the_person_it_converged_on_but_two_people_seen_at_once_stay_apart():
+    place, plate = (100, 100, 200, 400), (900, 100, 1400, 1000)
+    lifter, fragment = rows((0, place), (1, place), (5, place)), rows((3, place), (4, place))
+    fragment.filled.add(2)
+    assert lifter.take_fragment(fragment, alone=False)          # never seen at once: joined whoever else was seen
+    assert sorted(lifter.rows) == [0, 1, 3, 4, 5] and lifter.filled == {2} and not fragment.rows
+    on_a_plate = rows((0, place), (1, plate), (2, plate), (3, place))
+    fragment = rows((1, place), (2, place))
+    assert not on_a_plate.take_fragment(fragment, alone=False)   # seen at once, and others were in view
+    assert sorted(fragment.rows) == [1, 2] and on_a_plate.box_at(1) == pytest.approx(plate)
+    assert on_a_plate.take_fragment(fragment, alone=True)        # nobody else ever: the fragment's frames kept
+    assert all(on_a_plate.box_at(k) == pytest.approx(place) for k in range(4))

@@ -332,6 +332,7 @@ class CropFollower:
         self.frames_seen = 0
         self.lost_since_s: float | None = None      # time of the first frame of the current loss
         self.last_box: tuple[float, float, float, float] | None = None
+        self.other_boxes: list[tuple[float, float, float, float]] = []    # the poses not picked on the last frame
 
     def close(self) -> None:
         if self._landmarker is not None:
@@ -377,11 +378,15 @@ class CropFollower:
 
     def _pick(self, poses, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int]) -> int:
         """The followed person among the poses found in the crop: the one overlapping their last box most, else the
-        largest."""
+        largest. The others' boxes are kept in ``other_boxes`` (someone beside the person, or the same one twice)."""
+        self.other_boxes = []
         if len(poses) == 1:
             return 0
         boxes = [person_box(np.array([(p.x * model_hw[1], p.y * model_hw[0]) for p in pose]) / scale + offset_xy)
                  for pose in poses]
         if self.last_box is not None and any(box_iou(self.last_box, b) > 0 for b in boxes):
-            return int(np.argmax([box_iou(self.last_box, b) for b in boxes]))
-        return int(np.argmax([0.0 if b is None else (b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
+            pick = int(np.argmax([box_iou(self.last_box, b) for b in boxes]))
+        else:
+            pick = int(np.argmax([0.0 if b is None else (b[2] - b[0]) * (b[3] - b[1]) for b in boxes]))
+        self.other_boxes = [b for k, b in enumerate(boxes) if k != pick and b is not None]
+        return pick

@@ -33,8 +33,8 @@ import numpy as np
 
 from liftform import pose
 from liftform.ahead import Taken
-from liftform.follow import Box, box_iou, crop_for, person_box
-from liftform.people import LOST_LOOK_S
+from liftform.follow import SAME_PERSON_IOU, Box, box_iou, crop_for, person_box
+from liftform.people import LOST_LOOK_S, RETIRE_LOST_S
 from liftform.pose import CropFollower, FramePose, PeopleFinder
 from liftform.settings import PoseSettings
 from liftform.video import resize_for_pose
@@ -131,13 +131,24 @@ class LifterFollower:
         self.follower = CropFollower(model_path, settings, self.bounds, self.bounds, ahead=self.runner)
         self.aimed = False              # the follower's crop is on somebody
         self.next_look_s = -math.inf
+        # Someone else seen in the lifter's crop (a coach, a spotter): their box and when it was last seen.
+        self.other_box: Box | None = None
+        self.other_seen_s = -math.inf
 
     def close(self) -> None:
         self.finder.close()
         self.follower.close()
 
+    def _other(self, box: Box | None, t: float, lost_s: float | None) -> bool:
+        """Whether ``box`` is where the other person seen in the crop stands, while the lifter has not been lost
+        (since ``lost_s``) for longer than RETIRE_LOST_S (then they may have left, and whoever is in view is
+        followed)."""
+        return (box is not None and self.other_box is not None and t - self.other_seen_s <= RETIRE_LOST_S
+                and (lost_s is None or t - lost_s <= RETIRE_LOST_S) and box_iou(self.other_box, box) >= SAME_PERSON_IOU)
+
     def _look(self, rgb: np.ndarray, t: float) -> None:
-        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
+        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None
+                 and not self._other(person_box(xy), t, self.follower.lost_since_s)]   # not the one beside them
         self.next_look_s = t + LOST_LOOK_S
         if not found:
             return
@@ -178,7 +189,25 @@ class LifterFollower:
         lost = not self.aimed or self.follower.lost_since_s is not None
         if lost and timestamp_s >= self.next_look_s:
             self._look(rgb, timestamp_s)
-        return self.follower(rgb, timestamp_s) if self.aimed else None
+        if not self.aimed:
+            return None
+        follower = self.follower
+        before = follower.last_box, follower.crop, follower.lost_since_s
+        pose = follower(rgb, timestamp_s)
+        if pose is None:
+            return None
+        if before[0] is not None and box_iou(before[0], follower.last_box) < SAME_PERSON_IOU \
+                and self._other(follower.last_box, timestamp_s, before[2]):
+            # The pose jumped off the lifter onto the other person (the model could not find the lifter, bent over
+            # or behind the load, and gave whoever else is in the crop): the lifter is lost, not followed there.
+            self.other_box, self.other_seen_s = follower.last_box, timestamp_s
+            follower.last_box, follower.crop = before[0], before[1]
+            follower.lost_since_s = timestamp_s if before[2] is None else before[2]
+            return None
+        others = [b for b in follower.other_boxes if box_iou(b, follower.last_box) < SAME_PERSON_IOU]
+        if others:
+            self.other_box, self.other_seen_s = others[0], timestamp_s
+        return pose
 
 
 def _extent(box: tuple[float, float, float, float] | None) -> float:

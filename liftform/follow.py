@@ -103,6 +103,27 @@ def box_iou(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
+def jumped(last_box: tuple[float, ...] | None, box: tuple[float, ...] | None) -> bool:
+    """Whether a follower's pose left its last box (overlap under ``SAME_PERSON_IOU``): no pose before, no jump."""
+    return last_box is not None and box_iou(last_box, box) < SAME_PERSON_IOU
+
+
+# (last_box, crop, lost_since_s) of a `pose.CropFollower`, as `follower_state` gives it.
+FollowerState = tuple[tuple[float, float, float, float] | None, tuple[int, int, int, int], float | None]
+
+
+def follower_state(follower) -> FollowerState:
+    """What a follower knows of its person before a frame: their last box, its crop, since when they are lost."""
+    return follower.last_box, follower.crop, follower.lost_since_s
+
+
+def take_back(follower, before: FollowerState, timestamp_s: float) -> None:
+    """Forget the pose ``follower`` just took (another person's: `jumped` onto someone else): its last box and crop
+    as ``before``, its person lost since ``timestamp_s`` (or since they were lost already)."""
+    follower.last_box, follower.crop, lost_since_s = before
+    follower.lost_since_s = timestamp_s if lost_since_s is None else lost_since_s
+
+
 def match_people(known: list[tuple[float, ...] | None], found: list[tuple[float, ...] | None],
                  min_iou: float = SAME_PERSON_IOU) -> dict[int, int]:
     """Greedy one-to-one matching {index in found: index in known} by box overlap (largest first), pairs

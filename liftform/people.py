@@ -46,9 +46,12 @@ from liftform.follow import (
     box_iou,
     crop_for,
     fill_skipped,
+    follower_state,
     join_segments,
+    jumped,
     match_people,
     person_box,
+    take_back,
 )
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
@@ -194,8 +197,8 @@ class _Followers:
                     follower.expect(frame_rgb, frame_t)
                     expected += 1
         # Each follower's state before its run, to take a stolen pose back (`_stolen`: only with two people seen).
-        before = {id(follower): (follower.last_box, follower.crop, follower.lost_since_s)
-                  for follower, _ in self.active} if self.most_in_view >= 2 else {}
+        before = {id(follower): follower_state(follower) for follower, _ in self.active} \
+            if self.most_in_view >= 2 else {}
         for follower, rows in self.active:
             skipper = self.skippers[id(follower)]
             if skipper.skips(k):
@@ -205,8 +208,7 @@ class _Followers:
             pose = follower(rgb, t)
             if pose is not None and self._stolen(follower, before):
                 # Forgotten, the follower's person lost: the whole-frame search re-aims it when they are seen.
-                follower.last_box, follower.crop, lost_since_s = before[id(follower)]
-                follower.lost_since_s = t if lost_since_s is None else lost_since_s
+                take_back(follower, before[id(follower)], t)
                 pose = None
             skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
@@ -221,8 +223,7 @@ class _Followers:
         the bar, behind the load) it gives the other, and kept, that person's pose would continue the first one's
         track (and their own follower be closed as a duplicate): two lifters' reps mixed in one, the other lost."""
         def continues(f: CropFollower) -> bool:
-            last_box = before[id(f)][0]
-            return last_box is None or box_iou(last_box, f.last_box) >= SAME_PERSON_IOU
+            return not jumped(before[id(f)][0], f.last_box)
 
         if self.most_in_view < 2 or continues(follower):
             return False    # its own person; or nobody was ever seen beside them: two trackers on one person

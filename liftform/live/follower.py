@@ -33,7 +33,7 @@ import numpy as np
 
 from liftform import pose
 from liftform.ahead import Taken
-from liftform.follow import SAME_PERSON_IOU, Box, box_iou, crop_for, person_box
+from liftform.follow import SAME_PERSON_IOU, Box, box_iou, crop_for, follower_state, jumped, person_box, take_back
 from liftform.people import LOST_LOOK_S, RETIRE_LOST_S
 from liftform.pose import CropFollower, FramePose, PeopleFinder
 from liftform.settings import PoseSettings
@@ -192,17 +192,15 @@ class LifterFollower:
         if not self.aimed:
             return None
         follower = self.follower
-        before = follower.last_box, follower.crop, follower.lost_since_s
+        before = follower_state(follower)
         pose = follower(rgb, timestamp_s)
         if pose is None:
             return None
-        if before[0] is not None and box_iou(before[0], follower.last_box) < SAME_PERSON_IOU \
-                and self._other(follower.last_box, timestamp_s, before[2]):
+        if jumped(before[0], follower.last_box) and self._other(follower.last_box, timestamp_s, before[2]):
             # The pose jumped off the lifter onto the other person (the model could not find the lifter, bent over
             # or behind the load, and gave whoever else is in the crop): the lifter is lost, not followed there.
             self.other_box, self.other_seen_s = follower.last_box, timestamp_s
-            follower.last_box, follower.crop = before[0], before[1]
-            follower.lost_since_s = timestamp_s if before[2] is None else before[2]
+            take_back(follower, before, timestamp_s)
             return None
         others = [b for b in follower.other_boxes if box_iou(b, follower.last_box) < SAME_PERSON_IOU]
         if others:

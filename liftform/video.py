@@ -12,6 +12,9 @@ What real footage needs, and what this module does about it:
 - variable frame rate: timestamps come from each frame's pts x time_base (relative to the first frame), never from
   index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
   frame duration);
+- a header whose frame rate is not the frames' (a browser's WebM recording states its millisecond clock, 1000
+  frames/s): `fps` is read from the first packets' timestamps where the two differ by half or more, since the
+  analysed frames, the annotated video and the report's clips all follow it;
 - truncated or damaged files: the frames that decode are yielded, then iteration stops with a note in `warnings`;
 - black letterbox/pillarbox bars: `detect_content_box`; very large frames: `downscale_for_pose`; a crop for the model:
   `resize_for_pose`.
@@ -30,6 +33,7 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.pyav import av
+from liftform.video_header import duration_s_of, fps_of, packet_rate, rotation_deg_of
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
     downscale_for_pose,
@@ -44,7 +48,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 TIMESTAMP_BUMP_S = 0.001  # added to a timestamp that does not increase (repeated pts)
-FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
 _ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _REEXPORT = "re-export it as MP4 (H.264) and try again"
 MIN_SPLIT_S = 3.0  # shorter videos are decoded in one piece
@@ -232,10 +235,10 @@ def open_video(path: str | Path) -> VideoSource:
         first = next(iter(_FrameReader(container, stream)), None)
         if first is None:
             raise InputError(f"no frame of {path} could be decoded (damaged or truncated file); {_REEXPORT}")
-        rotation_deg = _rotation_deg(first, stream)
+        rotation_deg = rotation_deg_of(first, stream)
         header_frames = max(int(stream.frames or 0), 0)
-        fps = _fps(stream)
-        duration_s = _duration_s(container, stream)
+        fps = fps_of(stream, packet_rate(container, stream))
+        duration_s = duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
         width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
         codec = stream.codec_context.name
@@ -303,41 +306,6 @@ class _FrameReader:
                 self.bad_packets += 1
                 continue
             yield from frames
-
-
-# --- metadata ------------------------------------------------------------------------------------------------------
-
-def _rotation_deg(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
-    """Clockwise rotation (0/90/180/270) that makes the coded frames upright.
-
-    FFmpeg turns the display matrix (or a legacy `rotate` tag) into frame side data; `frame.rotation` is the
-    counter-clockwise angle of that matrix. Older files may only carry the `rotate` stream tag (clockwise).
-    """
-    ccw = frame.rotation
-    if ccw:
-        clockwise = -float(ccw)
-    else:
-        try:
-            clockwise = float(stream.metadata.get("rotate", 0))
-        except ValueError:
-            clockwise = 0.0
-    return round(clockwise / 90.0) % 4 * 90
-
-
-def _fps(stream: av.video.stream.VideoStream) -> float:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate and float(rate) > 0 and math.isfinite(float(rate)):
-            return float(rate)
-    return FALLBACK_FPS
-
-
-def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
-    """Video stream duration in seconds; the container's if the stream states none and it has no other stream."""
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    if container.duration and len(container.streams) == 1:
-        return container.duration / av.time_base
-    return 0.0
 
 
 # --- frames --------------------------------------------------------------------------------------------------------

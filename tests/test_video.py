@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from liftform.errors import InputError
-from liftform.video import _rotation_deg, detect_content_box, downscale_for_pose, open_video, resize_for_pose
+from liftform.video import detect_content_box, downscale_for_pose, open_video, resize_for_pose
+from liftform.video_header import rotation_deg_of
 
 W, H = 64, 48
 
@@ -80,6 +81,20 @@ def test_variable_frame_rate_keeps_container_timestamps(tmp_path, suffix):
     assert [mean_level(f.rgb) for f in frames] == pytest.approx([10 + 20 * i for i in range(len(pts_ms))], abs=3)
 
 
+@pytest.mark.parametrize(("header_fps", "step_ms", "fps"), [
+    (1000, 40, 25.0),    # a browser's recording: the header states its millisecond clock; the frames are 25 fps
+    (30, 40, 30.0),      # within a factor of 1.5: the header's rate stands (a variable rate around it)
+    (10, 40, 25.0),      # a header far under the frames' rate
+])
+def test_frame_rate_is_the_frames_own_where_the_header_states_another(tmp_path, header_fps, step_ms, fps):
+    pts_ms = [step_ms * i + (i % 3) for i in range(30)]       # steps of 41, 41, 38 ms: median 41 (24.4 fps)
+    path = write_clip(tmp_path / "clock.mkv", noise_frames(30), fps=header_fps, pts_ms=pts_ms)
+    with open_video(path) as video:
+        assert video.fps == pytest.approx(fps, rel=0.03)
+        assert 25 <= video.n_frames <= 37      # an estimate from the duration (no count in the header): not 1163
+        assert [round(f.timestamp_s * 1000, 6) for f in video] == pts_ms   # timestamps are the file's either way
+
+
 def test_timestamps_start_at_zero_when_first_pts_is_not(tmp_path):
     pts_ms = [500, 533, 566, 600]
     path = write_clip(tmp_path / "offset.mkv", gray_frames(4), pts_ms=pts_ms)
@@ -129,10 +144,10 @@ def test_display_matrix_rotation_is_applied(tmp_path, ccw_deg, rotation_deg, sha
 
 def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():
     frame = SimpleNamespace(rotation=0)
-    assert _rotation_deg(frame, SimpleNamespace(metadata={"rotate": "90"})) == 90
-    assert _rotation_deg(frame, SimpleNamespace(metadata={"rotate": "-90"})) == 270
-    assert _rotation_deg(frame, SimpleNamespace(metadata={})) == 0
-    assert _rotation_deg(SimpleNamespace(rotation=-90.0), SimpleNamespace(metadata={"rotate": "0"})) == 90
+    assert rotation_deg_of(frame, SimpleNamespace(metadata={"rotate": "90"})) == 90
+    assert rotation_deg_of(frame, SimpleNamespace(metadata={"rotate": "-90"})) == 270
+    assert rotation_deg_of(frame, SimpleNamespace(metadata={})) == 0
+    assert rotation_deg_of(SimpleNamespace(rotation=-90.0), SimpleNamespace(metadata={"rotate": "0"})) == 90
 
 
 # --- damaged files -------------------------------------------------------------------------------------------------

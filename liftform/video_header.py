@@ -1,0 +1,73 @@
+"""What a video file says about itself, checked against its frames: rotation, frame rate, duration.
+
+Read once when a video is opened (`video.open_video`); each function takes the open PyAV container or stream.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from liftform.pyav import av
+
+FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
+RATE_PACKETS = 120  # packets whose timestamps give the frames' own rate (4 s at 30 fps)
+RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the frames' own, or under 1 / this
+
+
+def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
+    """Clockwise rotation (0/90/180/270) that makes the coded frames upright.
+
+    FFmpeg turns the display matrix (or a legacy `rotate` tag) into frame side data; `frame.rotation` is the
+    counter-clockwise angle of that matrix. Older files may only carry the `rotate` stream tag (clockwise).
+    """
+    ccw = frame.rotation
+    if ccw:
+        clockwise = -float(ccw)
+    else:
+        try:
+            clockwise = float(stream.metadata.get("rotate", 0))
+        except ValueError:
+            clockwise = 0.0
+    return round(clockwise / 90.0) % 4 * 90
+
+
+def fps_of(stream: av.video.stream.VideoStream, frames_fps: float | None = None) -> float:
+    """Frames/s: the header's, unless ``frames_fps`` (the timestamps' rate, `packet_rate`) is known and differs
+    from it by a factor of `RATE_AGREES` or more (then ``frames_fps``); `FALLBACK_FPS` where neither is known."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and float(rate) > 0 and math.isfinite(float(rate)):
+            header = float(rate)
+            if frames_fps is None or 1 / RATE_AGREES < header / frames_fps < RATE_AGREES:
+                return header
+            return frames_fps
+    return frames_fps or FALLBACK_FPS
+
+
+def packet_rate(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """Frames/s the stream's timestamps show: 1 / the median step between the distinct pts of its next
+    `RATE_PACKETS` packets (demuxed, not decoded; decode order sorted). None with fewer than 5 steps (a still, a
+    damaged or timestamp-less file): the header is all there is."""
+    pts = []
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is not None and packet.size:
+                pts.append(packet.pts)
+                if len(pts) >= RATE_PACKETS:
+                    break
+    except (av.FFmpegError, OSError, ValueError):
+        pass                                    # damage: what was read so far
+    steps_s = np.diff(np.unique(pts)) * float(stream.time_base or 0)
+    if len(steps_s) < 5 or not np.median(steps_s) > 0:
+        return None
+    return float(1.0 / np.median(steps_s))
+
+
+def duration_s_of(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float:
+    """Video stream duration in seconds; the container's if the stream states none and it has no other stream."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration and len(container.streams) == 1:
+        return container.duration / av.time_base
+    return 0.0

@@ -90,6 +90,11 @@ def search_tiles(bounds: Box, max_aspect: float = TILE_ASPECT) -> list[Box]:
     return [(x0 + int(s), y0, x0 + int(s) + tile, y1) for s in np.linspace(0, width - tile, n).round().astype(int)]
 
 
+def box_union(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The smallest box (x0, y0, x1, y1) holding both."""
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
 def box_iou(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> float:
     """Intersection over union of two boxes; 0 when either is None."""
     if a is None or b is None:

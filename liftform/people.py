@@ -4,6 +4,7 @@
     found.tracks            # one PoseTrack per person followed, the main one (seen longest and largest) first
     found.people_in_view    # the most people seen at once
     found.frames_decoded    # frames in the video (the tracks hold the analysed ones: `[pose] analysis_fps`)
+    found.cuts_s            # where the video cuts to another shot (`shots.mark_cuts`): everyone is found afresh
 
 Per frame, each followed person costs one run of the model on a crop around them (`CropFollower`); the whole frame
 is searched for people (`PeopleFinder`, several poses) only on the first frame, after a second (someone new?), then
@@ -44,6 +45,7 @@ from liftform.follow import (
     UprightSkipper,
     big_enough,
     box_iou,
+    box_union,
     crop_for,
     fill_skipped,
     follower_state,
@@ -55,8 +57,9 @@ from liftform.follow import (
 )
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
+from liftform.shots import mark_cuts
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
-from liftform.video import VideoFrame, VideoSource, prefetch
+from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetch
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
 LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
@@ -89,6 +92,7 @@ class PeopleFound:
     people_in_view: int
     frames_decoded: int = 0
     last_timestamp_s: float = 0.0
+    cuts_s: tuple[float, ...] = ()
 
 
 @dataclass
@@ -99,6 +103,7 @@ class _Segment:
     people_in_view: int
     frames_decoded: int           # recorded frames, analysed or not
     last_timestamp_s: float
+    cuts_s: list[float]           # recorded frames that start a new shot
 
 
 class _Followers:
@@ -145,6 +150,16 @@ class _Followers:
         if t >= self.next_look_s:
             return True
         return t >= self.next_lost_look_s and any(f.lost_since_s is not None for f, _ in self.active)
+
+    def new_shot(self, rgb: np.ndarray) -> None:
+        """The video cut to another shot (first frame ``rgb``): every track ends (whoever stands there now is
+        someone else, or seen anew); search the whole frame now, within either shot's black bars."""
+        for follower, _ in self.active:
+            follower.close()
+        self.active, self.skippers = [], {}
+        self.bounds = box_union(self.bounds, detect_content_box([rgb]))
+        self.next_look_s = self.next_lost_look_s = -math.inf
+        self.recheck_s = self.settings.recheck_s
 
     def look(self, rgb: np.ndarray, t: float) -> None:
         """Search the whole frame: re-aim lost trackers at their person, start trackers for new people."""
@@ -277,7 +292,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     afresh: detection and tracking place landmarks slightly differently). ``ahead_workers`` > 0 runs frames ahead
     on that many threads (`liftform.ahead`)."""
     followers = _Followers(model_path, settings, bounds, ahead_workers)
-    timestamps, indices = [], []
+    timestamps, indices, cuts = [], [], []
     first_index, decoded, last_s = None, 0, 0.0
     # Frames are read further ahead than they are run (as far as the frames run reach while the person stands still
     # and only every `upright_run_every`-th frame is run); a frame is run ahead only once its skip is known from
@@ -286,6 +301,9 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     try:
         for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s
+            if frame.shot_start and frame.rgb is not None:
+                followers.new_shot(frame.rgb)
+                cuts += [frame.timestamp_s] if recorded else []
             if frame.rgb is not None:
                 followers.step(len(timestamps) if recorded else -1, frame.rgb, frame.timestamp_s, upcoming)
             if not recorded:
@@ -301,7 +319,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
         followers.close()
     for person in followers.people:
         fill_skipped(person, timestamps)
-    return _Segment(timestamps, indices, followers.people, followers.most_in_view, decoded, last_s)
+    return _Segment(timestamps, indices, followers.people, followers.most_in_view, decoded, last_s, cuts)
 
 
 def _presence(person: PersonRows) -> float:
@@ -345,14 +363,14 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
 
     def run(piece: tuple[float | None, float | None]) -> _Segment:
         if len(pieces) == 1:    # the spare threads run frames ahead (the result does not depend on how many)
-            return follow_people(prefetch(shrink(video.frames(step))), model_path, settings, bounds, tick,
-                                 ahead_workers=max(threads, 1))
+            return follow_people(prefetch(mark_cuts(shrink(video.frames(step)), bounds)), model_path, settings,
+                                 bounds, tick, ahead_workers=max(threads, 1))
         start, stop = piece
         if start is None:
-            return follow_people(prefetch(shrink(video.segment(None, stop, step))), model_path, settings, bounds,
-                                 tick, ahead_workers=1)
-        frames = video.segment(start - WARM_UP_S, stop, step)
-        return follow_people(prefetch(shrink(frames)), model_path, settings, bounds, tick,
+            return follow_people(prefetch(mark_cuts(shrink(video.segment(None, stop, step)), bounds)), model_path,
+                                 settings, bounds, tick, ahead_workers=1)
+        frames = mark_cuts(shrink(video.segment(start - WARM_UP_S, stop, step)), bounds)
+        return follow_people(prefetch(frames), model_path, settings, bounds, tick,
                              record_from_s=video.time_since_start_s(start) - 1e-6, ahead_workers=1)
 
     if threads > 1 and len(pieces) > 1:
@@ -378,4 +396,4 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     if not tracks:   # nobody anywhere: one empty track, so the caller can say so
         tracks = (_track(PersonRows(), timestamps, frame_index, size),)
     return PeopleFound(tracks, max(s.people_in_view for s in segments), decoded,
-                       max(s.last_timestamp_s for s in segments))
+                       max(s.last_timestamp_s for s in segments), tuple(t for s in segments for t in s.cuts_s))

@@ -112,6 +112,14 @@ def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
             f"for less than the {settings.reps.min_duration_s:g} s a rep takes")
 
 
+def _cuts_note(cuts_s: tuple[float, ...]) -> str:
+    """What the cuts between shots (`shots.mark_cuts`) mean for the result."""
+    times = [f"{t:.1f}" for t in cuts_s[:3]] + ([f"{len(cuts_s) - 3} more times"] if len(cuts_s) > 3 else [])
+    at = times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]
+    return (f"the video cuts to another shot at {at} s: each shot's people are followed on their own (a lifter seen "
+            "in two shots is counted twice, a lift the cut divides is judged on its part in each)")
+
+
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -168,6 +176,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
             raise InputError(f"cannot read {video_path}: {exc.strerror or exc}") from None
         track = found.tracks[0]
         warnings = list(video.warnings) + ([dark] if dark else [])
+        warnings += [_cuts_note(found.cuts_s)] if found.cuts_s else []
         duration = float(found.last_timestamp_s + 1.0 / max(video.fps, 1e-6))
         # The absolute path: a report rendered again from another working directory still finds the video.
         # ``frames`` counts the source's frames; the track holds the analysed ones (`[pose] analysis_fps`).

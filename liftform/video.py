@@ -58,11 +58,13 @@ KEYFRAME_SLACK = 0.4  # a keyframe within this share of a piece's length from a 
 class VideoFrame:
     """One decoded frame: `index` from 0 in decoder output order, `timestamp_s` seconds since the first frame,
     `rgb` (H, W, 3) uint8 upright; None only for the frames `VideoSource.frames(step)` decodes without converting
-    (decoding every frame is needed to decode the next; turning it into RGB is not)."""
+    (decoding every frame is needed to decode the next; turning it into RGB is not). `shot_start`: the video cuts
+    to another shot here (set by `shots.mark_cuts`, never by the decoder)."""
 
     index: int
     timestamp_s: float
     rgb: np.ndarray | None
+    shot_start: bool = False
 
 
 @dataclass
@@ -70,7 +72,8 @@ class VideoSource:
     """A readable video file and what its container says about it. Iterate it for `VideoFrame`s.
 
     Attributes (set by `open_video`):
-    - `fps`: average frame rate in frames/s as the container states it (a nominal figure under VFR);
+    - `fps`: average frame rate in frames/s as the container states it (a nominal figure under VFR), or as its
+      timestamps show where the two differ by half or more (`video_header.fps_of`);
     - `n_frames`: frame count from the header, else duration x fps (an estimate; `frames_decoded` is the truth
       once iterated);
     - `width`, `height`: size in pixels of the frames as yielded, i.e. after rotation;

@@ -4,17 +4,20 @@ lifter in view went unjudged. Synthetic tracks for the rules; the real model on 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track
+from video_files import write_h264
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.outputs.result_json import analysis_to_dict
 from liftform.people import PeopleFound
 from liftform.pipeline import analyze_people, analyze_video
 from liftform.settings import Settings
+from liftform.video import open_video
 
 SETTINGS = Settings()
 MODEL = ModelInfo("full", "0" * 64)
@@ -144,3 +147,31 @@ def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path
     assert analysis.verdict == "rounded_back"
     doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
     assert doc["people_in_view"] == 2 and len(doc["other_lifters"]) == 1
+
+
+def _two_shots(first: Path, second: Path, out: Path, seconds: float) -> Path:
+    """``seconds`` of ``first``, then a cut to ``seconds`` of ``second`` filmed in half the light and from the
+    lifter's other side (mirrored): another shot of another lifter, as a compilation cuts."""
+    frames = []
+    for k, src in enumerate((first, second)):
+        with open_video(src) as video:
+            for frame in video:
+                if frame.timestamp_s >= seconds:
+                    break
+                frames.append(frame.rgb if k == 0 else np.ascontiguousarray(frame.rgb[:, ::-1] // 2))
+    write_h264(out, frames)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_lifter_after_a_cut_to_another_shot_is_judged_on_their_own(sample_videos, tmp_path):
+    """Without the cut the follower carried on from the flat lifter to the rounded one as one person; their
+    standing heights, sides and reps mixed (a real rounded deadlift after a cut was judged part of the flat
+    lifter's last rep, and the clip called safe)."""
+    clip = _two_shots(sample_videos["hip_hinge"], sample_videos["rounded_back"], tmp_path / "cut.mp4", 3.3)
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    by_start = sorted([analysis, *analysis.others], key=lambda a: a.verdicts[0].rep.start_s)
+    assert [[v.verdict for v in a.verdicts] for a in by_start] == [["hip_hinge"], ["rounded_back"]]
+    assert by_start[1].verdicts[0].rep.start_s >= 3.3 and analysis.verdict == "rounded_back"
+    assert any("cuts to another shot at 3.3 s" in w for w in analysis.quality.warnings)

@@ -180,3 +180,20 @@ def test_a_mistaken_pose_on_the_crop_gives_way_to_the_person_a_search_found(worl
     xs = {k: row[0][0, 0] for k, row in segment.people[0].rows.items()}
     assert set(xs) == set(range(int(3.0 * FPS)))
     assert {k for k, x in xs.items() if x == 500.0} == {k for k in xs if 0.9 <= k / FPS < 1.0}
+
+
+def test_at_a_cut_to_another_shot_everyone_is_found_afresh_and_tracks_end(world):
+    """A compilation cuts to another lifter standing about where the first stood: the crop around the first would
+    find the second and carry on as one person (two lifters' reps in one track). At the cut every tracker is
+    closed, the whole frame is searched at once, and whoever is there is a person of their own."""
+    world.moved_s, world.moved_x = 2.0, 110.0                  # the next shot's lifter, 10 px from the first
+    cut = int(2.0 * FPS)
+    frames = [VideoFrame(k, k / FPS, np.full((4, 4, 3), k, dtype=np.uint8), shot_start=k == cut)
+              for k in range(int(4.0 * FPS))]
+    segment = people.follow_people(frames, "model.task", PoseSettings(upright_lean_deg=0), BOUNDS)
+    assert 2.0 in world.looks                                  # searched on the cut's frame, off the schedule
+    assert len(segment.people) == 2 and len(world.followers) == 2
+    before, after = segment.people
+    assert max(before.rows) == cut - 1 and min(after.rows) == cut
+    assert all(row[0][0, 0] == 110.0 for row in after.rows.values())
+    assert segment.cuts_s == [2.0]

@@ -41,6 +41,7 @@ class SourceInfo:
     duration_s: float
     rotation_deg: int = 0
     warnings: tuple[str, ...] = ()
+    cuts_s: tuple[float, ...] = ()   # where the video cuts to another shot (s since the first frame; `shots.py`)
 
 
 @dataclass(frozen=True)

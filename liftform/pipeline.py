@@ -61,8 +61,9 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     view = view_label(kinematics.view_yaw_deg, settings.spine)
     notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
-    if frames_with_pose < 0.8 * len(track):
-        notes.append(_lost_note(track))
+    own = _own_shots(track, source.cuts_s)
+    if track.has_pose[own].sum() < 0.8 * own.sum():
+        notes.append(_lost_note(track.has_pose[own], track.timestamps_s[own]))
     if filmed_from_behind(kinematics.view_yaw_deg, kinematics.camera_behind):
         notes.append("the camera sees the lifter from behind at an angle, where the shoulder blades shape the back's "
                      "outline and a flat back can read rounded: film side-on for a reliable spine measure")
@@ -81,21 +82,27 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
                     flagged=flagged, quality=quality, versions=_versions(), pose_filled=track.pose_filled)
 
 
-def _lost_note(track: PoseTrack) -> str:
-    """The lifter missing from many frames, said as it happened, with what to do: for whole stretches (they walked
-    away, another lifter took over, or a plate hid them: two real clips lost a lifter standing behind the plates
-    for 1.4 and 1.6 s, so the note does not say which), else here and there (a small lifter in a compressed picture
-    is what loses them most: README, low quality)."""
-    t = track.timestamps_s
+def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
+    """(T,) bool: the frames of the shots (between cuts, `SourceInfo.cuts_s`) the person was seen in; all frames
+    where the video does not cut. In a compilation the others' shots are not frames where this lifter was lost."""
+    shot = np.searchsorted(np.asarray(cuts_s, dtype=float), track.timestamps_s, side="right")
+    return np.isin(shot, shot[track.has_pose]) if track.has_pose.any() else np.ones(len(track), dtype=bool)
+
+
+def _lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
+    """The lifter missing from many frames (``has_pose`` (T,) bool at ``t`` (T,) s), said as it happened, with what
+    to do: for whole stretches (they walked away, another lifter took over, or a plate hid them: two real clips lost
+    a lifter standing behind the plates for 1.4 and 1.6 s, so the note does not say which), else here and there (a
+    small lifter in a compressed picture is what loses them most: README, low quality)."""
     dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    durations_s = runs_s(~track.has_pose, t)[1]
+    durations_s = runs_s(~has_pose, t)[1]
     away_s = float(durations_s[durations_s >= LOST_STRETCH_S].sum())
-    seen = int(track.has_pose.sum())
-    missed_here_and_there = len(track) - seen - (round(away_s / dt) if dt > 0 else 0)
+    seen = int(has_pose.sum())
+    missed_here_and_there = len(has_pose) - seen - (round(away_s / dt) if dt > 0 else 0)
     if away_s > 0 and missed_here_and_there < 0.2 * seen:     # found in 80 % of the frames where in view
         return (f"the lifter was not found for {away_s:.1f} s of the {float(t[-1] - t[0]) + dt:.1f} s (out of view "
                 "or hidden): a lift made then is not judged; keep the whole body in view")
-    return (f"the lifter was found in only {seen} of {len(track)} frames: film them large in the picture, whole "
+    return (f"the lifter was found in only {seen} of {len(has_pose)} frames: film them large in the picture, whole "
             "body in view, in good light")
 
 
@@ -182,7 +189,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         # ``frames`` counts the source's frames; the track holds the analysed ones (`[pose] analysis_fps`).
         source = SourceInfo(path=str(Path(video_path).absolute()), sha256=source_sha256, fps=float(video.fps),
                             frames=found.frames_decoded, width=video.width, height=video.height,
-                            duration_s=duration, rotation_deg=video.rotation_deg)
+                            duration_s=duration, rotation_deg=video.rotation_deg, cuts_s=found.cuts_s)
     if source.frames < MIN_FRAMES:
         raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least a second of video")
     if track.has_pose.sum() < MIN_POSE_SHARE * len(track):

@@ -33,7 +33,10 @@ def thumbnail(rgb: np.ndarray, box: tuple[int, int, int, int] | None = None) -> 
     if box is not None:
         x0, y0, x1, y1 = box
         rgb = rgb[y0:y1, x0:x1]
-    return cv2.resize(rgb, THUMB_WH, interpolation=cv2.INTER_AREA).astype(np.int16)
+    # Every k-th pixel, at least 4 a thumbnail pixel each way: 0.1 ms for a 720p frame where all of them take 1.3,
+    # and within half a level of it (mean over a real clip's frame).
+    k = max(1, min(rgb.shape[0] // (4 * THUMB_WH[1]), rgb.shape[1] // (4 * THUMB_WH[0])))
+    return cv2.resize(rgb[::k, ::k], THUMB_WH, interpolation=cv2.INTER_AREA).astype(np.int16)
 
 
 def picture_change(before: np.ndarray, after: np.ndarray) -> float:

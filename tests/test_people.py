@@ -175,3 +175,6 @@ def test_a_lifter_after_a_cut_to_another_shot_is_judged_on_their_own(sample_vide
     assert [[v.verdict for v in a.verdicts] for a in by_start] == [["hip_hinge"], ["rounded_back"]]
     assert by_start[1].verdicts[0].rep.start_s >= 3.3 and analysis.verdict == "rounded_back"
     assert any("cuts to another shot at 3.3 s" in w for w in analysis.quality.warnings)
+    assert not any("not found" in w for w in analysis.quality.warnings)    # absent from the other shot, not lost
+    doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
+    assert doc["source"]["cuts_s"] == [pytest.approx(3.3, abs=0.04)]

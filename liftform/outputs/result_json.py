@@ -170,7 +170,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
 
     Contract keys: schema_version, source, model, verdict, reps, flagged_frames, quality. Extras: summary, side,
     facing ("right" | "left" | "unknown", the way the person faces in the image), spine_baseline_deg, settings,
-    versions, per-rep extras (see :data:`REP_FIELDS`), source.rotation_deg and quality.frames_total.
+    versions, per-rep extras (see :data:`REP_FIELDS`), source.rotation_deg, source.cuts_s and quality.frames_total.
     """
     src, kin, q = analysis.source, analysis.kinematics, analysis.quality
     doc = {
@@ -179,6 +179,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
             "path": str(src.path), "sha256": src.sha256, "fps": num(src.fps, 3), "frames": int(src.frames),
             "width": int(src.width), "height": int(src.height), "duration_s": num(src.duration_s, TIME_DECIMALS),
             "rotation_deg": int(src.rotation_deg), "warnings": list(src.warnings),
+            "cuts_s": [num(t, TIME_DECIMALS) for t in src.cuts_s],
         },
         "model": {"name": analysis.model.name, "sha256": analysis.model.sha256},
         "verdict": analysis.verdict,

@@ -143,8 +143,7 @@ class _Followers:
         """Search the whole frame now? On the recheck schedule, and every LOST_LOOK_S while someone followed is
         lost, or was lost for RETIRE_LOST_S and let go (the lifter walked off, a closing card: someone who comes
         back is found within LOST_LOOK_S). Before anyone was followed, on every frame: where and when a lifter is
-        first found sets the crop that follows them, and a real clip whose lifter fades in was followed differently
-        (its verdict moved) when found a few frames earlier."""
+        first found sets their crop (a real clip's verdict moved when its lifter was found a few frames earlier)."""
         if not self.active:
             return not self.people or t >= self.next_lost_look_s
         if t >= self.next_look_s:
@@ -153,16 +152,17 @@ class _Followers:
 
     def new_shot(self, rgb: np.ndarray) -> None:
         """The video cut to another shot (first frame ``rgb``): every track ends (whoever stands there now is
-        someone else, or seen anew); search the whole frame now, within either shot's black bars."""
+        someone else, or seen anew); search the whole frame now, within either shot's bars."""
         for follower, _ in self.active:
             follower.close()
-        self.active, self.skippers = [], {}
-        self.bounds = box_union(self.bounds, detect_content_box([rgb]))
-        self.next_look_s = self.next_lost_look_s = -math.inf
-        self.recheck_s = self.settings.recheck_s
+        self.active, self.skippers, self.next_look_s, self.next_lost_look_s = [], {}, -math.inf, -math.inf
+        self.bounds, self.recheck_s = box_union(self.bounds, detect_content_box([rgb])), self.settings.recheck_s
 
     def look(self, rgb: np.ndarray, t: float) -> None:
-        """Search the whole frame: re-aim lost trackers at their person, start trackers for new people."""
+        """Search the whole frame: re-aim lost trackers at their person, start trackers for new people. Until
+        someone is found the bars widen to this frame's (the first frames' may be a title card's text)."""
+        if not self.people:
+            self.bounds = box_union(self.bounds, detect_content_box([rgb]))
         found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
         boxes = [person_box(xy) for xy in found]
         found = [xy for xy, keep in zip(found, big_enough(boxes, self.settings.min_person_fraction), strict=True)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track
@@ -178,3 +179,18 @@ def test_a_lifter_after_a_cut_to_another_shot_is_judged_on_their_own(sample_vide
     assert not any("not found" in w for w in analysis.quality.warnings)    # absent from the other shot, not lost
     doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
     assert doc["source"]["cuts_s"] == [pytest.approx(3.3, abs=0.04)]
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_lift_that_fades_in_after_a_title_card_is_found(sample_videos, tmp_path):
+    """The black bars are read off the first frames: a title card's white text on black made them the text's
+    box, and the lifter who faded in around it was never searched for ("no person found")."""
+    with open_video(sample_videos["rounded_back"]) as video:
+        lift = [f.rgb for f in video if f.timestamp_s < 3.0]
+    card = np.zeros_like(lift[0])
+    cv2.putText(card, "DEADLIFT DAY", (200, 240), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (255, 255, 255), 3)
+    fade = [(card * (1 - k / 15) + lift[0] * (k / 15)).astype(np.uint8) for k in range(15)]
+    write_h264(tmp_path / "titled.mp4", [card] * 30 + fade + lift)
+    analysis = analyze_video(tmp_path / "titled.mp4", tmp_path / "out", write_video=False, report=False)
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"]

@@ -85,7 +85,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
     """(T,) bool: the frames of the shots (between cuts, `SourceInfo.cuts_s`) the person was seen in; all frames
     where the video does not cut. In a compilation the others' shots are not frames where this lifter was lost."""
-    shot = np.searchsorted(np.asarray(cuts_s, dtype=float), track.timestamps_s, side="right")
+    # 1 ms early: result.json keeps the times to the millisecond (a rescore), and frames are further apart.
+    shot = np.searchsorted(np.asarray(cuts_s, dtype=float) - 1e-3, track.timestamps_s, side="right")
     return np.isin(shot, shot[track.has_pose]) if track.has_pose.any() else np.ones(len(track), dtype=bool)
 
 

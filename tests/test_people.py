@@ -3,6 +3,7 @@ lifter in view went unjudged. Synthetic tracks for the rules; the real model on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from video_files import write_h264
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.outputs.result_json import analysis_to_dict
 from liftform.people import PeopleFound
-from liftform.pipeline import analyze_people, analyze_video
+from liftform.pipeline import analyze_people, analyze_track, analyze_video
 from liftform.settings import Settings
 from liftform.video import open_video
 
@@ -194,3 +195,20 @@ def test_a_lift_that_fades_in_after_a_title_card_is_found(sample_videos, tmp_pat
     write_h264(tmp_path / "titled.mp4", [card] * 30 + fade + lift)
     analysis = analyze_video(tmp_path / "titled.mp4", tmp_path / "out", write_video=False, report=False)
     assert [v.verdict for v in analysis.verdicts] == ["rounded_back"]
+
+
+def test_a_lifter_absent_from_another_shot_is_not_said_to_be_lost():
+    """A compilation's second lifter, seen from the cut on: the first shot is someone else's, not frames where this
+    lifter was lost. The cut's time as result.json keeps it (to the millisecond, a rescore) counts the same."""
+    lift, _ = lift_track("rounded_back")
+    first = 91                                                    # 3 s of another shot before this lifter's
+    hidden = np.arange(len(lift)) < first
+    track = dataclasses.replace(lift, image_xy=np.where(hidden[:, None, None], np.nan, lift.image_xy),
+                                world_xyz=np.where(hidden[:, None, None], np.nan, lift.world_xyz),
+                                visibility=np.where(hidden[:, None], 0.0, lift.visibility))
+    cut_s = float(np.ceil(lift.timestamps_s[first] * 1000) / 1000)     # 3.0 s, as written
+    notes = {cuts: analyze_track(track, dataclasses.replace(_source(track), cuts_s=cuts), MODEL, SETTINGS)
+             .quality.warnings for cuts in [(), (cut_s,), (cut_s + 1.0,)]}
+    assert any("not found for 3.0 s" in w for w in notes[()])                  # without the cut: lost for 3 s
+    assert not any("not found" in w for w in notes[(cut_s,)])
+    assert any("not found for 3.0 s" in w for w in notes[(cut_s + 1.0,)])      # a cut later: still lost before it

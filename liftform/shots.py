@@ -23,7 +23,7 @@ THUMB_WH = (32, 18)          # the picture compared, shrunk to this (any aspect 
 SHIFT_PX = 2                 # thumbnail pixels (6 % of its width) a camera may move between two frames
 # Mean |difference| of two thumbnails at their best shift, in levels of 255. The development clips' frames
 # within a shot reach 13.7 (a handheld camera swinging round a lifter; 17 without the shift); their cuts (an intro
-# frame, a cut to a close-up, one clip joined to another or to itself) read 21-128.
+# frame, a cut to a close-up, an end card) read 26-128, and real clips joined to another or to themselves 21-92.
 CUT_CHANGE = 17.0
 
 

@@ -1,6 +1,6 @@
 """Rendered cases with known truth, class by class: the spine-flexion error and the verdicts (issue 10 and 14).
 
-    python benchmarks/rendered_cases.py [--yaw 0 30] [--only CLASS ...] [--cache DIR] [-j N] [--live]
+    python benchmarks/rendered_cases.py [--yaw 0 30] [--pitch DEG] [--only CLASS ...] [--cache DIR] [-j N] [--live]
 
 (also run by `benchmarks/accuracy.py --rendered`). Each class is one kind of lift, body or clothing that real lifters
 show: a neutral hinge and a rounded stoop on the default figure, a flat hinge looking down at the feet (the head's
@@ -19,6 +19,10 @@ yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `lift
 - reps: how many reps were found (truth: the number of bends) and how many were called right (rounded or not, as
   the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
 - the set-up fault: how many pick-up bends (every other rep, from the first) carry the "rounded_reach_down" finding.
+
+--pitch DEG films every class from a camera looking down from above by DEG (negative: from below, a phone on the
+floor tilted up) instead of a level one at hip height: what a camera on a shelf or a workplace's ceiling camera does
+to the readings.
 
 Rendering and the pose model are the slow part (about 15 s a clip): the pose tracks and truth are cached in
 --cache, keyed by the case's spec, the renderer's source and the pose settings, so after a change to the core (the
@@ -273,13 +277,19 @@ def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--yaw", type=float, nargs="+", default=[0.0, 30.0])
+    parser.add_argument("--pitch", type=float, default=0.0,
+                        help="the camera's pitch, degrees looking down from above (negative: from below)")
     parser.add_argument("--only", nargs="+", help="class names (substring match)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench" / "rendered")
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--live", action="store_true",
                         help="judge each class as `liftform live` does (live model, live settings; ~15 s a clip)")
     args = parser.parse_args(argv)
-    cases = tuple(c for c in CASES if not args.only or any(o in c.name for o in args.only))
+    cases = tuple(replace(c, spec=replace(c.spec, pitch_deg=args.pitch)) for c in CASES
+                  if not args.only or any(o in c.name for o in args.only))
+    if args.pitch:
+        print(f"filmed from a camera pitched {args.pitch:+.0f} deg (looking {'down' if args.pitch > 0 else 'up'} "
+              "at the lifter), not a level one")
     if args.live:
         print("as `liftform live` judges them: rendered, played unpaced, the live model and settings, each rep as "
               "judged live")

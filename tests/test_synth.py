@@ -155,6 +155,25 @@ def test_side_view_projects_limbs_at_true_length():
         assert sign * (xy[0, 0] - xy[[LEFT_HIP, RIGHT_HIP], 0].mean()) > 5
 
 
+@pytest.mark.parametrize("pitch", [-20.0, 35.0])
+def test_a_pitched_camera_shortens_upright_limbs_and_lifts_the_far_side(pitch):
+    """A camera looking down (or up) by the pitch sees a standing side-on figure's vertical limbs shortened by its
+    cosine and the far hip above (below) the near one, the figure still drawn where the truth's landmarks are."""
+    scene = SynthScene(LiftSpec(motion="hip_hinge", reps=1, pitch_deg=pitch))
+    near, xy = NEAR[scene.truth.near_side], scene.truth.image_xy[0]
+    thigh_px = np.linalg.norm(xy[near["knee"]] - xy[near["hip"]])
+    assert thigh_px == pytest.approx(THIGH_M * np.cos(np.radians(pitch)) * scene.camera.px_per_m, rel=0.02)
+    far_hip = LEFT_HIP if near["hip"] == RIGHT_HIP else RIGHT_HIP
+    assert np.sign(xy[near["hip"], 1] - xy[far_hip, 1]) == np.sign(pitch)
+    frame = scene.render(_bottom(scene))
+    for idx in (*near.values(), 0):
+        x, y = scene.truth.image_xy[_bottom(scene), idx].astype(int)
+        assert frame.label[y, x] == 1, idx
+    ys, _ = np.nonzero(frame.body_mask)
+    assert ys.min() > 0 and ys.max() < 479
+    assert "_pitch" in scene.spec.name
+
+
 def _dorsal_bow_px(mask: np.ndarray, hip: np.ndarray, shoulder: np.ndarray, faces_right: bool) -> float:
     """How far the back's silhouette edge bulges out beyond its chord, in pixels, between 20 % and 80 % of the
     way from the hip midpoint to the shoulder midpoint (the back is found by walking from the trunk axis away
@@ -247,6 +266,8 @@ def test_invalid_specs_are_refused():
         LiftSpec(yaw_deg=120)
     with pytest.raises(ValueError, match="faces"):
         LiftSpec(faces="up")
+    with pytest.raises(ValueError, match="pitch"):
+        LiftSpec(pitch_deg=75)
 
 
 def test_write_sample_encodes_video_and_truth_csv(tmp_path):

@@ -41,6 +41,8 @@ class LiftSpec:
     dark loose hoodie (wins over ``loose_shirt``); ``head``: where the head is at the bottom, one of
     ``motions.HEADS`` ("auto": the motion's own, hanging with a thoracic spine pattern; "hang"; "feet", looking
     down at the feet with a flat back);
+    ``pitch_deg``: the camera's elevation, positive looking down from above (a ceiling camera), negative looking up
+    (a phone on the floor), within [-60, 60];
     ``lead_leg``: the lunge's front leg, 'left', 'right', 'far' (from the camera; default) or 'near'.
     MediaPipe swaps the legs' left/right labels in a side-view lunge led by the near leg, so the sample leads
     with the far leg; ``supersample``: anti-aliasing factor.
@@ -52,6 +54,7 @@ class LiftSpec:
     height_px: int = 480
     reps: int = 3
     yaw_deg: float = 0.0
+    pitch_deg: float = 0.0
     faces: str = "right"
     loose_shirt: bool = False
     prop: str = "auto"
@@ -70,6 +73,8 @@ class LiftSpec:
             raise ValueError(f"unknown motion {self.motion!r}: choose one of {', '.join(MOTIONS + OBJECT_MOTIONS)}")
         if not 0.0 <= self.yaw_deg <= 90.0:
             raise ValueError(f"yaw_deg must be within [0, 90], not {self.yaw_deg}")
+        if not -60.0 <= self.pitch_deg <= 60.0:
+            raise ValueError(f"pitch_deg must be within [-60, 60], not {self.pitch_deg}")
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {', '.join(HEADS)}, not {self.head!r}")
         if self.faces not in ("left", "right"):
@@ -93,6 +98,7 @@ class LiftSpec:
         stem = (
             self.motion
             + (f"_yaw{self.yaw_deg:g}" if self.yaw_deg else "")
+            + (f"_pitch{self.pitch_deg:g}" if self.pitch_deg else "")
             + ("_left" if self.faces == "left" else "")
         )
         b = self.build
@@ -147,9 +153,11 @@ class SynthScene:
         standing = self.skeletons[0]
         top = standing["head_center"][1] + HEAD_RADIUS_M
         self.camera: Camera = fit_camera(
-            self._extent_points(), top, spec.width_px, spec.height_px, spec.yaw_deg, spec.faces
-        )
-        self._background = _background(spec.width_px, spec.height_px, self.camera.floor_y_px, spec.seed)
+            self._extent_points(), top, spec.width_px, spec.height_px, spec.yaw_deg, spec.faces,
+            pitch_deg=spec.pitch_deg)
+        # The wall stands 1.5 m behind the lifter: a camera looking down sees its foot higher up the frame.
+        wall_foot_y = self.camera.floor_y_px - np.sin(np.radians(spec.pitch_deg)) * 1.5 * self.camera.px_per_m
+        self._background = _background(spec.width_px, spec.height_px, wall_foot_y, spec.seed)
 
     def __len__(self) -> int:
         return len(self.skeletons)

@@ -106,6 +106,11 @@ def test_insufficient_data_asks_to_film_side_on():
     assert "side-on" in advise(verdict("insufficient_data", spine=math.nan, trunk=math.nan))
 
 
+def test_a_rep_filmed_from_above_asks_for_a_level_camera_at_hip_height():
+    text = advise(replace(verdict("insufficient_data", spine=math.nan), from_above=True))
+    assert "hip height" in text and "level" in text
+
+
 def test_a_video_ending_before_the_lift_asks_to_film_the_whole_lift():
     text = advise(replace(verdict("insufficient_data", spine=math.nan), lift_unseen=True))
     assert "stand up with the load" in text and "side-on" not in text
@@ -117,7 +122,8 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
              verdict(faults=("jerky_lift",)), verdict(),
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
-             replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True)]
+             replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
+             replace(verdict("insufficient_data"), from_above=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

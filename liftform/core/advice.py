@@ -26,6 +26,7 @@ BEYOND_SCREEN_DEG = 5.0
 
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
+    "film_level": "Camera at hip height, level",
     "film_whole_lift": "Film the whole lift",
     "flat_way_down": "Flat going down - film the lift",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
@@ -45,7 +46,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     person reached with a neutral spine in `liftform screen` (NaN = no screen)."""
     screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
     if rv.verdict == "insufficient_data":
-        return "film_whole_lift" if rv.lift_unseen else "film_side_on"
+        return "film_whole_lift" if rv.lift_unseen else "film_level" if rv.from_above else "film_side_on"
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
             return "squat_depth"
@@ -79,6 +80,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
+        "film_level": ("Put the camera at hip height and level, side-on: from above, a rounded back looks flat, so "
+                       "this rep could not be judged."),
         "film_whole_lift": "Keep filming until you stand up with the load: the back is judged as you lift it.",
         "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core import spine
+from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, gaussian_smooth
 from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
@@ -348,7 +348,13 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
-    confidence = angles.spine_flexion_confidence
+    # Seen from above, a rounded back reads flat: the measure is not trusted there (`core.camera_pitch`).
+    rise = camera_pitch.rise_around(camera_pitch.far_shoulder_rise(image_xy, side), t)
+    confidence = np.fmin(angles.spine_flexion_confidence, camera_pitch.pitch_trust(rise))
+    if camera_pitch.filmed_from_above(rise):
+        notes.append("the camera looks down on the lifter from above: from there the back's outline is not the "
+                     "spine's and a rounded back reads flat, so the back is not judged there (film level, from hip "
+                     "height)")
     standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(image_xy, standing_px)
     hands = hands_height_signal(image_xy, standing_px)
@@ -369,6 +375,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         lean_from_hips_deg=trunk - spine_flexion / 2.0, lean_from_spine_deg=spine_flexion / 2.0,
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
-        camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float), valid=valid,
+        camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float),
+        far_shoulder_rise=rise, valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

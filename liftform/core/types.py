@@ -42,6 +42,10 @@ class Kinematics:
             (`kinematics.filmed_from_behind` reads it with the yaw).
         facing: (T,) which way the person faces around the frame: +1 image-right, -1 image-left, 0 unknown (a
             person may turn round during a clip; ``facing_sign`` is the clip's own). NaN in files written before it.
+        far_shoulder_rise: (T,) how far the far shoulder appears above the near one where the trunk is bent over, in
+            trunk lengths, over the 3 s around the frame (`core.camera_pitch`): ~0 from a level camera, 0.34-0.47
+            from 35° above, where the spine measure is not trusted. NaN without bent-over frames near, and in files
+            written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -63,6 +67,7 @@ class Kinematics:
     neck_flexion_deg: np.ndarray
     camera_behind: np.ndarray
     facing: np.ndarray
+    far_shoulder_rise: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -76,7 +81,7 @@ class Kinematics:
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
-               "camera_behind", "facing")
+               "camera_behind", "facing", "far_shoulder_rise")
 
     def facing_signs(self) -> np.ndarray:
         """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""
@@ -165,6 +170,7 @@ class RepVerdict:
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
     from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
+    from_above: bool = False        # filmed from above (`core.camera_pitch`): a rounded back reads flat there
                                     # there, so a rounded call is hedged (reason) and its confidence halved
 
     @property

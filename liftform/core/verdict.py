@@ -112,6 +112,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
         judged_on_descent=judged_on_descent(verdict, m, settings), from_behind=m.from_behind,
+        from_above=m.from_above,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

@@ -33,6 +33,7 @@ PROMPT_NOBODY = "Step into view: whole body, side-on"
 PROMPT_STEP_BACK = "Step back: whole body in view"
 PROMPT_SIDE_ON = "Turn side-on to the camera"
 PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.kinematics.filmed_from_behind`
+PROMPT_FROM_ABOVE = "Camera too high: put it at hip height, level"   # `core.camera_pitch`
 PROMPT_DARK = "Too dark: more light on you, please"
 
 # Body parts that must be in the frame, each seen on at least one side (one row per part; repeats pad the rows).

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
@@ -221,7 +222,8 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings),
         "notes": list(data.notes), "view": quality.view + (", from behind" if filmed_from_behind(
-            analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else ""),
+            analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
+        + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
         "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],
         "has_video": data.video_path is not None,

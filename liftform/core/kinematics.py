@@ -348,12 +348,12 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     trunk, hip, knee = angles.trunk_inclination_deg, angles.hip_flexion_deg, angles.knee_flexion_deg
     knee_left, knee_right = angles.knee_flexion_left_deg, angles.knee_flexion_right_deg
     yaw, stance_split, bend = angles.view_yaw_deg, angles.stance_split, angles.contour_bend_deg
-    # Seen from above, a rounded back reads flat: the measure is not trusted there (`core.camera_pitch`).
-    rise = camera_pitch.rise_around(camera_pitch.far_shoulder_rise(image_xy, side), t)
-    confidence = np.fmin(angles.spine_flexion_confidence, camera_pitch.pitch_trust(rise))
+    confidence = angles.spine_flexion_confidence
+    # Seen from above, a rounded back reads flat: a back is not cleared from there (`core.camera_pitch`).
+    rise = camera_pitch.far_shoulder_rise(image_xy, side, yaw, spine_settings.full_view_yaw_deg)
     if camera_pitch.filmed_from_above(rise):
         notes.append("the camera looks down on the lifter from above: from there the back's outline is not the "
-                     "spine's and a rounded back reads flat, so the back is not judged there (film level, from hip "
+                     "spine's and a rounded back reads flat, so a back is not cleared there (film level, from hip "
                      "height)")
     standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(image_xy, standing_px)

@@ -32,6 +32,9 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     cut = (f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the "
            "bottom")
     if verdict == "insufficient_data":             # in the order of `verdict.classify`
+        if m.from_above:
+            return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
+                    "back reads flat (lower the camera to hip height and level it)")
         if m.trusted_share < settings.min_trusted_share:
             if lift_unseen(m, settings) and not m.descent_seen:
                 return ("too little of the rep was in view: only around its bottom (the recording starts there or "
@@ -116,9 +119,6 @@ def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
     fix = _what_to_fix(m, side_on_yaw_deg)
     if not np.isfinite(m.view_yaw_deg):
         return f"the back was not seen clearly enough: {reliable} ({fix})"
-    if m.from_above:
-        return (f"the back was not seen clearly enough: the camera looked down on the lifter from above, where a "
-                f"rounded back reads flat, and {reliable} ({fix})")
     if m.view_yaw_deg > side_on_yaw_deg:
         return (f"the back was not seen clearly enough: the camera was {m.view_yaw_deg:.0f}° off side-on and "
                 f"{reliable} ({fix})")
@@ -131,8 +131,6 @@ def _what_to_fix(m: RepMetrics, side_on_yaw_deg: float) -> str:
     side-on, what hides the outline."""
     if not np.isfinite(m.view_yaw_deg):
         return "keep the whole lifter in the picture"
-    if m.from_above:
-        return "lower the camera to hip height and level it"
     if m.view_yaw_deg > side_on_yaw_deg:
         return "turn the camera side-on to the lifter"
     return "loose clothing, an arm or the load against the back? keep the whole back in view"

@@ -42,8 +42,9 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     # leaned far enough for rounding to show (a back seen only upright was cleared "safe" with nothing judged).
     if m.rounded_s >= settings.min_rounded_s:
         return "rounded_back"
-    if (m.trusted_share < settings.min_trusted_share or never_judged_in_part(m) or hidden_where_judged(m)
-            or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)):
+    # Seen from above a rounded back reads flat (`core.camera_pitch`): rounding seen there is an answer, flat is not.
+    if (m.from_above or m.trusted_share < settings.min_trusted_share or never_judged_in_part(m)
+            or hidden_where_judged(m) or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg

@@ -28,7 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.advice import rep_cue
-from liftform.core.camera_pitch import RISE_MIN_FRAMES, far_shoulder_rise, pitch_trust
+from liftform.core.camera_pitch import RISE_MIN_FRAMES, far_shoulder_rise, filmed_from_above
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     camera_behind,
@@ -119,8 +119,7 @@ class LiveSession:
         self.facing, self.side = 0, "right"
         self.standing_px = float("nan")
         self._from_behind = False       # the recent frames filmed from behind at an angle: asked to film side-on
-        self._pitch_trust = 1.0         # the spine measure's trust in the camera's pitch (`core.camera_pitch`), from
-                                        # the last bent-over frames: from above, asked to lower the camera
+        self._from_above = False        # the last bent-over frames filmed from above: asked to lower the camera
         self._upright: list[int] = []
         self._next_refresh_s = float("-inf")
         self._rounded_since_s = None
@@ -210,7 +209,7 @@ class LiveSession:
                 events += self._calibrate(pos, ts, trunk, problem)
             if problem is None and self._from_behind:
                 problem = PROMPT_FROM_BEHIND
-            if problem is None and self._pitch_trust < 1.0:
+            if problem is None and self._from_above:
                 problem = PROMPT_FROM_ABOVE
             angles.update(trunk=trunk, hip=float(a.hip_flexion_deg[0]), knee=float(a.knee_flexion_deg[0]))
             if self.facing:
@@ -247,7 +246,7 @@ class LiveSession:
         """(state, spine flexion in degrees) of this frame; adds a BackRounded event when the rounding lasts."""
         baseline = self.settings.spine.neutral_bend_deg
         spine = float(a.contour_bend_deg[0]) - baseline
-        confidence = min(float(a.spine_flexion_confidence[0]), self._pitch_trust)
+        confidence = float(a.spine_flexion_confidence[0])
         rounded = self._flag.update(spine, confidence, float(a.trunk_inclination_deg[0]), float(a.hip_flexion_deg[0]),
                                     float(a.neck_flexion_deg[0]))
         if rounded:
@@ -301,9 +300,10 @@ class LiveSession:
         world = buf.world_xyz[recent]       # from behind, the shoulder blades shape the outline (as `analyze` says)
         self._from_behind = bool(self.facing) and filmed_from_behind(view_yaw_deg(world),
                                                                      camera_behind(world, self.facing))
-        rise = far_shoulder_rise(buf.image_xy[recent], self.side)   # kept while upright: the camera does not move
-        if np.isfinite(rise).sum() >= RISE_MIN_FRAMES:
-            self._pitch_trust = float(pitch_trust(np.nanmean(rise)))
+        rise = far_shoulder_rise(buf.image_xy[recent], self.side, view_yaw_deg(world),
+                                 self.settings.spine.full_view_yaw_deg)
+        if np.isfinite(rise).sum() >= RISE_MIN_FRAMES:     # kept while upright: the camera does not move
+            self._from_above = filmed_from_above(rise)
         start = buf.since(o.standing_window_s)
         needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
         if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:

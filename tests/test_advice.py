@@ -106,6 +106,16 @@ def test_insufficient_data_asks_to_film_side_on():
     assert "side-on" in advise(verdict("insufficient_data", spine=math.nan, trunk=math.nan))
 
 
+def test_a_back_past_its_limit_too_briefly_to_count_is_not_praised_as_flat():
+    """A 3x sped-up rendered stoop read 40° for 0.13 s a rep (rounding counts from 0.15 s): cleared, with the reason
+    saying so, and had been praised "with a flat back"."""
+    brief = replace(verdict(spine=40.0), rounded_s=0.13)
+    assert advice_kind(brief) == "flat_all_the_way"
+    text = advise(brief)
+    assert "flat back" not in text and "0.13 s" in text
+    assert "flat back" in advise(verdict(spine=5.0))
+
+
 def test_a_rep_filmed_from_above_asks_for_a_level_camera_at_hip_height():
     text = advise(replace(verdict("insufficient_data", spine=math.nan), from_above=True))
     assert "hip height" in text and "level" in text
@@ -123,7 +133,7 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
              replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
-             replace(verdict("insufficient_data"), from_above=True)]
+             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:

@@ -6,10 +6,10 @@ screen` measures how far they hinge with a neutral spine); set the back before t
 slowly and breathe out as you lift; if the load is too heavy to lift safely, ask someone to help.
 
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
-to stop short of, while lowering the load the way down; then a rounded reach-down, a rushed ascent), ``advise``
-says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen. Pure
-functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the person reached
-there with a neutral spine.
+to stop short of, while lowering the load the way down; then a back past its limit too briefly to count, a rounded
+reach-down, a rushed ascent), ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few
+words for the live screen. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
+lean (deg) the person reached there with a neutral spine.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ ADVICE_CUES = {
     "squat_depth": "Squat less deep, back flat",
     "lower_like_lift": "Lower it with a flat back",
     "chest_up": "Chest up, back extended",
+    "flat_all_the_way": "Keep your back flat all the way",
     "set_back_first": "Set your back before lifting",
     "lift_slowly": "Slower up, breathe out",
     "good": "Good lift",
@@ -59,6 +60,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "bend_knees_chest_up" if stooped else "chest_up"
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
         return "flat_way_down"
+    if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
+        return "flat_all_the_way"
     if "rounded_reach_down" in rv.faults:
         return "set_back_first"
     if "jerky_lift" in rv.faults:
@@ -103,6 +106,9 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "chest_up": (
             f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
             "the load is too heavy - ask someone to help."),
+        "flat_all_the_way": (
+            f"Keep your back extended all the way up: it passed its limit for a moment ({rv.rounded_s:.2f} s), too "
+            "briefly to count as a rounded lift - a heavier load would pull it further."),
         "set_back_first": (
             "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
             "the load leaves the floor."),

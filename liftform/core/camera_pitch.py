@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from liftform.core.geometry import vector_length
+from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
 
-LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 11, 12, 23, 24
 # Where the trunk leans this far in the image its length there is its own, not shortened by the camera's pitch.
 BENT_LEAN_DEG = 60.0
 # Frames whose median rise reaches this were filmed from above (about 32° of pitch): midway between the real reps'

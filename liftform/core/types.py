@@ -43,7 +43,7 @@ class Kinematics:
         facing: (T,) which way the person faces around the frame: +1 image-right, -1 image-left, 0 unknown (a
             person may turn round during a clip; ``facing_sign`` is the clip's own). NaN in files written before it.
         far_shoulder_rise: (T,) how far the far shoulder appears above the near one where the trunk is bent over and
-            the view side-on, in trunk lengths (`core.camera_pitch`): ~0 from a level camera, 0.34-0.47 from 35°
+            the view side-on, in trunk lengths (`core.camera_pitch`): ~0 from a level camera, 0.32-0.46 from 35°
             above, where a back is not cleared. NaN elsewhere, and in files written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
@@ -169,9 +169,9 @@ class RepVerdict:
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
     from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
+                                    # there, so a rounded call is hedged (reason) and its confidence halved
     from_above: bool = False        # filmed from above (`core.camera_pitch`): a rounded back reads flat there, so
                                     # a back that reads flat is not cleared (insufficient_data)
-                                    # there, so a rounded call is hedged (reason) and its confidence halved
 
     @property
     def is_rounded(self) -> bool:

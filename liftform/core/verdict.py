@@ -3,11 +3,12 @@
 Per rep, in four steps: the numbers (`core.rep_metrics`), the verdict (:func:`classify`), the reason in words
 (`core.reasons`) and the other faults (:func:`rep_faults`); the rounded-back flag of each frame is `core.flags`'.
 The rule, in order: ``rounded_back`` when the spine was seen (in trusted frames) flexed past the threshold for long
-enough while it carried the load; else ``insufficient_data`` when the back was not seen well enough then, or the
-view cuts the rep and its back was never judged in the part seen, or the video ends before the lift and the back
-rounded on the way down (that may be an empty-handed reach-down; held flat there, it is cleared from the way down,
-``judged_on_descent``); otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat`` (knees deeply
-bent, trunk fairly upright) or ``hip_hinge``. A back cleared from part of a rep says so, with half the confidence.
+enough while it carried the load; else ``insufficient_data`` when the back was not seen well enough then (or only
+from a camera looking down, where a rounded back reads flat: `core.camera_pitch`), or the view cuts the rep and its
+back was never judged in the part seen, or the video ends before the lift and the back rounded on the way down
+(that may be an empty-handed reach-down; held flat there, it is cleared from the way down, ``judged_on_descent``);
+otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat`` (knees deeply bent, trunk fairly upright)
+or ``hip_hinge``. A back cleared from part of a rep says so, with half the confidence.
 
 The spine carries the load from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
 through the ascent, in the lower part of the movement. A back rounded only while reaching down, before lift-off,

@@ -73,13 +73,27 @@ def test_rounding_seen_from_above_is_still_an_answer():
     assert all(v.from_above for v in above.verdicts) and not any(v.from_above for v in level.verdicts)
 
 
-@pytest.mark.parametrize("rise", [0.0, 0.2])
-def test_a_level_camera_or_one_a_little_above_changes_nothing(rise):
+@pytest.mark.parametrize("rise", [0.0, 0.12])
+def test_a_level_camera_or_one_barely_above_changes_nothing(rise):
     level, raised = _analysis(seen_from_above("hip_hinge", 0.0)), _analysis(seen_from_above("hip_hinge", rise))
     assert [v.verdict for v in raised.verdicts] == ["hip_hinge"] * 2
     assert [v.confidence for v in raised.verdicts] == pytest.approx([v.confidence for v in level.verdicts])
+    assert [v.reason for v in raised.verdicts] == [v.reason for v in level.verdicts]
     assert not any(v.from_above for v in raised.verdicts)
-    assert not any("from above" in note for note in raised.quality.warnings)
+    assert not any("looks down" in note for note in raised.quality.warnings)
+
+
+def test_a_back_cleared_from_a_little_above_is_cleared_less_surely_and_says_why():
+    """Between a camera near level and one clearly above (a rendered big-buttocked stoop from 27° above read flat,
+    its rise 0.27) a cleared back keeps its verdict with less confidence, the reason and a note saying why."""
+    level, raised = _analysis(seen_from_above("hip_hinge", 0.0)), _analysis(seen_from_above("hip_hinge", 0.3))
+    assert [v.verdict for v in raised.verdicts] == ["hip_hinge"] * 2 and not any(v.from_above for v in raised.verdicts)
+    for r, v in zip(raised.verdicts, level.verdicts, strict=True):
+        assert 0.5 * v.confidence < r.confidence < 0.75 * v.confidence
+        assert "from a little above" in r.reason and "above" not in v.reason
+    assert any("looks down on the lifter a little" in note for note in raised.quality.warnings)
+    rounded = _analysis(seen_from_above("rounded_back", 0.3))
+    assert [v.verdict for v in rounded.verdicts] == ["rounded_back"] * 2
 
 
 def _replay(track: PoseTrack):

@@ -30,6 +30,9 @@ BENT_LEAN_DEG = 60.0
 # highest (0.27) and the lowest of the rendered stoops cleared from 35° above (0.42); told from at least this many.
 RISE_FROM_ABOVE = 0.35
 RISE_MIN_FRAMES = 3
+# From this rise (about 18°) a camera looks down a little: a back cleared there is cleared with less certainty, down
+# to half at RISE_FROM_ABOVE (a rendered big-buttocked stoop from 27° above read 41° short, rise 0.27, called safe).
+RISE_DOUBT = 0.20
 
 
 def far_shoulder_rise(image_xy: np.ndarray, side: str, view_yaw_deg: np.ndarray, side_on_yaw_deg: float) -> np.ndarray:
@@ -46,8 +49,21 @@ def far_shoulder_rise(image_xy: np.ndarray, side: str, view_yaw_deg: np.ndarray,
     return np.where(readable, np.clip(rise, -1.0, 1.0), np.nan)
 
 
-def filmed_from_above(rise: np.ndarray) -> bool:
-    """Whether frames with these `far_shoulder_rise` values (n,) were filmed from above: their median reaches
-    ``RISE_FROM_ABOVE``, over at least ``RISE_MIN_FRAMES`` of them."""
+def median_rise(rise: np.ndarray) -> float:
+    """The median of these `far_shoulder_rise` values (n,), NaN with fewer than ``RISE_MIN_FRAMES`` known."""
     known = rise[np.isfinite(rise)]
-    return bool(len(known) >= RISE_MIN_FRAMES and np.median(known) >= RISE_FROM_ABOVE)
+    return float(np.median(known)) if len(known) >= RISE_MIN_FRAMES else float("nan")
+
+
+def filmed_from_above(rise: np.ndarray) -> bool:
+    """Whether frames with these `far_shoulder_rise` values (n,) were filmed from above: their `median_rise`
+    reaches ``RISE_FROM_ABOVE``."""
+    return bool(median_rise(rise) >= RISE_FROM_ABOVE)
+
+
+def clearing_trust(median: float) -> float:
+    """How sure a back cleared at this `median_rise` can be: 1 under ``RISE_DOUBT`` (or unknown), falling to 0.5 at
+    ``RISE_FROM_ABOVE`` (from there a back is not cleared at all)."""
+    if not median >= RISE_DOUBT:
+        return 1.0
+    return float(max(0.5, 1.0 - 0.5 * (median - RISE_DOUBT) / (RISE_FROM_ABOVE - RISE_DOUBT)))

@@ -355,6 +355,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         notes.append("the camera looks down on the lifter from above: from there the back's outline is not the "
                      "spine's and a rounded back reads flat, so a back is not cleared there (film level, from hip "
                      "height)")
+    elif camera_pitch.median_rise(rise) >= camera_pitch.RISE_DOUBT:
+        notes.append("the camera looks down on the lifter a little: a rounded back can read flatter from above, so a "
+                     "back cleared here is cleared less surely (film level, from hip height)")
     standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(image_xy, standing_px)
     hands = hands_height_signal(image_xy, standing_px)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.camera_pitch import RISE_DOUBT
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
@@ -70,6 +71,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                 f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
                 f"{m.peak_trunk_deg:.0f}°{seen}")
     spine = _spine_peak(m, settings) + _briefly_past(m, settings)
+    if m.shoulder_rise >= RISE_DOUBT:
+        spine += " (filmed from a little above, where a rounded back can read flatter: less sure)"
     if judged_on_descent(verdict, m, settings):
         spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
     elif not m.seen_whole:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.camera_pitch import clearing_trust
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.reasons import reason_for
 from liftform.core.rep_metrics import (
@@ -70,6 +71,8 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
     seen = 0.5 if verdict != "rounded_back" and not m.seen_whole else 1.0
     if verdict == "rounded_back" and m.from_behind:   # the shoulder blades may be what bowed the outline
         seen = 0.5
+    if verdict != "rounded_back":       # a camera a little above reads a rounded back flatter (`core.camera_pitch`)
+        seen *= clearing_trust(m.shoulder_rise)
     excess = (m.peak_neck_deg - settings.head_hanging_neck_deg if head_led(m, settings)
               else m.peak_spine_deg - settings.rounded_back_spine_deg)
     if verdict != "rounded_back" and excess > 0:

@@ -3,8 +3,9 @@
 Seen from above (a camera on a shelf, a workplace's ceiling camera), the silhouette's upper edge over a bent trunk is
 no longer the spine's line but the far side of the back, which runs straight from the shoulder to the hip: a rounded
 back reads flat. Rendered stoops rounded 46° read 28° short from 35° above (and from 35° below) and were called
-safe hip hinges; from 20° above or below every rendered class was still called right, from 27° above too. A reading
-from above errs flat, so rounding seen there is still an answer; a back that reads flat there is not cleared.
+safe hip hinges; from 20° above or below the classes tried were still called right, from 27° above all but a
+big-buttocked stoop (`RISE_DOUBT`). A reading from above errs flat, so rounding seen there is still an answer; a
+back that reads flat there is not cleared.
 
 The cue is geometric: seen from a camera pitched by e, the shoulders' left-right axis (horizontal, and across the
 view when side-on) shows the far shoulder above the near one by the shoulders' width times sin e: about

@@ -107,8 +107,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
             f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
             "the load is too heavy - ask someone to help."),
         "flat_all_the_way": (
-            f"Keep your back extended all the way up: it passed its limit for a moment ({rv.rounded_s:.2f} s), too "
-            "briefly to count as a rounded lift - a heavier load would pull it further."),
+            f"Keep your back extended all through the lift: it passed its limit for a moment ({rv.rounded_s:.2f} s), "
+            "too briefly to count as a rounded lift - a heavier load would pull it further."),
         "set_back_first": (
             "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
             "the load leaves the floor."),

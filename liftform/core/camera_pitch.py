@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.geometry import vector_length
-from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER
+from liftform.core.geometry import angle_between_deg
+from liftform.core.silhouette import trunk_axes
+from liftform.track import LEFT_SHOULDER, RIGHT_SHOULDER, trunk_midpoints
 
 # Where the trunk leans this far in the image its length there is its own, not shortened by the camera's pitch.
 BENT_LEAN_DEG = 60.0
+IMAGE_UP = np.array([0.0, -1.0])
 # Frames whose median rise reaches this were filmed from above (about 32° of pitch): midway between the real reps'
 # highest (0.27) and the lowest of the rendered stoops cleared from 35° above (0.42); told from at least this many.
 RISE_FROM_ABOVE = 0.35
@@ -41,12 +43,10 @@ def far_shoulder_rise(image_xy: np.ndarray, side: str, view_yaw_deg: np.ndarray,
     ``BENT_LEAN_DEG`` in the image and the camera's yaw (``view_yaw_deg`` (T,)) is within ``side_on_yaw_deg``; NaN
     elsewhere. ``image_xy`` (T, 33, 2) pixels; ``side``: the near side ("left" | "right")."""
     near, far = (LEFT_SHOULDER, RIGHT_SHOULDER) if side == "left" else (RIGHT_SHOULDER, LEFT_SHOULDER)
-    trunk = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1) - image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
-    length = vector_length(trunk)
+    axis, _, length = trunk_axes(*trunk_midpoints(image_xy))
     with np.errstate(invalid="ignore", divide="ignore"):
-        lean = np.degrees(np.arctan2(np.abs(trunk[:, 0]), -trunk[:, 1]))
         rise = (image_xy[:, near, 1] - image_xy[:, far, 1]) / length
-        readable = (lean >= BENT_LEAN_DEG) & (view_yaw_deg <= side_on_yaw_deg)
+        readable = (angle_between_deg(axis, IMAGE_UP) >= BENT_LEAN_DEG) & (view_yaw_deg <= side_on_yaw_deg)
     return np.where(readable, np.clip(rise, -1.0, 1.0), np.nan)
 
 

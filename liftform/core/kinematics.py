@@ -351,11 +351,12 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     confidence = angles.spine_flexion_confidence
     # Seen from above, a rounded back reads flat: a back is not cleared from there (`core.camera_pitch`).
     rise = camera_pitch.far_shoulder_rise(image_xy, side, yaw, spine_settings.full_view_yaw_deg)
-    if camera_pitch.filmed_from_above(rise):
+    above = camera_pitch.median_rise(rise)
+    if above >= camera_pitch.RISE_FROM_ABOVE:
         notes.append("the camera looks down on the lifter from above: from there the back's outline is not the "
                      "spine's and a rounded back reads flat, so a back is not cleared there (film level, from hip "
                      "height)")
-    elif camera_pitch.median_rise(rise) >= camera_pitch.RISE_DOUBT:
+    elif above >= camera_pitch.RISE_DOUBT:
         notes.append("the camera looks down on the lifter a little: a rounded back can read flatter from above, so a "
                      "back cleared here is cleared less surely (film level, from hip height)")
     standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftform.core.camera_pitch import filmed_from_above, median_rise
+from liftform.core.camera_pitch import RISE_FROM_ABOVE, median_rise
 from liftform.core.filters import run_lengths_s
 from liftform.core.flags import spine_judged
 from liftform.core.kinematics import filmed_from_behind
@@ -82,12 +82,16 @@ class RepMetrics:
     from_behind: bool = False       # the judged frames were filmed from behind at an angle
                                     # (`kinematics.filmed_from_behind`): the outline there is the shoulder blades'
     shoulder_rise: float = float("nan")  # the judged frames' `camera_pitch.median_rise`: how far above the camera is
-    from_above: bool = False        # ... reaching `camera_pitch.RISE_FROM_ABOVE`: filmed from above, where the
-                                    # outline is the far side of the back, and a rounded back reads flat
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
                                     # where speed is the point, so never a jerky lift
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
                                     # the bottom or on the way up, after a gap or as the video starts)
+
+    @property
+    def from_above(self) -> bool:
+        """Filmed from above (`camera_pitch.RISE_FROM_ABOVE`): the outline there is the far side of the back, and
+        a rounded back reads flat."""
+        return self.shoulder_rise >= RISE_FROM_ABOVE
 
 
 @dataclass(frozen=True)
@@ -185,8 +189,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         view_yaw_deg=finite_reduce(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
         **_tempo_s(k.depth[span], t, rep.bottom - rep.start), swung=_swung(k, rep),
         from_behind=filmed_from_behind(k.view_yaw_deg[span][judged], k.camera_behind[span][judged]),
-        shoulder_rise=median_rise(k.far_shoulder_rise[span][judged]),
-        from_above=filmed_from_above(k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
+        shoulder_rise=median_rise(k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
         descent_seen=parts.descent_seen)

@@ -28,7 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.advice import rep_cue
-from liftform.core.camera_pitch import RISE_MIN_FRAMES, far_shoulder_rise, filmed_from_above
+from liftform.core.camera_pitch import RISE_FROM_ABOVE, far_shoulder_rise, median_rise
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     camera_behind,
@@ -298,12 +298,12 @@ class LiveSession:
         if facing:
             self.facing, self.side = facing, near_side(buf.visibility[recent])
         world = buf.world_xyz[recent]       # from behind, the shoulder blades shape the outline (as `analyze` says)
-        self._from_behind = bool(self.facing) and filmed_from_behind(view_yaw_deg(world),
-                                                                     camera_behind(world, self.facing))
-        rise = far_shoulder_rise(buf.image_xy[recent], self.side, view_yaw_deg(world),
-                                 self.settings.spine.full_view_yaw_deg)
-        if np.isfinite(rise).sum() >= RISE_MIN_FRAMES:     # kept while upright: the camera does not move
-            self._from_above = filmed_from_above(rise)
+        yaw = view_yaw_deg(world)
+        self._from_behind = bool(self.facing) and filmed_from_behind(yaw, camera_behind(world, self.facing))
+        above = median_rise(far_shoulder_rise(buf.image_xy[recent], self.side, yaw,
+                                              self.settings.spine.full_view_yaw_deg))
+        if np.isfinite(above):              # kept while upright (nothing to read): the camera does not move
+            self._from_above = bool(above >= RISE_FROM_ABOVE)
         start = buf.since(o.standing_window_s)
         needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
         if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:

@@ -1,6 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
-    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim | --tilt]]
+    python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim | --tilt
+                                  | --half-rate]]
                                   [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
@@ -30,6 +31,8 @@
     gym or garage films them. Cached in --cache/dim (~6 min for the first run).
 (b''''') --footage --tilt: the same clips turned 12 deg about their centre, either way (`footage.tilted_track`), as
     a phone held crooked films them. Cached in --cache/tilt.
+(b'''''') --footage --half-rate: the same clips at half their frame rate (every other frame, `footage.half_rate_track`),
+    as a webcam or phone that drops to 15 frames/s in a dim room films them. Cached in --cache/half-rate.
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -55,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from footage import (  # noqa: E402  (a sibling script)
     dim_track,
     footage_report,
+    half_rate_track,
     live_track,
     low_quality_track,
     mirrored_track,
@@ -74,6 +78,8 @@ FOOTAGE_VARIANTS = {
                     "low-quality", low_quality_track),
     "dim": ("(b'''') real footage two stops under-exposed, with sensor noise (a dim gym)", "dim", dim_track),
     "tilt": ("(b''''') real footage turned 12 deg about its centre (a phone held crooked)", "tilt", tilted_track),
+    "half_rate": ("(b'''''') real footage at half its frame rate (a camera at 15 frames/s in a dim room)",
+                  "half-rate", half_rate_track),
 }
 
 
@@ -180,6 +186,7 @@ def main() -> None:
                         help="with --footage: every clip at half its resolution and crf 30")
     parser.add_argument("--dim", action="store_true", help="with --footage: every clip two stops under-exposed")
     parser.add_argument("--tilt", action="store_true", help="with --footage: every clip turned 12 deg")
+    parser.add_argument("--half-rate", action="store_true", help="with --footage: every clip at half its frame rate")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")

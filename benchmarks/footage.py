@@ -77,18 +77,21 @@ def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
 
 
 def _rewritten_track(path: Path, settings: Settings, picture: Callable[[np.ndarray, tuple[int, int]], np.ndarray],
-                     crf: int, size_wh: Callable[[int, int], tuple[int, int]] = lambda w, h: (w, h)) -> PoseTrack:
+                     crf: int, size_wh: Callable[[int, int], tuple[int, int]] = lambda w, h: (w, h),
+                     every: int = 1) -> PoseTrack:
     """The pose track `liftform analyze` makes of ``path`` written again as H.264 at ``crf`` (the source's frame
-    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)`` (default: the source's size)."""
+    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)`` (default: the source's size); with
+    ``every`` > 1 only every such frame (from the first), at that fraction of the frame rate."""
     from liftform.outputs.video_writer import H264Writer
     from liftform.video import open_video
 
     with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
         size = size_wh(video.width, video.height)
         rewritten = Path(tmp) / f"{path.stem}.mp4"
-        with H264Writer(rewritten, video.fps, *size, crf=crf) as writer:
-            for frame in video.frames():
-                writer.write(picture(frame.rgb, size), frame.timestamp_s)
+        with H264Writer(rewritten, video.fps / every, *size, crf=crf) as writer:
+            for index, frame in enumerate(video.frames()):
+                if index % every == 0:
+                    writer.write(picture(frame.rgb, size), frame.timestamp_s)
         return estimate_video_track(rewritten, settings)[0]
 
 
@@ -137,6 +140,13 @@ def tilted_track(path: Path, settings: Settings) -> PoseTrack:
         return cv2.warpAffine(rgb, turn, size, flags=cv2.INTER_LINEAR)
 
     return _rewritten_track(path, settings, picture, crf=12)
+
+
+def half_rate_track(path: Path, settings: Settings) -> PoseTrack:
+    """The pose track `liftform analyze` makes of ``path`` at half its frame rate (every other frame, their times
+    kept; H.264 at crf 12): a webcam or phone that drops to 15 frames/s in a dim room, a clip exported at a lower
+    rate. The lift is the same; the model sees each pose twice as far from the last."""
+    return _rewritten_track(path, settings, lambda rgb, _: rgb, crf=12, every=2)
 
 
 def live_track(path: Path, settings: Settings) -> PoseTrack:

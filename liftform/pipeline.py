@@ -18,6 +18,7 @@ import numpy as np
 
 from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
+from liftform.core import reflection
 from liftform.core.filters import runs_s
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
@@ -243,18 +244,17 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
                    warnings: list[str]) -> tuple[Analysis, PoseTrack]:
     """Analyse every person followed; those who performed reps are the lifters. The main lifter (the lifter seen
     longest and largest; the main person when nobody lifted) is the returned Analysis, with its track; the other
-    lifters are its ``others``."""
+    lifters are its ``others``, but for a reflection of the main lifter (`core.reflection`: a note instead)."""
     analyses = [replace(analyze_track(track, source, model, settings, warnings), box_px=_median_box(track))
                 for track in found.tracks]
     lifters = [k for k, a in enumerate(analyses) if a.verdicts]
     main = lifters[0] if lifters else 0
-    others = tuple(analyses[k] for k in lifters if k != main)
+    reflected = [k for k in lifters[1:] if reflection.is_reflection(analyses[main].kinematics, analyses[k].kinematics)]
+    others = tuple(analyses[k] for k in lifters[1:] if k not in reflected)
+    notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
+              "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
-    if others:
-        note = (f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
-                "and the verdict covers them all")
-        analysis = replace(analysis, quality=replace(analysis.quality,
-                                                     warnings=(note, *analysis.quality.warnings)))
+    analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     return analysis, found.tracks[main]
 
 

@@ -1,0 +1,104 @@
+"""A reflection of the lifter (a gym's mirror) is not a second lifter: synthetic tracks whose timing and backs are
+known by construction for the rule; the real model on a rendered lifter beside their own mirror image."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track, make_track
+from video_files import write_h264
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.core import reflection
+from liftform.core.run import run_core
+from liftform.people import PeopleFound
+from liftform.pipeline import analyze_people, analyze_video
+from liftform.settings import Settings
+from liftform.video import open_video
+
+SETTINGS = Settings()
+
+
+def _kinematics(track):
+    return run_core(track, SETTINGS).kinematics
+
+
+def _first(kinematics, frames: int):
+    """The first ``frames`` frames of ``kinematics``."""
+    return dataclasses.replace(kinematics, **{f.name: getattr(kinematics, f.name)[:frames]
+                                              for f in dataclasses.fields(kinematics)
+                                              if isinstance(getattr(kinematics, f.name), np.ndarray)})
+
+
+def _late(kind: str, frames: int, facing: int = -1):
+    """The lift ``kind`` started ``frames`` analysed frames later (another person, a beat behind)."""
+    track, truth = lift_track(kind)
+    return make_track(*(np.roll(truth[k], frames) for k in ("trunk", "knee", "spine")), track.timestamps_s,
+                      facing=facing)
+
+
+def test_the_lifters_mirror_image_is_a_reflection():
+    stoop, _ = lift_track("rounded_back")
+    mirrored, _ = lift_track("rounded_back", facing=-1)       # the same angles, facing the other way
+    assert reflection.is_reflection(_kinematics(stoop), _kinematics(mirrored))
+
+
+@pytest.mark.parametrize("frames", [3, 5])
+def test_the_same_lift_a_tenth_of_a_second_behind_is_another_lifter(frames):
+    stoop, _ = lift_track("rounded_back")
+    assert not reflection.is_reflection(_kinematics(stoop), _kinematics(_late("rounded_back", frames)))
+    assert reflection.is_reflection(_kinematics(stoop), _kinematics(_late("rounded_back", 0)))
+
+
+def test_two_lifters_in_lockstep_whose_backs_differ_stay_two_lifters():
+    """The same timing to the frame, but one stoops with a rounded back and one hinges: setting either aside would
+    change the clip's verdict, so they are judged apart."""
+    stoop, _ = lift_track("rounded_back")
+    hinge, _ = lift_track("hip_hinge", facing=-1)
+    assert not reflection.is_reflection(_kinematics(stoop), _kinematics(hinge))
+
+
+def test_a_back_not_seen_is_not_taken_for_a_reflection():
+    stoop, _ = lift_track("rounded_back")
+    frontal, _ = lift_track("rounded_back", yaw_deg=85.0)    # the same lift seen from the front: no back to compare
+    assert not reflection.is_reflection(_kinematics(stoop), _kinematics(frontal))
+
+
+def test_someone_standing_still_or_a_short_clip_is_not_a_reflection():
+    stoop, _ = lift_track("rounded_back")
+    zeros = np.zeros(len(stoop))
+    standing = make_track(zeros, zeros, zeros, stoop.timestamps_s)
+    assert not reflection.is_reflection(_kinematics(stoop), _kinematics(standing))
+    assert not reflection.is_reflection(_kinematics(standing), _kinematics(standing))
+    mirrored = _kinematics(lift_track("rounded_back", facing=-1)[0])
+    assert reflection.is_reflection(_kinematics(stoop), mirrored)
+    assert not reflection.is_reflection(_first(_kinematics(stoop), 45), _first(mirrored, 45))   # 1.5 s only
+
+
+def test_the_clip_is_judged_on_the_lifter_with_a_note_and_no_second_lifter():
+    stoop, _ = lift_track("rounded_back")
+    mirrored, _ = lift_track("rounded_back", facing=-1)
+    source = SourceInfo("mirror.mp4", "0" * 64, 30.0, len(stoop), 640, 640, float(stoop.timestamps_s[-1]))
+    analysis, track = analyze_people(PeopleFound((stoop, mirrored), 2), source, ModelInfo("full", "0" * 64),
+                                     SETTINGS, [])
+    assert track is stoop and analysis.others == () and analysis.people_in_view == 2
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 3
+    assert reflection.NOTE in analysis.quality.warnings
+    assert not any("people lifted in view" in w for w in analysis.quality.warnings)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_rendered_lifter_beside_their_mirror_image_is_one_lifter(sample_videos, tmp_path):
+    """As a gym's mirror wall shows them: before, "6 rep(s) by 2 lifters", the reflection judged as a second
+    lifter and the clip's verdict covering both."""
+    with open_video(sample_videos["rounded_back"]) as video:
+        frames = [np.ascontiguousarray(np.hstack([f.rgb, f.rgb[:, ::-1]])) for f in video]
+    clip = tmp_path / "mirror.mp4"
+    write_h264(clip, frames)
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    assert analysis.people_in_view == 2 and analysis.others == ()
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 3
+    assert reflection.NOTE in analysis.quality.warnings

@@ -89,6 +89,22 @@ def test_the_clip_is_judged_on_the_lifter_with_a_note_and_no_second_lifter():
     assert not any("people lifted in view" in w for w in analysis.quality.warnings)
 
 
+def test_a_rescore_keeps_the_reflection_set_aside(tmp_path):
+    """Only the main lifter's landmarks are saved; rescoring them must still say a reflection was in view."""
+    from liftform.batch.rescore import rescore_folder
+    from liftform.outputs import write_outputs
+
+    stoop, _ = lift_track("rounded_back")
+    mirrored, _ = lift_track("rounded_back", facing=-1)
+    source = SourceInfo("mirror.mp4", "0" * 64, 30.0, len(stoop), 640, 640, float(stoop.timestamps_s[-1]))
+    analysis, track = analyze_people(PeopleFound((stoop, mirrored), 2), source, ModelInfo("full", "0" * 64),
+                                     SETTINGS, [])
+    write_outputs(analysis, track, tmp_path / "mirror", write_video=False)
+    old, new = rescore_folder(tmp_path / "mirror", SETTINGS)
+    assert reflection.NOTE in old.quality.warnings and reflection.NOTE in new.quality.warnings
+    assert new.people_in_view == 2 and new.others == () and new.verdict == "rounded_back"
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_a_rendered_lifter_beside_their_mirror_image_is_one_lifter(sample_videos, tmp_path):

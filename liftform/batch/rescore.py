@@ -19,6 +19,7 @@ from pathlib import Path
 from liftform.analysis import Analysis
 from liftform.batch.jobs import result_fingerprint
 from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_from_analysis, write_summary
+from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import ANNOTATED_NAME, REPORT_NAME, ResultFolder, result_folders
@@ -75,6 +76,9 @@ def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis
                 "are kept): `liftform score --force` judges them under new settings")
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(note, *analysis.quality.warnings)))
+    elif reflection.NOTE in old.quality.warnings:   # the main lifter's reflection, set aside again
+        analysis = replace(analysis, people_in_view=old.people_in_view, box_px=old.box_px, quality=replace(
+            analysis.quality, warnings=(reflection.NOTE, *analysis.quality.warnings)))
     write_frames_csv(analysis, where.path)
     write_reps_csv(analysis, where.path)
     write_result_json(analysis, where.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track
@@ -105,13 +106,26 @@ def test_a_rescore_keeps_the_reflection_set_aside(tmp_path):
     assert new.people_in_view == 2 and new.others == () and new.verdict == "rounded_back"
 
 
+def _behind(rgb: np.ndarray) -> np.ndarray:
+    """The frame at 0.7 of its size on the same background: the lifter in a mirror behind them, facing the camera
+    (farther, facing the same way)."""
+    h, w = rgb.shape[:2]
+    small = cv2.resize(rgb, (int(w * 0.7), int(h * 0.7)), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros_like(rgb) + rgb[:1, :1]
+    y0, x0 = (h - small.shape[0]) // 3, (w - small.shape[1]) // 2
+    canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
+    return canvas
+
+
 @pytest.mark.slow
 @pytest.mark.model
-def test_a_rendered_lifter_beside_their_mirror_image_is_one_lifter(sample_videos, tmp_path):
+@pytest.mark.parametrize("mirror", ["beside", "behind"])
+def test_a_rendered_lifter_beside_their_reflection_is_one_lifter(sample_videos, tmp_path, mirror):
     """As a gym's mirror wall shows them: before, "6 rep(s) by 2 lifters", the reflection judged as a second
     lifter and the clip's verdict covering both."""
+    reflect = (lambda rgb: rgb[:, ::-1]) if mirror == "beside" else _behind
     with open_video(sample_videos["rounded_back"]) as video:
-        frames = [np.ascontiguousarray(np.hstack([f.rgb, f.rgb[:, ::-1]])) for f in video]
+        frames = [np.ascontiguousarray(np.hstack([f.rgb, reflect(f.rgb)])) for f in video]
     clip = tmp_path / "mirror.mp4"
     write_h264(clip, frames)
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)

@@ -104,6 +104,16 @@ def test_a_rescore_keeps_the_reflection_set_aside(tmp_path):
     old, new = rescore_folder(tmp_path / "mirror", SETTINGS)
     assert reflection.NOTE in old.quality.warnings and reflection.NOTE in new.quality.warnings
     assert new.people_in_view == 2 and new.others == () and new.verdict == "rounded_back"
+    # and beside another lifter (a hinger at the next bar), kept as first scored, with both notes
+    hinge, _ = lift_track("hip_hinge")
+    analysis, track = analyze_people(PeopleFound((stoop, mirrored, hinge), 3), source,
+                                     ModelInfo("full", "0" * 64), SETTINGS, [])
+    assert [o.lifter_verdict for o in analysis.others] == ["safe"] and reflection.NOTE in analysis.quality.warnings
+    write_outputs(analysis, track, tmp_path / "three", write_video=False)
+    _, new = rescore_folder(tmp_path / "three", SETTINGS)
+    assert [o.lifter_verdict for o in new.others] == ["safe"] and new.people_in_view == 3
+    assert reflection.NOTE in new.quality.warnings
+    assert any("kept as first scored" in w for w in new.quality.warnings)
 
 
 def _behind(rgb: np.ndarray) -> np.ndarray:

@@ -71,14 +71,14 @@ def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis
     old = read_analysis(where.path)
     track = read_poses_npz(where.poses_npz)
     analysis = analyze_track(track, old.source, old.model, replace(settings, pose=old.settings.pose))
-    if old.others:   # other lifters' landmarks are not kept: their earlier verdicts stay, and say so
-        note = (f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
-                "are kept): `liftform score --force` judges them under new settings")
+    # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
+    # lifter set aside stays set aside.
+    notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
+              "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
+    notes += (reflection.NOTE,) if reflection.NOTE in old.quality.warnings else ()
+    if notes:
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
-                           quality=replace(analysis.quality, warnings=(note, *analysis.quality.warnings)))
-    elif reflection.NOTE in old.quality.warnings:   # the main lifter's reflection, set aside again
-        analysis = replace(analysis, people_in_view=old.people_in_view, box_px=old.box_px, quality=replace(
-            analysis.quality, warnings=(reflection.NOTE, *analysis.quality.warnings)))
+                           quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     write_frames_csv(analysis, where.path)
     write_reps_csv(analysis, where.path)
     write_result_json(analysis, where.path)

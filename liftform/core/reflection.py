@@ -29,8 +29,8 @@ MIN_BACKS_SEEN_S = 0.5           # both backs read, bent over, at least this lon
 MIN_SPREAD_DEG = 10.0            # the trunk's lean must vary this much (SD) for its timing to tell
 TRIM_QUANTILE = 90.0             # the differences above this percentile are left out (the model's misreadings)
 
-NOTE = ("a reflection of the lifter (a mirror) moved with them to the frame: it is not judged as another lifter "
-        "(film with no mirror behind or beside the lifter for a clean picture)")
+NOTE = ("a reflection of the lifter (a mirror) moved with them to the frame and read their back alike: it is not "
+        "counted as another lifter")
 
 
 def _trimmed_mean(values: np.ndarray) -> float:

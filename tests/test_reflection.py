@@ -33,6 +33,13 @@ def _first(kinematics, frames: int):
                                               if isinstance(getattr(kinematics, f.name), np.ndarray)})
 
 
+def _judge(*tracks):
+    """`analyze_people` on ``tracks`` (the first the main lifter), all in view at once."""
+    first = tracks[0]
+    source = SourceInfo("mirror.mp4", "0" * 64, 30.0, len(first), 640, 640, float(first.timestamps_s[-1]))
+    return analyze_people(PeopleFound(tuple(tracks), len(tracks)), source, ModelInfo("full", "0" * 64), SETTINGS, [])
+
+
 def _late(kind: str, frames: int, facing: int = -1):
     """The lift ``kind`` started ``frames`` analysed frames later (another person, a beat behind)."""
     track, truth = lift_track(kind)
@@ -81,9 +88,7 @@ def test_someone_standing_still_or_a_short_clip_is_not_a_reflection():
 def test_the_clip_is_judged_on_the_lifter_with_a_note_and_no_second_lifter():
     stoop, _ = lift_track("rounded_back")
     mirrored, _ = lift_track("rounded_back", facing=-1)
-    source = SourceInfo("mirror.mp4", "0" * 64, 30.0, len(stoop), 640, 640, float(stoop.timestamps_s[-1]))
-    analysis, track = analyze_people(PeopleFound((stoop, mirrored), 2), source, ModelInfo("full", "0" * 64),
-                                     SETTINGS, [])
+    analysis, track = _judge(stoop, mirrored)
     assert track is stoop and analysis.others == () and analysis.people_in_view == 2
     assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 3
     assert reflection.NOTE in analysis.quality.warnings
@@ -97,17 +102,14 @@ def test_a_rescore_keeps_the_reflection_set_aside(tmp_path):
 
     stoop, _ = lift_track("rounded_back")
     mirrored, _ = lift_track("rounded_back", facing=-1)
-    source = SourceInfo("mirror.mp4", "0" * 64, 30.0, len(stoop), 640, 640, float(stoop.timestamps_s[-1]))
-    analysis, track = analyze_people(PeopleFound((stoop, mirrored), 2), source, ModelInfo("full", "0" * 64),
-                                     SETTINGS, [])
+    analysis, track = _judge(stoop, mirrored)
     write_outputs(analysis, track, tmp_path / "mirror", write_video=False)
     old, new = rescore_folder(tmp_path / "mirror", SETTINGS)
     assert reflection.NOTE in old.quality.warnings and reflection.NOTE in new.quality.warnings
     assert new.people_in_view == 2 and new.others == () and new.verdict == "rounded_back"
     # and beside another lifter (a hinger at the next bar), kept as first scored, with both notes
     hinge, _ = lift_track("hip_hinge")
-    analysis, track = analyze_people(PeopleFound((stoop, mirrored, hinge), 3), source,
-                                     ModelInfo("full", "0" * 64), SETTINGS, [])
+    analysis, track = _judge(stoop, mirrored, hinge)
     assert [o.lifter_verdict for o in analysis.others] == ["safe"] and reflection.NOTE in analysis.quality.warnings
     write_outputs(analysis, track, tmp_path / "three", write_video=False)
     _, new = rescore_folder(tmp_path / "three", SETTINGS)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,7 @@ from liftform import pose
 from liftform.follow import box_iou
 from liftform.settings import PoseSettings
 from liftform.track import LEFT_HIP, RIGHT_HIP
-from liftform.video import resize_for_pose
+from liftform.video import VideoFrame, resize_for_pose
 
 # The tracker keeps its own region (found from the last frame's landmarks) beside the detector's when the two
 # overlap by at most MediaPipe's min_tracking_confidence (0.5, intersection over union). Estimated from landmarks
@@ -209,3 +211,21 @@ class AheadRunner:
         if self._tracker is not None:
             pose._close(self._tracker)
             self._tracker = None
+
+
+def with_upcoming(frames: Iterable[VideoFrame], depth: int) -> Iterator[tuple[VideoFrame, list[VideoFrame]]]:
+    """Each frame with the (up to ``depth``) analysed frames that follow it, read ahead."""
+    window: deque[VideoFrame] = deque()
+
+    def emit() -> tuple[VideoFrame, list[VideoFrame]]:
+        frame = window.popleft()
+        return frame, [f for f in window if f.rgb is not None][:depth]
+
+    for frame in frames:
+        window.append(frame)
+        while depth == 0 or sum(f.rgb is not None for f in window) > depth:
+            yield emit()
+            if not window:
+                break
+    while window:
+        yield emit()

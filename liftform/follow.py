@@ -157,10 +157,12 @@ def big_enough(boxes: list[tuple[float, float, float, float]], min_fraction: flo
 class PersonRows:
     """One followed person over a run of frames: per frame (by position in the run) the pose arrays, missing where
     the person was not seen. ``rows`` maps a frame's position in the run to (image_xy (33, 2), world_xyz (33, 3),
-    visibility (33,), back_profile_px (K, 2))."""
+    visibility (33,), back_profile_px (K, 2)); ``colours`` the clothes' colours where the model found the person
+    (`appearance.clothes_colours`, (P, 3) CIELAB)."""
 
     rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     filled: set[int] = field(default_factory=set)   # positions not run through the model (`UprightSkipper`)
+    colours: dict[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def first(self) -> int:
@@ -180,10 +182,13 @@ class PersonRows:
         for position in shared:
             self.rows.pop(position, None)
             self.filled.discard(position)
+            self.colours.pop(position, None)
         self.rows.update(fragment.rows)
         self.filled.update(fragment.filled)
+        self.colours.update(fragment.colours)
         fragment.rows.clear()
         fragment.filled.clear()
+        fragment.colours.clear()
         return True
 
     def box_at(self, position: int) -> tuple[float, float, float, float] | None:
@@ -210,12 +215,14 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
         for i, person in enumerate(people):
             shifted = {offset + k: row for k, row in person.rows.items()}
             filled = {offset + k for k in person.filled}
+            colours = {offset + k: c for k, c in person.colours.items()}
             if i in matched:
                 target = open_people[matched[i]]
                 target.rows.update(shifted)
                 target.filled.update(filled)
+                target.colours.update(colours)
             else:
-                target = PersonRows(shifted, filled)
+                target = PersonRows(shifted, filled, colours)
                 joined.append(target)
             next_open.append(target)
         open_people = next_open

@@ -9,7 +9,9 @@
 Per frame, each followed person costs one run of the model on a crop around them (`CropFollower`); the whole frame
 is searched for people (`PeopleFinder`, several poses) only on the first frame, after a second (someone new?), then
 after 2 and 4 s while it finds just the people followed (after a second again when it finds anything else), and
-every LOST_LOOK_S while someone is lost, also once everyone followed was lost long enough to be let go.
+every LOST_LOOK_S while someone is lost, also once everyone followed was lost long enough to be let go. Someone
+let go who comes back (a lifter who walked off between sets) is found as someone new, and joined to their earlier
+track where their clothes look alike (`appearance.rejoin_returning`).
 Offline, the crop's frames are run ahead on ``threads`` workers (`liftform.ahead`: with 2, two frames at once on a
 2-core machine); the result does not depend on how many.
 
@@ -27,15 +29,15 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from liftform.ahead import AheadPool, AheadRunner
+from liftform.ahead import AheadPool, AheadRunner, with_upcoming
+from liftform.appearance import clothes_colours, rejoin_returning
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
@@ -228,6 +230,7 @@ class _Followers:
             skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
+                rows.colours[position] = clothes_colours(rgb, pose.image_xy)
                 seen.append((follower, rows))
         self._retire(position, t, seen)
 
@@ -265,24 +268,6 @@ class _Followers:
         self.active = [pair for pair in self.active if id(pair[0]) not in gone]
 
 
-def with_upcoming(frames: Iterable[VideoFrame], depth: int) -> Iterator[tuple[VideoFrame, list[VideoFrame]]]:
-    """Each frame with the (up to ``depth``) analysed frames that follow it, read ahead."""
-    window: deque[VideoFrame] = deque()
-
-    def emit() -> tuple[VideoFrame, list[VideoFrame]]:
-        frame = window.popleft()
-        return frame, [f for f in window if f.rgb is not None][:depth]
-
-    for frame in frames:
-        window.append(frame)
-        while depth == 0 or sum(f.rgb is not None for f in window) > depth:
-            yield emit()
-            if not window:
-                break
-    while window:
-        yield emit()
-
-
 def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
                   on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf,
                   ahead_workers: int = 0) -> _Segment:
@@ -317,9 +302,10 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
                 on_frame()
     finally:
         followers.close()
-    for person in followers.people:
+    people = rejoin_returning(followers.people, np.searchsorted(cuts, timestamps, side="right"))
+    for person in people:
         fill_skipped(person, timestamps)
-    return _Segment(timestamps, indices, followers.people, followers.most_in_view, decoded, last_s, cuts)
+    return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts)
 
 
 def _presence(person: PersonRows) -> float:

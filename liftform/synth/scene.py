@@ -209,6 +209,10 @@ class SynthScene:
         obj = self.objects[i]
         return build_figure(self.skeletons[i], self.look) + ([] if obj is None else object_primitives(obj))
 
+    def empty_room(self) -> np.ndarray:
+        """The room without the lifter (H, W, 3) uint8 RGB, as the frames show it (the lifter walked off)."""
+        return np.clip(self._background * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
     def render(self, i: int) -> Rendered:
         """Rasterize frame ``i`` (supersampled only inside the figure's bounding box)."""
         sk, cam, ss = self.skeletons[i], self.camera, self.spec.supersample
@@ -243,7 +247,7 @@ class SynthScene:
         hi = np.max([np.maximum(c.a[:2], c.b[:2]) + max(c.ra, c.rb) for c in caps], axis=0) + 2
         x0, y0 = max(int(np.floor(lo[0])), 0), max(int(np.floor(lo[1])), 0)
         x1, y1 = min(int(np.ceil(hi[0])), w), min(int(np.ceil(hi[1])), h)
-        rgb = np.clip(bg * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        rgb = np.clip(bg * 255.0 + 0.5, 0, 255).astype(np.uint8)     # as `empty_room`, with the shadow
         cov, label = np.zeros((h, w), np.float32), np.zeros((h, w), np.uint8)
         if x1 > x0 and y1 > y0:
             crop = cv2.resize(

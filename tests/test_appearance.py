@@ -1,0 +1,132 @@
+"""A lifter who walks off and comes back is the same lifter: clothes' colours read off frames painted by
+construction, people joined by them; the real model on a rendered lifter who leaves the room between two sets."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from video_files import write_h264
+
+from liftform import appearance
+from liftform.follow import PersonRows
+from liftform.pipeline import analyze_video
+from liftform.synth.scene import LiftSpec, SynthScene
+from liftform.track import (
+    LEFT_ANKLE,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    N_LANDMARKS,
+    RIGHT_ANKLE,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+)
+
+SHIRT, SHORTS, SKIN = (200, 40, 40), (30, 30, 120), (210, 170, 140)
+
+
+def _standing(x: float = 320.0) -> np.ndarray:
+    """An upright pose (33, 2) in pixels, side-on at ``x``: shoulders at y 100, hips 200, knees 290, ankles 380."""
+    xy = np.full((N_LANDMARKS, 2), np.nan)
+    for (left, right), y in (((LEFT_SHOULDER, RIGHT_SHOULDER), 100), ((LEFT_HIP, RIGHT_HIP), 200),
+                             ((LEFT_KNEE, RIGHT_KNEE), 290), ((LEFT_ANKLE, RIGHT_ANKLE), 380)):
+        xy[left], xy[right] = (x - 3, y), (x + 3, y)
+    return xy
+
+
+def _painted(x: float = 320.0, shirt=SHIRT, shorts=SHORTS) -> np.ndarray:
+    """A 640x480 frame: a grey room, a shirt from the shoulders to the hips, shorts to mid-thigh, bare legs."""
+    rgb = np.full((480, 640, 3), 128, np.uint8)
+    x0, x1 = int(x) - 25, int(x) + 25
+    rgb[95:205, x0:x1], rgb[205:260, x0:x1], rgb[260:385, x0:x1] = shirt, shorts, SKIN
+    return rgb
+
+
+def _lab(rgb) -> np.ndarray:
+    return cv2.cvtColor(np.array([[rgb]], np.float32) / 255.0, cv2.COLOR_RGB2Lab)[0, 0]
+
+
+def test_the_clothes_colours_are_read_where_the_body_wears_them():
+    colours = appearance.clothes_colours(_painted(), _standing())
+    assert colours.shape == (len(appearance.PATCHES), 3)
+    np.testing.assert_allclose(colours[0], _lab(SHIRT), atol=0.5)     # the upper trunk
+    np.testing.assert_allclose(colours[1], _lab(SHORTS), atol=0.5)    # the pelvis
+    np.testing.assert_allclose(colours[3], _lab(SKIN), atol=0.5)      # a shin
+
+
+def test_a_patch_out_of_the_frame_or_on_missing_landmarks_is_not_read():
+    xy = _standing()
+    xy[[LEFT_ANKLE, RIGHT_ANKLE]] = (320.0, 700.0)                    # the feet below the frame's edge
+    colours = appearance.clothes_colours(_painted(), xy)
+    assert np.isnan(colours[3]).all() and np.isfinite(colours[:2]).all()
+    assert np.isnan(appearance.clothes_colours(_painted(), np.full((N_LANDMARKS, 2), np.nan))).all()
+
+
+def _same(people, expected) -> bool:
+    return len(people) == len(expected) and all(a is b for a, b in zip(people, expected, strict=True))
+
+
+def _person(positions, shirt=SHIRT, x: float = 320.0) -> PersonRows:
+    """Someone seen standing at ``positions`` in a ``shirt``."""
+    xy, rgb = _standing(x), _painted(x, shirt)
+    row = (xy, np.zeros((N_LANDMARKS, 3)), np.ones(N_LANDMARKS), np.zeros((21, 2)))
+    colours = appearance.clothes_colours(rgb, xy)
+    return PersonRows({k: row for k in positions}, set(), {k: colours for k in positions})
+
+
+def test_a_lifter_who_comes_back_in_the_same_clothes_is_joined_to_their_track():
+    first, back = _person(range(0, 60)), _person(range(150, 210), x=300.0)   # back a little to one side
+    people = appearance.rejoin_returning([back, first], np.zeros(210, int))
+    assert _same(people, [first]) and sorted(first.rows) == [*range(0, 60), *range(150, 210)]
+    assert sorted(first.colours) == sorted(first.rows)
+
+
+def test_someone_else_in_other_clothes_stays_another_person():
+    first, other = _person(range(0, 60)), _person(range(150, 210), shirt=(40, 160, 60))
+    assert _same(appearance.rejoin_returning([first, other], np.zeros(210, int)), [first, other])
+    assert sorted(first.rows) == list(range(60))
+
+
+def test_people_seen_at_once_or_across_a_cut_are_not_joined():
+    first, beside = _person(range(0, 60)), _person(range(50, 120))   # alike, but in view together
+    assert len(appearance.rejoin_returning([first, beside], np.zeros(210, int))) == 2
+    before, after = _person(range(0, 60)), _person(range(150, 210))
+    shots = np.repeat([0, 1], [100, 110])                             # the video cuts at position 100
+    assert len(appearance.rejoin_returning([before, after], shots)) == 2
+
+
+def test_three_sets_with_someone_else_between_join_the_lifters_sets_only():
+    sets = [_person(range(0, 40)), _person(range(100, 140)), _person(range(200, 240))]
+    between = _person(range(50, 90), shirt=(40, 160, 60))            # another lifter takes a turn
+    people = appearance.rejoin_returning([sets[0], between, sets[1], sets[2]], np.zeros(240, int))
+    assert _same(people, [sets[0], between])
+    assert len(sets[0].rows) == 120 and len(between.rows) == 40
+
+
+def _walk_off_clip(tmp_path, second: LiftSpec):
+    """A 2-rep rounded-back set, 3 s of the empty room, then ``second``, all on one camera."""
+    first = SynthScene(LiftSpec(motion="rounded_back", reps=2))
+    frames = [f for f, _ in first.frames()] + [first.empty_room()] * 90 + [f for f, _ in SynthScene(second).frames()]
+    clip = tmp_path / "sets.mp4"
+    write_h264(clip, frames)
+    return analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_lifter_who_walks_off_between_sets_is_one_lifter(tmp_path):
+    """Before, "4 rep(s) by 2 lifters (1 seen at once)", the second set the main lifter and the first "not found"."""
+    analysis = _walk_off_clip(tmp_path, LiftSpec(motion="rounded_back", reps=2))
+    assert analysis.others == () and analysis.people_in_view == 1
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 4
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_another_lifter_in_other_clothes_after_the_first_is_judged_apart(tmp_path):
+    analysis = _walk_off_clip(tmp_path, LiftSpec(motion="hip_hinge", reps=2, seed=2))
+    assert len(analysis.others) == 1
+    judged = {tuple(v.verdict for v in a.verdicts) for a in (analysis, *analysis.others)}
+    assert judged == {("rounded_back",) * 2, ("hip_hinge",) * 2}

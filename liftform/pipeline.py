@@ -19,7 +19,7 @@ import numpy as np
 from liftform import __version__
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core import reflection
-from liftform.core.filters import runs_s
+from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.screen import ScreenResult, screen_bend
@@ -96,7 +96,7 @@ def _lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
     to do: for whole stretches (they walked away, another lifter took over, or a plate hid them: two real clips lost
     a lifter standing behind the plates for 1.4 and 1.6 s, so the note does not say which), else here and there (a
     small lifter in a compressed picture is what loses them most: README, low quality)."""
-    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    dt = frame_interval_s(t)
     durations_s = runs_s(~has_pose, t)[1]
     away_s = float(durations_s[durations_s >= LOST_STRETCH_S].sum())
     seen = int(has_pose.sum())

@@ -12,7 +12,7 @@ from synthetic_tracks import lift_profile, lift_track, make_track
 
 from liftform.core import run as core
 from liftform.core.advice import rep_advice
-from liftform.core.filters import fill_gaps, gaussian_smooth, hysteresis
+from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth, hysteresis
 from liftform.core.kinematics import compute_kinematics, facing_sign
 from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import back_profile_from_mask
@@ -688,3 +688,9 @@ def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
     track = make_track(trunk, np.full_like(t, 15.0), np.zeros_like(t), t)
     assert screen_bend(compute_kinematics(track, SETTINGS.filter, SETTINGS.spine), SETTINGS).advice == \
         "hip_hinge"
+
+
+def test_the_frame_interval_is_the_typical_one_despite_a_dropped_frame():
+    t = np.array([0.0, 1, 2, 4, 5, 6]) / 30.0                  # frame 3 dropped
+    assert frame_interval_s(t) == pytest.approx(1 / 30)
+    assert frame_interval_s(t[:1]) == 0.0 and frame_interval_s(t[:1], default=1.0) == 1.0

@@ -5,6 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
+def frame_interval_s(timestamps_s: np.ndarray, default: float = 0.0) -> float:
+    """The typical time between frames (s): the median interval of ``timestamps_s`` (T,), robust to a dropped
+    frame or a jump; ``default`` with fewer than two frames."""
+    return float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else default
+
+
 def fill_gaps(values: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float) -> np.ndarray:
     """Linearly interpolate runs of NaN no longer than ``max_gap_s``; longer gaps and the ends stay NaN.
 
@@ -38,7 +44,7 @@ def gaussian_smooth(values: np.ndarray, timestamps_s: np.ndarray, sigma_s: float
     """
     if sigma_s <= 0 or len(values) < 3:
         return values.astype(float, copy=True)
-    dt = float(np.median(np.diff(timestamps_s)))
+    dt = frame_interval_s(timestamps_s)
     sigma_frames = sigma_s / dt if dt > 0 else 0.0
     if sigma_frames < 0.3:
         return values.astype(float, copy=True)
@@ -84,8 +90,7 @@ def runs_s(mask: np.ndarray, timestamps_s: np.ndarray) -> tuple[np.ndarray, np.n
     padded = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(int)))
     starts, ends = edges[::2], edges[1::2] - 1
-    dt = float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else 0.0
-    return starts, timestamps_s[ends] - timestamps_s[starts] + dt
+    return starts, timestamps_s[ends] - timestamps_s[starts] + frame_interval_s(timestamps_s)
 
 
 def run_lengths_s(mask: np.ndarray, timestamps_s: np.ndarray) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from liftform.core import camera_pitch, spine
-from liftform.core.filters import fill_gaps, gaussian_smooth
+from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
 from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
@@ -210,7 +210,7 @@ def standing_heights_px(image_xy: np.ndarray, timestamps_s: np.ndarray, upright_
     whole = standing_height_px(image_xy)
     if len(height) < 2 or not np.isfinite(whole):
         return np.full(len(height), whole)
-    dt = float(np.median(np.diff(timestamps_s)))
+    dt = frame_interval_s(timestamps_s)
     half = max(1, int(round(0.5 * STANDING_WINDOW_S / dt))) if dt > 0 else 1
     step = max(1, half // 4)                      # windows centred every few frames, the rest interpolated
     samples = np.pad(np.where(upright_frames, height, np.nan), half, constant_values=np.nan)

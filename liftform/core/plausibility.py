@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from liftform.core.filters import frame_interval_s
 from liftform.track import (
     LEFT_ANKLE,
     LEFT_HIP,
@@ -83,7 +84,7 @@ def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndar
     ``SIZE_JUMP`` times smaller or larger than the median over ``SIZE_WINDOW_S`` around it (:func:`body_size_px`).
     Shapes: image_xy (T, 33, 2) pixels; timestamps_s (T,) seconds."""
     size = body_size_px(image_xy)
-    step_s = float(np.median(np.diff(timestamps_s))) if len(timestamps_s) > 1 else 1.0
+    step_s = frame_interval_s(timestamps_s, default=1.0)
     half = max(1, int(round(SIZE_WINDOW_S / 2 / max(step_s, 1e-3))))
     windows = sliding_window_view(np.pad(size, half, constant_values=np.nan), 2 * half + 1)   # (T, 2*half+1)
     with np.errstate(invalid="ignore", divide="ignore"):

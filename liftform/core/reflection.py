@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.filters import frame_interval_s
 from liftform.core.types import Kinematics
 
 MAX_LAG_S = 0.04                 # a reflection matches best within a frame of 30 fps of no delay
@@ -59,7 +60,7 @@ def is_reflection(lifter: Kinematics, other: Kinematics) -> bool:
         return False
     trunk_a, trunk_b = lifter.trunk_inclination_deg, other.trunk_inclination_deg
     shared = np.isfinite(trunk_a) & np.isfinite(trunk_b)
-    frame_s = float(np.median(np.diff(lifter.timestamps_s)))
+    frame_s = frame_interval_s(lifter.timestamps_s)
     if shared.sum() * frame_s < MIN_SHARED_S or np.std(trunk_a[shared]) < MIN_SPREAD_DEG:
         return False
     max_lag = max(1, int(round(LAG_SEARCH_S / frame_s)))

@@ -29,6 +29,7 @@ import numpy as np
 
 from liftform.core.advice import rep_cue
 from liftform.core.camera_pitch import RISE_FROM_ABOVE, far_shoulder_rise, median_rise
+from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     camera_behind,
@@ -276,7 +277,7 @@ class LiveSession:
         if len(self._upright) < 5:
             return []
         frames = np.array(self._upright)
-        dt_s = float(np.median(np.diff(buf.timestamps_s[frames])))
+        dt_s = frame_interval_s(buf.timestamps_s[frames])
         if len(frames) * dt_s < o.calibration_s:
             return []
         facing = facing_sign(buf.image_xy[frames])

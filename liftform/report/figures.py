@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged
 from liftform.core.vocabulary import Tone, tone_of
 from liftform.report.data import ResultData
@@ -232,7 +233,7 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     th = data.thresholds
     spine, conf = _col(frames, "spine_flexion_deg"), _col(frames, "spine_flexion_confidence")
     legend = _Legend(svg, panel)
-    dt = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    dt = frame_interval_s(t)
     flagged = _col(frames, "flagged") > 0
     # The part of each rep its verdict is taken from (lift-off through the ascent, a lowering to touch-down): a strip
     # along the panel's top. Rounding outside it (reaching down, setting up) is drawn faint: it is told, not judged.

@@ -85,7 +85,7 @@ MIN_UPRIGHT_FRAMES = 5          # fewer frames standing upright: the signature i
 _UPRIGHT_TRUNK_DEG, _UPRIGHT_THIGH_DEG = 20.0, 25.0
 
 
-def _upright(image_xy: np.ndarray) -> np.ndarray:
+def upright_poses(image_xy: np.ndarray) -> np.ndarray:
     """(T,) whether each pose ``image_xy`` (T, 33, 2) stands upright: trunk and thighs near vertical in the image
     (the patches then fall on the same clothes whatever the lift)."""
     shoulders = image_xy[:, list(_SHOULDERS)].mean(axis=1)
@@ -103,7 +103,7 @@ def person_signature(person: PersonRows) -> np.ndarray:
     if not positions:
         return np.full((len(PATCHES), 3), np.nan)
     colours = np.array([person.colours[k] for k in positions])
-    upright = _upright(np.array([person.rows[k][0] for k in positions]))
+    upright = upright_poses(np.array([person.rows[k][0] for k in positions]))
     return signature(colours[upright] if upright.sum() >= MIN_UPRIGHT_FRAMES else colours)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
+from liftform.core.framing import out_of_picture_note
 from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
@@ -326,6 +327,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     notes: list[str] = []
     # A pose that cannot be the lifter is the model's mistake: dropped, then filled like any missed frame.
     wrong = implausible_poses(track.image_xy, t)
+    framing = out_of_picture_note(track.image_xy, track.frame_size_wh)
+    notes += [framing] if framing else []
     if looks_rotated(track.image_xy):
         wrong[:] = True
         notes.append("the lifter appears on their side or upside down in most frames: the video may be rotated "

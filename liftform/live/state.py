@@ -14,20 +14,8 @@ from typing import NamedTuple
 import numpy as np
 
 from liftform.core.flags import flag_rounded_frames
+from liftform.core.framing import parts_in_picture
 from liftform.settings import RepSettings, VerdictSettings
-from liftform.track import (
-    LEFT_ANKLE,
-    LEFT_EAR,
-    LEFT_HIP,
-    LEFT_KNEE,
-    LEFT_SHOULDER,
-    NOSE,
-    RIGHT_ANKLE,
-    RIGHT_EAR,
-    RIGHT_HIP,
-    RIGHT_KNEE,
-    RIGHT_SHOULDER,
-)
 
 PROMPT_NOBODY = "Step into view: whole body, side-on"
 PROMPT_STEP_BACK = "Step back: whole body in view"
@@ -35,12 +23,6 @@ PROMPT_SIDE_ON = "Turn side-on to the camera"
 PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.kinematics.filmed_from_behind`
 PROMPT_FROM_ABOVE = "Camera too high: put it at hip height, level"   # `core.camera_pitch`
 PROMPT_DARK = "Too dark: more light on you, please"
-
-# Body parts that must be in the frame, each seen on at least one side (one row per part; repeats pad the rows).
-_BODY_PARTS = np.array([(NOSE, LEFT_EAR, RIGHT_EAR), (LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_SHOULDER),
-                        (LEFT_HIP, RIGHT_HIP, RIGHT_HIP), (LEFT_KNEE, RIGHT_KNEE, RIGHT_KNEE),
-                        (LEFT_ANKLE, RIGHT_ANKLE, RIGHT_ANKLE)])
-
 
 class _FlagInputs(NamedTuple):
     """The per-frame columns `flag_rounded_frames` reads, (T,) each (a duck-typed slice of `Kinematics`)."""
@@ -140,13 +122,9 @@ class Debounced:
 
 def body_in_view(image_xy: np.ndarray, visibility: np.ndarray, frame_size_wh: tuple[int, int],
                  min_visibility: float = 0.5, margin: float = 0.01) -> bool:
-    """Head, shoulders, hips, knees and ankles are each visible (>= ``min_visibility``) on at least one side and
+    """Head, shoulders, hips, knees and feet are each visible (>= ``min_visibility``) on at least one side and
     inside the frame (``margin`` of its size from the edges). image_xy (33, 2) px, visibility (33,)."""
-    width, height = frame_size_wh
-    x, y = image_xy[:, 0], image_xy[:, 1]
-    inside = ((x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height)
-              & (y <= (1 - margin) * height) & (visibility >= min_visibility))   # NaN compares False, silently
-    return bool(inside[_BODY_PARTS].any(axis=1).all())
+    return bool(parts_in_picture(image_xy[None], frame_size_wh, margin, visibility[None], min_visibility).all())
 
 
 def framing_problem(image_xy: np.ndarray | None, visibility: np.ndarray | None, view_yaw_deg: float,

@@ -1,0 +1,69 @@
+"""Whether the lifter's whole body is in the picture.
+
+MediaPipe places every landmark even where the body leaves the frame: a knee or an ankle below the picture's edge
+is its guess from the rest of the body. The hips' and knees' angles, the standing height a rep's depth is measured
+against and the squat/hinge call all read those landmarks, so a lifter filmed from the thighs up (a webcam on a
+desk) gets reps and angles made from guesses: a rendered squat cut at mid-thigh was found as six reps instead of
+three, a rendered stoop as four, one of them a "safe hip hinge" (thirty-fourth session). Live prompts the lifter
+to step back (`live.state.framing_problem`); a recorded video says it in a note (`out_of_picture_note`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.track import (
+    LEFT_ANKLE,
+    LEFT_EAR,
+    LEFT_HEEL,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_ANKLE,
+    RIGHT_EAR,
+    RIGHT_HEEL,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+)
+
+# The body's parts, each in the picture where any of its landmarks is (one row per part; repeats pad the rows).
+PART_NAMES = ("head", "shoulders", "hips", "knees", "feet")
+PART_LANDMARKS = np.array([(NOSE, LEFT_EAR, RIGHT_EAR, RIGHT_EAR), (LEFT_SHOULDER, RIGHT_SHOULDER) * 2,
+                           (LEFT_HIP, RIGHT_HIP) * 2, (LEFT_KNEE, RIGHT_KNEE) * 2,
+                           (LEFT_ANKLE, RIGHT_ANKLE, LEFT_HEEL, RIGHT_HEEL)])
+# A part out of the picture in this share of the frames with a pose or more is said. The real development clips'
+# lifters are out of it in 8 % of their frames at most (a few misplaced poses); a rendered lifter cut at mid-thigh
+# has their feet out in every frame.
+OUT_SHARE = 0.2
+
+
+def parts_in_picture(image_xy: np.ndarray, frame_size_wh: tuple[int, int], margin: float = 0.0,
+                     visibility: np.ndarray | None = None, min_visibility: float = 0.5) -> np.ndarray:
+    """(T, len(PART_NAMES)) bool: each part has a landmark inside the frame (``margin`` of its size from the edges)
+    and, with ``visibility`` (T, 33), seen (>= ``min_visibility``). image_xy (T, 33, 2) px; NaN counts as out."""
+    width, height = frame_size_wh
+    x, y = image_xy[..., 0], image_xy[..., 1]
+    with np.errstate(invalid="ignore"):
+        inside = (x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height) \
+            & (y <= (1 - margin) * height)
+        if visibility is not None:
+            inside &= visibility >= min_visibility
+    return inside[:, PART_LANDMARKS].any(axis=2)
+
+
+def out_of_picture_note(image_xy: np.ndarray, frame_size_wh: tuple[int, int]) -> str | None:
+    """What to tell when parts of the lifter were out of the picture (by where MediaPipe put them) in OUT_SHARE or
+    more of the frames with a pose (``image_xy`` (T, 33, 2) px, NaN without one); None when they were in it."""
+    posed = np.isfinite(image_xy[:, [LEFT_HIP, RIGHT_HIP], 0]).any(axis=1)
+    if not posed.any():
+        return None
+    out_share = 1.0 - parts_in_picture(image_xy[posed], frame_size_wh).mean(axis=0)     # (parts,)
+    out = [(name, share) for name, share in zip(PART_NAMES, out_share, strict=True) if share >= OUT_SHARE]
+    if not out:
+        return None
+    said = [f"the {name} in {share:.0%}" for name, share in out]
+    said[0] += " of the frames"
+    return (f"the lifter was partly out of the picture ({', '.join(said)}): MediaPipe guessed where, so the reps and "
+            "the angles read from there may be wrong; keep the whole body in view")

@@ -1,0 +1,92 @@
+"""A lifter partly out of the picture is said to be: synthetic tracks moved down the frame by known amounts, and the
+real model on a rendered lift cut at mid-thigh."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_track
+from video_files import write_h264
+
+from liftform.core import framing
+from liftform.core.run import run_core
+from liftform.pipeline import analyze_video
+from liftform.settings import Settings
+from liftform.track import LEFT_ANKLE, LEFT_KNEE, NOSE, RIGHT_ANKLE, RIGHT_KNEE
+from liftform.video import open_video
+
+
+def _moved_down(track, by_px: float, frames: slice = slice(None)):
+    """``track`` with its poses at ``frames`` ``by_px`` lower in the picture (the camera tilted up, or nearer)."""
+    image_xy = track.image_xy.copy()
+    image_xy[frames, :, 1] += by_px
+    return dataclasses.replace(track, image_xy=image_xy)
+
+
+def _below_the_frame(track) -> float:
+    """How far down the track must move for its lowest ankle to leave the picture, px (+1)."""
+    return track.frame_size_wh[1] - float(np.nanmin(track.image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1])) + 1.0
+
+
+def test_a_lifter_in_the_picture_gets_no_note():
+    track, _ = lift_track("hip_hinge")
+    assert framing.parts_in_picture(track.image_xy, track.frame_size_wh).all()
+    assert framing.out_of_picture_note(track.image_xy, track.frame_size_wh) is None
+    assert not any("out of the picture" in w for w in run_core(track, Settings()).kinematics.warnings)
+
+
+def test_feet_below_the_frame_are_said_with_how_often():
+    track, _ = lift_track("hip_hinge")
+    moved = _moved_down(track, _below_the_frame(track))
+    inside = framing.parts_in_picture(moved.image_xy, moved.frame_size_wh)
+    assert not inside[:, framing.PART_NAMES.index("feet")].any()
+    assert inside[:, framing.PART_NAMES.index("head")].all()
+    note = framing.out_of_picture_note(moved.image_xy, moved.frame_size_wh)
+    assert note is not None and "the feet in 100% of the frames" in note and "head" not in note
+    assert note in run_core(moved, Settings()).kinematics.warnings
+
+
+def test_knees_and_feet_out_are_both_named():
+    track, _ = lift_track("hip_hinge")
+    lowest_knee = float(np.nanmin(track.image_xy[:, [LEFT_KNEE, RIGHT_KNEE], 1]))
+    moved = _moved_down(track, track.frame_size_wh[1] - lowest_knee + 1.0)
+    note = framing.out_of_picture_note(moved.image_xy, moved.frame_size_wh)
+    assert "the knees in 100% of the frames, the feet in 100%" in note
+
+
+def test_a_part_out_now_and_then_is_not_said():
+    track, _ = lift_track("hip_hinge")
+    n = len(track)
+    few = _moved_down(track, _below_the_frame(track), slice(0, int(0.1 * n)))          # a tenth of the frames
+    assert framing.out_of_picture_note(few.image_xy, few.frame_size_wh) is None
+    many = _moved_down(track, _below_the_frame(track), slice(0, int(0.3 * n)))
+    assert "the feet in 30% of the frames" in framing.out_of_picture_note(many.image_xy, many.frame_size_wh)
+
+
+def test_a_head_above_the_frame_is_said_and_missing_poses_do_not_count():
+    track, _ = lift_track("hip_hinge")
+    top = float(np.nanmax(track.image_xy[:, NOSE:9, 1]))       # the lowest the head's landmarks come
+    raised = _moved_down(track, -(top + 1.0))
+    image_xy = raised.image_xy.copy()
+    image_xy[: len(track) // 2] = np.nan                       # no pose in the first half
+    note = framing.out_of_picture_note(image_xy, track.frame_size_wh)
+    assert note.startswith("the lifter was partly out of the picture (the head in 100% of the frames")
+    assert framing.out_of_picture_note(np.full_like(image_xy, np.nan), track.frame_size_wh) is None
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_rendered_lift_cut_at_mid_thigh_says_the_legs_were_guessed(sample_videos, tmp_path):
+    """A webcam on a desk: the squat sample with its lower 40 % cut off was six reps, phantoms among them, and said
+    nothing of the legs it could not see."""
+    with open_video(sample_videos["squat"]) as video:
+        frames = [np.ascontiguousarray(f.rgb[: int(f.rgb.shape[0] * 0.6) // 2 * 2]) for f in video]
+    clip = tmp_path / "desk.mp4"
+    write_h264(clip, frames)
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    notes = [w for w in analysis.quality.warnings if "out of the picture" in w]
+    assert len(notes) == 1 and "the knees in" in notes[0] and "the feet in 100%" in notes[0]
+    whole = analyze_video(sample_videos["squat"], None, write_video=False, report=False)
+    assert not any("out of the picture" in w for w in whole.quality.warnings)

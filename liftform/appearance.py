@@ -123,13 +123,16 @@ def rejoin_returning(people: list[PersonRows], shot_of: np.ndarray) -> list[Pers
     different clothes stay two. The list keeps its order, without the people joined into others."""
     kept: list[PersonRows] = []
     joined: set[int] = set()
+    signatures: dict[int, np.ndarray] = {}      # each person's, made once (a long video has many fragments)
     for person in sorted((p for p in people if p.rows), key=lambda p: p.first):
+        signatures[id(person)] = person_signature(person)
         # A position below 0 is a warm-up frame before a piece of the video (`people.follow_people`).
-        earlier = [(clothes_apart(person_signature(p), person_signature(person)), id(p), p) for p in kept
+        earlier = [(clothes_apart(signatures[id(p)], signatures[id(person)]), id(p), p) for p in kept
                    if p.last < person.first and shot_of[max(p.last, 0)] == shot_of[max(person.first, 0)]]
         closest = min(earlier, default=None, key=lambda c: c[:2])
         if closest is not None and closest[0] <= SAME_CLOTHES_DELTA_E and closest[2].take_fragment(person, True):
             joined.add(id(person))
+            signatures[closest[1]] = person_signature(closest[2])
         else:
             kept.append(person)
     return [p for p in people if id(p) not in joined]

@@ -1,13 +1,14 @@
 """What a followed person looks like: the colours of their clothes at four places on the body, to tell the same
-person coming back into view from someone new (`people.rejoin_returning`).
+person coming back into view from someone new (`rejoin_returning`, at the end of `people.follow_people`).
 
     colours = clothes_colours(rgb, image_xy)     # (4, 3) CIELAB of the upper trunk, the pelvis, a thigh, a shin
-    apart = colour_distance(signature(a), signature(b))   # how far apart two people's clothes look (Delta E)
+    apart = clothes_apart(person_signature(a), person_signature(b))   # how far apart two people's clothes look
 
 The places are fractions along the body's midline (the middle of the left and right landmarks), so they fall on
 the shirt, the shorts or trousers and the legs whichever way the person faces; each is a small square whose side
-scales with the trunk's length. A person's signature is the median over the frames they were seen: a bar, a box
-or an arm hides a patch now and then, not for a whole set.
+scales with the trunk's length. A person's signature is the median over the frames they stood upright (the squares
+then fall on the same clothes whatever the lift): a bar, a box or an arm hides a square now and then, not for a
+whole set.
 """
 
 from __future__ import annotations

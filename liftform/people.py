@@ -59,7 +59,7 @@ from liftform.follow import (
 )
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
-from liftform.shots import mark_cuts
+from liftform.shots import mark_cuts, shot_numbers
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
 from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetch
 
@@ -302,7 +302,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
                 on_frame()
     finally:
         followers.close()
-    people = rejoin_returning(followers.people, np.searchsorted(cuts, timestamps, side="right"))
+    people = rejoin_returning(followers.people, shot_numbers(np.asarray(timestamps, dtype=float), cuts))
     for person in people:
         fill_skipped(person, timestamps)
     return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts)

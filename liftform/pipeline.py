@@ -30,6 +30,7 @@ from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbna
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import Settings
+from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 
@@ -86,8 +87,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
     """(T,) bool: the frames of the shots (between cuts, `SourceInfo.cuts_s`) the person was seen in; all frames
     where the video does not cut. In a compilation the others' shots are not frames where this lifter was lost."""
-    # 1 ms early: result.json keeps the times to the millisecond (a rescore), and frames are further apart.
-    shot = np.searchsorted(np.asarray(cuts_s, dtype=float) - 1e-3, track.timestamps_s, side="right")
+    shot = shot_numbers(track.timestamps_s, cuts_s)
     return np.isin(shot, shot[track.has_pose]) if track.has_pose.any() else np.ones(len(track), dtype=bool)
 
 

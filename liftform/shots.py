@@ -51,6 +51,13 @@ def picture_change(before: np.ndarray, after: np.ndarray) -> float:
                for dy in range(-SHIFT_PX, SHIFT_PX + 1) for dx in range(-SHIFT_PX, SHIFT_PX + 1))
 
 
+def shot_numbers(timestamps_s: np.ndarray, cuts_s) -> np.ndarray:
+    """(T,) the shot each of ``timestamps_s`` (s) is in: 0 before the first of ``cuts_s`` (the times of the frames
+    that start a shot, `mark_cuts`), k from the k-th on. A cut counts from 1 ms before its time: result.json keeps
+    times to the millisecond, and a rescore reads them so (frames are further apart)."""
+    return np.searchsorted(np.asarray(cuts_s, dtype=float) - 1e-3, timestamps_s, side="right")
+
+
 def mark_cuts(frames: Iterable[VideoFrame], box: tuple[int, int, int, int] | None = None) -> Iterator[VideoFrame]:
     """``frames`` in order, the first analysed frame (``rgb`` not None) of each new shot with ``shot_start`` set.
     Each analysed frame is held back until the next one is decoded (with the unanalysed frames between): it starts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from liftform.shots import CUT_CHANGE, mark_cuts, picture_change, thumbnail
+from liftform.shots import CUT_CHANGE, mark_cuts, picture_change, shot_numbers, thumbnail
 from liftform.video import VideoFrame
 
 H, W = 180, 320
@@ -60,3 +60,10 @@ def test_a_narrow_picture_between_black_bars_is_compared_inside_them():
     whole, inside = picture_change(thumbnail(a), thumbnail(b)), picture_change(thumbnail(a, box), thumbnail(b, box))
     assert whole < CUT_CHANGE <= inside
     assert starts(list(mark_cuts(frames_of([a] * 5 + [b] * 5), box))) == [5]
+
+
+def test_each_time_gets_its_shot_a_cut_frame_the_new_one():
+    t = np.arange(6) / 10.0                               # frames at 0.0 .. 0.5 s
+    assert shot_numbers(t, [0.2, 0.4]).tolist() == [0, 0, 1, 1, 2, 2]
+    assert shot_numbers(t, [0.4005]).tolist() == [0, 0, 0, 0, 1, 1]   # a time read back to the millisecond
+    assert shot_numbers(t, []).tolist() == [0] * 6

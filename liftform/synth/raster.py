@@ -147,11 +147,16 @@ class Canvas:
             full[fg] = shade(self.base[fg], normal[fg], self.spec[fg])
         h, w = full.shape[0] // self.ss, full.shape[1] // self.ss
         rgb = cv2.resize(full, (w, h), interpolation=cv2.INTER_AREA)
-        rgb8 = np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        rgb8 = as_uint8(rgb)
         body = cv2.resize((self.label == 1).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
         prop = cv2.resize((self.label == 2).astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
         label = np.where(body >= 0.5, 1, np.where(prop >= 0.5, 2, 0)).astype(np.uint8)
         return rgb8, body, label
+
+
+def as_uint8(rgb: np.ndarray) -> np.ndarray:
+    """A float picture in [0, 1] as uint8, rounded (the frames' and the empty room's)."""
+    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
 def _soft_blur(img: np.ndarray, sigma: float) -> np.ndarray:

@@ -18,7 +18,7 @@ from liftform.synth.figure import Look, Prim3D, build_figure, look_for_seed
 from liftform.synth.lifts import OBJECT_MOTIONS, OBJECTS, HeldObject, lift_poses, plan_object_lift
 from liftform.synth.motions import HEADS, MOTIONS, Timeline, keyframes, lerp_pose, rep_scales, timeline
 from liftform.synth.objects import object_extent_points, object_primitives
-from liftform.synth.raster import Canvas, Capsule2D
+from liftform.synth.raster import Canvas, Capsule2D, as_uint8
 from liftform.synth.truth import ANGLE_COLUMNS, Truth, TruthRow, angles_from_joints, landmarks_world
 
 HELD_PROPS = ("bar", "dumbbell")
@@ -211,7 +211,7 @@ class SynthScene:
 
     def empty_room(self) -> np.ndarray:
         """The room without the lifter (H, W, 3) uint8 RGB, as the frames show it (the lifter walked off)."""
-        return np.clip(self._background * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return as_uint8(self._background)
 
     def render(self, i: int) -> Rendered:
         """Rasterize frame ``i`` (supersampled only inside the figure's bounding box)."""
@@ -247,7 +247,7 @@ class SynthScene:
         hi = np.max([np.maximum(c.a[:2], c.b[:2]) + max(c.ra, c.rb) for c in caps], axis=0) + 2
         x0, y0 = max(int(np.floor(lo[0])), 0), max(int(np.floor(lo[1])), 0)
         x1, y1 = min(int(np.ceil(hi[0])), w), min(int(np.ceil(hi[1])), h)
-        rgb = np.clip(bg * 255.0 + 0.5, 0, 255).astype(np.uint8)     # as `empty_room`, with the shadow
+        rgb = as_uint8(bg)
         cov, label = np.zeros((h, w), np.float32), np.zeros((h, w), np.uint8)
         if x1 > x0 and y1 > y0:
             crop = cv2.resize(

@@ -12,7 +12,7 @@ the frame after it differs from the frame before it too (a flash, one odd frame,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -51,7 +51,7 @@ def picture_change(before: np.ndarray, after: np.ndarray) -> float:
                for dy in range(-SHIFT_PX, SHIFT_PX + 1) for dx in range(-SHIFT_PX, SHIFT_PX + 1))
 
 
-def shot_numbers(timestamps_s: np.ndarray, cuts_s) -> np.ndarray:
+def shot_numbers(timestamps_s: np.ndarray, cuts_s: Sequence[float] | np.ndarray) -> np.ndarray:
     """(T,) the shot each of ``timestamps_s`` (s) is in: 0 before the first of ``cuts_s`` (the times of the frames
     that start a shot, `mark_cuts`), k from the k-th on. A cut counts from 1 ms before its time: result.json keeps
     times to the millisecond, and a rescore reads them so (frames are further apart)."""

@@ -173,15 +173,16 @@ class Score:
     fault_reps: int  # pick-up bends carrying the class's finding
 
 
-def analyzed(spec: LiftSpec, settings: Settings, cache: Path):
+def analyzed(spec: LiftSpec, settings: Settings, cache: Path, spine_baseline_deg: float | None = None):
     """The `Analysis` `liftform analyze` makes of the rendered ``spec`` (its pose track from the cache, `tracked`)
-    and the truth."""
+    and the truth; ``spine_baseline_deg`` a zero of the lifter's own (default: the settings')."""
     from liftform.analysis import ModelInfo, SourceInfo
     from liftform.pipeline import analyze_track
 
     track, truth = tracked(spec, settings, cache)
     source = SourceInfo(spec.name, "", spec.fps, len(track), spec.width_px, spec.height_px, len(track) / spec.fps)
-    return analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings), truth
+    return analyze_track(track, source, ModelInfo(settings.pose.model, ""), settings,
+                         spine_baseline_deg=spine_baseline_deg), truth
 
 
 def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:

@@ -15,6 +15,12 @@ neutral, and the contour's neutral moves with the body by about that much: eithe
 insufficient_data counts as wrong. Prints one line per lift and the sensitivity, specificity and undecided share,
 overall and by view, body and clothes.
 
+--own-zero also judges each lift from a zero of the lifter's own, as `liftform screen --neutral` reads it
+(`core.screen.own_neutral_bend_deg`) from a lift someone checked neutral: the same body, clothes, colours and
+camera, load and head, the same lift with no spinal flexion (a stoop's: a hip hinge; rendered too: twice the work
+the first time). It prints both verdicts per lift and both summaries: what a lifter whose build reads rounded gains
+by having one lift checked.
+
 Rendering and the pose model are the slow part (~8 min for 60 lifts with -j 2 the first time); the tracks and truth
 are cached in --cache like the named classes' (`rendered_cases.tracked`).
 """
@@ -25,7 +31,7 @@ import argparse
 import multiprocessing
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rendered_cases import analyzed, bend_spec  # noqa: E402
 
+from liftform.core.screen import own_neutral_bend_deg  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
 
@@ -74,6 +81,8 @@ class Lift:
     true_peak_deg: float        # the most true spine flexion in the loaded part of either bend
     verdict: str                # the clip's: rounded_back | safe | insufficient_data
     rep_verdicts: tuple[str, ...]  # each rep's, "(head)" where the head hanging alone made it rounded
+    own_zero_deg: float = float("nan")   # --own-zero: the zero read from the lifter's checked-neutral lift
+    own: Lift | None = None              # --own-zero: the same lift judged from that zero
 
     @property
     def expected(self) -> str | None:
@@ -89,21 +98,38 @@ class Lift:
                 f"{b.spine_pattern:8s} {clothes:6s} head {s.head:5s}")
 
 
-def judge(spec: LiftSpec, cache: Path) -> Lift:
-    analysis, truth = analyzed(spec, Settings(), cache)
+def checked_lift(spec: LiftSpec) -> LiftSpec:
+    """The lift the lifter of ``spec`` would have had checked neutral: their body, clothes, colours, camera, load and
+    head, the same lift with no spinal flexion (a stoop's: a hip hinge)."""
+    motion = "hip_hinge" if spec.motion == "rounded_back" else spec.motion
+    return replace(spec, motion=motion, spine_flexion_peak_deg=0.0)
+
+
+def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
+    settings = Settings()
+    analysis, truth = analyzed(spec, settings, cache)
     loaded = truth["loaded"].astype(bool)
     flexion = truth["spine_flexion_deg"]
     peak = float(np.max(flexion[loaded])) if loaded.any() else float(np.max(flexion))
-    return Lift(spec, peak, analysis.verdict,
+    lift = Lift(spec, peak, analysis.verdict,
                 tuple(v.verdict + (" (head)" if v.head_led else "") for v in analysis.verdicts))
+    if not own_zero:
+        return lift
+    zero = own_neutral_bend_deg(analyzed(checked_lift(spec), settings, cache)[0].kinematics, settings.verdict)
+    if np.isnan(zero):      # `liftform screen --neutral` refuses: no zero, so no answer from one
+        return replace(lift, own_zero_deg=zero, own=replace(lift, verdict="insufficient_data", rep_verdicts=()))
+    own = analyzed(spec, settings, cache, spine_baseline_deg=zero)[0]
+    return replace(lift, own_zero_deg=zero, own=replace(
+        lift, verdict=own.verdict, rep_verdicts=tuple(v.verdict + (" (head)" if v.head_led else "")
+                                                      for v in own.verdicts)))
 
 
-def _judge_job(args: tuple[LiftSpec, Path]) -> Lift:
+def _judge_job(args: tuple[LiftSpec, Path, bool]) -> Lift:
     return judge(*args)
 
 
-def run(n: int, seed: int, cache: Path, jobs: int = 1) -> list[Lift]:
-    work = [(spec, cache) for spec in random_specs(n, seed)]
+def run(n: int, seed: int, cache: Path, jobs: int = 1, own_zero: bool = False) -> list[Lift]:
+    work = [(spec, cache, own_zero) for spec in random_specs(n, seed)]
     if jobs > 1:
         # spawn, not fork: see rendered_cases.run
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -146,9 +172,21 @@ def print_report(lifts: list[Lift]) -> None:
         mark = "" if x.expected is None else ("ok" if x.verdict == x.expected else "WRONG")
         print(f"  {x.describe()} true {x.true_peak_deg:3.0f}  {x.expected or 'not scored':12s} {x.verdict:17s} "
               f"{mark:5s} reps: {' '.join(x.rep_verdicts)}")
+        if x.own is not None:
+            own_mark = "" if x.expected is None else ("ok" if x.own.verdict == x.expected else "WRONG")
+            print(f"      from the own zero {x.own_zero_deg:5.1f} deg (checked rep): {x.own.verdict:17s} "
+                  f"{own_mark:5s} reps: {' '.join(x.own.rep_verdicts)}")
     print(f"  all lifts  {summary(lifts)}")
     for name, member in GROUPS.items():
         print(f"    {summary([x for x in lifts if member(x.spec)])}   {name}")
+    own = [x.own for x in lifts if x.own is not None]
+    if own:
+        zeros = np.array([x.own_zero_deg for x in lifts])
+        print(f"  judged from each lifter's own zero (the same lift checked neutral; zeros {np.nanmin(zeros):.0f} to "
+              f"{np.nanmax(zeros):.0f} deg, the shipped {Settings().spine.neutral_bend_deg:.0f}):")
+        print(f"  all lifts  {summary(own)}")
+        for name, member in GROUPS.items():
+            print(f"    {summary([x for x in own if member(x.spec)])}   {name}")
 
 
 def main() -> None:
@@ -157,8 +195,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--own-zero", action="store_true",
+                        help="also judge each lift from the zero of its lifter's own checked-neutral lift")
     args = parser.parse_args()
-    print_report(run(args.n, args.seed, args.cache, args.jobs))
+    print_report(run(args.n, args.seed, args.cache, args.jobs, args.own_zero))
 
 
 if __name__ == "__main__":

@@ -22,14 +22,13 @@ from liftform.core import reflection
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
-from liftform.core.screen import ScreenResult, screen_bend
 from liftform.core.spine import view_label
 from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError
 from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
-from liftform.settings import Settings
+from liftform.settings import Settings, SpineSettings
 from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
 from liftform.video import detect_content_box, open_video, shrink_interpolation
@@ -76,6 +75,10 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(_no_lift_note(kinematics.depth, settings))
     if settings.pose.track_between_frames:
         notes.append(TRACKED_NOTE)
+    usual_zero_deg = SpineSettings().neutral_bend_deg
+    if kinematics.spine_baseline_deg != usual_zero_deg:     # said wherever the result is read: it moves every verdict
+        notes.append(f"the back is judged from a neutral bend of {kinematics.spine_baseline_deg:.0f}° (a personal "
+                     f"zero, from --profile or --config), not most people's {usual_zero_deg:.0f}°")
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
@@ -370,31 +373,3 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
                               f"({exc}); try again with `liftform report {out_dir}`") from None
     mark_blurred(out_dir, blur_faces)
     return paths
-
-
-def screen_video(video_path: str | Path, settings: Settings | None = None, *, model_dir: str | Path | None = None,
-                 progress: Progress | None = None) -> ScreenResult:
-    """Flexibility screen of a video of one slow bend towards the floor (see `liftform.core.screen`)."""
-    settings = settings or Settings()
-    track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
-                                                          progress=progress)
-    analysis = analyze_track(track, source, model, settings, warnings)
-    result = screen_bend(analysis.kinematics, settings)
-    # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
-    # screen of a video on its side had said only "bend slowly all the way down".
-    return replace(result, notes=analysis.quality.warnings)
-
-
-def profile_toml(result: ScreenResult) -> str:
-    """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
-    back (the advice per rep uses it) and, where the back rounded in the screen, their range of spine flexion. Not a
-    zero of their own: the spine is measured from the shipped one (`core.screen` says why)."""
-    if result.advice == "insufficient_data":
-        raise InputError("the screen could not see the back well enough to make a profile: film side-on")
-    spine = (f"[spine]\npersonal_max_flexion_deg = {result.max_spine_flexion_deg:.2f}\n"
-             if result.rounded and result.max_spine_flexion_deg > 0 else "")
-    return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
-            f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
-            + spine +
-            "[advice]\n"
-            f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")

@@ -135,8 +135,9 @@ class SpineSettings:
     # The back's contour bends a little even when the spine is neutral (shoulder blades, thoracic curve, muscle). This
     # contour bend of a neutral back in a forward bend is the zero of spine_flexion_deg: the median over the
     # neutral-hinge development clips (trunk >= 40 deg, measure trusted) of each clip's median bend, 6 deg; the clips
-    # range from -34 to +32 deg (people differ; a config file may set a person's own, but `liftform screen` does not:
-    # a zero read from the early bend judged real lifters worse, benchmarks/own_zero.py).
+    # range from -34 to +32 deg (people differ: `liftform screen --neutral` reads a person's own from a bend someone
+    # who knows their back checked as neutral; a zero read from an unchecked early bend judged real lifters worse,
+    # benchmarks/own_zero.py).
     # Rounded backs read 37 (27..60). The upright posture is *not* used: its contour is dominated by lordosis,
     # buttocks and arms and varied by 100 deg between people on real clips.
     neutral_bend_deg: float = setting(6.0, -60, 60)
@@ -340,6 +341,11 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
 
 
+# The key under [profile] by which `liftform screen --neutral` marks a profile's zero as read from a bend someone
+# checked neutral.
+PROFILE_NEUTRAL_CHECKED = "neutral_checked"
+
+
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                   profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
     """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
@@ -350,13 +356,17 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
         settings = apply_overrides(settings, _read_toml(Path(config_path), "config"))
     if profile_path is not None:
         profile = _read_toml(Path(profile_path), "profile")
+        about = profile.pop("profile", {})        # what the profile says of itself, not settings
         spine = profile.get("spine")
-        if isinstance(spine, dict) and "neutral_bend_deg" in spine:
+        checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
+        if isinstance(spine, dict) and "neutral_bend_deg" in spine and not checked:
             # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged
-            # real lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
+            # real lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently; a
+            # zero from a bend someone checked neutral (`liftform screen --neutral`) says so and is applied.
             raise ConfigError(f"profile {profile_path} sets [spine] neutral_bend_deg, a zero from an older "
-                              "`liftform screen` that misreads real backs: record the screen again (or, if the value "
-                              "is meant, move the line to a --config file)")
+                              "`liftform screen` that misreads real backs: record the screen again (with --neutral, "
+                              "from a rep someone checked flat, for a zero of your own; or, if the value is meant, "
+                              "move the line to a --config file)")
         settings = apply_overrides(settings, profile)
     if overrides:
         settings = apply_overrides(settings, overrides)

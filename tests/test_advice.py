@@ -142,7 +142,7 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
 
 def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     from liftform.core.screen import ScreenResult
-    from liftform.pipeline import profile_toml
+    from liftform.screening import profile_toml
 
     screen = ScreenResult(62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9, rounded=True)
     path = tmp_path / "me.toml"
@@ -163,6 +163,15 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     config = tmp_path / "config.toml"                               # meant by hand: a config file may set it
     config.write_text("[spine]\nneutral_bend_deg = -8.5\n")
     assert load_settings(config).spine.neutral_bend_deg == -8.5
+    # A zero from a bend someone checked neutral (`liftform screen --neutral`) is written, marked so, and applied.
+    checked = tmp_path / "checked.toml"
+    checked.write_text(profile_toml(replace(flat, own_neutral_bend_deg=31.25)))
+    own = load_settings(None, None, checked)
+    assert own.spine.neutral_bend_deg == 31.25 and own.advice.screen_hinge_depth_deg == 85.0
+    marked = checked.read_text().replace("neutral_checked = true", "neutral_checked = false")
+    checked.write_text(marked)                                      # the mark is what lets the zero through
+    with pytest.raises(ConfigError, match="record the screen again"):
+        load_settings(None, None, checked)
 
 
 def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(tmp_path, capsys):

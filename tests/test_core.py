@@ -231,6 +231,37 @@ def test_spine_flexion_is_relative_to_the_neutral_reference():
     np.testing.assert_allclose(default.spine_flexion_deg - personal.spine_flexion_deg, 8.0, atol=1e-6)
 
 
+def test_a_zero_read_from_a_bend_checked_neutral_judges_the_person_from_their_own_back():
+    """A person whose neutral back reads 25 deg more bent than most people's (a kyphotic build, a rear view): their
+    flat hinge is called rounded from the shipped zero. Their own zero, read from that hinge once someone checked it
+    neutral, clears it (the analysis saying which zero it used) and still catches their stoop, rounded 40 deg past
+    their own neutral. A bend never leaning far enough to judge gives no zero."""
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.core.screen import own_neutral_bend_deg
+
+    natural = SETTINGS.spine.neutral_bend_deg + 25.0
+    hinge, truth = lift_track("hip_hinge", natural_bend_deg=natural)
+    assert {v.verdict for v in run_core(hinge)[3]} == {"rounded_back"}
+    kinematics = compute_kinematics(hinge, SETTINGS.filter, SETTINGS.spine)
+    own = own_neutral_bend_deg(kinematics, SETTINGS.verdict)
+    assert natural <= own <= natural + truth["spine"].max()     # the hinge's own few degrees of flexion included
+    cleared = core.run_core(hinge, SETTINGS, spine_baseline_deg=own).verdicts
+    assert {v.verdict for v in cleared} == {"hip_hinge"}
+    stoop, _ = lift_track("rounded_back", natural_bend_deg=natural)
+    assert {v.verdict for v in core.run_core(stoop, SETTINGS, spine_baseline_deg=own).verdicts} == {"rounded_back"}
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(hinge), 640, 640, float(hinge.timestamps_s[-1]))
+    own_settings = dataclasses.replace(SETTINGS, spine=dataclasses.replace(SETTINGS.spine, neutral_bend_deg=own))
+    analysis = analyze_track(hinge, source, ModelInfo("full", "0" * 64), own_settings)
+    assert analysis.verdict == "safe"
+    assert sum(f"neutral bend of {own:.0f}°" in w for w in analysis.quality.warnings) == 1
+    usual = analyze_track(hinge, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert not any("neutral bend of" in w for w in usual.quality.warnings)
+    t = np.arange(0, 3, 1 / 30)
+    shallow = make_track(np.clip(t / 2, 0, 1) * 30, np.full_like(t, 10.0), np.zeros_like(t), t)
+    assert np.isnan(own_neutral_bend_deg(compute_kinematics(shallow, SETTINGS.filter, SETTINGS.spine),
+                                         SETTINGS.verdict))
+
+
 def test_stoop_squat_index_orders_lifts():
     kinds = ("rounded_back", "hip_hinge", "squat")
     ssi = {kind: run_core(lift_track(kind)[0])[3][0].stoop_squat_index for kind in kinds}

@@ -162,6 +162,31 @@ def test_the_screen_reads_the_bend_as_analyze_does_and_its_profile_keeps_the_zer
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_a_bend_checked_neutral_gives_the_person_their_own_zero(sample_videos, tmp_path):
+    """`liftform screen --neutral`: the rendered hinge's first bend gives a zero near the shipped one (the figure's
+    neutral back is what that zero was set for), saved in the profile marked as checked; `analyze --profile` judges
+    from it and says so, and the stoop is still rounded. The stoop's own bend taken as neutral reads where most
+    people's backs are rounded: said, since a rounded bend taken as neutral hides rounding."""
+    from liftform.settings import load_settings
+
+    profile = tmp_path / "me.toml"
+    hinge = first_seconds(sample_videos["hip_hinge"], tmp_path / "hinge.mp4", 2.2)
+    screened = runner.invoke(app, ["screen", str(hinge), "--neutral", "--save-profile", str(profile)])
+    assert screened.exit_code == 0 and "your own neutral" in screened.output, screened.output
+    assert "read as rounded from" not in screened.output
+    own = load_settings(None, None, profile).spine.neutral_bend_deg
+    assert abs(own - Settings().spine.neutral_bend_deg) < 8.0 and own != Settings().spine.neutral_bend_deg
+    judged = runner.invoke(app, ["analyze", str(sample_videos["rounded_back"]), "-o", str(tmp_path / "out"),
+                                 "--no-video", "--no-report", "--profile", str(profile)])
+    assert judged.exit_code == 0 and "ROUNDED BACK" in judged.output, judged.output
+    assert f"neutral bend of {own:.0f}°" in judged.output
+    stoop = first_seconds(sample_videos["rounded_back"], tmp_path / "stoop.mp4", 2.2)
+    wrongly = runner.invoke(app, ["screen", str(stoop), "--neutral"])
+    assert wrongly.exit_code == 0 and "read as rounded from 27°" in wrongly.output, wrongly.output
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, tmp_path):
     """The rendered samples cut at 2.0 s, at the bottom of their first bend (the truth: down from 0.8 s, at the
     bottom from 1.7 to 2.1 s): the flat back of the hinge is cleared from the way down and says so; the stoop's

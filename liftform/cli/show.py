@@ -10,6 +10,7 @@ from rich.table import Table
 from liftform.cli.common import out
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import fault_words, tone_of, words_of
+from liftform.settings import Settings, SpineSettings
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
 
@@ -45,6 +46,21 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:
         out.print(f"  results in {escape(str(out_dir))}/")
+
+
+def print_own_zero(own_zero_deg: float, settings: Settings, *, saved: bool) -> None:
+    """The zero `liftform screen --neutral` read from a bend checked neutral, against most people's; a warning where
+    it reads as most people's rounded backs do (a bend taken as neutral that was not hides rounding)."""
+    usual = SpineSettings().neutral_bend_deg
+    use = ("your lifts are judged from it with --profile" if saved
+           else "save it with --save-profile and pass that to analyze, score or live with --profile")
+    out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in this checked bend (most "
+              f"people's: {usual:.0f}°): {use}", soft_wrap=True)
+    onset = usual + settings.verdict.rounded_back_spine_deg
+    if own_zero_deg > onset:
+        out.print(f"  [yellow]note:[/] most people's backs read as rounded from {onset:.0f}°: make sure someone who "
+                  "knows your back saw it stay flat in this bend; a rounded bend taken as neutral would hide rounding",
+                  soft_wrap=True)
 
 
 def faults_markup(v: RepVerdict) -> str:

@@ -21,7 +21,7 @@ from liftform.cli.common import (
     out,
     settings_from,
 )
-from liftform.cli.show import print_summary
+from liftform.cli.show import print_own_zero, print_summary
 from liftform.errors import LiftformError
 
 
@@ -117,18 +117,20 @@ def report(
 def screen(
     video: Path = typer.Argument(..., help="Video of one slow bend towards the floor, filmed side-on."),
     save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
+    neutral: bool = typer.Option(False, "--neutral", help="Someone who knows your back checked it stayed neutral "
+                                 "(flat) in this bend: read your own zero from it (saved with --save-profile)."),
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
 ) -> None:
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
-    from liftform.pipeline import profile_toml, screen_video
+    from liftform.screening import profile_toml, screen_video
 
     try:
         settings = settings_from(config, model)
         with PipelineBar(False) as bar:
-            result = screen_video(video, settings, model_dir=model_dir, progress=bar)
+            result = screen_video(video, settings, neutral=neutral, model_dir=model_dir, progress=bar)
         style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
@@ -139,6 +141,8 @@ def screen(
                       f"{result.max_trunk_inclination_deg:.0f}°; spine flexion at most "
                       f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
                       soft_wrap=True)
+        if neutral:
+            print_own_zero(result.own_neutral_bend_deg, settings, saved=save_profile is not None)
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:

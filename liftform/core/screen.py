@@ -10,7 +10,8 @@ Until the nineteenth session the screen took the person's own zero from the earl
 25-50 deg, "neutral by nearly everyone") and wrote it into the profile. On the real development clips that zero read
 a neutral back about 10 deg lower than it reads in a hinge (the contour rises with the lean), and a lifter who rounds
 early read high: analysed with it, 21 of 30 neutral lifters and 3 of 11 rounded ones were right, against 28 and 11
-with the shipped zero (DESIGN, "The flexibility screen").
+with the shipped zero (DESIGN, "The flexibility screen"). A zero of the person's own is read only from a bend
+someone who knows their back checked as neutral (`own_neutral_bend_deg`, `liftform screen --neutral`).
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftform.core.filters import runs_s
+from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.reps import segment_reps
 from liftform.core.types import Kinematics
-from liftform.settings import Settings
+from liftform.settings import Settings, VerdictSettings
 
 HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
 LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
+MIN_NEUTRAL_S = 0.5          # seconds of a checked-neutral bend, judged and trusted, to read a person's own zero from
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class ScreenResult:
     confidence: float
     rounded: bool = False            # the back rounded before the deepest bend: ``max_spine_flexion_deg`` is a range
     notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
+    # the person's own zero (raw contour bend, deg), read from a bend checked neutral; NaN when not asked for
+    own_neutral_bend_deg: float = float("nan")
 
 
 def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
@@ -98,3 +102,22 @@ def _advice(depth_deg: float, rounded: bool) -> tuple[str, str]:
                          "down to them in a lunge or squat (one knee towards the floor, load close), not by bending")
     return "flexibility_first", (f"your back rounds already at {depth_deg:.0f}° of trunk lean: work on hip and "
                                  "hamstring flexibility first, and lift from a raised surface meanwhile")
+
+
+def own_neutral_bend_deg(kinematics: Kinematics, settings: VerdictSettings) -> float:
+    """The raw bend of this person's back contour (deg) in a bend someone who knows their back checked as neutral:
+    the median over the frames where the spine is judged (`flags.spine_judged`: the trunk leaning 40 deg or the hips
+    flexed 80) and the measure trusted, as the shipped zero is the median of the real neutral hinges' medians. Used
+    as the zero (`[spine] neutral_bend_deg`), a lift is judged by how far it bends past that person's own neutral in
+    the same clothes and view. NaN where those frames add up to less than ``MIN_NEUTRAL_S``.
+
+    Never read from an unchecked bend: a back that rounds as it bends carries its rounding into the zero and hides
+    it (what the screen's early-bend zero did until the nineteenth session)."""
+    k = kinematics
+    contour = k.spine_flexion_deg + k.spine_baseline_deg
+    with np.errstate(invalid="ignore"):
+        used = (spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
+                & (k.spine_flexion_confidence >= settings.min_confidence) & np.isfinite(contour))
+    if used.sum() * frame_interval_s(k.timestamps_s) < MIN_NEUTRAL_S:
+        return float("nan")
+    return float(np.median(contour[used]))

@@ -1,0 +1,65 @@
+"""The flexibility screen of a video and the personal profile it writes (`liftform screen`). Never prints.
+
+    result = screen_video("bend.mp4")                  # how far the person hinges before the back rounds
+    result = screen_video("hinge.mp4", neutral=True)   # a bend checked neutral: also the person's own zero
+    Path("me.toml").write_text(profile_toml(result))   # a settings layer for --profile
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+from liftform.core.screen import ScreenResult, own_neutral_bend_deg, screen_bend
+from liftform.errors import InputError
+from liftform.pipeline import Progress, analyze_track, estimate_video_track
+from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
+
+
+def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
+                 model_dir: str | Path | None = None, progress: Progress | None = None) -> ScreenResult:
+    """Flexibility screen of a video of one slow bend towards the floor (see `liftform.core.screen`).
+
+    ``neutral``: someone who knows the person's back checked that it stayed neutral in this bend; the person's own
+    zero is read from it (`core.screen.own_neutral_bend_deg`, ``ScreenResult.own_neutral_bend_deg``) and the screen
+    judged from that zero. Raises InputError where the back was not seen bent long enough to read it."""
+    settings = settings or Settings()
+    track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
+                                                          progress=progress)
+    analysis = analyze_track(track, source, model, settings, warnings)
+    # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
+    # screen of a video on its side had said only "bend slowly all the way down".
+    notes = analysis.quality.warnings
+    own_zero = float("nan")
+    if neutral:
+        own_zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
+        if math.isnan(own_zero):
+            raise InputError(f"the back was not seen clearly in {Path(video_path).name} where it is judged (the trunk "
+                             "leaning 40° or more) for long enough to read your neutral: film the checked rep "
+                             "side-on, all the way down and up")
+        analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=own_zero)
+    result = screen_bend(analysis.kinematics, settings)
+    return replace(result, notes=notes, own_neutral_bend_deg=own_zero)
+
+
+def profile_toml(result: ScreenResult) -> str:
+    """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
+    back (the advice per rep uses it), where the back rounded in the screen their range of spine flexion, and from a
+    bend checked neutral (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an
+    unchecked bend is never written (`core.screen` says why)."""
+    if result.advice == "insufficient_data":
+        raise InputError("the screen could not see the back well enough to make a profile: film side-on")
+    spine = ""
+    if not math.isnan(result.own_neutral_bend_deg):
+        spine += f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}\n"
+    if result.rounded and result.max_spine_flexion_deg > 0:
+        spine += f"personal_max_flexion_deg = {result.max_spine_flexion_deg:.2f}\n"
+    checked = (f"[profile]\n{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows "
+               "the back\n" if not math.isnan(result.own_neutral_bend_deg) else "")
+    return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
+            f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
+            + checked
+            + (f"[spine]\n{spine}" if spine else "") +
+            "[advice]\n"
+            f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")

@@ -20,6 +20,11 @@ yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `lift
   the class was made; insufficient_data is wrong); the verdicts seen; the clip verdict against the class's.
 - the set-up fault: how many pick-up bends (every other rep, from the first) carry the "rounded_reach_down" finding.
 
+--own-zero also judges every class from a zero of the lifter's own, as `liftform screen --neutral` reads it from a
+rep someone checked neutral (`checked_rep`: the same body, clothes, camera, load and head, the same lift with no
+spinal flexion; rendered too): the MAE and the clip's verdict then, beside the default zero's. What a body or
+garment moves is the person's zero, which a checked rep takes out; what stays is the measure's own error.
+
 --pitch DEG films every class from a camera looking down from above by DEG (negative: from below, a phone on the
 floor tilted up) instead of a level one at hip height: what a camera on a shelf or a workplace's ceiling camera does
 to the readings.
@@ -171,6 +176,8 @@ class Score:
     clip_verdict: str
     clip_right: bool
     fault_reps: int  # pick-up bends carrying the class's finding
+    own_mae_deg: float = float("nan")   # --own-zero: the MAE judged from the zero of the lifter's checked rep
+    own_clip_right: bool | None = None  # --own-zero: the clip's verdict from that zero right (None: no zero)
 
 
 def analyzed(spec: LiftSpec, settings: Settings, cache: Path, spine_baseline_deg: float | None = None):
@@ -185,9 +192,29 @@ def analyzed(spec: LiftSpec, settings: Settings, cache: Path, spine_baseline_deg
                          spine_baseline_deg=spine_baseline_deg), truth
 
 
-def score(case: Case, yaw_deg: float, settings: Settings, cache: Path) -> Score:
-    analysis, truth = analyzed(replace(case.spec, yaw_deg=yaw_deg), settings, cache)
-    return _scored(case, yaw_deg, analysis, truth, settings)
+def checked_rep(spec: LiftSpec) -> LiftSpec:
+    """The rep the lifter of ``spec`` would have someone check neutral (`liftform screen --neutral`): their body,
+    clothes, colours, camera, load and head, the same lift with no spinal flexion (a stoop's: a hip hinge)."""
+    motion = "hip_hinge" if spec.motion == "rounded_back" else spec.motion
+    return replace(spec, motion=motion, spine_flexion_peak_deg=0.0)
+
+
+def own_zero_deg(spec: LiftSpec, settings: Settings, cache: Path) -> float:
+    """The zero `liftform screen --neutral` reads from the checked rep of ``spec``'s lifter (NaN: none)."""
+    from liftform.core.screen import own_neutral_bend_deg
+
+    return own_neutral_bend_deg(analyzed(checked_rep(spec), settings, cache)[0].kinematics, settings.verdict)
+
+
+def score(case: Case, yaw_deg: float, settings: Settings, cache: Path, own_zero: bool = False) -> Score:
+    spec = replace(case.spec, yaw_deg=yaw_deg)
+    analysis, truth = analyzed(spec, settings, cache)
+    scored = _scored(case, yaw_deg, analysis, truth, settings)
+    zero = own_zero_deg(spec, settings, cache) if own_zero else float("nan")
+    if np.isnan(zero):
+        return scored
+    own = _scored(case, yaw_deg, analyzed(spec, settings, cache, spine_baseline_deg=zero)[0], truth, settings)
+    return replace(scored, own_mae_deg=own.mae_deg, own_clip_right=own.clip_right)
 
 
 def live_score(case: Case, yaw_deg: float) -> Score:
@@ -229,16 +256,16 @@ def _scored(case: Case, yaw_deg: float, analysis, truth: dict[str, np.ndarray], 
                  " ".join(f"{k}x{n}" for k, n in names.items()), clip, clip_right, faults)
 
 
-def _score_job(args: tuple[Case, float, Path, bool]) -> Score:
-    case, yaw, cache, live = args
-    return live_score(case, yaw) if live else score(case, yaw, Settings(), cache)
+def _score_job(args: tuple[Case, float, Path, bool, bool]) -> Score:
+    case, yaw, cache, live, own_zero = args
+    return live_score(case, yaw) if live else score(case, yaw, Settings(), cache, own_zero)
 
 
 def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int = 1,
-        live: bool = False) -> list[Score]:
+        live: bool = False, own_zero: bool = False) -> list[Score]:
     """Score every case at every yaw (``jobs`` processes for the clips not yet cached; ``live``: as `liftform live`
-    judges them)."""
-    work = [(c, y, cache, live) for c in cases for y in yaws]
+    judges them; ``own_zero``: also from the zero of each lifter's checked rep)."""
+    work = [(c, y, cache, live, own_zero) for c in cases for y in yaws]
     if jobs > 1:
         # spawn, not fork: a parent that has run the pose model (accuracy.py's part (a)) holds its threads' locks,
         # and a forked worker that then runs the model waits on them forever.
@@ -250,15 +277,18 @@ def run(cases: tuple[Case, ...], yaws: tuple[float, ...], cache: Path, jobs: int
 def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
     expected = {c.name: c for c in cases}
     print("(c) rendered classes with known truth: spine-flexion MAE (deg, judged frames, default zero) and verdicts")
+    own = any(s.own_clip_right is not None for s in scores)
+    own_head = f" {'own-zero MAE':>12s} {'ok':>3s}" if own else ""
     print(f"{'class':30s} {'yaw':>3s} {'expect':>7s} {'MAE':>5s} {'frames':>6s} {'reps':>5s} {'right':>5s} "
-          f"{'clip':>17s} {'ok':>3s}  verdicts")
+          f"{'clip':>17s} {'ok':>3s}{own_head}  verdicts")
     for s in scores:
         case = expected[s.case]
         extra = f"  {case.faults[0]} on pick-ups: {s.fault_reps}/{(s.reps_found + 1) // 2}" if case.faults else ""
+        own_cells = (f" {s.own_mae_deg:12.1f} {_yes(s.own_clip_right):>3s}" if own else "")
         print(f"{s.case:30s} {s.yaw_deg:3.0f} {'rounded' if case.expected == ROUNDED else 'safe':>7s} "
               f"{s.mae_deg:5.1f} {s.judged_frames:6d} {s.reps_found:2d}/{s.reps_true:<2d} "
               f"{s.reps_right:2d}/{s.reps_found:<2d} "
-              f"{s.clip_verdict:>17s} {'yes' if s.clip_right else 'NO':>3s}  {s.verdicts}{extra}")
+              f"{s.clip_verdict:>17s} {_yes(s.clip_right):>3s}{own_cells}  {s.verdicts}{extra}")
     for yaw in sorted({s.yaw_deg for s in scores}):
         at = [s for s in scores if s.yaw_deg == yaw]
         maes = [s.mae_deg for s in at if np.isfinite(s.mae_deg)]
@@ -267,12 +297,21 @@ def print_table(scores: list[Score], cases: tuple[Case, ...]) -> None:
               f"{sum(s.reps_right for s in at)}/{sum(s.reps_true for s in at)} (of the true bends), MAE mean "
               f"{np.mean(maes):.1f} deg, worst {worst.mae_deg:.1f} ({worst.case}); classes with MAE > 5: "
               f"{sum(m > 5 for m in maes)}")
+        if own:
+            own_maes = [s.own_mae_deg for s in at if np.isfinite(s.own_mae_deg)]
+            print(f"  from each lifter's own checked rep: clips right {sum(s.own_clip_right is True for s in at)}/"
+                  f"{len(at)} ({sum(s.own_clip_right is None for s in at)} without a zero), MAE mean "
+                  f"{np.mean(own_maes):.1f} deg, classes with MAE > 5: {sum(m > 5 for m in own_maes)}")
     groups = sorted({expected[s.case].group for s in scores})
     for g in groups:
         at = [s for s in scores if expected[s.case].group == g]
         print(f"  {g:8s}: clips right {sum(s.clip_right for s in at)}/{len(at)}, reps right "
               f"{sum(s.reps_right for s in at)}/{sum(s.reps_true for s in at)}")
     print()
+
+
+def _yes(right: bool | None) -> str:
+    return "-" if right is None else "yes" if right else "NO"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -285,6 +324,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--live", action="store_true",
                         help="judge each class as `liftform live` does (live model, live settings; ~15 s a clip)")
+    parser.add_argument("--own-zero", action="store_true",
+                        help="also judge each class from the zero of its lifter's own checked rep")
     args = parser.parse_args(argv)
     cases = tuple(replace(c, spec=replace(c.spec, pitch_deg=args.pitch)) for c in CASES
                   if not args.only or any(o in c.name for o in args.only))
@@ -294,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.live:
         print("as `liftform live` judges them: rendered, played unpaced, the live model and settings, each rep as "
               "judged live")
-    print_table(run(cases, tuple(args.yaw), args.cache, args.jobs, args.live), cases)
+    print_table(run(cases, tuple(args.yaw), args.cache, args.jobs, args.live, args.own_zero), cases)
 
 
 if __name__ == "__main__":

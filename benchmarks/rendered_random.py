@@ -16,10 +16,10 @@ insufficient_data counts as wrong. Prints one line per lift and the sensitivity,
 overall and by view, body and clothes.
 
 --own-zero also judges each lift from a zero of the lifter's own, as `liftform screen --neutral` reads it
-(`core.screen.own_neutral_bend_deg`) from a lift someone checked neutral: the same body, clothes, colours and
-camera, load and head, the same lift with no spinal flexion (a stoop's: a hip hinge; rendered too: twice the work
-the first time). It prints both verdicts per lift and both summaries: what a lifter whose build reads rounded gains
-by having one lift checked.
+(`core.screen.own_neutral_bend_deg`) from a rep someone checked neutral (`rendered_cases.checked_rep`: the same
+body, clothes, colours, camera, load and head, the same lift with no spinal flexion; a stoop's is a hip hinge;
+rendered too: twice the work the first time). It prints both verdicts per lift and both summaries: what a lifter
+whose build reads rounded gains by having one rep checked.
 
 Rendering and the pose model are the slow part (~8 min for 60 lifts with -j 2 the first time); the tracks and truth
 are cached in --cache like the named classes' (`rendered_cases.tracked`).
@@ -38,9 +38,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rendered_cases import analyzed, bend_spec  # noqa: E402
+from rendered_cases import analyzed, bend_spec, own_zero_deg  # noqa: E402
 
-from liftform.core.screen import own_neutral_bend_deg  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
 
@@ -98,13 +97,6 @@ class Lift:
                 f"{b.spine_pattern:8s} {clothes:6s} head {s.head:5s}")
 
 
-def checked_lift(spec: LiftSpec) -> LiftSpec:
-    """The lift the lifter of ``spec`` would have had checked neutral: their body, clothes, colours, camera, load and
-    head, the same lift with no spinal flexion (a stoop's: a hip hinge)."""
-    motion = "hip_hinge" if spec.motion == "rounded_back" else spec.motion
-    return replace(spec, motion=motion, spine_flexion_peak_deg=0.0)
-
-
 def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
     settings = Settings()
     analysis, truth = analyzed(spec, settings, cache)
@@ -115,7 +107,7 @@ def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
                 tuple(v.verdict + (" (head)" if v.head_led else "") for v in analysis.verdicts))
     if not own_zero:
         return lift
-    zero = own_neutral_bend_deg(analyzed(checked_lift(spec), settings, cache)[0].kinematics, settings.verdict)
+    zero = own_zero_deg(spec, settings, cache)
     if np.isnan(zero):      # `liftform screen --neutral` refuses: no zero, so no answer from one
         return replace(lift, own_zero_deg=zero, own=replace(lift, verdict="insufficient_data", rep_verdicts=()))
     own = analyzed(spec, settings, cache, spine_baseline_deg=zero)[0]

@@ -19,6 +19,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import faults_markup, print_summary, verdict_markup
 from liftform.errors import LiftformError
+from liftform.settings import SpineSettings
 
 
 @app.command()
@@ -61,8 +62,11 @@ def live(
             started.append(True)
             keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
             tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
-            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking} ({keys})",
-                      soft_wrap=True)
+            zero = settings.spine.neutral_bend_deg
+            own = (f", the back judged from a neutral bend of {zero:.0f}° (a personal zero)"
+                   if zero != SpineSettings().neutral_bend_deg else "")
+            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking}{own} "
+                      f"({keys})", soft_wrap=True)
 
     try:
         result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,

@@ -353,7 +353,11 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     ``overrides`` (``{section: {key: value}}``)."""
     settings = base if base is not None else Settings()
     if config_path is not None:
-        settings = apply_overrides(settings, _read_toml(Path(config_path), "config"))
+        config = _read_toml(Path(config_path), "config")
+        if "profile" in config:
+            raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
+                              "not as a config file")
+        settings = apply_overrides(settings, config)
     if profile_path is not None:
         profile = _read_toml(Path(profile_path), "profile")
         about = profile.pop("profile", {})        # what the profile says of itself, not settings

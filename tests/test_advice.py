@@ -168,6 +168,8 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     checked.write_text(profile_toml(replace(flat, own_neutral_bend_deg=31.25)))
     own = load_settings(None, None, checked)
     assert own.spine.neutral_bend_deg == 31.25 and own.advice.screen_hinge_depth_deg == 85.0
+    with pytest.raises(ConfigError, match="pass it with --profile"):    # a profile passed as a config file
+        load_settings(checked)
     marked = checked.read_text().replace("neutral_checked = true", "neutral_checked = false")
     checked.write_text(marked)                                      # the mark is what lets the zero through
     with pytest.raises(ConfigError, match="record the screen again"):

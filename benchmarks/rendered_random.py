@@ -96,6 +96,10 @@ class Lift:
                 f"kyphosis {b.kyphosis_deg:3.0f} buttocks {100 * b.buttock_m:2.0f} cm girth {b.girth:.2f} "
                 f"{b.spine_pattern:8s} {clothes:6s} head {s.head:5s}")
 
+    def mark(self) -> str:
+        """'ok' or 'WRONG' against the truth; '' where not scored."""
+        return "" if self.expected is None else ("ok" if self.verdict == self.expected else "WRONG")
+
 
 def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
     settings = Settings()
@@ -103,17 +107,19 @@ def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
     loaded = truth["loaded"].astype(bool)
     flexion = truth["spine_flexion_deg"]
     peak = float(np.max(flexion[loaded])) if loaded.any() else float(np.max(flexion))
-    lift = Lift(spec, peak, analysis.verdict,
-                tuple(v.verdict + (" (head)" if v.head_led else "") for v in analysis.verdicts))
+    lift = Lift(spec, peak, analysis.verdict, _rep_words(analysis))
     if not own_zero:
         return lift
     zero = own_zero_deg(spec, settings, cache)
     if np.isnan(zero):      # `liftform screen --neutral` refuses: no zero, so no answer from one
         return replace(lift, own_zero_deg=zero, own=replace(lift, verdict="insufficient_data", rep_verdicts=()))
     own = analyzed(spec, settings, cache, spine_baseline_deg=zero)[0]
-    return replace(lift, own_zero_deg=zero, own=replace(
-        lift, verdict=own.verdict, rep_verdicts=tuple(v.verdict + (" (head)" if v.head_led else "")
-                                                      for v in own.verdicts)))
+    return replace(lift, own_zero_deg=zero, own=replace(lift, verdict=own.verdict, rep_verdicts=_rep_words(own)))
+
+
+def _rep_words(analysis) -> tuple[str, ...]:
+    """Each rep's verdict, "(head)" where the head hanging alone made it rounded."""
+    return tuple(v.verdict + (" (head)" if v.head_led else "") for v in analysis.verdicts)
 
 
 def _judge_job(args: tuple[LiftSpec, Path, bool]) -> Lift:
@@ -161,24 +167,24 @@ def print_report(lifts: list[Lift]) -> None:
     print(f"(e) random rendered lifters: the clip's verdict against its truth (rounded: >= {ROUNDED_FROM_DEG:.0f} deg "
           f"of true flexion while loaded; safe: under {SAFE_UNDER_DEG:.0f}; in between not scored)")
     for x in lifts:
-        mark = "" if x.expected is None else ("ok" if x.verdict == x.expected else "WRONG")
         print(f"  {x.describe()} true {x.true_peak_deg:3.0f}  {x.expected or 'not scored':12s} {x.verdict:17s} "
-              f"{mark:5s} reps: {' '.join(x.rep_verdicts)}")
+              f"{x.mark():5s} reps: {' '.join(x.rep_verdicts)}")
         if x.own is not None:
-            own_mark = "" if x.expected is None else ("ok" if x.own.verdict == x.expected else "WRONG")
             print(f"      from the own zero {x.own_zero_deg:5.1f} deg (checked rep): {x.own.verdict:17s} "
-                  f"{own_mark:5s} reps: {' '.join(x.own.rep_verdicts)}")
-    print(f"  all lifts  {summary(lifts)}")
-    for name, member in GROUPS.items():
-        print(f"    {summary([x for x in lifts if member(x.spec)])}   {name}")
+                  f"{x.own.mark():5s} reps: {' '.join(x.own.rep_verdicts)}")
+    _print_summaries(lifts)
     own = [x.own for x in lifts if x.own is not None]
     if own:
         zeros = np.array([x.own_zero_deg for x in lifts])
         print(f"  judged from each lifter's own zero (the same lift checked neutral; zeros {np.nanmin(zeros):.0f} to "
               f"{np.nanmax(zeros):.0f} deg, the shipped {Settings().spine.neutral_bend_deg:.0f}):")
-        print(f"  all lifts  {summary(own)}")
-        for name, member in GROUPS.items():
-            print(f"    {summary([x for x in own if member(x.spec)])}   {name}")
+        _print_summaries(own)
+
+
+def _print_summaries(lifts: list[Lift]) -> None:
+    print(f"  all lifts  {summary(lifts)}")
+    for name, member in GROUPS.items():
+        print(f"    {summary([x for x in lifts if member(x.spec)])}   {name}")
 
 
 def main() -> None:

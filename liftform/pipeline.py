@@ -75,16 +75,24 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(_no_lift_note(kinematics.depth, settings))
     if settings.pose.track_between_frames:
         notes.append(TRACKED_NOTE)
-    usual_zero_deg = SpineSettings().neutral_bend_deg
-    if kinematics.spine_baseline_deg != usual_zero_deg:     # said wherever the result is read: it moves every verdict
-        notes.append(f"the back is judged from a neutral bend of {kinematics.spine_baseline_deg:.0f}° (a personal "
-                     f"zero, from --profile or --config), not most people's {usual_zero_deg:.0f}°")
+    if (own_zero := personal_zero_note(kinematics.spine_baseline_deg)) is not None:
+        notes.append(own_zero)                # said wherever the result is read: it moves every verdict
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
                     flagged=flagged, quality=quality, versions=_versions(), pose_filled=track.pose_filled)
+
+
+def personal_zero_note(zero_deg: float) -> str | None:
+    """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
+    a config file) says about it; None for the shipped zero."""
+    usual_deg = SpineSettings().neutral_bend_deg
+    if zero_deg == usual_deg:
+        return None
+    return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero, from --profile or --config), "
+            f"not most people's {usual_deg:.0f}°")
 
 
 def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:

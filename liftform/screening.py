@@ -50,13 +50,12 @@ def profile_toml(result: ScreenResult) -> str:
     unchecked bend is never written (`core.screen` says why)."""
     if result.advice == "insufficient_data":
         raise InputError("the screen could not see the back well enough to make a profile: film side-on")
-    spine = ""
-    if not math.isnan(result.own_neutral_bend_deg):
-        spine += f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}\n"
+    own_zero = not math.isnan(result.own_neutral_bend_deg)
+    spine = f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}\n" if own_zero else ""
     if result.rounded and result.max_spine_flexion_deg > 0:
         spine += f"personal_max_flexion_deg = {result.max_spine_flexion_deg:.2f}\n"
     checked = (f"[profile]\n{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows "
-               "the back\n" if not math.isnan(result.own_neutral_bend_deg) else "")
+               "the back\n" if own_zero else "")
     return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
             f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
             + checked

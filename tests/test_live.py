@@ -579,7 +579,7 @@ def test_live_tells_a_rounded_reach_down_from_a_rounded_lift(sample_videos, tmp_
     live_lines = re.findall(r"^  rep \d+ +[\d.]+ s .*$", printed.stdout, re.M)    # as judged (the summary's have spans)
     assert printed.exit_code == 0 and len(live_lines) == 4
     assert any("reached down with a rounded back" in line for line in live_lines)
-    assert any(line.startswith("live:") and "the back judged from a neutral bend of 7°" in line
+    assert any(line.startswith("live:") and "the back is judged from a neutral bend of 7°" in line
                for line in printed.stdout.splitlines())
     assert "note: the back is judged from a neutral bend of 7°" in printed.stdout
 

@@ -19,7 +19,6 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import faults_markup, print_summary, verdict_markup
 from liftform.errors import LiftformError
-from liftform.settings import SpineSettings
 
 
 @app.command()
@@ -45,6 +44,7 @@ def live(
     """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
     from liftform.live import LiveConfig, live_defaults, run_live
+    from liftform.pipeline import personal_zero_note
 
     if camera is not None and source is not None:
         fail("use --camera or --source, not both", 2)
@@ -62,11 +62,9 @@ def live(
             started.append(True)
             keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
             tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
-            zero = settings.spine.neutral_bend_deg
-            own = (f", the back judged from a neutral bend of {zero:.0f}° (a personal zero)"
-                   if zero != SpineSettings().neutral_bend_deg else "")
-            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking}{own} "
-                      f"({keys})", soft_wrap=True)
+            own_zero = personal_zero_note(settings.spine.neutral_bend_deg)
+            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking} ({keys})"
+                      + (f"; {own_zero}" if own_zero else ""), soft_wrap=True)
 
     try:
         result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,

@@ -87,12 +87,12 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 
 def personal_zero_note(zero_deg: float) -> str | None:
     """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
-    a config file) says about it; None for the shipped zero."""
+    a config file, live's key n) says about it; None for the shipped zero."""
     usual_deg = SpineSettings().neutral_bend_deg
     if zero_deg == usual_deg:
         return None
-    return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero, from --profile or --config), "
-            f"not most people's {usual_deg:.0f}°")
+    return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero: --profile, --config or "
+            f"live's key n), not most people's {usual_deg:.0f}°")
 
 
 def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:

@@ -50,15 +50,25 @@ def profile_toml(result: ScreenResult) -> str:
     unchecked bend is never written (`core.screen` says why)."""
     if result.advice == "insufficient_data":
         raise InputError("the screen could not see the back well enough to make a profile: film side-on")
-    own_zero = not math.isnan(result.own_neutral_bend_deg)
-    spine = f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}\n" if own_zero else ""
-    if result.rounded and result.max_spine_flexion_deg > 0:
-        spine += f"personal_max_flexion_deg = {result.max_spine_flexion_deg:.2f}\n"
+    return personal_profile_toml(
+        "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
+        f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",
+        neutral_bend_deg=result.own_neutral_bend_deg,
+        max_flexion_deg=result.max_spine_flexion_deg if result.rounded else 0.0,
+        hinge_depth_deg=min(max(result.hinge_depth_deg, 0.0), 120.0))
+
+
+def personal_profile_toml(header: str, *, neutral_bend_deg: float = math.nan, max_flexion_deg: float = 0.0,
+                          hinge_depth_deg: float | None = None) -> str:
+    """A personal profile's TOML after ``header`` (comment lines): the person's own zero (deg; NaN: none) read from
+    a bend someone who knows their back checked neutral, marked so (`settings.load_settings` takes no other zero
+    from a profile); their range of spine flexion (deg; 0: unknown); their screened hinge depth (deg; None:
+    unknown)."""
+    own_zero = not math.isnan(neutral_bend_deg)
+    spine = f"neutral_bend_deg = {neutral_bend_deg:.2f}\n" if own_zero else ""
+    if max_flexion_deg > 0:
+        spine += f"personal_max_flexion_deg = {max_flexion_deg:.2f}\n"
     checked = (f"[profile]\n{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows "
                "the back\n" if own_zero else "")
-    return ("# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
-            f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n"
-            + checked
-            + (f"[spine]\n{spine}" if spine else "") +
-            "[advice]\n"
-            f"screen_hinge_depth_deg = {min(max(result.hinge_depth_deg, 0.0), 120.0):.1f}\n")
+    advice = f"[advice]\nscreen_hinge_depth_deg = {hinge_depth_deg:.1f}\n" if hinge_depth_deg is not None else ""
+    return header + checked + (f"[spine]\n{spine}" if spine else "") + advice

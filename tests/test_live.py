@@ -24,6 +24,7 @@ from video_files import first_seconds, lit_lifter_frame
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.cli import app
+from liftform.cli.live import _event_printer
 from liftform.core.advice import rep_cue
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
@@ -41,9 +42,10 @@ from liftform.live import (
     LiveStats,
     LiveWindow,
     RepJudged,
+    ZeroTaken,
     run_live,
 )
-from liftform.live.runner import _loop, live_settings
+from liftform.live.runner import _loop, live_settings, save_session
 from liftform.live.sources import FrameSource
 from liftform.live.state import (
     PROMPT_DARK,
@@ -54,9 +56,10 @@ from liftform.live.state import (
     RoundedFlag,
     framing_problem,
 )
+from liftform.outputs.layout import PROFILE_NAME
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
-from liftform.settings import Settings
+from liftform.settings import Settings, load_settings
 
 runner = CliRunner()
 
@@ -345,6 +348,69 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
     assert seen[149][0] >= 1 and seen[150][0] == 0                 # r: the count starts again
     assert seen[159][1] and not seen[160][1] and seen[-1][1]        # c: calibrating again, then calibrated
     assert len(session.verdicts) >= 2                               # the reps themselves are all kept
+
+
+def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep_checked_flat(tmp_path, capsys):
+    """A lifter whose back's outline bends 25 deg more than most people's in a flat hinge: from the shipped zero each
+    hinge reads rounded. A coach presses n after the first rep (checked flat): the lifter's own zero is read from it
+    (the outline's bend over the judged frames, as `liftform screen --neutral` reads it), the next reps are judged
+    from it, so is the saved session (with the note), and the zero is kept in the session's profile.toml, which
+    `--profile` takes. The terminal says it against most people's zero."""
+    settings = Settings()
+    natural = settings.spine.neutral_bend_deg + 25.0
+    track, truth = lift_track("hip_hinge", n_reps=3, natural_bend_deg=natural)
+    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    pressed = []
+
+    class Window:                                   # n, once the first rep's verdict is in
+        def show(self, rgb):
+            if len(session.verdicts) == 1 and not pressed:
+                pressed.append(True)
+                return "neutral"
+            return None
+
+        def poll(self):
+            return None
+
+    events, prompts = [], []
+    _loop(LiveConfig(window=False), _ListSource(track), session, Window(), None, events.append,
+          lambda live, rgb: prompts.append(live.prompt))
+    events += session.finish()
+    zeros = [e for e in events if isinstance(e, ZeroTaken)]
+    assert len(zeros) == 1 and zeros[0].refused is None
+    assert natural <= zeros[0].neutral_bend_deg <= natural + truth["spine"].max()   # the hinge's own few degrees
+    assert session.zero_taken and session.settings.spine.neutral_bend_deg == zeros[0].neutral_bend_deg
+    assert zeros[0].words in prompts                                                  # said on screen
+    judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
+    assert judged == ["rounded_back", "hip_hinge", "hip_hinge"]
+
+    class Camera:                                   # what save_session reads of a camera source
+        description, fps = "camera 0", 30.0
+
+    analysis, out_dir = save_session(session, Camera(), ModelInfo("none", ""), session.settings, tmp_path, [])
+    assert [v.verdict for v in analysis.verdicts] == ["hip_hinge"] * 3             # the whole session, own zero
+    assert any(n.startswith("the back is judged from a neutral bend of") for n in analysis.quality.warnings)
+    kept = load_settings(profile_path=out_dir / PROFILE_NAME)
+    assert kept.spine.neutral_bend_deg == pytest.approx(zeros[0].neutral_bend_deg, abs=0.01)
+    _event_printer(settings, beep=False)(zeros[0])
+    assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked bend (most people's: 6°)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("kind", "reps_first", "refused"), [
+    ("hip_hinge", False, "No rep yet"),
+    ("lunge", True, "not seen bent over long enough"),     # the trunk stays upright: no judged frame to read
+])
+def test_key_n_takes_no_zero_without_a_rep_whose_bent_back_was_seen(kind, reps_first, refused):
+    track, _ = lift_track(kind, n_reps=1)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = range(len(track)) if reps_first else range(5)
+    for i in frames:
+        session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
+    session.finish()
+    [event] = session.take_zero()
+    assert refused in event.refused and event.words == event.refused
+    assert not session.zero_taken and session.settings == Settings()
 
 
 class _TwoAtATime:

@@ -17,7 +17,7 @@ from liftform.cli.common import (
     out,
     settings_from,
 )
-from liftform.cli.show import faults_markup, print_summary, verdict_markup
+from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
 
 
@@ -42,7 +42,8 @@ def live(
                                "detector's landmarks)."),
 ) -> None:
     """Live coaching at the webcam, side-on: the back green while neutral and red when it rounds, the rep count and
-    a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count."""
+    a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count, n the last
+    rep was checked flat by someone who knows your back: your own zero is read from it and judges the next reps."""
     from liftform.live import LiveConfig, live_defaults, run_live
     from liftform.pipeline import personal_zero_note
 
@@ -60,7 +61,8 @@ def live(
     def on_frame(live_frame, rgb) -> None:
         if not started:
             started.append(True)
-            keys = "Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count"
+            keys = ("Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count, "
+                    "n the last rep was checked flat: judge from its zero")
             tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
             own_zero = personal_zero_note(settings.spine.neutral_bend_deg)
             out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking} ({keys})"
@@ -77,6 +79,7 @@ def live(
         raise typer.Exit(130) from None
     if result.analysis is not None:
         print_summary(result.analysis, result.out_dir)
+        _print_profile(result.out_dir)
     else:
         out.print("fewer than two frames were processed: nothing to judge, nothing saved")
     _print_stats(result.stats, tracking=settings.pose.track_between_frames)
@@ -90,7 +93,7 @@ def _event_printer(settings, beep: bool):
     """What the terminal shows (and sounds) as a session's events come: each rep's verdict and advice; with
     ``beep``, a cue when the back rounds."""
     from liftform.core.advice import rep_advice
-    from liftform.live import BackRounded, RepJudged
+    from liftform.live import BackRounded, RepJudged, ZeroTaken
     from liftform.live.sound import play_cue
 
     def on_event(event) -> None:
@@ -99,11 +102,23 @@ def _event_printer(settings, beep: bool):
             out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, settings.advice))}", soft_wrap=True)
+        elif isinstance(event, ZeroTaken) and event.refused:
+            out.print(f"  [yellow]{escape(event.refused)}[/] (key n)", soft_wrap=True)
+        elif isinstance(event, ZeroTaken):
+            print_own_zero(event.neutral_bend_deg, settings, "the next reps are judged from it, and the saved session")
         elif isinstance(event, BackRounded) and beep and not play_cue():
             err.file.write("\a")      # no audio output: the terminal bell
             err.file.flush()
 
     return on_event
+
+
+def _print_profile(out_dir: Path | None) -> None:
+    """Where the zero taken during the session (key n) is kept for the next ones."""
+    from liftform.outputs.layout import PROFILE_NAME
+
+    if out_dir is not None and (out_dir / PROFILE_NAME).is_file():
+        out.print(f"  your zero is kept in {out_dir / PROFILE_NAME}: pass it with --profile next time", soft_wrap=True)
 
 
 def _print_stats(stats, tracking: bool) -> None:

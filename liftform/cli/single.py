@@ -142,7 +142,9 @@ def screen(
                       f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
                       soft_wrap=True)
         if neutral:
-            print_own_zero(result.own_neutral_bend_deg, settings, saved=save_profile is not None)
+            print_own_zero(result.own_neutral_bend_deg, settings,
+                           "your lifts are judged from it with --profile" if save_profile is not None else
+                           "save it with --save-profile and pass that to analyze, score or live with --profile")
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:

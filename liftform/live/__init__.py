@@ -1,7 +1,8 @@
 """Live coaching at the webcam: the same core as `liftform analyze`, frame by frame and rep by rep.
 
     from liftform.live import LiveConfig, run_live
-    result = run_live(LiveConfig(camera=0), on_event=print)     # q / Esc quits; c recalibrates; r resets the count
+    result = run_live(LiveConfig(camera=0), on_event=print)     # q / Esc quits; c recalibrates; r resets the count;
+    #   n: the last rep was checked flat, take the lifter's zero from it
 
 Modules: ``sources`` (webcam and file-as-camera, newest-frame semantics), ``session`` (pose -> filters -> state ->
 overlay, events), ``state`` (flag, rep trigger, prompts), ``types`` (options, events, per-frame result), ``buffer``
@@ -15,11 +16,11 @@ import liftform.pyav  # noqa: F401, I001 - first: OpenCV before PyAV, or the win
 from liftform.live.runner import LiveConfig, LiveResult, LiveStats, live_defaults, run_live, save_session
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, LatestFrame
-from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
+from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
 from liftform.live.window import DisplayError, LiveWindow
 
 __all__ = [
     "BackRounded", "Calibrated", "CameraError", "CameraSource", "CapturedFrame", "DisplayError", "FileCameraSource",
     "LatestFrame", "LiveConfig", "LiveEvent", "LiveFrame", "LiveOptions", "LiveResult", "LiveSession", "LiveStats",
-    "LiveWindow", "RepJudged", "live_defaults", "run_live", "save_session",
+    "LiveWindow", "RepJudged", "ZeroTaken", "live_defaults", "run_live", "save_session",
 ]

@@ -30,7 +30,8 @@ from liftform.live.sources import CameraError, CameraSource, CapturedFrame, File
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
 from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
-from liftform.outputs.atomic import ensure_writable_dir
+from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
+from liftform.outputs.layout import PROFILE_NAME
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
@@ -146,7 +147,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
              on_frame: Callable[[LiveFrame, np.ndarray], None] | None = None) -> LiveResult:
     """Run a live session until it is stopped; returns what happened and where it was saved.
 
-    ``on_event(event)`` is called for each `Calibrated`, `BackRounded` and `RepJudged` as it happens;
+    ``on_event(event)`` is called for each `Calibrated`, `BackRounded`, `RepJudged` and `ZeroTaken` as it happens;
     ``on_frame(live_frame, rgb)`` after each frame is drawn (``rgb`` carries the overlay).
     Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
     ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
@@ -193,7 +194,8 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     dark = dark_picture_note(session.lifter_brightness)
     if dark:
         warnings.append(dark)
-    analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), settings,
+    # With the session's settings: a zero taken during it (key n) judges every rep of the saved session.
+    analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), session.settings,
                                      config.output_dir, warnings)
     return LiveResult(analysis, out_dir, recording, tuple(session.verdicts), stopped_by, error, stats,
                       session.track())
@@ -239,6 +241,10 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                 session.recalibrate()
             elif action == "reset":
                 session.reset_count()
+            elif action == "neutral":
+                for event in session.take_zero():
+                    if on_event is not None:
+                        on_event(event)
     except KeyboardInterrupt:
         stopped_by = "interrupt"
     except InputError as exc:                  # the camera unplugged, or a file that breaks off mid-way
@@ -313,7 +319,22 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
     out_dir = _new_session_dir(Path(out_root))
     # No annotated video and no report: both are drawn from the source video, which a camera session does not keep.
     write_outputs(analysis, track, out_dir, write_video=False)
+    if session.zero_taken:                  # kept for the lifter's next sessions (``--profile``)
+        atomic_write_text(out_dir / PROFILE_NAME, live_profile_toml(settings))
     return analysis, out_dir
+
+
+def live_profile_toml(settings: Settings) -> str:
+    """The personal profile of a session whose zero was taken from a rep checked flat (key n): that zero, and what
+    the session's own profile held (range of flexion, screened hinge depth)."""
+    from liftform.screening import personal_profile_toml
+
+    depth = settings.advice.screen_hinge_depth_deg
+    return personal_profile_toml("# Personal profile from `liftform live`: the zero of a rep checked flat (key n); "
+                                 "pass it to analyze, score or live with --profile.\n",
+                                 neutral_bend_deg=settings.spine.neutral_bend_deg,
+                                 max_flexion_deg=settings.spine.personal_max_flexion_deg,
+                                 hinge_depth_deg=depth if depth > 0 else None)
 
 
 def _new_session_dir(out_root: Path) -> Path:

@@ -33,6 +33,7 @@ from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     camera_behind,
+    compute_kinematics,
     depth_signal,
     facing_sign,
     filmed_from_behind,
@@ -44,6 +45,7 @@ from liftform.core.kinematics import (
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
+from liftform.core.screen import own_neutral_bend_deg
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
@@ -59,10 +61,10 @@ from liftform.live.state import (
     RoundedFlag,
     framing_problem,
 )
-from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged
+from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
-from liftform.settings import Settings
+from liftform.settings import Settings, value_range
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, trunk_midpoints
 
 PROMPT_CALIBRATING = "Stand upright, side-on: calibrating"
@@ -110,6 +112,7 @@ class LiveSession:
         self._rounded_since_s: float | None = None
         self._cued = False
         self._brightness: list[float] = []   # the lifter's light, measured now and then (`liftform.exposure`)
+        self.zero_taken = False             # `take_zero` replaced ``settings.spine.neutral_bend_deg``
         self.recalibrate()
 
     # -- controls -------------------------------------------------------------------------------------------------
@@ -131,6 +134,32 @@ class LiveSession:
         """Start the on-screen rep count again (key ``r``); every rep stays in ``verdicts`` and the saved session."""
         self.rep_count = 0
         self._banner = None
+
+    def take_zero(self) -> list[LiveEvent]:
+        """Key ``n``: someone who knows the lifter's back (a coach beside them) checked the last rep flat. The
+        lifter's own zero is read from it as `liftform screen --neutral` reads it from a checked bend
+        (`core.screen.own_neutral_bend_deg`), and the next reps, and the saved session, are judged from it: the
+        contour's neutral differs between people and clothes by tens of degrees. Returns one `ZeroTaken`."""
+        s = self.settings
+        ts = float(self.buffer.timestamps_s[len(self.buffer) - 1]) if len(self.buffer) else 0.0
+        zero, refused = float("nan"), None
+        if not self.verdicts:
+            refused = "No rep yet to take your zero from"
+        else:
+            rep = self.verdicts[-1].rep
+            kinematics = compute_kinematics(self.buffer.track(rep.start, rep.end + 1), s.filter, s.spine)
+            zero = own_neutral_bend_deg(kinematics, s.verdict)
+            limits = value_range("spine", "neutral_bend_deg")
+            if np.isnan(zero):
+                refused = "No zero: the last rep's back was not seen bent over long enough"
+            elif not limits.contains(zero):
+                refused = f"No zero: the last rep read {zero:.0f}°, not a neutral back's bend"
+            else:
+                self.settings = replace(s, spine=replace(s.spine, neutral_bend_deg=zero))
+                self.zero_taken = True
+        event = ZeroTaken(ts, zero, refused)
+        self._banner = (event.words, ts + self.options.banner_s)
+        return [event]
 
     def finish(self) -> list[LiveEvent]:
         """At the end of the stream: judge a rep that ended too close to the end for the watcher to fire."""

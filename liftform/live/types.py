@@ -61,7 +61,23 @@ class RepJudged:
     count: int
 
 
-LiveEvent = Calibrated | BackRounded | RepJudged
+@dataclass(frozen=True)
+class ZeroTaken:
+    """Key ``n``: someone who knows the lifter's back checked the last rep flat, and the lifter's own zero was read
+    from it (`LiveSession.take_zero`): ``neutral_bend_deg``, the raw contour bend taken as neutral from now on, or
+    ``refused``, why none was taken (the zero stays as it was)."""
+
+    timestamp_s: float
+    neutral_bend_deg: float
+    refused: str | None = None
+
+    @property
+    def words(self) -> str:
+        """The event in a few words, for the screen and the terminal."""
+        return self.refused or f"Your zero: {self.neutral_bend_deg:.0f}° from the last rep (checked flat)"
+
+
+LiveEvent = Calibrated | BackRounded | RepJudged | ZeroTaken
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The live window: OpenCV's ``imshow`` with the overlay, and the keys (q / Esc quit, c recalibrate, r reset count).
+"""The live window: OpenCV's ``imshow`` with the overlay, and the keys (q / Esc quit, c recalibrate, r reset count,
+n the last rep was checked flat: take the lifter's zero from it).
 
     with LiveWindow() as window:             # DisplayError (one line) when there is no display to open it on
-        action = window.show(rgb)            # "quit" | "calibrate" | "reset" | None; closing the window is "quit"
+        action = window.show(rgb)            # "quit" | "calibrate" | "reset" | "neutral" | None (closed: "quit")
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from liftform.errors import LiftformError
 
 KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
-               ord("r"): "reset", ord("R"): "reset"}
+               ord("r"): "reset", ord("R"): "reset", ord("n"): "neutral", ord("N"): "neutral"}
 TITLE = "liftform live  (q quit, c recalibrate, r reset count)"
 
 

@@ -12,6 +12,8 @@
             annotated.mp4     the video with the analysis drawn on it (optional)
             report.html       the clinician's page (optional), with clips/rep-N.mp4 of the flagged reps
             faces-blurred     present when every exported frame in the folder has every face blurred
+        live-<time>/          a saved live session: as a video's folder, without annotated.mp4 and report.html;
+            profile.toml      where the lifter's zero was taken from a rep checked flat (key n), for --profile
 
 ``read_analysis`` (`liftform.outputs.read`) reads a result folder back into the `Analysis` that was written.
 """
@@ -29,6 +31,7 @@ ANNOTATED_NAME = "annotated.mp4"
 REPORT_NAME = "report.html"
 CLIPS_DIR = "clips"
 BLURRED_MARK = "faces-blurred"
+PROFILE_NAME = "profile.toml"       # a live session's, where the lifter's zero was taken from a rep (key n)
 
 INDEX_NAME = "index.html"
 SUMMARY_CSV = "summary.csv"

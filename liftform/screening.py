@@ -14,7 +14,7 @@ from pathlib import Path
 from liftform.core.screen import ScreenResult, own_neutral_bend_deg, screen_bend
 from liftform.errors import InputError
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
-from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
+from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings, value_range
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
@@ -38,6 +38,9 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
             raise InputError(f"the back was not seen clearly in {Path(video_path).name} where it is judged (the trunk "
                              "leaning 40° or more) for long enough to read your neutral: film the checked rep "
                              "side-on, all the way down and up")
+        if not value_range("spine", "neutral_bend_deg").contains(own_zero):
+            raise InputError(f"the back's outline in {Path(video_path).name} bends {own_zero:.0f}°, not a neutral "
+                             "back's bend: film the checked rep side-on, the whole body in view")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=own_zero)
     result = screen_bend(analysis.kinematics, settings)
     return replace(result, notes=notes, own_neutral_bend_deg=own_zero)

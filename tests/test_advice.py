@@ -197,3 +197,32 @@ def test_every_rep_carries_its_advice_in_result_json_reps_csv_and_the_terminal(t
     printed = " ".join(capsys.readouterr().out.split())
     for text in expected:
         assert "advice: " + " ".join(text.split()) in printed
+
+
+@pytest.mark.parametrize(("natural_offset_deg", "refused"), [
+    (25.0, None),                                   # a build whose outline reads 25 deg over most people's: taken
+    (70.0, "not a neutral back's bend"),            # past any neutral back's reading: refused, no profile written
+])
+def test_screen_neutral_reads_the_zero_of_a_checked_hinge_and_refuses_one_no_back_reads(
+        monkeypatch, natural_offset_deg, refused):
+    """`screen_video(neutral=True)` on a flat hinge (the pose stage replaced by a synthetic track with a known
+    outline): the zero is the outline's bend where the spine is judged; one outside the setting's range is refused
+    in one line (a profile holding it could not be loaded)."""
+    from synthetic_tracks import lift_track
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.errors import InputError
+
+    natural = Settings().spine.neutral_bend_deg + natural_offset_deg
+    track, truth = lift_track("hip_hinge", n_reps=2, natural_bend_deg=natural)
+    source = SourceInfo("hinge.mp4", "", 30.0, len(track), *track.frame_size_wh, len(track) / 30.0)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    if refused:
+        with pytest.raises(InputError, match=refused):
+            screening.screen_video("hinge.mp4", neutral=True)
+        return
+    result = screening.screen_video("hinge.mp4", neutral=True)
+    assert natural <= result.own_neutral_bend_deg <= natural + truth["spine"].max()
+    assert f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}" in screening.profile_toml(result)

@@ -2,6 +2,7 @@
 
     result = screen_video("bend.mp4")                  # how far the person hinges before the back rounds
     result = screen_video("hinge.mp4", neutral=True)   # a bend checked neutral: also the person's own zero
+    result = screen_video("set.mp4", neutral=True, rep=2)   # ... from the one rep of a set that was checked
     Path("me.toml").write_text(profile_toml(result))   # a settings layer for --profile
 """
 
@@ -11,19 +12,22 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from liftform.core.screen import ScreenResult, own_neutral_bend_deg, screen_bend
+from liftform.core.screen import ScreenResult, checked_rep_zero_deg, own_neutral_bend_deg, screen_bend
 from liftform.errors import InputError
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
 from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings, value_range
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
-                 model_dir: str | Path | None = None, progress: Progress | None = None) -> ScreenResult:
+                 rep: int | None = None, model_dir: str | Path | None = None,
+                 progress: Progress | None = None) -> ScreenResult:
     """Flexibility screen of a video of one slow bend towards the floor (see `liftform.core.screen`).
 
     ``neutral``: someone who knows the person's back checked that it stayed neutral in this bend; the person's own
     zero is read from it (`core.screen.own_neutral_bend_deg`, ``ScreenResult.own_neutral_bend_deg``) and the screen
-    judged from that zero. Raises InputError where the back was not seen bent long enough to read it."""
+    judged from that zero; with ``rep`` (from 1, as `liftform analyze` numbers them), from that rep of a video of
+    several only (`core.screen.checked_rep_zero_deg`). Raises InputError where the back was not seen bent long
+    enough to read it, or the video has no such rep."""
     settings = settings or Settings()
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
@@ -31,19 +35,29 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
     # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
     # screen of a video on its side had said only "bend slowly all the way down".
     notes = analysis.quality.warnings
-    own_zero = float("nan")
+    own_zero, span = float("nan"), None
     if neutral:
-        own_zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
+        name = Path(video_path).name
+        if rep is None:
+            own_zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
+        else:
+            reps = [v.rep for v in analysis.verdicts]
+            if not 1 <= rep <= len(reps):
+                raise InputError(f"{name} has {len(reps)} rep(s) (numbered from 1, as `liftform analyze` prints "
+                                 f"them): there is no rep {rep}")
+            checked = reps[rep - 1]
+            own_zero = checked_rep_zero_deg(track[checked.start:checked.end + 1], settings)
+            span, name = (checked.start_s, checked.end_s), f"rep {rep} of {name}"
         if math.isnan(own_zero):
-            raise InputError(f"the back was not seen clearly in {Path(video_path).name} where it is judged (the trunk "
+            raise InputError(f"the back was not seen clearly in {name} where it is judged (the trunk "
                              "leaning 40° or more) for long enough to read your neutral: film the checked rep "
                              "side-on, all the way down and up")
         if not value_range("spine", "neutral_bend_deg").contains(own_zero):
-            raise InputError(f"the back's outline in {Path(video_path).name} bends {own_zero:.0f}°, not a neutral "
+            raise InputError(f"the back's outline in {name} bends {own_zero:.0f}°, not a neutral "
                              "back's bend: film the checked rep side-on, the whole body in view")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=own_zero)
     result = screen_bend(analysis.kinematics, settings)
-    return replace(result, notes=notes, own_neutral_bend_deg=own_zero)
+    return replace(result, notes=notes, own_neutral_bend_deg=own_zero, neutral_rep_span_s=span)
 
 
 def profile_toml(result: ScreenResult) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from liftform.core.advice import ADVICE_CUES, advice_kind, advise, rep_advice, rep_cue
@@ -226,3 +227,36 @@ def test_screen_neutral_reads_the_zero_of_a_checked_hinge_and_refuses_one_no_bac
     result = screening.screen_video("hinge.mp4", neutral=True)
     assert natural <= result.own_neutral_bend_deg <= natural + truth["spine"].max()
     assert f"neutral_bend_deg = {result.own_neutral_bend_deg:.2f}" in screening.profile_toml(result)
+
+
+def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypatch):
+    """A set of two hinges, the first flat (4 deg of flexion), the second rounded (40 deg): with ``rep`` the zero is
+    read from that rep's frames only, so the checked flat rep gives the outline's own neutral and the rounded one
+    reads 30 deg and more higher; a rep the video does not have is refused in one line. The CLI refuses --rep
+    without --neutral (usage, exit 2) before any video is read."""
+    from synthetic_tracks import lift_profile, make_track
+    from typer.testing import CliRunner
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli import app
+    from liftform.errors import InputError
+
+    t, env = lift_profile(2, 30.0, 1.0)
+    second = t >= t[len(t) // 2]
+    spine = env * np.where(second, 40.0, 4.0)
+    natural = Settings().spine.neutral_bend_deg
+    track = make_track(env * np.where(second, 85.0, 75.0), env * np.where(second, 10.0, 20.0), spine, t)
+    source = SourceInfo("set.mp4", "", 30.0, len(track), *track.frame_size_wh, float(t[-1]))
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    flat = screening.screen_video("set.mp4", neutral=True, rep=1)
+    rounded = screening.screen_video("set.mp4", neutral=True, rep=2)
+    assert natural <= flat.own_neutral_bend_deg <= natural + 4.0
+    assert rounded.own_neutral_bend_deg >= flat.own_neutral_bend_deg + 30.0
+    start_s, end_s = flat.neutral_rep_span_s
+    assert 0.0 <= start_s < end_s <= t[len(t) // 2]                  # the first rep's span
+    with pytest.raises(InputError, match="has 2 rep"):
+        screening.screen_video("set.mp4", neutral=True, rep=3)
+    refused = CliRunner().invoke(app, ["screen", "set.mp4", "--rep", "1"])
+    assert refused.exit_code == 2 and "--rep goes with --neutral" in refused.output

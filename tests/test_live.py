@@ -393,7 +393,7 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     kept = load_settings(profile_path=out_dir / PROFILE_NAME)
     assert kept.spine.neutral_bend_deg == pytest.approx(zeros[0].neutral_bend_deg, abs=0.01)
     _event_printer(settings, beep=False)(zeros[0])
-    assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked bend (most people's: 6°)" in capsys.readouterr().out
+    assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked rep (most people's: 6°)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(("kind", "reps_first", "refused"), [

@@ -105,7 +105,8 @@ def _event_printer(settings, beep: bool):
         elif isinstance(event, ZeroTaken) and event.refused:
             out.print(f"  [yellow]{escape(event.refused)}[/] (key n)", soft_wrap=True)
         elif isinstance(event, ZeroTaken):
-            print_own_zero(event.neutral_bend_deg, settings, "the next reps are judged from it, and the saved session")
+            print_own_zero(event.neutral_bend_deg, settings, "the next reps are judged from it, and the saved session",
+                           "the checked rep")
         elif isinstance(event, BackRounded) and beep and not play_cue():
             err.file.write("\a")      # no audio output: the terminal bell
             err.file.flush()

@@ -48,12 +48,12 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         out.print(f"  results in {escape(str(out_dir))}/")
 
 
-def print_own_zero(own_zero_deg: float, settings: Settings, use: str) -> None:
-    """A zero read from a bend checked neutral (`liftform screen --neutral`, live's key n) against most people's, and
-    what it is used for (``use``); a warning where it reads as most people's rounded backs do (a bend taken as neutral
-    that was not hides rounding)."""
+def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: str = "the checked bend") -> None:
+    """A zero read from a bend checked neutral (``checked``: `liftform screen --neutral [--rep N]`, live's key n)
+    against most people's, and what it is used for (``use``); a warning where it reads as most people's rounded backs
+    do (a bend taken as neutral that was not hides rounding)."""
     usual = SpineSettings().neutral_bend_deg
-    out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in the checked bend (most "
+    out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in {checked} (most "
               f"people's: {usual:.0f}°): {use}", soft_wrap=True)
     onset = usual + settings.verdict.rounded_back_spine_deg
     if own_zero_deg > onset:

@@ -119,6 +119,8 @@ def screen(
     save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
     neutral: bool = typer.Option(False, "--neutral", help="Someone who knows your back checked it stayed neutral "
                                  "(flat) in this bend: read your own zero from it (saved with --save-profile)."),
+    rep: int | None = typer.Option(None, "--rep", min=1, help="With --neutral, in a video of several reps: the one "
+                                   "that was checked flat (numbered from 1, as `liftform analyze` prints them)."),
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
@@ -127,10 +129,12 @@ def screen(
     from liftform.outputs.atomic import atomic_write_text
     from liftform.screening import profile_toml, screen_video
 
+    if rep is not None and not neutral:
+        fail("--rep goes with --neutral: the rep someone checked flat", 2)
     try:
         settings = settings_from(config, model)
         with PipelineBar(False) as bar:
-            result = screen_video(video, settings, neutral=neutral, model_dir=model_dir, progress=bar)
+            result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar)
         style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
@@ -142,9 +146,11 @@ def screen(
                       f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
                       soft_wrap=True)
         if neutral:
+            span = result.neutral_rep_span_s
             print_own_zero(result.own_neutral_bend_deg, settings,
                            "your lifts are judged from it with --profile" if save_profile is not None else
-                           "save it with --save-profile and pass that to analyze, score or live with --profile")
+                           "save it with --save-profile and pass that to analyze, score or live with --profile",
+                           f"rep {rep} ({span[0]:.1f}-{span[1]:.1f} s)" if span else "the checked bend")
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:

@@ -22,9 +22,11 @@ import numpy as np
 
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
+from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
 from liftform.core.types import Kinematics
 from liftform.settings import Settings, VerdictSettings
+from liftform.track import PoseTrack
 
 HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
 LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
@@ -47,6 +49,7 @@ class ScreenResult:
     notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
     # the person's own zero (raw contour bend, deg), read from a bend checked neutral; NaN when not asked for
     own_neutral_bend_deg: float = float("nan")
+    neutral_rep_span_s: tuple[float, float] | None = None     # the rep it was read from (start, end s), if one
 
 
 def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
@@ -121,3 +124,10 @@ def own_neutral_bend_deg(kinematics: Kinematics, settings: VerdictSettings) -> f
     if used.sum() * frame_interval_s(k.timestamps_s) < MIN_NEUTRAL_S:
         return float("nan")
     return float(np.median(contour[used]))
+
+
+def checked_rep_zero_deg(rep_track: PoseTrack, settings: Settings) -> float:
+    """`own_neutral_bend_deg` of one rep someone checked flat among others (live's key n, `liftform screen --neutral
+    --rep N`): ``rep_track`` holds that rep's frames only, and its angles are computed on them alone, as live computes
+    each rep's. NaN as `own_neutral_bend_deg`."""
+    return own_neutral_bend_deg(compute_kinematics(rep_track, settings.filter, settings.spine), settings.verdict)

@@ -33,7 +33,6 @@ from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import (
     camera_behind,
-    compute_kinematics,
     depth_signal,
     facing_sign,
     filmed_from_behind,
@@ -45,7 +44,7 @@ from liftform.core.kinematics import (
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
-from liftform.core.screen import own_neutral_bend_deg
+from liftform.core.screen import checked_rep_zero_deg
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
@@ -137,8 +136,8 @@ class LiveSession:
 
     def take_zero(self) -> list[LiveEvent]:
         """Key ``n``: someone who knows the lifter's back (a coach beside them) checked the last rep flat. The
-        lifter's own zero is read from it as `liftform screen --neutral` reads it from a checked bend
-        (`core.screen.own_neutral_bend_deg`), and the next reps, and the saved session, are judged from it: the
+        lifter's own zero is read from it as `liftform screen --neutral --rep N` reads it
+        (`core.screen.checked_rep_zero_deg`), and the next reps, and the saved session, are judged from it: the
         contour's neutral differs between people and clothes by tens of degrees. Returns one `ZeroTaken`."""
         s = self.settings
         ts = float(self.buffer.timestamps_s[len(self.buffer) - 1]) if len(self.buffer) else 0.0
@@ -147,8 +146,7 @@ class LiveSession:
             refused = "No rep yet to take your zero from"
         else:
             rep = self.verdicts[-1].rep
-            kinematics = compute_kinematics(self.buffer.track(rep.start, rep.end + 1), s.filter, s.spine)
-            zero = own_neutral_bend_deg(kinematics, s.verdict)
+            zero = checked_rep_zero_deg(self.buffer.track(rep.start, rep.end + 1), s)
             limits = value_range("spine", "neutral_bend_deg")
             if np.isnan(zero):
                 refused = "No zero: the last rep's back was not seen bent over long enough"

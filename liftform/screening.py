@@ -12,10 +12,16 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
-from liftform.core.screen import ScreenResult, checked_rep_zero_deg, own_neutral_bend_deg, screen_bend
+from liftform.core.screen import (
+    ScreenResult,
+    checked_rep_zero_deg,
+    own_neutral_bend_deg,
+    screen_bend,
+    unusable_zero,
+)
 from liftform.errors import InputError
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
-from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings, value_range
+from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
@@ -48,13 +54,9 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
             checked = reps[rep - 1]
             own_zero = checked_rep_zero_deg(track[checked.start:checked.end + 1], settings)
             span, name = (checked.start_s, checked.end_s), f"rep {rep} of {name}"
-        if math.isnan(own_zero):
-            raise InputError(f"the back was not seen clearly in {name} where it is judged (the trunk "
-                             "leaning 40° or more) for long enough to read your neutral: film the checked rep "
-                             "side-on, all the way down and up")
-        if not value_range("spine", "neutral_bend_deg").contains(own_zero):
-            raise InputError(f"the back's outline in {name} bends {own_zero:.0f}°, not a neutral "
-                             "back's bend: film the checked rep side-on, the whole body in view")
+        if (problem := unusable_zero(own_zero)) is not None:
+            raise InputError(f"{name}: {problem}: film the checked rep side-on, the whole body in view, all the way "
+                             "down and up")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=own_zero)
     result = screen_bend(analysis.kinematics, settings)
     return replace(result, notes=notes, own_neutral_bend_deg=own_zero, neutral_rep_span_s=span)

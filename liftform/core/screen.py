@@ -16,6 +16,7 @@ someone who knows their back checked as neutral (`own_neutral_bend_deg`, `liftfo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,7 @@ from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
 from liftform.core.types import Kinematics
-from liftform.settings import Settings, VerdictSettings
+from liftform.settings import Settings, VerdictSettings, value_range
 from liftform.track import PoseTrack
 
 HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
@@ -131,3 +132,14 @@ def checked_rep_zero_deg(rep_track: PoseTrack, settings: Settings) -> float:
     --rep N`): ``rep_track`` holds that rep's frames only, and its angles are computed on them alone, as live computes
     each rep's. NaN as `own_neutral_bend_deg`."""
     return own_neutral_bend_deg(compute_kinematics(rep_track, settings.filter, settings.spine), settings.verdict)
+
+
+def unusable_zero(zero_deg: float) -> str | None:
+    """Why a zero read from a checked bend or rep cannot be used, in words (None where it can): the back not seen
+    bent long enough (NaN), or a reading outside ``[spine] neutral_bend_deg``'s range, which no neutral back gives
+    and a profile could not hold. The screen and live's key n refuse on it alike."""
+    if math.isnan(zero_deg):
+        return "the back was not seen bent over (the trunk leaning 40° or more) long enough to read its neutral"
+    if not value_range("spine", "neutral_bend_deg").contains(zero_deg):
+        return f"the back's outline there reads {zero_deg:.0f}°, not a neutral back's bend"
+    return None

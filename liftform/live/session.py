@@ -44,7 +44,7 @@ from liftform.core.kinematics import (
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
-from liftform.core.screen import checked_rep_zero_deg
+from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
@@ -63,7 +63,7 @@ from liftform.live.state import (
 from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
-from liftform.settings import Settings, value_range
+from liftform.settings import Settings
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, trunk_midpoints
 
 PROMPT_CALIBRATING = "Stand upright, side-on: calibrating"
@@ -147,11 +147,8 @@ class LiveSession:
         else:
             rep = self.verdicts[-1].rep
             zero = checked_rep_zero_deg(self.buffer.track(rep.start, rep.end + 1), s)
-            limits = value_range("spine", "neutral_bend_deg")
-            if np.isnan(zero):
-                refused = "No zero: the last rep's back was not seen bent over long enough"
-            elif not limits.contains(zero):
-                refused = f"No zero: the last rep read {zero:.0f}°, not a neutral back's bend"
+            if (problem := unusable_zero(zero)) is not None:
+                refused = f"No zero from the last rep: {problem}"
             else:
                 self.settings = replace(s, spine=replace(s.spine, neutral_bend_deg=zero))
                 self.zero_taken = True

@@ -332,7 +332,8 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
     return replace(settings, **updated)
 
 
-def _read_toml(path: Path, what: str) -> dict[str, Any]:
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
     if not path.is_file():
         raise ConfigError(f"{what} file not found: {path}")
     try:
@@ -341,8 +342,7 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
 
 
-# The key under [profile] by which `liftform screen --neutral` marks a profile's zero as read from a bend someone
-# checked neutral.
+# The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
 PROFILE_NEUTRAL_CHECKED = "neutral_checked"
 
 
@@ -353,13 +353,13 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     ``overrides`` (``{section: {key: value}}``)."""
     settings = base if base is not None else Settings()
     if config_path is not None:
-        config = _read_toml(Path(config_path), "config")
+        config = read_toml(Path(config_path), "config")
         if "profile" in config:
             raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
                               "not as a config file")
         settings = apply_overrides(settings, config)
     if profile_path is not None:
-        profile = _read_toml(Path(profile_path), "profile")
+        profile = read_toml(Path(profile_path), "profile")
         about = profile.pop("profile", {})        # what the profile says of itself, not settings
         spine = profile.get("spine")
         checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True

@@ -19,15 +19,21 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from synthetic_tracks import NEUTRAL_BEND_DEG, lift_track
 from typer.testing import CliRunner
 
+from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch import assign_stems, expand_inputs, rescore, score
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec
 from liftform.batch.summary import SummaryRow, failed_row, read_summary
 from liftform.cli import app
+from liftform.outputs import write_outputs
+from liftform.personal import PERSONAL_KEYS
+from liftform.pipeline import analyze_track
 from liftform.pyav import av  # OpenCV first: this module is collected before test_live.py
+from liftform.screening import personal_profile_toml
 from liftform.settings import Settings, apply_overrides
 
 CLIP_S = 3.2           # the first rep of each sample ends by 2.6 s
@@ -391,6 +397,57 @@ def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 verdict(s) changed: rounded_back" in result.output
     assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
+
+
+def _scored_from_own_zero(out: Path, own_zero_deg: float) -> Path:
+    """OUT/lifter: two flat hinges of a lifter whose back's outline reads 25 deg over most people's, scored from
+    their own zero (as `score --profile` or live's key n leaves it); no summary, as `analyze` writes none."""
+    track, _ = lift_track("hip_hinge", n_reps=2, natural_bend_deg=own_zero_deg)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    own = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": own_zero_deg}})
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), own)
+    assert analysis.verdict == "safe"
+    write_outputs(analysis, track, out / "lifter", write_video=False)
+    return out / "lifter" / "result.json"
+
+
+def test_rescore_keeps_each_lifters_own_zero(tmp_path):
+    """New thresholds for a folder of lifters judged each from their own zero keep each one's zero, and say so;
+    a --config that sets the zero, or a --profile (the person), replaces it."""
+    own_zero = NEUTRAL_BEND_DEG + 25.0
+    result_json = _scored_from_own_zero(tmp_path / "out", own_zero)
+    out = tmp_path / "out"
+
+    def rescored(*args: str) -> dict:
+        result = runner.invoke(app, ["rescore", str(out), "-q", *args])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        return {"output": " ".join(result.output.split()), **json.loads(result_json.read_text())}
+
+    slower = tmp_path / "slower.toml"
+    slower.write_text("[verdict]\nmin_rounded_s = 0.3\n")
+    doc = rescored("--config", str(slower))
+    assert doc["verdict"] == "safe" and doc["settings"]["verdict"]["min_rounded_s"] == 0.3
+    assert doc["settings"]["spine"]["neutral_bend_deg"] == own_zero
+    assert "1 video(s) are judged, as when scored, from their lifter's own zero (from their profile)" in doc["output"]
+    zero = tmp_path / "zero.toml"
+    zero.write_text(f"[spine]\nneutral_bend_deg = {NEUTRAL_BEND_DEG}\n")
+    doc = rescored("--config", str(zero))                  # the config decides the zero: most people's
+    assert doc["verdict"] == "rounded_back" and "own zero" not in doc["output"]
+    profile = tmp_path / "profile.toml"
+    profile.write_text(personal_profile_toml("# checked\n", neutral_bend_deg=own_zero))
+    doc = rescored("--profile", str(profile))
+    assert doc["verdict"] == "safe" and "own zero" not in doc["output"]
+    assert rescore(out, Settings(), keep_personal=()).changed == ["lifter"]     # the API: () applies the settings'
+    assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
+
+
+def test_a_profile_sets_only_the_persons_values():
+    """What rescore keeps per result is what a profile sets: the two lists cannot drift apart."""
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    doc = tomllib.loads(personal_profile_toml("", neutral_bend_deg=20.0, max_flexion_deg=50.0, hinge_depth_deg=70.0))
+    doc.pop("profile")
+    assert {(section, key) for section, table in doc.items() for key in table} == set(PERSONAL_KEYS)
 
 
 @pytest.mark.slow

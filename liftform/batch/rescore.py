@@ -1,6 +1,11 @@
 """``rescore``: recompute every verdict of a scored folder from its landmark cache (``poses.npz``), with new
 thresholds, without the pose model (mediapipe is never imported on this path).
 
+Each result keeps the person's own values it was made with (`personal.PERSONAL_KEYS`: a zero from a profile or
+live's key n), except those the caller's files decide (``keep_personal``; the CLI: all of them with --profile, those
+a --config sets): a folder of lifters each judged from their own zero is not put back on most people's by new
+thresholds. The results where that mattered are listed (``kept_personal``).
+
 Only what comes after the pose model can change: kinematics filters, rep finding, spine measure and verdict
 thresholds. Pose settings (model, confidences, number of people, frame size) decided the cached landmarks
 themselves; a rescore keeps the ones each result was made with and reports the videos where the new settings
@@ -26,6 +31,7 @@ from liftform.outputs.layout import ANNOTATED_NAME, REPORT_NAME, ResultFolder, r
 from liftform.outputs.read import read_analysis, read_poses_npz
 from liftform.outputs.result_json import write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
+from liftform.personal import PERSONAL_KEYS, differing, with_personal
 from liftform.settings import Settings
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
@@ -40,7 +46,8 @@ class RescoreResult:
     ``rescored``: output folders recomputed; ``changed``: those whose whole-video verdict changed;
     ``pose_ignored``: those whose pose settings differ from the new ones (not applied, see the module
     docstring); ``stale_views``: changed folders whose annotated.mp4 or report.html still shows the old
-    verdicts."""
+    verdicts; ``kept_personal``: {folder: personal keys} where a folder is judged from the person's own values it
+    was made with while the settings given had others (see the module docstring)."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -48,6 +55,7 @@ class RescoreResult:
     changed: list[str] = field(default_factory=list)
     pose_ignored: list[str] = field(default_factory=list)
     stale_views: list[str] = field(default_factory=list)
+    kept_personal: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     @property
     def n_failed(self) -> int:
@@ -59,9 +67,11 @@ class RescoreResult:
         return 1 if self.n_failed else 0
 
 
-def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis]:
-    """Recompute one result folder under ``settings`` (its own pose settings kept): (old analysis, new one).
-    The decoder's warnings about the source come with the old analysis's source.
+def rescore_folder(folder: Path, settings: Settings,
+                   keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS) -> tuple[Analysis, Analysis]:
+    """Recompute one result folder under ``settings`` (its own pose settings kept, and its own values of the
+    personal keys ``keep_personal``): (old analysis, new one). The decoder's warnings about the source come with
+    the old analysis's source.
 
     Raises LiftformError (one line) when the folder cannot be rescored; its files are then left as they were.
     """
@@ -70,7 +80,8 @@ def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis
     where = ResultFolder(folder)
     old = read_analysis(where.path)
     track = read_poses_npz(where.poses_npz)
-    analysis = analyze_track(track, old.source, old.model, replace(settings, pose=old.settings.pose))
+    settings = with_personal(replace(settings, pose=old.settings.pose), old.settings, keep_personal)
+    analysis = analyze_track(track, old.source, old.model, settings)
     # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
     # lifter set aside stays set aside.
     notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
@@ -85,14 +96,14 @@ def rescore_folder(folder: Path, settings: Settings) -> tuple[Analysis, Analysis
     return old, analysis
 
 
-def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRow], result: RescoreResult,
-                 fingerprints: set[str]) -> SummaryRow:
+def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...],
+                 previous: dict[str, SummaryRow], result: RescoreResult, fingerprints: set[str]) -> SummaryRow:
     """Rescore one folder into its summary row, noting it in ``result``; never raises LiftformError."""
     start = time.perf_counter()
     name = folder.name
     path = previous[name].path if name in previous else ""
     try:
-        old, new = rescore_folder(folder, settings)
+        old, new = rescore_folder(folder, settings, keep_personal)
     except LiftformError as exc:
         row = failed_row(path or str(folder), name, str(exc))
     except Exception as exc:  # one odd folder must not stop the rest
@@ -104,6 +115,8 @@ def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRo
         fingerprints.add(result_fingerprint(new))
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
+        if kept := differing(new.settings, settings, keep_personal):
+            result.kept_personal[name] = kept
         if old.verdict != new.verdict:
             result.changed.append(name)
             if any((folder / view).is_file() for view in STALE_VIEWS):
@@ -113,11 +126,12 @@ def _rescore_one(folder: Path, settings: Settings, previous: dict[str, SummaryRo
     return row
 
 
-def rescore(out: str | Path, settings: Settings | None = None, *,
-            progress: RescoreProgress | None = None) -> RescoreResult:
+def rescore(out: str | Path, settings: Settings | None = None, *, progress: RescoreProgress | None = None,
+            keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS) -> RescoreResult:
     """Recompute every result under ``out`` (a ``liftform score`` or ``analyze`` output folder) with
-    ``settings`` (default: the defaults) from the landmark caches, then rewrite the summary. See the module
-    docstring.
+    ``settings`` (default: the defaults) from the landmark caches, each result keeping its own values of the
+    personal keys ``keep_personal`` (default: all; () applies ``settings``' everywhere), then rewrite the summary.
+    See the module docstring.
 
     A folder that cannot be rescored is a failed row (its files untouched). Raises InputError when ``out``
     holds no result at all.
@@ -130,11 +144,11 @@ def rescore(out: str | Path, settings: Settings | None = None, *,
     if not folders:
         raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
     with folder_lock(out_root, "`liftform score` or `rescore`"):
-        return _rescore_locked(out_root, folders, settings, progress)
+        return _rescore_locked(out_root, folders, settings, keep_personal, progress)
 
 
 def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
-                    progress: RescoreProgress | None) -> RescoreResult:
+                    keep_personal: tuple[tuple[str, str], ...], progress: RescoreProgress | None) -> RescoreResult:
     """The rescoring itself, with ``out_root`` locked (see :func:`rescore`)."""
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
@@ -142,7 +156,7 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
     fingerprints = set()
     try:
         for done, folder in enumerate(folders, start=1):
-            row = _rescore_one(folder, settings, previous, result, fingerprints)
+            row = _rescore_one(folder, settings, keep_personal, previous, result, fingerprints)
             new_rows[folder.name] = row
             if progress is not None:
                 progress(done, len(folders), row)

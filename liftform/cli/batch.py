@@ -85,13 +85,15 @@ def rescore(
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
     model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot
-    change."""
+    change; each video keeps its lifter's own zero (from a profile or live's key n) unless --profile is given."""
     from liftform.batch import rescore as rescore_batch
+    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by
 
     try:
         settings = settings_from(config, None, profile)
+        keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:
-            result = rescore_batch(output, settings, progress=bar)
+            result = rescore_batch(output, settings, progress=bar, keep_personal=keep)
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -100,6 +102,12 @@ def rescore(
     print_batch(result.rows, output, "in the summary")
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
+    if result.kept_personal:
+        kept = {k for keys in result.kept_personal.values() for k in keys}
+        words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)
+        out.print(f"[yellow]note:[/] {len(result.kept_personal)} video(s) are judged, as when scored, from their "
+                  f"lifter's own {words} (from their profile), not these settings': "
+                  "--profile PROFILE replaces them", soft_wrap=True)
     if result.pose_ignored:
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
                   f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "

@@ -1,0 +1,55 @@
+"""The person's own values among the settings, as against the method's thresholds.
+
+A personal profile (`liftform screen --save-profile`, the `profile.toml` of a live session whose zero was taken
+with key n) sets them: the back's zero read from a bend someone checked neutral, the person's range of spine
+flexion, their screened hinge depth. They belong to the person a result was made of, so `liftform rescore` keeps
+each result's own (`batch.rescore`): new thresholds for a folder of lifters, each judged from their own zero, must
+not put them all back on most people's zero without a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from liftform.settings import Settings, apply_overrides, read_toml
+
+# (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
+# what it is in words.
+PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "zero",
+                                              ("spine", "personal_max_flexion_deg"): "range of spine flexion",
+                                              ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
+PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
+
+
+def personal_values(settings: Settings, keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], Any]:
+    """``{(section, key): value}`` of ``settings`` for ``keys``."""
+    return {(section, key): getattr(getattr(settings, section), key) for section, key in keys}
+
+
+def with_personal(settings: Settings, own: Settings, keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> Settings:
+    """``settings`` with the values of ``keys`` taken from ``own`` (the settings a result was made with)."""
+    overrides: dict[str, dict[str, Any]] = {}
+    for (section, key), value in personal_values(own, keys).items():
+        overrides.setdefault(section, {})[key] = value
+    return apply_overrides(settings, overrides)
+
+
+def decided_by(config_path: str | Path | None, profile_path: str | Path | None) -> tuple[tuple[str, str], ...]:
+    """The personal keys a command's files decide: every one with a profile (it describes the person: what it
+    leaves out is most people's), those a config file sets otherwise. Raises ConfigError for a file that is not
+    TOML."""
+    if profile_path is not None:
+        return PERSONAL_KEYS
+    if config_path is None:
+        return ()
+    config = read_toml(Path(config_path), "config")
+    return tuple(k for k in PERSONAL_KEYS if isinstance(config.get(k[0]), dict) and k[1] in config[k[0]])
+
+
+def differing(settings: Settings, other: Settings,
+              keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> tuple[tuple[str, str], ...]:
+    """The ``keys`` whose values differ between ``settings`` and ``other``."""
+    mine, theirs = personal_values(settings, keys), personal_values(other, keys)
+    return tuple(k for k in mine if mine[k] != theirs[k])

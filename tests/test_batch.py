@@ -26,10 +26,11 @@ from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch import assign_stems, expand_inputs, rescore, score
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
-from liftform.batch.runner import make_spec
+from liftform.batch.runner import make_spec, plan_jobs
 from liftform.batch.summary import SummaryRow, failed_row, read_summary
 from liftform.cli import app
 from liftform.outputs import write_outputs
+from liftform.outputs.layout import PROFILE_NAME
 from liftform.personal import PERSONAL_KEYS
 from liftform.pipeline import analyze_track
 from liftform.pyav import av  # OpenCV first: this module is collected before test_live.py
@@ -439,6 +440,58 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     assert doc["verdict"] == "safe" and "own zero" not in doc["output"]
     assert rescore(out, Settings(), keep_personal=()).changed == ["lifter"]     # the API: () applies the settings'
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
+
+
+def test_folder_profiles_give_each_video_its_own_settings(tmp_path):
+    """plan_jobs with folder profiles: a folder's profile.toml is its videos' person (what it leaves out is most
+    people's, not the batch's --profile); a folder without one keeps the batch's settings; one that cannot be
+    read is the reason its videos fail."""
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "set.mp4").write_bytes(b"not decoded here")
+    (tmp_path / "a" / PROFILE_NAME).write_text(personal_profile_toml("# a\n", neutral_bend_deg=25.0))
+    (tmp_path / "c" / PROFILE_NAME).write_text(personal_profile_toml("# c\n", hinge_depth_deg=60.0))
+    given = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": 40.0}})       # the batch's --profile
+
+    def planned(**kwargs) -> dict[str, Job]:
+        return {Path(j.path).parent.name: j for j in plan_jobs([tmp_path], tmp_path / "out", given, **kwargs)}
+
+    jobs = planned(folder_profiles=True)
+    assert jobs["a"].settings.spine.neutral_bend_deg == 25.0 and not jobs["a"].problem
+    assert jobs["b"].settings is None and not jobs["b"].problem
+    assert jobs["c"].settings.spine.neutral_bend_deg == NEUTRAL_BEND_DEG
+    assert jobs["c"].settings.advice.screen_hinge_depth_deg == 60.0
+    assert all(j.settings is None for j in planned().values())
+    (tmp_path / "b" / PROFILE_NAME).write_text("[spine\n")
+    jobs = planned(folder_profiles=True)
+    assert jobs["b"].settings is None and "profile of its folder cannot be used" in jobs["b"].problem
+    assert "not valid TOML" in jobs["b"].problem
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_score_judges_each_folder_from_its_profile(clips, tmp_path):
+    """A folder per lifter, each with the profile of the lifter's checked rep: one batch judges each from their
+    own zero, a folder without one from most people's; a profile that cannot be used fails its folder's videos
+    alone, in one line."""
+    inputs, out = tmp_path / "in", tmp_path / "out"
+    profiles = {"own": personal_profile_toml("# checked\n", neutral_bend_deg=NEUTRAL_BEND_DEG + 30), "usual": None,
+                "broken": "[spine\n"}
+    for lifter, profile in profiles.items():
+        (inputs / lifter).mkdir(parents=True)
+        shutil.copy(clips["rounded_back"], inputs / lifter / "set.mp4")
+        if profile is not None:
+            (inputs / lifter / PROFILE_NAME).write_text(profile)
+    result = runner.invoke(app, ["score", str(inputs), "-o", str(out), "--folder-profiles", "--no-video",
+                                 "--no-report", "-j", "1", "-q"])
+    assert result.exit_code == 1, result.output
+    rows = _summary(out)
+    assert rows["own__set"]["verdict"] == "safe"
+    assert f"neutral bend of {NEUTRAL_BEND_DEG + 30:.0f}" in rows["own__set"]["warnings"]
+    assert rows["usual__set"]["verdict"] == "rounded_back"
+    assert rows["broken__set"]["status"] == "failed"
+    assert "profile of its folder cannot be used" in rows["broken__set"]["error"]
+    assert "1 video(s) judged from the profile.toml of their folder" in " ".join(result.output.split())
 
 
 def test_a_profile_sets_only_the_persons_values():

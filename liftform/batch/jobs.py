@@ -32,12 +32,16 @@ from liftform.settings import Settings
 class Job:
     """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary),
     ``output`` the folder name under the output root, ``absolute`` the path made absolute on the driver
-    (result.json ``source.path``, so a report rendered elsewhere finds the video; default: from ``path``)."""
+    (result.json ``source.path``, so a report rendered elsewhere finds the video; default: from ``path``).
+    ``settings``: this video's own (its folder's profile over the batch's, `runner.plan_jobs`), None: the batch's;
+    ``problem``: why it cannot be scored, known before it starts (its folder's profile cannot be read)."""
 
     index: int
     path: str
     output: str
     absolute: str = ""
+    settings: Settings | None = None
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,23 @@ def peak_rss_mb() -> float:
 
 
 
+def spec_for(job: Job, spec: JobSpec) -> JobSpec:
+    """The batch's ``spec`` with ``job``'s own settings, where it has them."""
+    return spec if job.settings is None else replace(spec, settings=job.settings)
+
+
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
                    source_sha256: str | None = None) -> SummaryRow | None:
-    """The cached row when ``out_dir`` holds a complete result of this very source under ``spec``; else None.
+    """The cached row when ``out_dir`` holds a complete result of this very source under ``spec`` (with the
+    job's own settings); else None.
 
     The source is hashed only when the rest matches (``source_sha256`` skips even that, e.g. when the caller
     has already read the file). Never raises: anything unreadable means "not scored".
     """
+    spec = spec_for(job, spec)
     try:
+        if job.problem:
+            return None
         if not (out_dir / POSES_NAME).is_file():
             return None
         if spec.write_video and not (out_dir / ANNOTATED_NAME).is_file():
@@ -134,7 +147,10 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
 
     start = time.perf_counter()
     source = Path(read_from) if read_from is not None else Path(job.path)
+    spec = spec_for(job, spec)
     try:
+        if job.problem:
+            raise LiftformError(job.problem)
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)

@@ -7,6 +7,11 @@
 Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
 are rewritten as videos finish. A video whose folder already holds a complete result of the same source
 (SHA-256) under the same settings fingerprint is not scored again (``force=True`` redoes it).
+
+``folder_profiles=True``: a video whose folder holds a ``profile.toml`` (`outputs.layout.PROFILE_NAME`: what
+`liftform screen --neutral --save-profile FOLDER/profile.toml` or a live session writes) is judged from it, the
+lifter's own zero, as ``--profile`` would judge it alone: a researcher's folder per subject, each with the
+subject's checked rep, scored in one batch.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from pathlib import Path
 
 from liftform.batch.inputs import assign_stems, expand_inputs
 from liftform.batch.jobs import Job, JobSpec, already_scored
-from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, write_summary
+from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, failed_row, write_summary
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.atomic import folder_lock, output_error
-from liftform.settings import Settings
+from liftform.outputs.layout import PROFILE_NAME
+from liftform.personal import with_personal
+from liftform.settings import Settings, load_settings
 
 ENGINES = ("local", "ray")
 SUMMARY_EVERY_S = 2.0   # cached rows (resume) refresh the summary at most this often; scored rows always do
@@ -39,6 +46,7 @@ class BatchResult:
     rows: list[SummaryRow] = field(default_factory=list)
     fingerprint: str = ""
     index_html: Path | None = None   # OUT/index.html, when reports were written
+    folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
 
     @property
     def complete(self) -> bool:
@@ -70,13 +78,32 @@ class BatchResult:
         return self.out_root / SUMMARY_JSON
 
 
-def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path) -> list[Job]:
-    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), unique output names."""
+def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path, settings: Settings | None = None,
+              folder_profiles: bool = False) -> list[Job]:
+    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), unique output names; with
+    ``folder_profiles``, each video's own settings from its folder's profile (see the module docstring)."""
     paths = expand_inputs(inputs, exclude=out_root)
     if not paths:
         raise InputError("no video to score: pass video files, folders holding videos, or glob patterns")
-    return [Job(i, str(p), stem, str(p.absolute()))
-            for i, (p, stem) in enumerate(zip(paths, assign_stems(paths), strict=True))]
+    settings = settings or Settings()
+    jobs = []
+    for i, (path, stem) in enumerate(zip(paths, assign_stems(paths), strict=True)):
+        own, problem = _folder_profile(path, settings) if folder_profiles else (None, "")
+        jobs.append(Job(i, str(path), stem, str(path.absolute()), own, problem))
+    return jobs
+
+
+def _folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, str]:
+    """(``settings`` with the profile in ``video``'s folder, "") where there is one; (None, "") where there is
+    none; (None, why) where it cannot be used. The profile is the person: a value it leaves out is most people's,
+    not that of another profile the batch was given."""
+    profile = video.parent / PROFILE_NAME
+    if not profile.is_file():
+        return None, ""
+    try:
+        return load_settings(profile_path=profile, base=with_personal(settings, Settings())), ""
+    except ConfigError as exc:
+        return None, f"the profile of its folder cannot be used: {exc}"
 
 
 def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,
@@ -111,7 +138,7 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
           write_video: bool = True, report: bool = True, blur_faces: bool = False,
           model_dir: str | Path | None = None, progress: BatchProgress | None = None,
-          timeout_s: float | None = None) -> BatchResult:
+          timeout_s: float | None = None, folder_profiles: bool = False) -> BatchResult:
     """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
 
     ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
@@ -119,7 +146,8 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     ``force`` rescores videos already scored. ``report`` writes each video's report.html and ``out/index.html``
     (over the videos done, also after an interrupt); ``blur_faces`` blurs the face in every exported frame.
     ``progress(done, total, row)`` after each video. ``timeout_s`` (local engine): a video still being scored after
-    that many seconds gets a failed row and its worker is replaced (None: no limit).
+    that many seconds gets a failed row and its worker is replaced (None: no limit). ``folder_profiles``: each
+    video whose folder holds a profile.toml is judged from it (see the module docstring).
 
     A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
     stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
@@ -136,7 +164,7 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         raise ConfigError("--timeout works with the local engine only; Ray tasks have no time limit")
     settings = settings or Settings()
     out_root = Path(out)
-    jobs = plan_jobs(inputs, out_root)
+    jobs = plan_jobs(inputs, out_root, settings, folder_profiles)
     if engine == "ray":
         from liftform.batch.ray_engine import import_ray
 
@@ -152,13 +180,15 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
                   address: str | None, force: bool, report: bool, progress: BatchProgress | None,
                   timeout_s: float | None) -> BatchResult:
     """The batch itself, with ``out_root`` made and locked (see :func:`score`)."""
-    result = BatchResult(out_root, len(jobs), fingerprint=spec.fingerprint)
+    own = [job.output for job in jobs if job.settings is not None]
+    # One fingerprint names the batch's settings only where every video was judged under them.
+    result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
     done: dict[int, SummaryRow] = {}
     last_write = [0.0]
 
     def flush(complete: bool = False) -> None:
         result.rows = [done[i] for i in sorted(done)]
-        write_summary(out_root, result.rows, fingerprint=spec.fingerprint, complete=complete)
+        write_summary(out_root, result.rows, fingerprint=result.fingerprint, complete=complete)
         last_write[0] = time.monotonic()
 
     def on_row(job: Job, row: SummaryRow) -> None:
@@ -170,6 +200,9 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
 
     def pending() -> Iterator[Job]:
         for job in sorted(jobs, key=_size_first):
+            if job.problem:
+                on_row(job, failed_row(job.path, job.output, job.problem))
+                continue
             cached = None if force else already_scored(job, out_root / job.output, spec)
             if cached is None:
                 yield job

@@ -22,6 +22,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import print_batch
 from liftform.errors import LiftformError
+from liftform.outputs.layout import PROFILE_NAME
 
 
 @app.command()
@@ -43,6 +44,11 @@ def score(
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
+    folder_profiles: bool = typer.Option(False, "--folder-profiles",
+                                         help="Judge each video from the profile.toml in its own folder, where "
+                                              "there is one: its lifter's own zero (`liftform screen --neutral "
+                                              "--save-profile FOLDER/profile.toml`, or a live session's). The "
+                                              "other videos from --profile, else most people's zero."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
     blur_faces: bool = BlurFacesOpt,
@@ -61,7 +67,8 @@ def score(
         with bar:
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
                                  force=force, write_video=not no_video, report=not no_report,
-                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout)
+                                 blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout,
+                                 folder_profiles=folder_profiles)
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -69,6 +76,9 @@ def score(
                   "kept; run the same command again to finish the rest")
         raise typer.Exit(130) from None
     print_batch(result.rows, output, "scored")
+    if folder_profiles:
+        out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
+                  + ("" if result.folder_profiles else ": none was found beside the videos"), soft_wrap=True)
     if result.index_html is not None:
         out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:

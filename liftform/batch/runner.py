@@ -101,9 +101,13 @@ def _folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, s
     if not profile.is_file():
         return None, ""
     try:
-        return load_settings(profile_path=profile, base=with_personal(settings, Settings())), ""
+        own = load_settings(profile_path=profile, base=with_personal(settings, Settings()))
     except ConfigError as exc:
         return None, f"the profile of its folder cannot be used: {exc}"
+    if own.pose != settings.pose:      # one model and pose stage for the whole batch (`make_spec`)
+        return None, (f"the profile of its folder cannot be used: {profile} sets [pose] values, which a batch "
+                      "takes from --config or --model for all its videos")
+    return own, ""
 
 
 def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,

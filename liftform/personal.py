@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from liftform.settings import Settings, apply_overrides, read_toml
+from liftform.errors import ConfigError
+from liftform.outputs.layout import PROFILE_NAME
+from liftform.settings import Settings, apply_overrides, load_settings, read_toml
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
 # what it is in words.
@@ -53,3 +55,22 @@ def differing(settings: Settings, other: Settings,
     """The ``keys`` whose values differ between ``settings`` and ``other``."""
     mine, theirs = personal_values(settings, keys), personal_values(other, keys)
     return tuple(k for k in mine if mine[k] != theirs[k])
+
+
+def folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, str]:
+    """The settings of ``video`` from the profile beside it (`outputs.layout.PROFILE_NAME`: what `liftform screen
+    --neutral --save-profile FOLDER/profile.toml` or a live session writes), as ``--profile`` would give them for it
+    alone: (``settings`` with that profile, ""); (None, "") where its folder has none; (None, why) where it cannot
+    be used. The profile is the person: a value it leaves out is most people's, not another profile's. It may set
+    the person's values and thresholds, not [pose]: a batch runs one pose stage for all its videos."""
+    profile = video.parent / PROFILE_NAME
+    if not profile.is_file():
+        return None, ""
+    try:
+        own = load_settings(profile_path=profile, base=with_personal(settings, Settings()))
+    except ConfigError as exc:
+        return None, f"the profile of its folder cannot be used: {exc}"
+    if own.pose != settings.pose:
+        return None, (f"the profile of its folder cannot be used: {profile} sets [pose] values, which a batch "
+                      "takes from --config or --model for all its videos")
+    return own, ""

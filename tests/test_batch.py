@@ -400,16 +400,40 @@ def test_rescore_changes_verdicts_without_mediapipe(batch, tmp_path):
     assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
 
 
-def _scored_from_own_zero(out: Path, own_zero_deg: float) -> Path:
-    """OUT/lifter: two flat hinges of a lifter whose back's outline reads 25 deg over most people's, scored from
-    their own zero (as `score --profile` or live's key n leaves it); no summary, as `analyze` writes none."""
+def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float | None = None,
+                          video: str = "lift.mp4") -> Path:
+    """OUT/lifter: two flat hinges of a lifter whose back's outline reads ``own_zero_deg``, scored from that zero
+    (as `score --profile` or live's key n leaves it) or from ``judged_from_deg``; no summary, as `analyze` writes
+    none. ``video``: the source's path the result records."""
     track, _ = lift_track("hip_hinge", n_reps=2, natural_bend_deg=own_zero_deg)
-    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
-    own = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": own_zero_deg}})
+    source = SourceInfo(video, "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    zero = own_zero_deg if judged_from_deg is None else judged_from_deg
+    own = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": zero}})
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), own)
-    assert analysis.verdict == "safe"
+    assert analysis.verdict == ("safe" if judged_from_deg is None else "rounded_back")
     write_outputs(analysis, track, out / "lifter", write_video=False)
     return out / "lifter" / "result.json"
+
+
+def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):
+    """A lifter scored from most people's zero (their flat hinges called rounded), whose checked rep's profile is
+    put beside the video afterwards: rescore --folder-profiles judges them from it without the pose model; a
+    video no longer where the result says is left as it was."""
+    own_zero = NEUTRAL_BEND_DEG + 25.0
+    (tmp_path / "lifter").mkdir()
+    video = tmp_path / "lifter" / "set.mp4"
+    video.write_bytes(b"the source video")
+    out = tmp_path / "out"
+    result_json = _scored_from_own_zero(out, own_zero, judged_from_deg=NEUTRAL_BEND_DEG, video=str(video))
+    (video.parent / PROFILE_NAME).write_text(personal_profile_toml("# checked\n", neutral_bend_deg=own_zero))
+    result = runner.invoke(app, ["rescore", str(out), "--folder-profiles", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "1 video(s) judged from the profile.toml beside their source video" in " ".join(result.output.split())
+    doc = json.loads(result_json.read_text())
+    assert doc["verdict"] == "safe" and doc["settings"]["spine"]["neutral_bend_deg"] == own_zero
+    video.unlink()                                       # moved away: its folder's profile is not its own
+    assert rescore(out, Settings(), folder_profiles=True, keep_personal=()).folder_profiles == []
+    assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
 
 
 def test_rescore_keeps_each_lifters_own_zero(tmp_path):
@@ -443,9 +467,9 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
 
 
 def test_folder_profiles_give_each_video_its_own_settings(tmp_path):
-    """plan_jobs with folder profiles: a folder's profile.toml is its videos' person (what it leaves out is most
-    people's, not the batch's --profile); a folder without one keeps the batch's settings; one that cannot be
-    read is the reason its videos fail."""
+    """plan_jobs with folder profiles (`personal.folder_profile`): a folder's profile.toml is its videos' person
+    (what it leaves out is most people's, not the batch's --profile); a folder without one keeps the batch's
+    settings; one that cannot be read is the reason its videos fail."""
     for name in ("a", "b", "c"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "set.mp4").write_bytes(b"not decoded here")

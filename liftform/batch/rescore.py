@@ -4,7 +4,9 @@ thresholds, without the pose model (mediapipe is never imported on this path).
 Each result keeps the person's own values it was made with (`personal.PERSONAL_KEYS`: a zero from a profile or
 live's key n), except those the caller's files decide (``keep_personal``; the CLI: all of them with --profile, those
 a --config sets): a folder of lifters each judged from their own zero is not put back on most people's by new
-thresholds. The results where that mattered are listed (``kept_personal``).
+thresholds. The results where that mattered are listed (``kept_personal``). With ``folder_profiles``, a result
+whose source video has a profile.toml beside it is judged from that profile instead (`personal.folder_profile`, as
+`score --folder-profiles`): a lifter's checked rep made after the batch was scored applies without the pose model.
 
 Only what comes after the pose model can change: kinematics filters, rep finding, spine measure and verdict
 thresholds. Pose settings (model, confidences, number of people, frame size) decided the cached landmarks
@@ -27,11 +29,11 @@ from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_fro
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.outputs.atomic import folder_lock
-from liftform.outputs.layout import ANNOTATED_NAME, REPORT_NAME, ResultFolder, result_folders
+from liftform.outputs.layout import ANNOTATED_NAME, PROFILE_NAME, REPORT_NAME, ResultFolder, result_folders
 from liftform.outputs.read import read_analysis, read_poses_npz
 from liftform.outputs.result_json import write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
-from liftform.personal import PERSONAL_KEYS, differing, with_personal
+from liftform.personal import PERSONAL_KEYS, differing, folder_profile, with_personal
 from liftform.settings import Settings
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
@@ -47,7 +49,8 @@ class RescoreResult:
     ``pose_ignored``: those whose pose settings differ from the new ones (not applied, see the module
     docstring); ``stale_views``: changed folders whose annotated.mp4 or report.html still shows the old
     verdicts; ``kept_personal``: {folder: personal keys} where a folder is judged from the person's own values it
-    was made with while the settings given had others (see the module docstring)."""
+    was made with while the settings given had others; ``folder_profiles``: folders judged from the profile.toml
+    beside their source video (see the module docstring)."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -56,6 +59,7 @@ class RescoreResult:
     pose_ignored: list[str] = field(default_factory=list)
     stale_views: list[str] = field(default_factory=list)
     kept_personal: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    folder_profiles: list[str] = field(default_factory=list)
 
     @property
     def n_failed(self) -> int:
@@ -67,11 +71,11 @@ class RescoreResult:
         return 1 if self.n_failed else 0
 
 
-def rescore_folder(folder: Path, settings: Settings,
-                   keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS) -> tuple[Analysis, Analysis]:
+def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS,
+                   folder_profiles: bool = False) -> tuple[Analysis, Analysis]:
     """Recompute one result folder under ``settings`` (its own pose settings kept, and its own values of the
-    personal keys ``keep_personal``): (old analysis, new one). The decoder's warnings about the source come with
-    the old analysis's source.
+    personal keys ``keep_personal``; with ``folder_profiles``, the profile beside its source video where there is
+    one): (old analysis, new one). The decoder's warnings about the source come with the old analysis's source.
 
     Raises LiftformError (one line) when the folder cannot be rescored; its files are then left as they were.
     """
@@ -80,7 +84,12 @@ def rescore_folder(folder: Path, settings: Settings,
     where = ResultFolder(folder)
     old = read_analysis(where.path)
     track = read_poses_npz(where.poses_npz)
-    settings = with_personal(replace(settings, pose=old.settings.pose), old.settings, keep_personal)
+    settings = replace(settings, pose=old.settings.pose)
+    beside = folder_profiles and _profile_beside(old) is not None
+    own, problem = folder_profile(Path(old.source.path), settings) if beside else (None, "")
+    if problem:
+        raise InputError(problem)
+    settings = own if own is not None else with_personal(settings, old.settings, keep_personal)
     analysis = analyze_track(track, old.source, old.model, settings)
     # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
     # lifter set aside stays set aside.
@@ -96,14 +105,22 @@ def rescore_folder(folder: Path, settings: Settings,
     return old, analysis
 
 
+def _profile_beside(analysis: Analysis) -> Path | None:
+    """The profile.toml beside the result's source video, where the video still is and has one (a video gone, a
+    relative path or a camera's number would find a profile in whatever folder the command runs in)."""
+    video = Path(analysis.source.path)
+    return video.parent / PROFILE_NAME if video.is_file() and (video.parent / PROFILE_NAME).is_file() else None
+
+
 def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...],
-                 previous: dict[str, SummaryRow], result: RescoreResult, fingerprints: set[str]) -> SummaryRow:
+                 folder_profiles: bool, previous: dict[str, SummaryRow], result: RescoreResult,
+                 fingerprints: set[str]) -> SummaryRow:
     """Rescore one folder into its summary row, noting it in ``result``; never raises LiftformError."""
     start = time.perf_counter()
     name = folder.name
     path = previous[name].path if name in previous else ""
     try:
-        old, new = rescore_folder(folder, settings, keep_personal)
+        old, new = rescore_folder(folder, settings, keep_personal, folder_profiles)
     except LiftformError as exc:
         row = failed_row(path or str(folder), name, str(exc))
     except Exception as exc:  # one odd folder must not stop the rest
@@ -115,7 +132,9 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
         fingerprints.add(result_fingerprint(new))
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
-        if kept := differing(new.settings, settings, keep_personal):
+        if folder_profiles and _profile_beside(new) is not None:
+            result.folder_profiles.append(name)
+        elif kept := differing(new.settings, settings, keep_personal):
             result.kept_personal[name] = kept
         if old.verdict != new.verdict:
             result.changed.append(name)
@@ -127,11 +146,12 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
 
 
 def rescore(out: str | Path, settings: Settings | None = None, *, progress: RescoreProgress | None = None,
-            keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS) -> RescoreResult:
+            keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS, folder_profiles: bool = False) -> RescoreResult:
     """Recompute every result under ``out`` (a ``liftform score`` or ``analyze`` output folder) with
     ``settings`` (default: the defaults) from the landmark caches, each result keeping its own values of the
-    personal keys ``keep_personal`` (default: all; () applies ``settings``' everywhere), then rewrite the summary.
-    See the module docstring.
+    personal keys ``keep_personal`` (default: all; () applies ``settings``' everywhere) or, with
+    ``folder_profiles``, judged from the profile beside its source video, then rewrite the summary. See the module
+    docstring.
 
     A folder that cannot be rescored is a failed row (its files untouched). Raises InputError when ``out``
     holds no result at all.
@@ -144,11 +164,12 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     if not folders:
         raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
     with folder_lock(out_root, "`liftform score` or `rescore`"):
-        return _rescore_locked(out_root, folders, settings, keep_personal, progress)
+        return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, progress)
 
 
 def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
-                    keep_personal: tuple[tuple[str, str], ...], progress: RescoreProgress | None) -> RescoreResult:
+                    keep_personal: tuple[tuple[str, str], ...], folder_profiles: bool,
+                    progress: RescoreProgress | None) -> RescoreResult:
     """The rescoring itself, with ``out_root`` locked (see :func:`rescore`)."""
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
@@ -156,7 +177,7 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
     fingerprints = set()
     try:
         for done, folder in enumerate(folders, start=1):
-            row = _rescore_one(folder, settings, keep_personal, previous, result, fingerprints)
+            row = _rescore_one(folder, settings, keep_personal, folder_profiles, previous, result, fingerprints)
             new_rows[folder.name] = row
             if progress is not None:
                 progress(done, len(folders), row)

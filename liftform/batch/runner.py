@@ -8,10 +8,9 @@ Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.
 are rewritten as videos finish. A video whose folder already holds a complete result of the same source
 (SHA-256) under the same settings fingerprint is not scored again (``force=True`` redoes it).
 
-``folder_profiles=True``: a video whose folder holds a ``profile.toml`` (`outputs.layout.PROFILE_NAME`: what
-`liftform screen --neutral --save-profile FOLDER/profile.toml` or a live session writes) is judged from it, the
-lifter's own zero, as ``--profile`` would judge it alone: a researcher's folder per subject, each with the
-subject's checked rep, scored in one batch.
+``folder_profiles=True``: a video whose folder holds a ``profile.toml`` is judged from it
+(`personal.folder_profile`): a researcher's folder per subject, each with the subject's checked rep, scored in one
+batch.
 """
 
 from __future__ import annotations
@@ -26,9 +25,8 @@ from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, failed_row, write_summary
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.atomic import folder_lock, output_error
-from liftform.outputs.layout import PROFILE_NAME
-from liftform.personal import with_personal
-from liftform.settings import Settings, load_settings
+from liftform.personal import folder_profile
+from liftform.settings import Settings
 
 ENGINES = ("local", "ray")
 SUMMARY_EVERY_S = 2.0   # cached rows (resume) refresh the summary at most this often; scored rows always do
@@ -88,26 +86,9 @@ def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path, settings: Sett
     settings = settings or Settings()
     jobs = []
     for i, (path, stem) in enumerate(zip(paths, assign_stems(paths), strict=True)):
-        own, problem = _folder_profile(path, settings) if folder_profiles else (None, "")
+        own, problem = folder_profile(path, settings) if folder_profiles else (None, "")
         jobs.append(Job(i, str(path), stem, str(path.absolute()), own, problem))
     return jobs
-
-
-def _folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, str]:
-    """(``settings`` with the profile in ``video``'s folder, "") where there is one; (None, "") where there is
-    none; (None, why) where it cannot be used. The profile is the person: a value it leaves out is most people's,
-    not that of another profile the batch was given."""
-    profile = video.parent / PROFILE_NAME
-    if not profile.is_file():
-        return None, ""
-    try:
-        own = load_settings(profile_path=profile, base=with_personal(settings, Settings()))
-    except ConfigError as exc:
-        return None, f"the profile of its folder cannot be used: {exc}"
-    if own.pose != settings.pose:      # one model and pose stage for the whole batch (`make_spec`)
-        return None, (f"the profile of its folder cannot be used: {profile} sets [pose] values, which a batch "
-                      "takes from --config or --model for all its videos")
-    return own, ""
 
 
 def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,

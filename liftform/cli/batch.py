@@ -91,6 +91,10 @@ def rescore(
     output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
+    folder_profiles: bool = typer.Option(False, "--folder-profiles",
+                                         help="Judge each video from the profile.toml beside its source video, "
+                                              "where there is one (as score --folder-profiles; e.g. a lifter's "
+                                              "checked rep made after the batch was scored)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
@@ -103,7 +107,8 @@ def rescore(
         settings = settings_from(config, None, profile)
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:
-            result = rescore_batch(output, settings, progress=bar, keep_personal=keep)
+            result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
+                                   folder_profiles=folder_profiles)
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -112,6 +117,9 @@ def rescore(
     print_batch(result.rows, output, "in the summary")
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
+    if folder_profiles:
+        out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} beside their source video",
+                  soft_wrap=True)
     if result.kept_personal:
         kept = {k for keys in result.kept_personal.values() for k in keys}
         words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)

@@ -167,12 +167,15 @@ def test_a_bend_checked_neutral_gives_the_person_their_own_zero(sample_videos, t
     neutral back is what that zero was set for), saved in the profile marked as checked; `analyze --profile` judges
     from it and says so, and the stoop is still rounded. The stoop's own bend taken as neutral reads where most
     people's backs are rounded: said, since a rounded bend taken as neutral hides rounding."""
+    from liftform.outputs.layout import PROFILE_NAME
     from liftform.settings import load_settings
 
-    profile = tmp_path / "me.toml"
+    profile = tmp_path / "lifter" / PROFILE_NAME          # beside the lifter's videos: said how to score them all
+    profile.parent.mkdir()
     hinge = first_seconds(sample_videos["hip_hinge"], tmp_path / "hinge.mp4", 2.2)
     screened = runner.invoke(app, ["screen", str(hinge), "--neutral", "--save-profile", str(profile)])
     assert screened.exit_code == 0 and "your own neutral" in screened.output, screened.output
+    assert f"{profile.parent} --folder-profiles" in " ".join(screened.output.split())
     assert "read as rounded from" not in screened.output
     own = load_settings(None, None, profile).spine.neutral_bend_deg
     assert abs(own - Settings().spine.neutral_bend_deg) < 8.0 and own != Settings().spine.neutral_bend_deg

@@ -127,6 +127,7 @@ def screen(
 ) -> None:
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
+    from liftform.outputs.layout import PROFILE_NAME
     from liftform.screening import profile_toml, screen_video
 
     if rep is not None and not neutral:
@@ -155,8 +156,10 @@ def screen(
             out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
         if save_profile is not None:
             atomic_write_text(save_profile, profile_toml(result))
-            out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`",
-                      soft_wrap=True)
+            beside = (f", or score the videos of its folder with `liftform score {save_profile.parent} "
+                      "--folder-profiles`" if save_profile.name == PROFILE_NAME else "")
+            out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`"
+                      + beside, soft_wrap=True)
     except LiftformError as exc:
         fail(str(exc))
 

@@ -15,7 +15,9 @@ Two figures:
 
 from __future__ import annotations
 
+import argparse
 import csv
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -158,6 +160,19 @@ def live_track(path: Path, settings: Settings) -> PoseTrack:
     if result.track is None:
         raise LiftformError(f"no frame of {path.name} was processed live")
     return result.track
+
+
+def footage_arguments(description: str) -> argparse.Namespace:
+    """``--footage-dir`` (default ../shared/footage) and ``--cache`` (the pose tracks of `accuracy.py --footage`)
+    parsed for a script described by ``description``; exits with one line where the footage's MANIFEST.csv is
+    missing."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--footage-dir", type=Path, default=Path(__file__).parents[1].parent / "shared" / "footage")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
+    args = parser.parse_args()
+    if not (args.footage_dir / "MANIFEST.csv").is_file():
+        sys.exit(f"no footage at {args.footage_dir} (MANIFEST.csv): pass --footage-dir")
+    return args
 
 
 def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print,

@@ -15,7 +15,6 @@ and clips without three trusted frames in the early window are left out.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -39,12 +38,7 @@ def _window_median(kinematics, raw_bend: np.ndarray, lean: tuple[float, float], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--footage-dir", type=Path, default=Path(__file__).parents[1].parent / "shared" / "footage")
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
-    args = parser.parse_args()
-    if not (args.footage_dir / "MANIFEST.csv").is_file():
-        sys.exit(f"no footage at {args.footage_dir} (MANIFEST.csv): pass --footage-dir")
+    args = footage.footage_arguments(__doc__)
     settings = Settings()
     right = {label: [0, 0, 0] for label in ("rounded_back", "neutral_hinge")}   # clips, shipped zero, own zero
     rises = {label: [] for label in right}

@@ -15,7 +15,6 @@ gives no zero (said).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import sys
 from pathlib import Path
@@ -75,12 +74,7 @@ def lifter_report(name: str, clips: list[footage.Clip], lifts: dict[str, str], s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--footage-dir", type=Path, default=Path(__file__).parents[1].parent / "shared" / "footage")
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
-    args = parser.parse_args()
-    if not (args.footage_dir / "MANIFEST.csv").is_file():
-        sys.exit(f"no footage at {args.footage_dir} (MANIFEST.csv): pass --footage-dir")
+    args = footage.footage_arguments(__doc__)
     settings = Settings()
     by_file = {clip.file: clip for clip in footage.load_clips(args.footage_dir, args.cache, settings)}
     with (args.footage_dir / "MANIFEST.csv").open() as manifest:

@@ -431,6 +431,7 @@ def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):
     assert "1 video(s) judged from the profile.toml beside their source video" in " ".join(result.output.split())
     doc = json.loads(result_json.read_text())
     assert doc["verdict"] == "safe" and doc["settings"]["spine"]["neutral_bend_deg"] == own_zero
+    assert read_summary(out)[0].neutral_bend_deg == own_zero                  # the summary names the zero used
     video.unlink()                                       # moved away: its folder's profile is not its own
     assert rescore(out, Settings(), folder_profiles=True, keep_personal=()).folder_profiles == []
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
@@ -514,6 +515,8 @@ def test_score_judges_each_folder_from_its_profile(clips, tmp_path):
     rows = _summary(out)
     assert rows["own__set"]["verdict"] == "safe"
     assert f"neutral bend of {NEUTRAL_BEND_DEG + 30:.0f}" in rows["own__set"]["warnings"]
+    assert float(rows["own__set"]["neutral_bend_deg"]) == NEUTRAL_BEND_DEG + 30      # the zero each was judged from
+    assert float(rows["usual__set"]["neutral_bend_deg"]) == NEUTRAL_BEND_DEG
     assert rows["usual__set"]["verdict"] == "rounded_back"
     assert rows["broken__set"]["status"] == "failed"
     assert "profile of its folder cannot be used" in rows["broken__set"]["error"]

@@ -25,7 +25,7 @@ SUMMARY_SCHEMA_VERSION = 1
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
-               "lifters", "lifter_verdicts", "people_in_view")
+               "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg")
 
 
 @dataclass
@@ -41,7 +41,8 @@ class SummaryRow:
     scored it (MB, JSON only). Several people lifting in view: ``verdict`` is the clip's over all of them,
     ``reps``, ``flagged_reps`` and the peak count every lifter's reps, ``lifters`` how many lifted,
     ``lifter_verdicts`` each one's verdict (main lifter first, "; " between), ``people_in_view`` the most people
-    seen at once.
+    seen at once. ``neutral_bend_deg``: the zero the back was judged from (most people's, or the lifter's own from a
+    profile: `score --folder-profiles` judges each video from its folder's).
     """
 
     path: str
@@ -62,6 +63,7 @@ class SummaryRow:
     lifters: int | None = None
     lifter_verdicts: str = ""
     people_in_view: int | None = None
+    neutral_bend_deg: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,6 +77,7 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
     lifters, verdicts = analysis.lifters, analysis.every_rep
     peaks = [v.peak_spine_flexion_deg for v in verdicts if math.isfinite(v.peak_spine_flexion_deg)]
+    zero = analysis.kinematics.spine_baseline_deg
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
         flagged_reps=sum(v.is_rounded for v in verdicts),
@@ -82,7 +85,8 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),
         lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
-        people_in_view=analysis.people_in_view, **extra)
+        people_in_view=analysis.people_in_view,
+        neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None, **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:

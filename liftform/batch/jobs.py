@@ -149,8 +149,8 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     source = Path(read_from) if read_from is not None else Path(job.path)
     spec = spec_for(job, spec)
     try:
-        if job.problem:
-            raise LiftformError(job.problem)
+        if job.problem:                   # known before it starts: failed here, as any video that cannot be
+            raise LiftformError(job.problem)  # scored, by the engine that runs it
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from liftform.batch.inputs import assign_stems, expand_inputs
 from liftform.batch.jobs import Job, JobSpec, already_scored
-from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, failed_row, write_summary
+from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, write_summary
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.atomic import folder_lock, output_error
 from liftform.personal import folder_profile
@@ -185,9 +185,6 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
 
     def pending() -> Iterator[Job]:
         for job in sorted(jobs, key=_size_first):
-            if job.problem:
-                on_row(job, failed_row(job.path, job.output, job.problem))
-                continue
             cached = None if force else already_scored(job, out_root / job.output, spec)
             if cached is None:
                 yield job

@@ -19,7 +19,7 @@ from liftform.errors import LiftformError
 
 KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
                ord("r"): "reset", ord("R"): "reset", ord("n"): "neutral", ord("N"): "neutral"}
-TITLE = "liftform live  (q quit, c recalibrate, r reset count)"
+TITLE = "liftform live  (q quit, c recalibrate, r reset count, n last rep checked flat)"
 
 
 class DisplayError(LiftformError):

@@ -101,6 +101,8 @@ def test_a_flat_back_is_praised_only_where_the_spine_was_judged(kind):
     shallow = verdict(kind, spine=math.nan, trunk=25.0)
     assert advice_kind(shallow) == "good"
     assert advise(shallow).lower().startswith("good") and "flat" not in advise(shallow)
+    # Nor does a shallow "hip hinge" (the verdict of a bend neither squat nor lunge) claim it bent at the hips.
+    assert "bent at the hips" not in advise(shallow) and "you bent" not in advise(shallow)
 
 
 def test_insufficient_data_asks_to_film_side_on():

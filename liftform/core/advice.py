@@ -121,7 +121,9 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
 
 
 def _good(rv: RepVerdict) -> str:
-    """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not)."""
+    """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not), and
+    a bend at the hips only where the trunk leaned (a real clip's 0.5 s dip with the trunk at -5 deg, the knees a
+    little bent, had been told "you bent at the hips")."""
     if math.isfinite(rv.peak_spine_flexion_deg):
         return {
             "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
@@ -130,7 +132,8 @@ def _good(rv: RepVerdict) -> str:
     return {
         "lunge": "Good lunge: keep your chest up and the load close as you stand.",
         "squat": "Good squat lift: chest up - keep the load close.",
-    }.get(rv.verdict, "Good hip hinge: you bent at the hips - keep the load close.")
+    }.get(rv.verdict, "Good: a shallow bend - keep the load close; to reach lower, bend at the hips with your back "
+                      "extended.")
 
 
 def rep_advice(rv: RepVerdict, settings: AdviceSettings) -> str:

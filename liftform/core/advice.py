@@ -121,9 +121,9 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
 
 
 def _good(rv: RepVerdict) -> str:
-    """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not), and
-    a bend at the hips only where the trunk leaned (a real clip's 0.5 s dip with the trunk at -5 deg, the knees a
-    little bent, had been told "you bent at the hips")."""
+    """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not, the
+    lift too upright for rounding to show), and a shallow bend that is neither squat nor lunge is praised as one, not
+    as a bend at the hips (a real clip's 0.5 s dip with the trunk at -5 deg had been told "you bent at the hips")."""
     if math.isfinite(rv.peak_spine_flexion_deg):
         return {
             "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",

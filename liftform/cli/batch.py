@@ -99,7 +99,8 @@ def rescore(
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
     model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot
-    change; each video keeps its lifter's own zero (from a profile or live's key n) unless --profile is given."""
+    change; each video keeps its lifter's own zero (from a profile or live's key n) unless --profile, or a --config
+    that sets the zero (spine.neutral_bend_deg), gives another."""
     from liftform.batch import rescore as rescore_batch
     from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by
 

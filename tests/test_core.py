@@ -101,6 +101,20 @@ def test_a_spine_never_judged_is_not_reported_as_a_peak():
     assert all(np.isfinite(v.peak_spine_flexion_deg) and "the spine peaked at" in v.reason for v in hinges)
 
 
+def test_a_lean_just_under_the_limit_is_not_rounded_up_to_it():
+    """A rep whose trunk peaks just under the 40 deg where rounding counts (a real kettlebell swing: 39.9) was said to
+    have "leaned 40°" and, in the same sentence, to have "stayed under 40°". Beside a limit the number is given to a
+    tenth, so it reads on the side of the limit it lies; away from one, in whole degrees as before."""
+    _, _, _, verdicts = run_core(squat_track(knee_deg=60.0, spine_deg=0.0, trunk_deg=39.9))
+    assert len(verdicts) == 2
+    for v in verdicts:
+        assert 39.5 <= v.peak_trunk_inclination_deg < 40.0          # the case: whole degrees would say 40
+        assert f"trunk leaned {v.peak_trunk_inclination_deg:.1f}°" in v.reason and "leaned 40°" not in v.reason
+        assert "stayed under 40°" in v.reason
+    far = run_core(squat_track(knee_deg=60.0, spine_deg=0.0, trunk_deg=30.0))[3]
+    assert all(f"trunk leaned {v.peak_trunk_inclination_deg:.0f}°," in v.reason for v in far)
+
+
 def test_a_back_hidden_where_it_would_be_judged_leaves_the_rep_undecided():
     """A squat leaning 45 deg whose back is hidden (the shoulder and hip unseen) wherever the trunk leans past 38 deg:
     most of the lift is seen, upright, but the back never where rounding would show. Nothing clears it: the rep is

@@ -18,12 +18,23 @@ from liftform.core.rep_metrics import (
 from liftform.settings import VerdictSettings
 
 
-def _signed(angle_deg: float) -> str:
-    """A whole number of degrees with its sign, "0°" (not "-0°") when it rounds to zero, "--" when unknown."""
+def _beside(angle_deg: float, limit_deg: float, sign: str = "") -> str:
+    """``angle_deg`` in whole degrees (``sign`` "+": with its sign), or to a tenth where whole degrees would put it on
+    the limit or the other side of it: 39.9 against a limit of 40 reads "39.9", not "40" (a rep said to lean "40°"
+    had "stayed under 40°")."""
+    whole = float(f"{angle_deg:.0f}")
+    hidden = np.sign(angle_deg - limit_deg) != np.sign(whole - limit_deg)
+    return f"{angle_deg:{sign}.1f}" if hidden else f"{angle_deg:{sign}.0f}"
+
+
+def _signed(angle_deg: float, limit_deg: float = np.inf) -> str:
+    """A whole number of degrees with its sign (a tenth beside ``limit_deg``: `_beside`), "0°" (not "-0°") when it
+    rounds to zero, "--" when unknown."""
     if not np.isfinite(angle_deg):
         return "--"
-    whole = int(round(angle_deg))
-    return f"{whole:+d}°" if whole else "0°"
+    if int(round(angle_deg)) == 0:
+        return "0°"
+    return _beside(angle_deg, limit_deg, "+") + "°"
 
 
 def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
@@ -60,16 +71,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                      "back can read rounded there)")
         did = "lowered the load with the back" if while_lowering(m, settings) else "lifted with the back"
         if head_led(m, settings):
-            return (f"{did}: the head hung {m.peak_neck_deg:.0f}° toward the floor from the line of "
-                    f"the back (limit {settings.head_hanging_neck_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
-                    f"leaned {m.peak_trunk_deg:.0f}°: the upper back rounds with it{seen}")
+            return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
+                    f"floor from the line of the back (limit {settings.head_hanging_neck_deg:.0f}°) for "
+                    f"{m.rounded_s:.1f} s while the trunk leaned {m.peak_trunk_deg:.0f}°: the upper back rounds "
+                    f"with it{seen}")
         if squat_bottom(m, settings):
-            return (f"{did}: the lower back rounded {m.peak_spine_deg:.0f}° past neutral (limit "
-                    f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the bottom of the squat, "
-                    f"the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
-        return (f"{did}: the spine rounded {m.peak_spine_deg:.0f}° past neutral (limit "
-                f"{settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk leaned "
-                f"{m.peak_trunk_deg:.0f}°{seen}")
+            return (f"{did}: the lower back rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° "
+                    f"past neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the "
+                    f"bottom of the squat, the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
+        return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
+                f"neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
+                f"leaned {m.peak_trunk_deg:.0f}°{seen}")
     spine = _spine_peak(m, settings) + _briefly_past(m, settings)
     if m.shoulder_rise >= RISE_DOUBT:
         spine += " (filmed from a little above, where a rounded back can read flatter: less sure)"
@@ -77,22 +89,23 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
     elif not m.seen_whole:
         spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"
+    lean = _beside(m.peak_trunk_deg, settings.min_trunk_for_rounding_deg)
     if verdict == "lunge":
         return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
                 f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
     if verdict == "squat":
-        return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {m.peak_trunk_deg:.0f}°, {spine}"
+        return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {lean}°, {spine}"
     # The hips' share is said only where the spine's reading at the bottom was trusted (never "nan%").
     hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")
-    return f"hip hinge: trunk leaned {m.peak_trunk_deg:.0f}°{hips}; {spine}"
+    return f"hip hinge: trunk leaned {lean}°{hips}; {spine}"
 
 
 def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
     """The spine's peak, or why a rep cleared had none: the lift stayed too upright for rounding to show (a shallow
     bend; one that leaned further with its back hidden there is undecided: `hidden_where_judged`)."""
     if np.isfinite(m.peak_spine_deg):
-        return f"the spine peaked at {_signed(m.peak_spine_deg)} from neutral"
+        return f"the spine peaked at {_signed(m.peak_spine_deg, settings.rounded_back_spine_deg)} from neutral"
     return (f"the spine was not judged (in the lift the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° "
             f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 

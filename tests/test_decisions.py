@@ -187,6 +187,29 @@ def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():
     assert [v.verdict for v in cleared] == ["hip_hinge"] and "seen in part" in cleared[0].reason
 
 
+def test_rounding_seen_in_a_glimpse_of_the_lift_is_told_with_its_numbers():
+    """As above, but the back reads rounded in the frames seen on the way up (0.4 s of them, then the person is
+    lost for good): rounding seen is an answer however little of the lift was seen, and the rep says how far it
+    rounded, read from those frames, with the confidence they had. A real clip's last rep was called rounded
+    while saying the spine "rounded nan°", "seen in 0% of the lift", with a confidence of 0."""
+    from liftform.core.rep_metrics import judged_frames
+
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
+    env = np.concatenate([np.zeros(int(FPS)), ramp, ramp[::-1], np.zeros(int(FPS))])
+    track = make_track(75.0 * env, 20.0 * env, 40.0 * env, np.arange(len(env)) / FPS)
+    bottom = int(FPS) + len(ramp) - 1
+    glimpse_at = bottom + 1 + int(np.argmax(ramp[::-1] < 0.9))
+    seen = (np.arange(len(env)) <= bottom - 6) | ((np.arange(len(env)) >= glimpse_at)
+                                                   & (np.arange(len(env)) < glimpse_at + int(0.4 * FPS)))
+    result = run_core(_lost_where(track, ~seen), SETTINGS)
+    glimpsed = next(v for v in result.verdicts if v.rep.start <= glimpse_at <= v.rep.end)
+    assert glimpsed.verdict == "rounded_back"
+    assert 30.0 < glimpsed.peak_spine_flexion_deg < 45.0 and glimpsed.confidence > 0.5
+    assert "nan" not in glimpsed.reason and "seen in 0%" not in glimpsed.reason
+    judged = judged_frames(result.kinematics, [glimpsed.rep], SETTINGS.verdict, result.flagged)
+    assert (judged & result.flagged).any()              # frames.csv marks the frames the call was made on
+
+
 def test_a_rep_is_seen_whole_only_inside_the_video_with_the_person_at_both_ends():
     """One test of a cut rep, for segmentation and verdict alike: lost at the start counts as lost at the end."""
     from liftform.core.reps import seen_whole

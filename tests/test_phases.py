@@ -167,7 +167,8 @@ def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown
     pick-up from lift-off to its end, a lowering from its start to touch-down and its rise from lift-off; never the
     reach-down nor anything outside the reps. The rounded reach-down is flagged, but outside them."""
     kin, reps, verdicts = _judge(set_of_lifts_track([40.0, 3.0], [3.0, 3.0]))
-    judged = judged_frames(kin, reps, SETTINGS.verdict)
+    flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
+    judged = judged_frames(kin, reps, SETTINGS.verdict, flagged)
     pick_up, lowering = reps
     expected = np.zeros(len(judged), dtype=bool)
     expected[pick_up.liftoff:pick_up.end + 1] = True
@@ -175,7 +176,6 @@ def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown
     expected[lowering.liftoff:lowering.end + 1] = True
     assert pick_up.start < pick_up.liftoff and lowering.start < lowering.touchdown < lowering.liftoff
     assert np.array_equal(judged, expected)
-    flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
     assert flagged[pick_up.start:pick_up.liftoff].any() and not (flagged & judged).any()
     assert verdicts[0].faults == ("rounded_reach_down",) and verdicts[0].verdict == "hip_hinge"
 

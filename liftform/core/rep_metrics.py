@@ -109,10 +109,11 @@ class RepParts:
     descent_seen: bool              # `RepMetrics.descent_seen`
 
 
-def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings) -> RepParts:
+def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagged: np.ndarray) -> RepParts:
     """The parts of one rep. The loaded part is from lift-off through the ascent to the end of the rep, and the
     descent down to touch-down where it lowers a load (``Rep.lowers_load``); with ``loaded_depth_fraction`` > 0,
-    only while the shoulders are at least that share of the rep's depth down."""
+    only while the shoulders are at least that share of the rep's depth down. ``flagged`` (T,): the frames read
+    rounded (`core.flags.flag_rounded_frames`)."""
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     frame = np.arange(rep.start, rep.end + 1)
@@ -129,22 +130,29 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings) -> Re
     # (`classify`), one rounded there cannot be called a rounded lift (it may be an empty-handed reach-down). Where
     # the way down was not seen either (the person found after a gap at the bottom or on the way up, and lost again
     # before coming half-way up), there is nothing to judge: a lifter lost mid-rep and found again for one frame had
-    # been cleared "on the way down" from that frame, and the clip called safe.
+    # been cleared "on the way down" from that frame, and the clip called safe. Rounding seen in the part of the
+    # lift in view is still an answer (`classify`), and its numbers are read there: such a rep had been called
+    # rounded while saying its spine "rounded nan°", "seen in 0% of the lift", with a confidence of 0.
     descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any())
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
+    elif descent_seen:
+        judged = low
     else:
-        judged = low if descent_seen else np.zeros_like(low)
+        rounded_in_lift = run_lengths_s(flagged[span] & loaded, k.timestamps_s[span]) >= settings.min_rounded_s
+        judged = loaded if rounded_in_lift else np.zeros_like(low)
     return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
                     lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
-def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings) -> np.ndarray:
-    """(T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`); False outside every rep. A back
-    flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a rounded lift."""
+def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
+                  flagged: np.ndarray) -> np.ndarray:
+    """(T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`; ``flagged`` as there); False
+    outside every rep. A back flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a
+    rounded lift."""
     judged = np.zeros(len(kinematics.timestamps_s), dtype=bool)
     for rep in reps:
-        judged[rep.start:rep.end + 1] |= rep_parts(kinematics, rep, settings).judged
+        judged[rep.start:rep.end + 1] |= rep_parts(kinematics, rep, settings, flagged).judged
     return judged
 
 
@@ -154,7 +162,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     k = kinematics
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
-    parts = rep_parts(k, rep, settings)
+    parts = rep_parts(k, rep, settings, flagged)
     low, lifting, loaded, judged = parts.low, parts.lifting, parts.loaded, parts.judged
     rise_seen = parts.rise_seen
     conf = k.spine_flexion_confidence[span]

@@ -50,7 +50,7 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     decimals = [_decimals(name) for name in Kinematics.COLUMNS]
     flagged = np.asarray(analysis.flagged, dtype=bool)
     valid = np.asarray(kin.valid, dtype=bool)
-    judged = judged_frames(kin, [rv.rep for rv in analysis.verdicts], analysis.settings.verdict)
+    judged = judged_frames(kin, [rv.rep for rv in analysis.verdicts], analysis.settings.verdict, flagged)
     filled = np.zeros(n_frames, dtype=bool) if analysis.pose_filled is None else np.asarray(analysis.pose_filled, bool)
     rows = []
     for i in range(n_frames):

@@ -91,7 +91,8 @@ class ResultData:
         if not self.has_frames:
             return None
         kin = self.analysis.kinematics
-        judged = judged_frames(kin, [rv.rep for rv in self.analysis.verdicts], self.analysis.settings.verdict)
+        judged = judged_frames(kin, [rv.rep for rv in self.analysis.verdicts], self.analysis.settings.verdict,
+                               np.asarray(self.analysis.flagged, dtype=bool))
         return {"frame": kin.frame_index.astype(float), "time_s": kin.timestamps_s,
                 "valid": kin.valid.astype(float), "flagged": np.asarray(self.analysis.flagged, dtype=float),
                 "judged": judged.astype(float),

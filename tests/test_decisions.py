@@ -160,6 +160,24 @@ def test_a_back_held_flat_on_the_way_down_of_a_cut_lift_is_cleared_from_it_and_s
     assert not whole.judged_on_descent and not run_core(_ends_at(0.5, 0.0), SETTINGS).verdicts[0].judged_on_descent
 
 
+def test_a_spike_on_the_way_down_of_a_cut_lift_is_timed_where_it_was():
+    """Cut at the bottom after a descent whose back passes its limit for a moment (0.1 s, too short to count): the
+    rep is cleared on its way down, and says how long the back was past the limit there. A real clip's such rep
+    said "past its limit for only 0.00 s": the time was read from the lift, which was not seen."""
+    import re
+
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
+    env = np.concatenate([np.zeros(int(FPS)), ramp, np.ones(int(0.5 * FPS))])    # as `_ends_at(0.0, ...)`
+    spine = np.zeros(len(env))
+    spine[int(FPS) + len(ramp) - 8:int(FPS) + len(ramp) - 5] = 45.0     # 3 frames (0.1 s), the trunk past 60 deg
+    spiked = make_track(75.0 * env, 20.0 * env, spine, np.arange(len(env)) / FPS)
+    (verdict,) = run_core(spiked, SETTINGS).verdicts
+    assert verdict.verdict == "hip_hinge" and verdict.judged_on_descent
+    assert verdict.peak_spine_flexion_deg >= SETTINGS.verdict.rounded_back_spine_deg
+    past_s = float(re.search(r"past its limit for only ([0-9.]+) s", verdict.reason).group(1))
+    assert 0.0 < past_s < SETTINGS.verdict.min_rounded_s
+
+
 def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():
     """A rounded descent, the person lost at the bottom, found again for a frame or two on the way up with the back
     reading flat, lost again for good: neither the way down nor the lift of that glimpse was seen, so it is no

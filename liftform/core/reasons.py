@@ -82,7 +82,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
                 f"neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
                 f"leaned {m.peak_trunk_deg:.0f}°{seen}")
-    spine = _spine_peak(m, settings) + _briefly_past(m, settings)
+    spine = _spine_peak(m, settings) + _briefly_past(m, settings, judged_on_descent(verdict, m, settings))
     if m.shoulder_rise >= RISE_DOUBT:
         spine += " (filmed from a little above, where a rounded back can read flatter: less sure)"
     if judged_on_descent(verdict, m, settings):
@@ -110,14 +110,16 @@ def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
             f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 
 
-def _briefly_past(m: RepMetrics, settings: VerdictSettings) -> str:
+def _briefly_past(m: RepMetrics, settings: VerdictSettings, on_descent: bool) -> str:
     """For a rep not rounded whose peak still passed a limit (a spike, too short to count): how briefly, so the
-    number does not read as a rounded back that was missed."""
+    number does not read as a rounded back that was missed. ``on_descent``: the rep was judged on its way down
+    (`judged_on_descent`), where the time past the limit is the reach's (a cut rep's had read "for only 0.00 s")."""
     past_spine = m.peak_spine_deg >= settings.rounded_back_spine_deg
     if not (past_spine or m.peak_neck_deg >= settings.head_hanging_neck_deg):
         return ""
     what = "past its limit" if past_spine else f"with the head hanging {m.peak_neck_deg:.0f}° (past its limit)"
-    return (f", {what} for only {m.rounded_s:.2f} s (rounding counts from "
+    past_s = max(m.rounded_s, m.reach_rounded_s) if on_descent else m.rounded_s
+    return (f", {what} for only {past_s:.2f} s (rounding counts from "
             f"{settings.min_rounded_s:.2f} s)")
 
 

@@ -331,28 +331,42 @@ def test_rounding_seen_on_a_mostly_hidden_back_is_still_called_but_a_safe_call_n
 
 def _mistaken_pose(image_xy, frames, kind):
     """``image_xy`` with ``frames`` replaced by a pose that cannot be the lifter: the skeleton mirrored about the hips
-    (head down), or shrunk to a third of its size in a corner (a plate or a reflection taken for a person)."""
+    (head down), its upper body alone mirrored so (the trunk folded down over the legs, as the model does to a
+    lifter standing tall with the head out of the picture), or shrunk to a third of its size in a corner (a plate
+    or a reflection taken for a person)."""
     image_xy = image_xy.copy()
     hips = image_xy[frames, 23:25].mean(axis=1, keepdims=True)                 # (n, 1, 2)
     if kind == "upside_down":
         image_xy[frames, :, 1] = 2 * hips[..., 1] - image_xy[frames, :, 1]
+    elif kind == "trunk folded down":
+        image_xy[frames, :23, 1] = 2 * hips[..., 1] - image_xy[frames, :23, 1]   # head, shoulders, arms
     else:
         image_xy[frames] = (image_xy[frames] - hips) / 3.0 + np.array([60.0, 80.0])
     return image_xy
 
 
-@pytest.mark.parametrize("kind", ["upside_down", "a third of the size"])
+@pytest.mark.parametrize("kind", ["upside_down", "trunk folded down", "a third of the size"])
 def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
     """A few frames where the model fits the skeleton to something else read as missing frames, bridged from their
-    neighbours, not as a wild trunk angle or a sudden jump of the shoulders."""
+    neighbours, not as a wild trunk angle or a sudden jump of the shoulders. (The trunk folded down: while the
+    lifter stands, a lean of 180 deg.)"""
     track, truth = lift_track("hip_hinge", n_reps=1)
-    wrong = slice(40, 44)
+    wrong = slice(5, 9) if kind == "trunk folded down" else slice(40, 44)
     clean, *_ = run_core(track)
     kinematics, reps, _, verdicts = run_core(
         dataclasses.replace(track, image_xy=_mistaken_pose(track.image_xy, wrong, kind)))
     np.testing.assert_allclose(kinematics.trunk_inclination_deg[wrong], truth["trunk"][wrong], atol=2.0)
     np.testing.assert_allclose(kinematics.depth[wrong], clean.depth[wrong], atol=0.02)
     assert len(reps) == 1 and verdicts[0].verdict == "hip_hinge"
+
+
+def test_a_deep_stoop_is_a_lift_but_a_trunk_folded_onto_the_legs_is_not():
+    """The line from the hips to the shoulders 140 deg from the image's up is a deep rounded stoop (a real rounded
+    deadlift filmed at an angle reads so); within 30 deg of straight down (150 and more) it is the model's skeleton
+    folded over the legs: that frame alone is dropped."""
+    t = np.arange(3) / 30.0
+    poses = make_track(np.array([100.0, 140.0, 155.0]), np.zeros(3), np.zeros(3), t)
+    assert implausible_poses(poses.image_xy, t).tolist() == [False, False, True]
 
 
 def test_a_mistaken_pose_that_lasts_to_the_end_of_the_clip_is_dropped_too():

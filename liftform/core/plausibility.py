@@ -2,8 +2,10 @@
 read (`kinematics.compute_kinematics`), and videos whose lifter lies on their side or upside down throughout.
 
 A plate, the floor, a reflection or a passer-by is sometimes taken for the person for a few frames: the skeleton
-then stands on its head, or is suddenly half or twice the person's size. Read as angles, such a frame gives a trunk
-lean of 130° or a sudden drop of the shoulders, and can make or break a rep. Arrays are time-first; image y is down.
+then stands on its head, or is suddenly half or twice the person's size. With the head out of the picture (a lifter
+standing tall under its top edge) or a back turned to the camera, the model may fold the skeleton's trunk down over
+the legs, the shoulders under the hips. Read as angles, such a frame gives a trunk lean of 130-180° or a sudden drop
+of the shoulders, and can make or break a rep. Arrays are time-first; image y is down.
 """
 
 from __future__ import annotations
@@ -33,13 +35,30 @@ def body_axis_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.abs(legs[:, 0]), -legs[:, 1]))
 
 
+# The line from the hips up to the shoulders within this of straight down (180 - FOLDED_TRUNK_DEG) is no lift: the
+# chest would lie on the thighs. On the real development clips the deepest real stoop reads 140 deg in the image
+# (a rounded deadlift filmed at an angle); the folded skeletons 150-180 (DESIGN, "Poses that cannot be the lifter").
+FOLDED_TRUNK_DEG = 150.0
+
+
+def trunk_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
+    """(T,) angle (deg) of the line from the hips' midpoint to the shoulders' midpoint from the image's up: 0
+    standing, ~90 bent level, 180 the shoulders straight under the hips; NaN without a pose.
+    Shapes: image_xy (T, 33, 2) pixels, y down."""
+    trunk = (image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
+             - image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1))
+    return np.degrees(np.arctan2(np.abs(trunk[:, 0]), -trunk[:, 1]))
+
+
 def upside_down(image_xy: np.ndarray) -> np.ndarray:
-    """(T,) bool: the pose has the nose below both ankles, or the hips below the ankles, in the image. No lift puts
-    the head or the hips below the feet, so such a pose is the model's mistake (a plate or the floor taken for a
-    person), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down."""
+    """(T,) bool: the pose has the nose below both ankles, the hips below the ankles, or the trunk folded down
+    (`FOLDED_TRUNK_DEG`), in the image. No lift puts the head or the hips below the feet, or the shoulders under the
+    hips, so such a pose is the model's mistake (a plate or the floor taken for a person, a skeleton folded over the
+    legs), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down."""
     with np.errstate(invalid="ignore"):
         head_down = image_xy[:, NOSE, 1] > np.max(image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1)
-        return head_down | (body_axis_from_up_deg(image_xy) > 90.0)
+        folded = trunk_from_up_deg(image_xy) > FOLDED_TRUNK_DEG
+        return head_down | folded | (body_axis_from_up_deg(image_xy) > 90.0)
 
 
 # A lifter stands on the floor: when the legs lie further than this from the image's up in most frames, the video is

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -214,6 +215,29 @@ def _replay(track):
             return None
         return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
     return estimate
+
+
+def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
+    """Frames where the model folded the skeleton's trunk down over the legs (a lifter standing tall with the head
+    out of the picture) show no back at all, as `analyze` drops them, instead of a 180 deg stoop: the frame asks the
+    lifter into view, and the reps are judged as offline."""
+    settings = Settings()
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    folded = slice(3, 21)                                     # 0.6 s standing, before the first rep
+    image_xy = track.image_xy.copy()
+    hips = image_xy[folded, 23:25, 1].mean(axis=1, keepdims=True)
+    image_xy[folded, :23, 1] = 2 * hips - image_xy[folded, :23, 1]
+    track = replace(track, image_xy=image_xy)
+    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    events = [e for f in frames for e in f.events] + session.finish()
+    assert all(f.state == "unknown" and np.isnan(f.angles_deg["trunk"]) for f in frames[folded])
+    assert frames[folded][-1].prompt == PROMPT_NOBODY          # held for a moment, then shown
+    offline = analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                            ModelInfo("none", ""), settings)
+    judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
+    assert judged == [v.verdict for v in offline.verdicts] == ["hip_hinge"] * 2
 
 
 @pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat"])

@@ -42,6 +42,7 @@ from liftform.core.kinematics import (
     view_yaw_deg,
 )
 from liftform.core.oneeuro import OneEuroFilter
+from liftform.core.plausibility import upside_down
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
@@ -203,6 +204,8 @@ class LiveSession:
         """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""
         t_start = time.perf_counter()
         pose = self.estimator(frame.rgb, frame.timestamp_s)
+        if pose is not None and upside_down(pose.image_xy[None])[0]:   # not the lifter: no pose, as in analyze
+            pose = None
         t_pose, cpu_pose = time.perf_counter(), time.thread_time()
         ts = frame.timestamp_s
         if len(self.buffer) and ts <= self.buffer.timestamps_s[len(self.buffer) - 1]:

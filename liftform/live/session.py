@@ -204,9 +204,9 @@ class LiveSession:
         """Run the pose model on ``frame`` and update the state; returns what to draw and what happened."""
         t_start = time.perf_counter()
         pose = self.estimator(frame.rgb, frame.timestamp_s)
+        t_pose, cpu_pose = time.perf_counter(), time.thread_time()
         if pose is not None and upside_down(pose.image_xy[None])[0]:   # not the lifter: no pose, as in analyze
             pose = None
-        t_pose, cpu_pose = time.perf_counter(), time.thread_time()
         ts = frame.timestamp_s
         if len(self.buffer) and ts <= self.buffer.timestamps_s[len(self.buffer) - 1]:
             ts = float(np.nextafter(self.buffer.timestamps_s[len(self.buffer) - 1], np.inf))

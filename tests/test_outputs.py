@@ -384,6 +384,25 @@ def test_hiding_people_blurs_everyone_but_the_lifters_body_and_the_lifters_face(
     assert lost.std() < before.std() / 3
 
 
+def test_a_skeleton_that_is_not_the_lifter_is_not_drawn_nor_blurred_by():
+    """A frame whose skeleton the core drops (here its trunk folded down over the legs, as MediaPipe does to a lifter
+    standing tall with the head out of the picture) shows no skeleton and no back, and its face blur is placed from
+    the lifter's nearest real frame, not from the folded skeleton's head at the waist."""
+    from liftform.outputs.annotated import drawn_track
+    from liftform.outputs.overlay import nearest_face_rows
+
+    track = synthetic_track(5)
+    image_xy = track.image_xy.copy()
+    hips = image_xy[2, [lm.LEFT_HIP, lm.RIGHT_HIP], 1].mean()
+    image_xy[2, :23, 1] = 2 * hips - image_xy[2, :23, 1]               # frame 2: head and shoulders below the hips
+    folded = dataclasses.replace(track, image_xy=image_xy)
+    drawn = drawn_track(folded)
+    assert np.isnan(drawn.image_xy[2]).all()
+    assert np.array_equal(drawn.image_xy[[0, 1, 3, 4]], image_xy[[0, 1, 3, 4]], equal_nan=True)
+    assert nearest_face_rows(drawn.image_xy, drawn.timestamps_s)[2] in (1, 3)
+    assert drawn_track(track) is track                                  # nothing dropped: the same track
+
+
 # --- video -----------------------------------------------------------------------------------------------------------
 
 def test_h264_writer_odd_size_vfr_and_atomic(tmp_path):

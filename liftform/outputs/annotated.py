@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -17,6 +18,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
+from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states
@@ -31,6 +33,15 @@ from liftform.video import VideoFrame, prefetch, shrunk_size_wh
 ANNOTATED_MAX_SIDE_PX = 1280
 
 Progress = Callable[[int, int], None]
+
+
+def drawn_track(track: PoseTrack) -> PoseTrack:
+    """``track`` as the pictures show it: a pose the core drops as not the lifter (`core.plausibility`: upside
+    down, the trunk folded over the legs, a sudden jump in size) has no skeleton, no back and no body or face to
+    place the blur by (the lifter's nearest face is blurred then, or the whole frame). A skeleton folded over a
+    standing lifter's legs was drawn over them, its head at the waist."""
+    wrong = implausible_poses(track.image_xy, track.timestamps_s)
+    return replace(track, image_xy=np.where(wrong[:, None, None], np.nan, track.image_xy)) if wrong.any() else track
 
 
 def back_edges(track: PoseTrack, kinematics: Kinematics) -> np.ndarray | None:
@@ -96,7 +107,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     """
     from liftform.video import open_video
 
-    kin = analysis.kinematics
+    kin, track = analysis.kinematics, drawn_track(track)
     kin_rows, track_rows = rows_for_frames(kin.frame_index), rows_for_frames(track.frame_index)
     states = frame_states(analysis)
     edges = back_edges(track, kin)

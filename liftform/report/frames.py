@@ -19,7 +19,7 @@ import numpy as np
 from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
-from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
+from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges, drawn_track
 from liftform.outputs.overlay import (
     blur_whole,
     draw_back,
@@ -62,7 +62,7 @@ class FrameArtist:
 
     def __init__(self, data: ResultData, blur_faces: bool) -> None:
         self.data, self.blur_faces = data, blur_faces
-        track = data.track
+        self.track = track = drawn_track(data.track) if data.track is not None else None
         self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
         self.edges = back_edges(track, data.analysis.kinematics) if track is not None else None
         self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
@@ -84,7 +84,7 @@ class FrameArtist:
         (H, W, 3) RGB, in place."""
         track_row = row_at(self.track_rows, frame_number)
         row = row_at(self.frame_rows, frame_number)
-        track = self.data.track
+        track = self.track
         scale_xy = (np.divide(image.shape[1::-1], track.frame_size_wh) if track is not None
                     else np.ones(2))                  # image px per source px, (x, y)
         if self.blur_faces:
@@ -118,7 +118,7 @@ class FrameArtist:
 def person_box(data: ResultData, first: int, last: int, margin: float = 0.15) -> tuple[int, int, int, int] | None:
     """Box (x0, y0, x1, y1) px around the lifter over source frames ``first``..``last``: all their landmarks,
     widened by ``margin`` of the larger side on every side, clipped to the frame. None without landmarks."""
-    track = data.track
+    track = drawn_track(data.track) if data.track is not None else None
     if track is None:
         return None
     rows = (track.frame_index >= first) & (track.frame_index <= last)

@@ -24,6 +24,7 @@ from liftform.track import (
     RIGHT_HIP,
     RIGHT_KNEE,
     RIGHT_SHOULDER,
+    trunk_midpoints,
 )
 
 
@@ -45,8 +46,8 @@ def trunk_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
     """(T,) angle (deg) of the line from the hips' midpoint to the shoulders' midpoint from the image's up: 0
     standing, ~90 bent level, 180 the shoulders straight under the hips; NaN without a pose.
     Shapes: image_xy (T, 33, 2) pixels, y down."""
-    trunk = (image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-             - image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1))
+    shoulder, hip = trunk_midpoints(image_xy)
+    trunk = shoulder - hip
     return np.degrees(np.arctan2(np.abs(trunk[:, 0]), -trunk[:, 1]))
 
 

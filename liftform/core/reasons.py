@@ -82,10 +82,11 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
                 f"neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
                 f"leaned {m.peak_trunk_deg:.0f}°{seen}")
-    spine = _spine_peak(m, settings) + _briefly_past(m, settings, judged_on_descent(verdict, m, settings))
+    on_descent = judged_on_descent(verdict, m, settings)
+    spine = _spine_peak(m, settings) + _briefly_past(m, settings, on_descent)
     if m.shoulder_rise >= RISE_DOUBT:
         spine += " (filmed from a little above, where a rounded back can read flatter: less sure)"
-    if judged_on_descent(verdict, m, settings):
+    if on_descent:
         spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
     elif not m.seen_whole:
         spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"

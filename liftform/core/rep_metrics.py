@@ -104,6 +104,7 @@ class RepParts:
     reaching: np.ndarray            # low and unloaded: reaching down, setting up
     judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
                                     # where the view ends before the lift (its way down)
+    rounded_s: float                # the longest the back read rounded in the loaded part (`RepMetrics.rounded_s`)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
     descent_seen: bool              # `RepMetrics.descent_seen`
@@ -134,15 +135,15 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # lift in view is still an answer (`classify`), and its numbers are read there: such a rep had been called
     # rounded while saying its spine "rounded nan°", "seen in 0% of the lift", with a confidence of 0.
     descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any())
+    rounded_s = run_lengths_s(flagged[span] & loaded, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:
         judged = low
     else:
-        rounded_in_lift = run_lengths_s(flagged[span] & loaded, k.timestamps_s[span]) >= settings.min_rounded_s
-        judged = loaded if rounded_in_lift else np.zeros_like(low)
+        judged = loaded if rounded_s >= settings.min_rounded_s else np.zeros_like(low)
     return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
-                    lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
+                    rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
 def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
@@ -163,7 +164,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     span = slice(rep.start, rep.end + 1)
     t = k.timestamps_s[span]
     parts = rep_parts(k, rep, settings, flagged)
-    low, lifting, loaded, judged = parts.low, parts.lifting, parts.loaded, parts.judged
+    low, lifting, judged = parts.low, parts.lifting, parts.judged
     rise_seen = parts.rise_seen
     conf = k.spine_flexion_confidence[span]
     trusted = judged & (conf >= settings.min_confidence)
@@ -189,7 +190,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         peak_neck_deg=_nanmax(np.where(peak_at, k.neck_flexion_deg[span], np.nan)),
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
-        rounded_s=run_lengths_s(flagged[span] & loaded, t), lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
+        rounded_s=parts.rounded_s, lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
         reach_rounded_s=run_lengths_s(flagged[span] & parts.reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(judged.sum(), 1)),

@@ -21,6 +21,7 @@ from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
+from liftform.outputs.annotated import drawn_track
 from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME, ResultFolder
 from liftform.outputs.read import analysis_from_files, read_frames_csv, read_poses_npz
 from liftform.outputs.result_json import read_result_json, rep_to_dict
@@ -84,6 +85,11 @@ class ResultData:
     @functools.cached_property
     def thresholds(self) -> Thresholds:
         return Thresholds.of(self.analysis)
+
+    @functools.cached_property
+    def shown_track(self) -> PoseTrack | None:
+        """``track`` as the pictures show it (`outputs.annotated.drawn_track`: no pose the core drops), or None."""
+        return drawn_track(self.track) if self.track is not None else None
 
     @functools.cached_property
     def frames(self) -> dict[str, np.ndarray] | None:

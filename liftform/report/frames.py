@@ -19,7 +19,7 @@ import numpy as np
 from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
-from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges, drawn_track
+from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
 from liftform.outputs.overlay import (
     blur_whole,
     draw_back,
@@ -62,7 +62,7 @@ class FrameArtist:
 
     def __init__(self, data: ResultData, blur_faces: bool) -> None:
         self.data, self.blur_faces = data, blur_faces
-        self.track = track = drawn_track(data.track) if data.track is not None else None
+        self.track = track = data.shown_track
         self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
         self.edges = back_edges(track, data.analysis.kinematics) if track is not None else None
         self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
@@ -118,7 +118,7 @@ class FrameArtist:
 def person_box(data: ResultData, first: int, last: int, margin: float = 0.15) -> tuple[int, int, int, int] | None:
     """Box (x0, y0, x1, y1) px around the lifter over source frames ``first``..``last``: all their landmarks,
     widened by ``margin`` of the larger side on every side, clipped to the frame. None without landmarks."""
-    track = drawn_track(data.track) if data.track is not None else None
+    track = data.shown_track
     if track is None:
         return None
     rows = (track.frame_index >= first) & (track.frame_index <= last)

@@ -248,15 +248,18 @@ def upright_and_still(newer: tuple[float, np.ndarray, np.ndarray], older: tuple[
     if not np.isfinite(norm) or norm == 0 or t1 <= t0:
         return False
     lean_deg = float(np.degrees(np.arccos(np.clip(-trunk_w[1] / norm, -1.0, 1.0))))
+    if not lean_deg < max_lean_deg:      # bent over: the rest need not be computed (asked of every frame run)
+        return False
     sides = ((LEFT_SHOULDER, LEFT_HIP, LEFT_KNEE), (RIGHT_SHOULDER, RIGHT_HIP, RIGHT_KNEE))
     hip_deg = max(float(flexion_deg(world1[shoulder], world1[hip], world1[knee])) for shoulder, hip, knee in sides)
+    if not hip_deg < UPRIGHT_MAX_HIP_FLEXION_DEG:
+        return False
     points = [LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]
     trunk_px = float(np.linalg.norm(xy1[points[:2]].mean(axis=0) - xy1[points[2:]].mean(axis=0)))
     moved_px = float(np.max(np.linalg.norm(xy1[points] - xy0[points], axis=1)))
     if not (np.isfinite(trunk_px) and np.isfinite(moved_px)) or trunk_px == 0:
         return False
-    return (lean_deg < max_lean_deg and hip_deg < UPRIGHT_MAX_HIP_FLEXION_DEG
-            and moved_px / trunk_px / (t1 - t0) < max_speed_per_s)
+    return moved_px / trunk_px / (t1 - t0) < max_speed_per_s
 
 
 class UprightSkipper:

@@ -98,7 +98,7 @@ class PoseSettings:
     # upright_run_every-th analysed frame only; a frame left out gets the linear interpolation in time of the poses
     # run either side and is marked (`pose_filled` in poses.npz and frames.csv). The spine is judged only past 40 deg
     # of lean or 80 of hip flexion. Every 6th: 20.2 % of the real clips' frames left out (every 3rd 15.6 %, 2nd
-    # 11.1 %), no footage verdict moved. upright_lean_deg 0 or upright_run_every 1: every frame is run.
+    # 11.1 %), no verdict of the footage as filmed moved. upright_lean_deg 0 or upright_run_every 1: every frame run.
     upright_lean_deg: float = setting(20.0, 0, 40)
     upright_speed_per_s: float = setting(1.0, 0, 10)
     upright_run_every: int = setting(6, 1, 10)

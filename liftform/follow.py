@@ -231,6 +231,16 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
 
 
 UPRIGHT_LAG = 3             # a frame's skip is decided from the frames at least this many analysed frames before it
+
+
+def upright_run_every(run_every_s: float, analysed_fps: float) -> int:
+    """Analysed frames per frame run while a person stands upright and still: one in ``run_every_s`` seconds at
+    ``analysed_fps`` (every 6th at 30 frames/s and 0.2 s, every 3rd at 15); 1 (every frame) for 0 s or an unknown
+    rate. In seconds, not frames: every 6th frame of a 15 frames/s clip left 0.4 s between the frames run, and a
+    rendered lift's rep then started a frame and a half later."""
+    if run_every_s <= 0 or not np.isfinite(analysed_fps) or analysed_fps <= 0:
+        return 1
+    return max(1, round(run_every_s * analysed_fps))
 # Upright also means hips open: the spine is judged at the bottom of a squat from 80 deg of hip flexion, however
 # upright the trunk (`[verdict] min_hip_for_rounding_deg`); frames are skipped only well short of that.
 UPRIGHT_MAX_HIP_FLEXION_DEG = 40.0

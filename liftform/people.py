@@ -56,6 +56,7 @@ from liftform.follow import (
     match_people,
     person_box,
     take_back,
+    upright_run_every,
 )
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
@@ -111,8 +112,10 @@ class _Segment:
 class _Followers:
     """The trackers of one run of frames and what they saw (one `PersonRows` per person)."""
 
-    def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box, ahead_workers: int = 0) -> None:
+    def __init__(self, model_path: str | Path, settings: PoseSettings, bounds: Box, ahead_workers: int = 0,
+                 upright_every: int = 1) -> None:
         self.model_path, self.settings, self.bounds = model_path, settings, bounds
+        self.upright_every = upright_every             # analysed frames per frame run while upright and still
         use_ahead = ahead_workers > 0 and not settings.track_between_frames
         # The pool first: its workers load their models in their threads while this one loads the finder's.
         self.pool = AheadPool(model_path, settings, ahead_workers) if use_ahead else None
@@ -187,7 +190,7 @@ class _Followers:
                 follower.last_box = person_box(xy)
                 self.skippers[id(follower)] = UprightSkipper(self.settings.upright_lean_deg,
                                                              self.settings.upright_speed_per_s,
-                                                             self.settings.upright_run_every)
+                                                             self.upright_every)
                 rows = PersonRows()
                 self.people.append(rows)
                 self.active.append((follower, rows))
@@ -270,19 +273,21 @@ class _Followers:
 
 def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings: PoseSettings, bounds: Box,
                   on_frame: Callable[[], None] | None = None, record_from_s: float = -math.inf,
-                  ahead_workers: int = 0) -> _Segment:
+                  ahead_workers: int = 0, analysed_fps: float = 30.0) -> _Segment:
     """Follow everybody in ``frames`` (one ordered run); positions in the result count from 0. Frames without
     ``rgb`` are counted, not analysed (`VideoSource.frames`). Frames before ``record_from_s`` only warm the
     trackers up (a piece after a cut starts a little before it, so that its first frames are tracked, not detected
     afresh: detection and tracking place landmarks slightly differently). ``ahead_workers`` > 0 runs frames ahead
-    on that many threads (`liftform.ahead`)."""
-    followers = _Followers(model_path, settings, bounds, ahead_workers)
+    on that many threads (`liftform.ahead`); ``analysed_fps`` sets how many frames are left out while a person
+    stands upright and still (`follow.upright_run_every`)."""
+    followers = _Followers(model_path, settings, bounds, ahead_workers,
+                           upright_run_every(settings.upright_run_every_s, analysed_fps))
     timestamps, indices, cuts = [], [], []
     first_index, decoded, last_s = None, 0, 0.0
     # Frames are read further ahead than they are run (as far as the frames run reach while the person stands still
-    # and only every `upright_run_every`-th frame is run); a frame is run ahead only once its skip is known from
-    # frames taken (`UprightSkipper.decidable`), so how far changes no result.
-    depth = followers.ahead * max(settings.upright_run_every, 1)
+    # and only one frame in `upright_every` is run); a frame is run ahead only once its skip is known from frames
+    # taken (`UprightSkipper.decidable`), so how far changes no result.
+    depth = followers.ahead * followers.upright_every
     try:
         for frame, upcoming in with_upcoming(frames, depth):
             recorded = frame.timestamp_s >= record_from_s
@@ -337,6 +342,7 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     threads, given frames without ``rgb`` too, which it passes on; the tracks keep the video's size as
     ``frame_size_wh``). Raises InputError when no frame decodes."""
     step = analysis_step(video.fps, settings.analysis_fps)
+    rate = video.fps / step                                  # analysed frames a second
     cuts = video.split_points_s(SEGMENTS) if settings.parallel_halves else []
     pieces = list(zip([None, *cuts], [*cuts, None], strict=True))
     lock, done = threading.Lock(), [0]
@@ -350,14 +356,15 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     def run(piece: tuple[float | None, float | None]) -> _Segment:
         if len(pieces) == 1:    # the spare threads run frames ahead (the result does not depend on how many)
             return follow_people(prefetch(mark_cuts(shrink(video.frames(step)), bounds)), model_path, settings,
-                                 bounds, tick, ahead_workers=max(threads, 1))
+                                 bounds, tick, ahead_workers=max(threads, 1), analysed_fps=rate)
         start, stop = piece
         if start is None:
             return follow_people(prefetch(mark_cuts(shrink(video.segment(None, stop, step)), bounds)), model_path,
-                                 settings, bounds, tick, ahead_workers=1)
+                                 settings, bounds, tick, ahead_workers=1, analysed_fps=rate)
         frames = mark_cuts(shrink(video.segment(start - WARM_UP_S, stop, step)), bounds)
         return follow_people(prefetch(frames), model_path, settings, bounds, tick,
-                             record_from_s=video.time_since_start_s(start) - 1e-6, ahead_workers=1)
+                             record_from_s=video.time_since_start_s(start) - 1e-6, ahead_workers=1,
+                             analysed_fps=rate)
 
     if threads > 1 and len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="liftform-pose") as pool:

@@ -94,14 +94,14 @@ class PoseSettings:
     # analyses every frame it gets.
     analysis_fps: float = setting(30.0, 0, 1000)
     # While a followed person stands upright (trunk leaning less than this, hips flexed under 40 deg) and barely
-    # moves (shoulders and hips slower than upright_speed_per_s trunk lengths a second), the model runs on every
-    # upright_run_every-th analysed frame only; a frame left out gets the linear interpolation in time of the poses
-    # run either side and is marked (`pose_filled` in poses.npz and frames.csv). The spine is judged only past 40 deg
-    # of lean or 80 of hip flexion. Every 6th: 20.2 % of the real clips' frames left out (every 3rd 15.6 %, 2nd
-    # 11.1 %), no verdict of the footage as filmed moved. upright_lean_deg 0 or upright_run_every 1: every frame run.
+    # moves (shoulders and hips slower than upright_speed_per_s trunk lengths a second), the model runs on one
+    # analysed frame in upright_run_every_s seconds (`follow.upright_run_every`: every 6th at 30 frames/s, every 3rd
+    # at 15); a frame left out gets the linear interpolation in time of the poses run either side and is marked
+    # (`pose_filled` in poses.npz and frames.csv). The spine is judged only past 40 deg of lean or 80 of hip flexion.
+    # 0.2 s: 20 % of the real clips' frames left out (0.1 s: 16 %). upright_lean_deg or upright_run_every_s 0: all run.
     upright_lean_deg: float = setting(20.0, 0, 40)
     upright_speed_per_s: float = setting(1.0, 0, 10)
-    upright_run_every: int = setting(6, 1, 10)
+    upright_run_every_s: float = setting(0.2, 0, 1)
 
 
 @dataclass(frozen=True)

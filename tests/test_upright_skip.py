@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from liftform import track as lm
-from liftform.follow import UPRIGHT_LAG, PersonRows, UprightSkipper, fill_skipped, upright_and_still
+from liftform.follow import (
+    UPRIGHT_LAG,
+    PersonRows,
+    UprightSkipper,
+    fill_skipped,
+    upright_and_still,
+    upright_run_every,
+)
 from liftform.track import PoseTrack
 
 FPS = 30.0
@@ -43,6 +50,13 @@ def test_upright_and_still_needs_both_a_near_vertical_trunk_and_little_motion():
     assert not upright_and_still(standing, (t0, *pose(5.0, shift_px=10.0)), 20.0, 1.0)  # 1.5 trunk lengths/s
     nan_pose = (t1, np.full((33, 2), np.nan), np.full((33, 3), np.nan))
     assert not upright_and_still(nan_pose, standing, 20.0, 1.0)
+
+
+def test_the_upright_rate_is_a_time_between_frames_run_not_a_count_of_frames():
+    # 0.2 s: every 6th frame at 30 frames/s, every 3rd at 15 (a 15 fps clip at every 6th had 0.4 s gaps, and its
+    # reps started late), every 5th at 25; never fewer than every frame; off at 0 s or an unknown rate.
+    assert [upright_run_every(0.2, fps) for fps in (30.0, 29.97, 25.0, 15.0, 10.0, 4.0, 1.0)] == [6, 6, 5, 3, 2, 1, 1]
+    assert upright_run_every(0.0, 30.0) == upright_run_every(0.2, float("nan")) == upright_run_every(0.2, 0.0) == 1
 
 
 def _decisions(leans: list[float | None], depth: int, lean_limit: float = 20.0, every: int = 2,
@@ -216,7 +230,7 @@ def test_the_model_skips_upright_still_frames_and_runs_the_others_as_before(samp
     every, every_runs = follow(0.0, 2)
     upright, upright_runs = follow(20.0, 2)
     filled = sorted(upright.filled)
-    run_every = Settings().pose.upright_run_every
+    run_every = upright_run_every(Settings().pose.upright_run_every_s, 30.0)   # the sample is 30 frames/s
     assert run_every > 2 and not every.filled and len(filled) >= 30
     assert np.max(np.diff(sorted(set(range(120)) - upright.filled))) <= run_every   # one frame in run_every run
     assert upright_runs <= every_runs - len(filled)               # each skipped frame is a model run saved

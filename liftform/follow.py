@@ -232,6 +232,10 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
 
 UPRIGHT_LAG = 3             # a frame's skip is decided from the frames at least this many analysed frames before it
 
+# Upright also means hips open: the spine is judged at the bottom of a squat from 80 deg of hip flexion, however
+# upright the trunk (`[verdict] min_hip_for_rounding_deg`); frames are skipped only well short of that.
+UPRIGHT_MAX_HIP_FLEXION_DEG = 40.0
+
 
 def upright_run_every(run_every_s: float, analysed_fps: float) -> int:
     """Analysed frames per frame run while a person stands upright and still: one in ``run_every_s`` seconds at
@@ -241,9 +245,6 @@ def upright_run_every(run_every_s: float, analysed_fps: float) -> int:
     if run_every_s <= 0 or not np.isfinite(analysed_fps) or analysed_fps <= 0:
         return 1
     return max(1, round(run_every_s * analysed_fps))
-# Upright also means hips open: the spine is judged at the bottom of a squat from 80 deg of hip flexion, however
-# upright the trunk (`[verdict] min_hip_for_rounding_deg`); frames are skipped only well short of that.
-UPRIGHT_MAX_HIP_FLEXION_DEG = 40.0
 
 
 def upright_and_still(newer: tuple[float, np.ndarray, np.ndarray], older: tuple[float, np.ndarray, np.ndarray],

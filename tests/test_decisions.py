@@ -163,8 +163,11 @@ def test_a_back_held_flat_on_the_way_down_of_a_cut_lift_is_cleared_from_it_and_s
 def test_a_spike_on_the_way_down_of_a_cut_lift_is_timed_where_it_was():
     """Cut at the bottom after a descent whose back passes its limit for a moment (0.1 s, too short to count): the
     rep is cleared on its way down, and says how long the back was past the limit there. A real clip's such rep
-    said "past its limit for only 0.00 s": the time was read from the lift, which was not seen."""
+    said "past its limit for only 0.00 s": the time was read from the lift, which was not seen, and was advised that
+    its back "stayed flat on the way down"."""
     import re
+
+    from liftform.core.advice import advice_kind, advise
 
     ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
     env = np.concatenate([np.zeros(int(FPS)), ramp, np.ones(int(0.5 * FPS))])    # as `_ends_at(0.0, ...)`
@@ -176,6 +179,12 @@ def test_a_spike_on_the_way_down_of_a_cut_lift_is_timed_where_it_was():
     assert verdict.peak_spine_flexion_deg >= SETTINGS.verdict.rounded_back_spine_deg
     past_s = float(re.search(r"past its limit for only ([0-9.]+) s", verdict.reason).group(1))
     assert 0.0 < past_s < SETTINGS.verdict.min_rounded_s
+    # The verdict carries that time, and the advice does not say the back stayed flat on the way down (it had).
+    assert abs(verdict.rounded_s - past_s) < 0.006
+    assert advice_kind(verdict) == "flat_all_the_way"
+    text = advise(verdict)
+    assert "stayed flat" not in text and "on the way down" in text and "keep filming" in text
+    assert f"{verdict.rounded_s:.2f} s" in text
 
 
 def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():

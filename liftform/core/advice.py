@@ -58,15 +58,23 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
             return "lunge_and_flexibility" if beyond else "too_heavy"
         stooped = not math.isfinite(rv.min_knee_angle_deg) or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG
         return "bend_knees_chest_up" if stooped else "chest_up"
-    if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
-        return "flat_way_down"
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
         return "flat_all_the_way"
+    if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
+        return "flat_way_down"
     if "rounded_reach_down" in rv.faults:
         return "set_back_first"
     if "jerky_lift" in rv.faults:
         return "lift_slowly"
     return "good"
+
+
+def _flat_all_the_way(rv: RepVerdict) -> str:
+    if rv.judged_on_descent:     # the spike was on the way down, the lift not filmed
+        return (f"Keep your back extended all the way down and up: it passed its limit for a moment on the way down "
+                f"({rv.rounded_s:.2f} s), too briefly to count - and keep filming until you stand up with the load.")
+    return (f"Keep your back extended all through the lift: it passed its limit for a moment ({rv.rounded_s:.2f} s), "
+            "too briefly to count as a rounded lift - a heavier load would pull it further.")
 
 
 def _deg(value: float) -> str:
@@ -106,9 +114,7 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "chest_up": (
             f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
             "the load is too heavy - ask someone to help."),
-        "flat_all_the_way": (
-            f"Keep your back extended all through the lift: it passed its limit for a moment ({rv.rounded_s:.2f} s), "
-            "too briefly to count as a rounded lift - a heavier load would pull it further."),
+        "flat_all_the_way": _flat_all_the_way(rv),
         "set_back_first": (
             "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
             "the load leaves the floor."),

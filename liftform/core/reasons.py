@@ -10,6 +10,7 @@ from liftform.core.rep_metrics import (
     head_led,
     hidden_where_judged,
     judged_on_descent,
+    judged_rounded_s,
     lift_unseen,
     never_judged_in_part,
     squat_bottom,
@@ -119,8 +120,7 @@ def _briefly_past(m: RepMetrics, settings: VerdictSettings, on_descent: bool) ->
     if not (past_spine or m.peak_neck_deg >= settings.head_hanging_neck_deg):
         return ""
     what = "past its limit" if past_spine else f"with the head hanging {m.peak_neck_deg:.0f}° (past its limit)"
-    past_s = max(m.rounded_s, m.reach_rounded_s) if on_descent else m.rounded_s
-    return (f", {what} for only {past_s:.2f} s (rounding counts from "
+    return (f", {what} for only {judged_rounded_s(m, on_descent):.2f} s (rounding counts from "
             f"{settings.min_rounded_s:.2f} s)")
 
 

@@ -293,6 +293,12 @@ def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) ->
     return verdict not in ("rounded_back", "insufficient_data") and lift_unseen(m, settings)
 
 
+def judged_rounded_s(m: RepMetrics, on_descent: bool) -> float:
+    """Seconds the back spent past its limit where the rep was judged: the loaded part, or the way down for a rep
+    judged there alone (``on_descent``, `judged_on_descent`; its lift was not seen)."""
+    return float(max(m.rounded_s, m.reach_rounded_s) if on_descent else m.rounded_s)
+
+
 def hidden_where_judged(m: RepMetrics) -> bool:
     """The lift leaned far enough for rounding to show (trunk or hips: `core.flags.spine_judged`), but the back was
     never seen clearly there: nothing can clear it, however much of the rest of the lift was seen."""

@@ -156,7 +156,8 @@ class RepVerdict:
     min_knee_angle_deg: float       # interior knee angle at its smallest (180 = straight)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
     lean_from_spine_pct: float      # share of the peak trunk lean made by the spine bending, percent
-    rounded_s: float                # time the spine spent past the threshold in the loaded part, seconds
+    rounded_s: float                # time the spine spent past the threshold where judged, seconds: the loaded
+                                    # part (the way down of a rep judged there alone: judged_on_descent)
     descent_s: float
     ascent_s: float
     faults: tuple[str, ...] = field(default=())  # extra faults: "rounded_reach_down", "jerky_lift"

@@ -27,6 +27,7 @@ from liftform.core.rep_metrics import (
     head_led,
     hidden_where_judged,
     judged_on_descent,
+    judged_rounded_s,
     lift_unseen,
     never_judged_in_part,
     rep_metrics,
@@ -109,6 +110,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     its ``full_view_yaw_deg`` is side-on for the reason of an undecided rep."""
     m = rep_metrics(kinematics, rep, flagged, settings)
     verdict = classify(m, settings)
+    on_descent = judged_on_descent(verdict, m, settings)
     return RepVerdict(
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
         reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
@@ -116,12 +118,12 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
-        judged_on_descent=judged_on_descent(verdict, m, settings), from_behind=m.from_behind,
+        judged_on_descent=on_descent, from_behind=m.from_behind,
         from_above=m.from_above,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
-        rounded_s=float(m.rounded_s), descent_s=m.descent_s, ascent_s=m.ascent_s,
+        rounded_s=judged_rounded_s(m, on_descent), descent_s=m.descent_s, ascent_s=m.ascent_s,
         faults=rep_faults(verdict, m, settings),
         spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / spine.personal_max_flexion_deg
                                   if spine.personal_max_flexion_deg > 0 else float("nan")),

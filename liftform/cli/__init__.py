@@ -6,6 +6,8 @@ Modules: ``common`` (the app, consoles, options, progress bars), ``show`` (print
 report, screen, models, config), ``batch`` (score, rescore), ``live``.
 """
 
+import gc
+
 from liftform.cli.common import app
 
 # isort: off
@@ -17,4 +19,9 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    try:
+        app()
+    finally:
+        # Everything is written by now. The interpreter's last collection at exit would walk every object of
+        # mediapipe, OpenCV, PyAV and the analysis (~80 of a one-video run's ~130 ms of exit): leave them out of it.
+        gc.freeze()

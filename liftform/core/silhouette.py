@@ -43,22 +43,35 @@ def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     height, width = image.shape[:2]
     x = np.clip(x, 0.0, width - 1.0)
     y = np.clip(y, 0.0, height - 1.0)
-    x0 = np.minimum(np.floor(x).astype(np.int64), width - 2 if width > 1 else 0)
-    y0 = np.minimum(np.floor(y).astype(np.int64), height - 2 if height > 1 else 0)
-    x1, y1 = np.minimum(x0 + 1, width - 1), np.minimum(y0 + 1, height - 1)
+    # Clipped to >= 0, truncation is the floor; the corners are read from the flat image (one `take` each: a
+    # frame's ~3,000 samples are read this way about twice as fast as by 2-D fancy indexing).
+    x0 = np.minimum(x.astype(np.int64), width - 2 if width > 1 else 0)
+    y0 = np.minimum(y.astype(np.int64), height - 2 if height > 1 else 0)
     fx, fy = x - x0, y - y0
-    top = image[y0, x0] * (1.0 - fx) + image[y0, x1] * fx
-    bottom = image[y1, x0] * (1.0 - fx) + image[y1, x1] * fx
+    flat = image.reshape(-1)
+    top_left = y0 * width + x0
+    right, down = (1 if width > 1 else 0), (width if height > 1 else 0)
+    top = flat.take(top_left) * (1.0 - fx) + flat.take(top_left + right) * fx
+    bottom = flat.take(top_left + down) * (1.0 - fx) + flat.take(top_left + down + right) * fx
     return top * (1.0 - fy) + bottom * fy
 
 
-def _sample(mask: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Mask values at points (..., 2) pixels; 0 (background) beyond the image. Pixel i spans [i, i + 1), as for
-    landmarks (MediaPipe's normalized coordinates times the image size), so its value sits at i + 0.5."""
+def _sample(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mask values at points (``x``, ``y``: same shape, pixels); 0 (background) beyond the image. Pixel i spans
+    [i, i + 1), as for landmarks (MediaPipe's normalized coordinates times the image size), so its value sits at
+    i + 0.5."""
     height, width = mask.shape[:2]
-    x, y = points[..., 0] - 0.5, points[..., 1] - 0.5
+    x, y = x - 0.5, y - 0.5
     in_image = (x >= -0.5) & (x <= width - 0.5) & (y >= -0.5) & (y <= height - 0.5)
     return np.where(in_image, _bilinear(mask, x, y), 0.0)
+
+
+def _ray_points(origins: np.ndarray, dist_px: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y (K, 2, S) of points ``dist_px`` (K, 2, S) or (S,) from each of ``origins`` (K, 2) along +n and -n."""
+    directions = np.stack([n, -n])                                                   # (2, 2): side, (x, y)
+    x = origins[:, 0, None, None] + dist_px * directions[None, :, 0, None]
+    y = origins[:, 1, None, None] + dist_px * directions[None, :, 1, None]
+    return x, y
 
 
 def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mid_xy: np.ndarray,
@@ -91,10 +104,8 @@ def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mi
         return np.full((k, 2), np.nan)
     origins = station_points(shoulder_mid_xy, hip_mid_xy, stations)                 # (K, 2)
     dist_px = np.linspace(0.0, max_half_width * length_px, n_samples)               # (S,)
-    directions = np.stack([n, -n])                                                   # (2, 2)
-    points = origins[:, None, None, :] + dist_px[None, None, :, None] * directions[None, :, None, :]  # (K,2,S,2)
     mask = np.asarray(mask, dtype=np.float32)
-    value = _sample(mask, points)                                                        # (K, 2, S)
+    value = _sample(mask, *_ray_points(origins, dist_px, n))                             # (K, 2, S)
     inside = value > threshold
 
     # Enter the person (at once, or within max_entry), then the edge is the first sample outside after that.
@@ -115,11 +126,10 @@ def back_profile_from_mask(mask: np.ndarray, shoulder_mid_xy: np.ndarray, hip_mi
     fine = np.linspace(0.0, 1.0, n_refine + 1)                                          # (R+1,)
     start = dist_px[first_out - 1]                                                       # (K, 2)
     fine_dist = start[..., None] + fine * step                                           # (K, 2, R+1)
-    fine_points = origins[:, None, None, :] + fine_dist[..., None] * directions[None, :, None, :]
-    fine_value = _sample(mask, fine_points)
+    fine_value = _sample(mask, *_ray_points(origins, fine_dist, n))
     fine_out = np.maximum(np.argmax(fine_value <= threshold, axis=-1), 1)                 # (K, 2); R+1 is outside
-    v_in = np.take_along_axis(fine_value, (fine_out - 1)[..., None], axis=-1)[..., 0]
-    v_out = np.take_along_axis(fine_value, fine_out[..., None], axis=-1)[..., 0]
+    at_out = np.arange(fine_out.size).reshape(fine_out.shape) * (n_refine + 1) + fine_out   # flat indices
+    v_in, v_out = fine_value.reshape(-1).take(at_out - 1), fine_value.reshape(-1).take(at_out)
     with np.errstate(invalid="ignore", divide="ignore"):
         fraction = np.clip((v_in - threshold) / (v_in - v_out), 0.0, 1.0)
     edge = start + (fine[fine_out - 1] + fraction / n_refine) * step

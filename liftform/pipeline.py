@@ -32,6 +32,7 @@ from liftform.settings import Settings, SpineSettings
 from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
 from liftform.video import detect_content_box, open_video, shrink_interpolation
+from liftform.video_tools import opencv_threads
 
 if TYPE_CHECKING:
     from liftform.people import PeopleFound
@@ -185,9 +186,10 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         del head
         total = video.n_frames or None
         report = (lambda done: progress("pose", done, total)) if progress else None
-        found = estimate_people(video, resolved.path, settings.pose, box,
-                                threads=pose_threads() if threads is None else threads, progress=report,
-                                shrink=lambda decoded: _shrunk(decoded, small_wh))
+        with opencv_threads(1):
+            found = estimate_people(video, resolved.path, settings.pose, box,
+                                    threads=pose_threads() if threads is None else threads, progress=report,
+                                    shrink=lambda decoded: _shrunk(decoded, small_wh))
         dark = dark_picture_note(lifter_brightness(thumbnails, found.tracks[0]))
         found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
         try:

@@ -3,6 +3,7 @@ thread, YUV 4:2:0 pictures shrunk to RGB, and pictures resized for the pose mode
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -34,6 +35,20 @@ def detect_content_box(frames_rgb: list[np.ndarray], threshold: int = 16) -> tup
     if rows.size == 0 or cols.size == 0:
         return 0, 0, width, height
     return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+@contextlib.contextmanager
+def opencv_threads(threads: int) -> Iterator[None]:
+    """OpenCV's own thread pool held to ``threads`` inside the block (a setting of the whole process: restored
+    after). The pose stage keeps every core busy with the model, and there OpenCV's pool only adds hand-offs (it
+    woke a thread to convert four pixels' colours): one thread saved ~2 % of a one-video run's wall time. Each
+    result is the same either way (OpenCV splits an image by rows)."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(threads)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(before)
 
 
 _END = object()

@@ -387,3 +387,19 @@ def test_prefetch_keeps_order_reraises_and_stops_early():
     assert next(endless) == 0
     endless.close()
     assert not any(t.name == "liftform-prefetch" and t.is_alive() for t in threading.enumerate())
+
+
+def test_opencv_threads_holds_the_pool_inside_the_block_and_restores_it():
+    """The pose stage holds OpenCV to one thread (its pool woke a thread per four-pixel conversion); the process's
+    setting comes back after, also when the block fails."""
+    import cv2
+
+    from liftform.video_tools import opencv_threads
+
+    before = cv2.getNumThreads()
+    with opencv_threads(1):
+        assert cv2.getNumThreads() == 1
+    assert cv2.getNumThreads() == before
+    with pytest.raises(RuntimeError), opencv_threads(1):
+        raise RuntimeError("the pose stage failed")
+    assert cv2.getNumThreads() == before

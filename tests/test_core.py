@@ -67,6 +67,34 @@ def test_angles_match_construction(kind, facing):
     assert np.median(kinematics.view_yaw_deg) < 5
 
 
+def test_fore_aft_length_is_the_horizontal_reach_square_to_the_body_axis():
+    from liftform.core.geometry import fore_aft_length
+
+    across = np.array([[0.0, 0.0, 1.0], [0.0, 0.3, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])   # the last: no horizontal
+    v = np.array([[0.5, 0.2, 0.7], [0.5, 0.0, 0.0], [1.0, 0.0, -1.0], [0.3, 0.9, 0.4]])
+    np.testing.assert_allclose(fore_aft_length(v, across), [0.5, 0.5, np.sqrt(2.0), 0.5])
+
+
+def test_a_wide_squat_stance_is_a_squat_and_a_lunge_seen_at_an_angle_is_a_lunge():
+    """A lunge parts the feet along the way the body faces; a squat's or deadlift's wide stance parts them across
+    it. The feet's whole distance apart had called a real bodyweight squat (0.72 leg lengths apart, 0.08 of that
+    fore and aft) and a rendered box squat seen at 30 deg of yaw lunges."""
+    from liftform.track import LEFT_ANKLE, LEFT_FOOT_INDEX, LEFT_HEEL, RIGHT_ANKLE, RIGHT_FOOT_INDEX, RIGHT_HEEL
+
+    track, _ = lift_track("squat", n_reps=3)
+    world = track.world_xyz.copy()
+    for left, right in ((LEFT_ANKLE, RIGHT_ANKLE), (LEFT_HEEL, RIGHT_HEEL), (LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX)):
+        world[:, left, 2] += 0.3          # feet 0.84 m apart across the body: ~1 leg length
+        world[:, right, 2] -= 0.3
+    wide = dataclasses.replace(track, world_xyz=world)
+    kinematics, _, _, verdicts = run_core(wide)
+    assert np.nanmax(kinematics.stance_split) < 0.1
+    assert [v.verdict for v in verdicts] == ["squat"] * 3
+    for yaw_deg in (0.0, 30.0):
+        _, _, _, verdicts = run_core(lift_track("lunge", n_reps=3, yaw_deg=yaw_deg)[0])
+        assert [v.verdict for v in verdicts] == ["lunge"] * 3
+
+
 @pytest.mark.parametrize("kind, expected", [("hip_hinge", "hip_hinge"), ("rounded_back", "rounded_back"),
                                             ("squat", "squat"), ("lunge", "lunge")])
 def test_verdict_per_rep(kind, expected):

@@ -22,6 +22,17 @@ def vector_length(v: np.ndarray) -> np.ndarray:
     return np.sqrt(np.add.reduce(v * v, axis=-1))
 
 
+def fore_aft_length(v: np.ndarray, across: np.ndarray) -> np.ndarray:
+    """How far ``v`` (T, 3) reaches in the horizontal across ``across`` (T, 3), both world vectors with y vertical:
+    the length of v's horizontal part square to the horizontal part of ``across`` (a body's left-right axis), so
+    along the way the body faces. Where ``across`` has no horizontal part, v's whole horizontal length. (T,)."""
+    v_x, v_z, a_x, a_z = v[:, 0], v[:, 2], across[:, 0], across[:, 2]
+    across_h = np.sqrt(a_x * a_x + a_z * a_z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        square = np.abs(v_x * a_z - v_z * a_x) / across_h
+    return np.where(across_h > 0, square, np.sqrt(v_x * v_x + v_z * v_z))
+
+
 def joint_angle_deg(a: np.ndarray, joint: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Interior angle a-joint-c in degrees (180 = straight). Shapes (..., D) -> (...)."""
     return angle_between_deg(a - joint, c - joint)

@@ -11,7 +11,7 @@ import numpy as np
 from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
 from liftform.core.framing import out_of_picture_note
-from liftform.core.geometry import flexion_deg, inclination_from_vertical_deg, vector_length
+from liftform.core.geometry import flexion_deg, fore_aft_length, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
 from liftform.core.types import FrameAngles, Kinematics
@@ -101,10 +101,15 @@ def near_side(visibility: np.ndarray) -> str:
     return "left" if left >= right else "right"
 
 
+def body_across(world_xyz: np.ndarray) -> np.ndarray:
+    """The body's left-right axis per frame (T, 3), world: right to left shoulder plus right to left hip."""
+    return (world_xyz[:, LEFT_SHOULDER] - world_xyz[:, RIGHT_SHOULDER]
+            + world_xyz[:, LEFT_HIP] - world_xyz[:, RIGHT_HIP])
+
+
 def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
     """Camera yaw per frame from the left-right body axis (shoulders + hips): 0 side-on, 90 facing the camera."""
-    across = (world_xyz[:, LEFT_SHOULDER] - world_xyz[:, RIGHT_SHOULDER]
-              + world_xyz[:, LEFT_HIP] - world_xyz[:, RIGHT_HIP])
+    across = body_across(world_xyz)
     return np.degrees(np.arctan2(np.abs(across[:, 0]), np.abs(across[:, 2])))
 
 
@@ -294,7 +299,9 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     knee = knee_left if near_is_left else knee_right
     yaw = view_yaw_deg(world)
     leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
-    stance_split = vector_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE]) / leg_m
+    # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
+    # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft, and one was called a lunge).
+    stance_split = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], body_across(world)) / leg_m
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

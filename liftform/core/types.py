@@ -29,7 +29,8 @@ class Kinematics:
         depth: (T,) how far the shoulders have come down towards the feet, as a fraction of standing height
             (0 standing, ~0.4-0.6 at the bottom of a lift from the floor).
         view_yaw_deg: (T,) estimated camera yaw; 0 side-on, 90 facing the camera.
-        stance_split: (T,) distance between the ankles as a fraction of leg length (~0.3 standing, ~1 in a lunge).
+        stance_split: (T,) how far apart the ankles are fore and aft (horizontal, along the way the body faces), as a
+            fraction of leg length (~0 standing, ~0.1 in a wide squat stance, 0.7-0.9 in a rendered lunge).
         hands_height: (T,) height of the wrists' midpoint above the lower ankle, as a fraction of standing shoulder
             height (~0.45 standing with hanging arms, ~0 with the hands at the floor): when the object leaves the
             floor.

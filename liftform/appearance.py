@@ -59,6 +59,12 @@ def clothes_colours(rgb: np.ndarray, image_xy: np.ndarray) -> np.ndarray:
     return lab[:, 0, :].astype(float)
 
 
+def warm_up() -> None:
+    """Have OpenCV build its CIELAB tables now (~30 ms, once a process: on its first conversion), e.g. in a thread
+    while the video opens and the models load, not on the first frame's path while the model's threads wait."""
+    cv2.cvtColor(np.zeros((1, 1, 3), dtype=np.float32), cv2.COLOR_RGB2Lab)
+
+
 def signature(colours: np.ndarray) -> np.ndarray:
     """A person's clothes from their frames' ``colours`` (T, P, 3): the median per patch (P, 3), NaN where a
     patch was never seen."""

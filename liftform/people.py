@@ -202,20 +202,14 @@ class _Followers:
         A follower's frame its `UprightSkipper` leaves out is not run; ``position`` joins its person's ``filled``."""
         k = self.analysed
         self.analysed += 1
+        # The frames to come are handed to the workers before a whole-frame search, which they then run beside (a
+        # search costs a model run of its own on this thread). A search that re-aims a lost follower's crop has its
+        # frames run again on the new crop when taken, and a follower it starts runs this frame when taken: each
+        # frame's result is its crop's (IMAGE mode), whichever runs it.
+        self._run_ahead(k, [(rgb, t), *((frame.rgb, frame.timestamp_s) for frame in upcoming)])
         if self._needs_look(t):
             self.look(rgb, t)
         seen = []
-        frames = [(rgb, t), *((frame.rgb, frame.timestamp_s) for frame in upcoming)]
-        for follower, _ in self.active:
-            skipper, expected = self.skippers[id(follower)], 0
-            for j, (frame_rgb, frame_t) in enumerate(frames):
-                # Up to ``ahead`` frames run beside this one, as far ahead as their skips are known: while the
-                # person stands still the next frame run is the every-th, known at once, and runs beside this one.
-                if expected > self.ahead or not skipper.decidable(k + j, k):
-                    break
-                if not skipper.skips(k + j):
-                    follower.expect(frame_rgb, frame_t)
-                    expected += 1
         # Each follower's state before its run, to take a stolen pose back (`_stolen`: only with two people seen).
         before = {id(follower): follower_state(follower) for follower, _ in self.active} \
             if self.most_in_view >= 2 else {}
@@ -236,6 +230,19 @@ class _Followers:
                 rows.colours[position] = clothes_colours(rgb, pose.image_xy)
                 seen.append((follower, rows))
         self._retire(position, t, seen)
+
+    def _run_ahead(self, k: int, frames: list[tuple[np.ndarray, float]]) -> None:
+        """Hand each follower's next frames (``frames``: this one, k, then those after it) to the workers: up to
+        ``ahead`` beside this one, as far ahead as their skips are known (while the person stands still the next
+        frame run is the every-th, known at once, and runs beside this one)."""
+        for follower, _ in self.active:
+            skipper, expected = self.skippers[id(follower)], 0
+            for j, (frame_rgb, frame_t) in enumerate(frames):
+                if expected > self.ahead or not skipper.decidable(k + j, k):
+                    break
+                if not skipper.skips(k + j):
+                    follower.expect(frame_rgb, frame_t)
+                    expected += 1
 
     def _stolen(self, follower: CropFollower, before: dict[int, tuple]) -> bool:
         """Whether ``follower``'s pose just now is another followed person's: two people were seen at once, and it

@@ -173,7 +173,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         # The input is checked (opened, its first frame decoded) before the model is looked for: a bad file is
         # reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=model_dir, progress=download)
-        hasher.submit(appearance.warm_up)
+        hasher.submit(appearance.warm_up)        # beside the model loading, not on the first frame's path
         digest = hasher.submit(sha256_file, video_path)
         # Frames are shrunk to the model's size as they are decoded (in the read-ahead threads), so no 4K frame is
         # ever buffered; the tracks are scaled back to source pixels below.

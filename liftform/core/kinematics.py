@@ -107,9 +107,10 @@ def body_across(world_xyz: np.ndarray) -> np.ndarray:
             + world_xyz[:, LEFT_HIP] - world_xyz[:, RIGHT_HIP])
 
 
-def view_yaw_deg(world_xyz: np.ndarray) -> np.ndarray:
-    """Camera yaw per frame from the left-right body axis (shoulders + hips): 0 side-on, 90 facing the camera."""
-    across = body_across(world_xyz)
+def view_yaw_deg(world_xyz: np.ndarray, across: np.ndarray | None = None) -> np.ndarray:
+    """Camera yaw per frame from the left-right body axis (shoulders + hips; ``across``, its `body_across` where
+    already made): 0 side-on, 90 facing the camera."""
+    across = body_across(world_xyz) if across is None else across
     return np.degrees(np.arctan2(np.abs(across[:, 0]), np.abs(across[:, 2])))
 
 
@@ -297,11 +298,12 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     outer, joint, inner = _FLEXION_TRIPLES["left" if near_is_left else "right"]
     hip, knee_left, knee_right = flexion_deg(world[:, outer], world[:, joint], world[:, inner]).T
     knee = knee_left if near_is_left else knee_right
-    yaw = view_yaw_deg(world)
+    across = body_across(world)
+    yaw = view_yaw_deg(world, across)
     leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
     # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
     # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft, and one was called a lunge).
-    stance_split = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], body_across(world)) / leg_m
+    stance_split = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across) / leg_m
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

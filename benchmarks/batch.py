@@ -53,7 +53,7 @@ def bare_model(video: Path, settings: Settings, max_frames: int = 150) -> dict:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 
-    from liftform import pose
+    from liftform import landmarkers
     from liftform.models import resolve_model
     from liftform.video import open_video
 
@@ -63,19 +63,19 @@ def bare_model(video: Path, settings: Settings, max_frames: int = 150) -> dict:
         base_options=BaseOptions(model_asset_path=str(resolve_model(settings.pose.model).path)),
         running_mode=vision.RunningMode.VIDEO, num_poses=settings.pose.num_poses,
         output_segmentation_masks=True)
-    with pose._native_stderr_silenced():       # MediaPipe's native start-up log, as liftform silences it
+    with landmarkers.native_stderr_silenced():       # MediaPipe's native start-up log, as liftform silences it
         landmarker = vision.PoseLandmarker.create_from_options(options)
     try:
         images = [mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
                   for rgb, _ in frames]
-        with pose._native_stderr_silenced():
+        with landmarkers.native_stderr_silenced():
             landmarker.detect_for_video(images[0], 0)
         wall, cpu = time.perf_counter(), time.process_time()
         for i, (image, (_, t)) in enumerate(zip(images, frames, strict=True)):
             landmarker.detect_for_video(image, int(t * 1000) + 1 + i)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     finally:
-        pose._close(landmarker)
+        landmarkers.close_landmarker(landmarker)
     return {"frames_per_s": len(frames) / wall, "cores_busy": cpu / wall, "frames": len(frames)}
 
 

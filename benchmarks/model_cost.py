@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 import cv2  # noqa: E402
 
-from liftform import pose  # noqa: E402
+from liftform import landmarkers  # noqa: E402
 from liftform.core.flags import spine_judged  # noqa: E402
 from liftform.core.kinematics import compute_kinematics  # noqa: E402
 from liftform.core.silhouette import back_profile_from_mask  # noqa: E402
@@ -56,9 +56,9 @@ def square_crops(video: Path, n: int) -> list[np.ndarray]:
 def time_runs(landmarker, images: list[np.ndarray]) -> tuple[float, float, list]:
     """CPU ms and wall ms per run over ``images`` (after 5 warm-up runs), and the results."""
     for image in images[:5]:
-        landmarker.detect(pose._mp_image(image))
+        landmarker.detect(landmarkers.mp_image(image))
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    results = [landmarker.detect(pose._mp_image(image)) for image in images]
+    results = [landmarker.detect(landmarkers.mp_image(image)) for image in images]
     n = len(images)
     return (time.process_time() - cpu0) / n * 1000, (time.perf_counter() - wall0) / n * 1000, results
 
@@ -70,11 +70,11 @@ def model_costs(video: Path, n: int, sides: list[int], settings: Settings) -> No
     for side in sides:
         images = [cv2.resize(c, (side, side), interpolation=cv2.INTER_AREA) for c in crops]
         for poses, masks in ((2, True), (2, False), (1, True), (1, False)):
-            landmarker = pose._create_landmarker(model, settings.pose, video=False, num_poses=poses, masks=masks)
+            landmarker = landmarkers.create_landmarker(model, settings.pose, video=False, num_poses=poses, masks=masks)
             try:
                 cpu_ms, wall_ms, results = time_runs(landmarker, images)
             finally:
-                pose._close(landmarker)
+                landmarkers.close_landmarker(landmarker)
             print(f"  {side:4d} px  poses {poses}  mask {'on ' if masks else 'off'}  {cpu_ms:5.1f} CPU ms  "
                   f"{wall_ms:5.1f} wall ms a run")
             if masks and poses == 2:

@@ -104,17 +104,17 @@ def ceiling(video: Path, model: str) -> None:
     """The pose model alone (one pose, tracking, masks) against analyze without video and report, in-process."""
     import numpy as np
 
+    from liftform.landmarkers import create_landmarker, mp_image
     from liftform.models import resolve_model
     from liftform.pipeline import analyze_video
-    from liftform.pose import _create_landmarker, _mp_image
     from liftform.settings import load_settings
     from liftform.video import open_video
 
     settings = load_settings(overrides={"pose": {"model": model}})
     with open_video(video) as source:
         frames = [(np.ascontiguousarray(f.rgb), f.timestamp_s) for f in source]
-    landmarker = _create_landmarker(resolve_model(model).path, settings.pose, video=True, num_poses=1, masks=True)
-    images = [_mp_image(rgb) for rgb, _ in frames]
+    landmarker = create_landmarker(resolve_model(model).path, settings.pose, video=True, num_poses=1, masks=True)
+    images = [mp_image(rgb) for rgb, _ in frames]
     start = time.perf_counter()
     for i, (image, (_, t)) in enumerate(zip(images, frames, strict=True)):
         landmarker.detect_for_video(image, int(t * 1000) + i)

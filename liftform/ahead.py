@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liftform import pose
+from liftform import landmarkers, pose
 from liftform.follow import box_iou
 from liftform.settings import PoseSettings
 from liftform.track import LEFT_HIP, RIGHT_HIP
@@ -44,6 +44,9 @@ from liftform.video import VideoFrame, resize_for_pose
 # not, 3 do (so 3 of 1,148 frames are misjudged; 0.7 would misjudge 1 and send 19 more to the tracker).
 SAME_REGION_IOU = 0.6
 REGION_SCALE = 1.25
+# Poses a crop's landmarker looks for, as `CropFollower`'s VIDEO-mode one: with two, MediaPipe runs its person
+# detector on every frame (the tracker too) instead of tracking, and the follower picks its person among them.
+POOL_POSES = 2
 
 
 Region = tuple[float, float, float, float]
@@ -102,10 +105,16 @@ class AheadPool:
         together = threading.Barrier(workers)
         self._warm = [self._executor.submit(self._warm_up, together) for _ in range(workers)]
 
+    @staticmethod
+    def preload(model_path: str | Path, settings: PoseSettings, workers: int) -> None:
+        """Start loading the landmarkers of a pool of ``workers`` to be made later (`KeptLandmarkers.preload`)."""
+        landmarkers.kept_landmarkers.preload(model_path, settings, num_poses=POOL_POSES, masks=True, count=workers)
+
     def _landmarker(self):
         landmarker = getattr(self._local, "landmarker", None)
         if landmarker is None:
-            landmarker = pose.kept_landmarkers.take(self.model_path, self.settings, num_poses=2, masks=True)
+            landmarker = landmarkers.kept_landmarkers.take(self.model_path, self.settings, num_poses=POOL_POSES,
+                                                           masks=True)
             self._local.landmarker, self._local.calls = landmarker, 0
             with self._lock:
                 self._landmarkers.append(landmarker)
@@ -127,8 +136,8 @@ class AheadPool:
         x0, y0, x1, y1 = crop
         model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self.settings.crop_side_px)
         # MediaPipe logs to the native stderr on its first runs (the silencing is process-wide: only those).
-        with pose._native_stderr_silenced() if self._local.calls < 2 else contextlib.nullcontext():
-            result = landmarker.detect(pose._mp_image(model_rgb))
+        with landmarkers.native_stderr_silenced() if self._local.calls < 2 else contextlib.nullcontext():
+            result = landmarker.detect(landmarkers.mp_image(model_rgb))
         self._local.calls += 1
         return Taken(result, model_rgb, scale, crop)
 
@@ -138,7 +147,7 @@ class AheadPool:
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
         for landmarker in self._landmarkers:
-            pose.kept_landmarkers.give_back(landmarker)
+            landmarkers.kept_landmarkers.give_back(landmarker)
         self._landmarkers = []
 
 
@@ -188,18 +197,18 @@ class AheadRunner:
     def _detect(self, model_rgb: np.ndarray, timestamp_s: float):
         self._clock_ms = max(int(round(timestamp_s * 1000)), self._clock_ms + 1)
         self._tracker_calls += 1
-        with pose._native_stderr_silenced() if self._tracker_calls <= 2 else contextlib.nullcontext():
-            return self._tracker.detect_for_video(pose._mp_image(model_rgb), self._clock_ms)
+        with landmarkers.native_stderr_silenced() if self._tracker_calls <= 2 else contextlib.nullcontext():
+            return self._tracker.detect_for_video(landmarkers.mp_image(model_rgb), self._clock_ms)
 
     def _follow(self, taken: Taken, timestamp_s: float):
         """The VIDEO-mode tracker's result for this frame, brought to the state after the last frame if needed."""
         if not self._in_step:
             if self._tracker is not None and self._detect(np.zeros_like(taken.model_rgb), self._last_t).pose_landmarks:
-                pose._close(self._tracker)     # a blank frame did not empty it: start afresh
+                landmarkers.close_landmarker(self._tracker)     # a blank frame did not empty it: start afresh
                 self._tracker = None
             if self._tracker is None:
-                self._tracker = pose._create_landmarker(self.pool.model_path, self.pool.settings, video=True,
-                                                        num_poses=2, masks=True)
+                self._tracker = landmarkers.create_landmarker(self.pool.model_path, self.pool.settings, video=True,
+                                                              num_poses=POOL_POSES, masks=True)
                 self._tracker_calls = 0
             if self._last is not None:         # the last frame was the detector's: the tracker finds the same
                 self._detect(self._last.model_rgb, self._last_t)
@@ -209,7 +218,7 @@ class AheadRunner:
     def close(self) -> None:
         self._pending.clear()
         if self._tracker is not None:
-            pose._close(self._tracker)
+            landmarkers.close_landmarker(self._tracker)
             self._tracker = None
 
 

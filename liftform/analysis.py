@@ -105,3 +105,18 @@ class Analysis:
     def flagged_frames(self) -> list[int]:
         """Source frame indices where the back is judged rounded."""
         return [int(i) for i in self.kinematics.frame_index[self.flagged]]
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of liftform and the libraries that make its results (`Analysis.versions`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from liftform import __version__
+
+    found = {"liftform": __version__, "numpy": np.__version__}
+    for package in ("mediapipe", "av", "opencv-contrib-python"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            pass
+    return found

@@ -20,6 +20,12 @@ def usable_cpu_count() -> int:
     return len(cpus) if cpus else (os.cpu_count() or 1)
 
 
+def pose_threads() -> int:
+    """Threads for the pose stage of one video: up to 2 (it is cut in two halves), never more than the CPUs this
+    process may use. Batch workers run one video per CPU and pass 1."""
+    return max(1, min(2, usable_cpu_count()))
+
+
 def pin_to_cpu(cpu: int | None) -> None:
     """Run this process (and every thread it starts from now on) on ``cpu`` only; nothing where ``cpu`` is None
     or the platform refuses."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -16,19 +17,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from liftform import __version__, appearance
-from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
+from liftform import appearance
+from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
 from liftform.core import reflection
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
-from liftform.cpus import usable_cpu_count
-from liftform.errors import InputError
+from liftform.cpus import pose_threads
+from liftform.errors import InputError, LiftformError
 from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
-from liftform.settings import Settings, SpineSettings
+from liftform.settings import PoseSettings, Settings, SpineSettings
 from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
 from liftform.video import detect_content_box, open_video, shrink_interpolation
@@ -83,7 +84,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
-                    flagged=flagged, quality=quality, versions=_versions(), pose_filled=track.pose_filled)
+                    flagged=flagged, quality=quality, versions=library_versions(), pose_filled=track.pose_filled)
 
 
 def personal_zero_note(zero_deg: float) -> str | None:
@@ -141,33 +142,17 @@ def _cuts_note(cuts_s: tuple[float, ...]) -> str:
             "in two shots is counted twice, a lift the cut divides is judged on its part in each)")
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"liftform": __version__, "numpy": np.__version__}
-    for package in ("mediapipe", "av", "opencv-contrib-python"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            pass
-    return found
-
-
-def pose_threads() -> int:
-    """Threads for the pose stage of one video: up to 2 (it is cut in two halves), never more than the CPUs this
-    process may use. Batch workers run one video per CPU and pass 1."""
-    return max(1, min(2, usable_cpu_count()))
-
-
 def estimate_video_people(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,
                           progress: Progress | None = None, threads: int | None = None,
                           ) -> tuple[PeopleFound, SourceInfo, ModelInfo, list[str]]:
     """Decode ``video_path`` and follow every person in it (`liftform.people`): the tracks (main person first) plus
     provenance and warnings. The file's SHA-256 is computed beside the decoding."""
+    from liftform.landmarkers import import_in_background
     from liftform.people import estimate_people  # mediapipe is imported only when poses are needed
-    from liftform.pose import import_in_background
 
     import_in_background()
+    threads = pose_threads() if threads is None else threads
+    _load_models_ahead(settings.pose, model_dir, threads)
     download = (lambda done, total: progress("download", done, total)) if progress else None
     with open_video(video_path) as video, ThreadPoolExecutor(max_workers=1) as hasher:
         # The input is checked (opened, its first frame decoded) before the model is looked for: a bad file is
@@ -189,7 +174,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         report = (lambda done: progress("pose", done, total)) if progress else None
         with opencv_threads(1):
             found = estimate_people(video, resolved.path, settings.pose, box,
-                                    threads=pose_threads() if threads is None else threads, progress=report,
+                                    threads=threads, progress=report,
                                     shrink=lambda decoded: _shrunk(decoded, small_wh))
         dark = dark_picture_note(lifter_brightness(thumbnails, found.tracks[0]))
         found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
@@ -212,6 +197,27 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
                          f"{len(track)} frames): film the whole body, side-on, in good light")
     return found, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+
+
+def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, threads: int) -> None:
+    """Start loading the landmarkers `estimate_people` takes (``threads`` read-ahead workers, the people finder) where
+    the model is at hand: beside the video's opening and first frames, not after them (~0.1 s of a short clip's
+    start). Not for `[pose] parallel_halves` or `track_between_frames`, which take other kinds."""
+    from liftform.ahead import AheadPool
+    from liftform.pose import PeopleFinder
+
+    if settings.parallel_halves or settings.track_between_frames:
+        return
+
+    def load() -> None:
+        try:
+            path = resolve_model(settings.model, model_dir=model_dir, download=False).path
+        except LiftformError:
+            return      # not at hand: the pose stage finds it, or downloads it, or says what is wrong
+        AheadPool.preload(path, settings, max(threads, 1))
+        PeopleFinder.preload(path, settings, max(settings.num_poses, 1))
+
+    threading.Thread(target=load, name="liftform-preload", daemon=True).start()
 
 
 def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,

@@ -1,28 +1,27 @@
 """The pose model: MediaPipe PoseLandmarker (Tasks API) -> landmark arrays + the back's silhouette profile.
 
-The only module that imports mediapipe. `PeopleFinder` finds the people in a whole frame; `CropFollower` follows
-one person on a crop around them: call it with an RGB frame and its timestamp, get a `FramePose` (arrays in source
-pixels) or None when the person is not found (`liftform.people` puts them together).
+`PeopleFinder` finds the people in a whole frame; `CropFollower` follows one person on a crop around them: call it
+with an RGB frame and its timestamp, get a `FramePose` (arrays in source pixels) or None when the person is not
+found (`liftform.people` puts them together). The landmarkers themselves come from `liftform.landmarkers`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import importlib
-import os
-import sys
-import threading
-import types
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.errors import ModelError
 from liftform.follow import SAME_PERSON_IOU, box_iou, keep_or_move_crop, person_box, search_tiles
+from liftform.landmarkers import (
+    close_landmarker,
+    create_landmarker,
+    kept_landmarkers,
+    mp_image,
+    native_stderr_silenced,
+)
 from liftform.settings import PoseSettings
 from liftform.track import (
     BACK_PROFILE_STATIONS,
@@ -32,45 +31,6 @@ from liftform.track import (
     RIGHT_SHOULDER,
 )
 from liftform.video import downscale_for_pose, resize_for_pose
-
-# MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-_silence_lock = threading.Lock()
-_silence_depth = 0
-_saved_stderr_fd: int | None = None
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for the block: MediaPipe's C++ code logs there at model load and on the
-    first frames whatever GLOG says. Python-level stderr is flushed first so nothing of ours is lost. Nested and
-    concurrent blocks (the pose threads) share one redirection: the first in saves fd 2, the last out restores it."""
-    global _silence_depth, _saved_stderr_fd
-    with _silence_lock:
-        if _silence_depth == 0:
-            try:
-                sys.stderr.flush()
-                saved = os.dup(2)
-            except (OSError, ValueError):   # no real stderr (e.g. some embedded runtimes): nothing to silence
-                saved = None
-            if saved is not None:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, 2)
-                os.close(devnull)
-            _saved_stderr_fd = saved
-        _silence_depth += 1
-    try:
-        yield
-    finally:
-        with _silence_lock:
-            _silence_depth -= 1
-            if _silence_depth == 0 and _saved_stderr_fd is not None:
-                os.dup2(_saved_stderr_fd, 2)
-                os.close(_saved_stderr_fd)
-                _saved_stderr_fd = None
 
 
 @dataclass(frozen=True)
@@ -84,160 +44,6 @@ class FramePose:
     visibility: np.ndarray
     back_profile_px: np.ndarray
     mask: np.ndarray | None = None
-
-
-class _Deferred(types.ModuleType):
-    """Stands in for a module while mediapipe is imported; the real module is imported on first use."""
-
-    def __getattr__(self, name: str):
-        return getattr(importlib.import_module(self.__name__), name)
-
-
-# Imported by mediapipe's package init for what liftform never calls: its drawing helpers import matplotlib.pyplot
-# (about half a second of CPU), its audio tasks sounddevice (which looks for PortAudio with `ldconfig`: ~35 ms).
-UNUSED_BY_MEDIAPIPE = ("matplotlib", "matplotlib.pyplot", "sounddevice")
-
-
-@contextlib.contextmanager
-def _unused_modules_deferred() -> Iterator[None]:
-    """While mediapipe is imported, the modules of UNUSED_BY_MEDIAPIPE not imported yet are stand-ins that import
-    the real module if ever used; afterwards the real ones import as usual."""
-    stand_ins = {name: _Deferred(name) for name in UNUSED_BY_MEDIAPIPE if name not in sys.modules}
-    for name, stand_in in stand_ins.items():
-        parent, _, child = name.rpartition(".")
-        if parent in stand_ins:
-            setattr(stand_ins[parent], child, stand_in)
-    sys.modules.update(stand_ins)
-    try:
-        yield
-    finally:
-        for name, stand_in in stand_ins.items():
-            if sys.modules.get(name) is stand_in:
-                del sys.modules[name]
-
-
-_import_lock = threading.Lock()
-_mediapipe_module = None
-
-
-def _mediapipe():
-    """The mediapipe package (imported once, without what it imports for nothing: UNUSED_BY_MEDIAPIPE; the pose
-    threads call this for every frame)."""
-    global _mediapipe_module
-    if _mediapipe_module is None:
-        with _import_lock, _unused_modules_deferred():
-            import mediapipe
-            from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
-            _mediapipe_module = mediapipe
-    return _mediapipe_module
-
-
-def import_in_background() -> None:
-    """Start importing mediapipe in a thread (about 0.2 s), so that it overlaps with opening the video."""
-    if _mediapipe_module is None:
-        threading.Thread(target=_mediapipe, name="liftform-import", daemon=True).start()
-
-
-def _create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
-                       masks: bool):
-    """A MediaPipe PoseLandmarker: VIDEO mode (one ordered stream: it tracks the pose between frames and runs its
-    person detector only when tracking is lost) or IMAGE mode (detector on every call). ModelError if it cannot
-    load."""
-    _mediapipe()
-    from mediapipe.tasks.python import BaseOptions, vision
-
-    options = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model_path)),
-        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
-        num_poses=num_poses,
-        min_pose_detection_confidence=settings.min_detection_confidence,
-        min_pose_presence_confidence=settings.min_presence_confidence,
-        min_tracking_confidence=settings.min_tracking_confidence,
-        output_segmentation_masks=masks,
-    )
-    try:
-        with _native_stderr_silenced():
-            return vision.PoseLandmarker.create_from_options(options)
-    except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long C++ messages
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
-
-
-def _close(landmarker) -> None:
-    with _native_stderr_silenced():   # the runtime logs its teardown too
-        landmarker.close()
-
-
-def _at_interpreter_exit(close: Callable[[], None]) -> None:
-    """Run ``close`` at exit while MediaPipe can still close a landmarker. Each landmarker sends its calls through
-    its own thread pool, and the interpreter stops every pool's threads *before* `atexit` handlers run: an `atexit`
-    close then fails with a traceback per landmarker (seen where mediapipe is imported before liftform). The
-    threading module's exit hooks run before the pools stop (last registered, first run)."""
-    import concurrent.futures.thread  # noqa: F401  (its hook, which stops the pools, must be registered first)
-
-    register = getattr(threading, "_register_atexit", None)     # CPython 3.9+; not public API
-    if register is None:
-        atexit.register(close)
-        return
-    register(close)
-
-
-class _KeptLandmarkers:
-    """IMAGE-mode landmarkers done with, kept for the next user in this process (the next video of a `score`
-    worker, of `analyze A B`): IMAGE mode keeps nothing between calls, so a kept one gives what a new one would,
-    bit for bit, without loading the model again (~65 ms of CPU each; a video loads two or three)."""
-
-    MAX_PER_KIND = 4
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: dict[tuple, list] = {}
-        self._kind: dict[int, tuple] = {}          # id(landmarker) -> its kind, for those made here
-        _at_interpreter_exit(self.close_all)
-
-    def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool):
-        path = Path(model_path).resolve()
-        try:
-            stat = path.stat()
-            version = (stat.st_mtime_ns, stat.st_size)     # a bundle replaced at the same path is another model
-        except OSError:
-            version = None
-        kind = (str(path), version, num_poses, masks, settings.min_detection_confidence,
-                settings.min_presence_confidence, settings.min_tracking_confidence)
-        with self._lock:
-            idle = self._idle.get(kind)
-            if idle:
-                return idle.pop()
-        landmarker = _create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
-        with self._lock:
-            self._kind[id(landmarker)] = kind
-        return landmarker
-
-    def give_back(self, landmarker) -> None:
-        with self._lock:
-            kind = self._kind.get(id(landmarker))
-            idle = self._idle.setdefault(kind, []) if kind is not None else None
-            if idle is not None and len(idle) < self.MAX_PER_KIND:
-                idle.append(landmarker)
-                return
-            self._kind.pop(id(landmarker), None)
-        _close(landmarker)
-
-    def close_all(self) -> None:
-        with self._lock:
-            idle = [landmarker for kept in self._idle.values() for landmarker in kept]
-            self._idle.clear()
-            self._kind.clear()
-        for landmarker in idle:
-            _close(landmarker)
-
-
-kept_landmarkers = _KeptLandmarkers()
-
-
-def _mp_image(rgb: np.ndarray):
-    mp = _mediapipe()
-    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
 
 
 def _frame_pose(result, person: int, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int],
@@ -284,6 +90,11 @@ class PeopleFinder:
         self._landmarker = kept_landmarkers.take(model_path, settings, num_poses=max_people, masks=False)
         self._max_side_px = settings.detect_max_side_px
 
+    @staticmethod
+    def preload(model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
+        """Start loading the landmarker of a finder to be made later (`KeptLandmarkers.preload`)."""
+        kept_landmarkers.preload(model_path, settings, num_poses=max_people, masks=False)
+
     def close(self) -> None:
         if self._landmarker is not None:
             kept_landmarkers.give_back(self._landmarker)
@@ -300,8 +111,8 @@ class PeopleFinder:
             # Silenced on every call, not only the first: LiteRT logs a reallocation once per runner at an
             # unpredictable call ("Input tensor memory is not aligned ..."; seen on a wide frame's second tile).
             # The finder runs a few times a video, so the redirection hides nothing of ours for long.
-            with _native_stderr_silenced():
-                result = self._landmarker.detect(_mp_image(model_rgb))
+            with native_stderr_silenced():
+                result = self._landmarker.detect(mp_image(model_rgb))
             height, width = model_rgb.shape[:2]
             for pose in result.pose_landmarks:
                 xy = np.array([(p.x * width, p.y * height) for p in pose], dtype=float) / scale + (x0, y0)
@@ -324,7 +135,7 @@ class CropFollower:
         # Two poses make MediaPipe run its person detector on every frame (on the crop) instead of tracking: the
         # landmarks and masks the spine measure was calibrated on (see PoseSettings.track_between_frames).
         self._ahead = ahead
-        self._landmarker = None if ahead is not None else _create_landmarker(
+        self._landmarker = None if ahead is not None else create_landmarker(
             model_path, settings, video=True, masks=True, num_poses=1 if settings.track_between_frames else 2)
         self._side_px = settings.crop_side_px
         self._clock = _VideoClock()
@@ -336,7 +147,7 @@ class CropFollower:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            _close(self._landmarker)
+            close_landmarker(self._landmarker)
             self._landmarker = None
         if self._ahead is not None:
             self._ahead.close()
@@ -354,8 +165,8 @@ class CropFollower:
             return taken.result, taken.model_rgb, taken.scale, taken.crop[:2], taken.first_pose
         x0, y0, x1, y1 = self.crop
         model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self._side_px)
-        with _native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
-            result = self._landmarker.detect_for_video(_mp_image(model_rgb), self._clock(timestamp_s))
+        with native_stderr_silenced() if self.frames_seen < 2 else contextlib.nullcontext():
+            result = self._landmarker.detect_for_video(mp_image(model_rgb), self._clock(timestamp_s))
         return result, model_rgb, scale, (x0, y0), None
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:

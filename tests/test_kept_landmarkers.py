@@ -1,12 +1,16 @@
-"""IMAGE-mode landmarkers are kept for the next video of a process: the same results, without loading the model
-again. Bookkeeping with stand-in landmarkers; the real model on two rendered lifts in a row."""
+"""IMAGE-mode landmarkers are kept for the next video of a process, and loaded ahead of the first: the same
+results, without loading the model again or waiting for it. Bookkeeping with stand-in landmarkers; the real model on
+two rendered lifts in a row."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
 
-from liftform import pose
+from liftform import landmarkers
+from liftform.errors import ModelError
 from liftform.settings import PoseSettings
 
 
@@ -24,13 +28,13 @@ def stubs(monkeypatch):
         made.append((stub, video, num_poses, masks))
         return stub
 
-    monkeypatch.setattr(pose, "_create_landmarker", create)
-    monkeypatch.setattr(pose, "_close", lambda landmarker: setattr(landmarker, "closed", True))
+    monkeypatch.setattr(landmarkers, "create_landmarker", create)
+    monkeypatch.setattr(landmarkers, "close_landmarker", lambda landmarker: setattr(landmarker, "closed", True))
     return made
 
 
 def test_a_landmarker_given_back_is_taken_again_by_the_same_kind_only(stubs, tmp_path):
-    kept = pose._KeptLandmarkers()
+    kept = landmarkers.KeptLandmarkers()
     model, settings = tmp_path / "m.task", PoseSettings()
     first = kept.take(model, settings, num_poses=2, masks=True)
     kept.give_back(first)
@@ -46,7 +50,7 @@ def test_a_landmarker_given_back_is_taken_again_by_the_same_kind_only(stubs, tmp
 
 
 def test_no_more_than_a_few_are_kept_and_all_are_closed_at_the_end(stubs, tmp_path):
-    kept = pose._KeptLandmarkers()
+    kept = landmarkers.KeptLandmarkers()
     model, settings = tmp_path / "m.task", PoseSettings()
     taken = [kept.take(model, settings, num_poses=2, masks=True) for _ in range(kept.MAX_PER_KIND + 2)]
     for landmarker in taken:
@@ -60,16 +64,74 @@ def test_no_more_than_a_few_are_kept_and_all_are_closed_at_the_end(stubs, tmp_pa
     assert kept.take(model, settings, num_poses=2, masks=True) not in taken
 
 
+@pytest.fixture
+def slow_stubs(monkeypatch):
+    """Stand-ins that load only when ``release`` is set (a model load under way), or fail where ``fail`` is."""
+    made: list[_Stub] = []
+    release, fail = threading.Event(), threading.Event()
+
+    def create(model_path, settings, *, video, num_poses, masks):
+        release.wait(timeout=10)
+        if fail.is_set():
+            raise ModelError("cannot load pose model")
+        made.append(_Stub(len(made)))
+        return made[-1]
+
+    monkeypatch.setattr(landmarkers, "create_landmarker", create)
+    monkeypatch.setattr(landmarkers, "close_landmarker", lambda landmarker: setattr(landmarker, "closed", True))
+    return made, release, fail
+
+
+def test_take_waits_for_the_landmarker_being_preloaded_instead_of_loading_another(slow_stubs, tmp_path):
+    made, release, _ = slow_stubs
+    kept = landmarkers.KeptLandmarkers()
+    model, settings = tmp_path / "m.task", PoseSettings()
+    kept.preload(model, settings, num_poses=2, masks=True, count=2)
+    kept.preload(model, settings, num_poses=2, masks=True, count=2)     # two loading already: nothing more
+    taken: list = []
+    takers = [threading.Thread(target=lambda: taken.append(kept.take(model, settings, num_poses=2, masks=True)))
+              for _ in range(2)]
+    for taker in takers:
+        taker.start()
+    release.set()
+    for taker in takers:
+        taker.join(timeout=10)
+    assert len(made) == 2 and sorted(s.number for s in taken) == [0, 1]
+    kept.give_back(taken[0])
+    kept.preload(model, settings, num_poses=2, masks=True, count=1)     # one kept: nothing to load
+    assert kept.take(model, settings, num_poses=2, masks=True) is taken[0] and len(made) == 2
+
+
+def test_a_model_that_fails_to_preload_fails_where_it_is_taken(slow_stubs, tmp_path):
+    made, release, fail = slow_stubs
+    kept = landmarkers.KeptLandmarkers()
+    fail.set()
+    release.set()
+    kept.preload(tmp_path / "m.task", PoseSettings(), num_poses=2, masks=False)
+    with pytest.raises(ModelError):
+        kept.take(tmp_path / "m.task", PoseSettings(), num_poses=2, masks=False)
+    assert made == []
+
+
+def test_close_all_waits_for_the_landmarkers_still_loading_and_closes_them(slow_stubs, tmp_path):
+    made, release, _ = slow_stubs
+    kept = landmarkers.KeptLandmarkers()
+    kept.preload(tmp_path / "m.task", PoseSettings(), num_poses=2, masks=True, count=2)
+    threading.Timer(0.2, release.set).start()
+    kept.close_all()                             # at exit, a run that failed while its models were loading
+    assert len(made) == 2 and all(s.closed for s in made)
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_the_next_video_reuses_the_models_and_gets_the_same_tracks(sample_videos, monkeypatch):
     from liftform.pipeline import estimate_video_people
     from liftform.settings import Settings
 
-    pose.kept_landmarkers.close_all()
+    landmarkers.kept_landmarkers.close_all()
     created = []
-    real_create = pose._create_landmarker
-    monkeypatch.setattr(pose, "_create_landmarker",
+    real_create = landmarkers.create_landmarker
+    monkeypatch.setattr(landmarkers, "create_landmarker",
                         lambda *a, **k: created.append(k["video"]) or real_create(*a, **k))
     runs = []
     for _ in range(2):
@@ -88,12 +150,12 @@ import sys
 if sys.argv[1] == "mediapipe-first":
     from mediapipe.tasks.python import vision  # noqa: F401  (a user's script that uses MediaPipe too)
 import numpy as np
-from liftform import pose
+from liftform import landmarkers
 from liftform.models import resolve_model
 from liftform.settings import PoseSettings
-landmarker = pose.kept_landmarkers.take(resolve_model("full").path, PoseSettings(), num_poses=2, masks=True)
-landmarker.detect(pose._mp_image(np.zeros((256, 256, 3), np.uint8)))
-pose.kept_landmarkers.give_back(landmarker)      # kept, to be closed at exit
+landmarker = landmarkers.kept_landmarkers.take(resolve_model("full").path, PoseSettings(), num_poses=2, masks=True)
+landmarker.detect(landmarkers.mp_image(np.zeros((256, 256, 3), np.uint8)))
+landmarkers.kept_landmarkers.give_back(landmarker)      # kept, to be closed at exit
 print("done")
 """
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from liftform import pose
+from liftform import landmarkers, pose
 from liftform.ahead import Taken
 from liftform.follow import SAME_PERSON_IOU, Box, box_iou, crop_for, follower_state, jumped, person_box, take_back
 from liftform.people import LOST_LOOK_S, RETIRE_LOST_S
@@ -60,15 +60,16 @@ class AlternatingRunner:
 
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
-        self._landmarkers[i] = pose._create_landmarker(model_path, settings, video=True, masks=True, num_poses=2)
+        self._landmarkers[i] = landmarkers.create_landmarker(model_path, settings, video=True, masks=True, num_poses=2)
 
     def _run(self, i: int, rgb: np.ndarray, timestamp_s: float, crop: tuple[int, int, int, int]) -> Taken:
         self._loaded[i].result()                 # raises the model's load error where the frame is taken
         x0, y0, x1, y1 = crop
         model_rgb, scale = resize_for_pose(rgb[y0:y1, x0:x1], self._side_px)
         # MediaPipe logs to the native stderr on its first runs (the silencing is process-wide: only those).
-        with pose._native_stderr_silenced() if self.frames_run[i] < 2 else contextlib.nullcontext():
-            result = self._landmarkers[i].detect_for_video(pose._mp_image(model_rgb), self._clocks[i](timestamp_s))
+        with landmarkers.native_stderr_silenced() if self.frames_run[i] < 2 else contextlib.nullcontext():
+            result = self._landmarkers[i].detect_for_video(landmarkers.mp_image(model_rgb),
+                                                           self._clocks[i](timestamp_s))
         self.frames_run[i] += 1
         # The first person's arrays and back profile (~1.3 ms) made here too, beside the frame being drawn.
         first = pose._frame_pose(result, 0, model_rgb.shape[:2], scale, crop[:2], keep_mask=False) \
@@ -109,7 +110,7 @@ class AlternatingRunner:
             thread.shutdown(wait=True, cancel_futures=True)
         for i, landmarker in enumerate(self._landmarkers):
             if landmarker is not None:
-                pose._close(landmarker)
+                landmarkers.close_landmarker(landmarker)
                 self._landmarkers[i] = None
 
 

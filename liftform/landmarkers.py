@@ -1,0 +1,267 @@
+"""MediaPipe's PoseLandmarkers: imported once and quietly, made, closed, kept for reuse, loaded ahead.
+
+The only module that imports mediapipe. `create_landmarker` makes one (VIDEO or IMAGE mode); `kept_landmarkers`
+keeps IMAGE-mode ones done with for the next user in the process and loads those a video will need in the
+background (`KeptLandmarkers.preload`); `native_stderr_silenced` keeps MediaPipe's C++ log off the terminal.
+`liftform.pose` runs them on frames.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from liftform.errors import ModelError
+from liftform.settings import PoseSettings
+
+# MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+_silence_lock = threading.Lock()
+_silence_depth = 0
+_saved_stderr_fd: int | None = None
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the block: MediaPipe's C++ code logs there at model load and on the
+    first frames whatever GLOG says. Python-level stderr is flushed first so nothing of ours is lost. Nested and
+    concurrent blocks (the pose threads) share one redirection: the first in saves fd 2, the last out restores it."""
+    global _silence_depth, _saved_stderr_fd
+    with _silence_lock:
+        if _silence_depth == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):   # no real stderr (e.g. some embedded runtimes): nothing to silence
+                saved = None
+            if saved is not None:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _saved_stderr_fd = saved
+        _silence_depth += 1
+    try:
+        yield
+    finally:
+        with _silence_lock:
+            _silence_depth -= 1
+            if _silence_depth == 0 and _saved_stderr_fd is not None:
+                os.dup2(_saved_stderr_fd, 2)
+                os.close(_saved_stderr_fd)
+                _saved_stderr_fd = None
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module while mediapipe is imported; the real module is imported on first use."""
+
+    def __getattr__(self, name: str):
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+# Imported by mediapipe's package init for what liftform never calls: its drawing helpers import matplotlib.pyplot
+# (about half a second of CPU), its audio tasks sounddevice (which looks for PortAudio with `ldconfig`: ~35 ms).
+UNUSED_BY_MEDIAPIPE = ("matplotlib", "matplotlib.pyplot", "sounddevice")
+
+
+@contextlib.contextmanager
+def _unused_modules_deferred() -> Iterator[None]:
+    """While mediapipe is imported, the modules of UNUSED_BY_MEDIAPIPE not imported yet are stand-ins that import
+    the real module if ever used; afterwards the real ones import as usual."""
+    stand_ins = {name: _Deferred(name) for name in UNUSED_BY_MEDIAPIPE if name not in sys.modules}
+    for name, stand_in in stand_ins.items():
+        parent, _, child = name.rpartition(".")
+        if parent in stand_ins:
+            setattr(stand_ins[parent], child, stand_in)
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+
+
+_import_lock = threading.Lock()
+_mediapipe_module = None
+
+
+def mediapipe_module():
+    """The mediapipe package (imported once, without what it imports for nothing: UNUSED_BY_MEDIAPIPE; the pose
+    threads call this for every frame)."""
+    global _mediapipe_module
+    if _mediapipe_module is None:
+        with _import_lock, _unused_modules_deferred():
+            import mediapipe
+            from mediapipe.tasks.python import vision  # noqa: F401  (loads the vision tasks under the same guard)
+            _mediapipe_module = mediapipe
+    return _mediapipe_module
+
+
+def import_in_background() -> None:
+    """Start importing mediapipe in a thread (about 0.2 s), so that it overlaps with opening the video."""
+    if _mediapipe_module is None:
+        threading.Thread(target=mediapipe_module, name="liftform-import", daemon=True).start()
+
+
+def create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
+                      masks: bool):
+    """A MediaPipe PoseLandmarker: VIDEO mode (one ordered stream: it tracks the pose between frames and runs its
+    person detector only when tracking is lost) or IMAGE mode (detector on every call). ModelError if it cannot
+    load."""
+    mediapipe_module()
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path)),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+        min_pose_detection_confidence=settings.min_detection_confidence,
+        min_pose_presence_confidence=settings.min_presence_confidence,
+        min_tracking_confidence=settings.min_tracking_confidence,
+        output_segmentation_masks=masks,
+    )
+    try:
+        with native_stderr_silenced():
+            return vision.PoseLandmarker.create_from_options(options)
+    except Exception as exc:  # MediaPipe raises RuntimeError/ValueError with long C++ messages
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
+
+
+def close_landmarker(landmarker) -> None:
+    with native_stderr_silenced():   # the runtime logs its teardown too
+        landmarker.close()
+
+
+def at_interpreter_exit(close: Callable[[], None]) -> None:
+    """Run ``close`` at exit while MediaPipe can still close a landmarker. Each landmarker sends its calls through
+    its own thread pool, and the interpreter stops every pool's threads *before* `atexit` handlers run: an `atexit`
+    close then fails with a traceback per landmarker (seen where mediapipe is imported before liftform). The
+    threading module's exit hooks run before the pools stop (last registered, first run)."""
+    import concurrent.futures.thread  # noqa: F401  (its hook, which stops the pools, must be registered first)
+
+    register = getattr(threading, "_register_atexit", None)     # CPython 3.9+; not public API
+    if register is None:
+        atexit.register(close)
+        return
+    register(close)
+
+
+class KeptLandmarkers:
+    """IMAGE-mode landmarkers done with, kept for the next user in this process (the next video of a `score`
+    worker, of `analyze A B`): IMAGE mode keeps nothing between calls, so a kept one gives what a new one would,
+    bit for bit, without loading the model again (~65 ms of CPU each; a video loads two or three). `preload`
+    loads them before they are needed, in threads of their own: MediaPipe loads a model without the GIL, beside
+    what the caller does meanwhile (opening the video, reading its first frames)."""
+
+    MAX_PER_KIND = 4
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._idle: dict[tuple, list] = {}
+        self._kind: dict[int, tuple] = {}          # id(landmarker) -> its kind, for those made here
+        self._loading: dict[tuple, int] = {}       # kind -> how many `preload` is loading now
+        self._exiting = False
+        at_interpreter_exit(self._close_at_exit)
+
+    @staticmethod
+    def _kind_of(model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool) -> tuple:
+        path = Path(model_path).resolve()
+        try:
+            stat = path.stat()
+            version = (stat.st_mtime_ns, stat.st_size)     # a bundle replaced at the same path is another model
+        except OSError:
+            version = None
+        return (str(path), version, num_poses, masks, settings.min_detection_confidence,
+                settings.min_presence_confidence, settings.min_tracking_confidence)
+
+    def preload(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool,
+                count: int = 1) -> None:
+        """Start loading landmarkers of this kind until ``count`` are kept or loading; `take` then waits for one
+        being loaded rather than load another. A model that fails to load here is left to `take`, which loads it
+        again and raises the error where it belongs."""
+        kind = self._kind_of(model_path, settings, num_poses, masks)
+        with self._lock:
+            missing = count - len(self._idle.get(kind, ())) - self._loading.get(kind, 0)
+            if missing <= 0 or self._exiting:
+                return
+            for _ in range(missing):
+                try:
+                    threading.Thread(target=self._load, args=(kind, model_path, settings, num_poses, masks),
+                                     name="liftform-preload", daemon=True).start()
+                except RuntimeError:               # no new thread (the interpreter is shutting down)
+                    return
+                self._loading[kind] = self._loading.get(kind, 0) + 1
+
+    def _load(self, kind: tuple, model_path: str | Path, settings: PoseSettings, num_poses: int,
+              masks: bool) -> None:
+        try:
+            landmarker = create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
+        except Exception:
+            landmarker = None
+        with self._lock:
+            self._loading[kind] -= 1
+            if landmarker is not None:
+                self._kind[id(landmarker)] = kind
+                self._idle.setdefault(kind, []).append(landmarker)
+            self._lock.notify_all()
+
+    def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool):
+        kind = self._kind_of(model_path, settings, num_poses, masks)
+        with self._lock:
+            while not self._idle.get(kind) and self._loading.get(kind, 0) > 0:
+                self._lock.wait()
+            idle = self._idle.get(kind)
+            if idle:
+                return idle.pop()
+        landmarker = create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
+        with self._lock:
+            self._kind[id(landmarker)] = kind
+        return landmarker
+
+    def give_back(self, landmarker) -> None:
+        with self._lock:
+            kind = self._kind.get(id(landmarker))
+            idle = self._idle.setdefault(kind, []) if kind is not None else None
+            if idle is not None and len(idle) < self.MAX_PER_KIND:
+                idle.append(landmarker)
+                return
+            self._kind.pop(id(landmarker), None)
+        close_landmarker(landmarker)
+
+    def _close_at_exit(self) -> None:
+        with self._lock:
+            self._exiting = True                   # nothing more is loaded: it would never be closed
+        self.close_all()
+
+    def close_all(self) -> None:
+        """Close every kept landmarker, after those still loading (at exit: a run that failed early, a bad file,
+        may end while its models load)."""
+        with self._lock:
+            while any(self._loading.values()):
+                self._lock.wait()
+            idle = [landmarker for kept in self._idle.values() for landmarker in kept]
+            self._idle.clear()
+            self._kind.clear()
+        for landmarker in idle:
+            close_landmarker(landmarker)
+
+
+kept_landmarkers = KeptLandmarkers()
+
+
+def mp_image(rgb: np.ndarray):
+    mp = mediapipe_module()
+    return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))

@@ -25,7 +25,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
 from liftform.cpus import pose_threads
-from liftform.errors import InputError, LiftformError
+from liftform.errors import InputError
 from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
@@ -209,13 +209,13 @@ def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, thr
     if settings.parallel_halves or settings.track_between_frames:
         return
 
-    def load() -> None:
+    def load() -> None:     # as `people._Followers` takes them
         try:
             path = resolve_model(settings.model, model_dir=model_dir, download=False).path
-        except LiftformError:
-            return      # not at hand: the pose stage finds it, or downloads it, or says what is wrong
-        AheadPool.preload(path, settings, max(threads, 1))
-        PeopleFinder.preload(path, settings, max(settings.num_poses, 1))
+            AheadPool.preload(path, settings, max(threads, 1))
+            PeopleFinder.preload(path, settings, max(settings.num_poses, 1))
+        except Exception:   # a head start only: the pose stage finds, downloads or loads the model and says what fails
+            return
 
     threading.Thread(target=load, name="liftform-preload", daemon=True).start()
 

@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from liftform.core.geometry import flexion_deg
-from liftform.track import LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER, RIGHT_HIP, RIGHT_KNEE, RIGHT_SHOULDER
+from liftform.track import (
+    BACK_PROFILE_STATIONS,
+    LEFT_HIP,
+    LEFT_KNEE,
+    LEFT_SHOULDER,
+    N_LANDMARKS,
+    RIGHT_HIP,
+    RIGHT_KNEE,
+    RIGHT_SHOULDER,
+    PoseTrack,
+)
 
 Box = tuple[int, int, int, int]
 
@@ -194,6 +204,26 @@ class PersonRows:
     def box_at(self, position: int) -> tuple[float, float, float, float] | None:
         row = self.rows.get(position)
         return None if row is None else person_box(row[0])
+
+    @property
+    def presence(self) -> float:
+        """How much of the video the person fills: frames seen x median size (px). The main person has the most."""
+        sizes = [max(b[2] - b[0], b[3] - b[1]) for b in map(person_box, (r[0] for r in self.rows.values())) if b]
+        return len(self.rows) * float(np.median(sizes)) if sizes else 0.0
+
+    def to_track(self, timestamps_s: np.ndarray, frame_index: np.ndarray, size_wh: tuple[int, int]) -> PoseTrack:
+        """The person as a `PoseTrack` over the run's analysed frames (``timestamps_s``, ``frame_index``: (T,)),
+        NaN (visibility 0) where not seen."""
+        n = len(timestamps_s)
+        filled = np.zeros(n, dtype=bool)
+        filled[sorted(self.filled)] = True
+        image_xy = np.full((n, N_LANDMARKS, 2), np.nan)
+        world = np.full((n, N_LANDMARKS, 3), np.nan)
+        visibility = np.zeros((n, N_LANDMARKS))
+        profile = np.full((n, len(BACK_PROFILE_STATIONS), 2), np.nan)
+        for k, (xy, wxyz, vis, prof) in self.rows.items():
+            image_xy[k], world[k], visibility[k], profile[k] = xy, wxyz, vis, prof
+        return PoseTrack(image_xy, world, visibility, timestamps_s, frame_index, size_wh, profile, filled)
 
 
 def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> list[PersonRows]:

@@ -61,7 +61,7 @@ from liftform.follow import (
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
 from liftform.shots import mark_cuts, shot_numbers
-from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, PoseTrack
+from liftform.track import PoseTrack
 from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetch
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
@@ -109,6 +109,21 @@ class _Segment:
     cuts_s: list[float]           # recorded frames that start a new shot
 
 
+def _with_pool(settings: PoseSettings, ahead_workers: int) -> bool:
+    """Whether a run of frames is followed with its frames run ahead on a pool of workers (`ahead.AheadPool`)."""
+    return ahead_workers > 0 and not settings.track_between_frames
+
+
+def preload_models(model_path: str | Path, settings: PoseSettings, threads: int) -> None:
+    """Start loading the landmarkers `estimate_people` with ``threads`` will take (`KeptLandmarkers.preload`), so
+    that they load while the caller opens the video (`[pose] parallel_halves` makes others: nothing then)."""
+    if settings.parallel_halves:
+        return
+    if _with_pool(settings, max(threads, 1)):
+        AheadPool.preload(model_path, settings, max(threads, 1))
+    PeopleFinder.preload(model_path, settings, max(settings.num_poses, 1))
+
+
 class _Followers:
     """The trackers of one run of frames and what they saw (one `PersonRows` per person)."""
 
@@ -116,9 +131,8 @@ class _Followers:
                  upright_every: int = 1) -> None:
         self.model_path, self.settings, self.bounds = model_path, settings, bounds
         self.upright_every = upright_every             # analysed frames per frame run while upright and still
-        use_ahead = ahead_workers > 0 and not settings.track_between_frames
         # The pool first: its workers load their models in their threads while this one loads the finder's.
-        self.pool = AheadPool(model_path, settings, ahead_workers) if use_ahead else None
+        self.pool = AheadPool(model_path, settings, ahead_workers) if _with_pool(settings, ahead_workers) else None
         try:
             self.finder = PeopleFinder(model_path, settings, max(settings.num_poses, 1))
         except BaseException:
@@ -320,25 +334,6 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts)
 
 
-def _presence(person: PersonRows) -> float:
-    """How much of the video a person fills: frames seen x median size (px). The main person has the most."""
-    sizes = [max(b[2] - b[0], b[3] - b[1]) for b in map(person_box, (r[0] for r in person.rows.values())) if b]
-    return len(person.rows) * float(np.median(sizes)) if sizes else 0.0
-
-
-def _track(rows: PersonRows, timestamps_s: np.ndarray, frame_index: np.ndarray, size_wh: tuple[int, int]) -> PoseTrack:
-    n = len(timestamps_s)
-    filled = np.zeros(n, dtype=bool)
-    filled[sorted(rows.filled)] = True
-    image_xy = np.full((n, N_LANDMARKS, 2), np.nan)
-    world = np.full((n, N_LANDMARKS, 3), np.nan)
-    visibility = np.zeros((n, N_LANDMARKS))
-    profile = np.full((n, len(BACK_PROFILE_STATIONS), 2), np.nan)
-    for k, (xy, wxyz, vis, prof) in rows.rows.items():
-        image_xy[k], world[k], visibility[k], profile[k] = xy, wxyz, vis, prof
-    return PoseTrack(image_xy, world, visibility, timestamps_s, frame_index, size_wh, profile, filled)
-
-
 def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSettings, bounds: Box, *,
                     threads: int = 1, progress: Callable[[int], None] | None = None,
                     shrink: Callable[[Iterable[VideoFrame]], Iterable[VideoFrame]] = lambda frames: frames,
@@ -390,10 +385,10 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     window = max(1, round(JOIN_WINDOW_S * video.fps / step))             # in analysed frames
     people = join_segments([(len(s.frame_index), s.people) for s in segments], window)
     people = [p for p in people if p.rows]
-    people.sort(key=_presence, reverse=True)
+    people.sort(key=lambda person: person.presence, reverse=True)
     size = (video.width, video.height)
-    tracks = tuple(_track(p, timestamps, frame_index, size) for p in people)
+    tracks = tuple(p.to_track(timestamps, frame_index, size) for p in people)
     if not tracks:   # nobody anywhere: one empty track, so the caller can say so
-        tracks = (_track(PersonRows(), timestamps, frame_index, size),)
+        tracks = (PersonRows().to_track(timestamps, frame_index, size),)
     return PeopleFound(tracks, max(s.people_in_view for s in segments), decoded,
                        max(s.last_timestamp_s for s in segments), tuple(t for s in segments for t in s.cuts_s))

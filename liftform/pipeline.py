@@ -200,20 +200,13 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
 
 
 def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, threads: int) -> None:
-    """Start loading the landmarkers `estimate_people` takes (``threads`` read-ahead workers, the people finder) where
-    the model is at hand: beside the video's opening and first frames, not after them (~0.1 s of a short clip's
-    start). Not for `[pose] parallel_halves` or `track_between_frames`, which take other kinds."""
-    from liftform.ahead import AheadPool
-    from liftform.pose import PeopleFinder
+    """Start loading the pose stage's landmarkers (`people.preload_models`) where the model is at hand: beside the
+    video's opening and first frames, not after them (~0.1 s of a short clip's start)."""
+    from liftform.people import preload_models
 
-    if settings.parallel_halves or settings.track_between_frames:
-        return
-
-    def load() -> None:     # as `people._Followers` takes them
+    def load() -> None:
         try:
-            path = resolve_model(settings.model, model_dir=model_dir, download=False).path
-            AheadPool.preload(path, settings, max(threads, 1))
-            PeopleFinder.preload(path, settings, max(settings.num_poses, 1))
+            preload_models(resolve_model(settings.model, model_dir=model_dir, download=False).path, settings, threads)
         except Exception:   # a head start only: the pose stage finds, downloads or loads the model and says what fails
             return
 

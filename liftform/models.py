@@ -10,7 +10,7 @@ Since mediapipe 0.10.30 the wheel carries no model, so liftform resolves one its
 4. a download of the official bundle into that cache, verified against the official SHA-256.
 
 Whatever the source, the file must be a MediaPipe bundle: a zip holding the pose detector and the pose landmarks
-TFLite models. Whether it *loads* is checked where mediapipe is imported (`liftform.pose`).
+TFLite models. Whether it *loads* is checked where mediapipe is imported (`liftform.landmarkers`).
 This module never prints: progress goes to the caller's callback.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -129,15 +130,20 @@ def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
 
 
 _SHA256_CACHE: dict[tuple[str, int, int], str] = {}
+# One hash at a time: the models' head start (`pipeline._load_models_ahead`) and the pose stage resolve the model
+# at about the same moment, and both hashed the bundle (heavy: 44 and 41 ms) until the second waited for the first.
+_SHA256_LOCK = threading.Lock()
 
 
 def _sha256_cached(path: Path) -> str:
-    """`sha256_file`, remembered per (path, size, mtime) for the life of the process."""
+    """`sha256_file`, remembered per (path, size, mtime) for the life of the process; computed once even when
+    asked from several threads at once."""
     st = path.stat()
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _SHA256_CACHE:
-        _SHA256_CACHE[key] = sha256_file(path)
-    return _SHA256_CACHE[key]
+    with _SHA256_LOCK:
+        if key not in _SHA256_CACHE:
+            _SHA256_CACHE[key] = sha256_file(path)
+        return _SHA256_CACHE[key]
 
 
 # --- validation ----------------------------------------------------------------------------------------------------

@@ -229,3 +229,26 @@ def test_shared_models_resolve(name, monkeypatch, tmp_path):
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def test_a_bundle_asked_for_by_two_threads_at_once_is_hashed_once(monkeypatch, tmp_path):
+    # The models' head start and the pose stage resolve the model at about the same moment: one hash, one answer.
+    bundle = make_fake_bundle(tmp_path / "pose_landmarker_full.task")
+    calls, started = [], threading.Event()
+
+    def slow_hash(path, **kwargs):
+        calls.append(path)
+        started.set()
+        threading.Event().wait(0.2)          # long enough for the other thread to ask meanwhile
+        return sha256_file(path, **kwargs)
+
+    monkeypatch.setattr(models, "sha256_file", slow_hash)
+    monkeypatch.setattr(models, "_SHA256_CACHE", {})
+    digests = []
+    first = threading.Thread(target=lambda: digests.append(models._sha256_cached(bundle)))
+    first.start()
+    started.wait(5)
+    digests.append(models._sha256_cached(bundle))
+    first.join()
+    assert len(calls) == 1
+    assert digests == [sha256_file(bundle)] * 2

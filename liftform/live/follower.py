@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from liftform import landmarkers, pose
-from liftform.ahead import Taken
+from liftform.ahead import POOL_POSES, Taken
 from liftform.follow import SAME_PERSON_IOU, Box, box_iou, crop_for, follower_state, jumped, person_box, take_back
 from liftform.people import LOST_LOOK_S, RETIRE_LOST_S
 from liftform.pose import CropFollower, FramePose, PeopleFinder
@@ -60,7 +60,8 @@ class AlternatingRunner:
 
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
-        self._landmarkers[i] = landmarkers.create_landmarker(model_path, settings, video=True, masks=True, num_poses=2)
+        self._landmarkers[i] = landmarkers.create_landmarker(model_path, settings, video=True, masks=True,
+                                                             num_poses=POOL_POSES)
 
     def _run(self, i: int, rgb: np.ndarray, timestamp_s: float, crop: tuple[int, int, int, int]) -> Taken:
         self._loaded[i].result()                 # raises the model's load error where the frame is taken

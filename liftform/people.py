@@ -44,24 +44,22 @@ from liftform.follow import (
     SAME_PERSON_IOU,
     Box,
     PersonRows,
-    UprightSkipper,
     big_enough,
     box_iou,
     box_union,
     crop_for,
-    fill_skipped,
     follower_state,
     join_segments,
     jumped,
     match_people,
     person_box,
     take_back,
-    upright_run_every,
 )
 from liftform.pose import CropFollower, PeopleFinder
 from liftform.settings import PoseSettings
 from liftform.shots import mark_cuts, shot_numbers
 from liftform.track import PoseTrack
+from liftform.upright import UprightSkipper, fill_skipped, frames_to_run_ahead, upright_run_every
 from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetch
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
@@ -246,17 +244,11 @@ class _Followers:
         self._retire(position, t, seen)
 
     def _run_ahead(self, k: int, frames: list[tuple[np.ndarray, float]]) -> None:
-        """Hand each follower's next frames (``frames``: this one, k, then those after it) to the workers: up to
-        ``ahead`` beside this one, as far ahead as their skips are known (while the person stands still the next
-        frame run is the every-th, known at once, and runs beside this one)."""
+        """Hand each follower's next frames (``frames``: this one, k, then those after it) to the workers
+        (`upright.frames_to_run_ahead`)."""
         for follower, _ in self.active:
-            skipper, expected = self.skippers[id(follower)], 0
-            for j, (frame_rgb, frame_t) in enumerate(frames):
-                if expected > self.ahead or not skipper.decidable(k + j, k):
-                    break
-                if not skipper.skips(k + j):
-                    follower.expect(frame_rgb, frame_t)
-                    expected += 1
+            for j in frames_to_run_ahead(self.skippers[id(follower)], k, len(frames), self.ahead):
+                follower.expect(*frames[j - k])
 
     def _stolen(self, follower: CropFollower, before: dict[int, tuple]) -> bool:
         """Whether ``follower``'s pose just now is another followed person's: two people were seen at once, and it
@@ -300,7 +292,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     trackers up (a piece after a cut starts a little before it, so that its first frames are tracked, not detected
     afresh: detection and tracking place landmarks slightly differently). ``ahead_workers`` > 0 runs frames ahead
     on that many threads (`liftform.ahead`); ``analysed_fps`` sets how many frames are left out while a person
-    stands upright and still (`follow.upright_run_every`)."""
+    stands upright and still (`upright.upright_run_every`)."""
     followers = _Followers(model_path, settings, bounds, ahead_workers,
                            upright_run_every(settings.upright_run_every_s, analysed_fps))
     timestamps, indices, cuts = [], [], []

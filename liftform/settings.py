@@ -95,7 +95,7 @@ class PoseSettings:
     analysis_fps: float = setting(30.0, 0, 1000)
     # While a followed person stands upright (trunk leaning less than this, hips flexed under 40 deg) and barely
     # moves (shoulders and hips slower than upright_speed_per_s trunk lengths a second), the model runs on one
-    # analysed frame in upright_run_every_s seconds (`follow.upright_run_every`: every 6th at 30 frames/s, every 3rd
+    # analysed frame in upright_run_every_s seconds (`upright.upright_run_every`: every 6th at 30 frames/s, every 3rd
     # at 15); a frame left out gets the linear interpolation in time of the poses run either side and is marked
     # (`pose_filled` in poses.npz and frames.csv). The spine is judged only past 40 deg of lean or 80 of hip flexion.
     # 0.2 s: 19.9 % of the real clips' frames left out (every 3rd: 15.6 %). upright_lean_deg or this 0: all run.

@@ -1,5 +1,5 @@
 """Upright, still frames left to their neighbours (`[pose] upright_lean_deg`): which frames the model skips
-(`liftform.follow.UprightSkipper`), how they are filled and marked (PoseTrack.pose_filled, frames.csv), and the real
+(`liftform.upright.UprightSkipper`), how they are filled and marked (PoseTrack.pose_filled, frames.csv), and the real
 model on a rendered lift: fewer runs, the frames it runs unchanged."""
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 
 from liftform import track as lm
-from liftform.follow import (
+from liftform.follow import PersonRows
+from liftform.track import PoseTrack
+from liftform.upright import (
     UPRIGHT_LAG,
-    PersonRows,
     UprightSkipper,
     fill_skipped,
+    frames_to_run_ahead,
     upright_and_still,
     upright_run_every,
 )
-from liftform.track import PoseTrack
 
 FPS = 30.0
 
@@ -121,6 +122,40 @@ def test_frames_are_asked_as_far_ahead_as_their_skips_are_known_and_so_run_besid
     still_run = [k for k in run if 20 <= k < 30 or 50 <= k]
     assert still_run and all(k in run_ahead for k in still_run)
     assert all(k - j in run_ahead for k in range(35, 40) for j in (1, 2))   # two frames ahead, as before
+
+
+def _handed_over(leans: list[float], every: int, ahead: int) -> tuple[list[bool], dict[int, int], set[int]]:
+    """The pose stage's hand-over on its own: at each frame, `frames_to_run_ahead` over the frame and the 2 x every
+    read ahead, then the frame taken. Returns the decisions, for each frame run how many frames handed over were
+    not taken yet when it was taken (it and those running beside it), and the frames handed over never run."""
+    skipper, decisions, in_flight = UprightSkipper(20.0, 1.0, every), [], {}
+    pending: set[int] = set()
+    handed: set[int] = set()
+    for k in range(len(leans)):
+        now = frames_to_run_ahead(skipper, k, min(2 * every + 1, len(leans) - k), ahead)
+        pending |= set(now)
+        handed |= set(now)
+        decisions.append(skipper.skips(k))
+        if not decisions[-1]:
+            assert k in pending                               # every frame run was handed over by its turn
+            in_flight[k] = len(pending)
+            skipper.taken(k, k / FPS, *pose(leans[k]))
+        pending = {j for j in pending if j > k}               # left out before being taken: dropped
+    return decisions, in_flight, handed - {k for k, skip in enumerate(decisions) if not skip}
+
+
+def test_while_the_person_stands_still_the_frame_run_next_runs_beside_the_one_taken_and_nothing_changes():
+    every = 6
+    leans = [5.0] * 40 + [35.0] * 20 + [5.0] * 40 + [35.0] * 10
+    plain = _decisions(leans, depth=0, every=every)
+    decisions, in_flight, never_run = _handed_over(leans, every, ahead=2)
+    assert decisions == plain                                 # the same frames run and left out
+    still_run = [k for k, skip in enumerate(plain) if not skip and (12 <= k < 40 or 72 <= k < 100)]
+    assert len(still_run) >= 8 and all(in_flight[k] >= 2 for k in still_run)   # two at once, not one by one
+    # Handed over and then left out: only where the person stops (a frame run next had they stayed still).
+    assert len(never_run) <= 2 and all(60 <= k < 72 for k in never_run)
+    one_worker, in_flight_one, never_run_one = _handed_over(leans, every, ahead=0)
+    assert one_worker == plain and not never_run_one and max(in_flight_one.values()) == 1
 
 
 def test_frames_decided_from_a_frame_where_the_person_was_lost_are_run():

@@ -23,7 +23,7 @@ What real footage needs, and what this module does about it:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,11 +115,12 @@ class VideoSource:
     def __iter__(self) -> Iterator[VideoFrame]:
         return self.frames()
 
-    def frames(self, step: int = 1, *, max_side_px: int | None = None) -> Iterator[VideoFrame]:
-        """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...) is converted to RGB, the others
-        come with ``rgb`` None (their index and timestamp are still right). ``max_side_px``: RGB shrunk to
-        `shrunk_size_wh` as it is converted, by OpenCV (the annotated video's frames; the pose stage's keep
-        FFmpeg's conversion)."""
+    def frames(self, step: int = 1, *, max_side_px: int | None = None,
+               only: Container[int] | None = None) -> Iterator[VideoFrame]:
+        """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...), and with ``only`` only those
+        of its indices, is converted to RGB, the others come with ``rgb`` None (their index and timestamp are still
+        right: a frame is decoded either way). ``max_side_px``: RGB shrunk to `shrunk_size_wh` as it is converted,
+        by OpenCV (the annotated video's frames; the pose stage's keep FFmpeg's conversion)."""
         self.close()
         self.warnings.clear()
         container = _open_container(self.path)
@@ -129,7 +130,8 @@ class VideoSource:
         index = 0
         try:
             for raw in reader:
-                rgb = _upright_rgb(raw, self.rotation_deg, max_side_px) if index % step == 0 else None
+                wanted = index % step == 0 and (only is None or index in only)
+                rgb = _upright_rgb(raw, self.rotation_deg, max_side_px) if wanted else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:

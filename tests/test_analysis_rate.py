@@ -46,7 +46,7 @@ def test_each_source_frame_is_drawn_with_its_own_or_the_nearest_analysed_row():
     assert len(rows_for_frames(np.zeros(0, np.int64))) == 0
 
 
-def test_frames_step_decodes_every_frame_and_converts_every_kth(tmp_path):
+def test_frames_step_and_only_decode_every_frame_and_convert_those_asked_for(tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "ten.mp4"
     write_h264(path, [rng.integers(0, 255, (48, 64, 3), dtype=np.uint8) for _ in range(10)])
@@ -59,6 +59,13 @@ def test_frames_step_decodes_every_frame_and_converts_every_kth(tmp_path):
     assert [f.rgb is not None for f in stepped] == [i % 3 == 0 for i in range(10)]
     for frame in stepped[::3]:
         np.testing.assert_array_equal(frame.rgb, every[frame.index].rgb)
+    with open_video(path) as video:                # the report's: only the frames it draws on
+        chosen = list(video.frames(only={1, 4, 5}, max_side_px=32))
+        shrunk = list(video.frames(max_side_px=32))
+    assert [f.timestamp_s for f in chosen] == [f.timestamp_s for f in every]
+    assert [i for i, f in enumerate(chosen) if f.rgb is not None] == [1, 4, 5]
+    for i in (1, 4, 5):
+        np.testing.assert_array_equal(chosen[i].rgb, shrunk[i].rgb)
 
 
 def _every_other_row(analysis, track):

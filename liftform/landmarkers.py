@@ -1,8 +1,8 @@
 """MediaPipe's PoseLandmarkers: imported once and quietly, made, closed, kept for reuse, loaded ahead.
 
 The only module that imports mediapipe. `create_landmarker` makes one (VIDEO or IMAGE mode); `kept_landmarkers`
-keeps IMAGE-mode ones done with for the next user in the process and loads those a video will need in the
-background (`KeptLandmarkers.preload`); `native_stderr_silenced` keeps MediaPipe's C++ log off the terminal.
+keeps those done with for the next user in the process and loads those a video will need in the background
+(`KeptLandmarkers.preload`); `native_stderr_silenced` keeps MediaPipe's C++ log off the terminal.
 `liftform.pose` runs them on frames.
 """
 
@@ -160,11 +160,13 @@ def at_interpreter_exit(close: Callable[[], None]) -> None:
 
 
 class KeptLandmarkers:
-    """IMAGE-mode landmarkers done with, kept for the next user in this process (the next video of a `score`
-    worker, of `analyze A B`): IMAGE mode keeps nothing between calls, so a kept one gives what a new one would,
-    bit for bit, without loading the model again (~65 ms of CPU each; a video loads two or three). `preload`
-    loads them before they are needed, in threads of their own: MediaPipe loads a model without the GIL, beside
-    what the caller does meanwhile (opening the video, reading its first frames)."""
+    """Landmarkers done with, kept for the next user in this process (the next video of a `score` worker, of
+    `analyze A B`), which then does not load the model again (~50-65 ms of CPU each; a video loads two or three).
+    IMAGE mode keeps nothing between calls, so a kept one gives what a new one would, bit for bit. A VIDEO-mode one
+    (`ahead.AheadRunner`'s tracker) keeps its last frame's state and clock: its next user empties it with a blank
+    frame and goes on from its `last_ms`. `preload` loads IMAGE-mode ones before they are needed, in threads of
+    their own: MediaPipe loads a model without the GIL, beside what the caller does meanwhile (opening the video,
+    reading its first frames)."""
 
     MAX_PER_KIND = 4
 
@@ -172,12 +174,14 @@ class KeptLandmarkers:
         self._lock = threading.Condition()
         self._idle: dict[tuple, list] = {}
         self._kind: dict[int, tuple] = {}          # id(landmarker) -> its kind, for those made here
+        self._last_ms: dict[int, int] = {}         # id(VIDEO-mode landmarker kept) -> the last timestamp it was given
         self._loading: dict[tuple, int] = {}       # kind -> how many `preload` is loading now
         self._exiting = False
         at_interpreter_exit(self._close_at_exit)
 
     @staticmethod
-    def _kind_of(model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool) -> tuple:
+    def _kind_of(model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool,
+                 video: bool = False) -> tuple:
         path = Path(model_path).resolve()
         try:
             stat = path.stat()
@@ -185,7 +189,7 @@ class KeptLandmarkers:
         except OSError:
             version = None
         return (str(path), version, num_poses, masks, settings.min_detection_confidence,
-                settings.min_presence_confidence, settings.min_tracking_confidence)
+                settings.min_presence_confidence, settings.min_tracking_confidence, video)
 
     def preload(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool,
                 count: int = 1) -> None:
@@ -218,27 +222,47 @@ class KeptLandmarkers:
                 self._idle.setdefault(kind, []).append(landmarker)
             self._lock.notify_all()
 
-    def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool):
-        kind = self._kind_of(model_path, settings, num_poses, masks)
+    def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool,
+             video: bool = False):
+        """A landmarker of this kind: one kept, else one being preloaded, else a new one. ``video``: VIDEO mode,
+        whose state (tracking, smoothing) a kept one still holds: see `last_ms`."""
+        kind = self._kind_of(model_path, settings, num_poses, masks, video)
         with self._lock:
             while not self._idle.get(kind) and self._loading.get(kind, 0) > 0:
                 self._lock.wait()
             idle = self._idle.get(kind)
             if idle:
                 return idle.pop()
-        landmarker = create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
+        landmarker = create_landmarker(model_path, settings, video=video, num_poses=num_poses, masks=masks)
         with self._lock:
             self._kind[id(landmarker)] = kind
         return landmarker
 
-    def give_back(self, landmarker) -> None:
+    def last_ms(self, landmarker) -> int:
+        """The last timestamp (ms) a VIDEO-mode landmarker from `take` was given before it was given back (the next
+        must be later); -1 for one never given back."""
+        with self._lock:
+            return self._last_ms.get(id(landmarker), -1)
+
+    def give_back(self, landmarker, last_ms: int = -1) -> None:
+        """Keep ``landmarker`` for the next `take` of its kind (``last_ms``: a VIDEO-mode one's last timestamp), or
+        close it where enough are kept."""
         with self._lock:
             kind = self._kind.get(id(landmarker))
             idle = self._idle.setdefault(kind, []) if kind is not None else None
             if idle is not None and len(idle) < self.MAX_PER_KIND:
                 idle.append(landmarker)
+                self._last_ms[id(landmarker)] = last_ms
                 return
             self._kind.pop(id(landmarker), None)
+            self._last_ms.pop(id(landmarker), None)
+        close_landmarker(landmarker)
+
+    def discard(self, landmarker) -> None:
+        """Close a landmarker from `take` that must not be used again."""
+        with self._lock:
+            self._kind.pop(id(landmarker), None)
+            self._last_ms.pop(id(landmarker), None)
         close_landmarker(landmarker)
 
     def _close_at_exit(self) -> None:
@@ -255,6 +279,7 @@ class KeptLandmarkers:
             idle = [landmarker for kept in self._idle.values() for landmarker in kept]
             self._idle.clear()
             self._kind.clear()
+            self._last_ms.clear()
         for landmarker in idle:
             close_landmarker(landmarker)
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from liftform import ahead, people
+from liftform import ahead, landmarkers, people
 from liftform.ahead import regions, same_region
 from liftform.settings import Settings
 from liftform.track import N_LANDMARKS
@@ -92,6 +92,16 @@ def test_frames_run_ahead_give_the_one_at_a_time_landmarks_where_the_tracker_tak
         assert sorted(rows[workers]) == sorted(rows[0])
         for k, row in rows[0].items():
             assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(row, rows[workers][k], strict=True)), k
+    # Run again in this process, the tracker is the one kept from before (emptied by a blank frame, its clock
+    # going on), not a new one: the same landmarks.
+    made, followed_before = [], len(followed)
+    real_create = landmarkers.create_landmarker
+    monkeypatch.setattr(landmarkers, "create_landmarker",
+                        lambda *a, **k: made.append(k["video"]) or real_create(*a, **k))
+    again = people.follow_people(frames, model, settings, (0, 0, 640, 480), ahead_workers=2).people[0].rows
+    assert len(followed) > followed_before and True not in made and sorted(again) == sorted(rows[0])
+    for k, row in rows[0].items():
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(row, again[k], strict=True)), k
 
 
 def test_a_model_that_cannot_load_fails_in_one_line_and_leaves_no_worker_running(tmp_path):

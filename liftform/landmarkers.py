@@ -140,6 +140,18 @@ def create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: 
         raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
 
 
+def warm_up(landmarker, video_ms: int | None = None) -> None:
+    """Run ``landmarker`` once on a blank frame (``video_ms``: a VIDEO-mode one's timestamp). Its first run costs
+    20-200 ms more than the next, and a blank frame takes most of that off the first real frame; nobody is in it,
+    so a VIDEO-mode landmarker then holds no person, as a new one."""
+    blank = mp_image(np.zeros((256, 256, 3), np.uint8))
+    with native_stderr_silenced():
+        if video_ms is None:
+            landmarker.detect(blank)
+        else:
+            landmarker.detect_for_video(blank, video_ms)
+
+
 def close_landmarker(landmarker) -> None:
     with native_stderr_silenced():   # the runtime logs its teardown too
         landmarker.close()
@@ -162,11 +174,12 @@ def at_interpreter_exit(close: Callable[[], None]) -> None:
 class KeptLandmarkers:
     """Landmarkers done with, kept for the next user in this process (the next video of a `score` worker, of
     `analyze A B`), which then does not load the model again (~50-65 ms of CPU each; a video loads two or three).
-    IMAGE mode keeps nothing between calls, so a kept one gives what a new one would, bit for bit. A VIDEO-mode one
-    (`ahead.AheadRunner`'s tracker) keeps its last frame's state and clock: its next user empties it with a blank
-    frame and goes on from its `last_ms`. `preload` loads IMAGE-mode ones before they are needed, in threads of
-    their own: MediaPipe loads a model without the GIL, beside what the caller does meanwhile (opening the video,
-    reading its first frames)."""
+    IMAGE mode keeps nothing between calls, so a kept one gives what a new one would, bit for bit; a new one is run
+    once on a blank frame (`warm_up`), so that its slow first run is not a video's or a camera's first frame. A
+    VIDEO-mode one (`ahead.AheadRunner`'s tracker) keeps its last frame's state and clock: its next user empties it
+    with a blank frame and goes on from its `last_ms`. `preload` loads IMAGE-mode ones before they are needed, in
+    threads of their own: MediaPipe loads a model without the GIL, beside what the caller does meanwhile (opening
+    the video, reading its first frames)."""
 
     MAX_PER_KIND = 4
 
@@ -213,6 +226,7 @@ class KeptLandmarkers:
               masks: bool) -> None:
         try:
             landmarker = create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
+            warm_up(landmarker)
         except Exception:
             landmarker = None
         with self._lock:
@@ -234,6 +248,8 @@ class KeptLandmarkers:
             if idle:
                 return idle.pop()
         landmarker = create_landmarker(model_path, settings, video=video, num_poses=num_poses, masks=masks)
+        if not video:                          # (a VIDEO-mode one's first timestamp is its user's to give)
+            warm_up(landmarker)
         with self._lock:
             self._kind[id(landmarker)] = kind
         return landmarker

@@ -16,7 +16,13 @@ from liftform.settings import PoseSettings
 
 class _Stub:
     def __init__(self, number: int) -> None:
-        self.number, self.closed = number, False
+        self.number, self.closed, self.runs = number, False, []
+
+    def detect(self, image) -> None:
+        self.runs.append(image.numpy_view().max())
+
+    def detect_for_video(self, image, timestamp_ms: int) -> None:
+        self.runs.append(timestamp_ms)
 
 
 @pytest.fixture
@@ -47,6 +53,25 @@ def test_a_landmarker_given_back_is_taken_again_by_the_same_kind_only(stubs, tmp
     assert all(video is False for _, video, _, _ in stubs)                       # IMAGE mode only
     kept.close_all()
     assert not first.closed                      # in use (taken again): not the keeper's to close
+
+
+def test_a_new_image_mode_landmarker_runs_once_on_a_blank_frame_and_a_video_mode_one_is_kept_with_its_clock(
+        stubs, tmp_path):
+    kept = landmarkers.KeptLandmarkers()
+    model, settings = tmp_path / "m.task", PoseSettings()
+    image = kept.take(model, settings, num_poses=2, masks=True)
+    assert image.runs == [0]                          # its slow first run, on a blank frame, before any real one
+    kept.give_back(image)
+    assert kept.take(model, settings, num_poses=2, masks=True) is image and image.runs == [0]   # once
+    tracker = kept.take(model, settings, num_poses=2, masks=True, video=True)
+    assert tracker is not image and tracker.runs == [] and kept.last_ms(tracker) == -1   # its user's clock
+    kept.give_back(tracker, last_ms=4321)
+    assert kept.take(model, settings, num_poses=2, masks=True) is not tracker          # IMAGE asked: not it
+    again = kept.take(model, settings, num_poses=2, masks=True, video=True)
+    assert again is tracker and kept.last_ms(again) == 4321                           # its clock goes on
+    kept.discard(again)
+    assert again.closed and kept.last_ms(again) == -1
+    kept.close_all()
 
 
 def test_no_more_than_a_few_are_kept_and_all_are_closed_at_the_end(stubs, tmp_path):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +60,13 @@ class AlternatingRunner:
 
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
-        self._landmarkers[i] = landmarkers.create_landmarker(model_path, settings, video=True, masks=True,
-                                                             num_poses=POOL_POSES)
+        landmarker = landmarkers.create_landmarker(model_path, settings, video=True, masks=True, num_poses=POOL_POSES)
+        landmarkers.warm_up(landmarker, self._clocks[i](0.0))    # its slow first run before the camera's frames
+        self._landmarkers[i] = landmarker
+
+    def wait_loaded(self) -> None:
+        """Return once every landmarker has loaded (or failed to: the error is raised where a frame is taken)."""
+        wait(self._loaded)
 
     def _run(self, i: int, rgb: np.ndarray, timestamp_s: float, crop: tuple[int, int, int, int]) -> Taken:
         self._loaded[i].result()                 # raises the model's load error where the frame is taken
@@ -136,6 +141,12 @@ class LifterFollower:
         # Someone else seen in the lifter's crop (a coach, a spotter): their box and when it was last seen.
         self.other_box: Box | None = None
         self.other_seen_s = -math.inf
+
+    def wait_loaded(self) -> None:
+        """Return once the models are loaded: the live loop starts then, so a file played as a camera (which starts
+        when first read) loses none of its first frames to the loading (2-4 were dropped)."""
+        if self.runner is not None:
+            self.runner.wait_loaded()
 
     def close(self) -> None:
         self.finder.close()

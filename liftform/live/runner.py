@@ -172,6 +172,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
         estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh,  # as `analyze` follows
                                    landmarkers=live_landmarkers())
+        estimator.wait_loaded()     # a camera's frames meanwhile are lost all the same; a file's start is not
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None
         stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame)

@@ -225,8 +225,7 @@ class KeptLandmarkers:
     def _load(self, kind: tuple, model_path: str | Path, settings: PoseSettings, num_poses: int,
               masks: bool) -> None:
         try:
-            landmarker = create_landmarker(model_path, settings, video=False, num_poses=num_poses, masks=masks)
-            warm_up(landmarker)
+            landmarker = self._made(model_path, settings, num_poses, masks, video=False)
         except Exception:
             landmarker = None
         with self._lock:
@@ -247,11 +246,22 @@ class KeptLandmarkers:
             idle = self._idle.get(kind)
             if idle:
                 return idle.pop()
-        landmarker = create_landmarker(model_path, settings, video=video, num_poses=num_poses, masks=masks)
-        if not video:                          # (a VIDEO-mode one's first timestamp is its user's to give)
-            warm_up(landmarker)
+        landmarker = self._made(model_path, settings, num_poses, masks, video)
         with self._lock:
             self._kind[id(landmarker)] = kind
+        return landmarker
+
+    @staticmethod
+    def _made(model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool, video: bool):
+        """A new landmarker; an IMAGE-mode one run once on a blank frame (`warm_up`: a VIDEO-mode one's first
+        timestamp is its user's to give). Closed again if that fails."""
+        landmarker = create_landmarker(model_path, settings, video=video, num_poses=num_poses, masks=masks)
+        if not video:
+            try:
+                warm_up(landmarker)
+            except BaseException:
+                close_landmarker(landmarker)
+                raise
         return landmarker
 
     def last_ms(self, landmarker) -> int:

@@ -74,6 +74,16 @@ def test_a_new_image_mode_landmarker_runs_once_on_a_blank_frame_and_a_video_mode
     kept.close_all()
 
 
+def test_a_new_landmarker_whose_first_run_fails_is_closed_and_the_error_raised(stubs, tmp_path, monkeypatch):
+    def fails(self, image):
+        raise RuntimeError("first run failed")
+
+    monkeypatch.setattr(_Stub, "detect", fails)
+    with pytest.raises(RuntimeError, match="first run failed"):
+        landmarkers.KeptLandmarkers().take(tmp_path / "m.task", PoseSettings(), num_poses=2, masks=True)
+    assert [stub.closed for stub, *_ in stubs] == [True]
+
+
 def test_no_more_than_a_few_are_kept_and_all_are_closed_at_the_end(stubs, tmp_path):
     kept = landmarkers.KeptLandmarkers()
     model, settings = tmp_path / "m.task", PoseSettings()

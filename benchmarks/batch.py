@@ -2,7 +2,7 @@
 ceiling.
 
     python benchmarks/batch.py [VIDEO...] [--repeat 2] [--workers 2] [--rounds 1] [--no-single] [--no-ray]
-                               [--no-memory] [--json FILE]
+                               [--no-memory] [--against DIR] [--json FILE]
 
 Default input: sample_videos/*.mp4, copied --repeat times into a temporary folder (a batch of 2 x 4 videos).
 Prints, all measured in this run:
@@ -19,6 +19,11 @@ Prints, all measured in this run:
 - the peer loop (../shared/bench/peer_loop.py, see benchmarks/throughput.py) on the same videos, one whole process
   per video: its frames/s against `score -j N`'s (goal: score -j 2 at least twice the peer's); with --rounds K,
   K rounds of score -j N then the peer, and the median of the rounds' ratios;
+- with --against DIR, another checkout of liftform (e.g. a worktree of the code before a change) scores the same
+  videos with -j N in the same rounds, the two in alternating order, each run a whole `score` in a process of its
+  own (its source first on the path) so both pay the same start: a before/after comparison of frames/s, CPU ms per
+  frame and ratio to the peer that a busy machine slows alike (use an even --rounds: the run second in a round
+  has read 2-6 % faster, the same code timed against itself);
 - the load average before and after (other jobs on a shared machine make every figure noisy: compare the CPU s
   per frame, and rerun when the machine is quiet).
 Annotated videos are off (--no-video): the pose stage is what the engines parallelise.
@@ -123,6 +128,36 @@ def run_batch(inputs: Path, out: Path, label: str, **kwargs) -> dict:
             "worker_peak_rss_mb": max(r.peak_rss_mb or 0 for r in result.rows)}
 
 
+SCORE_SCRIPT = """
+import json, sys
+from liftform.batch import score
+result = score([sys.argv[1]], sys.argv[2], workers=int(sys.argv[3]), write_video=False)
+print(json.dumps({"videos": len(result.rows), "frames": sum(r.frames or 0 for r in result.rows),
+                  "failed": [r.error for r in result.rows if not r.ok],
+                  "worker_peak_rss_mb": max(r.peak_rss_mb or 0 for r in result.rows)}))
+"""
+
+
+def run_batch_process(checkout: Path, inputs: Path, out: Path, label: str, workers: int) -> dict:
+    """`run_batch`'s figures for ``checkout``'s `score` (``workers`` processes), run in a process of its own with
+    ``checkout`` first on the path: wall and CPU include its start-up, as a user's `liftform score` pays it."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")]))
+    cpu = children_cpu_s()
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", SCORE_SCRIPT, str(inputs), str(out), str(workers)],
+                          capture_output=True, text=True, env=env, check=True)
+    wall = time.perf_counter() - start
+    cpu = children_cpu_s() - cpu
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    if row["failed"]:
+        raise SystemExit(f"{label}: {len(row['failed'])} video(s) failed: {row['failed']}")
+    return {"label": label, "videos": row["videos"], "frames": row["frames"], "wall_s": wall,
+            "videos_per_s": row["videos"] / wall, "frames_per_s": row["frames"] / wall,
+            "cpu_ms_per_frame": 1000 * cpu / row["frames"], "cores_used": cpu / wall,
+            "worker_peak_rss_mb": row["worker_peak_rss_mb"]}
+
+
 def repeat_clip(src: Path, dst: Path, times: int) -> int:
     """``src`` played ``times`` times in a row, as one H.264 file; returns its frame count."""
     # isort: off
@@ -185,6 +220,17 @@ def rescore_rate(out: Path, rounds: int = 3) -> float:
     return best
 
 
+def alternated(inputs: Path, tmp: Path, workers: int, against: Path, this_first: bool) -> tuple[dict, dict]:
+    """This checkout's and ``against``'s `score -j workers` on ``inputs``, each in its own process, in the order
+    ``this_first`` says; (this run's figures, the other's)."""
+    label = f"local, {workers} workers"
+    order = [(REPO, label), (against, f"{label} [{against.name}]")]
+    done = {}
+    for checkout, name in order if this_first else order[::-1]:
+        done[checkout] = run_batch_process(checkout, inputs, tmp / "outN", name, workers)
+    return done[REPO], done[against]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -196,6 +242,7 @@ def main() -> None:
     parser.add_argument("--no-single", action="store_true", help="skip the 1-worker run")
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternating rounds of score -j N and the peer (median of their ratios)")
+    parser.add_argument("--against", type=Path, help="another liftform checkout scored in the same rounds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     videos = args.videos or sorted((REPO / "sample_videos").glob("*.mp4"))
@@ -211,13 +258,21 @@ def main() -> None:
         figures["ceiling"] = bare_model(videos[0], Settings())
         runs = [] if args.no_single else [run_batch(inputs, tmp / "out1", "local, 1 worker", workers=1)]
         # score -j N and the peer, alternating round by round: a busy machine slows both alike.
-        peers, pairs = [], []
-        for _ in range(args.rounds):
-            runs.append(run_batch(inputs, tmp / "outN", f"local, {args.workers} workers", workers=args.workers))
+        peers, pairs, against = [], [], []
+        for k in range(args.rounds):
+            if args.against is None:
+                runs.append(run_batch(inputs, tmp / "outN", f"local, {args.workers} workers", workers=args.workers))
+            else:
+                pair = alternated(inputs, tmp, args.workers, args.against.resolve(), this_first=k % 2 == 0)
+                runs.append(pair[0])
+                against.append(pair[1])
             peer = peer_rate(videos)
             if peer is not None:
                 peers.append(peer)
                 pairs.append(runs[-1]["frames_per_s"] / peer["frames_per_s"])
+                runs[-1]["peer_ratio"] = pairs[-1]
+                if against:
+                    against[-1]["peer_ratio"] = against[-1]["frames_per_s"] / peer["frames_per_s"]
         if not args.no_ray:
             import ray
 
@@ -230,6 +285,7 @@ def main() -> None:
             finally:
                 ray.shutdown()
         figures["runs"] = runs
+        figures["against"] = against
         figures["peer"] = peers[-1] if peers else None
         figures["peer_ratios"] = pairs
         figures["rescore_videos_per_s"] = rescore_rate(tmp / "outN")
@@ -270,10 +326,32 @@ def report(figures: dict, videos: list[Path], args) -> None:
         if len(ratios) > 1:
             print(f"score -j {args.workers} / peer, {len(ratios)} alternating rounds: "
                   f"{' '.join(f'{r:.2f}' for r in ratios)}, median {statistics.median(ratios):.2f}")
+    if figures.get("against"):
+        report_against(figures, args)
     print(f"rescore: {figures['rescore_videos_per_s']:.1f} videos/s")
     for clip in figures.get("memory", []):
         print(f"worker peak RSS, fresh process, {clip['frames']:5d} frames (with annotated video): "
               f"{clip['peak_rss_mb']:.0f} MB")
+
+
+def report_against(figures: dict, args) -> None:
+    """Round by round, this checkout's `score -j N` against --against's: frames/s, CPU ms per frame and, where the
+    peer ran, each one's ratio to the same round's peer."""
+    this = [r for r in figures["runs"] if r["label"].startswith(f"local, {args.workers} workers")]
+    print(f"score -j {args.workers} against {args.against.name}, {len(this)} alternating round(s):")
+    for label, rows in (("this checkout", this), (args.against.name, figures["against"])):
+        fps = " ".join(f"{r['frames_per_s']:.1f}" for r in rows)
+        cpu = " ".join(f"{r['cpu_ms_per_frame']:.1f}" for r in rows)
+        ratios = [r["peer_ratio"] for r in rows if "peer_ratio" in r]
+        ratio = f", x the peer median {statistics.median(ratios):.2f}" if ratios else ""
+        print(f"  {label:<20} frames/s {fps} (median {statistics.median(r['frames_per_s'] for r in rows):.1f}),"
+              f" CPU ms/frame {cpu}{ratio}")
+    # Each round's own ratio, and their geometric mean: over an even number of rounds each checkout runs first as
+    # often as second, and the second run of a round has read 2-6 % faster (the same code against itself).
+    ratios = [a["frames_per_s"] / b["frames_per_s"] for a, b in zip(this, figures["against"], strict=True)]
+    balance = "" if len(ratios) % 2 == 0 else " (odd rounds: the order is not balanced)"
+    print(f"  this / {args.against.name}, round by round: {' '.join(f'{r:.3f}' for r in ratios)}, geometric mean "
+          f"{statistics.geometric_mean(ratios):.3f}{balance}")
 
 
 if __name__ == "__main__":

@@ -117,15 +117,24 @@ def run_batch(inputs: Path, out: Path, label: str, **kwargs) -> dict:
     result = score([inputs], out, write_video=False, **kwargs)
     wall = time.perf_counter() - start
     cpu = children_cpu_s() - cpu
-    frames = sum(r.frames or 0 for r in result.rows)
-    if result.n_failed:
-        errors = [r.error for r in result.rows if not r.ok]
-        raise SystemExit(f"{label}: {result.n_failed} video(s) failed: {errors}")
-    return {"label": label, "videos": len(result.rows), "frames": frames, "wall_s": wall,
-            "videos_per_s": len(result.rows) / wall, "frames_per_s": frames / wall,
+    return batch_figures(label, len(result.rows), sum(r.frames or 0 for r in result.rows), wall, cpu,
+                         [r.error for r in result.rows if not r.ok], max(r.peak_rss_mb or 0 for r in result.rows))
+
+
+def batch_figures(label: str, videos: int, frames: int, wall: float, cpu: float, failed: list,
+                  peak_rss_mb: float) -> dict:
+    """A batch run's figures (``cpu``: its workers' CPU s); a batch with a failed video stops the benchmark."""
+    if failed:
+        raise SystemExit(f"{label}: {len(failed)} video(s) failed: {failed}")
+    return {"label": label, "videos": videos, "frames": frames, "wall_s": wall,
+            "videos_per_s": videos / wall, "frames_per_s": frames / wall,
             "cpu_ms_per_frame": 1000 * cpu / frames if cpu > 0 else None,
-            "cores_used": cpu / wall if cpu > 0 else None,
-            "worker_peak_rss_mb": max(r.peak_rss_mb or 0 for r in result.rows)}
+            "cores_used": cpu / wall if cpu > 0 else None, "worker_peak_rss_mb": peak_rss_mb}
+
+
+def with_path_first(checkout: Path) -> dict:
+    """This process's environment with ``checkout``'s liftform first on the path of a child process."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")]))
 
 
 SCORE_SCRIPT = """
@@ -142,20 +151,14 @@ def run_batch_process(checkout: Path, inputs: Path, out: Path, label: str, worke
     """`run_batch`'s figures for ``checkout``'s `score` (``workers`` processes), run in a process of its own with
     ``checkout`` first on the path: wall and CPU include its start-up, as a user's `liftform score` pays it."""
     shutil.rmtree(out, ignore_errors=True)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(checkout), os.environ.get("PYTHONPATH", "")]))
     cpu = children_cpu_s()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", SCORE_SCRIPT, str(inputs), str(out), str(workers)],
-                          capture_output=True, text=True, env=env, check=True)
+                          capture_output=True, text=True, env=with_path_first(checkout), check=True)
     wall = time.perf_counter() - start
     cpu = children_cpu_s() - cpu
     row = json.loads(done.stdout.strip().splitlines()[-1])
-    if row["failed"]:
-        raise SystemExit(f"{label}: {len(row['failed'])} video(s) failed: {row['failed']}")
-    return {"label": label, "videos": row["videos"], "frames": row["frames"], "wall_s": wall,
-            "videos_per_s": row["videos"] / wall, "frames_per_s": row["frames"] / wall,
-            "cpu_ms_per_frame": 1000 * cpu / row["frames"], "cores_used": cpu / wall,
-            "worker_peak_rss_mb": row["worker_peak_rss_mb"]}
+    return batch_figures(label, row["videos"], row["frames"], wall, cpu, row["failed"], row["worker_peak_rss_mb"])
 
 
 def repeat_clip(src: Path, dst: Path, times: int) -> int:
@@ -202,10 +205,9 @@ def worker_memory(video: Path, tmp: Path, times: int = 9) -> list[dict]:
     long_clip = tmp / f"long_{video.stem}.mp4"
     repeat_clip(video, long_clip, times)
     figures = []
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     for clip in (video, long_clip):
         done = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(clip), str(tmp / "mem" / clip.stem)],
-                              capture_output=True, text=True, env=env, check=True)
+                              capture_output=True, text=True, env=with_path_first(REPO), check=True)
         figures.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return figures
 

@@ -201,11 +201,12 @@ class AheadRunner:
         with landmarkers.native_stderr_silenced() if self._tracker_calls <= 2 else contextlib.nullcontext():
             return self._tracker.detect_for_video(landmarkers.mp_image(model_rgb), self._clock_ms)
 
-    def _take_tracker(self) -> bool:
+    def _take_tracker(self, new: bool = False) -> bool:
         """A VIDEO-mode landmarker for `_follow`: one kept in this process (another video's or person's; its
-        clock goes on from where it stopped), else a new one. Whether it was run before (it must be emptied)."""
+        clock goes on from where it stopped), else (or with ``new``) a new one. Whether it was run before (it must
+        be emptied)."""
         self._tracker = landmarkers.kept_landmarkers.take(self.pool.model_path, self.pool.settings,
-                                                          num_poses=POOL_POSES, masks=True, video=True)
+                                                          num_poses=POOL_POSES, masks=True, video=True, new=new)
         last_ms = landmarkers.kept_landmarkers.last_ms(self._tracker)
         self._offset_ms = last_ms + 1 if last_ms >= 0 else 0
         self._clock_ms, self._tracker_calls = last_ms, 0
@@ -219,9 +220,7 @@ class AheadRunner:
             used = self._tracker is not None or self._take_tracker()
             if used and self._detect(np.zeros_like(taken.model_rgb), self._last_t).pose_landmarks:
                 landmarkers.kept_landmarkers.discard(self._tracker)   # a blank frame did not empty it: start afresh
-                self._tracker = landmarkers.create_landmarker(self.pool.model_path, self.pool.settings, video=True,
-                                                              num_poses=POOL_POSES, masks=True)
-                self._clock_ms, self._offset_ms, self._tracker_calls = -1, 0, 0
+                self._take_tracker(new=True)
             if self._last is not None:         # the last frame was the detector's: the tracker finds the same
                 self._detect(self._last.model_rgb, self._last_t)
             self._in_step = True

@@ -236,15 +236,16 @@ class KeptLandmarkers:
             self._lock.notify_all()
 
     def take(self, model_path: str | Path, settings: PoseSettings, num_poses: int, masks: bool,
-             video: bool = False):
-        """A landmarker of this kind: one kept, else one being preloaded, else a new one. ``video``: VIDEO mode,
-        whose state (tracking, smoothing) a kept one still holds: see `last_ms`."""
+             video: bool = False, new: bool = False):
+        """A landmarker of this kind: one kept, else one being preloaded, else a new one (``new``: a new one in any
+        case; kept like the others when given back). ``video``: VIDEO mode, whose state (tracking, smoothing) a
+        kept one still holds: see `last_ms`."""
         kind = self._kind_of(model_path, settings, num_poses, masks, video)
         with self._lock:
-            while not self._idle.get(kind) and self._loading.get(kind, 0) > 0:
+            while not new and not self._idle.get(kind) and self._loading.get(kind, 0) > 0:
                 self._lock.wait()
             idle = self._idle.get(kind)
-            if idle:
+            if idle and not new:
                 return idle.pop()
         landmarker = self._made(model_path, settings, num_poses, masks, video)
         with self._lock:

@@ -69,8 +69,14 @@ def test_a_new_image_mode_landmarker_runs_once_on_a_blank_frame_and_a_video_mode
     assert kept.take(model, settings, num_poses=2, masks=True) is not tracker          # IMAGE asked: not it
     again = kept.take(model, settings, num_poses=2, masks=True, video=True)
     assert again is tracker and kept.last_ms(again) == 4321                           # its clock goes on
-    kept.discard(again)
-    assert again.closed and kept.last_ms(again) == -1
+    kept.give_back(again, last_ms=4400)
+    fresh = kept.take(model, settings, num_poses=2, masks=True, video=True, new=True)   # one kept, yet a new one
+    assert fresh is not tracker and kept.last_ms(fresh) == -1
+    assert kept.take(model, settings, num_poses=2, masks=True, video=True) is tracker   # still kept
+    kept.discard(tracker)
+    assert tracker.closed and kept.last_ms(tracker) == -1
+    kept.give_back(fresh, last_ms=5000)                                                # kept like the others
+    assert kept.take(model, settings, num_poses=2, masks=True, video=True) is fresh and not fresh.closed
     kept.close_all()
 
 

@@ -26,7 +26,7 @@ from liftform.core.run import run_core
 from liftform.core.spine import view_label
 from liftform.cpus import pose_threads
 from liftform.errors import InputError
-from liftform.exposure import dark_picture_note, lifter_brightness, luma_thumbnail
+from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.settings import PoseSettings, Settings, SpineSettings
@@ -168,15 +168,15 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         head = [f.rgb for f in _shrunk(itertools.islice(frames, CONTENT_BOX_FRAMES), small_wh)]
         frames.close()
         box = detect_content_box(head)
-        thumbnails = [luma_thumbnail(rgb) for rgb in head]       # how bright the lifter is, once they are found
         del head
+        thumbnails = ThumbnailKeeper()          # how bright the lifter is, in the first frames they are found in
         total = video.n_frames or None
         report = (lambda done: progress("pose", done, total)) if progress else None
         with opencv_threads(1):
             found = estimate_people(video, resolved.path, settings.pose, box,
                                     threads=threads, progress=report,
-                                    shrink=lambda decoded: _shrunk(decoded, small_wh))
-        dark = dark_picture_note(lifter_brightness(thumbnails, found.tracks[0]))
+                                    shrink=lambda decoded: thumbnails.keep(_shrunk(decoded, small_wh)))
+        dark = dark_picture_note(lifter_brightness(thumbnails.by_time_s, found.tracks[0]))
         found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
         try:
             source_sha256 = digest.result()

@@ -767,6 +767,20 @@ def test_screen_says_when_it_could_not_judge_the_bend():
     assert result.advice == "insufficient_data" and "never leaned 40°" in result.reason
 
 
+def test_screen_of_a_bend_seen_only_from_its_middle_is_undecided_not_a_flat_hinge():
+    """A clip that begins bent over with the back already rounded (89 deg of lean, 44 deg of flexion) held for
+    0.5 s: where the rounding began is not in the clip, so no hinge depth can be told (it used to say "you hinge to
+    89 deg with a flat back", the rounding's onset being the clip's first frame)."""
+    from liftform.core.screen import screen_bend
+
+    t = np.arange(0, 0.5, 1 / 30)
+    kinematics = compute_kinematics(make_track(np.full_like(t, 89.0), np.full_like(t, 10.0), np.full_like(t, 44.0),
+                                               t), SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(kinematics, SETTINGS)
+    assert result.advice == "insufficient_data" and "start of the bend was not seen" in result.reason
+    assert not np.isfinite(result.hinge_depth_deg)
+
+
 def test_screen_advises_hinge_when_spine_stays_neutral_to_the_floor():
     from liftform.core.screen import screen_bend
 

@@ -65,9 +65,16 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
     descent = (frame >= start) & (frame <= bottom)
     judged = descent & spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
     max_trunk = float(k.trunk_inclination_deg[bottom]) if k.valid.any() else float("nan")
-    if not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
+    # The depth the back stays flat to is only known from a bend seen from its start: a clip that begins already
+    # bent over (judged from its first measured frame) cannot tell where a rounding began.
+    seen = np.flatnonzero(descent & k.valid)
+    started_bent = bool(len(seen)) and bool(judged[seen[0]])
+    if started_bent or not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
         if not k.valid.any():
             reason = "no pose of the person could be measured"
+        elif started_bent:
+            reason = ("the start of the bend was not seen (the video begins bent over): start the screen standing "
+                      "upright in view, then bend slowly all the way down")
         elif judged.any():
             reason = "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
         else:

@@ -112,7 +112,44 @@ def mediapipe_module():
 def import_in_background() -> None:
     """Start importing mediapipe in a thread (about 0.2 s), so that it overlaps with opening the video."""
     if _mediapipe_module is None:
-        threading.Thread(target=mediapipe_module, name="liftform-import", daemon=True).start()
+        start_in_background(mediapipe_module, "liftform-import")
+
+
+_background: list[threading.Thread] = []       # threads the interpreter's exit waits for
+_background_lock = threading.Lock()
+JOIN_AT_EXIT_S = 30.0
+
+
+def start_in_background(target: Callable[[], object], name: str) -> None:
+    """Run ``target`` in a daemon thread that the interpreter's exit waits for (up to ``JOIN_AT_EXIT_S``): a run
+    that fails at once (a bad file, a missing model) would otherwise exit while the thread is inside mediapipe's
+    native import or model loading, which can crash the interpreter on its way out (seen once: a segmentation
+    fault after the one-line error for an audio-only file)."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    with _background_lock:
+        if not _background_hook_registered:
+            _register_background_hook()
+        _background[:] = [t for t in _background if t.is_alive()]      # a batch worker starts one a video
+        _background.append(thread)
+    thread.start()
+
+
+_background_hook_registered = False
+
+
+def _register_background_hook() -> None:
+    global _background_hook_registered
+    # Registered after kept_landmarkers' hook, so run before it (last registered, first run): the loads a joined
+    # thread starts are then among those kept_landmarkers waits for and closes.
+    at_interpreter_exit(_join_background)
+    _background_hook_registered = True
+
+
+def _join_background() -> None:
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(JOIN_AT_EXIT_S)
 
 
 def create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,

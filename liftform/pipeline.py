@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -202,6 +201,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
 def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, threads: int) -> None:
     """Start loading the pose stage's landmarkers (`people.preload_models`) where the model is at hand: beside the
     video's opening and first frames, not after them (~0.1 s of a short clip's start)."""
+    from liftform.landmarkers import start_in_background
     from liftform.people import preload_models
 
     def load() -> None:
@@ -210,7 +210,7 @@ def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, thr
         except Exception:   # a head start only: the pose stage finds, downloads or loads the model and says what fails
             return
 
-    threading.Thread(target=load, name="liftform-preload", daemon=True).start()
+    start_in_background(load, "liftform-preload")
 
 
 def estimate_video_track(video_path: str | Path, settings: Settings, *, model_dir: str | Path | None = None,

@@ -213,3 +213,21 @@ def test_a_process_that_kept_landmarkers_exits_without_a_traceback(order):
     done = subprocess.run([sys.executable, "-c", _EXIT_SCRIPT, order], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr[-2000:]
+
+
+def test_the_interpreter_exit_waits_for_background_work(tmp_path):
+    """A run that fails at once (a bad file) exits while mediapipe is still being imported or a model loaded in the
+    background; the exit waits for that work instead of tearing the interpreter down under it (a segmentation fault
+    was seen once after the one-line error for an audio-only file)."""
+    import subprocess
+    import sys
+
+    done = tmp_path / "done"
+    script = (
+        "import time\n"
+        "from liftform import landmarkers\n"
+        f"landmarkers.start_in_background(lambda: (time.sleep(0.5), open({str(done)!r}, 'w').close()), 'work')\n"
+        "raise SystemExit(1)\n")                      # as the CLI exits after a one-line error
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 1 and finished.stderr == ""
+    assert done.exists()                               # the background work ran to its end before the exit

@@ -62,9 +62,9 @@ from footage import (  # noqa: E402  (a sibling script)
     live_track,
     low_quality_track,
     mirrored_track,
-    stills_report,
     tilted_track,
 )
+from footage_stills import stills_report  # noqa: E402
 
 from liftform.settings import Settings
 

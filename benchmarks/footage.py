@@ -18,25 +18,29 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import tempfile
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
+from footage_tracks import (  # noqa: E402, F401  (a sibling script; the variants are part of this one's interface)
+    Estimate,
+    analyze_pose_track,
+    dim_track,
+    half_rate_track,
+    live_track,
+    low_quality_track,
+    mirrored_track,
+    tilted_track,
+)
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
-from liftform.core.flags import rounding_excess_deg, spine_judged
-from liftform.core.kinematics import compute_kinematics
 from liftform.core.silhouette import trunk_axes
 from liftform.errors import LiftformError
-from liftform.pipeline import analyze_track, estimate_video_track
+from liftform.pipeline import analyze_track
 from liftform.settings import Settings, apply_overrides
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
-from liftform.video_tools import shrunk_size_wh
 
 JUDGED = ("rounded_back", "neutral_hinge", "squat_lift", "other_fault")
 SCORED_VIEWS = ("side", "oblique", "mixed")
@@ -51,13 +55,6 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 ONSET_QUANTILE = 0.9
 VIEW_CANDIDATES = (60.0, 75.0)
 ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
-# `low_quality_track`: each side halved (the longer kept at this many px or more), H.264 at this crf
-LOW_QUALITY_SCALE, LOW_QUALITY_MIN_SIDE_PX, LOW_QUALITY_CRF = 0.5, 360, 30
-# `dim_track`: two stops under-exposed (linear light x 0.25: 8-bit levels x 0.25 ** (1 / 2.2) = 0.53 under an
-# sRGB-like gamma), sensor noise (sd in 8-bit levels), H.264 at this crf
-DIM_LEVEL_GAIN, DIM_NOISE_SD, DIM_CRF = 0.25 ** (1 / 2.2), 3.0, 23
-# `tilted_track`: the picture turned this many degrees about its centre (a phone held crooked), either way by clip
-TILT_DEG = 12.0
 
 
 @dataclass(frozen=True)
@@ -69,97 +66,6 @@ class Clip:
     track: PoseTrack | None   # None: the pose stage could not analyse it (counts as insufficient_data)
 
 
-# How a clip's PoseTrack is made: `analyze`'s pose stage by default, or `live_track` (the live coaching path).
-Estimate = Callable[[Path, Settings], PoseTrack]
-
-
-def analyze_pose_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path``."""
-    return estimate_video_track(path, settings)[0]
-
-
-def _rewritten_track(path: Path, settings: Settings, picture: Callable[[np.ndarray, tuple[int, int]], np.ndarray],
-                     crf: int, size_wh: Callable[[int, int], tuple[int, int]] = lambda w, h: (w, h),
-                     every: int = 1) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` written again as H.264 at ``crf`` (the source's frame
-    times kept), each frame ``picture(rgb, size)`` at ``size_wh(width, height)`` (default: the source's size); with
-    ``every`` > 1 only every such frame (from the first), at that fraction of the frame rate."""
-    from liftform.outputs.video_writer import H264Writer
-    from liftform.video import open_video
-
-    with tempfile.TemporaryDirectory() as tmp, open_video(path) as video:
-        size = size_wh(video.width, video.height)
-        rewritten = Path(tmp) / f"{path.stem}.mp4"
-        with H264Writer(rewritten, video.fps / every, *size, crf=crf) as writer:
-            for index, frame in enumerate(video.frames()):
-                if index % every == 0:
-                    writer.write(picture(frame.rgb, size), frame.timestamp_s)
-        return estimate_video_track(rewritten, settings)[0]
-
-
-def mirrored_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` mirrored left to right (written again as H.264 at crf 12):
-    the same lift filmed from the lifter's other side. The verdict should not depend on which side the camera
-    stood; the model's landmarks and masks of a mirrored frame are not the mirror of the frame's, so this measures
-    how far its noise moves the verdicts (a camera the clips were not chosen on)."""
-    return _rewritten_track(path, settings, lambda rgb, _: np.ascontiguousarray(rgb[:, ::-1]), crf=12)
-
-
-def low_quality_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` at half its resolution (its longer side kept at 360 px or
-    more) and web compression (H.264 at crf 30): a phone clip sent on, a distant or cheap camera. The labels hold;
-    what moves is how well the model finds the lifter and the mask's edge."""
-    def size_wh(width: int, height: int) -> tuple[int, int]:
-        longest = max(LOW_QUALITY_MIN_SIDE_PX, round(LOW_QUALITY_SCALE * max(width, height)))
-        return shrunk_size_wh(width, height, longest)
-
-    return _rewritten_track(path, settings, lambda rgb, size: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA),
-                            crf=LOW_QUALITY_CRF, size_wh=size_wh)
-
-
-def dim_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` two stops under-exposed, with sensor noise (H.264 at
-    crf 23): a dim gym or garage, a camera that does not brighten it. The labels hold; what moves is how well the
-    model finds the lifter and separates a dark back from a dark room."""
-    rng = np.random.default_rng(zlib.crc32(path.name.encode()))     # the same noise on every run
-
-    def picture(rgb: np.ndarray, _size: tuple[int, int]) -> np.ndarray:
-        noisy = DIM_LEVEL_GAIN * rgb + rng.normal(0.0, DIM_NOISE_SD, rgb.shape)
-        return np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
-
-    return _rewritten_track(path, settings, picture, crf=DIM_CRF)
-
-
-def tilted_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` with every frame turned TILT_DEG about its centre
-    (clockwise or anticlockwise, fixed per clip by its name; the corners black, H.264 at crf 12): a phone held
-    crooked, or a camera on an uneven shelf. The back's bend is the same in any turned picture; what moves is what
-    is read against the image's vertical (the trunk's lean, the floor)."""
-    degrees = TILT_DEG if zlib.crc32(path.name.encode()) % 2 else -TILT_DEG
-
-    def picture(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-        turn = cv2.getRotationMatrix2D((size[0] / 2, size[1] / 2), degrees, 1.0)
-        return cv2.warpAffine(rgb, turn, size, flags=cv2.INTER_LINEAR)
-
-    return _rewritten_track(path, settings, picture, crf=12)
-
-
-def half_rate_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` at half its frame rate (every other frame, their times
-    kept; H.264 at crf 12): a webcam or phone that drops to 15 frames/s in a dim room, a clip exported at a lower
-    rate. The lift is the same; the model sees each pose twice as far from the last."""
-    return _rewritten_track(path, settings, lambda rgb, _: rgb, crf=12, every=2)
-
-
-def live_track(path: Path, settings: Settings) -> PoseTrack:
-    """The pose track `liftform live` makes of ``path`` played as a camera without pacing (every frame, in order:
-    a machine that keeps up), with the live model and settings; what the saved session holds."""
-    from liftform.live import LiveConfig, run_live
-
-    result = run_live(LiveConfig(source=path, paced=False, window=False, output_dir=None, settings=settings))
-    if result.track is None:
-        raise LiftformError(f"no frame of {path.name} was processed live")
-    return result.track
 
 
 def footage_arguments(description: str) -> argparse.Namespace:
@@ -433,75 +339,3 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s} {band}{mark}")
     for clip in apart:
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {clip_verdict(clip, settings):18s} (not scored)")
-
-
-# --- still photos: a second source of rounded backs ----------------------------------------------------------------
-
-STILL_EXTENSIONS = (".jpg", ".jpeg", ".png")
-STILL_FRAMES = 15   # the photo is shown to the pose stage as a half-second video of itself
-
-
-def still_spine(footage: Path, relative: str, cache: Path,
-                settings: Settings) -> tuple[float, float, float, float, float, bool] | None:
-    """(spine flexion deg, neck flexion deg, rounding excess deg, trunk inclination deg, confidence, judged: the
-    posture is one where rounding is judged) read on a still photo, or None where no person is found. The excess is
-    the verdict's own (`rounding_excess_deg`: positive is past the limit, of the spine or of the head). The pose stage
-    sees the photo repeated as a video; its track is cached like a clip's."""
-    key = cache_path(cache, relative)
-    if key.is_file():
-        track = PoseTrack.from_npz(np.load(key))
-    else:
-        image = cv2.imread(str(footage / relative))
-        if image is None:
-            return None
-        image = image[: image.shape[0] // 2 * 2, : image.shape[1] // 2 * 2]   # even sides for the encoder
-        with tempfile.TemporaryDirectory() as tmp:
-            video_path = Path(tmp) / "still.mp4"
-            writer = cv2.VideoWriter(str(video_path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0,
-                                     (image.shape[1], image.shape[0]))
-            for _ in range(STILL_FRAMES):
-                writer.write(image)
-            writer.release()
-            try:
-                track, *_ = estimate_video_track(video_path, settings)
-            except LiftformError:
-                return None
-        np.savez_compressed(key, **track.to_npz_dict())
-    k = compute_kinematics(track, settings.filter, settings.spine)
-    middle = len(track) // 2
-    excess = rounding_excess_deg(k, settings.verdict)
-    return (float(k.spine_flexion_deg[middle]), float(k.neck_flexion_deg[middle]), float(excess[middle]),
-            float(k.trunk_inclination_deg[middle]), float(k.spine_flexion_confidence[middle]),
-            bool(spine_judged(k.trunk_inclination_deg[middle], k.hip_flexion_deg[middle], settings.verdict)))
-
-
-def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print) -> None:
-    """Still photos of lifts from sources other than the clips' (the manifest's .jpg rows): is the back read past
-    the shipped limit on the rounded ones and inside it on the flat ones? One posture each, no rep, so no verdict:
-    a check of the onset of rounding on backs it never saw, not a score."""
-    cache.mkdir(parents=True, exist_ok=True)
-    v = settings.verdict
-    rows = [r for r in csv.DictReader((footage / "MANIFEST.csv").open())
-            if r["label"] in ("rounded_back", "neutral_hinge") and r["file"].lower().endswith(STILL_EXTENSIONS)
-            and (footage / r["file"]).is_file()]
-    if not rows:
-        return
-    log(f"\n(d) still photos ({len(rows)}, sources: {', '.join(sorted({r['source_repo'] for r in rows}))}): "
-        f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg; the head's "
-        f"{v.head_hanging_neck_deg:.0f}), judged where the "
-        f"trunk leans >= {v.min_trunk_for_rounding_deg:.0f} deg (or the hips flex >= {v.min_hip_for_rounding_deg:.0f}) "
-        f"with confidence >= {v.min_confidence}")
-    tally: dict[str, list[bool]] = {"rounded_back": [], "neutral_hinge": []}
-    for row in rows:
-        read = still_spine(footage, row["file"], cache, settings)
-        if read is None:
-            log(f"  {row['file'][-40:]:40s} {row['label']:14s} no person found")
-            continue
-        spine_deg, neck_deg, excess_deg, trunk_deg, confidence, posture_judged = read
-        judged = posture_judged and confidence >= v.min_confidence
-        shown = ("rounded" if excess_deg >= 0 else "neutral") if judged else "not judged"
-        if judged:
-            tally[row["label"]].append(shown == ("rounded" if row["label"] == "rounded_back" else "neutral"))
-        log(f"  {row['file'][-40:]:40s} {row['label']:14s} spine {spine_deg:+6.1f}  head {neck_deg:+6.1f}  "
-            f"trunk {trunk_deg:5.1f}  confidence {confidence:.2f}  -> {shown}")
-    log("  read right where judged: " + ", ".join(f"{label} {sum(ok)}/{len(ok)}" for label, ok in tally.items()))

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from video_files import first_seconds, write_h264
 
 from liftform.cli import app
-from liftform.pipeline import analyze_video, estimate_video_track
+from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
 from liftform.settings import Settings
 from liftform.synth import read_truth_csv
 
@@ -259,7 +259,7 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(tmp / "wall.mp4"), *out], "no person"
     if kind == "one frame":
         write_h264(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
-        return [str(tmp / "one.mp4"), *out], "frame"
+        return [str(tmp / "one.mp4"), *out], f"only 1 frame(s): a lift needs at least {MIN_FRAMES} frames"
     if kind == "unwritable output":
         (tmp / "a-file").write_text("x")
         return [str(sample), "-o", str(tmp / "a-file" / "out"), "--no-video", "--quiet"], "a-file"

@@ -213,6 +213,9 @@ def resolve_model(
     bytes_total)` is called while downloading. Raises ModelError with a message that says how to fix it.
     """
     name = str(model).strip().lower() if isinstance(model, str) else ""
+    if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
+        raise ModelError("the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
+                         "(--model, or [pose] model in a config)")
     if name not in MODEL_NAMES:
         path = Path(model).expanduser()
         if not path.exists():

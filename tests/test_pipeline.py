@@ -270,13 +270,18 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(sample), "--config", str(tmp / "bad.toml"), *out], "rounded_back_spine_dg"
     if kind == "missing model":
         return [str(sample), "--model", str(tmp / "nope.task"), *out], "nope.task"
+    if kind in ("empty model", "empty model in a config"):     # was taken as the default, full
+        (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
+        flags = ["--model", ""] if kind == "empty model" else ["--config", str(tmp / "empty.toml")]
+        return [str(sample), *flags, *out], "the pose model's name is empty"
     raise AssertionError(kind)
 
 
 HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video",
            *(pytest.param(kind, marks=[pytest.mark.slow, pytest.mark.model])   # found by the model
              for kind in ("no person", "one frame")),
-           "unwritable output", "output is a file", "unknown config key", "missing model"]
+           "unwritable output", "output is a file", "unknown config key", "missing model", "empty model",
+           "empty model in a config"]
 
 
 @pytest.mark.parametrize("kind", HOSTILE)   # the input is checked before the model: quick lane but two

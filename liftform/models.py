@@ -129,6 +129,16 @@ def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
     return None, ""
 
 
+def _model_dir_checked(model_dir: str | Path | None) -> tuple[Path | None, str]:
+    """`_model_dir_or_env`, with a ModelError when a model directory is given and is not a folder: a mistyped
+    path is said, not passed over for the cache or a download."""
+    directory, given_as = _model_dir_or_env(model_dir)
+    if directory is not None and not directory.is_dir():
+        what = "is not a folder" if directory.exists() else "does not exist"
+        raise ModelError(f"model directory {directory} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
+    return directory, given_as
+
+
 _SHA256_CACHE: dict[tuple[str, int, int], str] = {}
 # One hash at a time: the models' head start (`pipeline._load_models_ahead`) and the pose stage resolve the model
 # at about the same moment, and both hashed the bundle (heavy: 44 and 41 ms) until the second waited for the first.
@@ -203,6 +213,9 @@ def resolve_model(
     bytes_total)` is called while downloading. Raises ModelError with a message that says how to fix it.
     """
     name = str(model).strip().lower() if isinstance(model, str) else ""
+    if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
+        raise ModelError("the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
+                         "(--model, or [pose] model in a config)")
     if name not in MODEL_NAMES:
         path = Path(model).expanduser()
         if not path.exists():
@@ -213,11 +226,8 @@ def resolve_model(
                              f"or set {ENV_MODEL_DIR}={path} and pass lite, full or heavy")
         return _resolved(_name_of_custom(path), path, "path")
 
-    directory, given_as = _model_dir_or_env(model_dir)
+    directory, given_as = _model_dir_checked(model_dir)
     if directory is not None:
-        if not directory.is_dir():
-            raise ModelError(f"model directory {directory} (from {given_as}) does not exist; fix the path "
-                             f"or unset {ENV_MODEL_DIR}")
         candidate = directory / model_filename(name)
         if candidate.exists():
             return _resolved(name, candidate, "model_dir")
@@ -332,8 +342,9 @@ def _stream(url: str, out, *, progress: ProgressCallback | None, timeout_s: floa
 
 def list_models(model_dir: str | Path | None = None, cache_dir: Path | None = None) -> list[ModelInfo]:
     """For lite, full and heavy: where the bundle is found (model directory first, then cache), its size and
-    SHA-256, and whether that matches the official checksum. Never downloads and never raises for a missing model."""
-    directory, _ = _model_dir_or_env(model_dir)
+    SHA-256, and whether that matches the official checksum. Never downloads and never raises for a missing model;
+    raises ModelError when the model directory given (``model_dir``, else LIFTFORM_MODEL_DIR) is not a folder."""
+    directory, _ = _model_dir_checked(model_dir)
     cache = Path(cache_dir) if cache_dir is not None else model_cache_dir()
     infos = []
     for name, spec in OFFICIAL_MODELS.items():

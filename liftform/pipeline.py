@@ -191,7 +191,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
                             frames=found.frames_decoded, width=video.width, height=video.height,
                             duration_s=duration, rotation_deg=video.rotation_deg, cuts_s=found.cuts_s)
     if source.frames < MIN_FRAMES:
-        raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least a second of video")
+        raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least {MIN_FRAMES} frames")
     if track.has_pose.sum() < MIN_POSE_SHARE * len(track):
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
                          f"{len(track)} frames): film the whole body, side-on, in good light")

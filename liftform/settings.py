@@ -24,7 +24,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 class Range:
     """The valid values of one setting: ``low``..``high`` (each bound included unless ``*_open``); for a pair,
     each number in range and ``ascending``; ``below`` names a setting of the same section this one must stay under.
-    Whole numbers only when the default is an int."""
+    Whole numbers only when the default is an int. ``or_zero``: 0 is allowed too (the setting's "off")."""
 
     low: float
     high: float
@@ -32,16 +32,17 @@ class Range:
     high_open: bool = False
     ascending: bool = False
     below: str = ""
+    or_zero: bool = False
 
     def describe(self) -> str:
         low = f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
         high = f"less than {self.high:g}" if self.high_open else f"at most {self.high:g}"
-        return f"{low} and {high}"
+        return ("0, or " if self.or_zero else "") + f"{low} and {high}"
 
     def contains(self, value: float) -> bool:
         above = value > self.low if self.low_open else value >= self.low
         under = value < self.high if self.high_open else value <= self.high
-        return above and under
+        return (self.or_zero and value == 0) or (above and under)
 
 
 def setting(default: Any, low: float, high: float, **limits: Any) -> Any:
@@ -86,13 +87,13 @@ class PoseSettings:
     # Offline analysis runs the model on every k-th frame, k = the whole number of source frames per analysed frame
     # that keeps the rate near this (`liftform.people.analysis_step`: with 30, a 60 or 59.94 fps clip is analysed
     # every 2nd frame, 30 fps and slower every frame; with 15, 30 fps every 2nd, 60 every 4th); the others are
-    # decoded (the next frame needs them) but not converted or analysed. 0: every frame. 30 is the rate the limits
-    # were set at (most development clips are 30 fps). 15 halves the pose stage's cost on 30 fps clips (whole
-    # processes 1.3-1.7x faster); on the real clips (tenth session) it catches the same 11/11 rounded backs with
-    # the same flip points, but leave-one-source-out 48/55 against 49/55 and 145 reps found against 148: the crop,
-    # placed half as often, loses a lifter a little more easily (after a jump cut, behind a plate). Live coaching
-    # analyses every frame it gets.
-    analysis_fps: float = setting(30.0, 0, 1000)
+    # decoded (the next frame needs them) but not converted or analysed. 0: every frame; under 10 a rep (1-2 s) has
+    # too few frames to follow (at 1-2, reps cut wrong). 30 is the rate the limits were set at (most development
+    # clips are 30 fps). 15 halves the pose stage's cost on 30 fps clips (whole processes 1.3-1.7x faster); on the
+    # real clips (tenth session) it catches the same 11/11 rounded backs with the same flip points, but
+    # leave-one-source-out 48/55 against 49/55 and 145 reps found against 148: the crop, placed half as often, loses
+    # a lifter a little more easily (after a jump cut, behind a plate). Live coaching analyses every frame it gets.
+    analysis_fps: float = setting(30.0, 10, 1000, or_zero=True)
     # While a followed person stands upright (trunk leaning less than this, hips flexed under 40 deg) and barely
     # moves (shoulders and hips slower than upright_speed_per_s trunk lengths a second), the model runs on one
     # analysed frame in upright_run_every_s seconds (`upright.upright_run_every`: every 6th at 30 frames/s, every 3rd
@@ -304,9 +305,8 @@ def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
 # Keys of older versions, refused with the reason (a file written by `liftform config` has every key of its day).
 _NO_LOCKOUT_ARCH = ("arching at lockout is no longer judged: the back's contour did not read it on real lifters "
                     "(docs/DESIGN.md)")
-RETIRED_KEYS = {("verdict", "hyperextension_deg"): _NO_LOCKOUT_ARCH,
-                ("verdict", "lockout_depth_fraction"): _NO_LOCKOUT_ARCH,
-                ("verdict", "standing_max_trunk_deg"): _NO_LOCKOUT_ARCH}
+RETIRED_KEYS = {("verdict", key): _NO_LOCKOUT_ARCH
+                for key in ("hyperextension_deg", "lockout_depth_fraction", "standing_max_trunk_deg")}
 
 
 def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:

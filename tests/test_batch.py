@@ -467,6 +467,37 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
 
 
+def test_rescore_rebuilds_the_overview_and_says_which_reports_are_out_of_date(tmp_path):
+    """The overview (index.html) shows the verdicts a rescore wrote, as `score` leaves it (it showed the old ones).
+    report.html is not redrawn, and the terminal says so wherever what it shows changed: also a rep's reason (a
+    new limit) under the same verdict, which went unsaid; a rescore that changes nothing says nothing."""
+    from liftform.report import write_index, write_report
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG + 25.0, judged_from_deg=NEUTRAL_BEND_DEG)   # rounded, as scored
+    write_report(out / "lifter")          # no source video here: a report without frames
+    write_index(out)
+    report = (out / "lifter" / "report.html").read_text()
+
+    def rescored(limit_deg: float | None) -> tuple[str, str]:
+        config = tmp_path / "limit.toml"
+        config.write_text("" if limit_deg is None else f"[verdict]\nrounded_back_spine_deg = {limit_deg}\n")
+        result = runner.invoke(app, ["rescore", str(out), "-c", str(config), "-q"])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        return " ".join(result.output.split()), (out / "index.html").read_text()
+
+    output, index = rescored(None)                                          # the same settings: nothing drawn moved
+    assert "still show" not in output and f"overview: {out / 'index.html'}" in output
+    output, index = rescored(22.0)                                          # rounded still, against a new limit
+    assert "0 verdict(s) changed" in output and "Rounded back" in index
+    assert "report.html of 1 video(s) still show the results before this rescore" in output
+    output, index = rescored(60.0)
+    assert "1 verdict(s) changed: lifter" in output and "still show the results before" in output
+    assert json.loads((out / "lifter" / "result.json").read_text())["verdict"] == "safe"
+    assert "Rounded back" not in index and ">Safe<" in index
+    assert (out / "lifter" / "report.html").read_text() == report            # not redrawn: said so above
+
+
 def test_folder_profiles_give_each_video_its_own_settings(tmp_path):
     """plan_jobs with folder profiles (`personal.folder_profile`): a folder's profile.toml is its videos' person
     (what it leaves out is most people's, not the batch's --profile); a folder without one keeps the batch's

@@ -65,6 +65,8 @@ BAD_SETTINGS = {   # (section, key, value): each was accepted and gave a silentl
     "no-person": ("pose", "num_poses", "0"),
     "fractional-people": ("pose", "num_poses", "1.5"),
     "side-on-wider-than-cutoff": ("spine", "full_view_yaw_deg", "75.0"),
+    "two-frames-a-second": ("pose", "analysis_fps", "2.0"),        # too few frames to follow a rep: reps cut wrong
+    "half-a-frame-a-second": ("pose", "analysis_fps", "0.5"),
 }
 
 
@@ -92,8 +94,11 @@ def _config_shows_ranges(tmp_path: Path) -> None:
     limit = Settings().verdict.rounded_back_spine_deg
     assert f"rounded_back_spine_deg = {limit:.1f}  # at least 5 and at most 90" in shown.output
     assert "track_between_frames = false  # true or false" in shown.output     # a switch shows no number range
+    assert "analysis_fps = 30.0  # 0, or at least 10 and at most 1000" in shown.output   # 0: every frame
     config = tmp_path / "ok.toml"
     config.write_text(shown.output)        # what `liftform config` prints is valid input
+    assert runner.invoke(app, ["config", str(config)]).exit_code == 0
+    config.write_text("[pose]\nanalysis_fps = 0\n")
     assert runner.invoke(app, ["config", str(config)]).exit_code == 0
 
 

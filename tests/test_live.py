@@ -763,6 +763,24 @@ def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_pa
         assert told in result.stdout
 
 
+@pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),
+                                            ("folder", "it is a folder"), ("folder.mp4", "it is a folder")])
+def test_a_recording_that_could_not_be_written_is_refused_before_the_session(sample_videos, tmp_path, name, told):
+    """--record with a name no muxer knows or an existing folder: one line and exit 1 before anything is run or
+    saved (the whole session ran, then "the recording could not be written", exit 0)."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder.mp4").mkdir()
+    result = runner.invoke(app, ["live", "--source", str(sample_videos["squat"]), "--no-window",
+                                 "-o", str(tmp_path / "out"), "--record", str(tmp_path / name)])
+    assert result.exit_code == 1 and not result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot record to {tmp_path / name}: " in lines[0] and told in lines[0], lines
+    assert not (tmp_path / "out").exists()
+    from liftform.live.recorder import check_record_path
+
+    assert check_record_path(tmp_path / "new" / "session.MP4") == tmp_path / "new" / "session.MP4"
+
+
 @pytest.mark.slow   # the pose model is resolved before the camera is opened
 def test_missing_camera_is_one_line_and_exit_1(tmp_path):
     result = runner.invoke(app, ["live", "--camera", "99", "--no-window", "-o", str(tmp_path)])

@@ -198,6 +198,30 @@ def test_missing_path_and_directory_are_model_errors(tmp_path):
         models.resolve_model("full", model_dir=tmp_path / "missing-dir")
 
 
+def test_models_command_says_a_missing_model_directory_as_analyze_does(tmp_path, monkeypatch):
+    """`LIFTFORM_MODEL_DIR=/nonexistent liftform models` listed every model "not present (downloaded on first use)"
+    and exit 0, while analyze refused the same directory: now the same one line, exit 1."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    runner = CliRunner()
+    missing = tmp_path / "nonexistent"
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(missing))
+    with pytest.raises(ModelError) as analyze_says:
+        models.resolve_model("full")
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 1 and not result.stdout, result.output
+    assert result.stderr.strip() == f"error: {analyze_says.value}"
+    assert f"model directory {missing} (from {models.ENV_MODEL_DIR}) does not exist" in result.stderr
+    (tmp_path / "a-file").write_text("")
+    result = runner.invoke(app, ["models", "--model-dir", str(tmp_path / "a-file")])
+    assert result.exit_code == 1 and f"{tmp_path / 'a-file'} (from --model-dir) is not a folder" in result.stderr
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(_mkdir(missing)))
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0 and "not present" in result.stdout
+
+
 def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
     cache = _mkdir(tmp_path / "cache")
     models.download_model("full", cache)

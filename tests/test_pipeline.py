@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from video_files import first_seconds, write_h264
 
 from liftform.cli import app
-from liftform.pipeline import analyze_video, estimate_video_track
+from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
 from liftform.settings import Settings
 from liftform.synth import read_truth_csv
 
@@ -259,22 +259,29 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(tmp / "wall.mp4"), *out], "no person"
     if kind == "one frame":
         write_h264(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
-        return [str(tmp / "one.mp4"), *out], "frame"
-    if kind == "unwritable output":
+        return [str(tmp / "one.mp4"), *out], f"only 1 frame(s): a lift needs at least {MIN_FRAMES} frames"
+    if kind in ("unwritable output", "output is a file"):      # the file in the way is named, not a folder below it
         (tmp / "a-file").write_text("x")
-        return [str(sample), "-o", str(tmp / "a-file" / "out"), "--no-video", "--quiet"], "a-file"
+        below = ("out",) if kind == "unwritable output" else ()
+        return [str(sample), "-o", str(tmp.joinpath("a-file", *below)), "--no-video", "--quiet"], \
+            f"{tmp / 'a-file'} is a file, not a folder"
     if kind == "unknown config key":
         (tmp / "bad.toml").write_text("[verdict]\nrounded_back_spine_dg = 20\n")
         return [str(sample), "--config", str(tmp / "bad.toml"), *out], "rounded_back_spine_dg"
     if kind == "missing model":
         return [str(sample), "--model", str(tmp / "nope.task"), *out], "nope.task"
+    if kind in ("empty model", "empty model in a config"):     # was taken as the default, full
+        (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
+        flags = ["--model", ""] if kind == "empty model" else ["--config", str(tmp / "empty.toml")]
+        return [str(sample), *flags, *out], "the pose model's name is empty"
     raise AssertionError(kind)
 
 
 HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video",
            *(pytest.param(kind, marks=[pytest.mark.slow, pytest.mark.model])   # found by the model
              for kind in ("no person", "one frame")),
-           "unwritable output", "unknown config key", "missing model"]
+           "unwritable output", "output is a file", "unknown config key", "missing model", "empty model",
+           "empty model in a config"]
 
 
 @pytest.mark.parametrize("kind", HOSTILE)   # the input is checked before the model: quick lane but two

@@ -163,6 +163,39 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
+    """`liftform report DIR` where the source video is gone replaced a report with the video's frames and clips by
+    one without them (exit 0, a note): the report is kept, exit 1, one line saying the video is needed (--video);
+    where the folder has no report yet, or one drawn without frames, one without frames is written, with the note,
+    as before."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    track, _ = lift_track("rounded_back", n_reps=1)
+    gone = tmp_path / "gone" / "lift.mp4"
+    source = SourceInfo(str(gone), "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    folder = tmp_path / "out" / "lift"
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, folder,
+                  write_video=False)
+    drawn = "<html>the report drawn with the video's frames and clips</html>"
+    (folder / REPORT_NAME).write_text(drawn)
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 1 and not result.stdout, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert f"{folder / REPORT_NAME} is kept as it was" in line and f"none was found at {gone}" in line
+    assert "--video PATH" in line and (folder / REPORT_NAME).read_text() == drawn
+    (folder / REPORT_NAME).unlink()
+    for _ in range(2):                   # and a report without frames is drawn again without them
+        result = runner.invoke(app, ["report", str(folder)])
+        assert result.exit_code == 0 and "source video was not found" in " ".join(result.stdout.split())
+        assert "no frames or clips are shown" in (folder / REPORT_NAME).read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

@@ -12,8 +12,9 @@ Only what comes after the pose model can change: kinematics filters, rep finding
 thresholds. Pose settings (model, confidences, number of people, frame size) decided the cached landmarks
 themselves; a rescore keeps the ones each result was made with and reports the videos where the new settings
 asked for others (``pose_ignored``): those need ``liftform score --force``. result.json, frames.csv and
-reps.csv are rewritten (atomically, result.json last), then the summary; annotated.mp4 and report.html are not
-redrawn (that needs the source video) and keep showing the verdicts of the run that drew them.
+reps.csv are rewritten (atomically, result.json last), then the summary, and the overview (index.html) where the
+folder has one; annotated.mp4 and report.html are not redrawn (that needs the source video) and keep showing the
+results of the run that drew them (``stale_views``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_fro
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.outputs.atomic import folder_lock
-from liftform.outputs.layout import ANNOTATED_NAME, PROFILE_NAME, REPORT_NAME, ResultFolder, result_folders
+from liftform.outputs.layout import (
+    ANNOTATED_NAME,
+    INDEX_NAME,
+    PROFILE_NAME,
+    REPORT_NAME,
+    ResultFolder,
+    result_folders,
+)
 from liftform.outputs.read import read_analysis, read_poses_npz
 from liftform.outputs.result_json import write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
@@ -47,10 +55,11 @@ class RescoreResult:
     """What a rescore did. ``rows``: the whole summary (failed videos of the scoring run kept as they were);
     ``rescored``: output folders recomputed; ``changed``: those whose whole-video verdict changed;
     ``pose_ignored``: those whose pose settings differ from the new ones (not applied, see the module
-    docstring); ``stale_views``: changed folders whose annotated.mp4 or report.html still shows the old
-    verdicts; ``kept_personal``: {folder: personal keys} where a folder is judged from the person's own values it
-    was made with while the settings given had others; ``folder_profiles``: folders judged from the profile.toml
-    beside their source video (see the module docstring)."""
+    docstring); ``stale_views``: folders whose annotated.mp4 or report.html was drawn from a result this rescore
+    changed (`_drawn`); ``kept_personal``: {folder: personal keys} where a folder is judged from the person's own
+    values it was made with while the settings given had others; ``folder_profiles``: folders judged from the
+    profile.toml beside their source video (see the module docstring); ``index_html``: the overview, rebuilt
+    where the folder had one."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -60,6 +69,7 @@ class RescoreResult:
     stale_views: list[str] = field(default_factory=list)
     kept_personal: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     folder_profiles: list[str] = field(default_factory=list)
+    index_html: Path | None = None
 
     @property
     def n_failed(self) -> int:
@@ -112,6 +122,14 @@ def _profile_beside(analysis: Analysis) -> Path | None:
     return video.parent / PROFILE_NAME if video.is_file() and (video.parent / PROFILE_NAME).is_file() else None
 
 
+def _drawn(analysis: Analysis) -> tuple:
+    """What annotated.mp4 and report.html show of a result: the verdicts with their reasons (the numbers that
+    decided them), the flagged frames and the settings (the report's thresholds). A rescore that changes any of
+    them leaves those files out of date, also where the clip's verdict stays (one rep of three cleared)."""
+    return (analysis.verdict, analysis.settings, analysis.flagged_frames,
+            [(rv.verdict, rv.reason) for rv in analysis.every_rep])
+
+
 def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...],
                  folder_profiles: bool, previous: dict[str, SummaryRow], result: RescoreResult,
                  fingerprints: set[str]) -> SummaryRow:
@@ -138,8 +156,8 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
             result.kept_personal[name] = kept
         if old.verdict != new.verdict:
             result.changed.append(name)
-            if any((folder / view).is_file() for view in STALE_VIEWS):
-                result.stale_views.append(name)
+        if _drawn(old) != _drawn(new) and any((folder / view).is_file() for view in STALE_VIEWS):
+            result.stale_views.append(name)
     row.elapsed_s = round(time.perf_counter() - start, 4)
     result.rescored.append(name)
     return row
@@ -186,4 +204,8 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
         result.rows = kept + [new_rows[n] for n in sorted(new_rows)]
         write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
                       complete=len(result.rescored) == len(folders), extra={"rescored": True})
+        if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
+            from liftform.report import write_index
+
+            result.index_html = write_index(out_root)
     return result

@@ -98,9 +98,9 @@ def rescore(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
-    model. Rewrites result.json, the CSVs and the summary; not the annotated videos. Pose settings cannot
-    change; each video keeps its lifter's own zero (from a profile or live's key n) unless --profile, or a --config
-    that sets the zero (spine.neutral_bend_deg), gives another."""
+    model. Rewrites result.json, the CSVs, the summary and the overview (index.html); not the annotated videos
+    nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
+    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another."""
     from liftform.batch import rescore as rescore_batch
     from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by
 
@@ -131,8 +131,10 @@ def rescore(
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
                   f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
                   "with: use `liftform score --force` to apply them", soft_wrap=True)
+    if result.index_html is not None:
+        out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
-                  "show the old verdicts: `liftform report OUTPUT/<video>` redraws a report, "
-                  "`liftform score --force` the video", soft_wrap=True)
+                  f"show the results before this rescore: `liftform report {escape(str(output))}/<video>` redraws a "
+                  "report (from the source video), `liftform score --force` the video", soft_wrap=True)
     raise typer.Exit(result.exit_code)

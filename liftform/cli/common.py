@@ -37,7 +37,7 @@ def settings_from(config: Path | None, model: str | None, profile: Path | None =
     ``--model`` and ``pose`` (other `[pose]` keys a flag sets, e.g. live's ``--track``)."""
     from liftform.settings import load_settings
 
-    flags = {**({"model": model} if model else {}), **(pose or {})}
+    flags = {**({"model": model} if model is not None else {}), **(pose or {})}   # "" is refused, not the default
     return load_settings(config, {"pose": flags} if flags else None, profile, base)
 
 

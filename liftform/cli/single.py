@@ -170,7 +170,11 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     from liftform.models import list_models, model_cache_dir
 
     table = Table("model", "where", "size", "sha256", "official")
-    for info in list_models(model_dir=model_dir):
+    try:
+        infos = list_models(model_dir=model_dir)
+    except LiftformError as exc:
+        fail(str(exc))
+    for info in infos:
         if info.present:
             official = "yes" if info.matches_official else "no (a local copy)"
             table.add_row(info.name, f"{info.path} ({info.source})", f"{info.size_bytes / 1e6:.1f} MB",

@@ -12,9 +12,27 @@ from pathlib import Path
 import numpy as np
 
 from liftform.errors import LiftformError, OutputError
+from liftform.outputs.atomic import ensure_writable_dir
 from liftform.outputs.video_writer import H264Writer
 
 _STOP = object()
+# Containers that hold H.264 and that FFmpeg tells from the file's extension (the muxer is chosen by it).
+RECORD_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")
+
+
+def check_record_path(path: str | Path) -> Path:
+    """Check, before a session starts, that the recording can be written at ``path`` when it ends: a file named
+    .mp4 (.mov, .mkv, .m4v), not a folder, in a folder that can be made and written. Raises OutputError (one
+    line); a recording refused only at the end would cost the user the whole session's video."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot record to {path}: it is a folder; name a video file, e.g. --record "
+                          f"{path / 'session.mp4'}")
+    if path.suffix.lower() not in RECORD_SUFFIXES:
+        raise OutputError(f"cannot record to {path}: the recording is H.264 video, so its name must end in "
+                          f"{', '.join(RECORD_SUFFIXES)} (e.g. --record {path.with_suffix('.mp4')})")
+    ensure_writable_dir(path.parent)
+    return path
 
 
 class Recorder:

@@ -24,7 +24,7 @@ from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError, LiftformError
 from liftform.exposure import dark_picture_note
 from liftform.hashing import sha256_file
-from liftform.live.recorder import Recorder
+from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
@@ -155,9 +155,10 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
 
     settings = live_settings(config)
-    for folder in (config.output_dir, config.record_path.parent if config.record_path else None):
-        if folder is not None:
-            ensure_writable_dir(folder)         # fail now, not after the workout
+    if config.record_path is not None:              # fail now, not after the workout
+        check_record_path(config.record_path)
+    if config.output_dir is not None:
+        ensure_writable_dir(config.output_dir)
     window = LiveWindow() if config.window else None
     try:
         source = open_source(config)

@@ -33,8 +33,9 @@ def output_error(path: str | Path, exc: OSError) -> OutputError:
         hint = "permission denied; choose a writable output directory (-o) or fix its permissions"
     elif code == errno.ENOENT:
         hint = f"directory {path.parent} does not exist; create it or choose another output directory (-o)"
-    elif code == errno.ENOTDIR:
-        hint = f"a file is in the way of directory {path.parent}; remove it or choose another output directory (-o)"
+    elif code == errno.ENOTDIR:     # the file in the way is the nearest of the folders above that is not one
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
+        hint = f"{blocker} is a file, not a folder; remove it or choose another output directory (-o)"
     elif code == errno.EISDIR:
         hint = "a directory is in the way; remove or rename it"
     elif code == errno.EROFS:

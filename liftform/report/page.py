@@ -238,7 +238,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
                  check_video: bool = False, annotated_blurred: bool | None = None,
                  embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
-                 ) -> Report:
+                 keep_framed: bool = False) -> Report:
     """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
 
     Args:
@@ -251,11 +251,15 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         embed_clip_max_bytes: clips up to this size are embedded as data: URIs (0: always link the clip file).
         media: the stills already taken, with the clips written, by a `media_grabber` fed the frames of the
             analysis's own decode (the source is then not decoded again).
+        keep_framed: a report.html in the folder drawn with the source video's frames is not replaced by one
+            without them where the video is not found (InputError instead, the report untouched).
 
-    Raises InputError when result.json is missing or invalid, or the source video cannot be decoded; OutputError
-    when a file cannot be written.
+    Raises InputError when result.json is missing or invalid, or the source video cannot be decoded (or, with
+    ``keep_framed``, is not found); OutputError when a file cannot be written.
     """
     data = load_result(result_dir, video_path, check_video=check_video)
+    if keep_framed and data.video_path is None and _with_frames(data.result_dir / REPORT_NAME):
+        raise _video_needed(data)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
@@ -270,15 +274,40 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
 
 
+FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
+
+
+def _with_frames(report: Path) -> bool:
+    """A report.html is there, drawn with the source video's frames (or by a liftform that did not mark those
+    drawn without)."""
+    try:
+        with open(report, encoding="utf-8", errors="replace") as fh:
+            return FRAMELESS_MARK not in fh.read(4096)
+    except FileNotFoundError:
+        return False
+
+
+def _video_needed(data: ResultData) -> InputError:
+    """Why a report with the source video's frames is kept rather than drawn again without them."""
+    recorded = data.analysis.source.path
+    why = (f"the file at {recorded} is not the one analysed (its SHA-256 differs)" if recorded and
+           Path(recorded).is_file() else f"none was found at {recorded or '(no path recorded)'} nor nearby")
+    return InputError(f"{data.result_dir / REPORT_NAME} is kept as it was: drawing it again needs the source video "
+                      f"for its frames and clips, and {why}; pass the video with --video PATH, or remove "
+                      f"{REPORT_NAME} for a report without frames")
+
+
 def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:
     """`liftform report DIR`: the report rendered again from a result folder, with its faces-blurred mark kept true.
     The mark stays (or is set) only when every exported frame of the folder now hides the faces: the report with
     ``blur_faces``, and annotated.mp4 absent or blurred by its analysis (the mark said so). A folder analysed with
     ``--blur-faces`` and then re-rendered without it had kept its mark over unblurred frames, and a later `score
-    --blur-faces` reused it."""
+    --blur-faces` reused it. A report drawn with the source video's frames is not replaced by one without them where
+    the video is not found (``keep_framed``: InputError); a folder without one (or with one without frames) gets
+    one without frames, with a note."""
     annotated_blurred = faces_blurred(result_dir)
     report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
-                          annotated_blurred=annotated_blurred)
+                          annotated_blurred=annotated_blurred, keep_framed=True)
     annotated_hidden = annotated_blurred or not ResultFolder(report.path.parent).annotated_mp4.is_file()
     mark_blurred(report.path.parent, blur_faces and annotated_hidden)
     return report

@@ -34,7 +34,8 @@ def analyze(
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
-    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (and the clips of flagged reps)."),
+    no_report: bool = typer.Option(False, "--no-report",
+                                   help="Skip report.html (and the clips of flagged reps) and index.html."),
     blur_faces: bool = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:

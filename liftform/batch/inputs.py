@@ -52,6 +52,23 @@ def _walk(folder: Path, exclude: Path | None) -> list[Path]:
     return sorted(found)
 
 
+def same_file_key(path: Path) -> Path:
+    """What makes two inputs one file: its resolved path (``./a.mp4``, ``x/../a.mp4`` and a symlink to it are one
+    file), or the absolute path of one that does not exist."""
+    return path.resolve() if path.exists() else path.absolute()
+
+
+def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` in the order given, each file once (:func:`same_file_key`; the first spelling is kept)."""
+    seen: set[Path] = set()
+    unique = []
+    for path in map(Path, paths):
+        if (key := same_file_key(path)) not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
 def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = None) -> list[Path]:
     """Video paths from ``inputs``, in the order given (each folder or pattern sorted), without duplicates.
 
@@ -69,7 +86,7 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
     videos: list[Path] = []
 
     def add(path: Path) -> None:
-        key = path.resolve() if path.exists() else path.absolute()
+        key = same_file_key(path)
         if key not in seen and not _inside(path, exclude_dir):
             seen.add(key)
             videos.append(path)

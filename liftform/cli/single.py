@@ -41,13 +41,14 @@ def analyze(
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
-    from liftform.batch.inputs import assign_stems
+    from liftform.batch.inputs import assign_stems, unique_inputs
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(str(exc))
+    videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = 0
     # One folder per video, unique as `score` makes them: phone clips from two folders are all IMG_0001.mp4.
     for video, name in zip(videos, assign_stems(list(videos)), strict=True):

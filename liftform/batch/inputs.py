@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON
+from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, is_liftform_output
 from liftform.outputs.paths import safe_name
 
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
@@ -44,12 +44,33 @@ def _inside(path: Path, folder: Path | None) -> bool:
 
 
 def _walk(folder: Path, exclude: Path | None) -> list[Path]:
-    """Video files under ``folder`` (recursive, hidden folders and files skipped), sorted by path."""
+    """Video files under ``folder`` (recursive; hidden folders and files and liftform's own output folders
+    skipped), sorted by path."""
     found = []
     for root, dirs, files in os.walk(folder):
+        if is_liftform_output(root):
+            dirs[:] = []
+            continue
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _inside(Path(root, d), exclude))
         found.extend(Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
     return sorted(found)
+
+
+def _pattern_root(pattern: str) -> Path:
+    """The folder a glob pattern searches from: its parts before the first one with a wildcard."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), len(parts))
+    return Path(*parts[:fixed]) if fixed else Path()
+
+
+def _in_liftform_output(path: Path, root: Path) -> bool:
+    """A folder from ``path``'s up to ``root`` (the one searched) is liftform's own output (`is_liftform_output`)."""
+    for folder in path.parents:
+        if is_liftform_output(folder):
+            return True
+        if folder == root or folder == folder.parent:
+            return False
+    return False
 
 
 def same_file_key(path: Path) -> Path:
@@ -79,7 +100,9 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
       a failed input instead of silently dropping it.
 
     Everything inside ``exclude`` (the output root) is skipped, so ``liftform score . -o out`` does not score
-    its own annotated videos.
+    its own annotated videos; so is, where folders are searched or patterns matched, every folder liftform wrote
+    (`layout.is_liftform_output`: a result folder of an earlier `analyze`, another batch's output folder) and
+    everything under it. A file named as such is taken wherever it is.
     """
     exclude_dir = Path(exclude).resolve() if exclude is not None else None
     seen: set[Path] = set()
@@ -102,11 +125,12 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
             matches = sorted(glob.glob(str(item), recursive=True))
             if not matches:
                 add(path)
+            root = _pattern_root(str(item))
             for match in map(Path, matches):
                 if match.is_dir():
                     for found in _walk(match, exclude_dir):
                         add(found)
-                elif is_video_name(match):
+                elif is_video_name(match) and not _in_liftform_output(match, root):
                     add(match)
     return videos
 

@@ -99,6 +99,15 @@ class ResultFolder:
         return self.result_json.is_file()
 
 
+def is_liftform_output(folder: str | Path) -> bool:
+    """``folder`` is one liftform wrote: a result folder (it holds a result.json) or a batch's output folder (its
+    summary.json and summary.csv, or the lock a batch leaves). A search for input videos skips it and everything
+    under it: its videos are liftform's drawings of a lift already scored, not lifts."""
+    folder = Path(folder)
+    return ((folder / RESULT_NAME).is_file() or (folder / LOCK_NAME).is_file()
+            or ((folder / SUMMARY_JSON).is_file() and (folder / SUMMARY_CSV).is_file()))
+
+
 def result_folders(out_root: str | Path) -> list[ResultFolder]:
     """The complete result folders directly under ``out_root`` (those holding a result.json), sorted by name."""
     root = Path(out_root)

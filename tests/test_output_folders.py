@@ -4,14 +4,36 @@ the analyses are made from synthetic tracks."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
+import pytest
+from synthetic_tracks import lift_track
 from typer.testing import CliRunner
 
+from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch.inputs import expand_inputs, unique_inputs
 from liftform.cli import app
+from liftform.outputs.layout import result_folders
+from liftform.outputs.staging import recover_folder
+from liftform.pipeline import analyze_track, save_result
+from liftform.settings import Settings
 
 runner = CliRunner()
+
+
+def _analysis(video: Path, kind: str = "rounded_back"):
+    """The analysis of a rendered-by-numbers lift (no model), as if made from ``video``: (analysis, track)."""
+    track, _ = lift_track(kind, n_reps=1)
+    digest = hashlib.sha256(video.read_bytes()).hexdigest() if video.is_file() else "ab" * 32
+    source = SourceInfo(str(video.absolute()), digest, 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    return analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --- inputs -------------------------------------------------------------------------------------------------
@@ -52,3 +74,58 @@ def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):
     assert expand_inputs(["liftform-out"]) == []
     named = Path("liftform-out/clip/annotated.mp4")
     assert expand_inputs([named, "lifts"]) == [named, *want]
+
+
+# --- an earlier result is kept until the new one is complete --------------------------------------------------
+
+@pytest.mark.parametrize("stop_in", ["liftform.outputs.write_result_json", "liftform.report.write_report",
+                                     "liftform.outputs.mark_blurred"])
+def test_an_interrupted_rewrite_keeps_the_earlier_complete_result(tmp_path, monkeypatch, stop_in):
+    """Ctrl-C (or a batch worker's SIGTERM) while a re-run writes its outputs: the data written, result.json being
+    written, the report, the faces mark. The earlier result stays whole (it lost result.json, report.html, the
+    annotated video and the clips), with the user's own file in it, and nothing of the run is left."""
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video), out / "lift", write_video=False)
+    (out / "lift" / "my notes.txt").write_text("coach: check rep 1\n")
+    before = _contents(out / "lift")
+    assert {"result.json", "report.html", "frames.csv", "poses.npz"} <= set(before)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stop_in, interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False)
+    assert _contents(out / "lift") == before
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False)     # not interrupted: replaced
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
+    assert (out / "lift" / "my notes.txt").read_text() == "coach: check rep 1\n"
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+
+def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
+    """SIGKILL can fall between the swap's two renames: the old result moved aside, the new one not yet in place
+    (the old one goes back), or in place with the old one not yet removed (the user's file in it is moved over).
+    Neither hidden folder is taken for a result meanwhile."""
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video), out / "lift", write_video=False, report=False)
+    (out / "lift" / "notes.txt").write_text("mine\n")
+    old = _contents(out / "lift")
+    (out / "lift").rename(out / ".lift.0123abcd.old")
+    save_result(*_analysis(video, "hip_hinge"), out / ".lift.89abcdef.new", write_video=False, report=False)
+    save_result(*_analysis(video), out / "lifted", write_video=False, report=False)
+    assert [f.name for f in result_folders(out)] == ["lifted"]
+    recover_folder(out / "lift")
+    assert _contents(out / "lift") == old
+    assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
+
+    (out / "lift").rename(out / ".lift.0123abcd.old")
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)
+    assert (out / "lift" / "notes.txt").read_text() == "mine\n"
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
+    assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]

@@ -13,7 +13,11 @@ from synthetic_tracks import lift_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
+from liftform.batch import local, score
+from liftform.batch import runner as batch_runner
 from liftform.batch.inputs import expand_inputs, unique_inputs
+from liftform.batch.jobs import JobSpec
+from liftform.batch.summary import read_summary, row_from_analysis
 from liftform.cli import app
 from liftform.outputs.layout import result_folders
 from liftform.outputs.staging import recover_folder
@@ -129,3 +133,45 @@ def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
     assert (out / "lift" / "notes.txt").read_text() == "mine\n"
     assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
     assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
+
+
+def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
+    """`score` without the pose model: each video is "scored" by writing a synthetic analysis of it, as a worker
+    would; with ``stop_after``, Ctrl-C comes after that many videos. Returns the outputs written."""
+    written = []
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64,
+                                                                                   write_video=False))
+
+    def run_local(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            if stop_after is not None and len(written) == stop_after:
+                raise KeyboardInterrupt
+            analysis, track = _analysis(Path(job.path), "hip_hinge" if written else "rounded_back")
+            save_result(analysis, track, Path(out_root) / job.output, write_video=False)
+            written.append(job.output)
+            on_row(job, row_from_analysis(analysis, job.path, job.output))
+
+    monkeypatch.setattr(local, "run_local", run_local)
+    return written
+
+
+def test_an_interrupted_batch_keeps_every_earlier_row_of_its_summary(tmp_path, monkeypatch):
+    """`score V W -o SC`, then `score V W -o SC --force` stopped by Ctrl-C after V: summary.csv kept W's row (it was
+    rewritten with this run's rows only: the header alone when stopped in the first video) and index.html both."""
+    for name in ("v", "w"):
+        (tmp_path / f"{name}.mp4").write_bytes(name.encode() * 100)
+    videos = [tmp_path / "v.mp4", tmp_path / "w.mp4"]
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch)
+    score(videos, out, workers=1)
+    assert [r.output for r in read_summary(out)] == ["v", "w"]
+
+    written = _fake_engine(monkeypatch, stop_after=1)
+    with pytest.raises(KeyboardInterrupt):
+        score(videos, out, workers=1, force=True)
+    assert written == ["v"]
+    rows = read_summary(out)
+    assert [(r.output, r.verdict) for r in rows] == [("v", "rounded_back"), ("w", "safe")]
+    assert (out / "summary.csv").read_text().count("\n") == 3
+    index = (out / "index.html").read_text()
+    assert "v/report.html" in index and "w/report.html" in index

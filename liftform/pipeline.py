@@ -247,7 +247,7 @@ def _in_source_pixels(track: PoseTrack, analysed_wh: tuple[int, int]) -> PoseTra
 
 def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | None = None) -> Path:
     """Where the outputs of one video go: ``out_root/<name>``, by default the video's stem made a safe folder
-    name (``liftform.batch.inputs.assign_stems`` gives each of several videos a unique one)."""
+    name (``liftform.batch.inputs.output_names`` gives each of several videos its own)."""
     from liftform.outputs.paths import inside, safe_name
 
     return inside(out_root, safe_name(name if name is not None else Path(video_path).stem))

@@ -21,10 +21,12 @@ from liftform.batch.summary import read_summary, row_from_analysis
 from liftform.cli import app
 from liftform.outputs.layout import result_folders
 from liftform.outputs.staging import recover_folder
+from liftform.people import PeopleFound
 from liftform.pipeline import analyze_track, save_result
 from liftform.settings import Settings
 
 runner = CliRunner()
+MODEL_SHA256 = "0" * 64     # the pose model these analyses were "made" with
 
 
 def _analysis(video: Path, kind: str = "rounded_back"):
@@ -33,7 +35,7 @@ def _analysis(video: Path, kind: str = "rounded_back"):
     digest = hashlib.sha256(video.read_bytes()).hexdigest() if video.is_file() else "ab" * 32
     source = SourceInfo(str(video.absolute()), digest, 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
-    return analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track
+    return analyze_track(track, source, ModelInfo("full", MODEL_SHA256), Settings()), track
 
 
 def _contents(folder: Path) -> dict[str, bytes]:
@@ -139,7 +141,7 @@ def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
     """`score` without the pose model: each video is "scored" by writing a synthetic analysis of it, as a worker
     would; with ``stop_after``, Ctrl-C comes after that many videos. Returns the outputs written."""
     written = []
-    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64,
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA256,
                                                                                    write_video=False))
 
     def run_local(jobs, spec, out_root, on_row, **kwargs):
@@ -175,3 +177,56 @@ def test_an_interrupted_batch_keeps_every_earlier_row_of_its_summary(tmp_path, m
     assert (out / "summary.csv").read_text().count("\n") == 3
     index = (out / "index.html").read_text()
     assert "v/report.html" in index and "w/report.html" in index
+
+
+
+# --- one folder per video, the same one every run ------------------------------------------------------------
+
+def _videos(tmp_path: Path, *names: str) -> list[Path]:
+    """Small files standing for videos, each of its own content."""
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(name.encode() * 100)
+        paths.append(path)
+    return paths
+
+
+def _without_the_model(monkeypatch) -> None:
+    """`analyze` without the pose model: the pose stage gives a rendered-by-numbers lift of the file given."""
+    def estimate(video_path, settings, **kwargs):
+        analysis, track = _analysis(Path(video_path))
+        return PeopleFound((track,), 1, len(track), float(track.timestamps_s[-1])), analysis.source, \
+            analysis.model, []
+
+    monkeypatch.setattr("liftform.pipeline.estimate_video_people", estimate)
+
+
+def _analyze(*args: Path | str) -> str:
+    result = runner.invoke(app, ["analyze", *map(str, args), "--no-video", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def _source(folder: Path) -> str:
+    return json.loads((folder / "result.json").read_text())["source"]["path"]
+
+
+def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
+    """`analyze a/IMG_0001.mp4 -o same`, then `analyze b/IMG_0001.mp4 -o same`: b's result replaced a's without a
+    word. Now b gets a folder of its own, named as score names them, and the CLI says where; a again (by its path)
+    or b moved elsewhere (by its content) go back to their own folders."""
+    a, b = _videos(tmp_path, "a/IMG_0001.mp4", "b/IMG_0001.mp4")
+    out = tmp_path / "same"
+    _without_the_model(monkeypatch)
+    assert f"results in {out / 'IMG_0001'}/" in _analyze(a, "-o", out)
+    assert f"results in {out / 'b__IMG_0001'}/" in _analyze(b, "-o", out)
+    assert _source(out / "IMG_0001") == str(a) and _source(out / "b__IMG_0001") == str(b)
+    assert f"results in {out / 'IMG_0001'}/" in _analyze(a, "-o", out)
+    moved = tmp_path / "c" / "IMG_0001.mp4"
+    moved.parent.mkdir()
+    b.rename(moved)
+    assert f"results in {out / 'b__IMG_0001'}/" in _analyze(moved, "-o", out)
+    assert _source(out / "b__IMG_0001") == str(moved)
+    assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]

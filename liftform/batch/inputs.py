@@ -1,18 +1,22 @@
 """Which videos a batch scores, and the output folder name of each.
 
 ``expand_inputs`` turns what the user typed (files, folders, glob patterns) into an ordered list of video
-paths; ``assign_stems`` gives each one a unique, deterministic folder name under the output root.
+paths; ``output_names`` gives each one its folder under the output root: the one it already has there, else a
+unique, deterministic name (``assign_stems``). ``analyze`` names its folders with the same two.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, is_liftform_output
+from liftform.hashing import sha256_file
+from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, is_liftform_output, result_folders
 from liftform.outputs.paths import safe_name
 
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
@@ -179,3 +183,75 @@ def assign_stems(paths: list[Path]) -> list[str]:
     for name in names:
         counts[_key(name)] = counts.get(_key(name), 0) + 1
     return [f"{n}-{_short_hash(p)}" if counts[_key(n)] > 1 else n for n, p in zip(names, paths, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """A complete result folder already in the output root: its name, and the source video its result.json records
+    (path and SHA-256; "" where it cannot be read: some video's, whose folder is not to be taken)."""
+
+    name: str
+    source: str
+    sha256: str
+
+
+def _earlier_results(out_root: Path) -> list[_Earlier]:
+    try:
+        folders = result_folders(out_root) if out_root.is_dir() else []
+    except OSError:
+        return []
+    found = []
+    for folder in folders:
+        try:
+            source = json.loads(folder.result_json.read_text(encoding="utf-8"))["source"]
+            found.append(_Earlier(folder.name, str(source.get("path") or ""), str(source.get("sha256") or "")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            found.append(_Earlier(folder.name, "", ""))
+    return found
+
+
+def _same_content(path: Path, free: dict[str, _Earlier]) -> str | None:
+    """The free result folder whose video has ``path``'s file name and content (moved since), or None. The file is
+    hashed only where there is such a name."""
+    named = [e for e in free.values() if e.sha256 and Path(e.source).name.casefold() == path.name.casefold()]
+    if not named:
+        return None
+    try:
+        digest = sha256_file(path)
+    except OSError:
+        return None     # missing or unreadable: the batch says so
+    return next((e.name for e in named if e.sha256 == digest), None)
+
+
+def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
+    """A folder name under ``out_root`` for each of ``paths`` (distinct files: :func:`unique_inputs`), the same
+    whatever else a run is given.
+
+    A video with a complete result in ``out_root`` keeps its folder, so a re-run replaces it and a batch resumes it:
+    the result.json there records the video's path, or its content (SHA-256) for a video of that file name moved
+    since. The others get :func:`assign_stems`'s names worked out together with the videos already there, so a
+    different video of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``)
+    instead of replacing theirs; a name still taken gets 8 hex digits of its path's hash.
+    """
+    earlier = _earlier_results(Path(out_root))
+    free = {e.name: e for e in earlier}
+    by_source: dict[Path, str] = {}
+    for e in earlier:
+        if e.source:
+            by_source.setdefault(same_file_key(Path(e.source)), e.name)
+    names: list[str | None] = [by_source.get(same_file_key(path)) for path in paths]
+    names = [free.pop(n).name if n in free else None for n in names]
+    for i, path in enumerate(paths):
+        if names[i] is None and (name := _same_content(path, free)) is not None:
+            names[i] = free.pop(name).name
+    rest = [i for i, name in enumerate(names) if name is None]
+    keys = {same_file_key(paths[i]) for i in rest}
+    others = list({same_file_key(Path(e.source)): Path(e.source) for e in earlier if e.source}.values())
+    others = [p for p in others if same_file_key(p) not in keys]
+    taken = {_key(e.name) for e in earlier} | {_key(n) for n in names if n is not None}
+    for i, name in zip(rest, assign_stems(others + [paths[i] for i in rest])[len(others):], strict=True):
+        while _key(name) in taken:
+            name = f"{name}-{_short_hash(paths[i])}"
+        taken.add(_key(name))
+        names[i] = name
+    return names

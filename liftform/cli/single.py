@@ -41,7 +41,7 @@ def analyze(
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
-    from liftform.batch.inputs import assign_stems, unique_inputs
+    from liftform.batch.inputs import output_names, unique_inputs
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
@@ -50,8 +50,9 @@ def analyze(
         fail(str(exc))
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = 0
-    # One folder per video, unique as `score` makes them: phone clips from two folders are all IMG_0001.mp4.
-    for video, name in zip(videos, assign_stems(list(videos)), strict=True):
+    # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
+    # video analysed here before keeps its folder while another one of the same name gets its own.
+    for video, name in zip(videos, output_names(videos, output), strict=True):
         try:
             with PipelineBar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,

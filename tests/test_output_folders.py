@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch import local, score
 from liftform.batch import runner as batch_runner
-from liftform.batch.inputs import expand_inputs, unique_inputs
+from liftform.batch.inputs import expand_inputs, output_names, unique_inputs
 from liftform.batch.jobs import JobSpec
 from liftform.batch.summary import read_summary, row_from_analysis
 from liftform.cli import app
@@ -230,3 +230,24 @@ def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, m
     assert f"results in {out / 'b__IMG_0001'}/" in _analyze(moved, "-o", out)
     assert _source(out / "b__IMG_0001") == str(moved)
     assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]
+
+
+def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_path, monkeypatch):
+    """`score in/a in/b -o sc7` (both IMG_0001.mp4), then `score in/b -o sc7`: b was named IMG_0001 in the second
+    run (no collision in it), scored again into a new folder, and summary.csv and index.html disagreed. Now b is
+    found in b__IMG_0001 and resumed; summary and index list the two videos."""
+    a, b = _videos(tmp_path, "in/a/IMG_0001.mp4", "in/b/IMG_0001.mp4")
+    out = tmp_path / "sc7"
+    _fake_engine(monkeypatch)
+    assert [r.output for r in score([a, b], out, workers=1).rows] == ["a__IMG_0001", "b__IMG_0001"]
+    written = _fake_engine(monkeypatch)
+    again = score([b], out, workers=1)
+    assert written == [] and [(r.output, r.cached) for r in again.rows] == [("b__IMG_0001", True)]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["a__IMG_0001", "b__IMG_0001"]
+    assert [r.output for r in read_summary(out)] == ["a__IMG_0001", "b__IMG_0001"]
+    index = (out / "index.html").read_text()
+    assert index.count("report.html") == 2 and "a__IMG_0001/report.html" in index
+
+    c = _videos(tmp_path, "in/c/IMG_0001.mp4")[0]           # a third of the name: a folder of its own
+    assert output_names([c, a], out) == ["c__IMG_0001", "a__IMG_0001"]
+    assert output_names([c], tmp_path / "empty") == ["IMG_0001"]

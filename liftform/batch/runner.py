@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liftform.batch.inputs import assign_stems, expand_inputs
+from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
 from liftform.errors import ConfigError, InputError
@@ -80,14 +80,15 @@ class BatchResult:
 
 def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path, settings: Settings | None = None,
               folder_profiles: bool = False) -> list[Job]:
-    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), unique output names; with
-    ``folder_profiles``, each video's own settings from its folder's profile (see the module docstring)."""
+    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), output names (a video
+    scored into OUT before keeps its folder, `inputs.output_names`); with ``folder_profiles``, each video's own
+    settings from its folder's profile (see the module docstring)."""
     paths = expand_inputs(inputs, exclude=out_root)
     if not paths:
         raise InputError("no video to score: pass video files, folders holding videos, or glob patterns")
     settings = settings or Settings()
     jobs = []
-    for i, (path, stem) in enumerate(zip(paths, assign_stems(paths), strict=True)):
+    for i, (path, stem) in enumerate(zip(paths, output_names(paths, out_root), strict=True)):
         own, problem = folder_profile(path, settings) if folder_profiles else (None, "")
         jobs.append(Job(i, str(path), stem, str(path.absolute()), own, problem))
     return jobs

@@ -247,7 +247,7 @@ def _in_source_pixels(track: PoseTrack, analysed_wh: tuple[int, int]) -> PoseTra
 
 def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | None = None) -> Path:
     """Where the outputs of one video go: ``out_root/<name>``, by default the video's stem made a safe folder
-    name (``liftform.batch.inputs.assign_stems`` gives each of several videos a unique one)."""
+    name (``liftform.batch.inputs.output_names`` gives each of several videos its own)."""
     from liftform.outputs.paths import inside, safe_name
 
     return inside(out_root, safe_name(name if name is not None else Path(video_path).stem))
@@ -295,19 +295,12 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
     """
     settings = settings or Settings()
     out_dir = output_dir_for(video_path, out_root, output_name) if out_root is not None else None
-    created = out_dir is not None and not out_dir.exists()
-    try:
-        if out_dir is not None:
-            from liftform.outputs.atomic import ensure_writable_dir
+    if out_dir is not None:
+        from liftform.outputs.atomic import ensure_writable_dir
 
-            ensure_writable_dir(out_dir)   # fail before the long part, not after
-        found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
-                                                               progress=progress)
-    except BaseException:
-        if created:   # an input that fails leaves no empty OUT/<name>/ behind
-            with contextlib.suppress(OSError):
-                out_dir.rmdir()
-        raise
+        ensure_writable_dir(out_dir.parent)   # fail before the long part, not after (the result is made beside)
+    found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
+                                                           progress=progress)
     analysis, track = analyze_people(found, source, model, settings, warnings)
     if out_dir is not None:
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
@@ -356,30 +349,40 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
                 write_video: bool = True, report: bool = True, blur_faces: bool = False,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Write one analysis's result folder, as `analyze` and `score` both do: the data outputs and the annotated
-    video (`outputs.write_outputs`, result.json last), then report.html drawn from them, then the faces-blurred
-    mark (``blur_faces``: every exported frame, clip and video has every face blurred). Returns the paths written
-    (``write_outputs``'s, plus "report_html"). Raises OutputError / InputError (one line)."""
+    video (`outputs.write_result_files`, result.json last), then report.html drawn from them, then the
+    faces-blurred mark (``blur_faces``: every exported frame, clip and video has every face blurred). All of it
+    into a new folder that replaces ``out_dir`` once written (`outputs.staging`): an earlier result there stays
+    complete until then, whatever stops the run. Returns the paths written (``write_result_files``'s, plus
+    "report_html"). Raises OutputError / InputError (one line)."""
     from liftform.errors import LiftformError, OutputError
-    from liftform.outputs import mark_blurred, write_outputs
+    from liftform.outputs import mark_blurred, write_result_files
+    from liftform.outputs.staging import moved_paths, replacing_folder
 
     out_dir = Path(out_dir)
-    with contextlib.ExitStack() as stack:
-        # With the annotated video, the report's stills and clips are taken from its decode of the source.
-        media = _ReportMedia(analysis, track, out_dir, video_path, blur_faces, stack) if report and write_video \
-            else None
-        paths = write_outputs(analysis, track, out_dir, video_path=video_path, write_video=write_video,
-                              progress=progress, blur_faces=blur_faces, on_frame=media.feed if media else None)
-        if media is not None:
-            media.finish(paths["annotated_mp4"])
-    if report:
-        from liftform.report import write_report  # here: jinja2 and the report's modules, ~35 ms, only for a report
+    report_error = None
+    with replacing_folder(out_dir) as folder:
+        with contextlib.ExitStack() as stack:
+            # With the annotated video, the report's stills and clips are taken from its decode of the source.
+            media = _ReportMedia(analysis, track, folder, video_path, blur_faces, stack) if report and write_video \
+                else None
+            paths = write_result_files(analysis, track, folder, video_path=video_path, write_video=write_video,
+                                       progress=progress, blur_faces=blur_faces,
+                                       on_frame=media.feed if media else None)
+            if media is not None:
+                media.finish(paths["annotated_mp4"])
+        if report:
+            from liftform.report import write_report  # here: jinja2 and the report's modules, ~35 ms, only then
 
-        try:
-            paths["report_html"] = write_report(out_dir, blur_faces=blur_faces, video_path=video_path,
-                                                annotated_blurred=blur_faces if write_video else None,
-                                                media=media.images if media else None).path
-        except LiftformError as exc:
-            raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
-                              f"({exc}); try again with `liftform report {out_dir}`") from None
-    mark_blurred(out_dir, blur_faces)
-    return paths
+            try:
+                paths["report_html"] = write_report(folder, blur_faces=blur_faces, video_path=video_path,
+                                                    annotated_blurred=blur_faces if write_video else None,
+                                                    media=media.images if media else None).path
+            except LiftformError as exc:   # the analysis is complete: it replaces the earlier one all the same
+                report_error = exc
+        if report_error is None:
+            mark_blurred(folder, blur_faces)
+    if report_error is not None:
+        why = str(report_error).replace(str(folder), str(out_dir))
+        raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
+                          f"({why}); try again with `liftform report {out_dir}`")
+    return moved_paths(paths, folder, out_dir)

@@ -63,3 +63,15 @@ def test_no_module_of_the_package_is_over_400_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400}
     assert not long, long
+
+
+def test_no_report_help_says_it_also_skips_the_overview():
+    """`--no-report` skips index.html too (`analyze` writes it only with reports): its help says so."""
+    import typer
+
+    from liftform.cli import app
+
+    commands = typer.main.get_command(app).commands
+    for name in ("analyze", "score"):
+        option = next(p for p in commands[name].params if "--no-report" in p.opts)
+        assert "report.html" in option.help and "index.html" in option.help, (name, option.help)

@@ -469,11 +469,12 @@ def test_write_outputs(tmp_path, source_video, make_analysis):
         assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
     assert strict_json(paths["result_json"].read_text())["verdict"] == "rounded_back"
 
-    # A failed re-run must not leave the old result.json looking like a complete result.
+    # A failed re-run leaves the earlier complete result as it was, and nothing of its own.
+    before = {p.name: p.read_bytes() for p in out_dir.iterdir()}
     with pytest.raises(InputError):
         write_outputs(analysis, track, out_dir, video_path=tmp_path / "gone.mp4")
-    assert not (out_dir / "result.json").exists()
-    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+    assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before
+    assert [p.name for p in out_dir.parent.iterdir()] == ["lift"]
 
     no_video = write_outputs(analysis, track, tmp_path / "nv", write_video=False)
     assert "annotated_mp4" not in no_video and no_video["result_json"].exists()

@@ -1,18 +1,22 @@
 """Which videos a batch scores, and the output folder name of each.
 
 ``expand_inputs`` turns what the user typed (files, folders, glob patterns) into an ordered list of video
-paths; ``assign_stems`` gives each one a unique, deterministic folder name under the output root.
+paths; ``output_names`` gives each one its folder under the output root: the one it already has there, else a
+unique, deterministic name (``assign_stems``). ``analyze`` names its folders with the same two.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
+import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON
+from liftform.hashing import sha256_file
+from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, is_liftform_output, result_folders
 from liftform.outputs.paths import safe_name
 
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
@@ -44,12 +48,50 @@ def _inside(path: Path, folder: Path | None) -> bool:
 
 
 def _walk(folder: Path, exclude: Path | None) -> list[Path]:
-    """Video files under ``folder`` (recursive, hidden folders and files skipped), sorted by path."""
+    """Video files under ``folder`` (recursive; hidden folders and files and liftform's own output folders
+    skipped), sorted by path."""
     found = []
     for root, dirs, files in os.walk(folder):
+        if is_liftform_output(root):
+            dirs[:] = []
+            continue
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _inside(Path(root, d), exclude))
         found.extend(Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
     return sorted(found)
+
+
+def _pattern_root(pattern: str) -> Path:
+    """The folder a glob pattern searches from: its parts before the first one with a wildcard."""
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if _GLOB_CHARS & set(part)), len(parts))
+    return Path(*parts[:fixed]) if fixed else Path()
+
+
+def _in_liftform_output(path: Path, root: Path) -> bool:
+    """A folder from ``path``'s up to ``root`` (the one searched) is liftform's own output (`is_liftform_output`)."""
+    for folder in path.parents:
+        if is_liftform_output(folder):
+            return True
+        if folder == root or folder == folder.parent:
+            return False
+    return False
+
+
+def same_file_key(path: Path) -> Path:
+    """What makes two inputs one file: its resolved path (``./a.mp4``, ``x/../a.mp4`` and a symlink to it are one
+    file), or the absolute path of one that does not exist."""
+    return path.resolve() if path.exists() else path.absolute()
+
+
+def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    """``paths`` in the order given, each file once (:func:`same_file_key`; the first spelling is kept)."""
+    seen: set[Path] = set()
+    unique = []
+    for path in map(Path, paths):
+        if (key := same_file_key(path)) not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
 
 
 def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = None) -> list[Path]:
@@ -62,14 +104,16 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
       a failed input instead of silently dropping it.
 
     Everything inside ``exclude`` (the output root) is skipped, so ``liftform score . -o out`` does not score
-    its own annotated videos.
+    its own annotated videos; so is, where folders are searched or patterns matched, every folder liftform wrote
+    (`layout.is_liftform_output`: a result folder of an earlier `analyze`, another batch's output folder) and
+    everything under it. A file named as such is taken wherever it is.
     """
     exclude_dir = Path(exclude).resolve() if exclude is not None else None
     seen: set[Path] = set()
     videos: list[Path] = []
 
     def add(path: Path) -> None:
-        key = path.resolve() if path.exists() else path.absolute()
+        key = same_file_key(path)
         if key not in seen and not _inside(path, exclude_dir):
             seen.add(key)
             videos.append(path)
@@ -85,11 +129,12 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
             matches = sorted(glob.glob(str(item), recursive=True))
             if not matches:
                 add(path)
+            root = _pattern_root(str(item))
             for match in map(Path, matches):
                 if match.is_dir():
                     for found in _walk(match, exclude_dir):
                         add(found)
-                elif is_video_name(match):
+                elif is_video_name(match) and not _in_liftform_output(match, root):
                     add(match)
     return videos
 
@@ -138,3 +183,75 @@ def assign_stems(paths: list[Path]) -> list[str]:
     for name in names:
         counts[_key(name)] = counts.get(_key(name), 0) + 1
     return [f"{n}-{_short_hash(p)}" if counts[_key(n)] > 1 else n for n, p in zip(names, paths, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """A complete result folder already in the output root: its name, and the source video its result.json records
+    (path and SHA-256; "" where it cannot be read: some video's, whose folder is not to be taken)."""
+
+    name: str
+    source: str
+    sha256: str
+
+
+def _earlier_results(out_root: Path) -> list[_Earlier]:
+    try:
+        folders = result_folders(out_root) if out_root.is_dir() else []
+    except OSError:
+        return []
+    found = []
+    for folder in folders:
+        try:
+            source = json.loads(folder.result_json.read_text(encoding="utf-8"))["source"]
+            found.append(_Earlier(folder.name, str(source.get("path") or ""), str(source.get("sha256") or "")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            found.append(_Earlier(folder.name, "", ""))
+    return found
+
+
+def _same_content(path: Path, free: dict[str, _Earlier]) -> str | None:
+    """The free result folder whose video has ``path``'s file name and content (moved since), or None. The file is
+    hashed only where there is such a name."""
+    named = [e for e in free.values() if e.sha256 and Path(e.source).name.casefold() == path.name.casefold()]
+    if not named:
+        return None
+    try:
+        digest = sha256_file(path)
+    except OSError:
+        return None     # missing or unreadable: the batch says so
+    return next((e.name for e in named if e.sha256 == digest), None)
+
+
+def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
+    """A folder name under ``out_root`` for each of ``paths`` (distinct files: :func:`unique_inputs`), the same
+    whatever else a run is given.
+
+    A video with a complete result in ``out_root`` keeps its folder, so a re-run replaces it and a batch resumes it:
+    the result.json there records the video's path, or its content (SHA-256) for a video of that file name moved
+    since. The others get :func:`assign_stems`'s names worked out together with the videos already there, so a
+    different video of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``)
+    instead of replacing theirs; a name still taken gets 8 hex digits of its path's hash.
+    """
+    earlier = _earlier_results(Path(out_root))
+    free = {e.name: e for e in earlier}
+    by_source: dict[Path, str] = {}
+    for e in earlier:
+        if e.source:
+            by_source.setdefault(same_file_key(Path(e.source)), e.name)
+    names: list[str | None] = [by_source.get(same_file_key(path)) for path in paths]
+    names = [free.pop(n).name if n in free else None for n in names]
+    for i, path in enumerate(paths):
+        if names[i] is None and (name := _same_content(path, free)) is not None:
+            names[i] = free.pop(name).name
+    rest = [i for i, name in enumerate(names) if name is None]
+    keys = {same_file_key(paths[i]) for i in rest}
+    others = list({same_file_key(Path(e.source)): Path(e.source) for e in earlier if e.source}.values())
+    others = [p for p in others if same_file_key(p) not in keys]
+    taken = {_key(e.name) for e in earlier} | {_key(n) for n in names if n is not None}
+    for i, name in zip(rest, assign_stems(others + [paths[i] for i in rest])[len(others):], strict=True):
+        while _key(name) in taken:
+            name = f"{name}-{_short_hash(paths[i])}"
+        taken.add(_key(name))
+        names[i] = name
+    return names

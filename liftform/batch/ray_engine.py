@@ -73,23 +73,25 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
 
 
 def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write a task's output files (relative POSIX paths -> bytes) into ``out_dir`` atomically, in the order
-    the task wrote them: data, then result.json (its presence marks a complete result), then the report.
+    """Write a task's output files (relative POSIX paths -> bytes) as the folder ``out_dir``, in the order the
+    task wrote them: data, then result.json (its presence marks a complete result), then the report; written
+    beside an earlier result and swapped in whole (`outputs.staging`).
 
     The names come from a worker, possibly on another machine: one that is absolute or climbs out of
     ``out_dir`` fails the video (OutputError) before anything is written."""
-    from liftform.outputs import prepare_result_dir
+    from liftform.outputs.staging import replacing_folder
 
-    targets = {name: inside(out_dir, name) for name in files}
-    prepare_result_dir(out_dir)   # an earlier run's files go first: never a mix of two runs
-    try:
-        for target in targets.values():
-            target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise output_error(out_dir / RESULT_NAME, exc) from None
+    targets = {name: inside(out_dir, name).relative_to(out_dir) for name in files}
     late = (RESULT_NAME, REPORT_NAME)
-    for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
-        atomic_write_bytes(targets[name], files[name])
+    # Written whole beside an earlier result, which stays until this one is complete: never a mix of two runs.
+    with replacing_folder(out_dir) as folder:
+        try:
+            for target in targets.values():
+                (folder / target).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise output_error(out_dir / RESULT_NAME, exc) from None
+        for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
+            atomic_write_bytes(folder / targets[name], files[name])
 
 
 # Ray's own token authentication, for a local instance this run starts: its gRPC services (GCS, raylet, workers)

@@ -26,7 +26,14 @@ from pathlib import Path
 
 from liftform.analysis import Analysis
 from liftform.batch.jobs import result_fingerprint
-from liftform.batch.summary import SummaryRow, failed_row, read_summary, row_from_analysis, write_summary
+from liftform.batch.summary import (
+    SummaryRow,
+    failed_row,
+    merged_rows,
+    read_summary,
+    row_from_analysis,
+    write_summary,
+)
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.outputs.atomic import folder_lock
@@ -200,8 +207,7 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
             if progress is not None:
                 progress(done, len(folders), row)
     finally:   # interrupted or not, the summary covers what is done
-        kept = [new_rows.pop(r.output, r) for r in previous.values()]
-        result.rows = kept + [new_rows[n] for n in sorted(new_rows)]
+        result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
         write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
                       complete=len(result.rescored) == len(folders), extra={"rescored": True})
         if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts

@@ -5,8 +5,9 @@
     result.exit_code     # 0 when every input was scored, else 1
 
 Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
-are rewritten as videos finish. A video whose folder already holds a complete result of the same source
-(SHA-256) under the same settings fingerprint is not scored again (``force=True`` redoes it).
+are rewritten as videos finish, one row per video of the folder (this run's and those scored before). A video
+whose folder already holds a complete result of the same source (SHA-256) under the same settings fingerprint is
+not scored again (``force=True`` redoes it).
 
 ``folder_profiles=True``: a video whose folder holds a ``profile.toml`` is judged from it
 (`personal.folder_profile`): a researcher's folder per subject, each with the subject's checked rep, scored in one
@@ -20,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liftform.batch.inputs import assign_stems, expand_inputs
+from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
-from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, write_summary
+from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.atomic import folder_lock, output_error
 from liftform.personal import folder_profile
@@ -37,7 +38,8 @@ BatchProgress = Callable[[int, int, SummaryRow], None]
 
 @dataclass
 class BatchResult:
-    """What a batch did. ``rows``: the videos reached, in input order (all of them unless interrupted)."""
+    """What a batch did. ``rows``: the videos reached, in input order (all of them unless interrupted); the
+    summary written also keeps the rows of the folder's other videos (`summary.earlier_rows`)."""
 
     out_root: Path
     total: int
@@ -78,14 +80,15 @@ class BatchResult:
 
 def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path, settings: Settings | None = None,
               folder_profiles: bool = False) -> list[Job]:
-    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), unique output names; with
-    ``folder_profiles``, each video's own settings from its folder's profile (see the module docstring)."""
+    """The batch's jobs: inputs expanded (files, folders, globs; OUT itself excluded), output names (a video
+    scored into OUT before keeps its folder, `inputs.output_names`); with ``folder_profiles``, each video's own
+    settings from its folder's profile (see the module docstring)."""
     paths = expand_inputs(inputs, exclude=out_root)
     if not paths:
         raise InputError("no video to score: pass video files, folders holding videos, or glob patterns")
     settings = settings or Settings()
     jobs = []
-    for i, (path, stem) in enumerate(zip(paths, assign_stems(paths), strict=True)):
+    for i, (path, stem) in enumerate(zip(paths, output_names(paths, out_root), strict=True)):
         own, problem = folder_profile(path, settings) if folder_profiles else (None, "")
         jobs.append(Job(i, str(path), stem, str(path.absolute()), own, problem))
     return jobs
@@ -170,10 +173,12 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
     result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
     done: dict[int, SummaryRow] = {}
     last_write = [0.0]
+    earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
 
     def flush(complete: bool = False) -> None:
         result.rows = [done[i] for i in sorted(done)]
-        write_summary(out_root, result.rows, fingerprint=result.fingerprint, complete=complete)
+        write_summary(out_root, merged_rows(earlier, result.rows), fingerprint=result.fingerprint,
+                      complete=complete)
         last_write[0] = time.monotonic()
 
     def on_row(job: Job, row: SummaryRow) -> None:

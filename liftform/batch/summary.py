@@ -1,7 +1,8 @@
 """The batch table: one row per video, written as ``OUT/summary.csv`` and ``OUT/summary.json`` (atomically).
 
 The summary is rewritten each time a video finishes, so an interrupted batch still leaves a table of what is
-done.
+done. It describes the whole folder: a run's rows take the place of the earlier rows of their videos, and the
+other videos' rows stay (`earlier_rows`, `merged_rows`).
 """
 
 from __future__ import annotations
@@ -141,6 +142,44 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: 
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return (atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)),
             atomic_write_text(out_root / SUMMARY_JSON, text))
+
+
+def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[SummaryRow]:
+    """The summary of a folder after a run: ``rows`` (the run's) over ``earlier`` (the folder's before it), each
+    in place of an earlier row of its output folder, the others after them in their order."""
+    new = {row.output: row for row in rows}
+    merged = [new.pop(row.output, row) for row in earlier]
+    return merged + [row for row in rows if row.output in new]
+
+
+def earlier_rows(out_root: str | Path) -> list[SummaryRow]:
+    """What a batch into ``out_root`` starts from, so the summary keeps describing every video of the folder (as
+    index.html does) whatever this run covers or however it ends: the rows of its summary that still hold (a
+    failed video's, or one whose result folder is complete), then a row read from each complete result folder no
+    row names (one `analyze` wrote). A damaged summary is started again from the result folders."""
+    from liftform.errors import LiftformError
+    from liftform.outputs.layout import result_folders
+    from liftform.outputs.read import read_analysis
+
+    out_root = Path(out_root)
+    if not out_root.is_dir():
+        return []
+    try:
+        rows = read_summary(out_root)
+    except InputError:
+        rows = []
+    complete = {folder.name: folder for folder in result_folders(out_root)}
+    rows = [row for row in rows if not row.ok or row.output in complete]
+    named = {row.output for row in rows}
+    for name, folder in complete.items():
+        if name not in named:
+            try:
+                analysis = read_analysis(folder.path)
+            except LiftformError as exc:
+                rows.append(failed_row(str(folder.path), name, str(exc)))
+                continue
+            rows.append(row_from_analysis(analysis, analysis.source.path, name, cached=True))
+    return rows
 
 
 def read_summary(out_root: str | Path) -> list[SummaryRow]:

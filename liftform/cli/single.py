@@ -34,22 +34,25 @@ def analyze(
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
-    no_report: bool = typer.Option(False, "--no-report", help="Skip report.html (and the clips of flagged reps)."),
+    no_report: bool = typer.Option(False, "--no-report",
+                                   help="Skip report.html (and the clips of flagged reps) and index.html."),
     blur_faces: bool = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
-    from liftform.batch.inputs import assign_stems
+    from liftform.batch.inputs import output_names, unique_inputs
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(str(exc))
+    videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = 0
-    # One folder per video, unique as `score` makes them: phone clips from two folders are all IMG_0001.mp4.
-    for video, name in zip(videos, assign_stems(list(videos)), strict=True):
+    # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
+    # video analysed here before keeps its folder while another one of the same name gets its own.
+    for video, name in zip(videos, output_names(videos, output), strict=True):
         try:
             with PipelineBar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,

@@ -10,15 +10,16 @@
                     result
 
 report.html is drawn from these files by ``liftform.report`` (which depends on this package, never the reverse);
-``pipeline.save_result`` writes both. Every file is written atomically (temporary file + rename). Modules:
-``layout`` (every file name), ``atomic`` (safe writes), ``result_json``, ``tables`` (CSVs), ``read``
+``pipeline.save_result`` writes both. Every file is written atomically (temporary file + rename), and a result
+folder whole: written beside the earlier one and swapped in when complete (``staging``). Modules:
+``layout`` (every file name), ``atomic`` (safe writes), ``staging`` (a folder replaced whole), ``result_json``,
+``tables`` (CSVs), ``read``
 (``read_analysis``: a folder back into an Analysis), ``overlay`` (drawing, shared with the live view),
 ``video_writer`` (H.264 via PyAV), ``annotated`` (the annotated video).
 """
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -26,16 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from liftform.analysis import Analysis
-from liftform.errors import OutputError
-from liftform.outputs.atomic import (
-    atomic_path,
-    atomic_write_bytes,
-    atomic_write_text,
-    output_error,
-    remove_stale_temps,
-)
-from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, RESULT_FOLDER_ENTRIES, RESULT_NAME
+from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME
 from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
+from liftform.outputs.staging import moved_paths, replacing_folder
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.track import PoseTrack
 
@@ -49,6 +44,7 @@ __all__ = [
     "write_outputs",
     "write_poses_npz",
     "write_reps_csv",
+    "write_result_files",
     "write_result_json",
 ]
 
@@ -64,56 +60,51 @@ def write_poses_npz(track: PoseTrack, out_dir: str | Path) -> Path:
     return path
 
 
-def prepare_result_dir(out_dir: Path) -> None:
-    """Create ``out_dir`` and clear what an earlier run left there: its result.json first (so a failed run cannot
-    look complete), then every other output of it and the temporary files of a killed run, so the folder never
-    shows a mix of two runs (old report.html beside new CSVs). Other files are left alone."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for name in RESULT_FOLDER_ENTRIES:
-            old = out_dir / name
-            if old.is_dir() and not old.is_symlink():
-                shutil.rmtree(old)          # clips/: only the report's clips live there
-            else:
-                old.unlink(missing_ok=True)
-        remove_stale_temps(out_dir)
-    except FileExistsError:
-        raise OutputError(f"cannot write into {out_dir}: a file is in the way; remove it or choose another "
-                          "output directory (-o)") from None
-    except OSError as exc:
-        raise output_error(out_dir / RESULT_NAME, exc) from None
-
-
 def write_outputs(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, video_path: str | Path | None = None,
                   write_video: bool = True, progress: Callable[[int, int], None] | None = None,
-                  blur_faces: bool = False, on_frame: Callable | None = None) -> dict[str, Path]:
-    """Write the data outputs of one analysis into ``out_dir`` (created if needed); returns their paths.
+                  blur_faces: bool = False) -> dict[str, Path]:
+    """Write the data outputs of one analysis as the folder ``out_dir``; returns their paths.
+
+    The folder is written whole beside ``out_dir`` and replaces it when complete (`staging.replacing_folder`):
+    an earlier result there stays until then, whatever stops the run. See :func:`write_result_files` for what
+    is written; the report is drawn from these files afterwards (``pipeline.save_result``, which analyze and score
+    use, writes data and report in one swap).
+    """
+    out_dir = Path(out_dir)
+    with replacing_folder(out_dir) as staging:
+        paths = write_result_files(analysis, track, staging, video_path=video_path, write_video=write_video,
+                                   progress=progress, blur_faces=blur_faces)
+    return moved_paths(paths, staging, out_dir)
+
+
+def write_result_files(analysis: Analysis, track: PoseTrack, folder: Path, *, video_path: str | Path | None = None,
+                       write_video: bool = True, progress: Callable[[int, int], None] | None = None,
+                       blur_faces: bool = False, on_frame: Callable | None = None) -> dict[str, Path]:
+    """Write the data outputs of one analysis into ``folder``, a new one (`staging.replacing_folder`'s); returns
+    their paths.
 
     Keys of the result: "frames_csv", "reps_csv", "poses_npz", "annotated_mp4" (only when written), "result_json".
     The annotated video is written when ``write_video`` is true, from ``video_path`` (default: the analysed
     source, ``analysis.source.path``); ``progress(frames_done, frames_total)`` follows its encoding. result.json is
-    written after the data files, and any result.json already in ``out_dir`` is removed first. ``blur_faces``
-    blurs the face in annotated.mp4. The report is drawn from these files afterwards (``pipeline.save_result``,
-    which analyze and score use). ``on_frame(frame)`` is given every frame the annotated video decodes, before
-    anything is drawn on it (the report's stills and clips: one decode for both).
+    written after the data files. ``blur_faces`` blurs the face in annotated.mp4. ``on_frame(frame)`` is given
+    every frame the annotated video decodes, before anything is drawn on it (the report's stills and clips: one
+    decode for both).
 
     Raises OutputError (one line) when a file cannot be written, InputError if the source video cannot be
     decoded again for the annotated video.
     """
     from liftform.outputs.annotated import write_annotated_video
 
-    out_dir = Path(out_dir)
-    prepare_result_dir(out_dir)
     paths = {
-        "frames_csv": write_frames_csv(analysis, out_dir),
-        "reps_csv": write_reps_csv(analysis, out_dir),
-        "poses_npz": write_poses_npz(track, out_dir),
+        "frames_csv": write_frames_csv(analysis, folder),
+        "reps_csv": write_reps_csv(analysis, folder),
+        "poses_npz": write_poses_npz(track, folder),
     }
     if write_video:
         source = video_path if video_path is not None else analysis.source.path
-        paths["annotated_mp4"] = write_annotated_video(source, analysis, track, out_dir / ANNOTATED_NAME,
+        paths["annotated_mp4"] = write_annotated_video(source, analysis, track, folder / ANNOTATED_NAME,
                                                        progress, blur_faces=blur_faces, on_frame=on_frame)
-    paths["result_json"] = write_result_json(analysis, out_dir)
+    paths["result_json"] = write_result_json(analysis, folder)
     return paths
 
 

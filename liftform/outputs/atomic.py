@@ -64,17 +64,8 @@ def ensure_writable_dir(out_dir: str | Path) -> Path:
     return out_dir
 
 
-_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp(\.[^.]*)?$")   # what _create_temp names a temporary file
-
-
-def remove_stale_temps(folder: str | Path) -> None:
-    """Remove temporary files an earlier, killed run left in ``folder`` (SIGKILL skips every cleanup). Only
-    names :func:`atomic_path` makes; call it only where no other writer is at work (a run's own folder)."""
-    folder = Path(folder)
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if _TEMP_NAME.match(path.name) and path.is_file():
-                path.unlink(missing_ok=True)
+# What _create_temp names a temporary file: a killed run leaves such files, which are never a result's.
+TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp(\.[^.]*)?$")
 
 
 def _create_temp(final: Path) -> Path:

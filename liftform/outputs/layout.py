@@ -4,7 +4,8 @@
         index.html            every result folder below in one sortable table
         summary.csv|json      batch scoring: one row per video
         .liftform.lock        held while a batch writes OUT
-        <video>/              one result folder per video (:class:`ResultFolder`)
+        <video>/              one result folder per video (:class:`ResultFolder`); written as .<video>.<8 hex>.new
+                              beside it and swapped in whole (`staging`)
             result.json       the output contract; written last, so its presence marks a complete result
             frames.csv        one row per analysed frame
             reps.csv          one row per rep
@@ -38,8 +39,8 @@ SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
 LOCK_NAME = ".liftform.lock"
 
-# Everything one analysis writes into its folder, result.json first (removed first when a run starts again, so a
-# failed run never looks complete).
+# Everything one analysis writes into its folder. A new result replaces the folder whole (`staging`); anything
+# else found in the old folder (a user's note, a live session's profile.toml) is moved into the new one.
 RESULT_FOLDER_ENTRIES = (RESULT_NAME, REPORT_NAME, ANNOTATED_NAME, CLIPS_DIR, FRAMES_NAME, REPS_NAME, POSES_NAME,
                          BLURRED_MARK)
 
@@ -99,7 +100,18 @@ class ResultFolder:
         return self.result_json.is_file()
 
 
+def is_liftform_output(folder: str | Path) -> bool:
+    """``folder`` is one liftform wrote: a result folder (it holds a result.json) or a batch's output folder (its
+    summary.json and summary.csv, or the lock a batch leaves). A search for input videos skips it and everything
+    under it: its videos are liftform's drawings of a lift already scored, not lifts."""
+    folder = Path(folder)
+    return ((folder / RESULT_NAME).is_file() or (folder / LOCK_NAME).is_file()
+            or ((folder / SUMMARY_JSON).is_file() and (folder / SUMMARY_CSV).is_file()))
+
+
 def result_folders(out_root: str | Path) -> list[ResultFolder]:
-    """The complete result folders directly under ``out_root`` (those holding a result.json), sorted by name."""
+    """The complete result folders directly under ``out_root`` (those holding a result.json), sorted by name.
+    Hidden folders are not results: a result being written, or one moved aside (`staging`), is one."""
     root = Path(out_root)
-    return [ResultFolder(d) for d in sorted(root.iterdir()) if d.is_dir() and (d / RESULT_NAME).is_file()]
+    return [ResultFolder(d) for d in sorted(root.iterdir())
+            if not d.name.startswith(".") and d.is_dir() and (d / RESULT_NAME).is_file()]

@@ -1,0 +1,253 @@
+"""Where results go and what keeps them: one folder per video, never a different video's, never one of liftform's
+own outputs taken as an input, and an earlier complete result kept until the new one is complete. No pose model:
+the analyses are made from synthetic tracks."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from synthetic_tracks import lift_track
+from typer.testing import CliRunner
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.batch import local, score
+from liftform.batch import runner as batch_runner
+from liftform.batch.inputs import expand_inputs, output_names, unique_inputs
+from liftform.batch.jobs import JobSpec
+from liftform.batch.summary import read_summary, row_from_analysis
+from liftform.cli import app
+from liftform.outputs.layout import result_folders
+from liftform.outputs.staging import recover_folder
+from liftform.people import PeopleFound
+from liftform.pipeline import analyze_track, save_result
+from liftform.settings import Settings
+
+runner = CliRunner()
+MODEL_SHA256 = "0" * 64     # the pose model these analyses were "made" with
+
+
+def _analysis(video: Path, kind: str = "rounded_back"):
+    """The analysis of a rendered-by-numbers lift (no model), as if made from ``video``: (analysis, track)."""
+    track, _ = lift_track(kind, n_reps=1)
+    digest = hashlib.sha256(video.read_bytes()).hexdigest() if video.is_file() else "ab" * 32
+    source = SourceInfo(str(video.absolute()), digest, 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    return analyze_track(track, source, ModelInfo("full", MODEL_SHA256), Settings()), track
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- inputs -------------------------------------------------------------------------------------------------
+
+def test_analyze_takes_a_file_named_twice_once(tmp_path, monkeypatch):
+    """`analyze X X` (or X by two spellings of its path) analyses X once, as `score` does, not twice into one oddly
+    named folder. A file that is not a video fails at once, before any model is looked for: one error line."""
+    (tmp_path / "sub").mkdir()
+    notes = tmp_path / "notes.mp4"
+    notes.write_text("not a video\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["analyze", "notes.mp4", str(notes), "sub/../notes.mp4", "-o", "out", "-q"])
+    assert result.exit_code == 1
+    assert result.output.count("is not a readable video") == 1, result.output
+    assert unique_inputs(["notes.mp4", notes, Path("sub/../notes.mp4"), "other.mp4", "./other.mp4"]) == \
+        [Path("notes.mp4"), Path("other.mp4")]
+
+
+def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):
+    """`liftform score . -o results` after `liftform analyze clip.mp4` (into ./liftform-out) and an earlier batch
+    into ./old-batch: their annotated videos and clips are not lifts. A file named as such is still taken."""
+    def touch(rel: str) -> Path:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        return path
+
+    touch("lifts/a.mp4")
+    touch("lifts/deep/b.mov")
+    for rel in ("liftform-out/clip/result.json", "liftform-out/clip/annotated.mp4", "liftform-out/clip/clips/rep-1.mp4",
+                "liftform-out/live-20240101-120000/result.json", "liftform-out/live-20240101-120000/extra.mp4",
+                "old-batch/summary.csv", "old-batch/summary.json", "old-batch/loose.mp4", "old-batch/v/annotated.mp4"):
+        touch(rel)
+    monkeypatch.chdir(tmp_path)
+    want = [Path("lifts/a.mp4"), Path("lifts/deep/b.mov")]
+    assert expand_inputs(["."], exclude="results") == want
+    assert expand_inputs(["**/*.mp4", "**/*.mov"], exclude="results") == want
+    assert expand_inputs(["liftform-out"]) == []
+    named = Path("liftform-out/clip/annotated.mp4")
+    assert expand_inputs([named, "lifts"]) == [named, *want]
+
+
+# --- an earlier result is kept until the new one is complete --------------------------------------------------
+
+@pytest.mark.parametrize("stop_in", ["liftform.outputs.write_result_json", "liftform.report.write_report",
+                                     "liftform.outputs.mark_blurred"])
+def test_an_interrupted_rewrite_keeps_the_earlier_complete_result(tmp_path, monkeypatch, stop_in):
+    """Ctrl-C (or a batch worker's SIGTERM) while a re-run writes its outputs: the data written, result.json being
+    written, the report, the faces mark. The earlier result stays whole (it lost result.json, report.html, the
+    annotated video and the clips), with the user's own file in it, and nothing of the run is left."""
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video), out / "lift", write_video=False)
+    (out / "lift" / "my notes.txt").write_text("coach: check rep 1\n")
+    before = _contents(out / "lift")
+    assert {"result.json", "report.html", "frames.csv", "poses.npz"} <= set(before)
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stop_in, interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False)
+    assert _contents(out / "lift") == before
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False)     # not interrupted: replaced
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
+    assert (out / "lift" / "my notes.txt").read_text() == "coach: check rep 1\n"
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+
+def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
+    """SIGKILL can fall between the swap's two renames: the old result moved aside, the new one not yet in place
+    (the old one goes back), or in place with the old one not yet removed (the user's file in it is moved over).
+    Neither hidden folder is taken for a result meanwhile."""
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video), out / "lift", write_video=False, report=False)
+    (out / "lift" / "notes.txt").write_text("mine\n")
+    old = _contents(out / "lift")
+    (out / "lift").rename(out / ".lift.0123abcd.old")
+    save_result(*_analysis(video, "hip_hinge"), out / ".lift.89abcdef.new", write_video=False, report=False)
+    save_result(*_analysis(video), out / "lifted", write_video=False, report=False)
+    assert [f.name for f in result_folders(out)] == ["lifted"]
+    recover_folder(out / "lift")
+    assert _contents(out / "lift") == old
+    assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
+
+    (out / "lift").rename(out / ".lift.0123abcd.old")
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)
+    assert (out / "lift" / "notes.txt").read_text() == "mine\n"
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
+    assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
+
+
+def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
+    """`score` without the pose model: each video is "scored" by writing a synthetic analysis of it, as a worker
+    would; with ``stop_after``, Ctrl-C comes after that many videos. Returns the outputs written."""
+    written = []
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA256,
+                                                                                   write_video=False))
+
+    def run_local(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            if stop_after is not None and len(written) == stop_after:
+                raise KeyboardInterrupt
+            analysis, track = _analysis(Path(job.path), "hip_hinge" if written else "rounded_back")
+            save_result(analysis, track, Path(out_root) / job.output, write_video=False)
+            written.append(job.output)
+            on_row(job, row_from_analysis(analysis, job.path, job.output))
+
+    monkeypatch.setattr(local, "run_local", run_local)
+    return written
+
+
+def test_an_interrupted_batch_keeps_every_earlier_row_of_its_summary(tmp_path, monkeypatch):
+    """`score V W -o SC`, then `score V W -o SC --force` stopped by Ctrl-C after V: summary.csv kept W's row (it was
+    rewritten with this run's rows only: the header alone when stopped in the first video) and index.html both."""
+    for name in ("v", "w"):
+        (tmp_path / f"{name}.mp4").write_bytes(name.encode() * 100)
+    videos = [tmp_path / "v.mp4", tmp_path / "w.mp4"]
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch)
+    score(videos, out, workers=1)
+    assert [r.output for r in read_summary(out)] == ["v", "w"]
+
+    written = _fake_engine(monkeypatch, stop_after=1)
+    with pytest.raises(KeyboardInterrupt):
+        score(videos, out, workers=1, force=True)
+    assert written == ["v"]
+    rows = read_summary(out)
+    assert [(r.output, r.verdict) for r in rows] == [("v", "rounded_back"), ("w", "safe")]
+    assert (out / "summary.csv").read_text().count("\n") == 3
+    index = (out / "index.html").read_text()
+    assert "v/report.html" in index and "w/report.html" in index
+
+
+
+# --- one folder per video, the same one every run ------------------------------------------------------------
+
+def _videos(tmp_path: Path, *names: str) -> list[Path]:
+    """Small files standing for videos, each of its own content."""
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(name.encode() * 100)
+        paths.append(path)
+    return paths
+
+
+def _without_the_model(monkeypatch) -> None:
+    """`analyze` without the pose model: the pose stage gives a rendered-by-numbers lift of the file given."""
+    def estimate(video_path, settings, **kwargs):
+        analysis, track = _analysis(Path(video_path))
+        return PeopleFound((track,), 1, len(track), float(track.timestamps_s[-1])), analysis.source, \
+            analysis.model, []
+
+    monkeypatch.setattr("liftform.pipeline.estimate_video_people", estimate)
+
+
+def _analyze(*args: Path | str) -> str:
+    result = runner.invoke(app, ["analyze", *map(str, args), "--no-video", "--no-report", "-q"])
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split())
+
+
+def _source(folder: Path) -> str:
+    return json.loads((folder / "result.json").read_text())["source"]["path"]
+
+
+def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
+    """`analyze a/IMG_0001.mp4 -o same`, then `analyze b/IMG_0001.mp4 -o same`: b's result replaced a's without a
+    word. Now b gets a folder of its own, named as score names them, and the CLI says where; a again (by its path)
+    or b moved elsewhere (by its content) go back to their own folders."""
+    a, b = _videos(tmp_path, "a/IMG_0001.mp4", "b/IMG_0001.mp4")
+    out = tmp_path / "same"
+    _without_the_model(monkeypatch)
+    assert f"results in {out / 'IMG_0001'}/" in _analyze(a, "-o", out)
+    assert f"results in {out / 'b__IMG_0001'}/" in _analyze(b, "-o", out)
+    assert _source(out / "IMG_0001") == str(a) and _source(out / "b__IMG_0001") == str(b)
+    assert f"results in {out / 'IMG_0001'}/" in _analyze(a, "-o", out)
+    moved = tmp_path / "c" / "IMG_0001.mp4"
+    moved.parent.mkdir()
+    b.rename(moved)
+    assert f"results in {out / 'b__IMG_0001'}/" in _analyze(moved, "-o", out)
+    assert _source(out / "b__IMG_0001") == str(moved)
+    assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]
+
+
+def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_path, monkeypatch):
+    """`score in/a in/b -o sc7` (both IMG_0001.mp4), then `score in/b -o sc7`: b was named IMG_0001 in the second
+    run (no collision in it), scored again into a new folder, and summary.csv and index.html disagreed. Now b is
+    found in b__IMG_0001 and resumed; summary and index list the two videos."""
+    a, b = _videos(tmp_path, "in/a/IMG_0001.mp4", "in/b/IMG_0001.mp4")
+    out = tmp_path / "sc7"
+    _fake_engine(monkeypatch)
+    assert [r.output for r in score([a, b], out, workers=1).rows] == ["a__IMG_0001", "b__IMG_0001"]
+    written = _fake_engine(monkeypatch)
+    again = score([b], out, workers=1)
+    assert written == [] and [(r.output, r.cached) for r in again.rows] == [("b__IMG_0001", True)]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["a__IMG_0001", "b__IMG_0001"]
+    assert [r.output for r in read_summary(out)] == ["a__IMG_0001", "b__IMG_0001"]
+    index = (out / "index.html").read_text()
+    assert index.count("report.html") == 2 and "a__IMG_0001/report.html" in index
+
+    c = _videos(tmp_path, "in/c/IMG_0001.mp4")[0]           # a third of the name: a folder of its own
+    assert output_names([c, a], out) == ["c__IMG_0001", "a__IMG_0001"]
+    assert output_names([c], tmp_path / "empty") == ["IMG_0001"]

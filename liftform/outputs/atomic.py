@@ -25,6 +25,11 @@ _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, e
                        errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
+def file_in_the_way(path: str | Path) -> str:
+    """What to say where a file stands at ``path``, where an output folder should be."""
+    return f"{path} is a file, not a folder; remove it or choose another output directory (-o)"
+
+
 def output_error(path: str | Path, exc: OSError) -> OutputError:
     """One-line :class:`OutputError` for an OS error on ``path``, saying what to do about it."""
     path = Path(path)
@@ -34,8 +39,7 @@ def output_error(path: str | Path, exc: OSError) -> OutputError:
     elif code == errno.ENOENT:
         hint = f"directory {path.parent} does not exist; create it or choose another output directory (-o)"
     elif code == errno.ENOTDIR:     # the file in the way is the nearest of the folders above that is not one
-        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent)
-        hint = f"{blocker} is a file, not a folder; remove it or choose another output directory (-o)"
+        hint = file_in_the_way(next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent))
     elif code == errno.EISDIR:
         hint = "a directory is in the way; remove or rename it"
     elif code == errno.EROFS:
@@ -57,8 +61,8 @@ def ensure_writable_dir(out_dir: str | Path) -> Path:
         probe.touch()
         probe.unlink()
     except FileExistsError:
-        raise OutputError(f"cannot write into {out_dir}: a file is in the way; remove it or choose another "
-                          "output directory (-o)") from None
+        blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
+        raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker)}") from None
     except OSError as exc:
         raise output_error(probe, exc) from None
     return out_dir

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from liftform.errors import LiftformError, OutputError
-from liftform.outputs.atomic import TEMP_NAME, output_error
+from liftform.outputs.atomic import TEMP_NAME, file_in_the_way, output_error
 from liftform.outputs.layout import RESULT_FOLDER_ENTRIES, RESULT_NAME
 
 NEW, OLD = "new", "old"     # a folder being written; an earlier result moved aside
@@ -129,8 +129,7 @@ def replacing_folder(final: str | Path) -> Iterator[Path]:
     ``final`` is left as it was. Raises OutputError (one line) when the folders cannot be made or swapped."""
     final = Path(final)
     if os.path.lexists(final) and not final.is_dir():
-        raise OutputError(f"cannot write into {final}: a file is in the way; remove it or choose another output "
-                          "directory (-o)")
+        raise OutputError(f"cannot write into {final}: {file_in_the_way(final)}")
     recover_folder(final)
     staging = _temp_folder_name(final, NEW)
     try:

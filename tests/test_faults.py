@@ -285,17 +285,22 @@ def _no_mix(tmp_path: Path, clip: Path, monkeypatch) -> None:
     assert runner.invoke(app, ["analyze", "--quiet", str(clip), "-o", str(out)]).exit_code == 0
     folder = out / "lift"
     assert (folder / "report.html").is_file() and (folder / "annotated.mp4").is_file()
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     (folder / ".frames.0badc0de.tmp.csv").write_text("left by a SIGKILLed run")
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt   # the run dies after the new CSVs, while drawing the video
 
-    monkeypatch.setattr("liftform.outputs.annotated.write_annotated_video", killed)
-    assert runner.invoke(app, ["analyze", "--quiet", str(clip), "-o", str(out)]).exit_code == 130
+    with monkeypatch.context() as patched:
+        patched.setattr("liftform.outputs.annotated.write_annotated_video", killed)
+        assert runner.invoke(app, ["analyze", "--quiet", str(clip), "-o", str(out)]).exit_code == 130
+    # The earlier complete result stands as it was (the new one was written beside it, and removed).
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and ".tmp" not in p.name} == before
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "lift"]
+    # The next run that completes replaces it whole, leaving nothing of either run's temporary files.
+    assert runner.invoke(app, ["analyze", "--quiet", str(clip), "-o", str(out)]).exit_code == 0
     left = sorted(p.name for p in folder.iterdir())
-    assert "frames.csv" in left                      # the new run got this far ...
-    assert not {"report.html", "annotated.mp4", "result.json", "clips"} & set(left), left   # ... no old views
-    assert not [n for n in left if ".tmp" in n], left
+    assert {"result.json", "report.html", "annotated.mp4"} <= set(left) and not [n for n in left if ".tmp" in n]
 
 
 @case("8-ray-results-replace-the-earlier-run")

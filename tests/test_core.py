@@ -666,21 +666,35 @@ def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
 
 
 def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
-    """A clip that ends 0.4 s into a deep bend, or starts 0.4 s before the end of one: a rep however short (the
-    view cut it: its length is unknown), judged on the part seen, and the verdict says it was seen in part."""
+    """A clip that starts 0.4 s before the end of a deep bend: a rep however short (the view cut it: its length is
+    unknown), judged on the part seen, and the verdict says it was seen in part. One that ends 0.4 s into a bend,
+    still on the way down, saw neither the bend's deepest part, where backs round, nor the lift: no answer (until
+    the forty-seventh session it cleared such a rep from a flat start of its descent, and live a rep stopped by
+    the key mid-bend: a rounded lift cut at 50 of its 95 deg of lean was called a good hip hinge)."""
     from liftform.analysis import ModelInfo, SourceInfo
 
     fps = 30.0
     down = np.concatenate([np.zeros(int(fps)), np.linspace(0, 80, int(0.4 * fps))])
-    for trunk, words in ((down, "on the way down (judged there only"), (down[::-1], "seen in part")):
-        track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
-        source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
-        (verdict,) = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
-        assert not verdict.rep.complete and verdict.verdict == "hip_hinge" and words in verdict.reason
-        # Rounded, the way up is an answer; the way down may be a reach-down.
-        rounded = make_track(trunk, trunk * 0.3, trunk * 0.5, np.arange(len(trunk)) / fps)
-        (verdict,) = analyze_track(rounded, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
-        assert verdict.verdict == ("insufficient_data" if trunk is down else "rounded_back")
+    for trunk in (down, down[::-1]):
+        for spine in (np.zeros_like(trunk), trunk * 0.5):
+            track = make_track(trunk, trunk * 0.3, spine, np.arange(len(trunk)) / fps)
+            source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+            (verdict,) = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+            assert not verdict.rep.complete
+            if trunk is down:
+                assert verdict.verdict == "insufficient_data" and "on the way down" in verdict.reason
+            else:                   # the way up is an answer, flat or rounded
+                assert verdict.verdict == ("hip_hinge" if not spine.any() else "rounded_back")
+                assert spine.any() or "seen in part" in verdict.reason
+    # The same cut in a second bend, whose way down lowers the load the first lifted: its hands' lowest point, where
+    # the view stopped, is no touch-down, so its lowering is not taken as seen to the floor.
+    bend = np.sin(np.pi * np.clip(np.arange(int(2 * fps)) / (2 * fps), 0, 1)) * 80
+    trunk = np.concatenate([np.zeros(int(fps)), bend, np.zeros(int(fps)), np.linspace(0, 80, int(0.4 * fps))])
+    track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
+    source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+    first, second = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+    assert first.verdict == "hip_hinge" and second.rep.lowers_load and second.rep.touchdown < 0
+    assert second.verdict == "insufficient_data" and "on the way down" in second.reason
 
 
 @pytest.mark.parametrize("turn_deg", [90, 180])

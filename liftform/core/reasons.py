@@ -50,9 +50,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                     "back reads flat (lower the camera to hip height and level it)")
         if m.trusted_share < settings.min_trusted_share:
             if lift_unseen(m, settings) and not m.descent_seen:
-                return ("too little of the rep was in view: only around its bottom (the recording starts there or "
-                        f"finds the person again there, and stops or loses them {100 * m.rise_seen:.0f}% of the way "
-                        "back up), neither on the way down nor in the lift")
+                return _too_little_reason(m)
             if lift_unseen(m, settings):
                 return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
             return _unseen_reason(m, side_on_yaw_deg)
@@ -101,6 +99,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")
     return f"hip hinge: trunk leaned {lean}°{hips}; {spine}"
+
+
+def _too_little_reason(m: RepMetrics) -> str:
+    """Why a rep seen neither on the whole way down nor in its lift is undecided: the view stopped on the way down
+    (some of the descent timed), or it held only the bottom (the person found there)."""
+    if m.descent_s > 0:
+        return ("too little of the rep was in view: the recording stops (or loses the person) on the way down, "
+                "before the bottom of the bend, so neither its deepest part nor the lift was seen")
+    return ("too little of the rep was in view: only around its bottom (the recording starts there or finds the "
+            f"person again there, and stops or loses them {100 * m.rise_seen:.0f}% of the way back up), neither on "
+            "the way down nor in the lift")
 
 
 def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:

@@ -85,7 +85,8 @@ class RepMetrics:
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
                                     # where speed is the point, so never a jerky lift
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
-                                    # the bottom or on the way up, after a gap or as the video starts)
+                                    # the bottom or on the way up, after a gap or as the video starts, or the view
+                                    # stopped on the way down, the rep's deepest frame its last)
 
     @property
     def from_above(self) -> bool:
@@ -134,7 +135,11 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # been cleared "on the way down" from that frame, and the clip called safe. Rounding seen in the part of the
     # lift in view is still an answer (`classify`), and its numbers are read there: such a rep had been called
     # rounded while saying its spine "rounded nan°", "seen in 0% of the lift", with a confidence of 0.
-    descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any())
+    # A view that stops on the way down (the rep's deepest frame its last) did not see the descent's deepest part,
+    # where a back rounds: a flat start of it clears nothing (a clip cut 0.3 s into a rounded bend, trunk at 50 of
+    # its 95 deg, had been cleared from 0.1 s of it).
+    descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any()) and not (ends_in_rep and
+                                                                                 rep.bottom >= rep.end)
     rounded_s = run_lengths_s(flagged[span] & loaded, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded

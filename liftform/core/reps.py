@@ -9,6 +9,10 @@ from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import RepSettings
 
+# A lowering the view stops in (the video, the live window, the person lost) was seen to touch-down only where the
+# hands had come to rest at least this long before: else its lowest point is where the view stopped, on the way down
+# (a clip cut 0.3 s into a rounded lowering had it "lowered to touch-down" and cleared from 0.1 s of a 50 deg lean).
+TOUCHDOWN_SEEN_S = 0.1
 MISSING_DEPTH = -1e9   # stands in for missing depth: below any real depth, and finite so differences stay finite
 
 
@@ -85,6 +89,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
                                 kinematics.knee_flexion_deg)
         lowers = lowers_load(reps_before + k)
         touchdown = touchdown_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction) if lowers else -1
+        if touchdown >= 0 and not c and t[e] - t[touchdown] < TOUCHDOWN_SEEN_S:
+            touchdown = -1      # the view stopped on the way down: the hands' lowest point then is no touch-down
         reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),
                         end_s=float(t[e]), complete=c, liftoff=liftoff,
                         liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan"), lowers_load=lowers,

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from liftform.errors import ModelError
+from liftform.interrupts import signals_deferred
 from liftform.settings import PoseSettings
 
 # MediaPipe's C++ side logs to stderr at import and model load; keep the terminal for liftform's own messages.
@@ -148,8 +149,9 @@ def _register_background_hook() -> None:
 def _join_background() -> None:
     with _background_lock:
         threads = list(_background)
-    for thread in threads:
-        thread.join(JOIN_AT_EXIT_S)
+    with signals_deferred(deliver=False):      # leaving anyway: a Ctrl-C now would only crash the way out
+        for thread in threads:
+            thread.join(JOIN_AT_EXIT_S)
 
 
 def create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: bool, num_poses: int,
@@ -332,7 +334,10 @@ class KeptLandmarkers:
     def _close_at_exit(self) -> None:
         with self._lock:
             self._exiting = True                   # nothing more is loaded: it would never be closed
-        self.close_all()
+        # A Ctrl-C pressed again as a stopped run exits had raised KeyboardInterrupt inside MediaPipe's close,
+        # and the interpreter crashed on its way out (a segmentation fault after a live session was saved).
+        with signals_deferred(deliver=False):
+            self.close_all()
 
     def close_all(self) -> None:
         """Close every kept landmarker, after those still loading (at exit: a run that failed early, a bad file,

@@ -75,3 +75,15 @@ def test_no_report_help_says_it_also_skips_the_overview():
     for name in ("analyze", "score"):
         option = next(p for p in commands[name].params if "--no-report" in p.opts)
         assert "report.html" in option.help and "index.html" in option.help, (name, option.help)
+
+
+def test_a_camera_number_opencv_cannot_open_is_a_usage_error():
+    """`--camera -1` crashed OpenCV (a segmentation fault where no camera is), a number past a C int gave a
+    traceback: both are refused before anything starts, as bad usage."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    for camera in ("-1", "100", "99999999999"):
+        result = CliRunner().invoke(app, ["live", f"--camera={camera}", "--no-window"])
+        assert result.exit_code == 2 and "--camera" in result.output, (camera, result.output)

@@ -704,9 +704,9 @@ def test_the_loop_starts_once_the_models_are_loaded_so_a_file_loses_none_of_its_
         time.sleep(0.3)                 # a slower machine's load
         real_load(self, *args)
 
-    def loop(config, source, session, *args):
+    def loop(config, source, session, *args, **kwargs):
         loaded_at_start.append(all(f.done() for f in session.estimator.runner._loaded))
-        return real_loop(config, source, session, *args)
+        return real_loop(config, source, session, *args, **kwargs)
 
     monkeypatch.setattr(follower.AlternatingRunner, "_load", slow_load)
     monkeypatch.setattr(runner, "_loop", loop)

@@ -20,10 +20,14 @@ from liftform.cli.common import (
 from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
 
+# OpenCV opens a camera by a C int, and a negative one crashed it (a segmentation fault with no camera at -1).
+MAX_CAMERA = 99
+
 
 @app.command()
 def live(
-    camera: int | None = typer.Option(None, "--camera", help="Webcam number (default 0)."),
+    camera: int | None = typer.Option(None, "--camera", min=0, max=MAX_CAMERA,
+                                      help=f"Webcam number, 0 to {MAX_CAMERA} (default 0)."),
     source: Path | None = typer.Option(None, "--source", help="Play a video file as if it were the camera: at its "
                                        "own frame rate, dropping frames when processing falls behind."),
     model: str | None = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a .task (default: "
@@ -32,7 +36,8 @@ def live(
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
     no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
-    record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this .mp4."),
+    record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this video file "
+                                       "(.mp4, .mov, .mkv or .m4v)."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
                                 help="Folder the session is saved in, as OUTPUT/live-<time>/."),
     beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),

@@ -31,7 +31,7 @@ def check_record_path(path: str | Path) -> Path:
     if path.suffix.lower() not in RECORD_SUFFIXES:
         raise OutputError(f"cannot record to {path}: the recording is H.264 video, so its name must end in "
                           f"{', '.join(RECORD_SUFFIXES)} (e.g. --record {path.with_suffix('.mp4')})")
-    ensure_writable_dir(path.parent)
+    ensure_writable_dir(path.parent, option="place to record to (--record)")
     return path
 
 

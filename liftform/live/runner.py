@@ -10,6 +10,7 @@ the session's whole `PoseTrack`) and saved to ``output_dir/live-<timestamp>/``. 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError, LiftformError
 from liftform.exposure import dark_picture_note
 from liftform.hashing import sha256_file
+from liftform.interrupts import signals_deferred
 from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
@@ -152,8 +154,6 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
     ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
     """
-    from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
-
     settings = live_settings(config)
     if config.record_path is not None:              # fail now, not after the workout
         check_record_path(config.record_path)
@@ -166,6 +166,19 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
         if window is not None:
             window.close()
         raise
+    # Once the loop stops, a second Ctrl-C (pressed again while the session is closed and saved) is dropped: it
+    # had cut the saving short, and the session was lost or half written.
+    saving = contextlib.ExitStack()
+    with saving:
+        return _run_session(config, settings, source, window, saving, on_event, on_frame)
+
+
+def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, window: LiveWindow | None,
+                 saving: contextlib.ExitStack, on_event, on_frame) -> LiveResult:
+    """`run_live` once its source is open: the model, the loop, and the session saved (``saving`` holds the
+    interrupts back from the loop's end)."""
+    from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
+
     estimator = session = recorder = None
     warnings, recording = [], None
     try:
@@ -176,7 +189,8 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
         estimator.wait_loaded()     # a camera's frames meanwhile are lost all the same; a file's start is not
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None
-        stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame)
+        stopped_by, error, stats = _loop(config, source, session, window, recorder, on_event, on_frame,
+                                         on_stop=lambda: saving.enter_context(signals_deferred(deliver=False)))
     finally:
         source.close()
         if window is not None:
@@ -188,6 +202,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
                 recording = recorder.close()
             except LiftformError as exc:        # the session itself is still saved
                 warnings.append(f"the recording could not be written: {exc}")
+    warnings = [*source.warnings, *warnings]             # a file's damage, as `analyze` notes it
     for event in session.finish():
         if on_event is not None:
             on_event(event)
@@ -204,8 +219,9 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
 
 
 def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window: LiveWindow | None,
-          recorder: Recorder | None, on_event, on_frame) -> tuple[str, str | None, LiveStats]:
-    """The frame loop; returns (stopped_by, error, stats).
+          recorder: Recorder | None, on_event, on_frame,
+          on_stop: Callable[[], object] = lambda: None) -> tuple[str, str | None, LiveStats]:
+    """The frame loop; returns (stopped_by, error, stats). ``on_stop()`` is called as it stops, whatever stops it.
 
     Each frame is given to the session as it arrives (`LiveSession.expect`: with two landmarkers its model run
     starts at once, beside the frame before's if that one is still in the model), then processed and drawn, in
@@ -251,6 +267,8 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
         stopped_by = "interrupt"
     except InputError as exc:                  # the camera unplugged, or a file that breaks off mid-way
         stopped_by, error = ("camera_lost" if isinstance(exc, CameraError) else "source_error"), str(exc)
+    finally:
+        on_stop()
     return stopped_by, error, stats.done(source.frames_dropped, time.perf_counter() - t_start)
 
 

@@ -111,6 +111,7 @@ class FrameSource:
     """Base of the live sources: a capture thread publishing into a `LatestFrame`. Use as a context manager."""
 
     description = "source"          # e.g. "camera 0" or the file path (for messages and result.json)
+    warnings: tuple[str, ...] = ()  # what the source noticed about its input (a file's damage; none for a camera)
     paced = True                    # frames come in real time (one not taken before the next is dropped)
 
     def __init__(self) -> None:
@@ -246,7 +247,7 @@ class FileCameraSource(FrameSource):
 
         super().__init__()
         self.path = Path(path)
-        self.description = str(self.path)
+        self.description = str(self.path.absolute())   # result.json's source path: found again from anywhere
         self.paced = paced
         self.repeat = max(1, int(repeat))
         self._video = open_video(self.path)          # InputError (one line) for a missing or unreadable file
@@ -271,6 +272,11 @@ class FileCameraSource(FrameSource):
                 return
             offset_s += last.timestamp_s + frame_s
             offset_index += last.index + 1
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the decoder noticed about the file so far (damage, an early end), as `analyze` says it."""
+        return tuple(self._video.warnings)
 
     def start(self) -> None:
         self._frames = self._decoded()

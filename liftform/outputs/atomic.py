@@ -25,25 +25,29 @@ _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, e
                        errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
-def file_in_the_way(path: str | Path) -> str:
+OUTPUT_OPTION = "output directory (-o)"    # what a user changes to write elsewhere; live's recording says its own
+
+
+def file_in_the_way(path: str | Path, option: str = OUTPUT_OPTION) -> str:
     """What to say where a file stands at ``path``, where an output folder should be."""
-    return f"{path} is a file, not a folder; remove it or choose another output directory (-o)"
+    return f"{path} is a file, not a folder; remove it or choose another {option}"
 
 
-def output_error(path: str | Path, exc: OSError) -> OutputError:
-    """One-line :class:`OutputError` for an OS error on ``path``, saying what to do about it."""
+def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) -> OutputError:
+    """One-line :class:`OutputError` for an OS error on ``path``, saying what to do about it (``option``: what to
+    choose instead, the output directory by default)."""
     path = Path(path)
     code = exc.errno
     if code in (errno.EACCES, errno.EPERM):
-        hint = "permission denied; choose a writable output directory (-o) or fix its permissions"
+        hint = f"permission denied; choose a writable {option} or fix its permissions"
     elif code == errno.ENOENT:
-        hint = f"directory {path.parent} does not exist; create it or choose another output directory (-o)"
+        hint = f"directory {path.parent} does not exist; create it or choose another {option}"
     elif code == errno.ENOTDIR:     # the file in the way is the nearest of the folders above that is not one
-        hint = file_in_the_way(next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent))
+        hint = file_in_the_way(next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent), option)
     elif code == errno.EISDIR:
         hint = "a directory is in the way; remove or rename it"
     elif code == errno.EROFS:
-        hint = "the file system is read-only; choose another output directory (-o)"
+        hint = f"the file system is read-only; choose another {option}"
     elif code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         hint = "no space left (or quota/file-size limit reached); free some space or choose another disk"
     else:
@@ -51,9 +55,10 @@ def output_error(path: str | Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {hint}")
 
 
-def ensure_writable_dir(out_dir: str | Path) -> Path:
+def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
     """Create ``out_dir`` if needed and check a file can be written in it, so a long analysis is not run only to
-    fail at the end. Removes nothing that is already there. Raises OutputError (one line)."""
+    fail at the end. Removes nothing that is already there. Raises OutputError (one line; ``option``: what to
+    choose instead)."""
     out_dir = Path(out_dir)
     probe = out_dir / ".liftform-write-test"
     try:
@@ -62,9 +67,9 @@ def ensure_writable_dir(out_dir: str | Path) -> Path:
         probe.unlink()
     except FileExistsError:
         blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
-        raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker)}") from None
+        raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None
     except OSError as exc:
-        raise output_error(probe, exc) from None
+        raise output_error(probe, exc, option) from None
     return out_dir
 
 

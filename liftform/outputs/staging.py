@@ -22,11 +22,11 @@ import os
 import re
 import secrets
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 from liftform.errors import LiftformError, OutputError
+from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import TEMP_NAME, file_in_the_way, output_error
 from liftform.outputs.layout import RESULT_FOLDER_ENTRIES, RESULT_NAME
 
@@ -45,21 +45,6 @@ def _temp_folders(final: Path, kind: str) -> list[Path]:
     if not parent.is_dir():
         return []
     return sorted(p for p in parent.iterdir() if pattern.match(p.name))
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM held back for the block (delivered, and their handlers run, once it ends)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, OSError, ValueError):   # pragma: no cover - Windows: no signal masks
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _remove(path: Path) -> None:
@@ -102,7 +87,7 @@ def _swap(staging: Path, final: Path) -> None:
     fails), then retired. A failure to retire it leaves it to the next :func:`recover_folder`: the new result
     is in place."""
     aside = None
-    with _signals_held():
+    with signals_deferred():
         if os.path.lexists(final):
             aside = _temp_folder_name(final, OLD)
             os.rename(final, aside)

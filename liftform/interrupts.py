@@ -1,0 +1,39 @@
+"""Ctrl-C (SIGINT) and SIGTERM held back while something must not be cut in two: a result folder's swap, a stopped
+live session being saved, the models being closed at exit.
+
+Python runs signal handlers in the main thread only, whichever thread the signal reaches, so a thread's signal
+mask cannot hold one back (MediaPipe's and the decoders' threads leave SIGINT unblocked, and a Ctrl-C they take
+still raises KeyboardInterrupt in the main thread); the handlers themselves are swapped for the block. Elsewhere
+than in the main thread this does nothing: no handler runs there to cut the block short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+
+HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def signals_deferred(*, deliver: bool = True) -> Iterator[None]:
+    """SIGINT and SIGTERM that arrive during the block wait for its end: then the handlers before it are put back
+    and each signal received is raised again for them (``deliver``), or dropped where the block is itself the way
+    out (a stopped live session being saved: a second Ctrl-C must not lose it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.getsignal(sig) for sig in HELD}
+    for sig in HELD:
+        signal.signal(sig, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if deliver:
+            for signum in dict.fromkeys(received):
+                signal.raise_signal(signum)

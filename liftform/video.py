@@ -279,6 +279,9 @@ def _open_container(path: Path) -> av.container.InputContainer:
                          f"video at all: {_REEXPORT}") from None
 
 
+DECODE_THREADS = 2
+
+
 class _FrameReader:
     """Decoded `av.VideoFrame`s of one stream, surviving damage: a packet that fails to decode is skipped and
     counted; a demuxing error ends the stream (truncated file) and sets `stopped_by_error`."""
@@ -286,6 +289,10 @@ class _FrameReader:
     def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream):
         self.container, self.stream = container, stream
         stream.thread_type = "AUTO"
+        # A fixed number of decoding threads, not one per CPU: frame threading drops the last frames before a
+        # damaged end, as many as it has threads, so a truncated file gave `analyze` (2 CPUs) 160 frames and a
+        # `score` worker (pinned to one CPU) 162, and different reps. Whole files decode the same either way.
+        stream.codec_context.thread_count = DECODE_THREADS
         self.bad_packets = 0
         self.stopped_by_error = False
 

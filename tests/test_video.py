@@ -218,6 +218,26 @@ def test_truncated_file_yields_what_decodes_and_warns(tmp_path, suffix):
     assert "truncated" in video.warnings[0] and "\n" not in video.warnings[0]
 
 
+def test_a_truncated_file_decodes_to_the_same_frames_on_one_cpu_as_on_all(tmp_path):
+    """Frame threading drops the last frames before a damaged end, as many as it has threads: with one decoding
+    thread per CPU, `analyze` (every CPU) and a `score` worker (pinned to one) got different frames of the same
+    truncated file, and different reps."""
+    import os
+    import subprocess
+    import sys
+
+    if not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two CPUs and CPU affinity")
+    full = write_clip(tmp_path / "clip.mp4", noise_frames(60), container_options={"movflags": "faststart"})
+    cut = cut_in_half(full)
+    count = ("import os, sys; from liftform.video import open_video\n"
+             "if sys.argv[1] == 'one': os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
+             "with open_video(sys.argv[2]) as video: print(sum(1 for _ in video))")
+    counts = [subprocess.run([sys.executable, "-c", count, cpus, str(cut)], capture_output=True, text=True,
+                             check=True).stdout.strip() for cpus in ("one", "all")]
+    assert counts[0] == counts[1] and 5 < int(counts[0]) < 60
+
+
 def test_truncated_file_decoded_in_segments_warns_with_the_total(tmp_path):
     full = write_clip(tmp_path / "clip.mkv", noise_frames(200))
     with open_video(cut_in_half(full)) as video:

@@ -303,6 +303,28 @@ def _no_mix(tmp_path: Path, clip: Path, monkeypatch) -> None:
     assert {"result.json", "report.html", "annotated.mp4"} <= set(left) and not [n for n in left if ".tmp" in n]
 
 
+@case("8-ctrl-c-between-videos-keeps-the-overview")
+def _interrupted_overview(tmp_path: Path, clip: Path, monkeypatch) -> None:
+    from liftform import pipeline
+
+    second = tmp_path / "second.mp4"
+    second.write_bytes(clip.read_bytes())
+    real = pipeline.analyze_video
+
+    def stopped_at_the_second(video, *args, **kwargs):
+        if Path(video).name == "second.mp4":
+            raise KeyboardInterrupt          # Ctrl-C while the second video is analysed
+        return real(video, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "analyze_video", stopped_at_the_second)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["analyze", "--quiet", "--no-video", str(clip), str(second), "-o", str(out)])
+    assert result.exit_code == 130 and "interrupted" in result.output, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "lift"], result.output
+    assert (out / "lift" / "result.json").is_file()
+    assert "lift" in (out / "index.html").read_text()     # the overview lists what was done
+
+
 @case("8-ray-results-replace-the-earlier-run")
 def _ray_no_mix(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "lift"
@@ -396,7 +418,7 @@ def _workers_memory(tmp_path: Path, monkeypatch) -> None:
 
 # --- the table ------------------------------------------------------------------------------------------------
 
-NEEDS_MODEL = {"2-", "3-", "4-", "6-dots-name-analyze", "8-killed", "10-missing-model", "10-4k"}
+NEEDS_MODEL = {"2-", "3-", "4-", "6-dots-name-analyze", "8-killed", "8-ctrl-c", "10-missing-model", "10-4k"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=[pytest.mark.slow, pytest.mark.model])

@@ -42,6 +42,7 @@ def analyze(
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
     from liftform.batch.inputs import output_names, unique_inputs
+    from liftform.interrupts import signals_deferred
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
@@ -49,7 +50,7 @@ def analyze(
     except LiftformError as exc:
         fail(str(exc))
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
-    failures = 0
+    failures = done = 0
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
     # video analysed here before keeps its folder while another one of the same name gets its own.
     for video, name in zip(videos, output_names(videos, output), strict=True):
@@ -58,6 +59,7 @@ def analyze(
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
                                          report=not no_report, blur_faces=blur_faces, progress=bar,
                                          output_name=name)
+            done += 1
             print_summary(analysis, output_dir_for(video, output, name))
             if not no_report:
                 out.print(f"  report: {output_dir_for(video, output, name) / 'report.html'}", soft_wrap=True,
@@ -67,6 +69,9 @@ def analyze(
             err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         except KeyboardInterrupt:
             err.print("interrupted: results already written are kept")
+            if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
+                with signals_deferred(deliver=False):
+                    _write_index(output)
             raise typer.Exit(130) from None
     if not no_report and failures < len(videos):
         _write_index(output)

@@ -36,6 +36,7 @@ from liftform.batch.summary import (
 )
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
+from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
@@ -116,9 +117,10 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
     if notes:
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
-    write_frames_csv(analysis, where.path)
-    write_reps_csv(analysis, where.path)
-    write_result_json(analysis, where.path)
+    with signals_deferred():      # a Ctrl-C waits for the three files: never new CSVs beside the old result.json
+        write_frames_csv(analysis, where.path)
+        write_reps_csv(analysis, where.path)
+        write_result_json(analysis, where.path)
     return old, analysis
 
 

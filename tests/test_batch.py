@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,12 +24,13 @@ from synthetic_tracks import NEUTRAL_BEND_DEG, lift_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch import assign_stems, expand_inputs, rescore, score
+from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, score
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
 from liftform.batch.summary import SummaryRow, failed_row, read_summary
 from liftform.cli import app
+from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.personal import PERSONAL_KEYS
@@ -600,6 +602,70 @@ def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
     assert (out / "rounded_back" / "annotated.mp4").stat().st_size > 1000
     assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in (out / "rounded_back").iterdir()}
     assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
+
+
+class FakeRay:
+    """Stands in for the ``ray`` module: records each ``ray.init`` with the connect limits it was called under."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.inits: list[dict] = []
+        self.fails = fails
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, address=None, **kwargs) -> None:
+        self.inits.append({"address": address, **{k: os.environ.get(k) for k in ray_engine.CONNECT_LIMITS}})
+        if self.fails:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {address}")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]      # nothing listens on it once the socket is closed
+
+
+def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_asked(tmp_path, monkeypatch):
+    """Ray itself retried an address nobody answers for minutes (C++ warnings, deaf to SIGTERM)."""
+    fake = FakeRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    (tmp_path / "lift.mp4").write_bytes(b"not scored: the cluster is never reached")
+    closed = f"127.0.0.1:{_closed_port()}"
+    for address, env in ((closed, None), (f"ray://{closed}", None), (None, closed), ("auto", closed)):
+        if env:
+            monkeypatch.setenv("RAY_ADDRESS", env)
+        started = time.monotonic()
+        result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                     "--engine", "ray", *(["--address", address] if address else [])])
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"cannot reach the Ray cluster at {address if env is None else env} " \
+            "(connection refused)" in lines[0], result.stderr
+        assert "ray://HEAD:10001" in lines[0] and time.monotonic() - started < 10
+    assert fake.inits == [] and not (tmp_path / "out").exists()
+    monkeypatch.delenv("RAY_ADDRESS")
+    with socket.create_server(("127.0.0.1", 0)) as server:          # a port that answers passes the check
+        ray_engine.check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
+    ray_engine.check_reachable("auto")                               # Ray's own lookup is left to Ray
+
+
+def test_ray_init_on_an_existing_cluster_has_bounded_retries_and_the_environment_is_restored(monkeypatch):
+    """A port that answers but is no Ray GCS: Ray's 20 tries of up to 40 s each are cut to one of 5 s."""
+    for key in ray_engine.CONNECT_LIMITS:
+        monkeypatch.delenv(key, raising=False)
+    fake = FakeRay(fails=True)
+    with pytest.raises(LiftformError, match="cannot start or reach Ray .*127.0.0.1:6379.*ray://HEAD:10001"):
+        ray_engine._start(fake, "127.0.0.1:6379")
+    assert fake.inits == [{"address": "127.0.0.1:6379", **ray_engine.CONNECT_LIMITS}]
+    fake.fails = False
+    assert ray_engine._start(fake, "127.0.0.1:6379") == {}
+    assert len(fake.inits) == 2 and fake.inits[1] == fake.inits[0]
+    assert not [key for key in ray_engine.CONNECT_LIMITS if key in os.environ]   # only while connecting
+    monkeypatch.setenv("RAY_py_gcs_connect_timeout_s", "60")                     # an operator's own value wins
+    ray_engine._start(fake, "127.0.0.1:6379")
+    assert fake.inits[2]["RAY_py_gcs_connect_timeout_s"] == "60"
 
 
 @pytest.mark.slow

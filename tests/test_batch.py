@@ -20,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from synthetic_tracks import NEUTRAL_BEND_DEG, lift_track
 from typer.testing import CliRunner
 
@@ -630,6 +631,7 @@ def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_aske
     """Ray itself retried an address nobody answers for minutes (C++ warnings, deaf to SIGTERM)."""
     fake = FakeRay()
     monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_has_ray_client", lambda: True)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     (tmp_path / "lift.mp4").write_bytes(b"not scored: the cluster is never reached")
     closed = f"127.0.0.1:{_closed_port()}"
@@ -649,6 +651,26 @@ def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_aske
     with socket.create_server(("127.0.0.1", 0)) as server:          # a port that answers passes the check
         ray_engine.check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
     ray_engine.check_reachable("auto")                               # Ray's own lookup is left to Ray
+
+
+def test_a_ray_client_address_is_served_by_the_install_the_readme_gives(tmp_path, monkeypatch):
+    """README: pip install 'liftform[ray]', then --address ray://HEAD:10001; a plain `ray` has no Ray Client."""
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
+    assert any(req.replace(" ", "").startswith("ray[client]") for req in extra), extra
+    readme = (REPO / "README.md").read_text()
+    assert "pip install 'liftform[ray]'" in readme and "--address ray://" in readme
+    fake = FakeRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_has_ray_client", lambda: False)     # Ray installed without its client
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                 "--engine", "ray", "--address", "ray://head-node:10001"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs Ray Client" in lines[0] and "pip install 'liftform[ray]'" in lines[0], lines
+    assert fake.inits == [] and not (tmp_path / "out").exists()
 
 
 def test_ray_init_on_an_existing_cluster_has_bounded_retries_and_the_environment_is_restored(monkeypatch):

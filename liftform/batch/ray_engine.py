@@ -42,7 +42,7 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install ray), "
+        raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install 'ray[client]'), "
                           "or use --engine local") from None
     return ray
 
@@ -67,6 +67,25 @@ def _host_port(address: str) -> tuple[str, int] | None:
     if colon and port.isdigit() and host:
         return host.strip("[]"), int(port)
     return (rest, CLIENT_PORT) if sep and rest and ":" not in rest else None
+
+
+def preflight(address: str | None) -> None:
+    """Fail (ConfigError, one line) before any work when Ray is missing, a ray:// address finds no Ray Client (a
+    plain ``pip install ray`` lacks it), or the cluster's address takes no connection (:func:`check_reachable`)."""
+    import_ray()
+    target = _effective_address(address)
+    if target and "://" in target and not _has_ray_client():
+        raise ConfigError(f"the address {target} needs Ray Client, which this Ray lacks: pip install "
+                          "'liftform[ray]' (it brings ray[client]) or pip install 'ray[client]'; or, from a node "
+                          "of the cluster, give HEAD:6379 or auto")
+    check_reachable(address)
+
+
+def _has_ray_client() -> bool:
+    """Whether Ray Client's one extra dependency (what ``ray[client]`` adds: grpcio) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("grpc") is not None
 
 
 def check_reachable(address: str | None) -> None:

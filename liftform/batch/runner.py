@@ -154,10 +154,9 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)
     if engine == "ray":
-        from liftform.batch.ray_engine import check_reachable, import_ray
+        from liftform.batch.ray_engine import preflight
 
-        import_ray()   # fail before any work when Ray is missing or the cluster's address takes no connection
-        check_reachable(address)
+        preflight(address)   # fail before any work when Ray is missing or the cluster cannot be reached
     spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces)
     _make_out_root(out_root)
     with folder_lock(out_root, "`liftform score`"):

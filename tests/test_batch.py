@@ -673,6 +673,16 @@ def test_a_ray_client_address_is_served_by_the_install_the_readme_gives(tmp_path
     assert fake.inits == [] and not (tmp_path / "out").exists()
 
 
+def test_an_address_without_the_ray_engine_is_refused_not_ignored(tmp_path):
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                 "--address", "auto"])                      # --engine local, the default
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--address works with the Ray engine only" in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_ray_init_on_an_existing_cluster_has_bounded_retries_and_the_environment_is_restored(monkeypatch):
     """A port that answers but is no Ray GCS: Ray's 20 tries of up to 40 s each are cut to one of 5 s."""
     for key in ray_engine.CONNECT_LIMITS:

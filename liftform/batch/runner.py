@@ -150,6 +150,9 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         raise ConfigError(f"the time limit per video must be more than 0 s, got {timeout_s}")
     if timeout_s is not None and engine == "ray":
         raise ConfigError("--timeout works with the local engine only; Ray tasks have no time limit")
+    if address is not None and engine != "ray":
+        raise ConfigError("--address works with the Ray engine only (--engine ray); the local engine runs on this "
+                          "machine")
     settings = settings or Settings()
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -29,7 +30,7 @@ from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, sco
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
-from liftform.batch.summary import SummaryRow, failed_row, read_summary
+from liftform.batch.summary import SummaryRow, failed_row, read_summary, write_summary
 from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
@@ -206,6 +207,7 @@ def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_mu
     inputs, out = _copy(batch, tmp_path)
     index = (out / "index.html").read_text()
     assert "rounded_back" in index and "hip_hinge" in index and (out / "rounded_back" / "report.html").is_file()
+    assert "<span class=\"bad\">3 failed</span>" in index and "notes.mp4 is not a readable video" in index
     before = _mtime(out, "rounded_back")
     result = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
     assert not result.rows[0].cached and _mtime(out, "rounded_back") != before   # redone, now blurred
@@ -417,6 +419,45 @@ def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float
     assert analysis.verdict == ("safe" if judged_from_deg is None else "rounded_back")
     write_outputs(analysis, track, out / "lifter", write_video=False)
     return out / "lifter" / "result.json"
+
+
+def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
+    """index.html listed only the result folders: after a batch with 2 broken files it said "1 video analysed ...
+    1 safe · 0 not judged" and nothing of the failures, which only summary.csv recorded. Now each failed video
+    without a result is a row with its reason, and the header counts them; after a rescore and `report --index`
+    too, and a failed row whose video has a result (done since) is not listed twice."""
+    from liftform.batch.summary import row_from_analysis
+    from liftform.outputs.read import read_analysis
+    from liftform.report import write_index
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG, video=str(tmp_path / "in" / "lift.mp4"))
+    ok = row_from_analysis(read_analysis(out / "lifter"), str(tmp_path / "in" / "lift.mp4"), "lifter")
+    write_summary(out, [ok, failed_row(str(tmp_path / "in" / "notes.mp4"), "notes", "notes.mp4 is not a readable "
+                                       "video (Invalid data); re-export it as MP4"),
+                        failed_row(str(tmp_path / "in" / "<b>cut</b>.mp4"), "cut", "cut.mp4 is truncated"),
+                        failed_row(str(tmp_path / "in" / "again.mp4"), "lifter", "stale: it has a result")])
+
+    def header(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", html.split('<p class="sub">')[1].split("</p>")[0]).split())
+
+    for make in (lambda: write_index(out),
+                 lambda: runner.invoke(app, ["rescore", str(out), "-q"]),
+                 lambda: runner.invoke(app, ["report", str(out), "--index"])):
+        make()
+        html = (out / "index.html").read_text()
+        assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · "
+                                       "0 not judged · 2 failed"), header(html)
+        rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+        assert len(rows) == 3
+        failed = [row for row in rows if ">failed</span>" in row]
+        assert len(failed) == 2 and "notes.mp4 is not a readable video (Invalid data)" in failed[1]
+        assert "&lt;b&gt;cut&lt;/b&gt;.mp4" in failed[0] and "cut.mp4 is truncated" in failed[0]
+        assert "stale" not in html and "http://" not in html and "https://" not in html
+    (out / "summary.json").unlink()                           # `analyze`'s folder: no summary, no failed count
+    html = write_index(out).read_text()
+    assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · 0 not judged · "
+                                   "generated"), header(html)
 
 
 def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):

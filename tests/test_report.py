@@ -196,6 +196,34 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
         assert "no frames or clips are shown" in (folder / REPORT_NAME).read_text()
 
 
+def synthetic_report(folder: Path, **spine: float) -> str:
+    """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``;
+    the text of its thresholds table, tags removed, whitespace collapsed."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings, apply_overrides
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    source = SourceInfo(str(folder / "gone.mp4"), "ab" * 32, 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    settings = apply_overrides(Settings(), {"spine": spine}) if spine else Settings()
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), settings), track, folder,
+                  write_video=False)
+    html = write_report(folder).path.read_text(encoding="utf-8")
+    table = html.split('id="thresholds"')[1].split("</table>")[0]
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", table)).split())
+
+
+def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_takes_it(tmp_path):
+    """The thresholds table said the confidence "is the product of four checks"; `spine_confidence` takes the
+    weakest (np.minimum), as the README says."""
+    text = synthetic_report(tmp_path / "lift")
+    assert "confidence is the weakest of four checks" in text and "product" not in text, text
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

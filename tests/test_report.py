@@ -224,6 +224,21 @@ def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_t
     assert "confidence is the weakest of four checks" in text and "product" not in text, text
 
 
+def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(tmp_path):
+    """After `screen --neutral --save-profile` and `analyze --profile`, the thresholds table said "(44.7° here:
+    liftform’s default, chosen on real neutral hip-hinge and stoop clips…)" while the banner said it was the
+    lifter's own zero."""
+    from liftform.settings import SpineSettings
+
+    usual = SpineSettings().neutral_bend_deg
+    own = synthetic_report(tmp_path / "own", neutral_bend_deg=44.7)
+    assert "(44.7° here: the lifter’s own zero" in own and f"not most people’s {usual:.0f}°" in own, own
+    assert "liftform’s default" not in own
+    shipped = synthetic_report(tmp_path / "usual")
+    assert f"({usual:.1f}° here: liftform’s default, chosen on real neutral hip-hinge and stoop clips)" in shipped
+    assert "own zero" not in shipped, shipped
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

@@ -15,7 +15,7 @@ from typing import Any
 
 from liftform.errors import ConfigError
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.settings import Settings, apply_overrides, load_settings, read_toml
+from liftform.settings import Settings, SpineSettings, apply_overrides, load_settings, read_toml
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
 # what it is in words.
@@ -23,6 +23,12 @@ PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "ze
                                               ("spine", "personal_max_flexion_deg"): "range of spine flexion",
                                               ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
 PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
+
+
+def is_personal_zero(zero_deg: float) -> bool:
+    """Whether the back was judged from a zero (``[spine] neutral_bend_deg``) other than the shipped one, most
+    people's: the lifter's own, from a profile, a settings file or live's key n."""
+    return zero_deg != SpineSettings().neutral_bend_deg
 
 
 def personal_values(settings: Settings, keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], Any]:

@@ -28,6 +28,7 @@ from liftform.errors import InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
+from liftform.personal import is_personal_zero
 from liftform.settings import PoseSettings, Settings, SpineSettings
 from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
@@ -89,9 +90,9 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
 def personal_zero_note(zero_deg: float) -> str | None:
     """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
     a config file, live's key n) says about it; None for the shipped zero."""
-    usual_deg = SpineSettings().neutral_bend_deg
-    if zero_deg == usual_deg:
+    if not is_personal_zero(zero_deg):
         return None
+    usual_deg = SpineSettings().neutral_bend_deg
     return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero: --profile, --config or "
             f"live's key n), not most people's {usual_deg:.0f}°")
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,16 +21,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from synthetic_tracks import NEUTRAL_BEND_DEG, lift_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch import assign_stems, expand_inputs, rescore, score
+from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, score
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
-from liftform.batch.summary import SummaryRow, failed_row, read_summary
+from liftform.batch.summary import SummaryRow, failed_row, read_summary, write_summary
 from liftform.cli import app
+from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.personal import PERSONAL_KEYS
@@ -203,6 +207,7 @@ def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_mu
     inputs, out = _copy(batch, tmp_path)
     index = (out / "index.html").read_text()
     assert "rounded_back" in index and "hip_hinge" in index and (out / "rounded_back" / "report.html").is_file()
+    assert "<span class=\"bad\">3 failed</span>" in index and "notes.mp4 is not a readable video" in index
     before = _mtime(out, "rounded_back")
     result = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
     assert not result.rows[0].cached and _mtime(out, "rounded_back") != before   # redone, now blurred
@@ -416,6 +421,45 @@ def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float
     return out / "lifter" / "result.json"
 
 
+def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
+    """index.html listed only the result folders: after a batch with 2 broken files it said "1 video analysed ...
+    1 safe · 0 not judged" and nothing of the failures, which only summary.csv recorded. Now each failed video
+    without a result is a row with its reason, and the header counts them; after a rescore and `report --index`
+    too, and a failed row whose video has a result (done since) is not listed twice."""
+    from liftform.batch.summary import row_from_analysis
+    from liftform.outputs.read import read_analysis
+    from liftform.report import write_index
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG, video=str(tmp_path / "in" / "lift.mp4"))
+    ok = row_from_analysis(read_analysis(out / "lifter"), str(tmp_path / "in" / "lift.mp4"), "lifter")
+    write_summary(out, [ok, failed_row(str(tmp_path / "in" / "notes.mp4"), "notes", "notes.mp4 is not a readable "
+                                       "video (Invalid data); re-export it as MP4"),
+                        failed_row(str(tmp_path / "in" / "<b>cut</b>.mp4"), "cut", "cut.mp4 is truncated"),
+                        failed_row(str(tmp_path / "in" / "again.mp4"), "lifter", "stale: it has a result")])
+
+    def header(html: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", html.split('<p class="sub">')[1].split("</p>")[0]).split())
+
+    for make in (lambda: write_index(out),
+                 lambda: runner.invoke(app, ["rescore", str(out), "-q"]),
+                 lambda: runner.invoke(app, ["report", str(out), "--index"])):
+        make()
+        html = (out / "index.html").read_text()
+        assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · "
+                                       "0 not judged · 2 failed"), header(html)
+        rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+        assert len(rows) == 3
+        failed = [row for row in rows if ">failed</span>" in row]
+        assert len(failed) == 2 and "notes.mp4 is not a readable video (Invalid data)" in failed[1]
+        assert "&lt;b&gt;cut&lt;/b&gt;.mp4" in failed[0] and "cut.mp4 is truncated" in failed[0]
+        assert "stale" not in html and "http://" not in html and "https://" not in html
+    (out / "summary.json").unlink()                           # `analyze`'s folder: no summary, no failed count
+    html = write_index(out).read_text()
+    assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · 0 not judged · "
+                                   "generated"), header(html)
+
+
 def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):
     """A lifter scored from most people's zero (their flat hinges called rounded), whose checked rep's profile is
     put beside the video afterwards: rescore --folder-profiles judges them from it without the pose model; a
@@ -600,6 +644,101 @@ def test_ray_engine_writes_the_same_outputs(batch, clips, tmp_path):
     assert (out / "rounded_back" / "annotated.mp4").stat().st_size > 1000
     assert {"frames.csv", "reps.csv", "poses.npz"} <= {p.name for p in (out / "rounded_back").iterdir()}
     assert _summary(out)["rounded_back"]["verdict"] == "rounded_back"
+
+
+class FakeRay:
+    """Stands in for the ``ray`` module: records each ``ray.init`` with the connect limits it was called under."""
+
+    def __init__(self, fails: bool = False) -> None:
+        self.inits: list[dict] = []
+        self.fails = fails
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, address=None, **kwargs) -> None:
+        self.inits.append({"address": address, **{k: os.environ.get(k) for k in ray_engine.CONNECT_LIMITS}})
+        if self.fails:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {address}")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]      # nothing listens on it once the socket is closed
+
+
+def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_asked(tmp_path, monkeypatch):
+    """Ray itself retried an address nobody answers for minutes (C++ warnings, deaf to SIGTERM)."""
+    fake = FakeRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_has_ray_client", lambda: True)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    (tmp_path / "lift.mp4").write_bytes(b"not scored: the cluster is never reached")
+    closed = f"127.0.0.1:{_closed_port()}"
+    for address, env in ((closed, None), (f"ray://{closed}", None), (None, closed), ("auto", closed)):
+        if env:
+            monkeypatch.setenv("RAY_ADDRESS", env)
+        started = time.monotonic()
+        result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                     "--engine", "ray", *(["--address", address] if address else [])])
+        assert result.exit_code == 1, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and f"cannot reach the Ray cluster at {address if env is None else env} " \
+            "(connection refused)" in lines[0], result.stderr
+        assert "ray://HEAD:10001" in lines[0] and time.monotonic() - started < 10
+    assert fake.inits == [] and not (tmp_path / "out").exists()
+    monkeypatch.delenv("RAY_ADDRESS")
+    with socket.create_server(("127.0.0.1", 0)) as server:          # a port that answers passes the check
+        ray_engine.check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
+    ray_engine.check_reachable("auto")                               # Ray's own lookup is left to Ray
+
+
+def test_a_ray_client_address_is_served_by_the_install_the_readme_gives(tmp_path, monkeypatch):
+    """README: pip install 'liftform[ray]', then --address ray://HEAD:10001; a plain `ray` has no Ray Client."""
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
+    assert any(req.replace(" ", "").startswith("ray[client]") for req in extra), extra
+    readme = (REPO / "README.md").read_text()
+    assert "pip install 'liftform[ray]'" in readme and "--address ray://" in readme
+    fake = FakeRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_has_ray_client", lambda: False)     # Ray installed without its client
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                 "--engine", "ray", "--address", "ray://head-node:10001"])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs Ray Client" in lines[0] and "pip install 'liftform[ray]'" in lines[0], lines
+    assert fake.inits == [] and not (tmp_path / "out").exists()
+
+
+def test_an_address_without_the_ray_engine_is_refused_not_ignored(tmp_path):
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                 "--address", "auto"])                      # --engine local, the default
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--address works with the Ray engine only" in lines[0], result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_ray_init_on_an_existing_cluster_has_bounded_retries_and_the_environment_is_restored(monkeypatch):
+    """A port that answers but is no Ray GCS: Ray's 20 tries of up to 40 s each are cut to one of 5 s."""
+    for key in ray_engine.CONNECT_LIMITS:
+        monkeypatch.delenv(key, raising=False)
+    fake = FakeRay(fails=True)
+    with pytest.raises(LiftformError, match="cannot start or reach Ray .*127.0.0.1:6379.*ray://HEAD:10001"):
+        ray_engine._start(fake, "127.0.0.1:6379")
+    assert fake.inits == [{"address": "127.0.0.1:6379", **ray_engine.CONNECT_LIMITS}]
+    fake.fails = False
+    assert ray_engine._start(fake, "127.0.0.1:6379") == {}
+    assert len(fake.inits) == 2 and fake.inits[1] == fake.inits[0]
+    assert not [key for key in ray_engine.CONNECT_LIMITS if key in os.environ]   # only while connecting
+    monkeypatch.setenv("RAY_py_gcs_connect_timeout_s", "60")                     # an operator's own value wins
+    ray_engine._start(fake, "127.0.0.1:6379")
+    assert fake.inits[2]["RAY_py_gcs_connect_timeout_s"] == "60"
 
 
 @pytest.mark.slow

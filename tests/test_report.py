@@ -196,6 +196,49 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
         assert "no frames or clips are shown" in (folder / REPORT_NAME).read_text()
 
 
+def synthetic_report(folder: Path, **spine: float) -> str:
+    """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``;
+    the text of its thresholds table, tags removed, whitespace collapsed."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings, apply_overrides
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    source = SourceInfo(str(folder / "gone.mp4"), "ab" * 32, 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    settings = apply_overrides(Settings(), {"spine": spine}) if spine else Settings()
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), settings), track, folder,
+                  write_video=False)
+    html = write_report(folder).path.read_text(encoding="utf-8")
+    table = html.split('id="thresholds"')[1].split("</table>")[0]
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", table)).split())
+
+
+def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_takes_it(tmp_path):
+    """The thresholds table said the confidence "is the product of four checks"; `spine_confidence` takes the
+    weakest (np.minimum), as the README says."""
+    text = synthetic_report(tmp_path / "lift")
+    assert "confidence is the weakest of four checks" in text and "product" not in text, text
+
+
+def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(tmp_path):
+    """After `screen --neutral --save-profile` and `analyze --profile`, the thresholds table said "(44.7° here:
+    liftform’s default, chosen on real neutral hip-hinge and stoop clips…)" while the banner said it was the
+    lifter's own zero."""
+    from liftform.settings import SpineSettings
+
+    usual = SpineSettings().neutral_bend_deg
+    own = synthetic_report(tmp_path / "own", neutral_bend_deg=44.7)
+    assert "(44.7° here: the lifter’s own zero" in own and f"not most people’s {usual:.0f}°" in own, own
+    assert "liftform’s default" not in own
+    shipped = synthetic_report(tmp_path / "usual")
+    assert f"({usual:.1f}° here: liftform’s default, chosen on real neutral hip-hinge and stoop clips)" in shipped
+    assert "own zero" not in shipped, shipped
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -41,9 +42,67 @@ def import_ray():
     try:
         import ray
     except ImportError:
-        raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install ray), "
+        raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install 'ray[client]'), "
                           "or use --engine local") from None
     return ray
+
+
+CLIENT_PORT = 10001        # Ray Client's port, where a ray:// address gives none
+REACH_TIMEOUT_S = 5.0      # a TCP connect to the cluster's address, before Ray is asked to connect
+ADDRESS_HINT = "ray://HEAD:10001 (Ray Client, from any machine), or HEAD:6379 or auto on a node of the cluster"
+
+
+def _effective_address(address: str | None) -> str | None:
+    """The address ray.init will use: RAY_ADDRESS stands in for none or "auto", as Ray does."""
+    if address in (None, "auto"):
+        return os.environ.get("RAY_ADDRESS") or address
+    return address
+
+
+def _host_port(address: str) -> tuple[str, int] | None:
+    """(host, port) of a ``host:port`` or ``ray://host[:port]`` address; None for Ray's own lookups (auto)."""
+    scheme, sep, rest = address.partition("://")
+    rest = (rest if sep else scheme).rstrip("/")
+    host, colon, port = rest.rpartition(":")
+    if colon and port.isdigit() and host:
+        return host.strip("[]"), int(port)
+    return (rest, CLIENT_PORT) if sep and rest and ":" not in rest else None
+
+
+def preflight(address: str | None) -> None:
+    """Fail (ConfigError, one line) before any work when Ray is missing, a ray:// address finds no Ray Client (a
+    plain ``pip install ray`` lacks it), or the cluster's address takes no connection (:func:`check_reachable`)."""
+    import_ray()
+    target = _effective_address(address)
+    if target and "://" in target and not _has_ray_client():
+        raise ConfigError(f"the address {target} needs Ray Client, which this Ray lacks: pip install "
+                          "'liftform[ray]' (it brings ray[client]) or pip install 'ray[client]'; or, from a node "
+                          "of the cluster, give HEAD:6379 or auto")
+    check_reachable(address)
+
+
+def _has_ray_client() -> bool:
+    """Whether Ray Client's one extra dependency (what ``ray[client]`` adds: grpcio) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("grpc") is not None
+
+
+def check_reachable(address: str | None) -> None:
+    """ConfigError (one line) when the cluster's ``host:port`` takes no TCP connection: Ray itself would retry
+    for minutes in C++, printing warnings and deaf to SIGTERM. Ray's own lookups (auto) are left to Ray."""
+    address = _effective_address(address)
+    where = _host_port(address) if address else None
+    if where is None:
+        return
+    try:
+        with socket.create_connection(where, timeout=REACH_TIMEOUT_S):
+            pass
+    except (OSError, OverflowError) as exc:   # OverflowError: a port past 65535
+        why = "timed out" if isinstance(exc, TimeoutError) else (getattr(exc, "strerror", None) or str(exc)).lower()
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({why}): check that its head node is up "
+                          f"(`ray status` there), that no firewall blocks port {where[1]}, and the address: "
+                          f"{ADDRESS_HINT}") from None
 
 
 def _model_file(data: bytes, name: str, sha256: str) -> Path:
@@ -107,21 +166,39 @@ def _local_auth_env() -> dict[str, str | None]:
     previous = {key: os.environ.get(key) for key in [*values, "RAY_AUTH_TOKEN_PATH"]}
     os.environ.pop("RAY_AUTH_TOKEN_PATH", None)
     os.environ.update(values)
-    _reload_ray_auth()
+    _reload_ray_config()
     return previous
 
 
-def _restore_env(previous: dict[str, str | None]) -> None:
+def _restore_env(previous: dict[str, str | None], reload: bool = True) -> None:
     for key, value in previous.items():
         if value is None:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
-    _reload_ray_auth()
+    if reload:
+        _reload_ray_config()
 
 
-def _reload_ray_auth() -> None:
-    """Make this process's Ray read the RAY_AUTH_* variables again (it reads them once, at import)."""
+# Ray's limits while ray.init connects to an existing cluster: by default it tries the GCS 20 times, each up to
+# 30 s plus two 5 s waits, in C++ where SIGTERM is not seen: minutes of warnings for an address whose port is open
+# but no Ray GCS's, or a stale `auto`. One try of at most 5 s answers in about 16 s; a live cluster answers at once.
+CONNECT_LIMITS = {"RAY_gcs_server_port_wait_time_s": "1", "RAY_py_gcs_connect_timeout_s": "5"}
+
+
+def _connect_limits() -> dict[str, str | None]:
+    """Set :data:`CONNECT_LIMITS` (those the environment does not set already) for this process's Ray; returns the
+    previous values to restore."""
+    limits = {key: value for key, value in CONNECT_LIMITS.items() if key not in os.environ}
+    previous: dict[str, str | None] = dict.fromkeys(limits)
+    os.environ.update(limits)
+    _reload_ray_config()
+    return previous
+
+
+def _reload_ray_config() -> None:
+    """Make this process's Ray read its RAY_* variables again (its Config reads them once, at import, and the
+    token authentication caches its token)."""
     try:
         from ray._raylet import AuthenticationTokenLoader, Config
     except ImportError:   # Ray absent (tests) or older than token authentication
@@ -148,15 +225,15 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         root = str(Path(liftform.__file__).resolve().parents[1])
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
+    limits = _connect_limits() if started is None else {}
     try:
         ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        if started is not None:
-            _restore_env(started)
+        _restore_env({**limits, **(started or {})})
         where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address "
-                          "(e.g. ray://head:10001 or auto)") from None
+        raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address: {ADDRESS_HINT}") from None
+    _restore_env(limits, reload=False)
     return started if started is not None else {}
 
 

@@ -150,13 +150,16 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         raise ConfigError(f"the time limit per video must be more than 0 s, got {timeout_s}")
     if timeout_s is not None and engine == "ray":
         raise ConfigError("--timeout works with the local engine only; Ray tasks have no time limit")
+    if address is not None and engine != "ray":
+        raise ConfigError("--address works with the Ray engine only (--engine ray); the local engine runs on this "
+                          "machine")
     settings = settings or Settings()
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)
     if engine == "ray":
-        from liftform.batch.ray_engine import import_ray
+        from liftform.batch.ray_engine import preflight
 
-        import_ray()   # fail before any work when Ray is missing
+        preflight(address)   # fail before any work when Ray is missing or the cluster cannot be reached
     spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces)
     _make_out_root(out_root)
     with folder_lock(out_root, "`liftform score`"):

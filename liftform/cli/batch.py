@@ -34,8 +34,9 @@ def score(
                                             "1 GB each; Ray: cluster CPUs)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
     address: str | None = typer.Option(None, "--address",
-                                       help="Ray cluster (ray://head:10001, auto; default: env RAY_ADDRESS, "
-                                            "else a local instance)."),
+                                       help="Ray cluster, with --engine ray (ray://HEAD:10001 from any machine; "
+                                            "auto or HEAD:6379 on a node of it; default: env RAY_ADDRESS, else a "
+                                            "local instance)."),
     force: bool = typer.Option(False, "--force", help="Score again videos already scored."),
     timeout: float | None = typer.Option(None, "--timeout", min=0.001,
                                          help="Seconds one video may take before it is failed and its worker "

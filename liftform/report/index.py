@@ -32,7 +32,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
     except InputError as exc:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
                 "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
-                "view": "", "warnings": [], "duration_s": None, "summary": str(exc)}
+                "view": "", "warnings": [], "duration_s": None, "summary": str(exc), "failed": False}
     verdict, reps = analysis.verdict, analysis.every_rep                       # as the verdict: every lifter's
     words, cls = overall_words(verdict)
     return {
@@ -42,16 +42,32 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "spine": _peak([v.peak_spine_flexion_deg for v in reps]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
         "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
-        "duration_s": analysis.source.duration_s, "summary": clip_summary(analysis),
+        "duration_s": analysis.source.duration_s, "summary": clip_summary(analysis), "failed": False,
     }
 
 
-def write_index(out_root: str | Path) -> Path:
-    """Write ``out_root/index.html``: one row per ``out_root/*/result.json``, sortable, linking to each report.
+def _failed_rows(out_root: Path, listed: set[str]) -> list[dict[str, Any]]:
+    """A row for each video the batch summary (``out_root/summary.json``) records as failed that has no result here,
+    saying why: without them the overview left a batch's failures out without a word."""
+    from liftform.batch.summary import read_summary
 
-    Rows are ordered worst first (rounded back, not judged, safe), then by name; clicking a column header sorts by
-    it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder, OutputError when the page
-    cannot be written.
+    try:
+        failed = [row for row in read_summary(out_root) if not row.ok and row.output not in listed]
+    except InputError:      # a damaged summary: the next batch starts it again from the result folders
+        return []
+    return [{"name": Path(row.path).name or row.output, "folder": row.path, "href": None, "verdict": "failed",
+             "cls": "unsure", "rank": 3, "failed": True, "n_reps": None, "n_rounded": None, "spine": None,
+             "trunk": None, "view": "", "warnings": [], "duration_s": None, "summary": row.error}
+            for row in failed]
+
+
+def write_index(out_root: str | Path) -> Path:
+    """Write ``out_root/index.html``: one row per ``out_root/*/result.json``, sortable, linking to each report, and
+    one per video a batch's summary records as failed (no result: the row says why).
+
+    Rows are ordered worst first (rounded back, not judged, safe, then unreadable or failed), then by name; clicking
+    a column header sorts by it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder,
+    OutputError when the page cannot be written.
     """
     out_root = Path(out_root)
     if not out_root.is_dir():
@@ -60,8 +76,12 @@ def write_index(out_root: str | Path) -> Path:
         folders = [folder.path for folder in result_folders(out_root)]
     except OSError as exc:
         raise OutputError(f"cannot list {out_root}: {exc}") from None
-    rows = sorted((_row(folder) for folder in folders), key=lambda r: (r["rank"], r["name"].lower()))
+    rows = [_row(folder) for folder in folders]
+    rows = sorted(rows + _failed_rows(out_root, {folder.name for folder in folders}),
+                  key=lambda r: (r["rank"], r["name"].lower()))
+    failed = sum(r["failed"] for r in rows)
     html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),
-                       rows=rows, n_rounded=sum(r["rank"] == 0 for r in rows),
-                       n_safe=sum(r["rank"] == 2 for r in rows), n_unsure=sum(r["rank"] in (1, 3) for r in rows))
+                       rows=rows, n_analysed=len(rows) - failed, n_failed=failed,
+                       n_rounded=sum(r["rank"] == 0 for r in rows), n_safe=sum(r["rank"] == 2 for r in rows),
+                       n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed)
     return atomic_write_text(out_root / INDEX_NAME, html)

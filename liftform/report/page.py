@@ -15,6 +15,7 @@ from liftform.outputs import faces_blurred, mark_blurred
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
+from liftform.personal import is_personal_zero
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -24,6 +25,7 @@ from liftform.report.data import (
 )
 from liftform.report.frames import ClipRequest, MediaGrabber, Still, clip_bounds, grab_media, person_box
 from liftform.report.html import data_uri, render_page, url_path
+from liftform.settings import SpineSettings
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
@@ -173,7 +175,8 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
-            "neutral_bend": th.neutral_bend_deg, "reba_low": low, "reba_high": high}
+            "neutral_bend": th.neutral_bend_deg, "own_zero": is_personal_zero(th.neutral_bend_deg),
+            "usual_zero": SpineSettings().neutral_bend_deg, "reba_low": low, "reba_high": high}
 
 
 def _where(box: Any) -> str:

@@ -194,8 +194,9 @@ def _report_moved(tmp_path: Path, clip: Path, monkeypatch) -> None:
 
 
 @case("4-report-takes-a-renamed-video-given-by-hand")
-def _report_video_given(tmp_path: Path, clip: Path) -> None:
-    shutil.copy(clip, tmp_path / "lift.mp4")
+def _report_video_given(tmp_path: Path, sample_videos) -> None:
+    # A whole rounded rep (the shared 1.5 s clip stops on its way down: undecided, no frames to show).
+    first_seconds(sample_videos["rounded_back"], tmp_path / "lift.mp4", 2.8, size_wh=(320, 240))
     assert analyze(str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out")).exit_code == 0
     (tmp_path / "lift.mp4").rename(tmp_path / "renamed.mp4")       # not found by name: said so, and how to fix it
     folder = str(tmp_path / "out" / "lift")
@@ -204,7 +205,7 @@ def _report_video_given(tmp_path: Path, clip: Path) -> None:
     given = runner.invoke(app, ["report", folder, "--video", str(tmp_path / "renamed.mp4")])
     assert given.exit_code == 0 and "note" not in given.output, given.output
     assert "data:image/jpeg" in (tmp_path / "out" / "lift" / "report.html").read_text()   # its frames are shown
-    (tmp_path / "other.mp4").write_bytes(clip.read_bytes() + b"\0")              # another file: refused, one line
+    (tmp_path / "other.mp4").write_bytes((tmp_path / "renamed.mp4").read_bytes() + b"\0")   # another file: refused
     other = runner.invoke(app, ["report", folder, "--video", str(tmp_path / "other.mp4")])
     assert other.exit_code == 1 and "not the video analysed" in other.output
     assert runner.invoke(app, ["report", folder, folder, "--video", str(tmp_path / "renamed.mp4")]).exit_code == 2

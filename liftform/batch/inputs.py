@@ -109,13 +109,10 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
     everything under it. A file named as such is taken wherever it is.
     """
     exclude_dir = Path(exclude).resolve() if exclude is not None else None
-    seen: set[Path] = set()
     videos: list[Path] = []
 
     def add(path: Path) -> None:
-        key = same_file_key(path)
-        if key not in seen and not _inside(path, exclude_dir):
-            seen.add(key)
+        if not _inside(path, exclude_dir):
             videos.append(path)
 
     for item in inputs:
@@ -136,7 +133,7 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
                         add(found)
                 elif is_video_name(match) and not _in_liftform_output(match, root):
                     add(match)
-    return videos
+    return unique_inputs(videos)
 
 
 def _short_hash(path: Path) -> str:
@@ -240,7 +237,7 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
         if e.source:
             by_source.setdefault(same_file_key(Path(e.source)), e.name)
     names: list[str | None] = [by_source.get(same_file_key(path)) for path in paths]
-    names = [free.pop(n).name if n in free else None for n in names]
+    names = [n if free.pop(n, None) else None for n in names]     # each earlier folder taken once
     for i, path in enumerate(paths):
         if names[i] is None and (name := _same_content(path, free)) is not None:
             names[i] = free.pop(name).name

@@ -27,6 +27,7 @@ from liftform.report.frames import ClipRequest, MediaGrabber, Still, clip_bounds
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.settings import SpineSettings
 
+FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
 
@@ -229,7 +230,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
         "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],
-        "has_video": data.video_path is not None,
+        "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
         "blur_faces": blur_faces, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
@@ -275,9 +276,6 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     html = render_page("report.html.j2", media=True, **context)
     path = atomic_write_text(data.result_dir / REPORT_NAME, html)
     return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
-
-
-FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
 
 
 def _with_frames(report: Path) -> bool:

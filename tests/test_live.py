@@ -764,18 +764,22 @@ def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_pa
 
 
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),
-                                            ("folder", "it is a folder"), ("folder.mp4", "it is a folder")])
+                                            ("folder", "it is a folder"), ("folder.mp4", "it is a folder"),
+                                            ("taken.mp4", "already there")])
 def test_a_recording_that_could_not_be_written_is_refused_before_the_session(sample_videos, tmp_path, name, told):
     """--record with a name no muxer knows or an existing folder: one line and exit 1 before anything is run or
-    saved (the whole session ran, then "the recording could not be written", exit 0)."""
+    saved (the whole session ran, then "the recording could not be written", exit 0); a file already there (an
+    earlier session's recording) is kept, not replaced when the session ends."""
     (tmp_path / "folder").mkdir()
     (tmp_path / "folder.mp4").mkdir()
+    (tmp_path / "taken.mp4").write_bytes(b"an earlier recording")
     result = runner.invoke(app, ["live", "--source", str(sample_videos["squat"]), "--no-window",
                                  "-o", str(tmp_path / "out"), "--record", str(tmp_path / name)])
     assert result.exit_code == 1 and not result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot record to {tmp_path / name}: " in lines[0] and told in lines[0], lines
     assert not (tmp_path / "out").exists()
+    assert (tmp_path / "taken.mp4").read_bytes() == b"an earlier recording"
     from liftform.live.recorder import check_record_path
 
     assert check_record_path(tmp_path / "new" / "session.MP4") == tmp_path / "new" / "session.MP4"

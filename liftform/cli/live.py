@@ -37,7 +37,7 @@ def live(
     profile: Path | None = ProfileOpt,
     no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
     record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this video file "
-                                       "(.mp4, .mov, .mkv or .m4v)."),
+                                       "(.mp4, .mov, .mkv or .m4v; not a file already there)."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
                                 help="Folder the session is saved in, as OUTPUT/live-<time>/."),
     beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),

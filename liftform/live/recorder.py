@@ -22,12 +22,16 @@ RECORD_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")
 
 def check_record_path(path: str | Path) -> Path:
     """Check, before a session starts, that the recording can be written at ``path`` when it ends: a file named
-    .mp4 (.mov, .mkv, .m4v), not a folder, in a folder that can be made and written. Raises OutputError (one
-    line); a recording refused only at the end would cost the user the whole session's video."""
+    .mp4 (.mov, .mkv, .m4v), not a folder nor a file already there (an earlier session's recording would be
+    replaced at the end), in a folder that can be made and written. Raises OutputError (one line); a recording
+    refused only at the end would cost the user the whole session's video."""
     path = Path(path)
     if path.is_dir():
         raise OutputError(f"cannot record to {path}: it is a folder; name a video file, e.g. --record "
                           f"{path / 'session.mp4'}")
+    if path.exists() or path.is_symlink():
+        raise OutputError(f"cannot record to {path}: a file of that name is already there (an earlier "
+                          f"recording?); name a new file, or move that one away first")
     if path.suffix.lower() not in RECORD_SUFFIXES:
         raise OutputError(f"cannot record to {path}: the recording is H.264 video, so its name must end in "
                           f"{', '.join(RECORD_SUFFIXES)} (e.g. --record {path.with_suffix('.mp4')})")

@@ -421,6 +421,25 @@ def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float
     return out / "lifter" / "result.json"
 
 
+def test_the_overview_says_a_video_whose_last_run_failed_shows_its_earlier_result(tmp_path):
+    """A video scored, then broken and scored again: the batch keeps its earlier result and summary.csv says the run
+    failed, but index.html showed the earlier result as if it were this run's, without a word."""
+    from liftform.batch.summary import row_from_analysis
+    from liftform.outputs.read import read_analysis
+    from liftform.report import write_index
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG, video=str(tmp_path / "in" / "lift.mp4"))
+    ok = row_from_analysis(read_analysis(out / "lifter"), str(tmp_path / "in" / "lift.mp4"), "lifter")
+    write_summary(out, [ok])
+    assert "The last run failed" not in write_index(out).read_text()
+    earlier = (out / "lifter" / "result.json").stat().st_mtime - 5
+    os.utime(out / "lifter" / "result.json", (earlier, earlier))
+    write_summary(out, [failed_row(str(tmp_path / "in" / "lift.mp4"), "lifter", "lift.mp4 is truncated")])
+    rows = write_index(out).read_text().split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 1 and "The last run failed (lift.mp4 is truncated); this is the earlier result." in rows[0]
+
+
 def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
     """index.html listed only the result folders: after a batch with 2 broken files it said "1 video analysed ...
     1 safe · 0 not judged" and nothing of the failures, which only summary.csv recorded. Now each failed video
@@ -437,6 +456,8 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
                                        "video (Invalid data); re-export it as MP4"),
                         failed_row(str(tmp_path / "in" / "<b>cut</b>.mp4"), "cut", "cut.mp4 is truncated"),
                         failed_row(str(tmp_path / "in" / "again.mp4"), "lifter", "stale: it has a result")])
+    later = (out / "summary.json").stat().st_mtime + 5                # the result was made since (`analyze`)
+    os.utime(out / "lifter" / "result.json", (later, later))
 
     def header(html: str) -> str:
         return " ".join(re.sub(r"<[^>]+>", "", html.split('<p class="sub">')[1].split("</p>")[0]).split())
@@ -454,6 +475,7 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
         assert len(failed) == 2 and "notes.mp4 is not a readable video (Invalid data)" in failed[1]
         assert "&lt;b&gt;cut&lt;/b&gt;.mp4" in failed[0] and "cut.mp4 is truncated" in failed[0]
         assert "stale" not in html and "http://" not in html and "https://" not in html
+        os.utime(out / "lifter" / "result.json", (later, later))    # rescore rewrote it: newer again
     (out / "summary.json").unlink()                           # `analyze`'s folder: no summary, no failed count
     html = write_index(out).read_text()
     assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · 0 not judged · "

@@ -9,7 +9,7 @@ from typing import Any
 from liftform.core.vocabulary import Tone, tone_of
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, result_folders
+from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, SUMMARY_JSON, result_folders
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import clip_summary
 from liftform.report.html import render_page, url_path
@@ -46,24 +46,46 @@ def _row(result_dir: Path) -> dict[str, Any]:
     }
 
 
-def _failed_rows(out_root: Path, listed: set[str]) -> list[dict[str, Any]]:
-    """A row for each video the batch summary (``out_root/summary.json``) records as failed that has no result here,
-    saying why: without them the overview left a batch's failures out without a word."""
+def _older(path: Path, than: Path) -> bool:
+    try:
+        return path.stat().st_mtime <= than.stat().st_mtime
+    except OSError:
+        return False
+
+
+def _failed_runs(out_root: Path) -> dict[str, Any]:
+    """The batch summary's (``out_root/summary.json``) rows of videos whose last run failed, by output folder name
+    (none where there is no summary or it is damaged: the next batch starts it again from the result folders)."""
     from liftform.batch.summary import read_summary
 
     try:
-        failed = [row for row in read_summary(out_root) if not row.ok and row.output not in listed]
-    except InputError:      # a damaged summary: the next batch starts it again from the result folders
-        return []
+        return {row.output: row for row in read_summary(out_root) if not row.ok}
+    except InputError:
+        return {}
+
+
+def _failed_rows(failed: dict[str, Any], listed: set[str]) -> list[dict[str, Any]]:
+    """A row for each failed video that has no result here, saying why: without them the overview left a batch's
+    failures out without a word."""
     return [{"name": Path(row.path).name or row.output, "folder": row.path, "href": None, "verdict": "failed",
              "cls": "unsure", "rank": 3, "failed": True, "n_reps": None, "n_rounded": None, "spine": None,
              "trunk": None, "view": "", "warnings": [], "duration_s": None, "summary": row.error}
-            for row in failed]
+            for output, row in failed.items() if output not in listed]
+
+
+def _told_failed(row: dict[str, Any], failed_run, result_dir: Path, out_root: Path) -> dict[str, Any]:
+    """``row`` of ``result_dir`` when the summary says its video's last run failed and the result is older than
+    the summary (the earlier result, kept: it was shown as if it were that run's): the row says so first, with
+    why. A result newer than the summary (`analyze` wrote it since) is the video's latest."""
+    if failed_run is None or not _older(result_dir / RESULT_NAME, out_root / SUMMARY_JSON):
+        return row
+    return row | {"summary": f"The last run failed ({failed_run.error}); this is the earlier result. {row['summary']}"}
 
 
 def write_index(out_root: str | Path) -> Path:
     """Write ``out_root/index.html``: one row per ``out_root/*/result.json``, sortable, linking to each report, and
-    one per video a batch's summary records as failed (no result: the row says why).
+    one per video a batch's summary records as failed (no result: the row says why; with an earlier result, that
+    result's row says the last run failed and why).
 
     Rows are ordered worst first (rounded back, not judged, safe, then unreadable or failed), then by name; clicking
     a column header sorts by it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder,
@@ -76,8 +98,9 @@ def write_index(out_root: str | Path) -> Path:
         folders = [folder.path for folder in result_folders(out_root)]
     except OSError as exc:
         raise OutputError(f"cannot list {out_root}: {exc}") from None
-    rows = [_row(folder) for folder in folders]
-    rows = sorted(rows + _failed_rows(out_root, {folder.name for folder in folders}),
+    failed_runs = _failed_runs(out_root)
+    rows = [_told_failed(_row(folder), failed_runs.get(folder.name), folder, out_root) for folder in folders]
+    rows = sorted(rows + _failed_rows(failed_runs, {folder.name for folder in folders}),
                   key=lambda r: (r["rank"], r["name"].lower()))
     failed = sum(r["failed"] for r in rows)
     html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),

@@ -288,18 +288,23 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
                   model_dir: str | Path | None = None, write_video: bool = True, report: bool = True,
                   blur_faces: bool = False, progress: Progress | None = None,
                   output_name: str | None = None) -> Analysis:
-    """Analyse one video; with ``out_root``, write ``out_root/<stem>/`` (``output_name`` instead of the stem)
-    (result.json, CSVs, poses.npz, annotated video, report.html). ``blur_faces`` blurs the face in every exported
-    frame, clip and video.
+    """Analyse one video; with ``out_root``, write its folder there (result.json, CSVs, poses.npz, annotated video,
+    report.html): ``output_name``, by default the one `liftform analyze` gives it (``out_root/<stem>``, the folder it
+    had there before, or ``<parent>__<stem>`` beside another video's of the same file name: not in its place).
+    ``blur_faces`` blurs the face in every exported frame, clip and video.
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
     settings = settings or Settings()
-    out_dir = output_dir_for(video_path, out_root, output_name) if out_root is not None else None
-    if out_dir is not None:
+    out_dir = None
+    if out_root is not None:
+        from liftform.batch.inputs import output_names
         from liftform.outputs.atomic import ensure_writable_dir
 
-        ensure_writable_dir(out_dir.parent)   # fail before the long part, not after (the result is made beside)
+        ensure_writable_dir(Path(out_root))   # fail before the long part, not after (the result is made beside)
+        if output_name is None:
+            output_name = output_names([Path(video_path)], out_root)[0]
+        out_dir = output_dir_for(video_path, out_root, output_name)
     found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
                                                            progress=progress)
     analysis, track = analyze_people(found, source, model, settings, warnings)

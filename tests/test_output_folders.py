@@ -232,6 +232,21 @@ def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, m
     assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]
 
 
+def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
+    """`analyze_video(b/IMG_0001.mp4, out)` after `analyze_video(a/IMG_0001.mp4, out)` from Python replaced a's
+    result (the CLI had stopped doing so): the API now names folders as the CLI does; ``output_name`` still rules."""
+    from liftform.pipeline import analyze_video
+
+    a, b = _videos(tmp_path, "a/IMG_0001.mp4", "b/IMG_0001.mp4")
+    out = tmp_path / "out"
+    _without_the_model(monkeypatch)
+    for video in (a, b, a):
+        analyze_video(video, out, write_video=False, report=False)
+    assert _source(out / "IMG_0001") == str(a.absolute()) and _source(out / "b__IMG_0001") == str(b.absolute())
+    analyze_video(b, out, write_video=False, report=False, output_name="mine")
+    assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001", "mine"]
+
+
 def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_path, monkeypatch):
     """`score in/a in/b -o sc7` (both IMG_0001.mp4), then `score in/b -o sc7`: b was named IMG_0001 in the second
     run (no collision in it), scored again into a new folder, and summary.csv and index.html disagreed. Now b is

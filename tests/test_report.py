@@ -257,6 +257,31 @@ def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_video
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(result_dir, tmp_path):
+    """A rep left undecided (e.g. the recording stops on its way down) showed no frames: the gallery held the
+    flagged reps only, or the reference rep. The reps liftform could not judge are the ones a clinician must look
+    at: their start and worst frames are shown with the flagged ones (a clip of the flagged only), and said so."""
+    moved = copy_result(result_dir, tmp_path)
+    doc = json.loads((moved / "result.json").read_text())
+    flagged = [r["index"] + 1 for r in doc["reps"] if r["verdict"] == "rounded_back"]
+    assert len(flagged) >= 2
+    doc["reps"][flagged[-1] - 1]["verdict"] = "insufficient_data"
+    (moved / "result.json").write_text(json.dumps(doc))
+    html = write_report(moved).path.read_text(encoding="utf-8")
+    text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert f'id="rep-{flagged[-1]}"' in html and len(data_images(html)) == 2 * len(flagged)
+    assert "Flagged reps, and reps not judged" in text and "liftform could not judge this rep" in text
+    assert not (moved / "clips" / f"rep-{flagged[-1]}.mp4").exists()
+    for rep in doc["reps"]:
+        rep["verdict"] = "insufficient_data" if rep["verdict"] == "rounded_back" else rep["verdict"]
+    (moved / "result.json").write_text(json.dumps(doc))
+    text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", write_report(moved).path.read_text())).split())
+    assert "Reps not judged" in text and "liftform could not judge these reps" in text
+    assert "For reference" not in text and not list((moved / "clips").glob("*.mp4"))
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_report_of_an_undecodable_video_has_no_frames(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     garbage = tmp_path / "lift.mp4"

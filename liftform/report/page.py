@@ -30,6 +30,8 @@ from liftform.settings import SpineSettings
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
+# The reps the gallery shows for a human to look at: the flagged and those liftform could not judge
+LOOK_AT = (Verdict.ROUNDED_BACK.value, Verdict.INSUFFICIENT_DATA.value)
 
 
 @dataclass(frozen=True)
@@ -69,11 +71,12 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
-    """The reps whose frames are shown: every flagged rep; with none flagged, the judged rep that bent the spine
-    most (for reference). Returns (reps, flagged)."""
-    flagged = [r for r in data.reps if r.get("verdict") == Verdict.ROUNDED_BACK.value]
-    if flagged:
-        return flagged, True
+    """The reps whose frames are shown, in order: every flagged rep and every rep liftform could not judge (a
+    clinician's eye is what those need); with neither, the judged rep that bent the spine most (for reference).
+    Returns (reps, True) for the reps to look at, (reps, False) for the reference."""
+    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT]
+    if to_look_at:
+        return to_look_at, True
     judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
     return ([max(judged, key=lambda r: r["peak_spine_flexion_deg"])] if judged else []), False
 
@@ -85,12 +88,14 @@ def _clear_old_clips(clips_dir: Path) -> None:
 
 def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Still], list[ClipRequest]]:
     """Gallery entries (without their pictures yet), and the stills and clips they need from the source."""
-    reps, flagged = _gallery_reps(data)
+    reps, to_look_at = _gallery_reps(data)
     entries, stills, clips = [], {}, []
     for rep in reps:
         number = int(rep.get("index", 0)) + 1
         start, worst = rep.get("start_frame"), worst_frame(data, rep)
-        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": flagged,
+        rounded = rep.get("verdict") == Verdict.ROUNDED_BACK.value
+        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": rounded,
+                 "to_look_at": to_look_at,
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
@@ -102,7 +107,7 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
         for frame in (start, worst):
             if frame is not None:
                 stills[int(frame)] = still
-        bounds = bounds if flagged else None
+        bounds = bounds if rounded else None        # a clip of each flagged rep; stills of the others
         if bounds is not None and data.video_path is not None:
             clip = ClipRequest(bounds[0], bounds[1], ResultFolder(data.result_dir).clip(number),
                                f"Rep {number}  ")
@@ -229,7 +234,8 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
             analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
-        "gallery": gallery, "gallery_flagged": bool(gallery) and gallery[0]["flagged"],
+        "gallery": gallery, "gallery_look": bool(gallery) and gallery[0]["to_look_at"],
+        "gallery_flagged": any(g["flagged"] for g in gallery),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
         "blur_faces": blur_faces, "annotated_video": annotated_video,

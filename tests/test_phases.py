@@ -152,6 +152,41 @@ def test_the_second_and_fourth_descents_lower_a_load_the_first_and_third_reach_d
     assert verdicts[2].faults == ("rounded_reach_down",) and not verdicts[3].faults
 
 
+def _quick_set_track(n_reps: int = 2, fps: float = 30.0):
+    """Quick rounded stoops one after the other: stand 0.8 s, down in 0.25 s (trunk to 80 deg, spine to 40), 0.2 s
+    at the bottom, up in 0.25 s."""
+    def ramp(k, a, b):
+        return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, k)) ** 2
+
+    stand, move, hold = int(0.8 * fps), int(0.25 * fps), int(0.2 * fps)
+    trunk = np.concatenate([np.zeros(stand), ramp(move, 0, 80), np.full(hold, 80.0), ramp(move, 80, 0)] * n_reps
+                           + [np.zeros(stand)])
+    return make_track(trunk, trunk * 30 / 80, trunk / 2, np.arange(len(trunk)) / fps)
+
+
+def test_a_back_rounded_through_the_bottom_of_a_lowering_is_one_rounding():
+    """A quick rounded stoop (the audit's, played 3x): the second rep lowers the load, rests it at the bottom and
+    lifts it, rounded all through. Its two loaded halves were timed apart, each under min_rounded_s, and the rep
+    cleared as a hip hinge "past its limit for only 0.13 s". The frames resting between join them (not counted)."""
+    from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
+
+    kin, reps, verdicts = _judge(_quick_set_track())
+    second = verdicts[1]
+    assert second.rep.lowers_load and second.rep.start < second.rep.touchdown < second.rep.liftoff
+    span = slice(second.rep.start, second.rep.end + 1)
+    loaded_halves = [run_lengths_s(kin.spine_flexion_deg[s] > 21.0, kin.timestamps_s[s])
+                     for s in (slice(second.rep.start, second.rep.touchdown + 1), slice(second.rep.liftoff,
+                                                                                        second.rep.end + 1))]
+    assert second.verdict == "rounded_back" and second.rounded_s >= sum(loaded_halves) - 0.04, loaded_halves
+    assert second.rounded_s < kin.timestamps_s[span][-1] - kin.timestamps_s[span][0]       # the rest not counted
+    t = np.arange(9) / 10.0
+    mask = np.array([1, 1, 0, 0, 1, 1, 1, 0, 1], bool)
+    bridge = np.array([0, 0, 1, 1, 0, 0, 0, 0, 0], bool)
+    assert bridged_run_lengths_s(mask, bridge, t) == pytest.approx(0.5)      # 0.2 + 0.3 s, joined over 2 frames
+    assert bridged_run_lengths_s(mask, ~bridge & False, t) == pytest.approx(0.3) == run_lengths_s(mask, t)
+    assert bridged_run_lengths_s(mask & False, bridge, t) == 0.0
+
+
 def test_set_up_rounded_then_flat_pull_is_safe_with_its_reach_down_finding():
     track, truth = reach_then_set_track(reach_spine_deg=40.0, lift_spine_deg=3.0)
     kin, reps, verdicts = _judge(track)

@@ -97,3 +97,15 @@ def run_lengths_s(mask: np.ndarray, timestamps_s: np.ndarray) -> float:
     """Longest duration (seconds) of a run of True in ``mask`` (T,) (:func:`runs_s`); 0 without one."""
     durations = runs_s(mask, timestamps_s)[1]
     return float(durations.max()) if len(durations) else 0.0
+
+
+def bridged_run_lengths_s(mask: np.ndarray, bridge: np.ndarray, timestamps_s: np.ndarray) -> float:
+    """Longest time (seconds) of True in ``mask`` (T,) within one run of ``mask | bridge``: runs of ``mask`` joined
+    across the ``bridge`` frames between them (True there too), each run timed as :func:`runs_s` times it and the
+    bridge's own frames not counted. Without a bridge, :func:`run_lengths_s`."""
+    starts, durations = runs_s(mask, timestamps_s)
+    if not len(durations):
+        return 0.0
+    joined_starts = runs_s(mask | bridge, timestamps_s)[0]
+    joined = np.searchsorted(joined_starts, starts, side="right") - 1     # the joined run each run of mask is in
+    return float(np.bincount(joined, weights=durations).max())

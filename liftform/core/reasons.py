@@ -68,7 +68,10 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         if m.from_behind:
             seen += (" (filmed from behind at an angle, where the shoulder blades shape the back's outline: a flat "
                      "back can read rounded there)")
-        did = "lowered the load with the back" if while_lowering(m, settings) else "lifted with the back"
+        did = "lifted with the back"
+        if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
+            did = ("lowered and lifted the load with the back, rounded through the bottom" if m.lift_rounded_s > 0
+                   else "lowered the load with the back")
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back (limit {settings.head_hanging_neck_deg:.0f}°) for "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from liftform.core.camera_pitch import RISE_FROM_ABOVE, median_rise
-from liftform.core.filters import run_lengths_s
+from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import spine_judged
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.reps import seen_whole
@@ -140,7 +140,11 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # its 95 deg, had been cleared from 0.1 s of it).
     descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any()) and not (ends_in_rep and
                                                                                  rep.bottom >= rep.end)
-    rounded_s = run_lengths_s(flagged[span] & loaded, k.timestamps_s[span])
+    # A back rounded through the bottom of a rep that lowers the load (touch-down, then lift-off) is one rounding:
+    # the frames between, the load resting on the floor, join its two loaded halves (not counted themselves).
+    # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
+    resting = low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0 else low & False
+    rounded_s = bridged_run_lengths_s(flagged[span] & loaded, flagged[span] & resting, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:

@@ -68,6 +68,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         if m.from_behind:
             seen += (" (filmed from behind at an angle, where the shoulder blades shape the back's outline: a flat "
                      "back can read rounded there)")
+        if not m.seen_whole:            # as every rep the view cuts says (README): the rest of it was not judged
+            seen += " (seen in part: the view cuts this rep)"
         did = "lifted with the back"
         if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
             did = ("lowered and lifted the load with the back, rounded through the bottom" if m.lift_rounded_s > 0
@@ -94,10 +96,12 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"
     lean = _beside(m.peak_trunk_deg, settings.min_trunk_for_rounding_deg)
     if verdict == "lunge":
-        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent to "
-                f"{180 - m.knee_flexion_deg:.0f}°, {spine}")
+        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent {m.knee_flexion_deg:.0f}°, "
+                f"{spine}")
     if verdict == "squat":
-        return f"squat: knees bent to {180 - m.knee_flexion_deg:.0f}°, trunk leaned {lean}°, {spine}"
+        # Knee flexion (0 = straight), as the report's table and README's rule give it: "bent to 96°" (the angle
+        # at the knee) beside the table's 84° of flexion read as a contradiction.
+        return f"squat: knees bent {m.knee_flexion_deg:.0f}°, trunk leaned {lean}°, {spine}"
     # The hips' share is said only where the spine's reading at the bottom was trusted (never "nan%").
     hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")

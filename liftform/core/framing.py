@@ -5,7 +5,8 @@ is its guess from the rest of the body. The hips' and knees' angles, the standin
 against and the squat/hinge call all read those landmarks, so a lifter filmed from the thighs up (a webcam on a
 desk) gets reps and angles made from guesses: a rendered squat cut at mid-thigh was found as six reps instead of
 three, a rendered stoop as four, one of them a "safe hip hinge" (thirty-fourth session). Live prompts the lifter
-to step back (`live.state.framing_problem`); a recorded video says it in a note (`out_of_picture_note`).
+to step back (`live.state.framing_problem`); a recorded video says it in a note (`out_of_picture_note`), and
+its reps are measured from one floor where the feet were out of the picture (`with_feet_on_a_floor`).
 """
 
 from __future__ import annotations
@@ -67,3 +68,30 @@ def out_of_picture_note(image_xy: np.ndarray, frame_size_wh: tuple[int, int]) ->
     said[0] += " of the frames"
     return (f"the lifter was partly out of the picture ({', '.join(said)}): MediaPipe guessed where, so the reps and "
             "the angles read from there may be wrong; keep the whole body in view")
+
+
+# Where the feet are out of the picture, the floor is read from the frames the trunk stands within this many
+# degrees of vertical (where MediaPipe's guess of the feet sits under the body, the legs straight).
+FLOOR_UPRIGHT_DEG = 20.0
+
+
+def with_feet_on_a_floor(image_xy: np.ndarray, frame_size_wh: tuple[int, int], trunk_deg: np.ndarray) -> np.ndarray:
+    """``image_xy`` (T, 33, 2) px, unchanged where the feet were in the picture; where they were out of it in
+    OUT_SHARE or more of the frames with a pose (a webcam on a desk), a copy whose ankles stand on one floor: the
+    median height MediaPipe guessed for them while the trunk stood upright (``trunk_deg`` (T,), within
+    FLOOR_UPRIGHT_DEG). A rep's depth and the hands' height are measured from the ankles: guessed afresh in every
+    frame, they wandered with the bend, and a rendered hinge filmed from the hips up made five reps of two (the
+    camera is taken to stand still, as a webcam does)."""
+    posed = np.isfinite(image_xy[:, [LEFT_HIP, RIGHT_HIP], 0]).any(axis=1)
+    feet = PART_NAMES.index("feet")
+    if not posed.any() or parts_in_picture(image_xy[posed], frame_size_wh)[:, feet].mean() > 1.0 - OUT_SHARE:
+        return image_xy
+    ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])
+    with np.errstate(invalid="ignore"):
+        standing = posed & (np.abs(trunk_deg) < FLOOR_UPRIGHT_DEG) & np.isfinite(ankle_y)
+    if not standing.any():
+        return image_xy
+    pinned = image_xy.copy()
+    rows = np.flatnonzero(posed)
+    pinned[rows[:, None], [LEFT_ANKLE, RIGHT_ANKLE], 1] = float(np.median(ankle_y[standing]))
+    return pinned

@@ -10,7 +10,7 @@ import numpy as np
 
 from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
-from liftform.core.framing import out_of_picture_note
+from liftform.core.framing import out_of_picture_note, with_feet_on_a_floor
 from liftform.core.geometry import flexion_deg, fore_aft_length, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
@@ -371,9 +371,10 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     elif above >= camera_pitch.RISE_DOUBT:
         notes.append("the camera looks down on the lifter a little: a rounded back can read flatter from above, so a "
                      "back cleared here is cleared less surely (film level, from hip height)")
-    standing_px = standing_heights_px(image_xy, t, upright(trunk, hip, knee))
-    depth = depth_signal(image_xy, standing_px)
-    hands = hands_height_signal(image_xy, standing_px)
+    floor_xy = with_feet_on_a_floor(image_xy, track.frame_size_wh, trunk)   # feet out of the picture: one floor
+    standing_px = standing_heights_px(floor_xy, t, upright(trunk, hip, knee))
+    depth = depth_signal(floor_xy, standing_px)
+    hands = hands_height_signal(floor_xy, standing_px)
 
     # The back: its contour's bend, relative to the bend of a neutral back.
     baseline = spine_settings.neutral_bend_deg if spine_baseline_deg is None else spine_baseline_deg

@@ -3,7 +3,8 @@ video.
 
 Also the resume rule: a video is already scored when its folder holds a complete result (result.json,
 poses.npz and, if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same
-settings fingerprint.
+settings fingerprint, and none of its views (annotated.mp4, report.html) still shows an earlier result (a rescore
+changed it since they were drawn: `outputs.stale_views`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
-from liftform.outputs import faces_blurred
+from liftform.outputs import faces_blurred, stale_views
 from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import jsonable
@@ -123,6 +124,8 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
             return None
         if spec.blur_faces and not faces_blurred(out_dir):
             return None   # never reuse exported frames that still show a face
+        if stale_views(out_dir):
+            return None   # a rescore changed the result since its views were drawn: scored again, drawn afresh
         analysis = read_analysis(out_dir)
         if result_fingerprint(analysis) != spec.fingerprint:
             return None

@@ -14,7 +14,8 @@ themselves; a rescore keeps the ones each result was made with and reports the v
 asked for others (``pose_ignored``): those need ``liftform score --force``. result.json, frames.csv and
 reps.csv are rewritten (atomically, result.json last), then the summary, and the overview (index.html) where the
 folder has one; annotated.mp4 and report.html are not redrawn (that needs the source video) and keep showing the
-results of the run that drew them (``stale_views``).
+results of the run that drew them (``stale_views``): the folder is marked so (`outputs.mark_stale`), and a `score` of
+that video draws it again instead of taking it as already scored.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from liftform.batch.summary import (
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.interrupts import signals_deferred
+from liftform.outputs import mark_stale, stale_views
 from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
@@ -118,6 +120,8 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     with signals_deferred():      # a Ctrl-C waits for the three files: never new CSVs beside the old result.json
+        # The mark first: views an interrupted rescore may leave out of date are redrawn by the next `score`.
+        mark_stale(where.path, stale_views(where.path) | views_left_stale(where.path, old, analysis))
         write_frames_csv(analysis, where.path)
         write_reps_csv(analysis, where.path)
         write_result_json(analysis, where.path)
@@ -129,6 +133,11 @@ def _profile_beside(analysis: Analysis) -> Path | None:
     relative path or a camera's number would find a profile in whatever folder the command runs in)."""
     video = Path(analysis.source.path)
     return video.parent / PROFILE_NAME if video.is_file() and (video.parent / PROFILE_NAME).is_file() else None
+
+
+def views_left_stale(folder: Path, old: Analysis, new: Analysis) -> set[str]:
+    """The views in ``folder`` (annotated.mp4, report.html) drawn from ``old`` that would no longer show ``new``."""
+    return {view for view in STALE_VIEWS if (folder / view).is_file()} if _drawn(old) != _drawn(new) else set()
 
 
 def _drawn(analysis: Analysis) -> tuple:
@@ -165,7 +174,7 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
             result.kept_personal[name] = kept
         if old.verdict != new.verdict:
             result.changed.append(name)
-        if _drawn(old) != _drawn(new) and any((folder / view).is_file() for view in STALE_VIEWS):
+        if views_left_stale(folder, old, new):
             result.stale_views.append(name)
     row.elapsed_s = round(time.perf_counter() - start, 4)
     result.rescored.append(name)

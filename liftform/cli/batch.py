@@ -137,5 +137,6 @@ def rescore(
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
                   f"show the results before this rescore: `liftform report {escape(str(output))}/<video>` redraws a "
-                  "report (from the source video), `liftform score --force` the video", soft_wrap=True)
+                  "report (from the source video); `liftform score` scores those videos again and draws both",
+                  soft_wrap=True)
     raise typer.Exit(result.exit_code)

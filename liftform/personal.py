@@ -24,6 +24,28 @@ PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "ze
                                               ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
 PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
 
+# Where a result's own values came from, in words (`Analysis.personal_from`, result.json ``personal_from``). A value a
+# config file sets is a setting, not the person's: a plain rescore puts it back.
+PROFILE_ORIGIN = "--profile"
+FOLDER_ORIGIN = "the profile.toml of its folder"
+LIVE_ZERO_ORIGIN = "live's key n"
+UNRECORDED_ORIGIN = "a profile or live's key n"    # a result written before the origin was recorded
+
+
+def from_profile(origin: str) -> dict[tuple[str, str], str]:
+    """Every personal key as set by a profile (``origin``): what a profile leaves out is the person's too (most
+    people's), as `decided_by` holds."""
+    return dict.fromkeys(PERSONAL_KEYS, origin)
+
+
+def recorded_personal(personal_from: dict[tuple[str, str], str] | None,
+                      keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], str]:
+    """Those of ``keys`` a result holds as its person's own, with where from (``personal_from`` as the result
+    recorded it; None, an older result's: all of them, as liftform took them then)."""
+    if personal_from is None:
+        return dict.fromkeys(keys, UNRECORDED_ORIGIN)
+    return {key: personal_from[key] for key in keys if key in personal_from}
+
 
 def is_personal_zero(zero_deg: float) -> bool:
     """Whether the back was judged from a zero (``[spine] neutral_bend_deg``) other than the shipped one, most

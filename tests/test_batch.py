@@ -8,6 +8,7 @@ so a batch takes seconds. One batch is scored once per module and copied for the
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -35,7 +36,7 @@ from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.personal import PERSONAL_KEYS
+from liftform.personal import PERSONAL_KEYS, PROFILE_ORIGIN, from_profile
 from liftform.pipeline import analyze_track
 from liftform.pyav import av  # OpenCV first: this module is collected before test_live.py
 from liftform.screening import personal_profile_toml
@@ -417,6 +418,8 @@ def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float
     own = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": zero}})
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), own)
     assert analysis.verdict == ("safe" if judged_from_deg is None else "rounded_back")
+    if judged_from_deg is None:
+        analysis = dataclasses.replace(analysis, personal_from=from_profile(PROFILE_ORIGIN))
     write_outputs(analysis, track, out / "lifter", write_video=False)
     return out / "lifter" / "result.json"
 
@@ -521,7 +524,7 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     doc = rescored("--config", str(slower))
     assert doc["verdict"] == "safe" and doc["settings"]["verdict"]["min_rounded_s"] == 0.3
     assert doc["settings"]["spine"]["neutral_bend_deg"] == own_zero
-    assert "1 video(s) are judged, as when scored, from their lifter's own zero (from their profile)" in doc["output"]
+    assert "1 video(s) are judged, as when scored, from their lifter's own zero (from --profile)" in doc["output"]
     zero = tmp_path / "zero.toml"
     zero.write_text(f"[spine]\nneutral_bend_deg = {NEUTRAL_BEND_DEG}\n")
     doc = rescored("--config", str(zero))                  # the config decides the zero: most people's
@@ -532,6 +535,37 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     assert doc["verdict"] == "safe" and "own zero" not in doc["output"]
     assert rescore(out, Settings(), keep_personal=()).changed == ["lifter"]     # the API: () applies the settings'
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
+
+
+def test_a_plain_rescore_puts_back_a_zero_a_config_file_set(tmp_path):
+    """`score -c z40.toml` (a trial zero: safe), then a plain `rescore`: the trial zero was kept (still safe) and the
+    terminal said it was the lifter's own, "from their profile", though no profile was used. A zero only a config set
+    is a setting: a plain rescore judges from most people's (rounded back, as a plain `score` does). A zero from
+    live's key n is kept and said so; a result written before liftform recorded where its zero came from keeps it,
+    as before."""
+    out = tmp_path / "out"
+    result_json = _scored_from_own_zero(out, NEUTRAL_BEND_DEG + 25.0)
+    doc = json.loads(result_json.read_text())
+    assert doc["personal_from"]["spine.neutral_bend_deg"] == PROFILE_ORIGIN
+    doc["personal_from"] = {}                              # as `score -c z40.toml` writes it: the config's zero
+    result_json.write_text(json.dumps(doc))
+
+    def rescored() -> tuple[str, dict]:
+        result = runner.invoke(app, ["rescore", str(out), "-q"])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        return " ".join(result.output.split()), json.loads(result_json.read_text())
+
+    output, doc = rescored()
+    assert doc["verdict"] == "rounded_back" and doc["settings"]["spine"]["neutral_bend_deg"] == NEUTRAL_BEND_DEG
+    assert "own zero" not in output and doc["personal_from"] == {}
+    for recorded, origin in (({"spine.neutral_bend_deg": "live's key n"}, "live's key n"),
+                             (None, "a profile or live's key n")):          # None: an older result, no record
+        doc["verdict"], doc["settings"]["spine"]["neutral_bend_deg"] = "safe", NEUTRAL_BEND_DEG + 25.0
+        doc.pop("personal_from")
+        result_json.write_text(json.dumps(doc if recorded is None else {**doc, "personal_from": recorded}))
+        output, doc = rescored()
+        assert doc["verdict"] == "safe" and doc["settings"]["spine"]["neutral_bend_deg"] == NEUTRAL_BEND_DEG + 25.0
+        assert f"from their lifter's own zero (from {origin})" in output
 
 
 def test_rescore_rebuilds_the_overview_and_says_which_reports_are_out_of_date(tmp_path):

@@ -14,7 +14,7 @@ import json
 import resource
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from liftform.outputs import faces_blurred, stale_views
 from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import jsonable
+from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
 
 
@@ -57,6 +58,7 @@ class JobSpec:
     write_video: bool = True
     report: bool = True
     blur_faces: bool = False
+    personal_from: dict[tuple[str, str], str] = field(default_factory=dict)   # `Analysis.personal_from`
 
     @property
     def fingerprint(self) -> str:
@@ -100,8 +102,10 @@ def peak_rss_mb() -> float:
 
 
 def spec_for(job: Job, spec: JobSpec) -> JobSpec:
-    """The batch's ``spec`` with ``job``'s own settings, where it has them."""
-    return spec if job.settings is None else replace(spec, settings=job.settings)
+    """The batch's ``spec`` with ``job``'s own settings (its folder's profile), where it has them."""
+    if job.settings is None:
+        return spec
+    return replace(spec, settings=job.settings, personal_from=from_profile(FOLDER_ORIGIN))
 
 
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
@@ -159,6 +163,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
         info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
         analysis, track = analyze_people(found, info, model, spec.settings, warnings)
+        analysis = replace(analysis, personal_from=dict(spec.personal_from))
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)
         row = row_from_analysis(analysis, job.path, job.output)

@@ -74,6 +74,14 @@ def read_analysis(folder: str | Path) -> Analysis:
     return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
 
 
+def _personal_from(entry: Any) -> dict[tuple[str, str], str] | None:
+    """result.json ``personal_from`` ({"section.key": where from}) as `Analysis.personal_from`; None where the file
+    has none (written before liftform recorded it)."""
+    if not isinstance(entry, dict):
+        return None
+    return {tuple(name.split(".", 1)): str(origin) for name, origin in entry.items() if name.count(".") == 1}
+
+
 def _other_lifter(main: Analysis, entry: dict[str, Any], rows: np.ndarray) -> Analysis:
     """Another lifter of result.json ``other_lifters``, read back with their reps, verdicts and quality. Their
     per-frame data is not in the files: the kinematics are the main lifter's frames, with nothing flagged."""
@@ -107,7 +115,8 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
                             view=str(quality["view"]), warnings=tuple(str(w) for w in quality.get("warnings") or [])),
             versions={str(k): str(v) for k, v in (doc.get("versions") or {}).items()},
             schema_version=int(doc["schema_version"]), people_in_view=int(doc.get("people_in_view") or 1),
-            box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None)
+            box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None,
+            personal_from=_personal_from(doc.get("personal_from")))
         return replace(main, others=tuple(_other_lifter(main, entry, rows) for entry in doc.get("other_lifters") or []))
     except ConfigError as exc:
         raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None

@@ -150,3 +150,15 @@ def _headline(folder: ResultFolder) -> str:
     """The verdict a report.html leads with."""
     html = folder.report_html.read_text(encoding="utf-8")
     return html[html.index('<section class="verdict'):][:300]
+
+
+def test_read_analysis_takes_a_result_json_and_says_what_to_pass_for_an_output_folder(tmp_path):
+    """`read_analysis("out/lift/result.json")` said "cannot read result file out/lift/result.json/result.json ...;
+    delete it and run the analysis again" of a good result; `read_analysis("out")` said "result file not found"."""
+    analysis, folder = _written(tmp_path / "out")
+    assert read_analysis(folder.result_json).verdict == analysis.verdict
+    with pytest.raises(InputError, match=r"is an output folder of 1 result\(s\); pass one of its result folders "
+                                         r"\(.*/out/<video>, e\.g\. .*/out/lift\)"):
+        read_analysis(tmp_path / "out")
+    with pytest.raises(InputError, match="result file not found"):
+        read_analysis(tmp_path / "empty")

@@ -25,7 +25,7 @@ import numpy as np
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.errors import ConfigError, InputError
-from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder
+from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder, result_folders
 from liftform.outputs.result_json import read_result_json
 from liftform.settings import Settings, apply_overrides
 from liftform.track import PoseTrack
@@ -63,11 +63,19 @@ def read_poses_npz(path: str | Path) -> PoseTrack:
 
 
 def read_analysis(folder: str | Path) -> Analysis:
-    """The `Analysis` written into ``folder`` (a result folder OUT/<video>/): result.json and frames.csv.
+    """The `Analysis` written into ``folder`` (a result folder OUT/<video>/, or its result.json): result.json and
+    frames.csv.
 
-    Raises InputError (one line: which file, what is wrong, what to do) when either is missing or damaged.
+    Raises InputError (one line: which file, what is wrong, what to do) when either is missing or damaged, or
+    ``folder`` is an output folder (OUT) rather than one of its results.
     """
+    folder = Path(folder)
+    if folder.name == RESULT_NAME and folder.is_file():
+        folder = folder.parent
     where = ResultFolder(folder)
+    if not where.result_json.exists() and folder.is_dir() and (results := result_folders(folder)):
+        raise InputError(f"{folder} is an output folder of {len(results)} result(s); pass one of its result folders "
+                         f"({folder}/<video>, e.g. {results[0].path})")
     doc = read_result_json(where.result_json)
     if not where.frames_csv.is_file():
         raise InputError(f"no {FRAMES_NAME} in {where.path}: run the analysis again")

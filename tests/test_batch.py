@@ -824,3 +824,29 @@ def test_two_runs_on_one_output_folder_are_refused_while_one_runs(batch, tmp_pat
         holder.wait()
     after = rescore(out)                          # killed holder: the lock is gone with it
     assert after.rescored and after.exit_code == 0
+
+
+def test_rescore_of_a_result_folder_or_of_a_folder_being_scored_says_so(tmp_path):
+    """`rescore out/lifter` (one video's result folder) said "no result.json found under out/lifter" though it holds
+    one; so did a rescore while a `score` wrote its first results into a new folder, where the lock's message
+    belongs. A folder of videos is not left with a lock file (a search would take it for liftform's output)."""
+    from liftform.outputs.atomic import folder_lock
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG)
+    result = runner.invoke(app, ["rescore", str(out / "lifter"), "-q"])
+    assert result.exit_code == 1
+    assert f"{out / 'lifter'} is one video's result folder; pass its output folder {out}" in \
+        " ".join(result.stderr.split())
+    scoring = tmp_path / "new"
+    scoring.mkdir()
+    with folder_lock(scoring, "`liftform score`"):
+        with pytest.raises(LiftformError, match="is writing to"):
+            rescore(scoring)
+    with pytest.raises(LiftformError, match="no result.json found"):          # the score is gone: nothing there
+        rescore(scoring)
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    with pytest.raises(LiftformError, match="no result.json found"):
+        rescore(videos)
+    assert not list(videos.iterdir())

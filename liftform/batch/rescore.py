@@ -44,6 +44,7 @@ from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
     INDEX_NAME,
+    LOCK_NAME,
     PROFILE_NAME,
     REPORT_NAME,
     ResultFolder,
@@ -213,10 +214,14 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     out_root = Path(out)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder of results; pass the -o folder of `liftform score`")
-    folders = [f.path for f in result_folders(out_root)]
-    if not folders:
-        raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
-    with folder_lock(out_root, "`liftform score` or `rescore`"):
+    if ResultFolder(out_root).is_complete:
+        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+    nothing = f"no result.json found under {out_root}; run `liftform score` first"
+    if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
+        raise InputError(nothing)     # not locked: a lock file left in a folder of videos would hide it from searches
+    with folder_lock(out_root, "`liftform score` or `rescore`"):   # a score writing its first results says so
+        if not (folders := [f.path for f in result_folders(out_root)]):
+            raise InputError(nothing)
         return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, given_from or {},
                                progress)
 

@@ -624,7 +624,7 @@ def test_folder_profiles_give_each_video_its_own_settings(tmp_path):
     assert jobs["b"].settings is None and "profile of its folder cannot be used" in jobs["b"].problem
     assert "not valid TOML" in jobs["b"].problem
     (tmp_path / "b" / PROFILE_NAME).write_text('[pose]\nmodel = "lite"\n')   # the batch has one model
-    assert "sets [pose] values" in planned(folder_profiles=True)["b"].problem
+    assert "sets [pose] model, which a personal profile does not hold" in planned(folder_profiles=True)["b"].problem
 
 
 @pytest.mark.slow

@@ -850,3 +850,18 @@ def test_rescore_of_a_result_folder_or_of_a_folder_being_scored_says_so(tmp_path
     with pytest.raises(LiftformError, match="no result.json found"):
         rescore(videos)
     assert not list(videos.iterdir())
+
+
+def test_summary_rows_name_each_video_by_its_absolute_path(tmp_path, monkeypatch):
+    """summary.csv's `path` was the path as typed, so runs started from different folders mixed relative paths of
+    different roots in one summary; rows from `analyze` results were absolute. Now every row's is (messages still
+    name the file as typed)."""
+    from liftform.batch.jobs import run_job
+
+    (tmp_path / "videos").mkdir()
+    monkeypatch.chdir(tmp_path / "videos")
+    job = dataclasses.replace(plan_jobs(["lift.mp4"], tmp_path / "out")[0], problem="lift.mp4: its profile is bad")
+    spec = JobSpec(Settings(), "pose_landmarker_full.task", "cd" * 32)
+    row = run_job(job, spec, tmp_path / "out" / job.output)
+    assert row.path == str(tmp_path / "videos" / "lift.mp4") and row.error == "lift.mp4: its profile is bad"
+    assert run_job(Job(0, "lift.mp4", "lift", problem="bad"), spec, tmp_path / "out").path == row.path

@@ -32,9 +32,10 @@ from liftform.settings import Settings
 
 @dataclass(frozen=True)
 class Job:
-    """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary),
-    ``output`` the folder name under the output root, ``absolute`` the path made absolute on the driver
-    (result.json ``source.path``, so a report rendered elsewhere finds the video; default: from ``path``).
+    """One input: ``index`` in the batch's input order, ``path`` as listed (what messages name), ``output`` the
+    folder name under the output root, ``absolute`` the path made absolute on the driver (result.json
+    ``source.path``, so a report rendered elsewhere finds the video, and the summary's path; default: from
+    ``path``).
     ``settings``: this video's own (its folder's profile over the batch's, `runner.plan_jobs`), None: the batch's;
     ``problem``: why it cannot be scored, known before it starts (its folder's profile cannot be read)."""
 
@@ -44,6 +45,12 @@ class Job:
     absolute: str = ""
     settings: Settings | None = None
     problem: str = ""
+
+    @property
+    def summary_path(self) -> str:
+        """The video's path in the summary: absolute, so rows of runs started from different folders read alike
+        (as an `analyze` result's row, from its result.json)."""
+        return self.absolute or str(Path(self.path).absolute())
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
         digest = source_sha256 or sha256_file(job.path)
         if analysis.source.sha256 != digest:
             return None
-        return row_from_analysis(analysis, job.path, job.output, cached=True)
+        return row_from_analysis(analysis, job.summary_path, job.output, cached=True)
     except (LiftformError, OSError, ValueError):
         return None
 
@@ -161,20 +168,20 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
-        info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
+        info = replace(info, path=job.summary_path)
         analysis, track = analyze_people(found, info, model, spec.settings, warnings)
         analysis = replace(analysis, personal_from=dict(spec.personal_from))
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)
-        row = row_from_analysis(analysis, job.path, job.output)
+        row = row_from_analysis(analysis, job.summary_path, job.output)
     except LiftformError as exc:
-        row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))
+        row = failed_row(job.summary_path, job.output, str(exc).replace(str(source), job.path))
     except MemoryError:
-        row = failed_row(job.path, job.output,
+        row = failed_row(job.summary_path, job.output,
                          "out of memory while scoring this video; run with fewer --workers")
     except Exception as exc:  # a bug or a native library's error: record it, keep the batch going
         detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        row = failed_row(job.path, job.output, f"internal error ({type(exc).__name__}: {detail}); "
+        row = failed_row(job.summary_path, job.output, f"internal error ({type(exc).__name__}: {detail}); "
                                                "please report it with the video if you can")
     row.elapsed_s = round(time.perf_counter() - start, 3)
     row.peak_rss_mb = peak_rss_mb()

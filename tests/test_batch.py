@@ -865,3 +865,31 @@ def test_summary_rows_name_each_video_by_its_absolute_path(tmp_path, monkeypatch
     row = run_job(job, spec, tmp_path / "out" / job.output)
     assert row.path == str(tmp_path / "videos" / "lift.mp4") and row.error == "lift.mp4: its profile is bad"
     assert run_job(Job(0, "lift.mp4", "lift", problem="bad"), spec, tmp_path / "out").path == row.path
+
+
+def test_report_index_writes_only_over_liftform_s_own_results(tmp_path):
+    """`report site --index` replaced the user's own site/index.html with "0 videos analysed by liftform" (exit 0),
+    and `report OUT/lifter --index` wrote an overview into a result folder. Both are refused in one line; an
+    index.html liftform did not write is never replaced; liftform's own is."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><title>My site</title></html>\n")
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG)
+
+    def index(folder: Path) -> str:
+        result = runner.invoke(app, ["report", str(folder), "--index"])
+        assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) <= 1, result.output
+        return f"{result.exit_code}: " + " ".join((result.stderr or result.stdout).split())
+
+    assert index(site) == f"1: error: {site} holds no liftform results; pass the output folder of `liftform " \
+                          "analyze -o OUT` or `liftform score -o OUT`"
+    assert (site / "index.html").read_text() == "<html><title>My site</title></html>\n"
+    assert index(out / "lifter") == f"1: error: {out / 'lifter'} is one video's result folder; pass its output " \
+                                    f"folder {out}"
+    assert not (out / "lifter" / "index.html").exists()
+    (out / "index.html").write_text("<html><title>My notes</title></html>\n")
+    assert index(out).startswith(f"1: error: {out / 'index.html'} was not written by liftform and is left as it was")
+    (out / "index.html").unlink()
+    assert index(out) == f"0: overview: {out / 'index.html'}"
+    assert index(out) == f"0: overview: {out / 'index.html'}"                  # its own: written again

@@ -108,6 +108,21 @@ def test_videos_inside_the_output_folder_are_scored_unless_liftform_drew_them(tm
     assert expand_inputs(["."], exclude="elsewhere") == []        # searched for another run: a batch's output
 
 
+def test_a_folder_search_follows_symlinked_folders_once(tmp_path):
+    """A symlinked subfolder was skipped when a folder was searched (a glob followed it). Now it is searched, a link
+    back up the tree is no endless loop, and a file reached two ways is taken once."""
+    lifts = tmp_path / "lifts"
+    (tmp_path / "elsewhere" / "day2").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "day2" / "b.mp4").write_bytes(b"")
+    lifts.mkdir()
+    (lifts / "a.mp4").write_bytes(b"")
+    (lifts / "day2").symlink_to(tmp_path / "elsewhere" / "day2", target_is_directory=True)
+    (lifts / "again").symlink_to(tmp_path / "elsewhere" / "day2", target_is_directory=True)
+    (lifts / "loop").symlink_to(lifts, target_is_directory=True)
+    found = expand_inputs([lifts])
+    assert [p.relative_to(lifts).as_posix() for p in found] == ["a.mp4", "again/b.mp4"]    # the first way, by name
+
+
 # --- an earlier result is kept until the new one is complete --------------------------------------------------
 
 @pytest.mark.parametrize("stop_in", ["liftform.outputs.write_result_json", "liftform.report.write_report",

@@ -68,13 +68,16 @@ def _drawn_video(path: Path, out_root: Path | None) -> bool:
 
 
 def _walk(folder: Path, out_root: Path | None) -> list[Path]:
-    """Video files under ``folder`` (recursive; hidden folders and files, liftform's own output folders and the
-    videos it draws skipped), sorted by path."""
+    """Video files under ``folder`` (recursive, into symlinked folders too, each real folder once: a link to a folder
+    above it is no loop; hidden folders and files, liftform's own output folders and the videos it draws skipped),
+    sorted by path."""
     found = []
-    for root, dirs, files in os.walk(folder):
-        if _skipped_output(root, out_root):
+    searched: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        if (real := os.path.realpath(root)) in searched or _skipped_output(root, out_root):
             dirs[:] = []
             continue
+        searched.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
                      if not _drawn_video(path, out_root))

@@ -314,10 +314,12 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
     sections = {f.name: f for f in fields(settings)}
     updated = {}
     for section, values in overrides.items():
+        if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
+            owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
+            raise ConfigError(f"config key '{section}' is outside any section: put it under "
+                              + (f"[{owner[0]}]" if owner else "its [section] (`liftform config` lists them)"))
         if section not in sections:
             raise ConfigError(f"unknown config section [{section}]; known: {', '.join(sections)}")
-        if not isinstance(values, dict):
-            raise ConfigError(f"config section [{section}] must be a table of key = value")
         current = getattr(settings, section)
         known = {f.name for f in fields(current)}
         changes = {}

@@ -351,6 +351,16 @@ def test_a_profile_sets_only_the_persons_own_values(tmp_path, text, where):
     assert load_settings(profile_path=profile).spine.personal_max_flexion_deg == 45.5
 
 
+@pytest.mark.parametrize(("text", "says"), [("rounded_back_spine_deg = 30\n", "under [verdict]"),
+                                            ("speed = 3\n[verdict]\nmin_rounded_s = 1\n", "under its [section]")])
+def test_a_key_outside_any_section_is_told_where_it_belongs(tmp_path, text, says):
+    """A top-level `rounded_back_spine_deg = 30` was "unknown config section [rounded_back_spine_deg]"."""
+    config = tmp_path / "flat.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=rf"config key '\w+' is outside any section: put it {re.escape(says)}"):
+        load_settings(config)
+
+
 @pytest.mark.parametrize(("text", "word"), [("[verdict]\nrounded_back_spine_dg = 20\n", "rounded_back_spine_dg"),
                                             ("[nonsense]\nx = 1\n", "nonsense"),
                                             ("[verdict]\nrounded_back_spine_deg = 'high'\n", "rounded_back_spine_deg"),

@@ -142,6 +142,8 @@ def screen(
 
     if rep is not None and not neutral:
         fail("--rep goes with --neutral: the rep someone checked flat", 2)
+    if save_profile is not None and (problem := _unwritable_profile(save_profile)):
+        fail(problem)                 # now, not after the analysis
     try:
         settings = settings_from(config, model)
         with PipelineBar(False) as bar:
@@ -172,6 +174,20 @@ def screen(
                       + beside, soft_wrap=True)
     except LiftformError as exc:
         fail(str(exc))
+
+
+def _unwritable_profile(path: Path) -> str:
+    """Why a profile cannot be saved at ``path`` (``--save-profile``), or ""."""
+    import os
+
+    folder = path.parent
+    if path.is_dir():
+        return f"--save-profile {path} is a folder; name the profile's file (e.g. {path / 'me.toml'})"
+    if not folder.is_dir():
+        return f"cannot write {path}: folder {folder} does not exist; create it or choose another --save-profile path"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write {path}: permission denied in {folder}; choose another --save-profile path"
+    return ""
 
 
 @app.command()

@@ -201,7 +201,10 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     except LiftformError as exc:
         fail(str(exc))
     for info in infos:
-        if info.present:
+        if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
+            table.add_row(info.name, f"{info.path} ({info.source})", "0 bytes", "",
+                          "[red]no: the file is empty (damaged)[/]; delete it or copy the model again")
+        elif info.present:
             official = "yes" if info.matches_official else "no (a local copy)"
             table.add_row(info.name, f"{info.path} ({info.source})", f"{info.size_bytes / 1e6:.1f} MB",
                           (info.sha256 or "")[:16], official)

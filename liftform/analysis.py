@@ -77,6 +77,10 @@ class Analysis:
     # (T,) bool per analysed frame: the model was not run on it, its pose is its neighbours' (`PoseTrack.pose_filled`);
     # None: every frame was run.
     pose_filled: np.ndarray | None = None
+    # Where the person's own values among the settings came from (`personal.PERSONAL_KEYS`: {(section, key): a
+    # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
+    # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
+    personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
 
     @property
     def lifter_verdict(self) -> str:

@@ -15,7 +15,14 @@ from typing import Any
 
 from liftform.errors import ConfigError
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.settings import Settings, SpineSettings, apply_overrides, load_settings, read_toml
+from liftform.settings import (
+    PROFILE_NEUTRAL_CHECKED,
+    Settings,
+    SpineSettings,
+    apply_overrides,
+    load_settings,
+    read_toml,
+)
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
 # what it is in words.
@@ -23,6 +30,51 @@ PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "ze
                                               ("spine", "personal_max_flexion_deg"): "range of spine flexion",
                                               ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
 PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
+
+# Where a result's own values came from, in words (`Analysis.personal_from`, result.json ``personal_from``). A value a
+# config file sets is a setting, not the person's: a plain rescore puts it back.
+PROFILE_ORIGIN = "--profile"
+FOLDER_ORIGIN = "the profile.toml of its folder"
+LIVE_ZERO_ORIGIN = "live's key n"
+UNRECORDED_ORIGIN = "a profile or live's key n"    # a result written before the origin was recorded
+
+
+def from_profile(origin: str) -> dict[tuple[str, str], str]:
+    """Every personal key as set by a profile (``origin``): what a profile leaves out is the person's too (most
+    people's), as `decided_by` holds."""
+    return dict.fromkeys(PERSONAL_KEYS, origin)
+
+
+def recorded_personal(personal_from: dict[tuple[str, str], str] | None,
+                      keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], str]:
+    """Those of ``keys`` a result holds as its person's own, with where from (``personal_from`` as the result
+    recorded it; None, an older result's: all of them, as liftform took them then)."""
+    if personal_from is None:
+        return dict.fromkeys(keys, UNRECORDED_ORIGIN)
+    return {key: personal_from[key] for key in keys if key in personal_from}
+
+
+def profile_values(path: Path) -> dict[str, Any]:
+    """The settings a personal profile sets: the person's own values only (`PERSONAL_KEYS`, what `liftform
+    screen` and live write; a threshold there would judge every lift of the person silently), a zero only where the
+    profile says it was read from a bend checked neutral. ConfigError (one line, naming the key) otherwise."""
+    profile = read_toml(path, "profile")
+    about = profile.pop("profile", {})        # what the profile says of itself, not settings
+    checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
+    if isinstance(profile.get("spine"), dict) and "neutral_bend_deg" in profile["spine"] and not checked:
+        # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged real
+        # lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
+        raise ConfigError(f"profile {path} sets [spine] neutral_bend_deg, a zero from an older `liftform screen` that "
+                          "misreads real backs: record the screen again (with --neutral, from a rep someone checked "
+                          "flat, for a zero of your own; or, if the value is meant, move the line to a --config file)")
+    for section, values in profile.items():
+        for key in values if isinstance(values, dict) else [None]:
+            if (section, key) not in PERSONAL_KEYS:
+                where = f"[{section}] {key}" if key is not None else f"'{section}'"
+                held = ", ".join(f"[{s}] {k}" for s, k in PERSONAL_KEYS)
+                raise ConfigError(f"profile {path} sets {where}, which a personal profile does not hold (only {held}): "
+                                  "pass other settings with --config")
+    return profile
 
 
 def is_personal_zero(zero_deg: float) -> bool:
@@ -67,8 +119,8 @@ def folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, st
     """The settings of ``video`` from the profile beside it (`outputs.layout.PROFILE_NAME`: what `liftform screen
     --neutral --save-profile FOLDER/profile.toml` or a live session writes), as ``--profile`` would give them for it
     alone: (``settings`` with that profile, ""); (None, "") where its folder has none; (None, why) where it cannot
-    be used. The profile is the person: a value it leaves out is most people's, not another profile's. It may set
-    the person's values and thresholds, not [pose]: a batch runs one pose stage for all its videos."""
+    be used. The profile is the person: a value it leaves out is most people's, not another profile's. It sets the
+    person's values only (`profile_values`)."""
     profile = video.parent / PROFILE_NAME
     if not profile.is_file():
         return None, ""
@@ -76,7 +128,4 @@ def folder_profile(video: Path, settings: Settings) -> tuple[Settings | None, st
         own = load_settings(profile_path=profile, base=with_personal(settings, Settings()))
     except ConfigError as exc:
         return None, f"the profile of its folder cannot be used: {exc}"
-    if own.pose != settings.pose:
-        return None, (f"the profile of its folder cannot be used: {profile} sets [pose] values, which a batch "
-                      "takes from --config or --model for all its videos")
     return own, ""

@@ -286,12 +286,13 @@ def _median_box(track: PoseTrack) -> tuple[int, int, int, int] | None:
 
 def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,
                   model_dir: str | Path | None = None, write_video: bool = True, report: bool = True,
-                  blur_faces: bool = False, progress: Progress | None = None,
-                  output_name: str | None = None) -> Analysis:
+                  blur_faces: bool = False, progress: Progress | None = None, output_name: str | None = None,
+                  personal_from: dict[tuple[str, str], str] | None = None) -> Analysis:
     """Analyse one video; with ``out_root``, write its folder there (result.json, CSVs, poses.npz, annotated video,
     report.html): ``output_name``, by default the one `liftform analyze` gives it (``out_root/<stem>``, the folder it
     had there before, or ``<parent>__<stem>`` beside another video's of the same file name: not in its place).
-    ``blur_faces`` blurs the face in every exported frame, clip and video.
+    ``blur_faces`` blurs the face in every exported frame, clip and video. ``personal_from``: where the settings' own
+    values came from (`Analysis.personal_from`, `personal.from_profile`; default: none, a config's or the method's).
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
@@ -308,6 +309,7 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
     found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
                                                            progress=progress)
     analysis, track = analyze_people(found, source, model, settings, warnings)
+    analysis = replace(analysis, personal_from=dict(personal_from or {}))
     if out_dir is not None:
         video_progress = (lambda done, total: progress("video", done, total)) if progress else None
         save_result(analysis, track, out_dir, video_path=video_path, write_video=write_video, report=report,

@@ -314,10 +314,12 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
     sections = {f.name: f for f in fields(settings)}
     updated = {}
     for section, values in overrides.items():
+        if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
+            owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
+            raise ConfigError(f"config key '{section}' is outside any section: put it under "
+                              + (f"[{owner[0]}]" if owner else "its [section] (`liftform config` lists them)"))
         if section not in sections:
             raise ConfigError(f"unknown config section [{section}]; known: {', '.join(sections)}")
-        if not isinstance(values, dict):
-            raise ConfigError(f"config section [{section}] must be a table of key = value")
         current = getattr(settings, section)
         known = {f.name for f in fields(current)}
         changes = {}
@@ -349,8 +351,8 @@ PROFILE_NEUTRAL_CHECKED = "neutral_checked"
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                   profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
     """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
-    TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``), then
-    ``overrides`` (``{section: {key: value}}``)."""
+    TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``: the person's own
+    values only, `personal.profile_values`), then ``overrides`` (``{section: {key: value}}``)."""
     settings = base if base is not None else Settings()
     if config_path is not None:
         config = read_toml(Path(config_path), "config")
@@ -359,19 +361,9 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
                               "not as a config file")
         settings = apply_overrides(settings, config)
     if profile_path is not None:
-        profile = read_toml(Path(profile_path), "profile")
-        about = profile.pop("profile", {})        # what the profile says of itself, not settings
-        spine = profile.get("spine")
-        checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
-        if isinstance(spine, dict) and "neutral_bend_deg" in spine and not checked:
-            # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged
-            # real lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently; a
-            # zero from a bend someone checked neutral (`liftform screen --neutral`) says so and is applied.
-            raise ConfigError(f"profile {profile_path} sets [spine] neutral_bend_deg, a zero from an older "
-                              "`liftform screen` that misreads real backs: record the screen again (with --neutral, "
-                              "from a rep someone checked flat, for a zero of your own; or, if the value is meant, "
-                              "move the line to a --config file)")
-        settings = apply_overrides(settings, profile)
+        from liftform.personal import profile_values  # here: personal builds on this module
+
+        settings = apply_overrides(settings, profile_values(Path(profile_path)))
     if overrides:
         settings = apply_overrides(settings, overrides)
     return settings

@@ -8,6 +8,7 @@ so a batch takes seconds. One batch is scored once per module and copied for the
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -35,7 +36,7 @@ from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.personal import PERSONAL_KEYS
+from liftform.personal import PERSONAL_KEYS, PROFILE_ORIGIN, from_profile
 from liftform.pipeline import analyze_track
 from liftform.pyav import av  # OpenCV first: this module is collected before test_live.py
 from liftform.screening import personal_profile_toml
@@ -417,6 +418,8 @@ def _scored_from_own_zero(out: Path, own_zero_deg: float, judged_from_deg: float
     own = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": zero}})
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), own)
     assert analysis.verdict == ("safe" if judged_from_deg is None else "rounded_back")
+    if judged_from_deg is None:
+        analysis = dataclasses.replace(analysis, personal_from=from_profile(PROFILE_ORIGIN))
     write_outputs(analysis, track, out / "lifter", write_video=False)
     return out / "lifter" / "result.json"
 
@@ -521,7 +524,7 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     doc = rescored("--config", str(slower))
     assert doc["verdict"] == "safe" and doc["settings"]["verdict"]["min_rounded_s"] == 0.3
     assert doc["settings"]["spine"]["neutral_bend_deg"] == own_zero
-    assert "1 video(s) are judged, as when scored, from their lifter's own zero (from their profile)" in doc["output"]
+    assert "1 video(s) are judged, as when scored, from their lifter's own zero (from --profile)" in doc["output"]
     zero = tmp_path / "zero.toml"
     zero.write_text(f"[spine]\nneutral_bend_deg = {NEUTRAL_BEND_DEG}\n")
     doc = rescored("--config", str(zero))                  # the config decides the zero: most people's
@@ -532,6 +535,37 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     assert doc["verdict"] == "safe" and "own zero" not in doc["output"]
     assert rescore(out, Settings(), keep_personal=()).changed == ["lifter"]     # the API: () applies the settings'
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
+
+
+def test_a_plain_rescore_puts_back_a_zero_a_config_file_set(tmp_path):
+    """`score -c z40.toml` (a trial zero: safe), then a plain `rescore`: the trial zero was kept (still safe) and the
+    terminal said it was the lifter's own, "from their profile", though no profile was used. A zero only a config set
+    is a setting: a plain rescore judges from most people's (rounded back, as a plain `score` does). A zero from
+    live's key n is kept and said so; a result written before liftform recorded where its zero came from keeps it,
+    as before."""
+    out = tmp_path / "out"
+    result_json = _scored_from_own_zero(out, NEUTRAL_BEND_DEG + 25.0)
+    doc = json.loads(result_json.read_text())
+    assert doc["personal_from"]["spine.neutral_bend_deg"] == PROFILE_ORIGIN
+    doc["personal_from"] = {}                              # as `score -c z40.toml` writes it: the config's zero
+    result_json.write_text(json.dumps(doc))
+
+    def rescored() -> tuple[str, dict]:
+        result = runner.invoke(app, ["rescore", str(out), "-q"])
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+        return " ".join(result.output.split()), json.loads(result_json.read_text())
+
+    output, doc = rescored()
+    assert doc["verdict"] == "rounded_back" and doc["settings"]["spine"]["neutral_bend_deg"] == NEUTRAL_BEND_DEG
+    assert "own zero" not in output and doc["personal_from"] == {}
+    for recorded, origin in (({"spine.neutral_bend_deg": "live's key n"}, "live's key n"),
+                             (None, "a profile or live's key n")):          # None: an older result, no record
+        doc["verdict"], doc["settings"]["spine"]["neutral_bend_deg"] = "safe", NEUTRAL_BEND_DEG + 25.0
+        doc.pop("personal_from")
+        result_json.write_text(json.dumps(doc if recorded is None else {**doc, "personal_from": recorded}))
+        output, doc = rescored()
+        assert doc["verdict"] == "safe" and doc["settings"]["spine"]["neutral_bend_deg"] == NEUTRAL_BEND_DEG + 25.0
+        assert f"from their lifter's own zero (from {origin})" in output
 
 
 def test_rescore_rebuilds_the_overview_and_says_which_reports_are_out_of_date(tmp_path):
@@ -590,7 +624,7 @@ def test_folder_profiles_give_each_video_its_own_settings(tmp_path):
     assert jobs["b"].settings is None and "profile of its folder cannot be used" in jobs["b"].problem
     assert "not valid TOML" in jobs["b"].problem
     (tmp_path / "b" / PROFILE_NAME).write_text('[pose]\nmodel = "lite"\n')   # the batch has one model
-    assert "sets [pose] values" in planned(folder_profiles=True)["b"].problem
+    assert "sets [pose] model, which a personal profile does not hold" in planned(folder_profiles=True)["b"].problem
 
 
 @pytest.mark.slow
@@ -790,3 +824,72 @@ def test_two_runs_on_one_output_folder_are_refused_while_one_runs(batch, tmp_pat
         holder.wait()
     after = rescore(out)                          # killed holder: the lock is gone with it
     assert after.rescored and after.exit_code == 0
+
+
+def test_rescore_of_a_result_folder_or_of_a_folder_being_scored_says_so(tmp_path):
+    """`rescore out/lifter` (one video's result folder) said "no result.json found under out/lifter" though it holds
+    one; so did a rescore while a `score` wrote its first results into a new folder, where the lock's message
+    belongs. A folder of videos is not left with a lock file (a search would take it for liftform's output)."""
+    from liftform.outputs.atomic import folder_lock
+
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG)
+    result = runner.invoke(app, ["rescore", str(out / "lifter"), "-q"])
+    assert result.exit_code == 1
+    assert f"{out / 'lifter'} is one video's result folder; pass its output folder {out}" in \
+        " ".join(result.stderr.split())
+    scoring = tmp_path / "new"
+    scoring.mkdir()
+    with folder_lock(scoring, "`liftform score`"):
+        with pytest.raises(LiftformError, match="is writing to"):
+            rescore(scoring)
+    with pytest.raises(LiftformError, match="no result.json found"):          # the score is gone: nothing there
+        rescore(scoring)
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    with pytest.raises(LiftformError, match="no result.json found"):
+        rescore(videos)
+    assert not list(videos.iterdir())
+
+
+def test_summary_rows_name_each_video_by_its_absolute_path(tmp_path, monkeypatch):
+    """summary.csv's `path` was the path as typed, so runs started from different folders mixed relative paths of
+    different roots in one summary; rows from `analyze` results were absolute. Now every row's is (messages still
+    name the file as typed)."""
+    from liftform.batch.jobs import run_job
+
+    (tmp_path / "videos").mkdir()
+    monkeypatch.chdir(tmp_path / "videos")
+    job = dataclasses.replace(plan_jobs(["lift.mp4"], tmp_path / "out")[0], problem="lift.mp4: its profile is bad")
+    spec = JobSpec(Settings(), "pose_landmarker_full.task", "cd" * 32)
+    row = run_job(job, spec, tmp_path / "out" / job.output)
+    assert row.path == str(tmp_path / "videos" / "lift.mp4") and row.error == "lift.mp4: its profile is bad"
+    assert run_job(Job(0, "lift.mp4", "lift", problem="bad"), spec, tmp_path / "out").path == row.path
+
+
+def test_report_index_writes_only_over_liftform_s_own_results(tmp_path):
+    """`report site --index` replaced the user's own site/index.html with "0 videos analysed by liftform" (exit 0),
+    and `report OUT/lifter --index` wrote an overview into a result folder. Both are refused in one line; an
+    index.html liftform did not write is never replaced; liftform's own is."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><title>My site</title></html>\n")
+    out = tmp_path / "out"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG)
+
+    def index(folder: Path) -> str:
+        result = runner.invoke(app, ["report", str(folder), "--index"])
+        assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) <= 1, result.output
+        return f"{result.exit_code}: " + " ".join((result.stderr or result.stdout).split())
+
+    assert index(site) == f"1: error: {site} holds no liftform results; pass the output folder of `liftform " \
+                          "analyze -o OUT` or `liftform score -o OUT`"
+    assert (site / "index.html").read_text() == "<html><title>My site</title></html>\n"
+    assert index(out / "lifter") == f"1: error: {out / 'lifter'} is one video's result folder; pass its output " \
+                                    f"folder {out}"
+    assert not (out / "lifter" / "index.html").exists()
+    (out / "index.html").write_text("<html><title>My notes</title></html>\n")
+    assert index(out).startswith(f"1: error: {out / 'index.html'} was not written by liftform and is left as it was")
+    (out / "index.html").unlink()
+    assert index(out) == f"0: overview: {out / 'index.html'}"
+    assert index(out) == f"0: overview: {out / 'index.html'}"                  # its own: written again

@@ -87,3 +87,25 @@ def test_a_camera_number_opencv_cannot_open_is_a_usage_error():
     for camera in ("-1", "100", "99999999999"):
         result = CliRunner().invoke(app, ["live", f"--camera={camera}", "--no-window"])
         assert result.exit_code == 2 and "--camera" in result.output, (camera, result.output)
+
+
+def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monkeypatch):
+    """`screen --save-profile /missing/dir/p.toml` ran the whole analysis, then said "choose another output directory
+    (-o)", an option screen does not have. The path is checked first and the error names --save-profile."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+
+    def analysed(*args, **kwargs):
+        raise AssertionError("the video was analysed before the profile's path was checked")
+
+    monkeypatch.setattr(liftform.screening, "screen_video", analysed)
+    video = tmp_path / "bend.mp4"
+    video.write_bytes(b"not decoded here")
+    for where, says in ((tmp_path / "missing" / "p.toml", f"folder {tmp_path / 'missing'} does not exist"),
+                        (tmp_path, "is a folder; name the profile's file")):
+        result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(where)])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        message = " ".join(result.stderr.split())
+        assert says in message and "--save-profile" in message and "(-o)" not in message, message

@@ -4,6 +4,8 @@ whose angles are known by construction; no model."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from synthetic_tracks import make_track, swing_track
@@ -329,6 +331,34 @@ def test_settings_layers_defaults_file_profile_flags(tmp_path):
     assert layered.spine.personal_max_flexion_deg == 45.5        # the profile over the file
     assert layered.spine.neutral_bend_deg == 2                   # the file over the defaults
     assert layered.reps == Settings().reps                       # untouched sections keep the defaults
+
+
+@pytest.mark.parametrize(("text", "where"), [("[verdict]\nrounded_back_spine_deg = 50\n",
+                                              "[verdict] rounded_back_spine_deg"),
+                                             ('[pose]\nmodel = "lite"\n', "[pose] model"),
+                                             ("rounded_back_spine_deg = 50\n", "'rounded_back_spine_deg'")])
+def test_a_profile_sets_only_the_persons_own_values(tmp_path, text, where):
+    """`analyze --profile strict.toml` where strict.toml set `[verdict] rounded_back_spine_deg = 50` ran with it (a
+    rounded back called safe) while `--config profile.toml` is refused: a profile holds the person's values, what
+    `liftform screen --save-profile` writes, and anything else is refused in one line naming it."""
+    profile = tmp_path / "strict.toml"
+    profile.write_text(text + "[spine]\npersonal_max_flexion_deg = 45.5\n")   # a key before any section: top level
+    with pytest.raises(ConfigError, match=rf"profile .*strict.toml sets {re.escape(where)}, which a personal profile "
+                                          r"does not hold \(only \[spine\] neutral_bend_deg, .*\): pass other "
+                                          "settings with --config"):
+        load_settings(profile_path=profile)
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 45.5\n")                   # what a profile holds
+    assert load_settings(profile_path=profile).spine.personal_max_flexion_deg == 45.5
+
+
+@pytest.mark.parametrize(("text", "says"), [("rounded_back_spine_deg = 30\n", "under [verdict]"),
+                                            ("speed = 3\n[verdict]\nmin_rounded_s = 1\n", "under its [section]")])
+def test_a_key_outside_any_section_is_told_where_it_belongs(tmp_path, text, says):
+    """A top-level `rounded_back_spine_deg = 30` was "unknown config section [rounded_back_spine_deg]"."""
+    config = tmp_path / "flat.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=rf"config key '\w+' is outside any section: put it {re.escape(says)}"):
+        load_settings(config)
 
 
 @pytest.mark.parametrize(("text", "word"), [("[verdict]\nrounded_back_spine_dg = 20\n", "rounded_back_spine_dg"),

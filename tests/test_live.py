@@ -416,6 +416,8 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     assert any(n.startswith("the back is judged from a neutral bend of") for n in analysis.quality.warnings)
     kept = load_settings(profile_path=out_dir / PROFILE_NAME)
     assert kept.spine.neutral_bend_deg == pytest.approx(zeros[0].neutral_bend_deg, abs=0.01)
+    saved = json.loads((out_dir / "result.json").read_text())        # a plain rescore keeps it, and says whence
+    assert saved["personal_from"] == {"spine.neutral_bend_deg": "live's key n"}
     _event_printer(settings, beep=False)(zeros[0])
     assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked rep (most people's: 6°)" in capsys.readouterr().out
 

@@ -222,6 +222,23 @@ def test_models_command_says_a_missing_model_directory_as_analyze_does(tmp_path,
     assert result.exit_code == 0 and "not present" in result.stdout
 
 
+def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatch):
+    """A 0-byte pose_landmarker_full.task (an interrupted copy) was listed like a good local copy ("0.0 MB ... no (a
+    local copy)"); it is said to be empty and damaged."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    model_dir = _mkdir(tmp_path / "models")
+    (model_dir / "pose_landmarker_full.task").write_bytes(b"")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    full = next(line for line in result.stdout.splitlines() if " full " in line)
+    assert "the file is empty (damaged)" in full and "a local copy" not in full, result.stdout
+
+
 def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
     cache = _mkdir(tmp_path / "cache")
     models.download_model("full", cache)

@@ -82,6 +82,47 @@ def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):
     assert expand_inputs([named, "lifts"]) == [named, *want]
 
 
+def test_videos_inside_the_output_folder_are_scored_unless_liftform_drew_them(tmp_path, monkeypatch):
+    """`cd proj && liftform score videos -o .` said "no video to score", and so did a file named explicitly inside
+    the output folder: everything in it was left out. Now only what liftform wrote there is (its result folders,
+    the videos it draws), also once the folder holds a batch's summary."""
+    from liftform.batch.runner import plan_jobs
+
+    def touch(rel: str) -> Path:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")
+        return path
+
+    video = touch("videos/rb3.mp4")
+    for rel in ("rb3/result.json", "rb3/annotated.mp4", "rb3/clips/rep-1.mp4", "half/annotated.mp4",
+                "half/clips/rep-1.mp4", "summary.json", "summary.csv"):
+        touch(rel)
+    monkeypatch.chdir(tmp_path)
+    want = [Path("videos/rb3.mp4")]
+    assert expand_inputs(["videos"], exclude=".") == want
+    assert expand_inputs(["."], exclude=".") == want
+    assert expand_inputs(["**/*.mp4"], exclude=".") == want
+    assert expand_inputs([video], exclude=tmp_path) == [video]                    # named: always taken
+    assert [job.path for job in plan_jobs(["videos"], ".")] == ["videos/rb3.mp4"]
+    assert expand_inputs(["."], exclude="elsewhere") == []        # searched for another run: a batch's output
+
+
+def test_a_folder_search_follows_symlinked_folders_once(tmp_path):
+    """A symlinked subfolder was skipped when a folder was searched (a glob followed it). Now it is searched, a link
+    back up the tree is no endless loop, and a file reached two ways is taken once."""
+    lifts = tmp_path / "lifts"
+    (tmp_path / "elsewhere" / "day2").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "day2" / "b.mp4").write_bytes(b"")
+    lifts.mkdir()
+    (lifts / "a.mp4").write_bytes(b"")
+    (lifts / "day2").symlink_to(tmp_path / "elsewhere" / "day2", target_is_directory=True)
+    (lifts / "again").symlink_to(tmp_path / "elsewhere" / "day2", target_is_directory=True)
+    (lifts / "loop").symlink_to(lifts, target_is_directory=True)
+    found = expand_inputs([lifts])
+    assert [p.relative_to(lifts).as_posix() for p in found] == ["a.mp4", "again/b.mp4"]    # the first way, by name
+
+
 # --- an earlier result is kept until the new one is complete --------------------------------------------------
 
 @pytest.mark.parametrize("stop_in", ["liftform.outputs.write_result_json", "liftform.report.write_report",

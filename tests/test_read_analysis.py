@@ -109,3 +109,56 @@ def test_a_folder_written_by_analyze_is_recognised_by_score(tmp_path, blurred):
     assert (row is not None) == blurred
     if blurred:
         assert row.cached and row.verdict == analysis.verdict and row.reps == len(analysis.verdicts)
+
+
+def test_a_result_rescored_since_its_report_was_drawn_is_not_taken_as_scored(tmp_path):
+    """`score -c long.toml` (safe), `rescore` (rounded back), then `score` with the defaults: the result matched the
+    settings, so the folder was taken as already scored while its report.html still said "Safe". Now the rescore
+    marks the report out of date, `score` scores the video again, and a report drawn again clears the mark."""
+    from liftform.batch import rescore
+    from liftform.batch.jobs import Job, JobSpec, already_scored
+    from liftform.hashing import sha256_file
+    from liftform.pipeline import save_result
+    from liftform.report import render_again
+    from liftform.settings import apply_overrides
+
+    video = tmp_path / "rb3.mp4"
+    video.write_bytes(b"the analysed bytes")
+    track, _ = lift_track("rounded_back", n_reps=2)
+    long_rounding = apply_overrides(SETTINGS, {"verdict": {"min_rounded_s": 5.0}})
+    gone = str(tmp_path / "moved" / "rb3.mp4")      # the report is drawn without frames: no video decoded here
+    source = SourceInfo(gone, sha256_file(video), 30.0, len(track), *track.frame_size_wh, 3.0)
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), long_rounding)
+    assert analysis.verdict == "safe"
+    folder = ResultFolder(tmp_path / "out" / "rb3")
+    save_result(analysis, track, folder.path, write_video=False, report=True)
+    assert 'id="verdict"' in _headline(folder) and "Safe" in _headline(folder)
+    job, spec = Job(0, str(video), "rb3"), JobSpec(SETTINGS, "pose_landmarker_full.task", "cd" * 32,
+                                                    write_video=False, report=True)
+    assert already_scored(job, folder.path, spec) is None                 # other settings
+
+    assert rescore(tmp_path / "out", SETTINGS).stale_views == ["rb3"]
+    assert read_analysis(folder.path).verdict == "rounded_back"
+    assert already_scored(job, folder.path, spec) is None                 # its report still says "Safe"
+    render_again(folder.path)
+    assert "Safe" not in _headline(folder) and "Rounded back" in _headline(folder)
+    row = already_scored(job, folder.path, spec)                          # drawn from the result now there
+    assert row is not None and row.cached and row.verdict == "rounded_back"
+
+
+def _headline(folder: ResultFolder) -> str:
+    """The verdict a report.html leads with."""
+    html = folder.report_html.read_text(encoding="utf-8")
+    return html[html.index('<section class="verdict'):][:300]
+
+
+def test_read_analysis_takes_a_result_json_and_says_what_to_pass_for_an_output_folder(tmp_path):
+    """`read_analysis("out/lift/result.json")` said "cannot read result file out/lift/result.json/result.json ...;
+    delete it and run the analysis again" of a good result; `read_analysis("out")` said "result file not found"."""
+    analysis, folder = _written(tmp_path / "out")
+    assert read_analysis(folder.result_json).verdict == analysis.verdict
+    with pytest.raises(InputError, match=r"is an output folder of 1 result\(s\); pass one of its result folders "
+                                         r"\(.*/out/<video>, e\.g\. .*/out/lift\)"):
+        read_analysis(tmp_path / "out")
+    with pytest.raises(InputError, match="result file not found"):
+        read_analysis(tmp_path / "empty")

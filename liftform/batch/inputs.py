@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from liftform.hashing import sha256_file
-from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, is_liftform_output, result_folders
+from liftform.outputs.layout import (
+    ANNOTATED_NAME,
+    CLIPS_DIR,
+    INDEX_NAME,
+    SUMMARY_CSV,
+    SUMMARY_JSON,
+    is_liftform_output,
+    result_folders,
+)
 from liftform.outputs.paths import safe_name
 
 # Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
@@ -47,16 +55,32 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
 
 
-def _walk(folder: Path, exclude: Path | None) -> list[Path]:
-    """Video files under ``folder`` (recursive; hidden folders and files and liftform's own output folders
-    skipped), sorted by path."""
+def _skipped_output(folder: str | Path, out_root: Path | None) -> bool:
+    """A folder liftform wrote (`is_liftform_output`), other than this run's output root: the root is searched (a
+    user's videos may lie in it: ``score videos -o .``), its result folders are not."""
+    return is_liftform_output(folder) and Path(folder).resolve() != out_root
+
+
+def _drawn_video(path: Path, out_root: Path | None) -> bool:
+    """A video liftform draws (annotated.mp4, a report's clips/rep-N.mp4) in the output root: not a lift, even in a
+    result folder a crash left without its result.json."""
+    return _inside(path, out_root) and (path.name == ANNOTATED_NAME or path.parent.name == CLIPS_DIR)
+
+
+def _walk(folder: Path, out_root: Path | None) -> list[Path]:
+    """Video files under ``folder`` (recursive, into symlinked folders too, each real folder once: a link to a folder
+    above it is no loop; hidden folders and files, liftform's own output folders and the videos it draws skipped),
+    sorted by path."""
     found = []
-    for root, dirs, files in os.walk(folder):
-        if is_liftform_output(root):
+    searched: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        if (real := os.path.realpath(root)) in searched or _skipped_output(root, out_root):
             dirs[:] = []
             continue
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not _inside(Path(root, d), exclude))
-        found.extend(Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
+        searched.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
+                     if not _drawn_video(path, out_root))
     return sorted(found)
 
 
@@ -67,10 +91,10 @@ def _pattern_root(pattern: str) -> Path:
     return Path(*parts[:fixed]) if fixed else Path()
 
 
-def _in_liftform_output(path: Path, root: Path) -> bool:
-    """A folder from ``path``'s up to ``root`` (the one searched) is liftform's own output (`is_liftform_output`)."""
+def _in_liftform_output(path: Path, root: Path, out_root: Path | None) -> bool:
+    """A folder from ``path``'s up to ``root`` (the one searched) is liftform's own output (`_skipped_output`)."""
     for folder in path.parents:
-        if is_liftform_output(folder):
+        if _skipped_output(folder, out_root):
             return True
         if folder == root or folder == folder.parent:
             return False
@@ -103,36 +127,31 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
     - anything else (a missing file, a pattern matching nothing) is kept as given, so the batch reports it as
       a failed input instead of silently dropping it.
 
-    Everything inside ``exclude`` (the output root) is skipped, so ``liftform score . -o out`` does not score
-    its own annotated videos; so is, where folders are searched or patterns matched, every folder liftform wrote
-    (`layout.is_liftform_output`: a result folder of an earlier `analyze`, another batch's output folder) and
-    everything under it. A file named as such is taken wherever it is.
+    Where folders are searched or patterns matched, every folder liftform wrote (`layout.is_liftform_output`: a
+    result folder, of this run's output root ``exclude`` or an earlier `analyze`'s, another batch's output folder)
+    and everything under it is skipped, and so are the videos liftform draws in ``exclude`` (annotated.mp4, clips),
+    so ``liftform score . -o out`` does not score its own annotated videos; a user's videos in ``exclude``
+    (``liftform score videos -o .``) are scored. A file named as such is taken wherever it is.
     """
-    exclude_dir = Path(exclude).resolve() if exclude is not None else None
+    out_root = Path(exclude).resolve() if exclude is not None else None
     videos: list[Path] = []
-
-    def add(path: Path) -> None:
-        if not _inside(path, exclude_dir):
-            videos.append(path)
-
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for found in _walk(path, exclude_dir):
-                add(found)
+            videos.extend(_walk(path, out_root))
         elif path.exists() or not (_GLOB_CHARS & set(str(item))):
-            add(path)
+            videos.append(path)
         else:
             matches = sorted(glob.glob(str(item), recursive=True))
             if not matches:
-                add(path)
+                videos.append(path)
             root = _pattern_root(str(item))
             for match in map(Path, matches):
                 if match.is_dir():
-                    for found in _walk(match, exclude_dir):
-                        add(found)
-                elif is_video_name(match) and not _in_liftform_output(match, root):
-                    add(match)
+                    videos.extend(_walk(match, out_root))
+                elif (is_video_name(match) and not _in_liftform_output(match, root, out_root)
+                      and not _drawn_video(match, out_root)):
+                    videos.append(match)
     return unique_inputs(videos)
 
 

@@ -3,7 +3,8 @@ video.
 
 Also the resume rule: a video is already scored when its folder holds a complete result (result.json,
 poses.npz and, if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same
-settings fingerprint.
+settings fingerprint, and none of its views (annotated.mp4, report.html) still shows an earlier result (a rescore
+changed it since they were drawn: `outputs.stale_views`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import resource
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +22,20 @@ from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
-from liftform.outputs import faces_blurred
+from liftform.outputs import faces_blurred, stale_views
 from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import jsonable
+from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
 
 
 @dataclass(frozen=True)
 class Job:
-    """One input: ``index`` in the batch's input order, ``path`` as listed (shown in the summary),
-    ``output`` the folder name under the output root, ``absolute`` the path made absolute on the driver
-    (result.json ``source.path``, so a report rendered elsewhere finds the video; default: from ``path``).
+    """One input: ``index`` in the batch's input order, ``path`` as listed (what messages name), ``output`` the
+    folder name under the output root, ``absolute`` the path made absolute on the driver (result.json
+    ``source.path``, so a report rendered elsewhere finds the video, and the summary's path; default: from
+    ``path``).
     ``settings``: this video's own (its folder's profile over the batch's, `runner.plan_jobs`), None: the batch's;
     ``problem``: why it cannot be scored, known before it starts (its folder's profile cannot be read)."""
 
@@ -42,6 +45,12 @@ class Job:
     absolute: str = ""
     settings: Settings | None = None
     problem: str = ""
+
+    @property
+    def summary_path(self) -> str:
+        """The video's path in the summary: absolute, so rows of runs started from different folders read alike
+        (as an `analyze` result's row, from its result.json)."""
+        return self.absolute or str(Path(self.path).absolute())
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class JobSpec:
     write_video: bool = True
     report: bool = True
     blur_faces: bool = False
+    personal_from: dict[tuple[str, str], str] = field(default_factory=dict)   # `Analysis.personal_from`
 
     @property
     def fingerprint(self) -> str:
@@ -99,8 +109,10 @@ def peak_rss_mb() -> float:
 
 
 def spec_for(job: Job, spec: JobSpec) -> JobSpec:
-    """The batch's ``spec`` with ``job``'s own settings, where it has them."""
-    return spec if job.settings is None else replace(spec, settings=job.settings)
+    """The batch's ``spec`` with ``job``'s own settings (its folder's profile), where it has them."""
+    if job.settings is None:
+        return spec
+    return replace(spec, settings=job.settings, personal_from=from_profile(FOLDER_ORIGIN))
 
 
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
@@ -123,13 +135,15 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
             return None
         if spec.blur_faces and not faces_blurred(out_dir):
             return None   # never reuse exported frames that still show a face
+        if stale_views(out_dir):
+            return None   # a rescore changed the result since its views were drawn: scored again, drawn afresh
         analysis = read_analysis(out_dir)
         if result_fingerprint(analysis) != spec.fingerprint:
             return None
         digest = source_sha256 or sha256_file(job.path)
         if analysis.source.sha256 != digest:
             return None
-        return row_from_analysis(analysis, job.path, job.output, cached=True)
+        return row_from_analysis(analysis, job.summary_path, job.output, cached=True)
     except (LiftformError, OSError, ValueError):
         return None
 
@@ -154,19 +168,20 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
-        info = replace(info, path=job.absolute or str(Path(job.path).absolute()))
+        info = replace(info, path=job.summary_path)
         analysis, track = analyze_people(found, info, model, spec.settings, warnings)
+        analysis = replace(analysis, personal_from=dict(spec.personal_from))
         save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)
-        row = row_from_analysis(analysis, job.path, job.output)
+        row = row_from_analysis(analysis, job.summary_path, job.output)
     except LiftformError as exc:
-        row = failed_row(job.path, job.output, str(exc).replace(str(source), job.path))
+        row = failed_row(job.summary_path, job.output, str(exc).replace(str(source), job.path))
     except MemoryError:
-        row = failed_row(job.path, job.output,
+        row = failed_row(job.summary_path, job.output,
                          "out of memory while scoring this video; run with fewer --workers")
     except Exception as exc:  # a bug or a native library's error: record it, keep the batch going
         detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        row = failed_row(job.path, job.output, f"internal error ({type(exc).__name__}: {detail}); "
+        row = failed_row(job.summary_path, job.output, f"internal error ({type(exc).__name__}: {detail}); "
                                                "please report it with the video if you can")
     row.elapsed_s = round(time.perf_counter() - start, 3)
     row.peak_rss_mb = peak_rss_mb()

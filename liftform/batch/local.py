@@ -228,7 +228,7 @@ def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: 
                                and time.monotonic() >= w.deadline(timeout_s)]:
                     job, worker.job = worker.job, None
                     _drop(worker, pool)    # kills it: a hung decoder does not answer SIGTERM reliably
-                    on_row(job, failed_row(job.path, job.output, _timeout_reason(timeout_s)))
+                    on_row(job, failed_row(job.summary_path, job.output, _timeout_reason(timeout_s)))
     finally:
         _shutdown(pool)
 
@@ -278,7 +278,7 @@ def _collect(worker: _Worker, ready: set, pool: list[_Worker], on_row: OnRow) ->
     worker.process.join(STOP_GRACE_S)
     worker.job = None
     _drop(worker, pool)
-    on_row(job, failed_row(job.path, job.output, _crash_reason(worker.process.exitcode)))
+    on_row(job, failed_row(job.summary_path, job.output, _crash_reason(worker.process.exitcode)))
 
 
 def _shutdown(pool: list[_Worker]) -> None:

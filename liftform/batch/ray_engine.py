@@ -239,7 +239,7 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
 
 def _crash_row(job: Job, exc: Exception) -> SummaryRow:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    return failed_row(job.path, job.output,
+    return failed_row(job.summary_path, job.output,
                       f"the Ray task failed ({type(exc).__name__}: {first}); the worker may have crashed on "
                       "this file: try it alone with `liftform analyze`")
 
@@ -271,7 +271,7 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 try:
                     video = Path(job.path).read_bytes()
                 except OSError as exc:
-                    on_row(job, failed_row(job.path, job.output, _unreadable(job.path, exc)))
+                    on_row(job, failed_row(job.summary_path, job.output, _unreadable(job.path, exc)))
                     continue
                 in_flight[task.remote(job, spec, model_ref, video)] = job
             if not in_flight:
@@ -298,7 +298,7 @@ def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
         try:
             commit_files(inside(out_root, name), files)
         except LiftformError as exc:
-            return failed_row(job.path, job.output, str(exc), elapsed_s=row.elapsed_s)
+            return failed_row(job.summary_path, job.output, str(exc), elapsed_s=row.elapsed_s)
     return row
 
 

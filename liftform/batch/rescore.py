@@ -2,9 +2,10 @@
 thresholds, without the pose model (mediapipe is never imported on this path).
 
 Each result keeps the person's own values it was made with (`personal.PERSONAL_KEYS`: a zero from a profile or
-live's key n), except those the caller's files decide (``keep_personal``; the CLI: all of them with --profile, those
-a --config sets): a folder of lifters each judged from their own zero is not put back on most people's by new
-thresholds. The results where that mattered are listed (``kept_personal``). With ``folder_profiles``, a result
+live's key n, as its ``personal_from`` records; a value a config file set is a setting, not kept), except those the
+caller's files decide (``keep_personal``; the CLI: all of them with --profile, those a --config sets): a folder of
+lifters each judged from their own zero is not put back on most people's by new thresholds. The results where that
+mattered are listed, with where their values came from (``kept_personal``). With ``folder_profiles``, a result
 whose source video has a profile.toml beside it is judged from that profile instead (`personal.folder_profile`, as
 `score --folder-profiles`): a lifter's checked rep made after the batch was scored applies without the pose model.
 
@@ -14,7 +15,8 @@ themselves; a rescore keeps the ones each result was made with and reports the v
 asked for others (``pose_ignored``): those need ``liftform score --force``. result.json, frames.csv and
 reps.csv are rewritten (atomically, result.json last), then the summary, and the overview (index.html) where the
 folder has one; annotated.mp4 and report.html are not redrawn (that needs the source video) and keep showing the
-results of the run that drew them (``stale_views``).
+results of the run that drew them (``stale_views``): the folder is marked so (`outputs.mark_stale`), and a `score` of
+that video draws it again instead of taking it as already scored.
 """
 
 from __future__ import annotations
@@ -37,10 +39,12 @@ from liftform.batch.summary import (
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
 from liftform.interrupts import signals_deferred
+from liftform.outputs import mark_stale, stale_views
 from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
     INDEX_NAME,
+    LOCK_NAME,
     PROFILE_NAME,
     REPORT_NAME,
     ResultFolder,
@@ -49,7 +53,15 @@ from liftform.outputs.layout import (
 from liftform.outputs.read import read_analysis, read_poses_npz
 from liftform.outputs.result_json import write_result_json
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
-from liftform.personal import PERSONAL_KEYS, differing, folder_profile, with_personal
+from liftform.personal import (
+    FOLDER_ORIGIN,
+    PERSONAL_KEYS,
+    differing,
+    folder_profile,
+    from_profile,
+    recorded_personal,
+    with_personal,
+)
 from liftform.settings import Settings
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
@@ -64,10 +76,10 @@ class RescoreResult:
     ``rescored``: output folders recomputed; ``changed``: those whose whole-video verdict changed;
     ``pose_ignored``: those whose pose settings differ from the new ones (not applied, see the module
     docstring); ``stale_views``: folders whose annotated.mp4 or report.html was drawn from a result this rescore
-    changed (`_drawn`); ``kept_personal``: {folder: personal keys} where a folder is judged from the person's own
-    values it was made with while the settings given had others; ``folder_profiles``: folders judged from the
-    profile.toml beside their source video (see the module docstring); ``index_html``: the overview, rebuilt
-    where the folder had one."""
+    changed (`_drawn`); ``kept_personal``: {folder: {personal key: where from}} where a folder is judged from the
+    person's own values it was made with while the settings given had others; ``folder_profiles``: folders judged
+    from the profile.toml beside their source video (see the module docstring); ``index_html``: the overview,
+    rebuilt where the folder had one."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -75,7 +87,7 @@ class RescoreResult:
     changed: list[str] = field(default_factory=list)
     pose_ignored: list[str] = field(default_factory=list)
     stale_views: list[str] = field(default_factory=list)
-    kept_personal: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    kept_personal: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     folder_profiles: list[str] = field(default_factory=list)
     index_html: Path | None = None
 
@@ -90,10 +102,13 @@ class RescoreResult:
 
 
 def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS,
-                   folder_profiles: bool = False) -> tuple[Analysis, Analysis]:
-    """Recompute one result folder under ``settings`` (its own pose settings kept, and its own values of the
+                   folder_profiles: bool = False,
+                   given_from: dict[tuple[str, str], str] | None = None) -> tuple[Analysis, Analysis]:
+    """Recompute one result folder under ``settings`` (its own pose settings kept, and its person's own values of the
     personal keys ``keep_personal``; with ``folder_profiles``, the profile beside its source video where there is
-    one): (old analysis, new one). The decoder's warnings about the source come with the old analysis's source.
+    one): (old analysis, new one). ``given_from``: where ``settings``' own values of the other keys came from
+    (`Analysis.personal_from`; {}: a config's or the method's). The decoder's warnings about the source come with
+    the old analysis's source.
 
     Raises LiftformError (one line) when the folder cannot be rescored; its files are then left as they were.
     """
@@ -107,8 +122,11 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
     own, problem = folder_profile(Path(old.source.path), settings) if beside else (None, "")
     if problem:
         raise InputError(problem)
-    settings = own if own is not None else with_personal(settings, old.settings, keep_personal)
+    kept = recorded_personal(old.personal_from, keep_personal)
+    settings = own if own is not None else with_personal(settings, old.settings, kept)
     analysis = analyze_track(track, old.source, old.model, settings)
+    personal_from = from_profile(FOLDER_ORIGIN) if own is not None else {**(given_from or {}), **kept}
+    analysis = replace(analysis, personal_from={k: personal_from[k] for k in PERSONAL_KEYS if k in personal_from})
     # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
     # lifter set aside stays set aside.
     notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
@@ -118,6 +136,8 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     with signals_deferred():      # a Ctrl-C waits for the three files: never new CSVs beside the old result.json
+        # The mark first: views an interrupted rescore may leave out of date are redrawn by the next `score`.
+        mark_stale(where.path, stale_views(where.path) | views_left_stale(where.path, old, analysis))
         write_frames_csv(analysis, where.path)
         write_reps_csv(analysis, where.path)
         write_result_json(analysis, where.path)
@@ -131,6 +151,11 @@ def _profile_beside(analysis: Analysis) -> Path | None:
     return video.parent / PROFILE_NAME if video.is_file() and (video.parent / PROFILE_NAME).is_file() else None
 
 
+def views_left_stale(folder: Path, old: Analysis, new: Analysis) -> set[str]:
+    """The views in ``folder`` (annotated.mp4, report.html) drawn from ``old`` that would no longer show ``new``."""
+    return {view for view in STALE_VIEWS if (folder / view).is_file()} if _drawn(old) != _drawn(new) else set()
+
+
 def _drawn(analysis: Analysis) -> tuple:
     """What annotated.mp4 and report.html show of a result: the verdicts with their reasons (the numbers that
     decided them), the flagged frames and the settings (the report's thresholds). A rescore that changes any of
@@ -140,14 +165,14 @@ def _drawn(analysis: Analysis) -> tuple:
 
 
 def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...],
-                 folder_profiles: bool, previous: dict[str, SummaryRow], result: RescoreResult,
-                 fingerprints: set[str]) -> SummaryRow:
+                 folder_profiles: bool, given_from: dict[tuple[str, str], str], previous: dict[str, SummaryRow],
+                 result: RescoreResult, fingerprints: set[str]) -> SummaryRow:
     """Rescore one folder into its summary row, noting it in ``result``; never raises LiftformError."""
     start = time.perf_counter()
     name = folder.name
     path = previous[name].path if name in previous else ""
     try:
-        old, new = rescore_folder(folder, settings, keep_personal, folder_profiles)
+        old, new = rescore_folder(folder, settings, keep_personal, folder_profiles, given_from)
     except LiftformError as exc:
         row = failed_row(path or str(folder), name, str(exc))
     except Exception as exc:  # one odd folder must not stop the rest
@@ -162,10 +187,10 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
         if folder_profiles and _profile_beside(new) is not None:
             result.folder_profiles.append(name)
         elif kept := differing(new.settings, settings, keep_personal):
-            result.kept_personal[name] = kept
+            result.kept_personal[name] = {key: (new.personal_from or {}).get(key, "") for key in kept}
         if old.verdict != new.verdict:
             result.changed.append(name)
-        if _drawn(old) != _drawn(new) and any((folder / view).is_file() for view in STALE_VIEWS):
+        if views_left_stale(folder, old, new):
             result.stale_views.append(name)
     row.elapsed_s = round(time.perf_counter() - start, 4)
     result.rescored.append(name)
@@ -173,12 +198,14 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
 
 
 def rescore(out: str | Path, settings: Settings | None = None, *, progress: RescoreProgress | None = None,
-            keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS, folder_profiles: bool = False) -> RescoreResult:
+            keep_personal: tuple[tuple[str, str], ...] = PERSONAL_KEYS, folder_profiles: bool = False,
+            given_from: dict[tuple[str, str], str] | None = None) -> RescoreResult:
     """Recompute every result under ``out`` (a ``liftform score`` or ``analyze`` output folder) with
     ``settings`` (default: the defaults) from the landmark caches, each result keeping its own values of the
     personal keys ``keep_personal`` (default: all; () applies ``settings``' everywhere) or, with
-    ``folder_profiles``, judged from the profile beside its source video, then rewrite the summary. See the module
-    docstring.
+    ``folder_profiles``, judged from the profile beside its source video, then rewrite the summary. ``given_from``:
+    where ``settings``' own values came from (`Analysis.personal_from`, e.g. `personal.from_profile`; default none:
+    a config's). See the module docstring.
 
     A folder that cannot be rescored is a failed row (its files untouched). Raises InputError when ``out``
     holds no result at all.
@@ -187,16 +214,21 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     out_root = Path(out)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder of results; pass the -o folder of `liftform score`")
-    folders = [f.path for f in result_folders(out_root)]
-    if not folders:
-        raise InputError(f"no result.json found under {out_root}; run `liftform score` first")
-    with folder_lock(out_root, "`liftform score` or `rescore`"):
-        return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, progress)
+    if ResultFolder(out_root).is_complete:
+        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+    nothing = f"no result.json found under {out_root}; run `liftform score` first"
+    if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
+        raise InputError(nothing)     # not locked: a lock file left in a folder of videos would hide it from searches
+    with folder_lock(out_root, "`liftform score` or `rescore`"):   # a score writing its first results says so
+        if not (folders := [f.path for f in result_folders(out_root)]):
+            raise InputError(nothing)
+        return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, given_from or {},
+                               progress)
 
 
 def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
                     keep_personal: tuple[tuple[str, str], ...], folder_profiles: bool,
-                    progress: RescoreProgress | None) -> RescoreResult:
+                    given_from: dict[tuple[str, str], str], progress: RescoreProgress | None) -> RescoreResult:
     """The rescoring itself, with ``out_root`` locked (see :func:`rescore`)."""
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
@@ -204,7 +236,8 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
     fingerprints = set()
     try:
         for done, folder in enumerate(folders, start=1):
-            row = _rescore_one(folder, settings, keep_personal, folder_profiles, previous, result, fingerprints)
+            row = _rescore_one(folder, settings, keep_personal, folder_profiles, given_from, previous, result,
+                               fingerprints)
             new_rows[folder.name] = row
             if progress is not None:
                 progress(done, len(folders), row)

@@ -95,12 +95,14 @@ def plan_jobs(inputs: Iterable[str | Path], out_root: str | Path, settings: Sett
 
 
 def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_video: bool = True,
-              report: bool = True, blur_faces: bool = False) -> JobSpec:
+              report: bool = True, blur_faces: bool = False,
+              personal_from: dict[tuple[str, str], str] | None = None) -> JobSpec:
     """Resolve (or download, once) the pose model in the driver, so every worker uses the very same file."""
     from liftform.models import resolve_model
 
     resolved = resolve_model(settings.pose.model, model_dir=model_dir)
-    return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video, report, blur_faces)
+    return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video, report, blur_faces,
+                   dict(personal_from or {}))
 
 
 def _size_first(job: Job) -> tuple[int, int]:
@@ -126,7 +128,8 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
           write_video: bool = True, report: bool = True, blur_faces: bool = False,
           model_dir: str | Path | None = None, progress: BatchProgress | None = None,
-          timeout_s: float | None = None, folder_profiles: bool = False) -> BatchResult:
+          timeout_s: float | None = None, folder_profiles: bool = False,
+          personal_from: dict[tuple[str, str], str] | None = None) -> BatchResult:
     """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
 
     ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
@@ -135,7 +138,8 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     (over the videos done, also after an interrupt); ``blur_faces`` blurs the face in every exported frame.
     ``progress(done, total, row)`` after each video. ``timeout_s`` (local engine): a video still being scored after
     that many seconds gets a failed row and its worker is replaced (None: no limit). ``folder_profiles``: each
-    video whose folder holds a profile.toml is judged from it (see the module docstring).
+    video whose folder holds a profile.toml is judged from it (see the module docstring). ``personal_from``: where
+    ``settings``' own values came from (`Analysis.personal_from`, e.g. `personal.from_profile`; default: none).
 
     A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
     stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
@@ -160,7 +164,8 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         from liftform.batch.ray_engine import preflight
 
         preflight(address)   # fail before any work when Ray is missing or the cluster cannot be reached
-    spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces)
+    spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces,
+                     personal_from=personal_from)
     _make_out_root(out_root)
     with folder_lock(out_root, "`liftform score`"):
         return _score_locked(jobs, spec, out_root, workers=workers, engine=engine, address=address, force=force,

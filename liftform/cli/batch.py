@@ -58,6 +58,7 @@ def score(
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
     already scored with the same file and settings are skipped. Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
+    from liftform.personal import PROFILE_ORIGIN, from_profile
 
     try:
         settings = settings_from(config, model, profile)
@@ -69,7 +70,8 @@ def score(
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
                                  force=force, write_video=not no_video, report=not no_report,
                                  blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout,
-                                 folder_profiles=folder_profiles)
+                                 folder_profiles=folder_profiles,
+                                 personal_from=from_profile(PROFILE_ORIGIN) if profile is not None else {})
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -103,14 +105,15 @@ def rescore(
     nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
     key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another."""
     from liftform.batch import rescore as rescore_batch
-    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by
+    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, PROFILE_ORIGIN, decided_by, from_profile
 
     try:
         settings = settings_from(config, None, profile)
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:
             result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
-                                   folder_profiles=folder_profiles)
+                                   folder_profiles=folder_profiles,
+                                   given_from=from_profile(PROFILE_ORIGIN) if profile is not None else {})
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -125,8 +128,9 @@ def rescore(
     if result.kept_personal:
         kept = {k for keys in result.kept_personal.values() for k in keys}
         words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)
+        origins = " or ".join(sorted({o for keys in result.kept_personal.values() for o in keys.values() if o}))
         out.print(f"[yellow]note:[/] {len(result.kept_personal)} video(s) are judged, as when scored, from their "
-                  f"lifter's own {words} (from their profile), not these settings': "
+                  f"lifter's own {words} (from {escape(origins or 'their profile')}), not these settings': "
                   "--profile PROFILE replaces them", soft_wrap=True)
     if result.pose_ignored:
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
@@ -137,5 +141,6 @@ def rescore(
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
                   f"show the results before this rescore: `liftform report {escape(str(output))}/<video>` redraws a "
-                  "report (from the source video), `liftform score --force` the video", soft_wrap=True)
+                  "report (from the source video); `liftform score` scores those videos again and draws both",
+                  soft_wrap=True)
     raise typer.Exit(result.exit_code)

@@ -43,12 +43,14 @@ def analyze(
     report.html), with OUTPUT/index.html listing them all."""
     from liftform.batch.inputs import output_names, unique_inputs
     from liftform.interrupts import signals_deferred
+    from liftform.personal import PROFILE_ORIGIN, from_profile
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(str(exc))
+    personal_from = from_profile(PROFILE_ORIGIN) if profile is not None else {}
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = done = 0
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
@@ -58,7 +60,7 @@ def analyze(
             with PipelineBar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
                                          report=not no_report, blur_faces=blur_faces, progress=bar,
-                                         output_name=name)
+                                         output_name=name, personal_from=personal_from)
             done += 1
             print_summary(analysis, output_dir_for(video, output, name))
             if not no_report:
@@ -140,6 +142,8 @@ def screen(
 
     if rep is not None and not neutral:
         fail("--rep goes with --neutral: the rep someone checked flat", 2)
+    if save_profile is not None and (problem := _unwritable_profile(save_profile)):
+        fail(problem)                 # now, not after the analysis
     try:
         settings = settings_from(config, model)
         with PipelineBar(False) as bar:
@@ -172,6 +176,20 @@ def screen(
         fail(str(exc))
 
 
+def _unwritable_profile(path: Path) -> str:
+    """Why a profile cannot be saved at ``path`` (``--save-profile``), or ""."""
+    import os
+
+    folder = path.parent
+    if path.is_dir():
+        return f"--save-profile {path} is a folder; name the profile's file (e.g. {path / 'me.toml'})"
+    if not folder.is_dir():
+        return f"cannot write {path}: folder {folder} does not exist; create it or choose another --save-profile path"
+    if not os.access(folder, os.W_OK):
+        return f"cannot write {path}: permission denied in {folder}; choose another --save-profile path"
+    return ""
+
+
 @app.command()
 def models(model_dir: Path | None = ModelDirOpt) -> None:
     """List the pose models: which are present, where, and whether they match the official checksums."""
@@ -183,7 +201,10 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     except LiftformError as exc:
         fail(str(exc))
     for info in infos:
-        if info.present:
+        if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
+            table.add_row(info.name, f"{info.path} ({info.source})", "0 bytes", "",
+                          "[red]no: the file is empty (damaged)[/]; delete it or copy the model again")
+        elif info.present:
             official = "yes" if info.matches_official else "no (a local copy)"
             table.add_row(info.name, f"{info.path} ({info.source})", f"{info.size_bytes / 1e6:.1f} MB",
                           (info.sha256 or "")[:16], official)

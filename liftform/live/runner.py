@@ -34,6 +34,7 @@ from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
+from liftform.personal import LIVE_ZERO_ORIGIN
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
@@ -50,7 +51,8 @@ class LiveConfig:
     not in real time, for tests); repeat: play the file that many times. settings: as for `liftform analyze`
     (``model`` and ``options.num_poses`` override its pose settings). window: show the OpenCV window.
     record_path: write the annotated session there (H.264 MP4). output_dir: the session is saved under it
-    (None: not saved). max_s: stop after this many seconds of wall time (None: run until stopped).
+    (None: not saved). max_s: stop after this many seconds of wall time (None: run until stopped). personal_from:
+    where the settings' own values came from (`Analysis.personal_from`: a --profile's), saved with the session.
     """
 
     camera: int = 0
@@ -65,6 +67,7 @@ class LiveConfig:
     output_dir: Path | None = Path("liftform-out")
     options: LiveOptions = field(default_factory=LiveOptions)
     max_s: float | None = None
+    personal_from: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, wi
         warnings.append(dark)
     # With the session's settings: a zero taken during it (key n) judges every rep of the saved session.
     analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), session.settings,
-                                     config.output_dir, warnings)
+                                     config.output_dir, warnings, config.personal_from)
     return LiveResult(analysis, out_dir, recording, tuple(session.verdicts), stopped_by, error, stats,
                       session.track())
 
@@ -318,10 +321,12 @@ def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None,
 
 
 def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, settings: Settings,
-                 out_root: Path | None, warnings: list[str]) -> tuple[Analysis | None, Path | None]:
+                 out_root: Path | None, warnings: list[str],
+                 personal_from: dict[tuple[str, str], str] | None = None) -> tuple[Analysis | None, Path | None]:
     """Analyse the session's whole track with the core (as `liftform analyze` would) and, with ``out_root``,
     write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when fewer than two frames
-    were processed (no motion to judge)."""
+    were processed (no motion to judge). ``personal_from``: where the settings' own values came from (a zero taken
+    with key n is said so)."""
     from liftform.outputs import write_outputs
     from liftform.pipeline import analyze_track
 
@@ -334,6 +339,8 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
                       fps=float(source.fps), frames=len(track), width=track.frame_size_wh[0],
                       height=track.frame_size_wh[1], duration_s=float(t[-1] - t[0] + 1.0 / source.fps))
     analysis = analyze_track(track, info, model, settings, warnings)
+    zero = {("spine", "neutral_bend_deg"): LIVE_ZERO_ORIGIN} if session.zero_taken else {}
+    analysis = replace(analysis, personal_from={**(personal_from or {}), **zero})
     if out_root is None:
         return analysis, None
     out_dir = _new_session_dir(Path(out_root))

@@ -28,7 +28,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text
-from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME
+from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, STALE_MARK
 from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.staging import moved_paths, replacing_folder
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
@@ -131,3 +131,21 @@ def faces_blurred(out_dir: str | Path) -> bool:
         return (Path(out_dir) / BLURRED_MARK).read_text(encoding="utf-8") == BLURRED_MARK_TEXT
     except (OSError, UnicodeDecodeError):
         return False
+
+
+def stale_views(out_dir: str | Path) -> set[str]:
+    """The views of ``out_dir`` (annotated.mp4, report.html) still drawn from an earlier result than its result.json:
+    a rescore changed what they show (the ``stale-views`` mark). A result folder written whole has none."""
+    try:
+        return set((Path(out_dir) / STALE_MARK).read_text(encoding="utf-8").split())
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def mark_stale(out_dir: str | Path, stale: set[str]) -> None:
+    """Record ``stale`` as the views of ``out_dir`` drawn from an earlier result (no mark where none is)."""
+    marker = Path(out_dir) / STALE_MARK
+    if stale:
+        atomic_write_text(marker, "".join(f"{name}\n" for name in sorted(stale)))
+    else:
+        marker.unlink(missing_ok=True)

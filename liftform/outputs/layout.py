@@ -13,6 +13,7 @@
             annotated.mp4     the video with the analysis drawn on it (optional)
             report.html       the clinician's page (optional), with clips/rep-N.mp4 of the flagged reps
             faces-blurred     present when every exported frame in the folder has every face blurred
+            stale-views       the views (annotated.mp4, report.html) a rescore left showing an earlier result
         live-<time>/          a saved live session: as a video's folder, without annotated.mp4 and report.html;
             profile.toml      where the lifter's zero was taken from a rep checked flat (key n), for --profile
 
@@ -32,6 +33,7 @@ ANNOTATED_NAME = "annotated.mp4"
 REPORT_NAME = "report.html"
 CLIPS_DIR = "clips"
 BLURRED_MARK = "faces-blurred"
+STALE_MARK = "stale-views"          # the views a rescore left drawn from an earlier result, one name a line
 PROFILE_NAME = "profile.toml"       # a live session's, where the lifter's zero was taken from a rep (key n)
 
 INDEX_NAME = "index.html"
@@ -42,7 +44,7 @@ LOCK_NAME = ".liftform.lock"
 # Everything one analysis writes into its folder. A new result replaces the folder whole (`staging`); anything
 # else found in the old folder (a user's note, a live session's profile.toml) is moved into the new one.
 RESULT_FOLDER_ENTRIES = (RESULT_NAME, REPORT_NAME, ANNOTATED_NAME, CLIPS_DIR, FRAMES_NAME, REPS_NAME, POSES_NAME,
-                         BLURRED_MARK)
+                         BLURRED_MARK, STALE_MARK)
 
 
 @dataclass(frozen=True)

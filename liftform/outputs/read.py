@@ -25,7 +25,7 @@ import numpy as np
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.errors import ConfigError, InputError
-from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder
+from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder, result_folders
 from liftform.outputs.result_json import read_result_json
 from liftform.settings import Settings, apply_overrides
 from liftform.track import PoseTrack
@@ -63,15 +63,31 @@ def read_poses_npz(path: str | Path) -> PoseTrack:
 
 
 def read_analysis(folder: str | Path) -> Analysis:
-    """The `Analysis` written into ``folder`` (a result folder OUT/<video>/): result.json and frames.csv.
+    """The `Analysis` written into ``folder`` (a result folder OUT/<video>/, or its result.json): result.json and
+    frames.csv.
 
-    Raises InputError (one line: which file, what is wrong, what to do) when either is missing or damaged.
+    Raises InputError (one line: which file, what is wrong, what to do) when either is missing or damaged, or
+    ``folder`` is an output folder (OUT) rather than one of its results.
     """
+    folder = Path(folder)
+    if folder.name == RESULT_NAME and folder.is_file():
+        folder = folder.parent
     where = ResultFolder(folder)
+    if not where.result_json.exists() and folder.is_dir() and (results := result_folders(folder)):
+        raise InputError(f"{folder} is an output folder of {len(results)} result(s); pass one of its result folders "
+                         f"({folder}/<video>, e.g. {results[0].path})")
     doc = read_result_json(where.result_json)
     if not where.frames_csv.is_file():
         raise InputError(f"no {FRAMES_NAME} in {where.path}: run the analysis again")
     return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
+
+
+def _personal_from(entry: Any) -> dict[tuple[str, str], str] | None:
+    """result.json ``personal_from`` ({"section.key": where from}) as `Analysis.personal_from`; None where the file
+    has none (written before liftform recorded it)."""
+    if not isinstance(entry, dict):
+        return None
+    return {tuple(name.split(".", 1)): str(origin) for name, origin in entry.items() if name.count(".") == 1}
 
 
 def _other_lifter(main: Analysis, entry: dict[str, Any], rows: np.ndarray) -> Analysis:
@@ -107,7 +123,8 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
                             view=str(quality["view"]), warnings=tuple(str(w) for w in quality.get("warnings") or [])),
             versions={str(k): str(v) for k, v in (doc.get("versions") or {}).items()},
             schema_version=int(doc["schema_version"]), people_in_view=int(doc.get("people_in_view") or 1),
-            box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None)
+            box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None,
+            personal_from=_personal_from(doc.get("personal_from")))
         return replace(main, others=tuple(_other_lifter(main, entry, rows) for entry in doc.get("other_lifters") or []))
     except ConfigError as exc:
         raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None

@@ -201,6 +201,9 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "people_in_view": int(analysis.people_in_view),
         "other_lifters": [_other_lifter(other) for other in analysis.others],
     }
+    if analysis.personal_from is not None:
+        doc["personal_from"] = {f"{section}.{key}": origin
+                                for (section, key), origin in analysis.personal_from.items()}
     return jsonable(doc)
 
 

@@ -82,22 +82,46 @@ def _told_failed(row: dict[str, Any], failed_run, result_dir: Path, out_root: Pa
     return row | {"summary": f"The last run failed ({failed_run.error}); this is the earlier result. {row['summary']}"}
 
 
+# How an overview liftform wrote begins (templates/index.html.j2's title, in every version of it).
+INDEX_TITLE_MARK = "<title>liftform: "
+
+
+def _written_by_liftform(index_html: Path) -> bool:
+    """No index.html there, or one liftform wrote (``INDEX_TITLE_MARK`` near its start)."""
+    try:
+        with open(index_html, encoding="utf-8", errors="replace") as fh:
+            return INDEX_TITLE_MARK in fh.read(4096)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 def write_index(out_root: str | Path) -> Path:
     """Write ``out_root/index.html``: one row per ``out_root/*/result.json``, sortable, linking to each report, and
     one per video a batch's summary records as failed (no result: the row says why; with an earlier result, that
     result's row says the last run failed and why).
 
     Rows are ordered worst first (rounded back, not judged, safe, then unreadable or failed), then by name; clicking
-    a column header sorts by it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder,
-    OutputError when the page cannot be written.
+    a column header sorts by it (plain inline JavaScript). Raises InputError when ``out_root`` is not a folder of
+    liftform's results (a result folder itself, a folder without any) or holds an index.html liftform did not write
+    (left as it was), OutputError when the page cannot be written.
     """
     out_root = Path(out_root)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder; pass the output folder of `liftform analyze -o OUT`")
+    if (out_root / RESULT_NAME).is_file():
+        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
     try:
         folders = [folder.path for folder in result_folders(out_root)]
     except OSError as exc:
         raise OutputError(f"cannot list {out_root}: {exc}") from None
+    if not folders and not (out_root / SUMMARY_JSON).is_file():
+        raise InputError(f"{out_root} holds no liftform results; pass the output folder of `liftform analyze -o OUT` "
+                         "or `liftform score -o OUT`")
+    if not _written_by_liftform(out_root / INDEX_NAME):
+        raise InputError(f"{out_root / INDEX_NAME} was not written by liftform and is left as it was; move it away "
+                         "to write the overview there")
     failed_runs = _failed_runs(out_root)
     rows = [_told_failed(_row(folder), failed_runs.get(folder.name), folder, out_root) for folder in folders]
     rows = sorted(rows + _failed_rows(failed_runs, {folder.name for folder in folders}),

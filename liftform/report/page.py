@@ -11,7 +11,7 @@ from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
-from liftform.outputs import faces_blurred, mark_blurred
+from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
@@ -281,6 +281,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         context["notes"] = list(data.notes)
     html = render_page("report.html.j2", media=True, **context)
     path = atomic_write_text(data.result_dir / REPORT_NAME, html)
+    mark_stale(data.result_dir, stale_views(data.result_dir) - {REPORT_NAME})   # drawn from the result now there
     return Report(path=path, clips=tuple(clips), notes=tuple(data.notes))
 
 

@@ -60,7 +60,9 @@ def test_analyze_takes_a_file_named_twice_once(tmp_path, monkeypatch):
 
 def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):
     """`liftform score . -o results` after `liftform analyze clip.mp4` (into ./liftform-out) and an earlier batch
-    into ./old-batch: their annotated videos and clips are not lifts. A file named as such is still taken."""
+    into ./old-batch: their annotated videos and clips are not lifts (in a result folder, or drawn in a batch's
+    output folder by a run that crashed before its result.json). A file named as such is still taken, and so is a
+    user's video that lies in a batch's output folder."""
     def touch(rel: str) -> Path:
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,12 +76,12 @@ def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):
                 "old-batch/summary.csv", "old-batch/summary.json", "old-batch/loose.mp4", "old-batch/v/annotated.mp4"):
         touch(rel)
     monkeypatch.chdir(tmp_path)
-    want = [Path("lifts/a.mp4"), Path("lifts/deep/b.mov")]
+    want = [Path("lifts/a.mp4"), Path("lifts/deep/b.mov"), Path("old-batch/loose.mp4")]   # a user's, in old-batch
     assert expand_inputs(["."], exclude="results") == want
-    assert expand_inputs(["**/*.mp4", "**/*.mov"], exclude="results") == want
+    assert expand_inputs(["**/*.mp4", "**/*.mov"], exclude="results") == [want[0], want[2], want[1]]
     assert expand_inputs(["liftform-out"]) == []
     named = Path("liftform-out/clip/annotated.mp4")
-    assert expand_inputs([named, "lifts"]) == [named, *want]
+    assert expand_inputs([named, "lifts"]) == [named, *want[:2]]
 
 
 def test_videos_inside_the_output_folder_are_scored_unless_liftform_drew_them(tmp_path, monkeypatch):
@@ -105,7 +107,10 @@ def test_videos_inside_the_output_folder_are_scored_unless_liftform_drew_them(tm
     assert expand_inputs(["**/*.mp4"], exclude=".") == want
     assert expand_inputs([video], exclude=tmp_path) == [video]                    # named: always taken
     assert [job.path for job in plan_jobs(["videos"], ".")] == ["videos/rb3.mp4"]
-    assert expand_inputs(["."], exclude="elsewhere") == []        # searched for another run: a batch's output
+    # searched for another run (`score . -o elsewhere`): the batch's drawings are left out, the user's video not
+    # (the whole folder was skipped once it held a batch's summary or lock, and "no video to score" said)
+    assert expand_inputs(["."], exclude="elsewhere") == want
+    assert expand_inputs(["**/*.mp4"], exclude="elsewhere") == want
 
 
 def test_a_folder_search_follows_symlinked_folders_once(tmp_path):

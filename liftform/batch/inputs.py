@@ -20,6 +20,7 @@ from liftform.outputs.layout import (
     ANNOTATED_NAME,
     CLIPS_DIR,
     INDEX_NAME,
+    RESULT_NAME,
     SUMMARY_CSV,
     SUMMARY_JSON,
     is_liftform_output,
@@ -55,32 +56,37 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
 
 
-def _skipped_output(folder: str | Path, out_root: Path | None) -> bool:
-    """A folder liftform wrote (`is_liftform_output`), other than this run's output root: the root is searched (a
-    user's videos may lie in it: ``score videos -o .``), its result folders are not."""
-    return is_liftform_output(folder) and Path(folder).resolve() != out_root
+def _result_folder(folder: str | Path) -> bool:
+    """A result folder (it holds a result.json: a batch's, an `analyze`'s, a live session's): its videos are
+    liftform's drawings of a lift already scored, so a search skips it and everything under it."""
+    return (Path(folder) / RESULT_NAME).is_file()
 
 
-def _drawn_video(path: Path, out_root: Path | None) -> bool:
-    """A video liftform draws (annotated.mp4, a report's clips/rep-N.mp4) in the output root: not a lift, even in a
-    result folder a crash left without its result.json."""
-    return _inside(path, out_root) and (path.name == ANNOTATED_NAME or path.parent.name == CLIPS_DIR)
+def _drawn_video(path: Path, output_roots: list[Path]) -> bool:
+    """A video liftform draws (annotated.mp4, a report's clips/rep-N.mp4) in one of ``output_roots`` (this run's
+    output root, another batch's output folder): not a lift, even in a result folder a crash left without its
+    result.json."""
+    return (path.name == ANNOTATED_NAME or path.parent.name == CLIPS_DIR) and any(
+        _inside(path, root) for root in output_roots)
 
 
 def _walk(folder: Path, out_root: Path | None) -> list[Path]:
     """Video files under ``folder`` (recursive, into symlinked folders too, each real folder once: a link to a folder
-    above it is no loop; hidden folders and files, liftform's own output folders and the videos it draws skipped),
-    sorted by path."""
+    above it is no loop; hidden folders and files, result folders and the videos liftform draws skipped), sorted by
+    path."""
     found = []
     searched: set[str] = set()
+    output_roots = [out_root] if out_root is not None else []
     for root, dirs, files in os.walk(folder, followlinks=True):
-        if (real := os.path.realpath(root)) in searched or _skipped_output(root, out_root):
+        if (real := os.path.realpath(root)) in searched or _result_folder(root):
             dirs[:] = []
             continue
         searched.add(real)
+        if is_liftform_output(root):        # a batch's output folder: a user's videos may lie in it too
+            output_roots.append(Path(real))
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
-                     if not _drawn_video(path, out_root))
+                     if not _drawn_video(path, output_roots))
     return sorted(found)
 
 
@@ -91,14 +97,18 @@ def _pattern_root(pattern: str) -> Path:
     return Path(*parts[:fixed]) if fixed else Path()
 
 
-def _in_liftform_output(path: Path, root: Path, out_root: Path | None) -> bool:
-    """A folder from ``path``'s up to ``root`` (the one searched) is liftform's own output (`_skipped_output`)."""
+def _liftform_drew(path: Path, root: Path, out_root: Path | None) -> bool:
+    """``path`` (a pattern's match under ``root``, the folder searched) lies in a result folder, or is a video
+    liftform draws in this run's output root or another batch's output folder (as `_walk` skips them)."""
+    output_roots = [out_root] if out_root is not None else []
     for folder in path.parents:
-        if _skipped_output(folder, out_root):
+        if _result_folder(folder):
             return True
+        if is_liftform_output(folder):
+            output_roots.append(folder.resolve())
         if folder == root or folder == folder.parent:
-            return False
-    return False
+            break
+    return _drawn_video(path, output_roots)
 
 
 def same_file_key(path: Path) -> Path:
@@ -127,11 +137,11 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
     - anything else (a missing file, a pattern matching nothing) is kept as given, so the batch reports it as
       a failed input instead of silently dropping it.
 
-    Where folders are searched or patterns matched, every folder liftform wrote (`layout.is_liftform_output`: a
-    result folder, of this run's output root ``exclude`` or an earlier `analyze`'s, another batch's output folder)
-    and everything under it is skipped, and so are the videos liftform draws in ``exclude`` (annotated.mp4, clips),
-    so ``liftform score . -o out`` does not score its own annotated videos; a user's videos in ``exclude``
-    (``liftform score videos -o .``) are scored. A file named as such is taken wherever it is.
+    Where folders are searched or patterns matched, every result folder (a result.json in it: this run's, an
+    earlier batch's or `analyze`'s) and everything under it is skipped, and so are the videos liftform draws
+    (annotated.mp4, clips/) in this run's output root ``exclude`` or another batch's output folder, so ``liftform
+    score . -o out`` does not score its own annotated videos; a user's videos in an output folder (``liftform score
+    videos -o .``, then ``score . -o elsewhere``) are scored. A file named as such is taken wherever it is.
     """
     out_root = Path(exclude).resolve() if exclude is not None else None
     videos: list[Path] = []
@@ -149,8 +159,7 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
             for match in map(Path, matches):
                 if match.is_dir():
                     videos.extend(_walk(match, out_root))
-                elif (is_video_name(match) and not _in_liftform_output(match, root, out_root)
-                      and not _drawn_video(match, out_root)):
+                elif is_video_name(match) and not _liftform_drew(match, root, out_root):
                     videos.append(match)
     return unique_inputs(videos)
 

@@ -104,8 +104,9 @@ class ResultFolder:
 
 def is_liftform_output(folder: str | Path) -> bool:
     """``folder`` is one liftform wrote: a result folder (it holds a result.json) or a batch's output folder (its
-    summary.json and summary.csv, or the lock a batch leaves). A search for input videos skips it and everything
-    under it: its videos are liftform's drawings of a lift already scored, not lifts."""
+    summary.json and summary.csv, or the lock a batch leaves). A search for input videos skips a result folder and
+    everything under it, and the videos liftform draws in a batch's folder (`batch.inputs`): they are drawings of a
+    lift already scored, not lifts; a user's own videos in a batch's folder are searched."""
     folder = Path(folder)
     return ((folder / RESULT_NAME).is_file() or (folder / LOCK_NAME).is_file()
             or ((folder / SUMMARY_JSON).is_file() and (folder / SUMMARY_CSV).is_file()))

@@ -293,6 +293,20 @@ def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_
     assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001", "mine"]
 
 
+def test_analyze_into_a_folder_with_a_page_of_the_user_s_own_says_so_and_exits_1(tmp_path, monkeypatch):
+    """`analyze lift.mp4 -o site` where site/index.html is the user's: the page is kept and the error said, but the
+    exit was 0 (score's is 1). The result is written either way."""
+    (video,) = _videos(tmp_path, "lift.mp4")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><title>My site</title></html>\n")
+    _without_the_model(monkeypatch)
+    result = runner.invoke(app, ["analyze", str(video), "-o", str(site), "--no-video", "-q"])
+    assert result.exit_code == 1 and (site / "lift" / "result.json").is_file()
+    assert "was not written by liftform and is left as it was" in " ".join(result.stderr.split())
+    assert (site / "index.html").read_text() == "<html><title>My site</title></html>\n"
+
+
 def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_path, monkeypatch):
     """`score in/a in/b -o sc7` (both IMG_0001.mp4), then `score in/b -o sc7`: b was named IMG_0001 in the second
     run (no collision in it), scored again into a new folder, and summary.csv and index.html disagreed. Now b is

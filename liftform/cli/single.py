@@ -75,19 +75,23 @@ def analyze(
                 with signals_deferred(deliver=False):
                     _write_index(output)
             raise typer.Exit(130) from None
-    if not no_report and failures < len(videos):
-        _write_index(output)
+    if not no_report and failures < len(videos) and not _write_index(output):
+        failures += 1
     if failures:
         raise typer.Exit(1)
 
 
-def _write_index(output: Path) -> None:
+def _write_index(output: Path) -> bool:
+    """Write OUTPUT/index.html; False (the error said) when it cannot be, e.g. a page of the user's own is there:
+    an error line then ends in a non-zero exit, as `score`'s does."""
     from liftform.report import write_index
 
     try:
         out.print(f"overview: {write_index(output)}", soft_wrap=True, markup=False)
+        return True
     except LiftformError as exc:
         err.print(f"error: {exc}", soft_wrap=True, markup=False, style="bold red")
+        return False
 
 
 @app.command()

@@ -143,7 +143,8 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # A back rounded through the bottom of a rep that lowers the load (touch-down, then lift-off) is one rounding:
     # the frames between, the load resting on the floor, join its two loaded halves (not counted themselves).
     # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
-    resting = low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0 else low & False
+    resting = (low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0
+               else np.zeros_like(low))
     rounded_s = bridged_run_lengths_s(flagged[span] & loaded, flagged[span] & resting, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded

@@ -234,8 +234,8 @@ def test_screen_neutral_reads_the_zero_of_a_checked_hinge_and_refuses_one_no_bac
 def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypatch):
     """A set of two hinges, the first flat (4 deg of flexion), the second rounded (40 deg): with ``rep`` the zero is
     read from that rep's frames only, so the checked flat rep gives the outline's own neutral and the rounded one
-    reads 30 deg and more higher; a rep the video does not have is refused in one line. The CLI refuses --rep
-    without --neutral (usage, exit 2) before any video is read."""
+    reads 30 deg and more higher, and the screen is the checked rep's bend; a rep the video does not have is
+    refused in one line. The CLI refuses --rep without --neutral (usage, exit 2) before any video is read."""
     from synthetic_tracks import lift_profile, make_track
     from typer.testing import CliRunner
 
@@ -258,6 +258,10 @@ def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypat
     assert rounded.own_neutral_bend_deg >= flat.own_neutral_bend_deg + 30.0
     start_s, end_s = flat.neutral_rep_span_s
     assert 0.0 <= start_s < end_s <= t[len(t) // 2]                  # the first rep's span
+    # The screen itself is the checked rep's bend too (it was the set's deepest, the unchecked rounded one: the
+    # profile then told the checked lifter they "cannot reach" the depth they had just reached flat)
+    assert not flat.rounded and flat.advice == "hip_hinge" and 70.0 <= flat.hinge_depth_deg <= 76.0
+    assert flat.max_trunk_inclination_deg <= 76.0 < rounded.max_trunk_inclination_deg
     with pytest.raises(InputError, match="has 2 rep"):
         screening.screen_video("set.mp4", neutral=True, rep=3)
     refused = CliRunner().invoke(app, ["screen", "set.mp4", "--rep", "1"])

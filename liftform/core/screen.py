@@ -53,15 +53,16 @@ class ScreenResult:
     neutral_rep_span_s: tuple[float, float] | None = None     # the rep it was read from (start, end s), if one
 
 
-def screen_bend(kinematics: Kinematics, all_settings: Settings) -> ScreenResult:
-    """Screen one slow bend (the deepest one in ``kinematics``: its way down, from the start of the rep it is in)
-    with the verdict's rule for a rounded back."""
+def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None) -> ScreenResult:
+    """Screen one slow bend (the deepest one in ``kinematics``, or in its frames ``within`` (first, last): one rep
+    of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back."""
     k, settings = kinematics, all_settings.verdict
     trusted = k.spine_flexion_confidence >= settings.min_confidence
-    bottom = int(np.nanargmax(np.where(k.valid, k.trunk_inclination_deg, -np.inf))) if k.valid.any() else 0
+    frame = np.arange(len(k))
+    looked_at = k.valid if within is None else k.valid & (frame >= within[0]) & (frame <= within[1])
+    bottom = int(np.nanargmax(np.where(looked_at, k.trunk_inclination_deg, -np.inf))) if looked_at.any() else 0
     # Only the deepest bend's own way down: a warm-up bend before it (or its way back up) is not the screen.
     start = next((rep.start for rep in segment_reps(k, all_settings.reps) if rep.start <= bottom <= rep.end), 0)
-    frame = np.arange(len(k))
     descent = (frame >= start) & (frame <= bottom)
     judged = descent & spine_judged(k.trunk_inclination_deg, k.hip_flexion_deg, settings)
     max_trunk = float(k.trunk_inclination_deg[bottom]) if k.valid.any() else float("nan")

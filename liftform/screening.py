@@ -25,15 +25,17 @@ from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
-                 rep: int | None = None, model_dir: str | Path | None = None,
+                 rep: int | None = None, own_zero: bool = False, model_dir: str | Path | None = None,
                  progress: Progress | None = None) -> ScreenResult:
     """Flexibility screen of a video of one slow bend towards the floor (see `liftform.core.screen`).
 
     ``neutral``: someone who knows the person's back checked that it stayed neutral in this bend; the person's own
     zero is read from it (`core.screen.own_neutral_bend_deg`, ``ScreenResult.own_neutral_bend_deg``) and the screen
     judged from that zero; with ``rep`` (from 1, as `liftform analyze` numbers them), from that rep of a video of
-    several only (`core.screen.checked_rep_zero_deg`), and the screen is that rep's bend. Raises InputError where
-    the back was not seen bent long enough to read it, or the video has no such rep."""
+    several only (`core.screen.checked_rep_zero_deg`), and the screen is that rep's bend. ``own_zero``:
+    ``settings``' zero is the person's own, from a profile (checked flat before): the screen is judged from it and
+    the result carries it (``own_neutral_bend_deg``), so the profile it makes keeps it beside the depth read from
+    it. Raises InputError where the back was not seen bent long enough to read it, or the video has no such rep."""
     settings = settings or Settings()
     track, source, model, warnings = estimate_video_track(video_path, settings, model_dir=model_dir,
                                                           progress=progress)
@@ -41,26 +43,26 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
     # Every note of the analysis (a dark picture, a video on its side, an oblique camera, a second person): a
     # screen of a video on its side had said only "bend slowly all the way down".
     notes = analysis.quality.warnings
-    own_zero, span, within = float("nan"), None, None
+    zero, span, within = settings.spine.neutral_bend_deg if own_zero else float("nan"), None, None
     if neutral:
         name = Path(video_path).name
         if rep is None:
-            own_zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
+            zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
         else:
             reps = [v.rep for v in analysis.verdicts]
             if not 1 <= rep <= len(reps):
                 raise InputError(f"{name} has {len(reps)} rep(s) (numbered from 1, as `liftform analyze` prints "
                                  f"them): there is no rep {rep}")
             checked = reps[rep - 1]
-            own_zero = checked_rep_zero_deg(track[checked.start:checked.end + 1], settings)
+            zero = checked_rep_zero_deg(track[checked.start:checked.end + 1], settings)
             span, name = (checked.start_s, checked.end_s), f"rep {rep} of {name}"
             within = (checked.start, checked.end)   # the screen too: the rep checked, not the set's deepest bend
-        if (problem := unusable_zero(own_zero)) is not None:
+        if (problem := unusable_zero(zero)) is not None:
             raise InputError(f"{name}: {problem}: film the checked rep side-on, the whole body in view, all the way "
                              "down and up")
-        analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=own_zero)
+        analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=zero)
     result = screen_bend(analysis.kinematics, settings, within)
-    return replace(result, notes=notes, own_neutral_bend_deg=own_zero, neutral_rep_span_s=span)
+    return replace(result, notes=notes, own_neutral_bend_deg=zero, neutral_rep_span_s=span)
 
 
 def profile_toml(result: ScreenResult) -> str:

@@ -266,3 +266,36 @@ def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypat
         screening.screen_video("set.mp4", neutral=True, rep=3)
     refused = CliRunner().invoke(app, ["screen", "set.mp4", "--rep", "1"])
     assert refused.exit_code == 2 and "--rep goes with --neutral" in refused.output
+
+
+def test_screen_with_a_profile_judges_from_its_zero_and_keeps_it(monkeypatch, tmp_path):
+    """A lifter whose outline reads 25 deg over most people's when flat (a kyphotic build) screened from most
+    people's zero reads as rounding early; `screen` took no profile, so they could not screen from their own zero
+    (checked flat: `screen --neutral`, live's key n). With --profile it judges from that zero, and --save-profile
+    keeps it beside the depth read from it. --profile with --neutral (a new zero) is refused."""
+    from synthetic_tracks import lift_track
+    from typer.testing import CliRunner
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli import app
+    from liftform.screening import personal_profile_toml
+
+    natural = Settings().spine.neutral_bend_deg + 25.0
+    track, _ = lift_track("hip_hinge", n_reps=1, natural_bend_deg=natural)
+    source = SourceInfo("bend.mp4", "", 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    assert screening.screen_video("bend.mp4").rounded                      # from most people's zero
+    mine = tmp_path / "mine.toml"
+    mine.write_text(personal_profile_toml("# test\n", neutral_bend_deg=natural))
+    runner = CliRunner()
+    saved = tmp_path / "again.toml"
+    result = runner.invoke(app, ["screen", "bend.mp4", "--profile", str(mine), "--save-profile", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert "HIP HINGE" in result.stdout and f"judged from your own zero, {natural:.0f}°" in result.stdout
+    kept = load_settings(profile_path=saved)
+    assert kept.spine.neutral_bend_deg == pytest.approx(natural, abs=0.01)
+    assert kept.advice.screen_hinge_depth_deg >= 70.0
+    refused = runner.invoke(app, ["screen", "bend.mp4", "--profile", str(mine), "--neutral"])
+    assert refused.exit_code == 2 and "use one" in refused.output

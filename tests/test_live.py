@@ -422,6 +422,39 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked rep (most people's: 6°)" in capsys.readouterr().out
 
 
+def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
+    """A screen's hinge depth and range of flexion are read from the zero of their time. After key n takes the
+    lifter's own zero, a kyphotic lifter screened from most people's zero was told "you cannot yet reach this low
+    with a flat back (your screen: 41°, here 77°)" right after the rep checked flat at 77°, and the saved profile
+    kept those numbers beside the new zero. They are set aside: the advice stops quoting them, the terminal says to
+    screen again with the profile, and the saved profile holds the zero alone."""
+    from liftform.live.runner import live_profile_toml
+
+    settings = Settings()
+    settings = replace(settings, spine=replace(settings.spine, personal_max_flexion_deg=52.0),
+                       advice=replace(settings.advice, screen_hinge_depth_deg=41.0))
+    track, _ = lift_track("hip_hinge", n_reps=2, natural_bend_deg=settings.spine.neutral_bend_deg + 25.0)
+    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    for i in range(len(track)):
+        session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
+    session.finish()
+    [event] = session.take_zero()
+    assert event.refused is None and event.screen_set_aside
+    assert session.settings.advice.screen_hinge_depth_deg == 0 and session.settings.spine.personal_max_flexion_deg == 0
+    saved = live_profile_toml(session.settings)
+    assert "neutral_bend_deg" in saved and "screen_hinge_depth_deg" not in saved and "personal_max" not in saved
+    printer = _event_printer(settings, beep=False)
+    printer(event)
+    assert "screen again with the saved profile" in " ".join(capsys.readouterr().out.split())
+    rounded = RepJudged(0.0, replace(session.verdicts[-1], verdict="rounded_back",
+                                     peak_trunk_inclination_deg=77.0, peak_spine_flexion_deg=30.0), 1)
+    printer(rounded)                                 # no longer "your screen: 41°"
+    assert "your screen" not in capsys.readouterr().out
+    again = session.take_zero()[0]                   # nothing left to set aside
+    assert again.refused is None and not again.screen_set_aside
+
+
 @pytest.mark.parametrize(("kind", "reps_first", "refused"), [
     ("hip_hinge", False, "No rep yet"),
     ("lunge", True, "not seen bent over"),     # the trunk stays upright: no judged frame to read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -138,6 +139,9 @@ def screen(
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
+    profile: Path | None = typer.Option(None, "--profile", help="Your profile with your own zero (from a rep "
+                                        "checked flat: `screen --neutral`, live's key n): screen from it; "
+                                        "--save-profile keeps that zero with the new hinge depth."),
 ) -> None:
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
@@ -146,12 +150,15 @@ def screen(
 
     if rep is not None and not neutral:
         fail("--rep goes with --neutral: the rep someone checked flat", 2)
+    if profile is not None and neutral:
+        fail("--profile gives the zero to screen from, --neutral reads a new one from this bend: use one", 2)
     if save_profile is not None and (problem := _unwritable_profile(save_profile)):
         fail(problem)                 # now, not after the analysis
     try:
-        settings = settings_from(config, model)
+        settings = settings_from(config, model, profile)
         with PipelineBar(False) as bar:
-            result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar)
+            result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar,
+                                  own_zero=profile is not None and _profile_zero(profile))
         style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
@@ -162,6 +169,9 @@ def screen(
                       f"{result.max_trunk_inclination_deg:.0f}°; spine flexion at most "
                       f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
                       soft_wrap=True)
+        if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
+            out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {profile})",
+                      soft_wrap=True, markup=False)
         if neutral:
             span = result.neutral_rep_span_s
             print_own_zero(result.own_neutral_bend_deg, settings,
@@ -178,6 +188,13 @@ def screen(
                       + beside, soft_wrap=True)
     except LiftformError as exc:
         fail(str(exc))
+
+
+def _profile_zero(path: Path) -> bool:
+    """Whether the profile at ``path`` sets the person's own zero (only one read from a bend checked flat can be)."""
+    from liftform.personal import profile_values
+
+    return "neutral_bend_deg" in profile_values(path).get("spine", {})
 
 
 def _unwritable_profile(path: Path) -> str:

@@ -142,7 +142,7 @@ class LiveSession:
         contour's neutral differs between people and clothes by tens of degrees. Returns one `ZeroTaken`."""
         s = self.settings
         ts = float(self.buffer.timestamps_s[len(self.buffer) - 1]) if len(self.buffer) else 0.0
-        zero, refused = float("nan"), None
+        zero, refused, set_aside = float("nan"), None, False
         if not self.verdicts:
             refused = "No rep yet to take your zero from"
         else:
@@ -151,9 +151,13 @@ class LiveSession:
             if (problem := unusable_zero(zero)) is not None:
                 refused = f"No zero from the last rep: {problem}"
             else:
-                self.settings = replace(s, spine=replace(s.spine, neutral_bend_deg=zero))
+                # A screened hinge depth and range were read from the zero before: from this one they would not be
+                # (a kyphotic lifter told "you cannot reach this low flat" right after the rep checked flat there)
+                set_aside = s.advice.screen_hinge_depth_deg > 0 or s.spine.personal_max_flexion_deg > 0
+                self.settings = replace(s, spine=replace(s.spine, neutral_bend_deg=zero, personal_max_flexion_deg=0.0),
+                                        advice=replace(s.advice, screen_hinge_depth_deg=0.0))
                 self.zero_taken = True
-        event = ZeroTaken(ts, zero, refused)
+        event = ZeroTaken(ts, zero, refused, screen_set_aside=refused is None and set_aside)
         self._banner = (event.words, ts + self.options.banner_s)
         return [event]
 

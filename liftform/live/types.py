@@ -70,6 +70,9 @@ class ZeroTaken:
     timestamp_s: float
     neutral_bend_deg: float
     refused: str | None = None
+    # The session's profile held a screened hinge depth or range of flexion: read from another zero, they no longer
+    # hold and are set aside (the advice stops quoting them, the saved profile leaves them out)
+    screen_set_aside: bool = False
 
     @property
     def words(self) -> str:

@@ -71,7 +71,7 @@ def profile_toml(result: ScreenResult) -> str:
     bend checked neutral (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an
     unchecked bend is never written (`core.screen` says why)."""
     if result.advice == "insufficient_data":
-        raise InputError("the screen could not see the back well enough to make a profile: film side-on")
+        raise InputError(f"no profile from this screen: {result.reason}")
     return personal_profile_toml(
         "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
         f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",

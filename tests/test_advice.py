@@ -299,3 +299,24 @@ def test_screen_with_a_profile_judges_from_its_zero_and_keeps_it(monkeypatch, tm
     assert kept.advice.screen_hinge_depth_deg >= 70.0
     refused = runner.invoke(app, ["screen", "bend.mp4", "--profile", str(mine), "--neutral"])
     assert refused.exit_code == 2 and "use one" in refused.output
+
+
+def test_a_squat_is_no_screen_and_makes_no_profile():
+    """A squat filmed for the screen read as "LUNGE - your back stayed flat down to 41°" and the profile kept 41°
+    as the hinge depth: every later lift leaning past 46° was told "you cannot yet reach this low". A squat tells
+    nothing of how far the hips hinge: no answer, said so, and no profile."""
+    from synthetic_tracks import lift_track
+
+    from liftform.core.kinematics import compute_kinematics
+    from liftform.core.screen import screen_bend
+    from liftform.errors import InputError
+    from liftform.screening import profile_toml
+
+    settings = Settings()
+    track, _ = lift_track("squat", n_reps=1)
+    result = screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings)
+    assert result.advice == "insufficient_data" and result.reason.startswith("that was a squat (knees bent")
+    with pytest.raises(InputError, match="no profile from this screen: that was a squat"):
+        profile_toml(result)
+    track, _ = lift_track("hip_hinge", n_reps=1)               # a bend at the hips is screened as before
+    assert screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings).advice == "hip_hinge"

@@ -70,9 +70,18 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     # bent over (judged from its first measured frame) cannot tell where a rounding began.
     seen = np.flatnonzero(descent & k.valid)
     started_bent = bool(len(seen)) and bool(judged[seen[0]])
-    if started_bent or not judged.any() or (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
+    # A squat tells nothing of how far the hips hinge: its depth in the profile told later lifts leaning past it
+    # "you cannot yet reach this low"
+    squatted = bool(k.valid.any()) and bool(k.knee_flexion_deg[bottom] >= settings.squat_knee_flexion_deg
+                                            and max_trunk <= settings.squat_max_trunk_deg)
+    if (started_bent or squatted or not judged.any()
+            or (trusted & judged).sum() < settings.min_trusted_share * judged.sum()):
         if not k.valid.any():
             reason = "no pose of the person could be measured"
+        elif squatted:
+            reason = (f"that was a squat (knees bent {k.knee_flexion_deg[bottom]:.0f}°, trunk leaned "
+                      f"{max_trunk:.0f}°), not a bend at the hips: for the screen, keep the knees soft and bend "
+                      "forward slowly all the way down towards the floor")
         elif started_bent:
             reason = ("the start of the bend was not seen (the video begins bent over): start the screen standing "
                       "upright in view, then bend slowly all the way down")

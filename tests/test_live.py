@@ -38,6 +38,7 @@ from liftform.live import (
     FileCameraSource,
     LatestFrame,
     LiveConfig,
+    LiveOptions,
     LiveResult,
     LiveSession,
     LiveStats,
@@ -61,6 +62,7 @@ from liftform.outputs.layout import PROFILE_NAME
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings, load_settings
+from liftform.track import PoseTrack
 
 runner = CliRunner()
 
@@ -265,6 +267,74 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert frames[0].last_advice is None and frames[-1].last_advice == rep_cue(judged[-1], settings.advice)
     session.reset_count()
     assert session.rep_count == 0 and len(session.verdicts) == 2
+
+
+def _turning_track(turn_at_bottom: bool = False) -> tuple[PoseTrack, int]:
+    """A rounded-back rep facing image-right, then the lifter turned round and one facing left (box work), and the
+    first frame facing left. ``turn_at_bottom``: the turn is at the first rep's bottom, the lifter still bent over
+    (the worst case: the back is judged from the first frame facing left)."""
+    t, env = lift_profile(1, 30.0, 1.0, stand_s=1.0)
+    right, left = (make_track(85.0 * env, 10.0 * env, 40.0 * env, t, facing=f) for f in (1, -1))
+    turn = int(np.argmax(env)) if turn_at_bottom else len(t)
+    rest = slice(turn if turn_at_bottom else 0, None)
+    join = lambda a, b: np.concatenate([a[:turn], b[rest]])  # noqa: E731
+    n = turn + len(t) - rest.start
+    track = PoseTrack(join(right.image_xy, left.image_xy), join(right.world_xyz, left.world_xyz),
+                      join(right.visibility, left.visibility), np.arange(n) / 30.0, np.arange(n),
+                      right.frame_size_wh, join(right.back_profile_px, left.back_profile_px))
+    return track, turn
+
+
+def _played(track, **options):
+    """Each frame of ``track`` through a live session: (the `LiveFrame`s, the session's facing after each)."""
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh, LiveOptions(**options))
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames, facing = [], []
+    for i, t in enumerate(track.timestamps_s):
+        frames.append(session.process(CapturedFrame(i, float(t), image, 0.0)))
+        facing.append(session.posture.facing)
+    return frames, np.array(facing)
+
+
+def test_live_follows_the_lifter_turning_round_within_a_few_frames():
+    """Box work: a bend facing right, a turn, a bend facing left. The back is read on the side the lifter's own toes
+    and hands put it within a few frames of the turn, and the second rep is flagged where `analyze` flags it; live
+    re-read the facing once a second over its last 3 s and read the back on the chest side for ~1.7 s (a rounded
+    back shown green here, "-131 deg" and not judged on a rendered one)."""
+    track, turn = _turning_track()
+    frames, facing = _played(track)
+    assert (facing[:turn] == 1).all() and (facing[turn + 8:] == -1).all()      # followed within 8 frames (0.27 s)
+    offline = analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                            ModelInfo("none", ""), Settings())
+    shown = np.array([f.state == "rounded" for f in frames])
+    assert offline.flagged[turn:].any() and (shown[turn:] == offline.flagged[turn:]).mean() >= 0.97
+    assert [v.verdict for v in offline.verdicts] == ["rounded_back"] * 2
+
+
+def test_a_single_misread_frame_does_not_turn_the_lifter_round():
+    """One frame whose toes and hands read the other way (its landmarks mirrored about the hips) turns nothing:
+    the facing and the back's state are those of the frames as they were."""
+    track, turn = _turning_track()
+    image_xy = track.image_xy.copy()
+    for i in (20, 40, turn + 40):                       # standing, mid-bend, mid-bend after the turn
+        hips_x = image_xy[i, [23, 24], 0].mean()
+        image_xy[i, :, 0] = 2 * hips_x - image_xy[i, :, 0]
+    frames, facing = _played(replace(track, image_xy=image_xy))
+    plain_frames, plain_facing = _played(track)
+    assert (facing == plain_facing).all()
+    assert [f.state for f in frames] == [f.state for f in plain_frames]
+
+
+def test_live_shows_no_back_read_on_the_chest_side_while_the_facing_catches_up():
+    """Turned round while still bent over: until the facing follows, the trunk reads leaning back by ~85 deg, which
+    no lifter does; the back read from that side (the chest) is not shown as a reading, neither as a number nor
+    as a coloured back (here it read green, neutral, on a back rounded by 40 deg)."""
+    track, turn = _turning_track(turn_at_bottom=True)
+    frames, facing = _played(track)
+    backwards = [f for f in frames if f.angles_deg["trunk"] < -45]
+    assert backwards and all(f.state == "unknown" and np.isnan(f.angles_deg["spine"]) and f.back_edge_xy is None
+                             for f in backwards)
+    assert (facing[turn + 8:] == -1).all() and frames[turn + 8].state == "rounded"
 
 
 def _judged_live(track) -> list[tuple[float, RepVerdict]]:

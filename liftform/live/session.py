@@ -6,9 +6,10 @@ rounded-back flag through `core.flags.flag_rounded_frames`. Once per finished re
 as `liftform analyze` would. Nothing here prints; what happened is returned as events.
 
 Upright calibration (the first ~1 s of upright, well-framed frames, and again on ``c``) measures what the per-frame
-path needs from the person's standing posture: which way they face (so which side of the silhouette is the back),
-the body side nearer the camera, and the standing shoulder height (the zero of the depth signal that tells a rep
-has ended). Until it is done these are estimated from the recent frames. Spine flexion itself is measured against
+path needs from the person's standing posture (`live.posture`): which way they face (so which side of the silhouette
+is the back; then followed frame by frame, the lifter may turn round), the body side nearer the camera, and the
+standing shoulder height (the zero of the depth signal that tells a rep has ended). Until it is done these are
+estimated from the recent frames. Spine flexion itself is measured against
 ``settings.spine.neutral_bend_deg``, exactly as `liftform analyze` measures it: the core no
 longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
 About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
@@ -28,19 +29,8 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.advice import rep_cue
-from liftform.core.camera_pitch import RISE_FROM_ABOVE, far_shoulder_rise, median_rise
-from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
-from liftform.core.kinematics import (
-    camera_behind,
-    depth_signal,
-    facing_sign,
-    filmed_from_behind,
-    frame_angles,
-    near_side,
-    standing_height_px,
-    view_yaw_deg,
-)
+from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.plausibility import upside_down
 from liftform.core.rep_metrics import SWING_AFTER_S
@@ -51,8 +41,10 @@ from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import back_state, words_of
 from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness
 from liftform.live.buffer import TrackBuffer
+from liftform.live.posture import Posture
 from liftform.live.sources import CapturedFrame
 from liftform.live.state import (
+    MAX_LEAN_BACK_DEG,
     PROMPT_DARK,
     PROMPT_FROM_ABOVE,
     PROMPT_FROM_BEHIND,
@@ -61,7 +53,7 @@ from liftform.live.state import (
     RoundedFlag,
     framing_problem,
 )
-from liftform.live.types import BackRounded, Calibrated, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
+from liftform.live.types import BackRounded, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
 from liftform.outputs.overlay import draw_overlay
 from liftform.pose import FramePose
 from liftform.settings import Settings
@@ -113,19 +105,14 @@ class LiveSession:
         self._cued = False
         self._brightness: list[float] = []   # the lifter's light, measured now and then (`liftform.exposure`)
         self.zero_taken = False             # `take_zero` replaced ``settings.spine.neutral_bend_deg``
+        self.posture = Posture(self.buffer, options)   # facing, near side, standing height, the camera's view
         self.recalibrate()
 
     # -- controls -------------------------------------------------------------------------------------------------
     def recalibrate(self) -> None:
         """Measure the upright posture again (key ``c``): facing, near side and standing height. Until then they
         are estimated from the recent frames."""
-        self.calibrated = False
-        self.facing, self.side = 0, "right"
-        self.standing_px = float("nan")
-        self._from_behind = False       # the recent frames filmed from behind at an angle: asked to film side-on
-        self._from_above = False        # the last bent-over frames filmed from above: asked to lower the camera
-        self._upright: list[int] = []
-        self._next_refresh_s = float("-inf")
+        self.posture.reset()
         self._rounded_since_s = None
         self._flag.reset()
         self._watcher.reset()
@@ -215,7 +202,7 @@ class LiveSession:
         if len(self.buffer) and ts <= self.buffer.timestamps_s[len(self.buffer) - 1]:
             ts = float(np.nextafter(self.buffer.timestamps_s[len(self.buffer) - 1], np.inf))
         pos = self.buffer.append(frame.index, ts, pose)
-        events: list[LiveEvent] = []
+        posture, events = self.posture, []
         nan = float("nan")
         angles = {"trunk": nan, "hip": nan, "knee": nan, "spine": nan}
         state, landmarks, visibility, edge = "unknown", None, None, None
@@ -229,29 +216,30 @@ class LiveSession:
             landmarks = filtered[:self._xy_end].reshape(N_LANDMARKS, 2)
             world = filtered[self._xy_end:self._world_end].reshape(N_LANDMARKS, 3)
             profile, visibility = filtered[self._world_end:].reshape(-1, 2), pose.visibility
-            if ts >= self._next_refresh_s:       # about once a second: the lifter's light too (~0.1 ms)
+            posture.follow(pose.image_xy, pos, ts)      # a lifter who turned round: followed within a few frames
+            if ts >= posture.next_refresh_s:       # about once a second: the lifter's light too (~0.1 ms)
                 self._brightness.append(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
-                self._refresh(pos, ts)
-            a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], self.facing, self.side,
-                             self.settings.spine)
+                posture.refresh(pos, ts, self.settings.spine)
+            a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], posture.facing,
+                             posture.side, self.settings.spine)
             trunk = float(a.trunk_inclination_deg[0])
             problem = framing_problem(landmarks, visibility, float(a.view_yaw_deg[0]), self.frame_size_wh,
                                       self.options.side_on_max_yaw_deg)
-            if not self.calibrated:
-                events += self._calibrate(pos, ts, trunk, problem)
-            if problem is None and self._from_behind:
+            if not posture.calibrated:
+                events += posture.calibrate(pos, ts, trunk, problem)
+            if problem is None and posture.from_behind:
                 problem = PROMPT_FROM_BEHIND
-            if problem is None and self._from_above:
+            if problem is None and posture.from_above:
                 problem = PROMPT_FROM_ABOVE
             angles.update(trunk=trunk, hip=float(a.hip_flexion_deg[0]), knee=float(a.knee_flexion_deg[0]))
-            if self.facing:
+            if posture.facing and not trunk < -MAX_LEAN_BACK_DEG:     # leaning back so far: read on the chest side
                 state, spine = self._back_state(a, ts, events)
                 angles["spine"] = float(shown_spine_flexion_deg(spine, trunk, angles["hip"], self.settings.verdict))
                 neck = float(a.neck_flexion_deg[0])
                 if head_flagged(state == "rounded", neck, self.settings.verdict.head_hanging_neck_deg):
                     angles["head"] = neck      # the head flagged the back: named, as in the annotated video
                 edge = self._edge(landmarks, profile)
-            depth = float(depth_signal(landmarks[None], self.standing_px)[0])
+            depth = float(depth_signal(landmarks[None], posture.standing_px)[0])
             if self._watcher.update(depth, ts):
                 self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
         if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
@@ -259,7 +247,7 @@ class LiveSession:
         prompt = self._prompt_text(problem, ts)
         t_end, cpu_end = time.perf_counter(), time.thread_time()
         return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
-                         self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, self.calibrated,
+                         self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, posture.calibrated,
                          tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
                          1e3 * (cpu_end - cpu_pose), self._last_cue if self.verdicts and self.rep_count else None)
 
@@ -292,56 +280,9 @@ class LiveSession:
                 self._cued = False
         return back_state(rounded, confidence, self.settings.verdict.min_confidence), spine
 
-    def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray | None:
-        if not self.facing:
-            return None
+    def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray:
         shoulder_mid, hip_mid = trunk_midpoints(landmarks)
-        return dorsal_edge_xy(shoulder_mid[None], hip_mid[None], profile[None], self.facing)[0]
-
-    def _calibrate(self, pos: int, ts: float, trunk_deg: float, problem: str | None) -> list[LiveEvent]:
-        """Collect upright, well-framed frames; once there are ``calibration_s`` of them, measure from the raw
-        buffer with the core: facing, near side and standing height."""
-        o, buf = self.options, self.buffer
-        if problem is None and abs(trunk_deg) < o.upright_max_trunk_deg:
-            self._upright.append(pos)
-        self._upright = [p for p in self._upright if buf.timestamps_s[p] >= ts - o.calibration_span_s]
-        if len(self._upright) < 5:
-            return []
-        frames = np.array(self._upright)
-        dt_s = frame_interval_s(buf.timestamps_s[frames])
-        if len(frames) * dt_s < o.calibration_s:
-            return []
-        facing = facing_sign(buf.image_xy[frames])
-        if facing == 0:
-            return []
-        self.facing, self.side = facing, near_side(buf.visibility[frames])
-        self.standing_px = standing_height_px(buf.image_xy[frames])
-        self.calibrated = True
-        self._next_refresh_s = ts + o.refresh_s
-        return [Calibrated(ts, self.standing_px, self.facing, self.side)]
-
-    def _refresh(self, pos: int, ts: float) -> None:
-        """Re-measure facing, near side and standing height on the recent raw frames (the lifter may turn or move;
-        before calibration these are the only estimates)."""
-        o, buf = self.options, self.buffer
-        self._next_refresh_s = ts + (o.refresh_s if self.calibrated else 0.25)
-        recent = slice(buf.since(o.facing_window_s), pos + 1)
-        facing = facing_sign(buf.image_xy[recent])
-        if facing:
-            self.facing, self.side = facing, near_side(buf.visibility[recent])
-        world = buf.world_xyz[recent]       # from behind, the shoulder blades shape the outline (as `analyze` says)
-        yaw = view_yaw_deg(world)
-        self._from_behind = bool(self.facing) and filmed_from_behind(yaw, camera_behind(world, self.facing))
-        above = median_rise(far_shoulder_rise(buf.image_xy[recent], self.side, yaw,
-                                              self.settings.spine.full_view_yaw_deg))
-        if np.isfinite(above):              # kept while upright (nothing to read): the camera does not move
-            self._from_above = bool(above >= RISE_FROM_ABOVE)
-        start = buf.since(o.standing_window_s)
-        needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
-        if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:
-            standing = standing_height_px(buf.image_xy[start:pos + 1])
-            if np.isfinite(standing):
-                self.standing_px = standing
+        return dorsal_edge_xy(shoulder_mid[None], hip_mid[None], profile[None], self.posture.facing)[0]
 
     def _judge(self, pos: int, ts: float, final: bool = False) -> list[LiveEvent]:
         """The core on the frames since the last judged rep: every new complete rep (``final``: also one cut by the
@@ -393,6 +334,6 @@ class LiveSession:
             self._banner = None                   # shown for banner_s, or until the next rep starts
         if problem or self._banner is not None:
             return problem or self._banner[0]
-        if not self.calibrated:
+        if not self.posture.calibrated:
             return PROMPT_CALIBRATING
         return PROMPT_DARK if self._brightness and is_dark(self._brightness[-1]) else None

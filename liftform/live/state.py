@@ -1,6 +1,8 @@
 """Small per-frame state machines of the live path. Each one leaves the deciding to the core's own functions.
 
 - `RoundedFlag`: the back-is-rounded flag with hysteresis, decided by `core.flags.flag_rounded_frames` itself.
+- `FacingFollower`: which way the lifter faces, from each frame's own cues (`core.kinematics.facing_evidence`), so
+  the back is read on the right side within a few frames of the lifter turning round.
 - `RepWatcher`: notices, from the per-frame depth, that a rep has just ended, so the core's `segment_reps` and
   `judge_rep` run once per rep on the buffered frames instead of on every frame.
 - `Debounced`: a condition that must hold for a while before it shows (prompts that do not flicker).
@@ -9,12 +11,14 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
 import numpy as np
 
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.framing import parts_in_picture
+from liftform.core.kinematics import FACING_MARGIN, facing_evidence
 from liftform.settings import RepSettings, VerdictSettings
 
 PROMPT_NOBODY = "Step into view: whole body, side-on"
@@ -23,6 +27,10 @@ PROMPT_SIDE_ON = "Turn side-on to the camera"
 PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.kinematics.filmed_from_behind`
 PROMPT_FROM_ABOVE = "Camera too high: put it at hip height, level"   # `core.camera_pitch`
 PROMPT_DARK = "Too dark: more light on you, please"
+# No lifter's trunk leans back this far (a kettlebell swing's top, ~15 deg): a frame read so is read with the facing
+# the wrong way round (the lifter has just turned round, bent over) or from a wrong pose, and its back's "flexion"
+# is the chest's outline (-131 deg on a rendered turn): not shown as a reading.
+MAX_LEAN_BACK_DEG = 45.0
 
 class _FlagInputs(NamedTuple):
     """The per-frame columns `flag_rounded_frames` reads, (T,) each (a duck-typed slice of `Kinematics`)."""
@@ -60,6 +68,35 @@ class RoundedFlag:
         elif self._on_event is None:
             self._on_event = current
         return on
+
+
+class FacingFollower:
+    """Which way the lifter faces (+1 image-right, -1 left, 0 not known yet), frame by frame.
+
+    Each frame reads its own cues as the core does (`core.kinematics.facing_evidence`: the toes, the hanging hands),
+    counted only past ``FACING_MARGIN``. The facing turns when more than half of the frames of the last ``window_s``
+    (at least ``min_frames``) read the other way: a lifter who turns round is followed within a few frames (~0.15 s
+    at 30 fps), one misread frame turns nothing. Live has only the frames before, where `facing_per_frame` reads
+    3 s around each frame; re-reading its last 3 s once a second kept the old facing ~1.7 s after a turn. The first
+    facing is measured (`LiveSession` calibration) and set in ``facing``; this only turns it.
+    """
+
+    def __init__(self, window_s: float = 0.25, min_frames: int = 3) -> None:
+        self.window_s, self.min_frames = window_s, min_frames
+        self.facing = 0
+        self._reads: deque[tuple[float, int]] = deque()     # (timestamp, +1 / -1 past the margin, else 0)
+
+    def update(self, image_xy: np.ndarray, timestamp_s: float) -> bool:
+        """Feed one frame's landmarks (33, 2) pixels; True on the frame the facing turned."""
+        evidence = float(facing_evidence(image_xy[None])[0])
+        self._reads.append((timestamp_s, (1 if evidence > 0 else -1) if abs(evidence) >= FACING_MARGIN else 0))
+        while len(self._reads) > self.min_frames and self._reads[0][0] < timestamp_s - self.window_s:
+            self._reads.popleft()
+        against = sum(read == -self.facing for _, read in self._reads)
+        if self.facing and 2 * against > len(self._reads):
+            self.facing = -self.facing
+            return True
+        return False
 
 
 class RepWatcher:

@@ -25,8 +25,9 @@ class LiveOptions:
     upright_max_trunk_deg: float = 20.0  # a frame leaning less than this counts as standing upright
     side_on_max_yaw_deg: float = 45.0   # beyond this camera yaw the prompt asks to turn side-on
     prompt_hold_s: float = 0.3          # a prompt appears (and goes) only after this long
-    refresh_s: float = 1.0              # how often facing, near side and standing height are re-measured
-    facing_window_s: float = 3.0
+    refresh_s: float = 1.0              # how often near side, the view and standing height are re-measured ...
+    facing_window_s: float = 3.0        # ... over this long (the facing too before calibration)
+    turn_window_s: float = 0.25         # the lifter turned round once most frames of this long read so
     standing_window_s: float = 10.0
     judge_window_s: float = 30.0        # the longest stretch of frames the core judges at the end of a rep
     rejudge_s: float = 1.5              # if the core does not see the rep complete yet, retry for this long

@@ -182,9 +182,12 @@ class _Legend:
         self.svg.rect(self.x, self.y - 5, self.x + 22, self.y + 5, colour, opacity)
         self._label(label)
 
-    def _label(self, label: str) -> None:
-        self.svg.text(self.x + 30, self.y + 4, label, size=11)
-        self.y += 17
+    def _label(self, label: str, size: float = 11) -> None:
+        """``label`` beside its sample, its first line level with it ("\n" between lines: the column right of the
+        panels holds about 32 characters; `_Svg.text` centres a label of several lines on its y)."""
+        extra_lines = label.count("\n")
+        self.svg.text(self.x + 30, self.y + 4 + extra_lines * 0.6 * size, label, size=size)
+        self.y += 17 + extra_lines * 1.2 * size
 
 
 def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -> str:
@@ -293,7 +296,7 @@ def _trunk(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     if math.isfinite(min_trunk):
         y = float(panel.y(min_trunk))
         svg.line(panel.x0, y, panel.x1, y, RED, 0.9, ":")
-        legend.line(f"rounding counts above {min_trunk:g}° (or with the hips past "
+        legend.line(f"rounding counts above {min_trunk:g}°\n(or with the hips past "
                     f"{data.thresholds.min_hip_for_rounding_deg:g}°)", RED, 0.9, ":")
 
 

@@ -492,6 +492,24 @@ def test_report_in_browser(browser, result_dir):
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_the_report_prints_every_column_and_no_clip(browser, result_dir):
+    """Printed (A4 portrait), the rep table lost its Tempo and Confidence columns and the ends of the reasons (it
+    scrolls on screen), and each flagged rep printed its clip's first frame, a standing lifter with a green back,
+    beside the rounded frame."""
+    page = browser.new_page(viewport={"width": 794, "height": 1123})      # A4 at 96 dpi
+    page.goto((result_dir / REPORT_NAME).resolve().as_uri())
+    page.emulate_media(media="print")
+    shown = page.evaluate("""() => [...document.querySelectorAll('video')].map(
+        v => getComputedStyle(v).display !== 'none' && getComputedStyle(v.closest('figure')).display !== 'none')""")
+    assert shown and not any(shown)
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll')].map(
+        s => s.querySelector('table').getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
+    assert overflow and max(overflow) <= 1, overflow                  # every table ends inside the page
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     write_report(moved, embed_clip_max_bytes=0)

@@ -146,6 +146,17 @@ def test_the_worst_moment_shown_is_where_the_rounding_counted(result_dir):
     assert frames["flagged"][row] > 0 and frames["judged"][row] == 0
 
 
+def test_reba_scores_leaning_back_as_extension_not_upright():
+    """REBA's trunk: upright 1; 0-20 deg of flexion or extension 2; 20-60 deg of flexion or more than 20 of
+    extension 3; over 60 deg of flexion 4. A trunk leaning back had scored 1, as upright."""
+    from liftform.report.data import reba_trunk
+
+    bands = (20.0, 60.0)
+    assert [reba_trunk(a, bands)[1] for a in (0.0, 10.0, 20.0, 45.0, 75.0, -10.0, -20.0, -30.0)] == \
+        [1, 2, 2, 3, 4, 2, 2, 3]
+    assert reba_trunk(-30.0, bands)[0] == ">20° back" and reba_trunk(float("nan"), bands) == ("unknown", None)
+
+
 def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path)
     doc = json.loads((moved / "result.json").read_text())
@@ -270,7 +281,7 @@ def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(
     html = write_report(moved).path.read_text(encoding="utf-8")
     text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", html)).split())
     assert f'id="rep-{flagged[-1]}"' in html and len(data_images(html)) == 2 * len(flagged)
-    assert "Flagged reps, and reps not judged" in text and "liftform could not judge this rep" in text
+    assert "Flagged reps and reps not judged" in text and "liftform could not judge this rep" in text
     assert not (moved / "clips" / f"rep-{flagged[-1]}.mp4").exists()
     for rep in doc["reps"]:
         rep["verdict"] = "insufficient_data" if rep["verdict"] == "rounded_back" else rep["verdict"]
@@ -278,6 +289,19 @@ def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(
     text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", write_report(moved).path.read_text())).split())
     assert "Reps not judged" in text and "liftform could not judge these reps" in text
     assert "For reference" not in text and not list((moved / "clips").glob("*.mp4"))
+    # A rep that reached down rounded (safe, with the finding) is shown too, as README says: it was "No rep was
+    # flagged", its frames left out, the plot two screens down showing them
+    doc["reps"][0].update(verdict="hip_hinge", faults=["rounded_reach_down"])
+    (moved / "result.json").write_text(json.dumps(doc))
+    html = write_report(moved).path.read_text()
+    text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "Reps not judged and reps that reached down rounded" in text and 'id="rep-1"' in html
+    assert "No rep of this lifter was flagged" not in text and "it was not judged (the load was still" in text
+    from liftform.report.page import _gallery_words
+
+    heading, lines = _gallery_words([{"kind": "reference"}], others_rounded=3)
+    assert heading == "Frames" and lines[0].startswith("No rep of this lifter was flagged")
+    assert lines[-1].startswith("3 rounded rep(s) of the other lifters in view")
 
 
 @pytest.mark.slow

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.analysis import Analysis
+from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import SUMMARY_CSV, SUMMARY_JSON
@@ -35,7 +36,7 @@ class SummaryRow:
 
     ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
-    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest
+    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest judged
     rep peak (degrees past a neutral back's bend, see ``Kinematics``); ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
     with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
@@ -77,7 +78,9 @@ class SummaryRow:
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
     lifters, verdicts = analysis.lifters, analysis.every_rep
-    peaks = [v.peak_spine_flexion_deg for v in verdicts if math.isfinite(v.peak_spine_flexion_deg)]
+    # the judged reps' peaks: an undecided rep's (a descent the view cut) had stood for the video's
+    peaks = [v.peak_spine_flexion_deg for v in verdicts
+             if math.isfinite(v.peak_spine_flexion_deg) and v.verdict != Verdict.INSUFFICIENT_DATA.value]
     zero = analysis.kinematics.spine_baseline_deg
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),

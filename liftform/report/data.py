@@ -266,14 +266,17 @@ def frame_value(data: ResultData, frame_number: int | None, column: str) -> floa
 def reba_trunk(angle_deg: float | None, bands: tuple[float, float]) -> tuple[str, int | None]:
     """(band label, REBA trunk score before adjustments) of a trunk flexion angle.
 
-    REBA (Hignett & McAtamney 2000): upright 1, 0-20 deg flexion 2, 20-60 deg 3, >60 deg 4; +1 if twisted or
-    side-bent (not measured from a side view).
+    REBA (Hignett & McAtamney 2000): upright 1, 0-20 deg flexion or extension 2, 20-60 deg flexion or more than 20
+    deg extension 3, >60 deg flexion 4; +1 if twisted or side-bent (not measured from a side view). ``angle_deg``
+    negative: leaning back (extension), which had scored as upright.
     """
     if angle_deg is None or not math.isfinite(angle_deg):
         return "unknown", None
     low, high = bands
-    if angle_deg <= 0:
+    if angle_deg == 0:
         return "upright", 1
+    if angle_deg < 0:
+        return (f"0–{low:g}° back", 2) if angle_deg >= -low else (f">{low:g}° back", 3)
     if angle_deg <= low:
         return f"0–{low:g}°", 2
     if angle_deg <= high:

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from liftform.core.vocabulary import Tone, tone_of
+from liftform.core.vocabulary import Tone, Verdict, tone_of
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, SUMMARY_JSON, result_folders
@@ -39,7 +39,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": TONE_RANK[tone_of(verdict)], "n_reps": len(reps),
         "n_rounded": sum(v.is_rounded for v in reps),
-        "spine": _peak([v.peak_spine_flexion_deg for v in reps]),
+        "spine": _peak([v.peak_spine_flexion_deg for v in reps if v.verdict != Verdict.INSUFFICIENT_DATA.value]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
         "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
         "duration_s": analysis.source.duration_s, "summary": clip_summary(analysis), "failed": False,

@@ -32,6 +32,7 @@ EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
 # The reps the gallery shows for a human to look at: the flagged and those liftform could not judge
 LOOK_AT = (Verdict.ROUNDED_BACK.value, Verdict.INSUFFICIENT_DATA.value)
+REACH_DOWN = "rounded_reach_down"     # ... and the reps that reached down rounded (a finding, not the verdict)
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,36 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
 
 
 def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
-    """The reps whose frames are shown, in order: every flagged rep and every rep liftform could not judge (a
-    clinician's eye is what those need); with neither, the judged rep that bent the spine most (for reference).
-    Returns (reps, True) for the reps to look at, (reps, False) for the reference."""
-    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT]
+    """The reps whose frames are shown, in order: every flagged rep, every rep liftform could not judge and every
+    rep that reached down rounded (a clinician's eye is what those need); with none, the judged rep that bent the
+    spine most (for reference). Returns (reps, True) for the reps to look at, (reps, False) for the reference."""
+    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT or REACH_DOWN in (r.get("faults") or ())]
     if to_look_at:
         return to_look_at, True
     judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
     return ([max(judged, key=lambda r: r["peak_spine_flexion_deg"])] if judged else []), False
+
+
+def _gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[str, list[str]]:
+    """The gallery's heading and the lines under it, from what its entries are (``others_rounded``: rounded reps
+    of other lifters in view, whose frames are not kept)."""
+    kinds = [g["kind"] for g in gallery]
+    named = {"rounded": "Flagged reps", "unjudged": "reps not judged", "reach": "reps that reached down rounded"}
+    parts = [named[k] for k in named if k in kinds]
+    heading = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) if parts else "Frames"
+    lines = []
+    if kinds and kinds[0] == "reference":
+        lines.append("No rep of this lifter was flagged. For reference: the rep whose back bent most.")
+    if (n := kinds.count("unjudged")):
+        lines.append(f"liftform could not judge {'this rep' if n == 1 else 'these reps'} (the table above says why): "
+                     f"look at {'its' if n == 1 else 'their'} frames yourself.")
+    if "reach" in kinds:
+        lines.append("A rep that reached down rounded is shown at its most rounded moment there; it was not judged "
+                     "(the load was still on the floor).")
+    if others_rounded:
+        lines.append(f"{others_rounded} rounded rep(s) of the other lifters in view (table above) have no frames "
+                     "here: only the main lifter's frames are kept.")
+    return heading[0].upper() + heading[1:], lines
 
 
 def _clear_old_clips(clips_dir: Path) -> None:
@@ -94,8 +117,9 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
         number = int(rep.get("index", 0)) + 1
         start, worst = rep.get("start_frame"), worst_frame(data, rep)
         rounded = rep.get("verdict") == Verdict.ROUNDED_BACK.value
-        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": rounded,
-                 "to_look_at": to_look_at,
+        kind = ("rounded" if rounded else "unjudged" if rep.get("verdict") == Verdict.INSUFFICIENT_DATA.value
+                else "reach" if to_look_at else "reference")
+        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": rounded, "kind": kind,
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
@@ -192,6 +216,12 @@ def _where(box: Any) -> str:
     return ""
 
 
+def _others_rounded(data: ResultData) -> int:
+    """Rounded reps of the other lifters in view (result.json ``other_lifters``)."""
+    return sum(isinstance(rep, dict) and rep.get("verdict") == Verdict.ROUNDED_BACK.value
+               for other in data.other_lifters for rep in other.get("reps") or [])
+
+
 def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
     """The other people who lifted in view (result.json ``other_lifters``), as the template shows them."""
     others = []
@@ -234,8 +264,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
             analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
-        "gallery": gallery, "gallery_look": bool(gallery) and gallery[0]["to_look_at"],
-        "gallery_flagged": any(g["flagged"] for g in gallery),
+        "gallery": gallery, "gallery_words": _gallery_words(gallery, _others_rounded(data)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
         "blur_faces": blur_faces, "annotated_video": annotated_video,

@@ -812,3 +812,21 @@ def test_the_frame_interval_is_the_typical_one_despite_a_dropped_frame():
     t = np.array([0.0, 1, 2, 4, 5, 6]) / 30.0                  # frame 3 dropped
     assert frame_interval_s(t) == pytest.approx(1 / 30)
     assert frame_interval_s(t[:1]) == 0.0 and frame_interval_s(t[:1], default=1.0) == 1.0
+
+
+def test_rounding_outside_every_rep_is_said_not_dropped():
+    """A 4x sped-up rounded lift: its first bend, shorter than a rep takes, was left out by the rep finder, and its
+    rounding (41 deg, flagged) vanished: "SAFE", no note. Rounding that lasts outside every rep is said."""
+    from liftform.core.flags import quick_rounding_note
+    from liftform.core.types import Rep
+
+    t = np.arange(60) / 30.0
+    flagged = np.zeros(60, bool)
+    flagged[10:16] = True                   # 0.2 s rounded in a quick bend no rep holds
+    flagged[40:50] = True                   # inside the rep below: that rep's verdict says it
+    rep = Rep(0, 35, 45, 55, t[35], t[45], t[55])
+    note = quick_rounding_note(flagged, [rep], t, 0.15, 0.5)
+    assert note is not None and note.startswith("the back read rounded at 0.3 s outside the reps counted")
+    assert quick_rounding_note(flagged, [rep, Rep(1, 5, 12, 20, t[5], t[12], t[20])], t, 0.15, 0.5) is None
+    flagged[13:16] = False                  # 0.1 s: a flicker, as a rep's rounding must last 0.15 s
+    assert quick_rounding_note(flagged, [rep], t, 0.15, 0.5) is None

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.filters import hysteresis
-from liftform.core.types import Kinematics
+from liftform.core.filters import hysteresis, runs_s
+from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
 
 
@@ -58,3 +58,19 @@ def shown_spine_flexion_deg(spine_flexion_deg: np.ndarray | float, trunk_inclina
     """Spine flexion (deg) where it is judged (:func:`spine_judged`), NaN elsewhere: what panels show, same shape as
     the input."""
     return np.where(spine_judged(trunk_inclination_deg, hip_flexion_deg, settings), spine_flexion_deg, np.nan)
+
+
+def quick_rounding_note(flagged: np.ndarray, reps: list[Rep] | tuple[Rep, ...], timestamps_s: np.ndarray,
+                        min_rounded_s: float, min_rep_s: float) -> str | None:
+    """What to say of the stretches ``flagged`` (T,) rounded for ``min_rounded_s`` or longer outside every rep (None
+    without one): a bend the rep finder left out, shorter than the ``min_rep_s`` a rep takes (too quick, or the
+    video sped up), whose rounding had gone unsaid (a 4x sped-up clip's first rounded bend vanished, the clip safe)."""
+    outside = np.asarray(flagged, dtype=bool).copy()
+    for rep in reps:
+        outside[rep.start:rep.end + 1] = False
+    starts, durations = runs_s(outside, timestamps_s)
+    at = timestamps_s[starts[durations >= min_rounded_s]]
+    if not len(at):
+        return None
+    return (f"the back read rounded at {', '.join(f'{t:.1f}' for t in at)} s outside the reps counted (a bend too "
+            f"quick, under {min_rep_s:g} s, or too shallow to count as a lift; or the video is sped up): not judged")

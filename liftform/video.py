@@ -215,9 +215,12 @@ class VideoSource:
         header = self._header_frames
         short_of_header = header > 0 and n_decoded < header - max(2.0, 0.02 * header)
         end_s = last_s + 1.0 / self.fps
-        short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
+        # The duration only where the header counts no frames: every frame of an animated GIF with frames of
+        # different lengths decoded, yet its end read short of its duration and it was called truncated.
+        short_of_duration = (header <= 0 and self.duration_s > 0
+                             and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s))
         if reader.stopped_by_error or short_of_header or short_of_duration:
-            expected = f"{self._header_frames} frames" if self._header_frames else f"{self.duration_s:.2f} s"
+            expected = f"{header} frames" if header > 0 else f"{self.duration_s:.2f} s"
             self.warnings.append(f"video ended early at frame {n_decoded} (header says {expected}): "
                                  "file may be truncated")
         elif reader.bad_packets:  # damage inside the file (at its end, truncation explains it)

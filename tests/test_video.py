@@ -423,3 +423,17 @@ def test_opencv_threads_holds_the_pool_inside_the_block_and_restores_it():
     with pytest.raises(RuntimeError), opencv_threads(1):
         raise RuntimeError("the pose stage failed")
     assert cv2.getNumThreads() == before
+
+
+def test_an_animated_gif_with_a_long_last_frame_is_not_called_truncated(tmp_path):
+    """An animated GIF whose frames last different times (its last held 0.6 s; Pillow merges identical frames into
+    one long one): every frame decoded, yet the end read short of its duration and the note said "video ended early
+    at frame 24 (header says 24 frames): file may be truncated"."""
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((64, 64, 3), (i * 8) % 255, np.uint8)) for i in range(24)]
+    frames[0].save(tmp_path / "held.gif", save_all=True, append_images=frames[1:], duration=[40] * 23 + [600],
+                   loop=0)
+    with open_video(tmp_path / "held.gif") as video:
+        assert sum(1 for _ in video.frames()) == 24
+        assert video.warnings == []

@@ -198,7 +198,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least {MIN_FRAMES} frames")
     if track.has_pose.sum() < MIN_POSE_SHARE * len(track):
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
-                         f"{len(track)} frames): film the whole body, side-on, in good light")
+                         f"{len(track)} frames): film the whole body large in the picture, side-on, in good light")
     return found, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
 
 

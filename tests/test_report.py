@@ -207,9 +207,12 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
         assert "no frames or clips are shown" in (folder / REPORT_NAME).read_text()
 
 
-def synthetic_report(folder: Path, **spine: float) -> str:
-    """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``;
-    the text of its thresholds table, tags removed, whitespace collapsed."""
+def synthetic_report(folder: Path, personal_from: dict | None = None, **spine: float) -> str:
+    """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``
+    (``personal_from``: where the result records its own values came from); the text of its thresholds table, tags
+    removed, whitespace collapsed."""
+    import dataclasses
+
     from synthetic_tracks import lift_track
 
     from liftform.analysis import ModelInfo, SourceInfo
@@ -221,8 +224,10 @@ def synthetic_report(folder: Path, **spine: float) -> str:
     source = SourceInfo(str(folder / "gone.mp4"), "ab" * 32, 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
     settings = apply_overrides(Settings(), {"spine": spine}) if spine else Settings()
-    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), settings), track, folder,
-                  write_video=False)
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), settings)
+    if personal_from is not None:
+        analysis = dataclasses.replace(analysis, personal_from=personal_from)
+    write_outputs(analysis, track, folder, write_video=False)
     html = write_report(folder).path.read_text(encoding="utf-8")
     table = html.split('id="thresholds"')[1].split("</table>")[0]
     return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", table)).split())
@@ -242,8 +247,11 @@ def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(
     from liftform.settings import SpineSettings
 
     usual = SpineSettings().neutral_bend_deg
-    own = synthetic_report(tmp_path / "own", neutral_bend_deg=44.7)
-    assert "(44.7° here: the lifter’s own zero" in own and f"not most people’s {usual:.0f}°" in own, own
+    own = synthetic_report(tmp_path / "own", {("spine", "neutral_bend_deg"): "--profile"}, neutral_bend_deg=44.7)
+    assert "(44.7° here: the lifter’s own zero, from --profile" in own and f"not most people’s {usual:.0f}°" in own
+    # A zero a --config file set is a setting, as result.json's personal_from records: it was called the lifter's own
+    config = synthetic_report(tmp_path / "config", {}, neutral_bend_deg=44.7)
+    assert "(44.7° here: set in a settings file (--config)" in config and "own zero" not in config, config
     assert "liftform’s default" not in own
     shipped = synthetic_report(tmp_path / "usual")
     assert f"({usual:.1f}° here: liftform’s default, chosen on real neutral hip-hinge and stoop clips)" in shipped

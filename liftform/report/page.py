@@ -205,8 +205,24 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
-            "neutral_bend": th.neutral_bend_deg, "own_zero": is_personal_zero(th.neutral_bend_deg),
-            "usual_zero": SpineSettings().neutral_bend_deg, "reba_low": low, "reba_high": high}
+            "neutral_bend": th.neutral_bend_deg, "zero_words": _zero_words(data),
+            "reba_low": low, "reba_high": high}
+
+
+def _zero_words(data: ResultData) -> str:
+    """Where the zero the back was judged from came from, as the thresholds table says it: most people's, the
+    lifter's own (from a profile or live's key n, as result.json ``personal_from`` records), or a settings file's
+    (a --config value, which the table had called the lifter's own)."""
+    usual = SpineSettings().neutral_bend_deg
+    if not is_personal_zero(data.thresholds.neutral_bend_deg):
+        return "liftform’s default, chosen on real neutral hip-hinge and stoop clips"
+    recorded = data.analysis.personal_from
+    if recorded is None:                  # a result written before the origin was recorded
+        return f"the lifter’s own zero, from a profile, a settings file or live’s key n, not most people’s {usual:.0f}°"
+    origin = recorded.get(("spine", "neutral_bend_deg"))
+    if origin is None:
+        return f"set in a settings file (--config), not most people’s {usual:.0f}°"
+    return f"the lifter’s own zero, from {origin}, not most people’s {usual:.0f}°"
 
 
 def _where(box: Any) -> str:

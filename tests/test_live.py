@@ -498,7 +498,11 @@ def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
     with a flat back (your screen: 41°, here 77°)" right after the rep checked flat at 77°, and the saved profile
     kept those numbers beside the new zero. They are set aside: the advice stops quoting them, the terminal says to
     screen again with the profile, and the saved profile holds the zero alone."""
+    from liftform.core.advice import rep_advice
     from liftform.live.runner import live_profile_toml
+
+    def one_line(text: str) -> str:
+        return " ".join(text.split())
 
     settings = Settings()
     settings = replace(settings, spine=replace(settings.spine, personal_max_flexion_deg=52.0),
@@ -517,10 +521,13 @@ def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
     printer = _event_printer(settings, beep=False)
     printer(event)
     assert "screen again with the saved profile" in " ".join(capsys.readouterr().out.split())
-    rounded = RepJudged(0.0, replace(session.verdicts[-1], verdict="rounded_back",
-                                     peak_trunk_inclination_deg=77.0, peak_spine_flexion_deg=30.0), 1)
-    printer(rounded)                                 # no longer "your screen: 41°"
-    assert "your screen" not in capsys.readouterr().out
+    rounded = replace(session.verdicts[-1], verdict="rounded_back", peak_trunk_inclination_deg=77.0,
+                      peak_spine_flexion_deg=30.0)
+    assert "your screen: 41°" in rep_advice(rounded, settings.advice)            # as it was told before
+    told = rep_advice(rounded, session.settings.advice)                         # as the session now tells it
+    assert "your screen" not in told
+    printer(RepJudged(0.0, rounded, 1, told))                                   # the terminal says the session's
+    assert one_line(told) in " ".join(capsys.readouterr().out.split())
     again = session.take_zero()[0]                   # nothing left to set aside
     assert again.refused is None and not again.screen_set_aside
 

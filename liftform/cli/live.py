@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -100,25 +99,21 @@ def live(
 def _event_printer(settings, beep: bool):
     """What the terminal shows (and sounds) as a session's events come: each rep's verdict and advice; with
     ``beep``, a cue when the back rounds."""
-    from liftform.core.advice import rep_advice
     from liftform.live import BackRounded, RepJudged, ZeroTaken
     from liftform.live.sound import play_cue
-
-    advice = [settings.advice]      # as the session's: a zero taken (key n) sets the screen's numbers aside
 
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
             v = event.verdict
             out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
-            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, advice[0]))}", soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {escape(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:
             out.print(f"  [yellow]{escape(event.refused)}[/] (key n)", soft_wrap=True)
         elif isinstance(event, ZeroTaken):
             print_own_zero(event.neutral_bend_deg, settings, "the next reps are judged from it, and the saved session",
                            "the checked rep")
             if event.screen_set_aside:
-                advice[0] = replace(advice[0], screen_hinge_depth_deg=0.0)
                 out.print("  your screen's hinge depth and range were read from the zero before, so they are set "
                           "aside: screen again with the saved profile (`liftform screen BEND.mp4 --profile ...`)",
                           soft_wrap=True)

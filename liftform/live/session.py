@@ -28,7 +28,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from liftform.core.advice import rep_cue
+from liftform.core.advice import rep_advice, rep_cue
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
@@ -322,7 +322,7 @@ class LiveSession:
             verdict = replace(v, rep=rep)
             self.verdicts.append(verdict)
             self.rep_count += 1
-            events.append(RepJudged(ts, verdict, self.rep_count))
+            events.append(RepJudged(ts, verdict, self.rep_count, rep_advice(verdict, s.advice)))
         self._judged_until = self.verdicts[-1].rep.end
         self._last_cue = rep_cue(self.verdicts[-1], s.advice)
         self._banner = (f"Rep {self.rep_count}: {words_of(self.verdicts[-1].verdict)}", ts + self.options.banner_s)

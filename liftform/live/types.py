@@ -55,11 +55,13 @@ class BackRounded:
 @dataclass(frozen=True)
 class RepJudged:
     """A rep ended and the core judged it. ``count``: reps on screen (reset by `LiveSession.reset_count`);
-    ``verdict.rep`` indexes the session's frames (the saved `PoseTrack`)."""
+    ``verdict.rep`` indexes the session's frames (the saved `PoseTrack`); ``advice``: `core.advice.rep_advice` under
+    the session's settings at that time (a zero taken with key n sets a screen's numbers aside)."""
 
     timestamp_s: float
     verdict: RepVerdict
     count: int
+    advice: str = ""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,11 @@ def from_profile(origin: str) -> dict[tuple[str, str], str]:
     return dict.fromkeys(PERSONAL_KEYS, origin)
 
 
+def from_profile_option(profile: Path | None) -> dict[tuple[str, str], str]:
+    """Where a command's own values came from: all from ``--profile`` where one was given, else none."""
+    return from_profile(PROFILE_ORIGIN) if profile is not None else {}
+
+
 def recorded_personal(personal_from: dict[tuple[str, str], str] | None,
                       keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], str]:
     """Those of ``keys`` a result holds as its person's own, with where from (``personal_from`` as the result

@@ -58,7 +58,7 @@ def score(
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
     already scored with the same file and settings are skipped. Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
-    from liftform.personal import PROFILE_ORIGIN, from_profile
+    from liftform.personal import from_profile_option
 
     try:
         settings = settings_from(config, model, profile)
@@ -71,7 +71,7 @@ def score(
                                  force=force, write_video=not no_video, report=not no_report,
                                  blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout,
                                  folder_profiles=folder_profiles,
-                                 personal_from=from_profile(PROFILE_ORIGIN) if profile is not None else {})
+                                 personal_from=from_profile_option(profile))
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -105,7 +105,7 @@ def rescore(
     nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
     key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another."""
     from liftform.batch import rescore as rescore_batch
-    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, PROFILE_ORIGIN, decided_by, from_profile
+    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by, from_profile_option
 
     try:
         settings = settings_from(config, None, profile)
@@ -113,7 +113,7 @@ def rescore(
         with BatchBar(quiet, "rescoring") as bar:
             result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
                                    folder_profiles=folder_profiles,
-                                   given_from=from_profile(PROFILE_ORIGIN) if profile is not None else {})
+                                   given_from=from_profile_option(profile))
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

@@ -50,7 +50,7 @@ def live(
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count, n the last
     rep was checked flat by someone who knows your back: your own zero is read from it and judges the next reps."""
     from liftform.live import LiveConfig, live_defaults, run_live
-    from liftform.personal import PROFILE_ORIGIN, from_profile
+    from liftform.personal import from_profile_option
     from liftform.pipeline import personal_zero_note
 
     if camera is not None and source is not None:
@@ -77,7 +77,7 @@ def live(
     try:
         result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,
                                      settings=settings, window=not no_window, record_path=record, output_dir=output,
-                                     personal_from=from_profile(PROFILE_ORIGIN) if profile is not None else {}),
+                                     personal_from=from_profile_option(profile)),
                           on_event=on_event, on_frame=on_frame)
     except LiftformError as exc:
         fail(str(exc))

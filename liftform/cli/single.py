@@ -44,14 +44,14 @@ def analyze(
     report.html), with OUTPUT/index.html listing them all."""
     from liftform.batch.inputs import output_names, unique_inputs
     from liftform.interrupts import signals_deferred
-    from liftform.personal import PROFILE_ORIGIN, from_profile
+    from liftform.personal import from_profile_option
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(str(exc))
-    personal_from = from_profile(PROFILE_ORIGIN) if profile is not None else {}
+    personal_from = from_profile_option(profile)
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = done = 0
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a

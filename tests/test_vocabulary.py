@@ -63,10 +63,11 @@ def test_every_fault_the_core_names_has_words():
     import inspect
     import re
 
-    from liftform.core import verdict
+    from liftform.core import verdict, vocabulary
     from liftform.core.vocabulary import FAULT_WORDS, fault_words
 
-    named = set(re.findall(r'faults\.append\("(\w+)"\)', inspect.getsource(verdict.rep_faults)))
+    named = {getattr(vocabulary, name) for name in re.findall(r"faults\.append\(([A-Z_]+)\)",
+                                                              inspect.getsource(verdict.rep_faults))}
     assert named and named == set(FAULT_WORDS)
     assert fault_words("rounded_reach_down") == "reached down with a rounded back (before lift-off)"
     assert fault_words("a_new_fault") == "a new fault"       # a newer file's value is shown, not dropped

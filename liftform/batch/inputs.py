@@ -20,9 +20,9 @@ from liftform.outputs.layout import (
     ANNOTATED_NAME,
     CLIPS_DIR,
     INDEX_NAME,
-    RESULT_NAME,
     SUMMARY_CSV,
     SUMMARY_JSON,
+    ResultFolder,
     is_liftform_output,
     result_folders,
 )
@@ -56,12 +56,6 @@ def _inside(path: Path, folder: Path | None) -> bool:
         return False
 
 
-def _result_folder(folder: str | Path) -> bool:
-    """A result folder (it holds a result.json: a batch's, an `analyze`'s, a live session's): its videos are
-    liftform's drawings of a lift already scored, so a search skips it and everything under it."""
-    return (Path(folder) / RESULT_NAME).is_file()
-
-
 def _drawn_video(path: Path, output_roots: list[Path]) -> bool:
     """A video liftform draws (annotated.mp4, a report's clips/rep-N.mp4) in one of ``output_roots`` (this run's
     output root, another batch's output folder): not a lift, even in a result folder a crash left without its
@@ -78,7 +72,8 @@ def _walk(folder: Path, out_root: Path | None) -> list[Path]:
     searched: set[str] = set()
     output_roots = [out_root] if out_root is not None else []
     for root, dirs, files in os.walk(folder, followlinks=True):
-        if (real := os.path.realpath(root)) in searched or _result_folder(root):
+        # A result folder (a batch's, an `analyze`'s, a live session's) holds drawings of a lift already scored
+        if (real := os.path.realpath(root)) in searched or ResultFolder(root).is_complete:
             dirs[:] = []
             continue
         searched.add(real)
@@ -102,7 +97,7 @@ def _liftform_drew(path: Path, root: Path, out_root: Path | None) -> bool:
     liftform draws in this run's output root or another batch's output folder (as `_walk` skips them)."""
     output_roots = [out_root] if out_root is not None else []
     for folder in path.parents:
-        if _result_folder(folder):
+        if ResultFolder(folder).is_complete:
             return True
         if is_liftform_output(folder):
             output_roots.append(folder.resolve())

@@ -218,7 +218,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
         raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
     nothing = f"no result.json found under {out_root}; run `liftform score` first"
     if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
-        raise InputError(nothing)     # not locked: a lock file left in a folder of videos would hide it from searches
+        raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's
     with folder_lock(out_root, "`liftform score` or `rescore`"):   # a score writing its first results says so
         if not (folders := [f.path for f in result_folders(out_root)]):
             raise InputError(nothing)

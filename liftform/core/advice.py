@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 from liftform.core.types import RepVerdict
+from liftform.core.vocabulary import JERKY_LIFT, ROUNDED_REACH_DOWN
 from liftform.settings import AdviceSettings
 
 # Knees straighter than this interior angle (deg) at the bottom: the person stooped instead of bending the knees.
@@ -62,9 +63,9 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "flat_all_the_way"
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
         return "flat_way_down"
-    if "rounded_reach_down" in rv.faults:
+    if ROUNDED_REACH_DOWN in rv.faults:
         return "set_back_first"
-    if "jerky_lift" in rv.faults:
+    if JERKY_LIFT in rv.faults:
         return "lift_slowly"
     return "good"
 

@@ -35,6 +35,7 @@ from liftform.core.rep_metrics import (
     while_lowering,
 )
 from liftform.core.types import Kinematics, Rep, RepVerdict
+from liftform.core.vocabulary import JERKY_LIFT, ROUNDED_REACH_DOWN
 from liftform.settings import SpineSettings, VerdictSettings
 
 
@@ -93,13 +94,13 @@ def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[
     footage taught")."""
     faults = []
     if verdict != "rounded_back" and m.reach_rounded_s >= settings.min_rounded_s:
-        faults.append("rounded_reach_down")
+        faults.append(ROUNDED_REACH_DOWN)
     # Only a rep seen whole: one the view stops inside (the video ends, the person is lost) has a short "ascent"
     # because the view stopped, not because the lifter stood up fast.
     # A slow eccentric makes any rise look quick beside it: 12.5 s down and 2.4 s up is not a jerk.
     if (m.seen_whole and not m.swung and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s
             and m.ascent_s < settings.jerk_max_ascent_s):
-        faults.append("jerky_lift")
+        faults.append(JERKY_LIFT)
     return tuple(faults)
 
 

@@ -118,8 +118,10 @@ def words_of(verdict: object) -> str:
 
 
 # A rep's findings beside its verdict (`core.verdict.rep_faults`), as the terminal and the report say them.
-FAULT_WORDS = {"rounded_reach_down": "reached down with a rounded back (before lift-off)",
-               "jerky_lift": "jerky lift (fast ascent)"}
+ROUNDED_REACH_DOWN = "rounded_reach_down"     # the back rounded reaching down, before lift-off (not judged)
+JERKY_LIFT = "jerky_lift"                     # the ascent too fast
+FAULT_WORDS = {ROUNDED_REACH_DOWN: "reached down with a rounded back (before lift-off)",
+               JERKY_LIFT: "jerky lift (fast ascent)"}
 
 
 def fault_words(fault: object) -> str:

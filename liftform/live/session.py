@@ -38,7 +38,7 @@ from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
-from liftform.core.vocabulary import back_state, words_of
+from liftform.core.vocabulary import JERKY_LIFT, back_state, words_of
 from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness
 from liftform.live.buffer import TrackBuffer
 from liftform.live.posture import Posture
@@ -309,7 +309,7 @@ class LiveSession:
         # A quick rise may be a kettlebell swing, whose bell floats up past the shoulders after the hips lock: a rep
         # that would be called jerky waits until that is seen (`rep_metrics.SWING_AFTER_S`); every other is told now.
         swing_seen_s = max(v.rep.end_s for v in verdicts) + SWING_AFTER_S
-        if not final and ts < swing_seen_s and any("jerky_lift" in v.faults for v in verdicts):
+        if not final and ts < swing_seen_s and any(JERKY_LIFT in v.faults for v in verdicts):
             self._next_rejudge_s = swing_seen_s
             self._rejudge_until_s = max(self._rejudge_until_s, swing_seen_s)
             return []

@@ -9,7 +9,7 @@ from typing import Any
 
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
-from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
+from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.atomic import atomic_write_text
@@ -30,9 +30,9 @@ from liftform.settings import SpineSettings
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
-# The reps the gallery shows for a human to look at: the flagged and those liftform could not judge
+# The reps the gallery shows for a human to look at: the flagged and those liftform could not judge (and
+# those that reached down rounded, `_gallery_reps`)
 LOOK_AT = (Verdict.ROUNDED_BACK.value, Verdict.INSUFFICIENT_DATA.value)
-REACH_DOWN = "rounded_reach_down"     # ... and the reps that reached down rounded (a finding, not the verdict)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
     """The reps whose frames are shown, in order: every flagged rep, every rep liftform could not judge and every
     rep that reached down rounded (a clinician's eye is what those need); with none, the judged rep that bent the
     spine most (for reference). Returns (reps, True) for the reps to look at, (reps, False) for the reference."""
-    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT or REACH_DOWN in (r.get("faults") or ())]
+    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT or ROUNDED_REACH_DOWN in (r.get("faults") or ())]
     if to_look_at:
         return to_look_at, True
     judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]

@@ -109,3 +109,13 @@ def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monk
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         message = " ".join(result.stderr.split())
         assert says in message and "--save-profile" in message and "(-o)" not in message, message
+
+
+def test_python_dash_m_liftform_is_the_liftform_command():
+    run = subprocess.run([sys.executable, "-m", "liftform", "--help"], capture_output=True, text=True,
+                         cwd=PACKAGE.parent)
+    assert run.returncode == 0, run.stderr
+    assert "analyze" in run.stdout and "score" in run.stdout
+    bad = subprocess.run([sys.executable, "-m", "liftform", "analyze", "no-such-video.mp4"], capture_output=True,
+                         text=True, cwd=PACKAGE.parent)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

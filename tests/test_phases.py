@@ -285,3 +285,17 @@ def test_a_set_up_with_the_hands_unseen_through_the_hold_leaves_liftoff_with_the
     knee = np.r_[np.full(10, 20.0), np.full(20, 35.0), np.full(10, 10.0)]
     assert _setup_end(knee, np.full(40, np.nan), 0.02, 0, 39) == 0
     assert _setup_end(knee, np.full(40, 0.1), 0.02, 0, 39) == 10        # seen still: the set position
+
+
+def test_a_load_set_down_rounded_and_risen_from_rounded_says_it_was_lowered_with_the_back():
+    """Box work: a box set down stooped, the lifter then standing up rounded (empty-handed, though the rise is judged
+    as a lift: the hands cannot tell). Both halves were rounded long enough, and the set-down was told "lifted with
+    the back", the set-down itself not named (the rendered `rounded_set_down` class, 2 reps, said so of each)."""
+    kin, reps, verdicts = _judge(set_of_lifts_track([3.0, 40.0], [3.0, 40.0]))
+    second = verdicts[1]
+    assert second.rep.lowers_load and second.verdict == "rounded_back" and not second.while_lowering
+    assert second.reason.startswith("lowered the load with the back and came back up rounded: the spine rounded")
+    assert verdicts[0].reason.startswith("lifted with the back") or verdicts[0].verdict == "hip_hinge"
+    # a first rep, which lowers nothing, rounded in its lift is still "lifted with the back"
+    _, _, first_rounded = _judge(set_of_lifts_track([40.0, 3.0], [40.0, 3.0]))
+    assert first_rounded[0].reason.startswith("lifted with the back")

@@ -20,7 +20,6 @@ from liftform import appearance
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
 from liftform.core import reflection
 from liftform.core.filters import frame_interval_s, runs_s
-from liftform.core.flags import quick_rounding_note
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
@@ -80,8 +79,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(TRACKED_NOTE)
     if (own_zero := personal_zero_note(kinematics.spine_baseline_deg)) is not None:
         notes.append(own_zero)                # said wherever the result is read: it moves every verdict
-    notes += [n] if (n := quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
-                                               settings.reps.min_duration_s)) else []
+    notes += core.notes                       # what the reps found leave unsaid
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")

@@ -60,3 +60,5 @@ def test_a_box_lifted_flat_and_set_down_rounded_is_rounded_on_the_set_down(tmp_p
     pick_up, set_down = analysis.verdicts
     assert not pick_up.rep.lowers_load and "rounded_reach_down" not in pick_up.faults
     assert set_down.rep.lowers_load and set_down.rep.start < set_down.rep.touchdown <= set_down.rep.bottom
+    # the set-down is named as such, though the rise after it (empty-handed) read rounded too
+    assert set_down.reason.startswith("lowered the load with the back"), set_down.reason

@@ -491,3 +491,22 @@ def test_trunk_midpoints_take_the_known_landmark_of_a_pair():
     assert np.isnan(shoulder[1]).all() and np.isnan(hip[1]).all()
     one_frame = trunk_midpoints(xy[0])                             # (33, 2): one frame, as the live view passes it
     np.testing.assert_array_equal(one_frame[0], [1, 2])
+
+
+def test_the_summary_and_the_headline_name_the_reps_that_reached_down_rounded(make_analysis, capsys):
+    """Box work with a rounded reach-down before each flat lift (the set-up fault): every rep is safe, and the
+    clip's summary (result.json, the report's banner, the index) said "safe in reps 1, 2 (hip hinge)" and the
+    terminal "SAFE - 2 rep(s), 0 with a rounded back", the finding only in the rep's line."""
+    from liftform.cli.show import print_summary
+
+    analysis = make_analysis()
+    first, second = analysis.verdicts
+    reached = dataclasses.replace(first, verdict="hip_hinge", faults=("rounded_reach_down",), rounded_s=0.0)
+    flat = dataclasses.replace(second, verdict="hip_hinge")
+    analysis = dataclasses.replace(analysis, verdicts=(reached, flat), flagged=np.zeros_like(analysis.flagged))
+    summary = analysis_to_dict(analysis)["summary"]
+    assert summary == ("2 reps: safe in reps 1, 2 (hip hinge); reached down with a rounded back (before lift-off) "
+                       "in rep 1.")
+    print_summary(analysis, None)
+    header = capsys.readouterr().out.splitlines()[0]
+    assert "2 rep(s), 0 with a rounded back, 1 reached down with a rounded back (before lift-off)" in header

@@ -285,3 +285,50 @@ def test_a_set_up_with_the_hands_unseen_through_the_hold_leaves_liftoff_with_the
     knee = np.r_[np.full(10, 20.0), np.full(20, 35.0), np.full(10, 10.0)]
     assert _setup_end(knee, np.full(40, np.nan), 0.02, 0, 39) == 0
     assert _setup_end(knee, np.full(40, 0.1), 0.02, 0, 39) == 10        # seen still: the set position
+
+
+def test_a_load_set_down_rounded_and_risen_from_rounded_says_it_was_lowered_with_the_back():
+    """Box work: a box set down stooped, the lifter then standing up rounded (empty-handed, though the rise is judged
+    as a lift: the hands cannot tell). Both halves were rounded long enough, and the set-down was told "lifted with
+    the back", the set-down itself not named (the rendered `rounded_set_down` class, 2 reps, said so of each)."""
+    kin, reps, verdicts = _judge(set_of_lifts_track([3.0, 40.0], [3.0, 40.0]))
+    second = verdicts[1]
+    assert second.rep.lowers_load and second.verdict == "rounded_back" and not second.while_lowering
+    assert second.reason.startswith("lowered the load with the back and came back up rounded: the spine rounded")
+    assert verdicts[0].reason.startswith("lifted with the back") or verdicts[0].verdict == "hip_hinge"
+    # a first rep, which lowers nothing, rounded in its lift is still "lifted with the back"
+    _, _, first_rounded = _judge(set_of_lifts_track([40.0, 3.0], [40.0, 3.0]))
+    assert first_rounded[0].reason.startswith("lifted with the back")
+
+
+def _staying_bent_track(fps: float = 30.0, between_deg: float = 40.0):
+    """Box work without standing up between lifts: stand 0.8 s, bend to 80 deg in 1 s, 0.4 s there, up to
+    ``between_deg`` of lean in 0.7 s, 0.6 s there, down again to 80 deg, 0.4 s there, up to standing in 1 s."""
+    def ramp(k, a, b):
+        return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, k)) ** 2
+
+    s, m, h = int(0.8 * fps), int(1.0 * fps), int(0.4 * fps)
+    trunk = np.concatenate([np.zeros(s), ramp(m, 0, 80), np.full(h, 80.0), ramp(int(0.7 * fps), 80, between_deg),
+                            np.full(int(0.6 * fps), between_deg), ramp(int(0.7 * fps), between_deg, 80),
+                            np.full(h, 80.0), ramp(m, 80, 0), np.zeros(s)])
+    return make_track(trunk, trunk * 30 / 80, np.full(len(trunk), 3.0), np.arange(len(trunk)) / fps)
+
+
+def test_two_bends_without_standing_up_between_them_are_one_rep_and_a_note_says_so():
+    """A lifter who sets a box down and reaches for the next without standing up (a rendered one came up only to 45
+    deg of lean): the two bends are one rep, the second bend's reach-down judged as part of that rep's lift, and
+    nothing said (three boxes moved read "4 rep(s)", a rounded reach-down inside such a rep "lifted with the back").
+    The rep count is not changed (real lifts pause part way up); a note says where."""
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.pipeline import analyze_track
+
+    track = _staying_bent_track()
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("none", ""), SETTINGS)
+    assert len(analysis.verdicts) == 1
+    notes = [w for w in analysis.quality.warnings if "two bends" in w]
+    assert len(notes) == 1 and notes[0].startswith("rep 1 holds two bends"), analysis.quality.warnings
+    assert "stand up fully between lifts" in notes[0]
+    # coming up nearly to standing between them makes two reps, and no note
+    two = analyze_track(_staying_bent_track(between_deg=5.0), source, ModelInfo("none", ""), SETTINGS)
+    assert len(two.verdicts) == 2 and not [w for w in two.quality.warnings if "two bends" in w]

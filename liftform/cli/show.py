@@ -9,7 +9,7 @@ from rich.table import Table
 
 from liftform.cli.common import out
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import fault_words, tone_of, words_of
+from liftform.core.vocabulary import ROUNDED_REACH_DOWN, fault_words, tone_of, words_of
 from liftform.settings import Settings, SpineSettings
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
@@ -28,10 +28,12 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     verdict = analysis.verdict
     lifters = analysis.lifters
     n_reps, n_rounded = len(analysis.every_rep), sum(v.is_rounded for v in analysis.every_rep)
+    n_reached = sum(ROUNDED_REACH_DOWN in v.faults for v in analysis.every_rep)
+    reached = f", {n_reached} {fault_words(ROUNDED_REACH_DOWN)}" if n_reached else ""
     # Lifters may follow one another (one leaves, another comes in): how many were seen together is said apart.
     people = (f" by {len(lifters)} lifters ({analysis.people_in_view} seen at once)" if len(lifters) > 1 else "")
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
-              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back", soft_wrap=True)
+              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back{reached}", soft_wrap=True)
     for number, lifter in enumerate(lifters, start=1):
         if len(lifters) > 1:
             box = lifter.box_px

@@ -12,6 +12,7 @@ from liftform.core.rep_metrics import (
     judged_on_descent,
     judged_rounded_s,
     lift_unseen,
+    lowered_rounded,
     never_judged_in_part,
     squat_bottom,
     while_lowering,
@@ -70,10 +71,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                      "back can read rounded there)")
         if not m.seen_whole:            # as every rep the view cuts says (README): the rest of it was not judged
             seen += " (seen in part: the view cuts this rep)"
-        did = "lifted with the back"
-        if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
-            did = ("lowered and lifted the load with the back, rounded through the bottom" if m.lift_rounded_s > 0
-                   else "lowered the load with the back")
+        did = _rounded_when(m, settings)
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back (limit {settings.head_hanging_neck_deg:.0f}°) for "
@@ -106,6 +104,16 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")
     return f"hip hinge: trunk leaned {lean}°{hips}; {spine}"
+
+
+def _rounded_when(m: RepMetrics, settings: VerdictSettings) -> str:
+    """What the back rounded in: the lift, the lowering of the load (a set-down), or both."""
+    if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
+        return ("lowered and lifted the load with the back, rounded through the bottom" if m.lift_rounded_s > 0
+                else "lowered the load with the back")
+    if lowered_rounded(m, settings):    # a set-down rounded, then the rise (a box's empty-handed, a bar's lift)
+        return "lowered the load with the back and came back up rounded"
+    return "lifted with the back"
 
 
 def _too_little_reason(m: RepMetrics) -> str:

@@ -60,6 +60,7 @@ class RepMetrics:
     stance_split: float             # widest ankle split there, leg lengths
     rounded_s: float                # time flagged rounded while loaded
     lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
+    lowering_rounded_s: float       # ... of it, lowering the load before touch-down (0 in a rep lowering none)
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
     lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent (NaN where
@@ -201,6 +202,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
         rounded_s=parts.rounded_s, lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
+        lowering_rounded_s=run_lengths_s(flagged[span] & parts.loaded & ~lifting, t),
         reach_rounded_s=run_lengths_s(flagged[span] & parts.reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(judged.sum(), 1)),
@@ -288,6 +290,11 @@ def _rise_seen(depth: np.ndarray) -> float:
 def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The rounding lasted long enough only while the load was lowered (before touch-down), not in the lift."""
     return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
+
+
+def lowered_rounded(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The back rounded long enough while the load was lowered (before touch-down), whatever the lift did."""
+    return m.lowering_rounded_s >= settings.min_rounded_s
 
 
 def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:

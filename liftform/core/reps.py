@@ -96,3 +96,34 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
                         liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan"), lowers_load=lowers,
                         touchdown=touchdown, touchdown_s=float(t[touchdown]) if touchdown >= 0 else float("nan")))
     return reps
+
+
+# Two bends inside one rep: two bottoms at least this share of the rep's bottom depth, at least
+# `RepSettings.min_separation_s` apart, the shoulders coming back up between them to under this share of the
+# shallower one (a lifter who sets a box down and reaches for the next without standing up; a rendered one came up to
+# 36 % of the depth). A set-up (hips down, chest up: ~75 %) or a pause on the way up (no second bottom) is not one.
+TWO_BENDS_BOTTOM_SHARE = 0.6
+TWO_BENDS_DIP_SHARE = 0.5
+
+
+def two_bends_note(depth: np.ndarray, reps: list[Rep] | tuple[Rep, ...], timestamps_s: np.ndarray,
+                   settings: RepSettings) -> str | None:
+    """What to say of reps that hold two bends (None without one): the person came up only part way between them,
+    so the rep finder counted one rep, and the second bend's way down (empty-handed, in box work) is judged as part
+    of its lift. ``depth`` (T,) is `Kinematics.depth`. The count is not changed: said, so the lifter can stand up."""
+    found = []
+    for rep in reps:                               # a loop over reps, not frames
+        d = np.where(np.isfinite(depth[rep.start:rep.end + 1]), depth[rep.start:rep.end + 1], -np.inf)
+        t = timestamps_s[rep.start:rep.end + 1]
+        tops = _local_maxima(d)
+        tops = tops[d[tops] >= max(settings.min_depth, TWO_BENDS_BOTTOM_SHARE * depth[rep.bottom])]
+        for a, b in zip(tops[:-1], tops[1:], strict=True):
+            dip = a + int(np.argmin(d[a:b + 1]))
+            if t[b] - t[a] >= settings.min_separation_s and d[dip] < TWO_BENDS_DIP_SHARE * min(d[a], d[b]):
+                found.append(f"rep {rep.index + 1} holds two bends (the lifter came up only part way at "
+                             f"{t[dip]:.1f} s)")
+                break
+    if not found:
+        return None
+    return ("; ".join(found) + ": counted and judged as one rep, the second bend's reach-down perhaps as part of the "
+            "lift - stand up fully between lifts")

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.flags import quick_rounding_note
 from liftform.core.kinematics import compute_kinematics
-from liftform.core.reps import segment_reps
+from liftform.core.reps import segment_reps, two_bends_note
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
 from liftform.settings import Settings
@@ -32,12 +33,15 @@ class CoreResult:
         reps: the reps judged (all those found, or those ``keep_reps`` kept).
         flagged: (T,) bool, the frames where the back is judged rounded.
         verdicts: one per rep of ``reps``, in order.
+        notes: what the reps leave unsaid, for the result's notes: rounding outside every rep
+            (`flags.quick_rounding_note`), two bends counted as one rep (`reps.two_bends_note`).
     """
 
     kinematics: Kinematics
     reps: tuple[Rep, ...]
     flagged: np.ndarray
     verdicts: tuple[RepVerdict, ...]
+    notes: tuple[str, ...] = ()
 
 
 def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float | None = None,
@@ -57,4 +61,7 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
     if keep_reps is not None:
         reps = keep_reps(reps)
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
-    return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts))
+    notes = (quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
+                                 settings.reps.min_duration_s),
+             two_bends_note(kinematics.depth, reps, kinematics.timestamps_s, settings.reps))
+    return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts), tuple(n for n in notes if n))

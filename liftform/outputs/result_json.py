@@ -18,7 +18,7 @@ import numpy as np
 from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.advice import rep_advice
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import Verdict
+from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, fault_words
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME
@@ -143,6 +143,9 @@ def summary_sentence(analysis: Analysis) -> str:
         parts.append(f"safe in {_rep_list(safe)} ({', '.join(kinds)})")
     if unsure:
         parts.append(f"not enough data to judge {_rep_list(unsure)}")
+    reached = [v for v in verdicts if ROUNDED_REACH_DOWN in v.faults]   # a finding on reps judged safe: say it
+    if reached:
+        parts.append(f"{fault_words(ROUNDED_REACH_DOWN)} in {_rep_list(reached)}")
     return f"{_plural(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
 
 

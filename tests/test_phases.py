@@ -332,3 +332,27 @@ def test_two_bends_without_standing_up_between_them_are_one_rep_and_a_note_says_
     # coming up nearly to standing between them makes two reps, and no note
     two = analyze_track(_staying_bent_track(between_deg=5.0), source, ModelInfo("none", ""), SETTINGS)
     assert len(two.verdicts) == 2 and not [w for w in two.quality.warnings if "two bends" in w]
+
+
+def test_two_bends_are_two_reaches_to_the_floor_not_a_standing_depth_or_a_glitch():
+    """The note's second bend must be a bend with the hands down: a squatter standing straight after his rep whose
+    depth read 0.37 (a standing height that lagged), or a model glitch folding the trunk for three frames with the
+    hands at 0.4 of standing height, was said to "hold two bends" on real clips."""
+    from dataclasses import replace
+
+    from liftform.core.reps import two_bends_note
+    from liftform.core.run import run_core
+
+    core = run_core(_staying_bent_track(), SETTINGS)
+    kin, rep = core.kinematics, core.reps[0]
+    assert two_bends_note(kin, core.reps, SETTINGS.reps) is not None
+    later = np.arange(len(kin.depth)) > rep.bottom + int(1.2 / np.median(np.diff(kin.timestamps_s)))
+    second = rep.start + int(np.argmax(np.where(later[rep.start:rep.end + 1],
+                                                kin.depth[rep.start:rep.end + 1], -np.inf)))
+    around = np.abs(np.arange(len(kin.depth)) - second) <= 3
+    standing = replace(kin, trunk_inclination_deg=np.where(around, 5.0, kin.trunk_inclination_deg),
+                       hip_flexion_deg=np.where(around, 5.0, kin.hip_flexion_deg),
+                       knee_flexion_deg=np.where(around, 5.0, kin.knee_flexion_deg))
+    assert two_bends_note(standing, core.reps, SETTINGS.reps) is None
+    hands_up = replace(kin, hands_height=np.where(around, np.nanmin(kin.hands_height) + 0.4, kin.hands_height))
+    assert two_bends_note(hands_up, core.reps, SETTINGS.reps) is None

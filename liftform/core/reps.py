@@ -104,22 +104,33 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
 # 36 % of the depth). A set-up (hips down, chest up: ~75 %) or a pause on the way up (no second bottom) is not one.
 TWO_BENDS_BOTTOM_SHARE = 0.6
 TWO_BENDS_DIP_SHARE = 0.5
+# ... and the hands down at both bottoms, within this share of standing height of their lowest in the rep: two
+# reaches to the floor. On the real clips mirrored or at half rate, two "bottoms" a glitch of the model made (the
+# trunk 14 -> 66 -> 49 deg in three frames, the hands at 0.4) were said to be two bends in 5 of 55 clips.
+TWO_BENDS_HANDS_AT_FLOOR = 0.1
 
 
-def two_bends_note(depth: np.ndarray, reps: list[Rep] | tuple[Rep, ...], timestamps_s: np.ndarray,
-                   settings: RepSettings) -> str | None:
+def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings) -> str | None:
     """What to say of reps that hold two bends (None without one): the person came up only part way between them,
     so the rep finder counted one rep, and the second bend's way down (empty-handed, in box work) is judged as part
-    of its lift. ``depth`` (T,) is `Kinematics.depth`. The count is not changed: said, so the lifter can stand up."""
+    of its lift. The count is not changed: said, so the lifter can stand up. A bottom where the trunk, hips and
+    knees are all nearly straight is no bend, as for the rep finder (`segment_reps`): a real squatter standing after
+    his rep, his depth read 0.37 by a standing height that lagged, was said to hold a second bend."""
+    depth, timestamps_s = kinematics.depth, kinematics.timestamps_s
+    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
     found = []
     for rep in reps:                               # a loop over reps, not frames
         d = np.where(np.isfinite(depth[rep.start:rep.end + 1]), depth[rep.start:rep.end + 1], -np.inf)
         t = timestamps_s[rep.start:rep.end + 1]
         tops = _local_maxima(d)
-        tops = tops[d[tops] >= max(settings.min_depth, TWO_BENDS_BOTTOM_SHARE * depth[rep.bottom])]
+        tops = tops[(d[tops] >= max(settings.min_depth, TWO_BENDS_BOTTOM_SHARE * depth[rep.bottom]))
+                    & ~straight[rep.start + tops]]
+        hands = kinematics.hands_height[rep.start:rep.end + 1]
         for a, b in zip(tops[:-1], tops[1:], strict=True):
             dip = a + int(np.argmin(d[a:b + 1]))
-            if t[b] - t[a] >= settings.min_separation_s and d[dip] < TWO_BENDS_DIP_SHARE * min(d[a], d[b]):
+            at_floor = max(hands[a], hands[b]) <= np.nanmin(hands) + TWO_BENDS_HANDS_AT_FLOOR   # NaN: not there
+            if (t[b] - t[a] >= settings.min_separation_s and d[dip] < TWO_BENDS_DIP_SHARE * min(d[a], d[b])
+                    and at_floor):
                 found.append(f"rep {rep.index + 1} holds two bends (the lifter came up only part way at "
                              f"{t[dip]:.1f} s)")
                 break

@@ -63,5 +63,5 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
     notes = (quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
                                  settings.reps.min_duration_s),
-             two_bends_note(kinematics.depth, reps, kinematics.timestamps_s, settings.reps))
+             two_bends_note(kinematics, reps, settings.reps))
     return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts), tuple(n for n in notes if n))

@@ -123,7 +123,8 @@ def test_report_written_by_the_analysis(result_dir):
     for words in ("How to read this", "Thresholds and what they rest on", "REBA", "Stoop", "Confidence"):
         assert words in html
     for rep in doc["reps"]:                                       # each rep's advice beside it
-        assert rep["advice"] and f"Advice:</b> {rep['advice']}" in html_unescape(html)
+        shown = re.sub(r"`([^`]+)`", r"<code>\1</code>", rep["advice"])          # a command is set as code
+        assert rep["advice"] and f"Advice:</b> {shown}" in html_unescape(html)
 
 
 @pytest.mark.slow
@@ -579,3 +580,18 @@ def test_index_in_browser_sorts(browser, out_root, tmp_path):
     assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
     assert watch.errors == [] and watch.foreign_requests(root) == []
     page.close()
+
+
+def test_commands_in_the_words_are_set_as_code_and_everything_else_stays_escaped(result_dir, tmp_path):
+    """The advice "(`liftform screen` checks it)" showed its backticks on the page; a command is now code. The words
+    stay escaped: backticks around markup do not let it through."""
+    moved = copy_result(result_dir, tmp_path)
+    doc = json.loads((moved / "result.json").read_text())
+    doc["reps"][0]["advice"] = "Lunge or half-kneel (`liftform screen` checks it)."
+    doc["reps"][0]["reason"] = "hip hinge `<script>alert(1)</script>`"
+    doc["quality"]["warnings"] = ["film from the side (`liftform screen --neutral`)"]
+    (moved / "result.json").write_text(json.dumps(doc))
+    html = write_report(moved).path.read_text(encoding="utf-8")
+    assert "<code>liftform screen</code> checks it" in html and "`liftform screen`" not in html
+    assert "<code>liftform screen --neutral</code>" in html
+    assert "<script>alert" not in html and "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html

@@ -8,11 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import re
 import urllib.parse
 from datetime import datetime, timezone
 from typing import Any
 
 import jinja2
+import markupsafe
 
 _ENV: jinja2.Environment | None = None
 
@@ -24,9 +26,19 @@ def environment() -> jinja2.Environment:
         env = jinja2.Environment(loader=jinja2.PackageLoader("liftform.report", "templates"),
                                  autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                  lstrip_blocks=True, keep_trailing_newline=True)
-        env.filters.update(num=fmt_num, pct=fmt_pct, url_path=url_path)
+        env.filters.update(num=fmt_num, pct=fmt_pct, url_path=url_path, words=words_html)
         _ENV = env
     return _ENV
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def words_html(text: Any) -> markupsafe.Markup:
+    """liftform's words (a reason, advice, a note) for the page: escaped, with each `command` in backticks set as
+    code, as the terminal shows it (the page had shown the backticks)."""
+    escaped = str(markupsafe.escape("" if text is None else text))
+    return markupsafe.Markup(_CODE_SPAN.sub(r"<code>\1</code>", escaped))
 
 
 def fmt_num(value: Any, decimals: int = 0, unit: str = "") -> str:

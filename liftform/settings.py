@@ -336,12 +336,16 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
+    if path.is_dir():
+        raise ConfigError(f"{what} file {path} is a folder, not a file; pass a .toml file")
     if not path.is_file():
         raise ConfigError(f"{what} file not found: {path}")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:                  # no permission to read it, an I/O error
+        raise ConfigError(f"cannot read {what} file {path} ({exc.strerror or exc})") from None
 
 
 # The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.

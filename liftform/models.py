@@ -88,6 +88,7 @@ class ModelInfo:
 
     `path` is None when the model is in neither the model directory nor the cache ("not present"); `source` is then
     None too, else "model_dir" or "cache". `matches_official` compares `sha256` with the official checksum.
+    `problem` says why a file present is no pose model (`bundle_problem`: damaged, truncated), else "".
     """
 
     name: str
@@ -98,6 +99,7 @@ class ModelInfo:
     official_sha256: str
     matches_official: bool | None
     url: str
+    problem: str = ""
 
     @property
     def present(self) -> bool:
@@ -158,31 +160,44 @@ def _sha256_cached(path: Path) -> str:
 
 # --- validation ----------------------------------------------------------------------------------------------------
 
-def check_bundle(path: str | Path) -> None:
-    """Raise ModelError unless `path` is a MediaPipe pose landmarker bundle (zip of the two TFLite models)."""
+def check_bundle(path: str | Path, hint: str = "pass lite, full, heavy or the path to a pose_landmarker_*.task file",
+                 ) -> None:
+    """Raise ModelError unless `path` is a MediaPipe pose landmarker bundle (zip of the two TFLite models); the
+    message ends in ``hint``, what to do."""
     path = Path(path)
-    hint = "pass lite, full, heavy or the path to a pose_landmarker_*.task file"
     if not path.is_file():
         raise ModelError(f"pose model file not found: {path}; {hint}")
     try:
+        problem = bundle_problem(path)
+    except OSError as exc:
+        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+    if problem:
+        raise ModelError(f"{path} is {problem}; {hint}")
+
+
+def bundle_problem(path: Path) -> str:
+    """Why the file at ``path`` is no pose landmarker bundle, in a few words; "" where it is one. OSError if it
+    cannot be read."""
+    try:
         with zipfile.ZipFile(path) as bundle:
             names = set(bundle.namelist())
-            missing = [m for m in BUNDLE_MEMBERS if m not in names]
-            if missing:
-                raise ModelError(f"{path} is not a pose landmarker bundle (it lacks {', '.join(missing)}); {hint}")
+            if missing := [m for m in BUNDLE_MEMBERS if m not in names]:
+                # A truncated bundle still opens as a zip: the end of an inner model's own metadata zip is found.
+                return f"not a pose landmarker bundle (it lacks {', '.join(missing)}: truncated, or another file)"
             for member in BUNDLE_MEMBERS:
                 with bundle.open(member) as fh:
                     if fh.read(8)[4:8] != _TFLITE_MAGIC:
-                        raise ModelError(f"{path} is damaged ({member} is not a TFLite model); "
-                                         "download the model again")
+                        return f"damaged ({member} is not a TFLite model)"
     except (zipfile.BadZipFile, EOFError):
-        raise ModelError(f"{path} is not a MediaPipe model bundle (not a .task zip, or truncated); {hint}") from None
-    except OSError as exc:
-        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+        return "not a MediaPipe model bundle (not a .task zip, or truncated)"
+    return ""
 
 
 def _resolved(name: str, path: Path, source: str) -> ResolvedModel:
-    check_bundle(path)
+    if source == "path":
+        check_bundle(path)
+    else:                  # found under its name in a folder: what the user passed was right, the file is not
+        check_bundle(path, replace_advice(name))
     try:
         digest = _sha256_cached(path)
     except OSError as exc:
@@ -265,6 +280,11 @@ def _manual_advice(name: str, directory: Path | None, url: str | None = None) ->
     url = url or OFFICIAL_MODELS[name].url
     target = f"into {directory}" if directory is not None else f"into a folder and set {ENV_MODEL_DIR} to it"
     return f"download {url} by hand {target}, or pass --model PATH"
+
+
+def replace_advice(name: str) -> str:
+    """What to do with a damaged `pose_landmarker_{name}.task` where liftform looks for it."""
+    return f"copy a good {model_filename(name)} over it ({OFFICIAL_MODELS[name].url}), or delete it"
 
 
 # --- download ------------------------------------------------------------------------------------------------------
@@ -358,9 +378,9 @@ def list_models(model_dir: str | Path | None = None, cache_dir: Path | None = No
             continue
         source, path = found
         try:
-            digest = _sha256_cached(path)
-        except OSError:
-            digest = None
+            digest, problem = _sha256_cached(path), bundle_problem(path)
+        except OSError as exc:
+            digest, problem = None, f"cannot be read ({exc.strerror or exc})"
         infos.append(ModelInfo(name, path, source, path.stat().st_size, digest, spec.sha256,
-                               None if digest is None else digest == spec.sha256, spec.url))
+                               None if digest is None else digest == spec.sha256, spec.url, problem))
     return infos

@@ -239,6 +239,31 @@ def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatc
     assert "the file is empty (damaged)" in full and "a local copy" not in full, result.stdout
 
 
+@pytest.mark.parametrize("damage", ["truncated", "text"])
+def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypatch, damage):
+    """A truncated pose_landmarker_full.task (or a text file under its name) was listed as "3.0 MB ... no (a local
+    copy)", as a good copy with other metadata is, while analyze refused it: it is said to be unusable, why, and
+    what to do."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    model_dir = _mkdir(tmp_path / "models")
+    bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task", payload=b"x" * 4000)
+    bundle.write_bytes(bundle.read_bytes()[:3000] if damage == "truncated" else b"<html>blocked</html>")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    full = next(line for line in result.stdout.splitlines() if " full " in line)
+    assert "no: unusable" in full and "a local copy" not in full, result.stdout
+    assert (f"full: {bundle} is not a MediaPipe model bundle (not a .task zip, or truncated); copy a good "
+            f"pose_landmarker_full.task over it ({models.OFFICIAL_MODELS['full'].url}), or delete it") in result.stdout
+    with pytest.raises(ModelError) as analyze_says:      # analyze says the same of it, and not "pass lite, full, ..."
+        models.resolve_model("full", download=False)
+    assert str(analyze_says.value) == result.stdout.split("full: ", 1)[1].split("\n")[0]
+
+
 def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
     cache = _mkdir(tmp_path / "cache")
     models.download_model("full", cache)

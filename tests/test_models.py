@@ -264,6 +264,22 @@ def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypa
     assert str(analyze_says.value) == result.stdout.split("full: ", 1)[1].split("\n")[0]
 
 
+def test_models_command_shows_the_whole_path_in_a_narrow_terminal(tmp_path, monkeypatch):
+    """At 80 columns the path, what `liftform models` is for, was cut: "/work/shared/model…"."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    model_dir = _mkdir(tmp_path / "a-long-folder-name-for-the-models" / "pose-models")
+    bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0 and "…" not in result.stdout, result.stdout
+    where = "".join(line.split("│")[2].strip() for line in result.stdout.splitlines() if line.count("│") > 2)
+    assert str(bundle) in where, result.stdout
+
+
 def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):
     cache = _mkdir(tmp_path / "cache")
     models.download_model("full", cache)

@@ -44,6 +44,8 @@ URL_TEMPLATE = (
     "pose_landmarker_{name}/float16/latest/pose_landmarker_{name}.task"
 )
 
+_MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
+
 ProgressCallback = Callable[[int, int | None], None]
 """Called as `progress(bytes_done, bytes_total)`; `bytes_total` is None when the server does not say."""
 
@@ -229,13 +231,13 @@ def resolve_model(
     """
     name = str(model).strip().lower() if isinstance(model, str) else ""
     if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
-        raise ModelError("the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
-                         "(--model, or [pose] model in a config)")
+        raise ModelError(f"the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
+                         f"({_MODEL_SET_BY})")
     if name not in MODEL_NAMES:
         path = Path(model).expanduser()
-        if not path.exists():
+        if not path.exists():     # a typo in a config file's model was told as if --model had been given
             raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "
-                             "check the path")
+                             f"check the name or path ({_MODEL_SET_BY})")
         if path.is_dir():
             raise ModelError(f"pose model {path} is a directory; pass the .task file inside it, "
                              f"or set {ENV_MODEL_DIR}={path} and pass lite, full or heavy")

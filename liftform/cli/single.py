@@ -213,7 +213,8 @@ def _unwritable_profile(path: Path) -> str:
 
 @app.command()
 def models(model_dir: Path | None = ModelDirOpt) -> None:
-    """List the pose models: which are present, where, and whether they match the official checksums."""
+    """List the pose models: which are present, where, whether they match the official checksums, and any file
+    there that is no model (truncated, damaged)."""
     from liftform.models import list_models, model_cache_dir, replace_advice
 
     # The path is what this command is for: folded onto more lines in a narrow terminal, never cut.

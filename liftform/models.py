@@ -16,10 +16,12 @@ This module never prints: progress goes to the caller's callback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,17 +36,17 @@ MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
+_MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 _TFLITE_MAGIC = b"TFL3"
+STALE_PART_S = 3600     # a download's temporary file untouched this long was left by a process killed outright
 
 URL_TEMPLATE = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
     "pose_landmarker_{name}/float16/latest/pose_landmarker_{name}.task"
 )
-
-_MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called as `progress(bytes_done, bytes_total)`; `bytes_total` is None when the server does not say."""
@@ -317,6 +319,7 @@ def download_model(
     manual = _manual_advice(name, _model_dir_or_env(None)[0], url)
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(dest_dir, final.name)
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{final.name}.", suffix=".part")
     except OSError as exc:
         raise ModelError(f"cannot write to the model cache {dest_dir} ({exc.strerror or exc}); set "
@@ -337,6 +340,15 @@ def download_model(
     finally:
         tmp.unlink(missing_ok=True)
     return final
+
+
+def _remove_stale_parts(dest_dir: Path, name: str) -> None:
+    """Delete the temporary files of downloads of ``name`` killed outright (SIGKILL, power loss: no ``finally``
+    ran), each up to a heavy model's 31 MB; one written to in the last `STALE_PART_S` may be another process's."""
+    for part in dest_dir.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):      # gone meanwhile, or not ours to delete: it is only left over
+            if time.time() - part.stat().st_mtime > STALE_PART_S:
+                part.unlink()
 
 
 def _stream(url: str, out, *, progress: ProgressCallback | None, timeout_s: float,

@@ -9,6 +9,7 @@ import itertools
 import os
 import socket
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def test_download_with_wrong_checksum_leaves_nothing(served_full, tmp_path):
         models.download_model("full", dest, sha256="0" * 64)
     assert "\n" not in str(info.value)
     assert os.listdir(dest) == []
+
+
+def test_download_removes_what_a_killed_download_left(served_full, tmp_path):
+    """A download killed outright (SIGKILL, power loss) left its .part file in the cache for ever (up to 31 MB each);
+    the next download of the model removes those untouched for an hour, not one another process may be writing."""
+    dest = _mkdir(tmp_path / "dl")
+    stale, fresh = dest / ".pose_landmarker_full.task.abc123.part", dest / ".pose_landmarker_full.task.def456.part"
+    other = dest / ".pose_landmarker_lite.task.abc123.part"
+    for part in (stale, fresh, other):
+        part.write_bytes(b"x" * 1000)
+    old = time.time() - models.STALE_PART_S - 60
+    for part in (stale, other):
+        os.utime(part, (old, old))
+    path = models.download_model("full", dest)
+    assert sorted(os.listdir(dest)) == sorted([path.name, fresh.name, other.name])
 
 
 def test_download_server_down_says_how_to_work_offline(tmp_path):

@@ -16,10 +16,12 @@ This module never prints: progress goes to the caller's callback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,10 +36,12 @@ MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
+_MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 _TFLITE_MAGIC = b"TFL3"
+STALE_PART_S = 3600     # a download's temporary file untouched this long was left by a process killed outright
 
 URL_TEMPLATE = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
@@ -88,6 +92,7 @@ class ModelInfo:
 
     `path` is None when the model is in neither the model directory nor the cache ("not present"); `source` is then
     None too, else "model_dir" or "cache". `matches_official` compares `sha256` with the official checksum.
+    `problem` says why a file present is no pose model (`bundle_problem`: damaged, truncated), else "".
     """
 
     name: str
@@ -98,6 +103,7 @@ class ModelInfo:
     official_sha256: str
     matches_official: bool | None
     url: str
+    problem: str = ""
 
     @property
     def present(self) -> bool:
@@ -158,31 +164,44 @@ def _sha256_cached(path: Path) -> str:
 
 # --- validation ----------------------------------------------------------------------------------------------------
 
-def check_bundle(path: str | Path) -> None:
-    """Raise ModelError unless `path` is a MediaPipe pose landmarker bundle (zip of the two TFLite models)."""
+def check_bundle(path: str | Path, hint: str = "pass lite, full, heavy or the path to a pose_landmarker_*.task file",
+                 ) -> None:
+    """Raise ModelError unless `path` is a MediaPipe pose landmarker bundle (zip of the two TFLite models); the
+    message ends in ``hint``, what to do."""
     path = Path(path)
-    hint = "pass lite, full, heavy or the path to a pose_landmarker_*.task file"
     if not path.is_file():
         raise ModelError(f"pose model file not found: {path}; {hint}")
     try:
+        problem = bundle_problem(path)
+    except OSError as exc:
+        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+    if problem:
+        raise ModelError(f"{path} is {problem}; {hint}")
+
+
+def bundle_problem(path: Path) -> str:
+    """Why the file at ``path`` is no pose landmarker bundle, in a few words; "" where it is one. OSError if it
+    cannot be read."""
+    try:
         with zipfile.ZipFile(path) as bundle:
             names = set(bundle.namelist())
-            missing = [m for m in BUNDLE_MEMBERS if m not in names]
-            if missing:
-                raise ModelError(f"{path} is not a pose landmarker bundle (it lacks {', '.join(missing)}); {hint}")
+            if missing := [m for m in BUNDLE_MEMBERS if m not in names]:
+                # A truncated bundle still opens as a zip: the end of an inner model's own metadata zip is found.
+                return f"not a pose landmarker bundle (it lacks {', '.join(missing)}: truncated, or another file)"
             for member in BUNDLE_MEMBERS:
                 with bundle.open(member) as fh:
                     if fh.read(8)[4:8] != _TFLITE_MAGIC:
-                        raise ModelError(f"{path} is damaged ({member} is not a TFLite model); "
-                                         "download the model again")
+                        return f"damaged ({member} is not a TFLite model)"
     except (zipfile.BadZipFile, EOFError):
-        raise ModelError(f"{path} is not a MediaPipe model bundle (not a .task zip, or truncated); {hint}") from None
-    except OSError as exc:
-        raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
+        return "not a MediaPipe model bundle (not a .task zip, or truncated)"
+    return ""
 
 
 def _resolved(name: str, path: Path, source: str) -> ResolvedModel:
-    check_bundle(path)
+    if source == "path":
+        check_bundle(path)
+    else:                  # found under its name in a folder: what the user passed was right, the file is not
+        check_bundle(path, replace_advice(name))
     try:
         digest = _sha256_cached(path)
     except OSError as exc:
@@ -214,13 +233,13 @@ def resolve_model(
     """
     name = str(model).strip().lower() if isinstance(model, str) else ""
     if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
-        raise ModelError("the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
-                         "(--model, or [pose] model in a config)")
+        raise ModelError(f"the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
+                         f"({_MODEL_SET_BY})")
     if name not in MODEL_NAMES:
         path = Path(model).expanduser()
-        if not path.exists():
+        if not path.exists():     # a typo in a config file's model was told as if --model had been given
             raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "
-                             "check the path")
+                             f"check the name or path ({_MODEL_SET_BY})")
         if path.is_dir():
             raise ModelError(f"pose model {path} is a directory; pass the .task file inside it, "
                              f"or set {ENV_MODEL_DIR}={path} and pass lite, full or heavy")
@@ -267,6 +286,11 @@ def _manual_advice(name: str, directory: Path | None, url: str | None = None) ->
     return f"download {url} by hand {target}, or pass --model PATH"
 
 
+def replace_advice(name: str) -> str:
+    """What to do with a damaged `pose_landmarker_{name}.task` where liftform looks for it."""
+    return f"copy a good {model_filename(name)} over it ({OFFICIAL_MODELS[name].url}), or delete it"
+
+
 # --- download ------------------------------------------------------------------------------------------------------
 
 def download_model(
@@ -295,6 +319,7 @@ def download_model(
     manual = _manual_advice(name, _model_dir_or_env(None)[0], url)
     try:
         dest_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(dest_dir, final.name)
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=f".{final.name}.", suffix=".part")
     except OSError as exc:
         raise ModelError(f"cannot write to the model cache {dest_dir} ({exc.strerror or exc}); set "
@@ -315,6 +340,15 @@ def download_model(
     finally:
         tmp.unlink(missing_ok=True)
     return final
+
+
+def _remove_stale_parts(dest_dir: Path, name: str) -> None:
+    """Delete the temporary files of downloads of ``name`` killed outright (SIGKILL, power loss: no ``finally``
+    ran), each up to a heavy model's 31 MB; one written to in the last `STALE_PART_S` may be another process's."""
+    for part in dest_dir.glob(f".{name}.*.part"):
+        with contextlib.suppress(OSError):      # gone meanwhile, or not ours to delete: it is only left over
+            if time.time() - part.stat().st_mtime > STALE_PART_S:
+                part.unlink()
 
 
 def _stream(url: str, out, *, progress: ProgressCallback | None, timeout_s: float,
@@ -358,9 +392,9 @@ def list_models(model_dir: str | Path | None = None, cache_dir: Path | None = No
             continue
         source, path = found
         try:
-            digest = _sha256_cached(path)
-        except OSError:
-            digest = None
+            digest, problem = _sha256_cached(path), bundle_problem(path)
+        except OSError as exc:
+            digest, problem = None, f"cannot be read ({exc.strerror or exc})"
         infos.append(ModelInfo(name, path, source, path.stat().st_size, digest, spec.sha256,
-                               None if digest is None else digest == spec.sha256, spec.url))
+                               None if digest is None else digest == spec.sha256, spec.url, problem))
     return infos

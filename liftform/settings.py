@@ -250,9 +250,9 @@ class Settings:
         return dataclasses.asdict(self)
 
 
-def check_ranges(section: str, values: Any) -> None:
-    """Raise ConfigError (one line naming the key and its range) if a setting of ``values`` (one section's
-    dataclass) is outside its :class:`Range`."""
+def check_ranges(section: str, values: Any, origin: str = "config") -> None:
+    """Raise ConfigError (one line naming the key and its range, set by ``origin``: "config", "profile") if a
+    setting of ``values`` (one section's dataclass) is outside its :class:`Range`."""
     for f in fields(values):
         limits: Range | None = f.metadata.get("range")
         if limits is None:
@@ -271,7 +271,7 @@ def check_ranges(section: str, values: Any) -> None:
             allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False
         if not ok:
             shown = list(value) if isinstance(value, tuple) else value
-            raise ConfigError(f"config [{section}] {f.name} must be {allowed}, got {shown!r}")
+            raise ConfigError(f"{origin} [{section}] {f.name} must be {allowed}, got {shown!r}")
 
 
 def value_range(section: str, key: str) -> Range | None:
@@ -280,26 +280,26 @@ def value_range(section: str, key: str) -> Range | None:
     return {f.name: f.metadata.get("range") for f in fields(section_type)}[key]  # type: ignore[misc]
 
 
-def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
-    """``value`` converted to the type of ``default``, or a ConfigError naming the key."""
-    where = f"[{section}] {key}"
+def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "config") -> Any:
+    """``value`` converted to the type of ``default``, or a ConfigError naming the key (set by ``origin``)."""
+    where = f"{origin} [{section}] {key}"
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise ConfigError(f"config {where} must be true or false, got {value!r}")
+            raise ConfigError(f"{where} must be true or false, got {value!r}")
         return value
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"config {where} must be a number, got {value!r}")
+            raise ConfigError(f"{where} must be a number, got {value!r}")
         return type(default)(value) if isinstance(default, float) or float(value).is_integer() else value
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or len(value) != len(default):
-            raise ConfigError(f"config {where} must be a list of {len(default)} numbers, got {value!r}")
-        return tuple(_coerce(section, key, v, d) for v, d in zip(value, default, strict=True))
+            raise ConfigError(f"{where} must be a list of {len(default)} numbers, got {value!r}")
+        return tuple(_coerce(section, key, v, d, origin) for v, d in zip(value, default, strict=True))
     if isinstance(default, str):
         if not isinstance(value, str):
-            raise ConfigError(f"config {where} must be a string, got {value!r}")
+            raise ConfigError(f"{where} must be a string, got {value!r}")
         return value
-    raise ConfigError(f"config {where}: unsupported value {value!r}")  # pragma: no cover
+    raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
 
 
 # Keys of older versions, refused with the reason (a file written by `liftform config` has every key of its day).
@@ -309,39 +309,43 @@ RETIRED_KEYS = {("verdict", key): _NO_LOCKOUT_ARCH
                 for key in ("hyperextension_deg", "lockout_depth_fraction", "standing_max_trunk_deg")}
 
 
-def apply_overrides(settings: Settings, overrides: dict[str, Any]) -> Settings:
-    """``settings`` with ``{section: {key: value}}`` applied. Unknown sections/keys raise ConfigError."""
+def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str = "config") -> Settings:
+    """``settings`` with ``{section: {key: value}}`` applied; ConfigError for a bad section, key or value."""
     sections = {f.name: f for f in fields(settings)}
     updated = {}
     for section, values in overrides.items():
         if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
             owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
-            raise ConfigError(f"config key '{section}' is outside any section: put it under "
+            raise ConfigError(f"{origin} key '{section}' is outside any section: put it under "
                               + (f"[{owner[0]}]" if owner else "its [section] (`liftform config` lists them)"))
         if section not in sections:
-            raise ConfigError(f"unknown config section [{section}]; known: {', '.join(sections)}")
+            raise ConfigError(f"unknown {origin} section [{section}]; known: {', '.join(sections)}")
         current = getattr(settings, section)
         known = {f.name for f in fields(current)}
         changes = {}
         for key, value in values.items():
             if (section, key) in RETIRED_KEYS:
-                raise ConfigError(f"config key '{key}' in [{section}] is no longer used - "
+                raise ConfigError(f"{origin} key '{key}' in [{section}] is no longer used - "
                                   f"{RETIRED_KEYS[section, key]}; remove the line")
             if key not in known:
-                raise ConfigError(f"unknown config key '{key}' in [{section}]; known: {', '.join(sorted(known))}")
-            changes[key] = _coerce(section, key, value, getattr(current, key))
+                raise ConfigError(f"unknown {origin} key '{key}' in [{section}]; known: {', '.join(sorted(known))}")
+            changes[key] = _coerce(section, key, value, getattr(current, key), origin)
         updated[section] = replace(current, **changes)
+        check_ranges(section, updated[section], origin)
     return replace(settings, **updated)
 
 
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
     if not path.is_file():
-        raise ConfigError(f"{what} file not found: {path}")
+        raise ConfigError(f"{what} file {path} is a folder, not a file; pass a .toml file" if path.is_dir() else
+                          f"{what} file not found: {path}")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:                  # no permission to read it, an I/O error
+        raise ConfigError(f"cannot read {what} file {path} ({exc.strerror or exc})") from None
 
 
 # The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
@@ -354,19 +358,23 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``: the person's own
     values only, `personal.profile_values`), then ``overrides`` (``{section: {key: value}}``)."""
     settings = base if base is not None else Settings()
+    files = []
     if config_path is not None:
         config = read_toml(Path(config_path), "config")
         if "profile" in config:
             raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
                               "not as a config file")
-        settings = apply_overrides(settings, config)
+        files.append(("config", config_path, config))
     if profile_path is not None:
         from liftform.personal import profile_values  # here: personal builds on this module
 
-        settings = apply_overrides(settings, profile_values(Path(profile_path)))
-    if overrides:
-        settings = apply_overrides(settings, overrides)
-    return settings
+        files.append(("profile", profile_path, profile_values(Path(profile_path))))
+    for what, path, values in files:      # a bad value's error begins with its file: a command may be given two
+        try:
+            settings = apply_overrides(settings, values, what)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    return apply_overrides(settings, overrides) if overrides else settings
 
 
 def settings_to_toml(settings: Settings) -> str:

@@ -119,3 +119,16 @@ def test_python_dash_m_liftform_is_the_liftform_command():
     bad = subprocess.run([sys.executable, "-m", "liftform", "analyze", "no-such-video.mp4"], capture_output=True,
                          text=True, cwd=PACKAGE.parent)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_every_command_with_model_says_its_default_in_help():
+    """`liftform analyze --help` said "Pose model: lite, full, heavy, or a path" and not which one runs without the
+    flag (live's said it); a new user could not tell what `liftform models` must show present."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    for command in ("analyze", "screen", "score", "live"):
+        result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "300"})
+        line = next(line for line in result.stdout.splitlines() if "--model " in line)
+        assert "default: the config file's, else full" in line, (command, line)

@@ -371,3 +371,50 @@ def test_a_bad_setting_is_one_config_error_naming_it(tmp_path, text, word):
     with pytest.raises(ConfigError) as info:
         load_settings(config)
     assert word in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_settings_file_that_is_a_folder_or_cannot_be_read_is_one_line(tmp_path, monkeypatch):
+    """`liftform config some_folder` said "config file not found: some_folder" (it is there: a folder), and a config
+    or profile that could not be read (no permission, an I/O error) ended in a traceback."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["config", str(tmp_path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert result.stderr.strip() == f"error: config file {tmp_path} is a folder, not a file; pass a .toml file"
+    unreadable = tmp_path / "locked.toml"
+    unreadable.write_text("[verdict]\nmin_confidence = 0.5\n")
+
+    def denied(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_text", denied)
+    for command in (["config", str(unreadable)], ["rescore", str(tmp_path), "--profile", str(unreadable)]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        what = "config" if command[0] == "config" else "profile"
+        assert result.stderr.strip() == f"error: cannot read {what} file {unreadable} (Permission denied)", command
+
+
+def test_a_bad_value_names_the_file_and_what_kind_of_file_it_is_in(tmp_path):
+    """`analyze --config c.toml --profile me.toml` with `neutral_bend_deg = 500` in the profile said "config [spine]
+    neutral_bend_deg must be ..." (not the config, and neither file named)."""
+    config, profile = tmp_path / "c.toml", tmp_path / "me.toml"
+    config.write_text("[verdict]\nmin_confidence = 0.5\n")
+    profile.write_text("[profile]\nneutral_checked = true\n[spine]\nneutral_bend_deg = 500\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, profile_path=profile)
+    assert str(info.value) == (f"{profile}: profile [spine] neutral_bend_deg must be at least -60 and at most 60, "
+                               "got 500.0")
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 'a lot'\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(profile))}: profile \[spine\] personal_max_flexion_deg "
+                                          "must be a number, got 'a lot'$"):
+        load_settings(config, profile_path=profile)
+    config.write_text("[pose]\nnum_poses = 50\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(config))}: config \[pose\] num_poses must be a whole "
+                                          "number at least 1 and at most 10, got 50$"):
+        load_settings(config, profile_path=profile)

@@ -9,6 +9,7 @@ import itertools
 import os
 import socket
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -94,6 +95,21 @@ def test_download_with_wrong_checksum_leaves_nothing(served_full, tmp_path):
         models.download_model("full", dest, sha256="0" * 64)
     assert "\n" not in str(info.value)
     assert os.listdir(dest) == []
+
+
+def test_download_removes_what_a_killed_download_left(served_full, tmp_path):
+    """A download killed outright (SIGKILL, power loss) left its .part file in the cache for ever (up to 31 MB each);
+    the next download of the model removes those untouched for an hour, not one another process may be writing."""
+    dest = _mkdir(tmp_path / "dl")
+    stale, fresh = dest / ".pose_landmarker_full.task.abc123.part", dest / ".pose_landmarker_full.task.def456.part"
+    other = dest / ".pose_landmarker_lite.task.abc123.part"
+    for part in (stale, fresh, other):
+        part.write_bytes(b"x" * 1000)
+    old = time.time() - models.STALE_PART_S - 60
+    for part in (stale, other):
+        os.utime(part, (old, old))
+    path = models.download_model("full", dest)
+    assert sorted(os.listdir(dest)) == sorted([path.name, fresh.name, other.name])
 
 
 def test_download_server_down_says_how_to_work_offline(tmp_path):
@@ -237,6 +253,47 @@ def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     full = next(line for line in result.stdout.splitlines() if " full " in line)
     assert "the file is empty (damaged)" in full and "a local copy" not in full, result.stdout
+
+
+@pytest.mark.parametrize("damage", ["truncated", "text"])
+def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypatch, damage):
+    """A truncated pose_landmarker_full.task (or a text file under its name) was listed as "3.0 MB ... no (a local
+    copy)", as a good copy with other metadata is, while analyze refused it: it is said to be unusable, why, and
+    what to do."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    model_dir = _mkdir(tmp_path / "models")
+    bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task", payload=b"x" * 4000)
+    bundle.write_bytes(bundle.read_bytes()[:3000] if damage == "truncated" else b"<html>blocked</html>")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    monkeypatch.setenv("COLUMNS", "300")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    full = next(line for line in result.stdout.splitlines() if " full " in line)
+    assert "no: unusable" in full and "a local copy" not in full, result.stdout
+    assert (f"full: {bundle} is not a MediaPipe model bundle (not a .task zip, or truncated); copy a good "
+            f"pose_landmarker_full.task over it ({models.OFFICIAL_MODELS['full'].url}), or delete it") in result.stdout
+    with pytest.raises(ModelError) as analyze_says:      # analyze says the same of it, and not "pass lite, full, ..."
+        models.resolve_model("full", download=False)
+    assert str(analyze_says.value) == result.stdout.split("full: ", 1)[1].split("\n")[0]
+
+
+def test_models_command_shows_the_whole_path_in_a_narrow_terminal(tmp_path, monkeypatch):
+    """At 80 columns the path, what `liftform models` is for, was cut: "/work/shared/model…"."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    model_dir = _mkdir(tmp_path / "a-long-folder-name-for-the-models" / "pose-models")
+    bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task")
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(app, ["models"])
+    assert result.exit_code == 0 and "…" not in result.stdout, result.stdout
+    where = "".join(line.split("│")[2].strip() for line in result.stdout.splitlines() if line.count("│") > 2)
+    assert str(bundle) in where, result.stdout
 
 
 def test_list_models_reports_presence_and_checksum_match(served_full, tmp_path):

@@ -270,6 +270,10 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(sample), "--config", str(tmp / "bad.toml"), *out], "rounded_back_spine_dg"
     if kind == "missing model":
         return [str(sample), "--model", str(tmp / "nope.task"), *out], "nope.task"
+    if kind == "model misspelt in a config":                    # the line to fix is named, not only --model
+        (tmp / "typo.toml").write_text('[pose]\nmodel = "fulll"\n')
+        return [str(sample), "--config", str(tmp / "typo.toml"), *out], "'fulll' is neither lite, full, heavy nor " \
+            "an existing file; check the name or path (--model, or [pose] model in a config)"
     if kind in ("empty model", "empty model in a config"):     # was taken as the default, full
         (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
         flags = ["--model", ""] if kind == "empty model" else ["--config", str(tmp / "empty.toml")]
@@ -281,7 +285,7 @@ HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "trunca
            *(pytest.param(kind, marks=[pytest.mark.slow, pytest.mark.model])   # found by the model
              for kind in ("no person", "one frame")),
            "unwritable output", "output is a file", "unknown config key", "missing model", "empty model",
-           "empty model in a config"]
+           "empty model in a config", "model misspelt in a config"]
 
 
 @pytest.mark.parametrize("kind", HOSTILE)   # the input is checked before the model: quick lane but two

@@ -16,7 +16,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
-ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a path to a .task file.")
+ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a path to a .task file "
+                                                    "(default: the config file's, else full).")
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")

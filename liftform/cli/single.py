@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from liftform.cli.common import (
     BlurFacesOpt,
@@ -213,25 +213,35 @@ def _unwritable_profile(path: Path) -> str:
 
 @app.command()
 def models(model_dir: Path | None = ModelDirOpt) -> None:
-    """List the pose models: which are present, where, and whether they match the official checksums."""
-    from liftform.models import list_models, model_cache_dir
+    """List the pose models: which are present, where, whether they match the official checksums, and any file
+    there that is no model (truncated, damaged)."""
+    from liftform.models import list_models, model_cache_dir, replace_advice
 
-    table = Table("model", "where", "size", "sha256", "official")
+    # The path is what this command is for: folded onto more lines in a narrow terminal, never cut.
+    table = Table("model", Column("where", overflow="fold"), "size", "sha256", "official")
     try:
         infos = list_models(model_dir=model_dir)
     except LiftformError as exc:
         fail(str(exc))
     for info in infos:
+        where = escape(f"{info.path} ({info.source})")
         if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
-            table.add_row(info.name, f"{info.path} ({info.source})", "0 bytes", "",
+            table.add_row(info.name, where, "0 bytes", "",
                           "[red]no: the file is empty (damaged)[/]; delete it or copy the model again")
+        elif info.present and info.problem:          # truncated, or another file under the model's name
+            table.add_row(info.name, where, f"{info.size_bytes / 1e6:.1f} MB", (info.sha256 or "")[:16],
+                          "[red]no: unusable[/] (below)")
         elif info.present:
             official = "yes" if info.matches_official else "no (a local copy)"
-            table.add_row(info.name, f"{info.path} ({info.source})", f"{info.size_bytes / 1e6:.1f} MB",
+            table.add_row(info.name, where, f"{info.size_bytes / 1e6:.1f} MB",
                           (info.sha256 or "")[:16], official)
         else:
             table.add_row(info.name, "[yellow]not present[/] (downloaded on first use)", "", "", "")
     out.print(table)
+    for info in infos:
+        if info.present and info.size_bytes and info.problem:
+            out.print(f"{info.name}: {info.path} is {info.problem}; {replace_advice(info.name)}", soft_wrap=True,
+                      markup=False)
     out.print(f"cache: {model_cache_dir()}")
 
 

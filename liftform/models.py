@@ -43,10 +43,8 @@ BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 _TFLITE_MAGIC = b"TFL3"
 STALE_PART_S = 3600     # a download's temporary file untouched this long was left by a process killed outright
 
-URL_TEMPLATE = (
-    "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
-    "pose_landmarker_{name}/float16/latest/pose_landmarker_{name}.task"
-)
+URL_TEMPLATE = ("https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+                "pose_landmarker_{name}/float16/latest/pose_landmarker_{name}.task")
 
 ProgressCallback = Callable[[int, int | None], None]
 """Called as `progress(bytes_done, bytes_total)`; `bytes_total` is None when the server does not say."""

@@ -201,8 +201,7 @@ class VerdictSettings:
     # min_trunk_for_rounding_deg). At 0.5 (the lower half) a quick pull's loaded part lasted 1-5 frames on real
     # clips, shorter than min_rounded_s: a rounded back there could never have been called.
     loaded_depth_fraction: float = setting(0.0, 0, 1)
-    # a peak this far from the limit gets the verdict's full confidence
-    confidence_margin_deg: float = setting(10.0, 0, 90, low_open=True)
+    confidence_margin_deg: float = setting(10.0, 0, 90, low_open=True)  # this far from the limit: full confidence
     # knees bent more than this at the bottom: squat (or lunge) ...
     squat_knee_flexion_deg: float = setting(75.0, 0, 180)
     # ... if the trunk stays this upright (a deadlift leans further)

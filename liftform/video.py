@@ -99,6 +99,7 @@ class VideoSource:
     _header_frames: int = 0
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
     _tail: tuple | None = field(default=None, repr=False)   # the last segment's reader and its last time
+    _skipped_before: int = field(default=0, repr=False)     # damaged packets skipped in the segments before it
     _container: av.container.InputContainer | None = field(default=None, repr=False)
 
     def __enter__(self) -> Self:
@@ -183,7 +184,7 @@ class VideoSource:
             stream = container.streams.video[0]
             if start_s is not None:
                 container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
-            reader = _FrameReader(container, stream)
+            reader = _FrameReader(container, stream, count_from_s=start_s)
             clock = _Clock(nominal_dt_s=1.0 / self.fps, origin_s=self._origin_s)
             index = 0
             for raw in reader:
@@ -199,8 +200,10 @@ class VideoSource:
             container.close()
         if stop_s is None:
             self._tail = (reader, clock.last_s)     # judged by `end_segments` once the total is known
-        elif reader.bad_packets:
-            self.warnings.append(f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped")
+        else:
+            self._skipped_before += reader.bad_packets
+            if reader.bad_packets:
+                self.warnings.append(self._skipped_note(reader))
 
     def end_segments(self, n_decoded: int) -> None:
         """After decoding the video as segments: ``n_decoded`` frames in all; note truncation as `__iter__` does."""
@@ -208,12 +211,15 @@ class VideoSource:
         if self._tail is not None:
             reader, last_s = self._tail
             self._tail = None
-            self._note_damage(reader, n_decoded, last_s)
+            self._note_damage(reader, n_decoded + self._skipped_before, last_s)
+        self._skipped_before = 0
 
     def _note_damage(self, reader: _FrameReader, n_decoded: int, last_s: float) -> None:
-        """Add a warning if the stream stopped early (error, or well short of what the header promised)."""
+        """Add a warning if the stream stopped early (error, or well short of what the header promised). Packets
+        skipped as damaged count towards the header's frames: a file damaged in the middle but whole to its end
+        had been called truncated ("video ended early at frame 267 (header says 274 frames)")."""
         header = self._header_frames
-        short_of_header = header > 0 and n_decoded < header - max(2.0, 0.02 * header)
+        short_of_header = header > 0 and n_decoded + reader.bad_packets < header - max(2.0, 0.02 * header)
         end_s = last_s + 1.0 / self.fps
         # The duration only where the header counts no frames: every frame of an animated GIF with frames of
         # different lengths decoded, yet its end read short of its duration and it was called truncated.
@@ -224,7 +230,16 @@ class VideoSource:
             self.warnings.append(f"video ended early at frame {n_decoded} (header says {expected}): "
                                  "file may be truncated")
         elif reader.bad_packets:  # damage inside the file (at its end, truncation explains it)
-            self.warnings.append(f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped")
+            self.warnings.append(self._skipped_note(reader))
+
+    def _skipped_note(self, reader: _FrameReader) -> str:
+        """The note for damaged packets skipped: how many, and where in the video (seconds since its first frame)."""
+        note = f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped"
+        if not reader.bad_times_s:
+            return note
+        first, last = (self.time_since_start_s(t) for t in (min(reader.bad_times_s), max(reader.bad_times_s)))
+        where = f"at {first:.1f} s" if round(first, 1) == round(last, 1) else f"between {first:.1f} and {last:.1f} s"
+        return f"{note} ({where}: the frames there are missing or damaged)"
 
 
 def open_video(path: str | Path) -> VideoSource:
@@ -289,14 +304,17 @@ class _FrameReader:
     """Decoded `av.VideoFrame`s of one stream, surviving damage: a packet that fails to decode is skipped and
     counted; a demuxing error ends the stream (truncated file) and sets `stopped_by_error`."""
 
-    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream):
+    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                 count_from_s: float | None = None):
         self.container, self.stream = container, stream
+        self.count_from_s = count_from_s    # damage before this container time is another segment's: not counted
         stream.thread_type = "AUTO"
         # A fixed number of decoding threads, not one per CPU: frame threading drops the last frames before a
         # damaged end, as many as it has threads, so a truncated file gave `analyze` (2 CPUs) 160 frames and a
         # `score` worker (pinned to one CPU) 162, and different reps. Whole files decode the same either way.
         stream.codec_context.thread_count = DECODE_THREADS
         self.bad_packets = 0
+        self.bad_times_s: list[float] = []      # container times of the damaged packets that had one
         self.stopped_by_error = False
 
     def _packets(self) -> Iterator[av.Packet | None]:
@@ -318,7 +336,10 @@ class _FrameReader:
             try:
                 frames = self.stream.decode(packet)
             except (av.FFmpegError, OSError):
-                self.bad_packets += 1
+                at_s = None if packet is None or packet.pts is None else float(packet.pts * packet.time_base)
+                if self.count_from_s is None or at_s is None or at_s >= self.count_from_s - 1e-6:
+                    self.bad_packets += 1
+                    self.bad_times_s += [] if at_s is None else [at_s]
                 continue
             yield from frames
 

@@ -436,3 +436,25 @@ def test_an_animated_gif_with_a_long_last_frame_is_not_called_truncated(tmp_path
     with open_video(tmp_path / "held.gif") as video:
         assert sum(1 for _ in video.frames()) == 24
         assert video.warnings == []
+
+
+def test_a_file_damaged_in_the_middle_is_not_called_truncated(tmp_path):
+    """Damaged packets mid-stream are skipped and said where, and the file (whole to its end) is not called
+    truncated: it had been "video ended early at frame 267 (header says 274 frames): file may be truncated".
+    Decoded in two pieces (`[pose] parallel_halves`), the damage in the first, it reads the same."""
+    full = write_clip(tmp_path / "clip.mp4", noise_frames(150), container_options={"movflags": "faststart"})
+    with av.open(str(full)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(container.streams.video[0]) if p.size]
+    data = bytearray(full.read_bytes())
+    for pos, _size in packets[40:44]:           # four frames' NAL lengths made impossible: they cannot decode
+        data[pos:pos + 4] = b"\xff\xff\xff\xff"
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    with open_video(damaged) as video:
+        frames = list(video)
+        whole_warnings = list(video.warnings)
+        cuts, pieces = by_segments(video)
+    assert len(frames) < 150 and frames[-1].timestamp_s == pytest.approx(149 / 30, abs=1e-3)
+    assert len(whole_warnings) == 1 and "truncated" not in whole_warnings[0]
+    assert whole_warnings[0].startswith("4 damaged packet(s) could not be decoded and were skipped (between 1.")
+    assert cuts and len(pieces) == len(frames) and video.warnings == whole_warnings

@@ -33,7 +33,7 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.pyav import av
-from liftform.video_header import duration_s_of, fps_of, packet_rate, rotation_deg_of
+from liftform.video_header import capture_fps_of, duration_s_of, fps_of, packet_rate, rotation_deg_of, speed_note
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
     downscale_for_pose,
@@ -80,7 +80,9 @@ class VideoSource:
     - `rotation_deg`: 0, 90, 180 or 270, the clockwise rotation applied to the coded frames to make them upright
       (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
     - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
-    - `warnings`: one-line notes gathered while reading (truncation, damaged packets).
+    - `capture_fps`: frames/s it was filmed at, where the file says so (a phone's slow motion), else None;
+    - `warnings`: one-line notes on the file (played slower or faster than filmed, `video_header.speed_note`) and
+      gathered while reading (truncation, damaged packets).
 
     Each iteration re-opens the file and decodes from the start; `close()` (or leaving the `with` block) releases
     a container left open by an unfinished iteration.
@@ -94,6 +96,7 @@ class VideoSource:
     rotation_deg: int
     duration_s: float
     codec: str
+    capture_fps: float | None = None
     warnings: list[str] = field(default_factory=list)
     frames_decoded: int | None = None
     _header_frames: int = 0
@@ -123,7 +126,7 @@ class VideoSource:
         right: a frame is decoded either way). ``max_side_px``: RGB shrunk to `shrunk_size_wh` as it is converted,
         by OpenCV (the annotated video's frames; the pose stage's keep FFmpeg's conversion)."""
         self.close()
-        self.warnings.clear()
+        self.warnings[:] = [note for note in [speed_note(self.capture_fps, self.fps)] if note]
         container = _open_container(self.path)
         self._container = container
         reader = _FrameReader(container, container.streams.video[0])
@@ -266,10 +269,13 @@ def open_video(path: str | Path) -> VideoSource:
         width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
         codec = stream.codec_context.name
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
+        capture_fps = capture_fps_of(container)
     finally:
         container.close()
+    notes = [note for note in [speed_note(capture_fps, fps)] if note]
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
-                       duration_s=duration_s, codec=codec, _header_frames=header_frames, _origin_s=origin_s)
+                       duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=notes,
+                       _header_frames=header_frames, _origin_s=origin_s)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------

@@ -458,3 +458,28 @@ def test_a_file_damaged_in_the_middle_is_not_called_truncated(tmp_path):
     assert len(whole_warnings) == 1 and "truncated" not in whole_warnings[0]
     assert whole_warnings[0].startswith("4 damaged packet(s) could not be decoded and were skipped (between 1.")
     assert cuts and len(pieces) == len(frames) and video.warnings == whole_warnings
+
+
+@pytest.mark.parametrize(("capture_fps", "said"), [("240.000000", "slow motion"), ("30.000000", None),
+                                                   ("2.000000", "time-lapse")])
+def test_a_phone_clip_played_slower_or_faster_than_filmed_says_so(tmp_path, capture_fps, said):
+    """Android's slow motion is a 30 frames/s video of a lift filmed at 240, its filming rate kept in the tag
+    `com.android.capture.fps`: it was read as a lifter moving 8x slower without a word (each lift-off found late)."""
+    path = tmp_path / "slowmo.mp4"
+    with av.open(str(path), "w", options={"movflags": "use_metadata_tags"}) as container:
+        container.metadata["com.android.capture.fps"] = capture_fps
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i, rgb in enumerate(gray_frames(10)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        assert video.capture_fps == pytest.approx(float(capture_fps))
+        list(video)                                  # decoding again keeps the note
+    if said is None:
+        assert video.warnings == []
+    else:
+        assert len(video.warnings) == 1 and video.warnings[0].startswith(said)
+        assert ("8x slower" if said == "slow motion" else "15x faster") in video.warnings[0]

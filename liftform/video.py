@@ -222,13 +222,15 @@ class VideoSource:
         skipped as damaged count towards the header's frames: a file damaged in the middle but whole to its end
         had been called truncated ("video ended early at frame 267 (header says 274 frames)")."""
         header = self._header_frames
-        short_of_header = header > 0 and n_decoded + reader.bad_packets < header - max(2.0, 0.02 * header)
         end_s = last_s + 1.0 / self.fps
-        # The duration only where the header counts no frames: every frame of an animated GIF with frames of
-        # different lengths decoded, yet its end read short of its duration and it was called truncated.
-        short_of_duration = (header <= 0 and self.duration_s > 0
-                             and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s))
-        if reader.stopped_by_error or short_of_header or short_of_duration:
+        short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
+        # Short of the header's frames only where the duration agrees: a clip cut without re-encoding (an edit list,
+        # `ffmpeg -ss 3 -c copy`) counts the frames before its start too (274 counted, 184 shown), and had been
+        # called truncated. The duration alone only where the header counts no frames: every frame of an animated
+        # GIF with frames of different lengths decoded, yet its end read short of its duration.
+        short_of_header = (header > 0 and n_decoded + reader.bad_packets < header - max(2.0, 0.02 * header)
+                           and (self.duration_s <= 0 or short_of_duration))
+        if reader.stopped_by_error or short_of_header or (header <= 0 and short_of_duration):
             expected = f"{header} frames" if header > 0 else f"{self.duration_s:.2f} s"
             self.warnings.append(f"video ended early at frame {n_decoded} (header says {expected}): "
                                  "file may be truncated")

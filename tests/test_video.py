@@ -483,3 +483,24 @@ def test_a_phone_clip_played_slower_or_faster_than_filmed_says_so(tmp_path, capt
     else:
         assert len(video.warnings) == 1 and video.warnings[0].startswith(said)
         assert ("8x slower" if said == "slow motion" else "15x faster") in video.warnings[0]
+
+
+def test_a_clip_cut_without_re_encoding_is_not_called_truncated(tmp_path):
+    """A cut by stream copy (an edit list: `ffmpeg -ss 3 -c copy`, an editor's lossless trim) keeps the frames
+    from the keyframe before the cut, and its header counts them: every frame shown decoded, yet it was "video
+    ended early at frame 184 (header says 274 frames): file may be truncated"."""
+    full = write_clip(tmp_path / "clip.mp4", level_frames(60))      # one keyframe, at the start
+    trimmed = tmp_path / "trimmed.mp4"
+    with av.open(str(full)) as src, av.open(str(trimmed), "w") as dst:
+        stream_in = src.streams.video[0]
+        stream_out = dst.add_stream_from_template(stream_in)
+        shift = int(1.0 / stream_in.time_base)                      # the cut at 1 s: the frames before it hidden
+        for packet in src.demux(stream_in):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, stream_out
+                dst.mux(packet)
+    with open_video(trimmed) as video:
+        assert video._header_frames == 60
+        frames = list(video)
+    assert len(frames) == 30 and frames[0].timestamp_s == 0.0 and mean_level(frames[0].rgb) == pytest.approx(60, abs=2)
+    assert video.warnings == []

@@ -504,3 +504,21 @@ def test_a_clip_cut_without_re_encoding_is_not_called_truncated(tmp_path):
         frames = list(video)
     assert len(frames) == 30 and frames[0].timestamp_s == 0.0 and mean_level(frames[0].rgb) == pytest.approx(60, abs=2)
     assert video.warnings == []
+
+
+def test_a_raw_h264_stream_is_timed_at_its_codec_rate(tmp_path):
+    """A raw H.264 stream has no timestamps and its demuxer's average rate is a default, 25: a 30 fps clip's frames
+    were timed 1/25 s apart, and its reps 1.2x late."""
+    path = tmp_path / "raw.h264"
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i, rgb in enumerate(gray_frames(12)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        assert video.fps == pytest.approx(30.0)
+        times = [f.timestamp_s for f in video]
+    assert np.allclose(times, np.arange(12) / 30, atol=1e-6)

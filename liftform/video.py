@@ -33,7 +33,7 @@ import numpy as np
 
 from liftform.errors import InputError
 from liftform.pyav import av
-from liftform.video_header import duration_s_of, fps_of, packet_rate, rotation_deg_of
+from liftform.video_header import capture_fps_of, duration_s_of, fps_of, packet_rate, rotation_deg_of, speed_note
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
     downscale_for_pose,
@@ -80,7 +80,9 @@ class VideoSource:
     - `rotation_deg`: 0, 90, 180 or 270, the clockwise rotation applied to the coded frames to make them upright
       (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
     - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
-    - `warnings`: one-line notes gathered while reading (truncation, damaged packets).
+    - `capture_fps`: frames/s it was filmed at, where the file says so (a phone's slow motion), else None;
+    - `warnings`: one-line notes on the file (played slower or faster than filmed, `video_header.speed_note`) and
+      gathered while reading (truncation, damaged packets).
 
     Each iteration re-opens the file and decodes from the start; `close()` (or leaving the `with` block) releases
     a container left open by an unfinished iteration.
@@ -94,11 +96,13 @@ class VideoSource:
     rotation_deg: int
     duration_s: float
     codec: str
+    capture_fps: float | None = None
     warnings: list[str] = field(default_factory=list)
     frames_decoded: int | None = None
     _header_frames: int = 0
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
     _tail: tuple | None = field(default=None, repr=False)   # the last segment's reader and its last time
+    _skipped_before: int = field(default=0, repr=False)     # damaged packets skipped in the segments before it
     _container: av.container.InputContainer | None = field(default=None, repr=False)
 
     def __enter__(self) -> Self:
@@ -122,7 +126,7 @@ class VideoSource:
         right: a frame is decoded either way). ``max_side_px``: RGB shrunk to `shrunk_size_wh` as it is converted,
         by OpenCV (the annotated video's frames; the pose stage's keep FFmpeg's conversion)."""
         self.close()
-        self.warnings.clear()
+        self.warnings[:] = [note for note in [speed_note(self.capture_fps, self.fps)] if note]
         container = _open_container(self.path)
         self._container = container
         reader = _FrameReader(container, container.streams.video[0])
@@ -183,7 +187,7 @@ class VideoSource:
             stream = container.streams.video[0]
             if start_s is not None:
                 container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
-            reader = _FrameReader(container, stream)
+            reader = _FrameReader(container, stream, count_from_s=start_s)
             clock = _Clock(nominal_dt_s=1.0 / self.fps, origin_s=self._origin_s)
             index = 0
             for raw in reader:
@@ -199,8 +203,10 @@ class VideoSource:
             container.close()
         if stop_s is None:
             self._tail = (reader, clock.last_s)     # judged by `end_segments` once the total is known
-        elif reader.bad_packets:
-            self.warnings.append(f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped")
+        else:
+            self._skipped_before += reader.bad_packets
+            if reader.bad_packets:
+                self.warnings.append(self._skipped_note(reader))
 
     def end_segments(self, n_decoded: int) -> None:
         """After decoding the video as segments: ``n_decoded`` frames in all; note truncation as `__iter__` does."""
@@ -208,23 +214,37 @@ class VideoSource:
         if self._tail is not None:
             reader, last_s = self._tail
             self._tail = None
-            self._note_damage(reader, n_decoded, last_s)
+            self._note_damage(reader, n_decoded + self._skipped_before, last_s)
+        self._skipped_before = 0
 
     def _note_damage(self, reader: _FrameReader, n_decoded: int, last_s: float) -> None:
-        """Add a warning if the stream stopped early (error, or well short of what the header promised)."""
+        """Add a warning if the stream stopped early (error, or well short of what the header promised). Packets
+        skipped as damaged count towards the header's frames: a file damaged in the middle but whole to its end
+        had been called truncated ("video ended early at frame 267 (header says 274 frames)")."""
         header = self._header_frames
-        short_of_header = header > 0 and n_decoded < header - max(2.0, 0.02 * header)
         end_s = last_s + 1.0 / self.fps
-        # The duration only where the header counts no frames: every frame of an animated GIF with frames of
-        # different lengths decoded, yet its end read short of its duration and it was called truncated.
-        short_of_duration = (header <= 0 and self.duration_s > 0
-                             and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s))
-        if reader.stopped_by_error or short_of_header or short_of_duration:
+        short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
+        # Short of the header's frames only where the duration agrees: a clip cut without re-encoding (an edit list,
+        # `ffmpeg -ss 3 -c copy`) counts the frames before its start too (274 counted, 184 shown), and had been
+        # called truncated. The duration alone only where the header counts no frames: every frame of an animated
+        # GIF with frames of different lengths decoded, yet its end read short of its duration.
+        short_of_header = (header > 0 and n_decoded + reader.bad_packets < header - max(2.0, 0.02 * header)
+                           and (self.duration_s <= 0 or short_of_duration))
+        if reader.stopped_by_error or short_of_header or (header <= 0 and short_of_duration):
             expected = f"{header} frames" if header > 0 else f"{self.duration_s:.2f} s"
             self.warnings.append(f"video ended early at frame {n_decoded} (header says {expected}): "
                                  "file may be truncated")
         elif reader.bad_packets:  # damage inside the file (at its end, truncation explains it)
-            self.warnings.append(f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped")
+            self.warnings.append(self._skipped_note(reader))
+
+    def _skipped_note(self, reader: _FrameReader) -> str:
+        """The note for damaged packets skipped: how many, and where in the video (seconds since its first frame)."""
+        note = f"{reader.bad_packets} damaged packet(s) could not be decoded and were skipped"
+        if not reader.bad_times_s:
+            return note
+        first, last = (self.time_since_start_s(t) for t in (min(reader.bad_times_s), max(reader.bad_times_s)))
+        where = f"at {first:.1f} s" if round(first, 1) == round(last, 1) else f"between {first:.1f} and {last:.1f} s"
+        return f"{note} ({where}: the frames there are missing or damaged)"
 
 
 def open_video(path: str | Path) -> VideoSource:
@@ -251,10 +271,13 @@ def open_video(path: str | Path) -> VideoSource:
         width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
         codec = stream.codec_context.name
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
+        capture_fps = capture_fps_of(container)
     finally:
         container.close()
+    notes = [note for note in [speed_note(capture_fps, fps)] if note]
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
-                       duration_s=duration_s, codec=codec, _header_frames=header_frames, _origin_s=origin_s)
+                       duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=notes,
+                       _header_frames=header_frames, _origin_s=origin_s)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -289,14 +312,17 @@ class _FrameReader:
     """Decoded `av.VideoFrame`s of one stream, surviving damage: a packet that fails to decode is skipped and
     counted; a demuxing error ends the stream (truncated file) and sets `stopped_by_error`."""
 
-    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream):
+    def __init__(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream,
+                 count_from_s: float | None = None):
         self.container, self.stream = container, stream
+        self.count_from_s = count_from_s    # damage before this container time is another segment's: not counted
         stream.thread_type = "AUTO"
         # A fixed number of decoding threads, not one per CPU: frame threading drops the last frames before a
         # damaged end, as many as it has threads, so a truncated file gave `analyze` (2 CPUs) 160 frames and a
         # `score` worker (pinned to one CPU) 162, and different reps. Whole files decode the same either way.
         stream.codec_context.thread_count = DECODE_THREADS
         self.bad_packets = 0
+        self.bad_times_s: list[float] = []      # container times of the damaged packets that had one
         self.stopped_by_error = False
 
     def _packets(self) -> Iterator[av.Packet | None]:
@@ -318,7 +344,10 @@ class _FrameReader:
             try:
                 frames = self.stream.decode(packet)
             except (av.FFmpegError, OSError):
-                self.bad_packets += 1
+                at_s = None if packet is None or packet.pts is None else float(packet.pts * packet.time_base)
+                if self.count_from_s is None or at_s is None or at_s >= self.count_from_s - 1e-6:
+                    self.bad_packets += 1
+                    self.bad_times_s += [] if at_s is None else [at_s]
                 continue
             yield from frames
 

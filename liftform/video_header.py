@@ -1,4 +1,5 @@
-"""What a video file says about itself, checked against its frames: rotation, frame rate, duration.
+"""What a video file says about itself, checked against its frames: rotation, frame rate, duration, and the rate it
+was filmed at where that is not the rate it plays at (slow motion, time-lapse).
 
 Read once when a video is opened (`video.open_video`); each function takes the open PyAV container or stream.
 """
@@ -14,6 +15,9 @@ from liftform.pyav import av
 FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
 RATE_PACKETS = 120  # packets whose timestamps give the frames' own rate (4 s at 30 fps)
 RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the frames' own, or under 1 / this
+# Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
+# played at 30 says 240); FFmpeg reads it among the container's tags.
+CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
 
 
 def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
@@ -35,8 +39,12 @@ def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -
 
 def fps_of(stream: av.video.stream.VideoStream, frames_fps: float | None = None) -> float:
     """Frames/s: the header's, unless ``frames_fps`` (the timestamps' rate, `packet_rate`) is known and differs
-    from it by a factor of `RATE_AGREES` or more (then ``frames_fps``); `FALLBACK_FPS` where neither is known."""
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+    from it by a factor of `RATE_AGREES` or more (then ``frames_fps``); `FALLBACK_FPS` where neither is known.
+    Frames without timestamps (a raw .h264 or .hevc stream) are timed by FFmpeg's guess, which reads the codec's
+    own timing: the average rate is then its demuxer's default, 25, and a 30 fps camera's reps were timed 1.2x late
+    (6.7 s read 8.0 s)."""
+    header_first = (stream.average_rate, stream.guessed_rate, stream.base_rate)
+    for rate in header_first if frames_fps is not None else (stream.guessed_rate, *header_first):
         if rate and float(rate) > 0 and math.isfinite(float(rate)):
             header = float(rate)
             if frames_fps is None or 1 / RATE_AGREES < header / frames_fps < RATE_AGREES:
@@ -71,3 +79,36 @@ def duration_s_of(container: av.container.InputContainer, stream: av.video.strea
     if container.duration and len(container.streams) == 1:
         return container.duration / av.time_base
     return 0.0
+
+
+def capture_fps_of(container: av.container.InputContainer) -> float | None:
+    """Frames/s the camera filmed at, where the file says (`CAPTURE_RATE_KEYS`); None where it does not."""
+    tags = [container.metadata, *(stream.metadata for stream in container.streams.video[:1])]
+    for metadata in tags:
+        for key in CAPTURE_RATE_KEYS:
+            try:
+                rate = float(metadata.get(key, ""))
+            except ValueError:
+                continue
+            if math.isfinite(rate) and rate > 0:
+                return rate
+    return None
+
+
+def speed_note(capture_fps: float | None, fps: float) -> str | None:
+    """A note where the video plays slower (slow motion) or faster (time-lapse) than it was filmed, by a factor of
+    `RATE_AGREES` or more: its times are the video's, not the lift's, and the reps are read from the motion as it
+    plays (a rendered rounded lift as Android's 8x slow motion: each lift-off was found late, and the first rep's
+    rounding read 32 deg against 41 in real time). None where the two agree or the filming rate is not known."""
+    if not capture_fps or not fps > 0:
+        return None
+    slower = capture_fps / fps
+    played = f"filmed at {capture_fps:.4g} frames/s and played at {fps:.4g}"
+    if slower >= RATE_AGREES:
+        return (f"slow motion ({played}: {slower:.2g}x slower than the lift): times and durations are the video's, "
+                f"{slower:.2g}x the real ones, and a lift may be found to start late (rounding early in it missed): "
+                "film at normal speed")
+    if slower <= 1 / RATE_AGREES:
+        return (f"time-lapse ({played}: {1 / slower:.2g}x faster than the lift): times and durations are the "
+                "video's, not the real ones, and a quick bend may be missed: film at normal speed")
+    return None

@@ -31,7 +31,7 @@ from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, sco
 from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
-from liftform.batch.summary import SummaryRow, failed_row, read_summary, write_summary
+from liftform.batch.summary import SummaryRow, failed_row, merged_rows, read_summary, write_summary
 from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
@@ -367,6 +367,56 @@ def test_interrupt_stops_busy_workers_promptly(tmp_path):
         run_local(jobs, JobSpec(Settings(), "model.task", "0" * 64), tmp_path, interrupt, workers=2,
                   job_fn=slow_job)
     assert time.monotonic() - start < 30
+
+
+def test_ctrl_c_again_while_an_interrupted_batch_saves_keeps_its_overview(tmp_path, monkeypatch):
+    """Ctrl-C twice (the second while the interrupted batch writes its summary) had left no index.html: the
+    second interrupt escaped the summary's write and skipped the overview."""
+    from liftform.batch import local, runner
+
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = [Job(0, str(tmp_path / "a.mp4"), "a"), Job(1, str(tmp_path / "b.mp4"), "b")]
+    stopping = []
+
+    def interrupted(pending, spec, out_root, on_row, **_kwargs):
+        job = next(iter(pending))
+        on_row(job, failed_row(job.path, job.output, "a.mp4 is broken"))
+        stopping.append(True)
+        raise KeyboardInterrupt
+
+    def write_then_ctrl_c(*args, **kwargs):
+        write_summary(*args, **kwargs)
+        if stopping:
+            os.kill(os.getpid(), signal.SIGINT)     # the second Ctrl-C, as the summary is written
+
+    monkeypatch.setattr(local, "run_local", interrupted)
+    monkeypatch.setattr(runner, "write_summary", write_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        runner._score_locked(jobs, JobSpec(Settings(), "model.task", "0" * 64), out, workers=1, engine="local",
+                             address=None, force=False, report=True, progress=None, timeout_s=None)
+    assert (out / "index.html").is_file() and "a.mp4 is broken" in (out / "index.html").read_text()
+    assert [r.output for r in read_summary(out)] == ["a"]
+
+
+def test_ctrl_c_again_while_an_interrupted_rescore_saves_still_writes_its_summary(tmp_path, monkeypatch):
+    """A second Ctrl-C as an interrupted rescore wrote its summary had left the summary of the verdicts before the
+    rescore beside the rescored result.json files."""
+    import importlib
+
+    rescore_module = importlib.import_module("liftform.batch.rescore")   # the package names its function so
+    out = tmp_path / "out"
+    out.mkdir()
+    write_summary(out, [failed_row(str(tmp_path / "a.mp4"), "a", "a.mp4 is broken")])
+
+    def merged_then_ctrl_c(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)         # the second Ctrl-C, before the summary is written
+        return merged_rows(*args, **kwargs)
+
+    monkeypatch.setattr(rescore_module, "merged_rows", merged_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        rescore_module._rescore_locked(out, [], Settings(), (), False, {}, None)
+    assert json.loads((out / "summary.json").read_text()).get("rescored") is True
 
 
 # --- rescore ------------------------------------------------------------------------------------------------

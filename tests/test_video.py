@@ -436,3 +436,89 @@ def test_an_animated_gif_with_a_long_last_frame_is_not_called_truncated(tmp_path
     with open_video(tmp_path / "held.gif") as video:
         assert sum(1 for _ in video.frames()) == 24
         assert video.warnings == []
+
+
+def test_a_file_damaged_in_the_middle_is_not_called_truncated(tmp_path):
+    """Damaged packets mid-stream are skipped and said where, and the file (whole to its end) is not called
+    truncated: it had been "video ended early at frame 267 (header says 274 frames): file may be truncated".
+    Decoded in two pieces (`[pose] parallel_halves`), the damage in the first, it reads the same."""
+    full = write_clip(tmp_path / "clip.mp4", noise_frames(150), container_options={"movflags": "faststart"})
+    with av.open(str(full)) as container:
+        packets = [(p.pos, p.size) for p in container.demux(container.streams.video[0]) if p.size]
+    data = bytearray(full.read_bytes())
+    for pos, _size in packets[40:44]:           # four frames' NAL lengths made impossible: they cannot decode
+        data[pos:pos + 4] = b"\xff\xff\xff\xff"
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    with open_video(damaged) as video:
+        frames = list(video)
+        whole_warnings = list(video.warnings)
+        cuts, pieces = by_segments(video)
+    assert len(frames) < 150 and frames[-1].timestamp_s == pytest.approx(149 / 30, abs=1e-3)
+    assert len(whole_warnings) == 1 and "truncated" not in whole_warnings[0]
+    assert whole_warnings[0].startswith("4 damaged packet(s) could not be decoded and were skipped (between 1.")
+    assert cuts and len(pieces) == len(frames) and video.warnings == whole_warnings
+
+
+@pytest.mark.parametrize(("capture_fps", "said"), [("240.000000", "slow motion"), ("30.000000", None),
+                                                   ("2.000000", "time-lapse")])
+def test_a_phone_clip_played_slower_or_faster_than_filmed_says_so(tmp_path, capture_fps, said):
+    """Android's slow motion is a 30 frames/s video of a lift filmed at 240, its filming rate kept in the tag
+    `com.android.capture.fps`: it was read as a lifter moving 8x slower without a word (each lift-off found late)."""
+    path = tmp_path / "slowmo.mp4"
+    with av.open(str(path), "w", options={"movflags": "use_metadata_tags"}) as container:
+        container.metadata["com.android.capture.fps"] = capture_fps
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i, rgb in enumerate(gray_frames(10)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        assert video.capture_fps == pytest.approx(float(capture_fps))
+        list(video)                                  # decoding again keeps the note
+    if said is None:
+        assert video.warnings == []
+    else:
+        assert len(video.warnings) == 1 and video.warnings[0].startswith(said)
+        assert ("8x slower" if said == "slow motion" else "15x faster") in video.warnings[0]
+
+
+def test_a_clip_cut_without_re_encoding_is_not_called_truncated(tmp_path):
+    """A cut by stream copy (an edit list: `ffmpeg -ss 3 -c copy`, an editor's lossless trim) keeps the frames
+    from the keyframe before the cut, and its header counts them: every frame shown decoded, yet it was "video
+    ended early at frame 184 (header says 274 frames): file may be truncated"."""
+    full = write_clip(tmp_path / "clip.mp4", level_frames(60))      # one keyframe, at the start
+    trimmed = tmp_path / "trimmed.mp4"
+    with av.open(str(full)) as src, av.open(str(trimmed), "w") as dst:
+        stream_in = src.streams.video[0]
+        stream_out = dst.add_stream_from_template(stream_in)
+        shift = int(1.0 / stream_in.time_base)                      # the cut at 1 s: the frames before it hidden
+        for packet in src.demux(stream_in):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts - shift, packet.dts - shift, stream_out
+                dst.mux(packet)
+    with open_video(trimmed) as video:
+        assert video._header_frames == 60
+        frames = list(video)
+    assert len(frames) == 30 and frames[0].timestamp_s == 0.0 and mean_level(frames[0].rgb) == pytest.approx(60, abs=2)
+    assert video.warnings == []
+
+
+def test_a_raw_h264_stream_is_timed_at_its_codec_rate(tmp_path):
+    """A raw H.264 stream has no timestamps and its demuxer's average rate is a default, 25: a 30 fps clip's frames
+    were timed 1/25 s apart, and its reps 1.2x late."""
+    path = tmp_path / "raw.h264"
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for i, rgb in enumerate(gray_frames(12)):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        assert video.fps == pytest.approx(30.0)
+        times = [f.timestamp_s for f in video]
+    assert np.allclose(times, np.arange(12) / 30, atol=1e-6)

@@ -241,12 +241,14 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
             new_rows[folder.name] = row
             if progress is not None:
                 progress(done, len(folders), row)
-    finally:   # interrupted or not, the summary covers what is done
-        result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
-        write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
-                      complete=len(result.rescored) == len(folders), extra={"rescored": True})
-        if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
-            from liftform.report import write_index
+    finally:   # interrupted or not, the summary covers what is done; a second Ctrl-C waits for it (it had left
+        # the summary of the verdicts before the rescore beside the rescored result.json files)
+        with signals_deferred():
+            result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
+            write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
+                          complete=len(result.rescored) == len(folders), extra={"rescored": True})
+            if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
+                from liftform.report import write_index
 
-            result.index_html = write_index(out_root)
+                result.index_html = write_index(out_root)
     return result

@@ -25,6 +25,7 @@ from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
 from liftform.errors import ConfigError, InputError
+from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import folder_lock, output_error
 from liftform.personal import folder_profile
 from liftform.settings import Settings
@@ -214,9 +215,12 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
 
             run_local(pending(), spec, out_root, on_row, workers=workers, timeout_s=timeout_s)
     finally:
-        flush(complete=len(done) == len(jobs))
-        if report and done:
-            from liftform.report import write_index
+        # Ctrl-C pressed again while an interrupted batch writes them waits for its end: it had left the summary as
+        # last flushed and no overview at all.
+        with signals_deferred():
+            flush(complete=len(done) == len(jobs))
+            if report and done:
+                from liftform.report import write_index
 
-            result.index_html = write_index(out_root)
+                result.index_html = write_index(out_root)
     return result

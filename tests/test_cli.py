@@ -132,3 +132,22 @@ def test_every_command_with_model_says_its_default_in_help():
         result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "300"})
         line = next(line for line in result.stdout.splitlines() if "--model " in line)
         assert "default: the config file's, else full" in line, (command, line)
+
+
+def test_ctrl_c_before_any_video_is_finished_does_not_say_results_are_kept(tmp_path, monkeypatch):
+    """Ctrl-C in the first video (during the model's download, say) said "results already written are kept" of
+    nothing."""
+    from typer.testing import CliRunner
+
+    from liftform import pipeline
+    from liftform.cli import app
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "analyze_video", interrupted)
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"not decoded: interrupted first")
+    result = CliRunner().invoke(app, ["analyze", "--quiet", str(video), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 130
+    assert "nothing was written" in result.output and "kept" not in result.output, result.output

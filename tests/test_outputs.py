@@ -510,3 +510,50 @@ def test_the_summary_and_the_headline_name_the_reps_that_reached_down_rounded(ma
     print_summary(analysis, None)
     header = capsys.readouterr().out.splitlines()[0]
     assert "2 rep(s), 0 with a rounded back, 1 reached down with a rounded back (before lift-off)" in header
+
+
+def test_a_nearly_full_disk_is_said_before_any_analysis(tmp_path, monkeypatch, sample_videos):
+    """A full disk was found only at the first write, after the whole pose stage (a batch spent it on every video
+    in turn to write nothing): `analyze` now stops at once, in one line, and leaves nothing."""
+    import shutil
+    from collections import namedtuple
+
+    from typer.testing import CliRunner
+
+    from liftform import pipeline
+    from liftform.cli import app
+    from liftform.outputs.atomic import MIN_FREE_BYTES, ensure_writable_dir
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 2_000_000, 2_000_000))
+    with pytest.raises(OutputError, match=r"only 2\.0 MB free on its disk") as info:
+        ensure_writable_dir(tmp_path / "out")
+    assert "\n" not in str(info.value) and "free some space" in str(info.value)
+    started = []
+    monkeypatch.setattr(pipeline, "estimate_video_people", lambda *a, **k: started.append(1))
+    result = CliRunner().invoke(app, ["analyze", "--quiet", str(sample_videos["hip_hinge"]), "-o",
+                                      str(tmp_path / "out2")])
+    assert result.exit_code == 1 and "only 2.0 MB free" in result.output and not started, result.output
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 0, MIN_FREE_BYTES))
+    assert ensure_writable_dir(tmp_path / "out3") == tmp_path / "out3"       # enough: as before
+
+
+
+def test_a_batch_job_on_a_nearly_full_disk_fails_before_its_pose_stage(tmp_path, monkeypatch):
+    """Each batch job checks the disk before its pose stage (a full disk was found at each video's first write)."""
+    import shutil
+    from collections import namedtuple
+
+    from liftform import pipeline
+    from liftform.batch.jobs import JobSpec, run_job
+    from liftform.batch.runner import plan_jobs
+    from liftform.settings import Settings
+
+    usage = namedtuple("usage", "total used free")
+    started = []
+    monkeypatch.setattr(pipeline, "estimate_video_people", lambda *a, **k: started.append(1))
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 2_000_000, 2_000_000))
+    (tmp_path / "lift.mp4").write_bytes(b"never decoded")
+    job = plan_jobs([tmp_path / "lift.mp4"], tmp_path / "out")[0]
+    row = run_job(job, JobSpec(Settings(), "pose_landmarker_full.task", "cd" * 32), tmp_path / "out" / job.output)
+    assert not started and row.status == "failed" and "only 2.0 MB free" in row.error, row.error

@@ -157,6 +157,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     copy); messages and result.json still name ``job.path``. A video that cannot be scored gives a "failed"
     row with a one-line reason; only KeyboardInterrupt and SystemExit propagate.
     """
+    from liftform.outputs.atomic import ensure_writable_dir
     from liftform.pipeline import analyze_people, estimate_video_people, save_result
 
     start = time.perf_counter()
@@ -165,6 +166,8 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     try:
         if job.problem:                   # known before it starts: failed here, as any video that cannot be
             raise LiftformError(job.problem)  # scored, by the engine that runs it
+        # A full disk is found before the pose stage, not at the first write after it (then for every video).
+        ensure_writable_dir(Path(out_dir).parent)
         pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
         # One thread per video: the batch runs one video per CPU (the result does not depend on it).
         found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)

@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,10 @@ _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, e
 
 
 OUTPUT_OPTION = "output directory (-o)"    # what a user changes to write elsewhere; live's recording says its own
+# Below this free on the output's disk nothing is started: a result takes a few MB to some tens (the annotated
+# video most), and a full disk was found only at the first write, after the whole pose stage (in a batch, for every
+# video in turn: hours spent to write nothing).
+MIN_FREE_BYTES = 32 * 1024 * 1024
 
 
 def file_in_the_way(path: str | Path, option: str = OUTPUT_OPTION) -> str:
@@ -56,9 +61,9 @@ def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) ->
 
 
 def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
-    """Create ``out_dir`` if needed and check a file can be written in it, so a long analysis is not run only to
-    fail at the end. Removes nothing that is already there. Raises OutputError (one line; ``option``: what to
-    choose instead)."""
+    """Create ``out_dir`` if needed and check a file can be written in it and its disk has `MIN_FREE_BYTES` free,
+    so a long analysis is not run only to fail at the end. Removes nothing that is already there. Raises
+    OutputError (one line; ``option``: what to choose instead)."""
     out_dir = Path(out_dir)
     probe = out_dir / ".liftform-write-test"
     try:
@@ -70,6 +75,13 @@ def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Pat
         raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None
     except OSError as exc:
         raise output_error(probe, exc, option) from None
+    try:
+        free = shutil.disk_usage(out_dir).free
+    except OSError:               # not told (some network file systems): the writes will say
+        return out_dir
+    if free < MIN_FREE_BYTES:
+        raise OutputError(f"cannot write into {out_dir}: only {free / 1e6:.1f} MB free on its disk (a result takes "
+                          f"up to some tens of MB); free some space or choose another {option}")
     return out_dir
 
 

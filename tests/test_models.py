@@ -238,20 +238,25 @@ def test_models_command_says_a_missing_model_directory_as_analyze_does(tmp_path,
     assert result.exit_code == 0 and "not present" in result.stdout
 
 
-def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatch):
-    """A 0-byte pose_landmarker_full.task (an interrupted copy) was listed like a good local copy ("0.0 MB ... no (a
-    local copy)"); it is said to be empty and damaged."""
+def _models_listing(model_dir, monkeypatch):
+    """`liftform models` run on ``model_dir`` in a wide terminal: the result and the line of the full model."""
     from typer.testing import CliRunner
 
     from liftform.cli import app
 
-    model_dir = _mkdir(tmp_path / "models")
-    (model_dir / "pose_landmarker_full.task").write_bytes(b"")
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
     monkeypatch.setenv("COLUMNS", "300")
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0, result.output
-    full = next(line for line in result.stdout.splitlines() if " full " in line)
+    return result, next(line for line in result.stdout.splitlines() if " full " in line)
+
+
+def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatch):
+    """A 0-byte pose_landmarker_full.task (an interrupted copy) was listed like a good local copy ("0.0 MB ... no (a
+    local copy)"); it is said to be empty and damaged."""
+    model_dir = _mkdir(tmp_path / "models")
+    (model_dir / "pose_landmarker_full.task").write_bytes(b"")
+    result, full = _models_listing(model_dir, monkeypatch)
     assert "the file is empty (damaged)" in full and "a local copy" not in full, result.stdout
 
 
@@ -260,18 +265,10 @@ def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypa
     """A truncated pose_landmarker_full.task (or a text file under its name) was listed as "3.0 MB ... no (a local
     copy)", as a good copy with other metadata is, while analyze refused it: it is said to be unusable, why, and
     what to do."""
-    from typer.testing import CliRunner
-
-    from liftform.cli import app
-
     model_dir = _mkdir(tmp_path / "models")
     bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task", payload=b"x" * 4000)
     bundle.write_bytes(bundle.read_bytes()[:3000] if damage == "truncated" else b"<html>blocked</html>")
-    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
-    monkeypatch.setenv("COLUMNS", "300")
-    result = CliRunner().invoke(app, ["models"])
-    assert result.exit_code == 0, result.output
-    full = next(line for line in result.stdout.splitlines() if " full " in line)
+    result, full = _models_listing(model_dir, monkeypatch)
     assert "no: unusable" in full and "a local copy" not in full, result.stdout
     assert (f"full: {bundle} is not a MediaPipe model bundle (not a .task zip, or truncated); copy a good "
             f"pose_landmarker_full.task over it ({models.OFFICIAL_MODELS['full'].url}), or delete it") in result.stdout

@@ -460,6 +460,17 @@ def test_a_file_damaged_in_the_middle_is_not_called_truncated(tmp_path):
     assert cuts and len(pieces) == len(frames) and video.warnings == whole_warnings
 
 
+def _encode_gray_at_30(container, n: int) -> None:
+    """``n`` gray frames into ``container`` as H.264 at 30 frames/s, numbered 0, 1, ..."""
+    stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+    stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+    for i, rgb in enumerate(gray_frames(n)):
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        frame.pts = i
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode())
+
+
 @pytest.mark.parametrize(("capture_fps", "said"), [("240.000000", "slow motion"), ("30.000000", None),
                                                    ("2.000000", "time-lapse")])
 def test_a_phone_clip_played_slower_or_faster_than_filmed_says_so(tmp_path, capture_fps, said):
@@ -468,13 +479,7 @@ def test_a_phone_clip_played_slower_or_faster_than_filmed_says_so(tmp_path, capt
     path = tmp_path / "slowmo.mp4"
     with av.open(str(path), "w", options={"movflags": "use_metadata_tags"}) as container:
         container.metadata["com.android.capture.fps"] = capture_fps
-        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        for i, rgb in enumerate(gray_frames(10)):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        _encode_gray_at_30(container, 10)
     with open_video(path) as video:
         assert video.capture_fps == pytest.approx(float(capture_fps))
         list(video)                                  # decoding again keeps the note
@@ -511,13 +516,7 @@ def test_a_raw_h264_stream_is_timed_at_its_codec_rate(tmp_path):
     were timed 1/25 s apart, and its reps 1.2x late."""
     path = tmp_path / "raw.h264"
     with av.open(str(path), "w", format="h264") as container:
-        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        for i, rgb in enumerate(gray_frames(12)):
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        _encode_gray_at_30(container, 12)
     with open_video(path) as video:
         assert video.fps == pytest.approx(30.0)
         times = [f.timestamp_s for f in video]

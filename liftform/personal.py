@@ -66,6 +66,9 @@ def profile_values(path: Path) -> dict[str, Any]:
     profile = read_toml(path, "profile")
     about = profile.pop("profile", {})        # what the profile says of itself, not settings
     checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
+    mark = about.get(PROFILE_NEUTRAL_CHECKED) if isinstance(about, dict) else None
+    if mark is not None and not isinstance(mark, bool):     # edited by hand ("yes"): said so, not "an older screen"
+        raise ConfigError(f"profile {path}: [profile] {PROFILE_NEUTRAL_CHECKED} must be true or false, not {mark!r}")
     if isinstance(profile.get("spine"), dict) and "neutral_bend_deg" in profile["spine"] and not checked:
         # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged real
         # lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.

@@ -189,7 +189,11 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     assert own.spine.neutral_bend_deg == 31.25 and own.advice.screen_hinge_depth_deg == 85.0
     with pytest.raises(ConfigError, match="pass it with --profile"):    # a profile passed as a config file
         load_settings(checked)
-    marked = checked.read_text().replace("neutral_checked = true", "neutral_checked = false")
+    by_hand = checked.read_text().replace("neutral_checked = true", 'neutral_checked = "yes"')
+    checked.write_text(by_hand)              # had been told it was "a zero from an older `liftform screen`"
+    with pytest.raises(ConfigError, match="neutral_checked must be true or false, not 'yes'"):
+        load_settings(None, None, checked)
+    marked = by_hand.replace('neutral_checked = "yes"', "neutral_checked = false")
     checked.write_text(marked)                                      # the mark is what lets the zero through
     with pytest.raises(ConfigError, match="record the screen again"):
         load_settings(None, None, checked)

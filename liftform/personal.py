@@ -66,6 +66,9 @@ def profile_values(path: Path) -> dict[str, Any]:
     profile = read_toml(path, "profile")
     about = profile.pop("profile", {})        # what the profile says of itself, not settings
     checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
+    mark = about.get(PROFILE_NEUTRAL_CHECKED) if isinstance(about, dict) else None
+    if mark is not None and not isinstance(mark, bool):     # edited by hand ("yes"): said so, not "an older screen"
+        raise ConfigError(f"profile {path}: [profile] {PROFILE_NEUTRAL_CHECKED} must be true or false, not {mark!r}")
     if isinstance(profile.get("spine"), dict) and "neutral_bend_deg" in profile["spine"] and not checked:
         # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged real
         # lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
@@ -86,6 +89,34 @@ def is_personal_zero(zero_deg: float) -> bool:
     """Whether the back was judged from a zero (``[spine] neutral_bend_deg``) other than the shipped one, most
     people's: the lifter's own, from a profile, a settings file or live's key n."""
     return zero_deg != SpineSettings().neutral_bend_deg
+
+
+CONFIG_ORIGIN = "--config"     # a person's value set in a settings file: a setting, said as such
+
+
+def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], str] | None) -> str:
+    """The person's own values ``settings`` hold (a zero other than most people's, a range, a screened hinge depth),
+    each with where it came from (``personal_from``, `Analysis.personal_from`; None: an older result's, origin not
+    recorded), e.g. "screened hinge depth 56°, range of spine flexion 43° (from --profile)"; "" where none is set.
+    The advice a rep gets rests on them: a reader must see which profile it was."""
+    usual = SpineSettings().neutral_bend_deg
+    parts: list[tuple[str, str]] = []
+    for (section, key), value in personal_values(settings).items():
+        if (section, key) == ("spine", "neutral_bend_deg"):
+            if not is_personal_zero(value):
+                continue
+            words = f"zero {value:.0f}° (most people's {usual:.0f}°)"
+        elif value > 0:
+            words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
+        else:
+            continue
+        origin = UNRECORDED_ORIGIN if personal_from is None else personal_from.get((section, key), CONFIG_ORIGIN)
+        parts.append((words, origin))
+    said = []
+    for i, (words, origin) in enumerate(parts):       # each origin said once, after the last value it gave
+        last = i + 1 == len(parts) or parts[i + 1][1] != origin
+        said.append(f"{words} (from {origin})" if last else words)
+    return ", ".join(said)
 
 
 def personal_values(settings: Settings, keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], Any]:

@@ -224,8 +224,8 @@ class VerdictSettings:
 class AdviceSettings:
     """What the advice per rep knows about the person (a profile from `liftform screen --save-profile` sets it)."""
 
-    # Trunk lean the person reached with a neutral spine in `liftform screen` (0 = no screen). A rounded rep that
-    # leaned further could not be reached with a flat back: the advice is a lunge or half-kneel and flexibility work;
+    # Trunk lean the person reached with a neutral spine in `liftform screen` (0 = no screen). Where the screen saw
+    # the back round there (a range is set), a rounded rep leaning further is advised a lunge and flexibility work;
     # one within it was rounded by the load: the advice is to keep the chest up, or get help with a heavy load.
     screen_hinge_depth_deg: float = setting(0.0, 0, 120)
 

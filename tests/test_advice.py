@@ -53,6 +53,21 @@ def test_the_screen_tells_cannot_reach_from_too_heavy():
     assert rep_advice(rv, AdviceSettings(screen_hinge_depth_deg=60.0)) == advise(rv, 60.0)
 
 
+def test_a_screen_flat_to_its_deepest_bend_sets_no_limit_to_reach():
+    """A screen whose back stayed flat down to the deepest it went (78 deg: "HIP HINGE - you hinge to 78° ... lift
+    from low with a hip hinge"; every checked rep of `screen --neutral` is one) found no limit, and its profile holds
+    no range. A rounded stoop leaning 93 deg had been told "You cannot yet reach this low with a flat back ... work on
+    hip and hamstring flexibility", against the screen's own words: it gets the advice of a stoop without a screen.
+    Within the screened depth the lifter reached it flat, so the load rounded them, as before."""
+    stoop = verdict("rounded_back", spine=40.0, trunk=93.0, knee_angle=168.0)          # no range: screen never rounded
+    assert advice_kind(stoop, 78.0) == "bend_knees_chest_up" == advice_kind(stoop)
+    assert "cannot yet reach" not in advise(stoop, 78.0) and advise(stoop, 78.0) == advise(stoop)
+    assert advice_kind(verdict("rounded_back", spine=40.0, trunk=93.0, knee_angle=100.0), 78.0) == "chest_up"
+    assert advice_kind(verdict("rounded_back", spine=40.0, trunk=80.0, knee_angle=168.0), 78.0) == "too_heavy"
+    # Where the screen saw the back round (the profile holds the range it reached), deeper is out of reach flat.
+    assert advice_kind(replace(stoop, spine_flexion_pct_of_max=93.0), 56.0) == "lunge_and_flexibility"
+
+
 def test_a_back_rounded_at_the_bottom_of_a_squat_is_told_to_stop_higher():
     rv = replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True)
     assert advice_kind(rv) == "squat_depth"
@@ -137,7 +152,8 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
              replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
              replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13)]
-    kinds = {advice_kind(rv) for rv in cases} | {advice_kind(cases[1], 50.0), advice_kind(cases[1], 120.0)}
+    kinds = {advice_kind(rv) for rv in cases} | {advice_kind(replace(cases[1], spine_flexion_pct_of_max=90.0), 50.0),
+                                                 advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:
         assert advise(rv).endswith(".") and len(rep_cue(rv, AdviceSettings())) <= 32
@@ -173,7 +189,11 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     assert own.spine.neutral_bend_deg == 31.25 and own.advice.screen_hinge_depth_deg == 85.0
     with pytest.raises(ConfigError, match="pass it with --profile"):    # a profile passed as a config file
         load_settings(checked)
-    marked = checked.read_text().replace("neutral_checked = true", "neutral_checked = false")
+    by_hand = checked.read_text().replace("neutral_checked = true", 'neutral_checked = "yes"')
+    checked.write_text(by_hand)              # had been told it was "a zero from an older `liftform screen`"
+    with pytest.raises(ConfigError, match="neutral_checked must be true or false, not 'yes'"):
+        load_settings(None, None, checked)
+    marked = by_hand.replace('neutral_checked = "yes"', "neutral_checked = false")
     checked.write_text(marked)                                      # the mark is what lets the zero through
     with pytest.raises(ConfigError, match="record the screen again"):
         load_settings(None, None, checked)

@@ -208,10 +208,11 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
         assert "no frames or clips are shown" in (folder / REPORT_NAME).read_text()
 
 
-def synthetic_report(folder: Path, personal_from: dict | None = None, **spine: float) -> str:
+def synthetic_report(folder: Path, personal_from: dict | None = None, advice: dict | None = None,
+                     **spine: float) -> str:
     """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``
-    (``personal_from``: where the result records its own values came from); the text of its thresholds table, tags
-    removed, whitespace collapsed."""
+    and ``[advice]`` ones ``advice`` (``personal_from``: where the result records its own values came from); the text
+    of its thresholds table, tags removed, whitespace collapsed."""
     import dataclasses
 
     from synthetic_tracks import lift_track
@@ -224,7 +225,7 @@ def synthetic_report(folder: Path, personal_from: dict | None = None, **spine: f
     track, _ = lift_track("hip_hinge", n_reps=1)
     source = SourceInfo(str(folder / "gone.mp4"), "ab" * 32, 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
-    settings = apply_overrides(Settings(), {"spine": spine}) if spine else Settings()
+    settings = apply_overrides(Settings(), {"spine": spine, "advice": advice or {}})
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), settings)
     if personal_from is not None:
         analysis = dataclasses.replace(analysis, personal_from=personal_from)
@@ -257,6 +258,26 @@ def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(
     shipped = synthetic_report(tmp_path / "usual")
     assert f"({usual:.1f}° here: liftform’s default, chosen on real neutral hip-hinge and stoop clips)" in shipped
     assert "own zero" not in shipped, shipped
+
+
+def test_the_report_and_the_terminal_say_the_lifters_screened_values_and_where_they_came_from(tmp_path, capsys):
+    """`analyze --profile` with a screen's hinge depth and range: the advice of every rounded rep rests on them
+    ("your screen: 56° of lean"), but neither the report's "Thresholds and what they rest on" nor the terminal named
+    them or the profile they came from (only a personal zero was said, and the terminal's note did not say whence)."""
+    from liftform.cli.show import print_summary
+    from liftform.outputs.read import read_analysis
+    from liftform.personal import from_profile
+
+    screened = {"screen_hinge_depth_deg": 56.3}
+    text = synthetic_report(tmp_path / "lift", from_profile("--profile"), screened, personal_max_flexion_deg=42.8,
+                            neutral_bend_deg=23.0)
+    said = "zero 23° (most people's 6°), range of spine flexion 43°, screened hinge depth 56° (from --profile)"
+    assert f"The lifter’s own values {said}" in text, text
+    print_summary(read_analysis(tmp_path / "lift"), None)
+    assert f"judged with the lifter's own values: {said}" in " ".join(capsys.readouterr().out.split())
+    config = synthetic_report(tmp_path / "config", {}, screened)          # a --config file's is said as such
+    assert "screened hinge depth 56° (from --config)" in config and "range of" not in config
+    assert "own values" not in synthetic_report(tmp_path / "usual")       # nobody's own: not a row
 
 
 @pytest.mark.slow

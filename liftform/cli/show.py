@@ -10,6 +10,7 @@ from rich.table import Table
 from liftform.cli.common import out
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import ROUNDED_REACH_DOWN, fault_words, tone_of, words_of
+from liftform.personal import own_values_words
 from liftform.settings import Settings, SpineSettings
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
@@ -44,6 +45,8 @@ def print_summary(analysis, out_dir: Path | None) -> None:
                       f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults_markup(v)}",
                       soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
+    if own := own_values_words(analysis.settings, analysis.personal_from):     # what the advice above rests on
+        out.print(f"  judged with the lifter's own values: {own}", soft_wrap=True, markup=False)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:

@@ -22,7 +22,7 @@ from liftform.settings import AdviceSettings
 
 # Knees straighter than this interior angle (deg) at the bottom: the person stooped instead of bending the knees.
 STOOP_KNEE_ANGLE_DEG = 150.0
-# A rep that leans this much (deg) beyond the screen's neutral hinge depth could not be reached with a flat back.
+# A rep that leans this much (deg) beyond the lean where the screen's back rounded could not be reached flat.
 BEYOND_SCREEN_DEG = 5.0
 
 ADVICE_CUES = {
@@ -45,7 +45,9 @@ ADVICE_CUES = {
 
 def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     """The key of ``ADVICE_CUES`` that matters most for this rep. ``screen_hinge_depth_deg``: trunk lean (deg) the
-    person reached with a neutral spine in `liftform screen` (NaN = no screen)."""
+    person reached with a neutral spine in `liftform screen` (NaN = no screen): where the back rounded there, or the
+    deepest the screen went where it stayed flat (then no limit: the rep's range, ``spine_flexion_pct_of_max``, is
+    unknown, and a rep leaning deeper is advised as without a screen)."""
     screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
     if rv.verdict == "insufficient_data":
         return "film_whole_lift" if rv.lift_unseen else "film_level" if rv.from_above else "film_side_on"
@@ -55,8 +57,14 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         if rv.while_lowering:                     # lifted well, rounded setting the load down
             return "lower_like_lift"
         if screened:
-            beyond = rv.peak_trunk_inclination_deg > screen_hinge_depth_deg + BEYOND_SCREEN_DEG
-            return "lunge_and_flexibility" if beyond else "too_heavy"
+            if rv.peak_trunk_inclination_deg <= screen_hinge_depth_deg + BEYOND_SCREEN_DEG:
+                return "too_heavy"                # reached flat in the screen: the load pulled it round
+            # Deeper than the screen's depth: out of reach with a flat back only where the screen saw the back round
+            # there (the profile then holds the range it reached: `rv.spine_flexion_pct_of_max`). A back flat down to
+            # the deepest the screen went (every checked rep of `screen --neutral`) set no limit: a flexible lifter
+            # screened flat to 78 deg had been told to work on flexibility for a stoop leaning 93.
+            if math.isfinite(rv.spine_flexion_pct_of_max):
+                return "lunge_and_flexibility"
         stooped = not math.isfinite(rv.min_knee_angle_deg) or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG
         return "bend_knees_chest_up" if stooped else "chest_up"
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back

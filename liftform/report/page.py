@@ -15,7 +15,7 @@ from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_view
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
-from liftform.personal import is_personal_zero
+from liftform.personal import is_personal_zero, own_values_words
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -206,6 +206,7 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
             "neutral_bend": th.neutral_bend_deg, "zero_words": _zero_words(data),
+            "own_values": own_values_words(data.analysis.settings, data.analysis.personal_from),
             "reba_low": low, "reba_high": high}
 
 

@@ -19,6 +19,7 @@ from liftform.settings import (
     PROFILE_NEUTRAL_CHECKED,
     Settings,
     SpineSettings,
+    VerdictSettings,
     apply_overrides,
     load_settings,
     read_toml,
@@ -117,6 +118,17 @@ def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], st
         last = i + 1 == len(parts) or parts[i + 1][1] != origin
         said.append(f"{words} (from {origin})" if last else words)
     return ", ".join(said)
+
+
+def rounded_from_deg(verdict: VerdictSettings | None = None) -> float:
+    """The contour bend (deg) from which most people's backs read as rounded: most people's zero plus the limit."""
+    return SpineSettings().neutral_bend_deg + (verdict or VerdictSettings()).rounded_back_spine_deg
+
+
+def zero_reads_rounded(zero_deg: float, verdict: VerdictSettings | None = None) -> bool:
+    """Whether a zero read from a bend taken as neutral reads as most people's rounded backs do: a rounded bend taken
+    as neutral would hide rounding, so it is said wherever the zero is shown or written."""
+    return zero_deg > rounded_from_deg(verdict)
 
 
 def personal_values(settings: Settings, keys: Iterable[tuple[str, str]] = PERSONAL_KEYS) -> dict[tuple[str, str], Any]:

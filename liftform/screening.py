@@ -20,6 +20,7 @@ from liftform.core.screen import (
     unusable_zero,
 )
 from liftform.errors import InputError
+from liftform.personal import rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
 from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
 
@@ -92,5 +93,8 @@ def personal_profile_toml(header: str, *, neutral_bend_deg: float = math.nan, ma
         spine += f"personal_max_flexion_deg = {max_flexion_deg:.2f}\n"
     checked = (f"[profile]\n{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows "
                "the back\n" if own_zero else "")
+    if own_zero and zero_reads_rounded(neutral_bend_deg):     # said on screen too (`cli.show.print_own_zero`)
+        checked += (f"# note: this zero reads as most people's rounded backs do (from {rounded_from_deg():.0f} deg): "
+                    "a rounded bend taken as neutral hides rounding; keep it only if the bend was seen flat\n")
     advice = f"[advice]\nscreen_hinge_depth_deg = {hinge_depth_deg:.1f}\n" if hinge_depth_deg is not None else ""
     return header + checked + (f"[spine]\n{spine}" if spine else "") + advice

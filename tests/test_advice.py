@@ -340,3 +340,18 @@ def test_a_squat_is_no_screen_and_makes_no_profile():
         profile_toml(result)
     track, _ = lift_track("hip_hinge", n_reps=1)               # a bend at the hips is screened as before
     assert screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings).advice == "hip_hinge"
+
+
+def test_a_profile_whose_zero_reads_rounded_says_so_in_the_file(tmp_path):
+    """`screen --neutral --rep N` of a rounded rep warned on screen, but the profile it wrote (a zero of 45 deg) kept
+    no trace of it for whoever opens the file later. The file says so; it still loads as before."""
+    from liftform.personal import rounded_from_deg
+    from liftform.screening import personal_profile_toml
+
+    onset = rounded_from_deg()
+    for zero, said in ((onset + 18.0, True), (onset - 1.0, False)):
+        text = personal_profile_toml("# test\n", neutral_bend_deg=zero, hinge_depth_deg=90.0)
+        assert ("reads as most people's rounded backs do" in text) is said, text
+        path = tmp_path / f"p{zero:.0f}.toml"
+        path.write_text(text)
+        assert load_settings(None, profile_path=path).spine.neutral_bend_deg == pytest.approx(round(zero, 2))

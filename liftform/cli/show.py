@@ -10,7 +10,7 @@ from rich.table import Table
 from liftform.cli.common import out
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import ROUNDED_REACH_DOWN, fault_words, tone_of, words_of
-from liftform.personal import own_values_words
+from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
 from liftform.settings import Settings, SpineSettings
 
 BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
@@ -60,8 +60,8 @@ def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: s
     usual = SpineSettings().neutral_bend_deg
     out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in {checked} (most "
               f"people's: {usual:.0f}°): {use}", soft_wrap=True)
-    onset = usual + settings.verdict.rounded_back_spine_deg
-    if own_zero_deg > onset:
+    if zero_reads_rounded(own_zero_deg, settings.verdict):
+        onset = rounded_from_deg(settings.verdict)
         out.print(f"  [yellow]note:[/] most people's backs read as rounded from {onset:.0f}°: make sure someone who "
                   "knows your back saw it stay flat in this bend; a rounded bend taken as neutral would hide rounding",
                   soft_wrap=True)

@@ -157,6 +157,29 @@ def big_enough(boxes: list[tuple[float, float, float, float]], min_fraction: flo
 
 
 @dataclass
+class LeftOut:
+    """People the whole-frame searches found whom no tracker follows (all `[pose] num_poses` were taken): ``people``
+    the most left out by each of two searches in a row (a search now and then finds a ghost, part of one person
+    taken for another; someone really there is found again by the next search, at most a second later)."""
+
+    last: int = 0
+    people: int = 0
+
+    def searched(self, left_out: int) -> None:
+        self.people, self.last = max(self.people, min(self.last, left_out)), left_out
+
+
+LEFT_OUT_WORDS = "in view not followed"   # in the note of people left out (a rescore keeps the note)
+
+
+def left_out_note(people: int, followed: int) -> str:
+    """The note of a clip with ``people`` in view whom nobody followed (``followed``: `[pose] num_poses`)."""
+    return (f"{people} more {'person' if people == 1 else 'people'} {LEFT_OUT_WORDS} (up to [pose] num_poses = "
+            f"{followed} are): any lifts of theirs were not judged, and the verdict does not cover them (set "
+            f"num_poses = {followed + people} in a --config file to judge everyone)")
+
+
+@dataclass
 class PersonRows:
     """One followed person over a run of frames: per frame (by position in the run) the pose arrays, missing where
     the person was not seen. ``rows`` maps a frame's position in the run to (image_xy (33, 2), world_xyz (33, 3),

@@ -43,6 +43,7 @@ from liftform.follow import (
     DUPLICATE_IOU,
     SAME_PERSON_IOU,
     Box,
+    LeftOut,
     PersonRows,
     big_enough,
     box_iou,
@@ -87,13 +88,15 @@ def analysis_step(fps: float, analysis_fps: float) -> int:
 class PeopleFound:
     """The pose stage's result: ``tracks`` one per followed person (main person first: frames seen x size),
     all over the same (analysed) frames; ``people_in_view`` the most people found in one frame;
-    ``frames_decoded`` the frames of the video and ``last_timestamp_s`` the time of its last one (s)."""
+    ``frames_decoded`` the frames of the video and ``last_timestamp_s`` the time of its last one (s);
+    ``left_out`` the most people in view whom nobody followed (`follow.LeftOut`: `[pose] num_poses` were followed)."""
 
     tracks: tuple[PoseTrack, ...]
     people_in_view: int
     frames_decoded: int = 0
     last_timestamp_s: float = 0.0
     cuts_s: tuple[float, ...] = ()
+    left_out: int = 0
 
 
 @dataclass
@@ -105,6 +108,7 @@ class _Segment:
     frames_decoded: int           # recorded frames, analysed or not
     last_timestamp_s: float
     cuts_s: list[float]           # recorded frames that start a new shot
+    left_out: int = 0             # `PeopleFound.left_out`
 
 
 def _with_pool(settings: PoseSettings, ahead_workers: int) -> bool:
@@ -142,6 +146,7 @@ class _Followers:
         self.analysed = 0                              # frames stepped so far
         self.people: list[PersonRows] = []
         self.most_in_view = 0
+        self.left_out = LeftOut()
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
         self.recheck_s = settings.recheck_s
@@ -190,6 +195,7 @@ class _Followers:
                      and all(f.lost_since_s is None for f, _ in self.active))
         self.recheck_s = (min(2 * self.recheck_s, MAX_RECHECK_FACTOR * self.settings.recheck_s) if as_before
                           else self.settings.recheck_s)
+        left_out = 0
         for i, xy in enumerate(found):
             crop = crop_for(xy, self.bounds)
             if i in matched:
@@ -206,6 +212,10 @@ class _Followers:
                 rows = PersonRows()
                 self.people.append(rows)
                 self.active.append((follower, rows))
+            else:
+                left_out += crop is not None        # all `[pose] num_poses` followed already
+        if all(f.lost_since_s is None for f, _ in self.active):   # else the one left out may be the lost one's
+            self.left_out.searched(left_out)
         self.next_look_s = t + self.recheck_s
         self.next_lost_look_s = t + LOST_LOOK_S
 
@@ -323,7 +333,8 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     people = rejoin_returning(followers.people, shot_numbers(np.asarray(timestamps, dtype=float), cuts))
     for person in people:
         fill_skipped(person, timestamps)
-    return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts)
+    return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts,
+                    followers.left_out.people)
 
 
 def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSettings, bounds: Box, *,
@@ -383,4 +394,5 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
     if not tracks:   # nobody anywhere: one empty track, so the caller can say so
         tracks = (PersonRows().to_track(timestamps, frame_index, size),)
     return PeopleFound(tracks, max(s.people_in_view for s in segments), decoded,
-                       max(s.last_timestamp_s for s in segments), tuple(t for s in segments for t in s.cuts_s))
+                       max(s.last_timestamp_s for s in segments), tuple(t for s in segments for t in s.cuts_s),
+                       max(s.left_out for s in segments))

@@ -26,6 +26,7 @@ from liftform.core.spine import view_label
 from liftform.cpus import pose_threads
 from liftform.errors import InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
+from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.personal import is_personal_zero
@@ -268,6 +269,7 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     others = tuple(analyses[k] for k in lifters[1:] if k not in reflected)
     notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
               "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
+    notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
     analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     return analysis, found.tracks[main]

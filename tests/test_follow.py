@@ -7,6 +7,7 @@ import pytest
 
 from liftform.follow import (
     CROP_SCALE,
+    LeftOut,
     PersonRows,
     box_iou,
     crop_for,
@@ -89,3 +90,14 @@ def test_a_fragment_joins_the_person_it_converged_on_but_two_people_seen_at_once
     assert sorted(fragment.rows) == [1, 2] and on_a_plate.box_at(1) == pytest.approx(plate)
     assert on_a_plate.take_fragment(fragment, alone=True)        # nobody else ever: the fragment's frames kept
     assert all(on_a_plate.box_at(k) == pytest.approx(place) for k in range(4))
+
+
+def test_someone_left_unfollowed_counts_when_two_searches_in_a_row_find_them():
+    """A search now and then finds a ghost (a bent lifter's arm and back taken for someone else): one search's
+    extra person is not said to be in view; a third lifter beside two followed ones is found by every search."""
+    ghost, third = LeftOut(), LeftOut()
+    for n in (0, 0, 2, 0, 0):
+        ghost.searched(n)
+    for n in (1, 1, 2, 1):
+        third.searched(n)
+    assert ghost.people == 0 and third.people == 1

@@ -3,6 +3,7 @@ lifter in view went unjudged. Synthetic tracks for the rules; the real model on 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -115,15 +116,35 @@ def test_a_bystander_who_does_not_lift_is_counted_but_not_judged():
     assert analysis.others == () and analysis.verdict == "safe" and analysis.people_in_view == 2
 
 
-def _side_by_side(left, right, path, frames: int = 274):
-    """Two rendered 640x480 samples next to each other, as one 1280x480 clip."""
-    with av.open(str(left)) as a, av.open(str(right)) as b, av.open(str(path), "w") as out:
+def test_people_in_view_nobody_followed_are_said_and_a_rescore_keeps_it(tmp_path):
+    """Three people in view, two followed (`[pose] num_poses`): the third one's lifts are not judged, and a clip
+    called safe on the two must say so (a rendered stooping lifter beside two hinging ones was "SAFE" silently)."""
+    from liftform.batch.rescore import rescore_folder
+    from liftform.outputs import write_outputs
+
+    hinge, _ = lift_track("hip_hinge")
+    analysis, track = analyze_people(PeopleFound((hinge, hinge), 3, left_out=1), _source(hinge), MODEL, SETTINGS,
+                                     [])
+    note = "1 more person in view not followed (up to [pose] num_poses = 2 are)"
+    assert analysis.verdict == "safe" and any(w.startswith(note) for w in analysis.quality.warnings)
+    assert "num_poses = 3 in a --config file" in " ".join(analysis.quality.warnings)
+    write_outputs(analysis, track, tmp_path / "three", write_video=False)
+    _, new = rescore_folder(tmp_path / "three", SETTINGS)
+    assert any(w.startswith(note) for w in new.quality.warnings) and new.people_in_view == 3
+    alone, _ = _judge(hinge)
+    assert not any("not followed" in w for w in alone.quality.warnings)
+
+
+def _side_by_side(*videos, path, frames: int = 274):
+    """Rendered 640x480 samples next to each other, as one clip (two: 1280x480)."""
+    with contextlib.ExitStack() as stack, av.open(str(path), "w") as out:
+        sources = [stack.enter_context(av.open(str(video))) for video in videos]
         stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast", "crf": "18"})
-        stream.width, stream.height, stream.pix_fmt = 1280, 480, "yuv420p"
-        for i, (fa, fb) in enumerate(zip(a.decode(video=0), b.decode(video=0), strict=False)):
+        stream.width, stream.height, stream.pix_fmt = 640 * len(videos), 480, "yuv420p"
+        for i, row in enumerate(zip(*(source.decode(video=0) for source in sources), strict=False)):
             if i >= frames:
                 break
-            canvas = np.concatenate([fa.to_ndarray(format="rgb24"), fb.to_ndarray(format="rgb24")], axis=1)
+            canvas = np.concatenate([frame.to_ndarray(format="rgb24") for frame in row], axis=1)
             out.mux(stream.encode(av.VideoFrame.from_ndarray(canvas, format="rgb24")))
         out.mux(stream.encode())
     return path
@@ -135,7 +156,7 @@ def _side_by_side(left, right, path, frames: int = 274):
 def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path, rounded_on):
     stoop, hinge = sample_videos["rounded_back"], sample_videos["hip_hinge"]
     pair = (stoop, hinge) if rounded_on == "left" else (hinge, stoop)
-    clip = _side_by_side(*pair, tmp_path / f"two_{rounded_on}.mp4")
+    clip = _side_by_side(*pair, path=tmp_path / f"two_{rounded_on}.mp4")
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     lifters = [analysis, *analysis.others]
     assert analysis.people_in_view == 2 and len(lifters) == 2
@@ -149,6 +170,21 @@ def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path
     assert analysis.verdict == "rounded_back"
     doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
     assert doc["people_in_view"] == 2 and len(doc["other_lifters"]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_third_lifter_beside_two_followed_ones_is_said_not_to_be_judged(sample_videos, tmp_path):
+    """A hinging, a squatting and a stooping lifter in a row: `[pose] num_poses` (2) are followed, and a clip of two
+    hinging lifters beside a stooping one was "SAFE - 6 rep(s) by 2 lifters" without a word of the third one."""
+    clip = _side_by_side(*(sample_videos[k] for k in ("hip_hinge", "squat", "rounded_back")),
+                         path=tmp_path / "three.mp4", frames=150)
+    analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
+    judged = [analysis, *analysis.others]
+    assert len(judged) == 2
+    assert any(w.startswith("1 more person in view not followed") for w in analysis.quality.warnings)
+    doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
+    assert any("not followed" in w for w in doc["quality"]["warnings"])
 
 
 def _two_shots(first: Path, second: Path, out: Path, seconds: float) -> Path:

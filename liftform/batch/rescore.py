@@ -38,6 +38,7 @@ from liftform.batch.summary import (
 )
 from liftform.core import reflection
 from liftform.errors import InputError, LiftformError
+from liftform.follow import LEFT_OUT_WORDS
 from liftform.interrupts import signals_deferred
 from liftform.outputs import mark_stale, stale_views
 from liftform.outputs.atomic import folder_lock
@@ -128,10 +129,10 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
     personal_from = from_profile(FOLDER_ORIGIN) if own is not None else {**(given_from or {}), **kept}
     analysis = replace(analysis, personal_from={k: personal_from[k] for k in PERSONAL_KEYS if k in personal_from})
     # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
-    # lifter set aside stays set aside.
+    # lifter set aside stays set aside, and people nobody followed stay unjudged.
     notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
               "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
-    notes += (reflection.NOTE,) if reflection.NOTE in old.quality.warnings else ()
+    notes += tuple(w for w in old.quality.warnings if w == reflection.NOTE or LEFT_OUT_WORDS in w)
     if notes:
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))

@@ -557,3 +557,19 @@ def test_a_batch_job_on_a_nearly_full_disk_fails_before_its_pose_stage(tmp_path,
     job = plan_jobs([tmp_path / "lift.mp4"], tmp_path / "out")[0]
     row = run_job(job, JobSpec(Settings(), "pose_landmarker_full.task", "cd" * 32), tmp_path / "out" / job.output)
     assert not started and row.status == "failed" and "only 2.0 MB free" in row.error, row.error
+
+
+def test_workers_checking_one_output_folder_at_once_do_not_fail_each_other(tmp_path):
+    """Batch workers check the output folder before each video; with one probe file for all, a worker that removed
+    it made another's removal fail, and a good video's row said the folder "does not exist"."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from liftform.outputs.atomic import ensure_writable_dir
+
+    def check(_):
+        for _ in range(200):
+            ensure_writable_dir(tmp_path / "out")
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(check, range(4)))                      # raises the first OutputError, if any
+    assert list((tmp_path / "out").iterdir()) == []          # and leaves nothing behind

@@ -152,7 +152,8 @@ def test_score_100_videos_10_broken_one_worker_killed(sample_videos, tmp_path):
     rows = _rows(out)
     assert len(rows) == N_GOOD + len(broken)                               # all 100 listed
     failed = {Path(p) for p, r in rows.items() if r["status"] == "failed"}
-    assert failed == set(broken) | {killed}, sorted(map(str, failed ^ (set(broken) | {killed})))
+    assert failed == set(broken) | {killed}, [(str(p), rows[str(p)]["error"] if str(p) in rows else "")
+                                            for p in sorted(failed ^ (set(broken) | {killed}))]
     assert "SIGKILL" in rows[str(killed)]["error"]
     assert all(r["error"] and "\n" not in r["error"] for p, r in rows.items() if Path(p) in failed)
 

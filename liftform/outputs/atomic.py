@@ -65,11 +65,13 @@ def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Pat
     so a long analysis is not run only to fail at the end. Removes nothing that is already there. Raises
     OutputError (one line; ``option``: what to choose instead)."""
     out_dir = Path(out_dir)
-    probe = out_dir / ".liftform-write-test"
+    # A name of its own: batch workers check the same folder at once, and one removing a shared probe made the
+    # other's removal fail ("directory ... does not exist"), a good video's row failed.
+    probe = out_dir / f".liftform-write-test.{os.getpid()}.{secrets.token_hex(4)}"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         probe.touch()
-        probe.unlink()
+        probe.unlink(missing_ok=True)
     except FileExistsError:
         blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
         raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None

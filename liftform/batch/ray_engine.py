@@ -30,6 +30,7 @@ from liftform.batch.jobs import Job, JobSpec, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.errors import ConfigError, LiftformError
+from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes, output_error
 from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
 from liftform.outputs.paths import inside
@@ -281,11 +282,14 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 job = in_flight.pop(ref)
                 on_row(job, _finish(ray, ref, job, out_root, job.output))
     finally:
-        for ref in in_flight:
-            ray.cancel(ref, force=True)
-        if started is not None:
-            ray.shutdown()
-            _restore_env(started)
+        # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,
+        # and a cancelled task's late reply then ended the process in Ray's C++ (exit 1, not 130).
+        with signals_deferred():
+            for ref in in_flight:
+                ray.cancel(ref, force=True)
+            if started is not None:
+                ray.shutdown()
+                _restore_env(started)
 
 
 def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:

@@ -103,3 +103,42 @@ def test_a_second_ctrl_c_while_ray_is_left_waits_for_it(tmp_path, monkeypatch):
         ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out", on_row, address="127.0.0.1:6379")
     assert fake.calls == ["init", *["cancel", "cancelled"] * 3, "shutdown", "shut down"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _TaskError(RuntimeError):
+    """As Ray's RayTaskError: its text the task's name in colour, its pid and node, then the worker's traceback;
+    the exception raised in the task as ``cause``."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"\x1b[36mray::score_remote()\x1b[39m (pid=4242, ip=10.0.0.7)\n  File \"x.py\", line 1\n"
+                         f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+def test_an_error_raised_in_a_ray_task_is_told_by_its_cause_without_terminal_colours(tmp_path):
+    """A task that raised gave 'the Ray task failed (RayTaskError(OSError): \\x1b[36mray::score_remote()\\x1b[39m
+    (pid=4242, ip=10.0.0.7))' in summary.csv: the terminal's colour codes, and not the error itself."""
+    job = _jobs(tmp_path, 1)[0]
+    row = ray_engine._crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
+    assert "\x1b" not in row.error and "pid=" not in row.error
+    assert row.error.startswith("the Ray task failed (ModuleNotFoundError: No module named 'liftform')"), row.error
+    crashed = ray_engine._crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
+    assert "\x1b" not in crashed.error and "(RuntimeError: The worker died unexpectedly)" in crashed.error
+
+
+def test_a_ray_worker_that_cannot_write_its_temporary_copy_says_so_not_that_the_video_crashed_it(tmp_path,
+                                                                                                 monkeypatch):
+    """A node whose temp folder is full or unwritable failed every video with 'the Ray task failed
+    (RayTaskError(OSError): ray::score_remote() (pid=..., ip=...)); the worker may have crashed on this file'."""
+    import tempfile
+
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    blocked = tmp_path / "tmp-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    job = _jobs(tmp_path, 1)[0]
+    row, files = ray_engine.score_remote(job, _spec(tmp_path), b"model", b"video bytes")
+    assert row.status == "failed" and files == {}
+    assert f"cannot use its temporary folder {blocked}" in row.error and "TMPDIR" in row.error, row.error
+    assert "crashed" not in row.error

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import socket
 import tempfile
@@ -120,15 +121,21 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
     (name -> bytes; empty when the video failed)."""
     _limit_threads(1)
     limit_malloc_arenas()
-    with tempfile.TemporaryDirectory(prefix="liftform-task-") as tmp:
-        source = Path(tmp, "in", Path(job.path).name or "video")
-        source.parent.mkdir()
-        source.write_bytes(video)
-        model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
-        out_dir = Path(tmp, "out")
-        row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
-        files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-                 if p.is_file()} if row.ok else {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="liftform-task-") as tmp:
+            source = Path(tmp, "in", Path(job.path).name or "video")
+            source.parent.mkdir()
+            source.write_bytes(video)
+            model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
+            out_dir = Path(tmp, "out")
+            row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
+            files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
+                     if p.is_file()} if row.ok else {}
+    except OSError as exc:   # the node's own disk (run_job itself never raises): not the video's fault
+        return failed_row(job.summary_path, job.output,
+                          f"the Ray worker on {socket.gethostname()} cannot use its temporary folder "
+                          f"{tempfile.gettempdir()} ({exc.strerror or exc}); free space there, or set TMPDIR "
+                          "on that node to a folder with room"), {}
     return row, files
 
 
@@ -238,11 +245,21 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
     return started if started is not None else {}
 
 
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _crash_row(job: Job, exc: Exception) -> SummaryRow:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    return failed_row(job.summary_path, job.output,
-                      f"the Ray task failed ({type(exc).__name__}: {first}); the worker may have crashed on "
-                      "this file: try it alone with `liftform analyze`")
+    """The failed row of a task Ray reports as failed: a worker that died (the file may have crashed it), or an
+    exception raised in the task outside `run_job` (Ray's RayTaskError, the exception its ``cause``: told by it,
+    not by Ray's text of the task's name in colour, its pid and node)."""
+    cause = getattr(exc, "cause", None)
+    told = cause if isinstance(cause, BaseException) else exc
+    text = _TERMINAL_CODES.sub("", str(told)).strip()
+    first = (text.splitlines() or [type(told).__name__])[0][:300]
+    advice = ("is liftform, the same version, installed on every node? `liftform analyze` on this file alone "
+              "tells whether the file is at fault") if told is cause else \
+        "the worker may have crashed on this file: try it alone with `liftform analyze`"
+    return failed_row(job.summary_path, job.output, f"the Ray task failed ({type(told).__name__}: {first}); {advice}")
 
 
 def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,

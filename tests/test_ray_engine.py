@@ -142,3 +142,32 @@ def test_a_ray_worker_that_cannot_write_its_temporary_copy_says_so_not_that_the_
     assert row.status == "failed" and files == {}
     assert f"cannot use its temporary folder {blocked}" in row.error and "TMPDIR" in row.error, row.error
     assert "crashed" not in row.error
+
+
+def test_a_result_made_by_another_liftform_or_mediapipe_on_a_node_is_not_kept(tmp_path, monkeypatch):
+    """README: every node needs the same liftform version. A node with another (an old install) scored its videos
+    with its own measure, written into the batch beside this one's as if they were alike, without a word."""
+    import json
+
+    from liftform.analysis import library_versions
+
+    ours = library_versions()
+    fake = DriverRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+
+    def run(job, *_):
+        versions = {**ours, "liftform": "0.0.9"} if job.index == 1 else ours
+        return (SummaryRow(path=job.summary_path, output=job.output, status="ok", elapsed_s=3.0),
+                {"result.json": json.dumps({"versions": versions}).encode()})
+
+    fake.run = run
+    rows = {}
+    out = tmp_path / "out"
+    ray_engine.run_ray(_jobs(tmp_path, 2), _spec(tmp_path), out, lambda job, row: rows.update({job.output: row}),
+                       address="127.0.0.1:6379")
+    assert rows["lift0"].ok and (out / "lift0" / "result.json").is_file()
+    assert not rows["lift1"].ok and not (out / "lift1").exists()
+    assert rows["lift1"].error == f"scored on a Ray worker with liftform 0.0.9, this machine has liftform " \
+        f"{ours['liftform']}: install the same on every node (pip install 'liftform[ray]=={ours['liftform']}'); " \
+        "its result was not kept", rows["lift1"].error

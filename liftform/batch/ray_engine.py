@@ -17,6 +17,7 @@ extra: ``pip install 'liftform[ray]'``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -316,11 +317,40 @@ def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
     except ray.exceptions.RayError as exc:
         return _crash_row(job, exc)
     if files:
+        other = _other_versions(files.get(RESULT_NAME))
+        if other:
+            return failed_row(job.summary_path, job.output, other, elapsed_s=row.elapsed_s)
         try:
             commit_files(inside(out_root, name), files)
         except LiftformError as exc:
             return failed_row(job.summary_path, job.output, str(exc), elapsed_s=row.elapsed_s)
     return row
+
+
+SAME_ON_EVERY_NODE = ("liftform", "mediapipe")   # what makes the results: a node with others measures otherwise
+
+
+def _other_versions(result: bytes | None) -> str:
+    """Why a task's result is not kept when its node's liftform or mediapipe (result.json's ``versions``) is not
+    this machine's; "" when they are the same (or the result names none)."""
+    from liftform.analysis import library_versions
+
+    try:
+        theirs = json.loads(result or b"")["versions"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    if not isinstance(theirs, dict):
+        return ""
+    ours = library_versions()
+    differ = [name for name in SAME_ON_EVERY_NODE if theirs.get(name) != ours.get(name)]
+    if not differ:
+        return ""
+
+    def said(versions: dict) -> str:
+        return " and ".join(f"{name} {versions.get(name, 'none')}" for name in differ)
+
+    return (f"scored on a Ray worker with {said(theirs)}, this machine has {said(ours)}: install the same on every "
+            f"node (pip install 'liftform[ray]=={ours['liftform']}'); its result was not kept")
 
 
 def _unreadable(path: str, exc: OSError) -> str:

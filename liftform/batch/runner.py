@@ -27,6 +27,7 @@ from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlie
 from liftform.errors import ConfigError, InputError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import folder_lock, output_error
+from liftform.outputs.layout import RESULT_NAME
 from liftform.personal import folder_profile
 from liftform.settings import Settings
 
@@ -48,6 +49,9 @@ class BatchResult:
     fingerprint: str = ""
     index_html: Path | None = None   # OUT/index.html, when reports were written
     folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
+    # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
+    # model, outputs not drawn then, or a changed file.
+    redone: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -201,6 +205,8 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
         for job in sorted(jobs, key=_size_first):
             cached = None if force else already_scored(job, out_root / job.output, spec)
             if cached is None:
+                if not force and (out_root / job.output / RESULT_NAME).is_file():
+                    result.redone.append(job.output)
                 yield job
             else:
                 on_row(job, cached)

@@ -86,6 +86,11 @@ def score(
         out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
+    if result.redone:
+        out.print(f"{len(result.redone)} video(s) scored before were scored again, their earlier results replaced: "
+                  "their settings, pose model, outputs or file differ from this run's (new verdict thresholds alone: "
+                  f"`liftform rescore {escape(str(output))} --config FILE` recomputes the verdicts in seconds, "
+                  "without the pose model)", soft_wrap=True)
     raise typer.Exit(result.exit_code)
 
 

@@ -171,3 +171,35 @@ def test_a_result_made_by_another_liftform_or_mediapipe_on_a_node_is_not_kept(tm
     assert rows["lift1"].error == f"scored on a Ray worker with liftform 0.0.9, this machine has liftform " \
         f"{ours['liftform']}: install the same on every node (pip install 'liftform[ray]=={ours['liftform']}'); " \
         "its result was not kept", rows["lift1"].error
+
+
+class _NoRayThere(DriverRay):
+    """An address that answers but is no Ray's: Ray's C++ warns on fd 2 and Ray Client warns, then it fails."""
+
+    fails = True
+
+    def init(self, address=None, **kwargs) -> None:
+        import warnings
+
+        os.write(2, b"[2026-12-05 11:57:37,791 W 17863 17863] gcs_client.cc:210: Failed to get cluster ID\n")
+        warnings.warn("Ray Client connection timed out. Ensure that the Ray Client port ...", UserWarning,
+                      stacklevel=1)
+        if self.fails:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {address}")
+
+
+def test_an_address_that_is_no_ray_s_gets_one_line_without_ray_s_warnings_before_it(capfd, monkeypatch):
+    """`--address HOST:PORT` of a server that is not Ray's printed two timestamped C++ warnings (or, with ray://,
+    a UserWarning and its source line) above liftform's one-line error."""
+    from liftform.errors import LiftformError
+
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    fake = _NoRayThere()
+    with pytest.raises(LiftformError, match="cannot start or reach Ray"):
+        ray_engine._start(fake, "127.0.0.1:46555")
+    err = capfd.readouterr().err
+    assert "gcs_client" not in err and "Ray Client connection timed out" not in err, err
+    fake.fails = False                                     # joined: whatever Ray said is shown as before
+    with pytest.warns(UserWarning, match="Ray Client connection timed out"):
+        ray_engine._start(fake, "127.0.0.1:46555")
+    assert "gcs_client.cc:210" in capfd.readouterr().err

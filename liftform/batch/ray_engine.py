@@ -23,7 +23,9 @@ import os
 import re
 import secrets
 import socket
+import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -236,7 +238,10 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     limits = _connect_limits() if started is None else {}
     try:
-        ray.init(address=address, **kwargs)
+        if started is None:
+            _join_quietly(ray, address, kwargs)
+        else:
+            ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         _restore_env({**limits, **(started or {})})
         where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
@@ -244,6 +249,32 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address: {ADDRESS_HINT}") from None
     _restore_env(limits, reload=False)
     return started if started is not None else {}
+
+
+def _join_quietly(ray, address: str | None, kwargs: dict) -> None:
+    """``ray.init`` on an existing cluster, what Ray prints to stderr meanwhile held back (its C++ warnings on
+    fd 2, Ray Client's UserWarning): shown after a connection, dropped after a failure, whose one line says it all
+    (an address that answered but was no Ray's printed two timestamped warnings, or a warning and its source line,
+    before it)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    joined = False
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ray.init(address=address, **kwargs)
+            joined = True
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        if joined:
+            held.seek(0)
+            os.write(2, held.read())
+            for warning in caught:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 _TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

@@ -203,3 +203,24 @@ def test_an_address_that_is_no_ray_s_gets_one_line_without_ray_s_warnings_before
     with pytest.warns(UserWarning, match="Ray Client connection timed out"):
         ray_engine._start(fake, "127.0.0.1:46555")
     assert "gcs_client.cc:210" in capfd.readouterr().err
+
+
+def test_a_pose_model_missing_for_the_ray_engine_is_said_to_be_needed_where_score_runs(tmp_path, monkeypatch):
+    """The driver finds the model and sends it to the workers; the error named LIFTFORM_MODEL_DIR alone, and a user
+    who had set it on the cluster's nodes was told to set what they had set."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: DriverRay())
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("LIFTFORM_MODEL_DIR", str(tmp_path / "no-such-folder"))
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = CliRunner().invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                      "--engine", "ray"])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "(from LIFTFORM_MODEL_DIR) does not exist" in lines[0]
+    assert lines[0].endswith("(on this machine: the Ray engine sends the pose model from here to its workers, which "
+                             "need none)"), lines[0]
+    assert not (tmp_path / "out").exists()

@@ -224,3 +224,26 @@ def test_a_pose_model_missing_for_the_ray_engine_is_said_to_be_needed_where_scor
     assert lines[0].endswith("(on this machine: the Ray engine sends the pose model from here to its workers, which "
                              "need none)"), lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_workers_caps_the_videos_a_ray_batch_runs_at_once(tmp_path, monkeypatch):
+    """`-j 1` on Ray ran two videos at once on a 2-CPU cluster (and -j N, N + 2): 2 tasks beyond -j were sent to
+    keep the CPUs busy, and Ray runs whatever it has CPUs for. -j is how a user takes only part of a shared
+    cluster."""
+    fake = DriverRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    in_flight = []
+    wait = fake.wait
+
+    def counting_wait(refs, num_returns=1):
+        in_flight.append(len(refs))
+        return wait(refs, num_returns)
+
+    fake.wait = counting_wait
+    fake.run = lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {})
+    for workers, most in ((1, 1), (3, 3), (None, 2 + ray_engine.EXTRA_IN_FLIGHT)):
+        in_flight.clear()
+        ray_engine.run_ray(_jobs(tmp_path, 8), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
+                           address="127.0.0.1:6379", workers=workers)
+        assert max(in_flight) == most, (workers, in_flight)

@@ -39,7 +39,7 @@ from liftform.outputs.atomic import atomic_write_bytes, output_error
 from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
 from liftform.outputs.paths import inside
 
-EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs: no CPU waits while the driver writes results
+EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs (without -j): none waits while the driver writes
 
 
 def import_ray():
@@ -309,7 +309,8 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
         task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
         model_ref = ray.put(Path(spec.model_path).read_bytes())
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        limit = (workers or max(1, cpus)) + EXTRA_IN_FLIGHT
+        # -j is a cap (a share of a shared cluster): Ray runs whatever it is sent that it has CPUs for.
+        limit = workers or max(1, cpus) + EXTRA_IN_FLIGHT
         pending: Iterator[Job] = iter(jobs)
         exhausted = False
         while True:

@@ -247,3 +247,29 @@ def test_workers_caps_the_videos_a_ray_batch_runs_at_once(tmp_path, monkeypatch)
         ray_engine.run_ray(_jobs(tmp_path, 8), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
                            address="127.0.0.1:6379", workers=workers)
         assert max(in_flight) == most, (workers, in_flight)
+
+
+def test_a_ray_task_removes_the_temporary_folders_killed_workers_left_on_its_node(tmp_path, monkeypatch):
+    """Every video in flight at a Ctrl-C (Ray kills its worker), and every worker killed or crashed, left
+    /tmp/liftform-task-* with its copy of the video on its node: 61 folders after a few interrupted batches."""
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    left = tmp_path / f"liftform-task-{host}-{int(gone.stdout)}-abc123"          # its worker was killed
+    running = tmp_path / f"liftform-task-{host}-{os.getpid()}-def456"            # a task still running here
+    other_node = tmp_path / f"liftform-task-{host}x-{int(gone.stdout)}-ghi789"   # another node's (a shared /tmp)
+    for folder in (left, running, other_node):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "lift.mp4").write_bytes(b"a copy of the video")
+    job = Job(0, str(tmp_path / "lift.mp4"), "lift", problem="lift.mp4: its profile is bad")
+    row, files = ray_engine.score_remote(job, _spec(tmp_path), b"model", b"video bytes")
+    assert row.error == "lift.mp4: its profile is bad" and files == {}
+    assert not left.exists() and running.exists() and other_node.exists()
+    assert sorted(p.name for p in tmp_path.glob("liftform-task-*")) == sorted([running.name, other_node.name])

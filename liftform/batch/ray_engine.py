@@ -33,6 +33,7 @@ from pathlib import Path
 from liftform.batch.jobs import Job, JobSpec, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.summary import SummaryRow, failed_row
+from liftform.batch.task_dirs import remove_orphans, task_prefix
 from liftform.errors import ConfigError, LiftformError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes, output_error
@@ -125,7 +126,8 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
     _limit_threads(1)
     limit_malloc_arenas()
     try:
-        with tempfile.TemporaryDirectory(prefix="liftform-task-") as tmp:
+        remove_orphans(tempfile.gettempdir())
+        with tempfile.TemporaryDirectory(prefix=task_prefix()) as tmp:
             source = Path(tmp, "in", Path(job.path).name or "video")
             source.parent.mkdir()
             source.write_bytes(video)

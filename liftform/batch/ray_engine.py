@@ -17,11 +17,15 @@ extra: ``pip install 'liftform[ray]'``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import secrets
 import socket
+import sys
 import tempfile
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,12 +33,14 @@ from pathlib import Path
 from liftform.batch.jobs import Job, JobSpec, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.summary import SummaryRow, failed_row
+from liftform.batch.task_dirs import remove_orphans, task_prefix
 from liftform.errors import ConfigError, LiftformError
+from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes, output_error
 from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
 from liftform.outputs.paths import inside
 
-EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs: no CPU waits while the driver writes results
+EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs (without -j): none waits while the driver writes
 
 
 def import_ray():
@@ -119,15 +125,22 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
     (name -> bytes; empty when the video failed)."""
     _limit_threads(1)
     limit_malloc_arenas()
-    with tempfile.TemporaryDirectory(prefix="liftform-task-") as tmp:
-        source = Path(tmp, "in", Path(job.path).name or "video")
-        source.parent.mkdir()
-        source.write_bytes(video)
-        model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
-        out_dir = Path(tmp, "out")
-        row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
-        files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
-                 if p.is_file()} if row.ok else {}
+    try:
+        remove_orphans(tempfile.gettempdir())
+        with tempfile.TemporaryDirectory(prefix=task_prefix()) as tmp:
+            source = Path(tmp, "in", Path(job.path).name or "video")
+            source.parent.mkdir()
+            source.write_bytes(video)
+            model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
+            out_dir = Path(tmp, "out")
+            row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
+            files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
+                     if p.is_file()} if row.ok else {}
+    except OSError as exc:   # the node's own disk (run_job itself never raises): not the video's fault
+        return failed_row(job.summary_path, job.output,
+                          f"the Ray worker on {socket.gethostname()} cannot use its temporary folder "
+                          f"{tempfile.gettempdir()} ({exc.strerror or exc}); free space there, or set TMPDIR "
+                          "on that node to a folder with room"), {}
     return row, files
 
 
@@ -227,7 +240,10 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     limits = _connect_limits() if started is None else {}
     try:
-        ray.init(address=address, **kwargs)
+        if started is None:
+            _join_quietly(ray, address, kwargs)
+        else:
+            ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         _restore_env({**limits, **(started or {})})
         where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
@@ -237,11 +253,47 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
     return started if started is not None else {}
 
 
+def _join_quietly(ray, address: str | None, kwargs: dict) -> None:
+    """``ray.init`` on an existing cluster, what Ray prints to stderr meanwhile held back (its C++ warnings on
+    fd 2, Ray Client's UserWarning): shown after a connection, dropped after a failure, whose one line says it all
+    (an address that answered but was no Ray's printed two timestamped warnings, or a warning and its source line,
+    before it)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    joined = False
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                ray.init(address=address, **kwargs)
+            joined = True
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        if joined:
+            held.seek(0)
+            os.write(2, held.read())
+            for warning in caught:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _crash_row(job: Job, exc: Exception) -> SummaryRow:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-    return failed_row(job.summary_path, job.output,
-                      f"the Ray task failed ({type(exc).__name__}: {first}); the worker may have crashed on "
-                      "this file: try it alone with `liftform analyze`")
+    """The failed row of a task Ray reports as failed: a worker that died (the file may have crashed it), or an
+    exception raised in the task outside `run_job` (Ray's RayTaskError, the exception its ``cause``: told by it,
+    not by Ray's text of the task's name in colour, its pid and node)."""
+    cause = getattr(exc, "cause", None)
+    told = cause if isinstance(cause, BaseException) else exc
+    text = _TERMINAL_CODES.sub("", str(told)).strip()
+    first = (text.splitlines() or [type(told).__name__])[0][:300]
+    advice = ("is liftform, the same version, installed on every node? `liftform analyze` on this file alone "
+              "tells whether the file is at fault") if told is cause else \
+        "the worker may have crashed on this file: try it alone with `liftform analyze`"
+    return failed_row(job.summary_path, job.output, f"the Ray task failed ({type(told).__name__}: {first}); {advice}")
 
 
 def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
@@ -259,7 +311,8 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
         task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
         model_ref = ray.put(Path(spec.model_path).read_bytes())
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        limit = (workers or max(1, cpus)) + EXTRA_IN_FLIGHT
+        # -j is a cap (a share of a shared cluster): Ray runs whatever it is sent that it has CPUs for.
+        limit = workers or max(1, cpus) + EXTRA_IN_FLIGHT
         pending: Iterator[Job] = iter(jobs)
         exhausted = False
         while True:
@@ -281,11 +334,14 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 job = in_flight.pop(ref)
                 on_row(job, _finish(ray, ref, job, out_root, job.output))
     finally:
-        for ref in in_flight:
-            ray.cancel(ref, force=True)
-        if started is not None:
-            ray.shutdown()
-            _restore_env(started)
+        # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,
+        # and a cancelled task's late reply then ended the process in Ray's C++ (exit 1, not 130).
+        with signals_deferred():
+            for ref in in_flight:
+                ray.cancel(ref, force=True)
+            if started is not None:
+                ray.shutdown()
+                _restore_env(started)
 
 
 def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
@@ -295,11 +351,40 @@ def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
     except ray.exceptions.RayError as exc:
         return _crash_row(job, exc)
     if files:
+        other = _other_versions(files.get(RESULT_NAME))
+        if other:
+            return failed_row(job.summary_path, job.output, other, elapsed_s=row.elapsed_s)
         try:
             commit_files(inside(out_root, name), files)
         except LiftformError as exc:
             return failed_row(job.summary_path, job.output, str(exc), elapsed_s=row.elapsed_s)
     return row
+
+
+SAME_ON_EVERY_NODE = ("liftform", "mediapipe")   # what makes the results: a node with others measures otherwise
+
+
+def _other_versions(result: bytes | None) -> str:
+    """Why a task's result is not kept when its node's liftform or mediapipe (result.json's ``versions``) is not
+    this machine's; "" when they are the same (or the result names none)."""
+    from liftform.analysis import library_versions
+
+    try:
+        theirs = json.loads(result or b"")["versions"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    if not isinstance(theirs, dict):
+        return ""
+    ours = library_versions()
+    differ = [name for name in SAME_ON_EVERY_NODE if theirs.get(name) != ours.get(name)]
+    if not differ:
+        return ""
+
+    def said(versions: dict) -> str:
+        return " and ".join(f"{name} {versions.get(name, 'none')}" for name in differ)
+
+    return (f"scored on a Ray worker with {said(theirs)}, this machine has {said(ours)}: install the same on every "
+            f"node (pip install 'liftform[ray]=={ours['liftform']}'); its result was not kept")
 
 
 def _unreadable(path: str, exc: OSError) -> str:

@@ -24,13 +24,16 @@ from pathlib import Path
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
-from liftform.errors import ConfigError, InputError
+from liftform.errors import ConfigError, InputError, ModelError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import folder_lock, output_error
+from liftform.outputs.layout import RESULT_NAME
 from liftform.personal import folder_profile
 from liftform.settings import Settings
 
 ENGINES = ("local", "ray")
+# Where the Ray engine looks for the pose model: a LIFTFORM_MODEL_DIR set on the cluster's nodes only was thought read.
+RAY_MODEL_WHERE = "on this machine: the Ray engine sends the pose model from here to its workers, which need none"
 SUMMARY_EVERY_S = 2.0   # cached rows (resume) refresh the summary at most this often; scored rows always do
 
 # progress(done, total, row): called in the caller's process after each video (scored, cached or failed).
@@ -48,6 +51,9 @@ class BatchResult:
     fingerprint: str = ""
     index_html: Path | None = None   # OUT/index.html, when reports were written
     folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
+    # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
+    # model, outputs not drawn then, or a changed file.
+    redone: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -165,8 +171,13 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         from liftform.batch.ray_engine import preflight
 
         preflight(address)   # fail before any work when Ray is missing or the cluster cannot be reached
-    spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report, blur_faces=blur_faces,
-                     personal_from=personal_from)
+    try:
+        spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report,
+                         blur_faces=blur_faces, personal_from=personal_from)
+    except ModelError as exc:
+        if engine != "ray":
+            raise
+        raise ModelError(f"{exc} ({RAY_MODEL_WHERE})") from None
     _make_out_root(out_root)
     with folder_lock(out_root, "`liftform score`"):
         return _score_locked(jobs, spec, out_root, workers=workers, engine=engine, address=address, force=force,
@@ -201,6 +212,8 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
         for job in sorted(jobs, key=_size_first):
             cached = None if force else already_scored(job, out_root / job.output, spec)
             if cached is None:
+                if not force and (out_root / job.output / RESULT_NAME).is_file():
+                    result.redone.append(job.output)
                 yield job
             else:
                 on_row(job, cached)

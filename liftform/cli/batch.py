@@ -78,6 +78,12 @@ def score(
         err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
                   "kept; run the same command again to finish the rest")
         raise typer.Exit(130) from None
+    _print_scored(result, output, folder_profiles)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_scored(result, output: Path, folder_profiles: bool) -> None:
+    """The end of `score`: the table, then what the run took from its folder and what it did again."""
     print_batch(result.rows, output, "scored")
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
@@ -86,7 +92,11 @@ def score(
         out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
-    raise typer.Exit(result.exit_code)
+    if result.redone:
+        out.print(f"{len(result.redone)} video(s) scored before were scored again, their earlier results replaced: "
+                  "their settings, pose model, outputs or file differ from this run's (new verdict thresholds alone: "
+                  f"`liftform rescore {escape(str(output))} --config FILE` recomputes the verdicts in seconds, "
+                  "without the pose model)", soft_wrap=True)
 
 
 @app.command()

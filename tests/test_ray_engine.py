@@ -1,0 +1,275 @@
+"""The Ray engine's driver side, with a stand-in for the ``ray`` module (the quick lane has no Ray): what it does
+when interrupted, what a failed task's row says, and what it keeps of a task's files."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from liftform.batch import ray_engine
+from liftform.batch.jobs import Job, JobSpec
+from liftform.batch.summary import SummaryRow
+from liftform.settings import Settings
+
+
+class _Ref:
+    def __init__(self, args) -> None:
+        self.args = args
+
+
+class _Task:
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def remote(self, *args) -> _Ref:
+        return _Ref(args)
+
+
+class DriverRay:
+    """Stands in for ``ray`` in the driver: tasks are run when ``get`` asks for their result; ``calls`` records
+    cancel and shutdown; ``on_cancel`` / ``on_shutdown`` run in them (a second Ctrl-C there)."""
+
+    class exceptions:  # noqa: N801 - as ray.exceptions
+        RayError = RuntimeError
+
+    def __init__(self, run=None) -> None:
+        self.calls: list[str] = []
+        self.run = run
+        self.on_cancel = self.on_shutdown = lambda: None
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, address=None, **kwargs) -> None:
+        self.calls.append("init")
+
+    def remote(self, **options):
+        return _Task
+
+    def put(self, value) -> str:
+        return "model"
+
+    def cluster_resources(self) -> dict:
+        return {"CPU": 2}
+
+    def wait(self, refs, num_returns=1):
+        return refs[:num_returns], refs[num_returns:]
+
+    def get(self, ref):
+        return self.run(*ref.args)
+
+    def cancel(self, ref, force=False) -> None:
+        self.calls.append("cancel")
+        self.on_cancel()
+        self.calls.append("cancelled")
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+        self.on_shutdown()
+        self.calls.append("shut down")
+
+
+def _jobs(tmp_path, n: int) -> list[Job]:
+    jobs = []
+    for i in range(n):
+        path = tmp_path / f"lift{i}.mp4"
+        path.write_bytes(b"video bytes")
+        jobs.append(Job(i, str(path), f"lift{i}", str(path)))
+    return jobs
+
+
+def _spec(tmp_path) -> JobSpec:
+    model = tmp_path / "pose_landmarker_full.task"
+    model.write_bytes(b"model")
+    return JobSpec(Settings(), str(model), "ab" * 32)
+
+
+def test_a_second_ctrl_c_while_ray_is_left_waits_for_it(tmp_path, monkeypatch):
+    """Ctrl-C, then Ctrl-C again while the tasks were cancelled and the driver left Ray: the second cut the
+    shutdown short, the driver stayed connected, and a cancelled task's late reply made Ray's C++ end the process
+    (`Check failed: Tried to complete task that was not pending`, exit status 1 instead of 130)."""
+    fake = DriverRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    fake.on_cancel = fake.on_shutdown = lambda: os.kill(os.getpid(), signal.SIGINT)
+
+    def on_row(job, row):
+        raise KeyboardInterrupt            # the first Ctrl-C, as the first video comes back
+
+    fake.run = lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {})
+    with pytest.raises(KeyboardInterrupt):
+        ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out", on_row, address="127.0.0.1:6379")
+    assert fake.calls == ["init", *["cancel", "cancelled"] * 3, "shutdown", "shut down"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _TaskError(RuntimeError):
+    """As Ray's RayTaskError: its text the task's name in colour, its pid and node, then the worker's traceback;
+    the exception raised in the task as ``cause``."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"\x1b[36mray::score_remote()\x1b[39m (pid=4242, ip=10.0.0.7)\n  File \"x.py\", line 1\n"
+                         f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+
+
+def test_an_error_raised_in_a_ray_task_is_told_by_its_cause_without_terminal_colours(tmp_path):
+    """A task that raised gave 'the Ray task failed (RayTaskError(OSError): \\x1b[36mray::score_remote()\\x1b[39m
+    (pid=4242, ip=10.0.0.7))' in summary.csv: the terminal's colour codes, and not the error itself."""
+    job = _jobs(tmp_path, 1)[0]
+    row = ray_engine._crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
+    assert "\x1b" not in row.error and "pid=" not in row.error
+    assert row.error.startswith("the Ray task failed (ModuleNotFoundError: No module named 'liftform')"), row.error
+    crashed = ray_engine._crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
+    assert "\x1b" not in crashed.error and "(RuntimeError: The worker died unexpectedly)" in crashed.error
+
+
+def test_a_ray_worker_that_cannot_write_its_temporary_copy_says_so_not_that_the_video_crashed_it(tmp_path,
+                                                                                                 monkeypatch):
+    """A node whose temp folder is full or unwritable failed every video with 'the Ray task failed
+    (RayTaskError(OSError): ray::score_remote() (pid=..., ip=...)); the worker may have crashed on this file'."""
+    import tempfile
+
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    blocked = tmp_path / "tmp-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+    job = _jobs(tmp_path, 1)[0]
+    row, files = ray_engine.score_remote(job, _spec(tmp_path), b"model", b"video bytes")
+    assert row.status == "failed" and files == {}
+    assert f"cannot use its temporary folder {blocked}" in row.error and "TMPDIR" in row.error, row.error
+    assert "crashed" not in row.error
+
+
+def test_a_result_made_by_another_liftform_or_mediapipe_on_a_node_is_not_kept(tmp_path, monkeypatch):
+    """README: every node needs the same liftform version. A node with another (an old install) scored its videos
+    with its own measure, written into the batch beside this one's as if they were alike, without a word."""
+    import json
+
+    from liftform.analysis import library_versions
+
+    ours = library_versions()
+    fake = DriverRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+
+    def run(job, *_):
+        versions = {**ours, "liftform": "0.0.9"} if job.index == 1 else ours
+        return (SummaryRow(path=job.summary_path, output=job.output, status="ok", elapsed_s=3.0),
+                {"result.json": json.dumps({"versions": versions}).encode()})
+
+    fake.run = run
+    rows = {}
+    out = tmp_path / "out"
+    ray_engine.run_ray(_jobs(tmp_path, 2), _spec(tmp_path), out, lambda job, row: rows.update({job.output: row}),
+                       address="127.0.0.1:6379")
+    assert rows["lift0"].ok and (out / "lift0" / "result.json").is_file()
+    assert not rows["lift1"].ok and not (out / "lift1").exists()
+    assert rows["lift1"].error == f"scored on a Ray worker with liftform 0.0.9, this machine has liftform " \
+        f"{ours['liftform']}: install the same on every node (pip install 'liftform[ray]=={ours['liftform']}'); " \
+        "its result was not kept", rows["lift1"].error
+
+
+class _NoRayThere(DriverRay):
+    """An address that answers but is no Ray's: Ray's C++ warns on fd 2 and Ray Client warns, then it fails."""
+
+    fails = True
+
+    def init(self, address=None, **kwargs) -> None:
+        import warnings
+
+        os.write(2, b"[2026-12-05 11:57:37,791 W 17863 17863] gcs_client.cc:210: Failed to get cluster ID\n")
+        warnings.warn("Ray Client connection timed out. Ensure that the Ray Client port ...", UserWarning,
+                      stacklevel=1)
+        if self.fails:
+            raise ConnectionError(f"Failed to connect to Ray cluster at {address}")
+
+
+def test_an_address_that_is_no_ray_s_gets_one_line_without_ray_s_warnings_before_it(capfd, monkeypatch):
+    """`--address HOST:PORT` of a server that is not Ray's printed two timestamped C++ warnings (or, with ray://,
+    a UserWarning and its source line) above liftform's one-line error."""
+    from liftform.errors import LiftformError
+
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    fake = _NoRayThere()
+    with pytest.raises(LiftformError, match="cannot start or reach Ray"):
+        ray_engine._start(fake, "127.0.0.1:46555")
+    err = capfd.readouterr().err
+    assert "gcs_client" not in err and "Ray Client connection timed out" not in err, err
+    fake.fails = False                                     # joined: whatever Ray said is shown as before
+    with pytest.warns(UserWarning, match="Ray Client connection timed out"):
+        ray_engine._start(fake, "127.0.0.1:46555")
+    assert "gcs_client.cc:210" in capfd.readouterr().err
+
+
+def test_a_pose_model_missing_for_the_ray_engine_is_said_to_be_needed_where_score_runs(tmp_path, monkeypatch):
+    """The driver finds the model and sends it to the workers; the error named LIFTFORM_MODEL_DIR alone, and a user
+    who had set it on the cluster's nodes was told to set what they had set."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: DriverRay())
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.setenv("LIFTFORM_MODEL_DIR", str(tmp_path / "no-such-folder"))
+    (tmp_path / "lift.mp4").write_bytes(b"not scored")
+    result = CliRunner().invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
+                                      "--engine", "ray"])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1, result.output
+    assert "(from LIFTFORM_MODEL_DIR) does not exist" in lines[0]
+    assert lines[0].endswith("(on this machine: the Ray engine sends the pose model from here to its workers, which "
+                             "need none)"), lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_workers_caps_the_videos_a_ray_batch_runs_at_once(tmp_path, monkeypatch):
+    """`-j 1` on Ray ran two videos at once on a 2-CPU cluster (and -j N, N + 2): 2 tasks beyond -j were sent to
+    keep the CPUs busy, and Ray runs whatever it has CPUs for. -j is how a user takes only part of a shared
+    cluster."""
+    fake = DriverRay()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    in_flight = []
+    wait = fake.wait
+
+    def counting_wait(refs, num_returns=1):
+        in_flight.append(len(refs))
+        return wait(refs, num_returns)
+
+    fake.wait = counting_wait
+    fake.run = lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {})
+    for workers, most in ((1, 1), (3, 3), (None, 2 + ray_engine.EXTRA_IN_FLIGHT)):
+        in_flight.clear()
+        ray_engine.run_ray(_jobs(tmp_path, 8), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
+                           address="127.0.0.1:6379", workers=workers)
+        assert max(in_flight) == most, (workers, in_flight)
+
+
+def test_a_ray_task_removes_the_temporary_folders_killed_workers_left_on_its_node(tmp_path, monkeypatch):
+    """Every video in flight at a Ctrl-C (Ray kills its worker), and every worker killed or crashed, left
+    /tmp/liftform-task-* with its copy of the video on its node: 61 folders after a few interrupted batches."""
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = socket.gethostname()
+    left = tmp_path / f"liftform-task-{host}-{int(gone.stdout)}-abc123"          # its worker was killed
+    running = tmp_path / f"liftform-task-{host}-{os.getpid()}-def456"            # a task still running here
+    other_node = tmp_path / f"liftform-task-{host}x-{int(gone.stdout)}-ghi789"   # another node's (a shared /tmp)
+    for folder in (left, running, other_node):
+        (folder / "in").mkdir(parents=True)
+        (folder / "in" / "lift.mp4").write_bytes(b"a copy of the video")
+    job = Job(0, str(tmp_path / "lift.mp4"), "lift", problem="lift.mp4: its profile is bad")
+    row, files = ray_engine.score_remote(job, _spec(tmp_path), b"model", b"video bytes")
+    assert row.error == "lift.mp4: its profile is bad" and files == {}
+    assert not left.exists() and running.exists() and other_node.exists()
+    assert sorted(p.name for p in tmp_path.glob("liftform-task-*")) == sorted([running.name, other_node.name])

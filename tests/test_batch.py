@@ -963,3 +963,21 @@ def test_report_index_writes_only_over_liftform_s_own_results(tmp_path):
     (out / "index.html").unlink()
     assert index(out) == f"0: overview: {out / 'index.html'}"
     assert index(out) == f"0: overview: {out / 'index.html'}"                  # its own: written again
+
+
+def test_a_rescore_that_changes_only_advice_says_so(tmp_path):
+    """A new profile changed every rep's advice ("bend your knees" to "too heavy") and the rescore said "0 verdict(s)
+    changed", nothing more: the reps whose verdict or advice moved under the same clip verdict are counted too."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    assert analysis.verdict == "rounded_back"
+    write_outputs(analysis, track, tmp_path / "out" / "lifter", write_video=False)
+    screened = tmp_path / "deep.toml"                      # flat to 120 deg in a screen: rounded by the load
+    screened.write_text("[advice]\nscreen_hinge_depth_deg = 120.0\n")
+    result = runner.invoke(app, ["rescore", str(tmp_path / "out"), "-q", "--config", str(screened)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "0 verdict(s) changed" in said and "1 more with a rep's verdict or advice changed: lifter" in said
+    again = runner.invoke(app, ["rescore", str(tmp_path / "out"), "-q", "--config", str(screened)])
+    assert "more with a rep's verdict or advice changed" not in again.output        # nothing moved this time

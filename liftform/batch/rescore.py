@@ -37,6 +37,7 @@ from liftform.batch.summary import (
     write_summary,
 )
 from liftform.core import reflection
+from liftform.core.advice import rep_advice
 from liftform.errors import InputError, LiftformError
 from liftform.follow import LEFT_OUT_WORDS
 from liftform.interrupts import signals_deferred
@@ -74,7 +75,8 @@ RescoreProgress = Callable[[int, int, SummaryRow], None]
 @dataclass
 class RescoreResult:
     """What a rescore did. ``rows``: the whole summary (failed videos of the scoring run kept as they were);
-    ``rescored``: output folders recomputed; ``changed``: those whose whole-video verdict changed;
+    ``rescored``: output folders recomputed; ``changed``: those whose whole-video verdict changed; ``reps_changed``:
+    the others where a rep's verdict or advice changed (new thresholds or a profile can move those alone);
     ``pose_ignored``: those whose pose settings differ from the new ones (not applied, see the module
     docstring); ``stale_views``: folders whose annotated.mp4 or report.html was drawn from a result this rescore
     changed (`_drawn`); ``kept_personal``: {folder: {personal key: where from}} where a folder is judged from the
@@ -86,6 +88,7 @@ class RescoreResult:
     rows: list[SummaryRow] = field(default_factory=list)
     rescored: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    reps_changed: list[str] = field(default_factory=list)
     pose_ignored: list[str] = field(default_factory=list)
     stale_views: list[str] = field(default_factory=list)
     kept_personal: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
@@ -191,11 +194,18 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
             result.kept_personal[name] = {key: (new.personal_from or {}).get(key, "") for key in kept}
         if old.verdict != new.verdict:
             result.changed.append(name)
+        elif _rep_words(old) != _rep_words(new):   # a rescore that moved only advice had said "0 verdict(s) changed"
+            result.reps_changed.append(name)
         if views_left_stale(folder, old, new):
             result.stale_views.append(name)
     row.elapsed_s = round(time.perf_counter() - start, 4)
     result.rescored.append(name)
     return row
+
+
+def _rep_words(analysis: Analysis) -> list[tuple[str, str]]:
+    """Each rep's verdict and the advice it gets under the analysis's own settings, every lifter's."""
+    return [(v.verdict, rep_advice(v, lifter.settings.advice)) for lifter in analysis.lifters for v in lifter.verdicts]
 
 
 def rescore(out: str | Path, settings: Settings | None = None, *, progress: RescoreProgress | None = None,

@@ -132,6 +132,9 @@ def rescore(
     print_batch(result.rows, output, "in the summary")
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
+    if result.reps_changed:     # the clip's verdict the same, a rep's verdict or advice not
+        out.print(f"{len(result.reps_changed)} more with a rep's verdict or advice changed"
+                  + (f": {', '.join(result.reps_changed)}" if len(result.reps_changed) <= 20 else ""), soft_wrap=True)
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} beside their source video",
                   soft_wrap=True)

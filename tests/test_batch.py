@@ -185,6 +185,9 @@ def test_broken_files_are_recorded_and_the_batch_goes_on(batch):
     doc = json.loads((out / "summary.json").read_text())
     assert doc["complete"] and doc["counts"] == {"videos": 5, "ok": 2, "failed": 3, "rounded_back": 1,
                                                  "cached": 0}
+    # The batch's own time and rate (a cluster's throughput was nowhere: only each video's time on its worker).
+    assert 0 < doc["wall_s"] < 600 and f"5 video(s) run in {doc['wall_s']:.1f} s (" in " ".join(result.output.split())
+    assert "videos/s" in result.output and "frames/s)" in result.output
     assert not list(out.rglob("*.tmp*"))                       # atomic writes leave no temporary files
 
 

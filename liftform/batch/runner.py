@@ -54,6 +54,7 @@ class BatchResult:
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
     # model, outputs not drawn then, or a changed file.
     redone: list[str] = field(default_factory=list)
+    wall_s: float = 0.0          # the run's own time, start to the summary written (summary.json ``wall_s``)
 
     @property
     def complete(self) -> bool:
@@ -192,13 +193,14 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
     # One fingerprint names the batch's settings only where every video was judged under them.
     result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
     done: dict[int, SummaryRow] = {}
-    last_write = [0.0]
+    started, last_write = time.monotonic(), [0.0]
     earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
 
     def flush(complete: bool = False) -> None:
         result.rows = [done[i] for i in sorted(done)]
+        result.wall_s = round(time.monotonic() - started, 1)      # a batch's throughput is its own, not per video
         write_summary(out_root, merged_rows(earlier, result.rows), fingerprint=result.fingerprint,
-                      complete=complete)
+                      complete=complete, extra={"wall_s": result.wall_s})
         last_write[0] = time.monotonic()
 
     def on_row(job: Job, row: SummaryRow) -> None:

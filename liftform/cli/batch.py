@@ -85,6 +85,10 @@ def score(
 def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     """The end of `score`: the table, then what the run took from its folder and what it did again."""
     print_batch(result.rows, output, "scored")
+    if scored := [r for r in result.rows if not r.cached]:      # what this run's engine did, in its own time
+        out.print(f"{len(scored)} video(s) run in {result.wall_s:.1f} s "
+                  f"({len(scored) / max(result.wall_s, 0.1):.2f} videos/s, "
+                  f"{sum(r.frames or 0 for r in scored) / max(result.wall_s, 0.1):.0f} frames/s)")
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
                   + ("" if result.folder_profiles else ": none was found beside the videos"), soft_wrap=True)

@@ -95,6 +95,13 @@ def is_personal_zero(zero_deg: float) -> bool:
 CONFIG_ORIGIN = "--config"     # a person's value set in a settings file: a setting, said as such
 
 
+def value_origin(personal_from: dict[tuple[str, str], str] | None, key: tuple[str, str]) -> str:
+    """Where the value of ``key`` came from, in words (`Analysis.personal_from`): a profile's or live's key n as
+    recorded, `CONFIG_ORIGIN` where none is (a settings file's), `UNRECORDED_ORIGIN` for a result written before
+    origins were recorded (None)."""
+    return UNRECORDED_ORIGIN if personal_from is None else personal_from.get(key, CONFIG_ORIGIN)
+
+
 def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], str] | None) -> str:
     """The person's own values ``settings`` hold (a zero other than most people's, a range, a screened hinge depth),
     each with where it came from (``personal_from``, `Analysis.personal_from`; None: an older result's, origin not
@@ -111,8 +118,7 @@ def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], st
             words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
         else:
             continue
-        origin = UNRECORDED_ORIGIN if personal_from is None else personal_from.get((section, key), CONFIG_ORIGIN)
-        parts.append((words, origin))
+        parts.append((words, value_origin(personal_from, (section, key))))
     said = []
     for i, (words, origin) in enumerate(parts):       # each origin said once, after the last value it gave
         last = i + 1 == len(parts) or parts[i + 1][1] != origin

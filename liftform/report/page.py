@@ -15,7 +15,7 @@ from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_view
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
-from liftform.personal import is_personal_zero, own_values_words
+from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
 from liftform.report.data import (
     ResultData,
     frame_value,
@@ -217,11 +217,10 @@ def _zero_words(data: ResultData) -> str:
     usual = SpineSettings().neutral_bend_deg
     if not is_personal_zero(data.thresholds.neutral_bend_deg):
         return "liftform’s default, chosen on real neutral hip-hinge and stoop clips"
-    recorded = data.analysis.personal_from
-    if recorded is None:                  # a result written before the origin was recorded
+    if data.analysis.personal_from is None:     # a result written before the origin was recorded
         return f"the lifter’s own zero, from a profile, a settings file or live’s key n, not most people’s {usual:.0f}°"
-    origin = recorded.get(("spine", "neutral_bend_deg"))
-    if origin is None:
+    origin = value_origin(data.analysis.personal_from, ("spine", "neutral_bend_deg"))
+    if origin == CONFIG_ORIGIN:
         return f"set in a settings file (--config), not most people’s {usual:.0f}°"
     return f"the lifter’s own zero, from {origin}, not most people’s {usual:.0f}°"
 

@@ -754,7 +754,18 @@ def test_screen_finds_hinge_depth_and_range_with_analyzes_own_rule():
     early = np.clip((trunk - 20) / 20, 0, 1) * 40
     kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), early, t), SETTINGS.filter,
                                     SETTINGS.spine)
-    assert screen_bend(kinematics, SETTINGS).advice == "flexibility_first"
+    result = screen_bend(kinematics, SETTINGS)
+    assert result.advice == "flexibility_first"
+    # Past the limit on the first frame the back is judged (as a kyphotic build reads from most people's zero, flat):
+    # the words say where the rounding began was not seen, and how a bend someone checked tells a build apart.
+    assert "read rounded from the first moment it is judged" in result.reason
+    assert "liftform screen --neutral" in result.reason
+    # A back seen flat where it is first judged, rounding a few degrees later, is told flexibility first alone.
+    late = np.clip((trunk - 41) / 4, 0, 1) * 40
+    kinematics = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), late, t), SETTINGS.filter,
+                                    SETTINGS.spine)
+    result = screen_bend(kinematics, SETTINGS)
+    assert result.advice == "flexibility_first" and "first moment" not in result.reason
 
 
 def test_screen_reads_the_deepest_bend_only():

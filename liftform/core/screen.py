@@ -99,6 +99,13 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     depth = float(k.trunk_inclination_deg[onset])
     max_flexion = float(np.nanmax(np.where(trusted & judged, k.spine_flexion_deg, np.nan)))
     advice, reason = _advice(depth, rounded)
+    if rounded and onset == int(np.flatnonzero(trusted & judged)[0]):
+        # Past the limit on the first frame the back is judged: where it began to round is not seen, and a back
+        # whose outline reads rounded when flat (a rounded upper back's build, a hood) reads so too. From most
+        # people's zero the two cannot be told apart; a bend someone checked flat can.
+        reason += (f" (it read rounded from the first moment it is judged, at {depth:.0f}°: if someone who knows "
+                   "backs sees it flat there, your back's outline reads rounded in this view or clothing; have them "
+                   "watch one bend and run `liftform screen --neutral`)")
     return ScreenResult(depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice, reason,
                         float(np.mean(k.spine_flexion_confidence[judged])), rounded)
 

@@ -827,7 +827,9 @@ def test_the_loop_starts_once_the_models_are_loaded_so_a_file_loses_none_of_its_
     result = run_live(LiveConfig(source=clip, paced=True, window=False, output_dir=None))
     assert loaded_at_start == [True]
     assert result.stats.frames_processed + result.stats.frames_dropped == 30
-    assert result.stats.frames_dropped < 6      # not the 9 of the loading (the first frame, searched, may cost one)
+    # The frames after the first are not lost to the loading (0.3 s, 9 frames): the second frame run is among the
+    # first few. (A count of all the frames dropped also counts those a loaded machine drops later in the clip.)
+    assert result.track.timestamps_s[1] < 0.2
 
 
 @pytest.mark.slow

@@ -77,7 +77,7 @@ def score(
         fail(str(exc))
     except KeyboardInterrupt:
         err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
-                  "kept; run the same command again to finish the rest")
+                  "kept; run the same command again to finish the rest", soft_wrap=True, markup=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
@@ -132,7 +132,8 @@ def rescore(
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them")
+        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
+                  soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     print_batch(result.rows, output, "in the summary")
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"

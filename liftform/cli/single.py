@@ -75,7 +75,7 @@ def analyze(
             # Say what is kept only where something is: stopped in the first video (its model download, say),
             # there is nothing ("results already written are kept" had been said of nothing).
             err.print(f"interrupted: the results of the {done} video(s) finished are kept" if done
-                      else "interrupted before any video was finished: nothing was written")
+                      else "interrupted before any video was finished: nothing was written", soft_wrap=True)
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
                     _write_index(output)

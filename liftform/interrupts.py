@@ -1,5 +1,5 @@
 """Ctrl-C (SIGINT) and SIGTERM held back while something must not be cut in two: a result folder's swap, a stopped
-live session being saved, the models being closed at exit.
+live session being saved, the models being closed at exit; and SIGTERM taken as a Ctrl-C by the command line.
 
 Python runs signal handlers in the main thread only, whichever thread the signal reaches, so a thread's signal
 mask cannot hold one back (MediaPipe's and the decoders' threads leave SIGINT unblocked, and a Ctrl-C they take
@@ -15,6 +15,27 @@ import threading
 from collections.abc import Iterator
 
 HELD = (signal.SIGINT, signal.SIGTERM)
+INTERRUPTED_EXIT = 128 + signal.SIGINT    # the command line's exit status when stopped by Ctrl-C (130)
+TERMINATED_EXIT = 128 + signal.SIGTERM    # ... and by SIGTERM (143), as a shell reports a process it ended
+_terminated: list[int] = []               # the SIGTERMs received since `terminate_as_interrupt`
+
+
+def terminate_as_interrupt() -> None:
+    """From now on SIGTERM (`timeout`, a scheduler or service manager stopping the job, `kill`) stops this process as
+    Ctrl-C does: KeyboardInterrupt, so what is done is kept, temporary files are removed and one line says so. With
+    Python's default the process died at once, silently: no summary of the videos done, a live session unsaved."""
+    _terminated.clear()
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, _frame) -> None:
+    _terminated.append(signum)
+    raise KeyboardInterrupt
+
+
+def was_terminated() -> bool:
+    """A SIGTERM was taken as a Ctrl-C (`terminate_as_interrupt`)."""
+    return bool(_terminated)
 
 
 @contextlib.contextmanager

@@ -392,6 +392,66 @@ def test_interrupt_stops_busy_workers_promptly(tmp_path):
     assert time.monotonic() - start < 30
 
 
+HELD_JOB = """
+import os, time
+from liftform.outputs.atomic import atomic_path
+
+def held_job(job, spec, out_dir):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out_dir / "result.json"):       # a result half written when the driver is killed
+        (out_dir.parent / f"worker-{os.getpid()}").touch()
+        time.sleep(60)
+"""
+DRIVER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from held import held_job
+from liftform.batch.jobs import Job, JobSpec
+from liftform.batch.local import run_local
+from liftform.settings import Settings
+run_local([Job(0, "a.mp4", "a")], JobSpec(Settings(), "model.task", "0" * 64), sys.argv[2], lambda job, row: None,
+          workers=1, job_fn=held_job)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_of_a_killed_driver_stop_and_remove_their_half_written_files(tmp_path):
+    """`kill -9` of `score` (or the OOM killer taking it) had left its workers scoring on, unseen, for as long as
+    their videos took (then a BrokenPipeError traceback each): a run started again raced them for the same folders."""
+    (tmp_path / "held.py").write_text(HELD_JOB)
+    out = tmp_path / "out"
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(tmp_path), str(out)], stderr=subprocess.PIPE)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while worker is None and time.monotonic() < deadline and driver.poll() is None:
+            worker = next((int(p.name.split("-")[1]) for p in out.glob("worker-*")), None) if out.is_dir() else None
+            time.sleep(0.1)
+        assert worker is not None, driver.stderr.read().decode()
+        driver.kill()
+        driver.wait()
+        deadline = time.monotonic() + 10
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(worker), "the worker of a killed driver went on"
+        assert os.listdir(out / "a") == []               # its temporary result.json removed as it stopped
+        assert b"Traceback" not in driver.stderr.read()
+    finally:
+        driver.kill()
+        if worker is not None and _running(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    """``pid`` is a live process (not a zombie waiting to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_ctrl_c_again_while_an_interrupted_batch_saves_keeps_its_overview(tmp_path, monkeypatch):
     """Ctrl-C twice (the second while the interrupted batch writes its summary) had left no index.html: the
     second interrupt escaped the summary's write and skipped the overview."""

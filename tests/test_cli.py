@@ -151,3 +151,23 @@ def test_ctrl_c_before_any_video_is_finished_does_not_say_results_are_kept(tmp_p
     result = CliRunner().invoke(app, ["analyze", "--quiet", str(video), "-o", str(tmp_path / "out")])
     assert result.exit_code == 130
     assert "nothing was written" in result.output and "kept" not in result.output, result.output
+
+
+def test_an_interrupted_score_says_so_in_one_line_whatever_the_width(tmp_path, monkeypatch):
+    """A batch stopped by `timeout` or a scheduler (SIGTERM, taken as Ctrl-C) logs to a file: the line was wrapped at
+    80 columns there, in two, and a folder named with brackets lost them to rich's markup."""
+    from typer.testing import CliRunner
+
+    import liftform.batch
+    from liftform.cli import app
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(liftform.batch, "score", interrupted)
+    out = tmp_path / "a rather long folder name for the results of [the night's] batch"
+    result = CliRunner().invoke(app, ["score", "--quiet", str(tmp_path), "-o", str(out)])
+    assert result.exit_code == 130
+    assert result.output.strip().splitlines() == [
+        f"interrupted: 0 video(s) done, their results and {out / 'summary.csv'} are kept; run the same command again "
+        "to finish the rest"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
 
-from liftform.interrupts import signals_deferred
+from liftform.interrupts import TERMINATED_EXIT, signals_deferred
 
 
 def test_a_ctrl_c_inside_the_block_waits_for_its_end_or_is_dropped():
@@ -47,3 +49,30 @@ def test_outside_the_main_thread_nothing_is_changed():
 def _handlers_inside():
     with signals_deferred():
         return signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path):
+    """`timeout`, a scheduler or a service manager stops a job with SIGTERM: the command had died at once, silently
+    (no line, no summary of the videos done, a live session unsaved, temporary files left)."""
+    script = (
+        "import sys, time\n"
+        "from liftform import pipeline\n"
+        "from liftform.cli import main\n"
+        "def analysing(*args, **kwargs):\n"
+        "    print('analysing', flush=True)\n"
+        "    time.sleep(60)\n"
+        "pipeline.analyze_video = analysing\n"
+        "sys.argv = ['liftform', 'analyze', '--quiet', sys.argv[1], '-o', sys.argv[2]]\n"
+        "main()\n")
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"not decoded: stopped first")
+    command = subprocess.Popen([sys.executable, "-c", script, str(video), str(tmp_path / "out")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert command.stdout.readline() == "analysing\n"
+        command.send_signal(signal.SIGTERM)
+        _, stderr = command.communicate(timeout=30)
+    finally:
+        command.kill()
+    assert command.returncode == TERMINATED_EXIT == 143
+    assert stderr.strip() == "interrupted before any video was finished: nothing was written"

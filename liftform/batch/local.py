@@ -8,13 +8,15 @@ one.
 
 Workers ignore SIGINT (Ctrl-C reaches the whole process group): the driver decides. On KeyboardInterrupt in
 the driver, busy workers get SIGTERM, which they turn into SystemExit so atomic writes remove their temporary
-files; finished videos keep their results.
+files; finished videos keep their results. A driver killed outright (SIGKILL, the OOM killer) cannot tell them:
+the kernel sends each worker SIGTERM as its driver dies (Linux, `_stop_with_driver`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -109,9 +111,28 @@ def limit_malloc_arenas(arenas: int = WORKER_ARENAS) -> None:
         pass
 
 
-def _worker_main(conn, spec: JobSpec, out_root: str, job_fn: JobFn, threads: int, cpu: int | None) -> None:
+PR_SET_PDEATHSIG = 1    # Linux prctl(2): the signal this process gets when its parent dies
+
+
+def _stop_with_driver(driver_pid: int) -> None:
+    """Have the kernel send this worker SIGTERM when its driver dies (Linux; elsewhere nothing). A driver killed
+    with SIGKILL had left its workers scoring on unseen for as long as their videos took (competing with a run
+    started again, writing into the same folders), each then ending in a BrokenPipeError traceback."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != driver_pid:      # it died before the request was made
+        raise SystemExit(143)
+
+
+def _worker_main(conn, spec: JobSpec, out_root: str, job_fn: JobFn, threads: int, cpu: int | None,
+                 driver_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _terminate)
+    _stop_with_driver(driver_pid)
     pin_to_cpu(cpu)    # before the pose library starts its threads: they inherit it
     limit_malloc_arenas()
     _limit_threads(threads)
@@ -122,8 +143,11 @@ def _worker_main(conn, spec: JobSpec, out_root: str, job_fn: JobFn, threads: int
             return
         if job is None:
             return
-        conn.send(STARTED)
-        conn.send(job_fn(job, spec, Path(out_root) / job.output))
+        try:
+            conn.send(STARTED)
+            conn.send(job_fn(job, spec, Path(out_root) / job.output))
+        except OSError:               # the driver is gone (its result, if written, is in its folder)
+            return
 
 
 class _Worker:
@@ -133,7 +157,8 @@ class _Worker:
     def __init__(self, ctx, spec: JobSpec, out_root: Path, job_fn: JobFn, threads: int, cpu: int | None) -> None:
         self.conn, child = ctx.Pipe()
         self.cpu = cpu
-        self.process = ctx.Process(target=_worker_main, args=(child, spec, str(out_root), job_fn, threads, cpu),
+        self.process = ctx.Process(target=_worker_main,
+                                   args=(child, spec, str(out_root), job_fn, threads, cpu, os.getpid()),
                                    daemon=True, name="liftform-worker")
         self.process.start()
         child.close()

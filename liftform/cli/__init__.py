@@ -1,6 +1,6 @@
 """The command line. It parses arguments, shows progress and results, maps errors to exit codes, and calls the
 library for everything else. Exit codes: 0 the job ran (whatever the verdict), 1 an input could not be analysed,
-2 bad usage, 130 interrupted.
+2 bad usage, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (which is taken as a Ctrl-C).
 
 Modules: ``common`` (the app, consoles, options, progress bars), ``show`` (printing results), ``single`` (analyze,
 report, screen, models, config), ``batch`` (score, rescore), ``live``.
@@ -9,6 +9,7 @@ report, screen, models, config), ``batch`` (score, rescore), ``live``.
 import gc
 
 from liftform.cli.common import app
+from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, terminate_as_interrupt, was_terminated
 
 # isort: off
 # Each registers its commands on the app; `liftform --help` lists them in this order.
@@ -19,8 +20,13 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    terminate_as_interrupt()
     try:
         app()
+    except SystemExit as exc:       # a command stopped by SIGTERM says so to whatever sent it, as a killed one would
+        if exc.code == INTERRUPTED_EXIT and was_terminated():
+            raise SystemExit(TERMINATED_EXIT) from None
+        raise
     finally:
         # Everything is written by now. The interpreter's last collection at exit would walk every object of
         # mediapipe, OpenCV, PyAV and the analysis (~80 of a one-video run's ~130 ms of exit): leave them out of it.

@@ -22,6 +22,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import print_batch
 from liftform.errors import LiftformError
+from liftform.interrupts import INTERRUPTED_EXIT
 from liftform.outputs.layout import PROFILE_NAME
 
 
@@ -76,8 +77,8 @@ def score(
         fail(str(exc))
     except KeyboardInterrupt:
         err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
-                  "kept; run the same command again to finish the rest")
-        raise typer.Exit(130) from None
+                  "kept; run the same command again to finish the rest", soft_wrap=True, markup=False)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
 
@@ -131,8 +132,9 @@ def rescore(
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them")
-        raise typer.Exit(130) from None
+        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
+                  soft_wrap=True)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     print_batch(result.rows, output, "in the summary")
     out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)

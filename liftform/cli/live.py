@@ -19,6 +19,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
+from liftform.interrupts import INTERRUPTED_EXIT
 
 # OpenCV opens a camera by a C int, and a negative one crashed it (a segmentation fault with no camera at -1).
 MAX_CAMERA = 99
@@ -83,7 +84,7 @@ def live(
         fail(str(exc))
     except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
         err.print("interrupted")
-        raise typer.Exit(130) from None
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     if result.analysis is not None:
         print_summary(result.analysis, result.out_dir)
         _print_profile(result.out_dir)

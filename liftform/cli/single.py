@@ -24,6 +24,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import print_own_zero, print_summary
 from liftform.errors import LiftformError
+from liftform.interrupts import INTERRUPTED_EXIT
 
 
 @app.command()
@@ -74,11 +75,11 @@ def analyze(
             # Say what is kept only where something is: stopped in the first video (its model download, say),
             # there is nothing ("results already written are kept" had been said of nothing).
             err.print(f"interrupted: the results of the {done} video(s) finished are kept" if done
-                      else "interrupted before any video was finished: nothing was written")
+                      else "interrupted before any video was finished: nothing was written", soft_wrap=True)
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
                     _write_index(output)
-            raise typer.Exit(130) from None
+            raise typer.Exit(INTERRUPTED_EXIT) from None
     if not no_report and failures < len(videos) and not _write_index(output):
         failures += 1
     if failures:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from liftform.cli.common import settings_from
 from liftform.live import live_defaults
@@ -161,13 +162,22 @@ def test_an_interrupted_score_says_so_in_one_line_whatever_the_width(tmp_path, m
     import liftform.batch
     from liftform.cli import app
 
-    def interrupted(*args, **kwargs):
+    done_before = []
+
+    def interrupted(*args, progress, **kwargs):
+        for n in done_before:
+            progress(n, 3, SimpleNamespace(ok=True))
         raise KeyboardInterrupt
 
     monkeypatch.setattr(liftform.batch, "score", interrupted)
     out = tmp_path / "a rather long folder name for the results of [the night's] batch"
     result = CliRunner().invoke(app, ["score", "--quiet", str(tmp_path), "-o", str(out)])
     assert result.exit_code == 130
+    # Nothing done: nothing is said to be kept ("0 video(s) done, their results ... are kept" had been said).
     assert result.output.strip().splitlines() == [
-        f"interrupted: 0 video(s) done, their results and {out / 'summary.csv'} are kept; run the same command again "
+        "interrupted before any video was finished; run the same command again to score them"]
+    done_before.append(1)
+    result = CliRunner().invoke(app, ["score", "--quiet", str(tmp_path), "-o", str(out)])
+    assert result.output.strip().splitlines() == [
+        f"interrupted: 1 video(s) done, their results and {out / 'summary.csv'} are kept; run the same command again "
         "to finish the rest"]

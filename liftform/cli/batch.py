@@ -76,8 +76,10 @@ def score(
     except LiftformError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
-                  "kept; run the same command again to finish the rest", soft_wrap=True, markup=False)
+        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are kept; "
+                  "run the same command again to finish the rest" if bar.done else
+                  "interrupted before any video was finished; run the same command again to score them",
+                  soft_wrap=True, markup=False)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)

@@ -284,3 +284,26 @@ def test_faces_blurred_in_the_cut_clips_and_stills(textured_source, tmp_path):
         assert len(stills) == 4 and (out / "faces-blurred").is_file() == blur
     assert sharp[True][0] < 0.1 * sharp[False][0]            # the clip's face: blurred
     assert sharp[True][1] < 0.1 * sharp[False][1]            # the still's face: blurred
+
+
+def test_a_frame_where_the_lifter_was_lost_is_blurred_whole(textured_source, tmp_path):
+    """Where the pose of the lifter was lost (someone walked past, the model missed a frame), where their head is
+    is unknown: the whole frame is blurred. The blur had kept the body box of the nearest frame with a face (up to a
+    second away) sharp and blurred that frame's face box, so a head that had moved within the box (a lifter bending
+    down) was exported sharp."""
+    lost = 4                                            # the track's row of source frame OFFSET + 4
+    track = synthetic_track(frame_offset=OFFSET)
+    track = dataclasses.replace(track, image_xy=np.where(np.arange(len(track))[:, None, None] == lost, np.nan,
+                                                         track.image_xy))
+    analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(textured_source))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE))
+    save_result(analysis, track, tmp_path / "lift", video_path=textured_source, blur_faces=True, report=False)
+    frames = decode_all(tmp_path / "lift" / "annotated.mp4")[0]
+    below_panel = slice(H // 2, None)                  # the panel (top left) is drawn sharp on every frame
+
+    def sharpness(rgb: np.ndarray) -> float:
+        gray = cv2.cvtColor(rgb[below_panel], cv2.COLOR_RGB2GRAY)
+        return float(cv2.Laplacian(gray, cv2.CV_64F).var())
+
+    seen, gone = sharpness(frames[OFFSET + lost - 1]), sharpness(frames[OFFSET + lost])
+    assert seen > 20 * gone                              # the frame before: the lifter's body sharp; lost: nothing

@@ -361,16 +361,15 @@ def test_hiding_people_blurs_everyone_but_the_lifters_body_and_the_lifters_face(
     """With faces blurred, a second person (here: texture beside the lifter) is never exported sharp: everything
     outside the lifter's landmark box is blurred, the lifter's body is kept, their face blurred. A second lifter's
     face stayed sharp in a folder marked "faces blurred"."""
-    from liftform.outputs.overlay import body_box, hide_people, nearest_face_rows
+    from liftform.outputs.overlay import body_box, hide_people
 
     rng = np.random.default_rng(2)
     before = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
     track = synthetic_track(3)
-    face_rows = nearest_face_rows(track.image_xy, track.timestamps_s)
     image = before.copy()
-    hide_people(image, track.image_xy, face_rows, 1)
+    hide_people(image, track.image_xy[1])
     bx0, by0, bx1, by1 = body_box(track.image_xy[1], image.shape)
-    fx0, fy0, fx1, fy1 = face_box(track.image_xy[face_rows[1]], image.shape)
+    fx0, fy0, fx1, fy1 = face_box(track.image_xy[1], image.shape)
     body = np.zeros(image.shape[:2], bool)
     body[by0:by1, bx0:bx1] = True
     face = np.zeros_like(body)
@@ -379,17 +378,17 @@ def test_hiding_people_blurs_everyone_but_the_lifters_body_and_the_lifters_face(
     assert image[~body].std() < before[~body].std() / 3                      # everyone else: blurred
     assert np.array_equal(image[body & ~face], before[body & ~face])         # the lifter's body: as it was
     assert image[face].std() < before[face].std() / 3                        # the lifter's face: blurred
-    lost = before.copy()
-    hide_people(lost, track.image_xy, np.full(3, -1), 1)                    # no face known near the frame
-    assert lost.std() < before.std() / 3
+    for missing in (None, np.full((33, 2), np.nan)):                        # no pose of the lifter in the frame
+        lost = before.copy()
+        hide_people(lost, missing)
+        assert lost.std() < before.std() / 3
 
 
 def test_a_skeleton_that_is_not_the_lifter_is_not_drawn_nor_blurred_by():
     """A frame whose skeleton the core drops (here its trunk folded down over the legs, as MediaPipe does to a lifter
-    standing tall with the head out of the picture) shows no skeleton and no back, and its face blur is placed from
-    the lifter's nearest real frame, not from the folded skeleton's head at the waist."""
+    standing tall with the head out of the picture) shows no skeleton and no back, and no face blur is placed by
+    the folded skeleton's head at the waist (with faces blurred, the frame is blurred whole)."""
     from liftform.outputs.annotated import drawn_track
-    from liftform.outputs.overlay import nearest_face_rows
 
     track = synthetic_track(5)
     image_xy = track.image_xy.copy()
@@ -399,7 +398,6 @@ def test_a_skeleton_that_is_not_the_lifter_is_not_drawn_nor_blurred_by():
     drawn = drawn_track(folded)
     assert np.isnan(drawn.image_xy[2]).all()
     assert np.array_equal(drawn.image_xy[[0, 1, 3, 4]], image_xy[[0, 1, 3, 4]], equal_nan=True)
-    assert nearest_face_rows(drawn.image_xy, drawn.timestamps_s)[2] in (1, 3)
     assert drawn_track(track) is track                                  # nothing dropped: the same track
 
 

@@ -39,6 +39,8 @@ def live(
     no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
     record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this video file "
                                        "(.mp4, .mov, .mkv or .m4v; not a file already there)."),
+    blur_faces: bool = typer.Option(False, "--blur-faces", help="Blur the face in the window and the recording: "
+                                    "everything but your body, then your head (to share or screen-record it)."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
                                 help="Folder the session is saved in, as OUTPUT/live-<time>/."),
     beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),
@@ -78,7 +80,7 @@ def live(
     try:
         result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,
                                      settings=settings, window=not no_window, record_path=record, output_dir=output,
-                                     personal_from=from_profile_option(profile)),
+                                     personal_from=from_profile_option(profile), blur_faces=blur_faces),
                           on_event=on_event, on_frame=on_frame)
     except LiftformError as exc:
         fail(str(exc))

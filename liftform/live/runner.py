@@ -34,6 +34,7 @@ from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
+from liftform.outputs.overlay import hide_people
 from liftform.personal import LIVE_ZERO_ORIGIN
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -53,6 +54,7 @@ class LiveConfig:
     record_path: write the annotated session there (H.264 MP4). output_dir: the session is saved under it
     (None: not saved). max_s: stop after this many seconds of wall time (None: run until stopped). personal_from:
     where the settings' own values came from (`Analysis.personal_from`: a --profile's), saved with the session.
+    blur_faces: hide who is in every frame shown and recorded, as `analyze --blur-faces` does (`overlay.hide_people`).
     """
 
     camera: int = 0
@@ -68,6 +70,7 @@ class LiveConfig:
     options: LiveOptions = field(default_factory=LiveOptions)
     max_s: float | None = None
     personal_from: dict[tuple[str, str], str] = field(default_factory=dict)
+    blur_faces: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,8 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                 break
             action = None
             if in_model and (len(in_model) >= depth or session.ready(in_model[0])):
-                action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
+                action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats,
+                               config.blur_faces)
             else:
                 frame = source.read(timeout_s=WAIT_S)
                 if frame is not None:
@@ -252,7 +256,8 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                 elif source.ended:
                     if not in_model:
                         break
-                    action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats)
+                    action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats,
+                                   config.blur_faces)
                 elif window is not None and not in_model:     # (each frame shown handles the keys too)
                     action = window.poll()
             if action == "quit":
@@ -303,10 +308,12 @@ class _Stats:
 
 
 def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None, recorder: Recorder | None,
-          on_event, on_frame, stats: _Stats) -> str | None:
+          on_event, on_frame, stats: _Stats, blur_faces: bool = False) -> str | None:
     """Process and draw one frame, pass on its events, record and show it; returns the window's key action."""
     live = session.process(frame)
     t_draw, cpu_draw = time.perf_counter(), time.thread_time()
+    if blur_faces:            # before the overlay: the skeleton and panel stay sharp over the blur
+        hide_people(frame.rgb, live.pose_xy)
     fps = stats.fps
     session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
     stats.add(frame, live, t_draw, cpu_draw)

@@ -95,7 +95,8 @@ class LiveFrame:
     head (neck flexion) only in frames the head hanging flagged as rounded.
     pose_ms: the pose model's call; process_ms: the whole of `process` (pose included), wall clock;
     overhead_cpu_ms: CPU time of this thread in `process` outside the pose call (what the per-frame path costs,
-    whatever else the machine is doing).
+    whatever else the machine is doing). pose_xy: (33, 2) the model's landmarks of this frame, unfiltered, or None:
+    where `--blur-faces` puts the blur (the filtered ones lag a moving head: its top was recorded sharp).
     """
 
     index: int
@@ -114,3 +115,4 @@ class LiveFrame:
     process_ms: float = 0.0
     overhead_cpu_ms: float = 0.0
     last_advice: str | None = None      # the last rep's advice in a few words (``core.advice.ADVICE_CUES``)
+    pose_xy: np.ndarray | None = None

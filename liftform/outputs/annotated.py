@@ -22,7 +22,7 @@ from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states
-from liftform.outputs.overlay import draw_overlay, hide_people, nearest_face_rows
+from liftform.outputs.overlay import draw_overlay, hide_people
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
 from liftform.video import VideoFrame, prefetch, shrunk_size_wh
@@ -38,7 +38,7 @@ Progress = Callable[[int, int], None]
 def drawn_track(track: PoseTrack) -> PoseTrack:
     """``track`` as the pictures show it: a pose the core drops as not the lifter (`core.plausibility`: upside
     down, the trunk folded over the legs, a sudden jump in size) has no skeleton, no back and no body or face to
-    place the blur by (the lifter's nearest face is blurred then, or the whole frame). A skeleton folded over a
+    place the blur by (the whole frame is blurred then). A skeleton folded over a
     standing lifter's legs was drawn over them, its head at the waist."""
     wrong = implausible_poses(track.image_xy, track.timestamps_s)
     return replace(track, image_xy=np.where(wrong[:, None, None], np.nan, track.image_xy)) if wrong.any() else track
@@ -95,7 +95,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         track: the pose track of the analysis (landmarks in source pixels, upright), matched the same way.
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
-        blur_faces: blur the lifter's head in every frame (the whole frame where no face is known near it).
+        blur_faces: hide who is in every frame (`overlay.hide_people`: the whole frame without a pose).
         on_frame: also given every decoded frame, at the size it is drawn but before anything is drawn on it
             (the report takes its stills there: one decode for both); when it returns True, the frame is written as
             a keyframe (the report's clips are cut from the video there, without encoding them again).
@@ -116,7 +116,6 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
                                                       kin.hip_flexion_deg, analysis.settings.verdict),
                      "head": head_hanging_shown_deg(analysis)}
-    face_rows = nearest_face_rows(track.image_xy, track.timestamps_s) if blur_faces else None
     out_path = Path(out_path)
     with open_video(video_path) as video:
         total = int(analysis.source.frames or video.n_frames)
@@ -136,7 +135,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
                 landmarks = visibility = edge = None
                 if blur_faces:
-                    hide_people(image, image_xy, face_rows, tr)
+                    hide_people(image, image_xy[tr] if tr >= 0 else None)
                 if r >= 0 and tr >= 0:
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]

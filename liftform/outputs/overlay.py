@@ -251,7 +251,6 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
 
 
 FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 0.6 left hair and chin visible
-FACE_SEARCH_S = 1.0    # a frame without face landmarks borrows the nearest face this close in time
 BODY_MARGIN = 0.15     # the lifter's sharp region: their landmarks' box grown by this share of its larger side
 
 
@@ -310,22 +309,6 @@ def blur_whole(image: np.ndarray) -> None:
     image[...] = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def nearest_face_rows(image_xy: np.ndarray, timestamps_s: np.ndarray, max_gap_s: float = FACE_SEARCH_S) -> np.ndarray:
-    """(T,) for each track row, the row whose head landmarks hide that frame's face: itself when it has them, else
-    the nearest row in time within ``max_gap_s`` that has, else -1 (then the whole frame must be blurred).
-    Shapes: image_xy (T, 33, 2) px, timestamps_s (T,)."""
-    head = np.isfinite(image_xy[:, HEAD_LANDMARKS]).all(axis=2).sum(axis=1) >= 2
-    rows = np.flatnonzero(head)
-    if len(rows) == 0:
-        return np.full(len(image_xy), -1)
-    times = timestamps_s[rows]
-    after = np.clip(np.searchsorted(times, timestamps_s), 0, len(rows) - 1)
-    before = np.clip(after - 1, 0, len(rows) - 1)
-    pick = np.where(np.abs(times[before] - timestamps_s) < np.abs(times[after] - timestamps_s), before, after)
-    nearest = rows[pick]
-    return np.where(np.abs(timestamps_s[nearest] - timestamps_s) <= max_gap_s, nearest, -1)
-
-
 def body_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...],
              margin: float = BODY_MARGIN) -> tuple[int, int, int, int] | None:
     """Box (x0, y0, x1, y1) px (x1/y1 exclusive) around the finite landmarks of ``landmarks_xy`` (33, 2), grown by
@@ -343,17 +326,17 @@ def body_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...],
     return (x0, y0, x1, y1) if x1 - x0 >= 2 and y1 - y0 >= 2 else None
 
 
-def hide_people(image: np.ndarray, image_xy: np.ndarray, face_rows: np.ndarray, track_row: int) -> None:
-    """Hide who is in the frame of ``track_row`` (-1: a frame with no pose row), in place: everything but the main
-    lifter's body is blurred (anyone else in view, found by the pose model or not: a second lifter, a coach, people
-    in the background), then the lifter's face, from :func:`nearest_face_rows`. The whole frame is blurred when no
-    face of the lifter is known near it, so nothing identifiable is ever exported. (Until the nineteenth session only
-    the lifter's face was blurred, and a second lifter's stayed sharp in a folder marked "faces blurred".)
-    ``image_xy`` (T, 33, 2) px of the image drawn."""
-    face_row = face_rows[track_row] if track_row >= 0 else -1
-    face = face_box(image_xy[face_row], image.shape) if face_row >= 0 else None
-    body_row = track_row if track_row >= 0 and np.isfinite(image_xy[track_row]).any() else face_row
-    body = body_box(image_xy[body_row], image.shape) if face is not None else None
+def hide_people(image: np.ndarray, landmarks_xy: np.ndarray | None) -> None:
+    """Hide who is in ``image``, in place, given the main lifter's landmarks in it (33, 2) px (None or NaN: their
+    pose was not found in this frame): everything but the lifter's body is blurred (anyone else in view, found by
+    the pose model or not: a second lifter, a coach, people in the background), then the lifter's face. The whole
+    frame is blurred where the frame has no face of the lifter's own, so nothing identifiable is ever exported.
+    (Until the nineteenth session only the lifter's face was blurred, and a second lifter's stayed sharp in a
+    folder marked "faces blurred". Until the fiftieth, a frame without a pose borrowed the body box and face of the
+    nearest frame with one, up to a second away: a head that had moved inside that box, a lifter bending down while
+    someone walked past, was exported sharp.)"""
+    face = face_box(landmarks_xy, image.shape) if landmarks_xy is not None else None
+    body = body_box(landmarks_xy, image.shape) if face is not None else None
     if body is None:
         blur_whole(image)
         return
@@ -361,4 +344,4 @@ def hide_people(image: np.ndarray, image_xy: np.ndarray, face_rows: np.ndarray, 
     kept = image[y0:y1, x0:x1].copy()
     blur_whole(image)
     image[y0:y1, x0:x1] = kept
-    blur_face(image, image_xy[face_row])
+    blur_face(image, landmarks_xy)

@@ -2,8 +2,8 @@
 
 Stills come back as JPEG bytes (for data: URIs); clips are written as H.264 MP4 with :class:`H264Writer`, which
 browsers play. With ``blur_faces`` everything but the lifter's body is blurred (anyone else in view), and the head
-from the face landmarks of the frame, or of the nearest frame with a face within :data:`FACE_SEARCH_S`; a frame
-with no face landmarks near it is blurred whole, so no exported frame can show a face (`outputs.overlay.hide_people`).
+from the face landmarks of the frame; a frame without the lifter's pose is blurred whole, so no exported frame can
+show a face (`outputs.overlay.hide_people`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
 from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
 from liftform.outputs.overlay import (
-    blur_whole,
     draw_back,
     draw_overlay,
     draw_skeleton,
     hide_people,
-    nearest_face_rows,
 )
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
@@ -66,8 +64,6 @@ class FrameArtist:
         self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
         self.edges = back_edges(track, data.analysis.kinematics) if track is not None else None
         self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
-        self.face_rows = (nearest_face_rows(track.image_xy, track.timestamps_s) if track is not None
-                          else np.zeros(0, np.int64))
 
     def _state(self, row: int) -> str:
         """The back state of frames.csv row ``row`` (`core.vocabulary.back_state`)."""
@@ -88,10 +84,7 @@ class FrameArtist:
         scale_xy = (np.divide(image.shape[1::-1], track.frame_size_wh) if track is not None
                     else np.ones(2))                  # image px per source px, (x, y)
         if self.blur_faces:
-            if track is None:
-                blur_whole(image)
-            else:
-                hide_people(image, track.image_xy * scale_xy, self.face_rows, track_row)
+            hide_people(image, track.image_xy[track_row] * scale_xy if track is not None and track_row >= 0 else None)
         landmarks = visibility = edge = None
         if track_row >= 0 and row >= 0:
             landmarks, visibility = track.image_xy[track_row] * scale_xy, track.visibility[track_row]

@@ -63,7 +63,7 @@ def score(
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     bar = BatchBar(quiet, "scoring")
     try:
         with bar:
@@ -73,7 +73,7 @@ def score(
                                  folder_profiles=folder_profiles,
                                  personal_from=from_profile_option(profile))
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     except KeyboardInterrupt:
         err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are "
                   "kept; run the same command again to finish the rest")
@@ -129,7 +129,7 @@ def rescore(
                                    folder_profiles=folder_profiles,
                                    given_from=from_profile_option(profile))
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     except KeyboardInterrupt:
         err.print("interrupted: the videos rescored so far keep their new results; the summary covers them")
         raise typer.Exit(130) from None

@@ -26,10 +26,12 @@ BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur the face in every 
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, then exit."""
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
+def fail(problem: str | Exception, code: int | None = None) -> None:
+    """One line on stderr, then exit: ``code``, by default 2 for a `UsageError` (bad usage), else 1."""
+    from liftform.errors import UsageError
+
+    err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    raise typer.Exit(code if code is not None else 2 if isinstance(problem, UsageError) else 1)
 
 
 def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None,

@@ -50,7 +50,7 @@ def analyze(
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     personal_from = from_profile_option(profile)
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = done = 0
@@ -190,7 +190,7 @@ def screen(
             out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`"
                       + beside, soft_wrap=True)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _profile_zero(path: Path) -> bool:
@@ -225,7 +225,7 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     try:
         infos = list_models(model_dir=model_dir)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     for info in infos:
         where = escape(f"{info.path} ({info.source})")
         if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
@@ -256,5 +256,5 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
     try:
         settings = settings_from(config, None)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     out.print(settings_to_toml(settings), markup=False, end="")

@@ -44,6 +44,7 @@ def analyze(
     report.html), with OUTPUT/index.html listing them all."""
     from liftform.batch.inputs import output_names, unique_inputs
     from liftform.interrupts import signals_deferred
+    from liftform.outputs.atomic import missing_folders, remove_empty_folders
     from liftform.personal import from_profile_option
     from liftform.pipeline import analyze_video, output_dir_for
 
@@ -54,6 +55,7 @@ def analyze(
     personal_from = from_profile_option(profile)
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = done = 0
+    made = missing_folders(output)   # removed again where no video is written into them (a typo's empty folder)
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
     # video analysed here before keeps its folder while another one of the same name gets its own.
     for video, name in zip(videos, output_names(videos, output), strict=True):
@@ -78,9 +80,13 @@ def analyze(
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
                     _write_index(output)
+            if not done:
+                remove_empty_folders(made)
             raise typer.Exit(130) from None
     if not no_report and failures < len(videos) and not _write_index(output):
         failures += 1
+    if not done:
+        remove_empty_folders(made)
     if failures:
         raise typer.Exit(1)
 

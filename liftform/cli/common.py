@@ -21,8 +21,9 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
-BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur the face in every exported frame, clip and video "
-                                                         "(to share the results).")
+BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur every face in every exported frame, clip and video, "
+                                                         "to share the results: all but the lifter's body, and the "
+                                                         "lifter's head.")
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 

@@ -263,4 +263,4 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
         settings = settings_from(config, None)
     except LiftformError as exc:
         fail(exc)
-    out.print(settings_to_toml(settings), markup=False, end="")
+    out.print(settings_to_toml(settings), markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

@@ -1,4 +1,5 @@
-"""One error family. The library raises these; the CLI turns them into one line on stderr and exit code 1.
+"""One error family. The library raises these; the CLI turns them into one line on stderr and exit code 1 (2 for a
+`UsageError`).
 
 Every message says what went wrong *and* what to do about it.
 """
@@ -20,6 +21,10 @@ class ModelError(LiftformError):
 
 class ConfigError(LiftformError):
     """A settings file or value is invalid."""
+
+
+class UsageError(ConfigError):
+    """Options that do not go together, or an option's value outside its choices: bad usage (exit code 2)."""
 
 
 class OutputError(LiftformError):

@@ -34,10 +34,15 @@ class Range:
     below: str = ""
     or_zero: bool = False
 
-    def describe(self) -> str:
+    def describe(self, default: Any = 0.0) -> str:    # in words; ``default`` tells a pair or a whole number
         low = f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
         high = f"less than {self.high:g}" if self.high_open else f"at most {self.high:g}"
-        return ("0, or " if self.or_zero else "") + f"{low} and {high}"
+        allowed = ("0, or " if self.or_zero else "") + f"{low} and {high}"
+        if isinstance(default, tuple):
+            allowed = f"{len(default)} numbers, each {allowed}" + (", ascending" if self.ascending else "")
+        elif isinstance(default, int) and not isinstance(default, bool):
+            allowed = f"a whole number {allowed}"
+        return allowed + (f", less than {self.below}" if self.below else "")
 
     def contains(self, value: float) -> bool:
         above = value > self.low if self.low_open else value >= self.low
@@ -61,8 +66,7 @@ class PoseSettings:
     min_detection_confidence: float = setting(0.5, 0, 1)
     min_presence_confidence: float = setting(0.5, 0, 1)
     min_tracking_confidence: float = setting(0.5, 0, 1)
-    # Larger frames (4K) are downscaled for the model (and for everything kept per frame); coordinates stay in
-    # source px.
+    # Larger frames (4K) are downscaled for the model (and everything kept per frame); coordinates stay source px.
     max_side_px: int = setting(1280, 128, 4096)
     # A followed person's crop is resized to this side: the model looks at 256 px of the person and makes its mask at
     # the input's size, so more pixels only cost time (the back's edge is read to a fraction of a pixel); a small
@@ -259,13 +263,9 @@ def check_ranges(section: str, values: Any, origin: str = "config") -> None:
         value = getattr(values, f.name)
         numbers = value if isinstance(value, tuple) else (value,)
         whole = isinstance(f.default, int) and not isinstance(f.default, bool)
-        allowed = limits.describe()
+        allowed = limits.describe(f.default)
         ok = all(limits.contains(v) and (not whole or float(v).is_integer()) for v in numbers)
-        if isinstance(value, tuple):
-            allowed = f"{len(value)} numbers, each {allowed}" + (", ascending" if limits.ascending else "")
-            ok = ok and (not limits.ascending or list(value) == sorted(value))
-        elif whole:
-            allowed = f"a whole number {allowed}"
+        ok = ok and (not limits.ascending or list(numbers) == sorted(numbers))
         if limits.below and ok and not value < getattr(values, limits.below):
             allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False
         if not ok:
@@ -383,7 +383,7 @@ def settings_to_toml(settings: Settings) -> str:
         lines.append(f"[{section}]")
         for key, value in values.items():
             limits = value_range(section, key)
-            note = "  # true or false" if isinstance(value, bool) else f"  # {limits.describe()}" if limits else ""
+            note = "  # true or false" if isinstance(value, bool) else f"  # {limits.describe(value)}" if limits else ""
             lines.append(f"{key} = {_toml_value(value)}{note}")
         lines.append("")
     return "\n".join(lines)

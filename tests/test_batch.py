@@ -907,7 +907,7 @@ def test_an_address_without_the_ray_engine_is_refused_not_ignored(tmp_path):
     (tmp_path / "lift.mp4").write_bytes(b"not scored")
     result = runner.invoke(app, ["score", str(tmp_path / "lift.mp4"), "-o", str(tmp_path / "out"),
                                  "--address", "auto"])                      # --engine local, the default
-    assert result.exit_code == 1
+    assert result.exit_code == 2                                         # bad usage
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--address works with the Ray engine only" in lines[0], result.stderr
     assert not (tmp_path / "out").exists()

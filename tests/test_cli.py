@@ -181,3 +181,19 @@ def test_an_interrupted_score_says_so_in_one_line_whatever_the_width(tmp_path, m
     assert result.output.strip().splitlines() == [
         f"interrupted: 1 video(s) done, their results and {out / 'summary.csv'} are kept; run the same command again "
         "to finish the rest"]
+
+
+def test_score_options_that_do_not_go_together_are_bad_usage(tmp_path):
+    """`score --engine foo`, `--timeout` with Ray and `--address` without it exited 1, the code of a video that could
+    not be analysed; bad usage is 2 (README "Exit status"), as `screen --rep` without `--neutral` is. One line each."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    misuses = {("--engine", "foo"): "unknown engine", ("--engine", "ray", "--timeout", "5"): "--timeout",
+               ("--address", "auto"): "--address"}
+    for options, words in misuses.items():
+        result = CliRunner().invoke(app, ["score", str(tmp_path / "clips"), "-o", str(tmp_path / "out"), *options])
+        assert result.exit_code == 2 and words in result.output, (options, result.exit_code, result.output)
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert not (tmp_path / "out").exists()

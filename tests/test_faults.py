@@ -439,3 +439,27 @@ def test_every_numeric_setting_has_a_range() -> None:
         for key, value in values.items():
             if not isinstance(value, str):
                 assert value_range(section, key) is not None, f"[{section}] {key} has no valid range"
+
+
+def test_config_shows_every_rule_a_value_is_checked_against(tmp_path) -> None:
+    """`liftform config` showed full_view_yaw_deg as 0..90, yet a value from max_view_yaw_deg (75) up is refused;
+    num_poses took no fraction and the REBA bands had to be 2 ascending numbers, neither said. Each comment now
+    says what the check refuses, and a value past each unsaid rule is refused naming it."""
+    from liftform.settings import settings_to_toml
+
+    shown = settings_to_toml(Settings())
+    assert "full_view_yaw_deg = 30.0  # at least 0 and at most 90, less than max_view_yaw_deg" in shown
+    assert "num_poses = 2  # a whole number at least 1 and at most 10" in shown
+    assert "reba_trunk_bands_deg = [20.0, 60.0]  # 2 numbers, each at least 0 and at most 180, ascending" in shown
+    for text, words in (("[spine]\nfull_view_yaw_deg = 80\n", "less than max_view_yaw_deg"),
+                        ("[pose]\nnum_poses = 1.5\n", "a whole number"),
+                        ("[verdict]\nreba_trunk_bands_deg = [60, 20]\n", "ascending")):
+        (tmp_path / "c.toml").write_text(text)
+        refused = runner.invoke(app, ["config", str(tmp_path / "c.toml")])
+        assert refused.exit_code == 1 and words in refused.stderr, refused.output
+    # printed to a pipe, a line past 80 characters was wrapped into invalid TOML (a long model path too)
+    (tmp_path / "c.toml").write_text(f'[pose]\nmodel = "{tmp_path / ("models" * 20) / "pose_landmarker_full.task"}"\n')
+    printed = runner.invoke(app, ["config", str(tmp_path / "c.toml")])
+    (tmp_path / "printed.toml").write_text(printed.stdout)
+    assert "less than max_view_yaw_deg" in printed.stdout and "models" * 20 in printed.stdout
+    assert runner.invoke(app, ["config", str(tmp_path / "printed.toml")]).exit_code == 0

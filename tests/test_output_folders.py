@@ -326,3 +326,17 @@ def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_pat
     c = _videos(tmp_path, "in/c/IMG_0001.mp4")[0]           # a third of the name: a folder of its own
     assert output_names([c, a], out) == ["c__IMG_0001", "a__IMG_0001"]
     assert output_names([c], tmp_path / "empty") == ["IMG_0001"]
+
+
+def test_an_analysis_that_writes_nothing_leaves_no_output_folder(tmp_path):
+    """`liftform analyze typo.mp4` (or a damaged file) said "video not found" and left an empty liftform-out/ behind:
+    the output folder is made before the pose stage, to fail early where it cannot be written. A run that writes
+    nothing into a folder it made removes it; a folder that was there stays, as do the ones a good video fills."""
+    (tmp_path / "damaged.mp4").write_bytes(b"no video")
+    for video in ("typo.mp4", "damaged.mp4"):
+        result = runner.invoke(app, ["analyze", str(tmp_path / video), "-o", str(tmp_path / "new" / "out")])
+        assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1, result.output
+        assert not (tmp_path / "new" / "out").exists(), video
+    (tmp_path / "mine").mkdir()
+    assert runner.invoke(app, ["analyze", str(tmp_path / "typo.mp4"), "-o", str(tmp_path / "mine")]).exit_code == 1
+    assert (tmp_path / "mine").is_dir()

@@ -24,7 +24,7 @@ from pathlib import Path
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
-from liftform.errors import ConfigError, InputError, ModelError
+from liftform.errors import InputError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import folder_lock, output_error
 from liftform.outputs.layout import RESULT_NAME
@@ -155,15 +155,15 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     interrupt propagates.
     """
     if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
+        raise UsageError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     if workers is not None and workers < 1:
-        raise ConfigError(f"workers must be at least 1, got {workers}")
+        raise UsageError(f"workers must be at least 1, got {workers}")
     if timeout_s is not None and not timeout_s > 0:
-        raise ConfigError(f"the time limit per video must be more than 0 s, got {timeout_s}")
+        raise UsageError(f"the time limit per video must be more than 0 s, got {timeout_s}")
     if timeout_s is not None and engine == "ray":
-        raise ConfigError("--timeout works with the local engine only; Ray tasks have no time limit")
+        raise UsageError("--timeout works with the local engine only; Ray tasks have no time limit")
     if address is not None and engine != "ray":
-        raise ConfigError("--address works with the Ray engine only (--engine ray); the local engine runs on this "
+        raise UsageError("--address works with the Ray engine only (--engine ray); the local engine runs on this "
                           "machine")
     settings = settings or Settings()
     out_root = Path(out)

@@ -64,7 +64,7 @@ def score(
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     bar = BatchBar(quiet, "scoring")
     try:
         with bar:
@@ -74,7 +74,7 @@ def score(
                                  folder_profiles=folder_profiles,
                                  personal_from=from_profile_option(profile))
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     except KeyboardInterrupt:
         err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are kept; "
                   "run the same command again to finish the rest" if bar.done else
@@ -132,7 +132,7 @@ def rescore(
                                    folder_profiles=folder_profiles,
                                    given_from=from_profile_option(profile))
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     except KeyboardInterrupt:
         err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
                   soft_wrap=True)

@@ -21,15 +21,18 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
-BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur the face in every exported frame, clip and video "
-                                                         "(to share the results).")
+BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur every face in every exported frame, clip and video, "
+                                                         "to share the results: all but the lifter's body, and the "
+                                                         "lifter's head.")
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
-def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, then exit."""
-    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(code)
+def fail(problem: str | Exception, code: int | None = None) -> None:
+    """One line on stderr, then exit: ``code``, by default 2 for a `UsageError` (bad usage), else 1."""
+    from liftform.errors import UsageError
+
+    err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    raise typer.Exit(code if code is not None else 2 if isinstance(problem, UsageError) else 1)
 
 
 def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None,

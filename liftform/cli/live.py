@@ -62,7 +62,7 @@ def live(
         settings = settings_from(config, model, profile, base=live_defaults(),
                                  pose={"track_between_frames": True} if track else None)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
 
     on_event = _event_printer(settings, beep)
     started = []
@@ -83,7 +83,7 @@ def live(
                                      personal_from=from_profile_option(profile), blur_faces=blur_faces),
                           on_event=on_event, on_frame=on_frame)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
         err.print("interrupted")
         raise typer.Exit(INTERRUPTED_EXIT) from None

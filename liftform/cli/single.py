@@ -45,16 +45,18 @@ def analyze(
     report.html), with OUTPUT/index.html listing them all."""
     from liftform.batch.inputs import output_names, unique_inputs
     from liftform.interrupts import signals_deferred
+    from liftform.outputs.atomic import missing_folders, remove_empty_folders
     from liftform.personal import from_profile_option
     from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     personal_from = from_profile_option(profile)
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
     failures = done = 0
+    made = missing_folders(output)   # removed again where no video is written into them (a typo's empty folder)
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
     # video analysed here before keeps its folder while another one of the same name gets its own.
     for video, name in zip(videos, output_names(videos, output), strict=True):
@@ -79,9 +81,13 @@ def analyze(
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
                     _write_index(output)
+            if not done:
+                remove_empty_folders(made)
             raise typer.Exit(INTERRUPTED_EXIT) from None
     if not no_report and failures < len(videos) and not _write_index(output):
         failures += 1
+    if not done:
+        remove_empty_folders(made)
     if failures:
         raise typer.Exit(1)
 
@@ -191,7 +197,7 @@ def screen(
             out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`"
                       + beside, soft_wrap=True)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _profile_zero(path: Path) -> bool:
@@ -226,7 +232,7 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     try:
         infos = list_models(model_dir=model_dir)
     except LiftformError as exc:
-        fail(str(exc))
+        fail(exc)
     for info in infos:
         where = escape(f"{info.path} ({info.source})")
         if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
@@ -257,5 +263,5 @@ def config(config: Path | None = typer.Argument(None, help="A TOML file to check
     try:
         settings = settings_from(config, None)
     except LiftformError as exc:
-        fail(str(exc))
-    out.print(settings_to_toml(settings), markup=False, end="")
+        fail(exc)
+    out.print(settings_to_toml(settings), markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

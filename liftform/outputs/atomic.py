@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import os
 import re
 import secrets
@@ -85,6 +86,22 @@ def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Pat
         raise OutputError(f"cannot write into {out_dir}: only {free / 1e6:.1f} MB free on its disk (a result takes "
                           f"up to some tens of MB); free some space or choose another {option}")
     return out_dir
+
+
+def missing_folders(folder: str | Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first: what making it makes."""
+    folder = Path(folder).absolute()
+    return list(itertools.takewhile(lambda path: not path.exists(), (folder, *folder.parents)))
+
+
+def remove_empty_folders(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first, `missing_folders`) while they are empty: a run that wrote nothing into
+    the folders it made leaves none of them behind."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:          # not empty (or gone): it and its parents stay
+            return
 
 
 # What _create_temp names a temporary file: a killed run leaves such files, which are never a result's.

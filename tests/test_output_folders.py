@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -183,9 +184,10 @@ def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
 
 
-def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
+def _fake_engine(monkeypatch, stop_after: int | None = None, after_first=None) -> list[str]:
     """`score` without the pose model: each video is "scored" by writing a synthetic analysis of it, as a worker
-    would; with ``stop_after``, Ctrl-C comes after that many videos. Returns the outputs written."""
+    would; with ``stop_after``, Ctrl-C comes after that many videos; ``after_first(out_root)`` is called once the
+    first video's row is in. Returns the outputs written."""
     written = []
     monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA256,
                                                                                    write_video=False))
@@ -198,6 +200,8 @@ def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
             save_result(analysis, track, Path(out_root) / job.output, write_video=False)
             written.append(job.output)
             on_row(job, row_from_analysis(analysis, job.path, job.output))
+            if after_first is not None and len(written) == 1:
+                after_first(Path(out_root))
 
     monkeypatch.setattr(local, "run_local", run_local)
     return written
@@ -224,6 +228,38 @@ def test_an_interrupted_batch_keeps_every_earlier_row_of_its_summary(tmp_path, m
     index = (out / "index.html").read_text()
     assert "v/report.html" in index and "w/report.html" in index
 
+
+
+def test_an_output_folder_removed_while_a_batch_runs_stops_it_and_says_so(tmp_path, monkeypatch):
+    """The output folder deleted under `score`: the next video's worker made it again and the run ended "3 ok", its
+    summary listing a result that was gone, the folder no longer locked. Now the batch stops at the next video with
+    one line and exit 1, and writes no summary into the folder it no longer holds."""
+    videos = _videos(tmp_path, "v.mp4", "w.mp4", "x.mp4")
+    out = tmp_path / "sc"
+    written = _fake_engine(monkeypatch, after_first=shutil.rmtree)
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q", "-j", "1"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"the output folder {out} (or its lock file .liftform.lock) was removed or replaced during the run" in \
+        said and "Traceback" not in said
+    assert written == ["v", "w"]                  # stopped at the first row after it: x was not started
+    assert not (out / "summary.json").exists() and not (out / "index.html").exists()
+
+
+def test_a_result_folder_removed_while_a_batch_runs_is_not_listed_as_ok(tmp_path, monkeypatch):
+    """One video's result folder deleted while the batch goes on: the summary and the terminal no longer call it
+    ok; its row says why, so the next run scores it again."""
+    videos = _videos(tmp_path, "v.mp4", "w.mp4")
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch, after_first=lambda out_root: shutil.rmtree(out_root / "v"))
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q", "-j", "1"])
+    assert result.exit_code == 1, result.output
+    assert "1 ok" in result.output and "1 failed" in result.output
+    rows = {row.output: row for row in read_summary(out)}
+    assert rows["w"].ok and not rows["v"].ok
+    assert rows["v"].error == f"its result folder {out / 'v'} was removed after it was scored; run the same " \
+                              "command again to score it"
+    assert "was removed after it was scored" in (out / "index.html").read_text()
 
 
 # --- one folder per video, the same one every run ------------------------------------------------------------

@@ -173,18 +173,41 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
 
 
 
+class FolderLock:
+    """What `folder_lock` yields. ``check()`` raises OutputError once the lock file in the folder is no longer the
+    one held: the folder was removed or replaced during the run (or its lock file removed). A batch whose output
+    folder was deleted under it had gone on, its workers making the folder again, and ended "3 ok" with a summary
+    listing results that were gone, and no lock on the new folder."""
+
+    def __init__(self, folder: Path, handle=None) -> None:
+        self.folder, self.handle = folder, handle
+
+    def check(self) -> None:
+        if self.handle is None:     # no lock where fcntl is missing (Windows)
+            return
+        try:
+            held = os.path.samestat(os.fstat(self.handle.fileno()), os.stat(self.folder / LOCK_NAME))
+        except OSError:
+            held = False
+        if not held:
+            raise OutputError(f"the output folder {self.folder} (or its lock file {LOCK_NAME}) was removed or "
+                              "replaced during the run; stopped without writing its summary: run the same command "
+                              "again")
+
+
 @contextlib.contextmanager
-def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[None]:
+def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[FolderLock]:
     """Hold an exclusive lock on ``folder`` (its file ``.liftform.lock``) for the block, so two batch runs never
-    write one summary at once. The lock is the operating system's (``flock``): it goes with the process, also when
-    the process is killed, so a stale lock file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
+    write one summary at once; the :class:`FolderLock` yielded tells whether it is still held. The lock is the
+    operating system's (``flock``): it goes with the process, also when the process is killed, so a stale lock
+    file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
 
     Raises OutputError when another process holds the lock (naming its pid) or the lock file cannot be made.
     """
     try:
         import fcntl
     except ImportError:   # pragma: no cover - Windows
-        yield
+        yield FolderLock(Path(folder))
         return
     path = Path(folder) / LOCK_NAME
     try:
@@ -203,6 +226,6 @@ def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        yield FolderLock(Path(folder), handle)
     finally:
         handle.close()   # closing the file releases the lock

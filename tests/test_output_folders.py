@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from liftform.batch.inputs import expand_inputs, output_names, unique_inputs
 from liftform.batch.jobs import JobSpec
 from liftform.batch.summary import read_summary, row_from_analysis
 from liftform.cli import app
+from liftform.outputs import write_result_files
 from liftform.outputs.layout import result_folders
-from liftform.outputs.staging import recover_folder
+from liftform.outputs.staging import recover_folder, replacing_folder
 from liftform.people import PeopleFound
 from liftform.pipeline import analyze_track, save_result
 from liftform.settings import Settings
@@ -182,6 +184,34 @@ def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
     assert (out / "lift" / "notes.txt").read_text() == "mine\n"
     assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "safe"
     assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
+
+
+def test_a_second_run_into_the_same_folder_leaves_the_first_one_s_folders_alone(tmp_path):
+    """Two `analyze` runs of one video into one folder: the second, starting, removed the first one's staging folder
+    as it was being written (the first then failed: "directory ... does not exist"). A temporary folder is taken
+    only from a run that no longer holds it: one killed, whose lock went with it (the mid-swap test above)."""
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)
+    with replacing_folder(out / "lift") as first:                   # the first run, still writing
+        save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)   # the second
+        assert first.is_dir()
+        write_result_files(*_analysis(video), first, write_video=False)
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "rounded_back"   # the last swapped
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+    aside = out / ".lift.0123abcd.old"      # an earlier result a run moved aside, the new one not yet in place
+    (out / "lift").rename(aside)
+    fd = os.open(aside, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)          # as the run moving it holds it
+        recover_folder(out / "lift")
+        assert sorted(p.name for p in out.iterdir()) == [aside.name]
+    finally:
+        os.close(fd)
+    recover_folder(out / "lift")                # that run gone: its folder is put back
+    assert [p.name for p in out.iterdir()] == ["lift"]
 
 
 def _fake_engine(monkeypatch, stop_after: int | None = None, after_first=None) -> list[str]:

@@ -292,6 +292,19 @@ def test_a_result_folder_removed_while_a_batch_runs_is_not_listed_as_ok(tmp_path
     assert "was removed after it was scored" in (out / "index.html").read_text()
 
 
+def test_score_into_a_read_only_folder_says_so_of_the_folder(tmp_path, monkeypatch, read_only):
+    """The error named the lock file liftform makes there (`.liftform.lock`), not the folder the user gave."""
+    videos = _videos(tmp_path, "v.mp4")
+    out = tmp_path / "sc"
+    out.mkdir()
+    _fake_engine(monkeypatch)
+    read_only(out)
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert " ".join(result.output.split()) == f"error: cannot write {out}: the file system is read-only; choose " \
+                                              "another output directory (-o)"
+
+
 # --- one folder per video, the same one every run ------------------------------------------------------------
 
 def _videos(tmp_path: Path, *names: str) -> list[Path]:

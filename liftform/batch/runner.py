@@ -35,7 +35,7 @@ from liftform.batch.summary import (
 )
 from liftform.errors import ConfigError, InputError, ModelError
 from liftform.interrupts import signals_deferred
-from liftform.outputs.atomic import FolderLock, folder_lock, output_error
+from liftform.outputs.atomic import FolderLock, check_writable, folder_lock, output_error
 from liftform.outputs.layout import RESULT_NAME
 from liftform.personal import folder_profile
 from liftform.settings import Settings
@@ -138,7 +138,8 @@ def _make_out_root(out_root: Path) -> None:
     except FileExistsError:
         raise InputError(f"output folder {out_root} is a file; choose another output folder (-o)") from None
     except OSError as exc:
-        raise output_error(out_root / SUMMARY_JSON, exc) from None
+        raise output_error(out_root, exc) from None
+    check_writable(out_root, out_root)     # said of the folder, not of its lock file, which is made next
 
 
 def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,

@@ -60,23 +60,33 @@ def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) ->
     return OutputError(f"cannot write {path}: {hint}")
 
 
-def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
-    """Create ``out_dir`` if needed and check a file can be written in it and its disk has `MIN_FREE_BYTES` free,
-    so a long analysis is not run only to fail at the end. Removes nothing that is already there. Raises
-    OutputError (one line; ``option``: what to choose instead)."""
-    out_dir = Path(out_dir)
+def check_writable(folder: str | Path, named: str | Path, option: str = OUTPUT_OPTION) -> None:
+    """Raise OutputError unless a file can be made in ``folder`` (a probe file, removed again), its one line about
+    ``named``, the path the user gave: the probe's hidden name, or a lock file's, told them nothing, and a read-only
+    file system is said as such (not "permission denied"). ``option``: what to choose instead."""
     # A name of its own: batch workers check the same folder at once, and one removing a shared probe made the
     # other's removal fail ("directory ... does not exist"), a good video's row failed.
-    probe = out_dir / f".liftform-write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    probe = Path(folder) / f".liftform-write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise output_error(named, exc, option) from None
+
+
+def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
+    """Create ``out_dir`` if needed and check a file can be written in it (`check_writable`) and its disk has
+    `MIN_FREE_BYTES` free, so a long analysis is not run only to fail at the end. Removes nothing that is already
+    there. Raises OutputError (one line; ``option``: what to choose instead)."""
+    out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe.touch()
-        probe.unlink(missing_ok=True)
     except FileExistsError:
         blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
         raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None
     except OSError as exc:
-        raise output_error(probe, exc, option) from None
+        raise output_error(out_dir, exc, option) from None
+    check_writable(out_dir, out_dir, option)
     try:
         free = shutil.disk_usage(out_dir).free
     except OSError:               # not told (some network file systems): the writes will say

@@ -305,6 +305,36 @@ def test_score_into_a_read_only_folder_says_so_of_the_folder(tmp_path, monkeypat
                                               "another output directory (-o)"
 
 
+def test_a_kill_between_the_summary_s_two_files_misleads_no_later_run(tmp_path, monkeypatch):
+    """summary.csv and summary.json are two renames; a kill between them leaves one a row behind. It was summary.json
+    (written second), the one resume, rescore and index.html read: a video whose earlier run failed, scored since,
+    stayed "failed" through the next run into the folder (which did not score it), and index.html called its new
+    result "the earlier result". Now summary.json is written first, and the stale one is summary.csv."""
+    import liftform.batch.summary as summary
+
+    v, w = _videos(tmp_path, "v.mp4", "w.mp4")
+    out = tmp_path / "sc"
+    out.mkdir()
+    summary.write_summary(out, [summary.failed_row(str(v), "v", "v.mp4 is broken")])     # its first run
+    analysis, track = _analysis(v)
+    save_result(analysis, track, out / "v", write_video=False)                           # scored again
+    real_write, writes = summary.atomic_write_text, []
+
+    def killed_after_one(path, text):
+        if writes:
+            raise SystemExit(137)             # the kill, between the two files
+        writes.append(path)
+        return real_write(path, text)
+
+    with monkeypatch.context() as patch, pytest.raises(SystemExit):
+        patch.setattr(summary, "atomic_write_text", killed_after_one)
+        summary.write_summary(out, [row_from_analysis(analysis, str(v), "v")])
+    _fake_engine(monkeypatch)
+    score([w], out, workers=1)                                                          # another video, later
+    assert {row.output: row.status for row in read_summary(out)} == {"v": "ok", "w": "ok"}
+    assert "The last run failed" not in (out / "index.html").read_text()
+
+
 # --- one folder per video, the same one every run ------------------------------------------------------------
 
 def _videos(tmp_path: Path, *names: str) -> list[Path]:

@@ -139,12 +139,17 @@ def summary_doc(rows: list[SummaryRow], *, fingerprint: str = "", complete: bool
 
 def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: str = "",
                   complete: bool = True, extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
-    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths."""
+    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths.
+
+    summary.json is the one liftform reads (`read_summary`: resume, rescore, index.html), so it is written first: a
+    kill between the two leaves summary.csv a row behind, rewritten by the next write. The other way round (the csv
+    first), a stale summary.json said a video's earlier run failed while its new result was in place, and the next
+    run into the folder, not scoring that video, kept the row failed, index.html calling the result an earlier one."""
     out_root = Path(out_root)
     doc = summary_doc(rows, fingerprint=fingerprint, complete=complete, extra=extra)
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return (atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)),
-            atomic_write_text(out_root / SUMMARY_JSON, text))
+    json_path = atomic_write_text(out_root / SUMMARY_JSON, text)
+    return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path
 
 
 def has_result(out_root: str | Path, row: SummaryRow) -> bool:

@@ -142,11 +142,16 @@ def _new_staging(final: Path, held: list[int]) -> Path:
         staging = _temp_folder_name(final, NEW)
         staging.mkdir()
         fd, _ = _lock(staging, wait=True)
-        if fd is not None:
-            held.append(fd)
-            with contextlib.suppress(OSError):
-                if os.path.samestat(os.fstat(fd), os.stat(staging)):
+        try:
+            if fd is None:              # not to be opened (no descriptor left?): written unlocked, if still there
+                if staging.is_dir():
                     return staging
+                continue
+            held.append(fd)
+            if os.path.samestat(os.fstat(fd), os.stat(staging)):
+                return staging
+        except OSError:                 # gone: taken between its making and its lock
+            continue
 
 
 def _swap(staging: Path, final: Path, held: list[int]) -> None:
@@ -155,7 +160,9 @@ def _swap(staging: Path, final: Path, held: list[int]) -> None:
     retire it leaves it to the next :func:`recover_folder`: the new result is in place."""
     aside = None
     if os.path.isdir(final) and not os.path.islink(final):
-        fd, _ = _lock(final, wait=True)
+        # Not waited for: a run that put it in place holds it until its own earlier result is removed, and one
+        # stopped there (Ctrl-Z) would hold this one up; unheld, the aside is only as exposed as before locks.
+        fd, _ = _lock(final, wait=False)
         held.extend([fd] if fd is not None else [])
     with signals_deferred():
         if os.path.lexists(final):

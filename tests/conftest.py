@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import sys
 from pathlib import Path
@@ -68,6 +69,27 @@ def pytest_runtest_setup(item) -> None:
     reason (raised here, so pytest's summary folds them into one line)."""
     if item.get_closest_marker("model") is not None and model_missing():
         pytest.skip(f"needs the pose model, not in reach: {model_missing()}")
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """``read_only(folder)``: no file can be made under ``folder`` from now on, as on a file system mounted
+    read-only (errno EROFS; `os.access` says it is not writable), for the test's end."""
+    real_open, real_access = os.open, os.access
+
+    def make_read_only(folder: Path) -> None:
+        def under(path) -> bool:
+            return os.path.commonpath([os.path.abspath(path), os.path.abspath(folder)]) == os.path.abspath(folder)
+
+        def refuse(path, flags, *args, **kwargs):
+            if flags & os.O_CREAT and under(path):
+                raise OSError(errno.EROFS, "Read-only file system", os.fspath(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refuse)
+        monkeypatch.setattr(os, "access", lambda path, mode, **kw: not (mode & os.W_OK and under(path))
+                            and real_access(path, mode, **kw))
+    return make_read_only
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ from liftform.batch.summary import SummaryRow, failed_row, merged_rows, read_sum
 from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
+from liftform.outputs.atomic import folder_lock
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.personal import PERSONAL_KEYS, PROFILE_ORIGIN, from_profile
 from liftform.pipeline import analyze_track
@@ -476,8 +477,10 @@ def test_ctrl_c_again_while_an_interrupted_batch_saves_keeps_its_overview(tmp_pa
     monkeypatch.setattr(local, "run_local", interrupted)
     monkeypatch.setattr(runner, "write_summary", write_then_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
-        runner._score_locked(jobs, JobSpec(Settings(), "model.task", "0" * 64), out, workers=1, engine="local",
-                             address=None, force=False, report=True, progress=None, timeout_s=None)
+        with folder_lock(out) as lock:
+            runner._score_locked(jobs, JobSpec(Settings(), "model.task", "0" * 64), out, lock, workers=1,
+                                 engine="local", address=None, force=False, report=True, progress=None,
+                                 timeout_s=None)
     assert (out / "index.html").is_file() and "a.mp4 is broken" in (out / "index.html").read_text()
     assert [r.output for r in read_summary(out)] == ["a"]
 
@@ -963,7 +966,6 @@ def test_rescore_of_a_result_folder_or_of_a_folder_being_scored_says_so(tmp_path
     """`rescore out/lifter` (one video's result folder) said "no result.json found under out/lifter" though it holds
     one; so did a rescore while a `score` wrote its first results into a new folder, where the lock's message
     belongs. A folder of videos is not left with a lock file (a search would take it for liftform's output)."""
-    from liftform.outputs.atomic import folder_lock
 
     out = tmp_path / "out"
     _scored_from_own_zero(out, NEUTRAL_BEND_DEG)

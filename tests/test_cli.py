@@ -90,9 +90,10 @@ def test_a_camera_number_opencv_cannot_open_is_a_usage_error():
         assert result.exit_code == 2 and "--camera" in result.output, (camera, result.output)
 
 
-def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monkeypatch):
+def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monkeypatch, read_only):
     """`screen --save-profile /missing/dir/p.toml` ran the whole analysis, then said "choose another output directory
-    (-o)", an option screen does not have. The path is checked first and the error names --save-profile."""
+    (-o)", an option screen does not have. The path is checked first and the error names --save-profile; a
+    read-only file system is said as such (it was "permission denied")."""
     from typer.testing import CliRunner
 
     import liftform.screening
@@ -104,7 +105,11 @@ def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monk
     monkeypatch.setattr(liftform.screening, "screen_video", analysed)
     video = tmp_path / "bend.mp4"
     video.write_bytes(b"not decoded here")
-    for where, says in ((tmp_path / "missing" / "p.toml", f"folder {tmp_path / 'missing'} does not exist"),
+    (tmp_path / "ro").mkdir()
+    read_only(tmp_path / "ro")
+    for where, says in ((tmp_path / "ro" / "p.toml", f"cannot write {tmp_path / 'ro' / 'p.toml'}: the file system "
+                                                     "is read-only; choose another --save-profile path"),
+                        (tmp_path / "missing" / "p.toml", f"directory {tmp_path / 'missing'} does not exist"),
                         (tmp_path, "is a folder; name the profile's file")):
         result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(where)])
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,9 @@ from liftform.batch.inputs import expand_inputs, output_names, unique_inputs
 from liftform.batch.jobs import JobSpec
 from liftform.batch.summary import read_summary, row_from_analysis
 from liftform.cli import app
+from liftform.outputs import write_result_files
 from liftform.outputs.layout import result_folders
-from liftform.outputs.staging import recover_folder
+from liftform.outputs.staging import recover_folder, replacing_folder
 from liftform.people import PeopleFound
 from liftform.pipeline import analyze_track, save_result
 from liftform.settings import Settings
@@ -183,9 +186,38 @@ def test_what_a_kill_mid_swap_leaves_is_put_right_by_the_next_write(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["lift", "lifted"]
 
 
-def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
+def test_a_second_run_into_the_same_folder_leaves_the_first_one_s_folders_alone(tmp_path):
+    """Two `analyze` runs of one video into one folder: the second, starting, removed the first one's staging folder
+    as it was being written (the first then failed: "directory ... does not exist"). A temporary folder is taken
+    only from a run that no longer holds it: one killed, whose lock went with it (the mid-swap test above)."""
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "out"
+    video = tmp_path / "lift.mp4"
+    save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)
+    with replacing_folder(out / "lift") as first:                   # the first run, still writing
+        save_result(*_analysis(video, "hip_hinge"), out / "lift", write_video=False, report=False)   # the second
+        assert first.is_dir()
+        write_result_files(*_analysis(video), first, write_video=False)
+    assert json.loads((out / "lift" / "result.json").read_text())["verdict"] == "rounded_back"   # the last swapped
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+    aside = out / ".lift.0123abcd.old"      # an earlier result a run moved aside, the new one not yet in place
+    (out / "lift").rename(aside)
+    fd = os.open(aside, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)          # as the run moving it holds it
+        recover_folder(out / "lift")
+        assert sorted(p.name for p in out.iterdir()) == [aside.name]
+    finally:
+        os.close(fd)
+    recover_folder(out / "lift")                # that run gone: its folder is put back
+    assert [p.name for p in out.iterdir()] == ["lift"]
+
+
+def _fake_engine(monkeypatch, stop_after: int | None = None, after_first=None) -> list[str]:
     """`score` without the pose model: each video is "scored" by writing a synthetic analysis of it, as a worker
-    would; with ``stop_after``, Ctrl-C comes after that many videos. Returns the outputs written."""
+    would; with ``stop_after``, Ctrl-C comes after that many videos; ``after_first(out_root)`` is called once the
+    first video's row is in. Returns the outputs written."""
     written = []
     monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA256,
                                                                                    write_video=False))
@@ -198,6 +230,8 @@ def _fake_engine(monkeypatch, stop_after: int | None = None) -> list[str]:
             save_result(analysis, track, Path(out_root) / job.output, write_video=False)
             written.append(job.output)
             on_row(job, row_from_analysis(analysis, job.path, job.output))
+            if after_first is not None and len(written) == 1:
+                after_first(Path(out_root))
 
     monkeypatch.setattr(local, "run_local", run_local)
     return written
@@ -224,6 +258,81 @@ def test_an_interrupted_batch_keeps_every_earlier_row_of_its_summary(tmp_path, m
     index = (out / "index.html").read_text()
     assert "v/report.html" in index and "w/report.html" in index
 
+
+
+def test_an_output_folder_removed_while_a_batch_runs_stops_it_and_says_so(tmp_path, monkeypatch):
+    """The output folder deleted under `score`: the next video's worker made it again and the run ended "3 ok", its
+    summary listing a result that was gone, the folder no longer locked. Now the batch stops at the next video with
+    one line and exit 1, and writes no summary into the folder it no longer holds."""
+    videos = _videos(tmp_path, "v.mp4", "w.mp4", "x.mp4")
+    out = tmp_path / "sc"
+    written = _fake_engine(monkeypatch, after_first=shutil.rmtree)
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q", "-j", "1"])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"the output folder {out} (or its lock file .liftform.lock) was removed or replaced during the run" in \
+        said and "Traceback" not in said
+    assert written == ["v", "w"]                  # stopped at the first row after it: x was not started
+    assert not (out / "summary.json").exists() and not (out / "index.html").exists()
+
+
+def test_a_result_folder_removed_while_a_batch_runs_is_not_listed_as_ok(tmp_path, monkeypatch):
+    """One video's result folder deleted while the batch goes on: the summary and the terminal no longer call it
+    ok; its row says why, so the next run scores it again."""
+    videos = _videos(tmp_path, "v.mp4", "w.mp4")
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch, after_first=lambda out_root: shutil.rmtree(out_root / "v"))
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q", "-j", "1"])
+    assert result.exit_code == 1, result.output
+    assert "1 ok" in result.output and "1 failed" in result.output
+    rows = {row.output: row for row in read_summary(out)}
+    assert rows["w"].ok and not rows["v"].ok
+    assert rows["v"].error == f"its result folder {out / 'v'} was removed after it was scored; run the same " \
+                              "command again to score it"
+    assert "was removed after it was scored" in (out / "index.html").read_text()
+
+
+def test_score_into_a_read_only_folder_says_so_of_the_folder(tmp_path, monkeypatch, read_only):
+    """The error named the lock file liftform makes there (`.liftform.lock`), not the folder the user gave."""
+    videos = _videos(tmp_path, "v.mp4")
+    out = tmp_path / "sc"
+    out.mkdir()
+    _fake_engine(monkeypatch)
+    read_only(out)
+    result = runner.invoke(app, ["score", *map(str, videos), "-o", str(out), "-q"])
+    assert result.exit_code == 1
+    assert " ".join(result.output.split()) == f"error: cannot write {out}: the file system is read-only; choose " \
+                                              "another output directory (-o)"
+
+
+def test_a_kill_between_the_summary_s_two_files_misleads_no_later_run(tmp_path, monkeypatch):
+    """summary.csv and summary.json are two renames; a kill between them leaves one a row behind. It was summary.json
+    (written second), the one resume, rescore and index.html read: a video whose earlier run failed, scored since,
+    stayed "failed" through the next run into the folder (which did not score it), and index.html called its new
+    result "the earlier result". Now summary.json is written first, and the stale one is summary.csv."""
+    import liftform.batch.summary as summary
+
+    v, w = _videos(tmp_path, "v.mp4", "w.mp4")
+    out = tmp_path / "sc"
+    out.mkdir()
+    summary.write_summary(out, [summary.failed_row(str(v), "v", "v.mp4 is broken")])     # its first run
+    analysis, track = _analysis(v)
+    save_result(analysis, track, out / "v", write_video=False)                           # scored again
+    real_write, writes = summary.atomic_write_text, []
+
+    def killed_after_one(path, text):
+        if writes:
+            raise SystemExit(137)             # the kill, between the two files
+        writes.append(path)
+        return real_write(path, text)
+
+    with monkeypatch.context() as patch, pytest.raises(SystemExit):
+        patch.setattr(summary, "atomic_write_text", killed_after_one)
+        summary.write_summary(out, [row_from_analysis(analysis, str(v), "v")])
+    _fake_engine(monkeypatch)
+    score([w], out, workers=1)                                                          # another video, later
+    assert {row.output: row.status for row in read_summary(out)} == {"v": "ok", "w": "ok"}
+    assert "The last run failed" not in (out / "index.html").read_text()
 
 
 # --- one folder per video, the same one every run ------------------------------------------------------------

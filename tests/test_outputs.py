@@ -32,6 +32,7 @@ from liftform.outputs import (
     write_result_json,
 )
 from liftform.outputs.annotated import write_annotated_video
+from liftform.outputs.atomic import ensure_writable_dir
 from liftform.outputs.overlay import blur_face, draw_overlay, face_box
 from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
 from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
@@ -274,6 +275,16 @@ def test_unwritable_dir_gives_output_error(tmp_path, monkeypatch):
     finally:
         tmp_path.chmod(0o700)
     assert not target.exists()
+
+
+def test_a_read_only_output_folder_is_said_of_the_folder_given(tmp_path, read_only):
+    """The error named the hidden probe file (`.liftform-write-test.<pid>.<hex>`), not the folder the user gave."""
+    out = tmp_path / "out"
+    out.mkdir()
+    read_only(out)
+    with pytest.raises(OutputError) as info:
+        ensure_writable_dir(out)
+    assert str(info.value) == f"cannot write {out}: the file system is read-only; choose another output directory (-o)"
 
 
 # --- overlay ---------------------------------------------------------------------------------------------------------

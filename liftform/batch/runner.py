@@ -23,10 +23,19 @@ from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored
-from liftform.batch.summary import SUMMARY_CSV, SUMMARY_JSON, SummaryRow, earlier_rows, merged_rows, write_summary
+from liftform.batch.summary import (
+    SUMMARY_CSV,
+    SUMMARY_JSON,
+    SummaryRow,
+    earlier_rows,
+    has_result,
+    merged_rows,
+    rows_as_they_stand,
+    write_summary,
+)
 from liftform.errors import InputError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
-from liftform.outputs.atomic import folder_lock, output_error
+from liftform.outputs.atomic import FolderLock, check_writable, folder_lock, output_error
 from liftform.outputs.layout import RESULT_NAME
 from liftform.personal import folder_profile
 from liftform.settings import Settings
@@ -129,7 +138,8 @@ def _make_out_root(out_root: Path) -> None:
     except FileExistsError:
         raise InputError(f"output folder {out_root} is a file; choose another output folder (-o)") from None
     except OSError as exc:
-        raise output_error(out_root / SUMMARY_JSON, exc) from None
+        raise output_error(out_root, exc) from None
+    check_writable(out_root, out_root)     # said of the folder, not of its lock file, which is made next
 
 
 def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
@@ -180,15 +190,17 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
             raise
         raise ModelError(f"{exc} ({RAY_MODEL_WHERE})") from None
     _make_out_root(out_root)
-    with folder_lock(out_root, "`liftform score`"):
-        return _score_locked(jobs, spec, out_root, workers=workers, engine=engine, address=address, force=force,
-                             report=report, progress=progress, timeout_s=timeout_s)
+    with folder_lock(out_root, "`liftform score`") as lock:
+        return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,
+                             force=force, report=report, progress=progress, timeout_s=timeout_s)
 
 
-def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: int | None, engine: str,
-                  address: str | None, force: bool, report: bool, progress: BatchProgress | None,
+def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLock, *, workers: int | None,
+                  engine: str, address: str | None, force: bool, report: bool, progress: BatchProgress | None,
                   timeout_s: float | None) -> BatchResult:
-    """The batch itself, with ``out_root`` made and locked (see :func:`score`)."""
+    """The batch itself, with ``out_root`` made and locked (see :func:`score`). Each summary is written only while
+    the lock is still held (`FolderLock.check`: the folder removed or replaced stops the batch), and lists as ok
+    only the results still there (`summary.rows_as_they_stand`)."""
     own = [job.output for job in jobs if job.settings is not None]
     # One fingerprint names the batch's settings only where every video was judged under them.
     result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
@@ -197,9 +209,11 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, *, workers: in
     earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
 
     def flush(complete: bool = False) -> None:
-        result.rows = [done[i] for i in sorted(done)]
+        lock.check()
+        result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
         result.wall_s = round(time.monotonic() - started, 1)      # a batch's throughput is its own, not per video
-        write_summary(out_root, merged_rows(earlier, result.rows), fingerprint=result.fingerprint,
+        still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
+        write_summary(out_root, merged_rows(still_there, result.rows), fingerprint=result.fingerprint,
                       complete=complete, extra={"wall_s": result.wall_s})
         last_write[0] = time.monotonic()
 

@@ -19,7 +19,7 @@ from liftform.analysis import Analysis
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import SUMMARY_CSV, SUMMARY_JSON
+from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON
 from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS
 
 SUMMARY_SCHEMA_VERSION = 1
@@ -139,12 +139,31 @@ def summary_doc(rows: list[SummaryRow], *, fingerprint: str = "", complete: bool
 
 def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: str = "",
                   complete: bool = True, extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
-    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths."""
+    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths.
+
+    summary.json is the one liftform reads (`read_summary`: resume, rescore, index.html), so it is written first: a
+    kill between the two leaves summary.csv a row behind, rewritten by the next write. The other way round (the csv
+    first), a stale summary.json said a video's earlier run failed while its new result was in place, and the next
+    run into the folder, not scoring that video, kept the row failed, index.html calling the result an earlier one."""
     out_root = Path(out_root)
     doc = summary_doc(rows, fingerprint=fingerprint, complete=complete, extra=extra)
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return (atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)),
-            atomic_write_text(out_root / SUMMARY_JSON, text))
+    json_path = atomic_write_text(out_root / SUMMARY_JSON, text)
+    return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path
+
+
+def has_result(out_root: str | Path, row: SummaryRow) -> bool:
+    """``row``'s result folder holds a complete result (its result.json) in ``out_root``."""
+    return (Path(out_root) / row.output / RESULT_NAME).is_file()
+
+
+def rows_as_they_stand(out_root: str | Path, rows: list[SummaryRow]) -> list[SummaryRow]:
+    """``rows`` of a run, each ok one whose result folder is gone from ``out_root`` since (removed while the batch
+    ran) made a failed row saying so: the summary had listed it as ok with no result there."""
+    return [row if not row.ok or has_result(out_root, row) else
+            failed_row(row.path, row.output, f"its result folder {Path(out_root) / row.output} was removed after it "
+                       "was scored; run the same command again to score it", elapsed_s=row.elapsed_s)
+            for row in rows]
 
 
 def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[SummaryRow]:

@@ -208,16 +208,16 @@ def _profile_zero(path: Path) -> bool:
 
 
 def _unwritable_profile(path: Path) -> str:
-    """Why a profile cannot be saved at ``path`` (``--save-profile``), or ""."""
-    import os
+    """Why a profile cannot be saved at ``path`` (``--save-profile``), or "" (a read-only file system had been said
+    to be "permission denied")."""
+    from liftform.outputs.atomic import check_writable
 
-    folder = path.parent
     if path.is_dir():
         return f"--save-profile {path} is a folder; name the profile's file (e.g. {path / 'me.toml'})"
-    if not folder.is_dir():
-        return f"cannot write {path}: folder {folder} does not exist; create it or choose another --save-profile path"
-    if not os.access(folder, os.W_OK):
-        return f"cannot write {path}: permission denied in {folder}; choose another --save-profile path"
+    try:
+        check_writable(path.parent, path, "--save-profile path")
+    except LiftformError as exc:
+        return str(exc)
     return ""
 
 

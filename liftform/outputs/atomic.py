@@ -61,23 +61,33 @@ def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) ->
     return OutputError(f"cannot write {path}: {hint}")
 
 
-def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
-    """Create ``out_dir`` if needed and check a file can be written in it and its disk has `MIN_FREE_BYTES` free,
-    so a long analysis is not run only to fail at the end. Removes nothing that is already there. Raises
-    OutputError (one line; ``option``: what to choose instead)."""
-    out_dir = Path(out_dir)
+def check_writable(folder: str | Path, named: str | Path, option: str = OUTPUT_OPTION) -> None:
+    """Raise OutputError unless a file can be made in ``folder`` (a probe file, removed again), its one line about
+    ``named``, the path the user gave: the probe's hidden name, or a lock file's, told them nothing, and a read-only
+    file system is said as such (not "permission denied"). ``option``: what to choose instead."""
     # A name of its own: batch workers check the same folder at once, and one removing a shared probe made the
     # other's removal fail ("directory ... does not exist"), a good video's row failed.
-    probe = out_dir / f".liftform-write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    probe = Path(folder) / f".liftform-write-test.{os.getpid()}.{secrets.token_hex(4)}"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise output_error(named, exc, option) from None
+
+
+def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Path:
+    """Create ``out_dir`` if needed and check a file can be written in it (`check_writable`) and its disk has
+    `MIN_FREE_BYTES` free, so a long analysis is not run only to fail at the end. Removes nothing that is already
+    there. Raises OutputError (one line; ``option``: what to choose instead)."""
+    out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe.touch()
-        probe.unlink(missing_ok=True)
     except FileExistsError:
         blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
         raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None
     except OSError as exc:
-        raise output_error(probe, exc, option) from None
+        raise output_error(out_dir, exc, option) from None
+    check_writable(out_dir, out_dir, option)
     try:
         free = shutil.disk_usage(out_dir).free
     except OSError:               # not told (some network file systems): the writes will say
@@ -190,18 +200,41 @@ def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> P
 
 
 
+class FolderLock:
+    """What `folder_lock` yields. ``check()`` raises OutputError once the lock file in the folder is no longer the
+    one held: the folder was removed or replaced during the run (or its lock file removed). A batch whose output
+    folder was deleted under it had gone on, its workers making the folder again, and ended "3 ok" with a summary
+    listing results that were gone, and no lock on the new folder."""
+
+    def __init__(self, folder: Path, handle=None) -> None:
+        self.folder, self.handle = folder, handle
+
+    def check(self) -> None:
+        if self.handle is None:     # no lock where fcntl is missing (Windows)
+            return
+        try:
+            held = os.path.samestat(os.fstat(self.handle.fileno()), os.stat(self.folder / LOCK_NAME))
+        except OSError:
+            held = False
+        if not held:
+            raise OutputError(f"the output folder {self.folder} (or its lock file {LOCK_NAME}) was removed or "
+                              "replaced during the run; stopped without writing its summary: run the same command "
+                              "again")
+
+
 @contextlib.contextmanager
-def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[None]:
+def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[FolderLock]:
     """Hold an exclusive lock on ``folder`` (its file ``.liftform.lock``) for the block, so two batch runs never
-    write one summary at once. The lock is the operating system's (``flock``): it goes with the process, also when
-    the process is killed, so a stale lock file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
+    write one summary at once; the :class:`FolderLock` yielded tells whether it is still held. The lock is the
+    operating system's (``flock``): it goes with the process, also when the process is killed, so a stale lock
+    file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
 
     Raises OutputError when another process holds the lock (naming its pid) or the lock file cannot be made.
     """
     try:
         import fcntl
     except ImportError:   # pragma: no cover - Windows
-        yield
+        yield FolderLock(Path(folder))
         return
     path = Path(folder) / LOCK_NAME
     try:
@@ -220,6 +253,6 @@ def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
-        yield
+        yield FolderLock(Path(folder), handle)
     finally:
         handle.close()   # closing the file releases the lock

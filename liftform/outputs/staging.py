@@ -11,6 +11,11 @@ with SIGINT and SIGTERM held back, so only a kill (SIGKILL, a power cut) can fal
 (:func:`recover_folder`): the old result back where the new one never arrived, the rest removed. The temporary
 folders are hidden (a leading dot), so no listing of results takes them for one (`layout.result_folders`).
 
+Each run holds a lock (``flock``) on the temporary folders it makes, for as long as it writes or removes them, and
+a recovery takes only the folders no run holds: the lock goes with its process however it ends. A second `analyze`
+of the same video into the same folder had removed the first one's folder as it wrote it ("directory ... does not
+exist"). Where no lock can be had (no fcntl, a file system refusing it), a folder untouched for `UNLOCKED_STALE_S`.
+
 Files in the old folder that liftform did not write there (anything but `layout.RESULT_FOLDER_ENTRIES`: a note
 of the user's, a live session's profile.toml) are moved into the new one.
 """
@@ -22,6 +27,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +37,9 @@ from liftform.outputs.atomic import TEMP_NAME, file_in_the_way, output_error
 from liftform.outputs.layout import RESULT_FOLDER_ENTRIES, RESULT_NAME
 
 NEW, OLD = "new", "old"     # a folder being written; an earlier result moved aside
+# A temporary folder whose lock cannot be asked is taken as a killed run's once untouched this long: a run writing
+# one touches it more often (a file made or renamed in it), an hour-long video's annotated copy included.
+UNLOCKED_STALE_S = 24 * 3600
 
 
 def _temp_folder_name(final: Path, kind: str) -> Path:
@@ -66,27 +75,95 @@ def _retire(aside: Path, final: Path) -> None:
     _remove(aside)
 
 
+def _lock(folder: Path, wait: bool) -> tuple[int | None, bool | None]:
+    """(an open descriptor of ``folder``, whether it holds the folder's lock: True; another process holds it: False;
+    no lock can be had: None). The descriptor is None where ``folder`` is gone; closing it releases the lock."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None, None
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return fd, False
+    except (ImportError, OSError):   # pragma: no cover - Windows, or a file system without locks
+        return fd, None
+    return fd, True
+
+
+def _release(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _abandoned(folder: Path, held: list[int]) -> bool:
+    """``folder`` (a temporary folder found beside a result) is a killed run's: no live run holds its lock. Where
+    it is, its lock is added to ``held`` (to keep while it is put right)."""
+    fd, locked = _lock(folder, wait=False)
+    if fd is None:
+        return False                 # gone meanwhile: another run's recovery took it
+    held.append(fd)
+    if locked is None:               # pragma: no cover - no lock to ask
+        with contextlib.suppress(OSError):
+            return time.time() - folder.stat().st_mtime > UNLOCKED_STALE_S
+    return bool(locked)
+
+
 def recover_folder(final: str | Path) -> None:
     """Put right what a killed run left of ``final``'s swap: an old result moved aside goes back where no new one
-    arrived (or is retired where one did), and unfinished new folders are removed."""
+    arrived (or is retired where one did), and unfinished new folders are removed. Folders another run is still
+    writing or removing (it holds their lock) are left to it."""
     final = Path(final)
+    held: list[int] = []
     try:
         for aside in _temp_folders(final, OLD):
+            if not _abandoned(aside, held):
+                continue
             if os.path.lexists(final):
                 _retire(aside, final)
             else:
                 os.rename(aside, final)
         for staging in _temp_folders(final, NEW):
-            _remove(staging)
+            if _abandoned(staging, held):
+                _remove(staging)
     except OSError as exc:
         raise output_error(final / RESULT_NAME, exc) from None
+    finally:
+        _release(held)
 
 
-def _swap(staging: Path, final: Path) -> None:
+def _new_staging(final: Path, held: list[int]) -> Path:
+    """A new, empty staging folder of ``final``, its lock added to ``held``. Made again where another run's
+    recovery took it between its making and its lock."""
+    while True:     # again only where another run's recovery came in between, a moment's chance each time
+        staging = _temp_folder_name(final, NEW)
+        staging.mkdir()
+        fd, _ = _lock(staging, wait=True)
+        try:
+            if fd is None:              # not to be opened (no descriptor left?): written unlocked, if still there
+                if staging.is_dir():
+                    return staging
+                continue
+            held.append(fd)
+            if os.path.samestat(os.fstat(fd), os.stat(staging)):
+                return staging
+        except OSError:                 # gone: taken between its making and its lock
+            continue
+
+
+def _swap(staging: Path, final: Path, held: list[int]) -> None:
     """``staging`` becomes ``final``; an earlier ``final`` is moved aside first (back again if the second rename
-    fails), then retired. A failure to retire it leaves it to the next :func:`recover_folder`: the new result
-    is in place."""
+    fails), then retired, its lock added to ``held`` first (another run's recovery leaves it alone). A failure to
+    retire it leaves it to the next :func:`recover_folder`: the new result is in place."""
     aside = None
+    if os.path.isdir(final) and not os.path.islink(final):
+        # Not waited for: a run that put it in place holds it until its own earlier result is removed, and one
+        # stopped there (Ctrl-Z) would hold this one up; unheld, the aside is only as exposed as before locks.
+        fd, _ = _lock(final, wait=False)
+        held.extend([fd] if fd is not None else [])
     with signals_deferred():
         if os.path.lexists(final):
             aside = _temp_folder_name(final, OLD)
@@ -116,16 +193,17 @@ def replacing_folder(final: str | Path) -> Iterator[Path]:
     if os.path.lexists(final) and not final.is_dir():
         raise OutputError(f"cannot write into {final}: {file_in_the_way(final)}")
     recover_folder(final)
-    staging = _temp_folder_name(final, NEW)
+    held: list[int] = []          # the locks of this run's temporary folders, released when it is done with them
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        staging.mkdir()
+        staging = _new_staging(final, held)
     except OSError as exc:
+        _release(held)
         raise output_error(final / RESULT_NAME, exc) from None
     try:
         yield staging
         try:
-            _swap(staging, final)
+            _swap(staging, final, held)
         except OSError as exc:
             raise output_error(final, exc) from None
     except LiftformError as exc:    # said of the folder the user asked for, not of the hidden one
@@ -136,3 +214,5 @@ def replacing_folder(final: str | Path) -> Iterator[Path]:
     except BaseException:
         _remove(staging)
         raise
+    finally:
+        _release(held)

@@ -202,3 +202,16 @@ def test_score_options_that_do_not_go_together_are_bad_usage(tmp_path):
         assert result.exit_code == 2 and words in result.output, (options, result.exit_code, result.output)
         assert len(result.output.strip().splitlines()) == 1, result.output
         assert not (tmp_path / "out").exists()
+
+
+def test_help_shows_no_type_after_a_flag():
+    """typer 0.29 showed `<bool>` after every flag (`--no-video <bool>`), as if it took a value; options that take
+    one keep their type."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    for command in ("analyze", "score", "rescore", "live", "screen", "report"):
+        shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"}).output
+        assert "--help" in shown and "<bool>" not in shown, (command, shown)
+    assert "<path>" in CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "120"}).output

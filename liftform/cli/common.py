@@ -11,6 +11,23 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+
+def _flags_shown_without_a_type() -> None:
+    """typer 0.29's help shows ``<bool>`` after every flag (``--no-video <bool>``, ``--help <bool>``), as if it took
+    a value: a flag's help shows no type, as before that version. (Elsewhere typer's rendering is left alone.)"""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "flags_without_type", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich.flags_without_type = True
+    option.display_type_rich = display_type_rich
+
+
+_flags_shown_without_a_type()
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Watch a lift and tell a safe hip hinge from a rounded back, rep by rep.")
 out = Console(highlight=False)

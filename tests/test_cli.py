@@ -215,3 +215,17 @@ def test_help_shows_no_type_after_a_flag():
         shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "120"}).output
         assert "--help" in shown and "<bool>" not in shown, (command, shown)
     assert "<path>" in CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "120"}).output
+
+
+def test_the_command_list_gives_each_command_one_line():
+    """`liftform --help` listed each command's whole docstring with its hard line breaks (rescore's ran to eight
+    ragged lines): each command has a one-line summary there, and its own --help keeps the whole text."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    listing = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "120"}).output
+    rows = [line for line in listing.splitlines() if line.startswith("│ ") and "--help" not in line]
+    named = [line.split()[1] for line in rows]
+    assert sorted(named) == sorted(["analyze", "report", "screen", "models", "config", "score", "rescore", "live"])
+    assert "unless --profile" in CliRunner().invoke(app, ["rescore", "--help"], env={"COLUMNS": "120"}).output

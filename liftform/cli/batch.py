@@ -26,7 +26,7 @@ from liftform.interrupts import INTERRUPTED_EXIT
 from liftform.outputs.layout import PROFILE_NAME
 
 
-@app.command()
+@app.command(short_help="Score many videos into one folder, in parallel; resumable.")
 def score(
     inputs: list[str] = typer.Argument(..., help="Video files, folders (searched recursively), globs."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
@@ -106,7 +106,7 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "without the pose model)", soft_wrap=True)
 
 
-@app.command()
+@app.command(short_help="Judge every scored video again with new settings, from the saved landmarks.")
 def rescore(
     output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
     config: Path | None = ConfigOpt,

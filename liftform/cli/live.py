@@ -25,7 +25,7 @@ from liftform.interrupts import INTERRUPTED_EXIT
 MAX_CAMERA = 99
 
 
-@app.command()
+@app.command(short_help="Live coaching at the webcam: the back green or red, reps counted and judged.")
 def live(
     camera: int | None = typer.Option(None, "--camera", min=0, max=MAX_CAMERA,
                                       help=f"Webcam number, 0 to {MAX_CAMERA} (default 0)."),

@@ -27,7 +27,7 @@ from liftform.errors import LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT
 
 
-@app.command()
+@app.command(short_help="Analyse video(s): a verdict and advice per rep, with a report.")
 def analyze(
     videos: list[Path] = typer.Argument(..., help="Video file(s) of a lift, filmed side-on."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
@@ -105,7 +105,7 @@ def _write_index(output: Path) -> bool:
         return False
 
 
-@app.command()
+@app.command(short_help="Render report.html again from a result folder.")
 def report(
     folders: list[Path] = typer.Argument(..., help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
     blur_faces: bool = BlurFacesOpt,
@@ -138,7 +138,7 @@ def report(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(short_help="Flexibility screen: how far you hinge before the back rounds.")
 def screen(
     video: Path = typer.Argument(..., help="Video of one slow bend towards the floor, filmed side-on."),
     save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
@@ -221,7 +221,7 @@ def _unwritable_profile(path: Path) -> str:
     return ""
 
 
-@app.command()
+@app.command(short_help="List the pose models: present, where, and whether they are intact.")
 def models(model_dir: Path | None = ModelDirOpt) -> None:
     """List the pose models: which are present, where, whether they match the official checksums, and any file
     there that is no model (truncated, damaged)."""
@@ -255,7 +255,7 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     out.print(f"cache: {model_cache_dir()}")
 
 
-@app.command()
+@app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
 def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
     """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
     from liftform.settings import settings_to_toml

@@ -175,8 +175,7 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         total = video.n_frames or None
         report = (lambda done: progress("pose", done, total)) if progress else None
         with opencv_threads(1):
-            found = estimate_people(video, resolved.path, settings.pose, box,
-                                    threads=threads, progress=report,
+            found = estimate_people(video, resolved.path, settings.pose, box, threads=threads, progress=report,
                                     shrink=lambda decoded: thumbnails.keep(_shrunk(decoded, small_wh)))
         dark = dark_picture_note(lifter_brightness(thumbnails.by_time_s, found.tracks[0]))
         found = replace(found, tracks=tuple(_in_source_pixels(t, small_wh) for t in found.tracks))
@@ -259,8 +258,9 @@ def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | Non
 def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, settings: Settings,
                    warnings: list[str]) -> tuple[Analysis, PoseTrack]:
     """Analyse every person followed; those who performed reps are the lifters. The main lifter (the lifter seen
-    longest and largest; the main person when nobody lifted) is the returned Analysis, with its track; the other
-    lifters are its ``others``, but for a reflection of the main lifter (`core.reflection`: a note instead)."""
+    longest and largest; the main person when nobody lifted) is the returned Analysis, with its track, which keeps
+    the heads of everyone else followed (`--blur-faces` blurs them); the other lifters are its ``others``, but for a
+    reflection of the main lifter (`core.reflection`: a note instead)."""
     analyses = [replace(analyze_track(track, source, model, settings, warnings), box_px=_median_box(track))
                 for track in found.tracks]
     lifters = [k for k, a in enumerate(analyses) if a.verdicts]
@@ -272,7 +272,7 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
     analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
-    return analysis, found.tracks[main]
+    return analysis, found.tracks[main].with_heads_of([t for k, t in enumerate(found.tracks) if k != main])
 
 
 def _median_box(track: PoseTrack) -> tuple[int, int, int, int] | None:

@@ -6,7 +6,8 @@ angles are known by construction. Missing values are NaN (coordinates, back prof
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +26,7 @@ LEFT_KNEE, RIGHT_KNEE = 25, 26
 LEFT_ANKLE, RIGHT_ANKLE = 27, 28
 LEFT_HEEL, RIGHT_HEEL = 29, 30
 LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
+HEAD_LANDMARKS = slice(0, 11)   # nose, eyes, ears, mouth
 
 # Skeleton edges for drawing (pairs of landmark indices).
 SKELETON_EDGES = (
@@ -99,6 +101,9 @@ class PoseTrack:
         pose_filled: optional (T,) bool: True where the model was not run on the frame (the person stood upright
             and still, `[pose] upright_lean_deg`) and the pose is the linear interpolation of the frames either side
             (NaN where either has none). None: every frame was run.
+        others_head_xy: optional (P, T, 11, 2) the head landmarks (`HEAD_LANDMARKS`, source px, NaN where unknown)
+            of the P other people followed in the same frames: where `--blur-faces` blurs their faces, a re-rendered
+            report too. None: nobody else was followed, or the track was saved before liftform kept them.
     """
 
     image_xy: np.ndarray
@@ -109,6 +114,7 @@ class PoseTrack:
     frame_size_wh: tuple[int, int]
     back_profile_px: np.ndarray | None = field(default=None)
     pose_filled: np.ndarray | None = field(default=None)
+    others_head_xy: np.ndarray | None = field(default=None)
 
     def __post_init__(self) -> None:
         n_frames = len(self.timestamps_s)
@@ -128,6 +134,9 @@ class PoseTrack:
                                  f"expected {(n_frames, k, 2)}")
         if self.pose_filled is not None and np.shape(self.pose_filled) != (n_frames,):
             raise InputError(f"PoseTrack.pose_filled has shape {np.shape(self.pose_filled)}, expected {(n_frames,)}")
+        heads = np.shape(self.others_head_xy)
+        if self.others_head_xy is not None and (len(heads) != 4 or heads[1:] != (n_frames, 11, 2)):
+            raise InputError(f"PoseTrack.others_head_xy has shape {heads}, expected (people, {n_frames}, 11, 2)")
         if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
             raise InputError("PoseTrack.timestamps_s must be strictly increasing")
 
@@ -138,8 +147,15 @@ class PoseTrack:
         """Frames ``frames`` (a slice or index array) as a new track."""
         profile = None if self.back_profile_px is None else self.back_profile_px[frames]
         filled = None if self.pose_filled is None else self.pose_filled[frames]
+        heads = None if self.others_head_xy is None else self.others_head_xy[:, frames]
         return PoseTrack(self.image_xy[frames], self.world_xyz[frames], self.visibility[frames],
-                         self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile, filled)
+                         self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile, filled,
+                         heads)
+
+    def with_heads_of(self, others: Sequence[PoseTrack]) -> PoseTrack:
+        """This track keeping the heads of ``others`` (people followed over the same frames) as ``others_head_xy``."""
+        heads = [other.image_xy[:, HEAD_LANDMARKS] for other in others]
+        return replace(self, others_head_xy=np.stack(heads)) if heads else self
 
     @property
     def has_pose(self) -> np.ndarray:
@@ -157,12 +173,14 @@ class PoseTrack:
             out["back_profile_px"] = self.back_profile_px
         if self.pose_filled is not None:
             out["pose_filled"] = np.asarray(self.pose_filled, dtype=bool)
+        if self.others_head_xy is not None:
+            out["others_head_xy"] = self.others_head_xy
         return out
 
     @classmethod
     def from_npz(cls, data) -> PoseTrack:
-        """Inverse of :meth:`to_npz_dict` (``data`` is what ``np.load`` returns)."""
-        profile = data["back_profile_px"] if "back_profile_px" in data else None
-        filled = data["pose_filled"] if "pose_filled" in data else None
+        """Inverse of :meth:`to_npz_dict` (``data`` is what ``np.load`` returns; a file written before a key was kept
+        reads as None there)."""
+        optional = [data[key] if key in data else None for key in ("back_profile_px", "pose_filled", "others_head_xy")]
         return cls(data["image_xy"], data["world_xyz"], data["visibility"], data["timestamps_s"],
-                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), profile, filled)
+                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), *optional)

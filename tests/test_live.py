@@ -464,6 +464,17 @@ def test_live_blur_faces_hides_the_face_in_the_window_and_the_recording():
     sharp = sharpness(source.read().rgb, face)
     assert sharpness(shown[frame], face) < 0.1 * sharp          # the face: blurred
     assert sharpness(shown[frame], hip) > 0.5 * sharp           # the body: kept
+    # Only the lifter's shape is kept: before their knees, within their landmark box + 15 % (kept whole until the
+    # fiftieth session: someone standing there kept a sharp face), is blurred ...
+    kx, ky = track.image_xy[frame, 25].astype(int)
+    assert sharpness(shown[frame], (kx + 60, ky - 8, kx + 76, ky + 8)) < 0.1 * sharp
+    # ... and the back's edge is kept where the back bulges beyond the band round the bones (bent over, frame 60),
+    # from the trunk's outline the model's segmentation gave.
+    shoulder, hip_mid = track.image_xy[60, 11], track.image_xy[60, 23]
+    axis = (shoulder - hip_mid) / np.linalg.norm(shoulder - hip_mid)
+    bx, by = ((shoulder + hip_mid) / 2 + 42 * np.array([axis[1], -axis[0]])).astype(int)   # 42 px to the back's side
+    assert track.back_profile_px[60, 10, 1] > 47
+    assert sharpness(shown[60], (bx - 5, by - 5, bx + 5, by + 5)) > 0.5 * sharp
     width, height = track.frame_size_wh
     assert sharpness(shown[lost], (0, height // 2, width, height)) < 0.1 * sharp   # lifter lost: all blurred
     # Where the head moves fastest the blur is where the model put it this frame, not behind it (the filtered

@@ -368,30 +368,52 @@ def test_blur_face_changes_only_the_head():
     assert blur_face(image, np.full((33, 2), np.nan)) is None
 
 
-def test_hiding_people_blurs_everyone_but_the_lifters_body_and_the_lifters_face():
-    """With faces blurred, a second person (here: texture beside the lifter) is never exported sharp: everything
-    outside the lifter's landmark box is blurred, the lifter's body is kept, their face blurred. A second lifter's
-    face stayed sharp in a folder marked "faces blurred"."""
-    from liftform.outputs.overlay import body_box, hide_people
+def _blurred(image: np.ndarray, before: np.ndarray, where: np.ndarray) -> bool:
+    return bool(image[where].std() < before[where].std() / 3)
+
+
+def test_hiding_people_keeps_only_the_lifters_shape_sharp_and_blurs_every_face():
+    """With faces blurred, nobody but the lifter is exported sharp: everything off the lifter's shape (a band along
+    each bone, the trunk's outline) is blurred, their body kept, their face blurred, and so is the face of everyone
+    else followed, also over the lifter's body. The lifter's landmark box + 15 % had been kept whole: a second
+    lifter just behind them, or a bystander within it, kept a sharp face (108 and 165 head views of two rendered
+    clips)."""
+    from liftform.core.silhouette import trunk_outline_xy
+    from liftform.outputs.overlay import hide_people, lifter_region
+    from liftform.track import trunk_midpoints
 
     rng = np.random.default_rng(2)
     before = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
     track = synthetic_track(3)
+    lifter = track.image_xy[1]
     image = before.copy()
-    hide_people(image, track.image_xy[1])
-    bx0, by0, bx1, by1 = body_box(track.image_xy[1], image.shape)
-    fx0, fy0, fx1, fy1 = face_box(track.image_xy[1], image.shape)
-    body = np.zeros(image.shape[:2], bool)
-    body[by0:by1, bx0:bx1] = True
+    hide_people(image, lifter)
+    body = lifter_region(lifter, image.shape).astype(bool)
+    fx0, fy0, fx1, fy1 = face_box(lifter, image.shape)
     face = np.zeros_like(body)
     face[fy0:fy1, fx0:fx1] = True
-    assert body.sum() < 0.8 * body.size                                     # the box is the lifter, not the frame
-    assert image[~body].std() < before[~body].std() / 3                      # everyone else: blurred
+    assert body.sum() < 0.1 * body.size                                      # the lifter's shape, not the frame
+    assert _blurred(image, before, ~body)                                    # everyone else: blurred
     assert np.array_equal(image[body & ~face], before[body & ~face])         # the lifter's body: as it was
-    assert image[face].std() < before[face].std() / 3                        # the lifter's face: blurred
+    assert _blurred(image, before, face)                                     # the lifter's face: blurred
+    assert body[100:180, 251].all() and body[210, 255] and body[145, 283]    # trunk, shin, forearm
+    # Someone's head in front of the lifter's chest, within their landmark box, off their body: blurred.
+    assert not body[95:115, 290:310].any() and _blurred(image, before, np.s_[95:115, 290:310])
+    # The trunk's outline (the segmentation's silhouette, here 20 px either side of the axis) is kept with the back's
+    # edge, beyond the band round the bones.
+    outline = trunk_outline_xy(*trunk_midpoints(lifter), track.back_profile_px[1])
+    with_outline = before.copy()
+    hide_people(with_outline, lifter, outline)
+    assert not body[140, 232] and np.array_equal(with_outline[130:150, 232:236], before[130:150, 232:236])
+    # Another person followed, their head over the lifter's thigh: blurred there too.
+    other_head = lifter[:11] + (0.0, 115.0)                                  # head landmarks around (255, 195)
+    others = before.copy()
+    hide_people(others, lifter, None, [other_head])
+    ox0, oy0, ox1, oy1 = face_box(other_head, image.shape)
+    assert body[oy0:oy1, ox0:ox1].mean() > 0.5 and _blurred(others, before, np.s_[oy0:oy1, ox0:ox1])
     for missing in (None, np.full((33, 2), np.nan)):                        # no pose of the lifter in the frame
         lost = before.copy()
-        hide_people(lost, missing)
+        hide_people(lost, missing, outline, [other_head])
         assert lost.std() < before.std() / 3
 
 

@@ -45,7 +45,7 @@ def test_each_lifter_is_judged_and_the_clip_takes_the_worst():
     hinge, _ = lift_track("hip_hinge")
     stoop, _ = lift_track("rounded_back")
     analysis, track = _judge(hinge, stoop)
-    assert track is hinge and analysis.lifter_verdict == "safe"
+    assert track.image_xy is hinge.image_xy and analysis.lifter_verdict == "safe"
     assert [o.lifter_verdict for o in analysis.others] == ["rounded_back"]
     assert [v.verdict for v in analysis.others[0].verdicts] == ["rounded_back"] * 3
     assert analysis.verdict == "rounded_back" and analysis.people_in_view == 2
@@ -111,9 +111,14 @@ def test_a_lifter_who_could_not_be_judged_keeps_the_clip_from_being_safe():
 
 def test_a_bystander_who_does_not_lift_is_counted_but_not_judged():
     hinge, _ = lift_track("hip_hinge")
-    analysis, track = _judge(_standing_like(hinge), hinge)    # the bystander is listed first
-    assert track is hinge                                      # the main lifter is the one who lifts
+    bystander = _standing_like(hinge)
+    analysis, track = _judge(bystander, hinge)                 # the bystander is listed first
+    assert track.image_xy is hinge.image_xy                    # the main lifter is the one who lifts
     assert analysis.others == () and analysis.verdict == "safe" and analysis.people_in_view == 2
+    # The bystander's head is kept with the lifter's track, for `--blur-faces` to blur their face (it stayed sharp
+    # wherever they stood within the lifter's body box).
+    assert track.others_head_xy.shape == (1, len(hinge), 11, 2)
+    assert np.array_equal(track.others_head_xy[0], bystander.image_xy[:, :11], equal_nan=True)
 
 
 def test_people_in_view_nobody_followed_are_said_and_a_rescore_keeps_it(tmp_path):

@@ -89,7 +89,8 @@ def test_the_clip_is_judged_on_the_lifter_with_a_note_and_no_second_lifter():
     stoop, _ = lift_track("rounded_back")
     mirrored, _ = lift_track("rounded_back", facing=-1)
     analysis, track = _judge(stoop, mirrored)
-    assert track is stoop and analysis.others == () and analysis.people_in_view == 2
+    assert track.image_xy is stoop.image_xy and analysis.others == () and analysis.people_in_view == 2
+    assert np.array_equal(track.others_head_xy[0], mirrored.image_xy[:, :11], equal_nan=True)   # its face: blurred
     assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 3
     assert reflection.NOTE in analysis.quality.warnings
     assert not any("people lifted in view" in w for w in analysis.quality.warnings)

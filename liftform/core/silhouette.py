@@ -154,3 +154,18 @@ def dorsal_edge_xy(image_xy_shoulder_mid: np.ndarray, image_xy_hip_mid: np.ndarr
         back_normal = -facing[..., None] * n
     origins = station_points(image_xy_shoulder_mid, image_xy_hip_mid, stations)        # (T, K, 2)
     return origins + dorsal[..., None] * back_normal[..., None, :]
+
+
+def trunk_outline_xy(image_xy_shoulder_mid: np.ndarray, image_xy_hip_mid: np.ndarray, back_profile_px: np.ndarray,
+                     stations: np.ndarray = BACK_PROFILE_STATIONS) -> np.ndarray:
+    """Image points of the trunk's outline, both edges of the silhouette: down the +n side from the shoulders to the
+    hips, then back up the -n side (a polygon round the trunk, the back's edge one side of it).
+
+    Shapes: mids (..., 2) pixels; back_profile_px (..., K, 2). Returns (..., 2K, 2) pixels, NaN where unknown.
+    """
+    _, n, _ = trunk_axes(image_xy_shoulder_mid, image_xy_hip_mid)
+    origins = station_points(image_xy_shoulder_mid, image_xy_hip_mid, stations)        # (..., K, 2)
+    normal = n[..., None, :]
+    plus = origins + back_profile_px[..., 0, None] * normal
+    minus = origins - back_profile_px[..., 1, None] * normal
+    return np.concatenate([plus, minus[..., ::-1, :]], axis=-2)

@@ -313,7 +313,7 @@ def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None,
     live = session.process(frame)
     t_draw, cpu_draw = time.perf_counter(), time.thread_time()
     if blur_faces:            # before the overlay: the skeleton and panel stay sharp over the blur
-        hide_people(frame.rgb, live.pose_xy)
+        hide_people(frame.rgb, live.pose_xy, live.pose_outline_xy)
     fps = stats.fps
     session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
     stats.add(frame, live, t_draw, cpu_draw)

@@ -250,7 +250,7 @@ class LiveSession:
                          self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, posture.calibrated,
                          tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
                          1e3 * (cpu_end - cpu_pose), self._last_cue if self.verdicts and self.rep_count else None,
-                         None if pose is None else pose.image_xy)
+                         None if pose is None else pose.image_xy, None if pose is None else pose.back_profile_px)
 
     def draw(self, image: np.ndarray, live: LiveFrame, lines: tuple[str, ...] = ()) -> np.ndarray:
         """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep

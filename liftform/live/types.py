@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from liftform.core.silhouette import trunk_outline_xy
 from liftform.core.types import RepVerdict
+from liftform.track import trunk_midpoints
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ class LiveFrame:
     pose_ms: the pose model's call; process_ms: the whole of `process` (pose included), wall clock;
     overhead_cpu_ms: CPU time of this thread in `process` outside the pose call (what the per-frame path costs,
     whatever else the machine is doing). pose_xy: (33, 2) the model's landmarks of this frame, unfiltered, or None:
-    where `--blur-faces` puts the blur (the filtered ones lag a moving head: its top was recorded sharp).
+    where `--blur-faces` puts the blur (the filtered ones lag a moving head: its top was recorded sharp);
+    pose_profile_px: (K, 2) the back profile of the same model run (`PoseTrack.back_profile_px`), or None.
     """
 
     index: int
@@ -116,3 +119,12 @@ class LiveFrame:
     overhead_cpu_ms: float = 0.0
     last_advice: str | None = None      # the last rep's advice in a few words (``core.advice.ADVICE_CUES``)
     pose_xy: np.ndarray | None = None
+    pose_profile_px: np.ndarray | None = None
+
+    @property
+    def pose_outline_xy(self) -> np.ndarray | None:
+        """(2K, 2) px: the trunk's outline in this frame's model run (`core.silhouette.trunk_outline_xy`), or None:
+        what `--blur-faces` keeps sharp of the trunk, with the back's edge."""
+        if self.pose_xy is None or self.pose_profile_px is None:
+            return None
+        return trunk_outline_xy(*trunk_midpoints(self.pose_xy), self.pose_profile_px)

@@ -19,7 +19,7 @@ import numpy as np
 from liftform.analysis import Analysis
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.plausibility import implausible_poses
-from liftform.core.silhouette import dorsal_edge_xy
+from liftform.core.silhouette import dorsal_edge_xy, trunk_outline_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states
 from liftform.outputs.overlay import draw_overlay, hide_people
@@ -53,6 +53,27 @@ def back_edges(track: PoseTrack, kinematics: Kinematics) -> np.ndarray | None:
     facing = kinematics.facing_signs() if len(kinematics) == len(track) else kinematics.facing_sign
     shoulder, hip = trunk_midpoints(track.image_xy)
     return dorsal_edge_xy(shoulder, hip, track.back_profile_px, facing)
+
+
+class PeopleHider:
+    """`overlay.hide_people` on the frames of ``track`` (as `drawn_track` gives it), drawn at ``scale_xy`` image
+    px per source px: the lifter's landmarks and trunk outline at the frame's row, and the heads of the others
+    followed (`PoseTrack.others_head_xy`)."""
+
+    def __init__(self, track: PoseTrack) -> None:
+        self.track = track
+        profile = track.back_profile_px
+        self.outlines = None if profile is None else trunk_outline_xy(*trunk_midpoints(track.image_xy), profile)
+
+    def hide(self, image: np.ndarray, row: int, scale_xy: np.ndarray) -> None:
+        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` (-1: none: blurred whole)."""
+        if row < 0:
+            hide_people(image, None)
+            return
+        heads = self.track.others_head_xy
+        hide_people(image, self.track.image_xy[row] * scale_xy,
+                    None if self.outlines is None else self.outlines[row] * scale_xy,
+                    () if heads is None else heads[:, row] * scale_xy)
 
 
 def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:
@@ -95,7 +116,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         track: the pose track of the analysis (landmarks in source pixels, upright), matched the same way.
         out_path: the .mp4 to write; it appears only when complete.
         progress: called as ``progress(frames_done, frames_total)`` after each frame.
-        blur_faces: hide who is in every frame (`overlay.hide_people`: the whole frame without a pose).
+        blur_faces: hide who is in every frame (`PeopleHider`: the whole frame without a pose).
         on_frame: also given every decoded frame, at the size it is drawn but before anything is drawn on it
             (the report takes its stills there: one decode for both); when it returns True, the frame is written as
             a keyframe (the report's clips are cut from the video there, without encoding them again).
@@ -112,6 +133,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     states = frame_states(analysis)
     edges = back_edges(track, kin)
     reps = _RepClock(analysis)
+    hider = PeopleHider(track) if blur_faces else None
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
                                                       kin.hip_flexion_deg, analysis.settings.verdict),
@@ -134,8 +156,8 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                 image = _drawable(frame.rgb, size_wh)
                 r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
                 landmarks = visibility = edge = None
-                if blur_faces:
-                    hide_people(image, image_xy[tr] if tr >= 0 else None)
+                if hider is not None:
+                    hider.hide(image, tr, scale_xy)
                 if r >= 0 and tr >= 0:
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]

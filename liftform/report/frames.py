@@ -1,9 +1,9 @@
 """Frames and clips for the report: decode the source once, draw the analysis on the frames asked for, blur faces.
 
 Stills come back as JPEG bytes (for data: URIs); clips are written as H.264 MP4 with :class:`H264Writer`, which
-browsers play. With ``blur_faces`` everything but the lifter's body is blurred (anyone else in view), and the head
-from the face landmarks of the frame; a frame without the lifter's pose is blurred whole, so no exported frame can
-show a face (`outputs.overlay.hide_people`).
+browsers play. With ``blur_faces`` everything but the lifter's shape is blurred (anyone else in view), then the
+lifter's head from the face landmarks of the frame and the heads of the others followed (poses.npz); a frame
+without the lifter's pose is blurred whole, so no exported frame can show a face (`outputs.annotated.PeopleHider`).
 """
 
 from __future__ import annotations
@@ -19,13 +19,8 @@ import numpy as np
 from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
-from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
-from liftform.outputs.overlay import (
-    draw_back,
-    draw_overlay,
-    draw_skeleton,
-    hide_people,
-)
+from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, PeopleHider, back_edges
+from liftform.outputs.overlay import blur_whole, draw_back, draw_overlay, draw_skeleton
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import row_at, rows_for_frames
@@ -63,6 +58,7 @@ class FrameArtist:
         self.track = track = data.shown_track
         self.track_rows = _lookup(track.frame_index) if track is not None else np.zeros(0, np.int64)
         self.edges = back_edges(track, data.analysis.kinematics) if track is not None else None
+        self.hider = PeopleHider(track) if blur_faces and track is not None else None
         self.frame_rows = _lookup(data.frames["frame"]) if data.frames is not None else np.zeros(0, np.int64)
 
     def _state(self, row: int) -> str:
@@ -83,8 +79,10 @@ class FrameArtist:
         track = self.track
         scale_xy = (np.divide(image.shape[1::-1], track.frame_size_wh) if track is not None
                     else np.ones(2))                  # image px per source px, (x, y)
-        if self.blur_faces:
-            hide_people(image, track.image_xy[track_row] * scale_xy if track is not None and track_row >= 0 else None)
+        if self.hider is not None:
+            self.hider.hide(image, track_row, scale_xy)
+        elif self.blur_faces:                           # no landmarks: nobody's place is known
+            blur_whole(image)
         landmarks = visibility = edge = None
         if track_row >= 0 and row >= 0:
             landmarks, visibility = track.image_xy[track_row] * scale_xy, track.visibility[track_row]

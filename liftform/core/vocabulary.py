@@ -146,12 +146,19 @@ class BackState(Enum):
         return _BACK_WORDS[self.value]
 
     @property
+    def tag(self) -> str:
+        """The word drawn on the video beside a rounded back (its second cue beside the colour); "" for the others,
+        told apart by the line itself (a back not judged is dashed)."""
+        return _BACK_TAGS[self.value]
+
+    @property
     def tone(self) -> Tone:
         return _BACK_TONES[self.value]
 
 
 _BACK_STATE_OF = {s.value: s for s in BackState}
 _BACK_WORDS = {"rounded": "Back: ROUNDED", "neutral": "Back: neutral", "unknown": "Back: not judged"}
+_BACK_TAGS = {"rounded": "ROUNDED", "neutral": "", "unknown": ""}
 _BACK_TONES = {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}
 
 

@@ -1,4 +1,4 @@
-"""Drawing on a frame: skeleton, the back coloured by its state, an angle panel, a prompt banner, face blur.
+"""Drawing on a frame: skeleton, the back coloured and shaped by its state, an angle panel, a prompt banner, face blur.
 
 Shared by the annotated video and the live webcam view, so it is cheap (a few OpenCV calls, no full-frame copies)
 and draws **in place** on a C-contiguous ``(H, W, 3) uint8`` image, RGB by default (``rgb=False`` for BGR).
@@ -22,6 +22,7 @@ from liftform.track import SKELETON_EDGES, trunk_midpoints
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
 TEXT_RGB = (240, 240, 240)
 PROMPT_RGB = (255, 215, 0)
+TAG_TEXT_RGB = (255, 255, 255)   # on the tag of a rounded back, a box of its colour
 ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion",
                 "head": "Head hanging"}
 
@@ -143,21 +144,71 @@ def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.nd
 def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: np.ndarray | None, state: str, *,
               rgb: bool = True) -> None:
     """Draw the back thick, coloured by ``state``: the edge polyline (back_edge_xy (K, 2) px, finite points) when
-    at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px."""
+    at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px.
+
+    Each state is told by more than its colour (about 1 man in 12 tells red from green poorly): a rounded back is
+    tagged with its word beside it, on the side away from the trunk's axis; a back not judged is dashed."""
     st = _style(*image.shape[:2])
-    colour = _colour(BackState.of(state).tone.rgb, rgb)
-    if back_edge_xy is not None:
-        edge = np.asarray(back_edge_xy, dtype=float)
-        edge = edge[np.isfinite(edge).all(axis=1)]
-        if len(edge) >= 2:
-            cv2.polylines(image, [_int_points(edge)], False, colour, st.back, cv2.LINE_AA)
+    back = BackState.of(state)
+    colour = _colour(back.tone.rgb, rgb)
+    edge = np.empty((0, 2)) if back_edge_xy is None else np.asarray(back_edge_xy, dtype=float)
+    line = edge[np.isfinite(edge).all(axis=1)]
+    trunk = None
+    if landmarks_xy is not None and (len(line) < 2 or back.tag):
+        shoulder, hip = trunk_midpoints(landmarks_xy)
+        trunk = (shoulder, hip) if np.isfinite(shoulder).all() and np.isfinite(hip).all() else None
+    if len(line) < 2:
+        if trunk is None:
             return
-    if landmarks_xy is None:
+        line = np.linspace(trunk[0], trunk[1], _SEGMENT_POINTS)     # points along it: room for dashes
+    points = _int_points(line)
+    if back is BackState.UNKNOWN:
+        cv2.polylines(image, _dashes(points, st.back), False, colour, st.back, cv2.LINE_AA)
         return
-    shoulder, hip = trunk_midpoints(landmarks_xy)
-    if np.isfinite(shoulder).all() and np.isfinite(hip).all():
-        (x0, y0), (x1, y1) = _int_points(np.stack([shoulder, hip])).tolist()
-        cv2.line(image, (x0, y0), (x1, y1), colour, st.back, cv2.LINE_AA)
+    cv2.polylines(image, [points], False, colour, st.back, cv2.LINE_AA)
+    if back.tag:
+        _draw_tag(image, back.tag, points, trunk, colour, st)
+
+
+_SEGMENT_POINTS = 21     # the shoulder-hip segment drawn for a back without its edge, as many points as an edge
+
+
+def _dashes(points: np.ndarray, thickness: int) -> list[np.ndarray]:
+    """The polyline ``points`` (K, 2) as evenly spread dashes, one at each end: slices of ``step`` segments, at
+    least twice ``thickness`` long, so that a gap about as long shows at least ``thickness`` between the round caps
+    of a line that thick (fewer on a small figure: dash, gap, dash). An edge's points lie about evenly along the
+    back (`track.BACK_PROFILE_STATIONS`); slices, not resampling by length: ~2 us against ~20."""
+    (x0, y0), (x1, y1) = points[0].tolist(), points[-1].tolist()
+    last = len(points) - 1
+    spacing = math.hypot(x1 - x0, y1 - y0) / last                          # the chord's: at most the arc's
+    step = max(1, min(math.ceil(2 * thickness / max(spacing, 1e-9)), last // 3))
+    count = max(2, (last - step) // (2 * step) + 1)
+    return [points[start:start + step + 1] for start in (round(i * (last - step) / (count - 1)) for i in range(count))]
+
+
+def _draw_tag(image: np.ndarray, tag: str, points: np.ndarray, trunk: tuple[np.ndarray, np.ndarray] | None,
+              colour: tuple[int, int, int], st: _Style) -> None:
+    """``tag`` in white on a box of ``colour`` beside the middle of the polyline ``points`` (K, 2) px, across its
+    chord on the side away from the trunk's axis (shoulder-mid, hip-mid: the back's outside), where that is known
+    and apart from the line, else on its upper side. Plain floats: the live view may draw it every frame."""
+    (width, height), _ = _text_size(tag, st.font, st.text + 1)
+    half_w, half_h = width / 2 + st.pad / 2, height / 2 + st.pad / 2
+    (fx, fy), (mx, my), (lx, ly) = points[[0, len(points) // 2, -1]].tolist()
+    chord = max(math.hypot(lx - fx, ly - fy), 1e-9)
+    nx, ny = (fy - ly) / chord, (lx - fx) / chord                         # a unit normal of the chord
+    side = 0.0
+    if trunk is not None:
+        (sx, sy), (hx, hy) = trunk[0].tolist(), trunk[1].tolist()
+        side = (mx - (sx + hx) / 2) * nx + (my - (sy + hy) / 2) * ny      # > 0: the normal points outside
+    if side < 0 or (abs(side) < 1 and ny > 0):
+        nx, ny = -nx, -ny
+    reach = st.back + abs(nx) * half_w + abs(ny) * half_h                 # the box's centre from the line's
+    height_px, width_px = image.shape[:2]
+    x0 = int(min(max(mx + nx * reach - half_w, 0), max(width_px - 2 * half_w, 0)))
+    y0 = int(min(max(my + ny * reach - half_h, 0), max(height_px - 2 * half_h, 0)))
+    x1, y1 = x0 + round(2 * half_w), y0 + round(2 * half_h)
+    cv2.rectangle(image, (x0, y0), (x1, y1), colour, -1)
+    put_text(image, tag, (x0 + st.pad // 2, y1 - st.pad // 2), st.font, TAG_TEXT_RGB, st.text + 1)
 
 
 def _fmt_angle(value: float | None) -> str:
@@ -232,7 +283,7 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
         landmarks_xy: (33, 2) landmark pixels, NaN where missing; None draws no skeleton.
         visibility: (33,) in [0, 1]; landmarks below ``min_visibility`` are not drawn. None: all visible.
         back_edge_xy: (K, 2) pixels of the back's edge (``dorsal_edge_xy``), NaN where unknown.
-        state: "neutral" (back drawn green), "rounded" (red) or "unknown" (grey).
+        state: "neutral" (back drawn green), "rounded" (red, tagged with its word) or "unknown" (grey, dashed).
         angles_deg: panel angles, e.g. ``{"trunk": 42.0, "hip": 80.0, "knee": 15.0, "spine": 8.0}`` (NaN -> "--").
         lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign).
         rep_count: reps finished so far (None: line omitted).

@@ -175,6 +175,29 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def without_video(result_dir: Path, dest: Path) -> Path:
+    """A copy of a result folder whose source video is gone (its report is drawn without frames: quick)."""
+    moved = copy_result(result_dir, dest)
+    doc = json.loads((moved / "result.json").read_text())
+    doc["source"]["path"] = str(dest / "gone" / "lift.mp4")
+    (moved / "result.json").write_text(json.dumps(doc))
+    return moved
+
+
+def test_the_legend_shows_the_frames_own_colours_and_cues(result_dir, tmp_path):
+    """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
+    time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""
+    from liftform.core.vocabulary import BackState, Tone
+    from liftform.outputs.overlay import SKELETON_RGB
+
+    html = write_report(without_video(result_dir, tmp_path)).path.read_text(encoding="utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    for swatch, rgb in [*((f"line-{tone.css_class}", tone.rgb) for tone in Tone), ("skeleton", SKELETON_RGB)]:
+        assert f'class="sw {swatch}"' in html and f".sw.{swatch} {{ color: rgb{rgb}; }}" in style
+    assert f'<span class="tag">{BackState.ROUNDED.tag}</span>' in html and "dashed where not judged" in html
+    assert f".tag {{ background: rgb{Tone.BAD.rgb};" in style
+
+
 def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
     """`liftform report DIR` where the source video is gone replaced a report with the video's frames and clips by
     one without them (exit 0, a note): the report is kept, exit 1, one line saying the video is needed (--video);

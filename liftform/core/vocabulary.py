@@ -32,7 +32,8 @@ class Tone(Enum):
 
     @property
     def text_rgb(self) -> tuple[int, int, int]:
-        """Small type on video: lighter tints survive video chroma subsampling better."""
+        """Small type on video: lighter tints survive video chroma subsampling better, and read at 4.5:1 on the
+        overlay's panel over any picture."""
         return _TONE_TEXT_RGB[self.value]
 
     @property
@@ -55,7 +56,7 @@ class Tone(Enum):
 # been 13 apart (CIEDE2000) and 1.7:1 in luminance as (240, 30, 30) and (0, 215, 60); now 21 and 2.3:1
 # (tests/test_vocabulary.py).
 _TONE_RGB = {"bad": (220, 20, 30), "good": (40, 230, 90), "unsure": (160, 160, 160)}
-_TONE_TEXT_RGB = {"bad": (255, 110, 110), "good": (110, 240, 140), "unsure": (190, 190, 190)}
+_TONE_TEXT_RGB = {"bad": (255, 140, 140), "good": (110, 240, 140), "unsure": (190, 190, 190)}
 
 
 class Verdict(Enum):

@@ -236,7 +236,8 @@ def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int
     x1 = min(image.shape[1], 2 * st.pad + width + st.pad)
     y1 = min(image.shape[0], st.pad + len(lines) * st.line_h + 2 * st.pad)
     roi = image[st.pad // 2:y1, st.pad // 2:x1]
-    np.right_shift(roi, 1, out=roi)                   # darken to half: cheap and keeps the video visible
+    np.right_shift(roi, 2, out=roi)                   # darken to a quarter: cheap, the video still seen, and
+    # text in every tone reads at 4.5:1 over a white picture (at half, red had read at 1.5:1)
     y = st.pad + st.line_h
     for text, colour in lines:
         put_text(image, text, (2 * st.pad, y), st.font, _colour(colour, rgb), st.text)

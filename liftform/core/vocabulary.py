@@ -42,6 +42,11 @@ class Tone(Enum):
         return {"bad": "#c62828", "good": "#2e7d32", "unsure": "#757575"}[self.value]
 
     @property
+    def mark(self) -> str:
+        """A sign beside the colour where words have no room (the report plot's rep labels): not by colour alone."""
+        return {"bad": "✗", "good": "✓", "unsure": "?"}[self.value]
+
+    @property
     def css_class(self) -> str:
         """The class the report and index style (report.css: ``.bad``, ``.good``, ``.unsure``)."""
         return self.value

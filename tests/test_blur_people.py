@@ -14,7 +14,7 @@ from test_report import data_images
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.outputs.annotated import write_annotated_video
-from liftform.outputs.overlay import face_box
+from liftform.outputs.privacy import face_box
 from liftform.outputs.read import read_poses_npz
 from liftform.outputs.video_writer import H264Writer
 from liftform.pipeline import analyze_track, save_result

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
+from liftform.core.vocabulary import Tone
 from liftform.report.data import Thresholds
 from liftform.report.figures import (
     FLAGGED_OPACITY,
@@ -116,6 +117,8 @@ def test_flagged_spans_and_reps_are_shaded_and_labelled():
     assert float(red[0].get("width")) == pytest.approx(width, abs=0.2)
     text = "".join(root.itertext())
     assert "rep 1" in text and "rep 2" in text and "flagged: back rounded" in text
+    # The verdict by a sign beside its colour (red and green read alike to about 1 man in 12)
+    assert f"rep 1 {Tone.BAD.mark}" in text and f"rep 2 {Tone.GOOD.mark}" in text
     for panel in range(4):                   # every panel shades both reps
         shades = [r for r in _in_panel(root, "rect", panel) if r.get("fill-opacity") == "0.07"]
         assert len(shades) == 2

@@ -438,7 +438,7 @@ def test_live_blur_faces_hides_the_face_in_the_window_and_the_recording():
     """`live --blur-faces`: the frames shown and recorded (what `on_frame` is given, as the recorder is) have the
     lifter's face blurred, the body kept, and are blurred whole where the lifter was not found. A session recorded
     with --record showed every face sharp, with no way to ask otherwise."""
-    from liftform.outputs.overlay import face_box
+    from liftform.outputs.privacy import face_box
 
     track, _ = lift_track("rounded_back", n_reps=1)
     image_xy = track.image_xy.copy()                 # a head of 11 points 30 px above the shoulders

@@ -33,7 +33,8 @@ from liftform.outputs import (
 )
 from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import ensure_writable_dir
-from liftform.outputs.overlay import blur_face, draw_overlay, face_box
+from liftform.outputs.overlay import draw_overlay
+from liftform.outputs.privacy import blur_face, face_box
 from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
 from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
 from liftform.outputs.video_writer import H264Writer
@@ -304,6 +305,50 @@ def test_draw_overlay_handles_nan_and_large_frames():
         draw_overlay(small[:, ::2], lms)                  # not contiguous
 
 
+def test_each_back_state_is_told_by_its_shape_not_only_its_colour():
+    """About 1 man in 12 tells red from green poorly (WCAG 1.4.1: colour is not the only cue): drawn in one colour,
+    the three back states are three pictures. A rounded back carries its word beside it, on the back's outside (the
+    side away from the trunk's axis), a back not judged is dashed, a neutral one is solid."""
+    import cv2
+
+    from liftform.core.vocabulary import BackState
+    from liftform.outputs.overlay import draw_back
+    lms = synthetic_track(1).image_xy[0]                                   # facing image-right, trunk axis x ~251
+    bow = np.sin(np.linspace(0.0, np.pi, 21)) * 12
+    edge = np.stack([231 - bow, np.linspace(100, 180, 21)], axis=1)       # the back's edge, bowed backwards
+    shapes = {}
+    for state in BackState:
+        image = np.zeros((480, 640, 3), np.uint8)
+        draw_back(image, lms, edge, state.value)
+        shapes[state] = image.any(axis=2)
+    solid, tagged, dashed = shapes[BackState.NEUTRAL], shapes[BackState.ROUNDED], shapes[BackState.UNKNOWN]
+    tag = tagged & ~solid
+    assert tag.sum() > 300 and (solid & ~tagged).sum() == 0                # the line as neutral's, and its word
+    assert np.flatnonzero(tag.any(axis=0)).max() < (231 - bow).min()      # beside the back, not over the body
+    pieces = [cv2.connectedComponents(shape.astype(np.uint8))[0] - 1 for shape in (solid, dashed)]
+    assert pieces[0] == 1 and pieces[1] >= 2 and (dashed & ~solid).sum() < 0.02 * dashed.sum()   # gaps along it
+    upright = np.zeros((480, 640, 3), np.uint8)
+    draw_back(upright, lms, None, "rounded")                               # no edge: the trunk's segment, tagged
+    assert upright.any(axis=2).sum() > solid.sum()
+
+
+def test_the_panels_words_read_over_any_picture():
+    """The panel's lines (each back state's and verdict's colour, the plain text) reach WCAG AA text contrast
+    (4.5:1) on the panel over a white picture, the worst case. The panel halved the picture's brightness and "Back:
+    ROUNDED" had read at 1.5:1 there, 2.3:1 over the sample videos' grey wall."""
+    from colour_vision import contrast, linear
+
+    from liftform.core.vocabulary import Tone
+    from liftform.outputs.overlay import TEXT_RGB, draw_panel
+    image = np.full((480, 640, 3), 255, np.uint8)
+    colours = [tone.text_rgb for tone in Tone] + [TEXT_RGB]
+    draw_panel(image, [("Reps", colour) for colour in colours])
+    background = image[6, 6]                                      # the panel's corner: no text there
+    assert (background < 255).all()
+    for colour in colours:
+        assert contrast(linear(colour), linear(background)) >= 4.5, colour
+
+
 def test_cached_text_is_putText_within_one_level():
     """The panel's and the prompt's text, blended from the cached glyph coverage (`put_text`), is what
     cv2.putText(LINE_AA) draws, within one level per channel (rarely off at all), on any background, at the sizes the
@@ -379,7 +424,7 @@ def test_hiding_people_keeps_only_the_lifters_shape_sharp_and_blurs_every_face()
     lifter just behind them, or a bystander within it, kept a sharp face (108 and 165 head views of two rendered
     clips)."""
     from liftform.core.silhouette import trunk_outline_xy
-    from liftform.outputs.overlay import hide_people, lifter_region
+    from liftform.outputs.privacy import hide_people, lifter_region
     from liftform.track import trunk_midpoints
 
     rng = np.random.default_rng(2)

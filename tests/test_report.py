@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from liftform.cli import app
 from liftform.errors import InputError
-from liftform.outputs.overlay import face_box
+from liftform.outputs.privacy import face_box
 from liftform.outputs.read import read_frames_csv
 from liftform.report import INDEX_NAME, REPORT_NAME, write_index, write_report
 from liftform.report.data import load_result, rep_frame_range, worst_frame
@@ -173,6 +173,66 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     assert "no frames or clips are shown" in html and not data_images(html)
     assert "<script" not in html and "<svg" not in html and "&lt;script&gt;" in html
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
+
+
+def without_video(result_dir: Path, dest: Path) -> Path:
+    """A copy of a result folder whose source video is gone (its report is drawn without frames: quick)."""
+    moved = copy_result(result_dir, dest)
+    doc = json.loads((moved / "result.json").read_text())
+    doc["source"]["path"] = str(dest / "gone" / "lift.mp4")
+    (moved / "result.json").write_text(json.dumps(doc))
+    return moved
+
+
+def test_the_legend_shows_the_frames_own_colours_and_cues(result_dir, tmp_path):
+    """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
+    time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""
+    from liftform.core.vocabulary import BackState, Tone
+    from liftform.outputs.overlay import SKELETON_RGB
+
+    html = write_report(without_video(result_dir, tmp_path)).path.read_text(encoding="utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    for swatch, rgb in [*((f"line-{tone.css_class}", tone.rgb) for tone in Tone), ("skeleton", SKELETON_RGB)]:
+        assert f'class="sw {swatch}"' in html and f".sw.{swatch} {{ color: rgb{rgb}; }}" in style
+    assert f'<b class="tag">{BackState.ROUNDED.tag}</b>' in html and "dashed where not judged" in html
+    assert f".tag {{ background: rgb{Tone.BAD.rgb};" in style
+
+
+class _Outline(HTMLParser):
+    """A page as a screen reader walks it: the headings' levels, each image's alt text, each video's label."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: list[int] = []
+        self.alts: list[str | None] = []
+        self.video_labels: list[str | None] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.levels.append(int(tag[1]))
+        elif tag == "img":
+            self.alts.append(attrs.get("alt"))
+        elif tag == "video":
+            self.video_labels.append(attrs.get("aria-label"))
+
+
+def test_a_screen_reader_hears_what_the_report_shows(result_dir):
+    """Headings in order, no level skipped ("How to read this" had been an h3 under the h1); every picture says in
+    words how the back is drawn in it (the colours and the tag), as its alt text; every clip is named."""
+    from liftform.core.vocabulary import BackState
+
+    doc = json.loads((result_dir / "result.json").read_text())
+    outline = _Outline()
+    outline.feed((result_dir / REPORT_NAME).read_text(encoding="utf-8"))
+    assert outline.levels[0] == 1 and np.diff(outline.levels).max() <= 1
+    frames = [alt for alt in outline.alts if alt and "frame" in alt]
+    rounded = [r["index"] + 1 for r in doc["reps"] if r["verdict"] == "rounded_back"]
+    assert rounded and len(frames) == 2 * len(rounded) and all(alt for alt in outline.alts)
+    assert all(any(state.words in alt for state in BackState) for alt in frames)
+    assert all(f"Rep {n}, frame of peak spine flexion" in alt and BackState.ROUNDED.words in alt
+               for n, alt in zip(rounded, frames[1::2], strict=True))
+    assert outline.video_labels and all(outline.video_labels)
 
 
 def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
@@ -599,6 +659,12 @@ def test_index_in_browser_sorts(browser, out_root, tmp_path):
     assert names() == ["aaa-safe.mp4", HOSTILE + ".mp4"]
     page.locator("#videos th", has_text="Peak spine").click()
     assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
+    # The order is said to a screen reader too, on the sorted column only (the arrow is only drawn)
+    sorts = page.locator("#videos th").evaluate_all("heads => heads.map(h => h.getAttribute('aria-sort'))")
+    assert [s for s in sorts if s] == ["descending"] and sorts.index("descending") == 4
+    page.locator("#videos th", has_text="Rounded reps").focus()
+    page.keyboard.press("Enter")                                             # by keyboard as by mouse
+    assert page.locator("#videos th", has_text="Rounded reps").get_attribute("aria-sort") == "ascending"
     assert watch.errors == [] and watch.foreign_requests(root) == []
     page.close()
 

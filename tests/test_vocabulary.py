@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from colour_vision import MACHADO_2009, ciede2000, contrast, difference_seen, linear, seen
 from synthetic_tracks import lift_track
 
 from liftform.core.kinematics import compute_kinematics
@@ -42,6 +45,31 @@ def test_tones_decide_the_colours():
     assert Verdict.INSUFFICIENT_DATA.tone is Tone.UNSURE and not Verdict.INSUFFICIENT_DATA.is_safe
     assert BackState.ROUNDED.tone is Verdict.ROUNDED_BACK.tone
     assert len({t.rgb for t in Tone}) == len({t.hex for t in Tone}) == len({t.css_class for t in Tone}) == 3
+
+
+def test_the_colour_measures_agree_with_their_references():
+    """CIEDE2000 against Sharma, Wu & Dalal's (2005) test pairs; the WCAG contrast of black and white."""
+    for lab_1, lab_2, expected in (((50, 2.6772, -79.7751), (50, 0, -82.7485), 2.0425),
+                                   ((50, 2.5, 0), (73, 25, -18), 27.1492),
+                                   ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644)):
+        assert ciede2000(lab_1, lab_2) == pytest.approx(expected, abs=1e-4)
+    assert contrast(linear((0, 0, 0)), linear((255, 255, 255))) == pytest.approx(21.0)
+
+
+@pytest.mark.parametrize("vision", list(MACHADO_2009))
+def test_the_backs_colours_stay_apart_for_colour_blind_eyes(vision):
+    """The back's three colours on the video, as a dichromat sees them, are plainly different colours (CIEDE2000
+    20 or more), and rounded and neutral differ in lightness too (2:1 or more). Red (240, 30, 30) and green
+    (0, 215, 60) had read 13 apart and 1.7:1 to deuteranopes."""
+    for a, b in itertools.combinations(Tone, 2):
+        assert difference_seen(a.rgb, b.rgb, vision) >= 20, (a, b)
+    assert contrast(seen(Tone.BAD.rgb, vision), seen(Tone.GOOD.rgb, vision)) >= 2
+
+
+def test_the_rounded_backs_tag_reads():
+    """The word tagging a rounded back on the video, on a box of its colour: WCAG AA text contrast (4.5:1)."""
+    from liftform.outputs.overlay import TAG_TEXT_RGB
+    assert contrast(linear(TAG_TEXT_RGB), linear(Tone.BAD.rgb)) >= 4.5
 
 
 def test_overlay_panel_shows_the_vocabulary():

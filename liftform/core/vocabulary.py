@@ -32,13 +32,19 @@ class Tone(Enum):
 
     @property
     def text_rgb(self) -> tuple[int, int, int]:
-        """Small type on video: lighter tints survive video chroma subsampling better."""
+        """Small type on video: lighter tints survive video chroma subsampling better, and read at 4.5:1 on the
+        overlay's panel over any picture."""
         return _TONE_TEXT_RGB[self.value]
 
     @property
     def hex(self) -> str:
         """On white paper (the report's plots)."""
         return {"bad": "#c62828", "good": "#2e7d32", "unsure": "#757575"}[self.value]
+
+    @property
+    def mark(self) -> str:
+        """A sign beside the colour where words have no room (the report plot's rep labels): not by colour alone."""
+        return {"bad": "✗", "good": "✓", "unsure": "?"}[self.value]
 
     @property
     def css_class(self) -> str:
@@ -51,8 +57,11 @@ class Tone(Enum):
         return {"bad": "bold red", "good": "green", "unsure": "yellow"}[self.value]
 
 
-_TONE_RGB = {"bad": (240, 30, 30), "good": (0, 215, 60), "unsure": (160, 160, 160)}
-_TONE_TEXT_RGB = {"bad": (255, 110, 110), "good": (110, 240, 140), "unsure": (190, 190, 190)}
+# Apart in lightness too, not in hue alone: seen as a deuteranope sees them (Machado 2009), the red and green had
+# been 13 apart (CIEDE2000) and 1.7:1 in luminance as (240, 30, 30) and (0, 215, 60); now 21 and 2.3:1
+# (tests/test_vocabulary.py).
+_TONE_RGB = {"bad": (220, 20, 30), "good": (40, 230, 90), "unsure": (160, 160, 160)}
+_TONE_TEXT_RGB = {"bad": (255, 140, 140), "good": (110, 240, 140), "unsure": (190, 190, 190)}
 
 
 class Verdict(Enum):
@@ -146,12 +155,19 @@ class BackState(Enum):
         return _BACK_WORDS[self.value]
 
     @property
+    def tag(self) -> str:
+        """The word drawn on the video beside a rounded back (its second cue beside the colour); "" for the others,
+        told apart by the line itself (a back not judged is dashed)."""
+        return _BACK_TAGS[self.value]
+
+    @property
     def tone(self) -> Tone:
         return _BACK_TONES[self.value]
 
 
 _BACK_STATE_OF = {s.value: s for s in BackState}
 _BACK_WORDS = {"rounded": "Back: ROUNDED", "neutral": "Back: neutral", "unknown": "Back: not judged"}
+_BACK_TAGS = {"rounded": "ROUNDED", "neutral": "", "unknown": ""}
 _BACK_TONES = {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}
 
 

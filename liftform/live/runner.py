@@ -34,7 +34,7 @@ from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.outputs.overlay import hide_people
+from liftform.outputs.privacy import hide_people
 from liftform.personal import LIVE_ZERO_ORIGIN
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -54,7 +54,7 @@ class LiveConfig:
     record_path: write the annotated session there (H.264 MP4). output_dir: the session is saved under it
     (None: not saved). max_s: stop after this many seconds of wall time (None: run until stopped). personal_from:
     where the settings' own values came from (`Analysis.personal_from`: a --profile's), saved with the session.
-    blur_faces: hide who is in every frame shown and recorded, as `analyze --blur-faces` does (`overlay.hide_people`).
+    blur_faces: hide who is in every frame shown and recorded, as `analyze --blur-faces` does (`privacy.hide_people`).
     """
 
     camera: int = 0

@@ -116,7 +116,7 @@ BLURRED_MARK_TEXT = ("every exported frame, clip and video in this folder has ev
 
 def mark_blurred(out_dir: str | Path, blurred: bool) -> None:
     """Record whether every exported frame of the folder (video, report, clips) has every face blurred
-    (`overlay.hide_people`): the ``faces-blurred`` mark, which lets a later `score` reuse the folder for a
+    (`privacy.hide_people`): the ``faces-blurred`` mark, which lets a later `score` reuse the folder for a
     ``--blur-faces`` run."""
     marker = Path(out_dir) / BLURRED_MARK
     if blurred:

@@ -19,10 +19,11 @@ import numpy as np
 from liftform.analysis import Analysis
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.plausibility import implausible_poses
-from liftform.core.silhouette import dorsal_edge_xy, trunk_outline_xy
+from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states
-from liftform.outputs.overlay import draw_overlay, hide_people
+from liftform.outputs.overlay import draw_overlay
+from liftform.outputs.privacy import PeopleHider
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
 from liftform.video import VideoFrame, prefetch, shrunk_size_wh
@@ -53,27 +54,6 @@ def back_edges(track: PoseTrack, kinematics: Kinematics) -> np.ndarray | None:
     facing = kinematics.facing_signs() if len(kinematics) == len(track) else kinematics.facing_sign
     shoulder, hip = trunk_midpoints(track.image_xy)
     return dorsal_edge_xy(shoulder, hip, track.back_profile_px, facing)
-
-
-class PeopleHider:
-    """`overlay.hide_people` on the frames of ``track`` (as `drawn_track` gives it), drawn at ``scale_xy`` image
-    px per source px: the lifter's landmarks and trunk outline at the frame's row, and the heads of the others
-    followed (`PoseTrack.others_head_xy`)."""
-
-    def __init__(self, track: PoseTrack) -> None:
-        self.track = track
-        profile = track.back_profile_px
-        self.outlines = None if profile is None else trunk_outline_xy(*trunk_midpoints(track.image_xy), profile)
-
-    def hide(self, image: np.ndarray, row: int, scale_xy: np.ndarray) -> None:
-        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` (-1: none: blurred whole)."""
-        if row < 0:
-            hide_people(image, None)
-            return
-        heads = self.track.others_head_xy
-        hide_people(image, self.track.image_xy[row] * scale_xy,
-                    None if self.outlines is None else self.outlines[row] * scale_xy,
-                    () if heads is None else heads[:, row] * scale_xy)
 
 
 def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:

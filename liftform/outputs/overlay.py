@@ -1,4 +1,4 @@
-"""Drawing on a frame: skeleton, the back coloured by its state, an angle panel, a prompt banner, face blur.
+"""Drawing on a frame: skeleton, the back coloured and shaped by its state, an angle panel, a prompt banner.
 
 Shared by the annotated video and the live webcam view, so it is cheap (a few OpenCV calls, no full-frame copies)
 and draws **in place** on a C-contiguous ``(H, W, 3) uint8`` image, RGB by default (``rgb=False`` for BGR).
@@ -15,22 +15,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from liftform.core.plausibility import body_size_px
 from liftform.core.vocabulary import BackState, tone_of, words_of
-from liftform.track import (
-    HEAD_LANDMARKS,
-    LEFT_HIP,
-    LEFT_SHOULDER,
-    RIGHT_HIP,
-    RIGHT_SHOULDER,
-    SKELETON_EDGES,
-    trunk_midpoints,
-)
+from liftform.track import SKELETON_EDGES, trunk_midpoints
 
 # Colours, RGB (verdicts and back states take theirs from `core.vocabulary`).
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
 TEXT_RGB = (240, 240, 240)
 PROMPT_RGB = (255, 215, 0)
+TAG_TEXT_RGB = (255, 255, 255)   # on the tag of a rounded back, a box of its colour
 ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion",
                 "head": "Head hanging"}
 
@@ -112,7 +104,7 @@ def _colour(rgb_colour: tuple[int, int, int], rgb: bool) -> tuple[int, int, int]
     return rgb_colour if rgb else rgb_colour[::-1]
 
 
-def _int_points(xy: np.ndarray) -> np.ndarray:
+def int_points(xy: np.ndarray) -> np.ndarray:
     """(N, 2) float pixels (finite) -> (N, 2) int32, clipped so OpenCV's int conversion cannot overflow."""
     return np.rint(np.minimum(np.maximum(xy, -_MAX_COORD), _MAX_COORD)).astype(np.int32)   # np.clip: +2 us a call
 
@@ -133,7 +125,7 @@ def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.nd
     if not ok.any():
         return
     pts = np.zeros((len(landmarks_xy), 2), np.int32)
-    pts[ok] = _int_points(landmarks_xy[ok])
+    pts[ok] = int_points(landmarks_xy[ok])
     edges = _EDGE_INDEX[ok[_EDGE_INDEX].all(axis=1)]                      # (E', 2) bones with both ends known
     colour = _colour(SKELETON_RGB, rgb)
     if len(edges):
@@ -151,21 +143,71 @@ def draw_skeleton(image: np.ndarray, landmarks_xy: np.ndarray, visibility: np.nd
 def draw_back(image: np.ndarray, landmarks_xy: np.ndarray | None, back_edge_xy: np.ndarray | None, state: str, *,
               rgb: bool = True) -> None:
     """Draw the back thick, coloured by ``state``: the edge polyline (back_edge_xy (K, 2) px, finite points) when
-    at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px."""
+    at least two points are known, else the shoulder-mid -> hip-mid segment from landmarks_xy (33, 2) px.
+
+    Each state is told by more than its colour (about 1 man in 12 tells red from green poorly): a rounded back is
+    tagged with its word beside it, on the side away from the trunk's axis; a back not judged is dashed."""
     st = _style(*image.shape[:2])
-    colour = _colour(BackState.of(state).tone.rgb, rgb)
-    if back_edge_xy is not None:
-        edge = np.asarray(back_edge_xy, dtype=float)
-        edge = edge[np.isfinite(edge).all(axis=1)]
-        if len(edge) >= 2:
-            cv2.polylines(image, [_int_points(edge)], False, colour, st.back, cv2.LINE_AA)
+    back = BackState.of(state)
+    colour = _colour(back.tone.rgb, rgb)
+    edge = np.empty((0, 2)) if back_edge_xy is None else np.asarray(back_edge_xy, dtype=float)
+    line = edge[np.isfinite(edge).all(axis=1)]
+    trunk = None
+    if landmarks_xy is not None and (len(line) < 2 or back.tag):
+        shoulder, hip = trunk_midpoints(landmarks_xy)
+        trunk = (shoulder, hip) if np.isfinite(shoulder).all() and np.isfinite(hip).all() else None
+    if len(line) < 2:
+        if trunk is None:
             return
-    if landmarks_xy is None:
+        line = np.linspace(trunk[0], trunk[1], _SEGMENT_POINTS)     # points along it: room for dashes
+    points = int_points(line)
+    if back is BackState.UNKNOWN:
+        cv2.polylines(image, _dashes(points, st.back), False, colour, st.back, cv2.LINE_AA)
         return
-    shoulder, hip = trunk_midpoints(landmarks_xy)
-    if np.isfinite(shoulder).all() and np.isfinite(hip).all():
-        (x0, y0), (x1, y1) = _int_points(np.stack([shoulder, hip])).tolist()
-        cv2.line(image, (x0, y0), (x1, y1), colour, st.back, cv2.LINE_AA)
+    cv2.polylines(image, [points], False, colour, st.back, cv2.LINE_AA)
+    if back.tag:
+        _draw_tag(image, back.tag, points, trunk, colour, st)
+
+
+_SEGMENT_POINTS = 21     # the shoulder-hip segment drawn for a back without its edge, as many points as an edge
+
+
+def _dashes(points: np.ndarray, thickness: int) -> list[np.ndarray]:
+    """The polyline ``points`` (K, 2) as evenly spread dashes, one at each end: slices of ``step`` segments, at
+    least twice ``thickness`` long, so that a gap about as long shows at least ``thickness`` between the round caps
+    of a line that thick (fewer on a small figure: dash, gap, dash). An edge's points lie about evenly along the
+    back (`track.BACK_PROFILE_STATIONS`); slices, not resampling by length: ~2 us against ~20."""
+    (x0, y0), (x1, y1) = points[0].tolist(), points[-1].tolist()
+    last = len(points) - 1
+    spacing = math.hypot(x1 - x0, y1 - y0) / last                          # the chord's: at most the arc's
+    step = max(1, min(math.ceil(2 * thickness / max(spacing, 1e-9)), last // 3))
+    count = max(2, (last - step) // (2 * step) + 1)
+    return [points[start:start + step + 1] for start in (round(i * (last - step) / (count - 1)) for i in range(count))]
+
+
+def _draw_tag(image: np.ndarray, tag: str, points: np.ndarray, trunk: tuple[np.ndarray, np.ndarray] | None,
+              colour: tuple[int, int, int], st: _Style) -> None:
+    """``tag`` in white on a box of ``colour`` beside the middle of the polyline ``points`` (K, 2) px, across its
+    chord on the side away from the trunk's axis (shoulder-mid, hip-mid: the back's outside), where that is known
+    and apart from the line, else on its upper side. Plain floats: the live view may draw it every frame."""
+    (width, height), _ = _text_size(tag, st.font, st.text + 1)
+    half_w, half_h = width / 2 + st.pad / 2, height / 2 + st.pad / 2
+    (fx, fy), (mx, my), (lx, ly) = points[[0, len(points) // 2, -1]].tolist()
+    chord = max(math.hypot(lx - fx, ly - fy), 1e-9)
+    nx, ny = (fy - ly) / chord, (lx - fx) / chord                         # a unit normal of the chord
+    side = 0.0
+    if trunk is not None:
+        (sx, sy), (hx, hy) = trunk[0].tolist(), trunk[1].tolist()
+        side = (mx - (sx + hx) / 2) * nx + (my - (sy + hy) / 2) * ny      # > 0: the normal points outside
+    if side < 0 or (abs(side) < 1 and ny > 0):
+        nx, ny = -nx, -ny
+    reach = st.back + abs(nx) * half_w + abs(ny) * half_h                 # the box's centre from the line's
+    height_px, width_px = image.shape[:2]
+    x0 = int(min(max(mx + nx * reach - half_w, 0), max(width_px - 2 * half_w, 0)))
+    y0 = int(min(max(my + ny * reach - half_h, 0), max(height_px - 2 * half_h, 0)))
+    x1, y1 = x0 + round(2 * half_w), y0 + round(2 * half_h)
+    cv2.rectangle(image, (x0, y0), (x1, y1), colour, -1)
+    put_text(image, tag, (x0 + st.pad // 2, y1 - st.pad // 2), st.font, TAG_TEXT_RGB, st.text + 1)
 
 
 def _fmt_angle(value: float | None) -> str:
@@ -193,7 +235,8 @@ def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int
     x1 = min(image.shape[1], 2 * st.pad + width + st.pad)
     y1 = min(image.shape[0], st.pad + len(lines) * st.line_h + 2 * st.pad)
     roi = image[st.pad // 2:y1, st.pad // 2:x1]
-    np.right_shift(roi, 1, out=roi)                   # darken to half: cheap and keeps the video visible
+    np.right_shift(roi, 2, out=roi)                   # darken to a quarter: cheap, the video still seen, and
+    # text in every tone reads at 4.5:1 over a white picture (at half, red had read at 1.5:1)
     y = st.pad + st.line_h
     for text, colour in lines:
         put_text(image, text, (2 * st.pad, y), st.font, _colour(colour, rgb), st.text)
@@ -240,7 +283,7 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
         landmarks_xy: (33, 2) landmark pixels, NaN where missing; None draws no skeleton.
         visibility: (33,) in [0, 1]; landmarks below ``min_visibility`` are not drawn. None: all visible.
         back_edge_xy: (K, 2) pixels of the back's edge (``dorsal_edge_xy``), NaN where unknown.
-        state: "neutral" (back drawn green), "rounded" (red) or "unknown" (grey).
+        state: "neutral" (back drawn green), "rounded" (red, tagged with its word) or "unknown" (grey, dashed).
         angles_deg: panel angles, e.g. ``{"trunk": 42.0, "hip": 80.0, "knee": 15.0, "spine": 8.0}`` (NaN -> "--").
         lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign).
         rep_count: reps finished so far (None: line omitted).
@@ -256,125 +299,3 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
     if prompt:
         draw_prompt(image, prompt, rgb=rgb)
     return image
-
-
-FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 0.6 left hair and chin visible
-# The lifter's sharp region (`lifter_region`), in shares of their size (`core.plausibility.body_size_px`, about a
-# trunk's length): a band this wide either side of each bone (limbs and clothes) ...
-LIMB_MARGIN = 0.25
-# ... and this much beyond the trunk's outline (the segmentation's silhouette: the back's edge and what shapes it).
-TRUNK_MARGIN = 0.1
-_HANDS = ((15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22))     # wrist to pinky, index, thumb
-_REGION_EDGES = np.array(SKELETON_EDGES + _HANDS)
-_TRUNK = np.array((LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP))
-
-
-def face_box(landmarks_xy: np.ndarray, image_shape: tuple[int, ...] | None = None,
-             margin: float = FACE_MARGIN) -> tuple[int, int, int, int] | None:
-    """Square box (x0, y0, x1, y1) in pixels (x1/y1 exclusive) around the head, or None if unknown.
-
-    Built from the finite head landmarks 0-10 (nose, eyes, ears, mouth) of landmarks_xy (33, 2): the side of the
-    square is the larger extent of those points times ``1 + 2 * margin`` (they span eyes to mouth, ear to nose; the
-    skull and chin reach further), centred on their bounding box. Clipped to ``image_shape`` (H, W, ...) if given.
-    Needs at least two finite head points.
-    """
-    head = np.asarray(landmarks_xy, dtype=float)[HEAD_LANDMARKS]
-    head = head[np.isfinite(head).all(axis=1)]
-    if len(head) < 2:
-        return None
-    lo, hi = head.min(axis=0), head.max(axis=0)
-    side = float((hi - lo).max()) * (1.0 + 2.0 * margin)
-    if side < 2.0:
-        return None
-    cx, cy = (lo + hi) / 2.0
-    x0, y0 = math.floor(cx - side / 2), math.floor(cy - side / 2)
-    x1, y1 = math.ceil(cx + side / 2), math.ceil(cy + side / 2)
-    if image_shape is not None:
-        height, width = image_shape[:2]
-        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
-        if x1 - x0 < 2 or y1 - y0 < 2:
-            return None
-    return x0, y0, x1, y1
-
-
-def blur_face(image: np.ndarray, landmarks_xy: np.ndarray,
-              margin: float = FACE_MARGIN) -> tuple[int, int, int, int] | None:
-    """Blur the head region of ``image`` (H, W, C) uint8 in place; returns the box blurred (see :func:`face_box`).
-
-    A Gaussian blur strong enough to hide identity, computed on a copy downscaled to ~12 px across so its cost
-    does not grow with the size of the face. Pixels outside the box are untouched.
-    """
-    box = face_box(landmarks_xy, image.shape, margin)
-    if box is None:
-        return None
-    x0, y0, x1, y1 = box
-    roi = image[y0:y1, x0:x1]
-    small = cv2.resize(roi, (min(x1 - x0, 12), min(y1 - y0, 12)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), 1.5)
-    roi[...] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR).reshape(roi.shape)
-    return box
-
-
-def blur_whole(image: np.ndarray) -> None:
-    """Blur all of ``image`` in place, beyond recognition (downscale to ~24 px across, blur, upscale)."""
-    height, width = image.shape[:2]
-    scale = 24.0 / max(height, width)
-    small = cv2.resize(image, (max(2, round(width * scale)), max(2, round(height * scale))),
-                       interpolation=cv2.INTER_AREA)
-    image[...] = cv2.resize(cv2.GaussianBlur(small, (0, 0), 1.0), (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def lifter_region(landmarks_xy: np.ndarray, image_shape: tuple[int, ...],
-                  trunk_outline_xy: np.ndarray | None = None) -> np.ndarray:
-    """(H, W) uint8 mask of ``image_shape``, 1 where the lifter is: a band of `LIMB_MARGIN` x their size either side
-    of each bone and hand of ``landmarks_xy`` (33, 2) px, the quad of shoulders and hips, and the trunk's outline
-    (``trunk_outline_xy`` (M, 2) px, `core.silhouette.trunk_outline_xy`; NaN points left out) grown by
-    `TRUNK_MARGIN` x their size. Empty where their size is unknown (no trunk, thigh or shin)."""
-    mask = np.zeros(image_shape[:2], np.uint8)
-    xy = np.asarray(landmarks_xy, dtype=float)
-    size = float(body_size_px(xy[None])[0])
-    if not size > 0:
-        return mask
-    known = np.isfinite(xy).all(axis=1)
-    points = _int_points(np.where(known[:, None], xy, 0.0))
-    bones = _REGION_EDGES[known[_REGION_EDGES].all(axis=1)]
-    if len(bones):
-        cv2.polylines(mask, list(points[bones]), False, 1, max(1, round(2 * LIMB_MARGIN * size)))
-    trunk = _TRUNK[known[_TRUNK]]
-    if len(trunk) >= 3:
-        cv2.fillPoly(mask, [points[trunk]], 1)
-    if trunk_outline_xy is not None:
-        outline = np.asarray(trunk_outline_xy, dtype=float)
-        outline = outline[np.isfinite(outline).all(axis=1)]
-        if len(outline) >= 3:
-            cv2.fillPoly(mask, [_int_points(outline)], 1)
-            cv2.polylines(mask, [_int_points(outline)], True, 1, max(1, round(2 * TRUNK_MARGIN * size)))
-    return mask
-
-
-def hide_people(image: np.ndarray, landmarks_xy: np.ndarray | None, trunk_outline_xy: np.ndarray | None = None,
-                others_head_xy: Sequence[np.ndarray] | np.ndarray = ()) -> None:
-    """Hide who is in ``image``, in place, given the main lifter's landmarks in it (33, 2) px (None or NaN: their
-    pose was not found in this frame) and their trunk's outline (see `lifter_region`): everything but the lifter's
-    body is blurred (anyone else in view, found by the pose model or not: a second lifter, a coach, people in the
-    background), then the lifter's face and the faces of the other people followed (``others_head_xy``: each
-    (11, 2) head landmarks px, NaN where unknown). The whole frame is blurred where the frame has no face of the
-    lifter's own, so nothing identifiable is ever exported.
-    (Until the nineteenth session only the lifter's face was blurred, and a second lifter's stayed sharp in a
-    folder marked "faces blurred". Until the fiftieth, a frame without a pose borrowed the body box and face of the
-    nearest frame with one, up to a second away: a head that had moved inside that box, a lifter bending down while
-    someone walked past, was exported sharp; and the lifter's body was their landmarks' box + 15 %, in which a
-    second lifter just behind them or a bystander kept a sharp face: 108 and 165 head views of two rendered clips'
-    annotated video, report stills and clips.)"""
-    face = face_box(landmarks_xy, image.shape) if landmarks_xy is not None else None
-    region = lifter_region(landmarks_xy, image.shape, trunk_outline_xy) if face is not None else None
-    kept = image.copy() if region is not None else None
-    blur_whole(image)
-    if kept is None:
-        return
-    shown = cv2.copyTo(kept, region, image)      # the lifter back over the blur: 0.01 ms at 640x480
-    if shown is not image:                         # (OpenCV writes in place into a C-contiguous image only)
-        image[...] = shown
-    blur_face(image, landmarks_xy)
-    for head in others_head_xy:
-        blur_face(image, head)

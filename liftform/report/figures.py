@@ -3,9 +3,9 @@
 One figure, four panels sharing the time axis: spine flexion with its limit, the flagged spans and the part of each
 rep that is judged (flagged frames outside it, such as a rounded reach-down, drawn faint), trunk inclination over
 the REBA trunk bands, hip and knee flexion, and the confidence of the spine measure. Reps are shaded and labelled in
-every panel, coloured by verdict. It is embedded in report.html as an image (a data: URI):
-self-contained, text in the browser's sans-serif font. Drawing it takes milliseconds (matplotlib took ~0.6 s of
-CPU plus its import).
+every panel, coloured by verdict and marked with its sign (`Tone.mark`: not by colour alone). It is embedded in
+report.html as an image (a data: URI): self-contained, text in the browser's sans-serif font. Drawing it takes
+milliseconds (matplotlib took ~0.6 s of CPU plus its import).
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
 JUDGED_STRIP_PX, JUDGED_STRIP_OPACITY = 6, 0.55   # the strip marking the part of each rep that is judged
 FLAGGED_OPACITY = 0.22                      # the red of frames flagged rounded in the judged part
 TOLD_OPACITY = 0.12                         # ... and outside it (told, not judged): fainter
-
-
-def verdict_colour(verdict: str | None) -> str:
-    return tone_of(verdict).hex
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -216,15 +212,16 @@ def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label:
         start, end = rep.get("start_s"), rep.get("end_s")
         if start is None or end is None:
             continue
-        colour = verdict_colour(rep.get("verdict"))
+        tone = tone_of(rep.get("verdict"))
+        colour = tone.hex
         x0, x1 = float(panel.x(start)), float(panel.x(end))
         svg.rect(x0, panel.y0, x1, panel.y1, colour, 0.07, clip)
         for x in (x0, x1):
             if panel.x0 <= x <= panel.x1:
                 svg.line(x, panel.y0, x, panel.y1, colour, 0.8, ":")
         if label:
-            svg.text((x0 + x1) / 2, panel.y0 - 6, f"rep {int(rep.get('index', 0)) + 1}", size=12, anchor="middle",
-                     colour=colour, bold=True)
+            svg.text((x0 + x1) / 2, panel.y0 - 6, f"rep {int(rep.get('index', 0)) + 1} {tone.mark}", size=12,
+                     anchor="middle", colour=colour, bold=True)
 
 
 def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]:

@@ -3,7 +3,7 @@
 Stills come back as JPEG bytes (for data: URIs); clips are written as H.264 MP4 with :class:`H264Writer`, which
 browsers play. With ``blur_faces`` everything but the lifter's shape is blurred (anyone else in view), then the
 lifter's head from the face landmarks of the frame and the heads of the others followed (poses.npz); a frame
-without the lifter's pose is blurred whole, so no exported frame can show a face (`outputs.annotated.PeopleHider`).
+without the lifter's pose is blurred whole, so no exported frame can show a face (`outputs.privacy.PeopleHider`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
-from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, PeopleHider, back_edges
-from liftform.outputs.overlay import blur_whole, draw_back, draw_overlay, draw_skeleton
+from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
+from liftform.outputs.overlay import draw_back, draw_overlay, draw_skeleton
+from liftform.outputs.privacy import PeopleHider, blur_whole
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import row_at, rows_for_frames

@@ -16,6 +16,9 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from liftform.core.vocabulary import BackState, Tone
+from liftform.outputs.overlay import SKELETON_RGB, TAG_TEXT_RGB
+
 _ENV: jinja2.Environment | None = None
 
 
@@ -27,6 +30,7 @@ def environment() -> jinja2.Environment:
                                  autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                  lstrip_blocks=True, keep_trailing_newline=True)
         env.filters.update(num=fmt_num, pct=fmt_pct, url_path=url_path, words=words_html)
+        env.globals["rounded_tag"] = BackState.ROUNDED.tag          # the word on a rounded back, in the legend
         _ENV = env
     return _ENV
 
@@ -92,11 +96,20 @@ def _raw(env: jinja2.Environment, name: str) -> str:
     return env.loader.get_source(env, name)[0]
 
 
+def legend_css() -> str:
+    """The legend's swatches in the colours the frames are drawn in (`Tone.rgb`, `overlay.SKELETON_RGB`, the tag
+    of a rounded back), so that they are written once, there."""
+    swatches = {f"line-{tone.css_class}": tone.rgb for tone in Tone} | {"skeleton": SKELETON_RGB}
+    rules = [f".sw.{name} {{ color: rgb{rgb}; }}" for name, rgb in swatches.items()]
+    rules.append(f".tag {{ background: rgb{Tone.BAD.rgb}; color: rgb{TAG_TEXT_RGB}; }}")
+    return "\n".join(rules) + "\n"
+
+
 def render_page(template: str, *, style_template: str = "style.css", script_template: str | None = None,
                 media: bool = False, **context: Any) -> str:
     """Render ``template`` with its inline stylesheet, optional inline script and the matching CSP."""
     env = environment()
-    style = _raw(env, style_template)
+    style = _raw(env, style_template) + legend_css()
     script = _raw(env, script_template) if script_template else None
     generated = datetime.now(timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     return env.get_template(template).render(style=style, script=script, generated=generated,

@@ -9,7 +9,15 @@ from typing import Any
 
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
-from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, fault_words, tone_of, words_of
+from liftform.core.vocabulary import (
+    ROUNDED_REACH_DOWN,
+    BackState,
+    Verdict,
+    back_state,
+    fault_words,
+    tone_of,
+    words_of,
+)
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.atomic import atomic_write_text
@@ -125,6 +133,7 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
                  "worst_judged": frame_value(data, worst, "judged") != 0,   # NaN (unknown, old results): not said
                  "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
+                 "start_back": _back_words(data, start), "worst_back": _back_words(data, worst),
                  "start_img": None, "worst_img": None, "clip_src": None, "clip_file": None}
         bounds = clip_bounds(data, rep)
         still = Still(person_box(data, *bounds) if bounds else None)
@@ -152,6 +161,14 @@ def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_c
     _, stills, clips = _gallery_plan(data)
     _clear_old_clips(data.result_dir / CLIPS_DIR)
     return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, cut_clips=cut_clips)
+
+
+def _back_words(data: ResultData, frame: int | None) -> str:
+    """The back in source frame ``frame`` as its picture draws it ("Back: ROUNDED", ...), for its alt text: a
+    screen reader is told what the colour and the tag show."""
+    flagged = frame_value(data, frame, "flagged") > 0
+    confidence = frame_value(data, frame, "spine_flexion_confidence")
+    return BackState.of(back_state(flagged, confidence, data.thresholds.min_confidence)).words
 
 
 def _gallery(data: ResultData, blur_faces: bool, embed_max: int,

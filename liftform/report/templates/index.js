@@ -14,8 +14,12 @@
     var th = heads[col];
     var numeric = th.getAttribute("data-type") === "number";
     var asc = !th.classList.contains("asc");
-    for (var i = 0; i < heads.length; i++) { heads[i].classList.remove("asc", "desc"); }
+    for (var i = 0; i < heads.length; i++) {
+      heads[i].classList.remove("asc", "desc");
+      heads[i].removeAttribute("aria-sort");
+    }
     th.classList.add(asc ? "asc" : "desc");
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");   // said by screen readers, not only drawn
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
     rows.sort(function (a, b) {

@@ -58,3 +58,36 @@ def test_a_summary_slow_to_write_is_written_less_often(tmp_path, monkeypatch):
     writes = _batch_with_a_clock(tmp_path, monkeypatch, n_videos=40, video_s=0.5, write_s=1.0)
     assert writes[0] == 1 and writes[-1] == 40
     assert len(writes) <= 40 * 0.5 * runner.SUMMARY_SHARE / 1.0 + 2
+
+
+def test_videos_moved_to_another_folder_are_found_again_without_a_look_at_every_result_each(tmp_path, monkeypatch):
+    """A folder of videos moved (or renamed) since it was scored: each video is found again by its file name and
+    content, and each had looked through every earlier result for its name (a path made of each): quadratic, 10 s
+    for 3,000 videos, 110 s for 10,000, before any video was scored. Now one look-up per video."""
+    import hashlib
+    import json
+
+    from liftform.batch import inputs
+
+    n = 60
+    out, moved = tmp_path / "out", tmp_path / "moved"
+    moved.mkdir()
+    videos = []
+    for i in range(n):
+        video = moved / f"IMG_{i:04d}.mp4"
+        video.write_bytes(b"video %d" % i)
+        videos.append(video)
+        (out / video.stem).mkdir(parents=True)
+        source = {"path": str(tmp_path / "clips" / video.name),        # where it was when scored
+                  "sha256": hashlib.sha256(video.read_bytes()).hexdigest()}
+        (out / video.stem / RESULT_NAME).write_text(json.dumps({"source": source}))
+    made = [0]
+
+    class CountedPath(type(Path())):
+        def __new__(cls, *args, **kwargs):
+            made[0] += 1
+            return super().__new__(cls, *args, **kwargs)
+
+    monkeypatch.setattr(inputs, "Path", CountedPath)
+    assert inputs.output_names(videos, out) == [video.stem for video in videos]
+    assert made[0] <= 10 * n

@@ -91,3 +91,21 @@ def test_videos_moved_to_another_folder_are_found_again_without_a_look_at_every_
     monkeypatch.setattr(inputs, "Path", CountedPath)
     assert inputs.output_names(videos, out) == [video.stem for video in videos]
     assert made[0] <= 10 * n
+
+
+def test_the_batch_table_of_a_long_batch_lists_its_failures_and_at_most_a_screen_of_rounded_backs(capsys):
+    """A long batch's table listed every video with a rounded back, in input order, a failure after them: 54 rows for
+    300 phone clips, 500 for 3,000, the failure scrolled out of sight. Now the failed first, then the rounded
+    backs, at most BATCH_TABLE_MAX_ROWS rows, and a line says how many more there are."""
+    from liftform.batch.summary import failed_row
+    from liftform.cli.show import BATCH_TABLE_MAX_ROWS, print_batch
+
+    rows = [SummaryRow(f"/clips/v{i:04d}.mp4", f"v{i:04d}", verdict="rounded_back" if i % 3 == 0 else "safe",
+                       reps=1, flagged_reps=int(i % 3 == 0)) for i in range(299)]
+    rows.append(failed_row("/clips/v0299.mp4", "v0299", "v0299.mp4 is not a video"))
+    print_batch(rows, Path("out"), "scored")
+    printed = capsys.readouterr().out
+    listed = [line for line in printed.splitlines() if "│ v0" in line]
+    assert len(listed) == BATCH_TABLE_MAX_ROWS
+    assert "v0299" in listed[0] and "FAILED" in listed[0]
+    assert "(not listed: 61 more failed or with a rounded back, 199 safe or unjudged video(s))" in printed

@@ -230,10 +230,20 @@ def _earlier_results(out_root: Path) -> list[_Earlier]:
     return found
 
 
-def _same_content(path: Path, free: dict[str, _Earlier]) -> str | None:
-    """The free result folder whose video has ``path``'s file name and content (moved since), or None. The file is
-    hashed only where there is such a name."""
-    named = [e for e in free.values() if e.sha256 and Path(e.source).name.casefold() == path.name.casefold()]
+def _by_file_name(earlier: list[_Earlier]) -> dict[str, list[_Earlier]]:
+    """The earlier results of known content by their video's file name (case-folded): looked up per input, where
+    each input had looked through every free result, 110 s for 10,000 videos moved to another folder."""
+    by_name: dict[str, list[_Earlier]] = {}
+    for e in earlier:
+        if e.sha256:
+            by_name.setdefault(Path(e.source).name.casefold(), []).append(e)
+    return by_name
+
+
+def _same_content(path: Path, free: dict[str, _Earlier], by_name: dict[str, list[_Earlier]]) -> str | None:
+    """The free result folder whose video has ``path``'s file name and content (moved since), or None; ``by_name``:
+    `_by_file_name` of the earlier results. The file is hashed only where there is such a name."""
+    named = [e for e in by_name.get(path.name.casefold(), ()) if free.get(e.name) is e]
     if not named:
         return None
     try:
@@ -261,8 +271,9 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
             by_source.setdefault(same_file_key(Path(e.source)), e.name)
     names: list[str | None] = [by_source.get(same_file_key(path)) for path in paths]
     names = [n if free.pop(n, None) else None for n in names]     # each earlier folder taken once
+    by_name = _by_file_name(earlier)
     for i, path in enumerate(paths):
-        if names[i] is None and (name := _same_content(path, free)) is not None:
+        if names[i] is None and (name := _same_content(path, free, by_name)) is not None:
             names[i] = free.pop(name).name
     rest = [i for i, name in enumerate(names) if name is None]
     keys = {same_file_key(paths[i]) for i in rest}

@@ -5,9 +5,9 @@
     result.exit_code     # 0 when every input was scored, else 1
 
 Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
-are rewritten as videos finish, one row per video of the folder (this run's and those scored before). A video
-whose folder already holds a complete result of the same source (SHA-256) under the same settings fingerprint is
-not scored again (``force=True`` redoes it).
+are rewritten as videos finish (every few seconds at most, and at the end), one row per video of the folder (this
+run's and those scored before). A video whose folder already holds a complete result of the same source (SHA-256)
+under the same settings fingerprint is not scored again (``force=True`` redoes it).
 
 ``folder_profiles=True``: a video whose folder holds a ``profile.toml`` is judged from it
 (`personal.folder_profile`): a researcher's folder per subject, each with the subject's checked rep, scored in one
@@ -43,7 +43,13 @@ from liftform.settings import Settings
 ENGINES = ("local", "ray")
 # Where the Ray engine looks for the pose model: a LIFTFORM_MODEL_DIR set on the cluster's nodes only was thought read.
 RAY_MODEL_WHERE = "on this machine: the Ray engine sends the pose model from here to its workers, which need none"
-SUMMARY_EVERY_S = 2.0   # cached rows (resume) refresh the summary at most this often; scored rows always do
+# The summary (every row of the folder, fsynced) is rewritten at most this often as videos finish, and always at the
+# end: written after every video, a batch of 10,000 had written 42 GB of summaries, the driver 1.3 s a video on the
+# last ones (workers waiting on it for their next video). Nor oftener than keeps its writing to SUMMARY_SHARE of the
+# batch's time, so a large summary is written less often. What a kill of the driver leaves behind it is found again:
+# the next run gives a row to each complete result folder its summary does not name (`summary.earlier_rows`).
+SUMMARY_EVERY_S = 2.0
+SUMMARY_SHARE = 0.1
 
 # progress(done, total, row): called in the caller's process after each video (scored, cached or failed).
 BatchProgress = Callable[[int, int, SummaryRow], None]
@@ -205,22 +211,26 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
     # One fingerprint names the batch's settings only where every video was judged under them.
     result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
     done: dict[int, SummaryRow] = {}
-    started, last_write = time.monotonic(), [0.0]
+    started, next_write = time.monotonic(), [0.0]
     earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
 
     def flush(complete: bool = False) -> None:
         lock.check()
+        writing = time.monotonic()
         result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
-        result.wall_s = round(time.monotonic() - started, 1)      # a batch's throughput is its own, not per video
+        result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
         write_summary(out_root, merged_rows(still_there, result.rows), fingerprint=result.fingerprint,
                       complete=complete, extra={"wall_s": result.wall_s})
-        last_write[0] = time.monotonic()
+        now = time.monotonic()
+        next_write[0] = now + max(SUMMARY_EVERY_S, (now - writing) / SUMMARY_SHARE)
 
     def on_row(job: Job, row: SummaryRow) -> None:
         done[job.index] = row
-        if not row.cached or time.monotonic() - last_write[0] > SUMMARY_EVERY_S:
+        if time.monotonic() >= next_write[0]:
             flush()
+        else:
+            lock.check()     # the output folder removed: stopped at this video, not at the next summary's write
         if progress is not None:
             progress(len(done), len(jobs), row)
 

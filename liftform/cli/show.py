@@ -13,7 +13,9 @@ from liftform.core.vocabulary import ROUNDED_REACH_DOWN, fault_words, tone_of, w
 from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
 from liftform.settings import Settings, SpineSettings
 
-BATCH_TABLE_MAX_ROWS = 40   # longer batches list only the flagged and failed videos (see summary.csv)
+# Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
+# a batch of 300 phone clips printed 54 rows, one of 3,000 would print 500 (the rest: index.html, summary.csv).
+BATCH_TABLE_MAX_ROWS = 40
 
 
 def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> str:
@@ -76,10 +78,18 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _listed(rows: list) -> list:
+    """The rows the batch table shows: all of a short batch; of a long one the failed, then the flagged, at most
+    :data:`BATCH_TABLE_MAX_ROWS`."""
+    if len(rows) <= BATCH_TABLE_MAX_ROWS:
+        return rows
+    return ([r for r in rows if not r.ok] + [r for r in rows if r.ok and r.flagged_reps])[:BATCH_TABLE_MAX_ROWS]
+
+
 def print_batch(rows: list, out_root: Path, what: str) -> None:
-    """The batch table (all rows, or only flagged/failed ones for long batches), counts, where the summary is.
+    """The batch table (`_listed`), what it leaves out, counts, where the summary is.
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
-    shown = rows if len(rows) <= BATCH_TABLE_MAX_ROWS else [r for r in rows if not r.ok or r.flagged_reps]
+    shown = _listed(rows)
     if shown:
         name_width = min(24, max(len(r.output) for r in shown))
         table = Table()
@@ -97,7 +107,9 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
                 table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", _short(r.error.split("; ")[0]))
         out.print(table)
     if len(shown) < len(rows):
-        out.print(f"({len(rows) - len(shown)} safe or unjudged video(s) not listed)")
+        flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(shown)
+        more = f"{flagged} more failed or with a rounded back, " if flagged else ""
+        out.print(f"(not listed: {more}{len(rows) - len(shown) - flagged} safe or unjudged video(s))", soft_wrap=True)
     n_failed = sum(not r.ok for r in rows)
     n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
     out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "

@@ -35,7 +35,7 @@ from liftform.batch.summary import (
 )
 from liftform.errors import InputError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
-from liftform.outputs.atomic import FolderLock, check_writable, folder_lock, output_error
+from liftform.outputs.atomic import FolderLock, ensure_writable_dir, folder_lock
 from liftform.outputs.layout import RESULT_NAME
 from liftform.personal import folder_profile
 from liftform.settings import Settings
@@ -138,16 +138,6 @@ def _size_first(job: Job) -> tuple[int, int]:
     return -size, job.index
 
 
-def _make_out_root(out_root: Path) -> None:
-    try:
-        out_root.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise InputError(f"output folder {out_root} is a file; choose another output folder (-o)") from None
-    except OSError as exc:
-        raise output_error(out_root, exc) from None
-    check_writable(out_root, out_root)     # said of the folder, not of its lock file, which is made next
-
-
 def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
           write_video: bool = True, report: bool = True, blur_faces: bool = False,
@@ -195,7 +185,7 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         if engine != "ray":
             raise
         raise ModelError(f"{exc} ({RAY_MODEL_WHERE})") from None
-    _make_out_root(out_root)
+    ensure_writable_dir(out_root)     # said of the folder, not of the lock file made next
     with folder_lock(out_root, "`liftform score`") as lock:
         return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,
                              force=force, report=report, progress=progress, timeout_s=timeout_s)

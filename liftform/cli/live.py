@@ -39,8 +39,8 @@ def live(
     no_window: bool = typer.Option(False, "--no-window", help="No window (headless); stop with Ctrl-C."),
     record: Path | None = typer.Option(None, "--record", help="Also write the annotated session to this video file "
                                        "(.mp4, .mov, .mkv or .m4v; not a file already there)."),
-    blur_faces: bool = typer.Option(False, "--blur-faces", help="Blur the face in the window and the recording: "
-                                    "everything but your body, then your head (to share or screen-record it)."),
+    blur_faces: bool = typer.Option(False, "--blur-faces", help="Blur every face in the window and the recording, "
+                                    "to share or screen-record it: all but your body, and your head."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o",
                                 help="Folder the session is saved in, as OUTPUT/live-<time>/."),
     beep: bool = typer.Option(False, "--beep", help="Sound a cue when the back rounds during a rep."),

@@ -36,6 +36,7 @@ MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
+MODEL_CHOICES = "lite, full, heavy or the path to a .task file"   # what a model's name may be, in words
 _MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
@@ -231,8 +232,7 @@ def resolve_model(
     """
     name = str(model).strip().lower() if isinstance(model, str) else ""
     if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
-        raise ModelError(f"the pose model's name is empty; choose lite, full, heavy or the path to a .task file "
-                         f"({_MODEL_SET_BY})")
+        raise ModelError(f"the pose model's name is empty; choose {MODEL_CHOICES} ({_MODEL_SET_BY})")
     if name not in MODEL_NAMES:
         path = Path(model).expanduser()
         if not path.exists():     # a typo in a config file's model was told as if --model had been given

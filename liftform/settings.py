@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.errors import ConfigError
+from liftform.models import MODEL_CHOICES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -294,18 +295,17 @@ def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "con
         if not isinstance(value, (list, tuple)) or len(value) != len(default):
             raise ConfigError(f"{where} must be a list of {len(default)} numbers, got {value!r}")
         return tuple(_coerce(section, key, v, d, origin) for v, d in zip(value, default, strict=True))
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{where} must be a string, got {value!r}")
+    if isinstance(default, str):   # the one string is the model's name: "" passed `config`, then `analyze` refused it
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} must be {MODEL_CHOICES}, got {value!r}")
         return value
     raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
 
 
 # Keys of older versions, refused with the reason (a file written by `liftform config` has every key of its day).
-_NO_LOCKOUT_ARCH = ("arching at lockout is no longer judged: the back's contour did not read it on real lifters "
-                    "(docs/DESIGN.md)")
-RETIRED_KEYS = {("verdict", key): _NO_LOCKOUT_ARCH
-                for key in ("hyperextension_deg", "lockout_depth_fraction", "standing_max_trunk_deg")}
+RETIRED_KEYS = {("verdict", key): "arching at lockout is no longer judged: the back's contour did not read it on real "
+                "lifters (docs/DESIGN.md)" for key in ("hyperextension_deg", "lockout_depth_fraction",
+                                                       "standing_max_trunk_deg")}
 
 
 def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str = "config") -> Settings:
@@ -373,7 +373,7 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
             settings = apply_overrides(settings, values, what)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    return apply_overrides(settings, overrides) if overrides else settings
+    return apply_overrides(settings, overrides, "command-line") if overrides else settings
 
 
 def settings_to_toml(settings: Settings) -> str:

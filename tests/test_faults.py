@@ -453,7 +453,9 @@ def test_config_shows_every_rule_a_value_is_checked_against(tmp_path) -> None:
     assert "reba_trunk_bands_deg = [20.0, 60.0]  # 2 numbers, each at least 0 and at most 180, ascending" in shown
     for text, words in (("[spine]\nfull_view_yaw_deg = 80\n", "less than max_view_yaw_deg"),
                         ("[pose]\nnum_poses = 1.5\n", "a whole number"),
-                        ("[verdict]\nreba_trunk_bands_deg = [60, 20]\n", "ascending")):
+                        ("[verdict]\nreba_trunk_bands_deg = [60, 20]\n", "ascending"),
+                        # an empty model name passed `config` and was refused only when `analyze` loaded the model
+                        ('[pose]\nmodel = " "\n', "[pose] model must be lite, full, heavy or the path to a .task file")):
         (tmp_path / "c.toml").write_text(text)
         refused = runner.invoke(app, ["config", str(tmp_path / "c.toml")])
         assert refused.exit_code == 1 and words in refused.stderr, refused.output

@@ -277,7 +277,7 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
     if kind in ("empty model", "empty model in a config"):     # was taken as the default, full
         (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
         flags = ["--model", ""] if kind == "empty model" else ["--config", str(tmp / "empty.toml")]
-        return [str(sample), *flags, *out], "the pose model's name is empty"
+        return [str(sample), *flags, *out], "[pose] model must be lite, full, heavy or the path to a .task file"
     raise AssertionError(kind)
 
 

@@ -500,8 +500,8 @@ def test_ctrl_c_again_while_an_interrupted_rescore_saves_still_writes_its_summar
         return merged_rows(*args, **kwargs)
 
     monkeypatch.setattr(rescore_module, "merged_rows", merged_then_ctrl_c)
-    with pytest.raises(KeyboardInterrupt):
-        rescore_module._rescore_locked(out, [], Settings(), (), False, {}, None)
+    with pytest.raises(KeyboardInterrupt), folder_lock(out) as lock:
+        rescore_module._rescore_locked(out, [], Settings(), (), False, {}, None, lock)
     assert json.loads((out / "summary.json").read_text()).get("rescored") is True
 
 

@@ -5,6 +5,7 @@ the analyses are made from synthetic tracks."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -274,6 +275,34 @@ def test_an_output_folder_removed_while_a_batch_runs_stops_it_and_says_so(tmp_pa
         said and "Traceback" not in said
     assert written == ["v", "w"]                  # stopped at the first row after it: x was not started
     assert not (out / "summary.json").exists() and not (out / "index.html").exists()
+
+
+def test_an_output_folder_removed_while_rescore_runs_stops_it_and_says_so(tmp_path, monkeypatch):
+    """The same for `rescore`: it went on through the folders that were gone and ended in the summary's write
+    failing. Now it stops after the folder it was on, one line, exit 1, and writes no summary."""
+    rescore_module = importlib.import_module("liftform.batch.rescore")   # the package exports a function so named
+
+    videos = _videos(tmp_path, "v.mp4", "w.mp4", "x.mp4")
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch)
+    score(videos, out, workers=1)
+    rescored = []
+    rescore_one = rescore_module._rescore_one
+
+    def rescore_then_remove(folder, *args):
+        rescored.append(folder.name)
+        row = rescore_one(folder, *args)
+        if len(rescored) == 1:
+            shutil.rmtree(out)
+        return row
+
+    monkeypatch.setattr(rescore_module, "_rescore_one", rescore_then_remove)
+    result = runner.invoke(app, ["rescore", str(out)])
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert f"the output folder {out} (or its lock file .liftform.lock) was removed or replaced during the run" in \
+        said and "Traceback" not in said
+    assert rescored == ["v"] and not out.exists()
 
 
 def test_a_result_folder_removed_while_a_batch_runs_is_not_listed_as_ok(tmp_path, monkeypatch):

@@ -42,7 +42,7 @@ from liftform.errors import InputError, LiftformError
 from liftform.follow import LEFT_OUT_WORDS
 from liftform.interrupts import signals_deferred
 from liftform.outputs import mark_stale, stale_views
-from liftform.outputs.atomic import folder_lock
+from liftform.outputs.atomic import FolderLock, folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
     INDEX_NAME,
@@ -230,17 +230,20 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     nothing = f"no result.json found under {out_root}; run `liftform score` first"
     if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
         raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's
-    with folder_lock(out_root, "`liftform score` or `rescore`"):   # a score writing its first results says so
+    # a score writing its first results says so
+    with folder_lock(out_root, "`liftform score` or `rescore`") as lock:
         if not (folders := [f.path for f in result_folders(out_root)]):
             raise InputError(nothing)
         return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, given_from or {},
-                               progress)
+                               progress, lock)
 
 
 def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
                     keep_personal: tuple[tuple[str, str], ...], folder_profiles: bool,
-                    given_from: dict[tuple[str, str], str], progress: RescoreProgress | None) -> RescoreResult:
-    """The rescoring itself, with ``out_root`` locked (see :func:`rescore`)."""
+                    given_from: dict[tuple[str, str], str], progress: RescoreProgress | None,
+                    lock: FolderLock) -> RescoreResult:
+    """The rescoring itself, with ``out_root`` locked by ``lock`` (see :func:`rescore`): stopped, with no summary
+    written, once the folder is removed or replaced under it (it had failed on the summary's write)."""
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
     new_rows: dict[str, SummaryRow] = {}
@@ -250,11 +253,13 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
             row = _rescore_one(folder, settings, keep_personal, folder_profiles, given_from, previous, result,
                                fingerprints)
             new_rows[folder.name] = row
+            lock.check()
             if progress is not None:
                 progress(done, len(folders), row)
     finally:   # interrupted or not, the summary covers what is done; a second Ctrl-C waits for it (it had left
         # the summary of the verdicts before the rescore beside the rescored result.json files)
         with signals_deferred():
+            lock.check()
             result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
             write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
                           complete=len(result.rescored) == len(folders), extra={"rescored": True})

@@ -455,7 +455,7 @@ def test_config_shows_every_rule_a_value_is_checked_against(tmp_path) -> None:
                         ("[pose]\nnum_poses = 1.5\n", "a whole number"),
                         ("[verdict]\nreba_trunk_bands_deg = [60, 20]\n", "ascending"),
                         # an empty model name passed `config` and was refused only when `analyze` loaded the model
-                        ('[pose]\nmodel = " "\n', "[pose] model must be lite, full, heavy or the path to a .task file")):
+                        ('[pose]\nmodel = " "\n', "[pose] model must be lite, full, heavy or the path to a .task")):
         (tmp_path / "c.toml").write_text(text)
         refused = runner.invoke(app, ["config", str(tmp_path / "c.toml")])
         assert refused.exit_code == 1 and words in refused.stderr, refused.output

@@ -20,8 +20,9 @@ from liftform.batch import local, score
 from liftform.batch import runner as batch_runner
 from liftform.batch.inputs import expand_inputs, output_names, unique_inputs
 from liftform.batch.jobs import JobSpec
-from liftform.batch.summary import read_summary, row_from_analysis
+from liftform.batch.summary import failed_row, read_summary, row_from_analysis
 from liftform.cli import app
+from liftform.cli.common import BatchBar
 from liftform.outputs import write_result_files
 from liftform.outputs.layout import result_folders
 from liftform.outputs.staging import recover_folder, replacing_folder
@@ -275,6 +276,21 @@ def test_an_output_folder_removed_while_a_batch_runs_stops_it_and_says_so(tmp_pa
         said and "Traceback" not in said
     assert written == ["v", "w"]                  # stopped at the first row after it: x was not started
     assert not (out / "summary.json").exists() and not (out / "index.html").exists()
+
+
+def test_a_batch_says_how_many_videos_it_has_before_the_first_is_done(tmp_path, monkeypatch):
+    """The bar showed "0/?" until the first video was scored (a whole video's time; on Ray, the cluster's start
+    too): the total is now given as soon as the batch is planned, and failures are counted from the rows only."""
+    videos = _videos(tmp_path, "v.mp4", "w.mp4", "x.mp4")
+    calls = []
+    _fake_engine(monkeypatch)
+    score(videos, tmp_path / "sc", workers=1,
+          progress=lambda done, total, row: calls.append((done, total, row and row.output)))
+    assert calls == [(0, 3, None), (1, 3, "v"), (2, 3, "w"), (3, 3, "x")]
+    bar = BatchBar(quiet=True, label="scoring")
+    for done, total, row in [(0, 3, None), (1, 3, failed_row("v.mp4", "v", "broken"))]:
+        bar(done, total, row)
+    assert (bar.done, bar.failed) == (1, 1)
 
 
 def test_an_output_folder_removed_while_rescore_runs_stops_it_and_says_so(tmp_path, monkeypatch):

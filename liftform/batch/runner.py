@@ -51,8 +51,9 @@ RAY_MODEL_WHERE = "on this machine: the Ray engine sends the pose model from her
 SUMMARY_EVERY_S = 2.0
 SUMMARY_SHARE = 0.1
 
-# progress(done, total, row): called in the caller's process after each video (scored, cached or failed).
-BatchProgress = Callable[[int, int, SummaryRow], None]
+# progress(done, total, row): called in the caller's process once the batch is planned (0, total, None: a bar had
+# shown "0/?" through the first video, and through Ray's start), then after each video (scored, cached or failed).
+BatchProgress = Callable[[int, int, SummaryRow | None], None]
 
 
 @dataclass
@@ -150,15 +151,14 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     CPUs). ``engine``: "local" or "ray" (``address`` as for ``ray.init``; None starts a local instance).
     ``force`` rescores videos already scored. ``report`` writes each video's report.html and ``out/index.html``
     (over the videos done, also after an interrupt); ``blur_faces`` blurs the face in every exported frame.
-    ``progress(done, total, row)`` after each video. ``timeout_s`` (local engine): a video still being scored after
-    that many seconds gets a failed row and its worker is replaced (None: no limit). ``folder_profiles``: each
-    video whose folder holds a profile.toml is judged from it (see the module docstring). ``personal_from``: where
-    ``settings``' own values came from (`Analysis.personal_from`, e.g. `personal.from_profile`; default: none).
-
-    A video that cannot be scored is a "failed" row, never an exception. Raises LiftformError only for what
-    stops the whole batch (no input, unusable output folder, pose model not found, Ray missing). On
-    KeyboardInterrupt (also from ``progress``) the summary of the videos done so far is written, then the
-    interrupt propagates.
+    ``progress(done, total, row)`` once planned (row None), then after each video. ``timeout_s`` (local engine): a
+    video still being scored after that many seconds gets a failed row and its worker is replaced (None: no limit).
+    ``folder_profiles``: each video whose folder holds a profile.toml is judged from it (see the module docstring).
+    ``personal_from``: where ``settings``' own values came from (`Analysis.personal_from`, e.g.
+    `personal.from_profile`; default: none). A video that cannot be scored is a "failed" row, never an exception.
+    Raises LiftformError only for what stops the whole batch (no input, unusable output folder, pose model not
+    found, Ray missing). On KeyboardInterrupt (also from ``progress``) the summary of the videos done so far is
+    written, then the interrupt propagates.
     """
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
@@ -234,6 +234,8 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
             else:
                 on_row(job, cached)
 
+    if progress is not None:
+        progress(0, len(jobs), None)
     try:
         if engine == "ray":
             from liftform.batch.ray_engine import run_ray

@@ -107,8 +107,8 @@ class BatchBar(Bar):
         self.task = self.bar.add_task(label, total=None, failed=0)
         self.done = self.failed = 0
 
-    def __call__(self, done: int, total: int, row) -> None:
-        self.done, self.failed = done, self.failed + (not row.ok)
-        if not row.ok:
+    def __call__(self, done: int, total: int, row) -> None:   # row None: the batch planned, nothing done yet
+        self.done, self.failed = done, self.failed + (row is not None and not row.ok)
+        if row is not None and not row.ok:
             err.print(f"[bold red]failed:[/] {escape(str(row.path))}: {escape(str(row.error))}", soft_wrap=True)
         self.bar.update(self.task, completed=done, total=total, failed=self.failed)

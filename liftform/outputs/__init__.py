@@ -108,10 +108,12 @@ def write_result_files(analysis: Analysis, track: PoseTrack, folder: Path, *, vi
     return paths
 
 
-# The faces-blurred mark's text. A folder marked before the nineteenth session had only the lifter's face blurred
-# (a second person in view stayed sharp): its mark says otherwise, and `faces_blurred` does not take it.
+# The faces-blurred mark's text, changed whenever what the blur hides changes, so `score` does not reuse a folder
+# blurred the older way. Before the nineteenth session only the lifter's face was blurred (a second person in view
+# stayed sharp); before the fifty-first, the lifter's box (+15 %) was kept sharp, a bystander inside it too, and a
+# frame without the lifter's pose borrowed a box up to 1 s away (`privacy.hide_people`).
 BLURRED_MARK_TEXT = ("every exported frame, clip and video in this folder has every face blurred: all but the lifter's "
-                     "body, and the lifter's head\n")
+                     "shape, and the lifter's head; a frame without the lifter's pose whole\n")
 
 
 def mark_blurred(out_dir: str | Path, blurred: bool) -> None:

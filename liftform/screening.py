@@ -19,6 +19,7 @@ from liftform.core.screen import (
     screen_bend,
     unusable_zero,
 )
+from liftform.core.vocabulary import counted
 from liftform.errors import InputError
 from liftform.personal import rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
@@ -52,8 +53,8 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
         else:
             reps = [v.rep for v in analysis.verdicts]
             if not 1 <= rep <= len(reps):
-                raise InputError(f"{name} has {len(reps)} rep(s) (numbered from 1, as `liftform analyze` prints "
-                                 f"them): there is no rep {rep}")
+                raise InputError(f"{name} has {counted(len(reps), 'rep')} (numbered from 1, as `liftform analyze` "
+                                 f"prints them): there is no rep {rep}")
             checked = reps[rep - 1]
             zero = checked_rep_zero_deg(track[checked.start:checked.end + 1], settings)
             span, name = (checked.start_s, checked.end_s), f"rep {rep} of {name}"

@@ -282,7 +282,7 @@ def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypat
     # profile then told the checked lifter they "cannot reach" the depth they had just reached flat)
     assert not flat.rounded and flat.advice == "hip_hinge" and 70.0 <= flat.hinge_depth_deg <= 76.0
     assert flat.max_trunk_inclination_deg <= 76.0 < rounded.max_trunk_inclination_deg
-    with pytest.raises(InputError, match="has 2 rep"):
+    with pytest.raises(InputError, match=r"has 2 reps \(numbered from 1"):
         screening.screen_video("set.mp4", neutral=True, rep=3)
     refused = CliRunner().invoke(app, ["screen", "set.mp4", "--rep", "1"])
     assert refused.exit_code == 2 and "--rep goes with --neutral" in refused.output

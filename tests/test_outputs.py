@@ -585,7 +585,24 @@ def test_the_summary_and_the_headline_name_the_reps_that_reached_down_rounded(ma
                        "in rep 1.")
     print_summary(analysis, None)
     header = capsys.readouterr().out.splitlines()[0]
-    assert "2 rep(s), 0 with a rounded back, 1 reached down with a rounded back (before lift-off)" in header
+    assert "2 reps, 0 with a rounded back, 1 reached down with a rounded back (before lift-off)" in header
+
+
+def test_the_terminal_counts_reps_in_the_words_of_the_summary_and_the_report(make_analysis, capsys):
+    """A coach checks the count first: the terminal said "1 rep(s), 1 with a rounded back" where result.json's
+    summary (the report's banner, the index) said "1 rep: ..." and the report's headline "... of 1 rep"."""
+    from liftform.cli.show import print_summary
+    from liftform.report.page import _headline
+
+    two = make_analysis()
+    for analysis in (two, dataclasses.replace(two, verdicts=two.verdicts[:1])):
+        n = len(analysis.verdicts)
+        count = f"{n} rep" + ("" if n == 1 else "s")
+        print_summary(analysis, None)
+        header = capsys.readouterr().out.splitlines()[0]
+        assert f" - {count}, " in header and "rep(s)" not in header
+        assert analysis_to_dict(analysis)["summary"].startswith(f"{count}: ")
+        assert _headline("safe", 0, n).endswith(f" {count}")
 
 
 def test_a_nearly_full_disk_is_said_before_any_analysis(tmp_path, monkeypatch, sample_videos):

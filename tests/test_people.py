@@ -94,7 +94,7 @@ def test_lifters_who_follow_one_another_are_not_said_to_be_in_view_together(tmp_
     analysis, track = _judge(hinge, stoop, in_view=1)
     print_summary(analysis, None)
     header = capsys.readouterr().out.splitlines()[0]
-    assert "6 rep(s) by 2 lifters (1 seen at once), 3 with a rounded back" in header
+    assert "6 reps by 2 lifters (1 seen at once), 3 with a rounded back" in header
     write_outputs(analysis, track, tmp_path / "two", write_video=False)
     report = write_report(tmp_path / "two").path.read_text(encoding="utf-8")
     assert "2 people lifted in view (1 seen at once)" in " ".join(report.split())

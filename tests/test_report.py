@@ -391,7 +391,7 @@ def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(
 
     heading, lines = _gallery_words([{"kind": "reference"}], others_rounded=3)
     assert heading == "Frames" and lines[0].startswith("No rep of this lifter was flagged")
-    assert lines[-1].startswith("3 rounded rep(s) of the other lifters in view")
+    assert lines[-1].startswith("3 rounded reps of the other lifters in view (table above) have no frames")
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from liftform.cli.common import out
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import ROUNDED_REACH_DOWN, fault_words, tone_of, words_of
+from liftform.core.vocabulary import ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
 from liftform.settings import Settings, SpineSettings
 
@@ -36,7 +36,7 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     # Lifters may follow one another (one leaves, another comes in): how many were seen together is said apart.
     people = (f" by {len(lifters)} lifters ({analysis.people_in_view} seen at once)" if len(lifters) > 1 else "")
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
-              f"{n_reps} rep(s){people}, {n_rounded} with a rounded back{reached}", soft_wrap=True)
+              f"{counted(n_reps, 'rep')}{people}, {n_rounded} with a rounded back{reached}", soft_wrap=True)
     for number, lifter in enumerate(lifters, start=1):
         if len(lifters) > 1:
             box = lifter.box_px

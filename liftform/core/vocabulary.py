@@ -133,6 +133,12 @@ FAULT_WORDS = {ROUNDED_REACH_DOWN: "reached down with a rounded back (before lif
                JERKY_LIFT: "jerky lift (fast ascent)"}
 
 
+def counted(n: int, word: str) -> str:
+    """"1 rep", "3 reps": how many of ``word``, in the same words wherever a count is shown (the terminal, the
+    summary of result.json, the report and the index)."""
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def fault_words(fault: object) -> str:
     """A fault in words; an unknown one as it is, underscores as spaces."""
     return FAULT_WORDS.get(str(fault), str(fault).replace("_", " "))

@@ -18,7 +18,7 @@ import numpy as np
 from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.advice import rep_advice
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, fault_words
+from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, counted, fault_words
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME
@@ -117,10 +117,6 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
     return {key: values[key] for key in REP_FIELDS}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def _rep_list(reps: list[RepVerdict]) -> str:
     """"rep 2" / "reps 1, 3": reps numbered from 1 for people (``Rep.index`` counts from 0)."""
     numbers = ", ".join(str(rv.rep.index + 1) for rv in reps)
@@ -146,7 +142,7 @@ def summary_sentence(analysis: Analysis) -> str:
     reached = [v for v in verdicts if ROUNDED_REACH_DOWN in v.faults]   # a finding on reps judged safe: say it
     if reached:
         parts.append(f"{fault_words(ROUNDED_REACH_DOWN)} in {_rep_list(reached)}")
-    return f"{_plural(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
+    return f"{counted(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
 
 
 def clip_summary(analysis: Analysis) -> str:

@@ -14,6 +14,7 @@ from liftform.core.vocabulary import (
     BackState,
     Verdict,
     back_state,
+    counted,
     fault_words,
     tone_of,
     words_of,
@@ -107,8 +108,9 @@ def _gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[
         lines.append("A rep that reached down rounded is shown at its most rounded moment there; it was not judged "
                      "(the load was still on the floor).")
     if others_rounded:
-        lines.append(f"{others_rounded} rounded rep(s) of the other lifters in view (table above) have no frames "
-                     "here: only the main lifter's frames are kept.")
+        lines.append(f"{counted(others_rounded, 'rounded rep')} of the other lifters in view (table above) "
+                     f"{'has' if others_rounded == 1 else 'have'} no frames here: only the main lifter's frames are "
+                     "kept.")
     return heading[0].upper() + heading[1:], lines
 
 
@@ -207,7 +209,7 @@ def _gallery(data: ResultData, blur_faces: bool, embed_max: int,
 
 
 def _headline(verdict: str | None, n_rounded: int, n_reps: int) -> str:
-    reps = f"{n_reps} rep" + ("" if n_reps == 1 else "s")
+    reps = counted(n_reps, "rep")
     if verdict == "rounded_back":
         return f"Rounded back in {n_rounded} of {reps}"
     if verdict == "safe":

@@ -72,6 +72,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
         "hip": rep.get("peak_hip_flexion_deg"),
         "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
+        "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
@@ -131,6 +132,9 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
+                 "worst_head": frame_value(data, worst, "neck_flexion_deg") if rep.get("head_led") else None,
+                 "worst_measured": not (frame_value(data, worst, "spine_flexion_confidence")
+                                        < data.thresholds.min_confidence),     # NaN (old results): said as before
                  "worst_judged": frame_value(data, worst, "judged") != 0,   # NaN (unknown, old results): not said
                  "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
                  "start_back": _back_words(data, start), "worst_back": _back_words(data, worst),

@@ -624,6 +624,31 @@ def test_the_report_prints_every_column_and_no_clip(browser, result_dir):
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_the_report_reads_on_a_phone_and_prints_its_colours(browser, result_dir):
+    """At 375 px the page ran 55 px past the screen's right edge (the legend's entries kept on one line, and the
+    thresholds table, whose values' column did not wrap, squeezed its basis to a word a line). Printed with the
+    browser's background graphics off, its default, the legend lost every colour swatch and the tag of a rounded
+    back (painted as backgrounds); and the plot's heading and caption ended a page, the plot on the next."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto((result_dir / REPORT_NAME).resolve().as_uri())
+    past_the_edge = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(
+        e => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName)""")
+    assert past_the_edge == [] and page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.emulate_media(media="print")
+    swatches = page.evaluate("""() => [...document.querySelectorAll('.sw')].map(e => {
+        const s = getComputedStyle(e); return [parseFloat(s.borderTopWidth), s.borderTopColor]; })""")
+    assert len(swatches) == 4 and all(width >= 3 and color != "rgba(0, 0, 0, 0)" for width, color in swatches)
+    kept = page.evaluate("""() => [...document.querySelectorAll('.tag, .pill, .verdict')].map(
+        e => getComputedStyle(e).webkitPrintColorAdjust)""")
+    assert kept and set(kept) == {"exact"}, kept
+    together = page.evaluate("""() => { const h = document.getElementById('plots').parentElement;
+        return [getComputedStyle(h).breakInside, !!h.querySelector('img.plot')]; }""")
+    assert together == ["avoid", True]
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):
     moved = copy_result(result_dir, tmp_path / "a")
     write_report(moved, embed_clip_max_bytes=0)

@@ -93,3 +93,14 @@ def test_a_rep_rounded_by_its_hanging_head_shows_the_head_that_decided_it(tmp_pa
     caption = page_text(html.split('id="rep-1"')[1].split("</figure>")[1])
     shown = re.search(r"head hung (\d+)° from the line of the back", caption)
     assert shown and abs(int(shown.group(1)) - rep["peak_neck_flexion_deg"]) <= 1, caption
+
+
+def test_a_clip_says_whether_the_page_alone_plays_it(tmp_path):
+    """Every clip's caption said "keep the clips folder beside this page", also where the clip is in the page and
+    the page alone, sent or moved, plays it; a clip too large to embed, which needs its folder, read the same."""
+    folder = result_with_video(tmp_path / "out" / "stoop", lift_track("rounded_back", n_reps=1)[0])
+    embedded = page_text(write_report(folder).path.read_text(encoding="utf-8"))
+    assert "Clip of rep 1 · in this page, also saved as clips/rep-1.mp4" in embedded
+    assert "keep the clips folder" not in embedded
+    linked = page_text(write_report(folder, embed_clip_max_bytes=0).path.read_text(encoding="utf-8"))
+    assert "Clip of rep 1 · played from clips/rep-1.mp4 : keep the clips folder beside this page" in linked

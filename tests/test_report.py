@@ -302,6 +302,20 @@ def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_t
     assert "confidence is the weakest of four checks" in text and "product" not in text, text
 
 
+def test_the_report_says_what_a_reps_confidence_is(tmp_path):
+    """The table's "Confidence" (a rep's, in %) was explained nowhere but as "lower when its peak lies close to the
+    limit", beside the per-frame threshold 0.40: a clinician could not tell what 50 % meant. It is said as
+    `verdict_confidence` takes it."""
+    from liftform.settings import VerdictSettings
+
+    text = synthetic_report(tmp_path / "lift")
+    margin = VerdictSettings().confidence_margin_deg
+    assert "≥ 0.40 per frame" in text
+    assert "A rep’s confidence (the table’s, 0–100 %) is the measure’s mean confidence over its loaded part" in text
+    assert f"by half at the limit, not at all {margin:.0f}° from it" in text
+    assert "halved for a back cleared from part of the rep only" in text and "from behind the lifter" in text
+
+
 def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(tmp_path):
     """After `screen --neutral --save-profile` and `analyze --profile`, the thresholds table said "(44.7° here:
     liftform’s default, chosen on real neutral hip-hinge and stoop clips…)" while the banner said it was the

@@ -226,6 +226,7 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
+            "confidence_margin": data.analysis.settings.verdict.confidence_margin_deg,
             "neutral_bend": th.neutral_bend_deg, "zero_words": _zero_words(data),
             "own_values": own_values_words(data.analysis.settings, data.analysis.personal_from),
             "reba_low": low, "reba_high": high}

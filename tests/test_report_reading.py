@@ -104,3 +104,31 @@ def test_a_clip_says_whether_the_page_alone_plays_it(tmp_path):
     assert "keep the clips folder" not in embedded
     linked = page_text(write_report(folder, embed_clip_max_bytes=0).path.read_text(encoding="utf-8"))
     assert "Clip of rep 1 · played from clips/rep-1.mp4 : keep the clips folder beside this page" in linked
+
+
+def test_a_long_sets_reps_stay_labelled_apart_on_the_plot(tmp_path):
+    """Over a set of many reps the labels "rep 12 ✗" ran into each other ("✗rep 11 ✗rep 12 ✗" at twelve reps, a
+    smear at thirty). Each rep keeps its mark (✗, ✓ or ?: colour is never the only cue) and, where "rep N" does not
+    fit, the numbers of every k-th rep go on a row above; no two labels of a row overlap."""
+    from liftform.report.data import load_result
+    from liftform.report.figures import angle_figure_svg
+
+    t, env = lift_profile(30, 30.0, 1.0, rep_s=1.6, stand_s=0.5)
+    folder = tmp_path / "long"
+    track = make_track(85.0 * env, 10.0 * env, 40.0 * env, t)
+    source = SourceInfo(str(tmp_path / "gone.mp4"), "", 30.0, len(track), *IMAGE_WH, float(t[-1]))
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, folder,
+                  write_video=False)
+    data = load_result(folder)
+    assert len(data.reps) == 30
+    svg = angle_figure_svg(data).decode("utf-8")
+    texts = [(float(x), float(y), html_unescape("".join(re.findall(r">([^<]*)</tspan>", body))))
+             for x, y, body in re.findall(r"<text x='([\d.]+)' y='([\d.]+)'[^>]*>(.*?)</text>", svg)]
+    labels = [(x, y, words) for x, y, words in texts if re.fullmatch(r"(rep )?\d* ?[✗✓?]|\d+", words)]
+    marks = [words for _, _, words in labels if words[-1] in "✗✓?"]
+    assert len(marks) == 30 and all(m.endswith("✗") for m in marks)
+    numbered = {re.sub(r"\D", "", words) for _, _, words in labels} - {""}
+    assert "1" in numbered and len(numbered) >= 3, numbered
+    for row in {y for _, y, _ in labels}:
+        spans = sorted((x - 3.25 * len(w), x + 3.25 * len(w)) for x, y, w in labels if y == row)   # 6.5 px a char
+        assert all(left >= right for (_, right), (left, _) in zip(spans, spans[1:], strict=False)), (row, spans)

@@ -302,6 +302,20 @@ def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_t
     assert "confidence is the weakest of four checks" in text and "product" not in text, text
 
 
+def test_the_report_says_what_a_reps_confidence_is(tmp_path):
+    """The table's "Confidence" (a rep's, in %) was explained nowhere but as "lower when its peak lies close to the
+    limit", beside the per-frame threshold 0.40: a clinician could not tell what 50 % meant. It is said as
+    `verdict_confidence` takes it."""
+    from liftform.settings import VerdictSettings
+
+    text = synthetic_report(tmp_path / "lift")
+    margin = VerdictSettings().confidence_margin_deg
+    assert "≥ 0.40 per frame" in text
+    assert "A rep’s confidence (the table’s, 0–100 %) is the measure’s mean confidence over its loaded part" in text
+    assert f"by half at the limit, not at all {margin:.0f}° from it" in text
+    assert "halved for a back cleared from part of the rep only" in text and "from behind the lifter" in text
+
+
 def test_the_report_calls_a_personal_zero_the_lifters_own_not_liftforms_default(tmp_path):
     """After `screen --neutral --save-profile` and `analyze --profile`, the thresholds table said "(44.7° here:
     liftform’s default, chosen on real neutral hip-hinge and stoop clips…)" while the banner said it was the
@@ -619,6 +633,31 @@ def test_the_report_prints_every_column_and_no_clip(browser, result_dir):
     overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll')].map(
         s => s.querySelector('table').getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
     assert overflow and max(overflow) <= 1, overflow                  # every table ends inside the page
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_the_report_reads_on_a_phone_and_prints_its_colours(browser, result_dir):
+    """At 375 px the page ran 55 px past the screen's right edge (the legend's entries kept on one line, and the
+    thresholds table, whose values' column did not wrap, squeezed its basis to a word a line). Printed with the
+    browser's background graphics off, its default, the legend lost every colour swatch and the tag of a rounded
+    back (painted as backgrounds); and the plot's heading and caption ended a page, the plot on the next."""
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    page.goto((result_dir / REPORT_NAME).resolve().as_uri())
+    past_the_edge = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(
+        e => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName)""")
+    assert past_the_edge == [] and page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.emulate_media(media="print")
+    swatches = page.evaluate("""() => [...document.querySelectorAll('.sw')].map(e => {
+        const s = getComputedStyle(e); return [parseFloat(s.borderTopWidth), s.borderTopColor]; })""")
+    assert len(swatches) == 4 and all(width >= 3 and color != "rgba(0, 0, 0, 0)" for width, color in swatches)
+    kept = page.evaluate("""() => [...document.querySelectorAll('.tag, .pill, .verdict')].map(
+        e => getComputedStyle(e).webkitPrintColorAdjust)""")
+    assert kept and set(kept) == {"exact"}, kept
+    together = page.evaluate("""() => { const h = document.getElementById('plots').parentElement;
+        return [getComputedStyle(h).breakInside, !!h.querySelector('img.plot')]; }""")
+    assert together == ["avoid", True]
     page.close()
 
 

@@ -236,20 +236,23 @@ def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:
 def worst_frame(data: ResultData, rep: dict[str, Any]) -> int | None:
     """Source frame number of the rep's peak spine flexion (among the frames flagged in the part its verdict is
     taken from, the ``judged`` column: the rounding that counted; else among flagged frames, such as a rounded
-    reach-down; else confidently measured ones; else any), or its bottom frame when the spine was never measured."""
+    reach-down; else among confidently measured ones), or its bottom frame when the spine was never measured with
+    confidence: the peak of unreliable values (a frontal view's) had shown the lifter standing at the rep's start.
+    A rep rounded by its hanging head (``head_led``) is shown where the head hung most, what decided it."""
     rows = rep_frame_range(data, rep)
-    if len(rows) and "spine_flexion_deg" in data.frames:
-        spine = data.frames["spine_flexion_deg"][rows]
+    column = "neck_flexion_deg" if rep.get("head_led") else "spine_flexion_deg"
+    if len(rows) and column in data.frames:
+        peak_of = data.frames[column][rows]
         none = np.zeros(len(data.frames["frame"]))
         flagged = data.frames.get("flagged", none)[rows] > 0
         judged = data.frames.get("judged", none)[rows] > 0
         conf = data.frames.get("spine_flexion_confidence", none)[rows]
         with np.errstate(invalid="ignore"):
             confident = conf >= data.thresholds.min_confidence
-        known = np.isfinite(spine)
-        for pool in (flagged & judged & known, flagged & known, confident & known, known):
+        known = np.isfinite(peak_of)
+        for pool in (flagged & judged & known, flagged & known, confident & known):
             if pool.any():
-                best = rows[pool][int(np.argmax(spine[pool]))]
+                best = rows[pool][int(np.argmax(peak_of[pool]))]
                 return int(data.frames["frame"][best])
     bottom = rep.get("bottom_frame")
     return int(bottom) if bottom is not None else None

@@ -29,7 +29,7 @@ HEAD_COLOUR = "#8e24aa"
 
 WIDTH_PX, HEIGHT_PX = 1000, 820
 PLOT_X0_PX, PLOT_X1_PX = 84, 760            # the panels' horizontal extent; labels left, legends right of it
-TOP_PX, BOTTOM_PX, GAP_PX = 26, 62, 16      # room for the rep labels above, time ticks and label below
+TOP_PX, BOTTOM_PX, GAP_PX = 38, 62, 16      # room for the rep labels above (two rows), time ticks and label below
 HEIGHT_RATIOS = (3.0, 2.2, 2.2, 1.0)
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
@@ -207,11 +207,35 @@ def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -
     return clip
 
 
+REP_LABEL_CHAR_PX = 7.5     # the width of a character of a rep's label (12 px bold), to keep labels apart
+
+
+def rep_labels(centres_px: list[float], numbers: list[int], marks: list[str]) -> tuple[list[str], list[str]]:
+    """The reps' labels over the plot, as their spacing leaves room for: ("rep 3 ✗", ""), else ("3 ✗", ""), else
+    the mark alone, every k-th rep's number (k = 1, 2, 5, 10, ...) on a row above it. A long set's labels had run
+    together ("✗rep 11 ✗rep 12 ✗") from about a dozen reps on. Returns (the row on the panel, the row above)."""
+    gap = float(np.min(np.diff(np.sort(centres_px)))) if len(centres_px) > 1 else math.inf
+
+    def room(words: str) -> bool:
+        return gap >= REP_LABEL_CHAR_PX * (len(words) + 1)
+
+    for form in ("rep {n} {m}", "{n} {m}"):
+        words = [form.format(n=n, m=m) for n, m in zip(numbers, marks, strict=True)]
+        if all(room(w) for w in words):
+            return words, [""] * len(words)
+    widest = max((len(str(n)) for n in numbers), default=1)
+    every = next((k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500) if gap * k >= REP_LABEL_CHAR_PX * (widest + 1)),
+                 None)
+    return list(marks), [str(n) if every and (n % every == 0 or n == 1) else "" for n in numbers]
+
+
 def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label: bool) -> None:
-    for rep in reps:
-        start, end = rep.get("start_s"), rep.get("end_s")
-        if start is None or end is None:
-            continue
+    shown = [r for r in reps if r.get("start_s") is not None and r.get("end_s") is not None]
+    on_panel, above = rep_labels([float(panel.x((r["start_s"] + r["end_s"]) / 2)) for r in shown],
+                                 [int(r.get("index", 0)) + 1 for r in shown],
+                                 [tone_of(r.get("verdict")).mark for r in shown])
+    for rep, words, number in zip(shown, on_panel, above, strict=True):
+        start, end = rep["start_s"], rep["end_s"]
         tone = tone_of(rep.get("verdict"))
         colour = tone.hex
         x0, x1 = float(panel.x(start)), float(panel.x(end))
@@ -220,8 +244,9 @@ def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label:
             if panel.x0 <= x <= panel.x1:
                 svg.line(x, panel.y0, x, panel.y1, colour, 0.8, ":")
         if label:
-            svg.text((x0 + x1) / 2, panel.y0 - 6, f"rep {int(rep.get('index', 0)) + 1} {tone.mark}", size=12,
-                     anchor="middle", colour=colour, bold=True)
+            svg.text((x0 + x1) / 2, panel.y0 - 6, words, size=12, anchor="middle", colour=colour, bold=True)
+            if number:
+                svg.text((x0 + x1) / 2, panel.y0 - 20, number, size=11, anchor="middle", colour=INK)
 
 
 def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]:

@@ -73,6 +73,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
         "hip": rep.get("peak_hip_flexion_deg"),
         "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
+        "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
@@ -133,6 +134,9 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
                  "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
                  "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
+                 "worst_head": frame_value(data, worst, "neck_flexion_deg") if rep.get("head_led") else None,
+                 "worst_measured": not (frame_value(data, worst, "spine_flexion_confidence")
+                                        < data.thresholds.min_confidence),     # NaN (old results): said as before
                  "worst_judged": frame_value(data, worst, "judged") != 0,   # NaN (unknown, old results): not said
                  "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
                  "start_back": _back_words(data, start), "worst_back": _back_words(data, worst),
@@ -224,6 +228,7 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
+            "confidence_margin": data.analysis.settings.verdict.confidence_margin_deg,
             "neutral_bend": th.neutral_bend_deg, "zero_words": _zero_words(data),
             "own_values": own_values_words(data.analysis.settings, data.analysis.personal_from),
             "reba_low": low, "reba_high": high}

@@ -1,0 +1,134 @@
+"""The report as a clinician reads it: the frame each rep's gallery shows is the moment its caption names, and the
+number that decided a rep is the one the page shows. Rendered-track lifts (no pose model) with a plain video of
+their length, so the gallery has frames; quick."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html import unescape as html_unescape
+from pathlib import Path
+
+import numpy as np
+from synthetic_tracks import IMAGE_WH, lift_profile, lift_track, make_track
+from video_files import write_h264
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.outputs import write_outputs
+from liftform.pipeline import analyze_track
+from liftform.report import write_report
+from liftform.settings import Settings
+
+
+def result_with_video(folder: Path, track) -> Path:
+    """``folder`` written from ``track`` as `liftform analyze` writes it, its source a grey video of the track's
+    frames (no SHA-256 recorded, so the page takes its frames from it)."""
+    video = folder.parent / f"{folder.name}.mp4"
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    width, height = IMAGE_WH
+    write_h264(video, [np.full((height, width, 3), 128, np.uint8)] * len(track))
+    source = SourceInfo(str(video), "", 30.0, len(track), width, height, float(track.timestamps_s[-1]))
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, folder,
+                  write_video=False)
+    return folder
+
+
+def page_text(html: str) -> str:
+    """What a reader sees of ``html`` (its body's words, tags and the stylesheet left out)."""
+    body = html.split("<body>")[-1]
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def rewrite_frames(folder: Path, change) -> None:
+    """frames.csv with ``change(rows)`` applied to its rows (dicts of strings)."""
+    path = folder / "frames.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    change(rows)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_rep_whose_spine_was_never_measured_is_shown_at_the_bottom_of_its_bend(tmp_path):
+    """Filmed from the front, the spine measure is below the confidence needed to judge all through a rep; the
+    gallery's second frame was the peak of those unreliable values, which on a rendered frontal lift was the rep's
+    first frame: the lifter standing, twice, captioned "Most spine flexion: spine flexion −4°". It is the bottom of
+    the bend now, and says the spine was not measured there."""
+    folder = result_with_video(tmp_path / "out" / "front", lift_track("rounded_back", n_reps=1, yaw_deg=85.0)[0])
+    doc = json.loads((folder / "result.json").read_text())
+    (rep,) = doc["reps"]
+    assert rep["verdict"] == "insufficient_data"
+
+    def noise_peaking_at_the_start(rows):         # the unreliable values of a real frontal view: highest standing
+        for row in rows:
+            if rep["start_frame"] <= int(row["frame"]) <= rep["end_frame"]:
+                row["spine_flexion_deg"] = f"{10.0 - 0.1 * (int(row['frame']) - rep['start_frame']):.2f}"
+                row["spine_flexion_confidence"] = "0.050"
+    rewrite_frames(folder, noise_peaking_at_the_start)
+    html = write_report(folder).path.read_text(encoding="utf-8")
+    text = page_text(html)
+    assert f"(frame {rep['bottom_frame']})" in text, text[text.index("Reps not judged"):][:400]
+    assert "Bottom of the bend : spine flexion not measured reliably here" in text
+    assert "Most spine flexion" not in text and "Rep 1, frame of the bottom of the bend" in html_unescape(html)
+
+
+def test_a_rep_rounded_by_its_hanging_head_shows_the_head_that_decided_it(tmp_path):
+    """A flat back with the head hanging past its limit is a rounded rep (the upper back rounds with it); the page
+    showed its spine flexion, 4°, in red as what was rounded, and the gallery's "Worst moment" gave the spine
+    alone: a clinician read "rounded back, 4° against a limit of 21°". The head's angle is shown, marked, in the
+    table and in the caption of the frame, which is where the head hung most."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    head_deg = Settings().verdict.head_hanging_neck_deg + 15.0
+    track = make_track(75.0 * env, 20.0 * env, 4.0 * env, t, head_drop_deg=head_deg * env)
+    folder = result_with_video(tmp_path / "out" / "head", track)
+    (rep,) = json.loads((folder / "result.json").read_text())["reps"]
+    assert rep["verdict"] == "rounded_back" and rep["head_led"]
+    html = write_report(folder).path.read_text(encoding="utf-8")
+    row = html.split('<tr class="nums">')[1].split("</tr>")[0]
+    assert f'<b class="bad">head {rep["peak_neck_flexion_deg"]:.0f}°</b>' in row
+    assert 'class="n bad"' not in row                         # the spine's 4° is not what is marked rounded
+    caption = page_text(html.split('id="rep-1"')[1].split("</figure>")[1])
+    shown = re.search(r"head hung (\d+)° from the line of the back", caption)
+    assert shown and abs(int(shown.group(1)) - rep["peak_neck_flexion_deg"]) <= 1, caption
+
+
+def test_a_clip_says_whether_the_page_alone_plays_it(tmp_path):
+    """Every clip's caption said "keep the clips folder beside this page", also where the clip is in the page and
+    the page alone, sent or moved, plays it; a clip too large to embed, which needs its folder, read the same."""
+    folder = result_with_video(tmp_path / "out" / "stoop", lift_track("rounded_back", n_reps=1)[0])
+    embedded = page_text(write_report(folder).path.read_text(encoding="utf-8"))
+    assert "Clip of rep 1 · in this page, also saved as clips/rep-1.mp4" in embedded
+    assert "keep the clips folder" not in embedded
+    linked = page_text(write_report(folder, embed_clip_max_bytes=0).path.read_text(encoding="utf-8"))
+    assert "Clip of rep 1 · played from clips/rep-1.mp4 : keep the clips folder beside this page" in linked
+
+
+def test_a_long_sets_reps_stay_labelled_apart_on_the_plot(tmp_path):
+    """Over a set of many reps the labels "rep 12 ✗" ran into each other ("✗rep 11 ✗rep 12 ✗" at twelve reps, a
+    smear at thirty). Each rep keeps its mark (✗, ✓ or ?: colour is never the only cue) and, where "rep N" does not
+    fit, the numbers of every k-th rep go on a row above; no two labels of a row overlap."""
+    from liftform.report.data import load_result
+    from liftform.report.figures import angle_figure_svg
+
+    t, env = lift_profile(30, 30.0, 1.0, rep_s=1.6, stand_s=0.5)
+    folder = tmp_path / "long"
+    track = make_track(85.0 * env, 10.0 * env, 40.0 * env, t)
+    source = SourceInfo(str(tmp_path / "gone.mp4"), "", 30.0, len(track), *IMAGE_WH, float(t[-1]))
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, folder,
+                  write_video=False)
+    data = load_result(folder)
+    assert len(data.reps) == 30
+    svg = angle_figure_svg(data).decode("utf-8")
+    texts = [(float(x), float(y), html_unescape("".join(re.findall(r">([^<]*)</tspan>", body))))
+             for x, y, body in re.findall(r"<text x='([\d.]+)' y='([\d.]+)'[^>]*>(.*?)</text>", svg)]
+    labels = [(x, y, words) for x, y, words in texts if re.fullmatch(r"(rep )?\d* ?[✗✓?]|\d+", words)]
+    marks = [words for _, _, words in labels if words[-1] in "✗✓?"]
+    assert len(marks) == 30 and all(m.endswith("✗") for m in marks)
+    numbered = {re.sub(r"\D", "", words) for _, _, words in labels} - {""}
+    assert "1" in numbered and len(numbered) >= 3, numbered
+    for row in {y for _, y, _ in labels}:
+        spans = sorted((x - 3.25 * len(w), x + 3.25 * len(w)) for x, y, w in labels if y == row)   # 6.5 px a char
+        assert all(left >= right for (_, right), (left, _) in zip(spans, spans[1:], strict=False)), (row, spans)

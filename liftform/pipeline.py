@@ -19,7 +19,6 @@ import numpy as np
 from liftform import appearance
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
 from liftform.core import reflection
-from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
@@ -31,8 +30,8 @@ from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.personal import is_personal_zero
 from liftform.settings import PoseSettings, Settings, SpineSettings
-from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
+from liftform.unseen import lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 from liftform.video_tools import opencv_threads
 
@@ -44,7 +43,6 @@ Progress = Callable[[str, int, "int | None"], None]
 
 MIN_FRAMES = 10                 # fewer frames cannot hold a rep
 MIN_POSE_SHARE = 0.2            # below this share of frames with a person, the video is not analysable
-LOST_STRETCH_S = 1.0            # the lifter missing this long at a stretch is gone for a while, not missed now and then
 CONTENT_BOX_FRAMES = 8          # frames read ahead to find black padding bars
 # Said wherever the lifter was followed with MediaPipe's tracking (`[pose] track_between_frames`, `live --track`):
 # the limits were set on the detector's landmarks, and tracked ones read the real clips' backs worse.
@@ -65,9 +63,9 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     view = view_label(kinematics.view_yaw_deg, settings.spine)
     notes = list(source.warnings) + list(kinematics.warnings)
     frames_with_pose = int(track.has_pose.sum())
-    own = _own_shots(track, source.cuts_s)
+    own = own_shots(track, source.cuts_s)
     if track.has_pose[own].sum() < 0.8 * own.sum():
-        notes.append(_lost_note(track.has_pose[own], track.timestamps_s[own]))
+        notes.append(lost_note(track.has_pose[own], track.timestamps_s[own]))
     if filmed_from_behind(kinematics.view_yaw_deg, kinematics.camera_behind):
         notes.append("the camera sees the lifter from behind at an angle, where the shoulder blades shape the back's "
                      "outline and a flat back can read rounded: film side-on for a reliable spine measure")
@@ -75,7 +73,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
         notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")
     if not reps:
-        notes.append(_no_lift_note(kinematics.depth, settings))
+        notes.append(no_lift_note(kinematics, settings))
     if settings.pose.track_between_frames:
         notes.append(TRACKED_NOTE)
     if (own_zero := personal_zero_note(kinematics.spine_baseline_deg)) is not None:
@@ -97,43 +95,6 @@ def personal_zero_note(zero_deg: float) -> str | None:
     usual_deg = SpineSettings().neutral_bend_deg
     return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero: --profile, --config or "
             f"live's key n), not most people's {usual_deg:.0f}°")
-
-
-def _own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
-    """(T,) bool: the frames of the shots (between cuts, `SourceInfo.cuts_s`) the person was seen in; all frames
-    where the video does not cut. In a compilation the others' shots are not frames where this lifter was lost."""
-    shot = shot_numbers(track.timestamps_s, cuts_s)
-    return np.isin(shot, shot[track.has_pose]) if track.has_pose.any() else np.ones(len(track), dtype=bool)
-
-
-def _lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
-    """The lifter missing from many frames (``has_pose`` (T,) bool at ``t`` (T,) s), said as it happened, with what
-    to do: for whole stretches (they walked away, another lifter took over, or a plate hid them: two real clips lost
-    a lifter standing behind the plates for 1.4 and 1.6 s, so the note does not say which), else here and there (a
-    small lifter in a compressed picture is what loses them most: README, low quality)."""
-    dt = frame_interval_s(t)
-    durations_s = runs_s(~has_pose, t)[1]
-    away_s = float(durations_s[durations_s >= LOST_STRETCH_S].sum())
-    seen = int(has_pose.sum())
-    missed_here_and_there = len(has_pose) - seen - (round(away_s / dt) if dt > 0 else 0)
-    if away_s > 0 and missed_here_and_there < 0.2 * seen:     # found in 80 % of the frames where in view
-        return (f"the lifter was not found for {away_s:.1f} s of the {float(t[-1] - t[0]) + dt:.1f} s (out of view "
-                "or hidden): a lift made then is not judged; keep the whole body in view")
-    return (f"the lifter was found in only {seen} of {len(has_pose)} frames: film them large in the picture, whole "
-            "body in view, in good light")
-
-
-def _no_lift_note(depth: np.ndarray, settings: Settings) -> str:
-    """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
-    make a lift (a bob; a part of a lift the video cuts is a rep, judged on what was seen)."""
-    if not np.isfinite(depth).any():
-        return "no lift was found: no pose of the lifter could be measured"
-    deepest = float(np.nanmax(depth))
-    if deepest < settings.reps.min_depth:
-        return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "
-                "standing height")
-    return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "
-            f"for less than the {settings.reps.min_duration_s:g} s a rep takes")
 
 
 def _cuts_note(cuts_s: tuple[float, ...]) -> str:

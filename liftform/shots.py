@@ -6,7 +6,9 @@ clip called safe. `mark_cuts` marks the first analysed frame of each new shot; t
 starts afresh there, so each shot's people are followed, and judged, on their own.
 
 A cut is a change of the whole picture (inside the black bars) that a small shift does not explain and that lasts:
-the frame after it differs from the frame before it too (a flash, one odd frame, is not a cut).
+the frame after it differs from the frame before it too (a flash, one odd frame, is not a cut). A blank picture (black:
+a lens covered, a gap in the recording) shows nobody and starts no shot: the picture after it is compared with the
+one before it, so a lifter filmed on after a black gap stays the one lifter, missing from the frames of the gap.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ SHIFT_PX = 2                 # thumbnail pixels (6 % of its width) a camera may 
 # within a shot reach 13.7 (a handheld camera swinging round a lifter; 17 without the shift); their cuts (an intro
 # frame, a cut to a close-up, an end card) read 26-128, and real clips joined to another or to themselves 21-92.
 CUT_CHANGE = 17.0
+# Spread (standard deviation, levels of 255) of a thumbnail under which the picture is blank: black, or one flat
+# colour. Any filmed place has more (shapes, light and shade); a black H.264 frame has under 1.
+BLANK_SPREAD = 3.0
 
 
 def thumbnail(rgb: np.ndarray, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
@@ -37,6 +42,11 @@ def thumbnail(rgb: np.ndarray, box: tuple[int, int, int, int] | None = None) -> 
     # and within half a level of it (mean over a real clip's frame).
     k = max(1, min(rgb.shape[0] // (4 * THUMB_WH[1]), rgb.shape[1] // (4 * THUMB_WH[0])))
     return cv2.resize(rgb[::k, ::k], THUMB_WH, interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def is_blank(thumb: np.ndarray) -> bool:
+    """Whether a `thumbnail` shows nothing: one flat level (black, a covered lens)."""
+    return float(thumb.std()) < BLANK_SPREAD
 
 
 def picture_change(before: np.ndarray, after: np.ndarray) -> float:
@@ -74,11 +84,28 @@ def mark_cuts(frames: Iterable[VideoFrame], box: tuple[int, int, int, int] | Non
                 yield frame
             continue
         thumb = thumbnail(frame.rgb, box)
+        if is_blank(thumb) and (held or seen):
+            # No shot starts here, nor is it a picture to compare the next with: the frame held is decided against it
+            # as against any frame after it (a flash guard), and the first picture after the blank against the last
+            # two before it. Not held: a long black stretch is not kept in memory.
+            if held:
+                yield from _decided(held, held_thumb, thumb, seen)
+                seen = [*seen, held_thumb][-2:]
+            held, held_thumb = [], None
+            yield frame
+            continue
         if held:
-            cut = len(seen) > 0 and all(picture_change(a, b) >= CUT_CHANGE
-                                        for a, b in ((seen[-1], held_thumb), (seen[-1], thumb), (seen[0], held_thumb)))
-            yield dataclasses.replace(held[0], shot_start=True) if cut else held[0]
-            yield from held[1:]
+            yield from _decided(held, held_thumb, thumb, seen)
             seen = [*seen, held_thumb][-2:]
         held, held_thumb = [frame], thumb
     yield from held
+
+
+def _decided(held: list[VideoFrame], held_thumb: np.ndarray, next_thumb: np.ndarray,
+             seen: list[np.ndarray]) -> Iterator[VideoFrame]:
+    """The frames ``held`` (an analysed frame and the unanalysed ones after it), the first marked as starting a shot
+    where it and the next analysed frame differ from the last picture given out, and it from the one before that."""
+    cut = len(seen) > 0 and all(picture_change(a, b) >= CUT_CHANGE
+                                for a, b in ((seen[-1], held_thumb), (seen[-1], next_thumb), (seen[0], held_thumb)))
+    yield dataclasses.replace(held[0], shot_start=True) if cut else held[0]
+    yield from held[1:]

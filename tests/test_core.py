@@ -651,16 +651,19 @@ def test_analyze_track_reports_quality():
 
 
 @pytest.mark.parametrize(("bend_s", "note"), [(0.0, "the shoulders never came down by 15%"),
-                                               (0.4, "for less than the 0.5 s a rep takes")])
+                                               (0.4, "for less than the 0.5 s a rep takes"),
+                                               (-1.0, "never seen standing upright")])
 def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
     """Standing only: the shoulders never came down. A deep bob down and straight back up in 0.4 s, inside the
-    video: they did come down, too briefly for a lift, and the note must not say they never came down."""
+    video: they did come down, too briefly for a lift, and the note must not say they never came down. Bent over
+    all through (a still picture of a stoop held as a video): never seen standing, where the shoulders' coming down
+    is measured from, and the note had said they never came down by 15 % of a standing height never seen."""
     from liftform.analysis import ModelInfo, SourceInfo
 
     fps = 30.0
-    stand, half = int(1.0 * fps), int(bend_s * fps / 2)
+    stand, half = int(1.0 * fps), int(max(bend_s, 0) * fps / 2)
     bob = np.concatenate([np.linspace(0, 80, half), np.linspace(80, 0, half)])
-    trunk = np.concatenate([np.zeros(stand), bob, np.zeros(stand)])
+    trunk = np.concatenate([np.zeros(stand), bob, np.zeros(stand)]) if bend_s >= 0 else np.full(3 * int(fps), 80.0)
     track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
     source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
     analysis = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS)

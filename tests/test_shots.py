@@ -67,3 +67,17 @@ def test_each_time_gets_its_shot_a_cut_frame_the_new_one():
     assert shot_numbers(t, [0.2, 0.4]).tolist() == [0, 0, 1, 1, 2, 2]
     assert shot_numbers(t, [0.4005]).tolist() == [0, 0, 0, 0, 1, 1]   # a time read back to the millisecond
     assert shot_numbers(t, []).tolist() == [0] * 6
+
+
+def test_a_black_gap_in_one_shot_is_no_cut_but_a_cut_through_black_is():
+    """A stretch of black (a lens covered, a gap in the recording) shows nobody: the picture after it is compared with
+    the one before it. Taken for two cuts, the same lifter before and after was judged as two lifters, and the reps
+    in the gap were lost without a word (the lifter was not missing from either shot)."""
+    black = np.zeros_like(scene(7))
+    same = [scene(7)] * 10 + [black] * 30 + [scene(7)] * 10
+    assert starts(list(mark_cuts(frames_of(same)))) == []
+    assert starts(list(mark_cuts(frames_of(same, step=3)))) == []
+    other = [scene(7)] * 10 + [black] * 30 + [scene(8)] * 10
+    assert starts(list(mark_cuts(frames_of(other)))) == [40]
+    grey = np.full_like(black, 128)                       # a blank picture of any level
+    assert starts(list(mark_cuts(frames_of([scene(7)] * 10 + [grey] * 30 + [scene(7)] * 10)))) == []

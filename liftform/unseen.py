@@ -1,0 +1,59 @@
+"""What a video did not show of its lifter, in words for the notes: the frames they were missing from, and why no
+lift was found. Never prints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from liftform.core.filters import frame_interval_s, runs_s
+from liftform.core.kinematics import upright
+from liftform.core.types import Kinematics
+from liftform.settings import Settings
+from liftform.shots import shot_numbers
+from liftform.track import PoseTrack
+
+LOST_STRETCH_S = 1.0            # the lifter missing this long at a stretch is gone for a while, not missed now and then
+
+
+def own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
+    """(T,) bool: the frames of the shots (between cuts, `SourceInfo.cuts_s`) the person was seen in; all frames
+    where the video does not cut. In a compilation the others' shots are not frames where this lifter was lost."""
+    shot = shot_numbers(track.timestamps_s, cuts_s)
+    return np.isin(shot, shot[track.has_pose]) if track.has_pose.any() else np.ones(len(track), dtype=bool)
+
+
+def lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
+    """The lifter missing from many frames (``has_pose`` (T,) bool at ``t`` (T,) s), said as it happened, with what
+    to do: for whole stretches (they walked away, another lifter took over, or a plate hid them: two real clips lost
+    a lifter standing behind the plates for 1.4 and 1.6 s, so the note does not say which), else here and there (a
+    small lifter in a compressed picture is what loses them most: README, low quality)."""
+    dt = frame_interval_s(t)
+    durations_s = runs_s(~has_pose, t)[1]
+    away_s = float(durations_s[durations_s >= LOST_STRETCH_S].sum())
+    seen = int(has_pose.sum())
+    missed_here_and_there = len(has_pose) - seen - (round(away_s / dt) if dt > 0 else 0)
+    if away_s > 0 and missed_here_and_there < 0.2 * seen:     # found in 80 % of the frames where in view
+        return (f"the lifter was not found for {away_s:.1f} s of the {float(t[-1] - t[0]) + dt:.1f} s (out of view "
+                "or hidden): a lift made then is not judged; keep the whole body in view")
+    return (f"the lifter was found in only {seen} of {len(has_pose)} frames: film them large in the picture, whole "
+            "body in view, in good light")
+
+
+def no_lift_note(kinematics: Kinematics, settings: Settings) -> str:
+    """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
+    make a lift (a bob; a part of a lift the video cuts is a rep, judged on what was seen), or the person was never
+    seen standing, which the shoulders' coming down is measured from (a still picture of a stoop held as a video had
+    been told the shoulders "never came down" from a standing height never seen)."""
+    k, depth = kinematics, kinematics.depth
+    if not np.isfinite(depth).any():
+        return "no lift was found: no pose of the lifter could be measured"
+    if not upright(k.trunk_inclination_deg, k.hip_flexion_deg, k.knee_flexion_deg).any():
+        return ("no lift was found: the person was never seen standing upright, where a lift starts and ends (a still "
+                "picture, or a video bent over or seated throughout): film a whole lift, from standing to standing")
+    deepest = float(np.nanmax(depth))
+    if deepest < settings.reps.min_depth:
+        return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "
+                "standing height")
+    return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "
+            f"for less than the {settings.reps.min_duration_s:g} s a rep takes")

@@ -717,7 +717,9 @@ def test_a_video_on_its_side_or_upside_down_is_refused_with_the_reason(turn_deg)
     source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 640, float(track.timestamps_s[-1]))
     analysis = analyze_track(turned, source, ModelInfo("full", "0" * 64), SETTINGS)
     assert analysis.verdict == "insufficient_data" and not analysis.verdicts
-    assert any("the video may be rotated" in w for w in analysis.quality.warnings)
+    # ... or, a person lying down (push-ups, a floor exercise: audit51b), that it is no lift: it said only "rotate it"
+    assert any("the video may be rotated" in w and "lie on the floor, which is no lift" in w
+               for w in analysis.quality.warnings)
     # Upright, the same track is judged.
     assert analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdict == "rounded_back"
 

@@ -341,8 +341,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     notes += [framing] if framing else []
     if looks_rotated(track.image_xy):
         wrong[:] = True
-        notes.append("the lifter appears on their side or upside down in most frames: the video may be rotated "
-                     "(rotate it upright and run again)")
+        notes.append("the person appears on their side or upside down in most frames: the video may be rotated "
+                     "(rotate it upright and run again), or they lie on the floor, which is no lift")
     drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
         image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)

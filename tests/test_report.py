@@ -695,3 +695,16 @@ def test_commands_in_the_words_are_set_as_code_and_everything_else_stays_escaped
     assert "<code>liftform screen</code> checks it" in html and "`liftform screen`" not in html
     assert "<code>liftform screen --neutral</code>" in html
     assert "<script>alert" not in html and "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+
+
+def test_the_pages_verdict_colours_are_the_plots_own(drawn_without_model, monkeypatch):
+    """A rounded and a safe verdict are drawn on the page (text, banner, pills) in the colours of the plots,
+    `Tone.hex`: the stylesheet had held them a second time, so a new red in `Tone` left the page's red as it was."""
+    from liftform.core.vocabulary import Tone
+
+    colours = {"bad": "#a1b2c3", "good": "#0f1e2d", "unsure": Tone.UNSURE.hex}
+    monkeypatch.setattr(Tone, "hex", property(lambda tone: colours[tone.value]))
+    html = write_report(drawn_without_model).path.read_text(encoding="utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "--bad: #a1b2c3;" in style and "--good: #0f1e2d;" in style
+    assert "#c62828" not in style and "#2e7d32" not in style

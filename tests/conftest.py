@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +16,11 @@ SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "sample_videos"
 
 sys.path.insert(0, str(Path(__file__).parent))   # tests import synthetic_tracks
+
+# Ctrl-C as at a terminal: a run started in the background (`pytest &` in a script, nohup) inherits SIGINT ignored,
+# and the tests that press Ctrl-C (os.kill SIGINT) failed there, as if liftform had not stopped.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Offline machines (CI, this workplace) keep working copies of the models beside the repo; a user's machine with
 # internet downloads them on first use instead.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,29 +17,36 @@ SAMPLES = REPO / "sample_videos"
 
 sys.path.insert(0, str(Path(__file__).parent))   # tests import synthetic_tracks
 
+# Ctrl-C as at a terminal: a run started in the background (`pytest &` in a script, nohup) inherits SIGINT ignored,
+# and the tests that press Ctrl-C (os.kill SIGINT) failed there, as if liftform had not stopped.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # Offline machines (CI, this workplace) keep working copies of the models beside the repo; a user's machine with
 # internet downloads them on first use instead.
 if "LIFTFORM_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
     os.environ["LIFTFORM_MODEL_DIR"] = str(SHARED / "models")
 
 
-@pytest.fixture(autouse=True)
-def no_pose_model_outside_the_slow_lane(request, monkeypatch, tmp_path_factory):
-    """A test not marked ``slow`` finds no pose model: empty model folder and cache, and the official download URLs
-    point at a closed local port (refused at once, no network). So `pytest -m "not slow"` runs where no model is in
-    reach, and a quick test that needs one fails in every run instead of only on a contributor's machine."""
-    if request.node.get_closest_marker("slow") is not None:
-        return
+def _hide_the_pose_model(item) -> pytest.MonkeyPatch:
+    """For a test not marked ``slow``: no pose model in reach (an empty model folder and cache; the official download
+    URLs point at a closed local port, refused at once, no network). So `pytest -m "not slow"` runs where no model is
+    in reach, and a quick test that needs one fails in every run instead of only on a contributor's machine. Set in
+    the setup hook, before any fixture: a module- or session-scoped fixture a quick test uses is under it too (an
+    autouse fixture had come after them, and four quick report tests had run the model through one)."""
     from liftform import models
 
-    empty = tmp_path_factory.mktemp("no-model")
-    monkeypatch.setenv(models.ENV_MODEL_DIR, str(empty))
-    monkeypatch.setenv(models.ENV_CACHE_DIR, str(empty / "cache"))
+    patch = pytest.MonkeyPatch()
+    empty = item.config._tmp_path_factory.mktemp("no-model")
+    patch.setenv(models.ENV_MODEL_DIR, str(empty))
+    patch.setenv(models.ENV_CACHE_DIR, str(empty / "cache"))
     for name, spec in list(models.OFFICIAL_MODELS.items()):
-        monkeypatch.setitem(models.OFFICIAL_MODELS, name, dataclasses.replace(
+        patch.setitem(models.OFFICIAL_MODELS, name, dataclasses.replace(
             spec, url=f"http://127.0.0.1:9/no-model-in-the-quick-lane/{models.model_filename(name)}"))
+    return patch
 
 
+_NO_MODEL = pytest.StashKey[pytest.MonkeyPatch]()
 _MODEL_MISSING: list[str] = []   # computed once: "" when the pose models are in reach, else why not
 
 
@@ -65,10 +73,18 @@ def pytest_report_header(config) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item) -> None:
-    """Tests marked ``model`` skip (before their fixtures run) where no pose model is in reach, all with one
-    reason (raised here, so pytest's summary folds them into one line)."""
+    """Before a test's fixtures run: tests marked ``model`` skip where no pose model is in reach, all with one
+    reason (raised here, so pytest's summary folds them into one line); a test not marked ``slow`` finds no model."""
     if item.get_closest_marker("model") is not None and model_missing():
         pytest.skip(f"needs the pose model, not in reach: {model_missing()}")
+    if item.get_closest_marker("slow") is None:
+        item.stash[_NO_MODEL] = _hide_the_pose_model(item)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem) -> None:
+    if (patch := item.stash.get(_NO_MODEL, None)) is not None:
+        patch.undo()
 
 
 @pytest.fixture

@@ -162,6 +162,28 @@ def test_fingerprint_survives_json_and_sees_any_setting():
     assert settings_fingerprint(settings.to_dict(), "abd") != fp
 
 
+def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdict():
+    """A video's row takes its peak spine flexion from the judged reps (an undecided rep's reading, a descent the
+    view cut, had stood for the video's), and summary.json counts the videos with a rounded back. Known by
+    construction: one rounded rep at 30°, one undecided at 50°; one such video, a safe one and a failed one."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import row_from_analysis, summary_csv_text, summary_doc
+
+    analysis = synthetic_analysis()
+    rounded, undecided = analysis.verdicts
+    rounded_video = dataclasses.replace(
+        analysis, verdicts=(rounded, dataclasses.replace(undecided, peak_spine_flexion_deg=50.0)))
+    safe_video = dataclasses.replace(analysis, verdicts=(dataclasses.replace(rounded, verdict="hip_hinge"),))
+    rows = [row_from_analysis(rounded_video, "a.mp4", "a", elapsed_s=1.23456),
+            row_from_analysis(safe_video, "b.mp4", "b"), failed_row("c.mp4", "c", "c.mp4 is truncated")]
+    assert [(r.verdict, r.reps, r.flagged_reps, r.peak_spine_flexion_deg) for r in rows[:2]] == [
+        ("rounded_back", 2, 1, 30.0), ("safe", 1, 0, 30.0)]
+    assert summary_doc(rows)["counts"] == {"videos": 3, "ok": 2, "failed": 1, "rounded_back": 1, "cached": 0}
+    first = next(csv.DictReader(summary_csv_text(rows).splitlines()))
+    assert (first["peak_spine_flexion_deg"], first["elapsed_s"]) == ("30", "1.235")     # seconds to the ms
+
+
 # --- the batch ----------------------------------------------------------------------------------------------
 
 @pytest.mark.slow

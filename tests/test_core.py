@@ -109,6 +109,20 @@ def test_verdict_per_rep(kind, expected):
     assert flagged.any() == (expected == "rounded_back")
 
 
+@pytest.mark.parametrize(("trunk_past_limit_deg", "knee_past_limit_deg", "expected"), [
+    (-5.0, 35.0, "squat"), (-5.0, -25.0, "hip_hinge"), (20.0, 35.0, "hip_hinge")])
+def test_a_squat_bends_the_knees_with_the_trunk_upright_and_either_alone_is_a_hinge(
+        trunk_past_limit_deg, knee_past_limit_deg, expected):
+    """A squat's knees bend past ``squat_knee_flexion_deg`` while the trunk stays within ``squat_max_trunk_deg``; a
+    shallow lean on nearly straight knees, or a deep lean on bent ones, is a hip hinge. (The samples' squat and hinge
+    each pass or fail both limits together, so a rule needing only one of them had passed every quick test.)"""
+    limits = SETTINGS.verdict
+    t, env = lift_profile(3, 30.0, 1.0)
+    track = make_track((limits.squat_max_trunk_deg + trunk_past_limit_deg) * env,
+                       (limits.squat_knee_flexion_deg + knee_past_limit_deg) * env, 3.0 * env, t)
+    assert [v.verdict for v in run_core(track)[3]] == [expected] * 3
+
+
 def squat_track(knee_deg: float, spine_deg: float, trunk_deg: float = 35.0):
     """Two squats to ``knee_deg`` of knee flexion with the trunk leaning ``trunk_deg`` and the spine flexed
     ``spine_deg`` at the bottom. The thigh tilts half the knee angle from vertical, so the hips flex

@@ -76,6 +76,19 @@ def test_the_tempo_is_timed_through_the_same_stretch_each_way():
     assert "jerky_lift" not in brisk.faults
 
 
+def test_the_tempo_reads_the_crossings_between_frames():
+    """At 4 frames/s, the depth rising evenly to its bottom in 1 s and back in 2 s: the band (20 to 80 % of the
+    depth) is crossed (0.8 - 0.2) x 1 s apart on the way down and x 2 s on the way up, each crossing between two
+    frames (read at a frame, the times would be off by up to a frame, 0.25 s)."""
+    from liftform.core.rep_metrics import TEMPO_BAND, _tempo_s
+
+    t = np.arange(13) * 0.25
+    depth = np.where(t <= 1.0, t, 1.0 - (t - 1.0) / 2.0)
+    band = TEMPO_BAND[1] - TEMPO_BAND[0]
+    tempo = _tempo_s(depth, t, bottom=4)
+    assert tempo["descent_s"] == pytest.approx(band * 1.0) and tempo["ascent_s"] == pytest.approx(band * 2.0)
+
+
 def test_a_kettlebell_swing_is_fast_by_design_not_a_jerky_lift():
     """Hands swung up past the shoulders (0.5 of standing shoulder height against them) are a swing: real
     kettlebell swings had been told to lift slowly. The same hinges with the arms hanging are jerky lifts."""

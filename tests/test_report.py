@@ -59,6 +59,26 @@ def result_dir(out_root) -> Path:
     return out_root / HOSTILE
 
 
+@pytest.fixture
+def drawn_without_model(tmp_path) -> Path:
+    """A result folder of two rendered-track rounded lifts (no pose model: the quick lane's), its video gone: a
+    report drawn from it has every table and no frames."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo(str(tmp_path / "gone" / f"{HOSTILE}.mp4"), "ab" * 32, 30.0, len(track),
+                        *track.frame_size_wh, float(track.timestamps_s[-1]))
+    folder = tmp_path / "out" / HOSTILE
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, folder,
+                  write_video=False)
+    return folder
+
+
 def copy_result(result_dir: Path, dest: Path) -> Path:
     """A copy of a result folder (so a test can change it without touching the module's)."""
     return Path(shutil.copytree(result_dir, dest / result_dir.name))
@@ -158,10 +178,10 @@ def test_reba_scores_leaning_back_as_extension_not_upright():
     assert reba_trunk(-30.0, bands)[0] == ">20° back" and reba_trunk(float("nan"), bands) == ("unknown", None)
 
 
-def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
-    moved = copy_result(result_dir, tmp_path)
+def test_report_without_video_and_frames_still_renders(drawn_without_model):
+    moved = drawn_without_model
     doc = json.loads((moved / "result.json").read_text())
-    doc["source"]["path"] = str(tmp_path / "gone" / "lift.mp4")
+    assert len(doc["reps"]) == 2
     doc["quality"]["warnings"] = ["<script>alert('warning')</script>"]
     doc["settings"]["pose"]["model"] = '"><svg onload=alert(2)>'
     (moved / "result.json").write_text(json.dumps(doc))
@@ -175,22 +195,13 @@ def test_report_without_video_and_frames_still_renders(result_dir, tmp_path):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
-def without_video(result_dir: Path, dest: Path) -> Path:
-    """A copy of a result folder whose source video is gone (its report is drawn without frames: quick)."""
-    moved = copy_result(result_dir, dest)
-    doc = json.loads((moved / "result.json").read_text())
-    doc["source"]["path"] = str(dest / "gone" / "lift.mp4")
-    (moved / "result.json").write_text(json.dumps(doc))
-    return moved
-
-
-def test_the_legend_shows_the_frames_own_colours_and_cues(result_dir, tmp_path):
+def test_the_legend_shows_the_frames_own_colours_and_cues(drawn_without_model):
     """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
     time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""
     from liftform.core.vocabulary import BackState, Tone
     from liftform.outputs.overlay import SKELETON_RGB
 
-    html = write_report(without_video(result_dir, tmp_path)).path.read_text(encoding="utf-8")
+    html = write_report(drawn_without_model).path.read_text(encoding="utf-8")
     style = html[html.index("<style>"):html.index("</style>")]
     for swatch, rgb in [*((f"line-{tone.css_class}", tone.rgb) for tone in Tone), ("skeleton", SKELETON_RGB)]:
         assert f'class="sw {swatch}"' in html and f".sw.{swatch} {{ color: rgb{rgb}; }}" in style
@@ -217,6 +228,8 @@ class _Outline(HTMLParser):
             self.video_labels.append(attrs.get("aria-label"))
 
 
+@pytest.mark.slow
+@pytest.mark.model
 def test_a_screen_reader_hears_what_the_report_shows(result_dir):
     """Headings in order, no level skipped ("How to read this" had been an h3 under the h1); every picture says in
     words how the back is drawn in it (the colours and the tag), as its alt text; every clip is named."""
@@ -708,10 +721,10 @@ def test_index_in_browser_sorts(browser, out_root, tmp_path):
     page.close()
 
 
-def test_commands_in_the_words_are_set_as_code_and_everything_else_stays_escaped(result_dir, tmp_path):
+def test_commands_in_the_words_are_set_as_code_and_everything_else_stays_escaped(drawn_without_model):
     """The advice "(`liftform screen` checks it)" showed its backticks on the page; a command is now code. The words
     stay escaped: backticks around markup do not let it through."""
-    moved = copy_result(result_dir, tmp_path)
+    moved = drawn_without_model
     doc = json.loads((moved / "result.json").read_text())
     doc["reps"][0]["advice"] = "Lunge or half-kneel (`liftform screen` checks it)."
     doc["reps"][0]["reason"] = "hip hinge `<script>alert(1)</script>`"
@@ -721,3 +734,16 @@ def test_commands_in_the_words_are_set_as_code_and_everything_else_stays_escaped
     assert "<code>liftform screen</code> checks it" in html and "`liftform screen`" not in html
     assert "<code>liftform screen --neutral</code>" in html
     assert "<script>alert" not in html and "<code>&lt;script&gt;alert(1)&lt;/script&gt;</code>" in html
+
+
+def test_the_pages_verdict_colours_are_the_plots_own(drawn_without_model, monkeypatch):
+    """A rounded and a safe verdict are drawn on the page (text, banner, pills) in the colours of the plots,
+    `Tone.hex`: the stylesheet had held them a second time, so a new red in `Tone` left the page's red as it was."""
+    from liftform.core.vocabulary import Tone
+
+    colours = {"bad": "#a1b2c3", "good": "#0f1e2d", "unsure": Tone.UNSURE.hex}
+    monkeypatch.setattr(Tone, "hex", property(lambda tone: colours[tone.value]))
+    html = write_report(drawn_without_model).path.read_text(encoding="utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    assert "--bad: #a1b2c3;" in style and "--good: #0f1e2d;" in style
+    assert "#c62828" not in style and "#2e7d32" not in style

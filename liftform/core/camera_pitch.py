@@ -62,6 +62,17 @@ def filmed_from_above(rise: np.ndarray) -> bool:
     return bool(median_rise(rise) >= RISE_FROM_ABOVE)
 
 
+def pitch_note(median: float) -> str | None:
+    """What to say of a clip whose frames' `median_rise` is ``median`` (None: the camera was level enough)."""
+    if median >= RISE_FROM_ABOVE:
+        return ("the camera looks down on the lifter from above: from there the back's outline is not the spine's and "
+                "a rounded back reads flat, so a back is not cleared there (film level, from hip height)")
+    if median >= RISE_DOUBT:
+        return ("the camera looks down on the lifter a little: a rounded back can read flatter from above, so a back "
+                "cleared here is cleared less surely (film level, from hip height)")
+    return None
+
+
 def clearing_trust(median: float) -> float:
     """How sure a back cleared at this `median_rise` can be: 1 under ``RISE_DOUBT`` (or unknown), falling to 0.5 at
     ``RISE_FROM_ABOVE`` (from there a back is not cleared at all)."""

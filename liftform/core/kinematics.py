@@ -326,23 +326,29 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
                        neck_flexion_deg=neck_flexion_deg(image_xy, visibility, facing, yaw))
 
 
+def _poses_dropped(track: PoseTrack) -> tuple[np.ndarray, list[str]]:
+    """(T,) bool: the poses that cannot be the lifter (the model's mistakes: dropped, then filled like any missed
+    frame; every pose where the video looks rotated), and the notes on the framing."""
+    wrong = implausible_poses(track.image_xy, track.timestamps_s)
+    framing = out_of_picture_note(track.image_xy, track.frame_size_wh)
+    notes = [framing] if framing else []
+    if looks_rotated(track.image_xy):
+        wrong[:] = True
+        notes.append("the person appears on their side or upside down in most frames: the video may be rotated "
+                     "(rotate it upright and run again), or they lie on the floor, which is no lift")
+    return wrong, notes
+
+
 def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings: SpineSettings,
                        spine_baseline_deg: float | None = None) -> Kinematics:
-    """Angles of every frame of ``track``.
+    """Angles of every frame of ``track`` (T frames): a `Kinematics` of (T,) arrays, degrees, NaN where unknown
+    (gaps up to ``filters.max_gap_s`` filled), and the notes on what was seen.
 
     ``spine_baseline_deg`` is the raw back-contour bend that counts as a neutral spine; by default
     ``spine_settings.neutral_bend_deg``.
     """
     t = track.timestamps_s
-    notes: list[str] = []
-    # A pose that cannot be the lifter is the model's mistake: dropped, then filled like any missed frame.
-    wrong = implausible_poses(track.image_xy, t)
-    framing = out_of_picture_note(track.image_xy, track.frame_size_wh)
-    notes += [framing] if framing else []
-    if looks_rotated(track.image_xy):
-        wrong[:] = True
-        notes.append("the person appears on their side or upside down in most frames: the video may be rotated "
-                     "(rotate it upright and run again), or they lie on the floor, which is no lift")
+    wrong, notes = _poses_dropped(track)
     drop = lambda x: np.where(wrong.reshape((-1,) + (1,) * (x.ndim - 1)), np.nan, x)  # noqa: E731
     with np.errstate(all="ignore"):
         image_xy = fill_gaps(drop(track.image_xy), t, filters.max_gap_s)
@@ -364,14 +370,8 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     confidence = angles.spine_flexion_confidence
     # Seen from above, a rounded back reads flat: a back is not cleared from there (`core.camera_pitch`).
     rise = camera_pitch.far_shoulder_rise(image_xy, side, yaw, spine_settings.full_view_yaw_deg)
-    above = camera_pitch.median_rise(rise)
-    if above >= camera_pitch.RISE_FROM_ABOVE:
-        notes.append("the camera looks down on the lifter from above: from there the back's outline is not the "
-                     "spine's and a rounded back reads flat, so a back is not cleared there (film level, from hip "
-                     "height)")
-    elif above >= camera_pitch.RISE_DOUBT:
-        notes.append("the camera looks down on the lifter a little: a rounded back can read flatter from above, so a "
-                     "back cleared here is cleared less surely (film level, from hip height)")
+    pitch = camera_pitch.pitch_note(camera_pitch.median_rise(rise))
+    notes += [pitch] if pitch else []
     floor_xy = with_feet_on_a_floor(image_xy, track.frame_size_wh, trunk)   # feet out of the picture: one floor
     standing_px = standing_heights_px(floor_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(floor_xy, standing_px)

@@ -43,26 +43,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     """One sentence a lifter understands, with the numbers that decided ``verdict``. ``side_on_yaw_deg``: up to
     this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
     camera angle or the back's outline is what to fix."""
-    cut = (f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the "
-           "bottom")
-    if verdict == "insufficient_data":             # in the order of `verdict.classify`
-        if m.from_above:
-            return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
-                    "back reads flat (lower the camera to hip height and level it)")
-        if m.trusted_share < settings.min_trusted_share:
-            if lift_unseen(m, settings) and not m.descent_seen:
-                return _too_little_reason(m)
-            if lift_unseen(m, settings):
-                return f"the lift was not seen: {cut}, and the back was not seen clearly on the way down either"
-            return _unseen_reason(m, side_on_yaw_deg)
-        if hidden_where_judged(m):
-            return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)
-        if never_judged_in_part(m):
-            return ("too little of the rep was in view: the video starts or ends inside it (or loses the person), "
-                    f"and in the part seen the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}° nor the "
-                    f"hips bent {settings.min_hip_for_rounding_deg:.0f}°, where the back is judged")
-        return (f"the lift was not seen: {cut}, and the back rounded on the way down, which is no rounded lift "
-                "if the load was still on the floor (a reach-down)")
+    if verdict == "insufficient_data":
+        return _undecided_reason(m, settings, side_on_yaw_deg)
     if verdict == "rounded_back":
         seen = ("" if m.trusted_share >= settings.min_trusted_share else
                 f" (seen in {100 * m.trusted_share:.0f}% of the lift: the rest of the back was hidden)")
@@ -89,7 +71,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     if m.shoulder_rise >= RISE_DOUBT:
         spine += " (filmed from a little above, where a rounded back can read flatter: less sure)"
     if on_descent:
-        spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {cut}, before the lift)"
+        spine += f" on the way down (judged there only, for {m.judged_s:.2f} s: {_cut(m)}, before the lift)"
     elif not m.seen_whole:
         spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"
     lean = _beside(m.peak_trunk_deg, settings.min_trunk_for_rounding_deg)
@@ -104,6 +86,32 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")
     return f"hip hinge: trunk leaned {lean}°{hips}; {spine}"
+
+
+def _cut(m: RepMetrics) -> str:
+    """Where the view stopped on the way back up."""
+    return f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the bottom"
+
+
+def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+    """Why a rep is ``insufficient_data``, in the order of `verdict.classify`."""
+    if m.from_above:
+        return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
+                "back reads flat (lower the camera to hip height and level it)")
+    if m.trusted_share < settings.min_trusted_share:
+        if lift_unseen(m, settings) and not m.descent_seen:
+            return _too_little_reason(m)
+        if lift_unseen(m, settings):
+            return f"the lift was not seen: {_cut(m)}, and the back was not seen clearly on the way down either"
+        return _unseen_reason(m, side_on_yaw_deg)
+    if hidden_where_judged(m):
+        return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)
+    if never_judged_in_part(m):
+        return ("too little of the rep was in view: the video starts or ends inside it (or loses the person), "
+                f"and in the part seen the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}° nor the "
+                f"hips bent {settings.min_hip_for_rounding_deg:.0f}°, where the back is judged")
+    return (f"the lift was not seen: {_cut(m)}, and the back rounded on the way down, which is no rounded lift "
+            "if the load was still on the floor (a reach-down)")
 
 
 def _rounded_when(m: RepMetrics, settings: VerdictSettings) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_profile, lift_track, make_track
+from synthetic_tracks import lift_profile, lift_track, make_track, set_up_track
 
 from liftform.core import run as core
 from liftform.core.advice import rep_advice
@@ -183,16 +184,35 @@ def test_a_back_hidden_where_it_would_be_judged_leaves_the_rep_undecided():
     seen = run_core(make_track(env * 45.0, env * 70.0, env * 0.0, t))[3]
     assert all(v.verdict not in ("insufficient_data", "rounded_back") and np.isfinite(v.peak_spine_flexion_deg)
                for v in seen)
-    # A hinge hidden only around its bottom: judged on the rest, its spine's share of the lean left unsaid.
+    # A hinge hidden only around its bottom (down to the lift-off, where the part judged is deepest): judged on the
+    # rest, its spine's share of the lean left unsaid.
     track = lift_track("hip_hinge", n_reps=2)[0]
     seen = run_core(track)[3]
     assert all(np.isfinite(v.lean_from_spine_pct) and "% of it from the hips" in v.reason for v in seen)
     for v in seen:
-        track.visibility[v.rep.bottom - 2:v.rep.bottom + 3][:, [11, 12, 23, 24]] = 0.05
+        track.visibility[v.rep.bottom - 2:v.rep.loaded_start + 3][:, [11, 12, 23, 24]] = 0.05
     hidden_bottom = run_core(track)[3]
     assert [v.verdict for v in hidden_bottom] == ["hip_hinge"] * 2
     assert all(np.isnan(v.lean_from_spine_pct) and "from the hips" not in v.reason and "nan" not in v.reason
                and "the spine peaked at" in v.reason for v in hidden_bottom)
+
+
+@pytest.mark.parametrize(("reach_spine_deg", "set_trunk_deg"), [(35.0, 60.0), (0.0, 60.0)])
+def test_the_hips_share_of_a_hinge_is_the_lifts_not_the_reach_downs(reach_spine_deg, set_trunk_deg):
+    """A lifter reaches down with the trunk at 80° and the spine flexed ``reach_spine_deg``, then sets up (trunk to
+    60°, spine 3°) and lifts: the verdict is taken from the lift, and so is the hips' share of the lean said beside
+    its spine's peak. Read at the reach's bottom, it had said "trunk leaned 80°, 78% of it from the hips" (22% of
+    80° from the spine: 35° of flexion) beside "the spine peaked at +6°". The truth at lift-off: 60° of lean, 3°
+    of it (halved) from the spine, 97.5% from the hips."""
+    track, _ = set_up_track(reach_spine_deg=reach_spine_deg)
+    (v,) = run_core(track)[3]
+    assert v.verdict == "hip_hinge"
+    said = re.search(r"trunk leaned (\d+)° \((\d+)° in the lift, (\d+)% of it from the hips\)", v.reason)
+    assert said, v.reason
+    deepest, lift, hips = (int(g) for g in said.groups())
+    assert abs(deepest - 80) <= 3 and abs(lift - set_trunk_deg) <= 5 and hips >= 93
+    # The spine's share said agrees with the spine's peak said (the chord leans by half the bend).
+    assert abs(2 * (100 - hips) / 100 * lift - v.peak_spine_flexion_deg) <= 5
 
 
 def test_the_lower_back_rounding_at_the_bottom_of_a_deep_squat_is_a_rounded_back():

@@ -34,10 +34,10 @@ ADVICE_CUES = {
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
     "squat_depth": "Squat less deep, back flat",
-    "lower_like_lift": "Lower it with a flat back",
+    "lower_flat": "Lower it with a flat back",
     "chest_up": "Chest up, back extended",
     "flat_all_the_way": "Keep your back flat all the way",
-    "set_back_first": "Set your back before lifting",
+    "reach_down_flat": "Reach down with a flat back",
     "lift_slowly": "Slower up, breathe out",
     "good": "Good lift",
 }
@@ -54,8 +54,10 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
             return "squat_depth"
-        if rv.while_lowering:                     # lifted well, rounded setting the load down
-            return "lower_like_lift"
+        # Rounded setting the load down, not in this rep's rise: that rise may be empty-handed (a box set down), and
+        # the lift that raised the load (the rep before) may have rounded too, so the advice claims no good lift.
+        if rv.while_lowering:
+            return "lower_flat"
         if screened:
             if rv.peak_trunk_inclination_deg <= screen_hinge_depth_deg + BEYOND_SCREEN_DEG:
                 return "too_heavy"                # reached flat in the screen: the load pulled it round
@@ -72,7 +74,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
         return "flat_way_down"
     if ROUNDED_REACH_DOWN in rv.faults:
-        return "set_back_first"
+        return "reach_down_flat"
     if JERKY_LIFT in rv.faults:
         return "lift_slowly"
     return "good"
@@ -112,21 +114,21 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
             f"Keep your chest up and your back extended: it rounded {spine}{of_range} although your hips reach this "
             "low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
         "bend_knees_chest_up": (
-            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} under the load; "
-            "if you can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
+            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} as you came "
+            "up; if you can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
         "squat_depth": (
             f"Squat only as deep as your lower back stays flat: at the bottom it rounded {spine}{of_range} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
-        "lower_like_lift": (
-            f"Lower the load the way you lift it, bending at the hips with your back extended: it rounded {spine}"
+        "lower_flat": (
+            f"Lower the load bending at the hips and knees with your back extended: it rounded {spine}"
             f"{of_range} on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
         "chest_up": (
             f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
             "the load is too heavy - ask someone to help."),
         "flat_all_the_way": _flat_all_the_way(rv),
-        "set_back_first": (
-            "Set your back before you lift: you reached down rounded - drop your hips and lift your chest before "
-            "the load leaves the floor."),
+        "reach_down_flat": (
+            "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
+            "the hips and knees with your chest up on the way down too."),
         "lift_slowly": (
             f"Lift slowly and breathe out as you lift: you came up in {rv.ascent_s:.2f} s through the stretch "
             f"you went down in {rv.descent_s:.2f} s."),

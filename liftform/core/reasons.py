@@ -19,6 +19,11 @@ from liftform.core.rep_metrics import (
 )
 from liftform.settings import VerdictSettings
 
+# A rep's deepest lean this much (deg) beyond the lean at the bottom of the part judged was reached before the lift
+# (reaching down, setting up): the hinge's reason says both. Within it the two are one lean read a frame or two apart
+# (the rendered hinges: 1-2 deg).
+LEAN_APART_DEG = 5.0
+
 
 def _beside(angle_deg: float, limit_deg: float, sign: str = "") -> str:
     """``angle_deg`` in whole degrees (``sign`` "+": with its sign), or to a tenth where whole degrees would put it on
@@ -82,10 +87,18 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         # Knee flexion (0 = straight), as the report's table and README's rule give it: "bent to 96°" (the angle
         # at the knee) beside the table's 84° of flexion read as a contradiction.
         return f"squat: knees bent {m.knee_flexion_deg:.0f}°, trunk leaned {lean}°, {spine}"
-    # The hips' share is said only where the spine's reading at the bottom was trusted (never "nan%").
-    hips = (f", {100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
+    return f"hip hinge: trunk leaned {lean}°{_lift_lean(m)}; {spine}"
+
+
+def _lift_lean(m: RepMetrics) -> str:
+    """What the hips made of the lean where the hinge was judged (`RepMetrics.lean_from_spine_pct`: said only where
+    the spine's reading there was trusted, never "nan%"), and that lean where the rep leaned further before the lift
+    (a reach-down): the share is of the lift's lean, not of the deeper one said before it."""
+    hips = (f"{100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
             else "")
-    return f"hip hinge: trunk leaned {lean}°{hips}; {spine}"
+    if not m.peak_trunk_deg - m.judged_bottom_trunk_deg >= LEAN_APART_DEG:
+        return f", {hips}" if hips else ""
+    return f" ({m.judged_bottom_trunk_deg:.0f}° in the lift" + (f", {hips})" if hips else ")")
 
 
 def _cut(m: RepMetrics) -> str:

@@ -63,8 +63,9 @@ class RepMetrics:
     lowering_rounded_s: float       # ... of it, lowering the load before touch-down (0 in a rep lowering none)
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
-    lean_from_spine_pct: float      # share of the bottom's trunk lean made by the spine bending, percent (NaN where
-                                    # the bottom's spine reading is not trusted)
+    lean_from_spine_pct: float      # share of the trunk lean made by the spine bending at the judged part's
+                                    # deepest frame (`judged_bottom`), percent (NaN where its spine reading is not
+                                    # trusted)
     trusted_share: float            # share of the judged frames (the loaded ones; all of the lower part where the
                                     # lift was not seen) where the spine measure is trusted
     mean_confidence: float          # mean spine-measure confidence over the judged frames
@@ -88,6 +89,8 @@ class RepMetrics:
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
                                     # the bottom or on the way up, after a gap or as the video starts, or the view
                                     # stopped on the way down, the rep's deepest frame its last)
+    judged_bottom_trunk_deg: float = float("nan")  # the trunk's lean at the judged part's deepest frame (below
+                                    # `peak_trunk_deg` where the rep leaned further before lift-off: a reach-down)
 
     @property
     def from_above(self) -> bool:
@@ -189,11 +192,15 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
     trunk_pos = max(peak_trunk, 0.0) if np.isfinite(peak_trunk) else np.nan
     knee_pos = max(knee_flex, 0.0) if np.isfinite(knee_flex) else np.nan
     ssi = 100.0 * trunk_pos / (trunk_pos + knee_pos) if (trunk_pos + knee_pos) > 0 else float("nan")
-    bottom_trunk = float(k.trunk_inclination_deg[rep.bottom])
-    # The spine's share of the lean only from a reading the measure trusts: an untrusted bottom (the back hidden, the
-    # camera turned) had said "17% of it from the hips" of a flat-backed hinge whose trusted frames read -11 deg.
-    bottom_trusted = k.spine_flexion_confidence[rep.bottom] >= settings.min_confidence
-    bottom_spine = float(k.spine_flexion_deg[rep.bottom]) if bottom_trusted else float("nan")
+    # The spine's share of the lean is read at the bottom of the part judged, as the spine's peak is: read at the
+    # rep's own bottom, a reach-down's (rounded 40 deg, before a flat back was set for the lift) had said "76% of it
+    # from the hips" beside "the spine peaked at 0°". Only from a reading the measure trusts: an untrusted bottom (the
+    # back hidden, the camera turned) had said "17% of it from the hips" of a flat-backed hinge whose trusted frames
+    # read -11 deg.
+    bottom = judged_bottom(k.depth[span], judged, rep.bottom - rep.start) + rep.start
+    bottom_trunk = float(k.trunk_inclination_deg[bottom])
+    bottom_trusted = k.spine_flexion_confidence[bottom] >= settings.min_confidence
+    bottom_spine = float(k.spine_flexion_deg[bottom]) if bottom_trusted else float("nan")
     spine_share = (100.0 * np.clip((bottom_spine / 2.0) / bottom_trunk, 0.0, 1.0)
                    if np.isfinite(bottom_spine) and bottom_trunk > 5 else float("nan"))
     return RepMetrics(
@@ -213,7 +220,15 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         shoulder_rise=median_rise(k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
-        descent_seen=parts.descent_seen)
+        descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk)
+
+
+def judged_bottom(depth: np.ndarray, judged: np.ndarray, bottom: int) -> int:
+    """Index (into the rep's frames) of the deepest of its ``judged`` frames (n,) bool by ``depth`` (n,): where the
+    lift's lean is read; the rep's ``bottom`` where none is judged or has a depth."""
+    with np.errstate(invalid="ignore"):
+        deepest = np.where(judged & np.isfinite(depth), depth, -np.inf)
+    return int(np.argmax(deepest)) if np.isfinite(deepest).any() else bottom
 
 
 def _swung(k: Kinematics, rep: Rep) -> bool:

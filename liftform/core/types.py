@@ -156,7 +156,8 @@ class RepVerdict:
     peak_hip_flexion_deg: float
     min_knee_angle_deg: float       # interior knee angle at its smallest (180 = straight)
     stoop_squat_index: float        # 0 = full squat ... 100 = full stoop
-    lean_from_spine_pct: float      # share of the peak trunk lean made by the spine bending, percent
+    lean_from_spine_pct: float      # share of the trunk lean made by the spine bending at the deepest frame of
+                                    # the part judged, percent (`RepMetrics.lean_from_spine_pct`)
     rounded_s: float                # time the spine spent past the threshold where judged, seconds: the loaded
                                     # part (the way down of a rep judged there alone: judged_on_descent)
     descent_s: float

@@ -402,6 +402,31 @@ def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
     assert session.lifter_brightness == level                  # what the saved session's note is made of
 
 
+@pytest.mark.parametrize(("level", "lost", "told"), [
+    (0, "lifter", PROMPT_DARK), (200, "lifter", PROMPT_NOBODY),      # nobody found: a black picture, a lit one
+    (60, "feet", PROMPT_DARK), (220, "feet", PROMPT_STEP_BACK)])     # the feet unseen: a dark lifter, a lit one
+def test_a_dark_picture_asks_for_light_where_the_model_loses_the_lifter_in_it(level, lost, told):
+    """A dark picture hides the lifter's parts from the model: the lifter in a dim room, or whose lights went off,
+    is asked for light, not to step into view or back (a rendered lifter three stops under had been told "Step
+    back: whole body in view" the whole session, and a black picture "Step into view"). Lit, the same losses keep
+    the framing prompts."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    gone = slice(45, 75)
+    image_xy, visibility = track.image_xy.copy(), track.visibility.copy()
+    if lost == "lifter":
+        image_xy[gone] = np.nan                               # nobody found
+    else:
+        visibility[gone, 25:] = 0.0                           # knees and feet unseen
+    session = LiveSession(_replay(replace(track, image_xy=image_xy, visibility=visibility)), Settings(),
+                          track.frame_size_wh)
+    prompts = []
+    for i, t in enumerate(track.timestamps_s):
+        rgb = (np.full((*track.frame_size_wh[::-1], 3), level, np.uint8) if lost == "lifter" and gone.start <= i
+               < gone.stop else lit_lifter_frame(track, i, max(level, 60)))
+        prompts.append(session.process(CapturedFrame(i, float(t), rgb, 0.0)).prompt)
+    assert prompts[gone.stop - 1] == told, prompts[gone]
+
+
 class _ListSource(FrameSource):
     """Frames of a synthetic track, handed out in order (no thread, no video)."""
 

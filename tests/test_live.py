@@ -1139,6 +1139,37 @@ def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_
     assert red.sum() > 200                                           # the rounded back, drawn red
 
 
+_RESIZE_SCRIPT = """
+import re, subprocess
+import numpy as np
+from liftform.live.window import TITLE, LiveWindow
+import cv2
+
+frame = np.zeros((480, 640, 3), np.uint8)
+with LiveWindow() as window:
+    for _ in range(10):
+        window.show(frame, 20)
+    hints = subprocess.run(["xprop", "-name", TITLE, "WM_NORMAL_HINTS"], capture_output=True, text=True).stdout
+    most = re.search(r"maximum size: (\\d+) by (\\d+)", hints)
+    print(*cv2.getWindowImageRect(TITLE)[2:], *(most.groups() if most else (0, 0)))
+"""
+
+
+@pytest.mark.slow
+def test_the_window_opens_at_the_frames_size_and_may_be_made_larger(x_display):
+    """The lifter reads the window from 2-3 m: they must be able to maximise it (a 640x480 camera's window on a
+    laptop's screen shows its advice 9 px high). The window had told the window manager it could be no larger than
+    the frame (OpenCV's autosize), so a desktop would not let it be maximised or dragged larger."""
+    if not shutil.which("xprop"):
+        pytest.skip("xprop (x11-utils) is not installed")
+    env = {**os.environ, "DISPLAY": x_display, "PYTHONPATH": str(Path(__file__).parents[1])}
+    run = subprocess.run([sys.executable, "-c", _RESIZE_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    width, height, max_width, max_height = (int(v) for v in run.stdout.split()[-4:])
+    assert (width, height) == (640, 480)                          # opens at the camera's size, as before
+    assert max_width == 0 or (max_width > 1920 and max_height > 1080)      # and may fill any screen
+
+
 @pytest.mark.slow
 def test_window_refuses_to_hang_when_pyav_was_loaded_first(x_display):
     """PyAV loaded before OpenCV makes OpenCV's window spin forever; the window says so instead (one line)."""

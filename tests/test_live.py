@@ -1189,16 +1189,36 @@ def test_no_display_is_a_clear_error(monkeypatch):
         LiveWindow()
 
 
+class _NoAudio:
+    """`sounddevice` on a machine without an output device."""
+
+    def query_devices(self, kind=None):
+        raise RuntimeError("Error querying device -1")
+
+
 def test_sound_cue_is_silent_without_audio_output(monkeypatch):
     import liftform.live.sound as sound
 
-    class NoAudio:
-        def query_devices(self, kind=None):
-            raise RuntimeError("Error querying device -1")
+    monkeypatch.setattr(sound, "_unavailable", False)
+    monkeypatch.setitem(sys.modules, "sounddevice", _NoAudio())
+    assert sound.play_cue() is False and sound.play_cue() is False
+
+
+def test_beep_without_a_sound_device_says_so_in_one_line_and_rings_the_bell(monkeypatch, capsys):
+    """`live --beep` where no sound can be played (no output device, no PortAudio) says so once, as the session
+    starts, and rings the terminal's bell at each rounded back instead; it had rung the bell without a word, which a
+    terminal with its bell muted does not sound."""
+    import liftform.live.sound as sound
 
     monkeypatch.setattr(sound, "_unavailable", False)
-    monkeypatch.setitem(sys.modules, "sounddevice", NoAudio())
-    assert sound.play_cue() is False and sound.play_cue() is False
+    monkeypatch.setitem(sys.modules, "sounddevice", _NoAudio())
+    on_event = _event_printer(Settings(), beep=True)
+    for t in (1.0, 4.0):
+        on_event(BackRounded(t, 30.0))
+    told = capsys.readouterr().err
+    lines = [line for line in told.replace("\a", "").splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("--beep: no sound output (Error querying device -1)"), told
+    assert told.count("\a") == 2
 
 
 def test_live_package_imports_without_side_effects():

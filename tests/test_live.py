@@ -581,6 +581,32 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked rep (most people's: 6°)" in capsys.readouterr().out
 
 
+def test_a_saved_session_that_dropped_frames_counts_the_cameras_frames_so_the_report_clips_every_rep(tmp_path):
+    """result.json's ``source.frames`` is the number of the source's frames, which the reps' frame numbers count: a
+    session that dropped half the camera's frames had saved the number it processed, and `liftform report` of it
+    cut no clip for the reps past that number (a real window session at 17 frames/s: 2 clips of 3 rounded reps)."""
+    from liftform.report.data import load_result
+    from liftform.report.frames import clip_bounds
+
+    track, _ = lift_track("rounded_back", n_reps=3)
+    session = LiveSession(_replay(track[::2]), Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    for i in range(0, len(track), 2):                  # the camera's every other frame: the rest dropped
+        session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
+    session.finish()
+
+    class Camera:                                   # what save_session reads of a camera source
+        description, fps = "camera 0", 30.0
+
+    analysis, out_dir = save_session(session, Camera(), ModelInfo("none", ""), session.settings, tmp_path, [])
+    assert analysis.source.frames == range(0, len(track), 2)[-1] + 1        # the last processed frame's number + 1
+    data = load_result(out_dir)
+    assert len(data.analysis.verdicts) == 3
+    for rep in json.loads((out_dir / "result.json").read_text())["reps"]:
+        first, last = clip_bounds(data, rep)
+        assert first <= rep["start_frame"] <= rep["end_frame"] <= last
+
+
 def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
     """A screen's hinge depth and range of flexion are read from the zero of their time. After key n takes the
     lifter's own zero, a kyphotic lifter screened from most people's zero was told "you cannot yet reach this low

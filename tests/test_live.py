@@ -427,6 +427,18 @@ def test_a_dark_picture_asks_for_light_where_the_model_loses_the_lifter_in_it(le
     assert prompts[gone.stop - 1] == told, prompts[gone]
 
 
+@pytest.mark.parametrize(("level", "told"), [(60, PROMPT_DARK), (220, "Stand upright, side-on: calibrating")])
+def test_a_dark_lifter_not_yet_calibrated_is_asked_for_light_first(level, told):
+    """A lifter in a dark picture may not be calibrated for long (the model loses their feet while they stand):
+    "calibrating" had hidden the request for light the whole of a window session of a rendered lift three stops
+    under. Light is asked for first; a lit lifter who has not stood still long enough is asked to."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh, LiveOptions(calibration_s=100.0))
+    prompts = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, level), 0.0)).prompt
+               for i, t in enumerate(track.timestamps_s)]
+    assert {p for p in prompts if p and not p.startswith("Rep ")} == {told} and not session.posture.calibrated
+
+
 class _ListSource(FrameSource):
     """Frames of a synthetic track, handed out in order (no thread, no video)."""
 

@@ -347,6 +347,6 @@ class LiveSession:
             self._banner = None                   # shown for banner_s, or until the next rep starts
         if problem or self._banner is not None:
             return problem or self._banner[0]
-        if not self.posture.calibrated:
-            return PROMPT_CALIBRATING
-        return PROMPT_DARK if self._brightness and is_dark(self._brightness[-1]) else None
+        if self._brightness and is_dark(self._brightness[-1]):     # light first: in the dark calibration may not come
+            return PROMPT_DARK
+        return None if self.posture.calibrated else PROMPT_CALIBRATING

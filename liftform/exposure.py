@@ -83,8 +83,14 @@ def brightness_in_box(thumbnail: np.ndarray, image_xy: np.ndarray) -> float:
         return float("nan")
     x0, y0 = (max(0, int(v // THUMB_STEP)) for v in box[:2])
     x1, y1 = (int(np.ceil(v / THUMB_STEP)) + 1 for v in box[2:])
-    patch = thumbnail[y0:y1, x0:x1]
-    return float(np.percentile(patch, 99)) if patch.size >= MIN_PIXELS else float("nan")
+    return picture_brightness(thumbnail[y0:y1, x0:x1])
+
+
+def picture_brightness(thumbnail: np.ndarray) -> float:
+    """The 99th percentile of the luma of ``thumbnail`` (a `luma_thumbnail`, or a part of one): the brightness
+    `is_dark` judges. NaN where it has too few pixels to say anything. Of a whole frame where nobody is found: a
+    picture whose brightest parts are dark (lights off, the lens covered) hides the lifter."""
+    return float(np.percentile(thumbnail, 99)) if thumbnail.size >= MIN_PIXELS else float("nan")
 
 
 def is_dark(brightness: float) -> bool:

@@ -402,6 +402,43 @@ def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
     assert session.lifter_brightness == level                  # what the saved session's note is made of
 
 
+@pytest.mark.parametrize(("level", "lost", "told"), [
+    (0, "lifter", PROMPT_DARK), (200, "lifter", PROMPT_NOBODY),      # nobody found: a black picture, a lit one
+    (60, "feet", PROMPT_DARK), (220, "feet", PROMPT_STEP_BACK)])     # the feet unseen: a dark lifter, a lit one
+def test_a_dark_picture_asks_for_light_where_the_model_loses_the_lifter_in_it(level, lost, told):
+    """A dark picture hides the lifter's parts from the model: the lifter in a dim room, or whose lights went off,
+    is asked for light, not to step into view or back (a rendered lifter three stops under had been told "Step
+    back: whole body in view" the whole session, and a black picture "Step into view"). Lit, the same losses keep
+    the framing prompts."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    gone = slice(45, 75)
+    image_xy, visibility = track.image_xy.copy(), track.visibility.copy()
+    if lost == "lifter":
+        image_xy[gone] = np.nan                               # nobody found
+    else:
+        visibility[gone, 25:] = 0.0                           # knees and feet unseen
+    session = LiveSession(_replay(replace(track, image_xy=image_xy, visibility=visibility)), Settings(),
+                          track.frame_size_wh)
+    prompts = []
+    for i, t in enumerate(track.timestamps_s):
+        rgb = (np.full((*track.frame_size_wh[::-1], 3), level, np.uint8) if lost == "lifter" and gone.start <= i
+               < gone.stop else lit_lifter_frame(track, i, max(level, 60)))
+        prompts.append(session.process(CapturedFrame(i, float(t), rgb, 0.0)).prompt)
+    assert prompts[gone.stop - 1] == told, prompts[gone]
+
+
+@pytest.mark.parametrize(("level", "told"), [(60, PROMPT_DARK), (220, "Stand upright, side-on: calibrating")])
+def test_a_dark_lifter_not_yet_calibrated_is_asked_for_light_first(level, told):
+    """A lifter in a dark picture may not be calibrated for long (the model loses their feet while they stand):
+    "calibrating" had hidden the request for light the whole of a window session of a rendered lift three stops
+    under. Light is asked for first; a lit lifter who has not stood still long enough is asked to."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    session = LiveSession(_replay(track), Settings(), track.frame_size_wh, LiveOptions(calibration_s=100.0))
+    prompts = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, level), 0.0)).prompt
+               for i, t in enumerate(track.timestamps_s)]
+    assert {p for p in prompts if p and not p.startswith("Rep ")} == {told} and not session.posture.calibrated
+
+
 class _ListSource(FrameSource):
     """Frames of a synthetic track, handed out in order (no thread, no video)."""
 
@@ -554,6 +591,32 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     assert saved["personal_from"] == {"spine.neutral_bend_deg": "live's key n"}
     _event_printer(settings, beep=False)(zeros[0])
     assert f"bends {zeros[0].neutral_bend_deg:.0f}° in the checked rep (most people's: 6°)" in capsys.readouterr().out
+
+
+def test_a_saved_session_that_dropped_frames_counts_the_cameras_frames_so_the_report_clips_every_rep(tmp_path):
+    """result.json's ``source.frames`` is the number of the source's frames, which the reps' frame numbers count: a
+    session that dropped half the camera's frames had saved the number it processed, and `liftform report` of it
+    cut no clip for the reps past that number (a real window session at 17 frames/s: 2 clips of 3 rounded reps)."""
+    from liftform.report.data import load_result
+    from liftform.report.frames import clip_bounds
+
+    track, _ = lift_track("rounded_back", n_reps=3)
+    session = LiveSession(_replay(track[::2]), Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    for i in range(0, len(track), 2):                  # the camera's every other frame: the rest dropped
+        session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
+    session.finish()
+
+    class Camera:                                   # what save_session reads of a camera source
+        description, fps = "camera 0", 30.0
+
+    analysis, out_dir = save_session(session, Camera(), ModelInfo("none", ""), session.settings, tmp_path, [])
+    assert analysis.source.frames == range(0, len(track), 2)[-1] + 1        # the last processed frame's number + 1
+    data = load_result(out_dir)
+    assert len(data.analysis.verdicts) == 3
+    for rep in json.loads((out_dir / "result.json").read_text())["reps"]:
+        first, last = clip_bounds(data, rep)
+        assert first <= rep["start_frame"] <= rep["end_frame"] <= last
 
 
 def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
@@ -1114,6 +1177,37 @@ def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_
     assert red.sum() > 200                                           # the rounded back, drawn red
 
 
+_RESIZE_SCRIPT = """
+import re, subprocess
+import numpy as np
+from liftform.live.window import TITLE, LiveWindow
+import cv2
+
+frame = np.zeros((480, 640, 3), np.uint8)
+with LiveWindow() as window:
+    for _ in range(10):
+        window.show(frame, 20)
+    hints = subprocess.run(["xprop", "-name", TITLE, "WM_NORMAL_HINTS"], capture_output=True, text=True).stdout
+    most = re.search(r"maximum size: (\\d+) by (\\d+)", hints)
+    print(*cv2.getWindowImageRect(TITLE)[2:], *(most.groups() if most else (0, 0)))
+"""
+
+
+@pytest.mark.slow
+def test_the_window_opens_at_the_frames_size_and_may_be_made_larger(x_display):
+    """The lifter reads the window from 2-3 m: they must be able to maximise it (a 640x480 camera's window on a
+    laptop's screen shows its advice 9 px high). The window had told the window manager it could be no larger than
+    the frame (OpenCV's autosize), so a desktop would not let it be maximised or dragged larger."""
+    if not shutil.which("xprop"):
+        pytest.skip("xprop (x11-utils) is not installed")
+    env = {**os.environ, "DISPLAY": x_display, "PYTHONPATH": str(Path(__file__).parents[1])}
+    run = subprocess.run([sys.executable, "-c", _RESIZE_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    width, height, max_width, max_height = (int(v) for v in run.stdout.split()[-4:])
+    assert (width, height) == (640, 480)                          # opens at the camera's size, as before
+    assert max_width == 0 or (max_width > 1920 and max_height > 1080)      # and may fill any screen
+
+
 @pytest.mark.slow
 def test_window_refuses_to_hang_when_pyav_was_loaded_first(x_display):
     """PyAV loaded before OpenCV makes OpenCV's window spin forever; the window says so instead (one line)."""
@@ -1133,16 +1227,36 @@ def test_no_display_is_a_clear_error(monkeypatch):
         LiveWindow()
 
 
+class _NoAudio:
+    """`sounddevice` on a machine without an output device."""
+
+    def query_devices(self, kind=None):
+        raise RuntimeError("Error querying device -1")
+
+
 def test_sound_cue_is_silent_without_audio_output(monkeypatch):
     import liftform.live.sound as sound
 
-    class NoAudio:
-        def query_devices(self, kind=None):
-            raise RuntimeError("Error querying device -1")
+    monkeypatch.setattr(sound, "_unavailable", False)
+    monkeypatch.setitem(sys.modules, "sounddevice", _NoAudio())
+    assert sound.play_cue() is False and sound.play_cue() is False
+
+
+def test_beep_without_a_sound_device_says_so_in_one_line_and_rings_the_bell(monkeypatch, capsys):
+    """`live --beep` where no sound can be played (no output device, no PortAudio) says so once, as the session
+    starts, and rings the terminal's bell at each rounded back instead; it had rung the bell without a word, which a
+    terminal with its bell muted does not sound."""
+    import liftform.live.sound as sound
 
     monkeypatch.setattr(sound, "_unavailable", False)
-    monkeypatch.setitem(sys.modules, "sounddevice", NoAudio())
-    assert sound.play_cue() is False and sound.play_cue() is False
+    monkeypatch.setitem(sys.modules, "sounddevice", _NoAudio())
+    on_event = _event_printer(Settings(), beep=True)
+    for t in (1.0, 4.0):
+        on_event(BackRounded(t, 30.0))
+    told = capsys.readouterr().err
+    lines = [line for line in told.replace("\a", "").splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("--beep: no sound output (Error querying device -1)"), told
+    assert told.count("\a") == 2
 
 
 def test_live_package_imports_without_side_effects():

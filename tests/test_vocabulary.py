@@ -78,6 +78,13 @@ def test_overlay_panel_shows_the_vocabulary():
     assert lines[-1] == ("Last rep: safe hip hinge", Tone.GOOD.text_rgb)
 
 
+def test_overlay_panel_shows_no_minus_zero():
+    """An angle just under zero is shown as 0, as one just over is: the live panel had read "Spine flexion: -0 deg"
+    (a flat back standing up from a box lift, 1280x720)."""
+    lines = [text for text, _ in panel_lines("neutral", {"spine": -0.3, "trunk": 0.4, "knee": -4.6}, None, None, ())]
+    assert lines[1:] == ["Spine flexion: 0 deg", "Trunk lean: 0 deg", "Knee flexion: -5 deg"]
+
+
 def test_back_state_rule():
     flagged = np.array([True, True, False, False, False])
     confidence = np.array([0.0, np.nan, 0.4, 0.39, np.nan])

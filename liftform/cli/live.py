@@ -101,9 +101,13 @@ def live(
 
 def _event_printer(settings, beep: bool):
     """What the terminal shows (and sounds) as a session's events come: each rep's verdict and advice; with
-    ``beep``, a cue when the back rounds."""
+    ``beep``, a cue when the back rounds (where no sound can be played, one line says so now, and the terminal's
+    bell rings instead)."""
     from liftform.live import BackRounded, RepJudged, ZeroTaken
-    from liftform.live.sound import play_cue
+    from liftform.live.sound import play_cue, sound_problem
+
+    if beep and (problem := sound_problem()) is not None:     # said before the session, not at the first rounding
+        err.print(f"--beep: no sound output ({escape(problem)}): the terminal's bell rings instead", soft_wrap=True)
 
     def on_event(event) -> None:
         if isinstance(event, RepJudged):

@@ -342,8 +342,10 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
         return None, None
     t = track.timestamps_s
     is_file = isinstance(source, FileCameraSource)
+    # ``frames``: the source's frames up to the last one processed, which the reps' frame numbers count (not how
+    # many were processed: a report of a session that dropped frames cut no clip of the reps past that number)
     info = SourceInfo(path=source.description, sha256=sha256_file(source.path) if is_file else "",
-                      fps=float(source.fps), frames=len(track), width=track.frame_size_wh[0],
+                      fps=float(source.fps), frames=int(track.frame_index[-1]) + 1, width=track.frame_size_wh[0],
                       height=track.frame_size_wh[1], duration_s=float(t[-1] - t[0] + 1.0 / source.fps))
     analysis = analyze_track(track, info, model, settings, warnings)
     zero = {("spine", "neutral_bend_deg"): LIVE_ZERO_ORIGIN} if session.zero_taken else {}

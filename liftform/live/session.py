@@ -39,7 +39,7 @@ from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import JERKY_LIFT, back_state, words_of
-from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness
+from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness, picture_brightness
 from liftform.live.buffer import TrackBuffer
 from liftform.live.posture import Posture
 from liftform.live.sources import CapturedFrame
@@ -48,6 +48,8 @@ from liftform.live.state import (
     PROMPT_DARK,
     PROMPT_FROM_ABOVE,
     PROMPT_FROM_BEHIND,
+    PROMPT_NOBODY,
+    PROMPT_STEP_BACK,
     Debounced,
     RepWatcher,
     RoundedFlag,
@@ -244,7 +246,7 @@ class LiveSession:
                 self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
         if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
             events += self._judge(pos, ts)
-        prompt = self._prompt_text(problem, ts)
+        prompt = self._prompt_text(self._in_the_dark(problem, frame.rgb), ts)
         t_end, cpu_end = time.perf_counter(), time.thread_time()
         return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
                          self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, posture.calibrated,
@@ -329,12 +331,22 @@ class LiveSession:
         self._banner = (f"Rep {self.rep_count}: {words_of(self.verdicts[-1].verdict)}", ts + self.options.banner_s)
         return events
 
+    def _in_the_dark(self, problem: str | None, rgb: np.ndarray) -> str | None:
+        """``problem``, or the dark picture that caused it: in the dark the model misses the lifter's parts, or the
+        whole lifter, and "step into view" or "step back" would send a lifter who stands in full view away. Nobody
+        found, the whole picture's light is measured (~1 ms, only then); a body cut, the lifter's last measured."""
+        if problem == PROMPT_NOBODY:
+            dark = is_dark(picture_brightness(luma_thumbnail(rgb)))
+        else:
+            dark = problem == PROMPT_STEP_BACK and bool(self._brightness) and is_dark(self._brightness[-1])
+        return PROMPT_DARK if dark else problem
+
     def _prompt_text(self, problem: str | None, ts: float) -> str | None:
         problem = self._prompt.update(problem, ts)
         if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
             self._banner = None                   # shown for banner_s, or until the next rep starts
         if problem or self._banner is not None:
             return problem or self._banner[0]
-        if not self.posture.calibrated:
-            return PROMPT_CALIBRATING
-        return PROMPT_DARK if self._brightness and is_dark(self._brightness[-1]) else None
+        if self._brightness and is_dark(self._brightness[-1]):     # light first: in the dark calibration may not come
+            return PROMPT_DARK
+        return None if self.posture.calibrated else PROMPT_CALIBRATING

@@ -32,17 +32,24 @@ def _play(sd) -> None:
         _unavailable = True
 
 
-def play_cue() -> bool:
-    """Start a short tone; False if no audio output is usable (then nothing happens)."""
+def sound_problem() -> str | None:
+    """Why no cue can be played here, in a few words (the library's own, one line), or None if one probably can."""
     global _unavailable
-    if _unavailable:
-        return False
     try:
         import sounddevice as sd
 
         sd.query_devices(kind="output")            # raises when there is no output device
-    except Exception:  # noqa: BLE001 - ImportError, OSError (no PortAudio), PortAudioError
+    except Exception as exc:  # noqa: BLE001 - ImportError, OSError (no PortAudio), PortAudioError
         _unavailable = True
+        return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return None
+
+
+def play_cue() -> bool:
+    """Start a short tone; False if no audio output is usable (then nothing happens)."""
+    if _unavailable or sound_problem() is not None:
         return False
+    import sounddevice as sd
+
     threading.Thread(target=_play, args=(sd,), name="liftform-cue", daemon=True).start()
     return True

@@ -70,7 +70,9 @@ class LiveWindow:
             raise DisplayError(problem)
         self.title = title
         try:
-            cv2.namedWindow(self.title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)   # no toolbar: just the view
+            # Resizable, keeping the picture's shape: the lifter reads it from 2-3 m and may maximise it (with
+            # WINDOW_AUTOSIZE the window told the desktop it could be no larger than the camera's frame). No toolbar.
+            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
         except cv2.error as exc:
             raise DisplayError(f"cannot open the live window: {str(exc).strip().splitlines()[-1][:160]}; "
                                "add --no-window") from None
@@ -84,6 +86,8 @@ class LiveWindow:
 
     def show(self, rgb: np.ndarray, wait_ms: int = 1) -> str | None:
         """Show ``rgb`` (H, W, 3) uint8 and handle window events; returns the action of a key pressed, if any."""
+        if not self._shown:                  # opens at the frame's own size, as an autosized window did
+            cv2.resizeWindow(self.title, rgb.shape[1], rgb.shape[0])
         cv2.imshow(self.title, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         self._shown = True
         return self.poll(wait_ms)

@@ -211,7 +211,7 @@ def _draw_tag(image: np.ndarray, tag: str, points: np.ndarray, trunk: tuple[np.n
 
 
 def _fmt_angle(value: float | None) -> str:
-    return "--" if value is None or not math.isfinite(value) else f"{value:.0f} deg"
+    return "--" if value is None or not math.isfinite(value) else f"{round(value):d} deg"   # round: no "-0"
 
 
 # The panel's words and colours per back state and verdict, looked up once (the live view draws every frame).

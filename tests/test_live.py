@@ -220,6 +220,27 @@ def _replay(track):
     return estimate
 
 
+def test_a_busy_machine_dropping_frames_in_bursts_calibrates_after_the_same_standing_time():
+    """Calibration counted the upright frames processed times their typical interval: a machine that drops frames in
+    bursts (three processed, six dropped) had its lifter stand 3 s and more before "calibrating" went, and it stayed
+    up through their first rep. The time stood is now the time the upright frames span, gaps bridged as offline."""
+    fps, stand_s = 30.0, 2.5
+    n = int(stand_s * fps)
+    track = make_track(np.zeros(n), np.zeros(n), np.zeros(n), np.arange(n) / fps)
+    image = np.zeros((8, 8, 3), np.uint8)
+    for kept in (lambda i: True, lambda i: i % 9 < 3):           # every frame; bursts of 3 processed, 6 dropped
+        index = {float(t): i for i, t in enumerate(track.timestamps_s)}
+
+        def estimate(rgb, timestamp_s, index=index):
+            i = index[float(timestamp_s)]
+            return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
+
+        session = LiveSession(estimate, Settings(), track.frame_size_wh)
+        calibrated_at = next((float(t) for i, t in enumerate(track.timestamps_s) if kept(i)
+                              and session.process(CapturedFrame(i, float(t), image, 0.0)).calibrated), None)
+        assert calibrated_at is not None and calibrated_at <= LiveOptions().calibration_s + 0.35, calibrated_at
+
+
 def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
     """Frames where the model folded the skeleton's trunk down over the legs (a lifter standing tall with the head
     out of the picture) show no back at all, as `analyze` drops them, instead of a 180 deg stoop: the frame asks the

@@ -113,3 +113,42 @@ def test_each_frame_looks_only_at_the_clips_around_it(result_dir, source, tmp_pa
     else:
         assert all(len(decode_all(clip.path)[0]) == 3 for clip in clips)
 
+
+def test_a_segment_late_in_a_long_video_is_copied_without_reading_what_comes_before(tmp_path, monkeypatch):
+    """`copy_segment` (a report clip cut from the annotated video) starts reading at the keyframe it copies from:
+    it had read the video from its start for every clip, the clips of an hour's flagged reps ~6 min of demuxing."""
+    import liftform.outputs.video_writer as video_writer
+
+    times = []
+    with H264Writer(tmp_path / "long.mp4", 30.0, 32, 24) as writer:
+        for k in range(3000):
+            times.append(writer.write(np.full((24, 32, 3), k % 200, np.uint8), k / 30, keyframe=k % 100 == 0))
+    read = [0]
+
+    class Counting:
+        """A container that counts the packets demuxed from it."""
+
+        def __init__(self, container):
+            self.container = container
+
+        def __getattr__(self, name):
+            return getattr(self.container, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.container.__exit__(*exc)
+
+        def demux(self, *args, **kwargs):
+            for packet in self.container.demux(*args, **kwargs):
+                read[0] += 1
+                yield packet
+
+    real_open = video_writer.av.open
+    monkeypatch.setattr(video_writer.av, "open", lambda *args, **kwargs: Counting(real_open(*args, **kwargs)))
+    assert video_writer.copy_segment(tmp_path / "long.mp4", tmp_path / "seg.mp4", times[2800], times[2900])
+    assert read[0] <= 200                                    # was 2,901
+    monkeypatch.undo()
+    frames = decode_all(tmp_path / "seg.mp4")[0]
+    assert len(frames) == 100 and [int(f.mean()) for f in frames[::33]] == pytest.approx([0, 33, 66, 99], abs=2)

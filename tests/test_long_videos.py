@@ -15,7 +15,9 @@ from test_outputs import H, W, decode_all, synthetic_analysis, synthetic_track
 from liftform.outputs.video_writer import H264Writer
 from liftform.pipeline import save_result
 from liftform.report.data import load_result
+from liftform.report.figures import angle_figure_svg
 from liftform.report.frames import ClipRequest, MediaGrabber
+from liftform.report.lines import ENVELOPE_COLUMNS_PER_PX, envelope
 from liftform.video import open_video
 
 N_FRAMES = 200          # source frames, 10 fps
@@ -152,3 +154,31 @@ def test_a_segment_late_in_a_long_video_is_copied_without_reading_what_comes_bef
     monkeypatch.undo()
     frames = decode_all(tmp_path / "seg.mp4")[0]
     assert len(frames) == 100 and [int(f.mean()) for f in frames[::33]] == pytest.approx([0, 33, 66, 99], abs=2)
+
+
+
+def test_an_hours_plot_draws_each_line_at_the_figures_resolution():
+    """The report's plot thins a line to what its pixels show (`lines.envelope`): an hour at 30 frames/s had written
+    all 108,000 points of each line (the plot 14 MB of the page); a set of a few minutes is drawn point for point."""
+    from test_figures import _data, _root, _spine_line
+
+    n = 108_000
+    spine = 30 * np.sin(np.arange(n) / 15.0) + np.random.default_rng(0).normal(0, 3, n)
+    svg = angle_figure_svg(_data(n, spine=spine))
+    (drawn,) = _spine_line(_root(_data(n, spine=spine)), "#212121")
+    assert len(drawn) <= 4 * 2 * 680 and len(svg) < 1_000_000          # was 108,000 points, 7.6 MB
+    assert len(_spine_line(_root(_data(3000, spine=spine[:3000])), "#212121")[0]) == 3000
+
+
+def test_a_thinned_line_keeps_each_columns_first_last_lowest_and_highest_point():
+    rng = np.random.default_rng(1)
+    xs = np.sort(rng.uniform(0, 100, 20_000))
+    ys = rng.normal(0, 1, len(xs)).cumsum()
+    kept = envelope(xs, ys)
+    assert np.all(np.diff(kept) > 0) and len(kept) <= 4 * 200          # in order; at most 4 a half-pixel column
+    columns = np.floor(xs * ENVELOPE_COLUMNS_PER_PX)
+    for column in np.unique(columns):
+        everything, thinned = np.flatnonzero(columns == column), kept[columns[kept] == column]
+        assert thinned[0] == everything[0] and thinned[-1] == everything[-1]
+        assert ys[thinned].min() == ys[everything].min() and ys[thinned].max() == ys[everything].max()
+    assert np.array_equal(envelope(xs[::100], ys[::100]), np.arange(200))   # sparse: every point

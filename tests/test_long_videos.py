@@ -182,3 +182,25 @@ def test_a_thinned_line_keeps_each_columns_first_last_lowest_and_highest_point()
         assert thinned[0] == everything[0] and thinned[-1] == everything[-1]
         assert ys[thinned].min() == ys[everything].min() and ys[thinned].max() == ys[everything].max()
     assert np.array_equal(envelope(xs[::100], ys[::100]), np.arange(200))   # sparse: every point
+
+
+def test_a_long_sets_summary_names_its_reps_as_ranges():
+    """196 safe reps are "safe in reps 1–196", not every number (the report's banner had been a paragraph of them);
+    a few reps are listed as before."""
+    from liftform.outputs.result_json import summary_sentence
+
+    analysis = synthetic_analysis()
+    template = analysis.verdicts[0]
+
+    def judged(indices_verdicts):
+        return dataclasses.replace(analysis, verdicts=tuple(
+            dataclasses.replace(template, rep=dataclasses.replace(template.rep, index=k), verdict=verdict,
+                                faults=()) for k, verdict in indices_verdicts))
+
+    long_set = judged([(k, "hip_hinge") for k in range(196)])
+    assert summary_sentence(long_set) == "196 reps: safe in reps 1–196 (hip hinge)."
+    mixed = judged([(k, "rounded_back" if k in (12, 40) else "hip_hinge") for k in range(60)])
+    assert summary_sentence(mixed) == ("60 reps: back rounded in reps 13, 41; safe in reps 1–12, 14–40, 42–60 "
+                                       "(hip hinge).")
+    few = judged([(k, "hip_hinge") for k in range(4)])
+    assert summary_sentence(few) == "4 reps: safe in reps 1, 2, 3, 4 (hip hinge)."

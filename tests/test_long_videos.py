@@ -204,3 +204,20 @@ def test_a_long_sets_summary_names_its_reps_as_ranges():
                                        "(hip hinge).")
     few = judged([(k, "hip_hinge") for k in range(4)])
     assert summary_sentence(few) == "4 reps: safe in reps 1, 2, 3, 4 (hip hinge)."
+
+
+def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
+    """An hour's 1,180 reps are a few px apart on the plot: their dotted edges (two a rep in each panel) had hatched
+    every panel over, curves and all. A set of a few reps keeps them."""
+    from test_figures import _data, _root
+
+    def dotted(n_frames: int, n_reps: int) -> int:
+        period_s = n_frames / 30.0 / n_reps
+        reps = [{"index": k, "start_s": k * period_s + 0.2 * period_s, "end_s": k * period_s + 0.8 * period_s,
+                 "verdict": "rounded_back"} for k in range(n_reps)]
+        root = _root(_data(n_frames, reps=reps))
+        return sum(line.get("stroke-dasharray") == "1.5 2.5" and line.get("x1") == line.get("x2")
+                   for line in root.iter("{http://www.w3.org/2000/svg}line"))
+
+    assert dotted(600, 4) == 4 * 2 * 4                    # every rep's two edges, in each of the four panels
+    assert dotted(108_000, 1180) == 0                     # was 9,440

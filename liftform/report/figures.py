@@ -186,6 +186,7 @@ def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -
 
 
 REP_LABEL_CHAR_PX = 7.5     # the width of a character of a rep's label (12 px bold), to keep labels apart
+REP_EDGES_MIN_GAP_PX = 6.0  # reps closer than this (the median between centres) are drawn without dotted edges
 
 
 def rep_labels(centres_px: list[float], numbers: list[int], marks: list[str]) -> tuple[list[str], list[str]]:
@@ -209,16 +210,18 @@ def rep_labels(centres_px: list[float], numbers: list[int], marks: list[str]) ->
 
 def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label: bool) -> None:
     shown = [r for r in reps if r.get("start_s") is not None and r.get("end_s") is not None]
-    on_panel, above = rep_labels([float(panel.x((r["start_s"] + r["end_s"]) / 2)) for r in shown],
-                                 [int(r.get("index", 0)) + 1 for r in shown],
+    centres = [float(panel.x((r["start_s"] + r["end_s"]) / 2)) for r in shown]
+    on_panel, above = rep_labels(centres, [int(r.get("index", 0)) + 1 for r in shown],
                                  [tone_of(r.get("verdict")).mark for r in shown])
+    # Reps a few px apart (an hour's) get no dotted edges: theirs had hatched every panel over, curves and all.
+    edges = len(centres) < 2 or float(np.median(np.diff(np.sort(centres)))) >= REP_EDGES_MIN_GAP_PX
     for rep, words, number in zip(shown, on_panel, above, strict=True):
         start, end = rep["start_s"], rep["end_s"]
         tone = tone_of(rep.get("verdict"))
         colour = tone.hex
         x0, x1 = float(panel.x(start)), float(panel.x(end))
         svg.rect(x0, panel.y0, x1, panel.y1, colour, 0.07, clip)
-        for x in (x0, x1):
+        for x in (x0, x1) if edges else ():
             if panel.x0 <= x <= panel.x1:
                 svg.line(x, panel.y0, x, panel.y1, colour, 0.8, ":")
         if label:

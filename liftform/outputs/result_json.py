@@ -117,10 +117,20 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
     return {key: values[key] for key in REP_FIELDS}
 
 
+RUN_WRITTEN_AS_RANGE = 5     # this many reps or more numbered one after the other are written "1–196"
+
+
 def _rep_list(reps: list[RepVerdict]) -> str:
-    """"rep 2" / "reps 1, 3": reps numbered from 1 for people (``Rep.index`` counts from 0)."""
-    numbers = ", ".join(str(rv.rep.index + 1) for rv in reps)
-    return ("rep " if len(reps) == 1 else "reps ") + numbers
+    """"rep 2" / "reps 1, 3" / "reps 1–12, 14": reps numbered from 1 for people (``Rep.index`` counts from 0). A
+    long set's summary had listed every number: "safe in reps 1, 2, 3, ..., 196", a paragraph of the report's banner."""
+    numbers: list[list[int]] = []
+    for number in (rv.rep.index + 1 for rv in reps):
+        if numbers and number == numbers[-1][-1] + 1:
+            numbers[-1].append(number)
+        else:
+            numbers.append([number])
+    words = [[f"{run[0]}–{run[-1]}"] if len(run) >= RUN_WRITTEN_AS_RANGE else [str(n) for n in run] for run in numbers]
+    return ("rep " if len(reps) == 1 else "reps ") + ", ".join(w for run in words for w in run)
 
 
 def summary_sentence(analysis: Analysis) -> str:

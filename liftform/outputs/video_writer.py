@@ -240,6 +240,9 @@ def copy_segment(source: str | Path, out_path: str | Path, start_s: float, stop_
     try:
         with av.open(str(source)) as container:
             stream = container.streams.video[0]
+            # From the keyframe at (or before) the start, not from the file's first packet: a report's clips, one
+            # per flagged rep, had each read the annotated video from its start (an hour's 1,180 clips: ~6 min).
+            container.seek(max(0, round(start_s / stream.time_base)), stream=stream, backward=True)
             packets, started = [], False
             for packet in container.demux(stream):
                 if packet.size == 0 or packet.pts is None:

@@ -21,6 +21,7 @@ from liftform.core.filters import frame_interval_s
 from liftform.core.flags import head_flagged
 from liftform.core.vocabulary import Tone, tone_of
 from liftform.report.data import ResultData
+from liftform.report.lines import envelope, path_data, points, runs
 
 RED, GREY, INK = Tone.BAD.hex, Tone.UNSURE.hex, "#212121"
 BAND_COLOURS = ("#dcedc8", "#fff3c4", "#ffd9d9")     # REBA trunk bands: 0-20, 20-60, >60
@@ -36,15 +37,6 @@ DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
 JUDGED_STRIP_PX, JUDGED_STRIP_OPACITY = 6, 0.55   # the strip marking the part of each rep that is judged
 FLAGGED_OPACITY = 0.22                      # the red of frames flagged rounded in the judged part
 TOLD_OPACITY = 0.12                         # ... and outside it (told, not judged): fainter
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) index of each run of True in ``mask``."""
-    mask = np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return []
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1, strict=True))
 
 
 def _col(frames: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -129,7 +121,7 @@ class _Svg:
     def curve(self, panel: Panel, t: np.ndarray, values: np.ndarray, colour: str, width: float, style: str,
               clip: str) -> None:
         """A line through the finite values, broken where they are NaN."""
-        path = _path(panel.x(t), panel.y(values))
+        path = path_data(panel.x(t), panel.y(values))
         if path:
             dash = f" stroke-dasharray='{DASHES[style]}'" if DASHES[style] else ""
             self.add(f"<path d='{path}' fill='none' stroke='{colour}' stroke-width='{width:g}' "
@@ -138,30 +130,16 @@ class _Svg:
     def area(self, panel: Panel, t: np.ndarray, values: np.ndarray, colour: str, clip: str) -> None:
         """The area between zero and ``values`` (NaN counts as zero)."""
         xs, ys = panel.x(t), panel.y(np.nan_to_num(values))
+        kept = envelope(xs, ys)
+        xs, ys = xs[kept], ys[kept]
         base = float(panel.y(0.0))
         xy = np.concatenate([[[xs[0], base]], np.stack([xs, ys], axis=1), [[xs[-1], base]]])
-        self.add(f"<path d='M{_points(xy)}Z' fill='{colour}' stroke='none' clip-path='url(#{clip})'/>")
+        self.add(f"<path d='M{points(xy)}Z' fill='{colour}' stroke='none' clip-path='url(#{clip})'/>")
 
     def document(self) -> bytes:
         head = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH_PX}' height='{HEIGHT_PX}' "
                 f"viewBox='0 0 {WIDTH_PX} {HEIGHT_PX}'><rect width='100%' height='100%' fill='#fff'/>")
         return (head + "".join(self.parts) + "</svg>").encode("utf-8")
-
-
-def _points(xy: np.ndarray) -> str:
-    return "L".join(f"{x:.1f},{y:.1f}" for x, y in xy)
-
-
-def _path(xs: np.ndarray, ys: np.ndarray) -> str:
-    """SVG path data through the points whose coordinates are finite, one subpath per unbroken run."""
-    finite = np.isfinite(xs) & np.isfinite(ys)
-    pieces = []
-    for first, last in _runs(finite):
-        run = np.stack([xs[first:last + 1], ys[first:last + 1]], axis=1)
-        if len(run) == 1:       # a lone point: a dot-sized segment, so that it shows
-            run = np.concatenate([run, run + [0.5, 0]])
-        pieces.append("M" + _points(run))
-    return "".join(pieces)
 
 
 class _Legend:
@@ -208,6 +186,7 @@ def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -
 
 
 REP_LABEL_CHAR_PX = 7.5     # the width of a character of a rep's label (12 px bold), to keep labels apart
+REP_EDGES_MIN_GAP_PX = 6.0  # reps closer than this (the median between centres) are drawn without dotted edges
 
 
 def rep_labels(centres_px: list[float], numbers: list[int], marks: list[str]) -> tuple[list[str], list[str]]:
@@ -231,16 +210,18 @@ def rep_labels(centres_px: list[float], numbers: list[int], marks: list[str]) ->
 
 def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label: bool) -> None:
     shown = [r for r in reps if r.get("start_s") is not None and r.get("end_s") is not None]
-    on_panel, above = rep_labels([float(panel.x((r["start_s"] + r["end_s"]) / 2)) for r in shown],
-                                 [int(r.get("index", 0)) + 1 for r in shown],
+    centres = [float(panel.x((r["start_s"] + r["end_s"]) / 2)) for r in shown]
+    on_panel, above = rep_labels(centres, [int(r.get("index", 0)) + 1 for r in shown],
                                  [tone_of(r.get("verdict")).mark for r in shown])
+    # Reps a few px apart (an hour's) get no dotted edges: theirs had hatched every panel over, curves and all.
+    edges = len(centres) < 2 or float(np.median(np.diff(np.sort(centres)))) >= REP_EDGES_MIN_GAP_PX
     for rep, words, number in zip(shown, on_panel, above, strict=True):
         start, end = rep["start_s"], rep["end_s"]
         tone = tone_of(rep.get("verdict"))
         colour = tone.hex
         x0, x1 = float(panel.x(start)), float(panel.x(end))
         svg.rect(x0, panel.y0, x1, panel.y1, colour, 0.07, clip)
-        for x in (x0, x1):
+        for x in (x0, x1) if edges else ():
             if panel.x0 <= x <= panel.x1:
                 svg.line(x, panel.y0, x, panel.y1, colour, 0.8, ":")
         if label:
@@ -264,11 +245,11 @@ def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: Resu
     # along the panel's top. Rounding outside it (reaching down, setting up) is drawn faint: it is told, not judged.
     has_judged = "judged" in frames                 # results written before the column: every flagged frame counts
     judged = _col(frames, "judged") > 0 if has_judged else np.ones(len(t), dtype=bool)
-    strips = _runs(judged) if has_judged else []
+    strips = runs(judged) if has_judged else []
     for a, b in strips:
         svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y0 + JUDGED_STRIP_PX, INK,
                  JUDGED_STRIP_OPACITY, clip)
-    counted, told = _runs(flagged & judged), _runs(flagged & ~judged)
+    counted, told = runs(flagged & judged), runs(flagged & ~judged)
     for spans, opacity in ((counted, FLAGGED_OPACITY), (told, TOLD_OPACITY)):
         for a, b in spans:
             svg.rect(float(panel.x(t[a])), panel.y0, float(panel.x(t[b] + dt)), panel.y1, RED, opacity, clip)

@@ -1,0 +1,223 @@
+"""Long videos (a whole shift filmed, a long set): what the outputs cost must grow with the video's length, not with
+its length times its reps. Small synthetic inputs, measured at two sizes."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from test_outputs import H, W, decode_all, synthetic_analysis, synthetic_track
+
+from liftform.outputs.video_writer import H264Writer
+from liftform.pipeline import save_result
+from liftform.report.data import load_result
+from liftform.report.figures import angle_figure_svg
+from liftform.report.frames import ClipRequest, MediaGrabber
+from liftform.report.lines import ENVELOPE_COLUMNS_PER_PX, envelope
+from liftform.video import open_video
+
+N_FRAMES = 200          # source frames, 10 fps
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    """A 320x240, 200-frame H.264 clip at 10 fps."""
+    path = tmp_path_factory.mktemp("long") / "lift.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for i in range(N_FRAMES):
+            frame = av.VideoFrame.from_ndarray(np.full((H, W, 3), i % 250, np.uint8), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.fixture(scope="module")
+def result_dir(source, tmp_path_factory) -> Path:
+    """A result folder of ``source`` (data files only: what a report is drawn from)."""
+    analysis = synthetic_analysis(source_path=str(source))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_FRAMES))
+    out = tmp_path_factory.mktemp("result") / "lift"
+    save_result(analysis, synthetic_track(), out, video_path=source, write_video=False, report=False)
+    return out
+
+
+def test_each_clip_is_finished_at_its_last_frame_not_kept_open_to_the_end(result_dir, source, tmp_path, monkeypatch):
+    """A report drawn from the source (`liftform report`, `analyze --no-video`) encodes a clip per flagged rep: each
+    writer (an x264 encoder and its threads) is closed at its clip's last frame. All of them had been kept open to the
+    end: a 10-minute set of 198 rounded reps drawn again took 4.2 GB and a thousand threads (an hour's, more memory
+    than the machine has)."""
+    open_now, most_open = [0], [0]
+    enter, leave = H264Writer.__enter__, H264Writer.__exit__
+
+    def counted_enter(self):
+        open_now[0] += 1
+        most_open[0] = max(most_open[0], open_now[0])
+        return enter(self)
+
+    def counted_exit(self, *exc):
+        open_now[0] -= 1
+        return leave(self, *exc)
+
+    monkeypatch.setattr(H264Writer, "__enter__", counted_enter)
+    monkeypatch.setattr(H264Writer, "__exit__", counted_exit)
+    clips = [ClipRequest(first, first + 5, tmp_path / f"rep-{k + 1}.mp4", f"Rep {k + 1}  ")
+             for k, first in enumerate(range(0, N_FRAMES - 10, 10))]           # 19 clips, one after the other
+    finished_when_past = []
+    with contextlib.ExitStack() as stack, open_video(source) as video:
+        grabber = MediaGrabber(load_result(result_dir), {}, clips, blur_faces=False, stack=stack)
+        for frame in video.frames():
+            grabber.feed(frame)
+            if frame.index == clips[0].last + 1:
+                finished_when_past.append(clips[0].path.is_file())
+    assert finished_when_past == [True]          # written whole as soon as its frames are in
+    assert most_open[0] == 1
+    assert all(len(decode_all(clip.path)[0]) == 6 for clip in clips)
+
+
+class _WatchedClip(ClipRequest):
+    """A ClipRequest that counts how often its frame bounds are read (`looked_at`)."""
+
+    looked_at = [0]
+
+    def __getattribute__(self, name: str):
+        if name in ("first", "last"):
+            _WatchedClip.looked_at[0] += 1
+        return super().__getattribute__(name)
+
+
+@pytest.mark.parametrize("cut_clips", [True, False])
+def test_each_frame_looks_only_at_the_clips_around_it(result_dir, source, tmp_path, cut_clips):
+    """A frame is matched to the clips it starts, ends or is part of without going through every clip: every clip
+    looked at on every frame had made the report's pass over an hour of rounded reps (1,180 clips, 108,000 frames)
+    cost 127 million looks."""
+    clips = [_WatchedClip(first, first + 2, tmp_path / f"rep-{k + 1}.mp4", "")
+             for k, first in enumerate(range(0, N_FRAMES - 4, 4))]             # 49 clips
+    keyframes = []
+    with contextlib.ExitStack() as stack, open_video(source) as video:
+        grabber = MediaGrabber(load_result(result_dir), {}, clips, blur_faces=False, stack=stack,
+                               cut_clips=cut_clips)
+        _WatchedClip.looked_at[0] = 0
+        for frame in video.frames():
+            if grabber.feed(frame):
+                keyframes.append(frame.index)
+        looked_at = _WatchedClip.looked_at[0]
+    assert looked_at < 10 * (N_FRAMES + len(clips))          # was 2 x 49 per frame: 19,600
+    if cut_clips:   # a keyframe where each clip starts and where the frame after its last is
+        assert keyframes == sorted({n for clip in clips for n in (clip.first, clip.last + 1)})
+    else:
+        assert all(len(decode_all(clip.path)[0]) == 3 for clip in clips)
+
+
+def test_a_segment_late_in_a_long_video_is_copied_without_reading_what_comes_before(tmp_path, monkeypatch):
+    """`copy_segment` (a report clip cut from the annotated video) starts reading at the keyframe it copies from:
+    it had read the video from its start for every clip, the clips of an hour's flagged reps ~6 min of demuxing."""
+    import liftform.outputs.video_writer as video_writer
+
+    times = []
+    with H264Writer(tmp_path / "long.mp4", 30.0, 32, 24) as writer:
+        for k in range(3000):
+            times.append(writer.write(np.full((24, 32, 3), k % 200, np.uint8), k / 30, keyframe=k % 100 == 0))
+    read = [0]
+
+    class Counting:
+        """A container that counts the packets demuxed from it."""
+
+        def __init__(self, container):
+            self.container = container
+
+        def __getattr__(self, name):
+            return getattr(self.container, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self.container.__exit__(*exc)
+
+        def demux(self, *args, **kwargs):
+            for packet in self.container.demux(*args, **kwargs):
+                read[0] += 1
+                yield packet
+
+    real_open = video_writer.av.open
+    monkeypatch.setattr(video_writer.av, "open", lambda *args, **kwargs: Counting(real_open(*args, **kwargs)))
+    assert video_writer.copy_segment(tmp_path / "long.mp4", tmp_path / "seg.mp4", times[2800], times[2900])
+    assert read[0] <= 200                                    # was 2,901
+    monkeypatch.undo()
+    frames = decode_all(tmp_path / "seg.mp4")[0]
+    assert len(frames) == 100 and [int(f.mean()) for f in frames[::33]] == pytest.approx([0, 33, 66, 99], abs=2)
+
+
+
+def test_an_hours_plot_draws_each_line_at_the_figures_resolution():
+    """The report's plot thins a line to what its pixels show (`lines.envelope`): an hour at 30 frames/s had written
+    all 108,000 points of each line (the plot 14 MB of the page); a set of a few minutes is drawn point for point."""
+    from test_figures import _data, _root, _spine_line
+
+    n = 108_000
+    spine = 30 * np.sin(np.arange(n) / 15.0) + np.random.default_rng(0).normal(0, 3, n)
+    svg = angle_figure_svg(_data(n, spine=spine))
+    (drawn,) = _spine_line(_root(_data(n, spine=spine)), "#212121")
+    assert len(drawn) <= 4 * 2 * 680 and len(svg) < 1_000_000          # was 108,000 points, 7.6 MB
+    assert len(_spine_line(_root(_data(3000, spine=spine[:3000])), "#212121")[0]) == 3000
+
+
+def test_a_thinned_line_keeps_each_columns_first_last_lowest_and_highest_point():
+    rng = np.random.default_rng(1)
+    xs = np.sort(rng.uniform(0, 100, 20_000))
+    ys = rng.normal(0, 1, len(xs)).cumsum()
+    kept = envelope(xs, ys)
+    assert np.all(np.diff(kept) > 0) and len(kept) <= 4 * 200          # in order; at most 4 a half-pixel column
+    columns = np.floor(xs * ENVELOPE_COLUMNS_PER_PX)
+    for column in np.unique(columns):
+        everything, thinned = np.flatnonzero(columns == column), kept[columns[kept] == column]
+        assert thinned[0] == everything[0] and thinned[-1] == everything[-1]
+        assert ys[thinned].min() == ys[everything].min() and ys[thinned].max() == ys[everything].max()
+    assert np.array_equal(envelope(xs[::100], ys[::100]), np.arange(200))   # sparse: every point
+
+
+def test_a_long_sets_summary_names_its_reps_as_ranges():
+    """196 safe reps are "safe in reps 1–196", not every number (the report's banner had been a paragraph of them);
+    a few reps are listed as before."""
+    from liftform.outputs.result_json import summary_sentence
+
+    analysis = synthetic_analysis()
+    template = analysis.verdicts[0]
+
+    def judged(indices_verdicts):
+        return dataclasses.replace(analysis, verdicts=tuple(
+            dataclasses.replace(template, rep=dataclasses.replace(template.rep, index=k), verdict=verdict,
+                                faults=()) for k, verdict in indices_verdicts))
+
+    long_set = judged([(k, "hip_hinge") for k in range(196)])
+    assert summary_sentence(long_set) == "196 reps: safe in reps 1–196 (hip hinge)."
+    mixed = judged([(k, "rounded_back" if k in (12, 40) else "hip_hinge") for k in range(60)])
+    assert summary_sentence(mixed) == ("60 reps: back rounded in reps 13, 41; safe in reps 1–12, 14–40, 42–60 "
+                                       "(hip hinge).")
+    few = judged([(k, "hip_hinge") for k in range(4)])
+    assert summary_sentence(few) == "4 reps: safe in reps 1, 2, 3, 4 (hip hinge)."
+
+
+def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
+    """An hour's 1,180 reps are a few px apart on the plot: their dotted edges (two a rep in each panel) had hatched
+    every panel over, curves and all. A set of a few reps keeps them."""
+    from test_figures import _data, _root
+
+    def dotted(n_frames: int, n_reps: int) -> int:
+        period_s = n_frames / 30.0 / n_reps
+        reps = [{"index": k, "start_s": k * period_s + 0.2 * period_s, "end_s": k * period_s + 0.8 * period_s,
+                 "verdict": "rounded_back"} for k in range(n_reps)]
+        root = _root(_data(n_frames, reps=reps))
+        return sum(line.get("stroke-dasharray") == "1.5 2.5" and line.get("x1") == line.get("x2")
+                   for line in root.iter("{http://www.w3.org/2000/svg}line"))
+
+    assert dotted(600, 4) == 4 * 2 * 4                    # every rep's two edges, in each of the four panels
+    assert dotted(108_000, 1180) == 0                     # was 9,440

@@ -944,8 +944,10 @@ def test_ctrl_c_ends_the_session_and_saves_it(sample_videos, tmp_path):
     result = run_live(LiveConfig(source=sample_videos["squat"], paced=True, window=False, output_dir=tmp_path),
                       on_frame=stop_after_20)
     assert result.stopped_by == "interrupt"
+    # the source's frames up to the last one processed, which the reps' frame numbers count (frames dropped on a
+    # busy machine included), and as many poses kept as frames processed
     assert json.loads((result.out_dir / "result.json").read_text())["source"]["frames"] == \
-        result.stats.frames_processed
+        int(result.track.frame_index[-1]) + 1 >= result.stats.frames_processed == len(result.track)
 
 
 @pytest.mark.slow

@@ -7,10 +7,10 @@ import contextlib
 import dataclasses
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from test_outputs import H, W, decode_all, synthetic_analysis, synthetic_track
+from video_files import write_h264
 
 from liftform.outputs.video_writer import H264Writer
 from liftform.pipeline import save_result
@@ -25,17 +25,9 @@ N_FRAMES = 200          # source frames, 10 fps
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
-    """A 320x240, 200-frame H.264 clip at 10 fps."""
+    """A 320x240, 200-frame H.264 clip at 10 fps, each frame one grey level (frame i: i % 250)."""
     path = tmp_path_factory.mktemp("long") / "lift.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
-        stream.options = {"preset": "ultrafast"}
-        for i in range(N_FRAMES):
-            frame = av.VideoFrame.from_ndarray(np.full((H, W, 3), i % 250, np.uint8), format="rgb24")
-            frame.pts = i
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+    write_h264(path, (np.full((H, W, 3), i % 250, np.uint8) for i in range(N_FRAMES)), fps=10)
     return path
 
 

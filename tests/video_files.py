@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 
 import av
 import numpy as np
 
 
-def write_h264(path: Path, frames: list[np.ndarray], fps: int = 30) -> None:
-    """Encode ``frames`` (each (H, W, 3) uint8 RGB) as an H.264 MP4 at ``fps``."""
+def write_h264(path: Path, frames: Iterable[np.ndarray], fps: int = 30) -> None:
+    """Encode ``frames`` (each (H, W, 3) uint8 RGB; a generator keeps a long clip out of memory) as an H.264 MP4 at
+    ``fps``."""
+    frames = iter(frames)
+    first = next(frames)
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
+        stream.height, stream.width = first.shape[:2]
         stream.pix_fmt = "yuv420p"
-        for rgb in frames:
+        for rgb in itertools.chain([first], frames):
             out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
 

@@ -230,7 +230,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     nothing = f"no result.json found under {out_root}; run `liftform score` first"
     if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
         raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's
-    # a score writing its first results says so
+    # Held while rescoring: a score still writing its first results is named; the folder removed meanwhile stops it.
     with folder_lock(out_root, "`liftform score` or `rescore`") as lock:
         if not (folders := [f.path for f in result_folders(out_root)]):
             raise InputError(nothing)

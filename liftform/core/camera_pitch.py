@@ -56,15 +56,20 @@ def median_rise(rise: np.ndarray) -> float:
     return float(np.median(known)) if len(known) >= RISE_MIN_FRAMES else float("nan")
 
 
+def looks_down(median: float) -> bool:
+    """Whether a camera whose frames' `median_rise` is ``median`` looks down on the lifter from above: it reaches
+    ``RISE_FROM_ABOVE`` (False where unknown, NaN)."""
+    return bool(median >= RISE_FROM_ABOVE)
+
+
 def filmed_from_above(rise: np.ndarray) -> bool:
-    """Whether frames with these `far_shoulder_rise` values (n,) were filmed from above: their `median_rise`
-    reaches ``RISE_FROM_ABOVE``."""
-    return bool(median_rise(rise) >= RISE_FROM_ABOVE)
+    """Whether frames with these `far_shoulder_rise` values (n,) were filmed from above (`looks_down`)."""
+    return looks_down(median_rise(rise))
 
 
 def pitch_note(median: float) -> str | None:
     """What to say of a clip whose frames' `median_rise` is ``median`` (None: the camera was level enough)."""
-    if median >= RISE_FROM_ABOVE:
+    if looks_down(median):
         return ("the camera looks down on the lifter from above: from there the back's outline is not the spine's and "
                 "a rounded back reads flat, so a back is not cleared there (film level, from hip height)")
     if median >= RISE_DOUBT:

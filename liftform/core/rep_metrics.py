@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftform.core.camera_pitch import RISE_FROM_ABOVE, median_rise
+from liftform.core.camera_pitch import looks_down, median_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import spine_judged
 from liftform.core.kinematics import filmed_from_behind
@@ -94,9 +94,9 @@ class RepMetrics:
 
     @property
     def from_above(self) -> bool:
-        """Filmed from above (`camera_pitch.RISE_FROM_ABOVE`): the outline there is the far side of the back, and
-        a rounded back reads flat."""
-        return self.shoulder_rise >= RISE_FROM_ABOVE
+        """Filmed from above (`camera_pitch.looks_down`): the outline there is the far side of the back, and a
+        rounded back reads flat."""
+        return looks_down(self.shoulder_rise)
 
 
 @dataclass(frozen=True)

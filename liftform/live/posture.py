@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.camera_pitch import RISE_FROM_ABOVE, far_shoulder_rise, median_rise
+from liftform.core.camera_pitch import far_shoulder_rise, looks_down, median_rise
 from liftform.core.filters import frame_interval_s
 from liftform.core.kinematics import (
     camera_behind,
@@ -108,7 +108,7 @@ class Posture:
         self.from_behind = bool(self.facing) and filmed_from_behind(yaw, camera_behind(world, self.facing))
         above = median_rise(far_shoulder_rise(buf.image_xy[recent], self.side, yaw, spine.full_view_yaw_deg))
         if np.isfinite(above):              # kept while upright (nothing to read): the camera does not move
-            self.from_above = bool(above >= RISE_FROM_ABOVE)
+            self.from_above = looks_down(above)
         start = buf.since(o.standing_window_s)
         needed_s = 0.5 * o.standing_window_s if self.calibrated else 0.5
         if buf.timestamps_s[pos] - buf.timestamps_s[start] >= needed_s:

@@ -160,12 +160,13 @@ def _phased_lift(reach_spine_deg: float, lift_spine_deg: float, fps: float, setu
     return trunk, spine
 
 
-def set_up_track(*, reach_spine_deg: float = 35.0, fps: float = 30.0) -> tuple[PoseTrack, dict[str, float]]:
+def set_up_track(*, reach_spine_deg: float = 35.0, set_spine_deg: float = 3.0,
+                 fps: float = 30.0) -> tuple[PoseTrack, dict[str, float]]:
     """A lift from the floor whose set-up is clear in the legs, not in the hands: stand 0.8 s, reach down in 1.0 s
     (trunk to 80°, knees to 20°, the spine flexing to ``reach_spine_deg``), set up in 0.6 s (the hips down: knees to
-    60°; the chest up: trunk to 60°; the spine flattening to 3°), hold the set position 0.4 s, lift in 1.0 s, stand
-    0.8 s. The set-up raises the hands by 0.04 of standing height above the bottom of the reach-down, beyond the 5 %
-    of their rise the hands alone take for the floor (so does the lite model at an angle). Returns the track and the
+    60°; the chest up: trunk to 60°; the spine to ``set_spine_deg``), hold the set position 0.4 s, lift in 1.0 s,
+    stand 0.8 s. The set-up raises the hands by 0.04 of standing height above the bottom of the reach-down, beyond the
+    5 % of their rise the hands alone take for the floor (so does the lite model at an angle). Returns the track and the
     true times (s): ``set`` (the knees reach the set position), ``liftoff`` (the end of the hold)."""
     def ramp(n: int, a: float, b: float) -> np.ndarray:
         return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
@@ -176,7 +177,7 @@ def set_up_track(*, reach_spine_deg: float = 35.0, fps: float = 30.0) -> tuple[P
         return np.concatenate([np.full(stand, end), ramp(move, end, reach), ramp(setup, reach, set_to),
                                np.full(hold, set_to), ramp(move, set_to, end), np.full(stand, end)])
 
-    trunk, knee, spine = phases(80.0, 60.0, 0.0), phases(20.0, 60.0, 0.0), phases(reach_spine_deg, 3.0, 0.0)
+    trunk, knee, spine = phases(80.0, 60.0, 0.0), phases(20.0, 60.0, 0.0), phases(reach_spine_deg, set_spine_deg, 0.0)
     track = make_track(trunk, knee, spine, np.arange(len(trunk)) / fps)
     return track, {"set": (stand + move + setup - 1) / fps, "liftoff": (stand + move + setup + hold - 1) / fps}
 

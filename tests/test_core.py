@@ -215,6 +215,19 @@ def test_the_hips_share_of_a_hinge_is_the_lifts_not_the_reach_downs(reach_spine_
     assert abs(2 * (100 - hips) / 100 * lift - v.peak_spine_flexion_deg) <= 5
 
 
+def test_a_back_rounded_in_the_lift_after_a_deeper_reach_down_says_the_lifts_lean():
+    """The same lifter reaching down to 80°, setting up at 60° with the spine still flexed 40° and lifting so: the
+    rounding is in the lift, at 60° of lean, and the reason says both leans (it had said only the reach-down's 80°,
+    where the rounding was not judged)."""
+    track, _ = set_up_track(reach_spine_deg=35.0, set_spine_deg=40.0)
+    (v,) = run_core(track)[3]
+    assert v.verdict == "rounded_back"
+    said = re.search(r"while the trunk leaned (\d+)° \((\d+)° in the lift\)", v.reason)
+    assert said, v.reason
+    deepest, lift = (int(g) for g in said.groups())
+    assert abs(deepest - 80) <= 3 and abs(lift - 60) <= 5
+
+
 def test_the_lower_back_rounding_at_the_bottom_of_a_deep_squat_is_a_rounded_back():
     """The pelvis tucking under at the bottom of a squat (an unseen lifter's goblet squat, missed): the trunk leans
     only 35 deg, but the hips flex 35 + 110 / 2 = 90 deg, where the contour reads flexion again. 30 deg of flexion

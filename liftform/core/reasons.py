@@ -62,15 +62,15 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back (limit {settings.head_hanging_neck_deg:.0f}°) for "
-                    f"{m.rounded_s:.1f} s while the trunk leaned {m.peak_trunk_deg:.0f}°: the upper back rounds "
-                    f"with it{seen}")
+                    f"{m.rounded_s:.1f} s while the trunk leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}: "
+                    f"the upper back rounds with it{seen}")
         if squat_bottom(m, settings):
             return (f"{did}: the lower back rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° "
                     f"past neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the "
                     f"bottom of the squat, the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
                 f"neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
-                f"leaned {m.peak_trunk_deg:.0f}°{seen}")
+                f"leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}{seen}")
     on_descent = judged_on_descent(verdict, m, settings)
     spine = _spine_peak(m, settings) + _briefly_past(m, settings, on_descent)
     if m.shoulder_rise >= RISE_DOUBT:
@@ -90,12 +90,13 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
     return f"hip hinge: trunk leaned {lean}°{_lift_lean(m)}; {spine}"
 
 
-def _lift_lean(m: RepMetrics) -> str:
-    """What the hips made of the lean where the hinge was judged (`RepMetrics.lean_from_spine_pct`: said only where
-    the spine's reading there was trusted, never "nan%"), and that lean where the rep leaned further before the lift
-    (a reach-down): the share is of the lift's lean, not of the deeper one said before it."""
-    hips = (f"{100.0 - m.lean_from_spine_pct:.0f}% of it from the hips" if np.isfinite(m.lean_from_spine_pct)
-            else "")
+def _lift_lean(m: RepMetrics, hips: bool = True) -> str:
+    """The lean where the rep was judged, said where the rep leaned further before the lift (a reach-down): a back
+    rounded in the lift rounded at that lean, not the reach-down's. With ``hips``, what the hips made of it
+    (`RepMetrics.lean_from_spine_pct`: said only where the spine's reading there was trusted, never "nan%"): the
+    share is of the lift's lean, not of the deeper one said before it."""
+    hips = (f"{100.0 - m.lean_from_spine_pct:.0f}% of it from the hips"
+            if hips and np.isfinite(m.lean_from_spine_pct) else "")
     if not m.peak_trunk_deg - m.judged_bottom_trunk_deg >= LEAN_APART_DEG:
         return f", {hips}" if hips else ""
     return f" ({m.judged_bottom_trunk_deg:.0f}° in the lift" + (f", {hips})" if hips else ")")

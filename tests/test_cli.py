@@ -229,3 +229,30 @@ def test_the_command_list_gives_each_command_one_line():
     named = [line.split()[1] for line in rows]
     assert sorted(named) == sorted(["analyze", "report", "screen", "models", "config", "score", "rescore", "live"])
     assert "unless --profile" in CliRunner().invoke(app, ["rescore", "--help"], env={"COLUMNS": "120"}).output
+
+
+def test_the_screen_says_not_enough_data_in_the_grey_of_not_judged(tmp_path, monkeypatch):
+    """A flexibility screen that could not judge the bend printed "INSUFFICIENT DATA" in bold red, the colour of a
+    rounded back; it is in not judged's colour (`Tone.UNSURE`), as a rep not judged is everywhere."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    import liftform.cli.single
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+    from liftform.core.vocabulary import Tone
+
+    nan = float("nan")
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda *args, **kwargs: ScreenResult(
+        nan, nan, nan, nan, "insufficient_data", "the back was not seen bent", 0.0))
+    console = Console(force_terminal=True, color_system="truecolor", width=200, highlight=False)
+    monkeypatch.setattr(liftform.cli.single, "out", console)
+    video = tmp_path / "bend.mp4"
+    video.write_bytes(b"not decoded here")
+    with console.capture() as captured:
+        result = CliRunner().invoke(app, ["screen", str(video)])
+    assert result.exit_code == 0, result.output
+    grey = ";".join(str(int(Tone.UNSURE.hex[i:i + 2], 16)) for i in (1, 3, 5))
+    before = captured.get().split("INSUFFICIENT DATA")[0]
+    assert f"38;2;{grey}m" in before[before.rindex("\x1b["):], repr(captured.get())      # the style it is printed in

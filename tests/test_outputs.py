@@ -33,7 +33,7 @@ from liftform.outputs import (
 )
 from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import ensure_writable_dir
-from liftform.outputs.overlay import draw_overlay
+from liftform.outputs.overlay import PROMPT_RGB, draw_overlay
 from liftform.outputs.privacy import blur_face, face_box
 from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
 from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
@@ -294,7 +294,7 @@ def test_draw_overlay_handles_nan_and_large_frames():
     image = np.zeros((1080, 1920, 3), np.uint8)
     out = draw_overlay(image, np.full((33, 2), np.nan), np.zeros(33), np.full((11, 2), np.nan), "unknown",
                        angles_deg={"trunk": np.nan, "hip": 12.0}, rep_count=0, last_rep_verdict=None,
-                       prompt="Turn side-on to the camera", rgb=False)
+                       headline=[("Turn side-on to the camera", PROMPT_RGB)], rgb=False)
     assert out is image and image.any()                   # panel and banner drawn, nothing else crashed
     small = np.full((480, 640, 3), 128, np.uint8)
     lms = synthetic_track(1).image_xy[0]

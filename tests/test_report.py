@@ -747,3 +747,22 @@ def test_the_pages_verdict_colours_are_the_plots_own(drawn_without_model, monkey
     style = html[html.index("<style>"):html.index("</style>")]
     assert "--bad: #a1b2c3;" in style and "--good: #0f1e2d;" in style
     assert "#c62828" not in style and "#2e7d32" not in style
+
+
+def test_a_rep_not_judged_is_coloured_on_the_page_as_in_the_plots(drawn_without_model, monkeypatch):
+    """Every tone's colour on the page (text, banner, pills) and its background tint are `Tone`'s, written once
+    there: a rep "not enough data" had been amber on the page (the stylesheet's own), grey in the plots, on the video
+    and live. The page's notes keep their amber (a note is not a verdict)."""
+    from liftform.core.vocabulary import Tone
+
+    colours = {"bad": "#a1b2c3", "good": "#0f1e2d", "unsure": "#4b5c6d"}
+    tints = {"bad": "#f1f2f3", "good": "#f4f5f6", "unsure": "#f7f8f9"}
+    monkeypatch.setattr(Tone, "hex", property(lambda tone: colours[tone.value]))
+    monkeypatch.setattr(Tone, "tint", property(lambda tone: tints[tone.value]), raising=False)
+    html = write_report(drawn_without_model).path.read_text(encoding="utf-8")
+    style = html[html.index("<style>"):html.index("</style>")]
+    for tone in Tone:
+        name = tone.css_class
+        assert style.count(f"--{name}:") == 1 and f"--{name}: {colours[name]};" in style, name
+        assert style.count(f"--{name}-bg:") == 1 and f"--{name}-bg: {tints[name]};" in style, name
+        assert f".{name} {{ color: var(--{name}); }}" in style, name

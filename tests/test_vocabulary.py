@@ -106,3 +106,32 @@ def test_every_fault_the_core_names_has_words():
     assert named and named == set(FAULT_WORDS)
     assert fault_words("rounded_reach_down") == "reached down with a rounded back (before lift-off)"
     assert fault_words("a_new_fault") == "a new fault"       # a newer file's value is shown, not dropped
+
+
+def test_not_judged_is_one_grey_in_every_view():
+    """"Not judged" (a rep's "not enough data", a back not seen well enough) is one concept: grey on the video and in
+    live (strokes and text), in the report's plots and on the page, and in the terminal. The terminal had said it in
+    yellow (its notes' colour) and the page in amber, beside the plots' grey; the report's page is checked in
+    test_report."""
+    from rich.style import Style
+
+    def grey(rgb) -> bool:
+        return max(rgb) - min(rgb) <= 2
+
+    tone = Tone.UNSURE
+    terminal = Style.parse(tone.rich_style).color.get_truecolor()
+    assert grey(tone.rgb) and grey(tone.text_rgb) and grey(terminal)
+    assert grey(_rgb_of(tone.hex)) and grey(_rgb_of(tone.tint))          # the plots' and page's, the page's background
+    assert Verdict.INSUFFICIENT_DATA.tone is BackState.UNKNOWN.tone is tone
+
+
+def test_the_pages_verdict_words_read_on_their_tints():
+    """Each tone's words on the page (`Tone.hex`) reach WCAG AA text contrast (4.5:1) on its own background tint
+    (the verdict's banner, a rep's pill) and on white: the plots' grey had read at 4.0:1 on a grey tint."""
+    for tone in Tone:
+        for background in (tone.tint, "#ffffff"):
+            assert contrast(linear(_rgb_of(tone.hex)), linear(_rgb_of(background))) >= 4.5, (tone, background)
+
+
+def _rgb_of(hex_colour: str) -> tuple[int, ...]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))

@@ -23,6 +23,7 @@ from liftform.cli.common import (
     settings_from,
 )
 from liftform.cli.show import print_own_zero, print_summary
+from liftform.core.vocabulary import Tone
 from liftform.errors import LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT
 
@@ -169,7 +170,8 @@ def screen(
         with PipelineBar(False) as bar:
             result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar,
                                   own_zero=profile is not None and _profile_zero(profile))
-        style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")
+        style = {"hip_hinge": "bold green", "lunge": "bold yellow",
+                 "insufficient_data": f"bold {Tone.UNSURE.rich_style}"}.get(result.advice, "bold red")
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
         if result.advice != "insufficient_data":

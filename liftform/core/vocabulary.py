@@ -38,8 +38,13 @@ class Tone(Enum):
 
     @property
     def hex(self) -> str:
-        """On white paper (the report's plots)."""
-        return {"bad": "#c62828", "good": "#2e7d32", "unsure": "#757575"}[self.value]
+        """On white paper (the report's plots, and its page's words, banner and pills)."""
+        return _TONE_HEX[self.value]
+
+    @property
+    def tint(self) -> str:
+        """A pale background on the page (the verdict's banner, a rep's pill) behind :attr:`hex`."""
+        return {"bad": "#ffebee", "good": "#e8f5e9", "unsure": "#f5f5f5"}[self.value]
 
     @property
     def mark(self) -> str:
@@ -53,13 +58,15 @@ class Tone(Enum):
 
     @property
     def rich_style(self) -> str:
-        """In the terminal (rich markup)."""
-        return {"bad": "bold red", "good": "green", "unsure": "yellow"}[self.value]
+        """In the terminal (rich markup). Not judged in the plots' grey (4.1:1 on a black terminal, 5.1:1 on a white
+        one): it had been yellow, the colour of the terminal's notes."""
+        return {"bad": "bold red", "good": "green", "unsure": _TONE_HEX["unsure"]}[self.value]
 
 
 # Apart in lightness too, not in hue alone: seen as a deuteranope sees them (Machado 2009), the red and green had
 # been 13 apart (CIEDE2000) and 1.7:1 in luminance as (240, 30, 30) and (0, 215, 60); now 21 and 2.3:1
 # (tests/test_vocabulary.py).
+_TONE_HEX = {"bad": "#c62828", "good": "#2e7d32", "unsure": "#6e6e6e"}
 _TONE_RGB = {"bad": (220, 20, 30), "good": (40, 230, 90), "unsure": (160, 160, 160)}
 _TONE_TEXT_RGB = {"bad": (255, 140, 140), "good": (110, 240, 140), "unsure": (190, 190, 190)}
 

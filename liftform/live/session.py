@@ -38,7 +38,7 @@ from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
-from liftform.core.vocabulary import JERKY_LIFT, back_state, words_of
+from liftform.core.vocabulary import JERKY_LIFT, BackState, back_state, tone_of, words_of
 from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness, picture_brightness
 from liftform.live.buffer import TrackBuffer
 from liftform.live.posture import Posture
@@ -56,7 +56,7 @@ from liftform.live.state import (
     framing_problem,
 )
 from liftform.live.types import BackRounded, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
-from liftform.outputs.overlay import draw_overlay
+from liftform.outputs.overlay import PROMPT_RGB, TEXT_RGB, draw_overlay
 from liftform.pose import FramePose
 from liftform.settings import Settings
 from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, trunk_midpoints
@@ -101,7 +101,7 @@ class LiveSession:
         self._judged_until = 0          # buffer position of the last judged rep's end
         self._rejudge_until_s: float | None = None
         self._next_rejudge_s = 0.0
-        self._banner: tuple[str, float] | None = None
+        self._banner: tuple[str, float, str | None] | None = None   # words, until when, the rep's verdict
         self._last_cue: str | None = None
         self._rounded_since_s: float | None = None
         self._cued = False
@@ -147,7 +147,7 @@ class LiveSession:
                                         advice=replace(s.advice, screen_hinge_depth_deg=0.0))
                 self.zero_taken = True
         event = ZeroTaken(ts, zero, refused, screen_set_aside=refused is None and set_aside)
-        self._banner = (event.words, ts + self.options.banner_s)
+        self._banner = (event.words, ts + self.options.banner_s, None)
         return [event]
 
     def finish(self) -> list[LiveEvent]:
@@ -246,23 +246,25 @@ class LiveSession:
                 self._rejudge_until_s, self._next_rejudge_s = ts + self.options.rejudge_s, ts
         if self._rejudge_until_s is not None and ts >= self._next_rejudge_s:
             events += self._judge(pos, ts)
-        prompt = self._prompt_text(self._in_the_dark(problem, frame.rgb), ts)
+        prompt, prompt_verdict = self._prompt_text(self._in_the_dark(problem, frame.rgb), ts)
         t_end, cpu_end = time.perf_counter(), time.thread_time()
         return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
                          self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, posture.calibrated,
                          tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
                          1e3 * (cpu_end - cpu_pose), self._last_cue if self.verdicts and self.rep_count else None,
-                         None if pose is None else pose.image_xy, None if pose is None else pose.back_profile_px)
+                         None if pose is None else pose.image_xy, None if pose is None else pose.back_profile_px,
+                         prompt_verdict)
 
     def draw(self, image: np.ndarray, live: LiveFrame, lines: tuple[str, ...] = ()) -> np.ndarray:
-        """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, spine flexion, rep
-        count, last verdict, prompt, extra ``lines``. (Fewer panel lines than the annotated video: each cost 20-50
-        us with putText, ~10 from `overlay.put_text`'s cache, and the lifter only glances at it mid-lift.)"""
+        """Draw ``live`` on ``image`` (H, W, 3) uint8 RGB in place: skeleton, back by state, the headline
+        (`headline`), and the panel: spine flexion, rep count, last verdict and its cue, extra ``lines``. (Fewer panel
+        lines than the annotated video: each cost 20-50 us with putText, ~10 from `overlay.put_text`'s cache, and the
+        lifter only glances at it mid-lift.)"""
         angles = {key: live.angles_deg[key] for key in ("spine", "head") if key in live.angles_deg}
         lines = (*lines, live.last_advice) if live.last_advice else lines
         return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,
                             angles_deg=angles, lines=lines, rep_count=live.rep_count,
-                            last_rep_verdict=live.last_verdict, prompt=live.prompt)
+                            last_rep_verdict=live.last_verdict, headline=headline(live))
 
     # -- pieces ---------------------------------------------------------------------------------------------------
     def _back_state(self, a: FrameAngles, ts: float, events: list) -> tuple[str, float]:
@@ -328,7 +330,8 @@ class LiveSession:
             events.append(RepJudged(ts, verdict, self.rep_count, rep_advice(verdict, s.advice)))
         self._judged_until = self.verdicts[-1].rep.end
         self._last_cue = rep_cue(self.verdicts[-1], s.advice)
-        self._banner = (f"Rep {self.rep_count}: {words_of(self.verdicts[-1].verdict)}", ts + self.options.banner_s)
+        verdict = self.verdicts[-1].verdict
+        self._banner = (f"Rep {self.rep_count}: {words_of(verdict)}", ts + self.options.banner_s, verdict)
         return events
 
     def _in_the_dark(self, problem: str | None, rgb: np.ndarray) -> str | None:
@@ -341,12 +344,28 @@ class LiveSession:
             dark = problem == PROMPT_STEP_BACK and bool(self._brightness) and is_dark(self._brightness[-1])
         return PROMPT_DARK if dark else problem
 
-    def _prompt_text(self, problem: str | None, ts: float) -> str | None:
+    def _prompt_text(self, problem: str | None, ts: float) -> tuple[str | None, str | None]:
+        """(the prompt, the verdict of the rep it announces or None)."""
         problem = self._prompt.update(problem, ts)
         if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
             self._banner = None                   # shown for banner_s, or until the next rep starts
-        if problem or self._banner is not None:
-            return problem or self._banner[0]
+        if problem:
+            return problem, None
+        if self._banner is not None:
+            return self._banner[0], self._banner[2]
         if self._brightness and is_dark(self._brightness[-1]):     # light first: in the dark calibration may not come
-            return PROMPT_DARK
-        return None if self.posture.calibrated else PROMPT_CALIBRATING
+            return PROMPT_DARK, None
+        return None if self.posture.calibrated else PROMPT_CALIBRATING, None
+
+
+def headline(live: LiveFrame) -> list[tuple[str, tuple[int, int, int]]]:
+    """The (text, RGB colour) lines of the one thing the lifter reads from where they lift, in the headline's large
+    type (`overlay.draw_headline`): a back rounding now; else a prompt, a rep just judged (its verdict in its colour,
+    then its cue); else the back's state."""
+    back = BackState.of(live.state)
+    if live.prompt and back is not BackState.ROUNDED:
+        if live.prompt_verdict is None:
+            return [(live.prompt, PROMPT_RGB)]
+        cue = [(live.last_advice, TEXT_RGB)] if live.last_advice else []
+        return [(live.prompt, tone_of(live.prompt_verdict).text_rgb), *cue]
+    return [(back.words, back.tone.text_rgb)]

@@ -100,6 +100,8 @@ class LiveFrame:
     whatever else the machine is doing). pose_xy: (33, 2) the model's landmarks of this frame, unfiltered, or None:
     where `--blur-faces` puts the blur (the filtered ones lag a moving head: its top was recorded sharp);
     pose_profile_px: (K, 2) the back profile of the same model run (`PoseTrack.back_profile_px`), or None.
+    prompt: a prompt (step into view, calibrating, ...), a rep's verdict just judged ("Rep 2: ROUNDED BACK") or a
+    zero taken, for a few seconds; None.
     """
 
     index: int
@@ -120,6 +122,7 @@ class LiveFrame:
     last_advice: str | None = None      # the last rep's advice in a few words (``core.advice.ADVICE_CUES``)
     pose_xy: np.ndarray | None = None
     pose_profile_px: np.ndarray | None = None
+    prompt_verdict: str | None = None   # the verdict of the rep ``prompt`` announces (drawn in its colour), else None
 
     @property
     def pose_outline_xy(self) -> np.ndarray | None:

@@ -1,4 +1,4 @@
-"""Drawing on a frame: skeleton, the back coloured and shaped by its state, an angle panel, a prompt banner.
+"""Drawing on a frame: skeleton, the back coloured and shaped by its state, an angle panel, a headline in large type.
 
 Shared by the annotated video and the live webcam view, so it is cheap (a few OpenCV calls, no full-frame copies)
 and draws **in place** on a C-contiguous ``(H, W, 3) uint8`` image, RGB by default (``rgb=False`` for BGR).
@@ -243,24 +243,76 @@ def draw_panel(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int
         y += st.line_h
 
 
-def draw_prompt(image: np.ndarray, prompt: str, *, rgb: bool = True) -> None:
-    """A banner across the bottom of the image with ``prompt`` centred, in larger type."""
-    st = _style(*image.shape[:2])
-    font = st.font * 1.5
-    thick = max(1, round(st.text * 1.5))
-    (tw, th), base = _text_size(prompt, font, thick)
-    band = th + base + 2 * st.pad
+# The headline: the one thing to read from where the lifter bends, 2-3 m from a laptop (live's back state, a rep's
+# verdict and cue, a prompt). Its capitals are a twelfth of the frame's height (the font's are 20 px at scale 1), so
+# ~16 mm on a maximised 15.6" 1080p screen: 18 arcminutes from 3 m, the least type read at a glance (ANSI/HFES 100
+# asks 16, prefers 20-22). The panel's 10 px of 480 had been ~4 mm maximised. Lines after the first (a rep's cue) are
+# smaller; a line too long for the frame's width is split in two, then shrunk to fit.
+HEADLINE_SCALE_PER_PX = 1 / 240          # font scale per pixel of frame height: 2 at 480, 4.5 at 1080
+SUBLINE_SIZE = 0.75                      # the lines after the first, of its size
+
+
+def _fit_scale(text: str, scale: float, room: int) -> float:
+    """``scale``, or less so that ``text`` fits in ``room`` pixels of width."""
+    width = _text_size(text, 1.0, max(1, round(1.6 * scale)))[0][0]
+    return min(scale, room / max(width, 1))
+
+
+def _split(text: str) -> tuple[str, str] | None:
+    """``text`` in two at a space, the longer half as short as it can be, a break after a colon or comma taken
+    where it makes that half at most 6 characters longer ("Camera too high:" / "put it at hip height, level");
+    None if it has no space."""
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    if not spaces:
+        return None
+    cut = min(spaces, key=lambda i: max(i, len(text) - i - 1) - (6 if text[i - 1] in ":," else 0))
+    return text[:cut], text[cut + 1:]
+
+
+@functools.lru_cache(maxsize=64)
+def _headline_layout(texts: tuple[str, ...], height: int, width: int,
+                     ) -> tuple[tuple[int, str, float, int, int], ...]:
+    """Each drawn line of the headline ``texts`` on a (height, width) frame: (index in ``texts``, text, font scale,
+    thickness, x of its origin), top to bottom. A single line shrunk below 4/5 of its size is split in two."""
+    st = _style(height, width)
+    room, full = width - 4 * st.pad, height * HEADLINE_SCALE_PER_PX
+    drawn = []
+    for i, text in enumerate(texts):
+        size = full if i == 0 else full * SUBLINE_SIZE
+        parts = (text,)
+        if len(texts) == 1 and _fit_scale(text, size, room) < 0.8 * size and (halves := _split(text)):
+            parts = halves
+        scale = min(_fit_scale(part, size, room) for part in parts)
+        thickness = max(1, round(1.6 * scale))
+        drawn += [(i, part, scale, thickness, (width - _text_size(part, scale, thickness)[0][0]) // 2)
+                  for part in parts]
+    return tuple(drawn)
+
+
+def draw_headline(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, int]]], *, rgb: bool = True) -> None:
+    """A band across the bottom of the image with each (text, RGB colour) line centred, in large type (above)."""
+    if not lines:
+        return
     height, width = image.shape[:2]
+    st = _style(height, width)
+    layout = _headline_layout(tuple(text for text, _ in lines), height, width)
+    caps = [round(20 * scale) for _, _, scale, _, _ in layout]        # the font's capitals: 20 px at scale 1
+    gap = max(caps) // 2
+    band = sum(caps) + gap * (len(caps) - 1) + 2 * st.pad + gap // 2  # room below the last line for descenders
     roi = image[max(0, height - band):height]
-    np.right_shift(roi, 2, out=roi)
-    org = (max(st.pad, (width - tw) // 2), height - st.pad - base)
-    put_text(image, prompt, org, font, _colour(PROMPT_RGB, rgb), thick)
+    np.right_shift(roi, 2, out=roi)                    # darkened as the panel: each tone reads at 4.5:1 over white
+    y = height - band + st.pad
+    for (index, text, scale, thickness, x), cap in zip(layout, caps, strict=True):
+        y += cap
+        put_text(image, text, (x, y), scale, _colour(lines[index][1], rgb), thickness)
+        y += gap
 
 
-def panel_lines(state: str, angles_deg: Mapping[str, float] | None, rep_count: int | None,
+def panel_lines(state: str | None, angles_deg: Mapping[str, float] | None, rep_count: int | None,
                 last_rep_verdict: str | None, lines: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
-    """The panel's (text, RGB colour) lines: back state, angles, rep count, last verdict, extra lines."""
-    out = [_state_line(state)]
+    """The panel's (text, RGB colour) lines: back state (None: not in the panel), angles, rep count, last verdict,
+    extra lines."""
+    out = [] if state is None else [_state_line(state)]
     for key, value in (angles_deg or {}).items():
         out.append((f"{ANGLE_LABELS.get(key, key)}: {_fmt_angle(value)}", TEXT_RGB))
     if rep_count is not None:
@@ -274,8 +326,9 @@ def panel_lines(state: str, angles_deg: Mapping[str, float] | None, rep_count: i
 def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visibility: np.ndarray | None = None,
                  back_edge_xy: np.ndarray | None = None, state: str = "unknown", *,
                  angles_deg: Mapping[str, float] | None = None, lines: Sequence[str] = (),
-                 rep_count: int | None = None, last_rep_verdict: str | None = None, prompt: str | None = None,
-                 rgb: bool = True, min_visibility: float = 0.5) -> np.ndarray:
+                 rep_count: int | None = None, last_rep_verdict: str | None = None,
+                 headline: Sequence[tuple[str, tuple[int, int, int]]] = (), rgb: bool = True,
+                 min_visibility: float = 0.5) -> np.ndarray:
     """Draw the whole overlay on ``image`` in place and return it.
 
     Args:
@@ -288,14 +341,15 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
         lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign).
         rep_count: reps finished so far (None: line omitted).
         last_rep_verdict: verdict of the last finished rep ("rounded_back", "hip_hinge", ...), shown in words.
-        prompt: optional banner text at the bottom, e.g. "Turn side-on to the camera".
+        headline: (text, RGB colour) lines in large type across the bottom (`draw_headline`), e.g. live's
+            [("Turn side-on to the camera", PROMPT_RGB)]; the back's state is then theirs to say, not the panel's.
     """
     _check_image(image)
     if landmarks_xy is not None:
         landmarks_xy = np.asarray(landmarks_xy, dtype=float)
         draw_skeleton(image, landmarks_xy, visibility, min_visibility=min_visibility, rgb=rgb)
     draw_back(image, landmarks_xy, back_edge_xy, state, rgb=rgb)
-    draw_panel(image, panel_lines(state, angles_deg, rep_count, last_rep_verdict, lines), rgb=rgb)
-    if prompt:
-        draw_prompt(image, prompt, rgb=rgb)
+    draw_panel(image, panel_lines(None if headline else state, angles_deg, rep_count, last_rep_verdict, lines),
+               rgb=rgb)
+    draw_headline(image, headline, rgb=rgb)
     return image

@@ -98,10 +98,11 @@ def _raw(env: jinja2.Environment, name: str) -> str:
 
 def legend_css() -> str:
     """The legend's swatches in the colours the frames are drawn in (`Tone.rgb`, `overlay.SKELETON_RGB`, the tag
-    of a rounded back), and the verdicts' colours on the page in the plots' (`Tone.hex`), so that they are written
-    once, there."""
+    of a rounded back), and the verdicts' colours on the page in the plots' (`Tone.hex`, backgrounds `Tone.tint`),
+    so that they are written once, there."""
     swatches = {f"line-{tone.css_class}": tone.rgb for tone in Tone} | {"skeleton": SKELETON_RGB}
-    rules = [f":root {{ --bad: {Tone.BAD.hex}; --good: {Tone.GOOD.hex}; }}"]
+    rules = [":root { " + " ".join(f"--{tone.css_class}: {tone.hex}; --{tone.css_class}-bg: {tone.tint};"
+                                   for tone in Tone) + " }"]
     rules += [f".sw.{name} {{ color: rgb{rgb}; }}" for name, rgb in swatches.items()]
     rules.append(f".tag {{ background: rgb{Tone.BAD.rgb}; color: rgb{TAG_TEXT_RGB}; }}")
     return "\n".join(rules) + "\n"

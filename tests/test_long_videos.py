@@ -213,3 +213,74 @@ def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
 
     assert dotted(600, 4) == 4 * 2 * 4                    # every rep's two edges, in each of the four panels
     assert dotted(108_000, 1180) == 0                     # was 9,440
+
+
+# --- a long set's reps, shown: the terminal's lines, the report's pictures --------------------------------------------
+
+def long_set(verdicts: list[str], *, source_path: str = "lift.mp4", frames_per_rep: int = 5):
+    """An analysis (and its track) of ``len(verdicts)`` reps at 10 frames/s, rep k over analysed (= source) frames
+    5k+1 .. 5k+4 with the verdict ``verdicts[k]`` and a peak spine flexion of 20 + k degrees ("rounded_back",
+    "hip_hinge", "insufficient_data"; "reach": a safe hinge that reached down rounded; "head": rounded by the head)."""
+    from test_outputs import N_ANALYSED
+
+    from liftform.core.vocabulary import ROUNDED_REACH_DOWN
+
+    base = synthetic_analysis(source_path=source_path)
+    n = len(verdicts) * frames_per_rep + 2
+    resized = {f.name: np.resize(value, (n, *value.shape[1:])) for f in dataclasses.fields(base.kinematics)
+               if isinstance(value := getattr(base.kinematics, f.name), np.ndarray) and len(value) == N_ANALYSED}
+    times = np.arange(n) / 10.0
+    kinematics = dataclasses.replace(base.kinematics, **{**resized, "timestamps_s": times, "frame_index": np.arange(n)})
+    template = base.verdicts[0]
+    reps = []
+    for k, verdict in enumerate(verdicts):
+        first = k * frames_per_rep + 1
+        rep = dataclasses.replace(template.rep, index=k, start=first, bottom=first + 2, end=first + 3,
+                                  start_s=times[first], bottom_s=times[first + 2], end_s=times[first + 3])
+        reps.append(dataclasses.replace(
+            template, rep=rep, verdict={"reach": "hip_hinge", "head": "rounded_back"}.get(verdict, verdict),
+            faults=(ROUNDED_REACH_DOWN,) if verdict == "reach" else (), head_led=verdict == "head",
+            peak_spine_flexion_deg=20.0 + k, reason=f"reason of rep {k + 1}"))
+    track = synthetic_track()
+    track = dataclasses.replace(track, **{name: np.resize(getattr(track, name), (n, *getattr(track, name).shape[1:]))
+                                          for name in ("image_xy", "world_xyz", "visibility", "back_profile_px")},
+                                timestamps_s=times, frame_index=np.arange(n))
+    analysis = dataclasses.replace(base, kinematics=kinematics, verdicts=tuple(reps), flagged=np.zeros(n, bool),
+                                   source=dataclasses.replace(base.source, frames=n, duration_s=n / 10))
+    return analysis, track
+
+
+# 40 reps: 16 rounded (rep 6 by the head, the most rounded the last), one not judged, one that reached down rounded
+LONG_SET = ["hip_hinge"] * 3 + ["rounded_back"] * 2 + ["head"] + ["hip_hinge"] * 8 + ["insufficient_data", "reach"] \
+    + ["hip_hinge"] * 11 + ["rounded_back"] * 13 + ["hip_hinge"]
+
+
+def test_a_long_sets_terminal_lists_the_reps_to_look_at_and_says_where_the_others_are(tmp_path, capsys):
+    """A 10-minute set of 198 reps printed 396 lines, a rep and its advice each. A set of more than `SHOWN_REPS_MAX`
+    reps gives its counts by verdict, the reps to look at (the first of each kind of finding, then the most
+    rounded), and one line on the rest and the file listing every rep; a set of a few is listed whole, as before."""
+    from liftform.cli.show import print_summary
+    from liftform.core.look_at import SHOWN_REPS_MAX
+
+    analysis, _ = long_set(LONG_SET)
+    print_summary(analysis, tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    listed = [int(line.split()[1]) for line in lines if line.startswith("  rep ")]
+    assert len(lines) <= 2 * SHOWN_REPS_MAX + 5       # and the headline, counts, the rest, a note, where: was 85
+    assert len(listed) == SHOWN_REPS_MAX
+    assert {4, 6, 15, 16} <= set(listed)            # the first rounded, head-led, unjudged and reached-down rep
+    assert set(listed) - {4, 6, 15, 16} == set(range(33, 41))                            # then the most rounded
+    text = " ".join(" ".join(lines).split())
+    assert "by verdict: 16 ROUNDED BACK, 24 safe hip hinge, 1 not enough data; also 1 reached down" in text
+    assert (f"(not listed: 29 more reps: 6 ROUNDED BACK, 23 safe hip hinge; every rep is in "
+            f"{tmp_path / 'reps.csv'})") in text
+    assert "  rep 4     1.6- 1.9 s  " in lines[2] and "  rep 40   19.6-19.9 s  " in lines[-5]   # in columns
+    few, _ = long_set(LONG_SET[:SHOWN_REPS_MAX])
+    print_summary(few, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert [int(line.split()[1]) for line in lines if line.startswith("  rep ")] == list(range(1, SHOWN_REPS_MAX + 1))
+    assert not any("not listed" in line or "by verdict" in line for line in lines)
+    assert lines[1].startswith("  rep 1     0.1- 0.4 s  ") and lines[23].startswith("  rep 12    5.6- 5.9 s  ")
+    print_summary(long_set(LONG_SET[:3])[0], None)
+    assert capsys.readouterr().out.splitlines()[1].startswith("  rep 1    0.1- 0.4 s  ")   # as in the README
+

@@ -284,3 +284,31 @@ def test_a_long_sets_terminal_lists_the_reps_to_look_at_and_says_where_the_other
     print_summary(long_set(LONG_SET[:3])[0], None)
     assert capsys.readouterr().out.splitlines()[1].startswith("  rep 1    0.1- 0.4 s  ")   # as in the README
 
+
+def test_a_long_sets_report_pictures_the_reps_to_look_at_and_lists_the_others(source, tmp_path):
+    """The report pictured every flagged rep (two stills and a clip each): 21 MB for a 10-minute set of 198 rounded
+    reps, 20 s to open. It pictures those the terminal lists (`reps_shown`) and lists every other rep to look at
+    under them, with the times and frames of its start and worst moment and a link to its clip, saying so; every
+    flagged rep's clip is still written."""
+    import re
+
+    from liftform.core.look_at import SHOWN_REPS_MAX
+
+    analysis, track = long_set(LONG_SET, source_path=str(source), frames_per_rep=4)
+    out = tmp_path / "lift"
+    save_result(analysis, track, out, video_path=source, write_video=False)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    pictured = [int(n) for n in re.findall(r'<div class="rep" id="rep-(\d+)"', html)]
+    assert pictured == [4, 6, 15, 16, *range(33, 41)]                         # as the terminal lists them
+    assert html.count('src="data:image/jpeg') == 2 * SHOWN_REPS_MAX          # was 2 x 18
+    listed = [int(n) for n in re.findall(r'<tr id="rep-(\d+)"', html)]
+    assert listed == [5, *range(28, 33)]                                      # the other flagged reps
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Pictured: 12 of these 18 reps, the first of each kind of finding, then those whose back bent most" in text
+    assert "The other 6 are listed after them without pictures" in text and "6 more, without pictures" in text
+    for number in listed:
+        start = analysis.verdicts[number - 1].rep.start
+        row = html.split(f'<tr id="rep-{number}">')[1].split("</tr>")[0]
+        assert f"(frame {start})" in row and f'href="clips/rep-{number}.mp4"' in row
+    rounded = [rv.rep.index + 1 for rv in analysis.verdicts if rv.is_rounded]
+    assert sorted(int(p.stem[4:]) for p in (out / "clips").glob("rep-*.mp4")) == rounded

@@ -272,9 +272,14 @@ def test_a_long_sets_terminal_lists_the_reps_to_look_at_and_says_where_the_other
     assert set(listed) - {4, 6, 15, 16} == set(range(33, 41))                            # then the most rounded
     text = " ".join(" ".join(lines).split())
     assert "by verdict: 16 ROUNDED BACK, 24 safe hip hinge, 1 not enough data; also 1 reached down" in text
+    assert "listed: 12 of the 18 reps to look at (the first of each kind of finding, then the most rounded)" in text
     assert (f"(not listed: 29 more reps: 6 ROUNDED BACK, 23 safe hip hinge; every rep is in "
             f"{tmp_path / 'reps.csv'})") in text
     assert "  rep 4     1.6- 1.9 s  " in lines[2] and "  rep 40   19.6-19.9 s  " in lines[-5]   # in columns
+    print_summary(long_set(["hip_hinge"] * 20 + ["rounded_back"] * 2)[0], None)   # a long set, two to look at
+    text = " ".join(capsys.readouterr().out.split())
+    assert "by verdict: 2 ROUNDED BACK, 20 safe hip hinge; listed: the 2 reps to look at rep 21 " in text
+    assert "(not listed: 20 more reps: 20 safe hip hinge)" in text
     few, _ = long_set(LONG_SET[:SHOWN_REPS_MAX])
     print_summary(few, None)
     lines = capsys.readouterr().out.splitlines()
@@ -312,3 +317,4 @@ def test_a_long_sets_report_pictures_the_reps_to_look_at_and_lists_the_others(so
         assert f"(frame {start})" in row and f'href="clips/rep-{number}.mp4"' in row
     rounded = [rv.rep.index + 1 for rv in analysis.verdicts if rv.is_rounded]
     assert sorted(int(p.stem[4:]) for p in (out / "clips").glob("rep-*.mp4")) == rounded
+

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from liftform.cli.common import out
-from liftform.core.look_at import SHOWN_REPS_MAX, reps_shown
+from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME
@@ -62,8 +62,11 @@ def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing
 
     listed = verdicts if len(verdicts) <= SHOWN_REPS_MAX else reps_shown(verdicts)
     if listed and len(listed) < len(verdicts):
-        out.print(f"  by verdict: {_by_verdict(verdicts, faults=True)}; listed: {len(listed)} reps to look at (the "
-                  "first of each kind of finding, then the most rounded)", soft_wrap=True)
+        n_to_look_at = sum(look_at_kind(v) is not None for v in verdicts)
+        which = (f"the {counted(len(listed), 'rep')} to look at" if len(listed) == n_to_look_at else
+                 f"{len(listed)} of the {n_to_look_at} reps to look at (the first of each kind of finding, then the "
+                 "most rounded)")
+        out.print(f"  by verdict: {_by_verdict(verdicts, faults=True)}; listed: {which}", soft_wrap=True)
     number_width = len(str(max((v.rep.index + 1 for v in listed), default=1)))
     time_width = max((len(f"{v.rep.end_s:.1f}") for v in listed), default=0)
     for v in listed:

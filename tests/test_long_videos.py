@@ -318,3 +318,14 @@ def test_a_long_sets_report_pictures_the_reps_to_look_at_and_lists_the_others(so
     rounded = [rv.rep.index + 1 for rv in analysis.verdicts if rv.is_rounded]
     assert sorted(int(p.stem[4:]) for p in (out / "clips").glob("rep-*.mp4")) == rounded
 
+
+def test_a_long_sets_report_links_from_its_banner_to_the_pictures_below_its_table(tmp_path):
+    """The rep table comes first, three rows a rep: a 10-minute set's is 20,000 px long, and the pictures of the
+    flagged reps, the plots and the thresholds were found only by scrolling past it. The banner links to each."""
+    analysis, track = long_set(LONG_SET, source_path=str(tmp_path / "gone.mp4"))
+    save_result(analysis, track, tmp_path / "lift", write_video=False)
+    html = (tmp_path / "lift" / "report.html").read_text(encoding="utf-8")
+    banner = html.split('id="verdict"')[1].split("</section>")[0]
+    for section in ("reps", "gallery", "plots", "thresholds", "source"):
+        assert f'href="#{section}"' in banner and f'id="{section}"' in html
+    assert '<a href="#gallery">flagged reps, reps not judged and reps that reached down rounded</a>' in banner

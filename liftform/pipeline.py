@@ -298,7 +298,7 @@ class _ReportMedia:
         if not self.started:
             from liftform.outputs.result_json import analysis_to_dict
             from liftform.report.data import result_data
-            from liftform.report.page import media_grabber
+            from liftform.report.gallery import media_grabber
 
             self.started = True
             data = result_data(self.out_dir, analysis_to_dict(self.analysis), track=self.track,

@@ -198,6 +198,26 @@ def test_a_long_sets_summary_names_its_reps_as_ranges():
     assert summary_sentence(few) == "4 reps: safe in reps 1, 2, 3, 4 (hip hinge)."
 
 
+def test_a_long_sets_scattered_reps_are_counted_in_its_summary_and_quickly(monkeypatch):
+    """An hour's 1,180 reps with a rounded one in three and a rep not judged: the summary (the report's banner, the
+    index, result.json) listed every number, 4,000 characters, and took up to 1.4 s to write (each rep looked for
+    in the lists, comparing dataclasses field by field). Reps in a few numbers and ranges are still named."""
+    from liftform.core.types import RepVerdict
+    from liftform.outputs.result_json import summary_sentence
+
+    verdicts = ["rounded_back" if k % 3 == 0 else "hip_hinge" for k in range(1180)]
+    verdicts[50] = "insufficient_data"
+    analysis, _ = long_set(verdicts)
+    compared, equal = [0], RepVerdict.__eq__
+    monkeypatch.setattr(RepVerdict, "__eq__", lambda self, other: compared.__setitem__(0, compared[0] + 1)
+                        or equal(self, other))
+    summary = summary_sentence(analysis)
+    assert compared[0] < len(verdicts)                                                   # was 695,610
+    assert summary == ("1180 reps: back rounded in 394 reps; safe in 785 reps (hip hinge); not enough data to judge "
+                       "rep 51.")
+    few = long_set(["hip_hinge"] * 12 + ["rounded_back"] + ["hip_hinge"] * 47 + ["rounded_back"])[0]
+    assert summary_sentence(few) == ("61 reps: back rounded in reps 13, 61; safe in reps 1–12, 14–60 (hip hinge).")
+
 def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
     """An hour's 1,180 reps are a few px apart on the plot: their dotted edges (two a rep in each panel) had hatched
     every panel over, curves and all. A set of a few reps keeps them."""
@@ -213,3 +233,119 @@ def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
 
     assert dotted(600, 4) == 4 * 2 * 4                    # every rep's two edges, in each of the four panels
     assert dotted(108_000, 1180) == 0                     # was 9,440
+
+
+# --- a long set's reps, shown: the terminal's lines, the report's pictures --------------------------------------------
+
+def long_set(verdicts: list[str], *, source_path: str = "lift.mp4", frames_per_rep: int = 5):
+    """An analysis (and its track) of ``len(verdicts)`` reps at 10 frames/s, rep k over analysed (= source) frames
+    5k+1 .. 5k+4 with the verdict ``verdicts[k]`` and a peak spine flexion of 20 + k degrees ("rounded_back",
+    "hip_hinge", "insufficient_data"; "reach": a safe hinge that reached down rounded; "head": rounded by the head)."""
+    from test_outputs import N_ANALYSED
+
+    from liftform.core.vocabulary import ROUNDED_REACH_DOWN
+
+    base = synthetic_analysis(source_path=source_path)
+    n = len(verdicts) * frames_per_rep + 2
+    resized = {f.name: np.resize(value, (n, *value.shape[1:])) for f in dataclasses.fields(base.kinematics)
+               if isinstance(value := getattr(base.kinematics, f.name), np.ndarray) and len(value) == N_ANALYSED}
+    times = np.arange(n) / 10.0
+    kinematics = dataclasses.replace(base.kinematics, **{**resized, "timestamps_s": times, "frame_index": np.arange(n)})
+    template = base.verdicts[0]
+    reps = []
+    for k, verdict in enumerate(verdicts):
+        first = k * frames_per_rep + 1
+        rep = dataclasses.replace(template.rep, index=k, start=first, bottom=first + 2, end=first + 3,
+                                  start_s=times[first], bottom_s=times[first + 2], end_s=times[first + 3])
+        reps.append(dataclasses.replace(
+            template, rep=rep, verdict={"reach": "hip_hinge", "head": "rounded_back"}.get(verdict, verdict),
+            faults=(ROUNDED_REACH_DOWN,) if verdict == "reach" else (), head_led=verdict == "head",
+            peak_spine_flexion_deg=20.0 + k, reason=f"reason of rep {k + 1}"))
+    track = synthetic_track()
+    track = dataclasses.replace(track, **{name: np.resize(getattr(track, name), (n, *getattr(track, name).shape[1:]))
+                                          for name in ("image_xy", "world_xyz", "visibility", "back_profile_px")},
+                                timestamps_s=times, frame_index=np.arange(n))
+    analysis = dataclasses.replace(base, kinematics=kinematics, verdicts=tuple(reps), flagged=np.zeros(n, bool),
+                                   source=dataclasses.replace(base.source, frames=n, duration_s=n / 10))
+    return analysis, track
+
+
+# 40 reps: 16 rounded (rep 6 by the head, the most rounded the last), one not judged, one that reached down rounded
+LONG_SET = ["hip_hinge"] * 3 + ["rounded_back"] * 2 + ["head"] + ["hip_hinge"] * 8 + ["insufficient_data", "reach"] \
+    + ["hip_hinge"] * 11 + ["rounded_back"] * 13 + ["hip_hinge"]
+
+
+def test_a_long_sets_terminal_lists_the_reps_to_look_at_and_says_where_the_others_are(tmp_path, capsys):
+    """A 10-minute set of 198 reps printed 396 lines, a rep and its advice each. A set of more than `SHOWN_REPS_MAX`
+    reps gives its counts by verdict, the reps to look at (the first of each kind of finding, then the most
+    rounded), and one line on the rest and the file listing every rep; a set of a few is listed whole, as before."""
+    from liftform.cli.show import print_summary
+    from liftform.core.look_at import SHOWN_REPS_MAX
+
+    analysis, _ = long_set(LONG_SET)
+    print_summary(analysis, tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    listed = [int(line.split()[1]) for line in lines if line.startswith("  rep ")]
+    assert len(lines) <= 2 * SHOWN_REPS_MAX + 5       # and the headline, counts, the rest, a note, where: was 85
+    assert len(listed) == SHOWN_REPS_MAX
+    assert {4, 6, 15, 16} <= set(listed)            # the first rounded, head-led, unjudged and reached-down rep
+    assert set(listed) - {4, 6, 15, 16} == set(range(33, 41))                            # then the most rounded
+    text = " ".join(" ".join(lines).split())
+    assert "by verdict: 16 ROUNDED BACK, 24 safe hip hinge, 1 not enough data; also 1 reached down" in text
+    assert "listed: 12 of the 18 reps to look at (the first of each kind of finding, then the most rounded)" in text
+    assert (f"(not listed: 29 more reps: 6 ROUNDED BACK, 23 safe hip hinge; every rep is in "
+            f"{tmp_path / 'reps.csv'})") in text
+    assert "  rep 4     1.6- 1.9 s  " in lines[2] and "  rep 40   19.6-19.9 s  " in lines[-5]   # in columns
+    print_summary(long_set(["hip_hinge"] * 20 + ["rounded_back"] * 2)[0], None)   # a long set, two to look at
+    text = " ".join(capsys.readouterr().out.split())
+    assert "by verdict: 2 ROUNDED BACK, 20 safe hip hinge; listed: the 2 reps to look at rep 21 " in text
+    assert "(not listed: 20 more reps: 20 safe hip hinge)" in text
+    few, _ = long_set(LONG_SET[:SHOWN_REPS_MAX])
+    print_summary(few, None)
+    lines = capsys.readouterr().out.splitlines()
+    assert [int(line.split()[1]) for line in lines if line.startswith("  rep ")] == list(range(1, SHOWN_REPS_MAX + 1))
+    assert not any("not listed" in line or "by verdict" in line for line in lines)
+    assert lines[1].startswith("  rep 1     0.1- 0.4 s  ") and lines[23].startswith("  rep 12    5.6- 5.9 s  ")
+    print_summary(long_set(LONG_SET[:3])[0], None)
+    assert capsys.readouterr().out.splitlines()[1].startswith("  rep 1    0.1- 0.4 s  ")   # as in the README
+
+
+def test_a_long_sets_report_pictures_the_reps_to_look_at_and_lists_the_others(source, tmp_path):
+    """The report pictured every flagged rep (two stills and a clip each): 21 MB for a 10-minute set of 198 rounded
+    reps, 20 s to open. It pictures those the terminal lists (`reps_shown`) and lists every other rep to look at
+    under them, with the times and frames of its start and worst moment and a link to its clip, saying so; every
+    flagged rep's clip is still written."""
+    import re
+
+    from liftform.core.look_at import SHOWN_REPS_MAX
+
+    analysis, track = long_set(LONG_SET, source_path=str(source), frames_per_rep=4)
+    out = tmp_path / "lift"
+    save_result(analysis, track, out, video_path=source, write_video=False)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    pictured = [int(n) for n in re.findall(r'<div class="rep" id="rep-(\d+)"', html)]
+    assert pictured == [4, 6, 15, 16, *range(33, 41)]                         # as the terminal lists them
+    assert html.count('src="data:image/jpeg') == 2 * SHOWN_REPS_MAX          # was 2 x 18
+    listed = [int(n) for n in re.findall(r'<tr id="rep-(\d+)"', html)]
+    assert listed == [5, *range(28, 33)]                                      # the other flagged reps
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Pictured: 12 of these 18 reps, the first of each kind of finding, then those whose back bent most" in text
+    assert "The other 6 are listed after them without pictures" in text and "6 more, without pictures" in text
+    for number in listed:
+        start = analysis.verdicts[number - 1].rep.start
+        row = html.split(f'<tr id="rep-{number}">')[1].split("</tr>")[0]
+        assert f"(frame {start})" in row and f'href="clips/rep-{number}.mp4"' in row
+    rounded = [rv.rep.index + 1 for rv in analysis.verdicts if rv.is_rounded]
+    assert sorted(int(p.stem[4:]) for p in (out / "clips").glob("rep-*.mp4")) == rounded
+
+
+def test_a_long_sets_report_links_from_its_banner_to_the_pictures_below_its_table(tmp_path):
+    """The rep table comes first, three rows a rep: a 10-minute set's is 20,000 px long, and the pictures of the
+    flagged reps, the plots and the thresholds were found only by scrolling past it. The banner links to each."""
+    analysis, track = long_set(LONG_SET, source_path=str(tmp_path / "gone.mp4"))
+    save_result(analysis, track, tmp_path / "lift", write_video=False)
+    html = (tmp_path / "lift" / "report.html").read_text(encoding="utf-8")
+    banner = html.split('id="verdict"')[1].split("</section>")[0]
+    for section in ("reps", "gallery", "plots", "thresholds", "source"):
+        assert f'href="#{section}"' in banner and f'id="{section}"' in html
+    assert '<a href="#gallery">flagged reps, reps not judged and reps that reached down rounded</a>' in banner

@@ -414,9 +414,9 @@ def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(
     text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", html)).split())
     assert "Reps not judged and reps that reached down rounded" in text and 'id="rep-1"' in html
     assert "No rep of this lifter was flagged" not in text and "it was not judged (the load was still" in text
-    from liftform.report.page import _gallery_words
+    from liftform.report.gallery import gallery_words
 
-    heading, lines = _gallery_words([{"kind": "reference"}], others_rounded=3)
+    heading, lines = gallery_words([{"kind": "reference", "pictured": True}], others_rounded=3)
     assert heading == "Frames" and lines[0].startswith("No rep of this lifter was flagged")
     assert lines[-1].startswith("3 rounded reps of the other lifters in view (table above) have no frames")
 

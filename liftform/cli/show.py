@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from liftform.cli.common import out
+from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
+from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
+from liftform.outputs.layout import REPS_NAME, RESULT_NAME
 from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
-from liftform.settings import Settings, SpineSettings
+from liftform.settings import AdviceSettings, Settings, SpineSettings
 
 # Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
 # a batch of 300 phone clips printed 54 rows, one of 3,000 would print 500 (the rest: index.html, summary.csv).
@@ -25,8 +28,6 @@ def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> s
 
 
 def print_summary(analysis, out_dir: Path | None) -> None:
-    from liftform.core.advice import rep_advice
-
     name = escape(Path(analysis.source.path).name)
     verdict = analysis.verdict
     lifters = analysis.lifters
@@ -42,17 +43,53 @@ def print_summary(analysis, out_dir: Path | None) -> None:
             box = lifter.box_px
             where = f" (around x {(box[0] + box[2]) // 2} px)" if box else ""
             out.print(f"  lifter {number}{where}: {verdict_markup(lifter.lifter_verdict, headline=True)}")
-        for v in lifter.verdicts:
-            out.print(f"  rep {v.rep.index + 1}  {v.rep.start_s:5.1f}-{v.rep.end_s:4.1f} s  "
-                      f"{verdict_markup(v.verdict, 15)} {escape(v.reason)}{faults_markup(v)}",
-                      soft_wrap=True)
-            out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, analysis.settings.advice))}", soft_wrap=True)
+        # every rep of the main lifter is in reps.csv; the others' are in result.json only
+        listing = None if out_dir is None else out_dir / (REPS_NAME if lifter is analysis else RESULT_NAME)
+        print_reps(lifter.verdicts, analysis.settings.advice, listing)
     if own := own_values_words(analysis.settings, analysis.personal_from):     # what the advice above rests on
         out.print(f"  judged with the lifter's own values: {own}", soft_wrap=True, markup=False)
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
     if out_dir is not None:
         out.print(f"  results in {escape(str(out_dir))}/")
+
+
+def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing: Path | None) -> None:
+    """One lifter's reps, each with its advice: all of a set of up to `SHOWN_REPS_MAX`; of a longer one the counts
+    by verdict, the reps to look at that `reps_shown` picks, and a line saying what is not listed and that
+    ``listing`` (a file, None: none written) has every rep."""
+    from liftform.core.advice import rep_advice
+
+    listed = verdicts if len(verdicts) <= SHOWN_REPS_MAX else reps_shown(verdicts)
+    if listed and len(listed) < len(verdicts):
+        n_to_look_at = sum(look_at_kind(v) is not None for v in verdicts)
+        which = (f"the {counted(len(listed), 'rep')} to look at" if len(listed) == n_to_look_at else
+                 f"{len(listed)} of the {n_to_look_at} reps to look at (the first of each kind of finding, then the "
+                 "most rounded)")
+        out.print(f"  by verdict: {_by_verdict(verdicts, faults=True)}; listed: {which}", soft_wrap=True)
+    number_width = len(str(max((v.rep.index + 1 for v in listed), default=1)))
+    time_width = max((len(f"{v.rep.end_s:.1f}") for v in listed), default=0)
+    for v in listed:
+        out.print(f"  rep {v.rep.index + 1:<{number_width}}  {v.rep.start_s:{max(5, time_width)}.1f}-"
+                  f"{v.rep.end_s:{max(4, time_width)}.1f} s  {verdict_markup(v.verdict, 15)} {escape(v.reason)}"
+                  f"{faults_markup(v)}", soft_wrap=True)
+        out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, advice))}", soft_wrap=True)
+    if len(listed) < len(verdicts):
+        shown = {v.rep.index for v in listed}
+        rest = [v for v in verdicts if v.rep.index not in shown]
+        where = f"; every rep is in {escape(str(listing))}" if listing is not None else ""
+        out.print(f"  (not listed: {counted(len(rest), 'more rep' if listed else 'rep')}: {_by_verdict(rest)}{where})",
+                  soft_wrap=True)
+
+
+def _by_verdict(verdicts, *, faults: bool = False) -> str:
+    """How many reps got each verdict, in its words and colour ("40 ROUNDED BACK, 150 safe hip hinge"), and with
+    ``faults`` how many showed each finding besides it."""
+    counts = Counter(v.verdict for v in verdicts)
+    words = [f"{counts[verdict]} {verdict_markup(verdict)}" for verdict in REP_VERDICTS if counts[verdict]]
+    found = Counter(f for v in verdicts for f in v.faults) if faults else Counter()
+    also = f"; also {', '.join(f'{n} {escape(fault_words(f))}' for f, n in found.items())}" if found else ""
+    return ", ".join(words) + also
 
 
 def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: str = "the checked bend") -> None:

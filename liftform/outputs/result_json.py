@@ -118,19 +118,24 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
 
 
 RUN_WRITTEN_AS_RANGE = 5     # this many reps or more numbered one after the other are written "1–196"
+REP_LIST_MAX_ITEMS = 8       # reps that take more numbers and ranges than this are counted ("61 reps")
 
 
 def _rep_list(reps: list[RepVerdict]) -> str:
-    """"rep 2" / "reps 1, 3" / "reps 1–12, 14": reps numbered from 1 for people (``Rep.index`` counts from 0). A
-    long set's summary had listed every number: "safe in reps 1, 2, 3, ..., 196", a paragraph of the report's banner."""
+    """"rep 2" / "reps 1, 3" / "reps 1–12, 14": reps numbered from 1 for people (``Rep.index`` counts from 0); "61
+    reps" where they are scattered over a long set. A long set's summary had listed every number: "safe in reps 1, 2,
+    3, ..., 196", a paragraph of the report's banner; and then, a rounded rep in three, 4,000 characters an hour."""
     numbers: list[list[int]] = []
     for number in (rv.rep.index + 1 for rv in reps):
         if numbers and number == numbers[-1][-1] + 1:
             numbers[-1].append(number)
         else:
             numbers.append([number])
-    words = [[f"{run[0]}–{run[-1]}"] if len(run) >= RUN_WRITTEN_AS_RANGE else [str(n) for n in run] for run in numbers]
-    return ("rep " if len(reps) == 1 else "reps ") + ", ".join(w for run in words for w in run)
+    words = [w for run in numbers
+             for w in ([f"{run[0]}–{run[-1]}"] if len(run) >= RUN_WRITTEN_AS_RANGE else [str(n) for n in run])]
+    if len(words) > REP_LIST_MAX_ITEMS:
+        return counted(len(reps), "rep")
+    return ("rep " if len(reps) == 1 else "reps ") + ", ".join(words)
 
 
 def summary_sentence(analysis: Analysis) -> str:
@@ -138,9 +143,11 @@ def summary_sentence(analysis: Analysis) -> str:
     verdicts = list(analysis.verdicts)
     if not verdicts:
         return "No lifting reps were found in the video."
-    rounded = [v for v in verdicts if v.verdict == Verdict.ROUNDED_BACK.value]
-    safe = [v for v in verdicts if (Verdict.of(v.verdict) or Verdict.INSUFFICIENT_DATA).is_safe]
-    unsure = [v for v in verdicts if v not in rounded and v not in safe]
+    is_safe = [(Verdict.of(v.verdict) or Verdict.INSUFFICIENT_DATA).is_safe for v in verdicts]
+    rounded = [v for v in verdicts if v.is_rounded]
+    safe = [v for v, ok in zip(verdicts, is_safe, strict=True) if ok]
+    # told by verdict: `v not in rounded` compared dataclasses field by field, 1.4 s for an hour's 1,180 reps
+    unsure = [v for v, ok in zip(verdicts, is_safe, strict=True) if not ok and not v.is_rounded]
     parts = []
     if rounded:
         parts.append(f"back rounded in {_rep_list(rounded)}")

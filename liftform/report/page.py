@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
-from liftform.core.vocabulary import (
-    ROUNDED_REACH_DOWN,
-    BackState,
-    Verdict,
-    back_state,
-    counted,
-    fault_words,
-    tone_of,
-    words_of,
-)
+from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
+from liftform.outputs.layout import REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
-from liftform.report.data import (
-    ResultData,
-    frame_value,
-    load_result,
-    reba_trunk,
-    worst_frame,
-)
-from liftform.report.frames import ClipRequest, MediaGrabber, Still, clip_bounds, grab_media, person_box
+from liftform.report.data import ResultData, load_result, reba_trunk
+from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
-EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
-EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
-# The reps the gallery shows for a human to look at: the flagged and those liftform could not judge (and
-# those that reached down rounded, `_gallery_reps`)
-LOOK_AT = (Verdict.ROUNDED_BACK.value, Verdict.INSUFFICIENT_DATA.value)
-
-
 @dataclass(frozen=True)
 class Report:
     """What :func:`write_report` wrote: the page, its clips, and notes on what is missing from it."""
@@ -79,137 +56,6 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "advice": rep.get("advice") or "",
         "faults": [fault_words(f) for f in rep.get("faults") or []],
     }
-
-
-def _gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], bool]:
-    """The reps whose frames are shown, in order: every flagged rep, every rep liftform could not judge and every
-    rep that reached down rounded (a clinician's eye is what those need); with none, the judged rep that bent the
-    spine most (for reference). Returns (reps, True) for the reps to look at, (reps, False) for the reference."""
-    to_look_at = [r for r in data.reps if r.get("verdict") in LOOK_AT or ROUNDED_REACH_DOWN in (r.get("faults") or ())]
-    if to_look_at:
-        return to_look_at, True
-    judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
-    return ([max(judged, key=lambda r: r["peak_spine_flexion_deg"])] if judged else []), False
-
-
-def _gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[str, list[str]]:
-    """The gallery's heading and the lines under it, from what its entries are (``others_rounded``: rounded reps
-    of other lifters in view, whose frames are not kept)."""
-    kinds = [g["kind"] for g in gallery]
-    named = {"rounded": "Flagged reps", "unjudged": "reps not judged", "reach": "reps that reached down rounded"}
-    parts = [named[k] for k in named if k in kinds]
-    heading = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) if parts else "Frames"
-    lines = []
-    if kinds and kinds[0] == "reference":
-        lines.append("No rep of this lifter was flagged. For reference: the rep whose back bent most.")
-    if (n := kinds.count("unjudged")):
-        lines.append(f"liftform could not judge {'this rep' if n == 1 else 'these reps'} (the table above says why): "
-                     f"look at {'its' if n == 1 else 'their'} frames yourself.")
-    if "reach" in kinds:
-        lines.append("A rep that reached down rounded is shown at its most rounded moment there; it was not judged "
-                     "(the load was still on the floor).")
-    if others_rounded:
-        lines.append(f"{counted(others_rounded, 'rounded rep')} of the other lifters in view (table above) "
-                     f"{'has' if others_rounded == 1 else 'have'} no frames here: only the main lifter's frames are "
-                     "kept.")
-    return heading[0].upper() + heading[1:], lines
-
-
-def _clear_old_clips(clips_dir: Path) -> None:
-    for old in clips_dir.glob("rep-*.mp4"):
-        old.unlink(missing_ok=True)
-
-
-def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Still], list[ClipRequest]]:
-    """Gallery entries (without their pictures yet), and the stills and clips they need from the source."""
-    reps, to_look_at = _gallery_reps(data)
-    entries, stills, clips = [], {}, []
-    for rep in reps:
-        number = int(rep.get("index", 0)) + 1
-        start, worst = rep.get("start_frame"), worst_frame(data, rep)
-        rounded = rep.get("verdict") == Verdict.ROUNDED_BACK.value
-        kind = ("rounded" if rounded else "unjudged" if rep.get("verdict") == Verdict.INSUFFICIENT_DATA.value
-                else "reach" if to_look_at else "reference")
-        entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": rounded, "kind": kind,
-                 "cls": _verdict_class(rep.get("verdict")), "start_frame": start, "worst_frame": worst,
-                 "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),
-                 "worst_spine": frame_value(data, worst, "spine_flexion_deg"),
-                 "worst_head": frame_value(data, worst, "neck_flexion_deg") if rep.get("head_led") else None,
-                 "worst_measured": not (frame_value(data, worst, "spine_flexion_confidence")
-                                        < data.thresholds.min_confidence),     # NaN (old results): said as before
-                 "worst_judged": frame_value(data, worst, "judged") != 0,   # NaN (unknown, old results): not said
-                 "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
-                 "start_back": _back_words(data, start), "worst_back": _back_words(data, worst),
-                 "start_img": None, "worst_img": None, "clip_src": None, "clip_file": None}
-        bounds = clip_bounds(data, rep)
-        still = Still(person_box(data, *bounds) if bounds else None)
-        for frame in (start, worst):
-            if frame is not None:
-                stills[int(frame)] = still
-        bounds = bounds if rounded else None        # a clip of each flagged rep; stills of the others
-        if bounds is not None and data.video_path is not None:
-            clip = ClipRequest(bounds[0], bounds[1], ResultFolder(data.result_dir).clip(number),
-                               f"Rep {number}  ")
-            clips.append(clip)
-            entry["clip_file"] = url_path(CLIPS_DIR, clip.path.name)
-        entries.append(entry)
-    return entries, stills, clips
-
-
-def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_clips: bool = False,
-                  ) -> MediaGrabber | None:
-    """A `MediaGrabber` for the report of ``data`` (e.g. built in memory before result.json is written), to be fed
-    the frames of another decode of the source (the annotated video's; ``cut_clips``: the clips are then cut
-    from that video, see `MediaGrabber`); pass its ``images`` to `write_report` as ``media``. None when the
-    report needs no frames."""
-    if data.video_path is None:
-        return None
-    _, stills, clips = _gallery_plan(data)
-    _clear_old_clips(data.result_dir / CLIPS_DIR)
-    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, cut_clips=cut_clips)
-
-
-def _back_words(data: ResultData, frame: int | None) -> str:
-    """The back in source frame ``frame`` as its picture draws it ("Back: ROUNDED", ...), for its alt text: a
-    screen reader is told what the colour and the tag show."""
-    flagged = frame_value(data, frame, "flagged") > 0
-    confidence = frame_value(data, frame, "spine_flexion_confidence")
-    return BackState.of(back_state(flagged, confidence, data.thresholds.min_confidence)).words
-
-
-def _gallery(data: ResultData, blur_faces: bool, embed_max: int,
-             media: dict[int, bytes] | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
-    """Gallery entries (start + worst frame as data URIs, clip source) and the clip files written. ``media``: the
-    stills already taken (with the clips) by a `media_grabber`; else the source is decoded here."""
-    entries, stills, clips = _gallery_plan(data)
-    if data.video_path is None:
-        return entries, []
-    if media is not None:
-        images = media
-    else:
-        _clear_old_clips(data.result_dir / CLIPS_DIR)
-        try:
-            images = grab_media(data, stills, clips, blur_faces=blur_faces)
-        except InputError as exc:          # a damaged source: the page without frames rather than no page
-            data.notes.append(f"frames could not be taken from the source video ({exc})")
-            images = {}
-    embedded = 0
-    for entry in entries:
-        for key, frame in (("start_img", entry["start_frame"]), ("worst_img", entry["worst_frame"])):
-            if frame is not None and int(frame) in images:
-                entry[key] = data_uri("image/jpeg", images[int(frame)])
-    written = [c.path for c in clips if c.path.is_file()]
-    for entry, clip in zip([e for e in entries if e["clip_file"]], clips, strict=True):
-        if not clip.path.is_file():
-            entry["clip_file"] = None
-            continue
-        size = clip.path.stat().st_size
-        if size <= embed_max and embedded + size <= EMBED_TOTAL_MAX_BYTES:
-            entry["clip_src"] = data_uri("video/mp4", clip.path.read_bytes())
-            embedded += size
-        else:
-            entry["clip_src"] = entry["clip_file"]
-    return entries, written
 
 
 def _headline(verdict: str | None, n_rounded: int, n_reps: int) -> str:
@@ -279,7 +125,7 @@ def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
                    embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
                    ) -> tuple[dict[str, Any], list[Path]]:
-    """Everything the report template shows, and the clip files written for it (``media``: see `_gallery`)."""
+    """Everything the report template shows, and the clip files written for it (``media``: see `gallery`)."""
     from liftform.report.figures import angle_figure_svg
 
     analysis = data.analysis
@@ -288,7 +134,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     verdict = analysis.verdict
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
-    gallery, clips = _gallery(data, blur_faces, embed_clip_max_bytes, media)
+    shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
     svg = angle_figure_svg(data)
     n_rounded, n_reps = sum(v.is_rounded for v in analysis.every_rep), len(analysis.every_rep)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
@@ -304,7 +150,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
             analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
-        "gallery": gallery, "gallery_words": _gallery_words(gallery, _others_rounded(data)),
+        "gallery": shown, "gallery_words": gallery_words(shown, _others_rounded(data)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
         "blur_faces": blur_faces, "annotated_video": annotated_video,

@@ -229,3 +229,28 @@ def test_the_command_list_gives_each_command_one_line():
     named = [line.split()[1] for line in rows]
     assert sorted(named) == sorted(["analyze", "report", "screen", "models", "config", "score", "rescore", "live"])
     assert "unless --profile" in CliRunner().invoke(app, ["rescore", "--help"], env={"COLUMNS": "120"}).output
+
+
+def test_every_command_with_a_progress_bar_takes_quiet(tmp_path, monkeypatch):
+    """`analyze`, `score` and `rescore` took -q (no progress bar); `screen`, the one other command with a bar, refused
+    it as "No such option: -q", so a clinic's script screening its clients could not quiet it."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    for command in ("analyze", "screen", "score", "rescore"):
+        shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+        assert "--quiet" in shown and "-q " in shown, (command, shown)
+    bars = []
+
+    def screened(video, settings, **kwargs):
+        bars.append(kwargs["progress"])
+        return ScreenResult(80.0, 100.0, 3.0, 80.0, "hip_hinge", "you hinge to 80°", 0.9)
+
+    monkeypatch.setattr(liftform.screening, "screen_video", screened)
+    (tmp_path / "bend.mp4").write_bytes(b"not decoded here")
+    result = CliRunner().invoke(app, ["screen", str(tmp_path / "bend.mp4"), "-q"])
+    assert result.exit_code == 0 and "HIP HINGE" in result.stdout, result.output
+    assert bars and bars[0].quiet

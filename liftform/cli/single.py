@@ -152,6 +152,7 @@ def screen(
     profile: Path | None = typer.Option(None, "--profile", help="Your profile with your own zero (from a rep "
                                         "checked flat: `screen --neutral`, live's key n): screen from it; "
                                         "--save-profile keeps that zero with the new hinge depth."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
@@ -166,7 +167,7 @@ def screen(
         fail(problem)                 # now, not after the analysis
     try:
         settings = settings_from(config, model, profile)
-        with PipelineBar(False) as bar:
+        with PipelineBar(quiet) as bar:
             result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar,
                                   own_zero=profile is not None and _profile_zero(profile))
         style = {"hip_hinge": "bold green", "lunge": "bold yellow"}.get(result.advice, "bold red")

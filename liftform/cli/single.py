@@ -259,10 +259,11 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
 def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
     """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
-    from liftform.settings import settings_to_toml
+    from liftform.personal import printed_settings
 
     try:
         settings = settings_from(config, None)
+        shown = printed_settings(settings, config)
     except LiftformError as exc:
         fail(exc)
-    out.print(settings_to_toml(settings), markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML
+    out.print(shown, markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

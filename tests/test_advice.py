@@ -374,6 +374,52 @@ def test_a_squat_is_no_screen_and_makes_no_profile():
     assert screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings).advice == "hip_hinge"
 
 
+def test_a_sit_to_stand_or_a_lunge_is_no_screen_and_each_is_named():
+    """A sit-to-stand filmed for the screen (knees bent 95 deg, the trunk leaning 60 deg at seat-off) read as "LUNGE
+    - your back stayed flat down to 60 deg of trunk lean" and wrote a profile: the squat check let a trunk leaning past
+    50 deg through, though knees bent that far say nothing of how far the hips hinge. A lunge was told "that was a
+    squat". Knees bent that far at the deepest lean are no screen, whatever the trunk; a split stance is a lunge."""
+    from synthetic_tracks import lift_profile, make_track
+
+    from liftform.core.kinematics import compute_kinematics
+    from liftform.core.screen import screen_bend
+
+    settings = Settings()
+    t, env = lift_profile(1, 30.0, 1.0)
+    seated = compute_kinematics(make_track(env * 60.0, env * 95.0, env * 4.0, t), settings.filter, settings.spine)
+    result = screen_bend(seated, settings)
+    assert result.advice == "insufficient_data", result.reason
+    assert "knees 95°" in result.reason and "sit-to-stand" in result.reason
+    # The rendered sit-to-stand's knees, bent 95 deg, read 70 (under the squat's 75); its thighs, 58 deg from upright
+    # (hip flexion 118 at 60 deg of lean), show where the hips went: down, not back.
+    under_read = replace(seated, knee_flexion_deg=seated.knee_flexion_deg * 70 / 95,
+                         hip_flexion_deg=seated.trunk_inclination_deg + env * 58.0)
+    result = screen_bend(under_read, settings)
+    assert result.advice == "insufficient_data" and "thighs 58° from upright" in result.reason, result.reason
+    track, _ = lift_track("lunge", n_reps=1)
+    result = screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings)
+    assert result.advice == "insufficient_data" and "that was a lunge" in result.reason
+    soft = make_track(env * 80.0, env * 30.0, env * 4.0, t)                   # a bend with soft knees: screened
+    assert screen_bend(compute_kinematics(soft, settings.filter, settings.spine), settings).advice == "hip_hinge"
+
+
+def test_a_screen_filmed_from_the_front_says_so_not_bend_further():
+    """A full bend filmed from the front was told "the trunk never leaned 40°, where the back is judged: bend slowly
+    all the way down towards the floor": the client had bent all the way down; the camera could not see it."""
+    from synthetic_tracks import lift_profile, make_track
+
+    from liftform.core.kinematics import compute_kinematics
+    from liftform.core.screen import screen_bend
+
+    settings = Settings()
+    t, env = lift_profile(1, 30.0, 1.0)
+    frontal = make_track(env * 80.0, env * 20.0, env * 4.0, t, yaw_deg=88.0)
+    result = screen_bend(compute_kinematics(frontal, settings.filter, settings.spine), settings)
+    assert result.advice == "insufficient_data"
+    assert "from the front" in result.reason and "side-on" in result.reason, result.reason
+    assert "bend slowly all the way down" not in result.reason
+
+
 def test_a_profile_whose_zero_reads_rounded_says_so_in_the_file(tmp_path):
     """`screen --neutral --rep N` of a rounded rep warned on screen, but the profile it wrote (a zero of 45 deg) kept
     no trace of it for whoever opens the file later. The file says so; it still loads as before."""

@@ -322,6 +322,26 @@ def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypat
     assert refused.exit_code == 2 and "--rep goes with --neutral" in refused.output
 
 
+def test_screen_neutral_of_a_set_without_rep_says_every_rep_was_taken_as_checked(monkeypatch):
+    """`screen set.mp4 --neutral` of a set of two reps read the zero over both and said "your back's outline bends
+    ...° in the checked bend": a physiotherapist who had checked one rep of the set was not told the other, unchecked
+    one went into the client's zero too. The screen says so and names --rep."""
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    source = SourceInfo("set.mp4", "", 30.0, len(track), *track.frame_size_wh, len(track) / 30.0)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    notes = " ".join(screening.screen_video("set.mp4", neutral=True).notes)
+    assert "read from all 2 reps" in notes and "--rep N" in notes, notes
+    assert "read from all" not in " ".join(screening.screen_video("set.mp4", neutral=True, rep=1).notes)
+    one, _ = lift_track("hip_hinge", n_reps=1)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (one, source, ModelInfo("none", ""), []))
+    assert "read from all" not in " ".join(screening.screen_video("set.mp4", neutral=True).notes)
+
+
 def test_screen_with_a_profile_judges_from_its_zero_and_keeps_it(monkeypatch, tmp_path):
     """A lifter whose outline reads 25 deg over most people's when flat (a kyphotic build) screened from most
     people's zero reads as rounding early; `screen` took no profile, so they could not screen from their own zero

@@ -23,6 +23,7 @@ from liftform.settings import (
     apply_overrides,
     load_settings,
     read_toml,
+    settings_to_toml,
 )
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
@@ -160,6 +161,21 @@ def decided_by(config_path: str | Path | None, profile_path: str | Path | None) 
         return ()
     config = read_toml(Path(config_path), "config")
     return tuple(k for k in PERSONAL_KEYS if isinstance(config.get(k[0]), dict) and k[1] in config[k[0]])
+
+
+def printed_settings(settings: Settings, config_path: str | Path | None = None) -> str:
+    """`liftform config`'s TOML of ``settings``: ready to edit and pass with --config, with the person's values
+    (`PERSONAL_KEYS`) commented out unless ``config_path`` sets them. A file that sets one decides it for every video
+    it is given with (`decided_by`): the printout, edited for a threshold and passed to `rescore`, had put every
+    lifter judged from their own zero back on most people's."""
+    shown, section = [], ""
+    for line in settings_to_toml(settings).splitlines():
+        section = line[1:-1] if line.startswith("[") else section
+        key = (section, line.split(" = ")[0])
+        if key in PERSONAL_KEYS and key not in decided_by(config_path, None):
+            line = f"# {line}; a lifter's own (their --profile): set here, it replaces every lifter's"
+        shown.append(line)
+    return "\n".join(shown) + "\n"
 
 
 def differing(settings: Settings, other: Settings,

@@ -50,6 +50,9 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
         name = Path(video_path).name
         if rep is None:
             zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
+            if len(analysis.verdicts) > 1:    # "the checked bend" had been said of a whole set, one rep checked
+                notes = (*notes, f"your zero is read from all {len(analysis.verdicts)} reps of this video, each taken "
+                                 "as checked flat: where someone checked one of them, name it with --rep N")
         else:
             reps = [v.rep for v in analysis.verdicts]
             if not 1 <= rep <= len(reps):

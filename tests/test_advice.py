@@ -322,6 +322,26 @@ def test_screen_neutral_rep_reads_the_zero_of_the_rep_that_was_checked(monkeypat
     assert refused.exit_code == 2 and "--rep goes with --neutral" in refused.output
 
 
+def test_screen_neutral_of_a_set_without_rep_says_every_rep_was_taken_as_checked(monkeypatch):
+    """`screen set.mp4 --neutral` of a set of two reps read the zero over both and said "your back's outline bends
+    ...° in the checked bend": a physiotherapist who had checked one rep of the set was not told the other, unchecked
+    one went into the client's zero too. The screen says so and names --rep."""
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    source = SourceInfo("set.mp4", "", 30.0, len(track), *track.frame_size_wh, len(track) / 30.0)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    notes = " ".join(screening.screen_video("set.mp4", neutral=True).notes)
+    assert "read from all 2 reps" in notes and "--rep N" in notes, notes
+    assert "read from all" not in " ".join(screening.screen_video("set.mp4", neutral=True, rep=1).notes)
+    one, _ = lift_track("hip_hinge", n_reps=1)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (one, source, ModelInfo("none", ""), []))
+    assert "read from all" not in " ".join(screening.screen_video("set.mp4", neutral=True).notes)
+
+
 def test_screen_with_a_profile_judges_from_its_zero_and_keeps_it(monkeypatch, tmp_path):
     """A lifter whose outline reads 25 deg over most people's when flat (a kyphotic build) screened from most
     people's zero reads as rounding early; `screen` took no profile, so they could not screen from their own zero
@@ -372,6 +392,52 @@ def test_a_squat_is_no_screen_and_makes_no_profile():
         profile_toml(result)
     track, _ = lift_track("hip_hinge", n_reps=1)               # a bend at the hips is screened as before
     assert screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings).advice == "hip_hinge"
+
+
+def test_a_sit_to_stand_or_a_lunge_is_no_screen_and_each_is_named():
+    """A sit-to-stand filmed for the screen (knees bent 95 deg, the trunk leaning 60 deg at seat-off) read as "LUNGE
+    - your back stayed flat down to 60 deg of trunk lean" and wrote a profile: the squat check let a trunk leaning past
+    50 deg through, though knees bent that far say nothing of how far the hips hinge. A lunge was told "that was a
+    squat". Knees bent that far at the deepest lean are no screen, whatever the trunk; a split stance is a lunge."""
+    from synthetic_tracks import lift_profile, make_track
+
+    from liftform.core.kinematics import compute_kinematics
+    from liftform.core.screen import screen_bend
+
+    settings = Settings()
+    t, env = lift_profile(1, 30.0, 1.0)
+    seated = compute_kinematics(make_track(env * 60.0, env * 95.0, env * 4.0, t), settings.filter, settings.spine)
+    result = screen_bend(seated, settings)
+    assert result.advice == "insufficient_data", result.reason
+    assert "knees 95°" in result.reason and "sit-to-stand" in result.reason
+    # The rendered sit-to-stand's knees, bent 95 deg, read 70 (under the squat's 75); its thighs, 58 deg from upright
+    # (hip flexion 118 at 60 deg of lean), show where the hips went: down, not back.
+    under_read = replace(seated, knee_flexion_deg=seated.knee_flexion_deg * 70 / 95,
+                         hip_flexion_deg=seated.trunk_inclination_deg + env * 58.0)
+    result = screen_bend(under_read, settings)
+    assert result.advice == "insufficient_data" and "thighs 58° from upright" in result.reason, result.reason
+    track, _ = lift_track("lunge", n_reps=1)
+    result = screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings)
+    assert result.advice == "insufficient_data" and "that was a lunge" in result.reason
+    soft = make_track(env * 80.0, env * 30.0, env * 4.0, t)                   # a bend with soft knees: screened
+    assert screen_bend(compute_kinematics(soft, settings.filter, settings.spine), settings).advice == "hip_hinge"
+
+
+def test_a_screen_filmed_from_the_front_says_so_not_bend_further():
+    """A full bend filmed from the front was told "the trunk never leaned 40°, where the back is judged: bend slowly
+    all the way down towards the floor": the client had bent all the way down; the camera could not see it."""
+    from synthetic_tracks import lift_profile, make_track
+
+    from liftform.core.kinematics import compute_kinematics
+    from liftform.core.screen import screen_bend
+
+    settings = Settings()
+    t, env = lift_profile(1, 30.0, 1.0)
+    frontal = make_track(env * 80.0, env * 20.0, env * 4.0, t, yaw_deg=88.0)
+    result = screen_bend(compute_kinematics(frontal, settings.filter, settings.spine), settings)
+    assert result.advice == "insufficient_data"
+    assert "from the front" in result.reason and "side-on" in result.reason, result.reason
+    assert "bend slowly all the way down" not in result.reason
 
 
 def test_a_profile_whose_zero_reads_rounded_says_so_in_the_file(tmp_path):

@@ -1071,3 +1071,26 @@ def test_a_rescore_that_changes_only_advice_says_so(tmp_path):
     assert "0 verdict(s) changed" in said and "1 more with a rep's verdict or advice changed: lifter" in said
     again = runner.invoke(app, ["rescore", str(tmp_path / "out"), "-q", "--config", str(screened)])
     assert "more with a rep's verdict or advice changed" not in again.output        # nothing moved this time
+
+
+def test_the_printed_settings_edited_for_a_threshold_keep_each_lifters_own_zero(tmp_path):
+    """README: `liftform config` prints the settings "ready to edit and pass with --config". A clinic did so to
+    change one threshold, then `rescore OUT --config clinic.toml`: the printout set [spine] neutral_bend_deg = 6.0
+    (and the range and hinge depth at 0), so every client judged from their own zero was put back on most people's
+    without a word. The person's values are printed commented out; a file that does set one still shows it."""
+    own_zero = NEUTRAL_BEND_DEG + 25.0
+    out = tmp_path / "out"
+    result_json = _scored_from_own_zero(out, own_zero)
+    printed = runner.invoke(app, ["config"])
+    assert printed.exit_code == 0
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(printed.stdout.replace("min_rounded_s = 0.15", "min_rounded_s = 0.3"))
+    assert runner.invoke(app, ["config", str(clinic)]).exit_code == 0       # still a valid settings file
+    result = runner.invoke(app, ["rescore", str(out), "-q", "--config", str(clinic)])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result_json.read_text())
+    assert doc["settings"]["verdict"]["min_rounded_s"] == 0.3
+    assert doc["settings"]["spine"]["neutral_bend_deg"] == own_zero and doc["verdict"] == "safe"
+    zero = tmp_path / "zero.toml"
+    zero.write_text("[spine]\nneutral_bend_deg = 10.0\n")
+    assert "\nneutral_bend_deg = 10.0" in runner.invoke(app, ["config", str(zero)]).stdout

@@ -256,3 +256,28 @@ def test_the_screen_says_not_enough_data_in_the_grey_of_not_judged(tmp_path, mon
     grey = ";".join(str(int(Tone.UNSURE.hex[i:i + 2], 16)) for i in (1, 3, 5))
     before = captured.get().split("INSUFFICIENT DATA")[0]
     assert f"38;2;{grey}m" in before[before.rindex("\x1b["):], repr(captured.get())      # the style it is printed in
+
+
+def test_every_command_with_a_progress_bar_takes_quiet(tmp_path, monkeypatch):
+    """`analyze`, `score` and `rescore` took -q (no progress bar); `screen`, the one other command with a bar, refused
+    it as "No such option: -q", so a clinic's script screening its clients could not quiet it."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    for command in ("analyze", "screen", "score", "rescore"):
+        shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
+        assert "--quiet" in shown and "-q " in shown, (command, shown)
+    bars = []
+
+    def screened(video, settings, **kwargs):
+        bars.append(kwargs["progress"])
+        return ScreenResult(80.0, 100.0, 3.0, 80.0, "hip_hinge", "you hinge to 80°", 0.9)
+
+    monkeypatch.setattr(liftform.screening, "screen_video", screened)
+    (tmp_path / "bend.mp4").write_bytes(b"not decoded here")
+    result = CliRunner().invoke(app, ["screen", str(tmp_path / "bend.mp4"), "-q"])
+    assert result.exit_code == 0 and "HIP HINGE" in result.stdout, result.output
+    assert bars and bars[0].quiet

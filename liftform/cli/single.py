@@ -153,6 +153,7 @@ def screen(
     profile: Path | None = typer.Option(None, "--profile", help="Your profile with your own zero (from a rep "
                                         "checked flat: `screen --neutral`, live's key n): screen from it; "
                                         "--save-profile keeps that zero with the new hinge depth."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
@@ -167,7 +168,7 @@ def screen(
         fail(problem)                 # now, not after the analysis
     try:
         settings = settings_from(config, model, profile)
-        with PipelineBar(False) as bar:
+        with PipelineBar(quiet) as bar:
             result = screen_video(video, settings, neutral=neutral, rep=rep, model_dir=model_dir, progress=bar,
                                   own_zero=profile is not None and _profile_zero(profile))
         style = {"hip_hinge": "bold green", "lunge": "bold yellow",
@@ -260,10 +261,11 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
 def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
     """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
-    from liftform.settings import settings_to_toml
+    from liftform.personal import printed_settings
 
     try:
         settings = settings_from(config, None)
+        shown = printed_settings(settings, config)
     except LiftformError as exc:
         fail(exc)
-    out.print(settings_to_toml(settings), markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML
+    out.print(shown, markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

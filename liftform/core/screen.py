@@ -25,12 +25,18 @@ from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
+from liftform.core.spine import view_label
 from liftform.core.types import Kinematics
 from liftform.settings import Settings, VerdictSettings, value_range
 from liftform.track import PoseTrack
 
 HINGE_DEPTH_DEG = 70.0       # a hinge reaching this lean with the back flat reaches loads near the floor
 LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
+# Thighs this far from upright where the trunk leans most: the hips went down and forward with the knees (a squat, a
+# sit-to-stand, a lift from the floor), not back. A bend at the hips keeps them near upright: the rendered hinges and
+# stoops 10-29 deg, the real stoops and Romanian deadlifts 11-23; the rendered squats 61-73, a rendered sit-to-stand
+# 58 (its knees, bent 95 deg, read 70: under the squat's 75), real deadlifts from the floor 40-67.
+MAX_THIGH_DEG = 45.0
 MIN_NEUTRAL_S = 0.5          # seconds of a checked-neutral bend, judged and trusted, to read a person's own zero from
 
 
@@ -70,26 +76,8 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     # bent over (judged from its first measured frame) cannot tell where a rounding began.
     seen = np.flatnonzero(descent & k.valid)
     started_bent = bool(len(seen)) and bool(judged[seen[0]])
-    # A squat tells nothing of how far the hips hinge: its depth in the profile told later lifts leaning past it
-    # "you cannot yet reach this low"
-    squatted = bool(k.valid.any()) and bool(k.knee_flexion_deg[bottom] >= settings.squat_knee_flexion_deg
-                                            and max_trunk <= settings.squat_max_trunk_deg)
-    if (started_bent or squatted or not judged.any()
-            or (trusted & judged).sum() < settings.min_trusted_share * judged.sum()):
-        if not k.valid.any():
-            reason = "no pose of the person could be measured"
-        elif squatted:
-            reason = (f"that was a squat (knees bent {k.knee_flexion_deg[bottom]:.0f}°, trunk leaned "
-                      f"{max_trunk:.0f}°), not a bend at the hips: for the screen, keep the knees soft and bend "
-                      "forward slowly all the way down towards the floor")
-        elif started_bent:
-            reason = ("the start of the bend was not seen (the video begins bent over): start the screen standing "
-                      "upright in view, then bend slowly all the way down")
-        elif judged.any():
-            reason = "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
-        else:
-            reason = (f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where the back is judged: "
-                      "bend slowly all the way down towards the floor")
+    reason = _why_undecided(k, bottom, started_bent, judged, trusted, all_settings)
+    if reason is not None:
         nan = float("nan")
         return ScreenResult(nan, nan, nan, max_trunk, "insufficient_data", reason,
                             float(np.mean(trusted[descent])))
@@ -108,6 +96,42 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
                    "watch one bend and run `liftform screen --neutral`)")
     return ScreenResult(depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice, reason,
                         float(np.mean(k.spine_flexion_confidence[judged])), rounded)
+
+
+def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.ndarray, trusted: np.ndarray,
+                   all_settings: Settings) -> str | None:
+    """Why the bend down to frame ``bottom`` (``judged``: its way down where the back is judged) tells no hinge depth,
+    in words that say what to film instead; None where it does."""
+    settings = all_settings.verdict
+    if not k.valid.any():
+        return "no pose of the person could be measured"
+    if not (trusted & judged).any() and view_label(k.view_yaw_deg, all_settings.spine) == "front":
+        # From the front the lean and the back's bend do not show: "bend further" was said to a full bend.
+        return ("the camera saw you from the front, where the lean and the back's bend do not show: film the screen "
+                "side-on, the whole body in view")
+    # Knees bent this far leave the hamstrings slack: a squat, a lunge, a sit-to-stand tells nothing of how far the
+    # hips hinge, however far the trunk leans (a sit-to-stand leaning 60 deg had read as "flat down to 60 deg").
+    knee, trunk, split = k.knee_flexion_deg[bottom], k.trunk_inclination_deg[bottom], k.stance_split[bottom]
+    thigh = k.hip_flexion_deg[bottom] - trunk      # the thigh's angle from upright: hip flexion is trunk + thigh
+    if knee >= settings.squat_knee_flexion_deg or thigh >= MAX_THIGH_DEG:
+        if split >= settings.lunge_stance_split:
+            what = f"that was a lunge (feet split {split:.1f} leg lengths apart, knees bent {knee:.0f}°)"
+        elif trunk <= settings.squat_max_trunk_deg:
+            what = f"that was a squat (knees bent {knee:.0f}°, trunk leaned {trunk:.0f}°)"
+        else:
+            what = (f"the hips went down with the knees bent (knees {knee:.0f}°, thighs {thigh:.0f}° from upright) as "
+                    f"the trunk leaned {trunk:.0f}°: a sit-to-stand, or a lift from the floor")
+        return (f"{what}, not a bend at the hips: for the screen, keep the knees soft and bend forward slowly all the "
+                "way down towards the floor")
+    if started_bent:
+        return ("the start of the bend was not seen (the video begins bent over): start the screen standing upright "
+                "in view, then bend slowly all the way down")
+    if not judged.any():
+        return (f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where the back is judged: bend "
+                "slowly all the way down towards the floor")
+    if (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
+        return "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+    return None
 
 
 def _rounding_onset(kinematics: Kinematics, flagged: np.ndarray, min_rounded_s: float) -> int | None:

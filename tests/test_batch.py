@@ -191,6 +191,22 @@ def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdic
     assert (first["peak_spine_flexion_deg"], first["elapsed_s"]) == ("30", "1.235")     # seconds to the ms
 
 
+def test_a_summary_row_counts_its_undecided_reps_apart_from_the_safe_ones():
+    """A video with a rounded rep and an undecided one read "reps 2, flagged_reps 1": a researcher taking the rest as
+    safe counted the undecided rep (a view that cut the lift) as a safe lift. The undecided are counted apart."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import row_from_analysis, summary_csv_text
+
+    analysis = synthetic_analysis()
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back", "insufficient_data"]
+    safe = dataclasses.replace(analysis, verdicts=(dataclasses.replace(analysis.verdicts[0], verdict="hip_hinge"),))
+    rows = [row_from_analysis(analysis, "a.mp4", "a"), row_from_analysis(safe, "b.mp4", "b")]
+    assert [(r.reps, r.flagged_reps, r.undecided_reps) for r in rows] == [(2, 1, 1), (1, 0, 0)]
+    table = list(csv.DictReader(summary_csv_text(rows).splitlines()))
+    assert [(r["reps"], r["flagged_reps"], r["undecided_reps"]) for r in table] == [("2", "1", "1"), ("1", "0", "0")]
+
+
 def test_the_summary_names_the_settings_of_each_video_and_none_for_a_folder_judged_under_two(tmp_path, monkeypatch):
     """A second `score` with a new --config into a folder scored before kept the earlier videos' rows, and
     summary.json named the new run's settings for all of them: a researcher could not tell which verdicts came from

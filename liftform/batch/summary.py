@@ -26,7 +26,7 @@ from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, jsonable
 SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
-CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps",
+CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint")
 
@@ -37,8 +37,10 @@ class SummaryRow:
 
     ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
-    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest judged
-    rep peak (degrees past a neutral back's bend, see ``Kinematics``); ``warnings`` the data-quality notes;
+    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back, ``undecided_reps`` those left
+    insufficient_data (neither rounded nor safe: ``reps - flagged_reps`` is not the safe ones);
+    ``peak_spine_flexion_deg`` the largest judged rep peak (degrees past a neutral back's bend, see ``Kinematics``);
+    ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
     with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
     scored it (MB, JSON only). Several people lifting in view: ``verdict`` is the clip's over all of them,
@@ -70,6 +72,7 @@ class SummaryRow:
     people_in_view: int | None = None
     neutral_bend_deg: float | None = None
     settings_fingerprint: str = ""
+    undecided_reps: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -106,6 +109,7 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
         flagged_reps=sum(v.is_rounded for v in verdicts),
+        undecided_reps=sum(v.verdict == Verdict.INSUFFICIENT_DATA.value for v in verdicts),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),

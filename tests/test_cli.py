@@ -229,3 +229,31 @@ def test_the_command_list_gives_each_command_one_line():
     named = [line.split()[1] for line in rows]
     assert sorted(named) == sorted(["analyze", "report", "screen", "models", "config", "score", "rescore", "live"])
     assert "unless --profile" in CliRunner().invoke(app, ["rescore", "--help"], env={"COLUMNS": "120"}).output
+
+
+def test_a_resumed_batch_reckons_its_time_left_from_the_videos_it_scores_not_those_already_scored(monkeypatch):
+    """A batch of 150 resumed after 23: rich's estimate (the rate of the last 30 s of updates) took the 23 found
+    already scored in a few ms for the batch's pace and said "0:00:01", then "0:00:31" for what took 3 minutes;
+    with videos slower than 30 s apart it showed "-:--:--" every other video. Known by construction: 20 found
+    already scored at once, then 2 videos scored in 10 s each: 78 left, 10 s each, 780 s."""
+    from liftform.cli import common
+
+    clock = [100.0]
+    monkeypatch.setattr(common, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    bar = common.BatchBar(quiet=True, label="scoring")
+
+    def left() -> str:
+        task = bar.bar.tasks[0]
+        return str(bar.bar.columns[-1].render(task))
+
+    bar(0, 100, None)
+    for done in range(1, 21):
+        bar(done, 100, SimpleNamespace(ok=True, cached=True))
+    assert left() == "-:--:--"          # nothing scored yet: no pace to tell
+    clock[0] += 10.0
+    bar(21, 100, SimpleNamespace(ok=True, cached=False))
+    clock[0] += 10.0
+    bar(22, 100, SimpleNamespace(ok=True, cached=False))
+    assert left() == "0:13:00"
+    clock[0] += 60.0                    # counted down between videos
+    assert left() == "0:12:00"

@@ -257,3 +257,30 @@ def test_a_resumed_batch_reckons_its_time_left_from_the_videos_it_scores_not_tho
     assert left() == "0:13:00"
     clock[0] += 60.0                    # counted down between videos
     assert left() == "0:12:00"
+
+
+def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
+    """A video named with 200 characters took the whole width of an 80-column terminal: the rounded-rep count,
+    the spine, the view and the note were left off every row of the table."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli import show
+
+    screen = io.StringIO()
+    rows = [SummaryRow("/clips/" + "x" * 200 + ".mp4", "x" * 200, verdict="safe", reps=3, flagged_reps=0,
+                       peak_spine_flexion_deg=2.0, view="side"),
+            SummaryRow("/clips/b.mp4", "b", verdict="rounded_back", reps=3, flagged_reps=3,
+                       peak_spine_flexion_deg=40.0, view="side")]
+    original = show.out
+    show.out = Console(file=screen, width=80, highlight=False)
+    try:
+        show.print_batch(rows, Path("out"), "scored")
+    finally:
+        show.out = original
+    lines = [line for line in screen.getvalue().splitlines() if line[:1] in "┏┃┡│└"]     # the table's
+    assert all(len(line) <= 80 for line in lines)
+    assert any("ROUNDED BACK" in line and "3/3" in line and "40°" in line and "side" in line for line in lines)
+    assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)

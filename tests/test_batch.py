@@ -28,10 +28,17 @@ from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, score
-from liftform.batch.jobs import Job, JobSpec, already_scored, settings_fingerprint
+from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
-from liftform.batch.summary import SummaryRow, failed_row, merged_rows, read_summary, write_summary
+from liftform.batch.summary import (
+    SummaryRow,
+    failed_row,
+    merged_rows,
+    read_summary,
+    settings_fingerprint,
+    write_summary,
+)
 from liftform.cli import app
 from liftform.errors import LiftformError
 from liftform.outputs import write_outputs
@@ -182,6 +189,57 @@ def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdic
     assert summary_doc(rows)["counts"] == {"videos": 3, "ok": 2, "failed": 1, "rounded_back": 1, "cached": 0}
     first = next(csv.DictReader(summary_csv_text(rows).splitlines()))
     assert (first["peak_spine_flexion_deg"], first["elapsed_s"]) == ("30", "1.235")     # seconds to the ms
+
+
+def test_a_summary_row_counts_its_undecided_reps_apart_from_the_safe_ones():
+    """A video with a rounded rep and an undecided one read "reps 2, flagged_reps 1": a researcher taking the rest as
+    safe counted the undecided rep (a view that cut the lift) as a safe lift. The undecided are counted apart."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import row_from_analysis, summary_csv_text
+
+    analysis = synthetic_analysis()
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back", "insufficient_data"]
+    safe = dataclasses.replace(analysis, verdicts=(dataclasses.replace(analysis.verdicts[0], verdict="hip_hinge"),))
+    rows = [row_from_analysis(analysis, "a.mp4", "a"), row_from_analysis(safe, "b.mp4", "b")]
+    assert [(r.reps, r.flagged_reps, r.undecided_reps) for r in rows] == [(2, 1, 1), (1, 0, 0)]
+    table = list(csv.DictReader(summary_csv_text(rows).splitlines()))
+    assert [(r["reps"], r["flagged_reps"], r["undecided_reps"]) for r in table] == [("2", "1", "1"), ("1", "0", "0")]
+
+
+def test_the_summary_names_the_settings_of_each_video_and_none_for_a_folder_judged_under_two(tmp_path, monkeypatch):
+    """A second `score` with a new --config into a folder scored before kept the earlier videos' rows, and
+    summary.json named the new run's settings for all of them: a researcher could not tell which verdicts came from
+    which threshold. Each row names its own result's fingerprint; the folder's is "" once two differ."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch import local, runner
+    from liftform.batch.summary import result_fingerprint, row_from_analysis
+
+    analysis = synthetic_analysis()
+    row = row_from_analysis(analysis, "a.mp4", "a")
+    assert row.settings_fingerprint == result_fingerprint(analysis) != ""
+
+    def engine(jobs, spec, out_root, on_row, **kwargs):     # a stand-in: no pose model
+        for job in jobs:
+            (Path(out_root) / job.output).mkdir()
+            (Path(out_root) / job.output / "result.json").write_text("{}")
+            on_row(job, SummaryRow(job.summary_path, job.output, verdict="safe", reps=1, flagged_reps=0,
+                                   settings_fingerprint=spec.fingerprint))
+
+    monkeypatch.setattr(runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
+    monkeypatch.setattr(local, "run_local", engine)
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / name).write_bytes(b"video")
+    out, stricter = tmp_path / "out", apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 15.0}})
+    score([tmp_path / "a.mp4"], out, report=False)
+    first = json.loads((out / "summary.json").read_text())["settings_fingerprint"]
+    assert first == JobSpec(Settings(), "model.task", "0" * 64).fingerprint
+    score([tmp_path / "b.mp4"], out, stricter, report=False)
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["settings_fingerprint"] == ""
+    by_video = {r["output"]: r["settings_fingerprint"] for r in csv.DictReader((out / "summary.csv").open())}
+    assert by_video == {"a": first, "b": JobSpec(stricter, "model.task", "0" * 64).fingerprint}
 
 
 # --- the batch ----------------------------------------------------------------------------------------------

@@ -281,3 +281,58 @@ def test_every_command_with_a_progress_bar_takes_quiet(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["screen", str(tmp_path / "bend.mp4"), "-q"])
     assert result.exit_code == 0 and "HIP HINGE" in result.stdout, result.output
     assert bars and bars[0].quiet
+
+
+def test_a_resumed_batch_reckons_its_time_left_from_the_videos_it_scores_not_those_already_scored(monkeypatch):
+    """A batch of 150 resumed after 23: rich's estimate (the rate of the last 30 s of updates) took the 23 found
+    already scored in a few ms for the batch's pace and said "0:00:01", then "0:00:31" for what took 3 minutes;
+    with videos slower than 30 s apart it showed "-:--:--" every other video. Known by construction: 20 found
+    already scored at once, then 2 videos scored in 10 s each: 78 left, 10 s each, 780 s."""
+    from liftform.cli import common
+
+    clock = [100.0]
+    monkeypatch.setattr(common, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    bar = common.BatchBar(quiet=True, label="scoring")
+
+    def left() -> str:
+        task = bar.bar.tasks[0]
+        return str(bar.bar.columns[-1].render(task))
+
+    bar(0, 100, None)
+    for done in range(1, 21):
+        bar(done, 100, SimpleNamespace(ok=True, cached=True))
+    assert left() == "-:--:--"          # nothing scored yet: no pace to tell
+    clock[0] += 10.0
+    bar(21, 100, SimpleNamespace(ok=True, cached=False))
+    clock[0] += 10.0
+    bar(22, 100, SimpleNamespace(ok=True, cached=False))
+    assert left() == "0:13:00"
+    clock[0] += 60.0                    # counted down between videos
+    assert left() == "0:12:00"
+
+
+def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
+    """A video named with 200 characters took the whole width of an 80-column terminal: the rounded-rep count,
+    the spine, the view and the note were left off every row of the table."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli import show
+
+    screen = io.StringIO()
+    rows = [SummaryRow("/clips/" + "x" * 200 + ".mp4", "x" * 200, verdict="safe", reps=3, flagged_reps=0,
+                       peak_spine_flexion_deg=2.0, view="side"),
+            SummaryRow("/clips/b.mp4", "b", verdict="rounded_back", reps=3, flagged_reps=3,
+                       peak_spine_flexion_deg=40.0, view="side")]
+    original = show.out
+    show.out = Console(file=screen, width=80, highlight=False)
+    try:
+        show.print_batch(rows, Path("out"), "scored")
+    finally:
+        show.out = original
+    lines = [line for line in screen.getvalue().splitlines() if line[:1] in "┏┃┡│└"]     # the table's
+    assert all(len(line) <= 80 for line in lines)
+    assert any("ROUNDED BACK" in line and "3/3" in line and "40°" in line and "side" in line for line in lines)
+    assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)

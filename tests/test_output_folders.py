@@ -133,6 +133,21 @@ def test_a_folder_search_follows_symlinked_folders_once(tmp_path):
     assert [p.relative_to(lifts).as_posix() for p in found] == ["a.mp4", "again/b.mp4"]    # the first way, by name
 
 
+def test_a_video_in_the_searched_folder_is_named_by_where_it_lies_not_by_a_link_to_its_folder(tmp_path):
+    """A study's folder with a link to a subject's folder that sorts before it (``by_day/monday`` to ``s01``): the
+    subject's videos had been listed through the link, the summary's path and the output folder naming ``monday`` as
+    their folder (``monday__lift``)."""
+    study = tmp_path / "study"
+    for subject in ("s01", "s02"):
+        (study / subject).mkdir(parents=True)
+        (study / subject / "lift.mp4").write_bytes(b"")
+    (study / "by_day").mkdir()
+    (study / "by_day" / "monday").symlink_to(study / "s01", target_is_directory=True)
+    found = expand_inputs([study])
+    assert [p.relative_to(study).as_posix() for p in found] == ["s01/lift.mp4", "s02/lift.mp4"]
+    assert output_names(found, tmp_path / "out") == ["s01__lift", "s02__lift"]
+
+
 # --- an earlier result is kept until the new one is complete --------------------------------------------------
 
 @pytest.mark.parametrize("stop_in", ["liftform.outputs.write_result_json", "liftform.report.write_report",

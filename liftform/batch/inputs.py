@@ -67,21 +67,26 @@ def _drawn_video(path: Path, output_roots: list[Path]) -> bool:
 def _walk(folder: Path, out_root: Path | None) -> list[Path]:
     """Video files under ``folder`` (recursive, into symlinked folders too, each real folder once: a link to a folder
     above it is no loop; hidden folders and files, result folders and the videos liftform draws skipped), sorted by
-    path."""
+    path. The folders themselves are searched before any link to a folder: a video is named by where it lies, not by
+    a link to its folder that sorts first (``loop/subjA_link/lift.mp4`` had stood for ``subjA/lift.mp4``, in the
+    summary's path and its output folder's name)."""
     found = []
     searched: set[str] = set()
     output_roots = [out_root] if out_root is not None else []
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        # A result folder (a batch's, an `analyze`'s, a live session's) holds drawings of a lift already scored
-        if (real := os.path.realpath(root)) in searched or ResultFolder(root).is_complete:
-            dirs[:] = []
-            continue
-        searched.add(real)
-        if is_liftform_output(root):        # a batch's output folder: a user's videos may lie in it too
-            output_roots.append(Path(real))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
-                     if not _drawn_video(path, output_roots))
+    tops = [folder]      # the folder, then each linked folder met (in the order met), each walked without links
+    while tops:
+        for root, dirs, files in os.walk(tops.pop(0)):
+            # A result folder (a batch's, an `analyze`'s, a live session's) holds drawings of a lift already scored
+            if (real := os.path.realpath(root)) in searched or ResultFolder(root).is_complete:
+                dirs[:] = []
+                continue
+            searched.add(real)
+            if is_liftform_output(root):        # a batch's output folder: a user's videos may lie in it too
+                output_roots.append(Path(real))
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            tops.extend(Path(root, d) for d in dirs if os.path.islink(os.path.join(root, d)))
+            found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
+                         if not _drawn_video(path, output_roots))
     return sorted(found)
 
 

@@ -9,23 +9,18 @@ changed it since they were drawn: `outputs.stale_views`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import resource
 import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from liftform.analysis import SCHEMA_VERSION, Analysis
-from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
+from liftform.batch.summary import SummaryRow, failed_row, result_fingerprint, row_from_analysis, settings_fingerprint
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
 from liftform.outputs import faces_blurred, stale_views
 from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
 from liftform.outputs.read import read_analysis
-from liftform.outputs.result_json import jsonable
 from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
 
@@ -70,22 +65,6 @@ class JobSpec:
     @property
     def fingerprint(self) -> str:
         return settings_fingerprint(self.settings.to_dict(), self.model_sha256)
-
-
-def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
-                         schema_version: int = SCHEMA_VERSION) -> str:
-    """16 hex digits identifying what decides a result: every setting, the model file, the result schema.
-
-    ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
-    """
-    canonical = json.dumps({"settings": jsonable(settings), "model_sha256": model_sha256,
-                            "schema_version": schema_version}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-def result_fingerprint(analysis: Analysis) -> str:
-    """The :func:`settings_fingerprint` an analysis was made with."""
-    return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)
 
 
 def peak_rss_mb() -> float:

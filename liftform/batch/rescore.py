@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.analysis import Analysis
-from liftform.batch.jobs import result_fingerprint
 from liftform.batch.summary import (
     SummaryRow,
     failed_row,
@@ -170,7 +169,7 @@ def _drawn(analysis: Analysis) -> tuple:
 
 def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[str, str], ...],
                  folder_profiles: bool, given_from: dict[tuple[str, str], str], previous: dict[str, SummaryRow],
-                 result: RescoreResult, fingerprints: set[str]) -> SummaryRow:
+                 result: RescoreResult) -> SummaryRow:
     """Rescore one folder into its summary row, noting it in ``result``; never raises LiftformError."""
     start = time.perf_counter()
     name = folder.name
@@ -185,7 +184,6 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
                                                     "score this video again with `liftform score --force`")
     else:
         row = row_from_analysis(new, path or new.source.path, name)
-        fingerprints.add(result_fingerprint(new))
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
         if folder_profiles and _profile_beside(new) is not None:
@@ -247,11 +245,9 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
     previous = {row.output: row for row in read_summary(out_root)}
     result = RescoreResult(out_root)
     new_rows: dict[str, SummaryRow] = {}
-    fingerprints = set()
     try:
         for done, folder in enumerate(folders, start=1):
-            row = _rescore_one(folder, settings, keep_personal, folder_profiles, given_from, previous, result,
-                               fingerprints)
+            row = _rescore_one(folder, settings, keep_personal, folder_profiles, given_from, previous, result)
             new_rows[folder.name] = row
             lock.check()
             if progress is not None:
@@ -261,8 +257,8 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
         with signals_deferred():
             lock.check()
             result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
-            write_summary(out_root, result.rows, fingerprint=fingerprints.pop() if len(fingerprints) == 1 else "",
-                          complete=len(result.rescored) == len(folders), extra={"rescored": True})
+            write_summary(out_root, result.rows, complete=len(result.rescored) == len(folders),
+                          extra={"rescored": True})
             if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
                 from liftform.report import write_index
 

@@ -64,7 +64,6 @@ class BatchResult:
     out_root: Path
     total: int
     rows: list[SummaryRow] = field(default_factory=list)
-    fingerprint: str = ""
     index_html: Path | None = None   # OUT/index.html, when reports were written
     folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
@@ -198,8 +197,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
     the lock is still held (`FolderLock.check`: the folder removed or replaced stops the batch), and lists as ok
     only the results still there (`summary.rows_as_they_stand`)."""
     own = [job.output for job in jobs if job.settings is not None]
-    # One fingerprint names the batch's settings only where every video was judged under them.
-    result = BatchResult(out_root, len(jobs), fingerprint="" if own else spec.fingerprint, folder_profiles=own)
+    result = BatchResult(out_root, len(jobs), folder_profiles=own)
     done: dict[int, SummaryRow] = {}
     started, next_write = time.monotonic(), [0.0]
     earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
@@ -210,8 +208,8 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
         result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
-        write_summary(out_root, merged_rows(still_there, result.rows), fingerprint=result.fingerprint,
-                      complete=complete, extra={"wall_s": result.wall_s})
+        write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
+                      extra={"wall_s": result.wall_s})
         now = time.monotonic()
         next_write[0] = now + max(SUMMARY_EVERY_S, (now - writing) / SUMMARY_SHARE)
 

@@ -8,6 +8,7 @@ other videos' rows stay (`earlier_rows`, `merged_rows`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -15,19 +16,19 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from liftform.analysis import Analysis
+from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON
-from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS
+from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, jsonable
 
 SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
-CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps",
+CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
-               "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg")
+               "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint")
 
 
 @dataclass
@@ -36,15 +37,19 @@ class SummaryRow:
 
     ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
-    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back; ``peak_spine_flexion_deg`` the largest judged
-    rep peak (degrees past a neutral back's bend, see ``Kinematics``); ``warnings`` the data-quality notes;
+    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back, ``undecided_reps`` those left
+    insufficient_data (neither rounded nor safe: ``reps - flagged_reps`` is not the safe ones);
+    ``peak_spine_flexion_deg`` the largest judged rep peak (degrees past a neutral back's bend, see ``Kinematics``);
+    ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
     with the same source and settings); ``peak_rss_mb`` the peak resident memory of the worker process that
     scored it (MB, JSON only). Several people lifting in view: ``verdict`` is the clip's over all of them,
     ``reps``, ``flagged_reps`` and the peak count every lifter's reps, ``lifters`` how many lifted,
     ``lifter_verdicts`` each one's verdict (main lifter first, "; " between), ``people_in_view`` the most people
     seen at once. ``neutral_bend_deg``: the zero the back was judged from (most people's, or the lifter's own from a
-    profile: `score --folder-profiles` judges each video from its folder's).
+    profile: `score --folder-profiles` judges each video from its folder's). ``settings_fingerprint``: the settings
+    and pose model its result was judged under (`settings_fingerprint`; rows alike were judged alike, its result.json
+    names each setting; "" for a failed video and in rows of summaries written before it was kept).
     """
 
     path: str
@@ -66,6 +71,8 @@ class SummaryRow:
     lifter_verdicts: str = ""
     people_in_view: int | None = None
     neutral_bend_deg: float | None = None
+    settings_fingerprint: str = ""
+    undecided_reps: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +80,23 @@ class SummaryRow:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
+                         schema_version: int = SCHEMA_VERSION) -> str:
+    """16 hex digits identifying what decides a result: every setting, the model file, the result schema.
+
+    ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
+    """
+    canonical = json.dumps({"settings": jsonable(settings), "model_sha256": model_sha256,
+                            "schema_version": schema_version}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def result_fingerprint(analysis: Analysis) -> str:
+    """The :func:`settings_fingerprint` an analysis was made with."""
+    return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)
+
 
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
@@ -85,12 +109,14 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
         flagged_reps=sum(v.is_rounded for v in verdicts),
+        undecided_reps=sum(v.verdict == Verdict.INSUFFICIENT_DATA.value for v in verdicts),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),
         lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
         people_in_view=analysis.people_in_view,
-        neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None, **extra)
+        neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None,
+        settings_fingerprint=result_fingerprint(analysis), **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:
@@ -122,13 +148,22 @@ def summary_csv_text(rows: list[SummaryRow]) -> str:
     return buffer.getvalue()
 
 
-def summary_doc(rows: list[SummaryRow], *, fingerprint: str = "", complete: bool = True,
+def shared_fingerprint(rows: list[SummaryRow]) -> str:
+    """The settings fingerprint every scored video of ``rows`` was judged under, or "" where they differ (or one is
+    not known). Taken from the rows, not from the run that wrote them: a run with a new --config into a folder
+    scored before had named its own settings for the earlier videos too."""
+    fingerprints = {row.settings_fingerprint for row in rows if row.ok}
+    return fingerprints.pop() if len(fingerprints) == 1 else ""
+
+
+def summary_doc(rows: list[SummaryRow], *, complete: bool = True,
                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """summary.json: counts, whether every input was reached (``complete``), settings fingerprint, rows."""
+    """summary.json: counts, whether every input was reached (``complete``), the settings fingerprint the rows
+    share (`shared_fingerprint`), rows."""
     return {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "complete": complete,
-        "settings_fingerprint": fingerprint,
+        "settings_fingerprint": shared_fingerprint(rows),
         "counts": {"videos": len(rows), "ok": sum(r.ok for r in rows), "failed": sum(not r.ok for r in rows),
                    "rounded_back": sum(r.verdict == "rounded_back" for r in rows),
                    "cached": sum(r.cached for r in rows)},
@@ -137,8 +172,8 @@ def summary_doc(rows: list[SummaryRow], *, fingerprint: str = "", complete: bool
     }
 
 
-def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: str = "",
-                  complete: bool = True, extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
+def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: bool = True,
+                  extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths.
 
     summary.json is the one liftform reads (`read_summary`: resume, rescore, index.html), so it is written first: a
@@ -146,7 +181,7 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, fingerprint: 
     first), a stale summary.json said a video's earlier run failed while its new result was in place, and the next
     run into the folder, not scoring that video, kept the row failed, index.html calling the result an earlier one."""
     out_root = Path(out_root)
-    doc = summary_doc(rows, fingerprint=fingerprint, complete=complete, extra=extra)
+    doc = summary_doc(rows, complete=complete, extra=extra)
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     json_path = atomic_write_text(out_root / SUMMARY_JSON, text)
     return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path

@@ -4,12 +4,14 @@ the common options, one-line failure, settings layering, and the progress bars."
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 
 def _flags_shown_without_a_type() -> None:
@@ -65,10 +67,10 @@ def settings_from(config: Path | None, model: str | None, profile: Path | None =
 class Bar:
     """A rich progress bar on stderr, shown only on a terminal; a context manager."""
 
-    def __init__(self, quiet: bool, *columns) -> None:
+    def __init__(self, quiet: bool, *columns, remaining: ProgressColumn | None = None) -> None:
         self.quiet = quiet or not sys.stderr.isatty()
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *columns,
-                            TimeRemainingColumn(), console=err, transient=True)
+                            remaining or TimeRemainingColumn(), console=err, transient=True)
 
     def __enter__(self):
         if not self.quiet:
@@ -98,17 +100,39 @@ class PipelineBar(Bar):
         self.bar.update(self.tasks[stage], completed=done, total=total)
 
 
+class _VideosLeftColumn(ProgressColumn):
+    """A batch's time left: its own seconds per video so far times the videos left (`BatchBar`), counted down
+    between videos. rich's own estimate takes the rate of the last 30 s of updates: the videos found already scored
+    when a batch is resumed (a few ms each) made it "0:00:01" for a batch of minutes, and with videos slower than
+    30 s it showed "-:--:--" every other video."""
+
+    def render(self, task) -> Text:
+        left_s, at = task.fields.get("left_s"), task.fields.get("left_at")
+        if left_s is None:
+            return Text("-:--:--", style="progress.remaining")
+        seconds = max(0, round(left_s - (time.monotonic() - at)))
+        return Text(f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}", style="progress.remaining")
+
+
 class BatchBar(Bar):
-    """Over the videos of a batch (ETA from the videos done), fed ``progress(done, total, row)``. Failed videos are
-    printed above the bar as they happen."""
+    """Over the videos of a batch, fed ``progress(done, total, row)``; its time left is reckoned from the videos
+    this run scored since the batch was planned (row None), not those found already scored (`_VideosLeftColumn`).
+    Failed videos are printed above the bar as they happen."""
 
     def __init__(self, quiet: bool, label: str) -> None:
-        super().__init__(quiet, TextColumn("{task.fields[failed]} failed"))
-        self.task = self.bar.add_task(label, total=None, failed=0)
-        self.done = self.failed = 0
+        super().__init__(quiet, TextColumn("{task.fields[failed]} failed"), remaining=_VideosLeftColumn())
+        self.task = self.bar.add_task(label, total=None, failed=0, left_s=None, left_at=None)
+        self.done = self.failed = self.cached = 0
+        self.started = time.monotonic()
 
     def __call__(self, done: int, total: int, row) -> None:   # row None: the batch planned, nothing done yet
+        now = time.monotonic()
+        if row is None:
+            self.started = now
         self.done, self.failed = done, self.failed + (row is not None and not row.ok)
+        self.cached += bool(getattr(row, "cached", False))
         if row is not None and not row.ok:
             err.print(f"[bold red]failed:[/] {escape(str(row.path))}: {escape(str(row.error))}", soft_wrap=True)
-        self.bar.update(self.task, completed=done, total=total, failed=self.failed)
+        run = done - self.cached
+        left_s = (now - self.started) / run * (total - done) if run > 0 else None
+        self.bar.update(self.task, completed=done, total=total, failed=self.failed, left_s=left_s, left_at=now)

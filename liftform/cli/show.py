@@ -128,11 +128,12 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
     shown = _listed(rows)
     if shown:
-        name_width = min(24, max(len(r.output) for r in shown))
+        name_width = min(24, max(len("video"), *(len(r.output) for r in shown)))
         table = Table()
         widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
-        for header, width in widths:
-            table.add_column(header, no_wrap=True, min_width=width)
+        for header, width in widths:     # a long file name is cut short, not the columns after it off the table
+            table.add_column(header, no_wrap=True, min_width=width, overflow="ellipsis",
+                             max_width=name_width if header == "video" else None)
         table.add_column("note", ratio=1)
         for r in shown:
             if r.ok:

@@ -98,7 +98,6 @@ def result_fingerprint(analysis: Analysis) -> str:
     return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)
 
 
-
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
     """The summary row of an analysis (just made, or read back with ``read_analysis``)."""
     lifters, verdicts = analysis.lifters, analysis.every_rep

@@ -9,14 +9,15 @@ not put them all back on most people's zero without a word.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from liftform.core.verdict import range_of_rounding_deg
 from liftform.errors import ConfigError
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.settings import (
-    PROFILE_NEUTRAL_CHECKED,
     Settings,
     SpineSettings,
     VerdictSettings,
@@ -32,6 +33,9 @@ PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "ze
                                               ("spine", "personal_max_flexion_deg"): "range of spine flexion",
                                               ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
 PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
+
+# The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
+PROFILE_NEUTRAL_CHECKED = "neutral_checked"
 
 # Where a result's own values came from, in words (`Analysis.personal_from`, result.json ``personal_from``). A value a
 # config file sets is a setting, not the person's: a plain rescore puts it back.
@@ -87,6 +91,18 @@ def profile_values(path: Path) -> dict[str, Any]:
     return profile
 
 
+def check_own_range(settings: Settings, origin: str | Path) -> None:
+    """ConfigError (one line, beginning with ``origin``, the file that set it) where ``settings`` hold a range of
+    spine flexion inside their limit of rounding: no screen's spine reached past its limit there
+    (`core.verdict.range_of_rounding_deg`), and every rounded rep would be many times "your range"."""
+    own, limit = settings.spine.personal_max_flexion_deg, settings.verdict.rounded_back_spine_deg
+    if own > 0 and not math.isfinite(range_of_rounding_deg(settings.spine, settings.verdict)):
+        raise ConfigError(f"{origin}: [spine] personal_max_flexion_deg {own:g} is inside the limit of rounding "
+                          f"([verdict] rounded_back_spine_deg {limit:g}), so no range of a spine that rounded (an "
+                          "older `liftform screen` wrote one where the head stopped the bend): remove the line (the "
+                          "zero and hinge depth stand) or record the screen again")
+
+
 def is_personal_zero(zero_deg: float) -> bool:
     """Whether the back was judged from a zero (``[spine] neutral_bend_deg``) other than the shipped one, most
     people's: the lifter's own, from a profile, a settings file or live's key n."""
@@ -115,6 +131,10 @@ def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], st
             if not is_personal_zero(value):
                 continue
             words = f"zero {value:.0f}° (most people's {usual:.0f}°)"
+        elif (section, key) == ("spine", "personal_max_flexion_deg"):
+            if not math.isfinite(range_of_rounding_deg(settings.spine, settings.verdict)):
+                continue                        # none, or inside the limit: no rep is measured against it
+            words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
         elif value > 0:
             words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
         else:

@@ -21,9 +21,9 @@ from liftform.core.screen import (
 )
 from liftform.core.vocabulary import counted
 from liftform.errors import InputError
-from liftform.personal import rounded_from_deg, zero_reads_rounded
+from liftform.personal import PROFILE_NEUTRAL_CHECKED, rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
-from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
+from liftform.settings import Settings
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
@@ -72,16 +72,17 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
 
 def profile_toml(result: ScreenResult) -> str:
     """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
-    back (the advice per rep uses it), where the back rounded in the screen their range of spine flexion, and from a
-    bend checked neutral (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an
-    unchecked bend is never written (`core.screen` says why)."""
+    back (the advice per rep uses it), where the spine itself passed its limit in the screen their range of spine
+    flexion (not where the head alone stopped the bend), and from a bend checked neutral
+    (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an unchecked bend is never
+    written (`core.screen` says why)."""
     if result.advice == "insufficient_data":
         raise InputError(f"no profile from this screen: {result.reason}")
     return personal_profile_toml(
         "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
         f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",
         neutral_bend_deg=result.own_neutral_bend_deg,
-        max_flexion_deg=result.max_spine_flexion_deg if result.rounded else 0.0,
+        max_flexion_deg=result.max_spine_flexion_deg if result.spine_rounded else 0.0,
         hinge_depth_deg=min(max(result.hinge_depth_deg, 0.0), 120.0))
 
 

@@ -336,3 +336,25 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
     assert all(len(line) <= 80 for line in lines)
     assert any("ROUNDED BACK" in line and "3/3" in line and "40°" in line and "side" in line for line in lines)
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
+
+
+def test_the_screen_names_the_head_where_the_head_stopped_the_bend(tmp_path, monkeypatch):
+    """A rendered stoop whose head hung (the back's outline 2 deg) was told "hinge depth 70° ... before the back
+    rounded; spine flexion at most 2°": the head, not the back, stopped it, and the line says so."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda *args, **kwargs: ScreenResult(
+        70.4, 92.0, 1.96, 99.0, "hip_hinge", "you hinge to 70°", 0.9, rounded=True, head_led=True,
+        max_neck_flexion_deg=57.0))
+    video = tmp_path / "bend.mp4"
+    video.write_bytes(b"not decoded here")
+    result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(tmp_path / "me.toml")])
+    printed = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "before the head hung past its limit (neck flexed up to 57°, limit 40°)" in printed
+    assert "before the back rounded" not in printed
+    assert "personal_max_flexion_deg" not in (tmp_path / "me.toml").read_text()

@@ -176,7 +176,9 @@ def screen(
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
         if result.advice != "insufficient_data":
-            until = "before the back rounded" if result.rounded else "with the back flat"
+            until = (f"before the head hung past its limit (neck flexed up to {result.max_neck_flexion_deg:.0f}°, "
+                     f"limit {settings.verdict.head_hanging_neck_deg:.0f}°)" if result.head_led else
+                     "before the back rounded" if result.rounded else "with the back flat")
             out.print(f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
                       f"{result.hip_flexion_at_onset_deg:.0f}°) {until}; deepest lean "
                       f"{result.max_trunk_inclination_deg:.0f}°; spine flexion at most "

@@ -52,8 +52,9 @@ def from_profile(origin: str) -> dict[tuple[str, str], str]:
 
 
 def from_profile_option(profile: Path | None) -> dict[tuple[str, str], str]:
-    """Where a command's own values came from: all from ``--profile`` where one was given, else none."""
-    return from_profile(PROFILE_ORIGIN) if profile is not None else {}
+    """Where a command's own values came from: all from ``--profile`` where one was given, named by its path (a
+    clinic's results had said "--profile", not whose), else none."""
+    return from_profile(f"{PROFILE_ORIGIN} {Path(profile).absolute()}") if profile is not None else {}
 
 
 def recorded_personal(personal_from: dict[tuple[str, str], str] | None,

@@ -489,3 +489,34 @@ def test_a_range_of_spine_flexion_inside_the_limit_is_no_range(tmp_path):
         assert rep_cue(rv, settings.advice) == ADVICE_CUES["lunge_and_flexibility" if pct else "bend_knees_chest_up"]
         assert "% of your range" not in rep_advice(rv, settings.advice)
         assert ("range of spine flexion" in own_values_words(settings, {})) == pct
+
+
+def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
+    """A clinic with many clients' profiles could not tell them apart: a profile named no video, rep, date or
+    version. The [profile] table says them; loading reads none of them, and a profile written before still loads."""
+    import datetime
+
+    from liftform import __version__
+    from liftform.core.screen import ScreenResult
+    from liftform.screening import profile_toml
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    screen = ScreenResult(78.0, 90.0, 9.0, 88.0, "hip_hinge", "", 0.9, own_neutral_bend_deg=31.25,
+                          read_from="/clinic/S01/checked.mp4", source_sha256="ab" * 32, rep=2)
+    text = profile_toml(screen)
+    about = tomllib.loads(text)["profile"]
+    assert about["read_from"] == "/clinic/S01/checked.mp4" and about["source_sha256"] == "ab" * 32
+    assert about["rep"] == 2 and about["liftform_version"] == __version__ and about["neutral_checked"] is True
+    written = datetime.datetime.fromisoformat(about["written"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - written).total_seconds()) < 60
+    path = tmp_path / "S01.toml"
+    path.write_text(text)
+    assert load_settings(None, None, path).spine.neutral_bend_deg == 31.25
+    # Without a zero of its own (a plain screen of a whole video), it says whose it is too: no rep named.
+    plain = tomllib.loads(profile_toml(replace(screen, own_neutral_bend_deg=math.nan, rep=None)))
+    assert "rep" not in plain["profile"] and "neutral_checked" not in plain["profile"]
+    assert plain["profile"]["read_from"] == "/clinic/S01/checked.mp4"
+    # A profile written before (no [profile] facts, or only the checked mark) loads as it did.
+    path.write_text("[profile]\nneutral_checked = true\n[spine]\nneutral_bend_deg = 31.25\n"
+                    "[advice]\nscreen_hinge_depth_deg = 78.0\n")
+    assert load_settings(None, None, path).spine.neutral_bend_deg == 31.25

@@ -63,6 +63,10 @@ class ScreenResult:
     # the person's own zero (raw contour bend, deg), read from a bend checked neutral; NaN when not asked for
     own_neutral_bend_deg: float = float("nan")
     neutral_rep_span_s: tuple[float, float] | None = None     # the rep it was read from (start, end s), if one
+    # what it was read from, for the profile to say whose it is: the video's path and SHA-256, the rep named (from 1)
+    read_from: str = ""
+    source_sha256: str = ""
+    rep: int | None = None
 
 
 def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None) -> ScreenResult:

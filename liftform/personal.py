@@ -184,19 +184,37 @@ def decided_by(config_path: str | Path | None, profile_path: str | Path | None) 
     return tuple(k for k in PERSONAL_KEYS if isinstance(config.get(k[0]), dict) and k[1] in config[k[0]])
 
 
-def printed_settings(settings: Settings, config_path: str | Path | None = None) -> str:
+def printed_settings(settings: Settings, config_path: str | Path | None = None,
+                     profile_path: str | Path | None = None) -> str:
     """`liftform config`'s TOML of ``settings``: ready to edit and pass with --config, with the person's values
     (`PERSONAL_KEYS`) commented out unless ``config_path`` sets them. A file that sets one decides it for every video
     it is given with (`decided_by`): the printout, edited for a threshold and passed to `rescore`, had put every
-    lifter judged from their own zero back on most people's."""
-    shown, section = [], ""
+    lifter judged from their own zero back on most people's. With ``profile_path`` (``config --profile``: a
+    clinician checking a profile), those lines show the profile's values, said to be its, under what it says of
+    itself (`profile_said`)."""
+    mine = f"from the profile {profile_path} (pass it with --profile)" if profile_path is not None else \
+        "a lifter's own (their --profile)"
+    shown, section = [f"# {profile_said(Path(profile_path))}"] if profile_path is not None else [], ""
     for line in settings_to_toml(settings).splitlines():
         section = line[1:-1] if line.startswith("[") else section
         key = (section, line.split(" = ")[0])
         if key in PERSONAL_KEYS and key not in decided_by(config_path, None):
-            line = f"# {line}; a lifter's own (their --profile): set here, it replaces every lifter's"
+            line = f"# {line}; {mine}: set here, it replaces every lifter's"
         shown.append(line)
     return "\n".join(shown) + "\n"
+
+
+def profile_said(path: Path) -> str:
+    """What the profile at ``path`` says of itself (`screening.profile_about`), in words: e.g. "the profile me.toml:
+    read from /clinic/S01/checked.mp4, rep 2, written 2026-12-05T18:22:23+00:00 by liftform 0.1.0"."""
+    about = read_toml(path, "profile").get("profile")
+    about = about if isinstance(about, dict) else {}
+    facts = [f"read from {about['read_from']}"] if "read_from" in about else []
+    facts += [f"rep {about['rep']}"] if "rep" in about else []
+    facts += [f"written {about['written']}"] if "written" in about else []
+    facts += [f"by liftform {about['liftform_version']}"] if "liftform_version" in about else []
+    return f"the profile {path}: " + (", ".join(facts) if facts else "it does not say whose it is (written before "
+                                                                  "liftform recorded that)")
 
 
 def differing(settings: Settings, other: Settings,

@@ -360,7 +360,7 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
         config = read_toml(Path(config_path), "config")
         if "profile" in config:
             raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
-                              "not as a config file")
+                              "not as a config file (`liftform config --profile FILE` checks one)")
         files.append(("config", config_path, config))
     if profile_path is not None:
         files.append(("profile", profile_path, profile_values(Path(profile_path))))

@@ -261,13 +261,17 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
 
 
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
-def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
-    """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
+def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged."),
+           profile: Path | None = typer.Option(None, "--profile", help="A personal profile (`liftform screen "
+                                               "--save-profile`, a live session's profile.toml) to check and show "
+                                               "merged, with what it says of itself.")) -> None:
+    """Print the settings (defaults, or merged with CONFIG and a profile) as TOML, ready to edit and pass with
+    --config."""
     from liftform.personal import printed_settings
 
     try:
-        settings = settings_from(config, None)
-        shown = printed_settings(settings, config)
+        settings = settings_from(config, None, profile)
+        shown = printed_settings(settings, config, profile)
     except LiftformError as exc:
         fail(exc)
     out.print(shown, markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

@@ -9,14 +9,15 @@ not put them all back on most people's zero without a word.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from liftform.core.verdict import range_of_rounding_deg
 from liftform.errors import ConfigError
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.settings import (
-    PROFILE_NEUTRAL_CHECKED,
     Settings,
     SpineSettings,
     VerdictSettings,
@@ -33,6 +34,9 @@ PERSONAL_WORDS: dict[tuple[str, str], str] = {("spine", "neutral_bend_deg"): "ze
                                               ("advice", "screen_hinge_depth_deg"): "screened hinge depth"}
 PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
 
+# The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
+PROFILE_NEUTRAL_CHECKED = "neutral_checked"
+
 # Where a result's own values came from, in words (`Analysis.personal_from`, result.json ``personal_from``). A value a
 # config file sets is a setting, not the person's: a plain rescore puts it back.
 PROFILE_ORIGIN = "--profile"
@@ -48,8 +52,9 @@ def from_profile(origin: str) -> dict[tuple[str, str], str]:
 
 
 def from_profile_option(profile: Path | None) -> dict[tuple[str, str], str]:
-    """Where a command's own values came from: all from ``--profile`` where one was given, else none."""
-    return from_profile(PROFILE_ORIGIN) if profile is not None else {}
+    """Where a command's own values came from: all from ``--profile`` where one was given, named by its path (a
+    clinic's results had said "--profile", not whose), else none."""
+    return from_profile(f"{PROFILE_ORIGIN} {Path(profile).absolute()}") if profile is not None else {}
 
 
 def recorded_personal(personal_from: dict[tuple[str, str], str] | None,
@@ -87,6 +92,18 @@ def profile_values(path: Path) -> dict[str, Any]:
     return profile
 
 
+def check_own_range(settings: Settings, origin: str | Path) -> None:
+    """ConfigError (one line, beginning with ``origin``, the file that set it) where ``settings`` hold a range of
+    spine flexion inside their limit of rounding: no screen's spine reached past its limit there
+    (`core.verdict.range_of_rounding_deg`), and every rounded rep would be many times "your range"."""
+    own, limit = settings.spine.personal_max_flexion_deg, settings.verdict.rounded_back_spine_deg
+    if own > 0 and not math.isfinite(range_of_rounding_deg(settings.spine, settings.verdict)):
+        raise ConfigError(f"{origin}: [spine] personal_max_flexion_deg {own:g} is inside the limit of rounding "
+                          f"([verdict] rounded_back_spine_deg {limit:g}), so no range of a spine that rounded (an "
+                          "older `liftform screen` wrote one where the head stopped the bend): remove the line (the "
+                          "zero and hinge depth stand) or record the screen again")
+
+
 def is_personal_zero(zero_deg: float) -> bool:
     """Whether the back was judged from a zero (``[spine] neutral_bend_deg``) other than the shipped one, most
     people's: the lifter's own, from a profile, a settings file or live's key n."""
@@ -115,6 +132,10 @@ def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], st
             if not is_personal_zero(value):
                 continue
             words = f"zero {value:.0f}° (most people's {usual:.0f}°)"
+        elif (section, key) == ("spine", "personal_max_flexion_deg"):
+            if not math.isfinite(range_of_rounding_deg(settings.spine, settings.verdict)):
+                continue                        # none, or inside the limit: no rep is measured against it
+            words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
         elif value > 0:
             words = f"{PERSONAL_WORDS[section, key]} {value:.0f}°"
         else:
@@ -163,19 +184,37 @@ def decided_by(config_path: str | Path | None, profile_path: str | Path | None) 
     return tuple(k for k in PERSONAL_KEYS if isinstance(config.get(k[0]), dict) and k[1] in config[k[0]])
 
 
-def printed_settings(settings: Settings, config_path: str | Path | None = None) -> str:
+def printed_settings(settings: Settings, config_path: str | Path | None = None,
+                     profile_path: str | Path | None = None) -> str:
     """`liftform config`'s TOML of ``settings``: ready to edit and pass with --config, with the person's values
     (`PERSONAL_KEYS`) commented out unless ``config_path`` sets them. A file that sets one decides it for every video
     it is given with (`decided_by`): the printout, edited for a threshold and passed to `rescore`, had put every
-    lifter judged from their own zero back on most people's."""
-    shown, section = [], ""
+    lifter judged from their own zero back on most people's. With ``profile_path`` (``config --profile``: a
+    clinician checking a profile), those lines show the profile's values, said to be its, under what it says of
+    itself (`profile_said`)."""
+    mine = f"from the profile {profile_path} (pass it with --profile)" if profile_path is not None else \
+        "a lifter's own (their --profile)"
+    shown, section = [f"# {profile_said(Path(profile_path))}"] if profile_path is not None else [], ""
     for line in settings_to_toml(settings).splitlines():
         section = line[1:-1] if line.startswith("[") else section
         key = (section, line.split(" = ")[0])
         if key in PERSONAL_KEYS and key not in decided_by(config_path, None):
-            line = f"# {line}; a lifter's own (their --profile): set here, it replaces every lifter's"
+            line = f"# {line}; {mine}: set here, it replaces every lifter's"
         shown.append(line)
     return "\n".join(shown) + "\n"
+
+
+def profile_said(path: Path) -> str:
+    """What the profile at ``path`` says of itself (`screening.profile_about`), in words: e.g. "the profile me.toml:
+    read from /clinic/S01/checked.mp4, rep 2, written 2026-12-05T18:22:23+00:00 by liftform 0.1.0"."""
+    about = read_toml(path, "profile").get("profile")
+    about = about if isinstance(about, dict) else {}
+    facts = [f"read from {about['read_from']}"] if "read_from" in about else []
+    facts += [f"rep {about['rep']}"] if "rep" in about else []
+    facts += [f"written {about['written']}"] if "written" in about else []
+    facts += [f"by liftform {about['liftform_version']}"] if "liftform_version" in about else []
+    return f"the profile {path}: " + (", ".join(facts) if facts else "it does not say whose it is (written before "
+                                                                  "liftform recorded that)")
 
 
 def differing(settings: Settings, other: Settings,

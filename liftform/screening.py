@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from liftform.core.screen import (
@@ -21,9 +23,9 @@ from liftform.core.screen import (
 )
 from liftform.core.vocabulary import counted
 from liftform.errors import InputError
-from liftform.personal import rounded_from_deg, zero_reads_rounded
+from liftform.personal import PROFILE_NEUTRAL_CHECKED, rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
-from liftform.settings import PROFILE_NEUTRAL_CHECKED, Settings
+from liftform.settings import Settings
 
 
 def screen_video(video_path: str | Path, settings: Settings | None = None, *, neutral: bool = False,
@@ -67,38 +69,59 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
                              "down and up")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=zero)
     result = screen_bend(analysis.kinematics, settings, within)
-    return replace(result, notes=notes, own_neutral_bend_deg=zero, neutral_rep_span_s=span)
+    return replace(result, notes=notes, own_neutral_bend_deg=zero, neutral_rep_span_s=span, read_from=source.path,
+                   source_sha256=source.sha256, rep=rep)
 
 
 def profile_toml(result: ScreenResult) -> str:
     """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
-    back (the advice per rep uses it), where the back rounded in the screen their range of spine flexion, and from a
-    bend checked neutral (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an
-    unchecked bend is never written (`core.screen` says why)."""
+    back (the advice per rep uses it), where the spine itself passed its limit in the screen their range of spine
+    flexion (not where the head alone stopped the bend), and from a bend checked neutral
+    (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an unchecked bend is never
+    written (`core.screen` says why)."""
     if result.advice == "insufficient_data":
         raise InputError(f"no profile from this screen: {result.reason}")
     return personal_profile_toml(
         "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
         f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",
+        profile_about(result.read_from, result.source_sha256, result.rep),
         neutral_bend_deg=result.own_neutral_bend_deg,
-        max_flexion_deg=result.max_spine_flexion_deg if result.rounded else 0.0,
+        max_flexion_deg=result.max_spine_flexion_deg if result.spine_rounded else 0.0,
         hinge_depth_deg=min(max(result.hinge_depth_deg, 0.0), 120.0))
 
 
-def personal_profile_toml(header: str, *, neutral_bend_deg: float = math.nan, max_flexion_deg: float = 0.0,
+def profile_about(read_from: str, source_sha256: str = "", rep: int | None = None) -> dict[str, str | int]:
+    """What a profile says of itself (its ``[profile]`` table, which loading does not read): what it was read from
+    (a video's path and SHA-256, the rep checked; a live session), when, by which liftform. A clinic with many
+    clients' profiles had no way to tell them apart; `liftform config --profile` shows it."""
+    from liftform import __version__  # here, as `analysis.py` does: the package imports this module's callers
+
+    about: dict[str, str | int] = {"read_from": read_from}
+    if source_sha256:
+        about["source_sha256"] = source_sha256
+    if rep is not None:
+        about["rep"] = rep
+    about["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return {**about, "liftform_version": __version__}
+
+
+def personal_profile_toml(header: str, about: dict[str, str | int] | None = None, *,
+                          neutral_bend_deg: float = math.nan, max_flexion_deg: float = 0.0,
                           hinge_depth_deg: float | None = None) -> str:
-    """A personal profile's TOML after ``header`` (comment lines): the person's own zero (deg; NaN: none) read from
-    a bend someone who knows their back checked neutral, marked so (`settings.load_settings` takes no other zero
-    from a profile); their range of spine flexion (deg; 0: unknown); their screened hinge depth (deg; None:
-    unknown)."""
+    """A personal profile's TOML after ``header`` (comment lines): what it says of itself (``about``,
+    `profile_about`); the person's own zero (deg; NaN: none) read from a bend someone who knows their back checked
+    neutral, marked so (`settings.load_settings` takes no other zero from a profile); their range of spine flexion
+    (deg; 0: unknown); their screened hinge depth (deg; None: unknown)."""
     own_zero = not math.isnan(neutral_bend_deg)
     spine = f"neutral_bend_deg = {neutral_bend_deg:.2f}\n" if own_zero else ""
     if max_flexion_deg > 0:
         spine += f"personal_max_flexion_deg = {max_flexion_deg:.2f}\n"
-    checked = (f"[profile]\n{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows "
-               "the back\n" if own_zero else "")
+    table = "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in (about or {}).items())
+    table += (f"{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows the back\n"
+              if own_zero else "")
+    table = f"[profile]\n{table}" if table else ""
     if own_zero and zero_reads_rounded(neutral_bend_deg):     # said on screen too (`cli.show.print_own_zero`)
-        checked += (f"# note: this zero reads as most people's rounded backs do (from {rounded_from_deg():.0f} deg): "
-                    "a rounded bend taken as neutral hides rounding; keep it only if the bend was seen flat\n")
+        table += (f"# note: this zero reads as most people's rounded backs do (from {rounded_from_deg():.0f} deg): "
+                  "a rounded bend taken as neutral hides rounding; keep it only if the bend was seen flat\n")
     advice = f"[advice]\nscreen_hinge_depth_deg = {hinge_depth_deg:.1f}\n" if hinge_depth_deg is not None else ""
-    return header + checked + (f"[spine]\n{spine}" if spine else "") + advice
+    return header + table + (f"[spine]\n{spine}" if spine else "") + advice

@@ -347,33 +347,32 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read {what} file {path} ({exc.strerror or exc})") from None
 
 
-# The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
-PROFILE_NEUTRAL_CHECKED = "neutral_checked"
-
-
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                   profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
     """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
     TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``: the person's own
     values only, `personal.profile_values`), then ``overrides`` (``{section: {key: value}}``)."""
+    from liftform.personal import check_own_range, profile_values  # here: personal builds on this module
+
     settings = base if base is not None else Settings()
     files = []
     if config_path is not None:
         config = read_toml(Path(config_path), "config")
         if "profile" in config:
             raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
-                              "not as a config file")
+                              "not as a config file (`liftform config --profile FILE` checks one)")
         files.append(("config", config_path, config))
     if profile_path is not None:
-        from liftform.personal import profile_values  # here: personal builds on this module
-
         files.append(("profile", profile_path, profile_values(Path(profile_path))))
     for what, path, values in files:      # a bad value's error begins with its file: a command may be given two
         try:
             settings = apply_overrides(settings, values, what)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    return apply_overrides(settings, overrides, "command-line") if overrides else settings
+    settings = apply_overrides(settings, overrides, "command-line") if overrides else settings
+    setter = [path for _, path, values in files if "personal_max_flexion_deg" in values.get("spine", {})]
+    check_own_range(settings, setter[-1] if setter else "settings")   # a range of the file that set it
+    return settings
 
 
 def settings_to_toml(settings: Settings) -> str:

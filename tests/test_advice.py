@@ -199,7 +199,7 @@ def test_a_screen_profile_sets_the_hinge_depth(tmp_path):
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
 
-    screen = ScreenResult(62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9, rounded=True)
+    screen = ScreenResult(62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9, rounded=True, spine_rounded=True)
     path = tmp_path / "me.toml"
     path.write_text(profile_toml(screen))
     settings = load_settings(None, None, path)
@@ -453,3 +453,70 @@ def test_a_profile_whose_zero_reads_rounded_says_so_in_the_file(tmp_path):
         path = tmp_path / f"p{zero:.0f}.toml"
         path.write_text(text)
         assert load_settings(None, profile_path=path).spine.neutral_bend_deg == pytest.approx(round(zero, 2))
+
+
+def test_a_range_of_spine_flexion_inside_the_limit_is_no_range(tmp_path):
+    """An older `liftform screen` wrote `personal_max_flexion_deg = 1.96` where the head, not the back, stopped the
+    bend: every rounded rep was then "2000% of your range", and a deeper one told it could not be reached flat. A
+    range is the flexion a spine reached past its limit: a file setting one inside the limit in force is refused in
+    one line saying what to do, and a result that holds one (rescored) gives no percentage of it."""
+    from liftform.core.verdict import judge_rep
+    from liftform.personal import own_values_words
+    from liftform.settings import apply_overrides
+
+    profile = tmp_path / "me.toml"
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 1.96\n[advice]\nscreen_hinge_depth_deg = 70.4\n")
+    with pytest.raises(ConfigError, match=r"me.toml: \[spine\] personal_max_flexion_deg 1.96 is inside the limit of "
+                                          r"rounding \(\[verdict\] rounded_back_spine_deg 21\).*remove the line"):
+        load_settings(None, None, profile)
+    config = tmp_path / "config.toml"
+    config.write_text("[spine]\npersonal_max_flexion_deg = 0.5\n")
+    with pytest.raises(ConfigError, match="config.toml: .* inside the limit"):
+        load_settings(config)
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 35.0\n")
+    assert load_settings(None, None, profile).spine.personal_max_flexion_deg == 35.0
+    with pytest.raises(ConfigError, match=r"inside the limit of rounding \(\[verdict\] rounded_back_spine_deg 40\)"):
+        load_settings(None, {"verdict": {"rounded_back_spine_deg": 40}}, profile)
+    # A result scored with such a profile and rescored keeps its values (`personal.with_personal`): no percentage.
+    core = run_core(lift_track("rounded_back", n_reps=1)[0], Settings())
+    rep = core.reps[0]
+    for own, pct in ((1.96, False), (50.0, True)):
+        settings = apply_overrides(Settings(), {"spine": {"personal_max_flexion_deg": own},
+                                                "advice": {"screen_hinge_depth_deg": 70.4}})
+        rv = judge_rep(core.kinematics, rep, core.flagged, settings.verdict, settings.spine)
+        assert rv.verdict == "rounded_back" and math.isfinite(rv.spine_flexion_pct_of_max) == pct
+        # 85 deg of lean, past the screen's 70: out of reach flat only where the screen's spine rounded
+        assert rep_cue(rv, settings.advice) == ADVICE_CUES["lunge_and_flexibility" if pct else "bend_knees_chest_up"]
+        assert "% of your range" not in rep_advice(rv, settings.advice)
+        assert ("range of spine flexion" in own_values_words(settings, {})) == pct
+
+
+def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
+    """A clinic with many clients' profiles could not tell them apart: a profile named no video, rep, date or
+    version. The [profile] table says them; loading reads none of them, and a profile written before still loads."""
+    import datetime
+
+    from liftform import __version__
+    from liftform.core.screen import ScreenResult
+    from liftform.screening import profile_toml
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    screen = ScreenResult(78.0, 90.0, 9.0, 88.0, "hip_hinge", "", 0.9, own_neutral_bend_deg=31.25,
+                          read_from="/clinic/S01/checked.mp4", source_sha256="ab" * 32, rep=2)
+    text = profile_toml(screen)
+    about = tomllib.loads(text)["profile"]
+    assert about["read_from"] == "/clinic/S01/checked.mp4" and about["source_sha256"] == "ab" * 32
+    assert about["rep"] == 2 and about["liftform_version"] == __version__ and about["neutral_checked"] is True
+    written = datetime.datetime.fromisoformat(about["written"])
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - written).total_seconds()) < 60
+    path = tmp_path / "S01.toml"
+    path.write_text(text)
+    assert load_settings(None, None, path).spine.neutral_bend_deg == 31.25
+    # Without a zero of its own (a plain screen of a whole video), it says whose it is too: no rep named.
+    plain = tomllib.loads(profile_toml(replace(screen, own_neutral_bend_deg=math.nan, rep=None)))
+    assert "rep" not in plain["profile"] and "neutral_checked" not in plain["profile"]
+    assert plain["profile"]["read_from"] == "/clinic/S01/checked.mp4"
+    # A profile written before (no [profile] facts, or only the checked mark) loads as it did.
+    path.write_text("[profile]\nneutral_checked = true\n[spine]\nneutral_bend_deg = 31.25\n"
+                    "[advice]\nscreen_hinge_depth_deg = 78.0\n")
+    assert load_settings(None, None, path).spine.neutral_bend_deg == 31.25

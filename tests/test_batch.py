@@ -752,6 +752,8 @@ def test_rescore_keeps_each_lifters_own_zero(tmp_path):
     profile.write_text(personal_profile_toml("# checked\n", neutral_bend_deg=own_zero))
     doc = rescored("--profile", str(profile))
     assert doc["verdict"] == "safe" and "own zero" not in doc["output"]
+    # result.json names the profile file, not only "--profile": a clinic's results tell their clients' apart
+    assert doc["personal_from"]["spine.neutral_bend_deg"] == f"--profile {profile.absolute()}"
     assert rescore(out, Settings(), keep_personal=()).changed == ["lifter"]     # the API: () applies the settings'
     assert json.loads(result_json.read_text())["verdict"] == "rounded_back"
 

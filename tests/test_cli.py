@@ -336,3 +336,59 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
     assert all(len(line) <= 80 for line in lines)
     assert any("ROUNDED BACK" in line and "3/3" in line and "40°" in line and "side" in line for line in lines)
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
+
+
+def test_the_screen_names_the_head_where_the_head_stopped_the_bend(tmp_path, monkeypatch):
+    """A rendered stoop whose head hung (the back's outline 2 deg) was told "hinge depth 70° ... before the back
+    rounded; spine flexion at most 2°": the head, not the back, stopped it, and the line says so."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda *args, **kwargs: ScreenResult(
+        70.4, 92.0, 1.96, 99.0, "hip_hinge", "you hinge to 70°", 0.9, rounded=True, head_led=True,
+        max_neck_flexion_deg=57.0))
+    video = tmp_path / "bend.mp4"
+    video.write_bytes(b"not decoded here")
+    result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(tmp_path / "me.toml")])
+    printed = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "before the head hung past its limit (neck flexed up to 57°, limit 40°)" in printed
+    assert "before the back rounded" not in printed
+    assert "personal_max_flexion_deg" not in (tmp_path / "me.toml").read_text()
+
+
+def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
+    """`liftform config me.toml` refused a profile ("pass it with --profile") and `config` had no --profile: a
+    clinician had no way to check one. `liftform config --profile me.toml` checks it (a bad one fails in one line)
+    and prints the settings with its values, commented out as a lifter's own, and says whose it is."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+    from liftform.screening import profile_toml
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    profile = tmp_path / "S01.toml"
+    profile.write_text(profile_toml(ScreenResult(
+        62.0, 70.0, 48.0, 95.0, "lunge", "", 0.9, rounded=True, spine_rounded=True, own_neutral_bend_deg=31.25,
+        read_from="/clinic/S01/checked.mp4", source_sha256="ab" * 32, rep=2)))
+    refused = CliRunner().invoke(app, ["config", str(profile)])
+    assert refused.exit_code != 0 and "liftform config --profile" in " ".join(refused.output.split())
+    shown = CliRunner().invoke(app, ["config", "--profile", str(profile)])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    for value in ("neutral_bend_deg = 31.25", "personal_max_flexion_deg = 48.0", "screen_hinge_depth_deg = 62.0"):
+        [line] = [line for line in lines if line.startswith(f"# {value}  # ")]
+        assert f"from the profile {profile}" in line
+    written = tomllib.loads(profile.read_text())["profile"]["written"]
+    assert f"read from /clinic/S01/checked.mp4, rep 2, written {written}" in shown.output
+    doc = tomllib.loads(shown.output)          # still TOML to edit, the lifter's values not set for every lifter
+    assert "neutral_bend_deg" not in doc["spine"] and "screen_hinge_depth_deg" not in doc["advice"]
+    profile.write_text("[advice]\nscreen_hinge_depth_deg = 62.0\n")                 # written before: says so
+    assert "does not say whose it is" in CliRunner().invoke(app, ["config", "--profile", str(profile)]).output
+    profile.write_text("[spine]\npersonal_max_flexion_deg = 1.96\n")
+    bad = CliRunner().invoke(app, ["config", "--profile", str(profile)])
+    assert bad.exit_code != 0 and "inside the limit" in bad.output and "Traceback" not in bad.output

@@ -116,3 +116,31 @@ def test_the_annotated_video_names_the_head_where_it_flagged_the_back():
         assert not np.isfinite(shown[~np.asarray(analysis.flagged, dtype=bool)]).any()
     text = [line for line, _ in panel_lines("rounded", {"spine": 4.0, "head": 55.0}, None, None, ())]
     assert "Head hanging: 55 deg" in text
+
+
+def test_a_screen_stopped_by_the_head_names_the_head_and_writes_no_range():
+    """A slow bend to 95 deg with the back's outline flat (3 deg) and the head dropping past its limit from about
+    60 deg of lean: the flag (spine or head) puts the hinge depth there, as `analyze` would flag it, but the spine
+    never passed its limit, so there is no range of spine flexion. Written, it was the flat back's 3 deg, and a
+    later rounded rep of 40 deg was told "1300% of your range". The screen says the head stopped the bend."""
+    from liftform.core.screen import screen_bend
+    from liftform.screening import profile_toml
+
+    t = np.arange(0, 5, 1 / 30)
+    trunk = np.clip(t / 4, 0, 1) * 95
+    head = np.clip((trunk - 40) / 30, 0, 1) * 60              # past 40 deg of neck flexion from 60 deg of lean
+    kin = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), np.full_like(t, 3.0), t, head_drop_deg=head),
+                             SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(kin, SETTINGS)
+    assert result.rounded and result.head_led and not result.spine_rounded
+    assert result.hinge_depth_deg == pytest.approx(60, abs=4)
+    assert result.max_neck_flexion_deg == pytest.approx(60, abs=3)
+    assert "head" in result.reason
+    assert "personal_max_flexion_deg" not in profile_toml(result)
+    # The same bend whose back rounds too (past its limit after the head) keeps its range: the spine itself passed.
+    spine = np.clip((trunk - 70) / 20, 0, 1) * 35
+    kin = compute_kinematics(make_track(trunk, np.full_like(t, 10.0), spine, t, head_drop_deg=head),
+                             SETTINGS.filter, SETTINGS.spine)
+    both = screen_bend(kin, SETTINGS)
+    assert both.head_led and both.spine_rounded and both.hinge_depth_deg == pytest.approx(60, abs=4)
+    assert "personal_max_flexion_deg = 3" in profile_toml(both)          # ~35 deg

@@ -664,8 +664,9 @@ def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
     [event] = session.take_zero()
     assert event.refused is None and event.screen_set_aside
     assert session.settings.advice.screen_hinge_depth_deg == 0 and session.settings.spine.personal_max_flexion_deg == 0
-    saved = live_profile_toml(session.settings)
+    saved = live_profile_toml(session.settings, Path("/clinic/live-20261205-101500"))
     assert "neutral_bend_deg" in saved and "screen_hinge_depth_deg" not in saved and "personal_max" not in saved
+    assert 'read_from = "the live session /clinic/live-20261205-101500"' in saved        # whose it is
     printer = _event_printer(settings, beep=False)
     printer(event)
     assert "screen again with the saved profile" in " ".join(capsys.readouterr().out.split())

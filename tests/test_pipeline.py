@@ -13,7 +13,7 @@ from video_files import first_seconds, write_h264
 
 from liftform.cli import app
 from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
-from liftform.settings import Settings
+from liftform.settings import Settings, tomllib  # tomli on Python 3.10
 from liftform.synth import read_truth_csv
 
 EXPECTED = {"hip_hinge": ("safe", "hip_hinge"), "rounded_back": ("rounded_back", "rounded_back"),
@@ -144,6 +144,8 @@ def test_the_screen_reads_the_bend_as_analyze_does_and_its_profile_keeps_the_zer
     assert 45.0 <= settings.advice.screen_hinge_depth_deg < 70.0
     assert settings.spine.neutral_bend_deg == Settings().spine.neutral_bend_deg
     assert settings.spine.personal_max_flexion_deg > Settings().verdict.rounded_back_spine_deg
+    about = tomllib.loads(profile.read_text())["profile"]        # whose it is: the video it was read from
+    assert about["read_from"] == str(clip.absolute()) and len(about["source_sha256"]) == 64 and "rep" not in about
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     k = analysis.kinematics
     first_flagged = int(np.argmax(analysis.flagged))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -26,6 +27,10 @@ from liftform.cli.show import print_own_zero, print_summary
 from liftform.core.vocabulary import Tone
 from liftform.errors import LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT
+
+if TYPE_CHECKING:   # the command imports the screen only when run: startup stays light
+    from liftform.core.screen import ScreenResult
+    from liftform.settings import VerdictSettings
 
 
 @app.command(short_help="Analyse video(s): a verdict and advice per rep, with a report.")
@@ -176,12 +181,7 @@ def screen(
         out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
                   soft_wrap=True)
         if result.advice != "insufficient_data":
-            until = "before the back rounded" if result.rounded else "with the back flat"
-            out.print(f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
-                      f"{result.hip_flexion_at_onset_deg:.0f}°) {until}; deepest lean "
-                      f"{result.max_trunk_inclination_deg:.0f}°; spine flexion at most "
-                      f"{result.max_spine_flexion_deg:.0f}° (limit {settings.verdict.rounded_back_spine_deg:.0f}°)",
-                      soft_wrap=True)
+            out.print(_screen_depth_line(result, settings.verdict), soft_wrap=True)
         if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
             out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {profile})",
                       soft_wrap=True, markup=False)
@@ -201,6 +201,17 @@ def screen(
                       + beside, soft_wrap=True)
     except LiftformError as exc:
         fail(exc)
+
+
+def _screen_depth_line(result: ScreenResult, verdict: VerdictSettings) -> str:
+    """The screen's numbers: how deep the person hinged, and what stopped it (the back, or the head hanging while
+    the back's outline stayed within its limit: a head-led stop had been said "before the back rounded")."""
+    until = (f"before the head hung past its limit (neck flexed up to {result.max_neck_flexion_deg:.0f}°, limit "
+             f"{verdict.head_hanging_neck_deg:.0f}°)" if result.head_led else
+             "before the back rounded" if result.rounded else "with the back flat")
+    return (f"  hinge depth {result.hinge_depth_deg:.0f}° of trunk lean (hips flexed "
+            f"{result.hip_flexion_at_onset_deg:.0f}°) {until}; deepest lean {result.max_trunk_inclination_deg:.0f}°; "
+            f"spine flexion at most {result.max_spine_flexion_deg:.0f}° (limit {verdict.rounded_back_spine_deg:.0f}°)")
 
 
 def _profile_zero(path: Path) -> bool:
@@ -259,13 +270,17 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
 
 
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
-def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged.")) -> None:
-    """Print the settings (defaults, or merged with CONFIG) as TOML, ready to edit and pass with --config."""
+def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged."),
+           profile: Path | None = typer.Option(None, "--profile", help="A personal profile (`liftform screen "
+                                               "--save-profile`, a live session's profile.toml) to check and show "
+                                               "merged, with what it says of itself.")) -> None:
+    """Print the settings (defaults, or merged with CONFIG and a profile) as TOML, ready to edit and pass with
+    --config."""
     from liftform.personal import printed_settings
 
     try:
-        settings = settings_from(config, None)
-        shown = printed_settings(settings, config)
+        settings = settings_from(config, None, profile)
+        shown = printed_settings(settings, config, profile)
     except LiftformError as exc:
         fail(exc)
     out.print(shown, markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

@@ -52,11 +52,21 @@ class ScreenResult:
     advice: str
     reason: str
     confidence: float
-    rounded: bool = False            # the back rounded before the deepest bend: ``max_spine_flexion_deg`` is a range
+    rounded: bool = False            # the back was flagged rounded (spine or head) before the deepest bend
+    # the spine's outline itself passed its limit there: ``max_spine_flexion_deg`` is the person's range (a bend
+    # stopped by the head alone reached no range: its flat back's few degrees, written as one, made a later rounded
+    # rep "2000% of your range")
+    spine_rounded: bool = False
+    head_led: bool = False           # the head hanging past its limit, the spine inside its own, stopped the bend
+    max_neck_flexion_deg: float = float("nan")   # the head hung furthest where the back is judged on the way down
     notes: tuple[str, ...] = ()      # about the video it was read from (a dark picture, a damaged file)
     # the person's own zero (raw contour bend, deg), read from a bend checked neutral; NaN when not asked for
     own_neutral_bend_deg: float = float("nan")
     neutral_rep_span_s: tuple[float, float] | None = None     # the rep it was read from (start, end s), if one
+    # what it was read from, for the profile to say whose it is: the video's path and SHA-256, the rep named (from 1)
+    read_from: str = ""
+    source_sha256: str = ""
+    rep: int | None = None
 
 
 def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None) -> ScreenResult:
@@ -86,8 +96,14 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     onset = bottom if onset is None else onset
     depth = float(k.trunk_inclination_deg[onset])
     max_flexion = float(np.nanmax(np.where(trusted & judged, k.spine_flexion_deg, np.nan)))
-    advice, reason = _advice(depth, rounded)
-    if rounded and onset == int(np.flatnonzero(trusted & judged)[0]):
+    with np.errstate(invalid="ignore"):     # a neck not seen is NaN: not the head's doing
+        head_led = rounded and not k.spine_flexion_deg[onset] >= settings.rounded_back_spine_deg
+        max_neck = float(np.nanmax(np.where(trusted & judged, k.neck_flexion_deg, -np.inf)))
+    advice, reason = _advice(depth, rounded, head_led)
+    if head_led:
+        reason += (f" (your head hung past its limit there, the neck flexed up to {max_neck:.0f}°, while your back's "
+                   "outline stayed within its own: keep your head in line with your back)")
+    elif rounded and onset == int(np.flatnonzero(trusted & judged)[0]):
         # Past the limit on the first frame the back is judged: where it began to round is not seen, and a back
         # whose outline reads rounded when flat (a rounded upper back's build, a hood) reads so too. From most
         # people's zero the two cannot be told apart; a bend someone checked flat can.
@@ -95,7 +111,9 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
                    "backs sees it flat there, your back's outline reads rounded in this view or clothing; have them "
                    "watch one bend and run `liftform screen --neutral`)")
     return ScreenResult(depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice, reason,
-                        float(np.mean(k.spine_flexion_confidence[judged])), rounded)
+                        float(np.mean(k.spine_flexion_confidence[judged])), rounded,
+                        spine_rounded=rounded and max_flexion >= settings.rounded_back_spine_deg, head_led=head_led,
+                        max_neck_flexion_deg=max_neck if np.isfinite(max_neck) else float("nan"))
 
 
 def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.ndarray, trusted: np.ndarray,
@@ -142,7 +160,8 @@ def _rounding_onset(kinematics: Kinematics, flagged: np.ndarray, min_rounded_s: 
     return int(starts[lasting[0]]) if len(lasting) else None
 
 
-def _advice(depth_deg: float, rounded: bool) -> tuple[str, str]:
+def _advice(depth_deg: float, rounded: bool, head_led: bool) -> tuple[str, str]:
+    rounds = "your head hangs past its limit" if head_led else "your back starts to round"
     if not rounded and depth_deg < HINGE_DEPTH_DEG:
         return "lunge", (f"your back stayed flat down to {depth_deg:.0f}° of trunk lean, the deepest you went: for "
                          "loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
@@ -150,9 +169,9 @@ def _advice(depth_deg: float, rounded: bool) -> tuple[str, str]:
         return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back: lift from low with a "
                              "hip hinge, back flat, load close")
     if depth_deg >= LUNGE_DEPTH_DEG:
-        return "lunge", (f"your back starts to round at {depth_deg:.0f}° of trunk lean: for loads near the floor, go "
+        return "lunge", (f"{rounds} at {depth_deg:.0f}° of trunk lean: for loads near the floor, go "
                          "down to them in a lunge or squat (one knee towards the floor, load close), not by bending")
-    return "flexibility_first", (f"your back rounds already at {depth_deg:.0f}° of trunk lean: work on hip and "
+    return "flexibility_first", (f"{rounds} already at {depth_deg:.0f}° of trunk lean: work on hip and "
                                  "hamstring flexibility first, and lift from a raised surface meanwhile")
 
 

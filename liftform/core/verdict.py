@@ -126,9 +126,17 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
         rounded_s=judged_rounded_s(m, on_descent), descent_s=m.descent_s, ascent_s=m.ascent_s,
         faults=rep_faults(verdict, m, settings),
-        spine_flexion_pct_of_max=(100.0 * m.peak_spine_deg / spine.personal_max_flexion_deg
-                                  if spine.personal_max_flexion_deg > 0 else float("nan")),
+        spine_flexion_pct_of_max=100.0 * m.peak_spine_deg / range_of_rounding_deg(spine, settings),
     )
+
+
+def range_of_rounding_deg(spine: SpineSettings, settings: VerdictSettings) -> float:
+    """The person's range of spine flexion (``personal_max_flexion_deg``, deg) where it is one: the flexion a screen
+    saw their spine reach past its limit (``rounded_back_spine_deg``); NaN where none is set (0) or the value lies
+    inside the limit. No screen's spine rounded there: an older `liftform screen` wrote the flat back's 2 deg of a
+    bend the head stopped, and a rounded rep was "2000% of your range"."""
+    own = spine.personal_max_flexion_deg
+    return own if own > 0 and own >= settings.rounded_back_spine_deg else float("nan")
 
 
 def judge_reps(kinematics: Kinematics, reps: list[Rep], settings: VerdictSettings,

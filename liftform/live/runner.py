@@ -356,18 +356,20 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
     # No annotated video and no report: both are drawn from the source video, which a camera session does not keep.
     write_outputs(analysis, track, out_dir, write_video=False)
     if session.zero_taken:                  # kept for the lifter's next sessions (``--profile``)
-        atomic_write_text(out_dir / PROFILE_NAME, live_profile_toml(settings))
+        atomic_write_text(out_dir / PROFILE_NAME, live_profile_toml(settings, out_dir))
     return analysis, out_dir
 
 
-def live_profile_toml(settings: Settings) -> str:
+def live_profile_toml(settings: Settings, session_dir: Path) -> str:
     """The personal profile of a session whose zero was taken from a rep checked flat (key n): that zero, and what
-    the session's own profile held (range of flexion, screened hinge depth)."""
-    from liftform.screening import personal_profile_toml
+    the session's own profile held (range of flexion, screened hinge depth); it names the session (``session_dir``)
+    it was read in."""
+    from liftform.screening import personal_profile_toml, profile_about
 
     depth = settings.advice.screen_hinge_depth_deg
     return personal_profile_toml("# Personal profile from `liftform live`: the zero of a rep checked flat (key n); "
                                  "pass it to analyze, score or live with --profile.\n",
+                                 profile_about(f"the live session {session_dir.absolute()}"),
                                  neutral_bend_deg=settings.spine.neutral_bend_deg,
                                  max_flexion_deg=settings.spine.personal_max_flexion_deg,
                                  hinge_depth_deg=depth if depth > 0 else None)

@@ -1,0 +1,159 @@
+"""One video file under two names or in two folders of a batch (a participant's clip copied twice): each is scored and
+listed on its own, and the summary, the terminal and the overview say they are one file; a failed video's line and
+row name it once."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from synthetic_tracks import lift_track
+from test_batch import clips  # noqa: F401  (the session's trimmed sample clips, for the slow test)
+from test_outputs import synthetic_analysis
+from typer.testing import CliRunner
+
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.batch import local, score
+from liftform.batch import runner as batch_runner
+from liftform.batch.jobs import JobSpec
+from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
+from liftform.cli import app
+from liftform.hashing import sha256_file
+from liftform.outputs import write_outputs
+from liftform.pipeline import analyze_track
+from liftform.settings import Settings
+
+runner = CliRunner()
+
+
+def _result(out: Path, name: str, video: Path) -> None:
+    """OUT/name: a result of two flat hinges (no pose model) recording ``video`` and its file's SHA-256."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    source = SourceInfo(str(video), sha256_file(video), 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track, out / name,
+                  write_video=False)
+
+
+def _folder_of_copies(tmp_path: Path) -> Path:
+    """Results of in/A/lift.mp4, its copies in/A/lift_copy.mp4 and in/B/lift.mp4, and another video in/A/other.mp4."""
+    for video in ("A/lift.mp4", "A/lift_copy.mp4", "B/lift.mp4"):
+        (tmp_path / "in" / video).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / video).write_bytes(b"the same bytes")
+    (tmp_path / "in" / "A" / "other.mp4").write_bytes(b"other bytes")
+    out = tmp_path / "out"
+    for name, video in (("A__lift", "A/lift.mp4"), ("lift_copy", "A/lift_copy.mp4"), ("B__lift", "B/lift.mp4"),
+                        ("other", "A/other.mp4")):
+        _result(out, name, tmp_path / "in" / video)
+    return out
+
+
+def test_a_video_scored_under_two_names_is_named_a_copy_in_the_summary_the_terminal_and_the_overview(tmp_path):
+    """The same file in two folders and under a second name was three rows with nothing to tell them one video: a study
+    counted one participant's lift three times. Each row keeps its own result and names the others; the terminal and
+    index.html say so, a video of other content is not named."""
+    out = _folder_of_copies(tmp_path)
+    result = runner.invoke(app, ["rescore", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    with open(out / "summary.csv", newline="") as fh:
+        rows = {row["output"]: row for row in csv.DictReader(fh)}
+    assert {name: row["same_video_as"] for name, row in rows.items()} == {
+        "A__lift": "B__lift; lift_copy", "B__lift": "A__lift; lift_copy", "lift_copy": "A__lift; B__lift", "other": ""}
+    assert rows["A__lift"]["source_sha256"] == sha256_file(tmp_path / "in" / "A" / "lift.mp4")
+    assert all(row["verdict"] == "safe" for row in rows.values())        # each copy keeps its own verdict
+    said = " ".join(result.output.split())
+    assert ("note: 3 video(s) are one file under another name or in another folder (the same SHA-256), each scored "
+            "and listed on its own: A__lift = B__lift = lift_copy; in a study count each lift once") in said
+    assert "same video as" in said and "other = " not in said
+    assert runner.invoke(app, ["report", str(out), "--index"]).exit_code == 0
+    html = (out / "index.html").read_text()
+    header = " ".join(re.sub(r"<[^>]+>", "", html.split('<p class="sub">')[1].split("</p>")[0]).split())
+    assert "· 3 one file under several names (each row names its copies) ·" in header
+    body = {re.search(r'<span class="small">([^<]+)</span>', row)[1]: row
+            for row in html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]}
+    assert "The same video file as A__lift/, lift_copy/ (the same SHA-256): count its lifts once." in body["B__lift/"]
+    assert "The same video file" not in body["other/"]
+
+
+def test_the_summary_of_a_score_run_names_copies_among_earlier_videos_of_the_folder(tmp_path, monkeypatch):
+    """A copy scored in a later run into the same folder is named beside the earlier video, in both rows."""
+    def engine(jobs, spec, out_root, on_row, **kwargs):     # a stand-in: no pose model, the file's own hash
+        for job in jobs:
+            (Path(out_root) / job.output).mkdir()
+            (Path(out_root) / job.output / "result.json").write_text("{}")
+            analysis = synthetic_analysis(source_path=job.path)
+            analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source,
+                                                                                sha256=sha256_file(job.path)))
+            on_row(job, row_from_analysis(analysis, job.summary_path, job.output))
+
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
+    monkeypatch.setattr(local, "run_local", engine)
+    for name in ("a.mp4", "b.mp4"):
+        (tmp_path / name).write_bytes(b"one video")
+    score([tmp_path / "a.mp4"], tmp_path / "out", report=False)
+    score([tmp_path / "b.mp4"], tmp_path / "out", report=False)
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert {v["output"]: v["same_video_as"] for v in doc["videos"]} == {"a": "b", "b": "a"}
+
+
+def test_a_failed_video_is_named_once_in_its_line_and_in_the_table(tmp_path, monkeypatch):
+    """"failed: /abs/in/x.mp4: in/x.mp4 is not a readable video ..." said the path twice, and the table's note spent
+    its width on it; a reason that does not name the video still gets its path."""
+    def engine(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            why = (f"{job.path} is not a readable video (Invalid data)" if "broken" in job.path else
+                   "out of memory while scoring this video; run with fewer --workers")
+            on_row(job, failed_row(job.summary_path, job.output, why))
+
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
+    monkeypatch.setattr(local, "run_local", engine)
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/broken.mp4").write_bytes(b"x")
+    Path("in/big.mp4").write_bytes(b"y")
+    result = runner.invoke(app, ["score", "in", "-o", "out", "--no-report"])
+    assert result.exit_code == 1
+    lines = sorted(line for line in result.stderr.splitlines() if line.startswith("failed:"))
+    assert lines == [f"failed: {tmp_path / 'in' / 'big.mp4'}: out of memory while scoring this video; run with "
+                     "fewer --workers",
+                     "failed: in/broken.mp4 is not a readable video (Invalid data)"]
+    broken = next(line for line in result.stdout.splitlines() if line.startswith("│ broken "))
+    assert broken.split("│")[-2].strip().startswith("is not a readable"), result.stdout
+    assert "in/broken.mp4" not in result.stdout
+
+
+@pytest.mark.parametrize(("path", "error", "reason"), [
+    ("/data/in/a b.mp4", "in/a b.mp4 is empty (0 bytes); copy it again", "is empty (0 bytes); copy it again"),
+    ("/data/in/a.mp4", "/data/in/a.mp4: the video has no frames", "the video has no frames"),
+    ("/data/in/a.mp4", "a.mp4 has only 3 frame(s)", "has only 3 frame(s)"),
+    ("/data/in/a.mp4", "internal error (ValueError: a.mp4)", "internal error (ValueError: a.mp4)"),
+    ("/data/in/a.mp4", "/data/in/a.mp4x is odd", "/data/in/a.mp4x is odd"),
+])
+def test_a_failed_rows_reason_is_its_error_without_the_video_s_path_in_front(path, error, reason):
+    assert failed_row(path, "a", error).reason == reason
+    assert SummaryRow(path, "a", status="failed", error=error).reason == reason
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_clip_copied_into_two_folders_is_scored_alike_twice_and_named_a_copy(clips, tmp_path):  # noqa: F811
+    """Scored by the pose model: both copies get the same result (one thread a video: the same landmarks), and each
+    names the other in summary.csv and the terminal."""
+    for folder in ("S01", "S01_again"):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        shutil.copy(clips["hip_hinge"], tmp_path / "in" / folder / "lift.mp4")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["score", str(tmp_path / "in"), "-o", str(out), "-j", "1", "--no-video",
+                                 "--no-report"])
+    assert result.exit_code == 0, result.output
+    with open(out / "summary.csv", newline="") as fh:
+        rows = {row["output"]: row for row in csv.DictReader(fh)}
+    assert {name: row["same_video_as"] for name, row in rows.items()} == {"S01__lift": "S01_again__lift",
+                                                                       "S01_again__lift": "S01__lift"}
+    assert (out / "S01__lift" / "frames.csv").read_bytes() == (out / "S01_again__lift" / "frames.csv").read_bytes()
+    assert "S01__lift = S01_again__lift" in " ".join(result.output.split())

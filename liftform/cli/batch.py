@@ -32,7 +32,7 @@ def score(
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
     workers: int | None = typer.Option(None, "--workers", "-j", min=1,
                                        help="Parallel videos (default: one per CPU, as many as free memory holds at "
-                                            "1 GB each; Ray: cluster CPUs)."),
+                                            "1 GB each, the fastest: more are no faster; Ray: cluster CPUs)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
     address: str | None = typer.Option(None, "--address",
                                        help="Ray cluster, with --engine ray (ray://HEAD:10001 from any machine; "
@@ -65,6 +65,7 @@ def score(
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(exc)
+    _note_workers(workers, engine)
     bar = BatchBar(quiet, "scoring")
     try:
         with bar:
@@ -83,6 +84,16 @@ def score(
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
+
+
+def _note_workers(workers: int | None, engine: str) -> None:
+    """A -j more than this machine scores well at once is run as asked (a CPU quota or slow storage may make it the
+    user's right number), with one line saying why it is no faster: -j 8 on 2 CPUs had run slower without a word."""
+    from liftform.batch.local import more_than_runs_well
+
+    if workers is not None and engine == "local" and (why := more_than_runs_well(workers)):
+        err.print(f"[yellow]note:[/] -j {workers}: {escape(why)}; leave -j out for one worker per CPU, as many as "
+                  "the free memory holds", soft_wrap=True)
 
 
 def _print_scored(result, output: Path, folder_profiles: bool) -> None:

@@ -1,6 +1,6 @@
-"""One video file under two names or in two folders of a batch (a participant's clip copied twice): each is scored and
-listed on its own, and the summary, the terminal and the overview say they are one file; a failed video's line and
-row name it once."""
+"""What a batch tells a researcher: one video file under two names or in two folders (a participant's clip copied
+twice) is scored and listed on its own, and the summary, the terminal and the overview say they are one file; a failed
+video's line and row name it once; a -j more than the machine runs well says so."""
 
 from __future__ import annotations
 
@@ -157,3 +157,30 @@ def test_a_clip_copied_into_two_folders_is_scored_alike_twice_and_named_a_copy(c
                                                                        "S01_again__lift": "S01__lift"}
     assert (out / "S01__lift" / "frames.csv").read_bytes() == (out / "S01_again__lift" / "frames.csv").read_bytes()
     assert "S01__lift = S01_again__lift" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(("workers", "cpus", "free_mb", "said"), [
+    (4, 2, 20_000, "note: -j 4: 4 workers on 2 CPU(s) take turns on them, so the batch is no faster than with -j 2"),
+    (2, 2, 20_000, ""),
+    (2, 2, 1_500, "note: -j 2: 2 workers may need up to 2 GB of memory and 1.5 GB is free"),
+])
+def test_more_workers_than_the_machine_runs_well_are_run_with_a_note(workers, cpus, free_mb, said, tmp_path,
+                                                                   monkeypatch):
+    """`score -j 8` on 2 CPUs ran slower than the default without a word (each worker its own pose model, taking
+    turns on the CPUs, none pinned): it still runs as asked, and one line says why it is no faster."""
+    def engine(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            on_row(job, failed_row(job.summary_path, job.output, "not scored: a stand-in engine"))
+
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
+    monkeypatch.setattr(local, "run_local", engine)
+    monkeypatch.setattr(local, "usable_cpu_count", lambda: cpus)
+    monkeypatch.setattr(local, "available_memory_mb", lambda: free_mb)
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    result = runner.invoke(app, ["score", str(tmp_path / "a.mp4"), "-o", str(tmp_path / "out"), "-j", str(workers),
+                                 "--no-report"])
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: -j")]
+    if said:
+        assert len(notes) == 1 and notes[0].startswith(said), result.stderr
+    else:
+        assert notes == [], result.stderr

@@ -246,9 +246,11 @@ def _by_file_name(earlier: list[_Earlier]) -> dict[str, list[_Earlier]]:
 
 
 def _same_content(path: Path, free: dict[str, _Earlier], by_name: dict[str, list[_Earlier]]) -> str | None:
-    """The free result folder whose video has ``path``'s file name and content (moved since), or None; ``by_name``:
-    `_by_file_name` of the earlier results. The file is hashed only where there is such a name."""
-    named = [e for e in by_name.get(path.name.casefold(), ()) if free.get(e.name) is e]
+    """The free result folder whose video has ``path``'s file name and content and is no longer where its result
+    records (moved since), or None; ``by_name``: `_by_file_name` of the earlier results. The file is hashed only
+    where there is such a name. A result whose video is still in place is that video's: ``path`` is a copy of it, and
+    had been scored into its folder, replacing its result (under new settings, the first ones' lost) and its row."""
+    named = [e for e in by_name.get(path.name.casefold(), ()) if free.get(e.name) is e and not os.path.exists(e.source)]
     if not named:
         return None
     try:

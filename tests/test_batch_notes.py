@@ -18,7 +18,7 @@ from test_outputs import synthetic_analysis
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch import local, score
+from liftform.batch import local
 from liftform.batch import runner as batch_runner
 from liftform.batch.jobs import JobSpec
 from liftform.batch.summary import SummaryRow, failed_row, row_from_analysis
@@ -67,8 +67,9 @@ def test_a_video_scored_under_two_names_is_named_a_copy_in_the_summary_the_termi
     assert rows["A__lift"]["source_sha256"] == sha256_file(tmp_path / "in" / "A" / "lift.mp4")
     assert all(row["verdict"] == "safe" for row in rows.values())        # each copy keeps its own verdict
     said = " ".join(result.output.split())
-    assert ("note: 3 video(s) are one file under another name or in another folder (the same SHA-256), each scored "
-            "and listed on its own: A__lift = B__lift = lift_copy; in a study count each lift once") in said
+    assert ("note: 3 video(s) are one file with another video of the folder, under another name or in another "
+            "folder (the same SHA-256), each scored and listed on its own: A__lift = B__lift = lift_copy; in a study "
+            "count each lift once") in said
     assert "same video as" in said and "other = " not in said
     assert runner.invoke(app, ["report", str(out), "--index"]).exit_code == 0
     html = (out / "index.html").read_text()
@@ -80,25 +81,60 @@ def test_a_video_scored_under_two_names_is_named_a_copy_in_the_summary_the_termi
     assert "The same video file" not in body["other/"]
 
 
-def test_the_summary_of_a_score_run_names_copies_among_earlier_videos_of_the_folder(tmp_path, monkeypatch):
-    """A copy scored in a later run into the same folder is named beside the earlier video, in both rows."""
-    def engine(jobs, spec, out_root, on_row, **kwargs):     # a stand-in: no pose model, the file's own hash
+def _stand_in_engine(monkeypatch) -> None:
+    """`score` without the pose model: each video's row as a worker's would be, from a made-up analysis of it (its
+    file's SHA-256, the run's settings fingerprint)."""
+    def engine(jobs, spec, out_root, on_row, **kwargs):
         for job in jobs:
-            (Path(out_root) / job.output).mkdir()
-            (Path(out_root) / job.output / "result.json").write_text("{}")
-            analysis = synthetic_analysis(source_path=job.path)
+            analysis = synthetic_analysis(source_path=job.summary_path)
             analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source,
                                                                                 sha256=sha256_file(job.path)))
-            on_row(job, row_from_analysis(analysis, job.summary_path, job.output))
+            (Path(out_root) / job.output).mkdir(exist_ok=True)     # what finds a video's folder again: its source
+            (Path(out_root) / job.output / "result.json").write_text(json.dumps(
+                {"source": {"path": job.summary_path, "sha256": analysis.source.sha256}}))
+            row = row_from_analysis(analysis, job.summary_path, job.output)
+            on_row(job, dataclasses.replace(row, settings_fingerprint=spec.fingerprint))
 
     monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
     monkeypatch.setattr(local, "run_local", engine)
+
+
+def test_a_copy_scored_in_a_later_run_is_named_beside_the_earlier_video_in_the_summary_and_the_terminal(
+        tmp_path, monkeypatch):
+    """The terminal's table is of this run's videos: a copy of a video scored into the folder before is named too."""
+    _stand_in_engine(monkeypatch)
     for name in ("a.mp4", "b.mp4"):
         (tmp_path / name).write_bytes(b"one video")
-    score([tmp_path / "a.mp4"], tmp_path / "out", report=False)
-    score([tmp_path / "b.mp4"], tmp_path / "out", report=False)
-    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["score", str(tmp_path / "a.mp4"), "-o", str(out), "--no-report"]).exit_code == 0
+    result = runner.invoke(app, ["score", str(tmp_path / "b.mp4"), "-o", str(out), "--no-report"])
+    doc = json.loads((out / "summary.json").read_text())
     assert {v["output"]: v["same_video_as"] for v in doc["videos"]} == {"a": "b", "b": "a"}
+    assert "each scored and listed on its own: a = b;" in " ".join(result.stdout.split())
+
+
+def test_a_run_under_new_settings_says_how_many_videos_of_the_folder_it_left_judged_under_others(tmp_path,
+                                                                                                   monkeypatch):
+    """`score in/b -o out --config strict.toml` into a folder scored before with the defaults: the summary mixed the
+    two thresholds, said only by a per-row fingerprint. One line says how many it left judged otherwise; none once
+    every video of the folder is judged under this run's settings."""
+    _stand_in_engine(monkeypatch)
+    (tmp_path / "a.mp4").write_bytes(b"video a")
+    (tmp_path / "b.mp4").write_bytes(b"video b")
+    (tmp_path / "strict.toml").write_text("[verdict]\nrounded_back_spine_deg = 5\n")
+    out = tmp_path / "out"
+
+    def run(*videos: str, config: bool = True) -> str:
+        given = ["--config", str(tmp_path / "strict.toml")] if config else []
+        result = runner.invoke(app, ["score", *(str(tmp_path / v) for v in videos), "-o", str(out), "--no-report",
+                                     *given])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.stdout.split())
+
+    assert "judged under other settings" not in run("a.mp4", config=False)
+    assert (f"note: 1 video(s) scored into {out} before, not in this run, were judged under other settings "
+            "(another --config, pose model or version): its summary mixes the two") in run("b.mp4")
+    assert "judged under other settings" not in run("a.mp4", "b.mp4")
 
 
 def test_a_failed_video_is_named_once_in_its_line_and_in_the_table(tmp_path, monkeypatch):

@@ -110,6 +110,12 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
+    if result.judged_otherwise:
+        out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {escape(str(output))} before, "
+                  "not in this run, were judged under other settings (another --config, pose model or version): its "
+                  "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
+                  f"{escape(str(output))} --config FILE` judges them all under one (another pose model: "
+                  "`score --force`)", soft_wrap=True)
     if result.redone:
         out.print(f"{len(result.redone)} video(s) scored before were scored again, their earlier results replaced: "
                   "their settings, pose model, outputs or file differ from this run's (new verdict thresholds alone: "

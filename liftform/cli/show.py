@@ -8,7 +8,6 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from liftform.batch.summary import same_file_groups
 from liftform.cli.common import out
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
@@ -129,7 +128,8 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     """The batch table (`_listed`), what it leaves out, counts, where the summary is.
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
     shown = _listed(rows)
-    copies = same_file_groups([(r.output, r.source_sha256) for r in rows if r.ok])
+    # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
+    copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
     if shown:
         name_width = min(24, max(len("video"), *(len(r.output) for r in shown)))
         table = Table()
@@ -161,10 +161,12 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
 
 
 def _print_copies(copies: dict[str, list[str]]) -> None:
-    """Which videos are one file under several names (`summary.same_file_groups`), a few groups by name."""
+    """Which videos are one file under several names (``copies``: output -> the others, from the rows'
+    ``same_video_as``), a few groups by name."""
     groups = list(dict.fromkeys(tuple(sorted([name, *others])) for name, others in copies.items()))
     named = "; ".join(" = ".join(group) for group in groups[:COPY_GROUPS_NAMED])
     more = f"; {len(groups) - COPY_GROUPS_NAMED} more such group(s)" if len(groups) > COPY_GROUPS_NAMED else ""
-    out.print(f"[yellow]note:[/] {len(copies)} video(s) are one file under another name or in another folder (the "
-              f"same SHA-256), each scored and listed on its own: {escape(named)}{more}; in a study count each "
-              "lift once (summary.csv: same_video_as, source_sha256)", soft_wrap=True)
+    out.print(f"[yellow]note:[/] {len(copies)} video(s) are one file with another video of the folder, under "
+              f"another name or in another folder (the same SHA-256), each scored and listed on its own: "
+              f"{escape(named)}{more}; in a study count each lift once (summary.csv: same_video_as, source_sha256)",
+              soft_wrap=True)

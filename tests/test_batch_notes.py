@@ -74,7 +74,7 @@ def test_a_video_scored_under_two_names_is_named_a_copy_in_the_summary_the_termi
     assert runner.invoke(app, ["report", str(out), "--index"]).exit_code == 0
     html = (out / "index.html").read_text()
     header = " ".join(re.sub(r"<[^>]+>", "", html.split('<p class="sub">')[1].split("</p>")[0]).split())
-    assert "· 3 one file under several names (each row names its copies) ·" in header
+    assert "· 3 share their video file with another (each row names the others) ·" in header
     body = {re.search(r'<span class="small">([^<]+)</span>', row)[1]: row
             for row in html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]}
     assert "The same video file as A__lift/, lift_copy/ (the same SHA-256): count its lifts once." in body["B__lift/"]

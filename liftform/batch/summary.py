@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -88,13 +89,17 @@ class SummaryRow:
     @property
     def reason(self) -> str:
         """Why the video failed, without the video's path at its front where ``error`` starts with it (a decoder's
-        reason names the file as given, "clips/a.mp4 is not a readable video ..."): said beside its name or path,
-        the path had been said twice ("failed: /abs/clips/a.mp4: clips/a.mp4 is not ...")."""
-        parts = Path(self.path).parts
-        for named in (self.path, *(str(Path(*parts[i:])) for i in range(len(parts)))):
-            for after in (": ", " "):
-                if named and self.error.startswith(named + after):
-                    return self.error[len(named) + len(after):]
+        reason names the file as the user gave it, relative to the working folder: "../clips/a.mp4 is not a readable
+        video ..."): said beside its name or path, the path had been said twice ("failed: /abs/clips/a.mp4:
+        ../clips/a.mp4 is not ...")."""
+        name, video = Path(self.path).name, os.path.abspath(self.path)
+        at = self.error.find(name) if name else -1
+        while at >= 0:        # the error's words up to the file's name, read as a path from here, are the video's
+            end = at + len(name)
+            after = next((sep for sep in (": ", " ") if self.error.startswith(sep, end)), None)
+            if after is not None and os.path.abspath(self.error[:end]) == video:
+                return self.error[end + len(after):]
+            at = self.error.find(name, end)
         return self.error
 
     def to_dict(self) -> dict[str, Any]:

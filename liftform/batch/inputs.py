@@ -266,9 +266,10 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
 
     A video with a complete result in ``out_root`` keeps its folder, so a re-run replaces it and a batch resumes it:
     the result.json there records the video's path, or its content (SHA-256) for a video of that file name moved
-    since (nothing left at the path recorded: a copy beside a video still in place gets a folder of its own). The others get :func:`assign_stems`'s names worked out together with the videos already there, so a
-    different video of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``)
-    instead of replacing theirs; a name still taken gets 8 hex digits of its path's hash.
+    since (nothing left at the path recorded: a copy beside a video still in place gets a folder of its own). The
+    others get :func:`assign_stems`'s names worked out together with the videos already there, so a different video
+    of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``) instead of
+    replacing theirs; a name still taken gets 8 hex digits of its path's hash.
     """
     earlier = _earlier_results(Path(out_root))
     free = {e.name: e for e in earlier}

@@ -497,6 +497,31 @@ def test_a_video_scored_before_keeps_its_folder_in_a_run_of_fewer_videos(tmp_pat
     assert output_names([c], tmp_path / "empty") == ["IMG_0001"]
 
 
+def test_a_copy_of_a_video_scored_before_gets_a_folder_of_its_own_and_a_moved_one_its_old_folder(tmp_path,
+                                                                                                 monkeypatch):
+    """`score in/a -o out`, then `score in/b -o out --config strict.toml` where in/b/lift.mp4 is a copy of
+    in/a/lift.mp4: the copy was taken for a's video moved since (same file name, same content), and its result
+    replaced a's ("1 video(s) scored before were scored again, their earlier results replaced"): a's row left the
+    summary, its result under the first settings was lost. A result whose video is still where it records is that
+    video's; a video moved away still finds its folder."""
+    a = _videos(tmp_path, "in/a/lift.mp4")[0]
+    b = tmp_path / "in" / "b" / "lift.mp4"
+    b.parent.mkdir(parents=True)
+    b.write_bytes(a.read_bytes())
+    out = tmp_path / "out"
+    _fake_engine(monkeypatch)
+    assert [r.output for r in score([a], out, workers=1).rows] == ["lift"]
+    written = _fake_engine(monkeypatch)
+    again = score([b], out, workers=1)
+    assert written == ["b__lift"] and again.redone == []
+    assert [(r.output, r.path, r.same_video_as) for r in read_summary(out)] == [
+        ("lift", str(a), "b__lift"), ("b__lift", str(b), "lift")]
+    moved = tmp_path / "elsewhere" / "lift.mp4"
+    moved.parent.mkdir()
+    a.rename(moved)
+    assert output_names([moved], out) == ["lift"]
+
+
 def test_an_analysis_that_writes_nothing_leaves_no_output_folder(tmp_path):
     """`liftform analyze typo.mp4` (or a damaged file) said "video not found" and left an empty liftform-out/ behind:
     the output folder is made before the pose stage, to fail early where it cannot be written. A run that writes

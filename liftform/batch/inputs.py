@@ -246,9 +246,11 @@ def _by_file_name(earlier: list[_Earlier]) -> dict[str, list[_Earlier]]:
 
 
 def _same_content(path: Path, free: dict[str, _Earlier], by_name: dict[str, list[_Earlier]]) -> str | None:
-    """The free result folder whose video has ``path``'s file name and content (moved since), or None; ``by_name``:
-    `_by_file_name` of the earlier results. The file is hashed only where there is such a name."""
-    named = [e for e in by_name.get(path.name.casefold(), ()) if free.get(e.name) is e]
+    """The free result folder whose video has ``path``'s file name and content and is no longer where its result
+    records (moved since), or None; ``by_name``: `_by_file_name` of the earlier results. The file is hashed only
+    where there is such a name. A result whose video is still in place is that video's: ``path`` is a copy of it, and
+    had been scored into its folder, replacing its result (under new settings, the first ones' lost) and its row."""
+    named = [e for e in by_name.get(path.name.casefold(), ()) if free.get(e.name) is e and not os.path.exists(e.source)]
     if not named:
         return None
     try:
@@ -264,9 +266,10 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
 
     A video with a complete result in ``out_root`` keeps its folder, so a re-run replaces it and a batch resumes it:
     the result.json there records the video's path, or its content (SHA-256) for a video of that file name moved
-    since. The others get :func:`assign_stems`'s names worked out together with the videos already there, so a
-    different video of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``)
-    instead of replacing theirs; a name still taken gets 8 hex digits of its path's hash.
+    since (nothing left at the path recorded: a copy beside a video still in place gets a folder of its own). The
+    others get :func:`assign_stems`'s names worked out together with the videos already there, so a different video
+    of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``) instead of
+    replacing theirs; a name still taken gets 8 hex digits of its path's hash.
     """
     earlier = _earlier_results(Path(out_root))
     free = {e.name: e for e in earlier}

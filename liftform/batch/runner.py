@@ -69,6 +69,9 @@ class BatchResult:
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
     # model, outputs not drawn then, or a changed file.
     redone: list[str] = field(default_factory=list)
+    # The folder's videos this run left as they were (scored before, not among its inputs) whose results were judged
+    # under settings none of this run's videos was (another --config, pose model or version): the summary mixes them.
+    judged_otherwise: list[str] = field(default_factory=list)
     wall_s: float = 0.0          # the run's own time, start to the summary written (summary.json ``wall_s``)
 
     @property
@@ -126,6 +129,16 @@ def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_
     resolved = resolve_model(settings.pose.model, model_dir=model_dir)
     return JobSpec(settings, str(Path(resolved.path).resolve()), resolved.sha256, write_video, report, blur_faces,
                    dict(personal_from or {}))
+
+
+def judged_otherwise(earlier: list[SummaryRow], rows: list[SummaryRow], spec: JobSpec) -> list[str]:
+    """The outputs of ``earlier`` rows (the folder's, before this run) that this run's ``rows`` did not replace and
+    whose settings fingerprint is none of this run's (its ``spec``'s, or a video's own from its folder's profile).
+    A row without a fingerprint (a summary written before rows kept it) is not counted: not known."""
+    ours = {spec.fingerprint} | {row.settings_fingerprint for row in rows if row.ok}
+    replaced = {row.output for row in rows}
+    return [row.output for row in earlier if row.ok and row.output not in replaced and row.settings_fingerprint
+            and row.settings_fingerprint not in ours]
 
 
 def _size_first(job: Job) -> tuple[int, int]:
@@ -208,6 +221,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
         result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
+        result.judged_otherwise = judged_otherwise(still_there, result.rows, spec)
         write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
                       extra={"wall_s": result.wall_s})
         now = time.monotonic()

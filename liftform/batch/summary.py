@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ SUMMARY_SCHEMA_VERSION = 1
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
-               "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint")
+               "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
+               "source_sha256", "same_video_as")
 
 
 @dataclass
@@ -50,6 +52,10 @@ class SummaryRow:
     profile: `score --folder-profiles` judges each video from its folder's). ``settings_fingerprint``: the settings
     and pose model its result was judged under (`settings_fingerprint`; rows alike were judged alike, its result.json
     names each setting; "" for a failed video and in rows of summaries written before it was kept).
+    ``source_sha256``: the video file's SHA-256 (result.json's, computed as it was decoded; "" as the fingerprint);
+    ``same_video_as``: the other output folders of the summary whose video is the very same file (the same SHA-256:
+    a file copied under another name or into another folder, each scored and listed on its own), "; " between,
+    set as the summary is written (`name_copies`): a study counting participants' lifts counts them once.
     """
 
     path: str
@@ -73,10 +79,28 @@ class SummaryRow:
     neutral_bend_deg: float | None = None
     settings_fingerprint: str = ""
     undecided_reps: int | None = None
+    source_sha256: str = ""
+    same_video_as: str = ""
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def reason(self) -> str:
+        """Why the video failed, without the video's path at its front where ``error`` starts with it (a decoder's
+        reason names the file as the user gave it, relative to the working folder: "../clips/a.mp4 is not a readable
+        video ..."): said beside its name or path, the path had been said twice ("failed: /abs/clips/a.mp4:
+        ../clips/a.mp4 is not ...")."""
+        name, video = Path(self.path).name, os.path.abspath(self.path)
+        at = self.error.find(name) if name else -1
+        while at >= 0:        # the error's words up to the file's name, read as a path from here, are the video's
+            end = at + len(name)
+            after = next((sep for sep in (": ", " ") if self.error.startswith(sep, end)), None)
+            if after is not None and os.path.abspath(self.error[:end]) == video:
+                return self.error[end + len(after):]
+            at = self.error.find(name, end)
+        return self.error
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,13 +139,32 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
         lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
         people_in_view=analysis.people_in_view,
         neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None,
-        settings_fingerprint=result_fingerprint(analysis), **extra)
+        settings_fingerprint=result_fingerprint(analysis), source_sha256=analysis.source.sha256 or "", **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:
     """The row of a video that could not be scored; ``error`` is kept to its first line."""
     first = (error.strip().splitlines() or ["unknown error"])[0]
     return SummaryRow(path=path, output=output, status="failed", error=first, **extra)
+
+
+def same_file_groups(videos: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """For each (name, SHA-256) of ``videos`` whose file another has too, the others' names in their order; a video
+    of unknown content ("") has none."""
+    by_content: dict[str, list[str]] = {}
+    for name, sha256 in videos:
+        if sha256:
+            by_content.setdefault(sha256, []).append(name)
+    return {name: [other for other in names if other != name]
+            for names in by_content.values() if len(names) > 1 for name in names}
+
+
+def name_copies(rows: list[SummaryRow]) -> None:
+    """Set each row's ``same_video_as`` (in place: the caller's rows, which the terminal prints, say it too) from
+    the scored rows' ``source_sha256``."""
+    copies = same_file_groups([(row.output, row.source_sha256) for row in rows if row.ok])
+    for row in rows:
+        row.same_video_as = "; ".join(copies.get(row.output, [])) if row.ok else ""
 
 
 def _cell(row: SummaryRow, column: str) -> str:
@@ -178,8 +221,10 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: boo
     summary.json is the one liftform reads (`read_summary`: resume, rescore, index.html), so it is written first: a
     kill between the two leaves summary.csv a row behind, rewritten by the next write. The other way round (the csv
     first), a stale summary.json said a video's earlier run failed while its new result was in place, and the next
-    run into the folder, not scoring that video, kept the row failed, index.html calling the result an earlier one."""
+    run into the folder, not scoring that video, kept the row failed, index.html calling the result an earlier one.
+    Each row's ``same_video_as`` is set first (`name_copies`)."""
     out_root = Path(out_root)
+    name_copies(rows)
     doc = summary_doc(rows, complete=complete, extra=extra)
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     json_path = atomic_write_text(out_root / SUMMARY_JSON, text)

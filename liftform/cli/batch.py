@@ -32,7 +32,7 @@ def score(
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
     workers: int | None = typer.Option(None, "--workers", "-j", min=1,
                                        help="Parallel videos (default: one per CPU, as many as free memory holds at "
-                                            "1 GB each; Ray: cluster CPUs)."),
+                                            "1 GB each, the fastest: more are no faster; Ray: cluster CPUs)."),
     engine: str = typer.Option("local", "--engine", help="local (processes on this machine) or ray."),
     address: str | None = typer.Option(None, "--address",
                                        help="Ray cluster, with --engine ray (ray://HEAD:10001 from any machine; "
@@ -65,6 +65,7 @@ def score(
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(exc)
+    _note_workers(workers, engine)
     bar = BatchBar(quiet, "scoring")
     try:
         with bar:
@@ -85,6 +86,16 @@ def score(
     raise typer.Exit(result.exit_code)
 
 
+def _note_workers(workers: int | None, engine: str) -> None:
+    """A -j more than this machine scores well at once is run as asked (a CPU quota or slow storage may make it the
+    user's right number), with one line saying why it is no faster: -j 8 on 2 CPUs had run slower without a word."""
+    from liftform.batch.local import more_than_runs_well
+
+    if workers is not None and engine == "local" and (why := more_than_runs_well(workers)):
+        err.print(f"[yellow]note:[/] -j {workers}: {escape(why)}; leave -j out for one worker per CPU, as many as "
+                  "the free memory holds", soft_wrap=True)
+
+
 def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     """The end of `score`: the table, then what the run took from its folder and what it did again."""
     print_batch(result.rows, output, "scored")
@@ -99,6 +110,12 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
+    if result.judged_otherwise:
+        out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {escape(str(output))} before, "
+                  "not in this run, were judged under other settings (another --config, pose model or version): its "
+                  "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
+                  f"{escape(str(output))} --config FILE` judges them all under one (another pose model: "
+                  "`score --force`)", soft_wrap=True)
     if result.redone:
         out.print(f"{len(result.redone)} video(s) scored before were scored again, their earlier results replaced: "
                   "their settings, pose model, outputs or file differ from this run's (new verdict thresholds alone: "

@@ -132,7 +132,8 @@ class BatchBar(Bar):
         self.done, self.failed = done, self.failed + (row is not None and not row.ok)
         self.cached += bool(getattr(row, "cached", False))
         if row is not None and not row.ok:
-            err.print(f"[bold red]failed:[/] {escape(str(row.path))}: {escape(str(row.error))}", soft_wrap=True)
+            said = row.error if row.reason != row.error else f"{row.path}: {row.error}"   # the path once
+            err.print(f"[bold red]failed:[/] {escape(said)}", soft_wrap=True)
         run = done - self.cached
         left_s = (now - self.started) / run * (total - done) if run > 0 else None
         self.bar.update(self.task, completed=done, total=total, failed=self.failed, left_s=left_s, left_at=now)

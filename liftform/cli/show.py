@@ -19,6 +19,7 @@ from liftform.settings import AdviceSettings, Settings, SpineSettings
 # Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
 # a batch of 300 phone clips printed 54 rows, one of 3,000 would print 500 (the rest: index.html, summary.csv).
 BATCH_TABLE_MAX_ROWS = 40
+COPY_GROUPS_NAMED = 5   # groups of one file under several names the terminal names (all: summary.csv's same_video_as)
 
 
 def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> str:
@@ -127,6 +128,8 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     """The batch table (`_listed`), what it leaves out, counts, where the summary is.
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
     shown = _listed(rows)
+    # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
+    copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
     if shown:
         name_width = min(24, max(len("video"), *(len(r.output) for r in shown)))
         table = Table()
@@ -139,10 +142,11 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
             if r.ok:
                 peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
                 verdict = verdict_markup(r.verdict, headline=True)
-                note = ("(cached) " if r.cached else "") + (r.warnings[0] if r.warnings else "")
-                table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, _short(note))
+                same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
+                note = ("(cached) " if r.cached else "") + "; ".join(same + r.warnings[:1])
+                table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, escape(_short(note)))
             else:
-                table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", _short(r.error.split("; ")[0]))
+                table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", escape(_short(r.reason.split("; ")[0])))
         out.print(table)
     if len(shown) < len(rows):
         flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(shown)
@@ -152,3 +156,17 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
     out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
               f"{n_failed} failed; table in {out_root / 'summary.csv'}", soft_wrap=True)
+    if copies:
+        _print_copies(copies)
+
+
+def _print_copies(copies: dict[str, list[str]]) -> None:
+    """Which videos are one file under several names (``copies``: output -> the others, from the rows'
+    ``same_video_as``), a few groups by name."""
+    groups = list(dict.fromkeys(tuple(sorted([name, *others])) for name, others in copies.items()))
+    named = "; ".join(" = ".join(group) for group in groups[:COPY_GROUPS_NAMED])
+    more = f"; {len(groups) - COPY_GROUPS_NAMED} more such group(s)" if len(groups) > COPY_GROUPS_NAMED else ""
+    out.print(f"[yellow]note:[/] {len(copies)} video(s) are one file with another video of the folder, under "
+              f"another name or in another folder (the same SHA-256), each scored and listed on its own: "
+              f"{escape(named)}{more}; in a study count each lift once (summary.csv: same_video_as, source_sha256)",
+              soft_wrap=True)

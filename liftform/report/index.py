@@ -43,7 +43,21 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
         "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
         "duration_s": analysis.source.duration_s, "summary": clip_summary(analysis), "failed": False,
+        "sha256": analysis.source.sha256,
     }
+
+
+def _told_copies(rows: list[dict[str, Any]]) -> int:
+    """Each row whose video is the very file of others here (the same SHA-256: copied under another name or into
+    another folder, each scored on its own) says so first, naming their folders; how many rows do."""
+    from liftform.batch.summary import same_file_groups
+
+    copies = same_file_groups([(row["folder"], row.get("sha256", "")) for row in rows if not row["failed"]])
+    for row in rows:
+        if row["folder"] in copies:
+            row["summary"] = (f"The same video file as {', '.join(copies[row['folder']])} (the same SHA-256): count "
+                              f"its lifts once. {row['summary']}")
+    return len(copies)
 
 
 def _older(path: Path, than: Path) -> bool:
@@ -127,8 +141,9 @@ def write_index(out_root: str | Path) -> Path:
     rows = sorted(rows + _failed_rows(failed_runs, {folder.name for folder in folders}),
                   key=lambda r: (r["rank"], r["name"].lower()))
     failed = sum(r["failed"] for r in rows)
+    n_copies = _told_copies(rows)
     html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),
                        rows=rows, n_analysed=len(rows) - failed, n_failed=failed,
                        n_rounded=sum(r["rank"] == 0 for r in rows), n_safe=sum(r["rank"] == 2 for r in rows),
-                       n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed)
+                       n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed, n_copies=n_copies)
     return atomic_write_text(out_root / INDEX_NAME, html)

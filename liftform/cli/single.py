@@ -136,6 +136,8 @@ def report(
                                       "analysed (same SHA-256). One result folder only."),
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
+    from liftform.outputs.atomic import IN_PLACE_OPTION, check_writable
+    from liftform.outputs.layout import RESULT_NAME
     from liftform.report import render_again, write_index
 
     if video is not None and (index or len(folders) != 1):
@@ -143,6 +145,8 @@ def report(
     failures = 0
     for folder in folders:
         try:
+            if folder.is_dir() and (index or (folder / RESULT_NAME).is_file()):   # before drawing (stills decoded)
+                check_writable(folder, folder, IN_PLACE_OPTION)
             if index:
                 out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
                 continue

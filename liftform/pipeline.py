@@ -329,28 +329,33 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     from liftform.errors import LiftformError, OutputError
     from liftform.interrupts import AnalysisKept, signals_deferred
     from liftform.outputs import keep_analysis
-    from liftform.outputs.layout import RESULT_NAME
+    from liftform.outputs.layout import ANNOTATED_NAME, RESULT_NAME
     from liftform.outputs.staging import moved_paths, replacing_folder
 
     out_dir = Path(out_dir)
-    kept = False
+    stopped = None      # what stopped the drawing (an interrupt, an error), the analysis kept all the same
     with replacing_folder(out_dir) as folder:
         try:
             paths, report_error = _write_folder(analysis, track, folder, video_path=video_path, write_video=write_video,
                                                 report=report, blur_faces=blur_faces, progress=progress)
-        except KeyboardInterrupt as interrupt:
-            # The analysis is done: an interrupt in its drawing keeps it (a long video's pose stage had been lost),
-            # but not over an earlier complete result, which stays whole as at any interrupt.
+        except (KeyboardInterrupt, LiftformError) as stop:
+            # The analysis is done: an interrupt or a failure in its drawing (a full disk) keeps it (a long video's
+            # pose stage had been lost), but not over an earlier complete result, which stays whole.
             if (out_dir / RESULT_NAME).is_file():
                 raise
             try:
                 with signals_deferred(deliver=False):      # already on the way out: a second Ctrl-C cannot lose it
                     keep_analysis(analysis, track, folder, blur_faces=blur_faces)
-            except LiftformError:                          # not to be kept (a full disk): the interrupt stands
-                raise interrupt from None
-            kept = True
-    if kept:
+            except LiftformError:                          # not to be kept either: what stopped it stands
+                raise stop from None
+            stopped = stop
+    if isinstance(stopped, KeyboardInterrupt):
         raise AnalysisKept(out_dir)
+    if stopped is not None:
+        missing = " and ".join((["the annotated video"] if not (out_dir / ANNOTATED_NAME).is_file() else [])
+                               + (["report"] if report else []))
+        raise OutputError(f"the analysis in {out_dir} is kept, without {missing}: "
+                          + str(stopped).replace(str(folder), str(out_dir)))
     if report_error is not None:
         why = str(report_error).replace(str(folder), str(out_dir))
         raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "

@@ -130,3 +130,25 @@ def test_the_line_names_only_what_was_asked_for(tmp_path, options, finished, wor
     line = _interrupted_line(finished, tmp_path / "lift", "--no-video" in options, "--no-report" in options)
     assert words.replace("OUT", str(tmp_path)) in line, line
     assert ("liftform report" in line) == ("--no-report" not in options), line
+
+
+def test_a_disk_filled_while_the_video_is_drawn_keeps_the_analysis(tmp_path, monkeypatch):
+    """The disk filled by another process during the annotated video (its 32 MB checked free before the pose
+    stage): the whole folder had gone with it. Now the analysis is kept and the one line says so, and why."""
+    import liftform.outputs.annotated as annotated
+    from liftform.errors import OutputError
+
+    analysis, track = _analysis(tmp_path / "lift.mp4")
+    clip = _clip(tmp_path / "lift.mp4", len(track))
+    full = "no space left (or quota/file-size limit reached); free some space or choose another disk"
+
+    def disk_full(video, analysis, track, out_path, *args, **kwargs):
+        raise OutputError(f"cannot write {out_path}: {full}")
+
+    monkeypatch.setattr(annotated, "write_annotated_video", disk_full)
+    folder = tmp_path / "out" / "lift"
+    with pytest.raises(OutputError) as failed:
+        save_result(analysis, track, folder, video_path=clip)
+    assert str(failed.value) == f"the analysis in {folder} is kept, without the annotated video and report: " \
+                                f"cannot write {folder / 'annotated.mp4'}: {full}"
+    assert set(_contents(folder)) == DATA_FILES

@@ -20,6 +20,16 @@ TERMINATED_EXIT = 128 + signal.SIGTERM    # ... and by SIGTERM (143), as a shell
 _terminated: list[int] = []               # the SIGTERMs received since `terminate_as_interrupt`
 
 
+class AnalysisKept(KeyboardInterrupt):
+    """An interrupt (Ctrl-C, SIGTERM) that came once a video's analysis was done, while its views (annotated video,
+    report) were drawn: the analysis was kept in ``folder`` (`pipeline.save_result`), as `--no-video --no-report`
+    writes it, with the annotated video where it was finished."""
+
+    def __init__(self, folder) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+
+
 def terminate_as_interrupt() -> None:
     """From now on SIGTERM (`timeout`, a scheduler or service manager stopping the job, `kill`) stops this process as
     Ctrl-C does: KeyboardInterrupt, so what is done is kept, temporary files are removed and one line says so. With

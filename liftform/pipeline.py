@@ -327,34 +327,68 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     complete until then, whatever stops the run. Returns the paths written (``write_result_files``'s, plus
     "report_html"). Raises OutputError / InputError (one line)."""
     from liftform.errors import LiftformError, OutputError
-    from liftform.outputs import mark_blurred, write_result_files
+    from liftform.interrupts import AnalysisKept, signals_deferred
+    from liftform.outputs import keep_analysis
+    from liftform.outputs.layout import ANNOTATED_NAME, RESULT_NAME
     from liftform.outputs.staging import moved_paths, replacing_folder
 
     out_dir = Path(out_dir)
-    report_error = None
+    stopped = None      # what stopped the drawing (an interrupt, an error), the analysis kept all the same
     with replacing_folder(out_dir) as folder:
-        with contextlib.ExitStack() as stack:
-            # With the annotated video, the report's stills and clips are taken from its decode of the source.
-            media = _ReportMedia(analysis, track, folder, video_path, blur_faces, stack) if report and write_video \
-                else None
-            paths = write_result_files(analysis, track, folder, video_path=video_path, write_video=write_video,
-                                       progress=progress, blur_faces=blur_faces,
-                                       on_frame=media.feed if media else None)
-            if media is not None:
-                media.finish(paths["annotated_mp4"])
-        if report:
-            from liftform.report import write_report  # here: jinja2 and the report's modules, ~35 ms, only then
-
+        try:
+            paths, report_error = _write_folder(analysis, track, folder, video_path=video_path, write_video=write_video,
+                                                report=report, blur_faces=blur_faces, progress=progress)
+        except (KeyboardInterrupt, LiftformError) as stop:
+            # The analysis is done: an interrupt or a failure in its drawing (a full disk) keeps it (a long video's
+            # pose stage had been lost), but not over an earlier complete result, which stays whole.
+            if (out_dir / RESULT_NAME).is_file():
+                raise
             try:
-                paths["report_html"] = write_report(folder, blur_faces=blur_faces, video_path=video_path,
-                                                    annotated_blurred=blur_faces if write_video else None,
-                                                    media=media.images if media else None).path
-            except LiftformError as exc:   # the analysis is complete: it replaces the earlier one all the same
-                report_error = exc
-        if report_error is None:
-            mark_blurred(folder, blur_faces)
+                with signals_deferred(deliver=False):      # already on the way out: a second Ctrl-C cannot lose it
+                    keep_analysis(analysis, track, folder, blur_faces=blur_faces)
+            except LiftformError:                          # not to be kept either: what stopped it stands
+                raise stop from None
+            stopped = stop
+    if isinstance(stopped, KeyboardInterrupt):
+        raise AnalysisKept(out_dir)
+    if stopped is not None:
+        missing = " and ".join((["the annotated video"] if not (out_dir / ANNOTATED_NAME).is_file() else [])
+                               + (["report"] if report else []))
+        raise OutputError(f"the analysis in {out_dir} is kept, without {missing}: "
+                          + str(stopped).replace(str(folder), str(out_dir)))
     if report_error is not None:
         why = str(report_error).replace(str(folder), str(out_dir))
         raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "
                           f"({why}); try again with `liftform report {out_dir}`")
     return moved_paths(paths, folder, out_dir)
+
+
+def _write_folder(analysis: Analysis, track: PoseTrack, folder: Path, *, video_path: str | Path | None,
+                  write_video: bool, report: bool, blur_faces: bool, progress: Callable[[int, int], None] | None,
+                  ) -> tuple[dict[str, Path], Exception | None]:
+    """`save_result`'s writing into the new ``folder``: (the paths written, the error that kept the report from
+    being written, or None)."""
+    from liftform.errors import LiftformError
+    from liftform.outputs import mark_blurred, write_result_files
+
+    report_error = None
+    with contextlib.ExitStack() as stack:
+        # With the annotated video, the report's stills and clips are taken from its decode of the source.
+        media = _ReportMedia(analysis, track, folder, video_path, blur_faces, stack) if report and write_video \
+            else None
+        paths = write_result_files(analysis, track, folder, video_path=video_path, write_video=write_video,
+                                   progress=progress, blur_faces=blur_faces, on_frame=media.feed if media else None)
+        if media is not None:
+            media.finish(paths["annotated_mp4"])
+    if report:
+        from liftform.report import write_report  # here: jinja2 and the report's modules, ~35 ms, only then
+
+        try:
+            paths["report_html"] = write_report(folder, blur_faces=blur_faces, video_path=video_path,
+                                                annotated_blurred=blur_faces if write_video else None,
+                                                media=media.images if media else None).path
+        except LiftformError as exc:   # the analysis is complete: it replaces the earlier one all the same
+            report_error = exc
+    if report_error is None:
+        mark_blurred(folder, blur_faces)
+    return paths, report_error

@@ -365,6 +365,22 @@ def test_score_into_a_read_only_folder_says_so_of_the_folder(tmp_path, monkeypat
                                               "another output directory (-o)"
 
 
+def test_rescore_and_report_in_a_read_only_folder_say_so_of_the_folder(tmp_path, monkeypatch, read_only):
+    """`rescore` named the lock file it makes (`.liftform.lock`), and both it and `report` told the user to "choose
+    another output directory (-o)": neither has -o, they write into the folder they read."""
+    videos = _videos(tmp_path, "v.mp4")
+    out = tmp_path / "sc"
+    _fake_engine(monkeypatch)
+    score(videos, out, workers=1)
+    read_only(out)
+    in_place = "choose another disk: copy the results there (rescore and report write into the folder they read)"
+    for command, folder in (("rescore", out), ("report", out / "v"), ("report --index", out)):
+        result = runner.invoke(app, [*command.split(), str(folder)])
+        assert result.exit_code == 1, (command, result.output)
+        assert " ".join(result.output.split()) == f"error: cannot write {folder}: the file system is read-only; " \
+                                                  + in_place, command
+
+
 def test_a_kill_between_the_summary_s_two_files_misleads_no_later_run(tmp_path, monkeypatch):
     """summary.csv and summary.json are two renames; a kill between them leaves one a row behind. It was summary.json
     (written second), the one resume, rescore and index.html read: a video whose earlier run failed, scored since,

@@ -41,7 +41,7 @@ from liftform.errors import InputError, LiftformError
 from liftform.follow import LEFT_OUT_WORDS
 from liftform.interrupts import signals_deferred
 from liftform.outputs import mark_stale, stale_views
-from liftform.outputs.atomic import FolderLock, folder_lock
+from liftform.outputs.atomic import IN_PLACE_OPTION, FolderLock, check_writable, folder_lock
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
     INDEX_NAME,
@@ -228,6 +228,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     nothing = f"no result.json found under {out_root}; run `liftform score` first"
     if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
         raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's
+    check_writable(out_root, out_root, IN_PLACE_OPTION)      # said of the folder, not of the lock file made next
     # Held while rescoring: a score still writing its first results is named; the folder removed meanwhile stops it.
     with folder_lock(out_root, "`liftform score` or `rescore`") as lock:
         if not (folders := [f.path for f in result_folders(out_root)]):

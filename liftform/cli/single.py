@@ -26,7 +26,7 @@ from liftform.cli.common import (
 from liftform.cli.show import print_own_zero, print_summary
 from liftform.core.vocabulary import Tone
 from liftform.errors import LiftformError
-from liftform.interrupts import INTERRUPTED_EXIT
+from liftform.interrupts import INTERRUPTED_EXIT, AnalysisKept
 
 if TYPE_CHECKING:   # the command imports the screen only when run: startup stays light
     from liftform.core.screen import ScreenResult
@@ -79,11 +79,12 @@ def analyze(
         except LiftformError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # Say what is kept only where something is: stopped in the first video (its model download, say),
             # there is nothing ("results already written are kept" had been said of nothing).
-            err.print(f"interrupted: the results of the {done} video(s) finished are kept" if done
-                      else "interrupted before any video was finished: nothing was written", soft_wrap=True)
+            kept = exc.folder if isinstance(exc, AnalysisKept) else None
+            err.print(_interrupted_line(done, kept, no_video, no_report), soft_wrap=True, markup=False)
+            done += kept is not None
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
                     _write_index(output)
@@ -96,6 +97,25 @@ def analyze(
         remove_empty_folders(made)
     if failures:
         raise typer.Exit(1)
+
+
+def _interrupted_line(done: int, kept: Path | None, no_video: bool, no_report: bool) -> str:
+    """What an interrupted `analyze` says it kept: the videos finished, and the analysis of the one whose annotated
+    video or report was being drawn (``kept``: its folder, `pipeline.save_result`)."""
+    from liftform.outputs.layout import ANNOTATED_NAME
+
+    finished = f"the results of the {done} video(s) finished are kept" if done else ""
+    if kept is None:
+        return f"interrupted: {finished}" if done else "interrupted before any video was finished: nothing was written"
+    video_kept = (kept / ANNOTATED_NAME).is_file()
+    unfinished = ([] if no_video or video_kept else ["the annotated video"]) + ([] if no_report else ["the report"])
+    redo = ([] if no_report else [f"`liftform report {kept}` draws its report without the pose stage"]) + \
+        ([] if no_video or video_kept else ["the annotated video is drawn by analysing the video again"])
+    files = "result.json, the CSVs, poses.npz and the annotated video, as --no-report writes them" if video_kept \
+        else "result.json, the CSVs and poses.npz, as --no-video --no-report writes them"
+    doing = f"drawing {' and '.join(unfinished)}" if unfinished else "writing its files"
+    return "; ".join([f"interrupted while {doing}: the analysis is kept in {kept} ({files})",
+                      *([", and ".join(redo)] if redo else []), *([finished] if done else [])])
 
 
 def _write_index(output: Path) -> bool:
@@ -122,6 +142,8 @@ def report(
                                       "analysed (same SHA-256). One result folder only."),
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
+    from liftform.outputs.atomic import IN_PLACE_OPTION, check_writable
+    from liftform.outputs.layout import RESULT_NAME
     from liftform.report import render_again, write_index
 
     if video is not None and (index or len(folders) != 1):
@@ -129,6 +151,8 @@ def report(
     failures = 0
     for folder in folders:
         try:
+            if folder.is_dir() and (index or (folder / RESULT_NAME).is_file()):   # before drawing (stills decoded)
+                check_writable(folder, folder, IN_PLACE_OPTION)
             if index:
                 out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
                 continue

@@ -20,6 +20,7 @@ folder whole: written beside the earlier one and swapped in when complete (``sta
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,17 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.outputs.atomic import atomic_path, atomic_write_bytes, atomic_write_text
-from liftform.outputs.layout import ANNOTATED_NAME, BLURRED_MARK, POSES_NAME, STALE_MARK
+from liftform.outputs.layout import (
+    ANNOTATED_NAME,
+    BLURRED_MARK,
+    CLIPS_DIR,
+    FRAMES_NAME,
+    POSES_NAME,
+    REPORT_NAME,
+    REPS_NAME,
+    RESULT_NAME,
+    STALE_MARK,
+)
 from liftform.outputs.result_json import analysis_to_dict, read_result_json, write_result_json
 from liftform.outputs.staging import moved_paths, replacing_folder
 from liftform.outputs.tables import write_frames_csv, write_reps_csv
@@ -40,6 +51,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "read_result_json",
+    "keep_analysis",
     "write_frames_csv",
     "write_outputs",
     "write_poses_npz",
@@ -106,6 +118,23 @@ def write_result_files(analysis: Analysis, track: PoseTrack, folder: Path, *, vi
                                                        progress, blur_faces=blur_faces, on_frame=on_frame)
     paths["result_json"] = write_result_json(analysis, folder)
     return paths
+
+
+def keep_analysis(analysis: Analysis, track: PoseTrack, folder: Path, *, blur_faces: bool = False) -> None:
+    """Make ``folder``, a result being written when an interrupt came, the analysis's result as far as it was drawn:
+    the data files and result.json as `--no-video --no-report` writes them, and the annotated video where it was
+    finished (`--no-report`'s folder); the clips cut for a report not written go with it. Partial files are gone
+    already (`atomic_path` removes them)."""
+    if not (folder / REPORT_NAME).is_file():
+        shutil.rmtree(folder / CLIPS_DIR, ignore_errors=True)
+    writers = {FRAMES_NAME: lambda: write_frames_csv(analysis, folder),
+               REPS_NAME: lambda: write_reps_csv(analysis, folder),
+               POSES_NAME: lambda: write_poses_npz(track, folder),
+               RESULT_NAME: lambda: write_result_json(analysis, folder)}
+    for name, write in writers.items():     # result.json last: its presence marks a complete result
+        if not (folder / name).is_file():
+            write()
+    mark_blurred(folder, blur_faces)
 
 
 # The faces-blurred mark's text, changed whenever what the blur hides changes, so `score` does not reuse a folder

@@ -28,6 +28,8 @@ _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, e
 
 
 OUTPUT_OPTION = "output directory (-o)"    # what a user changes to write elsewhere; live's recording says its own
+# ... and where there is no -o: `rescore` and `report` write into the result folders they read.
+IN_PLACE_OPTION = "disk: copy the results there (rescore and report write into the folder they read)"
 # Below this free on the output's disk nothing is started: a result takes a few MB to some tens (the annotated
 # video most), and a full disk was found only at the first write, after the whole pose stage (in a batch, for every
 # video in turn: hours spent to write nothing).

@@ -152,3 +152,34 @@ def test_a_disk_filled_while_the_video_is_drawn_keeps_the_analysis(tmp_path, mon
     assert str(failed.value) == f"the analysis in {folder} is kept, without the annotated video and report: " \
                                 f"cannot write {folder / 'annotated.mp4'}: {full}"
     assert set(_contents(folder)) == DATA_FILES
+
+
+def test_an_interrupted_report_redraw_leaves_the_report_in_place_with_its_clips(tmp_path, monkeypatch):
+    """`liftform report DIR` stopped while it takes the new clips: the report in place keeps its clips (they had
+    been deleted before the source was decoded: a 5-minute set's 33 clips gone under the old report.html), and
+    nothing of the unfinished drawing or set aside is left. The next redraw finishes."""
+    import liftform.report.gallery
+    from liftform.report import render_again
+
+    clip = _clip(tmp_path / "lift.mp4", len(_analysis(tmp_path / "lift.mp4")[1]))
+    analysis, track = _analysis(clip)           # made from this very file: the redraw takes its frames
+    folder = tmp_path / "out" / "lift"
+    save_result(analysis, track, folder, video_path=clip)
+    before = _contents(folder)
+    assert any(name.startswith("clips/") for name in before), sorted(before)
+    drawn = liftform.report.gallery.grab_media
+
+    def stopped_half_way(data, stills, clips, **kwargs):
+        clips[0].path.parent.mkdir(parents=True, exist_ok=True)
+        clips[0].path.write_bytes(b"half a clip")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(liftform.report.gallery, "grab_media", stopped_half_way)
+    result = CliRunner().invoke(app, ["report", str(folder)])
+    assert result.exit_code == 130, result.output
+    assert f"interrupted: {folder} is as it was" in result.output and "Traceback" not in result.output
+    assert _contents(folder) == before
+    monkeypatch.setattr(liftform.report.gallery, "grab_media", drawn)
+    again = render_again(folder)
+    assert again.clips and all(path.is_file() for path in again.clips)
+    assert sorted(p.name for p in folder.iterdir()) == sorted({name.split("/")[0] for name in before})

@@ -164,6 +164,10 @@ def report(
         except LiftformError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        except KeyboardInterrupt:       # the report in place keeps its clips (`gallery.clips_kept_until_drawn`)
+            err.print(f"interrupted: {folder} is as it was (its report and clips); those drawn before it are kept",
+                      soft_wrap=True, markup=False)
+            raise typer.Exit(INTERRUPTED_EXIT) from None
     if failures:
         raise typer.Exit(1)
 

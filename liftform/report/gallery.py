@@ -8,7 +8,10 @@ to their clip. A 10-minute set of 198 rounded reps had pictured them all: a page
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,35 @@ def gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[s
                      f"{'has' if others_rounded == 1 else 'have'} no frames here: only the main lifter's frames are "
                      "kept.")
     return heading[0].upper() + heading[1:], lines
+
+
+# The clips of the report in place while `liftform report` draws new ones, put back if it does not finish: an
+# interrupted redraw had left the old report.html over an empty clips/ (33 clips deleted before the decode began).
+CLIPS_BEFORE = ".clips-before-report"
+
+
+@contextmanager
+def clips_kept_until_drawn(clips_dir: Path) -> Iterator[None]:
+    """Move ``clips_dir`` aside for the block, which draws a new report and its clips there; put it back if the block
+    raises (Ctrl-C, a failure: the report in place and its clips stay together, never a mix), else delete it. A copy
+    left aside by a run killed outright is the report in place's, put back first."""
+    from liftform.interrupts import signals_deferred
+
+    aside = clips_dir.with_name(CLIPS_BEFORE)
+    if aside.is_dir():
+        shutil.rmtree(clips_dir, ignore_errors=True)
+        os.replace(aside, clips_dir)
+    if clips_dir.is_dir():
+        os.replace(clips_dir, aside)
+    try:
+        yield
+    except BaseException:
+        with signals_deferred(deliver=False):       # already on the way out: a second Ctrl-C cannot lose them
+            shutil.rmtree(clips_dir, ignore_errors=True)
+            if aside.is_dir():
+                os.replace(aside, clips_dir)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _clear_old_clips(clips_dir: Path) -> None:

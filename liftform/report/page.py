@@ -12,11 +12,11 @@ from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, wor
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import REPORT_NAME, ResultFolder
+from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
 from liftform.report.data import ResultData, load_result, reba_trunk
-from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, gallery, gallery_words
+from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.settings import SpineSettings
 
@@ -229,8 +229,9 @@ def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path
     the video is not found (``keep_framed``: InputError); a folder without one (or with one without frames) gets
     one without frames, with a note."""
     annotated_blurred = faces_blurred(result_dir)
-    report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
-                          annotated_blurred=annotated_blurred, keep_framed=True)
+    with clips_kept_until_drawn(Path(result_dir) / CLIPS_DIR):   # interrupted, the report in place keeps its clips
+        report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
+                              annotated_blurred=annotated_blurred, keep_framed=True)
     annotated_hidden = annotated_blurred or not ResultFolder(report.path.parent).annotated_mp4.is_file()
     mark_blurred(report.path.parent, blur_faces and annotated_hidden)
     return report

@@ -1,7 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
     python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim | --tilt
-                                  | --half-rate]]
+                                  | --half-rate | --boxed | --distant | --close-up]]
                                   [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
@@ -33,6 +33,13 @@
     a phone held crooked films them. Cached in --cache/tilt.
 (b'''''') --footage --half-rate: the same clips at half their frame rate (every other frame, `footage.half_rate_track`),
     as a webcam or phone that drops to 15 frames/s in a dim room films them. Cached in --cache/half-rate.
+(b7) --footage --boxed / --distant / --close-up: the same clips framed as other people's uploads frame a lift
+    (`footage.boxed_track`, `distant_track`, `close_up_track`): the picture in the other orientation's frame with
+    black bars (a landscape clip letterboxed into 9:16, a portrait one pillarboxed into 16:9, a pillarboxed phone
+    clip given its 9:16 frame back); the lifter at a third of the frame's size on a grey wall or a blurred fill (a
+    camera at the back of the gym); a fixed close-up from the lifter's eyes to their ankles (the feet cut, the top of
+    the head while they stand tallest: the close-up's box is read off the clip's track as filmed, from --cache).
+    Cached in --cache/boxed, distant, close-up (~6 min each for the first run).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -56,7 +63,10 @@ from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
 from footage import (  # noqa: E402  (a sibling script)
+    boxed_track,
+    close_up_estimate,
     dim_track,
+    distant_track,
     footage_report,
     half_rate_track,
     live_track,
@@ -80,6 +90,10 @@ FOOTAGE_VARIANTS = {
     "tilt": ("(b''''') real footage turned 12 deg about its centre (a phone held crooked)", "tilt", tilted_track),
     "half_rate": ("(b'''''') real footage at half its frame rate (a camera at 15 frames/s in a dim room)",
                   "half-rate", half_rate_track),
+    "boxed": ("(b7) real footage boxed in the other orientation (a phone video re-uploaded)", "boxed", boxed_track),
+    "distant": ("(b7) real footage at a third of a larger frame (a camera at the back of the gym)", "distant",
+                distant_track),
+    "close_up": ("(b7) real footage in a close-up from the eyes to the ankles", "close-up", None),
 }
 
 
@@ -187,6 +201,9 @@ def main() -> None:
     parser.add_argument("--dim", action="store_true", help="with --footage: every clip two stops under-exposed")
     parser.add_argument("--tilt", action="store_true", help="with --footage: every clip turned 12 deg")
     parser.add_argument("--half-rate", action="store_true", help="with --footage: every clip at half its frame rate")
+    parser.add_argument("--boxed", action="store_true", help="with --footage: every clip in the other orientation")
+    parser.add_argument("--distant", action="store_true", help="with --footage: every clip a third of its frame")
+    parser.add_argument("--close-up", action="store_true", help="with --footage: every clip cropped round the lifter")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")
@@ -206,6 +223,7 @@ def main() -> None:
             print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
         elif variant is not None:
             heading, folder, estimate = FOOTAGE_VARIANTS[variant]
+            estimate = estimate or close_up_estimate(args.footage_dir, args.cache)    # reads the clips as filmed
             print(heading)
             footage_report(args.footage_dir, args.cache / folder, settings, estimate=estimate)
         else:

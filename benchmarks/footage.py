@@ -27,7 +27,6 @@ from footage_tracks import (  # noqa: E402, F401  (a sibling script; the variant
     Estimate,
     analyze_pose_track,
     boxed_track,
-    close_up_track,
     dim_track,
     distant_track,
     half_rate_track,
@@ -112,18 +111,6 @@ def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
         return None
     np.savez_compressed(key, **track.to_npz_dict())
     return track
-
-
-def close_up_estimate(footage: Path, cache: Path) -> Estimate:
-    """`close_up_track`, each clip cropped around its lifter as filmed (their track from ``cache``, else made
-    there)."""
-    def estimate(path: Path, settings: Settings) -> PoseTrack:
-        as_filmed = cached_track(footage, path.relative_to(footage).as_posix(), cache, settings, lambda _: None)
-        if as_filmed is None:
-            raise LiftformError(f"no lifter found in {path.name} as filmed: nothing to close in on")
-        return close_up_track(path, settings, as_filmed)
-
-    return estimate
 
 
 def cache_path(cache: Path, relative: str) -> Path:

@@ -1,6 +1,6 @@
 """How `benchmarks/footage.py` makes a real clip's pose track: as `liftform analyze` does, and as it would from the
 same clip mirrored, at low quality, dim, tilted, at half its frame rate, framed as other people's uploads frame a
-lift (boxed in the other orientation, the lifter small in a larger frame, a close-up), or played live. Each variant
+lift (boxed in the other orientation, the lifter small in a larger frame), or played live. Each variant
 writes the clip again (H.264) and runs the pose stage on it; the labels hold, what moves is what the model sees."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from liftform.errors import LiftformError
 from liftform.pipeline import estimate_video_track
 from liftform.settings import Settings
-from liftform.track import LEFT_ANKLE, RIGHT_ANKLE, PoseTrack
+from liftform.track import PoseTrack
 from liftform.video_tools import shrunk_size_wh
 
 # `low_quality_track`: each side halved (the longer kept at this many px or more), H.264 at this crf
@@ -30,11 +30,9 @@ TILT_DEG = 12.0
 # `boxed_track`: the picture in a frame of the other orientation (9:16 or 16:9) this many px on its longer side (a
 # 720p upload); `distant_track`: the picture at this fraction of each side of its frame, the frame's longer side at
 # most this many px (a 1080p camera), its background a plain wall of this grey or the picture itself blurred (an
-# editor's fill) by a Gaussian of this fraction of the frame's longer side; `close_up_track`: the lifter's box
-# widened by this fraction of its width either side
+# editor's fill) by a Gaussian of this fraction of the frame's longer side
 BOXED_LONG_SIDE_PX = 1280
 DISTANT_SCALE, DISTANT_MAX_SIDE_PX, DISTANT_GREY, DISTANT_BLUR = 1 / 3, 1920, 118, 0.03
-CLOSE_UP_MARGIN = 0.1
 PICTURE_BOX_FRAMES = 12         # frames spread over a clip to find its picture inside black bars
 
 # How a clip's PoseTrack is made: `analyze`'s pose stage by default, or `live_track` (the live coaching path).
@@ -197,33 +195,3 @@ def distant_track(path: Path, settings: Settings) -> PoseTrack:
 
     return _rewritten_track(path, settings, picture, crf=12, size_wh=lambda w, h: frame_wh)
 
-
-def close_up_box(as_filmed: PoseTrack) -> tuple[int, int, int, int]:
-    """(x0, y0, x1, y1): a fixed close-up of the lifter of ``as_filmed`` (their track as filmed): from the eyes at
-    their highest to the ankles at their lowest (so the top of the head is cut while they stand tallest, the feet
-    always), the landmarks' width over the clip widened by CLOSE_UP_MARGIN either side; inside the frame."""
-    xy = as_filmed.image_xy[as_filmed.has_pose]
-    width, height = as_filmed.frame_size_wh
-    with np.errstate(invalid="ignore"):
-        left = np.nanpercentile(np.nanmin(xy[..., 0], axis=1), 2)
-        right = np.nanpercentile(np.nanmax(xy[..., 0], axis=1), 98)
-        top = np.nanpercentile(np.nanmin(xy[:, 1:7, 1], axis=1), 2)                   # the eyes
-        bottom = np.nanpercentile(np.nanmax(xy[:, [LEFT_ANKLE, RIGHT_ANKLE], 1], axis=1), 98)
-    margin = CLOSE_UP_MARGIN * (right - left)
-    return (max(0, int(left - margin)), max(0, int(top)), min(width, int(np.ceil(right + margin))),
-            min(height, int(np.ceil(bottom))))
-
-
-def close_up_track(path: Path, settings: Settings, as_filmed: PoseTrack) -> PoseTrack:
-    """The pose track `liftform analyze` makes of ``path`` cropped to `close_up_box` (the lifter found in
-    ``as_filmed``) and enlarged to the file's longer side (at most BOXED_LONG_SIDE_PX; H.264 at crf 12): a camera
-    zoomed in on the lifter, as many uploads are, cutting the top of the head at times and the feet. The back is
-    whole in every frame; what moves is the pose stage finding a body that does not fit the picture."""
-    x0, y0, x1, y1 = close_up_box(as_filmed)
-
-    def size_wh(width: int, height: int) -> tuple[int, int]:
-        scale = min(max(width, height), BOXED_LONG_SIDE_PX) / max(x1 - x0, y1 - y0)
-        return _even((x1 - x0) * scale), _even((y1 - y0) * scale)
-
-    return _rewritten_track(path, settings, lambda rgb, size: cv2.resize(
-        rgb[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR), crf=12, size_wh=size_wh)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from liftform.core.plausibility import SIZE_JUMP, SIZE_WINDOW_S, body_size_px
 from liftform.core.silhouette import back_profile_from_mask
 from liftform.follow import SAME_PERSON_IOU, box_iou, keep_or_move_crop, person_box, search_tiles
 from liftform.landmarkers import (
@@ -32,8 +31,6 @@ from liftform.track import (
     RIGHT_SHOULDER,
 )
 from liftform.video import downscale_for_pose, resize_for_pose
-
-MIN_SIZES_TO_JUDGE = 3     # poses a follower took (within SIZE_WINDOW_S) before it judges a new one's size by them
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,6 @@ class CropFollower:
         self.lost_since_s: float | None = None      # time of the first frame of the current loss
         self.last_box: tuple[float, float, float, float] | None = None
         self.other_boxes: list[tuple[float, float, float, float]] = []    # the poses not picked on the last frame
-        self._sizes: list[tuple[float, float]] = []     # (time, body size px) of the poses taken over SIZE_WINDOW_S
 
     def close(self) -> None:
         if self._landmarker is not None:
@@ -181,36 +177,15 @@ class CropFollower:
             if self.lost_since_s is None:
                 self.lost_since_s = timestamp_s
             return None
+        self.lost_since_s = None
         person = self._pick(result.pose_landmarks, model_rgb.shape[:2], scale, (x0, y0))
         pose = first_pose if person == 0 and first_pose is not None else \
             _frame_pose(result, person, model_rgb.shape[:2], scale, (x0, y0), keep_mask=False)
-        if not self._plausible_size(pose, timestamp_s):
-            if self.lost_since_s is None:
-                self.lost_since_s = timestamp_s
-            return None
-        self.lost_since_s = None
         self.last_box = person_box(pose.image_xy)
         crop, self.crop = self.crop, keep_or_move_crop(self.crop, pose.image_xy, self.bounds)
         if self._ahead is not None and self.crop != crop:
             self._ahead.recrop(self.crop)
         return pose
-
-    def _plausible_size(self, pose: FramePose, timestamp_s: float) -> bool:
-        """Whether ``pose`` is of the person's size: not ``SIZE_JUMP`` times smaller or larger than the median of
-        the poses taken over the last ``SIZE_WINDOW_S`` (`core.plausibility`, which drops such a pose from the
-        analysis too). Taken, a mistaken skeleton moved the crop and the last box onto itself: a real lifter's
-        crop shrank to a head-sized skeleton, the model found nobody there, and the next search, finding the lifter
-        where that box was not, started a second track for them (the lifter split in two, the first reps lost)."""
-        size = float(body_size_px(pose.image_xy[None])[0])
-        self._sizes = [(t, s) for t, s in self._sizes if timestamp_s - t <= SIZE_WINDOW_S]
-        if not np.isfinite(size):
-            return True
-        if len(self._sizes) >= MIN_SIZES_TO_JUDGE:
-            ratio = size / float(np.median([s for _, s in self._sizes]))
-            if not 1.0 / SIZE_JUMP <= ratio <= SIZE_JUMP:
-                return False
-        self._sizes.append((timestamp_s, size))
-        return True
 
     def _pick(self, poses, model_hw: tuple[int, int], scale: float, offset_xy: tuple[int, int]) -> int:
         """The followed person among the poses found in the crop: the one overlapping their last box most, else the

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import itertools
 import json
 from pathlib import Path
 
@@ -254,49 +253,3 @@ def test_a_lifter_absent_from_another_shot_is_not_said_to_be_lost():
     assert any("not found for 3.0 s" in w for w in notes[()])                  # without the cut: lost for 3 s
     assert not any("not found" in w for w in notes[(cut_s,)])
     assert any("not found for 3.0 s" in w for w in notes[(cut_s + 1.0,)])      # a cut later: still lost before it
-
-
-
-class _Landmark:
-    def __init__(self, x: float, y: float, z: float = 0.0) -> None:
-        self.x, self.y, self.z, self.visibility = x, y, z, 1.0
-
-
-class _ScriptedLandmarker:
-    """A stand-in for the crop follower's model: on the k-th frame, the person of ``heights[k]`` (a share of the
-    crop's height, standing at its centre, their feet at 0.9 of it)."""
-
-    def __init__(self, heights: list[float]) -> None:
-        self.heights, self.calls = heights, 0
-
-    def detect_for_video(self, image, timestamp_ms):
-        height, self.calls = self.heights[self.calls], self.calls + 1
-        t = np.linspace(0.0, 1.0, 33)
-        person = [_Landmark(0.5 + 0.1 * height * u, 0.9 - height * (1 - u)) for u in t]
-        return type("Result", (), {"pose_landmarks": [person], "pose_world_landmarks": [person],
-                                   "segmentation_masks": []})()
-
-    def close(self) -> None:
-        pass
-
-
-def test_a_mistaken_head_sized_skeleton_is_not_taken_for_the_lifter(sample_videos, monkeypatch):
-    """The model once gave a skeleton a sixth of the lifter's size on the lifter's crop (a real deadlift boxed into
-    a 9:16 frame, `benchmarks/accuracy.py --footage --boxed`). Taken, it moved the crop onto itself, the model found
-    nobody on that head-sized crop, and the next search, finding the lifter where the follower's last box was not,
-    started a second track: the lifter split in two, the main track without their first two reps. A pose of
-    another size than the person's a moment before is not theirs (`core.plausibility` drops it from the analysis
-    too): the follower counts them lost on that frame and keeps its crop and their box."""
-    from liftform import pose as pose_module
-
-    with open_video(sample_videos["hip_hinge"]) as video:
-        frames = [f.rgb for f in itertools.islice(video.frames(), 8)]
-    model = _ScriptedLandmarker([0.6] * 5 + [0.1] + [0.6] * 2)
-    monkeypatch.setattr(pose_module, "create_landmarker", lambda *args, **kwargs: model)
-    follower = pose_module.CropFollower("model.task", SETTINGS.pose, (100, 50, 400, 350), (0, 0, 640, 480))
-    poses = [follower(rgb, k / 30) for k, rgb in enumerate(frames[:5])]
-    assert all(p is not None for p in poses)
-    crop, box = follower.crop, follower.last_box
-    assert follower(frames[5], 5 / 30) is None                      # the head-sized skeleton
-    assert (follower.crop, follower.last_box, follower.lost_since_s) == (crop, box, 5 / 30)
-    assert follower(frames[6], 6 / 30) is not None and follower.lost_since_s is None

@@ -38,7 +38,7 @@
     letterboxed into 9:16, a portrait one pillarboxed into 16:9, a pillarboxed phone clip given its 9:16 frame
     back); the lifter's picture a third of a frame three times its size, on a grey wall or a blurred fill
     (`footage.distant_track`: a camera at the back of the gym). As filmed 52/55 in-sample, 51/55 left out; boxed
-    49 and 46 (a lifter split into two tracks: fixed since), distant 45 and 46 (4 small lifters never found).
+    49 and 46 (one lifter split into two tracks), distant 45 and 46 (4 small lifters never found).
     Cached in --cache/boxed and --cache/distant (~6 min each for the first run on an idle machine).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).

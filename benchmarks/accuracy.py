@@ -1,7 +1,7 @@
 """Accuracy of the spine measure and of the verdicts.
 
     python benchmarks/accuracy.py [--rendered] [--footage [--live | --mirror | --low-quality | --dim | --tilt
-                                  | --half-rate]]
+                                  | --half-rate | --boxed | --distant]]
                                   [--random N]
                                   [--footage-dir ../shared/footage]
                                   [--cache DIR] [-j N]
@@ -33,6 +33,13 @@
     a phone held crooked films them. Cached in --cache/tilt.
 (b'''''') --footage --half-rate: the same clips at half their frame rate (every other frame, `footage.half_rate_track`),
     as a webcam or phone that drops to 15 frames/s in a dim room films them. Cached in --cache/half-rate.
+(b7) --footage --boxed / --distant: the same clips framed as other people's uploads frame a lift: the picture (its
+    black bars taken off) in the other orientation's frame with black bars (`footage.boxed_track`: a landscape clip
+    letterboxed into 9:16, a portrait one pillarboxed into 16:9, a pillarboxed phone clip given its 9:16 frame
+    back); the lifter's picture a third of a frame three times its size, on a grey wall or a blurred fill
+    (`footage.distant_track`: a camera at the back of the gym). As filmed 52/55 in-sample, 51/55 left out; boxed
+    49 and 46 (one lifter split into two tracks), distant 45 and 46 (4 small lifters never found).
+    Cached in --cache/boxed and --cache/distant (~6 min each for the first run on an idle machine).
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -56,7 +63,9 @@ from liftform.pipeline import analyze_track, estimate_video_track
 
 sys.path.insert(0, str(Path(__file__).parent))
 from footage import (  # noqa: E402  (a sibling script)
+    boxed_track,
     dim_track,
+    distant_track,
     footage_report,
     half_rate_track,
     live_track,
@@ -80,6 +89,9 @@ FOOTAGE_VARIANTS = {
     "tilt": ("(b''''') real footage turned 12 deg about its centre (a phone held crooked)", "tilt", tilted_track),
     "half_rate": ("(b'''''') real footage at half its frame rate (a camera at 15 frames/s in a dim room)",
                   "half-rate", half_rate_track),
+    "boxed": ("(b7) real footage boxed in the other orientation (a phone video re-uploaded)", "boxed", boxed_track),
+    "distant": ("(b7) real footage at a third of a larger frame (a camera at the back of the gym)", "distant",
+                distant_track),
 }
 
 
@@ -187,6 +199,8 @@ def main() -> None:
     parser.add_argument("--dim", action="store_true", help="with --footage: every clip two stops under-exposed")
     parser.add_argument("--tilt", action="store_true", help="with --footage: every clip turned 12 deg")
     parser.add_argument("--half-rate", action="store_true", help="with --footage: every clip at half its frame rate")
+    parser.add_argument("--boxed", action="store_true", help="with --footage: every clip in the other orientation")
+    parser.add_argument("--distant", action="store_true", help="with --footage: every clip a third of its frame")
     parser.add_argument("--footage-dir", type=Path, default=REPO.parent / "shared" / "footage")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "liftform-bench")
     parser.add_argument("--random", type=int, default=0, metavar="N", help="N random rendered lifters")

@@ -26,7 +26,9 @@ import numpy as np
 from footage_tracks import (  # noqa: E402, F401  (a sibling script; the variants are part of this one's interface)
     Estimate,
     analyze_pose_track,
+    boxed_track,
     dim_track,
+    distant_track,
     half_rate_track,
     live_track,
     low_quality_track,

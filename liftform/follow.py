@@ -31,6 +31,10 @@ MIN_CROP_PX = 64            # no crop is smaller than this (a tiny box cannot ho
 SAME_PERSON_IOU = 0.3       # two looks at a person overlap at least this much (box intersection over union)
 DUPLICATE_IOU = 0.6         # two trackers whose people overlap this much have converged on one person
 TILE_ASPECT = 1.5           # the whole frame is searched for people in tiles no longer than this x their width
+# Until anyone is found, a search that finds nobody is made again in tiles of this many rows, FINE_SEARCH_EVERY_S at
+# most: a lifter a fifth of a 1080p frame's height (a camera at the back of a gym) was never found at all.
+FINE_SEARCH_ROWS = 3
+FINE_SEARCH_EVERY_S = 0.5
 
 
 def person_box(xy: np.ndarray) -> tuple[float, float, float, float] | None:
@@ -79,18 +83,21 @@ def keep_or_move_crop(crop: Box, xy: np.ndarray, bounds: Box) -> Box:
     return crop_for(xy, bounds) or crop
 
 
-def search_tiles(bounds: Box, max_aspect: float = TILE_ASPECT) -> list[Box]:
+def search_tiles(bounds: Box, max_aspect: float = TILE_ASPECT, rows: int = 1) -> list[Box]:
     """Overlapping tiles covering ``bounds``, each at most ``max_aspect`` times as wide as high, overlapping by at
     least half a tile (a person narrower than half a tile lies whole in one of them). Only wide pictures are
     tiled (people stand upright: a tall picture's people are tall in it): 4:3 is one tile, 16:9 two, 8:3 (two 4:3
-    clips side by side) three."""
+    clips side by side) three. With ``rows`` > 1 the tiles are that many times lower, overlapping by half up and
+    down too (`FINE_SEARCH_ROWS`: a lifter a fifth of a large frame's height is ~45 px in the detector's view)."""
     x0, y0, x1, y1 = bounds
     width, height = x1 - x0, y1 - y0
-    tile = min(width, round(max_aspect * height))
-    if tile >= width:
-        return [bounds]
-    n = int(np.ceil((width - tile) / (tile / 2))) + 1
-    return [(x0 + int(s), y0, x0 + int(s) + tile, y1) for s in np.linspace(0, width - tile, n).round().astype(int)]
+    tile_h = height if rows <= 1 else round(2 * height / (rows + 1))
+    tile = min(width, round(max_aspect * tile_h))
+    n = int(np.ceil((width - tile) / (tile / 2))) + 1 if tile < width else 1
+    lefts = np.linspace(0, width - tile, n).round().astype(int)
+    tops = np.linspace(0, height - tile_h, max(rows, 1)).round().astype(int)
+    return [(x0 + int(left), y0 + int(top), x0 + int(left) + tile, y0 + int(top) + tile_h)
+            for top in tops for left in lefts]
 
 
 def box_union(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, int, int, int]:

@@ -185,7 +185,7 @@ class _Followers:
         someone is found the bars widen to this frame's (the first frames' may be a title card's text)."""
         if not self.people and self.bounds != (0, 0, rgb.shape[1], rgb.shape[0]):     # 2.7 ms a 720p frame
             self.bounds = box_union(self.bounds, detect_content_box([rgb]))
-        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
+        found = [xy for xy in self.finder(rgb, self.bounds, None if self.people else t) if person_box(xy) is not None]
         boxes = [person_box(xy) for xy in found]
         found = [xy for xy, keep in zip(found, big_enough(boxes, self.settings.min_person_fraction), strict=True)
                  if keep]

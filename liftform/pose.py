@@ -8,13 +8,22 @@ found (`liftform.people` puts them together). The landmarkers themselves come fr
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from liftform.core.silhouette import back_profile_from_mask
-from liftform.follow import SAME_PERSON_IOU, box_iou, keep_or_move_crop, person_box, search_tiles
+from liftform.follow import (
+    FINE_SEARCH_EVERY_S,
+    FINE_SEARCH_ROWS,
+    SAME_PERSON_IOU,
+    box_iou,
+    keep_or_move_crop,
+    person_box,
+    search_tiles,
+)
 from liftform.landmarkers import (
     close_landmarker,
     create_landmarker,
@@ -89,6 +98,7 @@ class PeopleFinder:
     def __init__(self, model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
         self._landmarker = kept_landmarkers.take(model_path, settings, num_poses=max_people, masks=False)
         self._max_side_px = settings.detect_max_side_px
+        self._next_fine_s = -math.inf
 
     @staticmethod
     def preload(model_path: str | Path, settings: PoseSettings, max_people: int) -> None:
@@ -100,13 +110,24 @@ class PeopleFinder:
             kept_landmarkers.give_back(self._landmarker)
             self._landmarker = None
 
-    def __call__(self, rgb: np.ndarray, bounds: tuple[int, int, int, int]) -> list[np.ndarray]:
+    def __call__(self, rgb: np.ndarray, bounds: tuple[int, int, int, int],
+                 nobody_yet_at_s: float | None = None) -> list[np.ndarray]:
         """Landmarks (33, 2) in source pixels of each person found inside ``bounds`` (x0, y0, x1, y1) of ``rgb``.
 
         A wide (or tall) picture is searched in overlapping tiles (`search_tiles`): the detector sees a 224 px
-        square, in which two people side by side in a wide frame are too small to be found reliably."""
+        square, in which two people side by side in a wide frame are too small to be found reliably. Where nobody
+        was found before (``nobody_yet_at_s``: the frame's time) nor is now, in smaller tiles (`FINE_SEARCH_ROWS`)
+        every `FINE_SEARCH_EVERY_S`: a small lifter far from the camera."""
+        people = self._search(rgb, search_tiles(bounds))
+        if not people and nobody_yet_at_s is not None and nobody_yet_at_s >= self._next_fine_s:
+            self._next_fine_s = nobody_yet_at_s + FINE_SEARCH_EVERY_S
+            people = self._search(rgb, search_tiles(bounds, rows=FINE_SEARCH_ROWS))
+        return people
+
+    def _search(self, rgb: np.ndarray, tiles: list[tuple[int, int, int, int]]) -> list[np.ndarray]:
+        """Each person found in ``tiles`` of ``rgb`` (one for a person found in two)."""
         people: list[np.ndarray] = []
-        for x0, y0, x1, y1 in search_tiles(bounds):
+        for x0, y0, x1, y1 in tiles:
             model_rgb, scale = downscale_for_pose(rgb[y0:y1, x0:x1], self._max_side_px)
             # Silenced on every call, not only the first: LiteRT logs a reallocation once per runner at an
             # unpredictable call ("Input tensor memory is not aligned ..."; seen on a wide frame's second tile).

@@ -15,6 +15,7 @@ from liftform.follow import (
     keep_or_move_crop,
     match_people,
     person_box,
+    search_tiles,
 )
 
 FRAME = (0, 0, 1920, 1080)
@@ -101,3 +102,27 @@ def test_someone_left_unfollowed_counts_when_two_searches_in_a_row_find_them():
     for n in (1, 1, 2, 1):
         third.searched(n)
     assert ghost.people == 0 and third.people == 1
+
+
+@pytest.mark.parametrize(("bounds", "n_tiles"), [((0, 0, 1920, 1080), 2), ((0, 0, 640, 480), 1),
+                                                 ((100, 0, 1700, 600), 3), ((0, 0, 360, 640), 1)])
+def test_the_whole_frame_is_searched_in_tiles_as_wide_as_one_and_a_half_heights(bounds, n_tiles):
+    """One row of tiles, the frame's height each, at most 1.5 times as wide, overlapping by half: 16:9 in two."""
+    tiles = search_tiles(bounds)
+    assert len(tiles) == n_tiles
+    assert all(t[1] == bounds[1] and t[3] == bounds[3] and t[2] - t[0] <= 1.5 * (t[3] - t[1]) + 1 for t in tiles)
+    assert min(t[0] for t in tiles) == bounds[0] and max(t[2] for t in tiles) == bounds[2]
+
+
+def test_a_fine_search_holds_a_person_a_fifth_of_the_frames_height_whole_in_a_tile_wherever_they_stand():
+    """Three rows of tiles half the frame's height, overlapping by half up and down: a lifter a fifth of a 1080p
+    frame's height (a camera at the back of a gym: ~45 px in the detector's view of the whole frame, never found)
+    lies whole in some tile wherever they stand, and fills 40 % of its height."""
+    frame = (0, 0, 1920, 1080)
+    tiles = search_tiles(frame, rows=3)
+    assert {t[3] - t[1] for t in tiles} == {540} and len({t[1] for t in tiles}) == 3
+    assert min(t[1] for t in tiles) == 0 and max(t[3] for t in tiles) == 1080
+    height, width = 216, 120
+    for x0 in range(0, 1920 - width, 37):
+        for y0 in range(0, 1080 - height, 29):
+            assert any(t[0] <= x0 and t[1] <= y0 and x0 + width <= t[2] and y0 + height <= t[3] for t in tiles)

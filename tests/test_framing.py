@@ -116,3 +116,26 @@ def test_a_rendered_lift_cut_at_mid_thigh_says_the_legs_were_guessed(sample_vide
     # the feet wandered with each bend and phantom reps came between the real ones
     # (the squat/hinge call still reads the guessed knees: the note says so)
     assert len(analysis.verdicts) == len(whole.verdicts) == 3 and analysis.verdict == whole.verdict == "safe"
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_small_lifter_far_from_the_camera_is_found(sample_videos, tmp_path):
+    """The hinge sample in the middle of a frame three times its size (a camera at the back of a gym: the lifter a
+    fifth of the frame's height, ~45 px where the whole frame is searched) had no person found at all; the search
+    made again in smaller tiles finds the lifter, who is then followed on a crop and judged."""
+    with open_video(sample_videos["hip_hinge"]) as video:
+        small = [f.rgb for f in video]
+    height, width = small[0].shape[:2]
+    canvas = np.empty((3 * height, 3 * width, 3), np.uint8)
+    canvas[:] = np.median(small[0].reshape(-1, 3), axis=0).astype(np.uint8)
+    frames = []
+    for rgb in small:
+        frame = canvas.copy()
+        frame[height:2 * height, width:2 * width] = rgb
+        frames.append(frame)
+    clip = tmp_path / "far.mp4"
+    write_h264(clip, frames)
+    analysis = analyze_video(clip, None, write_video=False, report=False)
+    assert analysis.quality.frames_with_pose >= 0.9 * len(frames)
+    assert analysis.verdict == "safe" and len(analysis.verdicts) >= 2

@@ -56,7 +56,7 @@ def world(monkeypatch):
         def __init__(self, *args) -> None:
             self.t = 0.0
 
-        def __call__(self, rgb, bounds):
+        def __call__(self, rgb, bounds, nobody_yet_at_s=None):
             scene.looks.append(float(rgb[0, 0, 0]) / FPS + 0.0)
             return scene.people_at(rgb[0, 0, 0] / FPS)
 

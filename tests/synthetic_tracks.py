@@ -196,3 +196,18 @@ def swing_track(reps: int = 3, arm_raise_deg: float = 120.0, fps: float = 30.0) 
     arms = np.where(phase >= 0.9, np.sin(np.pi * np.clip((phase - 1.05) / 0.7, 0, 1)), 0.0)
     hinge_env[outside] = arms[outside] = 0.0
     return make_track(75.0 * hinge_env, 20.0 * hinge_env, np.zeros(len(t)), t, arm_raise_deg=arm_raise_deg * arms)
+
+
+def replayed_poses(track: PoseTrack):
+    """A live pose estimator (rgb, timestamp_s) -> FramePose | None that hands back the frames of ``track`` in turn
+    (no model): a live session replayed from known poses."""
+    from liftform.pose import FramePose
+
+    frames = iter(range(len(track)))
+
+    def estimate(rgb, timestamp_s):
+        i = next(frames)
+        if not track.has_pose[i]:
+            return None
+        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
+    return estimate

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_tracks import PX_PER_M, TRUNK_M, lift_track
+from synthetic_tracks import PX_PER_M, TRUNK_M, lift_track, replayed_poses
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.advice import advice_kind
@@ -18,7 +18,6 @@ from liftform.live import CapturedFrame, LiveSession, RepJudged
 from liftform.live.state import PROMPT_FROM_ABOVE
 from liftform.outputs.read import read_analysis
 from liftform.pipeline import analyze_track, save_result
-from liftform.pose import FramePose
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
@@ -96,19 +95,10 @@ def test_a_back_cleared_from_a_little_above_is_cleared_less_surely_and_says_why(
     assert [v.verdict for v in rounded.verdicts] == ["rounded_back"] * 2
 
 
-def _replay(track: PoseTrack):
-    frames = iter(range(len(track)))
-
-    def estimator(rgb, timestamp_s):
-        i = next(frames)
-        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
-    return estimator
-
-
 @pytest.mark.parametrize(("rise", "asked"), [(0.45, True), (0.0, False)])
 def test_live_asks_for_a_level_camera_and_does_not_clear_a_back_from_above(rise, asked):
     track = seen_from_above("hip_hinge", rise)
-    session = LiveSession(_replay(track), SETTINGS, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), SETTINGS, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
     events = [e for f in frames for e in f.events] + session.finish()

@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from synthetic_tracks import lift_profile, lift_track, make_track, swing_track
+from synthetic_tracks import lift_profile, lift_track, make_track, replayed_poses, swing_track
 from typer.testing import CliRunner
 from video_files import first_seconds, lit_lifter_frame
 
@@ -208,18 +208,6 @@ def test_framing_prompts():
     assert framing_problem(xy, vis, 80.0, size, 45.0) == PROMPT_SIDE_ON
 
 
-def _replay(track):
-    """An estimator that returns the frames of ``track`` in turn (no model)."""
-    frames = iter(range(len(track)))
-
-    def estimate(rgb, timestamp_s):
-        i = next(frames)
-        if not track.has_pose[i]:
-            return None
-        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
-    return estimate
-
-
 def test_a_busy_machine_dropping_frames_in_bursts_calibrates_after_the_same_standing_time():
     """Calibration counted the upright frames processed times their typical interval: a machine that drops frames in
     bursts (three processed, six dropped) had its lifter stand 3 s and more before "calibrating" went, and it stayed
@@ -252,7 +240,7 @@ def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
     hips = image_xy[folded, 23:25, 1].mean(axis=1, keepdims=True)
     image_xy[folded, :23, 1] = 2 * hips - image_xy[folded, :23, 1]
     track = replace(track, image_xy=image_xy)
-    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
     events = [e for f in frames for e in f.events] + session.finish()
@@ -268,7 +256,7 @@ def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
 def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     settings = Settings()
     track, _ = lift_track(kind, n_reps=2)
-    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
     events = [e for f in frames for e in f.events] + session.finish()
@@ -309,7 +297,7 @@ def _turning_track(turn_at_bottom: bool = False) -> tuple[PoseTrack, int]:
 
 def _played(track, **options):
     """Each frame of ``track`` through a live session: (the `LiveFrame`s, the session's facing after each)."""
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh, LiveOptions(**options))
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh, LiveOptions(**options))
     image = np.zeros((8, 8, 3), np.uint8)
     frames, facing = [], []
     for i, t in enumerate(track.timestamps_s):
@@ -361,7 +349,7 @@ def test_live_shows_no_back_read_on_the_chest_side_while_the_facing_catches_up()
 
 def _judged_live(track) -> list[tuple[float, RepVerdict]]:
     """(time judged, verdict) of each rep of ``track`` played through a live session."""
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     judged = [(float(t), e.verdict) for i, t in enumerate(track.timestamps_s)
               for e in session.process(CapturedFrame(i, float(t), image, 0.0)).events if isinstance(e, RepJudged)]
@@ -385,7 +373,7 @@ def test_live_asks_to_film_from_the_side_when_the_camera_is_behind_the_lifter(ya
     """Seen from behind at an angle the shoulder blades shape the back's outline (`analyze` says so in a note):
     live asks for the side, without holding back its verdicts."""
     track, _ = lift_track("hip_hinge", n_reps=2, yaw_deg=yaw_deg)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
     assert any(f.prompt == PROMPT_FROM_BEHIND for f in frames) == asked
@@ -399,7 +387,7 @@ def test_live_turns_the_back_red_where_the_head_hangs_and_names_it():
     settings = Settings()
     t, env = lift_profile(2, 30.0, 1.0)
     track = make_track(75.0 * env, 20.0 * env, 4.0 * env, t, head_drop_deg=60.0 * env)
-    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(s), image, 0.0)) for i, s in enumerate(track.timestamps_s)]
     events = [e for f in frames for e in f.events] + session.finish()
@@ -414,7 +402,7 @@ def test_live_asks_for_light_when_the_lifter_is_dark(level, told):
     """Black frames with the lifter's landmark box lit at ``level``: once calibrated, a dark lifter is asked for
     more light (where no banner or framing prompt is due); a lit one in the same dark room is not."""
     track, _ = lift_track("hip_hinge", n_reps=2)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     prompts = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, level), 0.0)).prompt
                for i, t in enumerate(track.timestamps_s)]
     assert (PROMPT_DARK in prompts) == told
@@ -438,7 +426,7 @@ def test_a_dark_picture_asks_for_light_where_the_model_loses_the_lifter_in_it(le
         image_xy[gone] = np.nan                               # nobody found
     else:
         visibility[gone, 25:] = 0.0                           # knees and feet unseen
-    session = LiveSession(_replay(replace(track, image_xy=image_xy, visibility=visibility)), Settings(),
+    session = LiveSession(replayed_poses(replace(track, image_xy=image_xy, visibility=visibility)), Settings(),
                           track.frame_size_wh)
     prompts = []
     for i, t in enumerate(track.timestamps_s):
@@ -454,7 +442,7 @@ def test_a_dark_lifter_not_yet_calibrated_is_asked_for_light_first(level, told):
     "calibrating" had hidden the request for light the whole of a window session of a rendered lift three stops
     under. Light is asked for first; a lit lifter who has not stood still long enough is asked to."""
     track, _ = lift_track("hip_hinge", n_reps=2)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh, LiveOptions(calibration_s=100.0))
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh, LiveOptions(calibration_s=100.0))
     prompts = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, level), 0.0)).prompt
                for i, t in enumerate(track.timestamps_s)]
     assert {p for p in prompts if p and not p.startswith("Rep ")} == {told} and not session.posture.calibrated
@@ -505,7 +493,7 @@ def test_live_blur_faces_hides_the_face_in_the_window_and_the_recording():
     track = replace(track, image_xy=np.where(np.arange(len(track))[:, None, None] == lost, np.nan, image_xy),
                     visibility=np.where(np.arange(len(track))[:, None] == lost, 0.0, track.visibility))
     shown = {}
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     _loop(LiveConfig(window=False, blur_faces=True), _TexturedSource(track), session, None, None, None,
           lambda live, rgb: shown.setdefault(live.index, rgb.copy()))
 
@@ -544,7 +532,7 @@ def test_live_blur_faces_hides_the_face_in_the_window_and_the_recording():
 
 def test_window_keys_reset_the_count_recalibrate_and_quit():
     track, _ = lift_track("rounded_back", n_reps=3)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     script = {150: "reset", 160: "calibrate", 250: "quit"}
 
     class Window:                                   # what LiveWindow.show returns after each frame
@@ -575,7 +563,7 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     settings = Settings()
     natural = settings.spine.neutral_bend_deg + 25.0
     track, truth = lift_track("hip_hinge", n_reps=3, natural_bend_deg=natural)
-    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     pressed = []
 
     class Window:                                   # n, once the first rep's verdict is in
@@ -622,7 +610,7 @@ def test_a_saved_session_that_dropped_frames_counts_the_cameras_frames_so_the_re
     from liftform.report.frames import clip_bounds
 
     track, _ = lift_track("rounded_back", n_reps=3)
-    session = LiveSession(_replay(track[::2]), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track[::2]), Settings(), track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     for i in range(0, len(track), 2):                  # the camera's every other frame: the rest dropped
         session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
@@ -656,7 +644,7 @@ def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
     settings = replace(settings, spine=replace(settings.spine, personal_max_flexion_deg=52.0),
                        advice=replace(settings.advice, screen_hinge_depth_deg=41.0))
     track, _ = lift_track("hip_hinge", n_reps=2, natural_bend_deg=settings.spine.neutral_bend_deg + 25.0)
-    session = LiveSession(_replay(track), settings, track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     for i in range(len(track)):
         session.process(CapturedFrame(i, float(track.timestamps_s[i]), image, 0.0))
@@ -687,7 +675,7 @@ def test_key_n_sets_aside_a_screen_read_from_the_zero_before(capsys):
 ])
 def test_key_n_takes_no_zero_without_a_rep_whose_bent_back_was_seen(kind, reps_first, refused):
     track, _ = lift_track(kind, n_reps=1)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = range(len(track)) if reps_first else range(5)
     for i in frames:
@@ -705,7 +693,7 @@ class _TwoAtATime:
     landmarkers = 2
 
     def __init__(self, track):
-        self.replay, self.calls, self.given = _replay(track), [], []
+        self.replay, self.calls, self.given = replayed_poses(track), [], []
 
     def expect(self, rgb, timestamp_s):
         self.calls.append(("expect", timestamp_s))
@@ -727,7 +715,7 @@ def test_the_loop_starts_each_frame_before_the_one_before_is_taken():
     estimator = _TwoAtATime(track)
     session = LiveSession(estimator, Settings(), track.frame_size_wh)
     stopped_by, _, stats = _loop(LiveConfig(window=False), _ListSource(track), session, None, None, None, None)
-    one_at_a_time = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    one_at_a_time = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     _loop(LiveConfig(window=False), _ListSource(track), one_at_a_time, None, None, None, None)
 
     t = [float(x) for x in track.timestamps_s]
@@ -761,7 +749,7 @@ class _ReadyLater:
     landmarkers = 2
 
     def __init__(self, track, run_s: float) -> None:
-        self.replay, self.run_s, self.callback = _replay(track), run_s, None
+        self.replay, self.run_s, self.callback = replayed_poses(track), run_s, None
         self.done: dict[float, threading.Event] = {}
         self.ready_at: dict[float, float] = {}
         self.taken_at: dict[float, float] = {}

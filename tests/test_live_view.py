@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track
+from synthetic_tracks import lift_track, replayed_poses
 
 from liftform.core.vocabulary import Tone
 from liftform.live import CapturedFrame, LiveSession
 from liftform.live.state import PROMPT_FROM_ABOVE
 from liftform.live.types import LiveFrame
 from liftform.outputs.overlay import PROMPT_RGB, TEXT_RGB
-from liftform.pose import FramePose
 from liftform.settings import Settings
 
 SIZES = [(640, 480), (1280, 720), (1920, 1080)]
@@ -48,7 +47,7 @@ def test_a_judged_rep_is_told_in_its_verdicts_colour_with_its_cue_under_it():
     """Once a rep is judged the headline says its verdict in the verdict's colour (as the back, the panel, the
     report and the terminal colour it), not the prompts' yellow, and its cue under it, smaller."""
     track, _ = lift_track("rounded_back", n_reps=1)
-    session = LiveSession(_replay(track), Settings(), track.frame_size_wh)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
     frames = [session.process(CapturedFrame(i, float(t), np.zeros((480, 640, 3), np.uint8), 0.0))
               for i, t in enumerate(track.timestamps_s)]
     told = next(f for f in frames if f.prompt and f.prompt.startswith("Rep 1"))
@@ -71,15 +70,3 @@ def test_a_long_prompt_is_split_and_fits_the_frame(size_wh):
     assert cols[0] > 0 and cols[-1] < size_wh[0] - 1
     lines = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
     assert len(lines) == 2 and min(_height(line) for line in lines) >= 0.8 * size_wh[1] / 12 * 0.9
-
-
-def _replay(track):
-    """An estimator that returns the frames of ``track`` in turn (no model)."""
-    frames = iter(range(len(track)))
-
-    def estimate(rgb, timestamp_s):
-        i = next(frames)
-        if not track.has_pose[i]:
-            return None
-        return FramePose(track.image_xy[i], track.world_xyz[i], track.visibility[i], track.back_profile_px[i])
-    return estimate

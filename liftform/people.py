@@ -61,7 +61,7 @@ from liftform.settings import PoseSettings
 from liftform.shots import mark_cuts, shot_numbers
 from liftform.track import PoseTrack
 from liftform.upright import UprightSkipper, fill_skipped, frames_to_run_ahead, upright_run_every
-from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetch
+from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetched
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
 LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
@@ -359,17 +359,15 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
                 progress(done[0])
 
     def run(piece: tuple[float | None, float | None]) -> _Segment:
-        if len(pieces) == 1:    # the spare threads run frames ahead (the result does not depend on how many)
-            return follow_people(prefetch(mark_cuts(shrink(video.frames(step)), bounds)), model_path, settings,
-                                 bounds, tick, ahead_workers=max(threads, 1), analysed_fps=rate)
         start, stop = piece
-        if start is None:
-            return follow_people(prefetch(mark_cuts(shrink(video.segment(None, stop, step)), bounds)), model_path,
-                                 settings, bounds, tick, ahead_workers=1, analysed_fps=rate)
-        frames = mark_cuts(shrink(video.segment(start - WARM_UP_S, stop, step)), bounds)
-        return follow_people(prefetch(frames), model_path, settings, bounds, tick,
-                             record_from_s=video.time_since_start_s(start) - 1e-6, ahead_workers=1,
-                             analysed_fps=rate)
+        if len(pieces) == 1:    # the spare threads run frames ahead (the result does not depend on how many)
+            frames, ahead, record_from_s = video.frames(step), max(threads, 1), -math.inf
+        else:
+            frames = video.segment(None if start is None else start - WARM_UP_S, stop, step)
+            ahead, record_from_s = 1, -math.inf if start is None else video.time_since_start_s(start) - 1e-6
+        with prefetched(mark_cuts(shrink(frames), bounds)) as decoded:   # stopped before the video closes
+            return follow_people(decoded, model_path, settings, bounds, tick, record_from_s=record_from_s,
+                                 ahead_workers=ahead, analysed_fps=rate)
 
     if threads > 1 and len(pieces) > 1:
         with ThreadPoolExecutor(max_workers=min(threads, len(pieces)), thread_name_prefix="liftform-pose") as pool:

@@ -39,6 +39,7 @@ from liftform.video_tools import (  # noqa: F401  (part of this module's interfa
     downscale_for_pose,
     i420_to_rgb,
     prefetch,
+    prefetched,
     resize_for_pose,
     shrink_interpolation,
     shrunk_size_wh,

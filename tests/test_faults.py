@@ -7,6 +7,7 @@ no model is in reach.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import inspect
 import json
@@ -390,14 +391,18 @@ def _4k_memory(tmp_path: Path, sample_videos, monkeypatch) -> None:
     buffered = []                       # the size of every frame that goes through the read-ahead
     from liftform import people  # the pose stage's read-ahead
 
-    real_prefetch = people.prefetch
+    real_prefetched = people.prefetched
 
+    @contextlib.contextmanager
     def watched(items, *args, **kwargs):
-        for item in real_prefetch(items, *args, **kwargs):
-            buffered.append(item.rgb.shape)
-            yield item
+        def seen(frames):
+            for item in frames:
+                buffered.append(item.rgb.shape)
+                yield item
+        with real_prefetched(items, *args, **kwargs) as frames:
+            yield seen(frames)
 
-    monkeypatch.setattr(people, "prefetch", watched)
+    monkeypatch.setattr(people, "prefetched", watched)
     analysis = pipeline.analyze_video(big, tmp_path / "out", report=False)
     assert buffered and max(max(shape[:2]) for shape in buffered) <= Settings().pose.max_side_px
     with av.open(str(tmp_path / "out" / "big" / "annotated.mp4")) as video:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -407,6 +408,31 @@ def test_prefetch_keeps_order_reraises_and_stops_early():
     assert next(endless) == 0
     endless.close()
     assert not any(t.name == "liftform-prefetch" and t.is_alive() for t in threading.enumerate())
+
+
+def test_prefetched_stops_its_thread_before_its_block_is_left_by_an_exception():
+    """Ctrl-C in a loop over read-ahead frames: the reading thread is stopped and joined as the block ends, before
+    the ``with open_video`` around it closes the container. A bare `prefetch` stayed open while the traceback held
+    it, its thread still demuxing a closed container: a segfault about once in 20 interrupts on a busy machine."""
+    import threading
+
+    from liftform.video import prefetch, prefetched
+
+    def reading() -> bool:
+        return any(t.name == "liftform-prefetch" and t.is_alive() for t in threading.enumerate())
+
+    with pytest.raises(KeyboardInterrupt) as bare:
+        frames = prefetch(iter(int, 1), depth=2)       # held by a name, as the annotated video's loop held it
+        for _ in frames:
+            raise KeyboardInterrupt
+    assert reading()                                    # still reading: the generator is open until let go
+    del bare, frames
+    with pytest.raises(KeyboardInterrupt):
+        with prefetched(iter(int, 1), depth=2) as frames:
+            for _ in frames:
+                raise KeyboardInterrupt
+    time.sleep(0.2)                                     # the bare one's thread, let go above, ends too
+    assert not reading()
 
 
 def test_opencv_threads_holds_the_pool_inside_the_block_and_restores_it():

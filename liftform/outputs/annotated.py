@@ -26,7 +26,7 @@ from liftform.outputs.overlay import draw_overlay
 from liftform.outputs.privacy import PeopleHider
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
-from liftform.video import VideoFrame, prefetch, shrunk_size_wh
+from liftform.video import VideoFrame, prefetched, shrunk_size_wh
 
 # A larger source (1080p, 4K) is drawn and encoded at this size: x264 holds a dozen frames in flight (~0.7 GB at
 # 4K), encoding 720p takes a third of 1080p's time, and a phone screen or report shows no more. Landmarks are
@@ -126,11 +126,11 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         scale_xy = np.divide(size_wh, (video.width, video.height))   # (x, y) drawn px per source px
         image_xy = track.image_xy * scale_xy          # drawn on the (possibly) smaller frame
         edges = None if edges is None else edges * scale_xy
-        with H264Writer(out_path, fps, *size_wh) as writer:
+        with H264Writer(out_path, fps, *size_wh) as writer, \
+                prefetched(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX)) as frames:   # ends before the video closes
             # Frames are shrunk as they are converted from the decoder's YUV (a third of the time of converting
             # a 1080p frame and resizing it), in a thread of their own, as the writer encodes in its own: decoding,
             # drawing and encoding overlap (PyAV, OpenCV and x264 release the GIL).
-            frames = prefetch(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX))
             for done, frame in enumerate(frames, start=1):
                 keyframe = bool(on_frame(frame)) if on_frame is not None else False
                 image = _drawable(frame.rgb, size_wh)

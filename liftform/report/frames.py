@@ -25,7 +25,7 @@ from liftform.outputs.privacy import PeopleHider, blur_whole
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
 from liftform.track import row_at, rows_for_frames
-from liftform.video_tools import prefetch, shrink_interpolation
+from liftform.video_tools import prefetched, shrink_interpolation
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
 CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
@@ -295,8 +295,9 @@ def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipReque
             # while this one draws and the clips' writers encode on theirs. Only the frames drawn on are converted
             # (the 11 samples' reports decode 1,899 frames and draw on 653: ~0.2 s of CPU saved in all).
             drawn = grabber.frames_drawn()
-            for frame in prefetch(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX, only=drawn)):
-                if frame.index > grabber.last_frame:
-                    break
-                grabber.feed(frame)
+            with prefetched(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX, only=drawn)) as frames:
+                for frame in frames:
+                    if frame.index > grabber.last_frame:
+                        break
+                    grabber.feed(frame)
     return grabber.images

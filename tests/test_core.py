@@ -423,6 +423,22 @@ def _mistaken_pose(image_xy, frames, kind):
     return image_xy
 
 
+def test_upside_down_is_its_three_rules_as_angles():
+    """`upside_down` compares the vectors' parts (cheap enough for every live frame); on random poses, landmarks
+    missing as whole points, it says what its rules say as angles: the nose below both ankles, the trunk within
+    180 - FOLDED_TRUNK_DEG of straight down (`trunk_from_up_deg`), the legs past level (`body_axis_from_up_deg`)."""
+    from liftform.core.plausibility import FOLDED_TRUNK_DEG, body_axis_from_up_deg, trunk_from_up_deg, upside_down
+    rng = np.random.default_rng(3)
+    image_xy = rng.normal(0.0, 100.0, (20000, 33, 2))
+    image_xy[rng.random(image_xy.shape[:2]) < 0.08] = np.nan
+    with np.errstate(invalid="ignore"):
+        head_down = image_xy[:, 0, 1] > np.max(image_xy[:, [27, 28], 1], axis=1)
+        expected = (head_down | (trunk_from_up_deg(image_xy) > FOLDED_TRUNK_DEG)
+                    | (body_axis_from_up_deg(image_xy) > 90.0))
+    assert 0.3 < expected.mean() < 0.9                   # both answers are common on such poses
+    np.testing.assert_array_equal(upside_down(image_xy), expected)
+
+
 @pytest.mark.parametrize("kind", ["upside_down", "trunk folded down", "a third of the size"])
 def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
     """A few frames where the model fits the skeleton to something else read as missing frames, bridged from their

@@ -310,7 +310,7 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     trunk_length_px = vector_length(
         (image_xy[:, LEFT_SHOULDER] + image_xy[:, RIGHT_SHOULDER]
          - image_xy[:, LEFT_HIP] - image_xy[:, RIGHT_HIP]) * 0.5)
-    if back_profile_px is not None and np.any(facing != 0):
+    if back_profile_px is not None and facing.any():
         bend, edge_fraction, residual = spine.contour_bend_deg(spine.dorsal_profile(back_profile_px, facing),
                                                                trunk_length_px)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from synthetic_tracks import lift_track, replayed_poses
@@ -28,6 +30,11 @@ def _drawn(size_wh: tuple[int, int], **shown) -> np.ndarray:
 def _rows_of(image: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
     """The rows holding pixels of ``colour`` (within the anti-aliasing's few levels)."""
     return np.flatnonzero((np.abs(image.astype(int) - colour) <= 8).all(axis=2).any(axis=1))
+
+
+def _bands(rows: np.ndarray) -> int:
+    """How many runs of consecutive rows ``rows`` holds: the lines of text they belong to."""
+    return int(len(rows) and 1 + np.count_nonzero(np.diff(rows) > 1))
 
 
 def _height(rows: np.ndarray) -> int:
@@ -58,6 +65,15 @@ def test_a_judged_rep_is_told_in_its_verdicts_colour_with_its_cue_under_it():
     verdict_rows, cue_rows = _rows_of(image[240:], Tone.BAD.text_rgb), _rows_of(image[240:], TEXT_RGB)
     assert _height(verdict_rows) >= 480 / 14 and not len(_rows_of(image, PROMPT_RGB))
     assert cue_rows[0] > verdict_rows[-1] and 480 / 20 <= _height(cue_rows) < _height(verdict_rows)
+    # Said once: the panel (top half) does not repeat the verdict or the cue while the headline says them, and
+    # lists them, one line each, once the headline has moved on.
+    panel_white = _bands(_rows_of(image[:240], TEXT_RGB))
+    assert not len(_rows_of(image[:240], Tone.BAD.text_rgb))
+    later = dataclasses.replace(told, prompt=None, prompt_verdict=None)        # the banner's time is up
+    image = np.zeros((480, 640, 3), np.uint8)
+    session.draw(image, later)
+    assert _bands(_rows_of(image[:240], Tone.BAD.text_rgb)) == 1
+    assert _bands(_rows_of(image[:240], TEXT_RGB)) == panel_white + 1
 
 
 @pytest.mark.parametrize("size_wh", SIZES)

@@ -261,10 +261,12 @@ class LiveSession:
         lines than the annotated video: each cost 20-50 us with putText, ~10 from `overlay.put_text`'s cache, and the
         lifter only glances at it mid-lift.)"""
         angles = {key: live.angles_deg[key] for key in ("spine", "head") if key in live.angles_deg}
-        lines = (*lines, live.last_advice) if live.last_advice else lines
+        # While the headline announces the rep just judged, its verdict and cue are not repeated in the panel.
+        announced = _announces_rep(live)
+        lines = (*lines, live.last_advice) if live.last_advice and not announced else lines
         return draw_overlay(image, live.landmarks_xy, live.visibility, live.back_edge_xy, live.state,
                             angles_deg=angles, lines=lines, rep_count=live.rep_count,
-                            last_rep_verdict=live.last_verdict, headline=headline(live))
+                            last_rep_verdict=None if announced else live.last_verdict, headline=headline(live))
 
     # -- pieces ---------------------------------------------------------------------------------------------------
     def _back_state(self, a: FrameAngles, ts: float, events: list) -> tuple[str, float]:
@@ -363,9 +365,14 @@ def headline(live: LiveFrame) -> list[tuple[str, tuple[int, int, int]]]:
     type (`overlay.draw_headline`): a back rounding now; else a prompt, a rep just judged (its verdict in its colour,
     then its cue); else the back's state."""
     back = BackState.of(live.state)
-    if live.prompt and back is not BackState.ROUNDED:
-        if live.prompt_verdict is None:
-            return [(live.prompt, PROMPT_RGB)]
+    if _announces_rep(live):
         cue = [(live.last_advice, TEXT_RGB)] if live.last_advice else []
         return [(live.prompt, tone_of(live.prompt_verdict).text_rgb), *cue]
+    if live.prompt and back is not BackState.ROUNDED:
+        return [(live.prompt, PROMPT_RGB)]
     return [(back.words, back.tone.text_rgb)]
+
+
+def _announces_rep(live: LiveFrame) -> bool:
+    """The headline says the rep just judged (its banner, unless the back rounds now)."""
+    return bool(live.prompt) and live.prompt_verdict is not None and BackState.of(live.state) is not BackState.ROUNDED

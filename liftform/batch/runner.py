@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
-from liftform.batch.jobs import Job, JobSpec, already_scored
+from liftform.batch.jobs import Job, JobSpec, already_scored, poses_reusable
 from liftform.batch.summary import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -67,7 +67,7 @@ class BatchResult:
     index_html: Path | None = None   # OUT/index.html, when reports were written
     folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
-    # model, outputs not drawn then, or a changed file.
+    # model, outputs not drawn then, or a changed file; those of them judged from their saved poses are ``from_poses``.
     redone: list[str] = field(default_factory=list)
     # The folder's videos this run left as they were (scored before, not among its inputs) whose results were judged
     # under settings none of this run's videos was (another --config, pose model or version): the summary mixes them.
@@ -89,6 +89,19 @@ class BatchResult:
     @property
     def n_cached(self) -> int:
         return sum(r.cached for r in self.rows)
+
+    @property
+    def from_poses(self) -> list[str]:
+        """The outputs judged again from the landmarks of their earlier result, the pose model not run
+        (`jobs.poses_reusable`)."""
+        return [row.output for row in self.rows if row.from_poses]
+
+    @property
+    def posed_again(self) -> list[str]:
+        """The outputs of ``redone`` whose pose stage was run again: other pose settings or model, a changed file,
+        several people followed, no usable poses.npz."""
+        judged = set(self.from_poses)
+        return [output for output in self.redone if output not in judged]
 
     @property
     def exit_code(self) -> int:
@@ -242,6 +255,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
             if cached is None:
                 if not force and (out_root / job.output / RESULT_NAME).is_file():
                     result.redone.append(job.output)
+                    job = replace(job, from_poses=poses_reusable(job, out_root / job.output, spec))
                 yield job
             else:
                 on_row(job, cached)

@@ -30,7 +30,7 @@ SUMMARY_SCHEMA_VERSION = 1
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
-               "source_sha256", "same_video_as")
+               "source_sha256", "same_video_as", "from_poses")
 
 
 @dataclass
@@ -56,6 +56,8 @@ class SummaryRow:
     ``same_video_as``: the other output folders of the summary whose video is the very same file (the same SHA-256:
     a file copied under another name or into another folder, each scored and listed on its own), "; " between,
     set as the summary is written (`name_copies`): a study counting participants' lifts counts them once.
+    ``from_poses``: judged again in this run from the landmarks (poses.npz) of its earlier result, made by the same
+    pose stage, without the pose model (`jobs.poses_reusable`: a new --config, views to draw again).
     """
 
     path: str
@@ -81,6 +83,7 @@ class SummaryRow:
     undecided_reps: int | None = None
     source_sha256: str = ""
     same_video_as: str = ""
+    from_poses: bool = False
 
     @property
     def ok(self) -> bool:

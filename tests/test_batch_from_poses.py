@@ -91,8 +91,10 @@ def test_score_after_a_rescore_and_with_a_new_config_judges_again_from_the_saved
     _scored(out, other, "hip_hinge")
     assert score([lift, other], out, write_video=False, report=False).n_cached == 2     # as scored: taken
     stricter = apply_overrides(Settings(), STRICTER)
+    box = read_analysis(out / "lift").box_px
     rescore(out, stricter)
     assert read_analysis(out / "lift").verdict == "safe"
+    assert read_analysis(out / "lift").box_px == box is not None       # where the lifter was: the pose stage's
 
     added, = _videos(tmp_path, "added")
     result = score([lift, other, added], out, write_video=False, report=False)      # the defaults, as first scored
@@ -120,7 +122,7 @@ def test_score_after_a_rescore_and_with_a_new_config_judges_again_from_the_saved
     # What the pose stage would have given: the same analysis of the same landmarks, where the lifter was kept.
     again = analyze_track(*_landmarks(out / "lift"), ModelInfo("full", MODEL_SHA), stricter)
     assert [v.verdict for v in judged.verdicts] == [v.verdict for v in again.verdicts]
-    assert judged.box_px == read_analysis(tmp_path / "out" / "lift").box_px is not None
+    assert judged.box_px == box and judged.people_in_view == 1
     once_more = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q",
                                  "--config", str(config)])
     assert "2 video(s) were already scored" in once_more.output and "judged again" not in once_more.output
@@ -199,3 +201,33 @@ def test_ctrl_c_in_a_batch_judged_from_saved_poses_keeps_what_is_done(tmp_path, 
     result = score(videos, out, stricter, write_video=False, report=False)
     assert {r.output: r.cached for r in result.rows} == {first: True, other: False} and result.from_poses == [other]
     assert json.loads((out / "summary.json").read_text())["settings_fingerprint"] == result.rows[0].settings_fingerprint
+
+
+def test_on_ray_the_earlier_result_goes_with_the_task_and_is_judged_from_its_poses(tmp_path, engine, monkeypatch):
+    """A Ray task scores in a folder of its own on its node, where no earlier result is: the driver sends the three
+    files it is judged from (result.json, frames.csv, poses.npz), so a cluster does not pose every video again for
+    a new threshold."""
+    import tempfile
+
+    from test_ray_engine import DriverRay
+
+    from liftform.batch import ray_engine
+
+    fake = DriverRay(run=ray_engine.score_remote)      # the real task body, run in this process
+    fake.put = lambda value: value
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "preflight", lambda address: None)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = tmp_path / "pose_landmarker_full.task"
+    model.write_bytes(b"model")
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, str(model), MODEL_SHA,
+                                                                                  False, False))
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    result = score([lift], out, apply_overrides(Settings(), STRICTER), engine="ray", address="127.0.0.1:6379")
+    assert result.rows[0].ok and result.from_poses == ["lift"], result.rows[0].error
+    assert read_analysis(out / "lift").verdict == "safe"

@@ -24,7 +24,7 @@ from liftform.batch.summary import SummaryRow, failed_row, result_fingerprint, r
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
 from liftform.outputs import faces_blurred, stale_views
-from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
+from liftform.outputs.layout import ANNOTATED_NAME, FRAMES_NAME, POSES_NAME, REPORT_NAME, RESULT_NAME
 from liftform.outputs.read import read_analysis, read_poses_npz
 from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
@@ -153,11 +153,28 @@ def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
             and old.schema_version == SCHEMA_VERSION and not old.others)
 
 
+def earlier_files(out_dir: Path) -> dict[str, bytes]:
+    """What `_judged_from_poses` reads of the earlier result in ``out_dir`` (name -> bytes), for an engine whose
+    workers cannot see the output folder (Ray) to ship with the job; {} where one cannot be read: the pose stage
+    runs."""
+    try:
+        return {name: (out_dir / name).read_bytes() for name in (RESULT_NAME, FRAMES_NAME, POSES_NAME)}
+    except OSError:
+        return {}
+
+
+def put_earlier_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """``files`` (`earlier_files`) written into ``out_dir``, a Ray task's own, for its job to be judged from."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():       # the driver's own three names (`earlier_files`)
+        (out_dir / name).write_bytes(data)
+
+
 def _judged_from_poses(job: Job, spec: JobSpec, out_dir: Path, source: Path) -> tuple[Analysis, PoseTrack] | None:
     """``job`` judged again under ``spec`` from the landmarks of its earlier result in ``out_dir`` (see
     `poses_reusable`), or None where the pose stage must run: the source is another file now (its SHA-256), the
     track holds other people's heads (someone else was followed: their landmarks are not kept), or the earlier
-    result cannot be read (a Ray task's folder holds none)."""
+    result cannot be read."""
     try:
         old = read_analysis(out_dir)
         track = read_poses_npz(out_dir / POSES_NAME)

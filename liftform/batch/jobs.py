@@ -18,14 +18,22 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.analysis import Analysis
 from liftform.batch.rescore import judged_again
-from liftform.batch.summary import SummaryRow, failed_row, result_fingerprint, row_from_analysis, settings_fingerprint
+from liftform.batch.summary import (
+    SummaryRow,
+    failed_row,
+    pose_fingerprint,
+    result_fingerprint,
+    row_from_analysis,
+    settings_fingerprint,
+)
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
 from liftform.outputs import faces_blurred, stale_views
 from liftform.outputs.layout import ANNOTATED_NAME, FRAMES_NAME, POSES_NAME, REPORT_NAME, RESULT_NAME
 from liftform.outputs.read import read_analysis, read_poses_npz
+from liftform.outputs.result_json import read_result_json
 from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -146,11 +154,11 @@ def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
     try:
         if job.problem or not (out_dir / POSES_NAME).is_file():
             return False
-        old = read_analysis(out_dir)
-    except (LiftformError, OSError, ValueError):
+        doc = read_result_json(out_dir / RESULT_NAME)     # not frames.csv: the driver asks this of every video redone
+        made_by = pose_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"])
+        return made_by == pose_fingerprint(spec.settings.to_dict(), spec.model_sha256) and not doc.get("other_lifters")
+    except (LiftformError, OSError, ValueError, KeyError, TypeError):
         return False
-    return (old.settings.pose == spec.settings.pose and old.model.sha256 == spec.model_sha256
-            and old.schema_version == SCHEMA_VERSION and not old.others)
 
 
 def earlier_files(out_dir: Path) -> dict[str, bytes]:

@@ -120,6 +120,12 @@ def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def pose_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION) -> str:
+    """The :func:`settings_fingerprint` of what decides a result's landmarks (poses.npz) alone: the ``[pose]``
+    settings, the model file, the result schema. Results alike in it were made by the same pose stage."""
+    return settings_fingerprint({"pose": settings["pose"]}, model_sha256, schema_version)
+
+
 def result_fingerprint(analysis: Analysis) -> str:
     """The :func:`settings_fingerprint` an analysis was made with."""
     return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)

@@ -7,7 +7,8 @@
 Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
 are rewritten as videos finish (every few seconds at most, and at the end), one row per video of the folder (this
 run's and those scored before). A video whose folder already holds a complete result of the same source (SHA-256)
-under the same settings fingerprint is not scored again (``force=True`` redoes it).
+under the same settings fingerprint is not scored again (``force=True`` redoes it); one whose result was made by the
+same pose stage (`jobs.poses_reusable`) is judged again from its poses.npz, without the pose model.
 
 ``folder_profiles=True``: a video whose folder holds a ``profile.toml`` is judged from it
 (`personal.folder_profile`): a researcher's folder per subject, each with the subject's checked rep, scored in one

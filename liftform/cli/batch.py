@@ -57,7 +57,8 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
-    already scored with the same file and settings are skipped. Exit 1 if any video failed."""
+    already scored with the same file and settings are skipped, those scored with the same pose settings judged
+    again from their saved landmarks (seconds). Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
     from liftform.personal import from_profile_option
 

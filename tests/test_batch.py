@@ -331,7 +331,7 @@ def test_a_changed_source_or_setting_is_not_taken_as_done(batch, tmp_path):
 def test_score_again_with_another_config_says_it_scored_the_videos_again(batch, tmp_path):
     """`score` again with a new --config ran the pose model over every video anew and printed only "scored", as
     if the folder had been new: hours on a cluster where a threshold alone was changed, which `rescore` does in
-    seconds. The terminal says how many earlier results were scored again, and what does it faster."""
+    seconds. A threshold alone judges them again from their saved landmarks, and the terminal says how many."""
     inputs, out = _copy(batch, tmp_path)
     config = tmp_path / "stricter.toml"
     config.write_text("[verdict]\nrounded_back_spine_deg = 15\n")
@@ -339,8 +339,8 @@ def test_score_again_with_another_config_says_it_scored_the_videos_again(batch, 
                                  "--config", str(config)])
     assert result.exit_code == 1, result.output                    # the 3 broken files
     said = " ".join(result.stdout.split())
-    assert "2 video(s) scored before were scored again, their earlier results replaced" in said, said
-    assert f"`liftform rescore {out} --config FILE`" in said
+    assert "2 video(s) scored before were judged again from their saved poses" in said, said
+    assert "with the pose model" not in said and _summary(out)["rounded_back"]["from_poses"] == "1"
     again = runner.invoke(app, ["score", str(inputs), "-o", str(out), "--workers", "2", "--no-video", "-q",
                                 "--config", str(config)])
     assert "scored again" not in again.stdout and "2 video(s) were already scored" in again.stdout

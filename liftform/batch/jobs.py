@@ -4,7 +4,10 @@ video.
 Also the resume rule: a video is already scored when its folder holds a complete result (result.json,
 poses.npz and, if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same
 settings fingerprint, and none of its views (annotated.mp4, report.html) still shows an earlier result (a rescore
-changed it since they were drawn: `outputs.stale_views`).
+changed it since they were drawn: `outputs.stale_views`). A result not taken so, but made by this run's pose stage
+(the same pose settings and model, one person followed) from the same source, is judged again from its poses.npz
+(`poses_reusable`, `run_job`): a new --config, views a rescore left out of date, views not drawn then or faces to
+blur cost the analysis and the drawing, seconds, not the pose stage again (minutes to hours a video).
 """
 
 from __future__ import annotations
@@ -15,14 +18,25 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from liftform.batch.summary import SummaryRow, failed_row, result_fingerprint, row_from_analysis, settings_fingerprint
+from liftform.analysis import Analysis
+from liftform.batch.rescore import judged_again
+from liftform.batch.summary import (
+    SummaryRow,
+    failed_row,
+    pose_fingerprint,
+    result_fingerprint,
+    row_from_analysis,
+    settings_fingerprint,
+)
 from liftform.errors import LiftformError
 from liftform.hashing import sha256_file
 from liftform.outputs import faces_blurred, stale_views
-from liftform.outputs.layout import ANNOTATED_NAME, POSES_NAME, REPORT_NAME
-from liftform.outputs.read import read_analysis
+from liftform.outputs.layout import ANNOTATED_NAME, FRAMES_NAME, POSES_NAME, REPORT_NAME, RESULT_NAME
+from liftform.outputs.read import read_analysis, read_poses_npz
+from liftform.outputs.result_json import read_result_json
 from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
+from liftform.track import PoseTrack
 
 
 @dataclass(frozen=True)
@@ -32,7 +46,9 @@ class Job:
     ``source.path``, so a report rendered elsewhere finds the video, and the summary's path; default: from
     ``path``).
     ``settings``: this video's own (its folder's profile over the batch's, `runner.plan_jobs`), None: the batch's;
-    ``problem``: why it cannot be scored, known before it starts (its folder's profile cannot be read)."""
+    ``problem``: why it cannot be scored, known before it starts (its folder's profile cannot be read);
+    ``from_poses``: its output folder holds a result of this run's pose stage (`poses_reusable`), judged again from
+    its landmarks where its source is still the same file (the worker checks: else the pose stage runs)."""
 
     index: int
     path: str
@@ -40,6 +56,7 @@ class Job:
     absolute: str = ""
     settings: Settings | None = None
     problem: str = ""
+    from_poses: bool = False
 
     @property
     def summary_path(self) -> str:
@@ -127,6 +144,56 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
         return None
 
 
+def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
+    """Whether ``out_dir``'s result was made by the pose stage this job would run (the same pose settings, model
+    file and result schema), of one person, with its landmarks (poses.npz) kept, so that judging them again under
+    the job's settings gives what the pose stage and that analysis would. Other lifters' landmarks are not kept, so
+    a result that judged several runs the pose stage again. The source's SHA-256 is the worker's to check. Never
+    raises: anything unreadable means "not reusable"."""
+    spec = spec_for(job, spec)
+    try:
+        if job.problem or not (out_dir / POSES_NAME).is_file():
+            return False
+        doc = read_result_json(out_dir / RESULT_NAME)     # not frames.csv: the driver asks this of every video redone
+        made_by = pose_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"])
+        return made_by == pose_fingerprint(spec.settings.to_dict(), spec.model_sha256) and not doc.get("other_lifters")
+    except (LiftformError, OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def earlier_files(out_dir: Path) -> dict[str, bytes]:
+    """What `_judged_from_poses` reads of the earlier result in ``out_dir`` (name -> bytes), for an engine whose
+    workers cannot see the output folder (Ray) to ship with the job; {} where one cannot be read: the pose stage
+    runs."""
+    try:
+        return {name: (out_dir / name).read_bytes() for name in (RESULT_NAME, FRAMES_NAME, POSES_NAME)}
+    except OSError:
+        return {}
+
+
+def put_earlier_files(out_dir: Path, files: dict[str, bytes]) -> None:
+    """``files`` (`earlier_files`) written into ``out_dir``, a Ray task's own, for its job to be judged from."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():       # the driver's own three names (`earlier_files`)
+        (out_dir / name).write_bytes(data)
+
+
+def _judged_from_poses(job: Job, spec: JobSpec, out_dir: Path, source: Path) -> tuple[Analysis, PoseTrack] | None:
+    """``job`` judged again under ``spec`` from the landmarks of its earlier result in ``out_dir`` (see
+    `poses_reusable`), or None where the pose stage must run: the source is another file now (its SHA-256), the
+    track holds other people's heads (someone else was followed: their landmarks are not kept), or the earlier
+    result cannot be read."""
+    try:
+        old = read_analysis(out_dir)
+        track = read_poses_npz(out_dir / POSES_NAME)
+        if track.others_head_xy is not None or old.source.sha256 != sha256_file(source):
+            return None
+    except (LiftformError, OSError, ValueError):
+        return None
+    old = replace(old, source=replace(old.source, path=job.summary_path))
+    return judged_again(old, track, spec.settings), track
+
+
 def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
             read_from: str | Path | None = None) -> SummaryRow:
     """Score ``job`` into ``out_dir`` (result.json, CSVs, poses.npz, annotated.mp4) and return its summary
@@ -147,15 +214,18 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
             raise LiftformError(job.problem)  # scored, by the engine that runs it
         # A full disk is found before the pose stage, not at the first write after it (then for every video).
         ensure_writable_dir(Path(out_dir).parent)
-        pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
-        # One thread per video: the batch runs one video per CPU (the result does not depend on it).
-        found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
-        info = replace(info, path=job.summary_path)
-        analysis, track = analyze_people(found, info, model, spec.settings, warnings)
-        analysis = replace(analysis, personal_from=dict(spec.personal_from))
-        save_result(analysis, track, out_dir, video_path=source, write_video=spec.write_video,
+        judged = _judged_from_poses(job, spec, Path(out_dir), source) if job.from_poses else None
+        from_poses = judged is not None          # the pose model not run: said in the row and the terminal
+        if judged is None:
+            pose_settings = replace(spec.settings, pose=replace(spec.settings.pose, model=spec.model_path))
+            # One thread per video: the batch runs one video per CPU (the result does not depend on it).
+            found, info, model, warnings = estimate_video_people(source, pose_settings, threads=1)
+            info = replace(info, path=job.summary_path)
+            judged = analyze_people(found, info, model, spec.settings, warnings)
+        analysis = replace(judged[0], personal_from=dict(spec.personal_from))
+        save_result(analysis, judged[1], out_dir, video_path=source, write_video=spec.write_video,
                     report=spec.report, blur_faces=spec.blur_faces)
-        row = row_from_analysis(analysis, job.summary_path, job.output)
+        row = row_from_analysis(analysis, job.summary_path, job.output, from_poses=from_poses)
     except LiftformError as exc:
         row = failed_row(job.summary_path, job.output, str(exc).replace(str(source), job.path))
     except MemoryError:

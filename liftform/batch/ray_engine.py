@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from liftform.batch.jobs import Job, JobSpec, run_job
+from liftform.batch.jobs import Job, JobSpec, earlier_files, put_earlier_files, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
@@ -120,9 +120,11 @@ def _model_file(data: bytes, name: str, sha256: str) -> Path:
     return path
 
 
-def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[SummaryRow, dict[str, bytes]]:
-    """Body of a Ray task: score ``video`` (the bytes of ``job.path``) and return the row and the output files
-    (name -> bytes; empty when the video failed)."""
+def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes,
+                 earlier: dict[str, bytes] | None = None) -> tuple[SummaryRow, dict[str, bytes]]:
+    """Body of a Ray task: score ``video`` (the bytes of ``job.path``; ``earlier``: its earlier result's files a
+    ``from_poses`` job is judged from, `jobs.earlier_files`) and return the row and the output files (name -> bytes;
+    empty when the video failed)."""
     _limit_threads(1)
     limit_malloc_arenas()
     try:
@@ -133,6 +135,7 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes) -> tuple[S
             source.write_bytes(video)
             model_path = _model_file(model, Path(spec.model_path).name, spec.model_sha256)
             out_dir = Path(tmp, "out")
+            put_earlier_files(out_dir, earlier or {})
             row = run_job(job, replace(spec, model_path=str(model_path)), out_dir, read_from=source)
             files = {p.relative_to(out_dir).as_posix(): p.read_bytes() for p in sorted(out_dir.rglob("*"))
                      if p.is_file()} if row.ok else {}
@@ -326,7 +329,8 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 except OSError as exc:
                     on_row(job, failed_row(job.summary_path, job.output, _unreadable(job.path, exc)))
                     continue
-                in_flight[task.remote(job, spec, model_ref, video)] = job
+                earlier = earlier_files(Path(out_root) / job.output) if job.from_poses else {}
+                in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
             if not in_flight:
                 return
             done, _ = ray.wait(list(in_flight), num_returns=1)

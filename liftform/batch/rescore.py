@@ -64,6 +64,7 @@ from liftform.personal import (
     with_personal,
 )
 from liftform.settings import Settings
+from liftform.track import PoseTrack
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
 
@@ -115,8 +116,6 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
 
     Raises LiftformError (one line) when the folder cannot be rescored; its files are then left as they were.
     """
-    from liftform.pipeline import analyze_track
-
     where = ResultFolder(folder)
     old = read_analysis(where.path)
     track = read_poses_npz(where.poses_npz)
@@ -127,17 +126,9 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
         raise InputError(problem)
     kept = recorded_personal(old.personal_from, keep_personal)
     settings = own if own is not None else with_personal(settings, old.settings, kept)
-    analysis = analyze_track(track, old.source, old.model, settings)
+    analysis = judged_again(old, track, settings)
     personal_from = from_profile(FOLDER_ORIGIN) if own is not None else {**(given_from or {}), **kept}
     analysis = replace(analysis, personal_from={k: personal_from[k] for k in PERSONAL_KEYS if k in personal_from})
-    # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
-    # lifter set aside stays set aside, and people nobody followed stay unjudged.
-    notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
-              "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
-    notes += tuple(w for w in old.quality.warnings if w == reflection.NOTE or LEFT_OUT_WORDS in w)
-    if notes:
-        analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
-                           quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     with signals_deferred():      # a Ctrl-C waits for the three files: never new CSVs beside the old result.json
         # The mark first: views an interrupted rescore may leave out of date are redrawn by the next `score`.
         mark_stale(where.path, stale_views(where.path) | views_left_stale(where.path, old, analysis))
@@ -145,6 +136,23 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
         write_reps_csv(analysis, where.path)
         write_result_json(analysis, where.path)
     return old, analysis
+
+
+def judged_again(old: Analysis, track: PoseTrack, settings: Settings) -> Analysis:
+    """``old``'s main lifter judged again under ``settings`` (its pose settings being the same) from ``track``, the
+    landmarks it was made from (poses.npz), as `pipeline.analyze_people` judges it: what only the pose stage knew
+    is kept from ``old`` (its source, where the lifter was, the people in view). Other lifters' landmarks are not
+    kept: their earlier verdicts stay, and say so; a reflection of the main lifter set aside stays set aside, and
+    people nobody followed (more than ``num_poses``) stay unjudged, their notes first as the pose stage puts them.
+    `rescore`, and `score`'s re-analysis of a result whose pose stage is this run's (`jobs.run_job`)."""
+    from liftform.pipeline import analyze_track
+
+    analysis = analyze_track(track, old.source, old.model, settings)
+    notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
+              "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
+    notes += tuple(w for w in old.quality.warnings if w == reflection.NOTE or LEFT_OUT_WORDS in w)
+    return replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
+                   quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
 
 
 def _profile_beside(analysis: Analysis) -> Path | None:
@@ -183,7 +191,7 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
         row = failed_row(path or str(folder), name, f"internal error ({type(exc).__name__}: {detail}); "
                                                     "score this video again with `liftform score --force`")
     else:
-        row = row_from_analysis(new, path or new.source.path, name)
+        row = row_from_analysis(new, path or new.source.path, name, from_poses=True)
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
         if folder_profiles and _profile_beside(new) is not None:

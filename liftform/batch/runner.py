@@ -7,7 +7,8 @@
 Per video, ``OUT/<stem>/`` gets what ``liftform analyze`` writes; ``OUT/summary.csv`` and ``OUT/summary.json``
 are rewritten as videos finish (every few seconds at most, and at the end), one row per video of the folder (this
 run's and those scored before). A video whose folder already holds a complete result of the same source (SHA-256)
-under the same settings fingerprint is not scored again (``force=True`` redoes it).
+under the same settings fingerprint is not scored again (``force=True`` redoes it); one whose result was made by the
+same pose stage (`jobs.poses_reusable`) is judged again from its poses.npz, without the pose model.
 
 ``folder_profiles=True``: a video whose folder holds a ``profile.toml`` is judged from it
 (`personal.folder_profile`): a researcher's folder per subject, each with the subject's checked rep, scored in one
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
-from liftform.batch.jobs import Job, JobSpec, already_scored
+from liftform.batch.jobs import Job, JobSpec, already_scored, poses_reusable
 from liftform.batch.summary import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -67,7 +68,7 @@ class BatchResult:
     index_html: Path | None = None   # OUT/index.html, when reports were written
     folder_profiles: list[str] = field(default_factory=list)   # outputs judged from their folder's profile
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
-    # model, outputs not drawn then, or a changed file.
+    # model, outputs not drawn then, or a changed file; those of them judged from their saved poses are ``from_poses``.
     redone: list[str] = field(default_factory=list)
     # The folder's videos this run left as they were (scored before, not among its inputs) whose results were judged
     # under settings none of this run's videos was (another --config, pose model or version): the summary mixes them.
@@ -89,6 +90,19 @@ class BatchResult:
     @property
     def n_cached(self) -> int:
         return sum(r.cached for r in self.rows)
+
+    @property
+    def from_poses(self) -> list[str]:
+        """The outputs judged again from the landmarks of their earlier result, the pose model not run
+        (`jobs.poses_reusable`)."""
+        return [row.output for row in self.rows if row.from_poses]
+
+    @property
+    def posed_again(self) -> list[str]:
+        """The outputs of ``redone`` whose pose stage was run again: other pose settings or model, a changed file,
+        several people followed, no usable poses.npz."""
+        judged = set(self.from_poses)
+        return [output for output in self.redone if output not in judged]
 
     @property
     def exit_code(self) -> int:
@@ -242,6 +256,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
             if cached is None:
                 if not force and (out_root / job.output / RESULT_NAME).is_file():
                     result.redone.append(job.output)
+                    job = replace(job, from_poses=poses_reusable(job, out_root / job.output, spec))
                 yield job
             else:
                 on_row(job, cached)

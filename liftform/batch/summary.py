@@ -30,7 +30,7 @@ SUMMARY_SCHEMA_VERSION = 1
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
-               "source_sha256", "same_video_as")
+               "source_sha256", "same_video_as", "from_poses")
 
 
 @dataclass
@@ -56,6 +56,8 @@ class SummaryRow:
     ``same_video_as``: the other output folders of the summary whose video is the very same file (the same SHA-256:
     a file copied under another name or into another folder, each scored and listed on its own), "; " between,
     set as the summary is written (`name_copies`): a study counting participants' lifts counts them once.
+    ``from_poses``: judged again in this run from the landmarks (poses.npz) of its earlier result, made by the same
+    pose stage, without the pose model (`jobs.poses_reusable`: a new --config, views to draw again).
     """
 
     path: str
@@ -81,6 +83,7 @@ class SummaryRow:
     undecided_reps: int | None = None
     source_sha256: str = ""
     same_video_as: str = ""
+    from_poses: bool = False
 
     @property
     def ok(self) -> bool:
@@ -115,6 +118,12 @@ def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
     canonical = json.dumps({"settings": jsonable(settings), "model_sha256": model_sha256,
                             "schema_version": schema_version}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def pose_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION) -> str:
+    """The :func:`settings_fingerprint` of what decides a result's landmarks (poses.npz) alone: the ``[pose]``
+    settings, the model file, the result schema. Results alike in it were made by the same pose stage."""
+    return settings_fingerprint({"pose": settings["pose"]}, model_sha256, schema_version)
 
 
 def result_fingerprint(analysis: Analysis) -> str:

@@ -57,7 +57,8 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
-    already scored with the same file and settings are skipped. Exit 1 if any video failed."""
+    already scored with the same file and settings are skipped, those scored with the same pose settings judged
+    again from their saved landmarks (seconds). Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
     from liftform.personal import from_profile_option
 
@@ -116,11 +117,15 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
                   f"{escape(str(output))} --config FILE` judges them all under one (another pose model: "
                   "`score --force`)", soft_wrap=True)
-    if result.redone:
-        out.print(f"{len(result.redone)} video(s) scored before were scored again, their earlier results replaced: "
-                  "their settings, pose model, outputs or file differ from this run's (new verdict thresholds alone: "
-                  f"`liftform rescore {escape(str(output))} --config FILE` recomputes the verdicts in seconds, "
-                  "without the pose model)", soft_wrap=True)
+    if result.from_poses:
+        out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
+                  "(poses.npz, without the pose model), their earlier results replaced: their verdict settings differ "
+                  "from this run's, or their annotated video or report was to be drawn (out of date after a rescore, "
+                  "not drawn then, faces to blur); summary.csv's from_poses marks them", soft_wrap=True)
+    if result.posed_again:
+        out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
+                  "earlier results replaced: their pose settings, pose model or file differ from this run's, or "
+                  "their saved poses could not be used (several people followed, no poses.npz)", soft_wrap=True)
 
 
 @app.command(short_help="Judge every scored video again with new settings, from the saved landmarks.")
@@ -179,6 +184,7 @@ def rescore(
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
                   f"show the results before this rescore: `liftform report {escape(str(output))}/<video>` redraws a "
-                  "report (from the source video); `liftform score` scores those videos again and draws both",
+                  "report (from the source video); `liftform score` with the same --config draws both again, from the "
+                  "saved landmarks (no pose model)",
                   soft_wrap=True)
     raise typer.Exit(result.exit_code)

@@ -1,0 +1,233 @@
+"""`score` into a folder scored before, where only what comes after the pose stage differs (a new --config, views a
+rescore left out of date): each video is judged again from its saved landmarks (poses.npz), not posed again (a
+`score` after a `rescore` had run the pose model over every video, minutes to hours each). Only the pose stage's own
+settings, another model, a changed file or several people followed run it again.
+
+The folders are made from synthetic tracks and the jobs run through the real `jobs.run_job` in this process (the
+engine's dispatch is all that is stood in); the pose stage is replaced by one that fails its video saying so, so a
+test sees whether it ran."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from synthetic_tracks import lift_track
+from typer.testing import CliRunner
+
+from liftform import pipeline
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.batch import local, rescore, score
+from liftform.batch import runner as batch_runner
+from liftform.batch.jobs import JobSpec, run_job
+from liftform.batch.summary import result_fingerprint
+from liftform.cli import app
+from liftform.errors import InputError
+from liftform.hashing import sha256_file
+from liftform.outputs import write_outputs
+from liftform.outputs.read import read_analysis
+from liftform.pipeline import analyze_track
+from liftform.settings import Settings, apply_overrides
+
+MODEL_SHA = "0" * 64
+POSE_STAGE_RAN = "the pose stage ran (test)"
+STRICTER = {"verdict": {"rounded_back_spine_deg": 60.0}}    # the rounded backs read safe under it
+cli = CliRunner()
+
+
+def _scored(out: Path, video: Path, kind: str = "rounded_back", settings: Settings | None = None, *,
+            others: bool = False) -> None:
+    """OUT/<video stem>: what `score` leaves of ``video`` (its SHA-256), a lift of ``kind`` under ``settings``;
+    ``others``: another person was followed beside the lifter (their heads kept in poses.npz)."""
+    track, _ = lift_track(kind, n_reps=2)
+    if others:
+        track = track.with_heads_of([lift_track("squat", n_reps=2)[0]])
+    source = SourceInfo(str(video.absolute()), sha256_file(video), 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", MODEL_SHA), settings or Settings())
+    write_outputs(dataclasses.replace(analysis, box_px=pipeline._median_box(track)), track, out / video.stem,
+                  write_video=False)
+
+
+@pytest.fixture
+def engine(monkeypatch):
+    """`score` through the real run_job, in this process; the pose stage replaced by a failure naming itself."""
+    def in_process(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            on_row(job, run_job(job, spec, Path(out_root) / job.output))
+
+    def no_pose_stage(*args, **kwargs):
+        raise InputError(POSE_STAGE_RAN)
+
+    monkeypatch.setattr(batch_runner, "make_spec",
+                        lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA, kw.get("write_video", True),
+                                                       kw.get("report", True), kw.get("blur_faces", False)))
+    monkeypatch.setattr(local, "run_local", in_process)
+    monkeypatch.setattr(pipeline, "estimate_video_people", no_pose_stage)
+
+
+def _videos(tmp_path: Path, *names: str) -> list[Path]:
+    (tmp_path / "in").mkdir(exist_ok=True)
+    for name in names:
+        (tmp_path / "in" / f"{name}.mp4").write_bytes(f"the video of {name}".encode())
+    return [tmp_path / "in" / f"{name}.mp4" for name in names]
+
+
+def _csv(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "summary.csv", newline="") as fh:
+        return {row["output"]: row for row in csv.DictReader(fh)}
+
+
+def test_score_after_a_rescore_and_with_a_new_config_judges_again_from_the_saved_poses(tmp_path, engine):
+    """The audit's steps: a folder scored, rescored with new thresholds, then the same `score` again (one video
+    added), and `score` with the rescore's config: each earlier video is judged from its poses.npz, as the pose stage
+    and that config would judge it, its row naming the run's settings and saying it came from the saved poses."""
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    assert score([lift, other], out, write_video=False, report=False).n_cached == 2     # as scored: taken
+    stricter = apply_overrides(Settings(), STRICTER)
+    box = read_analysis(out / "lift").box_px
+    rescore(out, stricter)
+    assert read_analysis(out / "lift").verdict == "safe"
+    assert read_analysis(out / "lift").box_px == box is not None       # where the lifter was: the pose stage's
+
+    added, = _videos(tmp_path, "added")
+    result = score([lift, other, added], out, write_video=False, report=False)      # the defaults, as first scored
+    rows = {row.output: row for row in result.rows}
+    assert rows["added"].error.endswith(POSE_STAGE_RAN)             # a new video: the pose stage, as ever
+    assert sorted(result.from_poses) == ["lift", "other"] and result.posed_again == []
+    assert rows["lift"].verdict == "rounded_back" and rows["lift"].from_poses and not rows["lift"].cached
+    fingerprint = JobSpec(Settings(), "model.task", MODEL_SHA).fingerprint
+    assert rows["lift"].settings_fingerprint == rows["other"].settings_fingerprint == fingerprint
+    assert result_fingerprint(read_analysis(out / "lift")) == fingerprint
+    assert _csv(out)["lift"]["from_poses"] == "1"
+
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q",
+                            "--config", str(config)])
+    assert said.exit_code == 0, said.output
+    words = " ".join(said.output.split())
+    assert "2 video(s) scored before were judged again from their saved poses" in words, words
+    assert "with the pose model" not in words and POSE_STAGE_RAN not in words
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["settings_fingerprint"] == JobSpec(stricter, "model.task", MODEL_SHA).fingerprint     # every row's
+    judged = read_analysis(out / "lift")
+    assert judged.verdict == "safe" and judged.settings.verdict.rounded_back_spine_deg == 60.0
+    # What the pose stage would have given: the same analysis of the same landmarks, where the lifter was kept.
+    again = analyze_track(*_landmarks(out / "lift"), ModelInfo("full", MODEL_SHA), stricter)
+    assert [v.verdict for v in judged.verdicts] == [v.verdict for v in again.verdicts]
+    assert judged.box_px == box and judged.people_in_view == 1
+    once_more = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q",
+                                 "--config", str(config)])
+    assert "2 video(s) were already scored" in once_more.output and "judged again" not in once_more.output
+
+
+def _landmarks(folder: Path):
+    from liftform.outputs.read import read_poses_npz
+
+    return read_poses_npz(folder / "poses.npz"), read_analysis(folder).source
+
+
+def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_poses(tmp_path, engine):
+    """`score` of a folder whose report a rescore left showing the old verdicts draws it again (the folder is marked
+    stale-views), from the saved landmarks: it had run the pose model to redraw a page."""
+    from liftform.report import write_report
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    write_report(out / "lift")
+    assert "<b>60°</b>" not in (out / "lift" / "report.html").read_text()
+    rescore(out, apply_overrides(Settings(), STRICTER))
+    assert (out / "lift" / "stale-views").is_file()
+    result = score([lift], out, apply_overrides(Settings(), STRICTER), write_video=False)
+    assert result.from_poses == ["lift"] and result.rows[0].ok, result.rows[0].error
+    assert not (out / "lift" / "stale-views").exists() and "<b>60°</b>" in (out / "lift" / "report.html").read_text()
+
+
+@pytest.mark.parametrize("change", ["pose setting", "pose model", "file", "another person followed", "no poses"])
+def test_what_changes_the_landmarks_runs_the_pose_stage_again(change, tmp_path, engine, monkeypatch):
+    """A pose setting, another model file, a video file replaced under its name (its SHA-256), or a result that
+    followed someone else too (their landmarks are not kept, and the new settings may judge them) are posed again;
+    so is a result without its poses.npz."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift, others=change == "another person followed")
+    settings = Settings()
+    if change == "pose setting":
+        settings = apply_overrides(settings, {"pose": {"min_detection_confidence": 0.6}})
+    elif change == "pose model":
+        monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "1" * 64))
+    elif change == "file":
+        lift.write_bytes(b"another take, saved under the same name")
+    elif change == "no poses":
+        (out / "lift" / "poses.npz").unlink()
+    if change == "another person followed":
+        settings = apply_overrides(settings, STRICTER)             # else it is already scored
+    result = score([lift], out, settings, write_video=False, report=False)
+    assert result.rows[0].error.endswith(POSE_STAGE_RAN) and result.posed_again == ["lift"]
+    assert not result.from_poses and read_analysis(out / "lift").verdict == "rounded_back"   # the earlier result kept
+
+
+def test_ctrl_c_in_a_batch_judged_from_saved_poses_keeps_what_is_done(tmp_path, engine):
+    """Interrupted after its first video, a `score` under a new config keeps that video's new result and the other's
+    earlier one, whole, the summary naming each one's settings; run again, it judges only the other."""
+    videos = _videos(tmp_path, "a", "b")
+    out = tmp_path / "out"
+    for video in videos:
+        _scored(out, video)
+    stricter = apply_overrides(Settings(), STRICTER)
+    seen = []
+
+    def stop_after_first(done, total, row):
+        if row is not None:
+            seen.append(row.output)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score(videos, out, stricter, write_video=False, report=False, progress=stop_after_first)
+    first, = seen
+    other = ({"a", "b"} - {first}).pop()
+    assert read_analysis(out / first).verdict == "safe" and read_analysis(out / other).verdict == "rounded_back"
+    rows = _csv(out)
+    assert rows[first]["settings_fingerprint"] != rows[other]["settings_fingerprint"]
+    assert rows[first]["from_poses"] == "1" and not list(out.rglob("*.tmp*"))
+    result = score(videos, out, stricter, write_video=False, report=False)
+    assert {r.output: r.cached for r in result.rows} == {first: True, other: False} and result.from_poses == [other]
+    assert json.loads((out / "summary.json").read_text())["settings_fingerprint"] == result.rows[0].settings_fingerprint
+
+
+def test_on_ray_the_earlier_result_goes_with_the_task_and_is_judged_from_its_poses(tmp_path, engine, monkeypatch):
+    """A Ray task scores in a folder of its own on its node, where no earlier result is: the driver sends the three
+    files it is judged from (result.json, frames.csv, poses.npz), so a cluster does not pose every video again for
+    a new threshold."""
+    import tempfile
+
+    from test_ray_engine import DriverRay
+
+    from liftform.batch import ray_engine
+
+    fake = DriverRay(run=ray_engine.score_remote)      # the real task body, run in this process
+    fake.put = lambda value: value
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "preflight", lambda address: None)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setattr(ray_engine, "_limit_threads", lambda n: None)
+    monkeypatch.setattr(ray_engine, "limit_malloc_arenas", lambda: None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = tmp_path / "pose_landmarker_full.task"
+    model.write_bytes(b"model")
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, str(model), MODEL_SHA,
+                                                                                  False, False))
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    result = score([lift], out, apply_overrides(Settings(), STRICTER), engine="ray", address="127.0.0.1:6379")
+    assert result.rows[0].ok and result.from_poses == ["lift"], result.rows[0].error
+    assert read_analysis(out / "lift").verdict == "safe"

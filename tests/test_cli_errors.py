@@ -46,3 +46,20 @@ def test_help_is_still_drawn_in_full():
         result = CliRunner().invoke(app, argv, env={"COLUMNS": "120"})
         assert result.exit_code == (2 if not argv else 0), (argv, result.exit_code)
         assert "Usage:" in result.output and "╭─ " in result.output and "error:" not in result.output, result.output
+
+
+@pytest.mark.parametrize("argv", [("analyze", "{long}.mp4", "-o", "out"), ("analyze", "lift.mp4", "-o", "{long}"),
+                                  ("score", "{long}.mp4", "-o", "out"), ("report", "{long}"), ("rescore", "{long}"),
+                                  ("config", "{long}.toml"), ("live", "--no-window", "--source", "{long}.mp4")],
+                         ids=" ".join)
+def test_a_name_too_long_for_the_file_system_is_one_line(argv, tmp_path, monkeypatch):
+    """A path with a name over 255 bytes (a pasted string, a generated name) made every command print a traceback:
+    Python's Path.exists() raises ENAMETOOLONG."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lift.mp4").write_bytes(b"not decoded: the output folder is refused first")
+    long = "a" * 300
+    result = CliRunner().invoke(app, [arg.format(long=long) for arg in argv])
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), (result.exception,
+                                                                                         result.output)
+    assert long in lines[0] and "too long" in lines[0].lower(), lines[0]

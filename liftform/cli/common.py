@@ -3,6 +3,7 @@ the common options, one-line failure, settings layering, and the progress bars."
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from contextlib import contextmanager
@@ -54,13 +55,19 @@ class _CommandsFailingInOneLine(typer.core.TyperGroup):
 
 @contextmanager
 def _failed_in_one_line():
-    """click's usage errors as one line through `fail`."""
+    """click's usage errors, and a path the file system refuses to look at (a name too long for it: every command
+    had printed a traceback), as one line through `fail`."""
     try:
         yield
     except _ClickError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":     # `liftform` alone: the help, as typer shows it
             raise
         fail(_usage_error_line(exc), exc.exit_code)
+    except OSError as exc:
+        if exc.filename is None or isinstance(exc, BrokenPipeError):   # not a path's: typer's own handling, or a bug
+            raise
+        advice = "; use a shorter name" if exc.errno == errno.ENAMETOOLONG else ""
+        fail(f"cannot use {exc.filename}: {(exc.strerror or str(exc)).lower()}{advice}")
 
 
 def _usage_error_line(exc: Exception) -> str:

@@ -63,3 +63,23 @@ def test_a_name_too_long_for_the_file_system_is_one_line(argv, tmp_path, monkeyp
     assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error: "), (result.exception,
                                                                                          result.output)
     assert long in lines[0] and "too long" in lines[0].lower(), lines[0]
+
+
+EMPTY = {("analyze", "", "-o", "out"): "an empty argument", ("analyze", "lift.mp4", "-o", ""): "an empty value for -o",
+         ("analyze", "lift.mp4", "--output="): "an empty value for --output",
+         ("analyze", "lift.mp4", "--model", ""): "an empty value for --model",
+         ("config", ""): "an empty argument", ("score", "clips", "-c", ""): "an empty value for -c",
+         ("live", "--no-window", "--source", ""): "an empty value for --source"}
+
+
+@pytest.mark.parametrize("argv", list(EMPTY), ids=repr)
+def test_an_empty_value_is_bad_usage_not_the_current_folder(argv, tmp_path, monkeypatch):
+    """`-o "$OUT"` with OUT unset: a path of "" was the current folder, so `analyze lift.mp4 -o ""` wrote its results
+    there without a word, and `analyze ""` said ". is a directory, not a video"; `--model ""` said "command-line [pose]
+    model must be ...", not the option."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lift.mp4").write_bytes(b"not decoded: refused before")
+    result = CliRunner().invoke(app, list(argv))
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1 and EMPTY[argv] in lines[0], (result.exit_code, result.output)
+    assert "unset shell variable" in lines[0] and sorted(p.name for p in tmp_path.iterdir()) == ["lift.mp4"]

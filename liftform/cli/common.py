@@ -52,6 +52,25 @@ class _CommandsFailingInOneLine(typer.core.TyperGroup):
         with _failed_in_one_line():
             return super().invoke(ctx)
 
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and (empty := _empty_value(command, rest)):
+            fail(f"{empty} (an unset shell variable in the command?)", 2)
+        return name, command, rest
+
+
+def _empty_value(command, args: list[str]) -> str:
+    """What is given an empty value among a command's ``args`` (`-o "$OUT"` with OUT unset), or "". Each of liftform's
+    options and arguments names something: a path of "" was taken as the current folder (`-o ""` wrote the results
+    there, `analyze ""` said ". is a directory, not a video")."""
+    takes_value = {opt for p in command.params if p.param_type_name == "option" and not p.is_flag for opt in p.opts}
+    for before, arg in zip(["", *args], args, strict=False):   # each with the word before it
+        if arg.startswith("--") and arg.endswith("="):
+            return f"an empty value for {arg[:-1]}"
+        if arg == "" and before != "--":
+            return f"an empty value for {before}" if before in takes_value else "an empty argument"
+    return ""
+
 
 @contextmanager
 def _failed_in_one_line():

@@ -67,7 +67,7 @@ def _empty_value(command, args: list[str]) -> str:
     for before, arg in zip(["", *args], args, strict=False):   # each with the word before it
         if arg.startswith("--") and arg.endswith("="):
             return f"an empty value for {arg[:-1]}"
-        if arg == "" and before != "--":
+        if arg == "":
             return f"an empty value for {before}" if before in takes_value else "an empty argument"
     return ""
 

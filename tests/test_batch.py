@@ -463,6 +463,17 @@ def test_a_video_past_the_time_limit_fails_alone_and_the_batch_goes_on(tmp_path)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("timeout_s", [1e9, float("inf")])
+def test_a_time_limit_longer_than_the_system_waits_is_kept_without_an_overflow(tmp_path, timeout_s):
+    """`score --timeout 1e9` (or inf, or 1e400) ended the batch in an OverflowError: the operating system's wait
+    takes at most ~24.8 days."""
+    rows = {}
+    run_local([Job(0, "fast.mp4", "fast")], JobSpec(Settings(), "model.task", "0" * 64), tmp_path,
+              lambda job, row: rows.__setitem__(job.output, row), workers=1, job_fn=slow_job, timeout_s=timeout_s)
+    assert rows["fast"].ok, rows
+
+
+@pytest.mark.slow
 def test_interrupt_stops_busy_workers_promptly(tmp_path):
     jobs = [Job(0, "slow.mp4", "slow"), Job(1, "fast.mp4", "fast"), Job(2, "next.mp4", "next")]
 

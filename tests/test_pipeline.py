@@ -276,18 +276,18 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         (tmp / "typo.toml").write_text('[pose]\nmodel = "fulll"\n')
         return [str(sample), "--config", str(tmp / "typo.toml"), *out], "'fulll' is neither lite, full, heavy nor " \
             "an existing file; check the name or path (--model, or [pose] model in a config)"
-    if kind in ("empty model", "empty model in a config"):     # was taken as the default, full
+    if kind == "empty model in a config":     # was taken as the default, full (`--model ""`: test_cli_errors)
         (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
-        flags = ["--model", ""] if kind == "empty model" else ["--config", str(tmp / "empty.toml")]
-        return [str(sample), *flags, *out], "[pose] model must be lite, full, heavy or the path to a .task file"
+        return [str(sample), "--config", str(tmp / "empty.toml"), *out], \
+            "[pose] model must be lite, full, heavy or the path to a .task file"
     raise AssertionError(kind)
 
 
 HOSTILE = ["missing file", "directory", "empty file", "text named .mp4", "truncated video",
            *(pytest.param(kind, marks=[pytest.mark.slow, pytest.mark.model])   # found by the model
              for kind in ("no person", "one frame")),
-           "unwritable output", "output is a file", "unknown config key", "missing model", "empty model",
-           "empty model in a config", "model misspelt in a config"]
+           "unwritable output", "output is a file", "unknown config key", "missing model", "empty model in a config",
+           "model misspelt in a config"]
 
 
 @pytest.mark.parametrize("kind", HOSTILE)   # the input is checked before the model: quick lane but two

@@ -37,6 +37,9 @@ STOP_GRACE_S = 5.0   # how long a worker gets to exit after SIGTERM before it is
 # a worker that never gets there is given this long beyond the limit.
 WORKER_START_GRACE_S = 60.0
 STARTED = "started"
+# The longest one wait for the workers, the loop waking to wait again: the operating system's wait takes at most
+# ~24.8 days, and a longer --timeout (1e9, inf) had ended the batch in an OverflowError.
+MAX_WAIT_S = 3600.0
 
 
 # Memory one worker may need: a 4K clip peaks at ~0.9 GB per process (frames shrunk as decoded, annotated video
@@ -260,8 +263,8 @@ def run_local(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: 
             if not busy:
                 return
             waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            wait_s = None if timeout_s is None else max(
-                0.0, min(w.deadline(timeout_s) for w in busy) - time.monotonic())
+            wait_s = None if timeout_s is None else min(MAX_WAIT_S, max(
+                0.0, min(w.deadline(timeout_s) for w in busy) - time.monotonic()))
             ready = set(multiprocessing.connection.wait(waitables, timeout=wait_s))
             for worker in busy:
                 _collect(worker, ready, pool, on_row)

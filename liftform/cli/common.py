@@ -3,8 +3,10 @@ the common options, one-line failure, settings layering, and the progress bars."
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -12,6 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
+
+try:                                    # typer 0.29 carries its own click, whose errors all derive from this
+    from typer import TyperException as _ClickError
+except ImportError:                     # pragma: no cover - typer before 0.29 raises click's own
+    from click import ClickException as _ClickError
 
 
 def _flags_shown_without_a_type() -> None:
@@ -30,7 +37,74 @@ def _flags_shown_without_a_type() -> None:
 
 
 _flags_shown_without_a_type()
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+
+
+class _CommandsFailingInOneLine(typer.core.TyperGroup):
+    """The app's commands, whose usage errors typer finds (an unknown option or command, a missing argument, a value
+    of the wrong type or out of range) exit through `fail` as every other error does: one line, exit 2. typer drew
+    them as the usage line, a hint, then the message in a box: five lines or more, the message wrapped in a frame."""
+
+    def make_context(self, *args, **kwargs):    # `liftform --bad-option`
+        with _failed_in_one_line():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):                      # a misspelt command, a command's options and arguments, the command
+        with _failed_in_one_line():
+            return super().invoke(ctx)
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and (empty := _empty_value(command, rest)):
+            fail(f"{empty} (an unset shell variable in the command?)", 2)
+        return name, command, rest
+
+
+def _empty_value(command, args: list[str]) -> str:
+    """What is given an empty value among a command's ``args`` (`-o "$OUT"` with OUT unset), or "". Each of liftform's
+    options and arguments names something: a path of "" was taken as the current folder (`-o ""` wrote the results
+    there, `analyze ""` said ". is a directory, not a video")."""
+    takes_value = {opt for p in command.params if p.param_type_name == "option" and not p.is_flag for opt in p.opts}
+    for before, arg in zip(["", *args], args, strict=False):   # each with the word before it
+        if arg.startswith("--") and arg.endswith("="):
+            return f"an empty value for {arg[:-1]}"
+        if arg == "":
+            return f"an empty value for {before}" if before in takes_value else "an empty argument"
+    return ""
+
+
+@contextmanager
+def _failed_in_one_line():
+    """click's usage errors, and a path the file system refuses to look at (a name too long for it: every command
+    had printed a traceback), as one line through `fail`."""
+    try:
+        yield
+    except _ClickError as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":     # `liftform` alone: the help, as typer shows it
+            raise
+        fail(_usage_error_line(exc), exc.exit_code)
+    except OSError as exc:
+        if exc.filename is None or isinstance(exc, BrokenPipeError):   # not a path's: typer's own handling, or a bug
+            raise
+        advice = "; use a shorter name" if exc.errno == errno.ENAMETOOLONG else ""
+        fail(f"cannot use {exc.filename}: {(exc.strerror or str(exc)).lower()}{advice}")
+
+
+def _usage_error_line(exc: Exception) -> str:
+    """A click usage error in one line: its message, naming the value typed where typer's check leaves it out
+    ("Invalid value for '--rep': Input should be greater than or equal to 1" of `--rep 0`), and where the usage is."""
+    message = exc.format_message()
+    param = getattr(exc, "param", None)
+    problems = getattr(exc.__cause__, "errors", None)     # typer 0.29 checks values with pydantic
+    typed = problems()[0].get("input") if callable(problems) and problems() else None
+    if param is not None and typed is not None:
+        said = str(getattr(exc, "message", message))
+        message = f"invalid value {str(typed)!r} for {'/'.join(param.opts)}: {said[:1].lower()}{said[1:]}"
+    ctx = getattr(exc, "ctx", None)
+    return message.rstrip(".") + (f" (see `{ctx.command_path} --help`)" if ctx is not None else "")
+
+
+app = typer.Typer(cls=_CommandsFailingInOneLine, add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
                   help="Watch a lift and tell a safe hip hinge from a rounded back, rep by rep.")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

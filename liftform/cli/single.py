@@ -147,7 +147,7 @@ def report(
     from liftform.report import render_again, write_index
 
     if video is not None and (index or len(folders) != 1):
-        raise typer.BadParameter("--video goes with one result folder (not with --index)", param_hint="--video")
+        fail("--video goes with one result folder (not with several, nor with --index)", 2)
     failures = 0
     for folder in folders:
         try:

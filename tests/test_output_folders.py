@@ -463,6 +463,21 @@ def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, m
     assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]
 
 
+def test_a_video_named_in_250_bytes_gets_a_folder_its_staging_name_fits(tmp_path, monkeypatch):
+    """A file name may hold 255 bytes, and a video named in 250 (a title pasted whole) had failed: "cannot write
+    .../result.json: File name too long", its folder being written as ".<name>.<8 hex>.new". Now a long name is cut
+    (whole characters, also of several bytes) and keeps 8 hex digits of its hash: names alike but for their end
+    stay apart."""
+    long_names = ["x" * 246 + "1.mp4", "x" * 246 + "2.mp4", "é" * 120 + "举" * 3 + ".mp4"]
+    videos = _videos(tmp_path, *long_names)
+    out = tmp_path / "out"
+    _without_the_model(monkeypatch)
+    _analyze(*videos, "-o", out)
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 3 and all(len(name.encode()) <= 200 for name in folders), folders
+    assert sorted(_source(out / name) for name in folders) == sorted(map(str, videos))
+
+
 def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
     """`analyze_video(b/IMG_0001.mp4, out)` after `analyze_video(a/IMG_0001.mp4, out)` from Python replaced a's
     result (the CLI had stopped doing so): the API now names folders as the CLI does; ``output_name`` still rules."""

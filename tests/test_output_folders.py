@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -476,6 +477,27 @@ def test_a_video_named_in_250_bytes_gets_a_folder_its_staging_name_fits(tmp_path
     folders = sorted(p.name for p in out.iterdir())
     assert len(folders) == 3 and all(len(name.encode()) <= 200 for name in folders), folders
     assert sorted(_source(out / name) for name in folders) == sorted(map(str, videos))
+
+
+def test_a_video_named_in_bytes_that_are_not_utf_8_is_scored_and_found_again(tmp_path, monkeypatch):
+    """A clip from an old archive is named in latin-1 ("caf\\xe9.mp4"): its result.json, summary.json and the overview
+    had failed to be written, a traceback ("surrogates not allowed"). Now JSON keeps the name's bytes exactly (a
+    \\udcXX escape: read back, the path is the file's), the CSV and the page show U+FFFD, and the page's link is
+    percent-encoded from the folder's bytes on disk (caf%E9)."""
+    import urllib.parse
+
+    latin = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.mp4"))
+    latin.write_bytes(b"latin" * 100)
+    _fake_engine(monkeypatch)
+    result = score([latin], tmp_path / "out")
+    assert [row.status for row in result.rows] == ["ok"]
+    [row] = read_summary(tmp_path / "out")
+    assert row.path == str(latin) and _source(tmp_path / "out" / row.output) == str(latin)
+    assert "caf\ufffd.mp4" in (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8")
+    index = tmp_path / "out" / "index.html"
+    [href] = [h for h in re.findall(r'href="([^"#]+)"', index.read_text(encoding="utf-8")) if "report" in h or
+              "result" in h]
+    assert (index.parent / os.fsdecode(urllib.parse.unquote_to_bytes(href))).is_file(), href
 
 
 def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):

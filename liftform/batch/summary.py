@@ -22,7 +22,7 @@ from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON
-from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, jsonable
+from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, json_text, jsonable
 
 SUMMARY_SCHEMA_VERSION = 1
 
@@ -226,8 +226,7 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: boo
     out_root = Path(out_root)
     name_copies(rows)
     doc = summary_doc(rows, complete=complete, extra=extra)
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    json_path = atomic_write_text(out_root / SUMMARY_JSON, text)
+    json_path = atomic_write_text(out_root / SUMMARY_JSON, json_text(doc))
     return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path
 
 

@@ -9,6 +9,7 @@ that would land outside it.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from liftform.errors import OutputError
@@ -18,6 +19,9 @@ _SEPARATORS = ("/", "\\", "\0", ":")
 # name two videos share gets "-<8 hex>" (`batch.inputs`): a video named in 250 bytes (a title pasted whole) had
 # failed with "File name too long".
 MAX_NAME_BYTES = 200
+# A file name's bytes that are not UTF-8 (a latin-1 "caf\xe9.mp4" from an old archive): Python holds each as a lone
+# surrogate (``os.fsdecode``), which no UTF-8 text can hold.
+UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 def safe_name(name: str) -> str:
@@ -30,6 +34,12 @@ def safe_name(name: str) -> str:
     stripped = name.lstrip(".")
     name = "_" * (len(name) - len(stripped)) + stripped
     return _shortened(name) or "video"
+
+
+def readable(text: str) -> str:
+    """``text`` with a file name's undecodable bytes (:data:`UNDECODABLE`) shown as U+FFFD: for a page, a CSV, a
+    profile, the terminal (JSON keeps them exactly: `result_json.json_text`)."""
+    return UNDECODABLE.sub("\ufffd", text)
 
 
 def _byte_length(name: str) -> int:

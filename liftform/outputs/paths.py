@@ -22,6 +22,7 @@ MAX_NAME_BYTES = 200
 # A file name's bytes that are not UTF-8 (a latin-1 "caf\xe9.mp4" from an old archive): Python holds each as a lone
 # surrogate (``os.fsdecode``), which no UTF-8 text can hold.
 UNDECODABLE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def safe_name(name: str) -> str:
@@ -40,6 +41,13 @@ def readable(text: str) -> str:
     """``text`` with a file name's undecodable bytes (:data:`UNDECODABLE`) shown as U+FFFD: for a page, a CSV, a
     profile, the terminal (JSON keeps them exactly: `result_json.json_text`)."""
     return UNDECODABLE.sub("\ufffd", text)
+
+
+def one_line(text: str) -> str:
+    """``text`` :func:`readable` on one line: control characters (a newline, an escape sequence in a file name) as
+    escapes (``\\n``, ``\\x1b``), which a terminal or a comment line shows rather than acts on (a name's newline had
+    broken the batch table's row in two, and a TOML comment into a key)."""
+    return _CONTROL.sub(lambda char: repr(char.group())[1:-1], readable(text))
 
 
 def _byte_length(name: str) -> int:

@@ -500,6 +500,22 @@ def test_a_video_named_in_bytes_that_are_not_utf_8_is_scored_and_found_again(tmp
     assert (index.parent / os.fsdecode(urllib.parse.unquote_to_bytes(href))).is_file(), href
 
 
+def test_a_broken_link_or_a_loop_of_links_is_said_so(tmp_path, monkeypatch):
+    """A folder of videos holding a link to a clip on a drive not mounted (or a link to itself) failed as "video not
+    found: clips/x.mp4", though `ls` shows the file there: it now says it is a link leading nowhere, and where to."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "gone.mp4").symlink_to("/media/usb/gone.mp4")
+    (clips / "loop.mp4").symlink_to("loop.mp4")
+    assert sorted(p.name for p in expand_inputs([clips])) == ["gone.mp4", "loop.mp4"]    # listed: each a failed row
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["analyze", "clips/gone.mp4", "clips/loop.mp4", "-o", "out", "-q"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.stderr.split())
+    assert "clips/gone.mp4 is a link to /media/usb/gone.mp4, which leads nowhere" in said, said
+    assert "clips/loop.mp4 is a link to loop.mp4, which leads nowhere" in said
+
+
 def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
     """`analyze_video(b/IMG_0001.mp4, out)` after `analyze_video(a/IMG_0001.mp4, out)` from Python replaced a's
     result (the CLI had stopped doing so): the API now names folders as the CLI does; ``output_name`` still rules."""

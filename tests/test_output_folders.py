@@ -516,6 +516,29 @@ def test_a_broken_link_or_a_loop_of_links_is_said_so(tmp_path, monkeypatch):
     assert "clips/loop.mp4 is a link to loop.mp4, which leads nowhere" in said
 
 
+def test_a_video_that_failed_then_scored_under_another_folder_name_is_one_row(tmp_path, monkeypatch):
+    """`score in/a/IMG_0001.mp4 -o out` failed (a truncated copy); mended, `score in -o out` named it a__IMG_0001
+    (in/b has an IMG_0001.mp4 too) and scored it, but the summary and the overview still listed it failed as
+    IMG_0001 beside its result: a failed row has no folder to be replaced by, and is now replaced by the new row of
+    its video."""
+    a, b = _videos(tmp_path, "in/a/IMG_0001.mp4", "in/b/IMG_0001.mp4")
+    out = tmp_path / "out"
+
+    def failing(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            on_row(job, failed_row(job.path, job.output, "IMG_0001.mp4 is truncated"))
+
+    _fake_engine(monkeypatch)
+    monkeypatch.setattr(local, "run_local", failing)
+    score([a], out)
+    assert [(row.output, row.status) for row in read_summary(out)] == [("IMG_0001", "failed")]
+    _fake_engine(monkeypatch)
+    score([tmp_path / "in"], out)
+    assert sorted((row.output, row.status) for row in read_summary(out)) == [("a__IMG_0001", "ok"),
+                                                                            ("b__IMG_0001", "ok")]
+    assert "is truncated" not in (out / "index.html").read_text()
+
+
 def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):
     """`analyze_video(b/IMG_0001.mp4, out)` after `analyze_video(a/IMG_0001.mp4, out)` from Python replaced a's
     result (the CLI had stopped doing so): the API now names folders as the CLI does; ``output_name`` still rules."""

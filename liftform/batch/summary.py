@@ -246,8 +246,12 @@ def rows_as_they_stand(out_root: str | Path, rows: list[SummaryRow]) -> list[Sum
 
 def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[SummaryRow]:
     """The summary of a folder after a run: ``rows`` (the run's) over ``earlier`` (the folder's before it), each
-    in place of an earlier row of its output folder, the others after them in their order."""
+    in place of an earlier row of its output folder, the others after them in their order. A video that failed
+    before has no folder to keep its name by: scored now under another (a__IMG_0001, beside a new b/IMG_0001.mp4),
+    its failed row goes, rather than list it failed beside its result."""
     new = {row.output: row for row in rows}
+    scored = {os.path.abspath(row.path) for row in rows}
+    earlier = [row for row in earlier if row.ok or row.output in new or os.path.abspath(row.path) not in scored]
     merged = [new.pop(row.output, row) for row in earlier]
     return merged + [row for row in rows if row.output in new]
 

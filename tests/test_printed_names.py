@@ -1,5 +1,5 @@
-"""File names as the terminal prints them: as they are, whatever they hold (markup, control characters, bytes that
-are not UTF-8)."""
+"""File names as the terminal prints and reads them: as they are, whatever they hold (markup, control characters,
+bytes that are not UTF-8, a leading dash)."""
 
 from __future__ import annotations
 
@@ -49,3 +49,21 @@ def test_config_shows_a_profile_of_any_name_as_toml_on_a_strict_terminal(tmp_pat
     printed = run.stdout.decode("utf-8")
     tomllib.loads(printed)
     assert "caf\ufffd\\nS01.toml: read from /clinic/S01/new\\nline.mp4" in printed.splitlines()[0]
+
+
+def test_a_file_whose_name_starts_with_a_dash_is_said_how_to_name(tmp_path):
+    """`liftform analyze -clip.mp4` failed as "config file not found: lip.mp4" (read as -c lip.mp4): it now says
+    to write ./-clip.mp4 or put -- before it, and with -- the file is taken (here: found not to be a video). An
+    option's value that starts with a dash (-o -out) is still the option's."""
+    (tmp_path / "-clip.mp4").write_text("not a video\n")
+    (tmp_path / "-out").mkdir()
+
+    def liftform(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "liftform", *args], capture_output=True, text=True, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+
+    dashed = liftform("analyze", "-clip.mp4", "-o", "out")
+    assert dashed.returncode == 2 and "Traceback" not in dashed.stderr, dashed.stderr
+    assert "write ./-clip.mp4, or put -- before it" in " ".join(dashed.stderr.split())
+    taken = liftform("analyze", "-o", "-out", "--", "-clip.mp4")
+    assert taken.returncode == 1 and "-clip.mp4 is not a readable video" in " ".join(taken.stderr.split())

@@ -17,6 +17,7 @@ from typing import Any
 from liftform.core.verdict import range_of_rounding_deg
 from liftform.errors import ConfigError
 from liftform.outputs.layout import PROFILE_NAME
+from liftform.outputs.paths import one_line
 from liftform.settings import (
     Settings,
     SpineSettings,
@@ -192,9 +193,10 @@ def printed_settings(settings: Settings, config_path: str | Path | None = None,
     lifter judged from their own zero back on most people's. With ``profile_path`` (``config --profile``: a
     clinician checking a profile), those lines show the profile's values, said to be its, under what it says of
     itself (`profile_said`)."""
-    mine = f"from the profile {profile_path} (pass it with --profile)" if profile_path is not None else \
+    # a comment is one line, whatever the profile's path or the video it was read from is called
+    mine = one_line(f"from the profile {profile_path} (pass it with --profile)") if profile_path is not None else \
         "a lifter's own (their --profile)"
-    shown, section = [f"# {profile_said(Path(profile_path))}"] if profile_path is not None else [], ""
+    shown, section = [f"# {one_line(profile_said(Path(profile_path)))}"] if profile_path is not None else [], ""
     for line in settings_to_toml(settings).splitlines():
         section = line[1:-1] if line.startswith("[") else section
         key = (section, line.split(" = ")[0])

@@ -23,6 +23,7 @@ What real footage needs, and what this module does about it:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,6 +286,9 @@ def open_video(path: str | Path) -> VideoSource:
 
 def check_video_file(path: Path) -> None:
     """InputError (one line, how to fix it) unless ``path`` is a non-empty regular file."""
+    if not path.exists() and path.is_symlink():     # said as "not found", a link in a folder of videos puzzled
+        raise InputError(f"video not found: {path} is a link to {os.readlink(path)}, which leads nowhere (moved, on a "
+                         "drive not mounted, or a loop of links); fix or remove the link")
     if not path.exists():
         raise InputError(f"video not found: {path}; check the path")
     if path.is_dir():

@@ -8,6 +8,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -461,6 +462,81 @@ def test_analyze_gives_another_video_of_the_same_name_its_own_folder(tmp_path, m
     assert f"results in {out / 'b__IMG_0001'}/" in _analyze(moved, "-o", out)
     assert _source(out / "b__IMG_0001") == str(moved)
     assert sorted(p.name for p in out.iterdir()) == ["IMG_0001", "b__IMG_0001"]
+
+
+def test_a_video_named_in_250_bytes_gets_a_folder_its_staging_name_fits(tmp_path, monkeypatch):
+    """A file name may hold 255 bytes, and a video named in 250 (a title pasted whole) had failed: "cannot write
+    .../result.json: File name too long", its folder being written as ".<name>.<8 hex>.new". Now a long name is cut
+    (whole characters, also of several bytes) and keeps 8 hex digits of its hash: names alike but for their end
+    stay apart."""
+    long_names = ["x" * 246 + "1.mp4", "x" * 246 + "2.mp4", "é" * 120 + "举" * 3 + ".mp4"]
+    videos = _videos(tmp_path, *long_names)
+    out = tmp_path / "out"
+    _without_the_model(monkeypatch)
+    _analyze(*videos, "-o", out)
+    folders = sorted(p.name for p in out.iterdir())
+    assert len(folders) == 3 and all(len(name.encode()) <= 200 for name in folders), folders
+    assert sorted(_source(out / name) for name in folders) == sorted(map(str, videos))
+
+
+def test_a_video_named_in_bytes_that_are_not_utf_8_is_scored_and_found_again(tmp_path, monkeypatch):
+    """A clip from an old archive is named in latin-1 ("caf\\xe9.mp4"): its result.json, summary.json and the overview
+    had failed to be written, a traceback ("surrogates not allowed"). Now JSON keeps the name's bytes exactly (a
+    \\udcXX escape: read back, the path is the file's), the CSV and the page show U+FFFD, and the page's link is
+    percent-encoded from the folder's bytes on disk (caf%E9)."""
+    import urllib.parse
+
+    latin = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.mp4"))
+    latin.write_bytes(b"latin" * 100)
+    _fake_engine(monkeypatch)
+    result = score([latin], tmp_path / "out")
+    assert [row.status for row in result.rows] == ["ok"]
+    [row] = read_summary(tmp_path / "out")
+    assert row.path == str(latin) and _source(tmp_path / "out" / row.output) == str(latin)
+    assert "caf\ufffd.mp4" in (tmp_path / "out" / "summary.csv").read_text(encoding="utf-8")
+    index = tmp_path / "out" / "index.html"
+    [href] = [h for h in re.findall(r'href="([^"#]+)"', index.read_text(encoding="utf-8")) if "report" in h or
+              "result" in h]
+    assert (index.parent / os.fsdecode(urllib.parse.unquote_to_bytes(href))).is_file(), href
+
+
+def test_a_broken_link_or_a_loop_of_links_is_said_so(tmp_path, monkeypatch):
+    """A folder of videos holding a link to a clip on a drive not mounted (or a link to itself) failed as "video not
+    found: clips/x.mp4", though `ls` shows the file there: it now says it is a link leading nowhere, and where to."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    (clips / "gone.mp4").symlink_to("/media/usb/gone.mp4")
+    (clips / "loop.mp4").symlink_to("loop.mp4")
+    assert sorted(p.name for p in expand_inputs([clips])) == ["gone.mp4", "loop.mp4"]    # listed: each a failed row
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["analyze", "clips/gone.mp4", "clips/loop.mp4", "-o", "out", "-q"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    said = " ".join(result.stderr.split())
+    assert "clips/gone.mp4 is a link to /media/usb/gone.mp4, which leads nowhere" in said, said
+    assert "clips/loop.mp4 is a link to loop.mp4, which leads nowhere" in said
+
+
+def test_a_video_that_failed_then_scored_under_another_folder_name_is_one_row(tmp_path, monkeypatch):
+    """`score in/a/IMG_0001.mp4 -o out` failed (a truncated copy); mended, `score in -o out` named it a__IMG_0001
+    (in/b has an IMG_0001.mp4 too) and scored it, but the summary and the overview still listed it failed as
+    IMG_0001 beside its result: a failed row has no folder to be replaced by, and is now replaced by the new row of
+    its video."""
+    a, b = _videos(tmp_path, "in/a/IMG_0001.mp4", "in/b/IMG_0001.mp4")
+    out = tmp_path / "out"
+
+    def failing(jobs, spec, out_root, on_row, **kwargs):
+        for job in jobs:
+            on_row(job, failed_row(job.path, job.output, "IMG_0001.mp4 is truncated"))
+
+    _fake_engine(monkeypatch)
+    monkeypatch.setattr(local, "run_local", failing)
+    score([a], out)
+    assert [(row.output, row.status) for row in read_summary(out)] == [("IMG_0001", "failed")]
+    _fake_engine(monkeypatch)
+    score([tmp_path / "in"], out)
+    assert sorted((row.output, row.status) for row in read_summary(out)) == [("a__IMG_0001", "ok"),
+                                                                            ("b__IMG_0001", "ok")]
+    assert "is truncated" not in (out / "index.html").read_text()
 
 
 def test_the_python_api_gives_another_video_of_the_same_name_its_own_folder(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON
-from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, jsonable
+from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, json_text, jsonable
 
 SUMMARY_SCHEMA_VERSION = 1
 
@@ -235,8 +235,7 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: boo
     out_root = Path(out_root)
     name_copies(rows)
     doc = summary_doc(rows, complete=complete, extra=extra)
-    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    json_path = atomic_write_text(out_root / SUMMARY_JSON, text)
+    json_path = atomic_write_text(out_root / SUMMARY_JSON, json_text(doc))
     return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path
 
 
@@ -256,8 +255,12 @@ def rows_as_they_stand(out_root: str | Path, rows: list[SummaryRow]) -> list[Sum
 
 def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[SummaryRow]:
     """The summary of a folder after a run: ``rows`` (the run's) over ``earlier`` (the folder's before it), each
-    in place of an earlier row of its output folder, the others after them in their order."""
+    in place of an earlier row of its output folder, the others after them in their order. A video that failed
+    before has no folder to keep its name by: scored now under another (a__IMG_0001, beside a new b/IMG_0001.mp4),
+    its failed row goes, rather than list it failed beside its result."""
     new = {row.output: row for row in rows}
+    scored = {os.path.abspath(row.path) for row in rows}
+    earlier = [row for row in earlier if row.ok or row.output in new or os.path.abspath(row.path) not in scored]
     merged = [new.pop(row.output, row) for row in earlier]
     return merged + [row for row in rows if row.output in new]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from liftform.cli.common import (
     BatchBar,
@@ -19,6 +18,7 @@ from liftform.cli.common import (
     fail,
     out,
     settings_from,
+    shown,
 )
 from liftform.cli.show import print_batch
 from liftform.errors import LiftformError
@@ -78,10 +78,10 @@ def score(
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        err.print(f"interrupted: {bar.done} video(s) done, their results and {output / 'summary.csv'} are kept; "
+        err.print(f"interrupted: {bar.done} video(s) done, their results and {shown(output / 'summary.csv')} are kept; "
                   "run the same command again to finish the rest" if bar.done else
                   "interrupted before any video was finished; run the same command again to score them",
-                  soft_wrap=True, markup=False)
+                  soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
@@ -93,7 +93,7 @@ def _note_workers(workers: int | None, engine: str) -> None:
     from liftform.batch.local import more_than_runs_well
 
     if workers is not None and engine == "local" and (why := more_than_runs_well(workers)):
-        err.print(f"[yellow]note:[/] -j {workers}: {escape(why)}; leave -j out for one worker per CPU, as many as "
+        err.print(f"[yellow]note:[/] -j {workers}: {shown(why)}; leave -j out for one worker per CPU, as many as "
                   "the free memory holds", soft_wrap=True)
 
 
@@ -108,14 +108,14 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
                   + ("" if result.folder_profiles else ": none was found beside the videos"), soft_wrap=True)
     if result.index_html is not None:
-        out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
+        out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.n_cached:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
     if result.judged_otherwise:
-        out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {escape(str(output))} before, "
+        out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {shown(output)} before, "
                   "not in this run, were judged under other settings (another --config, pose model or version): its "
                   "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
-                  f"{escape(str(output))} --config FILE` judges them all under one (another pose model: "
+                  f"{shown(output)} --config FILE` judges them all under one (another pose model: "
                   "`score --force`)", soft_wrap=True)
     if result.from_poses:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
@@ -173,17 +173,17 @@ def rescore(
         words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)
         origins = " or ".join(sorted({o for keys in result.kept_personal.values() for o in keys.values() if o}))
         out.print(f"[yellow]note:[/] {len(result.kept_personal)} video(s) are judged, as when scored, from their "
-                  f"lifter's own {words} (from {escape(origins or 'their profile')}), not these settings': "
+                  f"lifter's own {words} (from {shown(origins or 'their profile')}), not these settings': "
                   "--profile PROFILE replaces them", soft_wrap=True)
     if result.pose_ignored:
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
                   f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
                   "with: use `liftform score --force` to apply them", soft_wrap=True)
     if result.index_html is not None:
-        out.print(f"overview: {escape(str(result.index_html))}", soft_wrap=True)
+        out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
-                  f"show the results before this rescore: `liftform report {escape(str(output))}/<video>` redraws a "
+                  f"show the results before this rescore: `liftform report {shown(output)}/<video>` redraws a "
                   "report (from the source video); `liftform score` with the same --config draws both again, from the "
                   "saved landmarks (no pose model)",
                   soft_wrap=True)

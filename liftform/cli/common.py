@@ -120,11 +120,21 @@ BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur every face in ever
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
+def shown(text: object) -> str:
+    """``text`` (a name, a path, a message naming one) as rich markup that prints it as it is: its own markup
+    escaped (a video "squat [final].mp4" had been printed "squat .mp4"), on one line (`outputs.paths.one_line`: an
+    escape sequence in a file name had coloured the terminal; a name's undecodable bytes failed the print where the
+    terminal's encoding is strict)."""
+    from liftform.outputs.paths import one_line
+
+    return escape(one_line(str(text)))
+
+
 def fail(problem: str | Exception, code: int | None = None) -> None:
     """One line on stderr, then exit: ``code``, by default 2 for a `UsageError` (bad usage), else 1."""
     from liftform.errors import UsageError
 
-    err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    err.print(f"[bold red]error:[/] {shown(problem)}", soft_wrap=True)
     raise typer.Exit(code if code is not None else 2 if isinstance(problem, UsageError) else 1)
 
 
@@ -207,7 +217,7 @@ class BatchBar(Bar):
         self.cached += bool(getattr(row, "cached", False))
         if row is not None and not row.ok:
             said = row.error if row.reason != row.error else f"{row.path}: {row.error}"   # the path once
-            err.print(f"[bold red]failed:[/] {escape(said)}", soft_wrap=True)
+            err.print(f"[bold red]failed:[/] {shown(said)}", soft_wrap=True)
         run = done - self.cached
         left_s = (now - self.started) / run * (total - done) if run > 0 else None
         self.bar.update(self.task, completed=done, total=total, failed=self.failed, left_s=left_s, left_at=now)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from liftform.cli.common import (
     ConfigOpt,
@@ -16,6 +15,7 @@ from liftform.cli.common import (
     fail,
     out,
     settings_from,
+    shown,
 )
 from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
@@ -74,8 +74,8 @@ def live(
                     "n the last rep was checked flat: judge from its zero")
             tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
             own_zero = personal_zero_note(settings.spine.neutral_bend_deg)
-            out.print(f"live: {source or f'camera {camera or 0}'}, model {settings.pose.model}{tracking} ({keys})"
-                      + (f"; {own_zero}" if own_zero else ""), soft_wrap=True)
+            out.print(f"live: {shown(source or f'camera {camera or 0}')}, model {shown(settings.pose.model)}"
+                      f"{tracking} ({keys})" + (f"; {own_zero}" if own_zero else ""), soft_wrap=True)
 
     try:
         result = run_live(LiveConfig(camera=camera or 0, source=source, model=settings.pose.model, model_dir=model_dir,
@@ -94,7 +94,7 @@ def live(
         out.print("fewer than two frames were processed: nothing to judge, nothing saved")
     _print_stats(result.stats, tracking=settings.pose.track_between_frames)
     if result.recording is not None:
-        out.print(f"  recording: {result.recording}", soft_wrap=True)
+        out.print(f"  recording: {shown(result.recording)}", soft_wrap=True)
     if result.error:
         fail(result.error)
 
@@ -107,16 +107,16 @@ def _event_printer(settings, beep: bool):
     from liftform.live.sound import play_cue, sound_problem
 
     if beep and (problem := sound_problem()) is not None:     # said before the session, not at the first rounding
-        err.print(f"--beep: no sound output ({escape(problem)}): the terminal's bell rings instead", soft_wrap=True)
+        err.print(f"--beep: no sound output ({shown(problem)}): the terminal's bell rings instead", soft_wrap=True)
 
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
             v = event.verdict
             out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
-                      f"{escape(v.reason)}{faults_markup(v)}", soft_wrap=True)
-            out.print(f"{'':9s}[bold]advice:[/] {escape(event.advice)}", soft_wrap=True)
+                      f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
+            out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:
-            out.print(f"  [yellow]{escape(event.refused)}[/] (key n)", soft_wrap=True)
+            out.print(f"  [yellow]{shown(event.refused)}[/] (key n)", soft_wrap=True)
         elif isinstance(event, ZeroTaken):
             print_own_zero(event.neutral_bend_deg, settings, "the next reps are judged from it, and the saved session",
                            "the checked rep")
@@ -136,7 +136,8 @@ def _print_profile(out_dir: Path | None) -> None:
     from liftform.outputs.layout import PROFILE_NAME
 
     if out_dir is not None and (out_dir / PROFILE_NAME).is_file():
-        out.print(f"  your zero is kept in {out_dir / PROFILE_NAME}: pass it with --profile next time", soft_wrap=True)
+        out.print(f"  your zero is kept in {shown(out_dir / PROFILE_NAME)}: pass it with --profile next time",
+                  soft_wrap=True)
 
 
 def _print_stats(stats, tracking: bool) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from rich.markup import escape
 from rich.table import Table
 
-from liftform.cli.common import out
+from liftform.cli.common import out, shown
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME
+from liftform.outputs.paths import one_line
 from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
 from liftform.settings import AdviceSettings, Settings, SpineSettings
 
@@ -29,7 +29,7 @@ def verdict_markup(verdict: str, width: int = 0, *, headline: bool = False) -> s
 
 
 def print_summary(analysis, out_dir: Path | None) -> None:
-    name = escape(Path(analysis.source.path).name)
+    name = shown(Path(analysis.source.path).name)
     verdict = analysis.verdict
     lifters = analysis.lifters
     n_reps, n_rounded = len(analysis.every_rep), sum(v.is_rounded for v in analysis.every_rep)
@@ -48,11 +48,11 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         listing = None if out_dir is None else out_dir / (REPS_NAME if lifter is analysis else RESULT_NAME)
         print_reps(lifter.verdicts, analysis.settings.advice, listing)
     if own := own_values_words(analysis.settings, analysis.personal_from):     # what the advice above rests on
-        out.print(f"  judged with the lifter's own values: {own}", soft_wrap=True, markup=False)
+        out.print(f"  judged with the lifter's own values: {shown(own)}", soft_wrap=True)
     for warning in analysis.quality.warnings:
-        out.print(f"  [yellow]note:[/] {escape(warning)}", soft_wrap=True)
+        out.print(f"  [yellow]note:[/] {shown(warning)}", soft_wrap=True)
     if out_dir is not None:
-        out.print(f"  results in {escape(str(out_dir))}/")
+        out.print(f"  results in {shown(out_dir)}/")
 
 
 def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing: Path | None) -> None:
@@ -72,13 +72,13 @@ def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing
     time_width = max((len(f"{v.rep.end_s:.1f}") for v in listed), default=0)
     for v in listed:
         out.print(f"  rep {v.rep.index + 1:<{number_width}}  {v.rep.start_s:{max(5, time_width)}.1f}-"
-                  f"{v.rep.end_s:{max(4, time_width)}.1f} s  {verdict_markup(v.verdict, 15)} {escape(v.reason)}"
+                  f"{v.rep.end_s:{max(4, time_width)}.1f} s  {verdict_markup(v.verdict, 15)} {shown(v.reason)}"
                   f"{faults_markup(v)}", soft_wrap=True)
-        out.print(f"{'':9s}[bold]advice:[/] {escape(rep_advice(v, advice))}", soft_wrap=True)
+        out.print(f"{'':9s}[bold]advice:[/] {shown(rep_advice(v, advice))}", soft_wrap=True)
     if len(listed) < len(verdicts):
-        shown = {v.rep.index for v in listed}
-        rest = [v for v in verdicts if v.rep.index not in shown]
-        where = f"; every rep is in {escape(str(listing))}" if listing is not None else ""
+        listed_reps = {v.rep.index for v in listed}
+        rest = [v for v in verdicts if v.rep.index not in listed_reps]
+        where = f"; every rep is in {shown(listing)}" if listing is not None else ""
         out.print(f"  (not listed: {counted(len(rest), 'more rep' if listed else 'rep')}: {_by_verdict(rest)}{where})",
                   soft_wrap=True)
 
@@ -89,7 +89,7 @@ def _by_verdict(verdicts, *, faults: bool = False) -> str:
     counts = Counter(v.verdict for v in verdicts)
     words = [f"{counts[verdict]} {verdict_markup(verdict)}" for verdict in REP_VERDICTS if counts[verdict]]
     found = Counter(f for v in verdicts for f in v.faults) if faults else Counter()
-    also = f"; also {', '.join(f'{n} {escape(fault_words(f))}' for f, n in found.items())}" if found else ""
+    also = f"; also {', '.join(f'{n} {shown(fault_words(f))}' for f, n in found.items())}" if found else ""
     return ", ".join(words) + also
 
 
@@ -127,35 +127,36 @@ def _listed(rows: list) -> list:
 def print_batch(rows: list, out_root: Path, what: str) -> None:
     """The batch table (`_listed`), what it leaves out, counts, where the summary is.
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
-    shown = _listed(rows)
+    listed = _listed(rows)
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
     copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
-    if shown:
-        name_width = min(24, max(len("video"), *(len(r.output) for r in shown)))
+    if listed:
+        name_width = min(24, max(len("video"), *(len(one_line(r.output)) for r in listed)))   # as printed
         table = Table()
         widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
         for header, width in widths:     # a long file name is cut short, not the columns after it off the table
             table.add_column(header, no_wrap=True, min_width=width, overflow="ellipsis",
                              max_width=name_width if header == "video" else None)
         table.add_column("note", ratio=1)
-        for r in shown:
+        for r in listed:
+            name = shown(r.output)
             if r.ok:
                 peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
                 verdict = verdict_markup(r.verdict, headline=True)
                 same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
                 note = ("(cached) " if r.cached else "") + "; ".join(same + r.warnings[:1])
-                table.add_row(r.output, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, escape(_short(note)))
+                table.add_row(name, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, shown(_short(note)))
             else:
-                table.add_row(r.output, "[bold red]FAILED[/]", "", "", "", escape(_short(r.reason.split("; ")[0])))
+                table.add_row(name, "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0])))
         out.print(table)
-    if len(shown) < len(rows):
-        flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(shown)
+    if len(listed) < len(rows):
+        flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(listed)
         more = f"{flagged} more failed or with a rounded back, " if flagged else ""
-        out.print(f"(not listed: {more}{len(rows) - len(shown) - flagged} safe or unjudged video(s))", soft_wrap=True)
+        out.print(f"(not listed: {more}{len(rows) - len(listed) - flagged} safe or unjudged video(s))", soft_wrap=True)
     n_failed = sum(not r.ok for r in rows)
     n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
     out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
-              f"{n_failed} failed; table in {out_root / 'summary.csv'}", soft_wrap=True)
+              f"{n_failed} failed; table in {shown(out_root / 'summary.csv')}", soft_wrap=True)
     if copies:
         _print_copies(copies)
 
@@ -168,5 +169,5 @@ def _print_copies(copies: dict[str, list[str]]) -> None:
     more = f"; {len(groups) - COPY_GROUPS_NAMED} more such group(s)" if len(groups) > COPY_GROUPS_NAMED else ""
     out.print(f"[yellow]note:[/] {len(copies)} video(s) are one file with another video of the folder, under "
               f"another name or in another folder (the same SHA-256), each scored and listed on its own: "
-              f"{escape(named)}{more}; in a study count each lift once (summary.csv: same_video_as, source_sha256)",
+              f"{shown(named)}{more}; in a study count each lift once (summary.csv: same_video_as, source_sha256)",
               soft_wrap=True)

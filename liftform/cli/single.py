@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 from rich.table import Column, Table
 
 from liftform.cli.common import (
@@ -22,6 +21,7 @@ from liftform.cli.common import (
     fail,
     out,
     settings_from,
+    shown,
 )
 from liftform.cli.show import print_own_zero, print_summary
 from liftform.core.vocabulary import Tone
@@ -74,16 +74,15 @@ def analyze(
             done += 1
             print_summary(analysis, output_dir_for(video, output, name))
             if not no_report:
-                out.print(f"  report: {output_dir_for(video, output, name) / 'report.html'}", soft_wrap=True,
-                          markup=False)
+                out.print(f"  report: {shown(output_dir_for(video, output, name) / 'report.html')}", soft_wrap=True)
         except LiftformError as exc:
             failures += 1
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            err.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
         except KeyboardInterrupt as exc:
             # Say what is kept only where something is: stopped in the first video (its model download, say),
             # there is nothing ("results already written are kept" had been said of nothing).
             kept = exc.folder if isinstance(exc, AnalysisKept) else None
-            err.print(_interrupted_line(done, kept, no_video, no_report), soft_wrap=True, markup=False)
+            err.print(shown(_interrupted_line(done, kept, no_video, no_report)), soft_wrap=True)
             done += kept is not None
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
                 with signals_deferred(deliver=False):
@@ -124,10 +123,10 @@ def _write_index(output: Path) -> bool:
     from liftform.report import write_index
 
     try:
-        out.print(f"overview: {write_index(output)}", soft_wrap=True, markup=False)
+        out.print(f"overview: {shown(write_index(output))}", soft_wrap=True)
         return True
     except LiftformError as exc:
-        err.print(f"error: {exc}", soft_wrap=True, markup=False, style="bold red")
+        err.print(f"error: {shown(exc)}", soft_wrap=True, style="bold red")
         return False
 
 
@@ -154,19 +153,20 @@ def report(
             if folder.is_dir() and (index or (folder / RESULT_NAME).is_file()):   # before drawing (stills decoded)
                 check_writable(folder, folder, IN_PLACE_OPTION)
             if index:
-                out.print(f"overview: {write_index(folder)}", soft_wrap=True, markup=False)
+                out.print(f"overview: {shown(write_index(folder))}", soft_wrap=True)
                 continue
             written = render_again(folder, blur_faces=blur_faces, video_path=video)
-            clips = f" ({len(written.clips)} clip(s) in {written.path.parent / 'clips'})" if written.clips else ""
-            out.print(f"report: {written.path}{clips}", soft_wrap=True, markup=False)
+            clips = (f" ({len(written.clips)} clip(s) in {shown(written.path.parent / 'clips')})" if written.clips
+                     else "")
+            out.print(f"report: {shown(written.path)}{clips}", soft_wrap=True)
             for note in written.notes:
-                out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
+                out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
         except LiftformError as exc:
             failures += 1
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            err.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
         except KeyboardInterrupt:       # the report in place keeps its clips (`gallery.clips_kept_until_drawn`)
-            err.print(f"interrupted: {folder} is as it was (its report and clips); those drawn before it are kept",
-                      soft_wrap=True, markup=False)
+            err.print(f"interrupted: {shown(folder)} is as it was (its report and clips); those drawn before it are "
+                      "kept", soft_wrap=True)
             raise typer.Exit(INTERRUPTED_EXIT) from None
     if failures:
         raise typer.Exit(1)
@@ -206,13 +206,13 @@ def screen(
                                   own_zero=profile is not None and _profile_zero(profile))
         style = {"hip_hinge": "bold green", "lunge": "bold yellow",
                  "insufficient_data": f"bold {Tone.UNSURE.rich_style}"}.get(result.advice, "bold red")
-        out.print(f"[bold]{video.name}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - {result.reason}",
-                  soft_wrap=True)
+        out.print(f"[bold]{shown(video.name)}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - "
+                  f"{shown(result.reason)}", soft_wrap=True)
         if result.advice != "insufficient_data":
             out.print(_screen_depth_line(result, settings.verdict), soft_wrap=True)
         if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
-            out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {profile})",
-                      soft_wrap=True, markup=False)
+            out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {shown(profile)})",
+                      soft_wrap=True)
         if neutral:
             span = result.neutral_rep_span_s
             print_own_zero(result.own_neutral_bend_deg, settings,
@@ -220,13 +220,13 @@ def screen(
                            "save it with --save-profile and pass that to analyze, score or live with --profile",
                            f"rep {rep} ({span[0]:.1f}-{span[1]:.1f} s)" if span else "the checked bend")
         for note in result.notes:
-            out.print(f"  [yellow]note:[/] {escape(note)}", soft_wrap=True)
+            out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
         if save_profile is not None:
             atomic_write_text(save_profile, profile_toml(result))
-            beside = (f", or score the videos of its folder with `liftform score {save_profile.parent} "
+            beside = (f", or score the videos of its folder with `liftform score {shown(save_profile.parent)} "
                       "--folder-profiles`" if save_profile.name == PROFILE_NAME else "")
-            out.print(f"  profile written to {save_profile}: use it with `liftform analyze --profile {save_profile}`"
-                      + beside, soft_wrap=True)
+            out.print(f"  profile written to {shown(save_profile)}: use it with `liftform analyze --profile "
+                      f"{shown(save_profile)}`" + beside, soft_wrap=True)
     except LiftformError as exc:
         fail(exc)
 
@@ -276,7 +276,7 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     except LiftformError as exc:
         fail(exc)
     for info in infos:
-        where = escape(f"{info.path} ({info.source})")
+        where = shown(f"{info.path} ({info.source})")
         if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
             table.add_row(info.name, where, "0 bytes", "",
                           "[red]no: the file is empty (damaged)[/]; delete it or copy the model again")
@@ -292,9 +292,9 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
     out.print(table)
     for info in infos:
         if info.present and info.size_bytes and info.problem:
-            out.print(f"{info.name}: {info.path} is {info.problem}; {replace_advice(info.name)}", soft_wrap=True,
-                      markup=False)
-    out.print(f"cache: {model_cache_dir()}")
+            out.print(shown(f"{info.name}: {info.path} is {info.problem}; {replace_advice(info.name)}"),
+                      soft_wrap=True)
+    out.print(f"cache: {shown(model_cache_dir())}")
 
 
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from liftform.errors import OutputError
 from liftform.outputs.layout import LOCK_NAME
+from liftform.outputs.paths import readable
 
 # OS errors raised while writing the temporary file that are about the destination, not about the caller's code.
 _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EROFS,
@@ -196,8 +197,9 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` atomically (``\\n`` line endings kept as given); returns ``path`` as a Path."""
-    return atomic_write_bytes(path, text.encode(encoding))
+    """Write ``text`` to ``path`` atomically (``\\n`` line endings kept as given); returns ``path`` as a Path. A file
+    name's undecodable bytes in it are written as U+FFFD (`paths.readable`): they had failed the write."""
+    return atomic_write_bytes(path, readable(text).encode(encoding))
 
 
 

@@ -22,6 +22,7 @@ from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, counted, fault
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME
+from liftform.outputs.paths import UNDECODABLE
 
 # Decimals per kind of number.
 ANGLE_DECIMALS = 2
@@ -237,9 +238,16 @@ def _other_lifter(other: Analysis) -> dict[str, Any]:
     }
 
 
+def json_text(doc: Any) -> str:
+    """``doc`` as strict JSON (``allow_nan=False``), indented, UTF-8 safe, newline-terminated. A file name's
+    undecodable bytes (`paths.UNDECODABLE`) are written as ``\\udcXX`` escapes: read back, the path is the file's."""
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return UNDECODABLE.sub(lambda char: f"\\u{ord(char.group()):04x}", text) + "\n"
+
+
 def result_json_text(analysis: Analysis) -> str:
-    """The result.json text: strict JSON (``allow_nan=False``), indented, UTF-8 safe, newline-terminated."""
-    return json.dumps(analysis_to_dict(analysis), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """The result.json text (`json_text`)."""
+    return json_text(analysis_to_dict(analysis))
 
 
 def write_result_json(analysis: Analysis, out_dir: str | Path) -> Path:

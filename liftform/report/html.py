@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import os
 import re
 import urllib.parse
 from datetime import datetime, timezone
@@ -67,8 +68,9 @@ def fmt_pct(value: Any) -> str:
 
 
 def url_path(*parts: str) -> str:
-    """A relative URL from path parts, each percent-encoded (a folder named ``<b>#1`` stays one segment)."""
-    return "/".join(urllib.parse.quote(str(p), safe="") for p in parts)
+    """A relative URL from path parts, each percent-encoded from its bytes on disk (a folder named ``<b>#1`` stays
+    one segment; ``caf\\xe9``, not UTF-8, is ``caf%E9``)."""
+    return "/".join(urllib.parse.quote(os.fsencode(str(p)), safe="") for p in parts)
 
 
 def data_uri(mime: str, payload: bytes) -> str:

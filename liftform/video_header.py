@@ -20,6 +20,35 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
 
 
+def video_stream_of(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The stream holding the video: the first video stream that is not an attached picture (the cover picture or
+    thumbnail a tagger or phone stores as a one-frame video stream, which FFmpeg lists first where the file's tags
+    come before its tracks: a tagged lift had been refused as "only 1 frame(s)"). None: no such stream."""
+    return next(iter(moving_video_streams(container)), None)
+
+
+def moving_video_streams(container: av.container.InputContainer) -> list[av.video.stream.VideoStream]:
+    return [stream for stream in container.streams.video
+            if not stream.disposition & av.stream.Disposition.attached_pic]
+
+
+def file_notes(container: av.container.InputContainer, capture_fps: float | None, fps: float, width: int,
+               height: int) -> tuple[str, ...]:
+    """The notes on the file itself, for every reading of it: played slower or faster than filmed (`speed_note`),
+    other videos in it (`other_videos_note`)."""
+    return tuple(note for note in (speed_note(capture_fps, fps), other_videos_note(container, width, height)) if note)
+
+
+def other_videos_note(container: av.container.InputContainer, width: int, height: int) -> str | None:
+    """A note where the file holds more than one video (a camera's second view or low-resolution copy): only the
+    first is read, and the lifter may be in another."""
+    count = len(moving_video_streams(container))
+    if count < 2:
+        return None
+    return (f"the file holds {count} video streams: only the first ({width}x{height}) was read; if the lift is in "
+            "another, export that one alone")
+
+
 def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
     """Clockwise rotation (0/90/180/270) that makes the coded frames upright.
 
@@ -81,9 +110,9 @@ def duration_s_of(container: av.container.InputContainer, stream: av.video.strea
     return 0.0
 
 
-def capture_fps_of(container: av.container.InputContainer) -> float | None:
-    """Frames/s the camera filmed at, where the file says (`CAPTURE_RATE_KEYS`); None where it does not."""
-    tags = [container.metadata, *(stream.metadata for stream in container.streams.video[:1])]
+def capture_fps_of(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """Frames/s the camera filmed at, where the file or ``stream`` says (`CAPTURE_RATE_KEYS`); else None."""
+    tags = [container.metadata, stream.metadata]
     for metadata in tags:
         for key in CAPTURE_RATE_KEYS:
             try:

@@ -7,6 +7,7 @@ Read once when a video is opened (`video.open_video`); each function takes the o
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +19,7 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 # Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
 # played at 30 says 240); FFmpeg reads it among the container's tags.
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
+TS_PACKET_SIZES = (188, 192, 204)  # MPEG-TS packets: plain, with a timecode (AVCHD, .m2ts), with error codes
 
 
 def video_stream_of(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -35,8 +37,21 @@ def moving_video_streams(container: av.container.InputContainer) -> list[av.vide
 def file_notes(container: av.container.InputContainer, capture_fps: float | None, fps: float, width: int,
                height: int) -> tuple[str, ...]:
     """The notes on the file itself, for every reading of it: played slower or faster than filmed (`speed_note`),
-    other videos in it (`other_videos_note`)."""
-    return tuple(note for note in (speed_note(capture_fps, fps), other_videos_note(container, width, height)) if note)
+    other videos in it (`other_videos_note`), cut off part-way through a packet (`cut_packet_note`)."""
+    notes = (speed_note(capture_fps, fps), other_videos_note(container, width, height), cut_packet_note(container))
+    return tuple(note for note in notes if note)
+
+
+def cut_packet_note(container: av.container.InputContainer) -> str | None:
+    """A note where an MPEG transport stream (a recorder's .ts, a camcorder's .mts) ends part-way through one of
+    its fixed-size packets: its writing was cut off. Such a file states no length (its duration is read from the
+    packets it has), so a recording cut in half had been judged on its first half without a word."""
+    if container.format.name != "mpegts":
+        return None
+    size = Path(container.name).stat().st_size
+    if all(size % packet for packet in TS_PACKET_SIZES):
+        return "the file ends part-way through a packet: it may be truncated, and a lift may go on past its end"
+    return None
 
 
 def other_videos_note(container: av.container.InputContainer, width: int, height: int) -> str | None:

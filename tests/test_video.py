@@ -220,6 +220,23 @@ def test_truncated_file_yields_what_decodes_and_warns(tmp_path, suffix):
     assert "truncated" in video.warnings[0] and "\n" not in video.warnings[0]
 
 
+@pytest.mark.parametrize(("name", "packet", "options"), [("clip.ts", 188, {}),
+                                                    ("clip.m2ts", 192, {"mpegts_m2ts_mode": "1"})])
+def test_a_transport_stream_cut_off_says_it_may_be_truncated(tmp_path, name, packet, options):
+    # A transport stream (a camcorder's .mts, a recorder's .ts) states no length: its duration is read from the
+    # packets it has, so a recording cut in half had been judged on its first half without a word.
+    full = write_clip(tmp_path / name, noise_frames(40), container_options=options)
+    with open_video(full) as video:
+        assert len(list(video)) == 40 and video.warnings == []
+    data = full.read_bytes()
+    cut = tmp_path / f"cut_{name}"
+    cut.write_bytes(data[:len(data) // 2 // packet * packet + packet // 2])    # half-way through a packet
+    with open_video(cut) as video:
+        frames = list(video)
+    assert 5 < len(frames) < 40
+    assert [note for note in video.warnings if "may be truncated" in note]
+
+
 def test_a_truncated_file_decodes_to_the_same_frames_on_one_cpu_as_on_all(tmp_path):
     """Frame threading drops the last frames before a damaged end, as many as it has threads: with one decoding
     thread per CPU, `analyze` (every CPU) and a `score` worker (pinned to one) got different frames of the same

@@ -104,6 +104,7 @@ class VideoSource:
     _header_frames: int = 0
     _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
     _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
+    _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
     _tail: tuple | None = field(default=None, repr=False)   # the last segment's reader and its last time
     _skipped_before: int = field(default=0, repr=False)     # damaged packets skipped in the segments before it
@@ -229,7 +230,7 @@ class VideoSource:
         skipped as damaged count towards the header's frames: a file damaged in the middle but whole to its end
         had been called truncated ("video ended early at frame 267 (header says 274 frames)")."""
         header = self._header_frames
-        end_s = last_s + 1.0 / self.fps
+        end_s = last_s + 1.0 / self.fps + self._late_start_s     # the duration counts from the stream's start
         short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
         # Short of the header's frames only where the duration agrees: a clip cut without re-encoding (an edit list,
         # `ffmpeg -ss 3 -c copy`) counts the frames before its start too (274 counted, 184 shown), and had been
@@ -279,15 +280,16 @@ def open_video(path: str | Path) -> VideoSource:
         duration_s = video_header.duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
         width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
-        codec = stream.codec_context.name
+        codec, stream_index = stream.codec_context.name, stream.index
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
-        capture_fps, stream_index = video_header.capture_fps_of(container, stream), stream.index
-        notes = video_header.file_notes(container, capture_fps, fps, width, height)
+        capture_fps, late_s = video_header.capture_fps_of(container, stream), video_header.late_start_s(stream, first)
+        notes = video_header.file_notes(container, capture_fps, fps, width, height, late_s)
     finally:
         container.close()
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
                        duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
-                       _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes, _origin_s=origin_s)
+                       _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
+                       _late_start_s=late_s, _origin_s=origin_s)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -328,8 +330,7 @@ class _FrameReader:
         # damaged end, as many as it has threads, so a truncated file gave `analyze` (2 CPUs) 160 frames and a
         # `score` worker (pinned to one CPU) 162, and different reps. Whole files decode the same either way.
         stream.codec_context.thread_count = DECODE_THREADS
-        self.bad_packets = 0
-        self.packets = 0                        # demuxed (none at all: the stream is empty, not damaged)
+        self.packets = self.bad_packets = 0     # demuxed (none at all: the stream is empty, not damaged), damaged
         self.bad_times_s: list[float] = []      # container times of the damaged packets that had one
         self.stopped_by_error = False
 

@@ -19,6 +19,7 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 # Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
 # played at 30 says 240); FFmpeg reads it among the container's tags.
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
+LATE_START_S = 0.5  # a first frame decoded this long after the stream starts: its start could not be decoded
 TS_PACKET_SIZES = (188, 192, 204)  # MPEG-TS packets: plain, with a timecode (AVCHD, .m2ts), with error codes
 
 
@@ -35,22 +36,37 @@ def moving_video_streams(container: av.container.InputContainer) -> list[av.vide
 
 
 def file_notes(container: av.container.InputContainer, capture_fps: float | None, fps: float, width: int,
-               height: int) -> tuple[str, ...]:
+               height: int, late_start_s: float) -> tuple[str, ...]:
     """The notes on the file itself, for every reading of it: played slower or faster than filmed (`speed_note`),
-    other videos in it (`other_videos_note`), cut off part-way through a packet (`cut_packet_note`)."""
-    notes = (speed_note(capture_fps, fps), other_videos_note(container, width, height), cut_packet_note(container))
+    other videos in it (`other_videos_note`), cut off part-way through a packet (`cut_packet_note`), its start not
+    decodable (`late_start_s`)."""
+    late = (f"the video's first {late_start_s:.1f} s could not be decoded (the file starts part-way through its "
+            "video, as a piece cut from a longer recording can): a lift there is not seen, and times count from "
+            "the first frame decoded") if late_start_s >= LATE_START_S else None
+    notes = (speed_note(capture_fps, fps), other_videos_note(container, width, height), cut_packet_note(container),
+             late)
     return tuple(note for note in notes if note)
 
 
+def late_start_s(stream: av.video.stream.VideoStream, first: av.VideoFrame) -> float:
+    """Seconds from the stream's first packet to its first decoded frame: a file cut from the middle of a recording
+    (a transport stream's tail) starts without a keyframe, and nothing before the next one decodes (5.5 s of a
+    rendered lift's 6.3; it had been called "ended early"). 0 where either time is unknown."""
+    if stream.start_time is None or first.pts is None or first.time_base is None:
+        return 0.0
+    return max(0.0, float(first.pts * first.time_base) - float(stream.start_time * stream.time_base))
+
+
 def cut_packet_note(container: av.container.InputContainer) -> str | None:
-    """A note where an MPEG transport stream (a recorder's .ts, a camcorder's .mts) ends part-way through one of
-    its fixed-size packets: its writing was cut off. Such a file states no length (its duration is read from the
-    packets it has), so a recording cut in half had been judged on its first half without a word."""
+    """A note where an MPEG transport stream (a recorder's .ts, a camcorder's .mts) holds part of one of its
+    fixed-size packets: it was cut off (at its end; or at its start, which `late_start_s` notes too). Such a file
+    states no length (its duration is read from the packets it has), so a recording cut in half had been judged
+    on its first half without a word."""
     if container.format.name != "mpegts":
         return None
     size = Path(container.name).stat().st_size
     if all(size % packet for packet in TS_PACKET_SIZES):
-        return "the file ends part-way through a packet: it may be truncated, and a lift may go on past its end"
+        return "the file ends (or starts) part-way through a packet: it may be truncated, and a lift may go on past it"
     return None
 
 

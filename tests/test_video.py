@@ -237,6 +237,26 @@ def test_a_transport_stream_cut_off_says_it_may_be_truncated(tmp_path, name, pac
     assert [note for note in video.warnings if "may be truncated" in note]
 
 
+def test_a_transport_stream_cut_from_its_middle_says_its_start_was_not_decoded(tmp_path):
+    full = tmp_path / "recording.ts"
+    with av.open(str(full), "w") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast", "g": "30"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for rgb in noise_frames(90):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+    data = full.read_bytes()
+    tail = tmp_path / "tail.ts"
+    tail.write_bytes(data[len(data) // 2 // 188 * 188:])     # whole packets, from mid-stream: no keyframe first
+    with open_video(tail) as video:
+        frames = list(video)
+    assert 10 <= len(frames) <= 30 and frames[0].timestamp_s == 0.0
+    late = [note for note in video.warnings if "could not be decoded" in note]
+    assert len(late) == 1 and not [note for note in video.warnings if "ended early" in note]
+    first_s = float(late[0].split("first ")[1].split(" s")[0])
+    assert 0.5 <= first_s <= 1.5 and first_s + (len(frames) / 30) == pytest.approx(video.duration_s, abs=0.1)
+
+
 def test_a_truncated_file_decodes_to_the_same_frames_on_one_cpu_as_on_all(tmp_path):
     """Frame threading drops the last frames before a damaged end, as many as it has threads: with one decoding
     thread per CPU, `analyze` (every CPU) and a `score` worker (pinned to one) got different frames of the same

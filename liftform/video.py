@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from liftform import video_header
 from liftform.errors import InputError
 from liftform.pyav import av
-from liftform.video_header import capture_fps_of, duration_s_of, fps_of, packet_rate, rotation_deg_of, speed_note
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
     downscale_for_pose,
@@ -54,6 +54,7 @@ _ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTA
 _REEXPORT = "re-export it as MP4 (H.264) and try again"
 MIN_SPLIT_S = 3.0  # shorter videos are decoded in one piece
 KEYFRAME_SLACK = 0.4  # a keyframe within this share of a piece's length from a cut becomes the cut
+DECODE_THREADS = 2  # `_FrameReader`: fixed, not one per CPU
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ class VideoSource:
       (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
     - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
     - `capture_fps`: frames/s it was filmed at, where the file says so (a phone's slow motion), else None;
-    - `warnings`: one-line notes on the file (played slower or faster than filmed, `video_header.speed_note`) and
-      gathered while reading (truncation, damaged packets).
+    - `warnings`: one-line notes on the file (played slower or faster than filmed, `video_header.speed_note`; other
+      videos in it, `video_header.other_videos_note`) and gathered while reading (truncation, damaged packets).
 
     Each iteration re-opens the file and decodes from the start; `close()` (or leaving the `with` block) releases
     a container left open by an unfinished iteration.
@@ -102,6 +103,9 @@ class VideoSource:
     warnings: list[str] = field(default_factory=list)
     frames_decoded: int | None = None
     _header_frames: int = 0
+    _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
+    _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
+    _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
     _tail: tuple | None = field(default=None, repr=False)   # the last segment's reader and its last time
     _skipped_before: int = field(default=0, repr=False)     # damaged packets skipped in the segments before it
@@ -128,10 +132,10 @@ class VideoSource:
         right: a frame is decoded either way). ``max_side_px``: RGB shrunk to `shrunk_size_wh` as it is converted,
         by OpenCV (the annotated video's frames; the pose stage's keep FFmpeg's conversion)."""
         self.close()
-        self.warnings[:] = [note for note in [speed_note(self.capture_fps, self.fps)] if note]
+        self.warnings[:] = self._file_notes
         container = _open_container(self.path)
         self._container = container
-        reader = _FrameReader(container, container.streams.video[0])
+        reader = _FrameReader(container, self._video_stream(container))
         clock = _Clock(nominal_dt_s=1.0 / self.fps)
         index = 0
         try:
@@ -148,6 +152,9 @@ class VideoSource:
             raise InputError(f"no frame of {self.path} could be decoded; {_REEXPORT}")
         self._note_damage(reader, index, clock.last_s)
 
+    def _video_stream(self, container: av.container.InputContainer) -> av.video.stream.VideoStream:
+        return container.streams.get(self._stream_index)[0]
+
     def split_points_s(self, parts: int) -> list[float]:
         """Container times (s) that cut the video into ``parts`` pieces of similar length, for decoding them
         independently (`segment`): a keyframe near each cut where there is one (nothing is decoded twice), else
@@ -160,7 +167,7 @@ class VideoSource:
         except InputError:
             return []
         try:
-            stream = container.streams.video[0]
+            stream = self._video_stream(container)
             keys = [float(p.pts * stream.time_base) for p in container.demux(stream)
                     if p.is_keyframe and p.pts is not None]
         except (av.FFmpegError, OSError, ValueError):
@@ -186,7 +193,7 @@ class VideoSource:
         (truncation only for the last segment)."""
         container = _open_container(self.path)
         try:
-            stream = container.streams.video[0]
+            stream = self._video_stream(container)
             if start_s is not None:
                 container.seek(int(start_s / stream.time_base), stream=stream, backward=True, any_frame=False)
             reader = _FrameReader(container, stream, count_from_s=start_s)
@@ -224,7 +231,7 @@ class VideoSource:
         skipped as damaged count towards the header's frames: a file damaged in the middle but whole to its end
         had been called truncated ("video ended early at frame 267 (header says 274 frames)")."""
         header = self._header_frames
-        end_s = last_s + 1.0 / self.fps
+        end_s = last_s + 1.0 / self.fps + self._late_start_s     # the duration counts from the stream's start
         short_of_duration = self.duration_s > 0 and end_s < self.duration_s - max(0.25, 0.05 * self.duration_s)
         # Short of the header's frames only where the duration agrees: a clip cut without re-encoding (an edit list,
         # `ffmpeg -ss 3 -c copy`) counts the frames before its start too (274 counted, 184 shown), and had been
@@ -259,27 +266,31 @@ def open_video(path: str | Path) -> VideoSource:
     check_video_file(path)
     container = _open_container(path)
     try:
-        if not container.streams.video:
+        stream = video_header.video_stream_of(container)
+        if stream is None:
             raise InputError(f"{path} has no video stream (audio only?); pass a video file")
-        stream = container.streams.video[0]
-        first = next(iter(_FrameReader(container, stream)), None)
+        reader = _FrameReader(container, stream)
+        first = next(iter(reader), None)
+        if first is None and not reader.packets:
+            raise InputError(f"{path} has no video frame (its video stream is empty: audio only?); pass a video file")
         if first is None:
             raise InputError(f"no frame of {path} could be decoded (damaged or truncated file); {_REEXPORT}")
-        rotation_deg = rotation_deg_of(first, stream)
+        rotation_deg = video_header.rotation_deg_of(first, stream)
         header_frames = max(int(stream.frames or 0), 0)
-        fps = fps_of(stream, packet_rate(container, stream))
-        duration_s = duration_s_of(container, stream)
+        fps = video_header.fps_of(stream, video_header.packet_rate(container, stream))
+        duration_s = video_header.duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
         width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
-        codec = stream.codec_context.name
+        codec, stream_index = stream.codec_context.name, stream.index
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
-        capture_fps = capture_fps_of(container)
+        capture_fps, late_s = video_header.capture_fps_of(container, stream), video_header.late_start_s(stream, first)
+        notes = video_header.file_notes(container, capture_fps, fps, width, height, late_s)
     finally:
         container.close()
-    notes = [note for note in [speed_note(capture_fps, fps)] if note]
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
-                       duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=notes,
-                       _header_frames=header_frames, _origin_s=origin_s)
+                       duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
+                       _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
+                       _late_start_s=late_s, _origin_s=origin_s)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -310,9 +321,6 @@ def _open_container(path: Path) -> av.container.InputContainer:
                          f"video at all: {_REEXPORT}") from None
 
 
-DECODE_THREADS = 2
-
-
 class _FrameReader:
     """Decoded `av.VideoFrame`s of one stream, surviving damage: a packet that fails to decode is skipped and
     counted; a demuxing error ends the stream (truncated file) and sets `stopped_by_error`."""
@@ -326,7 +334,7 @@ class _FrameReader:
         # damaged end, as many as it has threads, so a truncated file gave `analyze` (2 CPUs) 160 frames and a
         # `score` worker (pinned to one CPU) 162, and different reps. Whole files decode the same either way.
         stream.codec_context.thread_count = DECODE_THREADS
-        self.bad_packets = 0
+        self.packets = self.bad_packets = 0     # demuxed (none at all: the stream is empty, not damaged), damaged
         self.bad_times_s: list[float] = []      # container times of the damaged packets that had one
         self.stopped_by_error = False
 
@@ -342,6 +350,7 @@ class _FrameReader:
                 self.stopped_by_error = True
                 yield None
                 return
+            self.packets += bool(packet.size)     # the demuxer ends with an empty packet
             yield packet
 
     def __iter__(self) -> Iterator[av.VideoFrame]:

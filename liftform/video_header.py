@@ -7,6 +7,7 @@ Read once when a video is opened (`video.open_video`); each function takes the o
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +19,65 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 # Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
 # played at 30 says 240); FFmpeg reads it among the container's tags.
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
+LATE_START_S = 0.5  # a first frame decoded this long after the stream starts: its start could not be decoded
+TS_PACKET_SIZES = (188, 192, 204)  # MPEG-TS packets: plain, with a timecode (AVCHD, .m2ts), with error codes
+
+
+def video_stream_of(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
+    """The stream holding the video: the first video stream that is not an attached picture (the cover picture or
+    thumbnail a tagger or phone stores as a one-frame video stream, which FFmpeg lists first where the file's tags
+    come before its tracks: a tagged lift had been refused as "only 1 frame(s)"). None: no such stream."""
+    return next(iter(moving_video_streams(container)), None)
+
+
+def moving_video_streams(container: av.container.InputContainer) -> list[av.video.stream.VideoStream]:
+    return [stream for stream in container.streams.video
+            if not stream.disposition & av.stream.Disposition.attached_pic]
+
+
+def file_notes(container: av.container.InputContainer, capture_fps: float | None, fps: float, width: int,
+               height: int, late_start_s: float) -> tuple[str, ...]:
+    """The notes on the file itself, for every reading of it: played slower or faster than filmed (`speed_note`),
+    other videos in it (`other_videos_note`), cut off part-way through a packet (`cut_packet_note`), its start not
+    decodable (`late_start_s`)."""
+    late = (f"the video's first {late_start_s:.1f} s could not be decoded (the file starts part-way through its "
+            "video, as a piece cut from a longer recording can): a lift there is not seen, and times count from "
+            "the first frame decoded") if late_start_s >= LATE_START_S else None
+    notes = (speed_note(capture_fps, fps), other_videos_note(container, width, height), cut_packet_note(container),
+             late)
+    return tuple(note for note in notes if note)
+
+
+def late_start_s(stream: av.video.stream.VideoStream, first: av.VideoFrame) -> float:
+    """Seconds from the stream's first packet to its first decoded frame: a file cut from the middle of a recording
+    (a transport stream's tail) starts without a keyframe, and nothing before the next one decodes (5.5 s of a
+    rendered lift's 6.3; it had been called "ended early"). 0 where either time is unknown."""
+    if stream.start_time is None or first.pts is None or first.time_base is None:
+        return 0.0
+    return max(0.0, float(first.pts * first.time_base) - float(stream.start_time * stream.time_base))
+
+
+def cut_packet_note(container: av.container.InputContainer) -> str | None:
+    """A note where an MPEG transport stream (a recorder's .ts, a camcorder's .mts) holds part of one of its
+    fixed-size packets: it was cut off (at its end; or at its start, which `late_start_s` notes too). Such a file
+    states no length (its duration is read from the packets it has), so a recording cut in half had been judged
+    on its first half without a word."""
+    if container.format.name != "mpegts":
+        return None
+    size = Path(container.name).stat().st_size
+    if all(size % packet for packet in TS_PACKET_SIZES):
+        return "the file ends (or starts) part-way through a packet: it may be truncated, and a lift may go on past it"
+    return None
+
+
+def other_videos_note(container: av.container.InputContainer, width: int, height: int) -> str | None:
+    """A note where the file holds more than one video (a camera's second view or low-resolution copy): only the
+    first is read, and the lifter may be in another."""
+    count = len(moving_video_streams(container))
+    if count < 2:
+        return None
+    return (f"the file holds {count} video streams: only the first ({width}x{height}) was read; if the lift is in "
+            "another, export that one alone")
 
 
 def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
@@ -81,9 +141,9 @@ def duration_s_of(container: av.container.InputContainer, stream: av.video.strea
     return 0.0
 
 
-def capture_fps_of(container: av.container.InputContainer) -> float | None:
-    """Frames/s the camera filmed at, where the file says (`CAPTURE_RATE_KEYS`); None where it does not."""
-    tags = [container.metadata, *(stream.metadata for stream in container.streams.video[:1])]
+def capture_fps_of(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """Frames/s the camera filmed at, where the file or ``stream`` says (`CAPTURE_RATE_KEYS`); else None."""
+    tags = [container.metadata, stream.metadata]
     for metadata in tags:
         for key in CAPTURE_RATE_KEYS:
             try:

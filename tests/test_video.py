@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
+from video_files import with_cover_art_first
 
 from liftform.errors import InputError
 from liftform.video import detect_content_box, downscale_for_pose, open_video, resize_for_pose
@@ -219,6 +220,43 @@ def test_truncated_file_yields_what_decodes_and_warns(tmp_path, suffix):
     assert "truncated" in video.warnings[0] and "\n" not in video.warnings[0]
 
 
+@pytest.mark.parametrize(("name", "packet", "options"), [("clip.ts", 188, {}),
+                                                    ("clip.m2ts", 192, {"mpegts_m2ts_mode": "1"})])
+def test_a_transport_stream_cut_off_says_it_may_be_truncated(tmp_path, name, packet, options):
+    # A transport stream (a camcorder's .mts, a recorder's .ts) states no length: its duration is read from the
+    # packets it has, so a recording cut in half had been judged on its first half without a word.
+    full = write_clip(tmp_path / name, noise_frames(40), container_options=options)
+    with open_video(full) as video:
+        assert len(list(video)) == 40 and video.warnings == []
+    data = full.read_bytes()
+    cut = tmp_path / f"cut_{name}"
+    cut.write_bytes(data[:len(data) // 2 // packet * packet + packet // 2])    # half-way through a packet
+    with open_video(cut) as video:
+        frames = list(video)
+    assert 5 < len(frames) < 40
+    assert [note for note in video.warnings if "may be truncated" in note]
+
+
+def test_a_transport_stream_cut_from_its_middle_says_its_start_was_not_decoded(tmp_path):
+    full = tmp_path / "recording.ts"
+    with av.open(str(full), "w") as container:
+        stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast", "g": "30"})
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        for rgb in noise_frames(90):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux(stream.encode())
+    data = full.read_bytes()
+    tail = tmp_path / "tail.ts"
+    tail.write_bytes(data[len(data) // 2 // 188 * 188:])     # whole packets, from mid-stream: no keyframe first
+    with open_video(tail) as video:
+        frames = list(video)
+    assert 10 <= len(frames) <= 30 and frames[0].timestamp_s == 0.0
+    late = [note for note in video.warnings if "could not be decoded" in note]
+    assert len(late) == 1 and not [note for note in video.warnings if "ended early" in note]
+    first_s = float(late[0].split("first ")[1].split(" s")[0])
+    assert 0.5 <= first_s <= 1.5 and first_s + (len(frames) / 30) == pytest.approx(video.duration_s, abs=0.1)
+
+
 def test_a_truncated_file_decodes_to_the_same_frames_on_one_cpu_as_on_all(tmp_path):
     """Frame threading drops the last frames before a damaged end, as many as it has threads: with one decoding
     thread per CPU, `analyze` (every CPU) and a `score` worker (pinned to one) got different frames of the same
@@ -274,6 +312,52 @@ def test_audio_only_file_is_input_error(tmp_path):
         container.mux(stream.encode())
     with pytest.raises(InputError, match="no video stream"):
         open_video(path)
+
+
+def test_cover_art_listed_before_the_video_is_not_taken_for_it(tmp_path):
+    # A tagged clip's cover picture is a one-frame "video" stream FFmpeg may list first: a real lift was refused as
+    # "has only 1 frame(s)".
+    path = with_cover_art_first(tmp_path / "tagged.mp4", gray_frames(8))
+    with open_video(path) as video:
+        levels = [mean_level(frame.rgb) for frame in video]
+    assert (video.width, video.height, video.warnings) == (W, H, [])
+    assert levels == pytest.approx([10 + 20 * i for i in range(8)], abs=3)
+
+
+def test_a_sound_with_cover_art_is_no_video(tmp_path):
+    with pytest.raises(InputError, match="no video stream"):
+        open_video(with_cover_art_first(tmp_path / "song.mp4"))
+
+
+def test_a_video_stream_without_frames_is_no_video_not_damage(tmp_path):
+    path = tmp_path / "sound_in_a_video.mkv"      # a video track declared, only sound recorded
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
+        sound = container.add_stream("aac", rate=8000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, 0
+        container.mux([*sound.encode(frame), *sound.encode()])
+    with pytest.raises(InputError, match="no video frame") as info:
+        open_video(path)
+    assert "damaged" not in str(info.value)
+
+
+def test_a_file_with_two_videos_reads_the_first_and_says_so(tmp_path):
+    path = tmp_path / "two.mkv"
+    with av.open(str(path), "w") as container:
+        streams = [container.add_stream("libx264", rate=30) for _ in range(2)]
+        for stream, (width, height) in zip(streams, [(W, H), (32, 24)], strict=True):
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for _ in range(6):
+            for stream, level in zip(streams, [40, 200], strict=True):
+                rgb = np.full((stream.height, stream.width, 3), level, np.uint8)
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
+        container.mux([*streams[0].encode(), *streams[1].encode()])
+    with open_video(path) as video:
+        levels = [mean_level(frame.rgb) for frame in video]
+    assert (video.width, video.height) == (W, H) and levels == pytest.approx([40] * 6, abs=3)
+    assert [note for note in video.warnings if "2 video streams" in note and f"{W}x{H}" in note]
 
 
 def make_hostile(kind: str, path: Path) -> Path:

@@ -53,3 +53,46 @@ def lit_lifter_frame(track, row: int, level: int) -> np.ndarray:
     x0, y0, x1, y1 = (int(v) for v in person_box(track.image_xy[row]))
     rgb[y0:y1, x0:x1] = level
     return rgb
+
+
+def with_cover_art_first(path: Path, frames: Iterable[np.ndarray] = (), fps: int = 30) -> Path:
+    """An MP4 at ``path`` of ``frames`` (none: a sound only) and a cover picture, whose tags come before its tracks
+    as some taggers write them: FFmpeg then lists the cover (a one-frame "attached picture") as video stream 0."""
+    import struct
+
+    import cv2
+
+    frames = list(frames)
+    with av.open(str(path), "w") as out:
+        cover = out.add_stream("png", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 40, 30, "rgb24"
+        cover.disposition = av.stream.Disposition.attached_pic
+        if frames:
+            video = out.add_stream("libx264", rate=fps)
+            video.height, video.width = frames[0].shape[:2]
+            video.pix_fmt = "yuv420p"
+            packets = [*(p for rgb in frames for p in video.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24"))),
+                       *video.encode()]
+        else:
+            sound = out.add_stream("aac", rate=8000)
+            samples = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            samples.sample_rate, samples.pts = 8000, 0
+            packets = [*sound.encode(samples), *sound.encode()]
+        picture = av.Packet(cv2.imencode(".png", np.full((30, 40, 3), 200, np.uint8))[1].tobytes())
+        picture.stream, picture.pts, picture.dts = cover, 0, 0
+        out.mux([picture, *packets])
+
+    def boxes(data: bytes, start: int, end: int):
+        while start < end:
+            size, kind = struct.unpack(">I4s", data[start:start + 8])
+            yield kind, data[start:start + size]
+            start += size
+
+    data = path.read_bytes()   # moov follows mdat, so moving its boxes moves no chunk offset
+    moov_at = data.index(b"moov") - 4
+    moov_size = struct.unpack(">I", data[moov_at:moov_at + 4])[0]
+    kids = list(boxes(data, moov_at + 8, moov_at + moov_size))
+    first = [box for kind, box in kids if kind in (b"mvhd", b"udta")]
+    moov = data[moov_at:moov_at + 8] + b"".join(first + [box for kind, box in kids if kind not in (b"mvhd", b"udta")])
+    path.write_bytes(data[:moov_at] + moov + data[moov_at + moov_size:])
+    return path

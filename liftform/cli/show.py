@@ -52,7 +52,7 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     for warning in analysis.quality.warnings:
         out.print(f"  [yellow]note:[/] {shown(warning)}", soft_wrap=True)
     if out_dir is not None:
-        out.print(f"  results in {shown(out_dir)}/")
+        out.print(f"  results in {shown(out_dir)}/", soft_wrap=True)     # a path folded over two lines cannot be copied
 
 
 def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing: Path | None) -> None:

@@ -546,9 +546,13 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     assert 'href="annotated.mp4"' in (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
     plain = runner.invoke(app, ["report", str(out / HOSTILE)])
     assert plain.exit_code == 0 and not mark.exists(), plain.output
+    # The folder analysed without blur: rendered again blurred, annotated.mp4 is drawn again blurred too, and the
+    # mark comes back (it had stayed unblurred, named in a note).
+    unblurred = runner.invoke(app, ["analyze", str(video), "-o", str(out), "-q"])
+    assert unblurred.exit_code == 0 and not mark.exists(), unblurred.output
     blurred_over_plain_video = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
-    assert blurred_over_plain_video.exit_code == 0 and not mark.exists()    # the video's blur is no longer known
-    assert "annotated.mp4 in this folder may show the face" in blurred_over_plain_video.output
+    assert blurred_over_plain_video.exit_code == 0 and mark.is_file(), blurred_over_plain_video.output
+    assert "may show the face" not in blurred_over_plain_video.output
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------------

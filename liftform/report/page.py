@@ -11,6 +11,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
+from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
@@ -220,6 +221,19 @@ def _video_needed(data: ResultData) -> InputError:
                       f"{REPORT_NAME} for a report without frames")
 
 
+def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None) -> bool:
+    """annotated.mp4 of ``result_dir``, written by an analysis without ``--blur-faces``, drawn again from the source
+    video with every face blurred (as `analyze --blur-faces` draws it); False where it cannot be (the video or the
+    poses not found): it stays as it was, and the report says so. It had always stayed, named only in a note, in a
+    folder the user had asked to share with faces blurred."""
+    data = load_result(result_dir, video_path, check_video=True)
+    if data.video_path is None or data.track is None or data.frames is None:
+        return False
+    write_annotated_video(data.video_path, data.analysis, data.track, ResultFolder(data.result_dir).annotated_mp4,
+                          blur_faces=True)
+    return True
+
+
 def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:
     """`liftform report DIR`: the report rendered again from a result folder, with its faces-blurred mark kept true.
     The mark stays (or is set) only when every exported frame of the folder now hides the faces: the report with
@@ -227,8 +241,11 @@ def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path
     ``--blur-faces`` and then re-rendered without it had kept its mark over unblurred frames, and a later `score
     --blur-faces` reused it. A report drawn with the source video's frames is not replaced by one without them where
     the video is not found (``keep_framed``: InputError); a folder without one (or with one without frames) gets
-    one without frames, with a note."""
+    one without frames, with a note. With ``blur_faces``, an annotated.mp4 not known to be blurred is drawn again
+    blurred (`_blur_annotated_video`)."""
     annotated_blurred = faces_blurred(result_dir)
+    if blur_faces and not annotated_blurred and ResultFolder(result_dir).annotated_mp4.is_file():
+        annotated_blurred = _blur_annotated_video(result_dir, video_path)
     with clips_kept_until_drawn(Path(result_dir) / CLIPS_DIR):   # interrupted, the report in place keeps its clips
         report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
                               annotated_blurred=annotated_blurred, keep_framed=True)

@@ -274,6 +274,11 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
     (line,) = result.stderr.strip().splitlines()
     assert f"{folder / REPORT_NAME} is kept as it was" in line and f"none was found at {gone}" in line
     assert "--video PATH" in line and (folder / REPORT_NAME).read_text() == drawn
+    assert "may show faces" not in line
+    # Asked to blur the faces, it says the folder's frames are not blurred: it had said only that the report was kept.
+    blurred = runner.invoke(app, ["report", str(folder), "--blur-faces"])
+    assert blurred.exit_code == 1 and (folder / REPORT_NAME).read_text() == drawn
+    assert "is not blurred: its frames and clips may show faces" in " ".join(blurred.stderr.split())
     (folder / REPORT_NAME).unlink()
     for _ in range(2):                   # and a report without frames is drawn again without them
         result = runner.invoke(app, ["report", str(folder)])

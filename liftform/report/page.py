@@ -185,7 +185,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     """
     data = load_result(result_dir, video_path, check_video=check_video)
     if keep_framed and data.video_path is None and _with_frames(data.result_dir / REPORT_NAME):
-        raise _video_needed(data)
+        raise _video_needed(data, blur_faces)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
@@ -211,14 +211,18 @@ def _with_frames(report: Path) -> bool:
         return False
 
 
-def _video_needed(data: ResultData) -> InputError:
-    """Why a report with the source video's frames is kept rather than drawn again without them."""
+def _video_needed(data: ResultData, blur_faces: bool) -> InputError:
+    """Why a report with the source video's frames is kept rather than drawn again without them; with
+    ``blur_faces``, over a folder not marked blurred, that its frames may show faces (the command that was to blur
+    them failed, and said only that the report was kept)."""
     recorded = data.analysis.source.path
     why = (f"the file at {recorded} is not the one analysed (its SHA-256 differs)" if recorded and
            Path(recorded).is_file() else f"none was found at {recorded or '(no path recorded)'} nor nearby")
+    unblurred = ("; until then the folder is not blurred: its frames and clips may show faces"
+                 if blur_faces and not faces_blurred(data.result_dir) else "")
     return InputError(f"{data.result_dir / REPORT_NAME} is kept as it was: drawing it again needs the source video "
                       f"for its frames and clips, and {why}; pass the video with --video PATH, or remove "
-                      f"{REPORT_NAME} for a report without frames")
+                      f"{REPORT_NAME} for a report without frames{unblurred}")
 
 
 def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None) -> bool:

@@ -480,6 +480,35 @@ class _TexturedSource(_ListSource):
         return replace(frame, rgb=noise)
 
 
+def test_live_blur_faces_blurs_the_lifters_face_where_the_model_put_their_head_on_someone_else():
+    """Where the model put the lifter's head landmarks on someone else for a few frames, the lifter's own face,
+    inside the shape kept sharp (here by their upper arm), is blurred from their face boxes of the frames just
+    before (`privacy.RecentHeads`): only the frame's own box was blurred, and a rendered bystander's lifter showed
+    their face in the recording."""
+    from liftform.outputs.privacy import face_box
+
+    track, _ = lift_track("rounded_back", n_reps=1)
+    image_xy = track.image_xy.copy()                 # a head of 11 points (24 px) on the upper arm, in its band
+    arm = (image_xy[:, 11] + image_xy[:, 13]) / 2
+    image_xy[:, :11] = arm[:, None] + np.arange(11)[:, None] % 4 * 8 - 12
+    true_heads = image_xy[:, :11].copy()
+    wrong = [30, 31, 32]
+    image_xy[wrong, :11] = (40.0, 40.0) + np.arange(11)[:, None] % 4 * 8     # someone else's head, top left
+    track = replace(track, image_xy=image_xy)
+    shown = {}
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
+    _loop(LiveConfig(window=False, blur_faces=True), _TexturedSource(track), session, None, None, None,
+          lambda live, rgb: shown.setdefault(live.index, rgb.copy()))
+    width, height = track.frame_size_wh
+    source = _TexturedSource(track)
+    for frame in wrong:
+        x0, y0, x1, y1 = face_box(true_heads[frame], (height, width), margin=0.3)
+        source.i = frame
+        sharp = cv2.Laplacian(cv2.cvtColor(source.read().rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()
+        kept = cv2.Laplacian(cv2.cvtColor(shown[frame][y0:y1, x0:x1], cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()
+        assert kept < 0.1 * sharp, frame
+
+
 def test_live_blur_faces_hides_the_face_in_the_window_and_the_recording():
     """`live --blur-faces`: the frames shown and recorded (what `on_frame` is given, as the recorder is) have the
     lifter's face blurred, the body kept, and are blurred whole where the lifter was not found. A session recorded

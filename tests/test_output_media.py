@@ -16,9 +16,10 @@ import pytest
 from test_outputs import BACK_X, BACK_Y, FLAGGED, H, W, _is_red, decode_all, synthetic_analysis, synthetic_track
 from test_report import VIDEOS_PLAY, PageWatch, browser, data_images  # noqa: F401 - browser: a fixture used below
 
+from liftform.hashing import sha256_file
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.pipeline import save_result
-from liftform.report import write_report
+from liftform.report import render_again, write_report
 from liftform.report.data import load_result
 from liftform.report.frames import person_box
 from liftform.video import i420_to_rgb, shrunk_size_wh
@@ -284,6 +285,22 @@ def test_faces_blurred_in_the_cut_clips_and_stills(textured_source, tmp_path):
         assert len(stills) == 4 and (out / "faces-blurred").is_file() == blur
     assert sharp[True][0] < 0.1 * sharp[False][0]            # the clip's face: blurred
     assert sharp[True][1] < 0.1 * sharp[False][1]            # the still's face: blurred
+
+
+def test_a_report_blurred_again_blurs_the_annotated_video_an_analysis_without_blur_wrote(textured_source, tmp_path):
+    """`liftform report DIR --blur-faces` over a folder analysed without it draws annotated.mp4 again, every face
+    blurred, and marks the folder blurred. It had stayed as it was, the face sharp, named in a note only, in a
+    folder its user had asked to share with faces blurred."""
+    out = tmp_path / "lift"
+    analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(textured_source))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE,
+                                                                        sha256=sha256_file(textured_source)))
+    save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=textured_source)
+    seen = OFFSET + 3                                   # a frame with the lifter's pose
+    sharp = _face_sharpness(decode_all(out / "annotated.mp4")[0][seen])
+    report = render_again(out, blur_faces=True)
+    assert _face_sharpness(decode_all(out / "annotated.mp4")[0][seen]) < 0.1 * sharp
+    assert (out / "faces-blurred").is_file() and not any("may show the face" in note for note in report.notes)
 
 
 def test_a_frame_where_the_lifter_was_lost_is_blurred_whole(textured_source, tmp_path):

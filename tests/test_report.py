@@ -274,6 +274,11 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
     (line,) = result.stderr.strip().splitlines()
     assert f"{folder / REPORT_NAME} is kept as it was" in line and f"none was found at {gone}" in line
     assert "--video PATH" in line and (folder / REPORT_NAME).read_text() == drawn
+    assert "may show faces" not in line
+    # Asked to blur the faces, it says the folder's frames are not blurred: it had said only that the report was kept.
+    blurred = runner.invoke(app, ["report", str(folder), "--blur-faces"])
+    assert blurred.exit_code == 1 and (folder / REPORT_NAME).read_text() == drawn
+    assert "is not blurred: its frames and clips may show faces" in " ".join(blurred.stderr.split())
     (folder / REPORT_NAME).unlink()
     for _ in range(2):                   # and a report without frames is drawn again without them
         result = runner.invoke(app, ["report", str(folder)])
@@ -546,9 +551,13 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     assert 'href="annotated.mp4"' in (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
     plain = runner.invoke(app, ["report", str(out / HOSTILE)])
     assert plain.exit_code == 0 and not mark.exists(), plain.output
+    # The folder analysed without blur: rendered again blurred, annotated.mp4 is drawn again blurred too, and the
+    # mark comes back (it had stayed unblurred, named in a note).
+    unblurred = runner.invoke(app, ["analyze", str(video), "-o", str(out), "-q"])
+    assert unblurred.exit_code == 0 and not mark.exists(), unblurred.output
     blurred_over_plain_video = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
-    assert blurred_over_plain_video.exit_code == 0 and not mark.exists()    # the video's blur is no longer known
-    assert "annotated.mp4 in this folder may show the face" in blurred_over_plain_video.output
+    assert blurred_over_plain_video.exit_code == 0 and mark.is_file(), blurred_over_plain_video.output
+    assert "may show the face" not in blurred_over_plain_video.output
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------------

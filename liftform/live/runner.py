@@ -34,7 +34,7 @@ from liftform.live.window import LiveWindow
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
-from liftform.outputs.privacy import hide_people
+from liftform.outputs.privacy import RecentHeads, hide_people
 from liftform.personal import LIVE_ZERO_ORIGIN
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -237,6 +237,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
     stopped_by, error = "end_of_source", None
     in_model: deque[CapturedFrame] = deque()
     depth = session.frames_in_model if source.paced else 1
+    heads = RecentHeads() if config.blur_faces else None     # with --blur-faces: the lifter's recent faces
     session.call_when_ready(source.wake)      # a frame ready in the model ends the wait for the camera
     t_start = time.perf_counter()
     try:
@@ -246,8 +247,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                 break
             action = None
             if in_model and (len(in_model) >= depth or session.ready(in_model[0])):
-                action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats,
-                               config.blur_faces)
+                action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats, heads)
             else:
                 frame = source.read(timeout_s=WAIT_S)
                 if frame is not None:
@@ -256,8 +256,7 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
                 elif source.ended:
                     if not in_model:
                         break
-                    action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats,
-                                   config.blur_faces)
+                    action = _show(in_model.popleft(), session, window, recorder, on_event, on_frame, stats, heads)
                 elif window is not None and not in_model:     # (each frame shown handles the keys too)
                     action = window.poll()
             if action == "quit":
@@ -308,12 +307,13 @@ class _Stats:
 
 
 def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None, recorder: Recorder | None,
-          on_event, on_frame, stats: _Stats, blur_faces: bool = False) -> str | None:
-    """Process and draw one frame, pass on its events, record and show it; returns the window's key action."""
+          on_event, on_frame, stats: _Stats, heads: RecentHeads | None = None) -> str | None:
+    """Process and draw one frame, pass on its events, record and show it (with ``heads``, blurred: `hide_people`,
+    also the lifter's faces of the frames just before); returns the window's key action."""
     live = session.process(frame)
     t_draw, cpu_draw = time.perf_counter(), time.thread_time()
-    if blur_faces:            # before the overlay: the skeleton and panel stay sharp over the blur
-        hide_people(frame.rgb, live.pose_xy, live.pose_outline_xy)
+    if heads is not None:     # before the overlay: the skeleton and panel stay sharp over the blur
+        hide_people(frame.rgb, live.pose_xy, live.pose_outline_xy, heads.add(live.timestamp_s, live.pose_xy))
     fps = stats.fps
     session.draw(frame.rgb, live, lines=(f"slow: {fps:.0f} fps",) if 0 < fps < SLOW_FPS else ())
     stats.add(frame, live, t_draw, cpu_draw)

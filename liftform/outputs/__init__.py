@@ -140,9 +140,11 @@ def keep_analysis(analysis: Analysis, track: PoseTrack, folder: Path, *, blur_fa
 # The faces-blurred mark's text, changed whenever what the blur hides changes, so `score` does not reuse a folder
 # blurred the older way. Before the nineteenth session only the lifter's face was blurred (a second person in view
 # stayed sharp); before the fifty-first, the lifter's box (+15 %) was kept sharp, a bystander inside it too, and a
-# frame without the lifter's pose borrowed a box up to 1 s away (`privacy.hide_people`).
+# frame without the lifter's pose borrowed a box up to 1 s away (`privacy.hide_people`); before the fifty-third, the
+# lifter's head was blurred from the frame's own landmarks only (`privacy.FACE_NEAR_S`).
 BLURRED_MARK_TEXT = ("every exported frame, clip and video in this folder has every face blurred: all but the lifter's "
-                     "shape, and the lifter's head; a frame without the lifter's pose whole\n")
+                     "shape, and the lifter's head, also where it was in the frames near; a frame without the "
+                     "lifter's pose whole\n")
 
 
 def mark_blurred(out_dir: str | Path, blurred: bool) -> None:

@@ -6,6 +6,7 @@ video, the report's stills and clips, and the live view and its recording.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 
 import cv2
@@ -31,6 +32,12 @@ FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 
 LIMB_MARGIN = 0.25
 # ... and this much beyond the trunk's outline (the segmentation's silhouette: the back's edge and what shapes it).
 TRUNK_MARGIN = 0.1
+# The lifter's face is blurred also where the face landmarks of the frames this near in time put it (s): where the
+# model put them on someone else for a few frames (a bystander behind the bending lifter), the frames either side
+# mostly had them on the lifter's own head. On a rendered bystander, the lifter's head centre was inside a face box
+# blurred in 4 of those 20 frames; with the boxes of +-5 frames (0.17 s at 30 frames/s), in 19 (every export:
+# 42 -> 3 sharp head views; docs/DESIGN.md, `--blur-faces`).
+FACE_NEAR_S = 0.17
 _HANDS = ((15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22))     # wrist to pinky, index, thumb
 _REGION_EDGES = np.array(SKELETON_EDGES + _HANDS)
 _TRUNK = np.array((LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP))
@@ -125,8 +132,8 @@ def hide_people(image: np.ndarray, landmarks_xy: np.ndarray | None, trunk_outlin
     pose was not found in this frame) and their trunk's outline (see `lifter_region`): everything but the lifter's
     body is blurred (anyone else in view, found by the pose model or not: a second lifter, a coach, people in the
     background), then the lifter's face and the faces of the other people followed (``others_head_xy``: each
-    (11, 2) head landmarks px, NaN where unknown). The whole frame is blurred where the frame has no face of the
-    lifter's own, so nothing identifiable is ever exported.
+    (11, 2) head landmarks px, NaN where unknown; the lifter's own of the frames near too, `FACE_NEAR_S`). The whole
+    frame is blurred where the frame has no face of the lifter's own, so nothing identifiable is ever exported.
     (Until the nineteenth session only the lifter's face was blurred, and a second lifter's stayed sharp in a
     folder marked "faces blurred". Until the fiftieth, a frame without a pose borrowed the body box and face of the
     nearest frame with one, up to a second away: a head that had moved inside that box, a lifter bending down while
@@ -157,13 +164,37 @@ class PeopleHider:
         profile = track.back_profile_px
         self.outlines = (None if profile is None else
                          silhouette.trunk_outline_xy(*trunk_midpoints(track.image_xy), profile))
+        times = np.asarray(track.timestamps_s, dtype=float)       # ascending: the rows within FACE_NEAR_S of each
+        self.near_rows = np.stack([np.searchsorted(times, times - FACE_NEAR_S, side="left"),
+                                   np.searchsorted(times, times + FACE_NEAR_S, side="right")], axis=1)
 
     def hide(self, image: np.ndarray, row: int, scale_xy: np.ndarray) -> None:
         """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` (-1: none: blurred whole)."""
         if row < 0:
             hide_people(image, None)
             return
-        heads = self.track.others_head_xy
+        others = self.track.others_head_xy
+        first, stop = self.near_rows[row]
+        heads = self.track.image_xy[first:stop, HEAD_LANDMARKS]           # the lifter's, in the frames near it
+        if others is not None:
+            heads = np.concatenate([heads, others[:, row]])
         hide_people(image, self.track.image_xy[row] * scale_xy,
-                    None if self.outlines is None else self.outlines[row] * scale_xy,
-                    () if heads is None else heads[:, row] * scale_xy)
+                    None if self.outlines is None else self.outlines[row] * scale_xy, heads * scale_xy)
+
+
+class RecentHeads:
+    """The lifter's head landmarks of the frames shown live in the last `FACE_NEAR_S`, blurred with each frame's own
+    (as `PeopleHider` blurs those of the frames near an exported one; live has only the frames before)."""
+
+    def __init__(self) -> None:
+        self._heads: deque[tuple[float, np.ndarray]] = deque()
+
+    def add(self, timestamp_s: float, landmarks_xy: np.ndarray | None) -> list[np.ndarray]:
+        """The heads (11, 2) of the frames within `FACE_NEAR_S` before ``timestamp_s``; this frame's landmarks
+        (33, 2) px (None: not found) are kept for the frames after it."""
+        while self._heads and self._heads[0][0] < timestamp_s - FACE_NEAR_S:
+            self._heads.popleft()
+        earlier = [head for _, head in self._heads]
+        if landmarks_xy is not None:
+            self._heads.append((timestamp_s, np.array(landmarks_xy, dtype=float)[HEAD_LANDMARKS]))
+        return earlier

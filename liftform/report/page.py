@@ -11,6 +11,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
+from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
@@ -184,7 +185,7 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     """
     data = load_result(result_dir, video_path, check_video=check_video)
     if keep_framed and data.video_path is None and _with_frames(data.result_dir / REPORT_NAME):
-        raise _video_needed(data)
+        raise _video_needed(data, blur_faces)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
     context, clips = report_context(data, blur_faces=blur_faces,
@@ -210,14 +211,31 @@ def _with_frames(report: Path) -> bool:
         return False
 
 
-def _video_needed(data: ResultData) -> InputError:
-    """Why a report with the source video's frames is kept rather than drawn again without them."""
+def _video_needed(data: ResultData, blur_faces: bool) -> InputError:
+    """Why a report with the source video's frames is kept rather than drawn again without them; with
+    ``blur_faces``, over a folder not marked blurred, that its frames may show faces (the command that was to blur
+    them failed, and said only that the report was kept)."""
     recorded = data.analysis.source.path
     why = (f"the file at {recorded} is not the one analysed (its SHA-256 differs)" if recorded and
            Path(recorded).is_file() else f"none was found at {recorded or '(no path recorded)'} nor nearby")
+    unblurred = ("; until then the folder is not blurred: its frames and clips may show faces"
+                 if blur_faces and not faces_blurred(data.result_dir) else "")
     return InputError(f"{data.result_dir / REPORT_NAME} is kept as it was: drawing it again needs the source video "
                       f"for its frames and clips, and {why}; pass the video with --video PATH, or remove "
-                      f"{REPORT_NAME} for a report without frames")
+                      f"{REPORT_NAME} for a report without frames{unblurred}")
+
+
+def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None) -> bool:
+    """annotated.mp4 of ``result_dir``, written by an analysis without ``--blur-faces``, drawn again from the source
+    video with every face blurred (as `analyze --blur-faces` draws it); False where it cannot be (the video or the
+    poses not found): it stays as it was, and the report says so. It had always stayed, named only in a note, in a
+    folder the user had asked to share with faces blurred."""
+    data = load_result(result_dir, video_path, check_video=True)
+    if data.video_path is None or data.track is None or data.frames is None:
+        return False
+    write_annotated_video(data.video_path, data.analysis, data.track, ResultFolder(data.result_dir).annotated_mp4,
+                          blur_faces=True)
+    return True
 
 
 def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:
@@ -227,8 +245,11 @@ def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path
     ``--blur-faces`` and then re-rendered without it had kept its mark over unblurred frames, and a later `score
     --blur-faces` reused it. A report drawn with the source video's frames is not replaced by one without them where
     the video is not found (``keep_framed``: InputError); a folder without one (or with one without frames) gets
-    one without frames, with a note."""
+    one without frames, with a note. With ``blur_faces``, an annotated.mp4 not known to be blurred is drawn again
+    blurred (`_blur_annotated_video`)."""
     annotated_blurred = faces_blurred(result_dir)
+    if blur_faces and not annotated_blurred and ResultFolder(result_dir).annotated_mp4.is_file():
+        annotated_blurred = _blur_annotated_video(result_dir, video_path)
     with clips_kept_until_drawn(Path(result_dir) / CLIPS_DIR):   # interrupted, the report in place keeps its clips
         report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
                               annotated_blurred=annotated_blurred, keep_framed=True)

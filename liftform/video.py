@@ -23,7 +23,6 @@ What real footage needs, and what this module does about it:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ import numpy as np
 from liftform import video_header
 from liftform.errors import InputError
 from liftform.pyav import av
+from liftform.video_header import check_video_file  # noqa: F401  (part of this module's interface)
 from liftform.video_tools import (  # noqa: F401  (part of this module's interface)
     detect_content_box,
     downscale_for_pose,
@@ -294,21 +294,6 @@ def open_video(path: str | Path) -> VideoSource:
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
-
-def check_video_file(path: Path) -> None:
-    """InputError (one line, how to fix it) unless ``path`` is a non-empty regular file."""
-    if not path.exists() and path.is_symlink():     # said as "not found", a link in a folder of videos puzzled
-        raise InputError(f"video not found: {path} is a link to {os.readlink(path)}, which leads nowhere (moved, on a "
-                         "drive not mounted, or a loop of links); fix or remove the link")
-    if not path.exists():
-        raise InputError(f"video not found: {path}; check the path")
-    if path.is_dir():
-        raise InputError(f"{path} is a directory, not a video; pass the video files inside it")
-    if not path.is_file():
-        raise InputError(f"{path} is not a regular file; pass a video file")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path} is empty (0 bytes); copy or export the video again")
-
 
 def _open_container(path: Path) -> av.container.InputContainer:
     try:

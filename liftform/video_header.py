@@ -1,5 +1,6 @@
 """What a video file says about itself, checked against its frames: rotation, frame rate, duration, and the rate it
-was filmed at where that is not the rate it plays at (slow motion, time-lapse).
+was filmed at where that is not the rate it plays at (slow motion, time-lapse); and whether the path is a video file
+to open at all (`check_video_file`).
 
 Read once when a video is opened (`video.open_video`); each function takes the open PyAV container or stream.
 """
@@ -7,10 +8,12 @@ Read once when a video is opened (`video.open_video`); each function takes the o
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
 
+from liftform.errors import InputError
 from liftform.pyav import av
 
 FALLBACK_FPS = 30.0  # used only when the file states no frame rate at all
@@ -172,3 +175,18 @@ def speed_note(capture_fps: float | None, fps: float) -> str | None:
         return (f"time-lapse ({played}: {1 / slower:.2g}x faster than the lift): times and durations are the "
                 "video's, not the real ones, and a quick bend may be missed: film at normal speed")
     return None
+
+
+def check_video_file(path: Path) -> None:
+    """InputError (one line, how to fix it) unless ``path`` is a non-empty regular file."""
+    if not path.exists() and path.is_symlink():     # said as "not found", a link in a folder of videos puzzled
+        raise InputError(f"video not found: {path} is a link to {os.readlink(path)}, which leads nowhere (moved, on a "
+                         "drive not mounted, or a loop of links); fix or remove the link")
+    if not path.exists():
+        raise InputError(f"video not found: {path}; check the path")
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a video; pass the video files inside it")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file; pass a video file")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path} is empty (0 bytes); copy or export the video again")

@@ -64,6 +64,7 @@ from liftform.personal import (
     with_personal,
 )
 from liftform.settings import Settings
+from liftform.unseen import HIDDEN_WORDS
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
 
@@ -131,10 +132,12 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
     personal_from = from_profile(FOLDER_ORIGIN) if own is not None else {**(given_from or {}), **kept}
     analysis = replace(analysis, personal_from={k: personal_from[k] for k in PERSONAL_KEYS if k in personal_from})
     # Other lifters' landmarks are not kept: their earlier verdicts stay, and say so; a reflection of the main
-    # lifter set aside stays set aside, and people nobody followed stay unjudged.
+    # lifter set aside stays set aside, people nobody followed stay unjudged, and stretches where someone else was
+    # followed in the lifter's place stay said (the swaps are not in the landmarks).
     notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
               "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
-    notes += tuple(w for w in old.quality.warnings if w == reflection.NOTE or LEFT_OUT_WORDS in w)
+    notes += tuple(w for w in old.quality.warnings
+                   if w == reflection.NOTE or LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
     if notes:
         analysis = replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                            quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))

@@ -224,6 +224,16 @@ class PersonRows:
         fragment.colours.clear()
         return True
 
+    def split_from(self, position: int) -> PersonRows:
+        """The frames from ``position`` on, taken out of this person's as another person's."""
+        later = PersonRows({k: r for k, r in self.rows.items() if k >= position},
+                           {k for k in self.filled if k >= position},
+                           {k: c for k, c in self.colours.items() if k >= position})
+        self.rows = {k: r for k, r in self.rows.items() if k < position}
+        self.filled -= later.filled
+        self.colours = {k: c for k, c in self.colours.items() if k < position}
+        return later
+
     def box_at(self, position: int) -> tuple[float, float, float, float] | None:
         row = self.rows.get(position)
         return None if row is None else person_box(row[0])

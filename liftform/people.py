@@ -38,10 +38,10 @@ import numpy as np
 
 from liftform.ahead import AheadPool, AheadRunner, with_upcoming
 from liftform.appearance import clothes_colours, rejoin_returning
+from liftform.crossings import Crossings, stolen, swapped
 from liftform.errors import InputError
 from liftform.follow import (
     DUPLICATE_IOU,
-    SAME_PERSON_IOU,
     Box,
     LeftOut,
     PersonRows,
@@ -51,7 +51,6 @@ from liftform.follow import (
     crop_for,
     follower_state,
     join_segments,
-    jumped,
     match_people,
     person_box,
     take_back,
@@ -62,6 +61,7 @@ from liftform.shots import mark_cuts, shot_numbers
 from liftform.track import PoseTrack
 from liftform.upright import UprightSkipper, fill_skipped, frames_to_run_ahead, upright_run_every
 from liftform.video import VideoFrame, VideoSource, detect_content_box, prefetched
+from liftform.video_tools import analysis_step
 
 SEGMENTS = 2                 # a video is followed in this many independent pieces (when it can be cut)
 LOST_LOOK_S = 0.25           # while someone is lost, the whole frame is searched this often
@@ -71,25 +71,13 @@ MAX_RECHECK_FACTOR = 4.0
 RETIRE_LOST_S = 2.0          # a tracker that has not seen its person for this long is closed
 JOIN_WINDOW_S = 0.5          # people seen this close to a cut on both sides can be the same person
 WARM_UP_S = 0.5              # a piece after a cut is tracked from this long before it (those frames are dropped)
-# An analysed rate this close under ``analysis_fps`` still counts as reaching it: NTSC rates (29.97 = 30 / 1.001,
-# 59.94) and timestamps a little off nominal get the step of the round rate.
-RATE_SLACK = 0.97
-
-
-def analysis_step(fps: float, analysis_fps: float) -> int:
-    """Source frames per analysed frame: the largest k with fps / k >= RATE_SLACK x ``analysis_fps`` (1: every
-    frame; also when ``analysis_fps`` is 0 or the rate is unknown)."""
-    if analysis_fps <= 0 or not math.isfinite(fps) or fps <= 0:
-        return 1
-    return max(1, math.floor(fps / (RATE_SLACK * analysis_fps)))
-
-
 @dataclass(frozen=True)
 class PeopleFound:
     """The pose stage's result: ``tracks`` one per followed person (main person first: frames seen x size),
     all over the same (analysed) frames; ``people_in_view`` the most people found in one frame;
     ``frames_decoded`` the frames of the video and ``last_timestamp_s`` the time of its last one (s);
-    ``left_out`` the most people in view whom nobody followed (`follow.LeftOut`: `[pose] num_poses` were followed)."""
+    ``left_out`` the most people in view whom nobody followed (`follow.LeftOut`: `[pose] num_poses` were followed);
+    ``swaps_s`` when a follower took someone else (`crossings.swapped`: the person it followed hidden from there)."""
 
     tracks: tuple[PoseTrack, ...]
     people_in_view: int
@@ -97,6 +85,7 @@ class PeopleFound:
     last_timestamp_s: float = 0.0
     cuts_s: tuple[float, ...] = ()
     left_out: int = 0
+    swaps_s: tuple[float, ...] = ()
 
 
 @dataclass
@@ -109,6 +98,7 @@ class _Segment:
     last_timestamp_s: float
     cuts_s: list[float]           # recorded frames that start a new shot
     left_out: int = 0             # `PeopleFound.left_out`
+    swaps_s: tuple[float, ...] = ()
 
 
 def _with_pool(settings: PoseSettings, ahead_workers: int) -> bool:
@@ -147,6 +137,8 @@ class _Followers:
         self.people: list[PersonRows] = []
         self.most_in_view = 0
         self.left_out = LeftOut()
+        self.crossings = Crossings(RETIRE_LOST_S)      # people crossed by others (`_someone_else`)
+        self.hidden_until_s = -math.inf                # searched for the people left until then
         self.next_look_s = -math.inf
         self.next_lost_look_s = -math.inf
         self.recheck_s = settings.recheck_s
@@ -164,13 +156,15 @@ class _Followers:
     def _needs_look(self, t: float) -> bool:
         """Search the whole frame now? On the recheck schedule, and every LOST_LOOK_S while someone followed is
         lost, or was lost for RETIRE_LOST_S and let go (the lifter walked off, a closing card: someone who comes
-        back is found within LOST_LOOK_S). Before anyone was followed, on every frame: where and when a lifter is
-        first found sets their crop (a real clip's verdict moved when its lifter was found a few frames earlier)."""
+        back is found within LOST_LOOK_S), or for RETIRE_LOST_S after their follower took someone else (until a
+        search finds someone new). Before anyone was followed, on every frame: where and when a lifter is first
+        found sets their crop (a real clip's verdict moved when its lifter was found a few frames earlier)."""
         if not self.active:
             return not self.people or t >= self.next_lost_look_s
         if t >= self.next_look_s:
             return True
-        return t >= self.next_lost_look_s and any(f.lost_since_s is not None for f, _ in self.active)
+        lost = t < self.hidden_until_s or any(f.lost_since_s is not None for f, _ in self.active)
+        return t >= self.next_lost_look_s and lost
 
     def new_shot(self, rgb: np.ndarray) -> None:
         """The video cut to another shot (first frame ``rgb``): every track ends (whoever stands there now is
@@ -178,6 +172,7 @@ class _Followers:
         for follower, _ in self.active:
             follower.close()
         self.active, self.skippers, self.next_look_s, self.next_lost_look_s = [], {}, -math.inf, -math.inf
+        self.crossings = Crossings(RETIRE_LOST_S, self.crossings.times_s)
         self.bounds, self.recheck_s = box_union(self.bounds, detect_content_box([rgb])), self.settings.recheck_s
 
     def look(self, rgb: np.ndarray, t: float) -> None:
@@ -209,9 +204,7 @@ class _Followers:
                 self.skippers[id(follower)] = UprightSkipper(self.settings.upright_lean_deg,
                                                              self.settings.upright_speed_per_s,
                                                              self.upright_every)
-                rows = PersonRows()
-                self.people.append(rows)
-                self.active.append((follower, rows))
+                self.active.append((follower, self.crossings.track_at(follower.last_box, self.people)))
             else:
                 left_out += crop is not None        # all `[pose] num_poses` followed already
         if all(f.lost_since_s is None for f, _ in self.active):   # else the one left out may be the lost one's
@@ -232,20 +225,25 @@ class _Followers:
         if self._needs_look(t):
             self.look(rgb, t)
         seen = []
-        # Each follower's state before its run, to take a stolen pose back (`_stolen`: only with two people seen).
+        # Each follower's state before its run, to take a stolen pose back (`crossings.stolen`: two people seen).
         before = {id(follower): follower_state(follower) for follower, _ in self.active} \
             if self.most_in_view >= 2 else {}
-        for follower, rows in self.active:
+        for n, (follower, rows) in enumerate(self.active):
             skipper = self.skippers[id(follower)]
             if skipper.skips(k):
                 if position >= 0:
                     rows.filled.add(position)
                 continue
+            last_box, beside = follower.last_box, follower.other_boxes
             pose = follower(rgb, t)
-            if pose is not None and self._stolen(follower, before):
+            if pose is not None and stolen(follower, before, [f for f, _ in self.active]):
                 # Forgotten, the follower's person lost: the whole-frame search re-aims it when they are seen.
                 take_back(follower, before[id(follower)], t)
                 pose = None
+            elif pose is not None and swapped(last_box, beside, follower.last_box):
+                rows = self._someone_else(n, last_box, t)
+            elif pose is not None and position >= 0:
+                self.crossings.seen(id(follower), position, t, beside, follower.last_box, follower.other_boxes)
             skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)
@@ -253,26 +251,23 @@ class _Followers:
                 seen.append((follower, rows))
         self._retire(position, t, seen)
 
+    def _someone_else(self, n: int, last_box: tuple[float, float, float, float] | None, t: float) -> PersonRows:
+        """Follower ``n`` left its person (last seen at ``last_box``) at ``t`` for someone else (`crossings.swapped`):
+        the track its pose continues (`Crossings.swap`). The person left is searched for every LOST_LOOK_S for
+        RETIRE_LOST_S (their track continues where someone is found where they were left), and the gap is said."""
+        follower, left = self.active[n]
+        rows = self.crossings.swap(id(follower), left, last_box, follower.last_box, t, self.people)
+        self.active[n] = (follower, rows)
+        self.most_in_view = max(self.most_in_view, 2)
+        self.hidden_until_s, self.next_lost_look_s = t + RETIRE_LOST_S, min(self.next_lost_look_s, t + LOST_LOOK_S)
+        return rows
+
     def _run_ahead(self, k: int, frames: list[tuple[np.ndarray, float]]) -> None:
         """Hand each follower's next frames (``frames``: this one, k, then those after it) to the workers
         (`upright.frames_to_run_ahead`)."""
         for follower, _ in self.active:
             for j in frames_to_run_ahead(self.skippers[id(follower)], k, len(frames), self.ahead):
                 follower.expect(*frames[j - k])
-
-    def _stolen(self, follower: CropFollower, before: dict[int, tuple]) -> bool:
-        """Whether ``follower``'s pose just now is another followed person's: two people were seen at once, and it
-        jumped away from its last box onto the box of someone another follower holds without a jump. Where two
-        people stand close, a crop around one holds the other too; while the model cannot find the first (bent over
-        the bar, behind the load) it gives the other, and kept, that person's pose would continue the first one's
-        track (and their own follower be closed as a duplicate): two lifters' reps mixed in one, the other lost."""
-        def continues(f: CropFollower) -> bool:
-            return not jumped(before[id(f)][0], f.last_box)
-
-        if self.most_in_view < 2 or continues(follower):
-            return False    # its own person; or nobody was ever seen beside them: two trackers on one person
-        return any(other is not follower and continues(other)
-                   and box_iou(other.last_box, follower.last_box) >= SAME_PERSON_IOU for other, _ in self.active)
 
     def _retire(self, position: int, t: float, seen: list[tuple[CropFollower, PersonRows]]) -> None:
         """Close trackers that lost their person long ago, and the younger of two that converged on one person. What
@@ -291,6 +286,7 @@ class _Followers:
         for follower, _ in [pair for pair in self.active if id(pair[0]) in gone]:
             follower.close()
             del self.skippers[id(follower)]
+            self.crossings.forget(id(follower))
         self.active = [pair for pair in self.active if id(pair[0]) not in gone]
 
 
@@ -334,7 +330,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
     for person in people:
         fill_skipped(person, timestamps)
     return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts,
-                    followers.left_out.people)
+                    followers.left_out.people, tuple(t for t in followers.crossings.times_s if t >= record_from_s))
 
 
 def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSettings, bounds: Box, *,
@@ -393,4 +389,4 @@ def estimate_people(video: VideoSource, model_path: str | Path, settings: PoseSe
         tracks = (PersonRows().to_track(timestamps, frame_index, size),)
     return PeopleFound(tracks, max(s.people_in_view for s in segments), decoded,
                        max(s.last_timestamp_s for s in segments), tuple(t for s in segments for t in s.cuts_s),
-                       max(s.left_out for s in segments))
+                       max(s.left_out for s in segments), tuple(t for s in segments for t in s.swaps_s))

@@ -31,7 +31,7 @@ from liftform.models import resolve_model
 from liftform.personal import is_personal_zero
 from liftform.settings import PoseSettings, Settings, SpineSettings
 from liftform.track import PoseTrack
-from liftform.unseen import lost_note, no_lift_note, own_shots
+from liftform.unseen import hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 from liftform.video_tools import opencv_threads
 
@@ -231,6 +231,8 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
               "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
     notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()
+    lifter = found.tracks[main]
+    notes += tuple(n for n in [hidden_note(lifter.has_pose, lifter.timestamps_s, found.swaps_s)] if n)
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
     analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     return analysis, found.tracks[main].with_heads_of([t for k, t in enumerate(found.tracks) if k != main])

@@ -147,7 +147,7 @@ class CropFollower:
     ``settings.crop_side_px`` (shrunk, or enlarged for a small lifter: the mask the back is read from is made at the
     input's size, so every back is read off masks of one size): the model and the mask work on the person's region
     only, a small person gets the detector's full attention, and nobody outside the crop can take over the track
-    (someone inside it can while the person is hidden: `people._Followers._stolen`). MediaPipe in VIDEO mode with
+    (someone inside it can while the person is hidden: `crossings.stolen`). MediaPipe in VIDEO mode with
     two poses (its person detector on every frame, its tracking where the detector misses), one frame at a time, or
     the same results with frames run ahead on spare cores (``ahead``, `liftform.ahead`)."""
 

@@ -90,7 +90,7 @@ class PoseSettings:
     # that moved a few verdicts (a clear rounded back read safe): off until the measure is checked against it.
     parallel_halves: bool = setting(False, 0, 1)
     # Offline analysis runs the model on every k-th frame, k = the whole number of source frames per analysed frame
-    # that keeps the rate near this (`liftform.people.analysis_step`: with 30, a 60 or 59.94 fps clip is analysed
+    # that keeps the rate near this (`liftform.video_tools.analysis_step`: with 30, a 60 or 59.94 fps clip is analysed
     # every 2nd frame, 30 fps and slower every frame; with 15, 30 fps every 2nd, 60 every 4th); the others are
     # decoded (the next frame needs them) but not converted or analysed. 0: every frame; under 10 a rep (1-2 s) has
     # too few frames to follow (at 1-2, reps cut wrong). 30 is the rate the limits were set at (most development

@@ -40,6 +40,27 @@ def lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
             "body in view, in good light")
 
 
+HIDDEN_WORDS = "someone else was followed in the lifter's place"   # in the note of `hidden_note` (a rescore keeps it)
+
+
+def hidden_note(has_pose: np.ndarray, t: np.ndarray, swaps_s: tuple[float, ...]) -> str | None:
+    """The stretches the lifter (``has_pose`` (T,) bool at ``t`` (T,) s) was not seen from a moment their follower
+    took someone else (``swaps_s``, `follow.swapped`: a passerby crossing them, in front or behind) until they were
+    found again, in words; None where no swap left the lifter (a swap onto them, or between other people, finds
+    them seen there). Said however short: a lift made then is missing from the result, or judged on a part."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ~has_pose, [0]]).astype(int)))
+    at = np.searchsorted(t, np.asarray(swaps_s, dtype=float) - 1e-6)        # the frame each swap was made on
+    end_s = float(t[-1] + frame_interval_s(t)) if len(t) else 0.0
+    stretches = [(float(t[a]), float(t[b]) if b < len(t) else end_s)
+                 for a, b in zip(edges[::2], edges[1::2], strict=True) if ((at >= a) & (at < b)).any()]
+    if not stretches:
+        return None
+    when = ", ".join(f"{a:.1f}-{b:.1f} s" if f"{a:.1f}" != f"{b:.1f}" else f"{a:.1f} s" for a, b in stretches)
+    return (f"{HIDDEN_WORDS} at {when} (a person passing close by, in front of or behind them): the lifter was not "
+            "seen then, and a lift made then is not judged, or only on the part seen; film where nobody walks past "
+            "close to the lifter")
+
+
 def no_lift_note(kinematics: Kinematics, settings: Settings) -> str:
     """Why no rep was found, truthfully: the shoulders never came down far enough, or they did but too briefly to
     make a lift (a bob; a part of a lift the video cuts is a rep, judged on what was seen), or the person was never

@@ -1,9 +1,11 @@
 """Helpers around decoded frames that need no decoder: the picture inside black padding bars, reading ahead in a
-thread, YUV 4:2:0 pictures shrunk to RGB, and pictures resized for the pose model. Re-exported by `liftform.video`."""
+thread, YUV 4:2:0 pictures shrunk to RGB, pictures resized for the pose model, and which frames are analysed
+(`analysis_step`). Re-exported by `liftform.video`."""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -160,3 +162,16 @@ def resize_for_pose(rgb: np.ndarray, side_px: int, *, enlarge: bool = True) -> t
 def downscale_for_pose(rgb: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
     """`rgb` shrunk so its longer side is at most `max_side_px`, never enlarged (`resize_for_pose`)."""
     return resize_for_pose(rgb, max_side_px, enlarge=False)
+
+
+# An analysed rate this close under ``analysis_fps`` still counts as reaching it: NTSC rates (29.97 = 30 / 1.001,
+# 59.94) and timestamps a little off nominal get the step of the round rate.
+RATE_SLACK = 0.97
+
+
+def analysis_step(fps: float, analysis_fps: float) -> int:
+    """Source frames per analysed frame: the largest k with fps / k >= RATE_SLACK x ``analysis_fps`` (1: every
+    frame; also when ``analysis_fps`` is 0 or the rate is unknown)."""
+    if analysis_fps <= 0 or not math.isfinite(fps) or fps <= 0:
+        return 1
+    return max(1, math.floor(fps / (RATE_SLACK * analysis_fps)))

@@ -66,6 +66,7 @@ def world(monkeypatch):
     class Follower:
         def __init__(self, model_path, settings, crop, bounds, ahead=None) -> None:
             self.crop, self.bounds, self.last_box, self.lost_since_s = crop, bounds, None, None
+            self.other_boxes: list = []          # the poses beside the person in the crop (none here)
             self.first, self.frames = not scene.followers, 0
             scene.followers.append(self)
 

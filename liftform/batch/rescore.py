@@ -65,6 +65,7 @@ from liftform.personal import (
 )
 from liftform.settings import Settings
 from liftform.track import PoseTrack
+from liftform.unseen import HIDDEN_WORDS
 
 STALE_VIEWS = (ANNOTATED_NAME, REPORT_NAME)   # drawn from a result, not rewritten by a rescore
 
@@ -142,15 +143,17 @@ def judged_again(old: Analysis, track: PoseTrack, settings: Settings) -> Analysi
     """``old``'s main lifter judged again under ``settings`` (its pose settings being the same) from ``track``, the
     landmarks it was made from (poses.npz), as `pipeline.analyze_people` judges it: what only the pose stage knew
     is kept from ``old`` (its source, where the lifter was, the people in view). Other lifters' landmarks are not
-    kept: their earlier verdicts stay, and say so; a reflection of the main lifter set aside stays set aside, and
-    people nobody followed (more than ``num_poses``) stay unjudged, their notes first as the pose stage puts them.
+    kept: their earlier verdicts stay, and say so; a reflection of the main lifter set aside stays set aside,
+    people nobody followed (more than ``num_poses``) stay unjudged, and stretches where someone else was followed in
+    the lifter's place stay said (the swaps are not in the landmarks), their notes first as the pose stage puts them.
     `rescore`, and `score`'s re-analysis of a result whose pose stage is this run's (`jobs.run_job`)."""
     from liftform.pipeline import analyze_track
 
     analysis = analyze_track(track, old.source, old.model, settings)
     notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
               "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
-    notes += tuple(w for w in old.quality.warnings if w == reflection.NOTE or LEFT_OUT_WORDS in w)
+    notes += tuple(w for w in old.quality.warnings
+                   if w == reflection.NOTE or LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
     return replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
                    quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
 

@@ -99,7 +99,7 @@ def test_the_lifters_hidden_stretch_is_said_in_the_result_and_a_rescore_keeps_it
 
 
 def _lifter_and_passerby(path, speed_px_s: float) -> np.ndarray:
-    """A rendered hinge set (3 reps) with a larger person (1.15x, other clothes) walking across in front of the
+    """A rendered hinge set (its first 5.5 s) with a larger person (1.15x, other clothes) walking across in front of the
     lifter at ``speed_px_s``, their centre on the lifter's at 3 s; the video, and the lifter's true landmarks."""
     lifter = SynthScene(LiftSpec(motion="hip_hinge"))
     shown = SynthScene(LiftSpec(motion="squat", prop="none", seed=3, reps=1)).render(0)
@@ -112,7 +112,7 @@ def _lifter_and_passerby(path, speed_px_s: float) -> np.ndarray:
     centre, feet = float(np.nanmean(truth[0][:, 0])), int(np.nanmax(truth[0][:, 1])) + 25
 
     def frames():
-        for i in range(len(lifter)):
+        for i in range(min(len(lifter), 165)):           # to 5.5 s: the crossings end by 4.7 s (a second rep)
             canvas = lifter.render(i).rgb.copy()
             left = int(round(centre + speed_px_s * (i / 30.0 - 3.0) - picture.shape[1] / 2))
             x0, x1 = max(left, 0), min(left + picture.shape[1], canvas.shape[1])

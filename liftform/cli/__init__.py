@@ -7,10 +7,8 @@ report, screen, models, config), ``batch`` (score, rescore), ``live``.
 """
 
 import gc
-import os
-import sys
 
-from liftform.cli.common import app, err, shown
+from liftform.cli.common import app
 from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, terminate_as_interrupt, was_terminated
 
 # isort: off
@@ -21,33 +19,8 @@ from liftform.cli import single, batch, live  # noqa: F401, E402
 __all__ = ["app", "main"]
 
 
-def _file_read_as_options(args: list[str]) -> str | None:
-    """The first of a command's ``args`` that names a file or folder starting with "-" where it would be read as
-    options, not as a file: `liftform analyze -clip.mp4` had failed as "config file not found: lip.mp4" (-c lip.mp4).
-    None where there is none, or it is an option's value (``-o -out``) or follows ``--``."""
-    import typer
-
-    if not any(arg.startswith("-") and not arg.startswith("--") and os.path.lexists(arg) for arg in args[1:]):
-        return None          # the usual case: nothing to look up
-    command = getattr(typer.main.get_command(app), "commands", {}).get(args[0] if args else "")
-    if command is None:
-        return None
-    takes_value = {name for param in command.params if param.param_type_name == "option" and not param.is_flag
-                   for name in param.opts}
-    for previous, arg in zip(args, args[1:], strict=False):
-        if arg == "--":
-            return None
-        if arg.startswith("-") and not arg.startswith("--") and previous not in takes_value and os.path.lexists(arg):
-            return arg
-    return None
-
-
 def main() -> None:  # pragma: no cover - console entry point
     terminate_as_interrupt()
-    if (dashed := _file_read_as_options(sys.argv[1:])) is not None:
-        err.print(f"[bold red]error:[/] {shown(dashed)} would be read as options, not as a file: write "
-                  f"{shown(os.path.join('.', dashed))}, or put -- before it", soft_wrap=True)
-        raise SystemExit(2)
     try:
         app()
     except SystemExit as exc:       # a command stopped by SIGTERM says so to whatever sent it, as a killed one would

@@ -4,6 +4,7 @@ the common options, one-line failure, settings layering, and the progress bars."
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -54,21 +55,29 @@ class _CommandsFailingInOneLine(typer.core.TyperGroup):
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
-        if command is not None and (empty := _empty_value(command, rest)):
-            fail(f"{empty} (an unset shell variable in the command?)", 2)
+        if command is not None and (misread := _misread_argument(command, rest)):
+            fail(misread, 2)
         return name, command, rest
 
 
-def _empty_value(command, args: list[str]) -> str:
-    """What is given an empty value among a command's ``args`` (`-o "$OUT"` with OUT unset), or "". Each of liftform's
-    options and arguments names something: a path of "" was taken as the current folder (`-o ""` wrote the results
-    there, `analyze ""` said ". is a directory, not a video")."""
+def _misread_argument(command, args: list[str]) -> str:
+    """What among a command's ``args`` click would read otherwise than the user meant, said with how to write it,
+    or "": an empty value (`-o "$OUT"` with OUT unset: a path of "" was taken as the current folder, so `-o ""`
+    wrote the results there and `analyze ""` said ". is a directory, not a video"), or a file named with a leading
+    dash where it would be read as options (`analyze -clip.mp4` had failed as "config file not found: lip.mp4", read
+    as -c lip.mp4; not an option's value, ``-o -out``, nor after ``--``)."""
     takes_value = {opt for p in command.params if p.param_type_name == "option" and not p.is_flag for opt in p.opts}
+    options_end = False
     for before, arg in zip(["", *args], args, strict=False):   # each with the word before it
         if arg.startswith("--") and arg.endswith("="):
-            return f"an empty value for {arg[:-1]}"
+            return f"an empty value for {arg[:-1]} (an unset shell variable in the command?)"
         if arg == "":
-            return f"an empty value for {before}" if before in takes_value else "an empty argument"
+            what = f"an empty value for {before}" if before in takes_value else "an empty argument"
+            return f"{what} (an unset shell variable in the command?)"
+        options_end = options_end or arg == "--"
+        if (not options_end and arg.startswith("-") and not arg.startswith("--") and before not in takes_value
+                and os.path.lexists(arg)):
+            return f"{arg} would be read as options, not as a file: write {os.path.join('.', arg)}, or put -- before it"
     return ""
 
 

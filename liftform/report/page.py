@@ -225,17 +225,18 @@ def _video_needed(data: ResultData, blur_faces: bool) -> InputError:
                       f"{REPORT_NAME} for a report without frames{unblurred}")
 
 
-def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None) -> bool:
+def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None) -> Path | None:
     """annotated.mp4 of ``result_dir``, written by an analysis without ``--blur-faces``, drawn again from the source
-    video with every face blurred (as `analyze --blur-faces` draws it); False where it cannot be (the video or the
-    poses not found): it stays as it was, and the report says so. It had always stayed, named only in a note, in a
-    folder the user had asked to share with faces blurred."""
+    video with every face blurred (as `analyze --blur-faces` draws it); returns the source video it was drawn from
+    (found and checked: the report is drawn from it without hashing it again), or None where it cannot be (the video
+    or the poses not found): it stays as it was, and the report says so. It had always stayed, named only in a note,
+    in a folder the user had asked to share with faces blurred."""
     data = load_result(result_dir, video_path, check_video=True)
     if data.video_path is None or data.track is None or data.frames is None:
-        return False
+        return None
     write_annotated_video(data.video_path, data.analysis, data.track, ResultFolder(data.result_dir).annotated_mp4,
                           blur_faces=True)
-    return True
+    return Path(data.video_path)
 
 
 def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None) -> Report:
@@ -247,12 +248,13 @@ def render_again(result_dir: str | Path, *, blur_faces: bool = False, video_path
     the video is not found (``keep_framed``: InputError); a folder without one (or with one without frames) gets
     one without frames, with a note. With ``blur_faces``, an annotated.mp4 not known to be blurred is drawn again
     blurred (`_blur_annotated_video`)."""
-    annotated_blurred = faces_blurred(result_dir)
+    annotated_blurred, checked = faces_blurred(result_dir), None
     if blur_faces and not annotated_blurred and ResultFolder(result_dir).annotated_mp4.is_file():
-        annotated_blurred = _blur_annotated_video(result_dir, video_path)
+        checked = _blur_annotated_video(result_dir, video_path)
+        annotated_blurred = checked is not None
     with clips_kept_until_drawn(Path(result_dir) / CLIPS_DIR):   # interrupted, the report in place keeps its clips
-        report = write_report(result_dir, blur_faces=blur_faces, video_path=video_path, check_video=True,
-                              annotated_blurred=annotated_blurred, keep_framed=True)
+        report = write_report(result_dir, blur_faces=blur_faces, video_path=checked or video_path,
+                              check_video=checked is None, annotated_blurred=annotated_blurred, keep_framed=True)
     annotated_hidden = annotated_blurred or not ResultFolder(report.path.parent).annotated_mp4.is_file()
     mark_blurred(report.path.parent, blur_faces and annotated_hidden)
     return report

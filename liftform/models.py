@@ -31,12 +31,11 @@ import platformdirs
 
 from liftform.errors import ModelError
 from liftform.hashing import sha256_file
+from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, shipped_name
 
-MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
-MODEL_CHOICES = "lite, full, heavy or the path to a .task file"   # what a model's name may be, in words
 _MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
@@ -230,10 +229,10 @@ def resolve_model(
     missing from the model directory and cache is an error instead of a download. `progress(bytes_done,
     bytes_total)` is called while downloading. Raises ModelError with a message that says how to fix it.
     """
-    name = str(model).strip().lower() if isinstance(model, str) else ""
-    if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
+    name = shipped_name(model) if isinstance(model, str) else ""
+    if isinstance(model, str) and not model.strip():      # Path("") is the working directory: not a model, nor full
         raise ModelError(f"the pose model's name is empty; choose {MODEL_CHOICES} ({_MODEL_SET_BY})")
-    if name not in MODEL_NAMES:
+    if not name:
         path = Path(model).expanduser()
         if not path.exists():     # a typo in a config file's model was told as if --model had been given
             raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "

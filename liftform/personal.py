@@ -24,9 +24,9 @@ from liftform.settings import (
     VerdictSettings,
     apply_overrides,
     load_settings,
-    read_toml,
     settings_to_toml,
 )
+from liftform.toml_files import read_toml
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
 # what it is in words.

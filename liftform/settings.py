@@ -7,18 +7,13 @@ typo in a config file never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from liftform.errors import ConfigError
-from liftform.models import MODEL_CHOICES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
+from liftform.toml_files import read_toml, tomllib  # noqa: F401 - tomllib: tomli on 3.10, for the tests
 
 
 @dataclass(frozen=True)
@@ -298,7 +293,7 @@ def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "con
     if isinstance(default, str):   # the one string is the model's name: "" passed `config`, then `analyze` refused it
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be {MODEL_CHOICES}, got {value!r}")
-        return value
+        return shipped_name(value) or value    # "Full " is full: one name, one settings fingerprint
     raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
 
 
@@ -334,19 +329,6 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str =
     return replace(settings, **updated)
 
 
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
-    if not path.is_file():
-        raise ConfigError(f"{what} file {path} is a folder, not a file; pass a .toml file" if path.is_dir() else
-                          f"{what} file not found: {path}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:                  # no permission to read it, an I/O error
-        raise ConfigError(f"cannot read {what} file {path} ({exc.strerror or exc})") from None
-
-
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                   profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
     """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
@@ -367,12 +349,22 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     for what, path, values in files:      # a bad value's error begins with its file: a command may be given two
         try:
             settings = apply_overrides(settings, values, what)
+            _check_model_named(settings, values, what)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
     settings = apply_overrides(settings, overrides, "command-line") if overrides else settings
+    _check_model_named(settings, overrides or {}, "command-line")
     setter = [path for _, path, values in files if "personal_max_flexion_deg" in values.get("spine", {})]
     check_own_range(settings, setter[-1] if setter else "settings")   # a range of the file that set it
     return settings
+
+
+def _check_model_named(settings: Settings, values: dict[str, Any], origin: str) -> None:
+    """ConfigError where ``values`` (a file's, the flags') set a `[pose] model` that names no model: checked as the
+    user's files are read, not where a result is (a path there was another machine's, or long gone)."""
+    model = settings.pose.model
+    if "model" in values.get("pose", {}) and not (shipped_name(model) or names_a_file(model)):
+        raise ConfigError(f"{origin} [pose] model must be {MODEL_CHOICES}, got {model!r}")
 
 
 def settings_to_toml(settings: Settings) -> str:

@@ -48,3 +48,46 @@ def test_a_model_given_as_a_name_in_any_case_or_as_a_path_is_taken(tmp_path):
                          ("elsewhere/pose", "elsewhere/pose"), (str(custom), str(custom))):
         config.write_text(f'[pose]\nmodel = "{given}"\n')
         assert load_settings(config).pose.model == taken, given
+
+
+# -- the file itself ---------------------------------------------------------------------------------------------------
+
+def test_a_file_an_editor_began_with_a_byte_order_mark_is_read(tmp_path):
+    """Notepad's "UTF-8 with BOM": "not valid TOML: Invalid statement (at line 1, column 1)", a line that is
+    fine to the eye."""
+    config, profile = tmp_path / "c.toml", tmp_path / "me.toml"
+    config.write_bytes("\ufeff[verdict]\nrounded_back_spine_deg = 25\n".encode())
+    profile.write_bytes("\ufeff[advice]\nscreen_hinge_depth_deg = 55.0\n".encode())
+    settings = load_settings(config, profile_path=profile)
+    assert settings.verdict.rounded_back_spine_deg == 25 and settings.advice.screen_hinge_depth_deg == 55
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("[verdict]\nrounded_back_spine_deg = 25  # d\xe9but\n".encode("latin-1"), "is not UTF-8 text (byte 0xe9 on line "
+                                                                           "2): save it as UTF-8"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00\xd0\x00", "is not UTF-8 text (byte 0xd0 on line 1): save it as UTF-8"),
+    (b"", "is empty (a save or a redirect that failed?); leave it out for the defaults"),
+    (b" \n\n", "is empty (a save or a redirect that failed?); leave it out for the defaults"),
+    (b"x" * (1 << 20) + b"\n", "is over 1 MB: no settings file (`liftform config` prints one)"),
+])
+def test_a_file_that_is_no_settings_file_is_one_line(tmp_path, content, says):
+    """A Latin-1 file said "'utf-8' codec can't decode byte 0xe9 in position 40" (a byte count, no line); an
+    empty file, as a `liftform config > c.toml` that failed leaves, ran every video on the defaults without a word;
+    a video passed as --config was read whole."""
+    config = tmp_path / "c.toml"
+    config.write_bytes(content)
+    for what, command in (("config", ["config", str(config)]), ("profile", ["config", "--profile", str(config)])):
+        assert refused_in_one_line(command) == f"error: {what} file {config} {says}"
+
+
+def test_a_pipe_or_device_is_not_taken_for_a_missing_file(tmp_path):
+    """`--config /dev/null` and `--config <(liftform config)` said "config file not found" of a file that is there
+    (and a pipe is read empty by a command's second read of the file: `rescore` reads it twice)."""
+    import os
+
+    fifo = tmp_path / "settings.toml"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/null"):
+        assert refused_in_one_line(["config", str(path)]) == (
+            f"error: config file {path} is not a regular file (a pipe or a device); save the settings to a file and "
+            "pass that")

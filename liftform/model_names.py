@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from liftform.errors import ModelError
+
 MODEL_NAMES = ("lite", "full", "heavy")
 MODEL_CHOICES = "lite, full, heavy or the path to a .task file"   # what a model's name may be, in words
 
@@ -25,3 +27,14 @@ def names_a_file(model: str) -> bool:
     separators = {os.sep, os.altsep or os.sep}
     return (model.strip().lower().endswith(".task") or any(sep in model for sep in separators)
             or Path(os.path.expanduser(model)).is_file())
+
+
+def expanded_path(path: str | Path, given_as: str) -> Path:
+    """``path`` (a model's, its folder's, the cache's: from ``given_as``) with a leading ~ or ~user expanded;
+    ModelError where no home is known for it (pathlib raised RuntimeError: `LIFTFORM_MODEL_DIR=~nobody/models`
+    ended in a traceback)."""
+    expanded = os.path.expanduser(str(path))
+    if expanded.startswith("~"):
+        raise ModelError(f"{path} (from {given_as}): no home folder is known for {expanded.split(os.sep)[0]}; "
+                         "write the path in full")
+    return Path(expanded)

@@ -31,7 +31,7 @@ import platformdirs
 
 from liftform.errors import ModelError
 from liftform.hashing import sha256_file
-from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, shipped_name
+from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, expanded_path, shipped_name
 
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
@@ -118,7 +118,7 @@ def model_filename(name: str) -> str:
 def model_cache_dir() -> Path:
     """Directory the downloads go to: `$LIFTFORM_CACHE_DIR/models`, else `user_cache_dir("liftform")/models`."""
     root = os.environ.get(ENV_CACHE_DIR) or platformdirs.user_cache_dir("liftform")
-    return Path(root).expanduser() / "models"
+    return expanded_path(root, ENV_CACHE_DIR) / "models"
 
 
 def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
@@ -126,10 +126,11 @@ def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
     env = os.environ.get(ENV_MODEL_DIR)
     if model_dir is not None:
         # The CLI's --model-dir also reads the variable: name whichever the user actually set.
-        from_env = bool(env) and Path(env).expanduser() == Path(model_dir).expanduser()
-        return Path(model_dir).expanduser(), ENV_MODEL_DIR if from_env else "--model-dir"
+        from_env = bool(env) and Path(os.path.expanduser(env)) == Path(os.path.expanduser(model_dir))
+        given_as = ENV_MODEL_DIR if from_env else "--model-dir"
+        return expanded_path(model_dir, given_as), given_as
     if env:
-        return Path(env).expanduser(), ENV_MODEL_DIR
+        return expanded_path(env, ENV_MODEL_DIR), ENV_MODEL_DIR
     return None, ""
 
 
@@ -233,7 +234,7 @@ def resolve_model(
     if isinstance(model, str) and not model.strip():      # Path("") is the working directory: not a model, nor full
         raise ModelError(f"the pose model's name is empty; choose {MODEL_CHOICES} ({_MODEL_SET_BY})")
     if not name:
-        path = Path(model).expanduser()
+        path = expanded_path(model, _MODEL_SET_BY)
         if not path.exists():     # a typo in a config file's model was told as if --model had been given
             raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "
                              f"check the name or path ({_MODEL_SET_BY})")

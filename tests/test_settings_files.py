@@ -91,3 +91,28 @@ def test_a_pipe_or_device_is_not_taken_for_a_missing_file(tmp_path):
         assert refused_in_one_line(["config", str(path)]) == (
             f"error: config file {path} is not a regular file (a pipe or a device); save the settings to a file and "
             "pass that")
+
+
+# -- environment variables ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("variable", "args"), [("LIFTFORM_MODEL_DIR", ["models"]),
+                                                ("LIFTFORM_CACHE_DIR", ["models"]),
+                                                (None, ["models", "--model-dir", "~nobody-here/models"])])
+def test_a_home_that_is_not_known_in_a_model_path_is_one_line(monkeypatch, variable, args):
+    """`LIFTFORM_MODEL_DIR=~nobody/models` (a user of another machine) ended in pathlib's "RuntimeError: Could not
+    determine home directory", a traceback, in every command that looks for the model."""
+    monkeypatch.delenv("LIFTFORM_MODEL_DIR", raising=False)
+    if variable is not None:
+        monkeypatch.setenv(variable, "~nobody-here/models")
+    given_as = variable or "--model-dir"
+    assert refused_in_one_line(args) == (f"error: ~nobody-here/models (from {given_as}): no home folder is known for "
+                                         "~nobody-here; write the path in full")
+
+
+def test_a_model_path_under_an_unknown_home_is_a_model_error():
+    from liftform.errors import ModelError
+    from liftform.models import resolve_model
+
+    with pytest.raises(ModelError, match=r"^~nobody-here/pose\.task \(from --model, or \[pose\] model in a config\): "
+                                         "no home folder is known for ~nobody-here; write the path in full$"):
+        resolve_model("~nobody-here/pose.task")

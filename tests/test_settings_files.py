@@ -116,3 +116,32 @@ def test_a_model_path_under_an_unknown_home_is_a_model_error():
     with pytest.raises(ModelError, match=r"^~nobody-here/pose\.task \(from --model, or \[pose\] model in a config\): "
                                          "no home folder is known for ~nobody-here; write the path in full$"):
         resolve_model("~nobody-here/pose.task")
+
+
+# -- a profile edited by hand ------------------------------------------------------------------------------------------
+
+SCREENED = ('[profile]\nread_from = "/clinic/S01/checked.mp4"\nrep = 2\nneutral_checked = true\n'
+            "[spine]\nneutral_bend_deg = 7.18\n[advice]\nscreen_hinge_depth_deg = 79.2\n")
+
+
+@pytest.mark.parametrize(("edit", "says"), [
+    # a misspelt [profile] had been told "a zero from an older `liftform screen`", the screen just recorded
+    (("[profile]", "[profil]"), "has a section [profil], which no profile holds (only [profile], whose it is, and "
+                                "[spine] and [advice], the person's values)"),
+    (("neutral_checked = true", "neutral_checkd = true"),
+     "sets [spine] neutral_bend_deg, but not [profile] neutral_checked = true ('neutral_checkd' there: misspelt?): "
+     "record the screen again"),
+    (("neutral_checked = true", "neutral_checked = false"),
+     "sets [spine] neutral_bend_deg, a zero it says was not read from a bend checked neutral, which misreads real "
+     "backs: record the screen again"),
+    # above every section: had been passed over, the profile loaded as if it said nothing of itself
+    ((SCREENED.split("[spine]")[0], 'profile = "Anna"\n'), "'profile' must be the [profile] section (whose the "
+                                                           "profile is), not 'Anna'"),
+])
+def test_a_profile_edited_by_hand_is_told_what_is_wrong_with_it(tmp_path, edit, says):
+    profile = tmp_path / "me.toml"
+    profile.write_text(SCREENED)
+    assert load_settings(profile_path=profile).spine.neutral_bend_deg == 7.18      # as `liftform screen` wrote it
+    profile.write_text(SCREENED.replace(*edit))
+    line = refused_in_one_line(["config", "--profile", str(profile)])
+    assert line.startswith(f"error: profile {profile}") and says in line, line

@@ -7,6 +7,7 @@ typo in a config file never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -308,6 +309,8 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str =
     sections = {f.name: f for f in fields(settings)}
     updated = {}
     for section, values in overrides.items():
+        if isinstance(values, list):       # [[verdict]]: had been told "key 'verdict' is outside any section"
+            raise ConfigError(f"{origin} [[{section}]] is a list of sections; write [{section}], in single brackets")
         if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
             owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
             raise ConfigError(f"{origin} key '{section}' is outside any section: put it under "
@@ -383,8 +386,9 @@ def settings_to_toml(settings: Settings) -> str:
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):    # JSON's escapes are TOML's; a model path's tab or newline printed raw was no TOML
+        return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+                       for c in json.dumps(value, ensure_ascii=False))     # and DEL, U+2028 (a line's end)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     return repr(value)

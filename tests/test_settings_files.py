@@ -145,3 +145,30 @@ def test_a_profile_edited_by_hand_is_told_what_is_wrong_with_it(tmp_path, edit, 
     profile.write_text(SCREENED.replace(*edit))
     line = refused_in_one_line(["config", "--profile", str(profile)])
     assert line.startswith(f"error: profile {profile}") and says in line, line
+
+
+# -- what `liftform config` prints, fed back ---------------------------------------------------------------------------
+
+def test_what_config_prints_read_back_is_the_same_settings(tmp_path):
+    """The printout is the settings, every one: passed back with --config it gives the same settings (and prints
+    the same again), also for a model path with a tab, a newline, DEL or a line separator in it (printed raw, the
+    file was no TOML) and values edited away from the defaults."""
+    edited = tmp_path / "edited.toml"
+    edited.write_text('[pose]\nmodel = "M\u00fcller/a\\tb\\u007f\\u2028c\\"d\\n.task"\nnum_poses = 3\n'
+                      "[verdict]\nrounded_back_spine_deg = 23.5\nreba_trunk_bands_deg = [10, 70]\n"
+                      "[spine]\nneutral_bend_deg = -12.25\n")
+    printed = runner.invoke(app, ["config", str(edited)])
+    assert printed.exit_code == 0, printed.output
+    again = tmp_path / "again.toml"
+    again.write_text(printed.stdout)
+    assert load_settings(again) == load_settings(edited)
+    assert load_settings(again).pose.model == 'M\u00fcller/a\tb\x7f\u2028c"d\n.task'
+    assert runner.invoke(app, ["config", str(again)]).stdout == printed.stdout
+
+
+def test_a_section_written_in_double_brackets_is_told_so(tmp_path):
+    """`[[verdict]]` (TOML's list of sections) was "config key 'verdict' is outside any section"."""
+    config = tmp_path / "c.toml"
+    config.write_text("[[verdict]]\nrounded_back_spine_deg = 25\n")
+    assert refused_in_one_line(["config", str(config)]) == (
+        f"error: {config}: config [[verdict]] is a list of sections; write [verdict], in single brackets")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -286,7 +287,12 @@ def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "con
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
-        return type(default)(value) if isinstance(default, float) or float(value).is_integer() else value
+        if isinstance(value, int) and abs(value) > sys.float_info.max:   # no float holds it: a traceback had
+            raise ConfigError(f"{where} must be {value_range(section, key).describe(default)}, got a number "
+                              f"beyond {sys.float_info.max:.1e}")
+        if isinstance(default, float):
+            return float(value)
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or len(value) != len(default):
             raise ConfigError(f"{where} must be a list of {len(default)} numbers, got {value!r}")
@@ -363,8 +369,7 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
 
 
 def _check_model_named(settings: Settings, values: dict[str, Any], origin: str) -> None:
-    """ConfigError where ``values`` (a file's, the flags') set a `[pose] model` that names no model: checked as the
-    user's files are read, not where a result is (a path there was another machine's, or long gone)."""
+    """ConfigError where ``values`` (a file's, the flags') set a `[pose] model` that names none (not on results)."""
     model = settings.pose.model
     if "model" in values.get("pose", {}) and not (shipped_name(model) or names_a_file(model)):
         raise ConfigError(f"{origin} [pose] model must be {MODEL_CHOICES}, got {model!r}")

@@ -33,6 +33,8 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
+    except ValueError:          # Python reads no whole number of over 4300 digits (a traceback had said so)
+        raise ConfigError(f"{what} file {path} holds a number too long to read (over 4300 digits)") from None
 
 
 def _settings_bytes(path: Path, what: str) -> bytes:

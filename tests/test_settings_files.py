@@ -172,3 +172,30 @@ def test_a_section_written_in_double_brackets_is_told_so(tmp_path):
     config.write_text("[[verdict]]\nrounded_back_spine_deg = 25\n")
     assert refused_in_one_line(["config", str(config)]) == (
         f"error: {config}: config [[verdict]] is a list of sections; write [verdict], in single brackets")
+
+
+# -- numbers past what a float holds -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("line", "says"), [
+    ("[verdict]\nrounded_back_spine_deg = 1" + "0" * 400, "config [verdict] rounded_back_spine_deg must be at least 5 "
+                                                          "and at most 90, got a number beyond 1.8e+308"),
+    ("[pose]\nnum_poses = -1" + "0" * 400, "config [pose] num_poses must be a whole number at least 1 and at most 10, "
+                                           "got a number beyond 1.8e+308"),
+    ("[verdict]\nreba_trunk_bands_deg = [20, 1" + "0" * 400 + "]", "config [verdict] reba_trunk_bands_deg must be at "
+                                                                  "least 0 and at most 180, got a number beyond"),
+])
+def test_a_whole_number_past_any_float_is_refused_naming_the_key(tmp_path, line, says):
+    """`rounded_back_spine_deg = 1000...0` (401 digits) ended in "OverflowError: int too large to convert to
+    float", a traceback."""
+    config = tmp_path / "c.toml"
+    config.write_text(line + "\n")
+    assert refused_in_one_line(["config", str(config)]).startswith(f"error: {config}: {says}")
+
+
+def test_a_number_python_will_not_read_is_one_line(tmp_path):
+    """Over 4300 digits tomllib raises a ValueError that is no TOMLDecodeError: a traceback, advising
+    `sys.set_int_max_str_digits()`."""
+    config = tmp_path / "c.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 1" + "0" * 5000 + "\n")
+    assert refused_in_one_line(["config", str(config)]) == (
+        f"error: config file {config} holds a number too long to read (over 4300 digits)")

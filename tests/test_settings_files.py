@@ -199,3 +199,43 @@ def test_a_number_python_will_not_read_is_one_line(tmp_path):
     config.write_text("[verdict]\nrounded_back_spine_deg = 1" + "0" * 5000 + "\n")
     assert refused_in_one_line(["config", str(config)]) == (
         f"error: config file {config} holds a number too long to read (over 4300 digits)")
+
+
+@pytest.mark.parametrize(("display", "says"), [
+    ("garbage", "DISPLAY=garbage names no X display (such as :0 or host:10.0): fix it, or add --no-window"),
+    (":31999", "no X server answers on DISPLAY=:31999: run from a desktop session, or add --no-window"),
+])
+def test_a_display_that_is_none_is_said_before_qt_aborts_the_process(monkeypatch, display, says):
+    """`DISPLAY=garbage liftform live` (or a display whose server is gone) ended in Qt's "could not connect to
+    display", "This application failed to start", and an abort (exit status 134), not a line of liftform's."""
+    from liftform.live.window import display_problem
+
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("DISPLAY", display)
+    assert display_problem() == says
+
+
+def test_a_display_whose_server_takes_a_connection_is_taken_and_a_dead_one_s_socket_is_not(monkeypatch, tmp_path):
+    """An X server killed outright leaves its socket file: that file was taken for a display, and Qt aborted."""
+    import socket
+
+    from liftform.live import window
+    from liftform.live.window import display_problem
+
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr(window, "X11_SOCKETS", str(tmp_path))
+    for number, serving in ((7, False), (8, True)):
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(tmp_path / f"X{number}"))
+        server.listen()
+        if not serving:
+            server.close()              # the file stays: a server's that is gone
+        monkeypatch.setenv("DISPLAY", f":{number}")
+        assert display_problem() == (None if serving else f"no X server answers on DISPLAY=:{number}: run from a "
+                                     "desktop session, or add --no-window")
+        server.close()
+    with socket.socket() as server:         # an X server over TCP (ssh's forwarding): port 6000 + the number
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        monkeypatch.setenv("DISPLAY", f"127.0.0.1:{server.getsockname()[1] - 6000}.0")
+        assert display_problem() is None

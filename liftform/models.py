@@ -139,8 +139,9 @@ def _model_dir_checked(model_dir: str | Path | None) -> tuple[Path | None, str]:
     path is said, not passed over for the cache or a download."""
     directory, given_as = _model_dir_or_env(model_dir)
     if directory is not None and not directory.is_dir():
-        what = "is not a folder" if directory.exists() else "does not exist"
-        raise ModelError(f"model directory {directory} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
+        what = "is not a folder" if directory.exists() else "does not exist"    # a space pasted at an end, shown:
+        shown = f"'{directory}'" if str(directory) != str(directory).strip() else directory     # "/data/models "
+        raise ModelError(f"model directory {shown} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
     return directory, given_as
 
 

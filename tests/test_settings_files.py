@@ -109,6 +109,14 @@ def test_a_home_that_is_not_known_in_a_model_path_is_one_line(monkeypatch, varia
                                          "~nobody-here; write the path in full")
 
 
+def test_a_model_folder_with_a_space_pasted_at_its_end_shows_the_space(monkeypatch, tmp_path):
+    """`LIFTFORM_MODEL_DIR="/data/models "` said "model directory /data/models  (from ...) does not exist" of a folder
+    that is there to the eye."""
+    monkeypatch.setenv("LIFTFORM_MODEL_DIR", f"{tmp_path} ")
+    assert refused_in_one_line(["models"]) == (f"error: model directory '{tmp_path} ' (from LIFTFORM_MODEL_DIR) does "
+                                               "not exist; fix the path or unset LIFTFORM_MODEL_DIR")
+
+
 def test_a_model_path_under_an_unknown_home_is_a_model_error():
     from liftform.errors import ModelError
     from liftform.models import resolve_model

@@ -313,25 +313,26 @@ RETIRED_KEYS = {("verdict", key): "arching at lockout is no longer judged: the b
 def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str = "config") -> Settings:
     """``settings`` with ``{section: {key: value}}`` applied; ConfigError for a bad section, key or value."""
     sections = {f.name: f for f in fields(settings)}
+    owners = {k.name: name for name, f in sections.items() for k in fields(f.default_factory)}  # key -> its section
     updated = {}
     for section, values in overrides.items():
         if isinstance(values, list):       # [[verdict]]: had been told "key 'verdict' is outside any section"
             raise ConfigError(f"{origin} [[{section}]] is a list of sections; write [{section}], in single brackets")
         if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
-            owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
-            raise ConfigError(f"{origin} key '{section}' is outside any section: put it under "
-                              + (f"[{owner[0]}]" if owner else "its [section] (`liftform config` lists them)"))
+            where = f"[{owners[section]}]" if section in owners else "its [section] (`liftform config` lists them)"
+            raise ConfigError(f"{origin} key '{section}' is outside any section: put it under {where}")
         if section not in sections:
             raise ConfigError(f"unknown {origin} section [{section}]; known: {', '.join(sections)}")
         current = getattr(settings, section)
-        known = {f.name for f in fields(current)}
+        known = sorted(f.name for f in fields(current))
         changes = {}
         for key, value in values.items():
             if (section, key) in RETIRED_KEYS:
                 raise ConfigError(f"{origin} key '{key}' in [{section}] is no longer used - "
                                   f"{RETIRED_KEYS[section, key]}; remove the line")
-            if key not in known:
-                raise ConfigError(f"unknown {origin} key '{key}' in [{section}]; known: {', '.join(sorted(known))}")
+            if key not in known:     # [pose] rounded_back_spine_deg = 25: the section it belongs in is said
+                elsewhere = f" (it belongs under [{owners[key]}])" if key in owners else ""
+                raise ConfigError(f"unknown {origin} key '{key}' in [{section}]{elsewhere}; known: {', '.join(known)}")
             changes[key] = _coerce(section, key, value, getattr(current, key), origin)
         updated[section] = replace(current, **changes)
         check_ranges(section, updated[section], origin)

@@ -174,6 +174,18 @@ def test_what_config_prints_read_back_is_the_same_settings(tmp_path):
     assert runner.invoke(app, ["config", str(again)]).stdout == printed.stdout
 
 
+def test_a_key_under_another_section_is_told_where_it_belongs(tmp_path):
+    """`[pose]` then `rounded_back_spine_deg = 25` listed [pose]'s keys, not the section the key is in (as a key
+    above every section is told)."""
+    config = tmp_path / "c.toml"
+    config.write_text("[pose]\nrounded_back_spine_deg = 25\n")
+    assert refused_in_one_line(["config", str(config)]).startswith(
+        f"error: {config}: unknown config key 'rounded_back_spine_deg' in [pose] (it belongs under [verdict]); known: "
+        "analysis_fps, crop_side_px")
+    config.write_text("[verdict]\nrounded_back_spine_degg = 25\n")         # a typo belongs nowhere
+    assert "in [verdict]; known: confidence_margin_deg" in refused_in_one_line(["config", str(config)])
+
+
 def test_a_section_written_in_double_brackets_is_told_so(tmp_path):
     """`[[verdict]]` (TOML's list of sections) was "config key 'verdict' is outside any section"."""
     config = tmp_path / "c.toml"

@@ -818,7 +818,8 @@ def test_rescore_rebuilds_the_overview_and_says_which_reports_are_out_of_date(tm
 
     def rescored(limit_deg: float | None) -> tuple[str, str]:
         config = tmp_path / "limit.toml"
-        config.write_text("" if limit_deg is None else f"[verdict]\nrounded_back_spine_deg = {limit_deg}\n")
+        limit = "# the defaults\n" if limit_deg is None else f"[verdict]\nrounded_back_spine_deg = {limit_deg}\n"
+        config.write_text(limit)
         result = runner.invoke(app, ["rescore", str(out), "-c", str(config), "-q"])
         assert result.exit_code == 0 and "Traceback" not in result.output, result.output
         return " ".join(result.output.split()), (out / "index.html").read_text()

@@ -7,7 +7,6 @@ typo in a config file never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from liftform.errors import ConfigError
 from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
-from liftform.toml_files import read_toml, tomllib  # noqa: F401 - tomllib: tomli on 3.10, for the tests
+from liftform.toml_files import read_toml, toml_value
 
 
 @dataclass(frozen=True)
@@ -384,17 +383,6 @@ def settings_to_toml(settings: Settings) -> str:
         for key, value in values.items():
             limits = value_range(section, key)
             note = "  # true or false" if isinstance(value, bool) else f"  # {limits.describe(value)}" if limits else ""
-            lines.append(f"{key} = {_toml_value(value)}{note}")
+            lines.append(f"{key} = {toml_value(value)}{note}")
         lines.append("")
     return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):    # JSON's escapes are TOML's; a model path's tab or newline printed raw was no TOML
-        return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
-                       for c in json.dumps(value, ensure_ascii=False))     # and DEL, U+2028 (a line's end)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(value)

@@ -1,7 +1,9 @@
-"""Reading a TOML file a user gives (a ``--config``, a ``--profile``): one line for each way it is no such file."""
+"""Reading a TOML file a user gives (a ``--config``, a ``--profile``): one line for each way it is no such file; and
+writing a setting's value as TOML (`toml_value`, for `liftform config`)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -56,3 +58,15 @@ def _settings_bytes(path: Path, what: str) -> bytes:
         raise ConfigError(f"{what} file {path} is over {MAX_SETTINGS_BYTES >> 20} MB: no settings file "
                           "(`liftform config` prints one)")
     return data
+
+
+def toml_value(value: Any) -> str:
+    """``value`` (a setting's: bool, number, string, list of them) as TOML text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):    # JSON's escapes are TOML's; a model path's tab or newline printed raw was no TOML
+        return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+                       for c in json.dumps(value, ensure_ascii=False))     # and DEL, U+2028 (a line's end)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return repr(value)

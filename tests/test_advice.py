@@ -499,7 +499,7 @@ def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
     from liftform import __version__
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     screen = ScreenResult(78.0, 90.0, 9.0, 88.0, "hip_hinge", "", 0.9, own_neutral_bend_deg=31.25,
                           read_from="/clinic/S01/checked.mp4", source_sha256="ab" * 32, rep=2)

@@ -894,7 +894,7 @@ def test_score_judges_each_folder_from_its_profile(clips, tmp_path):
 
 def test_a_profile_sets_only_the_persons_values():
     """What rescore keeps per result is what a profile sets: the two lists cannot drift apart."""
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     doc = tomllib.loads(personal_profile_toml("", neutral_bend_deg=20.0, max_flexion_deg=50.0, hinge_depth_deg=70.0))
     doc.pop("profile")
@@ -989,7 +989,7 @@ def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_aske
 
 def test_a_ray_client_address_is_served_by_the_install_the_readme_gives(tmp_path, monkeypatch):
     """README: pip install 'liftform[ray]', then --address ray://HEAD:10001; a plain `ray` has no Ray Client."""
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
     assert any(req.replace(" ", "").startswith("ray[client]") for req in extra), extra

@@ -369,7 +369,7 @@ def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
     from liftform.cli import app
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     profile = tmp_path / "S01.toml"
     profile.write_text(profile_toml(ScreenResult(

@@ -13,8 +13,9 @@ from video_files import first_seconds, write_h264
 
 from liftform.cli import app
 from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
-from liftform.settings import Settings, tomllib  # tomli on Python 3.10
+from liftform.settings import Settings
 from liftform.synth import read_truth_csv
+from liftform.toml_files import tomllib  # tomli on Python 3.10
 
 EXPECTED = {"hip_hinge": ("safe", "hip_hinge"), "rounded_back": ("rounded_back", "rounded_back"),
             "squat": ("safe", "squat"), "lunge": ("safe", "lunge"),

@@ -133,6 +133,24 @@ def test_a_set_down_rounded_after_a_rounded_lift_is_not_told_to_lower_it_the_way
     assert text.startswith("Lower the load bending at the hips and knees with your back extended")
 
 
+def test_a_set_down_rounded_and_risen_rounded_is_told_it_rounded_lowering_the_load():
+    """Box work: a box lifted, then set down stooped, the lifter standing up from it rounded. The set-down's reason
+    says "lowered the load with the back and came back up rounded"; its advice had said only that the back rounded
+    "as you came up", the empty-handed rise, and not a word of the lowering that carried the box (the rendered
+    box stoop, reps 2 and 4). A rep lifted rounded lowers nothing and is told of its lift alone."""
+    lifted, lowered = run_core(set_of_lifts_track([3.0, 40.0], [3.0, 40.0]), Settings()).verdicts
+    assert lowered.verdict == "rounded_back" and lowered.lowered_rounded and not lowered.while_lowering
+    assert "lower" in rep_advice(lowered, Settings().advice).lower()
+    (alone,) = run_core(lift_track("rounded_back", n_reps=1)[0], Settings()).verdicts
+    assert alone.verdict == "rounded_back" and not alone.lowered_rounded
+    assert "lower" not in rep_advice(alone, Settings().advice).lower()
+    # the same whichever advice the rounded rep gets: a stoop's, bent knees', or too heavy for a screened lifter
+    for rv, screened in ((lowered, math.nan), (replace(lowered, min_knee_angle_deg=100.0), math.nan),
+                         (lowered, 120.0)):
+        assert advice_kind(rv, screened) in ("bend_knees_chest_up", "chest_up", "too_heavy")
+        assert "lower" in advise(rv, screened).lower(), advise(rv, screened)
+
+
 def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
     rv = verdict("squat", faults=("jerky_lift",), ascent_s=0.3)
     assert advise(rv) == ("Lift slowly and breathe out as you lift: you came up in 0.30 s through the stretch you went "

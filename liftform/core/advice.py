@@ -8,9 +8,9 @@ slowly and breathe out as you lift; if the load is too heavy to lift safely, ask
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
 to stop short of, while lowering the load the way down; then a back past its limit too briefly to count, a rounded
 reach-down, a rushed ascent, a rep the view held only in part; an undecided rep, what to change in the filming),
-``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen.
-Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk lean (deg) the person
-reached there with a neutral spine.
+``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen
+and the annotated video. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
+lean (deg) the person reached there with a neutral spine.
 """
 
 from __future__ import annotations

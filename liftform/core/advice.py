@@ -7,7 +7,7 @@ slowly and breathe out as you lift; if the load is too heavy to lift safely, ask
 
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
 to stop short of, while lowering the load the way down; then a back past its limit too briefly to count, a rounded
-reach-down, a rushed ascent, a rep the view held only in part; an undecided rep, what to change in the filming),
+reach-down, a rushed ascent; an undecided rep, what to change in the filming),
 ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen
 and the annotated video. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
 lean (deg) the person reached there with a neutral spine.
@@ -25,15 +25,12 @@ from liftform.settings import AdviceSettings
 STOOP_KNEE_ANGLE_DEG = 150.0
 # A rep that leans this much (deg) beyond the lean where the screen's back rounded could not be reached flat.
 BEYOND_SCREEN_DEG = 5.0
-# What to film where the view cut a rep (the video starts or ends inside it, the person lost).
-FILM_WHOLE_REP = "film the whole rep, from standing before you bend down to standing up again"
 
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
     "film_level": "Camera at hip height, level",
     "film_whole_lift": "Film the whole lift",
     "flat_way_down": "Flat going down - film the lift",
-    "flat_in_part": "Flat where filmed - film it all",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
@@ -83,10 +80,6 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "reach_down_flat"
     if JERKY_LIFT in rv.faults:
         return "lift_slowly"
-    # Cleared from the part of the rep the view held: a rep filmed from its last 0.2 s up had been praised "Good
-    # squat lift: chest up, back flat" from 0.03 s of its back judged.
-    if not rv.seen_whole:
-        return "flat_in_part"
     return "good"
 
 
@@ -119,11 +112,10 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
                        "this rep could not be judged."),
         "film_whole_lift": ("Keep filming until you stand up with the load: the back is judged as you lift it."
                             if rv.lift_unseen else
-                            f"{FILM_WHOLE_REP[0].upper()}{FILM_WHOLE_REP[1:]}: too little of this one was in view "
-                            "to judge the back."),
+                            "Keep the whole rep in view, from standing before you bend down to standing up "
+                            "again: too little of this one was seen to judge the back."),
         "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),
-        "flat_in_part": f"Your back stayed flat in the part filmed - {FILM_WHOLE_REP}, so all of it is judged.",
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
             f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),

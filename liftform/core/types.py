@@ -173,7 +173,6 @@ class RepVerdict:
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
     view_cut: bool = False          # insufficient_data because the view cuts the rep where its back would be
                                     # judged (`core.reasons.undecided_cause`): film the whole rep
-    seen_whole: bool = True         # the view holds the rep from its start to its end (`core.reps.seen_whole`)
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
     from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
                                     # there, so a rounded call is hedged (reason) and its confidence halved

@@ -122,7 +122,6 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         lowered_rounded=verdict == "rounded_back" and lowered_rounded(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
         view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) == "view_cut",
-        seen_whole=m.seen_whole,
         judged_on_descent=on_descent, from_behind=m.from_behind,
         from_above=m.from_above,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,

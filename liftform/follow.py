@@ -12,6 +12,7 @@ unknown.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -291,3 +292,27 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
         open_people = next_open
         offset += n_frames
     return joined
+
+
+def split_where_apart(people: list[PersonRows]) -> list[PersonRows]:
+    """``people`` with each track cut where, after frames its person was not seen in, it goes on at a box apart from
+    the one they were last seen at (the boxes not touching): that is someone else. A follower that has lost its
+    person keeps looking on its crop for 2 s, and the next lifter stepping in at the other side of the picture (a
+    turn at the same bar) was taken for the one who walked out, directly or through the newcomer's own follower
+    converging with it (`PersonRows.take_fragment`): one "lifter" of both sets. On the real development clips'
+    lifters no gap ends apart (the least overlap across one, IoU 0.01); someone who does come back elsewhere is
+    joined back by their clothes (`appearance.rejoin_returning`). The later piece follows the earlier in the list."""
+    out: list[PersonRows] = []
+    for person in people:
+        pieces = [person]
+        shown = sorted(person.rows)
+        seen = sorted(person.rows.keys() | person.filled)
+        for before, after in zip(seen, seen[1:], strict=False):
+            if after == before + 1 or after not in person.rows:
+                continue
+            last = bisect.bisect_right(shown, before) - 1
+            boxes = (person.box_at(shown[last]) if last >= 0 else None), person.box_at(after)
+            if None not in boxes and box_iou(*boxes) == 0.0:
+                pieces.append(pieces[-1].split_from(after))
+        out += pieces
+    return out

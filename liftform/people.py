@@ -53,7 +53,7 @@ from liftform.follow import (
     join_segments,
     match_people,
     person_box,
-    split_where_apart,
+    split_at_handovers,
     take_back,
 )
 from liftform.pose import CropFollower, PeopleFinder
@@ -327,7 +327,7 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
                 on_frame()
     finally:
         followers.close()
-    people = rejoin_returning(split_where_apart(followers.people),
+    people = rejoin_returning(split_at_handovers(followers.people, followers.bounds),
                               shot_numbers(np.asarray(timestamps, dtype=float), cuts))
     for person in people:
         fill_skipped(person, timestamps)

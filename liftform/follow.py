@@ -295,15 +295,15 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
 
 
 def split_at_handovers(people: list[PersonRows], bounds: Box) -> list[PersonRows]:
-    """``people`` with each track cut where, after frames its person was not seen in, it goes on at a box apart from
-    the one they were last seen at (the boxes not touching), or after they were last seen half out of the picture
-    at a side (``bounds``: they walked out of it): from there it is someone else's. A follower that has lost its
-    person keeps looking on its crop for 2 s, and the next lifter stepping in (a turn at the same bar) was taken for
-    the one who walked out, directly or through the newcomer's own follower converging with it
-    (`PersonRows.take_fragment`): one "lifter" of both sets. On the real development clips' lifters no gap ends
-    apart (the least overlap across one, IoU 0.01) nor starts half out (a side alone would cut one: a mistaken
-    skeleton larger than a vertical video's picture); someone who does come back is joined back by their clothes
-    (`appearance.rejoin_returning`). The later piece follows the earlier in the list."""
+    """``people`` with each track cut where it goes on after its person was last seen half out of the picture at a
+    side (``bounds``: they walked out of it) and then not seen for a frame or more: from there it is someone else's.
+    A follower that has lost its person keeps looking on its crop for 2 s, and the next lifter stepping in (a turn
+    at the same bar) was taken for the one who walked out, directly or through the newcomer's own follower
+    converging with it (`PersonRows.take_fragment`): one "lifter" of both sets. No real development clip's lifter
+    is cut (none is last seen half out before a gap: a side alone would cut one, a mistaken skeleton larger than a
+    vertical video's picture); a lifter lost inside the picture and found elsewhere stays one person, and someone
+    who walked out and comes back is joined back by their clothes (`appearance.rejoin_returning`). The later piece
+    follows the earlier in the list."""
     out: list[PersonRows] = []
     for person in people:
         pieces = [person]
@@ -313,10 +313,8 @@ def split_at_handovers(people: list[PersonRows], bounds: Box) -> list[PersonRows
             if after == before + 1 or after not in person.rows:
                 continue
             last = bisect.bisect_right(shown, before) - 1
-            left, found = (person.box_at(shown[last]) if last >= 0 else None), person.box_at(after)
-            if left is None or found is None:
-                continue
-            if box_iou(left, found) == 0.0 or not bounds[0] < (left[0] + left[2]) / 2 < bounds[2]:
+            left = person.box_at(shown[last]) if last >= 0 else None
+            if left is not None and not bounds[0] < (left[0] + left[2]) / 2 < bounds[2]:
                 pieces.append(pieces[-1].split_from(after))
         out += pieces
     return out

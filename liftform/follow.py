@@ -12,6 +12,7 @@ unknown.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -291,3 +292,29 @@ def join_segments(segments: list[tuple[int, list[PersonRows]]], window: int) -> 
         open_people = next_open
         offset += n_frames
     return joined
+
+
+def split_at_handovers(people: list[PersonRows], bounds: Box) -> list[PersonRows]:
+    """``people`` with each track cut where it goes on after its person was last seen half out of the picture at a
+    side (``bounds``: they walked out of it) and then not seen for a frame or more: from there it is someone else's.
+    A follower that has lost its person keeps looking on its crop for 2 s, and the next lifter stepping in (a turn
+    at the same bar) was taken for the one who walked out, directly or through the newcomer's own follower
+    converging with it (`PersonRows.take_fragment`): one "lifter" of both sets. No real development clip's lifter
+    is cut (none is last seen half out before a gap: a side alone would cut one, a mistaken skeleton larger than a
+    vertical video's picture); a lifter lost inside the picture and found elsewhere stays one person, and someone
+    who walked out and comes back is joined back by their clothes (`appearance.rejoin_returning`). The later piece
+    follows the earlier in the list."""
+    out: list[PersonRows] = []
+    for person in people:
+        pieces = [person]
+        shown = sorted(person.rows)
+        seen = sorted(person.rows.keys() | person.filled)
+        for before, after in zip(seen, seen[1:], strict=False):
+            if after == before + 1 or after not in person.rows:
+                continue
+            last = bisect.bisect_right(shown, before) - 1
+            left = person.box_at(shown[last]) if last >= 0 else None
+            if left is not None and not bounds[0] < (left[0] + left[2]) / 2 < bounds[2]:
+                pieces.append(pieces[-1].split_from(after))
+        out += pieces
+    return out

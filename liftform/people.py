@@ -53,6 +53,7 @@ from liftform.follow import (
     join_segments,
     match_people,
     person_box,
+    split_at_handovers,
     take_back,
 )
 from liftform.pose import CropFollower, PeopleFinder
@@ -326,7 +327,8 @@ def follow_people(frames: Iterable[VideoFrame], model_path: str | Path, settings
                 on_frame()
     finally:
         followers.close()
-    people = rejoin_returning(followers.people, shot_numbers(np.asarray(timestamps, dtype=float), cuts))
+    people = rejoin_returning(split_at_handovers(followers.people, followers.bounds),
+                              shot_numbers(np.asarray(timestamps, dtype=float), cuts))
     for person in people:
         fill_skipped(person, timestamps)
     return _Segment(timestamps, indices, people, followers.most_in_view, decoded, last_s, cuts,

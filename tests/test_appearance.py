@@ -3,6 +3,8 @@ construction, people joined by them; the real model on a rendered lifter who lea
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -130,3 +132,29 @@ def test_another_lifter_in_other_clothes_after_the_first_is_judged_apart(tmp_pat
     assert len(analysis.others) == 1
     judged = {tuple(v.verdict for v in a.verdicts) for a in (analysis, *analysis.others)}
     assert judged == {("rounded_back",) * 2, ("hip_hinge",) * 2}
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.parametrize("comes_in_from", ["right", "left"])
+def test_the_next_lifter_stepping_in_after_the_first_walked_out_is_another_person(tmp_path, comes_in_from):
+    """One person walks out at the left; the next comes in from the right while they go (both in the picture for a
+    moment) or from the left 0.5 s after they left. The first's follower, still looking for them on its crop, took
+    the newcomer, and both were one track (51-53 frames of the first, then 59-60 of the second): one "lifter" of
+    both sets. Now one track each."""
+    from liftform.pipeline import estimate_video_people
+    from liftform.settings import Settings
+    from liftform.synth.group import GroupScene, Member, write_group
+
+    standing = LiftSpec(motion="squat", prop="none", reps=1, supersample=1)
+    walks_in = ((1.3, 430.0), (2.9, 0.0)) if comes_in_from == "right" else ((2.6, -430.0), (4.2, 0.0))
+    group = GroupScene((Member(standing, path=((0.5, 0.0), (2.1, -430.0)), lift_at_s=None, shown_s=(0.0, 2.1)),
+                        Member(dataclasses.replace(standing, seed=2), path=walks_in, lift_at_s=None,
+                               shown_s=(walks_in[0][0], 9.0))), duration_s=walks_in[1][0] + 0.8)
+    clip = write_group(group, tmp_path / "turn.mp4")
+    found, *_ = estimate_video_people(clip, Settings())
+    on_whom = []
+    for track in found.tracks:
+        off_px = [np.nanmedian(np.linalg.norm(track.image_xy - group.image_xy(m), axis=2), axis=1) for m in (0, 1)]
+        on_whom.append(tuple(int(np.sum(off < 40)) > 0 for off in off_px))
+    assert sorted(on_whom) == [(False, True), (True, False)]

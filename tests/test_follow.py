@@ -126,3 +126,26 @@ def test_a_fine_search_holds_a_person_a_fifth_of_the_frames_height_whole_in_a_ti
     for x0 in range(0, 1920 - width, 37):
         for y0 in range(0, 1080 - height, 29):
             assert any(t[0] <= x0 and t[1] <= y0 and x0 + width <= t[2] and y0 + height <= t[3] for t in tiles)
+
+
+def test_a_track_that_goes_on_after_its_person_walked_out_of_the_picture_is_cut_there():
+    from liftform.follow import split_at_handovers
+
+    def split_in(people):
+        return split_at_handovers(people, (0, 0, 640, 480))
+
+    walked_out = rows(*((k, (10.0 - 5 * k, 60.0, 60.0 - 5 * k, 440.0)) for k in range(10)))   # out at the left
+    walked_out.rows.update(rows(*((k, (500.0 - 5 * k, 60.0, 560.0 - 5 * k, 440.0)) for k in range(14, 30))).rows)
+    pieces = split_in([walked_out])
+    assert [sorted(p.rows) for p in pieces] == [list(range(10)), list(range(14, 30))]
+    moved = rows(*((k, (200.0, 60.0, 260.0, 440.0)) for k in range(10)), *((k, (450.0, 60.0, 510.0, 440.0))
+                                                                          for k in range(14, 30)))
+    assert len(split_in([moved])) == 1           # lost inside the picture and found elsewhere: one person
+    hidden = rows(*((k, (300.0, 60.0, 360.0, 440.0)) for k in range(10)), *((k, (330.0, 60.0, 390.0, 440.0))
+                                                                           for k in range(14, 30)))
+    assert len(split_in([hidden])) == 1          # lost behind the plates and found where they were
+    stepping = rows(*((k, (300.0 + 40 * k, 60.0, 360.0 + 40 * k, 440.0)) for k in range(10)))
+    assert len(split_in([stepping])) == 1        # no frame missing: a fast move is not a hand-over
+    out_and_in = rows(*((k, (50.0 - 9 * k, 60.0, 110.0 - 9 * k, 440.0)) for k in range(11)),     # out at the left
+                      *((k, (5 * k - 170.0, 60.0, 5 * k - 110.0, 440.0)) for k in range(30, 40)))  # someone comes in
+    assert [sorted(p.rows) for p in split_in([out_and_in])] == [list(range(11)), list(range(30, 40))]

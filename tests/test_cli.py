@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from liftform.cli.common import settings_from
 from liftform.live import live_defaults
@@ -31,6 +34,24 @@ def test_public_api_imports_without_mediapipe():
     assert run.returncode == 0, run.stderr
     from importlib.metadata import version
     assert run.stdout.strip() == version("liftform")                  # one version, in pyproject.toml
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]], ids=" ".join)
+def test_version_and_help_answer_without_the_heavy_libraries(argv):
+    """`liftform --version` (what a new user types first, and what a bug report asks for) was "No such option";
+    neither it nor `--help` may import the pose model's library, Ray, matplotlib or the video decoders."""
+    code = ("import atexit, sys\n"
+            "heavy = ('mediapipe', 'ray', 'matplotlib', 'cv2', 'av')\n"
+            "atexit.register(lambda: print('imported:', [m for m in heavy if m in sys.modules]))\n"
+            f"sys.argv = ['liftform', *{argv!r}]\n"
+            "from liftform.__main__ import main\nmain()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent,
+                         env={**os.environ, "COLUMNS": "100"})
+    from liftform import __version__
+
+    assert run.returncode == 0 and run.stdout.endswith("imported: []\n"), (run.stdout, run.stderr)
+    said = f"liftform {__version__}\n" if argv == ["--version"] else "--version"
+    assert run.stdout.startswith(said) if argv == ["--version"] else said in run.stdout, run.stdout
 
 
 def test_mediapipe_is_imported_without_what_it_imports_for_nothing_which_still_works_if_used():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -413,3 +414,35 @@ def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
     profile.write_text("[spine]\npersonal_max_flexion_deg = 1.96\n")
     bad = CliRunner().invoke(app, ["config", "--profile", str(profile)])
     assert bad.exit_code != 0 and "inside the limit" in bad.output and "Traceback" not in bad.output
+
+
+PRINTED_IN_ASCII = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from synthetic_tracks import lift_track
+from liftform import pipeline
+from liftform.analysis import ModelInfo, SourceInfo
+from liftform.settings import Settings
+
+def analysed(video, *args, **kwargs):
+    track, _ = lift_track("rounded_back", n_reps=1)
+    source = SourceInfo(str(video), "0" * 64, 30.0, len(track), *track.frame_size_wh, 3.0)
+    return pipeline.analyze_track(track, source, ModelInfo("full", "0" * 64), Settings())
+
+pipeline.analyze_video = analysed
+sys.argv = ["liftform", "analyze", "a.mp4", "b.mp4", "-o", "out", "--no-report", "--quiet"]
+from liftform.__main__ import main
+main()
+"""
+
+
+def test_results_print_where_the_output_cannot_encode_a_degree_sign(tmp_path):
+    """Where stdout's encoding lacks a character of the results (°: ASCII, Latin-1 for "−", a Windows console
+    redirected to a file), the first video's lines ended in a UnicodeEncodeError traceback and the next video was
+    never analysed. The character is printed as "?"."""
+    run = subprocess.run([sys.executable, "-c", PRINTED_IN_ASCII, str(Path(__file__).parent)], capture_output=True,
+                         text=True, encoding="ascii", errors="strict", cwd=tmp_path,
+                         env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert run.stdout.startswith("a.mp4: ROUNDED BACK") and "\nb.mp4: ROUNDED BACK" in run.stdout, run.stdout
+    assert re.search(r"the spine rounded \d+\? past neutral", run.stdout), run.stdout

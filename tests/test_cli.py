@@ -446,3 +446,16 @@ def test_results_print_where_the_output_cannot_encode_a_degree_sign(tmp_path):
     assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
     assert run.stdout.startswith("a.mp4: ROUNDED BACK") and "\nb.mp4: ROUNDED BACK" in run.stdout, run.stdout
     assert re.search(r"the spine rounded \d+\? past neutral", run.stdout), run.stdout
+
+
+def test_the_declared_typer_draws_the_help_with_any_click():
+    """pyproject allowed typer 0.12: typer 0.12-0.15.3 with click 8.2 or later (which pip leaves in place where
+    another package wants it) drew `liftform --help` as a TypeError traceback (`make_metavar() missing ... 'ctx'`),
+    measured with 0.12.5 and 0.15.3 against click 8.5.1; 0.16 is typer's first release made for click 8.2."""
+    from liftform.settings import tomllib  # tomli on Python 3.10
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    floors = [re.fullmatch(r"typer>=(\d+)\.(\d+)(?:\.\d+)?", req.split(";")[0].split("#")[0].replace(" ", ""))
+              for req in pyproject["project"]["dependencies"] if req.startswith("typer")]
+    assert len(floors) == 1 and floors[0] is not None, pyproject["project"]["dependencies"]
+    assert (int(floors[0][1]), int(floors[0][2])) >= (0, 16)

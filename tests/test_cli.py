@@ -466,7 +466,7 @@ def test_pyproject_allows_no_version_of_a_dependency_known_to_fail(package):
     from liftform.settings import tomllib  # tomli on Python 3.10
 
     requirements = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]["dependencies"]
-    floors = [re.fullmatch(rf"{package}>=(\d+)\.(\d+)(?:\.\d+)?", req.split(";")[0].replace(" ", ""))
+    floors = [re.fullmatch(rf"{package}>=(\d+)(?:\.(\d+))?(?:\.\d+)?", req.split(";")[0].replace(" ", ""))
               for req in requirements if re.match(rf"{package}\b", req)]
     assert len(floors) == 1 and floors[0] is not None, requirements
-    assert (int(floors[0][1]), int(floors[0][2])) >= DEPENDENCY_FLOORS[package], floors[0][0]
+    assert (int(floors[0][1]), int(floors[0][2] or 0)) >= DEPENDENCY_FLOORS[package], floors[0][0]

@@ -31,12 +31,11 @@ import platformdirs
 
 from liftform.errors import ModelError
 from liftform.hashing import once_per_file, sha256_file
+from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, expanded_path, shipped_name
 
-MODEL_NAMES = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
-MODEL_CHOICES = "lite, full, heavy or the path to a .task file"   # what a model's name may be, in words
 _MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
@@ -119,7 +118,7 @@ def model_filename(name: str) -> str:
 def model_cache_dir() -> Path:
     """Directory the downloads go to: `$LIFTFORM_CACHE_DIR/models`, else `user_cache_dir("liftform")/models`."""
     root = os.environ.get(ENV_CACHE_DIR) or platformdirs.user_cache_dir("liftform")
-    return Path(root).expanduser() / "models"
+    return expanded_path(root, ENV_CACHE_DIR) / "models"
 
 
 def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
@@ -127,10 +126,11 @@ def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
     env = os.environ.get(ENV_MODEL_DIR)
     if model_dir is not None:
         # The CLI's --model-dir also reads the variable: name whichever the user actually set.
-        from_env = bool(env) and Path(env).expanduser() == Path(model_dir).expanduser()
-        return Path(model_dir).expanduser(), ENV_MODEL_DIR if from_env else "--model-dir"
+        from_env = bool(env) and Path(os.path.expanduser(env)) == Path(os.path.expanduser(model_dir))
+        given_as = ENV_MODEL_DIR if from_env else "--model-dir"
+        return expanded_path(model_dir, given_as), given_as
     if env:
-        return Path(env).expanduser(), ENV_MODEL_DIR
+        return expanded_path(env, ENV_MODEL_DIR), ENV_MODEL_DIR
     return None, ""
 
 
@@ -139,8 +139,9 @@ def _model_dir_checked(model_dir: str | Path | None) -> tuple[Path | None, str]:
     path is said, not passed over for the cache or a download."""
     directory, given_as = _model_dir_or_env(model_dir)
     if directory is not None and not directory.is_dir():
-        what = "is not a folder" if directory.exists() else "does not exist"
-        raise ModelError(f"model directory {directory} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
+        what = "is not a folder" if directory.exists() else "does not exist"    # a space pasted at an end, shown:
+        shown = f"'{directory}'" if str(directory) != str(directory).strip() else directory     # "/data/models "
+        raise ModelError(f"model directory {shown} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
     return directory, given_as
 
 
@@ -226,11 +227,11 @@ def resolve_model(
     missing from the model directory and cache is an error instead of a download. `progress(bytes_done,
     bytes_total)` is called while downloading. Raises ModelError with a message that says how to fix it.
     """
-    name = str(model).strip().lower() if isinstance(model, str) else ""
-    if isinstance(model, str) and not name:      # Path("") is the working directory: not a model, nor full
+    name = shipped_name(model) if isinstance(model, str) else ""
+    if isinstance(model, str) and not model.strip():      # Path("") is the working directory: not a model, nor full
         raise ModelError(f"the pose model's name is empty; choose {MODEL_CHOICES} ({_MODEL_SET_BY})")
-    if name not in MODEL_NAMES:
-        path = Path(model).expanduser()
+    if not name:
+        path = expanded_path(model, _MODEL_SET_BY)
         if not path.exists():     # a typo in a config file's model was told as if --model had been given
             raise ModelError(f"pose model not found: {model!r} is neither lite, full, heavy nor an existing file; "
                              f"check the name or path ({_MODEL_SET_BY})")

@@ -9,8 +9,10 @@ not put them all back on most people's zero without a word.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,9 @@ from liftform.settings import (
     VerdictSettings,
     apply_overrides,
     load_settings,
-    read_toml,
     settings_to_toml,
 )
+from liftform.toml_files import read_toml
 
 # (section, key) of every value a personal profile sets (`screening.personal_profile_toml` writes no other), with
 # what it is in words.
@@ -73,24 +75,40 @@ def profile_values(path: Path) -> dict[str, Any]:
     profile says it was read from a bend checked neutral. ConfigError (one line, naming the key) otherwise."""
     profile = read_toml(path, "profile")
     about = profile.pop("profile", {})        # what the profile says of itself, not settings
-    checked = isinstance(about, dict) and about.get(PROFILE_NEUTRAL_CHECKED) is True
-    mark = about.get(PROFILE_NEUTRAL_CHECKED) if isinstance(about, dict) else None
+    if not isinstance(about, dict):           # `profile = "Anna"` above every section had been passed over
+        raise ConfigError(f"profile {path}: 'profile' must be the [profile] section (whose the profile is), "
+                          f"not {about!r}")
+    mark = about.get(PROFILE_NEUTRAL_CHECKED)
     if mark is not None and not isinstance(mark, bool):     # edited by hand ("yes"): said so, not "an older screen"
         raise ConfigError(f"profile {path}: [profile] {PROFILE_NEUTRAL_CHECKED} must be true or false, not {mark!r}")
-    if isinstance(profile.get("spine"), dict) and "neutral_bend_deg" in profile["spine"] and not checked:
-        # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged real
-        # lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
-        raise ConfigError(f"profile {path} sets [spine] neutral_bend_deg, a zero from an older `liftform screen` that "
-                          "misreads real backs: record the screen again (with --neutral, from a rep someone checked "
-                          "flat, for a zero of your own; or, if the value is meant, move the line to a --config file)")
-    for section, values in profile.items():
+    sections = {f.name for f in fields(Settings)}
+    for section, values in profile.items():   # before the zero's mark: a misspelt [profile] is said as such
+        if isinstance(values, dict) and section not in sections:
+            raise ConfigError(f"profile {path} has a section [{section}], which no profile holds (only [profile], "
+                              "whose it is, and [spine] and [advice], the person's values)")
         for key in values if isinstance(values, dict) else [None]:
             if (section, key) not in PERSONAL_KEYS:
                 where = f"[{section}] {key}" if key is not None else f"'{section}'"
                 held = ", ".join(f"[{s}] {k}" for s, k in PERSONAL_KEYS)
                 raise ConfigError(f"profile {path} sets {where}, which a personal profile does not hold (only {held}): "
                                   "pass other settings with --config")
+    if "neutral_bend_deg" in profile.get("spine", {}) and mark is not True:
+        raise ConfigError(f"profile {path} sets [spine] neutral_bend_deg, {_unchecked_zero(about)}: record the "
+                          "screen again (with --neutral, from a rep someone checked flat, for a zero of your own; or, "
+                          "if the value is meant, move the line to a --config file)")
     return profile
+
+
+def _unchecked_zero(about: dict[str, Any]) -> str:
+    """Why a profile's zero, not marked checked neutral, is refused, in words (`profile_values`)."""
+    if about.get(PROFILE_NEUTRAL_CHECKED) is False:
+        return "a zero it says was not read from a bend checked neutral, which misreads real backs"
+    misspelt = difflib.get_close_matches(PROFILE_NEUTRAL_CHECKED, [str(key) for key in about], n=1)
+    if misspelt:      # `neutral_checkd = true` had been told "a zero from an older `liftform screen`"
+        return f"but not [profile] {PROFILE_NEUTRAL_CHECKED} = true ('{misspelt[0]}' there: misspelt?)"
+    # Written by `liftform screen` before the nineteenth session: a zero from the early bend, which judged real
+    # lifters' backs worse than the shipped zero (benchmarks/own_zero.py). Never applied silently.
+    return "a zero from an older `liftform screen` that misreads real backs"
 
 
 def check_own_range(settings: Settings, origin: str | Path) -> None:

@@ -13,12 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from liftform.errors import ConfigError
-from liftform.models import MODEL_CHOICES
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
+from liftform.toml_files import read_toml, toml_value
 
 
 @dataclass(frozen=True)
@@ -290,7 +286,12 @@ def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "con
     if isinstance(default, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where} must be a number, got {value!r}")
-        return type(default)(value) if isinstance(default, float) or float(value).is_integer() else value
+        if isinstance(value, int) and abs(value) > sys.float_info.max:   # no float holds it: a traceback had
+            raise ConfigError(f"{where} must be {value_range(section, key).describe(default)}, got a number "
+                              f"beyond {sys.float_info.max:.1e}")
+        if isinstance(default, float):
+            return float(value)
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or len(value) != len(default):
             raise ConfigError(f"{where} must be a list of {len(default)} numbers, got {value!r}")
@@ -298,7 +299,7 @@ def _coerce(section: str, key: str, value: Any, default: Any, origin: str = "con
     if isinstance(default, str):   # the one string is the model's name: "" passed `config`, then `analyze` refused it
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be {MODEL_CHOICES}, got {value!r}")
-        return value
+        return shipped_name(value) or value    # "Full " is full: one name, one settings fingerprint
     raise ConfigError(f"{where}: unsupported value {value!r}")  # pragma: no cover
 
 
@@ -311,40 +312,30 @@ RETIRED_KEYS = {("verdict", key): "arching at lockout is no longer judged: the b
 def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str = "config") -> Settings:
     """``settings`` with ``{section: {key: value}}`` applied; ConfigError for a bad section, key or value."""
     sections = {f.name: f for f in fields(settings)}
+    owners = {k.name: name for name, f in sections.items() for k in fields(f.default_factory)}  # key -> its section
     updated = {}
     for section, values in overrides.items():
+        if isinstance(values, list):       # [[verdict]]: had been told "key 'verdict' is outside any section"
+            raise ConfigError(f"{origin} [[{section}]] is a list of sections; write [{section}], in single brackets")
         if not isinstance(values, dict):   # a key above every [section] header: TOML reads it as top level
-            owner = [name for name, f in sections.items() if section in {k.name for k in fields(f.default_factory)}]
-            raise ConfigError(f"{origin} key '{section}' is outside any section: put it under "
-                              + (f"[{owner[0]}]" if owner else "its [section] (`liftform config` lists them)"))
+            where = f"[{owners[section]}]" if section in owners else "its [section] (`liftform config` lists them)"
+            raise ConfigError(f"{origin} key '{section}' is outside any section: put it under {where}")
         if section not in sections:
             raise ConfigError(f"unknown {origin} section [{section}]; known: {', '.join(sections)}")
         current = getattr(settings, section)
-        known = {f.name for f in fields(current)}
+        known = sorted(f.name for f in fields(current))
         changes = {}
         for key, value in values.items():
             if (section, key) in RETIRED_KEYS:
                 raise ConfigError(f"{origin} key '{key}' in [{section}] is no longer used - "
                                   f"{RETIRED_KEYS[section, key]}; remove the line")
-            if key not in known:
-                raise ConfigError(f"unknown {origin} key '{key}' in [{section}]; known: {', '.join(sorted(known))}")
+            if key not in known:     # [pose] rounded_back_spine_deg = 25: the section it belongs in is said
+                elsewhere = f" (it belongs under [{owners[key]}])" if key in owners else ""
+                raise ConfigError(f"unknown {origin} key '{key}' in [{section}]{elsewhere}; known: {', '.join(known)}")
             changes[key] = _coerce(section, key, value, getattr(current, key), origin)
         updated[section] = replace(current, **changes)
         check_ranges(section, updated[section], origin)
     return replace(settings, **updated)
-
-
-def read_toml(path: Path, what: str) -> dict[str, Any]:
-    """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
-    if not path.is_file():
-        raise ConfigError(f"{what} file {path} is a folder, not a file; pass a .toml file" if path.is_dir() else
-                          f"{what} file not found: {path}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{what} file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:                  # no permission to read it, an I/O error
-        raise ConfigError(f"cannot read {what} file {path} ({exc.strerror or exc})") from None
 
 
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
@@ -367,12 +358,21 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     for what, path, values in files:      # a bad value's error begins with its file: a command may be given two
         try:
             settings = apply_overrides(settings, values, what)
+            _check_model_named(settings, values, what)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
     settings = apply_overrides(settings, overrides, "command-line") if overrides else settings
+    _check_model_named(settings, overrides or {}, "command-line")
     setter = [path for _, path, values in files if "personal_max_flexion_deg" in values.get("spine", {})]
     check_own_range(settings, setter[-1] if setter else "settings")   # a range of the file that set it
     return settings
+
+
+def _check_model_named(settings: Settings, values: dict[str, Any], origin: str) -> None:
+    """ConfigError where ``values`` (a file's, the flags') set a `[pose] model` that names none (not on results)."""
+    model = settings.pose.model
+    if "model" in values.get("pose", {}) and not (shipped_name(model) or names_a_file(model)):
+        raise ConfigError(f"{origin} [pose] model must be {MODEL_CHOICES}, got {model!r}")
 
 
 def settings_to_toml(settings: Settings) -> str:
@@ -383,16 +383,6 @@ def settings_to_toml(settings: Settings) -> str:
         for key, value in values.items():
             limits = value_range(section, key)
             note = "  # true or false" if isinstance(value, bool) else f"  # {limits.describe(value)}" if limits else ""
-            lines.append(f"{key} = {_toml_value(value)}{note}")
+            lines.append(f"{key} = {toml_value(value)}{note}")
         lines.append("")
     return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(value)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, set_of_lifts_track, set_up_track
+from synthetic_tracks import lift_track, make_track, set_of_lifts_track, set_up_track
 
 from liftform.core.advice import ADVICE_CUES, advice_kind, advise, rep_advice, rep_cue
 from liftform.core.run import run_core
@@ -133,6 +133,24 @@ def test_a_set_down_rounded_after_a_rounded_lift_is_not_told_to_lower_it_the_way
     assert text.startswith("Lower the load bending at the hips and knees with your back extended")
 
 
+def test_a_set_down_rounded_and_risen_rounded_is_told_it_rounded_lowering_the_load():
+    """Box work: a box lifted, then set down stooped, the lifter standing up from it rounded. The set-down's reason
+    says "lowered the load with the back and came back up rounded"; its advice had said only that the back rounded
+    "as you came up", the empty-handed rise, and not a word of the lowering that carried the box (the rendered
+    box stoop, reps 2 and 4). A rep lifted rounded lowers nothing and is told of its lift alone."""
+    lifted, lowered = run_core(set_of_lifts_track([3.0, 40.0], [3.0, 40.0]), Settings()).verdicts
+    assert lowered.verdict == "rounded_back" and lowered.lowered_rounded and not lowered.while_lowering
+    assert "lower" in rep_advice(lowered, Settings().advice).lower()
+    (alone,) = run_core(lift_track("rounded_back", n_reps=1)[0], Settings()).verdicts
+    assert alone.verdict == "rounded_back" and not alone.lowered_rounded
+    assert "lower" not in rep_advice(alone, Settings().advice).lower()
+    # the same whichever advice the rounded rep gets: a stoop's, bent knees', or too heavy for a screened lifter
+    for rv, screened in ((lowered, math.nan), (replace(lowered, min_knee_angle_deg=100.0), math.nan),
+                         (lowered, 120.0)):
+        assert advice_kind(rv, screened) in ("bend_knees_chest_up", "chest_up", "too_heavy")
+        assert "lower" in advise(rv, screened).lower(), advise(rv, screened)
+
+
 def test_jerky_lift_is_told_to_lift_slowly_and_breathe_out():
     rv = verdict("squat", faults=("jerky_lift",), ascent_s=0.3)
     assert advise(rv) == ("Lift slowly and breathe out as you lift: you came up in 0.30 s through the stretch you went "
@@ -180,6 +198,32 @@ def test_a_video_ending_before_the_lift_asks_to_film_the_whole_lift():
     assert "stand up with the load" in text and "side-on" not in text
 
 
+def _filmed_from_the_rise(seen_share: float, trunk_deg: float, knee_deg: float) -> RepVerdict:
+    """The first rep of a video that starts ``seen_share`` of the way down from standing on the rise of a bend (trunk
+    to ``trunk_deg``, knees to ``knee_deg``, the spine flat), a whole rep after it."""
+    fps = 30.0
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * fps))) ** 2
+    rise = ramp[::-1][-int(round(len(ramp) * seen_share)):]
+    env = np.concatenate([rise, np.zeros(int(fps)), ramp, np.ones(int(0.3 * fps)), ramp[::-1], np.zeros(int(fps))])
+    track = make_track(trunk_deg * env, knee_deg * env, 3.0 * env, np.arange(len(env)) / fps)
+    first, whole = run_core(track, Settings()).verdicts
+    assert whole.rep.complete and advice_kind(whole) == "good"    # the same bend filmed whole is praised
+    return first
+
+
+def test_a_rep_undecided_because_the_view_cuts_it_asks_for_the_whole_rep_not_a_side_on_camera():
+    """A squat filmed from 70% of the way up: too little of the rep was in view where the back is judged, the camera
+    side-on all along. It had been advised "Film side-on with your whole back in view", which the lifter had done;
+    what to change is to film the whole rep. A back not seen clearly is still asked for side-on."""
+    rv = _filmed_from_the_rise(0.7, 35.0, 100.0)
+    assert rv.verdict == "insufficient_data" and rv.view_cut and not rv.lift_unseen
+    assert rv.reason.startswith("too little of the rep was in view")
+    text = advise(rv)
+    assert "side-on" not in text and "whole rep" in text and "standing" in text, text
+    unseen = verdict("insufficient_data", spine=math.nan)
+    assert not unseen.view_cut and "side-on" in advise(unseen)
+
+
 def test_every_kind_has_a_short_cue_and_a_sentence():
     cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
              verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
@@ -187,7 +231,8 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
              replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
              replace(verdict("rounded_back", spine=30.0), while_lowering=True),
              replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
-             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13)]
+             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13),
+             replace(verdict("insufficient_data"), view_cut=True)]
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(replace(cases[1], spine_flexion_pct_of_max=90.0), 50.0),
                                                  advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
@@ -499,7 +544,7 @@ def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
     from liftform import __version__
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     screen = ScreenResult(78.0, 90.0, 9.0, 88.0, "hip_hinge", "", 0.9, own_neutral_bend_deg=31.25,
                           read_from="/clinic/S01/checked.mp4", source_sha256="ab" * 32, rep=2)

@@ -837,7 +837,8 @@ def test_rescore_rebuilds_the_overview_and_says_which_reports_are_out_of_date(tm
 
     def rescored(limit_deg: float | None) -> tuple[str, str]:
         config = tmp_path / "limit.toml"
-        config.write_text("" if limit_deg is None else f"[verdict]\nrounded_back_spine_deg = {limit_deg}\n")
+        limit = "# the defaults\n" if limit_deg is None else f"[verdict]\nrounded_back_spine_deg = {limit_deg}\n"
+        config.write_text(limit)
         result = runner.invoke(app, ["rescore", str(out), "-c", str(config), "-q"])
         assert result.exit_code == 0 and "Traceback" not in result.output, result.output
         return " ".join(result.output.split()), (out / "index.html").read_text()
@@ -912,7 +913,7 @@ def test_score_judges_each_folder_from_its_profile(clips, tmp_path):
 
 def test_a_profile_sets_only_the_persons_values():
     """What rescore keeps per result is what a profile sets: the two lists cannot drift apart."""
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     doc = tomllib.loads(personal_profile_toml("", neutral_bend_deg=20.0, max_flexion_deg=50.0, hinge_depth_deg=70.0))
     doc.pop("profile")
@@ -1007,7 +1008,7 @@ def test_an_unreachable_ray_address_fails_at_once_in_one_line_before_ray_is_aske
 
 def test_a_ray_client_address_is_served_by_the_install_the_readme_gives(tmp_path, monkeypatch):
     """README: pip install 'liftform[ray]', then --address ray://HEAD:10001; a plain `ray` has no Ray Client."""
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     extra = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["ray"]
     assert any(req.replace(" ", "").startswith("ray[client]") for req in extra), extra

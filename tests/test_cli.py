@@ -391,7 +391,7 @@ def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
     from liftform.cli import app
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     profile = tmp_path / "S01.toml"
     profile.write_text(profile_toml(ScreenResult(
@@ -463,7 +463,7 @@ DEPENDENCY_FLOORS = {
 
 @pytest.mark.parametrize("package", list(DEPENDENCY_FLOORS))
 def test_pyproject_allows_no_version_of_a_dependency_known_to_fail(package):
-    from liftform.settings import tomllib  # tomli on Python 3.10
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
 
     requirements = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]["dependencies"]
     floors = [re.fullmatch(rf"{package}>=(\d+)(?:\.(\d+))?(?:\.\d+)?", req.split(";")[0].replace(" ", ""))

@@ -402,10 +402,14 @@ def test_a_settings_file_that_is_a_folder_or_cannot_be_read_is_one_line(tmp_path
     unreadable = tmp_path / "locked.toml"
     unreadable.write_text("[verdict]\nmin_confidence = 0.5\n")
 
+    opened = Path.open
+
     def denied(self, *args, **kwargs):
+        if self.name != unreadable.name:
+            return opened(self, *args, **kwargs)
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_text", denied)
+    monkeypatch.setattr(Path, "open", denied)
     for command in (["config", str(unreadable)], ["rescore", str(tmp_path), "--profile", str(unreadable)]):
         result = runner.invoke(app, command)
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output

@@ -528,6 +528,34 @@ def test_annotated_video(tmp_path, source_video, make_analysis):
     assert np.abs(last - 128).max() < 12
 
 
+def test_the_annotated_video_shows_each_rep_s_advice_in_the_words_live_shows(tmp_path, source_video, make_analysis,
+                                                                            monkeypatch):
+    """Once a rep is over, the panel names its verdict and, under it, its advice in a few words: the cue live shows
+    after a rep (`rep_cue`, the same text). The video had shown the verdict alone."""
+    import liftform.outputs.annotated as annotated
+    from liftform.core.advice import rep_cue
+
+    analysis, track = make_analysis(source_path=str(source_video)), synthetic_track()
+    drawn = []
+    real = annotated.draw_overlay
+
+    def recorded(image, *args, **kwargs):
+        drawn.append((kwargs["rep_count"], kwargs["last_rep_verdict"], tuple(kwargs["lines"])))
+        return real(image, *args, **kwargs)
+
+    monkeypatch.setattr(annotated, "draw_overlay", recorded)
+    write_annotated_video(source_video, analysis, track, tmp_path / "annotated.mp4")
+    cues = [rep_cue(rv, analysis.settings.advice) for rv in analysis.verdicts]
+    assert len(set(cues)) == len(cues) == 2                     # the reps' cues differ: each is told its own
+    for count, verdict, lines in drawn:
+        if count == 0:
+            assert verdict is None and not set(lines) & set(cues)
+        else:
+            assert verdict == analysis.verdicts[count - 1].verdict
+            assert cues[count - 1] in lines and cues[2 - count] not in lines
+    assert {count for count, _, _ in drawn} >= {0, 1, 2}
+
+
 def test_write_outputs(tmp_path, source_video, make_analysis):
     analysis, track = make_analysis(source_path=str(source_video)), synthetic_track()
     out_dir = tmp_path / "out" / "lift"

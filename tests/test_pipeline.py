@@ -13,8 +13,9 @@ from video_files import first_seconds, write_h264
 
 from liftform.cli import app
 from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
-from liftform.settings import Settings, tomllib  # tomli on Python 3.10
+from liftform.settings import Settings
 from liftform.synth import read_truth_csv
+from liftform.toml_files import tomllib  # tomli on Python 3.10
 
 EXPECTED = {"hip_hinge": ("safe", "hip_hinge"), "rounded_back": ("rounded_back", "rounded_back"),
             "squat": ("safe", "squat"), "lunge": ("safe", "lunge"),
@@ -272,10 +273,10 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(sample), "--config", str(tmp / "bad.toml"), *out], "rounded_back_spine_dg"
     if kind == "missing model":
         return [str(sample), "--model", str(tmp / "nope.task"), *out], "nope.task"
-    if kind == "model misspelt in a config":                    # the line to fix is named, not only --model
+    if kind == "model misspelt in a config":                    # the file and line to fix are named
         (tmp / "typo.toml").write_text('[pose]\nmodel = "fulll"\n')
-        return [str(sample), "--config", str(tmp / "typo.toml"), *out], "'fulll' is neither lite, full, heavy nor " \
-            "an existing file; check the name or path (--model, or [pose] model in a config)"
+        return [str(sample), "--config", str(tmp / "typo.toml"), *out], f"{tmp / 'typo.toml'}: config [pose] " \
+            "model must be lite, full, heavy or the path to a .task file, got 'fulll'"
     if kind == "empty model in a config":     # was taken as the default, full (`--model ""`: test_cli_errors)
         (tmp / "empty.toml").write_text('[pose]\nmodel = ""\n')
         return [str(sample), "--config", str(tmp / "empty.toml"), *out], \

@@ -15,7 +15,7 @@ from liftform.batch.summary import SummaryRow
 from liftform.cli import show
 from liftform.core.screen import ScreenResult
 from liftform.screening import profile_toml
-from liftform.settings import tomllib  # tomli on Python 3.10
+from liftform.toml_files import tomllib  # tomli on Python 3.10
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -205,6 +205,20 @@ def test_an_address_that_is_no_ray_s_gets_one_line_without_ray_s_warnings_before
     assert "gcs_client.cc:210" in capfd.readouterr().err
 
 
+def test_an_unreachable_ray_address_from_the_environment_is_named_as_such(capfd, monkeypatch):
+    """`RAY_ADDRESS=nonsense liftform score --engine ray` was told "check --address", an option not given."""
+    from liftform.errors import LiftformError
+
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.9:6379")
+    with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(10\.0\.0\.9:6379 from RAY_ADDRESS\): "
+                                            r"Failed to connect .*; check RAY_ADDRESS: ray://HEAD"):
+        ray_engine._start(_NoRayThere(), None)
+    with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(127\.0\.0\.1:46555\): .*; check "
+                                            "--address: "):      # the option given is what Ray tried
+        ray_engine._start(_NoRayThere(), "127.0.0.1:46555")
+
+
 def test_a_pose_model_missing_for_the_ray_engine_is_said_to_be_needed_where_score_runs(tmp_path, monkeypatch):
     """The driver finds the model and sends it to the workers; the error named LIFTFORM_MODEL_DIR alone, and a user
     who had set it on the cluster's nodes was told to set what they had set."""

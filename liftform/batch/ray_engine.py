@@ -249,9 +249,10 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
             ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         _restore_env({**limits, **(started or {})})
-        where = address or os.environ.get("RAY_ADDRESS") or "a local instance"
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot start or reach Ray ({where}): {first}; check --address: {ADDRESS_HINT}") from None
+        from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address
+        where = address or (f"{from_env} from RAY_ADDRESS" if from_env else "a local instance")
+        raise ConfigError(f"cannot start or reach Ray ({where}): {(str(exc) or type(exc).__name__).splitlines()[0]}; "
+                          f"check {'RAY_ADDRESS' if from_env else '--address'}: {ADDRESS_HINT}") from None
     _restore_env(limits, reload=False)
     return started if started is not None else {}
 

@@ -1,4 +1,5 @@
-"""The batch table: one row per video, written as ``OUT/summary.csv`` and ``OUT/summary.json`` (atomically).
+"""The batch table: one row per video, written as ``OUT/summary.csv`` and ``OUT/summary.json`` (atomically), and
+beside it ``OUT/summary_reps.csv``, one row per rep of every scored video.
 
 The summary is rewritten each time a video finishes, so an interrupted batch still leaves a table of what is
 done. It describes the whole folder: a run's rows take the place of the earlier rows of their videos, and the
@@ -21,8 +22,16 @@ from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON
-from liftform.outputs.result_json import ANGLE_DECIMALS, TIME_DECIMALS, json_text, jsonable
+from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV
+from liftform.outputs.result_json import (
+    ANGLE_DECIMALS,
+    REP_FIELDS,
+    TIME_DECIMALS,
+    json_text,
+    jsonable,
+    read_result_json,
+)
+from liftform.outputs.tables import rep_cells
 
 SUMMARY_SCHEMA_VERSION = 1
 
@@ -199,6 +208,32 @@ def summary_csv_text(rows: list[SummaryRow]) -> str:
     return buffer.getvalue()
 
 
+# Columns of summary_reps.csv before reps.csv's own: the video as summary.csv names it, and whose rep it is (1 the
+# main lifter, 2, 3, ... result.json's other_lifters in order).
+REPS_KEY_COLUMNS = ("path", "output", "lifter")
+
+
+def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
+    """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns, one row per rep of each video
+    ``rows`` lists as scored, read from its result.json under ``out_root`` (every lifter's: reps.csv holds the main
+    lifter's alone). A result that cannot be read any more (removed or damaged since its row was made) adds none:
+    its summary row stands, and the next run scores it again."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS)
+    for row in rows:
+        if not row.ok:
+            continue
+        try:
+            doc = read_result_json(Path(out_root) / row.output / RESULT_NAME)
+        except InputError:
+            continue
+        lifters = [doc.get("reps") or []] + [other.get("reps") or [] for other in doc.get("other_lifters") or []]
+        for lifter, reps in enumerate(lifters, start=1):
+            writer.writerows([row.path, row.output, str(lifter), *rep_cells(rep)] for rep in reps)
+    return buffer.getvalue()
+
+
 def shared_fingerprint(rows: list[SummaryRow]) -> str:
     """The settings fingerprint every scored video of ``rows`` was judged under, or "" where they differ (or one is
     not known). Taken from the rows, not from the run that wrote them: a run with a new --config into a folder
@@ -225,7 +260,8 @@ def summary_doc(rows: list[SummaryRow], *, complete: bool = True,
 
 def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: bool = True,
                   extra: dict[str, Any] | None = None) -> tuple[Path, Path]:
-    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically; returns their paths.
+    """Write ``out_root/summary.csv`` and ``out_root/summary.json`` atomically, then ``summary_reps.csv``
+    (`reps_csv_text`); returns the first two's paths.
 
     summary.json is the one liftform reads (`read_summary`: resume, rescore, index.html), so it is written first: a
     kill between the two leaves summary.csv a row behind, rewritten by the next write. The other way round (the csv
@@ -236,7 +272,9 @@ def write_summary(out_root: str | Path, rows: list[SummaryRow], *, complete: boo
     name_copies(rows)
     doc = summary_doc(rows, complete=complete, extra=extra)
     json_path = atomic_write_text(out_root / SUMMARY_JSON, json_text(doc))
-    return atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows)), json_path
+    csv_path = atomic_write_text(out_root / SUMMARY_CSV, summary_csv_text(rows))
+    atomic_write_text(out_root / SUMMARY_REPS_CSV, reps_csv_text(out_root, rows))
+    return csv_path, json_path
 
 
 def has_result(out_root: str | Path, row: SummaryRow) -> bool:

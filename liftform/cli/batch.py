@@ -56,7 +56,8 @@ def score(
     blur_faces: bool = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video). Resumable: videos
+    """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video) and
+    summary_reps.csv (one per rep). Resumable: videos
     already scored with the same file and settings are skipped, those scored with the same pose settings judged
     again from their saved landmarks (seconds). Exit 1 if any video failed."""
     from liftform.batch import score as score_batch

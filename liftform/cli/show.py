@@ -11,7 +11,7 @@ from liftform.cli.common import out, shown
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
-from liftform.outputs.layout import REPS_NAME, RESULT_NAME
+from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
 from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
 from liftform.settings import AdviceSettings, Settings, SpineSettings
@@ -156,7 +156,8 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     n_failed = sum(not r.ok for r in rows)
     n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
     out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
-              f"{n_failed} failed; table in {shown(out_root / 'summary.csv')}", soft_wrap=True)
+              f"{n_failed} failed; table in {shown(out_root / SUMMARY_CSV)}, every rep in {SUMMARY_REPS_CSV}",
+              soft_wrap=True)
     if copies:
         _print_copies(copies)
 

@@ -7,8 +7,9 @@ slowly and breathe out as you lift; if the load is too heavy to lift safely, ask
 
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
 to stop short of, while lowering the load the way down; then a back past its limit too briefly to count, a rounded
-reach-down, a rushed ascent), ``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few
-words for the live screen. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
+reach-down, a rushed ascent; an undecided rep, what to change in the filming),
+``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen
+and the annotated video. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
 lean (deg) the person reached there with a neutral spine.
 """
 
@@ -49,8 +50,10 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     deepest the screen went where it stayed flat (then no limit: the rep's range, ``spine_flexion_pct_of_max``, is
     unknown, and a rep leaning deeper is advised as without a screen)."""
     screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
-    if rv.verdict == "insufficient_data":
-        return "film_whole_lift" if rv.lift_unseen else "film_level" if rv.from_above else "film_side_on"
+    if rv.verdict == "insufficient_data":    # what to change in the filming, as the reason says why
+        if rv.lift_unseen or rv.view_cut:
+            return "film_whole_lift"
+        return "film_level" if rv.from_above else "film_side_on"
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
             return "squat_depth"
@@ -100,22 +103,28 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
                 if math.isfinite(rv.spine_flexion_pct_of_max) else "")
     if rv.head_led:   # the rounding was seen in the head hanging: say that, not the contour's reading
         spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
+    # A set-down rounded and risen from rounded names the lowering, as its reason does: a box set down stooped had
+    # been told only that the back rounded "as you came up", the empty-handed rise after it.
+    when = "as you lowered the load and came back up" if rv.lowered_rounded else "as you came up"
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
         "film_level": ("Put the camera at hip height and level, side-on: from above, a rounded back looks flat, so "
                        "this rep could not be judged."),
-        "film_whole_lift": "Keep filming until you stand up with the load: the back is judged as you lift it.",
+        "film_whole_lift": ("Keep filming until you stand up with the load: the back is judged as you lift it."
+                            if rv.lift_unseen else
+                            "Keep the whole rep in view, from standing before you bend down to standing up "
+                            "again: too little of this one was seen to judge the back."),
         "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
             f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),
         "too_heavy": (
-            f"Keep your chest up and your back extended: it rounded {spine}{of_range} although your hips reach this "
-            "low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
+            f"Keep your chest up and your back extended: it rounded {spine}{of_range} {when} although your hips "
+            "reach this low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
         "bend_knees_chest_up": (
-            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} as you came "
-            "up; if you can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
+            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} {when}; if you "
+            "can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
         "squat_depth": (
             f"Squat only as deep as your lower back stays flat: at the bottom it rounded {spine}{of_range} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
@@ -123,8 +132,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
             f"Lower the load bending at the hips and knees with your back extended: it rounded {spine}"
             f"{of_range} on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
         "chest_up": (
-            f"Keep your chest up and your back extended as you lift: it rounded {spine}{of_range}; if you can't, "
-            "the load is too heavy - ask someone to help."),
+            f"Keep your chest up and your back extended: it rounded {spine}{of_range} {when}; if you can't, the "
+            "load is too heavy - ask someone to help."),
         "flat_all_the_way": _flat_all_the_way(rv),
         "reach_down_flat": (
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "

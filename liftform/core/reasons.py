@@ -107,20 +107,36 @@ def _cut(m: RepMetrics) -> str:
     return f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the bottom"
 
 
-def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
-    """Why a rep is ``insufficient_data``, in the order of `verdict.classify`."""
+def undecided_cause(m: RepMetrics, settings: VerdictSettings) -> str:
+    """Why a rep is ``insufficient_data``, the first of `verdict.classify`'s reasons that holds: "from_above" (a
+    camera looking down), "unseen" (the back not seen clearly enough in the lift), "hidden" (`hidden_where_judged`),
+    "view_cut" (`never_judged_in_part`: the view cuts the rep, and in the part seen it never bent far enough for its
+    back to be judged) or "reach_rounded" (the lift not seen, the back rounded on the way down). The reason says it in
+    words, the advice what to change (`RepVerdict.view_cut`: film the whole rep, not the camera's angle)."""
     if m.from_above:
+        return "from_above"
+    if m.trusted_share < settings.min_trusted_share:
+        return "unseen"
+    if hidden_where_judged(m):
+        return "hidden"
+    return "view_cut" if never_judged_in_part(m) else "reach_rounded"
+
+
+def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+    """Why a rep is ``insufficient_data`` (`undecided_cause`), in words."""
+    cause = undecided_cause(m, settings)
+    if cause == "from_above":
         return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
                 "back reads flat (lower the camera to hip height and level it)")
-    if m.trusted_share < settings.min_trusted_share:
+    if cause == "unseen":
         if lift_unseen(m, settings) and not m.descent_seen:
             return _too_little_reason(m)
         if lift_unseen(m, settings):
             return f"the lift was not seen: {_cut(m)}, and the back was not seen clearly on the way down either"
         return _unseen_reason(m, side_on_yaw_deg)
-    if hidden_where_judged(m):
+    if cause == "hidden":
         return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)
-    if never_judged_in_part(m):
+    if cause == "view_cut":
         return ("too little of the rep was in view: the video starts or ends inside it (or loses the person), "
                 f"and in the part seen the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}° nor the "
                 f"hips bent {settings.min_hip_for_rounding_deg:.0f}°, where the back is judged")

@@ -169,7 +169,10 @@ class RepVerdict:
     squat_bottom: bool = False      # rounded_back seen at the bottom of a squat: the trunk fairly upright, the hips
                                     # deeply flexed (the pelvis tucking under)
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
+    lowered_rounded: bool = False   # rounded_back while lowering the load (a set-down), whatever the rise did
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
+    view_cut: bool = False          # insufficient_data because the view cuts the rep where its back would be
+                                    # judged (`core.reasons.undecided_cause`): film the whole rep
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
     from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
                                     # there, so a rounded call is hedged (reason) and its confidence halved

@@ -21,7 +21,7 @@ import numpy as np
 
 from liftform.core.camera_pitch import clearing_trust
 from liftform.core.flags import flag_rounded_frames
-from liftform.core.reasons import reason_for
+from liftform.core.reasons import reason_for, undecided_cause
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
@@ -29,6 +29,7 @@ from liftform.core.rep_metrics import (
     judged_on_descent,
     judged_rounded_s,
     lift_unseen,
+    lowered_rounded,
     never_judged_in_part,
     rep_metrics,
     squat_bottom,
@@ -118,7 +119,9 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
+        lowered_rounded=verdict == "rounded_back" and lowered_rounded(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
+        view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) == "view_cut",
         judged_on_descent=on_descent, from_behind=m.from_behind,
         from_above=m.from_above,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,

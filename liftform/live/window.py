@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -19,6 +19,7 @@ from liftform.errors import LiftformError
 
 KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
                ord("r"): "reset", ord("R"): "reset", ord("n"): "neutral", ord("N"): "neutral"}
+X11_SOCKETS = "/tmp/.X11-unix"         # where a local X server's socket is (also in Linux's abstract namespace)
 TITLE = "liftform live  (q quit, c recalibrate, r reset count, n last rep checked flat)"
 
 
@@ -35,11 +36,30 @@ def display_problem() -> str | None:
     if not display:
         return ("no display to open the live window on (DISPLAY is not set): run from a desktop session, or add "
                 "--no-window")
-    host, _, number = display.rpartition(":")
-    number = number.split(".")[0]
-    if host in ("", "unix") and number.isdigit() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+    found = re.fullmatch(r"(?P<host>[^:]*):(?P<number>\d+)(\.\d+)?", display)
+    if found is None:       # Qt aborted the process ("could not connect to display garbage"), exit status 134
+        return f"DISPLAY={display} names no X display (such as :0 or host:10.0): fix it, or add --no-window"
+    if not _x_server_answers(found["host"], int(found["number"])):
         return f"no X server answers on DISPLAY={display}: run from a desktop session, or add --no-window"
     return None
+
+
+def _x_server_answers(host: str, number: int) -> bool:
+    """Whether something takes a connection where X display ``host:number`` is served: the local socket (also
+    Linux's abstract one, which needs no file), else TCP port 6000 + number (ssh's forwarding, localhost:10). A
+    socket file an X server left behind when it was killed takes none: Qt aborted the process there too."""
+    local = host in ("", "unix")
+    places = [(socket.AF_UNIX, f"{prefix}{X11_SOCKETS}/X{number}") for prefix in ("\0", "")] if local else \
+        [(socket.AF_INET, (host, 6000 + number))]
+    for family, address in places:
+        try:
+            with socket.socket(family, socket.SOCK_STREAM) as connection:
+                connection.settimeout(2.0)
+                connection.connect(address)
+                return True
+        except OSError:
+            continue
+    return False
 
 
 _PYAV_XCB = re.compile(r"/av\.libs/libxcb-(shape|shm|xfixes)")

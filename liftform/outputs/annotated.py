@@ -3,7 +3,8 @@
 The source is decoded again (streaming: one frame in memory at a time) and each frame gets the skeleton, the back
 coloured by its state (red where the analysis flagged the back as rounded, green where the spine measure was
 confident and not flagged, grey otherwise), the angles, the rep count (it goes up at the end of each rep) and the
-last finished rep's verdict. The output keeps the source's frame times.
+last finished rep's verdict with its advice in a few words (`core.advice.rep_cue`, as live shows it). The output
+keeps the source's frame times.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cv2
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.advice import rep_cue
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
@@ -70,18 +72,20 @@ def frame_states(analysis: Analysis) -> np.ndarray:
 
 
 class _RepClock:
-    """Reps finished by a source frame, and the last finished rep's verdict."""
+    """Reps finished by a source frame, and the last finished rep's verdict and cue (its advice in a few words: the
+    video had shown the verdict alone, the words of what to do only in the terminal, the files and live)."""
 
     def __init__(self, analysis: Analysis) -> None:
         frame_index = analysis.kinematics.frame_index
-        ends = sorted((int(frame_index[rv.rep.end]), rv.verdict) for rv in analysis.verdicts
-                      if 0 <= rv.rep.end < len(frame_index))
-        self.end_frames = [frame for frame, _ in ends]
-        self.verdicts = [verdict for _, verdict in ends]
+        ends = sorted((int(frame_index[rv.rep.end]), rv.verdict, rep_cue(rv, analysis.settings.advice))
+                      for rv in analysis.verdicts if 0 <= rv.rep.end < len(frame_index))
+        self.end_frames = [frame for frame, _, _ in ends]
+        self.said = [(verdict, cue) for _, verdict, cue in ends]
 
-    def at(self, frame_number: int) -> tuple[int, str | None]:
+    def at(self, frame_number: int) -> tuple[int, str | None, str | None]:
+        """(reps finished, the last one's verdict, its cue) at ``frame_number``."""
         done = bisect.bisect_right(self.end_frames, frame_number)
-        return done, (self.verdicts[done - 1] if done else None)
+        return (done, *self.said[done - 1]) if done else (0, None, None)
 
 
 def write_annotated_video(video_path: str | Path, analysis: Analysis, track: PoseTrack, out_path: str | Path,
@@ -142,10 +146,10 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
                     landmarks, visibility = image_xy[tr], track.visibility[tr]
                     edge = None if edges is None else edges[tr]
                 angles = _angles_at(angle_columns, r)
-                count, last = reps.at(frame.index)
+                count, last, cue = reps.at(frame.index)
                 draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
                              angles_deg=angles, rep_count=count, last_rep_verdict=last,
-                             lines=[f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
+                             lines=[*([cue] if cue else []), f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
                 writer.write(image, frame.timestamp_s, keyframe=keyframe)
                 if progress is not None:
                     progress(done, max(total, done))

@@ -3,6 +3,7 @@
     OUT/                      an output root (``analyze -o OUT``, ``score -o OUT``)
         index.html            every result folder below in one sortable table
         summary.csv|json      batch scoring: one row per video
+        summary_reps.csv      batch scoring: one row per rep of every scored video, every lifter's
         .liftform.lock        held while a batch writes OUT
         <video>/              one result folder per video (:class:`ResultFolder`); written as .<video>.<8 hex>.new
                               beside it and swapped in whole (`staging`)
@@ -39,6 +40,7 @@ PROFILE_NAME = "profile.toml"       # a live session's, where the lifter's zero 
 INDEX_NAME = "index.html"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
+SUMMARY_REPS_CSV = "summary_reps.csv"
 LOCK_NAME = ".liftform.lock"
 
 # Everything one analysis writes into its folder. A new result replaces the folder whole (`staging`); anything

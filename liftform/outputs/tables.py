@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,23 +64,25 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
 
 
 def rep_rows(analysis: Analysis) -> list[list[str]]:
-    """reps.csv rows (without header): one per rep, columns :data:`REP_FIELDS` (faults joined with ';')."""
-    rows = []
-    for rv in analysis.verdicts:
-        entry = rep_to_dict(analysis, rv)
-        row = []
-        for key in REP_FIELDS:
-            value = entry[key]
-            if value is None:
-                row.append("")
-            elif isinstance(value, bool):
-                row.append(str(int(value)))
-            elif isinstance(value, list):
-                row.append(";".join(value))
-            else:
-                row.append(str(value))
-        rows.append(row)
-    return rows
+    """reps.csv rows (without header): one per rep, columns :data:`REP_FIELDS` (`rep_cells`)."""
+    return [rep_cells(rep_to_dict(analysis, rv)) for rv in analysis.verdicts]
+
+
+def rep_cells(entry: Mapping[str, Any]) -> list[str]:
+    """One rep's entry (`rep_to_dict`, as result.json holds it) as reps.csv cells, columns :data:`REP_FIELDS`:
+    None empty, booleans 1/0, faults joined with ';'; a field an older result lacks is empty."""
+    cells = []
+    for key in REP_FIELDS:
+        value = entry.get(key)
+        if value is None:
+            cells.append("")
+        elif isinstance(value, bool):
+            cells.append(str(int(value)))
+        elif isinstance(value, list):
+            cells.append(";".join(value))
+        else:
+            cells.append(str(value))
+    return cells
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> Path:

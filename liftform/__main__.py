@@ -1,5 +1,24 @@
-"""`python -m liftform ...`: the same as the `liftform` command (where the venv's scripts are not on PATH)."""
+"""The `liftform` command (`main`) and `python -m liftform ...` (where the venv's scripts are not on PATH).
 
-from liftform.cli import main
+`main` imports the command line itself: a Ctrl-C or SIGTERM during that import (about half a second, the first
+thing a user may stop) had printed a traceback of the import machinery; it says "interrupted" in one line, as a
+command stopped later does, with the same exit status.
+"""
 
-main()
+import sys
+
+from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, terminate_as_interrupt, was_terminated
+
+
+def main() -> None:
+    terminate_as_interrupt()
+    try:
+        from liftform.cli import main as command_line
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise SystemExit(TERMINATED_EXIT if was_terminated() else INTERRUPTED_EXIT) from None
+    command_line()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """Ctrl-C (SIGINT) and SIGTERM held back while something must not be cut in two: a result folder's swap, a stopped
-live session being saved, the models being closed at exit; and SIGTERM taken as a Ctrl-C by the command line.
+live session being saved, the models being closed at exit; SIGTERM taken as a Ctrl-C by the command line; and
+worker processes born ignoring Ctrl-C.
 
 Python runs signal handlers in the main thread only, whichever thread the signal reaches, so a thread's signal
 mask cannot hold one back (MediaPipe's and the decoders' threads leave SIGINT unblocked, and a Ctrl-C they take
@@ -68,3 +69,18 @@ def signals_deferred(*, deliver: bool = True) -> Iterator[None]:
         if deliver:
             for signum in dict.fromkeys(received):
                 signal.raise_signal(signum)
+
+
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """SIGINT ignored (SIG_IGN) during the block, in the main thread: a process started in it is born ignoring Ctrl-C,
+    the disposition being inherited through exec (a Python handler is not) and kept by Python. A Ctrl-C that comes
+    during the block is lost. Elsewhere than in the main thread this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)

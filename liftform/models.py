@@ -10,7 +10,8 @@ Since mediapipe 0.10.30 the wheel carries no model, so liftform resolves one its
 4. a download of the official bundle into that cache, verified against the official SHA-256.
 
 Whatever the source, the file must be a MediaPipe bundle: a zip holding the pose detector and the pose landmarks
-TFLite models. Whether it *loads* is checked where mediapipe is imported (`liftform.landmarkers`).
+TFLite models, each passing its CRC-32 check. Whether it *loads* is checked where mediapipe is imported
+(`liftform.landmarkers`).
 This module never prints: progress goes to the caller's callback.
 """
 
@@ -20,7 +21,6 @@ import contextlib
 import os
 import re
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -30,7 +30,7 @@ from pathlib import Path
 import platformdirs
 
 from liftform.errors import ModelError
-from liftform.hashing import sha256_file
+from liftform.hashing import once_per_file, sha256_file
 from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, expanded_path, shipped_name
 
 DEFAULT_MODEL = "full"
@@ -145,21 +145,9 @@ def _model_dir_checked(model_dir: str | Path | None) -> tuple[Path | None, str]:
     return directory, given_as
 
 
-_SHA256_CACHE: dict[tuple[str, int, int], str] = {}
-# One hash at a time: the models' head start (`pipeline._load_models_ahead`) and the pose stage resolve the model
-# at about the same moment, and both hashed the bundle (heavy: 44 and 41 ms) until the second waited for the first.
-_SHA256_LOCK = threading.Lock()
-
-
 def _sha256_cached(path: Path) -> str:
-    """`sha256_file`, remembered per (path, size, mtime) for the life of the process; computed once even when
-    asked from several threads at once."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    with _SHA256_LOCK:
-        if key not in _SHA256_CACHE:
-            _SHA256_CACHE[key] = sha256_file(path)
-        return _SHA256_CACHE[key]
+    """`sha256_file`, once per version of the file in this process (`once_per_file`)."""
+    return once_per_file(sha256_file, path)
 
 
 # --- validation ----------------------------------------------------------------------------------------------------
@@ -172,7 +160,7 @@ def check_bundle(path: str | Path, hint: str = "pass lite, full, heavy or the pa
     if not path.is_file():
         raise ModelError(f"pose model file not found: {path}; {hint}")
     try:
-        problem = bundle_problem(path)
+        problem = once_per_file(bundle_problem, path)
     except OSError as exc:
         raise ModelError(f"cannot read pose model {path} ({exc.strerror or exc}); check its permissions") from None
     if problem:
@@ -189,9 +177,17 @@ def bundle_problem(path: Path) -> str:
                 # A truncated bundle still opens as a zip: the end of an inner model's own metadata zip is found.
                 return f"not a pose landmarker bundle (it lacks {', '.join(missing)}: truncated, or another file)"
             for member in BUNDLE_MEMBERS:
+                # Read to its end, where zipfile checks its CRC-32 (~7 ms for full): damaged weights still load, and
+                # found nobody in a good video ("no person found: film the whole body") or people wrong, unsaid.
                 with bundle.open(member) as fh:
-                    if fh.read(8)[4:8] != _TFLITE_MAGIC:
-                        return f"damaged ({member} is not a TFLite model)"
+                    try:
+                        head = fh.read(8)
+                        while fh.read(1 << 20):
+                            pass
+                    except zipfile.BadZipFile:
+                        return f"damaged ({member} fails its CRC-32 check: a corrupted copy)"
+                if head[4:8] != _TFLITE_MAGIC:
+                    return f"damaged ({member} is not a TFLite model)"
     except (zipfile.BadZipFile, EOFError):
         return "not a MediaPipe model bundle (not a .task zip, or truncated)"
     return ""
@@ -391,7 +387,7 @@ def list_models(model_dir: str | Path | None = None, cache_dir: Path | None = No
             continue
         source, path = found
         try:
-            digest, problem = _sha256_cached(path), bundle_problem(path)
+            digest, problem = _sha256_cached(path), once_per_file(bundle_problem, path)
         except OSError as exc:
             digest, problem = None, f"cannot be read ({exc.strerror or exc})"
         infos.append(ModelInfo(name, path, source, path.stat().st_size, digest, spec.sha256,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -27,7 +28,7 @@ from synthetic_tracks import NEUTRAL_BEND_DEG, lift_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch import assign_stems, expand_inputs, ray_engine, rescore, score
+from liftform.batch import assign_stems, expand_inputs, local, ray_engine, rescore, score
 from liftform.batch.jobs import Job, JobSpec, already_scored
 from liftform.batch.local import run_local
 from liftform.batch.runner import make_spec, plan_jobs
@@ -413,6 +414,24 @@ def test_a_worker_crash_fails_only_its_video(tmp_path):
     assert {n for n, r in rows.items() if r.ok} == {"a", "b", "c"}
     assert "SIGSEGV" in rows["crash"].error and "status 3" in rows["exit"].error
     assert rows["bad"].error == "not scored (test)"
+
+
+@pytest.mark.slow
+def test_a_ctrl_c_while_a_worker_starts_leaves_it_to_the_driver(tmp_path):
+    """Ctrl-C reaches the whole process group. A spawned worker imports liftform for a second or more before it can
+    ignore SIGINT, and one reached then died with a traceback under the driver's one line (`score -j 2` stopped in
+    its first seconds). Workers are born ignoring it: the driver alone decides what a Ctrl-C stops."""
+    worker = local._Worker(multiprocessing.get_context("spawn"), JobSpec(Settings(), "model.task", "0" * 64),
+                           tmp_path, crashing_job, 1, None)
+    try:
+        os.kill(worker.process.pid, signal.SIGINT)       # still starting up: importing liftform
+        worker.give(Job(0, "a.mp4", "a"))
+        assert worker.conn.poll(60) and worker.conn.recv() == local.STARTED
+        assert worker.conn.recv().ok
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler    # the driver's own is back
+    finally:
+        worker.stop()
+        worker.process.join(10)
 
 
 def affinity_job(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:

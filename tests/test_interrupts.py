@@ -76,3 +76,46 @@ def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path):
         command.kill()
     assert command.returncode == TERMINATED_EXIT == 143
     assert stderr.strip() == "interrupted before any video was finished: nothing was written"
+
+
+# A command held where the signal is to come: printing "ready" first. {hold} is the code that holds it.
+STOPPED_EARLY = """
+import importlib.abc, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)    # as in a terminal, whatever ran this test
+{hold}
+from liftform.__main__ import main
+sys.argv = ["liftform", *sys.argv[1:]]
+main()
+"""
+HELD_IN_IMPORT = """
+class HeldImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "liftform.cli":
+            print("ready", flush=True)
+            time.sleep(60)
+sys.meta_path.insert(0, HeldImport())
+"""
+HELD_IN_SETTINGS = """
+import liftform.cli.single
+def held(*args, **kwargs):
+    print("ready", flush=True)
+    time.sleep(60)
+liftform.cli.single.settings_from = held
+"""
+
+
+@pytest.mark.parametrize("hold", [HELD_IN_IMPORT, HELD_IN_SETTINGS], ids=["importing", "settings"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_command_stopped_before_its_own_handling_says_so_in_one_line(tmp_path, hold, signum):
+    """Stopped while the command line was imported (its first half second), a command printed a traceback of the
+    import machinery; stopped later but before the command's own handling of it (its imports, its settings), it
+    ended with 130 and nothing said. Both now say "interrupted", with 130 (143 for SIGTERM)."""
+    command = subprocess.Popen([sys.executable, "-c", STOPPED_EARLY.format(hold=hold), "analyze", "lift.mp4"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert command.stdout.readline() == "ready\n"
+        command.send_signal(signum)
+        _, stderr = command.communicate(timeout=30)
+    finally:
+        command.kill()
+    assert (command.returncode, stderr) == (128 + signum, "interrupted\n")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from liftform import models
+from liftform import hashing, models
 from liftform.errors import ModelError
 from liftform.hashing import sha256_file
 
@@ -277,6 +277,28 @@ def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypa
     assert str(analyze_says.value) == result.stdout.split("full: ", 1)[1].split("\n")[0]
 
 
+def test_a_bundle_with_damaged_weights_is_refused_with_what_to_do(tmp_path, monkeypatch):
+    """A bundle whose weights were damaged (a bad disk, a broken copy) but whose zip and TFLite headers are intact
+    loaded: on a good video the model then found nobody, and liftform said "no person found ...: film the whole
+    body", or could have misread the lifter without a sign. Each member's CRC-32 is checked: it is refused, in one
+    line saying what to do, by analyze and by `liftform models` alike."""
+    model_dir = _mkdir(tmp_path / "models")
+    bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task", payload=b"w" * 20_000)
+    data = bytearray(bundle.read_bytes())
+    data[data.index(b"landmarks" + b"w" * 100) + 10_000] ^= 0xFF    # one byte of the landmark model's weights
+    bundle.write_bytes(bytes(data))
+    monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
+    with pytest.raises(ModelError) as analyze_says:
+        models.resolve_model("full", download=False)
+    message = str(analyze_says.value)
+    assert message == (f"{bundle} is damaged (pose_landmarks_detector.tflite fails its CRC-32 check: a corrupted "
+                       f"copy); {models.replace_advice('full')}")
+    result, full = _models_listing(model_dir, monkeypatch)
+    assert "no: unusable" in full and f"full: {message}" in result.stdout, result.stdout
+    make_fake_bundle(bundle, payload=b"w" * 20_000)     # a good copy put over it is taken, not the verdict remembered
+    assert models.resolve_model("full", download=False).source == "model_dir"
+
+
 def test_models_command_shows_the_whole_path_in_a_narrow_terminal(tmp_path, monkeypatch):
     """At 80 columns the path, what `liftform models` is for, was cut: "/work/shared/model…"."""
     from typer.testing import CliRunner
@@ -338,7 +360,7 @@ def test_a_bundle_asked_for_by_two_threads_at_once_is_hashed_once(monkeypatch, t
         return sha256_file(path, **kwargs)
 
     monkeypatch.setattr(models, "sha256_file", slow_hash)
-    monkeypatch.setattr(models, "_SHA256_CACHE", {})
+    monkeypatch.setattr(hashing, "_FILE_FACTS", {})
     digests = []
     first = threading.Thread(target=lambda: digests.append(models._sha256_cached(bundle)))
     first.start()

@@ -626,3 +626,26 @@ def test_an_analysis_that_writes_nothing_leaves_no_output_folder(tmp_path):
     (tmp_path / "mine").mkdir()
     assert runner.invoke(app, ["analyze", str(tmp_path / "typo.mp4"), "-o", str(tmp_path / "mine")]).exit_code == 1
     assert (tmp_path / "mine").is_dir()
+
+
+def test_a_file_where_a_videos_folder_goes_is_said_before_its_pose_stage(tmp_path, monkeypatch):
+    """A file named as a video's result folder (OUT/lift, a download saved there) was found at the first write,
+    after the whole pose stage (14 s for a 9-s sample; hours for a long video, and in `score` for each such video):
+    `analyze` and `score` say it before the pose model runs, and the batch goes on."""
+    from liftform import pipeline
+    from liftform.batch.jobs import Job, run_job
+    from liftform.errors import OutputError
+
+    def pose_stage(*args, **kwargs):
+        raise AssertionError("the pose stage ran")
+
+    monkeypatch.setattr(pipeline, "estimate_video_people", pose_stage)
+    video, out = tmp_path / "lift.mp4", tmp_path / "out"
+    video.write_bytes(b"not decoded: refused first")
+    out.mkdir()
+    (out / "lift").write_text("in the way")
+    said = f"cannot write into {out / 'lift'}: {out / 'lift'} is a file, not a folder; remove it or choose another"
+    with pytest.raises(OutputError, match=re.escape(said)):
+        pipeline.analyze_video(video, out, output_name="lift")
+    row = run_job(Job(0, str(video), "lift"), JobSpec(Settings(), "model.task", MODEL_SHA256), out / "lift")
+    assert not row.ok and row.error.startswith(said), row.error

@@ -289,6 +289,32 @@ def test_write_sample_encodes_video_and_truth_csv(tmp_path):
     assert np.abs(frames[-1][y, x].astype(int) - frames[-1][5, 5].astype(int)).sum() > 40
 
 
+def test_a_render_stopped_part_way_leaves_the_sample_it_replaces_whole(tmp_path, monkeypatch, capsys):
+    """`python -m liftform.synth sample_videos` stopped by Ctrl-C part-way through a sample had left a shorter video,
+    a valid MP4 that looks finished, beside the truth CSV of the sample it replaced, and a traceback. The sample
+    there stays as it was, nothing half-written is left, and one line says so (exit 130)."""
+    from liftform.synth import __main__ as synth_cli
+    from liftform.synth import scene
+
+    spec = LiftSpec(motion="squat", reps=1, width_px=160, height_px=120, stand_s=0.2, supersample=1)
+    monkeypatch.setitem(synth_cli.SAMPLES, "squat", spec)
+    assert synth_cli.main([str(tmp_path), "--only", "squat"]) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    drawn = scene.SynthScene.render
+
+    def stopped(self, i):
+        if i == 10:
+            raise KeyboardInterrupt
+        return drawn(self, i)
+
+    monkeypatch.setattr(scene.SynthScene, "render", stopped)
+    capsys.readouterr()
+    assert synth_cli.main([str(tmp_path), "--only", "squat"]) == 130
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert capsys.readouterr().err == f"interrupted: {tmp_path / 'squat.mp4'} is as it was; the samples listed above " \
+                                      "are written\n"
+
+
 def test_synth_does_not_import_mediapipe():
     import os
     from pathlib import Path

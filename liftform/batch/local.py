@@ -26,6 +26,7 @@ from liftform.batch.jobs import Job, JobSpec, run_job
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.cpus import pin_to_cpu, usable_cpu_count, usable_cpus
 from liftform.errors import LiftformError
+from liftform.interrupts import ctrl_c_ignored
 
 # job_fn(job, spec, out_dir) -> row: what a worker runs (tests swap in a crashing one).
 JobFn = Callable[[Job, JobSpec, Path], SummaryRow]
@@ -180,7 +181,11 @@ class _Worker:
         self.process = ctx.Process(target=_worker_main,
                                    args=(child, spec, str(out_root), job_fn, threads, cpu, os.getpid()),
                                    daemon=True, name="liftform-worker")
-        self.process.start()
+        # Born ignoring Ctrl-C: a spawned worker imports liftform for a second or more before `_worker_main` can
+        # ignore it, and a Ctrl-C then (it reaches the whole process group) printed the worker's traceback under the
+        # driver's one line. The driver's own Ctrl-C in the few ms of the start is lost: pressed again, it stops.
+        with ctrl_c_ignored():
+            self.process.start()
         child.close()
         self.job: Job | None = None
         self.given_at = 0.0   # time.monotonic() when the current job was given, then when the worker started it

@@ -6,7 +6,9 @@ Modules: ``common`` (the app, consoles, options, progress bars), ``show`` (print
 report, screen, models, config), ``batch`` (score, rescore), ``live``.
 """
 
+import contextlib
 import gc
+import sys
 
 from liftform.cli.common import app
 from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, terminate_as_interrupt, was_terminated
@@ -21,6 +23,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:  # pragma: no cover - console entry point
     terminate_as_interrupt()
+    _printed_in_any_encoding()
     try:
         app()
     except SystemExit as exc:       # a command stopped by SIGTERM says so to whatever sent it, as a killed one would
@@ -31,3 +34,11 @@ def main() -> None:  # pragma: no cover - console entry point
         # Everything is written by now. The interpreter's last collection at exit would walk every object of
         # mediapipe, OpenCV, PyAV and the analysis (~80 of a one-video run's ~130 ms of exit): leave them out of it.
         gc.freeze()
+
+
+def _printed_in_any_encoding() -> None:
+    """A character the output's encoding lacks (the ° of every rep's line where stdout is ASCII or Latin-1, a Windows
+    console redirected to a file) is printed as "?": it had ended the run in a UnicodeEncodeError traceback once the
+    first video's results were written, the next videos never analysed. (stderr already escapes it.)"""
+    with contextlib.suppress(AttributeError, ValueError):    # not io's text stream (an embedding's, a test's)
+        sys.stdout.reconfigure(errors="replace")

@@ -84,9 +84,15 @@ def _misread_argument(command, args: list[str]) -> str:
 @contextmanager
 def _failed_in_one_line():
     """click's usage errors, and a path the file system refuses to look at (a name too long for it: every command
-    had printed a traceback), as one line through `fail`."""
+    had printed a traceback), as one line through `fail`; a Ctrl-C (or SIGTERM) before a command's own handling of
+    it (its imports, its settings), which typer ended with 130 and nothing said, says "interrupted"."""
     try:
         yield
+    except KeyboardInterrupt:
+        from liftform.interrupts import INTERRUPTED_EXIT
+
+        err.print("interrupted")
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     except _ClickError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":     # `liftform` alone: the help, as typer shows it
             raise
@@ -117,6 +123,20 @@ app = typer.Typer(cls=_CommandsFailingInOneLine, add_completion=False, no_args_i
                   help="Watch a lift and tell a safe hip hinge from a rounded back, rep by rep.")
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        from liftform import __version__
+
+        out.print(f"liftform {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app_options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                              help="Print liftform's version and exit.")) -> None:
+    pass
 
 ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a path to a .task file "
                                                     "(default: the config file's, else full).")

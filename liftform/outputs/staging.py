@@ -184,14 +184,20 @@ def moved_paths(paths: dict[str, Path], staging: Path, final: Path) -> dict[str,
     return {key: Path(final) / path.relative_to(staging) for key, path in paths.items()}
 
 
+def check_no_file_in_the_way(final: str | Path) -> None:
+    """Raise OutputError where a file stands where the result folder ``final`` is to be: said before a video's pose
+    stage as well (`analyze`, `score`), not only at its first write after it, the whole analysis run for nothing."""
+    if os.path.lexists(final) and not Path(final).is_dir():
+        raise OutputError(f"cannot write into {final}: {file_in_the_way(final)}")
+
+
 @contextlib.contextmanager
 def replacing_folder(final: str | Path) -> Iterator[Path]:
     """Yield a new, empty, hidden folder beside ``final``; when the block ends normally it replaces ``final``
     (see the module docstring). On any exception in the block (KeyboardInterrupt included) it is removed and
     ``final`` is left as it was. Raises OutputError (one line) when the folders cannot be made or swapped."""
     final = Path(final)
-    if os.path.lexists(final) and not final.is_dir():
-        raise OutputError(f"cannot write into {final}: {file_in_the_way(final)}")
+    check_no_file_in_the_way(final)
     recover_folder(final)
     held: list[int] = []          # the locks of this run's temporary folders, released when it is done with them
     try:

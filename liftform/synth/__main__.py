@@ -36,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name in args.only or SAMPLES:
         path = args.out_dir / f"{name}.mp4"
-        truth = write_sample(SAMPLES[name], path)
+        try:
+            truth = write_sample(SAMPLES[name], path)
+        except KeyboardInterrupt:
+            print(f"interrupted: {path} is as it was; the samples listed above are written", file=sys.stderr)
+            return 130
         print(f"{path}: {len(truth)} frames, {path.stat().st_size / 1e6:.2f} MB", file=sys.stderr)
     return 0
 

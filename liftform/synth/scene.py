@@ -328,9 +328,14 @@ def _shadow(bg: np.ndarray, cam: Camera, sk: Skeleton) -> None:
 def write_sample(spec: LiftSpec, out_mp4_path: str | Path, crf: int = 20) -> Truth:
     """Render ``spec`` to ``out_mp4_path`` (H.264 MP4, see ``encode.encode_mp4``) and write
     ``<stem>.truth.csv`` beside it. Returns the truth."""
+    from liftform.outputs.atomic import atomic_path
+
     out = Path(out_mp4_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     scene = SynthScene(spec)
-    encode_mp4((scene.render(i).rgb for i in range(len(scene))), out, spec.fps, crf=crf)
-    scene.truth.to_csv(out.with_name(out.stem + ".truth.csv"))
+    # Both in place at the end: a render stopped part-way (Ctrl-C) had left a shorter video, a valid MP4 looking
+    # finished, beside the truth of the one it replaced.
+    with atomic_path(out) as video, atomic_path(out.with_name(out.stem + ".truth.csv")) as truth:
+        encode_mp4((scene.render(i).rgb for i in range(len(scene))), video, spec.fps, crf=crf)
+        scene.truth.to_csv(truth)
     return scene.truth

@@ -195,6 +195,42 @@ def test_report_without_video_and_frames_still_renders(drawn_without_model):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def _page_opens_with(html: str) -> str:
+    """The words a page's reader meets first, tags removed, whitespace collapsed."""
+    body = html.split("<main>", 1)[1]
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", body)).split())[:400]
+
+
+def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_now(drawn_without_model):
+    """After a `rescore` cleared both reps (a laxer limit), report.html still opened with "Rounded back in 2 of 2
+    reps" over a result.json judged safe: only the rescore's terminal had said the page was out of date. Now the
+    page itself says so first, with the verdict result.json holds; a later rescore renews that notice, and drawing
+    the page again removes it."""
+    from liftform.batch import rescore
+    from liftform.settings import Settings, apply_overrides
+
+    out, report = drawn_without_model.parent, write_report(drawn_without_model).path
+    assert _page_opens_with(report.read_text()).startswith(f"{HOSTILE}.mp4 Lifting technique report")
+    lax = apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 60.0}})
+    assert rescore(out, lax).stale_views == [HOSTILE]
+    assert json.loads((drawn_without_model / "result.json").read_text())["verdict"] == "safe"
+    html = report.read_text()
+    opening = _page_opens_with(html)
+    assert opening.startswith("Out of date: this page shows the results before a rescore. result.json now says: "
+                              "Safe: no rounded back in 2 reps — 2 reps: safe in reps 1, 2"), opening
+    assert f"liftform report {drawn_without_model}" in opening.replace("'", "")
+    assert 'class="good">Safe: no rounded back' in html and "<img src=x" not in html     # its colour; escaped
+    assert "Rounded back in 2 of 2 reps" in html                    # what the page still shows, below it
+
+    rescore(out, Settings())                                        # judged again: the notice is this result's
+    html = report.read_text()
+    assert html.count('id="outdated"') == 1
+    assert _page_opens_with(html).startswith("Out of date: this page shows the results before a rescore. "
+                                             "result.json now says: Rounded back in 2 of 2 reps")
+    write_report(drawn_without_model)
+    assert 'id="outdated"' not in report.read_text() and not (drawn_without_model / "stale-views").exists()
+
+
 def test_the_legend_shows_the_frames_own_colours_and_cues(drawn_without_model):
     """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
     time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
@@ -59,10 +60,12 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _headline(verdict: str | None, n_rounded: int, n_reps: int) -> str:
+def headline(analysis: Analysis) -> str:
+    """The clip's verdict as the report's banner leads with it (over every lifter's reps, as the verdict)."""
+    verdict, n_reps = analysis.verdict, len(analysis.every_rep)
     reps = counted(n_reps, "rep")
     if verdict == "rounded_back":
-        return f"Rounded back in {n_rounded} of {reps}"
+        return f"Rounded back in {sum(v.is_rounded for v in analysis.every_rep)} of {reps}"
     if verdict == "safe":
         return f"Safe: no rounded back in {reps}"
     return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
@@ -137,13 +140,12 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     reps = [_rep_row(data, rep) for rep in data.reps]
     shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
     svg = angle_figure_svg(data)
-    n_rounded, n_reps = sum(v.is_rounded for v in analysis.every_rep), len(analysis.every_rep)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
-        "headline": _headline(verdict, n_rounded, n_reps), "n_rounded": n_rounded, "reps": reps,
+        "headline": headline(analysis), "reps": reps,
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings),

@@ -231,6 +231,19 @@ def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_
     assert 'id="outdated"' not in report.read_text() and not (drawn_without_model / "stale-views").exists()
 
 
+def test_each_rep_with_frames_below_is_reached_from_its_row_of_the_table(drawn_without_model, tmp_path):
+    """A long set's table of reps is pages long, and its rows did not lead to the reps' frames: a clinician had to
+    scroll past the table and look for rep 27 among the pictures or the list under them. Now a rep's number in the
+    table links to its frames (#rep-N, by keyboard too); a report drawn without the video has none to link to."""
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"the analysed bytes")          # taken as the analysed file; its frames given (none) as media
+    html = write_report(drawn_without_model, video_path=video, media={}).path.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="#rep-(\d+)" aria-label="Rep (\d+): its frames below">(\d+)</a>', html)
+    assert links == [("1", "1", "1"), ("2", "2", "2")], links
+    assert all(f'<div class="rep" id="rep-{n}">' in html for n, _, _ in links)
+    assert 'href="#rep-' not in write_report(drawn_without_model).path.read_text(encoding="utf-8")
+
+
 def test_the_legend_shows_the_frames_own_colours_and_cues(drawn_without_model):
     """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
     time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""

@@ -57,6 +57,7 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
         "faults": [fault_words(f) for f in rep.get("faults") or []],
+        "in_gallery": False,        # the main lifter's rep with frames below (`report_context`)
     }
 
 
@@ -139,6 +140,9 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
+    in_gallery = {g["number"] for g in shown} if data.video_path is not None else set()   # drawn with frames only
+    for row in reps:        # a long set's table is pages long: a rep's row leads to its frames
+        row["in_gallery"] = row["number"] in in_gallery
     svg = angle_figure_svg(data)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)

@@ -701,8 +701,8 @@ def test_the_report_prints_every_column_and_no_clip(browser, result_dir):
     shown = page.evaluate("""() => [...document.querySelectorAll('video')].map(
         v => getComputedStyle(v).display !== 'none' && getComputedStyle(v.closest('figure')).display !== 'none')""")
     assert shown and not any(shown)
-    overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll')].map(
-        s => s.querySelector('table').getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll > table')].map(
+        t => t.getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
     assert overflow and max(overflow) <= 1, overflow                  # every table ends inside the page
     page.close()
 
@@ -729,6 +729,43 @@ def test_the_report_reads_on_a_phone_and_prints_its_colours(browser, result_dir)
     together = page.evaluate("""() => { const h = document.getElementById('plots').parentElement;
         return [getComputedStyle(h).breakInside, !!h.querySelector('img.plot')]; }""")
     assert together == ["avoid", True]
+    page.close()
+
+
+SCROLLS_SIDEWAYS = """() => [document.documentElement.scrollWidth - window.innerWidth, [...document.querySelectorAll(
+    'body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map(
+    e => e.tagName + '.' + e.className)]"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_plot_keeps_its_size_and_a_reps_row_leads_to_its_frames_by_keyboard(
+        browser, drawn_without_model, tmp_path):
+    """At 390 px the plot of the angles was shrunk to the screen, 1000 px drawn in 342: its labels 4 px high. It now
+    keeps its size and scrolls sideways, as the rep table does (the page itself does not). A rep's number in the
+    table, reached with Tab and followed with Enter, brings the rep's frames into view. A rescore's notice naming a
+    long folder wraps inside the screen."""
+    from liftform.outputs.read import read_analysis
+    from liftform.report.outdated import mark_report_outdated
+
+    folder = copy_result(drawn_without_model, tmp_path / ("a_long_folder_name_" * 8))
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"the analysed bytes")          # taken as the analysed file; its frames given (none) as media
+    report = write_report(folder, video_path=video, media={}).path
+    assert mark_report_outdated(report, read_analysis(folder))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(report.resolve().as_uri())
+    plot = page.evaluate("(() => { const i = document.querySelector('img.plot'); "
+                         "return [i.getBoundingClientRect().width, i.naturalWidth]; })()")
+    assert plot[1] >= 1000 and plot[0] >= plot[1], plot                       # drawn at its own size
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Rep 2: its frames below":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#rep-2'")
+    top = page.evaluate("document.getElementById('rep-2').getBoundingClientRect().top")
+    assert -1 <= top < 10, top
     page.close()
 
 

@@ -218,13 +218,14 @@ def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_
     opening = _page_opens_with(html)
     assert opening.startswith("Out of date: this page shows the results before a rescore. result.json now says: "
                               "Safe: no rounded back in 2 reps — 2 reps: safe in reps 1, 2"), opening
-    assert f"liftform report {drawn_without_model}" in opening.replace("'", "")
+    assert f"below are the earlier ones: liftform report {drawn_without_model}" in opening.replace("'", "")
     assert 'class="good">Safe: no rounded back' in html and "<img src=x" not in html     # its colour; escaped
     assert "Rounded back in 2 of 2 reps" in html                    # what the page still shows, below it
 
+    (drawn_without_model / "annotated.mp4").write_bytes(b"drawn with the first result")
     rescore(out, Settings())                                        # judged again: the notice is this result's
     html = report.read_text()
-    assert html.count('id="outdated"') == 1
+    assert html.count('id="outdated"') == 1 and "below (and annotated.mp4) are the earlier ones" in html
     assert _page_opens_with(html).startswith("Out of date: this page shows the results before a rescore. "
                                              "result.json now says: Rounded back in 2 of 2 reps")
     write_report(drawn_without_model)

@@ -16,6 +16,7 @@ from liftform.analysis import Analysis
 from liftform.core.vocabulary import tone_of
 from liftform.errors import OutputError
 from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.layout import ANNOTATED_NAME
 from liftform.outputs.result_json import clip_summary
 from liftform.report.html import words_html
 from liftform.report.page import headline
@@ -28,11 +29,12 @@ _NOTICE = re.compile(rf'<section class="warn" id="{OUTDATED_ID}"[^>]*>.*?</secti
 def outdated_notice(analysis: Analysis, result_dir: Path) -> str:
     """The notice at the top of an out-of-date report: what result.json says now, and how to draw the page again."""
     command = f"`liftform report {shlex.quote(str(result_dir))}`"
+    annotated = " (and annotated.mp4)" if (result_dir / ANNOTATED_NAME).is_file() else ""
     return (f'<section class="warn" id="{OUTDATED_ID}" role="alert"><b>Out of date: this page shows the results '
             "before a rescore.</b> result.json now says: "
             f'<b class="{tone_of(analysis.verdict).css_class}">{markupsafe.escape(headline(analysis))}</b> — '
             f"{markupsafe.escape(clip_summary(analysis))} The verdicts, reasons, frames, plots and thresholds "
-            f"below (and annotated.mp4) are the earlier ones: {words_html(command)} draws this page again from the "
+            f"below{annotated} are the earlier ones: {words_html(command)} draws this page again from the "
             "source video.</section>\n")
 
 

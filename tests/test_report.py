@@ -771,6 +771,29 @@ def test_on_a_phone_the_plot_keeps_its_size_and_a_reps_row_leads_to_its_frames_b
     page.close()
 
 
+WORDS_IN_VIEW = """() => { const box = document.querySelector('.scroll').getBoundingClientRect();
+    return [...document.querySelectorAll('tr.why td:last-child, tr.advice td:last-child')].map(td => {
+        const r = (td.querySelector('.words') || td).getBoundingClientRect();
+        return r.left >= box.left - 1 && r.right <= box.right + 1; }); }"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 768])
+def test_a_reps_reason_and_advice_read_whole_on_a_phone_and_a_tablet(browser, drawn_without_model, width):
+    """The rep table, wider than a phone's or a tablet's screen, scrolls sideways; the reason and the advice under
+    each rep's numbers ran on as wide as the table (886 px), every line cut at the screen's edge, to be read by
+    scrolling back and forth. They now wrap inside the screen and stay in view as the table scrolls."""
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    assert page.evaluate("(() => { const s = document.querySelector('.scroll'); "
+                         "return s.scrollWidth > s.clientWidth; })()")                 # the table does scroll
+    shown = page.evaluate(WORDS_IN_VIEW)
+    assert len(shown) == 4 and all(shown), shown                                       # 2 reps: reason, advice
+    page.evaluate("document.querySelector('.scroll').scrollLeft = 300")
+    assert all(page.evaluate(WORDS_IN_VIEW))
+    page.close()
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):

@@ -771,28 +771,6 @@ def test_on_a_phone_the_plot_keeps_its_size_and_a_reps_row_leads_to_its_frames_b
     page.close()
 
 
-@pytest.mark.slow
-def test_on_a_phone_the_rep_table_scrolls_sideways_by_keyboard(browser, drawn_without_model, tmp_path):
-    """Chromium makes a scrolling box focusable on its own only where nothing in it takes focus: with the reps'
-    numbers linked to their frames, the rep table on a phone could not be scrolled to its Confidence column from
-    the keyboard (the arrow keys on a link scroll nothing). The box takes focus itself, named for screen readers."""
-    video = tmp_path / "lift.mp4"
-    video.write_bytes(b"the analysed bytes")          # taken as the analysed file; its frames given (none) as media
-    report = write_report(drawn_without_model, video_path=video, media={}).path
-    page = browser.new_page(viewport={"width": 390, "height": 844})
-    page.goto(report.resolve().as_uri())
-    for _ in range(20):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.classList.contains('scroll')"):
-            break
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Reps"
-    assert page.evaluate("!!document.activeElement.querySelector('a[href=\"#rep-1\"]')")     # the box of the links
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.activeElement.scrollLeft > 0")
-    page.close()
-
-
 WORDS_IN_VIEW = """() => { const box = document.querySelector('.scroll').getBoundingClientRect();
     return [...document.querySelectorAll('tr.why td:last-child, tr.advice td:last-child')].map(td => {
         const r = (td.querySelector('.words') || td).getBoundingClientRect();

@@ -201,12 +201,14 @@ def _page_opens_with(html: str) -> str:
     return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", body)).split())[:400]
 
 
-def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_now(drawn_without_model):
+def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_now(drawn_without_model, tmp_path):
     """After a `rescore` cleared both reps (a laxer limit), report.html still opened with "Rounded back in 2 of 2
     reps" over a result.json judged safe: only the rescore's terminal had said the page was out of date. Now the
     page itself says so first, with the verdict result.json holds; a later rescore renews that notice, and drawing
     the page again removes it."""
     from liftform.batch import rescore
+    from liftform.outputs.read import read_analysis
+    from liftform.report.outdated import mark_report_outdated
     from liftform.settings import Settings, apply_overrides
 
     out, report = drawn_without_model.parent, write_report(drawn_without_model).path
@@ -231,6 +233,10 @@ def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_
     write_report(drawn_without_model)
     assert 'id="outdated"' not in report.read_text()
     assert (drawn_without_model / "stale-views").read_text().split() == ["annotated.mp4"]     # not drawn again
+    foreign = tmp_path / "notes.html"                               # a page liftform did not write is left alone
+    foreign.write_text("<html><body><p>my notes</p></body></html>")
+    assert not mark_report_outdated(foreign, read_analysis(drawn_without_model))
+    assert foreign.read_text() == "<html><body><p>my notes</p></body></html>"
 
 
 def test_each_rep_with_frames_below_is_reached_from_its_row_of_the_table(drawn_without_model, tmp_path):

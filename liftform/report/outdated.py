@@ -15,15 +15,16 @@ import markupsafe
 from liftform.analysis import Analysis
 from liftform.core.vocabulary import tone_of
 from liftform.errors import OutputError
-from liftform.outputs.atomic import atomic_write_text
+from liftform.outputs.atomic import atomic_write_bytes
 from liftform.outputs.layout import ANNOTATED_NAME
+from liftform.outputs.paths import readable
 from liftform.outputs.result_json import clip_summary
 from liftform.report.html import words_html
 from liftform.report.page import headline
 
 OUTDATED_ID = "outdated"
-_MAIN = "<main>\n"                                   # where the page's content begins (every liftform report)
-_NOTICE = re.compile(rf'<section class="warn" id="{OUTDATED_ID}"[^>]*>.*?</section>\n', re.DOTALL)
+_MAIN = b"<main>\n"                                  # where the page's content begins (every liftform report)
+_NOTICE = re.compile(rb'<section class="warn" id="' + OUTDATED_ID.encode() + rb'"[^>]*>.*?</section>\n', re.DOTALL)
 
 
 def outdated_notice(analysis: Analysis, result_dir: Path) -> str:
@@ -40,16 +41,20 @@ def outdated_notice(analysis: Analysis, result_dir: Path) -> str:
 
 def mark_report_outdated(report: Path, analysis: Analysis) -> bool:
     """Put (or renew) the out-of-date notice of ``analysis``, the result now in the folder, at the top of
-    ``report``; False where there is no page of liftform's to mark."""
+    ``report``; False where there is no page of liftform's to mark. The page is handled as bytes, the notice looked
+    for only where it goes: a report is megabytes, and a rescore judges tens of videos a second."""
     try:
-        html = report.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
+        page = report.read_bytes()
+    except FileNotFoundError:
         return False
-    html = _NOTICE.sub("", html, count=1)
-    if _MAIN not in html:
+    start = page.find(_MAIN)
+    if start < 0:
         return False
+    start += len(_MAIN)
+    earlier = _NOTICE.match(page, start)
+    notice = readable(outdated_notice(analysis, report.parent.resolve())).encode("utf-8")
     try:
-        atomic_write_text(report, html.replace(_MAIN, _MAIN + outdated_notice(analysis, report.parent.resolve()), 1))
+        atomic_write_bytes(report, page[:start] + notice + page[earlier.end() if earlier else start:])
     except OutputError:     # the terminal says the page is out of date all the same (`RescoreResult.stale_views`)
         return False
     return True

@@ -230,9 +230,11 @@ def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_
     assert html.count('id="outdated"') == 1 and "below (and annotated.mp4) are the earlier ones" in html
     assert _page_opens_with(html).startswith("Out of date: this page shows the results before a rescore. "
                                              "result.json now says: Rounded back in 2 of 2 reps")
-    write_report(drawn_without_model)
+    drawn = write_report(drawn_without_model)
     assert 'id="outdated"' not in report.read_text()
     assert (drawn_without_model / "stale-views").read_text().split() == ["annotated.mp4"]     # not drawn again
+    said = "annotated.mp4 was drawn before a rescore and shows the verdicts before it, not these"
+    assert any(said in note for note in drawn.notes) and said in report.read_text()   # the page links it: it says so
     foreign = tmp_path / "notes.html"                               # a page liftform did not write is left alone
     foreign.write_text("<html><body><p>my notes</p></body></html>")
     assert not mark_report_outdated(foreign, read_analysis(drawn_without_model))

@@ -194,6 +194,9 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         raise _video_needed(data, blur_faces)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
+    if link_annotated and annotated.name in stale_views(data.result_dir):     # the page is this result's, it is not
+        data.notes.append(f"{annotated.name} was drawn before a rescore and shows the verdicts before it, not these: "
+                          "`liftform score` with the rescore's settings draws it again")
     context, clips = report_context(data, blur_faces=blur_faces,
                                     annotated_video=url_path(annotated.name) if link_annotated else None,
                                     embed_clip_max_bytes=embed_clip_max_bytes, media=media)
@@ -240,8 +243,9 @@ def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None)
     data = load_result(result_dir, video_path, check_video=True)
     if data.video_path is None or data.track is None or data.frames is None:
         return None
-    write_annotated_video(data.video_path, data.analysis, data.track, ResultFolder(data.result_dir).annotated_mp4,
-                          blur_faces=True)
+    annotated = ResultFolder(data.result_dir).annotated_mp4
+    write_annotated_video(data.video_path, data.analysis, data.track, annotated, blur_faces=True)
+    mark_stale(data.result_dir, stale_views(data.result_dir) - {annotated.name})     # drawn from this result
     return Path(data.video_path)
 
 

@@ -17,6 +17,7 @@ from test_outputs import BACK_X, BACK_Y, FLAGGED, H, W, _is_red, decode_all, syn
 from test_report import VIDEOS_PLAY, PageWatch, browser, data_images  # noqa: F401 - browser: a fixture used below
 
 from liftform.hashing import sha256_file
+from liftform.outputs import mark_stale, stale_views
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.pipeline import save_result
 from liftform.report import render_again, write_report
@@ -298,9 +299,11 @@ def test_a_report_blurred_again_blurs_the_annotated_video_an_analysis_without_bl
     save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=textured_source)
     seen = OFFSET + 3                                   # a frame with the lifter's pose
     sharp = _face_sharpness(decode_all(out / "annotated.mp4")[0][seen])
+    mark_stale(out, {"annotated.mp4", "report.html"})   # as a rescore leaves them: both drawn again here, from it
     report = render_again(out, blur_faces=True)
     assert _face_sharpness(decode_all(out / "annotated.mp4")[0][seen]) < 0.1 * sharp
     assert (out / "faces-blurred").is_file() and not any("may show the face" in note for note in report.notes)
+    assert stale_views(out) == set() and not any("drawn before a rescore" in note for note in report.notes)
 
 
 def test_a_frame_where_the_lifter_was_lost_is_blurred_whole(textured_source, tmp_path):

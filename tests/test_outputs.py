@@ -620,7 +620,7 @@ def test_the_terminal_counts_reps_in_the_words_of_the_summary_and_the_report(mak
     """A coach checks the count first: the terminal said "1 rep(s), 1 with a rounded back" where result.json's
     summary (the report's banner, the index) said "1 rep: ..." and the report's headline "... of 1 rep"."""
     from liftform.cli.show import print_summary
-    from liftform.report.page import _headline
+    from liftform.report.page import headline
 
     two = make_analysis()
     for analysis in (two, dataclasses.replace(two, verdicts=two.verdicts[:1])):
@@ -630,7 +630,7 @@ def test_the_terminal_counts_reps_in_the_words_of_the_summary_and_the_report(mak
         header = capsys.readouterr().out.splitlines()[0]
         assert f" - {count}, " in header and "rep(s)" not in header
         assert analysis_to_dict(analysis)["summary"].startswith(f"{count}: ")
-        assert _headline("safe", 0, n).endswith(f" {count}")
+        assert headline(analysis).endswith(f" {count}")
 
 
 def test_a_nearly_full_disk_is_said_before_any_analysis(tmp_path, monkeypatch, sample_videos):

@@ -195,6 +195,65 @@ def test_report_without_video_and_frames_still_renders(drawn_without_model):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def _page_opens_with(html: str) -> str:
+    """The words a page's reader meets first, tags removed, whitespace collapsed."""
+    body = html.split("<main>", 1)[1]
+    return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", body)).split())[:400]
+
+
+def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_now(drawn_without_model, tmp_path):
+    """After a `rescore` cleared both reps (a laxer limit), report.html still opened with "Rounded back in 2 of 2
+    reps" over a result.json judged safe: only the rescore's terminal had said the page was out of date. Now the
+    page itself says so first, with the verdict result.json holds; a later rescore renews that notice, and drawing
+    the page again removes it."""
+    from liftform.batch import rescore
+    from liftform.outputs.read import read_analysis
+    from liftform.report.outdated import mark_report_outdated
+    from liftform.settings import Settings, apply_overrides
+
+    out, report = drawn_without_model.parent, write_report(drawn_without_model).path
+    assert _page_opens_with(report.read_text()).startswith(f"{HOSTILE}.mp4 Lifting technique report")
+    lax = apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 60.0}})
+    assert rescore(out, lax).stale_views == [HOSTILE]
+    assert json.loads((drawn_without_model / "result.json").read_text())["verdict"] == "safe"
+    html = report.read_text()
+    opening = _page_opens_with(html)
+    assert opening.startswith("Out of date: this page shows the results before a rescore. result.json now says: "
+                              "Safe: no rounded back in 2 reps — 2 reps: safe in reps 1, 2"), opening
+    assert f"below are the earlier ones: liftform report {drawn_without_model}" in opening.replace("'", "")
+    assert 'class="good">Safe: no rounded back' in html and "<img src=x" not in html     # its colour; escaped
+    assert "Rounded back in 2 of 2 reps" in html                    # what the page still shows, below it
+
+    (drawn_without_model / "annotated.mp4").write_bytes(b"drawn with the first result")
+    rescore(out, Settings())                                        # judged again: the notice is this result's
+    html = report.read_text()
+    assert html.count('id="outdated"') == 1 and "below (and annotated.mp4) are the earlier ones" in html
+    assert _page_opens_with(html).startswith("Out of date: this page shows the results before a rescore. "
+                                             "result.json now says: Rounded back in 2 of 2 reps")
+    drawn = write_report(drawn_without_model)
+    assert 'id="outdated"' not in report.read_text()
+    assert (drawn_without_model / "stale-views").read_text().split() == ["annotated.mp4"]     # not drawn again
+    said = "annotated.mp4 was drawn before a rescore and shows the verdicts before it, not these"
+    assert any(said in note for note in drawn.notes) and said in report.read_text()   # the page links it: it says so
+    foreign = tmp_path / "notes.html"                               # a page liftform did not write is left alone
+    foreign.write_text("<html><body><p>my notes</p></body></html>")
+    assert not mark_report_outdated(foreign, read_analysis(drawn_without_model))
+    assert foreign.read_text() == "<html><body><p>my notes</p></body></html>"
+
+
+def test_each_rep_with_frames_below_is_reached_from_its_row_of_the_table(drawn_without_model, tmp_path):
+    """A long set's table of reps is pages long, and its rows did not lead to the reps' frames: a clinician had to
+    scroll past the table and look for rep 27 among the pictures or the list under them. Now a rep's number in the
+    table links to its frames (#rep-N, by keyboard too); a report drawn without the video has none to link to."""
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"the analysed bytes")          # taken as the analysed file; its frames given (none) as media
+    html = write_report(drawn_without_model, video_path=video, media={}).path.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="#rep-(\d+)" aria-label="Rep (\d+): its frames below">(\d+)</a>', html)
+    assert links == [("1", "1", "1"), ("2", "2", "2")], links
+    assert all(f'<div class="rep" id="rep-{n}">' in html for n, _, _ in links)
+    assert 'href="#rep-' not in write_report(drawn_without_model).path.read_text(encoding="utf-8")
+
+
 def test_the_legend_shows_the_frames_own_colours_and_cues(drawn_without_model):
     """The legend's swatches are in the colours the frames are drawn in (the stylesheet had held them a second
     time), and it shows the cues beside the colour: the word tagging a rounded back, a dashed back not judged."""
@@ -652,8 +711,8 @@ def test_the_report_prints_every_column_and_no_clip(browser, result_dir):
     shown = page.evaluate("""() => [...document.querySelectorAll('video')].map(
         v => getComputedStyle(v).display !== 'none' && getComputedStyle(v.closest('figure')).display !== 'none')""")
     assert shown and not any(shown)
-    overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll')].map(
-        s => s.querySelector('table').getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.scroll > table')].map(
+        t => t.getBoundingClientRect().right - document.body.getBoundingClientRect().right)""")
     assert overflow and max(overflow) <= 1, overflow                  # every table ends inside the page
     page.close()
 
@@ -680,6 +739,66 @@ def test_the_report_reads_on_a_phone_and_prints_its_colours(browser, result_dir)
     together = page.evaluate("""() => { const h = document.getElementById('plots').parentElement;
         return [getComputedStyle(h).breakInside, !!h.querySelector('img.plot')]; }""")
     assert together == ["avoid", True]
+    page.close()
+
+
+SCROLLS_SIDEWAYS = """() => [document.documentElement.scrollWidth - window.innerWidth, [...document.querySelectorAll(
+    'body *')].filter(e => !e.closest('.scroll') && e.getBoundingClientRect().right > window.innerWidth + 1).map(
+    e => e.tagName + '.' + e.className)]"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_plot_keeps_its_size_and_a_reps_row_leads_to_its_frames_by_keyboard(
+        browser, drawn_without_model, tmp_path):
+    """At 390 px the plot of the angles was shrunk to the screen, 1000 px drawn in 342: its labels 4 px high. It now
+    keeps its size and scrolls sideways, as the rep table does (the page itself does not). A rep's number in the
+    table, reached with Tab and followed with Enter, brings the rep's frames into view. A rescore's notice naming a
+    long folder wraps inside the screen."""
+    from liftform.outputs.read import read_analysis
+    from liftform.report.outdated import mark_report_outdated
+
+    folder = copy_result(drawn_without_model, tmp_path / ("a_long_folder_name_" * 8))
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"the analysed bytes")          # taken as the analysed file; its frames given (none) as media
+    report = write_report(folder, video_path=video, media={}).path
+    assert mark_report_outdated(report, read_analysis(folder))
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(report.resolve().as_uri())
+    plot = page.evaluate("(() => { const i = document.querySelector('img.plot'); "
+                         "return [i.getBoundingClientRect().width, i.naturalWidth]; })()")
+    assert plot[1] >= 1000 and plot[0] >= plot[1], plot                       # drawn at its own size
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == "Rep 2: its frames below":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#rep-2'")
+    top = page.evaluate("document.getElementById('rep-2').getBoundingClientRect().top")
+    assert -1 <= top < 10, top
+    page.close()
+
+
+WORDS_IN_VIEW = """() => { const box = document.querySelector('.scroll').getBoundingClientRect();
+    return [...document.querySelectorAll('tr.why td:last-child, tr.advice td:last-child')].map(td => {
+        const r = (td.querySelector('.words') || td).getBoundingClientRect();
+        return r.left >= box.left - 1 && r.right <= box.right + 1; }); }"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 768])
+def test_a_reps_reason_and_advice_read_whole_on_a_phone_and_a_tablet(browser, drawn_without_model, width):
+    """The rep table, wider than a phone's or a tablet's screen, scrolls sideways; the reason and the advice under
+    each rep's numbers ran on as wide as the table (886 px), every line cut at the screen's edge, to be read by
+    scrolling back and forth. They now wrap inside the screen and stay in view as the table scrolls."""
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    assert page.evaluate("(() => { const s = document.querySelector('.scroll'); "
+                         "return s.scrollWidth > s.clientWidth; })()")                 # the table does scroll
+    shown = page.evaluate(WORDS_IN_VIEW)
+    assert len(shown) == 4 and all(shown), shown                                       # 2 reps: reason, advice
+    page.evaluate("document.querySelector('.scroll').scrollLeft = 300")
+    assert all(page.evaluate(WORDS_IN_VIEW))
     page.close()
 
 

@@ -15,8 +15,9 @@ themselves; a rescore keeps the ones each result was made with and reports the v
 asked for others (``pose_ignored``): those need ``liftform score --force``. result.json, frames.csv and
 reps.csv are rewritten (atomically, result.json last), then the summary, and the overview (index.html) where the
 folder has one; annotated.mp4 and report.html are not redrawn (that needs the source video) and keep showing the
-results of the run that drew them (``stale_views``): the folder is marked so (`outputs.mark_stale`), and a `score` of
-that video draws it again instead of taking it as already scored.
+results of the run that drew them (``stale_views``): the folder is marked so (`outputs.mark_stale`), the report
+says so at its top, after result.json is written (`report.outdated`), and a `score` of that video draws it again
+instead of taking it as already scored.
 """
 
 from __future__ import annotations
@@ -132,10 +133,15 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
     analysis = replace(analysis, personal_from={k: personal_from[k] for k in PERSONAL_KEYS if k in personal_from})
     with signals_deferred():      # a Ctrl-C waits for the three files: never new CSVs beside the old result.json
         # The mark first: views an interrupted rescore may leave out of date are redrawn by the next `score`.
-        mark_stale(where.path, stale_views(where.path) | views_left_stale(where.path, old, analysis))
+        stale = stale_views(where.path) | views_left_stale(where.path, old, analysis)
+        mark_stale(where.path, stale)
         write_frames_csv(analysis, where.path)
         write_reps_csv(analysis, where.path)
         write_result_json(analysis, where.path)
+        if REPORT_NAME in stale:       # the page says so itself, with what result.json says now
+            from liftform.report.outdated import mark_report_outdated
+
+            mark_report_outdated(where.report_html, analysis)
     return old, analysis
 
 

@@ -184,7 +184,8 @@ def rescore(
         out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.stale_views:
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
-                  f"show the results before this rescore: `liftform report {shown(output)}/<video>` redraws a "
+                  "show the results before this rescore (each report.html says so at its top): "
+                  f"`liftform report {shown(output)}/<video>` redraws a "
                   "report (from the source video); `liftform score` with the same --config draws both again, from the "
                   "saved landmarks (no pose model)",
                   soft_wrap=True)

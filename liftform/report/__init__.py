@@ -10,8 +10,8 @@ result.json's ``source.path`` for frames and clips), so it can be re-rendered at
 with no network: styles inline, images as data: URIs, clips embedded when small and always written beside it.
 
 Modules: ``data`` (loading a result folder), ``figures`` (the angle plot, SVG from the arrays), ``frames`` (frames,
-clips, face blur), ``html`` (Jinja2 rendering, escaping, CSP), ``page`` (report.html), ``index`` (index.html),
-``templates/``.
+clips, face blur), ``html`` (Jinja2 rendering, escaping, CSP), ``page`` (report.html), ``outdated`` (the notice
+a rescore puts on a report it left out of date), ``index`` (index.html), ``templates/``.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
@@ -56,13 +57,16 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
         "faults": [fault_words(f) for f in rep.get("faults") or []],
+        "in_gallery": False,        # the main lifter's rep with frames below (`report_context`)
     }
 
 
-def _headline(verdict: str | None, n_rounded: int, n_reps: int) -> str:
+def headline(analysis: Analysis) -> str:
+    """The clip's verdict as the report's banner leads with it (over every lifter's reps, as the verdict)."""
+    verdict, n_reps = analysis.verdict, len(analysis.every_rep)
     reps = counted(n_reps, "rep")
     if verdict == "rounded_back":
-        return f"Rounded back in {n_rounded} of {reps}"
+        return f"Rounded back in {sum(v.is_rounded for v in analysis.every_rep)} of {reps}"
     if verdict == "safe":
         return f"Safe: no rounded back in {reps}"
     return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
@@ -136,14 +140,16 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
     shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
+    in_gallery = {g["number"] for g in shown} if data.video_path is not None else set()   # drawn with frames only
+    for row in reps:        # a long set's table is pages long: a rep's row leads to its frames
+        row["in_gallery"] = row["number"] in in_gallery
     svg = angle_figure_svg(data)
-    n_rounded, n_reps = sum(v.is_rounded for v in analysis.every_rep), len(analysis.every_rep)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
     context = {
         "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
-        "headline": _headline(verdict, n_rounded, n_reps), "n_rounded": n_rounded, "reps": reps,
+        "headline": headline(analysis), "reps": reps,
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings),
@@ -188,6 +194,9 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
         raise _video_needed(data, blur_faces)
     annotated = ResultFolder(data.result_dir).annotated_mp4
     link_annotated = annotated.is_file() and (not blur_faces or bool(annotated_blurred))
+    if link_annotated and annotated.name in stale_views(data.result_dir):     # the page is this result's, it is not
+        data.notes.append(f"{annotated.name} was drawn before a rescore and shows the verdicts before it, not these: "
+                          "`liftform score` with the rescore's settings draws it again")
     context, clips = report_context(data, blur_faces=blur_faces,
                                     annotated_video=url_path(annotated.name) if link_annotated else None,
                                     embed_clip_max_bytes=embed_clip_max_bytes, media=media)
@@ -234,8 +243,9 @@ def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None)
     data = load_result(result_dir, video_path, check_video=True)
     if data.video_path is None or data.track is None or data.frames is None:
         return None
-    write_annotated_video(data.video_path, data.analysis, data.track, ResultFolder(data.result_dir).annotated_mp4,
-                          blur_faces=True)
+    annotated = ResultFolder(data.result_dir).annotated_mp4
+    write_annotated_video(data.video_path, data.analysis, data.track, annotated, blur_faces=True)
+    mark_stale(data.result_dir, stale_views(data.result_dir) - {annotated.name})     # drawn from this result
     return Path(data.video_path)
 
 

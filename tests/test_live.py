@@ -1249,6 +1249,55 @@ def test_the_window_opens_at_the_frames_size_and_may_be_made_larger(x_display):
     assert max_width == 0 or (max_width > 1920 and max_height > 1080)      # and may fill any screen
 
 
+_CLOSE_SCRIPT = """
+import ctypes, ctypes.util, json, subprocess
+import numpy as np
+from liftform.live.window import LiveWindow
+
+class ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+def press_close_button(window_id):
+    # What a desktop sends a window when its X button is clicked: WM_PROTOCOLS / WM_DELETE_WINDOW.
+    x = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+    x.XInternAtom.restype, x.XInternAtom.argtypes = ctypes.c_ulong, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x.XOpenDisplay(None)
+    event = (ctypes.c_long * 24)()
+    message = ClientMessage.from_buffer(event)
+    message.type, message.window, message.format = 33, window_id, 32          # ClientMessage
+    message.message_type = x.XInternAtom(display, b"WM_PROTOCOLS", 0)
+    message.data[0] = x.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+    x.XSendEvent(display, window_id, 0, 0, event)
+    x.XCloseDisplay(display)                                                  # (flushes)
+
+frame = np.zeros((480, 640, 3), np.uint8)
+with LiveWindow() as window:
+    actions = [window.show(frame, 20) for _ in range(5)]
+    found = subprocess.run(["xdotool", "search", "--name", "^liftform live"], capture_output=True, text=True)
+    press_close_button(int(found.stdout.split()[0]))
+    actions += [window.show(frame, 20) for _ in range(5)]
+print(json.dumps(actions))
+"""
+
+
+@pytest.mark.slow
+def test_closing_the_window_with_its_x_button_quits_the_session(x_display):
+    """The window's X button ends the session as q does (it is then saved): it had raised OpenCV's "NULL
+    guiReceiver" from the window's next poll, and the session ended in a traceback with nothing saved."""
+    if not shutil.which("xdotool"):
+        pytest.skip("xdotool is not installed")
+    env = {**os.environ, "DISPLAY": x_display, "PYTHONPATH": str(Path(__file__).parents[1])}
+    run = subprocess.run([sys.executable, "-c", _CLOSE_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    actions = json.loads(run.stdout.strip().splitlines()[-1])          # None or "quit" after each frame
+    assert actions[:5] == [None] * 5 and "quit" in actions[5:]
+
+
 @pytest.mark.slow
 def test_window_refuses_to_hang_when_pyav_was_loaded_first(x_display):
     """PyAV loaded before OpenCV makes OpenCV's window spin forever; the window says so instead (one line)."""

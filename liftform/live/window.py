@@ -97,9 +97,16 @@ class LiveWindow:
         key = cv2.waitKey(max(1, wait_ms))
         if key != -1 and (key & 0xFF) in KEY_ACTIONS:
             return KEY_ACTIONS[key & 0xFF]
-        if self._shown and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
-            return "quit"
-        return None
+        return "quit" if self._shown and not self._visible() else None
+
+    def _visible(self) -> bool:
+        """Whether the window is still open. Closed with its X button (the desktop's WM_DELETE_WINDOW), OpenCV's Qt
+        window takes OpenCV's GUI with it: asking then raises "NULL guiReceiver" (it had ended the session in a
+        traceback, unsaved), and an ``imshow`` would open the window again."""
+        try:
+            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:
+            return False
 
     def close(self) -> None:
         try:

@@ -3,11 +3,13 @@ against `analyze` on the rendered samples, the CLI's camera errors, and the real
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -31,6 +33,7 @@ from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.types import RepVerdict
+from liftform.interrupts import signals_deferred
 from liftform.live import (
     BackRounded,
     Calibrated,
@@ -581,6 +584,45 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
     assert seen[149][0] >= 1 and seen[150][0] == 0                 # r: the count starts again
     assert seen[159][1] and not seen[160][1] and seen[-1][1]        # c: calibrating again, then calibrated
     assert len(session.verdicts) >= 2                               # the reps themselves are all kept
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")      # the dropped raise, as meant
+def test_a_ctrl_c_whose_raise_python_dropped_still_stops_the_session():
+    """A signal's handler runs at whatever line the main thread is on; in an object's ``__del__`` (MediaPipe's images,
+    freed by the collector) Python drops the KeyboardInterrupt it raises ("Exception ignored"). A live window
+    session sent SIGTERM had played its file on to the end; the loop now stops at its next turn, as on Ctrl-C."""
+    track, _ = lift_track("hip_hinge", n_reps=2)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
+
+    class Freed:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)       # its handler runs here, inside the __del__
+
+    class Source(_ListSource):
+        def read(self, timeout_s: float = 0.1):
+            if self.i == 50:
+                Freed()                              # made and freed at once
+            return super().read(timeout_s)
+
+    stopped_by, _, stats = _loop(LiveConfig(window=False), Source(track), session, None, None, None, None)
+    assert stopped_by == "interrupt" and stats.frames_processed <= 51 < len(track)
+
+
+def test_a_ctrl_c_while_a_stopped_session_is_saved_is_dropped():
+    """`run_live` holds Ctrl-C back from the loop's end (``on_stop``) while the session is saved: the loop's own
+    noting of interrupts is undone before that, not after (which would put the plain handler back mid-save)."""
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh)
+
+    class Window:
+        def show(self, rgb):
+            return "quit"
+
+    with contextlib.ExitStack() as saving:
+        stopped_by, _, _ = _loop(LiveConfig(window=False), _ListSource(track), session, Window(), None, None, None,
+                                 on_stop=lambda: saving.enter_context(signals_deferred(deliver=False)))
+        signal.raise_signal(signal.SIGINT)          # pressed again while saving: dropped, no KeyboardInterrupt
+    assert stopped_by == "quit"
 
 
 def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep_checked_flat(tmp_path, capsys):

@@ -586,6 +586,22 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
     assert len(session.verdicts) >= 2                               # the reps themselves are all kept
 
 
+def test_the_window_judged_as_the_session_ends_tells_no_rep_its_start_cuts():
+    """Each rep is judged on a window from the rep judged before (or the last ``judge_window_s``), and a rep that
+    window's start cuts is an artefact (the tail of the rep before) unless it starts the session: also in the window
+    judged as the session ends (`LiveSession.finish`). A session in a dim picture had told, at quit, one rep more
+    than its saved session: the tail of a rep, "safe hip hinge (seen in part)". Here a window shorter than the rep
+    cuts it by its start, the last one after its bottom."""
+    track, truth = lift_track("hip_hinge", n_reps=1)
+    stop = int(np.flatnonzero(truth["env"] > 0.05)[-1]) + 6    # quit once the lifter is back up
+    session = LiveSession(replayed_poses(track), Settings(), track.frame_size_wh, LiveOptions(judge_window_s=1.0))
+    image = np.zeros((8, 8, 3), np.uint8)
+    events = [e for i, t in enumerate(track.timestamps_s[:stop])
+              for e in session.process(CapturedFrame(i, float(t), image, 0.0)).events]
+    events += session.finish()
+    assert not [e for e in events if isinstance(e, RepJudged)] and not session.verdicts
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")      # the dropped raise, as meant
 def test_a_ctrl_c_whose_raise_python_dropped_still_stops_the_session():
     """A signal's handler runs at whatever line the main thread is on; in an object's ``__del__`` (MediaPipe's images,

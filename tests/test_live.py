@@ -62,6 +62,7 @@ from liftform.live.state import (
     framing_problem,
 )
 from liftform.outputs.layout import PROFILE_NAME
+from liftform.outputs.overlay import PROMPT_RGB
 from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
 from liftform.pose import FramePose
 from liftform.settings import Settings, load_settings
@@ -584,6 +585,36 @@ def test_window_keys_reset_the_count_recalibrate_and_quit():
     assert seen[149][0] >= 1 and seen[150][0] == 0                 # r: the count starts again
     assert seen[159][1] and not seen[160][1] and seen[-1][1]        # c: calibrating again, then calibrated
     assert len(session.verdicts) >= 2                               # the reps themselves are all kept
+
+
+def test_the_window_says_it_is_starting_while_the_pose_model_loads(monkeypatch):
+    """Between the window opening and the first frame the pose model loads (~1 s; more on a busy machine): the
+    window had been left unpainted then, a grey or garbled rectangle. It shows what it waits for, at the camera's
+    size, before the model is even looked for."""
+    import liftform.live.runner as runner
+    from liftform.errors import ModelError
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    shown = []
+
+    class Window:
+        def show(self, rgb):
+            shown.append(rgb.copy())
+
+        def close(self):
+            pass
+
+    def no_model(*args, **kwargs):
+        raise ModelError("no model here")
+
+    monkeypatch.setattr(runner, "resolve_model", no_model)
+    with pytest.raises(ModelError):
+        runner._run_session(LiveConfig(window=False), Settings(), _ListSource(track), Window(),
+                            contextlib.ExitStack(), None, None)
+    width, height = track.frame_size_wh
+    assert len(shown) == 1 and shown[0].shape == (height, width, 3)
+    words = (np.abs(shown[0].astype(int) - PROMPT_RGB) <= 8).all(axis=2)
+    assert words.sum() > 500 and words[height // 2:].any()          # said large, in the headline at the bottom
 
 
 def test_the_window_judged_as_the_session_ends_tells_no_rep_its_start_cuts():

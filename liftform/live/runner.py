@@ -30,7 +30,7 @@ from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
-from liftform.live.window import LiveWindow
+from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
@@ -188,6 +188,8 @@ def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, wi
     estimator = session = recorder = None
     warnings, recording = [], None
     try:
+        if window is not None and min(source.frame_size_wh) > 0:    # not an unpainted window while the model loads
+            window.show(starting_frame(source.frame_size_wh))
         # After the source: a missing camera or bad file is reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
         estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh,  # as `analyze` follows

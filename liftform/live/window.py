@@ -16,10 +16,12 @@ import cv2
 import numpy as np
 
 from liftform.errors import LiftformError
+from liftform.outputs.overlay import PROMPT_RGB, draw_headline
 
 KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
                ord("r"): "reset", ord("R"): "reset", ord("n"): "neutral", ord("N"): "neutral"}
 TITLE = "liftform live  (q quit, c recalibrate, r reset count, n last rep checked flat)"
+STARTING = "Starting: loading the pose model"
 
 
 class DisplayError(LiftformError):
@@ -59,6 +61,14 @@ def library_conflict() -> str | None:
         return ("PyAV was loaded before OpenCV in this process, and OpenCV's window would hang: import cv2 (or "
                 "liftform.live) before av / liftform.video, or use --no-window")
     return None
+
+
+def starting_frame(size_wh: tuple[int, int]) -> np.ndarray:
+    """What the window shows, at the camera's size, until the first frame: the pose model loading (~1 s, where the
+    window had been left unpainted, a grey or garbled rectangle)."""
+    image = np.full((size_wh[1], size_wh[0], 3), 40, np.uint8)
+    draw_headline(image, [(STARTING, PROMPT_RGB)])
+    return image
 
 
 class LiveWindow:

@@ -1,6 +1,7 @@
 """Ctrl-C (SIGINT) and SIGTERM held back while something must not be cut in two: a result folder's swap, a stopped
-live session being saved, the models being closed at exit; SIGTERM taken as a Ctrl-C by the command line; and
-worker processes born ignoring Ctrl-C.
+live session being saved, the models being closed at exit; SIGTERM taken as a Ctrl-C by the command line; both
+noted for a loop, where Python may drop the KeyboardInterrupt they raise (`interrupts_noted`); and worker processes
+born ignoring Ctrl-C.
 
 Python runs signal handlers in the main thread only, whichever thread the signal reaches, so a thread's signal
 mask cannot hold one back (MediaPipe's and the decoders' threads leave SIGINT unblocked, and a Ctrl-C they take
@@ -13,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 HELD = (signal.SIGINT, signal.SIGTERM)
 INTERRUPTED_EXIT = 128 + signal.SIGINT    # the command line's exit status when stopped by Ctrl-C (130)
@@ -84,3 +85,31 @@ def ctrl_c_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def interrupts_noted() -> Iterator[Callable[[], bool]]:
+    """Within the block SIGINT and SIGTERM still raise as their handlers do, and are noted too: the block's
+    ``noted()`` tells a loop it was interrupted where the raise was lost. A handler runs at whatever line the main
+    thread is on, and where that is an object's ``__del__`` (MediaPipe's images, freed by the collector at any point)
+    Python prints "Exception ignored" and drops the KeyboardInterrupt: a live session had played on to its end after
+    a SIGTERM. Only in the main thread (elsewhere ``noted()`` stays False: no handler runs there)."""
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = {sig: signal.getsignal(sig) for sig in HELD}
+
+    def note(signum, frame) -> None:
+        noted.append(signum)
+        previous[signum](signum, frame)
+
+    for sig, handler in previous.items():
+        if callable(handler):                 # (an ignored or default signal stays as it is)
+            signal.signal(sig, note)
+    try:
+        yield lambda: bool(noted)
+    finally:
+        for sig, handler in previous.items():
+            if callable(handler):
+                signal.signal(sig, handler)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
 from synthetic_tracks import lift_track, replayed_poses
 
+from liftform.core.screen import unusable_zero
 from liftform.core.vocabulary import Tone
 from liftform.live import CapturedFrame, LiveSession
 from liftform.live.state import PROMPT_FROM_ABOVE
-from liftform.live.types import LiveFrame
+from liftform.live.types import LiveFrame, ZeroTaken
 from liftform.outputs.overlay import PROMPT_RGB, TEXT_RGB
 from liftform.settings import Settings
 
@@ -86,3 +88,14 @@ def test_a_long_prompt_is_split_and_fits_the_frame(size_wh):
     assert cols[0] > 0 and cols[-1] < size_wh[0] - 1
     lines = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
     assert len(lines) == 2 and min(_height(line) for line in lines) >= 0.8 * size_wh[1] / 12 * 0.9
+
+
+@pytest.mark.parametrize("size_wh", SIZES)
+def test_key_n_refused_is_said_large_its_reason_in_the_terminal(size_wh):
+    """A zero refused for its reason (the back not seen bent over long enough) is said on screen in the headline's
+    type, the reason left to the terminal: the whole sentence had been shrunk to fit, 9 px capitals at 640x480."""
+    refused = ZeroTaken(0.0, math.nan, "No zero from the last rep: " + unusable_zero(math.nan))
+    image = _drawn(size_wh, state="unknown", prompt=refused.words)
+    prompt = (np.abs(image.astype(int) - PROMPT_RGB) <= 8).all(axis=2)
+    lines = np.split(rows := np.flatnonzero(prompt.any(axis=1)), np.flatnonzero(np.diff(rows) > 1) + 1)
+    assert min(_height(line) for line in lines) >= 0.8 * size_wh[1] / 12 * 0.9

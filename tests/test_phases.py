@@ -12,6 +12,7 @@ from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
 from liftform.core.rep_metrics import judged_frames
 from liftform.core.reps import segment_reps
+from liftform.core.run import run_core
 from liftform.core.verdict import judge_reps
 from liftform.settings import Settings
 
@@ -151,6 +152,20 @@ def test_the_second_and_fourth_descents_lower_a_load_the_first_and_third_reach_d
     assert verdicts[1].while_lowering and verdicts[1].reason.startswith("lowered the load with the back")
     assert verdicts[2].faults == ("rounded_reach_down",) and not verdicts[3].faults
 
+
+
+def test_a_live_window_counts_the_bends_of_the_reps_it_keeps_only():
+    """Live judges each rep on a window of its own, from the last judged rep on, keeping only new whole reps
+    (`LiveSession._judge`); the bends are counted from the session's first (``reps_before``). A rep the window's start
+    cuts (the end of the rep just judged, where the model lost the lifter for a frame or two in a dim picture) is
+    left out, and had counted as a bend all the same: the next rep, a rounded set-down, was taken for a reach-down
+    and shown "safe hip hinge" where `analyze` and the saved session said ROUNDED BACK."""
+    track = set_of_lifts_track([3.0, 40.0, 40.0, 3.0], [3.0] * 4)
+    _, whole, _ = _judge(track)
+    cut = (whole[0].bottom + whole[0].end) // 2             # the window starts inside the first rep
+    window = run_core(track[cut:], SETTINGS, keep_reps=lambda reps: [r for r in reps if r.complete], reps_before=1)
+    assert [r.lowers_load for r in window.reps] == [r.lowers_load for r in whole[1:]] == [True, False, True]
+    assert [v.verdict for v in window.verdicts] == ["rounded_back", "hip_hinge", "hip_hinge"]
 
 def _quick_set_track(n_reps: int = 2, fps: float = 30.0):
     """Quick rounded stoops one after the other: stand 0.8 s, down in 0.25 s (trunk to 80 deg, spine to 40), 0.2 s

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import numpy as np
 
 from liftform.core.kinematics import upright
@@ -36,7 +39,8 @@ def seen_whole(depth: np.ndarray, start: int, end: int, complete: bool) -> bool:
     return complete and bool(np.isfinite(depth[start]) and np.isfinite(depth[end]))
 
 
-def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int = 0) -> list[Rep]:
+def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int = 0,
+                 keep: Callable[[list[Rep]], list[Rep]] | None = None) -> list[Rep]:
     """Reps in ``kinematics``, in time order.
 
     A bottom is a local maximum of depth of at least ``settings.min_depth``; its rep starts at the last frame
@@ -46,7 +50,9 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     is kept (however short: its length is unknown) and marked incomplete, as is one ending where the person is
     lost. Each rep's lift-off is found from the hands
     (:mod:`liftform.core.phases`), and where its descent lowers a load (:func:`~liftform.core.phases.lowers_load`;
-    ``reps_before``: the reps that came before the track, in the live session), its touch-down.
+    ``reps_before``: the reps that came before the track, in the live session), its touch-down. ``keep`` chooses
+    the reps to return (the live session's new, finished ones) before the bends are counted: a rep it leaves out
+    (one the live window's start cuts, a rep already judged) is no bend of the session's count.
     """
     t = kinematics.timestamps_s
     depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
@@ -87,15 +93,23 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     for k, (s, b, e, c) in enumerate(spans):
         liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction,
                                 kinematics.knee_flexion_deg)
-        lowers = lowers_load(reps_before + k)
-        touchdown = touchdown_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction) if lowers else -1
-        if touchdown >= 0 and not c and t[e] - t[touchdown] < TOUCHDOWN_SEEN_S:
-            touchdown = -1      # the view stopped on the way down: the hands' lowest point then is no touch-down
         reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),
                         end_s=float(t[e]), complete=c, liftoff=liftoff,
-                        liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan"), lowers_load=lowers,
-                        touchdown=touchdown, touchdown_s=float(t[touchdown]) if touchdown >= 0 else float("nan")))
-    return reps
+                        liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan")))
+    if keep is not None:
+        reps = keep(reps)
+    return [_with_touchdown(rep, lowers_load(reps_before + k), kinematics, settings) for k, rep in enumerate(reps)]
+
+
+def _with_touchdown(rep: Rep, lowers: bool, kinematics: Kinematics, settings: RepSettings) -> Rep:
+    """``rep`` marked as lowering a load or not, and where it does, with its touch-down."""
+    t = kinematics.timestamps_s
+    touchdown = touchdown_index(kinematics.hands_height, rep.start, rep.end, settings.liftoff_rise_fraction) \
+        if lowers else -1
+    if touchdown >= 0 and not rep.complete and t[rep.end] - t[touchdown] < TOUCHDOWN_SEEN_S:
+        touchdown = -1      # the view stopped on the way down: the hands' lowest point then is no touch-down
+    return replace(rep, lowers_load=lowers, touchdown=touchdown,
+                   touchdown_s=float(t[touchdown]) if touchdown >= 0 else float("nan"))
 
 
 # Two bends inside one rep: two bottoms at least this share of the rep's bottom depth, at least

@@ -57,9 +57,7 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
             counts from the first rep of the session (`core.phases.lowers_load`).
     """
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
-    reps = segment_reps(kinematics, settings.reps, reps_before)
-    if keep_reps is not None:
-        reps = keep_reps(reps)
+    reps = segment_reps(kinematics, settings.reps, reps_before, keep_reps)
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
     notes = (quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
                                  settings.reps.min_duration_s),

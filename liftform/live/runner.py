@@ -25,12 +25,12 @@ from liftform.cpus import usable_cpu_count
 from liftform.errors import InputError, LiftformError
 from liftform.exposure import dark_picture_note
 from liftform.hashing import sha256_file
-from liftform.interrupts import signals_deferred
+from liftform.interrupts import interrupts_noted, signals_deferred
 from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
-from liftform.live.window import LiveWindow
+from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
 from liftform.outputs.layout import PROFILE_NAME
@@ -188,6 +188,8 @@ def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, wi
     estimator = session = recorder = None
     warnings, recording = [], None
     try:
+        if window is not None and min(source.frame_size_wh) > 0:    # not an unpainted window while the model loads
+            window.show(starting_frame(source.frame_size_wh))
         # After the source: a missing camera or bad file is reported as such even where no model is in reach.
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
         estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh,  # as `analyze` follows
@@ -240,8 +242,13 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
     heads = RecentHeads() if config.blur_faces else None     # with --blur-faces: the lifter's recent faces
     session.call_when_ready(source.wake)      # a frame ready in the model ends the wait for the camera
     t_start = time.perf_counter()
+    noting = contextlib.ExitStack()
+    interrupted = noting.enter_context(interrupts_noted())    # a Ctrl-C whose raise was lost stops it too
     try:
         while True:
+            if interrupted():
+                stopped_by = "interrupt"
+                break
             if config.max_s is not None and time.perf_counter() - t_start >= config.max_s:
                 stopped_by = "time_limit"
                 break
@@ -262,21 +269,28 @@ def _loop(config: LiveConfig, source: FrameSource, session: LiveSession, window:
             if action == "quit":
                 stopped_by = "quit"
                 break
-            if action == "calibrate":
-                session.recalibrate()
-            elif action == "reset":
-                session.reset_count()
-            elif action == "neutral":
-                for event in session.take_zero():
-                    if on_event is not None:
-                        on_event(event)
+            if action is not None:
+                _act(action, session, on_event)
     except KeyboardInterrupt:
         stopped_by = "interrupt"
     except InputError as exc:                  # the camera unplugged, or a file that breaks off mid-way
         stopped_by, error = ("camera_lost" if isinstance(exc, CameraError) else "source_error"), str(exc)
     finally:
+        noting.close()      # the handlers back before ``on_stop`` holds the signals back
         on_stop()
     return stopped_by, error, stats.done(source.frames_dropped, time.perf_counter() - t_start)
+
+
+def _act(action: str | None, session: LiveSession, on_event) -> None:
+    """Do what a key pressed in the window asks (but quit): c, r, n."""
+    if action == "calibrate":
+        session.recalibrate()
+    elif action == "reset":
+        session.reset_count()
+    elif action == "neutral":
+        for event in session.take_zero():
+            if on_event is not None:
+                on_event(event)
 
 
 @dataclass

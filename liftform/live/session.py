@@ -303,7 +303,10 @@ class LiveSession:
         def new_reps(found: list[Rep]) -> list[Rep]:
             # A rep cut by the window's start is an artefact, unless the window starts the session (then it is cut
             # by the stream, and `analyze` keeps it too); one cut by the end is still going on, unless ``final``.
-            return [r for r in found if start + r.end > self._judged_until
+            # One whose bottom is the window's first frame is the way up of the rep before, also at the end (a dim
+            # session's last window had told a rep's tail as one rep more; a rep begun as the one before ended, its
+            # bottom later, is kept there).
+            return [r for r in found if start + r.end > self._judged_until and not (start > 0 and r.bottom == 0)
                     and (r.complete or final or (start == 0 and r.end < last))]
 
         # Which descents lower a load counts from the session's first rep, as `analyze` counts from the clip's.

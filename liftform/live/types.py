@@ -81,8 +81,12 @@ class ZeroTaken:
 
     @property
     def words(self) -> str:
-        """The event in a few words, for the screen and the terminal."""
-        return self.refused or f"Your zero: {self.neutral_bend_deg:.0f}° from the last rep (checked flat)"
+        """The event in a few words, for the screen: a refusal's reason is the terminal's (said in full there, it
+        had been shrunk to fit the headline, ~9 px high in a 640x480 window)."""
+        if self.refused:
+            refusal, _, reason = self.refused.partition(": ")
+            return f"{refusal}: why in the terminal" if reason else refusal
+        return f"Your zero: {self.neutral_bend_deg:.0f}° from the last rep (checked flat)"
 
 
 LiveEvent = Calibrated | BackRounded | RepJudged | ZeroTaken

@@ -16,11 +16,13 @@ import cv2
 import numpy as np
 
 from liftform.errors import LiftformError
+from liftform.outputs.overlay import PROMPT_RGB, draw_headline
 
 KEY_ACTIONS = {ord("q"): "quit", ord("Q"): "quit", 27: "quit", ord("c"): "calibrate", ord("C"): "calibrate",
                ord("r"): "reset", ord("R"): "reset", ord("n"): "neutral", ord("N"): "neutral"}
 X11_SOCKETS = "/tmp/.X11-unix"         # where a local X server's socket is (also in Linux's abstract namespace)
 TITLE = "liftform live  (q quit, c recalibrate, r reset count, n last rep checked flat)"
+STARTING = "Starting: loading the pose model"
 
 
 class DisplayError(LiftformError):
@@ -81,6 +83,14 @@ def library_conflict() -> str | None:
     return None
 
 
+def starting_frame(size_wh: tuple[int, int]) -> np.ndarray:
+    """What the window shows, at the camera's size, until the first frame: the pose model loading (~1 s, where the
+    window had been left unpainted, a grey or garbled rectangle)."""
+    image = np.full((size_wh[1], size_wh[0], 3), 40, np.uint8)
+    draw_headline(image, [(STARTING, PROMPT_RGB)])
+    return image
+
+
 class LiveWindow:
     """One OpenCV window showing RGB frames (converted to BGR for OpenCV), and the keys pressed in it."""
 
@@ -117,9 +127,16 @@ class LiveWindow:
         key = cv2.waitKey(max(1, wait_ms))
         if key != -1 and (key & 0xFF) in KEY_ACTIONS:
             return KEY_ACTIONS[key & 0xFF]
-        if self._shown and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
-            return "quit"
-        return None
+        return "quit" if self._shown and not self._visible() else None
+
+    def _visible(self) -> bool:
+        """Whether the window is still open. Closed with its X button (the desktop's WM_DELETE_WINDOW), OpenCV's Qt
+        window takes OpenCV's GUI with it: asking then raises "NULL guiReceiver" (it had ended the session in a
+        traceback, unsaved), and an ``imshow`` would open the window again."""
+        try:
+            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) >= 1
+        except cv2.error:
+            return False
 
     def close(self) -> None:
         try:

@@ -39,6 +39,9 @@ PERSONAL_KEYS: tuple[tuple[str, str], ...] = tuple(PERSONAL_WORDS)
 
 # The [profile] key by which `liftform screen --neutral` marks a profile's zero as read from a bend checked neutral.
 PROFILE_NEUTRAL_CHECKED = "neutral_checked"
+# The [profile] key of a profile whose zero came from another profile (`liftform screen --profile A --save-profile B`):
+# where that zero was read, as `profile_said` words it.
+PROFILE_ZERO_FROM = "zero_from"
 
 # Where a result's own values came from, in words (`Analysis.personal_from`, result.json ``personal_from``). A value a
 # config file sets is a setting, not the person's: a plain rescore puts it back.
@@ -233,8 +236,18 @@ def profile_said(path: Path) -> str:
     facts += [f"rep {about['rep']}"] if "rep" in about else []
     facts += [f"written {about['written']}"] if "written" in about else []
     facts += [f"by liftform {about['liftform_version']}"] if "liftform_version" in about else []
+    facts += [f"its zero from {about[PROFILE_ZERO_FROM]}"] if PROFILE_ZERO_FROM in about else []
     return f"the profile {path}: " + (", ".join(facts) if facts else "it does not say whose it is (written before "
                                                                   "liftform recorded that)")
+
+
+def zero_origin(path: Path) -> str:
+    """Where the zero of the profile at ``path`` was read, for a profile made from it (`PROFILE_ZERO_FROM`): what
+    that profile says of its own zero where it took it from another, else what it says of itself."""
+    about = read_toml(path, "profile").get("profile")
+    if isinstance(about, dict) and isinstance(about.get(PROFILE_ZERO_FROM), str):
+        return about[PROFILE_ZERO_FROM]
+    return profile_said(path.resolve())
 
 
 def differing(settings: Settings, other: Settings,

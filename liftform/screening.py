@@ -23,7 +23,7 @@ from liftform.core.screen import (
 )
 from liftform.core.vocabulary import counted
 from liftform.errors import InputError
-from liftform.personal import PROFILE_NEUTRAL_CHECKED, rounded_from_deg, zero_reads_rounded
+from liftform.personal import PROFILE_NEUTRAL_CHECKED, PROFILE_ZERO_FROM, rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
 from liftform.settings import Settings
 
@@ -73,7 +73,7 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
                    source_sha256=source.sha256, rep=rep)
 
 
-def profile_toml(result: ScreenResult) -> str:
+def profile_toml(result: ScreenResult, zero_from: str = "") -> str:
     """A personal profile (a settings layer for ``--profile``) from a screen: how deep the person hinges with a flat
     back (the advice per rep uses it), where the spine itself passed its limit in the screen their range of spine
     flexion (not where the head alone stopped the bend), and from a bend checked neutral
@@ -84,16 +84,18 @@ def profile_toml(result: ScreenResult) -> str:
     return personal_profile_toml(
         "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
         f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",
-        profile_about(result.read_from, result.source_sha256, result.rep),
+        profile_about(result.read_from, result.source_sha256, result.rep, zero_from),
         neutral_bend_deg=result.own_neutral_bend_deg,
         max_flexion_deg=result.max_spine_flexion_deg if result.spine_rounded else 0.0,
         hinge_depth_deg=min(max(result.hinge_depth_deg, 0.0), 120.0))
 
 
-def profile_about(read_from: str, source_sha256: str = "", rep: int | None = None) -> dict[str, str | int]:
+def profile_about(read_from: str, source_sha256: str = "", rep: int | None = None,
+                  zero_from: str = "") -> dict[str, str | int]:
     """What a profile says of itself (its ``[profile]`` table, which loading does not read): what it was read from
     (a video's path and SHA-256, the rep checked; a live session), when, by which liftform. A clinic with many
-    clients' profiles had no way to tell them apart; `liftform config --profile` shows it."""
+    clients' profiles had no way to tell them apart; `liftform config --profile` shows it. ``zero_from``: where
+    its zero was read, where that was another profile (`personal.zero_origin`)."""
     from liftform import __version__  # here, as `analysis.py` does: the package imports this module's callers
 
     about: dict[str, str | int] = {"read_from": read_from}
@@ -102,7 +104,10 @@ def profile_about(read_from: str, source_sha256: str = "", rep: int | None = Non
     if rep is not None:
         about["rep"] = rep
     about["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return {**about, "liftform_version": __version__}
+    about["liftform_version"] = __version__
+    # A zero taken from another profile (`screen --profile`) was not read from this video: the profile had said
+    # "read_from" the screened bend, "checked neutral", of a bend that rounded, and lost where the zero came from.
+    return {**about, PROFILE_ZERO_FROM: zero_from} if zero_from else about
 
 
 def personal_profile_toml(header: str, about: dict[str, str | int] | None = None, *,
@@ -117,7 +122,8 @@ def personal_profile_toml(header: str, about: dict[str, str | int] | None = None
     if max_flexion_deg > 0:
         spine += f"personal_max_flexion_deg = {max_flexion_deg:.2f}\n"
     table = "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n" for key, value in (about or {}).items())
-    table += (f"{PROFILE_NEUTRAL_CHECKED} = true   # the bend was checked neutral by someone who knows the back\n"
+    checked = ("its zero (zero_from) was read from a bend" if PROFILE_ZERO_FROM in (about or {}) else "the bend was")
+    table += (f"{PROFILE_NEUTRAL_CHECKED} = true   # {checked} checked neutral by someone who knows the back\n"
               if own_zero else "")
     table = f"[profile]\n{table}" if table else ""
     if own_zero and zero_reads_rounded(neutral_bend_deg):     # said on screen too (`cli.show.print_own_zero`)

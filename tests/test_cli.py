@@ -470,3 +470,34 @@ def test_pyproject_allows_no_version_of_a_dependency_known_to_fail(package):
               for req in requirements if re.match(rf"{package}\b", req)]
     assert len(floors) == 1 and floors[0] is not None, requirements
     assert (int(floors[0][1]), int(floors[0][2] or 0)) >= DEPENDENCY_FLOORS[package], floors[0][0]
+
+
+def test_a_profile_screened_from_another_ones_zero_says_where_the_zero_was_read(tmp_path, monkeypatch):
+    """`liftform screen bend.mp4 --profile me.toml --save-profile me.toml` (the README's way to screen from your own
+    zero): the new profile said it was read from bend.mp4, "neutral_checked = true  # the bend was checked neutral",
+    of a bend that rounded, and nothing of the checked rep the zero came from (`config --profile` neither)."""
+    from typer.testing import CliRunner
+
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+    from liftform.screening import personal_profile_toml, profile_about
+    from liftform.toml_files import tomllib  # tomli on Python 3.10
+
+    checked = tmp_path / "clinic" / "checked.mp4"
+    me = tmp_path / "me.toml"
+    me.write_text(personal_profile_toml("", profile_about(str(checked), "ab" * 32, 2), neutral_bend_deg=-12.0))
+    bend = tmp_path / "bend.mp4"
+    bend.write_bytes(b"not decoded here")
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda video, settings, **kwargs: ScreenResult(
+        56.0, 75.0, 43.0, 94.0, "lunge", "your back starts to round at 56°", 0.9, rounded=True, spine_rounded=True,
+        own_neutral_bend_deg=settings.spine.neutral_bend_deg, read_from=str(bend), source_sha256="cd" * 32))
+    for _ in range(2):        # twice: a profile screened again from the profile it wrote keeps the zero's first origin
+        result = CliRunner().invoke(app, ["screen", str(bend), "--profile", str(me), "--save-profile", str(me), "-q"])
+        assert result.exit_code == 0, result.output
+        about = tomllib.loads(me.read_text())["profile"]
+        assert about["read_from"] == str(bend) and "rep" not in about, about
+        assert f"read from {checked}, rep 2" in about["zero_from"], about
+        assert "# the bend was checked neutral" not in me.read_text()
+    said = CliRunner().invoke(app, ["config", "--profile", str(me)], env={"COLUMNS": "300"}).output
+    assert f"its zero from the profile {me}: read from {checked}, rep 2" in said, said

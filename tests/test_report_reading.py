@@ -132,3 +132,30 @@ def test_a_long_sets_reps_stay_labelled_apart_on_the_plot(tmp_path):
     for row in {y for _, y, _ in labels}:
         spans = sorted((x - 3.25 * len(w), x + 3.25 * len(w)) for x, y, w in labels if y == row)   # 6.5 px a char
         assert all(left >= right for (_, right), (left, _) in zip(spans, spans[1:], strict=False)), (row, spans)
+
+
+def test_a_folder_gone_while_a_moved_video_is_looked_for_is_passed_over(tmp_path, monkeypatch):
+    """`liftform report` run from /tmp, where other programs' temporary folders come and go: a folder removed
+    between being listed and being looked into had ended the report with "error: cannot use /tmp/tmp6qybv6ta: no
+    such file or directory", where the moved video lay in another folder."""
+    import os
+
+    from liftform.hashing import sha256_file
+    from liftform.report.data import find_source
+
+    moved = tmp_path / "archive" / "2024" / "lift.mp4"
+    moved.parent.mkdir(parents=True)
+    moved.write_bytes(b"the lift")
+    gone = tmp_path / "tmpgone"
+    (gone / "inside").mkdir(parents=True)
+    listed = os.scandir
+
+    def scandir(path="."):
+        if Path(path) == gone:                  # listed in tmp_path, removed before it is looked into
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return listed(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.chdir(tmp_path)
+    found = find_source(str(tmp_path / "videos" / "lift.mp4"), sha256_file(moved), tmp_path / "out" / "lift")
+    assert found is not None and found.samefile(moved)

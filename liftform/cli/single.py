@@ -191,6 +191,7 @@ def screen(
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
     from liftform.outputs.layout import PROFILE_NAME
+    from liftform.personal import zero_origin
     from liftform.screening import profile_toml, screen_video
 
     if rep is not None and not neutral:
@@ -222,7 +223,9 @@ def screen(
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
         if save_profile is not None:
-            atomic_write_text(save_profile, profile_toml(result))
+            zero_from = (zero_origin(profile) if profile is not None and not math.isnan(result.own_neutral_bend_deg)
+                         else "")            # read before the profile may be written over (me.toml to me.toml)
+            atomic_write_text(save_profile, profile_toml(result, zero_from))
             beside = (f", or score the videos of its folder with `liftform score {shown(save_profile.parent)} "
                       "--folder-profiles`" if save_profile.name == PROFILE_NAME else "")
             out.print(f"  profile written to {shown(save_profile)}: use it with `liftform analyze --profile "

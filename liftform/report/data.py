@@ -7,9 +7,10 @@ an analysis are the same page. result.json is required; the others are optional 
 from __future__ import annotations
 
 import functools
-import glob
 import itertools
 import math
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,13 +217,32 @@ def find_source(recorded: str, sha256: str, result_dir: Path) -> Path | None:
     roots = [Path.cwd(), result_dir.resolve().parent.parent]
     candidates = [root / recorded for root in roots if not Path(recorded).is_absolute()]
     for root in roots:
-        for depth in range(SEARCH_DEPTH + 1):
-            candidates.extend(itertools.islice(root.glob("/".join(["*"] * depth + [glob.escape(name)])),
-                                               SEARCH_MAX_FILES))
+        candidates.extend(itertools.islice(_named_below(root, name), SEARCH_MAX_FILES))
     for path in dict.fromkeys(candidates[:SEARCH_MAX_FILES]):
         if path.is_file() and _sha256(path) == sha256:
             return path
     return None
+
+
+def _named_below(root: Path, name: str) -> Iterator[Path]:
+    """Whatever is called ``name`` in ``root`` and up to :data:`SEARCH_DEPTH` folders below it, shallowest first.
+    A folder that cannot be listed is passed over: removed meanwhile (other programs' temporary folders under /tmp
+    come and go), it had ended the report with "cannot use /tmp/tmp...: no such file or directory" (``Path.glob``
+    lets that error through)."""
+    folders = [root]
+    for depth in range(SEARCH_DEPTH + 1):
+        below = []
+        for folder in folders:
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.name == name:
+                            yield Path(entry.path)
+                        if depth < SEARCH_DEPTH and entry.is_dir():
+                            below.append(entry.path)
+            except OSError:
+                continue
+        folders = below
 
 
 def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:

@@ -57,6 +57,15 @@ def met(beside: list[tuple[float, ...]], box: tuple[float, ...] | None, beside_n
     return bool(beside) and not beside_now and any(box_iou(other, box) > 0 for other in beside)
 
 
+def came_apart(last_box: tuple[float, ...] | None, box: tuple[float, ...] | None,
+               beside_now: list[tuple[float, ...]]) -> bool:
+    """Whether a followed person and someone else came apart where they had been one pose: the follower's pose
+    ``box`` `jumped` off the person's ``last_box`` and another person is in its crop now (``beside_now``), apart from
+    it (their boxes not touching). A passerby walking behind the lifter, hidden by them and never seen beside them,
+    came out on the other side, and the crop took them (rendered: a person 0.8x the lifter's size)."""
+    return jumped(last_box, box) and any(box_iou(other, box) == 0 for other in beside_now)
+
+
 @dataclass
 class Crossings:
     """Followed people crossed by someone else (a passerby, in front of them or behind): ``times_s`` when a follower
@@ -73,10 +82,11 @@ class Crossings:
     beside_s: dict[int, float] = field(default_factory=dict)     # when someone was last beside each follower
 
     def seen(self, follower: int, position: int, t: float, beside: list[tuple[float, ...]],
-             box: tuple[float, ...] | None, beside_now: list[tuple[float, ...]]) -> None:
-        """A follower's own pose ``box`` at ``t`` (``beside``, ``beside_now``: the other people in its crop on the last
-        frame run and now)."""
-        if met(beside, box, beside_now):
+             box: tuple[float, ...] | None, beside_now: list[tuple[float, ...]],
+             last_box: tuple[float, ...] | None = None) -> None:
+        """A follower's own pose ``box`` at ``t`` (``last_box``: its person's before; ``beside``, ``beside_now``: the
+        other people in its crop on the last frame run and now)."""
+        if met(beside, box, beside_now) or came_apart(last_box, box, beside_now):
             self.met_at.setdefault(follower, (position, t))
         if beside or beside_now:
             self.beside_s[follower] = t

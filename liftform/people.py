@@ -244,7 +244,8 @@ class _Followers:
             elif pose is not None and swapped(last_box, beside, follower.last_box):
                 rows = self._someone_else(n, last_box, t)
             elif pose is not None and position >= 0:
-                self.crossings.seen(id(follower), position, t, beside, follower.last_box, follower.other_boxes)
+                self.crossings.seen(id(follower), position, t, beside, follower.last_box, follower.other_boxes,
+                                    last_box)
             skipper.taken(k, t, *((pose.image_xy, pose.world_xyz) if pose is not None else (None, None)))
             if pose is not None:
                 rows.rows[position] = (pose.image_xy, pose.world_xyz, pose.visibility, pose.back_profile_px)

@@ -21,6 +21,7 @@ from typing import Any
 from liftform.analysis import SCHEMA_VERSION, Analysis
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
+from liftform.hashing import once_per_file
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV
 from liftform.outputs.result_json import (
@@ -216,8 +217,9 @@ REPS_KEY_COLUMNS = ("path", "output", "lifter")
 def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
     """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns, one row per rep of each video
     ``rows`` lists as scored, read from its result.json under ``out_root`` (every lifter's: reps.csv holds the main
-    lifter's alone). A result that cannot be read any more (removed or damaged since its row was made) adds none:
-    its summary row stands, and the next run scores it again."""
+    lifter's alone; each result read once while it stays the same file, `hashing.once_per_file`: a batch rewrites
+    the table with its summary). A result that cannot be read any more (removed or damaged since its row was made)
+    adds none: its summary row stands, and the next run scores it again."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS)
@@ -225,13 +227,19 @@ def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
         if not row.ok:
             continue
         try:
-            doc = read_result_json(Path(out_root) / row.output / RESULT_NAME)
-        except InputError:
+            cells = json.loads(once_per_file(_rep_cells_of_result, Path(out_root) / row.output / RESULT_NAME))
+        except (InputError, OSError):
             continue
-        lifters = [doc.get("reps") or []] + [other.get("reps") or [] for other in doc.get("other_lifters") or []]
-        for lifter, reps in enumerate(lifters, start=1):
-            writer.writerows([row.path, row.output, str(lifter), *rep_cells(rep)] for rep in reps)
+        writer.writerows([row.path, row.output, *lifter_and_rep] for lifter_and_rep in cells)
     return buffer.getvalue()
+
+
+def _rep_cells_of_result(result_json: Path) -> str:
+    """Every rep of the result.json at ``result_json`` as [lifter, *reps.csv cells] (lifter 1 the main one, then
+    its other_lifters in order), as JSON text."""
+    doc = read_result_json(result_json)
+    lifters = [doc.get("reps") or []] + [other.get("reps") or [] for other in doc.get("other_lifters") or []]
+    return json.dumps([[str(lifter), *rep_cells(rep)] for lifter, reps in enumerate(lifters, start=1) for rep in reps])
 
 
 def shared_fingerprint(rows: list[SummaryRow]) -> str:

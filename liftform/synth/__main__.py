@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from liftform.interrupts import INTERRUPTED_EXIT
 from liftform.synth.scene import LiftSpec, write_sample
 
 # The project's samples: name -> spec. Side views facing right except where stated.
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             truth = write_sample(SAMPLES[name], path)
         except KeyboardInterrupt:
             print(f"interrupted: {path} is as it was; the samples listed above are written", file=sys.stderr)
-            return 130
+            return INTERRUPTED_EXIT
         print(f"{path}: {len(truth)} frames, {path.stat().st_size / 1e6:.2f} MB", file=sys.stderr)
     return 0
 

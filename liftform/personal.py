@@ -132,6 +132,26 @@ def is_personal_zero(zero_deg: float) -> bool:
     return zero_deg != SpineSettings().neutral_bend_deg
 
 
+def told_apart(value_deg: float, usual_deg: float) -> tuple[str, str]:
+    """Two angles (deg) as text, to the fewest decimals (0-2) that tell them apart: a person's zero of 6.47 deg beside
+    most people's 6 deg is "6.5" and "6.0", not "6" and "6" (which read as "not most people's 6, but 6")."""
+    for digits in (0, 1):
+        value, usual = f"{value_deg:.{digits}f}", f"{usual_deg:.{digits}f}"
+        if value != usual:
+            return value, usual
+    return f"{value_deg:.2f}", f"{usual_deg:.2f}"
+
+
+def personal_zero_note(zero_deg: float) -> str | None:
+    """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
+    a config file, live's key n) says about it; None for the shipped zero."""
+    if not is_personal_zero(zero_deg):
+        return None
+    zero, usual = told_apart(zero_deg, SpineSettings().neutral_bend_deg)
+    return (f"the back is judged from a neutral bend of {zero}° (a personal zero: --profile, --config or "
+            f"live's key n), not most people's {usual}°")
+
+
 CONFIG_ORIGIN = "--config"     # a person's value set in a settings file: a setting, said as such
 
 
@@ -153,7 +173,8 @@ def own_values_words(settings: Settings, personal_from: dict[tuple[str, str], st
         if (section, key) == ("spine", "neutral_bend_deg"):
             if not is_personal_zero(value):
                 continue
-            words = f"zero {value:.0f}° (most people's {usual:.0f}°)"
+            zero, most = told_apart(value, usual)
+            words = f"zero {zero}° (most people's {most}°)"
         elif (section, key) == ("spine", "personal_max_flexion_deg"):
             if not math.isfinite(range_of_rounding_deg(settings.spine, settings.verdict)):
                 continue                        # none, or inside the limit: no rep is measured against it

@@ -28,8 +28,8 @@ from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightn
 from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
 from liftform.models import resolve_model
-from liftform.personal import is_personal_zero
-from liftform.settings import PoseSettings, Settings, SpineSettings
+from liftform.personal import personal_zero_note
+from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
 from liftform.unseen import hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
@@ -85,16 +85,6 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
                     flagged=flagged, quality=quality, versions=library_versions(), pose_filled=track.pose_filled)
-
-
-def personal_zero_note(zero_deg: float) -> str | None:
-    """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
-    a config file, live's key n) says about it; None for the shipped zero."""
-    if not is_personal_zero(zero_deg):
-        return None
-    usual_deg = SpineSettings().neutral_bend_deg
-    return (f"the back is judged from a neutral bend of {zero_deg:.0f}° (a personal zero: --profile, --config or "
-            f"live's key n), not most people's {usual_deg:.0f}°")
 
 
 def _cuts_note(cuts_s: tuple[float, ...]) -> str:

@@ -565,3 +565,20 @@ def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
     path.write_text("[profile]\nneutral_checked = true\n[spine]\nneutral_bend_deg = 31.25\n"
                     "[advice]\nscreen_hinge_depth_deg = 78.0\n")
     assert load_settings(None, None, path).spine.neutral_bend_deg == 31.25
+
+
+def test_a_personal_zero_near_most_peoples_is_told_apart_from_it():
+    """A screened zero of 6.47 deg was said "a neutral bend of 6°, not most people's 6°" (and "zero 6° (most
+    people's 6°)"): both rounded to whole degrees. Each is written to the decimals that tell them apart."""
+    from liftform.personal import own_values_words, personal_zero_note, told_apart
+    from liftform.settings import SpineSettings, apply_overrides
+
+    usual = SpineSettings().neutral_bend_deg
+    assert told_apart(usual + 0.47, usual) == (f"{usual + 0.47:.1f}", f"{usual:.1f}")
+    assert told_apart(usual + 0.004, usual) == (f"{usual + 0.004:.2f}", f"{usual:.2f}")
+    assert told_apart(usual + 9.2, usual) == (f"{usual + 9.2:.0f}", f"{usual:.0f}")
+    assert f"neutral bend of {usual + 0.47:.1f}°" in personal_zero_note(usual + 0.47)
+    assert f"not most people's {usual:.1f}°" in personal_zero_note(usual + 0.47)
+    assert personal_zero_note(usual) is None
+    settings = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": usual + 0.47}})
+    assert f"zero {usual + 0.47:.1f}° (most people's {usual:.1f}°)" in own_values_words(settings, {})

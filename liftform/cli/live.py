@@ -53,8 +53,7 @@ def live(
     a verdict per rep. Window keys: q/Esc quit, c recalibrate (stand upright, side-on), r reset the count, n the last
     rep was checked flat by someone who knows your back: your own zero is read from it and judges the next reps."""
     from liftform.live import LiveConfig, live_defaults, run_live
-    from liftform.personal import from_profile_option
-    from liftform.pipeline import personal_zero_note
+    from liftform.personal import from_profile_option, personal_zero_note
 
     if camera is not None and source is not None:
         fail("use --camera or --source, not both", 2)

@@ -77,3 +77,16 @@ def test_a_single_lifters_video_has_no_numbers(side_by_side, tmp_path):
     alone = dataclasses.replace(analysis, others=())
     frames = decode_all(write_annotated_video(video, alone, track, tmp_path / "alone.mp4"))[0]
     assert _label_pixels(frames[0], track) == 0
+
+
+def test_the_reports_frames_say_whose_rep_they_show(side_by_side, tmp_path):
+    """With several lifters, each pictured rep's heading names its lifter ("Lifter 1, rep 1"): the lifters' tables
+    above number reps from 1 each, so "Rep 1" alone could be lifter 2's rounded first rep."""
+    from liftform.pipeline import save_result
+
+    video, analysis, track, _ = side_by_side
+    save_result(analysis, track, tmp_path / "two", video_path=video)
+    html = (tmp_path / "two" / "report.html").read_text(encoding="utf-8")
+    assert "<h3>Lifter 1, rep 1 — " in html and "<h3>Rep 1 — " not in html
+    save_result(dataclasses.replace(analysis, others=()), track, tmp_path / "one", video_path=video)
+    assert "<h3>Rep 1 — " in (tmp_path / "one" / "report.html").read_text(encoding="utf-8")

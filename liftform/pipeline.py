@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -183,7 +182,7 @@ def _shrunk(frames, size_wh: tuple[int, int]):
     for frame in frames:
         if frame.rgb is not None and frame.rgb.shape[1::-1] != size_wh:
             interpolation = shrink_interpolation(size_wh[0] / frame.rgb.shape[1])
-            frame = dataclasses.replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=interpolation))
+            frame = replace(frame, rgb=cv2.resize(frame.rgb, size_wh, interpolation=interpolation))
         yield frame
 
 
@@ -194,7 +193,7 @@ def _in_source_pixels(track: PoseTrack, analysed_wh: tuple[int, int]) -> PoseTra
         return track
     factor = np.asarray(track.frame_size_wh, dtype=float) / analysed_wh   # (x, y) source px per analysed px
     profile = track.back_profile_px   # distances (half-widths): one factor, the aspect ratio being kept
-    return dataclasses.replace(track, image_xy=track.image_xy * factor,
+    return replace(track, image_xy=track.image_xy * factor,
                                back_profile_px=None if profile is None else profile * float(factor.mean()))
 
 
@@ -208,16 +207,17 @@ def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | Non
 
 def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, settings: Settings,
                    warnings: list[str]) -> tuple[Analysis, PoseTrack]:
-    """Analyse every person followed; those who performed reps are the lifters. The main lifter (the lifter seen
-    longest and largest; the main person when nobody lifted) is the returned Analysis, with its track, which keeps
-    the heads of everyone else followed (`--blur-faces` blurs them); the other lifters are its ``others``, but for a
-    reflection of the main lifter (`core.reflection`: a note instead)."""
+    """Analyse every person followed; those who performed reps are the lifters. The main lifter (seen longest and
+    largest; the main person when nobody lifted) is the returned Analysis, with its track, which keeps the heads of
+    everyone else followed (`--blur-faces` blurs them) and the other lifters' tracks (the annotated video draws
+    them); the other lifters are its ``others``, but for the main lifter's reflection (`core.reflection`: a note)."""
     analyses = [replace(analyze_track(track, source, model, settings, warnings), box_px=_median_box(track))
                 for track in found.tracks]
     lifters = [k for k, a in enumerate(analyses) if a.verdicts]
     main = lifters[0] if lifters else 0
     reflected = [k for k in lifters[1:] if reflection.is_reflection(analyses[main].kinematics, analyses[k].kinematics)]
-    others = tuple(analyses[k] for k in lifters[1:] if k not in reflected)
+    judged = [k for k in lifters[1:] if k not in reflected]
+    others = tuple(analyses[k] for k in judged)
     notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
               "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
     notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()
@@ -225,7 +225,8 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     notes += tuple(n for n in [hidden_note(lifter.has_pose, lifter.timestamps_s, found.swaps_s)] if n)
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
     analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
-    return analysis, found.tracks[main].with_heads_of([t for k, t in enumerate(found.tracks) if k != main])
+    track = found.tracks[main].with_heads_of([t for k, t in enumerate(found.tracks) if k != main])
+    return analysis, replace(track, other_lifters=tuple(found.tracks[k] for k in judged))
 
 
 def _median_box(track: PoseTrack) -> tuple[int, int, int, int] | None:

@@ -104,6 +104,8 @@ class PoseTrack:
         others_head_xy: optional (P, T, 11, 2) the head landmarks (`HEAD_LANDMARKS`, source px, NaN where unknown)
             of the P other people followed in the same frames: where `--blur-faces` blurs their faces, a re-rendered
             report too. None: nobody else was followed, or the track was saved before liftform kept them.
+        other_lifters: the tracks of the other lifters judged (`Analysis.others`, in that order), over the same
+            frames: the annotated video draws each. In memory only: poses.npz keeps their heads alone.
     """
 
     image_xy: np.ndarray
@@ -115,6 +117,7 @@ class PoseTrack:
     back_profile_px: np.ndarray | None = field(default=None)
     pose_filled: np.ndarray | None = field(default=None)
     others_head_xy: np.ndarray | None = field(default=None)
+    other_lifters: tuple[PoseTrack, ...] = field(default=())
 
     def __post_init__(self) -> None:
         n_frames = len(self.timestamps_s)
@@ -150,7 +153,7 @@ class PoseTrack:
         heads = None if self.others_head_xy is None else self.others_head_xy[:, frames]
         return PoseTrack(self.image_xy[frames], self.world_xyz[frames], self.visibility[frames],
                          self.timestamps_s[frames], self.frame_index[frames], self.frame_size_wh, profile, filled,
-                         heads)
+                         heads, tuple(lifter[frames] for lifter in self.other_lifters))
 
     def with_heads_of(self, others: Sequence[PoseTrack]) -> PoseTrack:
         """This track keeping the heads of ``others`` (people followed over the same frames) as ``others_head_xy``."""

@@ -4,7 +4,10 @@ The source is decoded again (streaming: one frame in memory at a time) and each 
 coloured by its state (red where the analysis flagged the back as rounded, green where the spine measure was
 confident and not flagged, grey otherwise), the angles, the rep count (it goes up at the end of each rep) and the
 last finished rep's verdict with its advice in a few words (`core.advice.rep_cue`, as live shows it). The output
-keeps the source's frame times.
+keeps the source's frame times. With several lifters judged (`Analysis.others`, their tracks
+`PoseTrack.other_lifters`), each is drawn with their own skeleton, back and number above the head (1 the main
+lifter, whose panel it is, 2, ... as result.json's other_lifters and the terminal number them), and the panel has a
+line for each other lifter: their reps so far and the last one's verdict.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
-from liftform.core.vocabulary import back_states
-from liftform.outputs.overlay import draw_overlay
+from liftform.core.vocabulary import back_states, tone_of, words_of
+from liftform.outputs.overlay import TEXT_RGB, draw_back, draw_label, draw_overlay, draw_skeleton
 from liftform.outputs.privacy import PeopleHider
 from liftform.outputs.video_writer import H264Writer
 from liftform.track import PoseTrack, row_at, rows_for_frames, trunk_midpoints
@@ -88,6 +91,45 @@ class _RepClock:
         return (done, *self.said[done - 1]) if done else (0, None, None)
 
 
+class _Lifter:
+    """One lifter as the video draws them: landmarks and back edge at the drawn frame's size, the back's state and
+    reps finished, each looked up by source frame number."""
+
+    def __init__(self, analysis: Analysis, track: PoseTrack, scale_xy: np.ndarray) -> None:
+        kin = analysis.kinematics
+        self.kin_rows, self.track_rows = rows_for_frames(kin.frame_index), rows_for_frames(track.frame_index)
+        self.states = frame_states(analysis)
+        edges = back_edges(track, kin)
+        self.image_xy, self.visibility = track.image_xy * scale_xy, track.visibility
+        self.edges = None if edges is None else edges * scale_xy
+        self.reps = _RepClock(analysis)
+
+    def at(self, frame_number: int) -> tuple[int, np.ndarray | None, np.ndarray | None, np.ndarray | None, str]:
+        """(analysis row or -1, landmarks, visibility, back edge (None where unknown), back state) at
+        ``frame_number``: no landmarks where the frame has no row."""
+        r, tr = row_at(self.kin_rows, frame_number), row_at(self.track_rows, frame_number)
+        if r < 0 or tr < 0:
+            return r, None, None, None, self.states[r] if r >= 0 else "unknown"
+        edge = None if self.edges is None else self.edges[tr]
+        return r, self.image_xy[tr], self.visibility[tr], edge, self.states[r]
+
+    def panel_line(self, number: int, frame_number: int) -> tuple[str, tuple[int, int, int]]:
+        """"Lifter 2: 1 rep, last ROUNDED BACK" at ``frame_number``, in the last verdict's colour."""
+        done, last, _ = self.reps.at(frame_number)
+        text = f"Lifter {number}: {done} rep{'' if done == 1 else 's'}"
+        return (f"{text}, last {words_of(last)}", tone_of(last).text_rgb) if last else (text, TEXT_RGB)
+
+
+def _draw_other_lifters(image: np.ndarray, others: list[tuple[int, _Lifter]], frame_number: int) -> None:
+    """Draw each other lifter (skeleton, back, their number) on ``image`` at ``frame_number``."""
+    for number, lifter in others:
+        _, landmarks, visibility, edge, state = lifter.at(frame_number)
+        if landmarks is not None:
+            draw_skeleton(image, landmarks, visibility)
+            draw_back(image, landmarks, edge, state)
+            draw_label(image, str(number), landmarks)
+
+
 def write_annotated_video(video_path: str | Path, analysis: Analysis, track: PoseTrack, out_path: str | Path,
                           progress: Progress | None = None, *, blur_faces: bool = False,
                           on_frame: Callable[[VideoFrame], bool | None] | None = None) -> Path:
@@ -112,11 +154,9 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     """
     from liftform.video import open_video
 
-    kin, track = analysis.kinematics, drawn_track(track)
-    kin_rows, track_rows = rows_for_frames(kin.frame_index), rows_for_frames(track.frame_index)
-    states = frame_states(analysis)
-    edges = back_edges(track, kin)
-    reps = _RepClock(analysis)
+    kin = analysis.kinematics
+    pairs = list(zip(analysis.others, track.other_lifters, strict=False))   # drawn where their tracks are at hand
+    track = drawn_track(track)
     hider = PeopleHider(track) if blur_faces else None
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,
                      "spine": shown_spine_flexion_deg(kin.spine_flexion_deg, kin.trunk_inclination_deg,
@@ -128,8 +168,9 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
         fps = analysis.source.fps or video.fps
         size_wh = shrunk_size_wh(video.width, video.height, ANNOTATED_MAX_SIDE_PX)
         scale_xy = np.divide(size_wh, (video.width, video.height))   # (x, y) drawn px per source px
-        image_xy = track.image_xy * scale_xy          # drawn on the (possibly) smaller frame
-        edges = None if edges is None else edges * scale_xy
+        main = _Lifter(analysis, track, scale_xy)     # drawn on the (possibly) smaller frame
+        others = [(number, _Lifter(other, drawn_track(other_track), scale_xy))
+                  for number, (other, other_track) in enumerate(pairs, start=2)]
         with H264Writer(out_path, fps, *size_wh) as writer, \
                 prefetched(video.frames(max_side_px=ANNOTATED_MAX_SIDE_PX)) as frames:   # ends before the video closes
             # Frames are shrunk as they are converted from the decoder's YUV (a third of the time of converting
@@ -138,18 +179,20 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
             for done, frame in enumerate(frames, start=1):
                 keyframe = bool(on_frame(frame)) if on_frame is not None else False
                 image = _drawable(frame.rgb, size_wh)
-                r, tr = row_at(kin_rows, frame.index), row_at(track_rows, frame.index)
-                landmarks = visibility = edge = None
                 if hider is not None:
-                    hider.hide(image, tr, scale_xy)
-                if r >= 0 and tr >= 0:
-                    landmarks, visibility = image_xy[tr], track.visibility[tr]
-                    edge = None if edges is None else edges[tr]
-                angles = _angles_at(angle_columns, r)
-                count, last, cue = reps.at(frame.index)
-                draw_overlay(image, landmarks, visibility, edge, states[r] if r >= 0 else "unknown",
-                             angles_deg=angles, rep_count=count, last_rep_verdict=last,
-                             lines=[*([cue] if cue else []), f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
+                    hider.hide(image, row_at(main.track_rows, frame.index), scale_xy)
+                r, landmarks, visibility, edge, state = main.at(frame.index)
+                count, last, cue = main.reps.at(frame.index)
+                # With several lifters the panel leaves lifter 1's angles to frames.csv and the report: its ten
+                # lines covered a second lifter's back at the top-left of a 640x480 picture.
+                angles = None if others else _angles_at(angle_columns, r)
+                draw_overlay(image, landmarks, visibility, edge, state, angles_deg=angles, rep_count=count,
+                             last_rep_verdict=last, title="Lifter 1" if others else None,
+                             lines=[*([cue] if cue else []), *(o.panel_line(n, frame.index) for n, o in others),
+                                    f"t {frame.timestamp_s:.2f} s  frame {frame.index}"])
+                if others:      # over the panel: a lifter standing at the top-left is not hidden under it
+                    draw_label(image, "1", landmarks)
+                    _draw_other_lifters(image, others, frame.index)
                 writer.write(image, frame.timestamp_s, keyframe=keyframe)
                 if progress is not None:
                     progress(done, max(total, done))

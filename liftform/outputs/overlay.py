@@ -1,4 +1,5 @@
-"""Drawing on a frame: skeleton, the back coloured and shaped by its state, an angle panel, a headline in large type.
+"""Drawing on a frame: skeleton, the back coloured and shaped by its state, a lifter's number, an angle panel, a
+headline in large type.
 
 Shared by the annotated video and the live webcam view, so it is cheap (a few OpenCV calls, no full-frame copies)
 and draws **in place** on a C-contiguous ``(H, W, 3) uint8`` image, RGB by default (``rgb=False`` for BGR).
@@ -16,13 +17,14 @@ import cv2
 import numpy as np
 
 from liftform.core.vocabulary import BackState, tone_of, words_of
-from liftform.track import SKELETON_EDGES, trunk_midpoints
+from liftform.track import HEAD_LANDMARKS, SKELETON_EDGES, trunk_midpoints
 
 # Colours, RGB (verdicts and back states take theirs from `core.vocabulary`).
 SKELETON_RGB = (90, 190, 250)   # light blue: neutral, means nothing good or bad
 TEXT_RGB = (240, 240, 240)
 PROMPT_RGB = (255, 215, 0)
 TAG_TEXT_RGB = (255, 255, 255)   # on the tag of a rounded back, a box of its colour
+LABEL_RGB, LABEL_TEXT_RGB = SKELETON_RGB, (20, 20, 20)   # a lifter's number above their head: the skeleton's tag
 ANGLE_LABELS = {"trunk": "Trunk lean", "hip": "Hip flexion", "knee": "Knee flexion", "spine": "Spine flexion",
                 "head": "Head hanging"}
 
@@ -210,6 +212,29 @@ def _draw_tag(image: np.ndarray, tag: str, points: np.ndarray, trunk: tuple[np.n
     put_text(image, tag, (x0 + st.pad // 2, y1 - st.pad // 2), st.font, TAG_TEXT_RGB, st.text + 1)
 
 
+def draw_label(image: np.ndarray, label: str, landmarks_xy: np.ndarray | None, *, rgb: bool = True) -> None:
+    """``label`` (a lifter's number) in a box of the skeleton's colour above the head of ``landmarks_xy`` (33, 2) px:
+    above its highest head landmark by the head landmarks' span (the crown is about that far above the eyes), or
+    above the highest landmark where no head landmark is known; kept inside the image, none drawn without a pose."""
+    if landmarks_xy is None:
+        return
+    head = landmarks_xy[HEAD_LANDMARKS]
+    head = head[np.isfinite(head).all(axis=1)]
+    known = head if len(head) else landmarks_xy[np.isfinite(landmarks_xy).all(axis=1)]
+    if not len(known):
+        return
+    st = _style(*image.shape[:2])
+    (width, height), _ = _text_size(label, st.font, st.text + 1)
+    x, top = known[np.argmin(known[:, 1])].tolist()
+    top -= float(np.ptp(head, axis=0).max()) if len(head) > 1 else 0.0
+    box_w, box_h = width + st.pad, height + st.pad
+    x0 = int(min(max(x - box_w / 2, 0), max(image.shape[1] - box_w, 0)))
+    y0 = int(min(max(top - st.pad - box_h, 0), max(image.shape[0] - box_h, 0)))
+    cv2.rectangle(image, (x0, y0), (x0 + box_w, y0 + box_h), _colour(LABEL_RGB, rgb), -1)
+    put_text(image, label, (x0 + st.pad // 2, y0 + box_h - st.pad // 2), st.font, _colour(LABEL_TEXT_RGB, rgb),
+             st.text + 1)
+
+
 def _fmt_angle(value: float | None) -> str:
     return "--" if value is None or not math.isfinite(value) else f"{round(value):d} deg"   # round: no "-0"
 
@@ -308,25 +333,30 @@ def draw_headline(image: np.ndarray, lines: Sequence[tuple[str, tuple[int, int, 
         y += gap
 
 
+PanelLine = str | tuple[str, tuple[int, int, int]]      # a line of text in the panel's colour, or (text, RGB colour)
+
+
 def panel_lines(state: str | None, angles_deg: Mapping[str, float] | None, rep_count: int | None,
-                last_rep_verdict: str | None, lines: Sequence[str]) -> list[tuple[str, tuple[int, int, int]]]:
-    """The panel's (text, RGB colour) lines: back state (None: not in the panel), angles, rep count, last verdict,
-    extra lines."""
-    out = [] if state is None else [_state_line(state)]
+                last_rep_verdict: str | None, lines: Sequence[PanelLine], title: str | None = None,
+                ) -> list[tuple[str, tuple[int, int, int]]]:
+    """The panel's (text, RGB colour) lines: title (whose they are, with several lifters), back state (None: not in
+    the panel), angles, rep count, last verdict, extra lines."""
+    out = [] if title is None else [(title, TEXT_RGB)]
+    out += [] if state is None else [_state_line(state)]
     for key, value in (angles_deg or {}).items():
         out.append((f"{ANGLE_LABELS.get(key, key)}: {_fmt_angle(value)}", TEXT_RGB))
     if rep_count is not None:
         out.append((f"Reps: {rep_count}", TEXT_RGB))
     if last_rep_verdict:
         out.append(_verdict_line(last_rep_verdict))
-    out.extend((text, TEXT_RGB) for text in lines)
+    out.extend((line, TEXT_RGB) if isinstance(line, str) else line for line in lines)
     return out
 
 
 def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visibility: np.ndarray | None = None,
                  back_edge_xy: np.ndarray | None = None, state: str = "unknown", *,
-                 angles_deg: Mapping[str, float] | None = None, lines: Sequence[str] = (),
-                 rep_count: int | None = None, last_rep_verdict: str | None = None,
+                 angles_deg: Mapping[str, float] | None = None, lines: Sequence[PanelLine] = (),
+                 rep_count: int | None = None, last_rep_verdict: str | None = None, title: str | None = None,
                  headline: Sequence[tuple[str, tuple[int, int, int]]] = (), rgb: bool = True,
                  min_visibility: float = 0.5) -> np.ndarray:
     """Draw the whole overlay on ``image`` in place and return it.
@@ -338,8 +368,9 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
         back_edge_xy: (K, 2) pixels of the back's edge (``dorsal_edge_xy``), NaN where unknown.
         state: "neutral" (back drawn green), "rounded" (red, tagged with its word) or "unknown" (grey, dashed).
         angles_deg: panel angles, e.g. ``{"trunk": 42.0, "hip": 80.0, "knee": 15.0, "spine": 8.0}`` (NaN -> "--").
-        lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign).
+        lines: extra panel lines (ASCII: OpenCV's fonts have no degree sign), each text or (text, RGB colour).
         rep_count: reps finished so far (None: line omitted).
+        title: the panel's first line (whose panel it is: "Lifter 1" with several lifters drawn); None: none.
         last_rep_verdict: verdict of the last finished rep ("rounded_back", "hip_hinge", ...), shown in words.
         headline: (text, RGB colour) lines in large type across the bottom (`draw_headline`), e.g. live's
             [("Turn side-on to the camera", PROMPT_RGB)]; the back's state is then theirs to say, not the panel's.
@@ -349,7 +380,7 @@ def draw_overlay(image: np.ndarray, landmarks_xy: np.ndarray | None = None, visi
         landmarks_xy = np.asarray(landmarks_xy, dtype=float)
         draw_skeleton(image, landmarks_xy, visibility, min_visibility=min_visibility, rgb=rgb)
     draw_back(image, landmarks_xy, back_edge_xy, state, rgb=rgb)
-    draw_panel(image, panel_lines(None if headline else state, angles_deg, rep_count, last_rep_verdict, lines),
+    draw_panel(image, panel_lines(None if headline else state, angles_deg, rep_count, last_rep_verdict, lines, title),
                rgb=rgb)
     draw_headline(image, headline, rgb=rgb)
     return image

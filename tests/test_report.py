@@ -470,6 +470,19 @@ def test_a_page_made_with_faces_blurred_names_neither_the_video_nor_its_folder_n
     assert f"--profile /clinic/{patient}/profile.toml" in own
 
 
+def test_a_folder_whose_report_named_the_video_is_not_taken_as_blurred(tmp_path):
+    """A folder blurred before the page stopped naming the video (its file and folder, often the patient's) is not
+    taken as blurred: `score --blur-faces` had reused it, report.html and all, by its faces-blurred mark."""
+    from liftform.outputs import faces_blurred, mark_blurred
+
+    (tmp_path / "faces-blurred").write_text(
+        "every exported frame, clip and video in this folder has every face blurred: all but the lifter's shape, and "
+        "the lifter's head, also where it was in the frames near; a frame without the lifter's pose whole\n")
+    assert not faces_blurred(tmp_path)
+    mark_blurred(tmp_path, True)
+    assert faces_blurred(tmp_path) and "report.html names no file or folder" in (tmp_path / "faces-blurred").read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

@@ -43,13 +43,13 @@ def shown_names(data: ResultData, hidden: bool) -> ShownNames:
     any path in its words (the video's as recorded and as found, the result folder's, named after the video, and
     the profiles the lifter's own values came from)."""
     recorded = data.analysis.source.path
-    name = Path(recorded.replace("\\", "/")).name or data.result_dir.name
+    file_name = Path(recorded.replace("\\", "/")).name
     if not hidden:
-        return ShownNames(name, recorded)
+        return ShownNames(file_name or data.result_dir.name, recorded)
     profiles = [origin.removeprefix(PROFILE_ORIGIN).strip() for origin in (data.analysis.personal_from or {}).values()
                 if origin.startswith(PROFILE_ORIGIN + " ")]
     folders = [data.result_dir, data.result_dir.absolute(), data.result_dir.resolve()]
-    paths = [recorded, name, *map(str, folders), *profiles, *([str(data.video_path)] if data.video_path else [])]
-    identifying = sorted({path for path in paths if path}, key=len, reverse=True)
+    paths = [recorded, file_name, *map(str, folders), *profiles, *([str(data.video_path)] if data.video_path else [])]
+    identifying = sorted({path for path in paths if path.strip("./\\")}, key=len, reverse=True)    # not "."
     sha = data.analysis.source.sha256
     return ShownNames(f"Video {sha[:SHA_SHOWN]}" if sha else "Video", NOT_SHOWN, tuple(identifying))

@@ -470,6 +470,30 @@ def test_a_page_made_with_faces_blurred_names_neither_the_video_nor_its_folder_n
     assert f"--profile /clinic/{patient}/profile.toml" in own
 
 
+def test_a_result_made_on_windows_is_titled_by_its_file_name_and_hides_its_path_when_blurred(tmp_path,
+                                                                                              monkeypatch):
+    """A result analysed on Windows (its path with backslashes) and rendered elsewhere was titled with the whole
+    path, the patient's folder in it. Rendered here from inside its folder (`liftform report .`)."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    recorded = "C:\\clinic\\Jane Doe\\deadlift.mp4"
+    source = SourceInfo(recorded, "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    write_outputs(analysis, track, tmp_path / "deadlift", write_video=False)
+    monkeypatch.chdir(tmp_path / "deadlift")
+    plain = write_report(".").path.read_text(encoding="utf-8")
+    assert "<title>liftform report: deadlift.mp4</title>" in plain and f"<dd>{recorded}</dd>" in plain
+    shared = re.sub(r'data:[^"]+', "", write_report(".", blur_faces=True).path.read_text(encoding="utf-8"))
+    assert "Jane" not in shared and "deadlift.mp4" not in shared
+    assert "the source video was not found at (not shown: faces blurred) (nor a file" in " ".join(shared.split())
+
+
 def test_a_folder_whose_report_named_the_video_is_not_taken_as_blurred(tmp_path):
     """A folder blurred before the page stopped naming the video (its file and folder, often the patient's) is not
     taken as blurred: `score --blur-faces` had reused it, report.html and all, by its faces-blurred mark."""

@@ -301,16 +301,18 @@ def test_score_writes_the_overview_and_reexports_unblurred_results_when_faces_mu
     again = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
     assert again.rows[0].cached
     # Marks written by older blurs are not taken: only the lifter's face blurred; the lifter's whole box kept sharp;
-    # the lifter's head blurred from the frame's own landmarks only.
+    # the lifter's head blurred from the frame's own landmarks only; the report naming the video's file and folder.
     for older_mark in ("the face blurred\n", "every face blurred: all but the lifter's body, and the lifter's head\n",
                        "every face blurred: all but the lifter's shape, and the lifter's head; a frame without the "
-                       "lifter's pose whole\n"):
+                       "lifter's pose whole\n",
+                       "every face blurred: all but the lifter's shape, and the lifter's head, also where it was in "
+                       "the frames near; a frame without the lifter's pose whole\n"):
         (out / "rounded_back" / "faces-blurred").write_text("every exported frame, clip and video in this folder has "
                                                             + older_mark)
         older = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, blur_faces=True)
         assert not older.rows[0].cached and (out / "rounded_back" / "faces-blurred").read_text().endswith(
             "all but the lifter's shape, and the lifter's head, also where it was in the frames near; a frame "
-            "without the lifter's pose whole\n")
+            "without the lifter's pose whole; report.html names no file or folder, the video by its SHA-256\n")
     unblurred = score([inputs / "rounded_back.mp4"], out, write_video=False, workers=1, force=True)
     assert not unblurred.rows[0].cached and not (out / "rounded_back" / "faces-blurred").exists()
 

@@ -327,3 +327,36 @@ def test_a_frame_where_the_lifter_was_lost_is_blurred_whole(textured_source, tmp
 
     seen, gone = sharpness(frames[OFFSET + lost - 1]), sharpness(frames[OFFSET + lost])
     assert seen > 20 * gone                              # the frame before: the lifter's body sharp; lost: nothing
+
+
+def test_the_annotated_video_and_clips_keep_none_of_the_sources_tags(long_source, tmp_path):
+    """A phone or a clinic's software tags a video with a title, a comment, where and when it was filmed: the
+    annotated video and the report's clips (files and embedded), shared with faces blurred, carry none of them (the
+    writer copies no tags; README, `--blur-faces`)."""
+    tags = {"title": "Jane Doe deadlift", "comment": "patient Jane Doe", "location": "+48.8566+002.3522/",
+            "creation_time": "2026-11-30T10:00:00Z"}
+    tagged = tmp_path / "tagged.mp4"
+    with av.open(str(long_source)) as source, av.open(str(tagged), "w") as out:
+        out.metadata.update(tags)
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(video=0):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    with av.open(str(tagged)) as check:
+        assert check.metadata.get("title") == tags["title"]              # the source does hold them
+    analysis = synthetic_analysis(frame_offset=OFFSET, source_path=str(tagged))
+    analysis = dataclasses.replace(analysis, source=dataclasses.replace(analysis.source, frames=N_SOURCE))
+    out = tmp_path / "lift"
+    save_result(analysis, synthetic_track(frame_offset=OFFSET), out, video_path=tagged, blur_faces=True)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    embedded = [base64.b64decode(p) for p in re.findall(r'data:video/mp4;base64,([A-Za-z0-9+/=]+)', html)]
+    files = [(out / "annotated.mp4").read_bytes(), *(p.read_bytes() for p in sorted(out.glob("clips/*.mp4")))]
+    assert embedded and len(files) > 1
+    for media in files + embedded:
+        assert b"Jane" not in media and b"+48.8566" not in media
+        path = tmp_path / "media.mp4"
+        path.write_bytes(media)
+        with av.open(str(path)) as container:
+            kept = {**container.metadata, **container.streams.video[0].metadata}
+        assert not set(kept) & set(tags), kept

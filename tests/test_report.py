@@ -431,6 +431,82 @@ def test_the_report_and_the_terminal_say_the_lifters_screened_values_and_where_t
     assert "own values" not in synthetic_report(tmp_path / "usual")       # nobody's own: not a row
 
 
+def test_a_page_made_with_faces_blurred_names_neither_the_video_nor_its_folder_nor_the_profile(tmp_path):
+    """A clinic names a video, its folder or a profile after the patient. A page made with --blur-faces, to be
+    shared without showing who the person is, named them: the video's file name in its title and heading, its path
+    under "Source and method" and in a note (the video not found), the profile's path in the thresholds table. It
+    names the video by the start of its SHA-256 instead; without --blur-faces it names them as before."""
+    import dataclasses
+
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings, apply_overrides
+
+    patient = "Jane Doe 1970-01-01"
+    track, _ = lift_track("rounded_back", n_reps=1)
+    source = SourceInfo(str(tmp_path / patient / "jane_doe_deadlift.mp4"), "ab" * 32, 30.0, len(track),
+                        *track.frame_size_wh, float(track.timestamps_s[-1]))
+    settings = apply_overrides(Settings(), {"spine": {"personal_max_flexion_deg": 42.8}})
+    analysis = dataclasses.replace(
+        analyze_track(track, source, ModelInfo("full", "cd" * 32), settings),
+        personal_from={("spine", "personal_max_flexion_deg"): f"--profile /clinic/{patient}/profile.toml"})
+    folder = tmp_path / "out" / "jane_doe_deadlift"
+    write_outputs(analysis, track, folder, write_video=False)
+
+    def page(blur_faces: bool) -> str:
+        html = write_report(folder, blur_faces=blur_faces).path.read_text(encoding="utf-8")
+        return html_unescape(re.sub(r'data:[^"]+', "", html))         # not the plot's base64
+
+    shared = page(blur_faces=True)
+    assert "jane" not in shared.lower() and "1970" not in shared, re.findall(r".{60}(?i:jane).{20}", shared)
+    assert "<title>liftform report: Video abababab</title>" in shared and "<h1>Video abababab" in shared
+    assert "source video was not found at (not shown: faces blurred)" in " ".join(shared.split())
+    assert "range of spine flexion 43° (from --profile (not shown: faces blurred))" in shared
+    own = page(blur_faces=False)
+    assert f"<dd>{source.path}</dd>" in own and "<title>liftform report: jane_doe_deadlift.mp4</title>" in own
+    assert f"--profile /clinic/{patient}/profile.toml" in own
+
+
+def test_a_result_made_on_windows_is_titled_by_its_file_name_and_hides_its_path_when_blurred(tmp_path,
+                                                                                              monkeypatch):
+    """A result analysed on Windows (its path with backslashes) and rendered elsewhere was titled with the whole
+    path, the patient's folder in it. Rendered here from inside its folder (`liftform report .`)."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    recorded = "C:\\clinic\\Jane Doe\\deadlift.mp4"
+    source = SourceInfo(recorded, "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    write_outputs(analysis, track, tmp_path / "deadlift", write_video=False)
+    monkeypatch.chdir(tmp_path / "deadlift")
+    plain = write_report(".").path.read_text(encoding="utf-8")
+    assert "<title>liftform report: deadlift.mp4</title>" in plain and f"<dd>{recorded}</dd>" in plain
+    shared = re.sub(r'data:[^"]+', "", write_report(".", blur_faces=True).path.read_text(encoding="utf-8"))
+    assert "Jane" not in shared and "deadlift.mp4" not in shared
+    assert "the source video was not found at (not shown: faces blurred) (nor a file" in " ".join(shared.split())
+
+
+def test_a_folder_whose_report_named_the_video_is_not_taken_as_blurred(tmp_path):
+    """A folder blurred before the page stopped naming the video (its file and folder, often the patient's) is not
+    taken as blurred: `score --blur-faces` had reused it, report.html and all, by its faces-blurred mark."""
+    from liftform.outputs import faces_blurred, mark_blurred
+
+    (tmp_path / "faces-blurred").write_text(
+        "every exported frame, clip and video in this folder has every face blurred: all but the lifter's shape, and "
+        "the lifter's head, also where it was in the frames near; a frame without the lifter's pose whole\n")
+    assert not faces_blurred(tmp_path)
+    mark_blurred(tmp_path, True)
+    assert faces_blurred(tmp_path) and "report.html names no file or folder" in (tmp_path / "faces-blurred").read_text()
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_videos):

@@ -141,10 +141,11 @@ def keep_analysis(analysis: Analysis, track: PoseTrack, folder: Path, *, blur_fa
 # blurred the older way. Before the nineteenth session only the lifter's face was blurred (a second person in view
 # stayed sharp); before the fifty-first, the lifter's box (+15 %) was kept sharp, a bystander inside it too, and a
 # frame without the lifter's pose borrowed a box up to 1 s away (`privacy.hide_people`); before the fifty-third, the
-# lifter's head was blurred from the frame's own landmarks only (`privacy.FACE_NEAR_S`).
+# lifter's head was blurred from the frame's own landmarks only (`privacy.FACE_NEAR_S`); before the fifty-fifth,
+# report.html named the video's file and folder, often the patient's (`report.naming`).
 BLURRED_MARK_TEXT = ("every exported frame, clip and video in this folder has every face blurred: all but the lifter's "
                      "shape, and the lifter's head, also where it was in the frames near; a frame without the "
-                     "lifter's pose whole\n")
+                     "lifter's pose whole; report.html names no file or folder, the video by its SHA-256\n")
 
 
 def mark_blurred(out_dir: str | Path, blurred: bool) -> None:

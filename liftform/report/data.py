@@ -110,10 +110,6 @@ class ResultData:
         """Each rep as its row (the entry result.json and reps.csv hold, from ``rep_to_dict``)."""
         return [rep_to_dict(self.analysis, rv) for rv in self.analysis.verdicts]
 
-    @property
-    def source_name(self) -> str:
-        return Path(self.analysis.source.path).name or self.result_dir.name
-
 
 def _sha256(path: Path) -> str | None:
     try:

@@ -20,6 +20,7 @@ from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words,
 from liftform.report.data import ResultData, load_result, reba_trunk
 from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
+from liftform.report.naming import ShownNames, shown_names
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
@@ -72,7 +73,7 @@ def headline(analysis: Analysis) -> str:
     return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
 
 
-def _thresholds(data: ResultData) -> dict[str, Any]:
+def _thresholds(data: ResultData, names: ShownNames) -> dict[str, Any]:
     th = data.thresholds
     low, high = th.reba_trunk_bands_deg
     return {"spine": th.rounded_back_spine_deg, "head": th.head_hanging_neck_deg, "hysteresis": th.flag_hysteresis_deg,
@@ -80,8 +81,8 @@ def _thresholds(data: ResultData) -> dict[str, Any]:
             "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
             "min_hip": th.min_hip_for_rounding_deg,
             "confidence_margin": data.analysis.settings.verdict.confidence_margin_deg,
-            "neutral_bend": th.neutral_bend_deg, "zero_words": _zero_words(data),
-            "own_values": own_values_words(data.analysis.settings, data.analysis.personal_from),
+            "neutral_bend": th.neutral_bend_deg, "zero_words": names.told(_zero_words(data)),
+            "own_values": names.told(own_values_words(data.analysis.settings, data.analysis.personal_from)),
             "reba_low": low, "reba_high": high}
 
 
@@ -146,20 +147,21 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     svg = angle_figure_svg(data)
     main_verdict, main_cls = overall_words(analysis.lifter_verdict)
     doc = analysis_to_dict(analysis)       # provenance as result.json has it (source, model, versions)
+    names = shown_names(data, hidden=blur_faces)
     context = {
-        "name": data.source_name, "overall": overall, "overall_cls": overall_cls,
+        "name": names.video_name, "video_path": names.video_path, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
         "headline": headline(analysis), "reps": reps,
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
-        "warnings": list(quality.warnings),
-        "notes": list(data.notes), "view": quality.view + (", from behind" if filmed_from_behind(
+        "warnings": list(quality.warnings), "notes": [names.told(note) for note in data.notes],
+        "view": quality.view + (", from behind" if filmed_from_behind(
             analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
         "gallery": shown, "gallery_words": gallery_words(shown, _others_rounded(data)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
-        "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data),
+        "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
         "blur_faces": blur_faces, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
         "schema_version": analysis.schema_version, "side": doc["side"], "facing": doc["facing"],
@@ -197,13 +199,12 @@ def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path
     if link_annotated and annotated.name in stale_views(data.result_dir):     # the page is this result's, it is not
         data.notes.append(f"{annotated.name} was drawn before a rescore and shows the verdicts before it, not these: "
                           "`liftform score` with the rescore's settings draws it again")
-    context, clips = report_context(data, blur_faces=blur_faces,
-                                    annotated_video=url_path(annotated.name) if link_annotated else None,
-                                    embed_clip_max_bytes=embed_clip_max_bytes, media=media)
     if blur_faces and annotated.is_file() and not link_annotated:
         data.notes.append("annotated.mp4 in this folder may show the face: it is not linked here; run "
                           "`liftform analyze --blur-faces` again, or remove it, before sharing the folder")
-        context["notes"] = list(data.notes)
+    context, clips = report_context(data, blur_faces=blur_faces,
+                                    annotated_video=url_path(annotated.name) if link_annotated else None,
+                                    embed_clip_max_bytes=embed_clip_max_bytes, media=media)
     html = render_page("report.html.j2", media=True, **context)
     path = atomic_write_text(data.result_dir / REPORT_NAME, html)
     mark_stale(data.result_dir, stale_views(data.result_dir) - {REPORT_NAME})   # drawn from the result now there

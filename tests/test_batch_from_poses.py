@@ -231,3 +231,28 @@ def test_on_ray_the_earlier_result_goes_with_the_task_and_is_judged_from_its_pos
     result = score([lift], out, apply_overrides(Settings(), STRICTER), engine="ray", address="127.0.0.1:6379")
     assert result.rows[0].ok and result.from_poses == ["lift"], result.rows[0].error
     assert read_analysis(out / "lift").verdict == "safe"
+
+
+def test_a_result_another_liftform_version_judged_is_judged_again_by_this_ones_rules(tmp_path, engine, monkeypatch):
+    """liftform upgraded between two runs of the same `score`: each earlier result is judged again from its saved
+    landmarks under this version's rules (the pose model not run), the summary naming the version of each row. The
+    settings fingerprint had left the version out: the older version's results were taken as already scored, kept
+    beside the new one's without a word."""
+    import liftform
+
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    old_version = liftform.__version__
+    assert score([lift, other], out, write_video=False, report=False).n_cached == 2
+    monkeypatch.setattr(liftform, "__version__", f"{old_version}.post1")     # the upgrade
+    result = score([lift], out, write_video=False, report=False)
+    assert result.n_cached == 0 and result.from_poses == ["lift"] and result.posed_again == []
+    assert read_analysis(out / "lift").versions["liftform"] == f"{old_version}.post1"
+    assert result.judged_otherwise == ["other"]       # not among this run's inputs: kept, and said to differ
+    rows = _csv(out)
+    assert rows["lift"]["liftform_version"] == f"{old_version}.post1"
+    assert rows["other"]["liftform_version"] == old_version
+    assert rows["lift"]["settings_fingerprint"] != rows["other"]["settings_fingerprint"]
+    assert score([lift], out, write_video=False, report=False).n_cached == 1   # judged by this one now: kept

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored, poses_reusable
+from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -237,7 +238,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
         result.judged_otherwise = judged_otherwise(still_there, result.rows, spec)
         write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
-                      extra={"wall_s": result.wall_s})
+                      extra={"wall_s": result.wall_s, **judged_with("score", spec.settings, spec.personal_from)})
         now = time.monotonic()
         next_write[0] = now + max(SUMMARY_EVERY_S, (now - writing) / SUMMARY_SHARE)
 

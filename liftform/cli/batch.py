@@ -67,6 +67,9 @@ def score(
         settings = settings_from(config, model, profile)
     except LiftformError as exc:
         fail(exc)
+    personal_from = from_profile_option(profile)
+    if config is None and model is None and profile is None and (last := _resumed_under(output)) is not None:
+        settings, personal_from = last.settings, last.personal_from
     _note_workers(workers, engine)
     bar = BatchBar(quiet, "scoring")
     try:
@@ -74,8 +77,7 @@ def score(
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
                                  force=force, write_video=not no_video, report=not no_report,
                                  blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout,
-                                 folder_profiles=folder_profiles,
-                                 personal_from=from_profile_option(profile))
+                                 folder_profiles=folder_profiles, personal_from=personal_from)
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -86,6 +88,20 @@ def score(
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
+
+
+def _resumed_under(output: Path):
+    """What ``output`` was last judged with (`batch.judged_with.last_settings`), for a `score` given no settings,
+    said in one line where it is not the defaults; None: the defaults."""
+    from liftform.batch.judged_with import last_settings
+
+    last = last_settings(output)
+    if last is None or not (unlike := last.unlike_defaults()):
+        return None
+    err.print(f"[yellow]note:[/] judged under the settings {shown(output)} was last judged with (by `liftform "
+              f"{last.command}`: {', '.join(unlike)}), not the defaults; --config FILE judges under others "
+              "(`liftform config > FILE` writes the defaults)", soft_wrap=True)
+    return last
 
 
 def _note_workers(workers: int | None, engine: str) -> None:
@@ -187,7 +203,7 @@ def rescore(
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
                   "show the results before this rescore (each report.html says so at its top): "
                   f"`liftform report {shown(output)}/<video>` redraws a "
-                  "report (from the source video); `liftform score` with the same --config draws both again, from the "
-                  "saved landmarks (no pose model)",
+                  "report (from the source video); `liftform score` without a --config (these settings) draws both "
+                  "again, from the saved landmarks (no pose model)",
                   soft_wrap=True)
     raise typer.Exit(result.exit_code)

@@ -314,3 +314,21 @@ def test_a_resumed_score_keeps_the_lifters_own_zero_a_rescore_kept(tmp_path, eng
     judged = read_analysis(out / "lift")
     assert judged.verdict == "safe" and judged.settings.spine.neutral_bend_deg == own_zero
     assert judged.settings.verdict.min_rounded_s == 0.3
+
+
+def test_a_plain_rescore_keeps_the_folders_settings(tmp_path, engine):
+    """`rescore OUT` given no --config (after an upgrade, to judge again by the new rules; or --folder-profiles, a
+    profile made since): the thresholds the folder was judged with stay, said in one line. It had put them back to
+    the defaults, the verdicts changed with nothing said why."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q", "-c", str(config)])
+    assert said.exit_code == 0 and read_analysis(out / "lift").verdict == "safe", said.output
+    said = cli.invoke(app, ["rescore", str(out), "-q"])
+    words = " ".join(said.output.split())
+    assert said.exit_code == 0 and "0 verdict(s) changed" in words, words
+    assert "(by `liftform score`: verdict.rounded_back_spine_deg = 60.0), not the defaults" in words
+    assert read_analysis(out / "lift").settings.verdict.rounded_back_spine_deg == 60.0

@@ -59,6 +59,7 @@ from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.personal import (
     FOLDER_ORIGIN,
     PERSONAL_KEYS,
+    PROFILE_ORIGIN,
     differing,
     folder_profile,
     from_profile,
@@ -223,14 +224,18 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
 
 
 def _judged_with(result: RescoreResult, settings: Settings, given_from: dict[tuple[str, str], str]) -> dict:
-    """What a `score` given no settings resumes under (`judged_with`): where every result was judged alike, its
-    settings as judged, with the pose settings and the lifter's own values it kept (a rescore's ``settings`` alone
-    had had a `score` pose them all again with the default model, or put lifters judged from their profile's zero
-    back on most people's); else ``settings``."""
+    """What a later `score` or `rescore` given no settings resumes under (`judged_with`): ``settings`` with the pose
+    settings every result kept, where they all kept the same (else a `score` had posed them all again with the
+    default model); where every result was judged alike from one ``--profile``'s values (the batch's, as `score
+    --profile` gives them), the settings as judged (else a `score` had put them back on most people's zero). Own
+    values from live's key n or a folder's profile are each video's, not the batch's: not given to videos added."""
+    poses = {judged.pose for judged, _ in result.judged_under}
+    pose = poses.pop() if len(poses) == 1 else settings.pose
     if len(result.judged_under) == 1:
         (judged, personal_from), = result.judged_under
-        return judged_with("rescore", judged, dict(personal_from))
-    return judged_with("rescore", settings, given_from)
+        if all(origin.split(" ", 1)[0] == PROFILE_ORIGIN for _, origin in personal_from):
+            return judged_with("rescore", judged, dict(personal_from))
+    return judged_with("rescore", replace(settings, pose=pose), given_from)
 
 
 def _rep_words(analysis: Analysis) -> list[tuple[str, str]]:

@@ -59,7 +59,8 @@ def score(
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video) and
     summary_reps.csv (one per rep). Resumable: videos
     already scored with the same file and settings are skipped, those scored with the same pose settings judged
-    again from their saved landmarks (seconds). Exit 1 if any video failed."""
+    again from their saved landmarks (seconds); given none of --config, --model, --profile: under the settings
+    OUTPUT was last judged with. Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
     from liftform.personal import from_profile_option
 
@@ -91,8 +92,8 @@ def score(
 
 
 def _resumed_under(output: Path):
-    """What ``output`` was last judged with (`batch.judged_with.last_settings`), for a `score` given no settings,
-    said in one line where it is not the defaults; None: the defaults."""
+    """What ``output`` was last judged with (`batch.judged_with.last_settings`), for a `score` or `rescore` given no
+    settings, said in one line where it is not the defaults; None: the defaults."""
     from liftform.batch.judged_with import last_settings
 
     last = last_settings(output)
@@ -160,17 +161,20 @@ def rescore(
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
     model. Rewrites result.json, the CSVs, the summary and the overview (index.html); not the annotated videos
     nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
-    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another."""
+    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another. Given
+    neither, the settings OUTPUT was last judged with (after an upgrade: judged again by this version's rules)."""
     from liftform.batch import rescore as rescore_batch
     from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by, from_profile_option
 
     try:
         settings = settings_from(config, None, profile)
+        given_from = from_profile_option(profile)
+        if config is None and profile is None and (last := _resumed_under(output)) is not None:
+            settings, given_from = last.settings, last.personal_from
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:
             result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
-                                   folder_profiles=folder_profiles,
-                                   given_from=from_profile_option(profile))
+                                   folder_profiles=folder_profiles, given_from=given_from)
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:

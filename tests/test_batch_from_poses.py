@@ -332,3 +332,25 @@ def test_a_plain_rescore_keeps_the_folders_settings(tmp_path, engine):
     assert said.exit_code == 0 and "0 verdict(s) changed" in words, words
     assert "(by `liftform score`: verdict.rounded_back_spine_deg = 60.0), not the defaults" in words
     assert read_analysis(out / "lift").settings.verdict.rounded_back_spine_deg == 60.0
+
+
+def test_settings_last_judged_with_that_this_liftform_cannot_take_are_not_replaced_by_the_defaults_unsaid(
+        tmp_path, engine):
+    """A folder last judged by another liftform version, with a setting this one does not have: a `score` given no
+    --config stops with one line saying so (resumed under the defaults, the batch's thresholds were gone unsaid)."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    scoring = ["score", str(lift), "-o", str(out), "-q", "--no-report", "--no-video"]
+    assert cli.invoke(app, [*scoring, "-c", str(config)]).exit_code == 0
+    doc = json.loads((out / "summary.json").read_text())
+    doc["judged_with"]["settings"]["verdict"]["a_rule_retired_since"] = 1.0
+    (out / "summary.json").write_text(json.dumps(doc))
+    for command in (scoring, ["rescore", str(out), "-q"]):
+        said = cli.invoke(app, command)
+        words = " ".join(said.output.split())
+        assert said.exit_code == 1 and "Traceback" not in words, words
+        assert f"error: the settings {out} was last judged with (summary.json judged_with) cannot be taken" in words
+        assert "a_rule_retired_since" in words and read_analysis(out / "lift").verdict == "safe"

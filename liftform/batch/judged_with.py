@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from liftform.errors import LiftformError
+from liftform.errors import ConfigError, LiftformError
 from liftform.outputs.layout import SUMMARY_JSON
 from liftform.settings import Settings, apply_overrides
 
@@ -50,10 +50,17 @@ class LastSettings:
 
 def last_settings(out_root: str | Path) -> LastSettings | None:
     """What ``out_root`` was last judged with; None where its summary.json does not say (none, unreadable, written
-    before it was kept, or naming a setting this liftform does not have: another version's)."""
+    before it was kept). ConfigError (one line) where it names settings this liftform cannot take (another
+    version's: a setting retired since): resumed under the defaults instead, that would go unsaid."""
     try:
         entry = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))[JUDGED_WITH]
         personal_from = {tuple(name.split(".", 1)): str(origin) for name, origin in entry["personal_from"].items()}
-        return LastSettings(str(entry["command"]), apply_overrides(Settings(), entry["settings"]), personal_from)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, LiftformError):
+        command, values = str(entry["command"]), entry["settings"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    try:
+        return LastSettings(command, apply_overrides(Settings(), values), personal_from)
+    except LiftformError as exc:
+        raise ConfigError(f"the settings {out_root} was last judged with ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
+                          f"taken by this liftform ({exc}); pass them with --config FILE (`liftform config` "
+                          "writes the defaults to edit)") from None

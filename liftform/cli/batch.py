@@ -65,12 +65,11 @@ def score(
     from liftform.personal import from_profile_option
 
     try:
-        settings = settings_from(config, model, profile)
+        settings, personal_from = settings_from(config, model, profile), from_profile_option(profile)
+        if config is None and model is None and profile is None and (last := _resumed_under(output)) is not None:
+            settings, personal_from = last.settings, last.personal_from
     except LiftformError as exc:
         fail(exc)
-    personal_from = from_profile_option(profile)
-    if config is None and model is None and profile is None and (last := _resumed_under(output)) is not None:
-        settings, personal_from = last.settings, last.personal_from
     _note_workers(workers, engine)
     bar = BatchBar(quiet, "scoring")
     try:

@@ -227,17 +227,21 @@ def summary_csv_text(rows: list[SummaryRow]) -> str:
 # Columns of summary_reps.csv before reps.csv's own: the video as summary.csv names it, and whose rep it is (1 the
 # main lifter, 2, 3, ... result.json's other_lifters in order).
 REPS_KEY_COLUMNS = ("path", "output", "lifter")
+# After reps.csv's columns, each rep's video's as summary.csv gives them: reps of videos judged under other
+# settings or by another liftform version, mixed in one table, are told apart (a rep's verdict is its settings').
+REPS_JUDGED_COLUMNS = ("settings_fingerprint", "liftform_version")
 
 
 def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
-    """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns, one row per rep of each video
+    """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns + :data:`REPS_JUDGED_COLUMNS`, one row
+    per rep of each video
     ``rows`` lists as scored, read from its result.json under ``out_root`` (every lifter's: reps.csv holds the main
     lifter's alone; each result read once while it stays the same file, `hashing.once_per_file`: a batch rewrites
     the table with its summary). A result that cannot be read any more (removed or damaged since its row was made)
     adds none: its summary row stands, and the next run scores it again."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS)
+    writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS + REPS_JUDGED_COLUMNS)
     for row in rows:
         if not row.ok:
             continue
@@ -245,7 +249,8 @@ def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
             cells = json.loads(once_per_file(_rep_cells_of_result, Path(out_root) / row.output / RESULT_NAME))
         except (InputError, OSError):
             continue
-        writer.writerows([row.path, row.output, *lifter_and_rep] for lifter_and_rep in cells)
+        writer.writerows([row.path, row.output, *lifter_and_rep, row.settings_fingerprint, row.liftform_version]
+                         for lifter_and_rep in cells)
     return buffer.getvalue()
 
 

@@ -354,3 +354,29 @@ def test_settings_last_judged_with_that_this_liftform_cannot_take_are_not_replac
         assert said.exit_code == 1 and "Traceback" not in words, words
         assert f"error: the settings {out} was last judged with (summary.json judged_with) cannot be taken" in words
         assert "a_rule_retired_since" in words and read_analysis(out / "lift").verdict == "safe"
+
+
+def test_a_score_without_folder_profiles_resumes_a_batch_judged_from_them(tmp_path, engine):
+    """`score --folder-profiles` (each subject from their folder's profile), run again without the flag (resumed
+    after a Ctrl-C, a video added): each video stays judged from its folder's profile, said in one line; it had
+    been judged again from most people's zero, its verdict changed. --no-folder-profiles says otherwise."""
+    from synthetic_tracks import NEUTRAL_BEND_DEG
+
+    from liftform.outputs.layout import PROFILE_NAME
+    from liftform.screening import personal_profile_toml
+
+    lift, = _videos(tmp_path, "lift")
+    own_zero = NEUTRAL_BEND_DEG + 25
+    (lift.parent / PROFILE_NAME).write_text(personal_profile_toml("# checked\n", neutral_bend_deg=own_zero))
+    out = tmp_path / "out"
+    _scored(out, lift)
+    scoring = ["score", str(lift), "-o", str(out), "-q", "--no-report", "--no-video"]
+    assert cli.invoke(app, [*scoring, "--folder-profiles"]).exit_code == 0
+    assert read_analysis(out / "lift").verdict == "safe"
+    said = cli.invoke(app, scoring)
+    words = " ".join(said.output.split())
+    assert "each video from the profile.toml of its folder, as last judged (--no-folder-profiles: not)" in words, words
+    assert "1 video(s) were already scored" in words and read_analysis(out / "lift").verdict == "safe"
+    said = cli.invoke(app, [*scoring, "--no-folder-profiles"])
+    assert said.exit_code == 0 and "as last judged" not in said.output, said.output
+    assert read_analysis(out / "lift").verdict == "rounded_back"

@@ -24,11 +24,12 @@ from liftform.settings import Settings, apply_overrides
 JUDGED_WITH = "judged_with"     # summary.json's key
 
 
-def judged_with(command: str, settings: Settings, personal_from: dict[tuple[str, str], str]) -> dict[str, Any]:
+def judged_with(command: str, settings: Settings, personal_from: dict[tuple[str, str], str],
+                folder_profiles: bool) -> dict[str, Any]:
     """summary.json's entry (``{JUDGED_WITH: ...}``, for `summary.write_summary`'s ``extra``): ``command`` ("score",
     "rescore") judged the folder under ``settings``, its lifter's own values from ``personal_from``
-    (`Analysis.personal_from`)."""
-    return {JUDGED_WITH: {"command": command, "settings": settings.to_dict(),
+    (`Analysis.personal_from`), each video from its folder's profile.toml where ``folder_profiles``."""
+    return {JUDGED_WITH: {"command": command, "settings": settings.to_dict(), "folder_profiles": folder_profiles,
                           "personal_from": {f"{section}.{key}": origin
                                             for (section, key), origin in personal_from.items()}}}
 
@@ -40,6 +41,7 @@ class LastSettings:
     command: str
     settings: Settings
     personal_from: dict[tuple[str, str], str]
+    folder_profiles: bool = False
 
     def unlike_defaults(self) -> list[str]:
         """Each setting unlike the defaults, as ``section.key = value``."""
@@ -56,10 +58,11 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
         entry = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))[JUDGED_WITH]
         personal_from = {tuple(name.split(".", 1)): str(origin) for name, origin in entry["personal_from"].items()}
         command, values = str(entry["command"]), entry["settings"]
+        folder_profiles = entry.get("folder_profiles") is True
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     try:
-        return LastSettings(command, apply_overrides(Settings(), values), personal_from)
+        return LastSettings(command, apply_overrides(Settings(), values), personal_from, folder_profiles)
     except LiftformError as exc:
         raise ConfigError(f"the settings {out_root} was last judged with ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
                           f"taken by this liftform ({exc}); pass them with --config FILE (`liftform config` "

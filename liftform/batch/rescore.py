@@ -223,7 +223,8 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
     return row
 
 
-def _judged_with(result: RescoreResult, settings: Settings, given_from: dict[tuple[str, str], str]) -> dict:
+def _judged_with(result: RescoreResult, settings: Settings, given_from: dict[tuple[str, str], str],
+                 folder_profiles: bool) -> dict:
     """What a later `score` or `rescore` given no settings resumes under (`judged_with`): ``settings`` with the pose
     settings every result kept, where they all kept the same (else a `score` had posed them all again with the
     default model); where every result was judged alike from one ``--profile``'s values (the batch's, as `score
@@ -234,8 +235,8 @@ def _judged_with(result: RescoreResult, settings: Settings, given_from: dict[tup
     if len(result.judged_under) == 1:
         (judged, personal_from), = result.judged_under
         if all(origin.split(" ", 1)[0] == PROFILE_ORIGIN for _, origin in personal_from):
-            return judged_with("rescore", judged, dict(personal_from))
-    return judged_with("rescore", replace(settings, pose=pose), given_from)
+            return judged_with("rescore", judged, dict(personal_from), folder_profiles)
+    return judged_with("rescore", replace(settings, pose=pose), given_from, folder_profiles)
 
 
 def _rep_words(analysis: Analysis) -> list[tuple[str, str]]:
@@ -296,7 +297,7 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
             lock.check()
             result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
             write_summary(out_root, result.rows, complete=len(result.rescored) == len(folders),
-                          extra={"rescored": True, **_judged_with(result, settings, given_from)})
+                          extra={"rescored": True, **_judged_with(result, settings, given_from, folder_profiles)})
             if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
                 from liftform.report import write_index
 

@@ -21,7 +21,7 @@ from liftform.cli.common import (
     shown,
 )
 from liftform.cli.show import print_batch
-from liftform.errors import LiftformError
+from liftform.errors import ConfigError, LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT
 from liftform.outputs.layout import PROFILE_NAME
 
@@ -46,11 +46,12 @@ def score(
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
-    folder_profiles: bool = typer.Option(False, "--folder-profiles",
-                                         help="Judge each video from the profile.toml in its own folder, where "
-                                              "there is one: its lifter's own zero (`liftform screen --neutral "
-                                              "--save-profile FOLDER/profile.toml`, or a live session's). The "
-                                              "other videos from --profile, else most people's zero."),
+    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
+                                                help="Judge each video from the profile.toml in its own folder, "
+                                                     "where there is one: its lifter's own zero (`liftform screen "
+                                                     "--neutral --save-profile FOLDER/profile.toml`, or a live "
+                                                     "session's). The other videos from --profile, else most "
+                                                     "people's zero. Default: as OUTPUT was last judged."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
     blur_faces: bool = BlurFacesOpt,
@@ -66,7 +67,8 @@ def score(
 
     try:
         settings, personal_from = settings_from(config, model, profile), from_profile_option(profile)
-        if config is None and model is None and profile is None and (last := _resumed_under(output)) is not None:
+        last, folder_profiles = _as_last_judged(output, (config, model, profile), folder_profiles)
+        if last is not None:
             settings, personal_from = last.settings, last.personal_from
     except LiftformError as exc:
         fail(exc)
@@ -90,18 +92,32 @@ def score(
     raise typer.Exit(result.exit_code)
 
 
-def _resumed_under(output: Path):
-    """What ``output`` was last judged with (`batch.judged_with.last_settings`), for a `score` or `rescore` given no
-    settings, said in one line where it is not the defaults; None: the defaults."""
+def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None):
+    """What a `score` or `rescore` takes from the judgement ``output`` was last given (`batch.judged_with`): its
+    settings where none of the settings ``options`` was given (else None), and --folder-profiles where neither it
+    nor --no-folder-profiles was; said in one line where that is not the defaults."""
     from liftform.batch.judged_with import last_settings
 
-    last = last_settings(output)
-    if last is None or not (unlike := last.unlike_defaults()):
-        return None
-    err.print(f"[yellow]note:[/] judged under the settings {shown(output)} was last judged with (by `liftform "
-              f"{last.command}`: {', '.join(unlike)}), not the defaults; --config FILE judges under others "
-              "(`liftform config > FILE` writes the defaults)", soft_wrap=True)
-    return last
+    given = any(option is not None for option in options)
+    if given and folder_profiles is not None:
+        return None, folder_profiles
+    try:
+        last = last_settings(output)
+    except ConfigError:
+        if not given:
+            raise
+        last = None           # only the flag was to be taken from it: not known, off
+    taken = []
+    if not given and last is not None and (unlike := last.unlike_defaults()):
+        taken.append(f"the settings {shown(output)} was last judged with (by `liftform {last.command}`: "
+                     f"{', '.join(unlike)}), not the defaults; --config FILE judges under others (`liftform config "
+                     "> FILE` writes the defaults)")
+    if folder_profiles is None and last is not None and last.folder_profiles:
+        taken.append("each video from the profile.toml of its folder, as last judged (--no-folder-profiles: not)")
+    if taken:
+        err.print(f"[yellow]note:[/] judged under {'; and '.join(taken)}", soft_wrap=True)
+    return (None if given or last is None else last), bool(folder_profiles if folder_profiles is not None
+                                                          else last is not None and last.folder_profiles)
 
 
 def _note_workers(workers: int | None, engine: str) -> None:
@@ -151,10 +167,11 @@ def rescore(
     output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
-    folder_profiles: bool = typer.Option(False, "--folder-profiles",
-                                         help="Judge each video from the profile.toml beside its source video, "
-                                              "where there is one (as score --folder-profiles; e.g. a lifter's "
-                                              "checked rep made after the batch was scored)."),
+    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
+                                                help="Judge each video from the profile.toml beside its source "
+                                                     "video, where there is one (as score --folder-profiles; e.g. "
+                                                     "a lifter's checked rep made after the batch was scored). "
+                                                     "Default: as OUTPUT was last judged."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
@@ -168,7 +185,8 @@ def rescore(
     try:
         settings = settings_from(config, None, profile)
         given_from = from_profile_option(profile)
-        if config is None and profile is None and (last := _resumed_under(output)) is not None:
+        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles)
+        if last is not None:
             settings, given_from = last.settings, last.personal_from
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:

@@ -1193,3 +1193,26 @@ def test_the_printed_settings_edited_for_a_threshold_keep_each_lifters_own_zero(
     zero = tmp_path / "zero.toml"
     zero.write_text("[spine]\nneutral_bend_deg = 10.0\n")
     assert "\nneutral_bend_deg = 10.0" in runner.invoke(app, ["config", str(zero)]).stdout
+
+
+def test_a_workers_sigterm_inside_a_del_ends_it_at_once_without_a_traceback(tmp_path):
+    """A batch worker stopped by its driver (Ctrl-C, a time limit) whose SIGTERM lands inside an object's __del__
+    (MediaPipe's landmarker, freed at any point): Python had swallowed the exit and printed "Exception ignored in
+    <function PoseLandmarker.__del__> ... Traceback" under the batch's "interrupted" line, the worker going on until
+    killed seconds later. A worker's own handler, in a process of its own."""
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import os, signal, time\n"
+        "from liftform.batch.local import _terminate\n"
+        "signal.signal(signal.SIGTERM, _terminate)\n"
+        "class Landmarker:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        time.sleep(0.5)\n"           # the handler runs here, inside __del__
+        "Landmarker()\n"
+        "time.sleep(0.5)\n"
+        "print('went on after its SIGTERM')\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 143 and "went on" not in done.stdout, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr

@@ -29,8 +29,9 @@ from liftform.errors import InputError
 from liftform.hashing import sha256_file
 from liftform.outputs import write_outputs
 from liftform.outputs.read import read_analysis
+from liftform.personal import from_profile
 from liftform.pipeline import analyze_track
-from liftform.settings import Settings, apply_overrides
+from liftform.settings import Settings, apply_overrides, settings_to_toml
 
 MODEL_SHA = "0" * 64
 POSE_STAGE_RAN = "the pose stage ran (test)"
@@ -39,16 +40,18 @@ cli = CliRunner()
 
 
 def _scored(out: Path, video: Path, kind: str = "rounded_back", settings: Settings | None = None, *,
-            others: bool = False) -> None:
+            others: bool = False, personal_from: dict | None = None) -> None:
     """OUT/<video stem>: what `score` leaves of ``video`` (its SHA-256), a lift of ``kind`` under ``settings``;
-    ``others``: another person was followed beside the lifter (their heads kept in poses.npz)."""
+    ``others``: another person was followed beside the lifter (their heads kept in poses.npz); ``personal_from``:
+    where the lifter's own values came from (`Analysis.personal_from`)."""
     track, _ = lift_track(kind, n_reps=2)
     if others:
         track = track.with_heads_of([lift_track("squat", n_reps=2)[0]])
     source = SourceInfo(str(video.absolute()), sha256_file(video), 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
     analysis = analyze_track(track, source, ModelInfo("full", MODEL_SHA), settings or Settings())
-    write_outputs(dataclasses.replace(analysis, box_px=pipeline._median_box(track)), track, out / video.stem,
+    mine = {"personal_from": personal_from} if personal_from else {}
+    write_outputs(dataclasses.replace(analysis, box_px=pipeline._median_box(track), **mine), track, out / video.stem,
                   write_video=False)
 
 
@@ -231,3 +234,149 @@ def test_on_ray_the_earlier_result_goes_with_the_task_and_is_judged_from_its_pos
     result = score([lift], out, apply_overrides(Settings(), STRICTER), engine="ray", address="127.0.0.1:6379")
     assert result.rows[0].ok and result.from_poses == ["lift"], result.rows[0].error
     assert read_analysis(out / "lift").verdict == "safe"
+
+
+def test_a_result_another_liftform_version_judged_is_judged_again_by_this_ones_rules(tmp_path, engine, monkeypatch):
+    """liftform upgraded between two runs of the same `score`: each earlier result is judged again from its saved
+    landmarks under this version's rules (the pose model not run), the summary naming the version of each row. The
+    settings fingerprint had left the version out: the older version's results were taken as already scored, kept
+    beside the new one's without a word."""
+    import liftform
+
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    old_version = liftform.__version__
+    assert score([lift, other], out, write_video=False, report=False).n_cached == 2
+    monkeypatch.setattr(liftform, "__version__", f"{old_version}.post1")     # the upgrade
+    result = score([lift], out, write_video=False, report=False)
+    assert result.n_cached == 0 and result.from_poses == ["lift"] and result.posed_again == []
+    assert read_analysis(out / "lift").versions["liftform"] == f"{old_version}.post1"
+    assert result.judged_otherwise == ["other"]       # not among this run's inputs: kept, and said to differ
+    rows = _csv(out)
+    assert rows["lift"]["liftform_version"] == f"{old_version}.post1"
+    assert rows["other"]["liftform_version"] == old_version
+    assert rows["lift"]["settings_fingerprint"] != rows["other"]["settings_fingerprint"]
+    assert score([lift], out, write_video=False, report=False).n_cached == 1   # judged by this one now: kept
+
+
+def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_with(tmp_path, engine):
+    """A researcher's steps: a folder scored, rescored with other thresholds, then `score` run again without a
+    --config (a video added): the earlier videos keep the rescore's verdicts (judged under its settings), the new
+    one is judged under them too, and one line says so; a --config (the defaults' file) is told otherwise. The
+    `score` had judged every earlier video again under the defaults, the rescore's verdicts replaced."""
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    assert cli.invoke(app, ["rescore", str(out), "-q", "--config", str(config)]).exit_code == 0
+    assert read_analysis(out / "lift").verdict == "safe"
+
+    added, = _videos(tmp_path, "added")
+    said = cli.invoke(app, ["score", str(lift), str(other), str(added), "-o", str(out), "--no-video", "--no-report",
+                            "-q"])
+    words = " ".join(said.output.split())
+    assert (f"note: judged under the settings {out} was last judged with (by `liftform rescore`: "
+            "verdict.rounded_back_spine_deg = 60.0), not the defaults") in words, words
+    assert "2 video(s) were already scored" in words and "judged again" not in words
+    assert read_analysis(out / "lift").verdict == "safe"
+    stricter = JobSpec(apply_overrides(Settings(), STRICTER), "model.task", MODEL_SHA).fingerprint
+    assert {row["settings_fingerprint"] for name, row in _csv(out).items() if name != "added"} == {stricter}
+
+    defaults = tmp_path / "defaults.toml"
+    defaults.write_text(settings_to_toml(Settings()))     # `liftform config > defaults.toml`
+    said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q", "-c", str(defaults)])
+    assert "was last judged with" not in said.output and read_analysis(out / "lift").verdict == "rounded_back"
+    said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert "was last judged with" not in said.output and "1 video(s) were already scored" in said.output
+
+
+def test_a_resumed_score_keeps_the_lifters_own_zero_a_rescore_kept(tmp_path, engine):
+    """A folder judged from the lifter's own zero (a profile), rescored with a new threshold (the zero kept, as
+    rescore does), then `score` without settings: the zero is kept, not most people's put back."""
+    from synthetic_tracks import NEUTRAL_BEND_DEG
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    own_zero = NEUTRAL_BEND_DEG + 25.0
+    _scored(out, lift, settings=apply_overrides(Settings(), {"spine": {"neutral_bend_deg": own_zero}}),
+            personal_from=from_profile("--profile S01/profile.toml"))
+    assert read_analysis(out / "lift").verdict == "safe"
+    slower = tmp_path / "slower.toml"
+    slower.write_text("[verdict]\nmin_rounded_s = 0.3\n")
+    assert cli.invoke(app, ["rescore", str(out), "-q", "--config", str(slower)]).exit_code == 0
+    said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert "1 video(s) were already scored" in said.output, said.output
+    assert f"spine.neutral_bend_deg = {own_zero}" in " ".join(said.output.split())
+    judged = read_analysis(out / "lift")
+    assert judged.verdict == "safe" and judged.settings.spine.neutral_bend_deg == own_zero
+    assert judged.settings.verdict.min_rounded_s == 0.3
+
+
+def test_a_plain_rescore_keeps_the_folders_settings(tmp_path, engine):
+    """`rescore OUT` given no --config (after an upgrade, to judge again by the new rules; or --folder-profiles, a
+    profile made since): the thresholds the folder was judged with stay, said in one line. It had put them back to
+    the defaults, the verdicts changed with nothing said why."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q", "-c", str(config)])
+    assert said.exit_code == 0 and read_analysis(out / "lift").verdict == "safe", said.output
+    said = cli.invoke(app, ["rescore", str(out), "-q"])
+    words = " ".join(said.output.split())
+    assert said.exit_code == 0 and "0 verdict(s) changed" in words, words
+    assert "(by `liftform score`: verdict.rounded_back_spine_deg = 60.0), not the defaults" in words
+    assert read_analysis(out / "lift").settings.verdict.rounded_back_spine_deg == 60.0
+
+
+def test_settings_last_judged_with_that_this_liftform_cannot_take_are_not_replaced_by_the_defaults_unsaid(
+        tmp_path, engine):
+    """A folder last judged by another liftform version, with a setting this one does not have: a `score` given no
+    --config stops with one line saying so (resumed under the defaults, the batch's thresholds were gone unsaid)."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    config = tmp_path / "stricter.toml"
+    config.write_text("[verdict]\nrounded_back_spine_deg = 60.0\n")
+    scoring = ["score", str(lift), "-o", str(out), "-q", "--no-report", "--no-video"]
+    assert cli.invoke(app, [*scoring, "-c", str(config)]).exit_code == 0
+    doc = json.loads((out / "summary.json").read_text())
+    doc["judged_with"]["settings"]["verdict"]["a_rule_retired_since"] = 1.0
+    (out / "summary.json").write_text(json.dumps(doc))
+    for command in (scoring, ["rescore", str(out), "-q"]):
+        said = cli.invoke(app, command)
+        words = " ".join(said.output.split())
+        assert said.exit_code == 1 and "Traceback" not in words, words
+        assert f"error: the settings {out} was last judged with (summary.json judged_with) cannot be taken" in words
+        assert "a_rule_retired_since" in words and read_analysis(out / "lift").verdict == "safe"
+
+
+def test_a_score_without_folder_profiles_resumes_a_batch_judged_from_them(tmp_path, engine):
+    """`score --folder-profiles` (each subject from their folder's profile), run again without the flag (resumed
+    after a Ctrl-C, a video added): each video stays judged from its folder's profile, said in one line; it had
+    been judged again from most people's zero, its verdict changed. --no-folder-profiles says otherwise."""
+    from synthetic_tracks import NEUTRAL_BEND_DEG
+
+    from liftform.outputs.layout import PROFILE_NAME
+    from liftform.screening import personal_profile_toml
+
+    lift, = _videos(tmp_path, "lift")
+    own_zero = NEUTRAL_BEND_DEG + 25
+    (lift.parent / PROFILE_NAME).write_text(personal_profile_toml("# checked\n", neutral_bend_deg=own_zero))
+    out = tmp_path / "out"
+    _scored(out, lift)
+    scoring = ["score", str(lift), "-o", str(out), "-q", "--no-report", "--no-video"]
+    assert cli.invoke(app, [*scoring, "--folder-profiles"]).exit_code == 0
+    assert read_analysis(out / "lift").verdict == "safe"
+    said = cli.invoke(app, scoring)
+    words = " ".join(said.output.split())
+    assert "each video from the profile.toml of its folder, as last judged (--no-folder-profiles: not)" in words, words
+    assert "1 video(s) were already scored" in words and read_analysis(out / "lift").verdict == "safe"
+    said = cli.invoke(app, [*scoring, "--no-folder-profiles"])
+    assert said.exit_code == 0 and "as last judged" not in said.output, said.output
+    assert read_analysis(out / "lift").verdict == "rounded_back"

@@ -15,7 +15,13 @@ from synthetic_tracks import lift_track
 from typer.testing import CliRunner
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.batch.summary import REPS_KEY_COLUMNS, failed_row, row_from_analysis, write_summary
+from liftform.batch.summary import (
+    REPS_JUDGED_COLUMNS,
+    REPS_KEY_COLUMNS,
+    failed_row,
+    row_from_analysis,
+    write_summary,
+)
 from liftform.cli import app
 from liftform.outputs import write_outputs
 from liftform.outputs.layout import REPS_NAME, SUMMARY_REPS_CSV
@@ -24,12 +30,13 @@ from liftform.pipeline import analyze_track
 from liftform.settings import Settings
 
 
-def _scored(out: Path, name: str, kind: str, n_reps: int, others: tuple = ()):
-    """OUT/name: ``n_reps`` rendered-free reps of ``kind`` (a synthetic track), with ``others`` as other lifters."""
+def _scored(out: Path, name: str, kind: str, n_reps: int, others: tuple = (), settings: Settings | None = None):
+    """OUT/name: ``n_reps`` rendered-free reps of ``kind`` (a synthetic track), with ``others`` as other lifters,
+    judged under ``settings`` (default: the defaults)."""
     track, _ = lift_track(kind, n_reps=n_reps)
     source = SourceInfo(f"/videos/{name}.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
-    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), settings or Settings())
     analysis = dataclasses.replace(analysis, others=others)
     write_outputs(analysis, track, out / name, write_video=False)
     return analysis
@@ -54,7 +61,7 @@ def test_the_batch_rep_table_holds_every_rep_of_every_scored_video_as_its_reps_c
                         failed_row("/videos/broken.mp4", "broken", "broken.mp4 is truncated"),
                         row_from_analysis(hinge, "/videos/hinge.mp4", "hinge")])
     table = _table(out)
-    assert list(table[0]) == list(REPS_KEY_COLUMNS + REP_FIELDS)
+    assert list(table[0]) == list(REPS_KEY_COLUMNS + REP_FIELDS + REPS_JUDGED_COLUMNS)
     assert [(r["output"], r["lifter"], r["index"]) for r in table] == [
         ("stoop", "1", "0"), ("stoop", "1", "1"), ("stoop", "1", "2"), ("hinge", "1", "0"), ("hinge", "1", "1")]
     for name in ("stoop", "hinge"):
@@ -90,3 +97,25 @@ def test_a_rescore_rewrites_the_batch_rep_table_with_its_verdicts(tmp_path):
     assert result.exit_code == 0, result.output
     assert [r["verdict"] for r in _table(out)] == [r["verdict"] for r in _reps_csv(out / "stoop")]
     assert "rounded_back" not in {r["verdict"] for r in _table(out)}
+
+
+def test_each_rep_says_which_settings_and_version_judged_it(tmp_path):
+    """A folder whose videos were judged under two thresholds (a `score --config` of some, the rest left): the rep
+    table mixed their verdicts with nothing telling them apart; each rep now carries its video's settings
+    fingerprint and liftform version, as summary.csv's row does."""
+    from liftform import __version__
+    from liftform.settings import apply_overrides
+
+    out = tmp_path / "out"
+    strict = _scored(out, "strict", "rounded_back", 2)
+    lenient = _scored(out, "lenient", "rounded_back", 2,
+                      settings=apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 60.0}}))
+    rows = [row_from_analysis(strict, "/videos/strict.mp4", "strict"),
+            row_from_analysis(lenient, "/videos/lenient.mp4", "lenient")]
+    write_summary(out, rows)
+    table = _table(out)
+    for row in rows:
+        assert {(r["settings_fingerprint"], r["liftform_version"]) for r in table if r["output"] == row.output} == {
+            (row.settings_fingerprint, __version__)}
+    assert rows[0].settings_fingerprint != rows[1].settings_fingerprint
+    assert strict.verdict == "rounded_back" and lenient.verdict == "safe"      # the same lift: the settings differ

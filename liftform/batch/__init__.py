@@ -8,7 +8,8 @@
 Modules: ``inputs`` (files/folders/globs -> videos, unique output names), ``jobs`` (one video -> a summary
 row, resume rule), ``local`` (crash-proof process pool), ``ray_engine`` (Ray tasks; optional ``ray``),
 ``summary`` (summary.csv/json), ``rescore`` (verdicts again from poses.npz, no pose model), ``runner``
-(``score``). Importing this package imports neither mediapipe nor ray.
+(``score``), ``judged_with`` (the settings a folder was last judged with, which a `score` given none resumes
+under). Importing this package imports neither mediapipe nor ray.
 """
 
 from liftform.batch.inputs import VIDEO_EXTENSIONS, assign_stems, expand_inputs

@@ -18,6 +18,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -102,8 +103,25 @@ def _score_into(job: Job, spec: JobSpec, out_dir: Path) -> SummaryRow:
     return run_job(job, spec, out_dir)
 
 
+TERMINATED_EXIT = 143     # 128 + SIGTERM
+
+
 def _terminate(_signum, _frame) -> None:
-    raise SystemExit(143)
+    """A worker's SIGTERM (the driver stopping it: Ctrl-C, a time limit): unwind, so its staging folder is removed
+    (`outputs.staging`), and exit. Where the handler runs inside an object's ``__del__`` (MediaPipe's landmarker,
+    freed at any point) Python swallows the SystemExit and prints "Exception ignored in ... Traceback" on the user's
+    terminal under the batch's "interrupted" line, the worker going on until killed `STOP_GRACE_S` later: from here
+    on such an exit ends the process at once, and no traceback of its teardown is printed (what it leaves in OUT is
+    put right by the next write, `staging.recover_folder`)."""
+    sys.unraisablehook = _exit_unraised
+    raise SystemExit(TERMINATED_EXIT)
+
+
+def _exit_unraised(unraisable) -> None:
+    """`sys.unraisablehook` of a terminated worker: an exit raised where Python cannot raise it ends the process; the
+    rest (a ``__del__`` failing in the teardown) is not the user's to read."""
+    if isinstance(unraisable.exc_value, (SystemExit, KeyboardInterrupt)):
+        os._exit(TERMINATED_EXIT)
 
 
 def _limit_threads(threads: int) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.analysis import Analysis
+from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SummaryRow,
     failed_row,
@@ -58,6 +59,7 @@ from liftform.outputs.tables import write_frames_csv, write_reps_csv
 from liftform.personal import (
     FOLDER_ORIGIN,
     PERSONAL_KEYS,
+    PROFILE_ORIGIN,
     differing,
     folder_profile,
     from_profile,
@@ -96,6 +98,8 @@ class RescoreResult:
     kept_personal: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     folder_profiles: list[str] = field(default_factory=list)
     index_html: Path | None = None
+    # Each result's settings and `Analysis.personal_from`, as judged: its own pose settings and lifter's values kept.
+    judged_under: set[tuple[Settings, tuple]] = field(default_factory=set)
 
     @property
     def n_failed(self) -> int:
@@ -201,6 +205,7 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
                                                     "score this video again with `liftform score --force`")
     else:
         row = row_from_analysis(new, path or new.source.path, name, from_poses=True)
+        result.judged_under.add((new.settings, tuple(sorted((new.personal_from or {}).items()))))
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
         if folder_profiles and _profile_beside(new) is not None:
@@ -216,6 +221,22 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
     row.elapsed_s = round(time.perf_counter() - start, 4)
     result.rescored.append(name)
     return row
+
+
+def _judged_with(result: RescoreResult, settings: Settings, given_from: dict[tuple[str, str], str],
+                 folder_profiles: bool) -> dict:
+    """What a later `score` or `rescore` given no settings resumes under (`judged_with`): ``settings`` with the pose
+    settings every result kept, where they all kept the same (else a `score` had posed them all again with the
+    default model); where every result was judged alike from one ``--profile``'s values (the batch's, as `score
+    --profile` gives them), the settings as judged (else a `score` had put them back on most people's zero). Own
+    values from live's key n or a folder's profile are each video's, not the batch's: not given to videos added."""
+    poses = {judged.pose for judged, _ in result.judged_under}
+    pose = poses.pop() if len(poses) == 1 else settings.pose
+    if len(result.judged_under) == 1:
+        (judged, personal_from), = result.judged_under
+        if all(origin.split(" ", 1)[0] == PROFILE_ORIGIN for _, origin in personal_from):
+            return judged_with("rescore", judged, dict(personal_from), folder_profiles)
+    return judged_with("rescore", replace(settings, pose=pose), given_from, folder_profiles)
 
 
 def _rep_words(analysis: Analysis) -> list[tuple[str, str]]:
@@ -276,7 +297,7 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
             lock.check()
             result.rows = merged_rows(list(previous.values()), [new_rows[n] for n in sorted(new_rows)])
             write_summary(out_root, result.rows, complete=len(result.rescored) == len(folders),
-                          extra={"rescored": True})
+                          extra={"rescored": True, **_judged_with(result, settings, given_from, folder_profiles)})
             if (out_root / INDEX_NAME).is_file():     # as `score` writes it, atomically: the new verdicts
                 from liftform.report import write_index
 

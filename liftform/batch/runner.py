@@ -24,6 +24,7 @@ from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, already_scored, poses_reusable
+from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SUMMARY_CSV,
     SUMMARY_JSON,
@@ -214,12 +215,13 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     ensure_writable_dir(out_root)     # said of the folder, not of the lock file made next
     with folder_lock(out_root, "`liftform score`") as lock:
         return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,
-                             force=force, report=report, progress=progress, timeout_s=timeout_s)
+                             force=force, report=report, progress=progress, timeout_s=timeout_s,
+                             folder_profiles=folder_profiles)
 
 
 def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLock, *, workers: int | None,
                   engine: str, address: str | None, force: bool, report: bool, progress: BatchProgress | None,
-                  timeout_s: float | None) -> BatchResult:
+                  timeout_s: float | None, folder_profiles: bool = False) -> BatchResult:
     """The batch itself, with ``out_root`` made and locked (see :func:`score`). Each summary is written only while
     the lock is still held (`FolderLock.check`: the folder removed or replaced stops the batch), and lists as ok
     only the results still there (`summary.rows_as_they_stand`)."""
@@ -236,8 +238,9 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
         result.judged_otherwise = judged_otherwise(still_there, result.rows, spec)
+        judged = judged_with("score", spec.settings, spec.personal_from, folder_profiles)
         write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
-                      extra={"wall_s": result.wall_s})
+                      extra={"wall_s": result.wall_s, **judged})
         now = time.monotonic()
         next_write[0] = now + max(SUMMARY_EVERY_S, (now - writing) / SUMMARY_SHARE)
 

@@ -40,7 +40,7 @@ SUMMARY_SCHEMA_VERSION = 1
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
-               "source_sha256", "same_video_as", "from_poses")
+               "source_sha256", "same_video_as", "from_poses", "liftform_version")
 
 
 @dataclass
@@ -60,8 +60,9 @@ class SummaryRow:
     ``lifter_verdicts`` each one's verdict (main lifter first, "; " between), ``people_in_view`` the most people
     seen at once. ``neutral_bend_deg``: the zero the back was judged from (most people's, or the lifter's own from a
     profile: `score --folder-profiles` judges each video from its folder's). ``settings_fingerprint``: the settings
-    and pose model its result was judged under (`settings_fingerprint`; rows alike were judged alike, its result.json
-    names each setting; "" for a failed video and in rows of summaries written before it was kept).
+    and pose model its result was judged under and the liftform version whose rules judged it, ``liftform_version``
+    (`settings_fingerprint`; rows alike were judged alike, its result.json names each setting; "" for a failed video
+    and in rows of summaries written before it was kept).
     ``source_sha256``: the video file's SHA-256 (result.json's, computed as it was decoded; "" as the fingerprint);
     ``same_video_as``: the other output folders of the summary whose video is the very same file (the same SHA-256:
     a file copied under another name or into another folder, each scored and listed on its own), "; " between,
@@ -94,6 +95,7 @@ class SummaryRow:
     source_sha256: str = ""
     same_video_as: str = ""
     from_poses: bool = False
+    liftform_version: str = ""
 
     @property
     def ok(self) -> bool:
@@ -119,26 +121,38 @@ class SummaryRow:
         return asdict(self)
 
 
-def settings_fingerprint(settings: dict[str, Any], model_sha256: str,
-                         schema_version: int = SCHEMA_VERSION) -> str:
-    """16 hex digits identifying what decides a result: every setting, the model file, the result schema.
-
-    ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
-    """
-    canonical = json.dumps({"settings": jsonable(settings), "model_sha256": model_sha256,
-                            "schema_version": schema_version}, sort_keys=True, separators=(",", ":"))
+def _fingerprint(what: dict[str, Any]) -> str:
+    """16 hex digits of ``what``, written canonically (JSON, keys sorted)."""
+    canonical = json.dumps(jsonable(what), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def settings_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION,
+                         liftform_version: str | None = None) -> str:
+    """16 hex digits identifying what decides a result: every setting, the model file, the result schema and the
+    liftform version whose rules judged it (None: this one). Without the version, a result an earlier liftform
+    judged was taken as already scored by a newer one whose rules differ, kept beside its results unsaid.
+
+    ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
+    """
+    if liftform_version is None:
+        from liftform import __version__ as liftform_version
+    return _fingerprint({"settings": settings, "model_sha256": model_sha256, "schema_version": schema_version,
+                         "liftform": liftform_version})
+
+
 def pose_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION) -> str:
-    """The :func:`settings_fingerprint` of what decides a result's landmarks (poses.npz) alone: the ``[pose]``
-    settings, the model file, the result schema. Results alike in it were made by the same pose stage."""
-    return settings_fingerprint({"pose": settings["pose"]}, model_sha256, schema_version)
+    """16 hex digits identifying what decides a result's landmarks (poses.npz) alone: the ``[pose]`` settings, the
+    model file, the result schema. Results alike in it were made by the same pose stage: another liftform version's
+    landmarks are judged again by this one's rules (`jobs.poses_reusable`), not posed again."""
+    return _fingerprint({"settings": {"pose": settings["pose"]}, "model_sha256": model_sha256,
+                         "schema_version": schema_version})
 
 
 def result_fingerprint(analysis: Analysis) -> str:
-    """The :func:`settings_fingerprint` an analysis was made with."""
-    return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version)
+    """The :func:`settings_fingerprint` an analysis was made with (a result.json without the version: "")."""
+    return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version,
+                                analysis.versions.get("liftform", ""))
 
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:
@@ -158,7 +172,8 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
         lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
         people_in_view=analysis.people_in_view,
         neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None,
-        settings_fingerprint=result_fingerprint(analysis), source_sha256=analysis.source.sha256 or "", **extra)
+        settings_fingerprint=result_fingerprint(analysis), source_sha256=analysis.source.sha256 or "",
+        liftform_version=analysis.versions.get("liftform", ""), **extra)
 
 
 def failed_row(path: str, output: str, error: str, **extra: Any) -> SummaryRow:
@@ -212,17 +227,21 @@ def summary_csv_text(rows: list[SummaryRow]) -> str:
 # Columns of summary_reps.csv before reps.csv's own: the video as summary.csv names it, and whose rep it is (1 the
 # main lifter, 2, 3, ... result.json's other_lifters in order).
 REPS_KEY_COLUMNS = ("path", "output", "lifter")
+# After reps.csv's columns, each rep's video's as summary.csv gives them: reps of videos judged under other
+# settings or by another liftform version, mixed in one table, are told apart (a rep's verdict is its settings').
+REPS_JUDGED_COLUMNS = ("settings_fingerprint", "liftform_version")
 
 
 def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
-    """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns, one row per rep of each video
+    """summary_reps.csv: header :data:`REPS_KEY_COLUMNS` + reps.csv's columns + :data:`REPS_JUDGED_COLUMNS`, one row
+    per rep of each video
     ``rows`` lists as scored, read from its result.json under ``out_root`` (every lifter's: reps.csv holds the main
     lifter's alone; each result read once while it stays the same file, `hashing.once_per_file`: a batch rewrites
     the table with its summary). A result that cannot be read any more (removed or damaged since its row was made)
     adds none: its summary row stands, and the next run scores it again."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS)
+    writer.writerow(REPS_KEY_COLUMNS + REP_FIELDS + REPS_JUDGED_COLUMNS)
     for row in rows:
         if not row.ok:
             continue
@@ -230,7 +249,8 @@ def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
             cells = json.loads(once_per_file(_rep_cells_of_result, Path(out_root) / row.output / RESULT_NAME))
         except (InputError, OSError):
             continue
-        writer.writerows([row.path, row.output, *lifter_and_rep] for lifter_and_rep in cells)
+        writer.writerows([row.path, row.output, *lifter_and_rep, row.settings_fingerprint, row.liftform_version]
+                         for lifter_and_rep in cells)
     return buffer.getvalue()
 
 

@@ -21,7 +21,7 @@ from liftform.cli.common import (
     shown,
 )
 from liftform.cli.show import print_batch
-from liftform.errors import LiftformError
+from liftform.errors import ConfigError, LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT
 from liftform.outputs.layout import PROFILE_NAME
 
@@ -46,11 +46,12 @@ def score(
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
-    folder_profiles: bool = typer.Option(False, "--folder-profiles",
-                                         help="Judge each video from the profile.toml in its own folder, where "
-                                              "there is one: its lifter's own zero (`liftform screen --neutral "
-                                              "--save-profile FOLDER/profile.toml`, or a live session's). The "
-                                              "other videos from --profile, else most people's zero."),
+    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
+                                                help="Judge each video from the profile.toml in its own folder, "
+                                                     "where there is one: its lifter's own zero (`liftform screen "
+                                                     "--neutral --save-profile FOLDER/profile.toml`, or a live "
+                                                     "session's). The other videos from --profile, else most "
+                                                     "people's zero. Default: as OUTPUT was last judged."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
     blur_faces: bool = BlurFacesOpt,
@@ -59,12 +60,16 @@ def score(
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video) and
     summary_reps.csv (one per rep). Resumable: videos
     already scored with the same file and settings are skipped, those scored with the same pose settings judged
-    again from their saved landmarks (seconds). Exit 1 if any video failed."""
+    again from their saved landmarks (seconds); given none of --config, --model, --profile: under the settings
+    OUTPUT was last judged with. Exit 1 if any video failed."""
     from liftform.batch import score as score_batch
     from liftform.personal import from_profile_option
 
     try:
-        settings = settings_from(config, model, profile)
+        settings, personal_from = settings_from(config, model, profile), from_profile_option(profile)
+        last, folder_profiles = _as_last_judged(output, (config, model, profile), folder_profiles)
+        if last is not None:
+            settings, personal_from = last.settings, last.personal_from
     except LiftformError as exc:
         fail(exc)
     _note_workers(workers, engine)
@@ -74,8 +79,7 @@ def score(
             result = score_batch(inputs, output, settings, workers=workers, engine=engine, address=address,
                                  force=force, write_video=not no_video, report=not no_report,
                                  blur_faces=blur_faces, model_dir=model_dir, progress=bar, timeout_s=timeout,
-                                 folder_profiles=folder_profiles,
-                                 personal_from=from_profile_option(profile))
+                                 folder_profiles=folder_profiles, personal_from=personal_from)
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -86,6 +90,34 @@ def score(
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
+
+
+def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None):
+    """What a `score` or `rescore` takes from the judgement ``output`` was last given (`batch.judged_with`): its
+    settings where none of the settings ``options`` was given (else None), and --folder-profiles where neither it
+    nor --no-folder-profiles was; said in one line where that is not the defaults."""
+    from liftform.batch.judged_with import last_settings
+
+    given = any(option is not None for option in options)
+    if given and folder_profiles is not None:
+        return None, folder_profiles
+    try:
+        last = last_settings(output)
+    except ConfigError:
+        if not given:
+            raise
+        last = None           # only the flag was to be taken from it: not known, off
+    taken = []
+    if not given and last is not None and (unlike := last.unlike_defaults()):
+        taken.append(f"the settings {shown(output)} was last judged with (by `liftform {last.command}`: "
+                     f"{', '.join(unlike)}), not the defaults; --config FILE judges under others (`liftform config "
+                     "> FILE` writes the defaults)")
+    if folder_profiles is None and last is not None and last.folder_profiles:
+        taken.append("each video from the profile.toml of its folder, as last judged (--no-folder-profiles: not)")
+    if taken:
+        err.print(f"[yellow]note:[/] judged under {'; and '.join(taken)}", soft_wrap=True)
+    return (None if given or last is None else last), bool(folder_profiles if folder_profiles is not None
+                                                          else last is not None and last.folder_profiles)
 
 
 def _note_workers(workers: int | None, engine: str) -> None:
@@ -120,9 +152,10 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "`score --force`)", soft_wrap=True)
     if result.from_poses:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
-                  "(poses.npz, without the pose model), their earlier results replaced: their verdict settings differ "
-                  "from this run's, or their annotated video or report was to be drawn (out of date after a rescore, "
-                  "not drawn then, faces to blur); summary.csv's from_poses marks them", soft_wrap=True)
+                  "(poses.npz, without the pose model), their earlier results replaced: their verdict settings or "
+                  "liftform version differ from this run's, or their annotated video or report was to be drawn (out "
+                  "of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks them",
+                  soft_wrap=True)
     if result.posed_again:
         out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
                   "earlier results replaced: their pose settings, pose model or file differ from this run's, or "
@@ -134,26 +167,31 @@ def rescore(
     output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
     config: Path | None = ConfigOpt,
     profile: Path | None = ProfileOpt,
-    folder_profiles: bool = typer.Option(False, "--folder-profiles",
-                                         help="Judge each video from the profile.toml beside its source video, "
-                                              "where there is one (as score --folder-profiles; e.g. a lifter's "
-                                              "checked rep made after the batch was scored)."),
+    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
+                                                help="Judge each video from the profile.toml beside its source "
+                                                     "video, where there is one (as score --folder-profiles; e.g. "
+                                                     "a lifter's checked rep made after the batch was scored). "
+                                                     "Default: as OUTPUT was last judged."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
     model. Rewrites result.json, the CSVs, the summary and the overview (index.html); not the annotated videos
     nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
-    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another."""
+    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another. Given
+    neither, the settings OUTPUT was last judged with (after an upgrade: judged again by this version's rules)."""
     from liftform.batch import rescore as rescore_batch
     from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by, from_profile_option
 
     try:
         settings = settings_from(config, None, profile)
+        given_from = from_profile_option(profile)
+        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles)
+        if last is not None:
+            settings, given_from = last.settings, last.personal_from
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
         with BatchBar(quiet, "rescoring") as bar:
             result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
-                                   folder_profiles=folder_profiles,
-                                   given_from=from_profile_option(profile))
+                                   folder_profiles=folder_profiles, given_from=given_from)
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:
@@ -186,7 +224,7 @@ def rescore(
         out.print(f"[yellow]note:[/] annotated.mp4 / report.html of {len(result.stale_views)} video(s) still "
                   "show the results before this rescore (each report.html says so at its top): "
                   f"`liftform report {shown(output)}/<video>` redraws a "
-                  "report (from the source video); `liftform score` with the same --config draws both again, from the "
-                  "saved landmarks (no pose model)",
+                  "report (from the source video); `liftform score` without a --config (these settings) draws both "
+                  "again, from the saved landmarks (no pose model)",
                   soft_wrap=True)
     raise typer.Exit(result.exit_code)

@@ -9,6 +9,8 @@
 What real footage needs, and what this module does about it:
 - phone clips store a rotation in the container (display matrix): frames are rotated so they come out upright, and
   `width`/`height` are the upright size;
+- pixels that are not square (a camcorder's 1440x1080 shown at 1920x1080, an anamorphic DVD): frames are stretched
+  to square pixels, the size they are shown at, so angles in them are the lifter's (`square_pixel_size_wh`);
 - variable frame rate: timestamps come from each frame's pts x time_base (relative to the first frame), never from
   index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
   frame duration);
@@ -79,7 +81,7 @@ class VideoSource:
       timestamps show where the two differ by half or more (`video_header.fps_of`);
     - `n_frames`: frame count from the header, else duration x fps (an estimate; `frames_decoded` is the truth
       once iterated);
-    - `width`, `height`: size in pixels of the frames as yielded, i.e. after rotation;
+    - `width`, `height`: size in pixels of the frames as yielded, i.e. square pixels after rotation;
     - `rotation_deg`: 0, 90, 180 or 270, the clockwise rotation applied to the coded frames to make them upright
       (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
     - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
@@ -104,6 +106,7 @@ class VideoSource:
     frames_decoded: int | None = None
     _header_frames: int = 0
     _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
+    _square_wh: tuple[int, int] | None = None   # coded frames stretched to this size (`square_pixel_size_wh`)
     _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
     _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
@@ -141,7 +144,7 @@ class VideoSource:
         try:
             for raw in reader:
                 wanted = index % step == 0 and (only is None or index in only)
-                rgb = _upright_rgb(raw, self.rotation_deg, max_side_px) if wanted else None
+                rgb = _upright_rgb(raw, self.rotation_deg, self._square_wh, max_side_px) if wanted else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -205,8 +208,8 @@ class VideoSource:
                     continue            # frames before the cut belong to the previous segment
                 if stop_s is not None and pts_s is not None and pts_s >= stop_s - 1e-6:
                     break
-                yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw),
-                                 rgb=_upright_rgb(raw, self.rotation_deg) if index % step == 0 else None)
+                rgb = _upright_rgb(raw, self.rotation_deg, self._square_wh) if index % step == 0 else None
+                yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
             container.close()
@@ -280,7 +283,9 @@ def open_video(path: str | Path) -> VideoSource:
         fps = video_header.fps_of(stream, video_header.packet_rate(container, stream))
         duration_s = video_header.duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
-        width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
+        square_wh = video_header.square_pixel_size_wh(stream, first.width, first.height)
+        coded_wh = square_wh or (first.width, first.height)
+        width, height = coded_wh[::-1] if rotation_deg in (90, 270) else coded_wh
         codec, stream_index = stream.codec_context.name, stream.index
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
         capture_fps, late_s = video_header.capture_fps_of(container, stream), video_header.late_start_s(stream, first)
@@ -290,7 +295,7 @@ def open_video(path: str | Path) -> VideoSource:
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
                        duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
                        _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
-                       _late_start_s=late_s, _origin_s=origin_s)
+                       _late_start_s=late_s, _origin_s=origin_s, _square_wh=square_wh)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -375,14 +380,20 @@ class _Clock:
         return t
 
 
-def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, max_side_px: int | None = None) -> np.ndarray:
-    size_wh = shrunk_size_wh(frame.width, frame.height, max_side_px) if max_side_px else None
-    if size_wh is not None and frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
+def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, square_wh: tuple[int, int] | None,
+                 max_side_px: int | None = None) -> np.ndarray:
+    """``frame`` as upright RGB, stretched to ``square_wh`` (None: square pixels) and shrunk to ``max_side_px``."""
+    coded_wh = (frame.width, frame.height)
+    full_wh = square_wh or coded_wh
+    size_wh = shrunk_size_wh(*full_wh, max_side_px) if max_side_px else full_wh
+    if max_side_px and frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
         rgb = i420_to_rgb(frame.to_ndarray(format="yuv420p"), size_wh)   # OpenCV: a third of FFmpeg's time
-    elif size_wh is None or size_wh == (frame.width, frame.height):
+    elif size_wh == coded_wh:
         rgb = frame.to_ndarray(format="rgb24")
     else:
-        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh, interpolation=cv2.INTER_AREA)
+        shrinks = size_wh[0] <= frame.width and size_wh[1] <= frame.height
+        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh,
+                         interpolation=cv2.INTER_AREA if shrinks else cv2.INTER_LINEAR)
     if rotation_deg:
         return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
     return np.ascontiguousarray(rgb)

@@ -20,9 +20,11 @@ W, H = 64, 48
 
 
 def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_ms: list[int] | None = None,
-               rotation_ccw_deg: int | None = None, container_options: dict | None = None) -> Path:
+               rotation_ccw_deg: int | None = None, container_options: dict | None = None,
+               pixel_aspect: Fraction | None = None) -> Path:
     """Encode RGB frames with libx264 (B-frames on, as real cameras use). `pts_ms` gives each frame's time in
-    milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention)."""
+    milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention);
+    `pixel_aspect` the pixels' width / height (the sample aspect ratio: the frames are shown stretched by it)."""
     height, width = frames_rgb[0].shape[:2]
     with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "bf": "2"})
@@ -31,6 +33,8 @@ def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_m
             stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
         if rotation_ccw_deg is not None:
             stream.set_display_rotation(rotation_ccw_deg)
+        if pixel_aspect is not None:
+            stream.codec_context.sample_aspect_ratio = pixel_aspect
         for i, rgb in enumerate(frames_rgb):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             if pts_ms is not None:
@@ -142,6 +146,28 @@ def test_display_matrix_rotation_is_applied(tmp_path, ccw_deg, rotation_deg, sha
                "bottom_right": rgb[h - 4:, w - 4:]}
     reds = {name: block[..., 0].mean() > 200 and block[..., 1].mean() < 80 for name, block in corners.items()}
     assert reds == {name: name == corner for name in corners}
+
+
+@pytest.mark.parametrize(("pixel_aspect", "ccw_deg", "shape", "block_hw"), [   # coded 32x64, an 8x8 block
+    (Fraction(2), None, (32, 128), (8, 16)),    # wide pixels (a camcorder's 1440x1080 shown at 1920x1080): widened
+    (Fraction(1, 2), None, (64, 64), (16, 8)),  # narrow pixels: made taller, no detail lost
+    (Fraction(2), -90, (128, 32), (16, 8)),     # wide pixels in a clip shown turned: stretched, then turned
+    (Fraction(100), None, (32, 64), (8, 8)),    # a damaged header's: taken as square
+])
+def test_frames_come_out_in_square_pixels_as_the_video_is_shown(tmp_path, pixel_aspect, ccw_deg, shape, block_hw):
+    """Angles are read off the frames: squeezed to 3/4 of its width by its pixels' shape, a rendered rounded lift
+    had read 51° of rounding against 40°. Every way of decoding gives the shown shape."""
+    path = write_clip(tmp_path / "sar.mp4", [marked_frame()] * 8, pixel_aspect=pixel_aspect,
+                      rotation_ccw_deg=ccw_deg)
+    with open_video(path) as video:
+        assert (video.height, video.width) == shape
+        whole = next(iter(video)).rgb
+        shrunk = next(video.frames(max_side_px=max(shape) // 2)).rgb
+        segment = next(video.segment(None, None)).rgb
+    assert whole.shape == segment.shape == (*shape, 3)
+    assert shrunk.shape == (shape[0] // 2, shape[1] // 2, 3)
+    red = whole[..., 0].astype(int) - whole[..., 1] > 100      # the corner block, stretched with the frame
+    assert np.abs(np.ptp(np.nonzero(red), axis=1) + 1 - block_hw).max() <= 2
 
 
 def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():

@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
-from liftform import video_header
+from liftform import hdr, video_header
 from liftform.errors import InputError
 from liftform.pyav import av
 from liftform.video_header import check_video_file  # noqa: F401  (part of this module's interface)
@@ -46,13 +45,13 @@ from liftform.video_tools import (  # noqa: F401  (part of this module's interfa
     resize_for_pose,
     shrink_interpolation,
     shrunk_size_wh,
+    upright_rgb,
 )
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 TIMESTAMP_BUMP_S = 0.001  # added to a timestamp that does not increase (repeated pts)
-_ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _REEXPORT = "re-export it as MP4 (H.264) and try again"
 MIN_SPLIT_S = 3.0  # shorter videos are decoded in one piece
 KEYFRAME_SLACK = 0.4  # a keyframe within this share of a piece's length from a cut becomes the cut
@@ -107,6 +106,7 @@ class VideoSource:
     _header_frames: int = 0
     _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
     _square_wh: tuple[int, int] | None = None   # coded frames stretched to this size (`square_pixel_size_wh`)
+    _sdr_levels: np.ndarray | None = field(default=None, repr=False)   # an HDR video's levels as SDR's (`hdr`)
     _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
     _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
@@ -128,6 +128,11 @@ class VideoSource:
     def __iter__(self) -> Iterator[VideoFrame]:
         return self.frames()
 
+    @property
+    def _picture(self) -> tuple:
+        """How a coded frame becomes the picture shown (`upright_rgb`'s arguments after the frame)."""
+        return self.rotation_deg, self._square_wh, self._sdr_levels
+
     def frames(self, step: int = 1, *, max_side_px: int | None = None,
                only: Container[int] | None = None) -> Iterator[VideoFrame]:
         """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...), and with ``only`` only those
@@ -144,7 +149,7 @@ class VideoSource:
         try:
             for raw in reader:
                 wanted = index % step == 0 and (only is None or index in only)
-                rgb = _upright_rgb(raw, self.rotation_deg, self._square_wh, max_side_px) if wanted else None
+                rgb = upright_rgb(raw, *self._picture, max_side_px) if wanted else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -208,7 +213,7 @@ class VideoSource:
                     continue            # frames before the cut belong to the previous segment
                 if stop_s is not None and pts_s is not None and pts_s >= stop_s - 1e-6:
                     break
-                rgb = _upright_rgb(raw, self.rotation_deg, self._square_wh) if index % step == 0 else None
+                rgb = upright_rgb(raw, *self._picture) if index % step == 0 else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -287,6 +292,7 @@ def open_video(path: str | Path) -> VideoSource:
         coded_wh = square_wh or (first.width, first.height)
         width, height = coded_wh[::-1] if rotation_deg in (90, 270) else coded_wh
         codec, stream_index = stream.codec_context.name, stream.index
+        sdr_levels = hdr.sdr_levels(stream.codec_context.color_trc)     # known once a frame is decoded
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
         capture_fps, late_s = video_header.capture_fps_of(container, stream), video_header.late_start_s(stream, first)
         notes = video_header.file_notes(container, capture_fps, fps, width, height, late_s)
@@ -295,7 +301,8 @@ def open_video(path: str | Path) -> VideoSource:
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
                        duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
                        _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
-                       _late_start_s=late_s, _origin_s=origin_s, _square_wh=square_wh)
+                       _late_start_s=late_s, _origin_s=origin_s, _square_wh=square_wh,
+                       _sdr_levels=sdr_levels)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -378,22 +385,3 @@ class _Clock:
             t = self.last_s + TIMESTAMP_BUMP_S
         self.last_s = t
         return t
-
-
-def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, square_wh: tuple[int, int] | None,
-                 max_side_px: int | None = None) -> np.ndarray:
-    """``frame`` as upright RGB, stretched to ``square_wh`` (None: square pixels) and shrunk to ``max_side_px``."""
-    coded_wh = (frame.width, frame.height)
-    full_wh = square_wh or coded_wh
-    size_wh = shrunk_size_wh(*full_wh, max_side_px) if max_side_px else full_wh
-    if max_side_px and frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
-        rgb = i420_to_rgb(frame.to_ndarray(format="yuv420p"), size_wh)   # OpenCV: a third of FFmpeg's time
-    elif size_wh == coded_wh:
-        rgb = frame.to_ndarray(format="rgb24")
-    else:
-        shrinks = size_wh[0] <= frame.width and size_wh[1] <= frame.height
-        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh,
-                         interpolation=cv2.INTER_AREA if shrinks else cv2.INTER_LINEAR)
-    if rotation_deg:
-        return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
-    return np.ascontiguousarray(rgb)

@@ -21,10 +21,11 @@ W, H = 64, 48
 
 def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_ms: list[int] | None = None,
                rotation_ccw_deg: int | None = None, container_options: dict | None = None,
-               pixel_aspect: Fraction | None = None) -> Path:
+               pixel_aspect: Fraction | None = None, transfer: int | None = None) -> Path:
     """Encode RGB frames with libx264 (B-frames on, as real cameras use). `pts_ms` gives each frame's time in
     milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention);
-    `pixel_aspect` the pixels' width / height (the sample aspect ratio: the frames are shown stretched by it)."""
+    `pixel_aspect` the pixels' width / height (the sample aspect ratio: the frames are shown stretched by it);
+    `transfer` the levels' transfer curve (FFmpeg's number: 16 an HDR10 video's PQ, 18 HLG; the levels as given)."""
     height, width = frames_rgb[0].shape[:2]
     with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "bf": "2"})
@@ -35,6 +36,8 @@ def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_m
             stream.set_display_rotation(rotation_ccw_deg)
         if pixel_aspect is not None:
             stream.codec_context.sample_aspect_ratio = pixel_aspect
+        if transfer is not None:
+            stream.codec_context.color_trc = transfer
         for i, rgb in enumerate(frames_rgb):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             if pts_ms is not None:
@@ -168,6 +171,30 @@ def test_frames_come_out_in_square_pixels_as_the_video_is_shown(tmp_path, pixel_
     assert shrunk.shape == (shape[0] // 2, shape[1] // 2, 3)
     red = whole[..., 0].astype(int) - whole[..., 1] > 100      # the corner block, stretched with the frame
     assert np.abs(np.ptp(np.nonzero(red), axis=1) + 1 - block_hw).max() <= 2
+
+
+def pq_level(nits: float) -> int:
+    """The 8-bit level of ``nits`` cd/m² in an HDR10 video (SMPTE ST 2084's inverse EOTF)."""
+    m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
+    y = (nits / 10000) ** m1
+    return round(255 * ((c1 + c2 * y) / (1 + c3 * y)) ** m2)
+
+
+@pytest.mark.parametrize(("transfer", "level", "shown"), [
+    (16, pq_level(203), (240, 252)),      # HDR10's reference white (BT.2408: 203 cd/m²) is SDR's white, or near
+    (16, pq_level(203 * 0.5 ** 2.4), (122, 134)),   # half SDR white's level (BT.1886: gamma 2.4): about 128
+    (16, pq_level(1000), (253, 255)),     # a highlight five times as bright: white, not past it
+    (18, 191, (240, 252)),                # HLG's reference white: 75 % of its range
+    (1, 148, (147, 149)),                 # SDR (BT.709): as stored
+])
+def test_an_hdr_video_is_read_as_it_is_shown_in_sdr(tmp_path, transfer, level, shown):
+    """Read as SDR, an HDR10 video's levels are dark and dull (a rendered lift's white wall at 131 of 255, against
+    203 in SDR): the model lost and found the lifter, and a rounded lift read 4 reps, one of them a phantom."""
+    path = write_clip(tmp_path / "hdr.mp4", [np.full((32, 64, 3), level, np.uint8)] * 3, transfer=transfer)
+    with open_video(path) as video:
+        rgb = next(iter(video)).rgb
+        shrunk = next(video.frames(max_side_px=32)).rgb
+    assert shown[0] <= mean_level(rgb) <= shown[1] and shown[0] <= mean_level(shrunk) <= shown[1]
 
 
 def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 # Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
 # played at 30 says 240); FFmpeg reads it among the container's tags.
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
+# A web address given as a video (a link copied from a site); a path made of one has lost a slash ("https:/...").
+WEB_ADDRESS = re.compile(r"^(https?|rtsps?|rtmps?|ftp):/+(?=[^/])", re.IGNORECASE)
 LATE_START_S = 0.5  # a first frame decoded this long after the stream starts: its start could not be decoded
 TS_PACKET_SIZES = (188, 192, 204)  # MPEG-TS packets: plain, with a timecode (AVCHD, .m2ts), with error codes
 # Pixel shapes (width / height) taken as the file states them; one outside is a damaged header's, taken as square.
@@ -199,6 +202,10 @@ def check_video_file(path: Path) -> None:
     if not path.exists() and path.is_symlink():     # said as "not found", a link in a folder of videos puzzled
         raise InputError(f"video not found: {path} is a link to {os.readlink(path)}, which leads nowhere (moved, on a "
                          "drive not mounted, or a loop of links); fix or remove the link")
+    if not path.exists() and (scheme := WEB_ADDRESS.match(str(path))):
+        address = WEB_ADDRESS.sub(f"{scheme[1]}://", str(path), count=1)
+        raise InputError(f"{address} is a web address, not a file: liftform reads video files; download the video "
+                         "and pass the file")
     if not path.exists():
         raise InputError(f"video not found: {path}; check the path")
     if path.is_dir():

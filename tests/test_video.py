@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -411,6 +412,14 @@ def test_a_file_with_two_videos_reads_the_first_and_says_so(tmp_path):
         levels = [mean_level(frame.rgb) for frame in video]
     assert (video.width, video.height) == (W, H) and levels == pytest.approx([40] * 6, abs=3)
     assert [note for note in video.warnings if "2 video streams" in note and f"{W}x{H}" in note]
+
+
+@pytest.mark.parametrize("address", ["https://www.example.com/watch?v=abc", "http://example.com/lift.mp4",
+                                     "rtsp://192.168.1.20/stream"])
+def test_a_web_address_is_said_to_be_one(address):
+    """A link copied from a site had been "video not found: https:/www.example.com/...; check the path"."""
+    with pytest.raises(InputError, match="^" + re.escape(f"{address} is a web address, not a file")):
+        open_video(address)
 
 
 def make_hostile(kind: str, path: Path) -> Path:

@@ -1,11 +1,12 @@
 """A phone's HDR video shown as SDR: the levels FFmpeg decodes from an HDR10 (PQ) or HLG video, turned into the
 levels of the same picture in SDR (BT.709's display gamma), as a 256-entry lookup table for `cv2.LUT`.
 
-Decoded as it is stored, HDR's levels read as SDR put a rendered lift's white wall at 131 of 255 in HDR10 (203
-against the SDR original) and the lifter dull and dark: the model lost and found them, and a rounded lift read 4
-reps, one of them a phantom, against 3 (fifty-fifth session). FFmpeg's converting filters (zscale) are not in
-PyAV's build, so the curves are applied here, channel by channel: the primaries (BT.2020's wider gamut) are not
-converted, so colours come out a little duller than shown, which the pose model and the back's edge do not need.
+Decoded as it is stored, HDR's levels read as SDR put a rendered lift's white wall at 131 of 255 in HDR10 (202
+against the SDR original) and the lifter dull and dark: a rounded lift read 4 reps against 3, one of them a
+phantom "hinge" of 13°, and its reps' starts and ends moved (fifty-fifth session). FFmpeg's converting filters
+(zscale) are not in PyAV's build, so the curves are applied here, channel by channel: the primaries (BT.2020's
+wider gamut) are not converted, so colours come out a little duller than shown, which the pose model and the
+back's edge do not need.
 """
 
 from __future__ import annotations

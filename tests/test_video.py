@@ -190,7 +190,7 @@ def pq_level(nits: float) -> int:
 ])
 def test_an_hdr_video_is_read_as_it_is_shown_in_sdr(tmp_path, transfer, level, shown):
     """Read as SDR, an HDR10 video's levels are dark and dull (a rendered lift's white wall at 131 of 255, against
-    203 in SDR): the model lost and found the lifter, and a rounded lift read 4 reps, one of them a phantom."""
+    202 in SDR), and a rounded lift read 4 reps against 3, one of them a phantom."""
     path = write_clip(tmp_path / "hdr.mp4", [np.full((32, 64, 3), level, np.uint8)] * 3, transfer=transfer)
     with open_video(path) as video:
         rgb = next(iter(video)).rgb

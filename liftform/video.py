@@ -10,7 +10,9 @@ What real footage needs, and what this module does about it:
 - phone clips store a rotation in the container (display matrix): frames are rotated so they come out upright, and
   `width`/`height` are the upright size;
 - pixels that are not square (a camcorder's 1440x1080 shown at 1920x1080, an anamorphic DVD): frames are stretched
-  to square pixels, the size they are shown at, so angles in them are the lifter's (`square_pixel_size_wh`);
+  to square pixels, the size they are shown at, so angles in them are the lifter's (`square_pixel_size_wh`); a
+  frame of another size than the first (a stream that changes size part-way) is fitted into their picture, not
+  stretched (`upright_rgb`);
 - variable frame rate: timestamps come from each frame's pts x time_base (relative to the first frame), never from
   index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
   frame duration);
@@ -105,7 +107,8 @@ class VideoSource:
     frames_decoded: int | None = None
     _header_frames: int = 0
     _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
-    _square_wh: tuple[int, int] | None = None   # coded frames stretched to this size (`square_pixel_size_wh`)
+    _coded_wh: tuple[int, int] | None = None    # the first frame's coded size (before turning)
+    _shown_wh: tuple[int, int] | None = None    # ... and the size it is shown at, in square pixels
     _sdr_levels: np.ndarray | None = field(default=None, repr=False)   # an HDR video's levels as SDR's (`hdr`)
     _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
     _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
@@ -131,7 +134,7 @@ class VideoSource:
     @property
     def _picture(self) -> tuple:
         """How a coded frame becomes the picture shown (`upright_rgb`'s arguments after the frame)."""
-        return self.rotation_deg, self._square_wh, self._sdr_levels
+        return self.rotation_deg, self._coded_wh, self._shown_wh, self._sdr_levels
 
     def frames(self, step: int = 1, *, max_side_px: int | None = None,
                only: Container[int] | None = None) -> Iterator[VideoFrame]:
@@ -288,9 +291,9 @@ def open_video(path: str | Path) -> VideoSource:
         fps = video_header.fps_of(stream, video_header.packet_rate(container, stream))
         duration_s = video_header.duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
-        square_wh = video_header.square_pixel_size_wh(stream, first.width, first.height)
-        coded_wh = square_wh or (first.width, first.height)
-        width, height = coded_wh[::-1] if rotation_deg in (90, 270) else coded_wh
+        coded_wh = (first.width, first.height)
+        shown_wh = video_header.square_pixel_size_wh(stream, *coded_wh) or coded_wh
+        width, height = shown_wh[::-1] if rotation_deg in (90, 270) else shown_wh
         codec, stream_index = stream.codec_context.name, stream.index
         sdr_levels = hdr.sdr_levels(stream.codec_context.color_trc)     # known once a frame is decoded
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
@@ -301,7 +304,7 @@ def open_video(path: str | Path) -> VideoSource:
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
                        duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
                        _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
-                       _late_start_s=late_s, _origin_s=origin_s, _square_wh=square_wh,
+                       _late_start_s=late_s, _origin_s=origin_s, _coded_wh=coded_wh, _shown_wh=shown_wh,
                        _sdr_levels=sdr_levels)
 
 

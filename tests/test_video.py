@@ -174,6 +174,44 @@ def test_frames_come_out_in_square_pixels_as_the_video_is_shown(tmp_path, pixel_
     assert np.abs(np.ptp(np.nonzero(red), axis=1) + 1 - block_hw).max() <= 2
 
 
+def write_changing_size(path: Path, frames_rgb: list[np.ndarray]) -> Path:
+    """An MJPEG video whose frames are of the sizes ``frames_rgb`` have, as a stream that changes size part-way
+    (each size its own encoder, the packets in one stream; the header states the first's)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=30)
+        encoders = {}
+        for i, rgb in enumerate(frames_rgb):
+            height, width = rgb.shape[:2]
+            if not encoders:
+                stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+                encoders[(width, height)] = stream.codec_context
+            if (width, height) not in encoders:
+                encoder = encoders[(width, height)] = av.CodecContext.create("mjpeg", "w")
+                encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuvj420p"
+                encoder.time_base = Fraction(1, 30)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj420p")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            for packet in encoders[(width, height)].encode(frame):
+                packet.stream, packet.pts, packet.dts, packet.time_base = stream, i, i, Fraction(1, 30)
+                container.mux(packet)
+    return path
+
+
+def test_a_frame_of_another_size_is_fitted_into_the_picture_not_stretched(tmp_path):
+    """A browser's recording changes size as the phone turns: its frames after the turn, stretched to the first
+    frames' size, had made a rounded lift a safe hinge. They keep their shape, on black."""
+    landscape, portrait = np.full((32, 64, 3), 200, np.uint8), np.full((64, 32, 3), 200, np.uint8)
+    path = write_changing_size(tmp_path / "turned.mkv", [landscape] * 4 + [portrait] * 4)
+    with open_video(path) as video:
+        assert (video.width, video.height) == (64, 32)
+        frames = [f.rgb for f in video]
+        shrunk = [f.rgb for f in video.frames(max_side_px=32)]
+    assert [f.shape for f in frames] == [(32, 64, 3)] * 8 and [f.shape for f in shrunk] == [(16, 32, 3)] * 8
+    lit_columns = np.flatnonzero(frames[-1].mean(axis=(0, 2)) > 100)       # the portrait frame: 16x32, centred
+    assert abs(lit_columns.min() - 24) <= 1 and abs(lit_columns.max() - 39) <= 1
+    assert frames[-1][:, :22].max() < 30 and frames[-1][:, 42:].max() < 30 and frames[0].min() > 150
+
+
 def pq_level(nits: float) -> int:
     """The 8-bit level of ``nits`` cd/m² in an HDR10 video (SMPTE ST 2084's inverse EOTF)."""
     m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875

@@ -9,6 +9,10 @@
 What real footage needs, and what this module does about it:
 - phone clips store a rotation in the container (display matrix): frames are rotated so they come out upright, and
   `width`/`height` are the upright size;
+- pixels that are not square (a camcorder's 1440x1080 shown at 1920x1080, an anamorphic DVD): frames are stretched
+  to square pixels, the size they are shown at, so angles in them are the lifter's (`square_pixel_size_wh`); a
+  frame of another size than the first (a stream that changes size part-way) is fitted into their picture, not
+  stretched (`upright_rgb`);
 - variable frame rate: timestamps come from each frame's pts x time_base (relative to the first frame), never from
   index / fps; they are made strictly increasing (a repeated pts is bumped by 1 ms, a missing one gets the nominal
   frame duration);
@@ -28,10 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
-from liftform import video_header
+from liftform import hdr, video_header
 from liftform.errors import InputError
 from liftform.pyav import av
 from liftform.video_header import check_video_file  # noqa: F401  (part of this module's interface)
@@ -44,13 +47,13 @@ from liftform.video_tools import (  # noqa: F401  (part of this module's interfa
     resize_for_pose,
     shrink_interpolation,
     shrunk_size_wh,
+    upright_rgb,
 )
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 TIMESTAMP_BUMP_S = 0.001  # added to a timestamp that does not increase (repeated pts)
-_ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 _REEXPORT = "re-export it as MP4 (H.264) and try again"
 MIN_SPLIT_S = 3.0  # shorter videos are decoded in one piece
 KEYFRAME_SLACK = 0.4  # a keyframe within this share of a piece's length from a cut becomes the cut
@@ -79,7 +82,7 @@ class VideoSource:
       timestamps show where the two differ by half or more (`video_header.fps_of`);
     - `n_frames`: frame count from the header, else duration x fps (an estimate; `frames_decoded` is the truth
       once iterated);
-    - `width`, `height`: size in pixels of the frames as yielded, i.e. after rotation;
+    - `width`, `height`: size in pixels of the frames as yielded, i.e. square pixels after rotation;
     - `rotation_deg`: 0, 90, 180 or 270, the clockwise rotation applied to the coded frames to make them upright
       (the convention of the legacy `rotate` tag: a portrait phone clip is usually 90);
     - `duration_s`: duration in seconds from the header (0.0 if unknown); `codec`: decoder name, e.g. "h264";
@@ -104,6 +107,9 @@ class VideoSource:
     frames_decoded: int | None = None
     _header_frames: int = 0
     _stream_index: int = 0                  # the video's stream in the file (`video_header.video_stream_of`)
+    _coded_wh: tuple[int, int] | None = None    # the first frame's coded size (before turning)
+    _shown_wh: tuple[int, int] | None = None    # ... and the size it is shown at, in square pixels
+    _sdr_levels: np.ndarray | None = field(default=None, repr=False)   # an HDR video's levels as SDR's (`hdr`)
     _file_notes: tuple[str, ...] = ()       # the notes on the file itself, which every reading starts from
     _late_start_s: float = 0.0              # the stream's start before its first frame (`video_header.late_start_s`)
     _origin_s: float | None = None          # container time of the first frame (None: it has no pts)
@@ -125,6 +131,11 @@ class VideoSource:
     def __iter__(self) -> Iterator[VideoFrame]:
         return self.frames()
 
+    @property
+    def _picture(self) -> tuple:
+        """How a coded frame becomes the picture shown (`upright_rgb`'s arguments after the frame)."""
+        return self.rotation_deg, self._coded_wh, self._shown_wh, self._sdr_levels
+
     def frames(self, step: int = 1, *, max_side_px: int | None = None,
                only: Container[int] | None = None) -> Iterator[VideoFrame]:
         """Every frame in order; only every ``step``-th (index 0, step, 2 step, ...), and with ``only`` only those
@@ -141,7 +152,7 @@ class VideoSource:
         try:
             for raw in reader:
                 wanted = index % step == 0 and (only is None or index in only)
-                rgb = _upright_rgb(raw, self.rotation_deg, max_side_px) if wanted else None
+                rgb = upright_rgb(raw, *self._picture, max_side_px) if wanted else None
                 yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
@@ -205,8 +216,8 @@ class VideoSource:
                     continue            # frames before the cut belong to the previous segment
                 if stop_s is not None and pts_s is not None and pts_s >= stop_s - 1e-6:
                     break
-                yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw),
-                                 rgb=_upright_rgb(raw, self.rotation_deg) if index % step == 0 else None)
+                rgb = upright_rgb(raw, *self._picture) if index % step == 0 else None
+                yield VideoFrame(index=index, timestamp_s=clock.timestamp_s(raw), rgb=rgb)
                 index += 1
         finally:
             container.close()
@@ -280,8 +291,11 @@ def open_video(path: str | Path) -> VideoSource:
         fps = video_header.fps_of(stream, video_header.packet_rate(container, stream))
         duration_s = video_header.duration_s_of(container, stream)
         n_frames = header_frames or round(duration_s * fps)
-        width, height = (first.height, first.width) if rotation_deg in (90, 270) else (first.width, first.height)
+        coded_wh = (first.width, first.height)
+        shown_wh = video_header.square_pixel_size_wh(stream, *coded_wh) or coded_wh
+        width, height = shown_wh[::-1] if rotation_deg in (90, 270) else shown_wh
         codec, stream_index = stream.codec_context.name, stream.index
+        sdr_levels = hdr.sdr_levels(stream.codec_context.color_trc)     # known once a frame is decoded
         origin_s = None if first.pts is None or first.time_base is None else float(first.pts * first.time_base)
         capture_fps, late_s = video_header.capture_fps_of(container, stream), video_header.late_start_s(stream, first)
         notes = video_header.file_notes(container, capture_fps, fps, width, height, late_s)
@@ -290,7 +304,8 @@ def open_video(path: str | Path) -> VideoSource:
     return VideoSource(path=path, fps=fps, n_frames=n_frames, width=width, height=height, rotation_deg=rotation_deg,
                        duration_s=duration_s, codec=codec, capture_fps=capture_fps, warnings=list(notes),
                        _header_frames=header_frames, _stream_index=stream_index, _file_notes=notes,
-                       _late_start_s=late_s, _origin_s=origin_s)
+                       _late_start_s=late_s, _origin_s=origin_s, _coded_wh=coded_wh, _shown_wh=shown_wh,
+                       _sdr_levels=sdr_levels)
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -373,16 +388,3 @@ class _Clock:
             t = self.last_s + TIMESTAMP_BUMP_S
         self.last_s = t
         return t
-
-
-def _upright_rgb(frame: av.VideoFrame, rotation_deg: int, max_side_px: int | None = None) -> np.ndarray:
-    size_wh = shrunk_size_wh(frame.width, frame.height, max_side_px) if max_side_px else None
-    if size_wh is not None and frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
-        rgb = i420_to_rgb(frame.to_ndarray(format="yuv420p"), size_wh)   # OpenCV: a third of FFmpeg's time
-    elif size_wh is None or size_wh == (frame.width, frame.height):
-        rgb = frame.to_ndarray(format="rgb24")
-    else:
-        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh, interpolation=cv2.INTER_AREA)
-    if rotation_deg:
-        return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
-    return np.ascontiguousarray(rgb)

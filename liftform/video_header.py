@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,13 @@ RATE_AGREES = 1.5  # the header's rate stands unless it is this many times the f
 # Where a phone writes the rate it filmed at (Android's MediaRecorder: a slow-motion clip filmed at 240 frames/s and
 # played at 30 says 240); FFmpeg reads it among the container's tags.
 CAPTURE_RATE_KEYS = ("com.android.capture.fps",)
+# A web address given as a video (a link copied from a site); a path made of one has lost a slash ("https:/...").
+WEB_ADDRESS = re.compile(r"^(https?|rtsps?|rtmps?|ftp):/+(?=[^/])", re.IGNORECASE)
 LATE_START_S = 0.5  # a first frame decoded this long after the stream starts: its start could not be decoded
 TS_PACKET_SIZES = (188, 192, 204)  # MPEG-TS packets: plain, with a timecode (AVCHD, .m2ts), with error codes
+# Pixel shapes (width / height) taken as the file states them; one outside is a damaged header's, taken as square.
+# Real ones lie well inside (an NTSC DV's 10/11, HDV's 1440x1080 shown at 1920x1080: 4/3, 1280x1080 at 1920: 3/2).
+PIXEL_ASPECT_RANGE = (0.25, 4.0)
 
 
 def video_stream_of(container: av.container.InputContainer) -> av.video.stream.VideoStream | None:
@@ -98,6 +104,20 @@ def rotation_deg_of(frame: av.VideoFrame, stream: av.video.stream.VideoStream) -
         except ValueError:
             clockwise = 0.0
     return round(clockwise / 90.0) % 4 * 90
+
+
+def square_pixel_size_wh(stream: av.video.stream.VideoStream, width: int, height: int) -> tuple[int, int] | None:
+    """The coded ``width`` x ``height`` frame's size in square pixels, where the file says its pixels are not square
+    (its sample aspect ratio: a camcorder's 1440x1080 shown at 1920x1080, a DVD's 720x480 at 16:9): widened where
+    the pixels are wide, made taller where they are narrow, so no detail is lost; each side even. None where the
+    pixels are square or the ratio is unknown. Angles read in stored pixels are wrong on such a video: squeezed to
+    3/4 of its width, a rendered rounded lift read 51° of rounding against 40° (the trunk's lean too)."""
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    low, high = PIXEL_ASPECT_RANGE
+    if not ratio or not low <= ratio <= high or abs(float(ratio) - 1.0) < 0.01:
+        return None
+    wide, tall = (width * float(ratio), height) if ratio > 1 else (width, height / float(ratio))
+    return max(2, 2 * round(wide / 2)), max(2, 2 * round(tall / 2))
 
 
 def fps_of(stream: av.video.stream.VideoStream, frames_fps: float | None = None) -> float:
@@ -182,6 +202,10 @@ def check_video_file(path: Path) -> None:
     if not path.exists() and path.is_symlink():     # said as "not found", a link in a folder of videos puzzled
         raise InputError(f"video not found: {path} is a link to {os.readlink(path)}, which leads nowhere (moved, on a "
                          "drive not mounted, or a loop of links); fix or remove the link")
+    if not path.exists() and (scheme := WEB_ADDRESS.match(str(path))):
+        address = WEB_ADDRESS.sub(f"{scheme[1]}://", str(path), count=1)
+        raise InputError(f"{address} is a web address, not a file: liftform reads video files; download the video "
+                         "and pass the file")
     if not path.exists():
         raise InputError(f"video not found: {path}; check the path")
     if path.is_dir():

@@ -1,6 +1,7 @@
-"""Helpers around decoded frames that need no decoder: the picture inside black padding bars, reading ahead in a
-thread, YUV 4:2:0 pictures shrunk to RGB, pictures resized for the pose model, and which frames are analysed
-(`analysis_step`). Re-exported by `liftform.video`."""
+"""Helpers around decoded frames that need no decoder: a decoded frame as the upright RGB picture shown
+(`upright_rgb`), the picture inside black padding bars, reading ahead in a thread, YUV 4:2:0 pictures shrunk to
+RGB, pictures resized for the pose model, and which frames are analysed (`analysis_step`). Re-exported by
+`liftform.video`."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import cv2
 import numpy as np
 
 CONTENT_MIN_FRACTION = 0.02  # a row/column of a content box has more than this share of non-black pixels
+_ROTATE_CODES = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
 
 
 def detect_content_box(frames_rgb: list[np.ndarray], threshold: int = 16) -> tuple[int, int, int, int]:
@@ -139,6 +141,51 @@ def i420_to_rgb(yuv: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
         chroma = [cv2.resize(plane, (out_w // 2, out_h // 2), interpolation=interpolation) for plane in chroma]
     planar = np.concatenate([luma.reshape(-1), chroma[0].reshape(-1), chroma[1].reshape(-1)])
     return cv2.cvtColor(planar.reshape(out_h * 3 // 2, out_w), cv2.COLOR_YUV2RGB_I420)
+
+
+def upright_rgb(frame, rotation_deg: int, coded_wh: tuple[int, int] | None = None,
+                shown_wh: tuple[int, int] | None = None, sdr_levels: np.ndarray | None = None,
+                max_side_px: int | None = None) -> np.ndarray:
+    """A decoded `av.VideoFrame` as the (H, W, 3) uint8 RGB picture shown: the video's frames are ``coded_wh`` in
+    size (its first's; None: this frame's) and shown at ``shown_wh`` (in square pixels, before turning; None: as
+    coded); the picture is shrunk to ``max_side_px`` (`shrunk_size_wh`), its levels mapped by ``sdr_levels`` (an
+    HDR video's, `hdr.sdr_levels`; None: SDR) and turned ``rotation_deg`` clockwise. A frame of another size (a
+    stream that changes size part-way: a browser's recording as the phone turns) is fitted into the video's picture
+    whole, its shape kept, the rest black: stretched to fill it, a rounded lift had read as a safe hinge."""
+    own_wh = (frame.width, frame.height)
+    coded_wh = coded_wh or own_wh
+    full_wh = shown_wh or coded_wh
+    size_wh = shrunk_size_wh(*full_wh, max_side_px) if max_side_px else full_wh
+    if own_wh != coded_wh:
+        pixel_aspect = (full_wh[0] / coded_wh[0]) / (full_wh[1] / coded_wh[1])
+        rgb = _fitted(frame.to_ndarray(format="rgb24"), size_wh, pixel_aspect)
+    elif max_side_px and frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2):
+        rgb = i420_to_rgb(frame.to_ndarray(format="yuv420p"), size_wh)   # OpenCV: a third of FFmpeg's time
+    elif size_wh == coded_wh:
+        rgb = frame.to_ndarray(format="rgb24")
+    else:
+        shrinks = size_wh[0] <= frame.width and size_wh[1] <= frame.height
+        rgb = cv2.resize(frame.to_ndarray(format="rgb24"), size_wh,
+                         interpolation=cv2.INTER_AREA if shrinks else cv2.INTER_LINEAR)
+    if sdr_levels is not None:
+        rgb = cv2.LUT(rgb, sdr_levels)
+    if rotation_deg:
+        return cv2.rotate(rgb, _ROTATE_CODES[rotation_deg])
+    return np.ascontiguousarray(rgb)
+
+
+def _fitted(rgb: np.ndarray, size_wh: tuple[int, int], pixel_aspect: float) -> np.ndarray:
+    """``rgb`` (pixels ``pixel_aspect`` wide for each one tall) resized to fit ``size_wh`` whole with its shown
+    shape, centred on black."""
+    height, width = rgb.shape[:2]
+    scale = min(size_wh[0] / (width * pixel_aspect), size_wh[1] / height)
+    fit_w = min(size_wh[0], max(1, round(width * pixel_aspect * scale)))
+    fit_h = min(size_wh[1], max(1, round(height * scale)))
+    out = np.zeros((size_wh[1], size_wh[0], 3), np.uint8)
+    x0, y0 = (size_wh[0] - fit_w) // 2, (size_wh[1] - fit_h) // 2
+    interpolation = cv2.INTER_AREA if fit_w <= width and fit_h <= height else cv2.INTER_LINEAR
+    out[y0:y0 + fit_h, x0:x0 + fit_w] = cv2.resize(rgb, (fit_w, fit_h), interpolation=interpolation)
+    return out
 
 
 def resize_for_pose(rgb: np.ndarray, side_px: int, *, enlarge: bool = True) -> tuple[np.ndarray, float]:

@@ -152,6 +152,19 @@ def test_inputs_expand_folders_globs_and_files(tmp_path):
     assert names == ["a/deep/two.mov", "a/one.MP4", "b/three.gif", "b/notes.txt", "missing.mp4", "none*.mp4"]
 
 
+def test_a_folder_gives_a_camcorder_s_videos_and_a_download_saved_without_an_extension(tmp_path):
+    """A browser's download saved as "videoplayback" and a camcorder's .MOD had been passed over without a word."""
+    heads = {"videoplayback": b"\x00\x00\x00\x18ftypmp42", "clip": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81",
+             "old": b"RIFF\x00\x10\x00\x00AVI LIST", "MOV001.MOD": b"\x00\x00\x01\xba", "lift.vob": b"",
+             "README": b"# my lifts\n", "LICENSE": b"", "notes.txt": b"\x00\x00\x00\x18ftypmp42"}
+    for name, head in heads.items():
+        (tmp_path / name).write_bytes(head + b"\x00" * 64)
+    os.mkfifo(tmp_path / "pipe")                  # never opened: reading it would wait for a writer
+    assert [p.name for p in expand_inputs([tmp_path])] == ["MOV001.MOD", "clip", "lift.vob", "old", "videoplayback"]
+    assert [p.name for p in expand_inputs([str(tmp_path / "*")])] == ["MOV001.MOD", "clip", "lift.vob", "old",
+                                                                      "videoplayback"]
+
+
 def test_stems_are_unique_and_deterministic(tmp_path):
     paths = [tmp_path / "good" / "squat.mp4", tmp_path / "bad" / "squat.mp4", tmp_path / "x" / "lift.mp4",
              tmp_path / "x" / "lift.mov", tmp_path / "summary.json.mp4", tmp_path / "Solo.mp4"]

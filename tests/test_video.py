@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -20,9 +21,12 @@ W, H = 64, 48
 
 
 def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_ms: list[int] | None = None,
-               rotation_ccw_deg: int | None = None, container_options: dict | None = None) -> Path:
+               rotation_ccw_deg: int | None = None, container_options: dict | None = None,
+               pixel_aspect: Fraction | None = None, transfer: int | None = None) -> Path:
     """Encode RGB frames with libx264 (B-frames on, as real cameras use). `pts_ms` gives each frame's time in
-    milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention)."""
+    milliseconds (variable frame rate); `rotation_ccw_deg` writes a display matrix (PyAV's convention);
+    `pixel_aspect` the pixels' width / height (the sample aspect ratio: the frames are shown stretched by it);
+    `transfer` the levels' transfer curve (FFmpeg's number: 16 an HDR10 video's PQ, 18 HLG; the levels as given)."""
     height, width = frames_rgb[0].shape[:2]
     with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "bf": "2"})
@@ -31,6 +35,10 @@ def write_clip(path: Path, frames_rgb: list[np.ndarray], *, fps: int = 30, pts_m
             stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
         if rotation_ccw_deg is not None:
             stream.set_display_rotation(rotation_ccw_deg)
+        if pixel_aspect is not None:
+            stream.codec_context.sample_aspect_ratio = pixel_aspect
+        if transfer is not None:
+            stream.codec_context.color_trc = transfer
         for i, rgb in enumerate(frames_rgb):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             if pts_ms is not None:
@@ -142,6 +150,90 @@ def test_display_matrix_rotation_is_applied(tmp_path, ccw_deg, rotation_deg, sha
                "bottom_right": rgb[h - 4:, w - 4:]}
     reds = {name: block[..., 0].mean() > 200 and block[..., 1].mean() < 80 for name, block in corners.items()}
     assert reds == {name: name == corner for name in corners}
+
+
+@pytest.mark.parametrize(("pixel_aspect", "ccw_deg", "shape", "block_hw"), [   # coded 32x64, an 8x8 block
+    (Fraction(2), None, (32, 128), (8, 16)),    # wide pixels (a camcorder's 1440x1080 shown at 1920x1080): widened
+    (Fraction(1, 2), None, (64, 64), (16, 8)),  # narrow pixels: made taller, no detail lost
+    (Fraction(2), -90, (128, 32), (16, 8)),     # wide pixels in a clip shown turned: stretched, then turned
+    (Fraction(100), None, (32, 64), (8, 8)),    # a damaged header's: taken as square
+])
+def test_frames_come_out_in_square_pixels_as_the_video_is_shown(tmp_path, pixel_aspect, ccw_deg, shape, block_hw):
+    """Angles are read off the frames: squeezed to 3/4 of its width by its pixels' shape, a rendered rounded lift
+    had read 51° of rounding against 40°. Every way of decoding gives the shown shape."""
+    path = write_clip(tmp_path / "sar.mp4", [marked_frame()] * 8, pixel_aspect=pixel_aspect,
+                      rotation_ccw_deg=ccw_deg)
+    with open_video(path) as video:
+        assert (video.height, video.width) == shape
+        whole = next(iter(video)).rgb
+        shrunk = next(video.frames(max_side_px=max(shape) // 2)).rgb
+        segment = next(video.segment(None, None)).rgb
+    assert whole.shape == segment.shape == (*shape, 3)
+    assert shrunk.shape == (shape[0] // 2, shape[1] // 2, 3)
+    red = whole[..., 0].astype(int) - whole[..., 1] > 100      # the corner block, stretched with the frame
+    assert np.abs(np.ptp(np.nonzero(red), axis=1) + 1 - block_hw).max() <= 2
+
+
+def write_changing_size(path: Path, frames_rgb: list[np.ndarray]) -> Path:
+    """An MJPEG video whose frames are of the sizes ``frames_rgb`` have, as a stream that changes size part-way
+    (each size its own encoder, the packets in one stream; the header states the first's)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=30)
+        encoders = {}
+        for i, rgb in enumerate(frames_rgb):
+            height, width = rgb.shape[:2]
+            if not encoders:
+                stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+                encoders[(width, height)] = stream.codec_context
+            if (width, height) not in encoders:
+                encoder = encoders[(width, height)] = av.CodecContext.create("mjpeg", "w")
+                encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuvj420p"
+                encoder.time_base = Fraction(1, 30)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj420p")
+            frame.pts, frame.time_base = i, Fraction(1, 30)
+            for packet in encoders[(width, height)].encode(frame):
+                packet.stream, packet.pts, packet.dts, packet.time_base = stream, i, i, Fraction(1, 30)
+                container.mux(packet)
+    return path
+
+
+def test_a_frame_of_another_size_is_fitted_into_the_picture_not_stretched(tmp_path):
+    """A browser's recording changes size as the phone turns: its frames after the turn, stretched to the first
+    frames' size, had made a rounded lift a safe hinge. They keep their shape, on black."""
+    landscape, portrait = np.full((32, 64, 3), 200, np.uint8), np.full((64, 32, 3), 200, np.uint8)
+    path = write_changing_size(tmp_path / "turned.mkv", [landscape] * 4 + [portrait] * 4)
+    with open_video(path) as video:
+        assert (video.width, video.height) == (64, 32)
+        frames = [f.rgb for f in video]
+        shrunk = [f.rgb for f in video.frames(max_side_px=32)]
+    assert [f.shape for f in frames] == [(32, 64, 3)] * 8 and [f.shape for f in shrunk] == [(16, 32, 3)] * 8
+    lit_columns = np.flatnonzero(frames[-1].mean(axis=(0, 2)) > 100)       # the portrait frame: 16x32, centred
+    assert abs(lit_columns.min() - 24) <= 1 and abs(lit_columns.max() - 39) <= 1
+    assert frames[-1][:, :22].max() < 30 and frames[-1][:, 42:].max() < 30 and frames[0].min() > 150
+
+
+def pq_level(nits: float) -> int:
+    """The 8-bit level of ``nits`` cd/m² in an HDR10 video (SMPTE ST 2084's inverse EOTF)."""
+    m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
+    y = (nits / 10000) ** m1
+    return round(255 * ((c1 + c2 * y) / (1 + c3 * y)) ** m2)
+
+
+@pytest.mark.parametrize(("transfer", "level", "shown"), [
+    (16, pq_level(203), (240, 252)),      # HDR10's reference white (BT.2408: 203 cd/m²) is SDR's white, or near
+    (16, pq_level(203 * 0.5 ** 2.4), (122, 134)),   # half SDR white's level (BT.1886: gamma 2.4): about 128
+    (16, pq_level(1000), (253, 255)),     # a highlight five times as bright: white, not past it
+    (18, 191, (240, 252)),                # HLG's reference white: 75 % of its range
+    (1, 148, (147, 149)),                 # SDR (BT.709): as stored
+])
+def test_an_hdr_video_is_read_as_it_is_shown_in_sdr(tmp_path, transfer, level, shown):
+    """Read as SDR, an HDR10 video's levels are dark and dull (a rendered lift's white wall at 131 of 255, against
+    202 in SDR), and a rounded lift read 4 reps against 3, one of them a phantom."""
+    path = write_clip(tmp_path / "hdr.mp4", [np.full((32, 64, 3), level, np.uint8)] * 3, transfer=transfer)
+    with open_video(path) as video:
+        rgb = next(iter(video)).rgb
+        shrunk = next(video.frames(max_side_px=32)).rgb
+    assert shown[0] <= mean_level(rgb) <= shown[1] and shown[0] <= mean_level(shrunk) <= shown[1]
 
 
 def test_legacy_rotate_tag_is_read_when_frames_carry_no_display_matrix():
@@ -358,6 +450,14 @@ def test_a_file_with_two_videos_reads_the_first_and_says_so(tmp_path):
         levels = [mean_level(frame.rgb) for frame in video]
     assert (video.width, video.height) == (W, H) and levels == pytest.approx([40] * 6, abs=3)
     assert [note for note in video.warnings if "2 video streams" in note and f"{W}x{H}" in note]
+
+
+@pytest.mark.parametrize("address", ["https://www.example.com/watch?v=abc", "http://example.com/lift.mp4",
+                                     "rtsp://192.168.1.20/stream"])
+def test_a_web_address_is_said_to_be_one(address):
+    """A link copied from a site had been "video not found: https:/www.example.com/...; check the path"."""
+    with pytest.raises(InputError, match="^" + re.escape(f"{address} is a web address, not a file")):
+        open_video(address)
 
 
 def make_hostile(kind: str, path: Path) -> Path:

@@ -28,12 +28,18 @@ from liftform.outputs.layout import (
 )
 from liftform.outputs.paths import safe_name
 
-# Extensions (lower case) picked up when a folder or a pattern is expanded. A file named explicitly is always
-# taken, whatever its extension: if it is not a video, the batch records why.
+# Extensions (lower case) picked up when a folder or a pattern is expanded (a camcorder's .mod, .tod, .m2t, .dv,
+# .mxf and a DVD's .vob among them). A file named explicitly is always taken, whatever its extension: if it is not a
+# video, the batch records why.
 VIDEO_EXTENSIONS = frozenset({
     ".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".gif", ".mpg", ".mpeg", ".wmv", ".3gp", ".3g2", ".flv",
-    ".ts", ".mts", ".m2ts", ".ogv", ".hevc", ".h264",
+    ".ts", ".mts", ".m2ts", ".ogv", ".hevc", ".h264", ".mod", ".tod", ".m2t", ".dv", ".mxf", ".vob", ".qt", ".f4v",
+    ".asf",
 })
+# How the containers a download saved without an extension holds begin (a browser's "videoplayback"): MP4, MOV or
+# 3GP ("ftyp" at byte 4), Matroska or WebM (EBML), AVI (RIFF ... AVI), FLV. Such a file in a folder had been passed
+# over without a word.
+_VIDEO_HEADS = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "), (0, b"FLV\x01"))
 
 # Names in the output root that belong to the batch itself (a video must not be written over them).
 RESERVED_NAMES = frozenset({SUMMARY_CSV, SUMMARY_JSON, INDEX_NAME})
@@ -44,6 +50,20 @@ _GLOB_CHARS = frozenset("*?[")
 def is_video_name(path: str | Path) -> bool:
     """The file name ends with a known video extension (case-insensitive)."""
     return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def is_video_file(path: Path) -> bool:
+    """A video by its name (`is_video_name`), or, named without an extension, by its first bytes (`_VIDEO_HEADS`)."""
+    if is_video_name(path):
+        return True
+    if path.suffix or not path.is_file():          # not opened: a named pipe would wait for a writer
+        return False
+    try:
+        with path.open("rb") as file:
+            head = file.read(12)
+    except OSError:
+        return False
+    return any(head[at:at + len(magic)] == magic for at, magic in _VIDEO_HEADS)
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
@@ -85,8 +105,8 @@ def _walk(folder: Path, out_root: Path | None) -> list[Path]:
                 output_roots.append(Path(real))
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             tops.extend(Path(root, d) for d in dirs if os.path.islink(os.path.join(root, d)))
-            found.extend(path for path in (Path(root, f) for f in files if not f.startswith(".") and is_video_name(f))
-                         if not _drawn_video(path, output_roots))
+            found.extend(path for path in (Path(root, f) for f in files if not f.startswith("."))
+                         if is_video_file(path) and not _drawn_video(path, output_roots))
     return sorted(found)
 
 
@@ -159,7 +179,7 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
             for match in map(Path, matches):
                 if match.is_dir():
                     videos.extend(_walk(match, out_root))
-                elif is_video_name(match) and not _liftform_drew(match, root, out_root):
+                elif is_video_file(match) and not _liftform_drew(match, root, out_root):
                     videos.append(match)
     return unique_inputs(videos)
 

@@ -69,9 +69,12 @@ class ScreenResult:
     rep: int | None = None
 
 
-def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None) -> ScreenResult:
+def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None,
+                legs_in_picture: np.ndarray | None = None) -> ScreenResult:
     """Screen one slow bend (the deepest one in ``kinematics``, or in its frames ``within`` (first, last): one rep
-    of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back."""
+    of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back.
+    ``legs_in_picture`` (T,) bool: the knees and the feet were inside the frame (`core.framing.parts_in_picture`);
+    None: not known, taken as in."""
     k, settings = kinematics, all_settings.verdict
     trusted = k.spine_flexion_confidence >= settings.min_confidence
     frame = np.arange(len(k))
@@ -86,7 +89,8 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     # bent over (judged from its first measured frame) cannot tell where a rounding began.
     seen = np.flatnonzero(descent & k.valid)
     started_bent = bool(len(seen)) and bool(judged[seen[0]])
-    reason = _why_undecided(k, bottom, started_bent, judged, trusted, all_settings)
+    reason = (_out_of_view(k, bottom, legs_in_picture, settings.min_rounded_s)
+              or _why_undecided(k, bottom, started_bent, judged, trusted, all_settings))
     if reason is not None:
         nan = float("nan")
         return ScreenResult(nan, nan, nan, max_trunk, "insufficient_data", reason,
@@ -114,6 +118,38 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
                         float(np.mean(k.spine_flexion_confidence[judged])), rounded,
                         spine_rounded=rounded and max_flexion >= settings.rounded_back_spine_deg, head_led=head_led,
                         max_neck_flexion_deg=max_neck if np.isfinite(max_neck) else float("nan"))
+
+
+def _out_of_view(k: Kinematics, bottom: int, legs_in_picture: np.ndarray | None, min_unseen_s: float) -> str | None:
+    """Why the deepest bend seen, at frame ``bottom``, may not be the bend: the person not seen right beside it for
+    ``min_unseen_s`` or more (a rounding lasting that long could hide there), or their knees or feet out of the
+    picture there; None where neither. A lifter bending out of the frame's side had been told "the trunk never leaned
+    40°: bend slowly all the way down", or "flat down to 52°, the deepest you went"; one whose feet were cut off,
+    that their knees bent as in a sit-to-stand (the knees' angles are MediaPipe's guess out of the picture)."""
+    if k.valid.any() and (unseen := _unseen_beside(k.valid, bottom)) is not None:
+        t, dt = k.timestamps_s, frame_interval_s(k.timestamps_s)
+        lasted_s = float(t[unseen[1] - 1] - t[unseen[0]]) + dt
+        if lasted_s >= min_unseen_s:
+            return (f"you were not seen for {lasted_s:.1f} s from {t[unseen[0]]:.1f} s as you bent (out of the "
+                    "picture, or hidden): how far you went and whether your back rounded then is not known; keep "
+                    "the whole body in view, side-on, all the way down and up")
+    if legs_in_picture is not None and k.valid.any() and not legs_in_picture[bottom]:
+        return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
+                "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "
+                "down towards the floor")
+    return None
+
+
+def _unseen_beside(valid: np.ndarray, bottom: int) -> tuple[int, int] | None:
+    """The frames [first, end) the person was not seen in right after frame ``bottom``, or right before it once they
+    had been seen (a clip starting without them is not a bend lost); None where seen on both sides."""
+    if bottom + 1 < len(valid) and not valid[bottom + 1]:
+        seen_again = np.flatnonzero(valid[bottom + 1:])
+        return bottom + 1, bottom + 1 + int(seen_again[0]) if len(seen_again) else len(valid)
+    seen_before = np.flatnonzero(valid[:bottom])
+    if len(seen_before) and seen_before[-1] < bottom - 1:
+        return int(seen_before[-1]) + 1, bottom
+    return None
 
 
 def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.ndarray, trusted: np.ndarray,

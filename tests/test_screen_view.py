@@ -1,0 +1,78 @@
+"""The flexibility screen tells what it did not see: a lifter who bent out of the picture, or whose legs were cut off,
+is told to film again, not given a depth or a bend at the knees read from MediaPipe's guesses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from synthetic_tracks import lift_profile, make_track
+
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.screen import screen_bend
+from liftform.settings import Settings
+from liftform.track import LEFT_ANKLE, LEFT_HEEL, LEFT_KNEE, RIGHT_ANKLE, RIGHT_HEEL, RIGHT_KNEE
+
+SETTINGS = Settings()
+
+
+def _flat_bend(peak_deg: float = 85.0):
+    """One slow bend to ``peak_deg`` of lean, the back flat, soft knees; and its trunk lean per frame."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    return make_track(env * peak_deg, env * 15.0, env * 2.0, t), env * peak_deg
+
+
+def _not_seen(track, where: np.ndarray):
+    """``track`` with no pose in the frames ``where`` (T,) bool, as where the lifter left the picture."""
+    return replace(track, image_xy=np.where(where[:, None, None], np.nan, track.image_xy),
+                   world_xyz=np.where(where[:, None, None], np.nan, track.world_xyz),
+                   visibility=np.where(where[:, None], 0.0, track.visibility),
+                   back_profile_px=np.where(where[:, None, None], np.nan, track.back_profile_px))
+
+
+@pytest.mark.parametrize("lost_past_deg", [30.0, 55.0])
+def test_a_bend_out_of_the_picture_is_undecided_not_bend_further_or_flat_to_where_it_was_lost(lost_past_deg):
+    """A lifter bending to 85 deg, lost from view past 30 deg of lean (the trunk leaving the frame's side), had been
+    told "the trunk never leaned 40°: bend slowly all the way down"; lost past 55 deg, "your back stayed flat down to
+    52°, the deepest you went: lunge". Neither was seen: where they were lost is said, and what to film."""
+    track, trunk = _flat_bend()
+    seen = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine)
+    assert screen_bend(seen, SETTINGS).advice == "hip_hinge"
+    lost = compute_kinematics(_not_seen(track, trunk > lost_past_deg), SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(lost, SETTINGS)
+    assert result.advice == "insufficient_data", result.reason
+    assert "you were not seen for" in result.reason and "keep the whole body in view" in result.reason
+    assert "never leaned" not in result.reason and "deepest you went" not in result.reason
+
+
+def test_a_frame_missed_beside_the_deepest_bend_is_no_lost_bend():
+    """One frame without a pose at the bottom hides no rounding (it lasts `min_rounded_s`): screened as before."""
+    track, trunk = _flat_bend()
+    bottom = int(np.argmax(trunk))
+    missed = np.zeros(len(trunk), dtype=bool)
+    missed[bottom + 1] = True
+    result = screen_bend(compute_kinematics(_not_seen(track, missed), SETTINGS.filter, SETTINGS.spine), SETTINGS)
+    assert result.advice == "hip_hinge", result.reason
+
+
+def test_legs_out_of_the_picture_are_said_not_read_as_a_bend_at_the_knees(monkeypatch):
+    """A flat hinge filmed with the feet and knees below the frame's edge (a camera too close) was told "the hips went
+    down with the knees bent (knees 83°): a sit-to-stand, or a lift from the floor": the knees' angles were
+    MediaPipe's guess out of the picture. `screen_video` reads where the legs were and the screen says so."""
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    track, _ = _flat_bend()
+    width, height = track.frame_size_wh
+    legs = [LEFT_KNEE, RIGHT_KNEE, LEFT_ANKLE, RIGHT_ANKLE, LEFT_HEEL, RIGHT_HEEL]
+    image_xy = track.image_xy.copy()
+    image_xy[:, legs, 1] += height        # below the picture, where MediaPipe guesses them
+    source = SourceInfo("bend.mp4", "", 30.0, len(track), width, height, len(track) / 30.0)
+    for shown, advice in ((track, "hip_hinge"), (replace(track, image_xy=image_xy), "insufficient_data")):
+        monkeypatch.setattr(screening, "estimate_video_track",
+                            lambda *args, shown=shown, **kwargs: (shown, source, ModelInfo("none", ""), []))
+        result = screening.screen_video("bend.mp4")
+        assert result.advice == advice, result.reason
+    assert "knees or feet were out of the picture" in result.reason and "feet included" in result.reason
+    assert "sit-to-stand" not in result.reason

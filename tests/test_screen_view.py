@@ -1,5 +1,6 @@
-"""The flexibility screen tells what it did not see: a lifter who bent out of the picture, or whose legs were cut off,
-is told to film again, not given a depth or a bend at the knees read from MediaPipe's guesses."""
+"""What the flexibility screen tells the person: what it did not see (a lifter who bent out of the picture, or whose
+legs were cut off, is told to film again, not given a depth or a bend at the knees read from MediaPipe's guesses), and
+where a hinge ends."""
 
 from __future__ import annotations
 
@@ -76,3 +77,21 @@ def test_legs_out_of_the_picture_are_said_not_read_as_a_bend_at_the_knees(monkey
         assert result.advice == advice, result.reason
     assert "knees or feet were out of the picture" in result.reason and "feet included" in result.reason
     assert "sit-to-stand" not in result.reason
+
+
+def test_a_hinge_that_rounds_past_its_depth_says_so_and_what_to_do_lower():
+    """A bend flat to 75 deg of lean that rounds past it was told "HIP HINGE - you hinge to 75° of trunk lean with a
+    flat back: lift from low with a hip hinge", with no word that the back rounded lower (its lifts analysed with
+    the profile were then told "you cannot yet reach this low with a flat back"). It says where the hinge ends and
+    what to do for loads lower still; a back flat all the way down is told as before."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    trunk = env * 90.0
+    rounds = compute_kinematics(make_track(trunk, env * 15.0, np.clip((trunk - 60) / 30, 0, 1) * 42, t),
+                                SETTINGS.filter, SETTINGS.spine)
+    result = screen_bend(rounds, SETTINGS)
+    assert result.advice == "hip_hinge" and result.rounded, result.reason
+    assert f"{result.hinge_depth_deg:.0f}° of trunk lean with a flat back, then your back starts to round" \
+        in result.reason
+    assert "hinge no lower than that" in result.reason and "lunge" in result.reason
+    flat = screen_bend(compute_kinematics(_flat_bend(90.0)[0], SETTINGS.filter, SETTINGS.spine), SETTINGS)
+    assert flat.advice == "hip_hinge" and "round" not in flat.reason and "lunge" not in flat.reason

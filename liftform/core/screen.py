@@ -202,6 +202,12 @@ def _advice(depth_deg: float, rounded: bool, head_led: bool) -> tuple[str, str]:
         return "lunge", (f"your back stayed flat down to {depth_deg:.0f}° of trunk lean, the deepest you went: for "
                          "loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
     if depth_deg >= HINGE_DEPTH_DEG:
+        # Past a rounding's onset the hinge ends: the headline had said "with a flat back" alone, and the person's
+        # lifts analysed with the profile were then told "you cannot yet reach this low with a flat back".
+        if rounded:
+            return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back, then {rounds}: "
+                                 "hinge no lower than that, back flat, load close; for loads lower still, bend your "
+                                 "knees more or go down in a lunge")
         return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back: lift from low with a "
                              "hip hinge, back flat, load close")
     if depth_deg >= LUNGE_DEPTH_DEG:

@@ -95,3 +95,34 @@ def test_a_hinge_that_rounds_past_its_depth_says_so_and_what_to_do_lower():
     assert "hinge no lower than that" in result.reason and "lunge" in result.reason
     flat = screen_bend(compute_kinematics(_flat_bend(90.0)[0], SETTINGS.filter, SETTINGS.spine), SETTINGS)
     assert flat.advice == "hip_hinge" and "round" not in flat.reason and "lunge" not in flat.reason
+
+
+def test_an_undecided_screen_asked_for_a_profile_says_why_once(tmp_path, monkeypatch):
+    """`screen squat.mp4 --save-profile me.toml` printed the reason ("that was a squat (knees bent 85°, trunk leaned
+    43°), not a bend at the hips: for the screen, keep the knees soft ...") and then an error repeating it whole. The
+    error says no profile was written, in one short line, and exits 1; no file is left."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    import liftform.cli.common
+    import liftform.cli.single
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    reason = "that was a squat (knees bent 85°, trunk leaned 43°), not a bend at the hips"
+    nan = float("nan")
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda *args, **kwargs: ScreenResult(
+        nan, nan, nan, 43.0, "insufficient_data", reason, 0.0))
+    console = Console(width=300, highlight=False)
+    monkeypatch.setattr(liftform.cli.single, "out", console)
+    monkeypatch.setattr(liftform.cli.common, "err", console)
+    video, profile = tmp_path / "squat.mp4", tmp_path / "me.toml"
+    video.write_bytes(b"not decoded here")
+    with console.capture() as captured:
+        result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(profile)])
+    printed = captured.get()
+    assert result.exit_code == 1 and printed.count(reason) == 1, printed
+    error = printed[printed.index("error:"):]
+    assert len(error.strip().splitlines()) == 1 and "no profile written" in error, printed
+    assert not profile.exists()

@@ -126,3 +126,27 @@ def test_an_undecided_screen_asked_for_a_profile_says_why_once(tmp_path, monkeyp
     error = printed[printed.index("error:"):]
     assert len(error.strip().splitlines()) == 1 and "no profile written" in error, printed
     assert not profile.exists()
+
+
+def test_a_profile_without_a_zero_passed_to_the_screen_is_said_to_give_none(tmp_path, monkeypatch):
+    """`screen bend.mp4 --profile me.toml` with a profile from an unchecked screen (a hinge depth, no zero) said
+    nothing of it: the screen was judged from most people's zero as if the profile's were used. It says so."""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    import liftform.cli.single
+    import liftform.screening
+    from liftform.cli import app
+    from liftform.core.screen import ScreenResult
+
+    monkeypatch.setattr(liftform.screening, "screen_video", lambda *args, **kwargs: ScreenResult(
+        85.0, 100.0, 2.0, 85.0, "hip_hinge", "you hinge to 85°", 0.9))
+    console = Console(width=300, highlight=False)
+    monkeypatch.setattr(liftform.cli.single, "out", console)
+    video, profile = tmp_path / "bend.mp4", tmp_path / "me.toml"
+    video.write_bytes(b"not decoded here")
+    profile.write_text("[advice]\nscreen_hinge_depth_deg = 60.0\n")
+    with console.capture() as captured:
+        result = CliRunner().invoke(app, ["screen", str(video), "--profile", str(profile)])
+    assert result.exit_code == 0, result.output
+    assert "me.toml holds no zero of your own" in captured.get() and "judged from 6°" in captured.get()

@@ -214,6 +214,10 @@ def screen(
         if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
             out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {shown(profile)})",
                       soft_wrap=True)
+        elif profile is not None:        # it had been passed over in silence, as if the screen were judged from it
+            out.print(f"  [yellow]note:[/] {shown(profile)} holds no zero of your own (one is read only from a bend "
+                      "someone checked flat: `screen --neutral`): this screen is judged from "
+                      f"{settings.spine.neutral_bend_deg:.0f}°, as without it", soft_wrap=True)
         if neutral:
             span = result.neutral_rep_span_s
             print_own_zero(result.own_neutral_bend_deg, settings,

@@ -150,3 +150,19 @@ def test_a_profile_without_a_zero_passed_to_the_screen_is_said_to_give_none(tmp_
         result = CliRunner().invoke(app, ["screen", str(video), "--profile", str(profile)])
     assert result.exit_code == 0, result.output
     assert "me.toml holds no zero of your own" in captured.get() and "judged from 6°" in captured.get()
+
+
+def test_a_screen_filmed_from_above_is_undecided_not_a_flat_hinge():
+    """A rendered stoop rounding from 40 deg of lean, filmed from 35 deg above, read flat (from above the outline is
+    the far side of the back) and was told "HIP HINGE - you hinge to 92° with a flat back: lift from low with a hip
+    hinge", where `analyze` judges none of its reps. The far shoulder risen as from there makes the screen undecided;
+    from a level camera the same bend is screened as before."""
+    from liftform.core.camera_pitch import RISE_FROM_ABOVE
+
+    kinematics = compute_kinematics(_flat_bend(90.0)[0], SETTINGS.filter, SETTINGS.spine)
+    bent = kinematics.trunk_inclination_deg >= 60.0
+    for rise, advice in ((0.02, "hip_hinge"), (RISE_FROM_ABOVE + 0.07, "insufficient_data")):
+        seen = replace(kinematics, far_shoulder_rise=np.where(bent, rise, np.nan))
+        result = screen_bend(seen, SETTINGS)
+        assert result.advice == advice, result.reason
+    assert "from above" in result.reason and "camera level, at hip height" in result.reason

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.kinematics import compute_kinematics
@@ -185,6 +186,12 @@ def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.nd
                 "slowly all the way down towards the floor")
     if (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
         return "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+    if filmed_from_above(k.far_shoulder_rise[judged]):
+        # From above a rounded back reads flat (`core.camera_pitch`), so it rounds later than it does, if at all: a
+        # rendered stoop rounding from 40 deg of lean, filmed from 35 deg above, was told "HIP HINGE - you hinge to
+        # 92 deg with a flat back", where `analyze` judges no rep.
+        return ("the camera looked down on you from above, where a rounded back reads flat, so how far your back "
+                "stays flat cannot be told: film the screen side-on with the camera level, at hip height")
     return None
 
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from liftform.core.framing import PART_NAMES, parts_in_picture
 from liftform.core.screen import (
     ScreenResult,
     checked_rep_zero_deg,
@@ -69,9 +68,7 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
             raise InputError(f"{name}: {problem}: film the checked rep side-on, the whole body in view, all the way "
                              "down and up")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=zero)
-    legs = [PART_NAMES.index("knees"), PART_NAMES.index("feet")]
-    legs_in_picture = parts_in_picture(track.image_xy, track.frame_size_wh)[:, legs].all(axis=1)
-    result = screen_bend(analysis.kinematics, settings, within, legs_in_picture)
+    result = screen_bend(analysis.kinematics, settings, within, track)
     return replace(result, notes=notes, own_neutral_bend_deg=zero, neutral_rep_span_s=span, read_from=source.path,
                    source_sha256=source.sha256, rep=rep)
 

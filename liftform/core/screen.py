@@ -24,6 +24,7 @@ import numpy as np
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
+from liftform.core.framing import PART_NAMES, parts_in_picture
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
 from liftform.core.spine import view_label
@@ -38,6 +39,7 @@ LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
 # stoops 10-29 deg, the real stoops and Romanian deadlifts 11-23; the rendered squats 61-73, a rendered sit-to-stand
 # 58 (its knees, bent 95 deg, read 70: under the squat's 75), real deadlifts from the floor 40-67.
 MAX_THIGH_DEG = 45.0
+LEGS = [PART_NAMES.index("knees"), PART_NAMES.index("feet")]   # `core.framing`'s parts a bend at the hips is told by
 MIN_NEUTRAL_S = 0.5          # seconds of a checked-neutral bend, judged and trusted, to read a person's own zero from
 
 
@@ -71,11 +73,11 @@ class ScreenResult:
 
 
 def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None,
-                legs_in_picture: np.ndarray | None = None) -> ScreenResult:
+                track: PoseTrack | None = None) -> ScreenResult:
     """Screen one slow bend (the deepest one in ``kinematics``, or in its frames ``within`` (first, last): one rep
     of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back.
-    ``legs_in_picture`` (T,) bool: the knees and the feet were inside the frame (`core.framing.parts_in_picture`);
-    None: not known, taken as in."""
+    ``track``: the poses ``kinematics`` was computed from (the same frames), where the person was found and whether
+    their legs were in the picture (`_out_of_view`); None: taken as seen wherever ``kinematics`` is valid."""
     k, settings = kinematics, all_settings.verdict
     trusted = k.spine_flexion_confidence >= settings.min_confidence
     frame = np.arange(len(k))
@@ -90,7 +92,7 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     # bent over (judged from its first measured frame) cannot tell where a rounding began.
     seen = np.flatnonzero(descent & k.valid)
     started_bent = bool(len(seen)) and bool(judged[seen[0]])
-    reason = (_out_of_view(k, bottom, legs_in_picture, settings.min_rounded_s)
+    reason = (_out_of_view(k, bottom, track, settings)
               or _why_undecided(k, bottom, started_bent, judged, trusted, all_settings))
     if reason is not None:
         nan = float("nan")
@@ -121,36 +123,46 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
                         max_neck_flexion_deg=max_neck if np.isfinite(max_neck) else float("nan"))
 
 
-def _out_of_view(k: Kinematics, bottom: int, legs_in_picture: np.ndarray | None, min_unseen_s: float) -> str | None:
-    """Why the deepest bend seen, at frame ``bottom``, may not be the bend: the person not seen right beside it for
-    ``min_unseen_s`` or more (a rounding lasting that long could hide there), or their knees or feet out of the
-    picture there; None where neither. A lifter bending out of the frame's side had been told "the trunk never leaned
-    40°: bend slowly all the way down", or "flat down to 52°, the deepest you went"; one whose feet were cut off,
-    that their knees bent as in a sit-to-stand (the knees' angles are MediaPipe's guess out of the picture)."""
-    if k.valid.any() and (unseen := _unseen_beside(k.valid, bottom)) is not None:
-        t, dt = k.timestamps_s, frame_interval_s(k.timestamps_s)
-        lasted_s = float(t[unseen[1] - 1] - t[unseen[0]]) + dt
-        if lasted_s >= min_unseen_s:
-            return (f"you were not seen for {lasted_s:.1f} s from {t[unseen[0]]:.1f} s as you bent (out of the "
+def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: VerdictSettings) -> str | None:
+    """Why the deepest bend seen, at frame ``bottom``, may not be the bend: the person not found for ``min_rounded_s``
+    or more (a rounding lasting that long could hide there) right after it, or on the way down to it where the back is
+    judged (`_unseen_while_bent`); or their knees or feet out of the picture there; None where neither. A lifter
+    bending out of the frame's side had been told "the trunk never leaned 40°: bend slowly all the way down", or
+    "flat down to 52°, the deepest you went"; one lost on the way down, "you hinge to 80°" (rounding from 65°: the
+    frames filled in across a short gap are not trusted, so no rounding is flagged there) or "the video begins bent
+    over"; one whose feet were cut off, that their knees bent as in a sit-to-stand (MediaPipe's guess of the knees)."""
+    seen = k.valid if track is None else k.valid & track.has_pose
+    if not seen.any():
+        return None
+    t, dt = k.timestamps_s, frame_interval_s(k.timestamps_s)
+    for first, end in _unseen_while_bent(seen, k.trunk_inclination_deg, bottom, settings.min_trunk_for_rounding_deg):
+        lasted_s = float(t[end - 1] - t[first]) + dt
+        if lasted_s >= settings.min_rounded_s:
+            return (f"you were not seen for {lasted_s:.1f} s from {t[first]:.1f} s as you bent (out of the "
                     "picture, or hidden): how far you went and whether your back rounded then is not known; keep "
                     "the whole body in view, side-on, all the way down and up")
-    if legs_in_picture is not None and k.valid.any() and not legs_in_picture[bottom]:
+    at_bottom = track.image_xy[bottom:bottom + 1] if track is not None else None
+    if at_bottom is not None and not parts_in_picture(at_bottom, track.frame_size_wh)[0, LEGS].all():
         return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
                 "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "
                 "down towards the floor")
     return None
 
 
-def _unseen_beside(valid: np.ndarray, bottom: int) -> tuple[int, int] | None:
-    """The frames [first, end) the person was not seen in right after frame ``bottom``, or right before it once they
-    had been seen (a clip starting without them is not a bend lost); None where seen on both sides."""
-    if bottom + 1 < len(valid) and not valid[bottom + 1]:
-        seen_again = np.flatnonzero(valid[bottom + 1:])
-        return bottom + 1, bottom + 1 + int(seen_again[0]) if len(seen_again) else len(valid)
-    seen_before = np.flatnonzero(valid[:bottom])
-    if len(seen_before) and seen_before[-1] < bottom - 1:
-        return int(seen_before[-1]) + 1, bottom
-    return None
+def _unseen_while_bent(seen: np.ndarray, trunk_deg: np.ndarray, bottom: int,
+                       judged_from_deg: float) -> list[tuple[int, int]]:
+    """The stretches of frames [first, end) the person was not ``seen`` (T,) in right after frame ``bottom``, and on
+    the way down to it once seen, where the trunk (``trunk_deg`` (T,)) leaned ``judged_from_deg`` or more from the
+    first frame seen after them to ``bottom`` (the back was judged there: its rounding may have begun unseen)."""
+    stretches = []
+    if bottom + 1 < len(seen) and not seen[bottom + 1]:
+        seen_again = np.flatnonzero(seen[bottom + 1:])
+        stretches.append((bottom + 1, bottom + 1 + int(seen_again[0]) if len(seen_again) else len(seen)))
+    seen_frames = np.flatnonzero(seen[:bottom + 1])
+    for before, after in zip(seen_frames[:-1], seen_frames[1:], strict=True):
+        if after > before + 1 and np.nanmin(trunk_deg[after:bottom + 1]) >= judged_from_deg:
+            stretches.append((int(before) + 1, int(after)))
+    return stretches
 
 
 def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.ndarray, trusted: np.ndarray,

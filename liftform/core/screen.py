@@ -141,8 +141,7 @@ def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: 
             return (f"you were not seen for {lasted_s:.1f} s from {t[first]:.1f} s as you bent (out of the "
                     "picture, or hidden): how far you went and whether your back rounded then is not known; keep "
                     "the whole body in view, side-on, all the way down and up")
-    at_bottom = track.image_xy[bottom:bottom + 1] if track is not None else None
-    if at_bottom is not None and not parts_in_picture(at_bottom, track.frame_size_wh)[0, LEGS].all():
+    if track is not None and not parts_in_picture(track.image_xy[[bottom]], track.frame_size_wh)[0, LEGS].all():
         return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
                 "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "
                 "down towards the floor")

@@ -68,7 +68,7 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
             raise InputError(f"{name}: {problem}: film the checked rep side-on, the whole body in view, all the way "
                              "down and up")
         analysis = analyze_track(track, source, model, settings, warnings, spine_baseline_deg=zero)
-    result = screen_bend(analysis.kinematics, settings, within)
+    result = screen_bend(analysis.kinematics, settings, within, track)
     return replace(result, notes=notes, own_neutral_bend_deg=zero, neutral_rep_span_s=span, read_from=source.path,
                    source_sha256=source.sha256, rep=rep)
 

@@ -214,6 +214,10 @@ def screen(
         if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
             out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {shown(profile)})",
                       soft_wrap=True)
+        elif profile is not None:        # it had been passed over in silence, as if the screen were judged from it
+            out.print(f"  [yellow]note:[/] {shown(profile)} holds no zero of your own (one is read only from a bend "
+                      "someone checked flat: `screen --neutral`): this screen is judged from "
+                      f"{settings.spine.neutral_bend_deg:.0f}°, as without it", soft_wrap=True)
         if neutral:
             span = result.neutral_rep_span_s
             print_own_zero(result.own_neutral_bend_deg, settings,
@@ -222,6 +226,9 @@ def screen(
                            f"rep {rep} ({span[0]:.1f}-{span[1]:.1f} s)" if span else "the checked bend")
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
+        if save_profile is not None and result.advice == "insufficient_data":
+            # The reason was just printed: `profile_toml`'s error repeated it whole, a second long line.
+            fail(f"no profile written to {shown(save_profile)}: this screen tells no hinge depth (why: above)")
         if save_profile is not None:
             zero_from = (zero_origin(profile) if profile is not None and not math.isnan(result.own_neutral_bend_deg)
                          else "")            # read before the profile may be written over (me.toml to me.toml)

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
+from liftform.core.framing import PART_NAMES, parts_in_picture
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
 from liftform.core.spine import view_label
@@ -37,6 +39,7 @@ LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
 # stoops 10-29 deg, the real stoops and Romanian deadlifts 11-23; the rendered squats 61-73, a rendered sit-to-stand
 # 58 (its knees, bent 95 deg, read 70: under the squat's 75), real deadlifts from the floor 40-67.
 MAX_THIGH_DEG = 45.0
+LEGS = [PART_NAMES.index("knees"), PART_NAMES.index("feet")]   # `core.framing`'s parts a bend at the hips is told by
 MIN_NEUTRAL_S = 0.5          # seconds of a checked-neutral bend, judged and trusted, to read a person's own zero from
 
 
@@ -69,9 +72,12 @@ class ScreenResult:
     rep: int | None = None
 
 
-def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None) -> ScreenResult:
+def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[int, int] | None = None,
+                track: PoseTrack | None = None) -> ScreenResult:
     """Screen one slow bend (the deepest one in ``kinematics``, or in its frames ``within`` (first, last): one rep
-    of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back."""
+    of several; its way down, from the start of the rep it is in) with the verdict's rule for a rounded back.
+    ``track``: the poses ``kinematics`` was computed from (the same frames), where the person was found and whether
+    their legs were in the picture (`_out_of_view`); None: taken as seen wherever ``kinematics`` is valid."""
     k, settings = kinematics, all_settings.verdict
     trusted = k.spine_flexion_confidence >= settings.min_confidence
     frame = np.arange(len(k))
@@ -86,7 +92,8 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
     # bent over (judged from its first measured frame) cannot tell where a rounding began.
     seen = np.flatnonzero(descent & k.valid)
     started_bent = bool(len(seen)) and bool(judged[seen[0]])
-    reason = _why_undecided(k, bottom, started_bent, judged, trusted, all_settings)
+    reason = (_out_of_view(k, bottom, track, settings)
+              or _why_undecided(k, bottom, started_bent, judged, trusted, all_settings))
     if reason is not None:
         nan = float("nan")
         return ScreenResult(nan, nan, nan, max_trunk, "insufficient_data", reason,
@@ -114,6 +121,47 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
                         float(np.mean(k.spine_flexion_confidence[judged])), rounded,
                         spine_rounded=rounded and max_flexion >= settings.rounded_back_spine_deg, head_led=head_led,
                         max_neck_flexion_deg=max_neck if np.isfinite(max_neck) else float("nan"))
+
+
+def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: VerdictSettings) -> str | None:
+    """Why the deepest bend seen, at frame ``bottom``, may not be the bend: the person not found for ``min_rounded_s``
+    or more (a rounding lasting that long could hide there) right after it, or on the way down to it where the back is
+    judged (`_unseen_while_bent`); or their knees or feet out of the picture there; None where neither. A lifter
+    bending out of the frame's side had been told "the trunk never leaned 40°: bend slowly all the way down", or
+    "flat down to 52°, the deepest you went"; one lost on the way down, "you hinge to 80°" (rounding from 65°: the
+    frames filled in across a short gap are not trusted, so no rounding is flagged there) or "the video begins bent
+    over"; one whose feet were cut off, that their knees bent as in a sit-to-stand (MediaPipe's guess of the knees)."""
+    seen = k.valid if track is None else k.valid & track.has_pose
+    if not seen.any():
+        return None
+    t, dt = k.timestamps_s, frame_interval_s(k.timestamps_s)
+    for first, end in _unseen_while_bent(seen, k.trunk_inclination_deg, bottom, settings.min_trunk_for_rounding_deg):
+        lasted_s = float(t[end - 1] - t[first]) + dt
+        if lasted_s >= settings.min_rounded_s:
+            return (f"you were not seen for {lasted_s:.1f} s from {t[first]:.1f} s as you bent (out of the "
+                    "picture, or hidden): how far you went and whether your back rounded then is not known; keep "
+                    "the whole body in view, side-on, all the way down and up")
+    if track is not None and not parts_in_picture(track.image_xy[[bottom]], track.frame_size_wh)[0, LEGS].all():
+        return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
+                "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "
+                "down towards the floor")
+    return None
+
+
+def _unseen_while_bent(seen: np.ndarray, trunk_deg: np.ndarray, bottom: int,
+                       judged_from_deg: float) -> list[tuple[int, int]]:
+    """The stretches of frames [first, end) the person was not ``seen`` (T,) in right after frame ``bottom``, and on
+    the way down to it once seen, where the trunk (``trunk_deg`` (T,)) leaned ``judged_from_deg`` or more from the
+    first frame seen after them to ``bottom`` (the back was judged there: its rounding may have begun unseen)."""
+    stretches = []
+    if bottom + 1 < len(seen) and not seen[bottom + 1]:
+        seen_again = np.flatnonzero(seen[bottom + 1:])
+        stretches.append((bottom + 1, bottom + 1 + int(seen_again[0]) if len(seen_again) else len(seen)))
+    seen_frames = np.flatnonzero(seen[:bottom + 1])
+    for before, after in zip(seen_frames[:-1], seen_frames[1:], strict=True):
+        if after > before + 1 and np.nanmin(trunk_deg[after:bottom + 1]) >= judged_from_deg:
+            stretches.append((int(before) + 1, int(after)))
+    return stretches
 
 
 def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.ndarray, trusted: np.ndarray,
@@ -149,6 +197,12 @@ def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.nd
                 "slowly all the way down towards the floor")
     if (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
         return "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+    if filmed_from_above(k.far_shoulder_rise[judged]):
+        # From above a rounded back reads flat (`core.camera_pitch`), so it rounds later than it does, if at all: a
+        # rendered stoop rounding from 40 deg of lean, filmed from 35 deg above, was told "HIP HINGE - you hinge to
+        # 92 deg with a flat back", where `analyze` judges no rep.
+        return ("the camera looked down on you from above, where a rounded back reads flat, so how far your back "
+                "stays flat cannot be told: film the screen side-on with the camera level, at hip height")
     return None
 
 
@@ -166,6 +220,12 @@ def _advice(depth_deg: float, rounded: bool, head_led: bool) -> tuple[str, str]:
         return "lunge", (f"your back stayed flat down to {depth_deg:.0f}° of trunk lean, the deepest you went: for "
                          "loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
     if depth_deg >= HINGE_DEPTH_DEG:
+        # Past a rounding's onset the hinge ends: the headline had said "with a flat back" alone, and the person's
+        # lifts analysed with the profile were then told "you cannot yet reach this low with a flat back".
+        if rounded:
+            return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back, then {rounds}: "
+                                 "hinge no lower than that, back flat, load close; for loads lower still, bend your "
+                                 "knees more or go down in a lunge")
         return "hip_hinge", (f"you hinge to {depth_deg:.0f}° of trunk lean with a flat back: lift from low with a "
                              "hip hinge, back flat, load close")
     if depth_deg >= LUNGE_DEPTH_DEG:

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from liftform.batch import ray_engine
+from liftform.batch import ray_engine, ray_results
 from liftform.batch.jobs import Job, JobSpec
 from liftform.batch.summary import SummaryRow
 from liftform.settings import Settings
@@ -119,10 +119,10 @@ def test_an_error_raised_in_a_ray_task_is_told_by_its_cause_without_terminal_col
     """A task that raised gave 'the Ray task failed (RayTaskError(OSError): \\x1b[36mray::score_remote()\\x1b[39m
     (pid=4242, ip=10.0.0.7))' in summary.csv: the terminal's colour codes, and not the error itself."""
     job = _jobs(tmp_path, 1)[0]
-    row = ray_engine._crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
+    row = ray_results.crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
     assert "\x1b" not in row.error and "pid=" not in row.error
     assert row.error.startswith("the Ray task failed (ModuleNotFoundError: No module named 'liftform')"), row.error
-    crashed = ray_engine._crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
+    crashed = ray_results.crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
     assert "\x1b" not in crashed.error and "(RuntimeError: The worker died unexpectedly)" in crashed.error
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
+import time
 
 import pytest
 
@@ -287,3 +289,32 @@ def test_a_ray_task_removes_the_temporary_folders_killed_workers_left_on_its_nod
     assert row.error == "lift.mp4: its profile is bad" and files == {}
     assert not left.exists() and running.exists() and other_node.exists()
     assert sorted(p.name for p in tmp_path.glob("liftform-task-*")) == sorted([running.name, other_node.name])
+
+
+class _RayTakingSigterm(DriverRay):
+    """As ``ray.init`` does on the main thread: SIGTERM set to ``sys.exit(signum)`` (Ray's C++ then adds a crash
+    handler printing "*** SIGTERM received ..." and a stack dump)."""
+
+    def init(self, address=None, **kwargs) -> None:
+        super().init(address, **kwargs)
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
+
+
+def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch):
+    """README: SIGTERM is taken as a Ctrl-C (what is finished kept, one line, exit 143). On Ray, ray.init had taken
+    SIGTERM over: a batch stopped by a scheduler ended with exit 1, Ray's stack dump or nothing, and no word of the
+    videos done."""
+    from liftform.interrupts import terminate_as_interrupt
+
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        terminate_as_interrupt()
+        ours = signal.getsignal(signal.SIGTERM)
+        ray_engine._start(_RayTakingSigterm(), "127.0.0.1:6379")
+        assert signal.getsignal(signal.SIGTERM) is ours
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+    finally:
+        signal.signal(signal.SIGTERM, before)

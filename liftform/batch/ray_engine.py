@@ -34,7 +34,7 @@ from liftform.batch.ray_results import finished_row, unreadable
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
 from liftform.errors import ConfigError
-from liftform.interrupts import signals_deferred
+from liftform.interrupts import handlers_kept, signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes
 
 EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs (without -j): none waits while the driver writes
@@ -218,10 +218,11 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     limits = _connect_limits() if started is None else {}
     try:
-        if started is None:
-            _join_quietly(ray, address, kwargs)
-        else:
-            ray.init(address=address, **kwargs)
+        with handlers_kept():     # ray.init takes SIGTERM, which the command line takes as a Ctrl-C
+            if started is None:
+                _join_quietly(ray, address, kwargs)
+            else:
+                ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         _restore_env({**limits, **(started or {})})
         from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -40,6 +42,7 @@ class DriverRay:
         self.calls: list[str] = []
         self.run = run
         self.on_cancel = self.on_shutdown = lambda: None
+        self.head = ""                      # the cluster's GCS address; none: the head is not watched
 
     def is_initialized(self) -> bool:
         return False
@@ -56,8 +59,11 @@ class DriverRay:
     def cluster_resources(self) -> dict:
         return {"CPU": 2}
 
-    def wait(self, refs, num_returns=1):
+    def wait(self, refs, num_returns=1, timeout=None):
         return refs[:num_returns], refs[num_returns:]
+
+    def get_runtime_context(self):
+        return SimpleNamespace(gcs_address=self.head)
 
     def get(self, ref):
         return self.run(*ref.args)
@@ -252,9 +258,9 @@ def test_workers_caps_the_videos_a_ray_batch_runs_at_once(tmp_path, monkeypatch)
     in_flight = []
     wait = fake.wait
 
-    def counting_wait(refs, num_returns=1):
+    def counting_wait(refs, num_returns=1, timeout=None):
         in_flight.append(len(refs))
-        return wait(refs, num_returns)
+        return wait(refs, num_returns, timeout)
 
     fake.wait = counting_wait
     fake.run = lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {})
@@ -318,3 +324,46 @@ def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch)
             time.sleep(1)
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+class _HeadGone(DriverRay):
+    """The first video comes back, then the cluster's head node stops (its GCS port takes no connection) and the
+    other tasks never do."""
+
+    def __init__(self, head: str) -> None:
+        super().__init__(run=lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {}))
+        self.head = head
+        self.waits = 0
+
+    def wait(self, refs, num_returns=1, timeout=None):
+        self.waits += 1
+        if self.waits == 1:
+            return refs[:1], refs[1:]
+        if timeout is None:
+            pytest.fail("waited for a task without a limit: Ray's C++ ends the driver 60 s after its head is gone "
+                        "(exit 1, 'Failed to connect to GCS within 60 seconds'), with no word of the videos done")
+        time.sleep(timeout)
+        return [], refs
+
+
+def test_a_ray_batch_whose_head_node_stops_ends_in_one_line_keeping_the_videos_done(tmp_path, monkeypatch):
+    """The head node stopped mid-batch (`ray stop` there, its machine down): the driver waited on, Ray's C++ printed
+    "Failed to connect to GCS within 60 seconds" and ended it with exit 1, the summary as last written (every few
+    seconds), no overview, no word of what was kept or how to go on."""
+    from liftform.errors import LiftformError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        head = f"127.0.0.1:{probe.getsockname()[1]}"         # nothing listens there once the socket is closed
+    fake = _HeadGone(head)
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setattr(ray_engine, "PROBE_EVERY_S", 0.05)
+    monkeypatch.setattr(ray_engine, "HEAD_LOST_AFTER_S", 0.3)
+    rows = []
+    with pytest.raises(LiftformError, match=rf"^lost the Ray cluster: its head node \({head}\) has taken no "
+                                            r"connection for 0\.3 s .*run the same command again"):
+        ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out",
+                           lambda job, row: rows.append(row.output), address=head)
+    assert rows == ["lift0"]
+    assert fake.calls[-2:] == ["shutdown", "shut down"]

@@ -23,6 +23,7 @@ import secrets
 import socket
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -33,7 +34,7 @@ from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.ray_results import finished_row, unreadable
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
-from liftform.errors import ConfigError
+from liftform.errors import ConfigError, LiftformError
 from liftform.interrupts import handlers_kept, signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes
 
@@ -259,13 +260,50 @@ def _join_quietly(ray, address: str | None, kwargs: dict) -> None:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
+# Ray's C++ ends a driver whose cluster's head (its GCS) has been gone for 60 s (gcs_rpc_server_reconnect_timeout_s):
+# exit 1 and one C++ log line, the summary as last written and no word of the videos done. The driver asks first.
+PROBE_EVERY_S = 5.0        # how often, waiting for its tasks, the driver asks whether the head still answers
+HEAD_LOST_AFTER_S = 20.0   # ... and how long it may not before the batch stops (a restart of the head takes less)
+
+
+class HeadWatch:
+    """Whether the cluster's head node still takes a TCP connection at its GCS address, asked every
+    :data:`PROBE_EVERY_S`. Not through Ray Client (a ray:// ``address``): the GCS address its server gives may be
+    one only the cluster's own network reaches, and Ray Client watches its connection itself."""
+
+    def __init__(self, ray, address: str | None) -> None:
+        client = "://" in (_effective_address(address) or "")
+        self.address = "" if client else ray.get_runtime_context().gcs_address or ""
+        self.where = _host_port(self.address) if self.address else None
+        self.seen = self.asked = time.monotonic()
+
+    def check(self, out_root: str | Path) -> None:
+        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S`."""
+        now = time.monotonic()
+        if self.where is None or now - self.asked < PROBE_EVERY_S:
+            return
+        self.asked = now
+        try:
+            with socket.create_connection(self.where, timeout=REACH_TIMEOUT_S):
+                self.seen = time.monotonic()
+                return
+        except OSError:
+            pass
+        if time.monotonic() - self.seen >= HEAD_LOST_AFTER_S:
+            raise LiftformError(f"lost the Ray cluster: its head node ({self.address}) has taken no connection for "
+                                f"{HEAD_LOST_AFTER_S:g} s (stopped, or the network to it is down); the videos "
+                                f"finished are kept in {out_root}: run the same command again once the cluster is "
+                                "up, to score the rest")
+
+
 def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
             address: str | None = None, workers: int | None = None) -> None:
     """Score ``jobs`` as Ray tasks (1 CPU each); ``on_row(job, row)`` in the driver as each finishes.
 
     ``address`` is passed to ``ray.init`` (None: env RAY_ADDRESS, else a new local instance, shut down at the
     end). At most ``workers`` tasks run at once (default: the cluster's CPUs). KeyboardInterrupt cancels the
-    tasks in flight and propagates; rows already delivered stand.
+    tasks in flight and propagates; rows already delivered stand. LiftformError when the cluster's head node stops
+    answering (`HeadWatch`), the same way out.
     """
     ray = import_ray()
     started = _start(ray, address)
@@ -276,6 +314,7 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
         cpus = int(ray.cluster_resources().get("CPU", 1))
         # -j is a cap (a share of a shared cluster): Ray runs whatever it is sent that it has CPUs for.
         limit = workers or max(1, cpus) + EXTRA_IN_FLIGHT
+        head = HeadWatch(ray, address)
         pending: Iterator[Job] = iter(jobs)
         exhausted = False
         while True:
@@ -293,10 +332,11 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
             if not in_flight:
                 return
-            done, _ = ray.wait(list(in_flight), num_returns=1)
+            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=PROBE_EVERY_S)
             for ref in done:
                 job = in_flight.pop(ref)
                 on_row(job, finished_row(ray, ref, job, out_root, job.output))
+            head.check(out_root)
     finally:
         # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,
         # and a cancelled task's late reply then ended the process in Ray's C++ (exit 1, not 130).

@@ -121,13 +121,19 @@ def handlers_kept() -> Iterator[None]:
     must not take them from the command line (``ray.init`` sets SIGTERM to ``sys.exit``, and its C++ core adds a
     handler printing "*** SIGTERM received" with a stack dump: a Ray batch stopped by SIGTERM ended with exit 1 and
     no word of the videos done, not as a Ctrl-C). Setting a handler again also takes the signal back from a C one.
-    Only in the main thread (elsewhere this does nothing)."""
+    A SIGTERM in the block that the library's handler made ``SystemExit(SIGTERM)`` is handed to the handler of
+    before (it had exited with status 15, unsaid). Only in the main thread (elsewhere this does nothing)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {sig: signal.getsignal(sig) for sig in HELD}
     try:
         yield
+    except SystemExit as exc:
+        if exc.code != signal.SIGTERM or not callable(ours := previous[signal.SIGTERM]):
+            raise
+        ours(signal.SIGTERM, None)     # the command line's: KeyboardInterrupt, noted as a SIGTERM
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

@@ -301,16 +301,21 @@ class _RayTakingSigterm(DriverRay):
     """As ``ray.init`` does on the main thread: SIGTERM set to ``sys.exit(signum)`` (Ray's C++ then adds a crash
     handler printing "*** SIGTERM received ..." and a stack dump)."""
 
+    stopped_meanwhile = False      # a SIGTERM while ray.init still starts Ray (a local instance: seconds)
+
     def init(self, address=None, **kwargs) -> None:
         super().init(address, **kwargs)
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
+        if self.stopped_meanwhile:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
 
 
 def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch):
     """README: SIGTERM is taken as a Ctrl-C (what is finished kept, one line, exit 143). On Ray, ray.init had taken
     SIGTERM over: a batch stopped by a scheduler ended with exit 1, Ray's stack dump or nothing, and no word of the
     videos done."""
-    from liftform.interrupts import terminate_as_interrupt
+    from liftform.interrupts import terminate_as_interrupt, was_terminated
 
     monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
     before = signal.getsignal(signal.SIGTERM)
@@ -322,6 +327,12 @@ def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch)
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(1)
+        # ... and while ray.init runs, where Ray's own handler is in place: it had exited with status 15, unsaid
+        ray = _RayTakingSigterm()
+        ray.stopped_meanwhile = True
+        with pytest.raises(KeyboardInterrupt):
+            ray_engine._start(ray, "127.0.0.1:6379")
+        assert was_terminated() and signal.getsignal(signal.SIGTERM) is ours
     finally:
         signal.signal(signal.SIGTERM, before)
 

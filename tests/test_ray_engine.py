@@ -378,3 +378,28 @@ def test_a_ray_batch_whose_head_node_stops_ends_in_one_line_keeping_the_videos_d
                            lambda job, row: rows.append(row.output), address=head)
     assert rows == ["lift0"]
     assert fake.calls[-2:] == ["shutdown", "shut down"]
+
+
+class _ClientGone(DriverRay):
+    """Ray Client (a ray:// address) whose connection broke for good: its calls raise ConnectionError (what
+    ray.util.client raises once its own 30 s of reconnecting are over)."""
+
+    def wait(self, refs, num_returns=1, timeout=None):
+        raise ConnectionError("GRPC connection failed: <_InactiveRpcError StatusCode.UNAVAILABLE>\nmore")
+
+    def cancel(self, ref, force=False) -> None:
+        raise ConnectionError("Request can't be sent because the Ray client has already been disconnected.")
+
+
+def test_a_ray_client_connection_lost_mid_batch_ends_in_one_line_not_a_traceback(tmp_path, monkeypatch):
+    """A ConnectionError is an OSError without a file name: the command line let it through as a traceback."""
+    from liftform.errors import LiftformError
+
+    fake = _ClientGone()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    with pytest.raises(LiftformError, match=r"^lost the Ray cluster: Ray Client's connection broke \(GRPC connection "
+                                            r"failed: .*UNAVAILABLE>\); the videos finished are kept in .*out: run "):
+        ray_engine.run_ray(_jobs(tmp_path, 2), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
+                           address="ray://head-node:10001")
+    assert fake.calls[-2:] == ["shutdown", "shut down"]       # left, though nothing could be cancelled

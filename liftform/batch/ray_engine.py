@@ -17,6 +17,7 @@ extra: ``pip install 'liftform[ray]'``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -290,10 +291,14 @@ class HeadWatch:
         except OSError:
             pass
         if time.monotonic() - self.seen >= HEAD_LOST_AFTER_S:
-            raise LiftformError(f"lost the Ray cluster: its head node ({self.address}) has taken no connection for "
-                                f"{HEAD_LOST_AFTER_S:g} s (stopped, or the network to it is down); the videos "
-                                f"finished are kept in {out_root}: run the same command again once the cluster is "
-                                "up, to score the rest")
+            raise cluster_lost(f"its head node ({self.address}) has taken no connection for {HEAD_LOST_AFTER_S:g} s "
+                               "(stopped, or the network to it is down)", out_root)
+
+
+def cluster_lost(why: str, out_root: str | Path) -> LiftformError:
+    """The one line of a batch stopped because the cluster is gone: why, what is kept, how to go on."""
+    return LiftformError(f"lost the Ray cluster: {why}; the videos finished are kept in {out_root}: run the same "
+                         "command again once the cluster is up, to score the rest")
 
 
 def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
@@ -303,7 +308,7 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
     ``address`` is passed to ``ray.init`` (None: env RAY_ADDRESS, else a new local instance, shut down at the
     end). At most ``workers`` tasks run at once (default: the cluster's CPUs). KeyboardInterrupt cancels the
     tasks in flight and propagates; rows already delivered stand. LiftformError when the cluster's head node stops
-    answering (`HeadWatch`), the same way out.
+    answering (`HeadWatch`) or Ray Client's connection breaks, the same way out.
     """
     ray = import_ray()
     started = _start(ray, address)
@@ -332,7 +337,11 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
             if not in_flight:
                 return
-            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=PROBE_EVERY_S)
+            try:
+                done, _ = ray.wait(list(in_flight), num_returns=1, timeout=PROBE_EVERY_S)
+            except ConnectionError as exc:   # Ray Client's connection, lost for good (it retries for 30 s itself)
+                raise cluster_lost(f"Ray Client's connection broke ({str(exc).splitlines()[0][:200]})",
+                                   out_root) from None
             for ref in done:
                 job = in_flight.pop(ref)
                 on_row(job, finished_row(ray, ref, job, out_root, job.output))
@@ -341,8 +350,9 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
         # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,
         # and a cancelled task's late reply then ended the process in Ray's C++ (exit 1, not 130).
         with signals_deferred():
-            for ref in in_flight:
-                ray.cancel(ref, force=True)
+            with contextlib.suppress(ConnectionError):   # Ray Client's connection, lost: nothing left to cancel
+                for ref in in_flight:
+                    ray.cancel(ref, force=True)
             if started is not None:
                 ray.shutdown()
                 _restore_env(started)

@@ -7,9 +7,9 @@
 
 Modules: ``inputs`` (files/folders/globs -> videos, unique output names), ``jobs`` (one video -> a summary
 row, resume rule), ``local`` (crash-proof process pool), ``ray_engine`` (Ray tasks; optional ``ray``),
-``ray_results`` (a finished Ray task's files written, or its failed row), ``summary`` (summary.csv/json),
-``rescore`` (verdicts again from poses.npz, no pose model), ``runner`` (``score``). Importing this package imports
-neither mediapipe nor ray.
+``ray_results`` (a finished Ray task's files written, or its failed row),
+``summary`` (summary.csv/json), ``rescore`` (verdicts again from poses.npz, no pose model), ``runner``
+(``score``). Importing this package imports neither mediapipe nor ray.
 """
 
 from liftform.batch.inputs import VIDEO_EXTENSIONS, assign_stems, expand_inputs

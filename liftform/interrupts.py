@@ -1,7 +1,7 @@
 """Ctrl-C (SIGINT) and SIGTERM held back while something must not be cut in two: a result folder's swap, a stopped
-live session being saved, the models being closed at exit; SIGTERM taken as a Ctrl-C by the command line; both
-noted for a loop, where Python may drop the KeyboardInterrupt they raise (`interrupts_noted`); and worker processes
-born ignoring Ctrl-C.
+live session being saved, the models being closed at exit; SIGTERM taken as a Ctrl-C by the command line, and kept
+so where a library sets its own (`handlers_kept`); both noted for a loop, where Python may drop the
+KeyboardInterrupt they raise (`interrupts_noted`); and worker processes born ignoring Ctrl-C.
 
 Python runs signal handlers in the main thread only, whichever thread the signal reaches, so a thread's signal
 mask cannot hold one back (MediaPipe's and the decoders' threads leave SIGINT unblocked, and a Ctrl-C they take
@@ -113,3 +113,27 @@ def interrupts_noted() -> Iterator[Callable[[], bool]]:
         for sig, handler in previous.items():
             if callable(handler):
                 signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def handlers_kept() -> Iterator[None]:
+    """The SIGINT and SIGTERM handlers of before the block set again after it: a library that sets its own there
+    must not take them from the command line (``ray.init`` sets SIGTERM to ``sys.exit``, and its C++ core adds a
+    handler printing "*** SIGTERM received" with a stack dump: a Ray batch stopped by SIGTERM ended with exit 1 and
+    no word of the videos done, not as a Ctrl-C). Setting a handler again also takes the signal back from a C one.
+    A SIGTERM in the block that the library's handler made ``SystemExit(SIGTERM)`` is handed to the handler of
+    before (it had exited with status 15, unsaid). Only in the main thread (elsewhere this does nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in HELD}
+    try:
+        yield
+    except SystemExit as exc:
+        if exc.code != signal.SIGTERM or not callable(ours := previous[signal.SIGTERM]):
+            raise
+        ours(signal.SIGTERM, None)     # the command line's: KeyboardInterrupt, noted as a SIGTERM
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

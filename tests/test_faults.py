@@ -28,7 +28,7 @@ from video_files import first_seconds
 
 from liftform import models, pipeline
 from liftform.batch import ray_engine
-from liftform.batch.ray_engine import commit_files
+from liftform.batch.ray_results import commit_files
 from liftform.batch.runner import plan_jobs
 from liftform.cli import app
 from liftform.errors import ModelError, OutputError

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
+import sys
+import time
+from types import SimpleNamespace
 
 import pytest
 
-from liftform.batch import ray_engine
+from liftform.batch import ray_engine, ray_results
 from liftform.batch.jobs import Job, JobSpec
 from liftform.batch.summary import SummaryRow
 from liftform.settings import Settings
@@ -38,6 +42,7 @@ class DriverRay:
         self.calls: list[str] = []
         self.run = run
         self.on_cancel = self.on_shutdown = lambda: None
+        self.head = ""                      # the cluster's GCS address; none: the head is not watched
 
     def is_initialized(self) -> bool:
         return False
@@ -54,8 +59,11 @@ class DriverRay:
     def cluster_resources(self) -> dict:
         return {"CPU": 2}
 
-    def wait(self, refs, num_returns=1):
+    def wait(self, refs, num_returns=1, timeout=None):
         return refs[:num_returns], refs[num_returns:]
+
+    def get_runtime_context(self):
+        return SimpleNamespace(gcs_address=self.head)
 
     def get(self, ref):
         return self.run(*ref.args)
@@ -119,10 +127,10 @@ def test_an_error_raised_in_a_ray_task_is_told_by_its_cause_without_terminal_col
     """A task that raised gave 'the Ray task failed (RayTaskError(OSError): \\x1b[36mray::score_remote()\\x1b[39m
     (pid=4242, ip=10.0.0.7))' in summary.csv: the terminal's colour codes, and not the error itself."""
     job = _jobs(tmp_path, 1)[0]
-    row = ray_engine._crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
+    row = ray_results.crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
     assert "\x1b" not in row.error and "pid=" not in row.error
     assert row.error.startswith("the Ray task failed (ModuleNotFoundError: No module named 'liftform')"), row.error
-    crashed = ray_engine._crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
+    crashed = ray_results.crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
     assert "\x1b" not in crashed.error and "(RuntimeError: The worker died unexpectedly)" in crashed.error
 
 
@@ -250,9 +258,9 @@ def test_workers_caps_the_videos_a_ray_batch_runs_at_once(tmp_path, monkeypatch)
     in_flight = []
     wait = fake.wait
 
-    def counting_wait(refs, num_returns=1):
+    def counting_wait(refs, num_returns=1, timeout=None):
         in_flight.append(len(refs))
-        return wait(refs, num_returns)
+        return wait(refs, num_returns, timeout)
 
     fake.wait = counting_wait
     fake.run = lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {})
@@ -287,3 +295,111 @@ def test_a_ray_task_removes_the_temporary_folders_killed_workers_left_on_its_nod
     assert row.error == "lift.mp4: its profile is bad" and files == {}
     assert not left.exists() and running.exists() and other_node.exists()
     assert sorted(p.name for p in tmp_path.glob("liftform-task-*")) == sorted([running.name, other_node.name])
+
+
+class _RayTakingSigterm(DriverRay):
+    """As ``ray.init`` does on the main thread: SIGTERM set to ``sys.exit(signum)`` (Ray's C++ then adds a crash
+    handler printing "*** SIGTERM received ..." and a stack dump)."""
+
+    stopped_meanwhile = False      # a SIGTERM while ray.init still starts Ray (a local instance: seconds)
+
+    def init(self, address=None, **kwargs) -> None:
+        super().init(address, **kwargs)
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
+        if self.stopped_meanwhile:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+
+
+def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch):
+    """README: SIGTERM is taken as a Ctrl-C (what is finished kept, one line, exit 143). On Ray, ray.init had taken
+    SIGTERM over: a batch stopped by a scheduler ended with exit 1, Ray's stack dump or nothing, and no word of the
+    videos done."""
+    from liftform.interrupts import terminate_as_interrupt, was_terminated
+
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        terminate_as_interrupt()
+        ours = signal.getsignal(signal.SIGTERM)
+        ray_engine._start(_RayTakingSigterm(), "127.0.0.1:6379")
+        assert signal.getsignal(signal.SIGTERM) is ours
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        # ... and while ray.init runs, where Ray's own handler is in place: it had exited with status 15, unsaid
+        ray = _RayTakingSigterm()
+        ray.stopped_meanwhile = True
+        with pytest.raises(KeyboardInterrupt):
+            ray_engine._start(ray, "127.0.0.1:6379")
+        assert was_terminated() and signal.getsignal(signal.SIGTERM) is ours
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+class _HeadGone(DriverRay):
+    """The first video comes back, then the cluster's head node stops (its GCS port takes no connection) and the
+    other tasks never do."""
+
+    def __init__(self, head: str) -> None:
+        super().__init__(run=lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {}))
+        self.head = head
+        self.waits = 0
+
+    def wait(self, refs, num_returns=1, timeout=None):
+        self.waits += 1
+        if self.waits == 1:
+            return refs[:1], refs[1:]
+        if timeout is None:
+            pytest.fail("waited for a task without a limit: Ray's C++ ends the driver 60 s after its head is gone "
+                        "(exit 1, 'Failed to connect to GCS within 60 seconds'), with no word of the videos done")
+        time.sleep(timeout)
+        return [], refs
+
+
+def test_a_ray_batch_whose_head_node_stops_ends_in_one_line_keeping_the_videos_done(tmp_path, monkeypatch):
+    """The head node stopped mid-batch (`ray stop` there, its machine down): the driver waited on, Ray's C++ printed
+    "Failed to connect to GCS within 60 seconds" and ended it with exit 1, the summary as last written (every few
+    seconds), no overview, no word of what was kept or how to go on."""
+    from liftform.errors import LiftformError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        head = f"127.0.0.1:{probe.getsockname()[1]}"         # nothing listens there once the socket is closed
+    fake = _HeadGone(head)
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setattr(ray_engine, "PROBE_EVERY_S", 0.05)
+    monkeypatch.setattr(ray_engine, "HEAD_LOST_AFTER_S", 0.3)
+    rows = []
+    with pytest.raises(LiftformError, match=rf"^lost the Ray cluster: its head node \({head}\) has taken no "
+                                            r"connection for 0\.3 s .*run the same command again"):
+        ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out",
+                           lambda job, row: rows.append(row.output), address=head)
+    assert rows == ["lift0"]
+    assert fake.calls[-2:] == ["shutdown", "shut down"]
+
+
+class _ClientGone(DriverRay):
+    """Ray Client (a ray:// address) whose connection broke for good: its calls raise ConnectionError (what
+    ray.util.client raises once its own 30 s of reconnecting are over)."""
+
+    def wait(self, refs, num_returns=1, timeout=None):
+        raise ConnectionError("GRPC connection failed: <_InactiveRpcError StatusCode.UNAVAILABLE>\nmore")
+
+    def cancel(self, ref, force=False) -> None:
+        raise ConnectionError("Request can't be sent because the Ray client has already been disconnected.")
+
+
+def test_a_ray_client_connection_lost_mid_batch_ends_in_one_line_not_a_traceback(tmp_path, monkeypatch):
+    """A ConnectionError is an OSError without a file name: the command line let it through as a traceback."""
+    from liftform.errors import LiftformError
+
+    fake = _ClientGone()
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    with pytest.raises(LiftformError, match=r"^lost the Ray cluster: Ray Client's connection broke \(GRPC connection "
+                                            r"failed: .*UNAVAILABLE>\); the videos finished are kept in .*out: run "):
+        ray_engine.run_ray(_jobs(tmp_path, 2), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
+                           address="ray://head-node:10001")
+    assert fake.calls[-2:] == ["shutdown", "shut down"]       # left, though nothing could be cancelled

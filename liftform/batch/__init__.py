@@ -7,6 +7,7 @@
 
 Modules: ``inputs`` (files/folders/globs -> videos, unique output names), ``jobs`` (one video -> a summary
 row, resume rule), ``local`` (crash-proof process pool), ``ray_engine`` (Ray tasks; optional ``ray``),
+``ray_results`` (a finished Ray task's files written, or its failed row),
 ``summary`` (summary.csv/json), ``rescore`` (verdicts again from poses.npz, no pose model), ``runner``
 (``score``), ``judged_with`` (the settings a folder was last judged with, which a `score` given none resumes
 under). Importing this package imports neither mediapipe nor ray.

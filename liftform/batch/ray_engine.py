@@ -17,14 +17,14 @@ extra: ``pip install 'liftform[ray]'``.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import os
-import re
 import secrets
 import socket
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -32,13 +32,12 @@ from pathlib import Path
 
 from liftform.batch.jobs import Job, JobSpec, earlier_files, put_earlier_files, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
+from liftform.batch.ray_results import finished_row, unreadable
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
 from liftform.errors import ConfigError, LiftformError
-from liftform.interrupts import signals_deferred
-from liftform.outputs.atomic import atomic_write_bytes, output_error
-from liftform.outputs.layout import REPORT_NAME, RESULT_NAME
-from liftform.outputs.paths import inside
+from liftform.interrupts import handlers_kept, signals_deferred
+from liftform.outputs.atomic import atomic_write_bytes
 
 EXTRA_IN_FLIGHT = 2   # tasks queued beyond the cluster's CPUs (without -j): none waits while the driver writes
 
@@ -147,28 +146,6 @@ def score_remote(job: Job, spec: JobSpec, model: bytes, video: bytes,
     return row, files
 
 
-def commit_files(out_dir: Path, files: dict[str, bytes]) -> None:
-    """Write a task's output files (relative POSIX paths -> bytes) as the folder ``out_dir``, in the order the
-    task wrote them: data, then result.json (its presence marks a complete result), then the report; written
-    beside an earlier result and swapped in whole (`outputs.staging`).
-
-    The names come from a worker, possibly on another machine: one that is absolute or climbs out of
-    ``out_dir`` fails the video (OutputError) before anything is written."""
-    from liftform.outputs.staging import replacing_folder
-
-    targets = {name: inside(out_dir, name).relative_to(out_dir) for name in files}
-    late = (RESULT_NAME, REPORT_NAME)
-    # Written whole beside an earlier result, which stays until this one is complete: never a mix of two runs.
-    with replacing_folder(out_dir) as folder:
-        try:
-            for target in targets.values():
-                (folder / target).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise output_error(out_dir / RESULT_NAME, exc) from None
-        for name in sorted(files, key=lambda n: late.index(n) + 1 if n in late else 0):
-            atomic_write_bytes(folder / targets[name], files[name])
-
-
 # Ray's own token authentication, for a local instance this run starts: its gRPC services (GCS, raylet, workers)
 # listen on every network interface in Ray 2.x whatever node IP is given (Ray resolves 127.0.0.1 to the
 # machine's address), so without a token anyone on the network could submit work to them for the length of
@@ -243,10 +220,11 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
     limits = _connect_limits() if started is None else {}
     try:
-        if started is None:
-            _join_quietly(ray, address, kwargs)
-        else:
-            ray.init(address=address, **kwargs)
+        with handlers_kept():     # ray.init takes SIGTERM, which the command line takes as a Ctrl-C
+            if started is None:
+                _join_quietly(ray, address, kwargs)
+            else:
+                ray.init(address=address, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         _restore_env({**limits, **(started or {})})
         from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address
@@ -283,21 +261,44 @@ def _join_quietly(ray, address: str | None, kwargs: dict) -> None:
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Ray's C++ ends a driver whose cluster's head (its GCS) has been gone for 60 s (gcs_rpc_server_reconnect_timeout_s):
+# exit 1 and one C++ log line, the summary as last written and no word of the videos done. The driver asks first.
+PROBE_EVERY_S = 5.0        # how often, waiting for its tasks, the driver asks whether the head still answers
+HEAD_LOST_AFTER_S = 20.0   # ... and how long it may not before the batch stops (a restart of the head takes less)
 
 
-def _crash_row(job: Job, exc: Exception) -> SummaryRow:
-    """The failed row of a task Ray reports as failed: a worker that died (the file may have crashed it), or an
-    exception raised in the task outside `run_job` (Ray's RayTaskError, the exception its ``cause``: told by it,
-    not by Ray's text of the task's name in colour, its pid and node)."""
-    cause = getattr(exc, "cause", None)
-    told = cause if isinstance(cause, BaseException) else exc
-    text = _TERMINAL_CODES.sub("", str(told)).strip()
-    first = (text.splitlines() or [type(told).__name__])[0][:300]
-    advice = ("is liftform, the same version, installed on every node? `liftform analyze` on this file alone "
-              "tells whether the file is at fault") if told is cause else \
-        "the worker may have crashed on this file: try it alone with `liftform analyze`"
-    return failed_row(job.summary_path, job.output, f"the Ray task failed ({type(told).__name__}: {first}); {advice}")
+class HeadWatch:
+    """Whether the cluster's head node still takes a TCP connection at its GCS address, asked every
+    :data:`PROBE_EVERY_S`. Not through Ray Client (a ray:// ``address``): the GCS address its server gives may be
+    one only the cluster's own network reaches, and Ray Client watches its connection itself."""
+
+    def __init__(self, ray, address: str | None) -> None:
+        client = "://" in (_effective_address(address) or "")
+        self.address = "" if client else ray.get_runtime_context().gcs_address or ""
+        self.where = _host_port(self.address) if self.address else None
+        self.seen = self.asked = time.monotonic()
+
+    def check(self, out_root: str | Path) -> None:
+        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S`."""
+        now = time.monotonic()
+        if self.where is None or now - self.asked < PROBE_EVERY_S:
+            return
+        self.asked = now
+        try:
+            with socket.create_connection(self.where, timeout=REACH_TIMEOUT_S):
+                self.seen = time.monotonic()
+                return
+        except OSError:
+            pass
+        if time.monotonic() - self.seen >= HEAD_LOST_AFTER_S:
+            raise cluster_lost(f"its head node ({self.address}) has taken no connection for {HEAD_LOST_AFTER_S:g} s "
+                               "(stopped, or the network to it is down)", out_root)
+
+
+def cluster_lost(why: str, out_root: str | Path) -> LiftformError:
+    """The one line of a batch stopped because the cluster is gone: why, what is kept, how to go on."""
+    return LiftformError(f"lost the Ray cluster: {why}; the videos finished are kept in {out_root}: run the same "
+                         "command again once the cluster is up, to score the rest")
 
 
 def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: OnRow, *,
@@ -306,7 +307,8 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
 
     ``address`` is passed to ``ray.init`` (None: env RAY_ADDRESS, else a new local instance, shut down at the
     end). At most ``workers`` tasks run at once (default: the cluster's CPUs). KeyboardInterrupt cancels the
-    tasks in flight and propagates; rows already delivered stand.
+    tasks in flight and propagates; rows already delivered stand. LiftformError when the cluster's head node stops
+    answering (`HeadWatch`) or Ray Client's connection breaks, the same way out.
     """
     ray = import_ray()
     started = _start(ray, address)
@@ -317,6 +319,7 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
         cpus = int(ray.cluster_resources().get("CPU", 1))
         # -j is a cap (a share of a shared cluster): Ray runs whatever it is sent that it has CPUs for.
         limit = workers or max(1, cpus) + EXTRA_IN_FLIGHT
+        head = HeadWatch(ray, address)
         pending: Iterator[Job] = iter(jobs)
         exhausted = False
         while True:
@@ -328,73 +331,28 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                 try:
                     video = Path(job.path).read_bytes()
                 except OSError as exc:
-                    on_row(job, failed_row(job.summary_path, job.output, _unreadable(job.path, exc)))
+                    on_row(job, failed_row(job.summary_path, job.output, unreadable(job.path, exc)))
                     continue
                 earlier = earlier_files(Path(out_root) / job.output) if job.from_poses else {}
                 in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
             if not in_flight:
                 return
-            done, _ = ray.wait(list(in_flight), num_returns=1)
+            try:
+                done, _ = ray.wait(list(in_flight), num_returns=1, timeout=PROBE_EVERY_S)
+            except ConnectionError as exc:   # Ray Client's connection, lost for good (it retries for 30 s itself)
+                raise cluster_lost(f"Ray Client's connection broke ({str(exc).splitlines()[0][:200]})",
+                                   out_root) from None
             for ref in done:
                 job = in_flight.pop(ref)
-                on_row(job, _finish(ray, ref, job, out_root, job.output))
+                on_row(job, finished_row(ray, ref, job, out_root, job.output))
+            head.check(out_root)
     finally:
         # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,
         # and a cancelled task's late reply then ended the process in Ray's C++ (exit 1, not 130).
         with signals_deferred():
-            for ref in in_flight:
-                ray.cancel(ref, force=True)
+            with contextlib.suppress(ConnectionError):   # Ray Client's connection, lost: nothing left to cancel
+                for ref in in_flight:
+                    ray.cancel(ref, force=True)
             if started is not None:
                 ray.shutdown()
                 _restore_env(started)
-
-
-def _finish(ray, ref, job: Job, out_root: str | Path, name: str) -> SummaryRow:
-    """The row of a finished task, after writing its files into ``out_root/name``."""
-    try:
-        row, files = ray.get(ref)
-    except ray.exceptions.RayError as exc:
-        return _crash_row(job, exc)
-    if files:
-        other = _other_versions(files.get(RESULT_NAME))
-        if other:
-            return failed_row(job.summary_path, job.output, other, elapsed_s=row.elapsed_s)
-        try:
-            commit_files(inside(out_root, name), files)
-        except LiftformError as exc:
-            return failed_row(job.summary_path, job.output, str(exc), elapsed_s=row.elapsed_s)
-    return row
-
-
-SAME_ON_EVERY_NODE = ("liftform", "mediapipe")   # what makes the results: a node with others measures otherwise
-
-
-def _other_versions(result: bytes | None) -> str:
-    """Why a task's result is not kept when its node's liftform or mediapipe (result.json's ``versions``) is not
-    this machine's; "" when they are the same (or the result names none)."""
-    from liftform.analysis import library_versions
-
-    try:
-        theirs = json.loads(result or b"")["versions"]
-    except (ValueError, KeyError, TypeError):
-        return ""
-    if not isinstance(theirs, dict):
-        return ""
-    ours = library_versions()
-    differ = [name for name in SAME_ON_EVERY_NODE if theirs.get(name) != ours.get(name)]
-    if not differ:
-        return ""
-
-    def said(versions: dict) -> str:
-        return " and ".join(f"{name} {versions.get(name, 'none')}" for name in differ)
-
-    return (f"scored on a Ray worker with {said(theirs)}, this machine has {said(ours)}: install the same on every "
-            f"node (pip install 'liftform[ray]=={ours['liftform']}'); its result was not kept")
-
-
-def _unreadable(path: str, exc: OSError) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"video not found: {path}; check the path"
-    if isinstance(exc, IsADirectoryError):
-        return f"{path} is a directory, not a video; pass the video files inside it"
-    return f"cannot read {path}: {exc.strerror or exc}; check the file's permissions"

@@ -19,6 +19,10 @@ else:  # pragma: no cover - exercised on 3.10 only
 MAX_SETTINGS_BYTES = 1 << 20
 
 
+EMPTY_FIX = {"config": "for the defaults write them to it with `liftform config > FILE`",
+             "profile": "save it again (`liftform screen VIDEO --neutral --save-profile FILE`)"}
+
+
 def read_toml(path: Path, what: str) -> dict[str, Any]:
     """The TOML document at ``path``; ConfigError (one line, naming it as ``what``) if missing or not TOML."""
     data = _settings_bytes(path, what)
@@ -29,8 +33,9 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigError(f"{what} file {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): "
                           "save it as UTF-8") from None
     if not text.strip():    # a redirect whose command failed (`liftform config > my.toml`) was the defaults silently
-        raise ConfigError(f"{what} file {path} is empty (a save or a redirect that failed?); leave it out for the "
-                          "defaults")
+        # Not "leave it out for the defaults": `score` and `rescore` without one resume under the settings their
+        # folder was last judged with (`batch.judged_with`).
+        raise ConfigError(f"{what} file {path} is empty (a save or a redirect that failed?); {EMPTY_FIX[what]}")
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

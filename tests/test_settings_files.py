@@ -66,8 +66,6 @@ def test_a_file_an_editor_began_with_a_byte_order_mark_is_read(tmp_path):
     ("[verdict]\nrounded_back_spine_deg = 25  # d\xe9but\n".encode("latin-1"), "is not UTF-8 text (byte 0xe9 on line "
                                                                            "2): save it as UTF-8"),
     (b"\x7fELF\x02\x01\x01\x00\x00\x00\xd0\x00", "is not UTF-8 text (byte 0xd0 on line 1): save it as UTF-8"),
-    (b"", "is empty (a save or a redirect that failed?); leave it out for the defaults"),
-    (b" \n\n", "is empty (a save or a redirect that failed?); leave it out for the defaults"),
     (b"x" * (1 << 20) + b"\n", "is over 1 MB: no settings file (`liftform config` prints one)"),
 ])
 def test_a_file_that_is_no_settings_file_is_one_line(tmp_path, content, says):
@@ -78,6 +76,21 @@ def test_a_file_that_is_no_settings_file_is_one_line(tmp_path, content, says):
     config.write_bytes(content)
     for what, command in (("config", ["config", str(config)]), ("profile", ["config", "--profile", str(config)])):
         assert refused_in_one_line(command) == f"error: {what} file {config} {says}"
+
+
+@pytest.mark.parametrize("content", [b"", b" \n\n"])
+def test_an_empty_settings_file_says_how_to_get_the_defaults_and_an_empty_profile_how_to_save_it(tmp_path, content):
+    """An empty file, as a `liftform config > c.toml` that failed leaves, had run every video on the defaults without
+    a word. Refused, the line had said "leave it out for the defaults": for `score` and `rescore` into a folder judged
+    before, leaving it out resumes under the folder's last settings (`batch.judged_with`), so it says how to write the
+    defaults; an empty profile, how to save one again."""
+    config = tmp_path / "c.toml"
+    config.write_bytes(content)
+    empty = "is empty (a save or a redirect that failed?); "
+    assert refused_in_one_line(["config", str(config)]) == (f"error: config file {config} {empty}for the defaults "
+                                                            "write them to it with `liftform config > FILE`")
+    assert refused_in_one_line(["config", "--profile", str(config)]) == (
+        f"error: profile file {config} {empty}save it again (`liftform screen VIDEO --neutral --save-profile FILE`)")
 
 
 def test_a_pipe_or_device_is_not_taken_for_a_missing_file(tmp_path):

@@ -276,25 +276,26 @@ class HeadWatch:
         client = "://" in (_effective_address(address) or "")
         self.address = "" if client else ray.get_runtime_context().gcs_address or ""
         self.where = _host_port(self.address) if self.address else None
-        self.asked = time.monotonic()
-        self.unanswered_since: float | None = None     # the first probe unanswered since the head last answered
+        self.asked = self.answered = time.monotonic()
+        self.unanswered_since: float | None = None     # see `check`; None: the last probe was answered
 
     def check(self, out_root: str | Path) -> None:
-        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S` of asking. Counted from
-        the first probe it did not answer, not from its last answer: the driver busy for longer than that between two
-        probes (a large task's files fetched and written) had stopped the batch at a single unanswered probe."""
+        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S`: from its last answer,
+        or from one probe interval before the first probe it did not answer where the driver asked nothing for longer
+        (busy: a large task's files fetched and written). Counted from the last answer alone, a single dropped probe
+        after such a stretch had stopped the batch."""
         now = time.monotonic()
         if self.where is None or now - self.asked < PROBE_EVERY_S:
             return
         self.asked = now
         try:
             with socket.create_connection(self.where, timeout=REACH_TIMEOUT_S):
-                self.unanswered_since = None
+                self.answered, self.unanswered_since = time.monotonic(), None
                 return
         except OSError:
             pass
         if self.unanswered_since is None:
-            self.unanswered_since = now
+            self.unanswered_since = max(self.answered, now - PROBE_EVERY_S)
         if time.monotonic() - self.unanswered_since >= HEAD_LOST_AFTER_S:
             raise cluster_lost(f"its head node ({self.address}) has taken no connection for {HEAD_LOST_AFTER_S:g} s "
                                "(stopped, or the network to it is down)", out_root)

@@ -380,3 +380,18 @@ def test_a_score_without_folder_profiles_resumes_a_batch_judged_from_them(tmp_pa
     said = cli.invoke(app, [*scoring, "--no-folder-profiles"])
     assert said.exit_code == 0 and "as last judged" not in said.output, said.output
     assert read_analysis(out / "lift").verdict == "rounded_back"
+
+
+@pytest.mark.parametrize("settings", [["verdict"], "rounded_back_spine_deg = 60", 60.0, None])
+def test_a_summary_whose_judged_with_settings_are_not_a_table_says_no_settings(tmp_path, settings):
+    """summary.json damaged (edited by hand, another tool's): `judged_with` settings that are not a table say nothing
+    of the settings (None: the defaults, as a summary written before they were kept), as an unreadable summary does.
+    They had reached `apply_overrides`, whose AttributeError ended `score` and `rescore` in a traceback."""
+    from liftform.batch.judged_with import last_settings
+
+    entry = {"command": "score", "settings": settings, "personal_from": {}, "folder_profiles": False}
+    (tmp_path / "summary.json").write_text(json.dumps({"judged_with": entry, "videos": []}))
+    assert last_settings(tmp_path) is None
+    entry["settings"] = {"verdict": {"rounded_back_spine_deg": 60.0}}       # the same summary, undamaged
+    (tmp_path / "summary.json").write_text(json.dumps({"judged_with": entry, "videos": []}))
+    assert last_settings(tmp_path).settings.verdict.rounded_back_spine_deg == 60.0

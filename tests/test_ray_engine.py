@@ -403,3 +403,80 @@ def test_a_ray_client_connection_lost_mid_batch_ends_in_one_line_not_a_traceback
         ray_engine.run_ray(_jobs(tmp_path, 2), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
                            address="ray://head-node:10001")
     assert fake.calls[-2:] == ["shutdown", "shut down"]       # left, though nothing could be cancelled
+
+
+class _ClientGoneWhileSending(DriverRay):
+    """Ray Client whose connection breaks while the driver sends a task's video (its second task) or fetches a
+    task's files: the call doing so raises ConnectionError, not only a wait."""
+
+    def __init__(self, breaks_at: str) -> None:
+        super().__init__(run=lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {}))
+        self.breaks_at, self.sent = breaks_at, 0
+        driver = self
+
+        class Sending(_Task):
+            def remote(self, *args) -> _Ref:
+                driver.sent += 1
+                if driver.breaks_at == "send" and driver.sent == 2:
+                    raise ConnectionError("Request can't be sent because the Ray client has already been "
+                                          "disconnected.")
+                return _Ref(args)
+
+        self.task_type = Sending
+
+    def remote(self, **options):
+        return self.task_type
+
+    def get(self, ref):
+        if self.breaks_at == "fetch":
+            raise ConnectionError("")            # no message at all: still one line
+        return super().get(ref)
+
+
+@pytest.mark.parametrize("breaks_at", ["send", "fetch"])
+def test_a_ray_client_connection_lost_while_sending_or_fetching_ends_in_one_line(tmp_path, monkeypatch, breaks_at):
+    """Ray Client's connection lost while a task's video is sent or its files fetched (the large transfers, where a
+    break shows first): the same one line as one lost while waiting. Only the wait had been looked after: the
+    ConnectionError of the others came out as a traceback."""
+    from liftform.errors import LiftformError
+
+    fake = _ClientGoneWhileSending(breaks_at)
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    why = "Request can't be sent because" if breaks_at == "send" else "ConnectionError"
+    with pytest.raises(LiftformError, match=rf"^lost the Ray cluster: Ray Client's connection broke \({why}.*; "
+                                            r"the videos finished are kept in .*out: run "):
+        ray_engine.run_ray(_jobs(tmp_path, 3), _spec(tmp_path), tmp_path / "out", lambda job, row: None,
+                           address="ray://head-node:10001")
+    assert fake.calls[-2:] == ["shutdown", "shut down"]
+
+
+def test_one_unanswered_probe_after_the_driver_was_busy_does_not_stop_the_batch(tmp_path, monkeypatch):
+    """The head answers, the driver is then busy for longer than HEAD_LOST_AFTER_S (a large task's files fetched and
+    written), and one probe goes unanswered (a dropped packet): the batch goes on. The time without an answer had
+    been counted from the last answer, busy time included, so a single unanswered probe stopped the batch."""
+    from contextlib import nullcontext
+
+    fake = DriverRay(run=lambda job, *_: (SummaryRow(path=job.summary_path, output=job.output, status="ok"), {}))
+    fake.head = "127.0.0.1:6379"
+    answers = iter([True, False, True, True, True, True])
+
+    def create_connection(where, timeout=None):
+        if not next(answers):
+            raise ConnectionRefusedError(111, "Connection refused")
+        return nullcontext()
+
+    monkeypatch.setattr(ray_engine, "import_ray", lambda: fake)
+    monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
+    monkeypatch.setattr(ray_engine.socket, "create_connection", create_connection)
+    monkeypatch.setattr(ray_engine, "PROBE_EVERY_S", 0.0)
+    monkeypatch.setattr(ray_engine, "HEAD_LOST_AFTER_S", 0.2)
+    rows = []
+
+    def on_row(job, row) -> None:
+        rows.append(row.output)
+        if len(rows) == 2:
+            time.sleep(0.3)                      # busy past HEAD_LOST_AFTER_S since the head last answered
+
+    ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out", on_row, address=fake.head)
+    assert rows == ["lift0", "lift1", "lift2", "lift3"]

@@ -82,6 +82,27 @@ def test_a_frame_missed_beside_the_deepest_bend_is_no_lost_bend():
     assert result.advice == "hip_hinge", result.reason
 
 
+@pytest.mark.parametrize(("missed", "advice"), [(3, "hip_hinge"), (4, "hip_hinge"), (7, "insufficient_data")])
+def test_frames_missed_at_the_deepest_lean_are_measured_whole_and_the_legs_read_where_seen(missed, advice):
+    """The pose lost for a few frames at the deepest lean (where MediaPipe loses it most): filled across and
+    smoothed, the deepest lean falls inside the gap, in a frame with no landmarks of its own. The legs had been read
+    there, out of the picture ("your knees or feet were out of the picture"), for 0.1 s missed; a gap lasting
+    `min_rounded_s` or more is said to be one, its whole length."""
+    track, _ = _flat_bend()
+    seen_trunk = compute_kinematics(track, SETTINGS.filter, SETTINGS.spine).trunk_inclination_deg
+    bottom = int(np.argmax(seen_trunk))
+    where = np.zeros(len(track), dtype=bool)
+    where[bottom - missed // 2:bottom - missed // 2 + missed] = True
+    missed_track = _not_seen(track, where)
+    kinematics = compute_kinematics(missed_track, SETTINGS.filter, SETTINGS.spine)
+    assert where[int(np.nanargmax(kinematics.trunk_inclination_deg))]      # the deepest lean: in the gap
+    result = screen_bend(kinematics, SETTINGS, track=missed_track)
+    assert result.advice == advice, result.reason
+    assert "knees or feet" not in result.reason
+    if advice == "insufficient_data":
+        assert f"you were not seen for {missed / 30:.1f} s" in result.reason, result.reason
+
+
 def test_legs_out_of_the_picture_are_said_not_read_as_a_bend_at_the_knees(monkeypatch):
     """A flat hinge filmed with the feet and knees below the frame's edge (a camera too close) was told "the hips went
     down with the knees bent (knees 83°): a sit-to-stand, or a lift from the floor": the knees' angles were

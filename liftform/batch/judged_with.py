@@ -58,6 +58,8 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
         entry = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))[JUDGED_WITH]
         personal_from = {tuple(name.split(".", 1)): str(origin) for name, origin in entry["personal_from"].items()}
         command, values = str(entry["command"]), entry["settings"]
+        if not isinstance(values, dict):       # apply_overrides would fail on it with a traceback
+            raise TypeError(f"{JUDGED_WITH} settings is not a table")
         folder_profiles = entry.get("folder_profiles") is True
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -276,23 +276,42 @@ class HeadWatch:
         client = "://" in (_effective_address(address) or "")
         self.address = "" if client else ray.get_runtime_context().gcs_address or ""
         self.where = _host_port(self.address) if self.address else None
-        self.seen = self.asked = time.monotonic()
+        self.asked = self.answered = time.monotonic()
+        self.unanswered_since: float | None = None     # see `check`; None: the last probe was answered
 
     def check(self, out_root: str | Path) -> None:
-        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S`."""
+        """LiftformError once the head has taken no connection for :data:`HEAD_LOST_AFTER_S`: from its last answer,
+        or from one probe interval before the first probe it did not answer where the driver asked nothing for longer
+        (busy: a large task's files fetched and written). Counted from the last answer alone, a single dropped probe
+        after such a stretch had stopped the batch."""
         now = time.monotonic()
         if self.where is None or now - self.asked < PROBE_EVERY_S:
             return
         self.asked = now
         try:
             with socket.create_connection(self.where, timeout=REACH_TIMEOUT_S):
-                self.seen = time.monotonic()
+                self.answered, self.unanswered_since = time.monotonic(), None
                 return
         except OSError:
             pass
-        if time.monotonic() - self.seen >= HEAD_LOST_AFTER_S:
+        if self.unanswered_since is None:
+            self.unanswered_since = max(self.answered, now - PROBE_EVERY_S)
+        if time.monotonic() - self.unanswered_since >= HEAD_LOST_AFTER_S:
             raise cluster_lost(f"its head node ({self.address}) has taken no connection for {HEAD_LOST_AFTER_S:g} s "
                                "(stopped, or the network to it is down)", out_root)
+
+
+@contextlib.contextmanager
+def _client_kept(out_root: str | Path) -> Iterator[None]:
+    """Ray Client's connection lost for good (its ConnectionError, after 30 s of its own retries) in the Ray calls
+    of the block: `cluster_lost`, one line. Ray's calls alone: a ConnectionError of the driver's own (a closed
+    pipe of the terminal) is no lost cluster. Any call that sends can raise it, not only the wait: a task's video
+    sent, its files fetched, had come out as a traceback."""
+    try:
+        yield
+    except ConnectionError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise cluster_lost(f"Ray Client's connection broke ({first})", out_root) from None
 
 
 def cluster_lost(why: str, out_root: str | Path) -> LiftformError:
@@ -314,12 +333,13 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
     started = _start(ray, address)
     in_flight: dict = {}
     try:
-        task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
-        model_ref = ray.put(Path(spec.model_path).read_bytes())
-        cpus = int(ray.cluster_resources().get("CPU", 1))
+        with _client_kept(out_root):
+            task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
+            model_ref = ray.put(Path(spec.model_path).read_bytes())
+            cpus = int(ray.cluster_resources().get("CPU", 1))
+            head = HeadWatch(ray, address)
         # -j is a cap (a share of a shared cluster): Ray runs whatever it is sent that it has CPUs for.
         limit = workers or max(1, cpus) + EXTRA_IN_FLIGHT
-        head = HeadWatch(ray, address)
         pending: Iterator[Job] = iter(jobs)
         exhausted = False
         while True:
@@ -334,17 +354,17 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
                     on_row(job, failed_row(job.summary_path, job.output, unreadable(job.path, exc)))
                     continue
                 earlier = earlier_files(Path(out_root) / job.output) if job.from_poses else {}
-                in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
+                with _client_kept(out_root):        # the video sent: a large upload, where a break shows first
+                    in_flight[task.remote(job, spec, model_ref, video, earlier)] = job
             if not in_flight:
                 return
-            try:
+            with _client_kept(out_root):
                 done, _ = ray.wait(list(in_flight), num_returns=1, timeout=PROBE_EVERY_S)
-            except ConnectionError as exc:   # Ray Client's connection, lost for good (it retries for 30 s itself)
-                raise cluster_lost(f"Ray Client's connection broke ({str(exc).splitlines()[0][:200]})",
-                                   out_root) from None
             for ref in done:
                 job = in_flight.pop(ref)
-                on_row(job, finished_row(ray, ref, job, out_root, job.output))
+                with _client_kept(out_root):        # its files fetched (ray.get): as large
+                    row = finished_row(ray, ref, job, out_root, job.output)
+                on_row(job, row)
             head.check(out_root)
     finally:
         # Ctrl-C pressed again here waits for the end: it had cut the shutdown short, the driver stayed connected,

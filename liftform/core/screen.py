@@ -125,12 +125,13 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
 
 def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: VerdictSettings) -> str | None:
     """Why the deepest bend seen, at frame ``bottom``, may not be the bend: the person not found for ``min_rounded_s``
-    or more (a rounding lasting that long could hide there) right after it, or on the way down to it where the back is
-    judged (`_unseen_while_bent`); or their knees or feet out of the picture there; None where neither. A lifter
-    bending out of the frame's side had been told "the trunk never leaned 40°: bend slowly all the way down", or
-    "flat down to 52°, the deepest you went"; one lost on the way down, "you hinge to 80°" (rounding from 65°: the
-    frames filled in across a short gap are not trusted, so no rounding is flagged there) or "the video begins bent
-    over"; one whose feet were cut off, that their knees bent as in a sit-to-stand (MediaPipe's guess of the knees)."""
+    or more (a rounding lasting that long could hide there) at or right after it, or on the way down to it where the
+    back is judged (`_unseen_while_bent`); or their knees or feet out of the picture there (where last seen nearest
+    it); None where neither. A lifter bending out of the frame's side had been told "the trunk never leaned 40°: bend
+    slowly all the way down", or "flat down to 52°, the deepest you went"; one lost on the way down, "you hinge to
+    80°" (rounding from 65°: the frames filled in across a short gap are not trusted, so no rounding is flagged
+    there) or "the video begins bent over"; one whose feet were cut off, that their knees bent as in a sit-to-stand
+    (MediaPipe's guess of the knees)."""
     seen = k.valid if track is None else k.valid & track.has_pose
     if not seen.any():
         return None
@@ -141,7 +142,10 @@ def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: 
             return (f"you were not seen for {lasted_s:.1f} s from {t[first]:.1f} s as you bent (out of the "
                     "picture, or hidden): how far you went and whether your back rounded then is not known; keep "
                     "the whole body in view, side-on, all the way down and up")
-    if track is not None and not parts_in_picture(track.image_xy[[bottom]], track.frame_size_wh)[0, LEGS].all():
+    # The legs where the person was last seen nearest the deepest lean: it may be a frame filled across a short gap
+    # (`[filter] max_gap_s`), with no landmarks of its own (read there, the legs had been said out of the picture).
+    nearest = int(min(np.flatnonzero(seen), key=lambda frame: abs(frame - bottom)))
+    if track is not None and not parts_in_picture(track.image_xy[[nearest]], track.frame_size_wh)[0, LEGS].all():
         return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
                 "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "
                 "down towards the floor")
@@ -150,13 +154,15 @@ def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: 
 
 def _unseen_while_bent(seen: np.ndarray, trunk_deg: np.ndarray, bottom: int,
                        judged_from_deg: float) -> list[tuple[int, int]]:
-    """The stretches of frames [first, end) the person was not ``seen`` (T,) in right after frame ``bottom``, and on
-    the way down to it once seen, where the trunk (``trunk_deg`` (T,)) leaned ``judged_from_deg`` or more from the
-    first frame seen after them to ``bottom`` (the back was judged there: its rounding may have begun unseen)."""
+    """The stretches of frames [first, end) the person was not ``seen`` (T,) in at frame ``bottom`` (whole: a short
+    gap filled across can hold the deepest lean) or right after it, and on the way down to it once seen, where the
+    trunk (``trunk_deg`` (T,)) leaned ``judged_from_deg`` or more from the first frame seen after them to ``bottom``
+    (the back was judged there: its rounding may have begun unseen)."""
     stretches = []
-    if bottom + 1 < len(seen) and not seen[bottom + 1]:
-        seen_again = np.flatnonzero(seen[bottom + 1:])
-        stretches.append((bottom + 1, bottom + 1 + int(seen_again[0]) if len(seen_again) else len(seen)))
+    if not seen[bottom] or (bottom + 1 < len(seen) and not seen[bottom + 1]):
+        seen_before, seen_again = np.flatnonzero(seen[:bottom + 1]), np.flatnonzero(seen[bottom + 1:])
+        stretches.append((int(seen_before[-1]) + 1 if len(seen_before) else 0,
+                          bottom + 1 + int(seen_again[0]) if len(seen_again) else len(seen)))
     seen_frames = np.flatnonzero(seen[:bottom + 1])
     for before, after in zip(seen_frames[:-1], seen_frames[1:], strict=True):
         if after > before + 1 and np.nanmin(trunk_deg[after:bottom + 1]) >= judged_from_deg:

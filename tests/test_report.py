@@ -494,6 +494,25 @@ def test_a_result_made_on_windows_is_titled_by_its_file_name_and_hides_its_path_
     assert "the source video was not found at (not shown: faces blurred) (nor a file" in " ".join(shared.split())
 
 
+def test_a_result_without_its_videos_path_rendered_from_inside_its_folder_is_titled_by_the_folder(tmp_path,
+                                                                                                   monkeypatch):
+    """With no video path recorded (a result written by hand or by another tool), `liftform report .` titled the page
+    by `Path(".").name`: an empty title and heading."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    source = SourceInfo("", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    write_outputs(analysis, track, tmp_path / "session_3", write_video=False)
+    monkeypatch.chdir(tmp_path / "session_3")
+    assert "<title>liftform report: session_3</title>" in write_report(".").path.read_text(encoding="utf-8")
+
+
 def test_a_folder_whose_report_named_the_video_is_not_taken_as_blurred(tmp_path):
     """A folder blurred before the page stopped naming the video (its file and folder, often the patient's) is not
     taken as blurred: `score --blur-faces` had reused it, report.html and all, by its faces-blurred mark."""

@@ -45,7 +45,7 @@ def shown_names(data: ResultData, hidden: bool) -> ShownNames:
     recorded = data.analysis.source.path
     file_name = Path(recorded.replace("\\", "/")).name
     if not hidden:
-        return ShownNames(file_name or data.result_dir.name, recorded)
+        return ShownNames(file_name or data.result_dir.resolve().name, recorded)   # `report .`: the folder's own name
     profiles = [origin.removeprefix(PROFILE_ORIGIN).strip() for origin in (data.analysis.personal_from or {}).values()
                 if origin.startswith(PROFILE_ORIGIN + " ")]
     folders = [data.result_dir, data.result_dir.absolute(), data.result_dir.resolve()]

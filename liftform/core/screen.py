@@ -144,7 +144,8 @@ def _out_of_view(k: Kinematics, bottom: int, track: PoseTrack | None, settings: 
                     "the whole body in view, side-on, all the way down and up")
     # The legs where the person was last seen nearest the deepest lean: it may be a frame filled across a short gap
     # (`[filter] max_gap_s`), with no landmarks of its own (read there, the legs had been said out of the picture).
-    nearest = int(min(np.flatnonzero(seen), key=lambda frame: abs(frame - bottom)))
+    seen_frames = np.flatnonzero(seen)
+    nearest = int(seen_frames[np.argmin(np.abs(seen_frames - bottom))])
     if track is not None and not parts_in_picture(track.image_xy[[nearest]], track.frame_size_wh)[0, LEGS].all():
         return ("your knees or feet were out of the picture where you bent furthest, so whether you bent at the hips "
                 "or the knees cannot be told: keep the whole body in view, feet included, and bend slowly all the way "

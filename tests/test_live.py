@@ -25,7 +25,7 @@ from synthetic_tracks import lift_profile, lift_track, make_track, replayed_pose
 from typer.testing import CliRunner
 from video_files import first_seconds, lit_lifter_frame
 
-from liftform.analysis import ModelInfo, SourceInfo
+from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.cli import app
 from liftform.cli.live import _event_printer
 from liftform.core.advice import rep_cue
@@ -63,7 +63,7 @@ from liftform.live.state import (
 )
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.overlay import PROMPT_RGB
-from liftform.pipeline import analyze_track, analyze_video, estimate_video_track
+from liftform.pipeline import analyze_people, analyze_track, estimate_video_people
 from liftform.pose import FramePose
 from liftform.settings import Settings, load_settings
 from liftform.track import PoseTrack
@@ -911,20 +911,39 @@ def test_the_model_wakes_the_loop_as_a_frame_is_ready():
 
 # -- the live loop with the real model on the rendered samples -----------------------------------------------------
 
+@pytest.fixture(scope="module")
+def played_and_analysed(sample_videos, tmp_path_factory):
+    """``played_and_analysed(name)``: the sample played through live unpaced (every frame) and headless, its session
+    saved (the rounded one's also recorded) and the back's state shown on each frame kept, and the sample followed
+    and analysed as `analyze` does with live's settings; done once a sample for the module (two tests compare the
+    hinge's, and each had run both: ~20 s on 2 cores)."""
+    done = {}
+
+    def play(name: str) -> tuple[LiveResult, list[str], Analysis, PoseTrack, Path, Path | None]:
+        if name not in done:
+            out = tmp_path_factory.mktemp(f"live-{name}")
+            record = out / "session.mp4" if name == "rounded_back" else None
+            config = LiveConfig(source=sample_videos[name], paced=False, window=False, output_dir=out,
+                                record_path=record)
+            states = []
+            result = run_live(config, on_frame=lambda live, rgb: states.append(live.state))
+            settings = live_settings(config)       # analyze_video and estimate_video_track, one pose stage for both
+            found, source, model, warnings = estimate_video_people(config.source, settings)
+            offline, _ = analyze_people(found, source, model, settings, warnings)
+            done[name] = (result, states, offline, found.tracks[0], out, record)
+        return done[name]
+    return play
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["rounded_back", "hip_hinge"])
 @pytest.mark.model
-def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
+def test_live_loop_on_a_file_matches_analyze(played_and_analysed, name):
     """Unpaced (every frame) and headless. Tolerance: the same reps and verdicts; rep start and end within 0.1 s,
     the bottom within 0.35 s, peak spine flexion within 2 deg of `analyze`; the back's colour on screen agrees
     with analyze's flagged frames on >= 95 % of frames (the live filter is causal, analyze's smoothing is not);
     the saved session has analyze's verdicts and flags the same frames within 5 %."""
-    record = tmp_path / "session.mp4" if name == "rounded_back" else None
-    config = LiveConfig(source=sample_videos[name], paced=False, window=False, output_dir=tmp_path,
-                        record_path=record)
-    states = []
-    result = run_live(config, on_frame=lambda live, rgb: states.append(live.state))
-    offline = analyze_video(config.source, None, live_settings(config))
+    result, states, offline, _, out, record = played_and_analysed(name)
 
     assert result.stopped_by == "end_of_source" and result.error is None
     assert result.stats.frames_processed == len(offline.kinematics) and result.stats.frames_dropped == 0
@@ -940,7 +959,7 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
     assert (shown == offline.flagged).mean() >= 0.95
 
     saved = json.loads((result.out_dir / "result.json").read_text())
-    assert result.out_dir.parent == tmp_path and result.out_dir.name.startswith("live-")
+    assert result.out_dir.parent == out and result.out_dir.name.startswith("live-")
     assert [r["verdict"] for r in saved["reps"]] == [v.verdict for v in offline.verdicts]
     # Not frame-exact where analyze follows the second half of a clip on its own ([pose] parallel_halves), live the
     # whole clip in one run; the same core on nearly the same landmarks flags nearly the same frames.
@@ -954,14 +973,13 @@ def test_live_loop_on_a_file_matches_analyze(sample_videos, tmp_path, name):
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_live_measures_with_analyzes_landmarks(sample_videos):
+def test_live_measures_with_analyzes_landmarks(played_and_analysed):
     """Live follows the lifter as `analyze` does (the person detector run on the crop on every frame, not
     MediaPipe's tracking between frames): the limits were set on those landmarks and masks. Every frame `analyze`
     ran the model on (it leaves some upright frames to their neighbours) has the same landmarks, bit for bit, in
     the live session's track; tracking between frames matched 2 % of them."""
-    config = LiveConfig(source=sample_videos["hip_hinge"], paced=False, window=False, output_dir=None)
-    live = run_live(config).track
-    offline = estimate_video_track(config.source, live_settings(config))[0]
+    result, _, _, offline, _, _ = played_and_analysed("hip_hinge")
+    live = result.track
 
     assert live is not None and len(live) == len(offline)
     ran = ~offline.pose_filled

@@ -1041,20 +1041,23 @@ def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
 def test_live_tells_a_rounded_reach_down_from_a_rounded_lift(sample_videos, tmp_path):
     """Box work live (lite model, every frame): each pick-up reaches the box with a rounded back, then sets a flat back
     and lifts. Live, as `analyze`, calls every rep safe and gives each pick-up the reach-down finding, with lift-off
-    after the reach-down's bottom (in session frames), and says it on the terminal."""
-    config = LiveConfig(source=sample_videos["box_reach_rounded_then_flat"], paced=False, window=False,
-                        output_dir=tmp_path)
+    after the reach-down's bottom (in session frames), and says it on the terminal. Played up to the second pick-up
+    (10.5 s; truth: bends 0.7-3.6, 4.5-6.7, 7.2-10.1 s, the last set-down from 10.9 s): the second pick-up is where a
+    rounded reach-down had been called a rounded lift, and the set-down after it adds nothing the first does not."""
+    sample = sample_videos["box_reach_rounded_then_flat"]
+    config = LiveConfig(source=first_seconds(sample, tmp_path / "two_pick_ups.mp4", 10.5), paced=False,
+                        window=False, output_dir=tmp_path)
     result = run_live(config)
     verdicts = result.live_verdicts
-    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 4
-    assert [("rounded_reach_down" in v.faults) for v in verdicts] == [True, False, True, False]
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 3
+    assert [("rounded_reach_down" in v.faults) for v in verdicts] == [True, False, True]
     assert all(v.rep.bottom < v.rep.liftoff <= v.rep.end for v in verdicts if not v.rep.lowers_load)
     # The same from the command line (played in real time: the first pick-up and set-down, 7 s), with a personal
     # zero a degree off the shipped one (a profile from `liftform screen --neutral`): said as the session starts and
     # in the saved session's notes, the verdicts as before.
     profile = tmp_path / "me.toml"
     profile.write_text("[profile]\nneutral_checked = true\n[spine]\nneutral_bend_deg = 7.0\n")
-    first = first_seconds(config.source, tmp_path / "first_pick_up.mp4", 7.0)
+    first = first_seconds(sample, tmp_path / "first_pick_up.mp4", 7.0)
     printed = runner.invoke(app, ["live", "--source", str(first), "--no-window", "-o", str(tmp_path),
                                   "--profile", str(profile)])
     live_lines = re.findall(r"^  rep \d+ +[\d.]+ s .*$", printed.stdout, re.M)    # as judged (the summary's have spans)

@@ -182,8 +182,9 @@ def test_a_bend_checked_neutral_gives_the_person_their_own_zero(sample_videos, t
     assert "read as rounded from" not in screened.output
     own = load_settings(None, None, profile).spine.neutral_bend_deg
     assert abs(own - Settings().spine.neutral_bend_deg) < 8.0 and own != Settings().spine.neutral_bend_deg
-    judged = runner.invoke(app, ["analyze", str(sample_videos["rounded_back"]), "-o", str(tmp_path / "out"),
-                                 "--no-video", "--no-report", "--profile", str(profile)])
+    stoop_rep = first_seconds(sample_videos["rounded_back"], tmp_path / "stoop_rep.mp4", 3.2)   # its first rep
+    judged = runner.invoke(app, ["analyze", str(stoop_rep), "-o", str(tmp_path / "out"), "--no-video", "--no-report",
+                                 "--profile", str(profile)])
     assert judged.exit_code == 0 and "ROUNDED BACK" in judged.output, judged.output
     assert f"neutral bend of {own:.0f}°" in judged.output
     stoop = first_seconds(sample_videos["rounded_back"], tmp_path / "stoop.mp4", 2.2)
@@ -218,25 +219,32 @@ def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, 
 @pytest.mark.slow
 @pytest.mark.model
 def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):
-    """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original."""
+    """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original (its first
+    second: not the whole sample, of which only these frames were compared)."""
     src = sample_videos["hip_hinge"]
-    big = tmp_path / "big.mp4"
-    with av.open(str(src)) as inp, av.open(str(big), "w") as out:
+    big, small = tmp_path / "big.mp4", tmp_path / "small.mp4"
+    with av.open(str(src)) as inp, av.open(str(big), "w") as out, av.open(str(small), "w") as out_small:
         # The frames' size is what counts here, not their encoding: the fastest preset.
-        stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = 3840, 2880, "yuv420p"
+        streams = []
+        for container, (width, height) in ((out, (3840, 2880)), (out_small, (640, 480))):
+            stream = container.add_stream("libx264", rate=30, options={"preset": "ultrafast"})
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            streams.append((container, stream))
         for i, frame in enumerate(inp.decode(video=0)):
             if i >= 30:
                 break
-            rgb = frame.to_ndarray(format="rgb24").repeat(6, axis=0).repeat(6, axis=1)
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
-        out.mux(stream.encode())
+            rgb = frame.to_ndarray(format="rgb24")
+            for (container, stream), scale in zip(streams, (6, 1), strict=True):
+                scaled = rgb.repeat(scale, axis=0).repeat(scale, axis=1)
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(scaled, format="rgb24")))
+        for container, stream in streams:
+            container.mux(stream.encode())
     settings = Settings()
     big_track, source, *_ = estimate_video_track(big, settings)
-    small_track, *_ = estimate_video_track(src, settings)
+    small_track, *_ = estimate_video_track(small, settings)
     assert (source.width, source.height) == (3840, 2880)
-    n = len(big_track)
-    ratio = np.nanmedian(big_track.image_xy[:n, 23:25] / small_track.image_xy[:n, 23:25])
+    assert len(big_track) == len(small_track) == 30
+    ratio = np.nanmedian(big_track.image_xy[:, 23:25] / small_track.image_xy[:, 23:25])
     assert ratio == pytest.approx(6.0, rel=0.03)
 
 

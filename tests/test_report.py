@@ -681,10 +681,15 @@ def test_cli_report_and_index(out_root, tmp_path):
 def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch):
     """`analyze --blur-faces --no-report`: pose estimation replaced by the saved track, so it takes a second."""
     import liftform.pipeline as pipeline
+    from liftform.people import PeopleFound
 
     data = load_result(result_dir)
     source, video = data.analysis.source, Path(data.analysis.source.path)
-    monkeypatch.setattr(pipeline, "estimate_video_track", lambda *a, **k: (data.track, source, data.analysis.model, []))
+    # analyze's pose stage replaced (the patch had gone to estimate_video_track, which analyze no longer calls, and
+    # the model ran three times: 25-34 s); counted, so a patch that misses fails here
+    stages = []
+    monkeypatch.setattr(pipeline, "estimate_video_people", lambda *a, **k: stages.append(a[0]) or (
+        PeopleFound((data.track,), 1), source, data.analysis.model, []))
     runner = CliRunner()
     out = tmp_path / "OUT"
     result = runner.invoke(app, ["analyze", str(video), "-o", str(out), "--no-report", "--no-video", "-q"])
@@ -712,6 +717,7 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     blurred_over_plain_video = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
     assert blurred_over_plain_video.exit_code == 0 and mark.is_file(), blurred_over_plain_video.output
     assert "may show the face" not in blurred_over_plain_video.output
+    assert stages == [video] * 3
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------------

@@ -1040,11 +1040,12 @@ def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
 @pytest.mark.slow
 @pytest.mark.model
 def test_live_tells_a_rounded_reach_down_from_a_rounded_lift(sample_videos, tmp_path):
-    """Box work live (lite model, every frame): each pick-up reaches the box with a rounded back, then sets a flat back
-    and lifts. Live, as `analyze`, calls every rep safe and gives each pick-up the reach-down finding, with lift-off
-    after the reach-down's bottom (in session frames), and says it on the terminal. Played up to the second pick-up
-    (10.5 s; truth: bends 0.7-3.6, 4.5-6.7, 7.2-10.1 s, the last set-down from 10.9 s): the second pick-up is where a
-    rounded reach-down had been called a rounded lift, and the set-down after it adds nothing the first does not."""
+    """Box work live (its default model, every frame): each pick-up reaches the box with a rounded back, then sets a
+    flat back and lifts. Live, as `analyze`, calls every rep safe and gives each pick-up the reach-down finding, with
+    lift-off after the reach-down's bottom (in session frames), and says it on the terminal. Played up to the second
+    pick-up (10.5 s; truth: bends 0.7-3.6, 4.5-6.7, 7.2-10.1 s, the last set-down from 10.9 s): the second pick-up is
+    where a rounded reach-down had been called a rounded lift, and the set-down after it adds nothing the first does
+    not."""
     sample = sample_videos["box_reach_rounded_then_flat"]
     config = LiveConfig(source=first_seconds(sample, tmp_path / "two_pick_ups.mp4", 10.5), paced=False,
                         window=False, output_dir=tmp_path)

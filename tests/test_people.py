@@ -161,7 +161,7 @@ def _side_by_side(*videos, path, frames: int = 274):
 def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path, rounded_on):
     stoop, hinge = sample_videos["rounded_back"], sample_videos["hip_hinge"]
     pair = (stoop, hinge) if rounded_on == "left" else (hinge, stoop)
-    clip = _side_by_side(*pair, path=tmp_path / f"two_{rounded_on}.mp4")
+    clip = _side_by_side(*pair, path=tmp_path / f"two_{rounded_on}.mp4", frames=186)   # two reps each (of three)
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     lifters = [analysis, *analysis.others]
     assert analysis.people_in_view == 2 and len(lifters) == 2
@@ -169,8 +169,8 @@ def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path
     assert set(by_side) == {"left", "right"}                   # one on each side, each followed throughout
     stooper = by_side[rounded_on]
     hinger = by_side["right" if rounded_on == "left" else "left"]
-    assert [v.verdict for v in stooper.verdicts] == ["rounded_back"] * 3
-    assert [v.verdict for v in hinger.verdicts] == ["hip_hinge"] * 3
+    assert [v.verdict for v in stooper.verdicts] == ["rounded_back"] * 2
+    assert [v.verdict for v in hinger.verdicts] == ["hip_hinge"] * 2
     assert all(a.quality.frames_with_pose >= 0.95 * a.quality.frames_total for a in lifters)
     assert analysis.verdict == "rounded_back"
     doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())

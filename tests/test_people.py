@@ -183,7 +183,7 @@ def test_a_third_lifter_beside_two_followed_ones_is_said_not_to_be_judged(sample
     """A hinging, a squatting and a stooping lifter in a row: `[pose] num_poses` (2) are followed, and a clip of two
     hinging lifters beside a stooping one was "SAFE - 6 rep(s) by 2 lifters" without a word of the third one."""
     clip = _side_by_side(*(sample_videos[k] for k in ("hip_hinge", "squat", "rounded_back")),
-                         path=tmp_path / "three.mp4", frames=150)
+                         path=tmp_path / "three.mp4", frames=105)    # a rep each
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     judged = [analysis, *analysis.others]
     assert len(judged) == 2

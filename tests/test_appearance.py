@@ -110,7 +110,7 @@ def test_three_sets_with_someone_else_between_join_the_lifters_sets_only():
 @pytest.fixture(scope="module")
 def rounded_set() -> tuple[list[np.ndarray], np.ndarray]:
     """A rendered 1-rep rounded-back set's frames and the empty room: rendered once for the walk-off tests."""
-    scene = SynthScene(LiftSpec(motion="rounded_back", reps=1))
+    scene = SynthScene(LiftSpec(motion="rounded_back", reps=1, supersample=1))
     return [f for f, _ in scene.frames()], scene.empty_room()
 
 
@@ -136,7 +136,7 @@ def test_a_lifter_who_walks_off_between_sets_is_one_lifter(tmp_path, rounded_set
 @pytest.mark.slow
 @pytest.mark.model
 def test_another_lifter_in_other_clothes_after_the_first_is_judged_apart(tmp_path, rounded_set):
-    other = SynthScene(LiftSpec(motion="hip_hinge", reps=1, seed=2))
+    other = SynthScene(LiftSpec(motion="hip_hinge", reps=1, seed=2, supersample=1))
     analysis = _walk_off_clip(tmp_path, rounded_set, [f for f, _ in other.frames()])
     assert len(analysis.others) == 1
     judged = {tuple(v.verdict for v in a.verdicts) for a in (analysis, *analysis.others)}

@@ -107,11 +107,18 @@ def test_three_sets_with_someone_else_between_join_the_lifters_sets_only():
     assert len(sets[0].rows) == 120 and len(between.rows) == 40
 
 
-def _walk_off_clip(tmp_path, second: LiftSpec):
-    """A 1-rep rounded-back set, 3 s of the empty room, then ``second``, all on one camera (one rep a set: two had
-    taken each test ~26 s of the suite's 10 minutes)."""
-    first = SynthScene(LiftSpec(motion="rounded_back", reps=1))
-    frames = [f for f, _ in first.frames()] + [first.empty_room()] * 90 + [f for f, _ in SynthScene(second).frames()]
+@pytest.fixture(scope="module")
+def rounded_set() -> tuple[list[np.ndarray], np.ndarray]:
+    """A rendered 1-rep rounded-back set's frames and the empty room: rendered once for the walk-off tests."""
+    scene = SynthScene(LiftSpec(motion="rounded_back", reps=1, supersample=1))
+    return [f for f, _ in scene.frames()], scene.empty_room()
+
+
+def _walk_off_clip(tmp_path, rounded_set, second: list[np.ndarray]):
+    """The 1-rep rounded-back set, 3 s of the empty room, then the set ``second``, all on one camera (one rep a set:
+    two had taken each test ~26 s of the suite's 10 minutes)."""
+    first, empty_room = rounded_set
+    frames = first + [empty_room] * 90 + second
     clip = tmp_path / "sets.mp4"
     write_h264(clip, frames)
     return analyze_video(clip, tmp_path / "out", write_video=False, report=False)
@@ -119,17 +126,18 @@ def _walk_off_clip(tmp_path, second: LiftSpec):
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_a_lifter_who_walks_off_between_sets_is_one_lifter(tmp_path):
+def test_a_lifter_who_walks_off_between_sets_is_one_lifter(tmp_path, rounded_set):
     """Before, "4 rep(s) by 2 lifters (1 seen at once)", the second set the main lifter and the first "not found"."""
-    analysis = _walk_off_clip(tmp_path, LiftSpec(motion="rounded_back", reps=1))
+    analysis = _walk_off_clip(tmp_path, rounded_set, rounded_set[0])       # the same set again
     assert analysis.others == () and analysis.people_in_view == 1
     assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 2
 
 
 @pytest.mark.slow
 @pytest.mark.model
-def test_another_lifter_in_other_clothes_after_the_first_is_judged_apart(tmp_path):
-    analysis = _walk_off_clip(tmp_path, LiftSpec(motion="hip_hinge", reps=1, seed=2))
+def test_another_lifter_in_other_clothes_after_the_first_is_judged_apart(tmp_path, rounded_set):
+    other = SynthScene(LiftSpec(motion="hip_hinge", reps=1, seed=2, supersample=1))
+    analysis = _walk_off_clip(tmp_path, rounded_set, [f for f, _ in other.frames()])
     assert len(analysis.others) == 1
     judged = {tuple(v.verdict for v in a.verdicts) for a in (analysis, *analysis.others)}
     assert judged == {("rounded_back",), ("hip_hinge",)}

@@ -126,9 +126,10 @@ def test_the_lifters_hidden_stretch_is_said_in_the_result_and_a_rescore_keeps_it
     assert not any(HIDDEN_WORDS in w for w in seen.quality.warnings)
 
 
-def _lifter_and_passerby(path, speed_px_s: float) -> np.ndarray:
-    """A rendered hinge set (its first 5.5 s) with a larger person (1.15x, other clothes) walking across in front of the
-    lifter at ``speed_px_s``, their centre on the lifter's at 3 s; the video, and the lifter's true landmarks."""
+@pytest.fixture(scope="module")
+def hinge_and_passerby():
+    """A rendered hinge set's first 5.5 s (frames: the crossings end by 4.7 s, a second rep), its true landmarks, and a
+    larger person (1.15x, other clothes) to walk across: rendered once for both speeds (~11 s each time)."""
     lifter = SynthScene(LiftSpec(motion="hip_hinge"))
     shown = SynthScene(LiftSpec(motion="squat", prop="none", seed=3, reps=1)).render(0)
     ys, xs = np.nonzero(shown.label > 0)
@@ -136,12 +137,19 @@ def _lifter_and_passerby(path, speed_px_s: float) -> np.ndarray:
     picture = cv2.resize(shown.rgb[box], None, fx=1.15, fy=1.15, interpolation=cv2.INTER_AREA)
     body = cv2.resize((shown.label[box] > 0).astype(np.uint8), picture.shape[1::-1],
                       interpolation=cv2.INTER_NEAREST) > 0
-    truth = lifter.truth.image_xy
+    frames = [lifter.render(i).rgb for i in range(min(len(lifter), 165))]
+    return frames, lifter.truth.image_xy, picture, body
+
+
+def _lifter_and_passerby(path, speed_px_s: float, hinge_and_passerby) -> np.ndarray:
+    """The hinge set with the larger person walking across in front of the lifter at ``speed_px_s``, their centre on
+    the lifter's at 3 s; the video, and the lifter's true landmarks."""
+    lifter_frames, truth, picture, body = hinge_and_passerby
     centre, feet = float(np.nanmean(truth[0][:, 0])), int(np.nanmax(truth[0][:, 1])) + 25
 
     def frames():
-        for i in range(min(len(lifter), 165)):           # to 5.5 s: the crossings end by 4.7 s (a second rep)
-            canvas = lifter.render(i).rgb.copy()
+        for i, rgb in enumerate(lifter_frames):
+            canvas = rgb.copy()
             left = int(round(centre + speed_px_s * (i / 30.0 - 3.0) - picture.shape[1] / 2))
             x0, x1 = max(left, 0), min(left + picture.shape[1], canvas.shape[1])
             if x1 > x0:
@@ -157,12 +165,13 @@ def _lifter_and_passerby(path, speed_px_s: float) -> np.ndarray:
 @pytest.mark.model
 @pytest.mark.parametrize("speed_px_s", [200.0, 400.0])
 @pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")   # frames nobody is found in
-def test_a_passerby_crossing_the_lifter_is_not_followed_as_the_lifter_without_a_word(tmp_path, speed_px_s):
+def test_a_passerby_crossing_the_lifter_is_not_followed_as_the_lifter_without_a_word(tmp_path, speed_px_s,
+                                                                                       hinge_and_passerby):
     """At 200 px/s the lifter's pose jumped onto the passerby and followed them out of the picture (2.2-4.7 s); at
     400 px/s it slid onto them without a jump (2.7-3.8 s). Both were "SAFE - 3 reps" with no note, reps measured on
     the passerby's frames. Now the lifter's track holds only the lifter, and the stretch they were hidden is said."""
     clip = tmp_path / "passerby.mp4"
-    truth = _lifter_and_passerby(clip, speed_px_s)
+    truth = _lifter_and_passerby(clip, speed_px_s, hinge_and_passerby)
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     poses = read_poses_npz(tmp_path / "out" / "passerby" / "poses.npz").image_xy
     off_px = np.nanmedian(np.linalg.norm(poses[:len(truth)] - truth[:len(poses)], axis=2), axis=1)

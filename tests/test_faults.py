@@ -138,12 +138,19 @@ DAMAGE = {"truncated": lambda data: data[: len(data) // 2],
           "not-a-zip": lambda data: b"garbage" * 50}
 
 
+@pytest.fixture(scope="module")
+def three_analysed(tmp_path_factory, clip: Path) -> Path:
+    """The output folder of the clip analysed as a.mp4, b.mp4 and c.mp4: made once for each kind of damage."""
+    folder = tmp_path_factory.mktemp("three")
+    for name in ("a", "b", "c"):
+        shutil.copy(clip, folder / f"{name}.mp4")
+    assert analyze(*(str(folder / f"{n}.mp4") for n in "abc"), "-o", str(folder / "out")).exit_code == 0
+    return folder / "out"
+
+
 def _damaged_cache(kind: str):
-    def check(tmp_path: Path, clip: Path) -> None:
-        out = tmp_path / "out"
-        for name in ("a", "b", "c"):
-            shutil.copy(clip, tmp_path / f"{name}.mp4")
-        assert analyze(*(str(tmp_path / f"{n}.mp4") for n in "abc"), "-o", str(out)).exit_code == 0
+    def check(tmp_path: Path, three_analysed: Path) -> None:
+        out = shutil.copytree(three_analysed, tmp_path / "out")     # this kind's own copy, damaged below
         cache = out / "a" / "poses.npz"
         cache.write_bytes(DAMAGE[kind](cache.read_bytes()))
         before = {n: (out / n / "result.json").stat().st_mtime_ns for n in "bc"}

@@ -103,19 +103,20 @@ def test_a_head_above_the_frame_is_said_and_missing_poses_do_not_count():
 def test_a_rendered_lift_cut_at_mid_thigh_says_the_legs_were_guessed(sample_videos, tmp_path):
     """A webcam on a desk: the squat sample with its lower 40 % cut off was six reps, phantoms among them, and said
     nothing of the legs it could not see; then five reps, with the note."""
-    with open_video(sample_videos["squat"]) as video:
-        frames = [np.ascontiguousarray(f.rgb[: int(f.rgb.shape[0] * 0.6) // 2 * 2]) for f in video]
+    with open_video(sample_videos["squat"]) as video:     # its first two reps and the stand after (of three)
+        frames = [f.rgb for f in video if f.timestamp_s < 6.2]
+    write_h264(tmp_path / "whole.mp4", frames)
     clip = tmp_path / "desk.mp4"
-    write_h264(clip, frames)
+    write_h264(clip, (np.ascontiguousarray(rgb[: int(rgb.shape[0] * 0.6) // 2 * 2]) for rgb in frames))
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     notes = [w for w in analysis.quality.warnings if "out of the picture" in w]
     assert len(notes) == 1 and "the knees in" in notes[0] and "the feet in 100%" in notes[0]
-    whole = analyze_video(sample_videos["squat"], None, write_video=False, report=False)
+    whole = analyze_video(tmp_path / "whole.mp4", None, write_video=False, report=False)
     assert not any("out of the picture" in w for w in whole.quality.warnings)
     # The reps are measured from one floor, the feet's guessed height while standing: guessed afresh in every frame,
     # the feet wandered with each bend and phantom reps came between the real ones
     # (the squat/hinge call still reads the guessed knees: the note says so)
-    assert len(analysis.verdicts) == len(whole.verdicts) == 3 and analysis.verdict == whole.verdict == "safe"
+    assert len(analysis.verdicts) == len(whole.verdicts) == 2 and analysis.verdict == whole.verdict == "safe"
 
 
 @pytest.mark.slow
@@ -124,18 +125,19 @@ def test_a_small_lifter_far_from_the_camera_is_found(sample_videos, tmp_path):
     """The hinge sample in the middle of a frame three times its size (a camera at the back of a gym: the lifter a
     fifth of the frame's height, ~45 px where the whole frame is searched) had no person found at all; the search
     made again in smaller tiles finds the lifter, who is then followed on a crop and judged."""
-    with open_video(sample_videos["hip_hinge"]) as video:
-        small = [f.rgb for f in video]
+    with open_video(sample_videos["hip_hinge"]) as video:     # its first two reps and the stand after (of three)
+        small = [f.rgb for f in video if f.timestamp_s < 6.2]
     height, width = small[0].shape[:2]
     canvas = np.empty((3 * height, 3 * width, 3), np.uint8)
     canvas[:] = np.median(small[0].reshape(-1, 3), axis=0).astype(np.uint8)
-    frames = []
-    for rgb in small:
-        frame = canvas.copy()
-        frame[height:2 * height, width:2 * width] = rgb
-        frames.append(frame)
+
+    def far_frames():   # one canvas, each frame pasted in as it is encoded (a copy of it a frame had taken ~10 s)
+        for rgb in small:
+            canvas[height:2 * height, width:2 * width] = rgb
+            yield canvas
+
     clip = tmp_path / "far.mp4"
-    write_h264(clip, frames)
+    write_h264(clip, far_frames())
     analysis = analyze_video(clip, None, write_video=False, report=False)
-    assert analysis.quality.frames_with_pose >= 0.9 * len(frames)
+    assert analysis.quality.frames_with_pose >= 0.9 * len(small)
     assert analysis.verdict == "safe" and len(analysis.verdicts) >= 2

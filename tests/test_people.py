@@ -161,7 +161,7 @@ def _side_by_side(*videos, path, frames: int = 274):
 def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path, rounded_on):
     stoop, hinge = sample_videos["rounded_back"], sample_videos["hip_hinge"]
     pair = (stoop, hinge) if rounded_on == "left" else (hinge, stoop)
-    clip = _side_by_side(*pair, path=tmp_path / f"two_{rounded_on}.mp4")
+    clip = _side_by_side(*pair, path=tmp_path / f"two_{rounded_on}.mp4", frames=186)   # two reps each (of three)
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     lifters = [analysis, *analysis.others]
     assert analysis.people_in_view == 2 and len(lifters) == 2
@@ -169,8 +169,8 @@ def test_two_people_lifting_side_by_side_are_both_judged(sample_videos, tmp_path
     assert set(by_side) == {"left", "right"}                   # one on each side, each followed throughout
     stooper = by_side[rounded_on]
     hinger = by_side["right" if rounded_on == "left" else "left"]
-    assert [v.verdict for v in stooper.verdicts] == ["rounded_back"] * 3
-    assert [v.verdict for v in hinger.verdicts] == ["hip_hinge"] * 3
+    assert [v.verdict for v in stooper.verdicts] == ["rounded_back"] * 2
+    assert [v.verdict for v in hinger.verdicts] == ["hip_hinge"] * 2
     assert all(a.quality.frames_with_pose >= 0.95 * a.quality.frames_total for a in lifters)
     assert analysis.verdict == "rounded_back"
     doc = json.loads((tmp_path / "out" / clip.stem / "result.json").read_text())
@@ -183,7 +183,7 @@ def test_a_third_lifter_beside_two_followed_ones_is_said_not_to_be_judged(sample
     """A hinging, a squatting and a stooping lifter in a row: `[pose] num_poses` (2) are followed, and a clip of two
     hinging lifters beside a stooping one was "SAFE - 6 rep(s) by 2 lifters" without a word of the third one."""
     clip = _side_by_side(*(sample_videos[k] for k in ("hip_hinge", "squat", "rounded_back")),
-                         path=tmp_path / "three.mp4", frames=150)
+                         path=tmp_path / "three.mp4", frames=105)    # a rep each
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     judged = [analysis, *analysis.others]
     assert len(judged) == 2
@@ -233,7 +233,7 @@ def test_a_lift_that_fades_in_after_a_title_card_is_found(sample_videos, tmp_pat
     card = np.zeros_like(lift[0])
     cv2.putText(card, "DEADLIFT DAY", (200, 240), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (255, 255, 255), 3)
     fade = [(card * (1 - k / 15) + lift[0] * (k / 15)).astype(np.uint8) for k in range(15)]
-    write_h264(tmp_path / "titled.mp4", [card] * 30 + fade + lift)
+    write_h264(tmp_path / "titled.mp4", [card] * 10 + fade + lift)    # the bars are read off the first 8 frames
     analysis = analyze_video(tmp_path / "titled.mp4", tmp_path / "out", write_video=False, report=False)
     assert [v.verdict for v in analysis.verdicts] == ["rounded_back"]
 

@@ -137,11 +137,11 @@ def test_a_rendered_lifter_beside_their_reflection_is_one_lifter(sample_videos, 
     """As a gym's mirror wall shows them: before, "6 rep(s) by 2 lifters", the reflection judged as a second
     lifter and the clip's verdict covering both."""
     reflect = (lambda rgb: rgb[:, ::-1]) if mirror == "beside" else _behind
-    with open_video(sample_videos["rounded_back"]) as video:
-        frames = [np.ascontiguousarray(np.hstack([f.rgb, reflect(f.rgb)])) for f in video]
+    with open_video(sample_videos["rounded_back"]) as video:     # its first rep and the stand after (of three)
+        frames = [np.ascontiguousarray(np.hstack([f.rgb, reflect(f.rgb)])) for f in video if f.timestamp_s < 3.3]
     clip = tmp_path / "mirror.mp4"
     write_h264(clip, frames)
     analysis = analyze_video(clip, tmp_path / "out", write_video=False, report=False)
     assert analysis.people_in_view == 2 and analysis.others == ()
-    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"] * 3
+    assert [v.verdict for v in analysis.verdicts] == ["rounded_back"]
     assert reflection.NOTE in analysis.quality.warnings

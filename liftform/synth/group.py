@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from liftform.synth.encode import encode_mp4
-from liftform.synth.scene import LiftSpec, SynthScene
+from liftform.synth.scene import LiftSpec, Rendered, SynthScene
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class GroupScene:
                        for m in members]
         self.n_frames = int(round(duration_s * fps))
         self._room = self.scenes[0].empty_room()
+        self._last_shown: dict[int, tuple[int, Rendered]] = {}     # each member's own frame drawn last, by its number
 
     def __len__(self) -> int:
         return self.n_frames
@@ -84,11 +85,11 @@ class GroupScene:
         """Frame ``i``: (H, W, 3) uint8 RGB."""
         canvas = self._room.copy()
         w, h = self.size_wh
-        for m, scene in enumerate(self.scenes):
+        for m in range(len(self.scenes)):
             j = self._frame_of(m, i)
             if j is None:
                 continue
-            shown = scene.render(j)
+            shown = self._own_frame(m, j)
             ys, xs = np.nonzero(shown.label > 0)
             if len(xs) == 0:
                 continue
@@ -110,6 +111,13 @@ class GroupScene:
             mask = body[part] > 0
             canvas[cy0:cy1, cx0:cx1][mask] = picture[part][mask]
         return canvas
+
+    def _own_frame(self, m: int, j: int) -> Rendered:
+        """Member ``m``'s own frame ``j``, rendered once while it is shown again: someone standing (or walking
+        along a path) shows their frame 0 throughout, and a frame takes ~30-70 ms to render."""
+        if (last := self._last_shown.get(m)) is None or last[0] != j:
+            last = self._last_shown[m] = (j, self.scenes[m].render(j))
+        return last[1]
 
     @cached_property
     def _truths(self) -> list[np.ndarray]:

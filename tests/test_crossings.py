@@ -197,6 +197,8 @@ def test_a_smaller_person_walking_behind_the_lifter_is_not_followed_as_the_lifte
                              report=False)
     poses = read_poses_npz(tmp_path / "out" / "walker" / "poses.npz").image_xy
     posed = np.isfinite(poses).all(axis=(1, 2))
-    off_px = np.median(np.linalg.norm(poses[posed] - group.image_xy(1)[:len(poses)][posed], axis=2), axis=1)
+    # nanmedian: the renderer's truth has no hand landmarks (NaN), and a median with them was NaN in every frame
+    off_px = np.nanmedian(np.linalg.norm(poses[posed] - group.image_xy(1)[:len(poses)][posed], axis=2), axis=1)
+    assert np.isfinite(off_px).all()       # every pose kept is measured (a NaN is never > 40 px)
     assert (off_px > 40).sum() <= 8        # a few as the walker came out (the pose slid with them), not 27
     assert any(HIDDEN_WORDS in note for note in analysis.quality.warnings)

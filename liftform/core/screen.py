@@ -165,9 +165,10 @@ def _unseen_while_bent(seen: np.ndarray, trunk_deg: np.ndarray, bottom: int,
         stretches.append((int(seen_before[-1]) + 1 if len(seen_before) else 0,
                           bottom + 1 + int(seen_again[0]) if len(seen_again) else len(seen)))
     seen_frames = np.flatnonzero(seen[:bottom + 1])
-    for before, after in zip(seen_frames[:-1], seen_frames[1:], strict=True):
-        if after > before + 1 and np.nanmin(trunk_deg[after:bottom + 1]) >= judged_from_deg:
-            stretches.append((int(before) + 1, int(after)))
+    gaps = np.flatnonzero(np.diff(seen_frames) > 1)
+    least_lean_on = np.fmin.accumulate(trunk_deg[:bottom + 1][::-1])[::-1]    # from each frame to the bottom
+    bent = least_lean_on[seen_frames[gaps + 1]] >= judged_from_deg
+    stretches.extend(zip((seen_frames[gaps][bent] + 1).tolist(), seen_frames[gaps + 1][bent].tolist(), strict=True))
     return stretches
 
 

@@ -164,8 +164,10 @@ def judged_again(old: Analysis, track: PoseTrack, settings: Settings) -> Analysi
               "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
     notes += tuple(w for w in old.quality.warnings
                    if w == reflection.NOTE or LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
+    posed_by = {"mediapipe": old.versions["mediapipe"]} if "mediapipe" in old.versions else {}
     return replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
-                   quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
+                   quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)),
+                   versions={**analysis.versions, **posed_by})     # the landmarks are that mediapipe's
 
 
 def _profile_beside(analysis: Analysis) -> Path | None:

@@ -153,12 +153,14 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     if result.from_poses:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
                   "(poses.npz, without the pose model), their earlier results replaced: their verdict settings or "
-                  "liftform version differ from this run's, or their annotated video or report was to be drawn (out "
-                  "of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks them",
+                  "liftform build (its rules) differ from this run's, or their annotated video or report was to be "
+                  "drawn (out of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks "
+                  "them",
                   soft_wrap=True)
     if result.posed_again:
         out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
-                  "earlier results replaced: their pose settings, pose model or file differ from this run's, or "
+                  "earlier results replaced: their pose settings, pose model, mediapipe version or file differ from "
+                  "this run's, or "
                   "their saved poses could not be used (several people followed, no poses.npz)", soft_wrap=True)
 
 

@@ -269,6 +269,22 @@ def test_a_result_an_earlier_liftform_judged_is_judged_again_by_this_ones_rules(
     assert score([lift], out, write_video=False, report=False).n_cached == 1   # judged by this one now: kept
 
 
+def test_results_of_a_summary_older_than_fingerprints_are_said_to_be_judged_otherwise(tmp_path, engine):
+    """A folder an earlier liftform scored, its summary.json rows without a settings_fingerprint (a 48th-session
+    liftform's): a `score` of one new video into it left the earlier results in the summary beside the new one,
+    judged by other rules, without the note a `score --config` gets ("not known" had been taken as "the same")."""
+    lift, added = _videos(tmp_path, "lift", "added")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    assert score([lift], out, write_video=False, report=False).n_cached == 1
+    doc = json.loads((out / "summary.json").read_text())
+    for row in doc["videos"]:
+        del row["settings_fingerprint"], row["liftform_version"]     # as summaries before the fingerprint have it
+    (out / "summary.json").write_text(json.dumps(doc))
+    result = score([added], out, write_video=False, report=False)     # a video new to the folder
+    assert result.judged_otherwise == ["lift"]
+
+
 def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_by_rescore(tmp_path, engine):
     """A folder moved to a machine with another mediapipe: `score` runs the pose stage again on its videos (the
     library's graph around the model makes the landmarks; a batch is measured with one, as a Ray node with another

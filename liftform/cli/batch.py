@@ -146,7 +146,8 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
     if result.judged_otherwise:
         out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {shown(output)} before, "
-                  "not in this run, were judged under other settings (another --config, pose model or version): its "
+                  "not in this run, were judged under other settings (another --config, pose model or liftform or "
+                  "mediapipe version): its "
                   "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
                   f"{shown(output)} --config FILE` judges them all under one (another pose model: "
                   "`score --force`)", soft_wrap=True)

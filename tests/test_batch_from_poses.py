@@ -285,6 +285,21 @@ def test_results_of_a_summary_older_than_fingerprints_are_said_to_be_judged_othe
     assert result.judged_otherwise == ["lift"]
 
 
+def test_rescore_counts_as_rescored_only_the_videos_it_rescored(tmp_path):
+    """A folder of two results, one written by an earlier liftform whose settings this one does not take: the
+    rescore said "failed: ...", then "2 rescored, 0 verdict(s) changed"."""
+    lift, old = _videos(tmp_path, "lift", "old")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, old)
+    doc = json.loads((out / "old" / "result.json").read_text())
+    doc["settings"]["pose"]["crop_max_side_px"], doc["versions"]["liftform"] = 640, "0.1.0"
+    (out / "old" / "result.json").write_text(json.dumps(doc))
+    run = cli.invoke(app, ["rescore", str(out), "-q"])
+    assert run.exit_code == 1
+    assert "1 rescored (1 could not be: above), 0 verdict(s) changed" in " ".join(run.stdout.split()), run.stdout
+
+
 def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_by_rescore(tmp_path, engine):
     """A folder moved to a machine with another mediapipe: `score` runs the pose stage again on its videos (the
     library's graph around the model makes the landmarks; a batch is measured with one, as a Ray node with another

@@ -202,7 +202,8 @@ def rescore(
                   soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     print_batch(result.rows, output, "in the summary")
-    out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
+    failed = f" ({result.n_failed} could not be: above)" if result.n_failed else ""   # "1 rescored" had counted them
+    out.print(f"{len(result.rescored) - result.n_failed} rescored{failed}, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
     if result.reps_changed:     # the clip's verdict the same, a rep's verdict or advice not
         out.print(f"{len(result.reps_changed)} more with a rep's verdict or advice changed"

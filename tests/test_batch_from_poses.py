@@ -315,6 +315,42 @@ def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_b
     assert result.n_cached == 0 and result.from_poses == [] and result.rows[0].error == POSE_STAGE_RAN
 
 
+def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_settings_its_results_share(
+        tmp_path, engine):
+    """A batch scored with `--config` (a rounded back read safe under it) by a liftform before summary.json kept
+    judged_with, then the same `score` without --config after the upgrade: its videos are judged again by this
+    liftform's rules under the thresholds they all share, said in one line, not under the defaults unsaid (7be8809's
+    folder, for real: "rounded_back_short" went from SAFE to ROUNDED BACK). Results judged under two settings are
+    not known as one batch's: the defaults, as before."""
+    from liftform import __version__
+
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    stricter = apply_overrides(Settings(), STRICTER)
+    _scored(out, lift, settings=stricter)
+    _scored(out, other, settings=stricter)
+    assert score([lift, other], out, stricter, write_video=False, report=False).n_cached == 2
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]                              # as a summary before the fifty-fifth session
+    (out / "summary.json").write_text(json.dumps(doc))
+    for name in ("lift", "other"):
+        _written_by(out / name, liftform=__version__)   # and the results by the earlier rules
+    said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
+    words = " ".join(said.output.split())
+    assert said.exit_code == 0 and (f"note: judged under the settings {out} was last judged with (by `liftform "
+                                    "score`: verdict.rounded_back_spine_deg = 60.0), not the defaults") in words, words
+    assert read_analysis(out / "lift").verdict == "safe" and read_analysis(out / "lift").versions["liftform"] != \
+        __version__
+
+    _scored(out, other)                                 # the defaults: the two results judged otherwise
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]
+    (out / "summary.json").write_text(json.dumps(doc))
+    said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert "last judged with" not in " ".join(said.output.split()) and read_analysis(out / "lift").verdict == \
+        "rounded_back"
+
+
 def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_with(tmp_path, engine):
     """A researcher's steps: a folder scored, rescored with other thresholds, then `score` run again without a
     --config (a video added): the earlier videos keep the rescore's verdicts (judged under its settings), the new

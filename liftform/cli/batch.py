@@ -222,6 +222,10 @@ def rescore(
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
                   f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
                   "with: use `liftform score --force` to apply them", soft_wrap=True)
+    if result.posed_elsewhere:
+        out.print(f"[yellow]note:[/] {len(result.posed_elsewhere)} video(s) were judged from landmarks another "
+                  "mediapipe version made (result.json's versions name it): `liftform score` poses them again with "
+                  "this one", soft_wrap=True)
     if result.index_html is not None:
         out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.stale_views:

@@ -4,6 +4,7 @@ report are views of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -111,13 +112,26 @@ class Analysis:
         return [int(i) for i in self.kinematics.frame_index[self.flagged]]
 
 
+# What makes a result besides its settings and model file: the liftform build whose rules judged it (`build.py`)
+# and the mediapipe that ran the pose model. Results made by others are not this run's (`batch.summary`'s
+# fingerprints, a Ray node's results, `batch.ray_results.other_versions`).
+MADE_BY = ("liftform", "mediapipe")
+
+
 def library_versions() -> dict[str, str]:
-    """The versions of liftform and the libraries that make its results (`Analysis.versions`)."""
+    """The versions of liftform (its build, `build.liftform_build`) and the libraries that make its results
+    (`Analysis.versions`)."""
+    from liftform.build import liftform_build
+
+    return {"liftform": liftform_build(), "numpy": np.__version__, **_installed_versions()}
+
+
+@lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str]:
+    """The installed versions of the libraries that decode and pose (read once: a batch asks for each video)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from liftform import __version__
-
-    found = {"liftform": __version__, "numpy": np.__version__}
+    found = {}
     for package in ("mediapipe", "av", "opencv-contrib-python"):
         try:
             found[package] = version(package)

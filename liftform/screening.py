@@ -96,7 +96,7 @@ def profile_about(read_from: str, source_sha256: str = "", rep: int | None = Non
     (a video's path and SHA-256, the rep checked; a live session), when, by which liftform. A clinic with many
     clients' profiles had no way to tell them apart; `liftform config --profile` shows it. ``zero_from``: where
     its zero was read, where that was another profile (`personal.zero_origin`)."""
-    from liftform import __version__  # here, as `analysis.py` does: the package imports this module's callers
+    from liftform.build import liftform_build  # here, as `analysis.py` does: the package imports its callers
 
     about: dict[str, str | int] = {"read_from": read_from}
     if source_sha256:
@@ -104,7 +104,7 @@ def profile_about(read_from: str, source_sha256: str = "", rep: int | None = Non
     if rep is not None:
         about["rep"] = rep
     about["written"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    about["liftform_version"] = __version__
+    about["liftform_version"] = liftform_build()
     # A zero taken from another profile (`screen --profile`) was not read from this video: the profile had said
     # "read_from" the screened bend, "checked neutral", of a bend that rounded, and lost where the zero came from.
     return {**about, PROFILE_ZERO_FROM: zero_from} if zero_from else about

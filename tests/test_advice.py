@@ -541,7 +541,7 @@ def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
     version. The [profile] table says them; loading reads none of them, and a profile written before still loads."""
     import datetime
 
-    from liftform import __version__
+    from liftform.build import liftform_build
     from liftform.core.screen import ScreenResult
     from liftform.screening import profile_toml
     from liftform.toml_files import tomllib  # tomli on Python 3.10
@@ -551,7 +551,7 @@ def test_a_profile_says_whose_it_is_and_still_loads(tmp_path):
     text = profile_toml(screen)
     about = tomllib.loads(text)["profile"]
     assert about["read_from"] == "/clinic/S01/checked.mp4" and about["source_sha256"] == "ab" * 32
-    assert about["rep"] == 2 and about["liftform_version"] == __version__ and about["neutral_checked"] is True
+    assert about["rep"] == 2 and about["liftform_version"] == liftform_build() and about["neutral_checked"] is True
     written = datetime.datetime.fromisoformat(about["written"])
     assert abs((datetime.datetime.now(datetime.timezone.utc) - written).total_seconds()) < 60
     path = tmp_path / "S01.toml"

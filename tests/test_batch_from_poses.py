@@ -236,29 +236,121 @@ def test_on_ray_the_earlier_result_goes_with_the_task_and_is_judged_from_its_pos
     assert read_analysis(out / "lift").verdict == "safe"
 
 
-def test_a_result_another_liftform_version_judged_is_judged_again_by_this_ones_rules(tmp_path, engine, monkeypatch):
-    """liftform upgraded between two runs of the same `score`: each earlier result is judged again from its saved
-    landmarks under this version's rules (the pose model not run), the summary naming the version of each row. The
-    settings fingerprint had left the version out: the older version's results were taken as already scored, kept
-    beside the new one's without a word."""
-    import liftform
+def _written_by(result_dir: Path, **versions: str) -> None:
+    """``result_dir``'s result.json as another liftform or mediapipe wrote it (those of its ``versions`` replaced)."""
+    path = result_dir / "result.json"
+    doc = json.loads(path.read_text())
+    doc["versions"].update(versions)
+    path.write_text(json.dumps(doc))
+
+
+def test_a_result_an_earlier_liftform_judged_is_judged_again_by_this_ones_rules(tmp_path, engine):
+    """liftform upgraded between two runs of the same `score`, its version 0.1.0 all along (as every liftform
+    wrote it): each earlier result is judged again from its saved landmarks under this liftform's rules (the pose
+    model not run), the summary naming the build of each row. The fingerprint held the version alone, which no
+    change of the rules raised: a folder scored at 6ac0e7a (forty-eighth session) was taken as already scored by
+    the fifty-seventh session's liftform, its earlier reasons and advice kept without a word."""
+    from liftform import __version__
+    from liftform.build import liftform_build
 
     lift, other = _videos(tmp_path, "lift", "other")
     out = tmp_path / "out"
     _scored(out, lift)
     _scored(out, other, "hip_hinge")
-    old_version = liftform.__version__
-    assert score([lift, other], out, write_video=False, report=False).n_cached == 2
-    monkeypatch.setattr(liftform, "__version__", f"{old_version}.post1")     # the upgrade
+    for name in ("lift", "other"):
+        _written_by(out / name, liftform=__version__)       # the same version, written by earlier rules
     result = score([lift], out, write_video=False, report=False)
     assert result.n_cached == 0 and result.from_poses == ["lift"] and result.posed_again == []
-    assert read_analysis(out / "lift").versions["liftform"] == f"{old_version}.post1"
+    assert read_analysis(out / "lift").versions["liftform"] == liftform_build() != __version__
     assert result.judged_otherwise == ["other"]       # not among this run's inputs: kept, and said to differ
     rows = _csv(out)
-    assert rows["lift"]["liftform_version"] == f"{old_version}.post1"
-    assert rows["other"]["liftform_version"] == old_version
+    assert rows["lift"]["liftform_version"] == liftform_build() and rows["other"]["liftform_version"] == __version__
     assert rows["lift"]["settings_fingerprint"] != rows["other"]["settings_fingerprint"]
     assert score([lift], out, write_video=False, report=False).n_cached == 1   # judged by this one now: kept
+
+
+def test_results_of_a_summary_older_than_fingerprints_are_said_to_be_judged_otherwise(tmp_path, engine):
+    """A folder an earlier liftform scored, its summary.json rows without a settings_fingerprint (a 48th-session
+    liftform's): a `score` of one new video into it left the earlier results in the summary beside the new one,
+    judged by other rules, without the note a `score --config` gets ("not known" had been taken as "the same")."""
+    lift, added = _videos(tmp_path, "lift", "added")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    assert score([lift], out, write_video=False, report=False).n_cached == 1
+    doc = json.loads((out / "summary.json").read_text())
+    for row in doc["videos"]:
+        del row["settings_fingerprint"], row["liftform_version"]     # as summaries before the fingerprint have it
+    (out / "summary.json").write_text(json.dumps(doc))
+    result = score([added], out, write_video=False, report=False)     # a video new to the folder
+    assert result.judged_otherwise == ["lift"]
+
+
+def test_rescore_counts_as_rescored_only_the_videos_it_rescored(tmp_path):
+    """A folder of two results, one written by an earlier liftform whose settings this one does not take: the
+    rescore said "failed: ...", then "2 rescored, 0 verdict(s) changed"."""
+    lift, old = _videos(tmp_path, "lift", "old")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, old)
+    doc = json.loads((out / "old" / "result.json").read_text())
+    doc["settings"]["pose"]["crop_max_side_px"], doc["versions"]["liftform"] = 640, "0.1.0"
+    (out / "old" / "result.json").write_text(json.dumps(doc))
+    run = cli.invoke(app, ["rescore", str(out), "-q"])
+    assert run.exit_code == 1
+    assert "1 rescored (1 could not be: above), 0 verdict(s) changed" in " ".join(run.stdout.split()), run.stdout
+
+
+def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_by_rescore(tmp_path, engine):
+    """A folder moved to a machine with another mediapipe: `score` runs the pose stage again on its videos (the
+    library's graph around the model makes the landmarks; a batch is measured with one, as a Ray node with another
+    is not kept), where it had judged them from the other's landmarks, or taken them as already scored; `rescore`
+    judges the saved landmarks, and its result.json names the mediapipe that made them, not this one."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _written_by(out / "lift", mediapipe="0.9.0")
+    run = cli.invoke(app, ["rescore", str(out), "-q"])
+    assert run.exit_code == 0 and read_analysis(out / "lift").versions["mediapipe"] == "0.9.0"
+    assert ("note: 1 video(s) were judged from landmarks another mediapipe version made (result.json's versions "
+            "name it): `liftform score` poses them again with this one") in " ".join(run.stdout.split())
+    result = score([lift], out, write_video=False, report=False)
+    assert result.n_cached == 0 and result.from_poses == [] and result.rows[0].error == POSE_STAGE_RAN
+
+
+def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_settings_its_results_share(
+        tmp_path, engine):
+    """A batch scored with `--config` (a rounded back read safe under it) by a liftform before summary.json kept
+    judged_with, then the same `score` without --config after the upgrade: its videos are judged again by this
+    liftform's rules under the thresholds they all share, said in one line, not under the defaults unsaid (7be8809's
+    folder, for real: "rounded_back_short" went from SAFE to ROUNDED BACK). Results judged under two settings are
+    not known as one batch's: the defaults, as before."""
+    from liftform import __version__
+
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    stricter = apply_overrides(Settings(), STRICTER)
+    _scored(out, lift, settings=stricter)
+    _scored(out, other, settings=stricter)
+    assert score([lift, other], out, stricter, write_video=False, report=False).n_cached == 2
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]                              # as a summary before the fifty-fifth session
+    (out / "summary.json").write_text(json.dumps(doc))
+    for name in ("lift", "other"):
+        _written_by(out / name, liftform=__version__)   # and the results by the earlier rules
+    said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
+    words = " ".join(said.output.split())
+    assert said.exit_code == 0 and (f"note: judged under the settings {out} was last judged with (by `liftform "
+                                    "score`: verdict.rounded_back_spine_deg = 60.0), not the defaults") in words, words
+    assert read_analysis(out / "lift").verdict == "safe" and read_analysis(out / "lift").versions["liftform"] != \
+        __version__
+
+    _scored(out, other)                                 # the defaults: the two results judged otherwise
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]
+    (out / "summary.json").write_text(json.dumps(doc))
+    said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert "last judged with" not in " ".join(said.output.split()) and read_analysis(out / "lift").verdict == \
+        "rounded_back"
 
 
 def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_with(tmp_path, engine):

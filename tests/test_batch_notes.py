@@ -133,7 +133,8 @@ def test_a_run_under_new_settings_says_how_many_videos_of_the_folder_it_left_jud
 
     assert "judged under other settings" not in run("a.mp4", config=False)
     assert (f"note: 1 video(s) scored into {out} before, not in this run, were judged under other settings "
-            "(another --config, pose model or version): its summary mixes the two") in run("b.mp4")
+            "(another --config, pose model or liftform or mediapipe version): its summary mixes the two"
+            ) in run("b.mp4")
     assert "judged under other settings" not in run("a.mp4", "b.mp4")
 
 

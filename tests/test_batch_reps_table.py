@@ -103,7 +103,7 @@ def test_each_rep_says_which_settings_and_version_judged_it(tmp_path):
     """A folder whose videos were judged under two thresholds (a `score --config` of some, the rest left): the rep
     table mixed their verdicts with nothing telling them apart; each rep now carries its video's settings
     fingerprint and liftform version, as summary.csv's row does."""
-    from liftform import __version__
+    from liftform.build import liftform_build
     from liftform.settings import apply_overrides
 
     out = tmp_path / "out"
@@ -116,6 +116,6 @@ def test_each_rep_says_which_settings_and_version_judged_it(tmp_path):
     table = _table(out)
     for row in rows:
         assert {(r["settings_fingerprint"], r["liftform_version"]) for r in table if r["output"] == row.output} == {
-            (row.settings_fingerprint, __version__)}
+            (row.settings_fingerprint, liftform_build())}
     assert rows[0].settings_fingerprint != rows[1].settings_fingerprint
     assert strict.verdict == "rounded_back" and lenient.verdict == "safe"      # the same lift: the settings differ

@@ -48,10 +48,10 @@ def test_version_and_help_answer_without_the_heavy_libraries(argv):
             "from liftform.__main__ import main\nmain()\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent,
                          env={**os.environ, "COLUMNS": "100"})
-    from liftform import __version__
+    from liftform.build import liftform_build
 
     assert run.returncode == 0 and run.stdout.endswith("imported: []\n"), (run.stdout, run.stderr)
-    said = f"liftform {__version__}\n" if argv == ["--version"] else "--version"
+    said = f"liftform {liftform_build()}\n" if argv == ["--version"] else "--version"
     assert run.stdout.startswith(said) if argv == ["--version"] else said in run.stdout, run.stdout
 
 

@@ -157,6 +157,7 @@ def test_a_result_made_by_another_liftform_or_mediapipe_on_a_node_is_not_kept(tm
     with its own measure, written into the batch beside this one's as if they were alike, without a word."""
     import json
 
+    import liftform
     from liftform.analysis import library_versions
 
     ours = library_versions()
@@ -177,8 +178,8 @@ def test_a_result_made_by_another_liftform_or_mediapipe_on_a_node_is_not_kept(tm
     assert rows["lift0"].ok and (out / "lift0" / "result.json").is_file()
     assert not rows["lift1"].ok and not (out / "lift1").exists()
     assert rows["lift1"].error == f"scored on a Ray worker with liftform 0.0.9, this machine has liftform " \
-        f"{ours['liftform']}: install the same on every node (pip install 'liftform[ray]=={ours['liftform']}'); " \
-        "its result was not kept", rows["lift1"].error
+        f"{ours['liftform']}: install the same on every node (pip install 'liftform[ray]=={liftform.__version__}' " \
+        "from the same source: the build after the + is its digest); its result was not kept", rows["lift1"].error
 
 
 class _NoRayThere(DriverRay):

@@ -88,6 +88,25 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     assert "\n" not in str(info.value) and str(folder.path) in str(info.value)
 
 
+def test_a_result_whose_settings_an_earlier_liftform_wrote_says_so_not_the_config_files_words(tmp_path):
+    """Result folders of a5de272 and d93d1ef (real, fifty-seventh session) read by today's liftform: "its settings
+    cannot be read (unknown config key 'crop_max_side_px' in [pose]; known: ... 16 keys)", or of a key retired
+    since, "... is no longer used - ...; remove the line": a config file's words, said of a result.json nobody
+    should edit, naming the first key alone. Now: who wrote it, every key this one does not take, what to do."""
+    _, folder = _written(tmp_path)
+    doc = json.loads(folder.result_json.read_text())
+    doc["settings"]["pose"]["crop_max_side_px"] = 640           # renamed since
+    doc["settings"]["verdict"]["hyperextension_deg"] = 10.0     # retired since
+    doc["versions"]["liftform"] = "0.1.0"
+    folder.result_json.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as info:
+        read_analysis(folder.path)
+    said = str(info.value)
+    assert said.startswith(f"{folder.result_json} was written by liftform 0.1.0 (this one is 0.1.0+"), said
+    assert said.endswith("with settings this one does not take: [pose] crop_max_side_px, [verdict] "
+                         "hyperextension_deg; run the analysis again"), said
+
+
 @pytest.mark.parametrize("blurred", [True, False])
 def test_a_folder_written_by_analyze_is_recognised_by_score(tmp_path, blurred):
     """analyze and score write a result folder through one function (pipeline.save_result), so a folder

@@ -146,18 +146,19 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
 
 def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
     """Whether ``out_dir``'s result was made by the pose stage this job would run (the same pose settings, model
-    file and result schema), of one person, with its landmarks (poses.npz) kept, so that judging them again under
-    the job's settings gives what the pose stage and that analysis would. Other lifters' landmarks are not kept, so
-    a result that judged several runs the pose stage again. The source's SHA-256 is the worker's to check. Never
-    raises: anything unreadable means "not reusable"."""
+    file, result schema and mediapipe version), of one person, with its landmarks (poses.npz) kept, so that judging
+    them again under the job's settings gives what the pose stage and that analysis would. Other lifters' landmarks
+    are not kept, so a result that judged several runs the pose stage again. The source's SHA-256 is the worker's
+    to check. Never raises: anything unreadable means "not reusable"."""
     spec = spec_for(job, spec)
     try:
         if job.problem or not (out_dir / POSES_NAME).is_file():
             return False
         doc = read_result_json(out_dir / RESULT_NAME)     # not frames.csv: the driver asks this of every video redone
-        made_by = pose_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"])
+        made_by = pose_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"],
+                                   doc.get("versions") or {})
         return made_by == pose_fingerprint(spec.settings.to_dict(), spec.model_sha256) and not doc.get("other_lifters")
-    except (LiftformError, OSError, ValueError, KeyError, TypeError):
+    except (LiftformError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.errors import ConfigError, LiftformError
-from liftform.outputs.layout import SUMMARY_JSON
+from liftform.outputs.layout import RESULT_NAME, SUMMARY_JSON
 from liftform.settings import Settings, apply_overrides
 
 JUDGED_WITH = "judged_with"     # summary.json's key
@@ -52,10 +52,14 @@ class LastSettings:
 
 def last_settings(out_root: str | Path) -> LastSettings | None:
     """What ``out_root`` was last judged with; None where its summary.json does not say (none, unreadable, written
-    before it was kept). ConfigError (one line) where it names settings this liftform cannot take (another
-    version's: a setting retired since): resumed under the defaults instead, that would go unsaid."""
+    before it was kept, and its results were not all judged alike: `_judged_alike`). ConfigError (one line) where
+    it names settings this liftform cannot take (another version's: a setting retired since): resumed under the
+    defaults instead, that would go unsaid."""
     try:
-        entry = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))[JUDGED_WITH]
+        summary = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))
+        if JUDGED_WITH not in summary:
+            return _judged_alike(Path(out_root), summary["videos"])
+        entry = summary[JUDGED_WITH]
         personal_from = {tuple(name.split(".", 1)): str(origin) for name, origin in entry["personal_from"].items()}
         command, values = str(entry["command"]), entry["settings"]
         if not isinstance(values, dict):       # apply_overrides would fail on it with a traceback
@@ -69,3 +73,24 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
         raise ConfigError(f"the settings {out_root} was last judged with ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
                           f"taken by this liftform ({exc}); pass them with --config FILE (`liftform config` "
                           "writes the defaults to edit)") from None
+
+
+def _judged_alike(out_root: Path, rows: list[dict[str, Any]]) -> LastSettings | None:
+    """A summary an earlier liftform wrote, before it kept `JUDGED_WITH`: the settings every ok row's result.json
+    was judged under, where they are all alike and this liftform takes them (a result's own values of a person, if
+    any, among them, said as settings), else None (not known: the defaults, as before). A batch that liftform
+    scored with `--config` had been judged again under the defaults by a `score` after the upgrade, unsaid (a
+    rounded back under `rounded_back_spine_deg = 50` turned "safe" back into "rounded", 7be8809's folder)."""
+    judged = []
+    for row in rows:
+        try:
+            if row["status"] == "ok":
+                judged.append(json.loads((out_root / row["output"] / RESULT_NAME).read_text("utf-8"))["settings"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue          # gone or damaged: scored again, it does not say how the batch was judged
+    if not judged or any(settings != judged[0] for settings in judged):
+        return None
+    try:
+        return LastSettings("score", apply_overrides(Settings(), judged[0]), {})
+    except LiftformError:     # another liftform's settings (renamed or retired since): its results are posed again
+        return None

@@ -73,13 +73,10 @@ def finished_row(ray, ref, job: Job, out_root: str | Path, name: str) -> Summary
     return row
 
 
-SAME_ON_EVERY_NODE = ("liftform", "mediapipe")   # what makes the results: a node with others measures otherwise
-
-
 def other_versions(result: bytes | None) -> str:
     """Why a task's result is not kept when its node's liftform or mediapipe (result.json's ``versions``) is not
     this machine's; "" when they are the same (or the result names none)."""
-    from liftform.analysis import library_versions
+    from liftform.analysis import MADE_BY, library_versions
 
     try:
         theirs = json.loads(result or b"")["versions"]
@@ -88,7 +85,7 @@ def other_versions(result: bytes | None) -> str:
     if not isinstance(theirs, dict):
         return ""
     ours = library_versions()
-    differ = [name for name in SAME_ON_EVERY_NODE if theirs.get(name) != ours.get(name)]
+    differ = [name for name in MADE_BY if theirs.get(name) != ours.get(name)]
     if not differ:
         return ""
 
@@ -96,7 +93,8 @@ def other_versions(result: bytes | None) -> str:
         return " and ".join(f"{name} {versions.get(name, 'none')}" for name in differ)
 
     return (f"scored on a Ray worker with {said(theirs)}, this machine has {said(ours)}: install the same on every "
-            f"node (pip install 'liftform[ray]=={ours['liftform']}'); its result was not kept")
+            f"node (pip install 'liftform[ray]=={ours['liftform'].split('+')[0]}' from the same source: the build "
+            "after the + is its digest); its result was not kept")
 
 
 def unreadable(path: str, exc: OSError) -> str:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from liftform.analysis import Analysis
+from liftform.analysis import Analysis, library_versions
 from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SummaryRow,
@@ -85,8 +85,9 @@ class RescoreResult:
     docstring); ``stale_views``: folders whose annotated.mp4 or report.html was drawn from a result this rescore
     changed (`_drawn`); ``kept_personal``: {folder: {personal key: where from}} where a folder is judged from the
     person's own values it was made with while the settings given had others; ``folder_profiles``: folders judged
-    from the profile.toml beside their source video (see the module docstring); ``index_html``: the overview,
-    rebuilt where the folder had one."""
+    from the profile.toml beside their source video (see the module docstring); ``posed_elsewhere``: those whose
+    landmarks another mediapipe version made (judged from them, as asked; a `score` poses them again,
+    `summary.pose_fingerprint`); ``index_html``: the overview, rebuilt where the folder had one."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -97,6 +98,7 @@ class RescoreResult:
     stale_views: list[str] = field(default_factory=list)
     kept_personal: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     folder_profiles: list[str] = field(default_factory=list)
+    posed_elsewhere: list[str] = field(default_factory=list)
     index_html: Path | None = None
     # Each result's settings and `Analysis.personal_from`, as judged: its own pose settings and lifter's values kept.
     judged_under: set[tuple[Settings, tuple]] = field(default_factory=set)
@@ -164,8 +166,10 @@ def judged_again(old: Analysis, track: PoseTrack, settings: Settings) -> Analysi
               "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
     notes += tuple(w for w in old.quality.warnings
                    if w == reflection.NOTE or LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
+    posed_by = {"mediapipe": old.versions["mediapipe"]} if "mediapipe" in old.versions else {}
     return replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
-                   quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
+                   quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)),
+                   versions={**analysis.versions, **posed_by})     # the landmarks are that mediapipe's
 
 
 def _profile_beside(analysis: Analysis) -> Path | None:
@@ -208,6 +212,8 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
         result.judged_under.add((new.settings, tuple(sorted((new.personal_from or {}).items()))))
         if settings.pose != old.settings.pose:
             result.pose_ignored.append(name)
+        if new.versions.get("mediapipe") != library_versions().get("mediapipe"):   # kept from the landmarks' maker
+            result.posed_elsewhere.append(name)
         if folder_profiles and _profile_beside(new) is not None:
             result.folder_profiles.append(name)
         elif kept := differing(new.settings, settings, keep_personal):

@@ -149,10 +149,11 @@ def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_
 def judged_otherwise(earlier: list[SummaryRow], rows: list[SummaryRow], spec: JobSpec) -> list[str]:
     """The outputs of ``earlier`` rows (the folder's, before this run) that this run's ``rows`` did not replace and
     whose settings fingerprint is none of this run's (its ``spec``'s, or a video's own from its folder's profile).
-    A row without a fingerprint (a summary written before rows kept it) is not counted: not known."""
+    A row without a fingerprint is counted: its summary was written before rows kept one, by an earlier liftform
+    (it had been left out as "not known", and a folder of a 48th-session liftform mixed into a new run unsaid)."""
     ours = {spec.fingerprint} | {row.settings_fingerprint for row in rows if row.ok}
     replaced = {row.output for row in rows}
-    return [row.output for row in earlier if row.ok and row.output not in replaced and row.settings_fingerprint
+    return [row.output for row in earlier if row.ok and row.output not in replaced
             and row.settings_fingerprint not in ours]
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.analysis import MADE_BY, SCHEMA_VERSION, Analysis, library_versions
 from liftform.core.vocabulary import Verdict
 from liftform.errors import InputError
 from liftform.hashing import once_per_file
@@ -127,32 +127,43 @@ def _fingerprint(what: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def _made_by(versions: dict[str, str] | None) -> dict[str, str]:
+    """The versions of ``versions`` (a result.json's; None: this process's) that make a result, `MADE_BY`."""
+    if versions is None:
+        versions = library_versions()
+    return {name: versions.get(name, "") for name in MADE_BY}
+
+
 def settings_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION,
-                         liftform_version: str | None = None) -> str:
-    """16 hex digits identifying what decides a result: every setting, the model file, the result schema and the
-    liftform version whose rules judged it (None: this one). Without the version, a result an earlier liftform
-    judged was taken as already scored by a newer one whose rules differ, kept beside its results unsaid.
+                         versions: dict[str, str] | None = None) -> str:
+    """16 hex digits identifying what decides a result: every setting, the model file, the result schema, the
+    liftform build whose rules judged it and the mediapipe that posed it (``versions``, a result.json's; None: this
+    process's). Without the build, a result an earlier liftform judged was taken as already scored by a newer one
+    whose rules differ, kept beside its results unsaid.
 
     ``settings`` is ``Settings.to_dict()`` or the ``settings`` object of a result.json (the same after JSON).
     """
-    if liftform_version is None:
-        from liftform import __version__ as liftform_version
     return _fingerprint({"settings": settings, "model_sha256": model_sha256, "schema_version": schema_version,
-                         "liftform": liftform_version})
+                         **_made_by(versions)})
 
 
-def pose_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION) -> str:
+def pose_fingerprint(settings: dict[str, Any], model_sha256: str, schema_version: int = SCHEMA_VERSION,
+                     versions: dict[str, str] | None = None) -> str:
     """16 hex digits identifying what decides a result's landmarks (poses.npz) alone: the ``[pose]`` settings, the
-    model file, the result schema. Results alike in it were made by the same pose stage: another liftform version's
-    landmarks are judged again by this one's rules (`jobs.poses_reusable`), not posed again."""
+    model file, the result schema and the mediapipe version that ran the model (``versions`` as in
+    `settings_fingerprint`). Results alike in it were made by the same pose stage: another liftform build's
+    landmarks are judged again by this one's rules (`jobs.poses_reusable`), not posed again; another mediapipe's
+    are posed again, as a Ray node's are not kept (`ray_results.other_versions`): its graph around the model
+    (the crop it tracks, the smoothing, the segmentation the back is read from) is the library's, not the model
+    file's, and a batch is measured with one."""
     return _fingerprint({"settings": {"pose": settings["pose"]}, "model_sha256": model_sha256,
-                         "schema_version": schema_version})
+                         "schema_version": schema_version, "mediapipe": _made_by(versions)["mediapipe"]})
 
 
 def result_fingerprint(analysis: Analysis) -> str:
-    """The :func:`settings_fingerprint` an analysis was made with (a result.json without the version: "")."""
+    """The :func:`settings_fingerprint` an analysis was made with (a result.json without versions: theirs "")."""
     return settings_fingerprint(analysis.settings.to_dict(), analysis.model.sha256, analysis.schema_version,
-                                analysis.versions.get("liftform", ""))
+                                analysis.versions)
 
 
 def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) -> SummaryRow:

@@ -146,19 +146,22 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{result.n_cached} video(s) were already scored with these settings (--force redoes them)")
     if result.judged_otherwise:
         out.print(f"[yellow]note:[/] {len(result.judged_otherwise)} video(s) scored into {shown(output)} before, "
-                  "not in this run, were judged under other settings (another --config, pose model or version): its "
+                  "not in this run, were judged under other settings (another --config, pose model or liftform or "
+                  "mediapipe version): its "
                   "summary mixes the two (summary.csv's settings_fingerprint tells them apart); `liftform rescore "
                   f"{shown(output)} --config FILE` judges them all under one (another pose model: "
                   "`score --force`)", soft_wrap=True)
     if result.from_poses:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
                   "(poses.npz, without the pose model), their earlier results replaced: their verdict settings or "
-                  "liftform version differ from this run's, or their annotated video or report was to be drawn (out "
-                  "of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks them",
+                  "liftform build (its rules) differ from this run's, or their annotated video or report was to be "
+                  "drawn (out of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks "
+                  "them",
                   soft_wrap=True)
     if result.posed_again:
         out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
-                  "earlier results replaced: their pose settings, pose model or file differ from this run's, or "
+                  "earlier results replaced: their pose settings, pose model, mediapipe version or file differ from "
+                  "this run's, or "
                   "their saved poses could not be used (several people followed, no poses.npz)", soft_wrap=True)
 
 
@@ -199,7 +202,8 @@ def rescore(
                   soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
     print_batch(result.rows, output, "in the summary")
-    out.print(f"{len(result.rescored)} rescored, {len(result.changed)} verdict(s) changed"
+    failed = f" ({result.n_failed} could not be: above)" if result.n_failed else ""   # "1 rescored" had counted them
+    out.print(f"{len(result.rescored) - result.n_failed} rescored{failed}, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
     if result.reps_changed:     # the clip's verdict the same, a rep's verdict or advice not
         out.print(f"{len(result.reps_changed)} more with a rep's verdict or advice changed"
@@ -218,6 +222,10 @@ def rescore(
         out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
                   f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
                   "with: use `liftform score --force` to apply them", soft_wrap=True)
+    if result.posed_elsewhere:
+        out.print(f"[yellow]note:[/] {len(result.posed_elsewhere)} video(s) were judged from landmarks another "
+                  "mediapipe version made (result.json's versions name it): `liftform score` poses them again with "
+                  "this one", soft_wrap=True)
     if result.index_html is not None:
         out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.stale_views:

@@ -127,9 +127,9 @@ err = Console(stderr=True, highlight=False)
 
 def _print_version(asked: bool) -> None:
     if asked:
-        from liftform import __version__
+        from liftform.build import liftform_build
 
-        out.print(f"liftform {__version__}")
+        out.print(f"liftform {liftform_build()}")      # as result.json's versions.liftform names it
         raise typer.Exit()
 
 

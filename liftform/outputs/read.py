@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo
+from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder, result_folders
@@ -82,6 +82,26 @@ def read_analysis(folder: str | Path) -> Analysis:
     return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
 
 
+def _settings_of(doc: dict[str, Any], path: Path) -> Settings:
+    """result.json's settings; InputError where this liftform does not take them: another version wrote them (a
+    setting renamed or retired since, or one added later). It had passed on the config file's words, "unknown config
+    key ... known: (16 keys)" or "remove the line", said of a file nobody should edit."""
+    written = doc.get("settings") or {}
+    try:
+        return apply_overrides(Settings(), written)
+    except ConfigError as exc:
+        taken = {f.name: {k.name for k in dataclasses.fields(f.default_factory)} for f in dataclasses.fields(Settings)}
+        not_taken = [f"[{section}] {key}" for section, values in written.items() if isinstance(values, dict)
+                     for key in values if key not in taken.get(section, ())]
+        why = (f"settings this one does not take: {', '.join(not_taken)}" if not_taken else
+               f"settings this one cannot read: {exc}")
+        by, ours = (doc.get("versions") or {}).get("liftform") or "an earlier version", library_versions()["liftform"]
+        if by == ours:      # this liftform wrote it: edited since
+            raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None
+        raise InputError(f"{path} was written by liftform {by} (this one is {ours}), with {why}; run the analysis "
+                         "again") from None
+
+
 def _personal_from(entry: Any) -> dict[tuple[str, str], str] | None:
     """result.json ``personal_from`` ({"section.key": where from}) as `Analysis.personal_from`; None where the file
     has none (written before liftform recorded it)."""
@@ -114,7 +134,7 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
         main = Analysis(
             source=_dataclass_from(SourceInfo, doc["source"]),
             model=_dataclass_from(ModelInfo, doc["model"]),
-            settings=apply_overrides(Settings(), doc.get("settings") or {}),
+            settings=_settings_of(doc, path),
             kinematics=kinematics, verdicts=verdicts,
             flagged=frames.get("flagged", np.zeros(len(kinematics))) > 0,
             pose_filled=frames["pose_filled"] > 0 if "pose_filled" in frames else None,
@@ -126,8 +146,6 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
             box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None,
             personal_from=_personal_from(doc.get("personal_from")))
         return replace(main, others=tuple(_other_lifter(main, entry, rows) for entry in doc.get("other_lifters") or []))
-    except ConfigError as exc:
-        raise InputError(f"{path}: its settings cannot be read ({exc}); run the analysis again") from None
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path} is damaged or incomplete ({type(exc).__name__}: {exc}); run the analysis "
                          "again") from None

@@ -1,0 +1,42 @@
+"""Which liftform judged a result: its version and the source that decides results.
+
+``__version__`` has stayed 0.1.0 through every change of the rules, so the version alone named no rules: a `score`
+after an upgrade took the earlier liftform's results as already scored (the settings fingerprint holds the version,
+`batch.summary.settings_fingerprint`), kept as if judged by the new rules, without a word. The build is the version
+with a digest of the package's source as its PEP 440 local label (``0.1.0+1a2b3c4d5e6f``): it changes with any change
+that can decide a result, whether or not anyone remembered to raise the version. What only prints (cli/), draws the
+report (report/) or renders test footage (synth/) is left out: a change there judges nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+# Sub-packages whose source decides no result (see the module's docstring).
+NOT_JUDGING = ("cli", "report", "synth")
+
+
+@lru_cache(maxsize=1)
+def source_digest() -> str:
+    """12 hex digits of the package's judging source (each file's path in the package and bytes, in path order);
+    "" where the package has no source files (installed as bytecode only)."""
+    package = Path(__file__).resolve().parent
+    files = sorted(path for path in package.rglob("*.py")
+                   if path.relative_to(package).parts[0] not in NOT_JUDGING)
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def liftform_build() -> str:
+    """This liftform's version with its source's digest (``0.1.0+1a2b3c4d5e6f``): result.json's
+    ``versions.liftform``, the rules that judged it."""
+    from liftform import __version__
+
+    digest = source_digest()
+    return f"{__version__}+{digest}" if digest else __version__

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import shutil
+import subprocess
 import urllib.parse
 import urllib.request
 from html import unescape as html_unescape
@@ -901,6 +902,36 @@ def test_a_reps_reason_and_advice_read_whole_on_a_phone_and_a_tablet(browser, dr
     page.evaluate("document.querySelector('.scroll').scrollLeft = 300")
     assert all(page.evaluate(WORDS_IN_VIEW))
     page.close()
+
+
+A4_PRINTABLE_PX = 718         # 190 mm: A4's width inside the page's 10 mm margins (Letter's is wider, 739 px)
+
+
+@pytest.mark.slow
+def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn_without_model, tmp_path):
+    """A page of the printed report began with an advice, its rep's number and reason at the foot of the page
+    before. Printed with a page's end falling inside rep 1's rows, each page's text (pdftotext) has no advice
+    before a rep's row."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    page.emulate_media(media="print")
+    top, bottom = page.evaluate("""() => { const row = document.querySelector('tr.nums');
+        const advice = row.parentElement.querySelector('tr.advice');
+        return [row.getBoundingClientRect().top, advice.getBoundingClientRect().bottom]; }""")
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=str(pdf), width=f"{A4_PRINTABLE_PX}px", height=f"{round((top + bottom) / 2)}px",
+             margin={side: "0" for side in ("top", "right", "bottom", "left")})
+    page.close()
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    advice_alone = []
+    for number, text in enumerate(pages, 1):
+        rows = [line for line in text.splitlines() if "Advice:" in line or re.search(r"\d–\d+\.\d s", line)]
+        if rows and "Advice:" in rows[0]:
+            advice_alone.append((number, rows[0].strip()))
+    assert sum(text.count("Advice:") for text in pages) == 2 and advice_alone == [], advice_alone   # 2 reps
 
 
 @pytest.mark.slow

@@ -905,13 +905,32 @@ def test_a_reps_reason_and_advice_read_whole_on_a_phone_and_a_tablet(browser, dr
 
 
 A4_PRINTABLE_PX = 718         # 190 mm: A4's width inside the page's 10 mm margins (Letter's is wider, 739 px)
+PAGE_MARGIN_PX = 96 / 25.4 * float(re.search(r"@page \{ margin: ([\d.]+)mm", (
+    REPO / "liftform" / "report" / "templates" / "style.css").read_text()).group(1))   # the sheet's, in px
+
+SMALLEST_PRINTED = """() => Math.min(...[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length
+    && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(
+    e => parseFloat(getComputedStyle(e).fontSize)))"""
+
+
+@pytest.mark.slow
+def test_printed_on_a4_every_word_is_at_least_7_5_pt_and_inside_the_margins(browser, drawn_without_model):
+    """Printed, the rep table's numbers, verdicts and the thresholds' basis were 9 px (under 7 pt: the page's
+    smallest words, under 13 px headings), and a long set's table (3-digit times) still ran 23 px past A4's width
+    inside Chrome's default margins."""
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    page.emulate_media(media="print")
+    assert page.evaluate(SMALLEST_PRINTED) >= 10
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]
+    page.close()
 
 
 @pytest.mark.slow
 def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn_without_model, tmp_path):
     """A page of the printed report began with an advice, its rep's number and reason at the foot of the page
-    before. Printed with a page's end falling inside rep 1's rows, each page's text (pdftotext) has no advice
-    before a rep's row."""
+    before. Printed on pages whose first ends inside rep 1's rows as laid out for print, each page's text
+    (pdftotext) has no advice before a rep's row."""
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
     page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
@@ -921,8 +940,9 @@ def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn
         const advice = row.parentElement.querySelector('tr.advice');
         return [row.getBoundingClientRect().top, advice.getBoundingClientRect().bottom]; }""")
     pdf = tmp_path / "printed.pdf"
-    page.pdf(path=str(pdf), width=f"{A4_PRINTABLE_PX}px", height=f"{round((top + bottom) / 2)}px",
-             margin={side: "0" for side in ("top", "right", "bottom", "left")})
+    page.pdf(path=str(pdf), width=f"{A4_PRINTABLE_PX + 2 * PAGE_MARGIN_PX}px",
+             height=f"{(top + bottom) / 2 + 2 * PAGE_MARGIN_PX}px",
+             margin={side: f"{PAGE_MARGIN_PX}px" for side in ("top", "right", "bottom", "left")})
     page.close()
     pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")

@@ -954,6 +954,30 @@ def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn
     assert sum(text.count("Advice:") for text in pages) == 2 and advice_alone == [], advice_alone   # 2 reps
 
 
+WORDS_SPLIT = """() => { const split = [];
+    for (const e of document.querySelectorAll('h1, dl.kv dd')) {
+      const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const m of node.textContent.matchAll(/\\b[A-Za-z]{2,15}\\b/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+          if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) split.push(m[0]);
+        } } }
+    return split; }"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_title_and_the_source_break_no_word_and_a_notes_path_wraps(browser, drawn_without_model):
+    """At 375 px the source's lines (and a long title) broke every word at the screen's edge ("fac|ing",
+    "mod|el", "schem|a"): a long path or hash must break anywhere, but a word need not. The note naming where the
+    video was not found ran its path 63 px past the screen's edge: the page scrolled sideways."""
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    assert page.evaluate(WORDS_SPLIT) == []
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]                # the hash and the paths still wrap
+    page.close()
+
+
 @pytest.mark.slow
 @pytest.mark.model
 def test_moved_report_with_linked_clips_plays(browser, result_dir, tmp_path):

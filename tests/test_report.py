@@ -954,6 +954,21 @@ def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn
     assert sum(text.count("Advice:") for text in pages) == 2 and advice_alone == [], advice_alone   # 2 reps
 
 
+@pytest.mark.slow
+@pytest.mark.model
+def test_printed_on_letter_two_reps_frames_share_a_page(browser, result_dir):
+    """Printed on Letter, each flagged rep's frames (400 px high) took a page of their own, half of it blank: a
+    long set's 12 pictured reps, 12 pages (on A4 they fit two a page, just)."""
+    letter = (8.5 * 96 - 2 * PAGE_MARGIN_PX, 11 * 96 - 2 * PAGE_MARGIN_PX)
+    page = browser.new_page(viewport={"width": round(letter[0]), "height": round(letter[1])})
+    page.goto((result_dir / REPORT_NAME).resolve().as_uri())
+    page.emulate_media(media="print")
+    first, second = page.evaluate("""() => [...document.querySelectorAll('.rep')].slice(0, 2).map(
+        e => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom])""")
+    assert second[1] - first[0] <= letter[1], (first, second)
+    page.close()
+
+
 WORDS_SPLIT = """() => { const split = [];
     for (const e of document.querySelectorAll('h1, dl.kv dd')) {
       const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);

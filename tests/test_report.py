@@ -955,6 +955,25 @@ def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn
 
 
 @pytest.mark.slow
+def test_printed_by_chromium_a_blurred_page_is_numbered_and_shows_not_its_folder(drawn_without_model, tmp_path):
+    """Printed as Chrome prints by default (its header and footer on), every page's footer gave the file's address:
+    the folder named after the video (often the patient's name), which a page made with --blur-faces never shows.
+    The page numbers its pages itself, and Chrome then leaves its footer out."""
+    if not CHROMIUM.is_file() or not shutil.which("pdftotext"):
+        pytest.skip("needs /usr/bin/chromium and pdftotext (apt-get install chromium poppler-utils)")
+    folder = Path(shutil.move(drawn_without_model, drawn_without_model.with_name("Jane_Doe")))
+    report = write_report(folder, blur_faces=True).path
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run([str(CHROMIUM), *CHROMIUM_ARGS, f"--print-to-pdf={pdf}", report.resolve().as_uri()],
+                   capture_output=True, timeout=60, check=True)
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]                      # the text ends with a \f
+    assert len(pages) >= 2 and not any("Jane" in text or "file:" in text for text in pages)
+    assert [re.findall(r"page (\d+) of (\d+)", text) for text in pages] == [
+        [(str(n), str(len(pages)))] for n in range(1, len(pages) + 1)]
+
+
+@pytest.mark.slow
 @pytest.mark.model
 def test_printed_on_letter_two_reps_frames_share_a_page(browser, result_dir):
     """Printed on Letter, each flagged rep's frames (400 px high) took a page of their own, half of it blank: a

@@ -974,6 +974,20 @@ def test_printed_by_chromium_a_blurred_page_is_numbered_and_shows_not_its_folder
 
 
 @pytest.mark.slow
+def test_the_printed_index_has_no_sorting_hints(browser, drawn_without_model):
+    """Printed, the index's every column heading carried the sort arrows, and its line "Click a column to sort.":
+    on paper, nothing to click."""
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_index(drawn_without_model.parent).resolve().as_uri())
+    page.emulate_media(media="print")
+    assert "Click" not in page.locator("main").inner_text()
+    arrows = page.evaluate("() => [...document.querySelectorAll('#videos th')].map(th => getComputedStyle("
+                           "th, '::after').content)")
+    assert arrows and set(arrows) == {"none"}, arrows
+    page.close()
+
+
+@pytest.mark.slow
 @pytest.mark.model
 def test_printed_on_letter_two_reps_frames_share_a_page(browser, result_dir):
     """Printed on Letter, each flagged rep's frames (400 px high) took a page of their own, half of it blank: a

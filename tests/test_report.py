@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import shutil
+import subprocess
 import urllib.parse
 import urllib.request
 from html import unescape as html_unescape
@@ -900,6 +901,128 @@ def test_a_reps_reason_and_advice_read_whole_on_a_phone_and_a_tablet(browser, dr
     assert len(shown) == 4 and all(shown), shown                                       # 2 reps: reason, advice
     page.evaluate("document.querySelector('.scroll').scrollLeft = 300")
     assert all(page.evaluate(WORDS_IN_VIEW))
+    page.close()
+
+
+A4_PRINTABLE_PX = 718         # 190 mm: A4's width inside the page's 10 mm margins (Letter's is wider, 739 px)
+PAGE_MARGIN_PX = 96 / 25.4 * float(re.search(r"@page \{ margin: ([\d.]+)mm", (
+    REPO / "liftform" / "report" / "templates" / "style.css").read_text()).group(1))   # the sheet's, in px
+
+SMALLEST_PRINTED = """() => Math.min(...[...document.querySelectorAll('body *')].filter(e => e.getClientRects().length
+    && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(
+    e => parseFloat(getComputedStyle(e).fontSize)))"""
+
+
+@pytest.mark.slow
+def test_printed_on_a4_every_word_is_at_least_7_5_pt_and_inside_the_margins(browser, drawn_without_model):
+    """Printed, the rep table's numbers, verdicts and the thresholds' basis were 9 px (under 7 pt: the page's
+    smallest words, under 13 px headings), and a long set's table (3-digit times) still ran 23 px past A4's width
+    inside Chrome's default margins."""
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    page.emulate_media(media="print")
+    assert page.evaluate(SMALLEST_PRINTED) >= 10
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]
+    page.close()
+
+
+@pytest.mark.slow
+def test_printed_a_reps_number_reason_and_advice_stay_on_one_page(browser, drawn_without_model, tmp_path):
+    """A page of the printed report began with an advice, its rep's number and reason at the foot of the page
+    before. Printed on pages whose first ends inside rep 1's rows as laid out for print, each page's text
+    (pdftotext) has no advice before a rep's row."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext is not installed (apt-get install poppler-utils)")
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    page.emulate_media(media="print")
+    top, bottom = page.evaluate("""() => { const row = document.querySelector('tr.nums');
+        const advice = row.parentElement.querySelector('tr.advice');
+        return [row.getBoundingClientRect().top, advice.getBoundingClientRect().bottom]; }""")
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=str(pdf), width=f"{A4_PRINTABLE_PX + 2 * PAGE_MARGIN_PX}px",
+             height=f"{(top + bottom) / 2 + 2 * PAGE_MARGIN_PX}px",
+             margin={side: f"{PAGE_MARGIN_PX}px" for side in ("top", "right", "bottom", "left")})
+    page.close()
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    advice_alone = []
+    for number, text in enumerate(pages, 1):
+        rows = [line for line in text.splitlines() if "Advice:" in line or re.search(r"\d–\d+\.\d s", line)]
+        if rows and "Advice:" in rows[0]:
+            advice_alone.append((number, rows[0].strip()))
+    assert sum(text.count("Advice:") for text in pages) == 2 and advice_alone == [], advice_alone   # 2 reps
+
+
+@pytest.mark.slow
+def test_printed_by_chromium_a_blurred_page_is_numbered_and_shows_not_its_folder(drawn_without_model, tmp_path):
+    """Printed as Chrome prints by default (its header and footer on), every page's footer gave the file's address:
+    the folder named after the video (often the patient's name), which a page made with --blur-faces never shows.
+    The page numbers its pages itself, and Chrome then leaves its footer out."""
+    if not CHROMIUM.is_file() or not shutil.which("pdftotext"):
+        pytest.skip("needs /usr/bin/chromium and pdftotext (apt-get install chromium poppler-utils)")
+    folder = Path(shutil.move(drawn_without_model, drawn_without_model.with_name("Jane_Doe")))
+    report = write_report(folder, blur_faces=True).path
+    pdf = tmp_path / "printed.pdf"
+    subprocess.run([str(CHROMIUM), *CHROMIUM_ARGS, f"--print-to-pdf={pdf}", report.resolve().as_uri()],
+                   capture_output=True, timeout=60, check=True)
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:-1]                      # the text ends with a \f
+    assert len(pages) >= 2 and not any("Jane" in text or "file:" in text for text in pages)
+    assert [re.findall(r"page (\d+) of (\d+)", text) for text in pages] == [
+        [(str(n), str(len(pages)))] for n in range(1, len(pages) + 1)]
+
+
+@pytest.mark.slow
+def test_the_printed_index_has_no_sorting_hints(browser, drawn_without_model):
+    """Printed, the index's every column heading carried the sort arrows, and its line "Click a column to sort.":
+    on paper, nothing to click."""
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX, "height": 1000})
+    page.goto(write_index(drawn_without_model.parent).resolve().as_uri())
+    page.emulate_media(media="print")
+    assert "Click" not in page.locator("main").inner_text()
+    arrows = page.evaluate("() => [...document.querySelectorAll('#videos th')].map(th => getComputedStyle("
+                           "th, '::after').content)")
+    assert arrows and set(arrows) == {"none"}, arrows
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_printed_on_letter_two_reps_frames_share_a_page(browser, result_dir):
+    """Printed on Letter, each flagged rep's frames (400 px high) took a page of their own, half of it blank: a
+    long set's 12 pictured reps, 12 pages (on A4 they fit two a page, just)."""
+    letter = (8.5 * 96 - 2 * PAGE_MARGIN_PX, 11 * 96 - 2 * PAGE_MARGIN_PX)
+    page = browser.new_page(viewport={"width": round(letter[0]), "height": round(letter[1])})
+    page.goto((result_dir / REPORT_NAME).resolve().as_uri())
+    page.emulate_media(media="print")
+    first, second = page.evaluate("""() => [...document.querySelectorAll('.rep')].slice(0, 2).map(
+        e => [e.getBoundingClientRect().top, e.getBoundingClientRect().bottom])""")
+    assert second[1] - first[0] <= letter[1], (first, second)
+    page.close()
+
+
+WORDS_SPLIT = """() => { const split = [];
+    for (const e of document.querySelectorAll('h1, dl.kv dd')) {
+      const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const m of node.textContent.matchAll(/\\b[A-Za-z]{2,15}\\b/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+          if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) split.push(m[0]);
+        } } }
+    return split; }"""
+
+
+@pytest.mark.slow
+def test_on_a_phone_the_title_and_the_source_break_no_word_and_a_notes_path_wraps(browser, drawn_without_model):
+    """At 375 px the source's lines (and a long title) broke every word at the screen's edge ("fac|ing",
+    "mod|el", "schem|a"): a long path or hash must break anywhere, but a word need not. The note naming where the
+    video was not found ran its path 63 px past the screen's edge: the page scrolled sideways."""
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto(write_report(drawn_without_model).path.resolve().as_uri())
+    assert page.evaluate(WORDS_SPLIT) == []
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]                # the hash and the paths still wrap
     page.close()
 
 

@@ -530,6 +530,8 @@ def test_a_range_of_spine_flexion_inside_the_limit_is_no_range(tmp_path):
                                                 "advice": {"screen_hinge_depth_deg": 70.4}})
         rv = judge_rep(core.kinematics, rep, core.flagged, settings.verdict, settings.spine)
         assert rv.verdict == "rounded_back" and math.isfinite(rv.spine_flexion_pct_of_max) == pct
+        if pct:                                                # the rep's peak as a share of the person's range
+            assert rv.spine_flexion_pct_of_max == pytest.approx(100.0 * rv.peak_spine_flexion_deg / own)
         # 85 deg of lean, past the screen's 70: out of reach flat only where the screen's spine rounded
         assert rep_cue(rv, settings.advice) == ADVICE_CUES["lunge_and_flexibility" if pct else "bend_knees_chest_up"]
         assert "% of your range" not in rep_advice(rv, settings.advice)

@@ -275,6 +275,30 @@ def test_rep_boundaries_bracket_each_bottom():
         assert abs(rep.bottom_s - bottom_s) < 0.1
 
 
+def _two_bends(between: float, second_s: float, fps: float = 30.0) -> PoseTrack:
+    """A deep hinge (trunk 85 deg), up to ``between`` of its trunk lean, down again to 0.7 of it over ``second_s``,
+    then up to standing: no stand between the two bends."""
+    def ease(a: float, b: float, seconds: float) -> np.ndarray:
+        return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, int(round(seconds * fps)))) ** 2
+    stand = np.zeros(int(0.8 * fps))
+    env = np.concatenate([stand, ease(0, 1, 1.0), ease(1, between, 0.8), ease(between, 0.7, second_s),
+                          ease(0.7, 0, 0.9), stand])
+    return make_track(env * 85.0, env * 30.0, env * 4.0, np.arange(len(env)) / fps)
+
+
+def test_a_second_bend_without_standing_up_between_is_a_rep_of_its_own_and_a_wobble_is_not():
+    """Touch-and-go: the lifter comes up only part way (to 40 % of the trunk's lean) and bends again. The first
+    rep ends where it comes up past `start_end_fraction` of its depth; the second bend's own span reaches back
+    into it, so it is trimmed to start there, and kept as a rep when its bottom lies at least half
+    `min_separation_s` from both its ends. A dip 0.15 s after the first rep's end is the same rep's wobble."""
+    _, reps, _, _ = run_core(_two_bends(0.4, 0.8))
+    assert len(reps) == 2 and reps[1].start == reps[0].end                 # trimmed against the first rep
+    assert reps[1].bottom_s - reps[1].start_s >= SETTINGS.reps.min_separation_s / 2
+    _, reps, _, _ = run_core(_two_bends(0.4, 0.15))
+    assert len(reps) == 1
+    assert reps[0].start_s < 1.8 < reps[0].end_s
+
+
 def test_reps_are_found_alike_when_the_lifter_grows_in_the_picture():
     """Walking towards the camera (or a zoom) makes the lifter 40 % taller in the picture over the clip: each frame's
     standing height is read from the upright frames around it, so the reps are found as with a still camera (their

@@ -148,6 +148,9 @@ def test_the_second_and_fourth_descents_lower_a_load_the_first_and_third_reach_d
     assert [r.lowers_load for r in reps] == [False, True, False, True]
     assert [r.touchdown for r in reps][::2] == [-1, -1]
     assert all(r.start < r.touchdown <= r.bottom for r in reps[1::2])
+    t = kin.timestamps_s                                       # the times result.json writes beside them
+    assert [r.touchdown_s for r in reps[1::2]] == [t[r.touchdown] for r in reps[1::2]]
+    assert all(np.isnan(r.touchdown_s) for r in reps[::2])
     assert [v.verdict for v in verdicts] == ["hip_hinge", "rounded_back", "hip_hinge", "hip_hinge"]
     assert verdicts[1].while_lowering and verdicts[1].reason.startswith("lowered the load with the back")
     assert verdicts[2].faults == ("rounded_reach_down",) and not verdicts[3].faults

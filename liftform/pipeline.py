@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -22,7 +23,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
 from liftform.cpus import pose_threads
-from liftform.errors import InputError
+from liftform.errors import ConfigError, InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
@@ -253,7 +254,12 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
-    settings = settings or Settings()
+    settings = Settings() if settings is None else settings
+    if not isinstance(settings, Settings):      # a dict had failed deep inside the pose stage ({}: the defaults)
+        raise ConfigError(f"settings must be a liftform.Settings (Settings(), load_settings(...)), got "
+                          f"{type(settings).__name__}")
+    if not isinstance(video_path, (str, os.PathLike)):
+        raise InputError(f"the video must be a path (str or pathlib.Path), got {type(video_path).__name__}")
     out_dir = None
     if out_root is not None:
         from liftform.batch.inputs import output_names

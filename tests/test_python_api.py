@@ -8,8 +8,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from liftform import Settings
-from liftform.errors import ConfigError
+from liftform import Settings, analyze_video, read_analysis
+from liftform.errors import ConfigError, InputError
 from liftform.settings import PoseSettings, SpineSettings
 
 DEFAULTS = Settings()
@@ -42,3 +42,30 @@ def test_settings_made_in_python_with_a_wrong_value_are_one_config_error_naming_
 def test_settings_made_in_python_take_numpy_numbers():
     settings = _verdict_with(rounded_back_spine_deg=np.float64(30), reba_trunk_bands_deg=(np.int64(20), 60))
     assert settings.verdict.rounded_back_spine_deg == 30
+
+
+@pytest.mark.parametrize("settings", [{}, {"pose": {"model": "lite"}}, "lite"])
+def test_analyze_video_refuses_settings_that_are_no_settings_before_any_work(tmp_path, settings):
+    """A dict had failed deep in the pose stage ("'dict' object has no attribute 'pose'"), and ``{}`` had been
+    taken for the defaults without a word."""
+    with pytest.raises(ConfigError, match=f"settings must be a liftform.Settings .*got {type(settings).__name__}"):
+        analyze_video(tmp_path / "lift.mp4", tmp_path / "out", settings)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("video", [None, 3, b"lift.mp4"])
+def test_analyze_video_refuses_a_video_that_is_no_path(video):
+    """pathlib's TypeError ("expected str, bytes or os.PathLike object") had come from deep inside."""
+    with pytest.raises(InputError, match=f"the video must be a path .*got {type(video).__name__}"):
+        analyze_video(video)
+
+
+def test_read_analysis_of_a_file_says_it_is_no_result_folder(tmp_path):
+    """The video itself passed to `read_analysis` had been told "cannot read result file lift.mp4/result.json: Not a
+    directory; delete it and run the analysis again": the advice was to delete the video."""
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"\0" * 64)
+    with pytest.raises(InputError) as error:
+        read_analysis(video)
+    assert str(error.value) == (f"{video} is a file, not a result folder: pass the folder liftform wrote for a video "
+                                "(OUT/<video>) or its result.json")

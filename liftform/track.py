@@ -120,6 +120,21 @@ class PoseTrack:
     other_lifters: tuple[PoseTrack, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        # Arrays as given (no copy); a track made of the user's own landmarks may come as lists, or with a wrong size.
+        for name in ("image_xy", "world_xyz", "visibility", "timestamps_s", "frame_index", "back_profile_px",
+                     "pose_filled", "others_head_xy"):
+            if getattr(self, name) is None:     # the optional ones
+                continue
+            values = np.asarray(getattr(self, name))
+            if values.dtype.kind not in "fiub":
+                raise InputError(f"PoseTrack.{name} must hold numbers, got {values.dtype} values")
+            object.__setattr__(self, name, values)
+        size = np.asarray(self.frame_size_wh)
+        if size.shape != (2,) or size.dtype.kind not in "fiu" or not np.all(size >= 1):
+            raise InputError(f"PoseTrack.frame_size_wh must be (width, height) in pixels, got {self.frame_size_wh!r}")
+        object.__setattr__(self, "frame_size_wh", (int(size[0]), int(size[1])))
+        if self.timestamps_s.ndim != 1:
+            raise InputError(f"PoseTrack.timestamps_s has shape {self.timestamps_s.shape}, expected (frames,)")
         n_frames = len(self.timestamps_s)
         expected = {
             "image_xy": (n_frames, N_LANDMARKS, 2),

@@ -7,10 +7,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from synthetic_tracks import lift_track
 
 from liftform import Settings, analyze_video, read_analysis
+from liftform.core.run import run_core
 from liftform.errors import ConfigError, InputError
 from liftform.settings import PoseSettings, SpineSettings
+from liftform.track import PoseTrack
 
 DEFAULTS = Settings()
 
@@ -69,3 +72,37 @@ def test_read_analysis_of_a_file_says_it_is_no_result_folder(tmp_path):
         read_analysis(video)
     assert str(error.value) == (f"{video} is a file, not a result folder: pass the folder liftform wrote for a video "
                                 "(OUT/<video>) or its result.json")
+
+
+def _fields(track: PoseTrack) -> dict:
+    return {f.name: getattr(track, f.name) for f in dataclasses.fields(PoseTrack) if f.name != "other_lifters"}
+
+
+def test_a_pose_track_of_ones_own_landmarks_as_lists_is_read_as_arrays():
+    """Lists (another pose model's output as JSON) had raised "list indices must be integers or slices, not tuple"
+    from inside the core."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    as_lists = PoseTrack(**{name: value.tolist() if isinstance(value, np.ndarray) else list(value)
+                            for name, value in _fields(track).items() if value is not None})
+    assert as_lists.frame_size_wh == track.frame_size_wh and isinstance(as_lists.image_xy, np.ndarray)
+    got, want = run_core(as_lists, DEFAULTS), run_core(track, DEFAULTS)
+    assert [v.verdict for v in got.verdicts] == [v.verdict for v in want.verdicts] == ["rounded_back"] * 2
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"frame_size_wh": None}, r"PoseTrack.frame_size_wh must be \(width, height\) in pixels, got None"),
+    ({"frame_size_wh": (640, 480, 3)}, r"PoseTrack.frame_size_wh must be \(width, height\) in pixels"),
+    ({"timestamps_s": "text"}, "PoseTrack.timestamps_s must hold numbers, got <U4 values"),
+    ({"timestamps_s": 1.0}, r"PoseTrack.timestamps_s has shape \(\), expected \(frames,\)"),
+])
+def test_a_pose_track_with_a_wrong_field_is_one_input_error_naming_it(change, says):
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    with pytest.raises(InputError, match=says):
+        PoseTrack(**{**_fields(track), **change})
+
+
+def test_the_core_on_a_track_without_frames_is_one_input_error():
+    """NumPy's "window shape cannot be larger than input array shape" had come from the smoothing."""
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    with pytest.raises(InputError, match="the PoseTrack has no frames"):
+        run_core(track[:0], DEFAULTS)

@@ -31,7 +31,7 @@ from liftform.models import resolve_model
 from liftform.personal import personal_zero_note
 from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
-from liftform.unseen import hidden_note, lost_note, no_lift_note, own_shots
+from liftform.unseen import NO_OUTLINE_NOTE, hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 from liftform.video_tools import opencv_threads
 
@@ -62,6 +62,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     kinematics, reps, flagged, verdicts = core.kinematics, core.reps, core.flagged, core.verdicts
     view = view_label(kinematics.view_yaw_deg, settings.spine)
     notes = list(source.warnings) + list(kinematics.warnings)
+    notes += [NO_OUTLINE_NOTE] if track.back_profile_px is None else []
     frames_with_pose = int(track.has_pose.sum())
     own = own_shots(track, source.cuts_s)
     if track.has_pose[own].sum() < 0.8 * own.sum():

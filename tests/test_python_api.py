@@ -10,10 +10,14 @@ import pytest
 from synthetic_tracks import lift_track
 
 from liftform import Settings, analyze_video, read_analysis
+from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.run import run_core
 from liftform.errors import ConfigError, InputError
+from liftform.outputs import write_outputs
+from liftform.pipeline import analyze_track
 from liftform.settings import PoseSettings, SpineSettings
 from liftform.track import PoseTrack
+from liftform.unseen import NO_OUTLINE_NOTE
 
 DEFAULTS = Settings()
 
@@ -106,3 +110,27 @@ def test_the_core_on_a_track_without_frames_is_one_input_error():
     track, _ = lift_track("hip_hinge", n_reps=1)
     with pytest.raises(InputError, match="the PoseTrack has no frames"):
         run_core(track[:0], DEFAULTS)
+
+
+def test_a_track_without_the_backs_outline_says_why_no_back_was_judged():
+    """Another pose model's landmarks come without MediaPipe's mask: every rep was "not judged", with the clothes or
+    an arm against the back for the reason, and no note of the outline missing."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    model = ModelInfo("my own model", "")
+    without = analyze_track(dataclasses.replace(track, back_profile_px=None), source, model, DEFAULTS)
+    assert [v.verdict for v in without.verdicts] == ["insufficient_data"] * 2
+    assert NO_OUTLINE_NOTE in without.quality.warnings
+    assert NO_OUTLINE_NOTE not in analyze_track(track, source, model, DEFAULTS).quality.warnings
+
+
+def test_read_analysis_of_a_written_folder_then_the_core_with_other_settings(tmp_path):
+    """What the README's Python section does after `analyze`: read the folder back, rescore from its landmarks."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    written = analyze_track(track, source, ModelInfo("full", "cd" * 32), DEFAULTS)
+    write_outputs(written, track, tmp_path / "lift", write_video=False)
+    again = read_analysis(tmp_path / "lift")
+    assert again.verdict == written.verdict == "rounded_back"
+    lax = _verdict_with(rounded_back_spine_deg=60)
+    assert analyze_track(track, again.source, again.model, lax).verdict == "safe"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_track
 
+import liftform
 from liftform import Settings, analyze_video, read_analysis
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.run import run_core
@@ -134,3 +135,8 @@ def test_read_analysis_of_a_written_folder_then_the_core_with_other_settings(tmp
     assert again.verdict == written.verdict == "rounded_back"
     lax = _verdict_with(rounded_back_spine_deg=60)
     assert analyze_track(track, again.source, again.model, lax).verdict == "safe"
+
+
+def test_the_public_names_are_listed_for_completion():
+    """A notebook completes `liftform.<Tab>` from dir(): the names loaded on first use had not been in it."""
+    assert set(liftform.__all__) <= set(dir(liftform))

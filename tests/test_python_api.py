@@ -4,6 +4,7 @@ liftform error with a message that says what to pass, raised before any work; no
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -140,3 +141,16 @@ def test_read_analysis_of_a_written_folder_then_the_core_with_other_settings(tmp
 def test_the_public_names_are_listed_for_completion():
     """A notebook completes `liftform.<Tab>` from dir(): the names loaded on first use had not been in it."""
     assert set(liftform.__all__) <= set(dir(liftform))
+
+
+def test_an_analysis_s_reps_and_verdicts_are_plain_python_values():
+    """`json.dumps(dataclasses.asdict(verdict))` of a fresh analysis had failed ("Object of type int64 is not JSON
+    serializable": a rep's bottom was NumPy's), where the same verdict read back from its folder passed."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    verdicts = analyze_track(track, source, ModelInfo("full", "cd" * 32), DEFAULTS).verdicts
+    assert len(verdicts) == 2
+    for verdict in verdicts:
+        json.dumps(dataclasses.asdict(verdict))
+        frames = ("index", "start", "bottom", "end", "liftoff", "touchdown")
+        assert {name: type(getattr(verdict.rep, name)) for name in frames} == dict.fromkeys(frames, int)

@@ -38,7 +38,8 @@ from liftform.video_tools import opencv_threads
 if TYPE_CHECKING:
     from liftform.people import PeopleFound
 
-# progress(stage, done, total): stage is "pose" or "video"; total may be None when unknown.
+# progress(stage, done, total): stage "download" (the model's bytes, where it is fetched), "pose" (frames analysed)
+# or "video" (the annotated video's frames drawn); total may be None when unknown.
 Progress = Callable[[str, int, "int | None"], None]
 
 MIN_FRAMES = 10                 # fewer frames cannot hold a rep

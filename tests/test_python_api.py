@@ -16,6 +16,7 @@ from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.run import run_core
 from liftform.errors import ConfigError, InputError
 from liftform.outputs import write_outputs
+from liftform.outputs.read import read_poses_npz
 from liftform.pipeline import analyze_track
 from liftform.settings import PoseSettings, SpineSettings
 from liftform.track import PoseTrack
@@ -127,7 +128,7 @@ def test_a_track_without_the_backs_outline_says_why_no_back_was_judged():
 
 
 def test_read_analysis_of_a_written_folder_then_the_core_with_other_settings(tmp_path):
-    """What the README's Python section does after `analyze`: read the folder back, rescore from its landmarks."""
+    """What the README's Python section does after `analyze`: read the folder back, judge its landmarks again."""
     track, _ = lift_track("rounded_back", n_reps=2)
     source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
     written = analyze_track(track, source, ModelInfo("full", "cd" * 32), DEFAULTS)
@@ -135,7 +136,8 @@ def test_read_analysis_of_a_written_folder_then_the_core_with_other_settings(tmp
     again = read_analysis(tmp_path / "lift")
     assert again.verdict == written.verdict == "rounded_back"
     lax = _verdict_with(rounded_back_spine_deg=60)
-    assert analyze_track(track, again.source, again.model, lax).verdict == "safe"
+    landmarks = read_poses_npz(tmp_path / "lift" / "poses.npz")
+    assert analyze_track(landmarks, again.source, again.model, lax).verdict == "safe"
 
 
 def test_the_public_names_are_listed_for_completion():

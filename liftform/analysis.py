@@ -82,6 +82,12 @@ class Analysis:
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
     personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """What a notebook shows for an analysis: the dataclass's own had every per-frame array (49 KB, a 9 s clip)."""
+        return (f"Analysis(source={self.source.path!r}, verdict={self.verdict!r}, reps={len(self.every_rep)}, "
+                f"lifters={len(self.lifters)}, frames={len(self.kinematics)}, view={self.quality.view!r}, "
+                f"notes={len(self.quality.warnings)})")
+
     @property
     def lifter_verdict(self) -> str:
         """This lifter's verdict: rounded_back if any rep is; safe if there are judged reps and none is."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from liftform.core.types import Kinematics, RepVerdict
+from liftform.core.types import Kinematics, RepVerdict, same_values
 from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
@@ -81,6 +81,9 @@ class Analysis:
     # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
     personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, Analysis) else NotImplemented
 
     def __repr__(self) -> str:
         """What a notebook shows for an analysis: the dataclass's own had every per-frame array (49 KB, a 9 s clip)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from liftform.core.types import same_values
 from liftform.errors import InputError
 
 N_LANDMARKS = 33
@@ -160,6 +161,9 @@ class PoseTrack:
 
     def __len__(self) -> int:
         return len(self.timestamps_s)
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, PoseTrack) else NotImplemented
 
     def __getitem__(self, frames: slice | np.ndarray) -> PoseTrack:
         """Frames ``frames`` (a slice or index array) as a new track."""

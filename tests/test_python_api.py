@@ -165,3 +165,16 @@ def test_an_analysis_shows_itself_in_one_line():
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), DEFAULTS)
     assert repr(analysis) == (f"Analysis(source='lift.mp4', verdict='rounded_back', reps=2, lifters=1, "
                               f"frames={len(track)}, view='side', notes={len(analysis.quality.warnings)})")
+
+
+def test_two_analyses_of_the_same_lift_are_equal_and_one_judged_otherwise_is_not():
+    """`analysis == again` had raised "The truth value of an array with more than one element is ambiguous"."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    model = ModelInfo("full", "cd" * 32)
+    first, second = (analyze_track(track, source, model, DEFAULTS) for _ in range(2))
+    assert np.isnan(first.kinematics.far_shoulder_rise).any()        # NaN (not measured) is the same as NaN
+    assert first == second and first.kinematics == second.kinematics
+    assert first != analyze_track(track, source, model, _verdict_with(rounded_back_spine_deg=60))
+    assert first != dataclasses.replace(first, flagged=~first.flagged)
+    assert track == track[:] and track != track[1:]

@@ -158,6 +158,11 @@ class PoseTrack:
             raise InputError(f"PoseTrack.others_head_xy has shape {heads}, expected (people, {n_frames}, 11, 2)")
         if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
             raise InputError("PoseTrack.timestamps_s must be strictly increasing")
+        # MediaPipe's landmarks come normalised (0-1 of the frame's width and height): in pixels, the same person is
+        # a dot of 1 px, and every rep had been "not judged", the reason blaming the clothes.
+        if 0.0 < np.fmax.reduce(np.abs(self.image_xy), axis=None, initial=0.0) <= 1.5:    # (all NaN or 0: no person)
+            raise InputError("PoseTrack.image_xy is within 0-1 (normalised coordinates?): it takes source pixels; "
+                             "multiply x by the frame's width and y by its height")
 
     def __len__(self) -> int:
         return len(self.timestamps_s)

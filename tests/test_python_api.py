@@ -108,6 +108,16 @@ def test_a_pose_track_with_a_wrong_field_is_one_input_error_naming_it(change, sa
         PoseTrack(**{**_fields(track), **change})
 
 
+def test_a_pose_track_of_normalised_landmarks_is_told_to_take_pixels():
+    """MediaPipe's landmarks as it gives them (0-1 of the frame) made a person a dot of 1 px: every rep "not judged",
+    the clothes blamed."""
+    track, _ = lift_track("rounded_back", n_reps=1)
+    normalised = track.image_xy / np.asarray(track.frame_size_wh, dtype=float)
+    with pytest.raises(InputError, match=r"PoseTrack.image_xy is within 0-1 \(normalised coordinates\?\): it takes "
+                                         "source pixels; multiply x by the frame's width and y by its height"):
+        PoseTrack(**{**_fields(track), "image_xy": normalised})
+
+
 def test_the_core_on_a_track_without_frames_is_one_input_error():
     """NumPy's "window shape cannot be larger than input array shape" had come from the smoothing."""
     track, _ = lift_track("hip_hinge", n_reps=1)

@@ -60,6 +60,13 @@ class Quality:
 
 @dataclass(frozen=True)
 class Analysis:
+    """One video's analysis (`liftform.analyze_video`, `read_analysis`): the main lifter's, the others' in ``others``.
+
+    ``kinematics`` holds (T,) arrays over the T analysed frames (`Kinematics`: degrees, seconds, source frame
+    numbers); ``flagged`` (T,) bool; ``verdicts`` one `RepVerdict` per rep (its `Rep`'s frames index the T rows);
+    ``verdict`` the clip's (``safe``, ``rounded_back`` or ``insufficient_data``); ``quality.warnings`` the notes, in
+    words. ``==`` compares values (arrays too, NaN as NaN)."""
+
     source: SourceInfo
     model: ModelInfo
     settings: Settings

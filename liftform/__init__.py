@@ -36,3 +36,8 @@ def __getattr__(name: str):
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'liftform' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The names loaded on first use too: a notebook completes ``liftform.<Tab>`` from this."""
+    return sorted({*globals(), *__all__})

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from liftform.core.types import Kinematics, RepVerdict
+from liftform.core.types import Kinematics, RepVerdict, same_values
 from liftform.core.vocabulary import Verdict
 from liftform.settings import Settings
 
@@ -61,6 +61,13 @@ class Quality:
 
 @dataclass(frozen=True)
 class Analysis:
+    """One video's analysis (`liftform.analyze_video`, `read_analysis`): the main lifter's, the others' in ``others``.
+
+    ``kinematics`` holds (T,) arrays over the T analysed frames (`Kinematics`: degrees, seconds, source frame
+    numbers); ``flagged`` (T,) bool; ``verdicts`` one `RepVerdict` per rep (its `Rep`'s frames index the T rows);
+    ``verdict`` the clip's (``safe``, ``rounded_back`` or ``insufficient_data``); ``quality.warnings`` the notes, in
+    words. ``==`` compares values (arrays too, NaN as NaN)."""
+
     source: SourceInfo
     model: ModelInfo
     settings: Settings
@@ -82,6 +89,15 @@ class Analysis:
     # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
     personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, Analysis) else NotImplemented
+
+    def __repr__(self) -> str:
+        """What a notebook shows for an analysis: the dataclass's own had every per-frame array (49 KB, a 9 s clip)."""
+        return (f"Analysis(source={self.source.path!r}, verdict={self.verdict!r}, reps={len(self.every_rep)}, "
+                f"lifters={len(self.lifters)}, frames={len(self.kinematics)}, view={self.quality.view!r}, "
+                f"notes={len(self.quality.warnings)})")
 
     @property
     def lifter_verdict(self) -> str:

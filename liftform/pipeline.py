@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -22,7 +23,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
 from liftform.cpus import pose_threads
-from liftform.errors import InputError
+from liftform.errors import ConfigError, InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
@@ -30,14 +31,15 @@ from liftform.models import resolve_model
 from liftform.personal import personal_zero_note
 from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
-from liftform.unseen import hidden_note, lost_note, no_lift_note, own_shots
+from liftform.unseen import NO_OUTLINE_NOTE, hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 from liftform.video_tools import opencv_threads
 
 if TYPE_CHECKING:
     from liftform.people import PeopleFound
 
-# progress(stage, done, total): stage is "pose" or "video"; total may be None when unknown.
+# progress(stage, done, total): stage "download" (the model's bytes, where it is fetched), "pose" (frames analysed)
+# or "video" (the annotated video's frames drawn); total may be None when unknown.
 Progress = Callable[[str, int, "int | None"], None]
 
 MIN_FRAMES = 10                 # fewer frames cannot hold a rep
@@ -61,6 +63,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     kinematics, reps, flagged, verdicts = core.kinematics, core.reps, core.flagged, core.verdicts
     view = view_label(kinematics.view_yaw_deg, settings.spine)
     notes = list(source.warnings) + list(kinematics.warnings)
+    notes += [NO_OUTLINE_NOTE] if track.back_profile_px is None else []
     frames_with_pose = int(track.has_pose.sum())
     own = own_shots(track, source.cuts_s)
     if track.has_pose[own].sum() < 0.8 * own.sum():
@@ -253,7 +256,12 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
-    settings = settings or Settings()
+    settings = Settings() if settings is None else settings
+    if not isinstance(settings, Settings):      # a dict had failed deep inside the pose stage ({}: the defaults)
+        raise ConfigError(f"settings must be a liftform.Settings (Settings(), load_settings(...)), got "
+                          f"{type(settings).__name__}")
+    if not isinstance(video_path, (str, os.PathLike)):
+        raise InputError(f"the video must be a path (str or pathlib.Path), got {type(video_path).__name__}")
     out_dir = None
     if out_root is not None:
         from liftform.batch.inputs import output_names

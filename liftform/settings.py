@@ -7,6 +7,7 @@ typo in a config file never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -42,6 +43,8 @@ class Range:
         return allowed + (f", less than {self.below}" if self.below else "")
 
     def contains(self, value: float) -> bool:
+        if not isinstance(value, numbers.Real):     # "25" or None set in Python (a file's values are coerced)
+            return False
         above = value > self.low if self.low_open else value >= self.low
         under = value < self.high if self.high_open else value <= self.high
         return (self.or_zero and value == 0) or (above and under)
@@ -243,8 +246,14 @@ class Settings:
     advice: AdviceSettings = field(default_factory=AdviceSettings)
 
     def __post_init__(self) -> None:
-        for section in fields(self):
-            check_ranges(section.name, getattr(self, section.name))
+        for section in fields(self):        # a file's values were checked as it was read: these were set in Python
+            values = getattr(self, section.name)
+            if not isinstance(values, section.default_factory):     # a dict, another section's dataclass
+                raise ConfigError(f"settings [{section.name}] must be a {section.default_factory.__name__} "
+                                  f"(dataclasses.replace(Settings().{section.name}, ...)), got {type(values).__name__}")
+            check_ranges(section.name, values, "settings")
+        if not isinstance(self.pose.model, str) or not self.pose.model.strip():   # which file it names: at its use
+            raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, got {self.pose.model!r}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)
@@ -258,11 +267,13 @@ def check_ranges(section: str, values: Any, origin: str = "config") -> None:
         if limits is None:
             continue
         value = getattr(values, f.name)
-        numbers = value if isinstance(value, tuple) else (value,)
+        each = value if isinstance(value, tuple) else (value,)
         whole = isinstance(f.default, int) and not isinstance(f.default, bool)
         allowed = limits.describe(f.default)
-        ok = all(limits.contains(v) and (not whole or float(v).is_integer()) for v in numbers)
-        ok = ok and (not limits.ascending or list(numbers) == sorted(numbers))
+        if isinstance(f.default, tuple) and not (isinstance(value, tuple) and len(value) == len(f.default)):
+            allowed, each = f"a tuple of {allowed}", ()     # set in Python: a list, one number (a file's: coerced)
+        ok = bool(each) and all(limits.contains(v) and (not whole or float(v).is_integer()) for v in each)
+        ok = ok and (not limits.ascending or list(each) == sorted(each))
         if limits.below and ok and not value < getattr(values, limits.below):
             allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False
         if not ok:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from liftform.core.types import same_values
 from liftform.errors import InputError
 
 N_LANDMARKS = 33
@@ -120,6 +121,21 @@ class PoseTrack:
     other_lifters: tuple[PoseTrack, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        # Arrays as given (no copy); a track made of the user's own landmarks may come as lists, or with a wrong size.
+        for name in ("image_xy", "world_xyz", "visibility", "timestamps_s", "frame_index", "back_profile_px",
+                     "pose_filled", "others_head_xy"):
+            if getattr(self, name) is None:     # the optional ones
+                continue
+            values = np.asarray(getattr(self, name))
+            if values.dtype.kind not in "fiub":
+                raise InputError(f"PoseTrack.{name} must hold numbers, got {values.dtype} values")
+            object.__setattr__(self, name, values)
+        size = np.asarray(self.frame_size_wh)
+        if size.shape != (2,) or size.dtype.kind not in "fiu" or not np.all(size >= 1):
+            raise InputError(f"PoseTrack.frame_size_wh must be (width, height) in pixels, got {self.frame_size_wh!r}")
+        object.__setattr__(self, "frame_size_wh", (int(size[0]), int(size[1])))
+        if self.timestamps_s.ndim != 1:
+            raise InputError(f"PoseTrack.timestamps_s has shape {self.timestamps_s.shape}, expected (frames,)")
         n_frames = len(self.timestamps_s)
         expected = {
             "image_xy": (n_frames, N_LANDMARKS, 2),
@@ -142,9 +158,17 @@ class PoseTrack:
             raise InputError(f"PoseTrack.others_head_xy has shape {heads}, expected (people, {n_frames}, 11, 2)")
         if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
             raise InputError("PoseTrack.timestamps_s must be strictly increasing")
+        # MediaPipe's landmarks come normalised (0-1 of the frame's width and height): in pixels, the same person is
+        # a dot of 1 px, and every rep had been "not judged", the reason blaming the clothes.
+        if 0.0 < np.fmax.reduce(np.abs(self.image_xy), axis=None, initial=0.0) <= 1.5:    # (all NaN or 0: no person)
+            raise InputError("PoseTrack.image_xy is within 0-1 (normalised coordinates?): it takes source pixels; "
+                             "multiply x by the frame's width and y by its height")
 
     def __len__(self) -> int:
         return len(self.timestamps_s)
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, PoseTrack) else NotImplemented
 
     def __getitem__(self, frames: slice | np.ndarray) -> PoseTrack:
         """Frames ``frames`` (a slice or index array) as a new track."""

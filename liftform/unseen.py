@@ -40,6 +40,12 @@ def lost_note(has_pose: np.ndarray, t: np.ndarray) -> str:
             "body in view, in good light")
 
 
+# A track without the back's outline (`PoseTrack.back_profile_px`): one made of another pose model's landmarks. Every
+# rep is then "not judged", and its reason alone blamed the clothes or an arm against the back.
+NO_OUTLINE_NOTE = ("the pose track has no outline of the back (PoseTrack.back_profile_px, from the pose model's "
+                   "segmentation mask), which the spine is measured from: no back could be judged")
+
+
 HIDDEN_WORDS = "someone else was followed in the lifter's place"   # in the note of `hidden_note` (a rescore keeps it)
 
 

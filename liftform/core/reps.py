@@ -93,7 +93,7 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     for k, (s, b, e, c) in enumerate(spans):
         liftoff = liftoff_index(kinematics.hands_height, s, e, settings.liftoff_rise_fraction,
                                 kinematics.knee_flexion_deg)
-        reps.append(Rep(index=k, start=s, bottom=b, end=e, start_s=float(t[s]), bottom_s=float(t[b]),
+        reps.append(Rep(index=k, start=s, bottom=int(b), end=e, start_s=float(t[s]), bottom_s=float(t[b]),
                         end_s=float(t[e]), complete=c, liftoff=liftoff,
                         liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan")))
     if keep is not None:

@@ -20,6 +20,7 @@ from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps, two_bends_note
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
+from liftform.errors import InputError
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
@@ -56,6 +57,8 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
         reps_before: how many reps came before the track (the live session's window): which descents lower a load
             counts from the first rep of the session (`core.phases.lowers_load`).
     """
+    if len(track) == 0:     # a track of one's own with no rows ended deep in the smoothing, in NumPy's words
+        raise InputError("the PoseTrack has no frames: the core needs at least one")
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
     reps = segment_reps(kinematics, settings.reps, reps_before, keep_reps)
     flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import NamedTuple
 
 import numpy as np
+
+
+def same_values(a: object, b: object) -> bool:
+    """Whether ``a`` and ``b`` hold the same values: dataclasses of one type field by field, arrays by shape and value,
+    NaN the same as NaN (a value not measured twice). The `==` of a result holding arrays (`Kinematics`, `Analysis`,
+    `PoseTrack`): the dataclasses' own had raised "the truth value of an array ... is ambiguous"."""
+    if is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(same_values(getattr(a, f.name), getattr(b, f.name)) for f in fields(a))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=a.dtype.kind == b.dtype.kind == "f"))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same_values, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_values(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True                                   # both NaN
+    return bool(a == b)
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,9 @@ class Kinematics:
 
     def __len__(self) -> int:
         return len(self.timestamps_s)
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, Kinematics) else NotImplemented
 
     # Per-frame columns, in the order frames.csv writes them.
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",

@@ -72,6 +72,9 @@ def read_analysis(folder: str | Path) -> Analysis:
     folder = Path(folder)
     if folder.name == RESULT_NAME and folder.is_file():
         folder = folder.parent
+    elif folder.is_file():      # the video itself, say: its "result.json" had been "not a directory: delete it"
+        raise InputError(f"{folder} is a file, not a result folder: pass the folder liftform wrote for a video "
+                         f"(OUT/<video>) or its {RESULT_NAME}")
     where = ResultFolder(folder)
     if not where.result_json.exists() and folder.is_dir() and (results := result_folders(folder)):
         raise InputError(f"{folder} is an output folder of {len(results)} result(s); pass one of its result folders "

@@ -253,7 +253,7 @@ class Settings:
                                   f"(dataclasses.replace(Settings().{section.name}, ...)), got {type(values).__name__}")
             check_ranges(section.name, values, "settings")
         if not isinstance(self.pose.model, str) or not self.pose.model.strip():   # which file it names: at its use
-            raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, got {self.pose.model!r}")
+            raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, as a str, got {self.pose.model!r}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)
@@ -261,15 +261,15 @@ class Settings:
 
 def check_ranges(section: str, values: Any, origin: str = "config") -> None:
     """Raise ConfigError (one line naming the key and its range, set by ``origin``: "config", "profile") if a
-    setting of ``values`` (one section's dataclass) is outside its :class:`Range`."""
-    for f in fields(values):
+    setting of ``values`` (one section's dataclass) is outside its :class:`Range`; one below another once the other
+    is checked (`Settings` made in Python: the comparison with the other's "60" had raised TypeError)."""
+    for f in sorted(fields(values), key=lambda f: bool(f.metadata.get("range") and f.metadata["range"].below)):
         limits: Range | None = f.metadata.get("range")
         if limits is None:
             continue
         value = getattr(values, f.name)
-        each = value if isinstance(value, tuple) else (value,)
-        whole = isinstance(f.default, int) and not isinstance(f.default, bool)
-        allowed = limits.describe(f.default)
+        each = value if isinstance(value, tuple) and isinstance(f.default, tuple) else (value,)  # a pair for one: none
+        whole, allowed = isinstance(f.default, int) and not isinstance(f.default, bool), limits.describe(f.default)
         if isinstance(f.default, tuple) and not (isinstance(value, tuple) and len(value) == len(f.default)):
             allowed, each = f"a tuple of {allowed}", ()     # set in Python: a list, one number (a file's: coerced)
         ok = bool(each) and all(limits.contains(v) and (not whole or float(v).is_integer()) for v in each)

@@ -90,6 +90,8 @@ def _settings_of(doc: dict[str, Any], path: Path) -> Settings:
     setting renamed or retired since, or one added later). It had passed on the config file's words, "unknown config
     key ... known: (16 keys)" or "remove the line", said of a file nobody should edit."""
     written = doc.get("settings") or {}
+    if not isinstance(written, dict):       # damaged (`analysis_from_files` says so): it had raised AttributeError
+        raise TypeError(f"settings is a {type(written).__name__}, not a table")
     try:
         return apply_overrides(Settings(), written)
     except ConfigError as exc:

@@ -353,6 +353,23 @@ def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_set
         "rounded_back"
 
 
+def test_a_folder_an_earlier_liftform_rescored_is_said_to_be_last_judged_by_its_rescore(tmp_path):
+    """The same, the folder's last run a `rescore --config` (its summary.json ``rescored``, no judged_with): the
+    note had said the thresholds came "by `liftform score`", a command never run with them."""
+    from liftform.batch.judged_with import last_settings
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    rescore(out, apply_overrides(Settings(), STRICTER))
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]
+    (out / "summary.json").write_text(json.dumps(doc))
+    last = last_settings(out)
+    assert doc["rescored"] is True and last.command == "rescore"
+    assert last.unlike_defaults() == ["verdict.rounded_back_spine_deg = 60.0"]
+
+
 def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_with(tmp_path, engine):
     """A researcher's steps: a folder scored, rescored with other thresholds, then `score` run again without a
     --config (a video added): the earlier videos keep the rescore's verdicts (judged under its settings), the new

@@ -71,7 +71,8 @@ def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["no frames.csv", "no reps key", "bad settings", "verdicts not a list",
-                                    "settings not a table"])   # the last had raised AttributeError ("no .items")
+                                    # these had raised AttributeError ("'list' object has no attribute 'items'")
+                                    "settings not a table", "versions not a table"])
 def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     _, folder = _written(tmp_path)
     doc = json.loads(folder.result_json.read_text())
@@ -81,8 +82,8 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
         del doc["quality"]
     elif damage == "bad settings":
         doc["settings"]["verdict"]["no_such_threshold"] = 1
-    elif damage == "settings not a table":
-        doc["settings"] = [1, 2]
+    elif damage.endswith("not a table"):
+        doc[damage.split()[0]] = [1, 2]
     else:
         doc["reps"] = [1, 2]
     folder.result_json.write_text(json.dumps(doc))

@@ -317,6 +317,25 @@ def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_b
     assert result.n_cached == 0 and result.from_poses == [] and result.rows[0].error == POSE_STAGE_RAN
 
 
+def test_a_rescore_that_left_a_report_stale_does_not_say_score_redraws_it_without_the_pose_model_where_it_poses(
+        tmp_path, engine):
+    """The same folder, its rescore changing the verdict shown in report.html: the note that `score` draws the views
+    again "from the saved landmarks (no pose model)" held for none of them, the note above it saying `score` poses
+    them again."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    (out / "lift" / "report.html").write_text("<html><body><main>\n<p>rounded back</p></main></body></html>\n")
+    _written_by(out / "lift", mediapipe="0.9.0")
+    config = tmp_path / "stricter.toml"
+    config.write_text(settings_to_toml(apply_overrides(Settings(), STRICTER)))
+    run = cli.invoke(app, ["rescore", str(out), "--config", str(config), "-q"])
+    said = " ".join(run.stdout.split())
+    assert run.exit_code == 0 and "1 verdict(s) changed" in said and "still show the results before" in said, said
+    assert "from the saved landmarks (no pose model; those another mediapipe posed are posed again: above)" in said
+    assert score([lift], out, write_video=False).rows[0].error == POSE_STAGE_RAN     # as said: posed again
+
+
 def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_settings_its_results_share(
         tmp_path, engine):
     """A batch scored with `--config` (a rounded back read safe under it) by a liftform before summary.json kept

@@ -38,8 +38,8 @@ class Range:
         allowed = ("0, or " if self.or_zero else "") + f"{low} and {high}"
         if isinstance(default, tuple):
             allowed = f"{len(default)} numbers, each {allowed}" + (", ascending" if self.ascending else "")
-        elif isinstance(default, int) and not isinstance(default, bool):
-            allowed = f"a whole number {allowed}"
+        elif isinstance(default, int):
+            allowed = "True or False" if isinstance(default, bool) else f"a whole number {allowed}"
         return allowed + (f", less than {self.below}" if self.below else "")
 
     def contains(self, value: float) -> bool:
@@ -261,8 +261,7 @@ class Settings:
 
 def check_ranges(section: str, values: Any, origin: str = "config") -> None:
     """Raise ConfigError (one line naming the key and its range, set by ``origin``: "config", "profile") if a
-    setting of ``values`` (one section's dataclass) is outside its :class:`Range`; one below another once the other
-    is checked (`Settings` made in Python: the comparison with the other's "60" had raised TypeError)."""
+    setting of ``values`` (one section's dataclass) is outside its :class:`Range` (one ``below`` another: after it)."""
     for f in sorted(fields(values), key=lambda f: bool(f.metadata.get("range") and f.metadata["range"].below)):
         limits: Range | None = f.metadata.get("range")
         if limits is None:
@@ -272,7 +271,8 @@ def check_ranges(section: str, values: Any, origin: str = "config") -> None:
         whole, allowed = isinstance(f.default, int) and not isinstance(f.default, bool), limits.describe(f.default)
         if isinstance(f.default, tuple) and not (isinstance(value, tuple) and len(value) == len(f.default)):
             allowed, each = f"a tuple of {allowed}", ()     # set in Python: a list, one number (a file's: coerced)
-        ok = bool(each) and all(limits.contains(v) and (not whole or float(v).is_integer()) for v in each)
+        ok = bool(each) and all(limits.contains(v) and (not whole or float(v).is_integer())   # True: not 1.0
+                                and isinstance(v, bool) == isinstance(f.default, bool) for v in each)
         ok = ok and (not limits.ascending or list(each) == sorted(each))
         if limits.below and ok and not value < getattr(values, limits.below):
             allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False

@@ -50,6 +50,12 @@ def _verdict_with(**values) -> Settings:
                                                                  "most 90, got [30.0, 40.0]"),
     (lambda: Settings(spine=dataclasses.replace(DEFAULTS.spine, max_view_yaw_deg="60")),
      "settings [spine] max_view_yaw_deg must be at least 0 and at most 90, got '60'"),
+    # 1 for true, True for a number: taken, they wrote a result.json whose settings no liftform read back ("config
+    # [pose] track_between_frames must be true or false, got 1"), the folder neither read nor rescored.
+    (lambda: Settings(pose=PoseSettings(track_between_frames=1)), "settings [pose] track_between_frames must be True "
+                                                                   "or False, got 1"),
+    (lambda: _verdict_with(min_confidence=True), "settings [verdict] min_confidence must be at least 0 and at most 1, "
+                                                 "got True"),
     # A pathlib.Path is a path, but the settings take its str (result.json and the fingerprint are JSON).
     (lambda: Settings(pose=PoseSettings(model=Path("my.task"))), "model must be lite, full, heavy or the path to a "
                                                                   ".task file, as a str, got"),

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from liftform.errors import ConfigError
@@ -68,3 +68,17 @@ def check_ranges(section: str, values: Any, origin: str = "config") -> None:
         if not ok:
             shown = list(value) if isinstance(value, tuple) else value
             raise ConfigError(f"{origin} [{section}] {f.name} must be {allowed}, got {shown!r}")
+
+
+def as_typed(values: Any) -> Any:
+    """``values`` (one section's dataclass, checked) with each number of its default's type, as a file's is read
+    (`settings._coerce`): 25 set in Python for a float setting is 25.0, NumPy's numbers Python's. Its JSON is then
+    the one read back from result.json: the settings fingerprint of a `score` from Python with 25 had not been its
+    results' (25.0), and each run judged every video again."""
+    return replace(values, **{f.name: _typed(getattr(values, f.name), f.default) for f in fields(values)})
+
+
+def _typed(value: Any, default: Any) -> Any:
+    if isinstance(default, tuple):
+        return tuple(map(_typed, value, default))
+    return type(default)(value) if isinstance(default, (bool, int, float)) else value

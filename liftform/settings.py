@@ -14,7 +14,7 @@ from typing import Any
 
 from liftform.errors import ConfigError
 from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
-from liftform.setting_ranges import Range, check_ranges, setting
+from liftform.setting_ranges import Range, as_typed, check_ranges, setting
 from liftform.toml_files import read_toml, toml_value
 
 
@@ -215,6 +215,7 @@ class Settings:
                 raise ConfigError(f"settings [{section.name}] must be a {section.default_factory.__name__} "
                                   f"(dataclasses.replace(Settings().{section.name}, ...)), got {type(values).__name__}")
             check_ranges(section.name, values, "settings")
+            object.__setattr__(self, section.name, as_typed(values))
         if not isinstance(self.pose.model, str) or not self.pose.model.strip():   # which file it names: at its use
             raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, as a str, got {self.pose.model!r}")
 

@@ -372,6 +372,20 @@ def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_set
         "rounded_back"
 
 
+def test_settings_made_in_python_with_whole_numbers_are_already_scored_the_next_time(tmp_path, engine):
+    """`score` from Python with a threshold written 25 (not 25.0): the next run with the same settings judged every
+    video again from its poses ("their verdict settings ... differ"), and the one after it: result.json read back
+    holds 25.0, whose fingerprint (JSON "25.0") was not the run's ("25")."""
+    import numpy as np
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    mine = Settings(verdict=dataclasses.replace(Settings().verdict, rounded_back_spine_deg=25,
+                                                reba_trunk_bands_deg=(np.int64(20), 60)))
+    _scored(out, lift, settings=mine)
+    assert score([lift], out, mine, write_video=False, report=False).n_cached == 1
+
+
 def test_a_folder_an_earlier_liftform_rescored_is_said_to_be_last_judged_by_its_rescore(tmp_path):
     """The same, the folder's last run a `rescore --config` (its summary.json ``rescored``, no judged_with): the
     note had said the thresholds came "by `liftform score`", a command never run with them."""

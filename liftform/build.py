@@ -22,15 +22,27 @@ NOT_JUDGING = ("cli", "report", "synth")
 def source_digest() -> str:
     """12 hex digits of the package's judging source (each file's path in the package and bytes, in path order);
     "" where the package has no source files (installed as bytecode only)."""
-    package = Path(__file__).resolve().parent
+    return digest_of(Path(__file__).resolve().parent)
+
+
+def digest_of(package: Path) -> str:
+    """`source_digest` of the package in the folder ``package``: its modules, those Python can import (a name that
+    is an identifier, a file). An editor's files beside them are not the source: Emacs's lock file ``.#run.py``, a
+    dangling link, had stopped every command of an editable install with a traceback, its read failing."""
     files = sorted(path for path in package.rglob("*.py")
-                   if path.relative_to(package).parts[0] not in NOT_JUDGING)
+                   if _importable(path.relative_to(package)) and path.relative_to(package).parts[0] not in NOT_JUDGING
+                   and path.is_file())
     if not files:
         return ""
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def _importable(relative: Path) -> bool:
+    """Whether the file at ``relative`` (inside the package) can be a module of it: each folder and its stem a name."""
+    return all(part.isidentifier() for part in (*relative.parts[:-1], relative.stem))
 
 
 def liftform_build() -> str:

@@ -7,7 +7,6 @@ typo in a config file never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,44 +14,8 @@ from typing import Any
 
 from liftform.errors import ConfigError
 from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
+from liftform.setting_ranges import Range, as_typed, check_ranges, setting
 from liftform.toml_files import read_toml, toml_value
-
-
-@dataclass(frozen=True)
-class Range:
-    """The valid values of one setting: ``low``..``high`` (each bound included unless ``*_open``); for a pair,
-    each number in range and ``ascending``; ``below`` names a setting of the same section this one must stay under.
-    Whole numbers only when the default is an int. ``or_zero``: 0 is allowed too (the setting's "off")."""
-
-    low: float
-    high: float
-    low_open: bool = False
-    high_open: bool = False
-    ascending: bool = False
-    below: str = ""
-    or_zero: bool = False
-
-    def describe(self, default: Any = 0.0) -> str:    # in words; ``default`` tells a pair or a whole number
-        low = f"greater than {self.low:g}" if self.low_open else f"at least {self.low:g}"
-        high = f"less than {self.high:g}" if self.high_open else f"at most {self.high:g}"
-        allowed = ("0, or " if self.or_zero else "") + f"{low} and {high}"
-        if isinstance(default, tuple):
-            allowed = f"{len(default)} numbers, each {allowed}" + (", ascending" if self.ascending else "")
-        elif isinstance(default, int) and not isinstance(default, bool):
-            allowed = f"a whole number {allowed}"
-        return allowed + (f", less than {self.below}" if self.below else "")
-
-    def contains(self, value: float) -> bool:
-        if not isinstance(value, numbers.Real):     # "25" or None set in Python (a file's values are coerced)
-            return False
-        above = value > self.low if self.low_open else value >= self.low
-        under = value < self.high if self.high_open else value <= self.high
-        return (self.or_zero and value == 0) or (above and under)
-
-
-def setting(default: Any, low: float, high: float, **limits: Any) -> Any:
-    """A settings field with its valid range (:class:`Range`), checked whenever a :class:`Settings` is made."""
-    return field(default=default, metadata={"range": Range(low, high, **limits)})
 
 
 @dataclass(frozen=True)
@@ -252,33 +215,12 @@ class Settings:
                 raise ConfigError(f"settings [{section.name}] must be a {section.default_factory.__name__} "
                                   f"(dataclasses.replace(Settings().{section.name}, ...)), got {type(values).__name__}")
             check_ranges(section.name, values, "settings")
+            object.__setattr__(self, section.name, as_typed(values))
         if not isinstance(self.pose.model, str) or not self.pose.model.strip():   # which file it names: at its use
-            raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, got {self.pose.model!r}")
+            raise ConfigError(f"settings [pose] model must be {MODEL_CHOICES}, as a str, got {self.pose.model!r}")
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return dataclasses.asdict(self)
-
-
-def check_ranges(section: str, values: Any, origin: str = "config") -> None:
-    """Raise ConfigError (one line naming the key and its range, set by ``origin``: "config", "profile") if a
-    setting of ``values`` (one section's dataclass) is outside its :class:`Range`."""
-    for f in fields(values):
-        limits: Range | None = f.metadata.get("range")
-        if limits is None:
-            continue
-        value = getattr(values, f.name)
-        each = value if isinstance(value, tuple) else (value,)
-        whole = isinstance(f.default, int) and not isinstance(f.default, bool)
-        allowed = limits.describe(f.default)
-        if isinstance(f.default, tuple) and not (isinstance(value, tuple) and len(value) == len(f.default)):
-            allowed, each = f"a tuple of {allowed}", ()     # set in Python: a list, one number (a file's: coerced)
-        ok = bool(each) and all(limits.contains(v) and (not whole or float(v).is_integer()) for v in each)
-        ok = ok and (not limits.ascending or list(each) == sorted(each))
-        if limits.below and ok and not value < getattr(values, limits.below):
-            allowed, ok = f"less than {limits.below} ({getattr(values, limits.below):g})", False
-        if not ok:
-            shown = list(value) if isinstance(value, tuple) else value
-            raise ConfigError(f"{origin} [{section}] {f.name} must be {allowed}, got {shown!r}")
 
 
 def value_range(section: str, key: str) -> Range | None:

@@ -317,6 +317,25 @@ def test_landmarks_another_mediapipe_made_are_posed_again_by_score_and_said_so_b
     assert result.n_cached == 0 and result.from_poses == [] and result.rows[0].error == POSE_STAGE_RAN
 
 
+def test_a_rescore_that_left_a_report_stale_does_not_say_score_redraws_it_without_the_pose_model_where_it_poses(
+        tmp_path, engine):
+    """The same folder, its rescore changing the verdict shown in report.html: the note that `score` draws the views
+    again "from the saved landmarks (no pose model)" held for none of them, the note above it saying `score` poses
+    them again."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    (out / "lift" / "report.html").write_text("<html><body><main>\n<p>rounded back</p></main></body></html>\n")
+    _written_by(out / "lift", mediapipe="0.9.0")
+    config = tmp_path / "stricter.toml"
+    config.write_text(settings_to_toml(apply_overrides(Settings(), STRICTER)))
+    run = cli.invoke(app, ["rescore", str(out), "--config", str(config), "-q"])
+    said = " ".join(run.stdout.split())
+    assert run.exit_code == 0 and "1 verdict(s) changed" in said and "still show the results before" in said, said
+    assert "from the saved landmarks (no pose model; those another mediapipe posed are posed again: above)" in said
+    assert score([lift], out, write_video=False).rows[0].error == POSE_STAGE_RAN     # as said: posed again
+
+
 def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_settings_its_results_share(
         tmp_path, engine):
     """A batch scored with `--config` (a rounded back read safe under it) by a liftform before summary.json kept
@@ -351,6 +370,37 @@ def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_set
     said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
     assert "last judged with" not in " ".join(said.output.split()) and read_analysis(out / "lift").verdict == \
         "rounded_back"
+
+
+def test_settings_made_in_python_with_whole_numbers_are_already_scored_the_next_time(tmp_path, engine):
+    """`score` from Python with a threshold written 25 (not 25.0): the next run with the same settings judged every
+    video again from its poses ("their verdict settings ... differ"), and the one after it: result.json read back
+    holds 25.0, whose fingerprint (JSON "25.0") was not the run's ("25")."""
+    import numpy as np
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    mine = Settings(verdict=dataclasses.replace(Settings().verdict, rounded_back_spine_deg=25,
+                                                reba_trunk_bands_deg=(np.int64(20), 60)))
+    _scored(out, lift, settings=mine)
+    assert score([lift], out, mine, write_video=False, report=False).n_cached == 1
+
+
+def test_a_folder_an_earlier_liftform_rescored_is_said_to_be_last_judged_by_its_rescore(tmp_path):
+    """The same, the folder's last run a `rescore --config` (its summary.json ``rescored``, no judged_with): the
+    note had said the thresholds came "by `liftform score`", a command never run with them."""
+    from liftform.batch.judged_with import last_settings
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    rescore(out, apply_overrides(Settings(), STRICTER))
+    doc = json.loads((out / "summary.json").read_text())
+    del doc["judged_with"]
+    (out / "summary.json").write_text(json.dumps(doc))
+    last = last_settings(out)
+    assert doc["rescored"] is True and last.command == "rescore"
+    assert last.unlike_defaults() == ["verdict.rounded_back_spine_deg = 60.0"]
 
 
 def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_with(tmp_path, engine):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,6 +44,21 @@ def _verdict_with(**values) -> Settings:
     (lambda: Settings(verdict=SpineSettings()), "settings [verdict] must be a VerdictSettings .*got SpineSettings"),
     (lambda: Settings(pose=PoseSettings(model=3)), "settings [pose] model must be lite, full, heavy"),
     (lambda: _verdict_with(rounded_back_spine_deg=500), "settings [verdict] rounded_back_spine_deg must be at least 5"),
+    # A pair where one number goes had passed (each in range), to raise from NumPy in the core ("could not be
+    # broadcast"); text for the setting another must be below had raised TypeError from the comparison.
+    (lambda: _verdict_with(rounded_back_spine_deg=(30.0, 40.0)), "rounded_back_spine_deg must be at least 5 and at "
+                                                                 "most 90, got [30.0, 40.0]"),
+    (lambda: Settings(spine=dataclasses.replace(DEFAULTS.spine, max_view_yaw_deg="60")),
+     "settings [spine] max_view_yaw_deg must be at least 0 and at most 90, got '60'"),
+    # 1 for true, True for a number: taken, they wrote a result.json whose settings no liftform read back ("config
+    # [pose] track_between_frames must be true or false, got 1"), the folder neither read nor rescored.
+    (lambda: Settings(pose=PoseSettings(track_between_frames=1)), "settings [pose] track_between_frames must be True "
+                                                                   "or False, got 1"),
+    (lambda: _verdict_with(min_confidence=True), "settings [verdict] min_confidence must be at least 0 and at most 1, "
+                                                 "got True"),
+    # A pathlib.Path is a path, but the settings take its str (result.json and the fingerprint are JSON).
+    (lambda: Settings(pose=PoseSettings(model=Path("my.task"))), "model must be lite, full, heavy or the path to a "
+                                                                  ".task file, as a str, got"),
 ])
 def test_settings_made_in_python_with_a_wrong_value_are_one_config_error_naming_the_key(make, says):
     with pytest.raises(ConfigError, match=says.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):

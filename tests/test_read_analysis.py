@@ -70,7 +70,9 @@ def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
     assert read.source.warnings == () and all(math.isnan(v.spine_flexion_pct_of_max) for v in read.verdicts)
 
 
-@pytest.mark.parametrize("damage", ["no frames.csv", "no reps key", "bad settings", "verdicts not a list"])
+@pytest.mark.parametrize("damage", ["no frames.csv", "no reps key", "bad settings", "verdicts not a list",
+                                    # these had raised AttributeError ("'list' object has no attribute 'items'")
+                                    "settings not a table", "versions not a table"])
 def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     _, folder = _written(tmp_path)
     doc = json.loads(folder.result_json.read_text())
@@ -80,6 +82,8 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
         del doc["quality"]
     elif damage == "bad settings":
         doc["settings"]["verdict"]["no_such_threshold"] = 1
+    elif damage.endswith("not a table"):
+        doc[damage.split()[0]] = [1, 2]
     else:
         doc["reps"] = [1, 2]
     folder.result_json.write_text(json.dumps(doc))

@@ -58,7 +58,7 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
     try:
         summary = json.loads((Path(out_root) / SUMMARY_JSON).read_text(encoding="utf-8"))
         if JUDGED_WITH not in summary:
-            return _judged_alike(Path(out_root), summary["videos"])
+            return _judged_alike(Path(out_root), summary["videos"], "rescore" if summary.get("rescored") else "score")
         entry = summary[JUDGED_WITH]
         personal_from = {tuple(name.split(".", 1)): str(origin) for name, origin in entry["personal_from"].items()}
         command, values = str(entry["command"]), entry["settings"]
@@ -75,10 +75,11 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
                           "writes the defaults to edit)") from None
 
 
-def _judged_alike(out_root: Path, rows: list[dict[str, Any]]) -> LastSettings | None:
+def _judged_alike(out_root: Path, rows: list[dict[str, Any]], command: str) -> LastSettings | None:
     """A summary an earlier liftform wrote, before it kept `JUDGED_WITH`: the settings every ok row's result.json
     was judged under, where they are all alike and this liftform takes them (a result's own values of a person, if
-    any, among them, said as settings), else None (not known: the defaults, as before). A batch that liftform
+    any, among them, said as settings), said as ``command``'s (the run that wrote the summary), else None (not
+    known: the defaults, as before). A batch that liftform
     scored with `--config` had been judged again under the defaults by a `score` after the upgrade, unsaid (a
     rounded back under `rounded_back_spine_deg = 50` turned "safe" back into "rounded", 7be8809's folder)."""
     judged = []
@@ -91,6 +92,6 @@ def _judged_alike(out_root: Path, rows: list[dict[str, Any]]) -> LastSettings | 
     if not judged or any(settings != judged[0] for settings in judged):
         return None
     try:
-        return LastSettings("score", apply_overrides(Settings(), judged[0]), {})
+        return LastSettings(command, apply_overrides(Settings(), judged[0]), {})
     except LiftformError:     # another liftform's settings (renamed or retired since): its results are posed again
         return None

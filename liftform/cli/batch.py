@@ -165,43 +165,12 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "their saved poses could not be used (several people followed, no poses.npz)", soft_wrap=True)
 
 
-@app.command(short_help="Judge every scored video again with new settings, from the saved landmarks.")
-def rescore(
-    output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
-    config: Path | None = ConfigOpt,
-    profile: Path | None = ProfileOpt,
-    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
-                                                help="Judge each video from the profile.toml beside its source "
-                                                     "video, where there is one (as score --folder-profiles; e.g. "
-                                                     "a lifter's checked rep made after the batch was scored). "
-                                                     "Default: as OUTPUT was last judged."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-) -> None:
-    """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
-    model. Rewrites result.json, the CSVs, the summary and the overview (index.html); not the annotated videos
-    nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
-    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another. Given
-    neither, the settings OUTPUT was last judged with (after an upgrade: judged again by this version's rules)."""
-    from liftform.batch import rescore as rescore_batch
-    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS, decided_by, from_profile_option
+def _print_rescored(result, output: Path, folder_profiles: bool) -> None:
+    """What a `rescore` did, after its table: how many were rescored and changed, and the notes."""
+    from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS
 
-    try:
-        settings = settings_from(config, None, profile)
-        given_from = from_profile_option(profile)
-        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles)
-        if last is not None:
-            settings, given_from = last.settings, last.personal_from
-        keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
-        with BatchBar(quiet, "rescoring") as bar:
-            result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
-                                   folder_profiles=folder_profiles, given_from=given_from)
-    except LiftformError as exc:
-        fail(exc)
-    except KeyboardInterrupt:
-        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
-                  soft_wrap=True)
-        raise typer.Exit(INTERRUPTED_EXIT) from None
-    print_batch(result.rows, output, "in the summary")
+    # A video another mediapipe posed is posed again by that `score` (`jobs.poses_reusable`), its views drawn then.
+    posed_again = "; those another mediapipe posed are posed again: above" if result.posed_elsewhere else ""
     failed = f" ({result.n_failed} could not be: above)" if result.n_failed else ""   # "1 rescored" had counted them
     out.print(f"{len(result.rescored) - result.n_failed} rescored{failed}, {len(result.changed)} verdict(s) changed"
               + (f": {', '.join(result.changed)}" if 0 < len(result.changed) <= 20 else ""), soft_wrap=True)
@@ -233,6 +202,45 @@ def rescore(
                   "show the results before this rescore (each report.html says so at its top): "
                   f"`liftform report {shown(output)}/<video>` redraws a "
                   "report (from the source video); `liftform score` without a --config (these settings) draws both "
-                  "again, from the saved landmarks (no pose model)",
+                  f"again, from the saved landmarks (no pose model{posed_again})", soft_wrap=True)
+
+
+@app.command(short_help="Judge every scored video again with new settings, from the saved landmarks.")
+def rescore(
+    output: Path = typer.Argument(..., help="Output folder of `liftform score` (or `analyze`)."),
+    config: Path | None = ConfigOpt,
+    profile: Path | None = ProfileOpt,
+    folder_profiles: bool | None = typer.Option(None, "--folder-profiles/--no-folder-profiles",
+                                                help="Judge each video from the profile.toml beside its source "
+                                                     "video, where there is one (as score --folder-profiles; e.g. "
+                                                     "a lifter's checked rep made after the batch was scored). "
+                                                     "Default: as OUTPUT was last judged."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Recompute every verdict in OUTPUT from the saved landmarks (poses.npz) with new settings: fast, no pose
+    model. Rewrites result.json, the CSVs, the summary and the overview (index.html); not the annotated videos
+    nor the reports. Pose settings cannot change; each video keeps its lifter's own zero (from a profile or live's
+    key n) unless --profile, or a --config that sets the zero (spine.neutral_bend_deg), gives another. Given
+    neither, the settings OUTPUT was last judged with (after an upgrade: judged again by this version's rules)."""
+    from liftform.batch import rescore as rescore_batch
+    from liftform.personal import PERSONAL_KEYS, decided_by, from_profile_option
+
+    try:
+        settings = settings_from(config, None, profile)
+        given_from = from_profile_option(profile)
+        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles)
+        if last is not None:
+            settings, given_from = last.settings, last.personal_from
+        keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))
+        with BatchBar(quiet, "rescoring") as bar:
+            result = rescore_batch(output, settings, progress=bar, keep_personal=keep,
+                                   folder_profiles=folder_profiles, given_from=given_from)
+    except LiftformError as exc:
+        fail(exc)
+    except KeyboardInterrupt:
+        err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
                   soft_wrap=True)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
+    print_batch(result.rows, output, "in the summary")
+    _print_rescored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)

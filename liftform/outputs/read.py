@@ -149,7 +149,7 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
             box_px=tuple(int(v) for v in doc["box_px"]) if isinstance(doc.get("box_px"), list) else None,
             personal_from=_personal_from(doc.get("personal_from")))
         return replace(main, others=tuple(_other_lifter(main, entry, rows) for entry in doc.get("other_lifters") or []))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:   # the last: a list where a table goes
         raise InputError(f"{path} is damaged or incomplete ({type(exc).__name__}: {exc}); run the analysis "
                          "again") from None
 

@@ -161,6 +161,18 @@ def test_a_lean_just_under_the_limit_is_not_rounded_up_to_it():
     assert all(f"trunk leaned {v.peak_trunk_inclination_deg:.0f}°," in v.reason for v in far)
 
 
+def test_a_rep_the_video_starts_at_the_bottom_of_is_undecided_for_the_view_when_its_lift_was_seen():
+    """The recording starts at the bottom of a bend (its way down unseen) and the lift is seen whole, filmed 66 deg
+    off side-on: the rep is undecided for the camera's angle, which is what to change, not "too little of the rep
+    was in view" (that is said only where the lift was not seen either)."""
+    track, _ = lift_track("hip_hinge", n_reps=1, yaw_deg=66.0)
+    bottom = run_core(track)[1][0].bottom
+    _, reps, _, verdicts = run_core(track[bottom:])
+    assert reps[0].start == reps[0].bottom == 0                           # nothing of the way down in view
+    assert verdicts[0].verdict == "insufficient_data"
+    assert "the camera was 66° off side-on" in verdicts[0].reason and "too little" not in verdicts[0].reason
+
+
 def test_a_back_hidden_where_it_would_be_judged_leaves_the_rep_undecided():
     """A squat leaning 45 deg whose back is hidden (the shoulder and hip unseen) wherever the trunk leans past 38 deg:
     most of the lift is seen, upright, but the back never where rounding would show. Nothing clears it: the rep is

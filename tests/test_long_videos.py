@@ -240,7 +240,8 @@ def test_reps_too_close_to_tell_apart_are_shaded_without_dotted_edges():
 def long_set(verdicts: list[str], *, source_path: str = "lift.mp4", frames_per_rep: int = 5):
     """An analysis (and its track) of ``len(verdicts)`` reps at 10 frames/s, rep k over analysed (= source) frames
     5k+1 .. 5k+4 with the verdict ``verdicts[k]`` and a peak spine flexion of 20 + k degrees ("rounded_back",
-    "hip_hinge", "insufficient_data"; "reach": a safe hinge that reached down rounded; "head": rounded by the head)."""
+    "hip_hinge", "insufficient_data"; "reach": a safe hinge that reached down rounded; "head": rounded by the head;
+    "cut": not judged, its lift not in view)."""
     from test_outputs import N_ANALYSED
 
     from liftform.core.vocabulary import ROUNDED_REACH_DOWN
@@ -258,8 +259,10 @@ def long_set(verdicts: list[str], *, source_path: str = "lift.mp4", frames_per_r
         rep = dataclasses.replace(template.rep, index=k, start=first, bottom=first + 2, end=first + 3,
                                   start_s=times[first], bottom_s=times[first + 2], end_s=times[first + 3])
         reps.append(dataclasses.replace(
-            template, rep=rep, verdict={"reach": "hip_hinge", "head": "rounded_back"}.get(verdict, verdict),
+            template, rep=rep, verdict={"reach": "hip_hinge", "head": "rounded_back", "cut": "insufficient_data"}.get(
+                verdict, verdict),
             faults=(ROUNDED_REACH_DOWN,) if verdict == "reach" else (), head_led=verdict == "head",
+            lift_unseen=verdict == "cut",
             peak_spine_flexion_deg=20.0 + k, reason=f"reason of rep {k + 1}"))
     track = synthetic_track()
     track = dataclasses.replace(track, **{name: np.resize(getattr(track, name), (n, *getattr(track, name).shape[1:]))
@@ -308,6 +311,17 @@ def test_a_long_sets_terminal_lists_the_reps_to_look_at_and_says_where_the_other
     assert lines[1].startswith("  rep 1     0.1- 0.4 s  ") and lines[23].startswith("  rep 12    5.6- 5.9 s  ")
     print_summary(long_set(LONG_SET[:3])[0], None)
     assert capsys.readouterr().out.splitlines()[1].startswith("  rep 1    0.1- 0.4 s  ")   # as in the README
+
+
+def test_a_long_set_shows_the_first_rep_of_each_reason_it_could_not_be_judged():
+    """Among more reps to look at than are shown, a rep not judged because its lift was out of view and one not
+    judged because the back was not seen are two findings (what to change differs): the first of each is shown,
+    though 16 rounded reps rank before both."""
+    from liftform.core.look_at import SHOWN_REPS_MAX, reps_shown
+
+    analysis, _ = long_set(["rounded_back"] * 14 + ["insufficient_data"] + ["rounded_back"] * 2 + ["cut"])
+    shown = [rv.rep.index + 1 for rv in reps_shown(analysis.verdicts)]
+    assert len(shown) == SHOWN_REPS_MAX and {1, 15, 18} <= set(shown)
 
 
 def test_a_long_sets_report_pictures_the_reps_to_look_at_and_lists_the_others(source, tmp_path):

@@ -273,8 +273,18 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
         assert abs(live_v.rep.end - offline_v.rep.end) <= 1 and live_v.rep.bottom == offline_v.rep.bottom
     # The second rep lowers the load the first lifted, live as in analyze (live judges it on a window of its own).
     assert [v.rep.lowers_load for v in judged] == [v.rep.lowers_load for v in offline.verdicts] == [False, True]
+    # Its phases in the session's frames, as analyze finds them in the clip's (live judges a window of frames).
+    for live_v, offline_v in zip(judged, offline.verdicts, strict=True):
+        assert offline_v.rep.liftoff >= 0 and abs(live_v.rep.liftoff - offline_v.rep.liftoff) <= 1
+        assert (live_v.rep.touchdown < 0) == (offline_v.rep.touchdown < 0)
+        assert abs(live_v.rep.touchdown - offline_v.rep.touchdown) <= 1
     assert isinstance(events[0], Calibrated) and frames[-1].calibrated
-    assert sum(isinstance(e, BackRounded) for e in events) == (2 if kind == "rounded_back" else 0)
+    cues = [e.timestamp_s for e in events if isinstance(e, BackRounded)]
+    assert len(cues) == (2 if kind == "rounded_back" else 0)
+    t = track.timestamps_s                        # the back turns red once it has stayed rounded min_rounded_s
+    for cue, rep in zip(cues, offline.verdicts if cues else (), strict=True):
+        rounded_from = t[rep.rep.start + int(np.argmax(offline.flagged[rep.rep.start:rep.rep.end + 1]))]
+        assert settings.verdict.min_rounded_s - 0.05 <= cue - rounded_from <= settings.verdict.min_rounded_s + 0.1
     shown = np.array([f.state == "rounded" for f in frames])
     assert (shown == offline.flagged).mean() >= 0.97
     assert frames[-1].rep_count == 2

@@ -51,6 +51,7 @@ def test_read_analysis_gives_back_the_verdicts_written(tmp_path, kind):
     assert written.verdicts[1].rep.lowers_load and written.verdicts[1].rep.touchdown >= 0   # the lowering's end, read
     np.testing.assert_array_equal(read.flagged, written.flagged)
     assert read.flagged_frames == written.flagged_frames
+    np.testing.assert_array_equal(read.kinematics.valid, written.kinematics.valid)
     np.testing.assert_allclose(read.kinematics.spine_flexion_deg, written.kinematics.spine_flexion_deg, atol=0.006)
     assert read.settings == written.settings and read.model == written.model
     assert dataclasses.replace(read.source, duration_s=written.source.duration_s) == written.source

@@ -537,3 +537,52 @@ def test_a_summary_whose_judged_with_settings_are_not_a_table_says_no_settings(t
     entry["settings"] = {"verdict": {"rounded_back_spine_deg": 60.0}}       # the same summary, undamaged
     (tmp_path / "summary.json").write_text(json.dumps({"judged_with": entry, "videos": []}))
     assert last_settings(tmp_path).settings.verdict.rounded_back_spine_deg == 60.0
+
+
+def test_a_rescores_rows_name_each_video_also_where_it_cannot_be_rescored(tmp_path, monkeypatch):
+    """Each row of a rescore's summary names its video: from result.json where the folder has no summary yet (a folder
+    of `analyze` results), from the summary where it has one, also in a failed row (one that cannot be rescored: its
+    one-line reason; a bug: its type and first line, and what to do)."""
+    import importlib
+
+    rescore_module = importlib.import_module("liftform.batch.rescore")   # the package names its function so
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    first = rescore(out)
+    assert {row.output: row.path for row in first.rows} == {"lift": str(lift.absolute()),
+                                                           "other": str(other.absolute())}
+
+    def failing(old, track, settings):
+        if Path(old.source.path).stem == "lift":
+            raise InputError("the landmarks cannot be judged (test)")
+        raise ValueError("a bug (test)\n  its traceback")
+
+    monkeypatch.setattr(rescore_module, "judged_again", failing)
+    result = rescore(out)
+    rows = {row.output: row for row in result.rows}
+    assert rows["lift"].path == str(lift.absolute()) and rows["other"].path == str(other.absolute())
+    assert rows["lift"].error == "the landmarks cannot be judged (test)"
+    assert rows["other"].error == ("internal error (ValueError: a bug (test)); score this video again with "
+                                   "`liftform score --force`")
+    assert result.exit_code == 1 and read_analysis(out / "lift").verdict == "rounded_back"    # its files kept
+
+
+def test_a_rescores_summary_says_whether_it_reached_every_result(tmp_path):
+    """summary.json's ``complete``: true after a rescore of every result folder, false after one stopped (Ctrl-C)
+    after the first, whose summary covers what it did."""
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    rescore(out)
+    assert json.loads((out / "summary.json").read_text())["complete"] is True
+
+    def ctrl_c(done, total, row):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        rescore(out, progress=ctrl_c)
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["complete"] is False and doc["rescored"] is True and len(doc["videos"]) == 2

@@ -109,3 +109,30 @@ def test_the_batch_table_of_a_long_batch_lists_its_failures_and_at_most_a_screen
     assert len(listed) == BATCH_TABLE_MAX_ROWS
     assert "v0299" in listed[0] and "FAILED" in listed[0]
     assert "(not listed: 61 more failed or with a rounded back, 199 safe or unjudged video(s))" in printed
+
+
+def test_each_rows_peak_memory_is_the_workers_own_in_megabytes(monkeypatch):
+    """summary.json's peak_rss_mb is what a user sizes --workers by: read from Linux's /proc/self/status, which
+    counts in kB, a worker that held 300 MB says 300."""
+    import io
+
+    from liftform.batch import jobs
+
+    status = "Name:\tpython\nVmPeak:\t  999999 kB\nVmHWM:\t  307200 kB\nVmRSS:\t  1024 kB\n"
+    monkeypatch.setattr(jobs, "open", lambda *args, **kwargs: io.StringIO(status), raising=False)
+    assert jobs.peak_rss_mb() == 300.0
+
+
+def test_peak_memory_without_proc_is_read_in_the_platforms_own_unit(monkeypatch):
+    """Without /proc (macOS), the process's ru_maxrss: kilobytes on Linux, bytes on macOS; 2 GB reads 2048 MB on
+    both."""
+    from liftform.batch import jobs
+
+    def no_proc(*args, **kwargs):
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(jobs, "open", no_proc, raising=False)
+    for platform, maxrss in (("linux", 2 * 2**20), ("darwin", 2 * 2**30)):
+        monkeypatch.setattr(jobs, "sys", SimpleNamespace(platform=platform))
+        monkeypatch.setattr(jobs.resource, "getrusage", lambda who, units=maxrss: SimpleNamespace(ru_maxrss=units))
+        assert jobs.peak_rss_mb() == 2048.0, platform

@@ -140,6 +140,25 @@ def test_people_in_view_nobody_followed_are_said_and_a_rescore_keeps_it(tmp_path
     assert not any("not followed" in w for w in alone.quality.warnings)
 
 
+def test_another_lifters_notes_are_read_back_and_kept_by_a_rescore(tmp_path):
+    """Another lifter's data-quality notes (filmed at an angle) are in their result.json entry, read back with it,
+    and still there after a rescore, which keeps the other lifters as first scored."""
+    from liftform.batch.rescore import rescore_folder
+    from liftform.outputs import write_outputs
+    from liftform.outputs.read import read_analysis
+
+    stoop, _ = lift_track("rounded_back")
+    angled, _ = lift_track("hip_hinge", yaw_deg=50.0)
+    analysis, track = _judge(stoop, angled)
+    note = "the camera sees the lifter at an angle (three-quarter view): film side-on for a reliable spine measure"
+    assert analysis.others[0].quality.warnings == (note,)
+    write_outputs(analysis, track, tmp_path / "two", write_video=False)
+    assert read_analysis(tmp_path / "two").others[0].quality.warnings == (note,)
+    rescore_folder(tmp_path / "two", SETTINGS)
+    assert json.loads((tmp_path / "two" / "result.json").read_text())["other_lifters"][0]["quality"]["warnings"] == \
+        [note]
+
+
 def _side_by_side(*videos, path, frames: int = 274):
     """Rendered 640x480 samples next to each other, as one clip (two: 1280x480)."""
     with contextlib.ExitStack() as stack, av.open(str(path), "w") as out:

@@ -51,6 +51,7 @@ def test_read_analysis_gives_back_the_verdicts_written(tmp_path, kind):
     assert written.verdicts[1].rep.lowers_load and written.verdicts[1].rep.touchdown >= 0   # the lowering's end, read
     np.testing.assert_array_equal(read.flagged, written.flagged)
     assert read.flagged_frames == written.flagged_frames
+    np.testing.assert_array_equal(read.kinematics.valid, written.kinematics.valid)
     np.testing.assert_allclose(read.kinematics.spine_flexion_deg, written.kinematics.spine_flexion_deg, atol=0.006)
     assert read.settings == written.settings and read.model == written.model
     assert dataclasses.replace(read.source, duration_s=written.source.duration_s) == written.source
@@ -70,7 +71,8 @@ def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
     assert read.source.warnings == () and all(math.isnan(v.spine_flexion_pct_of_max) for v in read.verdicts)
 
 
-@pytest.mark.parametrize("damage", ["no frames.csv", "no reps key", "bad settings", "verdicts not a list",
+@pytest.mark.parametrize("damage", ["no frames.csv", "empty frames.csv", "no reps key", "bad settings",
+                                    "verdicts not a list",
                                     # these had raised AttributeError ("'list' object has no attribute 'items'")
                                     "settings not a table", "versions not a table"])
 def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
@@ -78,6 +80,8 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     doc = json.loads(folder.result_json.read_text())
     if damage == "no frames.csv":
         folder.frames_csv.unlink()
+    elif damage == "empty frames.csv":           # a disk that filled as it was written
+        folder.frames_csv.write_bytes(b"")
     elif damage == "no reps key":
         del doc["quality"]
     elif damage == "bad settings":
@@ -90,6 +94,19 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
     with pytest.raises(InputError) as info:
         read_analysis(folder.path)
     assert "\n" not in str(info.value) and str(folder.path) in str(info.value)
+
+
+def test_a_damaged_landmark_cache_says_in_one_line_what_is_wrong_with_it(tmp_path):
+    """What `rescore` and `score` say of a poses.npz that is not one: the damage found, and how to get it back."""
+    from liftform.outputs.read import read_poses_npz
+
+    _, folder = _written(tmp_path)
+    cache = folder.poses_npz.read_bytes()
+    folder.poses_npz.write_bytes(cache[:len(cache) // 2])        # cut short: no zip directory at its end
+    with pytest.raises(InputError) as info:
+        read_poses_npz(folder.poses_npz)
+    assert str(info.value) == (f"landmark cache {folder.poses_npz} is damaged (BadZipFile: File is not a zip file); "
+                               "score this video again with `liftform score --force`")
 
 
 def test_a_result_whose_settings_an_earlier_liftform_wrote_says_so_not_the_config_files_words(tmp_path):

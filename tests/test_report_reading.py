@@ -159,3 +159,22 @@ def test_a_folder_gone_while_a_moved_video_is_looked_for_is_passed_over(tmp_path
     monkeypatch.chdir(tmp_path)
     found = find_source(str(tmp_path / "videos" / "lift.mp4"), sha256_file(moved), tmp_path / "out" / "lift")
     assert found is not None and found.samefile(moved)
+
+
+def test_a_video_still_where_it_was_analysed_is_taken_without_a_note(tmp_path, monkeypatch):
+    """The report of a result whose source video is where it was analysed, the same file (its SHA-256), takes it
+    as it is: no "the source video was not at ...; found the same file" note, and the recorded path shown."""
+    from liftform.hashing import sha256_file
+    from liftform.report.data import load_result
+
+    video = tmp_path / "videos" / "lift.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"the lift, as analysed")
+    track, _ = lift_track("rounded_back", n_reps=1)
+    source = SourceInfo(str(video), sha256_file(video), 30.0, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    write_outputs(analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings()), track,
+                  tmp_path / "out" / "lift", write_video=False)
+    monkeypatch.chdir(tmp_path)
+    data = load_result(tmp_path / "out" / "lift")
+    assert data.video_path == video and data.notes == []

@@ -545,6 +545,18 @@ def test_report_of_a_changed_video_or_no_reps(result_dir, tmp_path, sample_video
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_a_report_drawn_without_frames_csv_gives_its_frames_times_and_no_frame_numbers(result_dir, tmp_path):
+    """The video in place, frames.csv gone: each flagged rep's place in the gallery says its frame is not available
+    and gives no frame number, which only frames.csv holds (its captions had read "t = — (frame None)")."""
+    moved = copy_result(result_dir, tmp_path)
+    (moved / "frames.csv").unlink()
+    html = write_report(moved).path.read_text(encoding="utf-8")
+    assert "Start of the rep" in html and "frame not available" in html
+    assert "frame None" not in html
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_a_rep_liftform_could_not_judge_shows_its_frames_for_a_human_to_look_at(result_dir, tmp_path):
     """A rep left undecided (e.g. the recording stops on its way down) showed no frames: the gallery held the
     flagged reps only, or the reference rep. The reps liftform could not judge are the ones a clinician must look

@@ -79,6 +79,8 @@ def test_segments_join_the_same_person_across_the_cut_and_keep_two_people_apart(
     assert sorted(people[2].rows) == [14]                         # someone new after the cut
     late = join_segments([(10, [rows((0, left))]), (6, [rows((0, left))])], window=3)
     assert len(late) == 2                                         # not seen near the cut: not joined
+    found_late = join_segments([(10, [rows((9, left))]), (6, [rows((4, left), (5, left))])], window=3)
+    assert len(found_late) == 2                                   # first seen 4 frames after the cut: someone new
 
 
 def test_a_fragment_joins_the_person_it_converged_on_but_two_people_seen_at_once_stay_apart():
@@ -205,3 +207,23 @@ def test_after_a_hand_over_the_newcomer_takes_their_own_frames_clothes_and_skipp
     first, second = split_at_handovers([walked_out], (0, 0, 640, 480))
     assert sorted(first.colours) == [0, 5] and sorted(second.colours) == [14, 20]
     assert first.filled == {3, 4} and second.filled == {21, 22}
+
+
+def test_the_lifter_is_the_person_who_fills_the_video_most():
+    """Frames seen x size: a lifter seen throughout comes before a passerby walking close to the camera for a
+    second and before a figure far back in the room seen as long as the lifter."""
+    lifter = rows(*((k, (400, 100, 600, 500)) for k in range(300)))
+    close_passerby = rows(*((k, (0, 0, 700, 1000)) for k in range(100, 130)))
+    far_figure = rows(*((k, (1500, 300, 1530, 400)) for k in range(300)))
+    assert lifter.presence == 300 * 400 and far_figure.presence == 300 * 100   # each frame's larger extent
+    assert lifter.presence > max(close_passerby.presence, far_figure.presence) > 0
+
+
+def test_a_person_as_a_track_is_missing_where_not_seen_and_marked_where_filled():
+    person = rows((1, (100, 100, 200, 400)), (3, (110, 100, 210, 400)))
+    person.filled.add(3)
+    track = person.to_track(np.arange(5) / 30, np.arange(5) * 2, (640, 480))
+    assert track.has_pose.tolist() == [False, True, False, True, False]
+    assert np.isnan(track.world_xyz[[0, 2, 4]]).all() and (track.visibility[[0, 2, 4]] == 0).all()
+    assert track.image_xy[3] == pytest.approx(person.rows[3][0]) and track.pose_filled.tolist()[3]
+    assert track.frame_index.tolist() == [0, 2, 4, 6, 8] and track.frame_size_wh == (640, 480)

@@ -124,6 +124,14 @@ def test_a_lifter_bent_over_most_of_a_set_is_known_by_the_frames_they_stood_upri
     assert _same(appearance.rejoin_returning([first, back], np.zeros(160, int)), [first])
 
 
+def test_someone_whose_clothes_were_never_read_stays_another_person():
+    """No colours (every patch off the picture, or no frame read): nothing says they are the lifter come back."""
+    first, unread = _person(range(0, 60)), _person(range(150, 210))
+    unread.colours.clear()
+    assert np.isnan(appearance.person_signature(unread)).all()
+    assert _same(appearance.rejoin_returning([first, unread], np.zeros(210, int)), [first, unread])
+
+
 def test_people_seen_at_once_or_across_a_cut_are_not_joined():
     first, beside = _person(range(0, 60)), _person(range(50, 120))   # alike, but in view together
     assert len(appearance.rejoin_returning([first, beside], np.zeros(210, int))) == 2

@@ -55,6 +55,7 @@ def test_the_clothes_colours_are_read_where_the_body_wears_them():
     assert colours.shape == (len(appearance.PATCHES), 3)
     np.testing.assert_allclose(colours[0], _lab(SHIRT), atol=0.5)     # the upper trunk
     np.testing.assert_allclose(colours[1], _lab(SHORTS), atol=0.5)    # the pelvis
+    np.testing.assert_allclose(colours[2], _lab(SHORTS), atol=0.5)    # a thigh, above the shorts' hem
     np.testing.assert_allclose(colours[3], _lab(SKIN), atol=0.5)      # a shin
 
 
@@ -64,6 +65,18 @@ def test_a_patch_out_of_the_frame_or_on_missing_landmarks_is_not_read():
     colours = appearance.clothes_colours(_painted(), xy)
     assert np.isnan(colours[3]).all() and np.isfinite(colours[:2]).all()
     assert np.isnan(appearance.clothes_colours(_painted(), np.full((N_LANDMARKS, 2), np.nan))).all()
+    no_trunk = _standing()
+    no_trunk[[LEFT_SHOULDER, RIGHT_SHOULDER]] = np.nan                 # the legs seen: patches' size unknown
+    assert np.isnan(appearance.clothes_colours(_painted(), no_trunk)).all()
+
+
+def test_a_lifter_walking_out_at_the_side_gives_no_colours_off_the_other_side_of_the_picture():
+    """Half out of the frame at the left (a hand-over, `follow.split_at_handovers`): the patches beyond the edge
+    are not read, not wrapped round to the right edge's colours (which would join the lifter to someone there)."""
+    rgb = _painted()
+    rgb[:, 600:] = SHIRT                                               # someone in the same shirt at the right edge
+    colours = appearance.clothes_colours(rgb, _standing(x=-10.0))
+    assert np.isnan(colours).all()
 
 
 def _same(people, expected) -> bool:
@@ -89,6 +102,34 @@ def test_someone_else_in_other_clothes_stays_another_person():
     first, other = _person(range(0, 60)), _person(range(150, 210), shirt=(40, 160, 60))
     assert _same(appearance.rejoin_returning([first, other], np.zeros(210, int)), [first, other])
     assert sorted(first.rows) == list(range(60))
+
+
+def _bent_over(x: float = 320.0) -> np.ndarray:
+    """A hinge at the bottom of a deadlift: the trunk level, the thighs upright (as `_standing`'s)."""
+    xy = _standing(x)
+    xy[[LEFT_SHOULDER, RIGHT_SHOULDER]] = (x + 100.0, 195.0)
+    return xy
+
+
+def test_a_lifter_bent_over_most_of_a_set_is_known_by_the_frames_they_stood_upright():
+    """Bent over, the patches fall on the floor, a bar, other clothes: a lifter who came back is recognised by the
+    colours read while they stood upright, however few of their frames those were."""
+    first = _person(range(0, 10))
+    bent = appearance.clothes_colours(_painted(), _bent_over())       # the trunk patch on the grey room
+    for k in range(10, 40):
+        first.rows[k] = (_bent_over(), *first.rows[0][1:])
+        first.colours[k] = bent
+    np.testing.assert_allclose(appearance.person_signature(first)[0], _lab(SHIRT), atol=0.5)
+    back = _person(range(100, 160))
+    assert _same(appearance.rejoin_returning([first, back], np.zeros(160, int)), [first])
+
+
+def test_someone_whose_clothes_were_never_read_stays_another_person():
+    """No colours (every patch off the picture, or no frame read): nothing says they are the lifter come back."""
+    first, unread = _person(range(0, 60)), _person(range(150, 210))
+    unread.colours.clear()
+    assert np.isnan(appearance.person_signature(unread)).all()
+    assert _same(appearance.rejoin_returning([first, unread], np.zeros(210, int)), [first, unread])
 
 
 def test_people_seen_at_once_or_across_a_cut_are_not_joined():

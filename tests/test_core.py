@@ -770,6 +770,35 @@ def test_a_clip_without_a_rep_says_truthfully_why(bend_s, note):
     assert sum(note in w for w in analysis.quality.warnings) == 1
 
 
+def test_a_bob_too_short_for_a_lift_says_how_far_the_shoulders_came_down():
+    """The note of a bob (down to 80 deg of lean and straight back up in 0.4 s) gives the depth the reps were looked
+    for on: a quarter or so of standing height at that lean, not a number of its own."""
+    from liftform.analysis import ModelInfo, SourceInfo
+
+    fps = 30.0
+    bob = np.concatenate([np.linspace(0, 80, 6), np.linspace(80, 0, 6)])
+    trunk = np.concatenate([np.zeros(int(fps)), bob, np.zeros(int(fps))])
+    track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps)
+    source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+    deepest = float(np.nanmax(core.run_core(track, SETTINGS).kinematics.depth))
+    assert 0.2 < deepest < 0.35
+    warnings = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).quality.warnings
+    assert sum(f"the shoulders came down by {100 * deepest:.0f}% of standing height" in w for w in warnings) == 1
+
+
+def test_a_lifter_lost_here_and_there_is_told_to_film_them_larger_even_after_a_stretch_away():
+    """Missed in every third frame (a small lifter in a compressed picture) and gone for 2 s as well: the frames
+    missed here and there are what to mend, so the note says to film larger, not only that they were away."""
+    from liftform.unseen import lost_note
+
+    t = np.arange(300) / 30.0
+    has_pose = np.arange(300) % 3 != 0
+    has_pose[200:260] = False
+    assert lost_note(has_pose, t).startswith(f"the lifter was found in only {int(has_pose.sum())} of 300 frames")
+    has_pose[:200] = has_pose[260:] = True                      # the stretch away alone: said as such
+    assert lost_note(has_pose, t).startswith("the lifter was not found for 2.0 s of the 10.0 s")
+
+
 def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
     """A clip that starts 0.4 s before the end of a deep bend: a rep however short (the view cut it: its length is
     unknown), judged on the part seen, and the verdict says it was seen in part. One that ends 0.4 s into a bend,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 
 import cv2
 import numpy as np
@@ -14,7 +15,8 @@ from synthetic_tracks import lift_track
 from test_follow import rows
 from video_files import write_h264
 
-from liftform.crossings import Crossings, swapped
+from liftform.crossings import Crossings, stolen, swapped
+from liftform.follow import follower_state
 from liftform.outputs.read import read_poses_npz
 from liftform.pipeline import analyze_video
 from liftform.synth import LiftSpec, SynthScene
@@ -31,6 +33,28 @@ def test_a_pose_that_jumps_onto_the_person_beside_in_the_crop_is_theirs():
     assert not swapped(BENT, [], (152.0, 62.0, 206.0, 438.0))          # nobody beside: a mistaken pose, not a swap
     assert not swapped(BENT, [PASSERBY], (520.0, 60.0, 570.0, 440.0))  # jumped elsewhere
     assert not swapped(BENT, [PASSERBY], (247.0, 221.0, 384.0, 431.0))  # its own person, the other beside
+
+
+def test_a_pose_that_jumps_onto_the_lifter_another_follower_holds_is_taken_back():
+    """Two lifters side by side, each followed: while the model cannot find one (bent over the bar) their crop gives
+    the other's pose. That pose is stolen (kept, two lifters' reps mixed in one track); a follower on its own person,
+    a jump where nobody is followed, or two followers that both jumped (nobody holds the box) steal nothing."""
+    left, right = (100.0, 100.0, 200.0, 400.0), (260.0, 100.0, 360.0, 400.0)
+
+    def follower(box):
+        return types.SimpleNamespace(last_box=box, crop=(0, 0, 640, 480), lost_since_s=None)
+
+    bent, beside = follower(left), follower(right)
+    followers = [bent, beside]
+    before = {id(f): follower_state(f) for f in followers}
+    bent.last_box, beside.last_box = (262.0, 102.0, 361.0, 401.0), (261.0, 101.0, 360.0, 399.0)
+    assert stolen(bent, before, followers)
+    assert not stolen(beside, before, followers)                    # its own person
+    assert not stolen(bent, {}, followers)                          # nobody was ever seen beside the lifter
+    bent.last_box = (500.0, 100.0, 600.0, 400.0)
+    assert not stolen(bent, before, followers)                      # jumped where nobody is followed
+    bent.last_box, beside.last_box = right, (500.0, 100.0, 600.0, 400.0)
+    assert not stolen(bent, before, followers)                      # the other one jumped too: nobody holds it
 
 
 def test_a_follower_that_met_the_person_beside_and_then_jumps_onto_them_had_taken_the_other_when_they_met():

@@ -9,7 +9,9 @@ from liftform.follow import (
     CROP_SCALE,
     LeftOut,
     PersonRows,
+    big_enough,
     box_iou,
+    box_union,
     crop_for,
     join_segments,
     keep_or_move_crop,
@@ -77,6 +79,8 @@ def test_segments_join_the_same_person_across_the_cut_and_keep_two_people_apart(
     assert sorted(people[2].rows) == [14]                         # someone new after the cut
     late = join_segments([(10, [rows((0, left))]), (6, [rows((0, left))])], window=3)
     assert len(late) == 2                                         # not seen near the cut: not joined
+    found_late = join_segments([(10, [rows((9, left))]), (6, [rows((4, left), (5, left))])], window=3)
+    assert len(found_late) == 2                                   # first seen 4 frames after the cut: someone new
 
 
 def test_a_fragment_joins_the_person_it_converged_on_but_two_people_seen_at_once_stay_apart():
@@ -149,3 +153,77 @@ def test_a_track_that_goes_on_after_its_person_walked_out_of_the_picture_is_cut_
     out_and_in = rows(*((k, (50.0 - 9 * k, 60.0, 110.0 - 9 * k, 440.0)) for k in range(11)),     # out at the left
                       *((k, (5 * k - 170.0, 60.0, 5 * k - 110.0, 440.0)) for k in range(30, 40)))  # someone comes in
     assert [sorted(p.rows) for p in split_in([out_and_in])] == [list(range(11)), list(range(30, 40))]
+
+
+def test_a_person_found_overlapping_two_followed_people_is_given_to_one_of_them_only():
+    """Two lifters side by side, boxes overlapping: the search finds each of them once, the left one overlapping both
+    followed boxes. Each follower is re-aimed at one person (the best overlap first), never two at one."""
+    left, right = person_box(person(100, 100, 300, 500)), person_box(person(220, 100, 420, 500))
+    found_left, found_right = person_box(person(140, 100, 340, 500)), person_box(person(310, 100, 510, 500))
+    assert min(box_iou(found_left, left), box_iou(found_left, right), box_iou(found_right, right)) > 0.3
+    assert match_people([left, right], [found_left, found_right]) == {0: 0, 1: 1}
+
+
+def test_people_side_by_side_or_one_above_the_other_do_not_overlap():
+    """IoU is exactly 0 for boxes apart on one axis only (`crossings` tells people apart by ``== 0``)."""
+    assert box_iou((0, 0, 100, 400), (150, 0, 250, 400)) == 0.0      # beside, same height
+    assert box_iou((0, 0, 100, 400), (0, 450, 100, 600)) == 0.0      # below, same width
+
+
+def test_a_person_cut_by_the_edge_of_the_picture_keeps_their_crop_while_they_move_a_little():
+    """A crop clipped at the picture's edge cannot hold a margin beyond it: a lifter whose feet, head or side the
+    frame cuts keeps their crop (moving it every frame breaks the one-person tracker's frame-to-frame tracking)."""
+    bounds = (0, 0, 1920, 1080)
+    for at_edge, moved in (((0, 300, 100, 700), (0, 310, 110, 705)),            # cut at the left
+                           ((900, 0, 1000, 400), (905, 0, 1010, 395)),          # head cut at the top
+                           ((900, 680, 1000, 1080), (905, 690, 1010, 1080)),    # feet cut at the bottom
+                           ((1820, 300, 1920, 700), (1810, 310, 1920, 705))):   # cut at the right
+        crop = crop_for(person(*at_edge), bounds)
+        assert keep_or_move_crop(crop, person(*moved), bounds) == crop, at_edge
+
+
+def test_far_background_figures_are_not_followed():
+    """`[pose] min_person_fraction` (0.4): a figure under that share of the largest person's size is left out."""
+    lifter, spotter, far = (600, 100, 800, 900), (300, 200, 500, 700), (1500, 400, 1540, 520)
+    assert big_enough([lifter, spotter, far], 0.4) == [True, True, False]
+
+
+def test_the_picture_searched_widens_to_hold_both_frames_bars():
+    """A title card's text and the video's picture inside different bars: the search covers both."""
+    assert box_union((200, 0, 1720, 1080), (0, 140, 1920, 940)) == (0, 0, 1920, 1080)
+    assert box_union((0, 140, 1920, 940), (200, 0, 1720, 1080)) == (0, 0, 1920, 1080)
+
+
+def test_after_a_hand_over_the_newcomer_takes_their_own_frames_clothes_and_skipped_frames():
+    """A track cut where its lifter walked out: the clothes' colours (`appearance.rejoin_returning` joins a
+    returning lifter by them) and the frames not run through the model go with the piece they belong to."""
+    from liftform.follow import split_at_handovers
+
+    walked_out = rows(*((k, (10.0 - 5 * k, 60.0, 60.0 - 5 * k, 440.0)) for k in range(10)))   # out at the left
+    walked_out.rows.update(rows(*((k, (500.0 - 5 * k, 60.0, 560.0 - 5 * k, 440.0)) for k in range(14, 30))).rows)
+    red, blue = np.array([[50.0, 60.0, 40.0]]), np.array([[40.0, 10.0, -50.0]])
+    walked_out.colours = {k: red if k < 10 else blue for k in (0, 5, 14, 20)}
+    walked_out.filled = {3, 4, 21, 22}
+    first, second = split_at_handovers([walked_out], (0, 0, 640, 480))
+    assert sorted(first.colours) == [0, 5] and sorted(second.colours) == [14, 20]
+    assert first.filled == {3, 4} and second.filled == {21, 22}
+
+
+def test_the_lifter_is_the_person_who_fills_the_video_most():
+    """Frames seen x size: a lifter seen throughout comes before a passerby walking close to the camera for a
+    second and before a figure far back in the room seen as long as the lifter."""
+    lifter = rows(*((k, (400, 100, 600, 500)) for k in range(300)))
+    close_passerby = rows(*((k, (0, 0, 700, 1000)) for k in range(100, 130)))
+    far_figure = rows(*((k, (1500, 300, 1530, 400)) for k in range(300)))
+    assert lifter.presence == 300 * 400 and far_figure.presence == 300 * 100   # each frame's larger extent
+    assert lifter.presence > max(close_passerby.presence, far_figure.presence) > 0
+
+
+def test_a_person_as_a_track_is_missing_where_not_seen_and_marked_where_filled():
+    person = rows((1, (100, 100, 200, 400)), (3, (110, 100, 210, 400)))
+    person.filled.add(3)
+    track = person.to_track(np.arange(5) / 30, np.arange(5) * 2, (640, 480))
+    assert track.has_pose.tolist() == [False, True, False, True, False]
+    assert np.isnan(track.world_xyz[[0, 2, 4]]).all() and (track.visibility[[0, 2, 4]] == 0).all()
+    assert track.image_xy[3] == pytest.approx(person.rows[3][0]) and track.pose_filled.tolist()[3]
+    assert track.frame_index.tolist() == [0, 2, 4, 6, 8] and track.frame_size_wh == (640, 480)

@@ -47,6 +47,18 @@ def test_a_moving_camera_a_flash_and_a_fade_are_no_cut():
     assert picture_change(thumbnail(shaken[0]), thumbnail(shaken[1])) < CUT_CHANGE
 
 
+def test_a_camera_panning_across_a_busy_gym_is_no_cut_though_every_frame_differs_as_much_as_at_one():
+    """Racks and plates fine enough that a pan of 10 px a frame (3 % of the width) changes the picture as much as a
+    cut (compared in place); compared at the shift that matches it best, the picture is the same one moved."""
+    rng = np.random.default_rng(7)
+    gym = cv2.resize(rng.integers(0, 256, (9, 16, 3)).astype(np.float32), (W + 100, H), interpolation=cv2.INTER_CUBIC)
+    gym = np.clip(gym, 0, 255).astype(np.uint8)
+    panned = [gym[:, 10 * k:10 * k + W] for k in range(10)]
+    first, second = thumbnail(panned[0]), thumbnail(panned[1])
+    assert float(np.abs(first - second).mean()) >= CUT_CHANGE > picture_change(first, second)
+    assert starts(list(mark_cuts(frames_of(panned)))) == []
+
+
 def test_a_narrow_picture_between_black_bars_is_compared_inside_them():
     """A vertical phone clip inside a wide frame: a cut changes a third of the frame, diluted under the threshold
     by the bars if the whole frame were compared."""

@@ -288,3 +288,20 @@ def test_the_model_skips_upright_still_frames_and_runs_the_others_as_before(samp
     assert one_worker.filled == upright.filled
     assert all(np.array_equal(a, b, equal_nan=True)
                for k in every.rows for a, b in zip(one_worker.rows[k], upright.rows[k], strict=True))
+
+
+def test_a_pose_whose_shoulders_lie_on_its_hips_in_the_picture_is_not_taken_for_still():
+    """Upright in the world but no trunk in the picture (a camera straight above, a collapsed pose): its motion
+    cannot be measured against its trunk's length, so it is run (not a division by zero)."""
+    xy, world = pose(5.0)
+    xy[[lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER]] = xy[[lm.LEFT_HIP, lm.RIGHT_HIP]]
+    assert not upright_and_still((1 / FPS, xy, world), (0.0, xy, world), 20.0, 1.0)
+
+
+def test_with_skipping_off_the_workers_are_handed_as_many_frames_ahead_as_they_take():
+    """`[pose] upright_lean_deg` 0: no frame is left out, so every frame is known to run at once and the workers
+    get the frame taken and ``ahead`` more, however many frames an upright person's rhythm would have held."""
+    skipper = UprightSkipper(0.0, 1.0, upright_run_every(0.2, FPS))
+    assert frames_to_run_ahead(skipper, 0, 13, 4) == [0, 1, 2, 3, 4]
+    assert not any(skipper.skips(k) for k in range(13))
+    assert frames_to_run_ahead(skipper, 5, 8, 4) == [5, 6, 7, 8, 9]

@@ -223,6 +223,11 @@ class Settings:
         return dataclasses.asdict(self)
 
 
+def setting_keys() -> dict[str, tuple[str, ...]]:
+    """Each section's keys, in their order: what a config file, a profile or a result.json may set."""
+    return {f.name: tuple(k.name for k in fields(f.default_factory)) for f in fields(Settings)}
+
+
 def value_range(section: str, key: str) -> Range | None:
     """The valid range of setting ``[section] key`` (None for one without, e.g. the model's name)."""
     section_type = {f.name: f.default_factory for f in fields(Settings)}[section]
@@ -264,8 +269,8 @@ RETIRED_KEYS = {("verdict", key): "arching at lockout is no longer judged: the b
 
 def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str = "config") -> Settings:
     """``settings`` with ``{section: {key: value}}`` applied; ConfigError for a bad section, key or value."""
-    sections = {f.name: f for f in fields(settings)}
-    owners = {k.name: name for name, f in sections.items() for k in fields(f.default_factory)}  # key -> its section
+    sections = setting_keys()
+    owners = {key: name for name, keys in sections.items() for key in keys}                     # key -> its section
     updated = {}
     for section, values in overrides.items():
         if isinstance(values, list):       # [[verdict]]: had been told "key 'verdict' is outside any section"
@@ -276,7 +281,7 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str =
         if section not in sections:
             raise ConfigError(f"unknown {origin} section [{section}]; known: {', '.join(sections)}")
         current = getattr(settings, section)
-        known = sorted(f.name for f in fields(current))
+        known = sorted(sections[section])
         changes = {}
         for key, value in values.items():
             if (section, key) in RETIRED_KEYS:

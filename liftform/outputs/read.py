@@ -27,7 +27,7 @@ from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder, result_folders
 from liftform.outputs.result_json import read_result_json
-from liftform.settings import Settings, apply_overrides
+from liftform.settings import Settings, apply_overrides, setting_keys
 from liftform.track import PoseTrack
 
 FACING_SIGNS = {"right": 1, "left": -1}
@@ -93,7 +93,7 @@ def _settings_of(doc: dict[str, Any], path: Path) -> Settings:
     try:
         return apply_overrides(Settings(), written)
     except ConfigError as exc:
-        taken = {f.name: {k.name for k in dataclasses.fields(f.default_factory)} for f in dataclasses.fields(Settings)}
+        taken = setting_keys()
         not_taken = [f"[{section}] {key}" for section, values in written.items() if isinstance(values, dict)
                      for key in values if key not in taken.get(section, ())]
         why = (f"settings this one does not take: {', '.join(not_taken)}" if not_taken else

@@ -130,6 +130,7 @@ def test_an_error_raised_in_a_ray_task_is_told_by_its_cause_without_terminal_col
     row = ray_results.crash_row(job, _TaskError(ModuleNotFoundError("No module named 'liftform'")))
     assert "\x1b" not in row.error and "pid=" not in row.error
     assert row.error.startswith("the Ray task failed (ModuleNotFoundError: No module named 'liftform')"), row.error
+    assert "same liftform build (`liftform --version`)" in row.error    # the build, not the version, must match
     crashed = ray_results.crash_row(job, RuntimeError("\x1b[31mThe worker died unexpectedly\x1b[0m\nmore"))
     assert "\x1b" not in crashed.error and "(RuntimeError: The worker died unexpectedly)" in crashed.error
 

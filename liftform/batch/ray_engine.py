@@ -10,9 +10,9 @@ inputs only need to be visible to the driver, and resume, the summary and Ctrl-C
 local engine. The cost is network traffic of each video's bytes out and its outputs back, which is small
 beside pose inference.
 
-Every node needs liftform (same version) and its dependencies installed, or a ``runtime_env`` given to
-``ray.init`` before calling :func:`run_ray` (an already initialised Ray is used as it is). Ray is an optional
-extra: ``pip install 'liftform[ray]'``.
+Every node needs liftform (the same build: `liftform --version`) and its dependencies installed, or a
+``runtime_env`` given to ``ray.init`` before calling :func:`run_ray` (an already initialised Ray is used as it
+is). Ray is an optional extra: ``pip install 'liftform[ray]'``.
 """
 
 from __future__ import annotations

@@ -50,8 +50,8 @@ def crash_row(job: Job, exc: Exception) -> SummaryRow:
     told = cause if isinstance(cause, BaseException) else exc
     text = _TERMINAL_CODES.sub("", str(told)).strip()
     first = (text.splitlines() or [type(told).__name__])[0][:300]
-    advice = ("is liftform, the same version, installed on every node? `liftform analyze` on this file alone "
-              "tells whether the file is at fault") if told is cause else \
+    advice = ("is the same liftform build (`liftform --version`) installed on every node? `liftform analyze` "
+              "on this file alone tells whether the file is at fault") if told is cause else \
         "the worker may have crashed on this file: try it alone with `liftform analyze`"
     return failed_row(job.summary_path, job.output, f"the Ray task failed ({type(told).__name__}: {first}); {advice}")
 

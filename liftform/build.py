@@ -20,8 +20,8 @@ NOT_JUDGING = ("cli", "report", "synth")
 
 @lru_cache(maxsize=1)
 def source_digest() -> str:
-    """12 hex digits of the package's judging source (each file's path in the package and bytes, in path order);
-    "" where the package has no source files (installed as bytecode only)."""
+    """12 hex digits of the package's judging source (each file's path in the package and bytes, CRLF read as LF,
+    in path order); "" where the package has no source files (installed as bytecode only)."""
     return digest_of(Path(__file__).resolve().parent)
 
 
@@ -36,7 +36,9 @@ def digest_of(package: Path) -> str:
         return ""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        # Line endings as Linux has them: a Windows checkout (git's autocrlf) is the same source, the same rules.
+        source = path.read_bytes().replace(b"\r\n", b"\n")
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + source + b"\0")
     return digest.hexdigest()[:12]
 
 

@@ -39,6 +39,16 @@ def test_the_digest_changes_with_the_judging_source_alone(package):
     assert _digest() != first
 
 
+def test_a_windows_checkout_of_the_same_source_is_the_same_build(package):
+    """git's autocrlf checks the source out with CRLF line endings on Windows: the same rules, so the same build (a
+    folder scored there and moved to Linux, or a cluster of both, had been judged again or refused)."""
+    first = _digest()
+    (package / "core" / "run.py").write_bytes(b"limit = 21\r\n")
+    assert _digest() == first
+    (package / "core" / "run.py").write_bytes(b"limit = 22\r\n")
+    assert _digest() != first
+
+
 def test_an_editors_files_beside_the_source_are_not_read(package):
     """An editable install being edited: Emacs keeps a lock file ``.#run.py`` (a link to nowhere) beside the file, and
     Jupyter its checkpoints. Reading the lock had raised FileNotFoundError from every command, `liftform --version`

@@ -60,6 +60,25 @@ class Quality:
 
 
 @dataclass(frozen=True)
+class RepStill:
+    """One frame kept to picture a rep of another lifter in the report (their per-frame data and landmarks are not
+    saved otherwise; `liftform.stills`): the rep (``Rep.index``), the source frame of its worst moment, the box
+    around the lifter over the rep (x0, y0, x1, y1 source px; None: unknown) and their pose in that frame:
+    ``image_xy`` (33, 2) source px and ``visibility`` (33,) 0..1 (NaN / 0 where unknown), ``back_profile_px``
+    (K, 2) px as `PoseTrack.back_profile_px` (None: no segmentation)."""
+
+    rep_index: int
+    frame: int
+    box_px: tuple[int, int, int, int] | None
+    image_xy: np.ndarray
+    visibility: np.ndarray
+    back_profile_px: np.ndarray | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return same_values(self, other) if isinstance(other, RepStill) else NotImplemented
+
+
+@dataclass(frozen=True)
 class Analysis:
     """One video's analysis (`liftform.analyze_video`, `read_analysis`): the main lifter's, the others' in ``others``.
 
@@ -89,6 +108,9 @@ class Analysis:
     # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
     personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
+    # Another lifter's frames the report pictures (their reps to look at, `core.look_at.reps_shown`): only the main
+    # lifter's landmarks are saved, so these are kept with the result (result.json ``other_lifters[].stills``).
+    stills: tuple[RepStill, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return same_values(self, other) if isinstance(other, Analysis) else NotImplemented

@@ -30,6 +30,7 @@ from liftform.hashing import sha256_file
 from liftform.models import resolve_model
 from liftform.personal import personal_zero_note
 from liftform.settings import PoseSettings, Settings
+from liftform.stills import rep_stills
 from liftform.track import PoseTrack
 from liftform.unseen import NO_OUTLINE_NOTE, hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
@@ -220,7 +221,7 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     main = lifters[0] if lifters else 0
     reflected = [k for k in lifters[1:] if reflection.is_reflection(analyses[main].kinematics, analyses[k].kinematics)]
     judged = [k for k in lifters[1:] if k not in reflected]
-    others = tuple(analyses[k] for k in judged)
+    others = tuple(replace(analyses[k], stills=rep_stills(analyses[k], found.tracks[k])) for k in judged)
     notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
               "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
     notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()

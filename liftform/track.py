@@ -6,6 +6,7 @@ angles are known by construction. Missing values are NaN (coordinates, back prof
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -183,6 +184,22 @@ class PoseTrack:
         """This track keeping the heads of ``others`` (people followed over the same frames) as ``others_head_xy``."""
         heads = [other.image_xy[:, HEAD_LANDMARKS] for other in others]
         return replace(self, others_head_xy=np.stack(heads)) if heads else self
+
+    def box_px(self, first: int, last: int, margin: float = 0.15) -> tuple[int, int, int, int] | None:
+        """Box (x0, y0, x1, y1) px around all the landmarks of source frames ``first``..``last``, widened by
+        ``margin`` of its larger side on every side and clipped to the frame; None with fewer than two landmarks
+        there or a box under 16 px a side (the report's stills are cropped to it)."""
+        rows = (self.frame_index >= first) & (self.frame_index <= last)
+        points = self.image_xy[rows].reshape(-1, 2)
+        points = points[np.isfinite(points).all(axis=1)]
+        if len(points) < 2:
+            return None
+        (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+        pad = margin * max(x1 - x0, y1 - y0)
+        width, height = self.frame_size_wh
+        box = (max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)), min(width, math.ceil(x1 + pad)),
+               min(height, math.ceil(y1 + pad)))
+        return box if box[2] - box[0] >= 16 and box[3] - box[1] >= 16 else None
 
     @property
     def has_pose(self) -> np.ndarray:

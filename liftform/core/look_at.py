@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict
 
@@ -71,3 +73,17 @@ def reps_shown(verdicts: Sequence[RepVerdict], limit: int = SHOWN_REPS_MAX) -> l
             break
         chosen.setdefault(rv.rep.index, rv)
     return sorted(chosen.values(), key=lambda rv: rv.rep.index)
+
+
+def worst_moment(values: np.ndarray, flagged: np.ndarray, judged: np.ndarray, confident: np.ndarray) -> int:
+    """Index into a rep's frames of its worst moment, or -1 where there is none: the peak of ``values`` (spine
+    flexion, or for a rep rounded by its hanging head the neck's, deg; each (N,) over the rep's frames) among the
+    frames flagged in the part its verdict is taken from (``judged``: the rounding that counted); else among flagged
+    frames (a rounded reach-down); else among confidently measured ones (``confident``). The caller takes the rep's
+    bottom where there is none: the peak of unreliable values (a frontal view's) had shown the lifter standing at the
+    rep's start."""
+    known = np.isfinite(values)
+    for pool in (flagged & judged & known, flagged & known, confident & known):
+        if pool.any():
+            return int(np.flatnonzero(pool)[np.argmax(values[pool])])
+    return -1

@@ -173,13 +173,28 @@ class PeopleHider:
         if row < 0:
             hide_people(image, None)
             return
+        hide_people(image, self.track.image_xy[row] * scale_xy,
+                    None if self.outlines is None else self.outlines[row] * scale_xy, self._heads(row) * scale_xy)
+
+    def hide_for(self, image: np.ndarray, row: int, scale_xy: np.ndarray, lifter_xy: np.ndarray,
+                 trunk_outline_xy: np.ndarray | None) -> None:
+        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` pictured for another lifter, whose
+        landmarks (33, 2) and trunk outline (M, 2 or None) in it are given in source px: their shape alone is kept
+        sharp, and their face, the main lifter's (of the frames near) and the others' followed are blurred; the
+        whole frame where their own face, or the frame's row (-1), is not known."""
+        if row < 0:
+            hide_people(image, None)
+            return
+        hide_people(image, lifter_xy * scale_xy, None if trunk_outline_xy is None else trunk_outline_xy * scale_xy,
+                    self._heads(row) * scale_xy)
+
+    def _heads(self, row: int) -> np.ndarray:
+        """(N, 11, 2) source px: the lifter's heads in the frames within `FACE_NEAR_S` of row ``row``, and the heads
+        of the others followed in it."""
         others = self.track.others_head_xy
         first, stop = self.near_rows[row]
-        heads = self.track.image_xy[first:stop, HEAD_LANDMARKS]           # the lifter's, in the frames near it
-        if others is not None:
-            heads = np.concatenate([heads, others[:, row]])
-        hide_people(image, self.track.image_xy[row] * scale_xy,
-                    None if self.outlines is None else self.outlines[row] * scale_xy, heads * scale_xy)
+        heads = self.track.image_xy[first:stop, HEAD_LANDMARKS]
+        return heads if others is None else np.concatenate([heads, others[:, row]])
 
 
 class RecentHeads:

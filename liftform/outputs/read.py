@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
+from liftform.analysis import Analysis, ModelInfo, Quality, RepStill, SourceInfo, library_versions
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.errors import ConfigError, InputError
 from liftform.outputs.layout import FRAMES_NAME, RESULT_NAME, ResultFolder, result_folders
 from liftform.outputs.result_json import read_result_json
 from liftform.settings import Settings, apply_overrides, setting_keys
-from liftform.track import PoseTrack
+from liftform.track import N_LANDMARKS, PoseTrack
 
 FACING_SIGNS = {"right": 1, "left": -1}
 
@@ -115,15 +115,36 @@ def _personal_from(entry: Any) -> dict[tuple[str, str], str] | None:
 
 def _other_lifter(main: Analysis, entry: dict[str, Any], rows: np.ndarray) -> Analysis:
     """Another lifter of result.json ``other_lifters``, read back with their reps, verdicts and quality. Their
-    per-frame data is not in the files: the kinematics are the main lifter's frames, with nothing flagged."""
+    per-frame data is not in the files: the kinematics are the main lifter's frames, flagged where theirs were
+    (``flagged_frames``: a rescore, which keeps them, had written none), and their pose only in the frames the report
+    pictures (``stills``; none in a result written before liftform kept them)."""
     quality = entry["quality"]
     return replace(main, verdicts=tuple(_rep_verdict(rep, rows) for rep in entry.get("reps") or []),
-                   flagged=np.zeros(len(main.kinematics), dtype=bool), others=(),
+                   flagged=np.isin(main.kinematics.frame_index, [int(f) for f in entry.get("flagged_frames") or []]),
+                   others=(), stills=tuple(_still(still) for still in entry.get("stills") or []),
                    box_px=tuple(int(v) for v in entry["box_px"]) if isinstance(entry.get("box_px"), list) else None,
                    quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
                                    frames_total=int(quality.get("frames_total", len(main.kinematics))),
                                    view=str(quality["view"]),
                                    warnings=tuple(str(w) for w in quality.get("warnings") or [])))
+
+
+def _still(entry: dict[str, Any]) -> RepStill:
+    """result.json's ``other_lifters[].stills`` entry (`result_json.still_to_dict`) as a `RepStill`."""
+    def points(values: Any) -> np.ndarray:
+        return np.array([[math.nan, math.nan] if point is None else [_float(v) for v in point] for point in values],
+                        dtype=float).reshape(-1, 2)
+
+    profile = entry.get("back_profile_px")
+    box = entry.get("box_px")
+    still = RepStill(rep_index=int(entry["rep"]), frame=int(entry["frame"]),
+                    box_px=tuple(int(v) for v in box) if isinstance(box, list) and len(box) == 4 else None,
+                    image_xy=points(entry["landmarks_px"]),
+                    visibility=np.array([_float(v) for v in entry["visibility"]], dtype=float),
+                    back_profile_px=None if profile is None else points(profile))
+    if still.image_xy.shape != (N_LANDMARKS, 2) or still.visibility.shape != (N_LANDMARKS,):
+        raise ValueError(f"a still of frame {still.frame} holds {len(still.image_xy)} landmarks, not {N_LANDMARKS}")
+    return still
 
 
 def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path: str | Path = RESULT_NAME

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from liftform.analysis import SCHEMA_VERSION, Analysis
+from liftform.analysis import SCHEMA_VERSION, Analysis, RepStill
 from liftform.core.advice import rep_advice
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, counted, fault_words
@@ -237,7 +237,28 @@ def _other_lifter(other: Analysis) -> dict[str, Any]:
         "quality": {"frames_with_pose": int(q.frames_with_pose), "frames_total": int(q.frames_total),
                     "view": q.view, "warnings": _warnings(other)},
         "side": other.kinematics.side, "facing": _facing_word(other.kinematics.facing_sign),
+        "stills": [still_to_dict(still) for still in other.stills],
     }
+
+
+PIXEL_DECIMALS = 1
+
+
+def still_to_dict(still: RepStill) -> dict[str, Any]:
+    """A frame kept to picture another lifter's rep (`RepStill`): ``rep`` (its index), ``frame``, ``box_px``, and
+    their pose there, ``landmarks_px`` (33 [x, y], null where unknown), ``visibility`` (33) and ``back_profile_px``
+    (the silhouette's half-widths, K [+n, -n], or null)."""
+    def points(xy: np.ndarray) -> list[list[float] | None]:
+        return [[num(x, PIXEL_DECIMALS), num(y, PIXEL_DECIMALS)] if math.isfinite(x) and math.isfinite(y) else None
+                for x, y in np.asarray(xy, dtype=float).tolist()]
+
+    profile = still.back_profile_px
+    return {"rep": int(still.rep_index), "frame": int(still.frame),
+            "box_px": list(still.box_px) if still.box_px is not None else None,
+            "landmarks_px": points(still.image_xy),
+            "visibility": [num(v, CONFIDENCE_DECIMALS) for v in np.asarray(still.visibility, dtype=float).tolist()],
+            "back_profile_px": None if profile is None else [[num(a, PIXEL_DECIMALS), num(b, PIXEL_DECIMALS)]
+                                                             for a, b in np.asarray(profile, dtype=float).tolist()]}
 
 
 def json_text(doc: Any) -> str:

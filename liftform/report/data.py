@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.look_at import worst_moment
 from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
@@ -250,26 +251,20 @@ def rep_frame_range(data: ResultData, rep: dict[str, Any]) -> np.ndarray:
 
 
 def worst_frame(data: ResultData, rep: dict[str, Any]) -> int | None:
-    """Source frame number of the rep's peak spine flexion (among the frames flagged in the part its verdict is
-    taken from, the ``judged`` column: the rounding that counted; else among flagged frames, such as a rounded
-    reach-down; else among confidently measured ones), or its bottom frame when the spine was never measured with
-    confidence: the peak of unreliable values (a frontal view's) had shown the lifter standing at the rep's start.
-    A rep rounded by its hanging head (``head_led``) is shown where the head hung most, what decided it."""
+    """Source frame number of the rep's worst moment (`core.look_at.worst_moment`, over frames.csv's ``judged``,
+    ``flagged`` and confidence columns), or its bottom frame when the spine was never measured with confidence. A rep
+    rounded by its hanging head (``head_led``) is shown where the head hung most, what decided it."""
     rows = rep_frame_range(data, rep)
     column = "neck_flexion_deg" if rep.get("head_led") else "spine_flexion_deg"
     if len(rows) and column in data.frames:
-        peak_of = data.frames[column][rows]
         none = np.zeros(len(data.frames["frame"]))
-        flagged = data.frames.get("flagged", none)[rows] > 0
-        judged = data.frames.get("judged", none)[rows] > 0
         conf = data.frames.get("spine_flexion_confidence", none)[rows]
         with np.errstate(invalid="ignore"):
             confident = conf >= data.thresholds.min_confidence
-        known = np.isfinite(peak_of)
-        for pool in (flagged & judged & known, flagged & known, confident & known):
-            if pool.any():
-                best = rows[pool][int(np.argmax(peak_of[pool]))]
-                return int(data.frames["frame"][best])
+        worst = worst_moment(data.frames[column][rows], data.frames.get("flagged", none)[rows] > 0,
+                             data.frames.get("judged", none)[rows] > 0, confident)
+        if worst >= 0:
+            return int(data.frames["frame"][rows[worst]])
     bottom = rep.get("bottom_frame")
     return int(bottom) if bottom is not None else None
 

@@ -16,21 +16,26 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from liftform.analysis import RepStill
 from liftform.core.flags import shown_spine_flexion_deg
+from liftform.core.silhouette import dorsal_edge_xy, trunk_outline_xy
 from liftform.core.vocabulary import BackState, back_state
 from liftform.errors import OutputError
 from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
-from liftform.outputs.overlay import draw_back, draw_overlay, draw_skeleton
+from liftform.outputs.overlay import draw_back, draw_label, draw_overlay, draw_skeleton
 from liftform.outputs.privacy import PeopleHider, blur_whole
 from liftform.outputs.video_writer import H264Writer, copy_segment
 from liftform.report.data import ResultData
-from liftform.track import row_at, rows_for_frames
+from liftform.stills import padded_rep
+from liftform.track import row_at, rows_for_frames, trunk_midpoints
 from liftform.video_tools import prefetched, shrink_interpolation
 
 STILL_MAX_SIDE_PX = 720      # stills are downscaled to fit this
 CLIP_MAX_SIDE_PX = 720       # clips are downscaled to fit this (as the stills: a third of 1280 px's encoding time)
-CLIP_PAD_S = 0.3             # clips start this much before the rep and end this much after
 JPEG_QUALITY = 85
+
+# The report's stills as JPEG bytes: the main lifter's by source frame, the other lifters' by `LifterStill.key`.
+Media = dict[int | tuple[int, int], bytes]
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,23 @@ class Still:
     """A frame for the gallery: cropped to ``box`` (x0, y0, x1, y1 px; None: whole frame), no panel."""
 
     box: tuple[int, int, int, int] | None = None
+
+
+@dataclass(frozen=True)
+class LifterStill:
+    """Another lifter's frame for the gallery (`RepStill`): drawn as lifter ``number`` (their skeleton, back in
+    ``state``, their number), facing ``facing_sign`` (+1 image-right, -1 left, 0 unknown: no back's edge), cropped
+    to the still's box."""
+
+    number: int
+    still: RepStill
+    facing_sign: int
+    state: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """Its JPEG's key in `MediaGrabber.images`: (lifter number, source frame)."""
+        return self.number, self.still.frame
 
 
 @dataclass(frozen=True)
@@ -106,24 +128,46 @@ class FrameArtist:
         draw_overlay(image, landmarks, visibility, edge, state, angles_deg=angles, lines=lines)
         return image
 
+    def draw_other(self, image: np.ndarray, shown: LifterStill) -> np.ndarray:
+        """Blur (if asked: all but that lifter's shape, and every face) and draw another lifter's still ``shown``
+        (their skeleton, back and number) on ``image`` (H, W, 3) RGB, a frame of the source shrunk or not, in
+        place."""
+        still = shown.still
+        scale_xy = np.divide(image.shape[1::-1], _source_wh(self.data))
+        profile = still.back_profile_px
+        shoulder, hip = trunk_midpoints(still.image_xy)
+        outline = None if profile is None else trunk_outline_xy(shoulder, hip, profile)
+        if self.hider is not None:
+            self.hider.hide_for(image, row_at(self.track_rows, still.frame), scale_xy, still.image_xy, outline)
+        elif self.blur_faces:                           # without the main lifter's landmarks, their face is not known
+            blur_whole(image)
+        edge = (None if profile is None or not shown.facing_sign else
+                dorsal_edge_xy(shoulder[None], hip[None], profile[None], shown.facing_sign)[0] * scale_xy)
+        landmarks = still.image_xy * scale_xy
+        draw_skeleton(image, landmarks, still.visibility)
+        draw_back(image, landmarks, edge, shown.state)
+        draw_label(image, str(shown.number), landmarks)
+        return image
+
+
+def _source_wh(data: ResultData) -> tuple[int, int]:
+    """The source frame's (width, height) px, upright: what landmarks and boxes are measured in."""
+    track = data.track
+    return track.frame_size_wh if track is not None else (data.analysis.source.width, data.analysis.source.height)
+
 
 def person_box(data: ResultData, first: int, last: int, margin: float = 0.15) -> tuple[int, int, int, int] | None:
-    """Box (x0, y0, x1, y1) px around the lifter over source frames ``first``..``last``: all their landmarks,
-    widened by ``margin`` of the larger side on every side, clipped to the frame. None without landmarks."""
+    """Box (x0, y0, x1, y1) px around the lifter over source frames ``first``..``last`` (`PoseTrack.box_px` of the
+    track as the pictures show it). None without landmarks."""
     track = data.shown_track
-    if track is None:
-        return None
-    rows = (track.frame_index >= first) & (track.frame_index <= last)
-    points = track.image_xy[rows].reshape(-1, 2)
-    points = points[np.isfinite(points).all(axis=1)]
-    if len(points) < 2:
-        return None
-    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
-    pad = margin * max(x1 - x0, y1 - y0)
-    width, height = track.frame_size_wh
-    box = (max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)), min(width, math.ceil(x1 + pad)),
-           min(height, math.ceil(y1 + pad)))
-    return box if box[2] - box[0] >= 16 and box[3] - box[1] >= 16 else None
+    return None if track is None else track.box_px(first, last, margin)
+
+
+def _cropped(image: np.ndarray, box: tuple[int, int, int, int], scale_xy: np.ndarray) -> np.ndarray:
+    """``image`` cropped to ``box`` (x0, y0, x1, y1) source px, the image being ``scale_xy`` image px per source
+    px."""
+    (sx, sy), (x0, y0, x1, y1) = scale_xy, box
+    return image[int(y0 * sy):math.ceil(y1 * sy), int(x0 * sx):math.ceil(x1 * sx)]
 
 
 def _lookup(frame_numbers: np.ndarray) -> np.ndarray:
@@ -153,20 +197,18 @@ def jpeg_bytes(rgb: np.ndarray) -> bytes:
 
 
 def clip_bounds(data: ResultData, rep: dict) -> tuple[int, int] | None:
-    """(first, last) source frame of a rep's clip: the rep padded by :data:`CLIP_PAD_S` on each side."""
+    """(first, last) source frame of a rep's clip: the rep padded by `stills.CLIP_PAD_S` on each side."""
     start, end = rep.get("start_frame"), rep.get("end_frame")
     if start is None or end is None:
         return None
-    fps = float(data.analysis.source.fps or 30.0)
-    pad = round(CLIP_PAD_S * fps)
-    last_frame = int(data.analysis.source.frames or end + pad + 1) - 1
-    return max(0, int(start) - pad), min(last_frame, int(end) + pad)
+    return padded_rep(data.analysis.source, int(start), int(end))
 
 
 class MediaGrabber:
     """Takes the report's stills and clips from decoded frames fed to it in order (from the report's own decode, or
     from the annotated video's, so a video is decoded once for both). ``images`` collects {frame number: JPEG
-    bytes}. Use inside ``stack`` (it closes the clip writers).
+    bytes} of the main lifter's stills and {`LifterStill.key`: JPEG bytes} of the other lifters' (``others``). Use
+    inside ``stack`` (it closes the clip writers).
 
     Clips are drawn and encoded as the frames arrive; with ``cut_clips`` (the frames fed are being written to an
     annotated video drawn like the clips, faces blurred alike) they are instead cut from that video by `finish`,
@@ -175,13 +217,16 @@ class MediaGrabber:
     """
 
     def __init__(self, data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *, blur_faces: bool,
-                 stack: contextlib.ExitStack, cut_clips: bool = False) -> None:
+                 stack: contextlib.ExitStack, cut_clips: bool = False, others: tuple[LifterStill, ...] = ()) -> None:
         self.artist = FrameArtist(data, blur_faces)
         self.stills, self.clips, self.stack = stills, clips, stack
+        self.others: dict[int, list[LifterStill]] = {}
+        for shown in others:
+            self.others.setdefault(shown.still.frame, []).append(shown)
         self.fps = float(data.analysis.source.fps or 30.0)
         self.cut_clips = cut_clips
-        self.last_frame = max([*stills, *(c.last + cut_clips for c in clips)], default=-1)
-        self.images: dict[int, bytes] = {}
+        self.last_frame = max([*stills, *self.others, *(c.last + cut_clips for c in clips)], default=-1)
+        self.images: Media = {}
         # The clips in the order their frames come, the next to start at ``_next_clip``; those started and not yet
         # ended are open (a writer each, closed at the clip's last frame). Per frame, only these are looked at: a
         # long set's every clip looked at on every frame, and every clip's writer (an encoder and its threads) open
@@ -198,7 +243,7 @@ class MediaGrabber:
         """The frame numbers `feed` draws on (the stills and, unless cut, the clips' frames): the others need no
         RGB (`VideoSource.frames`' ``only``)."""
         clips = () if self.cut_clips else self.clips
-        return {*self.stills, *(n for clip in clips for n in range(clip.first, clip.last + 1))}
+        return {*self.stills, *self.others, *(n for clip in clips for n in range(clip.first, clip.last + 1))}
 
     def feed(self, frame) -> bool:
         """One decoded frame (``.index``, ``.timestamp_s``, ``.rgb``; not modified). True when, with
@@ -216,10 +261,13 @@ class MediaGrabber:
         if still is not None:
             image = self.artist.draw(np.array(frame.rgb, order="C"), frame.index, frame.timestamp_s, panel=False)
             if still.box is not None:     # source px; the frame may be shrunk (the annotated video's)
-                sx, sy = np.divide(image.shape[1::-1], self.artist.data.track.frame_size_wh)
-                x0, y0, x1, y1 = still.box
-                image = image[int(y0 * sy):math.ceil(y1 * sy), int(x0 * sx):math.ceil(x1 * sx)]
+                image = _cropped(image, still.box, np.divide(image.shape[1::-1], self.artist.data.track.frame_size_wh))
             self.images[frame.index] = jpeg_bytes(image)
+        for shown in self.others.get(frame.index, ()):
+            image = self.artist.draw_other(np.array(frame.rgb, order="C"), shown)
+            if shown.still.box_px is not None:
+                image = _cropped(image, shown.still.box_px, np.divide(image.shape[1::-1], _source_wh(self.artist.data)))
+            self.images[shown.key] = jpeg_bytes(image)
         return keyframe
 
     def _draw_clips(self, frame) -> None:
@@ -276,17 +324,17 @@ def _encode_segment(source: Path, out_path: Path, start_s: float, stop_s: float 
 
 
 def grab_media(data: ResultData, stills: dict[int, Still], clips: list[ClipRequest], *,
-               blur_faces: bool) -> dict[int, bytes]:
+               blur_faces: bool, others: tuple[LifterStill, ...] = ()) -> Media:
     """Decode ``data.video_path`` once (up to the last frame wanted): JPEG bytes of each still (keyed by source
-    frame) and the clips.
+    frame; the other lifters', ``others``, by `LifterStill.key`) and the clips.
 
-    Returns {frame number: JPEG bytes} for the stills that were decoded. Raises InputError if the video cannot be
+    Returns {key: JPEG bytes} for the stills that were decoded. Raises InputError if the video cannot be
     decoded, OutputError if a clip cannot be written. A clip whose frames were never decoded is not written.
     """
     from liftform.video import open_video
 
     with contextlib.ExitStack() as stack:
-        grabber = MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack)
+        grabber = MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, others=others)
         if grabber.last_frame < 0:
             return {}
         with open_video(data.video_path) as video:

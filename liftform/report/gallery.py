@@ -15,12 +15,22 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from liftform.core.look_at import look_at_kind, reps_shown
+from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
+from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import BackState, Verdict, back_state, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.layout import CLIPS_DIR, ResultFolder
 from liftform.report.data import ResultData, frame_value, worst_frame
-from liftform.report.frames import ClipRequest, MediaGrabber, Still, clip_bounds, grab_media, person_box
+from liftform.report.frames import (
+    ClipRequest,
+    LifterStill,
+    Media,
+    MediaGrabber,
+    Still,
+    clip_bounds,
+    grab_media,
+    person_box,
+)
 from liftform.report.html import data_uri, url_path
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
@@ -45,9 +55,11 @@ def gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], list[str], set
     return [reference], ["reference"], {int(reference.get("index", 0))}
 
 
-def gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[str, list[str]]:
+def gallery_words(gallery: list[dict[str, Any]], others_rounded: int, others_kept: bool = False,
+                  ) -> tuple[str, list[str]]:
     """The gallery's heading and the lines under it, from what its entries are (``others_rounded``: rounded reps
-    of other lifters in view, whose frames are not kept)."""
+    of other lifters in view not pictured; ``others_kept``: the result keeps frames of other lifters, of up to
+    `SHOWN_REPS_MAX` reps each, `liftform.stills`; a result written before it kept none)."""
     kinds = [g["kind"] for g in gallery]
     named = {"rounded": "Flagged reps", "unjudged": "reps not judged", "reach": "reps that reached down rounded"}
     parts = [named[k] for k in named if k in kinds]
@@ -67,9 +79,11 @@ def gallery_words(gallery: list[dict[str, Any]], others_rounded: int) -> tuple[s
                      "pictures: the times and frames of their start and worst moment (also in the table above), "
                      "and the clip of each flagged one.")
     if others_rounded:
+        why = (f"up to {SHOWN_REPS_MAX} reps of each lifter are pictured" if others_kept else
+               "this result keeps the main lifter's frames only (written by an earlier liftform): analyse the video "
+               "again to picture them")
         lines.append(f"{counted(others_rounded, 'rounded rep')} of the other lifters in view (table above) "
-                     f"{'has' if others_rounded == 1 else 'have'} no frames here: only the main lifter's frames are "
-                     "kept.")
+                     f"{'has' if others_rounded == 1 else 'have'} no frames here: {why}.")
     return heading[0].upper() + heading[1:], lines
 
 
@@ -145,6 +159,35 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
     return entries, stills, clips
 
 
+def _others_plan(data: ResultData) -> tuple[list[dict[str, Any]], tuple[LifterStill, ...]]:
+    """The other lifters' pictured reps (their `RepStill`s: result.json ``other_lifters[].stills``), an entry each
+    (without its picture yet) in lifter and rep order, and the frames to draw for them."""
+    entries, shown = [], []
+    for number, (other, doc) in enumerate(zip(data.analysis.others, data.other_lifters, strict=False), start=2):
+        verdicts = {rv.rep.index: rv for rv in other.verdicts}
+        flagged = set(other.flagged_frames)
+        facing = {"right": 1, "left": -1}.get(str(doc.get("facing")), 0)
+        for still in other.stills:
+            rv = verdicts.get(still.rep_index)
+            if rv is None:
+                continue
+            state = BackState.ROUNDED.value if still.frame in flagged else BackState.UNKNOWN.value
+            shown.append(LifterStill(number, still, facing, state))
+            entries.append({"lifter": number, "number": still.rep_index + 1, "anchor": other_anchor(number, rv),
+                            "verdict": words_of(rv.verdict), "cls": tone_of(rv.verdict).css_class,
+                            "kind": look_at_kind(rv), "complete": rv.rep.complete, "frame": still.frame,
+                            "time_s": frame_value(data, still.frame, "time_s"), "spine": rv.peak_spine_flexion_deg,
+                            "trunk": rv.peak_trunk_inclination_deg,
+                            "head": rv.peak_neck_flexion_deg if rv.head_led else None,
+                            "back": BackState.of(state).words, "key": shown[-1].key, "img": None})
+    return entries, tuple(shown)
+
+
+def other_anchor(number: int, rv: RepVerdict) -> str:
+    """The page's id of lifter ``number``'s pictured rep ``rv`` (the main lifter's are "rep-N")."""
+    return f"lifter-{number}-rep-{rv.rep.index + 1}"
+
+
 def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_clips: bool = False,
                   ) -> MediaGrabber | None:
     """A `MediaGrabber` for the report of ``data`` (e.g. built in memory before result.json is written), to be fed
@@ -155,7 +198,8 @@ def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_c
         return None
     _, stills, clips = _gallery_plan(data)
     _clear_old_clips(data.result_dir / CLIPS_DIR)
-    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, cut_clips=cut_clips)
+    return MediaGrabber(data, stills, clips, blur_faces=blur_faces, stack=stack, cut_clips=cut_clips,
+                        others=_others_plan(data)[1])
 
 
 def _back_words(data: ResultData, frame: int | None) -> str:
@@ -166,23 +210,27 @@ def _back_words(data: ResultData, frame: int | None) -> str:
     return BackState.of(back_state(flagged, confidence, data.thresholds.min_confidence)).words
 
 
-def gallery(data: ResultData, blur_faces: bool, embed_max: int,
-            media: dict[int, bytes] | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
+def gallery(data: ResultData, blur_faces: bool, embed_max: int, media: Media | None = None,
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Path]]:
     """Gallery entries (a pictured rep's start + worst frame as data URIs, its clip's source; every flagged rep's
-    clip file) and the clip files written. ``media``: the stills already taken (with the clips) by a
-    `media_grabber`; else the source is decoded here."""
+    clip file), the other lifters' (`_others_plan`: their worst frame as a data URI) and the clip files written.
+    ``media``: the stills already taken (with the clips) by a `media_grabber`; else the source is decoded here."""
     entries, stills, clips = _gallery_plan(data)
+    others, other_stills = _others_plan(data)
     if data.video_path is None:
-        return entries, []
+        return entries, others, []
     if media is not None:
         images = media
     else:
         _clear_old_clips(data.result_dir / CLIPS_DIR)
         try:
-            images = grab_media(data, stills, clips, blur_faces=blur_faces)
+            images = grab_media(data, stills, clips, blur_faces=blur_faces, others=other_stills)
         except InputError as exc:          # a damaged source: the page without frames rather than no page
             data.notes.append(f"frames could not be taken from the source video ({exc})")
             images = {}
+    for entry in others:
+        if entry["key"] in images:
+            entry["img"] = data_uri("image/jpeg", images[entry["key"]])
     embedded = 0
     for entry in entries:
         for key, frame in (("start_img", entry["start_frame"]), ("worst_img", entry["worst_frame"])):
@@ -201,4 +249,4 @@ def gallery(data: ResultData, blur_faces: bool, embed_max: int,
             embedded += size
         else:
             entry["clip_src"] = entry["clip_file"]
-    return entries, written
+    return entries, others, written

@@ -18,6 +18,7 @@ from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
 from liftform.report.data import ResultData, load_result, reba_trunk
+from liftform.report.frames import Media
 from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.report.naming import ShownNames, shown_names
@@ -58,7 +59,8 @@ def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
         "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
         "advice": rep.get("advice") or "",
         "faults": [fault_words(f) for f in rep.get("faults") or []],
-        "in_gallery": False,        # the main lifter's rep with frames below (`report_context`)
+        "in_gallery": False,        # the rep has frames below (`report_context`), at the page's id ``anchor``
+        "anchor": f"rep-{number}",
     }
 
 
@@ -109,39 +111,45 @@ def _where(box: Any) -> str:
 
 
 def _others_rounded(data: ResultData) -> int:
-    """Rounded reps of the other lifters in view (result.json ``other_lifters``)."""
+    """Rounded reps of the other lifters in view (result.json ``other_lifters``) not pictured (no `RepStill`)."""
+    pictured = [{still.rep_index for still in other.stills} for other in data.analysis.others]
     return sum(isinstance(rep, dict) and rep.get("verdict") == Verdict.ROUNDED_BACK.value
-               for other in data.other_lifters for rep in other.get("reps") or [])
+               and rep.get("index") not in (pictured[k] if k < len(pictured) else ())
+               for k, other in enumerate(data.other_lifters) for rep in other.get("reps") or [])
 
 
-def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
-    """The other people who lifted in view (result.json ``other_lifters``), as the template shows them."""
+def _other_lifters(data: ResultData, pictured: set[str]) -> list[dict[str, Any]]:
+    """The other people who lifted in view (result.json ``other_lifters``), as the template shows them; a rep
+    whose frame is pictured (its id in ``pictured``, `gallery.other_anchor`) links to it."""
     others = []
     for number, other in enumerate(data.other_lifters, start=2):
         verdict = str(other.get("verdict"))
         words, cls = overall_words(verdict)
         quality = other.get("quality") if isinstance(other.get("quality"), dict) else {}
+        rows = [_rep_row(data, rep) for rep in other.get("reps") or [] if isinstance(rep, dict)]
+        for row in rows:
+            row["anchor"] = f"lifter-{number}-rep-{row['number']}"
+            row["in_gallery"] = row["anchor"] in pictured
         others.append({"number": number, "where": _where(other.get("box_px")), "cls": cls, "verdict": words,
                        "verdict_key": verdict, "summary": str(other.get("summary") or ""),
-                       "warnings": [str(w) for w in quality.get("warnings") or []],
-                       "reps": [_rep_row(data, rep) for rep in other.get("reps") or [] if isinstance(rep, dict)]})
+                       "warnings": [str(w) for w in quality.get("warnings") or []], "reps": rows})
     return others
 
 
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
-                   embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
+                   embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: Media | None = None,
                    ) -> tuple[dict[str, Any], list[Path]]:
     """Everything the report template shows, and the clip files written for it (``media``: see `gallery`)."""
     from liftform.report.figures import angle_figure_svg
 
     analysis = data.analysis
     quality = analysis.quality
-    others = _other_lifters(data)
     verdict = analysis.verdict
     overall, overall_cls = overall_words(verdict)
     reps = [_rep_row(data, rep) for rep in data.reps]
-    shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
+    shown, others_shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
     in_gallery = {g["number"] for g in shown} if data.video_path is not None else set()   # drawn with frames only
+    others = _other_lifters(data, {g["anchor"] for g in others_shown} if data.video_path is not None else set())
     for row in reps:        # a long set's table is pages long: a rep's row leads to its frames
         row["in_gallery"] = row["number"] in in_gallery
     svg = angle_figure_svg(data)
@@ -159,7 +167,8 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
             analysis.kinematics.view_yaw_deg, analysis.kinematics.camera_behind) else "")
         + (", from above" if filmed_from_above(analysis.kinematics.far_shoulder_rise) else ""),
         "frames_with_pose": quality.frames_with_pose, "frames_total": quality.frames_total,
-        "gallery": shown, "gallery_words": gallery_words(shown, _others_rounded(data)),
+        "gallery": shown, "other_stills": others_shown,
+        "gallery_words": gallery_words(shown, _others_rounded(data), any(o.stills for o in analysis.others)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
         "blur_faces": blur_faces, "annotated_video": annotated_video,
@@ -171,7 +180,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
 
 def write_report(result_dir: str | Path, *, blur_faces: bool = False, video_path: str | Path | None = None,
                  check_video: bool = False, annotated_blurred: bool | None = None,
-                 embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
+                 embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: Media | None = None,
                  keep_framed: bool = False) -> Report:
     """Render ``result_dir/report.html`` (and ``result_dir/clips/rep-N.mp4`` per flagged rep) from the saved outputs.
 

@@ -9,7 +9,7 @@ from typing import Any
 from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
-from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
+from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.annotated import write_annotated_video
@@ -17,10 +17,11 @@ from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
-from liftform.report.data import ResultData, load_result, reba_trunk
+from liftform.report.data import ResultData, load_result
 from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.report.naming import ShownNames, shown_names
+from liftform.report.rep_table import rep_row, rep_table
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
@@ -36,30 +37,6 @@ class Report:
 def overall_words(verdict: object) -> tuple[str, str]:
     """A whole video's verdict for the page's banner and the index: (words, CSS class)."""
     return words_of(verdict).capitalize(), tone_of(verdict).css_class
-
-
-def _verdict_class(verdict: object) -> str:
-    return tone_of(verdict).css_class
-
-
-def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
-    number = int(rep.get("index", 0)) + 1
-    knee_angle = rep.get("min_knee_angle_deg")
-    band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
-    return {
-        "number": number, "verdict": words_of(rep.get("verdict")),
-        "cls": _verdict_class(rep.get("verdict")), "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
-        "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
-        "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
-        "hip": rep.get("peak_hip_flexion_deg"),
-        "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
-        "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
-        "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
-        "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
-        "advice": rep.get("advice") or "",
-        "faults": [fault_words(f) for f in rep.get("faults") or []],
-        "in_gallery": False,        # the main lifter's rep with frames below (`report_context`)
-    }
 
 
 def headline(analysis: Analysis) -> str:
@@ -117,14 +94,16 @@ def _others_rounded(data: ResultData) -> int:
 def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
     """The other people who lifted in view (result.json ``other_lifters``), as the template shows them."""
     others = []
-    for number, other in enumerate(data.other_lifters, start=2):
+    for number, (other, lifter) in enumerate(zip(data.other_lifters, data.analysis.others, strict=True), start=2):
         verdict = str(other.get("verdict"))
         words, cls = overall_words(verdict)
         quality = other.get("quality") if isinstance(other.get("quality"), dict) else {}
+        entries = [rep for rep in other.get("reps") or [] if isinstance(rep, dict)]     # `lifter.verdicts`, read back
+        rows = [rep_row(data, rep, rv) for rep, rv in zip(entries, lifter.verdicts, strict=True)]
         others.append({"number": number, "where": _where(other.get("box_px")), "cls": cls, "verdict": words,
                        "verdict_key": verdict, "summary": str(other.get("summary") or ""),
                        "warnings": [str(w) for w in quality.get("warnings") or []],
-                       "reps": [_rep_row(data, rep) for rep in other.get("reps") or [] if isinstance(rep, dict)]})
+                       "table": rep_table(rows, number)})
     return others
 
 
@@ -139,7 +118,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     others = _other_lifters(data)
     verdict = analysis.verdict
     overall, overall_cls = overall_words(verdict)
-    reps = [_rep_row(data, rep) for rep in data.reps]
+    reps = [rep_row(data, rep, rv) for rep, rv in zip(data.reps, analysis.verdicts, strict=True)]
     shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
     in_gallery = {g["number"] for g in shown} if data.video_path is not None else set()   # drawn with frames only
     for row in reps:        # a long set's table is pages long: a rep's row leads to its frames
@@ -151,7 +130,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     context = {
         "name": names.video_name, "video_path": names.video_path, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
-        "headline": headline(analysis), "reps": reps,
+        "headline": headline(analysis), "reps": rep_table(reps, 1),
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings), "notes": [names.told(note) for note in data.notes],

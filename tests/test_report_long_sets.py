@@ -4,12 +4,15 @@ distinct advice is given once with the reps it applies to, where a 60-rep set ha
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from html import unescape
 from pathlib import Path
 
+import pytest
 from synthetic_tracks import mixed_set_track
+from test_report import A4_PRINTABLE_PX, SCROLLS_SIDEWAYS, SMALLEST_PRINTED, browser  # noqa: F401 - browser: a fixture
 
 from liftform.analysis import ModelInfo, SourceInfo
 from liftform.core.look_at import SHOWN_REPS_MAX
@@ -17,6 +20,7 @@ from liftform.outputs import write_outputs
 from liftform.outputs.layout import RESULT_NAME
 from liftform.pipeline import analyze_track
 from liftform.report import write_report
+from liftform.report.figures import REP_FIGURE_PAD_S
 from liftform.report.rep_table import rep_spans
 from liftform.settings import Settings, apply_overrides
 
@@ -110,6 +114,50 @@ def test_a_set_of_twelve_reps_gives_each_reps_advice_under_its_row(tmp_path):
         assert f"Advice: {said(rep['advice'])}" in text(row) and 'href="#advice' not in row, text(row)
 
 
+def rep_plots(html: str) -> dict[int, str]:
+    """A long set's plot of each pictured rep: {rep number: its SVG}."""
+    found = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="Spine flexion over rep (\d+)', html)
+    return {int(number): base64.b64decode(payload).decode() for payload, number in found}
+
+
+def test_each_rep_to_look_at_of_a_long_set_has_a_plot_of_its_own(tmp_path):
+    """The whole set's plot gives each rep of an hour a pixel or two: each rep to look at (those the page pictures)
+    gets a plot of its own spine flexion, over the rep alone, on the set's scale."""
+    html, reps = report_of(tmp_path / "long", LONG_SET)
+    rounded = [r for r in reps if r["verdict"] == "rounded_back"]
+    plots = rep_plots(html)
+    assert sorted(plots) == [r["index"] + 1 for r in rounded]
+    for rep in rounded:
+        svg = plots[rep["index"] + 1]
+        assert f"rep {rep['index'] + 1} ✗" in svg
+        ticks = [float(v) for v in re.findall(r"text-anchor='middle'[^>]*><tspan[^>]*>(-?[\d.]+)</tspan>", svg)]
+        assert ticks and rep["start_s"] - REP_FIGURE_PAD_S <= min(ticks) < rep["start_s"], (ticks, rep["start_s"])
+        assert rep["end_s"] < max(ticks) <= rep["end_s"] + REP_FIGURE_PAD_S, (ticks, rep["end_s"])
+        assert svg.count("<path d=") >= 1 and "limit" not in svg        # the curve; the legend is the set's
+    assert "Rep 2 —" in text(html.split('id="rep-plots"')[1]) and 'href="#rep-' not in html    # no frames to go to
+    short, _ = report_of(tmp_path / "short", LONG_SET[:SHOWN_REPS_MAX])
+    assert not rep_plots(short) and 'id="rep-plots"' not in short
+
+
 def test_rep_numbers_are_written_as_runs():
     assert rep_spans([4, 5, 6, 16, 18, 19, 30]) == "4–6, 16, 18, 19, 30"
     assert rep_spans([1]) == "1" and rep_spans([]) == ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("printed", [False, True])
+def test_a_long_sets_advice_and_rep_plots_stay_inside_a_phone_and_a4(browser, tmp_path, printed):  # noqa: F811
+    """The list of advice and the reps' own plots run past no edge on a phone (375 px) nor printed on A4 (every word
+    at least 7.5 pt, its rep plots two to a row)."""
+    report_of(tmp_path / "long", LONG_SET)
+    page = browser.new_page(viewport={"width": A4_PRINTABLE_PX if printed else 375, "height": 1000})
+    page.goto((tmp_path / "long" / "report.html").resolve().as_uri())
+    if printed:
+        page.emulate_media(media="print")
+        assert page.evaluate(SMALLEST_PRINTED) >= 10
+        tops = page.evaluate("() => [...document.querySelectorAll('.rep-plots img')].map("
+                             "e => Math.round(e.getBoundingClientRect().top))")
+        assert len(tops) == 6 and len(set(tops)) == 3, tops
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]
+    assert page.locator(".advice-list li").count() == 3
+    page.close()

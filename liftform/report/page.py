@@ -9,6 +9,7 @@ from typing import Any
 from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
+from liftform.core.look_at import SHOWN_REPS_MAX
 from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
@@ -107,11 +108,28 @@ def _other_lifters(data: ResultData) -> list[dict[str, Any]]:
     return others
 
 
+def _rep_plots(data: ResultData, gallery_entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of a long set (more than `SHOWN_REPS_MAX` reps, whose plot gives each rep a few pixels), each pictured rep's
+    own plot of its spine flexion (`rep_figure_svg`), as the template shows it; none for a set of a few."""
+    from liftform.report.figures import rep_figure_svg
+
+    if len(data.reps) <= SHOWN_REPS_MAX:
+        return []
+    rows = {int(rep.get("index", 0)) + 1: rep for rep in data.reps}
+    plots = []
+    for entry in (g for g in gallery_entries if g["pictured"]):
+        svg = rep_figure_svg(data, rows[entry["number"]])
+        if svg:
+            plots.append({"number": entry["number"], "verdict": entry["verdict"], "cls": entry["cls"],
+                          "src": data_uri("image/svg+xml", svg)})
+    return plots
+
+
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
                    embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: dict[int, bytes] | None = None,
                    ) -> tuple[dict[str, Any], list[Path]]:
     """Everything the report template shows, and the clip files written for it (``media``: see `gallery`)."""
-    from liftform.report.figures import angle_figure_svg
+    from liftform.report.figures import REP_FIGURE_PAD_S, angle_figure_svg
 
     analysis = data.analysis
     quality = analysis.quality
@@ -141,6 +159,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "gallery": shown, "gallery_words": gallery_words(shown, _others_rounded(data)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
+        "rep_plots": _rep_plots(data, shown), "rep_figure_pad_s": REP_FIGURE_PAD_S,
         "blur_faces": blur_faces, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
         "schema_version": analysis.schema_version, "side": doc["side"], "facing": doc["facing"],

@@ -105,20 +105,36 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
                      frame_size_wh=IMAGE_WH, back_profile_px=profile)
 
 
+LIFT_PEAKS = {  # kind of lift: the peaks of its trunk lean, knee flexion, spine flexion, rear-thigh split (deg)
+    "hip_hinge": (75.0, 20.0, 4.0, 0.0),
+    "rounded_back": (85.0, 10.0, 40.0, 0.0),
+    "squat": (35.0, 110.0, 3.0, 0.0),
+    "lunge": (10.0, 90.0, 2.0, 60.0),
+}
+
+
 def lift_track(kind: str, *, n_reps: int = 3, fps: float = 30.0, facing: int = 1, yaw_deg: float = 0.0,
                natural_bend_deg: float = NEUTRAL_BEND_DEG) -> tuple[PoseTrack, dict[str, np.ndarray]]:
     """A whole lift of ``kind`` (hip_hinge | rounded_back | squat | lunge) and its truth angles."""
     t, env = lift_profile(n_reps, fps, 1.0)
-    peaks = {  # trunk, knee, spine, rear-thigh split
-        "hip_hinge": (75.0, 20.0, 4.0, 0.0),
-        "rounded_back": (85.0, 10.0, 40.0, 0.0),
-        "squat": (35.0, 110.0, 3.0, 0.0),
-        "lunge": (10.0, 90.0, 2.0, 60.0),
-    }[kind]
-    trunk, knee, spine, split = (env * p for p in peaks)
+    trunk, knee, spine, split = (env * p for p in LIFT_PEAKS[kind])
     track = make_track(trunk, knee, spine, t, facing=facing, yaw_deg=yaw_deg, natural_bend_deg=natural_bend_deg,
                        split_deg=split)
     return track, {"trunk": trunk, "knee": knee, "spine": spine, "env": env}
+
+
+def mixed_set_track(kinds: list[str], fps: float = 30.0) -> PoseTrack:
+    """A set whose rep k is a lift of ``kinds[k]`` (keys of `LIFT_PEAKS`; the spine's peak may be given as
+    "rounded_back:36" for a rounded rep of another depth), timed as `lift_profile`'s."""
+    t, env = lift_profile(len(kinds), fps, 1.0)
+    per_rep, stand = int(round(2.4 * fps)), int(round(0.8 * fps))      # lift_profile's
+    rep_of_frame = np.clip((np.arange(len(t)) - stand) // (per_rep + stand), 0, len(kinds) - 1)
+    peaks = np.array([LIFT_PEAKS[kind.split(":")[0]] for kind in kinds])
+    for k, kind in enumerate(kinds):
+        if ":" in kind:
+            peaks[k, 2] = float(kind.split(":")[1])
+    trunk, knee, spine, split = (env * peaks[rep_of_frame, i] for i in range(4))
+    return make_track(trunk, knee, spine, t, split_deg=split)
 
 
 def reach_then_set_track(*, reach_spine_deg: float, lift_spine_deg: float, fps: float = 30.0,

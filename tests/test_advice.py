@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -224,20 +225,49 @@ def test_a_rep_undecided_because_the_view_cuts_it_asks_for_the_whole_rep_not_a_s
     assert not unseen.view_cut and "side-on" in advise(unseen)
 
 
+def one_of_each_kind() -> list[RepVerdict]:
+    """A rep for each kind of advice but those a screen's depth picks (`advice_kind`)."""
+    return [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
+            verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
+            verdict(faults=("jerky_lift",)), verdict(),
+            replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
+            replace(verdict("rounded_back", spine=30.0), while_lowering=True),
+            replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
+            replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13),
+            replace(verdict("insufficient_data"), view_cut=True)]
+
+
 def test_every_kind_has_a_short_cue_and_a_sentence():
-    cases = [verdict("insufficient_data"), verdict("rounded_back", spine=40.0, knee_angle=170.0),
-             verdict("rounded_back", spine=40.0, knee_angle=100.0), verdict(faults=("rounded_reach_down",)),
-             verdict(faults=("jerky_lift",)), verdict(),
-             replace(verdict("rounded_back", spine=25.0, trunk=33.0, knee_angle=80.0), squat_bottom=True),
-             replace(verdict("rounded_back", spine=30.0), while_lowering=True),
-             replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
-             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13),
-             replace(verdict("insufficient_data"), view_cut=True)]
+    cases = one_of_each_kind()
     kinds = {advice_kind(rv) for rv in cases} | {advice_kind(replace(cases[1], spine_flexion_pct_of_max=90.0), 50.0),
                                                  advice_kind(cases[1], 120.0)}
     assert kinds == set(ADVICE_CUES)
     for rv in cases:
         assert advise(rv).endswith(".") and len(rep_cue(rv, AdviceSettings())) <= 32
+
+
+@pytest.mark.parametrize("screen_depth", [math.nan, 60.0, 120.0])
+def test_advice_without_a_reps_own_numbers_is_the_same_for_reps_that_differ_only_in_them(screen_depth):
+    """A long set's report gives each advice once for the reps it applies to: two reps told the same thing with
+    other angles, times, share of the range or moment of rounding get the same words, which carry none of a rep's
+    numbers (the screen's depth, the lifter's, stays); with them, each rep's sentence is its own."""
+    head_led = replace(verdict("rounded_back", spine=12.0, knee_angle=170.0), head_led=True, peak_neck_flexion_deg=48.0)
+    for rv in [*one_of_each_kind(), head_led, replace(one_of_each_kind()[1], spine_flexion_pct_of_max=90.0)]:
+        other = replace(rv, peak_spine_flexion_deg=rv.peak_spine_flexion_deg + 3.0,
+                        peak_trunk_inclination_deg=rv.peak_trunk_inclination_deg + 4.0,
+                        rounded_s=rv.rounded_s and rv.rounded_s + 0.01, ascent_s=rv.ascent_s - 0.2,
+                        spine_flexion_pct_of_max=rv.spine_flexion_pct_of_max + 5.0,
+                        peak_neck_flexion_deg=rv.peak_neck_flexion_deg + 6.0, lowered_rounded=not rv.lowered_rounded)
+        assert advice_kind(other, screen_depth) == advice_kind(rv, screen_depth)
+        shared = advise(rv, screen_depth, own_numbers=False)
+        assert advise(other, screen_depth, own_numbers=False) == shared
+        assert not re.search(r"\d", shared.replace("60°", "")), shared
+        assert "  " not in shared and " ;" not in shared and " ," not in shared and shared.endswith("."), shared
+        if re.search(r"\d", advise(rv, screen_depth).replace("60°", "")):     # a sentence with the rep's numbers
+            assert advise(other, screen_depth) != advise(rv, screen_depth)
+    assert advise(head_led, own_numbers=False).startswith(
+        "Bend at the hips and knees and keep your chest up: your back rounded with your head hanging (keep your head "
+        "in line)")
 
 
 def test_a_screen_profile_sets_the_hinge_depth(tmp_path):

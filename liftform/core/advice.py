@@ -8,9 +8,9 @@ slowly and breathe out as you lift; if the load is too heavy to lift safely, ask
 ``advice_kind`` picks the one that matters most for a rep (a rounded back first: at the bottom of a squat a depth
 to stop short of, while lowering the load the way down; then a back past its limit too briefly to count, a rounded
 reach-down, a rushed ascent; an undecided rep, what to change in the filming),
-``advise`` says it in one sentence with the rep's numbers, ``ADVICE_CUES`` in a few words for the live screen
-and the annotated video. Pure functions of a :class:`RepVerdict` and, when a screen profile was given, the trunk
-lean (deg) the person reached there with a neutral spine.
+``advise`` says it in one sentence with the rep's numbers (or without them: the words a set's reps share),
+``ADVICE_CUES`` in a few words for the live screen and the annotated video. Pure functions of a :class:`RepVerdict`
+and, when a screen profile was given, the trunk lean (deg) the person reached there with a neutral spine.
 """
 
 from __future__ import annotations
@@ -83,11 +83,12 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     return "good"
 
 
-def _flat_all_the_way(rv: RepVerdict) -> str:
+def _flat_all_the_way(rv: RepVerdict, own_numbers: bool = True) -> str:
+    how_long = f" ({rv.rounded_s:.2f} s)" if own_numbers else ""
     if rv.judged_on_descent:     # the spike was on the way down, the lift not filmed
-        return (f"Keep your back extended all the way down and up: it passed its limit for a moment on the way down "
-                f"({rv.rounded_s:.2f} s), too briefly to count - and keep filming until you stand up with the load.")
-    return (f"Keep your back extended all through the lift: it passed its limit for a moment ({rv.rounded_s:.2f} s), "
+        return (f"Keep your back extended all the way down and up: it passed its limit for a moment on the way down"
+                f"{how_long}, too briefly to count - and keep filming until you stand up with the load.")
+    return (f"Keep your back extended all through the lift: it passed its limit for a moment{how_long}, "
             "too briefly to count as a rounded lift - a heavier load would pull it further.")
 
 
@@ -95,8 +96,11 @@ def _deg(value: float) -> str:
     return f"{value:.0f}°" if math.isfinite(value) else "--"
 
 
-def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
-    """One sentence for the lifter about this rep (see :func:`advice_kind` for the choice)."""
+def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numbers: bool = True) -> str:
+    """One sentence for the lifter about this rep (see :func:`advice_kind` for the choice). Without
+    ``own_numbers``, the sentence leaves out this rep's own angles, times, share of the range and when in the rep it
+    rounded (each in its row of the report, its reason or result.json): the words a long set's reps share, said once
+    for all of them (the report's list of advice)."""
     kind = advice_kind(rv, screen_hinge_depth_deg)
     spine, trunk = _deg(rv.peak_spine_flexion_deg), _deg(rv.peak_trunk_inclination_deg)
     of_range = (f" ({rv.spine_flexion_pct_of_max:.0f}% of your range)"
@@ -106,6 +110,12 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     # A set-down rounded and risen from rounded names the lowering, as its reason does: a box set down stooped had
     # been told only that the back rounded "as you came up", the empty-handed rise after it.
     when = "as you lowered the load and came back up" if rv.lowered_rounded else "as you came up"
+    here = f", here {trunk}"
+    if not own_numbers:
+        spine = "with your head hanging" if rv.head_led else ""
+        of_range, when, here = (" (keep your head in line)" if rv.head_led else ""), "", ""
+    rounded = " ".join(words for words in ("rounded", spine + of_range) if words)     # "rounded 42° (61% of ...)"
+    rounded_when = " ".join(words for words in (rounded, when) if words)
     sentences = {
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
         "film_level": ("Put the camera at hip height and level, side-on: from above, a rounded back looks flat, so "
@@ -117,30 +127,31 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
         "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),
         "lunge_and_flexibility": (
-            f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean, "
-            f"here {trunk}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),
+            f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean"
+            f"{here}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),
         "too_heavy": (
-            f"Keep your chest up and your back extended: it rounded {spine}{of_range} {when} although your hips "
+            f"Keep your chest up and your back extended: it {rounded_when} although your hips "
             "reach this low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
         "bend_knees_chest_up": (
-            f"Bend at the hips and knees and keep your chest up: your back rounded {spine}{of_range} {when}; if you "
+            f"Bend at the hips and knees and keep your chest up: your back {rounded_when}; if you "
             "can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
         "squat_depth": (
-            f"Squat only as deep as your lower back stays flat: at the bottom it rounded {spine}{of_range} as your "
+            f"Squat only as deep as your lower back stays flat: at the bottom it {rounded} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
         "lower_flat": (
-            f"Lower the load bending at the hips and knees with your back extended: it rounded {spine}"
-            f"{of_range} on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
+            f"Lower the load bending at the hips and knees with your back extended: it {rounded}"
+            " on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
         "chest_up": (
-            f"Keep your chest up and your back extended: it rounded {spine}{of_range} {when}; if you can't, the "
+            f"Keep your chest up and your back extended: it {rounded_when}; if you can't, the "
             "load is too heavy - ask someone to help."),
-        "flat_all_the_way": _flat_all_the_way(rv),
+        "flat_all_the_way": _flat_all_the_way(rv, own_numbers),
         "reach_down_flat": (
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
             "the hips and knees with your chest up on the way down too."),
         "lift_slowly": (
-            f"Lift slowly and breathe out as you lift: you came up in {rv.ascent_s:.2f} s through the stretch "
-            f"you went down in {rv.descent_s:.2f} s."),
+            "Lift slowly and breathe out as you lift: you came up "
+            + (f"in {rv.ascent_s:.2f} s through the stretch you went down in {rv.descent_s:.2f} s." if own_numbers
+               else "much faster than you went down.")),
         "good": _good(rv),
     }
     return sentences[kind]
@@ -162,10 +173,10 @@ def _good(rv: RepVerdict) -> str:
                       "extended.")
 
 
-def rep_advice(rv: RepVerdict, settings: AdviceSettings) -> str:
+def rep_advice(rv: RepVerdict, settings: AdviceSettings, *, own_numbers: bool = True) -> str:
     """:func:`advise` with the screen's hinge depth from the settings (0 there = no screen)."""
     depth = settings.screen_hinge_depth_deg
-    return advise(rv, depth if depth > 0 else math.nan)
+    return advise(rv, depth if depth > 0 else math.nan, own_numbers=own_numbers)
 
 
 def rep_cue(rv: RepVerdict, settings: AdviceSettings) -> str:

@@ -5,7 +5,8 @@ rep that is judged (flagged frames outside it, such as a rounded reach-down, dra
 the REBA trunk bands, hip and knee flexion, and the confidence of the spine measure. Reps are shaded and labelled in
 every panel, coloured by verdict and marked with its sign (`Tone.mark`: not by colour alone). It is embedded in
 report.html as an image (a data: URI): self-contained, text in the browser's sans-serif font. Drawing it takes
-milliseconds (matplotlib took ~0.6 s of CPU plus its import).
+milliseconds (matplotlib took ~0.6 s of CPU plus its import). A long set's pictured reps each get the top panel over
+the rep alone (`rep_figure_svg`).
 """
 
 from __future__ import annotations
@@ -86,10 +87,11 @@ class Panel:
 
 
 class _Svg:
-    """The figure's elements, in drawing order."""
+    """The figure's elements, in drawing order, on a canvas of ``width`` x ``height`` px."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = WIDTH_PX, height: int = HEIGHT_PX) -> None:
         self.parts: list[str] = []
+        self.width, self.height = width, height
 
     def add(self, element: str) -> None:
         self.parts.append(element)
@@ -137,24 +139,27 @@ class _Svg:
         self.add(f"<path d='M{points(xy)}Z' fill='{colour}' stroke='none' clip-path='url(#{clip})'/>")
 
     def document(self) -> bytes:
-        head = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH_PX}' height='{HEIGHT_PX}' "
-                f"viewBox='0 0 {WIDTH_PX} {HEIGHT_PX}'><rect width='100%' height='100%' fill='#fff'/>")
+        head = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{self.width}' height='{self.height}' "
+                f"viewBox='0 0 {self.width} {self.height}'><rect width='100%' height='100%' fill='#fff'/>")
         return (head + "".join(self.parts) + "</svg>").encode("utf-8")
 
 
 class _Legend:
-    """The entries of a panel's legend, listed right of it."""
+    """The entries of a panel's legend, listed right of it (none where not ``shown``: a rep's own plot, under the
+    whole set's with its legend)."""
 
-    def __init__(self, svg: _Svg, panel: Panel) -> None:
-        self.svg, self.x, self.y = svg, panel.x1 + 14, panel.y0 + 8
+    def __init__(self, svg: _Svg, panel: Panel, shown: bool = True) -> None:
+        self.svg, self.x, self.y, self.shown = svg, panel.x1 + 14, panel.y0 + 8, shown
 
     def line(self, label: str, colour: str, width: float = 1.6, style: str = "-") -> None:
-        self.svg.line(self.x, self.y, self.x + 22, self.y, colour, width, style)
-        self._label(label)
+        if self.shown:
+            self.svg.line(self.x, self.y, self.x + 22, self.y, colour, width, style)
+            self._label(label)
 
     def patch(self, label: str, colour: str, opacity: float = 1.0) -> None:
-        self.svg.rect(self.x, self.y - 5, self.x + 22, self.y + 5, colour, opacity)
-        self._label(label)
+        if self.shown:
+            self.svg.rect(self.x, self.y - 5, self.x + 22, self.y + 5, colour, opacity)
+            self._label(label)
 
     def _label(self, label: str, size: float = 11) -> None:
         """``label`` beside its sample, its first line level with it ("\n" between lines: the column right of the
@@ -235,10 +240,11 @@ def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]
     return low - pad, high + pad
 
 
-def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: ResultData) -> None:
+def _spine(svg: _Svg, panel: Panel, clip: str, t: np.ndarray, frames, data: ResultData, legend_shown: bool = True
+           ) -> None:
     th = data.thresholds
     spine, conf = _col(frames, "spine_flexion_deg"), _col(frames, "spine_flexion_confidence")
-    legend = _Legend(svg, panel)
+    legend = _Legend(svg, panel, legend_shown)
     dt = frame_interval_s(t)
     flagged = _col(frames, "flagged") > 0
     # The part of each rep its verdict is taken from (lift-off through the ascent, a lowering to touch-down): a strip
@@ -363,4 +369,29 @@ def angle_figure_svg(data: ResultData) -> bytes | None:
         _reps(svg, panel, data.reps, clip, label=k == 0)
         if last:
             svg.text((PLOT_X0_PX + PLOT_X1_PX) / 2, panel.y1 + 38, "time (s)", size=12, anchor="middle")
+    return svg.document()
+
+
+REP_FIGURE_PX = (520, 210)     # a rep's own plot: the spine panel of the whole set's, over the rep alone
+REP_FIGURE_PAD_S = 0.5         # ... from this long before the rep to this long after it
+
+
+def rep_figure_svg(data: ResultData, rep: dict[str, Any]) -> bytes | None:
+    """Spine flexion over one rep (``rep``: its row, ``rep_to_dict``), as the whole set's top panel draws it and on
+    its scale, without the legend: an hour's plot gives each rep a pixel or two. None without frames.csv data."""
+    frames, start, end = data.frames, rep.get("start_s"), rep.get("end_s")
+    if frames is None or start is None or end is None:
+        return None
+    t_range = (start - REP_FIGURE_PAD_S, end + REP_FIGURE_PAD_S)
+    t = np.asarray(frames["time_s"], dtype=float)
+    near = (t >= t_range[0] - 1.0) & (t <= t_range[1] + 1.0)      # beyond the edges too: the curve runs to them
+    if near.sum() < 2:
+        return None
+    svg = _Svg(*REP_FIGURE_PX)
+    panel = Panel(PLOT_X0_PX, TOP_PX, REP_FIGURE_PX[0] - 16, REP_FIGURE_PX[1] - 44, t_range,
+                  _value_ranges(frames, data)[0])
+    clip = _axes(svg, panel, 0, "spine flexion (°)", time_labels=True)
+    _spine(svg, panel, clip, t[near], {name: np.asarray(v)[near] for name, v in frames.items()}, data, False)
+    _reps(svg, panel, [rep], clip, label=True)
+    svg.text((panel.x0 + panel.x1) / 2, panel.y1 + 34, "time (s)", size=12, anchor="middle")
     return svg.document()

@@ -9,7 +9,8 @@ from typing import Any
 from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.kinematics import filmed_from_behind
-from liftform.core.vocabulary import Verdict, counted, fault_words, tone_of, words_of
+from liftform.core.look_at import SHOWN_REPS_MAX
+from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.annotated import write_annotated_video
@@ -17,11 +18,12 @@ from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import CLIPS_DIR, REPORT_NAME, ResultFolder
 from liftform.outputs.result_json import analysis_to_dict, clip_summary
 from liftform.personal import CONFIG_ORIGIN, is_personal_zero, own_values_words, value_origin
-from liftform.report.data import ResultData, load_result, reba_trunk
+from liftform.report.data import ResultData, load_result
 from liftform.report.frames import Media
 from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.report.naming import ShownNames, shown_names
+from liftform.report.rep_table import rep_row, rep_table
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
@@ -37,31 +39,6 @@ class Report:
 def overall_words(verdict: object) -> tuple[str, str]:
     """A whole video's verdict for the page's banner and the index: (words, CSS class)."""
     return words_of(verdict).capitalize(), tone_of(verdict).css_class
-
-
-def _verdict_class(verdict: object) -> str:
-    return tone_of(verdict).css_class
-
-
-def _rep_row(data: ResultData, rep: dict[str, Any]) -> dict[str, Any]:
-    number = int(rep.get("index", 0)) + 1
-    knee_angle = rep.get("min_knee_angle_deg")
-    band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
-    return {
-        "number": number, "verdict": words_of(rep.get("verdict")),
-        "cls": _verdict_class(rep.get("verdict")), "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
-        "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
-        "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
-        "hip": rep.get("peak_hip_flexion_deg"),
-        "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
-        "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
-        "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
-        "confidence": rep.get("confidence"), "reason": rep.get("reason") or "",
-        "advice": rep.get("advice") or "",
-        "faults": [fault_words(f) for f in rep.get("faults") or []],
-        "in_gallery": False,        # the rep has frames below (`report_context`), at the page's id ``anchor``
-        "anchor": f"rep-{number}",
-    }
 
 
 def headline(analysis: Analysis) -> str:
@@ -122,31 +99,50 @@ def _other_lifters(data: ResultData, pictured: set[str]) -> list[dict[str, Any]]
     """The other people who lifted in view (result.json ``other_lifters``), as the template shows them; a rep
     whose frame is pictured (its id in ``pictured``, `gallery.other_anchor`) links to it."""
     others = []
-    for number, other in enumerate(data.other_lifters, start=2):
+    for number, (other, lifter) in enumerate(zip(data.other_lifters, data.analysis.others, strict=True), start=2):
         verdict = str(other.get("verdict"))
         words, cls = overall_words(verdict)
         quality = other.get("quality") if isinstance(other.get("quality"), dict) else {}
-        rows = [_rep_row(data, rep) for rep in other.get("reps") or [] if isinstance(rep, dict)]
+        entries = [rep for rep in other.get("reps") or [] if isinstance(rep, dict)]     # `lifter.verdicts`, read back
+        rows = [rep_row(data, rep, rv) for rep, rv in zip(entries, lifter.verdicts, strict=True)]
         for row in rows:
             row["anchor"] = f"lifter-{number}-rep-{row['number']}"
             row["in_gallery"] = row["anchor"] in pictured
         others.append({"number": number, "where": _where(other.get("box_px")), "cls": cls, "verdict": words,
                        "verdict_key": verdict, "summary": str(other.get("summary") or ""),
-                       "warnings": [str(w) for w in quality.get("warnings") or []], "reps": rows})
+                       "warnings": [str(w) for w in quality.get("warnings") or []],
+                       "table": rep_table(rows, number)})
     return others
+
+
+def _rep_plots(data: ResultData, gallery_entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of a long set (more than `SHOWN_REPS_MAX` reps, whose plot gives each rep a few pixels), each pictured rep's
+    own plot of its spine flexion (`rep_figure_svg`), as the template shows it; none for a set of a few."""
+    from liftform.report.figures import rep_figure_svg
+
+    if len(data.reps) <= SHOWN_REPS_MAX:
+        return []
+    rows = {int(rep.get("index", 0)) + 1: rep for rep in data.reps}
+    plots = []
+    for entry in (g for g in gallery_entries if g["pictured"]):
+        svg = rep_figure_svg(data, rows[entry["number"]])
+        if svg:
+            plots.append({"number": entry["number"], "verdict": entry["verdict"], "cls": entry["cls"],
+                          "src": data_uri("image/svg+xml", svg)})
+    return plots
 
 
 def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str | None,
                    embed_clip_max_bytes: int = EMBED_CLIP_MAX_BYTES, media: Media | None = None,
                    ) -> tuple[dict[str, Any], list[Path]]:
     """Everything the report template shows, and the clip files written for it (``media``: see `gallery`)."""
-    from liftform.report.figures import angle_figure_svg
+    from liftform.report.figures import REP_FIGURE_PAD_S, angle_figure_svg
 
     analysis = data.analysis
     quality = analysis.quality
     verdict = analysis.verdict
     overall, overall_cls = overall_words(verdict)
-    reps = [_rep_row(data, rep) for rep in data.reps]
+    reps = [rep_row(data, rep, rv) for rep, rv in zip(data.reps, analysis.verdicts, strict=True)]
     shown, others_shown, clips = gallery(data, blur_faces, embed_clip_max_bytes, media)
     in_gallery = {g["number"] for g in shown} if data.video_path is not None else set()   # drawn with frames only
     others = _other_lifters(data, {g["anchor"] for g in others_shown} if data.video_path is not None else set())
@@ -159,7 +155,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     context = {
         "name": names.video_name, "video_path": names.video_path, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
-        "headline": headline(analysis), "reps": reps,
+        "headline": headline(analysis), "reps": rep_table(reps, 1),
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings), "notes": [names.told(note) for note in data.notes],
@@ -171,6 +167,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "gallery_words": gallery_words(shown, _others_rounded(data), any(o.stills for o in analysis.others)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
+        "rep_plots": _rep_plots(data, shown), "rep_figure_pad_s": REP_FIGURE_PAD_S,
         "blur_faces": blur_faces, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
         "schema_version": analysis.schema_version, "side": doc["side"], "facing": doc["facing"],

@@ -1,0 +1,79 @@
+"""A lifter's table of reps in the report: a row per rep, and for a long set its advice said once.
+
+Every rep keeps its row (verdict, numbers, reason). A set of a few reps gives each rep's advice under its row; a
+long set (more than `SHOWN_REPS_MAX` reps, as the terminal counts one) had repeated the same sentence under every
+row (a 60-rep set printed to 18 A4 pages, most of them the same advice): its advice is listed once above the table,
+each distinct advice (`advise` without a rep's own numbers, which its row gives) with the reps it applies to, and each
+row links to its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liftform.core.advice import rep_advice
+from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind
+from liftform.core.types import RepVerdict
+from liftform.core.vocabulary import fault_words, tone_of, words_of
+from liftform.report.data import ResultData, reba_trunk
+
+
+def rep_row(data: ResultData, rep: dict[str, Any], rv: RepVerdict) -> dict[str, Any]:
+    """A rep's row: its entry of result.json (``rep_to_dict``) as the table shows it; ``rv``, its verdict, gives the
+    advice its set's reps share (``shared_advice``) and whether it is one to look at."""
+    number = int(rep.get("index", 0)) + 1
+    knee_angle = rep.get("min_knee_angle_deg")
+    band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
+    advice = rep.get("advice") or ""
+    return {
+        "number": number, "verdict": words_of(rep.get("verdict")),
+        "cls": tone_of(rep.get("verdict")).css_class, "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
+        "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
+        # a rounded rep's peak as a share of the lifter's own range (a profile's): its advice says it (None: no range)
+        "range_pct": rep.get("spine_flexion_pct_of_max") if rv.is_rounded and not rv.head_led else None,
+        "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
+        "hip": rep.get("peak_hip_flexion_deg"),
+        "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
+        "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
+        "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
+        "confidence": rep.get("confidence"), "reason": rep.get("reason") or "", "advice": advice,
+        "shared_advice": rep_advice(rv, data.analysis.settings.advice, own_numbers=False) if advice else "",
+        "advice_ref": None,         # a long set's: (its advice's number, the anchor of it in the list)
+        "look_at": look_at_kind(rv) is not None,
+        "faults": [fault_words(f) for f in rep.get("faults") or []],
+        "in_gallery": False,        # the rep has frames below (`report_context`), at the page's id ``anchor``
+        "anchor": f"rep-{number}",
+    }
+
+
+def rep_spans(numbers: list[int]) -> str:
+    """Rep numbers in order as runs: [4, 5, 6, 16, 18] -> "4–6, 16, 18" (a run of two is two numbers)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs)
+
+
+def rep_table(rows: list[dict[str, Any]], lifter: int) -> dict[str, Any]:
+    """A lifter's table (``lifter``: their number on the page, 1 the main one): ``rows``, and ``advice``: for a long
+    set, each distinct advice once, those of reps to look at first, then in the order of their first rep, as
+    {"number", "anchor", "words", "reps" (spans), "count"}, each of its rows given its ``advice_ref``; for a set of
+    a few, none (each row gives its own)."""
+    if len(rows) <= SHOWN_REPS_MAX:
+        return {"rows": rows, "advice": []}
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["shared_advice"]:
+            groups.setdefault(row["shared_advice"], []).append(row)
+    ordered = sorted(groups.items(), key=lambda group: (not any(r["look_at"] for r in group[1]), group[1][0]["number"]))
+    advice = []
+    for number, (words, members) in enumerate(ordered, start=1):
+        anchor = f"advice-{lifter}-{number}"
+        for row in members:
+            row["advice_ref"] = (number, anchor)
+        advice.append({"number": number, "anchor": anchor, "words": words, "count": len(members),
+                       "reps": rep_spans([row["number"] for row in members])})
+    return {"rows": rows, "advice": advice}

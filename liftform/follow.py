@@ -184,7 +184,7 @@ def left_out_note(people: int, followed: int) -> str:
     """The note of a clip with ``people`` in view whom nobody followed (``followed``: `[pose] num_poses`)."""
     return (f"{people} more {'person' if people == 1 else 'people'} {LEFT_OUT_WORDS} (up to [pose] num_poses = "
             f"{followed} are): any lifts of theirs were not judged, and the verdict does not cover them (set "
-            f"num_poses = {followed + people} in a --config file to judge everyone)")
+            f"num_poses = {followed + people} in the settings, e.g. a --config file, to judge everyone)")
 
 
 @dataclass

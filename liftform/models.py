@@ -29,14 +29,14 @@ from pathlib import Path
 
 import platformdirs
 
-from liftform.errors import ModelError
+from liftform.errors import MODEL, MODEL_DIR, MODEL_PATH, ModelError
 from liftform.hashing import once_per_file, sha256_file
 from liftform.model_names import MODEL_CHOICES, MODEL_NAMES, expanded_path, shipped_name
 
 DEFAULT_MODEL = "full"
 ENV_MODEL_DIR = "LIFTFORM_MODEL_DIR"
 ENV_CACHE_DIR = "LIFTFORM_CACHE_DIR"
-_MODEL_SET_BY = "--model, or [pose] model in a config"   # where a model's name comes from, for its errors
+_MODEL_SET_BY = f"{MODEL}, or [pose] model in a config"   # where a model's name comes from, for its errors
 
 # Members every pose landmarker bundle holds; each is a TFLite flatbuffer ("TFL3" at byte offset 4).
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
@@ -127,7 +127,7 @@ def _model_dir_or_env(model_dir: str | Path | None) -> tuple[Path | None, str]:
     if model_dir is not None:
         # The CLI's --model-dir also reads the variable: name whichever the user actually set.
         from_env = bool(env) and Path(os.path.expanduser(env)) == Path(os.path.expanduser(model_dir))
-        given_as = ENV_MODEL_DIR if from_env else "--model-dir"
+        given_as = ENV_MODEL_DIR if from_env else str(MODEL_DIR)
         return expanded_path(model_dir, given_as), given_as
     if env:
         return expanded_path(env, ENV_MODEL_DIR), ENV_MODEL_DIR
@@ -278,7 +278,7 @@ def _manual_advice(name: str, directory: Path | None, url: str | None = None) ->
     already given, else one to name in LIFTFORM_MODEL_DIR), or pass its path."""
     url = url or OFFICIAL_MODELS[name].url
     target = f"into {directory}" if directory is not None else f"into a folder and set {ENV_MODEL_DIR} to it"
-    return f"download {url} by hand {target}, or pass --model PATH"
+    return f"download {url} by hand {target}, or pass {MODEL_PATH}"
 
 
 def replace_advice(name: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.core.verdict import range_of_rounding_deg
-from liftform.errors import ConfigError
+from liftform.errors import CONFIG, NEUTRAL, ConfigError
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.paths import one_line
 from liftform.settings import (
@@ -94,11 +94,11 @@ def profile_values(path: Path) -> dict[str, Any]:
                 where = f"[{section}] {key}" if key is not None else f"'{section}'"
                 held = ", ".join(f"[{s}] {k}" for s, k in PERSONAL_KEYS)
                 raise ConfigError(f"profile {path} sets {where}, which a personal profile does not hold (only {held}): "
-                                  "pass other settings with --config")
+                                  f"pass other settings with {CONFIG}")
     if "neutral_bend_deg" in profile.get("spine", {}) and mark is not True:
         raise ConfigError(f"profile {path} sets [spine] neutral_bend_deg, {_unchecked_zero(about)}: record the "
-                          "screen again (with --neutral, from a rep someone checked flat, for a zero of your own; or, "
-                          "if the value is meant, move the line to a --config file)")
+                          f"screen again (with {NEUTRAL}, from a rep someone checked flat, for a zero of your own; "
+                          f"or, if the value is meant, move the line to a file given with {CONFIG})")
     return profile
 
 

@@ -22,7 +22,7 @@ from liftform.core.screen import (
     unusable_zero,
 )
 from liftform.core.vocabulary import counted
-from liftform.errors import InputError
+from liftform.errors import REP, InputError
 from liftform.personal import PROFILE_NEUTRAL_CHECKED, PROFILE_ZERO_FROM, rounded_from_deg, zero_reads_rounded
 from liftform.pipeline import Progress, analyze_track, estimate_video_track
 from liftform.settings import Settings
@@ -54,7 +54,7 @@ def screen_video(video_path: str | Path, settings: Settings | None = None, *, ne
             zero = own_neutral_bend_deg(analysis.kinematics, settings.verdict)
             if len(analysis.verdicts) > 1:    # "the checked bend" had been said of a whole set, one rep checked
                 notes = (*notes, f"your zero is read from all {len(analysis.verdicts)} reps of this video, each taken "
-                                 "as checked flat: where someone checked one of them, name it with --rep N")
+                                 f"as checked flat: where someone checked one of them, name it with {REP}")
         else:
             reps = [v.rep for v in analysis.verdicts]
             if not 1 <= rep <= len(reps):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from liftform.errors import ConfigError
+from liftform.errors import PROFILE, ConfigError
 from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
 from liftform.setting_ranges import Range, as_typed, check_ranges, setting
 from liftform.toml_files import read_toml, toml_value
@@ -297,10 +297,12 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str =
 
 
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
-                  profile_path: str | Path | None = None, base: Settings | None = None) -> Settings:
+                  profile_path: str | Path | None = None, base: Settings | None = None, *,
+                  overrides_from: str = "overrides") -> Settings:
     """Defaults (``base``, default ``Settings()``: a command's own defaults, e.g. live's faster model), then the
     TOML file at ``config_path``, then a personal profile from ``liftform screen`` (``profile_path``: the person's own
-    values only, `personal.profile_values`), then ``overrides`` (``{section: {key: value}}``)."""
+    values only, `personal.profile_values`), then ``overrides`` (``{section: {key: value}}``; a bad one's error
+    begins with ``overrides_from``, what they are to the reader: the command's "command-line" flags)."""
     from liftform.personal import check_own_range, profile_values  # here: personal builds on this module
 
     settings = base if base is not None else Settings()
@@ -308,7 +310,7 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
     if config_path is not None:
         config = read_toml(Path(config_path), "config")
         if "profile" in config:
-            raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with --profile, "
+            raise ConfigError(f"{config_path} is a personal profile from `liftform screen`: pass it with {PROFILE}, "
                               "not as a config file (`liftform config --profile FILE` checks one)")
         files.append(("config", config_path, config))
     if profile_path is not None:
@@ -319,8 +321,8 @@ def load_settings(config_path: str | Path | None = None, overrides: dict[str, An
             _check_model_named(settings, values, what)
         except ConfigError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    settings = apply_overrides(settings, overrides, "command-line") if overrides else settings
-    _check_model_named(settings, overrides or {}, "command-line")
+    settings = apply_overrides(settings, overrides, overrides_from) if overrides else settings
+    _check_model_named(settings, overrides or {}, overrides_from)
     setter = [path for _, path, values in files if "personal_max_flexion_deg" in values.get("spine", {})]
     check_own_range(settings, setter[-1] if setter else "settings")   # a range of the file that set it
     return settings

@@ -1049,7 +1049,7 @@ def test_an_address_without_the_ray_engine_is_refused_not_ignored(tmp_path):
                                  "--address", "auto"])                      # --engine local, the default
     assert result.exit_code == 2                                         # bad usage
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "--address works with the Ray engine only" in lines[0], result.stderr
+    assert len(lines) == 1 and "(--address) works with the Ray engine only (--engine ray)" in lines[0], result.stderr
     assert not (tmp_path / "out").exists()
 
 

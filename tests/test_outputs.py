@@ -285,7 +285,8 @@ def test_a_read_only_output_folder_is_said_of_the_folder_given(tmp_path, read_on
     read_only(out)
     with pytest.raises(OutputError) as info:
         ensure_writable_dir(out)
-    assert str(info.value) == f"cannot write {out}: the file system is read-only; choose another output directory (-o)"
+    assert str(info.value) == (f"cannot write {out}: the file system is read-only; choose another output directory "
+                               "(-o, or the out_root argument in Python)")     # the CLI shows "(-o)" alone
 
 
 # --- overlay ---------------------------------------------------------------------------------------------------------

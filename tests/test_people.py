@@ -132,7 +132,7 @@ def test_people_in_view_nobody_followed_are_said_and_a_rescore_keeps_it(tmp_path
                                      [])
     note = "1 more person in view not followed (up to [pose] num_poses = 2 are)"
     assert analysis.verdict == "safe" and any(w.startswith(note) for w in analysis.quality.warnings)
-    assert "num_poses = 3 in a --config file" in " ".join(analysis.quality.warnings)
+    assert "num_poses = 3 in the settings, e.g. a --config file" in " ".join(analysis.quality.warnings)
     write_outputs(analysis, track, tmp_path / "three", write_video=False)
     _, new = rescore_folder(tmp_path / "three", SETTINGS)
     assert any(w.startswith(note) for w in new.quality.warnings) and new.people_in_view == 3

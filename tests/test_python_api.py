@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,63 @@ def test_two_analyses_of_the_same_lift_are_equal_and_one_judged_otherwise_is_not
     assert first != analyze_track(track, source, model, _verdict_with(rounded_back_spine_deg=60))
     assert first != dataclasses.replace(first, flagged=~first.flagged)
     assert track == track[:] and track != track[1:]
+
+
+def _landmarks_moved(track: PoseTrack, onto: int, points: list[int]) -> PoseTrack:
+    """``track`` with the landmarks ``points`` at landmark ``onto`` in every frame (a body part of no size)."""
+    image_xy, world_xyz = track.image_xy.copy(), track.world_xyz.copy()
+    image_xy[:, points], world_xyz[:, points] = image_xy[:, [onto]], world_xyz[:, [onto]]
+    return dataclasses.replace(track, image_xy=image_xy, world_xyz=world_xyz)
+
+
+def _nobody(track: PoseTrack) -> PoseTrack:
+    return dataclasses.replace(track, image_xy=np.full_like(track.image_xy, np.nan),
+                               world_xyz=np.full_like(track.world_xyz, np.nan),
+                               visibility=np.zeros_like(track.visibility),
+                               back_profile_px=np.full_like(track.back_profile_px, np.nan))
+
+
+def _standing_still(track: PoseTrack, frames: int = 60) -> PoseTrack:
+    """The first frame's landmarks in every frame: a photo of the lifter, as a track."""
+    first = lambda values: np.repeat(values[:1], frames, axis=0)      # noqa: E731
+    return PoseTrack(first(track.image_xy), first(track.world_xyz), first(track.visibility),
+                     np.arange(frames) / 30.0, np.arange(frames), track.frame_size_wh,
+                     back_profile_px=first(track.back_profile_px))
+
+
+NO_LIFT = "no lift was found"
+# Home-made tracks with nothing to judge: what the analysis says of each (NaN is "not seen", by design).
+UNSEEN = {
+    "nobody in any frame": (_nobody, "no pose of the lifter could be measured"),
+    "one frame": (lambda track: track[:1], "the shoulders never came down"),
+    "standing still": (_standing_still, "the shoulders never came down"),
+    "a trunk of no length": (lambda track: _landmarks_moved(track, 23, [11, 12]), "never seen standing upright"),
+}
+
+
+@pytest.mark.parametrize("kind", list(UNSEEN))
+def test_a_track_of_ones_own_with_nothing_to_judge_says_so_without_a_numpy_warning(kind):
+    """NaN is "missing" in the core: a script's console is not given NumPy's warnings ("Mean of empty slice",
+    "invalid value encountered in divide") over frames it has already said it could not see."""
+    make, says = UNSEEN[kind]
+    track = make(lift_track("rounded_back", n_reps=1)[0])
+    source = SourceInfo("own.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")             # any warning fails the test, with where it came from
+        core = run_core(track, DEFAULTS)
+        analysis = analyze_track(track, source, ModelInfo("my own model", ""), DEFAULTS)
+    assert core.reps == () and analysis.verdict == "insufficient_data" and analysis.verdicts == ()
+    assert any(note.startswith(NO_LIFT) and says in note for note in analysis.quality.warnings), \
+        analysis.quality.warnings
+
+
+def test_a_leg_of_no_length_leaves_the_stance_unknown_and_the_back_judged_without_a_numpy_warning():
+    """A home-made track with the near knee and ankle on the hip: the stance split (ankles apart, in leg lengths)
+    was divided by zero, a RuntimeWarning on the script's console and an infinite split ("feet split inf leg
+    lengths", a lunge) where no leg was seen."""
+    track = _landmarks_moved(lift_track("rounded_back", n_reps=1)[0], 23, [25, 27, 29, 31])      # the left leg
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        core = run_core(track, DEFAULTS)
+    assert np.isnan(core.kinematics.stance_split).all() and np.isnan(core.kinematics.knee_flexion_deg).all()
+    assert [v.verdict for v in core.verdicts] == ["rounded_back"]       # the back was seen: it is judged

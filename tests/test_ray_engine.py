@@ -224,8 +224,8 @@ def test_an_unreachable_ray_address_from_the_environment_is_named_as_such(capfd,
     with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(10\.0\.0\.9:6379 from RAY_ADDRESS\): "
                                             r"Failed to connect .*; check RAY_ADDRESS: ray://HEAD"):
         ray_engine._start(_NoRayThere(), None)
-    with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(127\.0\.0\.1:46555\): .*; check "
-                                            "--address: "):      # the option given is what Ray tried
+    with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(127\.0\.0\.1:46555\): .*; check the "
+                                            r"address \(--address, or address in Python\): "):   # what Ray tried
         ray_engine._start(_NoRayThere(), "127.0.0.1:46555")
 
 

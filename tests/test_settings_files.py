@@ -134,8 +134,9 @@ def test_a_model_path_under_an_unknown_home_is_a_model_error():
     from liftform.errors import ModelError
     from liftform.models import resolve_model
 
-    with pytest.raises(ModelError, match=r"^~nobody-here/pose\.task \(from --model, or \[pose\] model in a config\): "
-                                         "no home folder is known for ~nobody-here; write the path in full$"):
+    with pytest.raises(ModelError, match=r"^~nobody-here/pose\.task \(from --model, or Settings\.pose\.model in "
+                                         r"Python, or \[pose\] model in a config\): no home folder is known for "
+                                         "~nobody-here; write the path in full$"):
         resolve_model("~nobody-here/pose.task")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from liftform.errors import ConfigError, LiftformError
+from liftform.errors import CONFIG, ConfigError, LiftformError
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_JSON
 from liftform.settings import Settings, apply_overrides
 
@@ -71,7 +71,7 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
         return LastSettings(command, apply_overrides(Settings(), values), personal_from, folder_profiles)
     except LiftformError as exc:
         raise ConfigError(f"the settings {out_root} was last judged with ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
-                          f"taken by this liftform ({exc}); pass them with --config FILE (`liftform config` "
+                          f"taken by this liftform ({exc}); pass them with {CONFIG} (`liftform config` "
                           "writes the defaults to edit)") from None
 
 

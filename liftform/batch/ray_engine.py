@@ -35,7 +35,7 @@ from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
 from liftform.batch.ray_results import finished_row, unreadable
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
-from liftform.errors import ConfigError, LiftformError
+from liftform.errors import ADDRESS, LOCAL_ENGINE, ConfigError, LiftformError
 from liftform.interrupts import handlers_kept, signals_deferred
 from liftform.outputs.atomic import atomic_write_bytes
 
@@ -48,7 +48,7 @@ def import_ray():
         import ray
     except ImportError:
         raise ConfigError("the Ray engine needs Ray: pip install 'liftform[ray]' (or pip install 'ray[client]'), "
-                          "or use --engine local") from None
+                          f"or use {LOCAL_ENGINE}") from None
     return ray
 
 
@@ -229,8 +229,9 @@ def _start(ray, address: str | None) -> dict[str, str | None] | None:
         _restore_env({**limits, **(started or {})})
         from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address
         where = address or (f"{from_env} from RAY_ADDRESS" if from_env else "a local instance")
+        given = "RAY_ADDRESS" if from_env else f"the address ({ADDRESS})"
         raise ConfigError(f"cannot start or reach Ray ({where}): {(str(exc) or type(exc).__name__).splitlines()[0]}; "
-                          f"check {'RAY_ADDRESS' if from_env else '--address'}: {ADDRESS_HINT}") from None
+                          f"check {given}: {ADDRESS_HINT}") from None
     _restore_env(limits, reload=False)
     return started if started is not None else {}
 

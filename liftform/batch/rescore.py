@@ -266,7 +266,8 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     settings = settings or Settings()
     out_root = Path(out)
     if not out_root.is_dir():
-        raise InputError(f"{out_root} is not a folder of results; pass the -o folder of `liftform score`")
+        raise InputError(f"{out_root} is not a folder of results; pass the output folder of `liftform score` or "
+                         "`analyze`")
     if ResultFolder(out_root).is_complete:
         raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
     nothing = f"no result.json found under {out_root}; run `liftform score` first"

@@ -35,7 +35,7 @@ from liftform.batch.summary import (
     rows_as_they_stand,
     write_summary,
 )
-from liftform.errors import InputError, ModelError, UsageError
+from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import FolderLock, ensure_writable_dir, folder_lock
 from liftform.outputs.layout import RESULT_NAME
@@ -195,10 +195,11 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     if timeout_s is not None and not timeout_s > 0:
         raise UsageError(f"the time limit per video must be more than 0 s, got {timeout_s}")
     if timeout_s is not None and engine == "ray":
-        raise UsageError("--timeout works with the local engine only; Ray tasks have no time limit")
+        raise UsageError(f"a time limit per video ({TIMEOUT}) works with the local engine only; Ray tasks have no "
+                         "time limit")
     if address is not None and engine != "ray":
-        raise UsageError("--address works with the Ray engine only (--engine ray); the local engine runs on this "
-                          "machine")
+        raise UsageError(f"a Ray address ({ADDRESS}) works with the Ray engine only ({RAY_ENGINE}); the local "
+                         "engine runs on this machine")
     settings = settings or Settings()
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)

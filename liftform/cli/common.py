@@ -153,10 +153,12 @@ def shown(text: object) -> str:
     """``text`` (a name, a path, a message naming one) as rich markup that prints it as it is: its own markup
     escaped (a video "squat [final].mp4" had been printed "squat .mp4"), on one line (`outputs.paths.one_line`: an
     escape sequence in a file name had coloured the terminal; a name's undecodable bytes failed the print where the
-    terminal's encoding is strict)."""
+    terminal's encoding is strict), a setter it names in the command's words alone (a library message names a
+    Python caller's too: `errors.Setter`)."""
+    from liftform.errors import on_the_command_line
     from liftform.outputs.paths import one_line
 
-    return escape(one_line(str(text)))
+    return escape(one_line(on_the_command_line(str(text))))
 
 
 def fail(problem: str | Exception, code: int | None = None) -> None:
@@ -174,7 +176,7 @@ def settings_from(config: Path | None, model: str | None, profile: Path | None =
     from liftform.settings import load_settings
 
     flags = {**({"model": model} if model is not None else {}), **(pose or {})}   # "" is refused, not the default
-    return load_settings(config, {"pose": flags} if flags else None, profile, base)
+    return load_settings(config, {"pose": flags} if flags else None, profile, base, overrides_from="command-line")
 
 
 class Bar:

@@ -304,7 +304,8 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
     # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
     # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft, and one was called a lunge).
-    stance_split = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across) / leg_m
+    apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
+    stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN, not inf
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

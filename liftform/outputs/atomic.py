@@ -19,7 +19,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from liftform.errors import OutputError
+from liftform.errors import OUTPUT, OutputError
 from liftform.outputs.layout import LOCK_NAME
 from liftform.outputs.paths import readable
 
@@ -28,7 +28,7 @@ _DESTINATION_ERRNOS = {errno.EACCES, errno.EPERM, errno.ENOENT, errno.ENOTDIR, e
                        errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
-OUTPUT_OPTION = "output directory (-o)"    # what a user changes to write elsewhere; live's recording says its own
+OUTPUT_OPTION = f"output directory ({OUTPUT})"   # what a user changes to write elsewhere; live's recording says its own
 # ... and where there is no -o: `rescore` and `report` write into the result folders they read.
 IN_PLACE_OPTION = "disk: copy the results there (rescore and report write into the folder they read)"
 # Below this free on the output's disk nothing is started: a result takes a few MB to some tens (the annotated
@@ -252,7 +252,7 @@ def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[FolderLo
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
             raise OutputError(f"another {what} run (pid {holder}) is writing to {folder}; wait for it to finish "
-                              "or choose another output folder (-o)") from None
+                              f"or choose another {OUTPUT_OPTION}") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from liftform.errors import PROFILE, ConfigError
+from liftform.errors import MODEL, PROFILE, ConfigError
 from liftform.model_names import MODEL_CHOICES, names_a_file, shipped_name
 from liftform.setting_ranges import Range, as_typed, check_ranges, setting
 from liftform.toml_files import read_toml, toml_value
@@ -296,6 +296,9 @@ def apply_overrides(settings: Settings, overrides: dict[str, Any], origin: str =
     return replace(settings, **updated)
 
 
+COMMAND_LINE = "command-line"      # ``overrides_from`` of the command's own flags (`cli.common.settings_from`)
+
+
 def load_settings(config_path: str | Path | None = None, overrides: dict[str, Any] | None = None,
                   profile_path: str | Path | None = None, base: Settings | None = None, *,
                   overrides_from: str = "overrides") -> Settings:
@@ -332,7 +335,9 @@ def _check_model_named(settings: Settings, values: dict[str, Any], origin: str) 
     """ConfigError where ``values`` (a file's, the flags') set a `[pose] model` that names none (not on results)."""
     model = settings.pose.model
     if "model" in values.get("pose", {}) and not (shipped_name(model) or names_a_file(model)):
-        raise ConfigError(f"{origin} [pose] model must be {MODEL_CHOICES}, got {model!r}")
+        # The command line sets it with --model alone: "command-line [pose] model" named no option the user typed.
+        named = MODEL.command_line if origin == COMMAND_LINE else f"{origin} [pose] model"
+        raise ConfigError(f"{named} must be {MODEL_CHOICES}, got {model!r}")
 
 
 def settings_to_toml(settings: Settings) -> str:

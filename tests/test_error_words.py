@@ -82,7 +82,7 @@ TYPED = {
                                     "{tmp}/none (from --model-dir) does not exist"),
     "a profile setting a threshold": (lambda tmp: ["--profile", str(_a_profile_with_a_threshold(tmp))],
                                       "[advice] screen_hinge_depth_deg): pass other settings with --config"),
-    "a model named as none": (lambda tmp: ["--model", "ful"], "command-line [pose] model must be lite, full, heavy"),
+    "a model named as none": (lambda tmp: ["--model", "ful"], "error: --model must be lite, full, heavy"),
 }
 
 

@@ -173,10 +173,10 @@ def settings_from(config: Path | None, model: str | None, profile: Path | None =
                   pose: dict | None = None):
     """Settings in layers: ``base`` (default: the defaults), the config file, the profile, then the command's flags:
     ``--model`` and ``pose`` (other `[pose]` keys a flag sets, e.g. live's ``--track``)."""
-    from liftform.settings import load_settings
+    from liftform.settings import COMMAND_LINE, load_settings
 
     flags = {**({"model": model} if model is not None else {}), **(pose or {})}   # "" is refused, not the default
-    return load_settings(config, {"pose": flags} if flags else None, profile, base, overrides_from="command-line")
+    return load_settings(config, {"pose": flags} if flags else None, profile, base, overrides_from=COMMAND_LINE)
 
 
 class Bar:

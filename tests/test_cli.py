@@ -416,6 +416,26 @@ def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
     assert bad.exit_code != 0 and "inside the limit" in bad.output and "Traceback" not in bad.output
 
 
+def test_config_profile_names_as_the_profiles_only_the_values_it_sets(tmp_path):
+    """`liftform config --profile me.toml` of a screen that set a hinge depth and no zero showed most people's zero
+    (6.0) and a range of 0.0 each "from the profile me.toml": a clinician checking the profile read it as holding
+    them. The values the profile leaves out are said to be the defaults."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    profile = tmp_path / "me.toml"
+    profile.write_text("[advice]\nscreen_hinge_depth_deg = 62.0\n")
+    shown = CliRunner().invoke(app, ["config", "--profile", str(profile)])
+    assert shown.exit_code == 0, shown.output
+    lines = {line.split(" = ")[0]: line for line in shown.output.splitlines()
+             if line.startswith("# ") and " = " in line}
+    assert f"from the profile {profile}" in lines["# screen_hinge_depth_deg"]
+    for key in ("# neutral_bend_deg", "# personal_max_flexion_deg"):
+        assert f"the default: the profile {profile} does not set it" in lines[key], lines[key]
+        assert f"from the profile {profile}" not in lines[key]
+
+
 PRINTED_IN_ASCII = """
 import sys
 sys.path.insert(0, sys.argv[1])

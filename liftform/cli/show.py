@@ -116,6 +116,10 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+_TABLE_FRAME_CHARS = 19      # the batch table's borders and padding: 6 columns of 1 + 1 either side, and the last
+_NOTE_MIN_CHARS = 14        # what the note column keeps where the terminal is narrow
+
+
 def _listed(rows: list) -> list:
     """The rows the batch table shows: all of a short batch; of a long one the failed, then the flagged, at most
     :data:`BATCH_TABLE_MAX_ROWS`."""
@@ -131,9 +135,13 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
     copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
     if listed:
-        name_width = min(24, max(len("video"), *(len(one_line(r.output)) for r in listed)))   # as printed
+        widths = [("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)]
+        # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
+        # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"
+        room = out.width - _TABLE_FRAME_CHARS - sum(width for _, width in widths) - _NOTE_MIN_CHARS
+        name_width = min(max(16, room), 24, max(len("video"), *(len(one_line(r.output)) for r in listed)))  # printed
         table = Table()
-        widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
+        widths.insert(0, ("video", name_width))
         for header, width in widths:     # a long file name is cut short, not the columns after it off the table
             table.add_column(header, no_wrap=True, min_width=width, overflow="ellipsis",
                              max_width=name_width if header == "video" else None)

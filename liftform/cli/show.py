@@ -13,7 +13,7 @@ from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
-from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
+from liftform.personal import own_values_words, rounded_from_deg, told_apart, zero_reads_rounded
 from liftform.settings import AdviceSettings, Settings, SpineSettings
 
 # Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
@@ -97,9 +97,10 @@ def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: s
     """A zero read from a bend checked neutral (``checked``: `liftform screen --neutral [--rep N]`, live's key n)
     against most people's, and what it is used for (``use``); a warning where it reads as most people's rounded backs
     do (a bend taken as neutral that was not hides rounding)."""
-    usual = SpineSettings().neutral_bend_deg
-    out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in {checked} (most "
-              f"people's: {usual:.0f}°): {use}", soft_wrap=True)
+    # told apart from most people's: "bends 6° (most people's: 6°)" of a 6.47 read as no zero of one's own
+    zero, usual = told_apart(own_zero_deg, SpineSettings().neutral_bend_deg)
+    out.print(f"  your own neutral: your back's outline bends {zero}° in {checked} (most "
+              f"people's: {usual}°): {use}", soft_wrap=True)
     if zero_reads_rounded(own_zero_deg, settings.verdict):
         onset = rounded_from_deg(settings.verdict)
         out.print(f"  [yellow]note:[/] most people's backs read as rounded from {onset:.0f}°: make sure someone who "

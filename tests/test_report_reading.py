@@ -205,3 +205,15 @@ def lift_track_reached_down_rounded():
     from synthetic_tracks import reach_then_set_track
 
     return reach_then_set_track(reach_spine_deg=38.0, lift_spine_deg=3.0)
+
+
+def test_the_gallery_names_the_rep_it_could_not_judge():
+    """Above a rounded rep 1 and an undecided rep 2, the gallery said "liftform could not judge this rep (the table
+    above says why)": read above rep 1's frames, "this rep" was the rounded one. It names the rep."""
+    from liftform.report.gallery import gallery_words
+
+    rounded, unjudged = {"kind": "rounded", "number": 1, "pictured": True}, {"kind": "unjudged", "pictured": True}
+    _, lines = gallery_words([rounded, unjudged | {"number": 2}], others_rounded=0)
+    assert "liftform could not judge rep 2 (the table above says why): look at its frames yourself." in lines
+    _, lines = gallery_words([unjudged | {"number": n} for n in (2, 3, 4, 7)], others_rounded=0)
+    assert "liftform could not judge reps 2–4, 7 (the table above says why): look at their frames yourself." in lines

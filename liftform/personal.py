@@ -221,10 +221,13 @@ def decided_by(config_path: str | Path | None, profile_path: str | Path | None) 
     TOML."""
     if profile_path is not None:
         return PERSONAL_KEYS
-    if config_path is None:
-        return ()
-    config = read_toml(Path(config_path), "config")
-    return tuple(k for k in PERSONAL_KEYS if isinstance(config.get(k[0]), dict) and k[1] in config[k[0]])
+    return () if config_path is None else _keys_set(Path(config_path), "config")
+
+
+def _keys_set(path: Path, kind: str) -> tuple[tuple[str, str], ...]:
+    """The personal keys the TOML file at ``path`` (a ``kind`` of file: "config", "profile") sets itself."""
+    doc = read_toml(path, kind)
+    return tuple(k for k in PERSONAL_KEYS if isinstance(doc.get(k[0]), dict) and k[1] in doc[k[0]])
 
 
 def printed_settings(settings: Settings, config_path: str | Path | None = None,
@@ -238,12 +241,17 @@ def printed_settings(settings: Settings, config_path: str | Path | None = None,
     # a comment is one line, whatever the profile's path or the video it was read from is called
     mine = one_line(f"from the profile {profile_path} (pass it with --profile)") if profile_path is not None else \
         "a lifter's own (their --profile)"
+    # a value the profile leaves out is the default, not the profile's: a clinician checking "the profile's zero"
+    # had been shown most people's 6.0 as read from it
+    not_mine = one_line(f"the default: the profile {profile_path} does not set it") if profile_path is not None \
+        else mine
+    in_profile = _keys_set(Path(profile_path), "profile") if profile_path is not None else PERSONAL_KEYS
     shown, section = [f"# {one_line(profile_said(Path(profile_path)))}"] if profile_path is not None else [], ""
     for line in settings_to_toml(settings).splitlines():
         section = line[1:-1] if line.startswith("[") else section
         key = (section, line.split(" = ")[0])
         if key in PERSONAL_KEYS and key not in decided_by(config_path, None):
-            line = f"# {line}; {mine}: set here, it replaces every lifter's"
+            line = f"# {line}; {mine if key in in_profile else not_mine}: set here, it replaces every lifter's"
         shown.append(line)
     return "\n".join(shown) + "\n"
 

@@ -442,12 +442,39 @@ def test_screen_with_a_profile_judges_from_its_zero_and_keeps_it(monkeypatch, tm
     saved = tmp_path / "again.toml"
     result = runner.invoke(app, ["screen", "bend.mp4", "--profile", str(mine), "--save-profile", str(saved)])
     assert result.exit_code == 0, result.output
-    assert "HIP HINGE" in result.stdout and f"judged from your own zero, {natural:.0f}°" in result.stdout
+    assert "HIP HINGE" in result.stdout and f"judged from your own zero, {natural:.0f}° (most" in result.stdout
     kept = load_settings(profile_path=saved)
     assert kept.spine.neutral_bend_deg == pytest.approx(natural, abs=0.01)
     assert kept.advice.screen_hinge_depth_deg >= 70.0
     refused = runner.invoke(app, ["screen", "bend.mp4", "--profile", str(mine), "--neutral"])
     assert refused.exit_code == 2 and "use one" in refused.output
+
+
+def test_a_zero_near_most_peoples_is_told_apart_from_it_where_the_screen_says_it(monkeypatch, tmp_path, capsys):
+    """A zero of 6.47° was said as "your back's outline bends 6° in the checked rep (most people's: 6°)" (live's key
+    n, `screen --neutral`) and "judged from your own zero, 6°" (`screen --profile`), beside the result's note "a
+    neutral bend of 6.5° ..., not most people's 6.0°": one session said the same zero two ways, the first as none of
+    one's own. Each says it to the decimals that tell it from most people's, as the note does."""
+    from synthetic_tracks import lift_track
+    from typer.testing import CliRunner
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli import app
+    from liftform.cli.show import print_own_zero
+    from liftform.screening import personal_profile_toml
+
+    print_own_zero(6.47, Settings(), "judged from it", "the checked rep")
+    assert "bends 6.5° in the checked rep (most people's: 6.0°)" in " ".join(capsys.readouterr().out.split())
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    source = SourceInfo("bend.mp4", "", 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    mine = tmp_path / "mine.toml"
+    mine.write_text(personal_profile_toml("# test\n", neutral_bend_deg=6.47))
+    result = CliRunner().invoke(app, ["screen", "bend.mp4", "--profile", str(mine)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "judged from your own zero, 6.5° (most people's: 6.0°; from" in result.stdout, result.stdout
 
 
 def test_a_squat_is_no_screen_and_makes_no_profile():

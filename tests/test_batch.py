@@ -617,6 +617,37 @@ def test_ctrl_c_again_while_an_interrupted_batch_saves_keeps_its_overview(tmp_pa
     assert [r.output for r in read_summary(out)] == ["a"]
 
 
+def test_an_interrupted_batchs_overview_says_it_lists_only_the_videos_done(tmp_path, monkeypatch):
+    """A coach's Ctrl-C after 3 of 15 videos left an index.html reading "3 videos analysed by liftform", as if that
+    were the batch. It says the batch was stopped and how to finish it; the run that finishes it takes that back."""
+    from liftform.batch import local, runner
+
+    out = tmp_path / "out"
+    out.mkdir()
+    jobs = [Job(0, str(tmp_path / "a.mp4"), "a"), Job(1, str(tmp_path / "b.mp4"), "b")]
+
+    def run(stop: bool):
+        def engine(pending, spec, out_root, on_row, **_kwargs):
+            for job in pending:
+                on_row(job, failed_row(job.path, job.output, f"{job.output}.mp4 is broken"))
+                if stop:
+                    raise KeyboardInterrupt
+        monkeypatch.setattr(local, "run_local", engine)
+        with folder_lock(out) as lock:
+            runner._score_locked(jobs, JobSpec(Settings(), "model.task", "0" * 64), out, lock, workers=1,
+                                 engine="local", address=None, force=False, report=True, progress=None,
+                                 timeout_s=None)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(stop=True)
+    page = (out / "index.html").read_text()
+    assert "a.mp4 is broken" in page and 'id="stopped"' in page
+    assert "stopped before it reached every video (Ctrl-C or SIGTERM)" in " ".join(page.split())
+    run(stop=False)
+    page = (out / "index.html").read_text()
+    assert "b.mp4 is broken" in page and 'id="stopped"' not in page
+
+
 def test_ctrl_c_again_while_an_interrupted_rescore_saves_still_writes_its_summary(tmp_path, monkeypatch):
     """A second Ctrl-C as an interrupted rescore wrote its summary had left the summary of the verdicts before the
     rescore beside the rescored result.json files."""

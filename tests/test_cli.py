@@ -360,6 +360,34 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
 
 
+def test_the_batch_table_keeps_room_for_the_note_in_an_80_column_terminal():
+    """A coach's 80-column terminal gave the note 6 characters: "(cached)" read "(cach…" and a failed video's
+    reason stood a word to a line over nine lines. The file name gives way, down to 16 characters."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli import show
+
+    reason = "clips/notes.mp4 is not a readable video (Invalid data found when processing input); it may be damaged"
+    rows = [SummaryRow("/clips/box_reach_rounded_then_flat.mp4", "box_reach_rounded_then_flat", verdict="safe",
+                       reps=4, flagged_reps=0, peak_spine_flexion_deg=4.0, view="side", cached=True),
+            SummaryRow("/clips/notes.mp4", "notes", status="failed", error=reason)]
+    screen, original = io.StringIO(), show.out
+    show.out = Console(file=screen, width=80, highlight=False)
+    try:
+        show.print_batch(rows, Path("out"), "scored")
+    finally:
+        show.out = original
+    lines = [line for line in screen.getvalue().splitlines() if line[:1] in "┏┃┡│└"]
+    assert all(len(line) <= 80 for line in lines)
+    assert any(line.startswith("│ box_reach_round") and "(cached)" in line for line in lines), lines
+    failed = [i for i, line in enumerate(lines) if line.startswith("│ notes ")]
+    reason_lines = [lines[failed[0]]] + [line for line in lines[failed[0] + 1:] if line.startswith("│   ")]
+    assert len(reason_lines) <= 5, lines
+
+
 def test_the_screen_names_the_head_where_the_head_stopped_the_bend(tmp_path, monkeypatch):
     """A rendered stoop whose head hung (the back's outline 2 deg) was told "hinge depth 70° ... before the back
     rounded; spine flexion at most 2°": the head, not the back, stopped it, and the line says so."""
@@ -414,6 +442,26 @@ def test_config_checks_a_profile_and_shows_it_merged(tmp_path):
     profile.write_text("[spine]\npersonal_max_flexion_deg = 1.96\n")
     bad = CliRunner().invoke(app, ["config", "--profile", str(profile)])
     assert bad.exit_code != 0 and "inside the limit" in bad.output and "Traceback" not in bad.output
+
+
+def test_config_profile_names_as_the_profiles_only_the_values_it_sets(tmp_path):
+    """`liftform config --profile me.toml` of a screen that set a hinge depth and no zero showed most people's zero
+    (6.0) and a range of 0.0 each "from the profile me.toml": a clinician checking the profile read it as holding
+    them. The values the profile leaves out are said to be the defaults."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    profile = tmp_path / "me.toml"
+    profile.write_text("[advice]\nscreen_hinge_depth_deg = 62.0\n")
+    shown = CliRunner().invoke(app, ["config", "--profile", str(profile)])
+    assert shown.exit_code == 0, shown.output
+    lines = {line.split(" = ")[0]: line for line in shown.output.splitlines()
+             if line.startswith("# ") and " = " in line}
+    assert f"from the profile {profile}" in lines["# screen_hinge_depth_deg"]
+    for key in ("# neutral_bend_deg", "# personal_max_flexion_deg"):
+        assert f"the default: the profile {profile} does not set it" in lines[key], lines[key]
+        assert f"from the profile {profile}" not in lines[key]
 
 
 PRINTED_IN_ASCII = """

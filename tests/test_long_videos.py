@@ -363,3 +363,20 @@ def test_a_long_sets_report_links_from_its_banner_to_the_pictures_below_its_tabl
     for section in ("reps", "gallery", "plots", "thresholds", "source"):
         assert f'href="#{section}"' in banner and f'id="{section}"' in html
     assert '<a href="#gallery">flagged reps, reps not judged and reps that reached down rounded</a>' in banner
+
+
+def test_live_prints_a_sets_reps_in_columns_past_the_ninth(capsys):
+    """Live printed "  rep 9    26.5 s  safe hip hinge" and then "  rep 10    29.9 s  safe hip hinge": from the
+    10th rep of a set each line stood a column right of the ones before."""
+    from liftform.cli.live import _event_printer
+    from liftform.live import RepJudged
+    from liftform.settings import Settings
+
+    analysis, _ = long_set(["hip_hinge"] * 12)
+    on_event = _event_printer(Settings(), beep=False)
+    for count, verdict in enumerate(analysis.verdicts, start=1):
+        on_event(RepJudged(verdict.rep.end_s, verdict, count, advice="Good hip hinge."))
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  rep ")]
+    assert len(lines) == 12
+    assert lines[0].startswith("  rep 1     ")          # as before, and as the README shows a session's lines
+    assert len({line.index(" s  ") for line in lines}) == 1, lines

@@ -178,3 +178,42 @@ def test_a_video_still_where_it_was_analysed_is_taken_without_a_note(tmp_path, m
     monkeypatch.chdir(tmp_path)
     data = load_result(tmp_path / "out" / "lift")
     assert data.video_path == video and data.notes == []
+
+
+def test_the_page_says_what_each_column_means_where_it_cannot_be_hovered(tmp_path):
+    """The rep table's columns were explained only in their headings' tooltips: printed (and on a phone) Tempo and
+    the hip's 0 were explained nowhere, and a rep that reached down rounded showed "Spine flexion, peak 4°" in its
+    row beside a frame captioned "Most spine flexion: spine flexion 38°", the table's peak (the judged part's)
+    unexplained. Each column is said once under the tables, with what the tooltip says."""
+    from liftform.report.rep_table import NUMBER_COLUMNS
+
+    track, _ = lift_track_reached_down_rounded()
+    folder = result_with_video(tmp_path / "out" / "reach", track)
+    (rep,) = json.loads((folder / "result.json").read_text())["reps"]
+    assert rep["verdict"] != "rounded_back" and "rounded_reach_down" in rep["faults"], rep
+    html = write_report(folder).path.read_text(encoding="utf-8")
+    key = page_text(html.split('id="columns"')[1].split("</p>")[0])
+    for heading, meaning in NUMBER_COLUMNS:
+        assert f"{heading.replace(chr(10), ' ').replace('– ', '–')} : {meaning}" in key, key
+        assert f'title="{meaning}"' in html_unescape(html)
+    assert "Tempo down / up : seconds through the middle of the rep" in key
+    assert "Back most bent : spine flexion 3" in page_text(html)       # the reach-down's, in the gallery
+    assert "spine flexion : spine flexion" not in page_text(html).lower()
+
+
+def lift_track_reached_down_rounded():
+    from synthetic_tracks import reach_then_set_track
+
+    return reach_then_set_track(reach_spine_deg=38.0, lift_spine_deg=3.0)
+
+
+def test_the_gallery_names_the_rep_it_could_not_judge():
+    """Above a rounded rep 1 and an undecided rep 2, the gallery said "liftform could not judge this rep (the table
+    above says why)": read above rep 1's frames, "this rep" was the rounded one. It names the rep."""
+    from liftform.report.gallery import gallery_words
+
+    rounded, unjudged = {"kind": "rounded", "number": 1, "pictured": True}, {"kind": "unjudged", "pictured": True}
+    _, lines = gallery_words([rounded, unjudged | {"number": 2}], others_rounded=0)
+    assert "liftform could not judge rep 2 (the table above says why): look at its frames yourself." in lines
+    _, lines = gallery_words([unjudged | {"number": n} for n in (2, 3, 4, 7)], others_rounded=0)
+    assert "liftform could not judge reps 2–4, 7 (the table above says why): look at their frames yourself." in lines

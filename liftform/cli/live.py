@@ -111,7 +111,8 @@ def _event_printer(settings, beep: bool):
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
             v = event.verdict
-            out.print(f"  rep {event.count}  {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+            # a set's 10th rep on had pushed its line a column right of the 9th's
+            out.print(f"  rep {event.count:<2} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:

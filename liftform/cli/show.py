@@ -13,7 +13,7 @@ from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
-from liftform.personal import own_values_words, rounded_from_deg, zero_reads_rounded
+from liftform.personal import own_values_words, rounded_from_deg, told_apart, zero_reads_rounded
 from liftform.settings import AdviceSettings, Settings, SpineSettings
 
 # Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
@@ -97,9 +97,10 @@ def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: s
     """A zero read from a bend checked neutral (``checked``: `liftform screen --neutral [--rep N]`, live's key n)
     against most people's, and what it is used for (``use``); a warning where it reads as most people's rounded backs
     do (a bend taken as neutral that was not hides rounding)."""
-    usual = SpineSettings().neutral_bend_deg
-    out.print(f"  your own neutral: your back's outline bends {own_zero_deg:.0f}° in {checked} (most "
-              f"people's: {usual:.0f}°): {use}", soft_wrap=True)
+    # told apart from most people's: "bends 6° (most people's: 6°)" of a 6.47 read as no zero of one's own
+    zero, usual = told_apart(own_zero_deg, SpineSettings().neutral_bend_deg)
+    out.print(f"  your own neutral: your back's outline bends {zero}° in {checked} (most "
+              f"people's: {usual}°): {use}", soft_wrap=True)
     if zero_reads_rounded(own_zero_deg, settings.verdict):
         onset = rounded_from_deg(settings.verdict)
         out.print(f"  [yellow]note:[/] most people's backs read as rounded from {onset:.0f}°: make sure someone who "
@@ -114,6 +115,10 @@ def faults_markup(v: RepVerdict) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+_TABLE_FRAME_CHARS = 19      # the batch table's borders and padding: 6 columns of 1 + 1 either side, and the last
+_NOTE_MIN_CHARS = 14        # what the note column keeps where the terminal is narrow
 
 
 def _listed(rows: list) -> list:
@@ -131,9 +136,13 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
     copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
     if listed:
-        name_width = min(24, max(len("video"), *(len(one_line(r.output)) for r in listed)))   # as printed
+        widths = [("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)]
+        # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
+        # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"
+        room = out.width - _TABLE_FRAME_CHARS - sum(width for _, width in widths) - _NOTE_MIN_CHARS
+        name_width = min(max(16, room), 24, max(len("video"), *(len(one_line(r.output)) for r in listed)))  # printed
         table = Table()
-        widths = (("video", name_width), ("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7))
+        widths.insert(0, ("video", name_width))
         for header, width in widths:     # a long file name is cut short, not the columns after it off the table
             table.add_column(header, no_wrap=True, min_width=width, overflow="ellipsis",
                              max_width=name_width if header == "video" else None)

@@ -191,8 +191,9 @@ def screen(
     """Flexibility screen: how far you can hinge before your spine rounds, and whether to hinge, lunge or stretch."""
     from liftform.outputs.atomic import atomic_write_text
     from liftform.outputs.layout import PROFILE_NAME
-    from liftform.personal import zero_origin
+    from liftform.personal import told_apart, zero_origin
     from liftform.screening import profile_toml, screen_video
+    from liftform.settings import SpineSettings
 
     if rep is not None and not neutral:
         fail("--rep goes with --neutral: the rep someone checked flat", 2)
@@ -212,7 +213,8 @@ def screen(
         if result.advice != "insufficient_data":
             out.print(_screen_depth_line(result, settings.verdict), soft_wrap=True)
         if profile is not None and not neutral and not math.isnan(result.own_neutral_bend_deg):
-            out.print(f"  judged from your own zero, {result.own_neutral_bend_deg:.0f}° (from {shown(profile)})",
+            zero, usual = told_apart(result.own_neutral_bend_deg, SpineSettings().neutral_bend_deg)
+            out.print(f"  judged from your own zero, {zero}° (most people's: {usual}°; from {shown(profile)})",
                       soft_wrap=True)
         elif profile is not None:        # it had been passed over in silence, as if the screen were judged from it
             out.print(f"  [yellow]note:[/] {shown(profile)} holds no zero of your own (one is read only from a bend "

@@ -32,6 +32,7 @@ from liftform.report.frames import (
     person_box,
 )
 from liftform.report.html import data_uri, url_path
+from liftform.report.rep_table import rep_spans
 
 EMBED_CLIP_MAX_BYTES = 2_500_000     # a clip this small is embedded in the page as a data: URI ...
 EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under this in total
@@ -67,8 +68,9 @@ def gallery_words(gallery: list[dict[str, Any]], others_rounded: int, others_kep
     lines = []
     if kinds and kinds[0] == "reference":
         lines.append("No rep of this lifter was flagged. For reference: the rep whose back bent most.")
-    if (n := kinds.count("unjudged")):
-        lines.append(f"liftform could not judge {'this rep' if n == 1 else 'these reps'} (the table above says why): "
+    if (n := kinds.count("unjudged")):     # named: "this rep", above a rounded rep's frames, read as that one
+        which = rep_spans([g["number"] for g in gallery if g["kind"] == "unjudged"])
+        lines.append(f"liftform could not judge {'rep' if n == 1 else 'reps'} {which} (the table above says why): "
                      f"look at {'its' if n == 1 else 'their'} frames yourself.")
     if "reach" in kinds:
         lines.append("A rep that reached down rounded is shown at its most rounded moment there; it was not judged "

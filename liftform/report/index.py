@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,16 @@ def _failed_runs(out_root: Path) -> dict[str, Any]:
         return {}
 
 
+def _batch_stopped(out_root: Path) -> bool:
+    """Whether the last `score` or `rescore` into ``out_root`` was stopped before it reached every video
+    (summary.json's ``complete``; False where there is no summary or it is damaged)."""
+    try:
+        doc = json.loads((out_root / SUMMARY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("complete") is False
+
+
 def _failed_rows(failed: dict[str, Any], listed: set[str]) -> list[dict[str, Any]]:
     """A row for each failed video that has no result here, saying why: without them the overview left a batch's
     failures out without a word."""
@@ -145,5 +156,6 @@ def write_index(out_root: str | Path) -> Path:
     html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),
                        rows=rows, n_analysed=len(rows) - failed, n_failed=failed,
                        n_rounded=sum(r["rank"] == 0 for r in rows), n_safe=sum(r["rank"] == 2 for r in rows),
-                       n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed, n_copies=n_copies)
+                       n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed, n_copies=n_copies,
+                       stopped=_batch_stopped(out_root))
     return atomic_write_text(out_root / INDEX_NAME, html)

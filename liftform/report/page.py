@@ -23,7 +23,7 @@ from liftform.report.frames import Media
 from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn, gallery, gallery_words
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.report.naming import ShownNames, shown_names
-from liftform.report.rep_table import rep_row, rep_table
+from liftform.report.rep_table import number_columns, rep_row, rep_table
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
@@ -155,7 +155,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
     context = {
         "name": names.video_name, "video_path": names.video_path, "overall": overall, "overall_cls": overall_cls,
         "summary": clip_summary(analysis), "n_reps": len(reps),
-        "headline": headline(analysis), "reps": rep_table(reps, 1),
+        "headline": headline(analysis), "reps": rep_table(reps, 1), "number_columns": number_columns(),
         "other_lifters": others, "people_in_view": analysis.people_in_view,
         "main_verdict": main_verdict, "main_cls": main_cls, "main_where": _where(analysis.box_px),
         "warnings": list(quality.warnings), "notes": [names.told(note) for note in data.notes],

@@ -17,6 +17,31 @@ from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import fault_words, tone_of, words_of
 from liftform.report.data import ResultData, reba_trunk
 
+# The table's number columns: (heading, with a line break where it wraps; what the column says). Said on hover and,
+# once, under the tables: said on hover alone, a printed page (or a phone) explained nowhere what Tempo is, where
+# the hip's 0 is, or that the spine's peak is the judged part's (4° in a row, 38° in the frame below it).
+NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Spine flexion, peak", "the peak bend of the back beyond a neutral back, in the part of the rep that is judged "
+                            "(rounding while reaching down, before lift-off, is said in the reason instead); a rep "
+                            "rounded by the head hanging also gives the head's angle from the line of the back"),
+    ("Trunk lean, peak", "the hip-to-shoulder line from vertical"),
+    ("REBA trunk", "the REBA trunk score of the peak trunk lean, its band in brackets (before the twist and "
+                   "side-bend adjustment: Thresholds, below)"),
+    ("Hip flexion, peak", "the angle between the trunk and the thigh, 0 = standing straight"),
+    ("Knee flexion, peak", "0 = straight knee"),
+    ("Stoop–\nSquat Index", "0 = pure squat, 100 = pure stoop"),
+    ("Tempo\ndown / up", "seconds through the middle of the rep (20 to 80 % of its depth) going down / coming up"),
+    ("Confidence", "how sure the rep's verdict is, from the spine measure's confidence (Thresholds: Confidence, "
+                   "below)"),
+)
+
+
+def number_columns() -> list[dict[str, Any]]:
+    """`NUMBER_COLUMNS` as the page shows them: each heading's ``lines``, its ``name`` in a sentence and its
+    ``meaning``."""
+    return [{"lines": heading.split("\n"), "name": heading.replace("–\n", "–").replace("\n", " "),
+             "meaning": meaning} for heading, meaning in NUMBER_COLUMNS]
+
 
 def rep_row(data: ResultData, rep: dict[str, Any], rv: RepVerdict) -> dict[str, Any]:
     """A rep's row: its entry of result.json (``rep_to_dict``) as the table shows it; ``rv``, its verdict, gives the

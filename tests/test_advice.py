@@ -134,6 +134,20 @@ def test_a_set_down_rounded_after_a_rounded_lift_is_not_told_to_lower_it_the_way
     assert text.startswith("Lower the load bending at the hips and knees with your back extended")
 
 
+def test_a_back_rounded_through_the_bottom_is_told_it_rounded_lowering_and_lifting_as_its_reason_says():
+    """The load lowered with the spine flexed 40°, the back still rounded past its limit for a moment into the lift
+    (long enough only counted through the bottom): the reason said "lowered and lifted the load with the back,
+    rounded through the bottom", the advice only that it rounded "on the way down" (a new user's audit)."""
+    lifted, through = run_core(set_of_lifts_track([0.0, 40.0], [0.0, 19.0]), Settings()).verdicts
+    assert through.while_lowering and through.through_bottom and "rounded through the bottom" in through.reason
+    text = rep_advice(through, Settings().advice)
+    assert "through the bottom, lowering and lifting" in text and "on the way down" not in text
+    _, lowered = run_core(set_of_lifts_track([0.0, 40.0], [0.0, 5.0]), Settings()).verdicts
+    assert lowered.while_lowering and not lowered.through_bottom
+    assert lowered.reason.startswith("lowered the load with the back:") and "on the way down" in rep_advice(
+        lowered, Settings().advice)
+
+
 def test_a_set_down_rounded_and_risen_rounded_is_told_it_rounded_lowering_the_load():
     """Box work: a box lifted, then set down stooped, the lifter standing up from it rounded. The set-down's reason
     says "lowered the load with the back and came back up rounded"; its advice had said only that the back rounded

@@ -139,8 +139,10 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
             f"Squat only as deep as your lower back stays flat: at the bottom it {rounded} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
         "lower_flat": (
-            f"Lower the load bending at the hips and knees with your back extended: it {rounded}"
-            " on the way down; if you can't keep it flat, the load is too heavy - ask someone to help."),
+            f"Lower the load bending at the hips and knees with your back extended: it {rounded} "
+            # rounded through the bottom: its reason says "lowered and lifted the load with the back"
+            f"{'through the bottom, lowering and lifting' if rv.through_bottom else 'on the way down'}; if you "
+            "can't keep it flat, the load is too heavy - ask someone to help."),
         "chest_up": (
             f"Keep your chest up and your back extended: it {rounded_when}; if you can't, the "
             "load is too heavy - ask someone to help."),

@@ -15,6 +15,7 @@ from liftform.core.rep_metrics import (
     lowered_rounded,
     never_judged_in_part,
     squat_bottom,
+    through_bottom,
     while_lowering,
 )
 from liftform.settings import VerdictSettings
@@ -147,7 +148,7 @@ def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg:
 def _rounded_when(m: RepMetrics, settings: VerdictSettings) -> str:
     """What the back rounded in: the lift, the lowering of the load (a set-down), or both."""
     if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
-        return ("lowered and lifted the load with the back, rounded through the bottom" if m.lift_rounded_s > 0
+        return ("lowered and lifted the load with the back, rounded through the bottom" if through_bottom(m, settings)
                 else "lowered the load with the back")
     if lowered_rounded(m, settings):    # a set-down rounded, then the rise (a box's empty-handed, a bar's lift)
         return "lowered the load with the back and came back up rounded"

@@ -307,6 +307,11 @@ def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
     return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
 
 
+def through_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """Rounded `while_lowering`, and on into the lift: long enough only counted through the bottom of the rep."""
+    return while_lowering(m, settings) and m.lift_rounded_s > 0
+
+
 def lowered_rounded(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The back rounded long enough while the load was lowered (before touch-down), whatever the lift did."""
     return m.lowering_rounded_s >= settings.min_rounded_s

@@ -190,6 +190,7 @@ class RepVerdict:
     squat_bottom: bool = False      # rounded_back seen at the bottom of a squat: the trunk fairly upright, the hips
                                     # deeply flexed (the pelvis tucking under)
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it
+    through_bottom: bool = False    # while_lowering, the rounding going on through the bottom into the lift
     lowered_rounded: bool = False   # rounded_back while lowering the load (a set-down), whatever the rise did
     lift_unseen: bool = False       # insufficient_data because the video ends before the rep's lift
     view_cut: bool = False          # insufficient_data because the view cuts the rep where its back would be

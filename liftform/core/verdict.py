@@ -33,6 +33,7 @@ from liftform.core.rep_metrics import (
     never_judged_in_part,
     rep_metrics,
     squat_bottom,
+    through_bottom,
     while_lowering,
 )
 from liftform.core.types import Kinematics, Rep, RepVerdict
@@ -119,6 +120,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
+        through_bottom=verdict == "rounded_back" and through_bottom(m, settings),
         lowered_rounded=verdict == "rounded_back" and lowered_rounded(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen(m, settings),
         view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) == "view_cut",

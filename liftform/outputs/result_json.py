@@ -33,8 +33,8 @@ CONFIDENCE_DECIMALS = 3
 REP_FIELDS = ("index", "start_s", "touchdown_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence",
               "peak_spine_flexion_deg", "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg",
               "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
-              "head_led", "squat_bottom", "while_lowering", "lowered_rounded", "lift_unseen", "view_cut",
-              "judged_on_descent", "from_behind", "from_above", "rounded_s", "descent_s", "ascent_s",
+              "head_led", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded", "lift_unseen",
+              "view_cut", "judged_on_descent", "from_behind", "from_above", "rounded_s", "descent_s", "ascent_s",
               "start_frame", "touchdown_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete", "lowers_load",
               "faults", "reason", "advice")
 
@@ -99,6 +99,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "head_led": bool(rv.head_led),
         "squat_bottom": bool(rv.squat_bottom),
         "while_lowering": bool(rv.while_lowering),
+        "through_bottom": bool(rv.through_bottom),
         "lowered_rounded": bool(rv.lowered_rounded),
         "lift_unseen": bool(rv.lift_unseen),
         "view_cut": bool(rv.view_cut),

@@ -223,6 +223,10 @@ class Settings:
         return dataclasses.asdict(self)
 
 
+# The sections a rescore applies: all but [pose], which decided the saved landmarks.
+JUDGING_SECTIONS = tuple(f.name for f in fields(Settings) if f.name != "pose")
+
+
 def setting_keys() -> dict[str, tuple[str, ...]]:
     """Each section's keys, in their order: what a config file, a profile or a result.json may set."""
     return {f.name: tuple(k.name for k in fields(f.default_factory)) for f in fields(Settings)}

@@ -586,3 +586,22 @@ def test_a_rescores_summary_says_whether_it_reached_every_result(tmp_path):
         rescore(out, progress=ctrl_c)
     doc = json.loads((out / "summary.json").read_text())
     assert doc["complete"] is False and doc["rescored"] is True and len(doc["videos"]) == 2
+
+
+def test_a_plain_rescore_of_a_live_session_says_nothing_of_pose_settings_no_one_changed(tmp_path):
+    """A saved live session keeps live's pose settings (one person followed: num_poses = 1). A plain `rescore` of
+    its folder was told the pose settings "cannot be rescored ... use `liftform score --force` to apply them", and
+    the next one that it was "judged under the settings ... last judged with (... pose.num_poses = 1)": no one had
+    asked for any pose setting (a new user's audit). A --config asking for another pose model is still told."""
+    session, = _videos(tmp_path, "session")
+    out = tmp_path / "out"
+    _scored(out, session, settings=apply_overrides(Settings(), {"pose": {"num_poses": 1}}))
+    for _ in range(2):
+        said = cli.invoke(app, ["rescore", str(out), "-q"])
+        words = " ".join(said.output.split())
+        assert said.exit_code == 0 and "1 rescored" in words, words
+        assert "cannot be rescored" not in words and "last judged with" not in words, words
+    config = tmp_path / "lite.toml"
+    config.write_text('[pose]\nmodel = "lite"\n')
+    said = cli.invoke(app, ["rescore", str(out), "-q", "--config", str(config)])
+    assert "cannot be rescored; 1 video(s) kept the ones they were scored with" in " ".join(said.output.split())

@@ -43,11 +43,11 @@ class LastSettings:
     personal_from: dict[tuple[str, str], str]
     folder_profiles: bool = False
 
-    def unlike_defaults(self) -> list[str]:
-        """Each setting unlike the defaults, as ``section.key = value``."""
+    def unlike_defaults(self, sections: tuple[str, ...] | None = None) -> list[str]:
+        """Each setting unlike the defaults, as ``section.key = value``, of ``sections`` (None: every one)."""
         ours, defaults = self.settings.to_dict(), Settings().to_dict()
         return [f"{section}.{key} = {value}" for section, values in ours.items() for key, value in values.items()
-                if value != defaults[section][key]]
+                if value != defaults[section][key] and (sections is None or section in sections)]
 
 
 def last_settings(out_root: str | Path) -> LastSettings | None:

@@ -66,7 +66,7 @@ from liftform.personal import (
     recorded_personal,
     with_personal,
 )
-from liftform.settings import Settings
+from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
 from liftform.unseen import HIDDEN_WORDS
 
@@ -210,7 +210,9 @@ def _rescore_one(folder: Path, settings: Settings, keep_personal: tuple[tuple[st
     else:
         row = row_from_analysis(new, path or new.source.path, name, from_poses=True)
         result.judged_under.add((new.settings, tuple(sorted((new.personal_from or {}).items()))))
-        if settings.pose != old.settings.pose:
+        # asked for (not the defaults): a plain rescore of a live session (num_poses = 1) had been told its pose
+        # settings were not applied and to `score --force`, which no one asked for
+        if settings.pose != old.settings.pose and settings.pose != PoseSettings():
             result.pose_ignored.append(name)
         if new.versions.get("mediapipe") != library_versions().get("mediapipe"):   # kept from the landmarks' maker
             result.posed_elsewhere.append(name)

@@ -92,10 +92,12 @@ def score(
     raise typer.Exit(result.exit_code)
 
 
-def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None):
+def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None,
+                    sections: tuple[str, ...] | None = None):
     """What a `score` or `rescore` takes from the judgement ``output`` was last given (`batch.judged_with`): its
     settings where none of the settings ``options`` was given (else None), and --folder-profiles where neither it
-    nor --no-folder-profiles was; said in one line where that is not the defaults."""
+    nor --no-folder-profiles was; said in one line where that is not the defaults (of ``sections``, those the command
+    applies; None: all)."""
     from liftform.batch.judged_with import last_settings
 
     given = any(option is not None for option in options)
@@ -108,7 +110,7 @@ def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None):
             raise
         last = None           # only the flag was to be taken from it: not known, off
     taken = []
-    if not given and last is not None and (unlike := last.unlike_defaults()):
+    if not given and last is not None and (unlike := last.unlike_defaults(sections)):
         taken.append(f"the settings {shown(output)} was last judged with (by `liftform {last.command}`: "
                      f"{', '.join(unlike)}), not the defaults; --config FILE judges under others (`liftform config "
                      "> FILE` writes the defaults)")
@@ -224,11 +226,14 @@ def rescore(
     neither, the settings OUTPUT was last judged with (after an upgrade: judged again by this version's rules)."""
     from liftform.batch import rescore as rescore_batch
     from liftform.personal import PERSONAL_KEYS, decided_by, from_profile_option
+    from liftform.settings import JUDGING_SECTIONS
 
     try:
         settings = settings_from(config, None, profile)
         given_from = from_profile_option(profile)
-        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles)
+        # the pose settings are each video's own (its landmarks'): a live session's num_poses = 1 had been said as
+        # the settings "last judged with" on every plain rescore
+        last, folder_profiles = _as_last_judged(output, (config, profile), folder_profiles, JUDGING_SECTIONS)
         if last is not None:
             settings, given_from = last.settings, last.personal_from
         keep = tuple(k for k in PERSONAL_KEYS if k not in decided_by(config, profile))

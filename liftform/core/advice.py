@@ -44,12 +44,17 @@ ADVICE_CUES = {
 }
 
 
+def _screened(screen_hinge_depth_deg: float) -> bool:
+    """Whether the lifter's profile holds a depth from `liftform screen` (NaN or 0: none)."""
+    return math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
+
+
 def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     """The key of ``ADVICE_CUES`` that matters most for this rep. ``screen_hinge_depth_deg``: trunk lean (deg) the
     person reached with a neutral spine in `liftform screen` (NaN = no screen): where the back rounded there, or the
     deepest the screen went where it stayed flat (then no limit: the rep's range, ``spine_flexion_pct_of_max``, is
     unknown, and a rep leaning deeper is advised as without a screen)."""
-    screened = math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
+    screened = _screened(screen_hinge_depth_deg)
     if rv.verdict == "insufficient_data":    # what to change in the filming, as the reason says why
         if rv.lift_unseen or rv.view_cut:
             return "film_whole_lift"
@@ -114,6 +119,9 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
     if not own_numbers:
         spine = "with your head hanging" if rv.head_led else ""
         of_range, when, here = (" (keep your head in line)" if rv.head_led else ""), "", ""
+    # a lifter who has done the screen is told what it found, not to run it ("`liftform screen` checks it")
+    checks_it = (f"your screen: a flat back to {_deg(screen_hinge_depth_deg)} of lean{here}"
+                 if _screened(screen_hinge_depth_deg) else "`liftform screen` checks it")
     rounded = " ".join(words for words in ("rounded", spine + of_range) if words)     # "rounded 42° (61% of ...)"
     rounded_when = " ".join(words for words in (rounded, when) if words)
     sentences = {
@@ -134,7 +142,7 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
             "reach this low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
         "bend_knees_chest_up": (
             f"Bend at the hips and knees and keep your chest up: your back {rounded_when}; if you "
-            "can't reach the floor with a flat back, lunge or half-kneel (`liftform screen` checks it)."),
+            f"can't reach the floor with a flat back, lunge or half-kneel ({checks_it})."),
         "squat_depth": (
             f"Squat only as deep as your lower back stays flat: at the bottom it {rounded} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),

@@ -1132,3 +1132,16 @@ def test_a_rep_not_judged_is_coloured_on_the_page_as_in_the_plots(drawn_without_
         assert style.count(f"--{name}:") == 1 and f"--{name}: {colours[name]};" in style, name
         assert style.count(f"--{name}-bg:") == 1 and f"--{name}-bg: {tints[name]};" in style, name
         assert f".{name} {{ color: var(--{name}); }}" in style, name
+
+
+def test_the_index_says_each_videos_warnings_in_its_row_not_on_hover_alone(drawn_without_model):
+    """A clinician printing the batch's index.html saw a count in the Warnings column and the words only in its
+    tooltip: "file may be truncated" of a truncated clip was on no printed page (a new user's audit)."""
+    result = drawn_without_model / "result.json"
+    doc = json.loads(result.read_text(encoding="utf-8"))
+    doc["quality"]["warnings"] = ["file may be truncated (decoding stopped early)", "low light"]
+    result.write_text(json.dumps(doc), encoding="utf-8")
+    html = write_index(drawn_without_model.parent).read_text(encoding="utf-8")
+    row = html[html.index("<tbody>"):html.index("</tbody>")]
+    assert "<b>warnings:</b> file may be truncated (decoding stopped early); low light" in row
+    assert 'href="#warnings-1">2</a>' in row and 'id="warnings-1"' in row

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
 
@@ -1021,6 +1022,9 @@ class FakeRay:
         if self.fails:
             raise ConnectionError(f"Failed to connect to Ray cluster at {address}")
 
+    def shutdown(self) -> None:
+        pass
+
 
 def _closed_port() -> int:
     with socket.socket() as probe:
@@ -1090,14 +1094,14 @@ def test_ray_init_on_an_existing_cluster_has_bounded_retries_and_the_environment
         monkeypatch.delenv(key, raising=False)
     fake = FakeRay(fails=True)
     with pytest.raises(LiftformError, match="cannot start or reach Ray .*127.0.0.1:6379.*ray://HEAD:10001"):
-        ray_engine._start(fake, "127.0.0.1:6379")
+        ray_engine._start(fake, "127.0.0.1:6379", ExitStack())
     assert fake.inits == [{"address": "127.0.0.1:6379", **ray_engine.CONNECT_LIMITS}]
     fake.fails = False
-    assert ray_engine._start(fake, "127.0.0.1:6379") == {}
+    ray_engine._start(fake, "127.0.0.1:6379", ExitStack())
     assert len(fake.inits) == 2 and fake.inits[1] == fake.inits[0]
     assert not [key for key in ray_engine.CONNECT_LIMITS if key in os.environ]   # only while connecting
     monkeypatch.setenv("RAY_py_gcs_connect_timeout_s", "60")                     # an operator's own value wins
-    ray_engine._start(fake, "127.0.0.1:6379")
+    ray_engine._start(fake, "127.0.0.1:6379", ExitStack())
     assert fake.inits[2]["RAY_py_gcs_connect_timeout_s"] == "60"
 
 

@@ -271,11 +271,15 @@ def _ray_token(tmp_path: Path, monkeypatch) -> None:
             seen.update(address=address, mode=os.environ.get("RAY_AUTH_MODE"),
                         token=os.environ.get("RAY_AUTH_TOKEN"))
 
+        def shutdown(self):
+            seen.update(shut_down=os.environ.get("RAY_AUTH_TOKEN"))
+
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
     monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
-    started = ray_engine._start(FakeRay(), None)
-    assert seen["mode"] == "token" and len(seen["token"] or "") >= 32
-    ray_engine._restore_env(started)
+    with contextlib.ExitStack() as leave:
+        ray_engine._start(FakeRay(), None, leave)
+        assert seen["mode"] == "token" and len(seen["token"] or "") >= 32
+    assert seen["shut_down"] == seen["token"]        # Ray left under its token, then the environment restored
     assert "RAY_AUTH_TOKEN" not in os.environ
 
 

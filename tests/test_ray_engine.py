@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 import time
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
@@ -206,12 +207,12 @@ def test_an_address_that_is_no_ray_s_gets_one_line_without_ray_s_warnings_before
     monkeypatch.setattr(ray_engine, "_reload_ray_config", lambda: None)
     fake = _NoRayThere()
     with pytest.raises(LiftformError, match="cannot start or reach Ray"):
-        ray_engine._start(fake, "127.0.0.1:46555")
+        ray_engine._start(fake, "127.0.0.1:46555", ExitStack())
     err = capfd.readouterr().err
     assert "gcs_client" not in err and "Ray Client connection timed out" not in err, err
     fake.fails = False                                     # joined: whatever Ray said is shown as before
     with pytest.warns(UserWarning, match="Ray Client connection timed out"):
-        ray_engine._start(fake, "127.0.0.1:46555")
+        ray_engine._start(fake, "127.0.0.1:46555", ExitStack())
     assert "gcs_client.cc:210" in capfd.readouterr().err
 
 
@@ -223,10 +224,10 @@ def test_an_unreachable_ray_address_from_the_environment_is_named_as_such(capfd,
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.9:6379")
     with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(10\.0\.0\.9:6379 from RAY_ADDRESS\): "
                                             r"Failed to connect .*; check RAY_ADDRESS: ray://HEAD"):
-        ray_engine._start(_NoRayThere(), None)
+        ray_engine._start(_NoRayThere(), None, ExitStack())
     with pytest.raises(LiftformError, match=r"^cannot start or reach Ray \(127\.0\.0\.1:46555\): .*; check the "
                                             r"address \(--address, or address in Python\): "):   # what Ray tried
-        ray_engine._start(_NoRayThere(), "127.0.0.1:46555")
+        ray_engine._start(_NoRayThere(), "127.0.0.1:46555", ExitStack())
 
 
 def test_a_pose_model_missing_for_the_ray_engine_is_said_to_be_needed_where_score_runs(tmp_path, monkeypatch):
@@ -324,7 +325,7 @@ def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch)
     try:
         terminate_as_interrupt()
         ours = signal.getsignal(signal.SIGTERM)
-        ray_engine._start(_RayTakingSigterm(), "127.0.0.1:6379")
+        ray_engine._start(_RayTakingSigterm(), "127.0.0.1:6379", ExitStack())
         assert signal.getsignal(signal.SIGTERM) is ours
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGTERM)
@@ -333,7 +334,7 @@ def test_sigterm_stops_a_ray_batch_as_ctrl_c_does_after_ray_started(monkeypatch)
         ray = _RayTakingSigterm()
         ray.stopped_meanwhile = True
         with pytest.raises(KeyboardInterrupt):
-            ray_engine._start(ray, "127.0.0.1:6379")
+            ray_engine._start(ray, "127.0.0.1:6379", ExitStack())
         assert was_terminated() and signal.getsignal(signal.SIGTERM) is ours
     finally:
         signal.signal(signal.SIGTERM, before)
@@ -482,3 +483,112 @@ def test_one_unanswered_probe_after_the_driver_was_busy_does_not_stop_the_batch(
 
     ray_engine.run_ray(_jobs(tmp_path, 4), _spec(tmp_path), tmp_path / "out", on_row, address=fake.head)
     assert rows == ["lift0", "lift1", "lift2", "lift3"]
+
+
+def _session_processes(sid: int) -> list[int]:
+    """The live processes of session ``sid`` (the command's, started in a session of its own): itself and every process
+    it started, reparented or not; zombies (gone, not yet reaped) left out."""
+    import psutil
+
+    found = []
+    for pid in psutil.pids():
+        with _gone_ok(psutil):
+            if os.getsid(pid) == sid and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                found.append(pid)
+    return found
+
+
+def _gone_ok(psutil):
+    from contextlib import suppress
+
+    return suppress(psutil.Error, ProcessLookupError, PermissionError)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_while_a_local_ray_starts_leaves_none_of_its_processes(tmp_path, signum, status):
+    """Ctrl-C (or SIGTERM) in a batch's first seconds, while the local Ray instance it starts was still starting: the
+    command ended, but the raylet was killed by the kernel with it before stopping its agents (DashboardAgent,
+    RuntimeEnvAgent), which ran on for 60 s; or, at an unlucky point, Ray hung for good or crashed (exit -11).
+    Interrupted just as the raylet has started its agents, the command ends as an interrupt does and leaves nothing."""
+    import subprocess
+
+    pytest.importorskip("ray")
+    import psutil  # Ray's own copy, on sys.path once ray is imported
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("finds the command's processes by session (Linux)")
+    from conftest import SAMPLES
+
+    command = [sys.executable, "-m", "liftform", "score", str(SAMPLES / "box_hinge.mp4"), "-o", str(tmp_path / "out"),
+               "--engine", "ray", "--no-video", "--no-report"]
+    env = {key: value for key, value in os.environ.items() if key != "RAY_ADDRESS"}
+    run = subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while run.poll() is None and time.monotonic() < deadline:
+            with _gone_ok(psutil):
+                tree = psutil.Process(run.pid).children(recursive=True)
+                if any(p.name() == "raylet" and p.children() for p in tree):
+                    break                       # its agents started: ray.init waits for them to register
+            time.sleep(0.02)
+        assert run.poll() is None, run.communicate()
+        run.send_signal(signum)
+        _, err = run.communicate(timeout=60)
+        assert run.returncode == status, err
+        assert err.strip().splitlines() == ["interrupted before any video was finished; run the same command again "
+                                            "to score them"], err
+        deadline = time.monotonic() + 5
+        while _session_processes(run.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [" ".join(psutil.Process(pid).cmdline())[:80] for pid in _session_processes(run.pid)]
+        assert not left, left
+    finally:
+        for pid in _session_processes(run.pid):     # this test's own: the command's session
+            with _gone_ok(psutil):
+                os.kill(pid, signal.SIGKILL)
+        if run.poll() is None:
+            run.communicate()
+
+
+def test_a_local_ray_is_stopped_with_every_process_it_started_and_none_other(tmp_path):
+    """What `LocalRay.stop` ends: the processes this process started since, running Ray's programs (a path under Ray's
+    package folder), with what they started (the raylet's agents and workers); not a Ray process started before (a
+    caller's), nor another child of this process."""
+    import subprocess
+
+    pytest.importorskip("ray")
+    import psutil  # Ray's own copy, on sys.path once ray is imported
+
+    from liftform.batch.ray_local import LocalRay
+
+    package = tmp_path / "site-packages" / "ray"
+    package.mkdir(parents=True)
+    (package / "raylet.py").write_text("import subprocess, sys, time\n"
+                                       "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+                                       "time.sleep(60)\n")
+    def started(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, *args])
+
+    def shutdown() -> None:        # as ray.shutdown does to a raylet slow to stop: killed, its agents left orphaned
+        raylet.kill()
+        raylet.wait()
+
+    earlier = started(str(package / "raylet.py"))                 # a Ray instance of before
+    instance = LocalRay(SimpleNamespace(__file__=str(package / "__init__.py"), shutdown=shutdown))
+    raylet = started(str(package / "raylet.py"))
+    other = started("-c", "import time; time.sleep(60)")          # not Ray's
+    try:
+        deadline = time.monotonic() + 30
+        while len(psutil.Process(raylet.pid).children()) < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        agent = psutil.Process(raylet.pid).children()[0]
+        instance.stop()
+        assert raylet.poll() is not None and not agent.is_running()         # the agent sleeps a minute unless killed
+        assert earlier.poll() is None and other.poll() is None
+    finally:
+        for process in (earlier, raylet, other):
+            process.kill()
+            process.wait()

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from liftform.batch.jobs import Job, JobSpec, earlier_files, put_earlier_files, run_job
 from liftform.batch.local import OnRow, _limit_threads, limit_malloc_arenas
+from liftform.batch.ray_local import LocalRay
 from liftform.batch.ray_results import finished_row, unreadable
 from liftform.batch.summary import SummaryRow, failed_row
 from liftform.batch.task_dirs import remove_orphans, task_prefix
@@ -200,40 +201,44 @@ def _reload_ray_config() -> None:
     AuthenticationTokenLoader.instance().reset_cache()
 
 
-def _start(ray, address: str | None) -> dict[str, str | None] | None:
-    """Connect to (or, with ``address`` None and no RAY_ADDRESS, start) Ray. Returns None when Ray was
-    already running or is remote, else (this call started a local instance) the environment to restore after
-    ``ray.shutdown()``."""
+def _start(ray, address: str | None, leave: contextlib.ExitStack) -> None:
+    """Connect to (or, with ``address`` None and no RAY_ADDRESS, start) Ray; what leaves it again is put on ``leave``
+    before Ray is asked, so that an interrupt while it starts leaves it too: a local instance (started whole, a Ctrl-C
+    or SIGTERM held back meanwhile) stopped with every process it started (`ray_local.LocalRay`) and the environment
+    restored; a cluster's connection closed (``ray.shutdown``, which stops no cluster it did not start). Nothing
+    where Ray was already running: it is left as it is."""
     if ray.is_initialized():
-        return None
+        return
     kwargs = {"include_dashboard": False, "log_to_driver": False, "logging_level": logging.ERROR}
-    started: dict[str, str | None] | None = None
-    if address is None and not os.environ.get("RAY_ADDRESS"):
+    local = address is None and not os.environ.get("RAY_ADDRESS")
+    if local:
         import liftform
 
-        started = _local_auth_env()
-
+        leave.callback(_restore_env, _local_auth_env())
         # A local instance: make sure its workers import this very liftform (no install needed on one
         # machine).
         root = str(Path(liftform.__file__).resolve().parents[1])
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         kwargs["runtime_env"] = {"env_vars": {"PYTHONPATH": path}}
-    limits = _connect_limits() if started is None else {}
+        instance = LocalRay(ray)
+        leave.callback(instance.stop)
+    else:
+        leave.callback(ray.shutdown)
+    limits = {} if local else _connect_limits()
     try:
         with handlers_kept():     # ray.init takes SIGTERM, which the command line takes as a Ctrl-C
-            if started is None:
-                _join_quietly(ray, address, kwargs)
+            if local:
+                instance.start(address=address, **kwargs)
             else:
-                ray.init(address=address, **kwargs)
+                _join_quietly(ray, address, kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
-        _restore_env({**limits, **(started or {})})
+        _restore_env(limits)
         from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address
         where = address or (f"{from_env} from RAY_ADDRESS" if from_env else "a local instance")
         given = "RAY_ADDRESS" if from_env else f"the address ({ADDRESS})"
         raise ConfigError(f"cannot start or reach Ray ({where}): {(str(exc) or type(exc).__name__).splitlines()[0]}; "
                           f"check {given}: {ADDRESS_HINT}") from None
     _restore_env(limits, reload=False)
-    return started if started is not None else {}
 
 
 def _join_quietly(ray, address: str | None, kwargs: dict) -> None:
@@ -331,9 +336,10 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
     answering (`HeadWatch`) or Ray Client's connection breaks, the same way out.
     """
     ray = import_ray()
-    started = _start(ray, address)
+    leave = contextlib.ExitStack()     # how to leave Ray (`_start`), also when interrupted while it starts
     in_flight: dict = {}
     try:
+        _start(ray, address, leave)
         with _client_kept(out_root):
             task = ray.remote(num_cpus=1, max_retries=1)(score_remote)
             model_ref = ray.put(Path(spec.model_path).read_bytes())
@@ -374,6 +380,4 @@ def run_ray(jobs: Iterable[Job], spec: JobSpec, out_root: str | Path, on_row: On
             with contextlib.suppress(ConnectionError):   # Ray Client's connection, lost: nothing left to cancel
                 for ref in in_flight:
                     ray.cancel(ref, force=True)
-            if started is not None:
-                ray.shutdown()
-                _restore_env(started)
+            leave.close()

@@ -246,11 +246,12 @@ def printed_settings(settings: Settings, config_path: str | Path | None = None,
     not_mine = one_line(f"the default: the profile {profile_path} does not set it") if profile_path is not None \
         else mine
     in_profile = _keys_set(Path(profile_path), "profile") if profile_path is not None else PERSONAL_KEYS
+    decided = decided_by(config_path, None)     # read once: it reads the config file
     shown, section = [f"# {one_line(profile_said(Path(profile_path)))}"] if profile_path is not None else [], ""
     for line in settings_to_toml(settings).splitlines():
         section = line[1:-1] if line.startswith("[") else section
         key = (section, line.split(" = ")[0])
-        if key in PERSONAL_KEYS and key not in decided_by(config_path, None):
+        if key in PERSONAL_KEYS and key not in decided:
             line = f"# {line}; {mine if key in in_profile else not_mine}: set here, it replaces every lifter's"
         shown.append(line)
     return "\n".join(shown) + "\n"

@@ -168,24 +168,19 @@ class PeopleHider:
         self.near_rows = np.stack([np.searchsorted(times, times - FACE_NEAR_S, side="left"),
                                    np.searchsorted(times, times + FACE_NEAR_S, side="right")], axis=1)
 
-    def hide(self, image: np.ndarray, row: int, scale_xy: np.ndarray) -> None:
-        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` (-1: none: blurred whole)."""
+    def hide(self, image: np.ndarray, row: int, scale_xy: np.ndarray,
+             lifter: tuple[np.ndarray, np.ndarray | None] | None = None) -> None:
+        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` (-1: none: blurred whole): the
+        lifter's shape alone is kept sharp, and every face is blurred (the lifter's of the frames near, the others'
+        followed). ``lifter``: the person pictured, where not the track's own (another lifter's still): their
+        landmarks (33, 2) and trunk outline (M, 2, or None) in source px; the whole frame is blurred where their own
+        face is not known."""
         if row < 0:
             hide_people(image, None)
             return
-        hide_people(image, self.track.image_xy[row] * scale_xy,
-                    None if self.outlines is None else self.outlines[row] * scale_xy, self._heads(row) * scale_xy)
-
-    def hide_for(self, image: np.ndarray, row: int, scale_xy: np.ndarray, lifter_xy: np.ndarray,
-                 trunk_outline_xy: np.ndarray | None) -> None:
-        """Hide who is in ``image`` (in place), a frame of ``track``'s row ``row`` pictured for another lifter, whose
-        landmarks (33, 2) and trunk outline (M, 2 or None) in it are given in source px: their shape alone is kept
-        sharp, and their face, the main lifter's (of the frames near) and the others' followed are blurred; the
-        whole frame where their own face, or the frame's row (-1), is not known."""
-        if row < 0:
-            hide_people(image, None)
-            return
-        hide_people(image, lifter_xy * scale_xy, None if trunk_outline_xy is None else trunk_outline_xy * scale_xy,
+        lifter_xy, outline = lifter if lifter is not None else (
+            self.track.image_xy[row], None if self.outlines is None else self.outlines[row])
+        hide_people(image, lifter_xy * scale_xy, None if outline is None else outline * scale_xy,
                     self._heads(row) * scale_xy)
 
     def _heads(self, row: int) -> np.ndarray:

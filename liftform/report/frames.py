@@ -138,7 +138,7 @@ class FrameArtist:
         shoulder, hip = trunk_midpoints(still.image_xy)
         outline = None if profile is None else trunk_outline_xy(shoulder, hip, profile)
         if self.hider is not None:
-            self.hider.hide_for(image, row_at(self.track_rows, still.frame), scale_xy, still.image_xy, outline)
+            self.hider.hide(image, row_at(self.track_rows, still.frame), scale_xy, (still.image_xy, outline))
         elif self.blur_faces:                           # without the main lifter's landmarks, their face is not known
             blur_whole(image)
         edge = (None if profile is None or not shown.facing_sign else

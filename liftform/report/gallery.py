@@ -20,6 +20,7 @@ from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import BackState, Verdict, back_state, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.layout import CLIPS_DIR, ResultFolder
+from liftform.outputs.read import FACING_SIGNS
 from liftform.report.data import ResultData, frame_value, worst_frame
 from liftform.report.frames import (
     ClipRequest,
@@ -168,7 +169,7 @@ def _others_plan(data: ResultData) -> tuple[list[dict[str, Any]], tuple[LifterSt
     for number, (other, doc) in enumerate(zip(data.analysis.others, data.other_lifters, strict=False), start=2):
         verdicts = {rv.rep.index: rv for rv in other.verdicts}
         flagged = set(other.flagged_frames)
-        facing = {"right": 1, "left": -1}.get(str(doc.get("facing")), 0)
+        facing = FACING_SIGNS.get(str(doc.get("facing")), 0)
         for still in other.stills:
             rv = verdicts.get(still.rep_index)
             if rv is None:

@@ -852,6 +852,21 @@ def test_a_video_on_its_side_or_upside_down_is_refused_with_the_reason(turn_deg)
     assert analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdict == "rounded_back"
 
 
+def test_a_skeleton_of_one_point_is_not_called_rotated():
+    """A home-made track with every landmark on one point has legs of no length: they point nowhere, so the video
+    is not said to be on its side (arctan2(0, -0) had read 180 deg, upside down, in every frame)."""
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.core.plausibility import body_axis_from_up_deg
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    one_point = dataclasses.replace(track, image_xy=np.full_like(track.image_xy, 200.0))
+    assert np.isnan(body_axis_from_up_deg(one_point.image_xy)).all()
+    source = SourceInfo("x.mp4", "0" * 64, 30.0, len(track), 640, 480, float(track.timestamps_s[-1]))
+    analysis = analyze_track(one_point, source, ModelInfo("full", "0" * 64), SETTINGS)
+    assert analysis.verdict == "insufficient_data" and not analysis.verdicts
+    assert not any("rotated" in w for w in analysis.quality.warnings), analysis.quality.warnings
+
+
 def test_core_imports_numpy_only():
     allowed = {"numpy", "liftform", "__future__", "dataclasses", "typing", "collections", "math", "enum"}
     for path in Path(__file__).parents[1].joinpath("liftform", "core").glob("*.py"):

@@ -30,10 +30,13 @@ from liftform.track import (
 
 def body_axis_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
     """(T,) angle (deg) of the line from the ankles' midpoint up to the hips' midpoint from the image's up: near 0
-    standing, up to ~40 in a deep squat, 90 lying on one side, 180 upside down; NaN without a pose.
+    standing, up to ~40 in a deep squat, 90 lying on one side, 180 upside down; NaN without a pose or
+    without legs (hips and ankles at one point).
     Shapes: image_xy (T, 33, 2) pixels, y down."""
     legs = image_xy[:, [LEFT_HIP, RIGHT_HIP]].mean(axis=1) - image_xy[:, [LEFT_ANKLE, RIGHT_ANKLE]].mean(axis=1)
-    return np.degrees(np.arctan2(np.abs(legs[:, 0]), -legs[:, 1]))
+    axis = np.degrees(np.arctan2(np.abs(legs[:, 0]), -legs[:, 1]))
+    # Legs of no length point nowhere (arctan2(0, -0) is 180: a skeleton of one point had read as upside down).
+    return np.where((legs == 0).all(axis=1), np.nan, axis)
 
 
 # The line from the hips up to the shoulders within this of straight down (180 - FOLDED_TRUNK_DEG) is no lift: the

@@ -108,8 +108,9 @@ class Analysis:
     # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
     personal_from: dict[tuple[str, str], str] | None = field(default_factory=dict)
-    # Another lifter's frames the report pictures (their reps to look at, `core.look_at.reps_shown`): only the main
-    # lifter's landmarks are saved, so these are kept with the result (result.json ``other_lifters[].stills``).
+    # Another lifter's frames the report pictures (their reps to look at, `core.look_at.reps_shown`), kept with the
+    # result (result.json ``other_lifters[].stills``; a poses.npz written before the fifty-ninth session has no
+    # track of theirs).
     stills: tuple[RepStill, ...] = ()
 
     def __eq__(self, other: object) -> bool:

@@ -18,7 +18,6 @@ import numpy as np
 
 from liftform import appearance
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
-from liftform.core import reflection
 from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
@@ -27,10 +26,10 @@ from liftform.errors import ConfigError, InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
+from liftform.lifters import judged_person, lifters_notes, other_lifters
 from liftform.models import resolve_model
 from liftform.personal import personal_zero_note
 from liftform.settings import PoseSettings, Settings
-from liftform.stills import rep_stills
 from liftform.track import PoseTrack
 from liftform.unseen import NO_OUTLINE_NOTE, hidden_note, lost_note, no_lift_note, own_shots
 from liftform.video import detect_content_box, open_video, shrink_interpolation
@@ -214,35 +213,21 @@ def analyze_people(found: PeopleFound, source: SourceInfo, model: ModelInfo, set
     """Analyse every person followed; those who performed reps are the lifters. The main lifter (seen longest and
     largest; the main person when nobody lifted) is the returned Analysis, with its track, which keeps the heads of
     everyone else followed (`--blur-faces` blurs them) and the other lifters' tracks (the annotated video draws
-    them); the other lifters are its ``others``, but for the main lifter's reflection (`core.reflection`: a note)."""
-    analyses = [replace(analyze_track(track, source, model, settings, warnings), box_px=_median_box(track))
-                for track in found.tracks]
+    them, poses.npz keeps them); the other lifters are its ``others`` (`lifters.other_lifters`: but for the main
+    lifter's reflection)."""
+    analyses = [judged_person(track, source, model, settings, warnings) for track in found.tracks]
     lifters = [k for k, a in enumerate(analyses) if a.verdicts]
     main = lifters[0] if lifters else 0
-    reflected = [k for k in lifters[1:] if reflection.is_reflection(analyses[main].kinematics, analyses[k].kinematics)]
-    judged = [k for k in lifters[1:] if k not in reflected]
-    others = tuple(replace(analyses[k], stills=rep_stills(analyses[k], found.tracks[k])) for k in judged)
-    notes = ((f"{len(others) + 1} people lifted in view: each is judged on their own (result.json other_lifters) "
-              "and the verdict covers them all",) if others else ()) + ((reflection.NOTE,) if reflected else ())
+    beside = lifters[1:]
+    others, judged, reflected = other_lifters(analyses[main], [(analyses[k], found.tracks[k]) for k in beside])
+    notes = lifters_notes(len(others), reflected)
     notes += (left_out_note(found.left_out, settings.pose.num_poses),) if found.left_out else ()
     lifter = found.tracks[main]
     notes += tuple(n for n in [hidden_note(lifter.has_pose, lifter.timestamps_s, found.swaps_s)] if n)
     analysis = replace(analyses[main], others=others, people_in_view=max(found.people_in_view, 1))
     analysis = replace(analysis, quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)))
     track = found.tracks[main].with_heads_of([t for k, t in enumerate(found.tracks) if k != main])
-    return analysis, replace(track, other_lifters=tuple(found.tracks[k] for k in judged))
-
-
-def _median_box(track: PoseTrack) -> tuple[int, int, int, int] | None:
-    """Median over the frames of the box around a person's landmarks (x0, y0, x1, y1), source px."""
-    seen = track.image_xy[track.has_pose]
-    if len(seen) == 0:
-        return None
-    with np.errstate(invalid="ignore"):
-        low, high = np.nanmin(seen, axis=1), np.nanmax(seen, axis=1)      # (T, 2) each
-    x0, y0 = np.nanmedian(low, axis=0)
-    x1, y1 = np.nanmedian(high, axis=0)
-    return int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1))
+    return analysis, replace(track, other_lifters=tuple(found.tracks[beside[j]] for j in judged))
 
 
 def analyze_video(video_path: str | Path, out_root: str | Path | None = None, settings: Settings | None = None, *,

@@ -1,11 +1,12 @@
 """The frames kept to picture another lifter's reps in the report.
 
-Only the main lifter's landmarks are saved (poses.npz) and their angles (frames.csv); another lifter's are in memory
-only while the video is analysed. So that a clinician can check a second lifter's rounded rep as they check the main
-lifter's, each of their reps to look at (`core.look_at.reps_shown`, as the main lifter's gallery picks them) keeps
-one frame, its worst moment, with the lifter's pose there and the box around them over the rep (`RepStill`, written
-in result.json ``other_lifters[].stills``; the report crops the frame to the box, draws the pose and, with
-``--blur-faces``, hides everyone but that lifter's shape and every face, as it does for the main lifter).
+The report is drawn from result.json, frames.csv and poses.npz, which keeps the other lifters' tracks only since the
+fifty-ninth session (their angles are in no file). So that a clinician can check a second lifter's rounded rep as
+they check the main lifter's, each of their reps to look at (`core.look_at.reps_shown`, as the main lifter's gallery
+picks them) keeps one frame, its worst moment, with the lifter's pose there and the box around them over the rep
+(`RepStill`, written in result.json ``other_lifters[].stills``; the report crops the frame to the box, draws the
+pose and, with ``--blur-faces``, hides everyone but that lifter's shape and every face, as it does for the main
+lifter).
 
     stills = rep_stills(other_analysis, other_track)     # (RepStill, ...) in rep order
 """

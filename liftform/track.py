@@ -106,8 +106,9 @@ class PoseTrack:
         others_head_xy: optional (P, T, 11, 2) the head landmarks (`HEAD_LANDMARKS`, source px, NaN where unknown)
             of the P other people followed in the same frames: where `--blur-faces` blurs their faces, a re-rendered
             report too. None: nobody else was followed, or the track was saved before liftform kept them.
-        other_lifters: the tracks of the other lifters judged (`Analysis.others`, in that order), over the same
-            frames: the annotated video draws each. In memory only: poses.npz keeps their heads alone.
+        other_lifters: the tracks of the other lifters judged (`pipeline.analyze_people`: `Analysis.others`, in
+            that order), over the same frames: the annotated video draws each, a rescore judges them again. Saved
+            in poses.npz (`OTHER_LIFTERS_KEYS`); one saved before liftform kept them reads as ().
     """
 
     image_xy: np.ndarray
@@ -157,6 +158,9 @@ class PoseTrack:
         heads = np.shape(self.others_head_xy)
         if self.others_head_xy is not None and (len(heads) != 4 or heads[1:] != (n_frames, 11, 2)):
             raise InputError(f"PoseTrack.others_head_xy has shape {heads}, expected (people, {n_frames}, 11, 2)")
+        for lifter in self.other_lifters:
+            if not isinstance(lifter, PoseTrack) or len(lifter) != n_frames:
+                raise InputError(f"PoseTrack.other_lifters must be PoseTracks of the same {n_frames} frames")
         if n_frames > 1 and not np.all(np.diff(self.timestamps_s) > 0):
             raise InputError("PoseTrack.timestamps_s must be strictly increasing")
         # MediaPipe's landmarks come normalised (0-1 of the frame's width and height): in pixels, the same person is
@@ -207,7 +211,8 @@ class PoseTrack:
         return ~np.isnan(self.image_xy[:, LEFT_HIP, 0])
 
     def to_npz_dict(self) -> dict[str, np.ndarray]:
-        """Arrays for ``np.savez`` (the landmark cache)."""
+        """Arrays for ``np.savez`` (the landmark cache): this track's under their own names, and the other lifters'
+        (`OTHER_LIFTERS_KEYS`) where there are any."""
         out = {
             "image_xy": self.image_xy, "world_xyz": self.world_xyz, "visibility": self.visibility,
             "timestamps_s": self.timestamps_s, "frame_index": self.frame_index,
@@ -219,12 +224,70 @@ class PoseTrack:
             out["pose_filled"] = np.asarray(self.pose_filled, dtype=bool)
         if self.others_head_xy is not None:
             out["others_head_xy"] = self.others_head_xy
-        return out
+        return out | _stacked_lifters(self.other_lifters)
 
     @classmethod
     def from_npz(cls, data) -> PoseTrack:
         """Inverse of :meth:`to_npz_dict` (``data`` is what ``np.load`` returns; a file written before a key was kept
-        reads as None there)."""
+        reads as None there, before the other lifters were: without them). Raises InputError on a wrong shape."""
         optional = [data[key] if key in data else None for key in ("back_profile_px", "pose_filled", "others_head_xy")]
-        return cls(data["image_xy"], data["world_xyz"], data["visibility"], data["timestamps_s"],
-                   data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), *optional)
+        track = cls(data["image_xy"], data["world_xyz"], data["visibility"], data["timestamps_s"],
+                    data["frame_index"], tuple(int(v) for v in data["frame_size_wh"]), *optional)
+        return replace(track, other_lifters=_unstacked_lifters(data, track)) if OTHER_LIFTERS_KEYS[0] in data \
+            else track
+
+
+# poses.npz's keys for the other lifters (`PoseTrack.other_lifters`), each their arrays stacked, the lifter first:
+# (L, T, 33, 2), (L, T, 33, 3), (L, T, 33), then optionally (L, T, K, 2) and (L, T). An optional array is saved where
+# any of them has it; where only some do, "<key>_kept" (L,) bool says whose it is (the others' read back as None).
+OTHER_LIFTERS_KEYS = ("other_lifters_image_xy", "other_lifters_world_xyz", "other_lifters_visibility",
+                      "other_lifters_back_profile_px", "other_lifters_pose_filled")
+_LIFTER_ARRAYS = ("image_xy", "world_xyz", "visibility", "back_profile_px", "pose_filled")
+
+
+def _stacked_lifters(lifters: Sequence[PoseTrack]) -> dict[str, np.ndarray]:
+    """The other lifters' arrays for poses.npz under `OTHER_LIFTERS_KEYS` ({} without any)."""
+    if not lifters:
+        return {}
+    out = {}
+    for key, name in zip(OTHER_LIFTERS_KEYS, _LIFTER_ARRAYS, strict=True):
+        arrays = [getattr(lifter, name) for lifter in lifters]
+        kept = np.array([a is not None for a in arrays])
+        if not kept.any():
+            continue
+        if not kept.all():      # stand-ins for the ones without, marked as such
+            missing = False if name == "pose_filled" else np.nan
+            like = next(a for a in arrays if a is not None)
+            arrays = [np.full(np.shape(like), missing, dtype=like.dtype) if a is None else a for a in arrays]
+            out[f"{key}_kept"] = kept
+        out[key] = np.stack([np.asarray(a, dtype=bool) if name == "pose_filled" else a for a in arrays])
+    return out
+
+
+def _unstacked_lifters(data, main: PoseTrack) -> tuple[PoseTrack, ...]:
+    """The other lifters poses.npz keeps (`OTHER_LIFTERS_KEYS`), over ``main``'s frames. InputError on a wrong
+    shape."""
+    image_xy = np.asarray(data[OTHER_LIFTERS_KEYS[0]])
+    n_frames = len(main)
+    if image_xy.ndim != 4 or image_xy.shape[1:] != (n_frames, N_LANDMARKS, 2):
+        raise InputError(f"{OTHER_LIFTERS_KEYS[0]} has shape {image_xy.shape}, expected (lifters, {n_frames}, "
+                         f"{N_LANDMARKS}, 2)")
+    n_lifters = len(image_xy)
+    columns = {}
+    for key, name in zip(OTHER_LIFTERS_KEYS, _LIFTER_ARRAYS, strict=True):
+        if key not in data:
+            if name in ("world_xyz", "visibility"):
+                raise InputError(f"poses.npz has {OTHER_LIFTERS_KEYS[0]} but no {key}")
+            columns[name] = [None] * n_lifters
+            continue
+        stacked = np.asarray(data[key])
+        if len(stacked) != n_lifters:
+            raise InputError(f"{key} holds {len(stacked)} lifters, {OTHER_LIFTERS_KEYS[0]} {n_lifters}")
+        kept = np.asarray(data[f"{key}_kept"]) if f"{key}_kept" in data else np.ones(n_lifters, dtype=bool)
+        if kept.shape != (n_lifters,):
+            raise InputError(f"{key}_kept has shape {kept.shape}, expected ({n_lifters},)")
+        columns[name] = [array if keep else None for array, keep in zip(stacked, kept, strict=True)]
+    # Each lifter made a PoseTrack of the main track's frames: its own shapes are checked as any track's are.
+    return tuple(PoseTrack(columns["image_xy"][k], columns["world_xyz"][k], columns["visibility"][k],
+                           main.timestamps_s, main.frame_index, main.frame_size_wh, columns["back_profile_px"][k],
+                           columns["pose_filled"][k]) for k in range(n_lifters))

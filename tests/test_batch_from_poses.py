@@ -1,7 +1,7 @@
 """`score` into a folder scored before, where only what comes after the pose stage differs (a new --config, views a
 rescore left out of date): each video is judged again from its saved landmarks (poses.npz), not posed again (a
 `score` after a `rescore` had run the pose model over every video, minutes to hours each). Only the pose stage's own
-settings, another model, a changed file or several people followed run it again.
+settings, another model, a changed file or someone followed whose landmarks are not kept run it again.
 
 The folders are made from synthetic tracks and the jobs run through the real `jobs.run_job` in this process (the
 engine's dispatch is all that is stood in); the pose stage is replaced by one that fails its video saying so, so a
@@ -27,6 +27,7 @@ from liftform.batch.summary import result_fingerprint
 from liftform.cli import app
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
+from liftform.lifters import median_box
 from liftform.outputs import write_outputs
 from liftform.outputs.read import read_analysis
 from liftform.personal import from_profile
@@ -51,7 +52,7 @@ def _scored(out: Path, video: Path, kind: str = "rounded_back", settings: Settin
                         float(track.timestamps_s[-1]))
     analysis = analyze_track(track, source, ModelInfo("full", MODEL_SHA), settings or Settings())
     mine = {"personal_from": personal_from} if personal_from else {}
-    write_outputs(dataclasses.replace(analysis, box_px=pipeline._median_box(track), **mine), track, out / video.stem,
+    write_outputs(dataclasses.replace(analysis, box_px=median_box(track), **mine), track, out / video.stem,
                   write_video=False)
 
 
@@ -157,8 +158,8 @@ def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_pose
 @pytest.mark.parametrize("change", ["pose setting", "pose model", "file", "another person followed", "no poses"])
 def test_what_changes_the_landmarks_runs_the_pose_stage_again(change, tmp_path, engine, monkeypatch):
     """A pose setting, another model file, a video file replaced under its name (its SHA-256), or a result that
-    followed someone else too (their landmarks are not kept, and the new settings may judge them) are posed again;
-    so is a result without its poses.npz."""
+    followed someone else too whose landmarks are not kept (only lifters' are: the new settings may judge them) are
+    posed again; so is a result without its poses.npz."""
     lift, = _videos(tmp_path, "lift")
     out = tmp_path / "out"
     _scored(out, lift, others=change == "another person followed")
@@ -176,6 +177,41 @@ def test_what_changes_the_landmarks_runs_the_pose_stage_again(change, tmp_path, 
     result = score([lift], out, settings, write_video=False, report=False)
     assert result.rows[0].error.endswith(POSE_STAGE_RAN) and result.posed_again == ["lift"]
     assert not result.from_poses and read_analysis(out / "lift").verdict == "rounded_back"   # the earlier result kept
+
+
+def _scored_together(out: Path, video: Path, *kinds: str) -> None:
+    """OUT/<video stem>: what `score` leaves of ``video`` where people lifted ``kinds`` side by side (the first
+    the main person), each judged (`analyze_people`), their tracks kept in poses.npz."""
+    from liftform.people import PeopleFound
+
+    people = [lift_track(kind, n_reps=2)[0] for kind in kinds]
+    people = [dataclasses.replace(p, image_xy=p.image_xy + (300.0 * k, 0.0), frame_size_wh=(640 + 300 * len(kinds),
+                                                                                              640))
+              for k, p in enumerate(people)]
+    source = SourceInfo(str(video.absolute()), sha256_file(video), 30.0, len(people[0]), *people[0].frame_size_wh,
+                        float(people[0].timestamps_s[-1]))
+    analysis, track = pipeline.analyze_people(PeopleFound(tuple(people), len(people)), source,
+                                              ModelInfo("full", MODEL_SHA), Settings(), [])
+    write_outputs(analysis, track, out / video.stem, write_video=False)
+
+
+def test_a_result_of_several_lifters_is_judged_again_from_every_lifters_saved_poses(tmp_path, engine):
+    """Every person followed lifted and poses.npz keeps each one's track: a new config judges them all from it, the
+    pose model not run, as the pose stage and `analyze_people` would; where the main lifter has no reps any more
+    while another has, analyze_people makes that one the main lifter: the pose stage runs."""
+    together, shallow = _videos(tmp_path, "together", "shallow")
+    out = tmp_path / "out"
+    _scored_together(out, together, "hip_hinge", "rounded_back")
+    assert read_analysis(out / "together").others[0].lifter_verdict == "rounded_back"
+    result = score([together], out, apply_overrides(Settings(), STRICTER), write_video=False, report=False)
+    assert result.from_poses == ["together"] and result.rows[0].ok, result.rows[0].error
+    judged = read_analysis(out / "together")
+    assert [o.lifter_verdict for o in judged.others] == ["safe"] and judged.verdict == "safe"
+    assert "2 people lifted in view" in " ".join(judged.quality.warnings)
+    _scored_together(out, shallow, "hip_hinge", "rounded_back")
+    deeper = apply_overrides(Settings(), {"reps": {"min_depth": 0.3}})      # the hinge's reps are too shallow
+    result = score([shallow], out, deeper, write_video=False, report=False)
+    assert result.rows[0].error.endswith(POSE_STAGE_RAN) and not result.from_poses
 
 
 def test_ctrl_c_in_a_batch_judged_from_saved_poses_keeps_what_is_done(tmp_path, engine):

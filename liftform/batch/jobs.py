@@ -1,11 +1,11 @@
 """One video of a batch: score it into its output folder and return its summary row. Never raises for a bad
 video.
 
-Also the resume rule: a video is already scored when its folder holds a complete result (result.json,
-poses.npz and, if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same
-settings fingerprint, and none of its views (annotated.mp4, report.html) still shows an earlier result (a rescore
-changed it since they were drawn: `outputs.stale_views`). A result not taken so, but made by this run's pose stage
-(the same pose settings and model, one person followed) from the same source, is judged again from its poses.npz
+Also the resume rule: a video is already scored when its folder holds a complete result (result.json, poses.npz and,
+if videos are wanted, annotated.mp4) made from a source with the same SHA-256 under the same settings fingerprint,
+and none of its views (annotated.mp4, report.html) still shows an earlier result (a rescore changed it since they
+were drawn: `outputs.stale_views`). A result not taken so, but made by this run's pose stage (the same pose settings
+and model, everyone followed a lifter whose track it kept) from the same source, is judged again from its poses.npz
 (`poses_reusable`, `run_job`): a new --config, views a rescore left out of date, views not drawn then or faces to
 blur cost the analysis and the drawing, seconds, not the pose stage again (minutes to hours a video).
 """
@@ -146,10 +146,10 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
 
 def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
     """Whether ``out_dir``'s result was made by the pose stage this job would run (the same pose settings, model
-    file, result schema and mediapipe version), of one person, with its landmarks (poses.npz) kept, so that judging
-    them again under the job's settings gives what the pose stage and that analysis would. Other lifters' landmarks
-    are not kept, so a result that judged several runs the pose stage again. The source's SHA-256 is the worker's
-    to check. Never raises: anything unreadable means "not reusable"."""
+    file, result schema and mediapipe version), with its landmarks (poses.npz) kept, so that judging them again
+    under the job's settings gives what the pose stage and that analysis would. The source's SHA-256 and whether
+    poses.npz holds everyone followed are the worker's to check (`_judged_from_poses`). Never raises: anything
+    unreadable means "not reusable"."""
     spec = spec_for(job, spec)
     try:
         if job.problem or not (out_dir / POSES_NAME).is_file():
@@ -157,7 +157,7 @@ def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:
         doc = read_result_json(out_dir / RESULT_NAME)     # not frames.csv: the driver asks this of every video redone
         made_by = pose_fingerprint(doc["settings"], doc["model"]["sha256"], doc["schema_version"],
                                    doc.get("versions") or {})
-        return made_by == pose_fingerprint(spec.settings.to_dict(), spec.model_sha256) and not doc.get("other_lifters")
+        return made_by == pose_fingerprint(spec.settings.to_dict(), spec.model_sha256)
     except (LiftformError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
@@ -182,17 +182,22 @@ def put_earlier_files(out_dir: Path, files: dict[str, bytes]) -> None:
 def _judged_from_poses(job: Job, spec: JobSpec, out_dir: Path, source: Path) -> tuple[Analysis, PoseTrack] | None:
     """``job`` judged again under ``spec`` from the landmarks of its earlier result in ``out_dir`` (see
     `poses_reusable`), or None where the pose stage must run: the source is another file now (its SHA-256), the
-    track holds other people's heads (someone else was followed: their landmarks are not kept), or the earlier
-    result cannot be read."""
+    earlier result cannot be read, or judging the saved landmarks may not give what `analyze_people` would give
+    the pose stage's people: someone else was followed whose track is not kept (only the other lifters' are: one
+    who did not lift, or a reflection set aside, may be judged a lifter under the new settings; an older poses.npz
+    keeps no one's), or the main lifter has no reps any more while another lifter has (analyze_people makes that
+    one the main lifter)."""
     try:
         old = read_analysis(out_dir)
         track = read_poses_npz(out_dir / POSES_NAME)
-        if track.others_head_xy is not None or old.source.sha256 != sha256_file(source):
+        followed = 0 if track.others_head_xy is None else len(track.others_head_xy)
+        if followed != len(track.other_lifters) or old.source.sha256 != sha256_file(source):
             return None
     except (LiftformError, OSError, ValueError):
         return None
     old = replace(old, source=replace(old.source, path=job.summary_path))
-    return judged_again(old, track, spec.settings), track
+    analysis = judged_again(old, track, spec.settings)
+    return None if analysis.others and not analysis.verdicts else (analysis, track)
 
 
 def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,

@@ -152,22 +152,33 @@ def rescore_folder(folder: Path, settings: Settings, keep_personal: tuple[tuple[
 
 
 def judged_again(old: Analysis, track: PoseTrack, settings: Settings) -> Analysis:
-    """``old``'s main lifter judged again under ``settings`` (its pose settings being the same) from ``track``, the
-    landmarks it was made from (poses.npz), as `pipeline.analyze_people` judges it: what only the pose stage knew
-    is kept from ``old`` (its source, where the lifter was, the people in view). Other lifters' landmarks are not
-    kept: their earlier verdicts stay, and say so; a reflection of the main lifter set aside stays set aside,
-    people nobody followed (more than ``num_poses``) stay unjudged, and stretches where someone else was followed in
-    the lifter's place stay said (the swaps are not in the landmarks), their notes first as the pose stage puts them.
+    """``old`` judged again under ``settings`` (its pose settings being the same) from ``track``, the landmarks it
+    was made from (poses.npz), as `pipeline.analyze_people` judges it: the main lifter, and beside them each other
+    lifter whose track poses.npz keeps (`lifters.other_lifters`: one whose reps the new settings take away, or
+    who now moves as the main lifter's reflection, is no lifter). The main lifter stays the main one (poses.npz is
+    theirs). What only the pose stage knew is kept from ``old`` (its source, where the lifter was, the people in
+    view); a reflection of the main lifter set aside stays set aside (its landmarks are not kept), people nobody
+    followed (more than ``num_poses``) stay unjudged, and stretches where someone else was followed in the lifter's
+    place stay said (the swaps are not in the landmarks), their notes as the pose stage puts them. A poses.npz
+    written before liftform kept the other lifters' tracks leaves their earlier verdicts, and says so.
     `rescore`, and `score`'s re-analysis of a result whose pose stage is this run's (`jobs.run_job`)."""
+    from liftform.lifters import judged_person, lifters_notes, other_lifters
     from liftform.pipeline import analyze_track
 
     analysis = analyze_track(track, old.source, old.model, settings)
-    notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (only the main lifter's landmarks "
-              "are kept): `liftform score --force` judges them under new settings",) if old.others else ())
-    notes += tuple(w for w in old.quality.warnings
-                   if w == reflection.NOTE or LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
+    was_reflected = reflection.NOTE in old.quality.warnings
+    if track.other_lifters:
+        people = [(judged_person(lifter, old.source, old.model, settings), lifter) for lifter in track.other_lifters]
+        others, _, reflected = other_lifters(analysis, people)
+        notes = lifters_notes(len(others), reflected or was_reflected)
+    else:
+        others = old.others
+        notes = ((f"{len(old.others)} other lifter(s) in view kept as first scored (their landmarks are not in "
+                  "this older poses.npz): `liftform score --force` judges them under new settings",)
+                 if old.others else ()) + lifters_notes(len(old.others), was_reflected)
+    notes += tuple(w for w in old.quality.warnings if LEFT_OUT_WORDS in w or HIDDEN_WORDS in w)
     posed_by = {"mediapipe": old.versions["mediapipe"]} if "mediapipe" in old.versions else {}
-    return replace(analysis, others=old.others, people_in_view=old.people_in_view, box_px=old.box_px,
+    return replace(analysis, others=others, people_in_view=old.people_in_view, box_px=old.box_px,
                    quality=replace(analysis.quality, warnings=(*notes, *analysis.quality.warnings)),
                    versions={**analysis.versions, **posed_by})     # the landmarks are that mediapipe's
 
@@ -186,9 +197,10 @@ def views_left_stale(folder: Path, old: Analysis, new: Analysis) -> set[str]:
 
 def _drawn(analysis: Analysis) -> tuple:
     """What annotated.mp4 and report.html show of a result: the verdicts with their reasons (the numbers that
-    decided them), the flagged frames and the settings (the report's thresholds). A rescore that changes any of
-    them leaves those files out of date, also where the clip's verdict stays (one rep of three cleared)."""
-    return (analysis.verdict, analysis.settings, analysis.flagged_frames,
+    decided them), every lifter's flagged frames (their backs' colours) and the settings (the report's thresholds).
+    A rescore that changes any of them leaves those files out of date, also where the clip's verdict stays (one rep
+    of three cleared)."""
+    return (analysis.verdict, analysis.settings, [lifter.flagged_frames for lifter in analysis.lifters],
             [(rv.verdict, rv.reason) for rv in analysis.every_rep])
 
 

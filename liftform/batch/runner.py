@@ -101,7 +101,7 @@ class BatchResult:
     @property
     def posed_again(self) -> list[str]:
         """The outputs of ``redone`` whose pose stage was run again: other pose settings or model, a changed file,
-        several people followed, no usable poses.npz."""
+        someone followed whose landmarks are not kept, no usable poses.npz."""
         judged = set(self.from_poses)
         return [output for output in self.redone if output not in judged]
 

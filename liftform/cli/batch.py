@@ -163,8 +163,8 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     if result.posed_again:
         out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
                   "earlier results replaced: their pose settings, pose model, mediapipe version or file differ from "
-                  "this run's, or "
-                  "their saved poses could not be used (several people followed, no poses.npz)", soft_wrap=True)
+                  "this run's, or their saved poses could not be used (someone followed whose landmarks are not "
+                  "kept, no poses.npz)", soft_wrap=True)
 
 
 def _print_rescored(result, output: Path, folder_profiles: bool) -> None:

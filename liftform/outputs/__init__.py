@@ -4,7 +4,9 @@
 
     frames.csv      one row per analysed frame: time, valid, flagged, every angle
     reps.csv        one row per rep: times, verdict, metrics, faults, reason
-    poses.npz       the pose track (``PoseTrack.to_npz_dict()``), compressed; reload with ``PoseTrack.from_npz``
+    poses.npz       the pose track (``PoseTrack.to_npz_dict()``: the main lifter's, the other lifters' stacked under
+                    ``track.OTHER_LIFTERS_KEYS``, the heads of anyone else followed), compressed; reload with
+                    ``PoseTrack.from_npz``
     annotated.mp4   the video with skeleton, back state and angles drawn (optional)
     result.json     the output contract (docs/DESIGN.md); written after the data, so its presence marks a complete
                     result

@@ -27,6 +27,7 @@ from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
 from liftform.core.vocabulary import back_states, tone_of, words_of
+from liftform.lifters import with_tracks
 from liftform.outputs.overlay import TEXT_RGB, draw_back, draw_label, draw_overlay, draw_skeleton
 from liftform.outputs.privacy import PeopleHider
 from liftform.outputs.video_writer import H264Writer
@@ -155,7 +156,7 @@ def write_annotated_video(video_path: str | Path, analysis: Analysis, track: Pos
     from liftform.video import open_video
 
     kin = analysis.kinematics
-    pairs = list(zip(analysis.others, track.other_lifters, strict=False))   # drawn where their tracks are at hand
+    pairs = with_tracks(analysis.others, track.other_lifters)      # drawn where their tracks are at hand
     track = drawn_track(track)
     hider = PeopleHider(track) if blur_faces else None
     angle_columns = {"trunk": kin.trunk_inclination_deg, "hip": kin.hip_flexion_deg, "knee": kin.knee_flexion_deg,

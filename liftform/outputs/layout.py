@@ -10,7 +10,7 @@
             result.json       the output contract; written last, so its presence marks a complete result
             frames.csv        one row per analysed frame
             reps.csv          one row per rep
-            poses.npz         the pose track, for rescoring without the pose model
+            poses.npz         every lifter's pose track, for rescoring without the pose model
             annotated.mp4     the video with the analysis drawn on it (optional)
             report.html       the clinician's page (optional), with clips/rep-N.mp4 of the flagged reps
             faces-blurred     present when every exported frame in the folder has every face blurred

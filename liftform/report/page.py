@@ -12,6 +12,7 @@ from liftform.core.kinematics import filmed_from_behind
 from liftform.core.look_at import SHOWN_REPS_MAX
 from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
+from liftform.lifters import measured_others
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
 from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import atomic_write_text
@@ -251,7 +252,9 @@ def _blur_annotated_video(result_dir: str | Path, video_path: str | Path | None)
     if data.video_path is None or data.track is None or data.frames is None:
         return None
     annotated = ResultFolder(data.result_dir).annotated_mp4
-    write_annotated_video(data.video_path, data.analysis, data.track, annotated, blur_faces=True)
+    # the other lifters as analyze drew them: their own per-frame data measured again from poses.npz
+    write_annotated_video(data.video_path, measured_others(data.analysis, data.track), data.track, annotated,
+                          blur_faces=True)
     mark_stale(data.result_dir, stale_views(data.result_dir) - {annotated.name})     # drawn from this result
     return Path(data.video_path)
 

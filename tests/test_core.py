@@ -490,13 +490,41 @@ def test_a_pose_that_cannot_be_the_lifter_is_dropped_not_read(kind):
     assert len(reps) == 1 and verdicts[0].verdict == "hip_hinge"
 
 
-def test_a_deep_stoop_is_a_lift_but_a_trunk_folded_onto_the_legs_is_not():
+@pytest.mark.parametrize(("trunk_deg", "dropped"), [
+    ([100, 140, 120], [False, False, False]),                  # a deep rounded stoop (a real one filmed at an angle)
+    ([20, 160, 165, 160, 20], [False, True, True, True, False]),  # jumped onto the legs from standing, and back
+    ([140, 155, 165, 155, 140], [False] * 5),                  # bent on past the fold and back: a toe touch
+    ([140, 155, 165, 20], [False, True, True, False]),         # bent in, but left by a jump: the model's again
+    ([140, 155], [False, True]),                               # never seen leaving it
+])
+def test_a_deep_stoop_is_a_lift_but_a_trunk_jumped_onto_the_legs_is_not(trunk_deg, dropped):
     """The line from the hips to the shoulders 140 deg from the image's up is a deep rounded stoop (a real rounded
-    deadlift filmed at an angle reads so); within 30 deg of straight down (150 and more) it is the model's skeleton
-    folded over the legs: that frame alone is dropped."""
-    t = np.arange(3) / 30.0
-    poses = make_track(np.array([100.0, 140.0, 155.0]), np.zeros(3), np.zeros(3), t)
-    assert implausible_poses(poses.image_xy, t).tolist() == [False, False, True]
+    deadlift filmed at an angle reads so). Within 30 deg of straight down (150 and more) it is the model's skeleton
+    folded over the legs where it jumped there (real clips: from and back to 1-93 deg), and those frames are
+    dropped; a lifter who bends on past 150 (a toe touch, a stiff-legged reach to the floor) gets there and back
+    frame by frame, and is read."""
+    t = np.arange(len(trunk_deg)) / 30.0
+    poses = make_track(np.array(trunk_deg, float), np.zeros(len(t)), np.zeros(len(t)), t)
+    assert implausible_poses(poses.image_xy, t).tolist() == dropped
+
+
+def test_a_fold_whose_frames_are_far_apart_is_not_taken_as_bent_into():
+    """The frames either side of a fold 0.3 s away (the person lost in between) do not show the trunk getting
+    there: the fold is dropped as the model's."""
+    t = np.array([0.0, 0.3, 0.6])
+    poses = make_track(np.array([140.0, 165.0, 140.0]), np.zeros(3), np.zeros(3), t)
+    assert implausible_poses(poses.image_xy, t).tolist() == [False, True, False]
+
+
+def test_a_stoop_past_the_fold_line_is_one_rep_a_bend():
+    """A rounded stoop whose trunk goes past 150 deg from up (a deliberate full flexion, a toe touch) was cut at
+    its deepest frames, each bend read as a rep cut before its lift and another cut after it; read through, it is
+    one rounded rep per bend."""
+    t, env = lift_profile(2, 30.0, 1.0)
+    track = make_track(165.0 * env, np.zeros(len(t)), 45.0 * env, t)
+    kinematics, reps, _, verdicts = run_core(track)
+    assert np.nanmax(kinematics.trunk_inclination_deg) > 150.0
+    assert [v.verdict for v in verdicts] == ["rounded_back", "rounded_back"]
 
 
 def test_a_mistaken_pose_that_lasts_to_the_end_of_the_clip_is_dropped_too():

@@ -59,10 +59,17 @@ def upside_down(image_xy: np.ndarray) -> np.ndarray:
     """(T,) bool: the pose has the nose below both ankles, the hips below the ankles, or the trunk folded down
     (`FOLDED_TRUNK_DEG`), in the image. No lift puts the head or the hips below the feet, or the shoulders under the
     hips, so such a pose is the model's mistake (a plate or the floor taken for a person, a skeleton folded over the
-    legs), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down.
+    legs), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down. (A fold the trunk bent into
+    frame by frame is the lifter's: `folded_by_bending`, which a track's frames are read with.)
 
     The same rules as `trunk_from_up_deg` > `FOLDED_TRUNK_DEG` and `body_axis_from_up_deg` > 90, as comparisons
     of the vectors' parts: live calls this on every frame, and the angles' dozen NumPy calls cost ~15 us there."""
+    head_or_hips_down, folded = _upside_down_parts(image_xy)
+    return head_or_hips_down | folded
+
+
+def _upside_down_parts(image_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) bool each: the head or the hips below the feet; the trunk folded down (`upside_down`)."""
     ankle_y = np.maximum(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])    # NaN where either is missing
     head_down = image_xy[:, NOSE, 1] > ankle_y
     shoulder, hip = trunk_midpoints(image_xy)
@@ -70,7 +77,42 @@ def upside_down(image_xy: np.ndarray) -> np.ndarray:
     folded = np.abs(down[:, 0]) < down[:, 1] * _FOLDED_TAN        # within 180 - FOLDED_TRUNK_DEG of straight down
     hips_mid_y = (image_xy[:, LEFT_HIP, 1] + image_xy[:, RIGHT_HIP, 1]) * 0.5
     hips_below_feet = hips_mid_y > (image_xy[:, LEFT_ANKLE, 1] + image_xy[:, RIGHT_ANKLE, 1]) * 0.5
-    return head_down | folded | hips_below_feet
+    return head_down | hips_below_feet, folded
+
+
+# A trunk folded past FOLDED_TRUNK_DEG is the lifter's where they bent into it and back out: the frames with a pose
+# just before and just after the fold (at most FOLD_ENTRY_S away) have the trunk within FOLD_ENTRY_DEG of the fold.
+# The model's folded skeletons jump there from, or back to, a standing or half-bent trunk (real clips: 1-93 deg, or
+# the clip ends; up to 2 s long); a trunk bent on past 150 deg (a stiff-legged reach to the floor, a toe touch, a
+# rounded deadlift: real clips read 150-155 deg between 143-149) moves at most ~15 deg a frame at 15 frames/s or more.
+FOLD_ENTRY_DEG = 30.0
+FOLD_ENTRY_S = 0.2
+
+
+def folded_by_bending(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
+    """(T,) bool: frames whose trunk is folded past `FOLDED_TRUNK_DEG` (`upside_down`'s fold) where the lifter bent
+    into it and came back out of it: each run of folded frames (frames with a pose at most `FOLD_ENTRY_S` apart) is
+    entered from, and left to, a frame at most `FOLD_ENTRY_S` before its first and after its last that leans within
+    `FOLD_ENTRY_DEG` of the fold.
+    Shapes: image_xy (T, 33, 2) pixels, y down; timestamps_s (T,) seconds."""
+    _, folded = _upside_down_parts(image_xy)
+    trunk = trunk_from_up_deg(image_xy)
+    posed = np.flatnonzero(np.isfinite(trunk))                    # a fold has both trunk ends, so a trunk angle
+    reached = np.zeros(len(trunk), bool)
+    if not len(posed):
+        return reached
+    lean, fold, t = trunk[posed], folded[posed], np.asarray(timestamps_s, dtype=float)[posed]
+    linked = np.r_[False, np.diff(t) <= FOLD_ENTRY_S]             # each posed frame to the posed frame before it
+    near_fold = lean >= FOLDED_TRUNK_DEG - FOLD_ENTRY_DEG
+    start = fold & ~(np.r_[False, fold[:-1]] & linked)            # the first frame of each run of folds
+    end = fold & ~(np.r_[fold[1:], False] & np.r_[linked[1:], False])     # ... and the last
+    entered = start & linked & np.r_[False, near_fold[:-1]]
+    left = end & np.r_[linked[1:], False] & np.r_[near_fold[1:], False]
+    run = np.cumsum(start)                                        # each fold's run, numbered from 1
+    run_entered, run_left = np.zeros((2, run[-1] + 1), bool)
+    run_entered[run[start]], run_left[run[end]] = entered[start], left[end]
+    reached[posed] = fold & run_entered[run] & run_left[run]
+    return reached
 
 
 # A lifter stands on the floor: when the legs lie further than this from the image's up in most frames, the video is
@@ -111,7 +153,8 @@ def _row_nanmedian(values: np.ndarray) -> np.ndarray:
 
 
 def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
-    """(T,) bool: poses that cannot be the lifter: upside down (:func:`upside_down`), or a skeleton more than
+    """(T,) bool: poses that cannot be the lifter: upside down (:func:`upside_down`; but for a fold the trunk bent
+    into, `folded_by_bending`), or a skeleton more than
     ``SIZE_JUMP`` times smaller or larger than the median over ``SIZE_WINDOW_S`` around it (:func:`body_size_px`).
     Shapes: image_xy (T, 33, 2) pixels; timestamps_s (T,) seconds."""
     size = body_size_px(image_xy)
@@ -121,4 +164,5 @@ def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndar
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = size / _row_nanmedian(windows)
         jumped = (ratio > SIZE_JUMP) | (ratio < 1.0 / SIZE_JUMP)
-    return upside_down(image_xy) | jumped
+    head_or_hips_down, folded = _upside_down_parts(image_xy)
+    return head_or_hips_down | (folded & ~folded_by_bending(image_xy, timestamps_s)) | jumped

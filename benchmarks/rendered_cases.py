@@ -9,9 +9,10 @@ the chest (issue 10 saw side-on dumbbell hinges left undecided), thoracic roundi
 neck extended to look ahead (the head's cue then cannot help), lumbar flexion (the pelvis tucking under) at the bottom
 of a dumbbell squat (the trunk leaning 45 deg, and a goblet squat's 30), a dark loose hoodie (over a flat hinge and a
 thoracic hunch, head hanging or looking ahead), bodies with more or less lordosis, kyphosis and buttock, the set-up
-fault (a rounded reach-down, then a flat back for the pull), and objects
-lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered side-on and at 30 deg of
-yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `liftform analyze` would, and scored:
+fault (a rounded reach-down, then a flat back for the pull), a full flexion with the trunk folded past 150 deg
+from up, and objects lifted from the floor (a box, a bag; one lifted flat and set down rounded). Each is rendered
+side-on and at 30 deg of yaw, 2 bends (an object lift is one pick-up and one set-down), analysed as `liftform
+analyze` would, and scored:
 
 - MAE: spine-flexion error (deg) against the truth over the judged frames (confidence >= [verdict] min_confidence
   and a posture where rounding is judged: `core.flags.spine_judged`), with the default zero. Goal <= 5 deg
@@ -94,6 +95,10 @@ CASES = (
     Case("dumbbell good morning", bend_spec("good_morning", prop="dumbbell"), SAFE),
     Case("hinge looking at the feet", bend_spec("hip_hinge", head="feet"), SAFE),
     Case("rounded dumbbell RDL", bend_spec("rounded_back", prop="dumbbell"), ROUNDED),
+    # A deliberate full flexion (a toe touch, a stiff-legged reach to the floor): the trunk on past 150 deg from up,
+    # where the model's own folded skeletons lie (`core.plausibility.folded_by_bending` tells them apart).
+    Case("full flexion past the fold", bend_spec("rounded_back", spine_flexion_peak_deg=60.0, trunk_peak_deg=145.0),
+         ROUNDED),
     Case("squat lumbar flexion", bend_spec("squat", prop="dumbbell", spine_flexion_peak_deg=30.0, trunk_peak_deg=45.0,
                                        build=Build(spine_pattern="lumbar")), ROUNDED),
     # The same at a goblet squat's upright trunk (30 deg): judged only because the hips flex deeply.

@@ -218,6 +218,25 @@ def test_a_recording_cut_at_the_bottom_is_judged_on_its_way_down(sample_videos, 
 
 @pytest.mark.slow
 @pytest.mark.model
+def test_a_lifter_in_view_for_a_moment_of_a_long_video_is_judged(sample_videos, tmp_path):
+    """A fixed camera's long recording where the person is in view only for one lift (a worker walks in, lifts and
+    leaves; here a rendered rounded rep, then 14 s of an empty grey room): in 18 % of the frames, under the fifth
+    once asked, it was refused as "no person found"; the lift is judged, and the note says how long the lifter was
+    not seen."""
+    with av.open(str(sample_videos["rounded_back"])) as inp:
+        lift = [f.to_ndarray(format="rgb24") for f in inp.decode(video=0) if f.time < 3.0]
+    video = tmp_path / "one_lift.mp4"
+    write_h264(video, [*lift, *[np.full_like(lift[0], 128)] * 14 * 30])
+    result = runner.invoke(app, ["analyze", str(video), "-o", str(tmp_path / "out"), "--no-video", "--no-report",
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads((tmp_path / "out" / "one_lift" / "result.json").read_text())
+    assert doc["verdict"] == "rounded_back" and [r["verdict"] for r in doc["reps"]] == ["rounded_back"]
+    assert any("the lifter was not found for 14." in w for w in doc["quality"]["warnings"]), doc["quality"]
+
+
+@pytest.mark.slow
+@pytest.mark.model
 def test_4k_frames_are_downscaled_for_pose_and_reported_in_source_pixels(sample_videos, tmp_path):
     """A 4K copy of the first second of a sample: landmarks must be 6x those of the 640x480 original (its first
     second: not the whole sample, of which only these frames were compared)."""

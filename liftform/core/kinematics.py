@@ -269,7 +269,7 @@ _FLEXION_TRIPLES = {
 
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
                  back_profile_px: np.ndarray | None, facing: int | np.ndarray, side: str,
-                 spine_settings: SpineSettings) -> FrameAngles:
+                 spine_settings: SpineSettings, stance: bool = True) -> FrameAngles:
     """The angles of each frame on its own: no gap filling, no smoothing, no neutral-bend reference.
 
     :func:`compute_kinematics` adds those over a whole track; the live path calls this on one frame at a time
@@ -280,6 +280,7 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
         facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured); one for all
             frames or (T,) per frame.
         side: "left" | "right", the body side nearer the camera.
+        stance: False leaves ``stance_split`` NaN, unmeasured: the live view does not read it (~15 us a frame).
     Returns: a `FrameAngles` of (T,) arrays.
     """
     world = world_xyz
@@ -301,11 +302,14 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     knee = knee_left if near_is_left else knee_right
     across = body_across(world)
     yaw = view_yaw_deg(world, across)
-    leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
-    # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
-    # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft, and one was called a lunge).
-    apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
-    stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN, not inf
+    if stance:
+        leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
+        # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
+        # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft; one was called a lunge).
+        apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
+        stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN
+    else:
+        stance_split = np.full(len(world), np.nan)
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

@@ -279,18 +279,13 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
         image_xy: (T, 33, 2) px; world_xyz: (T, 33, 3) m; visibility: (T, 33); back_profile_px: (T, K, 2) px or None.
         facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured); one for all
             frames or (T,) per frame.
-        side: "left" | "right", the body side nearer the camera.
-        stance: False leaves ``stance_split`` NaN, unmeasured: the live view does not read it (~15 us a frame).
+        side: "left" | "right", the body side nearer the camera. stance: False leaves ``stance_split`` NaN (live).
     Returns: a `FrameAngles` of (T,) arrays.
     """
     world = world_xyz
     facing = np.asarray(facing)
     forward = np.where(facing != 0, facing, 1).astype(float)
     near_is_left = side == "left"
-    shoulder_w, hip_w = (world[:, LEFT_SHOULDER], world[:, LEFT_HIP]) if near_is_left else (
-        world[:, RIGHT_SHOULDER], world[:, RIGHT_HIP])
-    knee_w, ankle_w = (world[:, LEFT_KNEE], world[:, LEFT_ANKLE]) if near_is_left else (
-        world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
     shoulder_mid_w = 0.5 * (world[:, LEFT_SHOULDER] + world[:, RIGHT_SHOULDER])
     hip_mid_w = 0.5 * (world[:, LEFT_HIP] + world[:, RIGHT_HIP])
 
@@ -302,14 +297,15 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     knee = knee_left if near_is_left else knee_right
     across = body_across(world)
     yaw = view_yaw_deg(world, across)
+    stance_split = np.full(len(world), np.nan)
     if stance:
+        near_leg = (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE) if near_is_left else (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE)
+        hip_w, knee_w, ankle_w = (world[:, landmark] for landmark in near_leg)
         leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
         # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
         # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft; one was called a lunge).
         apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
         stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN
-    else:
-        stance_split = np.full(len(world), np.nan)
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

@@ -14,7 +14,7 @@ from synthetic_tracks import lift_profile, lift_track, make_track, set_up_track
 from liftform.core import run as core
 from liftform.core.advice import rep_advice
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth, hysteresis
-from liftform.core.kinematics import compute_kinematics, facing_sign
+from liftform.core.kinematics import compute_kinematics, facing_sign, frame_angles
 from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import back_profile_from_mask
 from liftform.core.spine import spine_confidence, view_label
@@ -97,6 +97,23 @@ def test_a_wide_squat_stance_is_a_squat_and_a_lunge_seen_at_an_angle_is_a_lunge(
         _, _, _, verdicts = run_core(lift_track("lunge", n_reps=3, yaw_deg=yaw_deg)[0])
         assert [v.verdict for v in verdicts] == ["lunge"] * 3
         assert all(f"knees bent {180 - v.min_knee_angle_deg:.0f}°" in v.reason for v in verdicts)
+
+
+def test_frame_angles_without_the_stance_gives_every_other_angle_to_the_bit():
+    """The live view skips the stance split it never reads (`frame_angles(stance=False)`): every other angle is the
+    full call's, bit for bit, frame by frame as live calls it and over a whole track."""
+    track, _ = lift_track("lunge", n_reps=2)
+    full_track = frame_angles(track.image_xy, track.world_xyz, track.visibility, track.back_profile_px, 1, "left",
+                              SETTINGS.spine)
+    assert np.isfinite(full_track.stance_split).all() and full_track.stance_split.max() > 0.3
+    for frames in (slice(None), slice(40, 41)):
+        args = (track.image_xy[frames], track.world_xyz[frames], track.visibility[frames],
+                track.back_profile_px[frames], 1, "left", SETTINGS.spine)
+        full, live = frame_angles(*args), frame_angles(*args, stance=False)
+        assert np.isnan(live.stance_split).all() and live.stance_split.shape == full.stance_split.shape
+        for name in full._fields:
+            if name != "stance_split":
+                assert getattr(live, name).tobytes() == getattr(full, name).tobytes(), name
 
 
 @pytest.mark.parametrize("kind, expected", [("hip_hinge", "hip_hinge"), ("rounded_back", "rounded_back"),

@@ -185,8 +185,8 @@ def neck_flexion_deg(image_xy: np.ndarray, visibility: np.ndarray, facing: int |
 
 def shoulder_height_px(image_xy: np.ndarray) -> np.ndarray:
     """(T,) height of the shoulder midpoint above the lower ankle (the one on the floor), pixels; NaN if unknown."""
-    # add.reduce / 2 is what .mean does, without its Python-level overhead (~8 us a live frame)
-    shoulder_y = np.add.reduce(image_xy[:, [LEFT_SHOULDER, RIGHT_SHOULDER], 1], axis=1) / 2
+    # The pair added by hand, as .mean adds it: an index list cost live ~50 us a frame after waiting for the model
+    shoulder_y = (image_xy[:, LEFT_SHOULDER, 1] + image_xy[:, RIGHT_SHOULDER, 1]) / 2
     ankle_y = np.fmax(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])
     return ankle_y - shoulder_y
 
@@ -269,7 +269,7 @@ _FLEXION_TRIPLES = {
 
 def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.ndarray,
                  back_profile_px: np.ndarray | None, facing: int | np.ndarray, side: str,
-                 spine_settings: SpineSettings) -> FrameAngles:
+                 spine_settings: SpineSettings, stance: bool = True) -> FrameAngles:
     """The angles of each frame on its own: no gap filling, no smoothing, no neutral-bend reference.
 
     :func:`compute_kinematics` adds those over a whole track; the live path calls this on one frame at a time
@@ -279,17 +279,13 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
         image_xy: (T, 33, 2) px; world_xyz: (T, 33, 3) m; visibility: (T, 33); back_profile_px: (T, K, 2) px or None.
         facing: +1 the person faces image-right, -1 left, 0 unknown (then the spine is not measured); one for all
             frames or (T,) per frame.
-        side: "left" | "right", the body side nearer the camera.
+        side: "left" | "right", the body side nearer the camera. stance: False leaves ``stance_split`` NaN (live).
     Returns: a `FrameAngles` of (T,) arrays.
     """
     world = world_xyz
     facing = np.asarray(facing)
     forward = np.where(facing != 0, facing, 1).astype(float)
     near_is_left = side == "left"
-    shoulder_w, hip_w = (world[:, LEFT_SHOULDER], world[:, LEFT_HIP]) if near_is_left else (
-        world[:, RIGHT_SHOULDER], world[:, RIGHT_HIP])
-    knee_w, ankle_w = (world[:, LEFT_KNEE], world[:, LEFT_ANKLE]) if near_is_left else (
-        world[:, RIGHT_KNEE], world[:, RIGHT_ANKLE])
     shoulder_mid_w = 0.5 * (world[:, LEFT_SHOULDER] + world[:, RIGHT_SHOULDER])
     hip_mid_w = 0.5 * (world[:, LEFT_HIP] + world[:, RIGHT_HIP])
 
@@ -301,11 +297,15 @@ def frame_angles(image_xy: np.ndarray, world_xyz: np.ndarray, visibility: np.nda
     knee = knee_left if near_is_left else knee_right
     across = body_across(world)
     yaw = view_yaw_deg(world, across)
-    leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
-    # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
-    # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft, and one was called a lunge).
-    apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
-    stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN, not inf
+    stance_split = np.full(len(world), np.nan)
+    if stance:
+        near_leg = (LEFT_HIP, LEFT_KNEE, LEFT_ANKLE) if near_is_left else (RIGHT_HIP, RIGHT_KNEE, RIGHT_ANKLE)
+        hip_w, knee_w, ankle_w = (world[:, landmark] for landmark in near_leg)
+        leg_m = vector_length(hip_w - knee_w) + vector_length(knee_w - ankle_w)
+        # A lunge parts the feet along the way the body faces; a wide squat or deadlift stance parts them across it
+        # (real squats 0.44-0.90 leg lengths apart in all, 0.05-0.10 of that fore and aft; one was called a lunge).
+        apart = fore_aft_length(world[:, LEFT_ANKLE] - world[:, RIGHT_ANKLE], across)
+        stance_split = np.divide(apart, leg_m, out=np.full_like(leg_m, np.nan), where=leg_m > 0)   # no leg: NaN
 
     # The back: its contour's bend.
     trunk_length_px = vector_length(

@@ -145,7 +145,9 @@ def dorsal_edge_xy(image_xy_shoulder_mid: np.ndarray, image_xy_hip_mid: np.ndarr
     back is the -n side then, and the +n side when facing left.
     """
     _, n, _ = trunk_axes(image_xy_shoulder_mid, image_xy_hip_mid)
-    if np.ndim(facing_sign) == 0:      # one facing for all (the live view's every frame): no broadcast, ~15 us less
+    # One facing for all (the live view's every frame): no broadcast, ~15 us less. isscalar first: np.ndim of a
+    # Python number goes through an exception and an array (~30 us right after the live thread waited for the model).
+    if np.isscalar(facing_sign) or np.ndim(facing_sign) == 0:
         dorsal = back_profile_px[..., 1] if facing_sign > 0 else back_profile_px[..., 0]            # (T, K)
         back_normal = -float(facing_sign) * n                                          # (T, 2)
     else:

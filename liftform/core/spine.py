@@ -74,31 +74,33 @@ def contour_bend_deg(dorsal_px: np.ndarray, trunk_length_px: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         widths = dorsal_px / trunk_length_px[:, None]                          # (T, K) fraction of trunk
     known = np.isfinite(widths)
-    weights = known.astype(float)
     default_stations = stations is BACK_PROFILE_STATIONS
     design = _DESIGN if default_stations else _quadratic_design(stations)
-    filled = np.where(known, widths, 0.0)
-    n_known = weights.sum(axis=1)
+    if known.all():
+        # Every station of every frame known (most frames, and the live view's one frame): one least-squares operator
+        # for all, and no weights (all ones: the same numbers, fewer steps a live frame).
+        n_known = np.full(len(widths), float(known.shape[1]))
+        beta = widths @ (_PSEUDO_INVERSE if default_stations else np.linalg.pinv(design)).T
+        squared_misfit = (widths - beta @ design.T) ** 2
+    else:
+        # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
+        weights = known.astype(float)
+        filled = np.where(known, widths, 0.0)
+        n_known = weights.sum(axis=1)
+        ata = np.einsum("ki,tk,kj->tij", design, weights, design)
+        aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
+        ata[n_known < 5] = np.eye(3)              # not solvable (below): any regular matrix, its fit set to NaN
+        beta = np.linalg.solve(ata, aty[..., None])[..., 0]                    # (T, 3): d = b0 + b1 s + b2 s^2
+        squared_misfit = weights * (filled - beta @ design.T) ** 2
     edge_fraction = n_known / known.shape[1]
     # Five distinct stations make the normal matrix of a quadratic regular: no determinant check needed.
     solvable = n_known >= 5
-    complete = n_known == known.shape[1]
-    if complete.all():
-        # Every station known (most frames, and the live view's one frame): one least-squares operator for all.
-        beta = filled @ (_PSEUDO_INVERSE if default_stations else np.linalg.pinv(design)).T
-    else:
-        # Normal equations per frame: (A^T W A) beta = A^T W y, batched over T.
-        ata = np.einsum("ki,tk,kj->tij", design, weights, design)
-        aty = np.einsum("ki,tk,tk->ti", design, weights, filled)
-        ata[~solvable] = np.eye(3)
-        beta = np.linalg.solve(ata, aty[..., None])[..., 0]                    # (T, 3): d = b0 + b1 s + b2 s^2
     slope_at_shoulder = beta[:, 1]
     slope_at_hip = beta[:, 1] + 2.0 * beta[:, 2]
     response = EVEN_BEND_RESPONSE if default_stations else even_bend_response(stations)
     bend_deg = np.degrees(np.arctan(slope_at_shoulder) - np.arctan(slope_at_hip)) / response
-    fitted = beta @ design.T
     with np.errstate(invalid="ignore"):
-        residual = np.sqrt(np.sum(weights * (filled - fitted) ** 2, axis=1) / np.maximum(n_known, 1))
+        residual = np.sqrt(np.add.reduce(squared_misfit, axis=1) / np.maximum(n_known, 1))
     bend_deg[~solvable] = np.nan
     residual[~solvable] = np.nan
     return bend_deg, edge_fraction, residual

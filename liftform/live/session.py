@@ -223,7 +223,7 @@ class LiveSession:
                 self._brightness.append(brightness_in_box(luma_thumbnail(frame.rgb), landmarks))
                 posture.refresh(pos, ts, self.settings.spine)
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], posture.facing,
-                             posture.side, self.settings.spine)
+                             posture.side, self.settings.spine, stance=False)
             trunk = float(a.trunk_inclination_deg[0])
             problem = framing_problem(landmarks, visibility, float(a.view_yaw_deg[0]), self.frame_size_wh,
                                       self.options.side_on_max_yaw_deg)

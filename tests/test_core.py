@@ -477,10 +477,10 @@ def _mistaken_pose(image_xy, frames, kind):
 
 
 def test_upside_down_is_its_three_rules_as_angles():
-    """`upside_down` compares the vectors' parts (cheap enough for every live frame); on random poses, landmarks
+    """`upside_down_parts` compares the vectors' parts (cheap enough for every live frame); on random poses, landmarks
     missing as whole points, it says what its rules say as angles: the nose below both ankles, the trunk within
     180 - FOLDED_TRUNK_DEG of straight down (`trunk_from_up_deg`), the legs past level (`body_axis_from_up_deg`)."""
-    from liftform.core.plausibility import FOLDED_TRUNK_DEG, body_axis_from_up_deg, trunk_from_up_deg, upside_down
+    from liftform.core.plausibility import FOLDED_TRUNK_DEG, body_axis_from_up_deg, trunk_from_up_deg, upside_down_parts
     rng = np.random.default_rng(3)
     image_xy = rng.normal(0.0, 100.0, (20000, 33, 2))
     image_xy[rng.random(image_xy.shape[:2]) < 0.08] = np.nan
@@ -489,7 +489,7 @@ def test_upside_down_is_its_three_rules_as_angles():
         expected = (head_down | (trunk_from_up_deg(image_xy) > FOLDED_TRUNK_DEG)
                     | (body_axis_from_up_deg(image_xy) > 90.0))
     assert 0.3 < expected.mean() < 0.9                   # both answers are common on such poses
-    np.testing.assert_array_equal(upside_down(image_xy), expected)
+    np.testing.assert_array_equal(np.logical_or(*upside_down_parts(image_xy)), expected)
 
 
 @pytest.mark.parametrize("kind", ["upside_down", "trunk folded down", "a third of the size"])

@@ -257,6 +257,26 @@ def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
     assert judged == [v.verdict for v in offline.verdicts] == ["hip_hinge"] * 2
 
 
+def test_a_lifter_who_bends_on_past_the_fold_line_is_seen_live_and_judged_as_offline():
+    """A stoop whose trunk goes on to 165 deg from up (a toe touch, a full flexion): live had taken its deepest frames
+    for the model's folded skeleton, showing "step into view" at the bottom and cutting each bend in two. Bent into
+    frame by frame, the fold is the lifter's: those frames show the back, rounded, and the reps are judged as
+    `analyze` judges them, one rounded rep a bend."""
+    settings = Settings()
+    t, env = lift_profile(2, 30.0, 1.0)
+    track = make_track(165.0 * env, np.zeros(len(t)), 45.0 * env, t)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(x), image, 0.0)) for i, x in enumerate(track.timestamps_s)]
+    events = [e for f in frames for e in f.events] + session.finish()
+    deepest = [f for f, lean in zip(frames, 165.0 * env, strict=True) if lean > 160.0]
+    assert deepest and all(f.landmarks_xy is not None and f.state == "rounded" for f in deepest)
+    offline = analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                            ModelInfo("none", ""), settings)
+    judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
+    assert judged == [v.verdict for v in offline.verdicts] == ["rounded_back"] * 2
+
+
 @pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat"])
 def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     settings = Settings()

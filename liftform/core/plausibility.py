@@ -55,21 +55,15 @@ def trunk_from_up_deg(image_xy: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.abs(trunk[:, 0]), -trunk[:, 1]))
 
 
-def upside_down(image_xy: np.ndarray) -> np.ndarray:
-    """(T,) bool: the pose has the nose below both ankles, the hips below the ankles, or the trunk folded down
-    (`FOLDED_TRUNK_DEG`), in the image. No lift puts the head or the hips below the feet, or the shoulders under the
-    hips, so such a pose is the model's mistake (a plate or the floor taken for a person, a skeleton folded over the
-    legs), never the lifter; NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down. (A fold the trunk bent into
-    frame by frame is the lifter's: `folded_by_bending`, which a track's frames are read with.)
+def upside_down_parts(image_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T,) bool each: the pose has the nose below both ankles or the hips below the ankles; the trunk folded down
+    (`FOLDED_TRUNK_DEG`), in the image. No lift puts the head or the hips below the feet, so such a pose is the
+    model's mistake (a plate or the floor taken for a person), never the lifter; nor the shoulders under the hips,
+    unless the lifter bent on into it frame by frame (`folded_by_bending`, `bent_into_fold`): else it is the model's
+    skeleton folded over the legs. NaN: False. Shapes: image_xy (T, 33, 2) pixels, y down.
 
-    The same rules as `trunk_from_up_deg` > `FOLDED_TRUNK_DEG` and `body_axis_from_up_deg` > 90, as comparisons
-    of the vectors' parts: live calls this on every frame, and the angles' dozen NumPy calls cost ~15 us there."""
-    head_or_hips_down, folded = _upside_down_parts(image_xy)
-    return head_or_hips_down | folded
-
-
-def _upside_down_parts(image_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T,) bool each: the head or the hips below the feet; the trunk folded down (`upside_down`)."""
+    The same rules as `body_axis_from_up_deg` > 90 and `trunk_from_up_deg` > `FOLDED_TRUNK_DEG`, as comparisons of
+    the vectors' parts: live calls this on every frame, and the angles' dozen NumPy calls cost ~15 us there."""
     ankle_y = np.maximum(image_xy[:, LEFT_ANKLE, 1], image_xy[:, RIGHT_ANKLE, 1])    # NaN where either is missing
     head_down = image_xy[:, NOSE, 1] > ankle_y
     shoulder, hip = trunk_midpoints(image_xy)
@@ -89,25 +83,33 @@ FOLD_ENTRY_DEG = 30.0
 FOLD_ENTRY_S = 0.2
 
 
+def bent_into_fold(trunk_deg: np.ndarray | float, gap_s: np.ndarray | float) -> np.ndarray | bool:
+    """Whether a frame whose trunk leans ``trunk_deg`` from up (`trunk_from_up_deg`), ``gap_s`` seconds before (or
+    after) a fold, shows the trunk bending into (or out of) it rather than the model's jump: within `FOLD_ENTRY_DEG`
+    of the fold, at most `FOLD_ENTRY_S` away. Arrays or plain numbers, broadcast."""
+    with np.errstate(invalid="ignore"):                           # NaN: no frame there
+        return (trunk_deg >= FOLDED_TRUNK_DEG - FOLD_ENTRY_DEG) & (gap_s <= FOLD_ENTRY_S)
+
+
 def folded_by_bending(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
-    """(T,) bool: frames whose trunk is folded past `FOLDED_TRUNK_DEG` (`upside_down`'s fold) where the lifter bent
+    """(T,) bool: frames whose trunk is folded past `FOLDED_TRUNK_DEG` (`upside_down_parts`' fold) where the lifter bent
     into it and came back out of it: each run of folded frames (frames with a pose at most `FOLD_ENTRY_S` apart) is
     entered from, and left to, a frame at most `FOLD_ENTRY_S` before its first and after its last that leans within
     `FOLD_ENTRY_DEG` of the fold.
     Shapes: image_xy (T, 33, 2) pixels, y down; timestamps_s (T,) seconds."""
-    _, folded = _upside_down_parts(image_xy)
+    _, folded = upside_down_parts(image_xy)
     trunk = trunk_from_up_deg(image_xy)
     posed = np.flatnonzero(np.isfinite(trunk))                    # a fold has both trunk ends, so a trunk angle
     reached = np.zeros(len(trunk), bool)
     if not len(posed):
         return reached
     lean, fold, t = trunk[posed], folded[posed], np.asarray(timestamps_s, dtype=float)[posed]
-    linked = np.r_[False, np.diff(t) <= FOLD_ENTRY_S]             # each posed frame to the posed frame before it
-    near_fold = lean >= FOLDED_TRUNK_DEG - FOLD_ENTRY_DEG
+    gap_s = np.r_[np.inf, np.diff(t)]                             # each posed frame from the posed frame before it
+    linked = gap_s <= FOLD_ENTRY_S
     start = fold & ~(np.r_[False, fold[:-1]] & linked)            # the first frame of each run of folds
     end = fold & ~(np.r_[fold[1:], False] & np.r_[linked[1:], False])     # ... and the last
-    entered = start & linked & np.r_[False, near_fold[:-1]]
-    left = end & np.r_[linked[1:], False] & np.r_[near_fold[1:], False]
+    entered = start & bent_into_fold(np.r_[np.nan, lean[:-1]], gap_s)
+    left = end & bent_into_fold(np.r_[lean[1:], np.nan], np.r_[gap_s[1:], np.inf])
     run = np.cumsum(start)                                        # each fold's run, numbered from 1
     run_entered, run_left = np.zeros((2, run[-1] + 1), bool)
     run_entered[run[start]], run_left[run[end]] = entered[start], left[end]
@@ -153,7 +155,7 @@ def _row_nanmedian(values: np.ndarray) -> np.ndarray:
 
 
 def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
-    """(T,) bool: poses that cannot be the lifter: upside down (:func:`upside_down`; but for a fold the trunk bent
+    """(T,) bool: poses that cannot be the lifter: upside down (`upside_down_parts`; but for a fold the trunk bent
     into, `folded_by_bending`), or a skeleton more than
     ``SIZE_JUMP`` times smaller or larger than the median over ``SIZE_WINDOW_S`` around it (:func:`body_size_px`).
     Shapes: image_xy (T, 33, 2) pixels; timestamps_s (T,) seconds."""
@@ -164,5 +166,5 @@ def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndar
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = size / _row_nanmedian(windows)
         jumped = (ratio > SIZE_JUMP) | (ratio < 1.0 / SIZE_JUMP)
-    head_or_hips_down, folded = _upside_down_parts(image_xy)
+    head_or_hips_down, folded = upside_down_parts(image_xy)
     return head_or_hips_down | (folded & ~folded_by_bending(image_xy, timestamps_s)) | jumped

@@ -32,7 +32,7 @@ from liftform.core.advice import rep_advice, rep_cue
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
-from liftform.core.plausibility import upside_down
+from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside_down_parts
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
@@ -105,6 +105,7 @@ class LiveSession:
         self._last_cue: str | None = None
         self._rounded_since_s: float | None = None
         self._cued = False
+        self._last_kept: tuple[np.ndarray, float] | None = None   # the last pose taken for the lifter, and its time
         self._brightness: list[float] = []   # the lifter's light, measured now and then (`liftform.exposure`)
         self.zero_taken = False             # `take_zero` replaced ``settings.spine.neutral_bend_deg``
         self.posture = Posture(self.buffer, options)   # facing, near side, standing height, the camera's view
@@ -198,7 +199,7 @@ class LiveSession:
         t_start = time.perf_counter()
         pose = self.estimator(frame.rgb, frame.timestamp_s)
         t_pose, cpu_pose = time.perf_counter(), time.thread_time()
-        if pose is not None and upside_down(pose.image_xy[None])[0]:   # not the lifter: no pose, as in analyze
+        if pose is not None and self._not_the_lifter(pose.image_xy, frame.timestamp_s):    # no pose, as in analyze
             pose = None
         ts = frame.timestamp_s
         if len(self.buffer) and ts <= self.buffer.timestamps_s[len(self.buffer) - 1]:
@@ -286,6 +287,19 @@ class LiveSession:
             if not self._watcher.in_rep:
                 self._cued = False
         return back_state(rounded, confidence, self.settings.verdict.min_confidence), spine
+
+    def _not_the_lifter(self, image_xy: np.ndarray, ts: float) -> bool:
+        """Whether the pose (33, 2) px is the model's mistake (`plausibility.upside_down_parts`): but for a trunk folded
+        past the fold line that the last pose kept shows bending into it (`plausibility.bent_into_fold`; `analyze`
+        also sees it come back out, `folded_by_bending`: live cannot wait for that, and judges reps as `analyze`
+        does)."""
+        head_or_hips_down, folded = upside_down_parts(image_xy[None])
+        if head_or_hips_down[0] or (folded[0] and not (
+                self._last_kept is not None and bent_into_fold(float(trunk_from_up_deg(self._last_kept[0][None])[0]),
+                                                               ts - self._last_kept[1]))):
+            return True
+        self._last_kept = (image_xy, ts)
+        return False
 
     def _edge(self, landmarks: np.ndarray, profile: np.ndarray) -> np.ndarray:
         shoulder_mid, hip_mid = trunk_midpoints(landmarks)

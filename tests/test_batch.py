@@ -1243,6 +1243,37 @@ def test_the_printed_settings_edited_for_a_threshold_keep_each_lifters_own_zero(
     assert "\nneutral_bend_deg = 10.0" in runner.invoke(app, ["config", str(zero)]).stdout
 
 
+def test_a_workers_second_sigterm_does_not_cut_short_the_removal_of_its_temporary_file(tmp_path):
+    """A worker gets more than one SIGTERM when its driver is killed outright (the parent-death signal, once for each
+    of the driver's threads as they die) or stopped by a SIGTERM sent to the whole process group. Each had raised
+    SystemExit again inside the unwinding of the first: landing in `atomic_path`'s removal of its temporary file, it
+    left a half-written ``.result.*.tmp.json`` in OUT (seen as a flaky kill -9 test on a loaded 2-core machine). A
+    worker's own handler, in a process of its own; the second SIGTERM sent as the temporary file is removed."""
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import os, signal, sys, time\n"
+        "from pathlib import Path\n"
+        "from liftform.batch.local import _terminate\n"
+        "from liftform.outputs.atomic import atomic_path\n"
+        "signal.signal(signal.SIGTERM, _terminate)\n"
+        "unlink = os.unlink\n"
+        "def unlink_as_a_second_sigterm_comes(path, *args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return unlink(path, *args, **kwargs)\n"
+        "os.unlink = unlink_as_a_second_sigterm_comes\n"
+        "with atomic_path(Path(sys.argv[1]) / 'result.json'):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"   # the first: stopped half way through writing its result
+        "    time.sleep(5)\n"
+        "print('went on after its SIGTERM')\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run([sys.executable, str(script), str(out)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 143 and "went on" not in done.stdout, (done.stdout, done.stderr)
+    assert os.listdir(out) == [], done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 def test_a_workers_sigterm_inside_a_del_ends_it_at_once_without_a_traceback(tmp_path):
     """A batch worker stopped by its driver (Ctrl-C, a time limit) whose SIGTERM lands inside an object's __del__
     (MediaPipe's landmarker, freed at any point): Python had swallowed the exit and printed "Exception ignored in

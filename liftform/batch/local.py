@@ -9,7 +9,8 @@ one.
 Workers ignore SIGINT (Ctrl-C reaches the whole process group): the driver decides. On KeyboardInterrupt in
 the driver, busy workers get SIGTERM, which they turn into SystemExit so atomic writes remove their temporary
 files; finished videos keep their results. A driver killed outright (SIGKILL, the OOM killer) cannot tell them:
-the kernel sends each worker SIGTERM as its driver dies (Linux, `_stop_with_driver`).
+the kernel sends each worker SIGTERM as its driver dies (Linux, `_stop_with_driver`). A worker takes the first
+SIGTERM only: another would cut short the unwinding it began (`_terminate`).
 """
 
 from __future__ import annotations
@@ -112,7 +113,14 @@ def _terminate(_signum, _frame) -> None:
     freed at any point) Python swallows the SystemExit and prints "Exception ignored in ... Traceback" on the user's
     terminal under the batch's "interrupted" line, the worker going on until killed `STOP_GRACE_S` later: from here
     on such an exit ends the process at once, and no traceback of its teardown is printed (what it leaves in OUT is
-    put right by the next write, `staging.recover_folder`)."""
+    put right by the next write, `staging.recover_folder`).
+
+    Taken once, later SIGTERMs ignored: each would raise again inside the unwinding the first began, where one that
+    landed in `atomic_path`'s removal of its temporary file left the file. A worker gets several when its driver is
+    killed outright (the kernel sends the parent-death signal each time the worker is handed on: to each of the
+    driver's threads as they die, NumPy's and OpenCV's BLAS pools, a progress bar, then to init), and when a SIGTERM
+    to the whole process group reaches it besides its driver's."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.unraisablehook = _exit_unraised
     raise SystemExit(TERMINATED_EXIT)
 

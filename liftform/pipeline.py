@@ -18,9 +18,9 @@ import numpy as np
 
 from liftform import appearance
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
-from liftform.core.kinematics import filmed_from_behind
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
+from liftform.core.viewpoint import filmed_from_behind
 from liftform.cpus import pose_threads
 from liftform.errors import ConfigError, InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness

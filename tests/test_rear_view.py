@@ -10,8 +10,9 @@ import pytest
 from synthetic_tracks import lift_track
 
 from liftform.analysis import ModelInfo, SourceInfo
-from liftform.core.kinematics import camera_behind, compute_kinematics, filmed_from_behind
+from liftform.core.kinematics import compute_kinematics
 from liftform.core.run import run_core
+from liftform.core.viewpoint import camera_behind, filmed_from_behind
 from liftform.outputs.read import read_analysis
 from liftform.pipeline import analyze_track, save_result
 from liftform.settings import Settings

@@ -15,9 +15,9 @@ import numpy as np
 from liftform.core.camera_pitch import looks_down, median_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import spine_judged
-from liftform.core.kinematics import filmed_from_behind
 from liftform.core.reps import seen_whole
 from liftform.core.types import Kinematics, Rep
+from liftform.core.viewpoint import filmed_from_behind
 from liftform.settings import VerdictSettings
 
 # In a rep cut by the video without a lift-off from the hands, the lift starts once the shoulders have come back up
@@ -82,7 +82,7 @@ class RepMetrics:
                                     # (False: a shallow bend; True with no spine peak: the back was not seen
                                     # clearly there, `hidden_where_judged`)
     from_behind: bool = False       # the judged frames were filmed from behind at an angle
-                                    # (`kinematics.filmed_from_behind`): the outline there is the shoulder blades'
+                                    # (`viewpoint.filmed_from_behind`): the outline there is the shoulder blades'
     shoulder_rise: float = float("nan")  # the judged frames' `camera_pitch.median_rise`: how far above the camera is
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
                                     # where speed is the point, so never a jerky lift

@@ -58,7 +58,7 @@ class Kinematics:
             where the ears are not seen or the facing is unknown.
         camera_behind: (T,) 1 where the camera is behind the lifter's frontal plane (it sees the back turned toward it
             at an angle), 0 in front of it, NaN unknown; near side-on and near frontal it is the model's noise
-            (`kinematics.filmed_from_behind` reads it with the yaw).
+            (`viewpoint.filmed_from_behind` reads it with the yaw).
         facing: (T,) which way the person faces around the frame: +1 image-right, -1 image-left, 0 unknown (a
             person may turn round during a clip; ``facing_sign`` is the clip's own). NaN in files written before it.
         far_shoulder_rise: (T,) how far the far shoulder appears above the near one where the trunk is bent over and

@@ -16,14 +16,8 @@ import numpy as np
 
 from liftform.core.camera_pitch import far_shoulder_rise, looks_down, median_rise
 from liftform.core.filters import frame_interval_s
-from liftform.core.kinematics import (
-    camera_behind,
-    facing_sign,
-    filmed_from_behind,
-    near_side,
-    standing_height_px,
-    view_yaw_deg,
-)
+from liftform.core.kinematics import facing_sign, near_side, standing_height_px
+from liftform.core.viewpoint import camera_behind, filmed_from_behind, view_yaw_deg
 from liftform.live.buffer import TrackBuffer
 from liftform.live.state import FacingFollower
 from liftform.live.types import Calibrated, LiveOptions

@@ -24,7 +24,7 @@ from liftform.settings import RepSettings, VerdictSettings
 PROMPT_NOBODY = "Step into view: whole body, side-on"
 PROMPT_STEP_BACK = "Step back: whole body in view"
 PROMPT_SIDE_ON = "Turn side-on to the camera"
-PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.kinematics.filmed_from_behind`
+PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.viewpoint.filmed_from_behind`
 PROMPT_FROM_ABOVE = "Camera too high: put it at hip height, level"   # `core.camera_pitch`
 PROMPT_DARK = "Too dark: more light on you, please"
 # No lifter's trunk leans back this far (a kettlebell swing's top, ~15 deg): a frame read so is read with the facing

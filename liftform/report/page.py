@@ -8,8 +8,8 @@ from typing import Any
 
 from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
-from liftform.core.kinematics import filmed_from_behind
 from liftform.core.look_at import SHOWN_REPS_MAX
+from liftform.core.viewpoint import filmed_from_behind
 from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.lifters import measured_others

@@ -9,6 +9,8 @@ contour bend of the person's neutral back: half-width d(s) = w + tan(R * bend / 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from liftform import track as lm
@@ -212,6 +214,16 @@ def swing_track(reps: int = 3, arm_raise_deg: float = 120.0, fps: float = 30.0) 
     arms = np.where(phase >= 0.9, np.sin(np.pi * np.clip((phase - 1.05) / 0.7, 0, 1)), 0.0)
     hinge_env[outside] = arms[outside] = 0.0
     return make_track(75.0 * hinge_env, 20.0 * hinge_env, np.zeros(len(t)), t, arm_raise_deg=arm_raise_deg * arms)
+
+
+def lost_between(track: PoseTrack, first: int, stop: int) -> PoseTrack:
+    """``track`` with no pose in frames ``first:stop`` (the model lost the lifter there)."""
+    arrays = {name: getattr(track, name).copy() for name in ("image_xy", "world_xyz", "back_profile_px")}
+    for array in arrays.values():
+        array[first:stop] = np.nan
+    visibility = track.visibility.copy()
+    visibility[first:stop] = 0.0
+    return dataclasses.replace(track, visibility=visibility, **arrays)
 
 
 def replayed_poses(track: PoseTrack):

@@ -22,7 +22,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from synthetic_tracks import lift_profile, lift_track, make_track, replayed_poses, swing_track
+from synthetic_tracks import (
+    lift_profile,
+    lift_track,
+    lost_between,
+    make_track,
+    replayed_poses,
+    set_of_lifts_track,
+    swing_track,
+)
 from typer.testing import CliRunner
 from video_files import first_seconds, lit_lifter_frame
 
@@ -275,6 +283,31 @@ def test_a_lifter_who_bends_on_past_the_fold_line_is_seen_live_and_judged_as_off
                             ModelInfo("none", ""), settings)
     judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
     assert judged == [v.verdict for v in offline.verdicts] == ["rounded_back"] * 2
+
+
+def test_a_bend_the_pose_loses_at_its_bottom_counts_once_live_as_in_analyze():
+    """A bend whose bottom the model lost for 0.5 s is found as two reps; live judges each in a window of its own,
+    the part after the gap in the next, and counts the bends from the session's first as `analyze` counts them from
+    the clip's (`reps.bend_numbers`): the rounded 2nd bend's descent is a lowering of the load, both ways."""
+    settings = Settings()
+
+    def analysed(track):
+        return analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                             ModelInfo("none", ""), settings)
+
+    whole = set_of_lifts_track([3.0, 40.0, 40.0, 3.0], [3.0] * 4)
+    bottom = analysed(whole).verdicts[0].rep.bottom
+    track = lost_between(whole, bottom, bottom + 15)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    judged = [e.verdict for f in frames for e in f.events if isinstance(e, RepJudged)]
+    judged += [e.verdict for e in session.finish() if isinstance(e, RepJudged)]
+    offline = analysed(track)
+    assert len(offline.verdicts) == 5 and not offline.verdicts[1].rep.lowers_load      # the bend cut in two
+    assert [v.rep.lowers_load for v in judged[-3:]] == [v.rep.lowers_load for v in offline.verdicts[-3:]]
+    assert [v.verdict for v in judged[-3:]] == [v.verdict for v in offline.verdicts[-3:]] == [
+        "rounded_back", "hip_hinge", "hip_hinge"]
 
 
 @pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat"])

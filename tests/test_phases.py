@@ -6,7 +6,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from synthetic_tracks import lift_track, make_track, reach_then_set_track, set_of_lifts_track, set_up_track
+from synthetic_tracks import (
+    lift_track,
+    lost_between,
+    make_track,
+    reach_then_set_track,
+    set_of_lifts_track,
+    set_up_track,
+)
 
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
@@ -374,3 +381,22 @@ def test_two_bends_are_two_reaches_to_the_floor_not_a_standing_depth_or_a_glitch
     assert two_bends_note(standing, core.reps, SETTINGS.reps) is None
     hands_up = replace(kin, hands_height=np.where(around, np.nanmin(kin.hands_height) + 0.4, kin.hands_height))
     assert two_bends_note(hands_up, core.reps, SETTINGS.reps) is None
+
+
+def test_a_bend_the_pose_loses_at_its_bottom_counts_once_among_the_descents_that_lower_a_load():
+    """A gap in the pose ends a rep, so a bend whose bottom the model lost (0.5 s: a blurred or compressed picture)
+    is found as two reps, each judged on its part. They are one bend where every other bend lowers a load: counted
+    as two, every later descent was taken for the other kind, and a rounded set-down for a rounded reach-down (told
+    "safe hip hinge"). The 2nd bend's descent rounded, as in the set above."""
+    track = set_of_lifts_track([3.0, 40.0, 40.0, 3.0], [3.0] * 4)
+    _, whole, _ = _judge(track)
+    gap = whole[0].bottom + np.arange(15)                     # the first bend's bottom, 0.5 s
+    kin, reps, verdicts = _judge(lost_between(track, gap[0], gap[-1] + 1))
+    assert len(reps) == 5 and reps[0].end <= gap[0] and reps[1].start >= gap[-1]     # cut in two by the gap
+    assert [r.lowers_load for r in reps] == [False, False, True, False, True]
+    assert [v.verdict for v in verdicts[2:]] == ["rounded_back", "hip_hinge", "hip_hinge"]
+    assert verdicts[2].while_lowering and verdicts[3].faults == ("rounded_reach_down",)
+    # Lost for longer than a second (`reps.SAME_BEND_GAP_S`), the lifter may have stood up and bent again unseen:
+    # the part after the gap counts as a bend of its own.
+    _, longer, _ = _judge(lost_between(track, gap[0], gap[0] + 30))           # 1.03 s from pose to pose
+    assert len(longer) == 5 and [r.lowers_load for r in longer[:2]] == [False, True]

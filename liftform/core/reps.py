@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +17,25 @@ from liftform.settings import RepSettings
 # (a clip cut 0.3 s into a rounded lowering had it "lowered to touch-down" and cleared from 0.1 s of a 50 deg lean).
 TOUCHDOWN_SEEN_S = 0.1
 MISSING_DEPTH = -1e9   # stands in for missing depth: below any real depth, and finite so differences stay finite
+# The model loses a lifter for a moment at the bottom of a bend now and then (a blurred or compressed picture, the
+# lifter folded over the bar). A gap in the pose ends a rep, so such a bend is found as two reps, each judged on what
+# was seen of it as a rep the view cuts; where every other bend lowers a load (`phases.lowers_load`) they count as one
+# bend, the one the gap cut: a rep ending in a gap of at most this long and the next starting in it. Counted as two,
+# every later descent had been taken for the other kind (an MPEG-4 copy of a sample, its lifter lost for 0.43 s at
+# a bottom, judged its next bend's lowering as a reach-down).
+SAME_BEND_GAP_S = 1.0
+
+
+def one_bend_cut_by_a_gap(posed: np.ndarray, timestamps_s: np.ndarray, end: int, start: int) -> bool:
+    """Whether a rep ending at frame ``end`` and the next starting at ``start`` are one bend a gap in the pose cut:
+    no frame ``end``..``start`` has a pose, and the gap, from the last pose before it to the first after it, lasts at
+    most `SAME_BEND_GAP_S`. ``posed`` (T,) bool, ``timestamps_s`` (T,); a gap at either end of them is no such gap."""
+    if not (0 < end <= start < len(posed) - 1) or posed[end:start + 1].any():
+        return False
+    before = np.flatnonzero(posed[:end])
+    after = np.flatnonzero(posed[start + 1:])
+    return bool(len(before) and len(after)
+                and timestamps_s[start + 1 + after[0]] - timestamps_s[before[-1]] <= SAME_BEND_GAP_S)
 
 
 def _local_maxima(signal: np.ndarray) -> np.ndarray:
@@ -39,6 +58,19 @@ def seen_whole(depth: np.ndarray, start: int, end: int, complete: bool) -> bool:
     return complete and bool(np.isfinite(depth[start]) and np.isfinite(depth[end]))
 
 
+def bend_numbers(reps: Sequence[Rep], posed: np.ndarray, timestamps_s: np.ndarray, bends_before: int = 0,
+                 last: Rep | None = None) -> list[int]:
+    """Each rep's bend (0-based), counted on from ``bends_before``: a rep a gap in the pose cut from the bend of the
+    rep before it (`one_bend_cut_by_a_gap`; ``last``: the rep before the first, the live session's last judged)
+    goes on with that bend. The reps index ``posed`` (T,) bool and ``timestamps_s`` (T,)."""
+    numbers: list[int] = []
+    for k, rep in enumerate(reps):                 # a loop over reps, not frames
+        before = reps[k - 1] if k else last
+        goes_on = before is not None and one_bend_cut_by_a_gap(posed, timestamps_s, before.end, rep.start)
+        numbers.append((numbers[-1] if numbers else bends_before - 1) + (not goes_on))
+    return numbers
+
+
 def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int = 0,
                  keep: Callable[[list[Rep]], list[Rep]] | None = None) -> list[Rep]:
     """Reps in ``kinematics``, in time order.
@@ -50,7 +82,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     is kept (however short: its length is unknown) and marked incomplete, as is one ending where the person is
     lost. Each rep's lift-off is found from the hands
     (:mod:`liftform.core.phases`), and where its descent lowers a load (:func:`~liftform.core.phases.lowers_load`;
-    ``reps_before``: the reps that came before the track, in the live session), its touch-down. ``keep`` chooses
+    two reps a gap in the pose cut from one bend count once, `one_bend_cut_by_a_gap`; ``reps_before``: the bends
+    that came before the track, in the live session), its touch-down. ``keep`` chooses
     the reps to return (the live session's new, finished ones) before the bends are counted: a rep it leaves out
     (one the live window's start cuts, a rep already judged) is no bend of the session's count.
     """
@@ -98,7 +131,9 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
                         liftoff_s=float(t[liftoff]) if liftoff >= 0 else float("nan")))
     if keep is not None:
         reps = keep(reps)
-    return [_with_touchdown(rep, lowers_load(reps_before + k), kinematics, settings) for k, rep in enumerate(reps)]
+    bends = bend_numbers(reps, np.isfinite(kinematics.depth), t, reps_before)
+    return [_with_touchdown(rep, lowers_load(bend), kinematics, settings)
+            for bend, rep in zip(bends, reps, strict=True)]
 
 
 def _with_touchdown(rep: Rep, lowers: bool, kinematics: Kinematics, settings: RepSettings) -> Rep:

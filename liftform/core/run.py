@@ -54,8 +54,8 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
         settings: filter, rep, spine and verdict settings (pose settings are not used).
         spine_baseline_deg: the raw contour bend taken as a neutral back; default ``settings.spine``'s.
         keep_reps: chooses which of the reps found are judged (the live session keeps only new, finished ones).
-        reps_before: how many reps came before the track (the live session's window): which descents lower a load
-            counts from the first rep of the session (`core.phases.lowers_load`).
+        reps_before: how many bends came before the track (the live session's window): which descents lower a load
+            counts from the first bend of the session (`core.phases.lowers_load`, `core.reps.bend_numbers`).
     """
     if len(track) == 0:     # a track of one's own with no rows ended deep in the smoothing, in NumPy's words
         raise InputError("the PoseTrack has no frames: the core needs at least one")

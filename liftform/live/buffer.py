@@ -66,6 +66,10 @@ class TrackBuffer:
                          self.timestamps_s[window], self.frame_index[window], self.frame_size_wh,
                          self.back_profile_px[window])
 
+    def posed(self, stop: int | None = None) -> np.ndarray:
+        """(stop,) bool: the frames ``:stop`` (all by default) that have a pose."""
+        return np.isfinite(self.image_xy[:self._n if stop is None else min(stop, self._n), 0, 0])
+
     def since(self, seconds: float) -> int:
         """Position of the first frame at most ``seconds`` older than the newest one (0 when empty)."""
         if not self._n:

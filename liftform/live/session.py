@@ -34,6 +34,7 @@ from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside_down_parts
 from liftform.core.rep_metrics import SWING_AFTER_S
+from liftform.core.reps import bend_numbers
 from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
@@ -98,13 +99,11 @@ class LiveSession:
         self._prompt = Debounced(o.prompt_hold_s, initial=None)
         self.verdicts: list[RepVerdict] = []
         self.rep_count = 0
-        self._judged_until = 0          # buffer position of the last judged rep's end
-        self._rejudge_until_s: float | None = None
-        self._next_rejudge_s = 0.0
+        self._judged_until, self._bends = 0, 0    # buffer position of the last judged rep's end; bends judged
+        self._rejudge_until_s, self._next_rejudge_s = None, 0.0     # judge again until, and next at (s)
         self._banner: tuple[str, float, str | None] | None = None   # words, until when, the rep's verdict
         self._last_cue: str | None = None
-        self._rounded_since_s: float | None = None
-        self._cued = False
+        self._rounded_since_s, self._cued = None, False   # since when the back reads rounded; told so this rep
         self._last_kept: tuple[np.ndarray, float] | None = None   # the last pose taken for the lifter, and its time
         self._brightness: list[float] = []   # the lifter's light, measured now and then (`liftform.exposure`)
         self.zero_taken = False             # `take_zero` replaced ``settings.spine.neutral_bend_deg``
@@ -323,9 +322,14 @@ class LiveSession:
             return [r for r in found if start + r.end > self._judged_until and not (start > 0 and r.bottom == 0)
                     and (r.complete or final or (start == 0 and r.end < last))]
 
-        # Which descents lower a load counts from the session's first rep, as `analyze` counts from the clip's.
-        verdicts = (run_core(window, s, keep_reps=new_reps, reps_before=len(self.verdicts)).verdicts
-                    if len(window) >= MIN_JUDGE_FRAMES else ())
+        # Which descents lower a load counts bends from the session's first, as `analyze` from the clip's.
+        judged = lambda bends: run_core(window, s, keep_reps=new_reps, reps_before=bends).verdicts  # noqa: E731
+        verdicts = judged(self._bends) if len(window) >= MIN_JUDGE_FRAMES else ()
+        bends = bend_numbers([replace(v.rep, start=start + v.rep.start, end=start + v.rep.end) for v in verdicts],
+                             self.buffer.posed(pos + 1), self.buffer.timestamps_s[:pos + 1], self._bends,
+                             self.verdicts[-1].rep if self.verdicts else None)
+        if bends and bends[0] < self._bends:      # it goes on with the bend judged last, a gap in the pose between
+            verdicts = judged(self._bends - 1)
         if not verdicts:
             if ts >= self._rejudge_until_s:
                 self._rejudge_until_s = None
@@ -347,7 +351,7 @@ class LiveSession:
             self.verdicts.append(verdict)
             self.rep_count += 1
             events.append(RepJudged(ts, verdict, self.rep_count, rep_advice(verdict, s.advice)))
-        self._judged_until = self.verdicts[-1].rep.end
+        self._judged_until, self._bends = self.verdicts[-1].rep.end, bends[-1] + 1
         self._last_cue = rep_cue(self.verdicts[-1], s.advice)
         verdict = self.verdicts[-1].verdict
         self._banner = (f"Rep {self.rep_count}: {words_of(verdict)}", ts + self.options.banner_s, verdict)

@@ -91,13 +91,12 @@ def bent_into_fold(trunk_deg: np.ndarray | float, gap_s: np.ndarray | float) -> 
         return (trunk_deg >= FOLDED_TRUNK_DEG - FOLD_ENTRY_DEG) & (gap_s <= FOLD_ENTRY_S)
 
 
-def folded_by_bending(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndarray:
-    """(T,) bool: frames whose trunk is folded past `FOLDED_TRUNK_DEG` (`upside_down_parts`' fold) where the lifter bent
-    into it and came back out of it: each run of folded frames (frames with a pose at most `FOLD_ENTRY_S` apart) is
-    entered from, and left to, a frame at most `FOLD_ENTRY_S` before its first and after its last that leans within
-    `FOLD_ENTRY_DEG` of the fold.
-    Shapes: image_xy (T, 33, 2) pixels, y down; timestamps_s (T,) seconds."""
-    _, folded = upside_down_parts(image_xy)
+def folded_by_bending(image_xy: np.ndarray, timestamps_s: np.ndarray, folded: np.ndarray) -> np.ndarray:
+    """(T,) bool: the ``folded`` frames (`upside_down_parts`' fold: the trunk past `FOLDED_TRUNK_DEG`) where the
+    lifter bent into the fold and came back out of it: each run of folded frames (frames with a pose at most
+    `FOLD_ENTRY_S` apart) is entered from, and left to, a frame at most `FOLD_ENTRY_S` before its first and after its
+    last that leans within `FOLD_ENTRY_DEG` of the fold.
+    Shapes: image_xy (T, 33, 2) pixels, y down; timestamps_s (T,) seconds; folded (T,) bool."""
     trunk = trunk_from_up_deg(image_xy)
     posed = np.flatnonzero(np.isfinite(trunk))                    # a fold has both trunk ends, so a trunk angle
     reached = np.zeros(len(trunk), bool)
@@ -167,4 +166,4 @@ def implausible_poses(image_xy: np.ndarray, timestamps_s: np.ndarray) -> np.ndar
         ratio = size / _row_nanmedian(windows)
         jumped = (ratio > SIZE_JUMP) | (ratio < 1.0 / SIZE_JUMP)
     head_or_hips_down, folded = upside_down_parts(image_xy)
-    return head_or_hips_down | (folded & ~folded_by_bending(image_xy, timestamps_s)) | jumped
+    return head_or_hips_down | (folded & ~folded_by_bending(image_xy, timestamps_s, folded)) | jumped

@@ -14,8 +14,9 @@ from liftform.settings import Settings
 
 # 2: every rep has "advice" (one sentence: what to do next time) and "liftoff_s". 3: several people: ``other_lifters``,
 # ``people_in_view``, ``lifter_verdict``, ``box_px``; ``verdict`` is the clip's over every lifter (the main lifter's
-# own when alone, as before).
-SCHEMA_VERSION = 3
+# own when alone, as before). 4: a rep is a bend: the parts of one the pose lost at its bottom are one rep, its
+# ``pose_lost_s`` the time lost.
+SCHEMA_VERSION = 4
 
 
 def clip_verdict(lifter_verdicts: list[str]) -> str:

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from synthetic_tracks import make_track, swing_track
 
+from liftform.core.kinematics import compute_kinematics
+from liftform.core.reps import segment_reps
 from liftform.core.run import run_core
+from liftform.core.verdict import judge_reps
 from liftform.core.vocabulary import Verdict
 from liftform.errors import ConfigError
 from liftform.settings import Settings, load_settings
@@ -216,11 +219,18 @@ def test_a_glimpse_after_the_person_was_lost_mid_rep_clears_nothing():
     for glimpse in (1, 2):
         seen = np.arange(len(env)) <= bottom - 6                          # lost 0.2 s before the bottom
         seen[glimpse_at:glimpse_at + glimpse] = True
-        result = run_core(_lost_where(track, ~seen), SETTINGS)
+        lost = _lost_where(track, ~seen)
+        result = run_core(lost, SETTINGS)
         assert not any(v.rep.start <= glimpse_at <= v.rep.end and v.verdict != "insufficient_data"
                        for v in result.verdicts), glimpse
         assert not any(Verdict(v.verdict).is_safe for v in result.verdicts), [v.reason for v in result.verdicts]
-        glimpsed = next(v for v in result.verdicts if v.rep.start <= glimpse_at <= v.rep.end)
+        # The way down and the glimpse are one bend the pose cut: told as one rep, and why it is no answer is the
+        # glimpse's own part's, judged apart.
+        (bend,) = [v for v in result.verdicts if v.rep.start <= glimpse_at <= v.rep.end]
+        assert "the pose lost the lifter" in bend.reason and bend.rep.start < bottom - 6
+        kinematics = compute_kinematics(lost, SETTINGS.filter, SETTINGS.spine)
+        _, parts = judge_reps(kinematics, segment_reps(kinematics, SETTINGS.reps), SETTINGS.verdict, SETTINGS.spine)
+        glimpsed = next(v for v in parts if v.rep.start <= glimpse_at <= v.rep.end)
         assert "only around its bottom" in glimpsed.reason and not glimpsed.judged_on_descent
         assert "neither on the way down nor in the lift" in glimpsed.reason
     # Seen from the bottom on, most of the way up, the same flat back is a lift seen in part, and cleared.

@@ -51,7 +51,7 @@ def test_each_lifter_is_judged_and_the_clip_takes_the_worst():
     assert analysis.verdict == "rounded_back" and analysis.people_in_view == 2
     assert any("2 people lifted in view" in w for w in analysis.quality.warnings)
     doc = json.loads(json.dumps(analysis_to_dict(analysis)))
-    assert doc["schema_version"] == 3 and doc["verdict"] == "rounded_back" and doc["lifter_verdict"] == "safe"
+    assert doc["schema_version"] == 4 and doc["verdict"] == "rounded_back" and doc["lifter_verdict"] == "safe"
     assert len(doc["reps"]) == 3 and all(r["verdict"] == "hip_hinge" for r in doc["reps"])   # the main lifter's
     other = doc["other_lifters"][0]
     assert other["verdict"] == "rounded_back" and len(other["reps"]) == 3 and other["flagged_frames"]

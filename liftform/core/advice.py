@@ -31,6 +31,7 @@ ADVICE_CUES = {
     "film_level": "Camera at hip height, level",
     "film_whole_lift": "Film the whole lift",
     "flat_way_down": "Flat going down - film the lift",
+    "stay_in_sight": "Lost you low down: more light",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
     "too_heavy": "Chest up - too heavy? Get help",
     "bend_knees_chest_up": "Bend hips and knees, chest up",
@@ -56,8 +57,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
     unknown, and a rep leaning deeper is advised as without a screen)."""
     screened = _screened(screen_hinge_depth_deg)
     if rv.verdict == "insufficient_data":    # what to change in the filming, as the reason says why
-        if rv.lift_unseen or rv.view_cut:
-            return "film_whole_lift"
+        if rv.lift_unseen or rv.view_cut:      # not seen: the video stopped, or the pose lost the lifter mid-rep
+            return "stay_in_sight" if rv.pose_lost_s > 0 else "film_whole_lift"
         return "film_level" if rv.from_above else "film_side_on"
     if rv.is_rounded:
         if rv.squat_bottom and not rv.head_led:   # the pelvis tucked under at the bottom: a depth, not a hinge, fault
@@ -79,8 +80,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "bend_knees_chest_up" if stooped else "chest_up"
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
         return "flat_all_the_way"
-    if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed
-        return "flat_way_down"
+    if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed (or seen)
+        return "stay_in_sight" if rv.pose_lost_s > 0 else "flat_way_down"
     if ROUNDED_REACH_DOWN in rv.faults:
         return "reach_down_flat"
     if JERKY_LIFT in rv.faults:
@@ -134,6 +135,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
                             "again: too little of this one was seen to judge the back."),
         "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),
+        "stay_in_sight": ("liftform lost sight of you at the bottom of this rep, so your lift was not judged: film in "
+                          "brighter light, your whole body in view and standing out from the background."),
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean"
             f"{here}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),

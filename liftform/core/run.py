@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from liftform.core.bend_parts import one_rep_per_bend
 from liftform.core.flags import quick_rounding_note
 from liftform.core.kinematics import compute_kinematics
-from liftform.core.reps import segment_reps, two_bends_note
+from liftform.core.reps import bend_numbers, segment_reps, two_bends_note
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
 from liftform.errors import InputError
@@ -31,7 +32,8 @@ class CoreResult:
 
     Attributes:
         kinematics: per-frame angles, (T,) arrays.
-        reps: the reps judged (all those found, or those ``keep_reps`` kept).
+        reps: the reps judged (all those found, or those ``keep_reps`` kept), one per bend: the parts of a bend a
+            gap in the pose cut are judged apart and told as one (`bend_parts.one_rep_per_bend`).
         flagged: (T,) bool, the frames where the back is judged rounded.
         verdicts: one per rep of ``reps``, in order.
         notes: what the reps leave unsaid, for the result's notes: rounding outside every rep
@@ -61,8 +63,9 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
         raise InputError("the PoseTrack has no frames: the core needs at least one")
     kinematics = compute_kinematics(track, settings.filter, settings.spine, spine_baseline_deg)
     reps = segment_reps(kinematics, settings.reps, reps_before, keep_reps)
-    flagged, verdicts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
+    flagged, parts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
     notes = (quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
                                  settings.reps.min_duration_s),
              two_bends_note(kinematics, reps, settings.reps))
-    return CoreResult(kinematics, tuple(reps), flagged, tuple(verdicts), tuple(n for n in notes if n))
+    verdicts = one_rep_per_bend(parts, bend_numbers(reps, np.isfinite(kinematics.depth), kinematics.timestamps_s))
+    return CoreResult(kinematics, tuple(v.rep for v in verdicts), flagged, verdicts, tuple(n for n in notes if n))

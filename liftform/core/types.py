@@ -200,6 +200,8 @@ class RepVerdict:
                                     # there, so a rounded call is hedged (reason) and its confidence halved
     from_above: bool = False        # filmed from above (`core.camera_pitch`): a rounded back reads flat there, so
                                     # a back that reads flat is not cleared (insufficient_data)
+    pose_lost_s: float = 0.0        # time the pose lost the lifter inside the rep, between the parts of one bend
+                                    # judged apart and told as one rep (`core.bend_parts`), seconds; 0: none
 
     @property
     def is_rounded(self) -> bool:

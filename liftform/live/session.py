@@ -9,9 +9,8 @@ Upright calibration (the first ~1 s of upright, well-framed frames, and again on
 path needs from the person's standing posture (`live.posture`): which way they face (so which side of the silhouette
 is the back; then followed frame by frame, the lifter may turn round), the body side nearer the camera, and the
 standing shoulder height (the zero of the depth signal that tells a rep has ended). Until it is done these are
-estimated from the recent frames. Spine flexion itself is measured against
-``settings.spine.neutral_bend_deg``, exactly as `liftform analyze` measures it: the core no
-longer uses the upright contour as the zero (it varies by tens of degrees between people; see `core.spine`).
+estimated from the recent frames. Spine flexion itself is measured against ``settings.spine.neutral_bend_deg``, as
+`liftform analyze` measures it, not against the upright contour (it varies by tens of degrees between people).
 About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
 for more light, where no other prompt is due, and the saved session carries `analyze`'s note.
 
@@ -29,6 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.advice import rep_advice, rep_cue
+from liftform.core.bend_parts import merged_bend
 from liftform.core.flags import head_flagged, shown_spine_flexion_deg
 from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
@@ -84,8 +84,7 @@ class LiveSession:
         self.estimator, self.settings, self.options = estimator, settings, options
         self.frame_size_wh = (int(frame_size_wh[0]), int(frame_size_wh[1]))
         self.buffer = TrackBuffer(self.frame_size_wh)
-        height_px = float(self.frame_size_wh[1]) or 1.0
-        o = options
+        height_px, o = float(self.frame_size_wh[1]) or 1.0, options
         # One filter for all channels of a frame (one call per frame): landmark and back-profile pixels, world
         # metres, each channel's beta in its own unit.
         k = len(BACK_PROFILE_STATIONS)
@@ -328,7 +327,8 @@ class LiveSession:
         bends = bend_numbers([replace(v.rep, start=start + v.rep.start, end=start + v.rep.end) for v in verdicts],
                              self.buffer.posed(pos + 1), self.buffer.timestamps_s[:pos + 1], self._bends,
                              self.verdicts[-1].rep if self.verdicts else None)
-        if bends and bends[0] < self._bends:      # it goes on with the bend judged last, a gap in the pose between
+        goes_on = bool(bends) and bends[0] < self._bends   # the bend judged last goes on, a gap in the pose between
+        if goes_on:
             verdicts = judged(self._bends - 1)
         if not verdicts:
             if ts >= self._rejudge_until_s:
@@ -344,12 +344,12 @@ class LiveSession:
         self._rejudge_until_s = None
         events: list[LiveEvent] = []
         shift = lambda i: start + i if i >= 0 else i  # noqa: E731  (window -> session frames; -1, none, stays)
-        for v in verdicts:
+        for k, v in enumerate(verdicts):      # a bend judged last that goes on is told again, as one rep with this
+            parts = [self.verdicts.pop()] if k == 0 and goes_on else []
             rep = replace(v.rep, index=len(self.verdicts), start=start + v.rep.start, bottom=start + v.rep.bottom,
                           end=start + v.rep.end, liftoff=shift(v.rep.liftoff), touchdown=shift(v.rep.touchdown))
-            verdict = replace(v, rep=rep)
-            self.verdicts.append(verdict)
-            self.rep_count += 1
+            self.verdicts.append(verdict := merged_bend([*parts, replace(v, rep=rep)]))
+            self.rep_count += 0 if parts else 1
             events.append(RepJudged(ts, verdict, self.rep_count, rep_advice(verdict, s.advice)))
         self._judged_until, self._bends = self.verdicts[-1].rep.end, bends[-1] + 1
         self._last_cue = rep_cue(self.verdicts[-1], s.advice)

@@ -380,3 +380,7 @@ def test_live_prints_a_sets_reps_in_columns_past_the_ninth(capsys):
     assert len(lines) == 12
     assert lines[0].startswith("  rep 1     ")          # as before, and as the README shows a session's lines
     assert len({line.index(" s  ") for line in lines}) == 1, lines
+    # A rep told again (a bend the pose lost at its bottom, once its second part is judged) says so.
+    on_event(RepJudged(0.0, analysis.verdicts[-1], 12, advice="Good hip hinge."))
+    (again,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  rep ")]
+    assert again.startswith("  rep 12 again: ")

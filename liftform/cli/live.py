@@ -108,11 +108,16 @@ def _event_printer(settings, beep: bool):
     if beep and (problem := sound_problem()) is not None:     # said before the session, not at the first rounding
         err.print(f"--beep: no sound output ({shown(problem)}): the terminal's bell rings instead", soft_wrap=True)
 
+    told: set[int] = set()        # the session's reps told so far (`Rep.index`)
+
     def on_event(event) -> None:
         if isinstance(event, RepJudged):
             v = event.verdict
+            # A bend the pose lost at its bottom is told again, as one rep, once its second part is judged.
+            again = " again:" if v.rep.index in told else ""
+            told.add(v.rep.index)
             # a set's 10th rep on had pushed its line a column right of the 9th's
-            out.print(f"  rep {event.count:<2} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+            out.print(f"  rep {event.count:<2}{again} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:

@@ -105,6 +105,10 @@ class Analysis:
     # (T,) bool per analysed frame: the model was not run on it, its pose is its neighbours' (`PoseTrack.pose_filled`);
     # None: every frame was run.
     pose_filled: np.ndarray | None = None
+    # (T,) bool per analysed frame: some rep's verdict is taken from it (`CoreResult.judged`: a bend the pose cut is
+    # judged in its parts, `core.bend_parts`, whose frames its one rep's span does not give); None at construction:
+    # from the reps' spans (another lifter read back, whose per-frame data the files do not hold).
+    judged: np.ndarray | None = None
     # Where the person's own values among the settings came from (`personal.PERSONAL_KEYS`: {(section, key): a
     # profile's or live's key n, in words}), the others being the method's or a config's; None: not recorded (a
     # result written before liftform recorded it). A plain rescore keeps only these (`batch.rescore`).
@@ -113,6 +117,13 @@ class Analysis:
     # result (result.json ``other_lifters[].stills``; a poses.npz written before the fifty-ninth session has no
     # track of theirs).
     stills: tuple[RepStill, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.judged is None:     # made without the core's (by hand, another lifter read back): from the reps' spans
+            from liftform.core.rep_metrics import judged_frames
+
+            object.__setattr__(self, "judged", judged_frames(self.kinematics, [v.rep for v in self.verdicts],
+                                                             self.settings.verdict, np.asarray(self.flagged, bool)))
 
     def __eq__(self, other: object) -> bool:
         return same_values(self, other) if isinstance(other, Analysis) else NotImplemented

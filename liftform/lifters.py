@@ -84,7 +84,8 @@ def measured_others(analysis: Analysis, track: PoseTrack) -> Analysis:
     them as `analyze` did (`report.page`'s annotated video drawn again)."""
     from liftform.core.run import run_core
 
-    measured = {id(other): run_core(lifter, other.settings).kinematics
+    measured = {id(other): run_core(lifter, other.settings)
                 for other, lifter in with_tracks(analysis.others, track.other_lifters)}
-    return replace(analysis, others=tuple(replace(other, kinematics=measured[id(other)]) if id(other) in measured
-                                          else other for other in analysis.others))
+    return replace(analysis, others=tuple(
+        replace(other, kinematics=measured[id(other)].kinematics, judged=measured[id(other)].judged)
+        if id(other) in measured else other for other in analysis.others))

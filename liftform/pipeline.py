@@ -85,7 +85,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(f"{insufficient} of {len(verdicts)} reps could not be judged")
     quality = Quality(frames_with_pose=frames_with_pose, frames_total=len(track), view=view, warnings=tuple(notes))
     return Analysis(source=source, model=model, settings=settings, kinematics=kinematics, verdicts=verdicts,
-                    flagged=flagged, quality=quality, versions=library_versions(), pose_filled=track.pose_filled)
+                    flagged=flagged, quality=quality, versions=library_versions(), pose_filled=track.pose_filled,
+                    judged=core.judged)
 
 
 def _cuts_note(cuts_s: tuple[float, ...]) -> str:

@@ -17,7 +17,6 @@ import numpy as np
 
 from liftform.analysis import Analysis, RepStill, SourceInfo
 from liftform.core.look_at import reps_shown, worst_moment
-from liftform.core.rep_metrics import judged_frames
 from liftform.track import PoseTrack, row_at, rows_for_frames
 
 CLIP_PAD_S = 0.3             # a rep's clip, and the box its frames are cropped to, start this much before it and end
@@ -46,7 +45,7 @@ def rep_stills(analysis: Analysis, track: PoseTrack) -> tuple[RepStill, ...]:
         return ()
     track = drawn_track(track)
     flagged = np.asarray(analysis.flagged, dtype=bool)
-    judged = judged_frames(kin, [rv.rep for rv in analysis.verdicts], verdict_settings, flagged)
+    judged = np.asarray(analysis.judged, dtype=bool)
     with np.errstate(invalid="ignore"):
         confident = kin.spine_flexion_confidence >= verdict_settings.min_confidence
     track_rows = rows_for_frames(track.frame_index)

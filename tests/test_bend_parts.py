@@ -10,6 +10,8 @@ from synthetic_tracks import lost_between, set_of_lifts_track
 
 from liftform.core.advice import advice_kind
 from liftform.core.bend_parts import merged_bend, one_rep_per_bend
+from liftform.core.rep_metrics import judged_frames
+from liftform.core.reps import segment_reps
 from liftform.core.run import run_core
 from liftform.core.types import Rep, RepVerdict
 from liftform.settings import Settings
@@ -42,6 +44,12 @@ def test_a_bend_the_pose_cut_in_two_is_one_rep_judged_on_its_parts():
         "hip_hinge", "rounded_back", "hip_hinge", "hip_hinge"]
     assert [v.rep.lowers_load for v in cut.verdicts] == [False, True, False, True]
     assert all(v.pose_lost_s == 0 for v in cut.verdicts[1:])
+    # The frames its verdict was taken from are the parts' (frames.csv's `judged`, the report's strip and stills),
+    # which the one rep's span, judged as a whole, would not give.
+    parts = segment_reps(cut.kinematics, SETTINGS.reps)
+    assert len(parts) == 5
+    assert np.array_equal(cut.judged, judged_frames(cut.kinematics, parts, SETTINGS.verdict, cut.flagged))
+    assert not np.array_equal(cut.judged, judged_frames(cut.kinematics, cut.reps, SETTINGS.verdict, cut.flagged))
 
 
 def test_the_bend_takes_its_rounded_part_else_the_part_that_judged_the_lift():

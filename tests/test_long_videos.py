@@ -269,7 +269,7 @@ def long_set(verdicts: list[str], *, source_path: str = "lift.mp4", frames_per_r
                                           for name in ("image_xy", "world_xyz", "visibility", "back_profile_px")},
                                 timestamps_s=times, frame_index=np.arange(n))
     analysis = dataclasses.replace(base, kinematics=kinematics, verdicts=tuple(reps), flagged=np.zeros(n, bool),
-                                   source=dataclasses.replace(base.source, frames=n, duration_s=n / 10))
+                                   judged=None, source=dataclasses.replace(base.source, frames=n, duration_s=n / 10))
     return analysis, track
 
 

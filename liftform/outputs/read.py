@@ -121,7 +121,8 @@ def _other_lifter(main: Analysis, entry: dict[str, Any], rows: np.ndarray) -> An
     quality = entry["quality"]
     return replace(main, verdicts=tuple(_rep_verdict(rep, rows) for rep in entry.get("reps") or []),
                    flagged=np.isin(main.kinematics.frame_index, [int(f) for f in entry.get("flagged_frames") or []]),
-                   others=(), stills=tuple(_still(still) for still in entry.get("stills") or []),
+                   judged=None, others=(),
+                   stills=tuple(_still(still) for still in entry.get("stills") or []),
                    box_px=tuple(int(v) for v in entry["box_px"]) if isinstance(entry.get("box_px"), list) else None,
                    quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
                                    frames_total=int(quality.get("frames_total", len(main.kinematics))),
@@ -161,6 +162,7 @@ def analysis_from_files(doc: dict[str, Any], frames: dict[str, np.ndarray], path
             settings=_settings_of(doc, path),
             kinematics=kinematics, verdicts=verdicts,
             flagged=frames.get("flagged", np.zeros(len(kinematics))) > 0,
+            judged=frames.get("judged", np.zeros(len(kinematics))) > 0,
             pose_filled=frames["pose_filled"] > 0 if "pose_filled" in frames else None,
             quality=Quality(frames_with_pose=int(quality["frames_with_pose"]),
                             frames_total=int(quality.get("frames_total", len(kinematics))),

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import Analysis
-from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.outputs.atomic import atomic_path
 from liftform.outputs.layout import FRAMES_NAME, REPS_NAME
@@ -52,7 +51,7 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     decimals = [_decimals(name) for name in Kinematics.COLUMNS]
     flagged = np.asarray(analysis.flagged, dtype=bool)
     valid = np.asarray(kin.valid, dtype=bool)
-    judged = judged_frames(kin, [rv.rep for rv in analysis.verdicts], analysis.settings.verdict, flagged)
+    judged = np.asarray(analysis.judged, dtype=bool)
     filled = np.zeros(n_frames, dtype=bool) if analysis.pose_filled is None else np.asarray(analysis.pose_filled, bool)
     rows = []
     for i in range(n_frames):

@@ -19,7 +19,6 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.look_at import worst_moment
-from liftform.core.rep_metrics import judged_frames
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
@@ -99,8 +98,7 @@ class ResultData:
         if not self.has_frames:
             return None
         kin = self.analysis.kinematics
-        judged = judged_frames(kin, [rv.rep for rv in self.analysis.verdicts], self.analysis.settings.verdict,
-                               np.asarray(self.analysis.flagged, dtype=bool))
+        judged = np.asarray(self.analysis.judged, dtype=bool)
         return {"frame": kin.frame_index.astype(float), "time_s": kin.timestamps_s,
                 "valid": kin.valid.astype(float), "flagged": np.asarray(self.analysis.flagged, dtype=float),
                 "judged": judged.astype(float),

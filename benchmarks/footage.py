@@ -55,7 +55,7 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 #   every rounded-back clip of the development set comes from one source;
 # - the view ramp's end (max_view_yaw_deg): the candidate with the best accuracy on the other sources.
 ONSET_QUANTILE = 0.9
-VIEW_CANDIDATES = (60.0, 75.0)
+VIEW_CANDIDATES = (75.0, 90.0)
 ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
 
 

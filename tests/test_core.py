@@ -179,15 +179,15 @@ def test_a_lean_just_under_the_limit_is_not_rounded_up_to_it():
 
 
 def test_a_rep_the_video_starts_at_the_bottom_of_is_undecided_for_the_view_when_its_lift_was_seen():
-    """The recording starts at the bottom of a bend (its way down unseen) and the lift is seen whole, filmed 66 deg
+    """The recording starts at the bottom of a bend (its way down unseen) and the lift is seen whole, filmed 72 deg
     off side-on: the rep is undecided for the camera's angle, which is what to change, not "too little of the rep
     was in view" (that is said only where the lift was not seen either)."""
-    track, _ = lift_track("hip_hinge", n_reps=1, yaw_deg=66.0)
+    track, _ = lift_track("hip_hinge", n_reps=1, yaw_deg=72.0)
     bottom = run_core(track)[1][0].bottom
     _, reps, _, verdicts = run_core(track[bottom:])
     assert reps[0].start == reps[0].bottom == 0                           # nothing of the way down in view
     assert verdicts[0].verdict == "insufficient_data"
-    assert "the camera was 66° off side-on" in verdicts[0].reason and "too little" not in verdicts[0].reason
+    assert "the camera was 72° off side-on" in verdicts[0].reason and "too little" not in verdicts[0].reason
 
 
 def test_a_back_hidden_where_it_would_be_judged_leaves_the_rep_undecided():
@@ -563,7 +563,7 @@ def test_a_mistaken_pose_that_lasts_to_the_end_of_the_clip_is_dropped_too():
 @pytest.mark.parametrize(("yaw_deg", "label"), [(0.0, "side"), (30.0, "side"), (31.0, "oblique"), (74.0, "oblique"),
                                                 (75.0, "front"), (np.nan, "unknown")])
 def test_side_on_is_where_the_spine_measure_has_full_confidence(yaw_deg, label):
-    spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw, none from 75
+    spine_settings = SETTINGS.spine   # full confidence up to 30 deg of yaw; frontal from 75
     assert view_label(np.full(5, yaw_deg), spine_settings) == label
 
 
@@ -589,7 +589,7 @@ def test_confidence_falls_as_view_turns_frontal():
                    for yaw in (0, 40, 55, 75)]
     assert confidences[0] > 0.9
     assert confidences == sorted(confidences, reverse=True)
-    assert confidences[-1] == 0
+    assert confidences[-1] < SETTINGS.verdict.min_confidence       # no frame trusted: the view nearly frontal
 
 
 def test_missing_frames_are_bridged_and_long_gaps_are_not():

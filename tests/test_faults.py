@@ -65,7 +65,7 @@ BAD_SETTINGS = {   # (section, key, value): each was accepted and gave a silentl
     "depth-beyond-body": ("reps", "min_depth", "5"),
     "no-person": ("pose", "num_poses", "0"),
     "fractional-people": ("pose", "num_poses", "1.5"),
-    "side-on-wider-than-cutoff": ("spine", "full_view_yaw_deg", "75.0"),
+    "side-on-wider-than-cutoff": ("spine", "full_view_yaw_deg", "90.0"),
     "two-frames-a-second": ("pose", "analysis_fps", "2.0"),        # too few frames to follow a rep: reps cut wrong
     "half-a-frame-a-second": ("pose", "analysis_fps", "0.5"),
 }
@@ -458,7 +458,7 @@ def test_every_numeric_setting_has_a_range() -> None:
 
 
 def test_config_shows_every_rule_a_value_is_checked_against(tmp_path) -> None:
-    """`liftform config` showed full_view_yaw_deg as 0..90, yet a value from max_view_yaw_deg (75) up is refused;
+    """`liftform config` showed full_view_yaw_deg as 0..90, yet a value from max_view_yaw_deg (90) up is refused;
     num_poses took no fraction and the REBA bands had to be 2 ascending numbers, neither said. Each comment now
     says what the check refuses, and a value past each unsaid rule is refused naming it."""
     from liftform.settings import settings_to_toml
@@ -467,7 +467,7 @@ def test_config_shows_every_rule_a_value_is_checked_against(tmp_path) -> None:
     assert "full_view_yaw_deg = 30.0  # at least 0 and at most 90, less than max_view_yaw_deg" in shown
     assert "num_poses = 2  # a whole number at least 1 and at most 10" in shown
     assert "reba_trunk_bands_deg = [20.0, 60.0]  # 2 numbers, each at least 0 and at most 180, ascending" in shown
-    for text, words in (("[spine]\nfull_view_yaw_deg = 80\n", "less than max_view_yaw_deg"),
+    for text, words in (("[spine]\nfull_view_yaw_deg = 90\n", "less than max_view_yaw_deg"),
                         ("[pose]\nnum_poses = 1.5\n", "a whole number"),
                         ("[verdict]\nreba_trunk_bands_deg = [60, 20]\n", "ascending"),
                         # an empty model name passed `config` and was refused only when `analyze` loaded the model

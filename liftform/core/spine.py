@@ -140,12 +140,17 @@ def _unit(values: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(values, 0.0), 1.0)
 
 
+# From this camera yaw (deg) the view is called frontal (or from the back): the camera faces the lifter more than
+# their side, and the spine measure's view factor is far under its line (`spine_confidence`).
+FRONT_VIEW_YAW_DEG = 75.0
+
+
 def view_label(view_yaw_deg: np.ndarray, settings: SpineSettings) -> str:
     """The camera's view of the lifter from the median yaw (deg) over the frames: "side" while the spine measure has
-    full confidence (up to ``full_view_yaw_deg``), "oblique" while it has some (below ``max_view_yaw_deg``),
-    "front" beyond, "unknown" without a pose. The one definition of side-on."""
+    full confidence (up to ``full_view_yaw_deg``), "oblique" up to `FRONT_VIEW_YAW_DEG`, "front" beyond, "unknown"
+    without a pose. The one definition of side-on."""
     finite = view_yaw_deg[np.isfinite(view_yaw_deg)]
     if len(finite) == 0:
         return "unknown"
     yaw = float(np.median(finite))
-    return "side" if yaw <= settings.full_view_yaw_deg else "oblique" if yaw < settings.max_view_yaw_deg else "front"
+    return "side" if yaw <= settings.full_view_yaw_deg else "oblique" if yaw < FRONT_VIEW_YAW_DEG else "front"

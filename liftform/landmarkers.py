@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -179,16 +180,34 @@ def create_landmarker(model_path: str | Path, settings: PoseSettings, *, video: 
         raise ModelError(f"cannot load pose model {model_path}: {first_line[:200]}") from None
 
 
-def warm_up(landmarker, video_ms: int | None = None) -> None:
-    """Run ``landmarker`` once on a blank frame (``video_ms``: a VIDEO-mode one's timestamp). Its first run costs
-    20-200 ms more than the next, and a blank frame takes most of that off the first real frame; nobody is in it,
-    so a VIDEO-mode landmarker then holds no person, as a new one."""
+# A person standing side-on in a 256 px square: the first frame `liftform.synth` renders of
+# LiftSpec(width_px=256, height_px=256, reps=1, fps=5, supersample=1) (tests/test_warm_up.py checks that it is).
+STANDING_PERSON_PNG = Path(__file__).with_name("assets") / "standing_person.png"
+
+
+@functools.cache
+def standing_person() -> np.ndarray:
+    """`STANDING_PERSON_PNG` as (256, 256, 3) RGB uint8."""
+    import cv2
+
+    return np.ascontiguousarray(cv2.imread(str(STANDING_PERSON_PNG), cv2.IMREAD_COLOR)[..., ::-1])
+
+
+def warm_up(landmarker, clock: Callable[[float], int] | None = None, person: bool = False) -> None:
+    """Run ``landmarker`` once on a blank frame (``clock``: a VIDEO-mode one's, which gives its timestamps). Its
+    first run costs 20-200 ms more than the next, and a blank frame takes most of that off the first real frame;
+    nobody is in it, so a VIDEO-mode landmarker then holds no person, as a new one. With ``person``, first on a
+    picture of one (`standing_person`): the person detector alone runs on a blank frame, and the landmark and
+    mask networks' first run came on a camera's first frame (live with lite: 85-95 ms for the first frame, and
+    45 ms for the next, on the second landmarker, where 33 ms is a 30 fps camera's interval: a frame dropped)."""
     blank = mp_image(np.zeros((256, 256, 3), np.uint8))
+    pictures = [mp_image(standing_person()), blank] if person else [blank]
     with native_stderr_silenced():
-        if video_ms is None:
-            landmarker.detect(blank)
-        else:
-            landmarker.detect_for_video(blank, video_ms)
+        for picture in pictures:
+            if clock is None:
+                landmarker.detect(picture)
+            else:
+                landmarker.detect_for_video(picture, clock(0.0))
 
 
 def close_landmarker(landmarker) -> None:

@@ -30,6 +30,7 @@ from liftform.landmarkers import (
     kept_landmarkers,
     mp_image,
     native_stderr_silenced,
+    warm_up,
 )
 from liftform.settings import PoseSettings
 from liftform.track import (
@@ -105,6 +106,10 @@ class PeopleFinder:
         """Start loading the landmarker of a finder to be made later (`KeptLandmarkers.preload`)."""
         kept_landmarkers.preload(model_path, settings, num_poses=max_people, masks=False)
 
+    def warm_up(self) -> None:
+        """Run the model once on a person (`landmarkers.warm_up`): its first run on one is slow."""
+        warm_up(self._landmarker, person=True)
+
     def close(self) -> None:
         if self._landmarker is not None:
             kept_landmarkers.give_back(self._landmarker)
@@ -165,6 +170,12 @@ class CropFollower:
         self.lost_since_s: float | None = None      # time of the first frame of the current loss
         self.last_box: tuple[float, float, float, float] | None = None
         self.other_boxes: list[tuple[float, float, float, float]] = []    # the poses not picked on the last frame
+
+    def warm_up(self) -> None:
+        """Run its own landmarker once on a person and once on nothing (`landmarkers.warm_up`), before the first
+        frame; none where the frames are run ahead (``ahead`` warms its own)."""
+        if self._landmarker is not None:
+            warm_up(self._landmarker, self._clock, person=True)
 
     def close(self) -> None:
         if self._landmarker is not None:

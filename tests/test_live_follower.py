@@ -45,6 +45,9 @@ def scene(monkeypatch):
         def __call__(self, rgb, bounds):
             return world.people_at(float(rgb[0, 0, 0]) / FPS)
 
+        def warm_up(self) -> None:
+            pass
+
         def close(self) -> None:
             pass
 
@@ -57,6 +60,9 @@ def scene(monkeypatch):
             self.other_boxes: list = []
 
         def expect(self, rgb, t) -> None:
+            pass
+
+        def warm_up(self) -> None:
             pass
 
         def __call__(self, rgb, t):

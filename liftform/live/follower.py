@@ -61,7 +61,7 @@ class AlternatingRunner:
     def _load(self, i: int, model_path: str | Path, settings: PoseSettings) -> None:
         # Two poses: the person detector on every frame, as `CropFollower` runs it.
         landmarker = landmarkers.create_landmarker(model_path, settings, video=True, masks=True, num_poses=POOL_POSES)
-        landmarkers.warm_up(landmarker, self._clocks[i](0.0))    # its slow first run before the camera's frames
+        landmarkers.warm_up(landmarker, self._clocks[i], person=True)    # its slow first runs before the camera's
         self._landmarkers[i] = landmarker
 
     def wait_loaded(self) -> None:
@@ -136,6 +136,10 @@ class LifterFollower:
             AlternatingRunner(model_path, settings, landmarkers)
         self.landmarkers = 1 if self.runner is None else landmarkers
         self.follower = CropFollower(model_path, settings, self.bounds, self.bounds, ahead=self.runner)
+        # The first frame finds the lifter, then follows them: each model's first run on a person not on it.
+        self.finder.warm_up()
+        if self.runner is None:
+            self.follower.warm_up()
         self.aimed = False              # the follower's crop is on somebody
         self.next_look_s = -math.inf
         # Someone else seen in the lifter's crop (a coach, a spotter): their box and when it was last seen.

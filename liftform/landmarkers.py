@@ -186,11 +186,13 @@ STANDING_PERSON_PNG = Path(__file__).with_name("assets") / "standing_person.png"
 
 
 @functools.cache
-def standing_person() -> np.ndarray:
-    """`STANDING_PERSON_PNG` as (256, 256, 3) RGB uint8."""
+def standing_person() -> np.ndarray | None:
+    """`STANDING_PERSON_PNG` as (256, 256, 3) RGB uint8; None where it cannot be read (a broken install: the
+    warm-up then runs on the blank frame alone, and only the first frames are slower)."""
     import cv2
 
-    return np.ascontiguousarray(cv2.imread(str(STANDING_PERSON_PNG), cv2.IMREAD_COLOR)[..., ::-1])
+    bgr = cv2.imread(str(STANDING_PERSON_PNG), cv2.IMREAD_COLOR)
+    return None if bgr is None else np.ascontiguousarray(bgr[..., ::-1])
 
 
 def warm_up(landmarker, clock: Callable[[float], int] | None = None, person: bool = False) -> None:
@@ -201,7 +203,8 @@ def warm_up(landmarker, clock: Callable[[float], int] | None = None, person: boo
     mask networks' first run came on a camera's first frame (live with lite: 85-95 ms for the first frame, and
     45 ms for the next, on the second landmarker, where 33 ms is a 30 fps camera's interval: a frame dropped)."""
     blank = mp_image(np.zeros((256, 256, 3), np.uint8))
-    pictures = [mp_image(standing_person()), blank] if person else [blank]
+    picture = standing_person() if person else None
+    pictures = [blank] if picture is None else [mp_image(picture), blank]
     with native_stderr_silenced():
         for picture in pictures:
             if clock is None:

@@ -21,6 +21,25 @@ def test_the_warm_up_picture_is_the_standing_person_synth_renders():
     assert np.array_equal(shipped, rgb)
 
 
+def test_without_its_picture_the_warm_up_runs_on_the_blank_frame_alone(monkeypatch, tmp_path):
+    class Landmarker:
+        def __init__(self) -> None:
+            self.sizes: list[tuple[int, int]] = []
+
+        def detect_for_video(self, image, ms) -> None:
+            self.sizes.append((image.numpy_view().shape[:2], ms))
+
+    clock = iter(range(100)).__next__
+    monkeypatch.setattr(landmarkers, "STANDING_PERSON_PNG", tmp_path / "missing.png")
+    landmarkers.standing_person.cache_clear()
+    try:
+        landmarker = Landmarker()
+        landmarkers.warm_up(landmarker, lambda t: clock(), person=True)
+        assert landmarker.sizes == [((256, 256), 0)]
+    finally:
+        landmarkers.standing_person.cache_clear()
+
+
 def _frames(video, n: int = 20) -> list[np.ndarray]:
     with open_video(video) as source:
         return [resize_for_pose(f.rgb, 256)[0] for _, f in zip(range(n), source, strict=False)]

@@ -33,7 +33,7 @@ from liftform.outputs import (
 )
 from liftform.outputs.annotated import write_annotated_video
 from liftform.outputs.atomic import ensure_writable_dir
-from liftform.outputs.overlay import PROMPT_RGB, draw_overlay
+from liftform.outputs.overlay import PROMPT_RGB, draw_back, draw_overlay, draw_skeleton
 from liftform.outputs.privacy import blur_face, face_box
 from liftform.outputs.result_json import REP_FIELDS, analysis_to_dict
 from liftform.outputs.tables import FRAMES_COLUMNS, write_frames_csv, write_reps_csv
@@ -304,6 +304,29 @@ def test_draw_overlay_handles_nan_and_large_frames():
     assert tuple(small[140, 251]) == Tone.BAD.rgb              # shoulder-mid -> hip-mid fallback, drawn red
     with pytest.raises(ValueError):
         draw_overlay(small[:, ::2], lms)                  # not contiguous
+
+
+def test_lines_drawn_without_antialiasing_are_in_their_colours_alone_and_cover_the_same_ground():
+    """Live draws the skeleton and the back without anti-aliasing (`draw_overlay(antialias=False)`): every pixel
+    they touch is the line's own colour, nothing blended; with it, their edges blend into the picture. The same
+    lines either way: the pixels differ only along their edges."""
+    lms = synthetic_track(1).image_xy[0]
+    drawn = {}
+    for antialias in (True, False):
+        image = np.zeros((480, 640, 3), np.uint8)
+        draw_skeleton(image, lms, antialias=antialias)
+        draw_back(image, lms, None, "neutral", antialias=antialias)
+        drawn[antialias] = image
+        whole = np.zeros_like(image)
+        draw_overlay(whole, lms, None, None, "neutral", antialias=antialias)
+        below_panel = np.s_[100:]               # the panel (top left) says the back's state in text
+        assert np.array_equal(whole[below_panel], image[below_panel])
+    colours = {Tone.GOOD.rgb, (90, 190, 250)}      # the back's, the skeleton's
+    touched = drawn[False].any(axis=2)
+    assert {tuple(int(c) for c in p) for p in drawn[False][touched]} == colours
+    assert len({tuple(int(c) for c in p) for p in drawn[True][drawn[True].any(axis=2)]}) > 20   # blended edges
+    either = touched | drawn[True].any(axis=2)
+    assert (touched & drawn[True].any(axis=2)).sum() > 0.7 * either.sum()
 
 
 def test_each_back_state_is_told_by_its_shape_not_only_its_colour():

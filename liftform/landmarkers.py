@@ -200,7 +200,7 @@ def warm_up(landmarker, clock: Callable[[float], int] | None = None, person: boo
     first run costs 20-200 ms more than the next, and a blank frame takes most of that off the first real frame;
     nobody is in it, so a VIDEO-mode landmarker then holds no person, as a new one. With ``person``, first on a
     picture of one (`standing_person`): the person detector alone runs on a blank frame, and the landmark and
-    mask networks' first run came on a camera's first frame (live with lite: 85-95 ms for the first frame, and
+    mask networks' first run came on a camera's first frame (live with lite: 85-110 ms for the first frame, and
     45 ms for the next, on the second landmarker, where 33 ms is a 30 fps camera's interval: a frame dropped)."""
     blank = mp_image(np.zeros((256, 256, 3), np.uint8))
     picture = standing_person() if person else None

@@ -136,7 +136,7 @@ class LifterFollower:
             AlternatingRunner(model_path, settings, landmarkers)
         self.landmarkers = 1 if self.runner is None else landmarkers
         self.follower = CropFollower(model_path, settings, self.bounds, self.bounds, ahead=self.runner)
-        # The first frame finds the lifter, then follows them: each model's first run on a person not on it.
+        # The first frame finds the lifter and follows them: no model's first run on a person is to fall on it.
         self.finder.warm_up()
         if self.runner is None:
             self.follower.warm_up()

@@ -30,6 +30,7 @@ from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
 from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
+from liftform.live.warm import warm_first_calls
 from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
 from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
@@ -155,10 +156,10 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
              on_frame: Callable[[LiveFrame, np.ndarray], None] | None = None) -> LiveResult:
     """Run a live session until it is stopped; returns what happened and where it was saved.
 
-    ``on_event(event)`` is called for each `Calibrated`, `BackRounded`, `RepJudged` and `ZeroTaken` as it happens;
-    ``on_frame(live_frame, rgb)`` after each frame is drawn (``rgb`` carries the overlay).
-    Raises CameraError when the camera is missing or busy, DisplayError without a display for the window,
-    ModelError, InputError for an unreadable file, OutputError when the session cannot be saved.
+    ``on_event(event)`` is called for each `Calibrated`, `BackRounded`, `RepJudged` and `ZeroTaken` as it happens,
+    ``on_frame(live_frame, rgb)`` after each frame is drawn (``rgb`` carries the overlay). Raises CameraError when
+    the camera is missing or busy, DisplayError without a display for the window, ModelError, InputError for an
+    unreadable file, OutputError when the session cannot be saved.
     """
     settings = live_settings(config)
     if config.record_path is not None:              # fail now, not after the workout
@@ -181,8 +182,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
 
 def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, window: LiveWindow | None,
                  saving: contextlib.ExitStack, on_event, on_frame) -> LiveResult:
-    """`run_live` once its source is open: the model, the loop, and the session saved (``saving`` holds the
-    interrupts back from the loop's end)."""
+    """`run_live` once its source is open: the model, the loop, the session saved (``saving``: Ctrl-C held back)."""
     from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
 
     estimator = session = recorder = None
@@ -194,6 +194,7 @@ def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, wi
         resolved = resolve_model(settings.pose.model, model_dir=config.model_dir)
         estimator = LifterFollower(resolved.path, settings.pose, source.frame_size_wh,  # as `analyze` follows
                                    landmarkers=live_landmarkers())
+        warm_first_calls()          # beside the models loading, not on the first frame
         estimator.wait_loaded()     # a camera's frames meanwhile are lost all the same; a file's start is not
         session = LiveSession(estimator, settings, source.frame_size_wh, config.options)
         recorder = Recorder(config.record_path, source.fps) if config.record_path else None
@@ -354,8 +355,7 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
     track = session.track()
     if track is None or len(track) < 2:
         return None, None
-    t = track.timestamps_s
-    is_file = isinstance(source, FileCameraSource)
+    t, is_file = track.timestamps_s, isinstance(source, FileCameraSource)
     # ``frames``: the source's frames up to the last one processed, which the reps' frame numbers count (not how
     # many were processed: a report of a session that dropped frames cut no clip of the reps past that number)
     info = SourceInfo(path=source.description, sha256=sha256_file(source.path) if is_file else "",

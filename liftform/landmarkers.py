@@ -203,14 +203,14 @@ def warm_up(landmarker, clock: Callable[[float], int] | None = None, person: boo
     mask networks' first run came on a camera's first frame (live with lite: 85-110 ms for the first frame, and
     45 ms for the next, on the second landmarker, where 33 ms is a 30 fps camera's interval: a frame dropped)."""
     blank = mp_image(np.zeros((256, 256, 3), np.uint8))
-    picture = standing_person() if person else None
-    pictures = [blank] if picture is None else [mp_image(picture), blank]
+    someone = standing_person() if person else None
+    images = [blank] if someone is None else [mp_image(someone), blank]
     with native_stderr_silenced():
-        for picture in pictures:
+        for image in images:
             if clock is None:
-                landmarker.detect(picture)
+                landmarker.detect(image)
             else:
-                landmarker.detect_for_video(picture, clock(0.0))
+                landmarker.detect_for_video(image, clock(0.0))
 
 
 def close_landmarker(landmarker) -> None:

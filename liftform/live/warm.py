@@ -1,7 +1,7 @@
 """What the live loop's per-frame path costs more the first time it is called, called once before the first frame.
 
 The first frame with the lifter also runs the finder and the follower in turn (~50-60 ms with lite, against 33 ms
-between a camera's frames); first calls on top of that had added 5-20 ms, enough to drop a frame on a busy machine:
+between a camera's frames); first calls on top of that had added 5-15 ms, enough to drop a frame on a busy machine:
 NumPy imports ``numpy.ma`` on its first percentile (the lifter's light, `exposure.picture_brightness`: 8-20 ms),
 and OpenCV loads its font on the first text measured (~2 ms). Run while the pose models load, they cost nothing.
 """

@@ -317,14 +317,9 @@ def test_a_bend_the_pose_loses_at_its_bottom_counts_once_live_as_in_analyze():
     assert session.verdicts[0].rep.start < bottom + 15 < session.verdicts[0].rep.end
 
 
-def test_a_bend_told_before_the_pose_came_back_is_told_again_as_the_same_rep():
-    """A quick dip, too short for a rep, sets live judging every 0.25 s for a while; in that while the first real
-    bend (rounded) loses its pose at the bottom for 0.6 s. The part before the gap is judged and told at once, as
-    rep 1 (its lift not seen); once the lifter is seen standing again, the part after the gap is found in the next
-    window as a bend that goes on (`reps.one_bend_cut_by_a_gap`), and rep 1 is told again, as one bend, with the
-    whole bend's verdict: as `analyze` tells it, one rep, rounded."""
-    settings, fps = Settings(), 30.0
-
+def _dip_then_a_bend_lost_at_its_bottom(fps: float) -> tuple[PoseTrack, tuple[int, int]]:
+    """A quick dip, too short for a rep (it sets live judging every 0.25 s for a while), then a rounded bend whose
+    pose is lost at the bottom for 0.6 s in that while; and the gap's frames (first, stop)."""
     def eased(n):
         return np.sin(np.linspace(0.0, np.pi / 2, n)) ** 2
 
@@ -333,26 +328,47 @@ def test_a_bend_told_before_the_pose_came_back_is_told_again_as_the_same_rep():
     gap = sum(map(len, parts[:3])) + 2, sum(map(len, parts[:3])) + 20
     env = np.concatenate(parts)
     trunk, knee, spine, _ = (env * peak for peak in LIFT_PEAKS["rounded_back"])
-    track = lost_between(make_track(trunk, knee, spine, np.arange(len(env)) / fps), *gap)
+    return lost_between(make_track(trunk, knee, spine, np.arange(len(env)) / fps), *gap), gap
+
+
+def _told_live(track: PoseTrack, settings: Settings) -> tuple[LiveSession, list[RepJudged]]:
     session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
     image = np.zeros((8, 8, 3), np.uint8)
     frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
     told = [e for f in frames for e in f.events if isinstance(e, RepJudged)]
-    told += [e for e in session.finish() if isinstance(e, RepJudged)]
+    return session, told + [e for e in session.finish() if isinstance(e, RepJudged)]
+
+
+@pytest.mark.parametrize("wait", [True, False])
+def test_a_bend_the_pose_loses_while_live_judges_is_told_once_as_in_analyze(wait, monkeypatch):
+    """Live judges every 0.25 s for a while after a quick dip; meanwhile a rounded bend loses its pose at the
+    bottom. The part before the gap waits while its bend may go on (`reps.bend_may_go_on`): the bend is told once,
+    once the lifter is seen standing again, as one rep with the whole bend's verdict, as `analyze` tells it. Told
+    at once instead (``wait`` False), it is told as rep 1, its lift unseen, while the lifter lifts; the part after
+    the gap is then found in a later window as the bend going on (`reps.one_bend_cut_by_a_gap`), and rep 1 is told
+    again, as the one bend, with the same verdict in the end."""
+    settings, fps = Settings(), 30.0
+    track, gap = _dip_then_a_bend_lost_at_its_bottom(fps)
+    if not wait:
+        monkeypatch.setattr("liftform.live.session.bend_may_go_on", lambda *args: False)
+    session, told = _told_live(track, settings)
     offline = analyze_track(track, SourceInfo("synthetic", "", fps, len(track), *track.frame_size_wh, 1.0),
                             ModelInfo("none", ""), settings)
 
-    first, again = told
-    assert first.timestamp_s < track.timestamps_s[gap[1]]                 # told before the pose came back
-    assert first.count == again.count == session.rep_count == 1 and len(session.verdicts) == 1
-    assert first.verdict.verdict == "insufficient_data" and first.verdict.rep.end <= gap[0]
+    if wait:
+        assert len(told) == 1 and told[0].timestamp_s > track.timestamps_s[gap[1]]
+    else:
+        first = told.pop(0)
+        assert first.timestamp_s < track.timestamps_s[gap[1]]               # told before the pose came back
+        assert first.count == 1 and first.verdict.verdict == "insufficient_data" and first.verdict.rep.end <= gap[0]
+    assert [e.count for e in told] == [1] and session.rep_count == 1 and len(session.verdicts) == 1
     whole = session.verdicts[0]
-    assert whole is again.verdict and whole.verdict == "rounded_back"
+    assert whole is told[0].verdict and whole.verdict == "rounded_back"
     assert whole.rep.start < gap[0] < gap[1] < whole.rep.end and whole.pose_lost_s > 0.5
     assert [v.verdict for v in offline.verdicts] == ["rounded_back"]
     assert not whole.rep.lowers_load and not offline.verdicts[0].rep.lowers_load     # the session's first bend
-    # The same span, to a frame at its end: live found the part after the gap in a window of its own, smoothed
-    # from the window's first frame.
+    # The same span, to a frame at its end (the part after the gap found in a window of its own, smoothed from
+    # the window's first frame).
     assert whole.rep.start == offline.verdicts[0].rep.start and abs(whole.rep.end - offline.verdicts[0].rep.end) <= 1
 
 

@@ -18,8 +18,9 @@ from synthetic_tracks import (
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
 from liftform.core.rep_metrics import judged_frames
-from liftform.core.reps import segment_reps
+from liftform.core.reps import bend_may_go_on, segment_reps
 from liftform.core.run import run_core
+from liftform.core.types import Rep
 from liftform.core.verdict import judge_reps
 from liftform.settings import Settings
 
@@ -400,3 +401,25 @@ def test_a_bend_the_pose_loses_at_its_bottom_counts_once_among_the_descents_that
     # the part after the gap counts as a bend of its own.
     _, longer, _ = _judge(lost_between(track, gap[0], gap[0] + 30))           # 1.03 s from pose to pose
     assert len(longer) == 5 and [r.lowers_load for r in longer[:2]] == [False, True]
+
+
+def test_a_rep_ending_where_the_pose_was_lost_may_go_on_until_the_gap_passes_a_second_or_the_bend_is_seen():
+    """`reps.bend_may_go_on` on frames ending now (live's window), 30 fps: a rep ending in a gap still open may go on
+    for up to `reps.SAME_BEND_GAP_S` from the last pose; one the next rep goes on from, while that one is unfinished."""
+    t = np.arange(100) / 30.0
+    rep = Rep(index=0, start=10, bottom=30, end=40, start_s=t[10], bottom_s=t[30], end_s=t[40], complete=True)
+    after = dataclasses.replace(rep, index=1, start=55, bottom=60, end=99, complete=False)
+
+    def posed(*gaps):
+        out = np.ones(len(t), bool)
+        for first, stop in gaps:
+            out[first:stop] = False
+        return out
+
+    assert bend_may_go_on([rep], 0, posed((40, 100))[:60], t[:60])          # 0.67 s since the last pose
+    assert not bend_may_go_on([rep], 0, posed((40, 100))[:72], t[:72])      # 1.07 s: the lifter may have gone
+    assert not bend_may_go_on([rep], 0, posed((41, 100))[:60], t[:60])      # it ended on a pose
+    assert not bend_may_go_on([rep], 0, posed((40, 50)), t)                 # seen again, no rep going on
+    assert bend_may_go_on([rep, after], 0, posed((40, 56)), t)              # the bend going on, unfinished
+    assert not bend_may_go_on([rep, dataclasses.replace(after, end=90, complete=True)], 0, posed((40, 56)), t)
+    assert not bend_may_go_on([rep, after], 0, posed((40, 50)), t)         # the next starts after the pose came back

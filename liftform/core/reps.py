@@ -38,6 +38,23 @@ def one_bend_cut_by_a_gap(posed: np.ndarray, timestamps_s: np.ndarray, end: int,
                 and timestamps_s[start + 1 + after[0]] - timestamps_s[before[-1]] <= SAME_BEND_GAP_S)
 
 
+def bend_may_go_on(reps: Sequence[Rep], k: int, posed: np.ndarray, timestamps_s: np.ndarray) -> bool:
+    """Whether rep ``k`` of ``reps`` (found in time order on frames that end now: the live session's window) ends in
+    a gap in the pose that may yet prove to have cut its bend in two (`one_bend_cut_by_a_gap`): the gap still open
+    and not yet `SAME_BEND_GAP_S` long, or the rep after it going on from inside it, not finished. Told then, the
+    first part is told as a rep of its own, its lift unseen, while the lifter is still lifting it. ``posed`` (T,)
+    bool and ``timestamps_s`` (T,) are the window's."""
+    end = reps[k].end
+    if not 0 < end < len(posed) or posed[end]:
+        return False
+    if k + 1 < len(reps):
+        after = reps[k + 1]
+        return not after.complete and one_bend_cut_by_a_gap(posed, timestamps_s, end, after.start)
+    before = np.flatnonzero(posed[:end])
+    return bool(len(before)) and not posed[end:].any() and \
+        timestamps_s[-1] - timestamps_s[before[-1]] <= SAME_BEND_GAP_S
+
+
 def _local_maxima(signal: np.ndarray) -> np.ndarray:
     """Indices where ``signal`` (T,) has a local maximum (a plateau counts once, at its first frame)."""
     left = np.concatenate([[-np.inf], signal[:-1]])

@@ -34,7 +34,7 @@ from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside_down_parts
 from liftform.core.rep_metrics import SWING_AFTER_S
-from liftform.core.reps import bend_numbers
+from liftform.core.reps import bend_may_go_on, bend_numbers
 from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
@@ -185,9 +185,8 @@ class LiveSession:
         return True if is_ready is None else bool(is_ready(frame.timestamp_s))
 
     def call_when_ready(self, callback: Callable[[], None]) -> None:
-        """Have ``callback`` called, from another thread, whenever an expected frame becomes `ready` (an estimator
-        that runs frames given ahead offers ``call_when_ready``; without it the loop takes a frame when the camera's
-        next one arrives)."""
+        """Have ``callback`` called, from another thread, whenever an expected frame becomes `ready` (offered by an
+        estimator that runs frames given ahead; else the loop takes a frame as the camera's next one arrives)."""
         register = getattr(self.estimator, "call_when_ready", None)
         if register is not None:
             register(callback)
@@ -317,9 +316,10 @@ class LiveSession:
             # by the stream, and `analyze` keeps it too); one cut by the end is still going on, unless ``final``.
             # One whose bottom is the window's first frame is the way up of the rep before, also at the end (a dim
             # session's last window had told a rep's tail as one rep more; a rep begun as the one before ended, its
-            # bottom later, is kept there).
-            return [r for r in found if start + r.end > self._judged_until and not (start > 0 and r.bottom == 0)
-                    and (r.complete or final or (start == 0 and r.end < last))]
+            # bottom later, is kept there). One that ends where the pose was lost waits while its bend may go on.
+            return [r for k, r in enumerate(found) if start + r.end > self._judged_until
+                    and not (start > 0 and r.bottom == 0) and (r.complete or final or (start == 0 and r.end < last))
+                    and (final or not bend_may_go_on(found, k, window.has_pose, window.timestamps_s))]
 
         # Which descents lower a load counts bends from the session's first, as `analyze` from the clip's.
         judged = lambda bends: run_core(window, s, keep_reps=new_reps, reps_before=bends).verdicts  # noqa: E731

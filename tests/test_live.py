@@ -42,6 +42,7 @@ from liftform.core.advice import rep_cue
 from liftform.core.flags import flag_rounded_frames
 from liftform.core.oneeuro import OneEuroFilter, one_euro
 from liftform.core.rep_metrics import SWING_AFTER_S
+from liftform.core.reps import SAME_BEND_GAP_S
 from liftform.core.types import RepVerdict
 from liftform.interrupts import signals_deferred
 from liftform.live import (
@@ -317,15 +318,15 @@ def test_a_bend_the_pose_loses_at_its_bottom_counts_once_live_as_in_analyze():
     assert session.verdicts[0].rep.start < bottom + 15 < session.verdicts[0].rep.end
 
 
-def _dip_then_a_bend_lost_at_its_bottom(fps: float) -> tuple[PoseTrack, tuple[int, int]]:
-    """A quick dip, too short for a rep (it sets live judging every 0.25 s for a while), then a rounded bend whose
-    pose is lost at the bottom for 0.6 s in that while; and the gap's frames (first, stop)."""
+def _dip_then_a_bend_lost_at_its_bottom(fps: float, pause: int = 0) -> tuple[PoseTrack, tuple[int, int]]:
+    """A quick dip, too short for a rep (it sets live judging every 0.25 s for 1.5 s), ``pause`` frames standing,
+    then a rounded bend whose pose is lost at the bottom for 0.6 s in that while; and the gap's frames (first, stop)."""
     def eased(n):
         return np.sin(np.linspace(0.0, np.pi / 2, n)) ** 2
 
     dip = 0.8 * np.concatenate([eased(6), eased(6)[::-1]])          # 0.4 s down and up: no rep
-    parts = [np.zeros(90), dip, eased(18), np.ones(22), 1.0 - eased(30), np.zeros(45)]
-    gap = sum(map(len, parts[:3])) + 2, sum(map(len, parts[:3])) + 20
+    parts = [np.zeros(90), dip, np.zeros(pause), eased(18), np.ones(22), 1.0 - eased(30), np.zeros(45)]
+    gap = sum(map(len, parts[:4])) + 2, sum(map(len, parts[:4])) + 20
     env = np.concatenate(parts)
     trunk, knee, spine, _ = (env * peak for peak in LIFT_PEAKS["rounded_back"])
     return lost_between(make_track(trunk, knee, spine, np.arange(len(env)) / fps), *gap), gap
@@ -370,6 +371,22 @@ def test_a_bend_the_pose_loses_while_live_judges_is_told_once_as_in_analyze(wait
     # The same span, to a frame at its end (the part after the gap found in a window of its own, smoothed from
     # the window's first frame).
     assert whole.rep.start == offline.verdicts[0].rep.start and abs(whole.rep.end - offline.verdicts[0].rep.end) <= 1
+
+
+def test_a_rep_waiting_on_a_lost_pose_is_told_once_the_gap_passes_a_second_though_nothing_follows():
+    """As above, but the pose does not come back for 2 s (the lifter walked off): the part before the gap is told
+    while the session goes on, as soon as the gap is past `reps.SAME_BEND_GAP_S`, judged again after the re-judging
+    the dip set going had ended (0.3 s after the dip); not left to the end of the session."""
+    settings, fps = Settings(), 30.0
+    track, (first, _) = _dip_then_a_bend_lost_at_its_bottom(fps, pause=9)
+    track = lost_between(track, first, first + 60)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(track.timestamps_s)]
+    told = [e for f in frames for e in f.events if isinstance(e, RepJudged)]
+    last_pose_s = track.timestamps_s[first - 1]
+    assert len(told) == 1 and told[0].count == 1 and told[0].verdict.rep.end <= first
+    assert last_pose_s + SAME_BEND_GAP_S < told[0].timestamp_s < last_pose_s + SAME_BEND_GAP_S + 0.5
 
 
 @pytest.mark.parametrize("kind", ["rounded_back", "hip_hinge", "squat"])

@@ -5,14 +5,13 @@ rounded-back flag through `core.flags.flag_rounded_frames`. Once per finished re
 (`compute_kinematics`, `segment_reps`, `judge_reps`) runs on the buffered raw frames since the previous rep, exactly
 as `liftform analyze` would. Nothing here prints; what happened is returned as events.
 
-Upright calibration (the first ~1 s of upright, well-framed frames, and again on ``c``) measures what the per-frame
-path needs from the person's standing posture (`live.posture`): which way they face (so which side of the silhouette
-is the back; then followed frame by frame, the lifter may turn round), the body side nearer the camera, and the
-standing shoulder height (the zero of the depth signal that tells a rep has ended). Until it is done these are
-estimated from the recent frames. Spine flexion itself is measured against ``settings.spine.neutral_bend_deg``, as
-`liftform analyze` measures it, not against the upright contour (it varies by tens of degrees between people).
-About once a second the lifter's light is measured too (`liftform.exposure`): a lifter in a dark picture is asked
-for more light, where no other prompt is due, and the saved session carries `analyze`'s note.
+Upright calibration (the first ~1 s of upright, well-framed frames, and again on ``c``) measures from the standing
+posture (`live.posture`) which way the lifter faces (which side of the silhouette is the back; then followed frame
+by frame), the body side nearer the camera, and the standing shoulder height (the zero of the depth signal that
+tells a rep has ended); until then they are estimated from the recent frames. Spine flexion is measured against
+``settings.spine.neutral_bend_deg``, as `liftform analyze` measures it, not against the upright contour (it varies
+by tens of degrees between people). About once a second the lifter's light is measured (`liftform.exposure`): in a
+dark picture the lifter is asked for more light where no other prompt is due, and the saved session says so.
 
     session = LiveSession(estimator, settings, frame_size_wh)
     live_frame = session.process(frame)          # a `LiveFrame`: state, angles, prompt, events, timings
@@ -34,7 +33,7 @@ from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside_down_parts
 from liftform.core.rep_metrics import SWING_AFTER_S
-from liftform.core.reps import bend_may_go_on, bend_numbers
+from liftform.core.reps import SAME_BEND_GAP_S, bend_may_go_on, bend_numbers
 from liftform.core.run import run_core
 from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
@@ -169,8 +168,7 @@ class LiveSession:
     # -- the per-frame path ---------------------------------------------------------------------------------------
     @property
     def frames_in_model(self) -> int:
-        """How many frames the estimator runs at once (its ``landmarkers``; 1 for a plain callable): the loop gives
-        it that many before taking the first (`expect`)."""
+        """Frames the estimator runs at once (its ``landmarkers``, else 1): the loop gives as many ahead (`expect`)."""
         return int(getattr(self.estimator, "landmarkers", 1))
 
     def expect(self, frame: CapturedFrame) -> None:
@@ -286,10 +284,9 @@ class LiveSession:
         return back_state(rounded, confidence, self.settings.verdict.min_confidence), spine
 
     def _not_the_lifter(self, image_xy: np.ndarray, ts: float) -> bool:
-        """Whether the pose (33, 2) px is the model's mistake (`plausibility.upside_down_parts`): but for a trunk folded
+        """Whether the pose (33, 2) px is the model's mistake (`plausibility.upside_down_parts`), but for a trunk folded
         past the fold line that the last pose kept shows bending into it (`plausibility.bent_into_fold`; `analyze`
-        also sees it come back out, `folded_by_bending`: live cannot wait for that, and judges reps as `analyze`
-        does)."""
+        also sees it come back out, `folded_by_bending`, which live cannot wait for)."""
         head_or_hips_down, folded = upside_down_parts(image_xy[None])
         if head_or_hips_down[0] or (folded[0] and not (
                 self._last_kept is not None and bent_into_fold(float(trunk_from_up_deg(self._last_kept[0][None])[0]),
@@ -315,11 +312,14 @@ class LiveSession:
             # A rep cut by the window's start is an artefact, unless the window starts the session (then it is cut
             # by the stream, and `analyze` keeps it too); one cut by the end is still going on, unless ``final``.
             # One whose bottom is the window's first frame is the way up of the rep before, also at the end (a dim
-            # session's last window had told a rep's tail as one rep more; a rep begun as the one before ended, its
-            # bottom later, is kept there). One that ends where the pose was lost waits while its bend may go on.
-            return [r for k, r in enumerate(found) if start + r.end > self._judged_until
-                    and not (start > 0 and r.bottom == 0) and (r.complete or final or (start == 0 and r.end < last))
-                    and (final or not bend_may_go_on(found, k, window.has_pose, window.timestamps_s))]
+            # session's last window had told a rep's tail as one rep more; one begun as the one before ended, its
+            # bottom later, is kept there). One ending where the pose was lost waits, judged again, while it may go on.
+            posed, times = window.has_pose, window.timestamps_s
+            waits = set() if final else {k for k in range(len(found)) if bend_may_go_on(found, k, posed, times)}
+            if waits:
+                self._rejudge_until_s = max(self._rejudge_until_s or ts, ts + SAME_BEND_GAP_S)
+            return [r for k, r in enumerate(found) if start + r.end > self._judged_until and k not in waits
+                    and not (start > 0 and r.bottom == 0) and (r.complete or final or (start == 0 and r.end < last))]
 
         # Which descents lower a load counts bends from the session's first, as `analyze` from the clip's.
         judged = lambda bends: run_core(window, s, keep_reps=new_reps, reps_before=bends).verdicts  # noqa: E731

@@ -1140,9 +1140,11 @@ def test_live_measures_with_analyzes_landmarks(played_and_analysed):
 def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
     """`LifterFollower` with two landmarkers: frames given one at a time all run on the first (a machine that
     keeps up); each frame started (`expect`) before the one before is taken, as the live loop does when the model
-    is slower than the camera, the two take turns. On the rendered hinge the person detector finds the lifter in
-    every frame, so every frame's landmarks and back profile equal the one-landmarker run's bit for bit either way
-    (they differ only where MediaPipe's result depends on the landmarker's own last frame, two frames back)."""
+    is slower than the camera, the two take turns. The first frame's look for the lifter runs ahead too, in a thread
+    of its own (not ready at once), and the second frame starts as soon as it is done, beside the first's run. On
+    the rendered hinge the person detector finds the lifter in every frame, so every frame's landmarks and back
+    profile equal the one-landmarker run's bit for bit either way (they differ only where MediaPipe's result depends
+    on the landmarker's own last frame, two frames back)."""
     from liftform.live.follower import LifterFollower
     from liftform.models import resolve_model
     from liftform.video import open_video
@@ -1160,10 +1162,15 @@ def test_two_landmarkers_in_turn_give_the_landmarks_of_one(sample_videos):
             assert follower.landmarkers == landmarkers
             assert follower.call_when_ready(lambda k=(landmarkers, ahead): woken[k].append(1)) == (landmarkers > 1)
             poses = []
+            if ahead:                                  # the live loop gives every frame to `expect` as it arrives
+                follower.expect(*frames[0])
+                assert not follower.ready(frames[0][1])              # the lifter looked for in the look's thread
             for k, (rgb, t) in enumerate(frames):
                 if ahead and k + 1 < len(frames):
                     follower.expect(*frames[k + 1])
                 poses.append(follower(rgb, t))
+                if ahead and k == 0:                   # the second started as the look ended, still running
+                    assert not follower.ready(frames[1][1])
             frames_run[landmarkers, ahead] = follower.runner.frames_run if follower.runner else None
         finally:
             follower.close()

@@ -142,6 +142,13 @@ class LifterFollower:
             self.follower.warm_up()
         self.aimed = False              # the follower's crop is on somebody
         self.next_look_s = -math.inf
+        # Where frames are run ahead, a look for the lifter runs ahead too, in a thread of its own: the loop takes
+        # the next frame meanwhile, and starts it once the look has put the crop on someone (the first frame had
+        # taken the look and the follower's run in turn, 55-75 ms: past two frame intervals the next was dropped).
+        self._looker = None if self.runner is None else ThreadPoolExecutor(1, thread_name_prefix="liftform-look")
+        self._looking: Future | None = None
+        self._after_look: list[tuple[np.ndarray, float]] = []     # frames given while the look runs
+        self._given = 0                 # frames given to `expect` and not yet called for
         # Someone else seen in the lifter's crop (a coach, a spotter): their box and when it was last seen.
         self.other_box: Box | None = None
         self.other_seen_s = -math.inf
@@ -153,6 +160,8 @@ class LifterFollower:
             self.runner.wait_loaded()
 
     def close(self) -> None:
+        if self._looker is not None:
+            self._looker.shutdown(wait=True, cancel_futures=True)
         self.finder.close()
         self.follower.close()
 
@@ -183,14 +192,37 @@ class LifterFollower:
             self.bounds = self.follower.bounds = (0, 0, rgb.shape[1], rgb.shape[0])
 
     def expect(self, rgb: np.ndarray, timestamp_s: float) -> None:
-        """A frame to be taken after those given before: started now where the person is followed (a lost one is
-        looked for when the frame is taken)."""
+        """A frame to be taken after those given before: started now where the person is followed; where the
+        lifter is to be looked for, the look starts now, and the follower's run on the frame after it."""
+        self._given += 1
+        if self._looking is not None:           # the look's thread has the follower: started after it (`_looked`)
+            self._after_look.append((rgb, timestamp_s))
+            return
         self._resize(rgb)
         if self.aimed and self.follower.lost_since_s is None:
             self.follower.expect(rgb, timestamp_s)
+        elif self._looker is not None and timestamp_s >= self.next_look_s and self._given == 1:
+            # Only for the next frame to be called for: one given before it is followed (or looked for) first.
+            self._looking = self._looker.submit(self._look_then_follow, rgb, timestamp_s)
+
+    def _look_then_follow(self, rgb: np.ndarray, timestamp_s: float) -> None:
+        self._look(rgb, timestamp_s)
+        if self.aimed:
+            self.follower.expect(rgb, timestamp_s)
+
+    def _looked(self) -> None:
+        """Wait for the look running ahead (its error raised here), then start the frames given meanwhile."""
+        looking, self._looking = self._looking, None
+        looking.result()
+        after, self._after_look = self._after_look, []
+        self._given -= len(after)
+        for rgb, timestamp_s in after:
+            self.expect(rgb, timestamp_s)
 
     def ready(self, timestamp_s: float) -> bool:
-        """Whether calling for the frame now would not wait for its run started by `expect`."""
+        """Whether calling for the frame now would not wait for its look or its run started by `expect`."""
+        if self._looking is not None and not self._looking.done():
+            return False
         return self.runner is None or self.runner.ready(timestamp_s)
 
     def call_when_ready(self, callback: Callable[[], None]) -> bool:
@@ -202,6 +234,9 @@ class LifterFollower:
         return True
 
     def __call__(self, rgb: np.ndarray, timestamp_s: float) -> FramePose | None:
+        self._given = max(0, self._given - 1)
+        if self._looking is not None:
+            self._looked()
         self._resize(rgb)
         lost = not self.aimed or self.follower.lost_since_s is not None
         if lost and timestamp_s >= self.next_look_s:

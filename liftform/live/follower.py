@@ -197,7 +197,10 @@ class LifterFollower:
         self._given += 1
         if self._looking is not None:           # the look's thread has the follower: started after it (`_looked`)
             self._after_look.append((rgb, timestamp_s))
-            return
+        else:
+            self._start(rgb, timestamp_s)
+
+    def _start(self, rgb: np.ndarray, timestamp_s: float) -> None:
         self._resize(rgb)
         if self.aimed and self.follower.lost_since_s is None:
             self.follower.expect(rgb, timestamp_s)
@@ -215,9 +218,8 @@ class LifterFollower:
         looking, self._looking = self._looking, None
         looking.result()
         after, self._after_look = self._after_look, []
-        self._given -= len(after)
         for rgb, timestamp_s in after:
-            self.expect(rgb, timestamp_s)
+            self._start(rgb, timestamp_s)
 
     def ready(self, timestamp_s: float) -> bool:
         """Whether calling for the frame now would not wait for its look or its run started by `expect`."""

@@ -731,3 +731,76 @@ def test_a_raw_h264_stream_is_timed_at_its_codec_rate(tmp_path):
         assert video.fps == pytest.approx(30.0)
         times = [f.timestamp_s for f in video]
     assert np.allclose(times, np.arange(12) / 30, atol=1e-6)
+
+
+# --- codecs other people's uploads come in ---------------------------------------------------------------------------
+
+# (file, encoder, pixel format, options): what phones, screen recorders, editors and web downloads write. FFmpeg decodes
+# them all; what could go wrong is ours: a pixel format other than 8-bit 4:2:0 (10-bit, 4:2:2, 4:4:4, full-range JPEG
+# levels) turned into RGB with the wrong levels or channels, or a container's timing misread.
+UPLOAD_CODECS = [
+    ("clip.webm", "libvpx-vp9", "yuv420p", {"crf": "20", "b:v": "0", "deadline": "realtime", "cpu-used": "8"}),
+    ("clip.mp4", "libx265", "yuv420p", {"preset": "ultrafast", "x265-params": "log-level=none"}),
+    ("clip.mkv", "libsvtav1", "yuv420p", {"preset": "12", "crf": "20"}),
+    ("clip.mov", "prores", "yuv422p10le", {}),
+    ("clip.mp4", "libx264", "yuv420p10le", {"preset": "ultrafast"}),
+    ("clip.mp4", "libx264", "yuv444p", {"preset": "ultrafast"}),
+    ("clip.avi", "mjpeg", "yuvj420p", {}),
+    ("clip.ts", "mpeg2video", "yuv420p", {"b": "4M"}),
+    ("clip.avi", "mpeg4", "yuv420p", {"qscale": "2"}),
+    ("clip.mkv", "ffv1", "yuv420p", {}),
+]
+BLOCK_RGB = [(200, 40, 40), (40, 180, 60), (50, 70, 210), (230, 220, 90)]   # a 2x2 grid of colours
+
+
+def colour_blocks(n: int, size: int = 64) -> list[np.ndarray]:
+    """Frames of four coloured blocks, each frame a little brighter than the one before."""
+    frames = []
+    for i in range(n):
+        frame = np.empty((size, size, 3), np.uint8)
+        half = size // 2
+        for k, rgb in enumerate(BLOCK_RGB):
+            row, col = divmod(k, 2)
+            frame[row * half:(row + 1) * half, col * half:(col + 1) * half] = np.minimum(np.array(rgb) + 2 * i, 255)
+        frames.append(frame)
+    return frames
+
+
+def block_means(rgb: np.ndarray) -> np.ndarray:
+    """(4, 3) mean colour of each block's inner half (chroma subsampling and the codec blur the edges)."""
+    q = rgb.shape[0] // 8
+    return np.array([rgb[r * 4 * q + q:r * 4 * q + 3 * q, c * 4 * q + q:c * 4 * q + 3 * q].reshape(-1, 3).mean(axis=0)
+                     for r in (0, 1) for c in (0, 1)])
+
+
+@pytest.mark.parametrize(("name", "encoder", "pix_fmt", "options"), UPLOAD_CODECS,
+                         ids=[f"{e}-{p}" for _, e, p, _ in UPLOAD_CODECS])
+def test_a_clip_in_another_codec_reads_as_it_is_shown(tmp_path, name, encoder, pix_fmt, options):
+    """Each codec and pixel format gives every frame, at its time, in the colours it shows (within compression's
+    few levels): a level or channel mix-up would turn the lifter's clothes and the room into other colours, which the
+    person's silhouette and the clothes' signature are read from."""
+    try:
+        av.codec.Codec(encoder, "w")
+    except ValueError:          # UnknownCodecError: this PyAV's FFmpeg was built without the encoder
+        pytest.skip(f"this PyAV has no {encoder} encoder")
+    frames = colour_blocks(12)
+    path = tmp_path / name
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(encoder, rate=30, options=options)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, pix_fmt
+        for i, rgb in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    with open_video(path) as video:
+        read = list(video)
+        assert video.warnings == []
+        assert len(read) == len(frames)
+        assert np.allclose([f.timestamp_s for f in read], np.arange(len(frames)) / 30, atol=0.002)
+        # ... and shrunk as it is converted, as the pose stage reads a large video (8-bit 4:2:0: by OpenCV)
+        shrunk = [f.rgb for f in video.frames(max_side_px=32)]
+    for got, small, want in zip(read, shrunk, frames, strict=True):
+        assert got.rgb.shape == (64, 64, 3) and small.shape == (32, 32, 3)
+        np.testing.assert_allclose(block_means(got.rgb), block_means(want), atol=8)
+        np.testing.assert_allclose(block_means(small), block_means(want), atol=8)

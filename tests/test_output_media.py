@@ -96,6 +96,11 @@ def test_writer_colours_survive_the_yuv_conversion(tmp_path):
     decoded = decode_all(tmp_path / "c.mp4")[0][0]
     for k, colour in enumerate(colours):
         assert np.abs(decoded[24, 16 * k + 8].astype(int) - colour).max() <= 6, (colour, decoded[24, 16 * k + 8])
+    # ... and the file says how they were converted: untagged, a player takes an HD video for BT.709 (its reds read
+    # 14-16 levels darker, its greens 24 brighter); FFmpeg, as above, for BT.601.
+    with av.open(str(tmp_path / "c.mp4")) as container:
+        codec = container.streams.video[0].codec_context
+        assert (codec.colorspace, codec.color_range) == (6, 1)          # SMPTE 170M (BT.601), limited range
 
 
 def test_writer_owns_a_copy_of_each_frame_so_the_caller_can_reuse_its_array(tmp_path):

@@ -737,8 +737,13 @@ def test_a_raw_h264_stream_is_timed_at_its_codec_rate(tmp_path):
 
 # (file, encoder, pixel format, options): what phones, screen recorders, editors and web downloads write. FFmpeg decodes
 # them all; what could go wrong is ours: a pixel format other than 8-bit 4:2:0 (10-bit, 4:2:2, 4:4:4, full-range JPEG
-# levels) turned into RGB with the wrong levels or channels, or a container's timing misread.
+# levels) or another YUV matrix than BT.601 (an HD video's BT.709) turned into RGB with the wrong levels or channels,
+# or a container's timing misread. A tagged pixel format "yuv420p:<AVColorSpace>:<AVColorRange>" is written with that
+# matrix and range and says so in the file: 1:1 BT.709 at limited range, as phones film HD; 5:2 BT.601 at full range
+# (VP9 decodes it as yuv420p, not as H.264's yuvj420p).
 UPLOAD_CODECS = [
+    ("clip.mp4", "libx264", "yuv420p:1:1", {"preset": "ultrafast"}),
+    ("clip.webm", "libvpx-vp9", "yuv420p:5:2", {"crf": "20", "b:v": "0", "deadline": "realtime", "cpu-used": "8"}),
     ("clip.webm", "libvpx-vp9", "yuv420p", {"crf": "20", "b:v": "0", "deadline": "realtime", "cpu-used": "8"}),
     ("clip.mp4", "libx265", "yuv420p", {"preset": "ultrafast", "x265-params": "log-level=none"}),
     ("clip.mkv", "libsvtav1", "yuv420p", {"preset": "12", "crf": "20"}),
@@ -785,11 +790,17 @@ def test_a_clip_in_another_codec_reads_as_it_is_shown(tmp_path, name, encoder, p
         pytest.skip(f"this PyAV has no {encoder} encoder")
     frames = colour_blocks(12)
     path = tmp_path / name
+    pix_fmt, *tags = pix_fmt.split(":")
+    matrix, levels = (int(tag) for tag in tags) if tags else (None, None)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(encoder, rate=30, options=options)
         stream.width, stream.height, stream.pix_fmt = 64, 64, pix_fmt
+        if tags:
+            stream.codec_context.colorspace, stream.codec_context.color_range = matrix, levels
         for i, rgb in enumerate(frames):
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            if tags:
+                frame = frame.reformat(format=pix_fmt, dst_colorspace=matrix, dst_color_range=levels)
             frame.pts = i
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
@@ -798,7 +809,7 @@ def test_a_clip_in_another_codec_reads_as_it_is_shown(tmp_path, name, encoder, p
         assert video.warnings == []
         assert len(read) == len(frames)
         assert np.allclose([f.timestamp_s for f in read], np.arange(len(frames)) / 30, atol=0.002)
-        # ... and shrunk as it is converted, as the pose stage reads a large video (8-bit 4:2:0: by OpenCV)
+        # ... and shrunk as it is converted, as the pose stage and the report read a large video
         shrunk = [f.rgb for f in video.frames(max_side_px=32)]
     for got, small, want in zip(read, shrunk, frames, strict=True):
         assert got.rgb.shape == (64, 64, 3) and small.shape == (32, 32, 3)

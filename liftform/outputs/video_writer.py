@@ -37,6 +37,8 @@ _ENCODERS = (
     ("h264", {}),
     ("mpeg4", {"qscale": "3"}),
 )
+# FFmpeg's numbers for the colour tags written (AVColorSpace, AVColorRange, AVColorPrimaries and AVColorTransfer).
+_BT601_MATRIX, _LIMITED_RANGE, _BT709 = 6, 1, 1
 TIME_BASE = Fraction(1, 90000)  # pts unit: 1/90000 s, exact for common frame rates and fine for VFR
 # Frames handed to the encoder thread and not yet encoded (a 720p frame is 1.4 MB in YUV): enough to ride out a
 # slow frame on either side, few enough to keep the memory flat.
@@ -122,6 +124,11 @@ class H264Writer:
             stream.width, stream.height = even_size(self.width, self.height)
             stream.pix_fmt = "yuv420p"
             stream.codec_context.time_base = TIME_BASE
+            # Said in the file: the frames are converted with BT.601's matrix at limited range (`write`). Untagged,
+            # players take an HD video for BT.709 and show its reds darker and its greens brighter.
+            codec = stream.codec_context
+            codec.colorspace, codec.color_range = _BT601_MATRIX, _LIMITED_RANGE
+            codec.color_primaries, codec.color_trc = _BT709, _BT709    # the RGB's own: sRGB primaries, as decoded
             options = dict(self._options)
             if self.codec_name == "libx264":
                 options["crf"] = str(self.crf)

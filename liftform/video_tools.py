@@ -178,17 +178,18 @@ def upright_rgb(frame, rotation_deg: int, coded_wh: tuple[int, int] | None = Non
     return np.ascontiguousarray(rgb)
 
 
-# Where OpenCV's I420 conversion (BT.601, limited range) is the frame's own: its matrix BT.601 (SMPTE 170M, BT.470BG)
-# or unstated (FFmpeg's conversion then takes BT.601 too), its range not full (JPEG). FFmpeg's AVColorSpace numbers.
-_BT601_OR_UNSTATED = frozenset({2, 5, 6})
-_FULL_RANGE = 2
+# FFmpeg's numbers for a frame's colours: its YUV matrix (AVColorSpace), range (AVColorRange), and the primaries and
+# transfer (AVColorPrimaries, AVColorTransferCharacteristic: BT.709's is 1 in each). OpenCV's I420 conversions, both
+# ways (`i420_to_rgb`, `outputs.video_writer`), are BT.601's matrix (SMPTE 170M; BT.470BG the same) at limited range.
+BT709, UNSTATED, BT470BG, SMPTE170M = 1, 2, 5, 6
+LIMITED_RANGE, FULL_RANGE = 1, 2
 
 
 def _opencv_converts(frame) -> bool:
     """Whether `i420_to_rgb` gives the decoded ``frame`` the colours FFmpeg's RGB would: 8-bit 4:2:0 of even size,
-    BT.601 (or unstated) at limited range."""
+    BT.601 (or unstated: FFmpeg's conversion then takes BT.601 too) at limited range."""
     return (frame.format.name == "yuv420p" and not (frame.width % 2 or frame.height % 2)
-            and frame.colorspace in _BT601_OR_UNSTATED and frame.color_range != _FULL_RANGE)
+            and frame.colorspace in (UNSTATED, BT470BG, SMPTE170M) and frame.color_range != FULL_RANGE)
 
 
 def _fitted(rgb: np.ndarray, size_wh: tuple[int, int], pixel_aspect: float) -> np.ndarray:

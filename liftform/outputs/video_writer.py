@@ -23,6 +23,7 @@ import numpy as np
 from liftform.errors import OutputError
 from liftform.outputs.atomic import atomic_path
 from liftform.pyav import av
+from liftform.video_tools import BT709, LIMITED_RANGE, SMPTE170M
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -37,8 +38,6 @@ _ENCODERS = (
     ("h264", {}),
     ("mpeg4", {"qscale": "3"}),
 )
-# FFmpeg's numbers for the colour tags written (AVColorSpace, AVColorRange, AVColorPrimaries and AVColorTransfer).
-_BT601_MATRIX, _LIMITED_RANGE, _BT709 = 6, 1, 1
 TIME_BASE = Fraction(1, 90000)  # pts unit: 1/90000 s, exact for common frame rates and fine for VFR
 # Frames handed to the encoder thread and not yet encoded (a 720p frame is 1.4 MB in YUV): enough to ride out a
 # slow frame on either side, few enough to keep the memory flat.
@@ -127,8 +126,8 @@ class H264Writer:
             # Said in the file: the frames are converted with BT.601's matrix at limited range (`write`). Untagged,
             # players take an HD video for BT.709 and show its reds darker and its greens brighter.
             codec = stream.codec_context
-            codec.colorspace, codec.color_range = _BT601_MATRIX, _LIMITED_RANGE
-            codec.color_primaries, codec.color_trc = _BT709, _BT709    # the RGB's own: sRGB primaries, as decoded
+            codec.colorspace, codec.color_range = SMPTE170M, LIMITED_RANGE
+            codec.color_primaries, codec.color_trc = BT709, BT709    # the RGB's own: sRGB primaries, as decoded
             options = dict(self._options)
             if self.codec_name == "libx264":
                 options["crf"] = str(self.crf)

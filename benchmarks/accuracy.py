@@ -40,6 +40,9 @@
     (`footage.distant_track`: a camera at the back of the gym). As filmed 52/55 in-sample, 51/55 left out; boxed
     49 and 46 (one lifter split into two tracks), distant 45 and 46 (4 small lifters never found).
     Cached in --cache/boxed and --cache/distant (~6 min each for the first run on an idle machine).
+    Every variant also prints the left-out figure with the onset and view ramp fitted on the other sources' clips
+    as filmed (the --cache root's tracks, made where missing), as the shipped values were: what a lifter filmed that
+    way gets. Its own left-out figure fits them on the variant's clips, which no shipped value is.
 (d) --footage also: the manifest's still photos of lifts (another source; no rep, so no verdict): the spine flexion
     read on each against the limit, a check of the onset of rounding on backs it never saw (cached in --cache/stills).
 (e) --random N: N random rendered lifters (benchmarks/rendered_random.py: body, clothes, head, motion and view all
@@ -221,7 +224,8 @@ def main() -> None:
         elif variant is not None:
             heading, folder, estimate = FOOTAGE_VARIANTS[variant]
             print(heading)
-            footage_report(args.footage_dir, args.cache / folder, settings, estimate=estimate)
+            footage_report(args.footage_dir, args.cache / folder, settings, estimate=estimate,
+                           filmed_cache=args.cache)
         else:
             footage_report(args.footage_dir, args.cache, settings)
             stills_report(args.footage_dir, args.cache / "stills", settings)

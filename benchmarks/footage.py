@@ -267,11 +267,14 @@ def score(pairs: Iterable[tuple[str, str]]) -> Score:
                  sum(v == "insufficient_data" for _, v in pairs), len(pairs))
 
 
-def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]],
-                         shipped_view: float) -> tuple[list[str], dict[str, str]]:
+def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]], shipped_view: float,
+                         scored_flips: dict[float, list[Flip]] | None = None) -> tuple[list[str], dict[str, str]]:
     """Per clip, its verdict with the values fitted without its source (``flips[view][i]``: clip i's flip point
     with the view ramp ending at ``view``); and what was chosen, per source. Where two view ramps are as good on
-    the other sources, ``shipped_view`` (the shipped ramp's end) is kept."""
+    the other sources, ``shipped_view`` (the shipped ramp's end) is kept. ``scored_flips`` (default ``flips``):
+    the flip points the source is scored by, of the same clips filmed otherwise (the values are fitted on
+    ``flips``)."""
+    scored_flips = flips if scored_flips is None else scored_flips
     verdicts = [""] * len(clips)
     choice = {}
     for source in sorted({c.source for c in clips}):
@@ -286,18 +289,20 @@ def leave_one_source_out(clips: list[Clip], flips: dict[float, list[Flip]],
         choice[source] = f"onset {onset:.0f} deg of contour bend, view ramp to {view:.0f} deg"
         for i, clip in enumerate(clips):
             if clip.source == source:
-                verdicts[i] = flips[view][i].verdict(onset)
+                verdicts[i] = scored_flips[view][i].verdict(onset)
     return verdicts, choice
 
 
 def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print,
-                   estimate: Estimate = analyze_pose_track) -> None:
+                   estimate: Estimate = analyze_pose_track, filmed_cache: Path | None = None) -> None:
     """Print the in-sample and the leave-one-source-out figures, and each clip's verdicts (the tracks made by
-    ``estimate``)."""
+    ``estimate``). With ``filmed_cache`` (the pose tracks of the clips as filmed: a variant's report), also the
+    left-out figure with every value fitted on the other sources' clips as filmed, as the shipped ones were."""
     clips = load_clips(footage, cache, settings, log, estimate)
     scored = [c for c in clips if c.view in SCORED_VIEWS]
     apart = [c for c in clips if c.view not in SCORED_VIEWS]
     flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}
+    as_filmed = None if filmed_cache is None else _fitted_as_filmed(footage, filmed_cache, settings, scored, flips, log)
     shipped_verdicts = [clip_verdict(c, settings) for c in scored]
     loso, choice = leave_one_source_out(scored, flips, settings.spine.max_view_yaw_deg)
     all_data = {view: fitted_onset([f for c, f in zip(scored, flips[view], strict=True) if c.label != "rounded_back"])
@@ -309,6 +314,8 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     faults_rounded = sum(v == "rounded_back" for c, v in zip(scored, loso, strict=True) if c.label == "other_fault")
     log(f"  in-sample (shipped settings, chosen on these clips):  {shipped.line()}")
     log(f"  leave-one-source-out (quote this one):               {held_out.line()}")
+    if as_filmed is not None:
+        log(f"  left out, fitted on the other sources as filmed:     {as_filmed.line()}")
     log(f"    95 % intervals (Wilson; the clips are few, and 11 sources are not every camera and body): "
         f"{held_out.intervals()}")
     log(f"  other_fault called rounded: {faults_rounded}/{sum(c.label == 'other_fault' for c in scored)} "
@@ -341,3 +348,16 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {shipped:18s} {held:18s} {at:>8s} {band}{mark}")
     for clip in apart:
         log(f"  {clip.file[:70]:70s} {clip.label:14s} {clip.view:8s} {clip_verdict(clip, settings):18s} (not scored)")
+
+
+def _fitted_as_filmed(footage: Path, filmed_cache: Path, settings: Settings, scored: list[Clip],
+                      flips: dict[float, list[Flip]], log: Callable[[str], None]) -> Score:
+    """The variant's clips (``scored``, their ``flips``) judged with the onset and view ramp fitted, source by source,
+    on the other sources' clips as filmed (the tracks in ``filmed_cache``, made where missing): what a lifter
+    filmed this way gets from values chosen on clips filmed as the development ones were. The variant's own
+    left-out figure fits them on the variant's clips, which no user's values are."""
+    filmed = {c.file: c for c in load_clips(footage, filmed_cache, settings, log)}
+    as_filmed = [filmed[c.file] for c in scored]
+    filmed_flips = {view: [flip_point(c, settings, view) for c in as_filmed] for view in VIEW_CANDIDATES}
+    verdicts, _ = leave_one_source_out(scored, filmed_flips, settings.spine.max_view_yaw_deg, flips)
+    return score((c.label, v) for c, v in zip(scored, verdicts, strict=True))

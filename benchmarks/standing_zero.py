@@ -17,8 +17,8 @@ population's and what their standing says: zero = shipped zero + k (standing - c
 With that zero a clip's verdict at onset O is its shipped-zero verdict at O + k (standing - c), so its flip point
 (`footage.flip_point`) moves by that much; a flip at the search's top (rounded at every onset, by the head) stays.
 Prints, per pose cache (the clips as filmed, --mirror, --low-quality ... caches of `accuracy.py --footage`), the
-leave-one-source-out figure without the shift (the benchmark's own, a check) and with it, the k fitted without each
-source, and the clips whose verdict moves.
+leave-one-source-out figure without the shift (`footage.leave_one_source_out`, the benchmark's own) and with it,
+the k fitted without each source, and the clips whose verdict moves.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from footage import (  # noqa: E402  (a sibling script)
     fitted_onset,
     flip_point,
     is_right,
+    leave_one_source_out,
     load_clips,
     score,
 )
@@ -83,16 +84,16 @@ def fitted_shift(safe_flips: list[Flip], safe_standing: np.ndarray) -> tuple[flo
     return k, float(np.nanmedian(safe_standing))
 
 
-def held_out_verdicts(clips: list[Clip], flips: dict[float, list[Flip]], standing: np.ndarray, moved: bool,
-                      shipped_view: float) -> tuple[list[str], dict[str, float]]:
-    """Per clip, its verdict with k, c, the onset and the view ramp fitted without its source (as
-    `footage.leave_one_source_out`, the shipped ramp winning ties); k = 0 where not ``moved``. And k per source."""
+def moved_verdicts(clips: list[Clip], flips: dict[float, list[Flip]], standing: np.ndarray,
+                   shipped_view: float) -> tuple[list[str], dict[str, float]]:
+    """Per clip, its verdict from the moved zero, with k, c, the onset and the view ramp fitted without its source
+    (as `footage.leave_one_source_out` fits the onset and ramp, the shipped ramp winning ties). And k per source."""
     verdicts, ks = [""] * len(clips), {}
     for source in sorted({c.source for c in clips}):
         train = [i for i, c in enumerate(clips) if c.source != source and c.label != "rounded_back"]
         best = None
         for view in sorted(VIEW_CANDIDATES, key=lambda v: v != shipped_view):
-            k, c = fitted_shift([flips[view][i] for i in train], standing[train]) if moved else (0.0, 0.0)
+            k, c = fitted_shift([flips[view][i] for i in train], standing[train])
             shift = np.where(np.isfinite(standing), k * (standing - c), 0.0)
             onset = fitted_onset([shifted(flips[view][i], shift[i]) for i in train])
             right = sum(is_right(clips[i].label, shifted(flips[view][i], shift[i]).verdict(onset))
@@ -111,8 +112,8 @@ def report(footage: Path, cache: Path, settings: Settings) -> None:
     flips = {view: [flip_point(c, settings, view) for c in clips] for view in VIEW_CANDIDATES}
     standing = np.array([standing_reading_deg(c, settings) if c.track is not None else np.nan for c in clips])
     print(f"{cache}: {len(clips)} clips, {int(np.isfinite(standing).sum())} with a standing reading")
-    plain, _ = held_out_verdicts(clips, flips, standing, False, settings.spine.max_view_yaw_deg)
-    moved, ks = held_out_verdicts(clips, flips, standing, True, settings.spine.max_view_yaw_deg)
+    plain, _ = leave_one_source_out(clips, flips, settings.spine.max_view_yaw_deg)
+    moved, ks = moved_verdicts(clips, flips, standing, settings.spine.max_view_yaw_deg)
     for name, verdicts in (("shipped zero", plain), ("zero moved by standing", moved)):
         scored = score((c.label, v) for c, v in zip(clips, verdicts, strict=True))
         print(f"  {name:24s} leave-one-source-out: {scored.line()}")

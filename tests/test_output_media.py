@@ -24,6 +24,7 @@ from liftform.report import render_again, write_report
 from liftform.report.data import load_result
 from liftform.report.frames import person_box
 from liftform.video import i420_to_rgb, shrunk_size_wh
+from liftform.video_tools import LIMITED_RANGE, SMPTE170M
 
 N_SOURCE = 30          # source frames, 10 fps
 OFFSET = 10            # the analysis covers source frames 10..18; its rounded rep 11..15, its clip 8..18
@@ -100,7 +101,7 @@ def test_writer_colours_survive_the_yuv_conversion(tmp_path):
     # 14-16 levels darker, its greens 24 brighter); FFmpeg, as above, for BT.601.
     with av.open(str(tmp_path / "c.mp4")) as container:
         codec = container.streams.video[0].codec_context
-        assert (codec.colorspace, codec.color_range) == (6, 1)          # SMPTE 170M (BT.601), limited range
+        assert (codec.colorspace, codec.color_range) == (SMPTE170M, LIMITED_RANGE)          # BT.601's matrix
 
 
 def test_writer_owns_a_copy_of_each_frame_so_the_caller_can_reuse_its_array(tmp_path):

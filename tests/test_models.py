@@ -245,10 +245,21 @@ def _models_listing(model_dir, monkeypatch):
     from liftform.cli import app
 
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
-    monkeypatch.setenv("COLUMNS", "300")
+    _terminal_columns(monkeypatch, 300)
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0, result.output
     return result, next(line for line in result.stdout.splitlines() if " full " in line)
+
+
+def _terminal_columns(monkeypatch, columns: int) -> None:
+    """A terminal ``columns`` wide for the CLI: COLUMNS, read as each line is printed, as in a fresh process. Rich
+    fixes a console's width when it is made if COLUMNS is set then (pytest-xdist's workers set 80), so the CLI's
+    consoles are unfixed here: fixed, a table wrapped at the width of whoever imported the CLI first."""
+    from liftform.cli import common
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for console in (common.out, common.err):
+        monkeypatch.setattr(console, "_width", None)
 
 
 def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatch):
@@ -308,7 +319,7 @@ def test_models_command_shows_the_whole_path_in_a_narrow_terminal(tmp_path, monk
     model_dir = _mkdir(tmp_path / "a-long-folder-name-for-the-models" / "pose-models")
     bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task")
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
-    monkeypatch.setenv("COLUMNS", "80")
+    _terminal_columns(monkeypatch, 80)
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0 and "…" not in result.stdout, result.stdout
     where = "".join(line.split("│")[2].strip() for line in result.stdout.splitlines() if line.count("│") > 2)

@@ -13,7 +13,8 @@ would; the clip's verdict is scored against its truth: **rounded** where the tru
 of a bend reaches 30 deg, **safe** where it stays under 12 deg, and not scored in between (the limit is 21 deg past
 neutral, and the contour's neutral moves with the body by about that much: either verdict is defensible there).
 insufficient_data counts as wrong. Prints one line per lift and the sensitivity, specificity and undecided share,
-overall and by view, body and clothes.
+overall and by view, body and clothes; and whether a rep's confidence can be believed: each decided rep against the
+truth of its own loaded frames (scored as a clip is), right / reps in bands of its confidence.
 
 --own-zero also judges each lift from a zero of the lifter's own, as `liftform screen --neutral` reads it
 (`core.screen.own_neutral_bend_deg`) from a rep someone checked neutral (`rendered_cases.checked_rep`: the same
@@ -82,6 +83,9 @@ class Lift:
     rep_verdicts: tuple[str, ...]  # each rep's, "(head)" where the head hanging alone made it rounded
     own_zero_deg: float = float("nan")   # --own-zero: the zero read from the lifter's checked-neutral lift
     own: Lift | None = None              # --own-zero: the same lift judged from that zero
+    # Each decided rep whose own truth is clear (its loaded part's true peak over ROUNDED_FROM_DEG or under
+    # SAFE_UNDER_DEG): (its confidence, whether its verdict is right).
+    rep_checks: tuple[tuple[float, bool], ...] = ()
 
     @property
     def expected(self) -> str | None:
@@ -107,7 +111,7 @@ def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
     loaded = truth["loaded"].astype(bool)
     flexion = truth["spine_flexion_deg"]
     peak = float(np.max(flexion[loaded])) if loaded.any() else float(np.max(flexion))
-    lift = Lift(spec, peak, analysis.verdict, _rep_words(analysis))
+    lift = Lift(spec, peak, analysis.verdict, _rep_words(analysis), rep_checks=_rep_checks(analysis, truth))
     if not own_zero:
         return lift
     zero = own_zero_deg(spec, settings, cache)
@@ -115,6 +119,22 @@ def judge(spec: LiftSpec, cache: Path, own_zero: bool = False) -> Lift:
         return replace(lift, own_zero_deg=zero, own=replace(lift, verdict="insufficient_data", rep_verdicts=()))
     own = analyzed(spec, settings, cache, spine_baseline_deg=zero)[0]
     return replace(lift, own_zero_deg=zero, own=replace(lift, verdict=own.verdict, rep_verdicts=_rep_words(own)))
+
+
+def _rep_checks(analysis, truth: dict[str, np.ndarray]) -> tuple[tuple[float, bool], ...]:
+    """(confidence, right) of each decided rep against the true flexion of its own loaded frames."""
+    frames = analysis.kinematics.frame_index
+    checks = []
+    for v in analysis.verdicts:
+        rows = frames[v.rep.start:v.rep.end + 1]
+        loaded = truth["loaded"][rows].astype(bool)
+        if v.verdict == "insufficient_data" or not loaded.any():
+            continue
+        peak = float(np.max(truth["spine_flexion_deg"][rows][loaded]))
+        if SAFE_UNDER_DEG <= peak < ROUNDED_FROM_DEG:
+            continue
+        checks.append((float(v.confidence), v.is_rounded == (peak >= ROUNDED_FROM_DEG)))
+    return tuple(checks)
 
 
 def _rep_words(analysis) -> tuple[str, ...]:
@@ -173,12 +193,26 @@ def print_report(lifts: list[Lift]) -> None:
             print(f"      from the own zero {x.own_zero_deg:5.1f} deg (checked rep): {x.own.verdict:17s} "
                   f"{x.own.mark():5s} reps: {' '.join(x.own.rep_verdicts)}")
     _print_summaries(lifts)
+    _print_confidence(lifts)
     own = [x.own for x in lifts if x.own is not None]
     if own:
         zeros = np.array([x.own_zero_deg for x in lifts])
         print(f"  judged from each lifter's own zero (the same lift checked neutral; zeros {np.nanmin(zeros):.0f} to "
               f"{np.nanmax(zeros):.0f} deg, the shipped {Settings().spine.neutral_bend_deg:.0f}):")
         _print_summaries(own)
+
+
+CONFIDENCE_BANDS = (0.0, 0.4, 0.6, 0.8, 0.95, 1.0)
+
+
+def _print_confidence(lifts: list[Lift]) -> None:
+    """Is a rep's confidence honest? The share of decided reps called right, by their confidence (result.json's)."""
+    checks = np.array([c for x in lifts for c in x.rep_checks], float).reshape(-1, 2)
+    print("  each decided rep against its own truth, by its confidence (right / reps):", end="")
+    for lo, hi in zip(CONFIDENCE_BANDS[:-1], CONFIDENCE_BANDS[1:], strict=True):
+        band = checks[(checks[:, 0] >= lo) & ((checks[:, 0] < hi) | (hi == 1.0))]
+        print(f"   {lo:.2f}-{hi:.2f}: {int(band[:, 1].sum())}/{len(band)}", end="")
+    print()
 
 
 def _print_summaries(lifts: list[Lift]) -> None:

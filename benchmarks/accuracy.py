@@ -16,7 +16,9 @@
 (b) --footage: every labelled clip in ../shared/footage (skipped where absent), clip verdict (rounded_back if any rep
     is) against the manifest label: rounded_back clips must be called rounded_back, neutral_hinge and squat_lift clips
     must not, other_fault clips must not be called rounded. The same table for the trunk-line rules other form
-    checkers use, run on the same landmarks. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
+    checkers use, run on the same landmarks. And whether a rep's confidence can be believed: the decided reps of the
+    clips not labelled rounded (each should be safe), right by confidence band, and the confidences of the reps
+    called rounded in the rounded clips. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
     rerun costs seconds; delete the cache after changing the pose stage.
 (b') --footage --live: the same clips through `liftform live`'s path instead (played as a camera without pacing,
     the live model and settings: the person detector on every frame, as analyze), each judged as its saved session

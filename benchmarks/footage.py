@@ -57,6 +57,7 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".webm", ".gif", ".m4v", ".mkv")
 ONSET_QUANTILE = 0.9
 VIEW_CANDIDATES = (75.0, 90.0)
 ONSET_SEARCH_DEG = (-35.0, 80.0)   # contour bends searched for a clip's flip point
+CONFIDENCE_BANDS = (0.0, 0.4, 0.6, 0.8, 0.95, 1.0)   # a rep's confidence (result.json's), checked band by band
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,31 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def confidence_bands(checks: Iterable[tuple[float, bool]]) -> str:
+    """(confidence, right) of reps -> "0.00-0.40: right/reps   0.40-0.60: ..." over ``CONFIDENCE_BANDS`` (the last
+    band includes 1.0): whether a rep's confidence can be believed."""
+    rows = np.array(list(checks), float).reshape(-1, 2)
+    bands = zip(CONFIDENCE_BANDS[:-1], CONFIDENCE_BANDS[1:], strict=True)
+    return "   ".join(f"{lo:.2f}-{hi:.2f}: {int(band[:, 1].sum())}/{len(band)}" for lo, hi in bands
+                      for band in [rows[(rows[:, 0] >= lo) & ((rows[:, 0] < hi) | (hi == 1.0))]])
+
+
+def _rep_confidence(scored: list[Clip], analyses: list, log: Callable[[str], None]) -> None:
+    """The decided reps' confidence, shipped settings. Every rep of a clip not labelled rounded should be safe, so
+    each is right or wrong; a rounded clip's reps have no label of their own (a lifter may round in one rep), so
+    only the confidences of those called rounded are listed."""
+    safe_reps, rounded_reps = [], []
+    for clip, analysis in zip(scored, analyses, strict=True):
+        for v in (v for v in getattr(analysis, "verdicts", ()) if v.verdict != "insufficient_data"):
+            if clip.label != "rounded_back":
+                safe_reps.append((v.confidence, not v.is_rounded))
+            elif v.is_rounded:
+                rounded_reps.append(v.confidence)
+    log(f"  decided reps of the clips not rounded, right by confidence (shipped): {confidence_bands(safe_reps)}")
+    log("  reps called rounded in the rounded clips, their confidence: "
+        + " ".join(f"{c:.2f}" for c in sorted(rounded_reps)))
+
+
 def score(pairs: Iterable[tuple[str, str]]) -> Score:
     """Pairs of (label, verdict) -> counts; undecided counts as wrong."""
     pairs = list(pairs)
@@ -303,7 +329,8 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     apart = [c for c in clips if c.view not in SCORED_VIEWS]
     flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}
     as_filmed = None if filmed_cache is None else _fitted_as_filmed(footage, filmed_cache, settings, scored, flips, log)
-    shipped_verdicts = [clip_verdict(c, settings) for c in scored]
+    analyses = [None if c.track is None else _analyze(c, settings) for c in scored]
+    shipped_verdicts = [getattr(a, "verdict", "insufficient_data") for a in analyses]
     loso, choice = leave_one_source_out(scored, flips, settings.spine.max_view_yaw_deg)
     all_data = {view: fitted_onset([f for c, f in zip(scored, flips[view], strict=True) if c.label != "rounded_back"])
                 for view in VIEW_CANDIDATES}
@@ -320,6 +347,7 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
         f"{held_out.intervals()}")
     log(f"  other_fault called rounded: {faults_rounded}/{sum(c.label == 'other_fault' for c in scored)} "
         "(leave-one-source-out)")
+    _rep_confidence(scored, analyses, log)
     peers: dict[str, list[tuple[str, str]]] = {}
     for clip in scored:
         for name, verdict in peer_verdicts(clip, settings).items():

@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from footage import confidence_bands  # noqa: E402
 from rendered_cases import analyzed, bend_spec, own_zero_deg  # noqa: E402
 
 from liftform.settings import Settings  # noqa: E402
@@ -202,17 +203,10 @@ def print_report(lifts: list[Lift]) -> None:
         _print_summaries(own)
 
 
-CONFIDENCE_BANDS = (0.0, 0.4, 0.6, 0.8, 0.95, 1.0)
-
-
 def _print_confidence(lifts: list[Lift]) -> None:
     """Is a rep's confidence honest? The share of decided reps called right, by their confidence (result.json's)."""
-    checks = np.array([c for x in lifts for c in x.rep_checks], float).reshape(-1, 2)
-    print("  each decided rep against its own truth, by its confidence (right / reps):", end="")
-    for lo, hi in zip(CONFIDENCE_BANDS[:-1], CONFIDENCE_BANDS[1:], strict=True):
-        band = checks[(checks[:, 0] >= lo) & ((checks[:, 0] < hi) | (hi == 1.0))]
-        print(f"   {lo:.2f}-{hi:.2f}: {int(band[:, 1].sum())}/{len(band)}", end="")
-    print()
+    print("  each decided rep against its own truth, right by its confidence: "
+          + confidence_bands(c for x in lifts for c in x.rep_checks))
 
 
 def _print_summaries(lifts: list[Lift]) -> None:

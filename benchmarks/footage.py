@@ -36,7 +36,7 @@ from footage_tracks import (  # noqa: E402, F401  (a sibling script; the variant
     tilted_track,
 )
 
-from liftform.analysis import ModelInfo, SourceInfo
+from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
 from liftform.core.silhouette import trunk_axes
 from liftform.errors import LiftformError
@@ -268,13 +268,14 @@ def confidence_bands(checks: Iterable[tuple[float, bool]]) -> str:
                       for band in [rows[(rows[:, 0] >= lo) & ((rows[:, 0] < hi) | (hi == 1.0))]])
 
 
-def _rep_confidence(scored: list[Clip], analyses: list, log: Callable[[str], None]) -> None:
+def _rep_confidence(scored: list[Clip], analyses: list[Analysis | None], log: Callable[[str], None]) -> None:
     """The decided reps' confidence, shipped settings. Every rep of a clip not labelled rounded should be safe, so
     each is right or wrong; a rounded clip's reps have no label of their own (a lifter may round in one rep), so
     only the confidences of those called rounded are listed."""
     safe_reps, rounded_reps = [], []
     for clip, analysis in zip(scored, analyses, strict=True):
-        for v in (v for v in getattr(analysis, "verdicts", ()) if v.verdict != "insufficient_data"):
+        decided = () if analysis is None else [v for v in analysis.verdicts if v.verdict != "insufficient_data"]
+        for v in decided:
             if clip.label != "rounded_back":
                 safe_reps.append((v.confidence, not v.is_rounded))
             elif v.is_rounded:
@@ -330,7 +331,7 @@ def footage_report(footage: Path, cache: Path, settings: Settings, log: Callable
     flips = {view: [flip_point(c, settings, view) for c in scored] for view in VIEW_CANDIDATES}
     as_filmed = None if filmed_cache is None else _fitted_as_filmed(footage, filmed_cache, settings, scored, flips, log)
     analyses = [None if c.track is None else _analyze(c, settings) for c in scored]
-    shipped_verdicts = [getattr(a, "verdict", "insufficient_data") for a in analyses]
+    shipped_verdicts = ["insufficient_data" if a is None else a.verdict for a in analyses]   # as `clip_verdict`
     loso, choice = leave_one_source_out(scored, flips, settings.spine.max_view_yaw_deg)
     all_data = {view: fitted_onset([f for c, f in zip(scored, flips[view], strict=True) if c.label != "rounded_back"])
                 for view in VIEW_CANDIDATES}

@@ -263,9 +263,11 @@ def confidence_bands(checks: Iterable[tuple[float, bool]]) -> str:
     """(confidence, right) of reps -> "0.00-0.40: right/reps   0.40-0.60: ..." over ``CONFIDENCE_BANDS`` (the last
     band includes 1.0): whether a rep's confidence can be believed."""
     rows = np.array(list(checks), float).reshape(-1, 2)
-    bands = zip(CONFIDENCE_BANDS[:-1], CONFIDENCE_BANDS[1:], strict=True)
-    return "   ".join(f"{lo:.2f}-{hi:.2f}: {int(band[:, 1].sum())}/{len(band)}" for lo, hi in bands
-                      for band in [rows[(rows[:, 0] >= lo) & ((rows[:, 0] < hi) | (hi == 1.0))]])
+    parts = []
+    for lo, hi in zip(CONFIDENCE_BANDS[:-1], CONFIDENCE_BANDS[1:], strict=True):
+        in_band = (rows[:, 0] >= lo) & ((rows[:, 0] < hi) | (hi == CONFIDENCE_BANDS[-1]))
+        parts.append(f"{lo:.2f}-{hi:.2f}: {int(rows[in_band, 1].sum())}/{int(in_band.sum())}")
+    return "   ".join(parts)
 
 
 def _rep_confidence(scored: list[Clip], analyses: list[Analysis | None], log: Callable[[str], None]) -> None:

@@ -164,6 +164,23 @@ def test_a_spine_never_judged_is_not_reported_as_a_peak():
     assert all(np.isfinite(v.peak_spine_flexion_deg) and "the spine peaked at" in v.reason for v in hinges)
 
 
+def test_a_cleared_rep_says_its_spine_peak_beside_the_limit():
+    """A safe rep's reason gives the spine's peak with the limit it was judged against, as a rounded rep's does: a
+    cleared "+17°" had not said whether that was a hair under the limit or far from it. The limit is the settings'
+    in force, not a number in the words; the peak is the hinge's own (4 deg of flexion by construction)."""
+    track = lift_track("hip_hinge", n_reps=2)[0]
+    for limit in (SETTINGS.verdict.rounded_back_spine_deg, 30.0):
+        settings = dataclasses.replace(SETTINGS, verdict=dataclasses.replace(SETTINGS.verdict,
+                                                                             rounded_back_spine_deg=limit))
+        verdicts = core.run_core(track, settings).verdicts
+        assert len(verdicts) == 2 and all(v.verdict == "hip_hinge" for v in verdicts)
+        for v in verdicts:
+            peak = re.search(r"the spine peaked at ([+-]?\d+)° from neutral \(limit (\d+)°\)", v.reason)
+            assert peak, v.reason
+            assert int(peak[2]) == round(limit) and abs(int(peak[1]) - v.peak_spine_flexion_deg) <= 0.5
+            assert abs(v.peak_spine_flexion_deg - 4.0) <= 3.0
+
+
 def test_a_lean_just_under_the_limit_is_not_rounded_up_to_it():
     """A rep whose trunk peaks just under the 40 deg where rounding counts (a real kettlebell swing: 39.9) was said to
     have "leaned 40°" and, in the same sentence, to have "stayed under 40°". Beside a limit the number is given to a

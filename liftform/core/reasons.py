@@ -167,10 +167,12 @@ def _too_little_reason(m: RepMetrics) -> str:
 
 
 def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
-    """The spine's peak, or why a rep cleared had none: the lift stayed too upright for rounding to show (a shallow
-    bend; one that leaned further with its back hidden there is undecided: `hidden_where_judged`)."""
+    """The spine's peak beside its limit, as a rounded rep's reason gives both (a cleared "+19°" had not said whether
+    that was near the limit or far under it), or why a rep cleared had none: the lift stayed too upright for rounding
+    to show (a shallow bend; one that leaned further with its back hidden there is undecided: `hidden_where_judged`)."""
     if np.isfinite(m.peak_spine_deg):
-        return f"the spine peaked at {_signed(m.peak_spine_deg, settings.rounded_back_spine_deg)} from neutral"
+        limit = settings.rounded_back_spine_deg
+        return f"the spine peaked at {_signed(m.peak_spine_deg, limit)} from neutral (limit {limit:.0f}°)"
     return (f"the spine was not judged (in the lift the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° "
             f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 

@@ -1431,14 +1431,23 @@ def _read_xwd_rgb(data: bytes) -> np.ndarray:
     return np.stack(channels, axis=-1).astype(np.uint8)
 
 
-def _map_again(title: str) -> int:
-    """Unmap and map again the top-level X window named ``title`` (what minimising and restoring it does), so the
-    X server sends it a fresh Expose; the number of windows so named. Xlib through ctypes: no xdotool in CI."""
+def _xlib():
+    """libX11 through ctypes (no xdotool in CI), its display opened and closed with the types ctypes needs."""
     import ctypes
     import ctypes.util
 
     x = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
     x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    return x
+
+
+def _map_again(title: str) -> int:
+    """Unmap and map again the top-level X window named ``title`` (what minimising and restoring it does), so the
+    X server sends it a fresh Expose; the number of windows so named."""
+    import ctypes
+
+    x = _xlib()
     x.XDefaultRootWindow.restype, x.XDefaultRootWindow.argtypes = ctypes.c_ulong, [ctypes.c_void_p]
     x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_ulong),
                              ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)),
@@ -1446,7 +1455,7 @@ def _map_again(title: str) -> int:
     x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.POINTER(ctypes.c_char_p)]
     for name in ("XUnmapWindow", "XMapWindow"):
         getattr(x, name).argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-    x.XSync.argtypes, x.XCloseDisplay.argtypes = [ctypes.c_void_p, ctypes.c_int], [ctypes.c_void_p]
+    x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
     display = x.XOpenDisplay(None)
     root, parent, count = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_uint()
     children = ctypes.POINTER(ctypes.c_ulong)()
@@ -1478,7 +1487,7 @@ import cv2, numpy as np
 video, out = Path(sys.argv[1]), Path(sys.argv[2])
 MAX_SHOTS = int(sys.argv[3])
 kept = {}
-""" + inspect.getsource(_read_xwd_rgb) + inspect.getsource(_map_again) + """
+""" + inspect.getsource(_read_xwd_rgb) + inspect.getsource(_xlib) + inspect.getsource(_map_again) + """
 
 def on_frame(live, rgb):
     if "frame" in kept:                          # the kept frame is on screen now (shown after its on_frame)
@@ -1531,7 +1540,8 @@ def test_live_window_shows_the_overlay_under_xvfb(sample_videos, x_display, tmp_
     screens = [_read_xwd_rgb((tmp_path / f"screen-{k}.xwd").read_bytes())[y:y + h, x:x + w].astype(int)
                for k in range(int(shown["shots"]))]
     window_pixels = min(screens, key=lambda screen: np.mean(np.abs(screen - frame)))
-    assert np.mean(np.abs(window_pixels - frame)) < 3               # the window shows exactly the overlay
+    assert np.mean(np.abs(window_pixels - frame)) < 3, (     # the window shows exactly the overlay
+        f"not painted; windows mapped again after 2 s of nothing painted: {int(shown['mapped_again'])}")
     red = (window_pixels[..., 0] > 200) & (window_pixels[..., 1] < 80) & (window_pixels[..., 2] < 80)
     assert red.sum() > 200                                           # the rounded back, drawn red
 
@@ -1568,10 +1578,10 @@ def test_the_window_opens_at_the_frames_size_and_may_be_made_larger(x_display):
 
 
 _CLOSE_SCRIPT = """
-import ctypes, ctypes.util, json, subprocess
+import ctypes, json, subprocess
 import numpy as np
 from liftform.live.window import LiveWindow
-
+""" + inspect.getsource(_xlib) + """
 class ClientMessage(ctypes.Structure):
     _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
                 ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
@@ -1579,11 +1589,9 @@ class ClientMessage(ctypes.Structure):
 
 def press_close_button(window_id):
     # What a desktop sends a window when its X button is clicked: WM_PROTOCOLS / WM_DELETE_WINDOW.
-    x = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
-    x.XOpenDisplay.restype, x.XOpenDisplay.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+    x = _xlib()
     x.XInternAtom.restype, x.XInternAtom.argtypes = ctypes.c_ulong, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
-    x.XCloseDisplay.argtypes = [ctypes.c_void_p]
     display = x.XOpenDisplay(None)
     event = (ctypes.c_long * 24)()
     message = ClientMessage.from_buffer(event)

@@ -35,6 +35,11 @@ def _beside(angle_deg: float, limit_deg: float, sign: str = "") -> str:
     return f"{angle_deg:{sign}.1f}" if hidden else f"{angle_deg:{sign}.0f}"
 
 
+def _limit(limit_deg: float) -> str:
+    """A limit as every reason gives it beside the number it judged: "(limit 21°)"."""
+    return f"(limit {limit_deg:.0f}°)"
+
+
 def _signed(angle_deg: float, limit_deg: float = np.inf) -> str:
     """A whole number of degrees with its sign (a tenth beside ``limit_deg``: `_beside`), "0°" (not "-0°") when it
     rounds to zero, "--" when unknown."""
@@ -62,15 +67,15 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         did = _rounded_when(m, settings)
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
-                    f"floor from the line of the back (limit {settings.head_hanging_neck_deg:.0f}°) for "
+                    f"floor from the line of the back {_limit(settings.head_hanging_neck_deg)} for "
                     f"{m.rounded_s:.1f} s while the trunk leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}: "
                     f"the upper back rounds with it{seen}")
         if squat_bottom(m, settings):
             return (f"{did}: the lower back rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° "
-                    f"past neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s at the "
+                    f"past neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s at the "
                     f"bottom of the squat, the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
-                f"neutral (limit {settings.rounded_back_spine_deg:.0f}°) for {m.rounded_s:.1f} s while the trunk "
+                f"neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s while the trunk "
                 f"leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}{seen}")
     on_descent = judged_on_descent(verdict, m, settings)
     spine = _spine_peak(m, settings) + _briefly_past(m, settings, on_descent)
@@ -172,7 +177,7 @@ def _spine_peak(m: RepMetrics, settings: VerdictSettings) -> str:
     to show (a shallow bend; one that leaned further with its back hidden there is undecided: `hidden_where_judged`)."""
     if np.isfinite(m.peak_spine_deg):
         limit = settings.rounded_back_spine_deg
-        return f"the spine peaked at {_signed(m.peak_spine_deg, limit)} from neutral (limit {limit:.0f}°)"
+        return f"the spine peaked at {_signed(m.peak_spine_deg, limit)} from neutral {_limit(limit)}"
     return (f"the spine was not judged (in the lift the trunk stayed under {settings.min_trunk_for_rounding_deg:.0f}° "
             f"and the hips under {settings.min_hip_for_rounding_deg:.0f}°)")
 

@@ -67,3 +67,22 @@ def test_a_file_whose_name_starts_with_a_dash_is_said_how_to_name(tmp_path):
     assert "write ./-clip.mp4, or put -- before it" in " ".join(dashed.stderr.split())
     taken = liftform("analyze", "-o", "-out", "--", "-clip.mp4")
     assert taken.returncode == 1 and "-clip.mp4 is not a readable video" in " ".join(taken.stderr.split())
+
+
+def test_a_rep_s_finding_follows_its_reason_without_brackets_in_brackets(monkeypatch):
+    """A cleared rep's reason ends with its limit in brackets; its finding was printed after it in brackets of its
+    own, around words ending in brackets: "(limit 21°) (also: reached down with a rounded back (before lift-off))"."""
+    from liftform.core.types import Rep, RepVerdict
+    from liftform.core.vocabulary import ROUNDED_REACH_DOWN
+    from liftform.settings import AdviceSettings
+
+    reason = "hip hinge: trunk leaned 91°, 99% of it from the hips; the spine peaked at +2° from neutral (limit 21°)"
+    rep = RepVerdict(rep=Rep(0, 0, 30, 60, 0.0, 1.0, 2.0), verdict="hip_hinge", confidence=0.9, reason=reason,
+                     peak_spine_flexion_deg=2.0, peak_trunk_inclination_deg=91.0, peak_hip_flexion_deg=95.0,
+                     min_knee_angle_deg=150.0, stoop_squat_index=80.0, lean_from_spine_pct=1.0, rounded_s=0.0,
+                     descent_s=1.0, ascent_s=1.0, faults=(ROUNDED_REACH_DOWN,))
+    screen = io.StringIO()
+    monkeypatch.setattr(show, "out", Console(file=screen, width=300, highlight=False, force_terminal=False))
+    show.print_reps((rep,), AdviceSettings(), None)
+    line = screen.getvalue().splitlines()[0]
+    assert line.endswith("(limit 21°); also: reached down with a rounded back (before lift-off)"), line

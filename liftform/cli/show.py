@@ -109,8 +109,9 @@ def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: s
 
 
 def faults_markup(v: RepVerdict) -> str:
-    """The rep's findings besides its verdict (a rounded reach-down, a jerky lift, ...) in words, or ''."""
-    return f" [yellow](also: {', '.join(fault_words(f) for f in v.faults)})[/]" if v.faults else ""
+    """The rep's findings besides its verdict (a rounded reach-down, a jerky lift, ...) in words, or ''. After the
+    reason, whose last words may be in brackets ("(limit 21°)"), so not in brackets of its own."""
+    return f"[yellow]; also: {', '.join(fault_words(f) for f in v.faults)}[/]" if v.faults else ""
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -19,7 +19,8 @@
     checkers use, run on the same landmarks. And whether a rep's confidence can be believed: the decided reps of the
     clips not labelled rounded (each should be safe), right by confidence band, and the confidences of the reps
     called rounded in the rounded clips. Poses are cached in --cache (default ~/.cache/liftform-bench), so a
-    rerun costs seconds; delete the cache after changing the pose stage.
+    rerun costs seconds; tracks an earlier pose stage made are made again (`pose_stamp`: the pose stage's digest on
+    a rendered canary, ~2 s a run; a change that does not move the canary still needs the cache deleted).
 (b') --footage --live: the same clips through `liftform live`'s path instead (played as a camera without pacing,
     the live model and settings: the person detector on every frame, as analyze), each judged as its saved session
     is; what a lifter at the webcam gets. Cached in --cache/live (~6 min for the first run).

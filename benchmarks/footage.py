@@ -35,6 +35,7 @@ from footage_tracks import (  # noqa: E402, F401  (a sibling script; the variant
     mirrored_track,
     tilted_track,
 )
+from pose_stamp import drop_stale_tracks  # noqa: E402  (a sibling script)
 
 from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
@@ -86,17 +87,14 @@ def footage_arguments(description: str) -> argparse.Namespace:
 
 def load_clips(footage: Path, cache: Path, settings: Settings, log: Callable[[str], None] = print,
                estimate: Estimate = analyze_pose_track) -> list[Clip]:
-    """Every labelled video of the manifest with its PoseTrack (from ``cache``, else ``estimate``)."""
-    cache.mkdir(parents=True, exist_ok=True)
-    clips = []
-    for row in csv.DictReader((footage / "MANIFEST.csv").open()):
-        if row["label"] not in JUDGED or not row["file"].lower().endswith(VIDEO_EXTENSIONS):
-            continue
-        if not (footage / row["file"]).is_file():
-            continue
-        clips.append(Clip(row["file"], row["source_repo"], row["label"], row["camera_view"],
-                          cached_track(footage, row["file"], cache, settings, log, estimate)))
-    return clips
+    """Every labelled video of the manifest with its PoseTrack (from ``cache``, else ``estimate``; tracks another
+    pose stage made are made again, `pose_stamp`)."""
+    rows = [row for row in csv.DictReader((footage / "MANIFEST.csv").open())
+            if row["label"] in JUDGED and row["file"].lower().endswith(VIDEO_EXTENSIONS)
+            and (footage / row["file"]).is_file()]
+    drop_stale_tracks(cache, [cache_path(cache, row["file"]) for row in rows], settings, log)
+    return [Clip(row["file"], row["source_repo"], row["label"], row["camera_view"],
+                 cached_track(footage, row["file"], cache, settings, log, estimate)) for row in rows]
 
 
 def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
@@ -110,7 +108,9 @@ def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
     except LiftformError as exc:
         log(f"  skipped {relative}: {exc}")
         return None
-    np.savez_compressed(key, **track.to_npz_dict())
+    partial = key.with_suffix(".tmp.npz")
+    np.savez_compressed(partial, **track.to_npz_dict())
+    partial.replace(key)      # atomic: a run stopped while writing leaves no half a track to be read next time
     return track
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from footage import cache_path  # noqa: E402  (a sibling script)
+from pose_stamp import drop_stale_tracks  # noqa: E402  (a sibling script)
 
 from liftform.core.flags import rounding_excess_deg, spine_judged
 from liftform.core.kinematics import compute_kinematics
@@ -48,7 +49,9 @@ def still_spine(footage: Path, relative: str, cache: Path,
                 track, *_ = estimate_video_track(video_path, settings)
             except LiftformError:
                 return None
-        np.savez_compressed(key, **track.to_npz_dict())
+        partial = key.with_suffix(".tmp.npz")
+        np.savez_compressed(partial, **track.to_npz_dict())
+        partial.replace(key)      # atomic, as the clips' tracks
     k = compute_kinematics(track, settings.filter, settings.spine)
     middle = len(track) // 2
     excess = rounding_excess_deg(k, settings.verdict)
@@ -68,6 +71,7 @@ def stills_report(footage: Path, cache: Path, settings: Settings, log: Callable[
             and (footage / r["file"]).is_file()]
     if not rows:
         return
+    drop_stale_tracks(cache, [cache_path(cache, row["file"]) for row in rows], settings, log)
     log(f"\n(d) still photos ({len(rows)}, sources: {', '.join(sorted({r['source_repo'] for r in rows}))}): "
         f"spine flexion read on the photo against the limit ({v.rounded_back_spine_deg:.0f} deg; the head's "
         f"{v.head_hanging_neck_deg:.0f}), judged where the "

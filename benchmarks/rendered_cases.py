@@ -31,8 +31,9 @@ floor tilted up) instead of a level one at hip height: what a camera on a shelf 
 to the readings.
 
 Rendering and the pose model are the slow part (about 15 s a clip): the pose tracks and truth are cached in
---cache, keyed by the case's spec, the renderer's source and the pose settings, so after a change to the core (the
-spine measure, reps, verdicts) a rerun takes seconds. Delete the cache after changing the pose stage.
+--cache, keyed by the case's spec, the renderer's source, the pose settings and the pose stage's own digest
+(`pose_stamp`), so after a change to the core (the spine measure, reps, verdicts) a rerun takes seconds, and after
+a change to the pose stage the classes are rendered again.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from pose_stamp import pose_stage_stamp  # noqa: E402  (a sibling script)
 
 from liftform.core.flags import spine_judged  # noqa: E402
 from liftform.settings import Settings  # noqa: E402
@@ -141,7 +144,9 @@ def _renderer_digest() -> str:
 
 
 def cache_key(spec: LiftSpec, settings: Settings) -> str:
-    text = repr(spec) + repr(settings.pose) + _renderer_digest()
+    """The name of ``spec``'s cached track: what renders it and what reads it (`pose_stamp`: the pose stage's own
+    digest, so tracks an earlier pose stage made are not found)."""
+    text = repr(spec) + repr(settings.pose) + _renderer_digest() + pose_stage_stamp(settings)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

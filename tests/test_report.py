@@ -426,7 +426,10 @@ def test_the_report_and_the_terminal_say_the_lifters_screened_values_and_where_t
     said = "zero 23° (most people's 6°), range of spine flexion 43°, screened hinge depth 56° (from --profile)"
     assert f"The lifter’s own values {said}" in text, text
     print_summary(read_analysis(tmp_path / "lift"), None)
-    assert f"judged with the lifter's own values: {said}" in " ".join(capsys.readouterr().out.split())
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"judged with the lifter's own values: {said}" in printed
+    # said once: the result's note on the zero ("judged from a neutral bend of 23°") is the same without whence
+    assert "23°" not in printed.replace(said, ""), printed
     config = synthetic_report(tmp_path / "config", {}, screened)          # a --config file's is said as such
     assert "screened hinge depth 56° (from --config)" in config and "range of" not in config
     assert "own values" not in synthetic_report(tmp_path / "usual")       # nobody's own: not a row

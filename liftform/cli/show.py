@@ -13,7 +13,13 @@ from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
-from liftform.personal import own_values_words, rounded_from_deg, told_apart, zero_reads_rounded
+from liftform.personal import (
+    own_values_words,
+    personal_zero_note,
+    rounded_from_deg,
+    told_apart,
+    zero_reads_rounded,
+)
 from liftform.settings import AdviceSettings, Settings, SpineSettings
 
 # Longer batches list only the failed videos, then those with a rounded back, this many at most: listing every one,
@@ -47,10 +53,14 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         # every rep of the main lifter is in reps.csv; the others' are in result.json only
         listing = None if out_dir is None else out_dir / (REPS_NAME if lifter is analysis else RESULT_NAME)
         print_reps(lifter.verdicts, analysis.settings.advice, listing)
-    if own := own_values_words(analysis.settings, analysis.personal_from):     # what the advice above rests on
+    # what the advice above rests on; the result's note on a personal zero says it again without whence: not repeated
+    said_zero = None
+    if own := own_values_words(analysis.settings, analysis.personal_from):
         out.print(f"  judged with the lifter's own values: {shown(own)}", soft_wrap=True)
+        said_zero = personal_zero_note(analysis.settings.spine.neutral_bend_deg)
     for warning in analysis.quality.warnings:
-        out.print(f"  [yellow]note:[/] {shown(warning)}", soft_wrap=True)
+        if warning != said_zero:
+            out.print(f"  [yellow]note:[/] {shown(warning)}", soft_wrap=True)
     if out_dir is not None:
         out.print(f"  results in {shown(out_dir)}/", soft_wrap=True)     # a path folded over two lines cannot be copied
 

@@ -155,6 +155,33 @@ def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_pose
     assert not (out / "lift" / "stale-views").exists() and "<b>60°</b>" in (out / "lift" / "report.html").read_text()
 
 
+def test_a_folder_shared_blurred_stays_blurred_when_a_plain_score_draws_it_again(tmp_path, engine):
+    """A folder scored with --blur-faces, rescored, then `score` as the rescore's note says, without the flag: its
+    report was drawn again with the faces showing, the mark gone, without a word. Given neither flag, `score` blurs
+    where the folder's results were drawn blurred, and says so; --no-blur-faces takes the blur off."""
+    from liftform.outputs import mark_blurred
+    from liftform.report import write_report
+
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    write_report(out / "lift", blur_faces=True)
+    mark_blurred(out / "lift", True)
+    rescore(out, apply_overrides(Settings(), STRICTER))
+    config = tmp_path / "stricter.toml"
+    config.write_text(settings_to_toml(apply_overrides(Settings(), STRICTER)))
+    run = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "-q", "--config", str(config)])
+    assert run.exit_code == 0, run.output
+    assert f"note: faces blurred, as results in {out} were drawn (--no-blur-faces: not)" in " ".join(
+        run.stderr.split())
+    assert (out / "lift" / "faces-blurred").is_file() and not (out / "lift" / "stale-views").exists()
+    assert "faces blurred" in (out / "lift" / "report.html").read_text()
+    rescore(out, Settings())                                # its views out of date again: drawn by the next score
+    plain = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "-q", "--no-blur-faces"])
+    assert plain.exit_code == 0 and "faces blurred" not in plain.stderr, plain.output
+    assert not (out / "lift" / "faces-blurred").exists()
+
+
 @pytest.mark.parametrize("change", ["pose setting", "pose model", "file", "another person followed", "no poses"])
 def test_what_changes_the_landmarks_runs_the_pose_stage_again(change, tmp_path, engine, monkeypatch):
     """A pose setting, another model file, a video file replaced under its name (its SHA-256), or a result that

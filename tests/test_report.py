@@ -720,14 +720,21 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     html = (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
     assert "faces blurred" in html and 'href="annotated.mp4"' in html   # blurred too, so it may be linked
     # Rendered again, the mark follows what the folder holds: blurred again, the annotated video (blurred by its
-    # analysis) is still linked and the mark stays; rendered without blur, the frames show faces and the mark goes
-    # (it had stayed, and a later `score --blur-faces` would have reused the folder).
+    # analysis) is still linked and the mark stays; so it does given neither flag (a folder shared blurred had been
+    # drawn again with the faces showing, without a word), said in one line; rendered with --no-blur-faces, the
+    # frames show faces and the mark goes (it had stayed, and a later `score --blur-faces` would have reused it).
     mark = out / HOSTILE / "faces-blurred"
     again = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
     assert again.exit_code == 0 and mark.is_file(), again.output
     assert 'href="annotated.mp4"' in (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
-    plain = runner.invoke(app, ["report", str(out / HOSTILE)])
-    assert plain.exit_code == 0 and not mark.exists(), plain.output
+    kept = runner.invoke(app, ["report", str(out / HOSTILE)])
+    assert kept.exit_code == 0 and mark.is_file(), kept.output
+    assert "note: faces blurred, as" in kept.stderr and "drawn (--no-blur-faces: not)" in kept.stderr
+    assert "faces blurred" in (out / HOSTILE / REPORT_NAME).read_text(encoding="utf-8")
+    analysed_again = runner.invoke(app, ["analyze", str(video), "-o", str(out), "-q"])       # so does analyze
+    assert analysed_again.exit_code == 0 and mark.is_file(), analysed_again.output
+    plain = runner.invoke(app, ["report", str(out / HOSTILE), "--no-blur-faces"])
+    assert plain.exit_code == 0 and not mark.exists() and "faces blurred" not in plain.stderr, plain.output
     # The folder analysed without blur: rendered again blurred, annotated.mp4 is drawn again blurred too, and the
     # mark comes back (it had stayed unblurred, named in a note).
     unblurred = runner.invoke(app, ["analyze", str(video), "-o", str(out), "-q"])
@@ -735,7 +742,7 @@ def test_cli_analyze_blur_faces_and_no_report(result_dir, tmp_path, monkeypatch)
     blurred_over_plain_video = runner.invoke(app, ["report", str(out / HOSTILE), "--blur-faces"])
     assert blurred_over_plain_video.exit_code == 0 and mark.is_file(), blurred_over_plain_video.output
     assert "may show the face" not in blurred_over_plain_video.output
-    assert stages == [video] * 3
+    assert stages == [video] * 4
 
 
 # --- in a real browser -----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from liftform.cli.common import (
     ModelOpt,
     ProfileOpt,
     app,
+    blur_as_drawn,
     err,
     fail,
     out,
@@ -54,7 +55,7 @@ def score(
                                                      "people's zero. Default: as OUTPUT was last judged."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated videos (faster)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip report.html and index.html (faster)."),
-    blur_faces: bool = BlurFacesOpt,
+    blur_faces: bool | None = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Score many videos: OUTPUT/<video>/ for each, OUTPUT/summary.csv (one row per video) and
@@ -72,6 +73,7 @@ def score(
             settings, personal_from = last.settings, last.personal_from
     except LiftformError as exc:
         fail(exc)
+    blur_faces = blur_as_drawn(blur_faces, _result_folders(output), f"results in {output} were")
     _note_workers(workers, engine)
     bar = BatchBar(quiet, "scoring")
     try:
@@ -90,6 +92,14 @@ def score(
         raise typer.Exit(INTERRUPTED_EXIT) from None
     _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
+
+
+def _result_folders(output: Path) -> list[Path]:
+    """The folders in ``output`` (each video's result), [] where it is none yet or cannot be listed."""
+    try:
+        return [folder for folder in output.iterdir() if folder.is_dir()]
+    except OSError:
+        return []
 
 
 def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None,

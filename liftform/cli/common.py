@@ -143,9 +143,10 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
-BlurFacesOpt = typer.Option(False, "--blur-faces", help="Blur every face in every exported frame, clip and video, "
-                                                         "to share the results: all but the lifter's body, and the "
-                                                         "lifter's head.")
+BlurFacesOpt = typer.Option(None, "--blur-faces/--no-blur-faces",
+                            help="Blur every face in every exported frame, clip and video, to share the results: all "
+                                 "but the lifter's body, and the lifter's head. Default: as the results already in "
+                                 "the folder were drawn (blurred where they were).")
 ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
 
 
@@ -167,6 +168,21 @@ def fail(problem: str | Exception, code: int | None = None) -> None:
 
     err.print(f"[bold red]error:[/] {shown(problem)}", soft_wrap=True)
     raise typer.Exit(code if code is not None else 2 if isinstance(problem, UsageError) else 1)
+
+
+def blur_as_drawn(blur_faces: bool | None, folders: list[Path], drawn: str) -> bool:
+    """``--blur-faces`` or ``--no-blur-faces`` as given; given neither, whether any of ``folders`` (the result
+    folders already there) was drawn with the faces blurred (`outputs.drawn_blurred`), said in one line where one
+    was (``drawn``: which, in words). Drawn again or resumed without the flag, a folder shared blurred had shown the
+    faces it hid, its mark gone, without a word."""
+    from liftform.outputs import drawn_blurred
+
+    if blur_faces is not None:
+        return blur_faces
+    if not any(drawn_blurred(folder) for folder in folders):
+        return False
+    err.print(f"[yellow]note:[/] faces blurred, as {shown(drawn)} drawn (--no-blur-faces: not)", soft_wrap=True)
+    return True
 
 
 def settings_from(config: Path | None, model: str | None, profile: Path | None = None, base=None,

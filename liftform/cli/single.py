@@ -17,6 +17,7 @@ from liftform.cli.common import (
     PipelineBar,
     ProfileOpt,
     app,
+    blur_as_drawn,
     err,
     fail,
     out,
@@ -44,7 +45,7 @@ def analyze(
     no_video: bool = typer.Option(False, "--no-video", help="Skip the annotated video (faster)."),
     no_report: bool = typer.Option(False, "--no-report",
                                    help="Skip report.html (and the clips of flagged reps) and index.html."),
-    blur_faces: bool = BlurFacesOpt,
+    blur_faces: bool | None = BlurFacesOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
@@ -67,14 +68,16 @@ def analyze(
     # video analysed here before keeps its folder while another one of the same name gets its own.
     for video, name in zip(videos, output_names(videos, output), strict=True):
         try:
+            folder = output_dir_for(video, output, name)
+            blur = blur_as_drawn(blur_faces, [folder], f"{folder} was")
             with PipelineBar(quiet) as bar:
                 analysis = analyze_video(video, output, settings, model_dir=model_dir, write_video=not no_video,
-                                         report=not no_report, blur_faces=blur_faces, progress=bar,
+                                         report=not no_report, blur_faces=blur, progress=bar,
                                          output_name=name, personal_from=personal_from)
             done += 1
-            print_summary(analysis, output_dir_for(video, output, name))
+            print_summary(analysis, folder)
             if not no_report:
-                out.print(f"  report: {shown(output_dir_for(video, output, name) / 'report.html')}", soft_wrap=True)
+                out.print(f"  report: {shown(folder / 'report.html')}", soft_wrap=True)
         except LiftformError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
@@ -133,7 +136,7 @@ def _write_index(output: Path) -> bool:
 @app.command(short_help="Render report.html again from a result folder.")
 def report(
     folders: list[Path] = typer.Argument(..., help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
-    blur_faces: bool = BlurFacesOpt,
+    blur_faces: bool | None = BlurFacesOpt,
     index: bool = typer.Option(False, "--index", help="FOLDERS are output folders (OUT): write OUT/index.html, "
                                                       "all their videos in one sortable table."),
     video: Path | None = typer.Option(None, "--video", help="The source video, where it is no longer at the path "
@@ -155,7 +158,8 @@ def report(
             if index:
                 out.print(f"overview: {shown(write_index(folder))}", soft_wrap=True)
                 continue
-            written = render_again(folder, blur_faces=blur_faces, video_path=video)
+            written = render_again(folder, blur_faces=blur_as_drawn(blur_faces, [folder], f"{folder} was"),
+                                   video_path=video)
             clips = (f" ({len(written.clips)} clip(s) in {shown(written.path.parent / 'clips')})" if written.clips
                      else "")
             out.print(f"report: {shown(written.path)}{clips}", soft_wrap=True)

@@ -169,6 +169,13 @@ def faces_blurred(out_dir: str | Path) -> bool:
         return False
 
 
+def drawn_blurred(out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` was drawn with every face blurred, by this liftform or an earlier one (its mark, whatever
+    its text): what a command given neither ``--blur-faces`` nor ``--no-blur-faces`` keeps, so that drawing a shared
+    folder again does not show the faces it hid."""
+    return (Path(out_dir) / BLURRED_MARK).is_file()
+
+
 def stale_views(out_dir: str | Path) -> set[str]:
     """The views of ``out_dir`` (annotated.mp4, report.html) still drawn from an earlier result than its result.json:
     a rescore changed what they show (the ``stale-views`` mark). A result folder written whole has none."""

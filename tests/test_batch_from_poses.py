@@ -155,6 +155,33 @@ def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_pose
     assert not (out / "lift" / "stale-views").exists() and "<b>60°</b>" in (out / "lift" / "report.html").read_text()
 
 
+def test_a_score_that_needs_no_pose_stage_runs_where_the_model_cannot_be_had(tmp_path, engine, monkeypatch):
+    """Offline, with no model downloaded: a `score` after a `rescore` (the rescore's note says it draws again from
+    the saved landmarks, no pose model) had stopped on "cannot download pose model"; `rescore` and `report` serve
+    the folder without it. Where every video is already scored or judged from its poses, it runs under the model
+    the results name; a video that needs the pose stage still stops it on the model's error."""
+    from liftform.errors import ModelError
+
+    def offline(settings, **kw):
+        raise ModelError("cannot download pose model 'full' (test)")
+
+    monkeypatch.setattr(batch_runner, "make_spec", offline)
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    assert score([lift, other], out, write_video=False, report=False).n_cached == 2
+    rescore(out, apply_overrides(Settings(), STRICTER))
+    result = score([lift, other], out, write_video=False, report=False)
+    assert sorted(result.from_poses) == ["lift", "other"] and all(row.ok for row in result.rows)
+    assert result.rows[0].settings_fingerprint == JobSpec(Settings(), "full", MODEL_SHA).fingerprint
+    added, = _videos(tmp_path, "added")
+    with pytest.raises(ModelError, match="cannot download pose model 'full' \\(test\\)"):
+        score([lift, other, added], out, write_video=False, report=False)
+    with pytest.raises(ModelError):
+        score([lift, other], out, write_video=False, report=False, force=True)
+
+
 def test_a_folder_shared_blurred_stays_blurred_when_a_plain_score_draws_it_again(tmp_path, engine):
     """A folder scored with --blur-faces, rescored, then `score` as the rescore's note says, without the flag: its
     report was drawn again with the faces showing, the mark gone, without a word. Given neither flag, `score` blurs

@@ -35,10 +35,11 @@ from liftform.batch.summary import (
     rows_as_they_stand,
     write_summary,
 )
-from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, ModelError, UsageError
+from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, LiftformError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import FolderLock, ensure_writable_dir, folder_lock
 from liftform.outputs.layout import RESULT_NAME
+from liftform.outputs.result_json import read_result_json
 from liftform.personal import folder_profile
 from liftform.settings import Settings
 
@@ -146,6 +147,28 @@ def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_
                    dict(personal_from or {}))
 
 
+def spec_without_model(jobs: list[Job], out_root: Path, spec: JobSpec) -> JobSpec | None:
+    """Where the pose model cannot be had (offline, none downloaded): ``spec`` with the model the folder's results
+    name (its SHA-256, no file), when no job needs the pose stage under it (each already scored, or judged again
+    from its saved landmarks: a resume, a `score` after a `rescore`); else None, and the model's error stands. A
+    job that turns out to need it after all resolves ``spec.model_path`` (the model's name) again and fails on the
+    same error. The model had been required to resume a folder that `rescore` and `report` serve without it."""
+    shas = set()
+    for job in jobs:
+        try:
+            doc = read_result_json(out_root / job.output / RESULT_NAME)
+            if doc["settings"]["pose"]["model"] == spec.model_path:
+                shas.add(doc["model"]["sha256"])
+        except (LiftformError, OSError, ValueError, KeyError, TypeError):
+            continue
+    if len(shas) != 1:
+        return None
+    spec = replace(spec, model_sha256=shas.pop())
+    needless = all(job.problem or already_scored(job, out_root / job.output, spec) is not None
+                   or poses_reusable(job, out_root / job.output, spec) for job in jobs)
+    return spec if needless else None
+
+
 def judged_otherwise(earlier: list[SummaryRow], rows: list[SummaryRow], spec: JobSpec) -> list[str]:
     """The outputs of ``earlier`` rows (the folder's, before this run) that this run's ``rows`` did not replace and
     whose settings fingerprint is none of this run's (its ``spec``'s, or a video's own from its folder's profile).
@@ -211,9 +234,12 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
         spec = make_spec(settings, model_dir=model_dir, write_video=write_video, report=report,
                          blur_faces=blur_faces, personal_from=personal_from)
     except ModelError as exc:
-        if engine != "ray":
+        if engine == "ray":
+            raise ModelError(f"{exc} ({RAY_MODEL_WHERE})") from None
+        spec = None if force else spec_without_model(jobs, out_root, JobSpec(
+            settings, settings.pose.model, "", write_video, report, blur_faces, dict(personal_from or {})))
+        if spec is None:
             raise
-        raise ModelError(f"{exc} ({RAY_MODEL_WHERE})") from None
     ensure_writable_dir(out_root)     # said of the folder, not of the lock file made next
     with folder_lock(out_root, "`liftform score`") as lock:
         return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,

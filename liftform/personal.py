@@ -142,14 +142,20 @@ def told_apart(value_deg: float, usual_deg: float) -> tuple[str, str]:
     return f"{value_deg:.2f}", f"{usual_deg:.2f}"
 
 
-def personal_zero_note(zero_deg: float) -> str | None:
+def personal_zero_note(zero_deg: float, verdict: VerdictSettings | None = None) -> str | None:
     """What a result judged from a spine zero other than the shipped one (a profile from `liftform screen --neutral`,
-    a config file, live's key n) says about it; None for the shipped zero."""
+    a config file, live's key n) says about it, with the ``verdict`` settings' warning where the zero reads as most
+    people's rounded backs do (`zero_reads_rounded`: the screen said so when it read it, the results judged from it
+    had not); None for the shipped zero."""
     if not is_personal_zero(zero_deg):
         return None
     zero, usual = told_apart(zero_deg, SpineSettings().neutral_bend_deg)
-    return (f"the back is judged from a neutral bend of {zero}° (a personal zero: --profile, --config or "
+    note = (f"the back is judged from a neutral bend of {zero}° (a personal zero: --profile, --config or "
             f"live's key n), not most people's {usual}°")
+    if zero_reads_rounded(zero_deg, verdict):
+        note += (f"; most people's backs read as rounded from {rounded_from_deg(verdict):.0f}°: unless someone who "
+                 "knows this back saw it stay flat in the bend this zero was read from, it may hide rounding")
+    return note
 
 
 CONFIG_ORIGIN = "--config"     # a person's value set in a settings file: a setting, said as such

@@ -77,7 +77,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(no_lift_note(kinematics, settings))
     if settings.pose.track_between_frames:
         notes.append(TRACKED_NOTE)
-    if (own_zero := personal_zero_note(kinematics.spine_baseline_deg)) is not None:
+    if (own_zero := personal_zero_note(kinematics.spine_baseline_deg, settings.verdict)) is not None:
         notes.append(own_zero)                # said wherever the result is read: it moves every verdict
     notes += core.notes                       # what the reps found leave unsaid
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)

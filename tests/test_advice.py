@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import replace
@@ -667,3 +668,32 @@ def test_a_screened_lifter_stooping_past_the_screens_depth_is_told_what_the_scre
     assert advice_kind(rv, 79.0) == advice_kind(rv) == "bend_knees_chest_up"
     assert advise(rv, 79.0).endswith("lunge or half-kneel (your screen: a flat back to 79° of lean, here 94°).")
     assert advise(rv).endswith("(`liftform screen` checks it).")
+
+
+def test_results_judged_from_a_zero_that_reads_as_a_rounded_back_say_it_may_hide_rounding(tmp_path, capsys):
+    """`screen --neutral --rep 2` of a rounded set warned that its zero of 44° reads as most people's rounded backs
+    do; `analyze --profile` then called the rounded lift SAFE, its note and the report saying only "judged from a
+    neutral bend of 44°". The result's note now carries the warning (the terminal prints it in full); a zero under
+    the onset of rounding says nothing of the kind."""
+    from synthetic_tracks import lift_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli.show import print_summary
+    from liftform.personal import from_profile, rounded_from_deg
+    from liftform.pipeline import analyze_track
+    from liftform.settings import apply_overrides
+
+    track, _ = lift_track("rounded_back", n_reps=1)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    onset = rounded_from_deg()
+    for zero, warned in ((onset + 17.0, True), (onset - 5.0, False)):
+        settings = apply_overrides(Settings(), {"spine": {"neutral_bend_deg": zero}})
+        analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), settings)
+        analysis = dataclasses.replace(analysis, personal_from=from_profile("--profile rb.toml"))
+        (note,) = [w for w in analysis.quality.warnings if "neutral bend of" in w]
+        assert (f"most people's backs read as rounded from {onset:.0f}°" in note) is warned, note
+        assert ("it may hide rounding" in note) is warned, note
+        print_summary(analysis, None)
+        printed = " ".join(capsys.readouterr().out.split())
+        assert ("it may hide rounding" in printed) is warned, printed
+        assert f"zero {zero:.0f}° (most people's" in printed, printed

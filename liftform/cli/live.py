@@ -72,7 +72,7 @@ def live(
             keys = ("Ctrl-C to stop" if no_window else "keys in the window: q quit, c recalibrate, r reset count, "
                     "n the last rep was checked flat: judge from its zero")
             tracking = ", tracking between frames" if settings.pose.track_between_frames else ""
-            own_zero = personal_zero_note(settings.spine.neutral_bend_deg)
+            own_zero = personal_zero_note(settings.spine.neutral_bend_deg, settings.verdict)
             out.print(f"live: {shown(source or f'camera {camera or 0}')}, model {shown(settings.pose.model)}"
                       f"{tracking} ({keys})" + (f"; {own_zero}" if own_zero else ""), soft_wrap=True)
 

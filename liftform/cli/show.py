@@ -57,7 +57,9 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     said_zero = None
     if own := own_values_words(analysis.settings, analysis.personal_from):
         out.print(f"  judged with the lifter's own values: {shown(own)}", soft_wrap=True)
-        said_zero = personal_zero_note(analysis.settings.spine.neutral_bend_deg)
+        zero = analysis.settings.spine.neutral_bend_deg
+        if not zero_reads_rounded(zero, analysis.settings.verdict):      # a note that warns is said in full
+            said_zero = personal_zero_note(zero)
     for warning in analysis.quality.warnings:
         if warning != said_zero:
             out.print(f"  [yellow]note:[/] {shown(warning)}", soft_wrap=True)

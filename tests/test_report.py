@@ -347,7 +347,7 @@ def test_report_again_without_the_video_keeps_the_report_with_frames(tmp_path):
 
 
 def synthetic_report(folder: Path, personal_from: dict | None = None, advice: dict | None = None,
-                     **spine: float) -> str:
+                     verdict: dict | None = None, **spine: float) -> str:
     """report.html of a rendered-track lift (no pose model, no video) judged with ``[spine]`` settings ``spine``
     and ``[advice]`` ones ``advice`` (``personal_from``: where the result records its own values came from); the text
     of its thresholds table, tags removed, whitespace collapsed."""
@@ -363,7 +363,7 @@ def synthetic_report(folder: Path, personal_from: dict | None = None, advice: di
     track, _ = lift_track("hip_hinge", n_reps=1)
     source = SourceInfo(str(folder / "gone.mp4"), "ab" * 32, 30.0, len(track), *track.frame_size_wh,
                         float(track.timestamps_s[-1]))
-    settings = apply_overrides(Settings(), {"spine": spine, "advice": advice or {}})
+    settings = apply_overrides(Settings(), {"spine": spine, "advice": advice or {}, "verdict": verdict or {}})
     analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), settings)
     if personal_from is not None:
         analysis = dataclasses.replace(analysis, personal_from=personal_from)
@@ -371,6 +371,15 @@ def synthetic_report(folder: Path, personal_from: dict | None = None, advice: di
     html = write_report(folder).path.read_text(encoding="utf-8")
     table = html.split('id="thresholds"')[1].split("</table>")[0]
     return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", table)).split())
+
+
+def test_the_report_gives_a_limit_set_to_a_fraction_as_it_was_set(tmp_path):
+    """`rounded_back_spine_deg = 22.5` in a config: the thresholds table said "> 22°", the reasons "limit 22°"."""
+    from liftform.settings import VerdictSettings
+
+    usual = VerdictSettings().rounded_back_spine_deg
+    assert f"> {usual:.0f}° for" in synthetic_report(tmp_path / "usual")
+    assert "> 22.5° for" in synthetic_report(tmp_path / "fraction", verdict={"rounded_back_spine_deg": 22.5})
 
 
 def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_takes_it(tmp_path):

@@ -18,6 +18,7 @@ from liftform.core.rep_metrics import (
     through_bottom,
     while_lowering,
 )
+from liftform.core.vocabulary import setting_number
 from liftform.settings import VerdictSettings
 
 # A rep's deepest lean this much (deg) beyond the lean at the bottom of the part judged was reached before the lift
@@ -37,7 +38,7 @@ def _beside(angle_deg: float, limit_deg: float, sign: str = "") -> str:
 
 def _limit(limit_deg: float) -> str:
     """A limit as every reason gives it beside the number it judged: "(limit 21°)"."""
-    return f"(limit {limit_deg:.0f}°)"
+    return f"(limit {setting_number(limit_deg)}°)"
 
 
 def _signed(angle_deg: float, limit_deg: float = np.inf) -> str:

@@ -146,6 +146,13 @@ def counted(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def setting_number(value: float) -> str:
+    """A setting's value as it is set, for words beside a measured number: whole where it is whole ("21"), else to
+    its hundredths ("22.5"): "limit 22°" for a limit set at 22.5 had put a rep read 22.4 "+22° (limit 22°)" and
+    called it under."""
+    return f"{round(float(value), 2):g}"
+
+
 def fault_words(fault: object) -> str:
     """A fault in words; an unknown one as it is, underscores as spaces."""
     return FAULT_WORDS.get(str(fault), str(fault).replace("_", " "))

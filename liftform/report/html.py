@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from liftform.core.vocabulary import BackState, Tone
+from liftform.core.vocabulary import BackState, Tone, setting_number
 from liftform.outputs.overlay import SKELETON_RGB, TAG_TEXT_RGB
 
 _ENV: jinja2.Environment | None = None
@@ -30,7 +30,7 @@ def environment() -> jinja2.Environment:
         env = jinja2.Environment(loader=jinja2.PackageLoader("liftform.report", "templates"),
                                  autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                                  lstrip_blocks=True, keep_trailing_newline=True)
-        env.filters.update(num=fmt_num, pct=fmt_pct, url_path=url_path, words=words_html)
+        env.filters.update(num=fmt_num, pct=fmt_pct, url_path=url_path, words=words_html, setting=setting_number)
         env.globals["rounded_tag"] = BackState.ROUNDED.tag          # the word on a rounded back, in the legend
         _ENV = env
     return _ENV

@@ -64,7 +64,8 @@ def test_a_file_whose_name_starts_with_a_dash_is_said_how_to_name(tmp_path):
 
     dashed = liftform("analyze", "-clip.mp4", "-o", "out")
     assert dashed.returncode == 2 and "Traceback" not in dashed.stderr, dashed.stderr
-    assert "write ./-clip.mp4, or put -- before it" in " ".join(dashed.stderr.split())
+    assert "write ./-clip.mp4, or put -- before it, after every option (what follows -- is all files)" in " ".join(
+        dashed.stderr.split())
     taken = liftform("analyze", "-o", "-out", "--", "-clip.mp4")
     assert taken.returncode == 1 and "-clip.mp4 is not a readable video" in " ".join(taken.stderr.split())
 

@@ -77,7 +77,8 @@ def _misread_argument(command, args: list[str]) -> str:
         options_end = options_end or arg == "--"
         if (not options_end and arg.startswith("-") and not arg.startswith("--") and before not in takes_value
                 and os.path.lexists(arg)):
-            return f"{arg} would be read as options, not as a file: write {os.path.join('.', arg)}, or put -- before it"
+            return (f"{arg} would be read as options, not as a file: write {os.path.join('.', arg)}, or put -- before "
+                    "it, after every option (what follows -- is all files)")
     return ""
 
 

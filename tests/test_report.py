@@ -373,6 +373,19 @@ def synthetic_report(folder: Path, personal_from: dict | None = None, advice: di
     return " ".join(html_unescape(re.sub(r"<[^>]+>", " ", table)).split())
 
 
+def test_a_report_drawn_again_is_linked_from_the_overview_beside_it(tmp_path):
+    """An interrupted analyze keeps the result and names `liftform report OUT/<video>`; drawn so, the report stayed
+    unlinked, index.html still pointing at result.json, until `report OUT --index`. The overview there is rewritten."""
+    synthetic_report(tmp_path / "out" / "lift")
+    (tmp_path / "out" / "lift" / REPORT_NAME).unlink()
+    write_index(tmp_path / "out")
+    assert 'href="lift/result.json"' in (tmp_path / "out" / INDEX_NAME).read_text(encoding="utf-8")
+    run = CliRunner().invoke(app, ["report", str(tmp_path / "out" / "lift")])
+    assert run.exit_code == 0 and f"overview: {tmp_path / 'out' / INDEX_NAME}" in " ".join(run.stdout.split())
+    page = (tmp_path / "out" / INDEX_NAME).read_text(encoding="utf-8")
+    assert 'href="lift/report.html"' in page and 'href="lift/result.json"' not in page, page
+
+
 def test_the_report_gives_a_limit_set_to_a_fraction_as_it_was_set(tmp_path):
     """`rounded_back_spine_deg = 22.5` in a config: the thresholds table said "> 22°", the reasons "limit 22°"."""
     from liftform.settings import VerdictSettings

@@ -85,6 +85,8 @@ def analyze(
             # Say what is kept only where something is: stopped in the first video (its model download, say),
             # there is nothing ("results already written are kept" had been said of nothing).
             kept = exc.folder if isinstance(exc, AnalysisKept) else None
+            if kept is not None:          # its verdict and reps, as a finished one's (only the drawing was stopped)
+                _print_kept(kept)
             err.print(shown(_interrupted_line(done, kept, no_video, no_report)), soft_wrap=True)
             done += kept is not None
             if done and not no_report:     # the overview lists them (a second Ctrl-C here leaves it as it was)
@@ -120,6 +122,18 @@ def _interrupted_line(done: int, kept: Path | None, no_video: bool, no_report: b
                       *([", and ".join(redo)] if redo else []), *([finished] if done else [])])
 
 
+def _print_kept(folder: Path) -> None:
+    """The summary of the analysis an interrupted `analyze` kept in ``folder``, where it can be read back."""
+    from liftform.interrupts import signals_deferred
+    from liftform.outputs.read import read_analysis
+
+    try:
+        with signals_deferred(deliver=False):
+            print_summary(read_analysis(folder), folder)
+    except (LiftformError, OSError):
+        pass                            # the line that follows says where it is kept
+
+
 def _write_index(output: Path) -> bool:
     """Write OUTPUT/index.html; False (the error said) when it cannot be, e.g. a page of the user's own is there:
     an error line then ends in a non-zero exit, as `score`'s does."""
@@ -145,12 +159,13 @@ def report(
 ) -> None:
     """Render report.html again from a result folder (result.json, frames.csv, poses.npz and the source video)."""
     from liftform.outputs.atomic import IN_PLACE_OPTION, check_writable
-    from liftform.outputs.layout import RESULT_NAME
+    from liftform.outputs.layout import INDEX_NAME, RESULT_NAME
     from liftform.report import render_again, write_index
 
     if video is not None and (index or len(folders) != 1):
         fail("--video goes with one result folder (not with several, nor with --index)", 2)
     failures = 0
+    overviews: dict[Path, None] = {}      # the output folders whose index.html lists a report drawn here
     for folder in folders:
         try:
             if folder.is_dir() and (index or (folder / RESULT_NAME).is_file()):   # before drawing (stills decoded)
@@ -165,6 +180,8 @@ def report(
             out.print(f"report: {shown(written.path)}{clips}", soft_wrap=True)
             for note in written.notes:
                 out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
+            if (written.path.parent.parent / INDEX_NAME).is_file():
+                overviews[written.path.parent.parent] = None
         except LiftformError as exc:
             failures += 1
             err.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
@@ -172,6 +189,9 @@ def report(
             err.print(f"interrupted: {shown(folder)} is as it was (its report and clips); those drawn before it are "
                       "kept", soft_wrap=True)
             raise typer.Exit(INTERRUPTED_EXIT) from None
+    # The overview links each video's report where there is one, else its result.json: a report drawn after an
+    # interrupted analyze (which names this command) had stayed unlinked until `report OUT --index`.
+    failures += sum(not _write_index(output) for output in overviews)
     if failures:
         raise typer.Exit(1)
 

@@ -155,6 +155,32 @@ def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_pose
     assert not (out / "lift" / "stale-views").exists() and "<b>60°</b>" in (out / "lift" / "report.html").read_text()
 
 
+def test_a_video_analyzed_into_a_batch_folder_takes_its_row_in_the_summary(tmp_path, engine, monkeypatch):
+    """`analyze -o OUT` into a folder `score` made (both default to liftform-out): the overview called the video
+    rounded, summary.csv and summary_reps.csv still said safe. Its row is replaced, the batch's other rows and its
+    judged_with kept."""
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift, "hip_hinge")
+    _scored(out, other, "hip_hinge")
+    score([lift, other], out, write_video=False, report=False)
+    judged_with = json.loads((out / "summary.json").read_text())["judged_with"]
+    assert _csv(out)["lift"]["verdict"] == "safe"
+
+    def analyze_video(video, out_root, settings, *, output_name, **kwargs):
+        _scored(Path(out_root), Path(video), "rounded_back")
+        return read_analysis(Path(out_root) / output_name)
+
+    monkeypatch.setattr(pipeline, "analyze_video", analyze_video)
+    run = cli.invoke(app, ["analyze", str(lift), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert run.exit_code == 0 and f"listed in {out / 'summary.csv'}" in " ".join(run.stdout.split()), run.output
+    rows = _csv(out)
+    assert rows["lift"]["verdict"] == "rounded_back" and rows["other"]["verdict"] == "safe" and len(rows) == 2
+    reps = (out / "summary_reps.csv").read_text()
+    assert reps.count("rounded_back") == 2, reps                     # the two reps of the rounded lift
+    assert json.loads((out / "summary.json").read_text())["judged_with"] == judged_with
+
+
 def test_a_score_that_needs_no_pose_stage_runs_where_the_model_cannot_be_had(tmp_path, engine, monkeypatch):
     """Offline, with no model downloaded: a `score` after a `rescore` (the rescore's note says it draws again from
     the saved landmarks, no pose model) had stopped on "cannot download pose model"; `rescore` and `report` serve

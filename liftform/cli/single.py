@@ -76,6 +76,7 @@ def analyze(
                                          output_name=name, personal_from=personal_from)
             done += 1
             print_summary(analysis, folder)
+            _listed_in_batch(output, analysis, video, name)
             if not no_report:
                 out.print(f"  report: {shown(folder / 'report.html')}", soft_wrap=True)
         except LiftformError as exc:
@@ -120,6 +121,21 @@ def _interrupted_line(done: int, kept: Path | None, no_video: bool, no_report: b
     doing = f"drawing {' and '.join(unfinished)}" if unfinished else "writing its files"
     return "; ".join([f"interrupted while {doing}: the analysis is kept in {kept} ({files})",
                       *([", and ".join(redo)] if redo else []), *([finished] if done else [])])
+
+
+def _listed_in_batch(output: Path, analysis, video: Path, name: str) -> None:
+    """Where ``output`` is a `score` batch's folder, ``analysis`` in its summary in place of the video's earlier
+    row (`batch.analyzed_into`), said in one line; a summary that cannot be rewritten is said, the analysis kept."""
+    from liftform.batch.analyzed_into import list_in_summary
+    from liftform.outputs.layout import SUMMARY_CSV
+
+    try:
+        if list_in_summary(output, analysis, str(video.absolute()), name):
+            out.print(f"  listed in {shown(output / SUMMARY_CSV)} (a `liftform score` batch's summary)",
+                      soft_wrap=True)
+    except LiftformError as exc:
+        err.print(f"[yellow]note:[/] {shown(exc)}: {shown(output / SUMMARY_CSV)} does not list this analysis",
+                  soft_wrap=True)
 
 
 def _print_kept(folder: Path) -> None:

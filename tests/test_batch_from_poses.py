@@ -155,6 +155,22 @@ def test_a_report_a_rescore_left_out_of_date_is_drawn_afresh_from_the_saved_pose
     assert not (out / "lift" / "stale-views").exists() and "<b>60°</b>" in (out / "lift" / "report.html").read_text()
 
 
+def test_score_says_how_many_videos_its_summary_lists_from_earlier_runs(tmp_path, engine):
+    """A folder scored with two videos, then `score` of one: the terminal said "1 video(s) scored: 1 ok" while
+    summary.csv and the overview listed both, without a word of why."""
+    lift, other = _videos(tmp_path, "lift", "other")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    _scored(out, other, "hip_hinge")
+    score([lift, other], out, write_video=False, report=False)
+    run = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q"])
+    printed = " ".join(run.stdout.split())
+    assert run.exit_code == 0 and "1 video(s) scored: 1 ok" in printed, run.output
+    assert f"{out / 'summary.csv'} also lists 1 video(s) an earlier run scored" in printed, printed   # no overview
+    again = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
+    assert again.exit_code == 0 and "an earlier run scored" not in again.stdout, again.output
+
+
 def test_a_video_analyzed_into_a_batch_folder_takes_its_row_in_the_summary(tmp_path, engine, monkeypatch):
     """`analyze -o OUT` into a folder `score` made (both default to liftform-out): the overview called the video
     rounded, summary.csv and summary_reps.csv still said safe. Its row is replaced, the batch's other rows and its

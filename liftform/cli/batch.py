@@ -145,6 +145,7 @@ def _note_workers(workers: int | None, engine: str) -> None:
 def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     """The end of `score`: the table, then what the run took from its folder and what it did again."""
     print_batch(result.rows, output, "scored")
+    _print_earlier_rows(result, output)
     if scored := [r for r in result.rows if not r.cached]:      # what this run's engine did, in its own time
         out.print(f"{len(scored)} video(s) run in {result.wall_s:.1f} s "
                   f"({len(scored) / max(result.wall_s, 0.1):.2f} videos/s, "
@@ -175,6 +176,22 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "earlier results replaced: their pose settings, pose model, mediapipe version or file differ from "
                   "this run's, or their saved poses could not be used (someone followed whose landmarks are not "
                   "kept, no poses.npz)", soft_wrap=True)
+
+
+def _print_earlier_rows(result, output: Path) -> None:
+    """How many videos the folder's summary (and its overview) lists besides this run's: those an earlier run scored
+    into it stay, so its counts are not the terminal's (10 rows, 7 ok, against "9 video(s) scored: 6 ok")."""
+    from liftform.batch.summary import read_summary
+    from liftform.outputs.layout import INDEX_NAME, SUMMARY_CSV
+
+    try:
+        earlier = len(read_summary(output)) - len(result.rows)
+    except LiftformError:
+        return
+    lists = " and the overview also list" if (output / INDEX_NAME).is_file() else " also lists"
+    if earlier > 0:
+        out.print(f"{shown(output / SUMMARY_CSV)}{lists} {earlier} video(s) an earlier run scored "
+                  "into the folder, not given this time", soft_wrap=True)
 
 
 def _print_rescored(result, output: Path, folder_profiles: bool) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from video_files import first_seconds, write_h264
 
 from liftform.cli import app
+from liftform.personal import told_apart
 from liftform.pipeline import MIN_FRAMES, analyze_video, estimate_video_track
 from liftform.settings import Settings
 from liftform.synth import read_truth_csv
@@ -186,7 +187,9 @@ def test_a_bend_checked_neutral_gives_the_person_their_own_zero(sample_videos, t
     judged = runner.invoke(app, ["analyze", str(stoop_rep), "-o", str(tmp_path / "out"), "--no-video", "--no-report",
                                  "--profile", str(profile)])
     assert judged.exit_code == 0 and "ROUNDED BACK" in judged.output, judged.output
-    assert f"neutral bend of {own:.0f}°" in judged.output
+    zero, usual = told_apart(own, Settings().spine.neutral_bend_deg)
+    assert f"judged with the lifter's own values: zero {zero}° (most people's {usual}°)" in " ".join(
+        judged.output.split()), judged.output
     stoop = first_seconds(sample_videos["rounded_back"], tmp_path / "stoop.mp4", 2.2)
     wrongly = runner.invoke(app, ["screen", str(stoop), "--neutral"])
     assert wrongly.exit_code == 0 and "read as rounded from 27°" in wrongly.output, wrongly.output

@@ -41,6 +41,7 @@ from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.core.filters import hysteresis, run_lengths_s
 from liftform.core.silhouette import trunk_axes
 from liftform.errors import LiftformError
+from liftform.outputs.atomic import atomic_path
 from liftform.pipeline import analyze_track
 from liftform.settings import Settings, apply_overrides
 from liftform.track import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, PoseTrack
@@ -108,9 +109,8 @@ def cached_track(footage: Path, relative: str, cache: Path, settings: Settings,
     except LiftformError as exc:
         log(f"  skipped {relative}: {exc}")
         return None
-    partial = key.with_suffix(".tmp.npz")
-    np.savez_compressed(partial, **track.to_npz_dict())
-    partial.replace(key)      # atomic: a run stopped while writing leaves no half a track to be read next time
+    with atomic_path(key) as partial, open(partial, "wb") as fh:    # a run stopped while writing leaves no half
+        np.savez_compressed(fh, **track.to_npz_dict())              # a track to be read next time
     return track
 
 

@@ -16,6 +16,7 @@ from pose_stamp import drop_stale_tracks  # noqa: E402  (a sibling script)
 from liftform.core.flags import rounding_excess_deg, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.errors import LiftformError
+from liftform.outputs.atomic import atomic_path
 from liftform.pipeline import estimate_video_track
 from liftform.settings import Settings
 from liftform.track import PoseTrack
@@ -49,9 +50,8 @@ def still_spine(footage: Path, relative: str, cache: Path,
                 track, *_ = estimate_video_track(video_path, settings)
             except LiftformError:
                 return None
-        partial = key.with_suffix(".tmp.npz")
-        np.savez_compressed(partial, **track.to_npz_dict())
-        partial.replace(key)      # atomic, as the clips' tracks
+        with atomic_path(key) as partial, open(partial, "wb") as fh:     # atomic, as the clips' tracks
+            np.savez_compressed(fh, **track.to_npz_dict())
     k = compute_kinematics(track, settings.filter, settings.spine)
     middle = len(track) // 2
     excess = rounding_excess_deg(k, settings.verdict)

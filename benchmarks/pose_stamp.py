@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
+from liftform.outputs.atomic import atomic_write_text
 from liftform.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,6 +73,4 @@ def drop_stale_tracks(cache: Path, tracks: Iterable[Path], settings: Settings, l
             "(delete the folder if they are not)")
     if made_by != stamp:
         cache.mkdir(parents=True, exist_ok=True)
-        partial = stamp_file.with_suffix(".tmp")
-        partial.write_text(stamp + "\n")
-        os.replace(partial, stamp_file)
+        atomic_write_text(stamp_file, stamp + "\n")

@@ -149,10 +149,11 @@ def make_spec(settings: Settings, *, model_dir: str | Path | None = None, write_
 
 def spec_without_model(jobs: list[Job], out_root: Path, spec: JobSpec) -> JobSpec | None:
     """Where the pose model cannot be had (offline, none downloaded): ``spec`` with the model the folder's results
-    name (its SHA-256, no file), when no job needs the pose stage under it (each already scored, or judged again
-    from its saved landmarks: a resume, a `score` after a `rescore`); else None, and the model's error stands. A
-    job that turns out to need it after all resolves ``spec.model_path`` (the model's name) again and fails on the
-    same error. The model had been required to resume a folder that `rescore` and `report` serve without it."""
+    name (its SHA-256, no file), when every job has landmarks that pose stage made (`jobs.poses_reusable`: already
+    scored, or judged again from them: a resume, a `score` after a `rescore`); else None, and the model's error
+    stands. A job that turns out to need it after all (its file changed since) resolves ``spec.model_path`` (the
+    model's name) again and fails on the same error, in its row. No video is hashed here: the batch does that once.
+    The model had been required to resume a folder that `rescore` and `report` serve without it."""
     shas = set()
     for job in jobs:
         try:
@@ -164,8 +165,7 @@ def spec_without_model(jobs: list[Job], out_root: Path, spec: JobSpec) -> JobSpe
     if len(shas) != 1:
         return None
     spec = replace(spec, model_sha256=shas.pop())
-    needless = all(job.problem or already_scored(job, out_root / job.output, spec) is not None
-                   or poses_reusable(job, out_root / job.output, spec) for job in jobs)
+    needless = all(job.problem or poses_reusable(job, out_root / job.output, spec) for job in jobs)
     return spec if needless else None
 
 

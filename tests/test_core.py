@@ -894,6 +894,34 @@ def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
     assert second.verdict == "insufficient_data" and "on the way down" in second.reason
 
 
+def test_a_lowering_the_view_stops_in_is_judged_as_a_lowering_not_a_reach_down():
+    """A box set down with a rounded back, the session quit (or the clip cut) before the box reached the floor: the
+    descent in view lowered the load the first bend lifted. Rounded long enough there, it is a rounded lowering
+    (it was told "reached down with a rounded back (before lift-off)", unjudged, and advised to film until standing
+    up with the load); flat, it is still no answer (its deepest part unseen), advised to film the set-down through."""
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.core.advice import advise
+
+    fps = 30.0
+    bend = np.sin(np.pi * np.clip(np.arange(int(2 * fps)) / (2 * fps), 0, 1)) * 80
+    lowering = np.linspace(0, 85, int(0.8 * fps))
+    trunk = np.concatenate([np.zeros(int(fps)), bend, np.zeros(int(fps)), lowering])
+    second_bend = np.arange(len(trunk)) >= len(trunk) - len(lowering)
+    for spine_share in (0.5, 0.0):
+        spine = np.where(second_bend, trunk * spine_share, 0.0)
+        track = make_track(trunk, trunk * 0.3, spine, np.arange(len(trunk)) / fps)
+        source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+        first, second = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+        assert first.verdict == "hip_hinge" and second.rep.lowers_load and second.rep.touchdown < 0
+        assert "rounded_reach_down" not in second.faults
+        if spine_share:
+            assert second.verdict == "rounded_back" and second.while_lowering, second.reason
+            assert second.reason.startswith("lowered the load with the back") and "seen in part" in second.reason
+        else:
+            assert second.verdict == "insufficient_data" and "on the way down" in second.reason
+            assert advise(second).startswith("Keep filming until you have set the load down")
+
+
 @pytest.mark.parametrize("turn_deg", [90, 180])
 def test_a_video_on_its_side_or_upside_down_is_refused_with_the_reason(turn_deg):
     """A phone video without its rotation metadata: the lifter lies on their side (or stands on their head) in every

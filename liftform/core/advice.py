@@ -25,6 +25,9 @@ from liftform.settings import AdviceSettings
 STOOP_KNEE_ANGLE_DEG = 150.0
 # A rep that leans this much (deg) beyond the lean where the screen's back rounded could not be reached flat.
 BEYOND_SCREEN_DEG = 5.0
+# A rep that lowers a load (a set-down, a bar lowered) seen only part way: it has no lift of its own to film.
+_KEEP_FILMING_LOWERING = ("Keep filming until you have set the load down and stood up again: the back is judged as "
+                          "you lower it.")
 
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
@@ -129,11 +132,14 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
         "film_side_on": "Film side-on with your whole back in view, so the next rep can be judged.",
         "film_level": ("Put the camera at hip height and level, side-on: from above, a rounded back looks flat, so "
                        "this rep could not be judged."),
-        "film_whole_lift": ("Keep filming until you stand up with the load: the back is judged as you lift it."
+        "film_whole_lift": ((_KEEP_FILMING_LOWERING if rv.rep.lowers_load else
+                             "Keep filming until you stand up with the load: the back is judged as you lift it.")
                             if rv.lift_unseen else
                             "Keep the whole rep in view, from standing before you bend down to standing up "
                             "again: too little of this one was seen to judge the back."),
-        "flat_way_down": ("Your back stayed flat on the way down - keep filming until you stand up with the load, "
+        "flat_way_down": ("Your back stayed flat lowering the load - keep filming until it is down and you stand "
+                          "up again, so all of it is judged." if rv.rep.lowers_load else
+                          "Your back stayed flat on the way down - keep filming until you stand up with the load, "
                           "so the lift itself is judged too."),
         "stay_in_sight": ("liftform lost sight of you at the bottom of this rep, so your lift was not judged: film in "
                           "brighter light, your whole body in view and standing out from the background."),

@@ -128,7 +128,11 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     ends_in_rep = _view_ends_inside(k.depth, rep)
     lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
     lifting = low & (frame >= lift_start)
-    loaded = lifting | (low & (frame <= rep.lowering_end))
+    # A rep lowering a load whose view stops before its touch-down (a clip cut, a live session quit, mid-set-down):
+    # all of its descent in view lowered the load. Left unloaded, a set-down's rounding was told as "reached down with
+    # a rounded back" and never judged.
+    lowering_end = rep.end if rep.lowers_load and rep.touchdown < 0 and ends_in_rep else rep.lowering_end
+    loaded = lifting | (low & (frame <= lowering_end))
     # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
     # nothing loaded before its bottom needs its lift seen.
     rise_seen = _rise_seen(k.depth[rep.bottom:rep.end + 1]) if ends_in_rep and rep.lowering_end < 0 else 1.0

@@ -42,7 +42,7 @@ def _data(n: int = 120, spine=None, confidence=None, flagged=None, reps=None, ne
         frames["judged"] = judged
     thresholds = Thresholds(rounded_back_spine_deg=LIMIT_DEG, head_hanging_neck_deg=HEAD_LIMIT_DEG,
                             flag_hysteresis_deg=3.0, min_rounded_s=0.2,
-                            min_confidence=MIN_CONFIDENCE, squat_knee_flexion_deg=75.0,
+                            min_confidence=MIN_CONFIDENCE, squat_knee_flexion_deg=75.0, squat_max_trunk_deg=50.0,
                             min_trunk_for_rounding_deg=40.0, min_hip_for_rounding_deg=80.0,
                             neutral_bend_deg=0.0, reba_trunk_bands_deg=(20.0, 60.0))
     return SimpleNamespace(frames=frames, thresholds=thresholds, reps=reps or [])

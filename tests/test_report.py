@@ -395,6 +395,13 @@ def test_the_report_gives_a_limit_set_to_a_fraction_as_it_was_set(tmp_path):
     assert "> 22.5° for" in synthetic_report(tmp_path / "fraction", verdict={"rounded_back_spine_deg": 22.5})
 
 
+def test_the_report_gives_both_lines_between_a_squat_and_a_hip_hinge(tmp_path):
+    """The table said only "knee flexion > 75°": a kettlebell set whose reps all bent the knees past it read "squat"
+    for some and "hip hinge" for others, the trunk's line (leaning at most 50°, `core.verdict`) unsaid."""
+    table = synthetic_report(tmp_path / "usual", verdict={"squat_max_trunk_deg": 47.5})
+    assert "knee flexion ≥ 75° and trunk lean ≤ 47.5°" in table, table
+
+
 def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_takes_it(tmp_path):
     """The thresholds table said the confidence "is the product of four checks"; `spine_confidence` takes the
     weakest (np.minimum), as the README says."""

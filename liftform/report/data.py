@@ -42,6 +42,7 @@ class Thresholds:
     min_rounded_s: float
     min_confidence: float
     squat_knee_flexion_deg: float
+    squat_max_trunk_deg: float         # a squat's trunk leans at most this; leaning further, a hip hinge
     min_trunk_for_rounding_deg: float
     min_hip_for_rounding_deg: float
     neutral_bend_deg: float            # the raw contour bend taken as a neutral back (zero of spine flexion)
@@ -55,7 +56,7 @@ class Thresholds:
         return cls(rounded_back_spine_deg=v.rounded_back_spine_deg, head_hanging_neck_deg=v.head_hanging_neck_deg,
                    flag_hysteresis_deg=v.flag_hysteresis_deg,
                    min_rounded_s=v.min_rounded_s, min_confidence=v.min_confidence,
-                   squat_knee_flexion_deg=v.squat_knee_flexion_deg,
+                   squat_knee_flexion_deg=v.squat_knee_flexion_deg, squat_max_trunk_deg=v.squat_max_trunk_deg,
                    min_trunk_for_rounding_deg=v.min_trunk_for_rounding_deg,
                    min_hip_for_rounding_deg=v.min_hip_for_rounding_deg,
                    neutral_bend_deg=baseline if math.isfinite(baseline) else analysis.settings.spine.neutral_bend_deg,

@@ -58,8 +58,8 @@ def _thresholds(data: ResultData, names: ShownNames) -> dict[str, Any]:
     low, high = th.reba_trunk_bands_deg
     return {"spine": th.rounded_back_spine_deg, "head": th.head_hanging_neck_deg, "hysteresis": th.flag_hysteresis_deg,
             "min_rounded_s": th.min_rounded_s, "min_confidence": th.min_confidence,
-            "squat_knee": th.squat_knee_flexion_deg, "min_trunk": th.min_trunk_for_rounding_deg,
-            "min_hip": th.min_hip_for_rounding_deg,
+            "squat_knee": th.squat_knee_flexion_deg, "squat_trunk": th.squat_max_trunk_deg,
+            "min_trunk": th.min_trunk_for_rounding_deg, "min_hip": th.min_hip_for_rounding_deg,
             "confidence_margin": data.analysis.settings.verdict.confidence_margin_deg,
             "neutral_bend": th.neutral_bend_deg, "zero_words": names.told(_zero_words(data)),
             "own_values": names.told(own_values_words(data.analysis.settings, data.analysis.personal_from)),

@@ -1313,6 +1313,35 @@ def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_pa
         assert told in result.stdout
 
 
+@pytest.mark.parametrize("terminated", [False, True])
+def test_a_session_stopped_by_a_signal_says_so(monkeypatch, tmp_path, terminated):
+    """Stopped by Ctrl-C or SIGTERM, a session ended as if its file had played to the end, without a word."""
+    import liftform.cli.live
+    import liftform.live
+
+    stats = LiveStats(0, 0, 0.0, *(np.zeros(0) for _ in range(4)))
+    monkeypatch.setattr(liftform.live, "run_live", lambda *a, **k: LiveResult(None, None, None, (), "interrupt", None,
+                                                                             stats))
+    monkeypatch.setattr(liftform.cli.live, "was_terminated", lambda: terminated)
+    result = runner.invoke(app, ["live", "--no-window", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"stopped by {'SIGTERM' if terminated else 'Ctrl-C'}" in result.stdout
+
+
+def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
+    """Live judges each rep on the frames its window holds; the saved session judges all of them, and may say a rep
+    otherwise (a real deadlift's first rep: "-12°" live, "-6°" saved). The reps that differ are named."""
+    from liftform.cli.live import _rejudged_reps
+    from liftform.core.run import run_core
+
+    track, _ = lift_track("hip_hinge", n_reps=3)
+    saved = list(run_core(track, Settings()).verdicts)
+    assert len(saved) == 3 and _rejudged_reps(saved, saved) == ""
+    told = [replace(saved[0], reason="other"), saved[1], replace(saved[2], verdict="rounded_back")]
+    assert _rejudged_reps(told, saved) == "reps 1 and 3"
+    assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == "rep 2"
+
+
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),
                                             ("folder", "it is a folder"), ("folder.mp4", "it is a folder"),
                                             ("taken.mp4", "already there")])

@@ -19,10 +19,12 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
-from liftform.interrupts import INTERRUPTED_EXIT
+from liftform.interrupts import INTERRUPTED_EXIT, was_terminated
 
 # OpenCV opens a camera by a C int, and a negative one crashed it (a segmentation fault with no camera at -1).
 MAX_CAMERA = 99
+# A rep told during a live session and one of the saved session are the same rep where their ends lie this close (s).
+SAME_REP_S = 0.25
 
 
 @app.command(short_help="Live coaching at the webcam: the back green or red, reps counted and judged.")
@@ -86,7 +88,14 @@ def live(
     except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
         err.print("interrupted")
         raise typer.Exit(INTERRUPTED_EXIT) from None
+    if result.stopped_by == "interrupt":
+        out.print(f"stopped by {'SIGTERM' if was_terminated() else 'Ctrl-C'}"
+                  + (": the session so far is judged and saved" if result.analysis is not None else ""),
+                  soft_wrap=True)
     if result.analysis is not None:
+        if rejudged := _rejudged_reps(result.live_verdicts, result.analysis.verdicts):
+            out.print(f"the saved session is judged on all its frames: {rejudged} read otherwise than told above",
+                      soft_wrap=True)
         print_summary(result.analysis, result.out_dir)
         _print_profile(result.out_dir)
     else:
@@ -96,6 +105,25 @@ def live(
         out.print(f"  recording: {shown(result.recording)}", soft_wrap=True)
     if result.error:
         fail(result.error)
+
+
+def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
+    """The reps told during the session that the saved session, judged on all its frames, tells otherwise (another
+    verdict or other numbers: a rep judged on the frames the live window held, then on the whole session), as "rep
+    1" or "reps 1 and 3"; "" where none. A live rep is the saved one that ends within ``SAME_REP_S`` of it."""
+    import numpy as np
+
+    saved_ends = np.array([v.rep.end_s for v in saved_verdicts])
+    changed = []
+    for number, told in enumerate(live_verdicts, start=1):
+        near = np.flatnonzero(np.abs(saved_ends - told.rep.end_s) <= SAME_REP_S) if len(saved_ends) else []
+        if not any((saved_verdicts[i].verdict, saved_verdicts[i].reason) == (told.verdict, told.reason)
+                   for i in near):
+            changed.append(str(number))
+    if not changed:
+        return ""
+    return ("rep " if len(changed) == 1 else "reps ") + (", ".join(changed[:-1]) + " and " if len(changed) > 1
+                                                          else "") + changed[-1]
 
 
 def _event_printer(settings, beep: bool):

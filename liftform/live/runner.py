@@ -33,7 +33,7 @@ from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
 from liftform.live.warm import warm_first_calls
 from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
-from liftform.outputs.atomic import atomic_write_text, ensure_writable_dir
+from liftform.outputs.atomic import atomic_write_text, made_for
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.privacy import RecentHeads, hide_people
 from liftform.personal import LIVE_ZERO_ORIGIN
@@ -164,20 +164,19 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     settings = live_settings(config)
     if config.record_path is not None:              # fail now, not after the workout
         check_record_path(config.record_path)
-    if config.output_dir is not None:
-        ensure_writable_dir(config.output_dir)
-    window = LiveWindow() if config.window else None
-    try:
-        source = open_source(config)
-    except BaseException:
-        if window is not None:
-            window.close()
-        raise
-    # Once the loop stops, a second Ctrl-C (pressed again while the session is closed and saved) is dropped: it
-    # had cut the saving short, and the session was lost or half written.
-    saving = contextlib.ExitStack()
-    with saving:
-        return _run_session(config, settings, source, window, saving, on_event, on_frame)
+    with made_for(config.output_dir):       # and not left behind where the session never starts
+        window = LiveWindow() if config.window else None
+        try:
+            source = open_source(config)
+        except BaseException:
+            if window is not None:
+                window.close()
+            raise
+        # Once the loop stops, a second Ctrl-C (pressed again while the session is closed and saved) is dropped: it
+        # had cut the saving short, and the session was lost or half written.
+        saving = contextlib.ExitStack()
+        with saving:
+            return _run_session(config, settings, source, window, saving, on_event, on_frame)
 
 
 def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, window: LiveWindow | None,

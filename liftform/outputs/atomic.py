@@ -117,6 +117,21 @@ def remove_empty_folders(folders: list[Path]) -> None:
             return
 
 
+@contextlib.contextmanager
+def made_for(folder: str | Path | None, option: str = OUTPUT_OPTION) -> Iterator[None]:
+    """``folder`` made ready for the block (`ensure_writable_dir`; None: nothing to make), and the folders that made
+    removed again, while empty, where the block raises: a live session that never started (no camera, a bad file,
+    no model) had left its typo's empty folder behind, or liftform-out/ in the working directory."""
+    made = missing_folders(folder) if folder is not None else []
+    if folder is not None:
+        ensure_writable_dir(folder, option)
+    try:
+        yield
+    except BaseException:
+        remove_empty_folders(made)
+        raise
+
+
 # What _create_temp names a temporary file: a killed run leaves such files, which are never a result's.
 TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp(\.[^.]*)?$")
 

@@ -1372,7 +1372,8 @@ def test_missing_camera_is_one_line_and_exit_1(tmp_path):
     assert len(lines) == 1 and "no camera 99" in lines[0]
     assert tmp_path.is_dir()                           # a folder that was there stays
     # the folders made for a session that never started are not left behind (a typo's empty folder had been)
-    for args in (["--camera", "99"], ["--source", str(tmp_path / "nope.mp4")]):
+    for args in (["--camera", "99"], ["--source", str(tmp_path / "nope.mp4")],
+                 ["--camera", "99", "--record", str(tmp_path / "new" / "rec" / "x.mp4")]):
         result = runner.invoke(app, ["live", *args, "--no-window", "-o", str(tmp_path / "new" / "sub")])
         assert result.exit_code == 1 and not (tmp_path / "new").exists(), result.output
 

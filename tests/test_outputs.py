@@ -257,6 +257,17 @@ def test_missing_dir_gives_output_error(tmp_path):
         atomic_write_text(tmp_path / "missing" / "result.json", "{}")
 
 
+def test_a_folder_that_cannot_be_made_where_its_parent_is_says_so(tmp_path):
+    """`--record /proc/nope/x.mp4`: mkdir says ENOENT with /proc there, and the line said "directory /proc does not
+    exist"."""
+    from liftform.outputs.atomic import output_error
+
+    said = str(output_error(tmp_path / "nope", FileNotFoundError(errno.ENOENT, "No such file or directory")))
+    assert f"nothing can be made in {tmp_path}" in said and "does not exist" not in said
+    said = str(output_error(tmp_path / "a" / "b", FileNotFoundError(errno.ENOENT, "No such file or directory")))
+    assert f"directory {tmp_path / 'a'} does not exist" in said
+
+
 def test_unwritable_dir_gives_output_error(tmp_path, monkeypatch):
     target = tmp_path / "result.json"
     if os.geteuid() != 0:                                 # root ignores permissions: simulate the refusal there

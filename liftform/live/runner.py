@@ -162,9 +162,10 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
     unreadable file, OutputError when the session cannot be saved.
     """
     settings = live_settings(config)
-    if config.record_path is not None:              # fail now, not after the workout
-        check_record_path(config.record_path)
-    with made_for(config.output_dir):       # and not left behind where the session never starts
+    recording = () if config.record_path is None else (config.record_path.parent,)
+    with made_for(config.output_dir, also=recording):      # and not left behind where the session never starts
+        if config.record_path is not None:              # fail now, not after the workout
+            check_record_path(config.record_path)
         window = LiveWindow() if config.window else None
         try:
             source = open_source(config)

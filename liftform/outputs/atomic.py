@@ -49,8 +49,10 @@ def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) ->
     code = exc.errno
     if code in (errno.EACCES, errno.EPERM):
         hint = f"permission denied; choose a writable {option} or fix its permissions"
-    elif code == errno.ENOENT:
+    elif code == errno.ENOENT and not path.parent.is_dir():
         hint = f"directory {path.parent} does not exist; create it or choose another {option}"
+    elif code == errno.ENOENT:        # the folder is there, but nothing can be made in it (/proc, a pseudo-fs)
+        hint = f"nothing can be made in {path.parent} ({exc.strerror or exc}); choose another {option}"
     elif code == errno.ENOTDIR:     # the file in the way is the nearest of the folders above that is not one
         hint = file_in_the_way(next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent), option)
     elif code == errno.EISDIR:
@@ -118,17 +120,19 @@ def remove_empty_folders(folders: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def made_for(folder: str | Path | None, option: str = OUTPUT_OPTION) -> Iterator[None]:
-    """``folder`` made ready for the block (`ensure_writable_dir`; None: nothing to make), and the folders that made
-    removed again, while empty, where the block raises: a live session that never started (no camera, a bad file,
-    no model) had left its typo's empty folder behind, or liftform-out/ in the working directory."""
-    made = missing_folders(folder) if folder is not None else []
+def made_for(folder: str | Path | None, option: str = OUTPUT_OPTION, *, also: tuple[Path, ...] = ()) -> Iterator[None]:
+    """``folder`` made ready for the block (`ensure_writable_dir`; None: nothing to make), and the folders that made,
+    or the block made for the paths ``also`` (a recording's folder), removed again, while empty, where the block
+    raises: a live session that never started (no camera, a bad file, no model) had left its typo's empty folder
+    behind, or liftform-out/ in the working directory."""
+    made = [missing_folders(path) for path in (folder, *also) if path is not None]
     if folder is not None:
         ensure_writable_dir(folder, option)
     try:
         yield
     except BaseException:
-        remove_empty_folders(made)
+        for folders in made:
+            remove_empty_folders(folders)
         raise
 
 

@@ -184,7 +184,7 @@ def test_fingerprint_survives_json_and_sees_any_setting():
     assert settings_fingerprint(settings.to_dict(), "abd") != fp
 
 
-def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdict():
+def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdict(tmp_path, capsys):
     """A video's row takes its peak spine flexion from the judged reps (an undecided rep's reading, a descent the
     view cut, had stood for the video's), and summary.json counts the videos with a rounded back. Known by
     construction: one rounded rep at 30°, one undecided at 50°; one such video, a safe one and a failed one."""
@@ -197,11 +197,21 @@ def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdic
     rounded_video = dataclasses.replace(
         analysis, verdicts=(rounded, dataclasses.replace(undecided, peak_spine_flexion_deg=50.0)))
     safe_video = dataclasses.replace(analysis, verdicts=(dataclasses.replace(rounded, verdict="hip_hinge"),))
+    undecided_video = dataclasses.replace(analysis, verdicts=(undecided,))
     rows = [row_from_analysis(rounded_video, "a.mp4", "a", elapsed_s=1.23456),
             row_from_analysis(safe_video, "b.mp4", "b"), failed_row("c.mp4", "c", "c.mp4 is truncated")]
     assert [(r.verdict, r.reps, r.flagged_reps, r.peak_spine_flexion_deg) for r in rows[:2]] == [
         ("rounded_back", 2, 1, 30.0), ("safe", 1, 0, 30.0)]
-    assert summary_doc(rows)["counts"] == {"videos": 3, "ok": 2, "failed": 1, "rounded_back": 1, "cached": 0}
+    assert summary_doc(rows)["counts"] == {"videos": 3, "ok": 2, "failed": 1, "rounded_back": 1, "safe": 1,
+                                           "insufficient_data": 0, "cached": 0}
+    # An undecided video counts apart, never among the safe ones (a script counting "ok - rounded" had).
+    undecided_row = row_from_analysis(undecided_video, "d.mp4", "d")
+    assert undecided_row.verdict == "insufficient_data"
+    assert summary_doc([*rows, undecided_row])["counts"]["insufficient_data"] == 1
+    from liftform.cli.show import print_batch
+    print_batch([*rows, undecided_row], tmp_path, "scored")
+    said = " ".join(capsys.readouterr().out.split())
+    assert "4 video(s) scored: 3 ok (1 with a rounded back, 1 with not enough data), 1 failed" in said, said
     first = next(csv.DictReader(summary_csv_text(rows).splitlines()))
     assert (first["peak_spine_flexion_deg"], first["elapsed_s"]) == ("30", "1.235")     # seconds to the ms
 
@@ -279,8 +289,8 @@ def test_broken_files_are_recorded_and_the_batch_goes_on(batch):
         assert {"result.json", "frames.csv", "reps.csv", "poses.npz"} <= written
         assert not (out / name / "annotated.mp4").exists()
     doc = json.loads((out / "summary.json").read_text())
-    assert doc["complete"] and doc["counts"] == {"videos": 5, "ok": 2, "failed": 3, "rounded_back": 1,
-                                                 "cached": 0}
+    assert doc["complete"] and doc["counts"] == {"videos": 5, "ok": 2, "failed": 3, "rounded_back": 1, "safe": 1,
+                                                 "insufficient_data": 0, "cached": 0}
     # The batch's own time and rate (a cluster's throughput was nowhere: only each video's time on its worker).
     assert 0 < doc["wall_s"] < 600 and f"5 video(s) run in {doc['wall_s']:.1f} s (" in " ".join(result.output.split())
     assert "videos/s" in result.output and "frames/s)" in result.output

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.analysis import MADE_BY, SCHEMA_VERSION, Analysis, library_versions
-from liftform.core.vocabulary import Verdict
+from liftform.core.vocabulary import VIDEO_VERDICTS, Verdict
 from liftform.errors import InputError
 from liftform.hashing import once_per_file
 from liftform.outputs.atomic import atomic_write_text
@@ -290,7 +290,7 @@ def summary_doc(rows: list[SummaryRow], *, complete: bool = True,
         "complete": complete,
         "settings_fingerprint": shared_fingerprint(rows),
         "counts": {"videos": len(rows), "ok": sum(r.ok for r in rows), "failed": sum(not r.ok for r in rows),
-                   "rounded_back": sum(r.verdict == "rounded_back" for r in rows),
+                   **{verdict: sum(r.ok and r.verdict == verdict for r in rows) for verdict in VIDEO_VERDICTS},
                    "cached": sum(r.cached for r in rows)},
         **(extra or {}),
         "videos": [r.to_dict() for r in rows],

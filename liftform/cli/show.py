@@ -10,7 +10,7 @@ from rich.table import Table
 from liftform.cli.common import out, shown
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, counted, fault_words, tone_of, words_of
+from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, Verdict, counted, fault_words, tone_of, words_of
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
 from liftform.personal import (
@@ -176,8 +176,10 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
         more = f"{flagged} more failed or with a rounded back, " if flagged else ""
         out.print(f"(not listed: {more}{len(rows) - len(listed) - flagged} safe or unjudged video(s))", soft_wrap=True)
     n_failed = sum(not r.ok for r in rows)
-    n_rounded = sum(r.ok and r.verdict == "rounded_back" for r in rows)
-    out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back), "
+    n_rounded = sum(r.ok and r.verdict == Verdict.ROUNDED_BACK.value for r in rows)
+    n_undecided = sum(r.ok and r.verdict == Verdict.INSUFFICIENT_DATA.value for r in rows)
+    undecided = f", {n_undecided} with {words_of(Verdict.INSUFFICIENT_DATA.value).lower()}" if n_undecided else ""
+    out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back{undecided}), "
               f"{n_failed} failed; table in {shown(out_root / SUMMARY_CSV)}, every rep in {SUMMARY_REPS_CSV}",
               soft_wrap=True)
     if copies:

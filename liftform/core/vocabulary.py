@@ -118,6 +118,8 @@ _WORDS = {Verdict.ROUNDED_BACK: "rounded back", Verdict.HIP_HINGE: "safe hip hin
 
 # The verdicts a rep can get, and the safe ones, as result.json strings.
 REP_VERDICTS = tuple(v.value for v in Verdict if v is not Verdict.SAFE)
+# A whole video's verdicts: an undecided video counts apart, never as safe.
+VIDEO_VERDICTS = (Verdict.ROUNDED_BACK.value, Verdict.SAFE.value, Verdict.INSUFFICIENT_DATA.value)
 SAFE_REP_VERDICTS = tuple(v for v in REP_VERDICTS if Verdict(v).is_safe)
 
 

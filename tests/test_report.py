@@ -402,6 +402,36 @@ def test_the_report_gives_both_lines_between_a_squat_and_a_hip_hinge(tmp_path):
     assert "knee flexion ≥ 75° and trunk lean ≤ 47.5°" in table, table
 
 
+def test_a_rep_not_judged_shows_no_confidence_nor_peak_in_the_table(tmp_path):
+    """A rep whose lift the video cut ("not enough data") showed 100 % confidence and its way down's angle in the
+    judged part's column: read as a sure 43°. Its cells are "—" (result.json keeps the measure's numbers)."""
+    import numpy as np
+    from synthetic_tracks import make_track
+
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.settings import Settings
+
+    fps = 30.0          # a hinge, then a stoop rounded 40° the video stops at the bottom of
+    bend = np.sin(np.pi * np.arange(int(2 * fps)) / (2 * fps)) * 80
+    down = np.concatenate([np.linspace(0, 80, int(fps)), np.full(int(0.3 * fps), 80.0)])
+    trunk = np.concatenate([np.zeros(int(fps)), bend, np.zeros(int(fps)), bend, np.zeros(int(fps)), down])
+    spine = np.concatenate([np.zeros(len(trunk) - len(down)), down / 2])
+    track = make_track(trunk, trunk * 0.3, spine, np.arange(len(trunk)) / fps)
+    source = SourceInfo(str(tmp_path / "gone.mp4"), "ab" * 32, fps, len(track), *track.frame_size_wh,
+                        float(track.timestamps_s[-1]))
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), Settings())
+    *_, cut = analysis.verdicts
+    assert cut.verdict == "insufficient_data" and cut.confidence > 0.9 and cut.peak_spine_flexion_deg > 20, cut
+    write_outputs(analysis, track, tmp_path / "lift", write_video=False)
+    html = write_report(tmp_path / "lift").path.read_text(encoding="utf-8")
+    rows = [" ".join(html_unescape(re.sub(r"<[^>]+>", " ", row)).split())
+            for row in re.findall(r'<tr class="nums">(.*?)</tr>', html, re.S)]
+    assert len(rows) == 3 and rows[0].endswith("%") and "%" not in rows[2], rows
+    assert f"{cut.peak_spine_flexion_deg:.0f}°" not in rows[2] and rows[2].endswith("—"), rows
+
+
 def test_the_report_says_the_spine_confidence_is_the_weakest_check_as_the_code_takes_it(tmp_path):
     """The thresholds table said the confidence "is the product of four checks"; `spine_confidence` takes the
     weakest (np.minimum), as the README says."""

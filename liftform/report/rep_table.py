@@ -14,7 +14,7 @@ from typing import Any
 from liftform.core.advice import rep_advice
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import fault_words, tone_of, words_of
+from liftform.core.vocabulary import Verdict, fault_words, tone_of, words_of
 from liftform.report.data import ResultData, reba_trunk
 
 # The table's number columns: (heading, with a line break where it wraps; what the column says). Said on hover and,
@@ -23,7 +23,8 @@ from liftform.report.data import ResultData, reba_trunk
 NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Spine flexion, peak", "the peak bend of the back beyond a neutral back, in the part of the rep that is judged "
                             "(rounding while reaching down, before lift-off, is said in the reason instead); a rep "
-                            "rounded by the head hanging also gives the head's angle from the line of the back"),
+                            "rounded by the head hanging also gives the head's angle from the line of the back; — "
+                            "for a rep not judged"),
     ("Trunk lean, peak", "the hip-to-shoulder line from vertical"),
     ("REBA trunk", "the REBA trunk score of the peak trunk lean, its band in brackets (before the twist and "
                    "side-bend adjustment: Thresholds, below)"),
@@ -32,7 +33,7 @@ NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Stoop–\nSquat Index", "0 = pure squat, 100 = pure stoop"),
     ("Tempo\ndown / up", "seconds through the middle of the rep (20 to 80 % of its depth) going down / coming up"),
     ("Confidence", "how sure the rep's verdict is, from the spine measure's confidence (Thresholds: Confidence, "
-                   "below)"),
+                   "below); — for a rep not judged, which has no verdict to be sure of"),
 )
 
 
@@ -50,10 +51,11 @@ def rep_row(data: ResultData, rep: dict[str, Any], rv: RepVerdict) -> dict[str, 
     knee_angle = rep.get("min_knee_angle_deg")
     band, score = reba_trunk(rep.get("peak_trunk_inclination_deg"), data.thresholds.reba_trunk_bands_deg)
     advice = rep.get("advice") or ""
+    undecided = rep.get("verdict") == Verdict.INSUFFICIENT_DATA.value
     return {
         "number": number, "verdict": words_of(rep.get("verdict")),
         "cls": tone_of(rep.get("verdict")).css_class, "start_s": rep.get("start_s"), "end_s": rep.get("end_s"),
-        "complete": rep.get("complete", True), "spine": rep.get("peak_spine_flexion_deg"),
+        "complete": rep.get("complete", True), "spine": None if undecided else rep.get("peak_spine_flexion_deg"),
         # a rounded rep's peak as a share of the lifter's own range (a profile's): its advice says it (None: no range)
         "range_pct": rep.get("spine_flexion_pct_of_max") if rv.is_rounded and not rv.head_led else None,
         "trunk": rep.get("peak_trunk_inclination_deg"), "reba_band": band, "reba_score": score,
@@ -61,7 +63,10 @@ def rep_row(data: ResultData, rep: dict[str, Any], rv: RepVerdict) -> dict[str, 
         "knee": 180.0 - knee_angle if isinstance(knee_angle, (int, float)) else None,
         "head": rep.get("peak_neck_flexion_deg") if rep.get("head_led") else None,   # what decided a head-led rep
         "ssi": rep.get("stoop_squat_index"), "descent_s": rep.get("descent_s"), "ascent_s": rep.get("ascent_s"),
-        "confidence": rep.get("confidence"), "reason": rep.get("reason") or "", "advice": advice,
+        # an undecided rep has no verdict to be sure of: its measure's confidence (100 % where the back was seen
+        # well but the lift was not) read as a sure verdict, beside a reach-down's angle (result.json keeps both)
+        "confidence": None if undecided else rep.get("confidence"), "reason": rep.get("reason") or "",
+        "advice": advice,
         "shared_advice": rep_advice(rv, data.analysis.settings.advice, own_numbers=False) if advice else "",
         "advice_ref": None,         # a long set's: (its advice's number, the anchor of it in the list)
         "look_at": look_at_kind(rv) is not None,

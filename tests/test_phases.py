@@ -223,6 +223,25 @@ def test_set_up_rounded_then_flat_pull_is_safe_with_its_reach_down_finding():
     assert verdicts[0].peak_spine_flexion_deg < 10      # judged from lift-off: the flat pull, not the reach
 
 
+def test_a_rounded_reach_down_held_just_under_the_limit_into_the_lift_is_no_rounded_lift():
+    """The flag's hysteresis runs over the whole clip: a back rounded 40° reaching down, set to 20° and lifted so
+    (under the 21° limit, above its 4° of hysteresis) stayed flagged through the lift's first 0.3 s, and the lift was
+    called rounded, "the spine rounded 20° past neutral (limit 21°)": the set-up judged as the lift. Passing the
+    limit in the lift still counts, its hysteresis included."""
+    limit, hysteresis = SETTINGS.verdict.rounded_back_spine_deg, SETTINGS.verdict.flag_hysteresis_deg
+    track, _ = reach_then_set_track(reach_spine_deg=40.0, lift_spine_deg=limit - 1.0, lift_s=2.0)
+    kin, reps, verdicts = _judge(track)
+    (v,) = verdicts
+    flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
+    carried = flagged[v.rep.liftoff:v.rep.end + 1]
+    assert carried[:3].all() and hysteresis >= 2.0                      # the flag itself goes on into the lift
+    assert v.verdict == "hip_hinge" and v.faults == ("rounded_reach_down",), v.reason
+    # the same lift rounded past the limit in it: rounded, for as long as its flag holds (to limit - hysteresis)
+    track, _ = reach_then_set_track(reach_spine_deg=40.0, lift_spine_deg=limit + 1.0, lift_s=2.0)
+    (rounded,) = _judge(track)[2]
+    assert rounded.verdict == "rounded_back" and rounded.rounded_s >= 0.15, rounded.reason
+
+
 def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown():
     """`judged_frames` (frames.csv's `judged`, the report's strip) holds exactly the frames the verdicts count: a
     pick-up from lift-off to its end, a lowering from its start to touch-down and its rise from lift-off; never the

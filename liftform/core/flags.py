@@ -44,6 +44,21 @@ def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np
     return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
 
 
+def armed_within(flagged: np.ndarray, excess_deg: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """``flagged`` (n,) bool within ``part`` (n,) bool, each run of it counted from its first frame in the part that
+    reads past the limit (``excess_deg`` (n,) >= 0, `rounding_excess_deg`). The hysteresis runs over the whole track,
+    so a back rounded reaching down (not judged) stayed flagged into the lift while it read up to
+    ``flag_hysteresis_deg`` under the limit: a lift never past its limit was called rounded, "the spine rounded 22°
+    (limit 25°)". A run passing the limit inside the part counts as before, its hysteresis included."""
+    inside = np.asarray(flagged, dtype=bool) & np.asarray(part, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        past = inside & (np.asarray(excess_deg) >= 0.0)
+    index = np.arange(len(inside))
+    run_opened = np.maximum.accumulate(np.where(~inside, index, -1))      # the frame before each run
+    last_past = np.maximum.accumulate(np.where(past, index, -1))
+    return inside & (last_past > run_opened)
+
+
 def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,
                  head_hanging_neck_deg: float) -> np.ndarray:
     """Where the head hanging past its limit is (part of) why the back is flagged: (T,) bool, or a 0-d array for one

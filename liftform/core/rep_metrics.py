@@ -14,7 +14,7 @@ import numpy as np
 
 from liftform.core.camera_pitch import looks_down, median_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
-from liftform.core.flags import spine_judged
+from liftform.core.flags import armed_within, rounding_excess_deg, spine_judged
 from liftform.core.reps import seen_whole
 from liftform.core.types import Kinematics, Rep
 from liftform.core.viewpoint import filmed_from_behind
@@ -109,6 +109,8 @@ class RepParts:
     reaching: np.ndarray            # low and unloaded: reaching down, setting up
     judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
                                     # where the view ends before the lift (its way down)
+    counted: np.ndarray             # flagged frames that count for the rep: loaded (or resting between) and past the
+                                    # limit since its run entered them (`core.flags.armed_within`)
     rounded_s: float                # the longest the back read rounded in the loaded part (`RepMetrics.rounded_s`)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
@@ -153,14 +155,15 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
     resting = (low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0
                else np.zeros_like(low))
-    rounded_s = bridged_run_lengths_s(flagged[span] & loaded, flagged[span] & resting, k.timestamps_s[span])
+    counted = armed_within(flagged[span], rounding_excess_deg(k, settings)[span], loaded | resting)
+    rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:
         judged = low
     else:
         judged = loaded if rounded_s >= settings.min_rounded_s else np.zeros_like(low)
-    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
+    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged, counted=counted,
                     rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
@@ -212,8 +215,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         peak_neck_deg=_nanmax(np.where(peak_at, k.neck_flexion_deg[span], np.nan)),
         peak_hip_deg=_nanmax(k.hip_flexion_deg[span]), knee_flexion_deg=knee_flex,
         stance_split=_nanmax(np.where(low, k.stance_split[span], np.nan)),
-        rounded_s=parts.rounded_s, lift_rounded_s=run_lengths_s(flagged[span] & lifting, t),
-        lowering_rounded_s=run_lengths_s(flagged[span] & parts.loaded & ~lifting, t),
+        rounded_s=parts.rounded_s, lift_rounded_s=run_lengths_s(parts.counted & lifting, t),
+        lowering_rounded_s=run_lengths_s(parts.counted & parts.loaded & ~lifting, t),
         reach_rounded_s=run_lengths_s(flagged[span] & parts.reaching, t),
         stoop_squat_index=float(ssi), lean_from_spine_pct=float(spine_share),
         trusted_share=float(trusted.sum() / max(judged.sum(), 1)),

@@ -894,6 +894,28 @@ def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
     assert second.verdict == "insufficient_data" and "on the way down" in second.reason
 
 
+@pytest.mark.parametrize(("yaw_deg", "camera_said"), [(85.0, True), (0.0, False)])
+def test_a_rep_cut_at_its_bottom_filmed_from_the_front_is_told_to_turn_the_camera(yaw_deg, camera_said):
+    """A front-view deadlift whose rep ended where the pose went (nothing of its back seen) was told "the lift was
+    not seen ... keep filming until you stand up with the load" while the video went on: from the front the back is
+    never seen, and the camera is what to change. Side-on, the same cut rep is still told to film the lift."""
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.core.advice import advise
+
+    fps = 30.0
+    trunk = np.concatenate([np.zeros(int(fps)), np.linspace(0, 80, int(fps)), np.full(int(0.3 * fps), 80.0),
+                            np.linspace(80, 50, int(0.3 * fps))])
+    track = make_track(trunk, trunk * 0.3, np.zeros_like(trunk), np.arange(len(trunk)) / fps, yaw_deg=yaw_deg)
+    source = SourceInfo("x.mp4", "0" * 64, fps, len(track), 640, 640, float(track.timestamps_s[-1]))
+    (v,) = analyze_track(track, source, ModelInfo("full", "0" * 64), SETTINGS).verdicts
+    if camera_said:
+        assert v.verdict == "insufficient_data" and not v.lift_unseen, v.reason
+        assert "turn the camera side-on" in v.reason and "not seen:" not in v.reason, v.reason
+        assert advise(v).startswith("Film side-on")
+    else:
+        assert v.lift_unseen or v.verdict != "insufficient_data", v.reason
+
+
 def test_a_lowering_the_view_stops_in_is_judged_as_a_lowering_not_a_reach_down():
     """A box set down with a rounded back, the session quit (or the clip cut) before the box reached the floor: the
     descent in view lowered the load the first bend lifted. Rounded long enough there, it is a rounded lowering

@@ -16,6 +16,7 @@ from liftform.core.rep_metrics import (
     never_judged_in_part,
     squat_bottom,
     through_bottom,
+    unseen_from_the_front,
     while_lowering,
 )
 from liftform.core.vocabulary import setting_number
@@ -135,11 +136,13 @@ def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg:
     if cause == "from_above":
         return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
                 "back reads flat (lower the camera to hip height and level it)")
-    if cause == "unseen":
+    if cause == "unseen" and not unseen_from_the_front(m, settings):
         if lift_unseen(m, settings) and not m.descent_seen:
             return _too_little_reason(m)
         if lift_unseen(m, settings):
             return f"the lift was not seen: {_cut(m)}, and the back was not seen clearly on the way down either"
+        return _unseen_reason(m, side_on_yaw_deg)
+    if cause == "unseen":
         return _unseen_reason(m, side_on_yaw_deg)
     if cause == "hidden":
         return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)

@@ -16,6 +16,7 @@ from liftform.core.camera_pitch import looks_down, median_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import armed_within, rounding_excess_deg, spine_judged
 from liftform.core.reps import seen_whole
+from liftform.core.spine import FRONT_VIEW_YAW_DEG
 from liftform.core.types import Kinematics, Rep
 from liftform.core.viewpoint import filmed_from_behind
 from liftform.settings import VerdictSettings
@@ -328,6 +329,13 @@ def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The video ends before the rep's lift was seen: the person came back up less than ``min_rise_seen`` of the
     way from the bottom."""
     return m.rise_seen < settings.min_rise_seen
+
+
+def unseen_from_the_front(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The back was not seen clearly enough in the part judged, with the camera facing the lifter (the view past
+    `FRONT_VIEW_YAW_DEG`): the camera is what to change, whatever the view cut besides (a front-view deadlift's rep
+    was told to keep filming until the lifter stood up, where the recording went on)."""
+    return m.trusted_share < settings.min_trusted_share and m.view_yaw_deg >= FRONT_VIEW_YAW_DEG
 
 
 def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) -> bool:

@@ -184,6 +184,25 @@ def test_fingerprint_survives_json_and_sees_any_setting():
     assert settings_fingerprint(settings.to_dict(), "abd") != fp
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_batch_logged_to_a_file_says_each_video_as_it_is_done(capsys, quiet):
+    """With stderr a file (cron, nohup, a scheduler) the bar is not drawn, and the log had held only the failed
+    videos until the batch ended. Each video done gets a line there (unless --quiet); a failed one its own."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import failed_row, row_from_analysis
+    from liftform.cli.common import BatchBar
+
+    rows = [row_from_analysis(synthetic_analysis(), "in/a.mp4", "a"), failed_row("in/b.mp4", "b", "b.mp4 is empty")]
+    with BatchBar(quiet, "scoring") as bar:
+        bar(0, 2, None)
+        for done, row in enumerate(rows, start=1):
+            bar(done, 2, row)
+    lines = capsys.readouterr().err.strip().splitlines()
+    said = [] if quiet else ["[1/2] in/a.mp4: rounded back, 1 of 2 rep(s) rounded"]
+    assert lines == [*said, "failed: b.mp4 is empty"] or lines == [*said, "failed: in/b.mp4: b.mp4 is empty"], lines
+
+
 def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdict(tmp_path, capsys):
     """A video's row takes its peak spine flexion from the judged reps (an undecided rep's reading, a descent the
     view cut, had stood for the video's), and summary.json counts the videos with a rounded back. Known by

@@ -200,6 +200,7 @@ class Bar:
     """A rich progress bar on stderr, shown only on a terminal; a context manager."""
 
     def __init__(self, quiet: bool, *columns, remaining: ProgressColumn | None = None) -> None:
+        self.asked_quiet = quiet                    # --quiet: nothing in its place either
         self.quiet = quiet or not sys.stderr.isatty()
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), *columns,
                             remaining or TimeRemainingColumn(), console=err, transient=True)
@@ -249,7 +250,8 @@ class _VideosLeftColumn(ProgressColumn):
 class BatchBar(Bar):
     """Over the videos of a batch, fed ``progress(done, total, row)``; its time left is reckoned from the videos
     this run scored since the batch was planned (row None), not those found already scored (`_VideosLeftColumn`).
-    Failed videos are printed above the bar as they happen."""
+    Failed videos are printed above the bar as they happen; where stderr is no terminal (a log file: cron, nohup, a
+    scheduler), where the bar is not drawn, every video done gets a line too, so the log shows the batch going on."""
 
     def __init__(self, quiet: bool, label: str) -> None:
         super().__init__(quiet, TextColumn("{task.fields[failed]} failed"), remaining=_VideosLeftColumn())
@@ -266,6 +268,12 @@ class BatchBar(Bar):
         if row is not None and not row.ok:
             said = row.error if row.reason != row.error else f"{row.path}: {row.error}"   # the path once
             err.print(f"[bold red]failed:[/] {shown(said)}", soft_wrap=True)
+        elif row is not None and not self.asked_quiet and not sys.stderr.isatty():
+            from liftform.core.vocabulary import words_of
+
+            err.print(f"[{done}/{total}] {shown(str(row.path))}: {words_of(row.verdict).lower()}, "
+                      f"{row.flagged_reps} of {row.reps} rep(s) rounded" + (" (already scored)" if row.cached else ""),
+                      soft_wrap=True, markup=False, highlight=False)
         run = done - self.cached
         left_s = (now - self.started) / run * (total - done) if run > 0 else None
         self.bar.update(self.task, completed=done, total=total, failed=self.failed, left_s=left_s, left_at=now)

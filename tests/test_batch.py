@@ -223,6 +223,13 @@ def test_a_summary_row_peaks_at_the_judged_reps_and_the_counts_count_each_verdic
         ("rounded_back", 2, 1, 30.0), ("safe", 1, 0, 30.0)]
     assert summary_doc(rows)["counts"] == {"videos": 3, "ok": 2, "failed": 1, "rounded_back": 1, "safe": 1,
                                            "insufficient_data": 0, "cached": 0}
+    # How sure each verdict is: a rounded video's surest rounded rep, a safe video's least sure rep, none undecided.
+    assert [r.confidence for r in rows] == [rounded.confidence, rounded.confidence, None]
+    two_safe = dataclasses.replace(analysis, verdicts=(dataclasses.replace(rounded, verdict="hip_hinge"),
+                                                       dataclasses.replace(rounded, verdict="squat", confidence=0.4),
+                                                       undecided))
+    assert two_safe.verdict == "safe" and row_from_analysis(two_safe, "e.mp4", "e").confidence == 0.4
+    assert next(csv.DictReader(summary_csv_text(rows).splitlines()))["confidence"] == f"{rounded.confidence:g}"
     # An undecided video counts apart, never among the safe ones (a script counting "ok - rounded" had).
     undecided_row = row_from_analysis(undecided_video, "d.mp4", "d")
     assert undecided_row.verdict == "insufficient_data"
@@ -806,6 +813,11 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
         failed = [row for row in rows if ">failed</span>" in row]
         assert len(failed) == 2 and "notes.mp4 is not a readable video (Invalid data)" in failed[1]
         assert "&lt;b&gt;cut&lt;/b&gt;.mp4" in failed[0] and "cut.mp4 is truncated" in failed[0]
+        # the verdict's confidence beside it, sortable (a 36 % "safe" had looked like a 99 % one); none for the failed
+        (judged,) = [row for row in rows if ">failed</span>" not in row]
+        sure = read_analysis(out / "lifter").verdict_confidence
+        assert sure is not None and f'data-sort="{sure}">{100 * sure:.0f}%</td>' in judged, judged
+        assert all('data-sort="">—</td>' in row for row in failed)
         assert "stale" not in html and "http://" not in html and "https://" not in html
         os.utime(out / "lifter" / "result.json", (later, later))    # rescore rewrote it: newer again
     (out / "summary.json").unlink()                           # `analyze`'s folder: no summary, no failed count

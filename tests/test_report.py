@@ -1148,7 +1148,7 @@ def test_index_in_browser_sorts(browser, out_root, tmp_path):
     assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
     # The order is said to a screen reader too, on the sorted column only (the arrow is only drawn)
     sorts = page.locator("#videos th").evaluate_all("heads => heads.map(h => h.getAttribute('aria-sort'))")
-    assert [s for s in sorts if s] == ["descending"] and sorts.index("descending") == 4
+    assert [s for s in sorts if s] == ["descending"] and sorts.index("descending") == 5     # after Confidence
     page.locator("#videos th", has_text="Rounded reps").focus()
     page.keyboard.press("Enter")                                             # by keyboard as by mouse
     assert page.locator("#videos th", has_text="Rounded reps").get_attribute("aria-sort") == "ascending"

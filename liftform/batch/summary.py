@@ -26,6 +26,7 @@ from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV
 from liftform.outputs.result_json import (
     ANGLE_DECIMALS,
+    CONFIDENCE_DECIMALS,
     REP_FIELDS,
     TIME_DECIMALS,
     json_text,
@@ -37,7 +38,7 @@ from liftform.outputs.tables import rep_cells
 SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
-CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "reps", "flagged_reps", "undecided_reps",
+CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "confidence", "reps", "flagged_reps", "undecided_reps",
                "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
                "source_sha256", "same_video_as", "from_poses", "liftform_version")
@@ -49,7 +50,8 @@ class SummaryRow:
 
     ``status`` is "ok" or "failed" (then ``error`` is the one-line reason and the result fields are empty);
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
-    "insufficient_data"; ``flagged_reps`` the reps judged rounded_back, ``undecided_reps`` those left
+    "insufficient_data", ``confidence`` how sure (`Analysis.verdict_confidence`); ``flagged_reps`` the reps judged
+    rounded_back, ``undecided_reps`` those left
     insufficient_data (neither rounded nor safe: ``reps - flagged_reps`` is not the safe ones);
     ``peak_spine_flexion_deg`` the largest judged rep peak (degrees past a neutral back's bend, see ``Kinematics``);
     ``warnings`` the data-quality notes;
@@ -96,6 +98,7 @@ class SummaryRow:
     same_video_as: str = ""
     from_poses: bool = False
     liftform_version: str = ""
+    confidence: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -175,6 +178,7 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
     zero = analysis.kinematics.spine_baseline_deg
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
+        confidence=None if (sure := analysis.verdict_confidence) is None else round(sure, CONFIDENCE_DECIMALS),
         flagged_reps=sum(v.is_rounded for v in verdicts),
         undecided_reps=sum(v.verdict == Verdict.INSUFFICIENT_DATA.value for v in verdicts),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,

@@ -33,12 +33,14 @@ def _row(result_dir: Path) -> dict[str, Any]:
     except InputError as exc:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
                 "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
+                "confidence": None,
                 "view": "", "warnings": [], "duration_s": None, "summary": str(exc), "failed": False}
     verdict, reps = analysis.verdict, analysis.every_rep                       # as the verdict: every lifter's
     words, cls = overall_words(verdict)
     return {
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": TONE_RANK[tone_of(verdict)], "n_reps": len(reps),
+        "confidence": analysis.verdict_confidence,
         "n_rounded": sum(v.is_rounded for v in reps),
         "spine": _peak([v.peak_spine_flexion_deg for v in reps if v.verdict != Verdict.INSUFFICIENT_DATA.value]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
@@ -94,6 +96,7 @@ def _failed_rows(failed: dict[str, Any], listed: set[str]) -> list[dict[str, Any
     failures out without a word."""
     return [{"name": Path(row.path).name or row.output, "folder": row.path, "href": None, "verdict": "failed",
              "cls": "unsure", "rank": 3, "failed": True, "n_reps": None, "n_rounded": None, "spine": None,
+             "confidence": None,
              "trunk": None, "view": "", "warnings": [], "duration_s": None, "summary": row.error}
             for output, row in failed.items() if output not in listed]
 

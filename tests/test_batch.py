@@ -779,6 +779,19 @@ def test_the_overview_says_a_video_whose_last_run_failed_shows_its_earlier_resul
     assert len(rows) == 1 and "The last run failed (lift.mp4 is truncated); this is the earlier result." in rows[0]
 
 
+def test_the_overview_says_the_limits_its_videos_were_judged_with():
+    """Two copies of a batch rescored under other limits read alike: the limits were nowhere on the overview."""
+    from liftform.report.index import _judged_with
+
+    row = {"limits": (21.0, 40.0), "own_zero": False}
+    said = "judged with the spine's limit of 21° and the head's of 40°"
+    assert _judged_with([row, dict(row), {"failed": True}]) == said
+    assert _judged_with([{"limits": (22.5, 40.0), "own_zero": True}]).endswith("22.5° and the head's of 40°, 1 from "
+                                                                               "the lifter's own zero")
+    assert _judged_with([row, {"limits": (25.0, 40.0)}]) == "judged with different limits: each report gives its own"
+    assert _judged_with([{"failed": True}]) == ""
+
+
 def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
     """index.html listed only the result folders: after a batch with 2 broken files it said "1 video analysed ...
     1 safe · 0 not judged" and nothing of the failures, which only summary.csv recorded. Now each failed video
@@ -808,6 +821,8 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
         html = (out / "index.html").read_text()
         assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · "
                                        "0 not judged · 2 failed"), header(html)
+        # the limits judged with, said (rescored copies under other limits had read alike)
+        assert "judged with the spine&#39;s limit of 21° and the head&#39;s of 40° · generated" in header(html)
         rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
         assert len(rows) == 3
         failed = [row for row in rows if ">failed</span>" in row]
@@ -823,7 +838,7 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
     (out / "summary.json").unlink()                           # `analyze`'s folder: no summary, no failed count
     html = write_index(out).read_text()
     assert header(html).startswith("1 video analysed by liftform · 0 with a rounded back · 1 safe · 0 not judged · "
-                                   "generated"), header(html)
+                                   "judged with"), header(html)
 
 
 def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):

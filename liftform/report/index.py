@@ -7,12 +7,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from liftform.core.vocabulary import Tone, Verdict, tone_of
+from liftform.core.vocabulary import Tone, Verdict, setting_number, tone_of
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, SUMMARY_JSON, result_folders
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import clip_summary
+from liftform.personal import is_personal_zero
 from liftform.report.html import render_page, url_path
 from liftform.report.page import overall_words
 
@@ -41,6 +42,8 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": TONE_RANK[tone_of(verdict)], "n_reps": len(reps),
         "confidence": analysis.verdict_confidence,
+        "limits": (analysis.settings.verdict.rounded_back_spine_deg, analysis.settings.verdict.head_hanging_neck_deg),
+        "own_zero": is_personal_zero(analysis.settings.spine.neutral_bend_deg),
         "n_rounded": sum(v.is_rounded for v in reps),
         "spine": _peak([v.peak_spine_flexion_deg for v in reps if v.verdict != Verdict.INSUFFICIENT_DATA.value]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
@@ -110,6 +113,18 @@ def _told_failed(row: dict[str, Any], failed_run, result_dir: Path, out_root: Pa
     return row | {"summary": f"The last run failed ({failed_run.error}); this is the earlier result. {row['summary']}"}
 
 
+def _judged_with(rows: list[dict[str, Any]]) -> str:
+    """The limits the page's videos were judged with, in words ("" with none judged): rescored copies of a batch
+    under other limits had read alike, the limits nowhere on the page."""
+    limits = {row["limits"] for row in rows if "limits" in row}
+    if len(limits) != 1:
+        return "judged with different limits: each report gives its own" if limits else ""
+    ((spine, head),) = limits
+    own = sum(row.get("own_zero", False) for row in rows)
+    return (f"judged with the spine's limit of {setting_number(spine)}° and the head's of {setting_number(head)}°"
+            + (f", {own} from the lifter's own zero" if own else ""))
+
+
 # How an overview liftform wrote begins (templates/index.html.j2's title, in every version of it).
 INDEX_TITLE_MARK = "<title>liftform: "
 
@@ -160,5 +175,5 @@ def write_index(out_root: str | Path) -> Path:
                        rows=rows, n_analysed=len(rows) - failed, n_failed=failed,
                        n_rounded=sum(r["rank"] == 0 for r in rows), n_safe=sum(r["rank"] == 2 for r in rows),
                        n_unsure=sum(r["rank"] in (1, 3) for r in rows) - failed, n_copies=n_copies,
-                       stopped=_batch_stopped(out_root))
+                       stopped=_batch_stopped(out_root), judged_with=_judged_with(rows))
     return atomic_write_text(out_root / INDEX_NAME, html)

@@ -25,7 +25,8 @@ NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
                             "(rounding while reaching down, before lift-off, is said in the reason instead); a rep "
                             "rounded by the head hanging also gives the head's angle from the line of the back; — "
                             "for a rep not judged"),
-    ("Trunk lean, peak", "the hip-to-shoulder line from vertical"),
+    ("Trunk lean, peak", "the hip-to-shoulder line from vertical, at the rep's deepest (reaching down included: the "
+                         "reason gives the lift's own where it differs)"),
     ("REBA trunk", "the REBA trunk score of the peak trunk lean, its band in brackets (before the twist and "
                    "side-bend adjustment: Thresholds, below)"),
     ("Hip flexion, peak", "the angle between the trunk and the thigh, 0 = standing straight"),

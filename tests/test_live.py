@@ -1338,7 +1338,7 @@ def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     saved = list(run_core(track, Settings()).verdicts)
     assert len(saved) == 3 and _rejudged_reps(saved, saved) == ""
     told = [replace(saved[0], reason="other"), saved[1], replace(saved[2], verdict="rounded_back")]
-    assert _rejudged_reps(told, saved) == "reps 1 and 3"
+    assert _rejudged_reps(told, saved) == "reps 1, 3"
     assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == "rep 2"
 
 

@@ -285,6 +285,14 @@ def shared_fingerprint(rows: list[SummaryRow]) -> str:
     return fingerprints.pop() if len(fingerprints) == 1 else ""
 
 
+def video_counts(rows: list[SummaryRow]) -> dict[str, int]:
+    """How many of ``rows`` are videos, ok, failed, ok with each video verdict (`VIDEO_VERDICTS`: an undecided video
+    counted apart, never as safe), cached: summary.json's ``counts`` and the terminal's line."""
+    return {"videos": len(rows), "ok": sum(r.ok for r in rows), "failed": sum(not r.ok for r in rows),
+            **{verdict: sum(r.ok and r.verdict == verdict for r in rows) for verdict in VIDEO_VERDICTS},
+            "cached": sum(r.cached for r in rows)}
+
+
 def summary_doc(rows: list[SummaryRow], *, complete: bool = True,
                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """summary.json: counts, whether every input was reached (``complete``), the settings fingerprint the rows
@@ -293,9 +301,7 @@ def summary_doc(rows: list[SummaryRow], *, complete: bool = True,
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "complete": complete,
         "settings_fingerprint": shared_fingerprint(rows),
-        "counts": {"videos": len(rows), "ok": sum(r.ok for r in rows), "failed": sum(not r.ok for r in rows),
-                   **{verdict: sum(r.ok and r.verdict == verdict for r in rows) for verdict in VIDEO_VERDICTS},
-                   "cached": sum(r.cached for r in rows)},
+        "counts": video_counts(rows),
         **(extra or {}),
         "videos": [r.to_dict() for r in rows],
     }

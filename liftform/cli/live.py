@@ -110,20 +110,15 @@ def live(
 def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
     """The reps told during the session that the saved session, judged on all its frames, tells otherwise (another
     verdict or other numbers: a rep judged on the frames the live window held, then on the whole session), as "rep
-    1" or "reps 1 and 3"; "" where none. A live rep is the saved one that ends within ``SAME_REP_S`` of it."""
-    import numpy as np
+    1" or "reps 1, 3" (`rep_list`); "" where none. A live rep is the saved one that ends within ``SAME_REP_S`` of it."""
+    from liftform.outputs.result_json import rep_list
 
-    saved_ends = np.array([v.rep.end_s for v in saved_verdicts])
-    changed = []
-    for number, told in enumerate(live_verdicts, start=1):
-        near = np.flatnonzero(np.abs(saved_ends - told.rep.end_s) <= SAME_REP_S) if len(saved_ends) else []
-        if not any((saved_verdicts[i].verdict, saved_verdicts[i].reason) == (told.verdict, told.reason)
-                   for i in near):
-            changed.append(str(number))
-    if not changed:
-        return ""
-    return ("rep " if len(changed) == 1 else "reps ") + (", ".join(changed[:-1]) + " and " if len(changed) > 1
-                                                          else "") + changed[-1]
+    def said_alike(told) -> bool:
+        return any(abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S
+                   and (saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in saved_verdicts)
+
+    changed = [told for told in live_verdicts if not said_alike(told)]
+    return rep_list(changed) if changed else ""
 
 
 def _event_printer(settings, beep: bool):

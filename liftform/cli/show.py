@@ -145,6 +145,8 @@ def _listed(rows: list) -> list:
 def print_batch(rows: list, out_root: Path, what: str) -> None:
     """The batch table (`_listed`), what it leaves out, counts, where the summary is.
     Columns: rounded = reps with a rounded back / reps; spine = peak spine flexion (deg past a neutral back)."""
+    from liftform.batch.summary import video_counts
+
     listed = _listed(rows)
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
     copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
@@ -175,12 +177,12 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
         flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(listed)
         more = f"{flagged} more failed or with a rounded back, " if flagged else ""
         out.print(f"(not listed: {more}{len(rows) - len(listed) - flagged} safe or unjudged video(s))", soft_wrap=True)
-    n_failed = sum(not r.ok for r in rows)
-    n_rounded = sum(r.ok and r.verdict == Verdict.ROUNDED_BACK.value for r in rows)
-    n_undecided = sum(r.ok and r.verdict == Verdict.INSUFFICIENT_DATA.value for r in rows)
+    counts = video_counts(rows)
+    n_undecided = counts[Verdict.INSUFFICIENT_DATA.value]
     undecided = f", {n_undecided} with {words_of(Verdict.INSUFFICIENT_DATA.value).lower()}" if n_undecided else ""
-    out.print(f"{len(rows)} video(s) {what}: {len(rows) - n_failed} ok ({n_rounded} with a rounded back{undecided}), "
-              f"{n_failed} failed; table in {shown(out_root / SUMMARY_CSV)}, every rep in {SUMMARY_REPS_CSV}",
+    out.print(f"{counts['videos']} video(s) {what}: {counts['ok']} ok ({counts[Verdict.ROUNDED_BACK.value]} with a "
+              f"rounded back{undecided}), {counts['failed']} failed; table in {shown(out_root / SUMMARY_CSV)}, "
+              f"every rep in {SUMMARY_REPS_CSV}",
               soft_wrap=True)
     if copies:
         _print_copies(copies)

@@ -15,12 +15,13 @@ from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
 
 
-def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:
+def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings, frames: slice = slice(None)) -> np.ndarray:
     """(T,) degrees past the nearer of the two limits of rounding: the spine's flexion past
     ``rounded_back_spine_deg`` or the head hanging past ``head_hanging_neck_deg`` (a hunched upper back shows in the
-    ears before the back's contour), whichever is further; positive = rounded. One signal, so one hysteresis."""
-    spine_excess = kinematics.spine_flexion_deg - settings.rounded_back_spine_deg
-    head_excess = kinematics.neck_flexion_deg - settings.head_hanging_neck_deg
+    ears before the back's contour), whichever is further; positive = rounded. One signal, so one hysteresis.
+    ``frames``: only those (one rep's), not the whole track's."""
+    spine_excess = kinematics.spine_flexion_deg[frames] - settings.rounded_back_spine_deg
+    head_excess = kinematics.neck_flexion_deg[frames] - settings.head_hanging_neck_deg
     return np.where(np.isnan(head_excess), spine_excess, np.fmax(spine_excess, head_excess))
 
 

@@ -11,12 +11,11 @@ from liftform.core.rep_metrics import (
     hidden_where_judged,
     judged_on_descent,
     judged_rounded_s,
-    lift_unseen,
+    lift_unseen_told,
     lowered_rounded,
     never_judged_in_part,
     squat_bottom,
     through_bottom,
-    unseen_from_the_front,
     while_lowering,
 )
 from liftform.core.vocabulary import setting_number
@@ -136,13 +135,11 @@ def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg:
     if cause == "from_above":
         return ("the back could not be judged: the camera looked down on the lifter from above, where a rounded "
                 "back reads flat (lower the camera to hip height and level it)")
-    if cause == "unseen" and not unseen_from_the_front(m, settings):
-        if lift_unseen(m, settings) and not m.descent_seen:
-            return _too_little_reason(m)
-        if lift_unseen(m, settings):
-            return f"the lift was not seen: {_cut(m)}, and the back was not seen clearly on the way down either"
-        return _unseen_reason(m, side_on_yaw_deg)
     if cause == "unseen":
+        if lift_unseen_told(m, settings) and not m.descent_seen:
+            return _too_little_reason(m)
+        if lift_unseen_told(m, settings):
+            return f"the lift was not seen: {_cut(m)}, and the back was not seen clearly on the way down either"
         return _unseen_reason(m, side_on_yaw_deg)
     if cause == "hidden":
         return _hidden_where_judged_reason(m, settings, side_on_yaw_deg)

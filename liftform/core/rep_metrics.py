@@ -156,7 +156,7 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
     resting = (low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0
                else np.zeros_like(low))
-    counted = armed_within(flagged[span], rounding_excess_deg(k, settings)[span], loaded | resting)
+    counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting)
     rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
@@ -331,11 +331,13 @@ def lift_unseen(m: RepMetrics, settings: VerdictSettings) -> bool:
     return m.rise_seen < settings.min_rise_seen
 
 
-def unseen_from_the_front(m: RepMetrics, settings: VerdictSettings) -> bool:
-    """The back was not seen clearly enough in the part judged, with the camera facing the lifter (the view past
-    `FRONT_VIEW_YAW_DEG`): the camera is what to change, whatever the view cut besides (a front-view deadlift's rep
-    was told to keep filming until the lifter stood up, where the recording went on)."""
-    return m.trusted_share < settings.min_trusted_share and m.view_yaw_deg >= FRONT_VIEW_YAW_DEG
+def lift_unseen_told(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """An undecided rep is told its lift was not seen (`lift_unseen`), unless its back was not seen clearly enough
+    with the camera facing the lifter (the view past `FRONT_VIEW_YAW_DEG`): then the camera is what to change, whatever
+    the view cut besides (a front-view deadlift's rep was told to keep filming until the lifter stood up, where the
+    recording went on)."""
+    from_the_front = m.trusted_share < settings.min_trusted_share and m.view_yaw_deg >= FRONT_VIEW_YAW_DEG
+    return lift_unseen(m, settings) and not from_the_front
 
 
 def judged_on_descent(verdict: str, m: RepMetrics, settings: VerdictSettings) -> bool:

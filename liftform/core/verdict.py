@@ -29,12 +29,12 @@ from liftform.core.rep_metrics import (
     judged_on_descent,
     judged_rounded_s,
     lift_unseen,
+    lift_unseen_told,
     lowered_rounded,
     never_judged_in_part,
     rep_metrics,
     squat_bottom,
     through_bottom,
-    unseen_from_the_front,
     while_lowering,
 )
 from liftform.core.types import Kinematics, Rep, RepVerdict
@@ -123,8 +123,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         while_lowering=verdict == "rounded_back" and while_lowering(m, settings),
         through_bottom=verdict == "rounded_back" and through_bottom(m, settings),
         lowered_rounded=verdict == "rounded_back" and lowered_rounded(m, settings),
-        lift_unseen=(verdict == "insufficient_data" and lift_unseen(m, settings)
-                     and not unseen_from_the_front(m, settings)),
+        lift_unseen=verdict == "insufficient_data" and lift_unseen_told(m, settings),
         view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) == "view_cut",
         judged_on_descent=on_descent, from_behind=m.from_behind,
         from_above=m.from_above,

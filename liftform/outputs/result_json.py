@@ -126,7 +126,7 @@ RUN_WRITTEN_AS_RANGE = 5     # this many reps or more numbered one after the oth
 REP_LIST_MAX_ITEMS = 8       # reps that take more numbers and ranges than this are counted ("61 reps")
 
 
-def _rep_list(reps: list[RepVerdict]) -> str:
+def rep_list(reps: list[RepVerdict]) -> str:
     """"rep 2" / "reps 1, 3" / "reps 1–12, 14": reps numbered from 1 for people (``Rep.index`` counts from 0); "61
     reps" where they are scattered over a long set. A long set's summary had listed every number: "safe in reps 1, 2,
     3, ..., 196", a paragraph of the report's banner; and then, a rounded rep in three, 4,000 characters an hour."""
@@ -155,15 +155,15 @@ def summary_sentence(analysis: Analysis) -> str:
     unsure = [v for v, ok in zip(verdicts, is_safe, strict=True) if not ok and not v.is_rounded]
     parts = []
     if rounded:
-        parts.append(f"back rounded in {_rep_list(rounded)}")
+        parts.append(f"back rounded in {rep_list(rounded)}")
     if safe:
         kinds = sorted({v.verdict.replace("_", " ") for v in safe})
-        parts.append(f"safe in {_rep_list(safe)} ({', '.join(kinds)})")
+        parts.append(f"safe in {rep_list(safe)} ({', '.join(kinds)})")
     if unsure:
-        parts.append(f"not enough data to judge {_rep_list(unsure)}")
+        parts.append(f"not enough data to judge {rep_list(unsure)}")
     reached = [v for v in verdicts if ROUNDED_REACH_DOWN in v.faults]   # a finding on reps judged safe: say it
     if reached:
-        parts.append(f"{fault_words(ROUNDED_REACH_DOWN)} in {_rep_list(reached)}")
+        parts.append(f"{fault_words(ROUNDED_REACH_DOWN)} in {rep_list(reached)}")
     return f"{counted(len(verdicts), 'rep')}: " + "; ".join(parts) + "."
 
 

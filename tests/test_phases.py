@@ -236,10 +236,15 @@ def test_a_rounded_reach_down_held_just_under_the_limit_into_the_lift_is_no_roun
     carried = flagged[v.rep.liftoff:v.rep.end + 1]
     assert carried[:3].all() and hysteresis >= 2.0                      # the flag itself goes on into the lift
     assert v.verdict == "hip_hinge" and v.faults == ("rounded_reach_down",), v.reason
+    # what the outputs draw red is what the verdict counted: the reach-down, not the lift it cleared
+    shown = run_core(track, SETTINGS).flagged
+    assert shown[v.rep.start:v.rep.liftoff].any() and not shown[v.rep.liftoff:v.rep.end + 1].any()
     # the same lift rounded past the limit in it: rounded, for as long as its flag holds (to limit - hysteresis)
     track, _ = reach_then_set_track(reach_spine_deg=40.0, lift_spine_deg=limit + 1.0, lift_s=2.0)
     (rounded,) = _judge(track)[2]
     assert rounded.verdict == "rounded_back" and rounded.rounded_s >= 0.15, rounded.reason
+    shown = run_core(track, SETTINGS).flagged
+    assert shown[rounded.rep.liftoff:rounded.rep.end + 1].any()
 
 
 def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown():

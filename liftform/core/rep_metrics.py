@@ -110,8 +110,9 @@ class RepParts:
     reaching: np.ndarray            # low and unloaded: reaching down, setting up
     judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
                                     # where the view ends before the lift (its way down)
-    counted: np.ndarray             # flagged frames that count for the rep: loaded (or resting between) and past the
-                                    # limit since its run entered them (`core.flags.armed_within`)
+    counting: np.ndarray            # where a flag can count: loaded, or the load resting between lowering and lift
+    counted: np.ndarray             # flagged frames that count for the rep: counting, and past the limit since its
+                                    # run entered them (`core.flags.armed_within`)
     rounded_s: float                # the longest the back read rounded in the loaded part (`RepMetrics.rounded_s`)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
@@ -164,7 +165,8 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
         judged = low
     else:
         judged = loaded if rounded_s >= settings.min_rounded_s else np.zeros_like(low)
-    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged, counted=counted,
+    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
+                    counting=loaded | resting, counted=counted,
                     rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
@@ -177,6 +179,20 @@ def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], set
     for rep in reps:
         judged[rep.start:rep.end + 1] |= rep_parts(kinematics, rep, settings, flagged).judged
     return judged
+
+
+def flags_as_counted(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
+                     flagged: np.ndarray) -> np.ndarray:
+    """(T,) bool: ``flagged`` (`core.flags.flag_rounded_frames`) as the verdicts count it, what the outputs draw red
+    (frames.csv, result.json's flagged frames, the annotated video, the report). Inside a rep's loaded part a flag
+    shows from the frame its run first reads past the limit there (`RepParts.counted`); a back rounded reaching
+    down and set just under the limit stayed red into a lift the verdict cleared. Elsewhere (reaching down,
+    standing) as flagged. Live draws ``flagged`` itself: it cannot know lift-off as the frame comes."""
+    shown = np.asarray(flagged, dtype=bool).copy()
+    for rep in reps:
+        parts = rep_parts(kinematics, rep, settings, flagged)
+        shown[rep.start:rep.end + 1] &= ~parts.counting | parts.counted
+    return shown
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:

@@ -242,6 +242,22 @@ def test_a_report_a_rescore_left_out_of_date_says_so_with_what_result_json_says_
     assert foreign.read_text() == "<html><body><p>my notes</p></body></html>"
 
 
+def test_a_faces_blurred_pages_out_of_date_notice_names_no_folder(drawn_without_model, tmp_path):
+    """A page drawn with --blur-faces names no file or folder; a rescore's notice on it gave the folder's path (a
+    patient's name in it, "Line 3 - Anna lifting box") as the command to draw the page again. It gives none."""
+    from liftform.batch import rescore
+    from liftform.settings import Settings, apply_overrides
+
+    folder = copy_result(drawn_without_model, tmp_path / "out" / "Anna lifting box")
+    report = write_report(folder, blur_faces=True).path
+    assert "Anna" not in report.read_text() and 'class="badge">faces blurred' in report.read_text()
+    rescore(folder.parent, apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 60.0}}))
+    html = report.read_text()
+    assert 'id="outdated"' in html and "Anna" not in html and str(tmp_path) not in html
+    assert "liftform report &lt;this result folder&gt; --blur-faces" in html or \
+        "liftform report <this result folder> --blur-faces" in html
+
+
 def test_each_rep_with_frames_below_is_reached_from_its_row_of_the_table(drawn_without_model, tmp_path):
     """A long set's table of reps is pages long, and its rows did not lead to the reps' frames: a clinician had to
     scroll past the table and look for rep 27 among the pictures or the list under them. Now a rep's number in the

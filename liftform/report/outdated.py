@@ -24,12 +24,16 @@ from liftform.report.page import headline
 
 OUTDATED_ID = "outdated"
 _MAIN = b"<main>\n"                                  # where the page's content begins (every liftform report)
+_BLURRED_BADGE = b'<span class="badge">faces blurred</span>'   # the title's, on a page drawn with --blur-faces
 _NOTICE = re.compile(rb'<section class="warn" id="' + OUTDATED_ID.encode() + rb'"[^>]*>.*?</section>\n', re.DOTALL)
 
 
-def outdated_notice(analysis: Analysis, result_dir: Path) -> str:
-    """The notice at the top of an out-of-date report: what result.json says now, and how to draw the page again."""
-    command = f"`liftform report {shlex.quote(str(result_dir))}`"
+def outdated_notice(analysis: Analysis, result_dir: Path, *, blurred: bool = False) -> str:
+    """The notice at the top of an out-of-date report: what result.json says now, and how to draw the page again.
+    ``blurred``: the page was drawn with faces blurred, which names no file or folder; nor does its notice (it had
+    given the folder's path, the patient's name in it, on a page made to be shared)."""
+    command = ("`liftform report <this result folder> --blur-faces`" if blurred
+               else f"`liftform report {shlex.quote(str(result_dir))}`")
     annotated = " (and annotated.mp4)" if (result_dir / ANNOTATED_NAME).is_file() else ""
     return (f'<section class="warn" id="{OUTDATED_ID}" role="alert"><b>Out of date: this page shows the results '
             "before a rescore.</b> result.json now says: "
@@ -52,7 +56,8 @@ def mark_report_outdated(report: Path, analysis: Analysis) -> bool:
         return False
     start += len(_MAIN)
     earlier = _NOTICE.match(page, start)
-    notice = readable(outdated_notice(analysis, report.parent.resolve())).encode("utf-8")
+    blurred = _BLURRED_BADGE in page[start:start + 16384]     # the title, just after any earlier notice
+    notice = readable(outdated_notice(analysis, report.parent.resolve(), blurred=blurred)).encode("utf-8")
     try:
         atomic_write_bytes(report, page[:start] + notice + page[earlier.end() if earlier else start:])
     except OutputError:     # the terminal says the page is out of date all the same (`RescoreResult.stale_views`)

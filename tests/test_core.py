@@ -894,6 +894,33 @@ def test_a_fragment_of_a_lift_the_video_cuts_is_judged_on_what_was_seen():
     assert second.verdict == "insufficient_data" and "on the way down" in second.reason
 
 
+def test_rounding_the_view_cuts_short_is_no_answer_and_a_brief_one_inside_the_view_is_cleared():
+    """A clip starting as a rounded back comes up: past the limit in the 4 frames (0.13 s) it leans far enough to be
+    judged. The rounding began before the video, so how long it lasted was not seen: no answer, asking for the whole
+    rep (it had been
+    cleared, "past its limit for only 0.13 s", a real rounded deadlift's last half second called safe). The same
+    0.13 s inside the view is a spike, cleared as before."""
+    fps = 30.0
+    up = np.linspace(48, 0, int(0.8 * fps))                         # judged (trunk >= 40 deg) in its first 4 frames
+    spike = np.where(up >= SETTINGS.verdict.min_trunk_for_rounding_deg, 30.0, 0.0)
+    assert spike.astype(bool).sum() == 4
+    track = make_track(up, up * 1.2, spike, np.arange(len(up)) / fps)
+    kinematics, reps, _, (verdict,) = run_core(track)
+    assert not reps[0].complete and 0.0 < verdict.rounded_s < SETTINGS.verdict.min_rounded_s
+    assert verdict.verdict == "insufficient_data" and verdict.view_cut, verdict.reason
+    assert "how long it lasted was not seen" in verdict.reason
+    assert "Keep the whole rep in view" in rep_advice(verdict, SETTINGS.advice)
+    later = np.concatenate([np.full(4, 80.0), up])                  # four flat frames first: the spike inside the view
+    track = make_track(later, later * 1.2, np.concatenate([np.zeros(4), spike]), np.arange(len(later)) / fps)
+    (cleared,) = run_core(track)[3]
+    assert cleared.verdict == "hip_hinge" and 0.0 < cleared.rounded_s < SETTINGS.verdict.min_rounded_s, cleared.reason
+    # at the edge, but the back then seen flat where it is still judged (trunk past 40 deg): cleared from the part seen
+    deep = np.linspace(80, 0, int(0.8 * fps))
+    flat_after = make_track(deep, deep * 1.2, np.where(np.arange(len(deep)) < 4, 30.0, 0.0), np.arange(len(deep)) / fps)
+    (seen_flat,) = run_core(flat_after)[3]
+    assert seen_flat.verdict == "hip_hinge" and "seen in part" in seen_flat.reason, seen_flat.reason
+
+
 @pytest.mark.parametrize(("yaw_deg", "camera_said"), [(85.0, True), (0.0, False)])
 def test_a_rep_cut_at_its_bottom_filmed_from_the_front_is_told_to_turn_the_camera(yaw_deg, camera_said):
     """A front-view deadlift whose rep ended where the pose went (nothing of its back seen) was told "the lift was

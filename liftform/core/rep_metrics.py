@@ -15,7 +15,7 @@ import numpy as np
 from liftform.core.camera_pitch import looks_down, median_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import armed_within, rounding_excess_deg, spine_judged
-from liftform.core.reps import seen_whole
+from liftform.core.reps import meets_view_edge, seen_whole
 from liftform.core.spine import FRONT_VIEW_YAW_DEG
 from liftform.core.types import Kinematics, Rep
 from liftform.core.viewpoint import filmed_from_behind
@@ -90,6 +90,7 @@ class RepMetrics:
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
                                     # the bottom or on the way up, after a gap or as the video starts, or the view
                                     # stopped on the way down, the rep's deepest frame its last)
+    rounding_at_edge: bool = False  # the rounding counted runs into where the view starts or ends (`meets_view_edge`)
     judged_bottom_trunk_deg: float = float("nan")  # the trunk's lean at the judged part's deepest frame (below
                                     # `peak_trunk_deg` where the rep leaned further before lift-off: a reach-down)
 
@@ -244,7 +245,8 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         shoulder_rise=median_rise(k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
-        descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk)
+        descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk,
+        rounding_at_edge=meets_view_edge(k.depth, rep.start, rep.end, parts.counted))
 
 
 def judged_bottom(depth: np.ndarray, judged: np.ndarray, bottom: int) -> int:

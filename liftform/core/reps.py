@@ -75,6 +75,19 @@ def seen_whole(depth: np.ndarray, start: int, end: int, complete: bool) -> bool:
     return complete and bool(np.isfinite(depth[start]) and np.isfinite(depth[end]))
 
 
+def meets_view_edge(depth: np.ndarray, start: int, end: int, frames: np.ndarray) -> bool:
+    """Whether ``frames`` (n,) bool of the rep ``start``..``end`` of ``depth`` (T,) hold its first frame with a pose
+    where the view starts there (the video's first frame, or the person found after a gap) or its last where the
+    view ends there: what they show may have gone on out of view (a back rounded as a clip begins)."""
+    posed = np.flatnonzero(np.isfinite(depth[start:end + 1]))
+    if not len(posed):
+        return False
+    first, last = start + posed[0], start + posed[-1]
+    opens = first == 0 or not np.isfinite(depth[first - 1])
+    closes = last == len(depth) - 1 or not np.isfinite(depth[last + 1])
+    return bool((opens and frames[posed[0]]) or (closes and frames[posed[-1]]))
+
+
 def bend_numbers(reps: Sequence[Rep], posed: np.ndarray, timestamps_s: np.ndarray, bends_before: int = 0,
                  last: Rep | None = None) -> list[int]:
     """Each rep's bend (0-based), counted on from ``bends_before``: a rep a gap in the pose cut from the bend of the

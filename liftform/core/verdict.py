@@ -5,7 +5,8 @@ Per rep, in four steps: the numbers (`core.rep_metrics`), the verdict (:func:`cl
 The rule, in order: ``rounded_back`` when the spine was seen (in trusted frames) flexed past the threshold for long
 enough while it carried the load; else ``insufficient_data`` when the back was not seen well enough then (or only
 from a camera looking down, where a rounded back reads flat: `core.camera_pitch`), or the view cuts the rep and its
-back was never judged in the part seen, or the video ends before the lift and the back rounded on the way down
+back was never judged in the part seen, or read rounded where the view starts or ends for too short a time to
+count (how long it lasted was not seen), or the video ends before the lift and the back rounded on the way down
 (that may be an empty-handed reach-down; held flat there, it is cleared from the way down, ``judged_on_descent``);
 otherwise ``lunge`` (split stance, knees bent, trunk upright), ``squat`` (knees deeply bent, trunk fairly upright)
 or ``hip_hinge``. A back cleared from part of a rep says so, with half the confidence.
@@ -21,7 +22,7 @@ import numpy as np
 
 from liftform.core.camera_pitch import clearing_trust
 from liftform.core.flags import flag_rounded_frames
-from liftform.core.reasons import reason_for, undecided_cause
+from liftform.core.reasons import reason_for, rounding_cut, undecided_cause
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
@@ -51,7 +52,8 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
         return "rounded_back"
     # Seen from above a rounded back reads flat (`core.camera_pitch`): rounding seen there is an answer, flat is not.
     if (m.from_above or m.trusted_share < settings.min_trusted_share or never_judged_in_part(m)
-            or hidden_where_judged(m) or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)):
+            or hidden_where_judged(m) or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)
+            or rounding_cut(m, settings)):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg
@@ -124,7 +126,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         through_bottom=verdict == "rounded_back" and through_bottom(m, settings),
         lowered_rounded=verdict == "rounded_back" and lowered_rounded(m, settings),
         lift_unseen=verdict == "insufficient_data" and lift_unseen_told(m, settings),
-        view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) == "view_cut",
+        view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) in ("view_cut", "rounding_cut"),
         judged_on_descent=on_descent, from_behind=m.from_behind,
         from_above=m.from_above,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,

@@ -146,7 +146,9 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
                             frames=found.frames_decoded, width=video.width, height=video.height,
                             duration_s=duration, rotation_deg=video.rotation_deg, cuts_s=found.cuts_s)
     if source.frames < MIN_FRAMES:
-        raise InputError(f"{video_path} has only {source.frames} frame(s): a lift needs at least {MIN_FRAMES} frames")
+        still = " (a photo, not a video?)" if source.frames == 1 else ""     # a JPEG named .mp4 had said only this
+        raise InputError(f"{video_path} has only {source.frames} frame(s){still}: a lift needs at least {MIN_FRAMES} "
+                         "frames")
     # However short a stretch the person is in (a worker who walks into a fixed camera's view, lifts and leaves), it
     # is judged: fewer frames than a rep needs is nobody. (A fifth of the frames was asked until the fifty-ninth
     # session: a rendered rounded lift with 25 s of empty room either side was "no person found".)

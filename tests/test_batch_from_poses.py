@@ -490,7 +490,7 @@ def test_a_folder_an_earlier_liftform_scored_with_a_config_resumes_under_the_set
         _written_by(out / name, liftform=__version__)   # and the results by the earlier rules
     said = cli.invoke(app, ["score", str(lift), str(other), "-o", str(out), "--no-video", "--no-report", "-q"])
     words = " ".join(said.output.split())
-    assert said.exit_code == 0 and (f"note: judged under the settings {out} was last judged with (by `liftform "
+    assert said.exit_code == 0 and (f"note: judged under the settings of the last run into {out} (by `liftform "
                                     "score`: verdict.rounded_back_spine_deg = 60.0), not the defaults") in words, words
     assert read_analysis(out / "lift").verdict == "safe" and read_analysis(out / "lift").versions["liftform"] != \
         __version__
@@ -553,7 +553,7 @@ def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_
     said = cli.invoke(app, ["score", str(lift), str(other), str(added), "-o", str(out), "--no-video", "--no-report",
                             "-q"])
     words = " ".join(said.output.split())
-    assert (f"note: judged under the settings {out} was last judged with (by `liftform rescore`: "
+    assert (f"note: judged under the settings of the last run into {out} (by `liftform rescore`: "
             "verdict.rounded_back_spine_deg = 60.0), not the defaults") in words, words
     assert "2 video(s) were already scored" in words and "judged again" not in words
     assert read_analysis(out / "lift").verdict == "safe"
@@ -563,9 +563,9 @@ def test_score_given_no_settings_resumes_under_those_the_folder_was_last_judged_
     defaults = tmp_path / "defaults.toml"
     defaults.write_text(settings_to_toml(Settings()))     # `liftform config > defaults.toml`
     said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q", "-c", str(defaults)])
-    assert "was last judged with" not in said.output and read_analysis(out / "lift").verdict == "rounded_back"
+    assert "of the last run into" not in said.output and read_analysis(out / "lift").verdict == "rounded_back"
     said = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report", "-q"])
-    assert "was last judged with" not in said.output and "1 video(s) were already scored" in said.output
+    assert "of the last run into" not in said.output and "1 video(s) were already scored" in said.output
 
 
 def test_a_resumed_score_keeps_the_lifters_own_zero_a_rescore_kept(tmp_path, engine):
@@ -626,7 +626,7 @@ def test_settings_last_judged_with_that_this_liftform_cannot_take_are_not_replac
         said = cli.invoke(app, command)
         words = " ".join(said.output.split())
         assert said.exit_code == 1 and "Traceback" not in words, words
-        assert f"error: the settings {out} was last judged with (summary.json judged_with) cannot be taken" in words
+        assert f"error: the settings of the last run into {out} (summary.json judged_with) cannot be taken" in words
         assert "a_rule_retired_since" in words and read_analysis(out / "lift").verdict == "safe"
 
 

@@ -155,7 +155,7 @@ def test_a_failed_video_is_named_once_in_its_line_and_in_the_table(tmp_path, mon
     Path("in/big.mp4").write_bytes(b"y")
     result = runner.invoke(app, ["score", "in", "-o", "out", "--no-report"])
     assert result.exit_code == 1
-    lines = sorted(line for line in result.stderr.splitlines() if line.startswith("failed:"))
+    lines = sorted(line.split("] ", 1)[1] for line in result.stderr.splitlines() if "] failed:" in line)
     assert lines == [f"failed: {tmp_path / 'in' / 'big.mp4'}: out of memory while scoring this video; run with "
                      "fewer --workers",
                      "failed: in/broken.mp4 is not a readable video (Invalid data)"]

@@ -292,7 +292,8 @@ def _hostile(kind: str, tmp: Path, sample: Path) -> tuple[list[str], str]:
         return [str(tmp / "wall.mp4"), *out], "no person"
     if kind == "one frame":
         write_h264(tmp / "one.mp4", [np.full((240, 320, 3), 120, np.uint8)])
-        return [str(tmp / "one.mp4"), *out], f"only 1 frame(s): a lift needs at least {MIN_FRAMES} frames"
+        return [str(tmp / "one.mp4"), *out], \
+            f"only 1 frame(s) (a photo, not a video?): a lift needs at least {MIN_FRAMES} frames"
     if kind in ("unwritable output", "output is a file"):      # the file in the way is named, not a folder below it
         (tmp / "a-file").write_text("x")
         below = ("out",) if kind == "unwritable output" else ()

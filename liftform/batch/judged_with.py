@@ -70,7 +70,7 @@ def last_settings(out_root: str | Path) -> LastSettings | None:
     try:
         return LastSettings(command, apply_overrides(Settings(), values), personal_from, folder_profiles)
     except LiftformError as exc:
-        raise ConfigError(f"the settings {out_root} was last judged with ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
+        raise ConfigError(f"the settings of the last run into {out_root} ({SUMMARY_JSON} {JUDGED_WITH}) cannot be "
                           f"taken by this liftform ({exc}); pass them with {CONFIG} (`liftform config` "
                           "writes the defaults to edit)") from None
 

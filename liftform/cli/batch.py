@@ -121,7 +121,7 @@ def _as_last_judged(output: Path, options: tuple, folder_profiles: bool | None,
         last = None           # only the flag was to be taken from it: not known, off
     taken = []
     if not given and last is not None and (unlike := last.unlike_defaults(sections)):
-        taken.append(f"the settings {shown(output)} was last judged with (by `liftform {last.command}`: "
+        taken.append(f"the settings of the last run into {shown(output)} (by `liftform {last.command}`: "
                      f"{', '.join(unlike)}), not the defaults; --config FILE judges under others (`liftform config "
                      "> FILE` writes the defaults)")
     if folder_profiles is None and last is not None and last.folder_profiles:
@@ -147,9 +147,12 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
     print_batch(result.rows, output, "scored")
     _print_earlier_rows(result, output)
     if scored := [r for r in result.rows if not r.cached]:      # what this run's engine did, in its own time
-        out.print(f"{len(scored)} video(s) run in {result.wall_s:.1f} s "
-                  f"({len(scored) / max(result.wall_s, 0.1):.2f} videos/s, "
-                  f"{sum(r.frames or 0 for r in scored) / max(result.wall_s, 0.1):.0f} frames/s)")
+        # a rate only of the videos analysed: a run that only tried the failed ones again had said "0 frames/s"
+        analysed = [r for r in scored if r.status == "ok"]
+        failed = f"{len(scored) - len(analysed)} failed" if len(analysed) < len(scored) else ""
+        rate = (f"{len(analysed) / max(result.wall_s, 0.1):.2f} videos/s, "
+                f"{sum(r.frames or 0 for r in analysed) / max(result.wall_s, 0.1):.0f} frames/s" if analysed else "")
+        out.print(f"{len(scored)} video(s) run in {result.wall_s:.1f} s ({'; '.join(w for w in (rate, failed) if w)})")
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
                   + ("" if result.folder_profiles else ": none was found beside the videos"), soft_wrap=True)

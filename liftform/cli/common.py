@@ -266,8 +266,11 @@ class BatchBar(Bar):
         self.done, self.failed = done, self.failed + (row is not None and not row.ok)
         self.cached += bool(getattr(row, "cached", False))
         if row is not None and not row.ok:
-            said = row.error if row.reason != row.error else f"{row.path}: {row.error}"   # the path once
-            err.print(f"[bold red]failed:[/] {shown(said)}", soft_wrap=True)
+            # the path once: a reason that names the file ("video not found: in/a.mp4 is a link to ...") is enough
+            named = row.reason != row.error or Path(row.path).name in row.error
+            said = row.error if named else f"{row.path}: {row.error}"
+            count = "" if sys.stderr.isatty() else f"{done}/{total}"     # a log's lines counted as the others are
+            err.print((f"\\[{count}] " if count else "") + f"[bold red]failed:[/] {shown(said)}", soft_wrap=True)
         elif row is not None and not self.asked_quiet and not sys.stderr.isatty():
             from liftform.core.vocabulary import words_of
 

@@ -105,6 +105,7 @@ def test_score_after_a_rescore_and_with_a_new_config_judges_again_from_the_saved
     rows = {row.output: row for row in result.rows}
     assert rows["added"].error.endswith(POSE_STAGE_RAN)             # a new video: the pose stage, as ever
     assert sorted(result.from_poses) == ["lift", "other"] and result.posed_again == []
+    assert result.redone_why == {"lift": "other settings", "other": "other settings"}    # the rescore's, not these
     assert rows["lift"].verdict == "rounded_back" and rows["lift"].from_poses and not rows["lift"].cached
     fingerprint = JobSpec(Settings(), "model.task", MODEL_SHA).fingerprint
     assert rows["lift"].settings_fingerprint == rows["other"].settings_fingerprint == fingerprint
@@ -118,6 +119,7 @@ def test_score_after_a_rescore_and_with_a_new_config_judges_again_from_the_saved
     assert said.exit_code == 0, said.output
     words = " ".join(said.output.split())
     assert "2 video(s) scored before were judged again from their saved poses" in words, words
+    assert "their earlier results replaced, as other settings (2);" in words, words    # the cause that applied
     assert "with the pose model" not in words and POSE_STAGE_RAN not in words
     doc = json.loads((out / "summary.json").read_text())
     assert doc["settings_fingerprint"] == JobSpec(stricter, "model.task", MODEL_SHA).fingerprint     # every row's

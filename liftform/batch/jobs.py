@@ -114,7 +114,14 @@ def spec_for(job: Job, spec: JobSpec) -> JobSpec:
 def already_scored(job: Job, out_dir: Path, spec: JobSpec,
                    source_sha256: str | None = None) -> SummaryRow | None:
     """The cached row when ``out_dir`` holds a complete result of this very source under ``spec`` (with the
-    job's own settings); else None.
+    job's own settings); else None (:func:`scored_or_why_not`)."""
+    return scored_or_why_not(job, out_dir, spec, source_sha256)[0]
+
+
+def scored_or_why_not(job: Job, out_dir: Path, spec: JobSpec,
+                      source_sha256: str | None = None) -> tuple[SummaryRow | None, str]:
+    """The cached row of :func:`already_scored`, or None and why the video is scored again, in a few words for the
+    terminal (a resumed batch had said four causes that might have applied).
 
     The source is hashed only when the rest matches (``source_sha256`` skips even that, e.g. when the caller
     has already read the file). Never raises: anything unreadable means "not scored".
@@ -122,26 +129,27 @@ def already_scored(job: Job, out_dir: Path, spec: JobSpec,
     spec = spec_for(job, spec)
     try:
         if job.problem:
-            return None
+            return None, "it failed"
         if not (out_dir / POSES_NAME).is_file():
-            return None
+            return None, "no saved poses"
         if spec.write_video and not (out_dir / ANNOTATED_NAME).is_file():
-            return None
+            return None, "no annotated video drawn"
         if spec.report and not (out_dir / REPORT_NAME).is_file():
-            return None
+            return None, "no report drawn"
         if spec.blur_faces and not faces_blurred(out_dir):
-            return None   # never reuse exported frames that still show a face
+            return None, "faces to blur"     # never reuse exported frames that still show a face
         if stale_views(out_dir):
-            return None   # a rescore changed the result since its views were drawn: scored again, drawn afresh
+            return None, "out of date after a rescore"   # scored again, its views drawn afresh
         analysis = read_analysis(out_dir)
         if result_fingerprint(analysis) != spec.fingerprint:
-            return None
+            same = analysis.settings.to_dict() == spec.settings.to_dict()
+            return None, "another liftform build or model" if same else "other settings"
         digest = source_sha256 or sha256_file(job.path)
         if analysis.source.sha256 != digest:
-            return None
-        return row_from_analysis(analysis, job.summary_path, job.output, cached=True)
+            return None, "the video file changed"
+        return row_from_analysis(analysis, job.summary_path, job.output, cached=True), ""
     except (LiftformError, OSError, ValueError):
-        return None
+        return None, "an unreadable earlier result"
 
 
 def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.batch.inputs import expand_inputs, output_names
-from liftform.batch.jobs import Job, JobSpec, already_scored, poses_reusable
+from liftform.batch.jobs import Job, JobSpec, poses_reusable, scored_or_why_not
 from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SUMMARY_CSV,
@@ -72,6 +72,7 @@ class BatchResult:
     # Outputs that held a result of an earlier run and were scored again without --force: other settings, another
     # model, outputs not drawn then, or a changed file; those of them judged from their saved poses are ``from_poses``.
     redone: list[str] = field(default_factory=list)
+    redone_why: dict[str, str] = field(default_factory=dict)     # output -> why (`jobs.scored_or_why_not`)
     # The folder's videos this run left as they were (scored before, not among its inputs) whose results were judged
     # under settings none of this run's videos was (another --config, pose model or version): the summary mixes them.
     judged_otherwise: list[str] = field(default_factory=list)
@@ -283,10 +284,11 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
 
     def pending() -> Iterator[Job]:
         for job in sorted(jobs, key=_size_first):
-            cached = None if force else already_scored(job, out_root / job.output, spec)
+            cached, why = (None, "") if force else scored_or_why_not(job, out_root / job.output, spec)
             if cached is None:
                 if not force and (out_root / job.output / RESULT_NAME).is_file():
                     result.redone.append(job.output)
+                    result.redone_why[job.output] = why
                     job = replace(job, from_poses=poses_reusable(job, out_root / job.output, spec))
                 yield job
             else:

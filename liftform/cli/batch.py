@@ -169,16 +169,21 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "`score --force`)", soft_wrap=True)
     if result.from_poses:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
-                  "(poses.npz, without the pose model), their earlier results replaced: their verdict settings or "
-                  "liftform build (its rules) differ from this run's, or their annotated video or report was to be "
-                  "drawn (out of date after a rescore, not drawn then, faces to blur); summary.csv's from_poses marks "
-                  "them",
-                  soft_wrap=True)
+                  "(poses.npz, without the pose model), their earlier results replaced, as "
+                  f"{_why(result.from_poses, result.redone_why)}; summary.csv's from_poses marks them", soft_wrap=True)
     if result.posed_again:
         out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
-                  "earlier results replaced: their pose settings, pose model, mediapipe version or file differ from "
-                  "this run's, or their saved poses could not be used (someone followed whose landmarks are not "
-                  "kept, no poses.npz)", soft_wrap=True)
+                  f"earlier results replaced, as {_why(result.posed_again, result.redone_why)}, and their saved poses "
+                  "could not be used (other pose settings, model or mediapipe, someone followed whose landmarks are "
+                  "not kept)", soft_wrap=True)
+
+
+def _why(outputs: list[str], why: dict[str, str]) -> str:
+    """Why ``outputs`` were scored again, each cause with how many: "another liftform build or model (6)"."""
+    from collections import Counter
+
+    counts = Counter(why.get(output) or "their earlier result differs" for output in outputs)
+    return ", ".join(f"{cause} ({n})" for cause, n in counts.items())
 
 
 def _print_earlier_rows(result, output: Path) -> None:

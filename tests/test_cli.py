@@ -254,7 +254,7 @@ def test_the_command_list_gives_each_command_one_line():
 
 
 def test_the_screen_says_not_enough_data_in_the_grey_of_not_judged(tmp_path, monkeypatch):
-    """A flexibility screen that could not judge the bend printed "INSUFFICIENT DATA" in bold red, the colour of a
+    """A flexibility screen that could not judge the bend printed its verdict in bold red, the colour of a
     rounded back; it is in not judged's colour (`Tone.UNSURE`), as a rep not judged is everywhere."""
     from rich.console import Console
     from typer.testing import CliRunner
@@ -276,7 +276,7 @@ def test_the_screen_says_not_enough_data_in_the_grey_of_not_judged(tmp_path, mon
         result = CliRunner().invoke(app, ["screen", str(video)])
     assert result.exit_code == 0, result.output
     grey = ";".join(str(int(Tone.UNSURE.hex[i:i + 2], 16)) for i in (1, 3, 5))
-    before = captured.get().split("INSUFFICIENT DATA")[0]
+    before = captured.get().split("NOT ENOUGH DATA")[0]
     assert f"38;2;{grey}m" in before[before.rindex("\x1b["):], repr(captured.get())      # the style it is printed in
 
 

@@ -33,7 +33,7 @@ from synthetic_tracks import (
     swing_track,
 )
 from typer.testing import CliRunner
-from video_files import first_seconds, lit_lifter_frame
+from video_files import first_seconds, lit_lifter_frame, write_h264
 
 from liftform.analysis import Analysis, ModelInfo, SourceInfo
 from liftform.cli import app
@@ -1362,6 +1362,17 @@ def test_a_recording_that_could_not_be_written_is_refused_before_the_session(sam
     from liftform.live.recorder import check_record_path
 
     assert check_record_path(tmp_path / "new" / "session.MP4") == tmp_path / "new" / "session.MP4"
+
+
+@pytest.mark.slow   # the pose model runs on the frame
+def test_a_photo_as_the_source_is_an_input_error_as_analyze_says(tmp_path):
+    """A still image given as --source had ended "fewer than two frames were processed" with exit 0, where
+    `analyze` and `screen` exit 1: it is an input that could not be used."""
+    write_h264(tmp_path / "photo.mp4", [np.full((240, 320, 3), 120, np.uint8)])
+    result = runner.invoke(app, ["live", "--source", str(tmp_path / "photo.mp4"), "--no-window",
+                                 "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "photo.mp4 gave fewer than two frames (a photo, not a video?)" in " ".join(result.stderr.split())
 
 
 @pytest.mark.slow   # the pose model is resolved before the camera is opened

@@ -160,7 +160,7 @@ def test_the_screen_reads_the_bend_as_analyze_does_and_its_profile_keeps_the_zer
         turned = [np.rot90(frame.to_ndarray(format="rgb24")).copy() for frame in video.decode(video=0)]
     write_h264(tmp_path / "turned.mp4", turned)
     sideways = runner.invoke(app, ["screen", str(tmp_path / "turned.mp4")])
-    assert sideways.exit_code == 0 and "INSUFFICIENT DATA" in sideways.output
+    assert sideways.exit_code == 0 and "NOT ENOUGH DATA" in sideways.output
     assert "the video may be rotated" in sideways.output, sideways.output
 
 

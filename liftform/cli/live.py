@@ -98,6 +98,9 @@ def live(
                       soft_wrap=True)
         print_summary(result.analysis, result.out_dir)
         _print_profile(result.out_dir)
+    elif source is not None and result.stopped_by == "end_of_source":     # a photo: as `analyze` says, exit 1
+        _print_stats(result.stats, tracking=settings.pose.track_between_frames)
+        fail(f"{source} gave fewer than two frames (a photo, not a video?): nothing to judge, nothing saved")
     else:
         out.print("fewer than two frames were processed: nothing to judge, nothing saved")
     _print_stats(result.stats, tracking=settings.pose.track_between_frames)
@@ -140,7 +143,7 @@ def _event_printer(settings, beep: bool):
             again = " again:" if v.rep.index in told else ""
             told.add(v.rep.index)
             # a set's 10th rep on had pushed its line a column right of the 9th's
-            out.print(f"  rep {event.count:<2}{again} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+            out.print(f"  rep {f'{event.count}{again}':<2} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
                       f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:

@@ -25,7 +25,7 @@ from liftform.cli.common import (
     shown,
 )
 from liftform.cli.show import print_own_zero, print_summary
-from liftform.core.vocabulary import Tone
+from liftform.core.vocabulary import Tone, words_of
 from liftform.errors import LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT, AnalysisKept
 
@@ -248,7 +248,8 @@ def screen(
                                   own_zero=profile is not None and _profile_zero(profile))
         style = {"hip_hinge": "bold green", "lunge": "bold yellow",
                  "insufficient_data": f"bold {Tone.UNSURE.rich_style}"}.get(result.advice, "bold red")
-        out.print(f"[bold]{shown(video.name)}[/]: [{style}]{result.advice.replace('_', ' ').upper()}[/] - "
+        said = words_of(result.advice) if result.advice == "insufficient_data" else result.advice.replace("_", " ")
+        out.print(f"[bold]{shown(video.name)}[/]: [{style}]{said.upper()}[/] - "
                   f"{shown(result.reason)}", soft_wrap=True)
         if result.advice != "insufficient_data":
             out.print(_screen_depth_line(result, settings.verdict), soft_wrap=True)

@@ -40,7 +40,7 @@ ADVICE_CUES = {
     "bend_knees_chest_up": "Bend hips and knees, chest up",
     "squat_depth": "Squat less deep, back flat",
     "lower_flat": "Lower it with a flat back",
-    "chest_up": "Chest up, back extended",
+    "chest_up": "Chest up; too heavy? Get help",     # the advice's "if you can't ... ask someone"
     "flat_all_the_way": "Keep your back flat all the way",
     "reach_down_flat": "Reach down with a flat back",
     "lift_slowly": "Slower up, breathe out",

@@ -111,7 +111,13 @@ def _lift_lean(m: RepMetrics, hips: bool = True) -> str:
 
 def _cut(m: RepMetrics) -> str:
     """Where the view stopped on the way back up."""
-    return f"the recording stops (or loses the person) {100 * m.rise_seen:.0f}% of the way back up from the bottom"
+    return f"the recording stops (or loses the person) {_way_up(m)}"
+
+
+def _way_up(m: RepMetrics) -> str:
+    """How far back up from the bottom the view went ("0% of the way back up" had been said of its bottom)."""
+    return (f"{100 * m.rise_seen:.0f}% of the way back up from the bottom" if round(100 * m.rise_seen) > 0
+            else "at the bottom of the bend")
 
 
 def rounding_cut(m: RepMetrics, settings: VerdictSettings) -> bool:
@@ -185,7 +191,7 @@ def _too_little_reason(m: RepMetrics) -> str:
         return ("too little of the rep was in view: the recording stops (or loses the person) on the way down, "
                 "before the bottom of the bend, so neither its deepest part nor the lift was seen")
     return ("too little of the rep was in view: only around its bottom (the recording starts there or finds the "
-            f"person again there, and stops or loses them {100 * m.rise_seen:.0f}% of the way back up), neither on "
+            f"person again there, and stops or loses them {_way_up(m)}), neither on "
             "the way down nor in the lift")
 
 

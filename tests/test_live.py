@@ -583,6 +583,23 @@ def test_a_dark_picture_asks_for_light_where_the_model_loses_the_lifter_in_it(le
     assert prompts[gone.stop - 1] == told, prompts[gone]
 
 
+def test_a_rep_just_judged_is_announced_over_a_framing_prompt_that_lasts():
+    """A laptop's webcam that cuts off the feet all session: "Step back: whole body in view" had held the headline
+    throughout, and no rep's verdict was ever shown large. Each rep's banner comes first for its time, then the
+    prompt again."""
+    track, _ = lift_track("rounded_back", n_reps=2)
+    visibility = track.visibility.copy()
+    visibility[:, 27:] = 0.0                                    # ankles, heels and toes never seen
+    session = LiveSession(replayed_poses(replace(track, visibility=visibility)), Settings(), track.frame_size_wh)
+    frames = [session.process(CapturedFrame(i, float(t), lit_lifter_frame(track, i, 220), 0.0))
+              for i, t in enumerate(track.timestamps_s)]
+    judged = [i for i, f in enumerate(frames) if any(isinstance(e, RepJudged) for e in f.events)]
+    assert len(judged) == 2 and PROMPT_STEP_BACK in [f.prompt for f in frames]
+    for i in judged:
+        assert frames[i].prompt_verdict == "rounded_back" and frames[i].prompt.startswith("Rep "), frames[i].prompt
+    assert PROMPT_STEP_BACK in [f.prompt for f in frames[judged[0]:judged[1]]]     # the banner's time up: again
+
+
 @pytest.mark.parametrize(("level", "told"), [(60, PROMPT_DARK), (220, "Stand upright, side-on: calibrating")])
 def test_a_dark_lifter_not_yet_calibrated_is_asked_for_light_first(level, told):
     """A lifter in a dark picture may not be calibrated for long (the model loses their feet while they stand):

@@ -372,10 +372,12 @@ class LiveSession:
         problem = self._prompt.update(problem, ts)
         if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
             self._banner = None                   # shown for banner_s, or until the next rep starts
-        if problem:
-            return problem, None
+        # The rep just judged first, for its banner's time: a problem that lasts (a webcam that cuts off the feet,
+        # "Step back") had hidden every rep's verdict for the whole session.
         if self._banner is not None:
             return self._banner[0], self._banner[2]
+        if problem:
+            return problem, None
         if self._brightness and is_dark(self._brightness[-1]):     # light first: in the dark calibration may not come
             return PROMPT_DARK, None
         return None if self.posture.calibrated else PROMPT_CALIBRATING, None

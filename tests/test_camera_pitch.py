@@ -25,9 +25,9 @@ FAR_SIDE = [12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32]   # the synthetic figure
 SETTINGS = Settings()
 
 
-def seen_from_above(kind: str, rise: float) -> PoseTrack:
-    """A two-rep ``kind`` lift whose far side's landmarks sit ``rise`` trunk lengths higher in the image."""
-    track, _ = lift_track(kind, n_reps=2)
+def seen_from_above(kind: str, rise: float, n_reps: int = 2) -> PoseTrack:
+    """An ``n_reps`` ``kind`` lift whose far side's landmarks sit ``rise`` trunk lengths higher in the image."""
+    track, _ = lift_track(kind, n_reps=n_reps)
     image_xy = track.image_xy.copy()
     image_xy[:, FAR_SIDE, 1] -= rise * TRUNK_M * PX_PER_M
     return PoseTrack(image_xy=image_xy, world_xyz=track.world_xyz, visibility=track.visibility,
@@ -93,6 +93,22 @@ def test_a_back_cleared_from_a_little_above_is_cleared_less_surely_and_says_why(
     assert any("looks down on the lifter a little" in note for note in raised.quality.warnings)
     rounded = _analysis(seen_from_above("rounded_back", 0.3))
     assert [v.verdict for v in rounded.verdicts] == ["rounded_back"] * 2
+
+
+def test_the_pitch_is_the_cameras_so_a_rep_that_reads_lower_than_its_clip_is_cleared_as_its_clip():
+    """A rendered stoop filmed from 30° above: its clip told "the camera looks down a little", yet a rep whose own
+    frames read lower was cleared as a sure "good hip hinge". Each rep takes its own frames' rise or the whole
+    track's, whichever is higher."""
+    from liftform.core.camera_pitch import rep_rise
+
+    assert rep_rise(np.full(20, 0.3), np.full(4, 0.1)) == rep_rise(np.full(20, 0.1), np.full(4, 0.3)) == 0.3
+    assert np.isnan(rep_rise(np.full(20, np.nan), np.full(2, 0.3)))           # fewer than 3 frames: unknown
+    track = seen_from_above("hip_hinge", 0.3, n_reps=3)
+    first_end = _analysis(track).verdicts[0].rep.end
+    track.image_xy[:first_end + 1, FAR_SIDE, 1] += 0.2 * TRUNK_M * PX_PER_M   # the first rep's frames: 0.1
+    verdicts = _analysis(track).verdicts
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 3
+    assert all("from a little above" in v.reason for v in verdicts), verdicts[0].reason
 
 
 @pytest.mark.parametrize(("rise", "asked"), [(0.45, True), (0.0, False)])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftform.core.camera_pitch import looks_down, median_rise
+from liftform.core.camera_pitch import looks_down, rep_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
 from liftform.core.flags import armed_within, rounding_excess_deg, spine_judged
 from liftform.core.reps import meets_view_edge, seen_whole
@@ -84,7 +84,7 @@ class RepMetrics:
                                     # clearly there, `hidden_where_judged`)
     from_behind: bool = False       # the judged frames were filmed from behind at an angle
                                     # (`viewpoint.filmed_from_behind`): the outline there is the shoulder blades'
-    shoulder_rise: float = float("nan")  # the judged frames' `camera_pitch.median_rise`: how far above the camera is
+    shoulder_rise: float = float("nan")  # how far above the camera is (`camera_pitch.rep_rise`)
     swung: bool = False             # the hands swung up past the shoulders (`SWING_RISE`): a swing or a clean,
                                     # where speed is the point, so never a jerky lift
     descent_seen: bool = True       # some frame before the bottom has a pose (False: the person was found only at
@@ -242,7 +242,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         view_yaw_deg=finite_reduce(np.median, np.where(judged, k.view_yaw_deg[span], np.nan)),
         **_tempo_s(k.depth[span], t, rep.bottom - rep.start), swung=_swung(k, rep),
         from_behind=filmed_from_behind(k.view_yaw_deg[span][judged], k.camera_behind[span][judged]),
-        shoulder_rise=median_rise(k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
+        shoulder_rise=rep_rise(k.far_shoulder_rise, k.far_shoulder_rise[span][judged]), rise_seen=rise_seen,
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
         descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk,

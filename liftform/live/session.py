@@ -372,8 +372,7 @@ class LiveSession:
         problem = self._prompt.update(problem, ts)
         if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
             self._banner = None                   # shown for banner_s, or until the next rep starts
-        # The rep just judged first, for its banner's time: a problem that lasts (a webcam that cuts off the feet,
-        # "Step back") had hidden every rep's verdict for the whole session.
+        # The rep just judged first, for its banner's time: a lasting "Step back" had hidden every rep's verdict
         if self._banner is not None:
             return self._banner[0], self._banner[2]
         if problem:

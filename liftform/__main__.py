@@ -15,7 +15,7 @@ def main() -> None:
     try:
         from liftform.cli import main as command_line
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"interrupted by {'SIGTERM' if was_terminated() else 'Ctrl-C'}", file=sys.stderr)
         raise SystemExit(TERMINATED_EXIT if was_terminated() else INTERRUPTED_EXIT) from None
     command_line()
 

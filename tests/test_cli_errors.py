@@ -22,7 +22,8 @@ MISTYPED = {
     ("--verbose",): ("No such option: --verbose", "--help"),
     ("analyze", "--bogus", "lift.mp4"): ("No such option: --bogus", "analyze --help"),
     ("analyze",): ("Missing argument", "analyze --help"),
-    ("analyze", "lift.mp4", "-o"): ("'-o' requires an argument",),
+    ("analyze", "lift.mp4", "-o"): ("'-o' requires an argument", "analyze --help"),
+    ("live", "--source"): ("'--source' requires an argument", "live --help"),     # no context of its own
     ("models", "extra"): ("unexpected extra argument", "(extra)", "models --help"),
     ("report", "a", "b", "--video", "v.mp4"): ("--video goes with one result folder",),
 }

@@ -50,11 +50,12 @@ class _CommandsFailingInOneLine(typer.core.TyperGroup):
             return super().make_context(*args, **kwargs)
 
     def invoke(self, ctx):                      # a misspelt command, a command's options and arguments, the command
-        with _failed_in_one_line():
+        with _failed_in_one_line(ctx):
             return super().invoke(ctx)
 
     def resolve_command(self, ctx, args):
         name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta["liftform_command"] = name     # for the help a usage error without its own context points to
         if command is not None and (misread := _misread_argument(command, rest)):
             fail(misread, 2)
         return name, command, rest
@@ -83,21 +84,21 @@ def _misread_argument(command, args: list[str]) -> str:
 
 
 @contextmanager
-def _failed_in_one_line():
+def _failed_in_one_line(group_ctx=None):
     """click's usage errors, and a path the file system refuses to look at (a name too long for it: every command
     had printed a traceback), as one line through `fail`; a Ctrl-C (or SIGTERM) before a command's own handling of
     it (its imports, its settings), which typer ended with 130 and nothing said, says "interrupted"."""
     try:
         yield
     except KeyboardInterrupt:
-        from liftform.interrupts import INTERRUPTED_EXIT
+        from liftform.interrupts import INTERRUPTED_EXIT, was_terminated
 
-        err.print("interrupted")
+        err.print(f"interrupted by {'SIGTERM' if was_terminated() else 'Ctrl-C'}")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except _ClickError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":     # `liftform` alone: the help, as typer shows it
             raise
-        fail(_usage_error_line(exc), exc.exit_code)
+        fail(_usage_error_line(exc, group_ctx), exc.exit_code)
     except OSError as exc:
         if exc.filename is None or isinstance(exc, BrokenPipeError):   # not a path's: typer's own handling, or a bug
             raise
@@ -105,9 +106,10 @@ def _failed_in_one_line():
         fail(f"cannot use {exc.filename}: {(exc.strerror or str(exc)).lower()}{advice}")
 
 
-def _usage_error_line(exc: Exception) -> str:
+def _usage_error_line(exc: Exception, group_ctx=None) -> str:
     """A click usage error in one line: its message, naming the value typed where typer's check leaves it out
-    ("Invalid value for '--rep': Input should be greater than or equal to 1" of `--rep 0`), and where the usage is."""
+    ("Invalid value for '--rep': Input should be greater than or equal to 1" of `--rep 0`), and where the usage is
+    (for an error without a context of its own, `live --source` with no value, the command ``group_ctx`` resolved)."""
     message = exc.format_message()
     param = getattr(exc, "param", None)
     problems = getattr(exc.__cause__, "errors", None)     # typer 0.29 checks values with pydantic
@@ -116,7 +118,9 @@ def _usage_error_line(exc: Exception) -> str:
         said = str(getattr(exc, "message", message))
         message = f"invalid value {str(typed)!r} for {'/'.join(param.opts)}: {said[:1].lower()}{said[1:]}"
     ctx = getattr(exc, "ctx", None)
-    return message.rstrip(".") + (f" (see `{ctx.command_path} --help`)" if ctx is not None else "")
+    command = group_ctx.meta.get("liftform_command") if group_ctx is not None else None
+    path = ctx.command_path if ctx is not None else f"{group_ctx.command_path} {command}" if command else None
+    return message.rstrip(".") + (f" (see `{path} --help`)" if path else "")
 
 
 app = typer.Typer(cls=_CommandsFailingInOneLine, add_completion=False, no_args_is_help=True,

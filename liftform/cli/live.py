@@ -86,7 +86,7 @@ def live(
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
-        err.print("interrupted")
+        err.print(f"interrupted by {'SIGTERM' if was_terminated() else 'Ctrl-C'}, before the session started")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     if result.stopped_by == "interrupt":
         out.print(f"stopped by {'SIGTERM' if was_terminated() else 'Ctrl-C'}"
@@ -94,8 +94,9 @@ def live(
                   soft_wrap=True)
     if result.analysis is not None:
         if rejudged := _rejudged_reps(result.live_verdicts, result.analysis.verdicts):
-            out.print(f"the saved session is judged on all its frames: {rejudged} read otherwise than told above",
-                      soft_wrap=True)
+            # numbered as the saved session's summary below numbers them (live's count restarts at key r)
+            out.print(f"the saved session is judged on all its frames, and tells {rejudged} (below) otherwise than "
+                      "live did", soft_wrap=True)
         print_summary(result.analysis, result.out_dir)
         _print_profile(result.out_dir)
     elif source is not None and result.stopped_by == "end_of_source":     # a photo: as `analyze` says, exit 1

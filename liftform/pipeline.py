@@ -254,6 +254,8 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
     if not isinstance(video_path, (str, os.PathLike)):
         raise InputError(f"the video must be a path (str or pathlib.Path), got {type(video_path).__name__}")
     out_dir = None
+    if out_root is not None and not str(out_root):     # as the CLI's -o "": an unset variable, not this folder
+        raise InputError("out_root is empty: give a folder, or out_root=None to write nothing")
     if out_root is not None:
         from liftform.batch.inputs import output_names
         from liftform.outputs.atomic import ensure_writable_dir

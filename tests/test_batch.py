@@ -199,7 +199,7 @@ def test_a_batch_logged_to_a_file_says_each_video_as_it_is_done(capsys, quiet):
         for done, row in enumerate(rows, start=1):
             bar(done, 2, row)
     lines = capsys.readouterr().err.strip().splitlines()
-    said = [] if quiet else ["[1/2] in/a.mp4: rounded back, 1 of 2 rep(s) rounded"]
+    said = [] if quiet else ["[1/2] in/a.mp4: rounded back, 1 of 2 rep(s) rounded, 1 not judged"]   # the other
     assert lines == [*said, "[2/2] failed: b.mp4 is empty"], lines
 
 

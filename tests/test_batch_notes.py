@@ -227,3 +227,24 @@ def test_more_workers_than_the_machine_runs_well_are_run_with_a_note(workers, cp
         assert len(notes) == 1 and notes[0].startswith(said), result.stderr
     else:
         assert notes == [], result.stderr
+
+
+def test_an_engine_that_never_starts_leaves_no_output_folder_behind(tmp_path, monkeypatch):
+    """`score --engine ray --address auto` with no cluster left OUT holding a lock and a summary of nothing
+    ("complete": false, every count 0); with a folder that was there already, nothing of the run is left in it."""
+    from liftform.errors import ConfigError
+
+    def engine(jobs, spec, out_root, on_row, **kwargs):
+        raise ConfigError("cannot start or reach Ray (auto): Could not find any running Ray instance; check ...")
+
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", "0" * 64))
+    monkeypatch.setattr(local, "run_local", engine)
+    monkeypatch.chdir(tmp_path)
+    Path("in").mkdir()
+    Path("in/lift.mp4").write_bytes(b"x")
+    for out in ("new/out", "there"):
+        Path("there").mkdir(exist_ok=True)
+        result = runner.invoke(app, ["score", "in", "-o", out, "--no-report"])
+        assert result.exit_code == 1 and "cannot start or reach Ray" in result.stderr, result.output
+        left = {p.name for p in Path(out).iterdir()} if Path(out).exists() else set()
+        assert not Path("new").exists() and left <= {".liftform.lock"}, (out, left)   # a lock stays where it was

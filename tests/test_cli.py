@@ -360,6 +360,28 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
 
 
+def test_the_batch_table_says_how_many_reps_of_a_safe_video_were_not_judged():
+    """A real squat called SAFE, 0/5, had 3 of its 5 reps undecided, said only in index.html: its note gave the
+    first warning, another one."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli import show
+
+    screen = io.StringIO()
+    rows = [SummaryRow("/clips/squat.mp4", "squat", verdict="safe", reps=5, flagged_reps=0, undecided_reps=3,
+                       peak_spine_flexion_deg=29.0, view="side", warnings=["the lifter was lost for 1.6 s"])]
+    original = show.out
+    show.out = Console(file=screen, width=120, highlight=False)
+    try:
+        show.print_batch(rows, Path("out"), "scored")
+    finally:
+        show.out = original
+    assert any("0/5" in line and "3 not judged; the lifter was lost" in line for line in screen.getvalue().splitlines())
+
+
 def test_the_batch_table_keeps_room_for_the_note_in_an_80_column_terminal():
     """A coach's 80-column terminal gave the note 6 characters: "(cached)" read "(cach…" and a failed video's
     reason stood a word to a line over nine lines. The file name gives way, down to 16 characters."""

@@ -87,6 +87,15 @@ def test_analyze_video_refuses_a_video_that_is_no_path(video):
         analyze_video(video)
 
 
+def test_analyze_video_refuses_an_empty_out_root_as_the_cli_refuses_an_empty_o(tmp_path, monkeypatch):
+    """``out_root=os.environ.get("OUT", "")`` with OUT unset had written into the working folder, where the CLI's
+    `-o ""` says "an unset shell variable in the command?"."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="out_root is empty"):
+        analyze_video(tmp_path / "lift.mp4", "")
+    assert not any(tmp_path.iterdir())
+
+
 def test_read_analysis_of_a_file_says_it_is_no_result_folder(tmp_path):
     """The video itself passed to `read_analysis` had been told "cannot read result file lift.mp4/result.json: Not a
     directory; delete it and run the analysis again": the advice was to delete the video."""

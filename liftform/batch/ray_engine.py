@@ -236,7 +236,8 @@ def _start(ray, address: str | None, leave: contextlib.ExitStack) -> None:
         from_env = "" if address else os.environ.get("RAY_ADDRESS", "")    # Ray's own, tried without --address
         where = address or (f"{from_env} from RAY_ADDRESS" if from_env else "a local instance")
         given = "RAY_ADDRESS" if from_env else f"the address ({ADDRESS})"
-        raise ConfigError(f"cannot start or reach Ray ({where}): {(str(exc) or type(exc).__name__).splitlines()[0]}; "
+        said = (str(exc) or type(exc).__name__).splitlines()[0].rstrip(".")     # Ray's sentence, then ours
+        raise ConfigError(f"cannot start or reach Ray ({where}): {said}; "
                           f"check {given}: {ADDRESS_HINT}") from None
     _restore_env(limits, reload=False)
 

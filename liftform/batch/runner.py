@@ -37,7 +37,7 @@ from liftform.batch.summary import (
 )
 from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, LiftformError, ModelError, UsageError
 from liftform.interrupts import signals_deferred
-from liftform.outputs.atomic import FolderLock, ensure_writable_dir, folder_lock
+from liftform.outputs.atomic import LOCK_NAME, FolderLock, folder_lock, made_for
 from liftform.outputs.layout import RESULT_NAME
 from liftform.outputs.result_json import read_result_json
 from liftform.personal import folder_profile
@@ -241,11 +241,19 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
             settings, settings.pose.model, "", write_video, report, blur_faces, dict(personal_from or {})))
         if spec is None:
             raise
-    ensure_writable_dir(out_root)     # said of the folder, not of the lock file made next
-    with folder_lock(out_root, "`liftform score`") as lock:
-        return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,
-                             force=force, report=report, progress=progress, timeout_s=timeout_s,
-                             folder_profiles=folder_profiles)
+    # said of the folder, not of the lock file made next; a folder made for an engine that never starts (Ray's
+    # cluster not found) is removed again, where it had held a lock and a summary of nothing
+    fresh = not out_root.exists()
+    with made_for(out_root):
+        try:
+            with folder_lock(out_root, "`liftform score`") as lock:
+                return _score_locked(jobs, spec, out_root, lock, workers=workers, engine=engine, address=address,
+                                     force=force, report=report, progress=progress, timeout_s=timeout_s,
+                                     folder_profiles=folder_profiles)
+        except LiftformError:
+            if fresh and [p.name for p in out_root.iterdir()] == [LOCK_NAME]:
+                (out_root / LOCK_NAME).unlink(missing_ok=True)
+            raise
 
 
 def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLock, *, workers: int | None,
@@ -296,6 +304,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
 
     if progress is not None:
         progress(0, len(jobs), None)
+    started_none = False       # the engine never started (Ray's cluster not reached): no summary of nothing
     try:
         if engine == "ray":
             from liftform.batch.ray_engine import run_ray
@@ -305,11 +314,15 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
             from liftform.batch.local import run_local
 
             run_local(pending(), spec, out_root, on_row, workers=workers, timeout_s=timeout_s)
+    except LiftformError:
+        started_none = not done and not earlier
+        raise
     finally:
         # Ctrl-C pressed again while an interrupted batch writes them waits for its end: it had left the summary as
         # last flushed and no overview at all.
         with signals_deferred():
-            flush(complete=len(done) == len(jobs))
+            if not started_none:
+                flush(complete=len(done) == len(jobs))
             if report and done:
                 from liftform.report import write_index
 

@@ -278,8 +278,10 @@ class BatchBar(Bar):
         elif row is not None and not self.asked_quiet and not sys.stderr.isatty():
             from liftform.core.vocabulary import words_of
 
+            unjudged = f", {row.undecided_reps} not judged" if row.undecided_reps else ""
             err.print(f"[{done}/{total}] {shown(str(row.path))}: {words_of(row.verdict).lower()}, "
-                      f"{row.flagged_reps} of {row.reps} rep(s) rounded" + (" (already scored)" if row.cached else ""),
+                      f"{row.flagged_reps} of {row.reps} rep(s) rounded{unjudged}"
+                      + (" (already scored)" if row.cached else ""),
                       soft_wrap=True, markup=False, highlight=False)
         run = done - self.cached
         left_s = (now - self.started) / run * (total - done) if run > 0 else None

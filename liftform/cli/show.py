@@ -168,7 +168,10 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
                 peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
                 verdict = verdict_markup(r.verdict, headline=True)
                 same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
-                note = ("(cached) " if r.cached else "") + "; ".join(same + r.warnings[:1])
+                # a "safe" 0/5 whose 3 reps were not judged had shown only its first note, another one
+                unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and r.verdict != "insufficient_data" \
+                    else []
+                note = ("(cached) " if r.cached else "") + "; ".join(unjudged + same + r.warnings[:1])
                 table.add_row(name, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, shown(_short(note)))
             else:
                 table.add_row(name, "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0])))

@@ -106,7 +106,10 @@ def test_a_damaged_landmark_cache_says_in_one_line_what_is_wrong_with_it(tmp_pat
     with pytest.raises(InputError) as info:
         read_poses_npz(folder.poses_npz)
     assert str(info.value) == (f"landmark cache {folder.poses_npz} is damaged (BadZipFile: File is not a zip file); "
-                               "score this video again with `liftform score --force`")
+                               "score this video again (`liftform score --force`, or analyze_video in Python)")
+    folder.poses_npz.write_text("notes")                         # no archive at all: not NumPy's "pickled data"
+    with pytest.raises(InputError, match=r"is damaged \(ValueError: not an \.npz archive\); score this video again"):
+        read_poses_npz(folder.poses_npz)
 
 
 def test_a_result_whose_settings_an_earlier_liftform_wrote_says_so_not_the_config_files_words(tmp_path):

@@ -50,16 +50,18 @@ def read_frames_csv(path: str | Path) -> dict[str, np.ndarray]:
 def read_poses_npz(path: str | Path) -> PoseTrack:
     """poses.npz as a PoseTrack. Raises InputError (one line, saying how to get it back) if missing or damaged."""
     path = Path(path)
+    again = "score this video again (`liftform score --force`, or analyze_video in Python)"     # named both ways
     if not path.is_file():
-        raise InputError(f"no landmark cache ({path.name}) in {path.parent}: score this video again with "
-                         "`liftform score --force`")
+        raise InputError(f"no landmark cache ({path.name}) in {path.parent}: {again}")
     try:
+        with open(path, "rb") as fh:            # a file that is no archive (text named poses.npz): NumPy's words
+            if fh.read(4) != b"PK\x03\x04":      # were "This file contains pickled (object) data", misleading
+                raise ValueError("not an .npz archive")
         with np.load(path, allow_pickle=False) as data:
             return PoseTrack.from_npz(data)
     except Exception as exc:  # a damaged zip raises BadZipFile, zlib.error, ValueError, EOFError, ...
         detail = (str(exc).strip().splitlines() or [""])[0][:200]
-        raise InputError(f"landmark cache {path} is damaged ({type(exc).__name__}: {detail}); score this video "
-                         "again with `liftform score --force`") from None
+        raise InputError(f"landmark cache {path} is damaged ({type(exc).__name__}: {detail}); {again}") from None
 
 
 def read_analysis(folder: str | Path) -> Analysis:

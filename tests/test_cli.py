@@ -333,28 +333,34 @@ def test_a_resumed_batch_reckons_its_time_left_from_the_videos_it_scores_not_tho
     assert left() == "0:12:00"
 
 
-def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
-    """A video named with 200 characters took the whole width of an 80-column terminal: the rounded-rep count,
-    the spine, the view and the note were left off every row of the table."""
+def _batch_table_lines(rows, width: int) -> list[str]:
+    """What `print_batch` prints of ``rows`` (SummaryRow) in a terminal ``width`` columns wide, line by line."""
     import io
 
     from rich.console import Console
 
-    from liftform.batch.summary import SummaryRow
     from liftform.cli import show
 
     screen = io.StringIO()
-    rows = [SummaryRow("/clips/" + "x" * 200 + ".mp4", "x" * 200, verdict="safe", reps=3, flagged_reps=0,
-                       peak_spine_flexion_deg=2.0, view="side"),
-            SummaryRow("/clips/b.mp4", "b", verdict="rounded_back", reps=3, flagged_reps=3,
-                       peak_spine_flexion_deg=40.0, view="side")]
     original = show.out
-    show.out = Console(file=screen, width=80, highlight=False)
+    show.out = Console(file=screen, width=width, highlight=False)
     try:
         show.print_batch(rows, Path("out"), "scored")
     finally:
         show.out = original
-    lines = [line for line in screen.getvalue().splitlines() if line[:1] in "┏┃┡│└"]     # the table's
+    return screen.getvalue().splitlines()
+
+
+def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
+    """A video named with 200 characters took the whole width of an 80-column terminal: the rounded-rep count,
+    the spine, the view and the note were left off every row of the table."""
+    from liftform.batch.summary import SummaryRow
+
+    rows = [SummaryRow("/clips/" + "x" * 200 + ".mp4", "x" * 200, verdict="safe", reps=3, flagged_reps=0,
+                       peak_spine_flexion_deg=2.0, view="side"),
+            SummaryRow("/clips/b.mp4", "b", verdict="rounded_back", reps=3, flagged_reps=3,
+                       peak_spine_flexion_deg=40.0, view="side")]
+    lines = [line for line in _batch_table_lines(rows, 80) if line[:1] in "┏┃┡│└"]     # the table's
     assert all(len(line) <= 80 for line in lines)
     assert any("ROUNDED BACK" in line and "3/3" in line and "40°" in line and "side" in line for line in lines)
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
@@ -363,23 +369,11 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
 def test_the_batch_table_says_how_many_reps_of_a_safe_video_were_not_judged():
     """A real squat called SAFE, 0/5, had 3 of its 5 reps undecided, said only in index.html: its note gave the
     first warning, another one."""
-    import io
-
-    from rich.console import Console
-
     from liftform.batch.summary import SummaryRow
-    from liftform.cli import show
 
-    screen = io.StringIO()
     rows = [SummaryRow("/clips/squat.mp4", "squat", verdict="safe", reps=5, flagged_reps=0, undecided_reps=3,
                        peak_spine_flexion_deg=29.0, view="side", warnings=["the lifter was lost for 1.6 s"])]
-    original = show.out
-    show.out = Console(file=screen, width=120, highlight=False)
-    try:
-        show.print_batch(rows, Path("out"), "scored")
-    finally:
-        show.out = original
-    assert any("0/5" in line and "3 not judged; the lifter was lost" in line for line in screen.getvalue().splitlines())
+    assert any("0/5" in line and "3 not judged; the lifter was lost" in line for line in _batch_table_lines(rows, 120))
 
 
 def test_the_batch_table_keeps_room_for_the_note_in_an_80_column_terminal():

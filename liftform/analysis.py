@@ -120,10 +120,11 @@ class Analysis:
 
     def __post_init__(self) -> None:
         if self.judged is None:     # made without the core's (by hand, another lifter read back): from the reps' spans
-            from liftform.core.rep_metrics import judged_frames
+            from liftform.core.rep_metrics import judged_and_counted_frames
 
-            object.__setattr__(self, "judged", judged_frames(self.kinematics, [v.rep for v in self.verdicts],
-                                                             self.settings.verdict, np.asarray(self.flagged, bool)))
+            judged, _ = judged_and_counted_frames(self.kinematics, [v.rep for v in self.verdicts],
+                                                  self.settings.verdict, np.asarray(self.flagged, bool))
+            object.__setattr__(self, "judged", judged)
 
     def __eq__(self, other: object) -> bool:
         return same_values(self, other) if isinstance(other, Analysis) else NotImplemented

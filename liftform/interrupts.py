@@ -50,6 +50,11 @@ def was_terminated() -> bool:
     return bool(_terminated)
 
 
+def stop_signal() -> str:
+    """What stopped the command, in the words its line says: "SIGTERM" or "Ctrl-C"."""
+    return "SIGTERM" if was_terminated() else "Ctrl-C"
+
+
 @contextlib.contextmanager
 def signals_deferred(*, deliver: bool = True) -> Iterator[None]:
     """SIGINT and SIGTERM that arrive during the block wait for its end: then the handlers before it are put back

@@ -10,7 +10,7 @@ from synthetic_tracks import lost_between, set_of_lifts_track
 
 from liftform.core.advice import advice_kind
 from liftform.core.bend_parts import merged_bend, one_rep_per_bend
-from liftform.core.rep_metrics import judged_frames
+from liftform.core.rep_metrics import judged_and_counted_frames
 from liftform.core.reps import segment_reps
 from liftform.core.run import run_core
 from liftform.core.types import Rep, RepVerdict
@@ -48,8 +48,10 @@ def test_a_bend_the_pose_cut_in_two_is_one_rep_judged_on_its_parts():
     # which the one rep's span, judged as a whole, would not give.
     parts = segment_reps(cut.kinematics, SETTINGS.reps)
     assert len(parts) == 5
-    assert np.array_equal(cut.judged, judged_frames(cut.kinematics, parts, SETTINGS.verdict, cut.flagged))
-    assert not np.array_equal(cut.judged, judged_frames(cut.kinematics, cut.reps, SETTINGS.verdict, cut.flagged))
+    assert np.array_equal(cut.judged, judged_and_counted_frames(cut.kinematics, parts, SETTINGS.verdict,
+                                                                cut.flagged)[0])
+    assert not np.array_equal(cut.judged, judged_and_counted_frames(cut.kinematics, cut.reps, SETTINGS.verdict,
+                                                                    cut.flagged)[0])
 
 
 def test_the_bend_takes_its_rounded_part_else_the_part_that_judged_the_lift():

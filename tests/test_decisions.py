@@ -244,7 +244,7 @@ def test_rounding_seen_in_a_glimpse_of_the_lift_is_told_with_its_numbers():
     lost for good): rounding seen is an answer however little of the lift was seen, and the rep says how far it
     rounded, read from those frames, with the confidence they had. A real clip's last rep was called rounded
     while saying the spine "rounded nan°", "seen in 0% of the lift", with a confidence of 0."""
-    from liftform.core.rep_metrics import judged_frames
+    from liftform.core.rep_metrics import judged_and_counted_frames
 
     ramp = np.sin(np.linspace(0, np.pi / 2, int(1.2 * FPS))) ** 2
     env = np.concatenate([np.zeros(int(FPS)), ramp, ramp[::-1], np.zeros(int(FPS))])
@@ -258,7 +258,7 @@ def test_rounding_seen_in_a_glimpse_of_the_lift_is_told_with_its_numbers():
     assert glimpsed.verdict == "rounded_back"
     assert 30.0 < glimpsed.peak_spine_flexion_deg < 45.0 and glimpsed.confidence > 0.5
     assert "nan" not in glimpsed.reason and "seen in 0%" not in glimpsed.reason
-    judged = judged_frames(result.kinematics, [glimpsed.rep], SETTINGS.verdict, result.flagged)
+    judged = judged_and_counted_frames(result.kinematics, [glimpsed.rep], SETTINGS.verdict, result.flagged)[0]
     assert (judged & result.flagged).any()              # frames.csv marks the frames the call was made on
 
 

@@ -1333,13 +1333,13 @@ def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_pa
 @pytest.mark.parametrize("terminated", [False, True])
 def test_a_session_stopped_by_a_signal_says_so(monkeypatch, tmp_path, terminated):
     """Stopped by Ctrl-C or SIGTERM, a session ended as if its file had played to the end, without a word."""
-    import liftform.cli.live
+    import liftform.interrupts
     import liftform.live
 
     stats = LiveStats(0, 0, 0.0, *(np.zeros(0) for _ in range(4)))
     monkeypatch.setattr(liftform.live, "run_live", lambda *a, **k: LiveResult(None, None, None, (), "interrupt", None,
                                                                              stats))
-    monkeypatch.setattr(liftform.cli.live, "was_terminated", lambda: terminated)
+    monkeypatch.setattr(liftform.interrupts, "was_terminated", lambda: terminated)
     result = runner.invoke(app, ["live", "--no-window", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert f"stopped by {'SIGTERM' if terminated else 'Ctrl-C'}" in result.stdout

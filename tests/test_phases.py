@@ -17,7 +17,7 @@ from synthetic_tracks import (
 
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.phases import despiked, liftoff_index, touchdown_index
-from liftform.core.rep_metrics import judged_frames
+from liftform.core.rep_metrics import judged_and_counted_frames
 from liftform.core.reps import bend_may_go_on, segment_reps
 from liftform.core.run import run_core
 from liftform.core.types import Rep
@@ -248,12 +248,13 @@ def test_a_rounded_reach_down_held_just_under_the_limit_into_the_lift_is_no_roun
 
 
 def test_the_frames_judged_are_the_lift_from_liftoff_and_a_lowering_to_touchdown():
-    """`judged_frames` (frames.csv's `judged`, the report's strip) holds exactly the frames the verdicts count: a
+    """`judged_and_counted_frames` (frames.csv's `judged`, the report's strip) holds exactly the frames the verdicts
+    count: a
     pick-up from lift-off to its end, a lowering from its start to touch-down and its rise from lift-off; never the
     reach-down nor anything outside the reps. The rounded reach-down is flagged, but outside them."""
     kin, reps, verdicts = _judge(set_of_lifts_track([40.0, 3.0], [3.0, 3.0]))
     flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
-    judged = judged_frames(kin, reps, SETTINGS.verdict, flagged)
+    judged = judged_and_counted_frames(kin, reps, SETTINGS.verdict, flagged)[0]
     pick_up, lowering = reps
     expected = np.zeros(len(judged), dtype=bool)
     expected[pick_up.liftoff:pick_up.end + 1] = True

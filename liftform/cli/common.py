@@ -91,9 +91,9 @@ def _failed_in_one_line(group_ctx=None):
     try:
         yield
     except KeyboardInterrupt:
-        from liftform.interrupts import INTERRUPTED_EXIT, was_terminated
+        from liftform.interrupts import INTERRUPTED_EXIT, stop_signal
 
-        err.print(f"interrupted by {'SIGTERM' if was_terminated() else 'Ctrl-C'}")
+        err.print(f"interrupted by {stop_signal()}")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     except _ClickError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":     # `liftform` alone: the help, as typer shows it

@@ -19,7 +19,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
-from liftform.interrupts import INTERRUPTED_EXIT, was_terminated
+from liftform.interrupts import INTERRUPTED_EXIT, stop_signal
 
 # OpenCV opens a camera by a C int, and a negative one crashed it (a segmentation fault with no camera at -1).
 MAX_CAMERA = 99
@@ -86,10 +86,10 @@ def live(
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:       # during start-up; once running, Ctrl-C ends the session and saves it
-        err.print(f"interrupted by {'SIGTERM' if was_terminated() else 'Ctrl-C'}, before the session started")
+        err.print(f"interrupted by {stop_signal()}, before the session started")
         raise typer.Exit(INTERRUPTED_EXIT) from None
     if result.stopped_by == "interrupt":
-        out.print(f"stopped by {'SIGTERM' if was_terminated() else 'Ctrl-C'}"
+        out.print(f"stopped by {stop_signal()}"
                   + (": the session so far is judged and saved" if result.analysis is not None else ""),
                   soft_wrap=True)
     if result.analysis is not None:

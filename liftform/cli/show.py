@@ -169,8 +169,8 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
                 verdict = verdict_markup(r.verdict, headline=True)
                 same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
                 # a "safe" 0/5 whose 3 reps were not judged had shown only its first note, another one
-                unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and r.verdict != "insufficient_data" \
-                    else []
+                whole = r.verdict == Verdict.INSUFFICIENT_DATA.value      # every rep of it: its verdict says so
+                unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and not whole else []
                 note = ("(cached) " if r.cached else "") + "; ".join(unjudged + same + r.warnings[:1])
                 table.add_row(name, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, shown(_short(note)))
             else:

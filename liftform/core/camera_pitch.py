@@ -56,12 +56,12 @@ def median_rise(rise: np.ndarray) -> float:
     return float(np.median(known)) if len(known) >= RISE_MIN_FRAMES else float("nan")
 
 
-def rep_rise(track_rise: np.ndarray, rep_rise: np.ndarray) -> float:
+def rep_rise(track_rise: np.ndarray, judged_rise: np.ndarray) -> float:
     """How far above a rep the camera looks: the `median_rise` of its judged frames' `far_shoulder_rise` values
-    ``rep_rise`` (n,) or of the whole track's ``track_rise`` (T,), whichever is higher. The pitch is the camera's: a
+    ``judged_rise`` (n,) or of the whole track's ``track_rise`` (T,), whichever is higher. The pitch is the camera's: a
     rendered stoop filmed from 30° above, its clip told "the camera looks down a little", had a rep read 18° cleared
     as a sure good hinge, that rep's own few frames reading lower."""
-    return float(np.fmax(median_rise(rep_rise), median_rise(track_rise)))
+    return float(np.fmax(median_rise(judged_rise), median_rise(track_rise)))
 
 
 def looks_down(median: float) -> bool:

@@ -134,8 +134,8 @@ def undecided_cause(m: RepMetrics, settings: VerdictSettings) -> str:
     camera looking down), "unseen" (the back not seen clearly enough in the lift), "hidden" (`hidden_where_judged`),
     "view_cut" (`never_judged_in_part`: the view cuts the rep, and in the part seen it never bent far enough for its
     back to be judged), "rounding_cut" (`rounding_cut`) or "reach_rounded" (the lift not seen, the back rounded on the
-    way down). The reason says it in
-    words, the advice what to change (`RepVerdict.view_cut`: film the whole rep, not the camera's angle)."""
+    way down). The reason says it in words, the advice what to change (`RepVerdict.view_cut`: film the whole rep, not
+    the camera's angle)."""
     if m.from_above:
         return "from_above"
     if m.trusted_share < settings.min_trusted_share:

@@ -171,29 +171,22 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
                     rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
-def judged_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
-                  flagged: np.ndarray) -> np.ndarray:
-    """(T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`; ``flagged`` as there); False
-    outside every rep. A back flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a
-    rounded lift."""
+def judged_and_counted_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
+                  flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two (T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`), False outside every rep, so a
+    back flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a rounded lift; and
+    ``flagged`` (`core.flags.flag_rounded_frames`) as the verdicts count it, what the outputs draw red (frames.csv,
+    result.json's flagged frames, the annotated video, the report): inside a rep's loaded part from the frame its run
+    first reads past the limit there (`RepParts.counted`; a back rounded reaching down and set just under the limit
+    had stayed red into a lift the verdict cleared), elsewhere as flagged. Live draws ``flagged`` itself: it cannot
+    know lift-off as the frame comes."""
     judged = np.zeros(len(kinematics.timestamps_s), dtype=bool)
-    for rep in reps:
-        judged[rep.start:rep.end + 1] |= rep_parts(kinematics, rep, settings, flagged).judged
-    return judged
-
-
-def flags_as_counted(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
-                     flagged: np.ndarray) -> np.ndarray:
-    """(T,) bool: ``flagged`` (`core.flags.flag_rounded_frames`) as the verdicts count it, what the outputs draw red
-    (frames.csv, result.json's flagged frames, the annotated video, the report). Inside a rep's loaded part a flag
-    shows from the frame its run first reads past the limit there (`RepParts.counted`); a back rounded reaching
-    down and set just under the limit stayed red into a lift the verdict cleared. Elsewhere (reaching down,
-    standing) as flagged. Live draws ``flagged`` itself: it cannot know lift-off as the frame comes."""
     shown = np.asarray(flagged, dtype=bool).copy()
     for rep in reps:
         parts = rep_parts(kinematics, rep, settings, flagged)
+        judged[rep.start:rep.end + 1] |= parts.judged
         shown[rep.start:rep.end + 1] &= ~parts.counting | parts.counted
-    return shown
+    return judged, shown
 
 
 def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: VerdictSettings) -> RepMetrics:

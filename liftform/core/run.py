@@ -18,7 +18,7 @@ import numpy as np
 from liftform.core.bend_parts import one_rep_per_bend
 from liftform.core.flags import quick_rounding_note
 from liftform.core.kinematics import compute_kinematics
-from liftform.core.rep_metrics import flags_as_counted, judged_frames
+from liftform.core.rep_metrics import judged_and_counted_frames
 from liftform.core.reps import bend_numbers, segment_reps, two_bends_note
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
@@ -36,9 +36,9 @@ class CoreResult:
         reps: the reps judged (all those found, or those ``keep_reps`` kept), one per bend: the parts of a bend a
             gap in the pose cut are judged apart and told as one (`bend_parts.one_rep_per_bend`).
         flagged: (T,) bool, the frames where the back is judged rounded, as the verdicts count them inside a rep's
-            loaded part (`rep_metrics.flags_as_counted`).
-        judged: (T,) bool, the frames some rep's verdict is taken from (`rep_metrics.judged_frames`, over the parts
-            each rep was judged in).
+            loaded part (`rep_metrics.judged_and_counted_frames`).
+        judged: (T,) bool, the frames some rep's verdict is taken from (`rep_metrics.judged_and_counted_frames`, over
+            the parts each rep was judged in).
         verdicts: one per rep of ``reps``, in order.
         notes: what the reps leave unsaid, for the result's notes: rounding outside every rep
             (`flags.quick_rounding_note`), two bends counted as one rep (`reps.two_bends_note`).
@@ -73,7 +73,6 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
                                  settings.reps.min_duration_s),
              two_bends_note(kinematics, reps, settings.reps))
     verdicts = one_rep_per_bend(parts, bend_numbers(reps, np.isfinite(kinematics.depth), kinematics.timestamps_s))
-    judged = judged_frames(kinematics, reps, settings.verdict, flagged)      # the parts', as they were judged
-    shown = flags_as_counted(kinematics, reps, settings.verdict, flagged)
+    judged, shown = judged_and_counted_frames(kinematics, reps, settings.verdict, flagged)      # the parts', as judged
     return CoreResult(kinematics, tuple(v.rep for v in verdicts), shown, verdicts, judged,
                       tuple(n for n in notes if n))

@@ -40,10 +40,10 @@ def frame_rows(analysis: Analysis) -> list[list[str]]:
     """frames.csv rows (without header): one per analysed frame, columns :data:`FRAMES_COLUMNS`.
 
     ``frame`` is the source frame number, ``time_s`` its presentation time in seconds, ``flagged`` 1 where the back
-    read rounded (in any part of a rep: reaching down too), ``judged`` 1 where the frame is in the part of a
-    rep its verdict is taken from (`core.rep_metrics.judged_frames`: lift-off through the ascent, a lowering down to
-    touch-down), ``pose_filled`` 1 where the model was not run on the frame and the pose is its neighbours'
-    (`Analysis.pose_filled`).
+    read rounded (in any part of a rep: reaching down too; in its loaded part as the verdict counts it), ``judged`` 1
+    where the frame is in the part of a rep its verdict is taken from (`core.rep_metrics.judged_and_counted_frames`:
+    lift-off through the ascent, a lowering down to touch-down), ``pose_filled`` 1 where the model was not run on
+    the frame and the pose is its neighbours' (`Analysis.pose_filled`).
     """
     kin = analysis.kinematics
     n_frames = len(kin)

@@ -20,11 +20,10 @@ from liftform.outputs.layout import ANNOTATED_NAME
 from liftform.outputs.paths import readable
 from liftform.outputs.result_json import clip_summary
 from liftform.report.html import words_html
-from liftform.report.page import headline
+from liftform.report.page import BLURRED_BADGE, headline
 
 OUTDATED_ID = "outdated"
 _MAIN = b"<main>\n"                                  # where the page's content begins (every liftform report)
-_BLURRED_BADGE = b'<span class="badge">faces blurred</span>'   # the title's, on a page drawn with --blur-faces
 _NOTICE = re.compile(rb'<section class="warn" id="' + OUTDATED_ID.encode() + rb'"[^>]*>.*?</section>\n', re.DOTALL)
 
 
@@ -56,7 +55,7 @@ def mark_report_outdated(report: Path, analysis: Analysis) -> bool:
         return False
     start += len(_MAIN)
     earlier = _NOTICE.match(page, start)
-    blurred = _BLURRED_BADGE in page[start:start + 16384]     # the title, just after any earlier notice
+    blurred = BLURRED_BADGE.encode() in page[start:start + 16384]     # the title, just after any earlier notice
     notice = readable(outdated_notice(analysis, report.parent.resolve(), blurred=blurred)).encode("utf-8")
     try:
         atomic_write_bytes(report, page[:start] + notice + page[earlier.end() if earlier else start:])

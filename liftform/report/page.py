@@ -28,6 +28,7 @@ from liftform.report.rep_table import number_columns, rep_row, rep_table
 from liftform.settings import SpineSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
+BLURRED_BADGE = '<span class="badge">faces blurred</span>'       # in the title of a report drawn with --blur-faces
 @dataclass(frozen=True)
 class Report:
     """What :func:`write_report` wrote: the page, its clips, and notes on what is missing from it."""
@@ -169,7 +170,7 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
         "rep_plots": _rep_plots(data, shown), "rep_figure_pad_s": REP_FIGURE_PAD_S,
-        "blur_faces": blur_faces, "annotated_video": annotated_video,
+        "blur_faces": blur_faces, "blurred_badge": BLURRED_BADGE, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],
         "schema_version": analysis.schema_version, "side": doc["side"], "facing": doc["facing"],
     }

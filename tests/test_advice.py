@@ -42,6 +42,14 @@ def test_rounded_with_bent_knees_is_told_chest_up_or_get_help():
     assert "ask someone to help" in advise(rv) and "30°" in advise(rv)
 
 
+def test_knees_out_of_the_picture_are_not_taken_as_bent():
+    """A webcam cutting off the feet: MediaPipe guessed a stiff-legged stoop's knees bent 29-33 deg, either side of
+    the stoop's line, and its reps were told in turn to bend their knees and that the load was too heavy."""
+    guessed = replace(verdict("rounded_back", spine=30.0, trunk=90.0, knee_angle=140.0), knee_guessed=True)
+    assert advice_kind(guessed) == "bend_knees_chest_up"
+    assert advice_kind(replace(guessed, knee_guessed=False)) == "chest_up"
+
+
 def test_the_screen_tells_cannot_reach_from_too_heavy():
     rv = verdict("rounded_back", spine=35.0, trunk=88.0, knee_angle=168.0, pct=80.0)
     # The screen found a neutral hinge only down to 60 deg of lean: this rep leaned 88, out of reach with a flat back.

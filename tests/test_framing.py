@@ -87,6 +87,26 @@ def test_feet_out_of_the_picture_stand_on_one_floor():
     assert np.array_equal(image_xy, given, equal_nan=True)                                 # the input untouched
 
 
+def test_a_knee_angle_read_from_a_leg_out_of_the_picture_is_marked_a_guess():
+    """The knee's angle is read from the hip, knee and ankle: with the ankle below the picture it is MediaPipe's
+    guess. Each frame says whether the near knee and ankle were in the picture, and each rep whether its knee angle
+    was a guess in most of its lower part (the advice then does not rest on it; a squat's reason says so)."""
+    track, _ = lift_track("squat")
+    whole = run_core(track, Settings())
+    assert np.all(whole.kinematics.knee_in_picture == 1)
+    assert whole.verdicts and not any(v.knee_guessed for v in whole.verdicts)
+    moved = _moved_down(track, _below_the_frame(track))
+    moved.image_xy[3] = np.nan                                                             # no pose there
+    cut = run_core(moved, Settings())
+    knee_in = framing.knee_in_picture(moved.image_xy, moved.frame_size_wh, cut.kinematics.side)
+    assert np.isnan(knee_in[3]) and np.all(np.delete(knee_in, 3) == 0)
+    assert np.all(cut.kinematics.knee_in_picture == 0)                                    # the gap filled
+    assert [v.verdict for v in cut.verdicts] == [v.verdict for v in whole.verdicts] == ["squat"] * 3
+    assert all(v.knee_guessed and "knees bent" in v.reason and "a guess: the lower legs were out of the picture"
+               in v.reason for v in cut.verdicts)
+    assert not any("a guess" in v.reason for v in whole.verdicts)
+
+
 def test_a_head_above_the_frame_is_said_and_missing_poses_do_not_count():
     track, _ = lift_track("hip_hinge")
     top = float(np.nanmax(track.image_xy[:, NOSE:9, 1]))       # the lowest the head's landmarks come

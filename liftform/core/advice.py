@@ -79,7 +79,9 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
             # screened flat to 78 deg had been told to work on flexibility for a stoop leaning 93.
             if math.isfinite(rv.spine_flexion_pct_of_max):
                 return "lunge_and_flexibility"
-        stooped = not math.isfinite(rv.min_knee_angle_deg) or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG
+        # Knees guessed (out of the picture) are not taken as bent: the advice names hips and knees both.
+        stooped = (rv.knee_guessed or not math.isfinite(rv.min_knee_angle_deg)
+                   or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG)
         return "bend_knees_chest_up" if stooped else "chest_up"
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
         return "flat_all_the_way"

@@ -70,6 +70,20 @@ def out_of_picture_note(image_xy: np.ndarray, frame_size_wh: tuple[int, int]) ->
             "the angles read from there may be wrong; keep the whole body in view")
 
 
+def knee_in_picture(image_xy: np.ndarray, frame_size_wh: tuple[int, int], side: str) -> np.ndarray:
+    """(T,) float: 1 where the ``side`` ("left" | "right", nearer the camera) knee and ankle, the points the knee's
+    angle is read from below the hip, are inside the picture; 0 where either is not; NaN without a pose. Outside it
+    they are MediaPipe's guesses: a webcam on a desk cutting off the feet read a stiff-legged stoop's knees bent
+    29-33 deg, either side of where the advice tells a stoop from a bent-kneed lift (seventieth session)."""
+    knee, ankle = (LEFT_KNEE, LEFT_ANKLE) if side == "left" else (RIGHT_KNEE, RIGHT_ANKLE)
+    width, height = frame_size_wh
+    x, y = image_xy[:, [knee, ankle], 0], image_xy[:, [knee, ankle], 1]
+    with np.errstate(invalid="ignore"):
+        inside = (x >= 0) & (x <= width) & (y >= 0) & (y <= height)
+    posed = np.isfinite(x).all(axis=1) & np.isfinite(y).all(axis=1)
+    return np.where(posed, inside.all(axis=1), np.nan)
+
+
 # Where the feet are out of the picture, the floor is read from the frames the trunk stands within this many
 # degrees of vertical (where MediaPipe's guess of the feet sits under the body, the legs straight).
 FLOOR_UPRIGHT_DEG = 20.0

@@ -10,7 +10,7 @@ import numpy as np
 
 from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
-from liftform.core.framing import out_of_picture_note, with_feet_on_a_floor
+from liftform.core.framing import knee_in_picture, out_of_picture_note, with_feet_on_a_floor
 from liftform.core.geometry import flexion_deg, fore_aft_length, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
@@ -349,6 +349,6 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
         camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float),
-        far_shoulder_rise=rise, valid=valid,
+        far_shoulder_rise=rise, knee_in_picture=knee_in_picture(image_xy, track.frame_size_wh, side), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

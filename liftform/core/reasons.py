@@ -88,13 +88,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         spine += f" (seen in part: the view cuts this rep, and the back was judged for {m.judged_s:.2f} s)"
     lean = _beside(m.peak_trunk_deg, settings.min_trunk_for_rounding_deg)
     if verdict == "lunge":
-        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent {m.knee_flexion_deg:.0f}°, "
-                f"{spine}")
+        return (f"lunge: feet split {m.stance_split:.1f} leg lengths apart, knees bent {m.knee_flexion_deg:.0f}°"
+                f"{_guessed(m)}, {spine}")
     if verdict == "squat":
         # Knee flexion (0 = straight), as the report's table and README's rule give it: "bent to 96°" (the angle
         # at the knee) beside the table's 84° of flexion read as a contradiction.
-        return f"squat: knees bent {m.knee_flexion_deg:.0f}°, trunk leaned {lean}°, {spine}"
+        return f"squat: knees bent {m.knee_flexion_deg:.0f}°{_guessed(m)}, trunk leaned {lean}°, {spine}"
     return f"hip hinge: trunk leaned {lean}°{_lift_lean(m)}; {spine}"
+
+
+def _guessed(m: RepMetrics) -> str:
+    return " (a guess: the lower legs were out of the picture)" if m.knee_guessed else ""
 
 
 def _lift_lean(m: RepMetrics, hips: bool = True) -> str:

@@ -91,6 +91,7 @@ class RepMetrics:
                                     # the bottom or on the way up, after a gap or as the video starts, or the view
                                     # stopped on the way down, the rep's deepest frame its last)
     rounding_at_edge: bool = False  # the rounding counted runs into where the view starts or ends (`meets_view_edge`)
+    knee_guessed: bool = False      # the knee or ankle out of the picture in most of the lower part (`knee_guessed`)
     judged_bottom_trunk_deg: float = float("nan")  # the trunk's lean at the judged part's deepest frame (below
                                     # `peak_trunk_deg` where the rep leaned further before lift-off: a reach-down)
 
@@ -239,7 +240,14 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
         descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk,
-        rounding_at_edge=meets_view_edge(k.depth, rep.start, rep.end, parts.counted))
+        rounding_at_edge=meets_view_edge(k.depth, rep.start, rep.end, parts.counted),
+        knee_guessed=knee_guessed(k.knee_in_picture[span][low]))
+
+
+def knee_guessed(knee_in_picture: np.ndarray) -> bool:
+    """Whether the knee angle of a rep's lower part, ``knee_in_picture`` (n,) 1/0 there (NaN: no pose, or a file
+    written before the column, taken as seen), was MediaPipe's guess in most of its frames."""
+    return bool(np.mean(knee_in_picture == 0) > 0.5) if len(knee_in_picture) else False
 
 
 def judged_bottom(depth: np.ndarray, judged: np.ndarray, bottom: int) -> int:

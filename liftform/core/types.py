@@ -64,6 +64,8 @@ class Kinematics:
         far_shoulder_rise: (T,) how far the far shoulder appears above the near one where the trunk is bent over and
             the view side-on, in trunk lengths (`core.camera_pitch`): ~0 from a level camera, 0.32-0.46 from 35°
             above, where a back is not cleared. NaN elsewhere, and in files written before it.
+        knee_in_picture: (T,) 1 where the near knee and ankle are inside the picture, 0 where MediaPipe guessed
+            either (`framing.knee_in_picture`: a webcam cutting off the feet); NaN in files written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -86,6 +88,7 @@ class Kinematics:
     camera_behind: np.ndarray
     facing: np.ndarray
     far_shoulder_rise: np.ndarray
+    knee_in_picture: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -102,7 +105,7 @@ class Kinematics:
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
-               "camera_behind", "facing", "far_shoulder_rise")
+               "camera_behind", "facing", "far_shoulder_rise", "knee_in_picture")
 
     def facing_signs(self) -> np.ndarray:
         """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""
@@ -202,6 +205,8 @@ class RepVerdict:
                                     # a back that reads flat is not cleared (insufficient_data)
     pose_lost_s: float = 0.0        # time the pose lost the lifter inside the rep, between the parts of one bend
                                     # judged apart and told as one rep (`core.bend_parts`), seconds; 0: none
+    knee_guessed: bool = False      # the knee or ankle out of the picture through the rep's lower part: its knee
+                                    # angle is MediaPipe's guess (the advice then does not rest on it)
 
     @property
     def is_rounded(self) -> bool:

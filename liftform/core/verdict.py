@@ -128,7 +128,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         lift_unseen=verdict == "insufficient_data" and lift_unseen_told(m, settings),
         view_cut=verdict == "insufficient_data" and undecided_cause(m, settings) in ("view_cut", "rounding_cut"),
         judged_on_descent=on_descent, from_behind=m.from_behind,
-        from_above=m.from_above,
+        from_above=m.from_above, knee_guessed=m.knee_guessed,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

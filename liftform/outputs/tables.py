@@ -28,7 +28,7 @@ FRAMES_COLUMNS = FRAME_KEY_COLUMNS + tuple(Kinematics.COLUMNS)
 def _decimals(column: str) -> int:
     """Angles (``*_deg``) 2 decimals; unit-free fractions and confidences 3 (time_s gets 4: sub-ms at 240 fps); the
     facing (+1/-1/0) and camera_behind (1/0, as README gives it; it was written 1.000) none."""
-    return 0 if column in ("facing", "camera_behind") else 2 if column.endswith("_deg") else 3
+    return 0 if column in ("facing", "camera_behind", "knee_in_picture") else 2 if column.endswith("_deg") else 3
 
 
 def _cell(value: float, decimals: int) -> str:

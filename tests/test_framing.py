@@ -135,8 +135,9 @@ def test_a_rendered_lift_cut_at_mid_thigh_says_the_legs_were_guessed(sample_vide
     assert not any("out of the picture" in w for w in whole.quality.warnings)
     # The reps are measured from one floor, the feet's guessed height while standing: guessed afresh in every frame,
     # the feet wandered with each bend and phantom reps came between the real ones
-    # (the squat/hinge call still reads the guessed knees: the note says so)
+    # (the squat/hinge call still reads the guessed knees: the note says so, and each rep that its knees were guessed)
     assert len(analysis.verdicts) == len(whole.verdicts) == 2 and analysis.verdict == whole.verdict == "safe"
+    assert all(v.knee_guessed for v in analysis.verdicts) and not any(v.knee_guessed for v in whole.verdicts)
 
 
 @pytest.mark.slow

@@ -921,6 +921,23 @@ def test_rounding_the_view_cuts_short_is_no_answer_and_a_brief_one_inside_the_vi
     assert seen_flat.verdict == "hip_hinge" and "seen in part" in seen_flat.reason, seen_flat.reason
 
 
+def test_a_back_judged_only_while_it_read_rounded_too_briefly_is_no_answer():
+    """A whole rep, its back rounded throughout, whose trunk leans far enough to be judged only for a moment: so
+    short a look could not have called it rounded, and no flat back was seen to clear it (a real squat's one judged
+    frame at 29° past neutral had been called a safe hip hinge). Undecided, told why; the camera, not the framing of
+    the rep, is what to change. The same moment past the limit in a lift judged flat before it is cleared."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    glimpse = np.zeros(len(t), bool)
+    glimpse[int(np.argmax(env)) + 3:][:3] = True                      # 3 frames of the lift, just after the bottom
+    (rv,) = run_core(make_track(np.where(glimpse, 50.0, env * 36.0), env * 60.0, env * 35.0, t))[3]
+    assert rv.rep.complete and rv.verdict == "insufficient_data" and not rv.view_cut
+    assert "in the only 0.03 s it could be judged" in rv.reason and "never seen flat" in rv.reason, rv.reason
+    assert "side-on" in rep_advice(rv, SETTINGS.advice)
+    judged_flat = make_track(env * 50.0, env * 60.0, np.where(glimpse, 45.0, env * 5.0), t)
+    (cleared,) = run_core(judged_flat)[3]
+    assert cleared.verdict == "hip_hinge" and 0.0 < cleared.rounded_s < SETTINGS.verdict.min_rounded_s, cleared.reason
+
+
 @pytest.mark.parametrize(("yaw_deg", "camera_said"), [(85.0, True), (0.0, False)])
 def test_a_rep_cut_at_its_bottom_filmed_from_the_front_is_told_to_turn_the_camera(yaw_deg, camera_said):
     """A front-view deadlift whose rep ended where the pose went (nothing of its back seen) was told "the lift was

@@ -155,7 +155,7 @@ def test_a_folder_written_by_analyze_is_recognised_by_score(tmp_path, blurred):
 
 
 def test_a_result_rescored_since_its_report_was_drawn_is_not_taken_as_scored(tmp_path):
-    """`score -c long.toml` (safe), `rescore` (rounded back), then `score` with the defaults: the result matched the
+    """`score -c high.toml` (safe), `rescore` (rounded back), then `score` with the defaults: the result matched the
     settings, so the folder was taken as already scored while its report.html still said "Safe". Now the rescore
     marks the report out of date, `score` scores the video again, and a report drawn again clears the mark."""
     from liftform.batch import rescore
@@ -168,10 +168,10 @@ def test_a_result_rescored_since_its_report_was_drawn_is_not_taken_as_scored(tmp
     video = tmp_path / "rb3.mp4"
     video.write_bytes(b"the analysed bytes")
     track, _ = lift_track("rounded_back", n_reps=2)
-    long_rounding = apply_overrides(SETTINGS, {"verdict": {"min_rounded_s": 5.0}})
+    high_limit = apply_overrides(SETTINGS, {"verdict": {"rounded_back_spine_deg": 60.0}})
     gone = str(tmp_path / "moved" / "rb3.mp4")      # the report is drawn without frames: no video decoded here
     source = SourceInfo(gone, sha256_file(video), 30.0, len(track), *track.frame_size_wh, 3.0)
-    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), long_rounding)
+    analysis = analyze_track(track, source, ModelInfo("full", "cd" * 32), high_limit)
     assert analysis.verdict == "safe"
     folder = ResultFolder(tmp_path / "out" / "rb3")
     save_result(analysis, track, folder.path, write_video=False, report=True)

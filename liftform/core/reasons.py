@@ -124,22 +124,26 @@ def _way_up(m: RepMetrics) -> str:
             else "at the bottom of the bend")
 
 
-def rounding_cut(m: RepMetrics, settings: VerdictSettings) -> bool:
-    """The back read rounded where the view starts or ends (`RepMetrics.rounding_at_edge`) for less than
-    ``min_rounded_s``, and in all the time it was judged (`RepMetrics.judged_s`): how long it lasted is not known,
-    and no flat back was seen to clear it. A clip starting 0.13 s before a rounded back came up had been cleared,
-    "past its limit for only 0.13 s", the rounding begun before the video. Seen flat in the lift after it, the
-    back is cleared from the part seen, as every rep the view cuts (a real safe pull, its first 2 frames at 22-26°)."""
-    return m.rounding_at_edge and 0.0 < m.rounded_s < settings.min_rounded_s and m.rounded_s >= m.judged_s
+def rounded_whenever_judged(m: RepMetrics, settings: VerdictSettings) -> bool:
+    """The back read rounded for less than ``min_rounded_s``, and in all the time it was judged
+    (`RepMetrics.judged_s`): no flat back was seen to clear it, and so short a look could not have called it
+    rounded. A clip starting 0.13 s before a rounded back came up had been cleared, "past its limit for only
+    0.13 s", the rounding begun before the video (`rounding_at_edge`: how long it lasted was not seen); a real
+    squat whose back could be judged in one frame, read 29° past neutral there, had been called a safe hip hinge,
+    and live, dropping frames on a busy machine, cleared a real rounded deadlift judged for 0.07 s. Seen flat where
+    still judged, the back is cleared from the part seen, as every rep the view cuts (a real safe pull, its first 2
+    frames at 22-26°)."""
+    return 0.0 < m.rounded_s < settings.min_rounded_s and m.rounded_s >= m.judged_s
 
 
 def undecided_cause(m: RepMetrics, settings: VerdictSettings) -> str:
     """Why a rep is ``insufficient_data``, the first of `verdict.classify`'s reasons that holds: "from_above" (a
     camera looking down), "unseen" (the back not seen clearly enough in the lift), "hidden" (`hidden_where_judged`),
     "view_cut" (`never_judged_in_part`: the view cuts the rep, and in the part seen it never bent far enough for its
-    back to be judged), "rounding_cut" (`rounding_cut`) or "reach_rounded" (the lift not seen, the back rounded on the
-    way down). The reason says it in words, the advice what to change (`RepVerdict.view_cut`: film the whole rep, not
-    the camera's angle)."""
+    back to be judged), "rounding_cut" (`rounded_whenever_judged` where the view starts or ends: film the whole
+    rep), "rounding_glimpsed" (`rounded_whenever_judged` elsewhere: the back seen too little) or "reach_rounded" (the
+    lift not seen, the back rounded on the way down). The reason says it in words, the advice what to change
+    (`RepVerdict.view_cut`: film the whole rep, not the camera's angle)."""
     if m.from_above:
         return "from_above"
     if m.trusted_share < settings.min_trusted_share:
@@ -148,7 +152,9 @@ def undecided_cause(m: RepMetrics, settings: VerdictSettings) -> str:
         return "hidden"
     if never_judged_in_part(m):
         return "view_cut"
-    return "rounding_cut" if rounding_cut(m, settings) else "reach_rounded"
+    if rounded_whenever_judged(m, settings):
+        return "rounding_cut" if m.rounding_at_edge else "rounding_glimpsed"
+    return "reach_rounded"
 
 
 def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
@@ -174,6 +180,11 @@ def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg:
                 f"{_limit(settings.rounded_back_spine_deg)} for the {m.rounded_s:.2f} s seen, where the video starts "
                 "or ends (or loses the person) inside the rep: how long it lasted was not seen (rounding counts "
                 f"from {settings.min_rounded_s:.2f} s)")
+    if cause == "rounding_glimpsed":
+        return (f"the back read rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past neutral "
+                f"{_limit(settings.rounded_back_spine_deg)} in the only {m.judged_s:.2f} s it could be judged, too "
+                f"briefly to count (rounding counts from {settings.min_rounded_s:.2f} s), and was never seen flat: "
+                "nothing cleared it")
     return (f"the lift was not seen: {_cut(m)}, and the back rounded on the way down, which is no rounded lift "
             "if the load was still on the floor (a reach-down)")
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from liftform.core.camera_pitch import clearing_trust
 from liftform.core.flags import flag_rounded_frames
-from liftform.core.reasons import reason_for, rounding_cut, undecided_cause
+from liftform.core.reasons import reason_for, rounded_whenever_judged, undecided_cause
 from liftform.core.rep_metrics import (
     RepMetrics,
     head_led,
@@ -53,7 +53,7 @@ def classify(m: RepMetrics, settings: VerdictSettings) -> str:
     # Seen from above a rounded back reads flat (`core.camera_pitch`): rounding seen there is an answer, flat is not.
     if (m.from_above or m.trusted_share < settings.min_trusted_share or never_judged_in_part(m)
             or hidden_where_judged(m) or (lift_unseen(m, settings) and m.reach_rounded_s >= settings.min_rounded_s)
-            or rounding_cut(m, settings)):
+            or rounded_whenever_judged(m, settings)):
         return "insufficient_data"
     if (np.isfinite(m.stance_split) and m.stance_split >= settings.lunge_stance_split
             and m.knee_flexion_deg >= settings.lunge_min_knee_flexion_deg

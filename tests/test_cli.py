@@ -132,11 +132,15 @@ def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monk
     for where, says in ((tmp_path / "ro" / "p.toml", f"cannot write {tmp_path / 'ro' / 'p.toml'}: the file system "
                                                      "is read-only; choose another --save-profile path"),
                         (tmp_path / "missing" / "p.toml", f"directory {tmp_path / 'missing'} does not exist"),
-                        (tmp_path, "is a folder; name the profile's file")):
+                        (tmp_path, "is a folder; name the profile's file"),
+                        # the video screened, given as the profile's path, had been replaced by the profile
+                        (video, f"--save-profile {video} is a file that holds no liftform profile, and saving would "
+                                "replace it; name a new file")):
         result = CliRunner().invoke(app, ["screen", str(video), "--save-profile", str(where)])
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         message = " ".join(result.stderr.split())
         assert says in message and "--save-profile" in message and "(-o)" not in message, message
+    assert video.read_bytes() == b"not decoded here"
 
 
 def test_python_dash_m_liftform_is_the_liftform_command():

@@ -309,11 +309,24 @@ def _unwritable_profile(path: Path) -> str:
 
     if path.is_dir():
         return f"--save-profile {path} is a folder; name the profile's file (e.g. {path / 'me.toml'})"
+    if path.exists() and not _holds_a_profile(path):     # it had overwritten the video screened, given as the path
+        return (f"--save-profile {path} is a file that holds no liftform profile, and saving would replace it; "
+                f"name a new file (e.g. {path.with_name('me.toml')})")
     try:
         check_writable(path.parent, path, "--save-profile path")
     except LiftformError as exc:
         return str(exc)
     return ""
+
+
+def _holds_a_profile(path: Path) -> bool:
+    """Whether the file at ``path`` is a personal profile (TOML with a ``[profile]`` table): one saved again."""
+    from liftform.toml_files import read_toml
+
+    try:
+        return isinstance(read_toml(path, "profile").get("profile"), dict)
+    except LiftformError:
+        return False
 
 
 @app.command(short_help="List the pose models: present, where, and whether they are intact.")

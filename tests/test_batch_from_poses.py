@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -720,6 +721,22 @@ def test_a_rescores_summary_says_whether_it_reached_every_result(tmp_path):
         rescore(out, progress=ctrl_c)
     doc = json.loads((out / "summary.json").read_text())
     assert doc["complete"] is False and doc["rescored"] is True and len(doc["videos"]) == 2
+
+
+def test_a_result_folder_removed_by_hand_leaves_the_summary_of_a_rescore(tmp_path):
+    """Three videos scored, one result folder deleted, then a rescore at a higher limit: the summary had kept the
+    deleted video "ok" with its old verdict, counted as rounded under the new settings' header."""
+    rounded, lift, other = _videos(tmp_path, "rounded", "lift", "other")
+    out = tmp_path / "out"
+    for video in (rounded, lift, other):
+        _scored(out, video, "rounded_back" if video is rounded else "hip_hinge")
+    rescore(out)
+    assert sorted(_csv(out)) == ["lift", "other", "rounded"] and _csv(out)["rounded"]["verdict"] == "rounded_back"
+    shutil.rmtree(out / "rounded")
+    result = rescore(out, apply_overrides(Settings(), {"verdict": {"rounded_back_spine_deg": 45.0}}))
+    assert sorted(_csv(out)) == ["lift", "other"] and len(result.rows) == 2
+    doc = json.loads((out / "summary.json").read_text())
+    assert [v["output"] for v in doc["videos"]] == ["lift", "other"] and doc["complete"] is True
 
 
 def test_a_plain_rescore_of_a_live_session_says_nothing_of_pose_settings_no_one_changed(tmp_path):

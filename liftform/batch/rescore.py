@@ -31,9 +31,9 @@ from liftform.analysis import Analysis, library_versions
 from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SummaryRow,
+    earlier_rows,
     failed_row,
     merged_rows,
-    read_summary,
     row_from_analysis,
     write_summary,
 )
@@ -302,7 +302,9 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
                     lock: FolderLock) -> RescoreResult:
     """The rescoring itself, with ``out_root`` locked by ``lock`` (see :func:`rescore`): stopped, with no summary
     written, once the folder is removed or replaced under it (it had failed on the summary's write)."""
-    previous = {row.output: row for row in read_summary(out_root)}
+    # The summary's rows that still hold (a result folder removed by hand had stayed "ok", with its old verdict,
+    # under the new settings), and a row for each result folder it does not name.
+    previous = {row.output: row for row in earlier_rows(out_root)}
     result = RescoreResult(out_root)
     new_rows: dict[str, SummaryRow] = {}
     try:

@@ -668,6 +668,26 @@ def test_the_terminal_counts_reps_in_the_words_of_the_summary_and_the_report(mak
         assert headline(analysis).endswith(f" {count}")
 
 
+def test_the_headlines_of_a_safe_set_count_the_reps_not_judged(make_analysis, capsys):
+    """"SAFE - 5 reps, 0 with a rounded back" and the report's "Safe: no rounded back in 5 reps" had been said of a
+    set whose back was judged in 2 of its reps."""
+    from liftform.cli.show import print_summary
+    from liftform.report.page import headline
+
+    analysis = make_analysis()
+    first, second = analysis.verdicts
+    unjudged = dataclasses.replace(first, verdict="insufficient_data", rounded_s=0.0)
+    flat = dataclasses.replace(second, verdict="hip_hinge", rounded_s=0.0)
+    analysis = dataclasses.replace(analysis, verdicts=(unjudged, flat), flagged=np.zeros_like(analysis.flagged))
+    assert analysis.verdict == "safe" and headline(analysis) == "Safe: no rounded back in 2 reps (1 not judged)"
+    print_summary(analysis, None)
+    assert "2 reps, 0 with a rounded back, 1 not judged" in capsys.readouterr().out.splitlines()[0]
+    judged = dataclasses.replace(analysis, verdicts=(flat, flat))
+    assert headline(judged) == "Safe: no rounded back in 2 reps"
+    print_summary(judged, None)
+    assert "not judged" not in capsys.readouterr().out.splitlines()[0]
+
+
 def test_a_nearly_full_disk_is_said_before_any_analysis(tmp_path, monkeypatch, sample_videos):
     """A full disk was found only at the first write, after the whole pose stage (a batch spent it on every video
     in turn to write nothing): `analyze` now stops at once, in one line, and leaves nothing."""

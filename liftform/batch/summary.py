@@ -174,13 +174,13 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
     lifters, verdicts = analysis.lifters, analysis.every_rep
     # the judged reps' peaks: an undecided rep's (a descent the view cut) had stood for the video's
     peaks = [v.peak_spine_flexion_deg for v in verdicts
-             if math.isfinite(v.peak_spine_flexion_deg) and v.verdict != Verdict.INSUFFICIENT_DATA.value]
+             if math.isfinite(v.peak_spine_flexion_deg) and not v.is_undecided]
     zero = analysis.kinematics.spine_baseline_deg
     return SummaryRow(
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
         confidence=None if (sure := analysis.verdict_confidence) is None else round(sure, CONFIDENCE_DECIMALS),
         flagged_reps=sum(v.is_rounded for v in verdicts),
-        undecided_reps=sum(v.verdict == Verdict.INSUFFICIENT_DATA.value for v in verdicts),
+        undecided_reps=sum(v.is_undecided for v in verdicts),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),

@@ -40,11 +40,13 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     lifters = analysis.lifters
     n_reps, n_rounded = len(analysis.every_rep), sum(v.is_rounded for v in analysis.every_rep)
     n_reached = sum(ROUNDED_REACH_DOWN in v.faults for v in analysis.every_rep)
+    # "SAFE - 5 reps, 0 with a rounded back" had been said of a set whose back was judged in 2 of them
+    unjudged = f", {n_undecided} not judged" if (n_undecided := sum(v.is_undecided for v in analysis.every_rep)) else ""
     reached = f", {n_reached} {fault_words(ROUNDED_REACH_DOWN)}" if n_reached else ""
     # Lifters may follow one another (one leaves, another comes in): how many were seen together is said apart.
     people = (f" by {len(lifters)} lifters ({analysis.people_in_view} seen at once)" if len(lifters) > 1 else "")
     out.print(f"[bold]{name}[/]: {verdict_markup(verdict, headline=True)} - "
-              f"{counted(n_reps, 'rep')}{people}, {n_rounded} with a rounded back{reached}", soft_wrap=True)
+              f"{counted(n_reps, 'rep')}{people}, {n_rounded} with a rounded back{unjudged}{reached}", soft_wrap=True)
     for number, lifter in enumerate(lifters, start=1):
         if len(lifters) > 1:
             box = lifter.box_px

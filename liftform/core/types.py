@@ -211,3 +211,8 @@ class RepVerdict:
     @property
     def is_rounded(self) -> bool:
         return self.verdict == "rounded_back"
+
+    @property
+    def is_undecided(self) -> bool:
+        """Not judged (``insufficient_data``): no answer, counted apart from the safe reps."""
+        return self.verdict == "insufficient_data"

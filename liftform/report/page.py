@@ -49,8 +49,9 @@ def headline(analysis: Analysis) -> str:
     reps = counted(n_reps, "rep")
     if verdict == "rounded_back":
         return f"Rounded back in {sum(v.is_rounded for v in analysis.every_rep)} of {reps}"
-    if verdict == "safe":
-        return f"Safe: no rounded back in {reps}"
+    if verdict == "safe":       # the reps not judged said: "in 5 reps" had been said of a set judged in 2 of them
+        unjudged = sum(v.is_undecided for v in analysis.every_rep)
+        return f"Safe: no rounded back in {reps}" + (f" ({unjudged} not judged)" if unjudged else "")
     return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
 
 

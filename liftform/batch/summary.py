@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from liftform.analysis import MADE_BY, SCHEMA_VERSION, Analysis, library_versions
-from liftform.core.vocabulary import VIDEO_VERDICTS, Verdict
+from liftform.core.vocabulary import VIDEO_VERDICTS
 from liftform.errors import InputError
 from liftform.hashing import once_per_file
 from liftform.outputs.atomic import atomic_write_text

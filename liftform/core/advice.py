@@ -53,12 +53,31 @@ def _screened(screen_hinge_depth_deg: float) -> bool:
     return math.isfinite(screen_hinge_depth_deg) and screen_hinge_depth_deg > 0
 
 
+def rounded_cause(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
+    """Why a rounded rep's back rounded, as far as the screen and the knees tell (a key of ``ADVICE_CUES``): the
+    load pulled it round (``too_heavy``, the screen reached this deep flat; ``chest_up``, the knees bent), or the
+    floor was out of reach with a flat back (``lunge_and_flexibility``, deeper than the screen stayed flat;
+    ``bend_knees_chest_up``, a stoop). A lift and a set-down are told the same cause."""
+    if _screened(screen_hinge_depth_deg):
+        if rv.peak_trunk_inclination_deg <= screen_hinge_depth_deg + BEYOND_SCREEN_DEG:
+            return "too_heavy"                # reached flat in the screen: the load pulled it round
+        # Deeper than the screen's depth: out of reach with a flat back only where the screen saw the back round
+        # there (the profile then holds the range it reached: `rv.spine_flexion_pct_of_max`). A back flat down to
+        # the deepest the screen went (every checked rep of `screen --neutral`) set no limit: a flexible lifter
+        # screened flat to 78 deg had been told to work on flexibility for a stoop leaning 93.
+        if math.isfinite(rv.spine_flexion_pct_of_max):
+            return "lunge_and_flexibility"
+    # Knees guessed (out of the picture) are not taken as bent: the advice names hips and knees both.
+    stooped = (rv.knee_guessed or not math.isfinite(rv.min_knee_angle_deg)
+               or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG)
+    return "bend_knees_chest_up" if stooped else "chest_up"
+
+
 def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str:
     """The key of ``ADVICE_CUES`` that matters most for this rep. ``screen_hinge_depth_deg``: trunk lean (deg) the
     person reached with a neutral spine in `liftform screen` (NaN = no screen): where the back rounded there, or the
     deepest the screen went where it stayed flat (then no limit: the rep's range, ``spine_flexion_pct_of_max``, is
     unknown, and a rep leaning deeper is advised as without a screen)."""
-    screened = _screened(screen_hinge_depth_deg)
     if rv.verdict == "insufficient_data":    # what to change in the filming, as the reason says why
         if rv.lift_unseen or rv.view_cut:      # not seen: the video stopped, or the pose lost the lifter mid-rep
             return "stay_in_sight" if rv.pose_lost_s > 0 else "film_whole_lift"
@@ -68,21 +87,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
             return "squat_depth"
         # Rounded setting the load down, not in this rep's rise: that rise may be empty-handed (a box set down), and
         # the lift that raised the load (the rep before) may have rounded too, so the advice claims no good lift.
-        if rv.while_lowering:
-            return "lower_flat"
-        if screened:
-            if rv.peak_trunk_inclination_deg <= screen_hinge_depth_deg + BEYOND_SCREEN_DEG:
-                return "too_heavy"                # reached flat in the screen: the load pulled it round
-            # Deeper than the screen's depth: out of reach with a flat back only where the screen saw the back round
-            # there (the profile then holds the range it reached: `rv.spine_flexion_pct_of_max`). A back flat down to
-            # the deepest the screen went (every checked rep of `screen --neutral`) set no limit: a flexible lifter
-            # screened flat to 78 deg had been told to work on flexibility for a stoop leaning 93.
-            if math.isfinite(rv.spine_flexion_pct_of_max):
-                return "lunge_and_flexibility"
-        # Knees guessed (out of the picture) are not taken as bent: the advice names hips and knees both.
-        stooped = (rv.knee_guessed or not math.isfinite(rv.min_knee_angle_deg)
-                   or rv.min_knee_angle_deg >= STOOP_KNEE_ANGLE_DEG)
-        return "bend_knees_chest_up" if stooped else "chest_up"
+        return "lower_flat" if rv.while_lowering else rounded_cause(rv, screen_hinge_depth_deg)
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
         return "flat_all_the_way"
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed (or seen)
@@ -160,8 +165,8 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
         "lower_flat": (
             f"Lower the load bending at the hips and knees with your back extended: it {rounded} "
             # rounded through the bottom: its reason says "lowered and lifted the load with the back"
-            f"{'through the bottom, lowering and lifting' if rv.through_bottom else 'on the way down'}; if you "
-            "can't keep it flat, the load is too heavy - ask someone to help."),
+            f"{'through the bottom, lowering and lifting' if rv.through_bottom else 'on the way down'}; "
+            f"{_lowering_tail(rv, screen_hinge_depth_deg, here)}"),
         "chest_up": (
             f"Keep your chest up and your back extended: it {rounded_when}; if you can't, the "
             "load is too heavy - ask someone to help."),
@@ -176,6 +181,19 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
         "good": _good(rv),
     }
     return sentences[kind]
+
+
+def _lowering_tail(rv: RepVerdict, screen_hinge_depth_deg: float, here: str) -> str:
+    """What a set-down rounded should try, by the same cause a lift rounded is told (`rounded_cause`): a stoop's
+    or a back deeper than its screen stayed flat had been told the load was too heavy, beside lifts of the same
+    bend told to lunge."""
+    cause = rounded_cause(rv, screen_hinge_depth_deg)
+    if cause == "lunge_and_flexibility":
+        return (f"you cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of "
+                f"lean{here}), so set it down in a lunge or half-kneel.")
+    if cause == "bend_knees_chest_up":
+        return "if you can't reach the floor with a flat back, set it down in a lunge or half-kneel."
+    return "if you can't keep it flat, the load is too heavy - ask someone to help."
 
 
 def _good(rv: RepVerdict) -> str:

@@ -42,6 +42,24 @@ def test_rounded_with_bent_knees_is_told_chest_up_or_get_help():
     assert "ask someone to help" in advise(rv) and "30°" in advise(rv)
 
 
+def test_a_back_called_rounded_from_behind_at_an_angle_is_told_to_film_side_on_to_be_sure():
+    """A real flat-backed deadlift filmed from behind at an angle reads rounded (the shoulder blades bow the
+    outline): its reason hedged, and its advice had said only that the load was too heavy."""
+    rv = verdict("rounded_back", spine=30.0, trunk=60.0, knee_angle=100.0)
+    behind = replace(rv, from_behind=True)
+    assert advise(behind).startswith(advise(rv)) and "ask someone to help" in advise(behind)
+    assert advise(behind).endswith("the shoulder blades can make a flat back look rounded: film side-on to be sure.")
+    assert "side-on" not in advise(rv)
+    assert "side-on" not in advise(replace(verdict(spine=5.0), from_behind=True))      # a safe rep: nothing to hedge
+
+
+def test_a_back_never_seen_reliably_says_so_in_words():
+    """A front view: "the spine measure was reliable in only 0% of the lift"."""
+    (rv,) = run_core(lift_track("hip_hinge", n_reps=1, yaw_deg=85.0)[0], Settings()).verdicts
+    assert rv.verdict == "insufficient_data" and "reliable at no moment of the lift" in rv.reason, rv.reason
+    assert "0%" not in rv.reason
+
+
 def test_knees_out_of_the_picture_are_not_taken_as_bent():
     """A webcam cutting off the feet: MediaPipe guessed a stiff-legged stoop's knees bent 29-33 deg, either side of
     the stoop's line, and its reps were told in turn to bend their knees and that the load was too heavy."""

@@ -118,6 +118,15 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
     rounded (each in its row of the report, its reason or result.json): the words a long set's reps share, said once
     for all of them (the report's list of advice)."""
     kind = advice_kind(rv, screen_hinge_depth_deg)
+    sentence = _sentence(kind, rv, screen_hinge_depth_deg, own_numbers)
+    if rv.is_rounded and rv.from_behind:   # a flat back filmed so had been told "the load is too heavy", unhedged
+        sentence += (" Filmed from behind at an angle, the shoulder blades can make a flat back look rounded: film "
+                     "side-on to be sure.")
+    return sentence
+
+
+def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numbers: bool) -> str:
+    """:func:`advise`'s sentence of ``kind`` (`advice_kind`)."""
     spine, trunk = _deg(rv.peak_spine_flexion_deg), _deg(rv.peak_trunk_inclination_deg)
     of_range = (f" ({rv.spine_flexion_pct_of_max:.0f}% of your range)"
                 if math.isfinite(rv.spine_flexion_pct_of_max) else "")

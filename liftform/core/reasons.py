@@ -243,7 +243,9 @@ def _hidden_where_judged_reason(m: RepMetrics, settings: VerdictSettings, side_o
 
 def _unseen_reason(m: RepMetrics, side_on_yaw_deg: float) -> str:
     """Why a rep is undecided, in words that say what to change when filming."""
-    reliable = f"the spine measure was reliable in only {100 * m.trusted_share:.0f}% of the lift"
+    share = round(100 * m.trusted_share)     # "reliable in only 0% of the lift" had been said of a frontal view
+    reliable = (f"the spine measure was reliable in only {share}% of the lift" if share > 0 else
+                "the spine measure was reliable at no moment of the lift")
     fix = _what_to_fix(m, side_on_yaw_deg)
     if not np.isfinite(m.view_yaw_deg):
         return f"the back was not seen clearly enough: {reliable} ({fix})"

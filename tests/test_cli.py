@@ -112,6 +112,27 @@ def test_a_camera_number_opencv_cannot_open_is_a_usage_error():
         assert result.exit_code == 2 and "--camera" in result.output, (camera, result.output)
 
 
+def test_an_unreadable_input_is_an_input_that_could_not_be_used_not_bad_usage(tmp_path, monkeypatch):
+    """One unreadable video among several (or an unreadable --config) had stopped the whole command with click's
+    "is not readable" and exit 2, nothing analysed: liftform's own line and exit 1 say it of that input alone."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    unreadable = tmp_path / "locked.mp4"
+    unreadable.write_bytes(b"not a video")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, *a, **k: False if os.fspath(path) == str(unreadable)
+                        else real_access(path, mode, *a, **k))
+    for command in (["analyze", str(unreadable), "-o", str(tmp_path / "out")], ["screen", str(unreadable)],
+                    ["config", str(unreadable)], ["config", "--profile", str(unreadable)]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1 and "is not readable" not in result.output, (command, result.output)
+        assert "Traceback" not in result.output
+
+
 def test_screen_checks_where_the_profile_goes_before_the_analysis(tmp_path, monkeypatch, read_only):
     """`screen --save-profile /missing/dir/p.toml` ran the whole analysis, then said "choose another output directory
     (-o)", an option screen does not have. The path is checked first and the error names --save-profile; a

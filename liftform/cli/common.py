@@ -147,12 +147,15 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Pose model: lite, full, hea
                                                     "(default: the config file's, else full).")
 ModelDirOpt = typer.Option(None, "--model-dir", envvar="LIFTFORM_MODEL_DIR",
                            help="Folder holding pose_landmarker_{lite,full,heavy}.task (else the cache/download).")
-ConfigOpt = typer.Option(None, "--config", "-c", help="TOML file of settings (see `liftform config`).")
+# Input paths are not checked readable by click: an unreadable file is an input that could not be used (exit 1, in
+# its own line, the other videos analysed), not bad usage (click's exit 2 had stopped every video of the command).
+ConfigOpt = typer.Option(None, "--config", "-c", readable=False, help="TOML file of settings (see `liftform config`).")
 BlurFacesOpt = typer.Option(None, "--blur-faces/--no-blur-faces",
                             help="Blur every face in every exported frame, clip and video, to share the results: all "
                                  "but the lifter's body, and the lifter's head. Default: as the results already in "
                                  "the folder were drawn (blurred where they were).")
-ProfileOpt = typer.Option(None, "--profile", help="Personal profile from `liftform screen --save-profile`.")
+ProfileOpt = typer.Option(None, "--profile", readable=False,
+                          help="Personal profile from `liftform screen --save-profile`.")
 
 
 def shown(text: object) -> str:

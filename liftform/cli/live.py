@@ -31,7 +31,8 @@ SAME_REP_S = 0.25
 def live(
     camera: int | None = typer.Option(None, "--camera", min=0, max=MAX_CAMERA,
                                       help=f"Webcam number, 0 to {MAX_CAMERA} (default 0)."),
-    source: Path | None = typer.Option(None, "--source", help="Play a video file as if it were the camera: at its "
+    source: Path | None = typer.Option(None, "--source", readable=False,
+                                       help="Play a video file as if it were the camera: at its "
                                        "own frame rate, dropping frames when processing falls behind."),
     model: str | None = typer.Option(None, "--model", "-m", help="Pose model: lite, full, heavy, or a .task (default: "
                                      "the config file's, else full; lite is a little faster)."),

@@ -36,7 +36,7 @@ if TYPE_CHECKING:   # the command imports the screen only when run: startup stay
 
 @app.command(short_help="Analyse video(s): a verdict and advice per rep, with a report.")
 def analyze(
-    videos: list[Path] = typer.Argument(..., help="Video file(s) of a lift, filmed side-on."),
+    videos: list[Path] = typer.Argument(..., readable=False, help="Video file(s) of a lift, filmed side-on."),
     output: Path = typer.Option(Path("liftform-out"), "--output", "-o", help="Folder for the results."),
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
@@ -165,11 +165,13 @@ def _write_index(output: Path) -> bool:
 
 @app.command(short_help="Render report.html again from a result folder.")
 def report(
-    folders: list[Path] = typer.Argument(..., help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
+    folders: list[Path] = typer.Argument(..., readable=False,
+                                         help="Result folder(s) OUT/<video>/ written by `liftform analyze`."),
     blur_faces: bool | None = BlurFacesOpt,
     index: bool = typer.Option(False, "--index", help="FOLDERS are output folders (OUT): write OUT/index.html, "
                                                       "all their videos in one sortable table."),
-    video: Path | None = typer.Option(None, "--video", help="The source video, where it is no longer at the path "
+    video: Path | None = typer.Option(None, "--video", readable=False,
+                                      help="The source video, where it is no longer at the path "
                                       "the result records (moved, renamed, another machine): it must be the file "
                                       "analysed (same SHA-256). One result folder only."),
 ) -> None:
@@ -214,7 +216,7 @@ def report(
 
 @app.command(short_help="Flexibility screen: how far you hinge before the back rounds.")
 def screen(
-    video: Path = typer.Argument(..., help="Video of one slow bend towards the floor, filmed side-on."),
+    video: Path = typer.Argument(..., readable=False, help="Video of one slow bend towards the floor, filmed side-on."),
     save_profile: Path | None = typer.Option(None, "--save-profile", help="Write a personal profile (TOML) here."),
     neutral: bool = typer.Option(False, "--neutral", help="Someone who knows your back checked it stayed neutral "
                                  "(flat) in this bend: read your own zero from it (saved with --save-profile)."),
@@ -223,7 +225,8 @@ def screen(
     model: str | None = ModelOpt,
     model_dir: Path | None = ModelDirOpt,
     config: Path | None = ConfigOpt,
-    profile: Path | None = typer.Option(None, "--profile", help="Your profile with your own zero (from a rep "
+    profile: Path | None = typer.Option(None, "--profile", readable=False,
+                                        help="Your profile with your own zero (from a rep "
                                         "checked flat: `screen --neutral`, live's key n): screen from it; "
                                         "--save-profile keeps that zero with the new hinge depth."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -364,8 +367,9 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
 
 
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
-def config(config: Path | None = typer.Argument(None, help="A TOML file to check and show merged."),
-           profile: Path | None = typer.Option(None, "--profile", help="A personal profile (`liftform screen "
+def config(config: Path | None = typer.Argument(None, readable=False, help="A TOML file to check and show merged."),
+           profile: Path | None = typer.Option(None, "--profile", readable=False,
+                                               help="A personal profile (`liftform screen "
                                                "--save-profile`, a live session's profile.toml) to check and show "
                                                "merged, with what it says of itself.")) -> None:
     """Print the settings (defaults, or merged with CONFIG and a profile) as TOML, ready to edit and pass with

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from liftform.analysis import Analysis, RepStill, SourceInfo
+from liftform.core.flags import spine_judged
 from liftform.core.look_at import reps_shown, worst_moment
 from liftform.track import PoseTrack, row_at, rows_for_frames
 
@@ -47,7 +48,8 @@ def rep_stills(analysis: Analysis, track: PoseTrack) -> tuple[RepStill, ...]:
     flagged = np.asarray(analysis.flagged, dtype=bool)
     judged = np.asarray(analysis.judged, dtype=bool)
     with np.errstate(invalid="ignore"):
-        confident = kin.spine_flexion_confidence >= verdict_settings.min_confidence
+        confident = (kin.spine_flexion_confidence >= verdict_settings.min_confidence) & spine_judged(
+            kin.trunk_inclination_deg, kin.hip_flexion_deg, verdict_settings)
     track_rows = rows_for_frames(track.frame_index)
     stills = []
     for rv in shown:

@@ -168,6 +168,24 @@ def test_the_worst_moment_shown_is_where_the_rounding_counted(result_dir):
     assert frames["flagged"][row] > 0 and frames["judged"][row] == 0
 
 
+def test_an_unflagged_reps_worst_moment_is_its_peak_where_the_back_is_judged():
+    """A safe squat's "Back most bent" showed its upright start, -16° at 22° of lean (the peak of every confident
+    frame), beside the table's peak read at the bottom, where the hips flexed past 80°. Without a flagged frame the
+    worst moment is the peak among the confident frames where the posture lets rounding show (the callers gate
+    ``confident`` with `spine_judged`), in the part judged first."""
+    from liftform.core.look_at import worst_moment
+
+    spine = np.array([-10.0, -16.0, np.nan, -25.0, -20.0])          # read higher standing than at the bottom
+    upright, none = np.array([True, True, False, False, False]), np.zeros(5, bool)
+    posture = ~upright                                               # the bottom: hips past 80 deg
+    assert worst_moment(spine, none, posture, posture) == 4
+    assert worst_moment(spine, none, none, posture) == 4
+    assert worst_moment(spine, none, posture, np.ones(5, bool)) == 4         # the part judged first
+    assert worst_moment(spine, none, none, none) == -1               # nothing judged: the caller takes the bottom
+    flagged = np.array([False, False, False, True, False])
+    assert worst_moment(spine, flagged, none, posture) == 3          # a flagged frame first, as before
+
+
 def test_reba_scores_leaning_back_as_extension_not_upright():
     """REBA's trunk: upright 1; 0-20 deg of flexion or extension 2; 20-60 deg of flexion or more than 20 of
     extension 3; over 60 deg of flexion 4. A trunk leaning back had scored 1, as upright."""

@@ -79,11 +79,13 @@ def worst_moment(values: np.ndarray, flagged: np.ndarray, judged: np.ndarray, co
     """Index into a rep's frames of its worst moment, or -1 where there is none: the peak of ``values`` (spine
     flexion, or for a rep rounded by its hanging head the neck's, deg; each (N,) over the rep's frames) among the
     frames flagged in the part its verdict is taken from (``judged``: the rounding that counted); else among flagged
-    frames (a rounded reach-down); else among confidently measured ones (``confident``). The caller takes the rep's
-    bottom where there is none: the peak of unreliable values (a frontal view's) had shown the lifter standing at the
-    rep's start."""
+    frames (a rounded reach-down); else among the frames measured with confidence where the posture lets rounding
+    show (``confident``: `core.flags.spine_judged` too, as a rep's peak is read), in the part judged first. The
+    caller takes the rep's bottom where there is none: the peak of unreliable values (a frontal view's) had shown the
+    lifter standing at the rep's start, and the peak of every confident frame a squat's upright start as its "back
+    most bent", beside the table's peak read at the bottom."""
     known = np.isfinite(values)
-    for pool in (flagged & judged & known, flagged & known, confident & known):
+    for pool in (flagged & judged & known, flagged & known, confident & judged & known, confident & known):
         if pool.any():
             return int(np.flatnonzero(pool)[np.argmax(values[pool])])
     return -1

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from liftform.analysis import Analysis
+from liftform.core.flags import spine_judged
 from liftform.core.look_at import worst_moment
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
@@ -258,8 +259,10 @@ def worst_frame(data: ResultData, rep: dict[str, Any]) -> int | None:
     if len(rows) and column in data.frames:
         none = np.zeros(len(data.frames["frame"]))
         conf = data.frames.get("spine_flexion_confidence", none)[rows]
+        posture = spine_judged(data.frames.get("trunk_inclination_deg", none)[rows],
+                               data.frames.get("hip_flexion_deg", none)[rows], data.analysis.settings.verdict)
         with np.errstate(invalid="ignore"):
-            confident = conf >= data.thresholds.min_confidence
+            confident = (conf >= data.thresholds.min_confidence) & posture
         worst = worst_moment(data.frames[column][rows], data.frames.get("flagged", none)[rows] > 0,
                              data.frames.get("judged", none)[rows] > 0, confident)
         if worst >= 0:

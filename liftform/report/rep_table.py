@@ -19,10 +19,13 @@ from liftform.report.data import ResultData, reba_trunk
 
 # The table's number columns: (heading, with a line break where it wraps; what the column says). Said on hover and,
 # once, under the tables: said on hover alone, a printed page (or a phone) explained nowhere what Tempo is, where
-# the hip's 0 is, or that the spine's peak is the judged part's (4° in a row, 38° in the frame below it).
+# the hip's 0 is, or that the spine's peak is the judged part's (4° in a row, 38° in the frame below it); nor what a
+# negative peak is (a clinician read -25° as 25° of hyperextension).
 NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Spine flexion, peak", "the peak bend of the back beyond a neutral back, in the part of the rep that is judged "
-                            "(rounding while reaching down, before lift-off, is said in the reason instead); a rep "
+                            "(rounding while reaching down, before lift-off, is said in the reason instead); below "
+                            "0 the back's outline reads straighter than most people's neutral back does in a "
+                            "forward bend, which is not judged (only rounding is; it is not a measured arch); a rep "
                             "rounded by the head hanging also gives the head's angle from the line of the back; — "
                             "for a rep not judged"),
     ("Trunk lean, peak", "the hip-to-shoulder line from vertical, at the rep's deepest (reaching down included: the "

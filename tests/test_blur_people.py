@@ -165,3 +165,33 @@ def test_the_lifters_own_face_is_blurred_where_the_model_put_their_head_on_someo
         face = np.zeros((height, width), bool)
         face[y0:y1, x0:x1] = rendered[k].label[y0:y1, x0:x1] > 0   # the lifter's own face and hair
         assert _kept_detail(shown[k], plain[k], face) < 0.2, k
+
+
+def test_the_arms_keep_a_narrower_band_than_the_legs():
+    """The band kept sharp along each bone was a quarter of the lifter's size either side: past a back squatter's
+    raised elbows and shoulders it held the face of the person filming, seen in the gym's mirror. An arm is thinner
+    than a leg: its band, and the shoulders', is narrower."""
+    from synthetic_tracks import lift_track
+
+    from liftform.core.plausibility import body_size_px
+    from liftform.outputs.privacy import ARM_MARGIN, LIMB_MARGIN, lifter_region
+    from liftform.track import LEFT_ELBOW, LEFT_HIP, LEFT_KNEE, LEFT_SHOULDER
+
+    xy = lift_track("hip_hinge", n_reps=1)[0].image_xy[0]                       # standing
+    size = float(body_size_px(xy[None])[0])
+    region = lifter_region(xy, (2000, 2000))
+
+    def kept_beside(a: int, b: int, share: float) -> bool:
+        """Whether the point ``share`` x the size off the middle of bone a-b, on the side away from the trunk, is
+        kept sharp."""
+        middle, along = (xy[a] + xy[b]) / 2, xy[b] - xy[a]
+        normal = np.array([-along[1], along[0]]) / np.linalg.norm(along)
+        trunk = (xy[LEFT_SHOULDER] + xy[LEFT_HIP]) / 2
+        normal *= -1 if np.dot(normal, trunk - middle) > 0 else 1
+        x, y = np.round(middle + share * size * normal).astype(int)
+        return bool(region[y, x])
+
+    assert ARM_MARGIN < LIMB_MARGIN
+    between = (ARM_MARGIN + LIMB_MARGIN) / 2
+    assert kept_beside(LEFT_HIP, LEFT_KNEE, between) and not kept_beside(LEFT_SHOULDER, LEFT_ELBOW, between)
+    assert kept_beside(LEFT_SHOULDER, LEFT_ELBOW, 0.8 * ARM_MARGIN)

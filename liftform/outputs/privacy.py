@@ -30,6 +30,9 @@ FACE_MARGIN = 1.0      # blur box: the head landmarks' extent x (1 + 2 x this); 
 # The lifter's sharp region (`lifter_region`), in shares of their size (`core.plausibility.body_size_px`, about a
 # trunk's length): a band this wide either side of each bone (limbs and clothes) ...
 LIMB_MARGIN = 0.25
+# ... narrower along the arms and across the shoulders: an arm is thinner than a leg, and a band as wide reached past
+# a back squatter's raised elbows and shoulders to the face of the person filming, seen in the gym's mirror.
+ARM_MARGIN = 0.12
 # ... and this much beyond the trunk's outline (the segmentation's silhouette: the back's edge and what shapes it).
 TRUNK_MARGIN = 0.1
 # The lifter's face is blurred also where the face landmarks of the frames this near in time put it (s): where the
@@ -40,6 +43,7 @@ TRUNK_MARGIN = 0.1
 FACE_NEAR_S = 0.17
 _HANDS = ((15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22))     # wrist to pinky, index, thumb
 _REGION_EDGES = np.array(SKELETON_EDGES + _HANDS)
+_ARM_EDGE = np.isin(_REGION_EDGES, (LEFT_SHOULDER, RIGHT_SHOULDER, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22)).all(axis=1)
 _TRUNK = np.array((LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP))
 
 
@@ -111,9 +115,11 @@ def lifter_region(landmarks_xy: np.ndarray, image_shape: tuple[int, ...],
         return mask
     known = np.isfinite(xy).all(axis=1)
     points = int_points(np.where(known[:, None], xy, 0.0))
-    bones = _REGION_EDGES[known[_REGION_EDGES].all(axis=1)]
-    if len(bones):
-        cv2.polylines(mask, list(points[bones]), False, 1, max(1, round(2 * LIMB_MARGIN * size)))
+    seen = known[_REGION_EDGES].all(axis=1)
+    for arms, margin in ((False, LIMB_MARGIN), (True, ARM_MARGIN)):
+        bones = _REGION_EDGES[seen & (_ARM_EDGE == arms)]
+        if len(bones):
+            cv2.polylines(mask, list(points[bones]), False, 1, max(1, round(2 * margin * size)))
     trunk = _TRUNK[known[_TRUNK]]
     if len(trunk) >= 3:
         cv2.fillPoly(mask, [points[trunk]], 1)

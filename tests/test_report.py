@@ -214,6 +214,26 @@ def test_report_without_video_and_frames_still_renders(drawn_without_model):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def test_a_frames_csv_cut_short_or_missing_a_column_is_said_not_drawn_from_in_silence(drawn_without_model):
+    """A frames.csv cut short (or edited) had been drawn from without a word: a plot stopping at 1.4 s of 9.1 s,
+    "frame not available", a worst moment "outside the part judged", and "No notes on the video's quality"."""
+    folder = drawn_without_model
+    path = folder / "frames.csv"
+    whole = path.read_text()
+    assert not any("is damaged" in n for n in write_report(folder).notes)
+    lines = whole.splitlines(keepends=True)
+    path.write_text("".join(lines[:40]) + lines[40][:7])                 # cut mid-row, as a copy stopped
+    total = json.loads((folder / "result.json").read_text())["quality"]["frames_total"]
+    notes = write_report(folder).notes
+    assert any(f"frames.csv is damaged (it holds 39 of the {total} frames analysed)" in n for n in notes), notes
+    header = lines[0].rstrip("\n").split(",")
+    gone = header.index("spine_flexion_deg")
+    path.write_text("".join(",".join(c for j, c in enumerate(line.rstrip("\n").split(",")) if j != gone) + "\n"
+                            for line in lines))
+    notes = write_report(folder).notes
+    assert any("frames.csv is damaged (it has no spine_flexion_deg column)" in n for n in notes), notes
+
+
 def _page_opens_with(html: str) -> str:
     """The words a page's reader meets first, tags removed, whitespace collapsed."""
     body = html.split("<main>", 1)[1]

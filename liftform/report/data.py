@@ -135,6 +135,7 @@ def result_data(result_dir: str | Path, doc: dict[str, Any], *, track: PoseTrack
         frames = read_frames_csv(where.frames_csv)
     except InputError as exc:
         notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
+    notes += _frames_damage(frames, doc)
     analysis = analysis_from_files(doc, frames if frames is not None else NO_FRAMES, where.result_json)
     video = Path(video_path) if video_path is not None and Path(video_path).is_file() else None
     return ResultData(where.path, analysis, frames is not None, track, video, notes, _other_lifters(doc))
@@ -162,6 +163,7 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
         frames = read_frames_csv(where.frames_csv)
     except InputError as exc:
         notes.append(f"{FRAMES_NAME} could not be read, so the angle plots are left out ({exc})")
+    notes += _frames_damage(frames, doc)
     try:
         track = read_poses_npz(where.poses_npz)
     except InputError as exc:
@@ -188,6 +190,28 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
                      "shows no frames or clips")
         video = None
     return ResultData(result_dir, analysis, frames is not None, track, video, notes, _other_lifters(doc))
+
+
+# Columns every frames.csv has held since the first schema: without one, the page's numbers and plots are wrong.
+_FRAMES_CORE = ("trunk_inclination_deg", "hip_flexion_deg", "spine_flexion_deg", "spine_flexion_confidence")
+
+
+def _frames_damage(frames: dict[str, np.ndarray] | None, doc: dict[str, Any]) -> list[str]:
+    """A note where frames.csv was read but is not what the analysis wrote: fewer rows than the frames analysed
+    (result.json's ``quality.frames_total``: cut short) or a core column gone. Such a file had been drawn from in
+    silence: a plot stopping at 1.4 s of 9.1, "frame not available", a worst moment "outside the part judged"."""
+    if frames is None:
+        return []
+    expected = (doc.get("quality") or {}).get("frames_total")
+    rows = len(frames["frame"])
+    problems = [f"it holds {rows} of the {expected} frames analysed"] if isinstance(expected, int) and \
+        rows != expected else []
+    if missing := [c for c in _FRAMES_CORE if c not in frames]:
+        problems.append(f"it has no {', '.join(missing)} column")
+    if not problems:
+        return []
+    return [f"{FRAMES_NAME} is damaged ({'; '.join(problems)}), so the plots, the numbers and the frames drawn from "
+            "it may be wrong or missing; analyse the video again to write it whole"]
 
 
 def _check_given_video(video: Path, sha256: str, result_dir: Path) -> None:

@@ -71,7 +71,8 @@ def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
     assert read.source.warnings == () and all(math.isnan(v.spine_flexion_pct_of_max) for v in read.verdicts)
 
 
-@pytest.mark.parametrize("damage", ["no frames.csv", "empty frames.csv", "no reps key", "bad settings",
+@pytest.mark.parametrize("damage", ["no frames.csv", "empty frames.csv", "frames.csv cut mid-row", "no reps key",
+                                    "bad settings",
                                     "verdicts not a list",
                                     # these had raised AttributeError ("'list' object has no attribute 'items'")
                                     "settings not a table", "versions not a table"])
@@ -82,6 +83,8 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
         folder.frames_csv.unlink()
     elif damage == "empty frames.csv":           # a disk that filled as it was written
         folder.frames_csv.write_bytes(b"")
+    elif damage == "frames.csv cut mid-row":     # had been read as a shorter clip: a resumed batch took it as scored
+        folder.frames_csv.write_bytes(folder.frames_csv.read_bytes()[:5000])
     elif damage == "no reps key":
         del doc["quality"]
     elif damage == "bad settings":

@@ -223,6 +223,9 @@ def test_a_frames_csv_cut_short_or_missing_a_column_is_said_not_drawn_from_in_si
     assert not any("is damaged" in n for n in write_report(folder).notes)
     lines = whole.splitlines(keepends=True)
     path.write_text("".join(lines[:40]) + lines[40][:7])                 # cut mid-row, as a copy stopped
+    notes = write_report(folder).notes
+    assert any("frames.csv could not be read" in n and "is damaged (line 41 has " in n for n in notes), notes
+    path.write_text("".join(lines[:40]))                                 # cut at the end of a row
     total = json.loads((folder / "result.json").read_text())["quality"]["frames_total"]
     notes = write_report(folder).notes
     assert any(f"frames.csv is damaged (it holds 39 of the {total} frames analysed)" in n for n in notes), notes

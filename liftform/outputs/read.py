@@ -43,7 +43,12 @@ def read_frames_csv(path: str | Path) -> dict[str, np.ndarray]:
         raise InputError(f"cannot read {path}: {exc}") from None
     if not rows or "frame" not in rows[0] or "time_s" not in rows[0]:
         raise InputError(f"{path} is not a liftform frames.csv (no frame/time_s header)")
-    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    header, body = rows[0], [r for r in rows[1:] if r]
+    if cut := next((n for n, r in enumerate(body, start=2) if len(r) != len(header)), None):
+        # A row of another length had been dropped in silence: a file cut short was read as a shorter clip (a
+        # resumed batch took it as scored, the report drew plots stopping part way).
+        raise InputError(f"{path} is damaged (line {cut} has {len(body[cut - 2])} of its {len(header)} columns: cut "
+                         "short or edited); analyse the video again to write it whole")
     return {name: np.array([_float(r[j]) for r in body], dtype=float) for j, name in enumerate(header)}
 
 

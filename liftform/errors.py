@@ -7,6 +7,7 @@ command's (`Setter`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 
@@ -32,6 +33,15 @@ class UsageError(ConfigError):
 
 class OutputError(LiftformError):
     """An output cannot be written."""
+
+
+class DrawingFailed(OutputError):
+    """The analysis is kept in ``folder`` (result.json, the CSVs, poses.npz), but its annotated video or report
+    could not be drawn (a full disk): the caller can still tell its verdict."""
+
+    def __init__(self, message: str, folder: Path) -> None:
+        super().__init__(message)
+        self.folder = folder
 
 
 class Setter(NamedTuple):

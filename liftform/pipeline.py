@@ -322,7 +322,7 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     into a new folder that replaces ``out_dir`` once written (`outputs.staging`): an earlier result there stays
     complete until then, whatever stops the run. Returns the paths written (``write_result_files``'s, plus
     "report_html"). Raises OutputError / InputError (one line)."""
-    from liftform.errors import LiftformError, OutputError
+    from liftform.errors import DrawingFailed, LiftformError, OutputError
     from liftform.interrupts import AnalysisKept, signals_deferred
     from liftform.outputs import keep_analysis
     from liftform.outputs.layout import ANNOTATED_NAME, RESULT_NAME
@@ -350,8 +350,8 @@ def save_result(analysis: Analysis, track: PoseTrack, out_dir: str | Path, *, vi
     if stopped is not None:
         missing = " and ".join((["the annotated video"] if not (out_dir / ANNOTATED_NAME).is_file() else [])
                                + (["report"] if report else []))
-        raise OutputError(f"the analysis in {out_dir} is kept, without {missing}: "
-                          + str(stopped).replace(str(folder), str(out_dir)))
+        raise DrawingFailed(f"the analysis in {out_dir} is kept, without {missing}: "
+                            + str(stopped).replace(str(folder), str(out_dir)), out_dir)
     if report_error is not None:
         why = str(report_error).replace(str(folder), str(out_dir))
         raise OutputError(f"the analysis in {out_dir} is complete, but its report could not be written "

@@ -158,6 +158,30 @@ def test_a_disk_filled_while_the_video_is_drawn_keeps_the_analysis(tmp_path, mon
     assert set(_contents(folder)) == DATA_FILES
 
 
+def test_analyze_tells_the_verdict_a_full_disk_kept(tmp_path, monkeypatch):
+    """A disk that filled while the video was drawn: the analysis kept, its verdict and reps printed before the
+    error line, as an interrupt's are (only the error had been said); exit 1."""
+    import liftform.outputs.annotated as annotated
+    from liftform.errors import OutputError
+
+    analysis, track = _analysis(tmp_path / "lift.mp4")
+    clip = _clip(tmp_path / "lift.mp4", len(track))
+
+    def disk_full(video, analysis, track, out_path, *args, **kwargs):
+        raise OutputError(f"cannot write {out_path}: no space left")
+
+    def analyze_video(video, out_root, settings, *, output_name, progress, **kwargs):
+        save_result(analysis, track, Path(out_root) / output_name, video_path=video)
+
+    monkeypatch.setattr(annotated, "write_annotated_video", disk_full)
+    monkeypatch.setattr(pipeline, "analyze_video", analyze_video)
+    result = CliRunner().invoke(app, ["analyze", "--quiet", str(clip), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"lift.mp4: {analysis.verdict.replace('_', ' ').upper()}"), result.stdout
+    assert any(line.lstrip().startswith("rep 1 ") for line in result.stdout.splitlines()), result.stdout
+    assert "error: the analysis in" in result.stderr and "is kept, without" in result.stderr
+
+
 def test_an_interrupted_report_redraw_leaves_the_report_in_place_with_its_clips(tmp_path, monkeypatch):
     """`liftform report DIR` stopped while it takes the new clips: the report in place keeps its clips (they had
     been deleted before the source was decoded: a 5-minute set's 33 clips gone under the old report.html), and

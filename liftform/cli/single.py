@@ -26,7 +26,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import print_own_zero, print_summary
 from liftform.core.vocabulary import Tone, words_of
-from liftform.errors import LiftformError
+from liftform.errors import DrawingFailed, LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT, AnalysisKept
 
 if TYPE_CHECKING:   # the command imports the screen only when run: startup stays light
@@ -81,6 +81,8 @@ def analyze(
                 out.print(f"  report: {shown(folder / 'report.html')}", soft_wrap=True)
         except LiftformError as exc:
             failures += 1
+            if isinstance(exc, DrawingFailed):    # a full disk while drawing: its verdict is known, and told
+                _print_kept(exc.folder)
             err.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
         except KeyboardInterrupt as exc:
             # Say what is kept only where something is: stopped in the first video (its model download, say),

@@ -237,6 +237,21 @@ def test_a_frames_csv_cut_short_or_missing_a_column_is_said_not_drawn_from_in_si
     assert any("frames.csv is damaged (it has no spine_flexion_deg column)" in n for n in notes), notes
 
 
+def test_a_limit_set_by_a_settings_file_is_not_called_liftforms_own(drawn_without_model):
+    """Rescored with a clinic's limit of 15°, the thresholds table still called it "liftform's own threshold ...
+    the limit leaves room for measurement noise", which at 15° no longer holds."""
+    folder = drawn_without_model
+    own = write_report(folder).path.read_text(encoding="utf-8")
+    assert "liftform’s own threshold, not a clinical standard" in own and "Set by the settings" not in own
+    doc = json.loads((folder / "result.json").read_text())
+    doc["settings"]["verdict"]["rounded_back_spine_deg"] = 15.0
+    (folder / "result.json").write_text(json.dumps(doc))
+    clinic = " ".join(write_report(folder).path.read_text(encoding="utf-8").split())
+    assert "liftform’s own threshold" not in clinic
+    assert "Set by the settings this result was judged with" in clinic
+    assert "not liftform’s own (&gt; 21° for ≥ 0.15 s)" in clinic, clinic[clinic.find("Thresholds and"):][:1500]
+
+
 def _page_opens_with(html: str) -> str:
     """The words a page's reader meets first, tags removed, whitespace collapsed."""
     body = html.split("<main>", 1)[1]

@@ -25,7 +25,7 @@ from liftform.report.gallery import EMBED_CLIP_MAX_BYTES, clips_kept_until_drawn
 from liftform.report.html import data_uri, render_page, url_path
 from liftform.report.naming import ShownNames, shown_names
 from liftform.report.rep_table import number_columns, rep_row, rep_table
-from liftform.settings import SpineSettings
+from liftform.settings import SpineSettings, VerdictSettings
 
 FRAMELESS_MARK = '<meta name="liftform-frames" content="none">'   # in the head of a report drawn without the video
 BLURRED_BADGE = '<span class="badge">faces blurred</span>'       # in the title of a report drawn with --blur-faces
@@ -65,7 +65,16 @@ def _thresholds(data: ResultData, names: ShownNames) -> dict[str, Any]:
             "confidence_margin": data.analysis.settings.verdict.confidence_margin_deg,
             "neutral_bend": th.neutral_bend_deg, "zero_words": names.told(_zero_words(data)),
             "own_values": names.told(own_values_words(data.analysis.settings, data.analysis.personal_from)),
-            "reba_low": low, "reba_high": high}
+            "reba_low": low, "reba_high": high, **_usual_limit(th)}
+
+
+def _usual_limit(th: Any) -> dict[str, Any]:
+    """liftform's own limit and duration of rounding, where the result was judged with others (a clinic's settings
+    file, `rescore -c`): the page had called a limit of 15° "liftform's own threshold ... leaves room for measurement
+    noise"."""
+    usual = VerdictSettings()
+    own = (th.rounded_back_spine_deg, th.min_rounded_s) == (usual.rounded_back_spine_deg, usual.min_rounded_s)
+    return {"spine_own": own, "spine_usual": usual.rounded_back_spine_deg, "min_rounded_usual": usual.min_rounded_s}
 
 
 def _zero_words(data: ResultData) -> str:

@@ -1355,8 +1355,14 @@ def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     saved = list(run_core(track, Settings()).verdicts)
     assert len(saved) == 3 and _rejudged_reps(saved, saved) == ""
     told = [replace(saved[0], reason="other"), saved[1], replace(saved[2], verdict="rounded_back")]
-    assert _rejudged_reps(told, saved) == "reps 1, 3"
-    assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == "rep 2"
+    assert _rejudged_reps(told, saved) == "tells reps 1, 3 (below) otherwise than live did"
+    assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == \
+        "tells rep 2 (below) otherwise than live did"
+    # a rep live told that the saved session finds no rep at (it had been promised "(below)"): said by its end
+    phantom = replace(saved[1], rep=replace(saved[1].rep, end_s=saved[1].rep.end_s + 1.0))
+    assert _rejudged_reps([saved[0], phantom], [saved[0], saved[2]]) == \
+        f"finds no rep where live told one ending at {saved[1].rep.end_s + 1.0:.1f} s"
+    assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) otherwise")
 
 
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),

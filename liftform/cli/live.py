@@ -96,8 +96,7 @@ def live(
     if result.analysis is not None:
         if rejudged := _rejudged_reps(result.live_verdicts, result.analysis.verdicts):
             # numbered as the saved session's summary below numbers them (live's count restarts at key r)
-            out.print(f"the saved session is judged on all its frames, and tells {rejudged} (below) otherwise than "
-                      "live did", soft_wrap=True)
+            out.print(f"the saved session is judged on all its frames, and {rejudged}", soft_wrap=True)
         print_summary(result.analysis, result.out_dir)
         _print_profile(result.out_dir)
     elif source is not None and result.stopped_by == "end_of_source":     # a photo: as `analyze` says, exit 1
@@ -113,17 +112,25 @@ def live(
 
 
 def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
-    """The reps told during the session that the saved session, judged on all its frames, tells otherwise (another
-    verdict or other numbers: a rep judged on the frames the live window held, then on the whole session), as "rep
-    1" or "reps 1, 3" (`rep_list`); "" where none. A live rep is the saved one that ends within ``SAME_REP_S`` of it."""
+    """What the saved session, judged on all its frames, tells otherwise than live did of the reps it told (another
+    verdict or other numbers: a rep judged on the frames the live window held, then on the whole session): "tells
+    reps 1, 3 (below) otherwise than live did", numbered as the saved session's summary below numbers them
+    (`rep_list`), and the reps live told that it finds no rep at, by when they ended (live had promised "reps 1, 2
+    (below)" of a summary listing one); "" where it tells them all alike. A live rep is the saved one that ends
+    within ``SAME_REP_S`` of it."""
     from liftform.outputs.result_json import rep_list
 
-    def said_alike(told) -> bool:
-        return any(abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S
-                   and (saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in saved_verdicts)
-
-    changed = [told for told in live_verdicts if not said_alike(told)]
-    return rep_list(changed) if changed else ""
+    changed, gone = [], []
+    for told in live_verdicts:
+        same = [saved for saved in saved_verdicts if abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S]
+        if not same:
+            gone.append(f"{told.rep.end_s:.1f} s")
+        elif not any((saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in same):
+            changed.append(same[0])
+    said = [f"tells {rep_list(changed)} (below) otherwise than live did"] if changed else []
+    if gone:
+        said.append(f"finds no rep where live told one ending at {', '.join(gone)}")
+    return "; ".join(said)
 
 
 def _event_printer(settings, beep: bool):

@@ -141,7 +141,9 @@ def _model_dir_checked(model_dir: str | Path | None) -> tuple[Path | None, str]:
     if directory is not None and not directory.is_dir():
         what = "is not a folder" if directory.exists() else "does not exist"    # a space pasted at an end, shown:
         shown = f"'{directory}'" if str(directory) != str(directory).strip() else directory     # "/data/models "
-        raise ModelError(f"model directory {shown} (from {given_as}) {what}; fix the path or unset {ENV_MODEL_DIR}")
+        # "or unset LIFTFORM_MODEL_DIR" had been said of a --model-dir typed with the variable unset
+        fix = f" or unset {ENV_MODEL_DIR}" if given_as == ENV_MODEL_DIR else ""
+        raise ModelError(f"model directory {shown} (from {given_as}) {what}; fix the path{fix}")
     return directory, given_as
 
 

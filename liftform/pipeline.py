@@ -149,13 +149,23 @@ def estimate_video_people(video_path: str | Path, settings: Settings, *, model_d
         still = " (a photo, not a video?)" if source.frames == 1 else ""     # a JPEG named .mp4 had said only this
         raise InputError(f"{video_path} has only {source.frames} frame(s){still}: a lift needs at least {MIN_FRAMES} "
                          "frames")
-    # However short a stretch the person is in (a worker who walks into a fixed camera's view, lifts and leaves), it
-    # is judged: fewer frames than a rep needs is nobody. (A fifth of the frames was asked until the fifty-ninth
-    # session: a rendered rounded lift with 25 s of empty room either side was "no person found".)
+    # However short a stretch the person is in (a worker walking into a fixed camera's view), it is judged: fewer
+    # frames than a rep needs is nobody (a fifth of the frames, asked until the fifty-ninth session, was not).
     if track.has_pose.sum() < MIN_FRAMES:
         raise InputError(f"no person found in {video_path} (a lifter in {int(track.has_pose.sum())} of "
-                         f"{len(track)} frames): film the whole body large in the picture, side-on, in good light")
+                         f"{len(track)} frames): {_how_to_be_found(settings.pose)}")
     return found, source, ModelInfo(name=resolved.name, sha256=resolved.sha256), warnings
+
+
+def _how_to_be_found(settings: PoseSettings) -> str:
+    """What to change where nobody was found: the filming, and first any of the model's confidences set stricter
+    than liftform's own (a settings file's ``min_detection_confidence = 1`` had been told to film the body larger)."""
+    usual = PoseSettings()
+    strict = [f"{name} = {getattr(settings, name):g}" for name in ("min_detection_confidence",
+              "min_presence_confidence", "min_tracking_confidence") if getattr(settings, name) > getattr(usual, name)]
+    film = "film the whole body large in the picture, side-on, in good light"
+    return f"the settings ask the pose model for more confidence than liftform's own ([pose] {', '.join(strict)}): " \
+        f"lower them, or {film}" if strict else film
 
 
 def _load_models_ahead(settings: PoseSettings, model_dir: str | Path | None, threads: int) -> None:

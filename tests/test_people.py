@@ -272,3 +272,15 @@ def test_a_lifter_absent_from_another_shot_is_not_said_to_be_lost():
     assert any("not found for 3.0 s" in w for w in notes[()])                  # without the cut: lost for 3 s
     assert not any("not found" in w for w in notes[(cut_s,)])
     assert any("not found for 3.0 s" in w for w in notes[(cut_s + 1.0,)])      # a cut later: still lost before it
+
+
+def test_nobody_found_under_stricter_model_confidences_names_them():
+    """A settings file's `[pose] min_detection_confidence = 1` found nobody, and the lifter was told to film the whole
+    body larger: the setting is named first."""
+    from liftform.pipeline import _how_to_be_found
+    from liftform.settings import PoseSettings
+
+    assert _how_to_be_found(PoseSettings()) == "film the whole body large in the picture, side-on, in good light"
+    strict = _how_to_be_found(PoseSettings(min_detection_confidence=1.0, min_tracking_confidence=0.3))
+    assert strict.startswith("the settings ask the pose model for more confidence than liftform's own ([pose] "
+                             "min_detection_confidence = 1): lower them, or film the whole body"), strict

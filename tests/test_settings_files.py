@@ -128,6 +128,9 @@ def test_a_model_folder_with_a_space_pasted_at_its_end_shows_the_space(monkeypat
     monkeypatch.setenv("LIFTFORM_MODEL_DIR", f"{tmp_path} ")
     assert refused_in_one_line(["models"]) == (f"error: model directory '{tmp_path} ' (from LIFTFORM_MODEL_DIR) does "
                                                "not exist; fix the path or unset LIFTFORM_MODEL_DIR")
+    monkeypatch.delenv("LIFTFORM_MODEL_DIR")                 # typed as --model-dir: no variable to unset
+    said = refused_in_one_line(["models", "--model-dir", str(tmp_path / "nope")])
+    assert said.endswith("does not exist; fix the path") and "--model-dir" in said, said
 
 
 def test_a_model_path_under_an_unknown_home_is_a_model_error():

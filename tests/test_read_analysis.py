@@ -208,3 +208,20 @@ def test_read_analysis_takes_a_result_json_and_says_what_to_pass_for_an_output_f
         read_analysis(tmp_path / "out")
     with pytest.raises(InputError, match="result file not found"):
         read_analysis(tmp_path / "empty")
+
+
+def test_a_result_json_that_cannot_be_read_for_its_permissions_is_not_to_be_deleted(tmp_path, monkeypatch):
+    """`rescore` of a result.json set unreadable said "Permission denied ...; delete it and run the analysis again":
+    the file is whole, and the permissions are what to fix."""
+    from pathlib import Path
+
+    from liftform.outputs.result_json import read_result_json
+
+    _, folder = _written(tmp_path)
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(PermissionError(13, "denied"))
+                        if self == folder.result_json else real(self, *a, **k))
+    with pytest.raises(InputError) as info:
+        read_result_json(folder.result_json)
+    assert str(info.value) == (f"cannot read result file {folder.result_json}: permission denied; check the file's "
+                               "permissions")

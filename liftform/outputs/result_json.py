@@ -297,6 +297,8 @@ def read_result_json(path: str | Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"result file not found: {path}; run the analysis first") from None
+    except PermissionError:     # the file is whole: "delete it" had been said of a permissions problem
+        raise InputError(f"cannot read result file {path}: permission denied; check the file's permissions") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read result file {path}: {exc}; {redo}") from None
     try:

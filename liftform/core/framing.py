@@ -44,14 +44,21 @@ def parts_in_picture(image_xy: np.ndarray, frame_size_wh: tuple[int, int], margi
                      visibility: np.ndarray | None = None, min_visibility: float = 0.5) -> np.ndarray:
     """(T, len(PART_NAMES)) bool: each part has a landmark inside the frame (``margin`` of its size from the edges)
     and, with ``visibility`` (T, 33), seen (>= ``min_visibility``). image_xy (T, 33, 2) px; NaN counts as out."""
+    inside = landmarks_in_picture(image_xy, frame_size_wh, margin)
+    if visibility is not None:
+        with np.errstate(invalid="ignore"):
+            inside &= visibility >= min_visibility
+    return inside[:, PART_LANDMARKS].any(axis=2)
+
+
+def landmarks_in_picture(image_xy: np.ndarray, frame_size_wh: tuple[int, int], margin: float = 0.0) -> np.ndarray:
+    """(T, N) bool: each landmark of ``image_xy`` (T, N, 2) px inside the frame, ``margin`` of its size from the
+    edges; NaN counts as out."""
     width, height = frame_size_wh
     x, y = image_xy[..., 0], image_xy[..., 1]
     with np.errstate(invalid="ignore"):
-        inside = (x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height) \
+        return (x >= margin * width) & (x <= (1 - margin) * width) & (y >= margin * height) \
             & (y <= (1 - margin) * height)
-        if visibility is not None:
-            inside &= visibility >= min_visibility
-    return inside[:, PART_LANDMARKS].any(axis=2)
 
 
 def out_of_picture_note(image_xy: np.ndarray, frame_size_wh: tuple[int, int]) -> str | None:
@@ -75,13 +82,9 @@ def knee_in_picture(image_xy: np.ndarray, frame_size_wh: tuple[int, int], side: 
     angle is read from below the hip, are inside the picture; 0 where either is not; NaN without a pose. Outside it
     they are MediaPipe's guesses: a webcam on a desk cutting off the feet read a stiff-legged stoop's knees bent
     29-33 deg, either side of where the advice tells a stoop from a bent-kneed lift (seventieth session)."""
-    knee, ankle = (LEFT_KNEE, LEFT_ANKLE) if side == "left" else (RIGHT_KNEE, RIGHT_ANKLE)
-    width, height = frame_size_wh
-    x, y = image_xy[:, [knee, ankle], 0], image_xy[:, [knee, ankle], 1]
-    with np.errstate(invalid="ignore"):
-        inside = (x >= 0) & (x <= width) & (y >= 0) & (y <= height)
-    posed = np.isfinite(x).all(axis=1) & np.isfinite(y).all(axis=1)
-    return np.where(posed, inside.all(axis=1), np.nan)
+    leg = image_xy[:, [LEFT_KNEE, LEFT_ANKLE] if side == "left" else [RIGHT_KNEE, RIGHT_ANKLE]]     # (T, 2, 2)
+    inside = landmarks_in_picture(leg, frame_size_wh).all(axis=1)
+    return np.where(np.isfinite(leg).all(axis=(1, 2)), inside, np.nan)
 
 
 # Where the feet are out of the picture, the floor is read from the frames the trunk stands within this many

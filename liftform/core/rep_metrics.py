@@ -173,7 +173,7 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
 
 
 def judged_and_counted_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: VerdictSettings,
-                  flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                              flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Two (T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`), False outside every rep, so a
     back flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a rounded lift; and
     ``flagged`` (`core.flags.flag_rounded_frames`) as the verdicts count it, what the outputs draw red (frames.csv,

@@ -43,7 +43,8 @@ TRUNK_MARGIN = 0.1
 FACE_NEAR_S = 0.17
 _HANDS = ((15, 17), (15, 19), (15, 21), (16, 18), (16, 20), (16, 22))     # wrist to pinky, index, thumb
 _REGION_EDGES = np.array(SKELETON_EDGES + _HANDS)
-_ARM_EDGE = np.isin(_REGION_EDGES, (LEFT_SHOULDER, RIGHT_SHOULDER, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22)).all(axis=1)
+# MediaPipe numbers the shoulders, elbows, wrists and hands 11-22, just before the hips: the bones among them.
+_ARM_EDGE = np.isin(_REGION_EDGES, np.arange(LEFT_SHOULDER, LEFT_HIP)).all(axis=1)
 _TRUNK = np.array((LEFT_SHOULDER, RIGHT_SHOULDER, RIGHT_HIP, LEFT_HIP))
 
 

@@ -238,7 +238,7 @@ def test_models_command_says_a_missing_model_directory_as_analyze_does(tmp_path,
     assert result.exit_code == 0 and "not present" in result.stdout
 
 
-def _models_listing(model_dir, monkeypatch):
+def _models_listing(model_dir, monkeypatch, exit_code=0):
     """`liftform models` run on ``model_dir`` in a wide terminal: the result and the line of the full model."""
     from typer.testing import CliRunner
 
@@ -247,7 +247,7 @@ def _models_listing(model_dir, monkeypatch):
     monkeypatch.setenv(models.ENV_MODEL_DIR, str(model_dir))
     _terminal_columns(monkeypatch, 300)
     result = CliRunner().invoke(app, ["models"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result, next(line for line in result.stdout.splitlines() if " full " in line)
 
 
@@ -267,7 +267,7 @@ def test_models_command_says_an_empty_model_file_is_damaged(tmp_path, monkeypatc
     local copy)"); it is said to be empty and damaged."""
     model_dir = _mkdir(tmp_path / "models")
     (model_dir / "pose_landmarker_full.task").write_bytes(b"")
-    result, full = _models_listing(model_dir, monkeypatch)
+    result, full = _models_listing(model_dir, monkeypatch, exit_code=1)   # a script checking models sees it
     assert "the file is empty (damaged)" in full and "a local copy" not in full, result.stdout
 
 
@@ -279,7 +279,7 @@ def test_models_command_says_a_damaged_model_file_is_unusable(tmp_path, monkeypa
     model_dir = _mkdir(tmp_path / "models")
     bundle = make_fake_bundle(model_dir / "pose_landmarker_full.task", payload=b"x" * 4000)
     bundle.write_bytes(bundle.read_bytes()[:3000] if damage == "truncated" else b"<html>blocked</html>")
-    result, full = _models_listing(model_dir, monkeypatch)
+    result, full = _models_listing(model_dir, monkeypatch, exit_code=1)
     assert "no: unusable" in full and "a local copy" not in full, result.stdout
     assert (f"full: {bundle} is not a MediaPipe model bundle (not a .task zip, or truncated); copy a good "
             f"pose_landmarker_full.task over it ({models.OFFICIAL_MODELS['full'].url}), or delete it") in result.stdout
@@ -304,10 +304,11 @@ def test_a_bundle_with_damaged_weights_is_refused_with_what_to_do(tmp_path, monk
     message = str(analyze_says.value)
     assert message == (f"{bundle} is damaged (pose_landmarks_detector.tflite fails its CRC-32 check: a corrupted "
                        f"copy); {models.replace_advice('full')}")
-    result, full = _models_listing(model_dir, monkeypatch)
+    result, full = _models_listing(model_dir, monkeypatch, exit_code=1)
     assert "no: unusable" in full and f"full: {message}" in result.stdout, result.stdout
     make_fake_bundle(bundle, payload=b"w" * 20_000)     # a good copy put over it is taken, not the verdict remembered
     assert models.resolve_model("full", download=False).source == "model_dir"
+    _models_listing(model_dir, monkeypatch)             # and the listing exits 0 again
 
 
 def test_models_command_shows_the_whole_path_in_a_narrow_terminal(tmp_path, monkeypatch):

@@ -366,6 +366,8 @@ def models(model_dir: Path | None = ModelDirOpt) -> None:
             out.print(shown(f"{info.name}: {info.path} is {info.problem}; {replace_advice(info.name)}"),
                       soft_wrap=True)
     out.print(f"cache: {shown(model_cache_dir())}")
+    if any(info.present and (info.problem or not info.size_bytes) for info in infos):
+        raise typer.Exit(1)     # a health check for scripts: a model file there that analyze would refuse
 
 
 @app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")

@@ -165,6 +165,26 @@ def test_the_second_and_fourth_descents_lower_a_load_the_first_and_third_reach_d
 
 
 
+def test_a_lowering_judged_at_a_shallower_lean_says_it_lowered_the_load_there():
+    """A set-down whose view ends with the load on the floor is judged on its lowering alone: the lean said beside
+    the rep's deepest was "(64° in the lift)" (a real clip), of a rep whose lift was never seen."""
+    from liftform.core.reasons import reason_for
+    from liftform.core.rep_metrics import rep_metrics
+
+    track = set_of_lifts_track([3.0, 40.0], [3.0, 3.0])
+    _, whole, _ = _judge(track)
+    cut = track[:whole[1].touchdown + 8]                  # the view ends with the load on the floor
+    kin, reps, verdicts = _judge(cut)
+    flagged = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)[0]
+    lowering, lifted = (rep_metrics(kin, r, flagged, SETTINGS.verdict) for r in (reps[1], whole[0]))
+    assert reps[1].lowers_load and verdicts[1].verdict == "rounded_back"
+    assert lowering.judged_bottom_lowering and not lifted.judged_bottom_lowering
+    for m, where in ((lowering, "lowering the load"), (lifted, "in the lift")):
+        deeper = dataclasses.replace(m, judged_bottom_trunk_deg=m.peak_trunk_deg - 19.0)
+        said = reason_for("rounded_back", deeper, SETTINGS.verdict, SETTINGS.spine.full_view_yaw_deg)
+        assert f"({m.peak_trunk_deg - 19.0:.0f}° {where})" in said, said
+
+
 def test_a_live_window_counts_the_bends_of_the_reps_it_keeps_only():
     """Live judges each rep on a window of its own, from the last judged rep on, keeping only new whole reps
     (`LiveSession._judge`); the bends are counted from the session's first (``reps_before``). A rep the window's start

@@ -103,14 +103,16 @@ def _guessed(m: RepMetrics) -> str:
 
 def _lift_lean(m: RepMetrics, hips: bool = True) -> str:
     """The lean where the rep was judged, said where the rep leaned further before the lift (a reach-down): a back
-    rounded in the lift rounded at that lean, not the reach-down's. With ``hips``, what the hips made of it
+    rounded in the lift rounded at that lean, not the reach-down's; where that part is the load's lowering (a
+    set-down whose lift is not seen, or judged flatter), it is said so. With ``hips``, what the hips made of it
     (`RepMetrics.lean_from_spine_pct`: said only where the spine's reading there was trusted, never "nan%"): the
     share is of the lift's lean, not of the deeper one said before it."""
     hips = (f"{100.0 - m.lean_from_spine_pct:.0f}% of it from the hips"
             if hips and np.isfinite(m.lean_from_spine_pct) else "")
     if not m.peak_trunk_deg - m.judged_bottom_trunk_deg >= LEAN_APART_DEG:
         return f", {hips}" if hips else ""
-    return f" ({m.judged_bottom_trunk_deg:.0f}° in the lift" + (f", {hips})" if hips else ")")
+    where = "lowering the load" if m.judged_bottom_lowering else "in the lift"
+    return f" ({m.judged_bottom_trunk_deg:.0f}° {where}" + (f", {hips})" if hips else ")")
 
 
 def _cut(m: RepMetrics) -> str:

@@ -94,6 +94,7 @@ class RepMetrics:
     knee_guessed: bool = False      # the knee or ankle out of the picture in most of the lower part (`knee_guessed`)
     judged_bottom_trunk_deg: float = float("nan")  # the trunk's lean at the judged part's deepest frame (below
                                     # `peak_trunk_deg` where the rep leaned further before lift-off: a reach-down)
+    judged_bottom_lowering: bool = False  # that frame lowers the load (before touch-down), not lifts it
 
     @property
     def from_above(self) -> bool:
@@ -240,6 +241,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
         seen_whole=seen_whole(k.depth, rep.start, rep.end, rep.complete), judged_s=run_lengths_s(peak_at, t),
         posture_judged=bool((judged & posture).any()),
         descent_seen=parts.descent_seen, judged_bottom_trunk_deg=bottom_trunk,
+        judged_bottom_lowering=bool(parts.loaded[bottom - rep.start] and not lifting[bottom - rep.start]),
         rounding_at_edge=meets_view_edge(k.depth, rep.start, rep.end, parts.counted),
         knee_guessed=knee_guessed(k.knee_in_picture[span][low]))
 

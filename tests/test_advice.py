@@ -286,6 +286,7 @@ def one_of_each_kind() -> list[RepVerdict]:
             replace(verdict("rounded_back", spine=30.0), while_lowering=True),
             replace(verdict("insufficient_data"), lift_unseen=True), replace(verdict(), judged_on_descent=True),
             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13),
+            replace(verdict(spine=5.0), rounded_s=0.07, head_briefly=True),
             replace(verdict("insufficient_data"), view_cut=True),
             replace(verdict(), judged_on_descent=True, pose_lost_s=0.4)]
 

@@ -144,3 +144,23 @@ def test_a_screen_stopped_by_the_head_names_the_head_and_writes_no_range():
     both = screen_bend(kin, SETTINGS)
     assert both.head_led and both.spine_rounded and both.hinge_depth_deg == pytest.approx(60, abs=4)
     assert "personal_max_flexion_deg = 3" in profile_toml(both)          # ~35 deg
+
+
+def test_a_head_hanging_past_its_limit_too_briefly_to_count_is_advised_about_the_head():
+    """The head dipped to 50° for a few frames at the bottom of each hinge (the back's contour at 4°): too briefly to
+    count, the rep is cleared as its reason says ("with the head hanging 50° ... for only 0.07 s"), and had been
+    advised "Keep your back extended all through the lift: it passed its limit", of a back that never did."""
+    t, env = lift_profile(3, 30.0, 1.0)
+    _, verdicts = _judge(make_track(75.0 * env, 20.0 * env, 4.0 * env, t, head_drop_deg=55.0 * (env >= 0.95)))
+    assert [v.verdict for v in verdicts] == ["hip_hinge"] * 3
+    assert all(0 < v.rounded_s < SETTINGS.verdict.min_rounded_s and v.head_briefly for v in verdicts)
+    for v in verdicts:
+        assert "with the head hanging" in v.reason
+        text = advise(v)
+        assert text.startswith("Keep your head in line with your back") and "back extended" not in text, text
+    # The back's own brief spike is still told about the back (the lifts; the set-down between, lowered and
+    # lifted past the limit, counts as rounded).
+    _, spiked = _judge(make_track(75.0 * env, 20.0 * env, 4.0 + 40.0 * (env >= 0.95), t))
+    cleared = [v for v in spiked if v.verdict == "hip_hinge"]
+    assert len(cleared) == 2 and all(0 < v.rounded_s and not v.head_briefly for v in cleared)
+    assert all(advise(v).startswith("Keep your back extended") for v in cleared)

@@ -42,6 +42,7 @@ ADVICE_CUES = {
     "lower_flat": "Lower it with a flat back",
     "chest_up": "Chest up; too heavy? Get help",     # the advice's "if you can't ... ask someone"
     "flat_all_the_way": "Keep your back flat all the way",
+    "head_in_line": "Head in line with your back",
     "reach_down_flat": "Reach down with a flat back",
     "lift_slowly": "Slower up, breathe out",
     "good": "Good lift",
@@ -89,7 +90,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         # the lift that raised the load (the rep before) may have rounded too, so the advice claims no good lift.
         return "lower_flat" if rv.while_lowering else rounded_cause(rv, screen_hinge_depth_deg)
     if rv.rounded_s > 0:                          # past the limit, too briefly to count: no praise for a flat back
-        return "flat_all_the_way"
+        # the head, not the back's contour, passed its limit: "keep your back extended" had been said of it
+        return "head_in_line" if rv.head_briefly else "flat_all_the_way"
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed (or seen)
         return "stay_in_sight" if rv.pose_lost_s > 0 else "flat_way_down"
     if ROUNDED_REACH_DOWN in rv.faults:
@@ -180,6 +182,9 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
             f"Keep your chest up and your back extended: it {rounded_when}; if you can't, the "
             "load is too heavy - ask someone to help."),
         "flat_all_the_way": _flat_all_the_way(rv, own_numbers),
+        "head_in_line": ("Keep your head in line with your back: it hung toward the floor past its limit for a "
+                         f"moment{f' ({rv.rounded_s:.2f} s)' if own_numbers else ''}, too briefly to count - a "
+                         "hanging head pulls the upper back round with it."),
         "reach_down_flat": (
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
             "the hips and knees with your chest up on the way down too."),

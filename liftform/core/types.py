@@ -190,6 +190,8 @@ class RepVerdict:
     spine_flexion_pct_of_max: float = float("nan")  # peak flexion as % of the person's screened maximum
     peak_neck_flexion_deg: float = float("nan")  # the head hanging furthest toward the floor while loaded
     head_led: bool = False          # rounded_back seen in the head hanging, the back's contour inside its limit
+    head_briefly: bool = False      # not rounded: the head hung past its limit too briefly to count, the back's
+                                    # contour inside its own (what the advice then names)
     squat_bottom: bool = False      # rounded_back seen at the bottom of a squat: the trunk fairly upright, the hips
                                     # deeply flexed (the pelvis tucking under)
     while_lowering: bool = False    # rounded_back only while lowering the load (before touch-down), not lifting it

@@ -164,3 +164,26 @@ def test_a_head_hanging_past_its_limit_too_briefly_to_count_is_advised_about_the
     cleared = [v for v in spiked if v.verdict == "hip_hinge"]
     assert len(cleared) == 2 and all(0 < v.rounded_s and not v.head_briefly for v in cleared)
     assert all(advise(v).startswith("Keep your back extended") for v in cleared)
+
+
+def test_the_brief_heads_advice_is_the_same_read_back_in_the_report(tmp_path):
+    """The report judges its advice from result.json: without ``head_briefly`` there it told the rep of a head
+    that dipped for a moment to keep the back extended, beside the terminal's "keep your head in line"."""
+    import html
+
+    from liftform import read_analysis
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.outputs import write_outputs
+    from liftform.pipeline import analyze_track
+    from liftform.report.page import write_report
+
+    t, env = lift_profile(3, 30.0, 1.0)
+    track = make_track(75.0 * env, 20.0 * env, 4.0 * env, t, head_drop_deg=55.0 * (env >= 0.95))
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(t[-1]))
+    written = analyze_track(track, source, ModelInfo("full", "cd" * 32), SETTINGS)
+    write_outputs(written, track, tmp_path / "lift", write_video=False)
+    read = read_analysis(tmp_path / "lift")
+    assert [v.head_briefly for v in read.verdicts] == [v.head_briefly for v in written.verdicts] == [True] * 3
+    write_report(tmp_path / "lift")         # no source video here: a report without frames
+    page = html.unescape((tmp_path / "lift" / "report.html").read_text())
+    assert "Keep your head in line with your back" in page and "Keep your back extended" not in page

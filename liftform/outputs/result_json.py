@@ -33,10 +33,10 @@ CONFIDENCE_DECIMALS = 3
 REP_FIELDS = ("index", "start_s", "touchdown_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence",
               "peak_spine_flexion_deg", "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg",
               "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
-              "head_led", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded", "lift_unseen",
-              "view_cut", "judged_on_descent", "from_behind", "from_above", "knee_guessed", "pose_lost_s", "rounded_s",
-              "descent_s", "ascent_s", "start_frame", "touchdown_frame", "bottom_frame", "liftoff_frame", "end_frame",
-              "complete", "lowers_load", "faults", "reason", "advice")
+              "head_led", "head_briefly", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded",
+              "lift_unseen", "view_cut", "judged_on_descent", "from_behind", "from_above", "knee_guessed",
+              "pose_lost_s", "rounded_s", "descent_s", "ascent_s", "start_frame", "touchdown_frame", "bottom_frame",
+              "liftoff_frame", "end_frame", "complete", "lowers_load", "faults", "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -97,6 +97,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "spine_flexion_pct_of_max": num(rv.spine_flexion_pct_of_max, a),
         "peak_neck_flexion_deg": num(rv.peak_neck_flexion_deg, a),
         "head_led": bool(rv.head_led),
+        "head_briefly": bool(rv.head_briefly),
         "squat_bottom": bool(rv.squat_bottom),
         "while_lowering": bool(rv.while_lowering),
         "through_bottom": bool(rv.through_bottom),

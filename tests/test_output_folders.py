@@ -649,3 +649,25 @@ def test_a_file_where_a_videos_folder_goes_is_said_before_its_pose_stage(tmp_pat
         pipeline.analyze_video(video, out, output_name="lift")
     row = run_job(Job(0, str(video), "lift"), JobSpec(Settings(), "model.task", MODEL_SHA256), out / "lift")
     assert not row.ok and row.error.startswith(said), row.error
+
+
+@pytest.mark.parametrize("damage", ["cut short", "not an object"])
+def test_a_video_whose_result_json_was_damaged_is_scored_into_its_own_folder_again(tmp_path, monkeypatch, damage):
+    """A result.json cut short (a disk filled, a copy broken) is no result, and the video named so was scored into a
+    folder of its own, ``lift-1a2b3c4d``, beside it: the summary listed the video twice, the damaged folder "ok", and
+    every later rescore failed on it. It is scored into the same folder again, as where result.json is missing."""
+    a, b = _videos(tmp_path, "in/lift.mp4", "in/other.mp4")
+    out = tmp_path / "out"
+    _fake_engine(monkeypatch)
+    score([a, b], out, workers=1)
+    result_json = out / "lift" / "result.json"
+    result_json.write_text(result_json.read_text()[:300] if damage == "cut short" else "[]")
+    written = _fake_engine(monkeypatch)
+    again = score([a, b], out, workers=1)
+    assert [(r.output, r.cached) for r in again.rows] == [("lift", False), ("other", True)] and len(written) == 1
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["lift", "other"]
+    assert [r.output for r in read_summary(out)] == ["lift", "other"]
+    json.loads(result_json.read_text())                       # whole again
+    # A damaged folder another video's name only resembles is not taken by it.
+    result_json.write_text("{")
+    assert output_names([tmp_path / "in" / "lift2.mp4"], out) == ["lift2"]

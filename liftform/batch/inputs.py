@@ -238,6 +238,7 @@ class _Earlier:
     name: str
     source: str
     sha256: str
+    damaged: bool = False       # its result.json is there but is no result (cut short, not JSON): whose, unknown
 
 
 def _earlier_results(out_root: Path) -> list[_Earlier]:
@@ -250,8 +251,10 @@ def _earlier_results(out_root: Path) -> list[_Earlier]:
         try:
             source = json.loads(folder.result_json.read_text(encoding="utf-8"))["source"]
             found.append(_Earlier(folder.name, str(source.get("path") or ""), str(source.get("sha256") or "")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except OSError:
             found.append(_Earlier(folder.name, "", ""))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            found.append(_Earlier(folder.name, "", "", damaged=True))
     return found
 
 
@@ -289,7 +292,9 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
     since (nothing left at the path recorded: a copy beside a video still in place gets a folder of its own). The
     others get :func:`assign_stems`'s names worked out together with the videos already there, so a different video
     of the same file name gets a folder of its own (``b__IMG_0001`` beside ``a``'s ``IMG_0001``) instead of
-    replacing theirs; a name still taken gets 8 hex digits of its path's hash.
+    replacing theirs; a name still taken gets 8 hex digits of its path's hash, unless what takes it is a folder
+    whose result.json is damaged: the video given that very name is scored into it again, as where result.json is
+    missing (it had been scored into a folder of its own, and the study counted it twice, the damaged one "ok").
     """
     earlier = _earlier_results(Path(out_root))
     free = {e.name: e for e in earlier}
@@ -308,7 +313,11 @@ def output_names(paths: list[Path], out_root: str | Path) -> list[str]:
     others = list({same_file_key(Path(e.source)): Path(e.source) for e in earlier if e.source}.values())
     others = [p for p in others if same_file_key(p) not in keys]
     taken = {_key(e.name) for e in earlier} | {_key(n) for n in names if n is not None}
+    damaged = {_key(e.name): e.name for e in earlier if e.damaged and e.name in free}
     for i, name in zip(rest, assign_stems(others + [paths[i] for i in rest])[len(others):], strict=True):
+        if _key(name) in damaged:
+            names[i] = damaged.pop(_key(name))
+            continue
         while _key(name) in taken:
             name = f"{name}-{_short_hash(paths[i])}"
         taken.add(_key(name))

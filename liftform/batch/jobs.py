@@ -38,6 +38,8 @@ from liftform.personal import FOLDER_ORIGIN, from_profile
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
+UNREADABLE_EARLIER = "an unreadable earlier result"   # why a video is scored again: its poses unused too
+
 
 @dataclass(frozen=True)
 class Job:
@@ -149,7 +151,7 @@ def scored_or_why_not(job: Job, out_dir: Path, spec: JobSpec,
             return None, "the video file changed"
         return row_from_analysis(analysis, job.summary_path, job.output, cached=True), ""
     except (LiftformError, OSError, ValueError):
-        return None, "an unreadable earlier result"
+        return None, UNREADABLE_EARLIER
 
 
 def poses_reusable(job: Job, out_dir: Path, spec: JobSpec) -> bool:

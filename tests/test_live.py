@@ -863,6 +863,10 @@ def test_key_n_judges_the_next_reps_and_the_saved_session_from_the_zero_of_a_rep
     assert natural <= zeros[0].neutral_bend_deg <= natural + truth["spine"].max()   # the hinge's own few degrees
     assert session.zero_taken and session.settings.spine.neutral_bend_deg == zeros[0].neutral_bend_deg
     assert zeros[0].words in prompts                                                  # said on screen
+    # 25° over most people's: read as their rounded backs are, and the window says so, for the banner's whole time
+    # (it had been cleared as the next rep began, and a ROUNDED rep taken as flat said only "checked flat")
+    assert zeros[0].reads_rounded and zeros[0].words.endswith("a rounded back for most people: sure it was flat?")
+    assert prompts.count(zeros[0].words) >= 0.9 * session.options.banner_s * 30.0, prompts.count(zeros[0].words)
     judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
     assert judged == ["rounded_back", "hip_hinge", "hip_hinge"]
 

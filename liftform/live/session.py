@@ -35,12 +35,12 @@ from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside
 from liftform.core.rep_metrics import SWING_AFTER_S
 from liftform.core.reps import SAME_BEND_GAP_S, bend_may_go_on, bend_numbers
 from liftform.core.run import run_core
-from liftform.core.screen import checked_rep_zero_deg, unusable_zero
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import FrameAngles, Rep, RepVerdict
 from liftform.core.vocabulary import JERKY_LIFT, BackState, back_state, tone_of, words_of
 from liftform.exposure import brightness_in_box, is_dark, luma_thumbnail, median_brightness, picture_brightness
 from liftform.live.buffer import TrackBuffer
+from liftform.live.own_zero import zero_from_last_rep
 from liftform.live.posture import Posture
 from liftform.live.sources import CapturedFrame
 from liftform.live.state import (
@@ -55,7 +55,7 @@ from liftform.live.state import (
     RoundedFlag,
     framing_problem,
 )
-from liftform.live.types import BackRounded, LiveEvent, LiveFrame, LiveOptions, RepJudged, ZeroTaken
+from liftform.live.types import BackRounded, LiveEvent, LiveFrame, LiveOptions, RepJudged
 from liftform.outputs.overlay import PROMPT_RGB, TEXT_RGB, draw_overlay
 from liftform.pose import FramePose
 from liftform.settings import Settings
@@ -123,28 +123,13 @@ class LiveSession:
         self._banner = None
 
     def take_zero(self) -> list[LiveEvent]:
-        """Key ``n``: someone who knows the lifter's back (a coach beside them) checked the last rep flat. The
-        lifter's own zero is read from it as `liftform screen --neutral --rep N` reads it
-        (`core.screen.checked_rep_zero_deg`), and the next reps, and the saved session, are judged from it: the
-        contour's neutral differs between people and clothes by tens of degrees. Returns one `ZeroTaken`."""
-        s = self.settings
+        """Key ``n``: someone who knows the lifter's back (a coach beside them) checked the last rep flat; the next
+        reps, and the saved session, are judged from the zero read from it (`own_zero.zero_from_last_rep`). Returns
+        one `ZeroTaken`."""
         ts = float(self.buffer.timestamps_s[len(self.buffer) - 1]) if len(self.buffer) else 0.0
-        zero, refused, set_aside = float("nan"), None, False
-        if not self.verdicts:
-            refused = "No rep yet to take your zero from"
-        else:
-            rep = self.verdicts[-1].rep
-            zero = checked_rep_zero_deg(self.buffer.track(rep.start, rep.end + 1), s)
-            if (problem := unusable_zero(zero)) is not None:
-                refused = f"No zero from the last rep: {problem}"
-            else:
-                # A screened hinge depth and range were read from the zero before: from this one they would not be
-                # (a kyphotic lifter told "you cannot reach this low flat" right after the rep checked flat there)
-                set_aside = s.advice.screen_hinge_depth_deg > 0 or s.spine.personal_max_flexion_deg > 0
-                self.settings = replace(s, spine=replace(s.spine, neutral_bend_deg=zero, personal_max_flexion_deg=0.0),
-                                        advice=replace(s.advice, screen_hinge_depth_deg=0.0))
-                self.zero_taken = True
-        event = ZeroTaken(ts, zero, refused, screen_set_aside=refused is None and set_aside)
+        settings, event = zero_from_last_rep(self.verdicts, self.buffer, self.settings, ts)
+        if settings is not None:
+            self.settings, self.zero_taken = settings, True
         self._banner = (event.words, ts + self.options.banner_s, None)
         return [event]
 
@@ -370,8 +355,8 @@ class LiveSession:
     def _prompt_text(self, problem: str | None, ts: float) -> tuple[str | None, str | None]:
         """(the prompt, the verdict of the rep it announces or None)."""
         problem = self._prompt.update(problem, ts)
-        if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep):
-            self._banner = None                   # shown for banner_s, or until the next rep starts
+        if self._banner is not None and (ts >= self._banner[1] or self._watcher.in_rep and self._banner[2]):
+            self._banner = None                   # shown for banner_s, a rep's until the next rep starts
         # The rep just judged first, for its banner's time: a lasting "Step back" had hidden every rep's verdict
         if self._banner is not None:
             return self._banner[0], self._banner[2]

@@ -78,6 +78,7 @@ class ZeroTaken:
     # The session's profile held a screened hinge depth or range of flexion: read from another zero, they no longer
     # hold and are set aside (the advice stops quoting them, the saved profile leaves them out)
     screen_set_aside: bool = False
+    reads_rounded: bool = False     # the zero reads as most people's rounded backs do (`personal.zero_reads_rounded`)
 
     @property
     def words(self) -> str:
@@ -86,6 +87,8 @@ class ZeroTaken:
         if self.refused:
             refusal, _, reason = self.refused.partition(": ")
             return f"{refusal}: why in the terminal" if reason else refusal
+        if self.reads_rounded:      # a rounded rep taken as flat hides rounding from then on: said where it is seen
+            return f"Your zero: {self.neutral_bend_deg:.0f}°, a rounded back for most people: sure it was flat?"
         return f"Your zero: {self.neutral_bend_deg:.0f}° from the last rep (checked flat)"
 
 

@@ -1365,8 +1365,14 @@ def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     # a rep live told that the saved session finds no rep at (it had been promised "(below)"): said by its end
     phantom = replace(saved[1], rep=replace(saved[1].rep, end_s=saved[1].rep.end_s + 1.0))
     assert _rejudged_reps([saved[0], phantom], [saved[0], saved[2]]) == \
-        f"finds no rep where live told one ending at {saved[1].rep.end_s + 1.0:.1f} s"
+        f"finds no rep where live told one ending at {saved[1].rep.end_s + 1.0:.1f} s; tells rep 3 (below), which " \
+        "live did not"
     assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) otherwise")
+    # Judged on its window's frames, a rep live told may end 0.3 s before the whole session's same rep: it is that
+    # rep (it had been said lost, beside the same verdict and numbers below); a saved rep live never told is named.
+    early = [replace(v, rep=replace(v.rep, end_s=v.rep.end_s - 0.3)) for v in saved]
+    assert _rejudged_reps(early, saved) == ""
+    assert _rejudged_reps(early[:2], saved) == "tells rep 3 (below), which live did not"
 
 
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),

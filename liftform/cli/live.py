@@ -112,17 +112,20 @@ def live(
 
 
 def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
-    """What the saved session, judged on all its frames, tells otherwise than live did of the reps it told (another
-    verdict or other numbers: a rep judged on the frames the live window held, then on the whole session): "tells
-    reps 1, 3 (below) otherwise than live did", numbered as the saved session's summary below numbers them
-    (`rep_list`), and the reps live told that it finds no rep at, by when they ended (live had promised "reps 1, 2
-    (below)" of a summary listing one); "" where it tells them all alike. A live rep is the saved one that ends
-    within ``SAME_REP_S`` of it."""
+    """What the saved session, judged on all its frames, tells otherwise than live did (another verdict or other
+    numbers: a rep judged on the frames the live window held, then on the whole session): "tells reps 1, 3 (below)
+    otherwise than live did", numbered as the saved session's summary below numbers them (`rep_list`); the reps
+    live told that it finds no rep at, by when they ended (live had promised "reps 1, 2 (below)" of a summary
+    listing one); and its reps live never told. "" where it tells them all alike. A live rep is the saved one whose
+    span holds its bottom, or that ends within ``SAME_REP_S`` of it: judged on its window's frames, a rep live told
+    ending at 4.0 s, the whole session ended at 4.3 s with the same verdict and numbers, and it was said lost."""
     from liftform.outputs.result_json import rep_list
 
-    changed, gone = [], []
+    changed, gone, matched = [], [], set()
     for told in live_verdicts:
-        same = [saved for saved in saved_verdicts if abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S]
+        same = [saved for saved in saved_verdicts if saved.rep.start_s <= told.rep.bottom_s <= saved.rep.end_s
+                or abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S]
+        matched.update(id(saved) for saved in same)
         if not same:
             gone.append(f"{told.rep.end_s:.1f} s")
         elif not any((saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in same):
@@ -130,6 +133,8 @@ def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
     said = [f"tells {rep_list(changed)} (below) otherwise than live did"] if changed else []
     if gone:
         said.append(f"finds no rep where live told one ending at {', '.join(gone)}")
+    if untold := [saved for saved in saved_verdicts if id(saved) not in matched]:
+        said.append(f"tells {rep_list(untold)} (below), which live did not")
     return "; ".join(said)
 
 
@@ -184,7 +189,7 @@ def _print_stats(stats, tracking: bool) -> None:
     """The session's frame rate and latency, and what to do where the machine fell behind the camera."""
     import numpy as np
 
-    if not stats.frames_processed:
+    if stats.frames_processed < 2:      # a session stopped while the model loaded: "could not keep up" from a frame
         return
     out.print(f"  {stats.frames_processed} frames at {stats.processed_fps:.1f} fps ({stats.frames_dropped} "
               f"dropped), latency p50 {np.median(stats.latency_ms):.0f} ms / p95 "

@@ -7,7 +7,7 @@ command stopped later does, with the same exit status.
 
 import sys
 
-from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, stop_signal, terminate_as_interrupt, was_terminated
+from liftform.interrupts import stop_signal, stopped_exit, terminate_as_interrupt
 
 
 def main() -> None:
@@ -16,7 +16,7 @@ def main() -> None:
         from liftform.cli import main as command_line
     except KeyboardInterrupt:
         print(f"interrupted by {stop_signal()}", file=sys.stderr)
-        raise SystemExit(TERMINATED_EXIT if was_terminated() else INTERRUPTED_EXIT) from None
+        raise SystemExit(stopped_exit()) from None
     command_line()
 
 

@@ -16,10 +16,12 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 
-HELD = (signal.SIGINT, signal.SIGTERM)
+# The terminal closed (or an ssh connection lost) hangs up: SIGHUP, where the system has one (not on Windows)
+HANGUP: tuple[signal.Signals, ...] = (signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()
+HELD = (signal.SIGINT, signal.SIGTERM, *HANGUP)
 INTERRUPTED_EXIT = 128 + signal.SIGINT    # the command line's exit status when stopped by Ctrl-C (130)
 TERMINATED_EXIT = 128 + signal.SIGTERM    # ... and by SIGTERM (143), as a shell reports a process it ended
-_terminated: list[int] = []               # the SIGTERMs received since `terminate_as_interrupt`
+_terminated: list[int] = []               # the SIGTERMs (and SIGHUPs) received since `terminate_as_interrupt`
 
 
 class AnalysisKept(KeyboardInterrupt):
@@ -35,9 +37,14 @@ class AnalysisKept(KeyboardInterrupt):
 def terminate_as_interrupt() -> None:
     """From now on SIGTERM (`timeout`, a scheduler or service manager stopping the job, `kill`) stops this process as
     Ctrl-C does: KeyboardInterrupt, so what is done is kept, temporary files are removed and one line says so. With
-    Python's default the process died at once, silently: no summary of the videos done, a live session unsaved."""
+    Python's default the process died at once, silently: no summary of the videos done, a live session unsaved.
+    So does SIGHUP (the terminal closed, an ssh connection lost: a live session had been lost whole), unless it is
+    ignored (`nohup`: the command is to outlive its terminal)."""
     _terminated.clear()
     signal.signal(signal.SIGTERM, _interrupt)
+    for hangup in HANGUP:
+        if signal.getsignal(hangup) == signal.SIG_DFL:
+            signal.signal(hangup, _interrupt)
 
 
 def _interrupt(signum, _frame) -> None:
@@ -46,13 +53,19 @@ def _interrupt(signum, _frame) -> None:
 
 
 def was_terminated() -> bool:
-    """A SIGTERM was taken as a Ctrl-C (`terminate_as_interrupt`)."""
+    """A SIGTERM (or SIGHUP) was taken as a Ctrl-C (`terminate_as_interrupt`)."""
     return bool(_terminated)
 
 
 def stop_signal() -> str:
-    """What stopped the command, in the words its line says: "SIGTERM" or "Ctrl-C"."""
-    return "SIGTERM" if was_terminated() else "Ctrl-C"
+    """What stopped the command, in the words its line says: "SIGTERM", "SIGHUP" or "Ctrl-C"."""
+    return signal.Signals(_terminated[0]).name if _terminated else "Ctrl-C"
+
+
+def stopped_exit() -> int:
+    """The exit status of a command so stopped, as a shell reports a process the signal ended: 130 for Ctrl-C, 143
+    for SIGTERM, 129 for SIGHUP."""
+    return 128 + _terminated[0] if _terminated else INTERRUPTED_EXIT
 
 
 @contextlib.contextmanager

@@ -105,7 +105,7 @@ liftform.cli.single.settings_from = held
 
 
 @pytest.mark.parametrize("hold", [HELD_IN_IMPORT, HELD_IN_SETTINGS], ids=["importing", "settings"])
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"])
 def test_a_command_stopped_before_its_own_handling_says_so_in_one_line(tmp_path, hold, signum):
     """Stopped while the command line was imported (its first half second), a command printed a traceback of the
     import machinery; stopped later but before the command's own handling of it (its imports, its settings), it
@@ -118,5 +118,26 @@ def test_a_command_stopped_before_its_own_handling_says_so_in_one_line(tmp_path,
         _, stderr = command.communicate(timeout=30)
     finally:
         command.kill()
-    said = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    said = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
     assert (command.returncode, stderr) == (128 + signum, f"interrupted by {said}\n")
+
+
+def test_a_hangup_stops_a_command_as_ctrl_c_does_unless_it_is_ignored():
+    """The terminal closed (or an ssh connection lost) sends SIGHUP: a live session had died with it, unsaved. It is
+    taken as a Ctrl-C, as SIGTERM is; under `nohup` (SIGHUP ignored, the command to outlive its terminal) it stays
+    ignored."""
+    from liftform.interrupts import _terminated, terminate_as_interrupt
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        terminate_as_interrupt()
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        terminate_as_interrupt()
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+    finally:
+        _terminated.clear()                  # this process was not stopped: other tests read it
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

@@ -1,6 +1,6 @@
 """The command line. It parses arguments, shows progress and results, maps errors to exit codes, and calls the
 library for everything else. Exit codes: 0 the job ran (whatever the verdict), 1 an input could not be analysed,
-2 bad usage, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM (which is taken as a Ctrl-C).
+2 bad usage, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM and 129 by SIGHUP (each taken as a Ctrl-C).
 
 Modules: ``common`` (the app, consoles, options, progress bars), ``show`` (printing results), ``single`` (analyze,
 report, screen, models, config), ``batch`` (score, rescore), ``live``.
@@ -11,7 +11,7 @@ import gc
 import sys
 
 from liftform.cli.common import app
-from liftform.interrupts import INTERRUPTED_EXIT, TERMINATED_EXIT, terminate_as_interrupt, was_terminated
+from liftform.interrupts import INTERRUPTED_EXIT, stopped_exit, terminate_as_interrupt, was_terminated
 
 # isort: off
 # Each registers its commands on the app; `liftform --help` lists them in this order.
@@ -28,7 +28,7 @@ def main() -> None:  # pragma: no cover - console entry point
         app()
     except SystemExit as exc:       # a command stopped by SIGTERM says so to whatever sent it, as a killed one would
         if exc.code == INTERRUPTED_EXIT and was_terminated():
-            raise SystemExit(TERMINATED_EXIT) from None
+            raise SystemExit(stopped_exit()) from None
         raise
     finally:
         # Everything is written by now. The interpreter's last collection at exit would walk every object of

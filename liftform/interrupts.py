@@ -59,7 +59,9 @@ def was_terminated() -> bool:
 
 def stop_signal() -> str:
     """What stopped the command, in the words its line says: "SIGTERM", "SIGHUP" or "Ctrl-C"."""
-    return signal.Signals(_terminated[0]).name if _terminated else "Ctrl-C"
+    if not was_terminated():
+        return "Ctrl-C"
+    return signal.Signals(_terminated[0]).name if _terminated else "SIGTERM"
 
 
 def stopped_exit() -> int:

@@ -223,6 +223,20 @@ def test_framing_prompts():
     assert framing_problem(xy, vis, 80.0, size, 45.0) == PROMPT_SIDE_ON
 
 
+def test_a_prompt_goes_once_it_no_longer_holds_though_the_frames_flicker_between_two_others():
+    """A lifter walking into view: nobody found, then, every other frame, "step back" and nothing amiss. Neither held
+    0.3 s in a row, so "Step into view" stayed on screen for seconds over a lifter measured in full view."""
+    from liftform.live.state import Debounced
+
+    prompt, fps = Debounced(0.3), 30.0
+    shown = [prompt.update(PROMPT_NOBODY, i / fps) for i in range(30)]
+    shown += [prompt.update(PROMPT_STEP_BACK if i % 2 else None, 1.0 + i / fps) for i in range(60)]
+    assert shown[5] is None and shown[29] == PROMPT_NOBODY              # shown after 0.3 s of it, as before
+    assert PROMPT_NOBODY not in shown[30 + 10:]                         # gone 0.3 s after it was last seen
+    steady = [prompt.update(None, 3.0 + i / fps) for i in range(30)]    # then 0.3 s without a problem clears it
+    assert steady[-1] is None and steady[0] is not None
+
+
 def test_a_busy_machine_dropping_frames_in_bursts_calibrates_after_the_same_standing_time():
     """Calibration counted the upright frames processed times their typical interval: a machine that drops frames in
     bursts (three processed, six dropped) had its lifter stand 3 s and more before "calibrating" went, and it stayed

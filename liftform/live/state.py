@@ -138,22 +138,27 @@ class RepWatcher:
 
 
 class Debounced:
-    """A value that changes only after the new value has been seen for ``hold_s`` seconds in a row."""
+    """A value that changes only after the new value has been seen for ``hold_s`` seconds in a row, or once the value
+    shown has not been seen for ``hold_s``: where the input flickers between two others (a lifter in view, "step
+    back" one frame and nothing the next), "Step into view" of a moment before had stayed on screen for seconds."""
 
     def __init__(self, hold_s: float, initial=None) -> None:
         self.hold_s = hold_s
         self.value = initial
         self._candidate = initial
         self._since_s = 0.0
+        self._shown_seen_s: float | None = None     # when the value shown was last the input (None: not yet asked)
 
     def update(self, value, timestamp_s: float):
+        if self._shown_seen_s is None:
+            self._shown_seen_s = timestamp_s
         if value == self.value:
-            self._candidate = value
+            self._candidate, self._shown_seen_s = value, timestamp_s
             return self.value
         if value != self._candidate:
             self._candidate, self._since_s = value, timestamp_s
-        if timestamp_s - self._since_s >= self.hold_s:
-            self.value = value
+        if timestamp_s - self._since_s >= self.hold_s or timestamp_s - self._shown_seen_s >= self.hold_s:
+            self.value, self._shown_seen_s = value, timestamp_s
         return self.value
 
 

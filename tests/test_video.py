@@ -406,6 +406,15 @@ def test_audio_only_file_is_input_error(tmp_path):
         open_video(path)
 
 
+def test_a_text_file_is_refused_as_no_video(tmp_path):
+    """FFmpeg shows a .txt file as a video of its characters (its "tty" demuxer): a readme given as the video had
+    played 22 s in live ("NOT ENOUGH DATA", exit 0) and analyze had looked for a person in 558 frames."""
+    path = tmp_path / "readme.txt"
+    path.write_text("# liftform\n\n" + "Lift with your legs, and see whether you did. " * 80)
+    with pytest.raises(InputError, match=f"^{re.escape(str(path))} is a text file, not a video"):
+        open_video(path)
+
+
 def test_cover_art_listed_before_the_video_is_not_taken_for_it(tmp_path):
     # A tagged clip's cover picture is a one-frame "video" stream FFmpeg may list first: a real lift was refused as
     # "has only 1 frame(s)".

@@ -737,6 +737,17 @@ def test_a_result_folder_removed_by_hand_leaves_the_summary_of_a_rescore(tmp_pat
     assert sorted(_csv(out)) == ["lift", "other"] and len(result.rows) == 2
     doc = json.loads((out / "summary.json").read_text())
     assert [v["output"] for v in doc["videos"]] == ["lift", "other"] and doc["complete"] is True
+    # ... and it is said, where it had left the study unsaid: a statistician counted one video fewer
+    assert result.gone == ["rounded"]
+    (out / "lift" / "result.json").unlink()
+    said = " ".join(cli.invoke(app, ["rescore", str(out), "-q"]).output.split())
+    assert ("note: 1 video(s) the summary listed have no result any more (their folder or its result.json removed), "
+            "and are left out of it: lift; `liftform score` with their videos scores them again") in said, said
+    # A summary.json that cannot be read: the failed videos it held are no longer known, and that is said.
+    (out / "summary.json").write_text('{"videos": [')
+    said = " ".join(cli.invoke(app, ["rescore", str(out), "-q"]).output.split())
+    assert f"note: the summary before could not be read (cannot read {out / 'summary.json'} (" in said, said
+    assert "videos that had failed are no longer listed" in said
 
 
 def test_a_plain_rescore_of_a_live_session_says_nothing_of_pose_settings_no_one_changed(tmp_path):

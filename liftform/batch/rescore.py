@@ -34,6 +34,7 @@ from liftform.batch.summary import (
     earlier_rows,
     failed_row,
     merged_rows,
+    read_summary,
     row_from_analysis,
     write_summary,
 )
@@ -87,7 +88,9 @@ class RescoreResult:
     person's own values it was made with while the settings given had others; ``folder_profiles``: folders judged
     from the profile.toml beside their source video (see the module docstring); ``posed_elsewhere``: those whose
     landmarks another mediapipe version made (judged from them, as asked; a `score` poses them again,
-    `summary.pose_fingerprint`); ``index_html``: the overview, rebuilt where the folder had one."""
+    `summary.pose_fingerprint`); ``index_html``: the overview, rebuilt where the folder had one; ``gone``: videos
+    the summary listed as scored whose result folder (or its result.json) is gone, left out of it now;
+    ``summary_unreadable``: why the summary before could not be read (its failed videos are then not known)."""
 
     out_root: Path
     rows: list[SummaryRow] = field(default_factory=list)
@@ -98,6 +101,8 @@ class RescoreResult:
     stale_views: list[str] = field(default_factory=list)
     kept_personal: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
     folder_profiles: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    summary_unreadable: str | None = None
     posed_elsewhere: list[str] = field(default_factory=list)
     index_html: Path | None = None
     # Each result's settings and `Analysis.personal_from`, as judged: its own pose settings and lifter's values kept.
@@ -306,6 +311,10 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
     # under the new settings), and a row for each result folder it does not name.
     previous = {row.output: row for row in earlier_rows(out_root)}
     result = RescoreResult(out_root)
+    try:       # what the summary held that is left out now is said (it had gone from the study unsaid)
+        result.gone = [row.output for row in read_summary(out_root) if row.ok and row.output not in previous]
+    except InputError as exc:
+        result.summary_unreadable = str(exc).split("; ")[0]      # "cannot read ... (why)"
     new_rows: dict[str, SummaryRow] = {}
     try:
         for done, folder in enumerate(folders, start=1):

@@ -222,6 +222,14 @@ def _print_rescored(result, output: Path, folder_profiles: bool) -> None:
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} beside their source video",
                   soft_wrap=True)
+    if result.gone:
+        out.print(f"[yellow]note:[/] {len(result.gone)} video(s) the summary listed have no result any more (their "
+                  f"folder or its result.json removed), and are left out of it: {shown(', '.join(result.gone))}; "
+                  "`liftform score` with their videos scores them again", soft_wrap=True)
+    if result.summary_unreadable:
+        out.print(f"[yellow]note:[/] the summary before could not be read ({shown(result.summary_unreadable)}): it "
+                  "is made again from the result folders, so videos that had failed are no longer listed",
+                  soft_wrap=True)
     if result.kept_personal:
         kept = {k for keys in result.kept_personal.values() for k in keys}
         words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)

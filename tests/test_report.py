@@ -1220,7 +1220,7 @@ def test_index_in_browser_sorts(browser, out_root, tmp_path):
     assert names() == [HOSTILE + ".mp4", "aaa-safe.mp4"]
     # The order is said to a screen reader too, on the sorted column only (the arrow is only drawn)
     sorts = page.locator("#videos th").evaluate_all("heads => heads.map(h => h.getAttribute('aria-sort'))")
-    assert [s for s in sorts if s] == ["descending"] and sorts.index("descending") == 5     # after Confidence
+    assert [s for s in sorts if s] == ["descending"] and sorts.index("descending") == 6     # after Reps not judged
     page.locator("#videos th", has_text="Rounded reps").focus()
     page.keyboard.press("Enter")                                             # by keyboard as by mouse
     assert page.locator("#videos th", has_text="Rounded reps").get_attribute("aria-sort") == "ascending"
@@ -1286,3 +1286,17 @@ def test_the_index_says_each_videos_warnings_in_its_row_not_on_hover_alone(drawn
     row = html[html.index("<tbody>"):html.index("</tbody>")]
     assert "<b>warnings:</b> file may be truncated (decoding stopped early); low light" in row
     assert 'href="#warnings-1">2</a>' in row and 'id="warnings-1"' in row
+
+
+def test_the_index_counts_a_videos_reps_not_judged_apart_from_its_safe_ones(drawn_without_model):
+    """The overview gave "Reps 2, Rounded reps 1" of a video whose other rep was undecided: read as one safe rep (a
+    researcher's audit). Its reps not judged have a column of their own, as summary.csv's undecided_reps."""
+    result = drawn_without_model / "result.json"
+    doc = json.loads(result.read_text(encoding="utf-8"))
+    doc["reps"][1]["verdict"] = "insufficient_data"
+    result.write_text(json.dumps(doc), encoding="utf-8")
+    html = write_index(drawn_without_model.parent).read_text(encoding="utf-8")
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", html[html.index("<thead>"):html.index("</thead>")])
+    cells = re.findall(r"<td[^>]*>([^<]*)", html[html.index("<tbody>"):html.index("</tbody>")])
+    column = {head: cells[i] for i, head in enumerate(heads)}
+    assert (column["Reps"], column["Rounded reps"], column["Reps not judged"]) == ("2", "1", "1")

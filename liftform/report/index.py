@@ -33,8 +33,8 @@ def _row(result_dir: Path) -> dict[str, Any]:
         analysis = read_analysis(result_dir)
     except InputError as exc:
         return {"name": result_dir.name, "folder": result_dir.name + "/", "href": href, "verdict": "unreadable",
-                "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "spine": None, "trunk": None,
-                "confidence": None,
+                "cls": "unsure", "rank": 3, "n_reps": 0, "n_rounded": 0, "n_undecided": 0, "spine": None,
+                "trunk": None, "confidence": None,
                 "view": "", "warnings": [], "duration_s": None, "summary": str(exc), "failed": False}
     verdict, reps = analysis.verdict, analysis.every_rep                       # as the verdict: every lifter's
     words, cls = overall_words(verdict)
@@ -44,7 +44,7 @@ def _row(result_dir: Path) -> dict[str, Any]:
         "confidence": analysis.verdict_confidence,
         "limits": (analysis.settings.verdict.rounded_back_spine_deg, analysis.settings.verdict.head_hanging_neck_deg),
         "own_zero": is_personal_zero(analysis.settings.spine.neutral_bend_deg),
-        "n_rounded": sum(v.is_rounded for v in reps),
+        "n_rounded": sum(v.is_rounded for v in reps), "n_undecided": sum(v.is_undecided for v in reps),
         "spine": _peak([v.peak_spine_flexion_deg for v in reps if v.verdict != Verdict.INSUFFICIENT_DATA.value]),
         "trunk": _peak([v.peak_trunk_inclination_deg for v in reps]),
         "view": analysis.quality.view, "warnings": list(analysis.quality.warnings),
@@ -98,9 +98,9 @@ def _failed_rows(failed: dict[str, Any], listed: set[str]) -> list[dict[str, Any
     """A row for each failed video that has no result here, saying why: without them the overview left a batch's
     failures out without a word."""
     return [{"name": Path(row.path).name or row.output, "folder": row.path, "href": None, "verdict": "failed",
-             "cls": "unsure", "rank": 3, "failed": True, "n_reps": None, "n_rounded": None, "spine": None,
-             "confidence": None,
-             "trunk": None, "view": "", "warnings": [], "duration_s": None, "summary": row.error}
+             "cls": "unsure", "rank": 3, "failed": True, "n_reps": None, "n_rounded": None, "n_undecided": None,
+             "spine": None, "confidence": None, "trunk": None, "view": "", "warnings": [], "duration_s": None,
+             "summary": row.error}
             for output, row in failed.items() if output not in listed]
 
 

@@ -1363,6 +1363,20 @@ def test_a_session_stopped_by_a_signal_says_so(monkeypatch, tmp_path, terminated
     assert f"stopped by {'SIGTERM' if terminated else 'Ctrl-C'}" in result.stdout
 
 
+def test_a_rep_told_after_key_r_names_its_number_in_the_saved_session(capsys):
+    """Key r restarts the count on screen, not the saved session's: the terminal had told "rep 1" of the rep the
+    saved session's summary lists as rep 3, and then said that "rep 3 (below)" differed."""
+    from liftform.core.run import run_core
+
+    track, _ = lift_track("hip_hinge", n_reps=3)
+    third = run_core(track, Settings()).verdicts[2]
+    printer = _event_printer(Settings(), beep=False)
+    printer(RepJudged(0.0, third, 1, "advice"))
+    printer(RepJudged(0.0, third, 3, "advice"))
+    first, _, second, _ = capsys.readouterr().out.splitlines()
+    assert first.startswith("  rep 1 (session rep 3) ") and second.startswith("  rep 3 ") and "session" not in second
+
+
 def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     """Live judges each rep on the frames its window holds; the saved session judges all of them, and may say a rep
     otherwise (a real deadlift's first rep: "-12°" live, "-6°" saved). The reps that differ are named."""

@@ -156,8 +156,12 @@ def _event_printer(settings, beep: bool):
             # A bend the pose lost at its bottom is told again, as one rep, once its second part is judged.
             again = " again:" if v.rep.index in told else ""
             told.add(v.rep.index)
+            # the count on screen restarts at key r; the saved session numbers every rep (it had told "rep 2" of
+            # the rep the lifter had been shown as rep 1)
+            session_rep = f" (session rep {v.rep.index + 1})" if event.count != v.rep.index + 1 else ""
             # a set's 10th rep on had pushed its line a column right of the 9th's
-            out.print(f"  rep {f'{event.count}{again}':<2} {v.rep.end_s:6.1f} s  {verdict_markup(v.verdict, 15)} "
+            out.print(f"  rep {f'{event.count}{session_rep}{again}':<2} {v.rep.end_s:6.1f} s  "
+                      f"{verdict_markup(v.verdict, 15)} "
                       f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:

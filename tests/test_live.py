@@ -1434,6 +1434,9 @@ def test_a_photo_as_the_source_is_an_input_error_as_analyze_says(tmp_path):
                                  "-o", str(tmp_path / "out")])
     assert result.exit_code == 1, result.output
     assert "photo.mp4 gave fewer than two frames (a photo, not a video?)" in " ".join(result.stderr.split())
+    # nothing saved, so no folder left either (the session ran, and had left its empty -o folder; so had one quit
+    # while the model loaded)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow   # the pose model is resolved before the camera is opened

@@ -122,18 +122,17 @@ def remove_empty_folders(folders: list[Path]) -> None:
 @contextlib.contextmanager
 def made_for(folder: str | Path | None, option: str = OUTPUT_OPTION, *, also: tuple[Path, ...] = ()) -> Iterator[None]:
     """``folder`` made ready for the block (`ensure_writable_dir`; None: nothing to make), and the folders that made,
-    or the block made for the paths ``also`` (a recording's folder), removed again, while empty, where the block
-    raises: a live session that never started (no camera, a bad file, no model) had left its typo's empty folder
-    behind, or liftform-out/ in the working directory."""
+    or the block made for the paths ``also`` (a recording's folder), removed again where the block leaves them
+    empty, raising or not: a live session that never started (no camera, a bad file, no model, quit while the model
+    loaded) had left its typo's empty folder behind, or liftform-out/ in the working directory."""
     made = [missing_folders(path) for path in (folder, *also) if path is not None]
     if folder is not None:
         ensure_writable_dir(folder, option)
     try:
         yield
-    except BaseException:
+    finally:
         for folders in made:
             remove_empty_folders(folders)
-        raise
 
 
 # What _create_temp names a temporary file: a killed run leaves such files, which are never a result's.

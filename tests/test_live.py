@@ -522,9 +522,10 @@ def test_live_waits_for_a_swings_top_before_calling_a_quick_rep_jerky():
     every swing to lift slowly where `analyze` did not. Only a rep that would be jerky waits; a jerk is still one."""
     swings = _judged_live(swing_track())
     assert len(swings) == 3 and all("jerky_lift" not in v.faults for _, v in swings)
-    assert all(when >= v.rep.end_s + SWING_AFTER_S for when, v in swings)
+    # (a rep lowering a load is never jerky, its rise maybe empty-handed: judged at once)
+    assert all((when >= v.rep.end_s + SWING_AFTER_S) is not v.rep.lowers_load for when, v in swings)
     jerks = _judged_live(swing_track(arm_raise_deg=0.0))
-    assert len(jerks) == 3 and all("jerky_lift" in v.faults for _, v in jerks)
+    assert len(jerks) == 3 and all(("jerky_lift" in v.faults) is not v.rep.lowers_load for _, v in jerks)
     hinges = _judged_live(lift_track("hip_hinge", n_reps=2)[0])
     assert len(hinges) == 2 and all(when < v.rep.end_s + SWING_AFTER_S for when, v in hinges)
 

@@ -89,10 +89,18 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
     return float(np.clip(seen * m.mean_confidence * (0.5 + 0.5 * margin), 0.0, 1.0))
 
 
-def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[str, ...]:
+# Through the middle of a rep's depth (20-80 %) no lifter rises faster than in about 3 frames at 30 fps: a quicker
+# "ascent" is the pose jumping for a frame or two (real clips' 0.04-0.08 s, each at a skeleton misread), not a jerk
+# to advise against.
+FASTEST_RISE_S = 0.1
+
+
+def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings, lowers_load: bool = False) -> tuple[str, ...]:
     """Faults other than a rounded-back lift: ``rounded_reach_down`` (rounded before lift-off, not after) and
     ``jerky_lift`` (came up through the middle of the rep much faster than it went down through it, and in under
-    ``jerk_max_ascent_s``: `RepMetrics.ascent_s`; not a swing, where speed is the point: `RepMetrics.swung`).
+    ``jerk_max_ascent_s``: `RepMetrics.ascent_s`; not a swing, where speed is the point: `RepMetrics.swung`; not a
+    rep that lowers a load (``lowers_load``), whose rise may be empty-handed: a box set down slowly, then a quick
+    stand-up, had been told "Lift slowly and breathe out as you lift"; not faster than `FASTEST_RISE_S`).
 
     Arching at lockout is not among them: the contour does not read a few degrees of arch near upright (it flagged
     12 reps of 11 real clips, squat demos among them, and neither lift captioned as arched: DESIGN, "What the
@@ -103,8 +111,8 @@ def rep_faults(verdict: str, m: RepMetrics, settings: VerdictSettings) -> tuple[
     # Only a rep seen whole: one the view stops inside (the video ends, the person is lost) has a short "ascent"
     # because the view stopped, not because the lifter stood up fast.
     # A slow eccentric makes any rise look quick beside it: 12.5 s down and 2.4 s up is not a jerk.
-    if (m.seen_whole and not m.swung and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s
-            and m.ascent_s < settings.jerk_max_ascent_s):
+    if (m.seen_whole and not m.swung and not lowers_load and m.ascent_s < settings.jerk_ascent_ratio * m.descent_s
+            and FASTEST_RISE_S <= m.ascent_s < settings.jerk_max_ascent_s):
         faults.append(JERKY_LIFT)
     return tuple(faults)
 
@@ -134,7 +142,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,
         rounded_s=judged_rounded_s(m, on_descent), descent_s=m.descent_s, ascent_s=m.ascent_s,
-        faults=rep_faults(verdict, m, settings),
+        faults=rep_faults(verdict, m, settings, rep.lowers_load),
         spine_flexion_pct_of_max=100.0 * m.peak_spine_deg / range_of_rounding_deg(spine, settings),
     )
 

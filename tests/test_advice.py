@@ -733,3 +733,13 @@ def test_results_judged_from_a_zero_that_reads_as_a_rounded_back_say_it_may_hide
         printed = " ".join(capsys.readouterr().out.split())
         assert ("it may hide rounding" in printed) is warned, printed
         assert f"zero {zero:.0f}° (most people's" in printed, printed
+
+
+@pytest.mark.parametrize("spine", [5.0, math.nan])
+def test_a_safe_set_down_in_a_lunge_is_not_told_to_keep_the_load_close_as_you_stand(spine):
+    """A box set down in a lunge is stood up from empty-handed: "keep the load close as you stand" had been said of
+    it (a trainer's rendered set-down). The lunge that picks it up is still told so."""
+    pick_up = verdict("lunge", spine=spine, trunk=20.0)
+    set_down = replace(pick_up, rep=replace(pick_up.rep, lowers_load=True))
+    assert advise(pick_up).endswith("the load close as you stand.")
+    assert "as you stand" not in advise(set_down) and advise(set_down).endswith("the load close.")

@@ -214,13 +214,15 @@ def _good(rv: RepVerdict) -> str:
     """Praise for a safe rep: a flat back is claimed only where the spine was judged (a shallow bend's was not, the
     lift too upright for rounding to show), and a shallow bend that is neither squat nor lunge is praised as one, not
     as a bend at the hips (a real clip's 0.5 s dip with the trunk at -5 deg had been told "you bent at the hips")."""
+    # a set-down's rise may be empty-handed: no "load close as you stand" there (a box set down had been told so)
+    stand = "" if rv.rep.lowers_load else " as you stand"
     if math.isfinite(rv.peak_spine_flexion_deg):
         return {
-            "lunge": "Good lunge: your back stayed flat - keep the load close as you stand.",
+            "lunge": f"Good lunge: your back stayed flat - keep the load close{stand}.",
             "squat": "Good squat lift: chest up, back flat - keep the load close.",
         }.get(rv.verdict, "Good hip hinge: you bent at the hips with a flat back - keep the load close.")
     return {
-        "lunge": "Good lunge: keep your chest up and the load close as you stand.",
+        "lunge": f"Good lunge: keep your chest up and the load close{stand}.",
         "squat": "Good squat lift: chest up - keep the load close.",
     }.get(rv.verdict, "Good: a shallow bend - keep the load close; to reach lower, bend at the hips with your back "
                       "extended.")

@@ -274,3 +274,36 @@ def test_a_leg_of_no_length_leaves_the_stance_unknown_and_the_back_judged_withou
         core = run_core(track, DEFAULTS)
     assert np.isnan(core.kinematics.stance_split).all() and np.isnan(core.kinematics.knee_flexion_deg).all()
     assert [v.verdict for v in core.verdicts] == ["rounded_back"]       # the back was seen: it is judged
+
+
+@pytest.mark.parametrize("guarded", [True, False])
+def test_score_in_a_script_without_the_main_guard_is_refused_before_any_worker_starts(tmp_path, guarded):
+    """The local engine's workers run the main script again as they start ("spawn"): a script calling `score` at its
+    top level had every video failed, "the worker process exited with status 1 ... the file may be damaged" (each
+    worker's own batch refused by the first's lock). It is refused at once, saying what to write."""
+    import subprocess
+    import sys
+
+    call = f"score([], {str(tmp_path / 'out')!r}, workers=1)"
+    body = f"if __name__ == '__main__':\n    {call}\n" if guarded else f"{call}\n"
+    script = tmp_path / "study.py"
+    script.write_text("from liftform.batch import score\n" + body)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    said = done.stderr.strip().splitlines()[-1]
+    if guarded:       # past the check: no video to score
+        assert said.startswith("liftform.errors.InputError: no video to score"), done.stderr
+    else:
+        assert said == ("liftform.errors.UsageError: liftform.batch.score starts worker processes that run the main "
+                        "script again as they start: in a script, call it under `if __name__ == \"__main__\":`")
+
+
+def test_one_path_given_to_score_as_a_string_is_one_input_not_its_letters(tmp_path):
+    """`score("squat.mp4", "out")` had taken each character for an input: "s", "q", ... failed, "." scored the whole
+    working folder, and "/" walked the disk from its root."""
+    from liftform.batch import expand_inputs
+
+    video = tmp_path / "squat.mp4"
+    video.write_bytes(b"")
+    (tmp_path / "other.mp4").write_bytes(b"")
+    assert expand_inputs(str(video)) == expand_inputs(video) == [video]
+    assert expand_inputs(str(tmp_path)) == [tmp_path / "other.mp4", video]

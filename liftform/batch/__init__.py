@@ -1,7 +1,8 @@
 """Batch scoring: many videos, every core (or a Ray cluster), resumable; one summary table.
 
     from liftform.batch import score, rescore
-    result = score(["clips/", "more/*.mov"], "out/", workers=4)     # OUT/<stem>/..., OUT/summary.csv|json
+    if __name__ == "__main__":          # in a script: the workers run it again as they start
+        result = score(["clips/", "more/*.mov"], "out/", workers=4)     # OUT/<stem>/..., OUT/summary.csv|json
     rescore("out/", load_settings("stricter.toml"))                   # new thresholds from the landmark
     caches
 

@@ -148,8 +148,9 @@ def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = None) -> list[Path]:
-    """Video paths from ``inputs``, in the order given (each folder or pattern sorted), without duplicates.
+def expand_inputs(inputs: Iterable[str | Path] | str | Path, exclude: str | Path | None = None) -> list[Path]:
+    """Video paths from ``inputs`` (paths, or one path), in the order given (each folder or pattern sorted), without
+    duplicates.
 
     - an existing file is taken as it is (any extension);
     - a folder is searched recursively for files with a :data:`VIDEO_EXTENSIONS` extension;
@@ -164,6 +165,8 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: str | Path | None = Non
     videos -o .``, then ``score . -o elsewhere``) are scored. A file named as such is taken wherever it is.
     """
     out_root = Path(exclude).resolve() if exclude is not None else None
+    if isinstance(inputs, (str, os.PathLike)):     # one path, not its characters ("/" had walked the whole disk)
+        inputs = [inputs]
     videos: list[Path] = []
     for item in inputs:
         path = Path(item)

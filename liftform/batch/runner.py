@@ -17,6 +17,7 @@ batch.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -191,13 +192,47 @@ def _size_first(job: Job) -> tuple[int, int]:
     return -size, job.index
 
 
-def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | None = None, *,
+def _started_by_a_worker() -> bool:
+    """Whether this call comes from a worker process running the user's script again as it starts (Python's "spawn"
+    imports the main script in every worker, `multiprocessing.spawn._fixup_main_from_path`): a script calling
+    `score` without ``if __name__ == "__main__":`` had every video failed, "the worker process exited with status 1
+    ... the file may be damaged", each worker's own batch refused by the first's lock."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "_fixup_main_from_path" and "multiprocessing" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _unguarded_in_main_script() -> bool:
+    """Whether this call comes from the main script's top level outside ``if __name__ == "__main__":``, where each
+    worker the local engine starts would run it again (`_started_by_a_worker`): refused before any worker starts."""
+    import ast
+
+    main = sys.modules.get("__main__")
+    frame = sys._getframe()
+    while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
+        frame = frame.f_back
+    try:
+        tree = ast.parse(Path(main.__file__).read_text(encoding="utf-8"))
+    except (AttributeError, TypeError, OSError, SyntaxError, ValueError):
+        return False                    # no script (an interactive session, a notebook, -c): nothing run again
+    if frame is None:
+        return False
+    guarded = [node for node in ast.walk(tree) if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)]
+    return not any(node.lineno <= frame.f_lineno <= (node.end_lineno or node.lineno) for node in guarded)
+
+
+def score(inputs: Iterable[str | Path] | str | Path, out: str | Path, settings: Settings | None = None, *,
           workers: int | None = None, engine: str = "local", address: str | None = None, force: bool = False,
           write_video: bool = True, report: bool = True, blur_faces: bool = False,
           model_dir: str | Path | None = None, progress: BatchProgress | None = None,
           timeout_s: float | None = None, folder_profiles: bool = False,
           personal_from: dict[tuple[str, str], str] | None = None) -> BatchResult:
-    """Score every video of ``inputs`` into ``out`` and return the :class:`BatchResult`.
+    """Score every video of ``inputs`` (paths, or one path: files, folders, glob patterns) into ``out`` and return
+    the :class:`BatchResult`. Called from a script, it belongs under ``if __name__ == "__main__":`` (the local
+    engine's workers run the script again as they start).
 
     ``workers``: processes (local engine, default one per CPU) or concurrent tasks (Ray, default the cluster's
     CPUs). ``engine``: "local" or "ray" (``address`` as for ``ray.init``; None starts a local instance).
@@ -212,6 +247,9 @@ def score(inputs: Iterable[str | Path], out: str | Path, settings: Settings | No
     found, Ray missing). On KeyboardInterrupt (also from ``progress``) the summary of the videos done so far is
     written, then the interrupt propagates.
     """
+    if _started_by_a_worker() or engine == "local" and _unguarded_in_main_script():
+        raise UsageError("liftform.batch.score starts worker processes that run the main script again as they "
+                         "start: in a script, call it under `if __name__ == \"__main__\":`")
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {engine!r}; use one of: {', '.join(ENGINES)}")
     if workers is not None and workers < 1:

@@ -71,7 +71,9 @@ def test_an_older_file_without_a_new_field_reads_with_its_default(tmp_path):
     assert read.source.warnings == () and all(math.isnan(v.spine_flexion_pct_of_max) for v in read.verdicts)
 
 
-@pytest.mark.parametrize("damage", ["no frames.csv", "empty frames.csv", "frames.csv cut mid-row", "no reps key",
+@pytest.mark.parametrize("damage", ["no frames.csv", "empty frames.csv", "frames.csv cut mid-row",
+                                    # these two had read back without a word: reps at frame -1, NaN angles
+                                    "frames.csv cut at a row's end", "frames.csv without a core column", "no reps key",
                                     "bad settings",
                                     "verdicts not a list",
                                     # these had raised AttributeError ("'list' object has no attribute 'items'")
@@ -85,6 +87,13 @@ def test_a_damaged_folder_is_one_input_error(tmp_path, damage):
         folder.frames_csv.write_bytes(b"")
     elif damage == "frames.csv cut mid-row":     # had been read as a shorter clip: a resumed batch took it as scored
         folder.frames_csv.write_bytes(folder.frames_csv.read_bytes()[:5000])
+    elif damage == "frames.csv cut at a row's end":     # an interrupted copy
+        lines = folder.frames_csv.read_text().splitlines(keepends=True)
+        folder.frames_csv.write_text("".join(lines[:len(lines) // 3]))
+    elif damage == "frames.csv without a core column":
+        rows = [line.split(",") for line in folder.frames_csv.read_text().splitlines()]
+        gone = rows[0].index("spine_flexion_deg")
+        folder.frames_csv.write_text("".join(",".join(r[:gone] + r[gone + 1:]) + "\n" for r in rows))
     elif damage == "no reps key":
         del doc["quality"]
     elif damage == "bad settings":

@@ -89,7 +89,27 @@ def read_analysis(folder: str | Path) -> Analysis:
     doc = read_result_json(where.result_json)
     if not where.frames_csv.is_file():
         raise InputError(f"no {FRAMES_NAME} in {where.path}: run the analysis again")
-    return analysis_from_files(doc, read_frames_csv(where.frames_csv), where.result_json)
+    frames = read_frames_csv(where.frames_csv)
+    if (damage := frames_damage(frames, doc)) is not None:   # its reps had read as frames -1, their numbers others'
+        raise InputError(f"{where.frames_csv}: {damage}; run the analysis again")
+    return analysis_from_files(doc, frames, where.result_json)
+
+
+# The columns every frames.csv holds, without which its angles cannot be read back.
+FRAMES_CORE = ("trunk_inclination_deg", "hip_flexion_deg", "spine_flexion_deg", "spine_flexion_confidence")
+
+
+def frames_damage(frames: dict[str, np.ndarray], doc: dict[str, Any]) -> str | None:
+    """What is wrong with a frames.csv that reads but is not what the analysis wrote: fewer (or more) rows than the
+    frames analysed (result.json's ``quality.frames_total``: cut at a row's end) or a core column gone; None where
+    it is whole."""
+    expected = (doc.get("quality") or {}).get("frames_total")
+    rows = len(frames["frame"])
+    problems = [f"it holds {rows} of the {expected} frames analysed"] if isinstance(expected, int) and \
+        rows != expected else []
+    if missing := [c for c in FRAMES_CORE if c not in frames]:
+        problems.append(f"it has no {', '.join(missing)} column")
+    return f"{FRAMES_NAME} is damaged ({'; '.join(problems)})" if problems else None
 
 
 def _settings_of(doc: dict[str, Any], path: Path) -> Settings:

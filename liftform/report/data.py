@@ -25,7 +25,7 @@ from liftform.errors import InputError
 from liftform.hashing import sha256_file
 from liftform.outputs.annotated import drawn_track
 from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME, ResultFolder
-from liftform.outputs.read import analysis_from_files, read_frames_csv, read_poses_npz
+from liftform.outputs.read import analysis_from_files, frames_damage, read_frames_csv, read_poses_npz
 from liftform.outputs.result_json import read_result_json, rep_to_dict
 from liftform.track import PoseTrack
 
@@ -193,25 +193,14 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
 
 
 # Columns every frames.csv has held since the first schema: without one, the page's numbers and plots are wrong.
-_FRAMES_CORE = ("trunk_inclination_deg", "hip_flexion_deg", "spine_flexion_deg", "spine_flexion_confidence")
-
-
 def _frames_damage(frames: dict[str, np.ndarray] | None, doc: dict[str, Any]) -> list[str]:
-    """A note where frames.csv was read but is not what the analysis wrote: fewer rows than the frames analysed
-    (result.json's ``quality.frames_total``: cut short) or a core column gone. Such a file had been drawn from in
-    silence: a plot stopping at 1.4 s of 9.1, "frame not available", a worst moment "outside the part judged"."""
-    if frames is None:
+    """A note where frames.csv was read but is not what the analysis wrote (`outputs.read.frames_damage`): such a
+    file had been drawn from in silence, a plot stopping at 1.4 s of 9.1, "frame not available", a worst moment
+    "outside the part judged"."""
+    if frames is None or (damage := frames_damage(frames, doc)) is None:
         return []
-    expected = (doc.get("quality") or {}).get("frames_total")
-    rows = len(frames["frame"])
-    problems = [f"it holds {rows} of the {expected} frames analysed"] if isinstance(expected, int) and \
-        rows != expected else []
-    if missing := [c for c in _FRAMES_CORE if c not in frames]:
-        problems.append(f"it has no {', '.join(missing)} column")
-    if not problems:
-        return []
-    return [f"{FRAMES_NAME} is damaged ({'; '.join(problems)}), so the plots, the numbers and the frames drawn from "
-            "it may be wrong or missing; analyse the video again to write it whole"]
+    return [f"{damage}, so the plots, the numbers and the frames drawn from it may be wrong or missing; analyse the "
+            "video again to write it whole"]
 
 
 def _check_given_video(video: Path, sha256: str, result_dir: Path) -> None:

@@ -18,11 +18,12 @@ import numpy as np
 
 from liftform import appearance
 from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_versions
+from liftform.arguments import check_track_inputs, checked_settings
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
 from liftform.core.viewpoint import filmed_from_behind
 from liftform.cpus import pose_threads
-from liftform.errors import ConfigError, InputError
+from liftform.errors import InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
 from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
@@ -57,6 +58,8 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     ``warnings`` are about the source (the decoder's, a dark picture's): they join ``source.warnings`` (result.json
     keeps them apart from the analysis's own notes) and lead ``quality.warnings``.
     """
+    check_track_inputs(track, source, model)
+    settings = checked_settings(settings)
     source = replace(source, warnings=tuple(dict.fromkeys([*source.warnings, *warnings])))
     core = run_core(track, settings, spine_baseline_deg=spine_baseline_deg)
     kinematics, reps, flagged, verdicts = core.kinematics, core.reps, core.flagged, core.verdicts
@@ -257,10 +260,7 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
 
     Raises LiftformError subclasses (one-line messages) for anything the user can fix.
     """
-    settings = Settings() if settings is None else settings
-    if not isinstance(settings, Settings):      # a dict had failed deep inside the pose stage ({}: the defaults)
-        raise ConfigError(f"settings must be a liftform.Settings (Settings(), load_settings(...)), got "
-                          f"{type(settings).__name__}")
+    settings = checked_settings(settings)      # a dict had failed deep inside the pose stage ({}: the defaults)
     if not isinstance(video_path, (str, os.PathLike)):
         raise InputError(f"the video must be a path (str or pathlib.Path), got {type(video_path).__name__}")
     out_dir = None

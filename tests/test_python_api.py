@@ -307,3 +307,24 @@ def test_one_path_given_to_score_as_a_string_is_one_input_not_its_letters(tmp_pa
     (tmp_path / "other.mp4").write_bytes(b"")
     assert expand_inputs(str(video)) == expand_inputs(video) == [video]
     assert expand_inputs(str(tmp_path)) == [tmp_path / "other.mp4", video]
+
+
+def test_what_analyze_track_score_and_rescore_are_given_is_checked_with_a_liftform_error(tmp_path):
+    """A path for the track, None for the source, a dict for the settings had failed deep inside with an
+    AttributeError ("'str' object has no attribute 'timestamps_s'", "'dict' object has no attribute 'pose'")."""
+    from liftform.batch import rescore, score
+    from liftform.errors import LiftformError
+
+    track, _ = lift_track("hip_hinge", n_reps=1)
+    source = SourceInfo("lift.mp4", "ab" * 32, 30.0, len(track), *track.frame_size_wh, float(track.timestamps_s[-1]))
+    model = ModelInfo("full", "cd" * 32)
+    npz = str(tmp_path / "poses.npz")
+    for args, said in (((npz, source, model, DEFAULTS), "the track must be a liftform PoseTrack"),
+                       ((track, None, model, DEFAULTS), "source must be a liftform SourceInfo"),
+                       ((track, source, "full", DEFAULTS), "model must be a liftform ModelInfo"),
+                       ((track, source, model, {"verdict": {}}), "settings must be a liftform.Settings")):
+        with pytest.raises(LiftformError, match=f"^{said} .*, got "):
+            analyze_track(*args)
+    for call in (lambda: score([tmp_path], tmp_path / "out", {"pose": {}}), lambda: rescore(tmp_path, {"pose": {}})):
+        with pytest.raises(ConfigError, match="^settings must be a liftform.Settings"):
+            call()

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from liftform.analysis import Analysis, library_versions
+from liftform.arguments import checked_settings
 from liftform.batch.judged_with import judged_with
 from liftform.batch.summary import (
     SummaryRow,
@@ -282,7 +283,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     A folder that cannot be rescored is a failed row (its files untouched). Raises InputError when ``out``
     holds no result at all.
     """
-    settings = settings or Settings()
+    settings = checked_settings(settings)
     out_root = Path(out)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder of results; pass the output folder of `liftform score` or "

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from liftform.arguments import checked_settings
 from liftform.batch.inputs import expand_inputs, output_names
 from liftform.batch.jobs import Job, JobSpec, poses_reusable, scored_or_why_not
 from liftform.batch.judged_with import judged_with
@@ -262,7 +263,7 @@ def score(inputs: Iterable[str | Path] | str | Path, out: str | Path, settings: 
     if address is not None and engine != "ray":
         raise UsageError(f"a Ray address ({ADDRESS}) works with the Ray engine only ({RAY_ENGINE}); the local "
                          "engine runs on this machine")
-    settings = settings or Settings()
+    settings = checked_settings(settings)
     out_root = Path(out)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)
     if engine == "ray":

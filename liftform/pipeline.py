@@ -223,6 +223,8 @@ def output_dir_for(video_path: str | Path, out_root: str | Path, name: str | Non
     name (``liftform.batch.inputs.output_names`` gives each of several videos its own)."""
     from liftform.outputs.paths import inside, safe_name
 
+    if name is not None and not str(name).strip():     # as -o "": an unset variable; it had written OUT/<stem>
+        raise InputError("the output name is empty: give a folder name, or none for the video's own")
     return inside(out_root, safe_name(name if name is not None else Path(video_path).stem))
 
 
@@ -276,8 +278,7 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
             output_name = output_names([Path(video_path)], out_root)[0]
         out_dir = output_dir_for(video_path, out_root, output_name)
         check_no_file_in_the_way(out_dir)
-    found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir,
-                                                           progress=progress)
+    found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir, progress=progress)
     analysis, track = analyze_people(found, source, model, settings, warnings)
     analysis = replace(analysis, personal_from=dict(personal_from or {}))
     if out_dir is not None:
@@ -297,8 +298,7 @@ class _ReportMedia:
         self.analysis, self.track, self.out_dir = analysis, track, out_dir
         self.blur_faces, self.stack = blur_faces, stack
         self.video_path = video_path if video_path is not None else analysis.source.path
-        self.grabber = None
-        self.started = False
+        self.grabber, self.started = None, False
 
     def feed(self, frame) -> bool:
         if not self.started:

@@ -328,3 +328,13 @@ def test_what_analyze_track_score_and_rescore_are_given_is_checked_with_a_liftfo
     for call in (lambda: score([tmp_path], tmp_path / "out", {"pose": {}}), lambda: rescore(tmp_path, {"pose": {}})):
         with pytest.raises(ConfigError, match="^settings must be a liftform.Settings"):
             call()
+
+
+def test_an_empty_output_name_is_refused_as_an_empty_out_root_is(tmp_path):
+    """``output_name=""`` had written OUT/<stem>, as if none were given; an empty -o is bad usage, and so is this."""
+    video = tmp_path / "lift.mp4"
+    video.write_bytes(b"")
+    for name in ("", "  "):
+        with pytest.raises(InputError, match="^the output name is empty"):
+            analyze_video(video, tmp_path / "out", output_name=name)
+    assert not (tmp_path / "out" / "lift").exists()

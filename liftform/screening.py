@@ -78,9 +78,17 @@ def profile_toml(result: ScreenResult, zero_from: str = "") -> str:
     back (the advice per rep uses it), where the spine itself passed its limit in the screen their range of spine
     flexion (not where the head alone stopped the bend), and from a bend checked neutral
     (``screen_video(neutral=True)``) their own zero, marked as checked. The zero of an unchecked bend is never
-    written (`core.screen` says why)."""
-    if result.advice == "insufficient_data":
+    written (`core.screen` says why). A checked rep of a lift that is no bend at the hips (a floor deadlift, a squat:
+    the lift the person will be judged on, as README asks) tells no hinge depth: its profile holds the zero alone
+    (it had been refused, "this screen tells no hinge depth", after the zero was said to be used)."""
+    zero_only = result.advice == "insufficient_data" and not math.isnan(result.own_neutral_bend_deg)
+    if result.advice == "insufficient_data" and not zero_only:
         raise InputError(f"no profile from this screen: {result.reason}")
+    if zero_only:
+        return personal_profile_toml("# Personal profile from `liftform screen --neutral`: pass it to `liftform "
+                                     "analyze --profile`.\n# your own zero alone: the checked rep tells no hinge "
+                                     "depth\n", profile_about(result.read_from, result.source_sha256, result.rep,
+                                                               zero_from), neutral_bend_deg=result.own_neutral_bend_deg)
     return personal_profile_toml(
         "# Personal profile from `liftform screen`: pass it to `liftform analyze --profile`.\n"
         f"# advice: {result.advice}; hinge depth {result.hinge_depth_deg:.0f} deg\n",

@@ -550,6 +550,34 @@ def test_a_squat_is_no_screen_and_makes_no_profile():
     assert screen_bend(compute_kinematics(track, settings.filter, settings.spine), settings).advice == "hip_hinge"
 
 
+def test_a_checked_squat_gives_a_profile_of_its_zero_alone(monkeypatch, tmp_path):
+    """README asks for a checked rep of the lift one is judged on: a squatter's `screen --neutral --save-profile` read
+    the zero, said "your lifts are judged from it with --profile", then refused: "no profile written ... this screen
+    tells no hinge depth" (exit 1). The profile holds the zero alone, and the lifts are judged from it."""
+    from typer.testing import CliRunner
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli import app
+    from liftform.settings import load_settings
+
+    natural = Settings().spine.neutral_bend_deg - 20.0
+    track, _ = lift_track("squat", n_reps=1, natural_bend_deg=natural)
+    source = SourceInfo("squat.mp4", "", 30.0, len(track), *track.frame_size_wh, len(track) / 30.0)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    saved = tmp_path / "me.toml"
+    result = CliRunner().invoke(app, ["screen", "squat.mp4", "--neutral", "--save-profile", str(saved), "-q"])
+    assert result.exit_code == 0 and f"profile written to {saved}" in " ".join(result.stdout.split()), result.output
+    text = saved.read_text()
+    assert "the checked rep tells no hinge depth" in text and "screen_hinge_depth_deg" not in text
+    zero = load_settings(profile_path=saved).spine.neutral_bend_deg
+    assert natural - 2.0 <= zero <= natural + 6.0
+    # Not checked, a squat is still no screen and no profile.
+    result = CliRunner().invoke(app, ["screen", "squat.mp4", "--save-profile", str(tmp_path / "not.toml"), "-q"])
+    assert result.exit_code == 1 and not (tmp_path / "not.toml").exists()
+
+
 def test_a_sit_to_stand_or_a_lunge_is_no_screen_and_each_is_named():
     """A sit-to-stand filmed for the screen (knees bent 95 deg, the trunk leaning 60 deg at seat-off) read as "LUNGE
     - your back stayed flat down to 60 deg of trunk lean" and wrote a profile: the squat check let a trunk leaning past

@@ -274,7 +274,9 @@ def screen(
                            f"rep {rep} ({span[0]:.1f}-{span[1]:.1f} s)" if span else "the checked bend")
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
-        if save_profile is not None and result.advice == "insufficient_data":
+        # a checked rep of a deadlift or squat tells no hinge depth, but its zero is what --neutral is for
+        neutral_kept = neutral and not math.isnan(result.own_neutral_bend_deg)
+        if save_profile is not None and result.advice == "insufficient_data" and not neutral_kept:
             # The reason was just printed: `profile_toml`'s error repeated it whole, a second long line.
             fail(f"no profile written to {shown(save_profile)}: this screen tells no hinge depth (why: above)")
         if save_profile is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from liftform.core.camera_pitch import filmed_from_above
+from liftform.core.camera_pitch import RISE_DOUBT, median_rise
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.flags import flag_rounded_frames, spine_judged
 from liftform.core.framing import PART_NAMES, parts_in_picture
@@ -205,10 +205,12 @@ def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.nd
                 "slowly all the way down towards the floor")
     if (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
         return "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
-    if filmed_from_above(k.far_shoulder_rise[judged]):
+    if median_rise(k.far_shoulder_rise[judged]) >= RISE_DOUBT:
         # From above a rounded back reads flat (`core.camera_pitch`), so it rounds later than it does, if at all: a
         # rendered stoop rounding from 40 deg of lean, filmed from 35 deg above, was told "HIP HINGE - you hinge to
-        # 92 deg with a flat back", where `analyze` judges no rep.
+        # 92 deg with a flat back", where `analyze` judges no rep. A little above is enough for the screen, whose
+        # depth a profile keeps and every later lift's advice reads: a stoop rounding at 62 deg, filmed from 25 deg
+        # above, was "HIP HINGE ... 93 deg with a flat back", and that profile told its rounded lifts "too heavy".
         return ("the camera looked down on you from above, where a rounded back reads flat, so how far your back "
                 "stays flat cannot be told: film the screen side-on with the camera level, at hip height")
     return None

@@ -29,6 +29,9 @@ def read_toml(path: Path, what: str) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")     # the byte-order mark some editors begin a file with is no setting
     except UnicodeDecodeError as exc:
+        if b"\0" in data[:4096]:      # a video or picture given as one: "save it as UTF-8" had been said of it
+            raise ConfigError(f"{what} file {path} is no text at all (a video or a picture?): pass the {what} file, a "
+                              "TOML text") from None
         line = data[:exc.start].count(b"\n") + 1
         raise ConfigError(f"{what} file {path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}): "
                           "save it as UTF-8") from None

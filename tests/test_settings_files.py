@@ -65,7 +65,10 @@ def test_a_file_an_editor_began_with_a_byte_order_mark_is_read(tmp_path):
 @pytest.mark.parametrize(("content", "says"), [
     ("[verdict]\nrounded_back_spine_deg = 25  # d\xe9but\n".encode("latin-1"), "is not UTF-8 text (byte 0xe9 on line "
                                                                            "2): save it as UTF-8"),
-    (b"\x7fELF\x02\x01\x01\x00\x00\x00\xd0\x00", "is not UTF-8 text (byte 0xd0 on line 1): save it as UTF-8"),
+    (b"\x7fEL\xd0\x02\x01\x01", "is not UTF-8 text (byte 0xd0 on line 1): save it as UTF-8"),
+    # a video given as one had been told to be saved as UTF-8
+    (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00\xd0",
+     "is no text at all (a video or a picture?): pass the {what} file, a TOML text"),
     (b"x" * (1 << 20) + b"\n", "is over 1 MB: no settings file (`liftform config` prints one)"),
 ])
 def test_a_file_that_is_no_settings_file_is_one_line(tmp_path, content, says):
@@ -75,7 +78,7 @@ def test_a_file_that_is_no_settings_file_is_one_line(tmp_path, content, says):
     config = tmp_path / "c.toml"
     config.write_bytes(content)
     for what, command in (("config", ["config", str(config)]), ("profile", ["config", "--profile", str(config)])):
-        assert refused_in_one_line(command) == f"error: {what} file {config} {says}"
+        assert refused_in_one_line(command) == f"error: {what} file {config} {says.format(what=what)}"
 
 
 @pytest.mark.parametrize("content", [b"", b" \n\n"])

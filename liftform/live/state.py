@@ -21,7 +21,7 @@ from liftform.core.framing import parts_in_picture
 from liftform.core.kinematics import FACING_MARGIN, facing_evidence
 from liftform.settings import RepSettings, VerdictSettings
 
-PROMPT_NOBODY = "Step into view: whole body, side-on"
+PROMPT_NOBODY = "Step into view, not too far: whole body, side-on"   # a small, far lifter goes unfound too
 PROMPT_STEP_BACK = "Step back: whole body in view"
 PROMPT_SIDE_ON = "Turn side-on to the camera"
 PROMPT_FROM_BEHIND = "Film from the side, not from behind"   # `core.viewpoint.filmed_from_behind`

@@ -85,8 +85,10 @@ def score(
     except LiftformError as exc:
         fail(exc)
     except KeyboardInterrupt:
+        # --force again redoes the done ones too, and without it the videos not reached keep their earlier results
+        again = (" (with --force it redoes the ones done too)" if force else "")
         err.print(f"interrupted: {bar.done} video(s) done, their results and {shown(output / 'summary.csv')} are kept; "
-                  "run the same command again to finish the rest" if bar.done else
+                  f"run the same command again to finish the rest{again}" if bar.done else
                   "interrupted before any video was finished; run the same command again to score them",
                   soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None

@@ -123,7 +123,10 @@ def test_verdict_per_rep(kind, expected):
     _, reps, flagged, verdicts = run_core(track)
     assert len(reps) == 3
     assert [v.verdict for v in verdicts] == [expected] * 3
-    assert all(v.confidence > 0.5 for v in verdicts)
+    # a lunge's trunk stays upright, where its back is not judged: cleared, but not surely (a rendered half-kneel
+    # rounded 40 deg had been a "safe lunge" at 100 %)
+    assert all(v.confidence > 0.5 if expected != "lunge" else 0.0 < v.confidence <= 0.5 for v in verdicts)
+    assert all(("the spine was not judged" in v.reason) == (expected == "lunge") for v in verdicts)
     assert flagged.any() == (expected == "rounded_back")
 
 

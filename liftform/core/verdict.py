@@ -69,13 +69,14 @@ def verdict_confidence(verdict: str, m: RepMetrics, settings: VerdictSettings) -
     """0..1: the measure's mean confidence while loaded, halved when the peak sits right at the threshold (full
     within ``confidence_margin_deg`` of it), and halved again for a back cleared from part of a rep (the view cuts
     it: the video starts or ends inside it, the person is lost; `judged_on_descent` is one such) or called rounded
-    from behind at an angle (`RepMetrics.from_behind`: a flat back can read rounded there). A back cleared
-    although its peak passed the limit was cleared by the rounding's duration, not its size: the margin is then how
-    far that time stayed under ``min_rounded_s`` (0.13 s past the limit, 35° against 21°, had read as a sure safe
-    hinge)."""
+    from behind at an angle (`RepMetrics.from_behind`: a flat back can read rounded there), or cleared where its
+    back was never judged (`RepMetrics.posture_judged` False: too upright for rounding to show; a rendered half-kneel
+    rounded 40° read 28° past neutral there, and was a "safe lunge" at 100 %). A back cleared although its peak
+    passed the limit was cleared by the rounding's duration, not its size: the margin is then how far that time
+    stayed under ``min_rounded_s`` (0.13 s past the limit, 35° against 21°, had read as a sure safe hinge)."""
     if verdict == "insufficient_data":
         return m.mean_confidence
-    seen = 0.5 if verdict != "rounded_back" and not m.seen_whole else 1.0
+    seen = 0.5 if verdict != "rounded_back" and (not m.seen_whole or not m.posture_judged) else 1.0
     if verdict == "rounded_back" and m.from_behind:   # the shoulder blades may be what bowed the outline
         seen = 0.5
     if verdict != "rounded_back":       # a camera a little above reads a rounded back flatter (`core.camera_pitch`)

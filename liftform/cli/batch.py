@@ -209,6 +209,11 @@ def _print_earlier_rows(result, output: Path) -> None:
                   "into the folder, not given this time", soft_wrap=True)
 
 
+def _note(words: str) -> None:
+    """One of a batch's notes, after its table."""
+    out.print(f"[yellow]note:[/] {words}", soft_wrap=True)
+
+
 def _print_rescored(result, output: Path, folder_profiles: bool) -> None:
     """What a `rescore` did, after its table: how many were rescored and changed, and the notes."""
     from liftform.personal import PERSONAL_KEYS, PERSONAL_WORDS
@@ -225,28 +230,25 @@ def _print_rescored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} beside their source video",
                   soft_wrap=True)
     if result.gone:
-        out.print(f"[yellow]note:[/] {len(result.gone)} video(s) the summary listed have no result any more (their "
-                  f"folder or its result.json removed), and are left out of it: {shown(', '.join(result.gone))}; "
-                  "`liftform score` with their videos scores them again", soft_wrap=True)
+        _note(f"{len(result.gone)} video(s) the summary listed have no result any more (their folder or its "
+              f"result.json removed), and are left out of it: {shown(', '.join(result.gone))}; `liftform score` with "
+              "their videos scores them again")
     if result.summary_unreadable:
-        out.print(f"[yellow]note:[/] the summary before could not be read ({shown(result.summary_unreadable)}): it "
-                  "is made again from the result folders, so videos that had failed are no longer listed",
-                  soft_wrap=True)
+        _note(f"the summary before could not be read ({shown(result.summary_unreadable)}): it is made again from the "
+              "result folders, so videos that had failed are no longer listed")
     if result.kept_personal:
         kept = {k for keys in result.kept_personal.values() for k in keys}
         words = " and ".join(PERSONAL_WORDS[k] for k in PERSONAL_KEYS if k in kept)
         origins = " or ".join(sorted({o for keys in result.kept_personal.values() for o in keys.values() if o}))
-        out.print(f"[yellow]note:[/] {len(result.kept_personal)} video(s) are judged, as when scored, from their "
-                  f"lifter's own {words} (from {shown(origins or 'their profile')}), not these settings': "
-                  "--profile PROFILE replaces them", soft_wrap=True)
+        _note(f"{len(result.kept_personal)} video(s) are judged, as when scored, from their lifter's own {words} "
+              f"(from {shown(origins or 'their profile')}), not these settings': --profile PROFILE replaces them")
     if result.pose_ignored:
-        out.print(f"[yellow]note:[/] pose settings (model, confidences...) decide the saved landmarks and "
-                  f"cannot be rescored; {len(result.pose_ignored)} video(s) kept the ones they were scored "
-                  "with: use `liftform score --force` to apply them", soft_wrap=True)
+        _note(f"pose settings (model, confidences...) decide the saved landmarks and cannot be rescored; "
+              f"{len(result.pose_ignored)} video(s) kept the ones they were scored with: use `liftform score --force` "
+              "to apply them")
     if result.posed_elsewhere:
-        out.print(f"[yellow]note:[/] {len(result.posed_elsewhere)} video(s) were judged from landmarks another "
-                  "mediapipe version made (result.json's versions name it): `liftform score` poses them again with "
-                  "this one", soft_wrap=True)
+        _note(f"{len(result.posed_elsewhere)} video(s) were judged from landmarks another mediapipe version made "
+              "(result.json's versions name it): `liftform score` poses them again with this one")
     if result.index_html is not None:
         out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.stale_views:

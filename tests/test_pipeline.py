@@ -47,7 +47,8 @@ def test_each_sample_gets_the_verdict_it_was_made_to_show(analyses, name):
     assert analysis.verdict == video_verdict
     assert len(analysis.verdicts) == 3
     assert [v.verdict for v in analysis.verdicts] == [rep_verdict] * 3
-    assert all(v.confidence >= 0.5 for v in analysis.verdicts)
+    # a lunge's back is not judged (its trunk stays upright): cleared at half the confidence, as not seen
+    assert all(v.confidence >= 0.5 if name != "lunge" else 0.2 <= v.confidence <= 0.5 for v in analysis.verdicts)
 
 
 @pytest.mark.slow

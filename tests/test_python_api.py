@@ -295,6 +295,13 @@ def test_score_in_a_script_without_the_main_guard_is_refused_before_any_worker_s
     else:
         assert said == ("liftform.errors.UsageError: liftform.batch.score starts worker processes that run the main "
                         "script again as they start: in a script, call it under `if __name__ == \"__main__\":`")
+        return
+    # A package's __main__ runs unguarded, and the workers leave it alone (as multiprocessing does): `python -m
+    # liftform.cli score` had been refused.
+    (tmp_path / "empty").mkdir()
+    done = subprocess.run([sys.executable, "-m", "liftform.cli", "score", str(tmp_path / "empty"), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.startswith("error: no video to score"), done.stderr
 
 
 def test_one_path_given_to_score_as_a_string_is_one_input_not_its_letters(tmp_path):

@@ -200,7 +200,7 @@ def _started_by_a_worker() -> bool:
     ... the file may be damaged", each worker's own batch refused by the first's lock."""
     frame = sys._getframe()
     while frame is not None:
-        if frame.f_code.co_name == "_fixup_main_from_path" and "multiprocessing" in frame.f_code.co_filename:
+        if frame.f_code.co_name.startswith("_fixup_main_from") and "multiprocessing" in frame.f_code.co_filename:
             return True
         frame = frame.f_back
     return False
@@ -212,6 +212,9 @@ def _unguarded_in_main_script() -> bool:
     import ast
 
     main = sys.modules.get("__main__")
+    run_as = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if run_as == "__main__" or run_as.endswith(".__main__"):
+        return False            # a package's __main__ (`python -m liftform.cli`): the workers leave it alone
     frame = sys._getframe()
     while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
         frame = frame.f_back

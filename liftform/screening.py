@@ -81,7 +81,8 @@ def profile_toml(result: ScreenResult, zero_from: str = "") -> str:
     written (`core.screen` says why). A checked rep of a lift that is no bend at the hips (a floor deadlift, a squat:
     the lift the person will be judged on, as README asks) tells no hinge depth: its profile holds the zero alone
     (it had been refused, "this screen tells no hinge depth", after the zero was said to be used)."""
-    zero_only = result.advice == "insufficient_data" and not math.isnan(result.own_neutral_bend_deg)
+    # (a zero taken from another profile, `screen --profile`, was read from no rep of this video)
+    zero_only = result.advice == "insufficient_data" and not math.isnan(result.own_neutral_bend_deg) and not zero_from
     if result.advice == "insufficient_data" and not zero_only:
         raise InputError(f"no profile from this screen: {result.reason}")
     if zero_only:

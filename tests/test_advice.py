@@ -573,9 +573,13 @@ def test_a_checked_squat_gives_a_profile_of_its_zero_alone(monkeypatch, tmp_path
     assert "the checked rep tells no hinge depth" in text and "screen_hinge_depth_deg" not in text
     zero = load_settings(profile_path=saved).spine.neutral_bend_deg
     assert natural - 2.0 <= zero <= natural + 6.0
-    # Not checked, a squat is still no screen and no profile.
-    result = CliRunner().invoke(app, ["screen", "squat.mp4", "--save-profile", str(tmp_path / "not.toml"), "-q"])
-    assert result.exit_code == 1 and not (tmp_path / "not.toml").exists()
+    # Not checked, a squat is still no screen and no profile; nor, screened from that profile's zero, a profile of
+    # the zero again (read from no rep of this video).
+    for given in ([], ["--profile", str(saved)]):
+        result = CliRunner().invoke(app, ["screen", "squat.mp4", *given, "--save-profile", str(tmp_path / "not.toml"),
+                                          "-q"])
+        assert result.exit_code == 1 and not (tmp_path / "not.toml").exists(), result.output
+        assert "no profile written" in " ".join(result.output.split())
 
 
 def test_a_sit_to_stand_or_a_lunge_is_no_screen_and_each_is_named():

@@ -308,14 +308,16 @@ def _rescore_locked(out_root: Path, folders: list[Path], settings: Settings,
                     lock: FolderLock) -> RescoreResult:
     """The rescoring itself, with ``out_root`` locked by ``lock`` (see :func:`rescore`): stopped, with no summary
     written, once the folder is removed or replaced under it (it had failed on the summary's write)."""
-    # The summary's rows that still hold (a result folder removed by hand had stayed "ok", with its old verdict,
-    # under the new settings), and a row for each result folder it does not name.
-    previous = {row.output: row for row in earlier_rows(out_root)}
     result = RescoreResult(out_root)
-    try:       # what the summary held that is left out now is said (it had gone from the study unsaid)
-        result.gone = [row.output for row in read_summary(out_root) if row.ok and row.output not in previous]
+    try:
+        listed = read_summary(out_root)
     except InputError as exc:
-        result.summary_unreadable = str(exc).split("; ")[0]      # "cannot read ... (why)"
+        listed, result.summary_unreadable = [], str(exc).split("; ")[0]      # "cannot read ... (why)"
+    # The summary's rows that still hold (a result folder removed by hand had stayed "ok", with its old verdict,
+    # under the new settings), and a row for each result folder it does not name; what it held that is left out
+    # now is said (it had gone from the study unsaid).
+    previous = {row.output: row for row in earlier_rows(out_root, listed)}
+    result.gone = [row.output for row in listed if row.ok and row.output not in previous]
     new_rows: dict[str, SummaryRow] = {}
     try:
         for done, folder in enumerate(folders, start=1):

@@ -195,7 +195,7 @@ def _size_first(job: Job) -> tuple[int, int]:
 
 def _started_by_a_worker() -> bool:
     """Whether this call comes from a worker process running the user's script again as it starts (Python's "spawn"
-    imports the main script in every worker, `multiprocessing.spawn._fixup_main_from_path`): a script calling
+    imports the main script in every worker, `multiprocessing.spawn._fixup_main_from_path` or `_name`): a script calling
     `score` without ``if __name__ == "__main__":`` had every video failed, "the worker process exited with status 1
     ... the file may be damaged", each worker's own batch refused by the first's lock."""
     frame = sys._getframe()

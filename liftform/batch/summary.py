@@ -352,11 +352,11 @@ def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[Summa
     return merged + [row for row in rows if row.output in new]
 
 
-def earlier_rows(out_root: str | Path) -> list[SummaryRow]:
+def earlier_rows(out_root: str | Path, listed: list[SummaryRow] | None = None) -> list[SummaryRow]:
     """What a batch into ``out_root`` starts from, so the summary keeps describing every video of the folder (as
-    index.html does) whatever this run covers or however it ends: the rows of its summary that still hold (a
-    failed video's, or one whose result folder is complete), then a row read from each complete result folder no
-    row names (one `analyze` wrote). A damaged summary is started again from the result folders."""
+    index.html does) whatever this run covers or however it ends: the rows of its summary (``listed``, where read
+    already) that still hold (a failed video's, or one whose result folder is complete), then a row read from each
+    complete result folder no row names (one `analyze` wrote). A damaged summary is started again from the folders."""
     from liftform.errors import LiftformError
     from liftform.outputs.layout import result_folders
     from liftform.outputs.read import read_analysis
@@ -365,7 +365,7 @@ def earlier_rows(out_root: str | Path) -> list[SummaryRow]:
     if not out_root.is_dir():
         return []
     try:
-        rows = read_summary(out_root)
+        rows = read_summary(out_root) if listed is None else listed
     except InputError:
         rows = []
     complete = {folder.name: folder for folder in result_folders(out_root)}

@@ -26,7 +26,7 @@ from liftform.cli.common import (
 )
 from liftform.cli.show import print_own_zero, print_summary
 from liftform.core.vocabulary import Tone, words_of
-from liftform.errors import DrawingFailed, LiftformError
+from liftform.errors import DrawingFailed, InputError, LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT, AnalysisKept
 
 if TYPE_CHECKING:   # the command imports the screen only when run: startup stays light
@@ -274,15 +274,14 @@ def screen(
                            f"rep {rep} ({span[0]:.1f}-{span[1]:.1f} s)" if span else "the checked bend")
         for note in result.notes:
             out.print(f"  [yellow]note:[/] {shown(note)}", soft_wrap=True)
-        # a checked rep of a deadlift or squat tells no hinge depth, but its zero is what --neutral is for
-        neutral_kept = neutral and not math.isnan(result.own_neutral_bend_deg)
-        if save_profile is not None and result.advice == "insufficient_data" and not neutral_kept:
-            # The reason was just printed: `profile_toml`'s error repeated it whole, a second long line.
-            fail(f"no profile written to {shown(save_profile)}: this screen tells no hinge depth (why: above)")
         if save_profile is not None:
             zero_from = (zero_origin(profile) if profile is not None and not math.isnan(result.own_neutral_bend_deg)
                          else "")            # read before the profile may be written over (me.toml to me.toml)
-            atomic_write_text(save_profile, profile_toml(result, zero_from))
+            try:
+                written = profile_toml(result, zero_from)
+            except InputError:   # the reason was just printed: the error repeated it whole, a second long line
+                fail(f"no profile written to {shown(save_profile)}: this screen tells no hinge depth (why: above)")
+            atomic_write_text(save_profile, written)
             beside = (f", or score the videos of its folder with `liftform score {shown(save_profile.parent)} "
                       "--folder-profiles`" if save_profile.name == PROFILE_NAME else "")
             out.print(f"  profile written to {shown(save_profile)}: use it with `liftform analyze --profile "

@@ -192,7 +192,6 @@ def load_result(result_dir: str | Path, video_path: str | Path | None = None, *,
     return ResultData(result_dir, analysis, frames is not None, track, video, notes, _other_lifters(doc))
 
 
-# Columns every frames.csv has held since the first schema: without one, the page's numbers and plots are wrong.
 def _frames_damage(frames: dict[str, np.ndarray] | None, doc: dict[str, Any]) -> list[str]:
     """A note where frames.csv was read but is not what the analysis wrote (`outputs.read.frames_damage`): such a
     file had been drawn from in silence, a plot stopping at 1.4 s of 9.1, "frame not available", a worst moment

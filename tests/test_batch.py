@@ -1351,3 +1351,22 @@ def test_a_workers_sigterm_inside_a_del_ends_it_at_once_without_a_traceback(tmp_
                           env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 143 and "went on" not in done.stdout, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+
+
+def test_summary_csv_says_what_the_counts_do_not_a_safe_video_reaching_down_rounded():
+    """An ergonomist's spreadsheet read a worker who reached down rounded before every flat lift as "safe, 0 flagged"
+    with nothing else: that finding was only in index.html and summary_reps.csv. summary.csv carries the clip's
+    summary sentence, as result.json and index.html give it."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import row_from_analysis, summary_csv_text
+    from liftform.outputs.result_json import clip_summary
+
+    analysis = synthetic_analysis()
+    flat_after_rounded_reach = dataclasses.replace(analysis.verdicts[0], verdict="hip_hinge",
+                                                   faults=("rounded_reach_down",))
+    safe = dataclasses.replace(analysis, verdicts=(flat_after_rounded_reach,))
+    row = row_from_analysis(safe, "w.mp4", "w")
+    assert (row.verdict, row.flagged_reps) == ("safe", 0)
+    cell = next(csv.DictReader(summary_csv_text([row]).splitlines()))["summary"]
+    assert cell == clip_summary(safe) and "reached down with a rounded back" in cell, cell

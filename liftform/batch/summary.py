@@ -29,6 +29,7 @@ from liftform.outputs.result_json import (
     CONFIDENCE_DECIMALS,
     REP_FIELDS,
     TIME_DECIMALS,
+    clip_summary,
     json_text,
     jsonable,
     read_result_json,
@@ -39,7 +40,7 @@ SUMMARY_SCHEMA_VERSION = 1
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "confidence", "reps", "flagged_reps", "undecided_reps",
-               "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
+               "summary", "peak_spine_flexion_deg", "view", "warnings", "frames", "duration_s", "elapsed_s", "cached",
                "lifters", "lifter_verdicts", "people_in_view", "neutral_bend_deg", "settings_fingerprint",
                "source_sha256", "same_video_as", "from_poses", "liftform_version")
 
@@ -52,7 +53,9 @@ class SummaryRow:
     ``output`` the folder name under the output root; ``verdict`` "rounded_back" | "safe" |
     "insufficient_data", ``confidence`` how sure (`Analysis.verdict_confidence`); ``flagged_reps`` the reps judged
     rounded_back, ``undecided_reps`` those left
-    insufficient_data (neither rounded nor safe: ``reps - flagged_reps`` is not the safe ones);
+    insufficient_data (neither rounded nor safe: ``reps - flagged_reps`` is not the safe ones); ``summary`` the
+    clip's sentence (result.json's "summary": which reps rounded, and the findings beside them, such as a back
+    rounded reaching down before lift-off, which a safe row's counts do not show);
     ``peak_spine_flexion_deg`` the largest judged rep peak (degrees past a neutral back's bend, see ``Kinematics``);
     ``warnings`` the data-quality notes;
     ``elapsed_s`` the wall-clock seconds spent on the video in this run (0 when ``cached``: already scored
@@ -99,6 +102,7 @@ class SummaryRow:
     from_poses: bool = False
     liftform_version: str = ""
     confidence: float | None = None
+    summary: str = ""
 
     @property
     def ok(self) -> bool:
@@ -180,7 +184,7 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
         path=path, output=output, status="ok", verdict=analysis.verdict, reps=len(verdicts),
         confidence=None if (sure := analysis.verdict_confidence) is None else round(sure, CONFIDENCE_DECIMALS),
         flagged_reps=sum(v.is_rounded for v in verdicts),
-        undecided_reps=sum(v.is_undecided for v in verdicts),
+        undecided_reps=sum(v.is_undecided for v in verdicts), summary=clip_summary(analysis),
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),

@@ -775,3 +775,17 @@ def test_a_safe_set_down_in_a_lunge_is_not_told_to_keep_the_load_close_as_you_st
     set_down = replace(pick_up, rep=replace(pick_up.rep, lowers_load=True))
     assert advise(pick_up).endswith("the load close as you stand.")
     assert "as you stand" not in advise(set_down) and advise(set_down).endswith("the load close.")
+
+
+def test_a_set_down_whose_rise_alone_rounded_is_not_told_it_lifted_rounded():
+    """Box work: a box lifted flat, set down flat, the lifter standing up from it rounded. The set-down's rise may be
+    empty-handed (a box's) or the next lift (a bar's): the hands cannot tell. It had read "lifted with the back" and
+    "as you came up", which an ergonomist took for the pick-up (a tester's set-down filmed from above, its lowering
+    read flat). Both now say it came back up after lowering the load; a rep that lowers nothing is told of its lift."""
+    lifted, lowered = run_core(set_of_lifts_track([0.0, 0.0], [0.0, 40.0]), Settings()).verdicts
+    assert lifted.verdict != "rounded_back" and lowered.verdict == "rounded_back"
+    assert lowered.rep.lowers_load and not (lowered.lowered_rounded or lowered.while_lowering)
+    assert lowered.reason.startswith("came back up rounded after lowering the load:"), lowered.reason
+    assert "as you came back up after lowering the load" in rep_advice(lowered, Settings().advice)
+    (alone,) = run_core(lift_track("rounded_back", n_reps=1)[0], Settings()).verdicts
+    assert alone.reason.startswith("lifted with the back:") and "as you came up" in rep_advice(alone, Settings().advice)

@@ -136,7 +136,10 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
         spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
     # A set-down rounded and risen from rounded names the lowering, as its reason does: a box set down stooped had
     # been told only that the back rounded "as you came up", the empty-handed rise after it.
-    when = "as you lowered the load and came back up" if rv.lowered_rounded else "as you came up"
+    # A set-down's rise alone rounded: a bar's next lift or a box's empty-handed stand-up (a tester's box set-down
+    # filmed from above, its lowering read flat, had been told its back rounded "as you came up": the pick-up).
+    when = ("as you lowered the load and came back up" if rv.lowered_rounded else
+            "as you came back up after lowering the load" if rv.rep.lowers_load else "as you came up")
     here = f", here {trunk}"
     if not own_numbers:
         spine = "with your head hanging" if rv.head_led else ""

@@ -51,10 +51,12 @@ def _signed(angle_deg: float, limit_deg: float = np.inf) -> str:
     return _beside(angle_deg, limit_deg, "+") + "°"
 
 
-def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float) -> str:
+def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg: float,
+               lowers_load: bool = False) -> str:
     """One sentence a lifter understands, with the numbers that decided ``verdict``. ``side_on_yaw_deg``: up to
     this camera yaw the view is side-on (`SpineSettings.full_view_yaw_deg`): an undecided rep says whether the
-    camera angle or the back's outline is what to fix."""
+    camera angle or the back's outline is what to fix. ``lowers_load``: the rep's descent lowers a load
+    (`Rep.lowers_load`), so its rise may be empty-handed."""
     if verdict == "insufficient_data":
         return _undecided_reason(m, settings, side_on_yaw_deg)
     if verdict == "rounded_back":
@@ -65,7 +67,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
                      "back can read rounded there)")
         if not m.seen_whole:            # as every rep the view cuts says (README): the rest of it was not judged
             seen += " (seen in part: the view cuts this rep)"
-        did = _rounded_when(m, settings)
+        did = _rounded_when(m, settings, lowers_load)
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back {_limit(settings.head_hanging_neck_deg)} for "
@@ -191,14 +193,15 @@ def _undecided_reason(m: RepMetrics, settings: VerdictSettings, side_on_yaw_deg:
             "if the load was still on the floor (a reach-down)")
 
 
-def _rounded_when(m: RepMetrics, settings: VerdictSettings) -> str:
-    """What the back rounded in: the lift, the lowering of the load (a set-down), or both."""
+def _rounded_when(m: RepMetrics, settings: VerdictSettings, lowers_load: bool = False) -> str:
+    """What the back rounded in: the lift, the lowering of the load (a set-down), or both; after a lowering, the
+    rise (a bar's next lift, or a box's empty-handed stand-up: the hands cannot tell, so it is not called a lift)."""
     if while_lowering(m, settings):     # long enough only with the lowering: through the bottom, or before it
         return ("lowered and lifted the load with the back, rounded through the bottom" if through_bottom(m, settings)
                 else "lowered the load with the back")
     if lowered_rounded(m, settings):    # a set-down rounded, then the rise (a box's empty-handed, a bar's lift)
         return "lowered the load with the back and came back up rounded"
-    return "lifted with the back"
+    return "came back up rounded after lowering the load" if lowers_load else "lifted with the back"
 
 
 def _too_little_reason(m: RepMetrics) -> str:

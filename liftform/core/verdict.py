@@ -128,7 +128,8 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
     on_descent = judged_on_descent(verdict, m, settings)
     return RepVerdict(
         rep=rep, verdict=verdict, confidence=verdict_confidence(verdict, m, settings),
-        reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg), peak_spine_flexion_deg=m.peak_spine_deg,
+        reason=reason_for(verdict, m, settings, spine.full_view_yaw_deg, rep.lowers_load),
+        peak_spine_flexion_deg=m.peak_spine_deg,
         peak_neck_flexion_deg=m.peak_neck_deg, head_led=verdict == "rounded_back" and head_led(m, settings),
         head_briefly=verdict != "rounded_back" and m.rounded_s > 0 and head_led(m, settings),
         squat_bottom=verdict == "rounded_back" and squat_bottom(m, settings),

@@ -21,7 +21,6 @@ from liftform.analysis import Analysis, ModelInfo, Quality, SourceInfo, library_
 from liftform.arguments import check_track_inputs, checked_settings
 from liftform.core.run import run_core
 from liftform.core.spine import view_label
-from liftform.core.viewpoint import filmed_from_behind
 from liftform.cpus import pose_threads
 from liftform.errors import InputError
 from liftform.exposure import ThumbnailKeeper, dark_picture_note, lifter_brightness
@@ -32,7 +31,7 @@ from liftform.models import resolve_model
 from liftform.personal import personal_zero_note
 from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
-from liftform.unseen import NO_OUTLINE_NOTE, hidden_note, lost_note, no_lift_note, own_shots
+from liftform.unseen import NO_OUTLINE_NOTE, few_frames_note, hidden_note, lost_note, no_lift_note, own_shots, view_note
 from liftform.video import detect_content_box, open_video, shrink_interpolation
 from liftform.video_tools import opencv_threads
 
@@ -70,12 +69,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
     own = own_shots(track, source.cuts_s)
     if track.has_pose[own].sum() < 0.8 * own.sum():
         notes.append(lost_note(track.has_pose[own], track.timestamps_s[own]))
-    if filmed_from_behind(kinematics.view_yaw_deg, kinematics.camera_behind):
-        notes.append("the camera sees the lifter from behind at an angle, where the shoulder blades shape the back's "
-                     "outline and a flat back can read rounded: film side-on for a reliable spine measure")
-    elif view not in ("side", "unknown"):     # unknown: no pose was measured, and the notes say why
-        seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
-        notes.append(f"the camera sees the lifter {seen}: film side-on for a reliable spine measure")
+    notes += [note for note in (view_note(kinematics, view), few_frames_note(track.timestamps_s)) if note]
     if not reps:
         notes.append(no_lift_note(kinematics, settings))
     if settings.pose.track_between_frames:

@@ -9,11 +9,16 @@ import numpy as np
 from liftform.core.filters import frame_interval_s, runs_s
 from liftform.core.kinematics import upright
 from liftform.core.types import Kinematics
+from liftform.core.viewpoint import filmed_from_behind
 from liftform.settings import Settings
 from liftform.shots import shot_numbers
 from liftform.track import PoseTrack
 
 LOST_STRETCH_S = 1.0            # the lifter missing this long at a stretch is gone for a while, not missed now and then
+# Fewer analysed frames a second than this is a timelapse or a failing camera, not a video of a lift: rounding must
+# last 0.15 s (`[verdict] min_rounded_s`), two frames at 12 a second, and a rep's bottom or its rise falls between
+# frames (a 2 fps copy of a sample said a rep's recording "stops 2% of the way back up", with no word on the rate).
+FEWEST_FRAMES_PER_S = 12.0
 
 
 def own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
@@ -84,3 +89,27 @@ def no_lift_note(kinematics: Kinematics, settings: Settings) -> str:
                 "standing height")
     return (f"no whole lift was found: the shoulders came down by {100 * deepest:.0f}% of standing height, but "
             f"for less than the {settings.reps.min_duration_s:g} s a rep takes")
+
+
+def view_note(kinematics: Kinematics, view: str) -> str | None:
+    """The note on where the camera stood (``view``, `core.spine.view_label` of the clip), where it is not side-on:
+    from behind at an angle (`viewpoint.filmed_from_behind`), at an angle, or from the front; None side-on, or where
+    no pose was measured (the notes say why)."""
+    if filmed_from_behind(kinematics.view_yaw_deg, kinematics.camera_behind):
+        return ("the camera sees the lifter from behind at an angle, where the shoulder blades shape the back's "
+                "outline and a flat back can read rounded: film side-on for a reliable spine measure")
+    if view in ("side", "unknown"):
+        return None
+    seen = {"oblique": "at an angle (three-quarter view)", "front": "from the front"}.get(view, f"from the {view}")
+    return f"the camera sees the lifter {seen}: film side-on for a reliable spine measure"
+
+
+def few_frames_note(timestamps_s: np.ndarray) -> str | None:
+    """A note where the frames analysed (at ``timestamps_s`` (T,) s) come fewer than `FEWEST_FRAMES_PER_S` a second
+    (their median interval): what falls between them is not seen."""
+    dt = frame_interval_s(timestamps_s)
+    if len(timestamps_s) < 2 or dt <= 1.0 / FEWEST_FRAMES_PER_S:
+        return None
+    return (f"only {1.0 / dt:.0f} frame(s) a second were analysed (a timelapse, a camera dropping frames, or "
+            "[pose] analysis_fps set low): what the back does between frames is not seen, and a rep's times are "
+            "rough; film and analyse 24 frames a second or more")

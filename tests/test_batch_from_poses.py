@@ -276,6 +276,8 @@ def test_what_changes_the_landmarks_runs_the_pose_stage_again(change, tmp_path, 
     result = score([lift], out, settings, write_video=False, report=False)
     assert result.rows[0].error.endswith(POSE_STAGE_RAN) and result.posed_again == ["lift"]
     assert not result.from_poses and read_analysis(out / "lift").verdict == "rounded_back"   # the earlier result kept
+    # and so not said to be replaced (a tester's truncated video had been "scored again ..., earlier results replaced")
+    assert result.replaced_by_posing == []
 
 
 def _scored_together(out: Path, video: Path, *kinds: str) -> None:
@@ -767,3 +769,16 @@ def test_a_plain_rescore_of_a_live_session_says_nothing_of_pose_settings_no_one_
     config.write_text('[pose]\nmodel = "lite"\n')
     said = cli.invoke(app, ["rescore", str(out), "-q", "--config", str(config)])
     assert "cannot be rescored; 1 video(s) kept the ones they were scored with" in " ".join(said.output.split())
+
+
+def test_a_video_whose_pose_stage_fails_again_is_not_said_to_be_replaced(tmp_path, engine):
+    """A tester truncated a video scored before, and `score` said "1 video(s) scored before were scored again with
+    the pose model, their earlier results replaced": it failed, and its earlier result is kept, as the run says."""
+    lift, = _videos(tmp_path, "lift")
+    out = tmp_path / "out"
+    _scored(out, lift)
+    lift.write_bytes(b"the first 50 kB of it")
+    run = cli.invoke(app, ["score", str(lift), "-o", str(out), "--no-video", "--no-report"])
+    said = " ".join(run.stdout.split())
+    assert run.exit_code == 1 and POSE_STAGE_RAN in said, said
+    assert "scored again with the pose model" not in said and read_analysis(out / "lift").verdict == "rounded_back"

@@ -110,6 +110,12 @@ class BatchResult:
         return [output for output in self.redone if output not in judged]
 
     @property
+    def replaced_by_posing(self) -> list[str]:
+        """The outputs of ``posed_again`` scored: their earlier results replaced (one that failed keeps its own)."""
+        scored = {row.output for row in self.rows if row.ok}
+        return [output for output in self.posed_again if output in scored]
+
+    @property
     def exit_code(self) -> int:
         """0 when every input was scored; 1 when any failed (or was not reached)."""
         return 0 if self.complete and self.n_failed == 0 else 1

@@ -173,13 +173,13 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{len(result.from_poses)} video(s) scored before were judged again from their saved poses "
                   "(poses.npz, without the pose model), their earlier results replaced, as "
                   f"{_why(result.from_poses, result.redone_why)}; summary.csv's from_poses marks them", soft_wrap=True)
-    if result.posed_again:
+    if replaced := result.replaced_by_posing:    # not one that failed: its earlier result is kept (a tester's)
         from liftform.batch.jobs import UNREADABLE_EARLIER
 
         # a damaged result.json says nothing of how its poses were made: they are not used, for no other reason
-        unreadable = all(result.redone_why.get(o) == UNREADABLE_EARLIER for o in result.posed_again)
-        out.print(f"{len(result.posed_again)} video(s) scored before were scored again with the pose model, their "
-                  f"earlier results replaced, as {_why(result.posed_again, result.redone_why)}, and their saved poses "
+        unreadable = all(result.redone_why.get(o) == UNREADABLE_EARLIER for o in replaced)
+        out.print(f"{len(replaced)} video(s) scored before were scored again with the pose model, their "
+                  f"earlier results replaced, as {_why(replaced, result.redone_why)}, and their saved poses "
                   "could not be used (" + ("nothing says how they were made" if unreadable else
                                            "other pose settings, model or mediapipe, someone followed whose "
                                            "landmarks are not kept") + ")", soft_wrap=True)

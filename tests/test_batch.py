@@ -1370,3 +1370,33 @@ def test_summary_csv_says_what_the_counts_do_not_a_safe_video_reaching_down_roun
     assert (row.verdict, row.flagged_reps) == ("safe", 0)
     cell = next(csv.DictReader(summary_csv_text([row]).splitlines()))["summary"]
     assert cell == clip_summary(safe) and "reached down with a rounded back" in cell, cell
+
+
+def test_analyze_into_a_folder_a_score_is_writing_is_refused_and_a_score_is_told_an_analyze_holds_it(tmp_path):
+    """A tester added one clip with `analyze -o OUT` while an overnight `score` ran into OUT: the clip was in
+    index.html but not in summary.csv, the batch's next summary written over its row, "complete". Into a batch's
+    folder (it has a summary) `analyze` holds the lock a batch holds: refused in one line while a batch runs, and a
+    batch refused while it runs is told which command holds the folder."""
+    from liftform.batch.summary import write_summary
+
+    out = tmp_path / "out"
+    out.mkdir()
+    write_summary(out, [], complete=True)
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"not decoded: refused before")
+    with folder_lock(out, "`liftform score`"):
+        result = runner.invoke(app, ["analyze", str(video), "-o", str(out), "--no-video", "--no-report", "-q"])
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 1 and "another `liftform score` run (pid" in said and "is writing to" in said, said
+    assert "Traceback" not in result.output and not (out / "clip").exists()
+    held = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from liftform.outputs.atomic import folder_lock\n"
+         "with folder_lock(sys.argv[1], '`liftform analyze`'):\n    print('locked', flush=True); time.sleep(60)",
+         str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert held.stdout.readline().strip() == "locked"
+        with pytest.raises(LiftformError, match=rf"another `liftform analyze` run \(pid {held.pid}\)"):
+            rescore(out)
+    finally:
+        held.kill()
+        held.wait()

@@ -295,7 +295,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
         raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's
     check_writable(out_root, out_root, IN_PLACE_OPTION)      # said of the folder, not of the lock file made next
     # Held while rescoring: a score still writing its first results is named; the folder removed meanwhile stops it.
-    with folder_lock(out_root, "`liftform score` or `rescore`") as lock:
+    with folder_lock(out_root, "`liftform rescore`") as lock:
         if not (folders := [f.path for f in result_folders(out_root)]):
             raise InputError(nothing)
         return _rescore_locked(out_root, folders, settings, keep_personal, folder_profiles, given_from or {},

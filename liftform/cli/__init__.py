@@ -3,7 +3,7 @@ library for everything else. Exit codes: 0 the job ran (whatever the verdict), 1
 2 bad usage, 130 interrupted (Ctrl-C), 143 stopped by SIGTERM and 129 by SIGHUP (each taken as a Ctrl-C).
 
 Modules: ``common`` (the app, consoles, options, progress bars), ``show`` (printing results), ``single`` (analyze,
-report, screen, models, config), ``batch`` (score, rescore), ``live``.
+report, screen), ``installed`` (models, config), ``batch`` (score, rescore), ``live``.
 """
 
 import contextlib
@@ -15,7 +15,7 @@ from liftform.interrupts import INTERRUPTED_EXIT, stopped_exit, terminate_as_int
 
 # isort: off
 # Each registers its commands on the app; `liftform --help` lists them in this order.
-from liftform.cli import single, batch, live  # noqa: F401, E402
+from liftform.cli import single, installed, batch, live  # noqa: F401, E402
 # isort: on
 
 __all__ = ["app", "main"]

@@ -1,13 +1,13 @@
-"""Commands on one video or one result folder: analyze, report, screen; and models, config."""
+"""Commands on one video or one result folder: analyze, report, screen."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Column, Table
 
 from liftform.cli.common import (
     BlurFacesOpt,
@@ -50,11 +50,10 @@ def analyze(
 ) -> None:
     """Analyse video(s): a verdict per rep, written to OUTPUT/<video name>/ (result.json, CSVs, annotated.mp4,
     report.html), with OUTPUT/index.html listing them all."""
-    from liftform.batch.inputs import output_names, unique_inputs
-    from liftform.interrupts import signals_deferred
-    from liftform.outputs.atomic import missing_folders, remove_empty_folders
+    from liftform.batch.inputs import unique_inputs
+    from liftform.outputs.atomic import folder_lock
+    from liftform.outputs.layout import SUMMARY_JSON
     from liftform.personal import from_profile_option
-    from liftform.pipeline import analyze_video, output_dir_for
 
     try:
         settings = settings_from(config, model, profile)
@@ -62,6 +61,28 @@ def analyze(
         fail(exc)
     personal_from = from_profile_option(profile)
     videos = unique_inputs(videos)   # a file named twice (or by two spellings of its path) is analysed once
+    with contextlib.ExitStack() as held:
+        # In a batch's folder (it has a summary) a `score` running meanwhile would write its summary over this
+        # analysis's row (a tester's clip added during an overnight batch was in index.html, not in summary.csv):
+        # the folder is held as a batch holds it, and refused in one line while another run holds it.
+        if (output / SUMMARY_JSON).is_file():
+            try:
+                held.enter_context(folder_lock(output, "`liftform analyze`"))
+            except LiftformError as exc:
+                fail(exc)
+        _analyze_each(videos, output, settings, personal_from, model_dir=model_dir, no_video=no_video,
+                      no_report=no_report, blur_faces=blur_faces, quiet=quiet)
+
+
+def _analyze_each(videos: list[Path], output: Path, settings, personal_from, *, model_dir: Path | None,
+                  no_video: bool, no_report: bool, blur_faces: bool | None, quiet: bool) -> None:
+    """`analyze`'s videos in turn, each said as it is done; an interrupt says what is kept; exits 1 where any
+    failed."""
+    from liftform.batch.inputs import output_names
+    from liftform.interrupts import signals_deferred
+    from liftform.outputs.atomic import missing_folders, remove_empty_folders
+    from liftform.pipeline import analyze_video, output_dir_for
+
     failures = done = 0
     made = missing_folders(output)   # removed again where no video is written into them (a typo's empty folder)
     # One folder per video, named as `score` names them: phone clips from two folders are all IMG_0001.mp4, and a
@@ -333,57 +354,3 @@ def _holds_a_profile(path: Path) -> bool:
         return isinstance(read_toml(path, "profile").get("profile"), dict)
     except LiftformError:
         return False
-
-
-@app.command(short_help="List the pose models: present, where, and whether they are intact.")
-def models(model_dir: Path | None = ModelDirOpt) -> None:
-    """List the pose models: which are present, where, whether they match the official checksums, and any file
-    there that is no model (truncated, damaged)."""
-    from liftform.models import list_models, model_cache_dir, replace_advice
-
-    # The path is what this command is for: folded onto more lines in a narrow terminal, never cut.
-    table = Table("model", Column("where", overflow="fold"), "size", "sha256", "official")
-    try:
-        infos = list_models(model_dir=model_dir)
-    except LiftformError as exc:
-        fail(exc)
-    for info in infos:
-        where = shown(f"{info.path} ({info.source})")
-        if info.present and not info.size_bytes:     # an interrupted copy: no model at all, whatever its name
-            table.add_row(info.name, where, "0 bytes", "",
-                          "[red]no: the file is empty (damaged)[/]; delete it or copy the model again")
-        elif info.present and info.problem:          # truncated, or another file under the model's name
-            table.add_row(info.name, where, f"{info.size_bytes / 1e6:.1f} MB", (info.sha256 or "")[:16],
-                          "[red]no: unusable[/] (below)")
-        elif info.present:
-            official = "yes" if info.matches_official else "no (a local copy)"
-            table.add_row(info.name, where, f"{info.size_bytes / 1e6:.1f} MB",
-                          (info.sha256 or "")[:16], official)
-        else:
-            table.add_row(info.name, "[yellow]not present[/] (downloaded on first use)", "", "", "")
-    out.print(table)
-    for info in infos:
-        if info.present and info.size_bytes and info.problem:
-            out.print(shown(f"{info.name}: {info.path} is {info.problem}; {replace_advice(info.name)}"),
-                      soft_wrap=True)
-    out.print(f"cache: {shown(model_cache_dir())}")
-    if any(info.present and (info.problem or not info.size_bytes) for info in infos):
-        raise typer.Exit(1)     # a health check for scripts: a model file there that analyze would refuse
-
-
-@app.command(short_help="Print the settings as TOML, ready to edit and pass with --config.")
-def config(config: Path | None = typer.Argument(None, readable=False, help="A TOML file to check and show merged."),
-           profile: Path | None = typer.Option(None, "--profile", readable=False,
-                                               help="A personal profile (`liftform screen "
-                                               "--save-profile`, a live session's profile.toml) to check and show "
-                                               "merged, with what it says of itself.")) -> None:
-    """Print the settings (defaults, or merged with CONFIG and a profile) as TOML, ready to edit and pass with
-    --config."""
-    from liftform.personal import printed_settings
-
-    try:
-        settings = settings_from(config, None, profile)
-        shown = printed_settings(settings, config, profile)
-    except LiftformError as exc:
-        fail(exc)
-    out.print(shown, markup=False, end="", soft_wrap=True)   # a wrapped line is no TOML

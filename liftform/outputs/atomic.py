@@ -246,12 +246,14 @@ class FolderLock:
 
 @contextlib.contextmanager
 def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[FolderLock]:
-    """Hold an exclusive lock on ``folder`` (its file ``.liftform.lock``) for the block, so two batch runs never
-    write one summary at once; the :class:`FolderLock` yielded tells whether it is still held. The lock is the
-    operating system's (``flock``): it goes with the process, also when the process is killed, so a stale lock
-    file never blocks anyone. Where ``fcntl`` is missing (Windows), no lock.
+    """Hold an exclusive lock on ``folder`` (its file ``.liftform.lock``) for the block, so two runs never write one
+    summary at once; the :class:`FolderLock` yielded tells whether it is still held. ``what`` is the command holding
+    it, written beside its pid for a refused one to name. The lock is the operating system's (``flock``): it goes
+    with the process, also when the process is killed, so a stale lock file never blocks anyone. Where ``fcntl`` is
+    missing (Windows), no lock.
 
-    Raises OutputError when another process holds the lock (naming its pid) or the lock file cannot be made.
+    Raises OutputError when another process holds the lock (naming its command and pid) or the lock file cannot be
+    made.
     """
     try:
         import fcntl
@@ -268,12 +270,12 @@ def folder_lock(folder: str | Path, what: str = "liftform") -> Iterator[FolderLo
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise OutputError(f"another {what} run (pid {holder}) is writing to {folder}; wait for it to finish "
-                              f"or choose another {OUTPUT_OPTION}") from None
+            pid, _, holder = (handle.read().strip() or "unknown").partition(" ")   # a lock of before: its pid alone
+            raise OutputError(f"another {holder or 'liftform'} run (pid {pid}) is writing to {folder}; wait for it "
+                              f"to finish or choose another {OUTPUT_OPTION}") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(f"{os.getpid()} {what}")
         handle.flush()
         yield FolderLock(Path(folder), handle)
     finally:

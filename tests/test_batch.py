@@ -804,6 +804,9 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
     out = tmp_path / "out"
     _scored_from_own_zero(out, NEUTRAL_BEND_DEG, video=str(tmp_path / "in" / "lift.mp4"))
     ok = row_from_analysis(read_analysis(out / "lifter"), str(tmp_path / "in" / "lift.mp4"), "lifter")
+    for broken in ("notes.mp4", "<b>cut</b>.mp4"):      # still in the study (a failed row of a video gone is not)
+        (tmp_path / "in" / broken).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / broken).write_bytes(b"not a video")
     write_summary(out, [ok, failed_row(str(tmp_path / "in" / "notes.mp4"), "notes", "notes.mp4 is not a readable "
                                        "video (Invalid data); re-export it as MP4"),
                         failed_row(str(tmp_path / "in" / "<b>cut</b>.mp4"), "cut", "cut.mp4 is truncated"),
@@ -1400,3 +1403,20 @@ def test_analyze_into_a_folder_a_score_is_writing_is_refused_and_a_score_is_told
     finally:
         held.kill()
         held.wait()
+
+
+def test_a_failed_row_leaves_the_summary_once_its_video_is_gone_and_stays_while_it_is_there(tmp_path):
+    """A tester moved two broken files out of a study after its first batch: every later `score` and `rescore` kept
+    their "failed" rows (counts "failed: 4" under "2 failed"), where a deleted video's result folder loses its row.
+    A failed row stays while its video is there, if only as a dangling link (still a broken input of the study)."""
+    from liftform.batch.summary import earlier_rows, failed_row, write_summary
+
+    out = tmp_path / "out"
+    out.mkdir()
+    kept, moved = tmp_path / "broken.mp4", tmp_path / "moved.mp4"
+    kept.write_bytes(b"")
+    dangling = tmp_path / "link.mp4"
+    dangling.symlink_to(tmp_path / "nowhere.mp4")
+    write_summary(out, [failed_row(str(path), path.stem, f"{path} is not a readable video")
+                        for path in (kept, moved, dangling)], complete=True)
+    assert [row.output for row in earlier_rows(out)] == ["broken", "link"]

@@ -359,7 +359,8 @@ def merged_rows(earlier: list[SummaryRow], rows: list[SummaryRow]) -> list[Summa
 def earlier_rows(out_root: str | Path, listed: list[SummaryRow] | None = None) -> list[SummaryRow]:
     """What a batch into ``out_root`` starts from, so the summary keeps describing every video of the folder (as
     index.html does) whatever this run covers or however it ends: the rows of its summary (``listed``, where read
-    already) that still hold (a failed video's, or one whose result folder is complete), then a row read from each
+    already) that still hold (a failed video's still there, if only as a dangling link: one deleted or moved since had
+    stayed "failed" in every later summary; or one whose result folder is complete), then a row read from each
     complete result folder no row names (one `analyze` wrote). A damaged summary is started again from the folders."""
     from liftform.errors import LiftformError
     from liftform.outputs.layout import result_folders
@@ -373,7 +374,7 @@ def earlier_rows(out_root: str | Path, listed: list[SummaryRow] | None = None) -
     except InputError:
         rows = []
     complete = {folder.name: folder for folder in result_folders(out_root)}
-    rows = [row for row in rows if not row.ok or row.output in complete]
+    rows = [row for row in rows if (row.output in complete if row.ok else os.path.lexists(row.path))]
     named = {row.output for row in rows}
     for name, folder in complete.items():
         if name not in named:

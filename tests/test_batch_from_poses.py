@@ -782,3 +782,21 @@ def test_a_video_whose_pose_stage_fails_again_is_not_said_to_be_replaced(tmp_pat
     said = " ".join(run.stdout.split())
     assert run.exit_code == 1 and POSE_STAGE_RAN in said, said
     assert "scored again with the pose model" not in said and read_analysis(out / "lift").verdict == "rounded_back"
+
+
+def test_a_summary_the_full_disk_refuses_says_what_is_kept_and_what_to_do(tmp_path, engine, monkeypatch):
+    """A tester's disk filled mid-batch: "error: cannot write .../summary.json: no space left ..." and nothing of the
+    videos done or of running it again, as an interrupt says. Now both, in the same line."""
+    from liftform.errors import OutputError
+
+    first, second = _videos(tmp_path, "first", "second")
+
+    def full(out_root, *args, **kwargs):
+        raise OutputError(f"cannot write {out_root / 'summary.json'}: no space left on device")
+
+    monkeypatch.setattr(batch_runner, "write_summary", full)
+    with pytest.raises(OutputError) as refused:
+        score([first, second], tmp_path / "out", write_video=False, report=False)
+    said = str(refused.value)
+    assert said.startswith("cannot write") and "no space left" in said
+    assert "video(s) done in this run are kept in their folders: free some space, then run the same command" in said

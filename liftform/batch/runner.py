@@ -37,7 +37,7 @@ from liftform.batch.summary import (
     rows_as_they_stand,
     write_summary,
 )
-from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, LiftformError, ModelError, UsageError
+from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, LiftformError, ModelError, OutputError, UsageError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import LOCK_NAME, FolderLock, folder_lock, made_for
 from liftform.outputs.layout import RESULT_NAME
@@ -324,8 +324,13 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
         result.judged_otherwise = judged_otherwise(still_there, result.rows, spec)
         judged = judged_with("score", spec.settings, spec.personal_from, folder_profiles)
-        write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
-                      extra={"wall_s": result.wall_s, **judged})
+        try:
+            write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
+                          extra={"wall_s": result.wall_s, **judged})
+        except OutputError as exc:       # a full disk: what is kept and what to do, as an interrupt says them
+            raise OutputError(f"{exc}; the results of the {len(done)} video(s) done in this run are kept in their "
+                              "folders: free some space, then run the same command again to finish the rest and "
+                              "write the summary") from None
         now = time.monotonic()
         next_write[0] = now + max(SUMMARY_EVERY_S, (now - writing) / SUMMARY_SHARE)
 

@@ -749,3 +749,18 @@ def test_workers_checking_one_output_folder_at_once_do_not_fail_each_other(tmp_p
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(check, range(4)))                      # raises the first OutputError, if any
     assert list((tmp_path / "out").iterdir()) == []          # and leaves nothing behind
+
+
+def test_reps_csv_numbers_each_rep_as_the_terminal_and_report_do_beside_its_index():
+    """An ergonomist filtered reps.csv for the rounded reps and quoted `index` 4-9 where the report said "reps 5-10".
+    Each rep also has `rep`, its number as said (index + 1), in result.json and the CSVs; a result written before
+    it (summary_reps.csv reads old ones) gets it from its index."""
+    from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
+    from liftform.outputs.tables import rep_cells, rep_rows
+
+    analysis = synthetic_analysis()
+    rows = [dict(zip(REP_FIELDS, cells, strict=True)) for cells in rep_rows(analysis)]
+    assert [(row["index"], row["rep"]) for row in rows] == [("0", "1"), ("1", "2")]
+    assert rep_to_dict(analysis, analysis.verdicts[1])["rep"] == 2
+    older = {key: value for key, value in rep_to_dict(analysis, analysis.verdicts[1]).items() if key != "rep"}
+    assert dict(zip(REP_FIELDS, rep_cells(older), strict=True))["rep"] == "2"

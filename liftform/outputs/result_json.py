@@ -30,7 +30,7 @@ TIME_DECIMALS = 3
 CONFIDENCE_DECIMALS = 3
 
 # Column order of a rep (result.json "reps" entries and reps.csv).
-REP_FIELDS = ("index", "start_s", "touchdown_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence",
+REP_FIELDS = ("index", "rep", "start_s", "touchdown_s", "bottom_s", "liftoff_s", "end_s", "verdict", "confidence",
               "peak_spine_flexion_deg", "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg",
               "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
               "head_led", "head_briefly", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded",
@@ -75,14 +75,16 @@ def source_frame(analysis: Analysis, row: int) -> int | None:
 def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
     """One rep's entry, keys in :data:`REP_FIELDS` order.
 
-    ``index`` is ``Rep.index`` (0-based); ``*_frame`` are source frame numbers; times in seconds; ``liftoff_s``:
-    when the hands started to rise with the object (null when not found: the bottom then stands in for it);
-    ``lowers_load``: the descent lowers the load the rep before lifted, loaded down to ``touchdown_s`` (the hands at the
-    floor; null when it lowers nothing or was not found).
+    ``index`` is ``Rep.index`` (0-based), ``rep`` its number as the terminal and the report say it (``index`` + 1);
+    ``*_frame`` are source frame numbers; times in seconds; ``liftoff_s``: when the hands started to rise with the
+    object (null when not found: the bottom then stands in for it); ``lowers_load``: the descent lowers the load the
+    rep before lifted, loaded down to ``touchdown_s`` (the hands at the floor; null when it lowers nothing or was not
+    found).
     """
     rep, a, t, c = rv.rep, ANGLE_DECIMALS, TIME_DECIMALS, CONFIDENCE_DECIMALS
     values = {
         "index": int(rep.index),
+        "rep": int(rep.index) + 1,      # as the terminal and the report number it (a tester quoted index 4 as rep 4)
         "start_s": num(rep.start_s, t), "touchdown_s": num(rep.touchdown_s, t), "bottom_s": num(rep.bottom_s, t),
         "liftoff_s": num(rep.liftoff_s, t),
         "end_s": num(rep.end_s, t),

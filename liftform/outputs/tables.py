@@ -69,10 +69,13 @@ def rep_rows(analysis: Analysis) -> list[list[str]]:
 
 def rep_cells(entry: Mapping[str, Any]) -> list[str]:
     """One rep's entry (`rep_to_dict`, as result.json holds it) as reps.csv cells, columns :data:`REP_FIELDS`:
-    None empty, booleans 1/0, faults joined with ';'; a field an older result lacks is empty."""
+    None empty, booleans 1/0, faults joined with ';'; a field an older result lacks is empty (its ``rep``, the number
+    said, is ``index`` + 1)."""
     cells = []
     for key in REP_FIELDS:
         value = entry.get(key)
+        if key == "rep" and value is None and entry.get("index") is not None:
+            value = int(entry["index"]) + 1
         if value is None:
             cells.append("")
         elif isinstance(value, bool):

@@ -671,3 +671,22 @@ def test_a_video_whose_result_json_was_damaged_is_scored_into_its_own_folder_aga
     # A damaged folder another video's name only resembles is not taken by it.
     result_json.write_text("{")
     assert output_names([tmp_path / "in" / "lift2.mp4"], out) == ["lift2"]
+
+
+def test_a_video_given_directly_and_reached_through_a_linked_folder_is_named_where_it_lies(tmp_path):
+    """A tester's study had `broken/loop -> ..`: scoring `broken S04` walked the link first and recorded
+    `broken/loop/S04/lift.mp4` for the video given as `S04`, its subject folder lost from `path`. The spelling
+    through no linked folder is kept, in the first spelling's place; two spellings both through a link keep the
+    first, as before."""
+    study = tmp_path / "study"
+    (study / "S04").mkdir(parents=True)
+    (study / "broken").mkdir()
+    lift = study / "S04" / "lift.mp4"
+    lift.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    (study / "broken" / "loop").symlink_to(study)
+    found = expand_inputs([study / "broken", study / "S04"])
+    assert found == [lift], found
+    linked = study / "broken" / "loop" / "S04" / "lift.mp4"
+    assert unique_inputs([linked, lift, study / "S04" / ".." / "S04" / "lift.mp4"]) == [lift]
+    (study / "other").symlink_to(study)
+    assert unique_inputs([linked, study / "other" / "S04" / "lift.mp4"]) == [linked]

@@ -138,14 +138,20 @@ def same_file_key(path: Path) -> Path:
 
 
 def unique_inputs(paths: Iterable[str | Path]) -> list[Path]:
-    """``paths`` in the order given, each file once (:func:`same_file_key`; the first spelling is kept)."""
-    seen: set[Path] = set()
-    unique = []
+    """``paths`` in the order given, each file once (:func:`same_file_key`): its first spelling, unless that one
+    reaches it through a linked folder and a later one does not (a study's ``broken/loop -> ..`` had walked first
+    and named ``S04/lift.mp4``, given as ``S04`` too, ``broken/loop/S04/lift.mp4`` in the summary)."""
+    kept: dict[Path, Path] = {}
     for path in map(Path, paths):
-        if (key := same_file_key(path)) not in seen:
-            seen.add(key)
-            unique.append(path)
-    return unique
+        key = same_file_key(path)
+        if key not in kept or (_through_linked_folder(kept[key]) and not _through_linked_folder(path)):
+            kept[key] = path       # a dict keeps the first spelling's place
+    return list(kept.values())
+
+
+def _through_linked_folder(path: Path) -> bool:
+    """Whether a folder on ``path``'s way (not the file itself) is a symbolic link."""
+    return any(folder.is_symlink() for folder in path.absolute().parents)
 
 
 def expand_inputs(inputs: Iterable[str | Path] | str | Path, exclude: str | Path | None = None) -> list[Path]:

@@ -789,3 +789,19 @@ def test_a_set_down_whose_rise_alone_rounded_is_not_told_it_lifted_rounded():
     assert "as you came back up after lowering the load" in rep_advice(lowered, Settings().advice)
     (alone,) = run_core(lift_track("rounded_back", n_reps=1)[0], Settings()).verdicts
     assert alone.reason.startswith("lifted with the back:") and "as you came up" in rep_advice(alone, Settings().advice)
+
+
+def test_a_back_cleared_at_an_angle_is_advised_less_surely_than_side_on():
+    """A clinician read a three-quarter view's "your back was flat from lift-off on, but you reached down rounded"
+    (26 % confidence) as a set-up fault. A rep judged further off side-on than `full_view_yaw_deg` is `at_an_angle`,
+    in result.json too, and a cleared back's advice (a good hinge, a rounded reach-down) says it is less sure there.
+    Side-on, as before."""
+    from liftform.outputs.result_json import REP_FIELDS
+
+    hedge = "Filmed at an angle, the back's outline is less sure than side-on: film side-on to be sure."
+    for yaw, angled in ((0.0, False), (50.0, True)):
+        track, _ = lift_track("hip_hinge", n_reps=1, yaw_deg=yaw)
+        (rv,) = run_core(track, Settings()).verdicts
+        assert rv.verdict == "hip_hinge" and rv.at_an_angle is angled, (yaw, rv.verdict, rv.reason)
+        assert (hedge in rep_advice(rv, Settings().advice)) is angled
+    assert "at_an_angle" in REP_FIELDS

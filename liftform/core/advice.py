@@ -121,6 +121,10 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
     for all of them (the report's list of advice)."""
     kind = advice_kind(rv, screen_hinge_depth_deg)
     sentence = _sentence(kind, rv, screen_hinge_depth_deg, own_numbers)
+    # A three-quarter view's flat back had been told, at 26 % confidence, "your back was flat from lift-off on, but
+    # you reached down rounded" (a tester's clinician read it as a set-up fault): what it claims is said less surely.
+    if rv.at_an_angle and not rv.from_behind and kind in ("good", "reach_down_flat"):
+        sentence += " Filmed at an angle, the back's outline is less sure than side-on: film side-on to be sure."
     if rv.is_rounded and rv.from_behind:   # a flat back filmed so had been told "the load is too heavy", unhedged
         sentence += (" Filmed from behind at an angle, the shoulder blades can make a flat back look rounded: film "
                      "side-on to be sure.")

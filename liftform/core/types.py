@@ -203,6 +203,9 @@ class RepVerdict:
     judged_on_descent: bool = False  # cleared from the way down alone: the video ends before the rep's lift
     from_behind: bool = False       # filmed from behind at an angle: the shoulder blades shape the back's outline
                                     # there, so a rounded call is hedged (reason) and its confidence halved
+    at_an_angle: bool = False       # judged further off side-on than `SpineSettings.full_view_yaw_deg` (median yaw
+                                    # of its judged frames): a back cleared, or a reach-down called rounded, is less
+                                    # sure there, and its advice says so
     from_above: bool = False        # filmed from above (`core.camera_pitch`): a rounded back reads flat there, so
                                     # a back that reads flat is not cleared (insufficient_data)
     pose_lost_s: float = 0.0        # time the pose lost the lifter inside the rep, between the parts of one bend

@@ -272,7 +272,7 @@ def test_a_back_rounded_in_the_lift_after_a_deeper_reach_down_says_the_lifts_lea
     track, _ = set_up_track(reach_spine_deg=35.0, set_spine_deg=40.0)
     (v,) = run_core(track)[3]
     assert v.verdict == "rounded_back"
-    said = re.search(r"while the trunk leaned (\d+)° \((\d+)° in the lift\)", v.reason)
+    said = re.search(r"the trunk leaning up to (\d+)° \((\d+)° in the lift\)", v.reason)
     assert said, v.reason
     deepest, lift = (int(g) for g in said.groups())
     assert abs(deepest - 80) <= 3 and abs(lift - 60) <= 5

@@ -71,15 +71,17 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back {_limit(settings.head_hanging_neck_deg)} for "
-                    f"{m.rounded_s:.1f} s while the trunk leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}: "
+                    f"{m.rounded_s:.1f} s, the trunk leaning up to {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}: "
                     f"the upper back rounds with it{seen}")
         if squat_bottom(m, settings):
             return (f"{did}: the lower back rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° "
                     f"past neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s at the "
                     f"bottom of the squat, the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
-                f"neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s while the trunk "
-                f"leaned {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}{seen}")
+                f"neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s, the trunk "
+                # "up to": the rep's deepest lean, not the lean where the back rounded most ("while" had said so, and
+                # a clinician found the still of its worst moment at 67° beside "while the trunk leaned 84°")
+                f"leaning up to {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}{seen}")
     on_descent = judged_on_descent(verdict, m, settings)
     spine = _spine_peak(m, settings) + _briefly_past(m, settings, on_descent)
     if m.shoulder_rise >= RISE_DOUBT:

@@ -8,10 +8,12 @@ command stopped later does, with the same exit status.
 import sys
 
 from liftform.interrupts import stop_signal, stopped_exit, terminate_as_interrupt
+from liftform.terminal import prepare_process
 
 
 def main() -> None:
     terminate_as_interrupt()
+    prepare_process()          # closed pipes, a full disk, COLUMNS=0, a deleted folder: before the consoles are made
     try:
         from liftform.cli import main as command_line
     except KeyboardInterrupt:

@@ -690,3 +690,17 @@ def test_a_video_given_directly_and_reached_through_a_linked_folder_is_named_whe
     assert unique_inputs([linked, lift, study / "S04" / ".." / "S04" / "lift.mp4"]) == [lift]
     (study / "other").symlink_to(study)
     assert unique_inputs([linked, study / "other" / "S04" / "lift.mp4"]) == [linked]
+
+
+def test_an_output_folder_that_is_a_link_to_nothing_is_said_so_not_called_a_file(tmp_path):
+    """`-o usb` where usb links to an unmounted disk's folder said "usb is a file, not a folder", and `-o usb/sub`
+    that usb/sub, which does not exist, is a file."""
+    from liftform.errors import OutputError
+    from liftform.outputs.atomic import ensure_writable_dir
+
+    (tmp_path / "usb").symlink_to(tmp_path / "media" / "stick")
+    for given in (tmp_path / "usb", tmp_path / "usb" / "sub"):
+        with pytest.raises(OutputError) as refused:
+            ensure_writable_dir(given)
+        assert f"{tmp_path / 'usb'} is a link to {tmp_path / 'media' / 'stick'}, which does not exist" in \
+            str(refused.value), str(refused.value)

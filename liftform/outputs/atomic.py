@@ -38,7 +38,11 @@ MIN_FREE_BYTES = 32 * 1024 * 1024
 
 
 def file_in_the_way(path: str | Path, option: str = OUTPUT_OPTION) -> str:
-    """What to say where a file stands at ``path``, where an output folder should be."""
+    """What to say where a file stands at ``path``, where an output folder should be; or a link to nothing (an
+    unmounted disk's folder), which had been called "a file"."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return (f"{path} is a link to {os.readlink(path)}, which does not exist (a disk not mounted?); mount it, or "
+                f"choose another {option}")
     return f"{path} is a file, not a folder; remove it or choose another {option}"
 
 
@@ -54,7 +58,8 @@ def output_error(path: str | Path, exc: OSError, option: str = OUTPUT_OPTION) ->
     elif code == errno.ENOENT:        # the folder is there, but nothing can be made in it (/proc, a pseudo-fs)
         hint = f"nothing can be made in {path.parent} ({exc.strerror or exc}); choose another {option}"
     elif code == errno.ENOTDIR:     # the file in the way is the nearest of the folders above that is not one
-        hint = file_in_the_way(next((p for p in path.parents if p.exists() and not p.is_dir()), path.parent), option)
+        hint = file_in_the_way(next((p for p in path.parents if os.path.lexists(p) and not p.is_dir()), path.parent),
+                               option)
     elif code == errno.EISDIR:
         hint = "a directory is in the way; remove or rename it"
     elif code == errno.EROFS:
@@ -88,7 +93,7 @@ def ensure_writable_dir(out_dir: str | Path, option: str = OUTPUT_OPTION) -> Pat
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        blocker = next((p for p in (out_dir, *out_dir.parents) if p.exists() and not p.is_dir()), out_dir)
+        blocker = next((p for p in (out_dir, *out_dir.parents) if os.path.lexists(p) and not p.is_dir()), out_dir)
         raise OutputError(f"cannot write into {out_dir}: {file_in_the_way(blocker, option)}") from None
     except OSError as exc:
         raise output_error(out_dir, exc, option) from None

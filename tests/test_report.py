@@ -1300,3 +1300,21 @@ def test_the_index_counts_a_videos_reps_not_judged_apart_from_its_safe_ones(draw
     cells = re.findall(r"<td[^>]*>([^<]*)", html[html.index("<tbody>"):html.index("</tbody>")])
     column = {head: cells[i] for i, head in enumerate(heads)}
     assert (column["Reps"], column["Rounded reps"], column["Reps not judged"]) == ("2", "1", "1")
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_lifter_whose_back_was_never_judged_still_gets_a_rep_pictured_for_reference(result_dir, tmp_path):
+    """A lunge's or a half-kneel's report said "Frames: No rep to show.": its reps are safe and their backs never
+    judged (too upright), and the reference was the judged rep that bent most. A clinician had nothing to check
+    the skeleton against; the first rep decided is pictured, and said so."""
+    moved = copy_result(result_dir, tmp_path)
+    doc = json.loads((moved / "result.json").read_text())
+    for rep in doc["reps"]:
+        rep.update(verdict="lunge", peak_spine_flexion_deg=None, faults=[])
+    (moved / "result.json").write_text(json.dumps(doc))
+    html = write_report(moved).path.read_text(encoding="utf-8")
+    text = " ".join(html_unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert "No rep to show" not in text and len(data_images(html)) == 2, text[:2000]
+    assert ("No rep of this lifter was flagged. For reference: rep 1, whose back was not judged (too upright for "
+            "rounding to show): check the skeleton sits on the person.") in text

@@ -41,7 +41,9 @@ EMBED_TOTAL_MAX_BYTES = 10_000_000   # ... while the embedded clips stay under t
 
 def gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], list[str], set[int]]:
     """The reps of the gallery, in order: every rep to look at (flagged, not judged, reached down rounded: a
-    clinician's eye is what those need); with none, the judged rep that bent the spine most (for reference).
+    clinician's eye is what those need); with none, the judged rep that bent the spine most (for reference), or,
+    where no rep's back was judged (a lunge, a half-kneel: too upright), the first rep decided (a clinician had no
+    picture of such a lifter at all to check the skeleton against).
     Returns the reps, the kind of each ("rounded", "unjudged", "reach" or "reference") and the indices of those
     pictured (`reps_shown`: all of them in a set of a few)."""
     verdicts = data.analysis.verdicts          # data.reps are these, in order
@@ -51,9 +53,10 @@ def gallery_reps(data: ResultData) -> tuple[list[dict[str, Any]], list[str], set
         return ([rep for rep, _ in to_look_at], [kind for _, kind in to_look_at],
                 {rv.rep.index for rv in reps_shown(verdicts)})
     judged = [r for r in data.reps if isinstance(r.get("peak_spine_flexion_deg"), (int, float))]
-    if not judged:
+    decided = [r for r in data.reps if r.get("verdict") not in (None, Verdict.INSUFFICIENT_DATA.value)]
+    if not judged and not decided:
         return [], [], set()
-    reference = max(judged, key=lambda r: r["peak_spine_flexion_deg"])
+    reference = max(judged, key=lambda r: r["peak_spine_flexion_deg"]) if judged else decided[0]
     return [reference], ["reference"], {int(reference.get("index", 0))}
 
 
@@ -68,7 +71,10 @@ def gallery_words(gallery: list[dict[str, Any]], others_rounded: int, others_kep
     heading = (", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]) if parts else "Frames"
     lines = []
     if kinds and kinds[0] == "reference":
-        lines.append("No rep of this lifter was flagged. For reference: the rep whose back bent most.")
+        lines.append("No rep of this lifter was flagged. For reference: " + (
+            "the rep whose back bent most." if gallery[0].get("spine_judged", True) else
+            f"rep {gallery[0]['number']}, whose back was not judged (too upright for rounding to show): "
+            "check the skeleton sits on the person."))
     if (n := kinds.count("unjudged")):     # named: "this rep", above a rounded rep's frames, read as that one
         which = rep_spans([g["number"] for g in gallery if g["kind"] == "unjudged"])
         lines.append(f"liftform could not judge {'rep' if n == 1 else 'reps'} {which} (the table above says why): "
@@ -135,6 +141,7 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
         start, worst = rep.get("start_frame"), worst_frame(data, rep)
         rounded = rep.get("verdict") == Verdict.ROUNDED_BACK.value
         entry = {"number": number, "verdict": words_of(rep.get("verdict")), "flagged": rounded, "kind": kind,
+                 "spine_judged": isinstance(rep.get("peak_spine_flexion_deg"), (int, float)),
                  "pictured": index in pictured,
                  "cls": tone_of(rep.get("verdict")).css_class, "start_frame": start, "worst_frame": worst,
                  "start_s": frame_value(data, start, "time_s"), "worst_s": frame_value(data, worst, "time_s"),

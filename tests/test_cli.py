@@ -391,6 +391,21 @@ def test_the_batch_table_cuts_a_long_file_name_short_not_the_columns_after_it():
     assert any(line.startswith("│ xxx") and "0/3" in line for line in lines)
 
 
+def test_a_terminal_narrower_than_the_batch_table_gets_a_line_per_video_with_every_column():
+    """At 40 columns the table was cut after "rounded": the spine, the view and the note, "(cached)" and a failed
+    video's reason among them, left off without a mark. Narrower than the table (80), a line per video says all."""
+    from liftform.batch.summary import SummaryRow, failed_row
+
+    rows = [SummaryRow("/clips/b.mp4", "b", verdict="rounded_back", reps=3, flagged_reps=3,
+                       peak_spine_flexion_deg=40.0, view="side", cached=True),
+            failed_row("/clips/notes.mp4", "notes", "/clips/notes.mp4 is not a readable video")]
+    said = " ".join(" ".join(_batch_table_lines(rows, 40)).split())
+    assert "b: ROUNDED BACK, 3/3 rounded, spine 40°, side; (cached)" in said, said
+    assert "notes: FAILED; is not a readable video" in said, said
+    assert not any(line[:1] in "┏┃┡│└" for line in _batch_table_lines(rows, 40))
+    assert any(line[:1] == "┃" for line in _batch_table_lines(rows, 80))          # wide enough: the table
+
+
 def test_the_batch_table_says_how_many_reps_of_a_safe_video_were_not_judged():
     """A real squat called SAFE, 0/5, had 3 of its 5 reps undecided, said only in index.html: its note gave the
     first warning, another one."""

@@ -152,11 +152,17 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     listed = _listed(rows)
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
     copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
-    if listed:
-        widths = [("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)]
-        # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
-        # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"
-        room = out.width - _TABLE_FRAME_CHARS - sum(width for _, width in widths) - _NOTE_MIN_CHARS
+    widths = [("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)]
+    # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
+    # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"
+    room = out.width - _TABLE_FRAME_CHARS - sum(width for _, width in widths) - _NOTE_MIN_CHARS
+    if listed and room < 16:      # narrower than the table: a line each (at 40 columns the table had been cut after
+        for r in listed:          # "rounded", the spine, view and note columns and its border gone unsaid)
+            name, verdict, rounded, spine, view, note = _cells(r, copies)
+            said = [verdict, *([f"{rounded} rounded"] if rounded else []), *([f"spine {spine}"] if spine else []),
+                    *([view] if view else [])]
+            out.print(f"{name}: {', '.join(said)}" + (f"; {note}" if note else ""), soft_wrap=True)
+    elif listed:
         name_width = min(max(16, room), 24, max(len("video"), *(len(one_line(r.output)) for r in listed)))  # printed
         table = Table()
         widths.insert(0, ("video", name_width))
@@ -165,18 +171,7 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
                              max_width=name_width if header == "video" else None)
         table.add_column("note", ratio=1)
         for r in listed:
-            name = shown(r.output)
-            if r.ok:
-                peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
-                verdict = verdict_markup(r.verdict, headline=True)
-                same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
-                # a "safe" 0/5 whose 3 reps were not judged had shown only its first note, another one
-                whole = r.verdict == Verdict.INSUFFICIENT_DATA.value      # every rep of it: its verdict says so
-                unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and not whole else []
-                note = ("(cached) " if r.cached else "") + "; ".join(unjudged + same + r.warnings[:1])
-                table.add_row(name, verdict, f"{r.flagged_reps}/{r.reps}", peak, r.view, shown(_short(note)))
-            else:
-                table.add_row(name, "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0])))
+            table.add_row(*_cells(r, copies))
         out.print(table)
     if len(listed) < len(rows):
         flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(listed)
@@ -191,6 +186,21 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
               soft_wrap=True)
     if copies:
         _print_copies(copies)
+
+
+def _cells(r, copies: dict[str, list[str]]) -> list[str]:
+    """The batch table's cells of row ``r``: video, verdict, rounded/reps, spine, view, note (``copies``: output ->
+    the other outputs of the same file)."""
+    if not r.ok:
+        return [shown(r.output), "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0]))]
+    peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
+    same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
+    # a "safe" 0/5 whose 3 reps were not judged had shown only its first note, another one
+    whole = r.verdict == Verdict.INSUFFICIENT_DATA.value      # every rep of it: its verdict says so
+    unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and not whole else []
+    note = ("(cached) " if r.cached else "") + "; ".join(unjudged + same + r.warnings[:1])
+    return [shown(r.output), verdict_markup(r.verdict, headline=True), f"{r.flagged_reps}/{r.reps}", peak, r.view,
+            shown(_short(note))]
 
 
 def _print_copies(copies: dict[str, list[str]]) -> None:

@@ -134,6 +134,7 @@ def _short(text: str, limit: int = 60) -> str:
 
 _TABLE_FRAME_CHARS = 19      # the batch table's borders and padding: 6 columns of 1 + 1 either side, and the last
 _NOTE_MIN_CHARS = 14        # what the note column keeps where the terminal is narrow
+_NAME_MIN_CHARS = 16        # ... and the video's name; narrower than the table with both, a line per video
 
 
 def _listed(rows: list) -> list:
@@ -156,14 +157,15 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
     # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
     # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"
     room = out.width - _TABLE_FRAME_CHARS - sum(width for _, width in widths) - _NOTE_MIN_CHARS
-    if listed and room < 16:      # narrower than the table: a line each (at 40 columns the table had been cut after
-        for r in listed:          # "rounded", the spine, view and note columns and its border gone unsaid)
+    if listed and room < _NAME_MIN_CHARS:   # a line each (at 40 columns the table had been cut after
+        for r in listed:                    # "rounded", the spine, view and note columns and its border unsaid)
             name, verdict, rounded, spine, view, note = _cells(r, copies)
             said = [verdict, *([f"{rounded} rounded"] if rounded else []), *([f"spine {spine}"] if spine else []),
                     *([view] if view else [])]
             out.print(f"{name}: {', '.join(said)}" + (f"; {note}" if note else ""), soft_wrap=True)
     elif listed:
-        name_width = min(max(16, room), 24, max(len("video"), *(len(one_line(r.output)) for r in listed)))  # printed
+        longest = max(len("video"), *(len(one_line(r.output)) for r in listed))      # as printed
+        name_width = min(max(_NAME_MIN_CHARS, room), 24, longest)
         table = Table()
         widths.insert(0, ("video", name_width))
         for header, width in widths:     # a long file name is cut short, not the columns after it off the table

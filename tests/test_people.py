@@ -284,3 +284,12 @@ def test_nobody_found_under_stricter_model_confidences_names_them():
     strict = _how_to_be_found(PoseSettings(min_detection_confidence=1.0, min_tracking_confidence=0.3))
     assert strict.startswith("the settings ask the pose model for more confidence than liftform's own ([pose] "
                              "min_detection_confidence = 1): lower them, or film the whole body"), strict
+
+
+def test_the_cut_note_never_says_a_cut_after_the_start_is_at_zero_seconds():
+    """A cut one frame in had read "at 0.0 s", as if at the video's start."""
+    from liftform.pipeline import _cuts_note
+    assert "at 0.03 s:" in _cuts_note((0.033,))
+    assert "at 0.03, 3.3 and 7.0 s:" in _cuts_note((0.033, 3.3, 7.0))
+    assert "at 1.0, 2.0, 3.0 s and 2 more times:" in _cuts_note((1.0, 2.0, 3.0, 4.0, 5.0))   # was "2 more times s"
+    assert "3.0 s and 1 more time:" in _cuts_note((1.0, 2.0, 3.0, 4.0))

@@ -235,6 +235,34 @@ def test_an_interrupted_score_says_so_in_one_line_whatever_the_width(tmp_path, m
         "to finish the rest"]
 
 
+@pytest.mark.parametrize("command", ["score", "rescore"])
+def test_a_ctrl_c_as_a_finished_batch_prints_its_table_says_the_batch_finished(tmp_path, monkeypatch, command):
+    """A Ctrl-C while the table of a batch that had finished printed said only "interrupted by Ctrl-C", which left a
+    user thinking part of the night's work was lost."""
+    from typer.testing import CliRunner
+
+    import liftform.batch
+    import liftform.cli.batch as cli_batch
+    from liftform.batch.runner import BatchResult
+    from liftform.cli import app
+
+    monkeypatch.setattr(liftform.batch, command, lambda *args, **kwargs: BatchResult(out_root=tmp_path, total=0))
+
+    def ctrl_c(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_batch, "_print_scored", ctrl_c)
+    monkeypatch.setattr(cli_batch, "print_batch", ctrl_c)
+    out = tmp_path / "out"
+    places = [str(tmp_path), "-o", str(out)] if command == "score" else [str(out)]
+    result = CliRunner().invoke(app, [command, "--quiet", *places])
+    assert result.exit_code == 130, result.output
+    words = "scoring" if command == "score" else "rescore"
+    assert result.output.strip().splitlines() == [
+        f"interrupted while printing the table: the {words} had finished, and {out / 'summary.csv'} says how each "
+        "video went"]
+
+
 def test_score_options_that_do_not_go_together_are_bad_usage(tmp_path):
     """`score --engine foo`, `--timeout` with Ray and `--address` without it exited 1, the code of a video that could
     not be analysed; bad usage is 2 (README "Exit status"), as `screen --rep` without `--neutral` is. One line each."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -92,8 +93,21 @@ def score(
                   "interrupted before any video was finished; run the same command again to score them",
                   soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    _print_scored(result, output, folder_profiles)
+    with _said_when_stopped("scoring", output):
+        _print_scored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)
+
+
+@contextmanager
+def _said_when_stopped(done: str, output: Path):
+    """A Ctrl-C while the finished batch's table prints: the work is all written, and saying only "interrupted" (as
+    the command line's last resort does) had left a user thinking part of it was lost."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(f"interrupted while printing the table: the {done} had finished, and "
+                  f"{shown(output / 'summary.csv')} says how each video went", soft_wrap=True)
+        raise typer.Exit(INTERRUPTED_EXIT) from None
 
 
 def _result_folders(output: Path) -> list[Path]:
@@ -298,6 +312,7 @@ def rescore(
         err.print("interrupted: the videos rescored so far keep their new results; the summary covers them",
                   soft_wrap=True)
         raise typer.Exit(INTERRUPTED_EXIT) from None
-    print_batch(result.rows, output, "in the summary")
-    _print_rescored(result, output, folder_profiles)
+    with _said_when_stopped("rescore", output):
+        print_batch(result.rows, output, "in the summary")
+        _print_rescored(result, output, folder_profiles)
     raise typer.Exit(result.exit_code)

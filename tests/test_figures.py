@@ -178,16 +178,16 @@ def test_no_plot_without_frames_and_missing_columns_are_left_out():
 
 def test_every_legend_label_fits_in_the_picture():
     """The trunk panel's "rounding counts above 40° (or with the hips past 80°)" ran past the picture's right edge
-    and was cut after "(or with" in the report. Each legend line must end inside it (at 11 px, a character is at
-    most ~6.2 px wide in the sans-serif fonts browsers pick)."""
-    from liftform.report.figures import WIDTH_PX
+    and was cut after "(or with" in the report. Each legend line must end inside it (a character is at most ~0.56
+    of the font's size wide in the sans-serif fonts browsers pick)."""
+    from liftform.report.figures import SMALL_PX, WIDTH_PX
 
     root = _root(_data(neck=np.full(120, 45.0), reps=[{"index": 0, "start_frame": 10, "end_frame": 60,
                                                          "verdict": "rounded_back"}]))
-    labels = [(float(span.get("x")), span.text or "") for e in root.iter(SVG + "text") if e.get("font-size") == "11"
+    labels = [(float(span.get("x")), span.text or "") for e in root.iter(SVG + "text") if e.get("font-size") == f"{SMALL_PX:g}"
               for span in e.iter(SVG + "tspan")]
     assert any(text.startswith("rounding counts above 40°") for _, text in labels)
-    too_long = [(x, text) for x, text in labels if x + 6.2 * len(text) > WIDTH_PX]
+    too_long = [(x, text) for x, text in labels if x + 0.56 * SMALL_PX * len(text) > WIDTH_PX]
     assert not too_long, too_long
 
 

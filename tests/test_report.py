@@ -1005,6 +1005,20 @@ SCROLLS_SIDEWAYS = """() => [document.documentElement.scrollWidth - window.inner
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("width", [640, 900])
+def test_zoomed_in_the_plot_keeps_its_size(browser, drawn_without_model, tmp_path, width):
+    """Zoomed to 200 % (a 640-px window on a 1280-px screen) the plot was shrunk to 592 px of its 1000: its labels
+    barely larger than at 100 %. Under a phone's width only it had kept its size."""
+    report = write_report(copy_result(drawn_without_model, tmp_path / "lift"), media={}).path
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(report.resolve().as_uri())
+    shown, drawn = page.evaluate("(() => { const i = document.querySelector('img.plot'); "
+                                 "return [i.getBoundingClientRect().width, i.naturalWidth]; })()")
+    assert drawn >= 1000 and shown >= drawn, (shown, drawn)
+    assert page.evaluate(SCROLLS_SIDEWAYS) == [0, []]      # the plot scrolls in its box, not the page
+
+
+@pytest.mark.slow
 def test_on_a_phone_the_plot_keeps_its_size_and_a_reps_row_leads_to_its_frames_by_keyboard(
         browser, drawn_without_model, tmp_path):
     """At 390 px the plot of the angles was shrunk to the screen, 1000 px drawn in 342: its labels 4 px high. It now

@@ -29,9 +29,12 @@ BAND_COLOURS = ("#dcedc8", "#fff3c4", "#ffd9d9")     # REBA trunk bands: 0-20, 2
 HIP_COLOUR, KNEE_COLOUR, CONFIDENCE_COLOUR, GRID_COLOUR = "#1565c0", "#ef6c00", "#90a4ae", "#e0e0e0"
 HEAD_COLOUR = "#8e24aa"
 
-WIDTH_PX, HEIGHT_PX = 1000, 820
+WIDTH_PX, HEIGHT_PX = 1020, 820
 PLOT_X0_PX, PLOT_X1_PX = 84, 760            # the panels' horizontal extent; labels left, legends right of it
-TOP_PX, BOTTOM_PX, GAP_PX = 38, 62, 16      # room for the rep labels above (two rows), time ticks and label below
+TOP_PX, BOTTOM_PX, GAP_PX = 42, 68, 16      # room for the rep labels above (two rows), time ticks and label below
+# Text sizes (px of the 1000-px drawing): a report prints the plot about 740 px wide, and at 11 px its numbers
+# and legend came out at 6 pt on paper (the tables' 8 pt), and zoomed to 200 % in a 640-px window barely larger.
+SMALL_PX, TEXT_PX = 14.0, 15.0              # ticks, legends, rep numbers; axis and rep labels
 HEIGHT_RATIOS = (3.0, 2.2, 2.2, 1.0)
 FONT = "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'"
 DASHES = {"-": None, "--": "6 3", ":": "1.5 2.5"}
@@ -108,7 +111,7 @@ class _Svg:
         self.add(f"<line x1='{x0:.1f}' y1='{y0:.1f}' x2='{x1:.1f}' y2='{y1:.1f}' stroke='{colour}' "
                  f"stroke-width='{width:g}'{dash}/>")
 
-    def text(self, x: float, y: float, words: str, size: float = 12, anchor: str = "start", colour: str = INK,
+    def text(self, x: float, y: float, words: str, size: float = TEXT_PX, anchor: str = "start", colour: str = INK,
              bold: bool = False, rotate: bool = False) -> None:
         extra = " font-weight='bold'" if bold else ""
         if rotate:
@@ -161,12 +164,12 @@ class _Legend:
             self.svg.rect(self.x, self.y - 5, self.x + 22, self.y + 5, colour, opacity)
             self._label(label)
 
-    def _label(self, label: str, size: float = 11) -> None:
+    def _label(self, label: str, size: float = SMALL_PX) -> None:
         """``label`` beside its sample, its first line level with it ("\n" between lines: the column right of the
         panels holds about 32 characters; `_Svg.text` centres a label of several lines on its y)."""
         extra_lines = label.count("\n")
         self.svg.text(self.x + 30, self.y + 4 + extra_lines * 0.6 * size, label, size=size)
-        self.y += 17 + extra_lines * 1.2 * size
+        self.y += 20 + extra_lines * 1.2 * size
 
 
 def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -> str:
@@ -178,19 +181,19 @@ def _axes(svg: _Svg, panel: Panel, index: int, ylabel: str, time_labels: bool) -
         y = float(panel.y(value))
         svg.line(panel.x0, y, panel.x1, y, GRID_COLOUR, 0.6)
         svg.line(panel.x0 - 4, y, panel.x0, y, INK, 0.8)
-        svg.text(panel.x0 - 7, y + 4, _number(value), size=11, anchor="end")
+        svg.text(panel.x0 - 7, y + 5, _number(value), size=SMALL_PX, anchor="end")
     for value in nice_ticks(*panel.t_range, target=8):
         x = float(panel.x(value))
         svg.line(x, panel.y1, x, panel.y1 + 4, INK, 0.8)
         if time_labels:
-            svg.text(x, panel.y1 + 17, _number(value), size=11, anchor="middle")
+            svg.text(x, panel.y1 + 19, _number(value), size=SMALL_PX, anchor="middle")
     svg.line(panel.x0, panel.y0, panel.x0, panel.y1, INK, 0.8)
     svg.line(panel.x0, panel.y1, panel.x1, panel.y1, INK, 0.8)
-    svg.text(22, (panel.y0 + panel.y1) / 2, ylabel, size=12, anchor="middle", rotate=True)
+    svg.text(22, (panel.y0 + panel.y1) / 2, ylabel, size=TEXT_PX, anchor="middle", rotate=True)
     return clip
 
 
-REP_LABEL_CHAR_PX = 7.5     # the width of a character of a rep's label (12 px bold), to keep labels apart
+REP_LABEL_CHAR_PX = 9.4     # the width of a character of a rep's label (TEXT_PX bold), to keep labels apart
 REP_EDGES_MIN_GAP_PX = 6.0  # reps closer than this (the median between centres) are drawn without dotted edges
 
 
@@ -230,9 +233,9 @@ def _reps(svg: _Svg, panel: Panel, reps: list[dict[str, Any]], clip: str, label:
             if panel.x0 <= x <= panel.x1:
                 svg.line(x, panel.y0, x, panel.y1, colour, 0.8, ":")
         if label:
-            svg.text((x0 + x1) / 2, panel.y0 - 6, words, size=12, anchor="middle", colour=colour, bold=True)
+            svg.text((x0 + x1) / 2, panel.y0 - 6, words, size=TEXT_PX, anchor="middle", colour=colour, bold=True)
             if number:
-                svg.text((x0 + x1) / 2, panel.y0 - 20, number, size=11, anchor="middle", colour=INK)
+                svg.text((x0 + x1) / 2, panel.y0 - 23, number, size=SMALL_PX, anchor="middle", colour=INK)
 
 
 def _padded(low: float, high: float, share: float = 0.05) -> tuple[float, float]:
@@ -368,7 +371,7 @@ def angle_figure_svg(data: ResultData) -> bytes | None:
         draw(svg, panel, clip, t, frames, data)
         _reps(svg, panel, data.reps, clip, label=k == 0)
         if last:
-            svg.text((PLOT_X0_PX + PLOT_X1_PX) / 2, panel.y1 + 38, "time (s)", size=12, anchor="middle")
+            svg.text((PLOT_X0_PX + PLOT_X1_PX) / 2, panel.y1 + 42, "time (s)", size=TEXT_PX, anchor="middle")
     return svg.document()
 
 
@@ -388,10 +391,10 @@ def rep_figure_svg(data: ResultData, rep: dict[str, Any]) -> bytes | None:
     if near.sum() < 2:
         return None
     svg = _Svg(*REP_FIGURE_PX)
-    panel = Panel(PLOT_X0_PX, TOP_PX, REP_FIGURE_PX[0] - 16, REP_FIGURE_PX[1] - 44, t_range,
+    panel = Panel(PLOT_X0_PX, TOP_PX, REP_FIGURE_PX[0] - 16, REP_FIGURE_PX[1] - 48, t_range,
                   _value_ranges(frames, data)[0])
     clip = _axes(svg, panel, 0, "spine flexion (°)", time_labels=True)
     _spine(svg, panel, clip, t[near], {name: np.asarray(v)[near] for name, v in frames.items()}, data, False)
     _reps(svg, panel, [rep], clip, label=True)
-    svg.text((panel.x0 + panel.x1) / 2, panel.y1 + 34, "time (s)", size=12, anchor="middle")
+    svg.text((panel.x0 + panel.x1) / 2, panel.y1 + 38, "time (s)", size=TEXT_PX, anchor="middle")
     return svg.document()

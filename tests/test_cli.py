@@ -466,10 +466,37 @@ def test_the_batch_table_keeps_room_for_the_note_in_an_80_column_terminal():
         show.out = original
     lines = [line for line in screen.getvalue().splitlines() if line[:1] in "┏┃┡│└"]
     assert all(len(line) <= 80 for line in lines)
-    assert any(line.startswith("│ box_reach_round") and "(cached)" in line for line in lines), lines
+    assert any(line.startswith("│ box_reac…en_flat") and "(cached)" in line for line in lines), lines
     failed = [i for i, line in enumerate(lines) if line.startswith("│ notes ")]
     reason_lines = [lines[failed[0]]] + [line for line in lines[failed[0] + 1:] if line.startswith("│   ")]
     assert len(reason_lines) <= 5, lines
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_the_batch_table_tells_apart_videos_whose_names_differ_at_their_end(width):
+    """A coach's two sets, "client_anna_deadlift_set1" (rounded) and "..._set2" (safe), were both listed as
+    "client_anna_dea…", at any width: the name was cut at its end, at 24 characters at most."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli import show
+
+    rows = [SummaryRow(f"/clips/client_anna_deadlift_set{n}.mp4", f"client_anna_deadlift_set{n}", verdict=verdict,
+                       reps=3, flagged_reps=flagged, peak_spine_flexion_deg=peak, view="side")
+            for n, verdict, flagged, peak in ((1, "rounded_back", 3, 41.0), (2, "safe", 0, 2.0))]
+    screen, original = io.StringIO(), show.out
+    show.out = Console(file=screen, width=width, highlight=False)
+    try:
+        show.print_batch(rows, Path("out"), "scored")
+    finally:
+        show.out = original
+    names = [line.split("│")[1].strip() for line in screen.getvalue().splitlines() if "/3" in line]
+    assert len(names) == 2 and names[0] != names[1], names
+    assert names[0].endswith("set1") and names[1].endswith("set2")
+    if width == 200:
+        assert names == ["client_anna_deadlift_set1", "client_anna_deadlift_set2"]
 
 
 def test_the_screen_names_the_head_where_the_head_stopped_the_bend(tmp_path, monkeypatch):

@@ -132,6 +132,16 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _cut_middle(name: str, limit: int) -> str:
+    """``name`` in at most ``limit`` characters, its middle left out: names of one set differ at their end as often
+    as at their start ("client_anna_deadlift_set1" and "..._set2" had both read "client_anna_dea…", one rounded,
+    one safe)."""
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 2
+    return name[:limit - 1 - tail] + "…" + name[len(name) - tail:]
+
+
 _TABLE_FRAME_CHARS = 19      # the batch table's borders and padding: 6 columns of 1 + 1 either side, and the last
 _NOTE_MIN_CHARS = 14        # what the note column keeps where the terminal is narrow
 _NAME_MIN_CHARS = 16        # ... and the video's name; narrower than the table with both, a line per video
@@ -165,7 +175,7 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
             out.print(f"{name}: {', '.join(said)}" + (f"; {note}" if note else ""), soft_wrap=True)
     elif listed:
         longest = max(len("video"), *(len(one_line(r.output)) for r in listed))      # as printed
-        name_width = min(max(_NAME_MIN_CHARS, room), 24, longest)
+        name_width = min(max(_NAME_MIN_CHARS, room), longest)
         table = Table()
         widths.insert(0, ("video", name_width))
         for header, width in widths:     # a long file name is cut short, not the columns after it off the table
@@ -173,7 +183,7 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
                              max_width=name_width if header == "video" else None)
         table.add_column("note", ratio=1)
         for r in listed:
-            table.add_row(*_cells(r, copies))
+            table.add_row(*_cells(r, copies, name_width))
         out.print(table)
     if len(listed) < len(rows):
         flagged = sum(not r.ok or bool(r.flagged_reps) for r in rows) - len(listed)
@@ -190,18 +200,19 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
         _print_copies(copies)
 
 
-def _cells(r, copies: dict[str, list[str]]) -> list[str]:
-    """The batch table's cells of row ``r``: video, verdict, rounded/reps, spine, view, note (``copies``: output ->
-    the other outputs of the same file)."""
+def _cells(r, copies: dict[str, list[str]], name_chars: int | None = None) -> list[str]:
+    """The batch table's cells of row ``r``: video (cut in the middle to ``name_chars``), verdict, rounded/reps,
+    spine, view, note (``copies``: output -> the other outputs of the same file)."""
+    name = shown(_cut_middle(one_line(r.output), name_chars) if name_chars else r.output)
     if not r.ok:
-        return [shown(r.output), "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0]))]
+        return [name, "[bold red]FAILED[/]", "", "", "", shown(_short(r.reason.split("; ")[0]))]
     peak = "" if r.peak_spine_flexion_deg is None else f"{r.peak_spine_flexion_deg:.0f}°"
     same = [f"same video as {copies[r.output][0]}"] if r.output in copies else []
     # a "safe" 0/5 whose 3 reps were not judged had shown only its first note, another one
     whole = r.verdict == Verdict.INSUFFICIENT_DATA.value      # every rep of it: its verdict says so
     unjudged = [f"{r.undecided_reps} not judged"] if r.undecided_reps and not whole else []
     note = ("(cached) " if r.cached else "") + "; ".join(unjudged + same + r.warnings[:1])
-    return [shown(r.output), verdict_markup(r.verdict, headline=True), f"{r.flagged_reps}/{r.reps}", peak, r.view,
+    return [name, verdict_markup(r.verdict, headline=True), f"{r.flagged_reps}/{r.reps}", peak, r.view,
             shown(_short(note))]
 
 

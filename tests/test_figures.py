@@ -184,8 +184,8 @@ def test_every_legend_label_fits_in_the_picture():
 
     root = _root(_data(neck=np.full(120, 45.0), reps=[{"index": 0, "start_frame": 10, "end_frame": 60,
                                                          "verdict": "rounded_back"}]))
-    labels = [(float(span.get("x")), span.text or "") for e in root.iter(SVG + "text") if e.get("font-size") == f"{SMALL_PX:g}"
-              for span in e.iter(SVG + "tspan")]
+    labels = [(float(span.get("x")), span.text or "") for e in root.iter(SVG + "text")
+              if e.get("font-size") == f"{SMALL_PX:g}" for span in e.iter(SVG + "tspan")]
     assert any(text.startswith("rounding counts above 40°") for _, text in labels)
     too_long = [(x, text) for x, text in labels if x + 0.56 * SMALL_PX * len(text) > WIDTH_PX]
     assert not too_long, too_long

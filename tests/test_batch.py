@@ -1375,6 +1375,24 @@ def test_summary_csv_says_what_the_counts_do_not_a_safe_video_reaching_down_roun
     assert cell == clip_summary(safe) and "reached down with a rounded back" in cell, cell
 
 
+def test_summary_csv_lists_split_back_into_their_items_and_its_numbers_are_the_jsons():
+    """A dashboard split summary.csv's warnings on "; ": liftform's own "partly out of the picture ...; keep the whole
+    body in view" came back as two warnings. A 3.4-hour shift's duration read 12345.7 there, 12345.678 in
+    summary.json."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import LIST_SEPARATOR, row_from_analysis, summary_csv_text
+
+    warnings = ["the lifter was partly out of the picture (the feet): MediaPipe guessed where; keep the whole body "
+                "in view", "low light"]
+    row = row_from_analysis(synthetic_analysis(), "w.mp4", "w")
+    row.warnings, row.duration_s, row.same_video_as = warnings, 12345.678, ["w; again", "w2"]
+    cells = next(csv.DictReader(summary_csv_text([row]).splitlines()))
+    assert cells["warnings"].split(LIST_SEPARATOR) == warnings
+    assert cells["same_video_as"].split(LIST_SEPARATOR) == ["w; again", "w2"]
+    assert cells["duration_s"] == "12345.678" and float(cells["peak_spine_flexion_deg"]) == row.peak_spine_flexion_deg
+
+
 def test_analyze_into_a_folder_a_score_is_writing_is_refused_and_a_score_is_told_an_analyze_holds_it(tmp_path):
     """A tester added one clip with `analyze -o OUT` while an overnight `score` ran into OUT: the clip was in
     index.html but not in summary.csv, the batch's next summary written over its row, "complete". Into a batch's

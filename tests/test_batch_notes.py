@@ -63,7 +63,11 @@ def test_a_video_scored_under_two_names_is_named_a_copy_in_the_summary_the_termi
     with open(out / "summary.csv", newline="") as fh:
         rows = {row["output"]: row for row in csv.DictReader(fh)}
     assert {name: row["same_video_as"] for name, row in rows.items()} == {
-        "A__lift": "B__lift; lift_copy", "B__lift": "A__lift; lift_copy", "lift_copy": "A__lift; B__lift", "other": ""}
+        "A__lift": "B__lift | lift_copy", "B__lift": "A__lift | lift_copy", "lift_copy": "A__lift | B__lift",
+        "other": ""}
+    assert {v["output"]: v["same_video_as"] for v in json.loads((out / "summary.json").read_text())["videos"]} == {
+        "A__lift": ["B__lift", "lift_copy"], "B__lift": ["A__lift", "lift_copy"], "lift_copy": ["A__lift", "B__lift"],
+        "other": []}
     assert rows["A__lift"]["source_sha256"] == sha256_file(tmp_path / "in" / "A" / "lift.mp4")
     assert all(row["verdict"] == "safe" for row in rows.values())        # each copy keeps its own verdict
     said = " ".join(result.output.split())
@@ -109,7 +113,7 @@ def test_a_copy_scored_in_a_later_run_is_named_beside_the_earlier_video_in_the_s
     assert runner.invoke(app, ["score", str(tmp_path / "a.mp4"), "-o", str(out), "--no-report"]).exit_code == 0
     result = runner.invoke(app, ["score", str(tmp_path / "b.mp4"), "-o", str(out), "--no-report"])
     doc = json.loads((out / "summary.json").read_text())
-    assert {v["output"]: v["same_video_as"] for v in doc["videos"]} == {"a": "b", "b": "a"}
+    assert {v["output"]: v["same_video_as"] for v in doc["videos"]} == {"a": ["b"], "b": ["a"]}
     assert "each scored and listed on its own: a = b;" in " ".join(result.stdout.split())
 
 

@@ -607,7 +607,7 @@ def test_a_copy_of_a_video_scored_before_gets_a_folder_of_its_own_and_a_moved_on
     again = score([b], out, workers=1)
     assert written == ["b__lift"] and again.redone == []
     assert [(r.output, r.path, r.same_video_as) for r in read_summary(out)] == [
-        ("lift", str(a), "b__lift"), ("b__lift", str(b), "lift")]
+        ("lift", str(a), ["b__lift"]), ("b__lift", str(b), ["lift"])]
     moved = tmp_path / "elsewhere" / "lift.mp4"
     moved.parent.mkdir()
     a.rename(moved)

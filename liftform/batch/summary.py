@@ -20,10 +20,10 @@ from typing import Any
 
 from liftform.analysis import MADE_BY, SCHEMA_VERSION, Analysis, library_versions
 from liftform.core.vocabulary import VIDEO_VERDICTS
-from liftform.errors import InputError
+from liftform.errors import InputError, LiftformError
 from liftform.hashing import once_per_file
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV
+from liftform.outputs.layout import RESULT_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV, result_folders
 from liftform.outputs.result_json import (
     ANGLE_DECIMALS,
     CONFIDENCE_DECIMALS,
@@ -36,7 +36,9 @@ from liftform.outputs.result_json import (
 )
 from liftform.outputs.tables import rep_cells
 
-SUMMARY_SCHEMA_VERSION = 1
+# Raised when summary.json's or .csv's layout changes (2: CSV lists joined by LIST_SEPARATOR, a warning may hold "; ").
+SUMMARY_SCHEMA_VERSION = 2
+LIST_SEPARATOR = " | "
 
 # Columns of summary.csv, in order (summary.json rows carry every SummaryRow field).
 CSV_COLUMNS = ("path", "output", "status", "error", "verdict", "confidence", "reps", "flagged_reps", "undecided_reps",
@@ -70,8 +72,8 @@ class SummaryRow:
     and in rows of summaries written before it was kept).
     ``source_sha256``: the video file's SHA-256 (result.json's, computed as it was decoded; "" as the fingerprint);
     ``same_video_as``: the other output folders of the summary whose video is the very same file (the same SHA-256:
-    a file copied under another name or into another folder, each scored and listed on its own), "; " between,
-    set as the summary is written (`name_copies`): a study counting participants' lifts counts them once.
+    a file copied under another name or into another folder, each scored and listed on its own), set as the summary
+    is written (`name_copies`): a study counting participants' lifts counts them once.
     ``from_poses``: judged again in this run from the landmarks (poses.npz) of its earlier result, made by the same
     pose stage, without the pose model (`jobs.poses_reusable`: a new --config, views to draw again).
     """
@@ -98,7 +100,7 @@ class SummaryRow:
     settings_fingerprint: str = ""
     undecided_reps: int | None = None
     source_sha256: str = ""
-    same_video_as: str = ""
+    same_video_as: list[str] = field(default_factory=list)
     from_poses: bool = False
     liftform_version: str = ""
     confidence: float | None = None
@@ -188,8 +190,7 @@ def row_from_analysis(analysis: Analysis, path: str, output: str, **extra: Any) 
         peak_spine_flexion_deg=round(max(peaks), ANGLE_DECIMALS) if peaks else None, view=analysis.quality.view,
         warnings=list(analysis.quality.warnings), frames=analysis.source.frames,
         duration_s=round(analysis.source.duration_s, TIME_DECIMALS), lifters=len(lifters),
-        lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters),
-        people_in_view=analysis.people_in_view,
+        lifter_verdicts="; ".join(lifter.lifter_verdict for lifter in lifters), people_in_view=analysis.people_in_view,
         neutral_bend_deg=round(zero, ANGLE_DECIMALS) if math.isfinite(zero) else None,
         settings_fingerprint=result_fingerprint(analysis), source_sha256=analysis.source.sha256 or "",
         liftform_version=analysis.versions.get("liftform", ""), **extra)
@@ -217,7 +218,7 @@ def name_copies(rows: list[SummaryRow]) -> None:
     the scored rows' ``source_sha256``."""
     copies = same_file_groups([(row.output, row.source_sha256) for row in rows if row.ok])
     for row in rows:
-        row.same_video_as = "; ".join(copies.get(row.output, [])) if row.ok else ""
+        row.same_video_as = list(copies.get(row.output, [])) if row.ok else []
 
 
 def _cell(row: SummaryRow, column: str) -> str:
@@ -227,14 +228,15 @@ def _cell(row: SummaryRow, column: str) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, list):
-        return "; ".join(value)
+        return LIST_SEPARATOR.join(value)
     if isinstance(value, float):
-        return f"{value:.3f}".rstrip("0").rstrip(".") if column == "elapsed_s" else f"{value:g}"
+        return f"{value:.3f}".rstrip("0").rstrip(".") if column == "elapsed_s" else f"{value:.15g}"
     return str(value)
 
 
 def summary_csv_text(rows: list[SummaryRow]) -> str:
-    """summary.csv: header :data:`CSV_COLUMNS`, one row per video; warnings joined by "; "; booleans 1/0."""
+    """summary.csv: header :data:`CSV_COLUMNS`, one row per video; lists joined by LIST_SEPARATOR; booleans 1/0;
+    numbers as summary.json has them (a shift's 12345.678 s had read 12345.7)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -362,8 +364,6 @@ def earlier_rows(out_root: str | Path, listed: list[SummaryRow] | None = None) -
     already) that still hold (a failed video's still there, if only as a dangling link: one deleted or moved since had
     stayed "failed" in every later summary; or one whose result folder is complete), then a row read from each
     complete result folder no row names (one `analyze` wrote). A damaged summary is started again from the folders."""
-    from liftform.errors import LiftformError
-    from liftform.outputs.layout import result_folders
     from liftform.outputs.read import read_analysis
 
     out_root = Path(out_root)

@@ -162,7 +162,7 @@ def print_batch(rows: list, out_root: Path, what: str) -> None:
 
     listed = _listed(rows)
     # set as the summary was written, over every video of the folder (a copy scored in an earlier run too)
-    copies = {r.output: r.same_video_as.split("; ") for r in rows if r.ok and r.same_video_as}
+    copies = {r.output: r.same_video_as for r in rows if r.ok and r.same_video_as}
     widths = [("verdict", 12), ("rounded", 7), ("spine", 5), ("view", 7)]
     # the name gives way to the note, down to 16 characters: in an 80-column terminal the note had 6, a failed
     # video's reason stood a word to a line over nine lines and "(cached)" read "(cach…"

@@ -232,6 +232,14 @@ def test_reps_csv(tmp_path, make_analysis):
     assert rows[1]["peak_spine_flexion_deg"] == "" and rows[1]["complete"] == "0"
 
 
+def test_every_table_ends_its_lines_as_the_summaries_do(tmp_path, make_analysis):
+    """reps.csv and frames.csv ended their lines CRLF, summary.csv and summary_reps.csv LF: `awk -F, '{print $NF}'
+    reps.csv` gave "advice\r"."""
+    for written in (write_reps_csv(make_analysis(), tmp_path), write_frames_csv(make_analysis(), tmp_path)):
+        text = written.read_bytes()
+        assert b"\r" not in text and text.count(b"\n") >= 3, written.name
+
+
 # --- atomic writes ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("exc_type", [RuntimeError, KeyboardInterrupt])

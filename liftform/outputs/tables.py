@@ -89,7 +89,7 @@ def rep_cells(entry: Mapping[str, Any]) -> list[str]:
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> Path:
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = csv.writer(fh, lineterminator="\n")     # as summary.csv: one line ending in every table
         writer.writerow(header)
         writer.writerows(rows)
     return path

@@ -37,7 +37,9 @@ NUMBER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Stoop–\nSquat Index", "0 = pure squat, 100 = pure stoop"),
     ("Tempo\ndown / up", "seconds through the middle of the rep (20 to 80 % of its depth) going down / coming up"),
     ("Confidence", "how sure the rep's verdict is, from the spine measure's confidence (Thresholds: Confidence, "
-                   "below); — for a rep not judged, which has no verdict to be sure of"),
+                   "below), halved for a back cleared from part of the rep or never judged (a lunge's upright trunk) "
+                   "and for rounding seen from behind at an angle; — for a rep with not enough data, which has no "
+                   "verdict to be sure of"),
 )
 
 

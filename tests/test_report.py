@@ -214,6 +214,17 @@ def test_report_without_video_and_frames_still_renders(drawn_without_model):
     assert html.count('<tr class="nums">') == len(doc["reps"])    # the rep table is still there
 
 
+def test_the_plots_alt_text_says_its_limit_and_which_reps_rounded(drawn_without_model):
+    """A screen reader was told only "Spine flexion, trunk lean, hip and knee flexion and confidence over time"."""
+    import html as html_module
+
+    page = write_report(drawn_without_model).path.read_text(encoding="utf-8")
+    alt = html_module.unescape(re.search(r'<img class="plot" src="[^"]+" alt="([^"]+)"', page)[1])
+    summary = json.loads((drawn_without_model / "result.json").read_text())["summary"]
+    assert alt.startswith("Spine flexion over time against its limit of 21°") and alt.endswith(summary), alt
+    assert "rounded" in summary
+
+
 def test_a_frames_csv_cut_short_or_missing_a_column_is_said_not_drawn_from_in_silence(drawn_without_model):
     """A frames.csv cut short (or edited) had been drawn from without a word: a plot stopping at 1.4 s of 9.1 s,
     "frame not available", a worst moment "outside the part judged", and "No notes on the video's quality"."""

@@ -179,6 +179,10 @@ def report_context(data: ResultData, *, blur_faces: bool, annotated_video: str |
         "gallery_words": gallery_words(shown, _others_rounded(data), any(o.stills for o in analysis.others)),
         "has_video": data.video_path is not None, "frameless_mark": FRAMELESS_MARK,
         "plot": data_uri("image/svg+xml", svg) if svg else None, "th": _thresholds(data, names),
+        # what a screen reader is told of the plot: its limit and which reps it marks, not its panels' names alone
+        "plot_alt": (f"Spine flexion over time against its limit of {data.thresholds.rounded_back_spine_deg:g}°, "
+                     f"with trunk lean, hip and knee flexion and the spine measure's confidence. "
+                     f"{clip_summary(analysis)}"),
         "rep_plots": _rep_plots(data, shown), "rep_figure_pad_s": REP_FIGURE_PAD_S,
         "blur_faces": blur_faces, "blurred_badge": BLURRED_BADGE, "annotated_video": annotated_video,
         "source": doc["source"], "model": doc["model"], "versions": doc["versions"],

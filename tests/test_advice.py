@@ -288,7 +288,7 @@ def one_of_each_kind() -> list[RepVerdict]:
             replace(verdict("insufficient_data"), from_above=True), replace(verdict(spine=40.0), rounded_s=0.13),
             replace(verdict(spine=5.0), rounded_s=0.07, head_briefly=True),
             replace(verdict("insufficient_data"), view_cut=True),
-            replace(verdict(), judged_on_descent=True, pose_lost_s=0.4)]
+            replace(verdict(), judged_on_descent=True, pose_lost_s=0.4), replace(verdict(spine=19.0), near_limit=True)]
 
 
 def test_every_kind_has_a_short_cue_and_a_sentence():
@@ -805,3 +805,40 @@ def test_a_back_cleared_at_an_angle_is_advised_less_surely_than_side_on():
         assert rv.verdict == "hip_hinge" and rv.at_an_angle is angled, (yaw, rv.verdict, rv.reason)
         assert (hedge in rep_advice(rv, Settings().advice)) is angled
     assert "at_an_angle" in REP_FIELDS
+
+
+def test_a_back_cleared_near_its_limit_is_not_praised_as_flat():
+    """A rendered half-kneel rounded 40° read 20° against a limit of 21°: "Good lunge: your back stayed flat". Within
+    the flag's hysteresis of the limit, where a flagged frame would not yet clear, the praise says it came near."""
+    for kind in ("lunge", "squat", "hip_hinge"):
+        rv = replace(verdict(kind, spine=20.0, knee_angle=90.0), near_limit=True)
+        assert advice_kind(rv) == "near_limit"
+        text = advise(rv)
+        assert "near its limit" in text and "flat" not in text.split(":")[0] and "stayed flat" not in text, text
+    assert "stayed flat" in advise(verdict("lunge", spine=10.0, knee_angle=90.0))
+
+
+def test_near_limit_is_set_by_the_verdict_within_the_hysteresis_of_the_limit():
+    """On a track whose hinge reads a known spine flexion: 2° under the limit is near it, 8° under is not."""
+    settings = Settings()
+    limit, band = settings.verdict.rounded_back_spine_deg, settings.verdict.flag_hysteresis_deg
+    fps = 30.0
+    ramp = np.sin(np.linspace(0, np.pi / 2, int(1.0 * fps))) ** 2
+    env = np.concatenate([np.zeros(int(fps)), ramp, np.ones(int(0.5 * fps)), ramp[::-1], np.zeros(int(fps))])
+    found = {}
+    for under in (2.0, band + 4.0):
+        track = make_track(70.0 * env, 20.0 * env, (limit - under) * env, np.arange(len(env)) / fps)
+        [rv] = run_core(track, settings).verdicts
+        assert rv.verdict == "hip_hinge" and rv.peak_spine_flexion_deg == pytest.approx(limit - under, abs=1.5)
+        found[under] = (rv.near_limit, advice_kind(rv))
+    assert found == {2.0: (True, "near_limit"), band + 4.0: (False, "good")}
+
+
+def test_praise_after_a_glimpse_says_only_part_was_seen():
+    """A lifter lost for 0.8 s at the bottom, the back judged for 0.17 s, was told "you bent at the hips with a flat
+    back" in the terminal, the report and live, unhedged."""
+    lost = replace(verdict(), pose_lost_s=0.8)
+    cut = replace(verdict(), rep=replace(REP, complete=False))
+    for rv in (lost, cut):
+        assert advise(rv).endswith("keep your whole body in view all through the lift to be sure."), advise(rv)
+    assert "Only part" not in advise(verdict())

@@ -45,6 +45,7 @@ ADVICE_CUES = {
     "head_in_line": "Head in line with your back",
     "reach_down_flat": "Reach down with a flat back",
     "lift_slowly": "Slower up, breathe out",
+    "near_limit": "Back near its limit: chest up",
     "good": "Good lift",
 }
 
@@ -98,7 +99,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "reach_down_flat"
     if JERKY_LIFT in rv.faults:
         return "lift_slowly"
-    return "good"
+    return "near_limit" if rv.near_limit else "good"
 
 
 def _flat_all_the_way(rv: RepVerdict, own_numbers: bool = True) -> str:
@@ -123,8 +124,12 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
     sentence = _sentence(kind, rv, screen_hinge_depth_deg, own_numbers)
     # A three-quarter view's flat back had been told, at 26 % confidence, "your back was flat from lift-off on, but
     # you reached down rounded" (a tester's clinician read it as a set-up fault): what it claims is said less surely.
-    if rv.at_an_angle and not rv.from_behind and kind in ("good", "reach_down_flat"):
+    if rv.at_an_angle and not rv.from_behind and kind in ("good", "near_limit", "reach_down_flat"):
         sentence += " Filmed at an angle, the back's outline is less sure than side-on: film side-on to be sure."
+    # Praise after a glimpse: a lifter lost for 0.8 s at the bottom, judged for 0.17 s, had been told "you bent at
+    # the hips with a flat back" in every place a user looks, unhedged.
+    if kind in ("good", "near_limit") and (not rv.rep.complete or rv.pose_lost_s > 0):
+        sentence += " Only part of this rep was seen: keep your whole body in view all through the lift to be sure."
     if rv.is_rounded and rv.from_behind:   # a flat back filmed so had been told "the load is too heavy", unhedged
         sentence += (" Filmed from behind at an angle, the shoulder blades can make a flat back look rounded: film "
                      "side-on to be sure.")
@@ -199,6 +204,7 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
             "Lift slowly and breathe out as you lift: you came up "
             + (f"in {rv.ascent_s:.2f} s through the stretch you went down in {rv.descent_s:.2f} s." if own_numbers
                else "much faster than you went down.")),
+        "near_limit": _near_limit(rv),
         "good": _good(rv),
     }
     return sentences[kind]
@@ -233,6 +239,18 @@ def _good(rv: RepVerdict) -> str:
         "squat": "Good squat lift: chest up - keep the load close.",
     }.get(rv.verdict, "Good: a shallow bend - keep the load close; to reach lower, bend at the hips with your back "
                       "extended.")
+
+
+def _near_limit(rv: RepVerdict) -> str:
+    """A safe rep whose back came within the flag's hysteresis of the limit (`RepVerdict.near_limit`): not praised
+    as flat (a rendered half-kneel rounded 40 deg, read 20 against a limit of 21, had been told "your back stayed
+    flat")."""
+    stand = "" if rv.rep.lowers_load else " as you stand"
+    return {
+        "lunge": f"Good lunge, but your back came near its limit: keep your chest up and the load close{stand}.",
+        "squat": "Good squat lift, but your back came near its limit: keep your chest up and the load close.",
+    }.get(rv.verdict, "Good hip hinge, but your back came near its limit: bend at the hips with your chest up and "
+                      "your back extended - keep the load close.")
 
 
 def rep_advice(rv: RepVerdict, settings: AdviceSettings, *, own_numbers: bool = True) -> str:

@@ -206,6 +206,8 @@ class RepVerdict:
     at_an_angle: bool = False       # judged further off side-on than `SpineSettings.full_view_yaw_deg` (median yaw
                                     # of its judged frames): a back cleared, or a reach-down called rounded, is less
                                     # sure there, and its advice says so
+    near_limit: bool = False        # cleared with its peak within `VerdictSettings.flag_hysteresis_deg` under the
+                                    # limit, where a flagged frame would not yet clear: praised, not as "flat"
     from_above: bool = False        # filmed from above (`core.camera_pitch`): a rounded back reads flat there, so
                                     # a back that reads flat is not cleared (insufficient_data)
     pose_lost_s: float = 0.0        # time the pose lost the lifter inside the rep, between the parts of one bend

@@ -34,7 +34,7 @@ REP_FIELDS = ("index", "rep", "start_s", "touchdown_s", "bottom_s", "liftoff_s",
               "peak_spine_flexion_deg", "peak_trunk_inclination_deg", "peak_hip_flexion_deg", "min_knee_angle_deg",
               "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
               "head_led", "head_briefly", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded",
-              "lift_unseen", "view_cut", "judged_on_descent", "from_behind", "at_an_angle", "from_above",
+              "lift_unseen", "view_cut", "judged_on_descent", "from_behind", "at_an_angle", "near_limit", "from_above",
               "knee_guessed", "pose_lost_s", "rounded_s", "descent_s", "ascent_s", "start_frame", "touchdown_frame",
               "bottom_frame", "liftoff_frame", "end_frame", "complete", "lowers_load", "faults", "reason", "advice")
 
@@ -109,6 +109,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "judged_on_descent": bool(rv.judged_on_descent),
         "from_behind": bool(rv.from_behind),
         "at_an_angle": bool(rv.at_an_angle),
+        "near_limit": bool(rv.near_limit),
         "from_above": bool(rv.from_above),
         "knee_guessed": bool(rv.knee_guessed),
         "pose_lost_s": num(rv.pose_lost_s, t),

@@ -240,9 +240,11 @@ def _advice(depth_deg: float, rounded: bool, head_led: bool) -> tuple[str, str]:
                              "hip hinge, back flat, load close")
     if depth_deg >= LUNGE_DEPTH_DEG:
         return "lunge", (f"{rounds} at {depth_deg:.0f}° of trunk lean: for loads near the floor, go "
-                         "down to them in a lunge or squat (one knee towards the floor, load close), not by bending")
+                         "down to them in a lunge (one knee towards the floor) or a squat, load close, rather than "
+                         "bending over")
     return "flexibility_first", (f"{rounds} already at {depth_deg:.0f}° of trunk lean: work on hip and "
-                                 "hamstring flexibility first, and lift from a raised surface meanwhile")
+                                 "hamstring flexibility first (if bending hurts, see a clinician first), and lift from "
+                                 "a raised surface meanwhile")
 
 
 def own_neutral_bend_deg(kinematics: Kinematics, settings: VerdictSettings) -> float:

@@ -19,6 +19,10 @@ LOST_STRETCH_S = 1.0            # the lifter missing this long at a stretch is g
 # last 0.15 s (`[verdict] min_rounded_s`), two frames at 12 a second, and a rep's bottom or its rise falls between
 # frames (a 2 fps copy of a sample said a rep's recording "stops 2% of the way back up", with no word on the rate).
 FEWEST_FRAMES_PER_S = 12.0
+# A hole this long in the frames' times (and 3 frame intervals at least) is frames the file does not have (a phone or
+# a screen recording dropping them, a cut made without re-encoding, damaged packets): a rep there vanished without a
+# word, and the next rep, a lift, was told as the set-down its lost rep had been.
+MISSING_FRAMES_S = 0.5
 
 
 def own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
@@ -106,10 +110,18 @@ def view_note(kinematics: Kinematics, view: str) -> str | None:
 
 def few_frames_note(timestamps_s: np.ndarray) -> str | None:
     """A note where the frames analysed (at ``timestamps_s`` (T,) s) come fewer than `FEWEST_FRAMES_PER_S` a second
-    (their median interval): what falls between them is not seen."""
+    (their median interval), else where they have holes (`MISSING_FRAMES_S`): what falls between them is not seen."""
     dt = frame_interval_s(timestamps_s)
-    if len(timestamps_s) < 2 or dt <= 1.0 / FEWEST_FRAMES_PER_S:
+    if len(timestamps_s) < 2:
         return None
+    if dt <= 1.0 / FEWEST_FRAMES_PER_S:
+        gaps = np.flatnonzero(np.diff(timestamps_s) > max(MISSING_FRAMES_S, 3.0 * dt))
+        if not len(gaps):
+            return None
+        holes = [f"{timestamps_s[i]:.1f} to {timestamps_s[i + 1]:.1f} s" for i in gaps[:3]]
+        more = f" and {len(gaps) - 3} more" if len(gaps) > 3 else ""
+        return (f"the video has no frames from {', '.join(holes)}{more} (dropped, cut out or damaged): a rep there is "
+                "not seen, and the reps either side may be joined into one, or a lift told as a set-down")
     return (f"only {1.0 / dt:.0f} frame(s) a second were analysed (a timelapse, a camera dropping frames, or "
             "[pose] analysis_fps set low): what the back does between frames is not seen, and a rep's times are "
             "rough; film and analyse 24 frames a second or more")

@@ -176,9 +176,12 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
         "lunge_and_flexibility": (
             f"You cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of lean"
             f"{here}): go down in a lunge or half-kneel, and work on hip and hamstring flexibility."),
+        # what the screen compared is the trunk's lean, not the hips' flexion (a squat's hips flex further than the
+        # screen's hinge at the same lean: "your hips reach this low" had been said of a rounded box squat)
         "too_heavy": (
-            f"Keep your chest up and your back extended: it {rounded_when} although your hips "
-            "reach this low with a flat back, so if the load pulls you round it is too heavy - ask someone to help."),
+            f"Keep your chest up and your back extended: it {rounded_when} although your screen kept it flat to "
+            f"{_deg(screen_hinge_depth_deg)} of lean{here}, so if the load pulls you round it is too heavy - ask "
+            "someone to help."),
         "bend_knees_chest_up": (
             f"Bend at the hips and knees and keep your chest up: your back {rounded_when}; if you "
             f"can't reach the floor with a flat back, lunge or half-kneel ({checks_it})."),
@@ -190,9 +193,10 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
             # rounded through the bottom: its reason says "lowered and lifted the load with the back"
             f"{'through the bottom, lowering and lifting' if rv.through_bottom else 'on the way down'}; "
             f"{_lowering_tail(rv, screen_hinge_depth_deg, here)}"),
+        # not the load alone: a lifter who cannot keep it flat that low can lunge down to it instead
         "chest_up": (
-            f"Keep your chest up and your back extended: it {rounded_when}; if you can't, the "
-            "load is too heavy - ask someone to help."),
+            f"Keep your chest up and your back extended: it {rounded_when}; if you can't, go down in a lunge or "
+            "half-kneel, or the load is too heavy - ask someone to help."),
         "flat_all_the_way": _flat_all_the_way(rv, own_numbers),
         "head_in_line": ("Keep your head in line with your back: it hung toward the floor past its limit for a "
                          f"moment{f' ({rv.rounded_s:.2f} s)' if own_numbers else ''}, too briefly to count - a "

@@ -649,7 +649,7 @@ def test_the_summary_and_the_headline_name_the_reps_that_reached_down_rounded(ma
     analysis = make_analysis()
     first, second = analysis.verdicts
     reached = dataclasses.replace(first, verdict="hip_hinge", faults=("rounded_reach_down",), rounded_s=0.0)
-    flat = dataclasses.replace(second, verdict="hip_hinge")
+    flat = dataclasses.replace(second, verdict="hip_hinge", peak_spine_flexion_deg=6.0)
     analysis = dataclasses.replace(analysis, verdicts=(reached, flat), flagged=np.zeros_like(analysis.flagged))
     summary = analysis_to_dict(analysis)["summary"]
     assert summary == ("2 reps: safe in reps 1, 2 (hip hinge); reached down with a rounded back (before lift-off) "
@@ -685,7 +685,7 @@ def test_the_headlines_of_a_safe_set_count_the_reps_not_judged(make_analysis, ca
     analysis = make_analysis()
     first, second = analysis.verdicts
     unjudged = dataclasses.replace(first, verdict="insufficient_data", rounded_s=0.0)
-    flat = dataclasses.replace(second, verdict="hip_hinge", rounded_s=0.0)
+    flat = dataclasses.replace(second, verdict="hip_hinge", rounded_s=0.0, peak_spine_flexion_deg=6.0)
     analysis = dataclasses.replace(analysis, verdicts=(unjudged, flat), flagged=np.zeros_like(analysis.flagged))
     assert analysis.verdict == "safe" and headline(analysis) == "Safe: no rounded back in 2 reps (1 not judged)"
     print_summary(analysis, None)
@@ -694,6 +694,13 @@ def test_the_headlines_of_a_safe_set_count_the_reps_not_judged(make_analysis, ca
     assert headline(judged) == "Safe: no rounded back in 2 reps"
     print_summary(judged, None)
     assert "not judged" not in capsys.readouterr().out.splitlines()[0]
+    # A half-kneel's back, too upright for rounding to show, was said "no rounded back" with no word of it.
+    lunge = dataclasses.replace(flat, verdict="lunge", peak_spine_flexion_deg=float("nan"))
+    upright = dataclasses.replace(analysis, verdicts=(unjudged, lunge))
+    assert headline(upright) == "Safe: no rounded back in 2 reps (1 not judged, 1 with the back too upright to judge)"
+    print_summary(upright, None)
+    assert ("2 reps, 0 with a rounded back, 1 not judged, 1 with the back too upright to judge"
+            in capsys.readouterr().out.splitlines()[0])
 
 
 def test_a_nearly_full_disk_is_said_before_any_analysis(tmp_path, monkeypatch, sample_videos):

@@ -10,7 +10,16 @@ from rich.table import Table
 from liftform.cli.common import out, shown
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import REP_VERDICTS, ROUNDED_REACH_DOWN, Verdict, counted, fault_words, tone_of, words_of
+from liftform.core.vocabulary import (
+    REP_VERDICTS,
+    ROUNDED_REACH_DOWN,
+    UNREAD_WORDS,
+    Verdict,
+    counted,
+    fault_words,
+    tone_of,
+    words_of,
+)
 from liftform.outputs.layout import REPS_NAME, RESULT_NAME, SUMMARY_CSV, SUMMARY_REPS_CSV
 from liftform.outputs.paths import one_line
 from liftform.personal import (
@@ -42,6 +51,8 @@ def print_summary(analysis, out_dir: Path | None) -> None:
     n_reached = sum(ROUNDED_REACH_DOWN in v.faults for v in analysis.every_rep)
     # "SAFE - 5 reps, 0 with a rounded back" had been said of a set whose back was judged in 2 of them
     unjudged = f", {n_undecided} not judged" if (n_undecided := sum(v.is_undecided for v in analysis.every_rep)) else ""
+    n_unread = sum(v.cleared_unread for v in analysis.every_rep)      # a half-kneel's back: said as safe, unread
+    unjudged += f", {n_unread} {UNREAD_WORDS}" if n_unread else ""
     reached = f", {n_reached} {fault_words(ROUNDED_REACH_DOWN)}" if n_reached else ""
     # Lifters may follow one another (one leaves, another comes in): how many were seen together is said apart.
     people = (f" by {len(lifters)} lifters ({analysis.people_in_view} seen at once)" if len(lifters) > 1 else "")

@@ -223,3 +223,9 @@ class RepVerdict:
     def is_undecided(self) -> bool:
         """Not judged (``insufficient_data``): no answer, counted apart from the safe reps."""
         return self.verdict == "insufficient_data"
+
+    @property
+    def cleared_unread(self) -> bool:
+        """Safe with its back never read where rounding shows (a lunge's upright trunk: no peak spine flexion): a
+        headline's "no rounded back" is said of it with how many such reps there are."""
+        return not self.is_rounded and not self.is_undecided and not np.isfinite(self.peak_spine_flexion_deg)

@@ -140,6 +140,8 @@ ROUNDED_REACH_DOWN = "rounded_reach_down"     # the back rounded reaching down, 
 JERKY_LIFT = "jerky_lift"                     # the ascent too fast
 FAULT_WORDS = {ROUNDED_REACH_DOWN: "reached down with a rounded back (before lift-off)",
                JERKY_LIFT: "jerky lift (fast ascent)"}
+# Safe reps whose back was too upright for rounding to show (`RepVerdict.cleared_unread`), counted in a headline.
+UNREAD_WORDS = "with the back too upright to judge"
 
 
 def counted(n: int, word: str) -> str:

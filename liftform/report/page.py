@@ -10,7 +10,7 @@ from liftform.analysis import Analysis
 from liftform.core.camera_pitch import filmed_from_above
 from liftform.core.look_at import SHOWN_REPS_MAX
 from liftform.core.viewpoint import filmed_from_behind
-from liftform.core.vocabulary import Verdict, counted, tone_of, words_of
+from liftform.core.vocabulary import UNREAD_WORDS, Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.lifters import measured_others
 from liftform.outputs import faces_blurred, mark_blurred, mark_stale, stale_views
@@ -51,7 +51,9 @@ def headline(analysis: Analysis) -> str:
         return f"Rounded back in {sum(v.is_rounded for v in analysis.every_rep)} of {reps}"
     if verdict == "safe":       # the reps not judged said: "in 5 reps" had been said of a set judged in 2 of them
         unjudged = sum(v.is_undecided for v in analysis.every_rep)
-        return f"Safe: no rounded back in {reps}" + (f" ({unjudged} not judged)" if unjudged else "")
+        unread = sum(v.cleared_unread for v in analysis.every_rep)    # a half-kneel's: said green with no word
+        told = [*([f"{unjudged} not judged"] if unjudged else []), *([f"{unread} {UNREAD_WORDS}"] if unread else [])]
+        return f"Safe: no rounded back in {reps}" + (f" ({', '.join(told)})" if told else "")
     return "Not enough data to judge" + (f" ({reps} found)" if n_reps else ": no lift found")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.filters import frame_interval_s, runs_s
+from liftform.core.filters import frame_holes, frame_interval_s, runs_s
 from liftform.core.kinematics import upright
 from liftform.core.types import Kinematics
 from liftform.core.viewpoint import filmed_from_behind
@@ -19,10 +19,6 @@ LOST_STRETCH_S = 1.0            # the lifter missing this long at a stretch is g
 # last 0.15 s (`[verdict] min_rounded_s`), two frames at 12 a second, and a rep's bottom or its rise falls between
 # frames (a 2 fps copy of a sample said a rep's recording "stops 2% of the way back up", with no word on the rate).
 FEWEST_FRAMES_PER_S = 12.0
-# A hole this long in the frames' times (and 3 frame intervals at least) is frames the file does not have (a phone or
-# a screen recording dropping them, a cut made without re-encoding, damaged packets): a rep there vanished without a
-# word, and the next rep, a lift, was told as the set-down its lost rep had been.
-MISSING_FRAMES_S = 0.5
 
 
 def own_shots(track: PoseTrack, cuts_s: tuple[float, ...]) -> np.ndarray:
@@ -110,12 +106,13 @@ def view_note(kinematics: Kinematics, view: str) -> str | None:
 
 def few_frames_note(timestamps_s: np.ndarray) -> str | None:
     """A note where the frames analysed (at ``timestamps_s`` (T,) s) come fewer than `FEWEST_FRAMES_PER_S` a second
-    (their median interval), else where they have holes (`MISSING_FRAMES_S`): what falls between them is not seen."""
+    (their median interval), else where they have holes (`filters.frame_holes`: a phone or a screen recording
+    dropping frames; a rep there vanished without a word, and the next, a lift, was told as a set-down)."""
     dt = frame_interval_s(timestamps_s)
     if len(timestamps_s) < 2:
         return None
     if dt <= 1.0 / FEWEST_FRAMES_PER_S:
-        gaps = np.flatnonzero(np.diff(timestamps_s) > max(MISSING_FRAMES_S, 3.0 * dt))
+        gaps = np.flatnonzero(frame_holes(timestamps_s))
         if not len(gaps):
             return None
         holes = [f"{timestamps_s[i]:.1f} to {timestamps_s[i + 1]:.1f} s" for i in gaps[:3]]

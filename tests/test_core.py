@@ -1149,3 +1149,19 @@ def test_rounding_outside_every_rep_is_said_not_dropped():
     assert quick_rounding_note(flagged, [rep, Rep(1, 5, 12, 20, t[5], t[12], t[20])], t, 0.15, 0.5) is None
     flagged[13:16] = False                  # 0.1 s: a flicker, as a rep's rounding must last 0.15 s
     assert quick_rounding_note(flagged, [rep], t, 0.15, 0.5) is None
+
+
+def test_a_run_of_frames_ends_at_a_hole_in_the_frames():
+    """A damaged file missing 3.2 s of frames had its back "rounded ... for 3.8 s": the flagged frames either side of
+    the hole were timed as one run, across frames that did not exist."""
+    from liftform.core.filters import run_lengths_s, runs_s
+
+    t = np.arange(20) / 10.0
+    holed = np.where(np.arange(20) >= 10, t + 3.2, t)
+    flagged = np.zeros(20, dtype=bool)
+    flagged[6:14] = True
+    assert run_lengths_s(flagged, t) == pytest.approx(0.8)
+    starts, durations = runs_s(flagged, holed)
+    assert starts.tolist() == [6, 10] and durations == pytest.approx([0.4, 0.4])
+    uneven = np.cumsum(np.r_[0.0, np.full(19, 0.1) + np.tile([0.0, 0.04], 10)[:19]])   # a phone's jittered frames
+    assert len(runs_s(flagged, uneven)[0]) == 1

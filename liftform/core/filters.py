@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+# A hole this long in the frames' times (and 3 frame intervals at least) is frames the video does not have (dropped,
+# cut out, damaged packets): a run of frames does not go on across it (a rounding "for 3.8 s" had counted 3.2 s of
+# frames that did not exist), and the notes say where it is (`unseen.few_frames_note`).
+MISSING_FRAMES_S = 0.5
+
+
+def frame_holes(timestamps_s: np.ndarray, interval_s: float | None = None) -> np.ndarray:
+    """(T-1,) bool: where the frames' times jump by `MISSING_FRAMES_S` or more (and 3 frame intervals, ``interval_s``
+    where known: `frame_interval_s`) between a frame and the next."""
+    interval_s = frame_interval_s(timestamps_s) if interval_s is None else interval_s
+    return np.diff(timestamps_s) > max(MISSING_FRAMES_S, 3.0 * interval_s)
+
 
 def frame_interval_s(timestamps_s: np.ndarray, default: float = 0.0) -> float:
     """The typical time between frames (s): the median interval of ``timestamps_s`` (T,), robust to a dropped
@@ -85,12 +97,13 @@ def hysteresis(values: np.ndarray, on_above: float, off_below: float, enabled: n
 
 
 def runs_s(mask: np.ndarray, timestamps_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The runs of True in ``mask`` (T,), in time order: their first frames (n,) and durations (n,) in seconds,
-    measured frame centre to frame centre plus one frame interval."""
-    padded = np.concatenate([[False], mask, [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(int)))
-    starts, ends = edges[::2], edges[1::2] - 1
-    return starts, timestamps_s[ends] - timestamps_s[starts] + frame_interval_s(timestamps_s)
+    """The runs of True in ``mask`` (T,), in time order, each ended by a hole in the frames (`frame_holes`): their
+    first frames (n,) and durations (n,) in seconds, measured frame centre to frame centre plus one frame interval."""
+    mask, interval_s = np.asarray(mask, dtype=bool), frame_interval_s(timestamps_s)
+    joined = mask[:-1] & mask[1:] & ~frame_holes(timestamps_s, interval_s)    # frame i's run goes on into i + 1
+    starts = np.flatnonzero(mask & ~np.concatenate([[False], joined]))
+    ends = np.flatnonzero(mask & ~np.concatenate([joined, [False]]))
+    return starts, timestamps_s[ends] - timestamps_s[starts] + interval_s
 
 
 def run_lengths_s(mask: np.ndarray, timestamps_s: np.ndarray) -> float:

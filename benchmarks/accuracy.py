@@ -40,7 +40,7 @@
     black bars taken off) in the other orientation's frame with black bars (`footage.boxed_track`: a landscape clip
     letterboxed into 9:16, a portrait one pillarboxed into 16:9, a pillarboxed phone clip given its 9:16 frame
     back); the lifter's picture a third of a frame three times its size, on a grey wall or a blurred fill
-    (`footage.distant_track`: a camera at the back of the gym). As filmed 52/55 in-sample, 51/55 left out; boxed
+    (`footage.distant_track`: a camera at the back of the gym). Then as filmed 52/55 in-sample, 51/55 left out; boxed
     49 and 46 (one lifter split into two tracks), distant 45 and 46 (4 small lifters never found).
     Cached in --cache/boxed and --cache/distant (~6 min each for the first run on an idle machine).
     Every variant also prints the left-out figure with the onset and view ramp fitted on the other sources' clips
@@ -213,6 +213,11 @@ def main() -> None:
     parser.add_argument("--random-seed", type=int, default=1234)
     parser.add_argument("-j", "--jobs", type=int, default=1, help="processes for rendering uncached classes")
     args = parser.parse_args()
+    variants = [name for name in FOOTAGE_VARIANTS if getattr(args, name)]
+    if len(variants) > 1:      # `--dim --mirror` had printed the mirrored figures alone, --dim dropped without a word
+        parser.error(f"one footage variant at a time: --{' and --'.join(v.replace('_', '-') for v in variants)}")
+    if args.random < 0 or args.jobs < 1:
+        parser.error("--random takes 0 or more lifters, -j 1 or more processes")
     both = not (args.rendered or args.footage or args.random)
     settings = Settings()
     if args.rendered or both:
@@ -220,10 +225,12 @@ def main() -> None:
         print(f"spine measure per frame (mask rays + contour fit, 640x480, one core): {spine_measure_cost_ms():.3f} ms"
               " (goal < 2)\n")
         rendered_classes(args.cache, args.jobs)
-    variant = next((name for name in FOOTAGE_VARIANTS if getattr(args, name)), None)
+    variant = variants[0] if variants else None
     if args.footage or both:
         if not (args.footage_dir / "MANIFEST.csv").is_file():
             print(f"(b) skipped: {args.footage_dir / 'MANIFEST.csv'} not found")
+            if args.footage:       # asked for by name: a figure not printed is a failed run, not a quiet one
+                raise SystemExit(1)
         elif variant is not None:
             heading, folder, estimate = FOOTAGE_VARIANTS[variant]
             print(heading)

@@ -340,6 +340,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     cases = tuple(replace(c, spec=replace(c.spec, pitch_deg=args.pitch)) for c in CASES
                   if not args.only or any(o in c.name for o in args.only))
+    if not cases or args.jobs < 1:     # `--only zzz` had printed an empty table and exited 0
+        parser.error(f"no class matches --only {' '.join(args.only)}" if not cases else "-j takes 1 or more")
     if args.pitch:
         print(f"filmed from a camera pitched {args.pitch:+.0f} deg (looking {'down' if args.pitch > 0 else 'up'} "
               "at the lifter), not a level one")

@@ -39,8 +39,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from footage import confidence_bands  # noqa: E402
 from rendered_cases import analyzed, bend_spec, own_zero_deg  # noqa: E402
+from scoring_stats import confidence_bands  # noqa: E402
 
 from liftform.settings import Settings  # noqa: E402
 from liftform.synth import Build, LiftSpec  # noqa: E402
@@ -224,6 +224,8 @@ def main() -> None:
     parser.add_argument("--own-zero", action="store_true",
                         help="also judge each lift from the zero of its lifter's own checked-neutral lift")
     args = parser.parse_args()
+    if args.n < 1 or args.jobs < 1:      # `--n -3` had printed an empty report and exited 0
+        parser.error("--n takes 1 or more lifters, -j 1 or more processes")
     print_report(run(args.n, args.seed, args.cache, args.jobs, args.own_zero))
 
 

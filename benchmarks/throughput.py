@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -52,12 +53,14 @@ def peer_command() -> list[str] | None:
 
 
 def wall_s(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
-    """Wall time of ``command`` as a whole process; SystemExit with its stderr if it fails."""
+    """Wall time of ``command`` as a whole process; SystemExit with its stderr if it fails, or if it says it read no
+    frames (the peer loop exits 0 on a file it cannot open, "0 frames in 0.14 s", and was timed)."""
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    if done.returncode != 0 or re.search(r"\b0 frames\b", done.stdout):
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): "
+                         f"{(done.stderr.strip() or done.stdout.strip())[-500:]}")
     return elapsed
 
 
@@ -137,10 +140,15 @@ def main() -> None:
     parser.add_argument("--ceiling", action="store_true", help="also the pose model's own rate, in this process")
     parser.add_argument("--against", type=Path, help="another liftform checkout timed in the same rounds")
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs takes 1 or more rounds")
     videos = args.videos or [v for v in DEFAULT_CLIPS if v.is_file()] or [REPO / "sample_videos" /
                                                                            "rounded_back.mp4"]
     peer = peer_command()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; model {args.model}")
+    if os.getloadavg()[0] > 1.0:    # liftform uses the second core, the peer does not: a busy machine costs it more
+        print("  note: the machine is busy; the ratios come out lower than on an idle one (README's were measured "
+              "at a load average under 1.6)")
     with tempfile.TemporaryDirectory(prefix="liftform-throughput-") as tmp:
         for video in videos:
             compare(video, args.runs, args.model, peer, Path(tmp), args.config,

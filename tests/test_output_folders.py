@@ -704,3 +704,23 @@ def test_an_output_folder_that_is_a_link_to_nothing_is_said_so_not_called_a_file
             ensure_writable_dir(given)
         assert f"{tmp_path / 'usb'} is a link to {tmp_path / 'media' / 'stick'}, which does not exist" in \
             str(refused.value), str(refused.value)
+
+
+def test_a_score_into_one_videos_result_folder_is_refused_before_any_video_is_scored(tmp_path):
+    """A clinician's `score study/P02/week4 -o results/lift` ran the pose model, then was refused, and left a result
+    and a summary nested in P01's week 1: refused now before anything runs, nothing written."""
+    from typer.testing import CliRunner
+
+    from liftform.cli import app
+
+    result_folder = tmp_path / "results" / "lift"
+    result_folder.mkdir(parents=True)
+    (result_folder / "result.json").write_text("{}")
+    video = tmp_path / "week4" / "lift.mp4"
+    video.parent.mkdir()
+    video.write_bytes(b"not decoded: refused before")
+    before = sorted(p.name for p in result_folder.iterdir())
+    done = CliRunner().invoke(app, ["score", str(video.parent), "-o", str(result_folder), "-j", "1", "-q"])
+    assert done.exit_code == 1 and "is one video's result folder; pass its output folder" in " ".join(
+        done.output.split()), done.output
+    assert sorted(p.name for p in result_folder.iterdir()) == before

@@ -53,6 +53,7 @@ from liftform.outputs.layout import (
     PROFILE_NAME,
     REPORT_NAME,
     ResultFolder,
+    refuse_result_folder,
     result_folders,
 )
 from liftform.outputs.read import read_analysis, read_poses_npz
@@ -288,8 +289,7 @@ def rescore(out: str | Path, settings: Settings | None = None, *, progress: Resc
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder of results; pass the output folder of `liftform score` or "
                          "`analyze`")
-    if ResultFolder(out_root).is_complete:
-        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+    refuse_result_folder(out_root)
     nothing = f"no result.json found under {out_root}; run `liftform score` first"
     if not result_folders(out_root) and not (out_root / LOCK_NAME).is_file():
         raise InputError(nothing)     # not locked: a lock file left in a folder of videos marks it as liftform's

@@ -40,7 +40,7 @@ from liftform.batch.summary import (
 from liftform.errors import ADDRESS, RAY_ENGINE, TIMEOUT, InputError, LiftformError, ModelError, OutputError, UsageError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import LOCK_NAME, FolderLock, folder_lock, made_for
-from liftform.outputs.layout import RESULT_NAME
+from liftform.outputs.layout import RESULT_NAME, refuse_result_folder
 from liftform.outputs.result_json import read_result_json
 from liftform.personal import folder_profile
 from liftform.settings import Settings
@@ -274,6 +274,7 @@ def score(inputs: Iterable[str | Path] | str | Path, out: str | Path, settings: 
                          "engine runs on this machine")
     settings = checked_settings(settings)
     out_root = Path(out)
+    refuse_result_folder(out_root)
     jobs = plan_jobs(inputs, out_root, settings, folder_profiles)
     if engine == "ray":
         from liftform.batch.ray_engine import preflight

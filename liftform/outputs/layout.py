@@ -104,6 +104,16 @@ class ResultFolder:
         return self.result_json.is_file()
 
 
+def refuse_result_folder(out_root: str | Path) -> None:
+    """InputError where ``out_root``, given as a batch's output folder, is one video's result folder: a `score` into
+    one had run its whole batch first and left a nested result and a summary inside the earlier video's folder."""
+    from liftform.errors import InputError
+
+    out_root = Path(out_root)
+    if (out_root / RESULT_NAME).is_file():
+        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+
+
 def is_liftform_output(folder: str | Path) -> bool:
     """``folder`` is one liftform wrote: a result folder (it holds a result.json) or a batch's output folder (its
     summary.json and summary.csv, or the lock a batch leaves). A search for input videos skips a result folder and

@@ -10,7 +10,14 @@ from typing import Any
 from liftform.core.vocabulary import Tone, Verdict, setting_number, tone_of
 from liftform.errors import InputError, OutputError
 from liftform.outputs.atomic import atomic_write_text
-from liftform.outputs.layout import INDEX_NAME, REPORT_NAME, RESULT_NAME, SUMMARY_JSON, result_folders
+from liftform.outputs.layout import (
+    INDEX_NAME,
+    REPORT_NAME,
+    RESULT_NAME,
+    SUMMARY_JSON,
+    refuse_result_folder,
+    result_folders,
+)
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import clip_summary
 from liftform.personal import is_personal_zero
@@ -23,6 +30,23 @@ TONE_RANK = {Tone.BAD: 0, Tone.UNSURE: 1, Tone.GOOD: 2}   # sort order: worst fi
 def _peak(values: list[float]) -> float | None:
     finite = [v for v in values if math.isfinite(v)]
     return max(finite) if finite else None
+
+
+def _told_apart(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` whose videos share a file name named by as many of their folders as tell them apart: a study's
+    P01/week1/lift.mp4 ... P03/week4/lift.mp4 were twelve rows of "lift.mp4"."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_name.setdefault(row["name"], []).append(row)
+    for same in (group for group in by_name.values() if len(group) > 1):
+        parts = [Path(row.get("source") or row["folder"]).parts for row in same]
+        for k in range(2, max(len(p) for p in parts) + 1):
+            names = ["/".join(p[-k:]) for p in parts]
+            if len(set(names)) == len(names):
+                for row, name in zip(same, names, strict=True):
+                    row["name"] = name
+                break
+    return rows
 
 
 def _row(result_dir: Path) -> dict[str, Any]:
@@ -39,7 +63,8 @@ def _row(result_dir: Path) -> dict[str, Any]:
     verdict, reps = analysis.verdict, analysis.every_rep                       # as the verdict: every lifter's
     words, cls = overall_words(verdict)
     return {
-        "name": Path(analysis.source.path or result_dir.name).name, "folder": result_dir.name + "/",
+        "name": Path(analysis.source.path or result_dir.name).name, "source": analysis.source.path,
+        "folder": result_dir.name + "/",
         "href": href, "verdict": words, "cls": cls, "rank": TONE_RANK[tone_of(verdict)], "n_reps": len(reps),
         "confidence": analysis.verdict_confidence,
         "limits": (analysis.settings.verdict.rounded_back_spine_deg, analysis.settings.verdict.head_hanging_neck_deg),
@@ -153,8 +178,7 @@ def write_index(out_root: str | Path) -> Path:
     out_root = Path(out_root)
     if not out_root.is_dir():
         raise InputError(f"{out_root} is not a folder; pass the output folder of `liftform analyze -o OUT`")
-    if (out_root / RESULT_NAME).is_file():
-        raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+    refuse_result_folder(out_root)
     try:
         folders = [folder.path for folder in result_folders(out_root)]
     except OSError as exc:
@@ -167,7 +191,7 @@ def write_index(out_root: str | Path) -> Path:
                          "to write the overview there")
     failed_runs = _failed_runs(out_root)
     rows = [_told_failed(_row(folder), failed_runs.get(folder.name), folder, out_root) for folder in folders]
-    rows = sorted(rows + _failed_rows(failed_runs, {folder.name for folder in folders}),
+    rows = sorted(_told_apart(rows + _failed_rows(failed_runs, {folder.name for folder in folders})),
                   key=lambda r: (r["rank"], r["name"].lower()))
     failed = sum(r["failed"] for r in rows)
     n_copies = _told_copies(rows)

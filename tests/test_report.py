@@ -1343,3 +1343,20 @@ def test_a_lifter_whose_back_was_never_judged_still_gets_a_rep_pictured_for_refe
     assert "No rep to show" not in text and len(data_images(html)) == 2, text[:2000]
     assert ("No rep of this lifter was flagged. For reference: rep 1, whose back was not judged (too upright for "
             "rounding to show): check the skeleton sits on the person.") in text
+
+
+def test_the_overview_names_videos_of_one_file_name_by_the_folders_that_tell_them_apart():
+    """A clinician's study, study/P01/week1/lift.mp4 ... study/P03/week4/lift.mp4, was twelve rows of "lift.mp4" in
+    index.html: which patient and week each was said only by the result folder's name, itself not always naming
+    the patient. A name no other row has stays as it is."""
+    from liftform.report.index import _told_apart
+
+    rows = [{"name": "lift.mp4", "source": f"/clinic/study/{p}/{w}/lift.mp4", "folder": "x/"}
+            for p in ("P01", "P02") for w in ("week1", "week2")]
+    rows += [{"name": "lift.mp4", "folder": "/clinic/study/P03/week1/lift.mp4", "failed": True},
+             {"name": "other.mp4", "source": "/clinic/study/P01/week1/other.mp4", "folder": "y/"}]
+    names = [row["name"] for row in _told_apart(rows)]
+    assert names == ["P01/week1/lift.mp4", "P01/week2/lift.mp4", "P02/week1/lift.mp4", "P02/week2/lift.mp4",
+                     "P03/week1/lift.mp4", "other.mp4"]
+    weeks = [{"name": "lift.mp4", "source": f"/s/P01/{w}/lift.mp4", "folder": "x/"} for w in ("week1", "week2")]
+    assert [row["name"] for row in _told_apart(weeks)] == ["week1/lift.mp4", "week2/lift.mp4"]

@@ -854,3 +854,23 @@ def test_a_rounded_bent_knee_lift_is_offered_a_lunge_and_the_screen_is_said_as_w
     screened = advise(squat, 79.0)
     assert advice_kind(squat, 79.0) == "too_heavy" and "your hips" not in screened
     assert "your screen kept it flat to 79° of lean, here 45°" in screened, screened
+
+
+def test_a_profile_saved_as_a_folders_profile_says_it_judges_the_videos_beside_it_only(monkeypatch, tmp_path):
+    """`screen --save-profile study/P01/profile.toml` said "score the videos of its folder with `liftform score
+    study/P01 --folder-profiles`": a clinician's weekly folders below it were judged without it, without a word."""
+    from typer.testing import CliRunner
+
+    import liftform.screening as screening
+    from liftform.analysis import ModelInfo, SourceInfo
+    from liftform.cli import app
+
+    track, _ = lift_track("squat", n_reps=1)
+    source = SourceInfo("squat.mp4", "", 30.0, len(track), *track.frame_size_wh, len(track) / 30.0)
+    monkeypatch.setattr(screening, "estimate_video_track",
+                        lambda *args, **kwargs: (track, source, ModelInfo("none", ""), []))
+    saved = tmp_path / "P01" / "profile.toml"
+    saved.parent.mkdir()
+    result = CliRunner().invoke(app, ["screen", "squat.mp4", "--neutral", "--save-profile", str(saved), "-q"])
+    said = " ".join(result.stdout.split())
+    assert result.exit_code == 0 and "--folder-profiles` (the videos beside it, not those in folders below it" in said

@@ -171,7 +171,8 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
         out.print(f"{len(scored)} video(s) run in {result.wall_s:.1f} s ({'; '.join(w for w in (rate, failed) if w)})")
     if folder_profiles:
         out.print(f"{len(result.folder_profiles)} video(s) judged from the {PROFILE_NAME} of their folder"
-                  + ("" if result.folder_profiles else ": none was found beside the videos"), soft_wrap=True)
+                  + ("" if result.folder_profiles else ": none was found beside the videos (one in a folder above "
+                                                         "them is not used)"), soft_wrap=True)
     if result.index_html is not None:
         out.print(f"overview: {shown(result.index_html)}", soft_wrap=True)
     if result.n_cached:

@@ -303,8 +303,10 @@ def screen(
             except InputError:   # the reason was just printed: the error repeated it whole, a second long line
                 fail(f"no profile written to {shown(save_profile)}: this screen tells no hinge depth (why: above)")
             atomic_write_text(save_profile, written)
+            # the videos beside it only: a patient's profile above weekly folders had been ignored without a word
             beside = (f", or score the videos of its folder with `liftform score {shown(save_profile.parent)} "
-                      "--folder-profiles`" if save_profile.name == PROFILE_NAME else "")
+                      "--folder-profiles` (the videos beside it, not those in folders below it: copy it into each)"
+                      if save_profile.name == PROFILE_NAME else "")
             out.print(f"  profile written to {shown(save_profile)}: use it with `liftform analyze --profile "
                       f"{shown(save_profile)}`" + beside, soft_wrap=True)
     except LiftformError as exc:

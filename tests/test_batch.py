@@ -1438,3 +1438,25 @@ def test_a_failed_row_leaves_the_summary_once_its_video_is_gone_and_stays_while_
     write_summary(out, [failed_row(str(path), path.stem, f"{path} is not a readable video")
                         for path in (kept, moved, dangling)], complete=True)
     assert [row.output for row in earlier_rows(out)] == ["broken", "link"]
+
+
+def test_a_weekly_run_with_folder_profiles_does_not_call_earlier_patients_weeks_judged_otherwise(tmp_path):
+    """A clinic scoring each week with --folder-profiles was told every week that the other patients' earlier weeks
+    "were judged under other settings (another --config, pose model or ... version)": their own profiles were the
+    only difference. A video judged from the profile beside it now is judged as this run would judge it."""
+    from liftform.batch.runner import judged_otherwise
+    from liftform.batch.summary import SummaryRow
+    from liftform.personal import folder_profile
+
+    week1 = tmp_path / "P01" / "week1" / "lift.mp4"
+    week1.parent.mkdir(parents=True)
+    week1.write_bytes(b"a video")
+    profile = personal_profile_toml("# checked\n", neutral_bend_deg=NEUTRAL_BEND_DEG + 9)
+    (week1.parent / PROFILE_NAME).write_text(profile)
+    spec = JobSpec(Settings(), "full.task", "0" * 64)
+    own = dataclasses.replace(spec, settings=folder_profile(week1, spec.settings)[0]).fingerprint
+    earlier = [SummaryRow(str(week1), "P01__week1__lift", settings_fingerprint=own),
+               SummaryRow(str(tmp_path / "P02" / "lift.mp4"), "P02__lift", settings_fingerprint="f" * 16)]
+    assert own != spec.fingerprint
+    assert judged_otherwise(earlier, [], spec, folder_profiles=True) == ["P02__lift"]
+    assert judged_otherwise(earlier, [], spec) == ["P01__week1__lift", "P02__lift"]

@@ -178,15 +178,20 @@ def spec_without_model(jobs: list[Job], out_root: Path, spec: JobSpec) -> JobSpe
     return spec if needless else None
 
 
-def judged_otherwise(earlier: list[SummaryRow], rows: list[SummaryRow], spec: JobSpec) -> list[str]:
+def judged_otherwise(earlier: list[SummaryRow], rows: list[SummaryRow], spec: JobSpec,
+                     folder_profiles: bool = False) -> list[str]:
     """The outputs of ``earlier`` rows (the folder's, before this run) that this run's ``rows`` did not replace and
-    whose settings fingerprint is none of this run's (its ``spec``'s, or a video's own from its folder's profile).
+    whose settings fingerprint is none of this run's (its ``spec``'s, or a video's own from its folder's profile:
+    with ``folder_profiles`` an earlier video's too, from the profile beside it now; a clinic's weekly run had said
+    every other patient's weeks were "judged under other settings", their own profiles the only difference).
     A row without a fingerprint is counted: its summary was written before rows kept one, by an earlier liftform
     (it had been left out as "not known", and a folder of a 48th-session liftform mixed into a new run unsaid)."""
     ours = {spec.fingerprint} | {row.settings_fingerprint for row in rows if row.ok}
     replaced = {row.output for row in rows}
-    return [row.output for row in earlier if row.ok and row.output not in replaced
-            and row.settings_fingerprint not in ours]
+    left = [row for row in earlier if row.ok and row.output not in replaced and row.settings_fingerprint not in ours]
+    own = [folder_profile(Path(row.path), spec.settings)[0] if folder_profiles else None for row in left]
+    return [row.output for row, settings in zip(left, own, strict=True)
+            if settings is None or row.settings_fingerprint != replace(spec, settings=settings).fingerprint]
 
 
 def _size_first(job: Job) -> tuple[int, int]:
@@ -323,7 +328,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
         result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
-        result.judged_otherwise = judged_otherwise(still_there, result.rows, spec)
+        result.judged_otherwise = judged_otherwise(still_there, result.rows, spec, folder_profiles)
         judged = judged_with("score", spec.settings, spec.personal_from, folder_profiles)
         try:
             write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,

@@ -874,3 +874,16 @@ def test_a_profile_saved_as_a_folders_profile_says_it_judges_the_videos_beside_i
     result = CliRunner().invoke(app, ["screen", "squat.mp4", "--neutral", "--save-profile", str(saved), "-q"])
     said = " ".join(result.stdout.split())
     assert result.exit_code == 0 and "--folder-profiles` (the videos beside it, not those in folders below it" in said
+
+
+def test_advice_reads_the_same_from_a_fresh_rep_and_from_its_result_json():
+    """A rescore with nothing changed said a rep's advice changed, and a report advised "here 94°" where reps.csv
+    said "here 93°": a lean of 93.4996 is stored as 93.5, and read back rounded the other way."""
+    fresh = replace(verdict("rounded_back", spine=40.4996, trunk=93.4996, knee_angle=100.0), rounded_s=0.12549,
+                    spine_flexion_pct_of_max=61.4999)
+    stored = replace(fresh, peak_spine_flexion_deg=40.5, peak_trunk_inclination_deg=93.5, rounded_s=0.125,
+                     spine_flexion_pct_of_max=61.5)
+    for depth in (math.nan, 60.0, 120.0):
+        assert advise(fresh, depth) == advise(stored, depth)
+    assert advise(replace(verdict(spine=40.0), rounded_s=0.12549)) == advise(replace(verdict(spine=40.0),
+                                                                                     rounded_s=0.125))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from liftform.core.types import RepVerdict
+from liftform.core.types import ANGLE_DECIMALS, TIME_DECIMALS, RepVerdict
 from liftform.core.vocabulary import JERKY_LIFT, ROUNDED_REACH_DOWN
 from liftform.settings import AdviceSettings
 
@@ -103,7 +103,7 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
 
 
 def _flat_all_the_way(rv: RepVerdict, own_numbers: bool = True) -> str:
-    how_long = f" ({rv.rounded_s:.2f} s)" if own_numbers else ""
+    how_long = f" ({_s(rv.rounded_s)} s)" if own_numbers else ""
     if rv.judged_on_descent:     # the spike was on the way down, the lift not filmed
         return (f"Keep your back extended all the way down and up: it passed its limit for a moment on the way down"
                 f"{how_long}, too briefly to count - and keep filming until you stand up with the load.")
@@ -112,7 +112,12 @@ def _flat_all_the_way(rv: RepVerdict, own_numbers: bool = True) -> str:
 
 
 def _deg(value: float) -> str:
-    return f"{value:.0f}°" if math.isfinite(value) else "--"
+    return f"{round(value, ANGLE_DECIMALS):.0f}°" if math.isfinite(value) else "--"
+
+
+def _s(value: float) -> str:
+    """Seconds to the hundredth, as result.json's value (to the ms) reads."""
+    return f"{round(value, TIME_DECIMALS):.2f}"
 
 
 def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numbers: bool = True) -> str:
@@ -139,7 +144,7 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
 def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numbers: bool) -> str:
     """:func:`advise`'s sentence of ``kind`` (`advice_kind`)."""
     spine, trunk = _deg(rv.peak_spine_flexion_deg), _deg(rv.peak_trunk_inclination_deg)
-    of_range = (f" ({rv.spine_flexion_pct_of_max:.0f}% of your range)"
+    of_range = (f" ({round(rv.spine_flexion_pct_of_max, ANGLE_DECIMALS):.0f}% of your range)"
                 if math.isfinite(rv.spine_flexion_pct_of_max) else "")
     if rv.head_led:   # the rounding was seen in the head hanging: say that, not the contour's reading
         spine, of_range = f"with your head hanging {_deg(rv.peak_neck_flexion_deg)}", " (keep your head in line)"
@@ -199,14 +204,14 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
             "half-kneel, or the load is too heavy - ask someone to help."),
         "flat_all_the_way": _flat_all_the_way(rv, own_numbers),
         "head_in_line": ("Keep your head in line with your back: it hung toward the floor past its limit for a "
-                         f"moment{f' ({rv.rounded_s:.2f} s)' if own_numbers else ''}, too briefly to count - a "
+                         f"moment{f' ({_s(rv.rounded_s)} s)' if own_numbers else ''}, too briefly to count - a "
                          "hanging head pulls the upper back round with it."),
         "reach_down_flat": (
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
             "the hips and knees with your chest up on the way down too."),
         "lift_slowly": (
             "Lift slowly and breathe out as you lift: you came up "
-            + (f"in {rv.ascent_s:.2f} s through the stretch you went down in {rv.descent_s:.2f} s." if own_numbers
+            + (f"in {_s(rv.ascent_s)} s through the stretch you went down in {_s(rv.descent_s)} s." if own_numbers
                else "much faster than you went down.")),
         "near_limit": _near_limit(rv),
         "good": _good(rv),

@@ -7,6 +7,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+# Decimals result.json keeps per kind of number (`outputs.result_json`): words made of a number (the advice) round it
+# so first, and read the same from a fresh analysis and from one read back (a rescore had called a rep's advice
+# changed, "here 94°" against "here 93°", from a lean of 93.4996 stored as 93.5).
+ANGLE_DECIMALS = 2
+TIME_DECIMALS = 3
 
 def same_values(a: object, b: object) -> bool:
     """Whether ``a`` and ``b`` hold the same values: dataclasses of one type field by field, arrays by shape and value,

@@ -17,16 +17,14 @@ import numpy as np
 
 from liftform.analysis import SCHEMA_VERSION, Analysis, RepStill
 from liftform.core.advice import rep_advice
-from liftform.core.types import RepVerdict
+from liftform.core.types import ANGLE_DECIMALS, TIME_DECIMALS, RepVerdict
 from liftform.core.vocabulary import ROUNDED_REACH_DOWN, Verdict, counted, fault_words
 from liftform.errors import InputError
 from liftform.outputs.atomic import atomic_write_text
 from liftform.outputs.layout import RESULT_NAME
 from liftform.outputs.paths import UNDECODABLE
 
-# Decimals per kind of number.
-ANGLE_DECIMALS = 2
-TIME_DECIMALS = 3
+# Decimals per kind of number (angles and times: `core.types`, where the advice's words read them too).
 CONFIDENCE_DECIMALS = 3
 
 # Column order of a rep (result.json "reps" entries and reps.csv).

@@ -660,3 +660,19 @@ def test_a_profile_screened_from_another_ones_zero_says_where_the_zero_was_read(
         assert "# the bend was checked neutral" not in me.read_text()
     said = CliRunner().invoke(app, ["config", "--profile", str(me)], env={"COLUMNS": "300"}).output
     assert f"its zero from the profile {me}: read from {checked}, rep 2" in said, said
+
+
+@pytest.mark.parametrize("why, said", [("the video file changed", False), ("other settings", True)])
+def test_a_video_posed_again_is_told_the_pose_causes_only_where_they_may_apply(capsys, why, said):
+    """A re-filmed week replacing its file was told its saved poses "could not be used (other pose settings, model or
+    mediapipe, someone followed whose landmarks are not kept)": a changed file's poses are another video's."""
+    from liftform.batch.runner import BatchResult
+    from liftform.batch.summary import SummaryRow
+    from liftform.cli.batch import _print_scored
+
+    result = BatchResult(Path("out"), 1, rows=[SummaryRow("/s/P02/week3/lift.mp4", "w3", verdict="safe", reps=4)],
+                         redone=["w3"], redone_why={"w3": why})
+    _print_scored(result, Path("out"), False)
+    printed = " ".join(capsys.readouterr().out.split())
+    assert f"their earlier results replaced, as {why} (1)" in printed, printed
+    assert ("saved poses could not be used (other pose settings" in printed) == said

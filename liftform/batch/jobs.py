@@ -39,6 +39,8 @@ from liftform.settings import Settings
 from liftform.track import PoseTrack
 
 UNREADABLE_EARLIER = "an unreadable earlier result"   # why a video is scored again: its poses unused too
+# Why a video is scored again where its saved poses cannot serve, whatever made them: said without the pose causes.
+FILE_CHANGED, NO_POSES = "the video file changed", "no saved poses"
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def scored_or_why_not(job: Job, out_dir: Path, spec: JobSpec,
         if job.problem:
             return None, "it failed"
         if not (out_dir / POSES_NAME).is_file():
-            return None, "no saved poses"
+            return None, NO_POSES
         if spec.write_video and not (out_dir / ANNOTATED_NAME).is_file():
             return None, "no annotated video drawn"
         if spec.report and not (out_dir / REPORT_NAME).is_file():
@@ -148,7 +150,7 @@ def scored_or_why_not(job: Job, out_dir: Path, spec: JobSpec,
             return None, "another liftform build or model" if same else "other settings"
         digest = source_sha256 or sha256_file(job.path)
         if analysis.source.sha256 != digest:
-            return None, "the video file changed"
+            return None, FILE_CHANGED
         return row_from_analysis(analysis, job.summary_path, job.output, cached=True), ""
     except (LiftformError, OSError, ValueError):
         return None, UNREADABLE_EARLIER

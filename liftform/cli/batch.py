@@ -189,15 +189,16 @@ def _print_scored(result, output: Path, folder_profiles: bool) -> None:
                   "(poses.npz, without the pose model), their earlier results replaced, as "
                   f"{_why(result.from_poses, result.redone_why)}; summary.csv's from_poses marks them", soft_wrap=True)
     if replaced := result.replaced_by_posing:    # not one that failed: its earlier result is kept (a tester's)
-        from liftform.batch.jobs import UNREADABLE_EARLIER
+        from liftform.batch.jobs import FILE_CHANGED, NO_POSES, UNREADABLE_EARLIER
 
-        # a damaged result.json says nothing of how its poses were made: they are not used, for no other reason
-        unreadable = all(result.redone_why.get(o) == UNREADABLE_EARLIER for o in replaced)
+        # a damaged result.json says nothing of how its poses were made: they are not used, for no other reason; a
+        # changed file's or a missing poses.npz needs no other (a re-filmed week was told of "other pose settings")
+        whys = {result.redone_why.get(o) for o in replaced}
+        poses = ("" if whys <= {FILE_CHANGED, NO_POSES} else ", and their saved poses could not be used (" + (
+            "nothing says how they were made" if whys == {UNREADABLE_EARLIER} else
+            "other pose settings, model or mediapipe, someone followed whose landmarks are not kept") + ")")
         out.print(f"{len(replaced)} video(s) scored before were scored again with the pose model, their "
-                  f"earlier results replaced, as {_why(replaced, result.redone_why)}, and their saved poses "
-                  "could not be used (" + ("nothing says how they were made" if unreadable else
-                                           "other pose settings, model or mediapipe, someone followed whose "
-                                           "landmarks are not kept") + ")", soft_wrap=True)
+                  f"earlier results replaced, as {_why(replaced, result.redone_why)}{poses}", soft_wrap=True)
 
 
 def _why(outputs: list[str], why: dict[str, str]) -> str:

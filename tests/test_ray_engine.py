@@ -592,31 +592,3 @@ def test_a_local_ray_is_stopped_with_every_process_it_started_and_none_other(tmp
         for process in (earlier, raylet, other):
             process.kill()
             process.wait()
-
-
-def test_ray_starts_its_processes_with_no_garbage_to_collect_in_them():
-    """Ray forks its processes with a preexec_fn, and a garbage collection in a forked child that freed a PyAV frame
-    converter (its threads gone there) deadlocked it: a test run hung 15 min in ray.init after the video tests. The
-    garbage is collected first, the collector is off while Ray starts (its children inherit that), and on after."""
-    import gc
-    import weakref
-
-    from liftform.batch.ray_local import LocalRay
-
-    class Cycle:
-        pass
-
-    garbage = Cycle()
-    garbage.me = garbage
-    gone = weakref.ref(garbage)
-    del garbage
-    seen = {}
-
-    def init(**kwargs) -> None:
-        seen.update(collecting=gc.isenabled(), garbage_left=gone() is not None)
-
-    instance = LocalRay(SimpleNamespace(init=init, shutdown=lambda: None))
-    assert gc.isenabled()
-    instance.start()
-    instance.stop()
-    assert seen == {"collecting": False, "garbage_left": False} and gc.isenabled()

@@ -17,7 +17,6 @@ did not start (another address, one a caller initialised, another program's) is 
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import threading
 
@@ -69,20 +68,9 @@ class LocalRay:
             self.released.wait()
 
         self.thread = threading.Thread(target=run, name="liftform-ray", daemon=True)
-        # Ray starts its processes with a preexec_fn: Python runs in the forked child before exec, and a garbage
-        # collection there that frees a PyAV frame converter (its slice threads gone in the child) deadlocked the
-        # child, ray.init waiting on it for good (a test run hung 15 min after the video tests before it). The
-        # garbage is collected here, and none in the children (they inherit the collector off).
-        gc.collect()
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            with signals_deferred():
-                self.thread.start()
-                started.wait()
-        finally:
-            if collecting:
-                gc.enable()
+        with signals_deferred():
+            self.thread.start()
+            started.wait()
         if failed:
             raise failed[0]
 

@@ -90,10 +90,10 @@ def _cuts_note(cuts_s: tuple[float, ...]) -> str:
     """What the cuts between shots (`shots.mark_cuts`) mean for the result."""
     # A cut in the first tenth of a second would read "0.0 s", as if it were the video's start.
     times = [f"{t:.1f}" if t >= 0.1 else f"{t:.2f}" for t in cuts_s[:3]]
-    at = (times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]) + " s"
-    if len(cuts_s) > 3:
-        more = len(cuts_s) - 3
-        at = at.replace(" and ", ", ") + f" and {more} more time{'s' if more > 1 else ''}"
+    if (more := len(cuts_s) - 3) > 0:
+        at = f"{', '.join(times)} s and {more} more time{'s' if more > 1 else ''}"
+    else:
+        at = (times[0] if len(times) == 1 else ", ".join(times[:-1]) + " and " + times[-1]) + " s"
     return (f"the video cuts to another shot at {at}: each shot's people are followed on their own (a lifter seen "
             "in two shots is counted twice, a lift the cut divides is judged on its part in each)")
 

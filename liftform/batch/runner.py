@@ -322,13 +322,14 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
     started, next_write = time.monotonic(), [0.0]
     earlier = earlier_rows(out_root)   # the folder's other videos stay in the summary, also after an interrupt
 
-    def flush(complete: bool = False) -> None:
+    def flush(complete: bool = False, final: bool = False) -> None:
         lock.check()
         writing = time.monotonic()
         result.rows = rows_as_they_stand(out_root, [done[i] for i in sorted(done)])
         result.wall_s = round(writing - started, 1)      # a batch's throughput is its own, not per video
         still_there = [row for row in earlier if not row.ok or has_result(out_root, row)]
-        result.judged_otherwise = judged_otherwise(still_there, result.rows, spec, folder_profiles)
+        if final:      # said once the run ends (it reads the earlier videos' profiles): not at every summary
+            result.judged_otherwise = judged_otherwise(still_there, result.rows, spec, folder_profiles)
         judged = judged_with("score", spec.settings, spec.personal_from, folder_profiles)
         try:
             write_summary(out_root, merged_rows(still_there, result.rows), complete=complete,
@@ -381,7 +382,7 @@ def _score_locked(jobs: list[Job], spec: JobSpec, out_root: Path, lock: FolderLo
         # last flushed and no overview at all.
         with signals_deferred():
             if not started_none:
-                flush(complete=len(done) == len(jobs))
+                flush(complete=len(done) == len(jobs), final=True)
             if report and done:
                 from liftform.report import write_index
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from liftform.errors import InputError
+
 RESULT_NAME = "result.json"
 FRAMES_NAME = "frames.csv"
 REPS_NAME = "reps.csv"
@@ -107,8 +109,6 @@ class ResultFolder:
 def refuse_result_folder(out_root: str | Path) -> None:
     """InputError where ``out_root``, given as a batch's output folder, is one video's result folder: a `score` into
     one had run its whole batch first and left a nested result and a summary inside the earlier video's folder."""
-    from liftform.errors import InputError
-
     out_root = Path(out_root)
     if (out_root / RESULT_NAME).is_file():
         raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")

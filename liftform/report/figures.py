@@ -32,7 +32,7 @@ HEAD_COLOUR = "#8e24aa"
 WIDTH_PX, HEIGHT_PX = 1020, 820
 PLOT_X0_PX, PLOT_X1_PX = 84, 760            # the panels' horizontal extent; labels left, legends right of it
 TOP_PX, BOTTOM_PX, GAP_PX = 42, 68, 16      # room for the rep labels above (two rows), time ticks and label below
-# Text sizes (px of the 1000-px drawing): a report prints the plot about 740 px wide, and at 11 px its numbers
+# Text sizes (px of the WIDTH_PX drawing): a report prints the plot about 740 px wide, and at 11 px its numbers
 # and legend came out at 6 pt on paper (the tables' 8 pt), and zoomed to 200 % in a 640-px window barely larger.
 SMALL_PX, TEXT_PX = 14.0, 15.0              # ticks, legends, rep numbers; axis and rep labels
 HEIGHT_RATIOS = (3.0, 2.2, 2.2, 1.0)

@@ -72,6 +72,7 @@ from liftform.live.state import (
     RoundedFlag,
     framing_problem,
 )
+from liftform.outputs.annotated import frame_states
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.overlay import PROMPT_RGB
 from liftform.pipeline import analyze_people, analyze_track, estimate_video_people
@@ -279,6 +280,30 @@ def test_a_skeleton_that_cannot_be_the_lifter_is_no_pose_live_either():
                             ModelInfo("none", ""), settings)
     judged = [e.verdict.verdict for e in events if isinstance(e, RepJudged)]
     assert judged == [v.verdict for v in offline.verdicts] == ["hip_hinge"] * 2
+
+
+def test_a_back_read_past_its_limit_while_upright_is_drawn_not_judged_live_and_offline():
+    """A lifter kneeling upright (the trunk 20° from vertical, under the lean the back is judged at) whose back reads
+    40° of flexion: not judged, so not flagged, and had been drawn green, "Back: neutral", live and in the video.
+    Now "not judged" (grey) in those frames, live and offline alike, and still neutral where it reads under its
+    limit."""
+    settings = Settings()
+    t, env = lift_profile(1, 30.0, 1.0)
+    track = make_track(20.0 * env, 90.0 * env, 40.0 * env, t)
+    session = LiveSession(replayed_poses(track), settings, track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    live = [session.process(CapturedFrame(i, float(x), image, 0.0)).state for i, x in enumerate(track.timestamps_s)]
+    offline = analyze_track(track, SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0),
+                            ModelInfo("none", ""), settings)
+    drawn = frame_states(offline).tolist()
+    kin = offline.kinematics
+    past = kin.spine_flexion_deg >= settings.verdict.rounded_back_spine_deg
+    assert past.any() and not offline.flagged.any()
+    assert set(np.asarray(drawn, dtype=object)[past]) == {"unknown"}
+    assert "neutral" in drawn and "rounded" not in drawn
+    clearly_past = np.flatnonzero(kin.spine_flexion_deg >= settings.verdict.rounded_back_spine_deg + 3.0)
+    assert len(clearly_past) and {live[i] for i in clearly_past} == {"unknown"}    # live filters: a frame late
+    assert live[0] == "neutral"
 
 
 def test_a_lifter_who_bends_on_past_the_fold_line_is_seen_live_and_judged_as_offline():

@@ -348,7 +348,7 @@ def test_the_legend_shows_the_frames_own_colours_and_cues(drawn_without_model):
     style = html[html.index("<style>"):html.index("</style>")]
     for swatch, rgb in [*((f"line-{tone.css_class}", tone.rgb) for tone in Tone), ("skeleton", SKELETON_RGB)]:
         assert f'class="sw {swatch}"' in html and f".sw.{swatch} {{ color: rgb{rgb}; }}" in style
-    assert f'<b class="tag">{BackState.ROUNDED.tag}</b>' in html and "dashed where not seen well enough" in html
+    assert f'<b class="tag">{BackState.ROUNDED.tag}</b>' in html and "dashed where not judged" in html
     assert f".tag {{ background: rgb{Tone.BAD.rgb};" in style
 
 

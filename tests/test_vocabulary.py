@@ -9,12 +9,13 @@ import pytest
 from colour_vision import MACHADO_2009, ciede2000, contrast, difference_seen, linear, seen
 from synthetic_tracks import lift_track
 
+from liftform.core.flags import past_limit_unjudged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.reps import segment_reps
 from liftform.core.verdict import judge_reps
 from liftform.core.vocabulary import REP_VERDICTS, BackState, Tone, Verdict, back_state, back_states, words_of
 from liftform.outputs.overlay import panel_lines
-from liftform.settings import Settings
+from liftform.settings import Settings, VerdictSettings
 
 
 def test_result_json_strings_are_the_contract():
@@ -88,9 +89,26 @@ def test_overlay_panel_shows_no_minus_zero():
 def test_back_state_rule():
     flagged = np.array([True, True, False, False, False])
     confidence = np.array([0.0, np.nan, 0.4, 0.39, np.nan])
-    assert back_states(flagged, confidence, 0.4).tolist() == ["rounded", "rounded", "neutral", "unknown", "unknown"]
-    assert back_state(False, 0.9, 0.4) == BackState.NEUTRAL.value
-    assert back_states(np.zeros(0, bool), np.zeros(0), 0.4).shape == (0,)
+    unjudged = np.zeros(5, bool)
+    assert back_states(flagged, confidence, 0.4, unjudged).tolist() == [
+        "rounded", "rounded", "neutral", "unknown", "unknown"]
+    assert back_state(False, 0.9, 0.4, past_limit_unjudged=False) == BackState.NEUTRAL.value
+    assert back_states(np.zeros(0, bool), np.zeros(0), 0.4, np.zeros(0, bool)).shape == (0,)
+
+
+def test_a_back_past_its_limit_where_it_is_not_judged_is_not_drawn_neutral():
+    """Upright (a half-kneel, standing) the back is not judged; read past its limit there it is "not judged", not a
+    green "neutral": the reading shows neither. A flag still wins."""
+    assert back_state(False, 1.0, 0.4, past_limit_unjudged=True) == BackState.UNKNOWN.value
+    assert back_state(True, 1.0, 0.4, past_limit_unjudged=True) == BackState.ROUNDED.value
+    settings = VerdictSettings()
+    limit = settings.rounded_back_spine_deg
+    upright, leaning = settings.min_trunk_for_rounding_deg - 20, settings.min_trunk_for_rounding_deg + 5
+    spine = np.array([limit + 5, limit - 5, limit + 5, np.nan, 0.0])
+    neck = np.array([np.nan, np.nan, np.nan, np.nan, settings.head_hanging_neck_deg + 1])
+    trunk = np.array([upright, upright, leaning, upright, upright])
+    hip = np.full(5, 10.0)
+    assert past_limit_unjudged(spine, neck, trunk, hip, settings).tolist() == [True, False, False, False, True]
 
 
 def test_every_fault_the_core_names_has_words():

@@ -20,8 +20,13 @@ def rounding_excess_deg(kinematics: Kinematics, settings: VerdictSettings, frame
     ``rounded_back_spine_deg`` or the head hanging past ``head_hanging_neck_deg`` (a hunched upper back shows in the
     ears before the back's contour), whichever is further; positive = rounded. One signal, so one hysteresis.
     ``frames``: only those (one rep's), not the whole track's."""
-    spine_excess = kinematics.spine_flexion_deg[frames] - settings.rounded_back_spine_deg
-    head_excess = kinematics.neck_flexion_deg[frames] - settings.head_hanging_neck_deg
+    return _excess_deg(kinematics.spine_flexion_deg[frames], kinematics.neck_flexion_deg[frames], settings)
+
+
+def _excess_deg(spine_flexion_deg: np.ndarray, neck_flexion_deg: np.ndarray, settings: VerdictSettings) -> np.ndarray:
+    """`rounding_excess_deg` of arrays of one shape."""
+    spine_excess = np.asarray(spine_flexion_deg, dtype=float) - settings.rounded_back_spine_deg
+    head_excess = np.asarray(neck_flexion_deg, dtype=float) - settings.head_hanging_neck_deg
     return np.where(np.isnan(head_excess), spine_excess, np.fmax(spine_excess, head_excess))
 
 
@@ -35,6 +40,19 @@ def spine_judged(trunk_inclination_deg: np.ndarray | float, hip_flexion_deg: np.
     with np.errstate(invalid="ignore"):
         return ((np.asarray(trunk_inclination_deg) >= settings.min_trunk_for_rounding_deg)
                 | (np.asarray(hip_flexion_deg) >= settings.min_hip_for_rounding_deg))
+
+
+def past_limit_unjudged(spine_flexion_deg: np.ndarray | float, neck_flexion_deg: np.ndarray | float,
+                        trunk_inclination_deg: np.ndarray | float, hip_flexion_deg: np.ndarray | float,
+                        settings: VerdictSettings) -> np.ndarray:
+    """Where the back reads past a limit of rounding (the spine's or the head's) in a posture it is not judged in
+    (:func:`spine_judged`): drawn "not judged", never "neutral". Upright the contour reads the standing lordosis,
+    buttocks and arms as much as the spine, so such a reading shows neither a rounded back nor a neutral one: a
+    half-kneeling lifter whose back read past its limit had been drawn green, "Back: neutral". Same shape as the
+    inputs (a 0-d array for one frame); NaN reads are not past."""
+    with np.errstate(invalid="ignore"):
+        past = _excess_deg(spine_flexion_deg, neck_flexion_deg, settings) >= 0.0
+    return past & ~spine_judged(trunk_inclination_deg, hip_flexion_deg, settings)
 
 
 def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np.ndarray:

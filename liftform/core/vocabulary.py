@@ -7,7 +7,7 @@ of liftform keeps verdicts as those strings and looks them up here (``Verdict(va
     Verdict("squat").is_safe        # True
     Verdict("rounded_back").shown   # "ROUNDED BACK"  (a rounded back is always shouted)
     Verdict("lunge").tone.rgb       # the green of the overlay
-    back_state(flagged, confidence, min_confidence)    # "rounded" | "neutral" | "unknown" for one frame
+    back_state(flagged, confidence, min_confidence, past_limit_unjudged=False)  # "rounded" | "neutral" | "unknown"
 """
 
 from __future__ import annotations
@@ -195,18 +195,22 @@ _BACK_TAGS = {"rounded": "ROUNDED", "neutral": "", "unknown": ""}
 _BACK_TONES = {"rounded": Tone.BAD, "neutral": Tone.GOOD, "unknown": Tone.UNSURE}
 
 
-def back_state(flagged: bool, confidence: float, min_confidence: float) -> str:
+def back_state(flagged: bool, confidence: float, min_confidence: float, *, past_limit_unjudged: bool) -> str:
     """The one rule for a frame's back state, offline and live: "rounded" where the frame is ``flagged``, else
-    "neutral" where the spine measure's ``confidence`` (0..1, NaN: none) reaches ``min_confidence``, else
-    "unknown" (a :class:`BackState` value)."""
+    "neutral" where the spine measure's ``confidence`` (0..1, NaN: none) reaches ``min_confidence`` and the back does
+    not read past its limit in a posture it is not judged in (``past_limit_unjudged``,
+    `core.flags.past_limit_unjudged`), else "unknown" (a :class:`BackState` value)."""
     if flagged:
         return BackState.ROUNDED.value
+    if past_limit_unjudged:
+        return BackState.UNKNOWN.value
     return BackState.NEUTRAL.value if confidence >= min_confidence else BackState.UNKNOWN.value   # NaN: unknown
 
 
-def back_states(flagged: np.ndarray, confidence: np.ndarray, min_confidence: float) -> np.ndarray:
-    """:func:`back_state` of every frame: flagged (T,) bool, confidence (T,) -> (T,) object array of strings."""
-    flags = np.asarray(flagged, dtype=bool).tolist()
-    confidences = np.asarray(confidence, dtype=float).tolist()
-    return np.array([back_state(f, c, min_confidence) for f, c in zip(flags, confidences, strict=True)],
-                    dtype=object)
+def back_states(flagged: np.ndarray, confidence: np.ndarray, min_confidence: float,
+                past_limit_unjudged: np.ndarray) -> np.ndarray:
+    """:func:`back_state` of every frame: flagged (T,) bool, confidence (T,), past_limit_unjudged (T,) bool -> (T,)
+    object array of strings."""
+    rows = zip(np.asarray(flagged, dtype=bool).tolist(), np.asarray(confidence, dtype=float).tolist(),
+               np.asarray(past_limit_unjudged, dtype=bool).tolist(), strict=True)
+    return np.array([back_state(f, c, min_confidence, past_limit_unjudged=p) for f, c, p in rows], dtype=object)

@@ -28,7 +28,7 @@ import numpy as np
 
 from liftform.core.advice import rep_advice, rep_cue
 from liftform.core.bend_parts import merged_bend
-from liftform.core.flags import head_flagged, shown_spine_flexion_deg
+from liftform.core.flags import head_flagged, past_limit_unjudged, shown_spine_flexion_deg
 from liftform.core.kinematics import depth_signal, frame_angles
 from liftform.core.oneeuro import OneEuroFilter
 from liftform.core.plausibility import bent_into_fold, trunk_from_up_deg, upside_down_parts
@@ -266,7 +266,12 @@ class LiveSession:
             self._rounded_since_s = None
             if not self._watcher.in_rep:
                 self._cued = False
-        return back_state(rounded, confidence, self.settings.verdict.min_confidence), spine
+        verdict = self.settings.verdict
+        # Asked only where it could turn a "neutral" (~20 us).
+        unjudged = (not rounded and confidence >= verdict.min_confidence
+                    and bool(past_limit_unjudged(spine, float(a.neck_flexion_deg[0]), float(a.trunk_inclination_deg[0]),
+                                                 float(a.hip_flexion_deg[0]), verdict)))
+        return back_state(rounded, confidence, verdict.min_confidence, past_limit_unjudged=unjudged), spine
 
     def _not_the_lifter(self, image_xy: np.ndarray, ts: float) -> bool:
         """Whether the pose (33, 2) px is the model's mistake (`plausibility.upside_down_parts`), but for a trunk folded

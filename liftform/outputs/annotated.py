@@ -22,7 +22,7 @@ import numpy as np
 
 from liftform.analysis import Analysis
 from liftform.core.advice import rep_cue
-from liftform.core.flags import head_flagged, shown_spine_flexion_deg
+from liftform.core.flags import head_flagged, past_limit_unjudged, shown_spine_flexion_deg
 from liftform.core.plausibility import implausible_poses
 from liftform.core.silhouette import dorsal_edge_xy
 from liftform.core.types import Kinematics
@@ -71,8 +71,10 @@ def head_hanging_shown_deg(analysis: Analysis) -> np.ndarray:
 
 def frame_states(analysis: Analysis) -> np.ndarray:
     """(T,) back state per analysed frame (`core.vocabulary.back_states`)."""
-    return back_states(analysis.flagged, analysis.kinematics.spine_flexion_confidence,
-                       analysis.settings.verdict.min_confidence)
+    kin, verdict = analysis.kinematics, analysis.settings.verdict
+    unjudged = past_limit_unjudged(kin.spine_flexion_deg, kin.neck_flexion_deg, kin.trunk_inclination_deg,
+                                   kin.hip_flexion_deg, verdict)
+    return back_states(analysis.flagged, kin.spine_flexion_confidence, verdict.min_confidence, unjudged)
 
 
 class _RepClock:

@@ -23,7 +23,7 @@ from liftform.core.look_at import worst_moment
 from liftform.core.types import Kinematics
 from liftform.errors import InputError
 from liftform.hashing import sha256_file
-from liftform.outputs.annotated import drawn_track
+from liftform.outputs.annotated import drawn_track, frame_states
 from liftform.outputs.layout import FRAMES_NAME, POSES_NAME, RESULT_NAME, ResultFolder
 from liftform.outputs.read import analysis_from_files, frames_damage, read_frames_csv, read_poses_npz
 from liftform.outputs.result_json import read_result_json, rep_to_dict
@@ -105,6 +105,18 @@ class ResultData:
                 "valid": kin.valid.astype(float), "flagged": np.asarray(self.analysis.flagged, dtype=float),
                 "judged": judged.astype(float),
                 **{name: np.asarray(getattr(kin, name), dtype=float) for name in Kinematics.COLUMNS}}
+
+    @functools.cached_property
+    def back_states(self) -> np.ndarray:
+        """(T,) the back state of each frames.csv row (`outputs.annotated.frame_states`), as the video draws it."""
+        return frame_states(self.analysis)
+
+    def back_state_at(self, frame_number: int | None) -> str | None:
+        """The back state at source frame ``frame_number`` (`back_states`), or None where no row has it."""
+        if self.frames is None or frame_number is None:
+            return None
+        hits = np.flatnonzero(self.frames["frame"] == frame_number)
+        return str(self.back_states[hits[0]]) if len(hits) else None
 
     @functools.cached_property
     def reps(self) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ import numpy as np
 from liftform.analysis import RepStill
 from liftform.core.flags import shown_spine_flexion_deg
 from liftform.core.silhouette import dorsal_edge_xy, trunk_outline_xy
-from liftform.core.vocabulary import BackState, back_state
+from liftform.core.vocabulary import BackState
 from liftform.errors import OutputError
 from liftform.outputs.annotated import ANNOTATED_MAX_SIDE_PX, back_edges
 from liftform.outputs.overlay import draw_back, draw_label, draw_overlay, draw_skeleton
@@ -86,12 +86,8 @@ class FrameArtist:
 
     def _state(self, row: int) -> str:
         """The back state of frames.csv row ``row`` (`core.vocabulary.back_state`)."""
-        frames = self.data.frames
-        if frames is None or row < 0:
-            return BackState.UNKNOWN.value
-        flagged = "flagged" in frames and frames["flagged"][row] > 0
-        confidence = frames["spine_flexion_confidence"][row] if "spine_flexion_confidence" in frames else math.nan
-        return back_state(flagged, confidence, self.data.thresholds.min_confidence)
+        states = self.data.back_states
+        return str(states[row]) if self.data.frames is not None and 0 <= row < len(states) else BackState.UNKNOWN.value
 
     def draw(self, image: np.ndarray, frame_number: int, timestamp_s: float, label: str = "", *,
              panel: bool = True) -> np.ndarray:

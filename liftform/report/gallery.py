@@ -17,7 +17,7 @@ from typing import Any
 
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
-from liftform.core.vocabulary import BackState, Verdict, back_state, counted, tone_of, words_of
+from liftform.core.vocabulary import BackState, Verdict, counted, tone_of, words_of
 from liftform.errors import InputError
 from liftform.outputs.layout import CLIPS_DIR, ResultFolder
 from liftform.outputs.read import FACING_SIGNS
@@ -215,9 +215,7 @@ def media_grabber(data: ResultData, *, blur_faces: bool, stack: ExitStack, cut_c
 def _back_words(data: ResultData, frame: int | None) -> str:
     """The back in source frame ``frame`` as its picture draws it ("Back: ROUNDED", ...), for its alt text: a
     screen reader is told what the colour and the tag show."""
-    flagged = frame_value(data, frame, "flagged") > 0
-    confidence = frame_value(data, frame, "spine_flexion_confidence")
-    return BackState.of(back_state(flagged, confidence, data.thresholds.min_confidence)).words
+    return BackState.of(data.back_state_at(frame)).words
 
 
 def gallery(data: ResultData, blur_faces: bool, embed_max: int, media: Media | None = None,

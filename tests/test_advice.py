@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track, set_of_lifts_track, set_up_track
 
-from liftform.core.advice import ADVICE_CUES, advice_kind, advise, rep_advice, rep_cue
+from liftform.core.advice import ADVICE_CUES, HEDGED_GOOD_CUES, advice_kind, advise, rep_advice, rep_cue
 from liftform.core.run import run_core
 from liftform.core.types import Rep, RepVerdict
 from liftform.errors import ConfigError
@@ -298,6 +298,22 @@ def test_every_kind_has_a_short_cue_and_a_sentence():
     assert kinds == set(ADVICE_CUES)
     for rv in cases:
         assert advise(rv).endswith(".") and len(rep_cue(rv, AdviceSettings())) <= 32
+
+
+def test_the_live_cue_hedges_praise_as_the_advice_does():
+    """A flat lift judged at an angle, or seen in part, is praised less surely in the full advice; live and the video
+    had shown the cue "Good lift" under it, unhedged (filmed 30-45 deg off side-on live asks nothing of the view)."""
+    settings = AdviceSettings()
+    flat = verdict()
+    assert rep_cue(flat, settings) == ADVICE_CUES["good"]
+    at_angle, in_part = replace(flat, at_an_angle=True), replace(flat, pose_lost_s=0.3)
+    assert "film side-on to be sure" in advise(at_angle) and "Only part of this rep" in advise(in_part)
+    assert rep_cue(at_angle, settings) == HEDGED_GOOD_CUES["at_an_angle"]
+    assert rep_cue(in_part, settings) == HEDGED_GOOD_CUES["in_part"]
+    assert rep_cue(replace(flat, rep=replace(REP, complete=False)), settings) == HEDGED_GOOD_CUES["in_part"]
+    # From behind at an angle a flat back reads rounded if anything: its praise stands, as in the advice.
+    assert rep_cue(replace(at_angle, from_behind=True), settings) == ADVICE_CUES["good"]
+    assert all(len(cue) <= 32 for cue in HEDGED_GOOD_CUES.values())
 
 
 @pytest.mark.parametrize("screen_depth", [math.nan, 60.0, 120.0])

@@ -48,6 +48,9 @@ ADVICE_CUES = {
     "near_limit": "Back near its limit: chest up",
     "good": "Good lift",
 }
+# Praise said less surely, as `advise` says it (live and the video had shown "Good lift" under a three-quarter view's
+# verdict that the terminal and report hedge): a lift judged at an angle, a lift seen only in part.
+HEDGED_GOOD_CUES = {"at_an_angle": "Good? Turn side-on to be sure", "in_part": "Good? Keep all of you in view"}
 
 
 def _screened(screen_hinge_depth_deg: float) -> bool:
@@ -129,16 +132,27 @@ def advise(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan, *, own_numb
     sentence = _sentence(kind, rv, screen_hinge_depth_deg, own_numbers)
     # A three-quarter view's flat back had been told, at 26 % confidence, "your back was flat from lift-off on, but
     # you reached down rounded" (a tester's clinician read it as a set-up fault): what it claims is said less surely.
-    if rv.at_an_angle and not rv.from_behind and kind in ("good", "near_limit", "reach_down_flat"):
+    if _hedged_at_an_angle(rv, kind):
         sentence += " Filmed at an angle, the back's outline is less sure than side-on: film side-on to be sure."
-    # Praise after a glimpse: a lifter lost for 0.8 s at the bottom, judged for 0.17 s, had been told "you bent at
-    # the hips with a flat back" in every place a user looks, unhedged.
-    if kind in ("good", "near_limit") and (not rv.rep.complete or rv.pose_lost_s > 0):
+    if _hedged_in_part(rv, kind):
         sentence += " Only part of this rep was seen: keep your whole body in view all through the lift to be sure."
     if rv.is_rounded and rv.from_behind:   # a flat back filmed so had been told "the load is too heavy", unhedged
         sentence += (" Filmed from behind at an angle, the shoulder blades can make a flat back look rounded: film "
                      "side-on to be sure.")
     return sentence
+
+
+def _hedged_at_an_angle(rv: RepVerdict, kind: str) -> bool:
+    """Whether what the advice of ``kind`` claims is said less surely for the view: a three-quarter view's flat back
+    had been told, at 26 % confidence, "your back was flat from lift-off on, but you reached down rounded" (a tester's
+    clinician read it as a set-up fault)."""
+    return rv.at_an_angle and not rv.from_behind and kind in ("good", "near_limit", "reach_down_flat")
+
+
+def _hedged_in_part(rv: RepVerdict, kind: str) -> bool:
+    """Whether praise is said of a rep seen only in part: a lifter lost for 0.8 s at the bottom, judged for 0.17 s,
+    had been told "you bent at the hips with a flat back" in every place a user looks, unhedged."""
+    return kind in ("good", "near_limit") and (not rv.rep.complete or rv.pose_lost_s > 0)
 
 
 def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numbers: bool) -> str:
@@ -271,4 +285,9 @@ def rep_advice(rv: RepVerdict, settings: AdviceSettings, *, own_numbers: bool = 
 def rep_cue(rv: RepVerdict, settings: AdviceSettings) -> str:
     """The advice for the live screen, in a few words (``ADVICE_CUES``)."""
     depth = settings.screen_hinge_depth_deg
-    return ADVICE_CUES[advice_kind(rv, depth if depth > 0 else math.nan)]
+    kind = advice_kind(rv, depth if depth > 0 else math.nan)
+    if kind == "good" and _hedged_at_an_angle(rv, kind):
+        return HEDGED_GOOD_CUES["at_an_angle"]
+    if kind == "good" and _hedged_in_part(rv, kind):
+        return HEDGED_GOOD_CUES["in_part"]
+    return ADVICE_CUES[kind]

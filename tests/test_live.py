@@ -28,6 +28,7 @@ from synthetic_tracks import (
     lift_track,
     lost_between,
     make_track,
+    mixed_set_track,
     replayed_poses,
     set_of_lifts_track,
     swing_track,
@@ -1413,20 +1414,43 @@ def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     saved = list(run_core(track, Settings()).verdicts)
     assert len(saved) == 3 and _rejudged_reps(saved, saved) == ""
     told = [replace(saved[0], reason="other"), saved[1], replace(saved[2], verdict="rounded_back")]
-    assert _rejudged_reps(told, saved) == "tells reps 1, 3 (below) otherwise than live did"
+    assert _rejudged_reps(told, saved) == \
+        "gives rep 3 (below) another verdict than live did; tells rep 1 (below) with other numbers than live did"
     assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == \
-        "tells rep 2 (below) otherwise than live did"
+        "tells rep 2 (below) with other numbers than live did"
+    # A saved rep live told as two (its window cut it) is named once: a shift's session had said "22, 22-38, 38-43".
+    halves = [replace(saved[1], reason="x"), replace(saved[1], reason="y", rep=replace(saved[1].rep, end_s=0.0))]
+    assert _rejudged_reps([saved[0], *halves, saved[2]], saved) == \
+        "tells rep 2 (below) with other numbers than live did"
     # a rep live told that the saved session finds no rep at (it had been promised "(below)"): said by its end
     phantom = replace(saved[1], rep=replace(saved[1].rep, end_s=saved[1].rep.end_s + 1.0))
     assert _rejudged_reps([saved[0], phantom], [saved[0], saved[2]]) == \
         f"finds no rep where live told one ending at {saved[1].rep.end_s + 1.0:.1f} s; tells rep 3 (below), which " \
         "live did not"
-    assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) otherwise")
+    assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) with other")
     # Judged on its window's frames, a rep live told may end 0.3 s before the whole session's same rep: it is that
     # rep (it had been said lost, beside the same verdict and numbers below); a saved rep live never told is named.
     early = [replace(v, rep=replace(v.rep, end_s=v.rep.end_s - 0.3)) for v in saved]
     assert _rejudged_reps(early, saved) == ""
     assert _rejudged_reps(early[:2], saved) == "tells rep 3 (below), which live did not"
+
+
+def test_a_long_sessions_changed_verdicts_are_named_apart_from_its_changed_numbers():
+    """A shift's session of 62 reps: the three whose verdict the saved session changed had been lost in "tells reps
+    1-20, 22, 22-38, 38-43, 45-54, 57 (below) otherwise", most of them not listed below (a long set's summary lists
+    the reps to look at). The changed verdicts come first, and reps.csv is named where the summary does not list them
+    all."""
+    from liftform.cli.live import _rejudged_reps
+    from liftform.cli.show import listed_reps
+    from liftform.core.run import run_core
+
+    saved = list(run_core(mixed_set_track(["hip_hinge"] * 14), Settings()).verdicts)
+    assert len(saved) == 14 and len(listed_reps(tuple(saved))) < 14
+    told = [replace(rv, reason=rv.reason + " (live)") for rv in saved]
+    told[5] = replace(saved[5], verdict="rounded_back")
+    said = _rejudged_reps(told, saved)
+    assert said == ("gives rep 6 (in reps.csv) another verdict than live did; "
+                    "tells reps 1–5, 7–14 (in reps.csv) with other numbers than live did"), said
 
 
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),

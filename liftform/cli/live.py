@@ -112,16 +112,21 @@ def live(
 
 
 def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
-    """What the saved session, judged on all its frames, tells otherwise than live did (another verdict or other
-    numbers: a rep judged on the frames the live window held, then on the whole session): "tells reps 1, 3 (below)
-    otherwise than live did", numbered as the saved session's summary below numbers them (`rep_list`); the reps
-    live told that it finds no rep at, by when they ended (live had promised "reps 1, 2 (below)" of a summary
-    listing one); and its reps live never told. "" where it tells them all alike. A live rep is the saved one whose
-    span holds its bottom, or that ends within ``SAME_REP_S`` of it: judged on its window's frames, a rep live told
-    ending at 4.0 s, the whole session ended at 4.3 s with the same verdict and numbers, and it was said lost."""
+    """What the saved session, judged on all its frames, tells otherwise than live did (a rep judged on the frames the
+    live window held, then on the whole session): the reps given another verdict first, then those told with other
+    numbers ("gives rep 3 (below) another verdict than live did; tells rep 1 (below) with other numbers"), numbered
+    as the saved session's summary below numbers them (`rep_list`), each rep once, "(below)" only where the summary
+    lists them all (else reps.csv has them: a long session's summary lists the reps to look at); the reps live told
+    that it finds no rep at, by when they ended (live had promised "reps 1, 2 (below)" of a summary listing one);
+    and its reps live never told. "" where it tells them all alike. A live rep is the saved one whose span holds its
+    bottom, or that ends within ``SAME_REP_S`` of it: judged on its window's frames, a rep live told ending at 4.0 s,
+    the whole session ended at 4.3 s with the same verdict and numbers, and it was said lost. A shift's session had
+    said "tells reps 1-20, 22, 22-38, 38-43 (below) otherwise": a saved rep once per live rep in it, the three
+    verdicts that changed lost among 1-2 degree differences, most of them not below."""
+    from liftform.cli.show import listed_reps
     from liftform.outputs.result_json import rep_list
 
-    changed, gone, matched = [], [], set()
+    flipped, renumbered, gone, matched = {}, {}, [], set()
     for told in live_verdicts:
         same = [saved for saved in saved_verdicts if saved.rep.start_s <= told.rep.bottom_s <= saved.rep.end_s
                 or abs(saved.rep.end_s - told.rep.end_s) <= SAME_REP_S]
@@ -129,12 +134,22 @@ def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
         if not same:
             gone.append(f"{told.rep.end_s:.1f} s")
         elif not any((saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in same):
-            changed.append(same[0])
-    said = [f"tells {rep_list(changed)} (below) otherwise than live did"] if changed else []
+            kept = any(saved.verdict == told.verdict for saved in same)
+            (renumbered if kept else flipped).setdefault(same[0].rep.index, same[0])
+    renumbered = {index: rv for index, rv in renumbered.items() if index not in flipped}
+    below = {rv.rep.index for rv in listed_reps(tuple(saved_verdicts))}
+
+    def named(reps: dict) -> str:
+        ordered = [reps[index] for index in sorted(reps)]
+        return f"{rep_list(ordered)} ({'below' if set(reps) <= below else 'in reps.csv'})"
+
+    said = [f"gives {named(flipped)} another verdict than live did"] if flipped else []
+    if renumbered:
+        said.append(f"tells {named(renumbered)} with other numbers than live did")
     if gone:
         said.append(f"finds no rep where live told one ending at {', '.join(gone)}")
-    if untold := [saved for saved in saved_verdicts if id(saved) not in matched]:
-        said.append(f"tells {rep_list(untold)} (below), which live did not")
+    if untold := {saved.rep.index: saved for saved in saved_verdicts if id(saved) not in matched}:
+        said.append(f"tells {named(untold)}, which live did not")
     return "; ".join(said)
 
 

@@ -80,13 +80,18 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         out.print(f"  results in {shown(out_dir)}/", soft_wrap=True)     # a path folded over two lines cannot be copied
 
 
+def listed_reps(verdicts: tuple[RepVerdict, ...]) -> list[RepVerdict] | tuple[RepVerdict, ...]:
+    """The reps `print_reps` lists one by one: all of a set of up to `SHOWN_REPS_MAX`, else `reps_shown`'s."""
+    return verdicts if len(verdicts) <= SHOWN_REPS_MAX else reps_shown(verdicts)
+
+
 def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing: Path | None) -> None:
     """One lifter's reps, each with its advice: all of a set of up to `SHOWN_REPS_MAX`; of a longer one the counts
     by verdict, the reps to look at that `reps_shown` picks, and a line saying what is not listed and that
     ``listing`` (a file, None: none written) has every rep."""
     from liftform.core.advice import rep_advice
 
-    listed = verdicts if len(verdicts) <= SHOWN_REPS_MAX else reps_shown(verdicts)
+    listed = listed_reps(verdicts)
     if listed and len(listed) < len(verdicts):
         n_to_look_at = sum(look_at_kind(v) is not None for v in verdicts)
         which = (f"the {counted(len(listed), 'rep')} to look at" if len(listed) == n_to_look_at else
@@ -101,8 +106,8 @@ def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing
                   f"{faults_markup(v)}", soft_wrap=True)
         out.print(f"{'':9s}[bold]advice:[/] {shown(rep_advice(v, advice))}", soft_wrap=True)
     if len(listed) < len(verdicts):
-        listed_reps = {v.rep.index for v in listed}
-        rest = [v for v in verdicts if v.rep.index not in listed_reps]
+        listed_indices = {v.rep.index for v in listed}
+        rest = [v for v in verdicts if v.rep.index not in listed_indices]
         where = f"; every rep is in {shown(listing)}" if listing is not None else ""
         out.print(f"  (not listed: {counted(len(rest), 'more rep' if listed else 'rep')}: {_by_verdict(rest)}{where})",
                   soft_wrap=True)

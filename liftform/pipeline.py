@@ -269,13 +269,13 @@ def analyze_video(video_path: str | Path, out_root: str | Path | None = None, se
     if out_root is not None:
         from liftform.batch.inputs import output_names
         from liftform.outputs.atomic import ensure_writable_dir
-        from liftform.outputs.staging import check_no_file_in_the_way
+        from liftform.outputs.staging import check_result_place
 
         ensure_writable_dir(Path(out_root))   # fail before the long part, not after (the result is made beside)
         if output_name is None:
             output_name = output_names([Path(video_path)], out_root)[0]
         out_dir = output_dir_for(video_path, out_root, output_name)
-        check_no_file_in_the_way(out_dir)
+        check_result_place(out_dir, video_path)
     found, source, model, warnings = estimate_video_people(video_path, settings, model_dir=model_dir, progress=progress)
     analysis, track = analyze_people(found, source, model, settings, warnings)
     analysis = replace(analysis, personal_from=dict(personal_from or {}))

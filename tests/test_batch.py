@@ -168,9 +168,11 @@ def test_a_folder_gives_a_camcorder_s_videos_and_a_download_saved_without_an_ext
 
 def test_stems_are_unique_and_deterministic(tmp_path):
     paths = [tmp_path / "good" / "squat.mp4", tmp_path / "bad" / "squat.mp4", tmp_path / "x" / "lift.mp4",
-             tmp_path / "x" / "lift.mov", tmp_path / "summary.json.mp4", tmp_path / "Solo.mp4"]
+             tmp_path / "x" / "lift.mov", tmp_path / "summary.json.mp4", tmp_path / "Solo.mp4",
+             tmp_path / "Summary_Reps.csv.mp4"]         # its folder had stood in the way of the batch's table
     stems = assign_stems(paths)
-    assert stems == ["good__squat", "bad__squat", "lift_mp4", "lift_mov", "summary.json_", "Solo"]
+    assert stems == ["good__squat", "bad__squat", "lift_mp4", "lift_mov", "summary.json_", "Solo",
+                     "Summary_Reps.csv_"]
     assert assign_stems(paths[::-1]) == stems[::-1]
     assert len({s.casefold() for s in assign_stems(paths + [tmp_path / "solo.mp4"])}) == len(paths) + 1
 

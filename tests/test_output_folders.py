@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from synthetic_tracks import lift_track
 from typer.testing import CliRunner
@@ -62,6 +63,28 @@ def test_analyze_takes_a_file_named_twice_once(tmp_path, monkeypatch):
     assert result.output.count("is not a readable video") == 1, result.output
     assert unique_inputs(["notes.mp4", notes, Path("sub/../notes.mp4"), "other.mp4", "./other.mp4"]) == \
         [Path("notes.mp4"), Path("other.mp4")]
+
+
+@pytest.mark.parametrize("command", ["analyze", "score"])
+def test_a_video_where_its_result_folder_writes_its_own_files_is_refused_not_written_over(tmp_path, monkeypatch,
+                                                                                         command):
+    """A patient's video at OUT/annotated/annotated.mp4, analysed into OUT, had been replaced by its own drawing
+    (exit 0, the original lost). It is refused before the pose stage, the file as it was; a video elsewhere in its
+    folder is kept as any other file there is."""
+    from video_files import write_h264
+
+    video = tmp_path / "out" / "annotated" / "annotated.mp4"
+    video.parent.mkdir(parents=True)
+    write_h264(video, [np.zeros((64, 64, 3), np.uint8)] * 3)
+    before = video.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    # `score` without the pose model: the driver's model stands in, the worker's check comes before its pose stage
+    monkeypatch.setattr(batch_runner, "make_spec", lambda settings, **kw: JobSpec(settings, "model.task", MODEL_SHA256))
+    result = runner.invoke(app, [command, "out/annotated/annotated.mp4", "-o", "out", "-q", "-j", "1"][
+        :None if command == "score" else -2])
+    assert result.exit_code == 1, result.output
+    assert "would be written over: move the video, or give another output folder" in " ".join(result.output.split())
+    assert video.read_bytes() == before
 
 
 def test_a_folder_search_skips_liftform_s_own_outputs(tmp_path, monkeypatch):

@@ -19,9 +19,7 @@ from liftform.hashing import sha256_file
 from liftform.outputs.layout import (
     ANNOTATED_NAME,
     CLIPS_DIR,
-    INDEX_NAME,
-    SUMMARY_CSV,
-    SUMMARY_JSON,
+    ROOT_ENTRIES,
     ResultFolder,
     is_liftform_output,
     result_folders,
@@ -40,9 +38,6 @@ VIDEO_EXTENSIONS = frozenset({
 # 3GP ("ftyp" at byte 4), Matroska or WebM (EBML), AVI (RIFF ... AVI), FLV. Such a file in a folder had been passed
 # over without a word.
 _VIDEO_HEADS = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "), (0, b"FLV\x01"))
-
-# Names in the output root that belong to the batch itself (a video must not be written over them).
-RESERVED_NAMES = frozenset({SUMMARY_CSV, SUMMARY_JSON, INDEX_NAME})
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -202,17 +197,20 @@ def _key(name: str) -> str:
     return name.casefold()
 
 
+_ROOT_KEYS = frozenset(map(_key, ROOT_ENTRIES))
+
+
 def assign_stems(paths: list[Path]) -> list[str]:
     """A unique output folder name per path, deterministic for a given set of paths (order does not matter).
 
     The name is the file stem (``clips/squat.mp4`` -> ``squat``) unless another input has the same stem; then
     the parent folders are prefixed until the names differ (``good/squat.mp4`` -> ``good__squat``,
     ``bad/squat.mp4`` -> ``bad__squat``), then the extension (``squat.mov`` -> ``squat_mov``), and as a last
-    resort 8 hex digits of the path's hash. Names used by the batch itself (:data:`RESERVED_NAMES`) get a
+    resort 8 hex digits of the path's hash. Names of the output root's own files (`layout.ROOT_ENTRIES`) get a
     ``_`` suffix. Every name is one plain folder name (:func:`~liftform.outputs.paths.safe_name`).
     """
     names = [safe_name(p.stem or p.name) for p in paths]   # `...mp4` (stem `..`) must not climb out of OUT
-    names = [n + "_" if _key(n) in RESERVED_NAMES else n for n in names]
+    names = [n + "_" if _key(n) in _ROOT_KEYS else n for n in names]
     groups: dict[str, list[int]] = {}
     for i, name in enumerate(names):
         groups.setdefault(_key(name), []).append(i)

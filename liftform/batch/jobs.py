@@ -222,7 +222,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
     row with a one-line reason; only KeyboardInterrupt and SystemExit propagate.
     """
     from liftform.outputs.atomic import ensure_writable_dir
-    from liftform.outputs.staging import check_no_file_in_the_way
+    from liftform.outputs.staging import check_result_place
     from liftform.pipeline import analyze_people, estimate_video_people, save_result
 
     start = time.perf_counter()
@@ -233,7 +233,7 @@ def run_job(job: Job, spec: JobSpec, out_dir: str | Path, *,
             raise LiftformError(job.problem)  # scored, by the engine that runs it
         # A full disk is found before the pose stage, not at the first write after it (then for every video).
         ensure_writable_dir(Path(out_dir).parent)
-        check_no_file_in_the_way(out_dir)
+        check_result_place(out_dir, job.path)
         judged = _judged_from_poses(job, spec, Path(out_dir), source) if job.from_poses else None
         from_poses = judged is not None          # the pose model not run: said in the row and the terminal
         if judged is None:

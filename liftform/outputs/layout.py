@@ -44,6 +44,9 @@ SUMMARY_CSV = "summary.csv"
 SUMMARY_JSON = "summary.json"
 SUMMARY_REPS_CSV = "summary_reps.csv"
 LOCK_NAME = ".liftform.lock"
+# The names in an output root that belong to it, not to a video: a video's folder must not take one (a batch of a
+# patient's "summary_reps.csv.mp4" had failed, its folder in the way of the table, every run).
+ROOT_ENTRIES = frozenset({INDEX_NAME, SUMMARY_CSV, SUMMARY_JSON, SUMMARY_REPS_CSV, LOCK_NAME})
 
 # Everything one analysis writes into its folder. A new result replaces the folder whole (`staging`); anything
 # else found in the old folder (a user's note, a live session's profile.toml) is moved into the new one.
@@ -112,6 +115,19 @@ def refuse_result_folder(out_root: str | Path) -> None:
     out_root = Path(out_root)
     if (out_root / RESULT_NAME).is_file():
         raise InputError(f"{out_root} is one video's result folder; pass its output folder {out_root.parent}")
+
+
+def refuse_writing_over(video: str | Path, folder: str | Path) -> None:
+    """InputError where ``video`` lies where its result folder ``folder`` gets its own files (`RESULT_FOLDER_ENTRIES`):
+    a video named annotated.mp4 in OUT/annotated had been replaced by its own drawing, the patient's original lost.
+    Any other file in the folder is kept (`staging`)."""
+    try:
+        inner = Path(video).resolve().relative_to(Path(folder).resolve())
+    except (ValueError, OSError):
+        return
+    if inner.parts and inner.parts[0] in RESULT_FOLDER_ENTRIES:
+        raise InputError(f"{video} lies where liftform writes its own {inner.parts[0]} in {folder}, and would be "
+                         "written over: move the video, or give another output folder (-o)")
 
 
 def is_liftform_output(folder: str | Path) -> bool:

@@ -34,7 +34,7 @@ from pathlib import Path
 from liftform.errors import LiftformError, OutputError
 from liftform.interrupts import signals_deferred
 from liftform.outputs.atomic import TEMP_NAME, file_in_the_way, output_error
-from liftform.outputs.layout import RESULT_FOLDER_ENTRIES, RESULT_NAME
+from liftform.outputs.layout import RESULT_FOLDER_ENTRIES, RESULT_NAME, refuse_writing_over
 
 NEW, OLD = "new", "old"     # a folder being written; an earlier result moved aside
 # A temporary folder whose lock cannot be asked is taken as a killed run's once untouched this long: a run writing
@@ -189,6 +189,14 @@ def check_no_file_in_the_way(final: str | Path) -> None:
     stage as well (`analyze`, `score`), not only at its first write after it, the whole analysis run for nothing."""
     if os.path.lexists(final) and not Path(final).is_dir():
         raise OutputError(f"cannot write into {final}: {file_in_the_way(final)}")
+
+
+def check_result_place(final: str | Path, video: str | Path) -> None:
+    """Before a video's pose stage: raise OutputError where a file stands where its result folder ``final`` is to be
+    (`check_no_file_in_the_way`), InputError where ``video`` itself lies where that folder's own files go
+    (`layout.refuse_writing_over`)."""
+    check_no_file_in_the_way(final)
+    refuse_writing_over(video, final)
 
 
 @contextlib.contextmanager

@@ -260,6 +260,30 @@ def test_a_summary_row_counts_its_undecided_reps_apart_from_the_safe_ones():
     assert [(r["reps"], r["flagged_reps"], r["undecided_reps"]) for r in table] == [("2", "1", "1"), ("1", "0", "0")]
 
 
+def test_a_name_a_spreadsheet_would_run_is_written_as_text_in_the_csv_tables(tmp_path):
+    """Patients name their videos: "=HYPERLINK(...).mp4" was a live link in summary.csv and summary_reps.csv (and a
+    failed video's error said its name). Such cells start with "'"; numbers stay numbers; summary.json and
+    result.json keep the names as they are."""
+    from test_outputs import synthetic_analysis
+
+    from liftform.batch.summary import failed_row, reps_csv_text, row_from_analysis, summary_csv_text
+    from liftform.outputs.result_json import write_result_json
+    from liftform.outputs.tables import spreadsheet_text
+
+    assert [spreadsheet_text(t) for t in ("=1+1", "+cmd|calc!A0", "-2+3", "@SUM(1)", "-2.5", "+3", "lift", "")] == \
+        ["'=1+1", "'+cmd|calc!A0", "'-2+3", "'@SUM(1)", "-2.5", "+3", "lift", ""]
+    analysis = synthetic_analysis()
+    (tmp_path / "=1+1").mkdir()
+    write_result_json(analysis, tmp_path / "=1+1")
+    rows = [row_from_analysis(analysis, str(tmp_path / "=1+1.mp4"), "=1+1"),
+            failed_row("@x.mp4", "@x", "@x.mp4 is not a readable video")]
+    summary = list(csv.DictReader(summary_csv_text(rows).splitlines()))
+    assert [(r["output"], r["error"]) for r in summary] == [("'=1+1", ""), ("'@x", "'@x.mp4 is not a readable video")]
+    reps = list(csv.DictReader(reps_csv_text(tmp_path, rows).splitlines()))
+    assert reps and {r["output"] for r in reps} == {"'=1+1"} and all(not r["path"].startswith("'") for r in reps)
+    assert [row.output for row in rows] == ["=1+1", "@x"]          # what summary.json writes
+
+
 def test_the_summary_names_the_settings_of_each_video_and_none_for_a_folder_judged_under_two(tmp_path, monkeypatch):
     """A second `score` with a new --config into a folder scored before kept the earlier videos' rows, and
     summary.json named the new run's settings for all of them: a researcher could not tell which verdicts came from

@@ -34,7 +34,7 @@ from liftform.outputs.result_json import (
     jsonable,
     read_result_json,
 )
-from liftform.outputs.tables import rep_cells
+from liftform.outputs.tables import rep_cells, spreadsheet_text
 
 # Raised when summary.json's or .csv's layout changes (2: CSV lists joined by LIST_SEPARATOR, a warning may hold "; ").
 SUMMARY_SCHEMA_VERSION = 2
@@ -227,11 +227,9 @@ def _cell(row: SummaryRow, column: str) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, list):
-        return LIST_SEPARATOR.join(value)
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if column == "elapsed_s" else f"{value:.15g}"
-    return str(value)
+    return spreadsheet_text(LIST_SEPARATOR.join(value) if isinstance(value, list) else str(value))
 
 
 def summary_csv_text(rows: list[SummaryRow]) -> str:
@@ -270,7 +268,8 @@ def reps_csv_text(out_root: str | Path, rows: list[SummaryRow]) -> str:
             cells = json.loads(once_per_file(_rep_cells_of_result, Path(out_root) / row.output / RESULT_NAME))
         except (InputError, OSError):
             continue
-        writer.writerows([row.path, row.output, *lifter_and_rep, row.settings_fingerprint, row.liftform_version]
+        key = [spreadsheet_text(row.path), spreadsheet_text(row.output)]
+        writer.writerows([*key, *lifter_and_rep, row.settings_fingerprint, row.liftform_version]
                          for lifter_and_rep in cells)
     return buffer.getvalue()
 

@@ -19,6 +19,23 @@ from liftform.outputs.atomic import atomic_path
 from liftform.outputs.layout import FRAMES_NAME, REPS_NAME
 from liftform.outputs.result_json import REP_FIELDS, rep_to_dict
 
+# A text cell starting so is taken for a formula by Excel, LibreOffice and Sheets: a patient's video named
+# "=HYPERLINK(...).mp4" was a live link in summary.csv. Such a cell is written after a "'" (OWASP's advice); a number
+# ("-2.5") is not text. result.json and summary.json keep every text as it is.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet runs: "'" before it where it starts like a formula and is not a number."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        float(text)
+        return text
+    except ValueError:
+        return "'" + text
+
+
 # Leading columns of frames.csv; every column of Kinematics.COLUMNS follows.
 FRAME_KEY_COLUMNS = ("frame", "time_s", "valid", "flagged", "judged", "pose_filled")
 FRAMES_COLUMNS = FRAME_KEY_COLUMNS + tuple(Kinematics.COLUMNS)
@@ -81,9 +98,9 @@ def rep_cells(entry: Mapping[str, Any]) -> list[str]:
         elif isinstance(value, bool):
             cells.append(str(int(value)))
         elif isinstance(value, list):
-            cells.append(";".join(value))
+            cells.append(spreadsheet_text(";".join(value)))
         else:
-            cells.append(str(value))
+            cells.append(spreadsheet_text(str(value)))
     return cells
 
 

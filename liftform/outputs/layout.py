@@ -123,7 +123,7 @@ def refuse_writing_over(video: str | Path, folder: str | Path) -> None:
     Any other file in the folder is kept (`staging`)."""
     try:
         inner = Path(video).resolve().relative_to(Path(folder).resolve())
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):    # elsewhere; a loop of links (RuntimeError) is said by the reading
         return
     if inner.parts and inner.parts[0] in RESULT_FOLDER_ENTRIES:
         raise InputError(f"{video} lies where liftform writes its own {inner.parts[0]} in {folder}, and would be "

@@ -870,6 +870,29 @@ def test_the_overview_lists_the_videos_that_failed_and_counts_them(tmp_path):
                                    "judged with"), header(html)
 
 
+def test_a_name_that_turns_the_text_s_direction_is_shown_with_the_override_not_obeying_it(tmp_path, monkeypatch):
+    """A patient's "rlo\u202egnp.mp4" showed in index.html as "rlo4pm.png", in the terminal as well: the override
+    is shown as an escape, as a newline or an escape sequence in a name is."""
+    import io
+
+    from rich.console import Console
+
+    from liftform.cli import show
+    from liftform.report import write_index
+
+    out, name = tmp_path / "out", "rlo\u202egnp"
+    _scored_from_own_zero(out, NEUTRAL_BEND_DEG, video=str(tmp_path / "in" / "lift.mp4"))
+    (tmp_path / "in").mkdir(exist_ok=True)
+    (tmp_path / "in" / f"{name}.mp4").write_bytes(b"not a video")
+    write_summary(out, [failed_row(str(tmp_path / "in" / f"{name}.mp4"), name, f"{name}.mp4 is not a readable video")])
+    html = write_index(out).read_text()
+    assert "\u202e" not in html and "rlo\\u202egnp.mp4" in html
+    screen = io.StringIO()
+    monkeypatch.setattr(show, "out", Console(file=screen, width=100, highlight=False, force_terminal=False))
+    show.print_batch([failed_row(f"/in/{name}.mp4", name, "not a video")], out, "scored")
+    assert "\u202e" not in screen.getvalue() and "rlo\\u202egnp" in screen.getvalue()
+
+
 def test_rescore_takes_a_profile_made_later_beside_the_video(tmp_path):
     """A lifter scored from most people's zero (their flat hinges called rounded), whose checked rep's profile is
     put beside the video afterwards: rescore --folder-profiles judges them from it without the pose model; a

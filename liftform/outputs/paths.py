@@ -22,7 +22,8 @@ MAX_NAME_BYTES = 200
 # A file name's bytes that are not UTF-8 (a latin-1 "caf\xe9.mp4" from an old archive): Python holds each as a lone
 # surrogate (``os.fsdecode``), which no UTF-8 text can hold.
 UNDECODABLE = re.compile("[\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the marks and overrides that turn text's direction: "rlo\u202egnp.mp4" showed as "rlo4pm.png".
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def safe_name(name: str) -> str:
@@ -44,9 +45,10 @@ def readable(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """``text`` :func:`readable` on one line: control characters (a newline, an escape sequence in a file name) as
-    escapes (``\\n``, ``\\x1b``), which a terminal or a comment line shows rather than acts on (a name's newline had
-    broken the batch table's row in two, and a TOML comment into a key)."""
+    """``text`` :func:`readable` on one line: control characters (a newline, an escape sequence in a file name, a
+    right-to-left override) as escapes (``\\n``, ``\\x1b``, ``\\u202e``), which a terminal, a page or a comment line
+    shows rather than acts on (a name's newline had broken the batch table's row in two, and a TOML comment into a
+    key; an override had shown a video as a picture)."""
     return _CONTROL.sub(lambda char: repr(char.group())[1:-1], readable(text))
 
 

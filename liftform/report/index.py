@@ -18,6 +18,7 @@ from liftform.outputs.layout import (
     refuse_result_folder,
     result_folders,
 )
+from liftform.outputs.paths import one_line
 from liftform.outputs.read import read_analysis
 from liftform.outputs.result_json import clip_summary
 from liftform.personal import is_personal_zero
@@ -193,6 +194,9 @@ def write_index(out_root: str | Path) -> Path:
     rows = [_told_failed(_row(folder), failed_runs.get(folder.name), folder, out_root) for folder in folders]
     rows = sorted(_told_apart(rows + _failed_rows(failed_runs, {folder.name for folder in folders})),
                   key=lambda r: (r["rank"], r["name"].lower()))
+    for row in rows:     # a direction override in a name shown, not obeyed ("rlo\u202egnp.mp4" read "rlo4pm.png")
+        row.update({key: one_line(value) for key, value in row.items() if isinstance(value, str) and key != "href"},
+                   warnings=[one_line(warning) for warning in row["warnings"]])
     failed = sum(r["failed"] for r in rows)
     n_copies = _told_copies(rows)
     html = render_page("index.html.j2", script_template="index.js", title=out_root.resolve().name or str(out_root),

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from liftform.outputs.paths import one_line
 from liftform.personal import PROFILE_ORIGIN
 from liftform.report.data import ResultData
 
@@ -44,8 +45,8 @@ def shown_names(data: ResultData, hidden: bool) -> ShownNames:
     the profiles the lifter's own values came from)."""
     recorded = data.analysis.source.path
     file_name = Path(recorded.replace("\\", "/")).name
-    if not hidden:
-        return ShownNames(file_name or data.result_dir.resolve().name, recorded)   # `report .`: the folder's own name
+    if not hidden:     # `report .`: the folder's own name; a direction override shown, not obeyed (`one_line`)
+        return ShownNames(one_line(file_name or data.result_dir.resolve().name), one_line(recorded))
     profiles = [origin.removeprefix(PROFILE_ORIGIN).strip() for origin in (data.analysis.personal_from or {}).values()
                 if origin.startswith(PROFILE_ORIGIN + " ")]
     folders = [data.result_dir, data.result_dir.absolute(), data.result_dir.resolve()]

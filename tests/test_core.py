@@ -988,7 +988,7 @@ def test_a_lowering_the_view_stops_in_is_judged_as_a_lowering_not_a_reach_down()
             assert second.reason.startswith("lowered the load with the back") and "seen in part" in second.reason
         else:
             assert second.verdict == "insufficient_data" and "on the way down" in second.reason
-            assert advise(second).startswith("Keep filming until you have set the load down")
+            assert advise(second).startswith("Keep the camera running and on you until you have set the load down")
 
 
 @pytest.mark.parametrize("turn_deg", [90, 180])

@@ -221,7 +221,7 @@ def test_a_spike_on_the_way_down_of_a_cut_lift_is_timed_where_it_was():
     assert abs(verdict.rounded_s - past_s) < 0.006
     assert advice_kind(verdict) == "flat_all_the_way"
     text = advise(verdict)
-    assert "stayed flat" not in text and "on the way down" in text and "keep filming" in text
+    assert "stayed flat" not in text and "on the way down" in text and "keep the camera running" in text
     assert f"{verdict.rounded_s:.2f} s" in text
 
 

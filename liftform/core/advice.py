@@ -26,8 +26,10 @@ STOOP_KNEE_ANGLE_DEG = 150.0
 # A rep that leans this much (deg) beyond the lean where the screen's back rounded could not be reached flat.
 BEYOND_SCREEN_DEG = 5.0
 # A rep that lowers a load (a set-down, a bar lowered) seen only part way: it has no lift of its own to film.
-_KEEP_FILMING_LOWERING = ("Keep filming until you have set the load down and stood up again: the back is judged as "
-                          "you lower it.")
+# "Keep filming" had been said where the video went on and someone walking past hid the lifter: the view ends where
+# the recording stops or loses the person (`reasons`), and the words fit both.
+_KEEP_FILMING_LOWERING = ("Keep the camera running and on you until you have set the load down and stood up again: the "
+                          "back is judged as you lower it.")
 
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
@@ -109,7 +111,8 @@ def _flat_all_the_way(rv: RepVerdict, own_numbers: bool = True) -> str:
     how_long = f" ({_s(rv.rounded_s)} s)" if own_numbers else ""
     if rv.judged_on_descent:     # the spike was on the way down, the lift not filmed
         return (f"Keep your back extended all the way down and up: it passed its limit for a moment on the way down"
-                f"{how_long}, too briefly to count - and keep filming until you stand up with the load.")
+                f"{how_long}, too briefly to count - and keep the camera running and on you until you stand up with "
+                "the load.")
     return (f"Keep your back extended all through the lift: it passed its limit for a moment{how_long}, "
             "too briefly to count as a rounded lift - a heavier load would pull it further.")
 
@@ -182,14 +185,15 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
         "film_level": ("Put the camera at hip height and level, side-on: from above, a rounded back looks flat, so "
                        "this rep could not be judged."),
         "film_whole_lift": ((_KEEP_FILMING_LOWERING if rv.rep.lowers_load else
-                             "Keep filming until you stand up with the load: the back is judged as you lift it.")
+                             "Keep the camera running and on you until you stand up with the load: the back is judged "
+                             "as you lift it.")
                             if rv.lift_unseen else
                             "Keep the whole rep in view, from standing before you bend down to standing up "
                             "again: too little of this one was seen to judge the back."),
-        "flat_way_down": ("Your back stayed flat lowering the load - keep filming until it is down and you stand "
-                          "up again, so all of it is judged." if rv.rep.lowers_load else
-                          "Your back stayed flat on the way down - keep filming until you stand up with the load, "
-                          "so the lift itself is judged too."),
+        "flat_way_down": ("Your back stayed flat lowering the load - keep the camera running and on you until it is "
+                          "down and you stand up again, so all of it is judged." if rv.rep.lowers_load else
+                          "Your back stayed flat on the way down - keep the camera running and on you until you "
+                          "stand up with the load, so the lift itself is judged too."),
         "stay_in_sight": ("liftform lost sight of you at the bottom of this rep, so your lift was not judged: film in "
                           "brighter light, your whole body in view and standing out from the background."),
         "lunge_and_flexibility": (

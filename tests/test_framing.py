@@ -98,13 +98,37 @@ def test_a_knee_angle_read_from_a_leg_out_of_the_picture_is_marked_a_guess():
     moved = _moved_down(track, _below_the_frame(track))
     moved.image_xy[3] = np.nan                                                             # no pose there
     cut = run_core(moved, Settings())
-    knee_in = framing.knee_in_picture(moved.image_xy, moved.frame_size_wh, cut.kinematics.side)
+    knee_in = framing.knee_in_picture(moved.image_xy, moved.visibility, moved.frame_size_wh, cut.kinematics.side)
     assert np.isnan(knee_in[3]) and np.all(np.delete(knee_in, 3) == 0)
     assert np.all(cut.kinematics.knee_in_picture == 0)                                    # the gap filled
     assert [v.verdict for v in cut.verdicts] == [v.verdict for v in whole.verdicts] == ["squat"] * 3
-    assert all(v.knee_guessed and "knees bent" in v.reason and "a guess: the lower legs were out of the picture"
+    assert all(v.knee_guessed and "knees bent" in v.reason and "a guess: the knees were hidden or out of the picture"
                in v.reason for v in cut.verdicts)
     assert not any("a guess" in v.reason for v in whole.verdicts)
+
+
+@pytest.mark.parametrize("kind", ["squat", "hip_hinge"])
+def test_knees_hidden_in_the_picture_are_a_guess_said_in_a_note_and_not_advised_on(kind):
+    """A patient kneeling behind a table: the knees in the picture but scored 0.08-0.2 by MediaPipe, the rep read as a
+    shallow hip hinge and told "to reach lower, bend at the hips", with no note. Hidden knees make the knee angle a
+    guess as a knee out of the picture does: the clip says so, the reason says so, and the praise names no
+    movement."""
+    from liftform.core.advice import advise
+
+    track, _ = lift_track(kind)
+    seen = run_core(track, Settings())
+    assert not any("hidden" in note for note in seen.kinematics.warnings)
+    visibility = track.visibility.copy()
+    visibility[:, [LEFT_KNEE, RIGHT_KNEE]] = 0.1                 # a table hides both
+    hidden = run_core(dataclasses.replace(track, visibility=visibility), Settings())
+    assert np.all(hidden.kinematics.knee_in_picture == 0)
+    (note,) = [note for note in hidden.kinematics.warnings if "knees were hidden" in note]
+    assert "in 100% of the frames" in note and "squat, a lunge or a bend at the hips" in note
+    assert [v.verdict for v in hidden.verdicts] == [v.verdict for v in seen.verdicts]
+    assert all(v.knee_guessed for v in hidden.verdicts) and not any(v.knee_guessed for v in seen.verdicts)
+    praise = {advise(v) for v in hidden.verdicts if not (v.is_rounded or v.is_undecided)}
+    assert praise and not any(word in text for text in praise for word in ("hinge", "squat", "bend at the hips"))
+    assert not any("out of the picture" in note for note in hidden.kinematics.warnings)
 
 
 def test_a_head_above_the_frame_is_said_and_missing_poses_do_not_count():

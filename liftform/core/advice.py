@@ -256,6 +256,9 @@ def _good(rv: RepVerdict) -> str:
     as a bend at the hips (a real clip's 0.5 s dip with the trunk at -5 deg had been told "you bent at the hips")."""
     # a set-down's rise may be empty-handed: no "load close as you stand" there (a box set down had been told so)
     stand = "" if rv.rep.lowers_load else " as you stand"
+    if rv.knee_guessed:      # squat, lunge or hinge is a guess: a patient kneeling behind a table was told to hinge
+        return ("Good: your back stayed flat - keep the load close." if not rv.cleared_unread else
+                "Good: a shallow bend, your back too upright to judge - keep the load close.")
     if not rv.cleared_unread:
         return {
             "lunge": f"Good lunge: your back stayed flat - keep the load close{stand}.",

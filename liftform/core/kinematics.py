@@ -10,7 +10,7 @@ import numpy as np
 
 from liftform.core import camera_pitch, spine
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
-from liftform.core.framing import knee_in_picture, out_of_picture_note, with_feet_on_a_floor
+from liftform.core.framing import hidden_knees_note, knee_in_picture, out_of_picture_note, with_feet_on_a_floor
 from liftform.core.geometry import flexion_deg, fore_aft_length, inclination_from_vertical_deg, vector_length
 from liftform.core.plausibility import implausible_poses, looks_rotated
 from liftform.core.silhouette import trunk_axes
@@ -327,6 +327,9 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
     rise = camera_pitch.far_shoulder_rise(image_xy, side, yaw, spine_settings.full_view_yaw_deg)
     pitch = camera_pitch.pitch_note(camera_pitch.median_rise(rise))
     notes += [pitch] if pitch else []
+    own_visibility = np.where((track.has_pose & ~wrong)[:, None], visibility, np.nan)   # not of a pose filled in
+    knee_seen = knee_in_picture(image_xy, own_visibility, track.frame_size_wh, side)
+    notes += [note for note in (hidden_knees_note(image_xy, own_visibility, track.frame_size_wh, side),) if note]
     floor_xy = with_feet_on_a_floor(image_xy, track.frame_size_wh, trunk)   # feet out of the picture: one floor
     standing_px = standing_heights_px(floor_xy, t, upright(trunk, hip, knee))
     depth = depth_signal(floor_xy, standing_px)
@@ -349,6 +352,6 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
         camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float),
-        far_shoulder_rise=rise, knee_in_picture=knee_in_picture(image_xy, track.frame_size_wh, side), valid=valid,
+        far_shoulder_rise=rise, knee_in_picture=knee_seen, valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

@@ -102,7 +102,7 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
 
 
 def _guessed(m: RepMetrics) -> str:
-    return " (a guess: the lower legs were out of the picture)" if m.knee_guessed else ""
+    return " (a guess: the knees were hidden or out of the picture)" if m.knee_guessed else ""
 
 
 def _lift_lean(m: RepMetrics, hips: bool = True) -> str:

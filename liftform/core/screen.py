@@ -41,6 +41,9 @@ LUNGE_DEPTH_DEG = 45.0       # rounding before this lean: flexibility first
 MAX_THIGH_DEG = 45.0
 LEGS = [PART_NAMES.index("knees"), PART_NAMES.index("feet")]   # `core.framing`'s parts a bend at the hips is told by
 MIN_NEUTRAL_S = 0.5          # seconds of a checked-neutral bend, judged and trusted, to read a person's own zero from
+# How the screen's bend is asked for: as far as is comfortable, for the older patient after back pain it is also
+# given to ("bend slowly all the way down towards the floor" had been said to them, a home-care therapist's review).
+BEND_DOWN = "bend forward slowly, as far down towards the floor as is comfortable (stop if it hurts)"
 
 
 @dataclass(frozen=True)
@@ -195,16 +198,15 @@ def _why_undecided(k: Kinematics, bottom: int, started_bent: bool, judged: np.nd
         else:
             what = (f"the hips went down with the knees bent (knees {knee:.0f}°, thighs {thigh:.0f}° from upright) as "
                     f"the trunk leaned {trunk:.0f}°: a sit-to-stand, or a lift from the floor")
-        return (f"{what}, not a bend at the hips: for the screen, keep the knees soft and bend forward slowly all the "
-                "way down towards the floor")
+        return f"{what}, not a bend at the hips: for the screen, keep the knees soft and {BEND_DOWN}"
     if started_bent:
         return ("the start of the bend was not seen (the video begins bent over): start the screen standing upright "
-                "in view, then bend slowly all the way down")
+                f"in view, then {BEND_DOWN}")
     if not judged.any():
-        return (f"the trunk never leaned {settings.min_trunk_for_rounding_deg:.0f}°, where the back is judged: bend "
-                "slowly all the way down towards the floor")
+        lean = settings.min_trunk_for_rounding_deg
+        return f"the trunk never leaned {lean:.0f}°, where the back is judged: {BEND_DOWN}"
     if (trusted & judged).sum() < settings.min_trusted_share * judged.sum():
-        return "the back was not seen clearly during the bend: film side-on, bend slowly all the way down"
+        return f"the back was not seen clearly during the bend: film side-on, {BEND_DOWN}"
     if median_rise(k.far_shoulder_rise[judged]) >= RISE_DOUBT:
         # From above a rounded back reads flat (`core.camera_pitch`), so it rounds later than it does, if at all: a
         # rendered stoop rounding from 40 deg of lean, filmed from 35 deg above, was told "HIP HINGE - you hinge to
@@ -228,7 +230,8 @@ def _advice(depth_deg: float, rounded: bool, head_led: bool) -> tuple[str, str]:
     rounds = "your head hangs past its limit" if head_led else "your back starts to round"
     if not rounded and depth_deg < HINGE_DEPTH_DEG:
         return "lunge", (f"your back stayed flat down to {depth_deg:.0f}° of trunk lean, the deepest you went: for "
-                         "loads lower than that, go down in a lunge or squat (or repeat the screen bending further)")
+                         "loads lower than that, go down in a lunge or squat (or repeat the screen bending further, "
+                         "if that is comfortable)")
     if depth_deg >= HINGE_DEPTH_DEG:
         # Past a rounding's onset the hinge ends: the headline had said "with a flat back" alone, and the person's
         # lifts analysed with the profile were then told "you cannot yet reach this low with a flat back".

@@ -466,6 +466,26 @@ def test_session_on_a_synthetic_track_judges_each_rep_as_the_core_does(kind):
     assert session.rep_count == 0 and len(session.verdicts) == 2
 
 
+def test_the_last_reps_verdict_leaves_the_panel_once_nobody_has_been_in_view_for_a_while():
+    """A training station: a trainee's last rep ("ROUNDED BACK", "Bend hips and knees, chest up") had stayed on the
+    panel through minutes of an empty room and greeted the next trainee. It goes once nobody has been seen for
+    `LAST_REP_SHOWN_GONE_S`; the count stays (key r restarts it)."""
+    from liftform.live.session import LAST_REP_SHOWN_GONE_S
+
+    track, _ = lift_track("rounded_back", n_reps=1)
+    poses = replayed_poses(track)
+    n, fps = len(track), 30.0
+    session = LiveSession(lambda rgb, ts: poses(rgb, ts) if ts < track.timestamps_s[-1] + 1e-9 else None,
+                          Settings(), track.frame_size_wh)
+    image = np.zeros((8, 8, 3), np.uint8)
+    times = np.concatenate([track.timestamps_s, track.timestamps_s[-1] + np.arange(1, 13 * fps) / fps])
+    frames = [session.process(CapturedFrame(i, float(t), image, 0.0)) for i, t in enumerate(times)]
+    gone = [f for f in frames[n:] if f.timestamp_s - track.timestamps_s[-1] >= LAST_REP_SHOWN_GONE_S + 0.1]
+    soon = [f for f in frames[n:] if f.timestamp_s - track.timestamps_s[-1] < LAST_REP_SHOWN_GONE_S - 0.5]
+    assert soon and all(f.last_verdict == "rounded_back" and f.last_advice for f in soon)
+    assert gone and all(f.last_verdict is None and f.last_advice is None and f.rep_count == 1 for f in gone)
+
+
 def _turning_track(turn_at_bottom: bool = False) -> tuple[PoseTrack, int]:
     """A rounded-back rep facing image-right, then the lifter turned round and one facing left (box work), and the
     first frame facing left. ``turn_at_bottom``: the turn is at the first rep's bottom, the lifter still bent over

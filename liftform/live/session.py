@@ -64,6 +64,9 @@ from liftform.track import BACK_PROFILE_STATIONS, N_LANDMARKS, trunk_midpoints
 PROMPT_CALIBRATING = "Stand upright, side-on: calibrating"
 WORLD_M_PER_FRAME_HEIGHT = 2.0      # scale of world metres against image frame heights, for one filter setting
 MIN_JUDGE_FRAMES = 10
+# The last rep's verdict and cue leave the panel once nobody has been in view this long (s): at a training station a
+# trainee's "ROUNDED BACK" stayed over minutes of an empty room and greeted the next one (the count stays: key r).
+LAST_REP_SHOWN_GONE_S = 10.0
 
 
 class LiveSession:
@@ -229,10 +232,11 @@ class LiveSession:
             events += self._judge(pos, ts)
         prompt, prompt_verdict = self._prompt_text(self._in_the_dark(problem, frame.rgb), ts)
         t_end, cpu_end = time.perf_counter(), time.thread_time()
+        last = self.verdicts and self.rep_count and ts - self._last_kept[1] < LAST_REP_SHOWN_GONE_S
         return LiveFrame(frame.index, ts, landmarks, visibility, edge, state, angles, prompt, self.rep_count,
-                         self.verdicts[-1].verdict if self.verdicts and self.rep_count else None, posture.calibrated,
+                         self.verdicts[-1].verdict if last else None, posture.calibrated,
                          tuple(events), 1e3 * (t_pose - t_start), 1e3 * (t_end - t_start),
-                         1e3 * (cpu_end - cpu_pose), self._last_cue if self.verdicts and self.rep_count else None,
+                         1e3 * (cpu_end - cpu_pose), self._last_cue if last else None,
                          None if pose is None else pose.image_xy, None if pose is None else pose.back_profile_px,
                          prompt_verdict)
 

@@ -1473,6 +1473,31 @@ def test_a_long_sessions_changed_verdicts_are_named_apart_from_its_changed_numbe
                     "tells reps 1–5, 7–14 (in reps.csv) with other numbers than live did"), said
 
 
+def test_a_recording_killed_mid_session_plays_up_to_its_last_fragment(tmp_path):
+    """A training station's 11-minute recording, copied mid-session, read "moov atom not found": a crash or a power
+    cut at hour 7 would have lost the whole recording. Recordings are written in fragments (a keyframe every 2 s), so
+    the hidden file a killed session leaves plays up to its last fragment."""
+    import av
+
+    from liftform.outputs.atomic import TEMP_NAME
+
+    script = ("import os, numpy as np\n"
+              "from liftform.live.recorder import Recorder\n"
+              f"r = Recorder({str(tmp_path / 'session.mp4')!r}, 30.0)\n"
+              "frames = [np.full((64, 96, 3), i % 255, np.uint8) for i in range(150)]\n"
+              "for i, f in enumerate(frames):\n"
+              "    r.write(f, i / 30.0)\n"
+              "    import time; time.sleep(0.002)\n"
+              "import time; time.sleep(2.0)\n"
+              "os._exit(9)\n")                                   # killed: nothing closed, nothing renamed
+    subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
+    (left,) = [path for path in tmp_path.iterdir() if TEMP_NAME.match(path.name)]
+    assert not (tmp_path / "session.mp4").exists()
+    with av.open(str(left)) as container:
+        decoded = sum(1 for _ in container.decode(video=0))
+    assert decoded >= 60, decoded                              # the fragments before the last keyframe
+
+
 @pytest.mark.parametrize(("name", "told"), [("rec.txt", "must end in .mp4"), ("rec", "must end in .mp4"),
                                             ("folder", "it is a folder"), ("folder.mp4", "it is a folder"),
                                             ("taken.mp4", "already there")])

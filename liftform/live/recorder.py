@@ -1,6 +1,8 @@
 """Recording the annotated session to H.264 without slowing the live loop: frames go to an encoder thread through a
 short bounded queue; when the encoder falls behind, frames are left out of the recording (counted), never queued
-without bound. The file appears only when complete (`H264Writer` writes atomically).
+without bound. The file appears only when complete (`H264Writer` writes atomically); until then it is written, in
+fragments, to a hidden file beside it (``.NAME.<8 hex>.tmp.mp4``), which plays up to its last fragment (2 s) if the
+session is killed or the power fails.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class Recorder:
     def _run(self, width: int, height: int) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with H264Writer(self.path, self.fps, width, height) as writer:
+            with H264Writer(self.path, self.fps, width, height, fragmented=True) as writer:
                 while (item := self._queue.get()) is not _STOP:
                     writer.write(*item)
                     self.frames_written += 1

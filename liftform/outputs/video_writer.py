@@ -92,13 +92,17 @@ class H264Writer:
                 writer.write(frame.rgb, frame.timestamp_s)
     """
 
-    def __init__(self, path: str | Path, fps: float, width: int, height: int, *, crf: int = 23) -> None:
+    def __init__(self, path: str | Path, fps: float, width: int, height: int, *, crf: int = 23,
+                 fragmented: bool = False) -> None:
         if not (width > 0 and height > 0):
             raise ValueError(f"frame size must be positive, got {width}x{height}")
         self.path = Path(path)
         self.fps = float(fps) if fps and math.isfinite(fps) and fps > 0 else 30.0
         self.width, self.height = int(width), int(height)
         self.crf = crf
+        # Fragmented (MP4/MOV): written as it goes, a keyframe every 2 s, so a file cut off by a crash or a power cut
+        # plays up to its last fragment (a live recording's whole session had been lost: a "moov atom not found").
+        self.fragmented = fragmented and self.path.suffix.lower() != ".mkv"      # Matroska streams as it is
         self.codec_name, self._options = pick_encoder()
         self.frames_written = 0
         self._t0: float | None = None
@@ -116,7 +120,9 @@ class H264Writer:
         stack = contextlib.ExitStack()
         tmp = stack.enter_context(atomic_path(self.path))
         try:
-            container = av.open(str(tmp), mode="w", container_options={"movflags": "+faststart"})
+            layout = ({"movflags": "+frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"}
+                      if self.fragmented else {"movflags": "+faststart"})       # each fragment on disk as it is made
+            container = av.open(str(tmp), mode="w", container_options=layout)
             stack.callback(container.close)
             rate = Fraction(self.fps).limit_denominator(1001)
             stream = container.add_stream(self.codec_name, rate=rate)
@@ -131,6 +137,8 @@ class H264Writer:
             options = dict(self._options)
             if self.codec_name == "libx264":
                 options["crf"] = str(self.crf)
+            if self.fragmented:
+                options["g"] = str(max(1, round(2 * self.fps)))
             stream.options = options
         except BaseException as exc:
             stack.__exit__(type(exc), exc, exc.__traceback__)

@@ -1485,10 +1485,13 @@ def test_a_recording_killed_mid_session_plays_up_to_its_last_fragment(tmp_path):
               "from liftform.live.recorder import Recorder\n"
               f"r = Recorder({str(tmp_path / 'session.mp4')!r}, 30.0)\n"
               "frames = [np.full((64, 96, 3), i % 255, np.uint8) for i in range(150)]\n"
+              "import glob, time\n"
               "for i, f in enumerate(frames):\n"
               "    r.write(f, i / 30.0)\n"
-              "    import time; time.sleep(0.002)\n"
-              "import time; time.sleep(2.0)\n"
+              "    time.sleep(0.005)\n"
+              "sizes = [-1]\n"                                    # until the encoder has caught up (a busy machine)
+              f"while len(sizes) < 400 and sizes[-5:] != [sizes[-1]] * 5:\n"
+              f"    time.sleep(0.1); sizes += [sum(os.path.getsize(p) for p in glob.glob({str(tmp_path)!r} + '/.*'))]\n"
               "os._exit(9)\n")                                   # killed: nothing closed, nothing renamed
     subprocess.run([sys.executable, "-c", script], check=False, timeout=120)
     (left,) = [path for path in tmp_path.iterdir() if TEMP_NAME.match(path.name)]

@@ -194,7 +194,7 @@ class LiveSession:
         state, landmarks, visibility, edge = "unknown", None, None, None
         if pose is None:
             self._filter.reset()
-            problem = framing_problem(None, None, nan, self.frame_size_wh, self.options.side_on_max_yaw_deg)
+            problem = framing_problem(None, nan, self.frame_size_wh, self.options.side_on_max_yaw_deg)
             self._rounded_since_s = None
         else:
             filtered = self._filter(np.concatenate([pose.image_xy.ravel(), pose.world_xyz.ravel(),
@@ -209,7 +209,7 @@ class LiveSession:
             a = frame_angles(landmarks[None], world[None], visibility[None], profile[None], posture.facing,
                              posture.side, self.settings.spine, stance=False)
             trunk = float(a.trunk_inclination_deg[0])
-            problem = framing_problem(landmarks, visibility, float(a.view_yaw_deg[0]), self.frame_size_wh,
+            problem = framing_problem(landmarks, float(a.view_yaw_deg[0]), self.frame_size_wh,
                                       self.options.side_on_max_yaw_deg)
             if not posture.calibrated:
                 events += posture.calibrate(pos, ts, trunk, problem)

@@ -162,20 +162,22 @@ class Debounced:
         return self.value
 
 
-def body_in_view(image_xy: np.ndarray, visibility: np.ndarray, frame_size_wh: tuple[int, int],
-                 min_visibility: float = 0.5, margin: float = 0.01) -> bool:
-    """Head, shoulders, hips, knees and feet are each visible (>= ``min_visibility``) on at least one side and
-    inside the frame (``margin`` of its size from the edges). image_xy (33, 2) px, visibility (33,)."""
-    return bool(parts_in_picture(image_xy[None], frame_size_wh, margin, visibility[None], min_visibility).all())
+def body_in_view(image_xy: np.ndarray, frame_size_wh: tuple[int, int], margin: float = 0.01) -> bool:
+    """Head, shoulders, hips, knees and feet each have a landmark inside the frame (``margin`` of its size from the
+    edges), as `analyze`'s note on the framing reads them (`framing.out_of_picture_note`): MediaPipe puts a part the
+    picture cuts off outside it. Not its visibility: a part hidden in the picture (the plates in front of a
+    deadlifter's knees, a table) had asked "Step back" of a lifter in full view for seven seconds of a real clip.
+    image_xy (33, 2) px."""
+    return bool(parts_in_picture(image_xy[None], frame_size_wh, margin).all())
 
 
-def framing_problem(image_xy: np.ndarray | None, visibility: np.ndarray | None, view_yaw_deg: float,
-                    frame_size_wh: tuple[int, int], max_yaw_deg: float, min_visibility: float = 0.5) -> str | None:
+def framing_problem(image_xy: np.ndarray | None, view_yaw_deg: float, frame_size_wh: tuple[int, int],
+                    max_yaw_deg: float) -> str | None:
     """The prompt to show for one frame, or None when the lifter is framed well: nobody found, body cut by the frame
     edge, or a camera yaw (``view_yaw_deg``, 0 side-on) beyond ``max_yaw_deg``."""
-    if image_xy is None or visibility is None:
+    if image_xy is None:
         return PROMPT_NOBODY
-    if not body_in_view(image_xy, visibility, frame_size_wh, min_visibility):
+    if not body_in_view(image_xy, frame_size_wh):
         return PROMPT_STEP_BACK
     if not view_yaw_deg <= max_yaw_deg:      # NaN counts as not side-on
         return PROMPT_SIDE_ON

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 from synthetic_tracks import (
+    lift_profile,
     lift_track,
     lost_between,
     make_track,
@@ -403,6 +404,24 @@ def test_two_bends_without_standing_up_between_them_are_one_rep_and_a_note_says_
     # coming up nearly to standing between them makes two reps, and no note
     two = analyze_track(_staying_bent_track(between_deg=5.0), source, ModelInfo("none", ""), SETTINGS)
     assert len(two.verdicts) == 2 and not [w for w in two.quality.warnings if "two bends" in w]
+
+
+def test_bends_too_quick_to_count_are_said_not_left_out_in_silence():
+    """Fast kettlebell swings (a real set at 2x its pace, ~0.5 s a swing) vanished from the count without a word, the
+    clip called safe on its pick-up and park alone. A bend as deep as a rep's, leaning where the back is judged, that
+    no rep holds is named in a note; a set at its own pace, and dips that never lean that far, get none."""
+    def bends(rep_s: float, lean_deg: float):
+        t, env = lift_profile(4, 30.0, 1.0, rep_s=rep_s)
+        return run_core(make_track(lean_deg * env, 20.0 * env, np.full(len(t), 3.0), t), SETTINGS)
+
+    quick = bends(0.4, 80.0)
+    assert not quick.reps
+    (note,) = [n for n in quick.notes if "not counted as reps" in n]
+    assert note.startswith("4 bends (at ") and f"quicker than a rep ({SETTINGS.reps.min_duration_s:g} s" in note
+    paced = bends(2.4, 80.0)
+    assert len(paced.reps) == 4 and not [n for n in paced.notes if "not counted" in n]
+    dips = bends(0.4, 30.0)
+    assert not dips.reps and not [n for n in dips.notes if "not counted" in n]
 
 
 def test_two_bends_are_two_reaches_to_the_floor_not_a_standing_depth_or_a_glitch():

@@ -10,6 +10,7 @@ import numpy as np
 from liftform.core.kinematics import upright
 from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
+from liftform.core.vocabulary import counted
 from liftform.settings import RepSettings
 
 # A lowering the view stops in (the video, the live window, the person lost) was seen to touch-down only where the
@@ -217,3 +218,29 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
         return None
     return ("; ".join(found) + ": counted and judged as one rep, the second bend's reach-down perhaps as part of the "
             "lift - stand up fully between lifts")
+
+
+def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings,
+                         judged_posture: np.ndarray) -> str | None:
+    """What to say of bends as deep as a rep's (``settings.min_depth``, not upright: `segment_reps`' bottoms), leaning
+    where the back is judged at some moment (``judged_posture`` (T,) bool, `flags.spine_judged`), outside every rep
+    counted (None without one): too quick for a rep (``min_duration_s``) or too close to the rep beside them, so
+    never judged. Fast kettlebell swings (2x a real set's pace, ~0.5 s each) had vanished from the count without a
+    word, the clip called safe on its pick-up and park alone. Each run of such frames is one bend, said by its
+    deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg)."""
+    depth, t = kinematics.depth, kinematics.timestamps_s
+    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
+    with np.errstate(invalid="ignore"):
+        bent = (depth >= settings.min_depth) & ~straight
+    for rep in reps:
+        bent[rep.start:rep.end + 1] = False
+    edges = np.diff(np.concatenate([[0], bent.astype(np.int8), [0]]))
+    runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
+            if judged_posture[a:b].any()]                                   # a loop over bends, not frames
+    if not runs:
+        return None
+    at = [t[a + int(np.argmax(depth[a:b]))] for a, b in runs]
+    said = ", ".join(f"{when:.1f}" for when in at[:5]) + " s" + (f" and {len(at) - 5} more" if len(at) > 5 else "")
+    return (f"{counted(len(at), 'bend')} (at {said}) {'was' if len(at) == 1 else 'were'} not counted as reps and not "
+            f"judged: quicker than a rep ({settings.min_duration_s:g} s or more, [reps] min_duration_s: fast swings, "
+            "or a sped-up video), or too close to the rep beside them")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from liftform.core.bend_parts import one_rep_per_bend
-from liftform.core.flags import quick_rounding_note
+from liftform.core.flags import quick_rounding_note, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.rep_metrics import judged_and_counted_frames
-from liftform.core.reps import bend_numbers, segment_reps, two_bends_note
+from liftform.core.reps import bend_numbers, segment_reps, two_bends_note, uncounted_bends_note
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
 from liftform.errors import InputError
@@ -41,7 +41,8 @@ class CoreResult:
             the parts each rep was judged in).
         verdicts: one per rep of ``reps``, in order.
         notes: what the reps leave unsaid, for the result's notes: rounding outside every rep
-            (`flags.quick_rounding_note`), two bends counted as one rep (`reps.two_bends_note`).
+            (`flags.quick_rounding_note`), two bends counted as one rep (`reps.two_bends_note`), bends not
+            counted as reps (`reps.uncounted_bends_note`).
     """
 
     kinematics: Kinematics
@@ -71,7 +72,9 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
     flagged, parts = judge_reps(kinematics, reps, settings.verdict, settings.spine)
     notes = (quick_rounding_note(flagged, reps, kinematics.timestamps_s, settings.verdict.min_rounded_s,
                                  settings.reps.min_duration_s),
-             two_bends_note(kinematics, reps, settings.reps))
+             two_bends_note(kinematics, reps, settings.reps),
+             uncounted_bends_note(kinematics, reps, settings.reps, spine_judged(
+                 kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, settings.verdict)))
     verdicts = one_rep_per_bend(parts, bend_numbers(reps, np.isfinite(kinematics.depth), kinematics.timestamps_s))
     judged, shown = judged_and_counted_frames(kinematics, reps, settings.verdict, flagged)      # the parts', as judged
     return CoreResult(kinematics, tuple(v.rep for v in verdicts), shown, verdicts, judged,

@@ -311,6 +311,10 @@ def test_the_live_cue_hedges_praise_as_the_advice_does():
     assert rep_cue(at_angle, settings) == HEDGED_GOOD_CUES["at_an_angle"]
     assert rep_cue(in_part, settings) == HEDGED_GOOD_CUES["in_part"]
     assert rep_cue(replace(flat, rep=replace(REP, complete=False)), settings) == HEDGED_GOOD_CUES["in_part"]
+    # a rep the video starts inside, though not at its edge (a real clip starting at 55 deg of lean: its reason said
+    # "seen in part", its praise and cue did not)
+    cut = replace(flat, seen_whole=False)
+    assert rep_cue(cut, settings) == HEDGED_GOOD_CUES["in_part"] and "Only part of this rep" in advise(cut)
     # From behind at an angle a flat back reads rounded if anything: its praise stands, as in the advice.
     assert rep_cue(replace(at_angle, from_behind=True), settings) == ADVICE_CUES["good"]
     assert all(len(cue) <= 32 for cue in HEDGED_GOOD_CUES.values())

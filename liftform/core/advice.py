@@ -52,7 +52,7 @@ ADVICE_CUES = {
 }
 # Praise said less surely, as `advise` says it (live and the video had shown "Good lift" under a three-quarter view's
 # verdict that the terminal and report hedge): a lift judged at an angle, a lift seen only in part.
-HEDGED_GOOD_CUES = {"at_an_angle": "Good? Turn side-on to be sure", "in_part": "Good? Keep all of you in view"}
+HEDGED_GOOD_CUES = {"at_an_angle": "Good? Turn side-on to be sure", "in_part": "Good? Only part of it seen"}
 
 
 def _screened(screen_hinge_depth_deg: float) -> bool:
@@ -155,7 +155,7 @@ def _hedged_at_an_angle(rv: RepVerdict, kind: str) -> bool:
 def _hedged_in_part(rv: RepVerdict, kind: str) -> bool:
     """Whether praise is said of a rep seen only in part: a lifter lost for 0.8 s at the bottom, judged for 0.17 s,
     had been told "you bent at the hips with a flat back" in every place a user looks, unhedged."""
-    return kind in ("good", "near_limit") and (not rv.rep.complete or rv.pose_lost_s > 0)
+    return kind in ("good", "near_limit") and (not rv.rep.complete or not rv.seen_whole or rv.pose_lost_s > 0)
 
 
 def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numbers: bool) -> str:

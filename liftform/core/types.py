@@ -219,6 +219,8 @@ class RepVerdict:
                                     # judged apart and told as one rep (`core.bend_parts`), seconds; 0: none
     knee_guessed: bool = False      # the knee or ankle out of the picture through the rep's lower part: its knee
                                     # angle is MediaPipe's guess (the advice then does not rest on it)
+    seen_whole: bool = True         # the view held the whole rep, from its start to its end (`RepMetrics.seen_whole`):
+                                    # praise of one seen in part says so
 
     @property
     def is_rounded(self) -> bool:

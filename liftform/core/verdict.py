@@ -142,7 +142,7 @@ def judge_rep(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings: V
         at_an_angle=bool(np.isfinite(m.view_yaw_deg) and m.view_yaw_deg > spine.full_view_yaw_deg),
         near_limit=verdict not in ("rounded_back", "insufficient_data") and bool(
             m.peak_spine_deg >= settings.rounded_back_spine_deg - settings.flag_hysteresis_deg),   # NaN: False
-        from_above=m.from_above, knee_guessed=m.knee_guessed,
+        from_above=m.from_above, knee_guessed=m.knee_guessed, seen_whole=m.seen_whole,
         peak_trunk_inclination_deg=m.peak_trunk_deg, peak_hip_flexion_deg=m.peak_hip_deg,
         min_knee_angle_deg=180.0 - m.knee_flexion_deg if np.isfinite(m.knee_flexion_deg) else float("nan"),
         stoop_squat_index=m.stoop_squat_index, lean_from_spine_pct=m.lean_from_spine_pct,

@@ -33,8 +33,9 @@ REP_FIELDS = ("index", "rep", "start_s", "touchdown_s", "bottom_s", "liftoff_s",
               "stoop_squat_index", "lean_from_spine_pct", "spine_flexion_pct_of_max", "peak_neck_flexion_deg",
               "head_led", "head_briefly", "squat_bottom", "while_lowering", "through_bottom", "lowered_rounded",
               "lift_unseen", "view_cut", "judged_on_descent", "from_behind", "at_an_angle", "near_limit", "from_above",
-              "knee_guessed", "pose_lost_s", "rounded_s", "descent_s", "ascent_s", "start_frame", "touchdown_frame",
-              "bottom_frame", "liftoff_frame", "end_frame", "complete", "lowers_load", "faults", "reason", "advice")
+              "knee_guessed", "seen_whole", "pose_lost_s", "rounded_s", "descent_s", "ascent_s", "start_frame",
+              "touchdown_frame", "bottom_frame", "liftoff_frame", "end_frame", "complete", "lowers_load", "faults",
+              "reason", "advice")
 
 
 def num(value: Any, decimals: int) -> float | None:
@@ -110,6 +111,7 @@ def rep_to_dict(analysis: Analysis, rv: RepVerdict) -> dict[str, Any]:
         "near_limit": bool(rv.near_limit),
         "from_above": bool(rv.from_above),
         "knee_guessed": bool(rv.knee_guessed),
+        "seen_whole": bool(rv.seen_whole),
         "pose_lost_s": num(rv.pose_lost_s, t),
         "rounded_s": num(rv.rounded_s, t), "descent_s": num(rv.descent_s, t), "ascent_s": num(rv.ascent_s, t),
         "start_frame": source_frame(analysis, rep.start),

@@ -75,6 +75,19 @@ def test_a_rep_whose_spine_was_never_measured_is_shown_at_the_bottom_of_its_bend
     assert "Most spine flexion" not in text and "Rep 1, frame of the bottom of the bend" in html_unescape(html)
 
 
+def test_a_rep_too_upright_to_judge_is_pictured_at_its_bottom_not_as_its_back_most_bent(tmp_path):
+    """A half-kneel whose trunk stays upright: its spine is never judged, so its picture is the bottom of the bend.
+    It had been captioned "Back most bent: spine flexion -28°" where the same rep read +34° upright (drawn "not
+    judged"), and its alt text said "Back: neutral"."""
+    t, env = lift_profile(1, 30.0, 1.0)
+    folder = result_with_video(tmp_path / "out" / "kneel", make_track(20.0 * env, 90.0 * env, 40.0 * env, t))
+    (rep,) = json.loads((folder / "result.json").read_text())["reps"]
+    assert rep["peak_spine_flexion_deg"] is None and rep["verdict"] != "rounded_back"
+    text = page_text(write_report(folder).path.read_text(encoding="utf-8"))
+    assert "Bottom of the bend : spine flexion not judged in this rep (too upright)" in text, text
+    assert "Back most bent" not in text
+
+
 def test_a_rep_rounded_by_its_hanging_head_shows_the_head_that_decided_it(tmp_path):
     """A flat back with the head hanging past its limit is a rounded rep (the upper back rounds with it); the page
     showed its spine flexion, 4°, in red as what was rounded, and the gallery's "Worst moment" gave the spine

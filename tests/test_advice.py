@@ -315,6 +315,9 @@ def test_the_live_cue_hedges_praise_as_the_advice_does():
     # "seen in part", its praise and cue did not)
     cut = replace(flat, seen_whole=False)
     assert rep_cue(cut, settings) == HEDGED_GOOD_CUES["in_part"] and "Only part of this rep" in advise(cut)
+    # A back never judged (a lunge too upright) is not told that turning side-on would settle it.
+    unread = replace(at_angle, peak_spine_flexion_deg=math.nan)
+    assert rep_cue(unread, settings) == ADVICE_CUES["good"] and "film side-on" not in advise(unread)
     # From behind at an angle a flat back reads rounded if anything: its praise stands, as in the advice.
     assert rep_cue(replace(at_angle, from_behind=True), settings) == ADVICE_CUES["good"]
     assert all(len(cue) <= 32 for cue in HEDGED_GOOD_CUES.values())

@@ -1443,19 +1443,23 @@ def test_the_reps_the_saved_session_tells_otherwise_than_live_are_named():
     assert len(saved) == 3 and _rejudged_reps(saved, saved) == ""
     told = [replace(saved[0], reason="other"), saved[1], replace(saved[2], verdict="rounded_back")]
     assert _rejudged_reps(told, saved) == \
-        "gives rep 3 (below) another verdict than live did; tells rep 1 (below) with other numbers than live did"
+        ("gives rep 3 (below) another verdict than live did; tells rep 1 (below) with its verdict in other words or "
+         "numbers than live did")
+    # a finding live told that the saved session does not (a "jerky lift" dropped) is a change too
+    assert _rejudged_reps([saved[0], replace(saved[1], faults=("jerky_lift",)), saved[2]], saved) == \
+        "tells rep 2 (below) with its verdict in other words or numbers than live did"
     assert _rejudged_reps([saved[0], replace(saved[1], reason="x"), saved[2]], saved) == \
-        "tells rep 2 (below) with other numbers than live did"
+        "tells rep 2 (below) with its verdict in other words or numbers than live did"
     # A saved rep live told as two (its window cut it) is named once: a shift's session had said "22, 22-38, 38-43".
     halves = [replace(saved[1], reason="x"), replace(saved[1], reason="y", rep=replace(saved[1].rep, end_s=0.0))]
     assert _rejudged_reps([saved[0], *halves, saved[2]], saved) == \
-        "tells rep 2 (below) with other numbers than live did"
+        "tells rep 2 (below) with its verdict in other words or numbers than live did"
     # a rep live told that the saved session finds no rep at (it had been promised "(below)"): said by its end
     phantom = replace(saved[1], rep=replace(saved[1].rep, end_s=saved[1].rep.end_s + 1.0))
     assert _rejudged_reps([saved[0], phantom], [saved[0], saved[2]]) == \
         f"finds no rep where live told one ending at {saved[1].rep.end_s + 1.0:.1f} s; tells rep 3 (below), which " \
         "live did not"
-    assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) with other")
+    assert _rejudged_reps([told[0], phantom], [saved[0], saved[2]]).startswith("tells rep 1 (below) with its verdict")
     # Judged on its window's frames, a rep live told may end 0.3 s before the whole session's same rep: it is that
     # rep (it had been said lost, beside the same verdict and numbers below); a saved rep live never told is named.
     early = [replace(v, rep=replace(v.rep, end_s=v.rep.end_s - 0.3)) for v in saved]
@@ -1478,7 +1482,7 @@ def test_a_long_sessions_changed_verdicts_are_named_apart_from_its_changed_numbe
     told[5] = replace(saved[5], verdict="rounded_back")
     said = _rejudged_reps(told, saved)
     assert said == ("gives rep 6 (in reps.csv) another verdict than live did; "
-                    "tells reps 1–5, 7–14 (in reps.csv) with other numbers than live did"), said
+                    "tells reps 1–5, 7–14 (in reps.csv) with its verdict in other words or numbers than live did"), said
 
 
 def test_a_recording_killed_mid_session_plays_up_to_its_last_fragment(tmp_path):

@@ -114,9 +114,10 @@ def live(
 def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
     """What the saved session, judged on all its frames, tells otherwise than live did (a rep judged on the frames the
     live window held, then on the whole session): the reps given another verdict first, then those told with other
-    numbers ("gives rep 3 (below) another verdict than live did; tells rep 1 (below) with other numbers"), numbered
-    as the saved session's summary below numbers them (`rep_list`), each rep once, "(below)" only where the summary
-    lists them all (else reps.csv has them: a long session's summary lists the reps to look at); the reps live told
+    numbers or findings ("gives rep 3 (below) another verdict than live did; tells rep 1 (below) with its verdict
+    in other words or numbers"), numbered as the saved session's summary below numbers them (`rep_list`), each rep
+    once, "(below)" only where the summary lists them all (else reps.csv has them: a long session's summary lists
+    the reps to look at); the reps live told
     that it finds no rep at, by when they ended (live had promised "reps 1, 2 (below)" of a summary listing one);
     and its reps live never told. "" where it tells them all alike. A live rep is the saved one whose span holds its
     bottom, or that ends within ``SAME_REP_S`` of it: judged on its window's frames, a rep live told ending at 4.0 s,
@@ -133,7 +134,8 @@ def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
         matched.update(id(saved) for saved in same)
         if not same:
             gone.append(f"{told.rep.end_s:.1f} s")
-        elif not any((saved.verdict, saved.reason) == (told.verdict, told.reason) for saved in same):
+        elif not any((saved.verdict, saved.reason, saved.faults) == (told.verdict, told.reason, told.faults)
+                     for saved in same):
             kept = any(saved.verdict == told.verdict for saved in same)
             (renumbered if kept else flipped).setdefault(same[0].rep.index, same[0])
     renumbered = {index: rv for index, rv in renumbered.items() if index not in flipped}
@@ -145,7 +147,7 @@ def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
 
     said = [f"gives {named(flipped)} another verdict than live did"] if flipped else []
     if renumbered:
-        said.append(f"tells {named(renumbered)} with other numbers than live did")
+        said.append(f"tells {named(renumbered)} with its verdict in other words or numbers than live did")
     if gone:
         said.append(f"finds no rep where live told one ending at {', '.join(gone)}")
     if untold := {saved.rep.index: saved for saved in saved_verdicts if id(saved) not in matched}:

@@ -34,8 +34,8 @@ _KEEP_FILMING_LOWERING = ("Keep the camera running and on you until you have set
 ADVICE_CUES = {
     "film_side_on": "Film side-on, back in view",
     "film_level": "Camera at hip height, level",
-    "film_whole_lift": "Film the whole lift",
-    "flat_way_down": "Flat going down - film the lift",
+    "film_whole_lift": "Film all of it, stay in view",      # the video stopped, or lost the lifter
+    "flat_way_down": "Flat going down - stay in view",
     "stay_in_sight": "Lost you low down: more light",
     "lunge_and_flexibility": "Lunge down; work on flexibility",
     "too_heavy": "Chest up - too heavy? Get help",
@@ -149,7 +149,9 @@ def _hedged_at_an_angle(rv: RepVerdict, kind: str) -> bool:
     """Whether what the advice of ``kind`` claims is said less surely for the view: a three-quarter view's flat back
     had been told, at 26 % confidence, "your back was flat from lift-off on, but you reached down rounded" (a tester's
     clinician read it as a set-up fault)."""
-    return rv.at_an_angle and not rv.from_behind and kind in ("good", "near_limit", "reach_down_flat")
+    # not of a back never judged (a lunge too upright): turning side-on would not judge it either
+    return (rv.at_an_angle and not rv.from_behind and not rv.cleared_unread
+            and kind in ("good", "near_limit", "reach_down_flat"))
 
 
 def _hedged_in_part(rv: RepVerdict, kind: str) -> bool:
@@ -258,7 +260,7 @@ def _good(rv: RepVerdict) -> str:
     stand = "" if rv.rep.lowers_load else " as you stand"
     if rv.knee_guessed:      # squat, lunge or hinge is a guess: a patient kneeling behind a table was told to hinge
         return ("Good: your back stayed flat - keep the load close." if not rv.cleared_unread else
-                "Good: a shallow bend, your back too upright to judge - keep the load close.")
+                "Good: keep the load close (your back was not judged in this rep).")
     if not rv.cleared_unread:
         return {
             "lunge": f"Good lunge: your back stayed flat - keep the load close{stand}.",

@@ -1379,6 +1379,7 @@ def test_a_dark_live_session_is_saved_with_the_note(sample_videos, tmp_path):
     (300, 300, ["--track"], "even tracking between frames"),
     (600, 30, [], None),
     (0, 0, [], None),
+    (600, 4200, [], None),        # a 240 fps file read at 30 fps: the machine kept up
 ])
 def test_a_session_that_fell_behind_is_told_how_to_go_faster(monkeypatch, tmp_path, processed, dropped, flags, told):
     """A machine too slow for the camera drops frames; the summary then names the way to go faster (and its cost),

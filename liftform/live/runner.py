@@ -29,7 +29,7 @@ from liftform.interrupts import interrupts_noted, signals_deferred
 from liftform.live.recorder import Recorder, check_record_path
 from liftform.live.session import LiveSession
 from liftform.live.sources import CameraError, CameraSource, CapturedFrame, FileCameraSource, FrameSource
-from liftform.live.types import LiveEvent, LiveFrame, LiveOptions
+from liftform.live.types import LiveEvent, LiveFrame, LiveOptions, LiveStats
 from liftform.live.warm import warm_first_calls
 from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
@@ -42,7 +42,6 @@ from liftform.track import PoseTrack
 
 SLOW_FPS = 20.0          # below this processed rate the overlay says so
 WAIT_S = 0.03            # the longest wait for the camera (the model wakes the loop sooner as a frame is ready)
-BEHIND_DROPPED_SHARE = 0.25   # a session that dropped more of its frames than this is told how to go faster
 
 
 @dataclass(frozen=True)
@@ -72,32 +71,6 @@ class LiveConfig:
     max_s: float | None = None
     personal_from: dict[tuple[str, str], str] = field(default_factory=dict)
     blur_faces: bool = False
-
-
-@dataclass(frozen=True)
-class LiveStats:
-    """How the loop kept up. Per processed frame, in milliseconds: ``latency_ms`` capture (or due time) -> overlay
-    drawn; ``pose_ms`` the pose model; ``overhead_ms`` everything else of the per-frame path (filters, angles, state,
-    overlay drawing), without the window's display and the recording; ``overhead_cpu_ms`` the same as CPU time of
-    the loop's thread (not inflated by other processes taking the CPU)."""
-
-    frames_processed: int
-    frames_dropped: int
-    wall_s: float
-    latency_ms: np.ndarray
-    pose_ms: np.ndarray
-    overhead_ms: np.ndarray
-    overhead_cpu_ms: np.ndarray
-
-    @property
-    def processed_fps(self) -> float:
-        return self.frames_processed / self.wall_s if self.wall_s > 0 else 0.0
-
-    @property
-    def fell_behind(self) -> bool:
-        """Whether the machine could not keep up: more than ``BEHIND_DROPPED_SHARE`` of the frames were dropped."""
-        total = self.frames_processed + self.frames_dropped
-        return total > 0 and self.frames_dropped > BEHIND_DROPPED_SHARE * total
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,35 @@ class LiveFrame:
         if self.pose_xy is None or self.pose_profile_px is None:
             return None
         return trunk_outline_xy(*trunk_midpoints(self.pose_xy), self.pose_profile_px)
+
+
+BEHIND_DROPPED_SHARE = 0.25   # a session that dropped more of its frames than this is told how to go faster ...
+KEPT_UP_FPS = 25.0            # ... unless it read this many a second: a 240 fps file drops 7 in 8 at full speed
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """How the loop kept up. Per processed frame, in milliseconds: ``latency_ms`` capture (or due time) -> overlay
+    drawn; ``pose_ms`` the pose model; ``overhead_ms`` everything else of the per-frame path (filters, angles, state,
+    overlay drawing), without the window's display and the recording; ``overhead_cpu_ms`` the same as CPU time of
+    the loop's thread (not inflated by other processes taking the CPU)."""
+
+    frames_processed: int
+    frames_dropped: int
+    wall_s: float
+    latency_ms: np.ndarray
+    pose_ms: np.ndarray
+    overhead_ms: np.ndarray
+    overhead_cpu_ms: np.ndarray
+
+    @property
+    def processed_fps(self) -> float:
+        return self.frames_processed / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def fell_behind(self) -> bool:
+        """Whether the machine could not keep up: more than ``BEHIND_DROPPED_SHARE`` of the frames were dropped, and
+        fewer than ``KEPT_UP_FPS`` read a second (a 240 fps slow-motion file read at 30 had been told "this machine
+        could not keep up with the camera")."""
+        total = self.frames_processed + self.frames_dropped
+        return total > 0 and self.frames_dropped > BEHIND_DROPPED_SHARE * total and self.processed_fps < KEPT_UP_FPS

@@ -5,9 +5,9 @@
     #   n: the last rep was checked flat, take the lifter's zero from it
 
 Modules: ``sources`` (webcam and file-as-camera, newest-frame semantics), ``session`` (pose -> filters -> state ->
-overlay, events), ``state`` (flag, rep trigger, prompts), ``types`` (options, events, per-frame result, the loop's figures), ``buffer``
-(the session's landmarks), ``window`` (OpenCV window and keys), ``recorder`` (annotated H.264 in the background),
-``sound`` (optional cue), ``runner`` (all of it).
+overlay, events), ``state`` (flag, rep trigger, prompts), ``types`` (options, events, per-frame result, the loop's
+figures), ``buffer`` (the session's landmarks), ``window`` (OpenCV window and keys), ``recorder`` (annotated H.264 in
+the background), ``sound`` (optional cue), ``runner`` (all of it).
 Importing this package does not import mediapipe or open anything.
 """
 

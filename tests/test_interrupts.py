@@ -82,6 +82,7 @@ def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path):
 STOPPED_EARLY = """
 import importlib.abc, signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)    # as in a terminal, whatever ran this test
+signal.signal(signal.SIGHUP, signal.SIG_DFL)     # ... and not under `nohup`, where liftform keeps SIGHUP ignored
 {hold}
 from liftform.__main__ import main
 sys.argv = ["liftform", *sys.argv[1:]]

@@ -126,6 +126,8 @@ def test_knees_hidden_in_the_picture_are_a_guess_said_in_a_note_and_not_advised_
     assert "in 100% of the frames" in note and "squat, a lunge or a bend at the hips" in note
     assert [v.verdict for v in hidden.verdicts] == [v.verdict for v in seen.verdicts]
     assert all(v.knee_guessed for v in hidden.verdicts) and not any(v.knee_guessed for v in seen.verdicts)
+    assert all("(a guess: the knees were hidden or out of the picture)" in v.reason for v in hidden.verdicts
+               if v.verdict in (kind, "squat", "hip_hinge", "lunge"))
     praise = {advise(v) for v in hidden.verdicts if not (v.is_rounded or v.is_undecided)}
     assert praise and not any(word in text for text in praise for word in ("hinge", "squat", "bend at the hips"))
     assert not any("out of the picture" in note for note in hidden.kinematics.warnings)

@@ -98,7 +98,8 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         # Knee flexion (0 = straight), as the report's table and README's rule give it: "bent to 96°" (the angle
         # at the knee) beside the table's 84° of flexion read as a contradiction.
         return f"squat: knees bent {m.knee_flexion_deg:.0f}°{_guessed(m)}, trunk leaned {lean}°, {spine}"
-    return f"hip hinge: trunk leaned {lean}°{_lift_lean(m)}; {spine}"
+    # a hinge is told from a squat or lunge by the knees: where they were a guess, so is the word
+    return f"hip hinge{_guessed(m)}: trunk leaned {lean}°{_lift_lean(m)}; {spine}"
 
 
 def _guessed(m: RepMetrics) -> str:

@@ -117,13 +117,13 @@ def _rejudged_reps(live_verdicts, saved_verdicts) -> str:
     numbers or findings ("gives rep 3 (below) another verdict than live did; tells rep 1 (below) with its verdict
     in other words or numbers"), numbered as the saved session's summary below numbers them (`rep_list`), each rep
     once, "(below)" only where the summary lists them all (else reps.csv has them: a long session's summary lists
-    the reps to look at); the reps live told
-    that it finds no rep at, by when they ended (live had promised "reps 1, 2 (below)" of a summary listing one);
-    and its reps live never told. "" where it tells them all alike. A live rep is the saved one whose span holds its
-    bottom, or that ends within ``SAME_REP_S`` of it: judged on its window's frames, a rep live told ending at 4.0 s,
-    the whole session ended at 4.3 s with the same verdict and numbers, and it was said lost. A shift's session had
-    said "tells reps 1-20, 22, 22-38, 38-43 (below) otherwise": a saved rep once per live rep in it, the three
-    verdicts that changed lost among 1-2 degree differences, most of them not below."""
+    the reps to look at); the reps live told that it finds no rep at, by when they ended (live had promised "reps
+    1, 2 (below)" of a summary listing one); and its reps live never told. "" where it tells them all alike. A live
+    rep is the saved one whose span holds its bottom, or that ends within ``SAME_REP_S`` of it: judged on its
+    window's frames, a rep live told ending at 4.0 s, the whole session ended at 4.3 s with the same verdict and
+    numbers, and it was said lost. A shift's session had said "tells reps 1-20, 22, 22-38, 38-43 (below)
+    otherwise": a saved rep once per live rep in it, the three verdicts that changed lost among 1-2 degree
+    differences, most of them not below."""
     from liftform.cli.show import listed_reps
     from liftform.outputs.result_json import rep_list
 

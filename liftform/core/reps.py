@@ -56,6 +56,15 @@ def bend_may_go_on(reps: Sequence[Rep], k: int, posed: np.ndarray, timestamps_s:
         timestamps_s[-1] - timestamps_s[before[-1]] <= SAME_BEND_GAP_S
 
 
+def bent_deep(kinematics: Kinematics, settings: RepSettings) -> np.ndarray:
+    """(T,) bool: the shoulders down by a rep's ``settings.min_depth`` of standing height or more, in a bend. With
+    the trunk, hips and knees all nearly straight it is no bend: the shoulders came down in the picture because the
+    person did (walking away from the camera faster than the standing height follows). NaN depth: not bent."""
+    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
+    with np.errstate(invalid="ignore"):
+        return (kinematics.depth >= settings.min_depth) & ~straight
+
+
 def _local_maxima(signal: np.ndarray) -> np.ndarray:
     """Indices where ``signal`` (T,) has a local maximum (a plateau counts once, at its first frame)."""
     left = np.concatenate([[-np.inf], signal[:-1]])
@@ -121,10 +130,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
     t = kinematics.timestamps_s
     depth = np.where(np.isfinite(kinematics.depth), kinematics.depth, MISSING_DEPTH)
     n = len(depth)
-    # A bottom with the trunk, hips and knees all nearly straight is no bend: the shoulders came down in the
-    # picture because the person did (walking away from the camera faster than the standing height follows).
-    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
-    candidates = [i for i in _local_maxima(depth) if depth[i] >= settings.min_depth and not straight[i]]
+    bent = bent_deep(kinematics, settings)
+    candidates = [i for i in _local_maxima(depth) if bent[i]]
     candidates.sort(key=lambda i: -depth[i])
     claimed = np.zeros(n, dtype=bool)
     spans: list[tuple[int, int, int, bool]] = []
@@ -222,16 +229,14 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
 
 def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings,
                          judged_posture: np.ndarray) -> str | None:
-    """What to say of bends as deep as a rep's (``settings.min_depth``, not upright: `segment_reps`' bottoms), leaning
+    """What to say of bends as deep as a rep's (`bent_deep`, as `segment_reps`' bottoms are), leaning
     where the back is judged at some moment (``judged_posture`` (T,) bool, `flags.spine_judged`), outside every rep
     counted (None without one): too quick for a rep (``min_duration_s``) or too close to the rep beside them, so
     never judged. Fast kettlebell swings (2x a real set's pace, ~0.5 s each) had vanished from the count without a
     word, the clip called safe on its pick-up and park alone. Each run of such frames is one bend, said by its
     deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg)."""
     depth, t = kinematics.depth, kinematics.timestamps_s
-    straight = upright(kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, kinematics.knee_flexion_deg)
-    with np.errstate(invalid="ignore"):
-        bent = (depth >= settings.min_depth) & ~straight
+    bent = bent_deep(kinematics, settings)
     for rep in reps:
         bent[rep.start:rep.end + 1] = False
     edges = np.diff(np.concatenate([[0], bent.astype(np.int8), [0]]))

@@ -113,10 +113,8 @@ class ResultData:
 
     def back_state_at(self, frame_number: int | None) -> str | None:
         """The back state at source frame ``frame_number`` (`back_states`), or None where no row has it."""
-        if self.frames is None or frame_number is None:
-            return None
-        hits = np.flatnonzero(self.frames["frame"] == frame_number)
-        return str(self.back_states[hits[0]]) if len(hits) else None
+        row = frame_row(self, frame_number)
+        return str(self.back_states[row]) if row is not None else None
 
     @functools.cached_property
     def reps(self) -> list[dict[str, Any]]:
@@ -295,12 +293,18 @@ def worst_frame(data: ResultData, rep: dict[str, Any]) -> int | None:
     return int(bottom) if bottom is not None else None
 
 
+def frame_row(data: ResultData, frame_number: int | None) -> int | None:
+    """The frames.csv row of source frame ``frame_number``, or None where no row has it."""
+    if data.frames is None or frame_number is None:
+        return None
+    hits = np.flatnonzero(data.frames["frame"] == frame_number)
+    return int(hits[0]) if len(hits) else None
+
+
 def frame_value(data: ResultData, frame_number: int | None, column: str) -> float:
     """frames.csv ``column`` at source frame ``frame_number`` (NaN if absent)."""
-    if data.frames is None or frame_number is None or column not in data.frames:
-        return math.nan
-    hits = np.flatnonzero(data.frames["frame"] == frame_number)
-    return float(data.frames[column][hits[0]]) if len(hits) else math.nan
+    row = frame_row(data, frame_number)
+    return float(data.frames[column][row]) if row is not None and column in data.frames else math.nan
 
 
 def reba_trunk(angle_deg: float | None, bands: tuple[float, float]) -> tuple[str, int | None]:

@@ -153,6 +153,9 @@ def _gallery_plan(data: ResultData) -> tuple[list[dict[str, Any]], dict[int, Sti
                  "worst_trunk": frame_value(data, worst, "trunk_inclination_deg"), "complete": rep.get("complete"),
                  "start_back": _back_words(data, start), "worst_back": _back_words(data, worst),
                  "start_img": None, "worst_img": None, "clip_src": None, "clip_file": None}
+        # the picture is the back's peak where the spine was judged in the rep and measured there; a rep never
+        # judged is pictured at its bottom (a half-kneel's "-28°" there had been its "back most bent")
+        entry["worst_peak"] = entry["spine_judged"] and entry["worst_measured"]
         bounds = clip_bounds(data, rep)
         if entry["pictured"]:
             still = Still(person_box(data, *bounds) if bounds else None)

@@ -234,6 +234,28 @@ def test_a_back_rounded_through_the_bottom_of_a_lowering_is_one_rounding():
     assert bridged_run_lengths_s(mask & False, bridge, t) == 0.0
 
 
+def test_a_back_past_its_limit_only_while_the_load_rests_does_not_arm_the_lift():
+    """The load set down and lifted again: lowered under the limit, the back past it only while the load rested on
+    the floor, lifted just under it (inside the flag's hysteresis). The rest joins a rounding of the two loaded
+    halves, but is no part of one: the lift's first frames had counted as past the limit, told "passed its limit
+    for a moment (0.07 s)" beside "peaked at +19° (limit 21°)" (a rendered big-buttocked stoop)."""
+    limit = SETTINGS.verdict.rounded_back_spine_deg
+    track = set_of_lifts_track([3.0, limit - 1.5], [3.0, limit - 1.5], rest_bumps_deg=[0.0, 5.0])
+    kin, reps, verdicts = _judge(track)
+    flagged, _ = judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)
+    lowering = verdicts[1]
+    rest = slice(lowering.rep.touchdown + 1, lowering.rep.liftoff)
+    assert lowering.rep.lowers_load and kin.spine_flexion_deg[rest].max() > limit + 2
+    assert flagged[lowering.rep.liftoff:lowering.rep.liftoff + 3].all()      # the flag itself goes on into the lift
+    assert lowering.verdict == "hip_hinge" and lowering.rounded_s == 0.0, lowering.reason
+    shown = run_core(track, SETTINGS).flagged
+    assert not shown[lowering.rep.liftoff:lowering.rep.end + 1].any()
+    # past the limit in the lowering too: one rounding through the rest, counted in the lift as before
+    track = set_of_lifts_track([3.0, limit + 3.0], [3.0, limit - 1.5], rest_bumps_deg=[0.0, 5.0])
+    rounded = _judge(track)[2][1]
+    assert rounded.rounded_s > 0.0
+
+
 def test_set_up_rounded_then_flat_pull_is_safe_with_its_reach_down_finding():
     track, truth = reach_then_set_track(reach_spine_deg=40.0, lift_spine_deg=3.0)
     kin, reps, verdicts = _judge(track)

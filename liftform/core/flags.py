@@ -63,15 +63,20 @@ def flag_rounded_frames(kinematics: Kinematics, settings: VerdictSettings) -> np
     return hysteresis(rounding_excess_deg(kinematics, settings), 0.0, -settings.flag_hysteresis_deg, enabled=trusted)
 
 
-def armed_within(flagged: np.ndarray, excess_deg: np.ndarray, part: np.ndarray) -> np.ndarray:
-    """``flagged`` (n,) bool within ``part`` (n,) bool, each run of it counted from its first frame in the part that
-    reads past the limit (``excess_deg`` (n,) >= 0, `rounding_excess_deg`). The hysteresis runs over the whole track,
-    so a back rounded reaching down (not judged) stayed flagged into the lift while it read up to
-    ``flag_hysteresis_deg`` under the limit: a lift never past its limit was called rounded, "the spine rounded 22°
-    (limit 25°)". A run passing the limit inside the part counts as before, its hysteresis included."""
+def armed_within(flagged: np.ndarray, excess_deg: np.ndarray, part: np.ndarray,
+                 arming: np.ndarray | None = None) -> np.ndarray:
+    """``flagged`` (n,) bool within ``part`` (n,) bool, each run of it counted from its first frame in ``arming``
+    (n,) bool (default: the part) that reads past the limit (``excess_deg`` (n,) >= 0, `rounding_excess_deg`). The
+    hysteresis runs over the whole track, so a back rounded reaching down (not judged) stayed flagged into the lift
+    while it read up to ``flag_hysteresis_deg`` under the limit: a lift never past its limit was called rounded, "the
+    spine rounded 22° (limit 25°)". A run passing the limit inside the part counts as before, its hysteresis
+    included. A rep's load resting on the floor between lowering and lift-off joins a rounding of the two (part, not
+    arming): a back past the limit only while the load rested had flagged the lift's first frames just under it,
+    told as "passed its limit for a moment (0.07 s)" beside "peaked at +19° (limit 21°)"."""
     inside = np.asarray(flagged, dtype=bool) & np.asarray(part, dtype=bool)
+    arms = inside if arming is None else inside & np.asarray(arming, dtype=bool)
     with np.errstate(invalid="ignore"):
-        past = inside & (np.asarray(excess_deg) >= 0.0)
+        past = arms & (np.asarray(excess_deg) >= 0.0)
     index = np.arange(len(inside))
     run_opened = np.maximum.accumulate(np.where(~inside, index, -1))      # the frame before each run
     last_past = np.maximum.accumulate(np.where(past, index, -1))

@@ -160,7 +160,7 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
     resting = (low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0
                else np.zeros_like(low))
-    counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting)
+    counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting, loaded)
     rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
     if rise_seen >= settings.min_rise_seen:
         judged = loaded

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from liftform.core.verdict import range_of_rounding_deg
+from liftform.core.types import RepVerdict
+from liftform.core.verdict import range_of_rounding_deg, straight_back_note
 from liftform.errors import CONFIG, NEUTRAL, ConfigError
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.paths import one_line
@@ -156,6 +157,14 @@ def personal_zero_note(zero_deg: float, verdict: VerdictSettings | None = None) 
         note += (f"; most people's backs read as rounded from {rounded_from_deg(verdict):.0f}°: unless someone who "
                  "knows this back saw it stay flat in the bend this zero was read from, it may hide rounding")
     return note
+
+
+def zero_notes(zero_deg: float, verdicts: Sequence[RepVerdict], verdict: VerdictSettings) -> list[str]:
+    """The notes a result carries about the spine's zero ``zero_deg``: a personal zero's (`personal_zero_note`),
+    said wherever the result is read since it moves every verdict; else, judged from most people's, where this
+    lifter's hinges read far under it (`core.verdict.straight_back_note`)."""
+    note = personal_zero_note(zero_deg, verdict)
+    return [note] if note is not None else [n for n in (straight_back_note(verdicts, verdict),) if n]
 
 
 CONFIG_ORIGIN = "--config"     # a person's value set in a settings file: a setting, said as such

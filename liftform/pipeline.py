@@ -28,7 +28,7 @@ from liftform.follow import left_out_note
 from liftform.hashing import sha256_file
 from liftform.lifters import judged_person, lifters_notes, other_lifters
 from liftform.models import resolve_model
-from liftform.personal import personal_zero_note
+from liftform.personal import zero_notes
 from liftform.settings import PoseSettings, Settings
 from liftform.track import PoseTrack
 from liftform.unseen import NO_OUTLINE_NOTE, few_frames_note, hidden_note, lost_note, no_lift_note, own_shots, view_note
@@ -74,8 +74,7 @@ def analyze_track(track: PoseTrack, source: SourceInfo, model: ModelInfo, settin
         notes.append(no_lift_note(kinematics, settings))
     if settings.pose.track_between_frames:
         notes.append(TRACKED_NOTE)
-    if (own_zero := personal_zero_note(kinematics.spine_baseline_deg, settings.verdict)) is not None:
-        notes.append(own_zero)                # said wherever the result is read: it moves every verdict
+    notes += zero_notes(kinematics.spine_baseline_deg, verdicts, settings.verdict)
     notes += core.notes                       # what the reps found leave unsaid
     insufficient = sum(v.verdict == "insufficient_data" for v in verdicts)
     if insufficient and insufficient < len(verdicts):

@@ -1057,6 +1057,9 @@ def test_screen_finds_hinge_depth_and_range_with_analyzes_own_rule():
     assert result.hinge_depth_deg == pytest.approx(kinematics.trunk_inclination_deg[first_flagged], abs=0.5)
     assert result.rounded and result.max_spine_flexion_deg == pytest.approx(40, abs=2)
     assert result.advice == "lunge"
+    # a build reads as rounding too (a kyphotic hinge, flat, read so): the words say how a checked bend tells them apart
+    assert f"if someone who knows backs saw yours stay flat past {result.hinge_depth_deg:.0f}°" in result.reason
+    assert "liftform screen --neutral" in result.reason
     # A back that rounds early (already past the limit at 40 deg of lean) is told to work on flexibility first:
     # the screen's zero is the shipped one, so an early rounder cannot hide their rounding in their own zero.
     early = np.clip((trunk - 20) / 20, 0, 1) * 40

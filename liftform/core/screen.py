@@ -120,6 +120,11 @@ def screen_bend(kinematics: Kinematics, all_settings: Settings, within: tuple[in
         reason += (f" (it read rounded from the first moment it is judged, at {depth:.0f}°: if someone who knows "
                    "backs sees it flat there, your back's outline reads rounded in this view or clothing; have them "
                    "watch one bend and run `liftform screen --neutral`)")
+    elif rounded:
+        # From most people's zero a build reads as rounding too (a rendered 30° kyphosis, its hinge flat, "starts to
+        # round at 66°" and was told to lunge): a bend someone checked flat tells the two apart.
+        reason += (f" (an upper back rounded by build reads so too: if someone who knows backs saw yours stay flat "
+                   f"past {depth:.0f}°, have them watch one bend and run `liftform screen --neutral`)")
     return ScreenResult(depth, float(k.hip_flexion_deg[onset]), max_flexion, max_trunk, advice, reason,
                         float(np.mean(k.spine_flexion_confidence[judged])), rounded,
                         spine_rounded=rounded and max_flexion >= settings.rounded_back_spine_deg, head_led=head_led,

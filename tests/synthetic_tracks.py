@@ -38,7 +38,8 @@ def lift_profile(n_reps: int, fps: float, peak: float, rep_s: float = 2.4,
 def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarray, timestamps_s: np.ndarray, *,
                facing: int = 1, yaw_deg: float = 0.0, natural_bend_deg: float = NEUTRAL_BEND_DEG,
                split_deg: np.ndarray | None = None, visibility: float = 0.95,
-               head_drop_deg: np.ndarray | float = 0.0, arm_raise_deg: np.ndarray | float = 0.0) -> PoseTrack:
+               head_drop_deg: np.ndarray | float = 0.0, arm_raise_deg: np.ndarray | float = 0.0,
+               shin_lean_deg: np.ndarray | float | None = None) -> PoseTrack:
     """A track with the given angles per frame (all (T,) degrees).
 
     ``head_drop_deg`` turns the head (the ears) from the line of the trunk toward the chest: the neck flexion.
@@ -47,19 +48,27 @@ def make_track(trunk_deg: np.ndarray, knee_deg: np.ndarray, spine_deg: np.ndarra
 
     ``split_deg`` swings the far (rear) thigh backwards by that angle, as in a lunge; its knee bends as much as the
     near one, so the rear foot comes up behind.
+
+    ``shin_lean_deg``: the shins' lean forward from vertical, both legs alike (``split_deg`` unused; default half the
+    knee flexion, the hips over the ankles, and the far leg as above); 0 with the knees bent 90° sits, the hips a
+    thigh's length behind the feet.
     """
     n = len(timestamps_s)
     split = np.zeros(n) if split_deg is None else np.radians(split_deg)
     world = np.zeros((n, 33, 3))
 
     half = np.radians(knee_deg) / 2
-    knee_near = np.stack([SHIN_M * np.sin(half), SHIN_M * np.cos(half)], -1)          # (forward, up) from ankle
-    hip_near = knee_near + np.stack([-THIGH_M * np.sin(half), THIGH_M * np.cos(half)], -1)
-    # Rear leg hangs from the same hip: thigh tilted back by half-knee + split, shin bent by the knee flexion.
+    shin_forward = half if shin_lean_deg is None else np.radians(np.broadcast_to(shin_lean_deg, half.shape))
+    near_thigh_back = 2 * half - shin_forward
+    knee_near = np.stack([SHIN_M * np.sin(shin_forward), SHIN_M * np.cos(shin_forward)], -1)  # (forward, up), ankle's
+    hip_near = knee_near + np.stack([-THIGH_M * np.sin(near_thigh_back), THIGH_M * np.cos(near_thigh_back)], -1)
+    # Rear leg hangs from the same hip: thigh back by half the knee flexion + split, shin bent by the knee flexion.
     thigh_back = half + split
     knee_far = hip_near + THIGH_M * np.stack([-np.sin(thigh_back), -np.cos(thigh_back)], -1)
     shin_angle = thigh_back - 2 * half          # the knee bends the shin forward relative to the thigh
     ankle_far = knee_far + SHIN_M * np.stack([-np.sin(shin_angle), -np.cos(shin_angle)], -1)
+    if shin_lean_deg is not None:               # seated or standing free: both legs alike
+        knee_far, ankle_far = knee_near, 0 * knee_near
     theta = np.radians(trunk_deg)
     shoulder = hip_near + TRUNK_M * np.stack([np.sin(theta), np.cos(theta)], -1)
     raise_ = np.radians(np.broadcast_to(arm_raise_deg, theta.shape))

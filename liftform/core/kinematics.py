@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from liftform.core import camera_pitch, spine
+from liftform.core.balance import mass_behind_feet
 from liftform.core.filters import fill_gaps, frame_interval_s, gaussian_smooth
 from liftform.core.framing import hidden_knees_note, knee_in_picture, out_of_picture_note, with_feet_on_a_floor
 from liftform.core.geometry import flexion_deg, fore_aft_length, inclination_from_vertical_deg, vector_length
@@ -352,6 +353,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         depth=smooth(depth), view_yaw_deg=smooth(yaw), stance_split=smooth(stance_split),
         hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
         camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float),
-        far_shoulder_rise=rise, knee_in_picture=knee_seen, valid=valid,
+        far_shoulder_rise=rise, knee_in_picture=knee_seen,
+        mass_behind_feet=mass_behind_feet(image_xy, facing_frames.astype(float)), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

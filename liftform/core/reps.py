@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from liftform.core.balance import seated
 from liftform.core.kinematics import upright
 from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
@@ -157,6 +158,9 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
         # can be judged (`core.verdict`).
         if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
+        if sat_down(kinematics, start, end):     # no lift, and no bend of the count: its span is no one else's
+            claimed[start:end + 1] = True
+            continue
         claimed[start:end + 1] = True
         spans.append((start, bottom, end, complete))
     spans.sort()
@@ -227,6 +231,44 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
             "lift - stand up fully between lifts")
 
 
+def sat_down(kinematics: Kinematics, start: int, end: int) -> bool:
+    """Whether the bend over frames ``start``..``end`` sat down rather than lifted: its frames near its bottom (9/10
+    of its deepest or deeper) hold the body's weight behind the feet (`balance.seated`)."""
+    depth = kinematics.depth[start:end + 1]
+    if not np.isfinite(depth).any():
+        return False
+    with np.errstate(invalid="ignore"):
+        bottom = depth >= 0.9 * np.nanmax(depth)
+    return seated(kinematics.mass_behind_feet[start:end + 1][bottom])
+
+
+def _bends_outside(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...],
+                   settings: RepSettings) -> list[tuple[int, int]]:
+    """The runs (first, past-last frame) of bends as deep as a rep's (`bent_deep`) outside every rep."""
+    bent = bent_deep(kinematics, settings)
+    for rep in reps:
+        bent[rep.start:rep.end + 1] = False
+    edges = np.diff(np.concatenate([[0], bent.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _at_deepest(kinematics: Kinematics, runs: list[tuple[int, int]]) -> str:
+    """The runs' deepest moments, as said in a note: "12.3, 15.0 s and 2 more"."""
+    at = [kinematics.timestamps_s[a + int(np.argmax(kinematics.depth[a:b]))] for a, b in runs]
+    return ", ".join(f"{when:.1f}" for when in at[:5]) + " s" + (f" and {len(at) - 5} more" if len(at) > 5 else "")
+
+
+def seated_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings) -> str | None:
+    """What to say of the bends `segment_reps` left out as sat down (`sat_down`; None without one): a patient's sits
+    on a chair between lifts had been counted, and praised, as squat lifts."""
+    runs = [(a, b) for a, b in _bends_outside(kinematics, reps, settings) if sat_down(kinematics, a, b - 1)]
+    if not runs:
+        return None
+    return (f"sat down {'once' if len(runs) == 1 else f'{len(runs)} times'} (at {_at_deepest(kinematics, runs)}): "
+            f"not counted as {'a lift' if len(runs) == 1 else 'lifts'} (the body's weight was behind the feet, on a "
+            "seat)")
+
+
 def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings,
                          judged_posture: np.ndarray) -> str | None:
     """What to say of bends as deep as a rep's (`bent_deep`, as `segment_reps`' bottoms are), leaning
@@ -234,18 +276,13 @@ def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ..
     counted (None without one): too quick for a rep (``min_duration_s``) or too close to the rep beside them, so
     never judged. Fast kettlebell swings (2x a real set's pace, ~0.5 s each) had vanished from the count without a
     word, the clip called safe on its pick-up and park alone. Each run of such frames is one bend, said by its
-    deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg)."""
-    depth, t = kinematics.depth, kinematics.timestamps_s
-    bent = bent_deep(kinematics, settings)
-    for rep in reps:
-        bent[rep.start:rep.end + 1] = False
-    edges = np.diff(np.concatenate([[0], bent.astype(np.int8), [0]]))
-    runs = [(a, b) for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
-            if judged_posture[a:b].any()]                                   # a loop over bends, not frames
+    deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg), nor
+    is one sat down (`seated_note` says those)."""
+    runs = [(a, b) for a, b in _bends_outside(kinematics, reps, settings)   # a loop over bends, not frames
+            if judged_posture[a:b].any() and not sat_down(kinematics, a, b - 1)]
     if not runs:
         return None
-    at = [t[a + int(np.argmax(depth[a:b]))] for a, b in runs]
-    said = ", ".join(f"{when:.1f}" for when in at[:5]) + " s" + (f" and {len(at) - 5} more" if len(at) > 5 else "")
-    return (f"{counted(len(at), 'bend')} (at {said}) {'was' if len(at) == 1 else 'were'} not counted as reps and not "
+    return (f"{counted(len(runs), 'bend')} (at {_at_deepest(kinematics, runs)}) {'was' if len(runs) == 1 else 'were'} "
+            "not counted as reps and not "
             f"judged: quicker than a rep ({settings.min_duration_s:g} s or more, [reps] min_duration_s: fast swings, "
             "or a sped-up video), or too close to the rep beside them")

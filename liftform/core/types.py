@@ -71,6 +71,9 @@ class Kinematics:
             above, where a back is not cleared. NaN elsewhere, and in files written before it.
         knee_in_picture: (T,) 1 where the near knee and ankle are inside the picture, 0 where MediaPipe guessed
             either (`framing.knee_in_picture`: a webcam cutting off the feet); NaN in files written before it.
+        mass_behind_feet: (T,) how far the body's centre of mass lies behind the rearmost point of the feet, in trunk
+            lengths (`core.balance`): under 0 standing free, past 0.25 at a bend's bottom seated (not a rep). NaN
+            where unknown, and in files written before it.
         valid: (T,) bool, the frame has the landmarks the angles need.
     """
 
@@ -94,6 +97,7 @@ class Kinematics:
     facing: np.ndarray
     far_shoulder_rise: np.ndarray
     knee_in_picture: np.ndarray
+    mass_behind_feet: np.ndarray
     valid: np.ndarray
     side: str = "unknown"           # body side nearer the camera: left | right | unknown
     facing_sign: int = 0            # +1 the person faces image-right, -1 image-left, 0 unknown
@@ -110,7 +114,7 @@ class Kinematics:
     COLUMNS = ("trunk_inclination_deg", "hip_flexion_deg", "knee_flexion_deg", "knee_flexion_left_deg",
                "knee_flexion_right_deg", "spine_flexion_deg", "spine_flexion_confidence", "lean_from_hips_deg",
                "lean_from_spine_deg", "depth", "view_yaw_deg", "stance_split", "hands_height", "neck_flexion_deg",
-               "camera_behind", "facing", "far_shoulder_rise", "knee_in_picture")
+               "camera_behind", "facing", "far_shoulder_rise", "knee_in_picture", "mass_behind_feet")
 
     def facing_signs(self) -> np.ndarray:
         """(T,) int +1/-1/0 per frame: ``facing`` where known (files written before it hold NaN), else the clip's."""

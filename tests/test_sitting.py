@@ -1,0 +1,66 @@
+"""Sitting down on a chair between lifts is no lift (`core.balance`, `reps.sat_down`): the body's weight is behind
+the feet there, as no free-standing lift puts it."""
+
+from __future__ import annotations
+
+import numpy as np
+from synthetic_tracks import make_track
+
+from liftform.core.balance import SEATED_BEHIND_FEET
+from liftform.core.run import run_core
+from liftform.settings import Settings
+
+SETTINGS = Settings()
+FPS = 30.0
+
+
+def _ramp(n: int, a: float, b: float) -> np.ndarray:
+    return a + (b - a) * np.sin(np.linspace(0, np.pi / 2, n)) ** 2
+
+
+def _hinge() -> tuple[np.ndarray, ...]:
+    """(trunk, knee, shin lean) of a flat hip hinge to the floor: 1.5 s down, 0.5 s at the bottom, 1.5 s up."""
+    down, hold = int(1.5 * FPS), int(0.5 * FPS)
+    trunk = np.concatenate([_ramp(down, 0, 80), np.full(hold, 80.0), _ramp(down, 80, 0)])
+    knee = trunk * 20 / 80
+    return trunk, knee, knee / 2
+
+
+def _sit(seated_s: float = 6.0) -> tuple[np.ndarray, ...]:
+    """(trunk, knee, shin lean) of sitting down on a chair in 1.5 s, seated ``seated_s``, standing up in 1.5 s: the
+    shins upright, the thighs level, the trunk leaning 10°."""
+    move, seated = int(1.5 * FPS), int(seated_s * FPS)
+    knee = np.concatenate([_ramp(move, 0, 88), np.full(seated, 88.0), _ramp(move, 88, 0)])
+    return knee * 10 / 88, knee, np.zeros_like(knee)
+
+
+def _stand(s: float = 1.5) -> tuple[np.ndarray, ...]:
+    return (np.zeros(int(s * FPS)),) * 3
+
+
+def _track(*parts):
+    trunk, knee, shin = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    return make_track(trunk, knee, np.zeros_like(trunk), np.arange(len(trunk)) / FPS, shin_lean_deg=shin)
+
+
+def test_a_sit_between_two_lifts_is_no_rep_and_keeps_the_set_down_a_set_down():
+    core = run_core(_track(_stand(), _hinge(), _stand(), _sit(), _stand(), _hinge(), _stand()), SETTINGS)
+    assert [v.verdict for v in core.verdicts] == ["hip_hinge", "hip_hinge"]
+    # the box picked up, then set down: the sit counted as a bend had made the set-down a pick-up
+    assert [r.lowers_load for r in core.reps] == [False, True]
+    (note,) = [n for n in core.notes if n.startswith("sat down")]
+    assert note.startswith("sat down once (at ") and "not counted as a lift" in note
+    assert not [n for n in core.notes if "not counted as reps" in n]      # not a bend too quick for a rep
+    seated = core.kinematics.mass_behind_feet[np.isclose(core.kinematics.knee_flexion_deg, 88.0, atol=1.0)]
+    assert len(seated) and (seated > SEATED_BEHIND_FEET).all()
+    # standing, hinging and squatting free, the weight is over the feet
+    lifting = core.kinematics.mass_behind_feet[core.kinematics.trunk_inclination_deg > 20]
+    assert (lifting < 0).all()
+
+
+def test_a_squat_of_the_same_depth_standing_free_is_a_rep():
+    """The same knees and trunk with the shins leaning forward, the hips over the feet: a squat, counted."""
+    trunk, knee, _ = _sit(seated_s=0.5)
+    core = run_core(_track(_stand(), (trunk + 25 * knee / 88, knee, knee / 2), _stand()), SETTINGS)
+    assert [v.verdict for v in core.verdicts] == ["squat"]
+    assert not [n for n in core.notes if n.startswith("sat down")]

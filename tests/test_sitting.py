@@ -3,10 +3,12 @@ the feet there, as no free-standing lift puts it."""
 
 from __future__ import annotations
 
-import numpy as np
-from synthetic_tracks import make_track
+import dataclasses
 
-from liftform.core.balance import SEATED_BEHIND_FEET
+import numpy as np
+from synthetic_tracks import lost_between, make_track
+
+from liftform.core.balance import SEATED_BEHIND_FEET, seated
 from liftform.core.run import run_core
 from liftform.settings import Settings
 
@@ -64,3 +66,35 @@ def test_a_squat_of_the_same_depth_standing_free_is_a_rep():
     core = run_core(_track(_stand(), (trunk + 25 * knee / 88, knee, knee / 2), _stand()), SETTINGS)
     assert [v.verdict for v in core.verdicts] == ["squat"]
     assert not [n for n in core.notes if n.startswith("sat down")]
+
+
+def test_walking_out_of_the_picture_between_lifts_is_no_rep():
+    """The legs leaving the picture read as a quick bend (MediaPipe guesses them), then the person is lost for 3 s and
+    comes back for the set-down: no rep between, and the set-down stays a set-down (a patient fetching the basket
+    had been told "not enough data: the lift was not seen")."""
+    out = int(0.2 * FPS)
+    leaving = (np.zeros(out), np.linspace(0, 130, out), np.linspace(0, 65, out))  # knees "bending" as they leave
+    parts = (_stand(), _hinge(), _stand(), leaving, _stand(3.0), _stand(), _hinge(), _stand())
+    track = _track(*parts)
+    first_out = sum(len(p[0]) for p in parts[:3])
+    gone = first_out + out
+    visibility = track.visibility.copy()
+    visibility[first_out:gone, 25:29] = 0.1                                          # knees and ankles guessed
+    track = lost_between(dataclasses.replace(track, visibility=visibility), gone, gone + int(3.0 * FPS))
+    core = run_core(track, SETTINGS)
+    assert core.kinematics.depth[first_out:gone].max() >= SETTINGS.reps.min_depth    # read as deep as a rep's bottom
+    assert [v.verdict for v in core.verdicts] == ["hip_hinge", "hip_hinge"]
+    assert [r.lowers_load for r in core.reps] == [False, True]
+    # the same dip with the legs seen is a bend the view cut (a rep of its own, its lift unseen): the guess decides
+    seen = run_core(lost_between(_track(*parts), gone, gone + int(3.0 * FPS)), SETTINGS)
+    assert [v.verdict for v in seen.verdicts] == ["hip_hinge", "insufficient_data", "hip_hinge"]
+
+
+def test_a_moment_past_the_line_is_no_seat():
+    """A real deadlift's misread poses at a clip's edge (the trunk read upright over hips flexed 111°) put the centre
+    of mass behind the feet in 6 of 10 bottom frames, their median past the line: no seat. A second's rest is."""
+    t = np.arange(40) / FPS
+    misread = np.array([1.03, 1.06, 0.99, 1.13, 1.3, 0.68, 0.02, -0.25, -0.39, -0.46])
+    assert np.median(misread) > SEATED_BEHIND_FEET and not seated(misread, t[:10])
+    assert not seated(np.full(20, 0.42), t[:20])                    # 0.63 s: too short a rest
+    assert seated(np.full(40, 0.42), t) and not seated(np.full(40, np.nan), t)

@@ -34,6 +34,10 @@ FEET = [29, 30, 31, 32]          # heels and toes (foot index), both feet
 # down, not lifted: midway between the most any free-standing rep read (0.12: a held load in front and the model's
 # guess of the far leg move it) and a seated rest (0.42).
 SEATED_BEHIND_FEET = 0.25
+# ... in nearly all of them (a share), for a rest at least this long: a real deadlift's misread poses at a clip's edge
+# (the trunk read upright over hips flexed 111°) put it past 0.25 for a moment, in 6 of 10 frames.
+SEATED_SHARE = 0.8
+SEATED_MIN_S = 1.0
 
 
 def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
@@ -53,8 +57,13 @@ def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
         return (rearmost - forward * centre[:, 0]) / np.linalg.norm(shoulders - hips, axis=1)
 
 
-def seated(behind_at_bottom: np.ndarray) -> bool:
-    """Whether a bend whose bottom frames read these `mass_behind_feet` values (n,) was sat down, not lifted: their
-    median past ``SEATED_BEHIND_FEET`` (False where none is known)."""
-    known = behind_at_bottom[np.isfinite(behind_at_bottom)]
-    return bool(len(known)) and float(np.median(known)) > SEATED_BEHIND_FEET
+def seated(behind_at_bottom: np.ndarray, timestamps_s: np.ndarray) -> bool:
+    """Whether a bend whose bottom frames read these `mass_behind_feet` values (n,) at ``timestamps_s`` (n,) was sat
+    down, not lifted: ``SEATED_SHARE`` of the known ones past ``SEATED_BEHIND_FEET``, for ``SEATED_MIN_S`` or more
+    (False where none is known)."""
+    known = np.isfinite(behind_at_bottom)
+    behind = known & (np.where(known, behind_at_bottom, 0.0) > SEATED_BEHIND_FEET)
+    if not behind.any() or behind.sum() < SEATED_SHARE * known.sum():
+        return False
+    at = timestamps_s[behind]
+    return bool(at[-1] - at[0] >= SEATED_MIN_S)

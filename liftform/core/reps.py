@@ -158,7 +158,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
         # can be judged (`core.verdict`).
         if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
-        if sat_down(kinematics, start, end):     # no lift, and no bend of the count: its span is no one else's
+        if sat_down(kinematics, start, end) or crossed_the_edge(kinematics, start, end, settings):
+            # no lift, and no bend of the count: its span is no one else's
             claimed[start:end + 1] = True
             continue
         claimed[start:end + 1] = True
@@ -233,13 +234,29 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
 
 def sat_down(kinematics: Kinematics, start: int, end: int) -> bool:
     """Whether the bend over frames ``start``..``end`` sat down rather than lifted: its frames near its bottom (9/10
-    of its deepest or deeper) hold the body's weight behind the feet (`balance.seated`)."""
+    of its deepest or deeper) hold the body's weight behind the feet, a second or more (`balance.seated`)."""
     depth = kinematics.depth[start:end + 1]
     if not np.isfinite(depth).any():
         return False
     with np.errstate(invalid="ignore"):
         bottom = depth >= 0.9 * np.nanmax(depth)
-    return seated(kinematics.mass_behind_feet[start:end + 1][bottom])
+    return seated(kinematics.mass_behind_feet[start:end + 1][bottom], kinematics.timestamps_s[start:end + 1][bottom])
+
+
+def crossed_the_edge(kinematics: Kinematics, start: int, end: int, settings: RepSettings) -> bool:
+    """Whether the "rep" over frames ``start``..``end`` is a person leaving (or entering) the picture, not a bend:
+    the person lost right after it (or found right before it), seen for less than a rep takes (``min_duration_s``),
+    and the near knee out of the picture or hidden (`Kinematics.knee_in_picture` 0: MediaPipe guessed the legs) in
+    every frame as deep as a rep's bottom. A patient walking out of a live view between lifts read 26 % of their
+    height down in 0.13 s as the legs left it, was lost, and was told "not enough data: the lift was not seen" for
+    a bend never made; counted, it turned every later pick-up into a set-down."""
+    depth = kinematics.depth
+    cut = not np.isfinite(depth[min(end + 1, len(depth) - 1)]) or not np.isfinite(depth[max(start - 1, 0)])
+    if not cut or kinematics.timestamps_s[end] - kinematics.timestamps_s[start] >= settings.min_duration_s:
+        return False
+    with np.errstate(invalid="ignore"):
+        deep = depth[start:end + 1] >= settings.min_depth
+    return bool(deep.any()) and bool((kinematics.knee_in_picture[start:end + 1][deep] == 0).all())
 
 
 def _bends_outside(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...],

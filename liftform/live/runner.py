@@ -33,10 +33,12 @@ from liftform.live.types import LiveEvent, LiveFrame, LiveOptions, LiveStats
 from liftform.live.warm import warm_first_calls
 from liftform.live.window import LiveWindow, starting_frame
 from liftform.models import resolve_model
+from liftform.outputs import write_outputs  # at start-up, not once the session is over: a package upgraded
 from liftform.outputs.atomic import atomic_write_text, made_for
 from liftform.outputs.layout import PROFILE_NAME
 from liftform.outputs.privacy import RecentHeads, hide_people
 from liftform.personal import LIVE_ZERO_ORIGIN
+from liftform.pipeline import analyze_track  # or edited during a shift had lost the whole session
 from liftform.settings import Settings
 from liftform.track import PoseTrack
 
@@ -322,9 +324,6 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
     write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when fewer than two frames
     were processed (no motion to judge). ``personal_from``: where the settings' own values came from (a zero taken
     with key n is said so)."""
-    from liftform.outputs import write_outputs
-    from liftform.pipeline import analyze_track
-
     track = session.track()
     if track is None or len(track) < 2:
         return None, None

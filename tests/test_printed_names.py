@@ -87,3 +87,28 @@ def test_a_rep_s_finding_follows_its_reason_without_brackets_in_brackets(monkeyp
     show.print_reps((rep,), AdviceSettings(), None)
     line = screen.getvalue().splitlines()[0]
     assert line.endswith("(limit 21°); also: reached down with a rounded back (before lift-off)"), line
+
+
+def test_a_rep_said_with_little_confidence_is_printed_as_a_hint(monkeypatch):
+    """A big-buttocked 46° stoop cleared at 46 % had been printed as surely as one at 100 %: "you bent at the hips
+    with a flat back". Under `HINT_CONFIDENCE` the line says the confidence; an undecided rep's own words say why."""
+    from dataclasses import replace
+
+    from liftform.core.types import Rep, RepVerdict
+    from liftform.core.vocabulary import HINT_CONFIDENCE
+    from liftform.settings import AdviceSettings
+
+    sure = RepVerdict(rep=Rep(0, 0, 30, 60, 0.0, 1.0, 2.0), verdict="hip_hinge", confidence=HINT_CONFIDENCE,
+                      reason="hip hinge: the spine peaked at +13° from neutral (limit 21°)",
+                      peak_spine_flexion_deg=13.0, peak_trunk_inclination_deg=91.0, peak_hip_flexion_deg=95.0,
+                      min_knee_angle_deg=150.0, stoop_squat_index=80.0, lean_from_spine_pct=1.0, rounded_s=0.0,
+                      descent_s=1.0, ascent_s=1.0)
+    unsure = replace(sure, rep=replace(sure.rep, index=1), confidence=0.46)
+    undecided = replace(unsure, rep=replace(sure.rep, index=2), verdict="insufficient_data", reason="not seen")
+    screen = io.StringIO()
+    monkeypatch.setattr(show, "out", Console(file=screen, width=300, highlight=False, force_terminal=False))
+    show.print_reps((sure, unsure, undecided), AdviceSettings(), None)
+    lines = [line for line in screen.getvalue().splitlines() if line.lstrip().startswith("rep ")]
+    assert lines[0].endswith("(limit 21°)"), lines[0]
+    assert lines[1].endswith("(limit 21°); confidence 46%: read it as a hint"), lines[1]
+    assert lines[2].endswith("not seen"), lines[2]

@@ -17,7 +17,7 @@ from liftform.cli.common import (
     settings_from,
     shown,
 )
-from liftform.cli.show import faults_markup, print_own_zero, print_summary, verdict_markup
+from liftform.cli.show import confidence_markup, faults_markup, print_own_zero, print_summary, verdict_markup
 from liftform.errors import LiftformError
 from liftform.interrupts import INTERRUPTED_EXIT, stop_signal
 
@@ -179,7 +179,7 @@ def _event_printer(settings, beep: bool):
             # a set's 10th rep on had pushed its line a column right of the 9th's
             out.print(f"  rep {f'{event.count}{session_rep}{again}':<2} {v.rep.end_s:6.1f} s  "
                       f"{verdict_markup(v.verdict, 15)} "
-                      f"{shown(v.reason)}{faults_markup(v)}", soft_wrap=True)
+                      f"{shown(v.reason)}{faults_markup(v)}{confidence_markup(v)}", soft_wrap=True)
             out.print(f"{'':9s}[bold]advice:[/] {shown(event.advice)}", soft_wrap=True)
         elif isinstance(event, ZeroTaken) and event.refused:
             out.print(f"  [yellow]{shown(event.refused)}[/] (key n)", soft_wrap=True)

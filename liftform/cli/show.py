@@ -11,6 +11,7 @@ from liftform.cli.common import out, shown
 from liftform.core.look_at import SHOWN_REPS_MAX, look_at_kind, reps_shown
 from liftform.core.types import RepVerdict
 from liftform.core.vocabulary import (
+    HINT_CONFIDENCE,
     REP_VERDICTS,
     ROUNDED_REACH_DOWN,
     UNREAD_WORDS,
@@ -103,7 +104,7 @@ def print_reps(verdicts: tuple[RepVerdict, ...], advice: AdviceSettings, listing
     for v in listed:
         out.print(f"  rep {v.rep.index + 1:<{number_width}}  {v.rep.start_s:{max(5, time_width)}.1f}-"
                   f"{v.rep.end_s:{max(4, time_width)}.1f} s  {verdict_markup(v.verdict, 15)} {shown(v.reason)}"
-                  f"{faults_markup(v)}", soft_wrap=True)
+                  f"{faults_markup(v)}{confidence_markup(v)}", soft_wrap=True)
         out.print(f"{'':9s}[bold]advice:[/] {shown(rep_advice(v, advice))}", soft_wrap=True)
     if len(listed) < len(verdicts):
         listed_indices = {v.rep.index for v in listed}
@@ -136,6 +137,13 @@ def print_own_zero(own_zero_deg: float, settings: Settings, use: str, checked: s
         out.print(f"  [yellow]note:[/] most people's backs read as rounded from {onset:.0f}°: make sure someone who "
                   "knows your back saw it stay flat in this bend; a rounded bend taken as neutral would hide rounding",
                   soft_wrap=True)
+
+
+def confidence_markup(v: RepVerdict) -> str:
+    """"; confidence 46%: read it as a hint" for a decided rep said with less than `HINT_CONFIDENCE`, else ''."""
+    if v.is_undecided or not v.confidence < HINT_CONFIDENCE:
+        return ""
+    return f"[dim]; confidence {v.confidence:.0%}: read it as a hint[/]"
 
 
 def faults_markup(v: RepVerdict) -> str:

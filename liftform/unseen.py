@@ -8,6 +8,7 @@ import numpy as np
 
 from liftform.core.filters import frame_holes, frame_interval_s, runs_s
 from liftform.core.kinematics import upright
+from liftform.core.reps import seated_note
 from liftform.core.types import Kinematics
 from liftform.core.viewpoint import filmed_from_behind
 from liftform.settings import Settings
@@ -83,6 +84,8 @@ def no_lift_note(kinematics: Kinematics, settings: Settings) -> str:
     if not upright(k.trunk_inclination_deg, k.hip_flexion_deg, k.knee_flexion_deg).any():
         return ("no lift was found: the person was never seen standing upright, where a lift starts and ends (a still "
                 "picture, or a video bent over or seated throughout): film a whole lift, from standing to standing")
+    if seated_note(k, (), settings.reps) is not None:   # its bends were long enough: "for less than 0.5 s" was untrue
+        return "no lift was found: the person sat down (said in another note), which is not counted as a lift"
     deepest = float(np.nanmax(depth))
     if deepest < settings.reps.min_depth:
         return (f"no lift was found: the shoulders never came down by {100 * settings.reps.min_depth:.0f}% of "

@@ -13,8 +13,8 @@ SETTINGS = Settings()
 LIMIT = SETTINGS.verdict.rounded_back_spine_deg
 
 
-def _analysis(kind: str, natural_bend_deg: float, settings: Settings = SETTINGS):
-    track, _ = lift_track(kind, natural_bend_deg=natural_bend_deg)
+def _analysis(kind: str, natural_bend_deg: float, settings: Settings = SETTINGS, yaw_deg: float = 0.0):
+    track, _ = lift_track(kind, natural_bend_deg=natural_bend_deg, yaw_deg=yaw_deg)
     source = SourceInfo("synthetic", "", 30.0, len(track), *track.frame_size_wh, 1.0)
     return analyze_track(track, source, ModelInfo("none", ""), settings)
 
@@ -37,6 +37,8 @@ def test_flat_hinges_reading_a_limit_under_most_peoples_neutral_are_told_to_set_
 def test_hinges_reading_near_most_peoples_neutral_or_any_rounded_rep_say_nothing():
     assert not _said(_analysis("hip_hinge", NEUTRAL_BEND_DEG))
     assert not _said(_analysis("hip_hinge", NEUTRAL_BEND_DEG - LIMIT + 3.0))
+    turned = _analysis("hip_hinge", NEUTRAL_BEND_DEG - LIMIT - 6.0, yaw_deg=45.0)    # the view reads low there
+    assert all(v.at_an_angle for v in turned.verdicts if v.verdict == "hip_hinge") and not _said(turned)
     squats = _analysis("squat", NEUTRAL_BEND_DEG - LIMIT - 6.0)      # a squat reads low by its deep hips
     assert {v.verdict for v in squats.verdicts} == {"squat"} and not _said(squats)
     assert not _said(_analysis("rounded_back", NEUTRAL_BEND_DEG))

@@ -34,10 +34,12 @@ FEET = [29, 30, 31, 32]          # heels and toes (foot index), both feet
 # down, not lifted: midway between the most any free-standing rep read (0.12: a held load in front and the model's
 # guess of the far leg move it) and a seated rest (0.42).
 SEATED_BEHIND_FEET = 0.25
-# ... in nearly all of them (a share), for a rest at least this long: a real deadlift's misread poses at a clip's edge
-# (the trunk read upright over hips flexed 111°) put it past 0.25 for a moment, in 6 of 10 frames.
+# ... in nearly all of them (a share), for a rest at least this long, sitting up: a real deadlift's misread poses at
+# a clip's edge (the trunk read upright over hips flexed 111°) put it past 0.25 for a moment, in 6 of 10 frames; a
+# box squat's pause on the box (shins upright: 0.26-0.29) leans the trunk forward over the knees, 35°, for a second.
 SEATED_SHARE = 0.8
-SEATED_MIN_S = 1.0
+SEATED_MIN_S = 2.0
+SEATED_MAX_LEAN_DEG = 25.0
 
 
 def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
@@ -57,13 +59,17 @@ def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
         return (rearmost - forward * centre[:, 0]) / np.linalg.norm(shoulders - hips, axis=1)
 
 
-def seated(behind_at_bottom: np.ndarray, timestamps_s: np.ndarray) -> bool:
-    """Whether a bend whose bottom frames read these `mass_behind_feet` values (n,) at ``timestamps_s`` (n,) was sat
-    down, not lifted: ``SEATED_SHARE`` of the known ones past ``SEATED_BEHIND_FEET``, for ``SEATED_MIN_S`` or more
-    (False where none is known)."""
+def seated(behind_at_bottom: np.ndarray, trunk_inclination_deg: np.ndarray, timestamps_s: np.ndarray) -> bool:
+    """Whether a bend whose bottom frames read these `mass_behind_feet` values (n,), trunk leans (n,, degrees) at
+    ``timestamps_s`` (n,) was sat down, not lifted: ``SEATED_SHARE`` of the known ones past ``SEATED_BEHIND_FEET``,
+    for ``SEATED_MIN_S`` or more, the trunk there leaning under ``SEATED_MAX_LEAN_DEG`` (their median). False where
+    none is known."""
     known = np.isfinite(behind_at_bottom)
     behind = known & (np.where(known, behind_at_bottom, 0.0) > SEATED_BEHIND_FEET)
     if not behind.any() or behind.sum() < SEATED_SHARE * known.sum():
+        return False
+    lean = trunk_inclination_deg[behind]
+    if not (np.isfinite(lean).any() and np.nanmedian(lean) < SEATED_MAX_LEAN_DEG):
         return False
     at = timestamps_s[behind]
     return bool(at[-1] - at[0] >= SEATED_MIN_S)

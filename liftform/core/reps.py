@@ -158,8 +158,10 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
         # can be judged (`core.verdict`).
         if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
-        if sat_down(kinematics, start, end) or crossed_the_edge(kinematics, start, end, settings):
-            # no lift, and no bend of the count: its span is no one else's
+        if sat_down(kinematics, start, end):     # no lift, and no bend of the count: the seat is no one else's
+            claimed[seat_span(kinematics.depth, bottom)] = True
+            continue
+        if crossed_the_edge(kinematics, start, end, settings):
             claimed[start:end + 1] = True
             continue
         claimed[start:end + 1] = True
@@ -234,25 +236,53 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
 
 def sat_down(kinematics: Kinematics, start: int, end: int) -> bool:
     """Whether the bend over frames ``start``..``end`` sat down rather than lifted: its frames near its bottom (9/10
-    of its deepest or deeper) hold the body's weight behind the feet, a second or more (`balance.seated`)."""
+    of its deepest or deeper) hold the body's weight behind the feet, sitting up, for seconds (`balance.seated`)."""
     depth = kinematics.depth[start:end + 1]
     if not np.isfinite(depth).any():
         return False
     with np.errstate(invalid="ignore"):
         bottom = depth >= 0.9 * np.nanmax(depth)
-    return seated(kinematics.mass_behind_feet[start:end + 1][bottom], kinematics.timestamps_s[start:end + 1][bottom])
+    span = slice(start, end + 1)
+    return seated(kinematics.mass_behind_feet[span][bottom], kinematics.trunk_inclination_deg[span][bottom],
+                  kinematics.timestamps_s[span][bottom])
+
+
+def seat_span(depth: np.ndarray, bottom: int) -> slice:
+    """The frames of a seat whose deepest frame is ``bottom`` (of ``depth`` (T,)): from half-way down to half-way up.
+    Claimed whole, the span of a seat (to where the depth falls to a fifth of it) had taken the bottom of a rounded
+    pick-up from a low table made before standing up fully, and the lift went uncounted."""
+    with np.errstate(invalid="ignore"):
+        low = ~(depth >= 0.5 * depth[bottom])
+    before, after = np.flatnonzero(low[:bottom]), np.flatnonzero(low[bottom:])
+    return slice(int(before[-1]) + 1 if len(before) else 0, bottom + int(after[0]) if len(after) else len(depth))
+
+
+def _lost_beside(kinematics: Kinematics, start: int, end: int) -> bool:
+    """Whether the person is lost for `SAME_BEND_GAP_S` or more right after frame ``end`` or right before ``start``,
+    or the track ends or starts there: a view left or entered, not a moment lost at a bend's bottom."""
+    known = np.flatnonzero(np.isfinite(kinematics.depth))
+    t = kinematics.timestamps_s
+    if not len(known):
+        return False
+    later, earlier = known[known > end], known[known < start]
+    last_seen = known[known <= end]
+    first_seen = known[known >= start]
+    leaves = (not len(later) or not len(last_seen) or t[later[0]] - t[last_seen[-1]] >= SAME_BEND_GAP_S)
+    enters = (not len(earlier) or not len(first_seen) or t[first_seen[0]] - t[earlier[-1]] >= SAME_BEND_GAP_S)
+    return bool(leaves or enters)
 
 
 def crossed_the_edge(kinematics: Kinematics, start: int, end: int, settings: RepSettings) -> bool:
     """Whether the "rep" over frames ``start``..``end`` is a person leaving (or entering) the picture, not a bend:
-    the person lost right after it (or found right before it), seen for less than a rep takes (``min_duration_s``),
+    the person lost for a second or more right after it (or found right before it, `_lost_beside`; a moment lost at
+    a bend's bottom cuts two halves, each as short, of one bend), seen for less than a rep takes (``min_duration_s``),
     and the near knee out of the picture or hidden (`Kinematics.knee_in_picture` 0: MediaPipe guessed the legs) in
     every frame as deep as a rep's bottom. A patient walking out of a live view between lifts read 26 % of their
     height down in 0.13 s as the legs left it, was lost, and was told "not enough data: the lift was not seen" for
     a bend never made; counted, it turned every later pick-up into a set-down."""
     depth = kinematics.depth
-    cut = not np.isfinite(depth[min(end + 1, len(depth) - 1)]) or not np.isfinite(depth[max(start - 1, 0)])
-    if not cut or kinematics.timestamps_s[end] - kinematics.timestamps_s[start] >= settings.min_duration_s:
+    if (kinematics.timestamps_s[end] - kinematics.timestamps_s[start] >= settings.min_duration_s
+            or not _lost_beside(kinematics, start, end)):
         return False
     with np.errstate(invalid="ignore"):
         deep = depth[start:end + 1] >= settings.min_depth

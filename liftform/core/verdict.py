@@ -174,16 +174,18 @@ def straight_back_note(verdicts: list[RepVerdict] | tuple[RepVerdict, ...], sett
     reads that much lower (a deep lower-back curve, big buttocks), so a rounding of the limit's size would read
     neutral to them. A rendered big-buttocked body's flat hinges read -28° and its 46° stoops 13-19°, cleared as flat
     backs without a word; a bend someone checked flat gives the lifter's own zero. Squats read low by their deep hips
-    (the lordosis gone), so they are not counted. None where no hinge was judged or one read higher. (Said only
-    where the back is judged from most people's zero: the caller's to check.)"""
-    hinges = [v for v in verdicts if v.verdict == "hip_hinge"]
+    (the lordosis gone), and hinges seen at an angle or from behind by the view (a real kettlebell set at 47° of yaw
+    read -25 to -33°, and a zero read there would build the view into it), so neither is counted. None where no
+    hinge was judged side-on or one read higher. (Said only where the back is judged from most people's zero: the
+    caller's to check.)"""
+    hinges = [v for v in verdicts if v.verdict == "hip_hinge" and not (v.at_an_angle or v.from_behind)]
     if not hinges or any(v.is_rounded for v in verdicts):
         return None
     highest = max(v.peak_spine_flexion_deg for v in hinges)
     if not highest <= -settings.rounded_back_spine_deg:     # NaN (never judged): nothing said
         return None
-    return (f"every hip hinge here read {-highest:.0f}° or more straighter than most people's neutral back: your "
-            "back's outline reads straighter than most (a deep lower-back curve, big buttocks), so it could round "
+    return (f"every hip hinge seen side-on read {-highest:.0f}° or more straighter than most people's neutral back: "
+            "your back's outline reads straighter than most (a deep lower-back curve, big buttocks), so it could round "
             f"about that much before it reads past the limit ({settings.rounded_back_spine_deg:.0f}°); to be judged "
             "from your own back, have someone who knows backs watch one flat bend and run `liftform screen BEND.mp4 "
             "--neutral --save-profile me.toml`, then pass --profile me.toml")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def confidence_markup(v: RepVerdict) -> str:
     """"; confidence 46%: read it as a hint" for a decided rep said with less than `HINT_CONFIDENCE`, else ''."""
     if v.is_undecided or not v.confidence < HINT_CONFIDENCE:
         return ""
-    return f"[dim]; confidence {v.confidence:.0%}: read it as a hint[/]"
+    return f"[dim]; confidence {math.floor(100 * v.confidence)}%: read it as a hint[/]"     # 0.796: 79%, not 80%
 
 
 def faults_markup(v: RepVerdict) -> str:

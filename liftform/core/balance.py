@@ -39,21 +39,26 @@ SEATED_BEHIND_FEET = 0.25
 # box squat's pause on the box (shins upright: 0.26-0.29) leans the trunk forward over the knees, 35°, for a second.
 SEATED_SHARE = 0.8
 SEATED_MIN_S = 2.0
-SEATED_MAX_LEAN_DEG = 25.0
+# A trunk leaning less than this sits (or walks) upright; a lift leans further (`reps.seat_claim`, `crossed_the_edge`).
+UPRIGHT_LEAN_DEG = 25.0
 
 
-def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
+def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray, view_yaw_deg: np.ndarray,
+                     side_on_yaw_deg: float) -> np.ndarray:
     """(T,) how far the body's centre of mass lies behind the rearmost point of the feet, along the way the person
     faces, in trunk lengths: negative over or in front of the feet (standing, bending, squatting), positive behind
     them (seated). ``image_xy`` (T, 33, 2) pixels, ``facing`` (T,) +1 image-right, -1 image-left, 0 unknown; NaN
-    where the facing or a landmark is unknown."""
+    where the facing or a landmark is unknown, or the camera's yaw (``view_yaw_deg`` (T,)) is past
+    ``side_on_yaw_deg``: turned, the picture shortens the distance and mixes the feet's spread across the view into
+    it (a rendered seat read 0.42 side-on, 0.29 at 30°, 0.17 at 45°, counted again as a squat)."""
     shoulders, hips = trunk_midpoints(image_xy)
     centre = TRUNK_MASS * 0.5 * (shoulders + hips)
     for first, second, share in _SEGMENTS:
         end = image_xy[:, list(first)].mean(axis=1)
         centre = centre + share * (end if not second else 0.5 * (end + image_xy[:, list(second)].mean(axis=1)))
     centre /= TRUNK_MASS + sum(share for *_, share in _SEGMENTS)
-    forward = np.where(facing == 0, np.nan, facing)
+    with np.errstate(invalid="ignore"):
+        forward = np.where((facing == 0) | ~(view_yaw_deg <= side_on_yaw_deg), np.nan, facing)
     rearmost = np.min(forward[:, None] * image_xy[:, FEET, 0], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (rearmost - forward * centre[:, 0]) / np.linalg.norm(shoulders - hips, axis=1)
@@ -62,14 +67,14 @@ def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
 def seated(behind_at_bottom: np.ndarray, trunk_inclination_deg: np.ndarray, timestamps_s: np.ndarray) -> bool:
     """Whether a bend whose bottom frames read these `mass_behind_feet` values (n,), trunk leans (n,, degrees) at
     ``timestamps_s`` (n,) was sat down, not lifted: ``SEATED_SHARE`` of the known ones past ``SEATED_BEHIND_FEET``,
-    for ``SEATED_MIN_S`` or more, the trunk there leaning under ``SEATED_MAX_LEAN_DEG`` (their median). False where
+    for ``SEATED_MIN_S`` or more, the trunk there leaning under ``UPRIGHT_LEAN_DEG`` (their median). False where
     none is known."""
     known = np.isfinite(behind_at_bottom)
     behind = known & (np.where(known, behind_at_bottom, 0.0) > SEATED_BEHIND_FEET)
     if not behind.any() or behind.sum() < SEATED_SHARE * known.sum():
         return False
     lean = trunk_inclination_deg[behind]
-    if not (np.isfinite(lean).any() and np.nanmedian(lean) < SEATED_MAX_LEAN_DEG):
+    if not (np.isfinite(lean).any() and np.nanmedian(lean) < UPRIGHT_LEAN_DEG):
         return False
     at = timestamps_s[behind]
     return bool(at[-1] - at[0] >= SEATED_MIN_S)

@@ -354,6 +354,7 @@ def compute_kinematics(track: PoseTrack, filters: FilterSettings, spine_settings
         hands_height=smooth(hands), neck_flexion_deg=smooth(angles.neck_flexion_deg),
         camera_behind=camera_behind(world, facing_frames), facing=facing_frames.astype(float),
         far_shoulder_rise=rise, knee_in_picture=knee_seen,
-        mass_behind_feet=mass_behind_feet(image_xy, facing_frames.astype(float)), valid=valid,
+        mass_behind_feet=mass_behind_feet(image_xy, facing_frames.astype(float), yaw,
+                                          spine_settings.full_view_yaw_deg), valid=valid,
         side=side, facing_sign=facing, spine_baseline_deg=float(baseline), warnings=tuple(notes),
     )

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from liftform.core.balance import seated
+from liftform.core.balance import UPRIGHT_LEAN_DEG, seated
 from liftform.core.kinematics import upright
 from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
@@ -158,8 +158,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
         # can be judged (`core.verdict`).
         if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
-        if sat_down(kinematics, start, end):     # no lift, and no bend of the count: the seat is no one else's
-            claimed[seat_span(kinematics.depth, bottom)] = True
+        if sat_down(kinematics, bottom):         # no lift, and no bend of the count
+            claimed |= seat_claim(kinematics, start, end, bottom)
             continue
         if crossed_the_edge(kinematics, start, end, settings):
             claimed[start:end + 1] = True
@@ -234,27 +234,45 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
             "lift - stand up fully between lifts")
 
 
-def sat_down(kinematics: Kinematics, start: int, end: int) -> bool:
-    """Whether the bend over frames ``start``..``end`` sat down rather than lifted: its frames near its bottom (9/10
-    of its deepest or deeper) hold the body's weight behind the feet, sitting up, for seconds (`balance.seated`)."""
-    depth = kinematics.depth[start:end + 1]
-    if not np.isfinite(depth).any():
+def seat_span(kinematics: Kinematics, bottom: int) -> slice:
+    """The frames of a seat whose deepest frame is ``bottom``: from half-way down to half-way up, across gaps in the
+    pose shorter than `SAME_BEND_GAP_S` (a seat the model lost for 0.5 s had been two halves, each too short a rest,
+    one counted as a squat). Half-way, not the deepest frames: leaning forward for a moment while seated (for a cup,
+    a shoe) had made those frames the bottom, and the sit a rep."""
+    depth, t = kinematics.depth, kinematics.timestamps_s
+    known = np.isfinite(depth)
+    index = np.arange(len(depth))
+    before = np.maximum.accumulate(np.where(known, index, -1))
+    after = np.minimum.accumulate(np.where(known, index, len(depth))[::-1])[::-1]
+    inside = (before >= 0) & (after < len(depth))
+    gap_s = np.where(inside, t[np.clip(after, 0, len(t) - 1)] - t[np.clip(before, 0, len(t) - 1)], np.inf)
+    with np.errstate(invalid="ignore"):
+        high = (depth >= 0.5 * depth[bottom]) | (~known & (gap_s < SAME_BEND_GAP_S))
+    low_before, low_after = np.flatnonzero(~high[:bottom]), np.flatnonzero(~high[bottom:])
+    return slice(int(low_before[-1]) + 1 if len(low_before) else 0,
+                 bottom + int(low_after[0]) if len(low_after) else len(depth))
+
+
+def sat_down(kinematics: Kinematics, bottom: int) -> bool:
+    """Whether the bend whose deepest frame is ``bottom`` sat down rather than lifted: its seat's frames
+    (`seat_span`) hold the body's weight behind the feet, sitting up, for seconds (`balance.seated`)."""
+    if not np.isfinite(kinematics.depth[bottom]):
         return False
-    with np.errstate(invalid="ignore"):
-        bottom = depth >= 0.9 * np.nanmax(depth)
-    span = slice(start, end + 1)
-    return seated(kinematics.mass_behind_feet[span][bottom], kinematics.trunk_inclination_deg[span][bottom],
-                  kinematics.timestamps_s[span][bottom])
+    span = seat_span(kinematics, bottom)
+    return seated(kinematics.mass_behind_feet[span], kinematics.trunk_inclination_deg[span],
+                  kinematics.timestamps_s[span])
 
 
-def seat_span(depth: np.ndarray, bottom: int) -> slice:
-    """The frames of a seat whose deepest frame is ``bottom`` (of ``depth`` (T,)): from half-way down to half-way up.
-    Claimed whole, the span of a seat (to where the depth falls to a fifth of it) had taken the bottom of a rounded
-    pick-up from a low table made before standing up fully, and the lift went uncounted."""
-    with np.errstate(invalid="ignore"):
-        low = ~(depth >= 0.5 * depth[bottom])
-    before, after = np.flatnonzero(low[:bottom]), np.flatnonzero(low[bottom:])
-    return slice(int(before[-1]) + 1 if len(before) else 0, bottom + int(after[0]) if len(after) else len(depth))
+def seat_claim(kinematics: Kinematics, start: int, end: int, bottom: int) -> np.ndarray:
+    """(T,) bool: the frames a seat found at ``bottom`` (its bend ``start``..``end``) takes from every other rep: the
+    seat itself (`seat_span`) and the rest of its bend but where the trunk leans forward as a lift's does
+    (``UPRIGHT_LEAN_DEG`` or more). A rounded pick-up from a low table made before standing up fully is a rep
+    (the whole bend claimed, it had gone uncounted); a pause on the way down to a low seat is not (the seat alone
+    claimed, it had been a "Good hip hinge")."""
+    claim = np.zeros(len(kinematics.depth), dtype=bool)
+    claim[start:end + 1] = ~(kinematics.trunk_inclination_deg[start:end + 1] >= UPRIGHT_LEAN_DEG)
+    claim[seat_span(kinematics, bottom)] = True
+    return claim
 
 
 def _lost_beside(kinematics: Kinematics, start: int, end: int) -> bool:
@@ -276,17 +294,20 @@ def crossed_the_edge(kinematics: Kinematics, start: int, end: int, settings: Rep
     """Whether the "rep" over frames ``start``..``end`` is a person leaving (or entering) the picture, not a bend:
     the person lost for a second or more right after it (or found right before it, `_lost_beside`; a moment lost at
     a bend's bottom cuts two halves, each as short, of one bend), seen for less than a rep takes (``min_duration_s``),
-    and the near knee out of the picture or hidden (`Kinematics.knee_in_picture` 0: MediaPipe guessed the legs) in
-    every frame as deep as a rep's bottom. A patient walking out of a live view between lifts read 26 % of their
-    height down in 0.13 s as the legs left it, was lost, and was told "not enough data: the lift was not seen" for
-    a bend never made; counted, it turned every later pick-up into a set-down."""
+    the near knee out of the picture or hidden (`Kinematics.knee_in_picture` 0: MediaPipe guessed the legs) in
+    every frame as deep as a rep's bottom, and the trunk upright throughout (`UPRIGHT_LEAN_DEG`: walking, not
+    bending; a real quick bend the video cut had been dropped, told as "quicker than a rep"). A patient walking out
+    of a live view between lifts read 26 % of their height down in 0.13 s as the legs left it, was lost, and was
+    told "not enough data: the lift was not seen" for a bend never made; counted, it turned every later pick-up into
+    a set-down."""
     depth = kinematics.depth
     if (kinematics.timestamps_s[end] - kinematics.timestamps_s[start] >= settings.min_duration_s
             or not _lost_beside(kinematics, start, end)):
         return False
     with np.errstate(invalid="ignore"):
         deep = depth[start:end + 1] >= settings.min_depth
-    return bool(deep.any()) and bool((kinematics.knee_in_picture[start:end + 1][deep] == 0).all())
+        leaning = (kinematics.trunk_inclination_deg[start:end + 1] >= UPRIGHT_LEAN_DEG).any()
+    return bool(deep.any()) and not leaning and bool((kinematics.knee_in_picture[start:end + 1][deep] == 0).all())
 
 
 def _bends_outside(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...],
@@ -299,16 +320,25 @@ def _bends_outside(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...],
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
+def _deepest(kinematics: Kinematics, run: tuple[int, int]) -> int:
+    """The deepest frame of the run (first, past-last) of frames (NaN depth: never the deepest)."""
+    a, b = run
+    return a + int(np.argmax(np.where(np.isfinite(kinematics.depth[a:b]), kinematics.depth[a:b], -np.inf)))
+
+
 def _at_deepest(kinematics: Kinematics, runs: list[tuple[int, int]]) -> str:
     """The runs' deepest moments, as said in a note: "12.3, 15.0 s and 2 more"."""
-    at = [kinematics.timestamps_s[a + int(np.argmax(kinematics.depth[a:b]))] for a, b in runs]
+    at = [kinematics.timestamps_s[_deepest(kinematics, run)] for run in runs]
     return ", ".join(f"{when:.1f}" for when in at[:5]) + " s" + (f" and {len(at) - 5} more" if len(at) > 5 else "")
 
 
 def seated_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings) -> str | None:
     """What to say of the bends `segment_reps` left out as sat down (`sat_down`; None without one): a patient's sits
     on a chair between lifts had been counted, and praised, as squat lifts."""
-    runs = [(a, b) for a, b in _bends_outside(kinematics, reps, settings) if sat_down(kinematics, a, b - 1)]
+    seats = {(span.start, span.stop) for span in (seat_span(kinematics, bottom) for bottom in
+                                                  (_deepest(kinematics, run) for run in _bends_outside(
+                                                      kinematics, reps, settings)) if sat_down(kinematics, bottom))}
+    runs = sorted(seats)                                     # one seat the pose lost for a moment is one seat
     if not runs:
         return None
     return (f"sat down {'once' if len(runs) == 1 else f'{len(runs)} times'} (at {_at_deepest(kinematics, runs)}): "
@@ -326,7 +356,7 @@ def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ..
     deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg), nor
     is one sat down (`seated_note` says those)."""
     runs = [(a, b) for a, b in _bends_outside(kinematics, reps, settings)   # a loop over bends, not frames
-            if judged_posture[a:b].any() and not sat_down(kinematics, a, b - 1)]
+            if judged_posture[a:b].any() and not sat_down(kinematics, _deepest(kinematics, (a, b)))]
     if not runs:
         return None
     return (f"{counted(len(runs), 'bend')} (at {_at_deepest(kinematics, runs)}) {'was' if len(runs) == 1 else 'were'} "

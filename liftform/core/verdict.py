@@ -181,8 +181,9 @@ def straight_back_note(verdicts: list[RepVerdict] | tuple[RepVerdict, ...], sett
     hinges = [v for v in verdicts if v.verdict == "hip_hinge" and not (v.at_an_angle or v.from_behind)]
     if not hinges or any(v.is_rounded for v in verdicts):
         return None
-    highest = max(v.peak_spine_flexion_deg for v in hinges)
-    if not highest <= -settings.rounded_back_spine_deg:     # NaN (never judged): nothing said
+    peaks = np.array([v.peak_spine_flexion_deg for v in hinges])
+    highest = float(np.max(peaks)) if np.isfinite(peaks).all() else float("nan")
+    if not highest <= -settings.rounded_back_spine_deg:     # a hinge never judged (NaN): nothing said
         return None
     return (f"every hip hinge seen side-on read {-highest:.0f}° or more straighter than most people's neutral back: "
             "your back's outline reads straighter than most (a deep lower-back curve, big buttocks), so it could round "

@@ -95,14 +95,14 @@ def test_walking_out_of_the_picture_between_lifts_is_no_rep():
 def test_a_moment_past_the_line_a_pause_leaning_forward_or_a_brief_sit_is_no_seat():
     """A real deadlift's misread poses at a clip's edge (the trunk read upright over hips flexed 111°) put the centre
     of mass behind the feet in 6 of 10 bottom frames, their median past the line: no seat. Nor is a box squat's
-    pause on the box, the trunk leaning forward over the knees (shins upright read 0.26-0.29), nor a second's sit. A
+    pause on the box, the trunk leaning forward over the knees (shins upright read 0.26-0.29), nor a moment's sit. A
     rest sitting up for seconds is."""
     t = np.arange(90) / FPS
     upright, forward = np.full(90, 10.0), np.full(90, 35.0)
     misread = np.array([1.03, 1.06, 0.99, 1.13, 1.3, 0.68, 0.02, -0.25, -0.39, -0.46])
     assert np.median(misread) > SEATED_BEHIND_FEET and not seated(misread, upright[:10], t[:10])
     assert not seated(np.full(90, 0.28), forward, t)                   # a box squat's pause
-    assert not seated(np.full(45, 0.42), upright[:45], t[:45])         # 1.5 s: a sit-to-stand, counted as before
+    assert not seated(np.full(45, 0.42), upright[:45], t[:45])         # 1.5 s behind the feet in all: too short
     assert seated(np.full(90, 0.42), upright, t) and not seated(np.full(90, np.nan), upright, t)
 
 

@@ -212,3 +212,21 @@ def test_most_of_a_long_bottom_must_be_behind_the_feet():
     t = np.arange(90) / FPS
     flicker = np.where(np.arange(90) % 10 < 6, 0.4, -0.1)
     assert not seated(flicker, np.full(90, 10.0), t) and seated(np.full(90, 0.4), np.full(90, 10.0), t)
+
+
+def test_the_pick_up_and_set_down_order_after_the_lifter_left_the_picture_is_said_to_be_a_guess():
+    """A trainee carried a box out of the picture and came back empty-handed: the next pick-up was told "lowered the
+    load with the back", the bends counted in turn, without a word. Out of view 4 s between two reps, it is said."""
+    from liftform.core.reps import LEFT_PICTURE_S
+
+    parts = (_stand(), _hinge(), _stand(6.0), _hinge(), _stand())
+    track = _track(*parts)
+    away = sum(len(p[0]) for p in parts[:2]) + int(1.0 * FPS)
+    for gone_s, said in ((LEFT_PICTURE_S + 1.0, True), (LEFT_PICTURE_S - 1.0, False)):
+        core = run_core(lost_between(track, away, away + int(gone_s * FPS)), SETTINGS)
+        assert [r.lowers_load for r in core.reps] == [False, True]
+        notes = [n for n in core.notes if "out of the picture" in n]
+        assert bool(notes) is said, (gone_s, core.notes)
+        if said:
+            assert notes[0].startswith(f"the lifter was out of the picture for {gone_s:.0f} s before rep 2")
+            assert "(rep 2 as a set-down)" in notes[0]

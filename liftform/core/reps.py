@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from liftform.core.balance import UPRIGHT_LEAN_DEG, seated
+from liftform.core.filters import runs_s
 from liftform.core.kinematics import upright
 from liftform.core.phases import liftoff_index, lowers_load, touchdown_index
 from liftform.core.types import Kinematics, Rep
@@ -26,6 +27,9 @@ MISSING_DEPTH = -1e9   # stands in for missing depth: below any real depth, and 
 # every later descent had been taken for the other kind (an MPEG-4 copy of a sample, its lifter lost for 0.43 s at
 # a bottom, judged its next bend's lowering as a reach-down).
 SAME_BEND_GAP_S = 1.0
+# Out of view this long between two reps, the lifter may have carried the load away or fetched another: the
+# pick-up/set-down order after it is a guess, and said so (`order_after_absence_note`).
+LEFT_PICTURE_S = 3.0
 
 
 def one_bend_cut_by_a_gap(posed: np.ndarray, timestamps_s: np.ndarray, end: int, start: int) -> bool:
@@ -232,6 +236,28 @@ def two_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], se
         return None
     return ("; ".join(found) + ": counted and judged as one rep, the second bend's reach-down perhaps as part of the "
             "lift - stand up fully between lifts")
+
+
+def order_after_absence_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...]) -> str | None:
+    """What to say where the person was out of view for `LEFT_PICTURE_S` or more between two reps (None where never):
+    the bends after it are still taken in turn as pick-ups and set-downs (`phases.lowers_load`), not knowing
+    whether the load left or came back with them. A trainee who carried a box out of the picture and came back
+    empty-handed had the next pick-up told "lowered the load with the back" without a word."""
+    t = kinematics.timestamps_s
+    after_gap = []
+    for before, after in zip(reps[:-1], reps[1:], strict=True):          # a loop over reps, not frames
+        between = slice(before.end, after.start + 1)
+        durations = runs_s(~np.isfinite(kinematics.depth[between]), t[between])[1]
+        if len(durations) and durations.max() >= LEFT_PICTURE_S:
+            after_gap.append((float(durations.max()), after))
+    if not after_gap:
+        return None
+    gone_s, rep = after_gap[0]
+    more = f" (and {counted(len(after_gap) - 1, 'time')} more)" if len(after_gap) > 1 else ""
+    return (f"the lifter was out of the picture for {gone_s:.0f} s before rep {rep.index + 1}{more}: the bends after "
+            f"it are still taken in turn as pick-ups and set-downs (rep {rep.index + 1} as "
+            f"{'a set-down' if rep.lowers_load else 'a pick-up'}), not knowing whether the load left or came back "
+            "with them: read its words on lowering or lifting with that in mind")
 
 
 def seat_span(kinematics: Kinematics, bottom: int) -> slice:

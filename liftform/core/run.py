@@ -19,7 +19,14 @@ from liftform.core.bend_parts import one_rep_per_bend
 from liftform.core.flags import quick_rounding_note, spine_judged
 from liftform.core.kinematics import compute_kinematics
 from liftform.core.rep_metrics import judged_and_counted_frames
-from liftform.core.reps import bend_numbers, seated_note, segment_reps, two_bends_note, uncounted_bends_note
+from liftform.core.reps import (
+    bend_numbers,
+    order_after_absence_note,
+    seated_note,
+    segment_reps,
+    two_bends_note,
+    uncounted_bends_note,
+)
 from liftform.core.types import Kinematics, Rep, RepVerdict
 from liftform.core.verdict import judge_reps
 from liftform.errors import InputError
@@ -75,7 +82,7 @@ def run_core(track: PoseTrack, settings: Settings, *, spine_baseline_deg: float 
              two_bends_note(kinematics, reps, settings.reps),
              uncounted_bends_note(kinematics, reps, settings.reps, spine_judged(
                  kinematics.trunk_inclination_deg, kinematics.hip_flexion_deg, settings.verdict)),
-             seated_note(kinematics, reps, settings.reps))
+             seated_note(kinematics, reps, settings.reps), order_after_absence_note(kinematics, reps))
     verdicts = one_rep_per_bend(parts, bend_numbers(reps, np.isfinite(kinematics.depth), kinematics.timestamps_s))
     judged, shown = judged_and_counted_frames(kinematics, reps, settings.verdict, flagged)      # the parts', as judged
     return CoreResult(kinematics, tuple(v.rep for v in verdicts), shown, verdicts, judged,

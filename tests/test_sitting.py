@@ -1,4 +1,4 @@
-"""Sitting down on a chair between lifts is no lift (`core.balance`, `reps.sat_down`): the body's weight is behind
+"""Sitting down on a chair between lifts is no lift (`core.balance`, `reps.seat_at`): the body's weight is behind
 the feet there, as no free-standing lift puts it."""
 
 from __future__ import annotations

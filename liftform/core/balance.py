@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from liftform.core.geometry import vector_length
 from liftform.track import trunk_midpoints
 
 # (landmarks averaged for one end, landmarks for the other end or () for a point segment, share of body mass)
@@ -61,7 +62,7 @@ def mass_behind_feet(image_xy: np.ndarray, facing: np.ndarray, view_yaw_deg: np.
         forward = np.where((facing == 0) | ~(view_yaw_deg <= side_on_yaw_deg), np.nan, facing)
     rearmost = np.min(forward[:, None] * image_xy[:, FEET, 0], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (rearmost - forward * centre[:, 0]) / np.linalg.norm(shoulders - hips, axis=1)
+        return (rearmost - forward * centre[:, 0]) / vector_length(shoulders - hips)
 
 
 def seated(behind_at_bottom: np.ndarray, trunk_inclination_deg: np.ndarray, timestamps_s: np.ndarray) -> bool:

@@ -162,8 +162,8 @@ def segment_reps(kinematics: Kinematics, settings: RepSettings, reps_before: int
         # can be judged (`core.verdict`).
         if t[end] - t[start] < settings.min_duration_s and seen_whole(kinematics.depth, start, end, complete):
             continue
-        if sat_down(kinematics, bottom):         # no lift, and no bend of the count
-            claimed |= seat_claim(kinematics, start, end, bottom)
+        if (seat := seat_at(kinematics, bottom)) is not None:     # no lift, and no bend of the count
+            claimed |= seat_claim(kinematics, start, end, seat)
             continue
         if crossed_the_edge(kinematics, start, end, settings):
             claimed[start:end + 1] = True
@@ -279,25 +279,26 @@ def seat_span(kinematics: Kinematics, bottom: int) -> slice:
                  bottom + int(low_after[0]) if len(low_after) else len(depth))
 
 
-def sat_down(kinematics: Kinematics, bottom: int) -> bool:
-    """Whether the bend whose deepest frame is ``bottom`` sat down rather than lifted: its seat's frames
-    (`seat_span`) hold the body's weight behind the feet, sitting up, for seconds (`balance.seated`)."""
+def seat_at(kinematics: Kinematics, bottom: int) -> slice | None:
+    """The seat (`seat_span`) of the bend whose deepest frame is ``bottom`` where it sat down rather than lifted:
+    those frames hold the body's weight behind the feet, sitting up, for seconds (`balance.seated`); else None."""
     if not np.isfinite(kinematics.depth[bottom]):
-        return False
+        return None
     span = seat_span(kinematics, bottom)
-    return seated(kinematics.mass_behind_feet[span], kinematics.trunk_inclination_deg[span],
-                  kinematics.timestamps_s[span])
+    sat = seated(kinematics.mass_behind_feet[span], kinematics.trunk_inclination_deg[span],
+                 kinematics.timestamps_s[span])
+    return span if sat else None
 
 
-def seat_claim(kinematics: Kinematics, start: int, end: int, bottom: int) -> np.ndarray:
-    """(T,) bool: the frames a seat found at ``bottom`` (its bend ``start``..``end``) takes from every other rep: the
-    seat itself (`seat_span`) and the rest of its bend but where the trunk leans forward as a lift's does
-    (``UPRIGHT_LEAN_DEG`` or more). A rounded pick-up from a low table made before standing up fully is a rep
-    (the whole bend claimed, it had gone uncounted); a pause on the way down to a low seat is not (the seat alone
-    claimed, it had been a "Good hip hinge")."""
+def seat_claim(kinematics: Kinematics, start: int, end: int, seat: slice) -> np.ndarray:
+    """(T,) bool: the frames a ``seat`` (`seat_at`; its bend ``start``..``end``) takes from every other rep: the
+    seat itself and the rest of its bend but where the trunk leans forward as a lift's does (``UPRIGHT_LEAN_DEG`` or
+    more). A rounded pick-up from a low table made before standing up fully is a rep (the whole bend claimed, it had
+    gone uncounted); a pause on the way down to a low seat is not (the seat alone claimed, it had been a "Good hip
+    hinge")."""
     claim = np.zeros(len(kinematics.depth), dtype=bool)
     claim[start:end + 1] = ~(kinematics.trunk_inclination_deg[start:end + 1] >= UPRIGHT_LEAN_DEG)
-    claim[seat_span(kinematics, bottom)] = True
+    claim[seat] = True
     return claim
 
 
@@ -359,12 +360,11 @@ def _at_deepest(kinematics: Kinematics, runs: list[tuple[int, int]]) -> str:
 
 
 def seated_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ...], settings: RepSettings) -> str | None:
-    """What to say of the bends `segment_reps` left out as sat down (`sat_down`; None without one): a patient's sits
+    """What to say of the bends `segment_reps` left out as sat down (`seat_at`; None without one): a patient's sits
     on a chair between lifts had been counted, and praised, as squat lifts."""
-    seats = {(span.start, span.stop) for span in (seat_span(kinematics, bottom) for bottom in
-                                                  (_deepest(kinematics, run) for run in _bends_outside(
-                                                      kinematics, reps, settings)) if sat_down(kinematics, bottom))}
-    runs = sorted(seats)                                     # one seat the pose lost for a moment is one seat
+    bottoms = [_deepest(kinematics, run) for run in _bends_outside(kinematics, reps, settings)]
+    seats = [seat for seat in (seat_at(kinematics, bottom) for bottom in bottoms) if seat is not None]
+    runs = sorted({(seat.start, seat.stop) for seat in seats})   # one seat the pose lost for a moment is one seat
     if not runs:
         return None
     return (f"sat down {'once' if len(runs) == 1 else f'{len(runs)} times'} (at {_at_deepest(kinematics, runs)}): "
@@ -382,7 +382,7 @@ def uncounted_bends_note(kinematics: Kinematics, reps: list[Rep] | tuple[Rep, ..
     deepest moment; a run that never leans so far is no lift (a real deadlifter's dips nearing the bar, 32 deg), nor
     is one sat down (`seated_note` says those)."""
     runs = [(a, b) for a, b in _bends_outside(kinematics, reps, settings)   # a loop over bends, not frames
-            if judged_posture[a:b].any() and not sat_down(kinematics, _deepest(kinematics, (a, b)))]
+            if judged_posture[a:b].any() and seat_at(kinematics, _deepest(kinematics, (a, b))) is None]
     if not runs:
         return None
     return (f"{counted(len(runs), 'bend')} (at {_at_deepest(kinematics, runs)}) {'was' if len(runs) == 1 else 'were'} "

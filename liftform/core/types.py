@@ -69,8 +69,9 @@ class Kinematics:
         far_shoulder_rise: (T,) how far the far shoulder appears above the near one where the trunk is bent over and
             the view side-on, in trunk lengths (`core.camera_pitch`): ~0 from a level camera, 0.32-0.46 from 35°
             above, where a back is not cleared. NaN elsewhere, and in files written before it.
-        knee_in_picture: (T,) 1 where the near knee and ankle are inside the picture, 0 where MediaPipe guessed
-            either (`framing.knee_in_picture`: a webcam cutting off the feet); NaN in files written before it.
+        knee_in_picture: (T,) 1 where the near knee and ankle are inside the picture and the knee is not hidden, 0
+            where MediaPipe guessed either (`framing.knee_in_picture`: a webcam cutting off the feet, a table in
+            front of the knees); NaN in files written before it.
         mass_behind_feet: (T,) how far the body's centre of mass lies behind the rearmost point of the feet, in trunk
             lengths (`core.balance`): under 0 standing free, past 0.25 at a bend's bottom seated (not a rep). NaN
             where unknown, and in files written before it.

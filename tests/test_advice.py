@@ -122,7 +122,7 @@ def test_a_back_rounded_only_while_lowering_the_load_is_told_to_lower_it_with_a_
     assert "ask someone to help" in text and "lunge" not in text
     stoop = replace(bent_knees, min_knee_angle_deg=160.0)
     assert advice_kind(stoop) == "lower_flat" and "ask someone" not in advise(stoop)
-    assert "if you can't reach the floor with a flat back, set it down in a lunge or half-kneel" in advise(stoop)
+    assert "if you can't reach that low with a flat back, set it down in a lunge or half-kneel" in advise(stoop)
     deeper = replace(bent_knees, spine_flexion_pct_of_max=80.0)        # the screen: flat down to 56 deg of lean
     assert advice_kind(replace(deeper, while_lowering=False), 56.0) == "lunge_and_flexibility"
     assert "cannot yet reach this low with a flat back (your screen: 56° of lean, here 80°)" in advise(deeper, 56.0)

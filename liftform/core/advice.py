@@ -209,7 +209,7 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
             "someone to help."),
         "bend_knees_chest_up": (
             f"Bend at the hips and knees and keep your chest up: your back {rounded_when}; if you "
-            f"can't reach the floor with a flat back, lunge or half-kneel ({checks_it})."),
+            f"can't reach that low with a flat back, lunge or half-kneel ({checks_it})."),
         "squat_depth": (
             f"Squat only as deep as your lower back stays flat: at the bottom it {rounded} as your "
             "pelvis tucked under - stop a little higher, and work on hip and ankle flexibility."),
@@ -248,7 +248,7 @@ def _lowering_tail(rv: RepVerdict, screen_hinge_depth_deg: float, here: str) -> 
         return (f"you cannot yet reach this low with a flat back (your screen: {_deg(screen_hinge_depth_deg)} of "
                 f"lean{here}), so set it down in a lunge or half-kneel.")
     if cause == "bend_knees_chest_up":
-        return "if you can't reach the floor with a flat back, set it down in a lunge or half-kneel."
+        return "if you can't reach that low with a flat back, set it down in a lunge or half-kneel."
     return "if you can't keep it flat, the load is too heavy - ask someone to help."
 
 

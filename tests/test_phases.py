@@ -509,3 +509,56 @@ def test_a_rep_ending_where_the_pose_was_lost_may_go_on_until_the_gap_passes_a_s
     assert bend_may_go_on([rep, after], 0, posed((40, 56)), t)              # the bend going on, unfinished
     assert not bend_may_go_on([rep, dataclasses.replace(after, end=90, complete=True)], 0, posed((40, 56)), t)
     assert not bend_may_go_on([rep, after], 0, posed((40, 50)), t)         # the next starts after the pose came back
+
+
+@pytest.mark.parametrize("fps", [30.0, 15.0, 60.0])
+def test_a_back_rounded_reaching_down_and_yanked_up_rounded_is_a_rounded_lift(fps):
+    """A lifter who reaches down rounded and yanks the load up in 0.2 s has the back past its limit for only ~0.1 s of
+    the lift, under the 0.15 s a rounding must last: it had been cleared, "past its limit for only 0.10 s". The
+    back the load came onto was rounded all along: the run counts from the reach-down on. A back set flat before
+    the same yank, or rounded only past the lift's first moments, stays as it was."""
+    track, _ = reach_then_set_track(reach_spine_deg=45.0, lift_spine_deg=45.0, lift_s=0.2, fps=fps)
+    (yank,) = _judge(track)[2]
+    assert yank.verdict == "rounded_back", yank.reason
+    assert yank.reason.startswith("lifted with the back") and "rounded_reach_down" not in yank.faults
+    if fps >= 30:       # 3 frames of the lift at 15 fps last 0.2 s: long enough on their own, and said so
+        assert yank.rounded_s > 1.0 and "from the reach-down on" in yank.reason
+    else:
+        assert yank.rounded_s == pytest.approx(0.2, abs=0.01) and "from the reach-down on" not in yank.reason
+    flat, _ = reach_then_set_track(reach_spine_deg=45.0, lift_spine_deg=3.0, lift_s=0.2, fps=fps)
+    (set_flat,) = _judge(flat)[2]
+    assert set_flat.verdict == "hip_hinge" and set_flat.faults == ("rounded_reach_down",), set_flat.reason
+
+
+def test_a_rounding_counts_from_its_reach_down_only_with_half_of_the_time_on_each_side_of_liftoff():
+    """`flags.rounding_carried_s` at 30 fps, lift-off at frame 10: a back past its limit from frame 3 into the lift
+    for 3 frames is one run of 10 frames; one past it on the single frame before lift-off (a lift's own rounding
+    begun a frame early: a real oblique RDL's, mirrored), or only on lift-off's frame after a rounded reach-down (a
+    rounded set-up, lift-off placed a frame early), is no run the lift carried."""
+    from liftform.core.flags import rounding_carried_s
+
+    t = np.arange(20) / 30.0
+
+    def carried(reach: range, lifted: range) -> float:
+        flagged, counted = np.zeros(20, dtype=bool), np.zeros(20, dtype=bool)
+        flagged[list(reach) + list(lifted)] = True
+        counted[list(lifted)] = True
+        return rounding_carried_s(flagged, counted, 10, t, SETTINGS.verdict.min_rounded_s)
+
+    assert carried(range(3, 10), range(10, 13)) == pytest.approx(10 / 30)
+    assert carried(range(9, 10), range(10, 14)) == 0.0
+    assert carried(range(3, 10), range(10, 11)) == 0.0
+    assert carried(range(3, 9), range(10, 14)) == 0.0         # flat on the frame before lift-off: nothing carried
+
+
+def test_a_flat_back_whose_head_hangs_through_liftoff_of_a_quick_lift_is_not_a_rounded_lift():
+    """Only the spine's own rounding is carried from the reach-down into a quick lift: a flat-backed lifter may hang
+    the head looking at the load as they reach it (a random rendered hinge, its head down through lift-off, was
+    called rounded "by the head alone"). Its head, past its limit for only ~0.1 s of the lift, is told as such."""
+    from synthetic_tracks import _phased_lift
+
+    trunk, spine = _phased_lift(0.0, 0.0, 30.0, 0.8, 0.2)
+    head = np.where(trunk >= 60.0, 60.0, 0.0)
+    track = make_track(trunk, trunk * 30 / 80, spine, np.arange(len(trunk)) / 30.0, head_drop_deg=head)
+    (v,) = _judge(track)[2]
+    assert v.verdict == "hip_hinge" and v.head_briefly, v.reason

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.filters import hysteresis, runs_s
+from liftform.core.filters import hysteresis, run_lengths_s, runs_s
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
 
@@ -81,6 +81,32 @@ def armed_within(flagged: np.ndarray, excess_deg: np.ndarray, part: np.ndarray,
     run_opened = np.maximum.accumulate(np.where(~inside, index, -1))      # the frame before each run
     last_past = np.maximum.accumulate(np.where(past, index, -1))
     return inside & (last_past > run_opened)
+
+
+def rounding_carried_s(flagged: np.ndarray, counted: np.ndarray, first: int, timestamps_s: np.ndarray,
+                       min_rounded_s: float) -> float:
+    """How long the back that took the load had been rounded (s): where it is ``flagged`` (n,) through the frames
+    just before the lift's ``first`` (reaching down empty-handed; the caller gives the spine flagged and past its own
+    limit: not held by the hysteresis alone, nor by the head, which a flat-backed lifter may hang looking at the
+    load, a random rendered hinge called rounded so) and ``counted`` (n,) from ``first`` on, each for at least half of
+    ``min_rounded_s``, the whole run, the reach's part and the lift's; else 0. A lifter who reached down rounded
+    and yanked the load up in 0.2 s had the back past its limit for 0.10 s of the lift and was cleared, "past its
+    limit for only 0.10 s": the most harmful lift there is. Half on each side, so that a lift-off placed a frame or
+    two off does not make a rounded set-up, set flat, a rounded lift, nor a lift's brief rounding that began a frame
+    before its lift-off (a real oblique RDL's, mirrored) one long enough."""
+    flagged, counted = np.asarray(flagged, dtype=bool), np.asarray(counted, dtype=bool)
+    if not 0 < first < len(flagged) or not (flagged[first - 1] and counted[first]):
+        return 0.0
+    unflagged, uncounted = np.flatnonzero(~flagged[:first]), np.flatnonzero(~counted[first:])
+    begin = unflagged[-1] + 1 if len(unflagged) else 0
+    stop = first + (uncounted[0] if len(uncounted) else len(counted) - first)
+    reach_s, lift_s = (run_lengths_s(np.ones(b - a, dtype=bool), timestamps_s[a:b]) for a, b in
+                       ((begin, first), (first, stop)))
+    if min(reach_s, lift_s) < 0.5 * min_rounded_s:
+        return 0.0
+    run = np.zeros(len(flagged), dtype=bool)
+    run[begin:stop] = True
+    return run_lengths_s(run, timestamps_s)
 
 
 def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,

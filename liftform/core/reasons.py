@@ -68,17 +68,21 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
         if not m.seen_whole:            # as every rep the view cuts says (README): the rest of it was not judged
             seen += " (seen in part: the view cuts this rep)"
         did = _rounded_when(m, settings, lowers_load)
+        # A lift quicker than min_rounded_s, counted with the reach-down its back was rounded in since
+        # (`flags.rounding_carried_s`): said, or "for 0.8 s" of a 0.2 s yank reads wrong.
+        carried = " from the reach-down on" if m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s and not (
+            m.lowering_rounded_s > 0) else ""
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back {_limit(settings.head_hanging_neck_deg)} for "
-                    f"{m.rounded_s:.1f} s, the trunk leaning up to {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}: "
-                    f"the upper back rounds with it{seen}")
+                    f"{m.rounded_s:.1f} s{carried}, the trunk leaning up to {m.peak_trunk_deg:.0f}°"
+                    f"{_lift_lean(m, hips=False)}: the upper back rounds with it{seen}")
         if squat_bottom(m, settings):
             return (f"{did}: the lower back rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° "
-                    f"past neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s at the "
+                    f"past neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s{carried} at the "
                     f"bottom of the squat, the hips bent {m.peak_hip_deg:.0f}° (the pelvis tucking under){seen}")
         return (f"{did}: the spine rounded {_beside(m.peak_spine_deg, settings.rounded_back_spine_deg)}° past "
-                f"neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s, the trunk "
+                f"neutral {_limit(settings.rounded_back_spine_deg)} for {m.rounded_s:.1f} s{carried}, the trunk "
                 # "up to": the rep's deepest lean, not the lean where the back rounded most ("while" had said so, and
                 # a clinician found the still of its worst moment at 67° beside "while the trunk leaned 84°")
                 f"leaning up to {m.peak_trunk_deg:.0f}°{_lift_lean(m, hips=False)}{seen}")

@@ -2,9 +2,8 @@
 the verdict and its words ask of them (rounded while lowering? the lift unseen? cleared on the way down?).
 
 Which frames carry the load: from lift-off (the hands and the object leave the floor, :mod:`liftform.core.phases`)
-through the ascent, and the descent of a rep that lowers a load down to touch-down. Where the view ends inside a
-rep before its lift (the video stops, the person is lost), its whole lower part is what there is to judge.
-"""
+through the ascent, and the descent of a rep lowering a load down to touch-down. Where the view ends inside a rep
+before its lift (the video stops, the person is lost), its whole lower part is what there is to judge."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from liftform.core.camera_pitch import looks_down, rep_rise
 from liftform.core.filters import bridged_run_lengths_s, run_lengths_s
-from liftform.core.flags import armed_within, rounding_excess_deg, spine_judged
+from liftform.core.flags import armed_within, rounding_carried_s, rounding_excess_deg, spine_judged
 from liftform.core.reps import meets_view_edge, seen_whole
 from liftform.core.spine import FRONT_VIEW_YAW_DEG
 from liftform.core.types import Kinematics, Rep
@@ -59,7 +58,7 @@ class RepMetrics:
     peak_hip_deg: float
     knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
     stance_split: float             # widest ankle split there, leg lengths
-    rounded_s: float                # time flagged rounded while loaded
+    rounded_s: float                # time flagged rounded while loaded (and reaching, where the load came onto it)
     lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
     lowering_rounded_s: float       # ... of it, lowering the load before touch-down (0 in a rep lowering none)
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)
@@ -116,7 +115,7 @@ class RepParts:
     counting: np.ndarray            # where a flag can count: loaded, or the load resting between lowering and lift
     counted: np.ndarray             # flagged frames that count for the rep: counting, and past the limit since its
                                     # run entered them (`core.flags.armed_within`)
-    rounded_s: float                # the longest the back read rounded in the loaded part (`RepMetrics.rounded_s`)
+    rounded_s: float                # the longest rounding in the loaded part, or carried into it (`RepMetrics`)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
     descent_seen: bool              # `RepMetrics.descent_seen`
@@ -155,13 +154,17 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     # its 95 deg, had been cleared from 0.1 s of it).
     descent_seen = bool(np.isfinite(k.depth[rep.start:rep.bottom]).any()) and not (ends_in_rep and
                                                                                  rep.bottom >= rep.end)
-    # A back rounded through the bottom of a rep that lowers the load (touch-down, then lift-off) is one rounding:
-    # the frames between, the load resting on the floor, join its two loaded halves (not counted themselves).
-    # Apart, a quick rounded stoop's halves each stayed under min_rounded_s and the rep was cleared.
+    # A back rounded through the bottom of a rep lowering the load is one rounding: the load resting on the floor
+    # joins its loaded halves, uncounted (apart, a quick rounded stoop's halves each stayed under min_rounded_s).
     resting = (low & (frame > rep.lowering_end) & (frame < lift_start) if rep.lowering_end >= 0
                else np.zeros_like(low))
     counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting, loaded)
     rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
+    if rounded_s < settings.min_rounded_s and rep.lowering_end < 0:     # a lift too quick to count on its own
+        spine = np.nan_to_num(k.spine_flexion_deg[span], nan=-np.inf) >= settings.rounded_back_spine_deg
+        carried_s = rounding_carried_s(flagged[span] & spine, counted & lifting & spine, lift_start - rep.start,
+                                       k.timestamps_s[span], settings.min_rounded_s)
+        rounded_s = max(rounded_s, carried_s)
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:
@@ -247,8 +250,7 @@ def rep_metrics(kinematics: Kinematics, rep: Rep, flagged: np.ndarray, settings:
 
 
 def knee_guessed(knee_in_picture: np.ndarray) -> bool:
-    """Whether the knee angle of a rep's lower part, ``knee_in_picture`` (n,) 1/0 there (NaN: no pose, or a file
-    written before the column, taken as seen), was MediaPipe's guess in most of its frames."""
+    """The knee angle of a rep's lower part was MediaPipe's guess in most frames (``knee_in_picture`` (n,) 1/0/NaN)."""
     return bool(np.mean(knee_in_picture == 0) > 0.5) if len(knee_in_picture) else False
 
 
@@ -333,7 +335,7 @@ def _rise_seen(depth: np.ndarray) -> float:
 
 def while_lowering(m: RepMetrics, settings: VerdictSettings) -> bool:
     """The rounding lasted long enough only while the load was lowered (before touch-down), not in the lift."""
-    return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s
+    return m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s and m.lowering_rounded_s > 0
 
 
 def through_bottom(m: RepMetrics, settings: VerdictSettings) -> bool:

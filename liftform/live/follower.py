@@ -152,9 +152,6 @@ class LifterFollower:
         # Someone else seen in the lifter's crop (a coach, a spotter): their box and when it was last seen.
         self.other_box: Box | None = None
         self.other_seen_s = -math.inf
-        # The most people seen at once: by a look over the whole frame (at the start, and while the lifter is lost),
-        # or beside the lifter in the crop. Nobody else is followed or judged (`live_note`).
-        self.people_in_view = 0
 
     def wait_loaded(self) -> None:
         """Return once the models are loaded: the live loop starts then, so a file played as a camera (which starts
@@ -176,9 +173,8 @@ class LifterFollower:
                 and (lost_s is None or t - lost_s <= RETIRE_LOST_S) and box_iou(self.other_box, box) >= SAME_PERSON_IOU)
 
     def _look(self, rgb: np.ndarray, t: float) -> None:
-        people = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None]
-        self.people_in_view = max(self.people_in_view, len(people))
-        found = [xy for xy in people if not self._other(person_box(xy), t, self.follower.lost_since_s)]  # not beside
+        found = [xy for xy in self.finder(rgb, self.bounds) if person_box(xy) is not None
+                 and not self._other(person_box(xy), t, self.follower.lost_since_s)]   # not the one beside them
         self.next_look_s = t + LOST_LOOK_S
         if not found:
             return
@@ -261,20 +257,9 @@ class LifterFollower:
             take_back(follower, before, timestamp_s)
             return None
         others = [b for b in follower.other_boxes if box_iou(b, follower.last_box) < SAME_PERSON_IOU]
-        self.people_in_view = max(self.people_in_view, 1 + len(others))
         if others:
             self.other_box, self.other_seen_s = others[0], timestamp_s
         return pose
-
-
-def others_note(people_in_view: int) -> str | None:
-    """What a live session says where it saw more people than the one it follows (`LifterFollower.people_in_view`):
-    two people lifting side by side had one of them judged, "SAFE", without a word of the other's rounded reps."""
-    if people_in_view < 2:
-        return None
-    return (f"{people_in_view} people were in view at once: live follows one (the largest in view when it started, "
-            "drawn with the skeleton) and judged nobody else; film the others and run `liftform analyze` on the video "
-            "to judge everyone")
 
 
 def _extent(box: tuple[float, float, float, float] | None) -> float:

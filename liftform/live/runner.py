@@ -158,7 +158,7 @@ def run_live(config: LiveConfig, on_event: Callable[[LiveEvent], None] | None = 
 def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, window: LiveWindow | None,
                  saving: contextlib.ExitStack, on_event, on_frame) -> LiveResult:
     """`run_live` once its source is open: the model, the loop, the session saved (``saving``: Ctrl-C held back)."""
-    from liftform.live.follower import LifterFollower, others_note  # mediapipe: imported as a session starts
+    from liftform.live.follower import LifterFollower  # mediapipe is imported only when a session starts
 
     estimator = session = recorder = None
     warnings, recording = [], None
@@ -193,11 +193,11 @@ def _run_session(config: LiveConfig, settings: Settings, source: FrameSource, wi
     if stats.frames_dropped:
         warnings.append(f"live session: {stats.frames_dropped} frame(s) dropped while the pose model was busy")
     dark = dark_picture_note(session.lifter_brightness)
-    people = max(getattr(estimator, "people_in_view", 1), 1)
-    warnings += [note for note in (dark, others_note(people)) if note]
+    if dark:
+        warnings.append(dark)
     # With the session's settings: a zero taken during it (key n) judges every rep of the saved session.
     analysis, out_dir = save_session(session, source, ModelInfo(resolved.name, resolved.sha256), session.settings,
-                                     config.output_dir, warnings, config.personal_from, people)
+                                     config.output_dir, warnings, config.personal_from)
     return LiveResult(analysis, out_dir, recording, tuple(session.verdicts), stopped_by, error, stats,
                       session.track())
 
@@ -319,12 +319,11 @@ def _show(frame: CapturedFrame, session: LiveSession, window: LiveWindow | None,
 
 def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, settings: Settings,
                  out_root: Path | None, warnings: list[str],
-                 personal_from: dict[tuple[str, str], str] | None = None,
-                 people_in_view: int = 1) -> tuple[Analysis | None, Path | None]:
+                 personal_from: dict[tuple[str, str], str] | None = None) -> tuple[Analysis | None, Path | None]:
     """Analyse the session's whole track with the core (as `liftform analyze` would) and, with ``out_root``,
     write ``out_root/live-<timestamp>/`` (result.json, CSVs, poses.npz). (None, None) when fewer than two frames
     were processed (no motion to judge). ``personal_from``: where the settings' own values came from (a zero taken
-    with key n is said so); ``people_in_view``: the most people seen at once."""
+    with key n is said so)."""
     track = session.track()
     if track is None or len(track) < 2:
         return None, None
@@ -336,7 +335,7 @@ def save_session(session: LiveSession, source: FrameSource, model: ModelInfo, se
                       height=track.frame_size_wh[1], duration_s=float(t[-1] - t[0] + 1.0 / source.fps))
     analysis = analyze_track(track, info, model, settings, warnings)
     zero = {("spine", "neutral_bend_deg"): LIVE_ZERO_ORIGIN} if session.zero_taken else {}
-    analysis = replace(analysis, personal_from={**(personal_from or {}), **zero}, people_in_view=people_in_view)
+    analysis = replace(analysis, personal_from={**(personal_from or {}), **zero})
     if out_root is None:
         return analysis, None
     out_dir = _new_session_dir(Path(out_root))

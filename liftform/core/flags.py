@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liftform.core.filters import hysteresis, run_lengths_s, runs_s
+from liftform.core.filters import hysteresis, runs_s
 from liftform.core.types import Kinematics, Rep
 from liftform.settings import VerdictSettings
 
@@ -97,16 +97,15 @@ def rounding_carried_s(flagged: np.ndarray, counted: np.ndarray, first: int, tim
     flagged, counted = np.asarray(flagged, dtype=bool), np.asarray(counted, dtype=bool)
     if not 0 < first < len(flagged) or not (flagged[first - 1] and counted[first]):
         return 0.0
-    unflagged, uncounted = np.flatnonzero(~flagged[:first]), np.flatnonzero(~counted[first:])
-    begin = unflagged[-1] + 1 if len(unflagged) else 0
-    stop = first + (uncounted[0] if len(uncounted) else len(counted) - first)
-    reach_s, lift_s = (run_lengths_s(np.ones(b - a, dtype=bool), timestamps_s[a:b]) for a, b in
-                       ((begin, first), (first, stop)))
-    if min(reach_s, lift_s) < 0.5 * min_rounded_s:
+    index = np.arange(len(flagged))
+    # Timed as any run is, on the whole rep's frames: one frame has its interval, a gap in the frames ends a run.
+    starts, durations = runs_s(np.where(index < first, flagged, counted), timestamps_s)
+    run = np.searchsorted(starts, first, side="right") - 1          # the run holding lift-off's frame
+    if starts[run] == first:                                        # a gap just before lift-off: nothing carried
         return 0.0
-    run = np.zeros(len(flagged), dtype=bool)
-    run[begin:stop] = True
-    return run_lengths_s(run, timestamps_s)
+    reach_s = runs_s(flagged & (index >= starts[run]) & (index < first), timestamps_s)[1]
+    lift_s = durations[run] - reach_s[-1]
+    return float(durations[run]) if min(reach_s[-1], lift_s) >= 0.5 * min_rounded_s else 0.0
 
 
 def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,

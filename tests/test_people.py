@@ -140,6 +140,21 @@ def test_people_in_view_nobody_followed_are_said_and_a_rescore_keeps_it(tmp_path
     assert not any("not followed" in w for w in alone.quality.warnings)
 
 
+def test_another_lifters_notes_are_printed_under_their_reps(capsys):
+    """The terminal printed the main lifter's notes only: a second lifter lost for 3 s (rendered, partly behind
+    the first) was "lifter 2: ... 2 reps" with no word of it, in result.json alone."""
+    from liftform.cli.show import print_summary
+
+    stoop, _ = lift_track("rounded_back")
+    angled, _ = lift_track("hip_hinge", yaw_deg=50.0)
+    analysis, _ = _judge(stoop, angled)
+    print_summary(analysis, None)
+    printed = " ".join(capsys.readouterr().out.split())
+    (note,) = analysis.others[0].quality.warnings
+    assert f"note on lifter 2: {note}" in printed and printed.index("lifter 2") < printed.index(note)
+    assert note not in analysis.quality.warnings
+
+
 def test_another_lifters_notes_are_read_back_and_kept_by_a_rescore(tmp_path):
     """Another lifter's data-quality notes (filmed at an angle) are in their result.json entry, read back with it,
     and still there after a rescore, which keeps the other lifters as first scored."""

@@ -68,6 +68,10 @@ def print_summary(analysis, out_dir: Path | None) -> None:
         # every rep of the main lifter is in reps.csv; the others' are in result.json only
         listing = None if out_dir is None else out_dir / (REPS_NAME if lifter is analysis else RESULT_NAME)
         print_reps(lifter.verdicts, analysis.settings.advice, listing)
+        # another lifter's own notes (lost for 3 s, seen at an angle) had been in result.json only
+        for warning in () if lifter is analysis else lifter.quality.warnings:
+            if warning not in analysis.quality.warnings:
+                out.print(f"  [yellow]note on lifter {number}:[/] {shown(warning)}", soft_wrap=True)
     # what the advice above rests on; the result's note on a personal zero says it again without whence: not repeated
     said_zero = None
     if own := own_values_words(analysis.settings, analysis.personal_from):

@@ -161,13 +161,14 @@ def reach_then_set_track(*, reach_spine_deg: float, lift_spine_deg: float, fps: 
     return track, {"bottom": (stand + move - 1) / fps, "liftoff": (stand + move + setup - 1) / fps}
 
 
-def set_of_lifts_track(reach_spines_deg: list[float], lift_spines_deg: list[float],
-                       fps: float = 30.0, rest_bumps_deg: list[float] | None = None) -> PoseTrack:
+def set_of_lifts_track(reach_spines_deg: list[float], lift_spines_deg: list[float], fps: float = 30.0,
+                       rest_bumps_deg: list[float] | None = None, lift_s: float = 1.0) -> PoseTrack:
     """Lifts from the floor one after the other, each as in :func:`reach_then_set_track` (the descent's spine
     flexing to ``reach_spines_deg[i]``, the pull's from ``lift_spines_deg[i]``, 0.8 s of set-up between): in a set,
     every descent after the first lowers the load the lift before raised, and its set-up is the load resting on the
-    floor. ``rest_bumps_deg[i]``: the spine flexes that much more in the middle of lift i's set-up (a half sine)."""
-    parts = [_phased_lift(reach, lift, fps, 0.8, 1.0)
+    floor. ``rest_bumps_deg[i]``: the spine flexes that much more in the middle of lift i's set-up (a half sine).
+    ``lift_s``: each lift's time from lift-off to standing."""
+    parts = [_phased_lift(reach, lift, fps, 0.8, lift_s)
              for reach, lift in zip(reach_spines_deg, lift_spines_deg, strict=True)]
     stand, move, setup = int(0.8 * fps), int(1.0 * fps), int(0.8 * fps)
     for (_, spine), bump in zip(parts, rest_bumps_deg or [0.0] * len(parts), strict=True):

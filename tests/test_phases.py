@@ -530,11 +530,30 @@ def test_a_back_rounded_reaching_down_and_yanked_up_rounded_is_a_rounded_lift(fp
     assert set_flat.verdict == "hip_hinge" and set_flat.faults == ("rounded_reach_down",), set_flat.reason
 
 
+@pytest.mark.parametrize("fps", [24.0, 30.0, 60.0])
+def test_a_load_lowered_flat_and_yanked_up_with_the_back_rounded_over_it_on_the_floor_is_a_rounded_lift(fps):
+    """A set's next rep lowers the load flat, rounds over it on the floor and yanks it up in 0.2 s: the back the load
+    came onto was rounded, as at a pick-up's reach-down (a tester's rendered set: its 2nd rep was cleared, "past its
+    limit for only 0.13 s", while live called it rounded). Set flat again before the same yank, it is a hip hinge."""
+    kin, reps, verdicts = _judge(set_of_lifts_track([3.0, 3.0], [45.0, 45.0], fps=fps, lift_s=0.2))
+    assert [r.lowers_load for r in reps] == [False, True] and reps[1].touchdown >= 0
+    assert [v.verdict for v in verdicts] == ["rounded_back"] * 2, verdicts[1].reason
+    assert verdicts[1].reason.startswith("came back up rounded after lowering the load")
+    assert "from before coming back up" in verdicts[1].reason and not verdicts[1].while_lowering
+    # drawn red as counted: the outputs had shown 4 red frames of a rep said to be rounded "for 0.5 s"
+    shown = judged_and_counted_frames(kin, reps, SETTINGS.verdict, judge_reps(kin, reps, SETTINGS.verdict,
+                                                                              SETTINGS.spine)[0])[1]
+    red_s = shown[reps[1].start:reps[1].end + 1].sum() / fps
+    assert red_s == pytest.approx(verdicts[1].rounded_s, abs=1.5 / fps)
+    _, _, flat = _judge(set_of_lifts_track([3.0, 3.0], [3.0, 3.0], fps=fps, lift_s=0.2, rest_bumps_deg=[0.0, 45.0]))
+    assert [v.verdict for v in flat] == ["hip_hinge"] * 2, flat[1].reason
+
+
 def test_a_rounding_counts_from_its_reach_down_only_with_half_of_the_time_on_each_side_of_liftoff():
     """`flags.rounding_carried_s` at 30 fps, lift-off at frame 10: a back past its limit from frame 3 into the lift
     for 3 frames is one run of 10 frames; one past it on the single frame before lift-off (a lift's own rounding
     begun a frame early: a real oblique RDL's, mirrored), or only on lift-off's frame after a rounded reach-down (a
-    rounded set-up, lift-off placed a frame early), is no run the lift carried."""
+    rounded set-up, lift-off placed a frame early), is no run the lift carried. The run's frames come with it."""
     from liftform.core.flags import rounding_carried_s
 
     t = np.arange(20) / 30.0
@@ -542,8 +561,11 @@ def test_a_rounding_counts_from_its_reach_down_only_with_half_of_the_time_on_eac
     def carried(reach: range, lifted: range) -> float:
         flagged, counted = np.zeros(20, dtype=bool), np.zeros(20, dtype=bool)
         flagged[list(reach) + list(lifted)] = True
+        flagged[16:18] = counted[16:18] = True                # a later rounding of the lift, not part of the run
         counted[list(lifted)] = True
-        return rounding_carried_s(flagged, counted, 10, t, SETTINGS.verdict.min_rounded_s)
+        seconds, frames = rounding_carried_s(flagged, counted, 10, t, SETTINGS.verdict.min_rounded_s)
+        assert frames.tolist() == [seconds > 0 and i in [*reach, *lifted] for i in range(20)]
+        return seconds
 
     assert carried(range(3, 10), range(10, 13)) == pytest.approx(10 / 30)
     assert carried(range(9, 10), range(10, 14)) == 0.0
@@ -554,9 +576,9 @@ def test_a_rounding_counts_from_its_reach_down_only_with_half_of_the_time_on_eac
     flagged = np.zeros(20, dtype=bool)
     flagged[5:12] = True
     slow = np.arange(20) / 10.0
-    assert rounding_carried_s(flagged, flagged & (np.arange(20) >= 10), 10, slow, 0.15) == pytest.approx(0.7)
+    assert rounding_carried_s(flagged, flagged & (np.arange(20) >= 10), 10, slow, 0.15)[0] == pytest.approx(0.7)
     gapped = np.where(np.arange(20) >= 9, t + 0.6, t)
-    assert rounding_carried_s(flagged, flagged & (np.arange(20) >= 10), 10, gapped, 0.15) == 0.0
+    assert rounding_carried_s(flagged, flagged & (np.arange(20) >= 10), 10, gapped, 0.15)[0] == 0.0
 
 
 def test_a_flat_back_whose_head_hangs_through_liftoff_of_a_quick_lift_is_not_a_rounded_lift():

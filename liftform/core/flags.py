@@ -84,28 +84,33 @@ def armed_within(flagged: np.ndarray, excess_deg: np.ndarray, part: np.ndarray,
 
 
 def rounding_carried_s(flagged: np.ndarray, counted: np.ndarray, first: int, timestamps_s: np.ndarray,
-                       min_rounded_s: float) -> float:
-    """How long the back that took the load had been rounded (s): where it is ``flagged`` (n,) through the frames
-    just before the lift's ``first`` (reaching down empty-handed; the caller gives the spine flagged and past its own
-    limit: not held by the hysteresis alone, nor by the head, which a flat-backed lifter may hang looking at the
-    load, a random rendered hinge called rounded so) and ``counted`` (n,) from ``first`` on, each for at least half of
-    ``min_rounded_s``, the whole run, the reach's part and the lift's; else 0. A lifter who reached down rounded
-    and yanked the load up in 0.2 s had the back past its limit for 0.10 s of the lift and was cleared, "past its
-    limit for only 0.10 s": the most harmful lift there is. Half on each side, so that a lift-off placed a frame or
-    two off does not make a rounded set-up, set flat, a rounded lift, nor a lift's brief rounding that began a frame
-    before its lift-off (a real oblique RDL's, mirrored) one long enough."""
+                       min_rounded_s: float) -> tuple[float, np.ndarray]:
+    """How long the back that took the load had been rounded (s), and that run's frames ((n,) bool): where it is
+    ``flagged`` (n,) through the frames just before the lift's ``first`` (reaching down empty-handed, or over a
+    lowered load resting on the floor; the caller gives the spine flagged and past its own limit: not held by the
+    hysteresis alone, nor by the head, which a flat-backed lifter may hang looking at the load, a random rendered
+    hinge called rounded so) and ``counted`` (n,) from ``first`` on, each for at least half of ``min_rounded_s``,
+    the whole run, the reach's part and the lift's (drawn red as the verdict counts it); else 0 and none. A lifter
+    who reached down rounded and yanked the load up in 0.2 s had the back past its limit for 0.10 s of the lift and
+    was cleared, "past its limit for only 0.10 s": the most harmful lift there is. Half on each side, so that a
+    lift-off placed a frame or two off does not make a rounded set-up, set flat, a rounded lift, nor a lift's brief
+    rounding that began a frame before its lift-off (a real oblique RDL's, mirrored) one long enough."""
     flagged, counted = np.asarray(flagged, dtype=bool), np.asarray(counted, dtype=bool)
-    if not 0 < first < len(flagged) or not (flagged[first - 1] and counted[first]):
-        return 0.0
     index = np.arange(len(flagged))
+    none = (0.0, np.zeros(len(flagged), dtype=bool))
+    if not 0 < first < len(flagged) or not (flagged[first - 1] and counted[first]):
+        return none
     # Timed as any run is, on the whole rep's frames: one frame has its interval, a gap in the frames ends a run.
-    starts, durations = runs_s(np.where(index < first, flagged, counted), timestamps_s)
+    joined = np.where(index < first, flagged, counted)
+    starts, durations = runs_s(joined, timestamps_s)
     run = np.searchsorted(starts, first, side="right") - 1          # the run holding lift-off's frame
     if starts[run] == first:                                        # a gap just before lift-off: nothing carried
-        return 0.0
+        return none
     reach_s = runs_s(flagged & (index >= starts[run]) & (index < first), timestamps_s)[1]
     lift_s = durations[run] - reach_s[-1]
-    return float(durations[run]) if min(reach_s[-1], lift_s) >= 0.5 * min_rounded_s else 0.0
+    if min(reach_s[-1], lift_s) < 0.5 * min_rounded_s:
+        return none
+    return float(durations[run]), joined & (np.searchsorted(starts, index, side="right") - 1 == run)
 
 
 def head_flagged(flagged: np.ndarray | bool, neck_flexion_deg: np.ndarray | float,

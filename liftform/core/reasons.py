@@ -69,10 +69,10 @@ def reason_for(verdict: str, m: RepMetrics, settings: VerdictSettings, side_on_y
             seen += " (seen in part: the view cuts this rep)"
         did = _rounded_when(m, settings, lowers_load)
         # A lift quicker than min_rounded_s, counted with the frames before it its back was rounded in since
-        # (`flags.rounding_carried_s`: a reach-down, or a squat's or an RDL's way down): said, or "for 0.8 s" of a
-        # 0.2 s yank reads wrong.
-        carried = " from before the lift on" if m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s and not (
-            m.lowering_rounded_s > 0) else ""
+        # (`flags.rounding_carried_s`: a reach-down, a squat's or an RDL's way down, or over a load set down, whose
+        # rise may be empty-handed): said, or "for 0.8 s" of a 0.2 s yank reads wrong.
+        carried = ("" if not m.rounded_s >= settings.min_rounded_s > m.lift_rounded_s or m.lowering_rounded_s > 0
+                   else " from before coming back up" if lowers_load else " from before the lift on")
         if head_led(m, settings):
             return (f"{did}: the head hung {_beside(m.peak_neck_deg, settings.head_hanging_neck_deg)}° toward the "
                     f"floor from the line of the back {_limit(settings.head_hanging_neck_deg)} for "

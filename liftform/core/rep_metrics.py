@@ -160,11 +160,11 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
                else np.zeros_like(low))
     counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting, loaded)
     rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
-    if rounded_s < settings.min_rounded_s and rep.lowering_end < 0:     # a lift too quick to count on its own
+    if rounded_s < settings.min_rounded_s:              # a lift too quick to count on its own
         spine = np.nan_to_num(k.spine_flexion_deg[span], nan=-np.inf) >= settings.rounded_back_spine_deg
-        carried_s = rounding_carried_s(flagged[span] & spine, counted & lifting & spine, lift_start - rep.start,
-                                       k.timestamps_s[span], settings.min_rounded_s)
-        rounded_s = max(rounded_s, carried_s)
+        carried_s, carried = rounding_carried_s(flagged[span] & spine, counted & lifting & spine,
+                                                lift_start - rep.start, k.timestamps_s[span], settings.min_rounded_s)
+        rounded_s, counted = max(rounded_s, carried_s), counted | carried
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:

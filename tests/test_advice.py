@@ -133,6 +133,10 @@ def test_rounded_reach_down_then_a_flat_lift_is_told_to_reach_down_flat():
     rv = verdict("hip_hinge", faults=("rounded_reach_down",))
     assert advice_kind(rv) == "reach_down_flat"
     assert advise(rv).startswith("Reach down the way you lift")
+    # a rep lowering a load rested it on the floor before its lift: no reach-down to tell of (a tester's finding)
+    rested = replace(rv, rep=replace(rv.rep, lowers_load=True))
+    assert advice_kind(rested) == "reach_down_flat" and "rounded over the load on the floor" in advise(rested)
+    assert "reached down" not in advise(rested)
     # It outranks a rushed ascent; a rounded lift outranks both.
     assert advice_kind(replace(rv, faults=("jerky_lift", "rounded_reach_down"))) == "reach_down_flat"
     assert advice_kind(replace(rv, verdict="rounded_back", peak_spine_flexion_deg=35.0)) == "chest_up"

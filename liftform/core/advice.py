@@ -226,7 +226,10 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
         "head_in_line": ("Keep your head in line with your back: it hung toward the floor past its limit for a "
                          f"moment{f' ({_s(rv.rounded_s)} s)' if own_numbers else ''}, too briefly to count - a "
                          "hanging head pulls the upper back round with it."),
+        # in a rep lowering a load, before lift-off the load rested on the floor: no reach-down (a tester's finding)
         "reach_down_flat": (
+            "Keep your back flat at the bottom too: it was flat from lift-off on, but it rounded over the load on the "
+            "floor - keep your chest up while the load is down, not only as you lift." if rv.rep.lowers_load else
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
             "the hips and knees with your chest up on the way down too."),
         "lift_slowly": (

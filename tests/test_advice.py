@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 from synthetic_tracks import lift_track, make_track, set_of_lifts_track, set_up_track
 
-from liftform.core.advice import ADVICE_CUES, HEDGED_GOOD_CUES, advice_kind, advise, rep_advice, rep_cue
+from liftform.core.advice import (
+    ADVICE_CUES,
+    HEDGED_GOOD_CUES,
+    RESTED_ROUNDED_CUE,
+    advice_kind,
+    advise,
+    rep_advice,
+    rep_cue,
+)
 from liftform.core.run import run_core
 from liftform.core.types import Rep, RepVerdict
 from liftform.errors import ConfigError
@@ -137,6 +145,8 @@ def test_rounded_reach_down_then_a_flat_lift_is_told_to_reach_down_flat():
     rested = replace(rv, rep=replace(rv.rep, lowers_load=True))
     assert advice_kind(rested) == "reach_down_flat" and "rounded over the load on the floor" in advise(rested)
     assert "reached down" not in advise(rested)
+    cue = rep_cue(rested, AdviceSettings())                  # the live screen's and the video's words say the same
+    assert cue == RESTED_ROUNDED_CUE != rep_cue(rv, AdviceSettings()) and len(cue) <= 32
     # It outranks a rushed ascent; a rounded lift outranks both.
     assert advice_kind(replace(rv, faults=("jerky_lift", "rounded_reach_down"))) == "reach_down_flat"
     assert advice_kind(replace(rv, verdict="rounded_back", peak_spine_flexion_deg=35.0)) == "chest_up"

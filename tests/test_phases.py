@@ -35,6 +35,10 @@ def _judge(track):
     return kin, reps, verdicts
 
 
+def _flagged(kin, reps):
+    return judge_reps(kin, reps, SETTINGS.verdict, SETTINGS.spine)[0]
+
+
 def test_liftoff_is_the_last_frame_on_the_floor_before_the_rise():
     # Hands: down in 10 frames, 8 frames on the floor with jitter below the tolerance, up in 10 frames.
     height = np.concatenate([np.linspace(0.45, 0.05, 10), 0.05 + np.array([0, .01, 0, .02, .01, 0, .01, 0]),
@@ -540,13 +544,18 @@ def test_a_load_lowered_flat_and_yanked_up_with_the_back_rounded_over_it_on_the_
     assert [v.verdict for v in verdicts] == ["rounded_back"] * 2, verdicts[1].reason
     assert verdicts[1].reason.startswith("came back up rounded after lowering the load")
     assert "from before coming back up" in verdicts[1].reason and not verdicts[1].while_lowering
-    # drawn red as counted: the outputs had shown 4 red frames of a rep said to be rounded "for 0.5 s"
-    shown = judged_and_counted_frames(kin, reps, SETTINGS.verdict, judge_reps(kin, reps, SETTINGS.verdict,
-                                                                              SETTINGS.spine)[0])[1]
-    red_s = shown[reps[1].start:reps[1].end + 1].sum() / fps
-    assert red_s == pytest.approx(verdicts[1].rounded_s, abs=1.5 / fps)
-    _, _, flat = _judge(set_of_lifts_track([3.0, 3.0], [3.0, 3.0], fps=fps, lift_s=0.2, rest_bumps_deg=[0.0, 45.0]))
+    # drawn red and judged as counted: the outputs had shown 4 red frames of a rep said rounded "for 0.5 s", and the
+    # report's plot 0.4 s of it as not judged
+    span = slice(reps[1].start, reps[1].end + 1)
+    judged, shown = judged_and_counted_frames(kin, reps, SETTINGS.verdict, _flagged(kin, reps))
+    assert (shown & judged)[span].sum() / fps == pytest.approx(verdicts[1].rounded_s, abs=1.5 / fps)
+    kin, reps, flat = _judge(set_of_lifts_track([3.0, 3.0], [3.0, 3.0], fps=fps, lift_s=0.2,
+                                                rest_bumps_deg=[0.0, 45.0]))
     assert [v.verdict for v in flat] == ["hip_hinge"] * 2, flat[1].reason
+    # its rounding over the resting load, which its advice tells of, is drawn red (not judged), as a reach-down's is
+    judged, shown = judged_and_counted_frames(kin, reps, SETTINGS.verdict, _flagged(kin, reps))
+    rested = shown[reps[1].start:reps[1].liftoff] & ~judged[reps[1].start:reps[1].liftoff]
+    assert "rounded_reach_down" in flat[1].faults and rested.sum() / fps > 0.3
 
 
 def test_a_rounding_counts_from_its_reach_down_only_with_half_of_the_time_on_each_side_of_liftoff():

@@ -53,6 +53,8 @@ ADVICE_CUES = {
 # Praise said less surely, as `advise` says it (live and the video had shown "Good lift" under a three-quarter view's
 # verdict that the terminal and report hedge): a lift judged at an angle, a lift seen only in part.
 HEDGED_GOOD_CUES = {"at_an_angle": "Good? Turn side-on to be sure", "in_part": "Good? Only part of it seen"}
+# "reach_down_flat" in a rep lowering a load: the back rounded over the load resting on the floor, no reach-down
+RESTED_ROUNDED_CUE = "Flat back at the bottom too"
 
 
 def _screened(screen_hinge_depth_deg: float) -> bool:
@@ -302,4 +304,4 @@ def rep_cue(rv: RepVerdict, settings: AdviceSettings) -> str:
         return HEDGED_GOOD_CUES["at_an_angle"]
     if kind == "good" and _hedged_in_part(rv, kind):
         return HEDGED_GOOD_CUES["in_part"]
-    return ADVICE_CUES[kind]
+    return RESTED_ROUNDED_CUE if kind == "reach_down_flat" and rv.rep.lowers_load else ADVICE_CUES[kind]

@@ -110,11 +110,10 @@ class RepParts:
     lifting: np.ndarray             # from the lift's start (lift-off) on
     loaded: np.ndarray              # lifting, or lowering the load down to touch-down
     reaching: np.ndarray            # low and unloaded: reaching down, setting up
-    judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
-                                    # where the view ends before the lift (its way down)
-    counting: np.ndarray            # where a flag can count: loaded, or the load resting between lowering and lift
-    counted: np.ndarray             # flagged frames that count for the rep: counting, and past the limit since its
-                                    # run entered them (`core.flags.armed_within`)
+    judged: np.ndarray              # what the verdict is taken from: the loaded frames (and a rounding carried into
+                                    # them), or the whole lower part where the view ends before the lift (its way down)
+    counted: np.ndarray             # flagged frames that count for the rep: loaded or the load resting, past the
+                                    # limit since its run entered them (`core.flags.armed_within`), or carried
     rounded_s: float                # the longest rounding in the loaded part, or carried into it (`RepMetrics`)
     lift_start: int                 # index (into the analysed frames) of the lift's first frame
     rise_seen: float                # `RepMetrics.rise_seen`
@@ -134,9 +133,8 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
     ends_in_rep = _view_ends_inside(k.depth, rep)
     lift_start = _lift_start(k.depth, rep) if ends_in_rep else rep.loaded_start
     lifting = low & (frame >= lift_start)
-    # A rep lowering a load whose view stops before its touch-down (a clip cut, a live session quit, mid-set-down):
-    # all of its descent in view lowered the load. Left unloaded, a set-down's rounding was told as "reached down with
-    # a rounded back" and never judged.
+    # A rep lowering a load whose view stops before touch-down (a clip cut, a live session quit): all of its descent
+    # in view lowered the load (unloaded, a set-down's rounding was told as "reached down rounded", never judged).
     lowering_end = rep.end if rep.lowers_load and rep.touchdown < 0 and ends_in_rep else rep.lowering_end
     loaded = lifting | (low & (frame <= lowering_end))
     # A lowering seen to touch-down was judged (the set's last bar lowered as the video ends): only a rep with
@@ -160,19 +158,19 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
                else np.zeros_like(low))
     counted = armed_within(flagged[span], rounding_excess_deg(k, settings, span), loaded | resting, loaded)
     rounded_s = bridged_run_lengths_s(counted & loaded, counted & resting, k.timestamps_s[span])
-    if rounded_s < settings.min_rounded_s:              # a lift too quick to count on its own
-        spine = np.nan_to_num(k.spine_flexion_deg[span], nan=-np.inf) >= settings.rounded_back_spine_deg
-        carried_s, carried = rounding_carried_s(flagged[span] & spine, counted & lifting & spine,
-                                                lift_start - rep.start, k.timestamps_s[span], settings.min_rounded_s)
-        rounded_s, counted = max(rounded_s, carried_s), counted | carried
+    spine = np.nan_to_num(k.spine_flexion_deg[span], nan=-np.inf) >= settings.rounded_back_spine_deg
+    carried_s, carried = (rounding_carried_s(flagged[span] & spine, counted & lifting & spine, lift_start - rep.start,
+                                             k.timestamps_s[span], settings.min_rounded_s)
+                          if rounded_s < settings.min_rounded_s else (0.0, np.zeros_like(low)))   # a lift too quick
+    rounded_s, counted = max(rounded_s, carried_s), counted | carried
     if rise_seen >= settings.min_rise_seen:
         judged = loaded
     elif descent_seen:
         judged = low
     else:
         judged = loaded if rounded_s >= settings.min_rounded_s else np.zeros_like(low)
-    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
-                    counting=loaded | resting, counted=counted,
+    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged | carried,
+                    counted=counted,
                     rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 
 
@@ -181,16 +179,16 @@ def judged_and_counted_frames(kinematics: Kinematics, reps: list[Rep] | tuple[Re
     """Two (T,) bool: the frames some rep's verdict is taken from (`RepParts.judged`), False outside every rep, so a
     back flagged rounded elsewhere (reaching down, setting up, standing) is told apart from a rounded lift; and
     ``flagged`` (`core.flags.flag_rounded_frames`) as the verdicts count it, what the outputs draw red (frames.csv,
-    result.json's flagged frames, the annotated video, the report): inside a rep's loaded part from the frame its run
-    first reads past the limit there (`RepParts.counted`; a back rounded reaching down and set just under the limit
-    had stayed red into a lift the verdict cleared), elsewhere as flagged. Live draws ``flagged`` itself: it cannot
-    know lift-off as the frame comes."""
+    result.json's flagged frames, the annotated video, the report): inside a rep's loaded part from the frame its
+    run first reads past the limit there (`RepParts.counted`; a back rounded reaching down and set just under the
+    limit had stayed red into a lift the verdict cleared), elsewhere as flagged (reaching down; the load resting,
+    whose rounding its advice tells). Live draws ``flagged`` itself: it cannot know lift-off as the frame comes."""
     judged = np.zeros(len(kinematics.timestamps_s), dtype=bool)
     shown = np.asarray(flagged, dtype=bool).copy()
     for rep in reps:
         parts = rep_parts(kinematics, rep, settings, flagged)
         judged[rep.start:rep.end + 1] |= parts.judged
-        shown[rep.start:rep.end + 1] &= ~parts.counting | parts.counted
+        shown[rep.start:rep.end + 1] &= ~parts.loaded | parts.counted
     return judged, shown
 
 

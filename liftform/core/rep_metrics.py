@@ -110,8 +110,8 @@ class RepParts:
     lifting: np.ndarray             # from the lift's start (lift-off) on
     loaded: np.ndarray              # lifting, or lowering the load down to touch-down
     reaching: np.ndarray            # low and unloaded: reaching down, setting up
-    judged: np.ndarray              # what the verdict is taken from: the loaded frames (and a rounding carried into
-                                    # them), or the whole lower part where the view ends before the lift (its way down)
+    judged: np.ndarray              # what the verdict is taken from: the loaded frames, or the whole lower part
+                                    # where the view ends before the lift (its way down)
     counted: np.ndarray             # flagged frames that count for the rep: loaded or the load resting, past the
                                     # limit since its run entered them (`core.flags.armed_within`), or carried
     rounded_s: float                # the longest rounding in the loaded part, or carried into it (`RepMetrics`)
@@ -169,7 +169,7 @@ def rep_parts(kinematics: Kinematics, rep: Rep, settings: VerdictSettings, flagg
         judged = low
     else:
         judged = loaded if rounded_s >= settings.min_rounded_s else np.zeros_like(low)
-    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged | carried,
+    return RepParts(low=low, lifting=lifting, loaded=loaded, reaching=low & ~loaded, judged=judged,
                     counted=counted,
                     rounded_s=rounded_s, lift_start=lift_start, rise_seen=rise_seen, descent_seen=descent_seen)
 

@@ -58,7 +58,7 @@ class RepMetrics:
     peak_hip_deg: float
     knee_flexion_deg: float         # deepest knee bend in the lower part of the movement
     stance_split: float             # widest ankle split there, leg lengths
-    rounded_s: float                # time flagged rounded while loaded (and reaching, where the load came onto it)
+    rounded_s: float                # time flagged rounded while loaded (and before, where the load came onto it)
     lift_rounded_s: float           # ... of it, from lift-off on (the rest was lowering the load)
     lowering_rounded_s: float       # ... of it, lowering the load before touch-down (0 in a rep lowering none)
     reach_rounded_s: float          # time flagged rounded unloaded (reaching down empty-handed, setting up)

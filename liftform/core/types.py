@@ -193,7 +193,8 @@ class RepVerdict:
     lean_from_spine_pct: float      # share of the trunk lean made by the spine bending at the deepest frame of
                                     # the part judged, percent (`RepMetrics.lean_from_spine_pct`)
     rounded_s: float                # time the spine spent past the threshold where judged, seconds: the loaded
-                                    # part (the way down of a rep judged there alone: judged_on_descent)
+                                    # part (the way down of a rep judged there alone: judged_on_descent), with the
+                                    # frames before lift-off a quick lift's rounding carried from (`RepMetrics`)
     descent_s: float
     ascent_s: float
     faults: tuple[str, ...] = field(default=())  # extra faults: "rounded_reach_down", "jerky_lift"

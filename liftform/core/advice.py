@@ -46,6 +46,7 @@ ADVICE_CUES = {
     "flat_all_the_way": "Keep your back flat all the way",
     "head_in_line": "Head in line with your back",
     "reach_down_flat": "Reach down with a flat back",
+    "flat_at_bottom": "Flat back at the bottom too",   # a rep lowering a load: rounded over it on the floor
     "lift_slowly": "Slower up, breathe out",
     "near_limit": "Back near its limit: chest up",
     "good": "Good lift",
@@ -53,8 +54,6 @@ ADVICE_CUES = {
 # Praise said less surely, as `advise` says it (live and the video had shown "Good lift" under a three-quarter view's
 # verdict that the terminal and report hedge): a lift judged at an angle, a lift seen only in part.
 HEDGED_GOOD_CUES = {"at_an_angle": "Good? Turn side-on to be sure", "in_part": "Good? Only part of it seen"}
-# "reach_down_flat" in a rep lowering a load: the back rounded over the load resting on the floor, no reach-down
-RESTED_ROUNDED_CUE = "Flat back at the bottom too"
 
 
 def _screened(screen_hinge_depth_deg: float) -> bool:
@@ -102,8 +101,8 @@ def advice_kind(rv: RepVerdict, screen_hinge_depth_deg: float = math.nan) -> str
         return "head_in_line" if rv.head_briefly else "flat_all_the_way"
     if rv.judged_on_descent:                      # cleared on the way down only: the lift was not filmed (or seen)
         return "stay_in_sight" if rv.pose_lost_s > 0 else "flat_way_down"
-    if ROUNDED_REACH_DOWN in rv.faults:
-        return "reach_down_flat"
+    if ROUNDED_REACH_DOWN in rv.faults:           # before a rep's lift that lowered a load, the load rested there
+        return "flat_at_bottom" if rv.rep.lowers_load else "reach_down_flat"
     if JERKY_LIFT in rv.faults:
         return "lift_slowly"
     return "near_limit" if rv.near_limit else "good"
@@ -153,7 +152,7 @@ def _hedged_at_an_angle(rv: RepVerdict, kind: str) -> bool:
     clinician read it as a set-up fault)."""
     # not of a back never judged (a lunge too upright): turning side-on would not judge it either
     return (rv.at_an_angle and not rv.from_behind and not rv.cleared_unread
-            and kind in ("good", "near_limit", "reach_down_flat"))
+            and kind in ("good", "near_limit", "reach_down_flat", "flat_at_bottom"))
 
 
 def _hedged_in_part(rv: RepVerdict, kind: str) -> bool:
@@ -228,12 +227,13 @@ def _sentence(kind: str, rv: RepVerdict, screen_hinge_depth_deg: float, own_numb
         "head_in_line": ("Keep your head in line with your back: it hung toward the floor past its limit for a "
                          f"moment{f' ({_s(rv.rounded_s)} s)' if own_numbers else ''}, too briefly to count - a "
                          "hanging head pulls the upper back round with it."),
-        # in a rep lowering a load, before lift-off the load rested on the floor: no reach-down (a tester's finding)
         "reach_down_flat": (
-            "Keep your back flat at the bottom too: it was flat from lift-off on, but it rounded over the load on the "
-            "floor - keep your chest up while the load is down, not only as you lift." if rv.rep.lowers_load else
             "Reach down the way you lift: your back was flat from lift-off on, but you reached down rounded - bend at "
             "the hips and knees with your chest up on the way down too."),
+        # no reach-down to tell of: the load lowered rested on the floor (a tester's finding)
+        "flat_at_bottom": (
+            "Keep your back flat at the bottom too: it was flat from lift-off on, but it rounded over the load on the "
+            "floor - keep your chest up while the load is down, not only as you lift."),
         "lift_slowly": (
             "Lift slowly and breathe out as you lift: you came up "
             + (f"in {_s(rv.ascent_s)} s through the stretch you went down in {_s(rv.descent_s)} s." if own_numbers
@@ -304,4 +304,4 @@ def rep_cue(rv: RepVerdict, settings: AdviceSettings) -> str:
         return HEDGED_GOOD_CUES["at_an_angle"]
     if kind == "good" and _hedged_in_part(rv, kind):
         return HEDGED_GOOD_CUES["in_part"]
-    return RESTED_ROUNDED_CUE if kind == "reach_down_flat" and rv.rep.lowers_load else ADVICE_CUES[kind]
+    return ADVICE_CUES[kind]
